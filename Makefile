@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Aether: out-of-tree build, checks and the QEMU test box.
+# The Kbuild file next to this one says what to build; this Makefile says
+# against which kernel, and drives everything around it.
+#
+#   make [KVER=<release>]   build the modules in place (running kernel's
+#                           headers, else Debian's 6.1 headers)
+#   make matrix             build for 6.1 and 6.12 with -Werror, each in
+#                           build/<release>/
+#   make lint               checkpatch --strict and sparse (C=2) on both
+#   make tools selftests    static userspace binaries into build/bin/
+#   make check              all of the above, then the selftests in the box
+#                           on 6.1 and on 6.12
+#   make demo|shell [KVER=] boot the box on one kernel (default 6.1)
+#   make bench              in-kernel benchmarks on both kernels, bench/
+#   make clean
+
+TOP	:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+PATHS	:= $(TOP)/scripts/paths.sh
+BUILD	:= $(TOP)/build
+BIN	:= $(BUILD)/bin
+
+# Evaluated when used, i.e. after deps.sh has installed the kernels.
+REL61	= $(shell $(PATHS) rel 6.1)
+RELS	= $(shell $(PATHS) rels)
+
+ifdef KVER
+KDIR	:= /lib/modules/$(KVER)/build
+else
+KDIR	= $(if $(wildcard /lib/modules/$(shell uname -r)/build),\
+		/lib/modules/$(shell uname -r)/build,$(PATHS_KDIR61))
+PATHS_KDIR61 = /lib/modules/$(REL61)/build
+endif
+
+# The box kernel: KVER if given, else Debian's 6.1.
+BOX_KVER = $(or $(KVER),$(REL61))
+
+# Userspace parts; overridable so they can be tested from elsewhere.
+AETHERCTL_DIR	?= $(TOP)/tools/aetherctl
+SELFTEST_DIRS	?= $(patsubst %/Makefile,%,$(wildcard $(TOP)/selftests/*/Makefile))
+
+.PHONY: all modules deps matrix lint tools selftests check demo shell \
+	bench clean FORCE
+
+all: modules
+
+modules:
+	@test -d $(KDIR) || $(TOP)/scripts/deps.sh
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+# deps.sh is a fast no-op once everything is there; check sets
+# AETHER_DEPS_DONE so that its sub-makes skip even that.
+deps:
+	@$(if $(AETHER_DEPS_DONE),:,$(TOP)/scripts/deps.sh)
+
+# kbuild_in REL [ARGS]: build REL's modules in build/REL/, warnings fatal.
+define kbuild_in
+	$(TOP)/scripts/sync-tree.sh $(BUILD)/$(1)
+	$(MAKE) -C /lib/modules/$(1)/build M=$(BUILD)/$(1) AETHER_WERROR=y \
+		$(2) modules
+endef
+
+matrix: deps
+	$(foreach r,$(RELS),$(call kbuild_in,$(r))$(newline))
+
+# box-kmod: only the kernel the box is about to boot.
+box-kmod: deps
+	$(call kbuild_in,$(BOX_KVER))
+
+lint: deps
+	+$(TOP)/scripts/lint.sh $(RELS)
+
+tools: deps
+	@test -f $(AETHERCTL_DIR)/Makefile || \
+		{ echo "no $(AETHERCTL_DIR)/Makefile" >&2; exit 1; }
+	$(MAKE) -C $(AETHERCTL_DIR) TOP=$(TOP) OUTPUT=$(BIN)/tools
+
+selftests: deps
+	@test -n "$(SELFTEST_DIRS)" || { echo "no selftests/*/Makefile" >&2; exit 1; }
+	$(foreach d,$(SELFTEST_DIRS),$(MAKE) -C $(d) TOP=$(TOP) \
+		KSFT_INC=$$($(PATHS) ksft-dir) \
+		OUTPUT=$(BIN)/selftests/$(notdir $(d))$(newline))
+
+# Sequential on purpose, even under -j: each step needs the one before.
+check: deps
+	+$(MAKE) AETHER_DEPS_DONE=1 matrix
+	+$(MAKE) AETHER_DEPS_DONE=1 lint
+	+$(MAKE) AETHER_DEPS_DONE=1 tools
+	+$(MAKE) AETHER_DEPS_DONE=1 selftests
+	$(TOP)/scripts/check.sh $(RELS)
+
+demo shell: deps
+	+$(MAKE) AETHER_DEPS_DONE=1 box-kmod tools
+	$(TOP)/scripts/box.sh $(BOX_KVER) $@ $(BUILD)/logs/$@-$(BOX_KVER).log
+
+bench: deps
+	+$(MAKE) AETHER_DEPS_DONE=1 matrix tools
+	$(TOP)/scripts/bench.sh $(RELS)
+
+clean:
+	rm -rf $(BUILD) bench/*.txt bench/*.svg
+	find $(TOP) \( -path $(TOP)/.git -o -path $(TOP)/build \) -prune -o \
+		-type f \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \
+		-o -name Module.symvers -o -name modules.order \) -print0 | \
+		xargs -0r rm -f
+	rm -rf $(TOP)/.tmp_versions
+	$(foreach d,$(wildcard $(AETHERCTL_DIR)) $(SELFTEST_DIRS),\
+		$(if $(wildcard $(d)/Makefile),-$(MAKE) -C $(d) clean$(newline)))
+
+define newline
+
+
+endef

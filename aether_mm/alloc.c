@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * alloc.c - the allocation path and the exported page API
+ *
+ * An allocation walks the nodes its policy gives (nearest first by
+ * node_distance()) and, on each, the zones from the highest allowed down,
+ * as a Linux zonelist does.  It is served in three passes:
+ *
+ *  1. fast: any zone whose free pages stay above the low watermark, small
+ *     orders from the CPU's list;
+ *  2. min: the same down to the min watermark (to zero with
+ *     AEM_ALLOC_HIGH); a zone found below low kicks background growth of
+ *     its node;
+ *  3. grow: when the caller may sleep and allows it, the pool takes a
+ *     chunk from Linux on the first node that can still grow, then pass 2
+ *     runs again.
+ *
+ * A block handed out is ALLOC with refcount 1 and its owner recorded; a
+ * freed block goes to the CPU's list (small orders) or the buddy lists.
+ * Pages are zeroed only when asked (AEM_ALLOC_ZERO).
+ *
+ * Lock order: see buddy.c.  Nothing here sleeps but the growth pass.
+ */
+#include <linux/export.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/topology.h>
+#include "internal.h"
+
+/* Nodes in the order an allocation tries them. */
+struct aem_nodelist {
+	u8 nid[AEM_MAX_NODES];
+	unsigned int nr;
+};
+
+static unsigned int aem_flags_zone(unsigned int flags)
+{
+	return AETHER_MM_ZONE_NORMAL - ((flags & AEM_ZONE_MASK) >> AEM_ZONE_SHIFT);
+}
+
+static unsigned int aem_flags_mt(unsigned int flags)
+{
+	return (flags & AEM_MT_MASK) >> AEM_MT_SHIFT;
+}
+
+/* The pool node nearest to @nid (itself when the pool has it). */
+static int aem_nearest_node(int nid)
+{
+	struct aem_node *node;
+	int n, best = -1, best_dist = INT_MAX;
+
+	if (aem_node(nid))
+		return nid;
+	for_each_aem_node(node, n) {
+		int d = nid >= 0 ? node_distance(nid, n) : n;
+
+		if (d < best_dist) {
+			best = n;
+			best_dist = d;
+		}
+	}
+	return best;
+}
+
+/* @start, then the other nodes by distance from it, keeping @mask only. */
+static void aem_nodelist_fill(struct aem_nodelist *nl, int start, u32 mask,
+			      bool fallback)
+{
+	struct aem_node *node = aem_node(start);
+	unsigned int i;
+
+	nl->nr = 0;
+	if (!node)
+		return;
+	for (i = 0; i < node->nr_fallback; i++) {
+		u8 nid = node->fallback[i];
+
+		if (!(mask & BIT(nid)))
+			continue;
+		nl->nid[nl->nr++] = nid;
+		if (!fallback)
+			break;
+	}
+}
+
+static void aem_nodelist_for(struct aem_nodelist *nl,
+			     struct aem_mempolicy *pol, int nid,
+			     unsigned int flags)
+{
+	bool fallback = !(flags & AEM_ALLOC_THISNODE);
+	unsigned int nr, k;
+	u32 mask;
+	int start;
+
+	if (!pol || nid >= 0) {
+		start = nid >= 0 ? nid : aem_nearest_node(numa_node_id());
+		aem_nodelist_fill(nl, start, U32_MAX, fallback);
+		return;
+	}
+	mask = pol->nodemask;
+	switch (pol->mode) {
+	case AETHER_MM_POL_PREFERRED:
+		aem_nodelist_fill(nl, __ffs(mask), U32_MAX, fallback);
+		return;
+	case AETHER_MM_POL_BIND:
+		start = aem_nearest_node(numa_node_id());
+		if (!(mask & BIT(start)))
+			start = __ffs(mask);
+		aem_nodelist_fill(nl, start, mask, fallback);
+		return;
+	case AETHER_MM_POL_INTERLEAVE:
+		nr = hweight32(mask);
+		k = (unsigned int)atomic_inc_return(&pol->il_next) % nr;
+		for (start = __ffs(mask); k--; )
+			start = __ffs(mask & ~GENMASK(start, 0));
+		aem_nodelist_fill(nl, start, U32_MAX, fallback);
+		return;
+	default:
+		aem_nodelist_fill(nl, aem_nearest_node(numa_node_id()),
+				  U32_MAX, fallback);
+	}
+}
+
+/**
+ * aem_zone_wmark_ok - may @zone give 2^@order pages and stay above @mark
+ * @zone: the zone
+ * @order: order wanted
+ * @mark: free pages that must remain
+ *
+ * Return: true when it may.  Lockless; the buddy lists decide for real.
+ */
+bool aem_zone_wmark_ok(struct aem_zone *zone, unsigned int order,
+		       unsigned long mark)
+{
+	return READ_ONCE(zone->free) >= mark + (1UL << order);
+}
+
+static struct aem_frame *aem_zone_alloc(struct aem_zone *zone,
+					unsigned int order, unsigned int mt,
+					unsigned long mark)
+{
+	struct aem_frame *f;
+	unsigned long flags;
+
+	if (order <= AEM_PCP_MAX_ORDER)
+		return aem_pcp_alloc(zone, order, mt, mark);
+	if (!aem_zone_wmark_ok(zone, order, mark))
+		return NULL;
+	spin_lock_irqsave(&zone->lock, flags);
+	f = zone->free >= mark + (1UL << order) ? aem_rmqueue(zone, order, mt)
+						: NULL;
+	spin_unlock_irqrestore(&zone->lock, flags);
+	return f;
+}
+
+enum aem_pass { AEM_PASS_LOW, AEM_PASS_MIN };
+
+static unsigned long aem_pass_mark(struct aem_zone *zone, enum aem_pass pass,
+				   unsigned int flags)
+{
+	if (pass == AEM_PASS_LOW)
+		return READ_ONCE(zone->wmark[AEM_WMARK_LOW]);
+	if (flags & AEM_ALLOC_HIGH)
+		return 0;
+	return READ_ONCE(zone->wmark[AEM_WMARK_MIN]);
+}
+
+/* One pass over the nodes and zones of @nl. */
+static struct aem_frame *aem_alloc_pass(const struct aem_nodelist *nl,
+					unsigned int order, unsigned int flags,
+					enum aem_pass pass)
+{
+	unsigned int top = aem_flags_zone(flags), mt = aem_flags_mt(flags);
+	unsigned int i;
+	int z;
+
+	for (i = 0; i < nl->nr; i++) {
+		struct aem_node *node = aem_pool.nodes[nl->nid[i]];
+
+		for (z = top; z >= 0; z--) {
+			struct aem_zone *zone = &node->zones[z];
+			struct aem_frame *f;
+
+			if (!READ_ONCE(zone->managed))
+				continue;
+			f = aem_zone_alloc(zone, order, mt,
+					   aem_pass_mark(zone, pass, flags));
+			if (!f) {
+				if (pass == AEM_PASS_MIN &&
+				    !(flags & AEM_ALLOC_NOGROW))
+					aem_node_kick_grow(node);
+				continue;
+			}
+			if (i)
+				aem_count(AEM_C_NODE_FALLBACK);
+			if (z != top && node->zones[top].managed)
+				aem_count(AEM_C_ZONE_FALLBACK);
+			atomic_long_inc(&zone->alloc_ok);
+			return f;
+		}
+	}
+	return NULL;
+}
+
+/* Take one more chunk from Linux for the first node of @nl that can grow. */
+static bool aem_alloc_grow(const struct aem_nodelist *nl)
+{
+	unsigned int i;
+
+	for (i = 0; i < nl->nr; i++)
+		if (!aem_node_grow(aem_pool.nodes[nl->nid[i]], GFP_KERNEL))
+			return true;
+	return false;
+}
+
+/* A zone left below its low watermark asks its node to grow, in the back. */
+static void aem_check_low(struct aem_frame *f, unsigned int flags)
+{
+	struct aem_zone *zone = f->chunk->zone;
+
+	if (flags & AEM_ALLOC_NOGROW)
+		return;
+	if (READ_ONCE(zone->free) < READ_ONCE(zone->wmark[AEM_WMARK_LOW])) {
+		aem_count(AEM_C_WMARK_LOW_HIT);
+		aem_node_kick_grow(zone->node);
+	}
+}
+
+/**
+ * aem_frame_prep - turn a block just taken from a list into an allocation
+ * @f: head frame
+ * @order: order of the block
+ * @flags: allocation flags (owner, zeroing, tracking)
+ */
+void aem_frame_prep(struct aem_frame *f, unsigned int order,
+		    unsigned int flags)
+{
+	f->order = order;
+	f->owner = (flags & AEM_OWNER_MASK) >> AEM_OWNER_SHIFT;
+	atomic_set(&f->refcount, 1);
+	WRITE_ONCE(f->state, AEM_FS_ALLOC);
+	if (flags & AEM_ALLOC_ZERO) {
+		struct page *page = aem_frame_page(f);
+		unsigned int i;
+
+		for (i = 0; i < (1U << order); i++)
+			clear_highpage(page + i);
+	}
+	if (unlikely(READ_ONCE(aem_track)) && !(flags & AEM_ALLOC_NOTRACK))
+		aem_track_alloc(f);
+	aem_count(AEM_C_ALLOC);
+}
+
+static void aem_count_fail(const struct aem_nodelist *nl, unsigned int flags)
+{
+	if (nl->nr) {
+		struct aem_node *node = aem_pool.nodes[nl->nid[0]];
+
+		atomic_long_inc(&node->zones[aem_flags_zone(flags)].alloc_fail);
+	}
+	aem_count(AEM_C_ALLOC_FAIL);
+}
+
+static struct aem_frame *aem_alloc_nodes(const struct aem_nodelist *nl,
+					 unsigned int order,
+					 unsigned int flags)
+{
+	bool may_grow = !(flags & (AEM_ALLOC_NOGROW | AEM_ALLOC_ATOMIC));
+	struct aem_frame *f;
+
+	f = aem_alloc_pass(nl, order, flags, AEM_PASS_LOW);
+	if (!f)
+		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
+	while (!f && may_grow && aem_alloc_grow(nl))
+		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
+	if (!f) {
+		aem_count_fail(nl, flags);
+		return NULL;
+	}
+	aem_check_low(f, flags);
+	aem_frame_prep(f, order, flags);
+	return f;
+}
+
+static struct aem_frame *aem_alloc(struct aem_mempolicy *pol, int nid,
+				   unsigned int order, unsigned int flags)
+{
+	struct aem_nodelist nl;
+	int ret;
+
+	if (WARN_ON_ONCE(order > AEM_MAX_ORDER))
+		return NULL;
+	if (!(flags & AEM_ALLOC_ATOMIC))
+		might_sleep();
+	aem_nodelist_for(&nl, pol, nid, flags);
+	if (flags & AEM_ALLOC_ACCOUNT) {
+		ret = aem_policy_admit(nl.nr ? nl.nid[0] : NUMA_NO_NODE,
+				       order, flags);
+		if (ret)
+			return NULL;
+	}
+	return aem_alloc_nodes(&nl, order, flags);
+}
+
+/**
+ * aem_alloc_pages - allocate a block of 2^@order pages from the pool
+ * @nid: node to allocate on (then nearer nodes first), or NUMA_NO_NODE
+ *	 for the calling CPU's node
+ * @order: 0..MAX_PAGE_ORDER
+ * @flags: AEM_ALLOC_*, AEM_ZONE(), AEM_MT() and AEM_OWNER() or'ed together
+ *
+ * May sleep to grow the pool unless AEM_ALLOC_ATOMIC or AEM_ALLOC_NOGROW.
+ *
+ * Return: the block's head frame, or NULL when the pool cannot serve it.
+ */
+struct aem_frame *aem_alloc_pages(int nid, unsigned int order,
+				  unsigned int flags)
+{
+	return aem_alloc(NULL, nid, order, flags);
+}
+EXPORT_SYMBOL_GPL(aem_alloc_pages);
+
+/**
+ * aem_alloc_pages_mpol - allocate a block following a NUMA policy
+ * @pol: policy, set up by aem_mempolicy_init()
+ * @order: 0..MAX_PAGE_ORDER
+ * @flags: as for aem_alloc_pages()
+ *
+ * Return: the block's head frame, or NULL.
+ */
+struct aem_frame *aem_alloc_pages_mpol(struct aem_mempolicy *pol,
+				       unsigned int order, unsigned int flags)
+{
+	return aem_alloc(pol, NUMA_NO_NODE, order, flags);
+}
+EXPORT_SYMBOL_GPL(aem_alloc_pages_mpol);
+
+/**
+ * aem_alloc_bulk - allocate up to @nr blocks of one order
+ * @nid: node, or NUMA_NO_NODE for the calling CPU's
+ * @order: 0..MAX_PAGE_ORDER
+ * @flags: as for aem_alloc_pages()
+ * @nr: blocks wanted
+ * @frames: receives the head frames
+ *
+ * Small orders come from the CPU's list of the first zone under one lock;
+ * the rest one by one.
+ *
+ * Return: the number of blocks allocated, possibly fewer than @nr.
+ */
+unsigned int aem_alloc_bulk(int nid, unsigned int order, unsigned int flags,
+			    unsigned int nr, struct aem_frame **frames)
+{
+	unsigned int got = 0, i;
+	struct aem_nodelist nl;
+
+	if (WARN_ON_ONCE(order > AEM_MAX_ORDER))
+		return 0;
+	aem_nodelist_for(&nl, NULL, nid, flags);
+	if (nl.nr && order <= AEM_PCP_MAX_ORDER &&
+	    !(flags & AEM_ALLOC_ACCOUNT)) {
+		struct aem_node *node = aem_pool.nodes[nl.nid[0]];
+		struct aem_zone *zone = &node->zones[aem_flags_zone(flags)];
+
+		if (zone->managed)
+			got = aem_pcp_alloc_bulk(zone, order, aem_flags_mt(flags),
+						 zone->wmark[AEM_WMARK_LOW],
+						 nr, frames);
+		for (i = 0; i < got; i++)
+			aem_frame_prep(frames[i], order, flags);
+		if (got)
+			aem_check_low(frames[0], flags);
+	}
+	for (; got < nr; got++) {
+		frames[got] = aem_alloc(NULL, nid, order, flags);
+		if (!frames[got])
+			break;
+	}
+	return got;
+}
+EXPORT_SYMBOL_GPL(aem_alloc_bulk);
+
+/**
+ * aem_free_block - give a block back, whatever its refcount
+ * @f: head frame of an allocated block
+ * @order: its order
+ */
+void aem_free_block(struct aem_frame *f, unsigned int order)
+{
+	struct aem_zone *zone = f->chunk->zone;
+	unsigned long flags;
+
+	if (unlikely(f->stack))
+		aem_track_free(f);
+	WRITE_ONCE(f->state, AEM_FS_TAIL);
+	f->owner = AEM_OWNER_NONE;
+	aem_count(AEM_C_FREE);
+	if (order <= AEM_PCP_MAX_ORDER) {
+		aem_pcp_free(zone, f, order);
+		return;
+	}
+	spin_lock_irqsave(&zone->lock, flags);
+	aem_buddy_free(zone, f->chunk, aem_frame_idx(f), order);
+	spin_unlock_irqrestore(&zone->lock, flags);
+}
+
+/**
+ * aem_free_pages - drop a reference to a block, freeing it on the last
+ * @frame: head frame returned by an aem_alloc_*() call
+ * @order: the order it was allocated with
+ */
+void aem_free_pages(struct aem_frame *frame, unsigned int order)
+{
+	if (WARN_ON_ONCE(READ_ONCE(frame->state) != AEM_FS_ALLOC ||
+			 frame->order != order))
+		return;
+	if (atomic_dec_and_test(&frame->refcount))
+		aem_free_block(frame, order);
+}
+EXPORT_SYMBOL_GPL(aem_free_pages);
+
+/**
+ * aem_free_bulk - free blocks of one order
+ * @frames: head frames
+ * @nr: how many
+ * @order: their order
+ */
+void aem_free_bulk(struct aem_frame **frames, unsigned int nr,
+		   unsigned int order)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		aem_free_pages(frames[i], order);
+}
+EXPORT_SYMBOL_GPL(aem_free_bulk);
+
+/**
+ * aem_mempolicy_init - set up a NUMA policy
+ * @pol: the policy
+ * @mode: AETHER_MM_POL_*
+ * @nodemask: bit n = node n; must name only nodes of the pool, and at
+ *	      least one unless @mode is LOCAL
+ *
+ * Return: 0, or -EINVAL for a bad mode or mask.
+ */
+int aem_mempolicy_init(struct aem_mempolicy *pol, u32 mode, u64 nodemask)
+{
+	u64 pool_mask = 0;
+	struct aem_node *node;
+	int nid;
+
+	for_each_aem_node(node, nid)
+		pool_mask |= BIT_ULL(nid);
+	if (mode >= AETHER_MM_NR_POL || (nodemask & ~pool_mask))
+		return -EINVAL;
+	if (mode == AETHER_MM_POL_LOCAL)
+		nodemask = 0;
+	else if (!nodemask)
+		return -EINVAL;
+	pol->mode = mode;
+	pol->nodemask = nodemask;
+	atomic_set(&pol->il_next, -1);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(aem_mempolicy_init);
+
+/**
+ * aem_frame_page - the page of a frame
+ * @frame: a frame of the pool
+ *
+ * Return: its struct page.
+ */
+struct page *aem_frame_page(const struct aem_frame *frame)
+{
+	return pfn_to_page(aem_frame_pfn(frame));
+}
+EXPORT_SYMBOL_GPL(aem_frame_page);
+
+/**
+ * aem_frame_pfn - the page frame number of a frame
+ * @frame: a frame of the pool
+ *
+ * Return: its pfn.
+ */
+unsigned long aem_frame_pfn(const struct aem_frame *frame)
+{
+	return frame->chunk->base_pfn + aem_frame_idx(frame);
+}
+EXPORT_SYMBOL_GPL(aem_frame_pfn);
+
+/**
+ * aem_pfn_to_frame - the frame of a page frame number
+ * @pfn: any pfn
+ *
+ * The caller must know the chunk cannot go away: it holds a block of it.
+ *
+ * Return: the frame, or NULL when @pfn is not in the pool.
+ */
+struct aem_frame *aem_pfn_to_frame(unsigned long pfn)
+{
+	struct aem_chunk *chunk = aem_chunk_lookup(pfn);
+
+	return chunk ? &chunk->frames[pfn - chunk->base_pfn] : NULL;
+}
+EXPORT_SYMBOL_GPL(aem_pfn_to_frame);
+
+/**
+ * aem_page_to_frame - the frame of a page
+ * @page: any page
+ *
+ * Return: the frame, or NULL when @page is not in the pool.
+ */
+struct aem_frame *aem_page_to_frame(struct page *page)
+{
+	return aem_pfn_to_frame(page_to_pfn(page));
+}
+EXPORT_SYMBOL_GPL(aem_page_to_frame);
+
+/**
+ * aem_frame_nid - node of a frame
+ * @frame: a frame of the pool
+ *
+ * Return: its node id.
+ */
+int aem_frame_nid(const struct aem_frame *frame)
+{
+	return frame->chunk->zone->node->nid;
+}
+EXPORT_SYMBOL_GPL(aem_frame_nid);
+
+/**
+ * aem_frame_zone - zone of a frame
+ * @frame: a frame of the pool
+ *
+ * Return: AETHER_MM_ZONE_*.
+ */
+unsigned int aem_frame_zone(const struct aem_frame *frame)
+{
+	return frame->chunk->zone->idx;
+}
+EXPORT_SYMBOL_GPL(aem_frame_zone);
+
+/**
+ * aem_frame_order - order of the block a head frame names
+ * @frame: head frame of an allocated block
+ *
+ * Return: its order.
+ */
+unsigned int aem_frame_order(const struct aem_frame *frame)
+{
+	return frame->order;
+}
+EXPORT_SYMBOL_GPL(aem_frame_order);
+
+/**
+ * aem_frame_migratetype - migrate type of a frame's pageblock
+ * @frame: a frame of the pool
+ *
+ * Return: AETHER_MM_MT_*.
+ */
+unsigned int aem_frame_migratetype(const struct aem_frame *frame)
+{
+	return READ_ONCE(frame->chunk->pb_mt[aem_pb_idx(aem_frame_idx(frame))]);
+}
+EXPORT_SYMBOL_GPL(aem_frame_migratetype);
+
+static const size_t aem_stat_offsets[AEM_NR_COUNTERS] = {
+	[AEM_C_ALLOC] = offsetof(struct aether_mm_stats, alloc),
+	[AEM_C_FREE] = offsetof(struct aether_mm_stats, free),
+	[AEM_C_ALLOC_FAIL] = offsetof(struct aether_mm_stats, alloc_fail),
+	[AEM_C_PCP_HIT] = offsetof(struct aether_mm_stats, pcp_hit),
+	[AEM_C_PCP_REFILL] = offsetof(struct aether_mm_stats, pcp_refill),
+	[AEM_C_PCP_DRAIN] = offsetof(struct aether_mm_stats, pcp_drain),
+	[AEM_C_SPLIT] = offsetof(struct aether_mm_stats, split),
+	[AEM_C_MERGE] = offsetof(struct aether_mm_stats, merge),
+	[AEM_C_MT_FALLBACK] = offsetof(struct aether_mm_stats, mt_fallback),
+	[AEM_C_MT_STEAL] = offsetof(struct aether_mm_stats, mt_steal),
+	[AEM_C_NODE_FALLBACK] = offsetof(struct aether_mm_stats, node_fallback),
+	[AEM_C_ZONE_FALLBACK] = offsetof(struct aether_mm_stats, zone_fallback),
+	[AEM_C_GROW] = offsetof(struct aether_mm_stats, grow),
+	[AEM_C_SHRINK] = offsetof(struct aether_mm_stats, shrink),
+	[AEM_C_GROW_FAIL] = offsetof(struct aether_mm_stats, grow_fail),
+	[AEM_C_WMARK_LOW_HIT] = offsetof(struct aether_mm_stats, wmark_low_hit),
+};
+
+/**
+ * aem_get_stats - sum the event counters
+ * @stats: filled in; @stats->size is left as it is
+ */
+void aem_get_stats(struct aether_mm_stats *stats)
+{
+	u32 size = stats->size;
+	unsigned int cpu, i;
+
+	memset(stats, 0, sizeof(*stats));
+	stats->size = size;
+	for_each_possible_cpu(cpu) {
+		const struct aem_counters *c =
+			per_cpu_ptr(aem_pool.counters, cpu);
+
+		for (i = 0; i < AEM_NR_COUNTERS; i++)
+			*(u64 *)((u8 *)stats + aem_stat_offsets[i]) += c->c[i];
+	}
+}
+EXPORT_SYMBOL_GPL(aem_get_stats);

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hooks.c - the tables the optional modules register into
+ *
+ * aether_mm knows nothing of the other modules: they fill a table of
+ * operations and register it here (DESIGN.md section 2).  The core reads a
+ * table under rcu_read_lock() and calls it only there, so unregistering is:
+ * unpublish the pointer, wait for a grace period (no caller is left inside
+ * the table), then let the backend give back what it holds.  A backend
+ * unregisters in its module's exit path, before its code goes; and as it
+ * uses aether_mm's symbols, aether_mm cannot unload while it is loaded.
+ *
+ * One table of each kind at a time; a second registration fails -EBUSY.
+ *
+ * Lock order: aem_hooks_lock (mutex) only, taken by (un)registration.
+ */
+#include <linux/export.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include "internal.h"
+
+enum aem_hook { AEM_HOOK_STORE, AEM_HOOK_SHARE, AEM_HOOK_POLICY, AEM_NR_HOOKS };
+
+static DEFINE_MUTEX(aem_hooks_lock);
+static const void __rcu *aem_hooks[AEM_NR_HOOKS];
+
+static int aem_hook_register(enum aem_hook hook, const void *ops)
+{
+	int ret = 0;
+
+	mutex_lock(&aem_hooks_lock);
+	if (rcu_access_pointer(aem_hooks[hook]))
+		ret = -EBUSY;
+	else
+		rcu_assign_pointer(aem_hooks[hook], ops);
+	mutex_unlock(&aem_hooks_lock);
+	return ret;
+}
+
+/* Unpublish @ops and wait out its callers; false if it was not installed. */
+static bool aem_hook_unregister(enum aem_hook hook, const void *ops)
+{
+	bool ours;
+
+	mutex_lock(&aem_hooks_lock);
+	ours = rcu_access_pointer(aem_hooks[hook]) == ops;
+	if (ours)
+		RCU_INIT_POINTER(aem_hooks[hook], NULL);
+	mutex_unlock(&aem_hooks_lock);
+	if (WARN_ON_ONCE(!ours))
+		return false;
+	synchronize_rcu();
+	return true;
+}
+
+/**
+ * aem_register_store - install the store backend (compressed pages)
+ * @ops: the table; must stay valid until aem_unregister_store()
+ *
+ * Return: 0, or -EBUSY when another store is registered.
+ */
+int aem_register_store(const struct aem_store_ops *ops)
+{
+	return aem_hook_register(AEM_HOOK_STORE, ops);
+}
+EXPORT_SYMBOL_GPL(aem_register_store);
+
+/**
+ * aem_unregister_store - remove the store backend
+ * @ops: the table given to aem_register_store()
+ *
+ * Waits until no call is in flight, then calls @ops->drain.
+ */
+void aem_unregister_store(const struct aem_store_ops *ops)
+{
+	if (aem_hook_unregister(AEM_HOOK_STORE, ops) && ops->drain)
+		ops->drain();
+}
+EXPORT_SYMBOL_GPL(aem_unregister_store);
+
+/**
+ * aem_register_share - install the sharing backend (dedupe)
+ * @ops: the table; must stay valid until aem_unregister_share()
+ *
+ * Return: 0, or -EBUSY when another one is registered.
+ */
+int aem_register_share(const struct aem_share_ops *ops)
+{
+	return aem_hook_register(AEM_HOOK_SHARE, ops);
+}
+EXPORT_SYMBOL_GPL(aem_register_share);
+
+/**
+ * aem_unregister_share - remove the sharing backend
+ * @ops: the table given to aem_register_share()
+ */
+void aem_unregister_share(const struct aem_share_ops *ops)
+{
+	if (aem_hook_unregister(AEM_HOOK_SHARE, ops) && ops->drain)
+		ops->drain();
+}
+EXPORT_SYMBOL_GPL(aem_unregister_share);
+
+/**
+ * aem_register_policy - install the policy backend (QoS, firewall)
+ * @ops: the table; must stay valid until aem_unregister_policy()
+ *
+ * Return: 0, or -EBUSY when another one is registered.
+ */
+int aem_register_policy(const struct aem_policy_ops *ops)
+{
+	return aem_hook_register(AEM_HOOK_POLICY, ops);
+}
+EXPORT_SYMBOL_GPL(aem_register_policy);
+
+/**
+ * aem_unregister_policy - remove the policy backend
+ * @ops: the table given to aem_register_policy()
+ */
+void aem_unregister_policy(const struct aem_policy_ops *ops)
+{
+	if (aem_hook_unregister(AEM_HOOK_POLICY, ops) && ops->drain)
+		ops->drain();
+}
+EXPORT_SYMBOL_GPL(aem_unregister_policy);
+
+/**
+ * aem_policy_admit - ask the policy backend about an allocation
+ * @nid: node it would be served from first
+ * @order: its order
+ * @flags: its flags
+ *
+ * Return: 0 when admitted (or no backend), else the backend's errno.
+ */
+int aem_policy_admit(int nid, unsigned int order, unsigned int flags)
+{
+	const struct aem_policy_ops *ops;
+	int ret = 0;
+
+	rcu_read_lock();
+	ops = rcu_dereference(aem_hooks[AEM_HOOK_POLICY]);
+	if (ops && ops->admit)
+		ret = ops->admit(nid, order, flags);
+	rcu_read_unlock();
+	return ret;
+}
+
+/* Every backend unregisters before its module goes; nothing may be left. */
+void aem_hooks_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < AEM_NR_HOOKS; i++)
+		WARN_ON(rcu_access_pointer(aem_hooks[i]));
+}

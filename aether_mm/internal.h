@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * internal.h - aether_mm's own structures, shared by its files only
+ *
+ * The pool is a set of chunks, each one max-order block taken from Linux
+ * on one node.  A chunk carries one struct aem_frame per page.  Chunks are
+ * grouped into zones (by physical address) per node; each zone has buddy
+ * free lists per order and migrate type, and per-CPU lists for small
+ * orders.  See pool.c for the life of a chunk, buddy.c for the life of a
+ * frame, and the lock order.
+ */
+#ifndef _AETHER_MM_INTERNAL_H
+#define _AETHER_MM_INTERNAL_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/stackdepot.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <aether/mm.h>
+
+#define AEM_MAX_ORDER		MAX_PAGE_ORDER
+#define AEM_NR_ORDERS		(AEM_MAX_ORDER + 1)
+#define AEM_CHUNK_ORDER		AEM_MAX_ORDER
+#define AEM_CHUNK_PAGES		BIT(AEM_CHUNK_ORDER)
+#define AEM_PB_ORDER		(AEM_MAX_ORDER < 9 ? AEM_MAX_ORDER : 9)
+#define AEM_PB_PER_CHUNK	(1U << (AEM_CHUNK_ORDER - AEM_PB_ORDER))
+#define AEM_PCP_MAX_ORDER	3
+#define AEM_NR_PCP_ORDERS	(AEM_PCP_MAX_ORDER + 1)
+#define AEM_NR_ZONES		AETHER_MM_NR_ZONES
+#define AEM_NR_MT		AETHER_MM_NR_MT
+#define AEM_MAX_NODES		AETHER_MM_MAX_NODES
+
+/* State of a frame; only the first frame of a block (its head) has one. */
+enum aem_frame_state {
+	AEM_FS_TAIL = 0,	/* inside a block, or not yet in the pool */
+	AEM_FS_BUDDY,		/* head of a free block on a buddy list */
+	AEM_FS_PCP,		/* head of a free block on a per-CPU list */
+	AEM_FS_ALLOC,		/* head of an allocated block */
+	AEM_FS_HELD,		/* free order-0 page held by a reservation */
+};
+
+/**
+ * struct aem_frame - descriptor of one page of the pool
+ * @list:	buddy list, per-CPU list, or nothing while allocated
+ * @chunk:	the chunk the page belongs to
+ * @refcount:	users of an allocated block (head only)
+ * @stack:	stack_depot handle of the allocating stack (tracking on)
+ * @owner:	enum aem_owner of an allocated block
+ * @state:	enum aem_frame_state
+ * @order:	order of the block this frame heads
+ * @mt:		migrate type of the list the block is on or came from
+ * @resv:	page lies in a reserved range (zone->lock)
+ *
+ * @state, @order and @mt of a block change under the lock of the list it
+ * moves on or off: zone->lock for buddy lists, pcp->lock for per-CPU
+ * lists.  They are distinct bytes, so readers holding the other lock see
+ * a value that is stale at worst, never torn.
+ */
+struct aem_frame {
+	struct list_head list;
+	struct aem_chunk *chunk;
+	atomic_t refcount;
+	depot_stack_handle_t stack;
+	u32 owner;
+	u8 state;
+	u8 order;
+	u8 mt;
+	u8 resv;
+};
+
+/**
+ * struct aem_chunk - one max-order block taken from Linux
+ * @base_pfn:	first page frame number, aligned to AEM_CHUNK_PAGES
+ * @zone:	the pool zone it feeds
+ * @link:	on zone->chunks (zone->lock)
+ * @nr_resv:	pages of reserved ranges in the chunk (zone->lock; read
+ *		under pcp->lock to keep such pages off the per-CPU lists)
+ * @dead:	being given back to Linux (zone->lock)
+ * @pb_mt:	migrate type of each pageblock (zone->lock)
+ * @rcu_link:	on the list of chunks waiting for an RCU grace period
+ * @frames:	one descriptor per page
+ */
+struct aem_chunk {
+	unsigned long base_pfn;
+	struct aem_zone *zone;
+	struct list_head link;
+	unsigned int nr_resv;
+	bool dead;
+	u8 pb_mt[AEM_PB_PER_CHUNK];
+	struct list_head rcu_link;
+	struct aem_frame frames[];
+};
+
+struct aem_free_area {
+	struct list_head free_list[AEM_NR_MT];
+	unsigned long nr_free_mt[AEM_NR_MT];
+	unsigned long nr_free;
+};
+
+/**
+ * struct aem_pcp - per-CPU lists of one zone
+ * @lock:	protects everything here; taken with interrupts off
+ * @count:	pages on the lists
+ * @high:	drain a batch when @count reaches it
+ * @batch:	pages moved per refill or drain
+ * @lists:	free blocks per migrate type and order, hottest first
+ */
+struct aem_pcp {
+	spinlock_t lock;		/* see above */
+	int count;
+	int high;
+	int batch;
+	struct list_head lists[AEM_NR_MT][AEM_NR_PCP_ORDERS];
+};
+
+enum aem_wmark { AEM_WMARK_MIN, AEM_WMARK_LOW, AEM_WMARK_HIGH, AEM_NR_WMARK };
+
+/**
+ * struct aem_zone - pool pages of one node in one physical zone
+ * @lock:	buddy lists, counters below, chunk list
+ * @free_area:	buddy lists per order
+ * @managed:	pages of the pool in this zone
+ * @free:	pages on the buddy lists (read locklessly for watermarks)
+ * @held:	pages held by reservations
+ * @wmark:	min, low, high, derived from @managed
+ * @chunks:	chunks of the zone
+ * @nr_chunks:	entries on @chunks
+ * @pcp:	per-CPU lists
+ * @node:	owning node
+ * @idx:	AETHER_MM_ZONE_*
+ * @alloc_ok:	blocks allocated from here
+ * @alloc_fail:	allocations that failed with this zone first
+ */
+struct aem_zone {
+	spinlock_t lock;		/* see above */
+	struct aem_free_area free_area[AEM_NR_ORDERS];
+	unsigned long managed;
+	unsigned long free;
+	unsigned long held;
+	unsigned long wmark[AEM_NR_WMARK];
+	struct list_head chunks;
+	unsigned int nr_chunks;
+	struct aem_pcp __percpu *pcp;
+	struct aem_node *node;
+	unsigned int idx;
+	atomic_long_t alloc_ok;
+	atomic_long_t alloc_fail;
+};
+
+/**
+ * struct aem_node - the pool on one NUMA node
+ * @nid:	node id
+ * @zones:	its zones, by AETHER_MM_ZONE_*
+ * @resize_lock: serialises growth and shrink of this node
+ * @nr_chunks:	chunks on the node (resize_lock, read locklessly)
+ * @min_chunks:	chunks kept whatever the pressure (pool_init_mb)
+ * @max_chunks:	growth limit (pool_max_mb)
+ * @grow_work:	background growth below the low watermark
+ * @fallback:	node ids by node_distance() from this one, self first
+ * @nr_fallback: entries in @fallback
+ */
+struct aem_node {
+	int nid;
+	struct aem_zone zones[AEM_NR_ZONES];
+	struct mutex resize_lock;	/* see above */
+	unsigned int nr_chunks;
+	unsigned int min_chunks;
+	unsigned int max_chunks;
+	struct work_struct grow_work;
+	u8 fallback[AEM_MAX_NODES];
+	unsigned int nr_fallback;
+};
+
+/* Event counters, per CPU, summed on read; same order as aether_mm_stats. */
+enum aem_counter {
+	AEM_C_ALLOC, AEM_C_FREE, AEM_C_ALLOC_FAIL,
+	AEM_C_PCP_HIT, AEM_C_PCP_REFILL, AEM_C_PCP_DRAIN,
+	AEM_C_SPLIT, AEM_C_MERGE, AEM_C_MT_FALLBACK, AEM_C_MT_STEAL,
+	AEM_C_NODE_FALLBACK, AEM_C_ZONE_FALLBACK,
+	AEM_C_GROW, AEM_C_SHRINK, AEM_C_GROW_FAIL, AEM_C_WMARK_LOW_HIT,
+	AEM_NR_COUNTERS,
+};
+
+struct aem_counters {
+	u64 c[AEM_NR_COUNTERS];
+};
+
+/**
+ * struct aem_pool - the whole pool
+ * @nodes:	per node, NULL where the pool has no node
+ * @nr_nodes:	node ids 0..nr_nodes-1 are possible
+ * @chunks:	chunk by base_pfn >> AEM_CHUNK_ORDER (RCU lookups)
+ * @counters:	event counters
+ * @shrinker:	gives free chunks back under host pressure
+ * @grown:	chunks added since load
+ * @shrunk:	chunks given back since load
+ */
+struct aem_pool {
+	struct aem_node *nodes[AEM_MAX_NODES];
+	int nr_nodes;
+	struct xarray chunks;
+	struct aem_counters __percpu *counters;
+	struct shrinker *shrinker;
+	atomic_long_t grown;
+	atomic_long_t shrunk;
+};
+
+extern struct aem_pool aem_pool;
+extern unsigned int aem_pcp_batch;
+extern unsigned int aem_pcp_high;
+extern bool aem_track;
+
+#define aem_count(idx)		this_cpu_inc(aem_pool.counters->c[(idx)])
+#define aem_count_add(idx, n)	this_cpu_add(aem_pool.counters->c[(idx)], (n))
+
+/* The first node id >= @nid that the pool has, or AEM_MAX_NODES. */
+static inline int aem_next_nid(int nid)
+{
+	while (nid < AEM_MAX_NODES && !aem_pool.nodes[nid])
+		nid++;
+	return nid;
+}
+
+static inline struct aem_node *aem_node_at(int nid)
+{
+	return nid < AEM_MAX_NODES ? aem_pool.nodes[nid] : NULL;
+}
+
+#define for_each_aem_node(node, nid)					\
+	for ((nid) = aem_next_nid(0); ((node) = aem_node_at(nid));	\
+	     (nid) = aem_next_nid((nid) + 1))
+
+static inline unsigned int aem_frame_idx(const struct aem_frame *f)
+{
+	return f - f->chunk->frames;
+}
+
+static inline unsigned int aem_pb_idx(unsigned int idx)
+{
+	return idx >> AEM_PB_ORDER;
+}
+
+static inline struct aem_node *aem_node(int nid)
+{
+	if (nid < 0 || nid >= aem_pool.nr_nodes)
+		return NULL;
+	return aem_pool.nodes[nid];
+}
+
+/* pool.c */
+int aem_pool_init(unsigned int init_mb, unsigned int max_mb);
+void aem_pool_exit(void);
+int aem_node_grow(struct aem_node *node, gfp_t gfp);
+void aem_node_kick_grow(struct aem_node *node);
+struct aem_chunk *aem_chunk_lookup(unsigned long pfn);
+void aem_zone_set_wmarks(struct aem_zone *zone);
+unsigned long aem_pool_shrink(unsigned long nr_chunks);
+
+/* buddy.c */
+void aem_zone_init(struct aem_zone *zone, struct aem_node *node,
+		   unsigned int idx);
+void aem_buddy_free(struct aem_zone *zone, struct aem_chunk *chunk,
+		    unsigned int idx, unsigned int order);
+void aem_buddy_merge(struct aem_zone *zone, struct aem_chunk *chunk,
+		     unsigned int idx, unsigned int order);
+struct aem_frame *aem_rmqueue(struct aem_zone *zone, unsigned int order,
+			      unsigned int mt);
+void aem_del_free(struct aem_zone *zone, struct aem_frame *f);
+void aem_buddy_add_chunk(struct aem_zone *zone, struct aem_chunk *chunk);
+bool aem_chunk_is_free(const struct aem_chunk *chunk);
+void aem_buddy_take_chunk(struct aem_zone *zone, struct aem_chunk *chunk);
+struct aem_frame *aem_find_free_block(struct aem_chunk *chunk,
+				      unsigned int idx);
+const char *aem_mt_name(unsigned int mt);
+const char *aem_zone_name(unsigned int zone);
+
+/* pcp.c */
+int aem_pcp_init(struct aem_zone *zone);
+void aem_pcp_exit(struct aem_zone *zone);
+struct aem_frame *aem_pcp_alloc(struct aem_zone *zone, unsigned int order,
+				unsigned int mt, unsigned long wmark);
+unsigned int aem_pcp_alloc_bulk(struct aem_zone *zone, unsigned int order,
+				unsigned int mt, unsigned long wmark,
+				unsigned int nr, struct aem_frame **frames);
+void aem_pcp_free(struct aem_zone *zone, struct aem_frame *f,
+		  unsigned int order);
+void aem_pcp_drain_zone(struct aem_zone *zone);
+unsigned long aem_pcp_count(struct aem_zone *zone);
+
+/* alloc.c */
+void aem_frame_prep(struct aem_frame *f, unsigned int order,
+		    unsigned int flags);
+void aem_free_block(struct aem_frame *f, unsigned int order);
+bool aem_zone_wmark_ok(struct aem_zone *zone, unsigned int order,
+		       unsigned long mark);
+
+/* reserve.c */
+void aem_free_resv_block(struct aem_zone *zone, struct aem_chunk *chunk,
+			 unsigned int idx, unsigned int order);
+
+/* frag.c */
+struct aem_frag_info {
+	unsigned long free_pages;
+	unsigned long free_blocks[AEM_NR_ORDERS];
+	int unusable[AEM_NR_ORDERS];
+	int extfrag[AEM_NR_ORDERS];
+};
+
+void aem_zone_frag(struct aem_zone *zone, struct aem_frag_info *info);
+
+/* track.c */
+int aem_track_init(void);
+void aem_track_alloc(struct aem_frame *f);
+void aem_track_free(struct aem_frame *f);
+struct seq_file;
+
+unsigned long aem_track_report(struct seq_file *m);
+
+/* hooks.c */
+int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
+void aem_hooks_exit(void);
+
+/* chardev.c */
+int aem_chardev_init(void);
+void aem_chardev_exit(void);
+
+/* debugfs.c */
+void aem_debugfs_init(void);
+void aem_debugfs_exit(void);
+
+/* bench.c */
+int aem_bench_run(struct aether_mm_bench *b);
+
+/* selftest.c */
+int aem_selftest_run(void);
+
+#endif /* _AETHER_MM_INTERNAL_H */

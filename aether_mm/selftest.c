@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selftest.c - in-kernel self-tests of the buddy and per-CPU lists
+ *
+ * Run at load with selftest=1, before /dev/aether_mm exists, so nothing
+ * else allocates from the pool meanwhile.  They check what userspace
+ * cannot see directly: that a split leaves exactly one free block at each
+ * order on the way down, that freeing merges back to the same free lists,
+ * that the per-CPU lists are LIFO and drain to nothing, that a foreign
+ * migrate type claims a pageblock, that a reserved page is never handed
+ * out, and the fragmentation indices of known layouts.  Every allocation
+ * uses AEM_ALLOC_NOGROW so the pool does not move under the test.
+ */
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include "internal.h"
+
+#define AEM_ST_FLAGS	(AEM_ALLOC_NOGROW | AEM_ALLOC_THISNODE | \
+			 AEM_ALLOC_HIGH | AEM_OWNER(AEM_OWNER_SELFTEST))
+
+#define aem_st_check(cond)						\
+({									\
+	bool __ok = (cond);						\
+									\
+	if (!__ok)							\
+		pr_err("selftest %s: check failed: %s (line %d)\n",	\
+		       __func__, #cond, __LINE__);			\
+	__ok;								\
+})
+
+struct aem_st_snap {
+	unsigned long nr_free[AEM_NR_ORDERS];
+	unsigned long free;
+};
+
+/* The first zone of the pool with at least one whole free chunk. */
+static struct aem_zone *aem_st_zone(void)
+{
+	struct aem_node *node;
+	int nid, z;
+
+	for_each_aem_node(node, nid)
+		for (z = AEM_NR_ZONES - 1; z >= 0; z--)
+			if (node->zones[z].free_area[AEM_MAX_ORDER].nr_free)
+				return &node->zones[z];
+	return NULL;
+}
+
+static void aem_st_snapshot(struct aem_zone *zone, struct aem_st_snap *s)
+{
+	unsigned long flags;
+	unsigned int o;
+
+	aem_pcp_drain_zone(zone);
+	spin_lock_irqsave(&zone->lock, flags);
+	for (o = 0; o < AEM_NR_ORDERS; o++)
+		s->nr_free[o] = zone->free_area[o].nr_free;
+	s->free = zone->free;
+	spin_unlock_irqrestore(&zone->lock, flags);
+}
+
+static bool aem_st_same(const struct aem_st_snap *a,
+			const struct aem_st_snap *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+static unsigned int aem_st_zone_flags(struct aem_zone *zone, unsigned int mt)
+{
+	return AEM_ST_FLAGS | AEM_ZONE(zone->idx) | AEM_MT(mt);
+}
+
+/*
+ * An order-4 block out of a zone whose smallest free blocks are max-order
+ * splits one of them: one more free block at each order 4..max-1, one fewer
+ * at max; freeing it merges everything back.
+ */
+static int aem_st_split_merge(struct aem_zone *zone)
+{
+	unsigned int flags = aem_st_zone_flags(zone, AETHER_MM_MT_MOVABLE);
+	struct aem_st_snap before, during, after;
+	struct aem_frame *f;
+	unsigned int o;
+	bool ok = true;
+
+	aem_st_snapshot(zone, &before);
+	for (o = 0; o < AEM_MAX_ORDER; o++)
+		if (before.nr_free[o])
+			return 0;	/* not a clean zone: nothing to learn */
+	f = aem_alloc_pages(zone->node->nid, 4, flags);
+	if (!aem_st_check(f))
+		return -EINVAL;
+	aem_st_snapshot(zone, &during);
+	for (o = 4; o < AEM_MAX_ORDER; o++)
+		ok &= aem_st_check(during.nr_free[o] == 1);
+	ok &= aem_st_check(during.nr_free[AEM_MAX_ORDER] ==
+			   before.nr_free[AEM_MAX_ORDER] - 1);
+	ok &= aem_st_check(during.free == before.free - 16);
+	ok &= aem_st_check(f->chunk->zone == zone && aem_frame_order(f) == 4);
+	ok &= aem_st_check((aem_frame_pfn(f) & 15) == 0);
+	aem_free_pages(f, 4);
+	aem_st_snapshot(zone, &after);
+	ok &= aem_st_check(aem_st_same(&before, &after));
+	return ok ? 0 : -EINVAL;
+}
+
+/* Take every page of the zone as order 0, free them out of order. */
+static int aem_st_fill_and_merge(struct aem_zone *zone)
+{
+	unsigned int flags = aem_st_zone_flags(zone, AETHER_MM_MT_MOVABLE);
+	struct aem_st_snap before, after;
+	struct aem_frame **frames;
+	unsigned long n = 0, i, max = zone->managed;
+	bool ok = true;
+
+	frames = kvmalloc_array(max, sizeof(*frames), GFP_KERNEL);
+	if (!frames)
+		return -ENOMEM;
+	aem_st_snapshot(zone, &before);
+	while (n < max) {
+		struct aem_frame *f = aem_alloc_pages(zone->node->nid, 0, flags);
+
+		if (!f || f->chunk->zone != zone) {
+			if (f)
+				aem_free_pages(f, 0);
+			break;
+		}
+		frames[n++] = f;
+	}
+	ok &= aem_st_check(n == before.free);
+	ok &= aem_st_check(READ_ONCE(zone->free) == 0);
+	/* Odd indices first, then even: maximal fragmentation on the way. */
+	for (i = 1; i < n; i += 2)
+		aem_free_pages(frames[i], 0);
+	for (i = 0; i < n; i += 2)
+		aem_free_pages(frames[i], 0);
+	aem_st_snapshot(zone, &after);
+	ok &= aem_st_check(aem_st_same(&before, &after));
+	kvfree(frames);
+	return ok ? 0 : -EINVAL;
+}
+
+/* The per-CPU lists hand back the block freed last and drain to nothing. */
+static int aem_st_pcp(struct aem_zone *zone)
+{
+	unsigned int flags = aem_st_zone_flags(zone, AETHER_MM_MT_MOVABLE);
+	int nid = zone->node->nid;
+	struct aem_frame *a, *b, *c = NULL;
+	bool ok = true;
+
+	migrate_disable();
+	a = aem_alloc_pages(nid, 0, flags);
+	b = aem_alloc_pages(nid, 0, flags);
+	ok &= aem_st_check(a && b);
+	ok &= aem_st_check(aem_pcp_count(zone) > 0);
+	if (a) {
+		aem_free_pages(a, 0);
+		c = aem_alloc_pages(nid, 0, flags);
+		ok &= aem_st_check(c == a);
+	}
+	if (b)
+		aem_free_pages(b, 0);
+	if (c)
+		aem_free_pages(c, 0);
+	migrate_enable();
+	aem_pcp_drain_zone(zone);
+	ok &= aem_st_check(aem_pcp_count(zone) == 0);
+	return ok ? 0 : -EINVAL;
+}
+
+/* An unmovable order-5 block from a movable zone claims its pageblock. */
+static int aem_st_fallback(struct aem_zone *zone)
+{
+	unsigned int flags = aem_st_zone_flags(zone, AETHER_MM_MT_UNMOVABLE);
+	struct aem_frame *f;
+	bool ok = true;
+
+	if (zone->free_area[AEM_PB_ORDER].nr_free_mt[AETHER_MM_MT_UNMOVABLE])
+		return 0;
+	f = aem_alloc_pages(zone->node->nid, 5, flags);
+	if (!aem_st_check(f))
+		return -EINVAL;
+	ok &= aem_st_check(aem_frame_migratetype(f) ==
+			   AETHER_MM_MT_UNMOVABLE);
+	aem_free_pages(f, 5);
+	return ok ? 0 : -EINVAL;
+}
+
+/* A reserved page is held back, and comes back when released. */
+static int aem_st_reserve(struct aem_zone *zone)
+{
+	unsigned int flags = aem_st_zone_flags(zone, AETHER_MM_MT_MOVABLE);
+	struct aem_st_snap before, during, after;
+	struct aem_frame *f;
+	unsigned long pfn;
+	bool ok = true;
+	int err;
+
+	f = aem_alloc_pages(zone->node->nid, 6, flags);
+	if (!aem_st_check(f))
+		return -EINVAL;
+	pfn = aem_frame_pfn(f) + 3;
+	aem_free_pages(f, 6);
+	aem_st_snapshot(zone, &before);
+	err = aem_reserve_range(pfn, 5);
+	if (!aem_st_check(!err))
+		return err;
+	ok &= aem_st_check(aem_reserve_range(pfn + 4, 2) == -EBUSY);
+	aem_st_snapshot(zone, &during);
+	ok &= aem_st_check(during.free == before.free - 5);
+	ok &= aem_st_check(zone->held == 5);
+	aem_unreserve_range(pfn, 5);
+	aem_st_snapshot(zone, &after);
+	ok &= aem_st_check(aem_st_same(&before, &after) && !zone->held);
+	return ok ? 0 : -EINVAL;
+}
+
+/* All free memory in max-order blocks: nothing unusable, nothing to gain. */
+static int aem_st_frag(struct aem_zone *zone)
+{
+	struct aem_frag_info info;
+	unsigned int o;
+	bool ok = true;
+
+	aem_pcp_drain_zone(zone);
+	aem_zone_frag(zone, &info);
+	if (info.free_pages !=
+	    info.free_blocks[AEM_MAX_ORDER] << AEM_MAX_ORDER)
+		return 0;
+	for (o = 0; o < AEM_NR_ORDERS; o++) {
+		ok &= aem_st_check(info.unusable[o] == 0);
+		ok &= aem_st_check(info.extfrag[o] == -1000);
+	}
+	return ok ? 0 : -EINVAL;
+}
+
+/**
+ * aem_selftest_run - run every self-test on the first clean zone
+ *
+ * Return: 0 when all pass, else the first error.
+ */
+int aem_selftest_run(void)
+{
+	static int (* const tests[])(struct aem_zone *) = {
+		aem_st_frag, aem_st_split_merge, aem_st_pcp, aem_st_fallback,
+		aem_st_reserve, aem_st_fill_and_merge,
+	};
+	struct aem_zone *zone = aem_st_zone();
+	unsigned int i;
+	int err;
+
+	if (!zone) {
+		pr_err("selftest: no zone with a free chunk\n");
+		return -ENOMEM;
+	}
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		err = tests[i](zone);
+		if (err) {
+			pr_err("selftest %u of %zu failed (%d)\n", i + 1,
+			       ARRAY_SIZE(tests), err);
+			return err;
+		}
+	}
+	pr_info("selftest: %zu tests passed on node %d zone %s\n",
+		ARRAY_SIZE(tests), zone->node->nid, aem_zone_name(zone->idx));
+	return 0;
+}

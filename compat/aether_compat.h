@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aether_compat.h - the newer kernel API on the older kernels we support
+ *
+ * Force-included into every file of the suite by Kbuild.  This is the only
+ * place that knows kernel versions: each block provides one API, probes for
+ * the feature first and falls back on the version only where no symbol
+ * tells the two apart.  Supported: 6.1 LTS and 6.12 LTS, and the running
+ * kernel when its headers are installed.
+ */
+#ifndef _AETHER_COMPAT_H
+#define _AETHER_COMPAT_H
+
+#include <linux/mmzone.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+/*
+ * MAX_PAGE_ORDER (6.8): the largest order the page allocator hands out.
+ * Before 6.4 MAX_ORDER was one past it, 6.4 made it inclusive and 6.8
+ * renamed it.  MAX_ORDER_NR_PAGES has been the size of that largest block
+ * all along, so it tells without a version test.
+ */
+#ifndef MAX_PAGE_ORDER
+#include <linux/log2.h>
+#define MAX_PAGE_ORDER	ilog2(MAX_ORDER_NR_PAGES)
+#endif
+
+/*
+ * shrinker_alloc()/shrinker_register()/shrinker_free() (6.7) replaced
+ * register_shrinker() on a caller-embedded struct.  SHRINKER_ALLOCATED came
+ * with them.
+ */
+#ifndef SHRINKER_ALLOCATED
+struct aether_compat_shrinker {
+	struct shrinker shrinker;
+	char name[32];
+};
+
+static inline __printf(2, 3) struct shrinker *
+shrinker_alloc(unsigned int flags, const char *fmt, ...)
+{
+	struct aether_compat_shrinker *cs;
+	va_list args;
+
+	cs = kzalloc(sizeof(*cs), GFP_KERNEL);
+	if (!cs)
+		return NULL;
+	va_start(args, fmt);
+	vsnprintf(cs->name, sizeof(cs->name), fmt, args);
+	va_end(args);
+	cs->shrinker.flags = flags;
+	cs->shrinker.seeks = DEFAULT_SEEKS;
+	return &cs->shrinker;
+}
+
+static inline void shrinker_register(struct shrinker *shrinker)
+{
+	struct aether_compat_shrinker *cs =
+		container_of(shrinker, struct aether_compat_shrinker, shrinker);
+
+	/* Without registration the pool simply is not shrunk by reclaim. */
+	if (register_shrinker(shrinker, "%s", cs->name))
+		pr_warn("%s: shrinker not registered\n", cs->name);
+}
+
+static inline void shrinker_free(struct shrinker *shrinker)
+{
+	if (!shrinker)
+		return;
+	unregister_shrinker(shrinker);	/* no-op when never registered */
+	kfree(container_of(shrinker, struct aether_compat_shrinker, shrinker));
+}
+#endif /* !SHRINKER_ALLOCATED */
+
+#endif /* _AETHER_COMPAT_H */

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aether/mm.h - the kernel API of aether_mm for the other Aether modules
+ *
+ * Frames are the pool's page descriptors.  A block of 2^order frames is
+ * named by its first frame; aem_frame_page() gives the real struct page.
+ * Each page of the pool is an ordinary order-0 page to Linux (split_page()),
+ * so a block may be mapped page by page into user page tables.
+ */
+#ifndef _AETHER_MM_H
+#define _AETHER_MM_H
+
+#include <linux/bits.h>
+#include <linux/types.h>
+#include <linux/mm_types.h>
+#include <uapi/linux/aether_mm.h>
+
+struct aem_frame;
+
+/*
+ * Allocation flags.  The low bits match AETHER_MM_ALLOC_*; the zone limit,
+ * migrate type and owner are packed above them.
+ */
+#define AEM_ALLOC_ZERO		AETHER_MM_ALLOC_ZERO
+#define AEM_ALLOC_THISNODE	AETHER_MM_ALLOC_THISNODE
+#define AEM_ALLOC_NOGROW	AETHER_MM_ALLOC_NOGROW
+#define AEM_ALLOC_HIGH		AETHER_MM_ALLOC_HIGH
+#define AEM_ALLOC_ATOMIC	BIT(4)	/* caller cannot sleep */
+#define AEM_ALLOC_ACCOUNT	BIT(5)	/* ask the policy hook first */
+#define AEM_ALLOC_NOTRACK	BIT(6)	/* never record a stack */
+
+#define AEM_ZONE_SHIFT		8
+#define AEM_ZONE_MASK		(0x3U << AEM_ZONE_SHIFT)
+#define AEM_MT_SHIFT		10
+#define AEM_MT_MASK		(0x3U << AEM_MT_SHIFT)
+#define AEM_OWNER_SHIFT		16
+#define AEM_OWNER_MASK		(0xffU << AEM_OWNER_SHIFT)
+
+/* Highest zone allowed; the default (0 in these bits) is NORMAL. */
+#define AEM_ZONE(z)	((((AETHER_MM_ZONE_NORMAL - (z)) & 0x3U)) << AEM_ZONE_SHIFT)
+#define AEM_MT(mt)	(((mt) & 0x3U) << AEM_MT_SHIFT)
+#define AEM_OWNER(o)	(((o) & 0xffU) << AEM_OWNER_SHIFT)
+
+/* Who holds a block, recorded in its frame for the debugfs dumps. */
+enum aem_owner {
+	AEM_OWNER_NONE = 0,
+	AEM_OWNER_KERNEL,	/* a caller of this API */
+	AEM_OWNER_USER,		/* a /dev/aether_mm file descriptor */
+	AEM_OWNER_SELFTEST,
+	AEM_OWNER_BENCH,
+	AEM_OWNER_SLUB,
+	AEM_OWNER_ZRAM,
+	AEM_OWNER_DEDUPE,
+	AEM_OWNER_QOS,
+	AEM_NR_OWNERS,
+};
+
+/**
+ * struct aem_mempolicy - a NUMA policy for pool allocations
+ * @mode:	AETHER_MM_POL_*
+ * @nodemask:	bit n = node n (PREFERRED, BIND, INTERLEAVE)
+ * @il_next:	interleave cursor
+ */
+struct aem_mempolicy {
+	u32 mode;
+	u32 nodemask;
+	atomic_t il_next;
+};
+
+struct aem_frame *aem_alloc_pages(int nid, unsigned int order,
+				  unsigned int flags);
+struct aem_frame *aem_alloc_pages_mpol(struct aem_mempolicy *pol,
+				       unsigned int order, unsigned int flags);
+void aem_free_pages(struct aem_frame *frame, unsigned int order);
+unsigned int aem_alloc_bulk(int nid, unsigned int order, unsigned int flags,
+			    unsigned int nr, struct aem_frame **frames);
+void aem_free_bulk(struct aem_frame **frames, unsigned int nr,
+		   unsigned int order);
+int aem_mempolicy_init(struct aem_mempolicy *pol, u32 mode, u64 nodemask);
+
+struct page *aem_frame_page(const struct aem_frame *frame);
+unsigned long aem_frame_pfn(const struct aem_frame *frame);
+struct aem_frame *aem_pfn_to_frame(unsigned long pfn);
+struct aem_frame *aem_page_to_frame(struct page *page);
+int aem_frame_nid(const struct aem_frame *frame);
+unsigned int aem_frame_zone(const struct aem_frame *frame);
+unsigned int aem_frame_order(const struct aem_frame *frame);
+unsigned int aem_frame_migratetype(const struct aem_frame *frame);
+
+int aem_reserve_range(unsigned long pfn, unsigned long nr_pages);
+void aem_unreserve_range(unsigned long pfn, unsigned long nr_pages);
+void aem_drain_all_pcp(void);
+void aem_get_stats(struct aether_mm_stats *stats);
+void aem_get_pool_info(struct aether_mm_pool_info *info);
+
+/*
+ * Hook tables (DESIGN.md section 2).  A module fills one table and
+ * registers it; the core calls it under RCU.  Unregistering first asks the
+ * backend to give back everything it holds (@drain), then waits for every
+ * caller to leave the table.  Only one table of each kind at a time.
+ */
+
+/**
+ * struct aem_store_ops - where cold pages go (aether_zram)
+ * @owner:	module providing the table
+ * @store:	compress the page of @frame; on success *@handle names it
+ * @load:	decompress @handle into @frame
+ * @release:	forget @handle
+ * @drain:	bring back every stored page before the table goes away
+ */
+struct aem_store_ops {
+	struct module *owner;
+	int (*store)(struct aem_frame *frame, unsigned long *handle);
+	int (*load)(unsigned long handle, struct aem_frame *frame);
+	void (*release)(unsigned long handle);
+	void (*drain)(void);
+};
+
+/**
+ * struct aem_share_ops - content sharing (aether_dedupe)
+ * @owner:	module providing the table
+ * @unshare:	give the caller a private copy of the shared @frame
+ * @drain:	unshare every merged page before the table goes away
+ */
+struct aem_share_ops {
+	struct module *owner;
+	struct aem_frame *(*unshare)(struct aem_frame *frame);
+	void (*drain)(void);
+};
+
+/**
+ * struct aem_policy_ops - admission and access policy (aether_qos)
+ * @owner:	module providing the table
+ * @admit:	0 to let an AEM_ALLOC_ACCOUNT allocation of 2^@order pages
+ *		on @nid go ahead, or a negative errno to refuse it
+ * @drain:	drop every reference into the core before the table goes away
+ */
+struct aem_policy_ops {
+	struct module *owner;
+	int (*admit)(int nid, unsigned int order, unsigned int flags);
+	void (*drain)(void);
+};
+
+int aem_register_store(const struct aem_store_ops *ops);
+void aem_unregister_store(const struct aem_store_ops *ops);
+int aem_register_share(const struct aem_share_ops *ops);
+void aem_unregister_share(const struct aem_share_ops *ops);
+int aem_register_policy(const struct aem_policy_ops *ops);
+void aem_unregister_policy(const struct aem_policy_ops *ops);
+
+#endif /* _AETHER_MM_H */

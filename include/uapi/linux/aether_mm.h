@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * aether_mm.h - userspace interface of the Aether page pool (/dev/aether_mm)
+ *
+ * Every command takes a struct whose first field is @size, the size of the
+ * struct as the caller knows it (copy_struct_from_user() convention): a
+ * smaller struct from an older caller is zero-extended, a larger one is
+ * accepted only when the bytes we do not know are zero (-E2BIG otherwise).
+ * Reserved fields must be zero (-EINVAL).  Unknown commands fail with
+ * -ENOTTY.  Fields are marked (in), (out) or (in/out).
+ *
+ * Blocks allocated through a file descriptor are named by opaque handles,
+ * valid only on that descriptor; everything it holds (blocks, reservations)
+ * is given back when it is closed.
+ */
+#ifndef _UAPI_LINUX_AETHER_MM_H
+#define _UAPI_LINUX_AETHER_MM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define AETHER_MM_IOC_MAGIC		0xE1
+
+#define AETHER_MM_MAX_NODES		8	/* nodes the interface can name */
+#define AETHER_MM_NR_ORDERS		16	/* order slots in the structs */
+#define AETHER_MM_MAX_BULK		4096	/* blocks per ALLOC/FREE call */
+
+/* Zones, by physical address, as Linux names them on x86-64. */
+enum aether_mm_zone {
+	AETHER_MM_ZONE_DMA = 0,		/* below 16 MiB */
+	AETHER_MM_ZONE_DMA32 = 1,	/* below 4 GiB */
+	AETHER_MM_ZONE_NORMAL = 2,	/* the rest */
+	AETHER_MM_NR_ZONES = 3,
+};
+
+/* Migrate types of a block. */
+enum aether_mm_migratetype {
+	AETHER_MM_MT_UNMOVABLE = 0,
+	AETHER_MM_MT_MOVABLE = 1,
+	AETHER_MM_MT_RECLAIMABLE = 2,
+	AETHER_MM_NR_MT = 3,
+};
+
+/* NUMA policy modes (struct aether_mm_policy.mode). */
+enum aether_mm_policy_mode {
+	AETHER_MM_POL_LOCAL = 0,	/* the calling CPU's node, then by distance */
+	AETHER_MM_POL_PREFERRED = 1,	/* first node of @nodemask, then by distance */
+	AETHER_MM_POL_BIND = 2,		/* only the nodes in @nodemask */
+	AETHER_MM_POL_INTERLEAVE = 3,	/* round robin over @nodemask */
+	AETHER_MM_NR_POL = 4,
+};
+
+/**
+ * struct aether_mm_pool_info - AETHER_MM_IOC_POOL_INFO
+ * @size:	(in) sizeof(struct aether_mm_pool_info)
+ * @nr_nodes:	(out) NUMA nodes the pool spans (node ids 0..nr_nodes-1)
+ * @max_order:	(out) largest block order the pool hands out
+ * @pcp_max_order: (out) largest order served from the per-CPU lists
+ * @chunk_order: (out) order of the chunks taken from Linux
+ * @page_size:	(out) bytes per page
+ * @tracking:	(out) 1 when allocation tracking is on
+ * @__reserved0: must be zero
+ * @pages_total: (out) pages in the pool, all nodes
+ * @pages_free:	(out) free pages (buddy lists and per-CPU lists)
+ * @pages_reserved: (out) pages held by reservations
+ * @chunks:	(out) chunks in the pool
+ * @chunks_grown: (out) chunks added since load (elastic growth)
+ * @chunks_shrunk: (out) chunks given back to Linux since load
+ * @node_pages:	(out) pages per node
+ * @node_free:	(out) free pages per node
+ * @node_chunks_max: (out) chunk limit per node
+ * @node_distance: (out) node_distance() row of each node, 10 = local
+ */
+struct aether_mm_pool_info {
+	__u32 size;
+	__u32 nr_nodes;
+	__u32 max_order;
+	__u32 pcp_max_order;
+	__u32 chunk_order;
+	__u32 page_size;
+	__u32 tracking;
+	__u32 __reserved0;
+	__u64 pages_total;
+	__u64 pages_free;
+	__u64 pages_reserved;
+	__u64 chunks;
+	__u64 chunks_grown;
+	__u64 chunks_shrunk;
+	__u64 node_pages[AETHER_MM_MAX_NODES];
+	__u64 node_free[AETHER_MM_MAX_NODES];
+	__u64 node_chunks_max[AETHER_MM_MAX_NODES];
+	__u8 node_distance[AETHER_MM_MAX_NODES][AETHER_MM_MAX_NODES];
+};
+
+/* struct aether_mm_alloc.flags */
+#define AETHER_MM_ALLOC_ZERO		(1U << 0) /* zero the block */
+#define AETHER_MM_ALLOC_THISNODE	(1U << 1) /* @node only, no fallback */
+#define AETHER_MM_ALLOC_NOGROW		(1U << 2) /* do not grow the pool */
+#define AETHER_MM_ALLOC_HIGH		(1U << 3) /* may dip below the min watermark */
+#define AETHER_MM_ALLOC_FLAGS		0xfU
+
+/**
+ * struct aether_mm_alloc - AETHER_MM_IOC_ALLOC
+ * @size:	(in) sizeof(struct aether_mm_alloc)
+ * @flags:	(in) AETHER_MM_ALLOC_*
+ * @order:	(in) block order, 0..max_order
+ * @node:	(in) node to allocate on, or -1 to follow the fd's policy
+ * @zone:	(in) highest zone allowed (AETHER_MM_ZONE_*); lower zones are
+ *		fallbacks, as with Linux's zonelists
+ * @migratetype: (in) AETHER_MM_MT_*
+ * @count:	(in) blocks to allocate, 1..AETHER_MM_MAX_BULK;
+ *		(out) blocks allocated
+ * @__reserved0: must be zero
+ * @handles:	(in) user pointer to an array of @count __u64, which
+ *		receives one handle per block
+ *
+ * Fails with -ENOMEM only when not one block could be had; a partial bulk
+ * allocation returns 0 with @count lowered.
+ */
+struct aether_mm_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 order;
+	__s32 node;
+	__u32 zone;
+	__u32 migratetype;
+	__u32 count;
+	__u32 __reserved0;
+	__u64 handles;
+};
+
+/**
+ * struct aether_mm_free - AETHER_MM_IOC_FREE
+ * @size:	(in) sizeof(struct aether_mm_free)
+ * @count:	(in) handles in the array, 1..AETHER_MM_MAX_BULK
+ * @handles:	(in) user pointer to an array of @count __u64 handles
+ *
+ * All or nothing: an unknown, stale, foreign or repeated handle fails the
+ * call with -ENOENT and frees nothing.
+ */
+struct aether_mm_free {
+	__u32 size;
+	__u32 count;
+	__u64 handles;
+};
+
+/**
+ * struct aether_mm_block_info - AETHER_MM_IOC_BLOCK_INFO
+ * @size:	(in) sizeof(struct aether_mm_block_info)
+ * @__reserved0: must be zero
+ * @handle:	(in) handle of a block held by this fd
+ * @order:	(out) its order
+ * @node:	(out) its node
+ * @zone:	(out) its zone
+ * @migratetype: (out) the migrate type of the pageblock it came from
+ * @pfn:	(out) its first page frame number, for CAP_SYS_ADMIN only (0
+ *		otherwise)
+ * @checksum:	(out) CRC-32 of its contents, as zlib's crc32() computes
+ *		it (IEEE 802.3 polynomial, reflected, initial and final
+ *		value ~0)
+ */
+struct aether_mm_block_info {
+	__u32 size;
+	__u32 __reserved0;
+	__u64 handle;
+	__u32 order;
+	__u32 node;
+	__u32 zone;
+	__u32 migratetype;
+	__u64 pfn;
+	__u64 checksum;
+};
+
+/* struct aether_mm_fill.flags */
+#define AETHER_MM_FILL_VERIFY		(1U << 0) /* compare instead of write */
+
+/**
+ * struct aether_mm_fill - AETHER_MM_IOC_FILL
+ * @size:	(in) sizeof(struct aether_mm_fill)
+ * @flags:	(in) AETHER_MM_FILL_*
+ * @handle:	(in) block held by this fd
+ * @seed:	(in) the pattern: every 64-bit word i of the block holds
+ *		seed ^ (i * 0x9e3779b97f4a7c15)
+ * @mismatches:	(out) with AETHER_MM_FILL_VERIFY, words that differ
+ */
+struct aether_mm_fill {
+	__u32 size;
+	__u32 flags;
+	__u64 handle;
+	__u64 seed;
+	__u64 mismatches;
+};
+
+/**
+ * struct aether_mm_policy - AETHER_MM_IOC_SET_POLICY / AETHER_MM_IOC_GET_POLICY
+ * @size:	(in) sizeof(struct aether_mm_policy)
+ * @mode:	(in/out) AETHER_MM_POL_*
+ * @nodemask:	(in/out) bit n = node n; ignored for LOCAL, first set bit
+ *		for PREFERRED, the allowed nodes for BIND and INTERLEAVE.
+ *		Every bit must name an online node of the pool.
+ *
+ * The policy belongs to the fd and applies to ALLOC with @node = -1.
+ */
+struct aether_mm_policy {
+	__u32 size;
+	__u32 mode;
+	__u64 nodemask;
+};
+
+/**
+ * struct aether_mm_reserve - AETHER_MM_IOC_RESERVE (CAP_SYS_ADMIN)
+ * @size:	(in) sizeof(struct aether_mm_reserve)
+ * @__reserved0: must be zero
+ * @pfn:	(in) first page frame of the range; it and the whole range
+ *		must lie in one chunk of the pool
+ * @nr_pages:	(in) pages in the range, 1..chunk size
+ * @id:		(out) reservation id for AETHER_MM_IOC_UNRESERVE
+ *
+ * Pages of the range that are free are taken off the free lists at once;
+ * pages in use are held back when they are freed.  No page of the range is
+ * handed out until the reservation ends (UNRESERVE, or close of the fd).
+ * Fails with -EBUSY when the range overlaps another reservation.
+ */
+struct aether_mm_reserve {
+	__u32 size;
+	__u32 __reserved0;
+	__u64 pfn;
+	__u64 nr_pages;
+	__u64 id;
+};
+
+/**
+ * struct aether_mm_unreserve - AETHER_MM_IOC_UNRESERVE (CAP_SYS_ADMIN)
+ * @size:	(in) sizeof(struct aether_mm_unreserve)
+ * @__reserved0: must be zero
+ * @id:		(in) reservation made through this fd
+ */
+struct aether_mm_unreserve {
+	__u32 size;
+	__u32 __reserved0;
+	__u64 id;
+};
+
+/**
+ * struct aether_mm_zone_stats - AETHER_MM_IOC_ZONE_STATS
+ * @size:	(in) sizeof(struct aether_mm_zone_stats)
+ * @node:	(in) node id
+ * @zone:	(in) AETHER_MM_ZONE_*
+ * @present:	(out) 1 when the pool holds pages of this node and zone
+ * @managed:	(out) pages of the pool in this zone
+ * @free:	(out) free pages on the buddy lists
+ * @pcp:	(out) free pages on the per-CPU lists
+ * @reserved:	(out) pages held by reservations
+ * @wmark_min:	(out) min watermark, pages
+ * @wmark_low:	(out) low watermark, pages
+ * @wmark_high:	(out) high watermark, pages
+ * @alloc_ok:	(out) blocks allocated from this zone
+ * @alloc_fail:	(out) allocations that failed with this zone first
+ * @nr_free:	(out) free blocks per order, all migrate types
+ * @nr_free_mt:	(out) free blocks per migrate type and order
+ */
+struct aether_mm_zone_stats {
+	__u32 size;
+	__u32 node;
+	__u32 zone;
+	__u32 present;
+	__u64 managed;
+	__u64 free;
+	__u64 pcp;
+	__u64 reserved;
+	__u64 wmark_min;
+	__u64 wmark_low;
+	__u64 wmark_high;
+	__u64 alloc_ok;
+	__u64 alloc_fail;
+	__u64 nr_free[AETHER_MM_NR_ORDERS];
+	__u64 nr_free_mt[AETHER_MM_NR_MT][AETHER_MM_NR_ORDERS];
+};
+
+/**
+ * struct aether_mm_stats - AETHER_MM_IOC_STATS, event counters since load
+ * @size:		(in) sizeof(struct aether_mm_stats)
+ * @__reserved0:	must be zero
+ * @alloc:		(out) blocks allocated
+ * @free:		(out) blocks freed
+ * @alloc_fail:		(out) allocations that failed
+ * @pcp_hit:		(out) allocations served by a per-CPU list
+ * @pcp_refill:		(out) per-CPU list refills from the buddy lists
+ * @pcp_drain:		(out) per-CPU list batches given back
+ * @split:		(out) blocks split
+ * @merge:		(out) buddies merged
+ * @mt_fallback:	(out) allocations served from another migrate type
+ * @mt_steal:		(out) pageblocks that changed migrate type
+ * @node_fallback:	(out) allocations served off the first node tried
+ * @zone_fallback:	(out) allocations served below the first zone tried
+ * @grow:		(out) chunks added to the pool
+ * @shrink:		(out) chunks given back to Linux
+ * @grow_fail:		(out) growth attempts Linux refused
+ * @wmark_low_hit:	(out) times a zone fell below its low watermark
+ */
+struct aether_mm_stats {
+	__u32 size;
+	__u32 __reserved0;
+	__u64 alloc;
+	__u64 free;
+	__u64 alloc_fail;
+	__u64 pcp_hit;
+	__u64 pcp_refill;
+	__u64 pcp_drain;
+	__u64 split;
+	__u64 merge;
+	__u64 mt_fallback;
+	__u64 mt_steal;
+	__u64 node_fallback;
+	__u64 zone_fallback;
+	__u64 grow;
+	__u64 shrink;
+	__u64 grow_fail;
+	__u64 wmark_low_hit;
+};
+
+/**
+ * struct aether_mm_frag - AETHER_MM_IOC_FRAG
+ * @size:	(in) sizeof(struct aether_mm_frag)
+ * @node:	(in) node id
+ * @zone:	(in) AETHER_MM_ZONE_*
+ * @nr_orders:	(out) valid entries of the arrays (max_order + 1)
+ * @free_pages:	(out) free pages on the buddy lists of the zone
+ * @free_blocks: (out) free blocks of each order
+ * @unusable:	(out) unusable free space index per order, x1000
+ *		(mm/vmstat.c unusable_free_index)
+ * @extfrag:	(out) external fragmentation index per order, x1000,
+ *		-1000 when a block of that order is free
+ *		(mm/vmstat.c __fragmentation_index)
+ */
+struct aether_mm_frag {
+	__u32 size;
+	__u32 node;
+	__u32 zone;
+	__u32 nr_orders;
+	__u64 free_pages;
+	__u64 free_blocks[AETHER_MM_NR_ORDERS];
+	__s32 unusable[AETHER_MM_NR_ORDERS];
+	__s32 extfrag[AETHER_MM_NR_ORDERS];
+};
+
+/* struct aether_mm_bench.op */
+enum aether_mm_bench_op {
+	AETHER_MM_BENCH_ORDER0 = 0,	/* alloc+free pairs, order 0 */
+	AETHER_MM_BENCH_ORDER3 = 1,	/* alloc+free pairs, order 3 */
+	AETHER_MM_BENCH_BULK = 2,	/* bulk alloc of @batch pages, then free */
+	AETHER_MM_NR_BENCH = 3,
+};
+
+/**
+ * struct aether_mm_bench - AETHER_MM_IOC_BENCH (CAP_SYS_ADMIN)
+ * @size:	(in) sizeof(struct aether_mm_bench)
+ * @op:		(in) AETHER_MM_BENCH_*
+ * @batch:	(in) pages per bulk call (BULK only, 1..512), else 0
+ * @threads:	(in) 1, or 2..nr_cpus to run on that many CPUs at once
+ * @rounds:	(in) interleaved rounds, 1..1000
+ * @flags:	(in) AETHER_MM_BENCH_ZERO: the pool zeroes what it hands
+ *		out, as Linux does when init_on_alloc is on
+ * @iterations:	(in) operations per round per thread, 1..1000000
+ * @pool_ns:	(out) mean ns per operation through the pool, x1000
+ * @kernel_ns:	(out) mean ns per operation through Linux, x1000
+ * @ratio:	(out) pool_ns / kernel_ns, x1000
+ * @kernel_zeroes: (out) 1 when Linux zeroes every page it allocates
+ *		(init_on_alloc), so the kernel figure includes clearing
+ * @__reserved1: must be zero
+ *
+ * One operation is one alloc+free pair, or for BULK one page of a bulk
+ * alloc and its free.  Rounds alternate pool and Linux.
+ */
+struct aether_mm_bench {
+	__u32 size;
+	__u32 op;
+	__u32 batch;
+	__u32 threads;
+	__u32 rounds;
+	__u32 flags;
+	__u64 iterations;
+	__u64 pool_ns;
+	__u64 kernel_ns;
+	__u64 ratio;
+	__u32 kernel_zeroes;
+	__u32 __reserved1;
+};
+
+#define AETHER_MM_BENCH_ZERO		(1U << 0)
+
+#define AETHER_MM_IOC_POOL_INFO	_IOWR(AETHER_MM_IOC_MAGIC, 0x00, struct aether_mm_pool_info)
+#define AETHER_MM_IOC_ALLOC	_IOWR(AETHER_MM_IOC_MAGIC, 0x01, struct aether_mm_alloc)
+#define AETHER_MM_IOC_FREE	_IOW(AETHER_MM_IOC_MAGIC, 0x02, struct aether_mm_free)
+#define AETHER_MM_IOC_BLOCK_INFO _IOWR(AETHER_MM_IOC_MAGIC, 0x03, struct aether_mm_block_info)
+#define AETHER_MM_IOC_FILL	_IOWR(AETHER_MM_IOC_MAGIC, 0x04, struct aether_mm_fill)
+#define AETHER_MM_IOC_SET_POLICY _IOW(AETHER_MM_IOC_MAGIC, 0x05, struct aether_mm_policy)
+#define AETHER_MM_IOC_GET_POLICY _IOWR(AETHER_MM_IOC_MAGIC, 0x06, struct aether_mm_policy)
+#define AETHER_MM_IOC_RESERVE	_IOWR(AETHER_MM_IOC_MAGIC, 0x07, struct aether_mm_reserve)
+#define AETHER_MM_IOC_UNRESERVE	_IOW(AETHER_MM_IOC_MAGIC, 0x08, struct aether_mm_unreserve)
+#define AETHER_MM_IOC_ZONE_STATS _IOWR(AETHER_MM_IOC_MAGIC, 0x09, struct aether_mm_zone_stats)
+#define AETHER_MM_IOC_STATS	_IOWR(AETHER_MM_IOC_MAGIC, 0x0a, struct aether_mm_stats)
+#define AETHER_MM_IOC_FRAG	_IOWR(AETHER_MM_IOC_MAGIC, 0x0b, struct aether_mm_frag)
+#define AETHER_MM_IOC_BENCH	_IOWR(AETHER_MM_IOC_MAGIC, 0x0c, struct aether_mm_bench)
+/* CAP_SYS_ADMIN: give every per-CPU list back to the buddy lists. */
+#define AETHER_MM_IOC_DRAIN	_IO(AETHER_MM_IOC_MAGIC, 0x0d)
+
+#endif /* _UAPI_LINUX_AETHER_MM_H */

@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Judge a box's serial log: print the TAP results, the reasons for failure
+# and one closing line "N passed, N failed[, N skipped]".
+#
+#   scripts/box-report.sh LOG JOB QEMU_STATUS
+#
+# Writes "passed failed skipped verdict" to LOG.result for scripts/check.sh.
+# Exits 1 on a failed test, a hung box (QEMU_STATUS 124), a missing END
+# marker, or any kernel log line matching BAD_PATTERNS.
+set -euo pipefail
+
+LOG=${1:?usage: box-report.sh LOG JOB QEMU_STATUS}
+JOB=${2:?}
+QEMU_RC=${3:-0}
+
+# Kernel log lines that fail a run whatever the tests said.
+BAD_PATTERNS=(
+	'BUG:'
+	'BUG [^ ]+ \((Not tainted|Tainted)'	# slub_debug reports
+	'WARNING:'
+	'Oops'
+	'general protection'
+	'list_add corruption'
+	'list_del corruption'
+	'kernel BUG'
+	'Kernel panic'
+	'Call Trace'
+	'KASAN'
+	'UBSAN'
+	'kmemleak: [0-9]+ new suspected'
+	'unreferenced object 0x'
+	'sleeping function called from invalid context'
+	'possible recursive locking'
+	'circular locking'
+	'INFO: task .* blocked'
+)
+
+# tap_counts: echo the TAP lines of the box and count test cases. Lines
+# are "ok N name", "not ok N name", "ok N name # SKIP why"; a program that
+# exits non-zero (not 4, kselftest's skip) without a "not ok" line crashed
+# or timed out, and counts as one failure of its own.
+tap_counts() {
+	awk '
+	/^=== AETHER BEGIN / { box = 1; next }
+	/^=== AETHER END / { box = 0; next }
+	/^=== AETHER DMESG BEGIN/ { dm = 1; next }
+	/^=== AETHER DMESG END/ { dm = 0; next }
+	!box || dm { next }
+	/^# AETHER-TEST .* BEGIN$/ { prog = $3; bad = 0; progs++; next }
+	/^# AETHER-TEST .* END rc=/ {
+		rc = substr($NF, 4) + 0
+		if (rc != 0 && rc != 4 && !bad) {
+			print "not ok - " prog " exited with status " rc
+			fail++
+		}
+		next
+	}
+	/^not ok [0-9]+/ { print; fail++; bad = 1; next }
+	/^ok [0-9]+.*# *[Ss][Kk][Ii][Pp]/ { print; skip++; next }
+	/^ok [0-9]+/ { print; pass++; next }
+	END { printf "COUNTS %d %d %d %d\n", pass, fail, skip, progs }
+	'
+}
+
+# bad_lines: kernel log lines matching BAD_PATTERNS, each once.
+bad_lines() {
+	local re
+	re=$(printf '%s|' "${BAD_PATTERNS[@]}")
+	grep -aE "${re%|}" | grep -av '^=== AETHER' | awk '!seen[$0]++' || true
+}
+
+main() {
+	local clean out counts pass fail skip progs bad reasons=()
+	clean=$(tr -d '\r' <"$LOG")
+	out=$(tap_counts <<<"$clean")
+	counts=$(tail -n1 <<<"$out")
+	read -r _ pass fail skip progs <<<"$counts"
+	sed '$d' <<<"$out"
+
+	[[ $QEMU_RC -eq 124 || $QEMU_RC -eq 137 ]] && reasons+=("box timed out")
+	if ! grep -q '^=== AETHER END ' <<<"$clean"; then
+		reasons+=("no END marker: the box died or hung")
+	elif [[ $JOB == check && $progs -eq 0 ]]; then
+		reasons+=("no selftest programs ran")
+	fi
+	bad=$(bad_lines <<<"$clean")
+	if [[ -n $bad ]]; then
+		reasons+=("kernel log reports problems:")
+		echo "--- kernel log lines that fail the run ($LOG):"
+		head -n 40 <<<"$bad"
+	fi
+	[[ $fail -gt 0 ]] && reasons+=("$fail failed")
+	for r in "${reasons[@]}"; do
+		echo "FAIL: $r"
+	done
+
+	echo "$pass $fail $skip ${#reasons[@]}" >"$LOG.result"
+	summary "$pass" "$fail" "$skip"
+	[[ ${#reasons[@]} -eq 0 ]]
+}
+
+# summary PASS FAIL SKIP: the closing line.
+summary() {
+	local s="$1 passed, $2 failed"
+	[[ $3 -gt 0 ]] && s+=", $3 skipped"
+	echo "$s"
+}
+
+main

@@ -1,0 +1,236 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The Aether test box: build an initramfs (busybox, our modules, the distro
+# modules they need, selftests, tools, job scripts) and boot a Debian
+# kernel in QEMU on two NUMA nodes, then judge the serial log.
+#
+#   scripts/box.sh RELEASE JOB LOG      JOB: check | demo | bench | shell
+#
+# Environment:
+#   AETHER_KO_DIR    our .ko files for RELEASE (default build/RELEASE)
+#   AETHER_BIN       userspace binaries (default build/bin: selftests/*/,
+#                    tools/)
+#   AETHER_TIMEOUT   seconds before the run counts as hung (per job default)
+#   AETHER_KMODS     extra distro modules to load first (e.g. "zram lz4")
+#   AETHER_PARAMS_<module>  module parameters, replacing the defaults below
+#   AETHER_VERBOSE=1 show the serial console live
+#   AETHER_CMDLINE   appended to the kernel command line
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+REL=${1:?usage: box.sh RELEASE JOB LOG}
+JOB=${2:?usage: box.sh RELEASE JOB LOG}
+LOG=${3:?usage: box.sh RELEASE JOB LOG}
+KO_DIR=${AETHER_KO_DIR:-$AETHER_TOP/build/$REL}
+BIN=${AETHER_BIN:-$AETHER_TOP/build/bin}
+MODDIR=/lib/modules/$REL
+
+# Default module parameters: a small pool that can grow, so the tests see
+# growth within the box's 2 GiB.
+declare -A PARAMS=(
+	[aether_mm]="pool_init_mb=16 pool_max_mb=128"
+)
+
+# Seconds before a job counts as hung. Software emulation is slow; the
+# selftests' own per-program timeout is in their "settings" file.
+declare -A TIMEOUTS=([check]=900 [demo]=300 [bench]=1200 [shell]=0)
+
+# Warnings become panics, so a WARN_ON ends the run and shows in the log;
+# loglevel=5 keeps the console quiet but still prints KERN_WARNING and up
+# (the WARNING: line itself is KERN_WARNING, hidden at loglevel=4).
+CMDLINE="console=ttyS0 loglevel=5 panic_on_warn=1 oops=panic panic=-1"
+CMDLINE+=" slub_debug=FZP rdinit=/init aether.job=$JOB"
+
+declare -A SEEN=()
+LOAD_ORDER=()	# "path kind params", dependencies first
+
+# distro_ko NAME: path of a distro module's file for REL, decompressed into
+# the cache (6.12 ships .ko.xz); empty for a built-in module.
+distro_ko() {
+	local f out
+	f=$(modinfo -k "$REL" -F filename "$1" 2>/dev/null | head -n1) ||
+		die "no module '$1' for $REL"
+	[[ $f == /* ]] || return 0	# "(builtin)"
+	out=$AETHER_CACHE/kmod/$REL/${f#"$MODDIR"/}
+	out=${out%.xz}
+	out=${out%.zst}
+	if [[ ! -f $out || $out -ot $f ]]; then
+		mkdir -p "${out%/*}"
+		case $f in
+		*.xz)	xz -dc "$f" >"$out.tmp" ;;
+		*.zst)	zstd -qdc "$f" >"$out.tmp" ;;
+		*)	cp "$f" "$out.tmp" ;;
+		esac
+		mv "$out.tmp" "$out"
+	fi
+	echo "$out"
+}
+
+# module_deps KO: hard dependencies and "pre:" soft dependencies.
+module_deps() {
+	modinfo -F depends "$1" | tr ',' '\n'
+	modinfo -F softdep "$1" | sed -n 's/.*pre: *\([^:]*\)\( post:.*\)\{0,1\}$/\1/p' |
+		tr ' ' '\n'
+}
+
+# visit NAME [PATH]: depth-first, so that every module comes after what it
+# needs. One of ours when PATH is given, else a distro module.
+visit() {
+	local name=${1//-/_} path=${2:-} kind=ours dep
+	[[ -z ${SEEN[$name]:-} ]] || return 0
+	SEEN[$name]=1
+	if [[ -z $path ]]; then
+		path=$(distro_ko "$name")
+		kind=dep
+		[[ -n $path ]] || return 0
+	fi
+	for dep in $(module_deps "$path"); do
+		visit "$dep" "$(our_ko "$dep")"
+	done
+	local var=AETHER_PARAMS_$name
+	LOAD_ORDER+=("$path $kind ${!var-${PARAMS[$name]:-}}")
+}
+
+# our_ko NAME: path of our module NAME, if we built it.
+our_ko() {
+	find "$KO_DIR" -name "${1//-/_}.ko" -print -quit 2>/dev/null
+}
+
+resolve_modules() {
+	local m ko
+	for m in ${AETHER_KMODS:-}; do
+		visit "$m"
+	done
+	while read -r ko; do
+		visit "$(basename "$ko" .ko)" "$ko"
+	done < <(find "$KO_DIR" -name '*.ko' | sort)
+	[[ ${#LOAD_ORDER[@]} -gt 0 ]] || die "no .ko files in $KO_DIR"
+}
+
+# install_modules ROOT: copy them where modprobe would look too, so that a
+# request_module() from the kernel works; /etc/aether/modules keeps the
+# load order for /init.
+install_modules() {
+	local root=$1 entry path kind params dst
+	mkdir -p "$root$MODDIR/extra" "$root/etc/aether"
+	for entry in "${LOAD_ORDER[@]}"; do
+		read -r path kind params <<<"$entry"
+		if [[ $kind == ours ]]; then
+			dst=$MODDIR/extra/${path##*/}
+		else
+			dst=$MODDIR/${path#"$AETHER_CACHE/kmod/$REL/"}
+		fi
+		mkdir -p "$root${dst%/*}"
+		cp "$path" "$root$dst"
+		echo "$dst $kind $params" >>"$root/etc/aether/modules"
+	done
+	cp "$MODDIR"/modules.builtin* "$MODDIR/modules.order" "$root$MODDIR/" 2>/dev/null || true
+	depmod -b "$root" "$REL"
+}
+
+install_busybox() {
+	local root=$1 applet
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc}
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list-full); do
+		[[ -e $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
+	done
+}
+
+# install_userspace ROOT: selftest programs keep their directory and its
+# "settings"; tools go on PATH. All are static: the box has no libc.
+install_userspace() {
+	local root=$1 d f
+	for d in "$BIN"/selftests/*/; do
+		[[ -d $d ]] || continue
+		mkdir -p "$root/selftests/$(basename "$d")"
+		for f in "$d"*; do
+			if [[ -f $f && ( -x $f || ${f##*/} == settings ) && $f != *.o ]]; then
+				cp "$f" "$root/selftests/$(basename "$d")/"
+			fi
+		done
+	done
+	if [[ -d $BIN/tools ]]; then
+		find "$BIN/tools" -maxdepth 1 -type f -perm -u+x \
+			-exec cp {} "$root/usr/bin/" \;
+	fi
+}
+
+install_scripts() {
+	local root=$1 here=$AETHER_TOP/scripts/box
+	install -m 755 "$here/init" "$root/init"
+	cp "$here/lib.sh" "$root/etc/aether/lib.sh"
+	cp -r "$here/jobs" "$root/etc/aether/jobs"
+}
+
+# build_initramfs OUT: an uncompressed newc cpio; cheap to rebuild, the
+# slow part (decompressing distro modules) is cached.
+build_initramfs() {
+	local out=$1 root
+	root=$(mktemp -d "${out%/*}/root.XXXXXX")
+	install_busybox "$root"
+	install_modules "$root"
+	install_userspace "$root"
+	install_scripts "$root"
+	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out"
+	rm -rf "$root"
+}
+
+# qemu_args: 2 vCPUs, 2 GiB as two 1 GiB NUMA nodes with one CPU each.
+# One socket per node: CPUs of one socket share an LLC, and an LLC that
+# spans nodes makes the scheduler WARN in topology_sane() at boot.
+qemu_args() {
+	local accel=tcg
+	[[ -w /dev/kvm ]] && accel=kvm
+	printf '%s\n' -machine q35 -cpu max -smp 2,sockets=2,cores=1,threads=1 -m 2G -accel "$accel" \
+		-object memory-backend-ram,id=m0,size=1G \
+		-numa node,nodeid=0,cpus=0,memdev=m0 \
+		-object memory-backend-ram,id=m1,size=1G \
+		-numa node,nodeid=1,cpus=1,memdev=m1 \
+		-nodefaults -no-user-config -no-reboot -display none \
+		-kernel "/boot/vmlinuz-$REL" -initrd "$INITRD" \
+		-append "$CMDLINE ${AETHER_CMDLINE:-}"
+}
+
+# boot_batch: no stdin, serial to the log, killed after the timeout.
+# Returns QEMU's status (124 on timeout).
+boot_batch() {
+	local t=${AETHER_TIMEOUT:-${TIMEOUTS[$JOB]:-900}} rc=0 args
+	mapfile -t args < <(qemu_args)
+	note "booting $REL, job $JOB (timeout ${t}s), log $LOG"
+	if [[ ${AETHER_VERBOSE:-0} == 1 ]]; then
+		timeout -k 10 "$t" qemu-system-x86_64 "${args[@]}" \
+			-serial stdio </dev/null 2>&1 | tee "$LOG" || rc=${PIPESTATUS[0]}
+	else
+		timeout -k 10 "$t" qemu-system-x86_64 "${args[@]}" \
+			-serial stdio </dev/null >"$LOG" 2>&1 || rc=$?
+	fi
+	return "$rc"
+}
+
+boot_shell() {
+	local args
+	mapfile -t args < <(qemu_args)
+	qemu-system-x86_64 "${args[@]}" -serial mon:stdio
+}
+
+main() {
+	local start rc=0
+	[[ -f /boot/vmlinuz-$REL ]] || die "no kernel /boot/vmlinuz-$REL"
+	[[ -d $KO_DIR ]] || die "no modules for $REL in $KO_DIR (make matrix)"
+	mkdir -p "$AETHER_TOP/build/box/$REL" "$(dirname "$LOG")"
+	INITRD=$AETHER_TOP/build/box/$REL/initramfs-$JOB.cpio
+	resolve_modules
+	build_initramfs "$INITRD"
+	if [[ $JOB == shell ]]; then
+		boot_shell
+		return
+	fi
+	start=$SECONDS
+	boot_batch || rc=$?
+	note "$REL: QEMU exited with $rc after $((SECONDS - start))s"
+	"$AETHER_TOP/scripts/box-report.sh" "$LOG" "$JOB" "$rc"
+}
+
+main

@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the box's /init and its jobs (busybox sh).
+#
+# /etc/aether/modules lists, in load order (dependencies first), one module
+# a line: "<path> <ours|dep> [params...]". scripts/box.sh writes it.
+
+# show_topology: one line per NUMA node, so a log shows what the box had.
+show_topology() {
+	for n in /sys/devices/system/node/node[0-9]*; do
+		echo "box: ${n##*/} cpus=$(cat "$n/cpulist")" \
+			"$(grep MemTotal "$n/meminfo" | sed 's/.*MemTotal: *//')"
+	done
+}
+
+# tap_result OK NAME: one TAP line for a check the box itself makes.
+box_tap_n=0
+tap_result() {
+	box_tap_n=$((box_tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $box_tap_n box.$2"
+	else
+		echo "not ok $box_tap_n box.$2"
+	fi
+}
+
+# load_modules: insmod every listed module; a failure is a failed test.
+load_modules() {
+	rc=0
+	while read -r path kind params; do
+		# shellcheck disable=SC2086 # params are separate words
+		if ! insmod "$path" $params; then
+			echo "box: insmod $path $params failed"
+			rc=1
+		fi
+	done < /etc/aether/modules
+	tap_result $rc load_modules
+	return $rc
+}
+
+# unload_ours: rmmod our modules, last loaded first; each must succeed,
+# which proves that nothing still holds them.
+unload_ours() {
+	rc=0
+	for m in $(awk '$2 == "ours" { print $1 }' /etc/aether/modules | sed -n '1!G;h;$p'); do
+		name=$(basename "$m" .ko)
+		if ! rmmod "$name"; then
+			echo "box: rmmod $name failed"
+			rc=1
+		fi
+	done
+	tap_result $rc unload_modules
+	return $rc
+}

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The box part of "make check": run the "check" job on each release given
+# (6.1 then 6.12), each judged by scripts/box-report.sh, then print one
+# closing line summed over all of them. Every kernel runs even when an
+# earlier one failed, so one CI run shows everything.
+#
+#   scripts/check.sh RELEASE...
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[[ $# -gt 0 ]] || die "usage: check.sh RELEASE..."
+
+pass=0 fail=0 skip=0 broken=()
+for rel in "$@"; do
+	log=$AETHER_TOP/build/logs/check-$rel.log
+	echo "=== check on $rel"
+	rm -f "$log.result"
+	scripts_rc=0
+	"$AETHER_TOP/scripts/box.sh" "$rel" check "$log" || scripts_rc=$?
+	if [[ -f $log.result ]]; then
+		read -r p f s r <"$log.result"
+	else
+		p=0 f=0 s=0 r=1	# the box never got as far as a report
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	if [[ $scripts_rc -ne 0 || $r -ne 0 ]]; then
+		broken+=("$rel")
+	fi
+done
+
+[[ ${#broken[@]} -eq 0 ]] || echo "FAILED on: ${broken[*]} (logs in build/logs/)"
+line="$pass passed, $fail failed"
+[[ $skip -gt 0 ]] && line+=", $skip skipped"
+echo "$line"
+[[ ${#broken[@]} -eq 0 && $fail -eq 0 ]]

@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aether_mm_util.c - helpers shared by the aether_mm selftests
+ *
+ * Every ioctl wrapper returns 0 or -errno.  The block-list helpers keep the
+ * handles an fd holds together with their BLOCK_INFO, so that a test can
+ * reason about nodes, zones and page frame numbers.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "aether_mm_util.h"
+
+int aemt_open(void)
+{
+	int fd = open(AEMT_DEV, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int aemt_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+int aemt_pool_info(int fd, struct aether_mm_pool_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->size = sizeof(*pi);
+	return aemt_ioctl(fd, AETHER_MM_IOC_POOL_INFO, pi);
+}
+
+int aemt_zone_stats(int fd, __u32 node, __u32 zone,
+		    struct aether_mm_zone_stats *zs)
+{
+	memset(zs, 0, sizeof(*zs));
+	zs->size = sizeof(*zs);
+	zs->node = node;
+	zs->zone = zone;
+	return aemt_ioctl(fd, AETHER_MM_IOC_ZONE_STATS, zs);
+}
+
+int aemt_stats(int fd, struct aether_mm_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return aemt_ioctl(fd, AETHER_MM_IOC_STATS, st);
+}
+
+int aemt_frag(int fd, __u32 node, __u32 zone, struct aether_mm_frag *fr)
+{
+	memset(fr, 0, sizeof(*fr));
+	fr->size = sizeof(*fr);
+	fr->node = node;
+	fr->zone = zone;
+	return aemt_ioctl(fd, AETHER_MM_IOC_FRAG, fr);
+}
+
+int aemt_alloc(int fd, __u32 flags, __u32 order, int node, __u32 zone,
+	       __u32 mt, __u64 *handles, __u32 *count)
+{
+	struct aether_mm_alloc a = {
+		.size = sizeof(a),
+		.flags = flags,
+		.order = order,
+		.node = node,
+		.zone = zone,
+		.migratetype = mt,
+		.count = *count,
+		.handles = (uintptr_t)handles,
+	};
+	int ret = aemt_ioctl(fd, AETHER_MM_IOC_ALLOC, &a);
+
+	if (!ret)
+		*count = a.count;
+	return ret;
+}
+
+int aemt_alloc1(int fd, __u32 flags, __u32 order, int node, __u32 zone,
+		__u64 *handle)
+{
+	__u32 count = 1;
+
+	return aemt_alloc(fd, flags, order, node, zone, AETHER_MM_MT_MOVABLE,
+			  handle, &count);
+}
+
+int aemt_free(int fd, const __u64 *handles, __u32 count)
+{
+	struct aether_mm_free f = {
+		.size = sizeof(f),
+		.count = count,
+		.handles = (uintptr_t)handles,
+	};
+
+	return aemt_ioctl(fd, AETHER_MM_IOC_FREE, &f);
+}
+
+int aemt_free1(int fd, __u64 handle)
+{
+	return aemt_free(fd, &handle, 1);
+}
+
+int aemt_block_info(int fd, __u64 handle, struct aether_mm_block_info *bi)
+{
+	memset(bi, 0, sizeof(*bi));
+	bi->size = sizeof(*bi);
+	bi->handle = handle;
+	return aemt_ioctl(fd, AETHER_MM_IOC_BLOCK_INFO, bi);
+}
+
+int aemt_fill(int fd, __u64 handle, __u64 seed)
+{
+	struct aether_mm_fill f = {
+		.size = sizeof(f),
+		.handle = handle,
+		.seed = seed,
+	};
+
+	return aemt_ioctl(fd, AETHER_MM_IOC_FILL, &f);
+}
+
+int aemt_verify(int fd, __u64 handle, __u64 seed, __u64 *mismatches)
+{
+	struct aether_mm_fill f = {
+		.size = sizeof(f),
+		.flags = AETHER_MM_FILL_VERIFY,
+		.handle = handle,
+		.seed = seed,
+		.mismatches = ~0ULL,
+	};
+	int ret = aemt_ioctl(fd, AETHER_MM_IOC_FILL, &f);
+
+	*mismatches = f.mismatches;
+	return ret;
+}
+
+int aemt_set_policy(int fd, __u32 mode, __u64 nodemask)
+{
+	struct aether_mm_policy p = {
+		.size = sizeof(p),
+		.mode = mode,
+		.nodemask = nodemask,
+	};
+
+	return aemt_ioctl(fd, AETHER_MM_IOC_SET_POLICY, &p);
+}
+
+int aemt_get_policy(int fd, __u32 *mode, __u64 *nodemask)
+{
+	struct aether_mm_policy p = { .size = sizeof(p) };
+	int ret = aemt_ioctl(fd, AETHER_MM_IOC_GET_POLICY, &p);
+
+	*mode = p.mode;
+	*nodemask = p.nodemask;
+	return ret;
+}
+
+int aemt_reserve(int fd, __u64 pfn, __u64 nr_pages, __u64 *id)
+{
+	struct aether_mm_reserve r = {
+		.size = sizeof(r),
+		.pfn = pfn,
+		.nr_pages = nr_pages,
+	};
+	int ret = aemt_ioctl(fd, AETHER_MM_IOC_RESERVE, &r);
+
+	if (id)
+		*id = r.id;
+	return ret;
+}
+
+int aemt_unreserve(int fd, __u64 id)
+{
+	struct aether_mm_unreserve u = {
+		.size = sizeof(u),
+		.id = id,
+	};
+
+	return aemt_ioctl(fd, AETHER_MM_IOC_UNRESERVE, &u);
+}
+
+int aemt_drain(int fd)
+{
+	return ioctl(fd, AETHER_MM_IOC_DRAIN) < 0 ? -errno : 0;
+}
+
+int aemt_drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "2\n", 2) != 2)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Bring the pool back to a known state: per-CPU lists empty and the
+ * chunks grown by earlier tests given back to Linux.
+ */
+int aemt_settle(int fd)
+{
+	int ret = aemt_drain(fd);
+	int i;
+
+	for (i = 0; !ret && i < 3; i++)
+		ret = aemt_drop_caches();
+	return ret ? ret : aemt_drain(fd);
+}
+
+/* Free pages on the buddy lists of every zone of @node. */
+__u64 aemt_node_buddy_free(int fd, __u32 node)
+{
+	struct aether_mm_zone_stats zs;
+	__u64 sum = 0;
+	__u32 z;
+
+	for (z = 0; z < AETHER_MM_NR_ZONES; z++)
+		if (!aemt_zone_stats(fd, node, z, &zs) && zs.present)
+			sum += zs.free;
+	return sum;
+}
+
+/* The present zone of @node with the most pages, or -1. */
+int aemt_largest_zone(int fd, __u32 node)
+{
+	struct aether_mm_zone_stats zs;
+	__u64 best_pages = 0;
+	int best = -1;
+	__u32 z;
+
+	for (z = 0; z < AETHER_MM_NR_ZONES; z++) {
+		if (aemt_zone_stats(fd, node, z, &zs) || !zs.present)
+			continue;
+		if (zs.managed > best_pages) {
+			best_pages = zs.managed;
+			best = z;
+		}
+	}
+	return best;
+}
+
+int aemt_blocks_add(struct aemt_blocks *b, __u64 handle)
+{
+	if (b->nr == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		__u64 *h = realloc(b->handles, cap * sizeof(*h));
+
+		if (!h)
+			return -ENOMEM;
+		b->handles = h;
+		b->cap = cap;
+	}
+	b->handles[b->nr++] = handle;
+	return 0;
+}
+
+int aemt_blocks_info(int fd, struct aemt_blocks *b)
+{
+	size_t i;
+	int ret;
+
+	free(b->info);
+	b->info = calloc(b->cap ? b->cap : 1, sizeof(*b->info));
+	if (!b->info)
+		return -ENOMEM;
+	for (i = 0; i < b->nr; i++) {
+		ret = aemt_block_info(fd, b->handles[i], &b->info[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int aemt_blocks_free_all(int fd, struct aemt_blocks *b)
+{
+	size_t done = 0;
+	int ret;
+
+	while (done < b->nr) {
+		size_t n = b->nr - done;
+
+		if (n > AETHER_MM_MAX_BULK)
+			n = AETHER_MM_MAX_BULK;
+		ret = aemt_free(fd, b->handles + done, n);
+		if (ret)
+			return ret;
+		done += n;
+	}
+	b->nr = 0;
+	return 0;
+}
+
+void aemt_blocks_release(struct aemt_blocks *b)
+{
+	free(b->handles);
+	free(b->info);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Allocate blocks of @order until the pool answers -ENOMEM or @limit blocks
+ * are held.  Returns 0 when it stopped on -ENOMEM (or the limit), another
+ * -errno otherwise.
+ */
+int aemt_fill_until_enomem(int fd, __u32 flags, __u32 order, int node,
+			   __u32 zone, struct aemt_blocks *b, size_t limit)
+{
+	static __u64 batch[AETHER_MM_MAX_BULK];
+	int ret = 0;
+	__u32 i;
+
+	while (b->nr < limit) {
+		__u32 count = AETHER_MM_MAX_BULK;
+
+		if (limit - b->nr < count)
+			count = limit - b->nr;
+		ret = aemt_alloc(fd, flags, order, node, zone,
+				 AETHER_MM_MT_MOVABLE, batch, &count);
+		if (ret == -ENOMEM)
+			return 0;
+		if (ret)
+			return ret;
+		for (i = 0; i < count; i++) {
+			ret = aemt_blocks_add(b, batch[i]);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int aemt_cmp_pfn(const void *a, const void *b)
+{
+	const struct aether_mm_block_info *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+/* Sort by page frame number; handles follow their info. */
+void aemt_blocks_sort_pfn(struct aemt_blocks *b)
+{
+	size_t i;
+
+	qsort(b->info, b->nr, sizeof(*b->info), aemt_cmp_pfn);
+	for (i = 0; i < b->nr; i++)
+		b->handles[i] = b->info[i].handle;
+}
+
+int aemt_nr_cpus(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+int aemt_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+/* The node Linux puts @cpu on, asked from that CPU with getcpu(). */
+int aemt_cpu_node(int cpu)
+{
+	cpu_set_t old;
+	unsigned int c, node;
+	int ret;
+
+	if (sched_getaffinity(0, sizeof(old), &old))
+		return -errno;
+	ret = aemt_pin_cpu(cpu);
+	if (!ret && syscall(SYS_getcpu, &c, &node, NULL))
+		ret = -errno;
+	sched_setaffinity(0, sizeof(old), &old);
+	if (ret)
+		return ret;
+	return c == (unsigned int)cpu ? (int)node : -EAGAIN;
+}
+
+/* Drop CAP_SYS_ADMIN from every set of the calling process. */
+int aemt_drop_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int word = CAP_TO_INDEX(CAP_SYS_ADMIN);
+	__u32 mask = CAP_TO_MASK(CAP_SYS_ADMIN);
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[word].effective &= ~mask;
+	data[word].permitted &= ~mask;
+	data[word].inheritable &= ~mask;
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Run @fn(@fd, @arg) in a child that has dropped CAP_SYS_ADMIN; @fd was
+ * opened by the privileged parent, the module must check the caller's
+ * capability at ioctl time.  Returns what @fn returned (0 or -errno, as a
+ * small negative number), or -ECHILD when the child did not finish.
+ * @arg is copied with the child, so results must go through shared memory.
+ */
+int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
+{
+	int status, ret;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		ret = aemt_drop_sys_admin();
+		if (!ret)
+			ret = fn(fd, arg);
+		_exit(ret < 0 ? -ret : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
+/* crc32c as the kernel's crc32c(crc, buf, len): reflected, no inversion. */
+__u32 aemt_crc32c(__u32 crc, const void *buf, size_t len)
+{
+	static __u32 table[256];
+	const unsigned char *p = buf;
+	__u32 i, j, c;
+
+	if (!table[1]) {
+		for (i = 0; i < 256; i++) {
+			c = i;
+			for (j = 0; j < 8; j++)
+				c = (c >> 1) ^ (0x82f63b78U & -(c & 1));
+			table[i] = c;
+		}
+	}
+	while (len--)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return crc;
+}
+
+/* The FILL pattern: word i holds seed ^ (i * AEMT_PATTERN_MUL). */
+void aemt_pattern(void *buf, size_t len, __u64 seed)
+{
+	__u64 *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		w[i] = seed ^ (i * AEMT_PATTERN_MUL);
+}
+
+__u64 aemt_block_bytes(const struct aether_mm_pool_info *pi, __u32 order)
+{
+	return (__u64)pi->page_size << order;
+}
+
+static void aemt_contig_info(const struct aether_mm_frag *fr,
+			     unsigned int order, __u64 *free_pages,
+			     __u64 *blocks_total, __u64 *blocks_suitable)
+{
+	unsigned int o;
+
+	*free_pages = *blocks_total = *blocks_suitable = 0;
+	for (o = 0; o < fr->nr_orders && o < AETHER_MM_NR_ORDERS; o++) {
+		*blocks_total += fr->free_blocks[o];
+		*free_pages += fr->free_blocks[o] << o;
+		if (o >= order)
+			*blocks_suitable += fr->free_blocks[o] << (o - order);
+	}
+}
+
+/* mm/vmstat.c unusable_free_index(), x1000. */
+int aemt_unusable_index(const struct aether_mm_frag *fr, unsigned int order)
+{
+	__u64 pages, total, suitable;
+
+	aemt_contig_info(fr, order, &pages, &total, &suitable);
+	if (!pages)
+		return 1000;
+	return (pages - (suitable << order)) * 1000ULL / pages;
+}
+
+/* mm/vmstat.c __fragmentation_index(), x1000. */
+int aemt_extfrag_index(const struct aether_mm_frag *fr, unsigned int order)
+{
+	__u64 pages, total, suitable;
+
+	aemt_contig_info(fr, order, &pages, &total, &suitable);
+	if (!total)
+		return 0;
+	if (suitable)
+		return -1000;
+	return 1000 - (int)((1000 + pages * 1000ULL / (1ULL << order)) /
+			    total);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aether_mm_util.h - helpers shared by the aether_mm selftests
+ *
+ * Thin wrappers around the /dev/aether_mm ioctls that fill in @size and
+ * return 0 or -errno, so that a test can say ASSERT_EQ(-EINVAL, ...).
+ * Nothing here knows about the kselftest harness: a helper that fails
+ * returns an error and the test decides what it means.
+ */
+#ifndef AETHER_MM_UTIL_H
+#define AETHER_MM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/aether_mm.h>
+
+#define AEMT_DEV		"/dev/aether_mm"
+#define AEMT_DEBUGFS		"/sys/kernel/debug/aether/mm"
+#define AEMT_PATTERN_MUL	0x9e3779b97f4a7c15ULL
+#define AEMT_ALL_ZONES		AETHER_MM_ZONE_NORMAL	/* highest zone */
+
+#define AEMT_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * 6.1's harness runs the test body even after SKIP() in FIXTURE_SETUP;
+ * newer ones (which have FIXTURE_TEARDOWN_PARENT) stop after setup.  Leave
+ * the test process with the harness's skip status on the old one.
+ */
+#ifdef FIXTURE_TEARDOWN_PARENT
+#define AEMT_SETUP_SKIP(fmt, ...)	SKIP(return, fmt, ##__VA_ARGS__)
+#else
+#define AEMT_SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
+#endif
+
+/* A growing list of blocks held by one fd, with their BLOCK_INFO. */
+struct aemt_blocks {
+	__u64 *handles;
+	struct aether_mm_block_info *info;
+	size_t nr;
+	size_t cap;
+};
+
+int aemt_open(void);
+int aemt_ioctl(int fd, unsigned long cmd, void *arg);
+
+int aemt_pool_info(int fd, struct aether_mm_pool_info *pi);
+int aemt_zone_stats(int fd, __u32 node, __u32 zone,
+		    struct aether_mm_zone_stats *zs);
+int aemt_stats(int fd, struct aether_mm_stats *st);
+int aemt_frag(int fd, __u32 node, __u32 zone, struct aether_mm_frag *fr);
+
+int aemt_alloc(int fd, __u32 flags, __u32 order, int node, __u32 zone,
+	       __u32 mt, __u64 *handles, __u32 *count);
+int aemt_alloc1(int fd, __u32 flags, __u32 order, int node, __u32 zone,
+		__u64 *handle);
+int aemt_free(int fd, const __u64 *handles, __u32 count);
+int aemt_free1(int fd, __u64 handle);
+int aemt_block_info(int fd, __u64 handle, struct aether_mm_block_info *bi);
+int aemt_fill(int fd, __u64 handle, __u64 seed);
+int aemt_verify(int fd, __u64 handle, __u64 seed, __u64 *mismatches);
+
+int aemt_set_policy(int fd, __u32 mode, __u64 nodemask);
+int aemt_get_policy(int fd, __u32 *mode, __u64 *nodemask);
+int aemt_reserve(int fd, __u64 pfn, __u64 nr_pages, __u64 *id);
+int aemt_unreserve(int fd, __u64 id);
+int aemt_drain(int fd);
+
+/* Pool-wide helpers. */
+int aemt_settle(int fd);
+int aemt_drop_caches(void);
+__u64 aemt_node_buddy_free(int fd, __u32 node);
+int aemt_largest_zone(int fd, __u32 node);
+
+/* Block lists. */
+int aemt_blocks_add(struct aemt_blocks *b, __u64 handle);
+int aemt_blocks_info(int fd, struct aemt_blocks *b);
+int aemt_blocks_free_all(int fd, struct aemt_blocks *b);
+void aemt_blocks_release(struct aemt_blocks *b);
+int aemt_fill_until_enomem(int fd, __u32 flags, __u32 order, int node,
+			   __u32 zone, struct aemt_blocks *b, size_t limit);
+void aemt_blocks_sort_pfn(struct aemt_blocks *b);
+
+/* CPUs and nodes. */
+int aemt_nr_cpus(void);
+int aemt_pin_cpu(int cpu);
+int aemt_cpu_node(int cpu);
+
+/* Capabilities: run @fn in a child without CAP_SYS_ADMIN. */
+int aemt_drop_sys_admin(void);
+int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg);
+
+/* Contents. */
+__u32 aemt_crc32c(__u32 crc, const void *buf, size_t len);
+void aemt_pattern(void *buf, size_t len, __u64 seed);
+__u64 aemt_block_bytes(const struct aether_mm_pool_info *pi, __u32 order);
+
+/* mm/vmstat.c fragmentation indices, from a FRAG answer. */
+int aemt_unusable_index(const struct aether_mm_frag *fr, unsigned int order);
+int aemt_extfrag_index(const struct aether_mm_frag *fr, unsigned int order);
+
+#endif /* AETHER_MM_UTIL_H */
