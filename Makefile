@@ -25,12 +25,11 @@ BIN	:= $(BUILD)/bin
 REL61	= $(shell $(PATHS) rel 6.1)
 RELS	= $(shell $(PATHS) rels)
 
+RUNNING	:= /lib/modules/$(shell uname -r)/build
 ifdef KVER
 KDIR	:= /lib/modules/$(KVER)/build
 else
-KDIR	= $(if $(wildcard /lib/modules/$(shell uname -r)/build),\
-		/lib/modules/$(shell uname -r)/build,$(PATHS_KDIR61))
-PATHS_KDIR61 = /lib/modules/$(REL61)/build
+KDIR	= $(if $(wildcard $(RUNNING)),$(RUNNING),/lib/modules/$(REL61)/build)
 endif
 
 # The box kernel: KVER if given, else Debian's 6.1.
@@ -40,13 +39,14 @@ BOX_KVER = $(or $(KVER),$(REL61))
 AETHERCTL_DIR	?= $(TOP)/tools/aetherctl
 SELFTEST_DIRS	?= $(patsubst %/Makefile,%,$(wildcard $(TOP)/selftests/*/Makefile))
 
-.PHONY: all modules deps matrix lint tools selftests check demo shell \
-	bench clean FORCE
+.PHONY: all modules deps matrix box-kmod lint tools selftests check demo \
+	shell bench clean
 
 all: modules
 
-modules:
-	@test -d $(KDIR) || $(TOP)/scripts/deps.sh
+# In place, like any out-of-tree module. deps only when the headers are
+# missing; KDIR is expanded again after it ran.
+modules: $(if $(wildcard $(KDIR)),,deps)
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
 # deps.sh is a fast no-op once everything is there; check sets
@@ -57,7 +57,7 @@ deps:
 # kbuild_in REL [ARGS]: build REL's modules in build/REL/, warnings fatal.
 define kbuild_in
 	$(TOP)/scripts/sync-tree.sh $(BUILD)/$(1)
-	$(MAKE) -C /lib/modules/$(1)/build M=$(BUILD)/$(1) AETHER_WERROR=y \
+	+$(MAKE) -C /lib/modules/$(1)/build M=$(BUILD)/$(1) AETHER_WERROR=y \
 		$(2) modules
 endef
 
@@ -74,11 +74,11 @@ lint: deps
 tools: deps
 	@test -f $(AETHERCTL_DIR)/Makefile || \
 		{ echo "no $(AETHERCTL_DIR)/Makefile" >&2; exit 1; }
-	$(MAKE) -C $(AETHERCTL_DIR) TOP=$(TOP) OUTPUT=$(BIN)/tools
+	+$(MAKE) -C $(AETHERCTL_DIR) TOP=$(TOP) OUTPUT=$(BIN)/tools
 
 selftests: deps
 	@test -n "$(SELFTEST_DIRS)" || { echo "no selftests/*/Makefile" >&2; exit 1; }
-	$(foreach d,$(SELFTEST_DIRS),$(MAKE) -C $(d) TOP=$(TOP) \
+	$(foreach d,$(SELFTEST_DIRS),+$(MAKE) -C $(d) TOP=$(TOP) \
 		KSFT_INC=$$($(PATHS) ksft-dir) \
 		OUTPUT=$(BIN)/selftests/$(notdir $(d))$(newline))
 

@@ -46,12 +46,11 @@ static unsigned int aem_flags_mt(unsigned int flags)
 /* The pool node nearest to @nid (itself when the pool has it). */
 static int aem_nearest_node(int nid)
 {
-	struct aem_node *node;
 	int n, best = -1, best_dist = INT_MAX;
 
 	if (aem_node(nid))
 		return nid;
-	for_each_aem_node(node, n) {
+	for_each_aem_nid(n) {
 		int d = nid >= 0 ? node_distance(nid, n) : n;
 
 		if (d < best_dist) {
@@ -335,6 +334,18 @@ struct aem_frame *aem_alloc_pages_mpol(struct aem_mempolicy *pol,
 }
 EXPORT_SYMBOL_GPL(aem_alloc_pages_mpol);
 
+/* The highest zone of @node that @flags allow and the pool has, or NULL. */
+static struct aem_zone *aem_first_zone(struct aem_node *node,
+				       unsigned int flags)
+{
+	int z;
+
+	for (z = aem_flags_zone(flags); z >= 0; z--)
+		if (READ_ONCE(node->zones[z].managed))
+			return &node->zones[z];
+	return NULL;
+}
+
 /**
  * aem_alloc_bulk - allocate up to @nr blocks of one order
  * @nid: node, or NUMA_NO_NODE for the calling CPU's
@@ -359,10 +370,10 @@ unsigned int aem_alloc_bulk(int nid, unsigned int order, unsigned int flags,
 	aem_nodelist_for(&nl, NULL, nid, flags);
 	if (nl.nr && order <= AEM_PCP_MAX_ORDER &&
 	    !(flags & AEM_ALLOC_ACCOUNT)) {
-		struct aem_node *node = aem_pool.nodes[nl.nid[0]];
-		struct aem_zone *zone = &node->zones[aem_flags_zone(flags)];
+		struct aem_zone *zone = aem_first_zone(aem_pool.nodes[nl.nid[0]],
+						       flags);
 
-		if (zone->managed)
+		if (zone)
 			got = aem_pcp_alloc_bulk(zone, order, aem_flags_mt(flags),
 						 zone->wmark[AEM_WMARK_LOW],
 						 nr, frames);
@@ -447,10 +458,9 @@ EXPORT_SYMBOL_GPL(aem_free_bulk);
 int aem_mempolicy_init(struct aem_mempolicy *pol, u32 mode, u64 nodemask)
 {
 	u64 pool_mask = 0;
-	struct aem_node *node;
 	int nid;
 
-	for_each_aem_node(node, nid)
+	for_each_aem_nid(nid)
 		pool_mask |= BIT_ULL(nid);
 	if (mode >= AETHER_MM_NR_POL || (nodemask & ~pool_mask))
 		return -EINVAL;

@@ -256,12 +256,11 @@ static int aem_bench_thread_fn(void *arg)
 /* The node the pool should serve @cpu from: its own, else the first. */
 static int aem_bench_nid(unsigned int cpu)
 {
-	struct aem_node *node;
 	int nid = cpu_to_node(cpu);
 
 	if (aem_node(nid))
 		return nid;
-	for_each_aem_node(node, nid)
+	for_each_aem_nid(nid)
 		return nid;
 	return NUMA_NO_NODE;
 }

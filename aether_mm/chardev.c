@@ -202,7 +202,7 @@ static int aem_alloc_one(struct aem_file *f, const struct aether_mm_alloc *a,
 
 	lockdep_assert_held(&f->lock);
 
-	blk = kmalloc(sizeof(*blk), GFP_KERNEL);
+	blk = kmalloc(sizeof(*blk), GFP_KERNEL_ACCOUNT);
 	if (!blk)
 		return -ENOMEM;
 	if (a->node < 0)
@@ -216,7 +216,7 @@ static int aem_alloc_one(struct aem_file *f, const struct aether_mm_alloc *a,
 	blk->order = a->order;
 
 	ret = xa_alloc_cyclic(&f->blocks, &id, blk, XA_LIMIT(1, U32_MAX),
-			      &f->next_block, GFP_KERNEL);
+			      &f->next_block, GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
 		aem_block_put(blk);
 		return ret;
@@ -471,7 +471,7 @@ static int aem_resv_add(struct aem_file *f, unsigned long pfn,
 
 	lockdep_assert_held(&f->lock);
 
-	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	r->pfn = pfn;
@@ -480,7 +480,7 @@ static int aem_resv_add(struct aem_file *f, unsigned long pfn,
 	if (ret)
 		goto out_free;
 	ret = xa_alloc_cyclic(&f->resvs, id, r, XA_LIMIT(1, U32_MAX),
-			      &f->next_resv, GFP_KERNEL);
+			      &f->next_resv, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto out_unreserve;
 	return 0;

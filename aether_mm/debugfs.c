@@ -67,13 +67,12 @@ static void aem_walk_zones(struct seq_file *m,
 	struct aem_node *node;
 	struct aem_zone *zone;
 	unsigned int z;
-	int nid;
 
-	for_each_aem_node(node, nid) {
+	for_each_aem_node(node) {
 		for (z = 0; z < AEM_NR_ZONES; z++) {
 			zone = &node->zones[z];
 			if (aem_zone_present(zone))
-				print(m, nid, zone);
+				print(m, node->nid, zone);
 		}
 	}
 }
@@ -123,7 +122,8 @@ static int aem_dbg_pool_show(struct seq_file *m, void *v)
 	seq_printf(m, "chunks_grown %llu\n", info.chunks_grown);
 	seq_printf(m, "chunks_shrunk %llu\n", info.chunks_shrunk);
 
-	for_each_aem_node(node, nid) {
+	for_each_aem_node(node) {
+		nid = node->nid;
 		seq_printf(m, "node %d pages %llu free %llu chunks %u chunks_min %u chunks_max %llu distance",
 			   nid, info.node_pages[nid], info.node_free[nid],
 			   READ_ONCE(node->nr_chunks), node->min_chunks,

@@ -22,7 +22,7 @@ static int aem_unusable_index(unsigned int order, unsigned long free_pages,
 			      unsigned long suitable)
 {
 	if (!free_pages)
-		return 0;
+		return 1000;	/* no free memory: all of it unusable */
 	return div_u64((free_pages - (suitable << order)) * 1000ULL,
 		       free_pages);
 }

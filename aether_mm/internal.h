@@ -77,7 +77,7 @@ struct aem_frame {
  * @zone:	the pool zone it feeds
  * @link:	on zone->chunks (zone->lock)
  * @nr_resv:	pages of reserved ranges in the chunk (zone->lock; read
- *		under pcp->lock to keep such pages off the per-CPU lists)
+ *		under pcp->lock to keep reserved pages off the per-CPU lists)
  * @dead:	being given back to Linux (zone->lock)
  * @pb_mt:	migrate type of each pageblock (zone->lock)
  * @rcu_link:	on the list of chunks waiting for an RCU grace period
@@ -224,14 +224,18 @@ static inline int aem_next_nid(int nid)
 	return nid;
 }
 
-static inline struct aem_node *aem_node_at(int nid)
-{
-	return nid < AEM_MAX_NODES ? aem_pool.nodes[nid] : NULL;
-}
+/* Each node id of the pool. */
+#define for_each_aem_nid(nid)						\
+	for (int __aem_nid = aem_next_nid(0);				\
+	     __aem_nid < AEM_MAX_NODES && ((nid) = __aem_nid, true);	\
+	     __aem_nid = aem_next_nid(__aem_nid + 1))
 
-#define for_each_aem_node(node, nid)					\
-	for ((nid) = aem_next_nid(0); ((node) = aem_node_at(nid));	\
-	     (nid) = aem_next_nid((nid) + 1))
+/* Each node of the pool. */
+#define for_each_aem_node(node)						\
+	for (int __aem_nid = aem_next_nid(0);				\
+	     __aem_nid < AEM_MAX_NODES &&				\
+	     ((node) = aem_pool.nodes[__aem_nid], true);		\
+	     __aem_nid = aem_next_nid(__aem_nid + 1))
 
 static inline unsigned int aem_frame_idx(const struct aem_frame *f)
 {
@@ -298,6 +302,8 @@ bool aem_zone_wmark_ok(struct aem_zone *zone, unsigned int order,
 		       unsigned long mark);
 
 /* reserve.c */
+bool aem_block_has_resv(const struct aem_chunk *chunk, unsigned int idx,
+			unsigned int order);
 void aem_free_resv_block(struct aem_zone *zone, struct aem_chunk *chunk,
 			 unsigned int idx, unsigned int order);
 

@@ -16,11 +16,12 @@
  * CPU's lists and locking them happen with interrupts already off, so the
  * task cannot migrate between the two.
  *
- * A block whose chunk holds a reserved range never enters a list: it goes
- * straight to the buddy lists, where reserve.c keeps the reserved pages
- * apart.  reserve.c drains every list after marking a range, and the free
- * path reads chunk->nr_resv under pcp->lock, so no reserved page can sit on
- * a list once the drain is done.
+ * A block holding a reserved page never enters a list: it goes straight
+ * to the buddy lists, where reserve.c holds the reserved pages back.
+ * reserve.c marks a range under zone->lock, then drains every list of the
+ * zone; the free path and the pop check the marks under pcp->lock, so a
+ * reserved page can be handed out from a list only before the reservation
+ * returns, never after.
  *
  * Lock order: pcp->lock, then zone->lock (see buddy.c).
  */
@@ -128,6 +129,15 @@ static void aem_pcp_free_bulk(struct aem_zone *zone, struct aem_pcp *pcp,
 	aem_count(AEM_C_PCP_DRAIN);
 }
 
+/* Does the block of @f hold a reserved page?  Cheap when its chunk has none. */
+static bool aem_pcp_block_resv(const struct aem_frame *f, unsigned int order)
+{
+	const struct aem_chunk *chunk = f->chunk;
+
+	return unlikely(READ_ONCE(chunk->nr_resv)) &&
+	       aem_block_has_resv(chunk, aem_frame_idx(f), order);
+}
+
 /*
  * Pop the hottest block of @list, or NULL.  A block whose chunk gained a
  * reserved range since it was listed goes to the buddy lists instead
@@ -145,7 +155,7 @@ static struct aem_frame *aem_pcp_pop(struct aem_zone *zone,
 		list_del(&f->list);
 		WRITE_ONCE(f->state, AEM_FS_TAIL);
 		pcp->count -= 1U << order;
-		if (likely(!READ_ONCE(f->chunk->nr_resv)))
+		if (likely(!aem_pcp_block_resv(f, order)))
 			return f;
 		spin_lock(&zone->lock);
 		aem_buddy_free(zone, f->chunk, aem_frame_idx(f), order);
@@ -241,7 +251,7 @@ void aem_pcp_free(struct aem_zone *zone, struct aem_frame *f,
 	local_irq_save(flags);
 	pcp = this_cpu_ptr(zone->pcp);
 	spin_lock(&pcp->lock);
-	if (unlikely(READ_ONCE(f->chunk->nr_resv))) {
+	if (unlikely(aem_pcp_block_resv(f, order))) {
 		spin_lock(&zone->lock);
 		aem_buddy_free(zone, f->chunk, aem_frame_idx(f), order);
 		spin_unlock(&zone->lock);

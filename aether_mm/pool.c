@@ -242,9 +242,9 @@ unsigned long aem_pool_shrink(unsigned long nr)
 	unsigned long freed = 0;
 	struct aem_node *node;
 	LIST_HEAD(dead);
-	int nid, z;
+	int z;
 
-	for_each_aem_node(node, nid) {
+	for_each_aem_node(node) {
 		if (!mutex_trylock(&node->resize_lock))
 			continue;
 		for (z = 0; z < AEM_NR_ZONES && freed < nr; z++) {
@@ -286,9 +286,9 @@ static unsigned long aem_shrink_count(struct shrinker *s,
 {
 	unsigned long n = 0, node_free;
 	struct aem_node *node;
-	int nid, z;
+	int z;
 
-	for_each_aem_node(node, nid) {
+	for_each_aem_node(node) {
 		unsigned int spare = READ_ONCE(node->nr_chunks);
 
 		spare = spare > node->min_chunks ? spare - node->min_chunks : 0;
@@ -319,12 +319,11 @@ static int aem_node_fallback_cmp(const void *a, const void *b, const void *priv)
 /* Order the pool's nodes by distance from @node, itself first. */
 static void aem_node_build_fallback(struct aem_node *node)
 {
-	struct aem_node *other;
 	unsigned int i, j;
 	int nid;
 
 	node->nr_fallback = 0;
-	for_each_aem_node(other, nid)
+	for_each_aem_nid(nid)
 		node->fallback[node->nr_fallback++] = nid;
 	/* Insertion sort, stable: ties keep node id order. */
 	for (i = 1; i < node->nr_fallback; i++) {
@@ -395,7 +394,7 @@ static int aem_nodes_create(unsigned int init_mb, unsigned int max_mb)
 		if (!aem_pool.nodes[nid])
 			return -ENOMEM;
 	}
-	for_each_aem_node(node, nid)
+	for_each_aem_node(node)
 		aem_node_build_fallback(node);
 	return 0;
 }
@@ -405,14 +404,14 @@ static int aem_pool_populate(void)
 {
 	unsigned long total = 0, wanted = 0;
 	struct aem_node *node;
-	int nid, err;
+	int err;
 
-	for_each_aem_node(node, nid) {
+	for_each_aem_node(node) {
 		while (node->nr_chunks < node->min_chunks) {
 			err = aem_node_grow(node, GFP_KERNEL);
 			if (err) {
 				pr_warn("node %d: %u of %u initial chunks (%d)\n",
-					nid, node->nr_chunks, node->min_chunks,
+					node->nid, node->nr_chunks, node->min_chunks,
 					err);
 				break;
 			}
@@ -447,9 +446,9 @@ static bool aem_pool_release_all(void)
 	struct aem_node *node;
 	bool clean = true;
 	LIST_HEAD(dead);
-	int nid, z;
+	int z;
 
-	for_each_aem_node(node, nid) {
+	for_each_aem_node(node) {
 		for (z = 0; z < AEM_NR_ZONES; z++) {
 			struct aem_zone *zone = &node->zones[z];
 			unsigned long flags;
@@ -514,10 +513,9 @@ out_nodes:
 void aem_pool_exit(void)
 {
 	struct aem_node *node;
-	int nid;
 
 	shrinker_free(aem_pool.shrinker);
-	for_each_aem_node(node, nid)
+	for_each_aem_node(node)
 		cancel_work_sync(&node->grow_work);
 	if (!aem_pool_release_all()) {
 		pr_err("pages still in use at unload; leaked blocks:\n");
@@ -536,9 +534,9 @@ void aem_pool_exit(void)
 void aem_drain_all_pcp(void)
 {
 	struct aem_node *node;
-	int nid, z;
+	int z;
 
-	for_each_aem_node(node, nid)
+	for_each_aem_node(node)
 		for (z = 0; z < AEM_NR_ZONES; z++)
 			aem_pcp_drain_zone(&node->zones[z]);
 }
@@ -550,9 +548,9 @@ EXPORT_SYMBOL_GPL(aem_drain_all_pcp);
  */
 void aem_get_pool_info(struct aether_mm_pool_info *info)
 {
-	struct aem_node *node, *other;
+	struct aem_node *node;
 	u32 size = info->size;
-	int nid, onid, z;
+	int onid, z;
 
 	memset(info, 0, sizeof(*info));
 	info->size = size;
@@ -564,7 +562,9 @@ void aem_get_pool_info(struct aether_mm_pool_info *info)
 	info->tracking = READ_ONCE(aem_track);
 	info->chunks_grown = atomic_long_read(&aem_pool.grown);
 	info->chunks_shrunk = atomic_long_read(&aem_pool.shrunk);
-	for_each_aem_node(node, nid) {
+	for_each_aem_node(node) {
+		int nid = node->nid;
+
 		for (z = 0; z < AEM_NR_ZONES; z++) {
 			struct aem_zone *zone = &node->zones[z];
 
@@ -577,7 +577,7 @@ void aem_get_pool_info(struct aether_mm_pool_info *info)
 		info->pages_free += info->node_free[nid];
 		info->chunks += READ_ONCE(node->nr_chunks);
 		info->node_chunks_max[nid] = node->max_chunks;
-		for_each_aem_node(other, onid)
+		for_each_aem_nid(onid)
 			info->node_distance[nid][onid] =
 				node_distance(nid, onid);
 	}

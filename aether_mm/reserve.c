@@ -31,13 +31,23 @@
 
 static DEFINE_MUTEX(aem_resv_lock);
 
-static bool aem_block_has_resv(const struct aem_chunk *chunk, unsigned int idx,
-			       unsigned int order)
+/**
+ * aem_block_has_resv - does a block hold a page of a reserved range
+ * @chunk: its chunk
+ * @idx: first page of the block
+ * @order: its order
+ *
+ * Exact under zone->lock; a hint under pcp->lock (see pcp.c).
+ *
+ * Return: true when it does.
+ */
+bool aem_block_has_resv(const struct aem_chunk *chunk, unsigned int idx,
+			unsigned int order)
 {
 	unsigned int i;
 
 	for (i = idx; i < idx + (1U << order); i++)
-		if (chunk->frames[i].resv)
+		if (READ_ONCE(chunk->frames[i].resv))
 			return true;
 	return false;
 }

@@ -37,9 +37,9 @@ struct aem_st_snap {
 static struct aem_zone *aem_st_zone(void)
 {
 	struct aem_node *node;
-	int nid, z;
+	int z;
 
-	for_each_aem_node(node, nid)
+	for_each_aem_node(node)
 		for (z = AEM_NR_ZONES - 1; z >= 0; z--)
 			if (node->zones[z].free_area[AEM_MAX_ORDER].nr_free)
 				return &node->zones[z];

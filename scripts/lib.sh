@@ -1,9 +1,11 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers for the scripts under scripts/. Source it; do not run it.
 #
 # Nothing here installs anything: scripts/deps.sh does that. These only
 # answer "where is X" so that every script and the Makefile agree.
 
+# shellcheck disable=SC2034 # used by the scripts that source this
 AETHER_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 AETHER_CACHE=${AETHER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aether}
 
@@ -27,7 +29,7 @@ pkg_version() {
 # hard-coding keeps us right across Debian point releases.
 rel_from_meta() {
 	dpkg-query -W -f='${Depends}\n' "$1" 2>/dev/null |
-		tr ',|' '\n\n' | sed -n 's/^ *linux-image-\([^ ]*\).*/\1/p' |
+		sed 's/[,|]/\n/g' | sed -n 's/^ *linux-image-\([^ ]*\).*/\1/p' |
 		sed 's/-unsigned$//' | head -n1 || true
 }
 

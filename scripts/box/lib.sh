@@ -26,7 +26,7 @@ tap_result() {
 # load_modules: insmod every listed module; a failure is a failed test.
 load_modules() {
 	rc=0
-	while read -r path kind params; do
+	while read -r path _kind params; do
 		# shellcheck disable=SC2086 # params are separate words
 		if ! insmod "$path" $params; then
 			echo "box: insmod $path $params failed"
@@ -41,6 +41,7 @@ load_modules() {
 # which proves that nothing still holds them.
 unload_ours() {
 	rc=0
+	# shellcheck disable=SC2013 # one word a line: module paths
 	for m in $(awk '$2 == "ours" { print $1 }' /etc/aether/modules | sed -n '1!G;h;$p'); do
 		name=$(basename "$m" .ko)
 		if ! rmmod "$name"; then

@@ -94,7 +94,8 @@ struct aether_mm_pool_info {
 
 /* struct aether_mm_alloc.flags */
 #define AETHER_MM_ALLOC_ZERO		(1U << 0) /* zero the block */
-#define AETHER_MM_ALLOC_THISNODE	(1U << 1) /* @node only, no fallback */
+/* @node only, no fallback; needs @node >= 0 */
+#define AETHER_MM_ALLOC_THISNODE	(1U << 1)
 #define AETHER_MM_ALLOC_NOGROW		(1U << 2) /* do not grow the pool */
 #define AETHER_MM_ALLOC_HIGH		(1U << 3) /* may dip below the min watermark */
 #define AETHER_MM_ALLOC_FLAGS		0xfU

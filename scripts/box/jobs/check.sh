@@ -13,7 +13,9 @@ run_selftest() {
 
 for prog in /selftests/*/*; do
 	case "$prog" in *.o|*/settings|*/config) continue ;; esac
-	[ -f "$prog" ] && [ -x "$prog" ] || continue
+	if [ ! -f "$prog" ] || [ ! -x "$prog" ]; then
+		continue
+	fi
 	run_selftest "${prog%/*}" "${prog##*/}"
 done
 
