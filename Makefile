@@ -54,11 +54,11 @@ modules: $(if $(wildcard $(KDIR)),,deps)
 deps:
 	@$(if $(AETHER_DEPS_DONE),:,$(TOP)/scripts/deps.sh)
 
-# kbuild_in REL [ARGS]: build REL's modules in build/REL/, warnings fatal.
+# kbuild_in REL: build REL's modules in build/REL/ (a copy of the sources:
+# Kbuild writes objects next to them), warnings fatal.
 define kbuild_in
 	$(TOP)/scripts/sync-tree.sh $(BUILD)/$(1)
-	+$(MAKE) -C /lib/modules/$(1)/build M=$(BUILD)/$(1) AETHER_WERROR=y \
-		$(2) modules
+	+$(MAKE) -C /lib/modules/$(1)/build M=$(BUILD)/$(1) AETHER_WERROR=y modules
 endef
 
 matrix: deps
@@ -102,7 +102,7 @@ clean:
 	rm -rf $(BUILD) bench/*.txt bench/*.svg
 	find $(TOP) \( -path $(TOP)/.git -o -path $(TOP)/build \) -prune -o \
 		-type f \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
-		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '.*.d' -o -name '*.a' \
 		-o -name Module.symvers -o -name modules.order \) -print0 | \
 		xargs -0r rm -f
 	rm -rf $(TOP)/.tmp_versions

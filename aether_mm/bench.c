@@ -33,8 +33,6 @@
  * measure each other.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/gfp.h>

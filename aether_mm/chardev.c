@@ -413,7 +413,7 @@ static int aem_ioc_fill(struct aem_file *f, void __user *uarg)
 	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
-	if (a.flags & ~AETHER_MM_FILL_VERIFY)
+	if (a.flags & ~AETHER_MM_FILL_FLAGS)
 		return -EINVAL;
 
 	mutex_lock(&f->lock);

@@ -159,9 +159,12 @@ int aem_node_grow(struct aem_node *node, gfp_t gfp)
 	spin_lock_irqsave(&zone->lock, flags);
 	aem_buddy_add_chunk(zone, chunk);
 	spin_unlock_irqrestore(&zone->lock, flags);
+	/* Growth is what goes beyond the initial size. */
+	if (node->nr_chunks >= node->min_chunks) {
+		atomic_long_inc(&aem_pool.grown);
+		aem_count(AEM_C_GROW);
+	}
 	WRITE_ONCE(node->nr_chunks, node->nr_chunks + 1);
-	atomic_long_inc(&aem_pool.grown);
-	aem_count(AEM_C_GROW);
 out:
 	mutex_unlock(&node->resize_lock);
 	return ret;
@@ -576,6 +579,7 @@ void aem_get_pool_info(struct aether_mm_pool_info *info)
 		info->pages_total += info->node_pages[nid];
 		info->pages_free += info->node_free[nid];
 		info->chunks += READ_ONCE(node->nr_chunks);
+		info->node_chunks_min[nid] = node->min_chunks;
 		info->node_chunks_max[nid] = node->max_chunks;
 		for_each_aem_nid(onid)
 			info->node_distance[nid][onid] =

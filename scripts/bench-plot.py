@@ -25,10 +25,19 @@ def from_json(text):
     out = []
     for rec in data:
         if isinstance(rec, dict) and "ratio" in rec:
-            name = " ".join(str(rec[k]) for k in ("name", "op", "batch",
-                                                   "threads") if k in rec)
-            out.append((name or "?", float(rec["ratio"])))
+            out.append((json_label(rec), float(rec["ratio"])))
     return out
+
+
+def json_label(rec):
+    """e.g. {"op": "bulk", "batch": 32, "threads": 2} -> "bulk x32, 2 CPUs"."""
+    label = str(rec.get("name", rec.get("op", "?")))
+    if rec.get("batch"):
+        label += f" x{rec['batch']}"
+    if rec.get("threads"):
+        n = int(rec["threads"])
+        label += f", {n} CPU" + ("s" if n > 1 else "")
+    return label
 
 
 def label_of(line, end):
@@ -134,6 +143,8 @@ def main():
         res = parse(path)
         if not res:
             print(f"bench-plot: no ratios found in {path}")
+        for name, ratio in res:
+            print(f"{kernel:24} {name:24} ratio {ratio:.3f}")
         series.append((kernel, res))
     with open(args.output, "w", encoding="utf-8") as f:
         f.write(svg(series, "Aether pool / kernel, time per operation "

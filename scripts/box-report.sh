@@ -5,7 +5,7 @@
 #
 #   scripts/box-report.sh LOG JOB QEMU_STATUS
 #
-# Writes "passed failed skipped verdict" to LOG.result for scripts/check.sh.
+# Writes "passed failed skipped" to LOG.result for scripts/check.sh.
 # Exits 1 on a failed test, a hung box (QEMU_STATUS 124), a missing END
 # marker, or any kernel log line matching BAD_PATTERNS.
 set -euo pipefail
@@ -70,34 +70,46 @@ bad_lines() {
 	grep -aE "${re%|}" | grep -av '^=== AETHER' | awk '!seen[$0]++' || true
 }
 
+# box_failures LOG_TEXT: what went wrong beyond the tests, one line each.
+box_failures() {
+	local progs=$1 clean=$2
+	if [[ $QEMU_RC -eq 124 || $QEMU_RC -eq 137 ]]; then
+		echo "box.timeout: killed by the host timeout"
+	fi
+	if ! grep -q '^=== AETHER END ' <<<"$clean"; then
+		echo "box.end_marker: the box died or hung"
+	elif [[ $JOB == check && $progs -eq 0 ]]; then
+		echo "box.selftests: no selftest programs ran"
+	fi
+	if [[ -n $(bad_lines <<<"$clean") ]]; then
+		echo "box.kernel_log: the kernel reported a problem"
+	fi
+}
+
 main() {
-	local clean out counts pass fail skip progs bad reasons=()
+	local clean out pass fail skip progs bad broken
 	clean=$(tr -d '\r' <"$LOG")
 	out=$(tap_counts <<<"$clean")
-	counts=$(tail -n1 <<<"$out")
-	read -r _ pass fail skip progs <<<"$counts"
+	read -r _ pass fail skip progs <<<"$(tail -n1 <<<"$out")"
 	sed '$d' <<<"$out"
 
-	[[ $QEMU_RC -eq 124 || $QEMU_RC -eq 137 ]] && reasons+=("box timed out")
-	if ! grep -q '^=== AETHER END ' <<<"$clean"; then
-		reasons+=("no END marker: the box died or hung")
-	elif [[ $JOB == check && $progs -eq 0 ]]; then
-		reasons+=("no selftest programs ran")
-	fi
 	bad=$(bad_lines <<<"$clean")
 	if [[ -n $bad ]]; then
-		reasons+=("kernel log reports problems:")
 		echo "--- kernel log lines that fail the run ($LOG):"
 		head -n 40 <<<"$bad"
 	fi
-	[[ $fail -gt 0 ]] && reasons+=("$fail failed")
-	for r in "${reasons[@]}"; do
-		echo "FAIL: $r"
-	done
+	# A box that died, hung or logged a kernel problem is a failed test
+	# of its own, so that the closing line never looks clean.
+	broken=$(box_failures "$progs" "$clean")
+	if [[ -n $broken ]]; then
+		# shellcheck disable=SC2001 # prefix every line
+		sed 's/^/not ok - /' <<<"$broken"
+		fail=$((fail + $(wc -l <<<"$broken")))
+	fi
 
-	echo "$pass $fail $skip ${#reasons[@]}" >"$LOG.result"
+	echo "$pass $fail $skip" >"$LOG.result"
 	summary "$pass" "$fail" "$skip"
-	[[ ${#reasons[@]} -eq 0 ]]
+	[[ $fail -eq 0 ]]
 }
 
 # summary PASS FAIL SKIP: the closing line.

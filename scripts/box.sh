@@ -27,9 +27,9 @@ BIN=${AETHER_BIN:-$AETHER_TOP/build/bin}
 MODDIR=/lib/modules/$REL
 
 # Default module parameters: a small pool that can grow, so the tests see
-# growth within the box's 2 GiB.
+# growth within the box's 2 GiB, and the in-kernel self-tests at load.
 declare -A PARAMS=(
-	[aether_mm]="pool_init_mb=16 pool_max_mb=128"
+	[aether_mm]="pool_init_mb=16 pool_max_mb=128 selftest=1"
 )
 
 # Seconds before a job counts as hung. Software emulation is slow; the

@@ -17,15 +17,15 @@ for rel in "$@"; do
 	log=$AETHER_TOP/build/logs/check-$rel.log
 	echo "=== check on $rel"
 	rm -f "$log.result"
-	scripts_rc=0
-	"$AETHER_TOP/scripts/box.sh" "$rel" check "$log" || scripts_rc=$?
+	box_rc=0
+	"$AETHER_TOP/scripts/box.sh" "$rel" check "$log" || box_rc=$?
 	if [[ -f $log.result ]]; then
-		read -r p f s r <"$log.result"
+		read -r p f s <"$log.result"
 	else
-		p=0 f=0 s=0 r=1	# the box never got as far as a report
+		p=0 f=1 s=0	# the box never got as far as a report
 	fi
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-	if [[ $scripts_rc -ne 0 || $r -ne 0 ]]; then
+	if [[ $box_rc -ne 0 || $f -ne 0 ]]; then
 		broken+=("$rel")
 	fi
 done

@@ -5,9 +5,12 @@
 # Nothing here installs anything: scripts/deps.sh does that. These only
 # answer "where is X" so that every script and the Makefile agree.
 
+# set -e also inside $(...): a failing helper must stop the script.
+shopt -s inherit_errexit
+
 # shellcheck disable=SC2034 # used by the scripts that source this
 AETHER_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-AETHER_CACHE=${AETHER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aether}
+AETHER_CACHE=${AETHER_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/aether}
 
 # The two supported kernels, as the Debian meta-packages that pull them in.
 declare -A AETHER_META=(

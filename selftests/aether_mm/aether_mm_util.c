@@ -442,24 +442,27 @@ int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
 	return -WEXITSTATUS(status);
 }
 
-/* crc32c as the kernel's crc32c(crc, buf, len): reflected, no inversion. */
-__u32 aemt_crc32c(__u32 crc, const void *buf, size_t len)
+/*
+ * zlib's crc32(): IEEE 802.3 polynomial, reflected, initial and final
+ * value ~0, as the UAPI header documents BLOCK_INFO's checksum.
+ */
+__u32 aemt_crc32(const void *buf, size_t len)
 {
 	static __u32 table[256];
 	const unsigned char *p = buf;
-	__u32 i, j, c;
+	__u32 i, j, c, crc = ~0U;
 
 	if (!table[1]) {
 		for (i = 0; i < 256; i++) {
 			c = i;
 			for (j = 0; j < 8; j++)
-				c = (c >> 1) ^ (0x82f63b78U & -(c & 1));
+				c = (c >> 1) ^ (0xedb88320U & -(c & 1));
 			table[i] = c;
 		}
 	}
 	while (len--)
 		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return crc;
+	return ~crc;
 }
 
 /* The FILL pattern: word i holds seed ^ (i * AEMT_PATTERN_MUL). */

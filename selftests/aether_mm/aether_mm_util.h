@@ -90,7 +90,7 @@ int aemt_drop_sys_admin(void);
 int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg);
 
 /* Contents. */
-__u32 aemt_crc32c(__u32 crc, const void *buf, size_t len);
+__u32 aemt_crc32(const void *buf, size_t len);
 void aemt_pattern(void *buf, size_t len, __u64 seed);
 __u64 aemt_block_bytes(const struct aether_mm_pool_info *pi, __u32 order);
 

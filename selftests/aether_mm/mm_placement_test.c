@@ -130,6 +130,35 @@ TEST_F(placement, zone_is_at_most_the_one_asked)
 	}
 }
 
+/* The zone of a block is the one its physical address falls in. */
+TEST_F(placement, zone_matches_physical_address)
+{
+	const __u64 dma_end = (16ULL << 20) / self->pi.page_size;
+	const __u64 dma32_end = (4ULL << 30) / self->pi.page_size;
+	struct aether_mm_block_info bi;
+	__u32 order, expect;
+	__u64 h, last;
+
+	for (order = 0; order <= self->pi.max_order; order++) {
+		ASSERT_EQ(0, aemt_alloc1(self->fd, AETHER_MM_ALLOC_THISNODE,
+					 order, variant->node, AEMT_ALL_ZONES,
+					 &h));
+		ASSERT_EQ(0, aemt_block_info(self->fd, h, &bi));
+		if (!bi.pfn)
+			SKIP(return, "no pfn without CAP_SYS_ADMIN");
+		last = bi.pfn + (1ULL << order) - 1;
+		expect = bi.pfn < dma_end ? AETHER_MM_ZONE_DMA :
+			 bi.pfn < dma32_end ? AETHER_MM_ZONE_DMA32 :
+			 AETHER_MM_ZONE_NORMAL;
+		ASSERT_EQ(expect, bi.zone)
+			TH_LOG("pfn 0x%llx order %u", (unsigned long long)bi.pfn,
+			       order);
+		/* A block never straddles a zone boundary. */
+		ASSERT_EQ(bi.pfn < dma_end, last < dma_end);
+		ASSERT_EQ(bi.pfn < dma32_end, last < dma32_end);
+	}
+}
+
 /* Asking for NORMAL on a node without it falls back to a lower zone. */
 TEST_F(placement, zone_normal_falls_back)
 {

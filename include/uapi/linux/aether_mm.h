@@ -5,13 +5,14 @@
  * Every command takes a struct whose first field is @size, the size of the
  * struct as the caller knows it (copy_struct_from_user() convention): a
  * smaller struct from an older caller is zero-extended, a larger one is
- * accepted only when the bytes we do not know are zero (-E2BIG otherwise).
+ * accepted only when the bytes we do not know are zero (-E2BIG otherwise,
+ * and for any size above a page).
  * Reserved fields must be zero (-EINVAL).  Unknown commands fail with
  * -ENOTTY.  Fields are marked (in), (out) or (in/out).
  *
  * Blocks allocated through a file descriptor are named by opaque handles,
- * valid only on that descriptor; everything it holds (blocks, reservations)
- * is given back when it is closed.
+ * and reservations by ids, valid only on that descriptor; everything it
+ * holds (blocks, reservations) is given back when it is closed.
  */
 #ifndef _UAPI_LINUX_AETHER_MM_H
 #define _UAPI_LINUX_AETHER_MM_H
@@ -64,12 +65,14 @@ enum aether_mm_policy_mode {
  * @pages_free:	(out) free pages (buddy lists and per-CPU lists)
  * @pages_reserved: (out) pages held by reservations
  * @chunks:	(out) chunks in the pool
- * @chunks_grown: (out) chunks added since load (elastic growth)
+ * @chunks_grown: (out) chunks added since load beyond the initial size
+ *		(elastic growth)
  * @chunks_shrunk: (out) chunks given back to Linux since load
  * @node_pages:	(out) pages per node
  * @node_free:	(out) free pages per node
  * @node_chunks_max: (out) chunk limit per node
  * @node_distance: (out) node_distance() row of each node, 10 = local
+ * @node_chunks_min: (out) initial chunks per node, the shrinker's floor
  */
 struct aether_mm_pool_info {
 	__u32 size;
@@ -90,6 +93,7 @@ struct aether_mm_pool_info {
 	__u64 node_free[AETHER_MM_MAX_NODES];
 	__u64 node_chunks_max[AETHER_MM_MAX_NODES];
 	__u8 node_distance[AETHER_MM_MAX_NODES][AETHER_MM_MAX_NODES];
+	__u64 node_chunks_min[AETHER_MM_MAX_NODES];
 };
 
 /* struct aether_mm_alloc.flags */
@@ -174,6 +178,7 @@ struct aether_mm_block_info {
 
 /* struct aether_mm_fill.flags */
 #define AETHER_MM_FILL_VERIFY		(1U << 0) /* compare instead of write */
+#define AETHER_MM_FILL_FLAGS		0x1U
 
 /**
  * struct aether_mm_fill - AETHER_MM_IOC_FILL

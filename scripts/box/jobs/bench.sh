@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Job "bench", sourced by /init: the in-kernel benchmarks, pool against
-# the kernel's own allocator in the same boot. scripts/bench.sh keeps what
-# is between the markers.
+# the kernel's own allocator in the same boot. The table is for a person;
+# scripts/bench.sh keeps the JSON between the markers and draws it.
 
+aetherctl --json mm bench --all >/tmp/bench.json 2>/tmp/bench.err
+rc=$?
 echo "=== AETHER BENCH BEGIN ==="
-aetherctl mm bench --all 2>&1 || echo "box: aetherctl mm bench exited with $?"
+cat /tmp/bench.json
 echo "=== AETHER BENCH END ==="
+cat /tmp/bench.err
+[ $rc -eq 0 ] || echo "box: aetherctl mm bench exited with $rc"

@@ -15,23 +15,34 @@ show() {
 	cat "$1" 2>&1 || true
 }
 
+debugfs=/sys/kernel/debug/aether/mm
+
 if ! command -v aetherctl >/dev/null; then
 	echo "box: aetherctl is not in the box (make tools)"
 fi
 
 ctl mm info
+ctl mm zones
+
+# Blocks live as long as the aetherctl that took them: hold them in the
+# background on each node, look at the pool meanwhile, then let them go.
+echo
+echo "\$ aetherctl mm alloc --node 0 --order 0 --count 3000 --summary --hold 4 &"
+echo "\$ aetherctl mm alloc --node 1 --order 3 --count 400 --summary --hold 4 &"
+aetherctl mm alloc --node 0 --order 0 --count 3000 --summary --hold 4 >/tmp/a0 2>&1 &
+aetherctl mm alloc --node 1 --order 3 --count 400 --summary --hold 4 >/tmp/a1 2>&1 &
+sleep 2
+ctl mm frag --node 0
+ctl mm frag --node 1
+show $debugfs/pool
+wait
+cat /tmp/a0 /tmp/a1
+
+# Interleave across both nodes, freeing every other block: holes.
+ctl mm alloc --policy interleave:0-1 --order 0 --count 1024 --free-every 2 --summary
 ctl mm stats
-# Allocate on each node, with each policy, and keep the blocks while
-# showing the pool: aetherctl holds them until "free" or its exit.
-ctl mm alloc --node 0 --order 0 --count 256 --show
-ctl mm alloc --node 1 --order 3 --count 32 --show
-ctl mm policy interleave
-ctl mm alloc --order 0 --count 512 --show
-ctl mm policy local
-ctl mm frag
-ctl mm stats --json
 ctl mm drain
 
 for f in pool free_lists frag; do
-	show /sys/kernel/debug/aether/mm/$f
+	show $debugfs/$f
 done

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aetherctl.h - what the parts of aetherctl share
+ *
+ * main.c parses the global options and picks a module's command table;
+ * mm*.c talk to /dev/aether_mm; output.c prints tables for people and JSON
+ * for scripts from the same calls.
+ */
+#ifndef AETHERCTL_H
+#define AETHERCTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define ACTL_EXIT_OK	0
+#define ACTL_EXIT_ERR	1
+#define ACTL_EXIT_USAGE	2
+
+struct actl_ctx {
+	bool json;
+	const char *device;	/* NULL: the module's default */
+};
+
+/* main.c */
+void actl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void actl_errno(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int actl_parse_u64(const char *what, const char *s, __u64 *out);
+int actl_parse_int(const char *what, const char *s, long min, long max,
+		   long *out);
+
+/* mm.c */
+int actl_mm_main(struct actl_ctx *ctx, int argc, char **argv);
+void actl_mm_usage(FILE *f);
+
+/* output.c: one document of sections, each a table or key/value list. */
+struct actl_out;
+
+void out_begin(const struct actl_ctx *ctx);
+void out_end(void);
+struct actl_out *out_table(const char *name, const char *title);
+struct actl_out *out_kv(const char *name, const char *title);
+void out_col(struct actl_out *t, const char *key, const char *header);
+void out_row(struct actl_out *t);
+void out_key(struct actl_out *t, const char *key, const char *label);
+void out_u64(struct actl_out *t, __u64 v);
+void out_s64(struct actl_out *t, __s64 v);
+void out_x1000(struct actl_out *t, __s64 v);
+void out_pct(struct actl_out *t, __u64 part, __u64 whole);
+void out_hex(struct actl_out *t, __u64 v);
+void out_str(struct actl_out *t, const char *s);
+void out_flush(struct actl_out *t);
+void out_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* AETHERCTL_H */
