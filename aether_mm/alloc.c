@@ -292,6 +292,10 @@ static struct aem_frame *aem_alloc(struct aem_mempolicy *pol, int nid,
 	if (!(flags & AEM_ALLOC_ATOMIC))
 		might_sleep();
 	aem_nodelist_for(&nl, pol, nid, flags);
+	if (unlikely(aem_should_fail())) {
+		aem_count_fail(&nl, flags);
+		return NULL;
+	}
 	if (flags & AEM_ALLOC_ACCOUNT) {
 		ret = aem_policy_admit(nl.nr ? nl.nid[0] : NUMA_NO_NODE,
 				       order, flags);
@@ -368,7 +372,7 @@ unsigned int aem_alloc_bulk(int nid, unsigned int order, unsigned int flags,
 	if (WARN_ON_ONCE(order > AEM_MAX_ORDER))
 		return 0;
 	aem_nodelist_for(&nl, NULL, nid, flags);
-	if (nl.nr && order <= AEM_PCP_MAX_ORDER &&
+	if (nl.nr && !aem_should_fail() && order <= AEM_PCP_MAX_ORDER &&
 	    !(flags & AEM_ALLOC_ACCOUNT)) {
 		struct aem_zone *zone = aem_first_zone(aem_pool.nodes[nl.nid[0]],
 						       flags);

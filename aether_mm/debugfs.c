@@ -16,6 +16,7 @@
  *			/sys/kernel/debug/extfrag/ prints them
  *	stats		event counters since load
  *	tracking	live allocations with their stacks (module param track)
+ *	fail_*		failure injection knobs (inject.c)
  *
  * The "aether" directory is shared by every module of the suite; the first
  * to load (this one, since the others depend on it) creates it and it
@@ -317,6 +318,7 @@ void aem_debugfs_init(void)
 			    &aem_dbg_stats_fops);
 	debugfs_create_file("tracking", 0400, aem_debugfs_dir, NULL,
 			    &aem_dbg_tracking_fops);
+	aem_inject_debugfs(aem_debugfs_dir);
 }
 
 /**

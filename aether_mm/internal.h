@@ -325,6 +325,12 @@ struct seq_file;
 
 unsigned long aem_track_report(struct seq_file *m);
 
+/* inject.c */
+struct dentry;
+
+bool aem_should_fail(void);
+void aem_inject_debugfs(struct dentry *dir);
+
 /* hooks.c */
 int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
 void aem_hooks_exit(void);
