@@ -395,6 +395,16 @@ unsigned int aem_alloc_bulk(int nid, unsigned int order, unsigned int flags,
 }
 EXPORT_SYMBOL_GPL(aem_alloc_bulk);
 
+/* Mark a block free in its descriptor; it is on no list yet. */
+static void aem_free_prep(struct aem_frame *f)
+{
+	if (unlikely(f->stack))
+		aem_track_free(f);
+	WRITE_ONCE(f->state, AEM_FS_TAIL);
+	f->owner = AEM_OWNER_NONE;
+	aem_count(AEM_C_FREE);
+}
+
 /**
  * aem_free_block - give a block back, whatever its refcount
  * @f: head frame of an allocated block
@@ -405,18 +415,23 @@ void aem_free_block(struct aem_frame *f, unsigned int order)
 	struct aem_zone *zone = f->chunk->zone;
 	unsigned long flags;
 
-	if (unlikely(f->stack))
-		aem_track_free(f);
-	WRITE_ONCE(f->state, AEM_FS_TAIL);
-	f->owner = AEM_OWNER_NONE;
-	aem_count(AEM_C_FREE);
+	aem_free_prep(f);
 	if (order <= AEM_PCP_MAX_ORDER) {
-		aem_pcp_free(zone, f, order);
+		aem_pcp_free(zone, &f, 1, order);
 		return;
 	}
 	spin_lock_irqsave(&zone->lock, flags);
 	aem_buddy_free(zone, f->chunk, aem_frame_idx(f), order);
 	spin_unlock_irqrestore(&zone->lock, flags);
+}
+
+/* Drop a reference; true when it was the last and the block is to go. */
+static bool aem_put_frame(struct aem_frame *f, unsigned int order)
+{
+	if (WARN_ON_ONCE(READ_ONCE(f->state) != AEM_FS_ALLOC ||
+			 f->order != order))
+		return false;
+	return atomic_dec_and_test(&f->refcount);
 }
 
 /**
@@ -426,27 +441,49 @@ void aem_free_block(struct aem_frame *f, unsigned int order)
  */
 void aem_free_pages(struct aem_frame *frame, unsigned int order)
 {
-	if (WARN_ON_ONCE(READ_ONCE(frame->state) != AEM_FS_ALLOC ||
-			 frame->order != order))
-		return;
-	if (atomic_dec_and_test(&frame->refcount))
+	if (aem_put_frame(frame, order))
 		aem_free_block(frame, order);
 }
 EXPORT_SYMBOL_GPL(aem_free_pages);
+
+/* Blocks given to the per-CPU lists under one lock by aem_free_bulk(). */
+#define AEM_FREE_BATCH	16
 
 /**
  * aem_free_bulk - free blocks of one order
  * @frames: head frames
  * @nr: how many
  * @order: their order
+ *
+ * Small blocks of one zone go to the CPU's lists in batches, one lock
+ * round trip per batch.
  */
 void aem_free_bulk(struct aem_frame **frames, unsigned int nr,
 		   unsigned int order)
 {
-	unsigned int i;
+	struct aem_frame *batch[AEM_FREE_BATCH];
+	struct aem_zone *zone = NULL;
+	unsigned int i, n = 0;
 
-	for (i = 0; i < nr; i++)
-		aem_free_pages(frames[i], order);
+	for (i = 0; i < nr; i++) {
+		struct aem_frame *f = frames[i];
+
+		if (order > AEM_PCP_MAX_ORDER) {
+			aem_free_pages(f, order);
+			continue;
+		}
+		if (!aem_put_frame(f, order))
+			continue;
+		aem_free_prep(f);
+		if (n && (n == AEM_FREE_BATCH || f->chunk->zone != zone)) {
+			aem_pcp_free(zone, batch, n, order);
+			n = 0;
+		}
+		zone = f->chunk->zone;
+		batch[n++] = f;
+	}
+	if (n)
+		aem_pcp_free(zone, batch, n, order);
 }
 EXPORT_SYMBOL_GPL(aem_free_bulk);
 

@@ -289,8 +289,8 @@ struct aem_frame *aem_pcp_alloc(struct aem_zone *zone, unsigned int order,
 unsigned int aem_pcp_alloc_bulk(struct aem_zone *zone, unsigned int order,
 				unsigned int mt, unsigned long wmark,
 				unsigned int nr, struct aem_frame **frames);
-void aem_pcp_free(struct aem_zone *zone, struct aem_frame *f,
-		  unsigned int order);
+void aem_pcp_free(struct aem_zone *zone, struct aem_frame **frames,
+		  unsigned int nr, unsigned int order);
 void aem_pcp_drain_zone(struct aem_zone *zone);
 unsigned long aem_pcp_count(struct aem_zone *zone);
 

@@ -236,26 +236,16 @@ unsigned int aem_pcp_alloc_bulk(struct aem_zone *zone, unsigned int order,
 	return got;
 }
 
-/**
- * aem_pcp_free - free a block to this CPU's list of its zone
- * @zone: zone of the block
- * @f: head frame, order at most AEM_PCP_MAX_ORDER, state TAIL
- * @order: its order
- */
-void aem_pcp_free(struct aem_zone *zone, struct aem_frame *f,
-		  unsigned int order)
+/* Put a freed block on @pcp, or on the buddy lists if it holds reserved pages. */
+static void aem_pcp_push(struct aem_zone *zone, struct aem_pcp *pcp,
+			 struct aem_frame *f, unsigned int order)
 {
-	struct aem_pcp *pcp;
-	unsigned long flags;
-
-	local_irq_save(flags);
-	pcp = this_cpu_ptr(zone->pcp);
-	spin_lock(&pcp->lock);
+	lockdep_assert_held(&pcp->lock);
 	if (unlikely(aem_pcp_block_resv(f, order))) {
 		spin_lock(&zone->lock);
 		aem_buddy_free(zone, f->chunk, aem_frame_idx(f), order);
 		spin_unlock(&zone->lock);
-		goto out;
+		return;
 	}
 	f->order = order;
 	WRITE_ONCE(f->state, AEM_FS_PCP);
@@ -263,7 +253,27 @@ void aem_pcp_free(struct aem_zone *zone, struct aem_frame *f,
 	pcp->count += 1U << order;
 	if (pcp->count >= pcp->high)
 		aem_pcp_free_bulk(zone, pcp, pcp->batch);
-out:
+}
+
+/**
+ * aem_pcp_free - free blocks to this CPU's list of their zone
+ * @zone: zone of every block
+ * @frames: head frames, order at most AEM_PCP_MAX_ORDER, state TAIL
+ * @nr: how many, all under one lock
+ * @order: their order
+ */
+void aem_pcp_free(struct aem_zone *zone, struct aem_frame **frames,
+		  unsigned int nr, unsigned int order)
+{
+	struct aem_pcp *pcp;
+	unsigned long flags;
+	unsigned int i;
+
+	local_irq_save(flags);
+	pcp = this_cpu_ptr(zone->pcp);
+	spin_lock(&pcp->lock);
+	for (i = 0; i < nr; i++)
+		aem_pcp_push(zone, pcp, frames[i], order);
 	spin_unlock(&pcp->lock);
 	local_irq_restore(flags);
 }
