@@ -194,7 +194,7 @@ static struct aem_frame *aem_alloc_pass(const struct aem_nodelist *nl,
 				aem_count(AEM_C_NODE_FALLBACK);
 			if (z != top && node->zones[top].managed)
 				aem_count(AEM_C_ZONE_FALLBACK);
-			atomic_long_inc(&zone->alloc_ok);
+			this_cpu_inc(zone->pcp->alloc_ok);
 			return f;
 		}
 	}
@@ -383,8 +383,10 @@ unsigned int aem_alloc_bulk(int nid, unsigned int order, unsigned int flags,
 						 nr, frames);
 		for (i = 0; i < got; i++)
 			aem_frame_prep(frames[i], order, flags);
-		if (got)
+		if (got) {
+			this_cpu_add(zone->pcp->alloc_ok, got);
 			aem_check_low(frames[0], flags);
+		}
 	}
 	for (; got < nr; got++) {
 		frames[got] = aem_alloc(NULL, nid, order, flags);

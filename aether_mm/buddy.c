@@ -89,7 +89,6 @@ void aem_zone_init(struct aem_zone *zone, struct aem_node *node,
 	INIT_LIST_HEAD(&zone->chunks);
 	zone->node = node;
 	zone->idx = idx;
-	atomic_long_set(&zone->alloc_ok, 0);
 	atomic_long_set(&zone->alloc_fail, 0);
 }
 

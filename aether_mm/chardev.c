@@ -602,7 +602,7 @@ static int aem_ioc_zone_stats(void __user *uarg)
 	aem_zone_snapshot(zone, &a);
 	a.present = a.managed > 0;
 	a.pcp = aem_pcp_count(zone);
-	a.alloc_ok = atomic_long_read(&zone->alloc_ok);
+	a.alloc_ok = aem_zone_alloc_ok(zone);
 	a.alloc_fail = atomic_long_read(&zone->alloc_fail);
 	return aem_copy_out(uarg, &a, sizeof(a));
 }

@@ -107,6 +107,7 @@ struct aem_free_area {
  * @high:	drain a batch when @count reaches it
  * @batch:	pages moved per refill or drain
  * @lists:	free blocks per migrate type and order, hottest first
+ * @alloc_ok:	blocks this CPU allocated from the zone (this_cpu_inc)
  */
 struct aem_pcp {
 	spinlock_t lock;		/* see above */
@@ -114,6 +115,7 @@ struct aem_pcp {
 	int high;
 	int batch;
 	struct list_head lists[AEM_NR_MT][AEM_NR_PCP_ORDERS];
+	unsigned long alloc_ok;
 };
 
 enum aem_wmark { AEM_WMARK_MIN, AEM_WMARK_LOW, AEM_WMARK_HIGH, AEM_NR_WMARK };
@@ -131,7 +133,6 @@ enum aem_wmark { AEM_WMARK_MIN, AEM_WMARK_LOW, AEM_WMARK_HIGH, AEM_NR_WMARK };
  * @pcp:	per-CPU lists
  * @node:	owning node
  * @idx:	AETHER_MM_ZONE_*
- * @alloc_ok:	blocks allocated from here
  * @alloc_fail:	allocations that failed with this zone first
  */
 struct aem_zone {
@@ -146,7 +147,6 @@ struct aem_zone {
 	struct aem_pcp __percpu *pcp;
 	struct aem_node *node;
 	unsigned int idx;
-	atomic_long_t alloc_ok;
 	atomic_long_t alloc_fail;
 };
 
@@ -293,6 +293,7 @@ void aem_pcp_free(struct aem_zone *zone, struct aem_frame **frames,
 		  unsigned int nr, unsigned int order);
 void aem_pcp_drain_zone(struct aem_zone *zone);
 unsigned long aem_pcp_count(struct aem_zone *zone);
+unsigned long aem_zone_alloc_ok(struct aem_zone *zone);
 
 /* alloc.c */
 void aem_frame_prep(struct aem_frame *f, unsigned int order,

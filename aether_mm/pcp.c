@@ -312,3 +312,19 @@ unsigned long aem_pcp_count(struct aem_zone *zone)
 		sum += READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->count);
 	return sum;
 }
+
+/**
+ * aem_zone_alloc_ok - blocks allocated from @zone since load, all CPUs
+ * @zone: the zone
+ *
+ * Return: the sum of the per-CPU counts.
+ */
+unsigned long aem_zone_alloc_ok(struct aem_zone *zone)
+{
+	unsigned long sum = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(zone->pcp, cpu)->alloc_ok);
+	return sum;
+}
