@@ -8,7 +8,8 @@
  * order on the way down, that freeing merges back to the same free lists,
  * that the per-CPU lists are LIFO and drain to nothing, that a foreign
  * migrate type claims a pageblock, that a reserved page is never handed
- * out, and the fragmentation indices of known layouts.  Every allocation
+ * out, that the leak report names a live block and its stack, and the
+ * fragmentation indices of known layouts.  Every allocation
  * uses AEM_ALLOC_NOGROW so the pool does not move under the test.
  */
 #include <linux/slab.h>
@@ -215,6 +216,33 @@ static int aem_st_reserve(struct aem_zone *zone)
 	return ok ? 0 : -EINVAL;
 }
 
+/*
+ * The leak report that unload prints names a live block with its stack:
+ * record one by hand (tracking may be off) and have it reported.
+ */
+static int aem_st_track_report(struct aem_zone *zone)
+{
+	unsigned int flags = aem_st_zone_flags(zone, AETHER_MM_MT_MOVABLE) |
+			     AEM_ALLOC_NOTRACK;
+	struct aem_frame *f;
+	unsigned long n;
+	bool ok = true;
+
+	if (stack_depot_init())
+		return 0;	/* no depot on this kernel: nothing to show */
+	f = aem_alloc_pages(zone->node->nid, 1, flags);
+	if (!aem_st_check(f))
+		return -EINVAL;
+	aem_track_alloc(f);
+	ok &= aem_st_check(f->stack != 0);
+	pr_info("selftest: the unload leak report looks like this:\n");
+	n = aem_track_report(NULL);
+	ok &= aem_st_check(n == 1);
+	aem_free_pages(f, 1);
+	ok &= aem_st_check(f->stack == 0);
+	return ok ? 0 : -EINVAL;
+}
+
 /* All free memory in max-order blocks: nothing unusable, nothing to gain. */
 static int aem_st_frag(struct aem_zone *zone)
 {
@@ -243,7 +271,7 @@ int aem_selftest_run(void)
 {
 	static int (* const tests[])(struct aem_zone *) = {
 		aem_st_frag, aem_st_split_merge, aem_st_pcp, aem_st_fallback,
-		aem_st_reserve, aem_st_fill_and_merge,
+		aem_st_reserve, aem_st_track_report, aem_st_fill_and_merge,
 	};
 	struct aem_zone *zone = aem_st_zone();
 	unsigned int i;

@@ -39,7 +39,7 @@ wait
 cat /tmp/a0 /tmp/a1
 
 # Interleave across both nodes, freeing every other block: holes.
-ctl mm alloc --policy interleave:0-1 --order 0 --count 1024 --free-every 2 --summary
+ctl mm alloc --policy interleave:0-1 --order 0 --count 1024 --free-every 3 --summary
 ctl mm stats
 ctl mm drain
 
