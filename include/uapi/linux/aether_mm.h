@@ -4,9 +4,11 @@
  *
  * Every command takes a struct whose first field is @size, the size of the
  * struct as the caller knows it (copy_struct_from_user() convention): a
- * smaller struct from an older caller is zero-extended, a larger one is
- * accepted only when the bytes we do not know are zero (-E2BIG otherwise,
- * and for any size above a page).
+ * struct that grows in a later version keeps its old fields where they
+ * are; a caller's larger struct is accepted only when the bytes we do not
+ * know are zero (-E2BIG otherwise, and for any size above a page); a size
+ * below the first published version of the struct is -EINVAL.  The size
+ * bits of the command number are ignored: @size rules.
  * Reserved fields must be zero (-EINVAL).  Unknown commands fail with
  * -ENOTTY.  Fields are marked (in), (out) or (in/out).
  *
