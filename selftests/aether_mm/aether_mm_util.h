@@ -32,6 +32,42 @@
 #define AEMT_SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
 #endif
 
+/*
+ * A fixture with one variant per NUMA node (0 and 1): an open fd and the
+ * pool's POOL_INFO; skips when the device or the node is absent.  The
+ * includer has kselftest_harness.h.
+ */
+#define AEMT_NODE_FIXTURE(name)						\
+FIXTURE(name) {								\
+	int fd;								\
+	struct aether_mm_pool_info pi;					\
+};									\
+FIXTURE_VARIANT(name) {							\
+	int node;							\
+};									\
+FIXTURE_VARIANT_ADD(name, node0) {					\
+	.node = 0,							\
+};									\
+FIXTURE_VARIANT_ADD(name, node1) {					\
+	.node = 1,							\
+};									\
+FIXTURE_SETUP(name)							\
+{									\
+	self->fd = aemt_open();						\
+	if (self->fd == -ENOENT)					\
+		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded",	\
+				AEMT_DEV);				\
+	ASSERT_LE(0, self->fd);						\
+	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));		\
+	if (variant->node >= (int)self->pi.nr_nodes)			\
+		AEMT_SETUP_SKIP("pool has %u node(s)", self->pi.nr_nodes); \
+}									\
+FIXTURE_TEARDOWN(name)							\
+{									\
+	if (self->fd >= 0)						\
+		close(self->fd);					\
+}
+
 /* A growing list of blocks held by one fd, with their BLOCK_INFO. */
 struct aemt_blocks {
 	__u64 *handles;

@@ -20,39 +20,7 @@
 #define FILL_ALL	(AETHER_MM_ALLOC_THISNODE | AETHER_MM_ALLOC_NOGROW | \
 			 AETHER_MM_ALLOC_HIGH)
 
-FIXTURE(buddy) {
-	int fd;
-	struct aether_mm_pool_info pi;
-};
-
-FIXTURE_VARIANT(buddy) {
-	int node;
-};
-
-FIXTURE_VARIANT_ADD(buddy, node0) {
-	.node = 0,
-};
-
-FIXTURE_VARIANT_ADD(buddy, node1) {
-	.node = 1,
-};
-
-FIXTURE_SETUP(buddy)
-{
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));
-	if (variant->node >= (int)self->pi.nr_nodes)
-		AEMT_SETUP_SKIP("pool has %u node(s)", self->pi.nr_nodes);
-}
-
-FIXTURE_TEARDOWN(buddy)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
+AEMT_NODE_FIXTURE(buddy);
 
 /* Every present zone of @node holds only max-order free blocks. */
 static void assert_node_merged(struct __test_metadata *_metadata, int fd,

@@ -20,39 +20,7 @@
 /* Enough single allocations to see a pattern, few enough for emulation. */
 #define NR_PROBES	32
 
-FIXTURE(placement) {
-	int fd;
-	struct aether_mm_pool_info pi;
-};
-
-FIXTURE_VARIANT(placement) {
-	int node;
-};
-
-FIXTURE_VARIANT_ADD(placement, node0) {
-	.node = 0,
-};
-
-FIXTURE_VARIANT_ADD(placement, node1) {
-	.node = 1,
-};
-
-FIXTURE_SETUP(placement)
-{
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));
-	if (variant->node >= (int)self->pi.nr_nodes)
-		AEMT_SETUP_SKIP("pool has %u node(s)", self->pi.nr_nodes);
-}
-
-FIXTURE_TEARDOWN(placement)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
+AEMT_NODE_FIXTURE(placement);
 
 static int zone_present(int fd, int node, int zone)
 {
