@@ -6,12 +6,22 @@
 #
 #   make [KVER=<release>]   build the modules in place (running kernel's
 #                           headers, else Debian's 6.1 headers)
-#   make matrix             build for 6.1 and 6.12 with -Werror, each in
-#                           build/<release>/
-#   make lint               checkpatch --strict and sparse (C=2) on both
+#   make matrix             build for 6.1, 6.12 and the debug kernel with
+#                           -Werror, each in build/<release>/
+#   make lint               checkpatch --strict and sparse (C=2) on 6.1 and
+#                           6.12
 #   make tools selftests    static userspace binaries into build/bin/
+#   make debug-kernel       build (or find cached) the debug kernel: 6.1
+#                           with KASAN, kmemleak, lockdep, UBSAN, fault
+#                           injection (scripts/debug-kernel.sh)
 #   make check              all of the above, then the selftests in the box
-#                           on 6.1 and on 6.12
+#                           on 6.1, 6.12 and the debug kernel; on the debug
+#                           kernel also fault injection, a short load/unload
+#                           loop and a kmemleak scan
+#   make soak               the reliability phases at length on the debug
+#                           kernel (>= 1,000,000 fuzzed ioctls, 1000
+#                           load/unload cycles), then a table of figures
+#   AETHER_DEBUG_KERNEL=0   leave the debug kernel out of matrix and check
 #   make demo|shell [KVER=] boot the box on one kernel (default 6.1)
 #   make bench              in-kernel benchmarks on both kernels, bench/
 #   make clean
@@ -24,6 +34,14 @@ BIN	:= $(BUILD)/bin
 # Evaluated when used, i.e. after deps.sh has installed the kernels.
 REL61	= $(shell $(PATHS) rel 6.1)
 RELS	= $(shell $(PATHS) rels)
+# The debug kernel, once "make debug-kernel" has built it (empty before).
+ifeq ($(AETHER_DEBUG_KERNEL),0)
+DEBUG_REL :=
+DEBUG_REL_SH := true
+else
+DEBUG_REL = $(shell $(PATHS) debug-rel)
+DEBUG_REL_SH := $(PATHS) debug-rel
+endif
 
 RUNNING	:= /lib/modules/$(shell uname -r)/build
 ifdef KVER
@@ -40,7 +58,7 @@ AETHERCTL_DIR	?= $(TOP)/tools/aetherctl
 SELFTEST_DIRS	?= $(patsubst %/Makefile,%,$(wildcard $(TOP)/selftests/*/Makefile))
 
 .PHONY: all modules deps matrix box-kmod lint tools selftests check demo \
-	shell bench clean
+	shell bench clean debug-kernel soak
 
 all: modules
 
@@ -58,11 +76,18 @@ deps:
 # Kbuild writes objects next to them), warnings fatal.
 define kbuild_in
 	$(TOP)/scripts/sync-tree.sh $(BUILD)/$(1)
-	+$(MAKE) -C /lib/modules/$(1)/build M=$(BUILD)/$(1) AETHER_WERROR=y modules
+	+$(MAKE) -C $$($(PATHS) kdir $(1)) M=$(BUILD)/$(1) AETHER_WERROR=y modules
 endef
 
 matrix: deps
-	$(foreach r,$(RELS),$(call kbuild_in,$(r))$(newline))
+	$(foreach r,$(RELS) $(DEBUG_REL),$(call kbuild_in,$(r))$(newline))
+
+# Cached under ~/.cache/aether/debug-kernel/ by source version and config;
+# a cold build takes a while (see README), a warm one is a no-op.
+debug-kernel: deps
+ifneq ($(AETHER_DEBUG_KERNEL),0)
+	$(TOP)/scripts/debug-kernel.sh build
+endif
 
 # box-kmod: only the kernel the box is about to boot.
 box-kmod: deps
@@ -84,11 +109,18 @@ selftests: deps
 
 # Sequential on purpose, even under -j: each step needs the one before.
 check: deps
+	+$(MAKE) AETHER_DEPS_DONE=1 debug-kernel
 	+$(MAKE) AETHER_DEPS_DONE=1 matrix
 	+$(MAKE) AETHER_DEPS_DONE=1 lint
 	+$(MAKE) AETHER_DEPS_DONE=1 tools
 	+$(MAKE) AETHER_DEPS_DONE=1 selftests
-	$(TOP)/scripts/check.sh $(RELS)
+	$(TOP)/scripts/check.sh $(RELS) $$($(DEBUG_REL_SH))
+
+soak: deps
+	+$(MAKE) AETHER_DEPS_DONE=1 debug-kernel
+	+$(MAKE) AETHER_DEPS_DONE=1 KVER=$$($(PATHS) debug-rel) box-kmod
+	+$(MAKE) AETHER_DEPS_DONE=1 tools selftests
+	$(TOP)/scripts/soak.sh $$($(PATHS) debug-rel)
 
 demo shell: deps
 	+$(MAKE) AETHER_DEPS_DONE=1 box-kmod tools

@@ -4,7 +4,12 @@
 # modules they need, selftests, tools, job scripts) and boot a Debian
 # kernel in QEMU on two NUMA nodes, then judge the serial log.
 #
-#   scripts/box.sh RELEASE JOB LOG      JOB: check | demo | bench | shell
+#   scripts/box.sh RELEASE JOB LOG      JOB: check | soak | demo | bench | shell
+#
+# RELEASE is a Debian kernel (/boot, /lib/modules) or the debug kernel that
+# scripts/debug-kernel.sh built into the cache (scripts/lib.sh kernel_root).
+# On a debug kernel the check job also runs the reliability phases
+# (aether.rel=short) and every job gets a longer timeout.
 #
 # Environment:
 #   AETHER_KO_DIR    our .ko files for RELEASE (default build/RELEASE)
@@ -15,6 +20,8 @@
 #   AETHER_PARAMS_<module>  module parameters, replacing the defaults below
 #   AETHER_VERBOSE=1 show the serial console live
 #   AETHER_CMDLINE   appended to the kernel command line
+#   AETHER_SOAK_CALLS, AETHER_SOAK_CYCLES, AETHER_SOAK_STRESS_SECONDS,
+#   AETHER_SOAK_INJECT_CALLS, AETHER_SOAK_INJECT_SECONDS: soak job sizes
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,23 +31,46 @@ JOB=${2:?usage: box.sh RELEASE JOB LOG}
 LOG=${3:?usage: box.sh RELEASE JOB LOG}
 KO_DIR=${AETHER_KO_DIR:-$AETHER_TOP/build/$REL}
 BIN=${AETHER_BIN:-$AETHER_TOP/build/bin}
-MODDIR=/lib/modules/$REL
+ROOT=$(kernel_root "$REL")
+ROOT=${ROOT%/}
+MODDIR=/lib/modules/$REL		# inside the box
+HOST_MODDIR=$ROOT/lib/modules/$REL	# where it is on this machine
+DEBUG=0
+if kernel_is_debug "$REL"; then DEBUG=1; fi
 
 # Default module parameters: a small pool that can grow, so the tests see
 # growth within the box's 2 GiB, and the in-kernel self-tests at load.
 declare -A PARAMS=(
 	[aether_mm]="pool_init_mb=16 pool_max_mb=128 selftest=1"
+	[aether_slub]="selftest=1"
 )
 
 # Seconds before a job counts as hung. Software emulation is slow; the
 # selftests' own per-program timeout is in their "settings" file.
-declare -A TIMEOUTS=([check]=900 [demo]=300 [bench]=1200 [shell]=0)
+declare -A TIMEOUTS=([check]=900 [demo]=300 [bench]=1200 [shell]=0
+	[soak]=21600)
+# KASAN, lockdep and kmemleak under software emulation: several times slower.
+if [[ $DEBUG == 1 ]]; then
+	TIMEOUTS[check]=3000
+	TIMEOUTS[demo]=1200
+fi
 
 # Warnings become panics, so a WARN_ON ends the run and shows in the log;
 # loglevel=5 keeps the console quiet but still prints KERN_WARNING and up
 # (the WARNING: line itself is KERN_WARNING, hidden at loglevel=4).
 CMDLINE="console=ttyS0 loglevel=5 panic_on_warn=1 oops=panic panic=-1"
 CMDLINE+=" slub_debug=FZP rdinit=/init aether.job=$JOB"
+if [[ $DEBUG == 1 ]]; then
+	CMDLINE+=" kmemleak=on"
+	[[ $JOB != check ]] || CMDLINE+=" aether.rel=short"
+fi
+if [[ $JOB == soak ]]; then
+	CMDLINE+=" aether.fuzz_calls=${AETHER_SOAK_CALLS:-1000000}"
+	CMDLINE+=" aether.cycles=${AETHER_SOAK_CYCLES:-1000}"
+	CMDLINE+=" aether.stress_seconds=${AETHER_SOAK_STRESS_SECONDS:-300}"
+	CMDLINE+=" aether.inject_calls=${AETHER_SOAK_INJECT_CALLS:-20000}"
+	CMDLINE+=" aether.inject_seconds=${AETHER_SOAK_INJECT_SECONDS:-120}"
+fi
 
 declare -A SEEN=()
 LOAD_ORDER=()	# "path kind params", dependencies first
@@ -49,10 +79,10 @@ LOAD_ORDER=()	# "path kind params", dependencies first
 # the cache (6.12 ships .ko.xz); empty for a built-in module.
 distro_ko() {
 	local f out
-	f=$(modinfo -k "$REL" -F filename "$1" 2>/dev/null | head -n1) ||
+	f=$(modinfo -b "$ROOT/" -k "$REL" -F filename "$1" 2>/dev/null | head -n1) ||
 		die "no module '$1' for $REL"
 	[[ $f == /* ]] || return 0	# "(builtin)"
-	out=$AETHER_CACHE/kmod/$REL/${f#"$MODDIR"/}
+	out=$AETHER_CACHE/kmod/$REL/${f#"$HOST_MODDIR"/}
 	out=${out%.xz}
 	out=${out%.zst}
 	if [[ ! -f $out || $out -ot $f ]]; then
@@ -125,7 +155,7 @@ install_modules() {
 		cp "$path" "$root$dst"
 		echo "$dst $kind $params" >>"$root/etc/aether/modules"
 	done
-	cp "$MODDIR"/modules.builtin* "$MODDIR/modules.order" "$root$MODDIR/" 2>/dev/null || true
+	cp "$HOST_MODDIR"/modules.builtin* "$HOST_MODDIR/modules.order" "$root$MODDIR/" 2>/dev/null || true
 	depmod -b "$root" "$REL"
 }
 
@@ -161,6 +191,7 @@ install_scripts() {
 	local root=$1 here=$AETHER_TOP/scripts/box
 	install -m 755 "$here/init" "$root/init"
 	cp "$here/lib.sh" "$root/etc/aether/lib.sh"
+	cp "$here/reliability.sh" "$root/etc/aether/reliability.sh"
 	cp -r "$here/jobs" "$root/etc/aether/jobs"
 }
 
@@ -191,7 +222,7 @@ qemu_args() {
 		-object memory-backend-ram,id=m1,size=1G \
 		-numa node,nodeid=1,cpus=1,memdev=m1 \
 		-nodefaults -no-user-config -no-reboot -display none \
-		-kernel "/boot/vmlinuz-$REL" -initrd "$INITRD" \
+		-kernel "$ROOT/boot/vmlinuz-$REL" -initrd "$INITRD" \
 		-append "$CMDLINE ${AETHER_CMDLINE:-}"
 }
 
@@ -219,7 +250,7 @@ boot_shell() {
 
 main() {
 	local start rc=0
-	[[ -f /boot/vmlinuz-$REL ]] || die "no kernel /boot/vmlinuz-$REL"
+	[[ -f $ROOT/boot/vmlinuz-$REL ]] || die "no kernel $ROOT/boot/vmlinuz-$REL"
 	[[ -d $KO_DIR ]] || die "no modules for $REL in $KO_DIR (make matrix)"
 	mkdir -p "$AETHER_TOP/build/box/$REL" "$(dirname "$LOG")"
 	INITRD=$AETHER_TOP/build/box/$REL/initramfs-$JOB.cpio
@@ -234,7 +265,7 @@ main() {
 	note "$REL: QEMU exited with $rc after $((SECONDS - start))s"
 	# The check job's TAP is printed by the report; other jobs are for a
 	# person, who wants to see what the job printed.
-	if [[ $JOB != check && ${AETHER_VERBOSE:-0} != 1 ]]; then
+	if [[ $JOB != check && $JOB != soak && ${AETHER_VERBOSE:-0} != 1 ]]; then
 		tr -d '\r' <"$LOG" | sed -n '/^=== AETHER BEGIN/,/^=== AETHER END/p'
 	fi
 	"$AETHER_TOP/scripts/box-report.sh" "$LOG" "$JOB" "$rc"

@@ -17,7 +17,9 @@ PACKAGES=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1 sparse libc6-dev python3 kmod
+	bc bison flex libelf-dev patch
 )
+# The last line builds the debug kernel (scripts/debug-kernel.sh).
 # checkpatch.pl needs only modules of perl-base, which every Debian has.
 
 # Paths inside linux-source-6.1.tar.xz that we take.

@@ -68,3 +68,31 @@ src_version() { pkg_version linux-source-6.1; }
 ksft_dir() { echo "$AETHER_CACHE/ksft-$(src_version)"; }
 checkpatch_dir() { echo "$AETHER_CACHE/checkpatch-$(src_version)"; }
 checkpatch_pl() { echo "$(checkpatch_dir)/scripts/checkpatch.pl"; }
+
+# kernel_root REL: the root a kernel is installed under: / for a Debian
+# kernel (/boot/vmlinuz-REL, /lib/modules/REL), the cache for a kernel we
+# built (scripts/debug-kernel.sh links $AETHER_CACHE/kernels/REL there).
+kernel_root() {
+	if [[ -e /boot/vmlinuz-$1 ]]; then
+		echo /
+	elif [[ -d $AETHER_CACHE/kernels/$1 ]]; then
+		readlink -f "$AETHER_CACHE/kernels/$1"
+	else
+		die "no kernel $1 (neither /boot/vmlinuz-$1 nor $AETHER_CACHE/kernels/$1)"
+	fi
+}
+
+# kernel_kdir REL: the tree to build REL's out-of-tree modules against.
+kernel_kdir() {
+	local root
+	root=$(kernel_root "$1")
+	echo "${root%/}/lib/modules/$1/build"
+}
+
+# kernel_is_debug REL: true for a kernel with the checks of the debug
+# kernel (kmemleak, fault injection): the reliability phases run there.
+kernel_is_debug() {
+	local root
+	root=$(kernel_root "$1")
+	grep -qx 'CONFIG_DEBUG_KMEMLEAK=y' "${root%/}/boot/config-$1" 2>/dev/null
+}

@@ -5,7 +5,10 @@
  * Frames are the pool's page descriptors.  A block of 2^order frames is
  * named by its first frame; aem_frame_page() gives the real struct page.
  * Each page of the pool is an ordinary order-0 page to Linux (split_page()),
- * so a block may be mapped page by page into user page tables.
+ * so a block may be mapped page by page into user page tables.  aether_mm
+ * keeps its own state in the frames, never in struct page: page->private
+ * of every page of an allocated block belongs to the block's owner, who
+ * must clear it before freeing the block.
  */
 #ifndef _AETHER_MM_H
 #define _AETHER_MM_H

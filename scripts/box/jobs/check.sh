@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Job "check", sourced by /init: run every selftest binary, then unload our
 # modules, then dump the kernel log. scripts/box-report.sh parses this.
+# On the debug kernel (aether.rel=short on the command line) the
+# reliability phases run too: fault injection while the suite is loaded,
+# a short load/unload loop after, and a kmemleak scan at the end.
 
 # run_selftest DIR PROG: one kselftest_harness program, printing TAP, under
 # the timeout from its directory's kselftest "settings" file.
@@ -19,7 +22,20 @@ for prog in /selftests/*/*; do
 	run_selftest "${prog%/*}" "${prog##*/}"
 done
 
+rel=$(sed -n 's/.*aether\.rel=\([a-z]*\).*/\1/p' /proc/cmdline)
+if [ -n "$rel" ]; then
+	# shellcheck source=scripts/box/reliability.sh
+	. /etc/aether/reliability.sh
+	rel_inject "$(rel_param inject_calls 3000)" "$(rel_param inject_seconds 30)"
+fi
+
 unload_ours
+
+if [ -n "$rel" ]; then
+	rel_loadloop "$(rel_param cycles 5)"
+	unload_all_ours
+	rel_kmemleak
+fi
 
 echo "=== AETHER DMESG BEGIN ==="
 dmesg

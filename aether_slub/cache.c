@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cache.c - creating, sizing, shrinking and destroying caches
+ *
+ * DOC: Overview
+ *
+ * A cache is born with its layout fixed: slot size, where the red zone,
+ * free pointer and tracking data sit (slab.c draws the slot), the slab
+ * order, the number of colours, and the size of its CPUs' magazines.  The
+ * order is the smallest (up to ASLUB_MAX_ORDER) that holds enough objects
+ * (16, or what the largest order holds) and wastes at most an eighth of
+ * the slab, as mm/slub.c calculate_order() reasons.
+ *
+ * Every cache is on aslub_caches under aslub_mutex, by a unique name that
+ * is also its debugfs directory.  A cache lives until aslub_cache_destroy()
+ * finds no object in use: it first drains the CPUs' magazines, then counts;
+ * with objects still allocated it reports them and refuses with -EBUSY,
+ * and the cache goes on working.  Otherwise every slab goes back to the
+ * pool.
+ *
+ * Shrinking drains the magazines and gives every empty slab back to the
+ * pool; the shrinker (shrink.c) only gives back empty slabs, without IPIs.
+ */
+
+#include <linux/cache.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+/* The list of caches, and what walks or changes it (slab.c, lock 2). */
+DEFINE_MUTEX(aslub_mutex);
+LIST_HEAD(aslub_caches);
+atomic_long_t aslub_shrunk_pages = ATOMIC_LONG_INIT(0);
+
+#define ASLUB_MIN_OBJECTS	16U
+
+/**
+ * aslub_cache_lookup() - find a cache by name
+ * @name: its name
+ *
+ * Return: the cache, or NULL.
+ */
+struct aslub_cache *aslub_cache_lookup(const char *name)
+{
+	struct aslub_cache *s;
+
+	lockdep_assert_held(&aslub_mutex);
+
+	list_for_each_entry(s, &aslub_caches, list)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+/* Slot layout: object, red zone, free pointer, tracking; then @size. */
+static void aslub_layout_slot(struct aslub_cache *s)
+{
+	unsigned int off = ALIGN(s->object_size, sizeof(void *));
+
+	s->rz_off = s->object_size;
+	if (s->flags & ASLUB_RED_ZONE) {
+		s->rz_len = off - s->object_size + sizeof(void *);
+		off = s->object_size + s->rz_len;
+	}
+	if (aslub_debug(s) || s->ctor) {
+		s->fp_off = off;
+		off += sizeof(void *);
+	}
+	if (aslub_debug(s)) {
+		s->meta_off = ALIGN(off, sizeof(long));
+		off = s->meta_off + sizeof(struct aslub_meta);
+	}
+	s->size = ALIGN(off, s->align);
+}
+
+/* Slab order, objects per slab and colours. */
+static void aslub_layout_slab(struct aslub_cache *s)
+{
+	unsigned int order, objs, slab, want, waste;
+
+	want = min(ASLUB_MIN_OBJECTS,
+		   (unsigned int)(PAGE_SIZE << ASLUB_MAX_ORDER) / s->size);
+	for (order = 0; order <= ASLUB_MAX_ORDER; order++) {
+		slab = PAGE_SIZE << order;
+		objs = slab / s->size;
+		waste = slab - objs * s->size;
+		if (objs && objs >= want && waste * 8 <= slab)
+			break;
+	}
+	s->order = min_t(unsigned int, order, ASLUB_MAX_ORDER);
+	slab = PAGE_SIZE << s->order;
+	s->objects = slab / s->size;
+	s->colour_unit = max_t(unsigned int, cache_line_size(), s->align);
+	s->colours = (slab - s->objects * s->size) / s->colour_unit + 1;
+}
+
+/* Magazine size by object size, as SLAB's enable_cpucache() chose. */
+static void aslub_layout_cpu(struct aslub_cache *s)
+{
+	if (s->size <= 1024)
+		s->limit = ASLUB_MAG_MAX;
+	else if (s->size <= 4096)
+		s->limit = 32;
+	else
+		s->limit = 8;
+	s->batch = s->limit / 2;
+}
+
+static int aslub_check_args(const char *name, unsigned int size,
+			    unsigned int align, unsigned int flags)
+{
+	size_t len = name ? strnlen(name, ASLUB_NAME_LEN) : 0;
+
+	if (!len || len >= ASLUB_NAME_LEN)
+		return -EINVAL;
+	if (!size || size > ASLUB_KMALLOC_MAX)
+		return -EINVAL;
+	if (align && (!is_power_of_2(align) || align > PAGE_SIZE))
+		return -EINVAL;
+	if (flags & ~ASLUB_CACHE_FLAGS)
+		return -EINVAL;
+	return 0;
+}
+
+static void aslub_cache_free_struct(struct aslub_cache *s)
+{
+	if (s->cpu)
+		aslub_cpu_free(s);
+	aslub_nodes_free(s);
+	kfree(s);
+}
+
+/* Set up a cache, not yet on the list. */
+static struct aslub_cache *aslub_cache_alloc_struct(const char *name,
+						    unsigned int size,
+						    unsigned int align,
+						    unsigned int flags,
+						    void (*ctor)(void *))
+{
+	struct aslub_cache *s;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	strscpy(s->name, name, sizeof(s->name));
+	s->flags = flags;
+	s->object_size = size;
+	s->ctor = ctor;
+	s->align = max_t(unsigned int, align, sizeof(void *));
+	if (flags & ASLUB_HWCACHE_ALIGN)
+		s->align = max_t(unsigned int, s->align, cache_line_size());
+	aslub_layout_slot(s);
+	aslub_layout_slab(s);
+	aslub_layout_cpu(s);
+	if (aslub_nodes_init(s) || aslub_cpu_init(s)) {
+		aslub_cache_free_struct(s);
+		return NULL;
+	}
+	return s;
+}
+
+/**
+ * __aslub_cache_create() - aslub_cache_create() for this module's own use
+ * @name: unique name
+ * @size: object size
+ * @align: alignment, 0 or a power of two
+ * @flags: ASLUB_* flags, taken as they are (no module-wide debug flags)
+ * @ctor: constructor, or NULL
+ * @kmalloc: a kmalloc size class
+ *
+ * Return: the cache, or an ERR_PTR().
+ */
+struct aslub_cache *__aslub_cache_create(const char *name, unsigned int size,
+					 unsigned int align,
+					 unsigned int flags,
+					 void (*ctor)(void *), bool kmalloc)
+{
+	struct aslub_cache *s;
+	int ret;
+
+	ret = aslub_check_args(name, size, align, flags);
+	if (ret)
+		return ERR_PTR(ret);
+	if (flags & ASLUB_STORE_USER) {
+		ret = stack_depot_init();
+		if (ret)
+			return ERR_PTR(ret);
+	}
+	s = aslub_cache_alloc_struct(name, size, align, flags, ctor);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->kmalloc = kmalloc;
+
+	mutex_lock(&aslub_mutex);
+	if (aslub_cache_lookup(name)) {
+		mutex_unlock(&aslub_mutex);
+		aslub_cache_free_struct(s);
+		return ERR_PTR(-EEXIST);
+	}
+	list_add_tail(&s->list, &aslub_caches);
+	aslub_debugfs_add_cache(s);
+	mutex_unlock(&aslub_mutex);
+	return s;
+}
+
+/**
+ * aslub_cache_create() - create an object cache on pool memory
+ * @name: unique among all caches, shorter than AETHER_SLUB_NAME_LEN
+ * @size: bytes per object, 1..ASLUB_KMALLOC_MAX
+ * @align: 0, or a power of two up to PAGE_SIZE
+ * @flags: ASLUB_HWCACHE_ALIGN and debug flags (ASLUB_DEBUG_FLAGS); the
+ *	   module's debug= parameter adds its own
+ * @ctor: run on every object when its slab is made, or NULL; objects must
+ *	  be freed in the constructed state
+ *
+ * Context: process context, may sleep.
+ * Return: the cache, or an ERR_PTR(): -EINVAL for bad arguments, -EEXIST
+ * when the name is taken, -ENOMEM.
+ */
+struct aslub_cache *aslub_cache_create(const char *name, unsigned int size,
+				       unsigned int align, unsigned int flags,
+				       void (*ctor)(void *))
+{
+	return __aslub_cache_create(name, size, align,
+				    flags | aslub_debug_flags, ctor, false);
+}
+EXPORT_SYMBOL_GPL(aslub_cache_create);
+
+/**
+ * aslub_cache_live() - objects of a cache in use by its callers
+ * @s: the cache
+ *
+ * Return: objects off the slab freelists minus those in magazines; a
+ * snapshot unless the cache is idle.
+ */
+unsigned long aslub_cache_live(struct aslub_cache *s)
+{
+	struct aether_slub_cache_stats st;
+
+	aslub_cache_counts(s, &st);
+	return st.active;
+}
+
+/* Free every slab of a drained cache without objects in use. */
+static void aslub_cache_release(struct aslub_cache *s)
+{
+	int nid;
+
+	for (nid = 0; nid < ASLUB_MAX_NODES; nid++)
+		aslub_node_trim(s, nid, 0);
+	aslub_cache_free_struct(s);
+}
+
+/**
+ * aslub_cache_destroy() - destroy a cache without objects in use
+ * @s: the cache, or NULL
+ *
+ * Context: process context, may sleep; no other call on @s may run.
+ * Return: 0; -EBUSY, with a report in the kernel log, while objects are
+ * allocated (the cache then stays usable).
+ */
+int aslub_cache_destroy(struct aslub_cache *s)
+{
+	unsigned long live;
+
+	if (!s)
+		return 0;
+	mutex_lock(&aslub_mutex);
+	aslub_drain_all(s);
+	live = aslub_cache_live(s);
+	if (live) {
+		mutex_unlock(&aslub_mutex);
+		aslub_report_leaks(s, live);
+		return -EBUSY;
+	}
+	list_del(&s->list);
+	aslub_debugfs_del_cache(s);
+	mutex_unlock(&aslub_mutex);
+	aslub_cache_release(s);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(aslub_cache_destroy);
+
+/* Give back every empty slab of a drained cache; pages given back. */
+static unsigned long aslub_cache_trim(struct aslub_cache *s)
+{
+	unsigned long pages = 0;
+	int nid;
+
+	for (nid = 0; nid < ASLUB_MAX_NODES; nid++)
+		pages += aslub_node_trim(s, nid, 0);
+	atomic_long_add(pages, &aslub_shrunk_pages);
+	return pages;
+}
+
+/**
+ * aslub_cache_shrink() - give every free slab of a cache back to the pool
+ * @s: the cache
+ *
+ * Context: process context (drains the CPUs by IPI).
+ * Return: pages given back.
+ */
+unsigned long aslub_cache_shrink(struct aslub_cache *s)
+{
+	aslub_drain_all(s);
+	return aslub_cache_trim(s);
+}
+EXPORT_SYMBOL_GPL(aslub_cache_shrink);
+
+/**
+ * aslub_cache_size() - the object size of a cache
+ * @s: the cache
+ *
+ * Return: bytes a caller may use in each object.
+ */
+unsigned int aslub_cache_size(const struct aslub_cache *s)
+{
+	return s->object_size;
+}
+EXPORT_SYMBOL_GPL(aslub_cache_size);
+
+/**
+ * aslub_shrink_all() - shrink every cache
+ *
+ * Return: pages given back.
+ */
+unsigned long aslub_shrink_all(void)
+{
+	struct aslub_cache *s;
+	unsigned long pages = 0;
+
+	mutex_lock(&aslub_mutex);
+	list_for_each_entry(s, &aslub_caches, list)
+		pages += aslub_cache_shrink(s);
+	mutex_unlock(&aslub_mutex);
+	return pages;
+}
+
+/* Add one node's slab counts to @st. */
+static void aslub_node_counts(struct aslub_cache *s, int nid,
+			      struct aether_slub_cache_stats *st)
+{
+	struct aslub_node *n = s->node[nid];
+	struct aslub_slab *slab;
+	unsigned long flags, inuse = 0;
+
+	spin_lock_irqsave(&n->list_lock, flags);
+	list_for_each_entry(slab, &n->partial, list)
+		inuse += slab->inuse;
+	inuse += n->nr_full * s->objects;
+	st->slabs += n->nr_slabs;
+	st->slabs_partial += n->nr_partial;
+	st->slabs_full += n->nr_full;
+	st->slabs_empty += n->nr_empty;
+	if (nid < AETHER_SLUB_MAX_NODES) {
+		st->node_slabs[nid] = n->nr_slabs;
+		st->node_partial[nid] = n->nr_partial;
+	}
+	spin_unlock_irqrestore(&n->list_lock, flags);
+	st->active += inuse;
+}
+
+/**
+ * aslub_cache_counts() - fill the counts of a cache stats answer
+ * @s: the cache
+ * @st: everything but @size, @by and @key is written
+ */
+void aslub_cache_counts(struct aslub_cache *s,
+			struct aether_slub_cache_stats *st)
+{
+	u32 size = st->size, by = st->by, key = st->key;
+	u64 stat[ASLUB_NR_STATS], cached;
+	unsigned int i;
+	int nid;
+
+	memset(st, 0, sizeof(*st));
+	st->size = size;
+	st->by = by;
+	st->key = key;
+	st->flags = s->flags;
+	strscpy(st->name, s->name, sizeof(st->name));
+	st->object_size = s->object_size;
+	st->slot_size = s->size;
+	st->align = s->align;
+	st->slab_order = s->order;
+	st->objects_per_slab = s->objects;
+	st->colours = s->colours;
+	st->cpu_limit = aslub_debug(s) ? 0 : s->limit;
+	st->kmalloc = s->kmalloc;
+	for (nid = 0; nid < ASLUB_MAX_NODES; nid++)
+		if (s->node[nid])
+			aslub_node_counts(s, nid, st);
+	aslub_cpu_counts(s, stat, &cached);
+	st->cpu_cached = cached;
+	st->active -= min(st->active, cached);
+	st->objects = st->slabs * s->objects;
+	st->pages = st->slabs << s->order;
+	st->alloc_fast = stat[ASLUB_ALLOC_FAST];
+	st->alloc_slow = stat[ASLUB_ALLOC_SLOW];
+	st->free_fast = stat[ASLUB_FREE_FAST];
+	st->free_slow = stat[ASLUB_FREE_SLOW];
+	st->free_remote = stat[ASLUB_FREE_REMOTE];
+	st->refills = stat[ASLUB_REFILL];
+	st->flushes = stat[ASLUB_FLUSH];
+	st->slabs_allocated = atomic_long_read(&s->slabs_allocated);
+	st->slabs_freed = atomic_long_read(&s->slabs_freed);
+	for (i = 0; i < ASLUB_NR_ERR; i++)
+		st->errors[i] = atomic_long_read(&s->errors[i]);
+}
+
+/* Validate every slab on one list of a node. */
+static int aslub_validate_list(struct aslub_cache *s, struct list_head *head,
+			       unsigned long nr)
+{
+	struct aslub_slab *slab;
+	unsigned long seen = 0;
+	int errors = 0;
+
+	list_for_each_entry(slab, head, list) {
+		errors += aslub_slab_validate(s, slab);
+		seen++;
+	}
+	if (seen != nr) {
+		pr_err("cache %s: list holds %lu slabs, count says %lu\n",
+		       s->name, seen, nr);
+		atomic_long_inc(&s->errors[AETHER_SLUB_ERR_CORRUPT]);
+		errors++;
+	}
+	return errors;
+}
+
+/**
+ * aslub_validate() - check every slab of a cache
+ * @s: the cache
+ *
+ * Freelists and counts of every slab; for a debug cache also the state,
+ * poison and red zone of every free object.
+ *
+ * Return: problems found, each reported and counted.
+ */
+int aslub_validate(struct aslub_cache *s)
+{
+	struct aslub_node *n;
+	unsigned long flags;
+	int nid, errors = 0;
+
+	for (nid = 0; nid < ASLUB_MAX_NODES; nid++) {
+		n = s->node[nid];
+		if (!n)
+			continue;
+		spin_lock_irqsave(&n->list_lock, flags);
+		errors += aslub_validate_list(s, &n->partial, n->nr_partial);
+		errors += aslub_validate_list(s, &n->full, n->nr_full);
+		errors += aslub_validate_list(s, &n->empty, n->nr_empty);
+		spin_unlock_irqrestore(&n->list_lock, flags);
+	}
+	return errors;
+}

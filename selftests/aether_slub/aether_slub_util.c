@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aether_slub_util.c - helpers shared by the aether_slub selftests
+ *
+ * Every ioctl wrapper returns 0 or -errno.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "aether_slub_util.h"
+
+int aslt_open(void)
+{
+	int fd = open(ASLT_DEV, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int aslt_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+/* A cache name unique to this process and call. */
+void aslt_name(char *buf, const char *what)
+{
+	static unsigned int seq;
+
+	snprintf(buf, AETHER_SLUB_NAME_LEN, "t%d-%u-%.12s", getpid(), seq++,
+		 what);
+}
+
+int aslt_info(int fd, struct aether_slub_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return aslt_ioctl(fd, AETHER_SLUB_IOC_INFO, info);
+}
+
+int aslt_create(int fd, const char *name, __u32 size, __u32 align,
+		__u32 flags, struct aether_slub_create *out)
+{
+	struct aether_slub_create c = {
+		.size = sizeof(c),
+		.flags = flags,
+		.object_size = size,
+		.align = align,
+	};
+	int ret;
+
+	memcpy(c.name, name, strnlen(name, sizeof(c.name)));
+	ret = aslt_ioctl(fd, AETHER_SLUB_IOC_CREATE, &c);
+	if (out)
+		*out = c;
+	return ret;
+}
+
+int aslt_destroy(int fd, __u32 id, __u32 *live)
+{
+	struct aether_slub_destroy d = { .size = sizeof(d), .id = id };
+	int ret = aslt_ioctl(fd, AETHER_SLUB_IOC_DESTROY, &d);
+
+	if (live)
+		*live = d.live;
+	return ret;
+}
+
+int aslt_alloc(int fd, __u32 id, __u32 kmsize, int node, __u32 flags,
+	       __u64 *handles, __u32 *count)
+{
+	struct aether_slub_alloc a = {
+		.size = sizeof(a),
+		.flags = flags,
+		.id = id,
+		.kmalloc_size = kmsize,
+		.node = node,
+		.count = *count,
+		.handles = (uintptr_t)handles,
+	};
+	int ret = aslt_ioctl(fd, AETHER_SLUB_IOC_ALLOC, &a);
+
+	if (!ret)
+		*count = a.count;
+	return ret;
+}
+
+int aslt_alloc1(int fd, __u32 id, __u64 *handle)
+{
+	__u32 count = 1;
+
+	return aslt_alloc(fd, id, 0, -1, 0, handle, &count);
+}
+
+int aslt_free(int fd, const __u64 *handles, __u32 count)
+{
+	struct aether_slub_free f = {
+		.size = sizeof(f),
+		.count = count,
+		.handles = (uintptr_t)handles,
+	};
+
+	return aslt_ioctl(fd, AETHER_SLUB_IOC_FREE, &f);
+}
+
+int aslt_fill(int fd, __u64 handle, __u64 seed)
+{
+	struct aether_slub_fill f = {
+		.size = sizeof(f), .handle = handle, .seed = seed,
+	};
+
+	return aslt_ioctl(fd, AETHER_SLUB_IOC_FILL, &f);
+}
+
+int aslt_verify(int fd, __u64 handle, __u64 seed, __u64 *mismatches)
+{
+	struct aether_slub_fill f = {
+		.size = sizeof(f),
+		.flags = AETHER_SLUB_FILL_VERIFY,
+		.handle = handle,
+		.seed = seed,
+	};
+	int ret = aslt_ioctl(fd, AETHER_SLUB_IOC_FILL, &f);
+
+	if (!ret)
+		*mismatches = f.mismatches;
+	return ret;
+}
+
+int aslt_obj_info(int fd, __u64 handle, struct aether_slub_obj_info *oi)
+{
+	memset(oi, 0, sizeof(*oi));
+	oi->size = sizeof(*oi);
+	oi->handle = handle;
+	return aslt_ioctl(fd, AETHER_SLUB_IOC_OBJ_INFO, oi);
+}
+
+int aslt_trigger(int fd, __u32 id, __u32 scenario, __u32 *detected)
+{
+	struct aether_slub_trigger t = {
+		.size = sizeof(t), .scenario = scenario, .id = id,
+	};
+	int ret = aslt_ioctl(fd, AETHER_SLUB_IOC_TRIGGER, &t);
+
+	if (!ret && detected)
+		*detected = t.detected;
+	return ret;
+}
+
+int aslt_stats(int fd, __u32 by, __u32 key,
+	       struct aether_slub_cache_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->by = by;
+	st->key = key;
+	return aslt_ioctl(fd, AETHER_SLUB_IOC_CACHE_STATS, st);
+}
+
+int aslt_shrink(int fd, __u32 id, __u64 *pages)
+{
+	struct aether_slub_shrink s = { .size = sizeof(s), .id = id };
+	int ret = aslt_ioctl(fd, AETHER_SLUB_IOC_SHRINK, &s);
+
+	if (!ret && pages)
+		*pages = s.pages;
+	return ret;
+}
+
+int aslt_validate(int fd, __u32 id, __u32 *errors)
+{
+	struct aether_slub_validate v = { .size = sizeof(v), .id = id };
+	int ret = aslt_ioctl(fd, AETHER_SLUB_IOC_VALIDATE, &v);
+
+	if (!ret)
+		*errors = v.errors;
+	return ret;
+}
+
+int aslt_pool_used(__u64 *used)
+{
+	struct aether_mm_pool_info pi = { .size = sizeof(pi) };
+	int fd, ret;
+
+	fd = open(ASLT_MM_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = aslt_ioctl(fd, AETHER_MM_IOC_DRAIN, NULL);
+	if (!ret)
+		ret = aslt_ioctl(fd, AETHER_MM_IOC_POOL_INFO, &pi);
+	close(fd);
+	if (!ret)
+		*used = pi.pages_total - pi.pages_free;
+	return ret;
+}
+
+int aslt_nr_cpus(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+int aslt_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+static int aslt_drop_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int word = CAP_TO_INDEX(CAP_SYS_ADMIN);
+	__u32 mask = CAP_TO_MASK(CAP_SYS_ADMIN);
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[word].effective &= ~mask;
+	data[word].permitted &= ~mask;
+	data[word].inheritable &= ~mask;
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
+}
+
+/* Run @fn(@fd, @arg) in a child without CAP_SYS_ADMIN; its 0 or -errno. */
+int aslt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
+{
+	int status, ret;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		ret = aslt_drop_sys_admin();
+		if (!ret)
+			ret = fn(fd, arg);
+		_exit(ret < 0 ? -ret : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
+int aslt_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n, got = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((size_t)got + 1 < len &&
+	       (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	return 0;
+}

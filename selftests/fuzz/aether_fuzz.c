@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aether_fuzz - ioctl fuzzer for every Aether device
+ *
+ * The table of ioctls (fuzz_table.h) is generated at build time from
+ * include/uapi/linux/aether_*.h by gen_ioctl_table.py: every command with
+ * its module and, for a struct argument, every field with a role guessed
+ * from its name.  A module that lands with a UAPI header is fuzzed without
+ * a change here.
+ *
+ * Devices are the /dev/aether_* nodes present at start.  Commands go mostly
+ * to their own module's device, some to the others (ENOTTY expected), some
+ * as random numbers.  Arguments are structure-aware: size fields right,
+ * short, long with a zero or non-zero tail; reserved fields mostly zero;
+ * handles, ids and pfns harvested from earlier answers (of this fd, of
+ * another fd, of a closed fd); user pointers to good, short, unmapped and
+ * kernel memory; huge counts.  Meanwhile threads open, close and dup fds,
+ * so calls race with close and land on stale fd numbers.
+ *
+ * One process fuzzes as root; another opens its fds as root, then drops to
+ * uid/gid 65534 and fuzzes through them (capability checks), each with
+ * several threads.  Pass: no call came back with an errno outside the
+ * clean set below, no child crashed and, with accounting on, the pool of
+ * aether_mm is back to where it started once every fd is closed.
+ *
+ *   aether_fuzz [-n calls] [-d seconds] [-t threads] [-s seed]
+ *               [-u root,nobody] [-x NAME,...] [-A] [-q]
+ *   aether_fuzz -S FILE | -C FILE
+ *
+ * -S saves the settled pool accounting to FILE, -C compares the pool with
+ * it (exit 1 when not back); for runs the fuzzer does not wrap, such as
+ * the fault-injection pass.
+ * Without options: a short run (20000 calls, at most 40 s) printing TAP.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+enum fz_role {
+	FZ_PLAIN, FZ_SIZE, FZ_RESERVED, FZ_FLAGS, FZ_PTR, FZ_HANDLE,
+	FZ_COUNT, FZ_NODE, FZ_ORDER, FZ_FD, FZ_PFN, FZ_STRING,
+};
+
+struct fz_field {
+	const char *name;
+	unsigned short off;
+	unsigned short len;
+	enum fz_role role;
+};
+
+struct fz_ioctl {
+	const char *mod;
+	const char *name;
+	unsigned long cmd;
+	const struct fz_field *fields;
+	unsigned int nr_fields;
+};
+
+#define FZ_FIELD(type, m, r) \
+	{ #m, offsetof(type, m), sizeof(((type *)0)->m), r }
+#define FZ_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+#include "fuzz_table.h"
+#include "aether_pool.h"
+
+#define FZ_NR_IOCTLS	FZ_ARRAY_SIZE(fz_ioctls)
+#define FZ_MAX_DEVS	16
+#define FZ_SLOTS	12
+#define FZ_VALUES	512
+#define FZ_PAGE		4096UL
+#define FZ_ARG_PAGES	4	/* argument area, then a guard page */
+#define FZ_HBUF_PAGES	16	/* handle arrays, then a guard page */
+#define FZ_KERNEL_PTR	0xffff888000000000ULL
+
+/* Errnos an ioctl may answer with; anything else is a finding. */
+static const int fz_clean_errnos[] = {
+	EINVAL, EFAULT, ENOTTY, EPERM, EACCES, ENOENT, ENOMEM, EBADF, EBUSY,
+	E2BIG, ENODEV, ENOSPC, ERANGE, EOVERFLOW, EAGAIN, EINTR, EEXIST,
+	ENXIO, EOPNOTSUPP, ESRCH, EMSGSIZE, ENODATA,
+};
+
+struct fz_dev {
+	char path[288];
+	unsigned int home[FZ_NR_IOCTLS];	/* indices of its own ioctls */
+	unsigned int nr_home;
+};
+
+static struct fz_dev fz_devs[FZ_MAX_DEVS];
+static unsigned int fz_nr_devs;
+
+/* Shared by the threads of one fuzzing process. */
+static int fz_slots[FZ_SLOTS];
+static int fz_slot_dev[FZ_SLOTS];
+static int fz_stale[FZ_SLOTS];
+static pthread_mutex_t fz_slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t fz_values[FZ_VALUES];
+static int fz_null_fd = -1;
+static bool fz_privileged;
+
+/* Results, in a shared mapping so the parent sums its children. */
+struct fz_result {
+	unsigned long calls;
+	unsigned long ok;
+	unsigned long by_errno[256];
+	unsigned long unclean;
+	unsigned long opens;
+	unsigned long open_denied;
+	int first_unclean_errno;
+	char first_unclean[96];
+};
+
+static struct fz_result *fz_res;
+static struct aether_pool_snap fz_pool_before;
+
+static struct {
+	unsigned long calls;
+	unsigned int seconds;
+	unsigned int threads;
+	unsigned long seed;
+	bool as_root;
+	bool as_nobody;
+	bool account;
+	bool quiet;
+	const char *save;
+	const char *compare;
+	char exclude[256];
+} opt = {
+	.calls = 20000,
+	.seconds = 40,
+	.threads = 2,
+	.as_root = true,
+	.as_nobody = true,
+	.account = true,
+	/* Commands that are slow or commit errors on purpose when they work. */
+	.exclude = "BENCH,TRIGGER",
+};
+
+static time_t fz_deadline;
+
+/* xorshift64*: each thread has its own state. */
+static uint64_t fz_rand(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+static unsigned int fz_below(uint64_t *s, unsigned int n)
+{
+	return n ? fz_rand(s) % n : 0;
+}
+
+static void fz_remember(uint64_t v)
+{
+	static unsigned int next;
+	unsigned int i;
+
+	if (!v)
+		return;
+	i = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % FZ_VALUES;
+	__atomic_store_n(&fz_values[i], v, __ATOMIC_RELAXED);
+}
+
+static uint64_t fz_recall(uint64_t *s)
+{
+	uint64_t v = __atomic_load_n(&fz_values[fz_below(s, FZ_VALUES)],
+				     __ATOMIC_RELAXED);
+
+	return v ? v : fz_rand(s) & 0xffff;
+}
+
+static bool fz_excluded(const char *name)
+{
+	char list[sizeof(opt.exclude)], *tok, *save;
+
+	if (!fz_privileged)
+		return false;	/* EPERM first: safe to send */
+	strcpy(list, opt.exclude);
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (*tok && strstr(name, tok))
+			return true;
+	return false;
+}
+
+static void fz_find_devices(void)
+{
+	struct dirent *de;
+	unsigned int i;
+	DIR *d;
+
+	d = opendir("/dev");
+	if (!d)
+		return;
+	while ((de = readdir(d)) && fz_nr_devs < FZ_MAX_DEVS) {
+		struct fz_dev *dev = &fz_devs[fz_nr_devs];
+
+		if (strncmp(de->d_name, "aether_", 7))
+			continue;
+		snprintf(dev->path, sizeof(dev->path), "/dev/%s", de->d_name);
+		dev->nr_home = 0;
+		for (i = 0; i < FZ_NR_IOCTLS; i++) {
+			const char *m = fz_ioctls[i].mod;
+
+			if (!strncmp(de->d_name, m, strlen(m)))
+				dev->home[dev->nr_home++] = i;
+		}
+		fz_nr_devs++;
+	}
+	closedir(d);
+}
+
+/* fz_open_slot: (re)open slot @i on a random device. */
+static void fz_open_slot(uint64_t *s, unsigned int i)
+{
+	unsigned int d = fz_below(s, fz_nr_devs);
+	int fd, old;
+
+	fd = open(fz_devs[d].path, O_RDWR | O_CLOEXEC);
+	__atomic_fetch_add(&fz_res->opens, 1, __ATOMIC_RELAXED);
+	if (fd < 0) {
+		__atomic_fetch_add(&fz_res->open_denied, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	pthread_mutex_lock(&fz_slot_lock);
+	old = fz_slots[i];
+	fz_slots[i] = fd;
+	fz_slot_dev[i] = d;
+	if (old >= 0) {
+		close(old);
+		fz_stale[i] = old;
+	}
+	pthread_mutex_unlock(&fz_slot_lock);
+}
+
+static unsigned int fz_open_slots(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < FZ_SLOTS; i++)
+		n += fz_slots[i] >= 0;
+	return n;
+}
+
+/*
+ * fz_close_slot: close slot @i; the unprivileged process cannot open the
+ * devices again, so it keeps a few fds open.
+ */
+static void fz_close_slot(unsigned int i)
+{
+	pthread_mutex_lock(&fz_slot_lock);
+	if (fz_slots[i] >= 0 && (fz_privileged || fz_open_slots() > 3)) {
+		close(fz_slots[i]);
+		fz_stale[i] = fz_slots[i];
+		fz_slots[i] = -1;
+	}
+	pthread_mutex_unlock(&fz_slot_lock);
+}
+
+static void fz_dup_slot(uint64_t *s)
+{
+	unsigned int from = fz_below(s, FZ_SLOTS), to = fz_below(s, FZ_SLOTS);
+	int fd;
+
+	pthread_mutex_lock(&fz_slot_lock);
+	if (fz_slots[from] < 0)	/* any open one */
+		for (from = 0; from < FZ_SLOTS && fz_slots[from] < 0; from++)
+			;
+	if (from < FZ_SLOTS && from != to && fz_slots[from] >= 0 &&
+	    fz_slots[to] < 0) {
+		fd = dup(fz_slots[from]);
+		if (fd >= 0) {
+			fz_slots[to] = fd;
+			fz_slot_dev[to] = fz_slot_dev[from];
+		}
+	}
+	pthread_mutex_unlock(&fz_slot_lock);
+}
+
+struct fz_thread {
+	pthread_t tid;
+	uint64_t rng;
+	unsigned long calls;
+	unsigned char *arg;	/* FZ_ARG_PAGES, then a guard page */
+	uint64_t *hbuf;		/* FZ_HBUF_PAGES, then a guard page */
+};
+
+static void *fz_map_guarded(unsigned int pages)
+{
+	unsigned char *p;
+
+	p = mmap(NULL, (pages + 1) * FZ_PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	mprotect(p + pages * FZ_PAGE, FZ_PAGE, PROT_NONE);
+	return p;
+}
+
+static void fz_put(unsigned char *p, unsigned int len, uint64_t v)
+{
+	switch (len) {
+	case 1: *p = v; break;
+	case 2: { uint16_t x = v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = v; memcpy(p, &x, 4); break; }
+	case 8: memcpy(p, &v, 8); break;
+	default:
+		while (len--)
+			*p++ = v >> (8 * (len & 7));
+	}
+}
+
+static uint64_t fz_get(const unsigned char *p, unsigned int len)
+{
+	uint64_t v = 0;
+
+	if (len <= 8)
+		memcpy(&v, p, len);	/* little endian */
+	return v;
+}
+
+static uint64_t fz_pick_size(uint64_t *s, unsigned int sz)
+{
+	static const long d[] = { 0, 4, -4, -8, 8, 64, 8, 4096, -1 };
+	unsigned int r = fz_below(s, 100);
+
+	if (r < 70)
+		return sz;
+	r = fz_below(s, FZ_ARRAY_SIZE(d) + 2);
+	if (r == FZ_ARRAY_SIZE(d))
+		return 0xffffffffULL;
+	if (r > FZ_ARRAY_SIZE(d))
+		return fz_rand(s) & 0xffff;
+	if (r == 0 || r == 1)
+		return d[r];
+	if (r == 7)
+		return d[r];
+	return sz + d[r];
+}
+
+static uint64_t fz_pick_count(uint64_t *s)
+{
+	static const uint64_t edge[] = {
+		4095, 4096, 4097, 65535, 1 << 20, 0x7fffffff, 0xffffffff,
+		0xffffffffffffffffULL,
+	};
+	unsigned int r = fz_below(s, 100);
+
+	if (r < 40)
+		return 1 + fz_below(s, 8);
+	if (r < 60)
+		return 9 + fz_below(s, 56);
+	if (r < 70)
+		return 0;
+	if (r < 80)
+		return edge[fz_below(s, FZ_ARRAY_SIZE(edge))];
+	return 1 + fz_below(s, 512);
+}
+
+static uint64_t fz_pick_ptr(struct fz_thread *t, uint64_t *s)
+{
+	unsigned long hbytes = FZ_HBUF_PAGES * FZ_PAGE;
+	unsigned int r = fz_below(s, 100);
+
+	if (r < 80)
+		return (uintptr_t)t->hbuf;
+	if (r < 85)
+		return 0;
+	if (r < 90)
+		return (uintptr_t)t->hbuf + hbytes;	/* the guard page */
+	if (r < 95)
+		return FZ_KERNEL_PTR + (fz_rand(s) & 0xffff000);
+	return (uintptr_t)t->hbuf + hbytes - 8 * (1 + fz_below(s, 8));
+}
+
+static uint64_t fz_pick_plain(uint64_t *s)
+{
+	unsigned int r = fz_below(s, 100);
+
+	if (r < 40)
+		return 0;
+	if (r < 70)
+		return fz_below(s, 9);
+	if (r < 80)
+		return fz_rand(s);
+	if (r < 90)
+		return r & 1 ? ~0ULL : 1ULL << 31;
+	return fz_recall(s);
+}
+
+static uint64_t fz_pick(struct fz_thread *t, const struct fz_field *f,
+			unsigned int sz)
+{
+	static const int64_t nodes[] = {
+		-1, 0, 1, 2, 7, 8, 63, -2, INT32_MIN, INT32_MAX,
+	};
+	uint64_t *s = &t->rng;
+	unsigned int r = fz_below(s, 100);
+
+	switch (f->role) {
+	case FZ_SIZE:
+		return fz_pick_size(s, sz);
+	case FZ_RESERVED:
+		return r < 90 ? 0 : fz_rand(s) | 1;
+	case FZ_FLAGS:
+		if (r < 50)
+			return 0;
+		if (r < 80)
+			return 1U << fz_below(s, 4);
+		return r < 90 ? fz_rand(s) & 0xff : fz_rand(s);
+	case FZ_PTR:
+		return fz_pick_ptr(t, s);
+	case FZ_HANDLE:
+	case FZ_PFN:
+		if (r < 70)
+			return fz_recall(s);
+		if (r < 80)
+			return 0;
+		return r < 90 ? fz_rand(s) : fz_recall(s) + (r & 1 ? 1 : -1);
+	case FZ_COUNT:
+		return fz_pick_count(s);
+	case FZ_NODE:
+		if (r < 60)
+			return nodes[fz_below(s, 3)];
+		return nodes[fz_below(s, FZ_ARRAY_SIZE(nodes))];
+	case FZ_ORDER:
+		if (r < 70)
+			return fz_below(s, 4);
+		return r < 90 ? 4 + fz_below(s, 8) : 1ULL << fz_below(s, 33);
+	case FZ_FD:
+		return r < 70 ? (uint64_t)fz_slots[fz_below(s, FZ_SLOTS)] :
+				 fz_rand(s);
+	default:
+		return fz_pick_plain(s);
+	}
+}
+
+/* fz_string: a name, mostly short and printable, sometimes not ended. */
+static void fz_string(uint64_t *s, unsigned char *p, unsigned int len)
+{
+	unsigned int r = fz_below(s, 100), i;
+
+	if (r < 80) {
+		snprintf((char *)p, len, "fz%llx",
+			 (unsigned long long)fz_rand(s) & 0xffffff);
+		return;
+	}
+	for (i = 0; i < len; i++)
+		p[i] = r < 90 ? 'a' + fz_below(s, 26) : fz_rand(s);
+	if (r < 95)
+		p[len - 1] = 0;
+}
+
+/* fz_build: the argument for @io, or NULL to send a raw value. */
+static unsigned char *fz_build(struct fz_thread *t, const struct fz_ioctl *io)
+{
+	unsigned int sz = _IOC_SIZE(io->cmd), i, at;
+	unsigned long room = FZ_ARG_PAGES * FZ_PAGE;
+	uint64_t *s = &t->rng;
+	unsigned char *p;
+
+	/* Mostly at the start; sometimes so close to the guard page that
+	 * a long size field or the struct itself runs into it.
+	 */
+	at = fz_below(s, 10) ? 0 : room - sz + (fz_below(s, 2) ? 0 : -4);
+	if (at > room)
+		at = 0;
+	p = t->arg + at;
+	memset(p, 0, room - at < sz + 64UL ? room - at : sz + 64UL);
+	if (!io->nr_fields || fz_below(s, 100) < 10) {
+		for (i = 0; i + at < room && i < sz + 64; i++)
+			p[i] = fz_rand(s);
+		return p;
+	}
+	for (i = 0; i < io->nr_fields; i++) {
+		const struct fz_field *f = &io->fields[i];
+
+		if (f->role == FZ_STRING)
+			fz_string(s, p + f->off, f->len);
+		else
+			fz_put(p + f->off, f->len, fz_pick(t, f, sz));
+	}
+	/* A size beyond the struct reads a tail, zero or not. */
+	if (at == 0 && fz_below(s, 20) == 0)
+		p[sz + fz_below(s, 64)] = 1 + fz_below(s, 255);
+	return p;
+}
+
+static void fz_fill_handles(struct fz_thread *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < 64; i++)
+		t->hbuf[i] = fz_recall(&t->rng);
+}
+
+/* fz_harvest: keep what a successful call handed out, for later calls. */
+static void fz_harvest(struct fz_thread *t, const struct fz_ioctl *io,
+		       const unsigned char *p)
+{
+	uint64_t count = 0, ptr = 0;
+	unsigned int i;
+
+	for (i = 0; i < io->nr_fields; i++) {
+		const struct fz_field *f = &io->fields[i];
+		uint64_t v = fz_get(p + f->off, f->len);
+
+		if (f->role == FZ_HANDLE || f->role == FZ_PFN)
+			fz_remember(v);
+		else if (f->role == FZ_COUNT && !count)
+			count = v;
+		else if (f->role == FZ_PTR && !ptr)
+			ptr = v;
+	}
+	if (ptr == (uintptr_t)t->hbuf)
+		for (i = 0; i < count && i < 16; i++)
+			fz_remember(t->hbuf[i]);
+}
+
+static bool fz_clean(int err)
+{
+	unsigned int i;
+
+	for (i = 0; i < FZ_ARRAY_SIZE(fz_clean_errnos); i++)
+		if (fz_clean_errnos[i] == err)
+			return true;
+	return false;
+}
+
+static void fz_account(const char *name, long ret, int err)
+{
+	__atomic_fetch_add(&fz_res->calls, 1, __ATOMIC_RELAXED);
+	if (ret >= 0) {
+		__atomic_fetch_add(&fz_res->ok, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	__atomic_fetch_add(&fz_res->by_errno[err & 255], 1, __ATOMIC_RELAXED);
+	if (fz_clean(err))
+		return;
+	if (!__atomic_fetch_add(&fz_res->unclean, 1, __ATOMIC_RELAXED)) {
+		fz_res->first_unclean_errno = err;
+		snprintf(fz_res->first_unclean, sizeof(fz_res->first_unclean),
+			 "%s", name);
+	}
+}
+
+static int fz_pick_fd(uint64_t *s, unsigned int *dev)
+{
+	unsigned int r = fz_below(s, 100), i = fz_below(s, FZ_SLOTS);
+
+	int fd = __atomic_load_n(&fz_slots[i], __ATOMIC_RELAXED);
+
+	/* Closed slots are what the stale picks below are for. */
+	for (int tries = 0; fd < 0 && tries < 4; tries++) {
+		i = fz_below(s, FZ_SLOTS);
+		fd = __atomic_load_n(&fz_slots[i], __ATOMIC_RELAXED);
+	}
+	*dev = __atomic_load_n(&fz_slot_dev[i], __ATOMIC_RELAXED);
+	if (r < 90)
+		return fd;
+	if (r < 95)
+		return __atomic_load_n(&fz_stale[i], __ATOMIC_RELAXED);
+	if (r < 97)
+		return fz_null_fd;
+	return r & 1 ? -1 : 1000 + (int)fz_below(s, 1000);
+}
+
+static const struct fz_ioctl *fz_pick_ioctl(uint64_t *s, unsigned int dev)
+{
+	const struct fz_dev *d = &fz_devs[dev % fz_nr_devs];
+	unsigned int r = fz_below(s, 100);
+
+	if (r < 88 && d->nr_home)
+		return &fz_ioctls[d->home[fz_below(s, d->nr_home)]];
+	return &fz_ioctls[fz_below(s, FZ_NR_IOCTLS)];
+}
+
+static void fz_one_ioctl(struct fz_thread *t)
+{
+	uint64_t *s = &t->rng;
+	const struct fz_ioctl *io;
+	unsigned long cmd, arg;
+	unsigned int dev, r;
+	unsigned char *p;
+	long ret;
+	int fd;
+
+	fd = fz_pick_fd(s, &dev);
+	io = fz_pick_ioctl(s, dev);
+	if (fz_excluded(io->name))
+		return;
+	cmd = io->cmd;
+	fz_fill_handles(t);
+	p = fz_build(t, io);
+	arg = (uintptr_t)p;
+	r = fz_below(s, 100);
+	if (r < 2)
+		arg = 0;
+	else if (r < 4)
+		arg = FZ_KERNEL_PTR;
+	else if (r < 5)
+		arg = (uintptr_t)t->arg + FZ_ARG_PAGES * FZ_PAGE;
+	else if (r < 6)
+		arg = (uintptr_t)p + 1;
+	else if (r < 8)	/* same magic, other number or size */
+		cmd = _IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), fz_below(s, 64),
+			   fz_below(s, 4) ? _IOC_SIZE(cmd) : fz_below(s, 512));
+	t->calls--;
+	ret = ioctl(fd, cmd, arg);
+	fz_account(io->name, ret, errno);
+	if (ret >= 0 && arg == (uintptr_t)p && cmd == io->cmd)
+		fz_harvest(t, io, p);
+}
+
+static void *fz_thread_main(void *data)
+{
+	struct fz_thread *t = data;
+	unsigned int r;
+
+	/* t->calls counts ioctls only: -n is what reaches the drivers. */
+	while (t->calls && time(NULL) < fz_deadline) {
+		r = fz_below(&t->rng, 1000);
+		if (r < 25 && fz_privileged)
+			fz_open_slot(&t->rng, fz_below(&t->rng, FZ_SLOTS));
+		else if (r < 25)
+			fz_dup_slot(&t->rng);
+		else if (r < 40)
+			fz_close_slot(fz_below(&t->rng, FZ_SLOTS));
+		else if (r < 45)
+			fz_dup_slot(&t->rng);
+		else
+			fz_one_ioctl(t);
+	}
+	return NULL;
+}
+
+static int fz_drop_privileges(void)
+{
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		return -1;
+	return 0;
+}
+
+/* fz_run: one fuzzing process (a child); returns its exit status. */
+static int fz_run(bool nobody, unsigned long calls, unsigned long seed)
+{
+	struct fz_thread *t;
+	uint64_t rng = seed | 1;
+	unsigned int i;
+
+	fz_null_fd = open("/dev/null", O_RDWR);
+	for (i = 0; i < FZ_SLOTS; i++) {
+		fz_slots[i] = -1;
+		fz_stale[i] = -1;
+		if (i < FZ_SLOTS / 2)
+			fz_open_slot(&rng, i);
+	}
+	if (nobody && fz_drop_privileges()) {
+		perror("aether_fuzz: setuid 65534");
+		return 1;
+	}
+	fz_privileged = !nobody;
+	t = calloc(opt.threads, sizeof(*t));
+	if (!t)
+		return 1;
+	for (i = 0; i < opt.threads; i++) {
+		t[i].rng = fz_rand(&rng) | 1;
+		t[i].calls = (calls + opt.threads - 1) / opt.threads;
+		t[i].arg = fz_map_guarded(FZ_ARG_PAGES);
+		t[i].hbuf = fz_map_guarded(FZ_HBUF_PAGES);
+		if (!t[i].arg || !t[i].hbuf ||
+		    pthread_create(&t[i].tid, NULL, fz_thread_main, &t[i]))
+			return 1;
+	}
+	for (i = 0; i < opt.threads; i++)
+		pthread_join(t[i].tid, NULL);
+	for (i = 0; i < FZ_SLOTS; i++)
+		fz_close_slot(i);
+	return 0;
+}
+
+static int fz_usage(void)
+{
+	fprintf(stderr,
+		"usage: aether_fuzz [-n calls] [-d seconds] [-t threads] [-s seed]\n"
+		"                   [-u root,nobody] [-x NAME,...] [-A] [-q]\n"
+		"  -A  no pool accounting check (aether_mm absent or busy)\n");
+	return 2;
+}
+
+static int fz_options(int argc, char **argv)
+{
+	int c;
+
+	opt.seed = time(NULL) ^ getpid();
+	while ((c = getopt(argc, argv, "n:d:t:s:u:x:AqS:C:")) != -1) {
+		switch (c) {
+		case 'n': opt.calls = strtoul(optarg, NULL, 0); break;
+		case 'd': opt.seconds = strtoul(optarg, NULL, 0); break;
+		case 't': opt.threads = strtoul(optarg, NULL, 0); break;
+		case 's': opt.seed = strtoul(optarg, NULL, 0); break;
+		case 'u':
+			opt.as_root = strstr(optarg, "root");
+			opt.as_nobody = strstr(optarg, "nobody");
+			break;
+		case 'x':
+			snprintf(opt.exclude, sizeof(opt.exclude), "%s", optarg);
+			break;
+		case 'A': opt.account = false; break;
+		case 'q': opt.quiet = true; break;
+		case 'S': opt.save = optarg; break;
+		case 'C': opt.compare = optarg; break;
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+/* fz_snapshot_file: -S and -C. */
+static int fz_snapshot_file(void)
+{
+	struct aether_pool_snap snap;
+	FILE *f;
+
+	if (opt.save) {
+		if (aether_pool_snapshot(&snap))
+			return 1;
+		f = fopen(opt.save, "w");
+		if (!f || fwrite(&snap, sizeof(snap), 1, f) != 1)
+			return 1;
+		return fclose(f) ? 1 : 0;
+	}
+	f = fopen(opt.compare, "r");
+	if (!f || fread(&snap, sizeof(snap), 1, f) != 1) {
+		perror(opt.compare);
+		return 1;
+	}
+	fclose(f);
+	return aether_pool_compare(&snap);
+}
+
+static void fz_report(void)
+{
+	unsigned int e;
+
+	printf("# aether_fuzz: %lu calls, %lu ok, %lu opens (%lu denied)\n",
+	       fz_res->calls, fz_res->ok, fz_res->opens, fz_res->open_denied);
+	printf("# errno:");
+	for (e = 1; e < 256; e++)
+		if (fz_res->by_errno[e])
+			printf(" %s=%lu", strerrorname_np(e) ?: "?",
+			       fz_res->by_errno[e]);
+	printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+	int ok = 1, status, nr = 0, acct;
+	unsigned long seed;
+	pid_t pid;
+
+	if (fz_options(argc, argv))
+		return fz_usage();
+	if (!opt.threads)
+		opt.threads = 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (opt.save || opt.compare)
+		return fz_snapshot_file();
+	printf("TAP version 13\n1..1\n");
+	fz_find_devices();
+	if (!fz_nr_devs) {
+		printf("ok 1 aether_fuzz # SKIP no /dev/aether_* device\n");
+		return 4;
+	}
+	fz_res = mmap(NULL, sizeof(*fz_res), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (fz_res == MAP_FAILED)
+		return 1;
+	acct = opt.account ? aether_pool_snapshot(&fz_pool_before) : 0;
+	printf("# seed %lu, %u devices, %zu ioctls, %u threads, up to %lu calls or %u s\n",
+	       opt.seed, fz_nr_devs, FZ_NR_IOCTLS, opt.threads, opt.calls,
+	       opt.seconds);
+	fz_deadline = time(NULL) + opt.seconds;
+	seed = opt.seed;
+	for (int who = 0; who < 2; who++) {
+		if (!(who ? opt.as_nobody : opt.as_root))
+			continue;
+		pid = fork();
+		if (pid == 0)
+			_exit(fz_run(who, (opt.calls + 1) / (opt.as_root + opt.as_nobody),
+				     seed + who));
+		nr += pid > 0;
+	}
+	while (nr-- > 0) {
+		if (wait(&status) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			printf("# a fuzzing child died: status 0x%x\n", status);
+			ok = 0;
+		}
+	}
+	fz_report();
+	if (fz_res->unclean) {
+		printf("# %lu calls answered an unclean errno, first %s: %d\n",
+		       fz_res->unclean, fz_res->first_unclean,
+		       fz_res->first_unclean_errno);
+		ok = 0;
+	}
+	if (opt.account && !acct && aether_pool_compare(&fz_pool_before))
+		ok = 0;
+	printf("AETHER-RESULT fuzz_calls %lu\n", fz_res->calls);
+	printf("%s 1 aether_fuzz\n", ok ? "ok" : "not ok");
+	return ok ? 0 : 1;
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slub_bench.c - aetherctl slub bench
+ *
+ * Runs AETHER_SLUB_IOC_BENCH: the module times its caches and a Linux
+ * kmem_cache of the same object size in the same boot, in alternating
+ * rounds, and answers ns per object (x1000) and their ratio.  --all runs
+ * the set the project reports: alloc+free pairs and bulk 16 and 64 for
+ * 64, 256 and 1024 bytes on one CPU and on two at once, and the cross-CPU
+ * free on two.  Linux's figure depends on its command line (slub_debug,
+ * init_on_alloc): the table's note says what this boot had.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "slub.h"
+
+#define BENCH_ROUNDS		4
+#define BENCH_ITERATIONS	20000
+
+static const char * const bench_ops[AETHER_SLUB_NR_BENCH] = {
+	"pair", "bulk", "cross",
+};
+
+struct bench_opts {
+	__u32 op, size, batch, threads, rounds, flags;
+	__u64 iterations;
+	bool all;
+};
+
+static int bench_parse(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option opts[] = {
+		{ "op", required_argument, NULL, 'o' },
+		{ "size", required_argument, NULL, 's' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "iterations", required_argument, NULL, 'i' },
+		{ "zero", no_argument, NULL, 'Z' },
+		{ "all", no_argument, NULL, 'a' },
+		{ }
+	};
+	unsigned int k;
+	long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->size = 64;
+	o->threads = 1;
+	o->rounds = BENCH_ROUNDS;
+	o->iterations = BENCH_ITERATIONS;
+	while ((c = getopt_long(argc, argv, "o:s:b:t:r:i:Za", opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			for (k = 0; k < AETHER_SLUB_NR_BENCH; k++)
+				if (!strcmp(optarg, bench_ops[k]))
+					break;
+			if (k == AETHER_SLUB_NR_BENCH) {
+				actl_err("--op: '%s' is not pair, bulk or cross",
+					 optarg);
+				return SLUB_USAGE;
+			}
+			o->op = k;
+			break;
+		case 's':
+			if (actl_parse_int("--size", optarg, 8, 4096, &v))
+				return SLUB_USAGE;
+			o->size = v;
+			break;
+		case 'b':
+			if (actl_parse_int("--batch", optarg, 1, 256, &v))
+				return SLUB_USAGE;
+			o->batch = v;
+			break;
+		case 't':
+			if (actl_parse_int("--threads", optarg, 1, 1024, &v))
+				return SLUB_USAGE;
+			o->threads = v;
+			break;
+		case 'r':
+			if (actl_parse_int("--rounds", optarg, 1, 1000, &v))
+				return SLUB_USAGE;
+			o->rounds = v;
+			break;
+		case 'i':
+			if (actl_parse_int("--iterations", optarg, 1, 1000000,
+					   &v))
+				return SLUB_USAGE;
+			o->iterations = v;
+			break;
+		case 'Z':
+			o->flags |= AETHER_SLUB_BENCH_ZERO;
+			break;
+		case 'a':
+			o->all = true;
+			break;
+		default:
+			return SLUB_USAGE;
+		}
+	}
+	if (optind < argc) {
+		actl_err("unexpected argument '%s'", argv[optind]);
+		return SLUB_USAGE;
+	}
+	if (o->op != AETHER_SLUB_BENCH_PAIR && !o->batch)
+		o->batch = o->op == AETHER_SLUB_BENCH_BULK ? 16 : 64;
+	if (o->op == AETHER_SLUB_BENCH_PAIR)
+		o->batch = 0;
+	if (o->op == AETHER_SLUB_BENCH_CROSS && o->threads < 2)
+		o->threads = 2;
+	return 0;
+}
+
+static int bench_run(int fd, const struct bench_opts *o, __u32 op,
+		     __u32 size, __u32 batch, __u32 threads,
+		     struct actl_out *t)
+{
+	struct aether_slub_bench b = {
+		.size = sizeof(b),
+		.op = op,
+		.object_size = size,
+		.batch = op == AETHER_SLUB_BENCH_PAIR ? 0 : batch,
+		.threads = threads,
+		.rounds = o->rounds,
+		.iterations = o->iterations,
+		.flags = o->flags,
+	};
+	char what[96];
+
+	snprintf(what, sizeof(what), "BENCH %s size=%u batch=%u threads=%u",
+		 bench_ops[op], size, b.batch, threads);
+	fprintf(stderr, "aetherctl: running %s, %u x %llu ...\n", what,
+		b.rounds, (unsigned long long)b.iterations);
+	if (slub_ioctl(fd, AETHER_SLUB_IOC_BENCH, &b, what))
+		return -EIO;
+	out_row(t);
+	out_str(t, bench_ops[op]);
+	out_u64(t, size);
+	out_u64(t, b.batch);
+	out_u64(t, threads);
+	out_x1000(t, b.aslub_ns);
+	out_x1000(t, b.kernel_ns);
+	out_x1000(t, b.ratio);
+	out_str(t, b.kernel_zeroes ? "yes" : "no");
+	return 0;
+}
+
+/* What this boot's command line does to Linux's caches. */
+static void bench_note_cmdline(void)
+{
+	char buf[4096], *p, *q;
+	FILE *f = fopen("/proc/cmdline", "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	/* The last one counts: each slub_debug= replaces the one before. */
+	for (p = NULL, q = buf; (q = strstr(q, "slub_debug")); q++)
+		p = q;
+	if (p) {
+		p[strcspn(p, " \n")] = '\0';
+		out_note("Linux side booted with %s (the last one counts): with flags for all caches, Linux runs SLUB's debug path",
+			 p);
+	} else {
+		out_note("Linux side without slub_debug");
+	}
+}
+
+int slub_cmd_bench(const struct actl_ctx *ctx, int fd, int argc, char **argv)
+{
+	static const __u32 sizes[] = { 64, 256, 1024 };
+	static const __u32 bulk[] = { 16, 64 };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct bench_opts o;
+	struct actl_out *t;
+	unsigned int th, s, i;
+	int ret;
+
+	(void)ctx;
+	ret = bench_parse(argc, argv, &o);
+	if (ret)
+		return ret;
+	t = out_table("bench",
+		      "aether_slub vs kmem_cache (ns per object, alloc and free; ratio below 1 = aether_slub faster)");
+	out_col(t, "op", "op");
+	out_col(t, "object_size", "size");
+	out_col(t, "batch", "batch");
+	out_col(t, "threads", "threads");
+	out_col(t, "aslub_ns", "aslub (ns)");
+	out_col(t, "kernel_ns", "kmem_cache (ns)");
+	out_col(t, "ratio", "ratio");
+	out_col(t, "kernel_zeroes", "Linux zeroes");
+	if (!o.all) {
+		ret = bench_run(fd, &o, o.op, o.size, o.batch, o.threads, t);
+		out_flush(t);
+		bench_note_cmdline();
+		return ret;
+	}
+	for (th = 1; th <= 2 && th <= cpus && !ret; th++) {
+		for (s = 0; s < ARRAY_SIZE(sizes) && !ret; s++) {
+			ret = bench_run(fd, &o, AETHER_SLUB_BENCH_PAIR,
+					sizes[s], 0, th, t);
+			for (i = 0; i < ARRAY_SIZE(bulk) && !ret; i++)
+				ret = bench_run(fd, &o, AETHER_SLUB_BENCH_BULK,
+						sizes[s], bulk[i], th, t);
+		}
+	}
+	for (s = 0; s < ARRAY_SIZE(sizes) && cpus >= 2 && !ret; s++)
+		ret = bench_run(fd, &o, AETHER_SLUB_BENCH_CROSS, sizes[s], 64,
+				2, t);
+	out_flush(t);
+	bench_note_cmdline();
+	return ret;
+}
