@@ -60,9 +60,6 @@
 /* A larger struct than any future version will be is rejected outright. */
 #define AEM_IOC_MAX_SIZE	PAGE_SIZE
 
-/* Command number without its size bits: the struct's @size field rules. */
-#define AEM_IOC_BASE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
-
 #define AEM_FILL_MULT		0x9e3779b97f4a7c15ULL
 #define AEM_WORDS_PER_PAGE	(PAGE_SIZE / sizeof(u64))
 
@@ -136,7 +133,7 @@ static void aem_block_put(struct aem_block *blk)
  * smaller than ours is a version we never published, larger is fine when
  * the tail is zero (copy_struct_from_user() says -E2BIG otherwise).
  */
-static int aem_copy_in(void *dst, size_t ksize, void __user *uarg)
+int aem_copy_in(void *dst, size_t ksize, void __user *uarg)
 {
 	u32 usize;
 
@@ -149,7 +146,7 @@ static int aem_copy_in(void *dst, size_t ksize, void __user *uarg)
 	return copy_struct_from_user(dst, ksize, uarg, usize);
 }
 
-static int aem_copy_out(void __user *uarg, const void *src, size_t ksize)
+int aem_copy_out(void __user *uarg, const void *src, size_t ksize)
 {
 	return copy_to_user(uarg, src, ksize) ? -EFAULT : 0;
 }
@@ -739,6 +736,12 @@ static long aem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return aem_ioc_bench(uarg);
 	case AETHER_MM_IOC_DRAIN:
 		return aem_ioc_drain();
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_CREATE):
+		return aem_ioc_region_create(uarg);
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_OPEN):
+		return aem_ioc_region_open(uarg);
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_LIST):
+		return aem_ioc_region_list(uarg);
 	default:
 		return -ENOTTY;
 	}

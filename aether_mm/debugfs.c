@@ -319,6 +319,7 @@ void aem_debugfs_init(void)
 	debugfs_create_file("tracking", 0400, aem_debugfs_dir, NULL,
 			    &aem_dbg_tracking_fops);
 	aem_inject_debugfs(aem_debugfs_dir);
+	aem_region_debugfs(aem_debugfs_dir);
 }
 
 /**

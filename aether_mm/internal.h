@@ -337,8 +337,21 @@ int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
 void aem_hooks_exit(void);
 
 /* chardev.c */
+/* Command numbers with the size bits masked: the struct's @size rules. */
+#define AEM_IOC_BASE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
 int aem_chardev_init(void);
 void aem_chardev_exit(void);
+int aem_copy_in(void *dst, size_t ksize, void __user *uarg);
+int aem_copy_out(void __user *uarg, const void *src, size_t ksize);
+
+/* region.c */
+int aem_region_init(void);
+void aem_region_exit(void);
+void aem_region_debugfs(struct dentry *dir);
+int aem_ioc_region_create(void __user *uarg);
+int aem_ioc_region_open(void __user *uarg);
+int aem_ioc_region_list(void __user *uarg);
 
 /* debugfs.c */
 void aem_debugfs_init(void);

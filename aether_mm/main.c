@@ -55,6 +55,9 @@ static int __init aem_init(void)
 		if (err)
 			goto out_pool;
 	}
+	err = aem_region_init();
+	if (err)
+		goto out_pool;
 	aem_debugfs_init();
 	err = aem_chardev_init();
 	if (err)
@@ -65,6 +68,7 @@ static int __init aem_init(void)
 
 out_debugfs:
 	aem_debugfs_exit();
+	aem_region_exit();
 out_pool:
 	aem_pool_exit();
 	return err;
@@ -74,6 +78,7 @@ static void __exit aem_exit(void)
 {
 	aem_chardev_exit();
 	aem_debugfs_exit();
+	aem_region_exit();
 	aem_hooks_exit();
 	aem_pool_exit();
 }

@@ -73,4 +73,25 @@ static inline void shrinker_free(struct shrinker *shrinker)
 }
 #endif /* !SHRINKER_ALLOCATED */
 
+/*
+ * vm_flags_set()/vm_flags_clear() (6.3) replaced writing vma->vm_flags,
+ * which became const then.  They are inlines, so no symbol tells.
+ */
+#include <linux/version.h>
+#if KERNEL_VERSION(6, 3, 0) > LINUX_VERSION_CODE
+#include <linux/mm_types.h>
+
+static inline void vm_flags_set(struct vm_area_struct *vma,
+				unsigned long flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma,
+				  unsigned long flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
 #endif /* _AETHER_COMPAT_H */

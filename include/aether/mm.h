@@ -55,6 +55,7 @@ enum aem_owner {
 	AEM_OWNER_ZRAM,
 	AEM_OWNER_DEDUPE,
 	AEM_OWNER_QOS,
+	AEM_OWNER_REGION,	/* a frame of a region (region.c) */
 	AEM_NR_OWNERS,
 };
 

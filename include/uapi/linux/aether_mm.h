@@ -397,6 +397,243 @@ struct aether_mm_bench {
 
 #define AETHER_MM_BENCH_ZERO		(1U << 0)
 
+/* ---- Regions ------------------------------------------------------------
+ *
+ * A region is memory of the pool that processes map.  REGION_CREATE (or
+ * REGION_OPEN of a named region) returns a region fd; mmap() of that fd
+ * with MAP_SHARED maps it (MAP_PRIVATE is -EINVAL: copy-on-write is the
+ * region's own flag, not the mapping's).  Nothing is allocated until a
+ * page is written: a read of a never-written page maps Linux's zero page.
+ * The region lives as long as a region fd or a mapping of it does; then
+ * every frame goes back to the pool.
+ *
+ * A PRIVATE region gives each process its own copy-on-write image: a
+ * child created by fork() sees its parent's pages, and the first write on
+ * either side copies the page into a frame of the writer's own.  A SHARED
+ * region is one image for every process that maps it.
+ *
+ * Region fds answer the REGION_INFO, REGION_QUERY and REGION_CHECKSUM
+ * commands; the other REGION_* commands go to /dev/aether_mm.
+ */
+
+/* struct aether_mm_region_create.flags */
+#define AETHER_MM_REGION_PRIVATE	(1U << 0) /* copy-on-write per process */
+#define AETHER_MM_REGION_SHARED		(1U << 1) /* one image; exactly one of the two */
+#define AETHER_MM_REGION_HUGE		(1U << 2) /* 2 MiB mappings: not built yet, -EOPNOTSUPP */
+#define AETHER_MM_REGION_GUARD		(1U << 4) /* @guard_pages inaccessible pages at each end */
+#define AETHER_MM_REGION_MERGEABLE	(1U << 5) /* stored for page deduplication */
+#define AETHER_MM_REGION_COMPRESSIBLE	(1U << 6) /* stored for the compressed store */
+#define AETHER_MM_REGION_SECURE		(1U << 7) /* stored for the memory firewall */
+#define AETHER_MM_REGION_ALLOW_WX	(1U << 8) /* writable and executable at once */
+#define AETHER_MM_REGION_CLOEXEC	(1U << 9) /* the new fd is close-on-exec */
+#define AETHER_MM_REGION_FLAGS		0x3f7U
+
+/* Protection bits, as PROT_READ/PROT_WRITE/PROT_EXEC. */
+#define AETHER_MM_PROT_READ		(1U << 0)
+#define AETHER_MM_PROT_WRITE		(1U << 1)
+#define AETHER_MM_PROT_EXEC		(1U << 2)
+#define AETHER_MM_PROT_ALL		0x7U
+
+#define AETHER_MM_REGION_NAME_MAX	64	/* bytes, with the NUL */
+#define AETHER_MM_REGION_MAX_GUARD	512	/* guard pages per end */
+#define AETHER_MM_REGION_MAX_LIST	1024	/* ids per REGION_LIST */
+
+/* Memory tiers: where a region's pages go when its policy is LOCAL. */
+enum aether_mm_tier {
+	AETHER_MM_TIER_NORMAL = 0,	/* the faulting CPU's node */
+	AETHER_MM_TIER_FAST = 1,	/* the lowest-numbered node, then by distance */
+	AETHER_MM_TIER_SLOW = 2,	/* the highest-numbered node, then by distance */
+	AETHER_MM_NR_TIERS = 3,
+};
+
+/**
+ * struct aether_mm_region_create - AETHER_MM_IOC_REGION_CREATE
+ * @size:	(in) sizeof(struct aether_mm_region_create)
+ * @flags:	(in) AETHER_MM_REGION_*
+ * @length:	(in) bytes of data, a multiple of the page size, up to the
+ *		pool's maximum size
+ * @max_prot:	(in) AETHER_MM_PROT_*: what mmap() and mprotect() may ever
+ *		ask for (-EACCES beyond it); must include READ
+ * @tier:	(in) AETHER_MM_TIER_*
+ * @pol_mode:	(in) AETHER_MM_POL_* for the region's frames
+ * @guard_pages: (in) with GUARD, 1..AETHER_MM_REGION_MAX_GUARD pages at
+ *		each end; else 0
+ * @nodemask:	(in) as in struct aether_mm_policy
+ * @name:	(in) user pointer to a NUL-terminated name of 1..63 bytes
+ *		([A-Za-z0-9._-]) for a named region, or 0.  -EEXIST when a live
+ *		region has it.
+ * @fd:		(out) the region fd (O_RDWR)
+ * @__reserved0: must be zero
+ * @id:		(out) region id, as REGION_LIST and debugfs show it
+ *
+ * The mapping of a region fd is @guard_pages + @length / page size +
+ * @guard_pages pages long; data starts at byte @guard_pages * page size
+ * (REGION_INFO.data_offset).  Touching a guard page raises SIGSEGV.
+ */
+struct aether_mm_region_create {
+	__u32 size;
+	__u32 flags;
+	__u64 length;
+	__u32 max_prot;
+	__u32 tier;
+	__u32 pol_mode;
+	__u32 guard_pages;
+	__u64 nodemask;
+	__u64 name;
+	__s32 fd;
+	__u32 __reserved0;
+	__u64 id;
+};
+
+/* struct aether_mm_region_open.flags */
+#define AETHER_MM_REGION_OPEN_RDONLY	(1U << 0) /* O_RDONLY: no PROT_WRITE mappings */
+#define AETHER_MM_REGION_OPEN_CLOEXEC	(1U << 1)
+#define AETHER_MM_REGION_OPEN_FLAGS	0x3U
+
+/**
+ * struct aether_mm_region_open - AETHER_MM_IOC_REGION_OPEN
+ * @size:	(in) sizeof(struct aether_mm_region_open)
+ * @flags:	(in) AETHER_MM_REGION_OPEN_*
+ * @name:	(in) user pointer to the region's name
+ * @fd:		(out) a new fd of the region
+ * @__reserved0: must be zero
+ * @id:		(out) region id
+ *
+ * -ENOENT when no live region has the name; -EACCES when the caller may
+ * not open it (by default: another uid, without CAP_SYS_ADMIN).
+ */
+struct aether_mm_region_open {
+	__u32 size;
+	__u32 flags;
+	__u64 name;
+	__s32 fd;
+	__u32 __reserved0;
+	__u64 id;
+};
+
+/**
+ * struct aether_mm_region_list - AETHER_MM_IOC_REGION_LIST
+ * @size:	(in) sizeof(struct aether_mm_region_list)
+ * @count:	(in) room in @ids, 0..AETHER_MM_REGION_MAX_LIST;
+ *		(out) ids written
+ * @total:	(out) live regions
+ * @__reserved0: must be zero
+ * @ids:	(in) user pointer to an array of @count __u64, or 0 with
+ *		@count 0 to ask only for @total
+ */
+struct aether_mm_region_list {
+	__u32 size;
+	__u32 count;
+	__u32 total;
+	__u32 __reserved0;
+	__u64 ids;
+};
+
+/**
+ * struct aether_mm_region_info - AETHER_MM_IOC_REGION_INFO, on a region fd
+ * @size:	(in) sizeof(struct aether_mm_region_info)
+ * @flags:	(out) AETHER_MM_REGION_* it was created with
+ * @max_prot:	(out) AETHER_MM_PROT_*
+ * @tier:	(out) AETHER_MM_TIER_*
+ * @id:		(out) region id
+ * @length:	(out) bytes of data
+ * @data_offset: (out) bytes of leading guard in a mapping of the fd
+ * @resident:	(out) frames the region holds, every process's copies
+ * @faults:	(out) page faults served
+ * @zero_maps:	(out) read faults answered with the zero page
+ * @cow_copies:	(out) writes that copied a shared page into a new frame
+ * @cow_steals:	(out) writes that took over a page nobody else could see
+ *		any more, without a copy
+ * @alloc_fail:	(out) faults that failed for want of a frame (SIGBUS)
+ * @nr_views:	(out) processes that map the region now
+ * @nr_files:	(out) open fds of the region
+ * @node_pages:	(out) frames per node
+ * @__reserved0: must be zero
+ * @__reserved1: must be zero
+ */
+struct aether_mm_region_info {
+	__u32 size;
+	__u32 flags;
+	__u32 max_prot;
+	__u32 tier;
+	__u64 id;
+	__u64 length;
+	__u64 data_offset;
+	__u64 resident;
+	__u64 faults;
+	__u64 zero_maps;
+	__u64 cow_copies;
+	__u64 cow_steals;
+	__u64 alloc_fail;
+	__u32 nr_views;
+	__u32 nr_files;
+	__u64 node_pages[AETHER_MM_MAX_NODES];
+	__u64 __reserved0;
+	__u64 __reserved1;
+};
+
+/* struct aether_mm_region_query.state */
+enum aether_mm_page_state {
+	AETHER_MM_PAGE_NONE = 0,	/* never written: reads see zeroes */
+	AETHER_MM_PAGE_OWN = 1,		/* a frame only this process sees */
+	AETHER_MM_PAGE_SHARED = 2,	/* a frame shared with other processes */
+	AETHER_MM_PAGE_GUARD = 3,	/* a guard page */
+};
+
+/* struct aether_mm_region_query.map */
+#define AETHER_MM_MAP_PRESENT		(1U << 0) /* a PTE maps it now */
+#define AETHER_MM_MAP_WRITE		(1U << 1) /* ... writable */
+#define AETHER_MM_MAP_ZERO		(1U << 2) /* ... to the zero page */
+
+/**
+ * struct aether_mm_region_query - AETHER_MM_IOC_REGION_QUERY, on a region fd
+ * @size:	(in) sizeof(struct aether_mm_region_query)
+ * @state:	(out) AETHER_MM_PAGE_* of the page as the caller's process
+ *		sees it
+ * @addr:	(in) an address of the caller inside a mapping of this fd
+ * @map:	(out) AETHER_MM_MAP_*: the caller's page table entry
+ * @node:	(out) node of the frame, -1 without one
+ * @frame_id:	(out) opaque id of the frame, 0 without one; two processes
+ *		see the same id exactly when they share the frame
+ * @pfn:	(out) page frame number, for CAP_SYS_ADMIN only (else 0)
+ *
+ * -EFAULT when @addr is not in a mapping of this region fd's region.
+ */
+struct aether_mm_region_query {
+	__u32 size;
+	__u32 state;
+	__u64 addr;
+	__u32 map;
+	__s32 node;
+	__u64 frame_id;
+	__u64 pfn;
+};
+
+/**
+ * struct aether_mm_region_checksum - AETHER_MM_IOC_REGION_CHECKSUM, on a region fd
+ * @size:	(in) sizeof(struct aether_mm_region_checksum)
+ * @__reserved0: must be zero
+ * @offset:	(in) byte offset into the data, page aligned
+ * @length:	(in) bytes, page multiple, 1..AETHER_MM_CHECKSUM_MAX, within
+ *		the data
+ * @crc32:	(out) zlib CRC-32 of the range as the caller's process sees it
+ *		(never-written pages are zeroes), computed in the kernel over a
+ *		vm_map_ram() view of the frames
+ * @__reserved1: must be zero
+ *
+ * Reads the caller's image without faulting anything in.
+ */
+struct aether_mm_region_checksum {
+	__u32 size;
+	__u32 __reserved0;
+	__u64 offset;
+	__u64 length;
+	__u32 crc32;
+	__u32 __reserved1;
+};
+
+#define AETHER_MM_CHECKSUM_MAX		(64ULL << 20)
+
 #define AETHER_MM_IOC_POOL_INFO	_IOWR(AETHER_MM_IOC_MAGIC, 0x00, struct aether_mm_pool_info)
 #define AETHER_MM_IOC_ALLOC	_IOWR(AETHER_MM_IOC_MAGIC, 0x01, struct aether_mm_alloc)
 #define AETHER_MM_IOC_FREE	_IOW(AETHER_MM_IOC_MAGIC, 0x02, struct aether_mm_free)
@@ -412,5 +649,15 @@ struct aether_mm_bench {
 #define AETHER_MM_IOC_BENCH	_IOWR(AETHER_MM_IOC_MAGIC, 0x0c, struct aether_mm_bench)
 /* CAP_SYS_ADMIN: give every per-CPU list back to the buddy lists. */
 #define AETHER_MM_IOC_DRAIN	_IO(AETHER_MM_IOC_MAGIC, 0x0d)
+
+/* Regions: on /dev/aether_mm ... */
+#define AETHER_MM_IOC_REGION_CREATE _IOWR(AETHER_MM_IOC_MAGIC, 0x10, struct aether_mm_region_create)
+#define AETHER_MM_IOC_REGION_OPEN _IOWR(AETHER_MM_IOC_MAGIC, 0x11, struct aether_mm_region_open)
+#define AETHER_MM_IOC_REGION_LIST _IOWR(AETHER_MM_IOC_MAGIC, 0x12, struct aether_mm_region_list)
+/* ... and on a region fd. */
+#define AETHER_MM_IOC_REGION_INFO _IOWR(AETHER_MM_IOC_MAGIC, 0x20, struct aether_mm_region_info)
+#define AETHER_MM_IOC_REGION_QUERY _IOWR(AETHER_MM_IOC_MAGIC, 0x21, struct aether_mm_region_query)
+#define AETHER_MM_IOC_REGION_CHECKSUM \
+	_IOWR(AETHER_MM_IOC_MAGIC, 0x22, struct aether_mm_region_checksum)
 
 #endif /* _UAPI_LINUX_AETHER_MM_H */

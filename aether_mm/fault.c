@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fault.c - page faults on regions: demand paging and copy-on-write
+ *
+ * Every fault runs under the slot lock of its page index, with the mm's
+ * mmap_lock held for read (see region.c for the objects and the order).
+ * Three outcomes:
+ *
+ *   read	map what the view's chain resolves the index to: an own
+ *		frame with the VMA's full protection, a shared frame or the
+ *		zero page read-only.  Nothing is allocated.
+ *   write	make the index the view's own: a frame already in the top
+ *		layer is used as is; one in a deeper layer is moved up when
+ *		no other view can see it (steal) or copied (COW); none is a
+ *		new zeroed frame.  Then map it writable.
+ *   guard	SIGSEGV.
+ *
+ * Whenever the index changes what it resolves to, page table entries that
+ * map the old answer are zapped before the new one is mapped: the
+ * faulting VMA's own entry (zap_vma_ptes()), or every entry of the offset
+ * through the region's mapping when another VMA may hold one: another
+ * VMA of the same view, or, for a SHARED region, any process.
+ * Write-notify (->pfn_mkwrite) makes every entry installed with
+ * vma->vm_page_prot read-only, so a write to a shared frame or the zero
+ * page always comes back here.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include "region.h"
+
+/*
+ * aem_make_own - give the view's top layer a frame for @idx
+ * @old: receives true when the index resolved to something else before
+ *
+ * Return: the frame, or NULL with *@ret set to the fault code.
+ */
+static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
+				      bool *changed, vm_fault_t *ret)
+{
+	struct aem_region *r = v->region;
+	struct aem_layer *top = v->top, *where, *l;
+	struct aem_frame *f, *nf;
+	bool alone = true;
+
+	f = aem_lookup(top, idx, &where);
+	*changed = false;
+	if (f && where == top)
+		return f;
+	*changed = true;
+
+	/* Steal: no view but this one sees any layer down to @where. */
+	if (f) {
+		for (l = top->backing; alone && l != where; l = l->backing)
+			alone = kref_read(&l->ref) == 1;
+		alone = alone && kref_read(&where->ref) == 1;
+		if (alone) {
+			if (xa_err(xa_store(&top->slots, idx, f, GFP_KERNEL))) {
+				*ret = VM_FAULT_OOM;
+				return NULL;
+			}
+			xa_erase(&where->slots, idx);
+			atomic_long_inc(&r->cow_steals);
+			return f;
+		}
+	}
+
+	nf = aem_alloc_pages_mpol(&r->pol, 0,
+				  AEM_MT(AETHER_MM_MT_MOVABLE) |
+				  AEM_OWNER(AEM_OWNER_REGION) |
+				  (f ? 0 : AEM_ALLOC_ZERO));
+	if (!nf) {
+		atomic_long_inc(&r->alloc_fail);
+		*ret = VM_FAULT_SIGBUS;
+		return NULL;
+	}
+	if (f)
+		copy_highpage(aem_frame_page(nf), aem_frame_page(f));
+	if (xa_err(xa_store(&top->slots, idx, nf, GFP_KERNEL))) {
+		aem_free_pages(nf, 0);
+		*ret = VM_FAULT_OOM;
+		return NULL;
+	}
+	atomic_long_inc(&r->resident);
+	atomic_long_inc(&r->node_pages[aem_frame_nid(nf)]);
+	if (f)
+		atomic_long_inc(&r->cow_copies);
+	return nf;
+}
+
+/*
+ * Zap what other VMAs may map at @pg after it changed: every process's
+ * entries for a SHARED region, the view's other VMAs for a PRIVATE one.
+ * Other views' entries of a PRIVATE region are not stale (they see their
+ * own chains), but unmap_mapping_range() cannot tell VMAs apart; they
+ * fault once more.
+ */
+static void aem_zap_others(struct aem_view *v, pgoff_t pg)
+{
+	struct aem_region *r = v->region;
+
+	if ((r->flags & AETHER_MM_REGION_SHARED) ||
+	    atomic_read(&v->nr_vmas) > 1)
+		unmap_mapping_range(r->inode->i_mapping,
+				    (loff_t)pg << PAGE_SHIFT, PAGE_SIZE, 1);
+}
+
+/* The protection that lets the VMA write, for an own frame. */
+static pgprot_t aem_full_prot(struct vm_area_struct *vma)
+{
+	return vm_get_page_prot(vma->vm_flags);
+}
+
+/**
+ * aem_region_fault() - .fault of region VMAs: nothing is mapped at the address
+ * @vmf: the fault
+ *
+ * Return: VM_FAULT_NOPAGE with the entry installed, or an error code.
+ */
+vm_fault_t aem_region_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct aem_view *v = vma->vm_private_data;
+	struct aem_region *r = v->region;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	struct aem_layer *where;
+	struct aem_frame *f;
+	vm_fault_t ret = 0;
+	bool changed;
+	pgoff_t idx;
+
+	mmap_assert_locked(vma->vm_mm);
+	if (aem_region_is_guard(r, vmf->pgoff))
+		return VM_FAULT_SIGSEGV;
+	idx = vmf->pgoff - r->guard;
+	atomic_long_inc(&r->faults);
+
+	mutex_lock(aem_slot_lock(r, idx));
+	if (vmf->flags & FAULT_FLAG_WRITE) {
+		f = aem_make_own(v, idx, &changed, &ret);
+		if (!f)
+			goto out;
+		if (changed)
+			aem_zap_others(v, vmf->pgoff);
+		ret = vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
+					  aem_full_prot(vma));
+		goto out;
+	}
+	f = aem_lookup(v->top, idx, &where);
+	if (!f) {
+		atomic_long_inc(&r->zero_maps);
+		ret = vmf_insert_pfn_prot(vma, addr, my_zero_pfn(addr),
+					  vma->vm_page_prot);
+	} else if (where == v->top) {
+		ret = vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
+					  aem_full_prot(vma));
+	} else {
+		ret = vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
+					  vma->vm_page_prot);
+	}
+out:
+	mutex_unlock(aem_slot_lock(r, idx));
+	return ret;
+}
+
+/**
+ * aem_region_pfn_mkwrite() - a write to a read-only entry of a region VMA
+ * @vmf: the fault; vmf->orig_pte is the entry
+ *
+ * Return: 0 to let Linux make the entry writable (it maps the view's own
+ * frame already), VM_FAULT_NOPAGE after replacing it, or an error code.
+ */
+vm_fault_t aem_region_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct aem_view *v = vma->vm_private_data;
+	struct aem_region *r = v->region;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	struct aem_frame *f;
+	vm_fault_t ret = 0;
+	bool changed;
+	pgoff_t idx;
+
+	mmap_assert_locked(vma->vm_mm);
+	if (aem_region_is_guard(r, vmf->pgoff))
+		return VM_FAULT_SIGSEGV;
+	idx = vmf->pgoff - r->guard;
+	atomic_long_inc(&r->faults);
+
+	mutex_lock(aem_slot_lock(r, idx));
+	f = aem_make_own(v, idx, &changed, &ret);
+	if (!f)
+		goto out;
+	if (!changed && pte_pfn(vmf->orig_pte) == aem_frame_pfn(f))
+		goto out;	/* ours already: Linux sets the write bit */
+	/*
+	 * Replace the entry: it maps the zero page, a shared frame, or (a
+	 * stolen frame) the right one read-only.
+	 */
+	if (changed)
+		aem_zap_others(v, vmf->pgoff);
+	zap_vma_ptes(vma, addr, PAGE_SIZE);
+	ret = vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
+				  aem_full_prot(vma));
+out:
+	mutex_unlock(aem_slot_lock(r, idx));
+	return ret;
+}

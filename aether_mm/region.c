@@ -1,0 +1,1093 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * region.c - memory of the pool that processes map
+ *
+ * A region is a range of pool pages behind a file.  Each region has an
+ * inode of its own on a private pseudo filesystem (the secretmem model),
+ * so unmap_mapping_range() on its mapping reaches every process that maps
+ * it.  The mappings are VM_PFNMAP: page table entries are "special", no
+ * struct page refcount, mapcount or rmap is ever taken on a pool page, and
+ * get_user_pages() cannot pin one.  So a frame may go back to the pool as
+ * soon as no page table entry maps it, and we always know when that is.
+ *
+ * Objects
+ *
+ *   region	the file's object: size, flags, policy, counters, the layer
+ *		chain's base and the list of views.  Refcounted: one
+ *		reference per open file (every VMA holds its file) and one
+ *		per ioctl in flight.
+ *   view	one per (region, mm): what one process sees.  It holds its
+ *		top layer and counts the VMAs that map it.
+ *   layer	an image: an xarray of frames by page index over an older
+ *		image, its backing layer.  Refcounted by the views whose top
+ *		it is and by the layers it backs.  A frame belongs to exactly
+ *		one layer and is freed with it.
+ *
+ * A SHARED region has one layer, the base, and every view's top is the
+ * base.  A PRIVATE region gives each view its own top: a lookup walks from
+ * the top down, so a view sees the newest frame any layer of its chain has
+ * for an index, or zeroes.  fork() calls ->open on each child VMA before
+ * copy_page_range(): the first one for a region freezes the parent's top T
+ * and gives parent and child each a new empty top over T; the parent's
+ * page table entries of the range are zapped, so nothing is copied into
+ * the child and both sides fault again.  A write then copies the frame
+ * into the writer's top (copy-on-write) or, when no other view can see the
+ * frame's layer any more, moves it there (a steal, no copy).
+ *
+ * The life of a frame of a region
+ *
+ *   fault, write	allocated from the pool (zeroed or copied), stored
+ *			in the writer's top layer, mapped writable
+ *   fault, read	mapped read-only; a never-written index maps Linux's
+ *			zero page and allocates nothing
+ *   steal		moves to the top layer of the only view left
+ *   layer freed	back to the pool: the last view over the layer is
+ *			gone, and with it every VMA that could map the frame
+ *
+ * Invariant: a page table entry in a VMA of view V maps the zero page or a
+ * frame of a layer in V's chain.  Every change of what an index resolves
+ * to in a chain is followed, under the slot lock, by a zap of the entries
+ * that may map the old answer.
+ *
+ * Lock order
+ *
+ *   mm->mmap_lock		Linux's, around faults (we provide no
+ *				->map_pages, so even 6.12's per-VMA-lock
+ *				faults retry under it), mmap, mprotect and
+ *				fork (write, both mms).  A view's top and
+ *				chain change only at fork, with the view's mm
+ *				locked for write; readers hold it for read.
+ *     aem_regions_lock		the list of regions and their names
+ *     region->views_lock	the view list, view creation and tops at fork
+ *     slot lock		hashed mutex per (region, index): what the index
+ *				resolves to, in every layer of the region
+ *       mapping->i_mmap_rwsem	inside unmap_mapping_range()
+ *         page table locks	inside vmf_insert_pfn_prot() and the zaps
+ *       the pool's locks	inside aem_alloc_pages_mpol()/aem_free_pages()
+ *
+ * ->close may run with mmap_lock held only for read (6.1 downgrades it in
+ * munmap), so view counts are atomics and views go under views_lock.
+ */
+#include <linux/crc32.h>
+#include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pagemap.h>
+#include <linux/module.h>
+#include <linux/pseudo_fs.h>
+#include <linux/random.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+#include <linux/siphash.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include "internal.h"
+#include "region.h"
+
+#define AEM_RFS_MAGIC		0x41455247	/* "AERG" */
+#define AEM_CKSUM_BATCH		64		/* pages per vm_map_ram() */
+
+static struct vfsmount *aem_rfs_mnt;
+static DEFINE_MUTEX(aem_regions_lock);
+static LIST_HEAD(aem_regions);
+static unsigned int aem_nr_regions;
+static u64 aem_region_next_id = 1;
+static siphash_key_t aem_frame_id_key;
+
+static const struct vm_operations_struct aem_region_vm_ops;
+static const struct file_operations aem_region_fops;
+
+/* ---- layers ------------------------------------------------------------ */
+
+static struct aem_layer *aem_layer_new(struct aem_region *r,
+				       struct aem_layer *backing, gfp_t gfp)
+{
+	struct aem_layer *l = kzalloc(sizeof(*l), gfp);
+
+	if (!l)
+		return NULL;
+	kref_init(&l->ref);
+	xa_init(&l->slots);
+	l->region = r;
+	l->backing = backing;
+	if (backing)
+		kref_get(&backing->ref);
+	return l;
+}
+
+static void aem_region_frame_gone(struct aem_region *r, struct aem_frame *f)
+{
+	atomic_long_dec(&r->resident);
+	atomic_long_dec(&r->node_pages[aem_frame_nid(f)]);
+}
+
+static void aem_layer_release(struct kref *ref)
+{
+	struct aem_layer *l = container_of(ref, struct aem_layer, ref);
+	struct aem_layer *backing;
+	struct aem_frame *f;
+	unsigned long idx;
+
+	/*
+	 * Free down the chain while this layer held the last reference of
+	 * its backing; a loop, not recursion: a chain is as deep as the
+	 * forks behind it.
+	 */
+	while (l) {
+		xa_for_each(&l->slots, idx, f) {
+			aem_region_frame_gone(l->region, f);
+			aem_free_pages(f, 0);
+			cond_resched();
+		}
+		xa_destroy(&l->slots);
+		backing = l->backing;
+		kfree(l);
+		if (backing && !refcount_dec_and_test(&backing->ref.refcount))
+			backing = NULL;
+		l = backing;
+	}
+}
+
+static void aem_layer_put(struct aem_layer *l)
+{
+	kref_put(&l->ref, aem_layer_release);
+}
+
+/*
+ * aem_lookup - what @idx resolves to in the chain of @top
+ * @where: receives the layer holding the frame, NULL for none
+ *
+ * Return: the frame, or NULL when the view sees zeroes.  The caller holds
+ * the slot lock of @idx, and the chain is stable (see the top of the file).
+ */
+struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
+			     struct aem_layer **where)
+{
+	struct aem_frame *f;
+	struct aem_layer *l;
+
+	for (l = top; l; l = l->backing) {
+		f = xa_load(&l->slots, idx);
+		if (f) {
+			*where = l;
+			return f;
+		}
+	}
+	*where = NULL;
+	return NULL;
+}
+
+/* ---- regions ----------------------------------------------------------- */
+
+static void aem_region_release(struct kref *ref)
+{
+	struct aem_region *r = container_of(ref, struct aem_region, ref);
+	int i;
+
+	mutex_lock(&aem_regions_lock);
+	list_del(&r->link);
+	aem_nr_regions--;
+	mutex_unlock(&aem_regions_lock);
+
+	/* Every VMA is gone (each held a file), so every view is too. */
+	WARN_ON_ONCE(!list_empty(&r->views));
+	aem_layer_put(r->base);
+	WARN_ON_ONCE(atomic_long_read(&r->resident));
+	for (i = 0; i < AEM_REGION_SLOT_LOCKS; i++)
+		mutex_destroy(&r->slot_locks[i]);
+	mutex_destroy(&r->views_lock);
+	kfree(r);
+}
+
+void aem_region_put(struct aem_region *r)
+{
+	kref_put(&r->ref, aem_region_release);
+}
+
+static bool aem_region_name_ok(const char *name)
+{
+	const char *c;
+
+	if (!*name)
+		return false;
+	for (c = name; *c; c++)
+		if (!isalnum(*c) && *c != '.' && *c != '_' && *c != '-')
+			return false;
+	return true;
+}
+
+/* Copy a region name in from userspace: -EFAULT, -EINVAL or 0. */
+static int aem_region_name_in(char *name, u64 uptr)
+{
+	long len;
+
+	len = strncpy_from_user(name, u64_to_user_ptr(uptr),
+				AETHER_MM_REGION_NAME_MAX);
+	if (len < 0)
+		return len;
+	if (len >= AETHER_MM_REGION_NAME_MAX)
+		return -EINVAL;		/* no NUL within the limit */
+	return aem_region_name_ok(name) ? 0 : -EINVAL;
+}
+
+static struct aem_region *aem_region_find_name(const char *name)
+{
+	struct aem_region *r;
+
+	lockdep_assert_held(&aem_regions_lock);
+	list_for_each_entry(r, &aem_regions, link)
+		if (r->name[0] && !strcmp(r->name, name))
+			return r;
+	return NULL;
+}
+
+/* Map a tier onto a policy: only LOCAL policies are steered by tiers. */
+static int aem_region_policy(struct aem_region *r, u32 mode, u64 nodemask)
+{
+	int nid, first = -1, last = -1;
+
+	for_each_aem_nid(nid) {
+		if (first < 0)
+			first = nid;
+		last = nid;
+	}
+	if (mode == AETHER_MM_POL_LOCAL && r->tier == AETHER_MM_TIER_FAST)
+		return aem_mempolicy_init(&r->pol, AETHER_MM_POL_PREFERRED,
+					  BIT_ULL(first));
+	if (mode == AETHER_MM_POL_LOCAL && r->tier == AETHER_MM_TIER_SLOW)
+		return aem_mempolicy_init(&r->pol, AETHER_MM_POL_PREFERRED,
+					  BIT_ULL(last));
+	return aem_mempolicy_init(&r->pol, mode, nodemask);
+}
+
+static int aem_region_check(const struct aether_mm_region_create *c)
+{
+	u32 kind = c->flags & (AETHER_MM_REGION_PRIVATE |
+			       AETHER_MM_REGION_SHARED);
+
+	if (c->flags & ~AETHER_MM_REGION_FLAGS || c->__reserved0)
+		return -EINVAL;
+	if (kind != AETHER_MM_REGION_PRIVATE && kind != AETHER_MM_REGION_SHARED)
+		return -EINVAL;
+	if (!c->length || !PAGE_ALIGNED(c->length))
+		return -EINVAL;
+	if (c->max_prot & ~AETHER_MM_PROT_ALL ||
+	    !(c->max_prot & AETHER_MM_PROT_READ))
+		return -EINVAL;
+	if (c->tier >= AETHER_MM_NR_TIERS)
+		return -EINVAL;
+	if (c->flags & AETHER_MM_REGION_GUARD) {
+		if (!c->guard_pages ||
+		    c->guard_pages > AETHER_MM_REGION_MAX_GUARD)
+			return -EINVAL;
+	} else if (c->guard_pages) {
+		return -EINVAL;
+	}
+	if (c->flags & AETHER_MM_REGION_HUGE)
+		return -EOPNOTSUPP;	/* 2 MiB mappings: not built yet */
+	return 0;
+}
+
+/* The pool's largest size, all nodes: no region may be larger. */
+static u64 aem_pool_max_bytes(void)
+{
+	struct aem_node *node;
+	u64 chunks = 0;
+
+	for_each_aem_node(node)
+		chunks += node->max_chunks;
+	return chunks << (AEM_CHUNK_ORDER + PAGE_SHIFT);
+}
+
+static struct file *aem_region_file(struct aem_region *r, int flags)
+{
+	struct file *file;
+
+	/*
+	 * __fput() drops a module reference for f_op: take it, as
+	 * anon_inode_getfile() does.
+	 */
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENOENT);
+	ihold(r->inode);
+	file = alloc_file_pseudo(r->inode, aem_rfs_mnt, "aether_region",
+				 flags, &aem_region_fops);
+	if (IS_ERR(file)) {
+		iput(r->inode);
+		module_put(THIS_MODULE);
+		return file;
+	}
+	kref_get(&r->ref);
+	atomic_inc(&r->nr_files);
+	file->private_data = r;
+	return file;
+}
+
+/*
+ * A new fd of @r for the caller, not yet installed: the caller writes the
+ * number back to userspace first, then fd_install()s it, or undoes both
+ * with aem_region_fd_undo() when that fails.
+ */
+static int aem_region_fd(struct aem_region *r, int flags, bool cloexec,
+			 struct file **filep)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(cloexec ? O_CLOEXEC : 0);
+	if (fd < 0)
+		return fd;
+	file = aem_region_file(r, flags);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	*filep = file;
+	return fd;
+}
+
+static void aem_region_fd_undo(int fd, struct file *file)
+{
+	put_unused_fd(fd);
+	fput(file);
+}
+
+static struct aem_region *aem_region_new(const struct aether_mm_region_create *c,
+					 const char *name)
+{
+	struct aem_region *r;
+	int i, err;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&r->ref);
+	r->flags = c->flags;
+	r->max_prot = c->max_prot;
+	r->tier = c->tier;
+	r->length = c->length;
+	r->nr_pages = c->length >> PAGE_SHIFT;
+	r->guard = c->guard_pages;
+	r->uid = current_fsuid();
+	strscpy(r->name, name, sizeof(r->name));
+	mutex_init(&r->views_lock);
+	INIT_LIST_HEAD(&r->views);
+	for (i = 0; i < AEM_REGION_SLOT_LOCKS; i++)
+		mutex_init(&r->slot_locks[i]);
+	err = aem_region_policy(r, c->pol_mode, c->nodemask);
+	if (err)
+		goto out_free;
+	err = -ENOMEM;
+	r->base = aem_layer_new(r, NULL, GFP_KERNEL);
+	if (!r->base)
+		goto out_free;
+	r->inode = alloc_anon_inode(aem_rfs_mnt->mnt_sb);
+	if (IS_ERR(r->inode)) {
+		err = PTR_ERR(r->inode);
+		goto out_base;
+	}
+	r->inode->i_private = r;
+	/* The fds see the guards and the data as one file. */
+	i_size_write(r->inode, (r->nr_pages + 2ULL * r->guard) << PAGE_SHIFT);
+	return r;
+
+out_base:
+	aem_layer_put(r->base);
+out_free:
+	kfree(r);
+	return ERR_PTR(err);
+}
+
+/**
+ * aem_ioc_region_create() - AETHER_MM_IOC_REGION_CREATE
+ * @uarg: struct aether_mm_region_create
+ *
+ * Return: 0 with the fd and id written back, or a negative errno.
+ */
+int aem_ioc_region_create(void __user *uarg)
+{
+	struct aether_mm_region_create c;
+	char name[AETHER_MM_REGION_NAME_MAX] = "";
+	struct aem_region *r;
+	struct file *file;
+	int fd, err;
+
+	err = aem_copy_in(&c, sizeof(c), uarg);
+	if (err)
+		return err;
+	err = aem_region_check(&c);
+	if (err)
+		return err;
+	if (c.length > aem_pool_max_bytes())
+		return -ENOMEM;
+	if (c.name) {
+		err = aem_region_name_in(name, c.name);
+		if (err)
+			return err;
+	}
+	r = aem_region_new(&c, name);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+
+	/* Published under the lock, so a name is never taken twice. */
+	mutex_lock(&aem_regions_lock);
+	if (name[0] && aem_region_find_name(name)) {
+		mutex_unlock(&aem_regions_lock);
+		err = -EEXIST;
+		goto out_inode;
+	}
+	r->id = aem_region_next_id++;
+	list_add_tail(&r->link, &aem_regions);
+	aem_nr_regions++;
+	mutex_unlock(&aem_regions_lock);
+
+	fd = aem_region_fd(r, O_RDWR, c.flags & AETHER_MM_REGION_CLOEXEC,
+			   &file);
+	/* The file holds the region now; drop the creation references. */
+	iput(r->inode);
+	c.id = r->id;
+	aem_region_put(r);
+	if (fd < 0)
+		return fd;
+	c.fd = fd;
+	err = aem_copy_out(uarg, &c, sizeof(c));
+	if (err) {
+		aem_region_fd_undo(fd, file);
+		return err;
+	}
+	fd_install(fd, file);
+	return 0;
+
+out_inode:
+	iput(r->inode);
+	aem_layer_put(r->base);
+	kfree(r);
+	return err;
+}
+
+/* Who may open a named region: its owner, or an administrator. */
+static bool aem_region_may_open(const struct aem_region *r)
+{
+	return uid_eq(r->uid, current_fsuid()) || capable(CAP_SYS_ADMIN);
+}
+
+/**
+ * aem_ioc_region_open() - AETHER_MM_IOC_REGION_OPEN
+ * @uarg: struct aether_mm_region_open
+ *
+ * Return: 0 with the fd and id written back, or a negative errno.
+ */
+int aem_ioc_region_open(void __user *uarg)
+{
+	struct aether_mm_region_open o;
+	char name[AETHER_MM_REGION_NAME_MAX];
+	struct aem_region *r;
+	struct file *file;
+	int fd, err;
+
+	err = aem_copy_in(&o, sizeof(o), uarg);
+	if (err)
+		return err;
+	if (o.flags & ~AETHER_MM_REGION_OPEN_FLAGS || o.__reserved0)
+		return -EINVAL;
+	err = aem_region_name_in(name, o.name);
+	if (err)
+		return err;
+
+	mutex_lock(&aem_regions_lock);
+	r = aem_region_find_name(name);
+	/* A region whose last file is going away is not resurrected. */
+	if (r && !kref_get_unless_zero(&r->ref))
+		r = NULL;
+	mutex_unlock(&aem_regions_lock);
+	if (!r)
+		return -ENOENT;
+	if (!aem_region_may_open(r)) {
+		err = -EACCES;
+		goto out;
+	}
+	fd = aem_region_fd(r, o.flags & AETHER_MM_REGION_OPEN_RDONLY ?
+			   O_RDONLY : O_RDWR,
+			   o.flags & AETHER_MM_REGION_OPEN_CLOEXEC, &file);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	o.fd = fd;
+	o.id = r->id;
+	err = aem_copy_out(uarg, &o, sizeof(o));
+	if (err)
+		aem_region_fd_undo(fd, file);
+	else
+		fd_install(fd, file);
+out:
+	aem_region_put(r);
+	return err;
+}
+
+/**
+ * aem_ioc_region_list() - AETHER_MM_IOC_REGION_LIST
+ * @uarg: struct aether_mm_region_list
+ *
+ * Return: 0, or a negative errno.
+ */
+int aem_ioc_region_list(void __user *uarg)
+{
+	struct aether_mm_region_list l;
+	struct aem_region *r;
+	u64 *ids = NULL;
+	u32 n = 0;
+	int err;
+
+	err = aem_copy_in(&l, sizeof(l), uarg);
+	if (err)
+		return err;
+	if (l.count > AETHER_MM_REGION_MAX_LIST || l.__reserved0 ||
+	    (l.count && !l.ids))
+		return -EINVAL;
+	if (l.count) {
+		ids = kcalloc(l.count, sizeof(*ids), GFP_KERNEL);
+		if (!ids)
+			return -ENOMEM;
+	}
+	mutex_lock(&aem_regions_lock);
+	list_for_each_entry(r, &aem_regions, link) {
+		if (n == l.count)
+			break;
+		ids[n++] = r->id;
+	}
+	l.total = aem_nr_regions;
+	mutex_unlock(&aem_regions_lock);
+	l.count = n;
+	if (n && copy_to_user(u64_to_user_ptr(l.ids), ids, n * sizeof(*ids)))
+		err = -EFAULT;
+	else
+		err = aem_copy_out(uarg, &l, sizeof(l));
+	kfree(ids);
+	return err;
+}
+
+/* ---- views and VMAs -------------------------------------------------- */
+
+static struct aem_view *aem_view_find(struct aem_region *r,
+				      struct mm_struct *mm)
+{
+	struct aem_view *v;
+
+	lockdep_assert_held(&r->views_lock);
+	list_for_each_entry(v, &r->views, link)
+		if (v->mm == mm)
+			return v;
+	return NULL;
+}
+
+static struct aem_view *aem_view_alloc(struct aem_region *r,
+				       struct mm_struct *mm, gfp_t gfp)
+{
+	struct aem_view *v = kzalloc(sizeof(*v), gfp);
+
+	if (!v)
+		return NULL;
+	v->region = r;
+	v->mm = mm;
+	list_add(&v->link, &r->views);
+	r->nr_views++;
+	return v;
+}
+
+static void aem_view_put(struct aem_view *v)
+{
+	struct aem_region *r = v->region;
+
+	mutex_lock(&r->views_lock);
+	if (!atomic_dec_and_test(&v->nr_vmas)) {
+		mutex_unlock(&r->views_lock);
+		return;
+	}
+	list_del(&v->link);
+	r->nr_views--;
+	mutex_unlock(&r->views_lock);
+	aem_layer_put(v->top);
+	kfree(v);
+}
+
+/* A new VMA of the caller's view of @r, made at mmap(). */
+static struct aem_view *aem_view_get(struct aem_region *r)
+{
+	struct aem_view *v;
+
+	mutex_lock(&r->views_lock);
+	v = aem_view_find(r, current->mm);
+	if (!v) {
+		v = aem_view_alloc(r, current->mm, GFP_KERNEL);
+		if (!v)
+			goto out;
+		if (r->flags & AETHER_MM_REGION_SHARED) {
+			kref_get(&r->base->ref);
+			v->top = r->base;
+		} else {
+			v->top = aem_layer_new(r, r->base, GFP_KERNEL);
+			if (!v->top) {
+				list_del(&v->link);
+				r->nr_views--;
+				kfree(v);
+				v = NULL;
+				goto out;
+			}
+		}
+	}
+	atomic_inc(&v->nr_vmas);
+out:
+	mutex_unlock(&r->views_lock);
+	return v;
+}
+
+/*
+ * fork(): give the child (vma->vm_mm) its view.  For a private region the
+ * first VMA of the fork freezes the parent's top under two new tops; each
+ * VMA then zaps its twin in the parent, so copy_page_range() copies nothing
+ * and the parent faults in its own image again.  ->open cannot fail, so
+ * the few small objects come with __GFP_NOFAIL.
+ */
+static struct aem_view *aem_view_fork(struct aem_view *parent,
+				      struct vm_area_struct *vma)
+{
+	struct aem_region *r = parent->region;
+	struct aem_layer *frozen, *ptop, *ctop;
+	struct vm_area_struct *pvma;
+	struct aem_view *child;
+	gfp_t gfp = GFP_KERNEL | __GFP_NOFAIL;
+
+	mmap_assert_write_locked(parent->mm);
+	mutex_lock(&r->views_lock);
+	child = aem_view_find(r, vma->vm_mm);
+	if (!child) {
+		child = aem_view_alloc(r, vma->vm_mm, gfp);
+		if (r->flags & AETHER_MM_REGION_SHARED) {
+			kref_get(&r->base->ref);
+			child->top = r->base;
+		} else {
+			frozen = parent->top;
+			ptop = aem_layer_new(r, frozen, gfp);
+			ctop = aem_layer_new(r, frozen, gfp);
+			parent->top = ptop;
+			child->top = ctop;
+			aem_layer_put(frozen);	/* the parent's old reference */
+		}
+	}
+	atomic_inc(&child->nr_vmas);
+	mutex_unlock(&r->views_lock);
+
+	if (r->flags & AETHER_MM_REGION_PRIVATE) {
+		pvma = find_vma(parent->mm, vma->vm_start);
+		if (pvma && pvma->vm_private_data == parent &&
+		    pvma->vm_start == vma->vm_start)
+			zap_vma_ptes(pvma, pvma->vm_start,
+				     pvma->vm_end - pvma->vm_start);
+	}
+	return child;
+}
+
+static void aem_region_vm_open(struct vm_area_struct *vma)
+{
+	struct aem_view *v = vma->vm_private_data;
+
+	if (vma->vm_mm == v->mm) {
+		/* split or mremap: one more VMA of the same view */
+		atomic_inc(&v->nr_vmas);
+		return;
+	}
+	vma->vm_private_data = aem_view_fork(v, vma);
+}
+
+static void aem_region_vm_close(struct vm_area_struct *vma)
+{
+	aem_view_put(vma->vm_private_data);
+}
+
+/* W^X: a region that does not allow it never gets both at once. */
+static int aem_region_vm_mprotect(struct vm_area_struct *vma,
+				  unsigned long start, unsigned long end,
+				  unsigned long newflags)
+{
+	struct aem_view *v = vma->vm_private_data;
+
+	if ((newflags & VM_WRITE) && (newflags & VM_EXEC) &&
+	    !(v->region->flags & AETHER_MM_REGION_ALLOW_WX))
+		return -EACCES;
+	return 0;
+}
+
+static const struct vm_operations_struct aem_region_vm_ops = {
+	.open		= aem_region_vm_open,
+	.close		= aem_region_vm_close,
+	.mprotect	= aem_region_vm_mprotect,
+	.fault		= aem_region_fault,
+	.pfn_mkwrite	= aem_region_pfn_mkwrite,
+};
+
+static int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct aem_region *r = file->private_data;
+	unsigned long total = r->nr_pages + 2UL * r->guard;
+	unsigned long flags = vma->vm_flags;
+	struct aem_view *v;
+
+	/*
+	 * Copy-on-write is the region's flag; Linux's own COW would take
+	 * anonymous pages from outside the pool.
+	 */
+	if (!(flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff >= total || vma_pages(vma) > total - vma->vm_pgoff)
+		return -EINVAL;
+	if ((flags & VM_WRITE) && !(r->max_prot & AETHER_MM_PROT_WRITE))
+		return -EACCES;
+	if ((flags & VM_EXEC) && !(r->max_prot & AETHER_MM_PROT_EXEC))
+		return -EACCES;
+	if ((flags & VM_WRITE) && (flags & VM_EXEC) &&
+	    !(r->flags & AETHER_MM_REGION_ALLOW_WX))
+		return -EACCES;
+	v = aem_view_get(r);
+	if (!v)
+		return -ENOMEM;
+	/* mprotect() beyond the maximum protection: -EACCES from the core. */
+	if (!(r->max_prot & AETHER_MM_PROT_WRITE))
+		vm_flags_clear(vma, VM_MAYWRITE);
+	if (!(r->max_prot & AETHER_MM_PROT_EXEC))
+		vm_flags_clear(vma, VM_MAYEXEC);
+	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &aem_region_vm_ops;
+	vma->vm_private_data = v;
+	return 0;
+}
+
+/* ---- region fd ioctls -------------------------------------------------- */
+
+/*
+ * The caller's view of @r, with its mm's mmap_lock held for read so the
+ * chain stays put; NULL (lock still taken) when the caller maps nothing of
+ * @r and sees the base image.
+ */
+static struct aem_view *aem_view_of_current(struct aem_region *r)
+{
+	struct aem_view *v;
+
+	mmap_read_lock(current->mm);
+	mutex_lock(&r->views_lock);
+	v = aem_view_find(r, current->mm);
+	mutex_unlock(&r->views_lock);
+	return v;
+}
+
+static int aem_ioc_region_info(struct aem_region *r, void __user *uarg)
+{
+	struct aether_mm_region_info info;
+	int err, nid;
+
+	err = aem_copy_in(&info, sizeof(info), uarg);
+	if (err)
+		return err;
+	if (info.__reserved0 || info.__reserved1)
+		return -EINVAL;
+	info.flags = r->flags;
+	info.max_prot = r->max_prot;
+	info.tier = r->tier;
+	info.id = r->id;
+	info.length = r->length;
+	info.data_offset = (u64)r->guard << PAGE_SHIFT;
+	info.resident = atomic_long_read(&r->resident);
+	info.faults = atomic_long_read(&r->faults);
+	info.zero_maps = atomic_long_read(&r->zero_maps);
+	info.cow_copies = atomic_long_read(&r->cow_copies);
+	info.cow_steals = atomic_long_read(&r->cow_steals);
+	info.alloc_fail = atomic_long_read(&r->alloc_fail);
+	mutex_lock(&r->views_lock);
+	info.nr_views = r->nr_views;
+	mutex_unlock(&r->views_lock);
+	info.nr_files = atomic_read(&r->nr_files);
+	for (nid = 0; nid < AEM_MAX_NODES; nid++)
+		info.node_pages[nid] = atomic_long_read(&r->node_pages[nid]);
+	return aem_copy_out(uarg, &info, sizeof(info));
+}
+
+struct aem_pte_probe {
+	pte_t pte;
+	bool seen;
+};
+
+static int aem_pte_probe_fn(pte_t *ptep, unsigned long addr, void *data)
+{
+	struct aem_pte_probe *p = data;
+
+	p->pte = ptep_get(ptep);
+	p->seen = true;
+	return 0;
+}
+
+static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
+{
+	struct aether_mm_region_query q;
+	struct aem_pte_probe probe = { };
+	struct vm_area_struct *vma;
+	struct aem_layer *where;
+	struct aem_view *v;
+	struct aem_frame *f;
+	pgoff_t pg;
+	int err;
+
+	err = aem_copy_in(&q, sizeof(q), uarg);
+	if (err)
+		return err;
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, q.addr);
+	if (!vma || vma->vm_ops != &aem_region_vm_ops ||
+	    ((struct aem_view *)vma->vm_private_data)->region != r) {
+		mmap_read_unlock(current->mm);
+		return -EFAULT;
+	}
+	v = vma->vm_private_data;
+	pg = linear_page_index(vma, q.addr);
+	q.map = 0;
+	q.node = -1;
+	q.frame_id = 0;
+	q.pfn = 0;
+	apply_to_existing_page_range(current->mm, q.addr & PAGE_MASK,
+				     PAGE_SIZE, aem_pte_probe_fn, &probe);
+	if (probe.seen && pte_present(probe.pte)) {
+		q.map |= AETHER_MM_MAP_PRESENT;
+		if (pte_write(probe.pte))
+			q.map |= AETHER_MM_MAP_WRITE;
+		if (is_zero_pfn(pte_pfn(probe.pte)))
+			q.map |= AETHER_MM_MAP_ZERO;
+	}
+	if (aem_region_is_guard(r, pg)) {
+		q.state = AETHER_MM_PAGE_GUARD;
+	} else {
+		pgoff_t idx = pg - r->guard;
+
+		mutex_lock(aem_slot_lock(r, idx));
+		f = aem_lookup(v->top, idx, &where);
+		if (!f)
+			q.state = AETHER_MM_PAGE_NONE;
+		else if (where == v->top &&
+			 (r->flags & AETHER_MM_REGION_PRIVATE))
+			q.state = AETHER_MM_PAGE_OWN;
+		else
+			q.state = AETHER_MM_PAGE_SHARED;
+		if (f) {
+			q.node = aem_frame_nid(f);
+			q.frame_id = siphash_1u64(aem_frame_pfn(f),
+						  &aem_frame_id_key) | 1;
+			if (capable(CAP_SYS_ADMIN))
+				q.pfn = aem_frame_pfn(f);
+		}
+		mutex_unlock(aem_slot_lock(r, idx));
+	}
+	mmap_read_unlock(current->mm);
+	return aem_copy_out(uarg, &q, sizeof(q));
+}
+
+/* CRC-32 of @nr pages from @idx of the image of @top, via vm_map_ram(). */
+static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
+			  pgoff_t idx, unsigned int nr, u32 *crc)
+{
+	struct page *pages[AEM_CKSUM_BATCH];
+	struct aem_frame *frames[AEM_CKSUM_BATCH];
+	struct aem_layer *where;
+	unsigned int i;
+	void *addr;
+
+	/* The slot locks keep a steal or copy from moving a frame away. */
+	for (i = 0; i < nr; i++) {
+		mutex_lock(aem_slot_lock(r, idx + i));
+		frames[i] = top ? aem_lookup(top, idx + i, &where) : NULL;
+		pages[i] = frames[i] ? aem_frame_page(frames[i]) : ZERO_PAGE(0);
+		mutex_unlock(aem_slot_lock(r, idx + i));
+	}
+	/*
+	 * A frame leaves a layer only when its layer dies (not while the
+	 * caller's view or the region holds the chain) or by a steal into
+	 * the top of the same chain: the pages stay valid.
+	 */
+	addr = vm_map_ram(pages, nr, NUMA_NO_NODE);
+	if (!addr)
+		return -ENOMEM;
+	*crc = crc32_le(*crc, addr, (size_t)nr << PAGE_SHIFT);
+	vm_unmap_ram(addr, nr);
+	return 0;
+}
+
+static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
+{
+	struct aether_mm_region_checksum c;
+	struct aem_layer *top;
+	struct aem_view *v;
+	pgoff_t idx, end;
+	u32 crc = ~0U;
+	int err;
+
+	err = aem_copy_in(&c, sizeof(c), uarg);
+	if (err)
+		return err;
+	if (c.__reserved0 || c.__reserved1)
+		return -EINVAL;
+	if (!c.length || !PAGE_ALIGNED(c.offset) || !PAGE_ALIGNED(c.length) ||
+	    c.length > AETHER_MM_CHECKSUM_MAX || c.offset > r->length ||
+	    c.length > r->length - c.offset)
+		return -EINVAL;
+	v = aem_view_of_current(r);
+	top = v ? v->top : r->base;
+	/* A private region's base is empty: the image of a non-mapper. */
+	idx = c.offset >> PAGE_SHIFT;
+	end = idx + (c.length >> PAGE_SHIFT);
+	while (idx < end && !err) {
+		unsigned int nr = min_t(pgoff_t, end - idx, AEM_CKSUM_BATCH);
+
+		err = aem_region_crc(r, top, idx, nr, &crc);
+		idx += nr;
+		if (fatal_signal_pending(current))
+			err = -EINTR;
+	}
+	mmap_read_unlock(current->mm);
+	if (err)
+		return err;
+	c.crc32 = crc ^ ~0U;
+	return aem_copy_out(uarg, &c, sizeof(c));
+}
+
+static long aem_region_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct aem_region *r = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (AEM_IOC_BASE(cmd)) {
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_INFO):
+		return aem_ioc_region_info(r, uarg);
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_QUERY):
+		return aem_ioc_region_query(r, uarg);
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_CHECKSUM):
+		return aem_ioc_region_checksum(r, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int aem_region_file_release(struct inode *inode, struct file *file)
+{
+	struct aem_region *r = file->private_data;
+
+	atomic_dec(&r->nr_files);
+	aem_region_put(r);
+	return 0;
+}
+
+static const struct file_operations aem_region_fops = {
+	.owner		= THIS_MODULE,
+	.release	= aem_region_file_release,
+	.mmap		= aem_region_mmap,
+	.unlocked_ioctl	= aem_region_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/* ---- debugfs ------------------------------------------------------------ */
+
+static int aem_dbg_regions_show(struct seq_file *m, void *unused)
+{
+	struct aem_region *r;
+
+	seq_puts(m, "id       name             kind    flags  prot  tier   pages resident views files   faults  zero   cow  steal  fail\n");
+	mutex_lock(&aem_regions_lock);
+	list_for_each_entry(r, &aem_regions, link) {
+		seq_printf(m, "%-8llu %-16s %-7s 0x%04x %c%c%c   %-6s %6lu %8ld %5u %5d %8ld %5ld %5ld %6ld %5ld\n",
+			   r->id, r->name[0] ? r->name : "-",
+			   r->flags & AETHER_MM_REGION_SHARED ? "shared" :
+			   "private", r->flags,
+			   r->max_prot & AETHER_MM_PROT_READ ? 'r' : '-',
+			   r->max_prot & AETHER_MM_PROT_WRITE ? 'w' : '-',
+			   r->max_prot & AETHER_MM_PROT_EXEC ? 'x' : '-',
+			   r->tier == AETHER_MM_TIER_FAST ? "fast" :
+			   r->tier == AETHER_MM_TIER_SLOW ? "slow" : "normal",
+			   r->nr_pages, atomic_long_read(&r->resident),
+			   READ_ONCE(r->nr_views), atomic_read(&r->nr_files),
+			   atomic_long_read(&r->faults),
+			   atomic_long_read(&r->zero_maps),
+			   atomic_long_read(&r->cow_copies),
+			   atomic_long_read(&r->cow_steals),
+			   atomic_long_read(&r->alloc_fail));
+	}
+	mutex_unlock(&aem_regions_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(aem_dbg_regions);
+
+/* The tier -> node mapping, as the policies of new regions apply it. */
+static int aem_dbg_tiers_show(struct seq_file *m, void *unused)
+{
+	int nid, first = -1, last = -1;
+
+	for_each_aem_nid(nid) {
+		if (first < 0)
+			first = nid;
+		last = nid;
+	}
+	seq_puts(m, "tier    policy (for regions created with POL_LOCAL)\n");
+	seq_puts(m, "normal  local: the faulting CPU's node, then by distance\n");
+	seq_printf(m, "fast    preferred node %d, then by distance\n", first);
+	seq_printf(m, "slow    preferred node %d, then by distance\n", last);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(aem_dbg_tiers);
+
+/**
+ * aem_region_debugfs() - add regions and tiers to aether/mm/
+ * @dir: the module's debugfs directory
+ */
+void aem_region_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("regions", 0400, dir, NULL, &aem_dbg_regions_fops);
+	debugfs_create_file("tiers", 0400, dir, NULL, &aem_dbg_tiers_fops);
+}
+
+/* ---- init and exit ------------------------------------------------------ */
+
+static int aem_rfs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, AEM_RFS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type aem_rfs_type = {
+	.name		 = "aether_region",
+	.init_fs_context = aem_rfs_init_fs_context,
+	.kill_sb	 = kill_anon_super,
+};
+
+/**
+ * aem_region_init() - mount the regions' pseudo filesystem
+ *
+ * Return: 0, or the error of kern_mount().
+ */
+int aem_region_init(void)
+{
+	get_random_bytes(&aem_frame_id_key, sizeof(aem_frame_id_key));
+	aem_rfs_mnt = kern_mount(&aem_rfs_type);
+	return PTR_ERR_OR_ZERO(aem_rfs_mnt);
+}
+
+/**
+ * aem_region_exit() - unmount it
+ *
+ * Every region file held a module reference, so none is left.
+ */
+void aem_region_exit(void)
+{
+	WARN_ON_ONCE(!list_empty(&aem_regions));
+	kern_unmount(aem_rfs_mnt);
+}

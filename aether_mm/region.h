@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * region.h - regions, views and layers, shared by region.c and fault.c
+ *
+ * See region.c for the objects, the life of a frame and the lock order.
+ */
+#ifndef _AETHER_MM_REGION_H
+#define _AETHER_MM_REGION_H
+
+#include <linux/hash.h>
+#include <linux/kref.h>
+#include <linux/log2.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+#include "internal.h"
+
+#define AEM_REGION_SLOT_LOCKS	64
+
+/**
+ * struct aem_layer - one image of a region: frames by page index
+ * @ref:	views whose top it is, layers it backs
+ * @backing:	the older image under it, or NULL (the base)
+ * @slots:	index -> struct aem_frame *; changed under the slot lock
+ * @region:	owner
+ */
+struct aem_layer {
+	struct kref ref;
+	struct aem_layer *backing;
+	struct xarray slots;
+	struct aem_region *region;
+};
+
+/**
+ * struct aem_view - what one process (mm) sees of a region
+ * @link:	on region->views (views_lock)
+ * @region:	owner
+ * @mm:		the process; a key, never dereferenced
+ * @top:	newest layer of its chain; changes at fork only, with @mm's
+ *		mmap_lock held for write
+ * @nr_vmas:	VMAs of @mm that map it
+ */
+struct aem_view {
+	struct list_head link;
+	struct aem_region *region;
+	struct mm_struct *mm;
+	struct aem_layer *top;
+	atomic_t nr_vmas;
+};
+
+/**
+ * struct aem_region - a region: the object of its files
+ * @ref:	open files and ioctls in flight
+ * @link:	on the global list (aem_regions_lock)
+ * @id:		number shown to userspace
+ * @flags:	AETHER_MM_REGION_*
+ * @max_prot:	AETHER_MM_PROT_*
+ * @tier:	AETHER_MM_TIER_*
+ * @length:	bytes of data
+ * @nr_pages:	pages of data
+ * @guard:	guard pages at each end
+ * @uid:	creator, for REGION_OPEN
+ * @name:	"" when unnamed
+ * @pol:	NUMA policy of its frames
+ * @inode:	its pseudo-fs inode; its i_mapping is every mapping of it
+ * @base:	the oldest layer
+ * @views_lock:	@views, @nr_views, tops at fork
+ * @views:	one per process that maps it
+ * @nr_views:	entries on @views
+ * @nr_files:	open files
+ * @slot_locks:	hashed per page index
+ * @resident:	frames held, all layers
+ * @faults, @zero_maps, @cow_copies, @cow_steals, @alloc_fail: counters
+ * @node_pages:	frames held per node
+ */
+struct aem_region {
+	struct kref ref;
+	struct list_head link;
+	u64 id;
+	u32 flags;
+	u32 max_prot;
+	u32 tier;
+	u64 length;
+	unsigned long nr_pages;
+	unsigned int guard;
+	kuid_t uid;
+	char name[AETHER_MM_REGION_NAME_MAX];
+	struct aem_mempolicy pol;
+	struct inode *inode;
+	struct aem_layer *base;
+	struct mutex views_lock;	/* see above */
+	struct list_head views;
+	unsigned int nr_views;
+	atomic_t nr_files;
+	struct mutex slot_locks[AEM_REGION_SLOT_LOCKS];	/* see above */
+	atomic_long_t resident;
+	atomic_long_t faults;
+	atomic_long_t zero_maps;
+	atomic_long_t cow_copies;
+	atomic_long_t cow_steals;
+	atomic_long_t alloc_fail;
+	atomic_long_t node_pages[AEM_MAX_NODES];
+};
+
+static inline struct mutex *aem_slot_lock(struct aem_region *r, pgoff_t idx)
+{
+	return &r->slot_locks[hash_long(idx, ilog2(AEM_REGION_SLOT_LOCKS))];
+}
+
+/* @pg is a page offset of the file: guards, then data, then guards. */
+static inline bool aem_region_is_guard(const struct aem_region *r, pgoff_t pg)
+{
+	return pg < r->guard || pg >= r->guard + r->nr_pages;
+}
+
+/* region.c */
+struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
+			     struct aem_layer **where);
+void aem_region_put(struct aem_region *r);
+
+/* fault.c */
+vm_fault_t aem_region_fault(struct vm_fault *vmf);
+vm_fault_t aem_region_pfn_mkwrite(struct vm_fault *vmf);
+
+#endif /* _AETHER_MM_REGION_H */
