@@ -187,15 +187,27 @@ rel_inject() {
 		echo "# nothing was injected"
 		rc=1
 	}
-	tap_result $rc inject
+	tap_result "$rc" inject
 }
 
 # ---- load/unload loop ------------------------------------------------
 
-# memfree_kb: MemFree once the page cache and slab caches are dropped.
-memfree_kb() {
+# held_kb: memory not held by anyone, once the page cache and slab caches
+# are dropped: MemFree, plus the pages on Linux's per-CPU free lists (not
+# in MemFree, and they swing by tens of MiB between samples), plus Slab:
+# KASAN's quarantine keeps freed objects (up to 1/32 of RAM) in slab
+# pages for a while. A page that left the buddy allocator for anything
+# else (a pool chunk, a page table, vmalloc) still counts.
+held_kb() {
 	echo 3 >/proc/sys/vm/drop_caches
-	sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo
+	pcp=$(awk '$1 == "count:" { n += $2 } END { print n * 4 }' /proc/zoneinfo)
+	awk -v pcp="$pcp" '/^(MemFree|Slab):/ { kb += $2 } END { print kb + pcp }' /proc/meminfo
+}
+
+# meminfo_brief: where kernel memory other than free pages sits.
+meminfo_brief() {
+	awk '/^(MemFree|Slab|SUnreclaim|VmallocUsed|Percpu|KernelStack|PageTables):/ {
+		printf "%s%s %s kB", sep, $1, $2; sep = ", " }' /proc/meminfo
 }
 
 # load_ours FIRST: insmod our modules; the in-kernel self-tests only the
@@ -243,33 +255,41 @@ one_cycle() {
 }
 
 # rel_loadloop CYCLES: modules unloaded on entry and on return.
-# Every frame back: with the suite unloaded, MemFree after the last cycle
-# is within 8 MiB of MemFree after the second (the first cycles fill the
-# kernel's own caches and KASAN's quarantine, at most 1/32 of RAM, which
-# is also the bound against MemFree before the first load). A leaked pool
-# chunk is 4 MiB a cycle; aether_mm also names leaked blocks at unload.
+# Every frame back, two ways:
+# - exactly, by the pool itself: at each unload aether_mm gives every chunk
+#   back to Linux or names the blocks still allocated ("still in use at
+#   unload", which fails the run through box-report.sh);
+# - by what Linux sees: held_kb after the last cycle is within 4 MiB (one
+#   pool chunk) of held_kb after the second (the first cycles fill the
+#   kernel's own caches). Measured flat to 10 kB a cycle over 30-60 cycles
+#   on 6.1, 6.12 and the debug kernel.
 rel_loadloop() {
 	rc=0 n=0 warm=''
-	before=$(memfree_kb)
+	before=$(held_kb)
 	while [ $n -lt "$1" ]; do
 		n=$((n + 1))
 		one_cycle $n || { rc=1; break; }
-		if [ $n -le 2 ]; then warm=$(memfree_kb); fi
-		if [ "$1" -le 10 ] || [ $((n % 100)) -eq 0 ]; then
-			echo "# cycle $n, MemFree $(memfree_kb) kB"
+		if [ $n -le 2 ]; then warm=$(held_kb); cp /proc/meminfo /tmp/meminfo.warm; fi
+		if [ "$1" -le 10 ] || [ $((n % 50)) -eq 0 ]; then
+			echo "# cycle $n, free+pcp+slab $(held_kb) kB, $(meminfo_brief)"
 		fi
 	done
-	after=$(memfree_kb)
+	after=$(held_kb)
 	warm=${warm:-$before}
-	echo "# $n cycles; MemFree before loading $before kB, after warm-up $warm kB, after cycle $n $after kB"
-	if [ $((warm - after)) -ge 8192 ]; then
+	echo "# $n cycles; free+pcp+slab before loading $before kB, after warm-up $warm kB, after cycle $n $after kB"
+	if [ $n -gt 2 ]; then
+		echo "# drift after warm-up: $(((warm - after) / (n - 2))) kB a cycle"
+	fi
+	if [ $((warm - after)) -ge 4096 ]; then
 		echo "# frames not given back to Linux: $((warm - after)) kB since warm-up"
 		rc=1
 	fi
-	total=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
-	if [ $((before - after)) -ge $((total / 32 + 8192)) ]; then
-		echo "# frames not given back to Linux: $((before - after)) kB since before loading"
-		rc=1
+	if [ $rc != 0 ] && [ -f /tmp/meminfo.warm ]; then
+		echo "# /proc/meminfo lines that moved by 1 MiB or more since warm-up:"
+		awk 'NR == FNR { w[$1] = $2; next }
+		     ($1 in w) && ($2 - w[$1] >= 1024 || w[$1] - $2 >= 1024) {
+			printf "#   %-16s %10d -> %10d kB\n", $1, w[$1], $2 }' \
+			/tmp/meminfo.warm /proc/meminfo
 	fi
 	rel_result cycles $n
 	tap_result $rc load_unload

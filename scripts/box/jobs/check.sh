@@ -2,8 +2,9 @@
 # Job "check", sourced by /init: run every selftest binary, then unload our
 # modules, then dump the kernel log. scripts/box-report.sh parses this.
 # On the debug kernel (aether.rel=short on the command line) the
-# reliability phases run too: fault injection while the suite is loaded,
-# a short load/unload loop after, and a kmemleak scan at the end.
+# reliability phases run too: fault injection while the suite is loaded
+# and a kmemleak scan at the end. A short load/unload loop runs on every
+# kernel.
 
 # run_selftest DIR PROG: one kselftest_harness program, printing TAP, under
 # the timeout from its directory's kselftest "settings" file.
@@ -31,9 +32,14 @@ fi
 
 unload_ours
 
+# The load/unload loop runs on every kernel (see reliability.sh).
+if [ -z "$rel" ]; then
+	# shellcheck source=scripts/box/reliability.sh
+	. /etc/aether/reliability.sh
+fi
+rel_loadloop "$(rel_param cycles 5)"
+unload_all_ours
 if [ -n "$rel" ]; then
-	rel_loadloop "$(rel_param cycles 5)"
-	unload_all_ours
 	rel_kmemleak
 fi
 
