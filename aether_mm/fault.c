@@ -128,7 +128,7 @@ vm_fault_t aem_region_fault(struct vm_fault *vmf)
 	bool changed;
 	pgoff_t idx;
 
-	mmap_assert_locked(vma->vm_mm);
+	lockdep_assert_held(&vma->vm_mm->mmap_lock);
 	if (aem_region_is_guard(r, vmf->pgoff))
 		return VM_FAULT_SIGSEGV;
 	idx = vmf->pgoff - r->guard;
@@ -180,7 +180,7 @@ vm_fault_t aem_region_pfn_mkwrite(struct vm_fault *vmf)
 	bool changed;
 	pgoff_t idx;
 
-	mmap_assert_locked(vma->vm_mm);
+	lockdep_assert_held(&vma->vm_mm->mmap_lock);
 	if (aem_region_is_guard(r, vmf->pgoff))
 		return VM_FAULT_SIGSEGV;
 	idx = vmf->pgoff - r->guard;

@@ -663,7 +663,8 @@ static struct aem_view *aem_view_fork(struct aem_view *parent,
 	struct aem_view *child;
 	gfp_t gfp = GFP_KERNEL | __GFP_NOFAIL;
 
-	mmap_assert_write_locked(parent->mm);
+	/* mmap_assert_*() would need dump_mm(), not exported on 6.1 */
+	lockdep_assert_held_write(&parent->mm->mmap_lock);
 	mutex_lock(&r->views_lock);
 	child = aem_view_find(r, vma->vm_mm);
 	if (!child) {
