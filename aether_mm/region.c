@@ -215,8 +215,10 @@ static bool aem_region_name_ok(const char *name)
 
 	if (!*name)
 		return false;
+	/* ASCII only: the kernel's isalnum() takes Latin-1 letters too. */
 	for (c = name; *c; c++)
-		if (!isalnum(*c) && *c != '.' && *c != '_' && *c != '-')
+		if (!isascii(*c) ||
+		    (!isalnum(*c) && *c != '.' && *c != '_' && *c != '-'))
 			return false;
 	return true;
 }
@@ -249,8 +251,11 @@ static struct aem_region *aem_region_find_name(const char *name)
 /* Map a tier onto a policy: only LOCAL policies are steered by tiers. */
 static int aem_region_policy(struct aem_region *r, u32 mode, u64 nodemask)
 {
-	int nid, first = -1, last = -1;
+	int nid, first = -1, last = -1, err;
 
+	err = aem_mempolicy_init(&r->pol, mode, nodemask);
+	if (err)
+		return err;
 	for_each_aem_nid(nid) {
 		if (first < 0)
 			first = nid;
@@ -262,7 +267,7 @@ static int aem_region_policy(struct aem_region *r, u32 mode, u64 nodemask)
 	if (mode == AETHER_MM_POL_LOCAL && r->tier == AETHER_MM_TIER_SLOW)
 		return aem_mempolicy_init(&r->pol, AETHER_MM_POL_PREFERRED,
 					  BIT_ULL(last));
-	return aem_mempolicy_init(&r->pol, mode, nodemask);
+	return 0;
 }
 
 static int aem_region_check(const struct aether_mm_region_create *c)
@@ -367,7 +372,7 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&r->ref);
-	r->flags = c->flags;
+	r->flags = c->flags & ~AETHER_MM_REGION_CLOEXEC;	/* the fd's */
 	r->max_prot = c->max_prot;
 	r->tier = c->tier;
 	r->length = c->length;
@@ -743,8 +748,8 @@ static int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
 	 * Copy-on-write is the region's flag; Linux's own COW would take
 	 * anonymous pages from outside the pool.
 	 */
-	if (!(flags & VM_SHARED))
-		return -EINVAL;
+	if (!(flags & VM_MAYSHARE))
+		return -EINVAL;	/* VM_SHARED itself is gone on an O_RDONLY fd */
 	if (vma->vm_pgoff >= total || vma_pages(vma) > total - vma->vm_pgoff)
 		return -EINVAL;
 	if ((flags & VM_WRITE) && !(r->max_prot & AETHER_MM_PROT_WRITE))

@@ -442,6 +442,137 @@ int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
 	return -WEXITSTATUS(status);
 }
 
+void aemt_region_args(struct aether_mm_region_create *c, __u32 flags,
+		      __u64 length)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->flags = flags;
+	c->length = length;
+	c->max_prot = AETHER_MM_PROT_READ | AETHER_MM_PROT_WRITE;
+	c->tier = AETHER_MM_TIER_NORMAL;
+	c->pol_mode = AETHER_MM_POL_LOCAL;
+	c->fd = -1;
+}
+
+int aemt_region_create(int fd, struct aether_mm_region_create *c)
+{
+	c->size = sizeof(*c);
+	return aemt_ioctl(fd, AETHER_MM_IOC_REGION_CREATE, c);
+}
+
+/* A read-write region of @length bytes: its fd, or -errno. */
+int aemt_region_new(int fd, __u32 flags, __u64 length)
+{
+	struct aether_mm_region_create c;
+	int ret;
+
+	aemt_region_args(&c, flags, length);
+	ret = aemt_region_create(fd, &c);
+	return ret ? ret : c.fd;
+}
+
+/* Open the region named @name: a new fd of it, or -errno. */
+int aemt_region_open(int fd, const char *name, __u32 flags, __u64 *id)
+{
+	struct aether_mm_region_open o = {
+		.size = sizeof(o),
+		.flags = flags,
+		.name = (uintptr_t)name,
+		.fd = -1,
+	};
+	int ret = aemt_ioctl(fd, AETHER_MM_IOC_REGION_OPEN, &o);
+
+	if (ret)
+		return ret;
+	if (id)
+		*id = o.id;
+	return o.fd;
+}
+
+int aemt_region_list(int fd, __u64 *ids, __u32 *count, __u32 *total)
+{
+	struct aether_mm_region_list l = {
+		.size = sizeof(l),
+		.count = *count,
+		.ids = (uintptr_t)ids,
+	};
+	int ret = aemt_ioctl(fd, AETHER_MM_IOC_REGION_LIST, &l);
+
+	if (!ret) {
+		*count = l.count;
+		if (total)
+			*total = l.total;
+	}
+	return ret;
+}
+
+int aemt_region_info(int rfd, struct aether_mm_region_info *ri)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->size = sizeof(*ri);
+	return aemt_ioctl(rfd, AETHER_MM_IOC_REGION_INFO, ri);
+}
+
+int aemt_region_query(int rfd, const volatile void *addr,
+		      struct aether_mm_region_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->size = sizeof(*q);
+	q->addr = (uintptr_t)addr;
+	return aemt_ioctl(rfd, AETHER_MM_IOC_REGION_QUERY, q);
+}
+
+int aemt_region_checksum(int rfd, __u64 offset, __u64 length, __u32 *crc)
+{
+	struct aether_mm_region_checksum c = {
+		.size = sizeof(c),
+		.offset = offset,
+		.length = length,
+	};
+	int ret = aemt_ioctl(rfd, AETHER_MM_IOC_REGION_CHECKSUM, &c);
+
+	if (!ret && crc)
+		*crc = c.crc32;
+	return ret;
+}
+
+/* mmap(MAP_SHARED) of a region fd from offset 0; MAP_FAILED and errno. */
+void *aemt_region_map(int rfd, size_t length, int prot)
+{
+	return mmap(NULL, length, prot, MAP_SHARED, rfd, 0);
+}
+
+int aemt_used_pages(int fd, __u64 *used)
+{
+	struct aether_mm_pool_info pi;
+	int ret = aemt_drain(fd);
+
+	/* pages_free counts the per-CPU lists too: DRAIN only tidies. */
+	if (!ret || ret == -EPERM)
+		ret = aemt_pool_info(fd, &pi);
+	if (!ret)
+		*used = pi.pages_total - pi.pages_free - pi.pages_reserved;
+	return ret;
+}
+
+int aemt_run_child(int (*fn)(void *arg), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(fn(arg));
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return status;
+}
+
 /*
  * zlib's crc32(): IEEE 802.3 polynomial, reflected, initial and final
  * value ~0, as the UAPI header documents BLOCK_INFO's checksum.

@@ -125,6 +125,32 @@ int aemt_cpu_node(int cpu);
 int aemt_drop_sys_admin(void);
 int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg);
 
+/*
+ * Regions.  aemt_region_args() fills a create request with the common
+ * case (read-write, LOCAL policy, normal tier, no guard, no name) for the
+ * test to adjust; aemt_region_new() creates one and returns its fd.
+ */
+void aemt_region_args(struct aether_mm_region_create *c, __u32 flags,
+		      __u64 length);
+int aemt_region_create(int fd, struct aether_mm_region_create *c);
+int aemt_region_new(int fd, __u32 flags, __u64 length);
+int aemt_region_open(int fd, const char *name, __u32 flags, __u64 *id);
+int aemt_region_list(int fd, __u64 *ids, __u32 *count, __u32 *total);
+int aemt_region_info(int rfd, struct aether_mm_region_info *ri);
+int aemt_region_query(int rfd, const volatile void *addr,
+		      struct aether_mm_region_query *q);
+int aemt_region_checksum(int rfd, __u64 offset, __u64 length, __u32 *crc);
+void *aemt_region_map(int rfd, size_t length, int prot);
+
+/* Pool pages neither free nor reserved, per-CPU lists drained first. */
+int aemt_used_pages(int fd, __u64 *used);
+
+/*
+ * Run @fn(@arg) in a forked child that exits with its return value;
+ * returns the child's wait status, or -errno when it could not be run.
+ */
+int aemt_run_child(int (*fn)(void *arg), void *arg);
+
 /* Contents. */
 __u32 aemt_crc32(const void *buf, size_t len);
 void aemt_pattern(void *buf, size_t len, __u64 seed);

@@ -19,9 +19,20 @@
  *
  * One process fuzzes as root; another opens its fds as root, then drops to
  * uid/gid 65534 and fuzzes through them (capability checks), each with
- * several threads.  Pass: no call came back with an errno outside the
- * clean set below, no child crashed and, with accounting on, the pool of
- * aether_mm is back to where it started once every fd is closed.
+ * several threads.
+ *
+ * Commands that hand out an fd (REGION_CREATE, REGION_OPEN: region fds)
+ * feed a second set of slots (fuzz_region.c): the table says which
+ * commands are meant for such an fd, and they go mostly there, the
+ * device's commands sometimes too, and the other way round.  Region fds
+ * are also mapped, unmapped, mprotect()ed, mremap()ed, touched (guard
+ * pages and read-only mappings raise SIGSEGV, which a handler absorbs)
+ * and inherited by forked children that write into them and exit.
+ *
+ * Pass: no call came back with an errno outside the clean set below, no
+ * child crashed or died of anything but SIGSEGV/SIGBUS where a fault was
+ * provoked and, with accounting on, the pool of aether_mm is back to
+ * where it started once every fd and mapping is gone.
  *
  *   aether_fuzz [-n calls] [-d seconds] [-t threads] [-s seed]
  *               [-u root,nobody] [-x NAME,...] [-A] [-q]
@@ -51,30 +62,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-enum fz_role {
-	FZ_PLAIN, FZ_SIZE, FZ_RESERVED, FZ_FLAGS, FZ_PTR, FZ_HANDLE,
-	FZ_COUNT, FZ_NODE, FZ_ORDER, FZ_FD, FZ_PFN, FZ_STRING,
-};
-
-struct fz_field {
-	const char *name;
-	unsigned short off;
-	unsigned short len;
-	enum fz_role role;
-};
-
-struct fz_ioctl {
-	const char *mod;
-	const char *name;
-	unsigned long cmd;
-	const struct fz_field *fields;
-	unsigned int nr_fields;
-};
-
-#define FZ_FIELD(type, m, r) \
-	{ #m, offsetof(type, m), sizeof(((type *)0)->m), r }
-#define FZ_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
+#include "aether_fuzz.h"
 #include "fuzz_table.h"
 #include "aether_pool.h"
 
@@ -82,10 +70,10 @@ struct fz_ioctl {
 #define FZ_MAX_DEVS	16
 #define FZ_SLOTS	12
 #define FZ_VALUES	512
-#define FZ_PAGE		4096UL
 #define FZ_ARG_PAGES	4	/* argument area, then a guard page */
 #define FZ_HBUF_PAGES	16	/* handle arrays, then a guard page */
-#define FZ_KERNEL_PTR	0xffff888000000000ULL
+#define FZ_NAME_PAGES	1	/* names, then a guard page */
+#define FZ_DEV_OBJ	(-2)	/* fz_pick_fd(): an fd from fuzz_region.c */
 
 /* Errnos an ioctl may answer with; anything else is a finding. */
 static const int fz_clean_errnos[] = {
@@ -103,6 +91,14 @@ struct fz_dev {
 static struct fz_dev fz_devs[FZ_MAX_DEVS];
 static unsigned int fz_nr_devs;
 
+/* The commands meant for each kind of handed-out fd (struct fz_ioctl.on). */
+struct fz_kind_home {
+	unsigned int home[FZ_NR_IOCTLS];
+	unsigned int nr_home;
+};
+
+static struct fz_kind_home fz_kind_homes[4];
+
 /* Shared by the threads of one fuzzing process. */
 static int fz_slots[FZ_SLOTS];
 static int fz_slot_dev[FZ_SLOTS];
@@ -110,21 +106,10 @@ static int fz_stale[FZ_SLOTS];
 static pthread_mutex_t fz_slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t fz_values[FZ_VALUES];
 static int fz_null_fd = -1;
-static bool fz_privileged;
+static pthread_barrier_t fz_start;
+bool fz_privileged;
 
-/* Results, in a shared mapping so the parent sums its children. */
-struct fz_result {
-	unsigned long calls;
-	unsigned long ok;
-	unsigned long by_errno[256];
-	unsigned long unclean;
-	unsigned long opens;
-	unsigned long open_denied;
-	int first_unclean_errno;
-	char first_unclean[96];
-};
-
-static struct fz_result *fz_res;
+struct fz_result *fz_res;
 static struct aether_pool_snap fz_pool_before;
 
 static struct {
@@ -151,20 +136,6 @@ static struct {
 };
 
 static time_t fz_deadline;
-
-/* xorshift64*: each thread has its own state. */
-static uint64_t fz_rand(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dULL;
-}
-
-static unsigned int fz_below(uint64_t *s, unsigned int n)
-{
-	return n ? fz_rand(s) % n : 0;
-}
 
 static void fz_remember(uint64_t v)
 {
@@ -218,12 +189,31 @@ static void fz_find_devices(void)
 		for (i = 0; i < FZ_NR_IOCTLS; i++) {
 			const char *m = fz_ioctls[i].mod;
 
-			if (!strncmp(de->d_name, m, strlen(m)))
+			if (!strncmp(de->d_name, m, strlen(m)) &&
+			    !fz_ioctls[i].on)
 				dev->home[dev->nr_home++] = i;
 		}
 		fz_nr_devs++;
 	}
 	closedir(d);
+}
+
+/* The kinds of fd the commands hand out, and the commands for each. */
+static void fz_find_kinds(void)
+{
+	struct fz_kind_home *h;
+	unsigned int i;
+	int k;
+
+	for (i = 0; i < FZ_NR_IOCTLS; i++)
+		fz_kind_of(fz_ioctls[i].makes);
+	for (i = 0; i < FZ_NR_IOCTLS; i++) {
+		k = fz_kind_of(fz_ioctls[i].on);
+		if (k < 0 || (unsigned int)k >= FZ_ARRAY_SIZE(fz_kind_homes))
+			continue;
+		h = &fz_kind_homes[k];
+		h->home[h->nr_home++] = i;
+	}
 }
 
 /* fz_open_slot: (re)open slot @i on a random device. */
@@ -299,6 +289,7 @@ struct fz_thread {
 	unsigned long calls;
 	unsigned char *arg;	/* FZ_ARG_PAGES, then a guard page */
 	uint64_t *hbuf;		/* FZ_HBUF_PAGES, then a guard page */
+	char *names;		/* FZ_NAME_PAGES, then a guard page */
 };
 
 static void *fz_map_guarded(unsigned int pages)
@@ -373,11 +364,23 @@ static uint64_t fz_pick_count(uint64_t *s)
 	return 1 + fz_below(s, 512);
 }
 
-static uint64_t fz_pick_ptr(struct fz_thread *t, uint64_t *s)
+/*
+ * A user pointer: mostly the handle buffer; sometimes into a region
+ * mapping (the kernel then faults on a region page, or meets a guard page
+ * or a read-only one: EFAULT), always for an address field when there is
+ * a mapping.  The caller holds the mapping table's read lock.
+ */
+static uint64_t fz_pick_ptr(struct fz_thread *t, uint64_t *s,
+			    const struct fz_field *f)
 {
 	unsigned long hbytes = FZ_HBUF_PAGES * FZ_PAGE;
 	unsigned int r = fz_below(s, 100);
+	uint64_t addr = 0;
 
+	if (!strcmp(f->name, "addr") ? r < 70 : r < 6)
+		addr = fz_map_addr(s);
+	if (addr)
+		return addr;
 	if (r < 80)
 		return (uintptr_t)t->hbuf;
 	if (r < 85)
@@ -387,6 +390,51 @@ static uint64_t fz_pick_ptr(struct fz_thread *t, uint64_t *s)
 	if (r < 95)
 		return FZ_KERNEL_PTR + (fz_rand(s) & 0xffff000);
 	return (uintptr_t)t->hbuf + hbytes - 8 * (1 + fz_below(s, 8));
+}
+
+/* A length or offset in bytes: page multiples up to a few MiB, mostly. */
+static uint64_t fz_pick_bytes(uint64_t *s)
+{
+	static const uint64_t edge[] = {
+		FZ_PAGE, 64ULL << 20, (64ULL << 20) + FZ_PAGE, 1ULL << 40,
+		1ULL << 62, ~0ULL, ~0ULL & ~(FZ_PAGE - 1),
+	};
+	unsigned int r = fz_below(s, 100);
+
+	if (r < 50)
+		return fz_below(s, 1024) * FZ_PAGE;
+	if (r < 60)
+		return 0;
+	if (r < 70)
+		return fz_below(s, 2 * FZ_PAGE);
+	if (r < 80)
+		return edge[fz_below(s, FZ_ARRAY_SIZE(edge))];
+	return fz_rand(s) & ((8ULL << 20) - 1);
+}
+
+/*
+ * A name pointer: a name in the thread's name page (valid, empty, long,
+ * bad bytes), or NULL, a kernel address, the guard page, or bytes that run
+ * into the guard page without a NUL.
+ */
+static uint64_t fz_pick_name(struct fz_thread *t, uint64_t *s)
+{
+	unsigned long end = FZ_NAME_PAGES * FZ_PAGE;
+	unsigned int r = fz_below(s, 100), n;
+
+	if (r < 75) {
+		fz_name(s, t->names, 128);
+		return (uintptr_t)t->names;
+	}
+	if (r < 85)
+		return 0;
+	if (r < 90)
+		return FZ_KERNEL_PTR + (fz_rand(s) & 0xffff000);
+	if (r < 95)
+		return (uintptr_t)t->names + end;
+	n = 1 + fz_below(s, 16);
+	memset(t->names + end - n, 'a', n);
+	return (uintptr_t)t->names + end - n;
 }
 
 static uint64_t fz_pick_plain(uint64_t *s)
@@ -425,7 +473,13 @@ static uint64_t fz_pick(struct fz_thread *t, const struct fz_field *f,
 			return 1U << fz_below(s, 4);
 		return r < 90 ? fz_rand(s) & 0xff : fz_rand(s);
 	case FZ_PTR:
-		return fz_pick_ptr(t, s);
+		return fz_pick_ptr(t, s, f);
+	case FZ_NAME:
+		return fz_pick_name(t, s);
+	case FZ_BYTES:
+		return fz_pick_bytes(s);
+	case FZ_NEWFD:
+		return r < 90 ? -1ULL : fz_rand(s);	/* (out) */
 	case FZ_HANDLE:
 	case FZ_PFN:
 		if (r < 70)
@@ -444,8 +498,11 @@ static uint64_t fz_pick(struct fz_thread *t, const struct fz_field *f,
 			return fz_below(s, 4);
 		return r < 90 ? 4 + fz_below(s, 8) : 1ULL << fz_below(s, 33);
 	case FZ_FD:
-		return r < 70 ? (uint64_t)fz_slots[fz_below(s, FZ_SLOTS)] :
-				 fz_rand(s);
+		if (r < 35)
+			return (uint64_t)fz_slots[fz_below(s, FZ_SLOTS)];
+		if (r < 70)
+			return (uint64_t)fz_obj_pick(s, NULL);
+		return fz_rand(s);
 	default:
 		return fz_pick_plain(s);
 	}
@@ -543,7 +600,7 @@ static bool fz_clean(int err)
 	return false;
 }
 
-static void fz_account(const char *name, long ret, int err)
+void fz_account(const char *name, long ret, int err)
 {
 	__atomic_fetch_add(&fz_res->calls, 1, __ATOMIC_RELAXED);
 	if (ret >= 0) {
@@ -560,12 +617,23 @@ static void fz_account(const char *name, long ret, int err)
 	}
 }
 
-static int fz_pick_fd(uint64_t *s, unsigned int *dev)
+/*
+ * An fd to send a command to, and in @dev what it is: a device index, or
+ * FZ_DEV_OBJ with @kind for an fd a command handed out.  Mostly open ones;
+ * sometimes stale numbers, /dev/null, -1 or numbers never opened.
+ */
+static int fz_pick_fd(uint64_t *s, int *dev, int *kind)
 {
 	unsigned int r = fz_below(s, 100), i = fz_below(s, FZ_SLOTS);
+	int fd;
 
-	int fd = __atomic_load_n(&fz_slots[i], __ATOMIC_RELAXED);
-
+	*kind = FZ_KIND_NONE;
+	fd = r < 25 ? fz_obj_pick(s, kind) : -1;
+	if (fd >= 0) {
+		*dev = FZ_DEV_OBJ;
+		return fd;
+	}
+	fd = __atomic_load_n(&fz_slots[i], __ATOMIC_RELAXED);
 	/* Closed slots are what the stale picks below are for. */
 	for (int tries = 0; fd < 0 && tries < 4; tries++) {
 		i = fz_below(s, FZ_SLOTS);
@@ -574,38 +642,104 @@ static int fz_pick_fd(uint64_t *s, unsigned int *dev)
 	*dev = __atomic_load_n(&fz_slot_dev[i], __ATOMIC_RELAXED);
 	if (r < 90)
 		return fd;
-	if (r < 95)
+	if (r < 93)
 		return __atomic_load_n(&fz_stale[i], __ATOMIC_RELAXED);
+	if (r < 95)
+		return fz_obj_stale(s);
 	if (r < 97)
 		return fz_null_fd;
 	return r & 1 ? -1 : 1000 + (int)fz_below(s, 1000);
 }
 
-static const struct fz_ioctl *fz_pick_ioctl(uint64_t *s, unsigned int dev)
+/*
+ * A command for that fd: mostly one meant for it (its device's own, or
+ * one for its kind of handed-out fd), else any, so that region commands
+ * reach devices and device commands reach region fds.
+ */
+static const struct fz_ioctl *fz_pick_ioctl(uint64_t *s, int dev, int kind)
 {
-	const struct fz_dev *d = &fz_devs[dev % fz_nr_devs];
-	unsigned int r = fz_below(s, 100);
+	const unsigned int *home = NULL;
+	unsigned int nr = 0, r = fz_below(s, 100);
 
-	if (r < 88 && d->nr_home)
-		return &fz_ioctls[d->home[fz_below(s, d->nr_home)]];
+	if (dev == FZ_DEV_OBJ && kind >= 0 &&
+	    (unsigned int)kind < FZ_ARRAY_SIZE(fz_kind_homes)) {
+		home = fz_kind_homes[kind].home;
+		nr = fz_kind_homes[kind].nr_home;
+	} else if (dev >= 0) {
+		home = fz_devs[dev % fz_nr_devs].home;
+		nr = fz_devs[dev % fz_nr_devs].nr_home;
+	}
+	if (r < 85 && nr)
+		return &fz_ioctls[home[fz_below(s, nr)]];
 	return &fz_ioctls[fz_below(s, FZ_NR_IOCTLS)];
+}
+
+/* The table entry a command number reaches (size and direction aside). */
+static const struct fz_ioctl *fz_dispatched(unsigned long cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < FZ_NR_IOCTLS; i++)
+		if (_IOC_TYPE(fz_ioctls[i].cmd) == _IOC_TYPE(cmd) &&
+		    _IOC_NR(fz_ioctls[i].cmd) == _IOC_NR(cmd))
+			return &fz_ioctls[i];
+	return NULL;
+}
+
+/* Where @io's fd-out field lies inside the argument area at @arg, or -1. */
+static long fz_newfd_off(struct fz_thread *t, const struct fz_ioctl *io,
+			 unsigned long arg)
+{
+	unsigned long lo = (uintptr_t)t->arg, hi = lo + FZ_ARG_PAGES * FZ_PAGE;
+	unsigned int i;
+
+	if (!io || arg < lo || arg >= hi)
+		return -1;
+	for (i = 0; i < io->nr_fields; i++) {
+		const struct fz_field *f = &io->fields[i];
+
+		if (f->role == FZ_NEWFD && f->len == sizeof(int) &&
+		    arg + f->off + f->len <= hi)
+			return arg - lo + f->off;
+	}
+	return -1;
+}
+
+/*
+ * fz_collect: a command that handed out an fd wrote its number at @off;
+ * take it into fuzz_region.c's slots (which close what they cannot use).
+ */
+static void fz_collect(struct fz_thread *t, const struct fz_ioctl *io,
+		       long off)
+{
+	int fd;
+
+	memcpy(&fd, t->arg + off, sizeof(fd));
+	if (fd < 0 || fd == fz_null_fd || fz_obj_known(fd) ||
+	    fcntl(fd, F_GETFD) < 0)
+		return;
+	for (unsigned int i = 0; i < FZ_SLOTS; i++)
+		if (__atomic_load_n(&fz_slots[i], __ATOMIC_RELAXED) == fd)
+			return;
+	fz_obj_install(fz_kind_of(io->makes), fd);
 }
 
 static void fz_one_ioctl(struct fz_thread *t)
 {
 	uint64_t *s = &t->rng;
-	const struct fz_ioctl *io;
+	const struct fz_ioctl *io, *to;
 	unsigned long cmd, arg;
-	unsigned int dev, r;
+	int dev, kind, fd, err;
+	unsigned int r;
 	unsigned char *p;
-	long ret;
-	int fd;
+	long ret, off;
 
-	fd = fz_pick_fd(s, &dev);
-	io = fz_pick_ioctl(s, dev);
+	fd = fz_pick_fd(s, &dev, &kind);
+	io = fz_pick_ioctl(s, dev, kind);
 	if (fz_excluded(io->name))
 		return;
 	cmd = io->cmd;
+	fz_maps_read_lock();	/* pointers may point into mappings */
 	fz_fill_handles(t);
 	p = fz_build(t, io);
 	arg = (uintptr_t)p;
@@ -621,11 +755,32 @@ static void fz_one_ioctl(struct fz_thread *t)
 	else if (r < 8)	/* same magic, other number or size */
 		cmd = _IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), fz_below(s, 64),
 			   fz_below(s, 4) ? _IOC_SIZE(cmd) : fz_below(s, 512));
+	/* A command that hands out an fd: -1 there until it writes one. */
+	to = fz_dispatched(cmd);
+	off = to && to->makes ? fz_newfd_off(t, to, arg) : -1;
+	if (off >= 0)
+		memset(t->arg + off, 0xff, sizeof(int));
 	t->calls--;
 	ret = ioctl(fd, cmd, arg);
-	fz_account(io->name, ret, errno);
+	err = errno;
+	fz_maps_unlock();
+	fz_account(io->name, ret, err);
+	if (ret >= 0 && off >= 0)
+		fz_collect(t, to, off);
 	if (ret >= 0 && arg == (uintptr_t)p && cmd == io->cmd)
 		fz_harvest(t, io, p);
+}
+
+/* A device fd of the process for fuzz_region.c's REGION_CREATE/OPEN. */
+static int fz_any_dev_fd(uint64_t *s)
+{
+	unsigned int i = fz_below(s, FZ_SLOTS), tries;
+	int fd = -1;
+
+	for (tries = 0; tries < FZ_SLOTS && fd < 0; tries++)
+		fd = __atomic_load_n(&fz_slots[(i + tries) % FZ_SLOTS],
+				     __ATOMIC_RELAXED);
+	return fd;
 }
 
 static void *fz_thread_main(void *data)
@@ -633,6 +788,7 @@ static void *fz_thread_main(void *data)
 	struct fz_thread *t = data;
 	unsigned int r;
 
+	pthread_barrier_wait(&fz_start);
 	/* t->calls counts ioctls only: -n is what reaches the drivers. */
 	while (t->calls && time(NULL) < fz_deadline) {
 		r = fz_below(&t->rng, 1000);
@@ -644,6 +800,12 @@ static void *fz_thread_main(void *data)
 			fz_close_slot(fz_below(&t->rng, FZ_SLOTS));
 		else if (r < 45)
 			fz_dup_slot(&t->rng);
+		else if (r < 52)
+			fz_obj_close_one(&t->rng);
+		else if (r < 55)
+			fz_obj_dup_one(&t->rng);
+		else if (r < 200)
+			fz_region_op(&t->rng, fz_any_dev_fd(&t->rng));
 		else
 			fz_one_ioctl(t);
 	}
@@ -657,13 +819,38 @@ static int fz_drop_privileges(void)
 	return 0;
 }
 
+/*
+ * fz_sweep: fds open now that were not at start (@inherited) and that the
+ * fuzzer never learnt of: a command installed one and then failed to
+ * write its number back.  Closed, and counted for the report.
+ */
+#define FZ_SWEEP_FDS	4096
+
+static unsigned int fz_sweep(const unsigned char *inherited)
+{
+	unsigned int n = 0;
+	int fd;
+
+	for (fd = 0; fd < FZ_SWEEP_FDS; fd++) {
+		if (inherited[fd] || fd == fz_null_fd ||
+		    fcntl(fd, F_GETFD) < 0)
+			continue;
+		close(fd);
+		n++;
+	}
+	return n;
+}
+
 /* fz_run: one fuzzing process (a child); returns its exit status. */
 static int fz_run(bool nobody, unsigned long calls, unsigned long seed)
 {
+	static unsigned char inherited[FZ_SWEEP_FDS];
 	struct fz_thread *t;
 	uint64_t rng = seed | 1;
-	unsigned int i;
+	unsigned int i, lost;
 
+	for (i = 0; i < FZ_SWEEP_FDS; i++)
+		inherited[i] = fcntl(i, F_GETFD) >= 0;
 	fz_null_fd = open("/dev/null", O_RDWR);
 	for (i = 0; i < FZ_SLOTS; i++) {
 		fz_slots[i] = -1;
@@ -676,22 +863,41 @@ static int fz_run(bool nobody, unsigned long calls, unsigned long seed)
 		return 1;
 	}
 	fz_privileged = !nobody;
+	if (fz_region_init()) {
+		perror("aether_fuzz: region setup");
+		return 1;
+	}
 	t = calloc(opt.threads, sizeof(*t));
 	if (!t)
 		return 1;
+	/* Every buffer before any thread runs: see fuzz_region.c, Locks. */
 	for (i = 0; i < opt.threads; i++) {
 		t[i].rng = fz_rand(&rng) | 1;
 		t[i].calls = (calls + opt.threads - 1) / opt.threads;
 		t[i].arg = fz_map_guarded(FZ_ARG_PAGES);
 		t[i].hbuf = fz_map_guarded(FZ_HBUF_PAGES);
-		if (!t[i].arg || !t[i].hbuf ||
-		    pthread_create(&t[i].tid, NULL, fz_thread_main, &t[i]))
+		t[i].names = fz_map_guarded(FZ_NAME_PAGES);
+		if (!t[i].arg || !t[i].hbuf || !t[i].names)
 			return 1;
 	}
+	if (pthread_barrier_init(&fz_start, NULL, opt.threads + 1))
+		return 1;
+	for (i = 0; i < opt.threads; i++)
+		if (pthread_create(&t[i].tid, NULL, fz_thread_main, &t[i]))
+			return 1;
+	pthread_barrier_wait(&fz_start);
 	for (i = 0; i < opt.threads; i++)
 		pthread_join(t[i].tid, NULL);
-	for (i = 0; i < FZ_SLOTS; i++)
-		fz_close_slot(i);
+	fz_region_exit();
+	for (i = 0; i < FZ_SLOTS; i++) {
+		if (fz_slots[i] >= 0)
+			close(fz_slots[i]);
+		fz_slots[i] = -1;
+	}
+	lost = fz_sweep(inherited);
+	if (lost)
+		printf("# %s: %u fds handed out but never learnt (closed)\n",
+		       nobody ? "nobody" : "root", lost);
 	return 0;
 }
 
@@ -761,6 +967,9 @@ static void fz_report(void)
 
 	printf("# aether_fuzz: %lu calls, %lu ok, %lu opens (%lu denied)\n",
 	       fz_res->calls, fz_res->ok, fz_res->opens, fz_res->open_denied);
+	printf("# handed-out fds %lu, mappings %lu, touches %lu (SIGSEGV %lu, SIGBUS %lu), forks %lu\n",
+	       fz_res->newfds, fz_res->maps, fz_res->touches, fz_res->sigsegv,
+	       fz_res->sigbus, fz_res->forks);
 	printf("# errno:");
 	for (e = 1; e < 256; e++)
 		if (fz_res->by_errno[e])
@@ -784,6 +993,7 @@ int main(int argc, char **argv)
 		return fz_snapshot_file();
 	printf("TAP version 13\n1..1\n");
 	fz_find_devices();
+	fz_find_kinds();
 	if (!fz_nr_devs) {
 		printf("ok 1 aether_fuzz # SKIP no /dev/aether_* device\n");
 		return 4;
@@ -815,6 +1025,11 @@ int main(int argc, char **argv)
 		}
 	}
 	fz_report();
+	if (fz_res->bad_children) {
+		printf("# %lu forked children ended badly, first %s\n",
+		       fz_res->bad_children, fz_res->first_bad_child);
+		ok = 0;
+	}
 	if (fz_res->unclean) {
 		printf("# %lu calls answered an unclean errno, first %s: %d\n",
 		       fz_res->unclean, fz_res->first_unclean,

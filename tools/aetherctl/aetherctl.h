@@ -37,6 +37,10 @@ int actl_parse_int(const char *what, const char *s, long min, long max,
 int actl_mm_main(struct actl_ctx *ctx, int argc, char **argv);
 void actl_mm_usage(FILE *f);
 
+/* region.c */
+int actl_region_main(struct actl_ctx *ctx, int argc, char **argv);
+void actl_region_usage(FILE *f);
+
 /* slub.c */
 int actl_slub_main(struct actl_ctx *ctx, int argc, char **argv);
 void actl_slub_usage(FILE *f);

@@ -29,9 +29,13 @@ static void actl_usage(FILE *f)
 		"\n"
 		"Modules:\n"
 		"  mm              the page pool (/dev/aether_mm)\n"
+		"  region          regions: pool memory that processes map\n"
+		"                  (/dev/aether_mm)\n"
 		"  slub            the object caches (/dev/aether_slub)\n"
 		"\n");
 	actl_mm_usage(f);
+	fputc('\n', f);
+	actl_region_usage(f);
 	fputc('\n', f);
 	actl_slub_usage(f);
 }
@@ -139,6 +143,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "mm"))
 		return actl_mm_main(&ctx, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "region"))
+		return actl_region_main(&ctx, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "slub"))
 		return actl_slub_main(&ctx, argc - 1, argv + 1);
 	actl_err("unknown module '%s' (try --help)", argv[1]);

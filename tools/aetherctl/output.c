@@ -39,19 +39,23 @@ struct actl_out {
 
 static bool out_json;
 static bool out_first;
+static bool out_open;
 
 void out_begin(const struct actl_ctx *ctx)
 {
 	out_json = ctx->json;
 	out_first = true;
+	out_open = true;
 	if (out_json)
 		printf("{");
 }
 
+/* End the document; again is a no-op (a command may end it early). */
 void out_end(void)
 {
-	if (out_json)
+	if (out_json && out_open)
 		printf("\n}\n");
+	out_open = false;
 	fflush(stdout);
 }
 

@@ -405,7 +405,9 @@ struct aether_mm_bench {
  * region's own flag, not the mapping's).  Nothing is allocated until a
  * page is written: a read of a never-written page maps Linux's zero page.
  * The region lives as long as a region fd or a mapping of it does; then
- * every frame goes back to the pool.
+ * every frame goes back to the pool.  A SHARED region's pages live as long
+ * as the region; a process's image of a PRIVATE region lives as long as
+ * that process maps it (a process that maps nothing of it sees zeroes).
  *
  * A PRIVATE region gives each process its own copy-on-write image: a
  * child created by fork() sees its parent's pages, and the first write on
@@ -450,8 +452,8 @@ enum aether_mm_tier {
  * struct aether_mm_region_create - AETHER_MM_IOC_REGION_CREATE
  * @size:	(in) sizeof(struct aether_mm_region_create)
  * @flags:	(in) AETHER_MM_REGION_*
- * @length:	(in) bytes of data, a multiple of the page size, up to the
- *		pool's maximum size
+ * @length:	(in) bytes of data, a multiple of the page size; -ENOMEM
+ *		above the pool's maximum size (pool_max_mb, all nodes)
  * @max_prot:	(in) AETHER_MM_PROT_*: what mmap() and mprotect() may ever
  *		ask for (-EACCES beyond it); must include READ
  * @tier:	(in) AETHER_MM_TIER_*
@@ -532,7 +534,8 @@ struct aether_mm_region_list {
 /**
  * struct aether_mm_region_info - AETHER_MM_IOC_REGION_INFO, on a region fd
  * @size:	(in) sizeof(struct aether_mm_region_info)
- * @flags:	(out) AETHER_MM_REGION_* it was created with
+ * @flags:	(out) AETHER_MM_REGION_* it was created with, but CLOEXEC
+ *		(a property of one fd)
  * @max_prot:	(out) AETHER_MM_PROT_*
  * @tier:	(out) AETHER_MM_TIER_*
  * @id:		(out) region id
@@ -575,8 +578,12 @@ struct aether_mm_region_info {
 /* struct aether_mm_region_query.state */
 enum aether_mm_page_state {
 	AETHER_MM_PAGE_NONE = 0,	/* never written: reads see zeroes */
-	AETHER_MM_PAGE_OWN = 1,		/* a frame only this process sees */
-	AETHER_MM_PAGE_SHARED = 2,	/* a frame shared with other processes */
+	AETHER_MM_PAGE_OWN = 1,		/* a frame of this process's own layer */
+	/*
+	 * A frame other processes may see too: one of a deeper copy-on-write
+	 * layer (until a write makes it own), or any frame of a SHARED region.
+	 */
+	AETHER_MM_PAGE_SHARED = 2,
 	AETHER_MM_PAGE_GUARD = 3,	/* a guard page */
 };
 
