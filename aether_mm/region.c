@@ -600,6 +600,7 @@ static struct aem_view *aem_view_alloc(struct aem_region *r,
 		return NULL;
 	v->region = r;
 	v->mm = mm;
+	aem_view_pred_init(v);
 	list_add(&v->link, &r->views);
 	r->nr_views++;
 	return v;
@@ -813,6 +814,10 @@ static int aem_ioc_region_info(struct aem_region *r, void __user *uarg)
 	info.cow_copies = atomic_long_read(&r->cow_copies);
 	info.cow_steals = atomic_long_read(&r->cow_steals);
 	info.alloc_fail = atomic_long_read(&r->alloc_fail);
+	info.predicted = atomic_long_read(&r->predicted);
+	info.prefetched = atomic_long_read(&r->prefetched);
+	info.prefetch_hits = atomic_long_read(&r->prefetch_hits);
+	info.prefetch_wasted = atomic_long_read(&r->prefetch_wasted);
 	mutex_lock(&r->views_lock);
 	info.nr_views = r->nr_views;
 	mutex_unlock(&r->views_lock);

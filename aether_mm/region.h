@@ -39,6 +39,13 @@ struct aem_layer {
  * @top:	newest layer of its chain; changes at fork only, with @mm's
  *		mmap_lock held for write
  * @nr_vmas:	VMAs of @mm that map it
+ * @pred_lock:	the predictor's state below
+ * @pred_last:	page index of the last fault
+ * @pred_stride: distance between the last two faults
+ * @pred_conf:	faults in a row at @pred_stride
+ * @pred_window: pages mapped ahead at the next prediction
+ * @pred_expect: where the stream goes after the pages mapped ahead
+ * @pred_inflight: pages mapped ahead, not yet judged hit or wasted
  */
 struct aem_view {
 	struct list_head link;
@@ -46,6 +53,13 @@ struct aem_view {
 	struct mm_struct *mm;
 	struct aem_layer *top;
 	atomic_t nr_vmas;
+	spinlock_t pred_lock;		/* see above */
+	pgoff_t pred_last;
+	long pred_stride;
+	unsigned int pred_conf;
+	unsigned int pred_window;
+	pgoff_t pred_expect;
+	unsigned int pred_inflight;
 };
 
 /**
@@ -71,6 +85,7 @@ struct aem_view {
  * @slot_locks:	hashed per page index
  * @resident:	frames held, all layers
  * @faults, @zero_maps, @cow_copies, @cow_steals, @alloc_fail: counters
+ * @predicted, @prefetched, @prefetch_hits, @prefetch_wasted: predictor
  * @node_pages:	frames held per node
  */
 struct aem_region {
@@ -99,6 +114,10 @@ struct aem_region {
 	atomic_long_t cow_copies;
 	atomic_long_t cow_steals;
 	atomic_long_t alloc_fail;
+	atomic_long_t predicted;
+	atomic_long_t prefetched;
+	atomic_long_t prefetch_hits;
+	atomic_long_t prefetch_wasted;
 	atomic_long_t node_pages[AEM_MAX_NODES];
 };
 
@@ -119,6 +138,8 @@ struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
 void aem_region_put(struct aem_region *r);
 
 /* fault.c */
+extern unsigned int aem_prefetch_max;
+void aem_view_pred_init(struct aem_view *v);
 vm_fault_t aem_region_fault(struct vm_fault *vmf);
 vm_fault_t aem_region_pfn_mkwrite(struct vm_fault *vmf);
 

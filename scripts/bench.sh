@@ -21,8 +21,12 @@ for rel in "$@"; do
 	tr -d '\r' <"$log" |
 		sed -n '/^=== AETHER BENCH BEGIN/,/^=== AETHER BENCH END/{//!p}' \
 		>"$out/results-$rel.txt"
+	tr -d '\r' <"$log" |
+		sed -n '/^=== AETHER REGION BENCH BEGIN/,/^=== AETHER REGION BENCH END/{//!p}' \
+		>"$out/regions-$rel.txt"
 	echo "=== $rel ($out/results-$rel.txt)"
 	cat "$out/results-$rel.txt"
+	cat "$out/regions-$rel.txt"
 	results+=("$out/results-$rel.txt")
 done
 python3 "$AETHER_TOP/scripts/bench-plot.py" -o "$out/bench.svg" "${results[@]}"

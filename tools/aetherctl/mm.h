@@ -25,6 +25,9 @@ int mm_pool_info(int fd, struct aether_mm_pool_info *pi);
 int mm_zone_stats(int fd, __u32 node, __u32 zone,
 		  struct aether_mm_zone_stats *zs);
 
+int region_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
+		     char **argv);
+
 const char *mm_zone_name(__u32 zone);
 const char *mm_mt_name(__u32 mt);
 const char *mm_policy_name(__u32 mode);

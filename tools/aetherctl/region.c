@@ -724,6 +724,8 @@ static const struct mm_cmd region_cmds[] = {
 	  "\t\t[--tier normal|fast|slow] [--allow-wx] [--write PAGES] [--hold]",
 	  "make a region and show it; --hold keeps it until SIGINT/SIGTERM" },
 	{ "list", region_cmd_list, "", "every live region" },
+	{ "bench", region_cmd_bench, "[--pages N] [--rounds R]",
+	  "first-touch write faults: region vs anonymous memory, ns/page and ratio" },
 	{ "show", region_cmd_show, "ID | --name NAME",
 	  "one region: by name (REGION_OPEN) or by id (debugfs)" },
 };

@@ -548,6 +548,11 @@ struct aether_mm_region_list {
  * @cow_steals:	(out) writes that took over a page nobody else could see
  *		any more, without a copy
  * @alloc_fail:	(out) faults that failed for want of a frame (SIGBUS)
+ * @predicted:	(out) pages the fault-stream predictor expected next
+ * @prefetched:	(out) of those, pages mapped ahead of a fault
+ * @prefetch_hits: (out) pages mapped ahead that the stream then went
+ *		through (the next fault came right after them)
+ * @prefetch_wasted: (out) pages mapped ahead before the stream broke off
  * @nr_views:	(out) processes that map the region now
  * @nr_files:	(out) open fds of the region
  * @node_pages:	(out) frames per node
@@ -568,6 +573,10 @@ struct aether_mm_region_info {
 	__u64 cow_copies;
 	__u64 cow_steals;
 	__u64 alloc_fail;
+	__u64 predicted;
+	__u64 prefetched;
+	__u64 prefetch_hits;
+	__u64 prefetch_wasted;
 	__u32 nr_views;
 	__u32 nr_files;
 	__u64 node_pages[AETHER_MM_MAX_NODES];

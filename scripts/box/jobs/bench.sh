@@ -10,3 +10,9 @@ cat /tmp/bench.json
 echo "=== AETHER BENCH END ==="
 cat /tmp/bench.err
 [ $rc -eq 0 ] || echo "box: aetherctl mm bench exited with $rc"
+
+# Page faults can only be timed from userspace: the region fault-in
+# benchmark, region against anonymous memory, in the same boot.
+echo "=== AETHER REGION BENCH BEGIN ==="
+aetherctl region bench --pages 4096 --rounds 6 2>&1
+echo "=== AETHER REGION BENCH END ==="
