@@ -41,8 +41,13 @@
  *   fault, read	mapped read-only; a never-written index maps Linux's
  *			zero page and allocates nothing
  *   steal		moves to the top layer of the only view left
+ *   migrate		copied to a frame on another node, which takes its
+ *			place in the layer; the old one is zapped from every
+ *			page table, then freed
  *   layer freed	back to the pool: the last view over the layer is
- *			gone, and with it every VMA that could map the frame
+ *			gone, and with it every VMA that could map the frame.
+ *			A kernel reader (REGION_CHECKSUM) holds a frame
+ *			reference, so the frame outlives it if need be
  *
  * Invariant: a page table entry in a VMA of view V maps the zero page or a
  * frame of a layer in V's chain.  Every change of what an index resolves
@@ -126,9 +131,53 @@ static void aem_region_frame_gone(struct aem_region *r, struct aem_frame *f)
 	atomic_long_dec(&r->node_pages[aem_frame_nid(f)]);
 }
 
+/*
+ * @t, a layer of @r, may have one referrer left: a layer X whose backing
+ * it is.  Every view that sees @t sees it through X, so an entry of X
+ * hides @t's entry at the same index from everyone: free those frames.
+ * (A PRIVATE region's parent keeps, after its child exits, the frames it
+ * copied away from.)  Nothing maps them: the views that saw them are gone.
+ * @t is only compared until it is found under views_lock below a live
+ * view, which keeps it alive.
+ */
+static void aem_layer_trim(struct aem_region *r, struct aem_layer *t)
+{
+	struct aem_layer *x = NULL, *l;
+	struct aem_frame *f;
+	struct aem_view *v;
+	unsigned long idx;
+
+	mutex_lock(&r->views_lock);
+	list_for_each_entry(v, &r->views, link) {
+		for (l = v->top; l && !x; l = l->backing)
+			if (l->backing == t)
+				x = l;
+		if (x)
+			break;
+	}
+	if (!x || kref_read(&t->ref) != 1)
+		goto out;
+	xa_for_each(&t->slots, idx, f) {
+		if (!xa_load(&x->slots, idx))
+			continue;
+		mutex_lock(aem_slot_lock(r, idx));
+		f = xa_load(&t->slots, idx);
+		if (f && xa_load(&x->slots, idx)) {
+			xa_erase(&t->slots, idx);
+			aem_region_frame_gone(r, f);
+			aem_free_pages(f, 0);
+		}
+		mutex_unlock(aem_slot_lock(r, idx));
+		cond_resched();
+	}
+out:
+	mutex_unlock(&r->views_lock);
+}
+
 static void aem_layer_release(struct kref *ref)
 {
 	struct aem_layer *l = container_of(ref, struct aem_layer, ref);
+	struct aem_region *r = l->region;
 	struct aem_layer *backing;
 	struct aem_frame *f;
 	unsigned long idx;
@@ -147,8 +196,11 @@ static void aem_layer_release(struct kref *ref)
 		xa_destroy(&l->slots);
 		backing = l->backing;
 		kfree(l);
-		if (backing && !refcount_dec_and_test(&backing->ref.refcount))
+		if (backing && !refcount_dec_and_test(&backing->ref.refcount)) {
+			if (kref_read(&backing->ref) == 1)
+				aem_layer_trim(r, backing);
 			backing = NULL;
+		}
 		l = backing;
 	}
 }
@@ -818,6 +870,7 @@ static int aem_ioc_region_info(struct aem_region *r, void __user *uarg)
 	info.prefetched = atomic_long_read(&r->prefetched);
 	info.prefetch_hits = atomic_long_read(&r->prefetch_hits);
 	info.prefetch_wasted = atomic_long_read(&r->prefetch_wasted);
+	info.migrated = atomic_long_read(&r->migrated);
 	mutex_lock(&r->views_lock);
 	info.nr_views = r->nr_views;
 	mutex_unlock(&r->views_lock);
@@ -914,24 +967,28 @@ static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
 	unsigned int i;
 	void *addr;
 
-	/* The slot locks keep a steal or copy from moving a frame away. */
+	/*
+	 * Under the slot lock, a reference on each frame: a migration may
+	 * replace a frame in its layer once the lock is dropped, and the
+	 * reference keeps the old one (and its content) until we are done.
+	 */
 	for (i = 0; i < nr; i++) {
 		mutex_lock(aem_slot_lock(r, idx + i));
 		frames[i] = top ? aem_lookup(top, idx + i, &where) : NULL;
+		if (frames[i])
+			atomic_inc(&frames[i]->refcount);
 		pages[i] = frames[i] ? aem_frame_page(frames[i]) : ZERO_PAGE(0);
 		mutex_unlock(aem_slot_lock(r, idx + i));
 	}
-	/*
-	 * A frame leaves a layer only when its layer dies (not while the
-	 * caller's view or the region holds the chain) or by a steal into
-	 * the top of the same chain: the pages stay valid.
-	 */
 	addr = vm_map_ram(pages, nr, NUMA_NO_NODE);
-	if (!addr)
-		return -ENOMEM;
-	*crc = crc32_le(*crc, addr, (size_t)nr << PAGE_SHIFT);
-	vm_unmap_ram(addr, nr);
-	return 0;
+	if (addr) {
+		*crc = crc32_le(*crc, addr, (size_t)nr << PAGE_SHIFT);
+		vm_unmap_ram(addr, nr);
+	}
+	for (i = 0; i < nr; i++)
+		if (frames[i])
+			aem_free_pages(frames[i], 0);
+	return addr ? 0 : -ENOMEM;
 }
 
 static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
@@ -972,6 +1029,88 @@ static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
 	return aem_copy_out(uarg, &c, sizeof(c));
 }
 
+/*
+ * Move the frame @idx resolves to in @top's chain to @nid, in the layer
+ * that holds it.  Under the slot lock no fault can map the old frame
+ * again; unmap_mapping_range() takes it out of every page table (and
+ * flushes) before it is freed.
+ */
+static void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
+			    pgoff_t idx, int nid,
+			    struct aether_mm_region_migrate *m)
+{
+	struct aem_layer *where;
+	struct aem_frame *f, *nf;
+	int old;
+
+	mutex_lock(aem_slot_lock(r, idx));
+	f = aem_lookup(top, idx, &where);
+	if (!f || aem_frame_nid(f) == nid)
+		goto out;
+	if (atomic_read(&f->refcount) != 1) {
+		m->busy++;
+		goto out;
+	}
+	nf = aem_alloc_pages(nid, 0, AEM_ALLOC_THISNODE |
+			     AEM_MT(AETHER_MM_MT_MOVABLE) |
+			     AEM_OWNER(AEM_OWNER_REGION));
+	if (!nf) {
+		m->failed++;
+		goto out;
+	}
+	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
+	/* Replacing a present entry allocates nothing. */
+	xa_store(&where->slots, idx, nf, GFP_KERNEL);
+	unmap_mapping_range(r->inode->i_mapping,
+			    (loff_t)(idx + r->guard) << PAGE_SHIFT, PAGE_SIZE,
+			    1);
+	old = aem_frame_nid(f);
+	aem_free_pages(f, 0);
+	atomic_long_dec(&r->node_pages[old]);
+	atomic_long_inc(&r->node_pages[nid]);
+	atomic_long_inc(&r->migrated);
+	m->migrated++;
+out:
+	mutex_unlock(aem_slot_lock(r, idx));
+}
+
+static int aem_ioc_region_migrate(struct aem_region *r, void __user *uarg)
+{
+	struct aether_mm_region_migrate m;
+	struct aem_layer *top;
+	struct aem_view *v;
+	pgoff_t idx, end;
+	int err = 0;
+
+	err = aem_copy_in(&m, sizeof(m), uarg);
+	if (err)
+		return err;
+	if (m.node < 0 || m.node >= AEM_MAX_NODES || !aem_node(m.node))
+		return -EINVAL;
+	if (!m.length || !PAGE_ALIGNED(m.offset) || !PAGE_ALIGNED(m.length) ||
+	    m.offset > r->length || m.length > r->length - m.offset)
+		return -EINVAL;
+	m.migrated = 0;
+	m.busy = 0;
+	m.failed = 0;
+	v = aem_view_of_current(r);
+	top = v ? v->top : r->base;
+	idx = m.offset >> PAGE_SHIFT;
+	end = idx + (m.length >> PAGE_SHIFT);
+	for (; idx < end; idx++) {
+		aem_migrate_one(r, top, idx, m.node, &m);
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	mmap_read_unlock(current->mm);
+	if (err)
+		return err;
+	return aem_copy_out(uarg, &m, sizeof(m));
+}
+
 static long aem_region_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -985,6 +1124,8 @@ static long aem_region_ioctl(struct file *file, unsigned int cmd,
 		return aem_ioc_region_query(r, uarg);
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_CHECKSUM):
 		return aem_ioc_region_checksum(r, uarg);
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_MIGRATE):
+		return aem_ioc_region_migrate(r, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -86,6 +86,7 @@ struct aem_view {
  * @resident:	frames held, all layers
  * @faults, @zero_maps, @cow_copies, @cow_steals, @alloc_fail: counters
  * @predicted, @prefetched, @prefetch_hits, @prefetch_wasted: predictor
+ * @migrated:	frames moved to another node
  * @node_pages:	frames held per node
  */
 struct aem_region {
@@ -118,6 +119,7 @@ struct aem_region {
 	atomic_long_t prefetched;
 	atomic_long_t prefetch_hits;
 	atomic_long_t prefetch_wasted;
+	atomic_long_t migrated;
 	atomic_long_t node_pages[AEM_MAX_NODES];
 };
 

@@ -2405,4 +2405,138 @@ TEST_F(region, prefetch_max_param)
 }
 
 
+/* ---- NUMA migration on request ----------------------------------------- */
+
+static int region_migrate(int rfd, int node, __u64 off, __u64 len,
+			  struct aether_mm_region_migrate *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->size = sizeof(*m);
+	m->node = node;
+	m->offset = off;
+	m->length = len;
+	return ioctl(rfd, AETHER_MM_IOC_REGION_MIGRATE, m) ? -errno : 0;
+}
+
+/*
+ * Frames move to the other node with their content, for this process and
+ * for a child that shares them after fork(); the child's own frames stay.
+ */
+TEST_F(region, migrate_moves_frames_keeps_content)
+{
+	const size_t pages = 64, page = self->page;
+	struct aether_mm_region_migrate m;
+	struct aether_mm_region_create c;
+	struct aether_mm_region_query q;
+	struct aether_mm_region_info ri;
+	int go[2], status;
+	unsigned char *p, *want;
+	__u32 crc0, crc1;
+	pid_t pid;
+	size_t i;
+
+	if (self->pi.nr_nodes < 2)
+		SKIP(return, "one node: nowhere to migrate to");
+	aemt_region_args(&c, AEM_PRIVATE, pages * page);
+	c.pol_mode = AETHER_MM_POL_BIND;
+	c.nodemask = 1;
+	ASSERT_EQ(0, aemt_region_create(self->fd, &c));
+	p = aemt_region_map(c.fd, pages * page, PROT_RW);
+	ASSERT_NE(MAP_FAILED, p);
+	want = malloc(pages * page);
+	ASSERT_NE(NULL, want);
+	srand(77);
+	for (i = 0; i < pages * page; i++)
+		want[i] = rand();
+	memcpy(p, want, pages * page);
+	ASSERT_EQ(0, aemt_region_checksum(c.fd, 0, pages * page, &crc0));
+	ASSERT_EQ(aemt_crc32(want, pages * page), crc0);
+
+	/* A child shares every frame, and checks after the move. */
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char b;
+
+		close(go[1]);
+		if (read(go[0], &b, 1) != 1)
+			_exit(2);
+		if (memcmp(p, want, pages * page))
+			_exit(3);
+		/*
+		 * The frames it still shares with the parent moved; those
+		 * the parent copied away from (the first half) are the
+		 * child's alone now, and stayed.
+		 */
+		for (i = 0; i < pages; i++)
+			if (aemt_region_query(c.fd, p + i * page, &q) ||
+			    q.node != (i < pages / 2 ? 0 : 1))
+				_exit(4);
+		_exit(0);
+	}
+	close(go[0]);
+	/* The parent writes half of it first: own copies and shared ones. */
+	for (i = 0; i < pages / 2; i++)
+		p[i * page] = want[i * page];
+
+	ASSERT_EQ(0, region_migrate(c.fd, 1, 0, pages * page, &m));
+	ASSERT_EQ(pages, m.migrated);
+	ASSERT_EQ(0, m.busy);
+	ASSERT_EQ(0, m.failed);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	close(go[1]);
+
+	for (i = 0; i < pages; i++) {
+		ASSERT_EQ(0, aemt_region_query(c.fd, p + i * page, &q));
+		ASSERT_EQ(1, q.node) TH_LOG("page %zu", i);
+	}
+	ASSERT_EQ(0, aemt_region_checksum(c.fd, 0, pages * page, &crc1));
+	ASSERT_EQ(crc0, crc1);
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	ASSERT_EQ(0, aemt_region_info(c.fd, &ri));
+	/* The child's copies of the first half are gone with it. */
+	ASSERT_EQ(0, ri.node_pages[0]);
+	ASSERT_EQ(ri.resident, ri.node_pages[1]);
+	ASSERT_LE(pages, ri.migrated);
+	/* Nothing left to move. */
+	ASSERT_EQ(0, region_migrate(c.fd, 1, 0, pages * page, &m));
+	ASSERT_EQ(0, m.migrated);
+	free(want);
+	munmap(p, pages * page);
+	close(c.fd);
+}
+
+TEST_F(region, migrate_bad_arguments_einval)
+{
+	struct aether_mm_region_migrate m;
+	struct aether_mm_region_create c;
+	const size_t page = self->page;
+
+	aemt_region_args(&c, AEM_SHARED, 8 * page);
+	ASSERT_EQ(0, aemt_region_create(self->fd, &c));
+	ASSERT_EQ(-EINVAL, region_migrate(c.fd, -1, 0, page, &m));
+	ASSERT_EQ(-EINVAL, region_migrate(c.fd, AETHER_MM_MAX_NODES, 0, page,
+					  &m));
+	ASSERT_EQ(-EINVAL, region_migrate(c.fd, self->pi.nr_nodes, 0, page,
+					  &m));
+	ASSERT_EQ(-EINVAL, region_migrate(c.fd, 0, 1, page, &m));
+	ASSERT_EQ(-EINVAL, region_migrate(c.fd, 0, 0, 0, &m));
+	ASSERT_EQ(-EINVAL, region_migrate(c.fd, 0, 0, page + 1, &m));
+	ASSERT_EQ(-EINVAL, region_migrate(c.fd, 0, 0, 9 * page, &m));
+	ASSERT_EQ(-EINVAL, region_migrate(c.fd, 0, 8 * page, page, &m));
+	ASSERT_EQ(-EINVAL, region_migrate(c.fd, 0, ~0ULL & ~(page - 1),
+					  2 * page, &m));
+	/* Nothing written: nothing to move. */
+	ASSERT_EQ(0, region_migrate(c.fd, 0, 0, 8 * page, &m));
+	ASSERT_EQ(0, m.migrated);
+	ASSERT_EQ(-ENOTTY, ioctl(self->fd, AETHER_MM_IOC_REGION_MIGRATE, &m) ?
+		  -errno : 0);
+	close(c.fd);
+}
+
+
 TEST_HARNESS_MAIN

@@ -553,6 +553,7 @@ struct aether_mm_region_list {
  * @prefetch_hits: (out) pages mapped ahead that the stream then went
  *		through (the next fault came right after them)
  * @prefetch_wasted: (out) pages mapped ahead before the stream broke off
+ * @migrated:	(out) frames moved to another node (REGION_MIGRATE)
  * @nr_views:	(out) processes that map the region now
  * @nr_files:	(out) open fds of the region
  * @node_pages:	(out) frames per node
@@ -577,6 +578,7 @@ struct aether_mm_region_info {
 	__u64 prefetched;
 	__u64 prefetch_hits;
 	__u64 prefetch_wasted;
+	__u64 migrated;
 	__u32 nr_views;
 	__u32 nr_files;
 	__u64 node_pages[AETHER_MM_MAX_NODES];
@@ -650,6 +652,32 @@ struct aether_mm_region_checksum {
 
 #define AETHER_MM_CHECKSUM_MAX		(64ULL << 20)
 
+/**
+ * struct aether_mm_region_migrate - AETHER_MM_IOC_REGION_MIGRATE, on a region fd
+ * @size:	(in) sizeof(struct aether_mm_region_migrate)
+ * @node:	(in) the node to move the frames to
+ * @offset:	(in) byte offset into the data, page aligned
+ * @length:	(in) bytes, page multiple, within the data
+ * @migrated:	(out) frames moved: copied to a frame of @node, every page
+ *		table entry of the old one zapped, the old one freed
+ * @busy:	(out) frames left where they are because the kernel was
+ *		using them (a REGION_CHECKSUM in flight)
+ * @failed:	(out) frames left because @node had no free page
+ *
+ * Moves the frames the caller's process sees in the range (frames shared
+ * with other processes move for all of them; content never changes).
+ * Pages never written have no frame and are not counted.
+ */
+struct aether_mm_region_migrate {
+	__u32 size;
+	__s32 node;
+	__u64 offset;
+	__u64 length;
+	__u64 migrated;
+	__u64 busy;
+	__u64 failed;
+};
+
 #define AETHER_MM_IOC_POOL_INFO	_IOWR(AETHER_MM_IOC_MAGIC, 0x00, struct aether_mm_pool_info)
 #define AETHER_MM_IOC_ALLOC	_IOWR(AETHER_MM_IOC_MAGIC, 0x01, struct aether_mm_alloc)
 #define AETHER_MM_IOC_FREE	_IOW(AETHER_MM_IOC_MAGIC, 0x02, struct aether_mm_free)
@@ -675,5 +703,7 @@ struct aether_mm_region_checksum {
 #define AETHER_MM_IOC_REGION_QUERY _IOWR(AETHER_MM_IOC_MAGIC, 0x21, struct aether_mm_region_query)
 #define AETHER_MM_IOC_REGION_CHECKSUM \
 	_IOWR(AETHER_MM_IOC_MAGIC, 0x22, struct aether_mm_region_checksum)
+#define AETHER_MM_IOC_REGION_MIGRATE \
+	_IOWR(AETHER_MM_IOC_MAGIC, 0x23, struct aether_mm_region_migrate)
 
 #endif /* _UAPI_LINUX_AETHER_MM_H */
