@@ -25,6 +25,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/topology.h>
+#include <linux/vmalloc.h>
 #include "internal.h"
 
 /* Nodes in the order an allocation tries them. */
@@ -517,6 +518,45 @@ int aem_mempolicy_init(struct aem_mempolicy *pol, u32 mode, u64 nodemask)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(aem_mempolicy_init);
+
+/**
+ * aem_vmap_frames - map scattered order-0 frames into one kernel range
+ * @frames: the frames, in the order they are to appear; NULL entries map
+ *	    Linux's zero page (read them only)
+ * @nr: how many, 1..AEM_VMAP_MAX
+ *
+ * The frames must stay allocated until aem_vunmap_frames(): hold a
+ * reference (the refcount of the frame) if someone else may free them.
+ * May sleep.
+ *
+ * Return: the start of a virtually contiguous mapping of nr pages, or
+ * NULL (bad @nr, or no memory for the mapping).
+ */
+void *aem_vmap_frames(struct aem_frame **frames, unsigned int nr)
+{
+	struct page *pages[AEM_VMAP_MAX];
+	unsigned int i;
+
+	might_sleep();
+	if (!nr || nr > AEM_VMAP_MAX)
+		return NULL;
+	for (i = 0; i < nr; i++)
+		pages[i] = frames[i] ? aem_frame_page(frames[i]) :
+				       ZERO_PAGE(0);
+	return vm_map_ram(pages, nr, NUMA_NO_NODE);
+}
+EXPORT_SYMBOL_GPL(aem_vmap_frames);
+
+/**
+ * aem_vunmap_frames - undo aem_vmap_frames()
+ * @addr: what it returned
+ * @nr: the same @nr
+ */
+void aem_vunmap_frames(const void *addr, unsigned int nr)
+{
+	vm_unmap_ram(addr, nr);
+}
+EXPORT_SYMBOL_GPL(aem_vunmap_frames);
 
 /**
  * aem_frame_page - the page of a frame

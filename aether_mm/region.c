@@ -95,7 +95,7 @@
 #include "region.h"
 
 #define AEM_RFS_MAGIC		0x41455247	/* "AERG" */
-#define AEM_CKSUM_BATCH		64		/* pages per vm_map_ram() */
+#define AEM_CKSUM_BATCH		AEM_VMAP_MAX	/* pages per kernel view */
 
 static struct vfsmount *aem_rfs_mnt;
 static DEFINE_MUTEX(aem_regions_lock);
@@ -961,7 +961,6 @@ static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
 static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
 			  pgoff_t idx, unsigned int nr, u32 *crc)
 {
-	struct page *pages[AEM_CKSUM_BATCH];
 	struct aem_frame *frames[AEM_CKSUM_BATCH];
 	struct aem_layer *where;
 	unsigned int i;
@@ -977,13 +976,12 @@ static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
 		frames[i] = top ? aem_lookup(top, idx + i, &where) : NULL;
 		if (frames[i])
 			atomic_inc(&frames[i]->refcount);
-		pages[i] = frames[i] ? aem_frame_page(frames[i]) : ZERO_PAGE(0);
 		mutex_unlock(aem_slot_lock(r, idx + i));
 	}
-	addr = vm_map_ram(pages, nr, NUMA_NO_NODE);
+	addr = aem_vmap_frames(frames, nr);
 	if (addr) {
 		*crc = crc32_le(*crc, addr, (size_t)nr << PAGE_SHIFT);
-		vm_unmap_ram(addr, nr);
+		aem_vunmap_frames(addr, nr);
 	}
 	for (i = 0; i < nr; i++)
 		if (frames[i])

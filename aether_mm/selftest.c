@@ -8,10 +8,12 @@
  * order on the way down, that freeing merges back to the same free lists,
  * that the per-CPU lists are LIFO and drain to nothing, that a foreign
  * migrate type claims a pageblock, that a reserved page is never handed
- * out, that the leak report names a live block and its stack, and the
- * fragmentation indices of known layouts.  Every allocation
+ * out, that the leak report names a live block and its stack, the
+ * fragmentation indices of known layouts, and that scattered frames read
+ * back in order through one aem_vmap_frames() view.  Every allocation
  * uses AEM_ALLOC_NOGROW so the pool does not move under the test.
  */
+#include <linux/highmem.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include "internal.h"
@@ -262,6 +264,58 @@ static int aem_st_frag(struct aem_zone *zone)
 	return ok ? 0 : -EINVAL;
 }
 
+/*
+ * aem_vmap_frames(): scattered frames (every other one of a run, so no
+ * two are adjacent) read back through one contiguous kernel view in the
+ * order given, zero-page holes included.
+ */
+static int aem_st_vmap(struct aem_zone *zone)
+{
+	unsigned int flags = aem_st_zone_flags(zone, AETHER_MM_MT_MOVABLE);
+	struct aem_frame *all[2 * 8], *view[8 + 1];
+	unsigned int i, n = 0;
+	u32 *addr, *word;
+	int err = -EINVAL;
+
+	for (i = 0; i < ARRAY_SIZE(all); i++) {
+		all[i] = aem_alloc_pages(zone->node->nid, 0, flags);
+		if (!all[i])
+			goto out;
+		n++;
+	}
+	/* Backwards, so the view's order is not the physical one. */
+	for (i = 0; i < 8; i++) {
+		view[i] = all[2 * (7 - i)];
+		word = kmap_local_page(aem_frame_page(view[i]));
+		word[0] = 0xae000000 | i;
+		word[PAGE_SIZE / sizeof(u32) - 1] = ~i;
+		kunmap_local(word);
+	}
+	view[8] = NULL;
+	err = -ENOMEM;
+	addr = aem_vmap_frames(view, 9);
+	if (!aem_st_check(addr))
+		goto out;
+	err = 0;
+	for (i = 0; i < 8; i++) {
+		word = addr + i * (PAGE_SIZE / sizeof(u32));
+		if (!aem_st_check(word[0] == (0xae000000 | i)) ||
+		    !aem_st_check(word[PAGE_SIZE / sizeof(u32) - 1] == ~i))
+			err = -EINVAL;
+	}
+	word = addr + 8 * (PAGE_SIZE / sizeof(u32));
+	if (!aem_st_check(!word[0] && !word[PAGE_SIZE / sizeof(u32) - 1]))
+		err = -EINVAL;
+	aem_vunmap_frames(addr, 9);
+	if (!aem_st_check(!aem_vmap_frames(view, 0)) ||
+	    !aem_st_check(!aem_vmap_frames(view, AEM_VMAP_MAX + 1)))
+		err = -EINVAL;
+out:
+	for (i = 0; i < n; i++)
+		aem_free_pages(all[i], 0);
+	return err;
+}
+
 /**
  * aem_selftest_run - run every self-test on the first clean zone
  *
@@ -272,6 +326,7 @@ int aem_selftest_run(void)
 	static int (* const tests[])(struct aem_zone *) = {
 		aem_st_frag, aem_st_split_merge, aem_st_pcp, aem_st_fallback,
 		aem_st_reserve, aem_st_track_report, aem_st_fill_and_merge,
+		aem_st_vmap,
 	};
 	struct aem_zone *zone = aem_st_zone();
 	unsigned int i;

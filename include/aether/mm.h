@@ -71,6 +71,9 @@ struct aem_mempolicy {
 	atomic_t il_next;
 };
 
+/* Pages aem_vmap_frames() maps at once (its page array is on the stack). */
+#define AEM_VMAP_MAX		64
+
 struct aem_frame *aem_alloc_pages(int nid, unsigned int order,
 				  unsigned int flags);
 struct aem_frame *aem_alloc_pages_mpol(struct aem_mempolicy *pol,
@@ -94,6 +97,8 @@ unsigned int aem_frame_migratetype(const struct aem_frame *frame);
 int aem_reserve_range(unsigned long pfn, unsigned long nr_pages);
 void aem_unreserve_range(unsigned long pfn, unsigned long nr_pages);
 void aem_drain_all_pcp(void);
+void *aem_vmap_frames(struct aem_frame **frames, unsigned int nr);
+void aem_vunmap_frames(const void *addr, unsigned int nr);
 void aem_get_stats(struct aether_mm_stats *stats);
 void aem_get_pool_info(struct aether_mm_pool_info *info);
 

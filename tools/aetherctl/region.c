@@ -647,6 +647,84 @@ static int region_show_name(int fd, const char *name)
 	return ret ? -EIO : 0;
 }
 
+/*
+ * migrate --name S --node N [--offset B] [--length B]: open the region by
+ * name and move the frames this process sees (not mapping it, the base
+ * image: every frame of a SHARED region, none of a PRIVATE one).
+ */
+static int region_cmd_migrate(const struct actl_ctx *ctx, int fd, int argc,
+			      char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "node", required_argument, NULL, 'N' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "length", required_argument, NULL, 'l' },
+		{ }
+	};
+	struct aether_mm_region_migrate m = { .size = sizeof(m), .node = -1 };
+	struct aether_mm_region_open o = {
+		.size = sizeof(o),
+		.flags = AETHER_MM_REGION_OPEN_CLOEXEC,
+	};
+	struct aether_mm_region_info ri;
+	const char *name = NULL;
+	struct actl_out *t;
+	__u64 v;
+	int c, ret;
+
+	(void)ctx;
+	while ((c = getopt_long(argc, argv, "n:N:o:l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			name = optarg;
+			break;
+		case 'N':
+			if (actl_parse_u64("node", optarg, &v) || v > 255)
+				return MM_USAGE;
+			m.node = v;
+			break;
+		case 'o':
+			if (region_parse_size(optarg, &m.offset))
+				return MM_USAGE;
+			break;
+		case 'l':
+			if (region_parse_size(optarg, &m.length))
+				return MM_USAGE;
+			break;
+		default:
+			return MM_USAGE;
+		}
+	}
+	if (!name || m.node < 0 || optind != argc)
+		return MM_USAGE;
+	o.name = (uintptr_t)name;
+	if (mm_ioctl(fd, AETHER_MM_IOC_REGION_OPEN, &o, "REGION_OPEN")) {
+		actl_err("(no live region called '%s', or not yours)", name);
+		return -EIO;
+	}
+	ret = region_info(o.fd, &ri);
+	if (!ret && !m.length)
+		m.length = ri.length - m.offset;
+	if (!ret)
+		ret = mm_ioctl(o.fd, AETHER_MM_IOC_REGION_MIGRATE, &m,
+			       "REGION_MIGRATE");
+	close(o.fd);
+	if (ret)
+		return -EIO;
+	t = out_kv("migrate", "Region migration");
+	out_key(t, "node", "node");
+	out_s64(t, m.node);
+	out_key(t, "migrated", "frames moved");
+	out_u64(t, m.migrated);
+	out_key(t, "busy", "frames busy (left)");
+	out_u64(t, m.busy);
+	out_key(t, "failed", "frames without room on the node (left)");
+	out_u64(t, m.failed);
+	out_flush(t);
+	return 0;
+}
+
 /* show ID: the region's row of the debugfs table. */
 static int region_show_id(int fd, const char *arg)
 {
@@ -724,6 +802,9 @@ static const struct mm_cmd region_cmds[] = {
 	  "\t\t[--tier normal|fast|slow] [--allow-wx] [--write PAGES] [--hold]",
 	  "make a region and show it; --hold keeps it until SIGINT/SIGTERM" },
 	{ "list", region_cmd_list, "", "every live region" },
+	{ "migrate", region_cmd_migrate,
+	  "--name NAME --node N [--offset B] [--length B]",
+	  "move a named region's frames (SHARED: all of them) to node N" },
 	{ "bench", region_cmd_bench, "[--pages N] [--rounds R]",
 	  "first-touch write faults: region vs anonymous memory, ns/page and ratio" },
 	{ "show", region_cmd_show, "ID | --name NAME",
