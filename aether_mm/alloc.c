@@ -273,6 +273,11 @@ static struct aem_frame *aem_alloc_nodes(const struct aem_nodelist *nl,
 		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
 	while (!f && may_grow && aem_alloc_grow(nl))
 		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
+	/* Short even after growing: ask the clients for pages, once. */
+	if (!f && !(flags & AEM_ALLOC_ATOMIC) && aem_reclaim_registered() &&
+	    aem_reclaim_run(nl->nr == 1 ? nl->nid[0] : NUMA_NO_NODE,
+			    1UL << order))
+		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
 	if (!f) {
 		aem_count_fail(nl, flags);
 		return NULL;

@@ -269,6 +269,8 @@ static int aem_dbg_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "shrink %llu\n", st.shrink);
 	seq_printf(m, "grow_fail %llu\n", st.grow_fail);
 	seq_printf(m, "wmark_low_hit %llu\n", st.wmark_low_hit);
+	seq_printf(m, "reclaim_runs %ld\n", atomic_long_read(&aem_reclaim_runs));
+	seq_printf(m, "reclaimed %ld\n", atomic_long_read(&aem_reclaimed));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_stats);

@@ -12,11 +12,20 @@
  *
  * One table of each kind at a time; a second registration fails -EBUSY.
  *
- * Lock order: aem_hooks_lock (mutex) only, taken by (un)registration.
+ * Reclaim tables (struct aem_reclaim_ops) are a list instead, any number,
+ * called when the pool runs short.  Their callers sleep inside them, so
+ * the list is under a rwsem rather than RCU: callers take it for read
+ * with a trylock (a reclaim that allocates, or an unregistration waiting,
+ * makes the next caller skip rather than deadlock); unregistering takes
+ * it for write, so when it returns no caller is inside the table.
+ *
+ * Lock order: aem_hooks_lock (mutex), taken by (un)registration only;
+ * aem_reclaim_sem, then whatever the callbacks take.
  */
 #include <linux/export.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/rwsem.h>
 #include "internal.h"
 
 enum aem_hook { AEM_HOOK_STORE, AEM_HOOK_SHARE, AEM_HOOK_POLICY, AEM_NR_HOOKS };
@@ -152,4 +161,71 @@ void aem_hooks_exit(void)
 
 	for (i = 0; i < AEM_NR_HOOKS; i++)
 		WARN_ON(rcu_access_pointer(aem_hooks[i]));
+}
+
+static DECLARE_RWSEM(aem_reclaim_sem);
+static LIST_HEAD(aem_reclaim_list);
+atomic_long_t aem_reclaim_runs;		/* debugfs stats */
+atomic_long_t aem_reclaimed;
+
+/**
+ * aem_register_reclaim - add a client that can give pool pages back
+ * @ops: the table; must stay valid until aem_unregister_reclaim()
+ *
+ * Return: 0, or -EINVAL without a @reclaim callback.
+ */
+int aem_register_reclaim(struct aem_reclaim_ops *ops)
+{
+	if (!ops->reclaim)
+		return -EINVAL;
+	down_write(&aem_reclaim_sem);
+	list_add_tail(&ops->link, &aem_reclaim_list);
+	up_write(&aem_reclaim_sem);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(aem_register_reclaim);
+
+/**
+ * aem_unregister_reclaim - remove it; no call is in flight on return
+ * @ops: the table given to aem_register_reclaim()
+ */
+void aem_unregister_reclaim(struct aem_reclaim_ops *ops)
+{
+	down_write(&aem_reclaim_sem);
+	list_del(&ops->link);
+	up_write(&aem_reclaim_sem);
+}
+EXPORT_SYMBOL_GPL(aem_unregister_reclaim);
+
+/**
+ * aem_reclaim_run() - ask every reclaim client for pool pages
+ * @nid: the node short of pages, or NUMA_NO_NODE
+ * @nr_pages: how many are wanted
+ *
+ * Return: pages given back, 0 when no client had any (or the list was
+ * busy).  May sleep.
+ */
+unsigned long aem_reclaim_run(int nid, unsigned long nr_pages)
+{
+	struct aem_reclaim_ops *ops;
+	unsigned long got = 0;
+
+	might_sleep();
+	if (!down_read_trylock(&aem_reclaim_sem))
+		return 0;
+	list_for_each_entry(ops, &aem_reclaim_list, link) {
+		got += ops->reclaim(nid, nr_pages - min(got, nr_pages));
+		if (got >= nr_pages)
+			break;
+	}
+	up_read(&aem_reclaim_sem);
+	atomic_long_inc(&aem_reclaim_runs);
+	atomic_long_add(got, &aem_reclaimed);
+	return got;
+}
+
+/* True when some client may have pages to give back. */
+bool aem_reclaim_registered(void)
+{
+	return !list_empty(&aem_reclaim_list);
 }

@@ -334,6 +334,10 @@ void aem_inject_debugfs(struct dentry *dir);
 
 /* hooks.c */
 int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
+unsigned long aem_reclaim_run(int nid, unsigned long nr_pages);
+extern atomic_long_t aem_reclaim_runs;
+extern atomic_long_t aem_reclaimed;
+bool aem_reclaim_registered(void);
 void aem_hooks_exit(void);
 
 /* chardev.c */

@@ -190,8 +190,12 @@ static void aem_grow_workfn(struct work_struct *work)
 	struct aem_node *node = container_of(work, struct aem_node, grow_work);
 
 	while (aem_node_below(node, AEM_WMARK_HIGH)) {
-		if (aem_node_grow(node, GFP_KERNEL))
+		if (aem_node_grow(node, GFP_KERNEL)) {
+			/* At its limit (or Linux said no): the clients. */
+			if (aem_node_below(node, AEM_WMARK_LOW))
+				aem_reclaim_run(node->nid, AEM_CHUNK_PAGES);
 			break;
+		}
 		cond_resched();
 	}
 }
@@ -202,7 +206,8 @@ static void aem_grow_workfn(struct work_struct *work)
  */
 void aem_node_kick_grow(struct aem_node *node)
 {
-	if (READ_ONCE(node->nr_chunks) < node->max_chunks)
+	if (READ_ONCE(node->nr_chunks) < node->max_chunks ||
+	    aem_reclaim_registered())
 		queue_work(system_unbound_wq, &node->grow_work);
 }
 

@@ -33,6 +33,8 @@
 DEFINE_MUTEX(aslub_mutex);
 LIST_HEAD(aslub_caches);
 atomic_long_t aslub_shrunk_pages = ATOMIC_LONG_INIT(0);
+/* Of those, pages given back because the pool ran short (shrink.c). */
+atomic_long_t aslub_pressure_pages = ATOMIC_LONG_INIT(0);
 
 #define ASLUB_MIN_OBJECTS	16U
 

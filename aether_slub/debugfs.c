@@ -91,6 +91,8 @@ static int aslub_dbg_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "large_pages %llu\n", pages);
 	seq_printf(m, "invalid_kfree %llu\n", invalid);
 	seq_printf(m, "shrunk_pages %ld\n", atomic_long_read(&aslub_shrunk_pages));
+	seq_printf(m, "pressure_pages %ld\n",
+		   atomic_long_read(&aslub_pressure_pages));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aslub_dbg_stats);

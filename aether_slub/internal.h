@@ -214,6 +214,7 @@ extern struct list_head aslub_caches;
 extern unsigned int aslub_empty_max;
 extern unsigned int aslub_debug_flags;
 extern atomic_long_t aslub_shrunk_pages;
+extern atomic_long_t aslub_pressure_pages;
 
 /* Accessors around a slot. */
 static inline void *aslub_get_fp(const struct aslub_cache *s, void *obj)

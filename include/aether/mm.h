@@ -150,6 +150,28 @@ struct aem_policy_ops {
 	void (*drain)(void);
 };
 
+/**
+ * struct aem_reclaim_ops - pool pages a client keeps and can give back
+ * @owner:	module providing it
+ * @reclaim:	give back pool pages, of node @nid or of any node when
+ *		@nid is NUMA_NO_NODE, @nr_pages or more if it has them; return
+ *		how many went back.  Called when the pool runs short: an
+ *		allocation found nothing even after trying to grow, or a node
+ *		below its low watermark cannot grow any more.  May sleep; must
+ *		not wait for a lock held around pool allocations (trylock).
+ * @link:	the core's, on its list
+ *
+ * Any number may be registered (aether_slub's empty slabs are one).
+ */
+struct aem_reclaim_ops {
+	struct module *owner;
+	unsigned long (*reclaim)(int nid, unsigned long nr_pages);
+	struct list_head link;
+};
+
+int aem_register_reclaim(struct aem_reclaim_ops *ops);
+void aem_unregister_reclaim(struct aem_reclaim_ops *ops);
+
 int aem_register_store(const struct aem_store_ops *ops);
 void aem_unregister_store(const struct aem_store_ops *ops);
 int aem_register_share(const struct aem_share_ops *ops);

@@ -11,6 +11,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -131,5 +134,80 @@ TEST_F(pool, drop_caches_gives_empty_slabs_back)
 	ASSERT_EQ(0, aslt_shrink(self->fd, c.id, &pages));
 	ASSERT_EQ(0, pages);
 }
+
+/* A debugfs counter of aether_slub's, or -1 when debugfs is not there. */
+static long slub_dbg_stat(const char *key)
+{
+	char line[128];
+	long v = -1;
+	size_t len = strlen(key);
+	FILE *f = fopen("/sys/kernel/debug/aether/slub/stats", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ' ')
+			v = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * When the pool runs short (here: allocations that may not grow it take
+ * every free page), aether_mm asks aether_slub, which gives its empty
+ * slabs and CPU-cached objects back before the allocation fails.
+ */
+TEST_F(pool, pool_shortage_takes_empty_slabs_back)
+{
+	static __u64 blocks[AETHER_MM_MAX_BULK];
+	struct aether_slub_cache_stats st;
+	char name[AETHER_SLUB_NAME_LEN];
+	struct aether_slub_create c;
+	long pressure0, pressure1;
+	__u64 h[500], total = 0;
+	struct aether_mm_alloc a;
+	__u32 n = 500;
+	int mm;
+
+	aslt_name(name, "short");
+	ASSERT_EQ(0, aslt_create(self->fd, name, 256, 0, 0, &c));
+	ASSERT_EQ(0, aslt_alloc(self->fd, c.id, 0, -1, 0, h, &n));
+	ASSERT_EQ(0, aslt_free(self->fd, h, n));
+	ASSERT_EQ(0, aslt_stats(self->fd, AETHER_SLUB_BY_ID, c.id, &st));
+	if (!st.slabs && !st.cpu_cached)
+		SKIP(return, "the cache kept nothing (empty_max=0?)");
+	pressure0 = slub_dbg_stat("pressure_pages");
+
+	mm = open(ASLT_MM_DEV, O_RDWR);
+	ASSERT_LE(0, mm);
+	for (;;) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.flags = AETHER_MM_ALLOC_NOGROW;
+		a.node = -1;
+		a.zone = AETHER_MM_ZONE_NORMAL;
+		a.migratetype = AETHER_MM_MT_MOVABLE;
+		a.count = AETHER_MM_MAX_BULK;
+		a.handles = (uintptr_t)blocks;
+		if (ioctl(mm, AETHER_MM_IOC_ALLOC, &a)) {
+			ASSERT_EQ(ENOMEM, errno);
+			break;
+		}
+		total += a.count;
+		if (a.count < AETHER_MM_MAX_BULK)
+			continue;	/* one more, to see ENOMEM */
+	}
+	TH_LOG("%llu pages taken", (unsigned long long)total);
+
+	ASSERT_EQ(0, aslt_stats(self->fd, AETHER_SLUB_BY_ID, c.id, &st));
+	EXPECT_EQ(0, st.slabs);
+	EXPECT_EQ(0, st.cpu_cached);
+	pressure1 = slub_dbg_stat("pressure_pages");
+	if (pressure0 >= 0)
+		EXPECT_LT(pressure0, pressure1);
+	close(mm);			/* every block back */
+	ASSERT_EQ(0, aslt_destroy(self->fd, c.id, NULL));
+}
+
 
 TEST_HARNESS_MAIN
