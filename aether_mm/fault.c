@@ -160,8 +160,35 @@ static pgprot_t aem_full_prot(struct vm_area_struct *vma)
 }
 
 /*
- * Map what @idx resolves to into @vma, without allocating; nothing for a
- * page never written when @write (the stream would fault on it anyway).
+ * Map what @idx resolves to at @addr, as a read fault does: the view's own
+ * frame with the VMA's full protection, a shared frame or the zero page
+ * read-only.  Nothing for a page never written when @skip_empty.  The
+ * caller holds the slot lock.
+ */
+static vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
+				   struct aem_view *v, pgoff_t idx,
+				   unsigned long addr, bool skip_empty)
+{
+	struct aem_region *r = v->region;
+	struct aem_layer *where;
+	struct aem_frame *f;
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	f = aem_lookup(v->top, idx, &where);
+	if (f)
+		return vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
+					   where == v->top ? aem_full_prot(vma) :
+					   vma->vm_page_prot);
+	if (skip_empty)
+		return 0;
+	atomic_long_inc(&r->zero_maps);
+	return vmf_insert_pfn_prot(vma, addr, my_zero_pfn(addr),
+				   vma->vm_page_prot);
+}
+
+/*
+ * Map @idx ahead of the stream, never allocating; nothing for a page never
+ * written when @write (the stream would fault on it anyway).
  * Return: true when an entry was installed or was there.
  */
 static bool aem_prefetch_one(struct vm_area_struct *vma, struct aem_view *v,
@@ -169,8 +196,6 @@ static bool aem_prefetch_one(struct vm_area_struct *vma, struct aem_view *v,
 {
 	struct aem_region *r = v->region;
 	pgoff_t pg = idx + r->guard;
-	struct aem_layer *where;
-	struct aem_frame *f;
 	unsigned long addr;
 	vm_fault_t ret;
 
@@ -178,16 +203,7 @@ static bool aem_prefetch_one(struct vm_area_struct *vma, struct aem_view *v,
 		return false;
 	addr = vma->vm_start + ((pg - vma->vm_pgoff) << PAGE_SHIFT);
 	mutex_lock(aem_slot_lock(r, idx));
-	f = aem_lookup(v->top, idx, &where);
-	if (!f && write)
-		ret = 0;
-	else if (!f)
-		ret = vmf_insert_pfn_prot(vma, addr, my_zero_pfn(addr),
-					  vma->vm_page_prot);
-	else
-		ret = vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
-					  where == v->top ? aem_full_prot(vma) :
-					  vma->vm_page_prot);
+	ret = aem_map_resolved(vma, v, idx, addr, write);
 	mutex_unlock(aem_slot_lock(r, idx));
 	return ret == VM_FAULT_NOPAGE;
 }
@@ -248,6 +264,48 @@ static void aem_predict(struct vm_area_struct *vma, struct aem_view *v,
 	spin_unlock(&v->pred_lock);
 }
 
+/* The data page index of a fault, or SIGSEGV on a guard page. */
+static vm_fault_t aem_fault_index(struct vm_fault *vmf, pgoff_t *idx)
+{
+	struct aem_view *v = vmf->vma->vm_private_data;
+	struct aem_region *r = v->region;
+
+	lockdep_assert_held(&vmf->vma->vm_mm->mmap_lock);
+	if (aem_region_is_guard(r, vmf->pgoff))
+		return VM_FAULT_SIGSEGV;
+	*idx = vmf->pgoff - r->guard;
+	atomic_long_inc(&r->faults);
+	return 0;
+}
+
+/*
+ * A write: make @idx the view's own and map it writable.  @present: an
+ * entry maps the address already (->pfn_mkwrite): left for Linux to make
+ * writable when it maps the own frame, else replaced.  Slot lock held.
+ */
+static vm_fault_t aem_map_own(struct vm_fault *vmf, struct aem_view *v,
+			      pgoff_t idx, bool present)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	vm_fault_t ret = 0;
+	struct aem_frame *f;
+	bool changed;
+
+	f = aem_make_own(v, idx, &changed, &ret);
+	if (!f)
+		return ret;
+	if (present && !changed && pte_pfn(vmf->orig_pte) == aem_frame_pfn(f))
+		return 0;	/* ours already: Linux sets the write bit */
+	if (changed)
+		aem_zap_others(v, vmf->pgoff);
+	/* The zero page, a shared frame, or a stolen frame read-only. */
+	if (present)
+		zap_vma_ptes(vma, addr, PAGE_SIZE);
+	return vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
+				   aem_full_prot(vma));
+}
+
 /**
  * aem_region_fault() - .fault of region VMAs: nothing is mapped at the address
  * @vmf: the fault
@@ -256,49 +314,23 @@ static void aem_predict(struct vm_area_struct *vma, struct aem_view *v,
  */
 vm_fault_t aem_region_fault(struct vm_fault *vmf)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct aem_view *v = vma->vm_private_data;
-	struct aem_region *r = v->region;
-	unsigned long addr = vmf->address & PAGE_MASK;
-	struct aem_layer *where;
-	struct aem_frame *f;
-	vm_fault_t ret = 0;
-	bool changed;
+	struct aem_view *v = vmf->vma->vm_private_data;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	vm_fault_t ret;
 	pgoff_t idx;
 
-	lockdep_assert_held(&vma->vm_mm->mmap_lock);
-	if (aem_region_is_guard(r, vmf->pgoff))
-		return VM_FAULT_SIGSEGV;
-	idx = vmf->pgoff - r->guard;
-	atomic_long_inc(&r->faults);
-
-	mutex_lock(aem_slot_lock(r, idx));
-	if (vmf->flags & FAULT_FLAG_WRITE) {
-		f = aem_make_own(v, idx, &changed, &ret);
-		if (!f)
-			goto out;
-		if (changed)
-			aem_zap_others(v, vmf->pgoff);
-		ret = vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
-					  aem_full_prot(vma));
-		goto out;
-	}
-	f = aem_lookup(v->top, idx, &where);
-	if (!f) {
-		atomic_long_inc(&r->zero_maps);
-		ret = vmf_insert_pfn_prot(vma, addr, my_zero_pfn(addr),
-					  vma->vm_page_prot);
-	} else if (where == v->top) {
-		ret = vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
-					  aem_full_prot(vma));
-	} else {
-		ret = vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
-					  vma->vm_page_prot);
-	}
-out:
-	mutex_unlock(aem_slot_lock(r, idx));
+	ret = aem_fault_index(vmf, &idx);
+	if (ret)
+		return ret;
+	mutex_lock(aem_slot_lock(v->region, idx));
+	if (write)
+		ret = aem_map_own(vmf, v, idx, false);
+	else
+		ret = aem_map_resolved(vmf->vma, v, idx,
+				       vmf->address & PAGE_MASK, false);
+	mutex_unlock(aem_slot_lock(v->region, idx));
 	if (ret == VM_FAULT_NOPAGE)
-		aem_predict(vma, v, idx, vmf->flags & FAULT_FLAG_WRITE);
+		aem_predict(vmf->vma, v, idx, write);
 	return ret;
 }
 
@@ -311,37 +343,15 @@ out:
  */
 vm_fault_t aem_region_pfn_mkwrite(struct vm_fault *vmf)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct aem_view *v = vma->vm_private_data;
-	struct aem_region *r = v->region;
-	unsigned long addr = vmf->address & PAGE_MASK;
-	struct aem_frame *f;
-	vm_fault_t ret = 0;
-	bool changed;
+	struct aem_view *v = vmf->vma->vm_private_data;
+	vm_fault_t ret;
 	pgoff_t idx;
 
-	lockdep_assert_held(&vma->vm_mm->mmap_lock);
-	if (aem_region_is_guard(r, vmf->pgoff))
-		return VM_FAULT_SIGSEGV;
-	idx = vmf->pgoff - r->guard;
-	atomic_long_inc(&r->faults);
-
-	mutex_lock(aem_slot_lock(r, idx));
-	f = aem_make_own(v, idx, &changed, &ret);
-	if (!f)
-		goto out;
-	if (!changed && pte_pfn(vmf->orig_pte) == aem_frame_pfn(f))
-		goto out;	/* ours already: Linux sets the write bit */
-	/*
-	 * Replace the entry: it maps the zero page, a shared frame, or (a
-	 * stolen frame) the right one read-only.
-	 */
-	if (changed)
-		aem_zap_others(v, vmf->pgoff);
-	zap_vma_ptes(vma, addr, PAGE_SIZE);
-	ret = vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
-				  aem_full_prot(vma));
-out:
-	mutex_unlock(aem_slot_lock(r, idx));
+	ret = aem_fault_index(vmf, &idx);
+	if (ret)
+		return ret;
+	mutex_lock(aem_slot_lock(v->region, idx));
+	ret = aem_map_own(vmf, v, idx, true);
+	mutex_unlock(aem_slot_lock(v->region, idx));
 	return ret;
 }

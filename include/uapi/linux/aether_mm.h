@@ -543,7 +543,8 @@ struct aether_mm_region_list {
  * @data_offset: (out) bytes of leading guard in a mapping of the fd
  * @resident:	(out) frames the region holds, every process's copies
  * @faults:	(out) page faults served
- * @zero_maps:	(out) read faults answered with the zero page
+ * @zero_maps:	(out) pages mapped to Linux's zero page, by read faults and
+ *		by prefetch
  * @cow_copies:	(out) writes that copied a shared page into a new frame
  * @cow_steals:	(out) writes that took over a page nobody else could see
  *		any more, without a copy
