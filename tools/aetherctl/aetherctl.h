@@ -33,6 +33,12 @@ int actl_parse_u64(const char *what, const char *s, __u64 *out);
 int actl_parse_int(const char *what, const char *s, long min, long max,
 		   long *out);
 
+typedef int (*actl_cmd_fn)(const struct actl_ctx *ctx, int fd, int argc,
+			   char **argv);
+int actl_run_on_device(const struct actl_ctx *ctx, const char *dev,
+		       const char *module, actl_cmd_fn fn, int argc,
+		       char **argv, int usage_ret);
+
 /* mm.c */
 int actl_mm_main(struct actl_ctx *ctx, int argc, char **argv);
 void actl_mm_usage(FILE *f);

@@ -9,11 +9,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aetherctl.h"
 
@@ -124,6 +126,36 @@ static int actl_global_opts(struct actl_ctx *ctx, int *argc, char **argv)
 	*argc = j;
 	argv[j] = NULL;
 	return 0;
+}
+
+/*
+ * Open @dev, the device of @module, run @fn on it with the output set up,
+ * and turn its answer into an exit status (@usage_ret: a usage error).
+ */
+int actl_run_on_device(const struct actl_ctx *ctx, const char *dev,
+		       const char *module, actl_cmd_fn fn, int argc,
+		       char **argv, int usage_ret)
+{
+	int fd, ret;
+
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+
+		actl_errno(err, "cannot open %s", dev);
+		if (err == ENOENT)
+			actl_err("is the %s module loaded?", module);
+		return ACTL_EXIT_ERR;
+	}
+	out_begin(ctx);
+	opterr = 1;
+	optind = 1;
+	ret = fn(ctx, fd, argc, argv);
+	out_end();
+	close(fd);
+	if (ret == usage_ret)
+		return ACTL_EXIT_USAGE;
+	return ret ? ACTL_EXIT_ERR : ACTL_EXIT_OK;
 }
 
 int main(int argc, char **argv)

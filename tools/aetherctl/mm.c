@@ -731,50 +731,44 @@ void actl_mm_usage(FILE *f)
 		"  x1000 figures of the module are printed with three decimals.\n");
 }
 
-int actl_mm_main(struct actl_ctx *ctx, int argc, char **argv)
+/*
+ * The command of a group ("mm", "region") named by argv[1], with --help
+ * anywhere after it, then run on /dev/aether_mm.
+ */
+int mm_group_main(struct actl_ctx *ctx, const char *group,
+		  const struct mm_cmd *cmds, unsigned int nr,
+		  void (*usage)(FILE *f), int argc, char **argv)
 {
 	const char *dev = ctx->device ? ctx->device : MM_DEVICE;
 	const struct mm_cmd *cmd = NULL;
 	unsigned int i;
-	int fd, ret;
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		actl_mm_usage(argc < 2 ? stderr : stdout);
+		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? ACTL_EXIT_USAGE : ACTL_EXIT_OK;
 	}
-	for (i = 0; i < ARRAY_SIZE(mm_cmds); i++)
-		if (!strcmp(argv[1], mm_cmds[i].name))
-			cmd = &mm_cmds[i];
+	for (i = 0; i < nr; i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			cmd = &cmds[i];
 	if (!cmd) {
-		actl_err("unknown command 'mm %s' (try 'aetherctl mm --help')",
-			 argv[1]);
+		actl_err("unknown command '%s %s' (try 'aetherctl %s --help')",
+			 group, argv[1], group);
 		return ACTL_EXIT_USAGE;
 	}
 	for (i = 2; i < (unsigned int)argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: aetherctl mm %s %s\n  %s\n\n", cmd->name,
-			       cmd->args, cmd->help);
-			actl_mm_usage(stdout);
+			printf("usage: aetherctl %s %s %s\n  %s\n\n", group,
+			       cmd->name, cmd->args, cmd->help);
+			usage(stdout);
 			return ACTL_EXIT_OK;
 		}
 	}
+	return actl_run_on_device(ctx, dev, "aether_mm", cmd->fn, argc - 1,
+				  argv + 1, MM_USAGE);
+}
 
-	fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-
-		actl_errno(err, "cannot open %s", dev);
-		if (err == ENOENT)
-			actl_err("is the aether_mm module loaded?");
-		return ACTL_EXIT_ERR;
-	}
-	out_begin(ctx);
-	opterr = 1;
-	optind = 1;
-	ret = cmd->fn(ctx, fd, argc - 1, argv + 1);
-	out_end();
-	close(fd);
-	if (ret == MM_USAGE)
-		return ACTL_EXIT_USAGE;
-	return ret ? ACTL_EXIT_ERR : ACTL_EXIT_OK;
+int actl_mm_main(struct actl_ctx *ctx, int argc, char **argv)
+{
+	return mm_group_main(ctx, "mm", mm_cmds, ARRAY_SIZE(mm_cmds),
+			     actl_mm_usage, argc, argv);
 }

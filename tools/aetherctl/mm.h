@@ -25,6 +25,9 @@ int mm_pool_info(int fd, struct aether_mm_pool_info *pi);
 int mm_zone_stats(int fd, __u32 node, __u32 zone,
 		  struct aether_mm_zone_stats *zs);
 
+int mm_group_main(struct actl_ctx *ctx, const char *group,
+		  const struct mm_cmd *cmds, unsigned int nr,
+		  void (*usage)(FILE *f), int argc, char **argv);
 int region_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		     char **argv);
 

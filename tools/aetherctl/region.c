@@ -838,47 +838,7 @@ void actl_region_usage(FILE *f)
 
 int actl_region_main(struct actl_ctx *ctx, int argc, char **argv)
 {
-	const char *dev = ctx->device ? ctx->device : MM_DEVICE;
-	const struct mm_cmd *cmd = NULL;
-	unsigned int i;
-	int fd, ret;
-
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		actl_region_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? ACTL_EXIT_USAGE : ACTL_EXIT_OK;
-	}
-	for (i = 0; i < ARRAY_SIZE(region_cmds); i++)
-		if (!strcmp(argv[1], region_cmds[i].name))
-			cmd = &region_cmds[i];
-	if (!cmd) {
-		actl_err("unknown command 'region %s' (try 'aetherctl region --help')",
-			 argv[1]);
-		return ACTL_EXIT_USAGE;
-	}
-	for (i = 2; i < (unsigned int)argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: aetherctl region %s %s\n  %s\n\n",
-			       cmd->name, cmd->args, cmd->help);
-			actl_region_usage(stdout);
-			return ACTL_EXIT_OK;
-		}
-	}
-	fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-
-		actl_errno(err, "cannot open %s", dev);
-		if (err == ENOENT)
-			actl_err("is the aether_mm module loaded?");
-		return ACTL_EXIT_ERR;
-	}
-	out_begin(ctx);
-	opterr = 1;
-	optind = 1;
-	ret = cmd->fn(ctx, fd, argc - 1, argv + 1);
-	out_end();
-	close(fd);
-	if (ret == MM_USAGE)
-		return ACTL_EXIT_USAGE;
-	return ret ? ACTL_EXIT_ERR : ACTL_EXIT_OK;
+	return mm_group_main(ctx, "region", region_cmds,
+			     ARRAY_SIZE(region_cmds), actl_region_usage, argc,
+			     argv);
 }

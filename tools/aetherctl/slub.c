@@ -511,7 +511,6 @@ int actl_slub_main(struct actl_ctx *ctx, int argc, char **argv)
 	const char *dev = ctx->device ? ctx->device : SLUB_DEVICE;
 	const struct slub_cmd *cmd = NULL;
 	unsigned int i;
-	int fd, ret;
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		actl_slub_usage(argc < 2 ? stderr : stdout);
@@ -525,24 +524,8 @@ int actl_slub_main(struct actl_ctx *ctx, int argc, char **argv)
 			 argv[1]);
 		return ACTL_EXIT_USAGE;
 	}
-	fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-
-		actl_errno(err, "cannot open %s", dev);
-		if (err == ENOENT)
-			actl_err("is the aether_slub module loaded?");
-		return ACTL_EXIT_ERR;
-	}
-	out_begin(ctx);
-	opterr = 1;
-	optind = 1;
-	ret = cmd->fn(ctx, fd, argc - 1, argv + 1);
-	out_end();
-	close(fd);
-	if (ret == SLUB_USAGE)
-		return ACTL_EXIT_USAGE;
-	return ret ? ACTL_EXIT_ERR : ACTL_EXIT_OK;
+	return actl_run_on_device(ctx, dev, "aether_slub", cmd->fn, argc - 1,
+				  argv + 1, SLUB_USAGE);
 }
 
 /* Sleep @seconds (0: not at all); Ctrl-C ends it early. */
