@@ -192,6 +192,16 @@ static void region_print_info(const struct aether_mm_region_info *ri,
 	out_u64(t, ri->cow_steals);
 	out_key(t, "alloc_fail", "faults failed (SIGBUS)");
 	out_u64(t, ri->alloc_fail);
+	out_key(t, "predicted", "pages predicted");
+	out_u64(t, ri->predicted);
+	out_key(t, "prefetched", "pages mapped ahead");
+	out_u64(t, ri->prefetched);
+	out_key(t, "prefetch_hits", "mapped ahead, then used");
+	out_u64(t, ri->prefetch_hits);
+	out_key(t, "prefetch_wasted", "mapped ahead, stream broke off");
+	out_u64(t, ri->prefetch_wasted);
+	out_key(t, "migrated", "frames moved to another node");
+	out_u64(t, ri->migrated);
 	out_key(t, "nr_views", "processes mapping it");
 	out_u64(t, ri->nr_views);
 	out_key(t, "nr_files", "open fds");

@@ -46,3 +46,21 @@ ctl mm drain
 for f in pool free_lists frag; do
 	show $debugfs/$f
 done
+
+# Regions: pool memory a process maps. A shared region written in part and
+# held in the background, looked at, its frames moved to the other node;
+# then first-touch faults against anonymous memory.
+echo
+echo "\$ aetherctl region create --shared --name demo --size 4M --policy bind:0 --write 512 --hold &"
+aetherctl region create --shared --name demo --size 4M --policy bind:0 \
+	--write 512 --hold >/tmp/r0 2>&1 &
+sleep 3
+cat /tmp/r0
+ctl region list
+ctl region migrate --name demo --node 1
+ctl region show --name demo
+show $debugfs/regions
+show $debugfs/tiers
+kill %1 2>/dev/null
+wait
+ctl region bench --pages 1024 --rounds 2
