@@ -129,28 +129,27 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 		*ret = VM_FAULT_OOM;
 		return NULL;
 	}
-	atomic_long_inc(&r->resident);
-	atomic_long_inc(&r->node_pages[aem_frame_nid(nf)]);
+	aem_region_frame_add(r, nf);
 	if (f)
 		atomic_long_inc(&r->cow_copies);
 	return nf;
 }
 
 /*
- * Zap what other VMAs may map at @pg after it changed: every process's
- * entries for a SHARED region, the view's other VMAs for a PRIVATE one.
+ * Zap what other VMAs may map at data page @idx after it changed: every
+ * process's entries for a SHARED region, the view's other VMAs for a
+ * PRIVATE one.
  * Other views' entries of a PRIVATE region are not stale (they see their
  * own chains), but unmap_mapping_range() cannot tell VMAs apart; they
  * fault once more.
  */
-static void aem_zap_others(struct aem_view *v, pgoff_t pg)
+static void aem_zap_others(struct aem_view *v, pgoff_t idx)
 {
 	struct aem_region *r = v->region;
 
 	if ((r->flags & AETHER_MM_REGION_SHARED) ||
 	    atomic_read(&v->nr_vmas) > 1)
-		unmap_mapping_range(r->inode->i_mapping,
-				    (loff_t)pg << PAGE_SHIFT, PAGE_SIZE, 1);
+		aem_region_zap_page(r, idx);
 }
 
 /* The protection that lets the VMA write, for an own frame. */
@@ -298,7 +297,7 @@ static vm_fault_t aem_map_own(struct vm_fault *vmf, struct aem_view *v,
 	if (present && !changed && pte_pfn(vmf->orig_pte) == aem_frame_pfn(f))
 		return 0;	/* ours already: Linux sets the write bit */
 	if (changed)
-		aem_zap_others(v, vmf->pgoff);
+		aem_zap_others(v, idx);
 	/* The zero page, a shared frame, or a stolen frame read-only. */
 	if (present)
 		zap_vma_ptes(vma, addr, PAGE_SIZE);

@@ -125,12 +125,6 @@ static struct aem_layer *aem_layer_new(struct aem_region *r,
 	return l;
 }
 
-static void aem_region_frame_gone(struct aem_region *r, struct aem_frame *f)
-{
-	atomic_long_dec(&r->resident);
-	atomic_long_dec(&r->node_pages[aem_frame_nid(f)]);
-}
-
 /*
  * @t, a layer of @r, may have one referrer left: a layer X whose backing
  * it is.  Every view that sees @t sees it through X, so an entry of X
@@ -300,19 +294,28 @@ static struct aem_region *aem_region_find_name(const char *name)
 	return NULL;
 }
 
+/* The nodes the fast and slow tiers prefer: the pool's lowest and highest. */
+static void aem_tier_nodes(int *fast, int *slow)
+{
+	int nid;
+
+	*fast = -1;
+	for_each_aem_nid(nid) {
+		if (*fast < 0)
+			*fast = nid;
+		*slow = nid;
+	}
+}
+
 /* Map a tier onto a policy: only LOCAL policies are steered by tiers. */
 static int aem_region_policy(struct aem_region *r, u32 mode, u64 nodemask)
 {
-	int nid, first = -1, last = -1, err;
+	int first, last, err;
 
 	err = aem_mempolicy_init(&r->pol, mode, nodemask);
 	if (err)
 		return err;
-	for_each_aem_nid(nid) {
-		if (first < 0)
-			first = nid;
-		last = nid;
-	}
+	aem_tier_nodes(&first, &last);
 	if (mode == AETHER_MM_POL_LOCAL && r->tier == AETHER_MM_TIER_FAST)
 		return aem_mempolicy_init(&r->pol, AETHER_MM_POL_PREFERRED,
 					  BIT_ULL(first));
@@ -989,6 +992,14 @@ static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
 	return addr ? 0 : -ENOMEM;
 }
 
+/* A byte range of the data from userspace: page aligned, not empty, inside. */
+static bool aem_region_range_ok(const struct aem_region *r, u64 offset,
+				u64 length)
+{
+	return length && PAGE_ALIGNED(offset) && PAGE_ALIGNED(length) &&
+	       offset <= r->length && length <= r->length - offset;
+}
+
 static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
 {
 	struct aether_mm_region_checksum c;
@@ -1003,9 +1014,8 @@ static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
 		return err;
 	if (c.__reserved0 || c.__reserved1)
 		return -EINVAL;
-	if (!c.length || !PAGE_ALIGNED(c.offset) || !PAGE_ALIGNED(c.length) ||
-	    c.length > AETHER_MM_CHECKSUM_MAX || c.offset > r->length ||
-	    c.length > r->length - c.offset)
+	if (!aem_region_range_ok(r, c.offset, c.length) ||
+	    c.length > AETHER_MM_CHECKSUM_MAX)
 		return -EINVAL;
 	v = aem_view_of_current(r);
 	top = v ? v->top : r->base;
@@ -1039,7 +1049,6 @@ static void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
 {
 	struct aem_layer *where;
 	struct aem_frame *f, *nf;
-	int old;
 
 	mutex_lock(aem_slot_lock(r, idx));
 	f = aem_lookup(top, idx, &where);
@@ -1059,13 +1068,10 @@ static void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
 	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
 	/* Replacing a present entry allocates nothing. */
 	xa_store(&where->slots, idx, nf, GFP_KERNEL);
-	unmap_mapping_range(r->inode->i_mapping,
-			    (loff_t)(idx + r->guard) << PAGE_SHIFT, PAGE_SIZE,
-			    1);
-	old = aem_frame_nid(f);
+	aem_region_frame_add(r, nf);
+	aem_region_zap_page(r, idx);
+	aem_region_frame_gone(r, f);
 	aem_free_pages(f, 0);
-	atomic_long_dec(&r->node_pages[old]);
-	atomic_long_inc(&r->node_pages[nid]);
 	atomic_long_inc(&r->migrated);
 	m->migrated++;
 out:
@@ -1085,8 +1091,7 @@ static int aem_ioc_region_migrate(struct aem_region *r, void __user *uarg)
 		return err;
 	if (m.node < 0 || m.node >= AEM_MAX_NODES || !aem_node(m.node))
 		return -EINVAL;
-	if (!m.length || !PAGE_ALIGNED(m.offset) || !PAGE_ALIGNED(m.length) ||
-	    m.offset > r->length || m.length > r->length - m.offset)
+	if (!aem_region_range_ok(r, m.offset, m.length))
 		return -EINVAL;
 	m.migrated = 0;
 	m.busy = 0;
@@ -1181,13 +1186,9 @@ DEFINE_SHOW_ATTRIBUTE(aem_dbg_regions);
 /* The tier -> node mapping, as the policies of new regions apply it. */
 static int aem_dbg_tiers_show(struct seq_file *m, void *unused)
 {
-	int nid, first = -1, last = -1;
+	int first, last;
 
-	for_each_aem_nid(nid) {
-		if (first < 0)
-			first = nid;
-		last = nid;
-	}
+	aem_tier_nodes(&first, &last);
 	seq_puts(m, "tier    policy (for regions created with POL_LOCAL)\n");
 	seq_puts(m, "normal  local: the faulting CPU's node, then by distance\n");
 	seq_printf(m, "fast    preferred node %d, then by distance\n", first);

@@ -10,6 +10,7 @@
 #include <linux/hash.h>
 #include <linux/kref.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
@@ -132,6 +133,28 @@ static inline struct mutex *aem_slot_lock(struct aem_region *r, pgoff_t idx)
 static inline bool aem_region_is_guard(const struct aem_region *r, pgoff_t pg)
 {
 	return pg < r->guard || pg >= r->guard + r->nr_pages;
+}
+
+/* A frame joins or leaves one of @r's layers: its counters. */
+static inline void aem_region_frame_add(struct aem_region *r,
+					struct aem_frame *f)
+{
+	atomic_long_inc(&r->resident);
+	atomic_long_inc(&r->node_pages[aem_frame_nid(f)]);
+}
+
+static inline void aem_region_frame_gone(struct aem_region *r,
+					 struct aem_frame *f)
+{
+	atomic_long_dec(&r->resident);
+	atomic_long_dec(&r->node_pages[aem_frame_nid(f)]);
+}
+
+/* Zap data page @idx from every page table that maps @r (and flush). */
+static inline void aem_region_zap_page(struct aem_region *r, pgoff_t idx)
+{
+	unmap_mapping_range(r->inode->i_mapping,
+			    (loff_t)(idx + r->guard) << PAGE_SHIFT, PAGE_SIZE, 1);
 }
 
 /* region.c */

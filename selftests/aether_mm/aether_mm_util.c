@@ -650,3 +650,17 @@ int aemt_extfrag_index(const struct aether_mm_frag *fr, unsigned int order)
 	return 1000 - (int)((1000 + pages * 1000ULL / (1ULL << order)) /
 			    total);
 }
+
+void aemt_cpus_of_nodes(int cpu_of_node[AETHER_MM_MAX_NODES])
+{
+	int cpu, node, n;
+
+	for (n = 0; n < AETHER_MM_MAX_NODES; n++)
+		cpu_of_node[n] = -1;
+	for (cpu = 0; cpu < aemt_nr_cpus(); cpu++) {
+		node = aemt_cpu_node(cpu);
+		if (node >= 0 && node < AETHER_MM_MAX_NODES &&
+		    cpu_of_node[node] < 0)
+			cpu_of_node[node] = cpu;
+	}
+}

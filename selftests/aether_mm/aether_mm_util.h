@@ -120,6 +120,8 @@ void aemt_blocks_sort_pfn(struct aemt_blocks *b);
 int aemt_nr_cpus(void);
 int aemt_pin_cpu(int cpu);
 int aemt_cpu_node(int cpu);
+/* cpu_of_node[n]: the first CPU of node n, -1 for a node without one. */
+void aemt_cpus_of_nodes(int cpu_of_node[AETHER_MM_MAX_NODES]);
 
 /* Capabilities: run @fn in a child without CAP_SYS_ADMIN. */
 int aemt_drop_sys_admin(void);

@@ -2182,21 +2182,12 @@ FIXTURE_VARIANT_ADD(region_tier, slow) {
 
 FIXTURE_SETUP(region_tier)
 {
-	int cpu, node, n;
-
 	self->fd = aemt_open();
 	if (self->fd == -ENOENT)
 		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));
-	for (n = 0; n < AETHER_MM_MAX_NODES; n++)
-		self->cpu_of_node[n] = -1;
-	for (cpu = 0; cpu < aemt_nr_cpus(); cpu++) {
-		node = aemt_cpu_node(cpu);
-		if (node >= 0 && node < AETHER_MM_MAX_NODES &&
-		    self->cpu_of_node[node] < 0)
-			self->cpu_of_node[node] = cpu;
-	}
+	aemt_cpus_of_nodes(self->cpu_of_node);
 	if (self->pi.nr_nodes < 2 || self->cpu_of_node[0] < 0 ||
 	    self->cpu_of_node[1] < 0)
 		AEMT_SETUP_SKIP("needs two nodes, each with a CPU");
