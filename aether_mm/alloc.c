@@ -237,8 +237,10 @@ void aem_frame_prep(struct aem_frame *f, unsigned int order,
 {
 	f->order = order;
 	f->owner = (flags & AEM_OWNER_MASK) >> AEM_OWNER_SHIFT;
+	/* Compaction reads @rmap once it sees ALLOC (compact.c). */
+	WRITE_ONCE(f->rmap.layer, NULL);
 	atomic_set(&f->refcount, 1);
-	WRITE_ONCE(f->state, AEM_FS_ALLOC);
+	smp_store_release(&f->state, AEM_FS_ALLOC);
 	if (flags & AEM_ALLOC_ZERO) {
 		struct page *page = aem_frame_page(f);
 		unsigned int i;

@@ -736,6 +736,8 @@ static long aem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return aem_ioc_bench(uarg);
 	case AETHER_MM_IOC_DRAIN:
 		return aem_ioc_drain();
+	case AEM_IOC_BASE(AETHER_MM_IOC_COMPACT):
+		return aem_ioc_compact(uarg);
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_CREATE):
 		return aem_ioc_region_create(uarg);
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_OPEN):

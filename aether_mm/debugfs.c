@@ -322,6 +322,7 @@ void aem_debugfs_init(void)
 			    &aem_dbg_tracking_fops);
 	aem_inject_debugfs(aem_debugfs_dir);
 	aem_region_debugfs(aem_debugfs_dir);
+	aem_compact_debugfs(aem_debugfs_dir);
 }
 
 /**

@@ -108,6 +108,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 				return NULL;
 			}
 			xa_erase(&where->slots, idx);
+			aem_frame_set_rmap(f, top, idx);
 			atomic_long_inc(&r->cow_steals);
 			return f;
 		}
@@ -129,7 +130,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 		*ret = VM_FAULT_OOM;
 		return NULL;
 	}
-	aem_region_frame_add(r, nf);
+	aem_region_frame_add(r, top, idx, nf);
 	if (f)
 		atomic_long_inc(&r->cow_copies);
 	return nf;

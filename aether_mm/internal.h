@@ -42,9 +42,16 @@ enum aem_frame_state {
 	AEM_FS_HELD,		/* free order-0 page held by a reservation */
 };
 
+struct aem_layer;
+
 /**
  * struct aem_frame - descriptor of one page of the pool
  * @list:	buddy list, per-CPU list, or nothing while allocated
+ * @rmap:	while allocated (in place of @list): for a frame of a region,
+ *		the layer that holds it and its index there, set and cleared
+ *		under the region's slot lock; @rmap.layer is NULL otherwise
+ *		(aem_frame_prep()).  Compaction's way from a frame back to
+ *		its owner (region.c).
  * @chunk:	the chunk the page belongs to
  * @refcount:	users of an allocated block (head only)
  * @stack:	stack_depot handle of the allocating stack (tracking on)
@@ -60,7 +67,13 @@ enum aem_frame_state {
  * a value that is stale at worst, never torn.
  */
 struct aem_frame {
-	struct list_head list;
+	union {
+		struct list_head list;
+		struct {
+			struct aem_layer *layer;
+			unsigned long index;
+		} rmap;
+	};
 	struct aem_chunk *chunk;
 	atomic_t refcount;
 	depot_stack_handle_t stack;
@@ -134,6 +147,9 @@ enum aem_wmark { AEM_WMARK_MIN, AEM_WMARK_LOW, AEM_WMARK_HIGH, AEM_NR_WMARK };
  * @node:	owning node
  * @idx:	AETHER_MM_ZONE_*
  * @alloc_fail:	allocations that failed with this zone first
+ * @compact_defer: background compaction skips 2^@compact_defer passes
+ *		after one that freed nothing (aem_compact_lock)
+ * @compact_considered: passes skipped since (aem_compact_lock)
  */
 struct aem_zone {
 	spinlock_t lock;		/* see above */
@@ -148,6 +164,8 @@ struct aem_zone {
 	struct aem_node *node;
 	unsigned int idx;
 	atomic_long_t alloc_fail;
+	unsigned int compact_defer;
+	unsigned int compact_considered;
 };
 
 /**
@@ -339,6 +357,15 @@ extern atomic_long_t aem_reclaim_runs;
 extern atomic_long_t aem_reclaimed;
 bool aem_reclaim_registered(void);
 void aem_hooks_exit(void);
+
+/* compact.c */
+int aem_ioc_compact(void __user *uarg);
+void aem_compact_debugfs(struct dentry *dir);
+void aem_compact_init(void);
+void aem_compact_exit(void);
+
+/* region.c */
+int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags);
 
 /* chardev.c */
 /* Command numbers with the size bits masked: the struct's @size rules. */

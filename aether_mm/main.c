@@ -58,6 +58,7 @@ static int __init aem_init(void)
 	err = aem_region_init();
 	if (err)
 		goto out_pool;
+	aem_compact_init();
 	aem_debugfs_init();
 	err = aem_chardev_init();
 	if (err)
@@ -68,6 +69,7 @@ static int __init aem_init(void)
 
 out_debugfs:
 	aem_debugfs_exit();
+	aem_compact_exit();
 	aem_region_exit();
 out_pool:
 	aem_pool_exit();
@@ -78,6 +80,7 @@ static void __exit aem_exit(void)
 {
 	aem_chardev_exit();
 	aem_debugfs_exit();
+	aem_compact_exit();
 	aem_region_exit();
 	aem_hooks_exit();
 	aem_pool_exit();

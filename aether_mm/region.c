@@ -189,7 +189,7 @@ static void aem_layer_release(struct kref *ref)
 		}
 		xa_destroy(&l->slots);
 		backing = l->backing;
-		kfree(l);
+		kfree_rcu(l, rcu);
 		if (backing && !refcount_dec_and_test(&backing->ref.refcount)) {
 			if (kref_read(&backing->ref) == 1)
 				aem_layer_trim(r, backing);
@@ -247,7 +247,7 @@ static void aem_region_release(struct kref *ref)
 	for (i = 0; i < AEM_REGION_SLOT_LOCKS; i++)
 		mutex_destroy(&r->slot_locks[i]);
 	mutex_destroy(&r->views_lock);
-	kfree(r);
+	kfree_rcu(r, rcu);
 }
 
 void aem_region_put(struct aem_region *r)
@@ -1038,43 +1038,116 @@ static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
 }
 
 /*
- * Move the frame @idx resolves to in @top's chain to @nid, in the layer
- * that holds it.  Under the slot lock no fault can map the old frame
- * again; unmap_mapping_range() takes it out of every page table (and
- * flushes) before it is freed.
+ * aem_region_move_locked - put a copy of frame @f of @l, at @idx, on @nid
+ * @flags: allocation flags added to the usual ones (AEM_ALLOC_NOGROW)
+ *
+ * The caller holds the slot lock of @idx, so no fault maps @f again: the
+ * zap first takes it out of every page table (and flushes), so no write
+ * can land in @f after the copy.  A write fault in between waits for the
+ * lock and maps the new frame.
+ *
+ * Return: 0, -EBUSY when a kernel reader holds @f (REGION_CHECKSUM), or
+ * -ENOMEM when @nid has no free frame.
  */
+static int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
+				  pgoff_t idx, struct aem_frame *f, int nid,
+				  unsigned int flags)
+{
+	struct aem_frame *nf;
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	if (atomic_read(&f->refcount) != 1)
+		return -EBUSY;
+	nf = aem_alloc_pages(nid, 0, flags | AEM_ALLOC_THISNODE |
+			     AEM_MT(AETHER_MM_MT_MOVABLE) |
+			     AEM_OWNER(AEM_OWNER_REGION));
+	if (!nf)
+		return -ENOMEM;
+	aem_region_zap_page(r, idx);
+	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
+	/* Replacing a present entry allocates nothing. */
+	xa_store(&l->slots, idx, nf, GFP_KERNEL);
+	aem_region_frame_add(r, l, idx, nf);
+	aem_region_frame_gone(r, f);
+	aem_free_pages(f, 0);
+	return 0;
+}
+
+/**
+ * aem_region_move_frame - move a frame of some region to a new frame
+ * @f: an allocated frame of the pool
+ * @nid: node of the new frame
+ * @flags: allocation flags added to the usual ones (AEM_ALLOC_NOGROW)
+ *
+ * For compaction: @f comes from a scan of the pool, not from a region, so
+ * its owner is found through its reverse map.  The layer and the region
+ * are freed after an RCU grace period, which keeps them readable here
+ * until a reference is taken; the slot lock then says whether @f is still
+ * where the map said.  A frame that left meanwhile is freed by its owner.
+ *
+ * Return: 0 when moved; -ENOENT when @f is not (or no longer) a region's;
+ * -EBUSY when a kernel reader holds it; -ENOMEM when @nid has no frame.
+ */
+int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags)
+{
+	struct aem_region *r;
+	struct aem_layer *l;
+	pgoff_t idx;
+	int ret = -ENOENT;
+
+	rcu_read_lock();
+	l = READ_ONCE(f->rmap.layer);
+	idx = READ_ONCE(f->rmap.index);
+	if (!l) {
+		rcu_read_unlock();
+		return -ENOENT;
+	}
+	r = l->region;
+	if (!kref_get_unless_zero(&r->ref)) {
+		rcu_read_unlock();
+		return -ENOENT;
+	}
+	if (!kref_get_unless_zero(&l->ref)) {
+		rcu_read_unlock();
+		aem_region_put(r);
+		return -ENOENT;
+	}
+	rcu_read_unlock();
+
+	if (idx < r->nr_pages) {
+		mutex_lock(aem_slot_lock(r, idx));
+		if (xa_load(&l->slots, idx) == f)
+			ret = aem_region_move_locked(r, l, idx, f, nid, flags);
+		mutex_unlock(aem_slot_lock(r, idx));
+	}
+	aem_layer_put(l);
+	aem_region_put(r);
+	return ret;
+}
+
+/* Move the frame @idx resolves to in @top's chain to @nid, in its layer. */
 static void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
 			    pgoff_t idx, int nid,
 			    struct aether_mm_region_migrate *m)
 {
 	struct aem_layer *where;
-	struct aem_frame *f, *nf;
+	struct aem_frame *f;
 
 	mutex_lock(aem_slot_lock(r, idx));
 	f = aem_lookup(top, idx, &where);
-	if (!f || aem_frame_nid(f) == nid)
-		goto out;
-	if (atomic_read(&f->refcount) != 1) {
-		m->busy++;
-		goto out;
+	if (f && aem_frame_nid(f) != nid) {
+		switch (aem_region_move_locked(r, where, idx, f, nid, 0)) {
+		case 0:
+			atomic_long_inc(&r->migrated);
+			m->migrated++;
+			break;
+		case -EBUSY:
+			m->busy++;
+			break;
+		default:
+			m->failed++;
+		}
 	}
-	nf = aem_alloc_pages(nid, 0, AEM_ALLOC_THISNODE |
-			     AEM_MT(AETHER_MM_MT_MOVABLE) |
-			     AEM_OWNER(AEM_OWNER_REGION));
-	if (!nf) {
-		m->failed++;
-		goto out;
-	}
-	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
-	/* Replacing a present entry allocates nothing. */
-	xa_store(&where->slots, idx, nf, GFP_KERNEL);
-	aem_region_frame_add(r, nf);
-	aem_region_zap_page(r, idx);
-	aem_region_frame_gone(r, f);
-	aem_free_pages(f, 0);
-	atomic_long_inc(&r->migrated);
-	m->migrated++;
-out:
 	mutex_unlock(aem_slot_lock(r, idx));
 }
 

@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/xarray.h>
 #include "internal.h"
 
@@ -24,12 +25,15 @@
  * @backing:	the older image under it, or NULL (the base)
  * @slots:	index -> struct aem_frame *; changed under the slot lock
  * @region:	owner
+ * @rcu:	freed after a grace period: a frame's @rmap names its layer,
+ *		and compaction follows it under rcu_read_lock()
  */
 struct aem_layer {
 	struct kref ref;
 	struct aem_layer *backing;
 	struct xarray slots;
 	struct aem_region *region;
+	struct rcu_head rcu;
 };
 
 /**
@@ -89,6 +93,7 @@ struct aem_view {
  * @predicted, @prefetched, @prefetch_hits, @prefetch_wasted: predictor
  * @migrated:	frames moved to another node
  * @node_pages:	frames held per node
+ * @rcu:	freed after a grace period, as its layers are
  */
 struct aem_region {
 	struct kref ref;
@@ -122,6 +127,7 @@ struct aem_region {
 	atomic_long_t prefetch_wasted;
 	atomic_long_t migrated;
 	atomic_long_t node_pages[AEM_MAX_NODES];
+	struct rcu_head rcu;
 };
 
 static inline struct mutex *aem_slot_lock(struct aem_region *r, pgoff_t idx)
@@ -135,10 +141,23 @@ static inline bool aem_region_is_guard(const struct aem_region *r, pgoff_t pg)
 	return pg < r->guard || pg >= r->guard + r->nr_pages;
 }
 
-/* A frame joins or leaves one of @r's layers: its counters. */
+/*
+ * A frame is now at @idx of layer @l: its reverse map.  Under the slot
+ * lock of @idx, like every change of a layer's slots.
+ */
+static inline void aem_frame_set_rmap(struct aem_frame *f,
+				      struct aem_layer *l, pgoff_t idx)
+{
+	WRITE_ONCE(f->rmap.index, idx);
+	WRITE_ONCE(f->rmap.layer, l);
+}
+
+/* A frame joins (at @idx of @l) or leaves one of @r's layers. */
 static inline void aem_region_frame_add(struct aem_region *r,
+					struct aem_layer *l, pgoff_t idx,
 					struct aem_frame *f)
 {
+	aem_frame_set_rmap(f, l, idx);
 	atomic_long_inc(&r->resident);
 	atomic_long_inc(&r->node_pages[aem_frame_nid(f)]);
 }
@@ -146,6 +165,7 @@ static inline void aem_region_frame_add(struct aem_region *r,
 static inline void aem_region_frame_gone(struct aem_region *r,
 					 struct aem_frame *f)
 {
+	WRITE_ONCE(f->rmap.layer, NULL);
 	atomic_long_dec(&r->resident);
 	atomic_long_dec(&r->node_pages[aem_frame_nid(f)]);
 }

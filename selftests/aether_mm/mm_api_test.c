@@ -151,6 +151,15 @@ static int prep_bench(int fd, void *buf)
 	return 0;
 }
 
+static int prep_compact(int fd, void *buf)
+{
+	struct aether_mm_compact *cp = buf;
+
+	(void)fd;
+	cp->node = -1;
+	return 0;
+}
+
 FIXTURE(uapi) {
 	int fd;
 	unsigned char buf[UAPI_BUF_SIZE];
@@ -196,6 +205,8 @@ UAPI_VARIANT(stats, AETHER_MM_IOC_STATS, aether_mm_stats,
 UAPI_VARIANT(frag, AETHER_MM_IOC_FRAG, aether_mm_frag, -1, prep_frag);
 UAPI_VARIANT(bench, AETHER_MM_IOC_BENCH, aether_mm_bench,
 	     offsetof(struct aether_mm_bench, __reserved1), prep_bench);
+UAPI_VARIANT(compact, AETHER_MM_IOC_COMPACT, aether_mm_compact,
+	     offsetof(struct aether_mm_compact, __reserved0), prep_compact);
 
 FIXTURE_SETUP(uapi)
 {
@@ -737,6 +748,14 @@ static int unpriv_bench(int fd, void *arg)
 	return aemt_ioctl(fd, AETHER_MM_IOC_BENCH, &b);
 }
 
+static int unpriv_compact(int fd, void *arg)
+{
+	struct aether_mm_compact cp = { .size = sizeof(cp), .node = -1 };
+
+	(void)arg;
+	return aemt_ioctl(fd, AETHER_MM_IOC_COMPACT, &cp);
+}
+
 /* Global configuration needs CAP_SYS_ADMIN; the same calls work as root. */
 TEST_F(api, admin_commands_eperm_without_cap_sys_admin)
 {
@@ -761,6 +780,9 @@ TEST_F(api, admin_commands_eperm_without_cap_sys_admin)
 
 	ASSERT_EQ(-EPERM, aemt_run_unprivileged(unpriv_bench, self->fd,
 						NULL));
+	ASSERT_EQ(-EPERM, aemt_run_unprivileged(unpriv_compact, self->fd,
+						NULL));
+	ASSERT_EQ(0, unpriv_compact(self->fd, NULL));
 }
 
 TEST_F(api, policy_default_is_local)

@@ -735,6 +735,67 @@ static int region_cmd_migrate(const struct actl_ctx *ctx, int fd, int argc,
 	return 0;
 }
 
+/*
+ * compact [--node N] [--order O]: move region frames out of sparsely used
+ * pageblocks so that free blocks of the pageblock order form again.
+ */
+static int region_cmd_compact(const struct actl_ctx *ctx, int fd, int argc,
+			      char **argv)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'N' },
+		{ "order", required_argument, NULL, 'o' },
+		{ }
+	};
+	struct aether_mm_compact cp = { .size = sizeof(cp), .node = -1 };
+	struct actl_out *t;
+	__u64 v;
+	int c;
+
+	(void)ctx;
+	while ((c = getopt_long(argc, argv, "N:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'N':
+			if (actl_parse_u64("node", optarg, &v) || v > 255)
+				return MM_USAGE;
+			cp.node = v;
+			break;
+		case 'o':
+			if (actl_parse_u64("order", optarg, &v) || v > 63)
+				return MM_USAGE;
+			cp.order = v;
+			break;
+		default:
+			return MM_USAGE;
+		}
+	}
+	if (optind != argc)
+		return MM_USAGE;
+	if (mm_ioctl(fd, AETHER_MM_IOC_COMPACT, &cp, "COMPACT"))
+		return -EIO;
+	t = out_kv("compact", "Compaction");
+	out_key(t, "node", "node (-1: all)");
+	out_s64(t, cp.node);
+	out_key(t, "scanned", "pageblocks scanned");
+	out_u64(t, cp.scanned);
+	out_key(t, "isolated", "pageblocks emptied");
+	out_u64(t, cp.isolated);
+	out_key(t, "migrated", "frames moved");
+	out_u64(t, cp.migrated);
+	out_key(t, "busy", "frames busy (left)");
+	out_u64(t, cp.busy);
+	out_key(t, "failed", "frames left (no room, or pinned meanwhile)");
+	out_u64(t, cp.failed);
+	out_key(t, "freed", "pageblocks wholly free after");
+	out_u64(t, cp.freed);
+	out_key(t, "free_before", "free blocks of the order, before");
+	out_u64(t, cp.free_before);
+	out_key(t, "free_after", "free blocks of the order, after");
+	out_u64(t, cp.free_after);
+	out_flush(t);
+	return 0;
+}
+
 /* show ID: the region's row of the debugfs table. */
 static int region_show_id(int fd, const char *arg)
 {
@@ -815,6 +876,8 @@ static const struct mm_cmd region_cmds[] = {
 	{ "migrate", region_cmd_migrate,
 	  "--name NAME --node N [--offset B] [--length B]",
 	  "move a named region's frames (SHARED: all of them) to node N" },
+	{ "compact", region_cmd_compact, "[--node N] [--order O]",
+	  "move region frames to rebuild free 2 MiB blocks (root)" },
 	{ "bench", region_cmd_bench, "[--pages N] [--rounds R]",
 	  "first-touch write faults: region vs anonymous memory, ns/page and ratio" },
 	{ "show", region_cmd_show, "ID | --name NAME",

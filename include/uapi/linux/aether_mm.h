@@ -679,6 +679,52 @@ struct aether_mm_region_migrate {
 	__u64 failed;
 };
 
+/**
+ * struct aether_mm_compact - AETHER_MM_IOC_COMPACT (CAP_SYS_ADMIN)
+ * @size:	(in) sizeof(struct aether_mm_compact)
+ * @flags:	(in) must be zero
+ * @node:	(in) node id, or -1 for every node
+ * @order:	(in) order whose free blocks @free_before/@free_after count,
+ *		1..max_order (AETHER_MM_IOC_POOL_INFO); 0 for the pageblock
+ *		order (9, 2 MiB)
+ * @scanned:	(out) pageblocks looked at
+ * @isolated:	(out) pageblocks chosen to be emptied: their frames are all
+ *		region pages (movable) and the zone has room for them
+ * @migrated:	(out) frames moved (copied to another frame of the node,
+ *		every page table entry of the old one zapped, the old freed)
+ * @busy:	(out) frames left because the kernel was using them
+ * @failed:	(out) frames left for want of a destination, or because
+ *		they stopped being movable meanwhile
+ * @freed:	(out) pageblocks wholly free afterwards
+ * @free_before: (out) free blocks of @order or larger, in @order units,
+ *		in the compacted zones before
+ * @free_after:	(out) the same, after
+ * @__reserved0: must be zero
+ *
+ * Compaction moves region frames (the pool's only movable pages) out of
+ * pageblocks that hold few of them, so that free blocks of the pageblock
+ * order form again.  Content never changes.  It never grows the pool: a
+ * zone is compacted only as far as its free pages above the low watermark
+ * go.  Background compaction (module parameters compact_interval_ms and
+ * compact_threshold) does the same on its own; debugfs aether/mm/compact
+ * has the counters of both.
+ */
+struct aether_mm_compact {
+	__u32 size;
+	__u32 flags;
+	__s32 node;
+	__u32 order;
+	__u64 scanned;
+	__u64 isolated;
+	__u64 migrated;
+	__u64 busy;
+	__u64 failed;
+	__u64 freed;
+	__u64 free_before;
+	__u64 free_after;
+	__u64 __reserved0;
+};
+
 #define AETHER_MM_IOC_POOL_INFO	_IOWR(AETHER_MM_IOC_MAGIC, 0x00, struct aether_mm_pool_info)
 #define AETHER_MM_IOC_ALLOC	_IOWR(AETHER_MM_IOC_MAGIC, 0x01, struct aether_mm_alloc)
 #define AETHER_MM_IOC_FREE	_IOW(AETHER_MM_IOC_MAGIC, 0x02, struct aether_mm_free)
@@ -694,6 +740,7 @@ struct aether_mm_region_migrate {
 #define AETHER_MM_IOC_BENCH	_IOWR(AETHER_MM_IOC_MAGIC, 0x0c, struct aether_mm_bench)
 /* CAP_SYS_ADMIN: give every per-CPU list back to the buddy lists. */
 #define AETHER_MM_IOC_DRAIN	_IO(AETHER_MM_IOC_MAGIC, 0x0d)
+#define AETHER_MM_IOC_COMPACT	_IOWR(AETHER_MM_IOC_MAGIC, 0x0e, struct aether_mm_compact)
 
 /* Regions: on /dev/aether_mm ... */
 #define AETHER_MM_IOC_REGION_CREATE _IOWR(AETHER_MM_IOC_MAGIC, 0x10, struct aether_mm_region_create)
