@@ -323,6 +323,7 @@ void aem_debugfs_init(void)
 	aem_inject_debugfs(aem_debugfs_dir);
 	aem_region_debugfs(aem_debugfs_dir);
 	aem_compact_debugfs(aem_debugfs_dir);
+	aem_access_debugfs(aem_debugfs_dir);
 }
 
 /**

@@ -358,6 +358,11 @@ extern atomic_long_t aem_reclaimed;
 bool aem_reclaim_registered(void);
 void aem_hooks_exit(void);
 
+/* access.c */
+int aem_access_init(void);
+void aem_access_exit(void);
+void aem_access_debugfs(struct dentry *dir);
+
 /* compact.c */
 int aem_ioc_compact(void __user *uarg);
 void aem_compact_debugfs(struct dentry *dir);

@@ -59,6 +59,9 @@ static int __init aem_init(void)
 	if (err)
 		goto out_pool;
 	aem_compact_init();
+	err = aem_access_init();
+	if (err)
+		goto out_compact;
 	aem_debugfs_init();
 	err = aem_chardev_init();
 	if (err)
@@ -69,6 +72,8 @@ static int __init aem_init(void)
 
 out_debugfs:
 	aem_debugfs_exit();
+	aem_access_exit();
+out_compact:
 	aem_compact_exit();
 	aem_region_exit();
 out_pool:
@@ -80,6 +85,7 @@ static void __exit aem_exit(void)
 {
 	aem_chardev_exit();
 	aem_debugfs_exit();
+	aem_access_exit();
 	aem_compact_exit();
 	aem_region_exit();
 	aem_hooks_exit();

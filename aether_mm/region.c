@@ -247,6 +247,7 @@ static void aem_region_release(struct kref *ref)
 	for (i = 0; i < AEM_REGION_SLOT_LOCKS; i++)
 		mutex_destroy(&r->slot_locks[i]);
 	mutex_destroy(&r->views_lock);
+	kvfree(r->gens);
 	kfree_rcu(r, rcu);
 }
 
@@ -632,6 +633,121 @@ int aem_ioc_region_list(void __user *uarg)
 	return err;
 }
 
+/**
+ * aem_regions_get_all - a reference on every live region
+ * @rs: receives a kmalloc()ed array of them, for the caller to kfree()
+ *	after aem_region_put() on each
+ *
+ * Return: the number of regions in @rs (0 when none or out of memory).
+ */
+unsigned int aem_regions_get_all(struct aem_region ***rs)
+{
+	struct aem_region *r;
+	unsigned int n = 0;
+
+	mutex_lock(&aem_regions_lock);
+	*rs = kmalloc_array(max(aem_nr_regions, 1U), sizeof(**rs),
+			    GFP_KERNEL);
+	if (*rs)
+		list_for_each_entry(r, &aem_regions, link)
+			if (kref_get_unless_zero(&r->ref))
+				(*rs)[n++] = r;
+	mutex_unlock(&aem_regions_lock);
+	return n;
+}
+
+/* Set a bit in @present for every data page some layer of @l's chain has. */
+static void aem_chain_present(struct aem_layer *l, unsigned long *present)
+{
+	struct aem_frame *f;
+	unsigned long idx;
+
+	for (; l; l = l->backing)
+		xa_for_each(&l->slots, idx, f)
+			__set_bit(idx, present);
+}
+
+/**
+ * aem_region_grab_mms - the processes that map a region, and its frames
+ * @r: the region
+ * @mms: receives a kmalloc()ed array of the mms, each with mmgrab()
+ * @present: bitmap over the data pages: set where a view (or the base)
+ *	     has a frame
+ *
+ * A view exists only while a VMA of its mm maps the region, so its mm is
+ * still allocated under views_lock and mmgrab() is safe.
+ *
+ * Return: entries in @mms.
+ */
+unsigned int aem_region_grab_mms(struct aem_region *r,
+				 struct mm_struct ***mms,
+				 unsigned long *present)
+{
+	struct aem_view *v;
+	unsigned int n = 0;
+
+	mutex_lock(&r->views_lock);
+	aem_chain_present(r->base, present);
+	*mms = kmalloc_array(max(r->nr_views, 1U), sizeof(**mms), GFP_KERNEL);
+	list_for_each_entry(v, &r->views, link) {
+		aem_chain_present(v->top, present);
+		if (*mms) {
+			mmgrab(v->mm);
+			(*mms)[n++] = v->mm;
+		}
+	}
+	mutex_unlock(&r->views_lock);
+	return n;
+}
+
+/**
+ * aem_region_offer - offer data page @idx of @r to a cold-page taker
+ * @nid: only a frame of this node, or NUMA_NO_NODE
+ * @gen: its generation
+ * @fn: the taker (see aem_cold_fn)
+ * @arg: its argument
+ * @offered: set when @fn was called
+ *
+ * The page is offered when every view sees the same frame at @idx (a
+ * SHARED region's, or one PRIVATE image's): taking it then changes what
+ * each of them sees in the same way.
+ *
+ * Return: what @fn returned, or 0 when it was not called.
+ */
+int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
+		     unsigned int gen, aem_cold_fn fn, void *arg,
+		     bool *offered)
+{
+	struct aem_layer *where = NULL, *w;
+	struct aem_frame *f = NULL, *g;
+	struct aem_view *v;
+	int ret = 0;
+
+	*offered = false;
+	mutex_lock(&r->views_lock);
+	mutex_lock(aem_slot_lock(r, idx));
+	if (list_empty(&r->views)) {
+		f = aem_lookup(r->base, idx, &where);
+	} else {
+		list_for_each_entry(v, &r->views, link) {
+			g = aem_lookup(v->top, idx, &w);
+			if (!g || (f && g != f)) {
+				f = NULL;
+				break;
+			}
+			f = g;
+			where = w;
+		}
+	}
+	if (f && (nid == NUMA_NO_NODE || aem_frame_nid(f) == nid)) {
+		*offered = true;
+		ret = fn(r, where, idx, f, gen, arg);
+	}
+	mutex_unlock(aem_slot_lock(r, idx));
+	mutex_unlock(&r->views_lock);
+	return ret;
+}
+
 /* ---- views and VMAs -------------------------------------------------- */
 
 static struct aem_view *aem_view_find(struct aem_region *r,
@@ -792,6 +908,14 @@ static const struct vm_operations_struct aem_region_vm_ops = {
 	.fault		= aem_region_fault,
 	.pfn_mkwrite	= aem_region_pfn_mkwrite,
 };
+
+/* Is @vma a mapping of region @r? */
+bool aem_vma_of_region(struct vm_area_struct *vma, struct aem_region *r)
+{
+	const struct aem_view *v = vma->vm_private_data;
+
+	return vma->vm_ops == &aem_region_vm_ops && v && v->region == r;
+}
 
 static int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
 {

@@ -18,6 +18,7 @@
 #include "internal.h"
 
 #define AEM_REGION_SLOT_LOCKS	64
+#define AEM_GEN_NONE		0xff	/* a page without a frame */
 
 /**
  * struct aem_layer - one image of a region: frames by page index
@@ -93,6 +94,9 @@ struct aem_view {
  * @predicted, @prefetched, @prefetch_hits, @prefetch_wasted: predictor
  * @migrated:	frames moved to another node
  * @node_pages:	frames held per node
+ * @gens:	generation of each data page (access.c), NULL until the
+ *		first scan; written by aether_kaccessd only
+ * @access_scans: scans of aether_kaccessd
  * @rcu:	freed after a grace period, as its layers are
  */
 struct aem_region {
@@ -127,6 +131,8 @@ struct aem_region {
 	atomic_long_t prefetch_wasted;
 	atomic_long_t migrated;
 	atomic_long_t node_pages[AEM_MAX_NODES];
+	u8 *gens;
+	atomic_long_t access_scans;
 	struct rcu_head rcu;
 };
 
@@ -181,6 +187,15 @@ static inline void aem_region_zap_page(struct aem_region *r, pgoff_t idx)
 struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
 			     struct aem_layer **where);
 void aem_region_put(struct aem_region *r);
+
+bool aem_vma_of_region(struct vm_area_struct *vma, struct aem_region *r);
+unsigned int aem_regions_get_all(struct aem_region ***rs);
+unsigned int aem_region_grab_mms(struct aem_region *r,
+				 struct mm_struct ***mms,
+				 unsigned long *present);
+int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
+		     unsigned int gen, aem_cold_fn fn, void *arg,
+		     bool *offered);
 
 /* fault.c */
 extern unsigned int aem_prefetch_max;

@@ -172,6 +172,27 @@ struct aem_reclaim_ops {
 int aem_register_reclaim(struct aem_reclaim_ops *ops);
 void aem_unregister_reclaim(struct aem_reclaim_ops *ops);
 
+/*
+ * Access tracking (aether_kaccessd): generations of region pages, 0 = used
+ * in the last scan, AEM_NR_GENS - 1 = the coldest.
+ */
+#define AEM_NR_GENS		8
+
+struct aem_region;
+struct aem_layer;
+
+/*
+ * Called by aem_region_cold_pages() for each page it offers, under the
+ * page's slot lock: @l holds @frame at data page @idx of @r.  Returns 1
+ * when it took the page, 0 to leave it, or a negative errno to stop.
+ */
+typedef int (*aem_cold_fn)(struct aem_region *r, struct aem_layer *l,
+			   pgoff_t idx, struct aem_frame *frame,
+			   unsigned int gen, void *arg);
+
+long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
+			   unsigned long nr, aem_cold_fn fn, void *arg);
+
 int aem_register_store(const struct aem_store_ops *ops);
 void aem_unregister_store(const struct aem_store_ops *ops);
 int aem_register_share(const struct aem_share_ops *ops);

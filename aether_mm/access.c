@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * access.c - which pages of the regions are used: generations, hot to cold
+ *
+ * DOC: Overview
+ *
+ * A kernel thread, aether_kaccessd, wakes every access_interval_ms and
+ * scans every region.  For each process that maps the region it walks
+ * the page tables of the region's VMAs with apply_to_existing_page_range()
+ * (the mm's mmap_lock held for read) and tests and clears the accessed
+ * bit of each present entry; then, for each data page that has a frame in
+ * some layer the region's views see, its generation becomes 0 when a
+ * process touched it since the last scan and grows by one otherwise, up
+ * to AEM_NR_GENS - 1.  A generation is "scans since the page was last
+ * used": 0 is hot, AEM_NR_GENS - 1 is the coldest.  A page without a frame
+ * has none (AEM_GEN_NONE): there is nothing to reclaim.
+ *
+ * The accessed bit is cleared without a TLB flush per entry, as page_idle
+ * and MGLRU's walkers do; a CPU that still caches the entry would touch
+ * the page without setting the bit again, so on x86 each pass ends with
+ * one flush of every CPU's TLB (flush_tlb_range() is not exported to
+ * modules, __flush_tlb_all() is).  Between the clear and the flush a
+ * touch may go unseen: a page can look colder for one scan than it is.
+ *
+ * debugfs aether/mm/access shows, per region, the scans and the pages in
+ * each generation; aem_region_cold_pages() hands the coldest pages of
+ * chosen regions to a caller (reclaim), oldest generation first, and
+ * aether/mm/cold lists what it would hand out.
+ *
+ * Lock order: aem_access_lock (one scan, or one cold walk, at a time),
+ * then an mm's mmap_lock, then the region's views_lock, slot locks and
+ * page table locks as region.c orders them.  views_lock is never held
+ * while an mmap_lock is taken: the mms are collected under it first.
+ */
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <asm/tlbflush.h>
+#include "internal.h"
+#include "region.h"
+
+#define AEM_COLD_DEBUGFS_MAX	64	/* pages aether/mm/cold lists */
+
+static DEFINE_MUTEX(aem_access_lock);
+static struct task_struct *aem_kaccessd;
+static DECLARE_WAIT_QUEUE_HEAD(aem_access_wait);
+unsigned int aem_access_interval_ms = 1000;
+static atomic_long_t aem_access_passes;
+
+/*
+ * ptep_test_and_clear_young() needs a VMA and is not exported; this is
+ * its x86 body (an atomic bit clear, so a concurrent hardware update of
+ * the dirty bit is not lost) and its generic one elsewhere.  The caller
+ * holds the page table lock.
+ */
+static bool aem_pte_test_and_clear_young(struct mm_struct *mm,
+					 unsigned long addr, pte_t *ptep)
+{
+	pte_t pte = ptep_get(ptep);
+
+	if (!pte_present(pte) || !pte_young(pte))
+		return false;
+#ifdef CONFIG_X86
+	return test_and_clear_bit(_PAGE_BIT_ACCESSED,
+				  (unsigned long *)&ptep->pte);
+#else
+	set_pte_at(mm, addr, ptep, pte_mkold(pte));
+	return true;
+#endif
+}
+
+struct aem_young_walk {
+	struct mm_struct *mm;
+	struct aem_region *r;
+	unsigned long start;	/* VMA start */
+	pgoff_t first;		/* data page index at @start */
+	unsigned long *young;	/* bitmap over the data pages */
+};
+
+static int aem_young_fn(pte_t *ptep, unsigned long addr, void *data)
+{
+	struct aem_young_walk *w = data;
+	pgoff_t idx = w->first + ((addr - w->start) >> PAGE_SHIFT);
+
+	if (aem_pte_test_and_clear_young(w->mm, addr, ptep) &&
+	    idx < w->r->nr_pages)
+		__set_bit(idx, w->young);
+	return 0;
+}
+
+/* Test and clear the accessed bits of @r's VMAs in @mm into @young. */
+static void aem_access_walk_mm(struct aem_region *r, struct mm_struct *mm,
+			       unsigned long *young)
+{
+	struct aem_young_walk w = { .mm = mm, .r = r, .young = young };
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, 0);
+
+	mmap_read_lock(mm);
+	for_each_vma(vmi, vma) {
+		unsigned long start = vma->vm_start, end = vma->vm_end;
+		pgoff_t pg = vma->vm_pgoff;
+
+		if (!aem_vma_of_region(vma, r))
+			continue;
+		/* Skip the leading guard pages; the walk stops at the data. */
+		if (pg < r->guard) {
+			start += (r->guard - pg) << PAGE_SHIFT;
+			pg = r->guard;
+		}
+		if (start >= end || pg - r->guard >= r->nr_pages)
+			continue;
+		end = min(end, start + ((r->nr_pages - (pg - r->guard))
+					<< PAGE_SHIFT));
+		w.start = start;
+		w.first = pg - r->guard;
+		apply_to_existing_page_range(mm, start, end - start,
+					     aem_young_fn, &w);
+		cond_resched();
+	}
+	mmap_read_unlock(mm);
+}
+
+/* One scan of @r: clear the accessed bits, then age its generations. */
+static void aem_access_scan_region(struct aem_region *r)
+{
+	unsigned long *young, *present;
+	struct mm_struct **mms;
+	unsigned int nr_mms, i;
+	pgoff_t idx;
+
+	lockdep_assert_held(&aem_access_lock);
+	if (!r->gens) {
+		r->gens = kvmalloc(r->nr_pages, GFP_KERNEL);
+		if (!r->gens)
+			return;
+		memset(r->gens, AEM_GEN_NONE, r->nr_pages);
+	}
+	young = bitmap_zalloc(r->nr_pages, GFP_KERNEL);
+	present = bitmap_zalloc(r->nr_pages, GFP_KERNEL);
+	if (!young || !present)
+		goto out;
+
+	nr_mms = aem_region_grab_mms(r, &mms, present);
+	for (i = 0; i < nr_mms; i++) {
+		if (mmget_not_zero(mms[i])) {
+			aem_access_walk_mm(r, mms[i], young);
+			mmput(mms[i]);
+		}
+		mmdrop(mms[i]);
+	}
+	kfree(mms);
+
+	for (idx = 0; idx < r->nr_pages; idx++) {
+		u8 g = r->gens[idx];
+
+		if (!test_bit(idx, present))
+			g = AEM_GEN_NONE;
+		else if (test_bit(idx, young) || g == AEM_GEN_NONE)
+			g = 0;
+		else if (g < AEM_NR_GENS - 1)
+			g++;
+		WRITE_ONCE(r->gens[idx], g);
+	}
+	atomic_long_inc(&r->access_scans);
+out:
+	bitmap_free(young);
+	bitmap_free(present);
+}
+
+#ifdef CONFIG_X86
+static void aem_flush_tlb_local(void *unused)
+{
+	__flush_tlb_all();
+}
+#endif
+
+static void aem_access_pass(void)
+{
+	struct aem_region **rs;
+	unsigned int n, i;
+
+	mutex_lock(&aem_access_lock);
+	n = aem_regions_get_all(&rs);
+	for (i = 0; i < n; i++) {
+		aem_access_scan_region(rs[i]);
+		aem_region_put(rs[i]);
+		cond_resched();
+	}
+	kfree(rs);
+#ifdef CONFIG_X86
+	if (n)
+		on_each_cpu(aem_flush_tlb_local, NULL, 1);
+#endif
+	atomic_long_inc(&aem_access_passes);
+	mutex_unlock(&aem_access_lock);
+}
+
+static int aem_kaccessd_fn(void *unused)
+{
+	while (!kthread_should_stop()) {
+		unsigned int ms = READ_ONCE(aem_access_interval_ms);
+
+		if (ms)
+			aem_access_pass();
+		wait_event_interruptible_timeout(aem_access_wait,
+			kthread_should_stop() ||
+			READ_ONCE(aem_access_interval_ms) != ms,
+			ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT);
+	}
+	return 0;
+}
+
+/**
+ * aem_region_cold_pages - offer the coldest pages of regions, oldest first
+ * @rflags: only regions with all these AETHER_MM_REGION_* flags
+ * @nid: only frames on this node, or NUMA_NO_NODE
+ * @min_gen: only pages idle for at least this many scans (1..AEM_NR_GENS-1)
+ * @nr: offer at most this many pages
+ * @fn: called for each page offered, under its slot lock, with the layer
+ *	that holds the frame; returns 1 when it took the page, 0 to leave
+ *	it, or a negative errno to stop
+ * @arg: passed to @fn
+ *
+ * Generations come from the last scans of aether_kaccessd; a page offered
+ * is one a process of every view sees as that frame.  Nothing is unmapped
+ * or freed here: that is @fn's business (unmap with aem_region_zap_page()
+ * first).
+ *
+ * Return: pages @fn took, or the negative errno it stopped with.
+ */
+long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
+			   unsigned long nr, aem_cold_fn fn, void *arg)
+{
+	struct aem_region **rs;
+	unsigned int n, i, g;
+	long taken = 0;
+	int ret = 0;
+
+	if (!min_gen || min_gen >= AEM_NR_GENS)
+		return -EINVAL;
+	mutex_lock(&aem_access_lock);
+	n = aem_regions_get_all(&rs);
+	for (g = AEM_NR_GENS - 1; g >= min_gen && nr && ret >= 0; g--) {
+		for (i = 0; i < n && nr && ret >= 0; i++) {
+			struct aem_region *r = rs[i];
+			pgoff_t idx;
+
+			if ((r->flags & rflags) != rflags || !r->gens)
+				continue;
+			for (idx = 0; idx < r->nr_pages && nr; idx++) {
+				bool offered;
+
+				if (READ_ONCE(r->gens[idx]) != g)
+					continue;
+				ret = aem_region_offer(r, idx, nid, g, fn, arg,
+						       &offered);
+				if (ret < 0)
+					break;
+				if (!offered)
+					continue;
+				nr--;
+				taken += ret;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		aem_region_put(rs[i]);
+	kfree(rs);
+	mutex_unlock(&aem_access_lock);
+	return ret < 0 ? ret : taken;
+}
+EXPORT_SYMBOL_GPL(aem_region_cold_pages);
+
+/* ---- debugfs ------------------------------------------------------------ */
+
+static int aem_dbg_access_show(struct seq_file *m, void *unused)
+{
+	unsigned long hist[AEM_NR_GENS];
+	struct aem_region **rs;
+	unsigned int n, i, g;
+
+	seq_printf(m, "interval_ms %u passes %ld\n",
+		   READ_ONCE(aem_access_interval_ms),
+		   atomic_long_read(&aem_access_passes));
+	seq_puts(m, "id\tscans");
+	for (g = 0; g < AEM_NR_GENS; g++)
+		seq_printf(m, "\tgen%u", g);
+	seq_putc(m, '\n');
+
+	mutex_lock(&aem_access_lock);
+	n = aem_regions_get_all(&rs);
+	for (i = 0; i < n; i++) {
+		struct aem_region *r = rs[i];
+		pgoff_t idx;
+
+		memset(hist, 0, sizeof(hist));
+		for (idx = 0; r->gens && idx < r->nr_pages; idx++)
+			if (r->gens[idx] < AEM_NR_GENS)
+				hist[r->gens[idx]]++;
+		seq_printf(m, "%llu\t%ld", r->id,
+			   atomic_long_read(&r->access_scans));
+		for (g = 0; g < AEM_NR_GENS; g++)
+			seq_printf(m, "\t%lu", hist[g]);
+		seq_putc(m, '\n');
+		aem_region_put(r);
+	}
+	kfree(rs);
+	mutex_unlock(&aem_access_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(aem_dbg_access);
+
+static int aem_dbg_cold_fn(struct aem_region *r, struct aem_layer *l,
+			   pgoff_t idx, struct aem_frame *f, unsigned int gen,
+			   void *arg)
+{
+	struct seq_file *m = arg;
+
+	seq_printf(m, "%llu\t%lu\t%u\t%d\n", r->id, idx, gen,
+		   aem_frame_nid(f));
+	return 0;
+}
+
+static int aem_dbg_cold_show(struct seq_file *m, void *unused)
+{
+	long ret;
+
+	seq_puts(m, "id\tindex\tgen\tnode\n");
+	ret = aem_region_cold_pages(0, NUMA_NO_NODE, 1, AEM_COLD_DEBUGFS_MAX,
+				    aem_dbg_cold_fn, m);
+	return ret < 0 ? ret : 0;
+}
+DEFINE_SHOW_ATTRIBUTE(aem_dbg_cold);
+
+/**
+ * aem_access_debugfs() - create debugfs aether/mm/access and cold
+ * @dir: aether/mm/
+ */
+void aem_access_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("access", 0400, dir, NULL, &aem_dbg_access_fops);
+	debugfs_create_file("cold", 0400, dir, NULL, &aem_dbg_cold_fops);
+}
+
+static int aem_access_interval_set(const char *val,
+				   const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int err;
+
+	err = kstrtouint(val, 0, &ms);
+	if (err)
+		return err;
+	if (ms && (ms < 10 || ms > 3600 * MSEC_PER_SEC))
+		return -EINVAL;
+	WRITE_ONCE(aem_access_interval_ms, ms);
+	wake_up(&aem_access_wait);
+	return 0;
+}
+
+static const struct kernel_param_ops aem_access_interval_ops = {
+	.set = aem_access_interval_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(access_interval_ms, &aem_access_interval_ops,
+		&aem_access_interval_ms, 0644);
+MODULE_PARM_DESC(access_interval_ms,
+		 "aether_kaccessd scans the accessed bits of every region this often, ms (10..3600000; 0 = off; default 1000)");
+
+/**
+ * aem_access_init() - start aether_kaccessd
+ *
+ * Return: 0 or a negative errno.
+ */
+int aem_access_init(void)
+{
+	aem_kaccessd = kthread_run(aem_kaccessd_fn, NULL, "aether_kaccessd");
+	return PTR_ERR_OR_ZERO(aem_kaccessd);
+}
+
+/**
+ * aem_access_exit() - stop aether_kaccessd
+ */
+void aem_access_exit(void)
+{
+	kthread_stop(aem_kaccessd);
+}
