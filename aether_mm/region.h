@@ -101,6 +101,7 @@ struct aem_view {
  */
 struct aem_region {
 	struct kref ref;
+	struct rcu_head rcu;	/* near the top: kfree_rcu() needs < 4 KiB */
 	struct list_head link;
 	u64 id;
 	u32 flags;
@@ -133,7 +134,6 @@ struct aem_region {
 	atomic_long_t node_pages[AEM_MAX_NODES];
 	u8 *gens;
 	atomic_long_t access_scans;
-	struct rcu_head rcu;
 };
 
 static inline struct mutex *aem_slot_lock(struct aem_region *r, pgoff_t idx)
