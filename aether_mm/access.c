@@ -190,6 +190,7 @@ static void aem_access_pass(void)
 	n = aem_regions_get_all(&rs);
 	for (i = 0; i < n; i++) {
 		aem_access_scan_region(rs[i]);
+		aem_numa_scan_region(rs[i]);
 		aem_region_put(rs[i]);
 		cond_resched();
 	}

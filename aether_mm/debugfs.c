@@ -324,6 +324,7 @@ void aem_debugfs_init(void)
 	aem_region_debugfs(aem_debugfs_dir);
 	aem_compact_debugfs(aem_debugfs_dir);
 	aem_access_debugfs(aem_debugfs_dir);
+	aem_numa_debugfs(aem_debugfs_dir);
 }
 
 /**

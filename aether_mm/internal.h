@@ -363,6 +363,9 @@ int aem_access_init(void);
 void aem_access_exit(void);
 void aem_access_debugfs(struct dentry *dir);
 
+/* numa.c */
+void aem_numa_debugfs(struct dentry *dir);
+
 /* compact.c */
 int aem_ioc_compact(void __user *uarg);
 void aem_compact_debugfs(struct dentry *dir);

@@ -248,6 +248,7 @@ static void aem_region_release(struct kref *ref)
 		mutex_destroy(&r->slot_locks[i]);
 	mutex_destroy(&r->views_lock);
 	kvfree(r->gens);
+	kvfree(r->fault_nid);
 	kfree_rcu(r, rcu);
 }
 
@@ -444,6 +445,9 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	if (err)
 		goto out_free;
 	err = -ENOMEM;
+	r->fault_nid = kvzalloc(r->nr_pages, GFP_KERNEL);
+	if (!r->fault_nid)
+		goto out_free;
 	r->base = aem_layer_new(r, NULL, GFP_KERNEL);
 	if (!r->base)
 		goto out_free;
@@ -460,6 +464,7 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 out_base:
 	aem_layer_put(r->base);
 out_free:
+	kvfree(r->fault_nid);
 	kfree(r);
 	return ERR_PTR(err);
 }
@@ -527,6 +532,7 @@ int aem_ioc_region_create(void __user *uarg)
 out_inode:
 	iput(r->inode);
 	aem_layer_put(r->base);
+	kvfree(r->fault_nid);
 	kfree(r);
 	return err;
 }
@@ -1173,9 +1179,9 @@ static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
  * Return: 0, -EBUSY when a kernel reader holds @f (REGION_CHECKSUM), or
  * -ENOMEM when @nid has no free frame.
  */
-static int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
-				  pgoff_t idx, struct aem_frame *f, int nid,
-				  unsigned int flags)
+int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
+			   pgoff_t idx, struct aem_frame *f, int nid,
+			   unsigned int flags)
 {
 	struct aem_frame *nf;
 
@@ -1258,8 +1264,10 @@ static void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
 	struct aem_frame *f;
 
 	mutex_lock(aem_slot_lock(r, idx));
+	if (nid == AETHER_MM_MIGRATE_AUTO)
+		nid = aem_numa_last_node(r, idx);
 	f = aem_lookup(top, idx, &where);
-	if (f && aem_frame_nid(f) != nid) {
+	if (f && nid != NUMA_NO_NODE && aem_frame_nid(f) != nid) {
 		switch (aem_region_move_locked(r, where, idx, f, nid, 0)) {
 		case 0:
 			atomic_long_inc(&r->migrated);
@@ -1286,7 +1294,8 @@ static int aem_ioc_region_migrate(struct aem_region *r, void __user *uarg)
 	err = aem_copy_in(&m, sizeof(m), uarg);
 	if (err)
 		return err;
-	if (m.node < 0 || m.node >= AEM_MAX_NODES || !aem_node(m.node))
+	if (m.node != AETHER_MM_MIGRATE_AUTO &&
+	    (m.node < 0 || m.node >= AEM_MAX_NODES || !aem_node(m.node)))
 		return -EINVAL;
 	if (!aem_region_range_ok(r, m.offset, m.length))
 		return -EINVAL;
@@ -1355,10 +1364,10 @@ static int aem_dbg_regions_show(struct seq_file *m, void *unused)
 {
 	struct aem_region *r;
 
-	seq_puts(m, "id       name             kind    flags  prot  tier   pages resident views files   faults  zero   cow  steal  fail\n");
+	seq_puts(m, "id       name             kind    flags  prot  tier   pages resident views files   faults  zero   cow  steal  fail numa_flt numa_mig\n");
 	mutex_lock(&aem_regions_lock);
 	list_for_each_entry(r, &aem_regions, link) {
-		seq_printf(m, "%-8llu %-16s %-7s 0x%04x %c%c%c   %-6s %6lu %8ld %5u %5d %8ld %5ld %5ld %6ld %5ld\n",
+		seq_printf(m, "%-8llu %-16s %-7s 0x%04x %c%c%c   %-6s %6lu %8ld %5u %5d %8ld %5ld %5ld %6ld %5ld %8ld %8ld\n",
 			   r->id, r->name[0] ? r->name : "-",
 			   r->flags & AETHER_MM_REGION_SHARED ? "shared" :
 			   "private", r->flags,
@@ -1373,7 +1382,9 @@ static int aem_dbg_regions_show(struct seq_file *m, void *unused)
 			   atomic_long_read(&r->zero_maps),
 			   atomic_long_read(&r->cow_copies),
 			   atomic_long_read(&r->cow_steals),
-			   atomic_long_read(&r->alloc_fail));
+			   atomic_long_read(&r->alloc_fail),
+			   atomic_long_read(&r->numa_faults),
+			   atomic_long_read(&r->numa_migrated));
 	}
 	mutex_unlock(&aem_regions_lock);
 	return 0;

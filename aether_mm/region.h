@@ -97,6 +97,10 @@ struct aem_view {
  * @gens:	generation of each data page (access.c), NULL until the
  *		first scan; written by aether_kaccessd only
  * @access_scans: scans of aether_kaccessd
+ * @fault_nid:	node + 1 of the CPU behind each data page's last fault, 0
+ *		for none (numa.c); written under the page's slot lock
+ * @numa_cursor: where the next NUMA hinting window starts (aem_access_lock)
+ * @numa_faults, @numa_migrated: NUMA balancing (numa.c)
  * @rcu:	freed after a grace period, as its layers are
  */
 struct aem_region {
@@ -134,6 +138,10 @@ struct aem_region {
 	atomic_long_t node_pages[AEM_MAX_NODES];
 	u8 *gens;
 	atomic_long_t access_scans;
+	u8 *fault_nid;
+	pgoff_t numa_cursor;
+	atomic_long_t numa_faults;
+	atomic_long_t numa_migrated;
 };
 
 static inline struct mutex *aem_slot_lock(struct aem_region *r, pgoff_t idx)
@@ -196,6 +204,17 @@ unsigned int aem_region_grab_mms(struct aem_region *r,
 int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		     unsigned int gen, aem_cold_fn fn, void *arg,
 		     bool *offered);
+
+int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
+			   pgoff_t idx, struct aem_frame *f, int nid,
+			   unsigned int flags);
+
+/* numa.c */
+extern unsigned int aem_numa_scan_pages;
+struct aem_frame *aem_numa_fault(struct aem_region *r, struct aem_layer *where,
+				 pgoff_t idx, struct aem_frame *f);
+int aem_numa_last_node(const struct aem_region *r, pgoff_t idx);
+void aem_numa_scan_region(struct aem_region *r);
 
 /* fault.c */
 extern unsigned int aem_prefetch_max;

@@ -2517,7 +2517,7 @@ TEST_F(region, migrate_bad_arguments_einval)
 
 	aemt_region_args(&c, AEM_SHARED, 8 * page);
 	ASSERT_EQ(0, aemt_region_create(self->fd, &c));
-	ASSERT_EQ(-EINVAL, region_migrate(c.fd, -1, 0, page, &m));
+	ASSERT_EQ(-EINVAL, region_migrate(c.fd, -2, 0, page, &m));
 	ASSERT_EQ(-EINVAL, region_migrate(c.fd, AETHER_MM_MAX_NODES, 0, page,
 					  &m));
 	ASSERT_EQ(-EINVAL, region_migrate(c.fd, self->pi.nr_nodes, 0, page,
@@ -2960,6 +2960,191 @@ TEST_F(region, access_interval_param)
 	ASSERT_LT(before, access_scans(c.id));
 	ASSERT_EQ(0, param_write("access_interval_ms", "1000"));
 	close(c.fd);
+}
+
+/* ---- NUMA balancing ------------------------------------------------------ */
+
+#define NUMA_DEBUGFS	"/sys/kernel/debug/aether/mm/numa"
+
+static long numa_counter(const char *key)
+{
+	char line[128], k[64];
+	long v, ret = -1;
+	FILE *f;
+
+	f = fopen(NUMA_DEBUGFS, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", k, &v) == 2 && !strcmp(k, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/* Pages of @p on node @node, by REGION_QUERY. */
+static size_t pages_on(int rfd, unsigned char *p, size_t pages, size_t page,
+		       int node)
+{
+	struct aether_mm_region_query q;
+	size_t i, n = 0;
+
+	for (i = 0; i < pages; i++)
+		if (!aemt_region_query(rfd, p + i * page, &q) && q.node == node)
+			n++;
+	return n;
+}
+
+/* A LOCAL region written from node 0's CPU: every frame on node 0. */
+static unsigned char *written_on_node0(struct __test_metadata *_metadata,
+				       int fd, __u32 pol, size_t pages,
+				       size_t page, int cpus[], int *rfd,
+				       unsigned char **want)
+{
+	struct aether_mm_region_create c;
+	__u64 seed = 0xa11ce + getpid();
+	unsigned char *p;
+
+	if (aemt_pin_cpu(cpus[0]))
+		return NULL;
+	aemt_region_args(&c, AEM_SHARED, pages * page);
+	c.pol_mode = pol;
+	c.nodemask = pol == AETHER_MM_POL_BIND ? 1 : 0;
+	if (aemt_region_create(fd, &c))
+		return NULL;
+	p = aemt_region_map(c.fd, pages * page, PROT_RW);
+	*want = malloc(pages * page);
+	if (p == MAP_FAILED || !*want)
+		return NULL;
+	fill_random(*want, pages * page, &seed);
+	memcpy(p, *want, pages * page);
+	*rfd = c.fd;
+	return p;
+}
+
+/*
+ * Background balancing: pages used from node 1's CPU move to node 1 after
+ * two hinting faults each, content intact.
+ */
+TEST_F_TIMEOUT(region, numa_balancing_moves_pages_to_their_user, 180)
+{
+	const size_t pages = 64, page = self->page;
+	int cpus[AETHER_MM_MAX_NODES], rfd, i;
+	unsigned char *p, *want;
+	long moved0;
+	size_t k, sum = 0;
+
+	aemt_cpus_of_nodes(cpus);
+	if (self->pi.nr_nodes < 2 || cpus[0] < 0 || cpus[1] < 0)
+		SKIP(return, "needs CPUs on two nodes");
+	moved0 = numa_counter("migrated");
+	ASSERT_LE(0, moved0);
+	p = written_on_node0(_metadata, self->fd, AETHER_MM_POL_LOCAL, pages,
+			     page, cpus, &rfd, &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(pages, pages_on(rfd, p, pages, page, 0));
+
+	ASSERT_EQ(0, aemt_pin_cpu(cpus[1]));
+	ASSERT_EQ(0, param_write("numa_scan_pages", "4096"));
+	ASSERT_EQ(0, param_write("access_interval_ms", "50"));
+	for (i = 0; i < 3000; i++) {
+		for (k = 0; k < pages; k++)
+			sum += p[k * page];
+		if (pages_on(rfd, p, pages, page, 1) == pages)
+			break;
+		usleep(5000);
+	}
+	ASSERT_EQ(0, param_write("numa_scan_pages", "0"));
+	ASSERT_EQ(0, param_write("access_interval_ms", "1000"));
+	TH_LOG("after %d rounds: %zu pages on node 1, checksum %zu", i,
+	       pages_on(rfd, p, pages, page, 1), sum);
+	ASSERT_EQ(pages, pages_on(rfd, p, pages, page, 1));
+	ASSERT_LE(moved0 + (long)pages, numa_counter("migrated"));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+}
+
+/* A BIND region stays where it is bound, however it is used. */
+TEST_F_TIMEOUT(region, numa_balancing_leaves_bound_regions, 120)
+{
+	const size_t pages = 16, page = self->page;
+	int cpus[AETHER_MM_MAX_NODES], rfd, i;
+	unsigned char *p, *want;
+	long unmapped0;
+	size_t k, sum = 0;
+
+	aemt_cpus_of_nodes(cpus);
+	if (self->pi.nr_nodes < 2 || cpus[0] < 0 || cpus[1] < 0)
+		SKIP(return, "needs CPUs on two nodes");
+	p = written_on_node0(_metadata, self->fd, AETHER_MM_POL_BIND, pages,
+			     page, cpus, &rfd, &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, aemt_pin_cpu(cpus[1]));
+	unmapped0 = numa_counter("unmapped");
+	ASSERT_EQ(0, param_write("numa_scan_pages", "4096"));
+	ASSERT_EQ(0, param_write("access_interval_ms", "50"));
+	for (i = 0; i < 200; i++) {
+		for (k = 0; k < pages; k++)
+			sum += p[k * page];
+		usleep(5000);
+	}
+	ASSERT_EQ(0, param_write("numa_scan_pages", "0"));
+	ASSERT_EQ(0, param_write("access_interval_ms", "1000"));
+	TH_LOG("checksum %zu", sum);
+	ASSERT_EQ(pages, pages_on(rfd, p, pages, page, 0));
+	ASSERT_EQ(unmapped0, numa_counter("unmapped"));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+}
+
+/* REGION_MIGRATE to AETHER_MM_MIGRATE_AUTO: each page to its last user. */
+TEST_F(region, migrate_auto_follows_last_fault)
+{
+	const size_t pages = 32, page = self->page;
+	int cpus[AETHER_MM_MAX_NODES], rfd;
+	struct aether_mm_region_migrate m;
+	unsigned char *p, *want;
+	size_t k, sum = 0;
+
+	aemt_cpus_of_nodes(cpus);
+	if (self->pi.nr_nodes < 2 || cpus[0] < 0 || cpus[1] < 0)
+		SKIP(return, "needs CPUs on two nodes");
+	p = written_on_node0(_metadata, self->fd, AETHER_MM_POL_LOCAL, pages,
+			     page, cpus, &rfd, &want);
+	ASSERT_NE(NULL, p);
+	/* Faulted last from node 0: nothing to move. */
+	ASSERT_EQ(0, region_migrate(rfd, AETHER_MM_MIGRATE_AUTO, 0,
+				    pages * page, &m));
+	ASSERT_EQ(0, m.migrated);
+	/* Map again and read the second half from node 1's CPU. */
+	munmap(p, pages * page);
+	p = aemt_region_map(rfd, pages * page, PROT_RW);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, aemt_pin_cpu(cpus[1]));
+	for (k = pages / 2; k < pages; k++)
+		sum += p[k * page];
+	TH_LOG("checksum %zu", sum);
+	ASSERT_EQ(0, region_migrate(rfd, AETHER_MM_MIGRATE_AUTO, 0,
+				    pages * page, &m));
+	ASSERT_EQ(pages / 2, m.migrated);
+	ASSERT_EQ(pages / 2, pages_on(rfd, p, pages / 2, page, 0));
+	ASSERT_EQ(pages / 2, pages_on(rfd, p + pages / 2 * page, pages / 2,
+				      page, 1));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+}
+
+TEST_F(region, numa_scan_pages_param)
+{
+	ASSERT_EQ(-EINVAL, param_write("numa_scan_pages", "65537"));
+	ASSERT_EQ(-EINVAL, param_write("numa_scan_pages", "x"));
+	ASSERT_EQ(0, param_write("numa_scan_pages", "0"));
 }
 
 TEST_HARNESS_MAIN

@@ -656,7 +656,8 @@ struct aether_mm_region_checksum {
 /**
  * struct aether_mm_region_migrate - AETHER_MM_IOC_REGION_MIGRATE, on a region fd
  * @size:	(in) sizeof(struct aether_mm_region_migrate)
- * @node:	(in) the node to move the frames to
+ * @node:	(in) the node to move the frames to, or AETHER_MM_MIGRATE_AUTO:
+ *		each to the node of the CPU behind the page's last fault
  * @offset:	(in) byte offset into the data, page aligned
  * @length:	(in) bytes, page multiple, within the data
  * @migrated:	(out) frames moved: copied to a frame of @node, every page
@@ -669,6 +670,8 @@ struct aether_mm_region_checksum {
  * with other processes move for all of them; content never changes).
  * Pages never written have no frame and are not counted.
  */
+#define AETHER_MM_MIGRATE_AUTO		(-1)
+
 struct aether_mm_region_migrate {
 	__u32 size;
 	__s32 node;
