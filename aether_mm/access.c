@@ -94,6 +94,28 @@ static int aem_young_fn(pte_t *ptep, unsigned long addr, void *data)
 	return 0;
 }
 
+/* A 2 MiB mapping: its accessed bit stands for its 512 pages. */
+static int aem_young_pmd_fn(pmd_t *pmdp, unsigned long addr, void *data)
+{
+	struct aem_young_walk *w = data;
+	pmd_t pmd = READ_ONCE(*pmdp);
+	pgoff_t idx = w->first + ((addr - w->start) >> PAGE_SHIFT);
+	bool young;
+
+	if (!pmd_present(pmd) || !pmd_young(pmd))
+		return 0;
+#ifdef CONFIG_X86
+	young = test_and_clear_bit(_PAGE_BIT_ACCESSED, (unsigned long *)pmdp);
+#else
+	set_pmd_at(w->mm, addr, pmdp, pmd_mkold(pmd));
+	young = true;
+#endif
+	/* A huge fault maps only whole ranges of data: @idx is inside. */
+	if (young && idx + AEM_HUGE_PAGES <= w->r->nr_pages)
+		bitmap_set(w->young, idx, AEM_HUGE_PAGES);
+	return 0;
+}
+
 /* Test and clear the accessed bits of @r's VMAs in @mm into @young. */
 static void aem_access_walk_mm(struct aem_region *r, struct mm_struct *mm,
 			       unsigned long *young)
@@ -120,8 +142,8 @@ static void aem_access_walk_mm(struct aem_region *r, struct mm_struct *mm,
 					<< PAGE_SHIFT));
 		w.start = start;
 		w.first = pg - r->guard;
-		apply_to_existing_page_range(mm, start, end - start,
-					     aem_young_fn, &w);
+		aem_region_walk(r, vma, start, end, aem_young_fn,
+				aem_young_pmd_fn, &w);
 		cond_resched();
 	}
 	mmap_read_unlock(mm);

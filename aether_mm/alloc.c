@@ -253,6 +253,36 @@ void aem_frame_prep(struct aem_frame *f, unsigned int order,
 	aem_count(AEM_C_ALLOC);
 }
 
+/**
+ * aem_split_block - make an allocated block as many order-0 allocations
+ * @f: head frame, with a single reference
+ * @order: its order
+ *
+ * Each page then has its own descriptor state, owner and reference, and
+ * goes back to the pool on its own; the buddy lists merge them again.
+ * (A region maps an order-9 block with one PMD but keeps its pages one by
+ * one, so copy-on-write, migration and compaction work page by page.)
+ */
+void aem_split_block(struct aem_frame *f, unsigned int order)
+{
+	unsigned int i;
+
+	if (WARN_ON_ONCE(READ_ONCE(f->state) != AEM_FS_ALLOC ||
+			 f->order != order || atomic_read(&f->refcount) != 1))
+		return;
+	for (i = 1; i < (1U << order); i++) {
+		f[i].order = 0;
+		f[i].owner = f->owner;
+		f[i].stack = 0;
+		atomic_set(&f[i].refcount, 1);
+		WRITE_ONCE(f[i].rmap.layer, NULL);
+		smp_store_release(&f[i].state, AEM_FS_ALLOC);
+	}
+	f->order = 0;
+	aem_count_add(AEM_C_ALLOC, (1U << order) - 1);
+}
+EXPORT_SYMBOL_GPL(aem_split_block);
+
 static void aem_count_fail(const struct aem_nodelist *nl, unsigned int flags)
 {
 	if (nl->nr) {

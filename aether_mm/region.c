@@ -350,8 +350,6 @@ static int aem_region_check(const struct aether_mm_region_create *c)
 	} else if (c->guard_pages) {
 		return -EINVAL;
 	}
-	if (c->flags & AETHER_MM_REGION_HUGE)
-		return -EOPNOTSUPP;	/* 2 MiB mappings: not built yet */
 	return 0;
 }
 
@@ -457,6 +455,13 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 		goto out_base;
 	}
 	r->inode->i_private = r;
+	/*
+	 * 6.1 runs ->huge_fault() of a VM_PFNMAP mapping only for a DAX
+	 * inode (hugepage_vma_check()); nothing else of DAX applies to a
+	 * file without page cache, read/write or a block device.
+	 */
+	if ((r->flags & AETHER_MM_REGION_HUGE) && IS_ENABLED(CONFIG_FS_DAX))
+		r->inode->i_flags |= S_DAX;
 	/* The fds see the guards and the data as one file. */
 	i_size_write(r->inode, (r->nr_pages + 2ULL * r->guard) << PAGE_SHIFT);
 	return r;
@@ -913,6 +918,7 @@ static const struct vm_operations_struct aem_region_vm_ops = {
 	.mprotect	= aem_region_vm_mprotect,
 	.fault		= aem_region_fault,
 	.pfn_mkwrite	= aem_region_pfn_mkwrite,
+	.huge_fault	= aem_region_huge_fault,
 };
 
 /* Is @vma a mapping of region @r? */
@@ -954,6 +960,9 @@ static int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(r->max_prot & AETHER_MM_PROT_EXEC))
 		vm_flags_clear(vma, VM_MAYEXEC);
 	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	/* THP "madvise" mode: the huge fault path wants it asked for. */
+	if (r->flags & AETHER_MM_REGION_HUGE)
+		vm_flags_set(vma, VM_HUGEPAGE);
 	vma->vm_ops = &aem_region_vm_ops;
 	vma->vm_private_data = v;
 	return 0;
@@ -1013,24 +1022,38 @@ static int aem_ioc_region_info(struct aem_region *r, void __user *uarg)
 	return aem_copy_out(uarg, &info, sizeof(info));
 }
 
-struct aem_pte_probe {
-	pte_t pte;
-	bool seen;
-};
-
+/* What maps the address REGION_QUERY asks about: AETHER_MM_MAP_* */
 static int aem_pte_probe_fn(pte_t *ptep, unsigned long addr, void *data)
 {
-	struct aem_pte_probe *p = data;
+	pte_t pte = ptep_get(ptep);
+	u32 *map = data;
 
-	p->pte = ptep_get(ptep);
-	p->seen = true;
+	if (pte_present(pte)) {
+		*map |= AETHER_MM_MAP_PRESENT;
+		if (pte_write(pte))
+			*map |= AETHER_MM_MAP_WRITE;
+		if (is_zero_pfn(pte_pfn(pte)))
+			*map |= AETHER_MM_MAP_ZERO;
+	}
+	return 0;
+}
+
+static int aem_pmd_probe_fn(pmd_t *pmdp, unsigned long addr, void *data)
+{
+	pmd_t pmd = READ_ONCE(*pmdp);
+	u32 *map = data;
+
+	if (pmd_present(pmd)) {
+		*map |= AETHER_MM_MAP_PRESENT | AETHER_MM_MAP_HUGE;
+		if (pmd_write(pmd))
+			*map |= AETHER_MM_MAP_WRITE;
+	}
 	return 0;
 }
 
 static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
 {
 	struct aether_mm_region_query q;
-	struct aem_pte_probe probe = { };
 	struct vm_area_struct *vma;
 	struct aem_layer *where;
 	struct aem_view *v;
@@ -1054,15 +1077,9 @@ static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
 	q.node = -1;
 	q.frame_id = 0;
 	q.pfn = 0;
-	apply_to_existing_page_range(current->mm, q.addr & PAGE_MASK,
-				     PAGE_SIZE, aem_pte_probe_fn, &probe);
-	if (probe.seen && pte_present(probe.pte)) {
-		q.map |= AETHER_MM_MAP_PRESENT;
-		if (pte_write(probe.pte))
-			q.map |= AETHER_MM_MAP_WRITE;
-		if (is_zero_pfn(pte_pfn(probe.pte)))
-			q.map |= AETHER_MM_MAP_ZERO;
-	}
+	aem_region_walk(r, vma, q.addr & PAGE_MASK,
+			(q.addr & PAGE_MASK) + PAGE_SIZE, aem_pte_probe_fn,
+			aem_pmd_probe_fn, &q.map);
 	if (aem_region_is_guard(r, pg)) {
 		q.state = AETHER_MM_PAGE_GUARD;
 	} else {
@@ -1353,6 +1370,8 @@ static const struct file_operations aem_region_fops = {
 	.owner		= THIS_MODULE,
 	.release	= aem_region_file_release,
 	.mmap		= aem_region_mmap,
+	/* 2 MiB aligned with the file offset, for the PMDs of HUGE regions */
+	.get_unmapped_area = thp_get_unmapped_area,
 	.unlocked_ioctl	= aem_region_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -1364,10 +1383,10 @@ static int aem_dbg_regions_show(struct seq_file *m, void *unused)
 {
 	struct aem_region *r;
 
-	seq_puts(m, "id       name             kind    flags  prot  tier   pages resident views files   faults  zero   cow  steal  fail numa_flt numa_mig\n");
+	seq_puts(m, "id       name             kind    flags  prot  tier   pages resident views files   faults  zero   cow  steal  fail numa_flt numa_mig huge_map huge_fb\n");
 	mutex_lock(&aem_regions_lock);
 	list_for_each_entry(r, &aem_regions, link) {
-		seq_printf(m, "%-8llu %-16s %-7s 0x%04x %c%c%c   %-6s %6lu %8ld %5u %5d %8ld %5ld %5ld %6ld %5ld %8ld %8ld\n",
+		seq_printf(m, "%-8llu %-16s %-7s 0x%04x %c%c%c   %-6s %6lu %8ld %5u %5d %8ld %5ld %5ld %6ld %5ld %8ld %8ld %8ld %7ld\n",
 			   r->id, r->name[0] ? r->name : "-",
 			   r->flags & AETHER_MM_REGION_SHARED ? "shared" :
 			   "private", r->flags,
@@ -1384,7 +1403,9 @@ static int aem_dbg_regions_show(struct seq_file *m, void *unused)
 			   atomic_long_read(&r->cow_steals),
 			   atomic_long_read(&r->alloc_fail),
 			   atomic_long_read(&r->numa_faults),
-			   atomic_long_read(&r->numa_migrated));
+			   atomic_long_read(&r->numa_migrated),
+			   atomic_long_read(&r->huge_maps),
+			   atomic_long_read(&r->huge_fallbacks));
 	}
 	mutex_unlock(&aem_regions_lock);
 	return 0;

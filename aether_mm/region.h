@@ -19,6 +19,8 @@
 
 #define AEM_REGION_SLOT_LOCKS	64
 #define AEM_GEN_NONE		0xff	/* a page without a frame */
+#define AEM_HUGE_ORDER		(PMD_SHIFT - PAGE_SHIFT)
+#define AEM_HUGE_PAGES		(1UL << AEM_HUGE_ORDER)
 
 /**
  * struct aem_layer - one image of a region: frames by page index
@@ -101,6 +103,8 @@ struct aem_view {
  *		for none (numa.c); written under the page's slot lock
  * @numa_cursor: where the next NUMA hinting window starts (aem_access_lock)
  * @numa_faults, @numa_migrated: NUMA balancing (numa.c)
+ * @huge_maps:	2 MiB ranges mapped with one PMD
+ * @huge_fallbacks: huge faults answered with 4 KiB pages
  * @rcu:	freed after a grace period, as its layers are
  */
 struct aem_region {
@@ -142,11 +146,25 @@ struct aem_region {
 	pgoff_t numa_cursor;
 	atomic_long_t numa_faults;
 	atomic_long_t numa_migrated;
+	atomic_long_t huge_maps;
+	atomic_long_t huge_fallbacks;
 };
+
+/*
+ * The slot lock of data page @idx: one per 2 MiB of the file (a PMD's
+ * worth, as Linux's page table lock), hashed, so that a huge fault takes
+ * one lock for its 512 pages.
+ */
+static inline struct mutex *aem_slot_lock_pg(struct aem_region *r,
+					     pgoff_t pg)
+{
+	return &r->slot_locks[hash_long(pg >> AEM_HUGE_ORDER,
+					ilog2(AEM_REGION_SLOT_LOCKS))];
+}
 
 static inline struct mutex *aem_slot_lock(struct aem_region *r, pgoff_t idx)
 {
-	return &r->slot_locks[hash_long(idx, ilog2(AEM_REGION_SLOT_LOCKS))];
+	return aem_slot_lock_pg(r, idx + r->guard);
 }
 
 /* @pg is a page offset of the file: guards, then data, then guards. */
@@ -209,6 +227,12 @@ int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
 			   pgoff_t idx, struct aem_frame *f, int nid,
 			   unsigned int flags);
 
+/* walk.c */
+typedef int (*aem_pmd_fn_t)(pmd_t *pmd, unsigned long addr, void *arg);
+int aem_region_walk(struct aem_region *r, struct vm_area_struct *vma,
+		    unsigned long start, unsigned long end, pte_fn_t pte_fn,
+		    aem_pmd_fn_t pmd_fn, void *arg);
+
 /* numa.c */
 extern unsigned int aem_numa_scan_pages;
 struct aem_frame *aem_numa_fault(struct aem_region *r, struct aem_layer *where,
@@ -221,5 +245,6 @@ extern unsigned int aem_prefetch_max;
 void aem_view_pred_init(struct aem_view *v);
 vm_fault_t aem_region_fault(struct vm_fault *vmf);
 vm_fault_t aem_region_pfn_mkwrite(struct vm_fault *vmf);
+vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg);
 
 #endif /* _AETHER_MM_REGION_H */

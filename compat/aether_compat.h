@@ -94,4 +94,29 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 }
 #endif
 
+/*
+ * vm_operations_struct.huge_fault took the entry size as an enum
+ * page_entry_size until 6.6, an order since.  The enum leaves no macro
+ * behind, so only the version tells.
+ */
+#if KERNEL_VERSION(6, 6, 0) > LINUX_VERSION_CODE
+#define AEM_HUGE_FAULT_ARG		enum page_entry_size
+#define aem_huge_fault_is_pmd(arg)	((arg) == PE_SIZE_PMD)
+#else
+#define AEM_HUGE_FAULT_ARG		unsigned int
+#define aem_huge_fault_is_pmd(arg)	((arg) == PMD_ORDER)
+#endif
+
+/*
+ * A PMD mapping of a pfn: marked special (6.12's
+ * CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) so that GUP-fast leaves it, like a
+ * special PTE.  Before, only a devmap entry is left alone by GUP-fast
+ * (get_dev_pagemap() finds no pagemap for a pool page and it backs off).
+ */
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+#define AEM_PMD_PFN_FLAGS	PFN_DEV
+#else
+#define AEM_PMD_PFN_FLAGS	(PFN_DEV | PFN_MAP)
+#endif
+
 #endif /* _AETHER_COMPAT_H */

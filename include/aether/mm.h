@@ -79,6 +79,7 @@ struct aem_frame *aem_alloc_pages(int nid, unsigned int order,
 struct aem_frame *aem_alloc_pages_mpol(struct aem_mempolicy *pol,
 				       unsigned int order, unsigned int flags);
 void aem_free_pages(struct aem_frame *frame, unsigned int order);
+void aem_split_block(struct aem_frame *frame, unsigned int order);
 unsigned int aem_alloc_bulk(int nid, unsigned int order, unsigned int flags,
 			    unsigned int nr, struct aem_frame **frames);
 void aem_free_bulk(struct aem_frame **frames, unsigned int nr,

@@ -421,7 +421,7 @@ struct aether_mm_bench {
 /* struct aether_mm_region_create.flags */
 #define AETHER_MM_REGION_PRIVATE	(1U << 0) /* copy-on-write per process */
 #define AETHER_MM_REGION_SHARED		(1U << 1) /* one image; exactly one of the two */
-#define AETHER_MM_REGION_HUGE		(1U << 2) /* 2 MiB mappings: not built yet, -EOPNOTSUPP */
+#define AETHER_MM_REGION_HUGE		(1U << 2) /* 2 MiB ranges mapped with one PMD */
 #define AETHER_MM_REGION_GUARD		(1U << 4) /* @guard_pages inaccessible pages at each end */
 #define AETHER_MM_REGION_MERGEABLE	(1U << 5) /* stored for page deduplication */
 #define AETHER_MM_REGION_COMPRESSIBLE	(1U << 6) /* stored for the compressed store */
@@ -603,6 +603,7 @@ enum aether_mm_page_state {
 #define AETHER_MM_MAP_PRESENT		(1U << 0) /* a PTE maps it now */
 #define AETHER_MM_MAP_WRITE		(1U << 1) /* ... writable */
 #define AETHER_MM_MAP_ZERO		(1U << 2) /* ... to the zero page */
+#define AETHER_MM_MAP_HUGE		(1U << 3) /* ... by a PMD, with its 2 MiB range */
 
 /**
  * struct aether_mm_region_query - AETHER_MM_IOC_REGION_QUERY, on a region fd
