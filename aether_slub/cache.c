@@ -56,11 +56,18 @@ struct aslub_cache *aslub_cache_lookup(const char *name)
 	return NULL;
 }
 
-/* Slot layout: object, red zone, free pointer, tracking; then @size. */
+/*
+ * Slot layout: left red zone, object, red zone, free pointer, tracking;
+ * then @size.  Offsets are from the object, which the left red zone (a
+ * multiple of the alignment, as SLUB's red_left_pad) keeps aligned.
+ */
 static void aslub_layout_slot(struct aslub_cache *s)
 {
 	unsigned int off = ALIGN(s->object_size, sizeof(void *));
 
+	s->red_left = 0;
+	if (s->flags & ASLUB_RED_ZONE)
+		s->red_left = ALIGN(sizeof(void *), s->align);
 	s->rz_off = s->object_size;
 	if (s->flags & ASLUB_RED_ZONE) {
 		s->rz_len = off - s->object_size + sizeof(void *);
@@ -74,7 +81,8 @@ static void aslub_layout_slot(struct aslub_cache *s)
 		s->meta_off = ALIGN(off, sizeof(long));
 		off = s->meta_off + sizeof(struct aslub_meta);
 	}
-	s->size = ALIGN(off, s->align);
+	s->size = ALIGN(s->red_left + off, s->align);
+	s->reciprocal_size = reciprocal_value(s->size);
 }
 
 /* Slab order, objects per slab and colours. */
@@ -148,6 +156,7 @@ static struct aslub_cache *aslub_cache_alloc_struct(const char *name,
 		return NULL;
 	strscpy(s->name, name, sizeof(s->name));
 	s->flags = flags;
+	s->fp_random = get_random_long();
 	s->object_size = size;
 	s->ctor = ctor;
 	s->align = max_t(unsigned int, align, sizeof(void *));
@@ -234,8 +243,8 @@ EXPORT_SYMBOL_GPL(aslub_cache_create);
  * aslub_cache_live() - objects of a cache in use by its callers
  * @s: the cache
  *
- * Return: objects off the slab freelists minus those in magazines; a
- * snapshot unless the cache is idle.
+ * Return: objects off the slab freelists minus those in magazines and
+ * those lost to a damaged freelist; a snapshot unless the cache is idle.
  */
 unsigned long aslub_cache_live(struct aslub_cache *s)
 {
@@ -396,6 +405,8 @@ void aslub_cache_counts(struct aslub_cache *s,
 			aslub_node_counts(s, nid, st);
 	aslub_cpu_counts(s, stat, &cached);
 	st->cpu_cached = cached;
+	/* Lost objects count as used on their slabs; nobody holds them. */
+	cached += atomic_long_read(&s->lost);
 	st->active -= min(st->active, cached);
 	st->objects = st->slabs * s->objects;
 	st->pages = st->slabs << s->order;

@@ -107,6 +107,7 @@ static void aslub_dbg_layout(struct seq_file *m, struct aslub_cache *s)
 	seq_printf(m, "align %u\n", s->align);
 	seq_printf(m, "free_pointer_offset %u\n", s->fp_off);
 	seq_printf(m, "red_zone %u+%u\n", s->rz_off, s->rz_len);
+	seq_printf(m, "red_zone_left %u\n", s->red_left);
 	seq_printf(m, "meta_offset %u\n", s->meta_off);
 	seq_printf(m, "slab_order %u\n", s->order);
 	seq_printf(m, "objects_per_slab %u\n", s->objects);
@@ -159,6 +160,11 @@ static int aslub_dbg_info_show(struct seq_file *m, void *v)
 	for (i = 0; i < ASLUB_NR_ERR; i++)
 		seq_printf(m, "errors_%s %llu\n", aslub_err_keys[i],
 			   st.errors[i]);
+	seq_printf(m, "freelist_corrupt %ld\n",
+		   atomic_long_read(&s->fp_corrupt));
+	seq_printf(m, "lost_objects %ld\n", atomic_long_read(&s->lost));
+	seq_printf(m, "dead_cpu_objects %ld\n",
+		   atomic_long_read(&s->dead_drained));
 	aslub_dbg_cpus(m, s);
 	return 0;
 }
