@@ -20,16 +20,23 @@
  *
  * Shrinking drains the magazines and gives every empty slab back to the
  * pool; the shrinker (shrink.c) only gives back empty slabs, without IPIs.
+ *
+ * Draining reaches every CPU, online or not, so destroy and shrink hold
+ * the CPU hotplug lock (cpus_read_lock()) around aslub_mutex, the order
+ * of mm/slab_common.c: the hotplug callback (cpu.c) runs with that lock
+ * held for writing and then takes aslub_mutex.
  */
 
 #include <linux/cache.h>
+#include <linux/cpu.h>
 #include <linux/log2.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "internal.h"
 
-/* The list of caches, and what walks or changes it (slab.c, lock 2). */
+/* The list of caches, and what walks or changes it (slab.c, lock 3). */
 DEFINE_MUTEX(aslub_mutex);
 LIST_HEAD(aslub_caches);
 atomic_long_t aslub_shrunk_pages = ATOMIC_LONG_INIT(0);
@@ -278,17 +285,20 @@ int aslub_cache_destroy(struct aslub_cache *s)
 
 	if (!s)
 		return 0;
+	cpus_read_lock();
 	mutex_lock(&aslub_mutex);
 	aslub_drain_all(s);
 	live = aslub_cache_live(s);
 	if (live) {
 		mutex_unlock(&aslub_mutex);
+		cpus_read_unlock();
 		aslub_report_leaks(s, live);
 		return -EBUSY;
 	}
 	list_del(&s->list);
 	aslub_debugfs_del_cache(s);
 	mutex_unlock(&aslub_mutex);
+	cpus_read_unlock();
 	aslub_cache_release(s);
 	return 0;
 }
@@ -306,17 +316,29 @@ static unsigned long aslub_cache_trim(struct aslub_cache *s)
 	return pages;
 }
 
+/* aslub_cache_shrink() for a caller that holds the CPU hotplug lock. */
+static unsigned long __aslub_cache_shrink(struct aslub_cache *s)
+{
+	aslub_drain_all(s);
+	return aslub_cache_trim(s);
+}
+
 /**
  * aslub_cache_shrink() - give every free slab of a cache back to the pool
  * @s: the cache
  *
- * Context: process context (drains the CPUs by IPI).
+ * Context: process context (drains the CPUs by IPI), without the CPU
+ * hotplug lock or aslub_mutex held.
  * Return: pages given back.
  */
 unsigned long aslub_cache_shrink(struct aslub_cache *s)
 {
-	aslub_drain_all(s);
-	return aslub_cache_trim(s);
+	unsigned long pages;
+
+	cpus_read_lock();
+	pages = __aslub_cache_shrink(s);
+	cpus_read_unlock();
+	return pages;
 }
 EXPORT_SYMBOL_GPL(aslub_cache_shrink);
 
@@ -342,10 +364,12 @@ unsigned long aslub_shrink_all(void)
 	struct aslub_cache *s;
 	unsigned long pages = 0;
 
+	cpus_read_lock();
 	mutex_lock(&aslub_mutex);
 	list_for_each_entry(s, &aslub_caches, list)
-		pages += aslub_cache_shrink(s);
+		pages += __aslub_cache_shrink(s);
 	mutex_unlock(&aslub_mutex);
+	cpus_read_unlock();
 	return pages;
 }
 

@@ -39,13 +39,26 @@
  * slab under the node's list_lock (slab.c), so a double free or damage is
  * caught at the call that did it.
  *
+ * CPU hotplug.  A CPU that goes offline would keep its magazines and
+ * alien arrays, and with them the slabs those objects live on, until the
+ * cache is shrunk or destroyed.  A callback of the dynamic "prepare"
+ * section (CPUHP_BP_PREPARE_DYN, the place of SLUB's CPUHP_SLUB_DEAD)
+ * gives them back: its teardown runs on a surviving CPU once the dead one
+ * has stopped, so nothing can be inside the dead CPU's local lock and its
+ * arrays can be emptied directly, cache by cache under aslub_mutex.  The
+ * objects are counted per cache (dead_drained in debugfs).  Nothing is to
+ * be done when a CPU comes up: its arrays are empty.
+ *
  * Locking: aslub_cpu->lock, then a node's list_lock (slab.c has the whole
  * order).  Only this CPU takes its lock; aslub_drain_all() reaches the
  * other CPUs by IPI, which cannot land inside a section with interrupts
- * off.  A CPU that is offline is drained directly.
+ * off.  A CPU that is offline is drained directly, under the CPU hotplug
+ * lock: the callback holds it for writing, aslub_drain_all()'s callers
+ * for reading, taken before aslub_mutex.
  */
 
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 
@@ -102,17 +115,21 @@ static void aslub_free_alien(struct aslub_cache *s, struct aslub_cpu *c,
 	}
 }
 
-/* Everything @c holds goes back to the slabs. */
-static void aslub_cpu_empty(struct aslub_cache *s, struct aslub_cpu *c)
+/* Everything @c holds goes back to the slabs; how many objects. */
+static unsigned int aslub_cpu_empty(struct aslub_cache *s,
+				    struct aslub_cpu *c)
 {
+	unsigned int nr = c->avail;
 	int nid;
 
 	aslub_node_put(s, c->objs, c->avail);
 	c->avail = 0;
 	for (nid = 0; nid < ASLUB_MAX_NODES; nid++) {
+		nr += c->alien_nr[nid];
 		aslub_node_put(s, c->alien[nid], c->alien_nr[nid]);
 		c->alien_nr[nid] = 0;
 	}
+	return nr;
 }
 
 static void aslub_drain_local(void *info)
@@ -129,7 +146,9 @@ static void aslub_drain_local(void *info)
  * aslub_drain_all() - give every CPU's objects of @s back to the slabs
  * @s: the cache
  *
- * Context: process context; sends an IPI to every online CPU and waits.
+ * Context: process context, the CPU hotplug lock held (cpus_read_lock():
+ * a module cannot assert it, lockdep_assert_cpus_held() is not exported);
+ * sends an IPI to every online CPU and waits.
  */
 void aslub_drain_all(struct aslub_cache *s)
 {
@@ -137,13 +156,15 @@ void aslub_drain_all(struct aslub_cache *s)
 
 	if (aslub_debug(s))
 		return;
-	cpus_read_lock();
 	on_each_cpu(aslub_drain_local, s, 1);
-	/* Nobody runs on an offline CPU, so nobody holds its lock. */
+	/*
+	 * Nobody runs on an offline CPU, so nobody holds its lock.  The
+	 * hotplug callback has emptied it already; this is for a CPU that
+	 * went down before the callback was registered.
+	 */
 	for_each_possible_cpu(cpu)
 		if (!cpu_online(cpu))
 			aslub_cpu_empty(s, per_cpu_ptr(s->cpu, cpu));
-	cpus_read_unlock();
 }
 
 /**
@@ -157,6 +178,51 @@ void aslub_drain_online(struct aslub_cache *s)
 {
 	if (!aslub_debug(s))
 		on_each_cpu(aslub_drain_local, s, 1);
+}
+
+static enum cpuhp_state aslub_cpuhp_state;
+
+/* Teardown of CPUHP_BP_PREPARE_DYN: @cpu is dead, empty its arrays. */
+static int aslub_cpu_dead(unsigned int cpu)
+{
+	struct aslub_cache *s;
+	unsigned int nr;
+
+	mutex_lock(&aslub_mutex);
+	list_for_each_entry(s, &aslub_caches, list) {
+		if (aslub_debug(s))
+			continue;
+		nr = aslub_cpu_empty(s, per_cpu_ptr(s->cpu, cpu));
+		atomic_long_add(nr, &s->dead_drained);
+	}
+	mutex_unlock(&aslub_mutex);
+	return 0;
+}
+
+/**
+ * aslub_cpuhp_init() - empty the arrays of every CPU that goes offline
+ *
+ * Return: 0, or the error of cpuhp_setup_state_nocalls().
+ */
+int aslub_cpuhp_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+					"aether/slub:dead", NULL,
+					aslub_cpu_dead);
+	if (ret < 0)
+		return ret;
+	aslub_cpuhp_state = ret;
+	return 0;
+}
+
+/**
+ * aslub_cpuhp_exit() - remove the hotplug callback
+ */
+void aslub_cpuhp_exit(void)
+{
+	cpuhp_remove_state_nocalls(aslub_cpuhp_state);
 }
 
 /**

@@ -332,6 +332,8 @@ int aslub_cpu_init(struct aslub_cache *s);
 void aslub_cpu_free(struct aslub_cache *s);
 void aslub_drain_all(struct aslub_cache *s);
 void aslub_drain_online(struct aslub_cache *s);
+int aslub_cpuhp_init(void);
+void aslub_cpuhp_exit(void);
 void aslub_cpu_counts(struct aslub_cache *s, u64 *stat, u64 *cached);
 
 /* debug.c */

@@ -54,17 +54,22 @@
  *
  *  1. aslub_file->lock (mutex, chardev.c): one open file's caches and
  *     objects.
- *  2. aslub_mutex (mutex, cache.c): the list of caches; creation,
- *     destruction, shrinking and the debugfs tables.
- *  3. aslub_cpu->lock (local_lock, interrupts off, cpu.c): one CPU's
+ *  2. cpu_hotplug_lock (cpus_read_lock(), Linux's): no CPU comes or goes
+ *     while a cache is destroyed or shrunk, so that offline CPUs can be
+ *     drained directly; the hotplug callback (cpu.c) runs with it held
+ *     for writing and takes 3.
+ *  3. aslub_mutex (mutex, cache.c): the list of caches; creation,
+ *     destruction, shrinking, the debugfs tables and the hotplug
+ *     callback's walk.
+ *  4. aslub_cpu->lock (local_lock, interrupts off, cpu.c): one CPU's
  *     magazine and remote-free arrays.  Another CPU reaches them only
- *     through an IPI (aslub_drain_all()).
- *  4. aslub_node->list_lock (spinlock, interrupts off): a node's slab
- *     lists and counters, and every slab's freelist, @inuse and @state.
- *     Never two nodes' locks at once.
- *  5. aslub_report_lock (spinlock, debug.c): the report buffer.
+ *     through an IPI (aslub_drain_all()), or once the CPU is dead.
+ *  5. aslub_node->list_lock (spinlock, interrupts off): a node's slab
+ *     lists and counters, and every slab's freelist, @inuse, @lost and
+ *     @state.  Never two nodes' locks at once.
+ *  6. aslub_report_lock (spinlock, debug.c): the report buffer.
  *
- * The pool's own locks come after 3 and never with 4 held: slabs are
+ * The pool's own locks come after 4 and never with 5 held: slabs are
  * taken from and given back to the pool outside the list_lock.
  */
 
