@@ -13,7 +13,11 @@
  *	stats			module-wide: large allocations, invalid
  *				kfree() calls, pages given back by shrinking
  *	caches/<name>/info	one cache in detail: layout, per-node lists,
- *				per-CPU counters, error counters by kind
+ *				per-CPU counters, error counters by kind,
+ *				damaged free pointers, objects given back
+ *				by CPUs that went offline
+ *	caches/<name>/objects	every object in use (debug caches) or every
+ *				slab with its counts (walk.c)
  *
  * The "aether" directory belongs to aether_mm, which is loaded first (we
  * depend on it); we only look it up.  Only "slub" goes at unload.
@@ -170,6 +174,9 @@ static int aslub_dbg_info_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(aslub_dbg_info);
 
+/* caches/<name>/objects: aslub_walk_show() in walk.c. */
+DEFINE_SHOW_ATTRIBUTE(aslub_walk);
+
 /**
  * aslub_debugfs_add_cache() - caches/<name>/ for a new cache
  * @s: the cache, under aslub_mutex
@@ -180,6 +187,8 @@ void aslub_debugfs_add_cache(struct aslub_cache *s)
 
 	s->dbg = debugfs_create_dir(s->name, aslub_debugfs_caches);
 	debugfs_create_file("info", 0400, s->dbg, s, &aslub_dbg_info_fops);
+	debugfs_create_file("objects", 0400, s->dbg, s,
+			    &aslub_walk_fops);
 }
 
 /**

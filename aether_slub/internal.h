@@ -375,6 +375,10 @@ void aslub_debugfs_exit(void);
 void aslub_debugfs_add_cache(struct aslub_cache *s);
 void aslub_debugfs_del_cache(struct aslub_cache *s);
 
+/* walk.c */
+struct seq_file;
+int aslub_walk_show(struct seq_file *m, void *v);
+
 /* bench.c */
 int aslub_bench_run(struct aether_slub_bench *b);
 
