@@ -22,6 +22,11 @@
  *				validation and when the allocator reaches it,
  *				counted, never followed, and the slab is
  *				rebuilt once its objects are back
+ *	bulk			bulk calls across magazine refills and flushes
+ *				hand out distinct, zeroed objects of the cache,
+ *				take them all back (NULL entries skipped,
+ *				another node's objects to its remote array),
+ *				and the counts add up
  *	krealloc_zero		__GFP_ZERO zeroes what a krealloc() grows by,
  *				in place after a shrink, on a move, and for
  *				blocks beyond the size classes
@@ -315,6 +320,101 @@ static bool aslub_st_bytes(const u8 *p, size_t from, size_t to, u8 c)
 	return true;
 }
 
+#define ASLUB_ST_BULK		300	/* more than a magazine holds */
+#define ASLUB_ST_REMOTE		20
+
+/* Another node with memory for @s than @nid, or NUMA_NO_NODE. */
+static int aslub_st_other_node(struct aslub_cache *s, int nid)
+{
+	int other;
+
+	for (other = 0; other < ASLUB_MAX_NODES; other++)
+		if (other != nid && s->node[other] &&
+		    node_state(other, N_MEMORY))
+			return other;
+	return NUMA_NO_NODE;
+}
+
+/* Every object of @p ours, zeroed, and none twice: each keeps its mark. */
+static int aslub_st_bulk_check(struct aslub_cache *s, void **p,
+			       unsigned int nr)
+{
+	struct aslub_slab *slab;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		slab = aslub_obj_slab(p[i]);
+		if (ASLUB_ST_FAIL(slab && slab->cache == s &&
+				  aslub_slab_contains(slab, p[i]) &&
+				  aslub_st_bytes(p[i], 0, s->object_size, 0)))
+			return -EINVAL;
+		memset(p[i], i & 0xff, s->object_size);
+	}
+	for (i = 0; i < nr; i++)
+		if (ASLUB_ST_FAIL(aslub_st_bytes(p[i], 0, s->object_size,
+						 i & 0xff)))
+			return -EINVAL;
+	if (ASLUB_ST_FAIL(aslub_cache_live(s) == nr))
+		return -EINVAL;
+	return 0;
+}
+
+/* One round: allocate, check, add remote objects, free with a NULL. */
+static int aslub_st_bulk_round(struct aslub_cache *s, void **p, int other)
+{
+	u64 stat[ASLUB_NR_STATS], cached, remote;
+	unsigned int nr = ASLUB_ST_BULK, i;
+	void *held;
+	int ret;
+
+	if (ASLUB_ST_FAIL(aslub_cache_alloc_bulk(s, GFP_KERNEL | __GFP_ZERO,
+						 nr, p) == nr))
+		return -ENOMEM;
+	ret = aslub_st_bulk_check(s, p, nr);
+	for (i = 0; !ret && other != NUMA_NO_NODE && i < ASLUB_ST_REMOTE; i++) {
+		p[nr] = aslub_cache_alloc_node(s, GFP_KERNEL | __GFP_THISNODE,
+					       other);
+		if (ASLUB_ST_FAIL(p[nr]))
+			ret = -ENOMEM;
+		else
+			nr++;
+	}
+	aslub_cpu_counts(s, stat, &cached);
+	remote = stat[ASLUB_FREE_REMOTE];
+	held = p[nr / 2];
+	p[nr / 2] = NULL;
+	aslub_cache_free_bulk(s, nr, p);
+	aslub_cache_free(s, held);
+	aslub_cpu_counts(s, stat, &cached);
+	if (!ret && ASLUB_ST_FAIL(aslub_cache_live(s) == 0 &&
+				  stat[ASLUB_FREE_REMOTE] - remote ==
+				  nr - ASLUB_ST_BULK))
+		ret = -EINVAL;
+	return ret;
+}
+
+static int aslub_st_bulk(int nid)
+{
+	struct aslub_cache *s;
+	int ret = 0, round;
+	void **p;
+
+	s = __aslub_cache_create("aslub-selftest-bulk", 64, 0, 0, NULL, false);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	p = kcalloc(ASLUB_ST_BULK + ASLUB_ST_REMOTE, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		ret = -ENOMEM;
+	for (round = 0; !ret && round < 3; round++)
+		ret = aslub_st_bulk_round(s, p, aslub_st_other_node(s, nid));
+	kfree(p);
+	if (!ret && ASLUB_ST_FAIL(aslub_validate(s) == 0))
+		ret = -EINVAL;
+	if (aslub_cache_destroy(s) && !ret)
+		ret = -EBUSY;
+	return ret;
+}
+
 /* Shrink then grow in place, within the class of 256 bytes, then move. */
 static int aslub_st_krealloc_class(u8 **pp)
 {
@@ -430,6 +530,8 @@ int aslub_selftest_run(void)
 		ret = -EBUSY;
 	if (!ret)
 		ret = aslub_st_freelist_hardened(nid);
+	if (!ret)
+		ret = aslub_st_bulk(nid);
 	if (!ret)
 		pr_info("self-tests passed\n");
 	return ret;
