@@ -492,7 +492,7 @@ static const struct slub_cmd slub_cmds[] = {
 	{ "shrink", slub_cmd_shrink, "",
 	  "give every empty slab back to the pool (root)" },
 	{ "bench", slub_cmd_bench,
-	  "[--op pair|bulk|cross] [--size N] [--batch N] [--threads N] [--rounds N] [--iterations N] [--zero] [--all]",
+	  "[--op pair|bulk|cross] [--size N] [--batch N] [--threads N] [--rounds N] [--iterations N] [--zero] [--repeat N] [--all]",
 	  "aether_slub against Linux's kmem_cache, in the kernel (root)" },
 };
 
