@@ -20,16 +20,23 @@
  *
  * Shrinking drains the magazines and gives every empty slab back to the
  * pool; the shrinker (shrink.c) only gives back empty slabs, without IPIs.
+ *
+ * Draining reaches every CPU, online or not, so destroy and shrink hold
+ * the CPU hotplug lock (cpus_read_lock()) around aslub_mutex, the order
+ * of mm/slab_common.c: the hotplug callback (cpu.c) runs with that lock
+ * held for writing and then takes aslub_mutex.
  */
 
 #include <linux/cache.h>
+#include <linux/cpu.h>
 #include <linux/log2.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "internal.h"
 
-/* The list of caches, and what walks or changes it (slab.c, lock 2). */
+/* The list of caches, and what walks or changes it (slab.c, lock 3). */
 DEFINE_MUTEX(aslub_mutex);
 LIST_HEAD(aslub_caches);
 atomic_long_t aslub_shrunk_pages = ATOMIC_LONG_INIT(0);
@@ -56,11 +63,18 @@ struct aslub_cache *aslub_cache_lookup(const char *name)
 	return NULL;
 }
 
-/* Slot layout: object, red zone, free pointer, tracking; then @size. */
+/*
+ * Slot layout: left red zone, object, red zone, free pointer, tracking;
+ * then @size.  Offsets are from the object, which the left red zone (a
+ * multiple of the alignment, as SLUB's red_left_pad) keeps aligned.
+ */
 static void aslub_layout_slot(struct aslub_cache *s)
 {
 	unsigned int off = ALIGN(s->object_size, sizeof(void *));
 
+	s->red_left = 0;
+	if (s->flags & ASLUB_RED_ZONE)
+		s->red_left = ALIGN(sizeof(void *), s->align);
 	s->rz_off = s->object_size;
 	if (s->flags & ASLUB_RED_ZONE) {
 		s->rz_len = off - s->object_size + sizeof(void *);
@@ -74,7 +88,8 @@ static void aslub_layout_slot(struct aslub_cache *s)
 		s->meta_off = ALIGN(off, sizeof(long));
 		off = s->meta_off + sizeof(struct aslub_meta);
 	}
-	s->size = ALIGN(off, s->align);
+	s->size = ALIGN(s->red_left + off, s->align);
+	s->reciprocal_size = reciprocal_value(s->size);
 }
 
 /* Slab order, objects per slab and colours. */
@@ -148,6 +163,7 @@ static struct aslub_cache *aslub_cache_alloc_struct(const char *name,
 		return NULL;
 	strscpy(s->name, name, sizeof(s->name));
 	s->flags = flags;
+	s->fp_random = get_random_long();
 	s->object_size = size;
 	s->ctor = ctor;
 	s->align = max_t(unsigned int, align, sizeof(void *));
@@ -234,8 +250,8 @@ EXPORT_SYMBOL_GPL(aslub_cache_create);
  * aslub_cache_live() - objects of a cache in use by its callers
  * @s: the cache
  *
- * Return: objects off the slab freelists minus those in magazines; a
- * snapshot unless the cache is idle.
+ * Return: objects off the slab freelists minus those in magazines and
+ * those lost to a damaged freelist; a snapshot unless the cache is idle.
  */
 unsigned long aslub_cache_live(struct aslub_cache *s)
 {
@@ -269,17 +285,20 @@ int aslub_cache_destroy(struct aslub_cache *s)
 
 	if (!s)
 		return 0;
+	cpus_read_lock();
 	mutex_lock(&aslub_mutex);
 	aslub_drain_all(s);
 	live = aslub_cache_live(s);
 	if (live) {
 		mutex_unlock(&aslub_mutex);
+		cpus_read_unlock();
 		aslub_report_leaks(s, live);
 		return -EBUSY;
 	}
 	list_del(&s->list);
 	aslub_debugfs_del_cache(s);
 	mutex_unlock(&aslub_mutex);
+	cpus_read_unlock();
 	aslub_cache_release(s);
 	return 0;
 }
@@ -297,17 +316,29 @@ static unsigned long aslub_cache_trim(struct aslub_cache *s)
 	return pages;
 }
 
+/* aslub_cache_shrink() for a caller that holds the CPU hotplug lock. */
+static unsigned long __aslub_cache_shrink(struct aslub_cache *s)
+{
+	aslub_drain_all(s);
+	return aslub_cache_trim(s);
+}
+
 /**
  * aslub_cache_shrink() - give every free slab of a cache back to the pool
  * @s: the cache
  *
- * Context: process context (drains the CPUs by IPI).
+ * Context: process context (drains the CPUs by IPI), without the CPU
+ * hotplug lock or aslub_mutex held.
  * Return: pages given back.
  */
 unsigned long aslub_cache_shrink(struct aslub_cache *s)
 {
-	aslub_drain_all(s);
-	return aslub_cache_trim(s);
+	unsigned long pages;
+
+	cpus_read_lock();
+	pages = __aslub_cache_shrink(s);
+	cpus_read_unlock();
+	return pages;
 }
 EXPORT_SYMBOL_GPL(aslub_cache_shrink);
 
@@ -333,10 +364,12 @@ unsigned long aslub_shrink_all(void)
 	struct aslub_cache *s;
 	unsigned long pages = 0;
 
+	cpus_read_lock();
 	mutex_lock(&aslub_mutex);
 	list_for_each_entry(s, &aslub_caches, list)
-		pages += aslub_cache_shrink(s);
+		pages += __aslub_cache_shrink(s);
 	mutex_unlock(&aslub_mutex);
+	cpus_read_unlock();
 	return pages;
 }
 
@@ -396,6 +429,8 @@ void aslub_cache_counts(struct aslub_cache *s,
 			aslub_node_counts(s, nid, st);
 	aslub_cpu_counts(s, stat, &cached);
 	st->cpu_cached = cached;
+	/* Lost objects count as used on their slabs; nobody holds them. */
+	cached += atomic_long_read(&s->lost);
 	st->active -= min(st->active, cached);
 	st->objects = st->slabs * s->objects;
 	st->pages = st->slabs << s->order;

@@ -11,10 +11,15 @@
  * where the slot's struct aslub_meta says whether the object is free or
  * in use.  Each object moves through
  *
- *	FREE (poisoned 0x6b..0xa5, red zone 0xbb)
- *	  --alloc: poison and red zone checked, red zone set to 0xcc-->
+ *	FREE (poisoned 0x6b..0xa5, red zones 0xbb)
+ *	  --alloc: poison and red zones checked, red zones set to 0xcc-->
  *	INUSE (owner stack recorded)
- *	  --free: state and red zone checked, poisoned again-->  FREE
+ *	  --free: state and red zones checked, poisoned again-->  FREE
+ *
+ * With ASLUB_RED_ZONE an object has two red zones, as SLUB's with
+ * SLAB_RED_ZONE: one after it (up to the next word, and a word more) for
+ * overflows, and one before it (slab.c, @red_left: a word, or the
+ * alignment) for underflows, such as a write at index -1.
  *
  * and what can go wrong is caught as follows, each reported in the kernel
  * log with the cache, the object and the stacks that matter, and counted:
@@ -22,8 +27,9 @@
  *	double free		free of an object whose state is FREE
  *	invalid free		a pointer that is not the start of an object
  *				of this cache (slab.c asks)
- *	red zone overwrite	red zone bytes changed, seen at free,
- *				allocation or validation; they are restored
+ *	red zone overwrite	bytes of either red zone changed, seen at
+ *				free, allocation or validation (of free and
+ *				used objects alike); they are restored
  *	write after free	poison changed, seen at allocation or
  *				validation; the poison is restored
  *	corrupt			state word or freelist damaged: the object is
@@ -219,23 +225,51 @@ static u8 *aslub_poison_diff(struct aslub_cache *s, void *obj)
 	return *last == ASLUB_POISON_END ? NULL : last;
 }
 
-/* Check the red zone is @val; report, count and restore it if not. */
+/* Last byte of [@p, @p + @len) that is not @c (nearest the object), or NULL. */
+static u8 *aslub_last_diff(u8 *p, u8 c, unsigned int len)
+{
+	while (len--)
+		if (p[len] != c)
+			return p + len;
+	return NULL;
+}
+
+/* Both red zones of @obj set to @val. */
+static void aslub_set_redzones(struct aslub_cache *s, void *obj, u8 val)
+{
+	memset(obj - s->red_left, val, s->red_left);
+	memset(obj + s->rz_off, val, s->rz_len);
+}
+
+/* Check the red zones are @val; report, count and restore each if not. */
 static int aslub_check_redzone(struct aslub_cache *s, struct aslub_slab *slab,
 			       void *obj, u8 val, depot_stack_handle_t now)
 {
-	u8 *rz = obj + s->rz_off, *bad;
+	u8 *left = obj - s->red_left, *right = obj + s->rz_off, *bad;
 	char detail[64];
+	int errors = 0;
 
 	if (!(s->flags & ASLUB_RED_ZONE))
 		return 0;
-	bad = aslub_first_diff(rz, val, s->rz_len);
-	if (!bad)
-		return 0;
-	snprintf(detail, sizeof(detail), "byte %u past the end is 0x%02x, not 0x%02x",
-		 (unsigned int)(bad - rz), *bad, val);
-	aslub_report(s, AETHER_SLUB_ERR_REDZONE, slab, obj, detail, now);
-	memset(rz, val, s->rz_len);
-	return 1;
+	bad = aslub_last_diff(left, val, s->red_left);
+	if (bad) {
+		snprintf(detail, sizeof(detail),
+			 "byte %u before the start is 0x%02x, not 0x%02x",
+			 (unsigned int)((u8 *)obj - bad), *bad, val);
+		aslub_report(s, AETHER_SLUB_ERR_REDZONE, slab, obj, detail, now);
+		memset(left, val, s->red_left);
+		errors++;
+	}
+	bad = aslub_first_diff(right, val, s->rz_len);
+	if (bad) {
+		snprintf(detail, sizeof(detail),
+			 "byte %u past the end is 0x%02x, not 0x%02x",
+			 (unsigned int)(bad - right), *bad, val);
+		aslub_report(s, AETHER_SLUB_ERR_REDZONE, slab, obj, detail, now);
+		memset(right, val, s->rz_len);
+		errors++;
+	}
+	return errors;
 }
 
 /* Check the poison of a free object; report, count and restore it if not. */
@@ -274,7 +308,7 @@ void aslub_debug_slab_init(struct aslub_cache *s, struct aslub_slab *slab)
 		if (s->flags & ASLUB_POISON)
 			aslub_poison(s, obj);
 		if (s->flags & ASLUB_RED_ZONE)
-			memset(obj + s->rz_off, ASLUB_RED_INACTIVE, s->rz_len);
+			aslub_set_redzones(s, obj, ASLUB_RED_INACTIVE);
 		meta = aslub_meta(s, obj);
 		memset(meta, 0, sizeof(*meta));
 		meta->state = ASLUB_OBJ_FREE;
@@ -302,7 +336,7 @@ void aslub_debug_alloc(struct aslub_cache *s, struct aslub_slab *slab,
 	aslub_check_poison(s, slab, obj, stack);
 	aslub_check_redzone(s, slab, obj, ASLUB_RED_INACTIVE, stack);
 	if (s->flags & ASLUB_RED_ZONE)
-		memset(obj + s->rz_off, ASLUB_RED_ACTIVE, s->rz_len);
+		aslub_set_redzones(s, obj, ASLUB_RED_ACTIVE);
 	meta->state = ASLUB_OBJ_INUSE;
 	aslub_track_set(&meta->alloc, stack);
 }
@@ -340,7 +374,7 @@ bool aslub_debug_free(struct aslub_cache *s, struct aslub_slab *slab,
 	if (s->flags & ASLUB_POISON)
 		aslub_poison(s, obj);
 	if (s->flags & ASLUB_RED_ZONE)
-		memset(obj + s->rz_off, ASLUB_RED_INACTIVE, s->rz_len);
+		aslub_set_redzones(s, obj, ASLUB_RED_INACTIVE);
 	return true;
 }
 
@@ -354,10 +388,11 @@ void aslub_debug_invalid_free(struct aslub_cache *s, const void *obj,
 			      const char *why)
 {
 	struct aslub_slab *slab = aslub_obj_slab(obj);
+	const void *first = slab ? slab->base - s->red_left : NULL;
 
 	/* Inside a slot of this cache: name the object it points into. */
-	if (slab && slab->cache == s && obj >= slab->base &&
-	    obj < slab->base + s->objects * s->size)
+	if (slab && slab->cache == s && obj >= first &&
+	    obj < first + s->objects * s->size)
 		obj = slab->base + aslub_obj_index(s, slab, obj) * s->size;
 	else
 		slab = NULL;
@@ -386,6 +421,32 @@ int aslub_debug_check_free_obj(struct aslub_cache *s,
 	}
 	errors = aslub_check_poison(s, slab, obj, 0);
 	return errors + aslub_check_redzone(s, slab, obj, ASLUB_RED_INACTIVE, 0);
+}
+
+/**
+ * aslub_debug_check_used_objs() - check the red zones of a slab's used objects
+ * @s: the cache, with ASLUB_RED_ZONE (else nothing to check)
+ * @slab: its slab, whose node's list_lock is held
+ *
+ * Return: problems found (reported, counted and repaired).
+ */
+int aslub_debug_check_used_objs(struct aslub_cache *s, struct aslub_slab *slab)
+{
+	unsigned int i;
+	int errors = 0;
+	void *obj;
+
+	lockdep_assert_held(&s->node[slab->nid]->list_lock);
+
+	if (!(s->flags & ASLUB_RED_ZONE))
+		return 0;
+	for (i = 0; i < s->objects; i++) {
+		obj = slab->base + i * s->size;
+		if (aslub_meta(s, obj)->state == ASLUB_OBJ_INUSE)
+			errors += aslub_check_redzone(s, slab, obj,
+						      ASLUB_RED_ACTIVE, 0);
+	}
+	return errors;
 }
 
 /* Name up to @left live objects of one list with their owners. */
@@ -498,6 +559,7 @@ int aslub_debug_trigger(struct aslub_cache *s, u32 scenario)
 		[AETHER_SLUB_TRIGGER_INVALID_FREE] = ASLUB_DEBUG_FLAGS,
 		[AETHER_SLUB_TRIGGER_REDZONE] = ASLUB_RED_ZONE,
 		[AETHER_SLUB_TRIGGER_WRITE_AFTER_FREE] = ASLUB_POISON,
+		[AETHER_SLUB_TRIGGER_REDZONE_LEFT] = ASLUB_RED_ZONE,
 	};
 	unsigned int err;
 	u8 *a, *b;
@@ -531,6 +593,12 @@ int aslub_debug_trigger(struct aslub_cache *s, u32 scenario)
 		err = AETHER_SLUB_ERR_REDZONE;
 		before = aslub_errors(s, err);
 		a[s->object_size] = 0x42;
+		aslub_cache_free(s, a);
+		break;
+	case AETHER_SLUB_TRIGGER_REDZONE_LEFT:
+		err = AETHER_SLUB_ERR_REDZONE;
+		before = aslub_errors(s, err);
+		a[-1] = 0x42;
 		aslub_cache_free(s, a);
 		break;
 	default:

@@ -13,7 +13,11 @@
  *	stats			module-wide: large allocations, invalid
  *				kfree() calls, pages given back by shrinking
  *	caches/<name>/info	one cache in detail: layout, per-node lists,
- *				per-CPU counters, error counters by kind
+ *				per-CPU counters, error counters by kind,
+ *				damaged free pointers, objects given back
+ *				by CPUs that went offline
+ *	caches/<name>/objects	every object in use (debug caches) or every
+ *				slab with its counts (walk.c)
  *
  * The "aether" directory belongs to aether_mm, which is loaded first (we
  * depend on it); we only look it up.  Only "slub" goes at unload.
@@ -107,6 +111,7 @@ static void aslub_dbg_layout(struct seq_file *m, struct aslub_cache *s)
 	seq_printf(m, "align %u\n", s->align);
 	seq_printf(m, "free_pointer_offset %u\n", s->fp_off);
 	seq_printf(m, "red_zone %u+%u\n", s->rz_off, s->rz_len);
+	seq_printf(m, "red_zone_left %u\n", s->red_left);
 	seq_printf(m, "meta_offset %u\n", s->meta_off);
 	seq_printf(m, "slab_order %u\n", s->order);
 	seq_printf(m, "objects_per_slab %u\n", s->objects);
@@ -159,10 +164,18 @@ static int aslub_dbg_info_show(struct seq_file *m, void *v)
 	for (i = 0; i < ASLUB_NR_ERR; i++)
 		seq_printf(m, "errors_%s %llu\n", aslub_err_keys[i],
 			   st.errors[i]);
+	seq_printf(m, "freelist_corrupt %ld\n",
+		   atomic_long_read(&s->fp_corrupt));
+	seq_printf(m, "lost_objects %ld\n", atomic_long_read(&s->lost));
+	seq_printf(m, "dead_cpu_objects %ld\n",
+		   atomic_long_read(&s->dead_drained));
 	aslub_dbg_cpus(m, s);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aslub_dbg_info);
+
+/* caches/<name>/objects: aslub_walk_show() in walk.c. */
+DEFINE_SHOW_ATTRIBUTE(aslub_walk);
 
 /**
  * aslub_debugfs_add_cache() - caches/<name>/ for a new cache
@@ -174,6 +187,8 @@ void aslub_debugfs_add_cache(struct aslub_cache *s)
 
 	s->dbg = debugfs_create_dir(s->name, aslub_debugfs_caches);
 	debugfs_create_file("info", 0400, s->dbg, s, &aslub_dbg_info_fops);
+	debugfs_create_file("objects", 0400, s->dbg, s,
+			    &aslub_walk_fops);
 }
 
 /**

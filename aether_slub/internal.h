@@ -19,7 +19,9 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
+#include <linux/reciprocal_div.h>
 #include <linux/stackdepot.h>
+#include <linux/swab.h>
 #include <aether/mm.h>
 #include <aether/slub.h>
 
@@ -56,8 +58,11 @@ enum aslub_stat {
  * @base:	its first object, @addr plus the colour offset
  * @freelist:	free objects not held by any CPU, chained through their
  *		free pointer (node->list_lock)
- * @inuse:	objects off @freelist: in use, or in some CPU's magazine
- *		(node->list_lock)
+ * @inuse:	objects off @freelist: in use, in some CPU's magazine, or
+ *		lost (node->list_lock)
+ * @lost:	free objects cut off the freelist when a free pointer was
+ *		found damaged; counted in @inuse until every other object
+ *		is back and the slab is rebuilt (node->list_lock)
  * @nid:	node of its memory
  * @state:	enum aslub_slab_state (node->list_lock)
  * @magic:	ASLUB_SLAB_MAGIC while the slab lives
@@ -70,6 +75,7 @@ struct aslub_slab {
 	void *base;
 	void *freelist;
 	unsigned int inuse;
+	unsigned int lost;
 	u16 nid;
 	u8 state;
 	unsigned long magic;
@@ -122,11 +128,16 @@ struct aslub_cpu {
  * @cpu:	per-CPU magazines
  * @flags:	ASLUB_* cache flags
  * @object_size: bytes the caller asked for
- * @size:	slot size: object, red zone, free pointer, tracking
+ * @size:	slot size: left red zone, object, red zone, free pointer,
+ *		tracking
+ * @reciprocal_size: reciprocal_value(@size), to find a slot index
  * @align:	object alignment
- * @fp_off:	offset of the free pointer in a slot
- * @rz_off:	first byte of the red zone (= @object_size)
- * @rz_len:	red zone bytes (0 without ASLUB_RED_ZONE)
+ * @fp_off:	offset of the free pointer from the object
+ * @fp_random:	per-cache secret the free pointers are stored XORed with
+ * @red_left:	left red zone bytes before each object (0 without
+ *		ASLUB_RED_ZONE), a multiple of @align
+ * @rz_off:	first byte of the right red zone (= @object_size)
+ * @rz_len:	right red zone bytes (0 without ASLUB_RED_ZONE)
  * @meta_off:	offset of struct aslub_meta in a slot (debug caches)
  * @order:	slab order
  * @objects:	objects per slab
@@ -142,6 +153,10 @@ struct aslub_cpu {
  * @slabs_allocated: slabs taken from the pool
  * @slabs_freed: slabs given back
  * @errors:	debug reports by kind (AETHER_SLUB_ERR_*)
+ * @fp_corrupt:	free pointers found damaged when decoded
+ * @lost:	objects on slabs cut off their freelist (slab->lost summed)
+ * @dead_drained: objects given back from the magazines of CPUs that went
+ *		offline
  * @dbg:	debugfs directory
  * @name:	its name
  */
@@ -150,8 +165,11 @@ struct aslub_cache {
 	unsigned int flags;
 	unsigned int object_size;
 	unsigned int size;
+	struct reciprocal_value reciprocal_size;
 	unsigned int align;
 	unsigned int fp_off;
+	unsigned long fp_random;
+	unsigned int red_left;
 	unsigned int rz_off;
 	unsigned int rz_len;
 	unsigned int meta_off;
@@ -169,6 +187,9 @@ struct aslub_cache {
 	atomic_long_t slabs_allocated;
 	atomic_long_t slabs_freed;
 	atomic_long_t errors[ASLUB_NR_ERR];
+	atomic_long_t fp_corrupt;
+	atomic_long_t lost;
+	atomic_long_t dead_drained;
 	struct dentry *dbg;
 	char name[ASLUB_NAME_LEN];
 };
@@ -216,16 +237,35 @@ extern unsigned int aslub_debug_flags;
 extern atomic_long_t aslub_shrunk_pages;
 extern atomic_long_t aslub_pressure_pages;
 
-/* Accessors around a slot. */
+/*
+ * Accessors around a slot.  A free pointer is stored as
+ *
+ *	next ^ fp_random ^ swab(address of the pointer itself)
+ *
+ * as CONFIG_SLAB_FREELIST_HARDENED stores SLUB's: an overwrite with a
+ * plausible pointer (a use after free, a linear overflow) decodes to
+ * garbage that slab.c catches, the secret does not leak through a free
+ * object, and NULL is not stored as zero.
+ */
+static inline unsigned long aslub_fp_mask(const struct aslub_cache *s,
+					  unsigned long slot)
+{
+	return s->fp_random ^ swab(slot);
+}
+
 static inline void *aslub_get_fp(const struct aslub_cache *s, void *obj)
 {
-	return *(void **)(obj + s->fp_off);
+	unsigned long slot = (unsigned long)obj + s->fp_off;
+
+	return (void *)(*(unsigned long *)slot ^ aslub_fp_mask(s, slot));
 }
 
 static inline void aslub_set_fp(const struct aslub_cache *s, void *obj,
 				void *next)
 {
-	*(void **)(obj + s->fp_off) = next;
+	unsigned long slot = (unsigned long)obj + s->fp_off;
+
+	*(unsigned long *)slot = (unsigned long)next ^ aslub_fp_mask(s, slot);
 }
 
 static inline struct aslub_meta *aslub_meta(const struct aslub_cache *s,
@@ -244,11 +284,13 @@ static inline unsigned int aslub_slab_pages(const struct aslub_cache *s)
 	return 1U << s->order;
 }
 
+/* Index of the slot holding @obj (any byte of it, left red zone included). */
 static inline unsigned int aslub_obj_index(const struct aslub_cache *s,
 					   const struct aslub_slab *slab,
 					   const void *obj)
 {
-	return (obj - slab->base) / s->size;
+	return reciprocal_divide(obj - (slab->base - s->red_left),
+				 s->reciprocal_size);
 }
 
 /* The slab of an object of ours, trusting the caller (fast paths). */
@@ -290,6 +332,8 @@ int aslub_cpu_init(struct aslub_cache *s);
 void aslub_cpu_free(struct aslub_cache *s);
 void aslub_drain_all(struct aslub_cache *s);
 void aslub_drain_online(struct aslub_cache *s);
+int aslub_cpuhp_init(void);
+void aslub_cpuhp_exit(void);
 void aslub_cpu_counts(struct aslub_cache *s, u64 *stat, u64 *cached);
 
 /* debug.c */
@@ -303,6 +347,7 @@ void aslub_debug_invalid_free(struct aslub_cache *s, const void *obj,
 			      const char *why);
 int aslub_debug_check_free_obj(struct aslub_cache *s,
 			       struct aslub_slab *slab, void *obj);
+int aslub_debug_check_used_objs(struct aslub_cache *s, struct aslub_slab *slab);
 void aslub_report_leaks(struct aslub_cache *s, unsigned long live);
 depot_stack_handle_t aslub_save_stack(struct aslub_cache *s, gfp_t gfp);
 int aslub_debug_trigger(struct aslub_cache *s, u32 scenario);
@@ -329,6 +374,10 @@ void aslub_debugfs_init(void);
 void aslub_debugfs_exit(void);
 void aslub_debugfs_add_cache(struct aslub_cache *s);
 void aslub_debugfs_del_cache(struct aslub_cache *s);
+
+/* walk.c */
+struct seq_file;
+int aslub_walk_show(struct seq_file *m, void *v);
 
 /* bench.c */
 int aslub_bench_run(struct aether_slub_bench *b);

@@ -240,29 +240,38 @@ EXPORT_SYMBOL_GPL(aslub_ksize);
  * The contents up to the smaller of the two sizes are kept; @p is left
  * alone when the new allocation fails.
  *
+ * With __GFP_ZERO every byte from the old size up to @new_size reads as
+ * zero, as with Linux's krealloc(), on the same condition: every call for
+ * this memory, from its first allocation on, passed __GFP_ZERO.  A size
+ * class does not remember the size it was asked for, so the object keeps
+ * the invariant instead: past the size last asked for it holds zeroes.
+ * The first allocation zeroes the whole object (ksize() bytes); a resize
+ * that stays in place zeroes from @new_size to ksize(), so a shrink
+ * followed by a grow in place finds zeroes where the old contents were;
+ * a move copies ksize() bytes, that tail included, into a zeroed object.
+ *
  * Return: the memory (maybe @p itself), or NULL.
  */
 void *aslub_krealloc(const void *p, size_t new_size, gfp_t gfp)
 {
-	size_t old;
+	size_t ks;
 	void *ret;
 
 	if (unlikely(!new_size)) {
 		aslub_kfree(p);
 		return ZERO_SIZE_PTR;
 	}
-	old = aslub_ksize(p);
-	/* All ksize() bytes are the caller's already. */
-	if (old >= new_size)
+	ks = aslub_ksize(p);
+	if (ks >= new_size) {
+		if (gfp & __GFP_ZERO)
+			memset((void *)p + new_size, 0, ks - new_size);
 		return (void *)p;
+	}
 	ret = aslub_kmalloc(new_size, gfp);
 	if (!ret)
 		return NULL;
-	if (old) {
-		memcpy(ret, p, old);
-		if (gfp & __GFP_ZERO)
-			memset(ret + old, 0, new_size - old);
-	}
+	if (ks)
+		memcpy(ret, p, ks);
 	aslub_kfree(p);
 	return ret;
 }

@@ -4,7 +4,8 @@
  *
  * Load is a ladder: check the parameters, ready the stack depot if every
  * cache is to track its users, open debugfs (the caches add their
- * directories as they are made), make the kmalloc size classes, run the
+ * directories as they are made), register the CPU hotplug callback that
+ * empties a departing CPU's arrays, make the kmalloc size classes, run the
  * self-tests if asked, register the shrinker, then open /dev/aether_slub.
  * Unload goes down the same ladder.  Every caller of ours pins the module
  * (a module using the kernel API depends on it, an open file holds a
@@ -48,9 +49,12 @@ static int __init aslub_init(void)
 	if (err)
 		return err;
 	aslub_debugfs_init();
-	err = aslub_kmalloc_init();
+	err = aslub_cpuhp_init();
 	if (err)
 		goto out_debugfs;
+	err = aslub_kmalloc_init();
+	if (err)
+		goto out_cpuhp;
 	if (selftest) {
 		err = aslub_selftest_run();
 		if (err)
@@ -72,6 +76,8 @@ out_shrinker:
 	aslub_shrinker_exit();
 out_kmalloc:
 	aslub_kmalloc_exit();
+out_cpuhp:
+	aslub_cpuhp_exit();
 out_debugfs:
 	aslub_debugfs_exit();
 	return err;
@@ -82,6 +88,7 @@ static void __exit aslub_exit(void)
 	aslub_chardev_exit();
 	aslub_shrinker_exit();
 	aslub_kmalloc_exit();
+	aslub_cpuhp_exit();
 	aslub_debugfs_exit();
 }
 

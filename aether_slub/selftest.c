@@ -17,6 +17,19 @@
  *				pool, the others stay
  *	magazine		the fast path refills from the slabs in a batch,
  *				serves from the CPU, and drains on shrink
+ *	freelist_hardened	free pointers are stored obfuscated; one
+ *				overwritten with a plain pointer is caught by
+ *				validation and when the allocator reaches it,
+ *				counted, never followed, and the slab is
+ *				rebuilt once its objects are back
+ *	bulk			bulk calls across magazine refills and flushes
+ *				hand out distinct, zeroed objects of the cache,
+ *				take them all back (NULL entries skipped,
+ *				another node's objects to its remote array),
+ *				and the counts add up
+ *	krealloc_zero		__GFP_ZERO zeroes what a krealloc() grows by,
+ *				in place after a shrink, on a move, and for
+ *				blocks beyond the size classes
  *
  * The slab tests use the node-level calls (aslub_alloc_direct(),
  * aslub_node_put()) so that no magazine hides the transitions.
@@ -204,6 +217,271 @@ static int aslub_st_magazine(struct aslub_cache *s)
 	return 0;
 }
 
+/* Damage the free pointer of @b, the head of its slab's freelist. */
+static int aslub_st_fp_damage(struct aslub_cache *s, struct aslub_slab *slab,
+			      void *b)
+{
+	unsigned long *stored = b + s->fp_off;
+
+	if (ASLUB_ST_FAIL(aslub_get_fp(s, b) == b + s->size))
+		return -EINVAL;
+	/* Obfuscated: what is stored is not the pointer itself. */
+	if (ASLUB_ST_FAIL(*stored != (unsigned long)(b + s->size)))
+		return -EINVAL;
+	/* What a use after free would write: a plausible pointer. */
+	*stored = (unsigned long)(b + 2 * s->size);
+	if (ASLUB_ST_FAIL(aslub_validate(s) >= 1))
+		return -EINVAL;
+	return 0;
+}
+
+/* The allocator reaches the damaged pointer: cut, counted, not followed. */
+static int aslub_st_fp_cut(struct aslub_cache *s, struct aslub_slab *slab,
+			   void *b, int nid)
+{
+	void *obj, *other;
+
+	obj = aslub_alloc_direct(s, GFP_KERNEL | __GFP_THISNODE, nid);
+	if (ASLUB_ST_FAIL(obj == b))
+		return -EINVAL;
+	if (ASLUB_ST_FAIL(atomic_long_read(&s->fp_corrupt) == 1))
+		return -EINVAL;
+	if (ASLUB_ST_FAIL(slab->state == ASLUB_SLAB_FULL &&
+			  slab->lost == s->objects - 2))
+		return -EINVAL;
+	if (ASLUB_ST_FAIL(aslub_cache_live(s) == 2))
+		return -EINVAL;
+	other = aslub_alloc_direct(s, GFP_KERNEL | __GFP_THISNODE, nid);
+	if (ASLUB_ST_FAIL(other))
+		return -EINVAL;
+	obj = aslub_virt_to_slab(other);
+	aslub_node_put(s, &other, 1);
+	if (ASLUB_ST_FAIL(obj != slab))
+		return -EINVAL;
+	return 0;
+}
+
+static int aslub_st_freelist_hardened(int nid)
+{
+	unsigned long partial, full, empty;
+	struct aslub_slab *slab;
+	struct aslub_cache *s;
+	void *a, *b;
+	int ret;
+
+	s = __aslub_cache_create("aslub-selftest-fp", 128, 0, 0, NULL, false);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	a = aslub_alloc_direct(s, GFP_KERNEL | __GFP_THISNODE, nid);
+	if (ASLUB_ST_FAIL(a)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	slab = aslub_virt_to_slab(a);
+	b = slab->freelist;
+	ret = aslub_st_fp_damage(s, slab, b);
+	if (!ret)
+		ret = aslub_st_fp_cut(s, slab, b, nid);
+	if (!ret) {
+		aslub_node_put(s, &b, 1);
+		if (ASLUB_ST_FAIL(slab->lost == s->objects - 2))
+			ret = -EINVAL;
+	}
+	aslub_node_put(s, &a, 1);
+	/*
+	 * Both objects back: the slab is rebuilt, empty (or back in the
+	 * pool, by empty_max, so it is not looked at any more).
+	 */
+	aslub_st_lists(s, nid, &partial, &full, &empty);
+	if (!ret && ASLUB_ST_FAIL(atomic_long_read(&s->lost) == 0 &&
+				  !partial && !full))
+		ret = -EINVAL;
+	if (!ret && ASLUB_ST_FAIL(aslub_validate(s) == 0 &&
+				  aslub_cache_live(s) == 0))
+		ret = -EINVAL;
+out:
+	if (aslub_cache_destroy(s) && !ret)
+		ret = -EBUSY;
+	return ret;
+}
+
+/* @p[@from..@to) all @c? */
+static bool aslub_st_bytes(const u8 *p, size_t from, size_t to, u8 c)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		if (p[i] != c) {
+			pr_err("selftest: byte %zu is 0x%02x, want 0x%02x\n", i,
+			       p[i], c);
+			return false;
+		}
+	}
+	return true;
+}
+
+#define ASLUB_ST_BULK		300	/* more than a magazine holds */
+#define ASLUB_ST_REMOTE		20
+
+/* Another node with memory for @s than @nid, or NUMA_NO_NODE. */
+static int aslub_st_other_node(struct aslub_cache *s, int nid)
+{
+	int other;
+
+	for (other = 0; other < ASLUB_MAX_NODES; other++)
+		if (other != nid && s->node[other] &&
+		    node_state(other, N_MEMORY))
+			return other;
+	return NUMA_NO_NODE;
+}
+
+/* Every object of @p ours, zeroed, and none twice: each keeps its mark. */
+static int aslub_st_bulk_check(struct aslub_cache *s, void **p,
+			       unsigned int nr)
+{
+	struct aslub_slab *slab;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		slab = aslub_obj_slab(p[i]);
+		if (ASLUB_ST_FAIL(slab && slab->cache == s &&
+				  aslub_slab_contains(slab, p[i]) &&
+				  aslub_st_bytes(p[i], 0, s->object_size, 0)))
+			return -EINVAL;
+		memset(p[i], i & 0xff, s->object_size);
+	}
+	for (i = 0; i < nr; i++)
+		if (ASLUB_ST_FAIL(aslub_st_bytes(p[i], 0, s->object_size,
+						 i & 0xff)))
+			return -EINVAL;
+	if (ASLUB_ST_FAIL(aslub_cache_live(s) == nr))
+		return -EINVAL;
+	return 0;
+}
+
+/* One round: allocate, check, add remote objects, free with a NULL. */
+static int aslub_st_bulk_round(struct aslub_cache *s, void **p, int other)
+{
+	u64 stat[ASLUB_NR_STATS], cached, remote;
+	unsigned int nr = ASLUB_ST_BULK, i;
+	void *held;
+	int ret;
+
+	if (ASLUB_ST_FAIL(aslub_cache_alloc_bulk(s, GFP_KERNEL | __GFP_ZERO,
+						 nr, p) == nr))
+		return -ENOMEM;
+	ret = aslub_st_bulk_check(s, p, nr);
+	for (i = 0; !ret && other != NUMA_NO_NODE && i < ASLUB_ST_REMOTE; i++) {
+		p[nr] = aslub_cache_alloc_node(s, GFP_KERNEL | __GFP_THISNODE,
+					       other);
+		if (ASLUB_ST_FAIL(p[nr]))
+			ret = -ENOMEM;
+		else
+			nr++;
+	}
+	aslub_cpu_counts(s, stat, &cached);
+	remote = stat[ASLUB_FREE_REMOTE];
+	held = p[nr / 2];
+	p[nr / 2] = NULL;
+	aslub_cache_free_bulk(s, nr, p);
+	aslub_cache_free(s, held);
+	aslub_cpu_counts(s, stat, &cached);
+	if (!ret && ASLUB_ST_FAIL(aslub_cache_live(s) == 0 &&
+				  stat[ASLUB_FREE_REMOTE] - remote ==
+				  nr - ASLUB_ST_BULK))
+		ret = -EINVAL;
+	return ret;
+}
+
+static int aslub_st_bulk(int nid)
+{
+	struct aslub_cache *s;
+	int ret = 0, round;
+	void **p;
+
+	s = __aslub_cache_create("aslub-selftest-bulk", 64, 0, 0, NULL, false);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	p = kcalloc(ASLUB_ST_BULK + ASLUB_ST_REMOTE, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		ret = -ENOMEM;
+	for (round = 0; !ret && round < 3; round++)
+		ret = aslub_st_bulk_round(s, p, aslub_st_other_node(s, nid));
+	kfree(p);
+	if (!ret && ASLUB_ST_FAIL(aslub_validate(s) == 0))
+		ret = -EINVAL;
+	if (aslub_cache_destroy(s) && !ret)
+		ret = -EBUSY;
+	return ret;
+}
+
+/* Shrink then grow in place, within the class of 256 bytes, then move. */
+static int aslub_st_krealloc_class(u8 **pp)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
+	u8 *p = *pp, *q;
+
+	memset(p, 0xaa, 200);
+	if (ASLUB_ST_FAIL(aslub_krealloc(p, 50, gfp) == p))
+		return -EINVAL;
+	if (ASLUB_ST_FAIL(aslub_krealloc(p, 180, gfp) == p))
+		return -EINVAL;
+	if (ASLUB_ST_FAIL(aslub_st_bytes(p, 0, 50, 0xaa) &&
+			  aslub_st_bytes(p, 50, aslub_ksize(p), 0)))
+		return -EINVAL;
+	memset(p + 50, 0xbb, 130);
+	q = aslub_krealloc(p, 1000, gfp);
+	if (ASLUB_ST_FAIL(q && q != p))
+		return -EINVAL;
+	*pp = q;
+	if (ASLUB_ST_FAIL(aslub_st_bytes(q, 0, 50, 0xaa) &&
+			  aslub_st_bytes(q, 50, 180, 0xbb) &&
+			  aslub_st_bytes(q, 180, aslub_ksize(q), 0)))
+		return -EINVAL;
+	return 0;
+}
+
+/* The same beyond the classes: a pool block of its own, order 3. */
+static int aslub_st_krealloc_large(u8 **pp)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
+	u8 *p;
+
+	p = aslub_krealloc(*pp, 20000, gfp);
+	if (ASLUB_ST_FAIL(p))
+		return -ENOMEM;
+	*pp = p;
+	if (ASLUB_ST_FAIL(aslub_ksize(p) == PAGE_SIZE << 3 &&
+			  aslub_st_bytes(p, 0, 50, 0xaa) &&
+			  aslub_st_bytes(p, 1000, aslub_ksize(p), 0)))
+		return -EINVAL;
+	memset(p, 0xcc, 20000);
+	if (ASLUB_ST_FAIL(aslub_krealloc(p, 5000, gfp) == p))
+		return -EINVAL;
+	if (ASLUB_ST_FAIL(aslub_krealloc(p, 30000, gfp) == p))
+		return -EINVAL;
+	if (ASLUB_ST_FAIL(aslub_st_bytes(p, 0, 5000, 0xcc) &&
+			  aslub_st_bytes(p, 5000, aslub_ksize(p), 0)))
+		return -EINVAL;
+	return 0;
+}
+
+static int aslub_st_krealloc_zero(void)
+{
+	u8 *p = aslub_kzalloc(200, GFP_KERNEL);
+	int ret;
+
+	if (ASLUB_ST_FAIL(p && aslub_ksize(p) == 256)) {
+		aslub_kfree(p);
+		return -ENOMEM;
+	}
+	ret = aslub_st_krealloc_class(&p);
+	if (!ret)
+		ret = aslub_st_krealloc_large(&p);
+	aslub_kfree(p);
+	return ret;
+}
+
 static int aslub_st_slabs(struct aslub_cache *s, int nid)
 {
 	void **objs;
@@ -238,6 +516,9 @@ int aslub_selftest_run(void)
 	ret = aslub_st_kmalloc_classes();
 	if (ret)
 		return ret;
+	ret = aslub_st_krealloc_zero();
+	if (ret)
+		return ret;
 	s = __aslub_cache_create("aslub-selftest", ASLUB_ST_SIZE, 0, 0, NULL,
 				 false);
 	if (IS_ERR(s))
@@ -247,6 +528,10 @@ int aslub_selftest_run(void)
 	ret = aslub_st_slabs(s, nid);
 	if (aslub_cache_destroy(s) && !ret)
 		ret = -EBUSY;
+	if (!ret)
+		ret = aslub_st_freelist_hardened(nid);
+	if (!ret)
+		ret = aslub_st_bulk(nid);
 	if (!ret)
 		pr_info("self-tests passed\n");
 	return ret;

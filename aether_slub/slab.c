@@ -18,12 +18,23 @@
  * the first objects of many slabs do not all compete for the same cache
  * sets.  Each object sits in a slot of @size bytes:
  *
- *	| object | red zone | free pointer | struct aslub_meta |  (debug)
- *	| object (free pointer at 0)                          |  (plain)
+ *	| red zone | object | red zone | free pointer | aslub_meta |  (debug)
+ *	| object (free pointer at 0)                                |  (plain)
  *
  * A plain cache keeps the free pointer inside the free object; a cache
  * with a constructor or any debug flag keeps it after the object, so that
- * neither the constructed state nor the poison is overwritten.
+ * neither the constructed state nor the poison is overwritten.  The left
+ * red zone exists with ASLUB_RED_ZONE only; @base is the first object, so
+ * the first slot starts @red_left bytes before it.
+ *
+ * Free pointers are stored obfuscated (internal.h).  Every one taken off
+ * a freelist is checked: it must be the start of a slot of the same slab,
+ * and the chain must end exactly when the slab's count says it does.  A
+ * pointer that fails is reported and counted (errors_corrupt and
+ * freelist_corrupt in debugfs) and the rest of the freelist is given up:
+ * those objects are "lost", counted as used so that the counts stay
+ * right, and never handed out.  When every other object of the slab has
+ * come back the slab holds nothing live, and its freelist is built anew.
  *
  * Life of a slab, by its objects in use (@inuse counts objects off the
  * slab's freelist, including those parked in a CPU's magazine):
@@ -43,17 +54,22 @@
  *
  *  1. aslub_file->lock (mutex, chardev.c): one open file's caches and
  *     objects.
- *  2. aslub_mutex (mutex, cache.c): the list of caches; creation,
- *     destruction, shrinking and the debugfs tables.
- *  3. aslub_cpu->lock (local_lock, interrupts off, cpu.c): one CPU's
+ *  2. cpu_hotplug_lock (cpus_read_lock(), Linux's): no CPU comes or goes
+ *     while a cache is destroyed or shrunk, so that offline CPUs can be
+ *     drained directly; the hotplug callback (cpu.c) runs with it held
+ *     for writing and takes 3.
+ *  3. aslub_mutex (mutex, cache.c): the list of caches; creation,
+ *     destruction, shrinking, the debugfs tables and the hotplug
+ *     callback's walk.
+ *  4. aslub_cpu->lock (local_lock, interrupts off, cpu.c): one CPU's
  *     magazine and remote-free arrays.  Another CPU reaches them only
- *     through an IPI (aslub_drain_all()).
- *  4. aslub_node->list_lock (spinlock, interrupts off): a node's slab
- *     lists and counters, and every slab's freelist, @inuse and @state.
- *     Never two nodes' locks at once.
- *  5. aslub_report_lock (spinlock, debug.c): the report buffer.
+ *     through an IPI (aslub_drain_all()), or once the CPU is dead.
+ *  5. aslub_node->list_lock (spinlock, interrupts off): a node's slab
+ *     lists and counters, and every slab's freelist, @inuse, @lost and
+ *     @state.  Never two nodes' locks at once.
+ *  6. aslub_report_lock (spinlock, debug.c): the report buffer.
  *
- * The pool's own locks come after 3 and never with 4 held: slabs are
+ * The pool's own locks come after 4 and never with 5 held: slabs are
  * taken from and given back to the pool outside the list_lock.
  */
 
@@ -174,8 +190,9 @@ struct aslub_slab *aslub_slab_new(struct aslub_cache *s, gfp_t gfp, int nid)
 	if (s->colours > 1)
 		colour = (unsigned int)atomic_inc_return(&s->colour_next) %
 			 s->colours;
-	slab->base = slab->addr + colour * s->colour_unit;
+	slab->base = slab->addr + colour * s->colour_unit + s->red_left;
 	slab->inuse = 0;
+	slab->lost = 0;
 	slab->nid = aem_frame_nid(slab->frame);
 	slab->state = ASLUB_SLAB_EMPTY;
 	slab->magic = ASLUB_SLAB_MAGIC;
@@ -280,12 +297,42 @@ static struct aslub_slab *aslub_node_first(struct aslub_node *n)
 	return NULL;
 }
 
-/* Take one object off @slab's freelist. */
+/*
+ * The free pointer of @obj, the head of @slab's freelist, decoded to @next,
+ * is damaged: report it and give up the rest of the freelist.  Return the
+ * new end of the freelist.
+ */
+static noinline void *aslub_freelist_cut(struct aslub_cache *s,
+					 struct aslub_slab *slab, void *obj,
+					 void *next)
+{
+	unsigned int lost = s->objects - slab->inuse - 1;
+
+	lockdep_assert_held(&s->node[slab->nid]->list_lock);
+
+	atomic_long_inc(&s->fp_corrupt);
+	atomic_long_inc(&s->errors[AETHER_SLUB_ERR_CORRUPT]);
+	pr_err("cache %s: slab %p: free pointer of object %p (index %u) decodes to %p, %s; %u free objects given up\n",
+	       s->name, slab->addr, obj, aslub_obj_index(s, slab, obj), next,
+	       next ? "not an object of this slab" : "the end, too soon",
+	       lost);
+	slab->lost += lost;
+	slab->inuse += lost;
+	atomic_long_add(lost, &s->lost);
+	return NULL;
+}
+
+/* Take one object off @slab's freelist, checking the pointer to the next. */
 static void *aslub_slab_pop(struct aslub_cache *s, struct aslub_slab *slab)
 {
-	void *obj = slab->freelist;
+	void *obj = slab->freelist, *next = aslub_get_fp(s, obj);
+	bool last = slab->inuse + 1 == s->objects;
 
-	slab->freelist = aslub_get_fp(s, obj);
+	/* The chain ends where the count says, and only in this slab. */
+	if (unlikely(last ? !!next :
+		     !next || !aslub_slab_contains(slab, next)))
+		next = aslub_freelist_cut(s, slab, obj, next);
+	slab->freelist = next;
 	slab->inuse++;
 	return obj;
 }
@@ -337,15 +384,40 @@ static void aslub_node_cut(struct aslub_node *n, unsigned long keep,
 	}
 }
 
+/*
+ * Every object of @slab that was not lost is back: nothing on it is live,
+ * so its freelist can be built anew and the lost objects used again.
+ */
+static noinline void aslub_slab_rebuild(struct aslub_cache *s,
+					struct aslub_slab *slab)
+{
+	pr_info("cache %s: slab %p: every object back, freelist rebuilt, %u lost objects recovered\n",
+		s->name, slab->addr, slab->lost);
+	atomic_long_sub(slab->lost, &s->lost);
+	slab->lost = 0;
+	slab->inuse = 0;
+	aslub_slab_format(s, slab);
+}
+
 /* Put one object back on its slab's freelist. */
 static void aslub_slab_push(struct aslub_cache *s, struct aslub_node *n,
 			    struct aslub_slab *slab, void *obj)
 {
 	lockdep_assert_held(&n->list_lock);
 
+	/* The naive double-free check of SLAB_FREELIST_HARDENED. */
+	if (unlikely(obj == slab->freelist)) {
+		atomic_long_inc(&s->errors[AETHER_SLUB_ERR_DOUBLE_FREE]);
+		pr_err("cache %s: double free of object %p (index %u of slab %p), second free ignored\n",
+		       s->name, obj, aslub_obj_index(s, slab, obj),
+		       slab->addr);
+		return;
+	}
 	aslub_set_fp(s, obj, slab->freelist);
 	slab->freelist = obj;
 	slab->inuse--;
+	if (unlikely(slab->lost) && slab->inuse == slab->lost)
+		aslub_slab_rebuild(s, slab);
 	aslub_slab_update(s, n, slab);
 }
 
@@ -534,10 +606,12 @@ void *aslub_alloc_direct(struct aslub_cache *s, gfp_t gfp, int nid)
 bool aslub_slab_contains(const struct aslub_slab *slab, const void *obj)
 {
 	const struct aslub_cache *s = slab->cache;
+	unsigned int off;
 
 	if (obj < slab->base || obj >= slab->base + s->objects * s->size)
 		return false;
-	return (obj - slab->base) % s->size == 0;
+	off = obj - slab->base;
+	return reciprocal_divide(off, s->reciprocal_size) * s->size == off;
 }
 
 /**
@@ -615,7 +689,8 @@ int aslub_slab_validate(struct aslub_cache *s, struct aslub_slab *slab)
 		atomic_long_inc(&s->errors[AETHER_SLUB_ERR_CORRUPT]);
 		return 1;
 	}
-	return aslub_slab_check(s, slab);
+	return aslub_slab_check(s, slab) +
+	       aslub_debug_check_used_objs(s, slab);
 }
 
 /**

@@ -32,6 +32,8 @@ def from_json(text):
 def json_label(rec):
     """e.g. {"op": "bulk", "batch": 32, "threads": 2} -> "bulk x32, 2 CPUs"."""
     label = str(rec.get("name", rec.get("op", "?")))
+    if rec.get("object_size"):
+        label += f" {rec['object_size']}B"
     if rec.get("batch"):
         label += f" x{rec['batch']}"
     if rec.get("threads"):
@@ -135,11 +137,14 @@ def svg(series, title):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("--title", default="Aether pool / kernel, time per "
+                    "operation (lower is better)")
     ap.add_argument("results", nargs="+")
     args = ap.parse_args()
     series = []
     for path in args.results:
-        kernel = re.sub(r"^results-|\.txt$", "", os.path.basename(path))
+        kernel = re.sub(r"^(results|slub)-|\.txt$", "",
+                        os.path.basename(path))
         res = parse(path)
         if not res:
             print(f"bench-plot: no ratios found in {path}")
@@ -147,8 +152,7 @@ def main():
             print(f"{kernel:24} {name:24} ratio {ratio:.3f}")
         series.append((kernel, res))
     with open(args.output, "w", encoding="utf-8") as f:
-        f.write(svg(series, "Aether pool / kernel, time per operation "
-                    "(lower is better)"))
+        f.write(svg(series, args.title))
     print(f"bench-plot: wrote {args.output}")
 
 

@@ -1,8 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # "make bench": boot each release with the "bench" job, keep what the
-# benchmarks printed in bench/results-<release>.txt and draw them all in
-# bench/bench.svg. Under software emulation only the ratios mean much.
+# benchmarks printed in bench/results-<release>.txt (pool against
+# alloc_pages), bench/slub-<release>.txt (aether_slub against kmem_cache)
+# and bench/regions-<release>.txt (region faults against anonymous
+# memory), and draw the ratios in bench/bench.svg and bench/slub.svg.
+# Under software emulation only the ratios mean much.
+#
+# The box boots with slub_debug=FZP for the tests, which sends every
+# Linux cache down SLUB's debug path; the bench boots with slub_debug=-
+# ahead of AETHER_CMDLINE (the last slub_debug= counts, so the caller can
+# still ask for another), so that kmem_cache is timed as it ships.
 #
 #   scripts/bench.sh RELEASE...
 set -euo pipefail
@@ -13,20 +21,29 @@ set -euo pipefail
 
 out=$AETHER_TOP/bench
 mkdir -p "$out"
+export AETHER_CMDLINE="slub_debug=- ${AETHER_CMDLINE:-}"
 results=()
+slub=()
+# between LOG NAME: the lines between "=== AETHER NAME BEGIN" and its END.
+between() {
+	tr -d '\r' <"$1" | sed -n "/^=== AETHER $2 BEGIN/,/^=== AETHER $2 END/{//!p}"
+}
 for rel in "$@"; do
 	log=$AETHER_TOP/build/logs/bench-$rel.log
 	"$AETHER_TOP/scripts/box.sh" "$rel" bench "$log" ||
 		die "bench on $rel failed, see $log"
-	tr -d '\r' <"$log" |
-		sed -n '/^=== AETHER BENCH BEGIN/,/^=== AETHER BENCH END/{//!p}' \
-		>"$out/results-$rel.txt"
-	tr -d '\r' <"$log" |
-		sed -n '/^=== AETHER REGION BENCH BEGIN/,/^=== AETHER REGION BENCH END/{//!p}' \
-		>"$out/regions-$rel.txt"
-	echo "=== $rel ($out/results-$rel.txt)"
+	between "$log" BENCH >"$out/results-$rel.txt"
+	between "$log" "SLUB BENCH" >"$out/slub-$rel.txt"
+	between "$log" "REGION BENCH" >"$out/regions-$rel.txt"
+	[[ -s $out/slub-$rel.txt ]] || die "no slub bench figures in $log"
+	echo "=== $rel ($out/results-$rel.txt, $out/slub-$rel.txt)"
 	cat "$out/results-$rel.txt"
+	cat "$out/slub-$rel.txt"
 	cat "$out/regions-$rel.txt"
 	results+=("$out/results-$rel.txt")
+	slub+=("$out/slub-$rel.txt")
 done
 python3 "$AETHER_TOP/scripts/bench-plot.py" -o "$out/bench.svg" "${results[@]}"
+python3 "$AETHER_TOP/scripts/bench-plot.py" -o "$out/slub.svg" \
+	--title "aether_slub / kmem_cache, time per object (lower is better)" \
+	"${slub[@]}"

@@ -273,3 +273,39 @@ int aslt_read_file(const char *path, char *buf, size_t len)
 	buf[got] = '\0';
 	return 0;
 }
+
+int aslt_write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/* The value of "key N" in debugfs caches/<cache>/info, or -1. */
+long aslt_cache_info(const char *cache, const char *key)
+{
+	char path[256], buf[16384], *p;
+	size_t len = strlen(key);
+
+	snprintf(path, sizeof(path), "%s/caches/%s/info", ASLT_DEBUGFS, cache);
+	if (aslt_read_file(path, buf, sizeof(buf)))
+		return -1;
+	for (p = buf; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (!strncmp(p, key, len) && p[len] == ' ')
+			return strtol(p + len + 1, NULL, 10);
+	}
+	return -1;
+}

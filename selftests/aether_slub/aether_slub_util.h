@@ -52,5 +52,7 @@ int aslt_nr_cpus(void);
 int aslt_pin_cpu(int cpu);
 int aslt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg);
 int aslt_read_file(const char *path, char *buf, size_t len);
+int aslt_write_file(const char *path, const char *text);
+long aslt_cache_info(const char *cache, const char *key);
 
 #endif /* AETHER_SLUB_UTIL_H */

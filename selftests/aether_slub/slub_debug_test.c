@@ -4,13 +4,18 @@
  *
  * One fixture per scenario (FIXTURE_VARIANT): a cache created with every
  * debug flag (FZPU), the kernel commits the error on purpose
- * (AETHER_SLUB_IOC_TRIGGER), and the test checks that it was detected
- * once, counted in the stats and in debugfs, and that the cache is still
- * sound afterwards: objects allocate, hold their contents, validate clean
- * and the cache can be destroyed.
+ * (AETHER_SLUB_IOC_TRIGGER: double free, invalid free, a write past the
+ * end, a write before the start, a write after free), and the test checks
+ * that it was detected once, reported in the kernel log (/dev/kmsg) with
+ * the cache's name and what was found, counted in the stats and in
+ * debugfs, and that the cache is still sound afterwards: objects
+ * allocate, hold their contents, validate clean and the cache can be
+ * destroyed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +36,8 @@ FIXTURE_VARIANT(dbg)
 	__u32 scenario;
 	__u32 error;
 	const char *key;
+	const char *report;	/* the report's first words, then the cache */
+	const char *detail;	/* and what it says went wrong */
 	__u32 object_size;
 };
 
@@ -39,6 +46,8 @@ FIXTURE_VARIANT_ADD(dbg, double_free)
 	.scenario = AETHER_SLUB_TRIGGER_DOUBLE_FREE,
 	.error = AETHER_SLUB_ERR_DOUBLE_FREE,
 	.key = "errors_double_free",
+	.report = "double free in cache",
+	.detail = "already free",
 	.object_size = 64,
 };
 
@@ -47,6 +56,8 @@ FIXTURE_VARIANT_ADD(dbg, invalid_free)
 	.scenario = AETHER_SLUB_TRIGGER_INVALID_FREE,
 	.error = AETHER_SLUB_ERR_INVALID_FREE,
 	.key = "errors_invalid_free",
+	.report = "invalid free in cache",
+	.detail = "not the start of an object",
 	.object_size = 100,
 };
 
@@ -55,6 +66,8 @@ FIXTURE_VARIANT_ADD(dbg, redzone_overwrite)
 	.scenario = AETHER_SLUB_TRIGGER_REDZONE,
 	.error = AETHER_SLUB_ERR_REDZONE,
 	.key = "errors_redzone",
+	.report = "red zone overwritten in cache",
+	.detail = "byte 0 past the end is 0x42",
 	.object_size = 24,
 };
 
@@ -63,7 +76,19 @@ FIXTURE_VARIANT_ADD(dbg, write_after_free)
 	.scenario = AETHER_SLUB_TRIGGER_WRITE_AFTER_FREE,
 	.error = AETHER_SLUB_ERR_WRITE_AFTER_FREE,
 	.key = "errors_write_after_free",
+	.report = "write after free in cache",
+	.detail = "after the free",
 	.object_size = 256,
+};
+
+FIXTURE_VARIANT_ADD(dbg, redzone_underflow)
+{
+	.scenario = AETHER_SLUB_TRIGGER_REDZONE_LEFT,
+	.error = AETHER_SLUB_ERR_REDZONE,
+	.key = "errors_redzone",
+	.report = "red zone overwritten in cache",
+	.detail = "byte 1 before the start is 0x42",
+	.object_size = 40,
 };
 
 FIXTURE_SETUP(dbg)
@@ -87,22 +112,32 @@ FIXTURE_TEARDOWN(dbg)
 		close(self->fd);
 }
 
-/* The value of "key N" in the cache's debugfs info file, or -1. */
-static long debugfs_value(const char *cache, const char *key)
+/* /dev/kmsg opened at its end, so that only new records are read. */
+static int kmsg_open(void)
 {
-	char path[256], buf[8192], *p;
-	size_t len = strlen(key);
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
-	snprintf(path, sizeof(path), "%s/caches/%s/info", ASLT_DEBUGFS, cache);
-	if (aslt_read_file(path, buf, sizeof(buf)))
-		return -1;
-	for (p = buf; p; p = strchr(p, '\n')) {
-		if (*p == '\n')
-			p++;
-		if (!strncmp(p, key, len) && p[len] == ' ')
-			return strtol(p + len + 1, NULL, 10);
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Does a kernel log record since kmsg_open() hold both @a and @b? */
+static bool kmsg_has(int fd, const char *a, const char *b)
+{
+	char rec[2048];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: read on */
+		if (n <= 0)
+			return false;
+		rec[n] = '\0';
+		if (strstr(rec, a) && strstr(rec, b))
+			return true;
 	}
-	return -1;
 }
 
 /* Allocate, fill, verify and free @n objects. */
@@ -133,15 +168,27 @@ TEST_F(dbg, is_detected_counted_and_survived)
 	__u32 detected = 0, errors = 1, i;
 	long dbgfs;
 
+	char report[128];
+	int kmsg = kmsg_open();
+
 	ASSERT_EQ(0, exercise(self->fd, self->id, 20));
 	ASSERT_EQ(0, aslt_trigger(self->fd, self->id, variant->scenario,
 				  &detected));
 	ASSERT_EQ(1, detected);
+	/* The kernel log names the error, the cache and what it found. */
+	if (kmsg >= 0) {
+		snprintf(report, sizeof(report), "%s %s:", variant->report,
+			 self->name);
+		ASSERT_TRUE(kmsg_has(kmsg, report, variant->detail));
+		close(kmsg);
+	} else {
+		TH_LOG("no /dev/kmsg, the report itself not checked");
+	}
 	ASSERT_EQ(0, aslt_stats(self->fd, AETHER_SLUB_BY_ID, self->id, &st));
 	for (i = 0; i < AETHER_SLUB_NR_ERRORS; i++)
 		ASSERT_EQ(i == variant->error ? 1 : 0, st.errors[i]);
 	ASSERT_EQ(0, st.active);
-	dbgfs = debugfs_value(self->name, variant->key);
+	dbgfs = aslt_cache_info(self->name, variant->key);
 	if (dbgfs >= 0) {
 		ASSERT_EQ(1, dbgfs);
 	} else {

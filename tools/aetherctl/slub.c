@@ -32,6 +32,7 @@ static const char * const slub_err_keys[AETHER_SLUB_NR_ERRORS] = {
 
 static const char * const slub_trigger_names[AETHER_SLUB_NR_TRIGGERS] = {
 	"double-free", "invalid-free", "redzone", "write-after-free",
+	"redzone-left",
 };
 
 int slub_ioctl(int fd, unsigned long cmd, void *arg, const char *what)
@@ -419,7 +420,7 @@ static int slub_lookup_trigger(const char *s, __u32 *scenario)
 			return 0;
 		}
 	}
-	actl_err("SCENARIO: '%s' is not double-free, invalid-free, redzone or write-after-free",
+	actl_err("SCENARIO: '%s' is not double-free, invalid-free, redzone, write-after-free or redzone-left",
 		 s);
 	return -EINVAL;
 }
@@ -486,12 +487,12 @@ static const struct slub_cmd slub_cmds[] = {
 	  "NAME SIZE [--flags FZPUH] [--align N] [--alloc N] [--hold S]",
 	  "make a cache (it lives as long as this command), show it" },
 	{ "trigger", slub_cmd_trigger,
-	  "double-free|invalid-free|redzone|write-after-free",
+	  "double-free|invalid-free|redzone|redzone-left|write-after-free",
 	  "commit one error on a debug cache and show it caught (root)" },
 	{ "shrink", slub_cmd_shrink, "",
 	  "give every empty slab back to the pool (root)" },
 	{ "bench", slub_cmd_bench,
-	  "[--op pair|bulk|cross] [--size N] [--batch N] [--threads N] [--rounds N] [--iterations N] [--zero] [--all]",
+	  "[--op pair|bulk|cross] [--size N] [--batch N] [--threads N] [--rounds N] [--iterations N] [--zero] [--repeat N] [--all]",
 	  "aether_slub against Linux's kmem_cache, in the kernel (root)" },
 };
 

@@ -9,7 +9,13 @@
  * 64, 256 and 1024 bytes on one CPU and on two at once, and the cross-CPU
  * free on two.  Linux's figure depends on its command line (slub_debug,
  * init_on_alloc): the table's note says what this boot had.
+ *
+ * --repeat N runs each benchmark N times (each run its own rounds, in the
+ * same boot) and shows the run with the median ratio, and the lowest and
+ * highest ratio of the N: under emulation, or on a host shared with other
+ * work, one run can be off by a wide margin, and the spread says how far.
  */
+#include <stdlib.h>
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -26,8 +32,10 @@ static const char * const bench_ops[AETHER_SLUB_NR_BENCH] = {
 	"pair", "bulk", "cross",
 };
 
+#define BENCH_REPEAT_MAX	99
+
 struct bench_opts {
-	__u32 op, size, batch, threads, rounds, flags;
+	__u32 op, size, batch, threads, rounds, flags, repeat;
 	__u64 iterations;
 	bool all;
 };
@@ -42,6 +50,7 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "iterations", required_argument, NULL, 'i' },
 		{ "zero", no_argument, NULL, 'Z' },
+		{ "repeat", required_argument, NULL, 'R' },
 		{ "all", no_argument, NULL, 'a' },
 		{ }
 	};
@@ -54,7 +63,8 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 	o->threads = 1;
 	o->rounds = BENCH_ROUNDS;
 	o->iterations = BENCH_ITERATIONS;
-	while ((c = getopt_long(argc, argv, "o:s:b:t:r:i:Za", opts,
+	o->repeat = 1;
+	while ((c = getopt_long(argc, argv, "o:s:b:t:r:i:ZR:a", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -97,6 +107,12 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 		case 'Z':
 			o->flags |= AETHER_SLUB_BENCH_ZERO;
 			break;
+		case 'R':
+			if (actl_parse_int("--repeat", optarg, 1,
+					   BENCH_REPEAT_MAX, &v))
+				return SLUB_USAGE;
+			o->repeat = v;
+			break;
 		case 'a':
 			o->all = true;
 			break;
@@ -117,6 +133,13 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 	return 0;
 }
 
+static int bench_by_ratio(const void *a, const void *b)
+{
+	const struct aether_slub_bench *x = a, *y = b;
+
+	return x->ratio < y->ratio ? -1 : x->ratio > y->ratio;
+}
+
 static int bench_run(int fd, const struct bench_opts *o, __u32 op,
 		     __u32 size, __u32 batch, __u32 threads,
 		     struct actl_out *t)
@@ -131,14 +154,22 @@ static int bench_run(int fd, const struct bench_opts *o, __u32 op,
 		.iterations = o->iterations,
 		.flags = o->flags,
 	};
+	struct aether_slub_bench runs[BENCH_REPEAT_MAX];
+	unsigned int i, n = o->repeat;
 	char what[96];
 
 	snprintf(what, sizeof(what), "BENCH %s size=%u batch=%u threads=%u",
 		 bench_ops[op], size, b.batch, threads);
-	fprintf(stderr, "aetherctl: running %s, %u x %llu ...\n", what,
-		b.rounds, (unsigned long long)b.iterations);
-	if (slub_ioctl(fd, AETHER_SLUB_IOC_BENCH, &b, what))
-		return -EIO;
+	for (i = 0; i < n; i++) {
+		fprintf(stderr, "aetherctl: running %s, %u x %llu (%u of %u) ...\n",
+			what, b.rounds, (unsigned long long)b.iterations,
+			i + 1, n);
+		runs[i] = b;
+		if (slub_ioctl(fd, AETHER_SLUB_IOC_BENCH, &runs[i], what))
+			return -EIO;
+	}
+	qsort(runs, n, sizeof(runs[0]), bench_by_ratio);
+	b = runs[n / 2];
 	out_row(t);
 	out_str(t, bench_ops[op]);
 	out_u64(t, size);
@@ -147,6 +178,10 @@ static int bench_run(int fd, const struct bench_opts *o, __u32 op,
 	out_x1000(t, b.aslub_ns);
 	out_x1000(t, b.kernel_ns);
 	out_x1000(t, b.ratio);
+	if (n > 1) {
+		out_x1000(t, runs[0].ratio);
+		out_x1000(t, runs[n - 1].ratio);
+	}
 	out_str(t, b.kernel_zeroes ? "yes" : "no");
 	return 0;
 }
@@ -197,7 +232,11 @@ int slub_cmd_bench(const struct actl_ctx *ctx, int fd, int argc, char **argv)
 	out_col(t, "threads", "threads");
 	out_col(t, "aslub_ns", "aslub (ns)");
 	out_col(t, "kernel_ns", "kmem_cache (ns)");
-	out_col(t, "ratio", "ratio");
+	out_col(t, "ratio", o.repeat > 1 ? "median ratio" : "ratio");
+	if (o.repeat > 1) {
+		out_col(t, "ratio_min", "min");
+		out_col(t, "ratio_max", "max");
+	}
 	out_col(t, "kernel_zeroes", "Linux zeroes");
 	if (!o.all) {
 		ret = bench_run(fd, &o, o.op, o.size, o.batch, o.threads, t);

@@ -30,7 +30,7 @@
 /* Cache flags (struct aether_slub_create.flags). */
 #define AETHER_SLUB_F_HWCACHE_ALIGN	(1U << 0) /* align objects to cache lines */
 #define AETHER_SLUB_F_CONSISTENCY	(1U << 1) /* check slabs on every call (F) */
-#define AETHER_SLUB_F_RED_ZONE		(1U << 2) /* guard bytes after objects (Z) */
+#define AETHER_SLUB_F_RED_ZONE		(1U << 2) /* guard bytes around objects (Z) */
 #define AETHER_SLUB_F_POISON		(1U << 3) /* fill free objects (P) */
 #define AETHER_SLUB_F_STORE_USER	(1U << 4) /* remember alloc/free stacks (U) */
 #define AETHER_SLUB_F_DEBUG		0x1eU
@@ -170,7 +170,8 @@ enum aether_slub_scenario {
 	AETHER_SLUB_TRIGGER_INVALID_FREE = 1,	/* free a pointer inside one */
 	AETHER_SLUB_TRIGGER_REDZONE = 2,	/* write a byte past the end */
 	AETHER_SLUB_TRIGGER_WRITE_AFTER_FREE = 3, /* write into a freed one */
-	AETHER_SLUB_NR_TRIGGERS = 4,
+	AETHER_SLUB_TRIGGER_REDZONE_LEFT = 4,	/* write a byte before the start */
+	AETHER_SLUB_NR_TRIGGERS = 5,
 };
 
 /**
@@ -180,7 +181,7 @@ enum aether_slub_scenario {
  * @id:		(in) a cache of this fd created with the debug flags the
  *		scenario needs (-EOPNOTSUPP otherwise): any of
  *		AETHER_SLUB_F_DEBUG for double and invalid free, RED_ZONE
- *		for the red zone, POISON for write after free
+ *		for either red zone, POISON for write after free
  * @detected:	(out) reports the cache made for it (1 when caught)
  *
  * The kernel commits the error on an object of its own and the cache
