@@ -22,6 +22,11 @@
  * modules, __flush_tlb_all() is).  Between the clear and the flush a
  * touch may go unseen: a page can look colder for one scan than it is.
  *
+ * In a HUGE region, a 2 MiB range of the file that holds data only, has
+ * a frame at every page and at least half of them used in the last scan
+ * is gathered into one order-9 block (aem_region_collapse(); module
+ * parameter huge_collapse), so that it can be mapped with one PMD.
+ *
  * debugfs aether/mm/access shows, per region, the scans and the pages in
  * each generation; aem_region_cold_pages() hands the coldest pages of
  * chosen regions to a caller (reclaim), oldest generation first, and
@@ -50,7 +55,7 @@
 static DEFINE_MUTEX(aem_access_lock);
 static struct task_struct *aem_kaccessd;
 static DECLARE_WAIT_QUEUE_HEAD(aem_access_wait);
-unsigned int aem_access_interval_ms = 1000;
+static unsigned int aem_access_interval_ms = 1000;
 static atomic_long_t aem_access_passes;
 
 /*
@@ -120,9 +125,9 @@ static int aem_young_pmd_fn(pmd_t *pmdp, unsigned long addr, void *data)
 static void aem_access_walk_mm(struct aem_region *r, struct mm_struct *mm,
 			       unsigned long *young)
 {
+	VMA_ITERATOR(vmi, mm, 0);
 	struct aem_young_walk w = { .mm = mm, .r = r, .young = young };
 	struct vm_area_struct *vma;
-	VMA_ITERATOR(vmi, mm, 0);
 
 	mmap_read_lock(mm);
 	for_each_vma(vmi, vma) {
@@ -203,6 +208,33 @@ static void aem_flush_tlb_local(void *unused)
 }
 #endif
 
+static bool aem_huge_collapse = true;
+module_param_named(huge_collapse, aem_huge_collapse, bool, 0644);
+MODULE_PARM_DESC(huge_collapse,
+		 "aether_kaccessd gathers hot, fully populated 2 MiB ranges of HUGE regions into order-9 blocks (default Y)");
+
+/* Collapse the hot, full 2 MiB ranges of HUGE region @r. */
+static void aem_access_collapse(struct aem_region *r)
+{
+	pgoff_t idx, i, hot;
+
+	if (!(r->flags & AETHER_MM_REGION_HUGE) || !r->gens ||
+	    !READ_ONCE(aem_huge_collapse))
+		return;
+	/* The first data page whose file offset is 2 MiB aligned. */
+	idx = round_up(r->guard, AEM_HUGE_PAGES) - r->guard;
+	for (; idx + AEM_HUGE_PAGES <= r->nr_pages; idx += AEM_HUGE_PAGES) {
+		for (i = 0, hot = 0; i < AEM_HUGE_PAGES; i++) {
+			if (r->gens[idx + i] == AEM_GEN_NONE)
+				break;
+			hot += !r->gens[idx + i];
+		}
+		if (i == AEM_HUGE_PAGES && hot >= AEM_HUGE_PAGES / 2)
+			aem_region_collapse(r, idx);
+		cond_resched();
+	}
+}
+
 static void aem_access_pass(void)
 {
 	struct aem_region **rs;
@@ -212,6 +244,7 @@ static void aem_access_pass(void)
 	n = aem_regions_get_all(&rs);
 	for (i = 0; i < n; i++) {
 		aem_access_scan_region(rs[i]);
+		aem_access_collapse(rs[i]);
 		aem_numa_scan_region(rs[i]);
 		aem_region_put(rs[i]);
 		cond_resched();
@@ -225,17 +258,23 @@ static void aem_access_pass(void)
 	mutex_unlock(&aem_access_lock);
 }
 
+/* Stop, or the interval changed from @ms. */
+static bool aem_access_wake(unsigned int ms)
+{
+	return kthread_should_stop() ||
+	       READ_ONCE(aem_access_interval_ms) != ms;
+}
+
 static int aem_kaccessd_fn(void *unused)
 {
 	while (!kthread_should_stop()) {
 		unsigned int ms = READ_ONCE(aem_access_interval_ms);
+		long timeout = ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT;
 
 		if (ms)
 			aem_access_pass();
 		wait_event_interruptible_timeout(aem_access_wait,
-			kthread_should_stop() ||
-			READ_ONCE(aem_access_interval_ms) != ms,
-			ms ? msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT);
+						 aem_access_wake(ms), timeout);
 	}
 	return 0;
 }

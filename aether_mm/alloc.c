@@ -240,6 +240,7 @@ void aem_frame_prep(struct aem_frame *f, unsigned int order,
 	/* Compaction reads @rmap once it sees ALLOC (compact.c). */
 	WRITE_ONCE(f->rmap.layer, NULL);
 	atomic_set(&f->refcount, 1);
+	/* Pairs with compaction's acquire: @rmap is cleared before ALLOC. */
 	smp_store_release(&f->state, AEM_FS_ALLOC);
 	if (flags & AEM_ALLOC_ZERO) {
 		struct page *page = aem_frame_page(f);
@@ -276,6 +277,7 @@ void aem_split_block(struct aem_frame *f, unsigned int order)
 		f[i].stack = 0;
 		atomic_set(&f[i].refcount, 1);
 		WRITE_ONCE(f[i].rmap.layer, NULL);
+		/* As in aem_frame_prep(): @rmap before ALLOC, for compaction */
 		smp_store_release(&f[i].state, AEM_FS_ALLOC);
 	}
 	f->order = 0;

@@ -57,7 +57,7 @@
 #include <linux/workqueue.h>
 #include "internal.h"
 
-#define AEM_PB_PAGES		(1U << AEM_PB_ORDER)
+#define AEM_PB_PAGES		BIT(AEM_PB_ORDER)
 #define AEM_COMPACT_BG_BLOCKS	8	/* pageblocks per background pass */
 #define AEM_COMPACT_DEFER_MAX	6	/* defer up to 64 passes */
 
@@ -83,8 +83,8 @@ static DEFINE_MUTEX(aem_compact_lock);
 static struct delayed_work aem_compact_work;
 static bool aem_compact_live;
 
-unsigned int aem_compact_interval_ms = 1000;
-unsigned int aem_compact_threshold = 500;
+static unsigned int aem_compact_interval_ms = 1000;
+static unsigned int aem_compact_threshold = 500;
 
 /* Totals since load, on request and in the background. */
 static atomic_long_t aem_compact_runs, aem_compact_bg_runs;
@@ -207,6 +207,7 @@ static void aem_compact_pb(unsigned long pfn, int nid,
 
 	for (; i < end && !*no_room; i++) {
 		f = &chunk->frames[i];
+		/* Pairs with aem_frame_prep(): @rmap is valid once ALLOC. */
 		if (smp_load_acquire(&f->state) != AEM_FS_ALLOC)
 			continue;
 		switch (aem_region_move_frame(f, nid, AEM_ALLOC_NOGROW)) {

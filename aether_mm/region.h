@@ -20,7 +20,7 @@
 #define AEM_REGION_SLOT_LOCKS	64
 #define AEM_GEN_NONE		0xff	/* a page without a frame */
 #define AEM_HUGE_ORDER		(PMD_SHIFT - PAGE_SHIFT)
-#define AEM_HUGE_PAGES		(1UL << AEM_HUGE_ORDER)
+#define AEM_HUGE_PAGES		BIT(AEM_HUGE_ORDER)
 
 /**
  * struct aem_layer - one image of a region: frames by page index
@@ -105,6 +105,7 @@ struct aem_view {
  * @numa_faults, @numa_migrated: NUMA balancing (numa.c)
  * @huge_maps:	2 MiB ranges mapped with one PMD
  * @huge_fallbacks: huge faults answered with 4 KiB pages
+ * @huge_collapses: 2 MiB ranges gathered into one block (access.c)
  * @rcu:	freed after a grace period, as its layers are
  */
 struct aem_region {
@@ -148,6 +149,7 @@ struct aem_region {
 	atomic_long_t numa_migrated;
 	atomic_long_t huge_maps;
 	atomic_long_t huge_fallbacks;
+	atomic_long_t huge_collapses;
 };
 
 /*
@@ -223,6 +225,7 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		     unsigned int gen, aem_cold_fn fn, void *arg,
 		     bool *offered);
 
+int aem_region_collapse(struct aem_region *r, pgoff_t idx);
 int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
 			   pgoff_t idx, struct aem_frame *f, int nid,
 			   unsigned int flags);

@@ -56,8 +56,8 @@ int aem_region_walk(struct aem_region *r, struct vm_area_struct *vma,
 {
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned long addr, next;
-	struct mutex *lock;
-	spinlock_t *ptl;
+	struct mutex *lock;	/* the 2 MiB range's slot lock */
+	spinlock_t *ptl;	/* its PMD's lock */
 	pmd_t *pmdp;
 	int err = 0;
 

@@ -3390,4 +3390,56 @@ TEST_F_TIMEOUT(region, huge_access_tracked, 120)
 	close(rfd);
 }
 
+/*
+ * A range filled page by page after a read (4 KiB faults, scattered
+ * frames) is gathered into one aligned block in the background once it
+ * is hot; a new mapping of it then gets a PMD.
+ */
+TEST_F_TIMEOUT(region, huge_collapse_hot_range, 180)
+{
+	const size_t page = self->page, n = HUGE_SIZE / page;
+	struct aether_mm_region_query q;
+	unsigned char *p, *want;
+	size_t len, i, k;
+	bool done = false;
+	__u64 pfn0;
+	int rfd;
+
+	p = huge_region(self->fd, AEM_SHARED, 1, 0, &rfd, &len);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, p[0]);		/* a 4 KiB zero page: no PMD */
+	want = malloc(len);
+	ASSERT_NE(NULL, want);
+	for (i = 0; i < len; i++)
+		want[i] = i * 13 + 1;
+	memcpy(p, want, len);
+	ASSERT_FALSE(map_of(rfd, p) & AETHER_MM_MAP_HUGE);
+	ASSERT_EQ(0, param_write("access_interval_ms", "50"));
+	for (k = 0; k < 1500 && !done; k++) {
+		for (i = 0; i < n; i++)
+			(void)*(volatile unsigned char *)(p + i * page);
+		usleep(10 * 1000);
+		ASSERT_EQ(0, aemt_region_query(rfd, p, &q));
+		pfn0 = q.pfn;
+		done = !(pfn0 % n);
+		for (i = 1; done && i < n; i++)
+			done = !aemt_region_query(rfd, p + i * page, &q) &&
+			       q.pfn == pfn0 + i;
+	}
+	ASSERT_EQ(0, param_write("access_interval_ms", "1000"));
+	ASSERT_TRUE(done) TH_LOG("the range was not gathered into one block");
+	ASSERT_EQ(0, memcmp(p, want, len));
+	ASSERT_EQ(n, resident(rfd));
+	/* A new mapping has no page table for the range: one PMD. */
+	munmap(p, len);
+	p = aemt_region_map(rfd, len, PROT_RW);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(want[5], p[5]);
+	ASSERT_TRUE(map_of(rfd, p) & AETHER_MM_MAP_HUGE);
+	ASSERT_EQ(0, memcmp(p, want, len));
+	free(want);
+	munmap(p, len);
+	close(rfd);
+}
+
 TEST_HARNESS_MAIN
