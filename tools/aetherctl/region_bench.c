@@ -10,9 +10,16 @@
  * the pool), so the ratio compares fault paths.  A page fault can only be
  * timed from userspace: this is the one benchmark of the suite that is
  * not in the kernel.  Under software emulation only ratios mean anything.
+ *
+ * --huge: a HUGE region against anonymous memory with MADV_HUGEPAGE, both
+ * 2 MiB aligned, so the first write of each 2 MiB maps it with one PMD on
+ * both sides (a 2 MiB block zeroed); the report says whether each side
+ * really got PMDs (REGION_QUERY, /proc/self/smaps AnonHugePages).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +33,7 @@
 
 #define RB_PAGES	4096
 #define RB_ROUNDS	6
+#define RB_HUGE		(2UL << 20)
 
 static __u64 rb_now(void)
 {
@@ -46,15 +54,38 @@ static __u64 rb_touch(volatile char *p, long pages, long page)
 	return rb_now() - t0;
 }
 
-/* One round of the region side: ns for the faults, 0 on an error. */
-static __u64 rb_region_round(int fd, long pages, long page)
+/* kB of AnonHugePages in /proc/self/smaps_rollup, or -1. */
+static long rb_anon_huge_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps_rollup", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * One round of the region side: ns for the faults, 0 on an error.
+ * @huge_seen: set when the first page was mapped by a PMD.
+ */
+static __u64 rb_region_round(int fd, long pages, long page, bool huge,
+			     bool *huge_seen)
 {
 	struct aether_mm_region_create c = {
 		.size = sizeof(c),
-		.flags = AETHER_MM_REGION_PRIVATE | AETHER_MM_REGION_CLOEXEC,
+		.flags = AETHER_MM_REGION_PRIVATE | AETHER_MM_REGION_CLOEXEC |
+			 (huge ? AETHER_MM_REGION_HUGE : 0),
 		.length = (__u64)pages * page,
 		.max_prot = AETHER_MM_PROT_READ | AETHER_MM_PROT_WRITE,
 	};
+	struct aether_mm_region_query q = { .size = sizeof(q) };
 	struct aether_mm_region_info ri = { .size = sizeof(ri) };
 	__u64 ns;
 	void *p;
@@ -77,26 +108,37 @@ static __u64 rb_region_round(int fd, long pages, long page)
 			 (unsigned long long)ri.resident, pages);
 		ns = 0;
 	}
+	q.addr = (uintptr_t)p;
+	if (!ioctl(c.fd, AETHER_MM_IOC_REGION_QUERY, &q) &&
+	    (q.map & AETHER_MM_MAP_HUGE))
+		*huge_seen = true;
 	munmap(p, pages * page);
 	close(c.fd);
 	return ns;
 }
 
-static __u64 rb_anon_round(long pages, long page)
+/* The anonymous side; @huge_seen: THP backed some of it. */
+static __u64 rb_anon_round(long pages, long page, bool huge,
+			   bool *huge_seen)
 {
+	size_t len = pages * page, extra = huge ? RB_HUGE : 0;
+	char *map, *p;
 	__u64 ns;
-	void *p;
 
-	p = mmap(NULL, pages * page, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
+	map = mmap(NULL, len + extra, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
 		actl_errno(errno, "anonymous mmap");
 		return 0;
 	}
-	/* 4 KiB faults on both sides: no THP on the anonymous side. */
-	madvise(p, pages * page, MADV_NOHUGEPAGE);
+	/* 2 MiB aligned for THP; 4 KiB faults only otherwise. */
+	p = huge ? (char *)(((uintptr_t)map + RB_HUGE - 1) & ~(RB_HUGE - 1)) :
+		   map;
+	madvise(p, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	ns = rb_touch(p, pages, page);
-	munmap(p, pages * page);
+	if (huge && rb_anon_huge_kb() > 0)
+		*huge_seen = true;
+	munmap(map, len + extra);
 	return ns;
 }
 
@@ -106,8 +148,10 @@ int region_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 	static const struct option opts[] = {
 		{ "pages", required_argument, NULL, 'p' },
 		{ "rounds", required_argument, NULL, 'r' },
+		{ "huge", no_argument, NULL, 'H' },
 		{ }
 	};
+	bool huge = false, region_huge = false, anon_huge = false;
 	long page = sysconf(_SC_PAGESIZE), pages = RB_PAGES, v;
 	unsigned int rounds = RB_ROUNDS, r;
 	__u64 region_ns = 0, anon_ns = 0, ns;
@@ -115,7 +159,11 @@ int region_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 	int c;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, "p:r:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:r:H", opts, NULL)) != -1) {
+		if (c == 'H') {
+			huge = true;
+			continue;
+		}
 		v = c == '?' ? -1 : strtol(optarg, NULL, 0);
 		if (c == 'p' && v >= 1 && v <= (1L << 20))
 			pages = v;
@@ -126,41 +174,53 @@ int region_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 	}
 	if (optind != argc)
 		return MM_USAGE;
-	fprintf(stderr, "aetherctl: region bench, %u rounds x %ld pages ...\n",
-		rounds, pages);
+	if (huge && (pages * page) % RB_HUGE) {
+		actl_err("--huge: --pages must make whole 2 MiB ranges (%ld pages each)",
+			 (long)(RB_HUGE / page));
+		return MM_USAGE;
+	}
+	fprintf(stderr, "aetherctl: region bench%s, %u rounds x %ld pages ...\n",
+		huge ? " --huge" : "", rounds, pages);
 	for (r = 0; r < rounds; r++) {
 		/* Alternate which side goes first, so neither always
 		 * finds the caches warm. */
 		if (r & 1) {
-			ns = rb_anon_round(pages, page);
+			ns = rb_anon_round(pages, page, huge, &anon_huge);
 			if (!ns)
 				return -1;
 			anon_ns += ns;
 		}
-		ns = rb_region_round(fd, pages, page);
+		ns = rb_region_round(fd, pages, page, huge, &region_huge);
 		if (!ns)
 			return -1;
 		region_ns += ns;
 		if (!(r & 1)) {
-			ns = rb_anon_round(pages, page);
+			ns = rb_anon_round(pages, page, huge, &anon_huge);
 			if (!ns)
 				return -1;
 			anon_ns += ns;
 		}
 	}
-	t = out_table("region_bench",
+	t = out_table("region_bench", huge ?
+		      "First-touch write faults, 2 MiB: HUGE region vs THP" :
 		      "First-touch write faults: region vs anonymous memory");
+	out_col(t, "mode", "mode");
 	out_col(t, "pages", "pages");
 	out_col(t, "rounds", "rounds");
 	out_col(t, "region_ns", "region (ns/page)");
 	out_col(t, "anon_ns", "anonymous (ns/page)");
 	out_col(t, "ratio", "ratio");
+	out_col(t, "region_pmd", "region PMDs");
+	out_col(t, "anon_thp", "anon THP");
 	out_row(t);
+	out_str(t, huge ? "huge" : "4k");
 	out_u64(t, pages);
 	out_u64(t, rounds);
 	out_x1000(t, region_ns * 1000 / ((__u64)pages * rounds));
 	out_x1000(t, anon_ns * 1000 / ((__u64)pages * rounds));
 	out_x1000(t, region_ns * 1000 / anon_ns);
+	out_str(t, region_huge ? "yes" : "no");
+	out_str(t, anon_huge ? "yes" : "no");
 	out_flush(t);
 	return 0;
 }

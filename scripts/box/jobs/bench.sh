@@ -33,4 +33,5 @@ cat /tmp/slub-bench.err
 # benchmark, region against anonymous memory, in the same boot.
 echo "=== AETHER REGION BENCH BEGIN ==="
 aetherctl region bench --pages 4096 --rounds 6 2>&1
+aetherctl region bench --huge --pages 4096 --rounds 6 2>&1
 echo "=== AETHER REGION BENCH END ==="

@@ -63,4 +63,8 @@ show $debugfs/regions
 show $debugfs/tiers
 kill %1 2>/dev/null
 wait
+ctl region compact
+show $debugfs/compact
 ctl region bench --pages 1024 --rounds 2
+ctl region bench --huge --pages 2048 --rounds 2
+show $debugfs/access
