@@ -289,6 +289,8 @@ static int aem_kaccessd_fn(void *unused)
  *	that holds the frame; returns 1 when it took the page, 0 to leave
  *	it, or a negative errno to stop
  * @arg: passed to @fn
+ * @flags: AEM_COLD_NOWAIT: skip what another holds a lock of, rather
+ *	   than wait (a caller inside a pool allocation: reclaim)
  *
  * Generations come from the last scans of aether_kaccessd; a page offered
  * is one a process of every view sees as that frame.  Nothing is unmapped
@@ -298,16 +300,21 @@ static int aem_kaccessd_fn(void *unused)
  * Return: pages @fn took, or the negative errno it stopped with.
  */
 long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
-			   unsigned long nr, aem_cold_fn fn, void *arg)
+			   unsigned long nr, aem_cold_fn fn, void *arg,
+			   unsigned int flags)
 {
+	bool nowait = flags & AEM_COLD_NOWAIT;
 	struct aem_region **rs;
 	unsigned int n, i, g;
 	long taken = 0;
 	int ret = 0;
 
-	if (!min_gen || min_gen >= AEM_NR_GENS)
+	if (!min_gen || min_gen >= AEM_NR_GENS || flags & ~AEM_COLD_NOWAIT)
 		return -EINVAL;
-	mutex_lock(&aem_access_lock);
+	if (!nowait)
+		mutex_lock(&aem_access_lock);
+	else if (!mutex_trylock(&aem_access_lock))
+		return 0;
 	n = aem_regions_get_all(&rs);
 	for (g = AEM_NR_GENS - 1; g >= min_gen && nr && ret >= 0; g--) {
 		for (i = 0; i < n && nr && ret >= 0; i++) {
@@ -322,7 +329,7 @@ long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 				if (READ_ONCE(r->gens[idx]) != g)
 					continue;
 				ret = aem_region_offer(r, idx, nid, g, fn, arg,
-						       &offered);
+						       nowait, &offered);
 				if (ret < 0)
 					break;
 				if (!offered)
@@ -396,7 +403,7 @@ static int aem_dbg_cold_show(struct seq_file *m, void *unused)
 
 	seq_puts(m, "id\tindex\tgen\tnode\n");
 	ret = aem_region_cold_pages(0, NUMA_NO_NODE, 1, AEM_COLD_DEBUGFS_MAX,
-				    aem_dbg_cold_fn, m);
+				    aem_dbg_cold_fn, m, 0);
 	return ret < 0 ? ret : 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_cold);

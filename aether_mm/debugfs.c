@@ -325,6 +325,7 @@ void aem_debugfs_init(void)
 	aem_compact_debugfs(aem_debugfs_dir);
 	aem_access_debugfs(aem_debugfs_dir);
 	aem_numa_debugfs(aem_debugfs_dir);
+	aem_reclaim_debugfs(aem_debugfs_dir);
 }
 
 /**

@@ -94,6 +94,11 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	bool alone = true;
 
 	f = aem_lookup(top, idx, &where);
+	if (IS_ERR(f)) {
+		atomic_long_inc(&r->alloc_fail);
+		*ret = VM_FAULT_SIGBUS;
+		return NULL;
+	}
 	*changed = false;
 	if (f && where == top)
 		return f;
@@ -169,14 +174,26 @@ static pgprot_t aem_full_prot(struct vm_area_struct *vma)
  */
 static vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 				   struct aem_view *v, pgoff_t idx,
-				   unsigned long addr, bool skip_empty)
+				   unsigned long addr, bool skip_empty,
+				   bool prefetch)
 {
 	struct aem_region *r = v->region;
 	struct aem_layer *where;
 	struct aem_frame *f;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	f = aem_lookup(v->top, idx, &where);
+	if (prefetch) {
+		/* Prefetch never brings a stored page back. */
+		f = aem_lookup_entry(v->top, idx, &where);
+		if (xa_is_value(f))
+			return 0;
+	} else {
+		f = aem_lookup(v->top, idx, &where);
+		if (IS_ERR(f)) {
+			atomic_long_inc(&r->alloc_fail);
+			return VM_FAULT_SIGBUS;
+		}
+	}
 	if (f)
 		return vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
 					   where == v->top ? aem_full_prot(vma) :
@@ -197,8 +214,8 @@ static void aem_fault_numa(struct aem_view *v, pgoff_t idx)
 	struct aem_layer *where;
 	struct aem_frame *f;
 
-	f = aem_lookup(v->top, idx, &where);
-	aem_numa_fault(v->region, where, idx, f);
+	f = aem_lookup_entry(v->top, idx, &where);
+	aem_numa_fault(v->region, where, idx, xa_is_value(f) ? NULL : f);
 }
 
 /*
@@ -220,7 +237,7 @@ static bool aem_prefetch_one(struct vm_area_struct *vma, struct aem_view *v,
 	addr = vma->vm_start + ((pg - vma->vm_pgoff) << PAGE_SHIFT);
 	mutex_lock(aem_slot_lock(r, idx));
 	aem_fault_numa(v, idx);
-	ret = aem_map_resolved(vma, v, idx, addr, write);
+	ret = aem_map_resolved(vma, v, idx, addr, write, true);
 	mutex_unlock(aem_slot_lock(r, idx));
 	return ret == VM_FAULT_NOPAGE;
 }
@@ -345,7 +362,7 @@ vm_fault_t aem_region_fault(struct vm_fault *vmf)
 		ret = aem_map_own(vmf, v, idx, false);
 	else
 		ret = aem_map_resolved(vmf->vma, v, idx,
-				       vmf->address & PAGE_MASK, false);
+				       vmf->address & PAGE_MASK, false, false);
 	mutex_unlock(aem_slot_lock(v->region, idx));
 	if (ret == VM_FAULT_NOPAGE)
 		aem_predict(vmf->vma, v, idx, write);
@@ -390,14 +407,16 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 	unsigned long i, pfn, at;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	first = aem_lookup(top, idx, &where);
+	first = aem_lookup_entry(top, idx, &where);
+	if (xa_is_value(first))
+		return NULL;
 	if (first) {
 		pfn = aem_frame_pfn(first);
 		if (where != top || !IS_ALIGNED(pfn, AEM_HUGE_PAGES))
 			return NULL;
 		for (i = 1; i < AEM_HUGE_PAGES; i++) {
 			f = xa_load(&top->slots, idx + i);
-			if (!f || aem_frame_pfn(f) != pfn + i)
+			if (!f || xa_is_value(f) || aem_frame_pfn(f) != pfn + i)
 				return NULL;
 		}
 		return first;

@@ -12,6 +12,12 @@
  *
  * One table of each kind at a time; a second registration fails -EBUSY.
  *
+ * The store table is the exception to RCU: its calls sleep (compression,
+ * allocation), so its readers hold aem_store_srcu instead.  And a store
+ * backend holds region pages: before it goes, new stores stop, the core
+ * loads every stored page back into a frame (reclaim.c), and only then is
+ * the table unpublished.
+ *
  * Reclaim tables (struct aem_reclaim_ops) are a list instead, any number,
  * called when the pool runs short.  Their callers sleep inside them, so
  * the list is under a rwsem rather than RCU: callers take it for read
@@ -26,12 +32,45 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
+#include <linux/srcu.h>
 #include "internal.h"
 
 enum aem_hook { AEM_HOOK_STORE, AEM_HOOK_SHARE, AEM_HOOK_POLICY, AEM_NR_HOOKS };
 
 static DEFINE_MUTEX(aem_hooks_lock);
 static const void __rcu *aem_hooks[AEM_NR_HOOKS];
+DEFINE_STATIC_SRCU(aem_store_srcu);
+static bool aem_store_closing;	/* no new stores: unregistering */
+
+/**
+ * aem_store_get() - the store backend, for a call that may sleep
+ * @idx: receives the SRCU read-side index for aem_store_put()
+ * @storing: the caller is to store a page (not load or release one):
+ *	     NULL while the backend is going away
+ *
+ * Return: the table or NULL.  aem_store_put() in any case.
+ */
+const struct aem_store_ops *aem_store_get(int *idx, bool storing)
+	__acquires(&aem_store_srcu)
+{
+	const struct aem_store_ops *ops;
+
+	*idx = srcu_read_lock(&aem_store_srcu);
+	ops = srcu_dereference(aem_hooks[AEM_HOOK_STORE], &aem_store_srcu);
+	if (storing && READ_ONCE(aem_store_closing))
+		ops = NULL;
+	return ops;
+}
+
+/**
+ * aem_store_put() - leave what aem_store_get() entered
+ * @idx: its index
+ */
+void aem_store_put(int idx)
+	__releases(&aem_store_srcu)
+{
+	srcu_read_unlock(&aem_store_srcu, idx);
+}
 
 static int aem_hook_register(enum aem_hook hook, const void *ops)
 {
@@ -58,7 +97,10 @@ static bool aem_hook_unregister(enum aem_hook hook, const void *ops)
 	mutex_unlock(&aem_hooks_lock);
 	if (WARN_ON_ONCE(!ours))
 		return false;
-	synchronize_rcu();
+	if (hook == AEM_HOOK_STORE)
+		synchronize_srcu(&aem_store_srcu);
+	else
+		synchronize_rcu();
 	return true;
 }
 
@@ -70,7 +112,15 @@ static bool aem_hook_unregister(enum aem_hook hook, const void *ops)
  */
 int aem_register_store(const struct aem_store_ops *ops)
 {
-	return aem_hook_register(AEM_HOOK_STORE, ops);
+	int ret;
+
+	if (!ops->store || !ops->load || !ops->release)
+		return -EINVAL;
+	mutex_lock(&aem_hooks_lock);
+	WRITE_ONCE(aem_store_closing, false);
+	mutex_unlock(&aem_hooks_lock);
+	ret = aem_hook_register(AEM_HOOK_STORE, ops);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(aem_register_store);
 
@@ -78,10 +128,23 @@ EXPORT_SYMBOL_GPL(aem_register_store);
  * aem_unregister_store - remove the store backend
  * @ops: the table given to aem_register_store()
  *
- * Waits until no call is in flight, then calls @ops->drain.
+ * Stops new stores, loads every page the backend holds back into a
+ * region frame, waits until no call is in flight, then calls @ops->drain.
  */
 void aem_unregister_store(const struct aem_store_ops *ops)
 {
+	bool ours;
+
+	mutex_lock(&aem_hooks_lock);
+	ours = rcu_access_pointer(aem_hooks[AEM_HOOK_STORE]) == ops;
+	if (ours)
+		WRITE_ONCE(aem_store_closing, true);
+	mutex_unlock(&aem_hooks_lock);
+	if (WARN_ON_ONCE(!ours))
+		return;
+	/* Stores in flight finish; none starts. */
+	synchronize_srcu(&aem_store_srcu);
+	aem_region_unstore_all();
 	if (aem_hook_unregister(AEM_HOOK_STORE, ops) && ops->drain)
 		ops->drain();
 }

@@ -351,6 +351,8 @@ bool aem_should_fail(void);
 void aem_inject_debugfs(struct dentry *dir);
 
 /* hooks.c */
+const struct aem_store_ops *aem_store_get(int *idx, bool storing);
+void aem_store_put(int idx);
 int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
 unsigned long aem_reclaim_run(int nid, unsigned long nr_pages);
 extern atomic_long_t aem_reclaim_runs;
@@ -366,6 +368,11 @@ void aem_access_debugfs(struct dentry *dir);
 /* numa.c */
 void aem_numa_debugfs(struct dentry *dir);
 
+/* reclaim.c */
+void aem_reclaim_debugfs(struct dentry *dir);
+int aem_region_reclaim_init(void);
+void aem_region_reclaim_exit(void);
+
 /* compact.c */
 int aem_ioc_compact(void __user *uarg);
 void aem_compact_debugfs(struct dentry *dir);
@@ -373,6 +380,7 @@ void aem_compact_init(void);
 void aem_compact_exit(void);
 
 /* region.c */
+void aem_region_unstore_all(void);
 int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags);
 
 /* chardev.c */

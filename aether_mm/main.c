@@ -62,6 +62,9 @@ static int __init aem_init(void)
 	err = aem_access_init();
 	if (err)
 		goto out_compact;
+	err = aem_region_reclaim_init();
+	if (err)
+		goto out_access;
 	aem_debugfs_init();
 	err = aem_chardev_init();
 	if (err)
@@ -72,6 +75,8 @@ static int __init aem_init(void)
 
 out_debugfs:
 	aem_debugfs_exit();
+	aem_region_reclaim_exit();
+out_access:
 	aem_access_exit();
 out_compact:
 	aem_compact_exit();
@@ -85,6 +90,7 @@ static void __exit aem_exit(void)
 {
 	aem_chardev_exit();
 	aem_debugfs_exit();
+	aem_region_reclaim_exit();
 	aem_access_exit();
 	aem_compact_exit();
 	aem_region_exit();

@@ -75,6 +75,7 @@
  */
 #include <linux/crc32.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -126,6 +127,28 @@ static struct aem_layer *aem_layer_new(struct aem_region *r,
 }
 
 /*
+ * Drop entry @e of one of @r's layers, just taken out of it: free the
+ * frame, or have the store backend forget the stored page.
+ */
+static void aem_entry_drop(struct aem_region *r, void *e)
+{
+	const struct aem_store_ops *ops;
+	int sidx;
+
+	if (!xa_is_value(e)) {
+		aem_region_frame_gone(r, e);
+		aem_free_pages(e, 0);
+		return;
+	}
+	ops = aem_store_get(&sidx, false);
+	/* Unregistering loads every stored page back first. */
+	if (!WARN_ON_ONCE(!ops))
+		ops->release(xa_to_value(e));
+	aem_store_put(sidx);
+	atomic_long_dec(&r->stored);
+}
+
+/*
  * @t, a layer of @r, may have one referrer left: a layer X whose backing
  * it is.  Every view that sees @t sees it through X, so an entry of X
  * hides @t's entry at the same index from everyone: free those frames.
@@ -158,8 +181,7 @@ static void aem_layer_trim(struct aem_region *r, struct aem_layer *t)
 		f = xa_load(&t->slots, idx);
 		if (f && xa_load(&x->slots, idx)) {
 			xa_erase(&t->slots, idx);
-			aem_region_frame_gone(r, f);
-			aem_free_pages(f, 0);
+			aem_entry_drop(r, f);
 		}
 		mutex_unlock(aem_slot_lock(r, idx));
 		cond_resched();
@@ -183,8 +205,7 @@ static void aem_layer_release(struct kref *ref)
 	 */
 	while (l) {
 		xa_for_each(&l->slots, idx, f) {
-			aem_region_frame_gone(l->region, f);
-			aem_free_pages(f, 0);
+			aem_entry_drop(l->region, f);
 			cond_resched();
 		}
 		xa_destroy(&l->slots);
@@ -205,27 +226,195 @@ static void aem_layer_put(struct aem_layer *l)
 }
 
 /*
- * aem_lookup - what @idx resolves to in the chain of @top
- * @where: receives the layer holding the frame, NULL for none
+ * aem_lookup_entry - what @idx resolves to in the chain of @top, as is
+ * @where: receives the layer holding the entry, NULL for none
  *
- * Return: the frame, or NULL when the view sees zeroes.  The caller holds
- * the slot lock of @idx, and the chain is stable (see the top of the file).
+ * Return: a frame, a stored page (xa_is_value()), or NULL when the view
+ * sees zeroes.  The caller holds the slot lock of @idx, and the chain is
+ * stable (see the top of the file).
  */
-struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
-			     struct aem_layer **where)
+void *aem_lookup_entry(struct aem_layer *top, pgoff_t idx,
+		       struct aem_layer **where)
 {
-	struct aem_frame *f;
 	struct aem_layer *l;
+	void *e;
 
 	for (l = top; l; l = l->backing) {
-		f = xa_load(&l->slots, idx);
-		if (f) {
+		e = xa_load(&l->slots, idx);
+		if (e) {
 			*where = l;
-			return f;
+			return e;
 		}
 	}
 	*where = NULL;
 	return NULL;
+}
+
+/*
+ * Bring the page stored under @handle at @idx of @l back into a frame of
+ * the pool, in its place.  Slot lock held.
+ */
+static struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
+				     unsigned long handle)
+{
+	struct aem_region *r = l->region;
+	const struct aem_store_ops *ops;
+	struct aem_frame *f;
+	int sidx, err;
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	f = aem_alloc_pages_mpol(&r->pol, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
+				 AEM_OWNER(AEM_OWNER_REGION));
+	if (!f)
+		return ERR_PTR(-ENOMEM);
+	ops = aem_store_get(&sidx, false);
+	err = WARN_ON_ONCE(!ops) ? -EIO : ops->load(handle, f);
+	if (!err)
+		ops->release(handle);
+	aem_store_put(sidx);
+	if (err) {
+		aem_free_pages(f, 0);
+		return ERR_PTR(err);
+	}
+	/* Replacing a present entry allocates nothing. */
+	xa_store(&l->slots, idx, f, GFP_KERNEL);
+	aem_region_frame_add(r, l, idx, f);
+	atomic_long_dec(&r->stored);
+	atomic_long_inc(&r->store_ins);
+	return f;
+}
+
+/*
+ * aem_lookup - the frame @idx resolves to in the chain of @top
+ * @where: receives the layer holding the frame, NULL for none
+ *
+ * A stored page is brought back first (it allocates, and may sleep).
+ *
+ * Return: the frame, NULL when the view sees zeroes, or an ERR_PTR() when
+ * a stored page could not come back.  The caller holds the slot lock of
+ * @idx, and the chain is stable (see the top of the file).
+ */
+struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
+			     struct aem_layer **where)
+{
+	void *e = aem_lookup_entry(top, idx, where);
+
+	if (!xa_is_value(e))
+		return e;
+	return aem_unstore(*where, idx, xa_to_value(e));
+}
+
+/**
+ * aem_region_store_page - give frame @f, at @idx of @l, to the store
+ * @r: its region
+ * @l: the layer
+ * @idx: data page index
+ * @f: the frame; the caller holds the slot lock of @idx
+ * @ops: the store backend, from aem_store_get(.., true)
+ *
+ * The page is zapped from every page table first, so no write is lost;
+ * a fault meanwhile waits for the slot lock and loads it back.
+ *
+ * Return: 0 when the frame went back to the pool; -EBUSY when a kernel
+ * reader holds it; the backend's errno.
+ */
+int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
+			  pgoff_t idx, struct aem_frame *f,
+			  const struct aem_store_ops *ops)
+{
+	unsigned long handle;
+	int err;
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	if (atomic_read(&f->refcount) != 1)
+		return -EBUSY;
+	aem_region_zap_page(r, idx);
+	err = ops->store(f, &handle);
+	if (err)
+		return err;
+	if (handle > LONG_MAX) {	/* not an xarray value */
+		ops->release(handle);
+		return -ERANGE;
+	}
+	xa_store(&l->slots, idx, xa_mk_value(handle), GFP_KERNEL);
+	aem_region_frame_gone(r, f);
+	aem_free_pages(f, 0);
+	atomic_long_inc(&r->stored);
+	atomic_long_inc(&r->store_outs);
+	return 0;
+}
+
+/* Bring every stored page of layer @l back (the backend is going). */
+static void aem_layer_unstore(struct aem_layer *l)
+{
+	struct aem_region *r = l->region;
+	struct aem_frame *f;
+	unsigned long idx;
+	void *e;
+
+	xa_for_each(&l->slots, idx, e) {
+		if (!xa_is_value(e))
+			continue;
+		for (;;) {
+			mutex_lock(aem_slot_lock(r, idx));
+			e = xa_load(&l->slots, idx);
+			f = xa_is_value(e) ?
+			    aem_unstore(l, idx, xa_to_value(e)) : NULL;
+			mutex_unlock(aem_slot_lock(r, idx));
+			if (!IS_ERR(f))
+				break;
+			/* The page must not be lost: wait for a frame. */
+			pr_warn_ratelimited("region %llu: no frame to bring a stored page back (%ld), retrying\n",
+					    r->id, PTR_ERR(f));
+			msleep(20);
+		}
+		cond_resched();
+	}
+}
+
+/**
+ * aem_region_unstore_all() - bring every stored page back into a frame
+ *
+ * Called by aem_unregister_store() once no new store can start: every
+ * layer of every region is reachable from its base or a view's chain.
+ */
+void aem_region_unstore_all(void)
+{
+	struct aem_layer **ls, *l;
+	struct aem_region **rs;
+	unsigned int n, i, k, nl;
+	struct aem_view *v;
+
+	n = aem_regions_get_all(&rs);
+	for (i = 0; i < n; i++) {
+		struct aem_region *r = rs[i];
+
+		if (!atomic_long_read(&r->stored))
+			goto next;
+		mutex_lock(&r->views_lock);
+		nl = 1;
+		list_for_each_entry(v, &r->views, link)
+			for (l = v->top; l; l = l->backing)
+				nl++;
+		ls = kmalloc_array(nl, sizeof(*ls), GFP_KERNEL | __GFP_NOFAIL);
+		k = 0;
+		kref_get(&r->base->ref);
+		ls[k++] = r->base;
+		list_for_each_entry(v, &r->views, link)
+			for (l = v->top; l; l = l->backing) {
+				kref_get(&l->ref);
+				ls[k++] = l;
+			}
+		mutex_unlock(&r->views_lock);
+		for (k = 0; k < nl; k++) {
+			aem_layer_unstore(ls[k]);
+			aem_layer_put(ls[k]);
+		}
+		kfree(ls);
+next:
+		aem_region_put(r);
+	}
+	kfree(rs);
 }
 
 /* ---- regions ----------------------------------------------------------- */
@@ -721,27 +910,36 @@ unsigned int aem_region_grab_mms(struct aem_region *r,
  *
  * The page is offered when every view sees the same frame at @idx (a
  * SHARED region's, or one PRIVATE image's): taking it then changes what
- * each of them sees in the same way.
+ * each of them sees in the same way.  With @nowait, a lock held by
+ * someone else skips the page (a caller inside a pool allocation).
  *
  * Return: what @fn returned, or 0 when it was not called.
  */
 int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		     unsigned int gen, aem_cold_fn fn, void *arg,
-		     bool *offered)
+		     bool nowait, bool *offered)
 {
 	struct aem_layer *where = NULL, *w;
-	struct aem_frame *f = NULL, *g;
+	void *f = NULL, *g;
 	struct aem_view *v;
 	int ret = 0;
 
 	*offered = false;
-	mutex_lock(&r->views_lock);
-	mutex_lock(aem_slot_lock(r, idx));
+	if (!nowait)
+		mutex_lock(&r->views_lock);
+	else if (!mutex_trylock(&r->views_lock))
+		return 0;
+	if (!nowait) {
+		mutex_lock(aem_slot_lock(r, idx));
+	} else if (!mutex_trylock(aem_slot_lock(r, idx))) {
+		mutex_unlock(&r->views_lock);
+		return 0;
+	}
 	if (list_empty(&r->views)) {
-		f = aem_lookup(r->base, idx, &where);
+		f = aem_lookup_entry(r->base, idx, &where);
 	} else {
 		list_for_each_entry(v, &r->views, link) {
-			g = aem_lookup(v->top, idx, &w);
+			g = aem_lookup_entry(v->top, idx, &w);
 			if (!g || (f && g != f)) {
 				f = NULL;
 				break;
@@ -750,7 +948,9 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 			where = w;
 		}
 	}
-	if (f && (nid == NUMA_NO_NODE || aem_frame_nid(f) == nid)) {
+	/* A stored page has no frame to offer. */
+	if (f && !xa_is_value(f) &&
+	    (nid == NUMA_NO_NODE || aem_frame_nid(f) == nid)) {
 		*offered = true;
 		ret = fn(r, where, idx, f, gen, arg);
 	}
@@ -793,7 +993,7 @@ int aem_region_collapse(struct aem_region *r, pgoff_t idx)
 	mutex_lock(aem_slot_lock(r, idx));
 	for (i = 0; i < AEM_HUGE_PAGES; i++) {
 		f = xa_load(&l->slots, idx + i);
-		if (!f)
+		if (!f || xa_is_value(f))
 			goto out;
 		if (atomic_read(&f->refcount) != 1) {
 			ret = -EBUSY;
@@ -1162,14 +1362,18 @@ static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
 		pgoff_t idx = pg - r->guard;
 
 		mutex_lock(aem_slot_lock(r, idx));
-		f = aem_lookup(v->top, idx, &where);
-		if (!f)
+		f = aem_lookup_entry(v->top, idx, &where);
+		if (xa_is_value(f)) {
+			q.state = AETHER_MM_PAGE_STORED;
+			f = NULL;
+		} else if (!f) {
 			q.state = AETHER_MM_PAGE_NONE;
-		else if (where == v->top &&
-			 (r->flags & AETHER_MM_REGION_PRIVATE))
+		} else if (where == v->top &&
+			   (r->flags & AETHER_MM_REGION_PRIVATE)) {
 			q.state = AETHER_MM_PAGE_OWN;
-		else
+		} else {
 			q.state = AETHER_MM_PAGE_SHARED;
+		}
 		if (f) {
 			q.node = aem_frame_nid(f);
 			q.frame_id = siphash_1u64(aem_frame_pfn(f),
@@ -1189,8 +1393,9 @@ static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
 {
 	struct aem_frame *frames[AEM_CKSUM_BATCH];
 	struct aem_layer *where;
+	void *addr = NULL;
 	unsigned int i;
-	void *addr;
+	int err = 0;
 
 	/*
 	 * Under the slot lock, a reference on each frame: a migration may
@@ -1200,11 +1405,17 @@ static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
 	for (i = 0; i < nr; i++) {
 		mutex_lock(aem_slot_lock(r, idx + i));
 		frames[i] = top ? aem_lookup(top, idx + i, &where) : NULL;
+		if (IS_ERR(frames[i])) {
+			err = PTR_ERR(frames[i]);
+			frames[i] = NULL;
+		}
 		if (frames[i])
 			atomic_inc(&frames[i]->refcount);
 		mutex_unlock(aem_slot_lock(r, idx + i));
 	}
-	addr = aem_vmap_frames(frames, nr);
+	/* A stored page that could not come back fails the whole sum. */
+	if (!err)
+		addr = aem_vmap_frames(frames, nr);
 	if (addr) {
 		*crc = crc32_le(*crc, addr, (size_t)nr << PAGE_SHIFT);
 		aem_vunmap_frames(addr, nr);
@@ -1212,6 +1423,8 @@ static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
 	for (i = 0; i < nr; i++)
 		if (frames[i])
 			aem_free_pages(frames[i], 0);
+	if (err)
+		return err;
 	return addr ? 0 : -ENOMEM;
 }
 
@@ -1359,7 +1572,10 @@ static void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
 	mutex_lock(aem_slot_lock(r, idx));
 	if (nid == AETHER_MM_MIGRATE_AUTO)
 		nid = aem_numa_last_node(r, idx);
-	f = aem_lookup(top, idx, &where);
+	/* A stored page has no frame: it comes back where it is used. */
+	f = aem_lookup_entry(top, idx, &where);
+	if (xa_is_value(f))
+		f = NULL;
 	if (f && nid != NUMA_NO_NODE && aem_frame_nid(f) != nid) {
 		switch (aem_region_move_locked(r, where, idx, f, nid, 0)) {
 		case 0:
@@ -1459,10 +1675,10 @@ static int aem_dbg_regions_show(struct seq_file *m, void *unused)
 {
 	struct aem_region *r;
 
-	seq_puts(m, "id       name             kind    flags  prot  tier   pages resident views files   faults  zero   cow  steal  fail numa_flt numa_mig huge_map huge_fb huge_col\n");
+	seq_puts(m, "id       name             kind    flags  prot  tier   pages resident views files   faults  zero   cow  steal  fail numa_flt numa_mig huge_map huge_fb huge_col  stored\n");
 	mutex_lock(&aem_regions_lock);
 	list_for_each_entry(r, &aem_regions, link) {
-		seq_printf(m, "%-8llu %-16s %-7s 0x%04x %c%c%c   %-6s %6lu %8ld %5u %5d %8ld %5ld %5ld %6ld %5ld %8ld %8ld %8ld %7ld %8ld\n",
+		seq_printf(m, "%-8llu %-16s %-7s 0x%04x %c%c%c   %-6s %6lu %8ld %5u %5d %8ld %5ld %5ld %6ld %5ld %8ld %8ld %8ld %7ld %8ld %7ld\n",
 			   r->id, r->name[0] ? r->name : "-",
 			   r->flags & AETHER_MM_REGION_SHARED ? "shared" :
 			   "private", r->flags,
@@ -1482,7 +1698,8 @@ static int aem_dbg_regions_show(struct seq_file *m, void *unused)
 			   atomic_long_read(&r->numa_migrated),
 			   atomic_long_read(&r->huge_maps),
 			   atomic_long_read(&r->huge_fallbacks),
-			   atomic_long_read(&r->huge_collapses));
+			   atomic_long_read(&r->huge_collapses),
+			   atomic_long_read(&r->stored));
 	}
 	mutex_unlock(&aem_regions_lock);
 	return 0;

@@ -106,6 +106,8 @@ struct aem_view {
  * @huge_maps:	2 MiB ranges mapped with one PMD
  * @huge_fallbacks: huge faults answered with 4 KiB pages
  * @huge_collapses: 2 MiB ranges gathered into one block (access.c)
+ * @stored:	pages the store backend holds for the region's layers
+ * @store_outs, @store_ins: pages given to the store, brought back
  * @rcu:	freed after a grace period, as its layers are
  */
 struct aem_region {
@@ -150,6 +152,9 @@ struct aem_region {
 	atomic_long_t huge_maps;
 	atomic_long_t huge_fallbacks;
 	atomic_long_t huge_collapses;
+	atomic_long_t stored;
+	atomic_long_t store_outs;
+	atomic_long_t store_ins;
 };
 
 /*
@@ -212,6 +217,11 @@ static inline void aem_region_zap_page(struct aem_region *r, pgoff_t idx)
 }
 
 /* region.c */
+void *aem_lookup_entry(struct aem_layer *top, pgoff_t idx,
+		       struct aem_layer **where);
+int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
+			  pgoff_t idx, struct aem_frame *f,
+			  const struct aem_store_ops *ops);
 struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
 			     struct aem_layer **where);
 void aem_region_put(struct aem_region *r);
@@ -223,7 +233,7 @@ unsigned int aem_region_grab_mms(struct aem_region *r,
 				 unsigned long *present);
 int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		     unsigned int gen, aem_cold_fn fn, void *arg,
-		     bool *offered);
+		     bool nowait, bool *offered);
 
 int aem_region_collapse(struct aem_region *r, pgoff_t idx);
 int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,

@@ -191,8 +191,11 @@ typedef int (*aem_cold_fn)(struct aem_region *r, struct aem_layer *l,
 			   pgoff_t idx, struct aem_frame *frame,
 			   unsigned int gen, void *arg);
 
+#define AEM_COLD_NOWAIT		BIT(0)	/* skip, never wait for, a lock */
+
 long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
-			   unsigned long nr, aem_cold_fn fn, void *arg);
+			   unsigned long nr, aem_cold_fn fn, void *arg,
+			   unsigned int flags);
 
 int aem_register_store(const struct aem_store_ops *ops);
 void aem_unregister_store(const struct aem_store_ops *ops);

@@ -3442,4 +3442,238 @@ TEST_F_TIMEOUT(region, huge_collapse_hot_range, 180)
 	close(rfd);
 }
 
+/* ---- reclaim through the store backend ----------------------------------- */
+
+#define RECLAIM_DEBUGFS	"/sys/kernel/debug/aether/mm/reclaim"
+#define LOOPBACK_DEBUGFS "/sys/kernel/debug/aether/mm/store_loopback"
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static long reclaim_counter(const char *key)
+{
+	char line[128], k[64];
+	long v, ret = -1;
+	FILE *f;
+
+	f = fopen(RECLAIM_DEBUGFS, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", k, &v) == 2 && !strcmp(k, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+static size_t pages_in_state(int rfd, unsigned char *p, size_t pages,
+			     size_t page, __u32 state)
+{
+	struct aether_mm_region_query q;
+	size_t i, n = 0;
+
+	for (i = 0; i < pages; i++)
+		if (!aemt_region_query(rfd, p + i * page, &q) &&
+		    q.state == state)
+			n++;
+	return n;
+}
+
+/* A region of @pages written with random bytes; @want gets them. */
+static unsigned char *written_region(int fd, __u32 flags, size_t pages,
+				     size_t page, int *rfd, unsigned char **want,
+				     __u64 *id)
+{
+	struct aether_mm_region_create c;
+	__u64 seed = 0x5707e + getpid() + flags;
+	unsigned char *p;
+
+	aemt_region_args(&c, flags, pages * page);
+	if (aemt_region_create(fd, &c))
+		return NULL;
+	p = aemt_region_map(c.fd, pages * page, PROT_RW);
+	*want = malloc(pages * page);
+	if (p == MAP_FAILED || !*want)
+		return NULL;
+	fill_random(*want, pages * page, &seed);
+	memcpy(p, *want, pages * page);
+	*rfd = c.fd;
+	*id = c.id;
+	return p;
+}
+
+/* Let aether_kaccessd see @id's pages idle for two scans. */
+static void let_cool(__u64 id)
+{
+	long s0 = access_scans(id);
+	int i;
+
+	param_write("access_interval_ms", "20");
+	for (i = 0; i < 1000 && access_scans(id) < s0 + 3; i++)
+		usleep(10 * 1000);
+	param_write("access_interval_ms", "0");
+}
+
+/*
+ * Cold pages of a COMPRESSIBLE region go to the store (no frame left,
+ * nothing mapped), come back on the next touch with their content, and
+ * come back all at once when the backend goes away.  A region that is
+ * not COMPRESSIBLE keeps its frames.
+ */
+TEST_F_TIMEOUT(region, reclaim_stores_cold_pages_and_loads_them_back, 180)
+{
+	const size_t pages = 64, page = self->page;
+	unsigned char *p, *q, *want, *want2;
+	__u64 id, id2;
+	int rfd, rfd2;
+	char buf[16];
+	long out0;
+	__u32 crc;
+
+	if (write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	out0 = reclaim_counter("stored");
+	p = written_region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+			   pages, page, &rfd, &want, &id);
+	ASSERT_NE(NULL, p);
+	q = written_region(self->fd, AEM_SHARED, pages, page, &rfd2, &want2,
+			   &id2);
+	ASSERT_NE(NULL, q);
+	let_cool(id);
+
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, resident(rfd));
+	ASSERT_EQ(pages, pages_in_state(rfd, p, pages, page,
+					AETHER_MM_PAGE_STORED));
+	ASSERT_EQ(0, map_of(rfd, p));
+	ASSERT_EQ(pages, resident(rfd2));
+	ASSERT_LE(out0 + (long)pages, reclaim_counter("stored"));
+
+	/* Touch half: those come back, with their bytes. */
+	ASSERT_EQ(0, memcmp(p, want, pages / 2 * page));
+	ASSERT_EQ(pages / 2, resident(rfd));
+	/* The kernel side reads the rest back too. */
+	ASSERT_EQ(0, aemt_region_checksum(rfd, 0, pages * page, &crc));
+	ASSERT_EQ(aemt_crc32(want, pages * page), crc);
+	ASSERT_EQ(pages, resident(rfd));
+
+	/* Stored again, then the backend goes: every page comes back. */
+	let_cool(id);
+	ASSERT_EQ(0, write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, resident(rfd));
+	ASSERT_EQ(0, write_file(LOOPBACK_DEBUGFS, "0"));
+	ASSERT_EQ(pages, resident(rfd));
+	ASSERT_EQ(0, pages_in_state(rfd, p, pages, page,
+				    AETHER_MM_PAGE_STORED));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	ASSERT_EQ(0, memcmp(q, want2, pages * page));
+	param_write("access_interval_ms", "1000");
+	free(want);
+	free(want2);
+	munmap(p, pages * page);
+	munmap(q, pages * page);
+	close(rfd);
+	close(rfd2);
+}
+
+/* Closing a region whose pages are stored releases them from the store. */
+TEST_F_TIMEOUT(region, reclaim_stored_pages_freed_with_region, 120)
+{
+	const size_t pages = 32, page = self->page;
+	unsigned char *p, *want;
+	char buf[16];
+	__u64 id;
+	int rfd;
+
+	if (write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	p = written_region(self->fd, AEM_PRIVATE | AETHER_MM_REGION_COMPRESSIBLE,
+			   pages, page, &rfd, &want, &id);
+	ASSERT_NE(NULL, p);
+	let_cool(id);
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, resident(rfd));
+	munmap(p, pages * page);
+	close(rfd);
+	/* Removing the store finds nothing left to bring back (no WARN). */
+	ASSERT_EQ(0, write_file(LOOPBACK_DEBUGFS, "0"));
+	param_write("access_interval_ms", "1000");
+	free(want);
+}
+
+/*
+ * When the pool runs out, its reclaim takes cold COMPRESSIBLE pages to
+ * the store before an allocation fails.
+ */
+TEST_F_TIMEOUT(region, reclaim_runs_when_pool_is_short, 180)
+{
+	static __u64 blocks[AETHER_MM_MAX_BULK];
+	const size_t pages = 256, page = self->page;
+	struct aether_mm_alloc a;
+	unsigned char *p, *want;
+	long out0;
+	__u64 id;
+	int rfd, mm;
+
+	if (write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	p = written_region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+			   pages, page, &rfd, &want, &id);
+	ASSERT_NE(NULL, p);
+	let_cool(id);
+	out0 = reclaim_counter("stored");
+	mm = aemt_open();
+	ASSERT_LE(0, mm);
+	for (;;) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.flags = AETHER_MM_ALLOC_NOGROW;
+		a.node = -1;
+		a.zone = AETHER_MM_ZONE_NORMAL;
+		a.migratetype = AETHER_MM_MT_MOVABLE;
+		a.count = AETHER_MM_MAX_BULK;
+		a.handles = (uintptr_t)blocks;
+		if (ioctl(mm, AETHER_MM_IOC_ALLOC, &a)) {
+			ASSERT_EQ(ENOMEM, errno);
+			break;
+		}
+		if (a.count < AETHER_MM_MAX_BULK)
+			continue;
+	}
+	TH_LOG("stored by reclaim: %ld, resident now %llu",
+	       reclaim_counter("stored") - out0,
+	       (unsigned long long)resident(rfd));
+	ASSERT_LT(out0, reclaim_counter("stored"));
+	ASSERT_GT(pages, resident(rfd));
+	close(mm);		/* the pool gets its pages back */
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	ASSERT_EQ(pages, resident(rfd));
+	ASSERT_EQ(0, write_file(LOOPBACK_DEBUGFS, "0"));
+	param_write("access_interval_ms", "1000");
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+}
+
+TEST_F(region, reclaim_debugfs_checked)
+{
+	ASSERT_EQ(-EINVAL, write_file(RECLAIM_DEBUGFS, "0"));
+	ASSERT_EQ(-EINVAL, write_file(RECLAIM_DEBUGFS, "x"));
+	ASSERT_EQ(-EINVAL, write_file(LOOPBACK_DEBUGFS, "maybe"));
+	/* No backend: nothing to do, not an error. */
+	ASSERT_EQ(0, write_file(LOOPBACK_DEBUGFS, "0"));
+	ASSERT_EQ(0, write_file(RECLAIM_DEBUGFS, "16"));
+}
+
 TEST_HARNESS_MAIN

@@ -424,7 +424,7 @@ struct aether_mm_bench {
 #define AETHER_MM_REGION_HUGE		(1U << 2) /* 2 MiB ranges mapped with one PMD */
 #define AETHER_MM_REGION_GUARD		(1U << 4) /* @guard_pages inaccessible pages at each end */
 #define AETHER_MM_REGION_MERGEABLE	(1U << 5) /* stored for page deduplication */
-#define AETHER_MM_REGION_COMPRESSIBLE	(1U << 6) /* stored for the compressed store */
+#define AETHER_MM_REGION_COMPRESSIBLE	(1U << 6) /* cold pages may go to the store backend */
 #define AETHER_MM_REGION_SECURE		(1U << 7) /* stored for the memory firewall */
 #define AETHER_MM_REGION_ALLOW_WX	(1U << 8) /* writable and executable at once */
 #define AETHER_MM_REGION_CLOEXEC	(1U << 9) /* the new fd is close-on-exec */
@@ -597,6 +597,7 @@ enum aether_mm_page_state {
 	 */
 	AETHER_MM_PAGE_SHARED = 2,
 	AETHER_MM_PAGE_GUARD = 3,	/* a guard page */
+	AETHER_MM_PAGE_STORED = 4,	/* held by the store backend, no frame */
 };
 
 /* struct aether_mm_region_query.map */

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reclaim.c - cold region pages go to the store backend when memory is short
+ *
+ * DOC: Overview
+ *
+ * aether_mm registers itself as one of its reclaim clients (hooks.c):
+ * when an allocation finds the pool empty even after growing, or a node
+ * below its low watermark cannot grow, the core asks its clients for
+ * pages.  This one takes the coldest pages (access.c generations, 1 or
+ * more scans idle, oldest first) of regions created COMPRESSIBLE, and for
+ * each: zaps it from every process, hands the frame to the store backend
+ * (struct aem_store_ops, aether_zram's compressed store), puts the
+ * backend's handle in the layer slot in the frame's place, and frees the
+ * frame (region.c, aem_region_store_page()).  The next fault on the page
+ * brings it back into a new frame (aem_lookup()).  Without a backend
+ * there is nothing to do.  Called from inside pool allocations, it only
+ * tries its locks (AEM_COLD_NOWAIT).
+ *
+ * debugfs aether/mm/reclaim: write N to store up to N cold pages now,
+ * read the totals.  debugfs aether/mm/store_loopback: write 1 to install
+ * a loopback store backend, 0 to remove it.  The loopback keeps each page
+ * as an uncompressed copy in Linux's memory: it exists to exercise this
+ * path (and the unregistration that brings every page back) until the
+ * compressed store module exists, and saves no memory.
+ *
+ * Locking: the store backend is held by SRCU (hooks.c) around a whole
+ * walk; the walk takes aem_access_lock, a region's views_lock and slot
+ * locks (access.c, region.c); the backend runs under the slot lock.
+ */
+#include <linux/debugfs.h>
+#include <linux/highmem.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include "internal.h"
+#include "region.h"
+
+static atomic_long_t aem_store_runs, aem_store_outs, aem_store_failed;
+
+struct aem_store_walk {
+	const struct aem_store_ops *ops;
+	unsigned long failed;
+};
+
+static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
+			     pgoff_t idx, struct aem_frame *f,
+			     unsigned int gen, void *arg)
+{
+	struct aem_store_walk *w = arg;
+
+	if (aem_region_store_page(r, l, idx, f, w->ops)) {
+		w->failed++;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Store up to @nr cold pages of COMPRESSIBLE regions whose frames are on
+ * @nid (or any node).  Return: pages whose frames went back to the pool.
+ */
+static unsigned long aem_store_cold(int nid, unsigned long nr,
+				    unsigned int flags)
+{
+	struct aem_store_walk w = { };
+	long got = 0;
+	int sidx;
+
+	w.ops = aem_store_get(&sidx, true);
+	if (w.ops)
+		got = aem_region_cold_pages(AETHER_MM_REGION_COMPRESSIBLE, nid,
+					    1, nr, aem_store_cold_fn, &w,
+					    flags);
+	aem_store_put(sidx);
+	if (!w.ops)
+		return 0;
+	atomic_long_inc(&aem_store_runs);
+	atomic_long_add(w.failed, &aem_store_failed);
+	if (got <= 0)
+		return 0;
+	atomic_long_add(got, &aem_store_outs);
+	return got;
+}
+
+static unsigned long aem_region_reclaim(int nid, unsigned long nr_pages)
+{
+	return aem_store_cold(nid, nr_pages, AEM_COLD_NOWAIT);
+}
+
+static struct aem_reclaim_ops aem_region_reclaim_ops = {
+	.owner = THIS_MODULE,
+	.reclaim = aem_region_reclaim,
+};
+
+/* ---- the loopback store ------------------------------------------------ */
+
+static DEFINE_XARRAY_ALLOC(aem_loop_pages);
+static DEFINE_MUTEX(aem_loop_lock);	/* installing and removing it */
+static bool aem_loop_on;
+
+static int aem_loop_store(struct aem_frame *f, unsigned long *handle)
+{
+	void *copy = kmalloc(PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN);
+	u32 id;
+	int err;
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy_from_page(copy, aem_frame_page(f), 0, PAGE_SIZE);
+	err = xa_alloc(&aem_loop_pages, &id, copy, xa_limit_31b, GFP_KERNEL);
+	if (err) {
+		kfree(copy);
+		return err;
+	}
+	*handle = id;
+	return 0;
+}
+
+static int aem_loop_load(unsigned long handle, struct aem_frame *f)
+{
+	void *copy = xa_load(&aem_loop_pages, handle);
+
+	if (WARN_ON_ONCE(!copy))
+		return -ENOENT;
+	memcpy_to_page(aem_frame_page(f), 0, copy, PAGE_SIZE);
+	return 0;
+}
+
+static void aem_loop_release(unsigned long handle)
+{
+	kfree(xa_erase(&aem_loop_pages, handle));
+}
+
+/* The core has brought every page back before this is called. */
+static void aem_loop_drain(void)
+{
+	WARN_ON_ONCE(!xa_empty(&aem_loop_pages));
+}
+
+static const struct aem_store_ops aem_loop_ops = {
+	.owner = THIS_MODULE,
+	.store = aem_loop_store,
+	.load = aem_loop_load,
+	.release = aem_loop_release,
+	.drain = aem_loop_drain,
+};
+
+static int aem_loop_set(bool on)
+{
+	int err = 0;
+
+	mutex_lock(&aem_loop_lock);
+	if (on && !aem_loop_on)
+		err = aem_register_store(&aem_loop_ops);
+	else if (!on && aem_loop_on)
+		aem_unregister_store(&aem_loop_ops);
+	if (!err)
+		aem_loop_on = on;
+	mutex_unlock(&aem_loop_lock);
+	return err;
+}
+
+/* ---- debugfs ------------------------------------------------------------ */
+
+static int aem_dbg_reclaim_show(struct seq_file *m, void *unused)
+{
+	int sidx;
+
+	seq_printf(m, "store %s\n", aem_store_get(&sidx, true) ? "yes" : "no");
+	aem_store_put(sidx);
+	seq_printf(m, "runs %ld\n", atomic_long_read(&aem_store_runs));
+	seq_printf(m, "stored %ld\n", atomic_long_read(&aem_store_outs));
+	seq_printf(m, "failed %ld\n", atomic_long_read(&aem_store_failed));
+	return 0;
+}
+
+static int aem_dbg_reclaim_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, aem_dbg_reclaim_show, NULL);
+}
+
+static ssize_t aem_dbg_reclaim_write(struct file *file,
+				     const char __user *ubuf, size_t len,
+				     loff_t *ppos)
+{
+	unsigned long nr;
+	int err;
+
+	err = kstrtoul_from_user(ubuf, len, 0, &nr);
+	if (err)
+		return err;
+	if (!nr || nr > (1UL << 30))
+		return -EINVAL;
+	aem_store_cold(NUMA_NO_NODE, nr, 0);
+	return len;
+}
+
+static const struct file_operations aem_dbg_reclaim_fops = {
+	.owner = THIS_MODULE,
+	.open = aem_dbg_reclaim_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = aem_dbg_reclaim_write,
+};
+
+static ssize_t aem_dbg_loop_read(struct file *file, char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	char buf[4];
+
+	snprintf(buf, sizeof(buf), "%d\n", READ_ONCE(aem_loop_on));
+	return simple_read_from_buffer(ubuf, len, ppos, buf, strlen(buf));
+}
+
+static ssize_t aem_dbg_loop_write(struct file *file, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	bool on;
+	int err;
+
+	err = kstrtobool_from_user(ubuf, len, &on);
+	if (err)
+		return err;
+	err = aem_loop_set(on);
+	return err ? err : len;
+}
+
+static const struct file_operations aem_dbg_loop_fops = {
+	.owner = THIS_MODULE,
+	.read = aem_dbg_loop_read,
+	.write = aem_dbg_loop_write,
+	.llseek = default_llseek,
+};
+
+/**
+ * aem_reclaim_debugfs() - create debugfs aether/mm/reclaim, store_loopback
+ * @dir: aether/mm/
+ */
+void aem_reclaim_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("reclaim", 0600, dir, NULL, &aem_dbg_reclaim_fops);
+	debugfs_create_file("store_loopback", 0600, dir, NULL,
+			    &aem_dbg_loop_fops);
+}
+
+/**
+ * aem_region_reclaim_init() - register region reclaim as a reclaim client
+ *
+ * Return: 0 or a negative errno.
+ */
+int aem_region_reclaim_init(void)
+{
+	return aem_register_reclaim(&aem_region_reclaim_ops);
+}
+
+/**
+ * aem_region_reclaim_exit() - unregister it, and the loopback store
+ */
+void aem_region_reclaim_exit(void)
+{
+	aem_loop_set(false);
+	aem_unregister_reclaim(&aem_region_reclaim_ops);
+}
