@@ -217,6 +217,28 @@ int aem_policy_admit(int nid, unsigned int order, unsigned int flags)
 	return ret;
 }
 
+/**
+ * aem_policy_may_open - ask the policy backend whether a named region opens
+ * @name: the region's name
+ * @owner: its creator
+ * @flags: its AETHER_MM_REGION_* flags
+ *
+ * Return: 0 to allow, a negative errno to refuse, 1 when there is no
+ * backend or it has no opinion.
+ */
+int aem_policy_may_open(const char *name, kuid_t owner, u32 flags)
+{
+	const struct aem_policy_ops *ops;
+	int ret = 1;
+
+	rcu_read_lock();
+	ops = rcu_dereference(aem_hooks[AEM_HOOK_POLICY]);
+	if (ops && ops->may_open)
+		ret = ops->may_open(name, owner, flags);
+	rcu_read_unlock();
+	return ret > 0 ? 1 : ret;
+}
+
 /* Every backend unregisters before its module goes; nothing may be left. */
 void aem_hooks_exit(void)
 {

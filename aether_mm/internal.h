@@ -354,6 +354,7 @@ void aem_inject_debugfs(struct dentry *dir);
 const struct aem_store_ops *aem_store_get(int *idx, bool storing);
 void aem_store_put(int idx);
 int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
+int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
 unsigned long aem_reclaim_run(int nid, unsigned long nr_pages);
 extern atomic_long_t aem_reclaim_runs;
 extern atomic_long_t aem_reclaimed;

@@ -731,10 +731,18 @@ out_inode:
 	return err;
 }
 
-/* Who may open a named region: its owner, or an administrator. */
-static bool aem_region_may_open(const struct aem_region *r)
+/*
+ * Who may open a named region: the policy backend (the memory firewall)
+ * when it has an opinion; else its owner, or an administrator.
+ */
+static int aem_region_may_open(const struct aem_region *r)
 {
-	return uid_eq(r->uid, current_fsuid()) || capable(CAP_SYS_ADMIN);
+	int ret = aem_policy_may_open(r->name, r->uid, r->flags);
+
+	if (ret <= 0)
+		return ret;
+	return uid_eq(r->uid, current_fsuid()) || capable(CAP_SYS_ADMIN) ?
+	       0 : -EACCES;
 }
 
 /**
@@ -768,10 +776,9 @@ int aem_ioc_region_open(void __user *uarg)
 	mutex_unlock(&aem_regions_lock);
 	if (!r)
 		return -ENOENT;
-	if (!aem_region_may_open(r)) {
-		err = -EACCES;
+	err = aem_region_may_open(r);
+	if (err)
 		goto out;
-	}
 	fd = aem_region_fd(r, o.flags & AETHER_MM_REGION_OPEN_RDONLY ?
 			   O_RDONLY : O_RDWR,
 			   o.flags & AETHER_MM_REGION_OPEN_CLOEXEC, &file);

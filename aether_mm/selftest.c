@@ -316,6 +316,80 @@ out:
 	return err;
 }
 
+/* A policy table that answers what @aem_st_policy_answer says. */
+static int aem_st_policy_answer;
+
+static int aem_st_may_open(const char *name, kuid_t owner, u32 flags)
+{
+	return aem_st_policy_answer;
+}
+
+static const struct aem_policy_ops aem_st_policy = {
+	.owner = THIS_MODULE,
+	.may_open = aem_st_may_open,
+};
+
+/*
+ * The policy hook decides REGION_OPEN when it has an opinion: no table
+ * or "no opinion" (1) is the default (1), its errno or 0 is the answer.
+ */
+static int aem_st_policy_may_open(struct aem_zone *zone)
+{
+	int err = 0;
+
+	if (!aem_st_check(aem_policy_may_open("x", GLOBAL_ROOT_UID, 0) == 1))
+		return -EINVAL;
+	if (aem_register_policy(&aem_st_policy))
+		return -EBUSY;	/* a real backend is there: leave it */
+	aem_st_policy_answer = -EACCES;
+	if (!aem_st_check(aem_policy_may_open("x", GLOBAL_ROOT_UID, 0) ==
+			  -EACCES))
+		err = -EINVAL;
+	aem_st_policy_answer = 0;
+	if (!aem_st_check(!aem_policy_may_open("x", GLOBAL_ROOT_UID, 0)))
+		err = -EINVAL;
+	aem_st_policy_answer = 7;
+	if (!aem_st_check(aem_policy_may_open("x", GLOBAL_ROOT_UID, 0) == 1))
+		err = -EINVAL;
+	aem_unregister_policy(&aem_st_policy);
+	if (!aem_st_check(aem_policy_may_open("x", GLOBAL_ROOT_UID, 0) == 1))
+		err = -EINVAL;
+	return err;
+}
+
+/*
+ * aem_split_block(): an order-3 block becomes eight order-0 allocations,
+ * freed one by one in any order; the buddy lists merge them back.
+ */
+static int aem_st_split(struct aem_zone *zone)
+{
+	unsigned int flags = aem_st_zone_flags(zone, AETHER_MM_MT_MOVABLE);
+	static const unsigned int order[8] = { 5, 0, 7, 2, 4, 1, 6, 3 };
+	struct aem_frame *f, *found;
+	unsigned long irqflags;
+	unsigned int i;
+	int err = 0;
+
+	f = aem_alloc_pages(zone->node->nid, 3, flags);
+	if (!f)
+		return -ENOMEM;
+	aem_split_block(f, 3);
+	for (i = 0; i < 8; i++)
+		if (!aem_st_check(aem_frame_order(f + i) == 0 &&
+				  atomic_read(&f[i].refcount) == 1 &&
+				  READ_ONCE(f[i].state) == AEM_FS_ALLOC))
+			err = -EINVAL;
+	for (i = 0; i < 8; i++)
+		aem_free_pages(f + order[i], 0);
+	aem_drain_all_pcp();
+	spin_lock_irqsave(&zone->lock, irqflags);
+	found = aem_find_free_block(f->chunk, aem_frame_idx(f));
+	if (!aem_st_check(found && found->order >= 3))
+		err = -EINVAL;
+	spin_unlock_irqrestore(&zone->lock, irqflags);
+	return err;
+}
+
 /**
  * aem_selftest_run - run every self-test on the first clean zone
  *
@@ -326,7 +400,7 @@ int aem_selftest_run(void)
 	static int (* const tests[])(struct aem_zone *) = {
 		aem_st_frag, aem_st_split_merge, aem_st_pcp, aem_st_fallback,
 		aem_st_reserve, aem_st_track_report, aem_st_fill_and_merge,
-		aem_st_vmap,
+		aem_st_vmap, aem_st_policy_may_open, aem_st_split,
 	};
 	struct aem_zone *zone = aem_st_zone();
 	unsigned int i;

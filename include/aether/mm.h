@@ -143,11 +143,16 @@ struct aem_share_ops {
  * @owner:	module providing the table
  * @admit:	0 to let an AEM_ALLOC_ACCOUNT allocation of 2^@order pages
  *		on @nid go ahead, or a negative errno to refuse it
+ * @may_open:	may the current task open the named region @name, created
+ *		by @owner with AETHER_MM_REGION_* @flags (REGION_OPEN):
+ *		0 yes, a negative errno no, 1 no opinion (the default
+ *		applies: the creator's uid, or CAP_SYS_ADMIN)
  * @drain:	drop every reference into the core before the table goes away
  */
 struct aem_policy_ops {
 	struct module *owner;
 	int (*admit)(int nid, unsigned int order, unsigned int flags);
+	int (*may_open)(const char *name, kuid_t owner, u32 flags);
 	void (*drain)(void);
 };
 
