@@ -502,7 +502,8 @@ struct aether_mm_region_create {
  * @id:		(out) region id
  *
  * -ENOENT when no live region has the name; -EACCES when the caller may
- * not open it (by default: another uid, without CAP_SYS_ADMIN).
+ * not open it (the policy backend says so; without one, or when it has no
+ * opinion: another uid, without CAP_SYS_ADMIN).
  */
 struct aether_mm_region_open {
 	__u32 size;
