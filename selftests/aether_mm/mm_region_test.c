@@ -2547,14 +2547,14 @@ TEST_F(region, migrate_bad_arguments_einval)
 
 #define COMPACT_DEBUGFS "/sys/kernel/debug/aether/mm/compact"
 
-/* The value of "@key N" in debugfs aether/mm/compact, or -1. */
-static long compact_counter(const char *key)
+/* The value of "@key N" in the debugfs file @path, or -1. */
+static long debugfs_counter(const char *path, const char *key)
 {
 	char line[128], k[64];
 	long v, ret = -1;
 	FILE *f;
 
-	f = fopen(COMPACT_DEBUGFS, "r");
+	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -2562,6 +2562,11 @@ static long compact_counter(const char *key)
 			ret = v;
 	fclose(f);
 	return ret;
+}
+
+static long compact_counter(const char *key)
+{
+	return debugfs_counter(COMPACT_DEBUGFS, key);
 }
 
 static int compact(int fd, int node, __u32 order,
@@ -2973,18 +2978,7 @@ TEST_F(region, access_interval_param)
 
 static long numa_counter(const char *key)
 {
-	char line[128], k[64];
-	long v, ret = -1;
-	FILE *f;
-
-	f = fopen(NUMA_DEBUGFS, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", k, &v) == 2 && !strcmp(k, key))
-			ret = v;
-	fclose(f);
-	return ret;
+	return debugfs_counter(NUMA_DEBUGFS, key);
 }
 
 /* Pages of @p on node @node, by REGION_QUERY. */
@@ -3461,18 +3455,7 @@ static int write_file(const char *path, const char *val)
 
 static long reclaim_counter(const char *key)
 {
-	char line[128], k[64];
-	long v, ret = -1;
-	FILE *f;
-
-	f = fopen(RECLAIM_DEBUGFS, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", k, &v) == 2 && !strcmp(k, key))
-			ret = v;
-	fclose(f);
-	return ret;
+	return debugfs_counter(RECLAIM_DEBUGFS, key);
 }
 
 static size_t pages_in_state(int rfd, unsigned char *p, size_t pages,
