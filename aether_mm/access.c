@@ -424,11 +424,9 @@ static int aem_access_interval_set(const char *val,
 	unsigned int ms;
 	int err;
 
-	err = kstrtouint(val, 0, &ms);
+	err = aem_parse_interval_ms(val, &ms);
 	if (err)
 		return err;
-	if (ms && (ms < 10 || ms > 3600 * MSEC_PER_SEC))
-		return -EINVAL;
 	WRITE_ONCE(aem_access_interval_ms, ms);
 	wake_up(&aem_access_wait);
 	return 0;

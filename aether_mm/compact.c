@@ -419,11 +419,9 @@ static int aem_compact_interval_set(const char *val,
 	unsigned int ms;
 	int err;
 
-	err = kstrtouint(val, 0, &ms);
+	err = aem_parse_interval_ms(val, &ms);
 	if (err)
 		return err;
-	if (ms && (ms < 10 || ms > 3600 * MSEC_PER_SEC))
-		return -EINVAL;
 	WRITE_ONCE(aem_compact_interval_ms, ms);
 	/* aem_compact_exit() clears aem_compact_live under the lock. */
 	mutex_lock(&aem_compact_lock);

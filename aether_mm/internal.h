@@ -361,6 +361,9 @@ extern atomic_long_t aem_reclaimed;
 bool aem_reclaim_registered(void);
 void aem_hooks_exit(void);
 
+/* main.c */
+int aem_parse_interval_ms(const char *val, unsigned int *ms);
+
 /* access.c */
 int aem_access_init(void);
 void aem_access_exit(void);

@@ -101,6 +101,24 @@ static void __exit aem_exit(void)
 module_init(aem_init);
 module_exit(aem_exit);
 
+/**
+ * aem_parse_interval_ms - a background period from a module parameter
+ * @val: the text written
+ * @ms: receives it: 0 (off) or 10 ms..1 hour
+ *
+ * Return: 0 or -EINVAL.
+ */
+int aem_parse_interval_ms(const char *val, unsigned int *ms)
+{
+	int err = kstrtouint(val, 0, ms);
+
+	if (err)
+		return err;
+	if (*ms && (*ms < 10 || *ms > 3600 * MSEC_PER_SEC))
+		return -EINVAL;
+	return 0;
+}
+
 /* Turning tracking on at run time first makes the stack depot ready. */
 static int aem_track_set(const char *val, const struct kernel_param *kp)
 {

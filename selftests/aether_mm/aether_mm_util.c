@@ -22,6 +22,18 @@
 
 #include "aether_mm_util.h"
 
+int aemt_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
 int aemt_open(void)
 {
 	int fd = open(AEMT_DEV, O_RDWR | O_CLOEXEC);

@@ -76,6 +76,8 @@ struct aemt_blocks {
 	size_t cap;
 };
 
+/* Write @val to the file @path (sysfs, debugfs): 0 or -errno. */
+int aemt_write_file(const char *path, const char *val);
 int aemt_open(void);
 int aemt_ioctl(int fd, unsigned long cmd, void *arg);
 

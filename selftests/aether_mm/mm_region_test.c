@@ -2242,17 +2242,10 @@ TEST_F(region_tier, local_region_follows_tier)
 static int param_write(const char *name, const char *val)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/sys/module/aether_mm/parameters/%s",
 		 name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
+	return aemt_write_file(path, val);
 }
 
 static int prefetch_param(const char *val)
@@ -3441,18 +3434,6 @@ TEST_F_TIMEOUT(region, huge_collapse_hot_range, 180)
 #define RECLAIM_DEBUGFS	"/sys/kernel/debug/aether/mm/reclaim"
 #define LOOPBACK_DEBUGFS "/sys/kernel/debug/aether/mm/store_loopback"
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 static long reclaim_counter(const char *key)
 {
 	return debugfs_counter(RECLAIM_DEBUGFS, key);
@@ -3522,7 +3503,7 @@ TEST_F_TIMEOUT(region, reclaim_stores_cold_pages_and_loads_them_back, 180)
 	long out0;
 	__u32 crc;
 
-	if (write_file(LOOPBACK_DEBUGFS, "1"))
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
 		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
 	out0 = reclaim_counter("stored");
 	p = written_region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
@@ -3534,7 +3515,7 @@ TEST_F_TIMEOUT(region, reclaim_stores_cold_pages_and_loads_them_back, 180)
 	let_cool(id);
 
 	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
-	ASSERT_EQ(0, write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
 	ASSERT_EQ(0, resident(rfd));
 	ASSERT_EQ(pages, pages_in_state(rfd, p, pages, page,
 					AETHER_MM_PAGE_STORED));
@@ -3552,9 +3533,9 @@ TEST_F_TIMEOUT(region, reclaim_stores_cold_pages_and_loads_them_back, 180)
 
 	/* Stored again, then the backend goes: every page comes back. */
 	let_cool(id);
-	ASSERT_EQ(0, write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
 	ASSERT_EQ(0, resident(rfd));
-	ASSERT_EQ(0, write_file(LOOPBACK_DEBUGFS, "0"));
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
 	ASSERT_EQ(pages, resident(rfd));
 	ASSERT_EQ(0, pages_in_state(rfd, p, pages, page,
 				    AETHER_MM_PAGE_STORED));
@@ -3578,19 +3559,19 @@ TEST_F_TIMEOUT(region, reclaim_stored_pages_freed_with_region, 120)
 	__u64 id;
 	int rfd;
 
-	if (write_file(LOOPBACK_DEBUGFS, "1"))
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
 		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
 	p = written_region(self->fd, AEM_PRIVATE | AETHER_MM_REGION_COMPRESSIBLE,
 			   pages, page, &rfd, &want, &id);
 	ASSERT_NE(NULL, p);
 	let_cool(id);
 	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
-	ASSERT_EQ(0, write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
 	ASSERT_EQ(0, resident(rfd));
 	munmap(p, pages * page);
 	close(rfd);
 	/* Removing the store finds nothing left to bring back (no WARN). */
-	ASSERT_EQ(0, write_file(LOOPBACK_DEBUGFS, "0"));
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
 	param_write("access_interval_ms", "1000");
 	free(want);
 }
@@ -3609,7 +3590,7 @@ TEST_F_TIMEOUT(region, reclaim_runs_when_pool_is_short, 180)
 	__u64 id;
 	int rfd, mm;
 
-	if (write_file(LOOPBACK_DEBUGFS, "1"))
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
 		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
 	p = written_region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
 			   pages, page, &rfd, &want, &id);
@@ -3642,7 +3623,7 @@ TEST_F_TIMEOUT(region, reclaim_runs_when_pool_is_short, 180)
 	close(mm);		/* the pool gets its pages back */
 	ASSERT_EQ(0, memcmp(p, want, pages * page));
 	ASSERT_EQ(pages, resident(rfd));
-	ASSERT_EQ(0, write_file(LOOPBACK_DEBUGFS, "0"));
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
 	param_write("access_interval_ms", "1000");
 	free(want);
 	munmap(p, pages * page);
@@ -3651,12 +3632,12 @@ TEST_F_TIMEOUT(region, reclaim_runs_when_pool_is_short, 180)
 
 TEST_F(region, reclaim_debugfs_checked)
 {
-	ASSERT_EQ(-EINVAL, write_file(RECLAIM_DEBUGFS, "0"));
-	ASSERT_EQ(-EINVAL, write_file(RECLAIM_DEBUGFS, "x"));
-	ASSERT_EQ(-EINVAL, write_file(LOOPBACK_DEBUGFS, "maybe"));
+	ASSERT_EQ(-EINVAL, aemt_write_file(RECLAIM_DEBUGFS, "0"));
+	ASSERT_EQ(-EINVAL, aemt_write_file(RECLAIM_DEBUGFS, "x"));
+	ASSERT_EQ(-EINVAL, aemt_write_file(LOOPBACK_DEBUGFS, "maybe"));
 	/* No backend: nothing to do, not an error. */
-	ASSERT_EQ(0, write_file(LOOPBACK_DEBUGFS, "0"));
-	ASSERT_EQ(0, write_file(RECLAIM_DEBUGFS, "16"));
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "16"));
 }
 
 TEST_HARNESS_MAIN

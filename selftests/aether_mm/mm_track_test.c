@@ -21,18 +21,6 @@
 
 #define TRACK_PARAM	"/sys/module/aether_mm/parameters/track"
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 static long read_long(const char *path)
 {
 	char buf[64] = "";
@@ -113,9 +101,9 @@ FIXTURE_SETUP(track)
 
 FIXTURE_TEARDOWN(track)
 {
-	write_str(AEMT_DEBUGFS "/fail_every", "0");
-	write_str(AEMT_DEBUGFS "/fail_percent", "0");
-	write_str(TRACK_PARAM, self->was_on ? "1" : "0");
+	aemt_write_file(AEMT_DEBUGFS "/fail_every", "0");
+	aemt_write_file(AEMT_DEBUGFS "/fail_percent", "0");
+	aemt_write_file(TRACK_PARAM, self->was_on ? "1" : "0");
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -127,7 +115,7 @@ TEST_F(track, live_block_listed_with_owner_and_stack)
 	char *dump, *line;
 	__u64 h;
 
-	ASSERT_EQ(0, write_str(TRACK_PARAM, "1"));
+	ASSERT_EQ(0, aemt_write_file(TRACK_PARAM, "1"));
 	ASSERT_EQ(0, aemt_pool_info(self->fd, &pi));
 	ASSERT_EQ(1, pi.tracking);
 	ASSERT_EQ(0, aemt_alloc1(self->fd, 0, 2, -1, AEMT_ALL_ZONES, &h));
@@ -155,7 +143,7 @@ TEST_F(track, live_block_listed_with_owner_and_stack)
 
 TEST_F(track, bad_track_value_einval)
 {
-	ASSERT_EQ(-EINVAL, write_str(TRACK_PARAM, "maybe"));
+	ASSERT_EQ(-EINVAL, aemt_write_file(TRACK_PARAM, "maybe"));
 }
 
 TEST_F(track, fail_every_refuses_with_enomem_and_counts)
@@ -170,7 +158,7 @@ TEST_F(track, fail_every_refuses_with_enomem_and_counts)
 	ASSERT_EQ(0, aemt_pool_info(self->fd, &before));
 	injected0 = read_long(AEMT_DEBUGFS "/fail_injected");
 	ASSERT_LE(0, injected0);
-	ASSERT_EQ(0, write_str(AEMT_DEBUGFS "/fail_every", "2"));
+	ASSERT_EQ(0, aemt_write_file(AEMT_DEBUGFS "/fail_every", "2"));
 	for (i = 0; i < 8; i++) {
 		__u64 one;
 		int ret = aemt_alloc1(self->fd, 0, 0, -1, AEMT_ALL_ZONES, &one);
@@ -189,7 +177,7 @@ TEST_F(track, fail_every_refuses_with_enomem_and_counts)
 				AETHER_MM_MT_MOVABLE, h, &count));
 	ASSERT_GT(8, count);
 	ASSERT_EQ(0, aemt_free(self->fd, h, count));
-	ASSERT_EQ(0, write_str(AEMT_DEBUGFS "/fail_every", "0"));
+	ASSERT_EQ(0, aemt_write_file(AEMT_DEBUGFS "/fail_every", "0"));
 	injected1 = read_long(AEMT_DEBUGFS "/fail_injected");
 	ASSERT_LE(injected0 + 5, injected1);
 
@@ -203,19 +191,19 @@ TEST_F(track, fail_percent_all_refuses_everything)
 {
 	__u64 h;
 
-	ASSERT_EQ(0, write_str(AEMT_DEBUGFS "/fail_percent", "100"));
+	ASSERT_EQ(0, aemt_write_file(AEMT_DEBUGFS "/fail_percent", "100"));
 	ASSERT_EQ(-ENOMEM, aemt_alloc1(self->fd, 0, 0, -1, AEMT_ALL_ZONES, &h));
 	ASSERT_EQ(-ENOMEM, aemt_alloc1(self->fd, 0, 5, -1, AEMT_ALL_ZONES, &h));
-	ASSERT_EQ(0, write_str(AEMT_DEBUGFS "/fail_percent", "0"));
+	ASSERT_EQ(0, aemt_write_file(AEMT_DEBUGFS "/fail_percent", "0"));
 	ASSERT_EQ(0, aemt_alloc1(self->fd, 0, 0, -1, AEMT_ALL_ZONES, &h));
 	ASSERT_EQ(0, aemt_free1(self->fd, h));
 }
 
 TEST_F(track, fail_percent_above_100_einval)
 {
-	ASSERT_EQ(-EINVAL, write_str(AEMT_DEBUGFS "/fail_percent", "101"));
+	ASSERT_EQ(-EINVAL, aemt_write_file(AEMT_DEBUGFS "/fail_percent", "101"));
 	ASSERT_EQ(0, read_long(AEMT_DEBUGFS "/fail_percent"));
-	ASSERT_EQ(-EINVAL, write_str(AEMT_DEBUGFS "/fail_every", "-1"));
+	ASSERT_EQ(-EINVAL, aemt_write_file(AEMT_DEBUGFS "/fail_every", "-1"));
 }
 
 TEST_HARNESS_MAIN
