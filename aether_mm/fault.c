@@ -206,19 +206,6 @@ static vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 }
 
 /*
- * NUMA balancing sees a fault at @idx, or a page mapped ahead of one (the
- * stream runs on this CPU too); the frame may move to this CPU's node.
- */
-static void aem_fault_numa(struct aem_view *v, pgoff_t idx)
-{
-	struct aem_layer *where;
-	struct aem_frame *f;
-
-	f = aem_lookup_entry(v->top, idx, &where);
-	aem_numa_fault(v->region, where, idx, xa_is_value(f) ? NULL : f);
-}
-
-/*
  * Map @idx ahead of the stream, never allocating (but for a NUMA move,
  * which frees as much as it takes); nothing for a page never written
  * when @write (the stream would fault on it anyway).
@@ -236,7 +223,7 @@ static bool aem_prefetch_one(struct vm_area_struct *vma, struct aem_view *v,
 		return false;
 	addr = vma->vm_start + ((pg - vma->vm_pgoff) << PAGE_SHIFT);
 	mutex_lock(aem_slot_lock(r, idx));
-	aem_fault_numa(v, idx);
+	aem_numa_fault(v, idx);
 	ret = aem_map_resolved(vma, v, idx, addr, write, true);
 	mutex_unlock(aem_slot_lock(r, idx));
 	return ret == VM_FAULT_NOPAGE;
@@ -357,7 +344,7 @@ vm_fault_t aem_region_fault(struct vm_fault *vmf)
 	if (ret)
 		return ret;
 	mutex_lock(aem_slot_lock(v->region, idx));
-	aem_fault_numa(v, idx);
+	aem_numa_fault(v, idx);
 	if (write)
 		ret = aem_map_own(vmf, v, idx, false);
 	else

@@ -112,15 +112,12 @@ static bool aem_hook_unregister(enum aem_hook hook, const void *ops)
  */
 int aem_register_store(const struct aem_store_ops *ops)
 {
-	int ret;
-
 	if (!ops->store || !ops->load || !ops->release)
 		return -EINVAL;
 	mutex_lock(&aem_hooks_lock);
 	WRITE_ONCE(aem_store_closing, false);
 	mutex_unlock(&aem_hooks_lock);
-	ret = aem_hook_register(AEM_HOOK_STORE, ops);
-	return ret;
+	return aem_hook_register(AEM_HOOK_STORE, ops);
 }
 EXPORT_SYMBOL_GPL(aem_register_store);
 

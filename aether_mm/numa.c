@@ -49,37 +49,39 @@ static bool aem_numa_eligible(const struct aem_region *r)
 }
 
 /**
- * aem_numa_fault - account a fault at @idx from this CPU's node
- * @r: the region
- * @where: the layer that holds @f
+ * aem_numa_fault - account a fault (or a prefetch) at @idx from this node
+ * @v: the faulting view
  * @idx: data page index
- * @f: the frame the fault is about to map, or NULL
  *
- * The caller holds the slot lock of @idx.
- *
- * Return: the frame to map: @f, or its replacement on this CPU's node.
+ * The caller holds the slot lock of @idx and maps the page after: when
+ * the frame moves here, it maps the new one.  With balancing off (the
+ * default) only the node is recorded: no lookup in the fault path.
  */
-struct aem_frame *aem_numa_fault(struct aem_region *r, struct aem_layer *where,
-				 pgoff_t idx, struct aem_frame *f)
+void aem_numa_fault(struct aem_view *v, pgoff_t idx)
 {
+	struct aem_region *r = v->region;
 	int nid = numa_node_id();
+	struct aem_layer *where;
+	struct aem_frame *f;
 	u8 last;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	last = READ_ONCE(r->fault_nid[idx]);
 	WRITE_ONCE(r->fault_nid[idx], nid + 1);
-	if (!f || aem_frame_nid(f) == nid || !aem_numa_eligible(r) ||
-	    !READ_ONCE(aem_numa_scan_pages))
-		return f;
+	if (!READ_ONCE(aem_numa_scan_pages) || !aem_numa_eligible(r))
+		return;
+	/* A stored page has no frame: it comes back on this node. */
+	f = aem_lookup_entry(v->top, idx, &where);
+	if (!f || xa_is_value(f) || aem_frame_nid(f) == nid)
+		return;
 	atomic_long_inc(&r->numa_faults);
 	atomic_long_inc(&aem_numa_faults);
 	if (last != nid + 1 || !aem_node(nid))
-		return f;
+		return;
 	if (aem_region_move_locked(r, where, idx, f, nid, AEM_ALLOC_NOGROW))
-		return f;
+		return;
 	atomic_long_inc(&r->numa_migrated);
 	atomic_long_inc(&aem_numa_migrated);
-	return xa_load(&where->slots, idx);
 }
 
 /**

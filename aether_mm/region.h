@@ -248,8 +248,7 @@ int aem_region_walk(struct aem_region *r, struct vm_area_struct *vma,
 
 /* numa.c */
 extern unsigned int aem_numa_scan_pages;
-struct aem_frame *aem_numa_fault(struct aem_region *r, struct aem_layer *where,
-				 pgoff_t idx, struct aem_frame *f);
+void aem_numa_fault(struct aem_view *v, pgoff_t idx);
 int aem_numa_last_node(const struct aem_region *r, pgoff_t idx);
 void aem_numa_scan_region(struct aem_region *r);
 

@@ -3582,9 +3582,8 @@ TEST_F_TIMEOUT(region, reclaim_stored_pages_freed_with_region, 120)
  */
 TEST_F_TIMEOUT(region, reclaim_runs_when_pool_is_short, 180)
 {
-	static __u64 blocks[AETHER_MM_MAX_BULK];
 	const size_t pages = 256, page = self->page;
-	struct aether_mm_alloc a;
+	struct aemt_blocks b = { 0 };
 	unsigned char *p, *want;
 	long out0;
 	__u64 id;
@@ -3599,28 +3598,15 @@ TEST_F_TIMEOUT(region, reclaim_runs_when_pool_is_short, 180)
 	out0 = reclaim_counter("stored");
 	mm = aemt_open();
 	ASSERT_LE(0, mm);
-	for (;;) {
-		memset(&a, 0, sizeof(a));
-		a.size = sizeof(a);
-		a.flags = AETHER_MM_ALLOC_NOGROW;
-		a.node = -1;
-		a.zone = AETHER_MM_ZONE_NORMAL;
-		a.migratetype = AETHER_MM_MT_MOVABLE;
-		a.count = AETHER_MM_MAX_BULK;
-		a.handles = (uintptr_t)blocks;
-		if (ioctl(mm, AETHER_MM_IOC_ALLOC, &a)) {
-			ASSERT_EQ(ENOMEM, errno);
-			break;
-		}
-		if (a.count < AETHER_MM_MAX_BULK)
-			continue;
-	}
+	ASSERT_EQ(0, aemt_fill_until_enomem(mm, AETHER_MM_ALLOC_NOGROW, 0, -1,
+					    AETHER_MM_ZONE_NORMAL, &b, SIZE_MAX));
 	TH_LOG("stored by reclaim: %ld, resident now %llu",
 	       reclaim_counter("stored") - out0,
 	       (unsigned long long)resident(rfd));
 	ASSERT_LT(out0, reclaim_counter("stored"));
 	ASSERT_GT(pages, resident(rfd));
 	close(mm);		/* the pool gets its pages back */
+	aemt_blocks_release(&b);
 	ASSERT_EQ(0, memcmp(p, want, pages * page));
 	ASSERT_EQ(pages, resident(rfd));
 	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
