@@ -32,10 +32,12 @@ for rel in "$@"; do
 	log=$AETHER_TOP/build/logs/bench-$rel.log
 	"$AETHER_TOP/scripts/box.sh" "$rel" bench "$log" ||
 		die "bench on $rel failed, see $log"
-	between "$log" BENCH >"$out/results-$rel.txt"
-	between "$log" "SLUB BENCH" >"$out/slub-$rel.txt"
-	between "$log" "REGION BENCH" >"$out/regions-$rel.txt"
-	[[ -s $out/slub-$rel.txt ]] || die "no slub bench figures in $log"
+	# The first line of every file says how the figures were made.
+	host=$(sed -n '1s/^=== AETHER HOST /# /p' "$log")
+	{ echo "$host"; between "$log" BENCH; } >"$out/results-$rel.txt"
+	{ echo "$host"; between "$log" "SLUB BENCH"; } >"$out/slub-$rel.txt"
+	{ echo "$host"; between "$log" "REGION BENCH"; } >"$out/regions-$rel.txt"
+	[[ $(wc -l <"$out/slub-$rel.txt") -gt 1 ]] || die "no slub bench figures in $log"
 	echo "=== $rel ($out/results-$rel.txt, $out/slub-$rel.txt)"
 	cat "$out/results-$rel.txt"
 	cat "$out/slub-$rel.txt"

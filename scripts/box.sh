@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The Aether test box: build an initramfs (busybox, our modules, the distro
 # modules they need, selftests, tools, job scripts) and boot a Debian
-# kernel in QEMU on two NUMA nodes, then judge the serial log.
+# kernel in QEMU on two NUMA nodes, then judge the serial log. KVM with
+# "-cpu host" where a probe boot shows that KVM works (scripts/accel.sh),
+# software emulation with "-cpu max" otherwise.
 #
 #   scripts/box.sh RELEASE JOB LOG      JOB: check | soak | demo | bench | shell
 #
@@ -20,6 +22,7 @@
 #   AETHER_PARAMS_<module>  module parameters, replacing the defaults below
 #   AETHER_VERBOSE=1 show the serial console live
 #   AETHER_CMDLINE   appended to the kernel command line
+#   AETHER_ACCEL     kvm or tcg: force an accelerator (scripts/accel.sh)
 #   AETHER_SOAK_CALLS, AETHER_SOAK_CYCLES, AETHER_SOAK_STRESS_SECONDS,
 #   AETHER_SOAK_INJECT_CALLS, AETHER_SOAK_INJECT_SECONDS: soak job sizes
 set -euo pipefail
@@ -213,17 +216,29 @@ build_initramfs() {
 # spans nodes makes the scheduler WARN in topology_sane() at boot.
 # max-ram-below-4g=512M moves RAM above 4 GiB so that the box has every
 # zone: node 0 DMA, DMA32 and Normal; node 1 Normal (as on real machines).
+# ACCEL and CPU come from scripts/accel.sh.
 qemu_args() {
-	local accel=tcg
-	[[ -w /dev/kvm ]] && accel=kvm
-	printf '%s\n' -machine q35,max-ram-below-4g=512M -cpu max -smp 2,sockets=2,cores=1,threads=1 -m 2G -accel "$accel" \
+	printf '%s\n' -machine q35,max-ram-below-4g=512M -cpu "$CPU" \
+		-smp 2,sockets=2,cores=1,threads=1 -m 2G -accel "$ACCEL" \
 		-object memory-backend-ram,id=m0,size=1G \
 		-numa node,nodeid=0,cpus=0,memdev=m0 \
 		-object memory-backend-ram,id=m1,size=1G \
 		-numa node,nodeid=1,cpus=1,memdev=m1 \
 		-nodefaults -no-user-config -no-reboot -display none \
 		-kernel "$ROOT/boot/vmlinuz-$REL" -initrd "$INITRD" \
-		-append "$CMDLINE ${AETHER_CMDLINE:-}"
+		-append "$CMDLINE aether.accel=$ACCEL:$CPU ${AETHER_CMDLINE:-}"
+}
+
+# choose_accel: KVM only where a probe boot showed that it works (cached,
+# scripts/accel.sh); said on the console and as the log's first line, so
+# that every figure can be read against it.
+choose_accel() {
+	local how
+	read -r ACCEL CPU how < <("$AETHER_TOP/scripts/accel.sh" \
+		"$ROOT/boot/vmlinuz-$REL" || echo "fail")
+	[[ $ACCEL != fail ]] || die "no usable accelerator (see above)"
+	ACCEL_LINE="accelerator $ACCEL, cpu $CPU ($how), $(qemu-system-x86_64 --version | head -n1)"
+	note "$REL: $ACCEL_LINE"
 }
 
 # boot_batch: no stdin, serial to the log, killed after the timeout.
@@ -232,12 +247,13 @@ boot_batch() {
 	local t=${AETHER_TIMEOUT:-${TIMEOUTS[$JOB]:-900}} rc=0 args
 	mapfile -t args < <(qemu_args)
 	note "booting $REL, job $JOB (timeout ${t}s), log $LOG"
+	echo "=== AETHER HOST $ACCEL_LINE" >"$LOG"
 	if [[ ${AETHER_VERBOSE:-0} == 1 ]]; then
 		timeout -k 10 "$t" qemu-system-x86_64 "${args[@]}" \
-			-serial stdio </dev/null 2>&1 | tee "$LOG" || rc=${PIPESTATUS[0]}
+			-serial stdio </dev/null 2>&1 | tee -a "$LOG" || rc=${PIPESTATUS[0]}
 	else
 		timeout -k 10 "$t" qemu-system-x86_64 "${args[@]}" \
-			-serial stdio </dev/null >"$LOG" 2>&1 || rc=$?
+			-serial stdio </dev/null >>"$LOG" 2>&1 || rc=$?
 	fi
 	return "$rc"
 }
@@ -254,6 +270,7 @@ main() {
 	[[ -d $KO_DIR ]] || die "no modules for $REL in $KO_DIR (make matrix)"
 	mkdir -p "$AETHER_TOP/build/box/$REL" "$(dirname "$LOG")"
 	INITRD=$AETHER_TOP/build/box/$REL/initramfs-$JOB.cpio
+	choose_accel
 	resolve_modules
 	build_initramfs "$INITRD"
 	if [[ $JOB == shell ]]; then

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # The box part of "make check": run the "check" job on each release given
 # (6.1 then 6.12), each judged by scripts/box-report.sh, then print one
-# closing line summed over all of them. Every kernel runs even when an
-# earlier one failed, so one CI run shows everything.
+# closing line summed over all of them, with the tests of the scripts
+# themselves (scripts/tests/*-test.sh, run first on this machine). Every
+# kernel runs even when an earlier one failed, so one CI run shows
+# everything.
 #
 #   scripts/check.sh RELEASE...
 set -euo pipefail
@@ -13,6 +15,16 @@ set -euo pipefail
 [[ $# -gt 0 ]] || die "usage: check.sh RELEASE..."
 
 pass=0 fail=0 skip=0 broken=()
+
+# Tests of the scripts themselves, on this machine, before any box.
+for t in "$AETHER_TOP"/scripts/tests/*-test.sh; do
+	echo "=== ${t##*/}"
+	out=$("$t") || broken+=("${t##*/}")
+	echo "$out"
+	read -r p _ f _ < <(tail -n1 <<<"$out")
+	pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
+done
+
 for rel in "$@"; do
 	log=$AETHER_TOP/build/logs/check-$rel.log
 	echo "=== check on $rel"
