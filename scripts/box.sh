@@ -75,6 +75,9 @@ if [[ $JOB == soak ]]; then
 	CMDLINE+=" aether.inject_seconds=${AETHER_SOAK_INJECT_SECONDS:-120}"
 fi
 
+# The group "aether" of the box (scripts/box/lib.sh gives it the devices).
+AETHER_BOX_GID=990
+
 declare -A SEEN=()
 LOAD_ORDER=()	# "path kind params", dependencies first
 
@@ -198,12 +201,37 @@ install_scripts() {
 	cp -r "$here/jobs" "$root/etc/aether/jobs"
 }
 
+# install_users ROOT: an ordinary system, so that tests can run as real
+# unprivileged users who open the devices themselves: / is 0755; alice and
+# bob are in the group "aether" (which /init gives the devices, as the
+# udev rule would), mallory is not.
+install_users() {
+	local root=$1
+	chmod 755 "$root"
+	cat >"$root/etc/passwd" <<-EOF
+	root:x:0:0:root:/root:/bin/sh
+	alice:x:1000:1000:aether user:/tmp:/bin/sh
+	bob:x:1001:1001:aether user:/tmp:/bin/sh
+	mallory:x:1002:1002:not in group aether:/tmp:/bin/sh
+	nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+	EOF
+	cat >"$root/etc/group" <<-EOF
+	root:x:0:
+	aether:x:$AETHER_BOX_GID:alice,bob
+	alice:x:1000:
+	bob:x:1001:
+	mallory:x:1002:
+	nogroup:x:65534:
+	EOF
+}
+
 # build_initramfs OUT: an uncompressed newc cpio; cheap to rebuild, the
 # slow part (decompressing distro modules) is cached.
 build_initramfs() {
 	local out=$1 root
 	root=$(mktemp -d "${out%/*}/root.XXXXXX")
 	install_busybox "$root"
+	install_users "$root"
 	install_modules "$root"
 	install_userspace "$root"
 	install_scripts "$root"

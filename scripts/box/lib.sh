@@ -33,7 +33,35 @@ load_modules() {
 			rc=1
 		fi
 	done < /etc/aether/modules
+	share_devices
 	tap_result $rc load_modules
+	return $rc
+}
+
+# share_devices: what the udev rule does on a real system: the devices
+# belong to the group "aether" (alice and bob, see /etc/group), mode 0660.
+share_devices() {
+	for d in /dev/aether_*; do
+		[ -c "$d" ] || continue
+		chgrp aether "$d" && chmod 0660 "$d"
+	done
+}
+
+# check_users: the box is an ordinary system: / is 0755, a member of
+# "aether" opens every device as itself, a user outside the group cannot.
+check_users() {
+	rc=0
+	[ "$(stat -c %a /)" = 755 ] || { echo "box: / is $(stat -c %a /)"; rc=1; }
+	for d in /dev/aether_*; do
+		[ -c "$d" ] || continue
+		su -s /bin/sh alice -c "exec 3<>$d" ||
+			{ echo "box: alice cannot open $d"; rc=1; }
+		if su -s /bin/sh mallory -c "exec 3<>$d" 2>/dev/null; then
+			echo "box: mallory opened $d"
+			rc=1
+		fi
+	done
+	tap_result $rc unprivileged_users
 	return $rc
 }
 

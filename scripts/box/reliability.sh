@@ -221,7 +221,7 @@ load_ours() {
 		[ "$1" = 1 ] || params=$(echo "$params" | sed 's/selftest=[0-9]*//')
 		# shellcheck disable=SC2086 # params are separate words
 		insmod "$path" $params || { echo "# insmod $path failed"; exit 1; }
-	done
+	done && share_devices
 }
 
 unload_all_ours() {

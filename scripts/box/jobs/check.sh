@@ -15,6 +15,8 @@ run_selftest() {
 	echo "# AETHER-TEST $2 END rc=$?"
 }
 
+check_users || status=1
+
 for prog in /selftests/*/*; do
 	case "$prog" in *.o|*/settings|*/config) continue ;; esac
 	if [ ! -f "$prog" ] || [ ! -x "$prog" ]; then
