@@ -3,10 +3,15 @@
  * main.c - load and unload of aether_mm, and its module parameters
  *
  * Load is a ladder: check the parameters, ready the stack depot if
- * tracking is on, build the pool, run the self-tests if asked, then open
- * the interfaces (debugfs, /dev/aether_mm).  Unload goes down the same
- * ladder: the interfaces close first, so no new user comes; the pool goes
- * last, and reports any block still allocated as a leak.
+ * tracking is on, build the pool, run the self-tests if asked, then the
+ * regions (their pseudo filesystem), background compaction, access
+ * tracking (aether_kaccessd: accessed bits, NUMA hinting, huge collapse),
+ * the reclaim client that sends cold region pages to a store backend,
+ * and last the interfaces (debugfs, /dev/aether_mm).  Unload goes down
+ * the same ladder: the interfaces close first, so no new user comes; the
+ * background work stops before the regions go; the hook tables are
+ * emptied; the pool goes last, and reports any block still allocated as
+ * a leak.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * region.h - regions, views and layers, shared by region.c and fault.c
+ * region.h - regions, views and layers, shared by the files that work on
+ * them: region.c (objects, files, ioctls), fault.c (demand paging, COW,
+ * prefetch, huge mappings), access.c (accessed bits, generations, huge
+ * collapse), numa.c (NUMA balancing), reclaim.c (pages to and from the
+ * store backend) and walk.c (page-table walks)
  *
  * See region.c for the objects, the life of a frame and the lock order.
  */

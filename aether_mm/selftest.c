@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * selftest.c - in-kernel self-tests of the buddy and per-CPU lists
+ * selftest.c - in-kernel self-tests of the buddy, the per-CPU lists and
+ * the hooks
  *
  * Run at load with selftest=1, before /dev/aether_mm exists, so nothing
  * else allocates from the pool meanwhile.  They check what userspace
@@ -9,9 +10,12 @@
  * that the per-CPU lists are LIFO and drain to nothing, that a foreign
  * migrate type claims a pageblock, that a reserved page is never handed
  * out, that the leak report names a live block and its stack, the
- * fragmentation indices of known layouts, and that scattered frames read
- * back in order through one aem_vmap_frames() view.  Every allocation
- * uses AEM_ALLOC_NOGROW so the pool does not move under the test.
+ * fragmentation indices of known layouts, that scattered frames read
+ * back in order through one aem_vmap_frames() view, that the policy
+ * table's may_open decides REGION_OPEN only when it has an opinion, and
+ * that aem_split_block() turns a block into order-0 allocations the buddy
+ * lists merge back.  Every allocation uses AEM_ALLOC_NOGROW so the pool
+ * does not move under the test.
  */
 #include <linux/highmem.h>
 #include <linux/slab.h>

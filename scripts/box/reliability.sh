@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# The reliability phases of the box (busybox sh), sourced by the check job
-# on the debug kernel and by the soak job: fault injection, the ioctl
-# fuzzer, concurrent stress, the load/unload loop and the kmemleak scan.
+# The reliability phases of the box (busybox sh), sourced by the check and
+# soak jobs: fault injection, the ioctl fuzzer, concurrent stress and the
+# kmemleak scan on the debug kernel (aether.rel= on the command line), the
+# load/unload loop on every kernel (a short one in the check job).
 # Each phase is one TAP line (box.<phase>); figures go out as
 # "AETHER-RESULT <key> <value>" lines that scripts/soak.sh sums.
 #

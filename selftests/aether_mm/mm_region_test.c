@@ -12,7 +12,12 @@
  *			directions and the last writer's steal; shared
  *			regions; maximum protection and W^X; guard pages;
  *			named regions; REGION_LIST; REGION_CHECKSUM against a
- *			userspace CRC-32; two CPUs faulting the same pages
+ *			userspace CRC-32; the fault predictor's prefetch;
+ *			REGION_MIGRATE (to a node and AUTO); compaction
+ *			(AETHER_MM_IOC_COMPACT and its parameters); access
+ *			tracking and NUMA balancing parameters; 2 MiB maps of
+ *			HUGE regions (PMDs, COW, split, frames back);
+ *			the reclaim debugfs files
  *   region_node	BIND places frames on the bound node (node0, node1)
  *   region_tier	tiers steer a LOCAL region (fast, slow, normal)
  *

@@ -3,8 +3,11 @@
  * aetherctl.h - what the parts of aetherctl share
  *
  * main.c parses the global options and picks a module's command table;
- * mm*.c talk to /dev/aether_mm; output.c prints tables for people and JSON
- * for scripts from the same calls.
+ * mm.c, mm_alloc.c and mm_bench.c talk to /dev/aether_mm about the pool
+ * (info, stats, blocks, compaction, the benchmark); region.c and
+ * region_bench.c about regions (create, list, show, migrate, the fault
+ * benchmark); slub.c and slub_bench.c to /dev/aether_slub; output.c
+ * prints tables for people and JSON for scripts from the same calls.
  */
 #ifndef AETHERCTL_H
 #define AETHERCTL_H
