@@ -688,7 +688,7 @@ static int aem_ioc_bench(void __user *uarg)
 	b.kernel_ns = 0;
 	b.ratio = 0;
 	b.kernel_zeroes = 0;
-	ret = aem_bench_run(&b);
+	ret = aem_bench_pool_run(&b);
 	if (ret)
 		return ret;
 	return aem_copy_out(uarg, &b, sizeof(b));

@@ -409,7 +409,7 @@ void aem_debugfs_init(void);
 void aem_debugfs_exit(void);
 
 /* bench.c */
-int aem_bench_run(struct aether_mm_bench *b);
+int aem_bench_pool_run(struct aether_mm_bench *b);
 
 /* selftest.c */
 int aem_selftest_run(void);

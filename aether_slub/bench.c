@@ -19,11 +19,8 @@
  *		than the one that allocated it
  *
  * and reports the mean time per object (its allocation and its free).
- * One kernel thread is bound to each of the first @threads online CPUs.
- * A run is @rounds rounds of two phases, one per allocator; the side that
- * goes first alternates, and all threads meet at a barrier before every
- * phase.  Time is taken with ktime_get_ns() around slices of
- * ASLUB_BENCH_SLICE objects.
+ * The threads, rounds, barriers, timing and figures are aether_mm's
+ * benchmark harness (include/aether/bench.h); this file is the operation.
  *
  * Fairness.  Linux's kmem_cache pays for what its command line asks:
  * slub_debug=FZP puts every cache on SLUB's debug slow path, and
@@ -33,26 +30,23 @@
  * figure boot with slub_debug=- (or with the flags limited to other
  * caches) and pass ZERO when init_on_alloc is on.
  *
- * Lock order: aslub_bench_mutex for the whole run, then the allocators'.
+ * Lock order: aslub_bench_mutex (the run's two caches), then the
+ * harness's mutex for the whole run, then the allocators'.
  */
 
-#include <linux/completion.h>
-#include <linux/cpumask.h>
-#include <linux/kthread.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
-#include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/timekeeping.h>
+
+#include <aether/bench.h>
 
 #include "internal.h"
 
 #define ASLUB_BENCH_SLICE	1024U
 #define ASLUB_BENCH_GFP		(GFP_KERNEL | __GFP_NOWARN)
 
-enum aslub_bench_side { ASLUB_BENCH_OURS, ASLUB_BENCH_KERNEL, ASLUB_BENCH_SIDES };
-
+/* Runs are serialised: the caches of a run are named by its size. */
 static DEFINE_MUTEX(aslub_bench_mutex);
 
 static const char * const aslub_bench_names[AETHER_SLUB_NR_BENCH] = {
@@ -60,8 +54,6 @@ static const char * const aslub_bench_names[AETHER_SLUB_NR_BENCH] = {
 	[AETHER_SLUB_BENCH_BULK] = "bulk",
 	[AETHER_SLUB_BENCH_CROSS] = "cross",
 };
-
-struct aslub_bench_thread;
 
 /**
  * struct aslub_bench_ring - objects in flight from one CPU to the next
@@ -73,7 +65,7 @@ struct aslub_bench_thread;
 struct aslub_bench_ring {
 	unsigned int head;
 	unsigned int tail;
-	enum aslub_bench_side side;
+	enum aem_bench_side side;
 	void **slot;
 };
 
@@ -83,71 +75,39 @@ struct aslub_bench_ring {
  * @ours:	our cache
  * @theirs:	Linux's cache
  * @gfp:	flags for our side (__GFP_ZERO with BENCH_ZERO)
- * @threads:	every thread, for CROSS to find the next one's ring
- * @arrived:	barrier count; phase k is open once it reaches k * threads
- * @abort:	a thread failed, or the caller was killed
  */
 struct aslub_bench_ctx {
 	const struct aether_slub_bench *b;
 	struct aslub_cache *ours;
 	struct kmem_cache *theirs;
 	gfp_t gfp;
-	struct aslub_bench_thread *threads;
-	atomic_t arrived;
-	bool abort;
 };
 
 /**
- * struct aslub_bench_thread - one thread of a run
- * @ctx:	the run
- * @task:	the kernel thread
- * @done:	completed when it has finished
- * @id:		its index
- * @phase:	barriers passed
- * @err:	0, or why it stopped
- * @ns:		time per side
- * @ops:	objects per side
+ * struct aslub_bench_cpu - what one thread of a run needs
  * @objs:	its batch (BULK); the slots of @ring (CROSS)
  * @ring:	objects the previous thread allocated, for this one to free
  */
-struct aslub_bench_thread {
-	struct aslub_bench_ctx *ctx;
-	struct task_struct *task;
-	struct completion done;
-	unsigned int id;
-	unsigned int phase;
-	int err;
-	u64 ns[ASLUB_BENCH_SIDES];
-	u64 ops[ASLUB_BENCH_SIDES];
+struct aslub_bench_cpu {
 	void **objs;
 	struct aslub_bench_ring ring;
 };
 
-static bool aslub_bench_sync(struct aslub_bench_thread *t)
+static struct aslub_bench_ctx *aslub_bench_ctx(struct aem_bench_worker *w)
 {
-	struct aslub_bench_ctx *ctx = t->ctx;
-	int target = ++t->phase * ctx->b->threads;
-
-	atomic_inc(&ctx->arrived);
-	while (atomic_read(&ctx->arrived) < target) {
-		if (READ_ONCE(ctx->abort))
-			return false;
-		cpu_relax();
-		cond_resched();
-	}
-	return !READ_ONCE(ctx->abort);
+	return w->bench->priv;
 }
 
-static unsigned int aslub_bench_pairs(struct aslub_bench_thread *t,
-				      enum aslub_bench_side side,
+static unsigned int aslub_bench_pairs(struct aem_bench_worker *w,
+				      enum aem_bench_side side,
 				      unsigned int n)
 {
-	struct aslub_bench_ctx *ctx = t->ctx;
+	struct aslub_bench_ctx *ctx = aslub_bench_ctx(w);
 	unsigned int i;
 	void *obj;
 
 	for (i = 0; i < n; i++) {
-		if (side == ASLUB_BENCH_OURS) {
+		if (side == AEM_BENCH_OURS) {
 			obj = aslub_cache_alloc(ctx->ours, ctx->gfp);
 			if (unlikely(!obj))
 				break;
@@ -162,24 +122,25 @@ static unsigned int aslub_bench_pairs(struct aslub_bench_thread *t,
 	return i;
 }
 
-static unsigned int aslub_bench_bulk(struct aslub_bench_thread *t,
-				     enum aslub_bench_side side,
+static unsigned int aslub_bench_bulk(struct aem_bench_worker *w,
+				     enum aem_bench_side side,
 				     unsigned int n)
 {
-	struct aslub_bench_ctx *ctx = t->ctx;
+	struct aslub_bench_ctx *ctx = aslub_bench_ctx(w);
 	unsigned int batch = ctx->b->batch, done = 0;
+	void **objs = ((struct aslub_bench_cpu *)w->priv)->objs;
 
 	while (done < n) {
-		if (side == ASLUB_BENCH_OURS) {
+		if (side == AEM_BENCH_OURS) {
 			if (!aslub_cache_alloc_bulk(ctx->ours, ctx->gfp, batch,
-						    t->objs))
+						    objs))
 				break;
-			aslub_cache_free_bulk(ctx->ours, batch, t->objs);
+			aslub_cache_free_bulk(ctx->ours, batch, objs);
 		} else {
 			if (!kmem_cache_alloc_bulk(ctx->theirs, ASLUB_BENCH_GFP,
-						   batch, t->objs))
+						   batch, objs))
 				break;
-			kmem_cache_free_bulk(ctx->theirs, batch, t->objs);
+			kmem_cache_free_bulk(ctx->theirs, batch, objs);
 		}
 		done += batch;
 	}
@@ -216,41 +177,44 @@ static void *aslub_ring_pop(struct aslub_bench_ring *r, unsigned int cap)
 }
 
 static void aslub_bench_free_one(struct aslub_bench_ctx *ctx,
-				 enum aslub_bench_side side, void *obj)
+				 enum aem_bench_side side, void *obj)
 {
-	if (side == ASLUB_BENCH_OURS)
+	if (side == AEM_BENCH_OURS)
 		aslub_cache_free(ctx->ours, obj);
 	else
 		kmem_cache_free(ctx->theirs, obj);
+}
+
+static struct aslub_bench_ring *aslub_bench_ring_of(struct aem_bench_worker *w)
+{
+	return &((struct aslub_bench_cpu *)w->priv)->ring;
 }
 
 /*
  * Allocate @n objects into the next thread's ring and free the @n the
  * previous thread puts into ours, as they come: at most @batch in flight.
  */
-static unsigned int aslub_bench_cross(struct aslub_bench_thread *t,
-				      enum aslub_bench_side side,
+static unsigned int aslub_bench_cross(struct aem_bench_worker *w,
+				      enum aem_bench_side side,
 				      unsigned int n)
 {
-	struct aslub_bench_ctx *ctx = t->ctx;
+	struct aslub_bench_ctx *ctx = aslub_bench_ctx(w);
 	unsigned int cap = ctx->b->batch, made = 0, freed = 0;
-	struct aslub_bench_ring *out, *in = &t->ring;
+	struct aslub_bench_ring *out, *in = aslub_bench_ring_of(w);
 	void *obj;
 
-	out = &ctx->threads[(t->id + 1) % ctx->b->threads].ring;
+	out = aslub_bench_ring_of(aem_bench_worker_of(w, w->id + 1));
 	while (made < n || freed < n) {
-		if (READ_ONCE(ctx->abort))
+		if (aem_bench_aborted(w))
 			break;
 		if (made < n && out->head - READ_ONCE(out->tail) < cap) {
-			if (side == ASLUB_BENCH_OURS)
+			if (side == AEM_BENCH_OURS)
 				obj = aslub_cache_alloc(ctx->ours, ctx->gfp);
 			else
 				obj = kmem_cache_alloc(ctx->theirs,
 						       ASLUB_BENCH_GFP);
-			if (unlikely(!obj)) {
-				WRITE_ONCE(ctx->abort, true);
+			if (unlikely(!obj))
 				break;
-			}
 			out->side = side;
 			aslub_ring_push(out, obj, cap);
 			made++;
@@ -266,172 +230,81 @@ static unsigned int aslub_bench_cross(struct aslub_bench_thread *t,
 	return min(made, freed);
 }
 
-/* After the threads are gone: free what an aborted CROSS left in flight. */
-static void aslub_bench_rings_drain(struct aslub_bench_ctx *ctx)
+static unsigned int aslub_bench_slice(struct aem_bench_worker *w,
+				      enum aem_bench_side side,
+				      unsigned int n)
 {
-	struct aslub_bench_ring *r;
-	unsigned int i;
+	switch (aslub_bench_ctx(w)->b->op) {
+	case AETHER_SLUB_BENCH_PAIR:
+		return aslub_bench_pairs(w, side, n);
+	case AETHER_SLUB_BENCH_BULK:
+		return aslub_bench_bulk(w, side, n);
+	default:
+		return aslub_bench_cross(w, side, n);
+	}
+}
+
+static int aslub_bench_cpu_init(struct aem_bench_worker *w)
+{
+	unsigned int batch = aslub_bench_ctx(w)->b->batch;
+	int node = cpu_to_node(w->cpu);
+	struct aslub_bench_cpu *c;
+
+	c = kzalloc_node(sizeof(*c), GFP_KERNEL, node);
+	if (!c)
+		return -ENOMEM;
+	w->priv = c;
+	if (batch) {
+		c->objs = kcalloc_node(batch, sizeof(*c->objs), GFP_KERNEL,
+				       node);
+		if (!c->objs)
+			return -ENOMEM;
+		c->ring.slot = c->objs;
+	}
+	return 0;
+}
+
+/*
+ * Once every thread has stopped: free what an aborted CROSS left in this
+ * worker's ring, then the worker's arrays.
+ */
+static void aslub_bench_cpu_exit(struct aem_bench_worker *w)
+{
+	struct aslub_bench_ctx *ctx = aslub_bench_ctx(w);
+	struct aslub_bench_cpu *c = w->priv;
 	void *obj;
 
-	if (ctx->b->op != AETHER_SLUB_BENCH_CROSS || !ctx->threads)
+	if (!c)
 		return;
-	for (i = 0; i < ctx->b->threads; i++) {
-		r = &ctx->threads[i].ring;
-		while ((obj = aslub_ring_pop(r, ctx->b->batch)))
-			aslub_bench_free_one(ctx, r->side, obj);
-	}
+	if (c->ring.slot)
+		while ((obj = aslub_ring_pop(&c->ring, ctx->b->batch)))
+			aslub_bench_free_one(ctx, c->ring.side, obj);
+	kfree(c->objs);
+	kfree(c);
 }
 
-static int aslub_bench_phase(struct aslub_bench_thread *t,
-			     enum aslub_bench_side side)
-{
-	const struct aether_slub_bench *b = t->ctx->b;
-	u64 left = b->iterations, start;
-	unsigned int want, done;
-
-	while (left) {
-		want = min_t(u64, left, ASLUB_BENCH_SLICE);
-		start = ktime_get_ns();
-		if (b->op == AETHER_SLUB_BENCH_PAIR)
-			done = aslub_bench_pairs(t, side, want);
-		else if (b->op == AETHER_SLUB_BENCH_BULK)
-			done = aslub_bench_bulk(t, side, want);
-		else
-			done = aslub_bench_cross(t, side, want);
-		t->ns[side] += ktime_get_ns() - start;
-		t->ops[side] += done;
-		if (done < want)
-			return -ENOMEM;
-		left -= min_t(u64, left, done);
-		cond_resched();
-		if (READ_ONCE(t->ctx->abort))
-			return -EINTR;
-	}
-	return 0;
-}
-
-static int aslub_bench_rounds(struct aslub_bench_thread *t)
-{
-	const struct aether_slub_bench *b = t->ctx->b;
-	enum aslub_bench_side side;
-	unsigned int r, i;
-	int ret;
-
-	for (r = 0; r < b->rounds; r++) {
-		for (i = 0; i < ASLUB_BENCH_SIDES; i++) {
-			side = (r + i) & 1 ? ASLUB_BENCH_KERNEL : ASLUB_BENCH_OURS;
-			if (!aslub_bench_sync(t))
-				return -EINTR;
-			ret = aslub_bench_phase(t, side);
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
-}
-
-static int aslub_bench_thread_fn(void *arg)
-{
-	struct aslub_bench_thread *t = arg;
-
-	t->err = aslub_bench_rounds(t);
-	if (t->err)
-		WRITE_ONCE(t->ctx->abort, true);
-	complete(&t->done);
-
-	set_current_state(TASK_INTERRUPTIBLE);
-	while (!kthread_should_stop()) {
-		schedule();
-		set_current_state(TASK_INTERRUPTIBLE);
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
-}
-
-static int aslub_bench_thread_init(struct aslub_bench_thread *t,
-				   struct aslub_bench_ctx *ctx,
-				   unsigned int id, unsigned int cpu)
-{
-	t->ctx = ctx;
-	t->id = id;
-	init_completion(&t->done);
-	if (ctx->b->batch) {
-		t->objs = kcalloc_node(ctx->b->batch, sizeof(*t->objs),
-				       GFP_KERNEL, cpu_to_node(cpu));
-		if (!t->objs)
-			return -ENOMEM;
-		t->ring.slot = t->objs;
-	}
-	t->task = kthread_create_on_cpu(aslub_bench_thread_fn, t, cpu,
-					"aslub_bench/%u");
-	if (IS_ERR(t->task)) {
-		int ret = PTR_ERR(t->task);
-
-		t->task = NULL;
-		return ret;
-	}
-	return 0;
-}
-
-static void aslub_bench_threads_free(struct aslub_bench_thread *threads,
-				     unsigned int nr)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr; i++)
-		kfree(threads[i].objs);
-	kfree(threads);
-}
-
-static int aslub_bench_wait(struct aslub_bench_ctx *ctx,
-			    struct aslub_bench_thread *threads,
-			    unsigned int nr)
-{
-	unsigned int i;
-	int ret = 0;
-
-	for (i = 0; i < nr; i++)
-		wake_up_process(threads[i].task);
-	for (i = 0; i < nr; i++) {
-		if (wait_for_completion_killable(&threads[i].done)) {
-			WRITE_ONCE(ctx->abort, true);
-			ret = -EINTR;
-			break;
-		}
-		if (threads[i].err && !ret)
-			ret = threads[i].err;
-	}
-	return ret;
-}
-
-static u64 aslub_bench_mean(const struct aslub_bench_thread *threads,
-			    unsigned int nr, enum aslub_bench_side side)
-{
-	u64 ns = 0, ops = 0;
-	unsigned int i;
-
-	for (i = 0; i < nr; i++) {
-		ns += threads[i].ns[side];
-		ops += threads[i].ops[side];
-	}
-	return ops ? div64_u64(ns * 1000, ops) : 0;
-}
+static const struct aem_bench_ops aslub_bench_ops = {
+	.init = aslub_bench_cpu_init,
+	.slice = aslub_bench_slice,
+	.exit = aslub_bench_cpu_exit,
+};
 
 static void aslub_bench_report(struct aether_slub_bench *b,
-			       const struct aslub_bench_thread *threads)
+			       const struct aem_bench *run)
 {
-	b->aslub_ns = aslub_bench_mean(threads, b->threads, ASLUB_BENCH_OURS);
-	b->kernel_ns = aslub_bench_mean(threads, b->threads,
-					ASLUB_BENCH_KERNEL);
-	b->ratio = b->kernel_ns ? div64_u64(b->aslub_ns * 1000, b->kernel_ns) : 0;
+	b->aslub_ns = run->mean_ns[AEM_BENCH_OURS];
+	b->kernel_ns = run->mean_ns[AEM_BENCH_KERNEL];
+	b->ratio = run->ratio;
 	b->kernel_zeroes = want_init_on_alloc(GFP_KERNEL);
 
-	pr_info("bench %s size %u batch %u threads %u%s: aslub %llu.%03llu ns/obj, kmem_cache %llu.%03llu ns/obj, ratio %llu.%03llu%s\n",
+	pr_info("bench %s size %u batch %u threads %u%s: aslub %llu.%03llu ns/obj, kmem_cache %llu.%03llu ns/obj, ratio %llu.%03llu (rounds: median %llu.%03llu, %llu.%03llu..%llu.%03llu)%s\n",
 		aslub_bench_names[b->op], b->object_size, b->batch, b->threads,
 		b->flags & AETHER_SLUB_BENCH_ZERO ? " zero" : "",
 		b->aslub_ns / 1000, b->aslub_ns % 1000,
 		b->kernel_ns / 1000, b->kernel_ns % 1000,
 		b->ratio / 1000, b->ratio % 1000,
+		run->median / 1000, run->median % 1000,
+		run->lo / 1000, run->lo % 1000, run->hi / 1000, run->hi % 1000,
 		b->kernel_zeroes ? " (kernel zeroes)" : "");
 }
 
@@ -470,44 +343,27 @@ static void aslub_bench_caches_free(struct aslub_bench_ctx *ctx)
  */
 int aslub_bench_run(struct aether_slub_bench *b)
 {
-	struct aslub_bench_thread *threads;
-	struct aslub_bench_ctx ctx = { .b = b };
-	unsigned int i = 0, cpu;
+	struct aslub_bench_ctx ctx = { .b = b, .gfp = ASLUB_BENCH_GFP };
+	struct aem_bench run = {
+		.ops = &aslub_bench_ops,
+		.priv = &ctx,
+		.name = "aslub_bench/%u",
+		.threads = b->threads,
+		.rounds = b->rounds,
+		.iterations = b->iterations,
+		.slice = ASLUB_BENCH_SLICE,
+	};
 	int ret;
 
-	if (mutex_lock_killable(&aslub_bench_mutex))
-		return -EINTR;
-	ctx.gfp = ASLUB_BENCH_GFP;
 	if (b->flags & AETHER_SLUB_BENCH_ZERO)
 		ctx.gfp |= __GFP_ZERO;
-	atomic_set(&ctx.arrived, 0);
+	if (mutex_lock_killable(&aslub_bench_mutex))
+		return -EINTR;
 	ret = aslub_bench_caches(&ctx);
-	if (ret)
-		goto out_caches;
-	threads = kcalloc(b->threads, sizeof(*threads), GFP_KERNEL);
-	if (!threads) {
-		ret = -ENOMEM;
-		goto out_caches;
-	}
-	ctx.threads = threads;
-	for_each_online_cpu(cpu) {
-		if (i == b->threads)
-			break;
-		ret = aslub_bench_thread_init(&threads[i], &ctx, i, cpu);
-		if (ret)
-			goto out_threads;
-		i++;
-	}
-	ret = aslub_bench_wait(&ctx, threads, b->threads);
 	if (!ret)
-		aslub_bench_report(b, threads);
-out_threads:
-	for (i = 0; i < b->threads; i++)
-		if (threads[i].task)
-			kthread_stop(threads[i].task);
-	aslub_bench_rings_drain(&ctx);
-	aslub_bench_threads_free(threads, b->threads);
-out_caches:
+		ret = aem_bench_run(&run);
+	if (!ret)
+		aslub_bench_report(b, &run);
 	aslub_bench_caches_free(&ctx);
 	mutex_unlock(&aslub_bench_mutex);
 	return ret;
