@@ -445,16 +445,7 @@ MODULE_PARM_DESC(compact_interval_ms,
 static int aem_compact_threshold_set(const char *val,
 				     const struct kernel_param *kp)
 {
-	unsigned int t;
-	int err;
-
-	err = kstrtouint(val, 0, &t);
-	if (err)
-		return err;
-	if (t > 1000)
-		return -EINVAL;
-	WRITE_ONCE(aem_compact_threshold, t);
-	return 0;
+	return param_set_uint_minmax(val, kp, 0, 1000);
 }
 
 static const struct kernel_param_ops aem_compact_threshold_ops = {

@@ -18,9 +18,10 @@
  *	tracking	live allocations with their stacks (module param track)
  *	fail_*		failure injection knobs (inject.c)
  *
- * The "aether" directory is shared by every module of the suite; the first
- * to load (this one, since the others depend on it) creates it and it
- * stays for the life of the system.  Only "mm" goes at unload.
+ * The "aether" directory is the suite's: this module creates it at load
+ * and removes it at unload, and the others put their own directory in it
+ * (aem_debugfs_root()); they depend on this module, so theirs are gone
+ * by then.
  *
  * Locking: a zone is read under its zone->lock, irqs off, only for as long
  * as it takes to copy what is wanted into a local snapshot; printing
@@ -34,8 +35,7 @@
 
 #include "internal.h"
 
-#define AEM_DEBUGFS_ROOT	"aether"
-
+static struct dentry *aem_debugfs_top;
 static struct dentry *aem_debugfs_dir;
 
 /* A zone's free lists, copied out under zone->lock. */
@@ -287,24 +287,30 @@ static int aem_dbg_tracking_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_tracking);
 
 /**
- * aem_debugfs_init() - create /sys/kernel/debug/aether/mm/
+ * aem_debugfs_root() - the suite's debugfs directory, /sys/kernel/debug/aether
  *
- * Creates the shared "aether" directory when no module has yet.  Failures
- * are not reported: debugfs is optional and its helpers take error
- * pointers as parents.
+ * For the other modules of the suite, which create their own directory in
+ * it at load and remove that at unload.
+ *
+ * Return: the directory, or an error pointer when debugfs is missing (the
+ * debugfs helpers accept one as a parent and do nothing).
+ */
+struct dentry *aem_debugfs_root(void)
+{
+	return aem_debugfs_top;
+}
+EXPORT_SYMBOL_GPL(aem_debugfs_root);
+
+/**
+ * aem_debugfs_init() - create /sys/kernel/debug/aether/ and its mm/
+ *
+ * Failures are not reported: debugfs is optional and its helpers take
+ * error pointers as parents.
  */
 void aem_debugfs_init(void)
 {
-	struct dentry *root;
-
-	root = debugfs_lookup(AEM_DEBUGFS_ROOT, NULL);
-	if (root) {
-		aem_debugfs_dir = debugfs_create_dir("mm", root);
-		dput(root);
-	} else {
-		root = debugfs_create_dir(AEM_DEBUGFS_ROOT, NULL);
-		aem_debugfs_dir = debugfs_create_dir("mm", root);
-	}
+	aem_debugfs_top = debugfs_create_dir("aether", NULL);
+	aem_debugfs_dir = debugfs_create_dir("mm", aem_debugfs_top);
 
 	debugfs_create_file("pool", 0400, aem_debugfs_dir, NULL,
 			    &aem_dbg_pool_fops);
@@ -329,12 +335,14 @@ void aem_debugfs_init(void)
 }
 
 /**
- * aem_debugfs_exit() - remove /sys/kernel/debug/aether/mm/
+ * aem_debugfs_exit() - remove /sys/kernel/debug/aether/ with mm/ in it
  *
- * The shared "aether" directory stays for the other modules.
+ * The modules that put their directory in it depend on this one, so they
+ * are unloaded already.
  */
 void aem_debugfs_exit(void)
 {
-	debugfs_remove(aem_debugfs_dir);
+	debugfs_remove(aem_debugfs_top);
+	aem_debugfs_top = NULL;
 	aem_debugfs_dir = NULL;
 }

@@ -49,16 +49,7 @@ unsigned int aem_prefetch_max = 16;
 
 static int aem_prefetch_max_set(const char *val, const struct kernel_param *kp)
 {
-	unsigned int v;
-	int err;
-
-	err = kstrtouint(val, 0, &v);
-	if (err)
-		return err;
-	if (v > AEM_PREFETCH_LIMIT)
-		return -EINVAL;
-	WRITE_ONCE(aem_prefetch_max, v);
-	return 0;
+	return param_set_uint_minmax(val, kp, 0, AEM_PREFETCH_LIMIT);
 }
 
 static const struct kernel_param_ops aem_prefetch_max_ops = {

@@ -123,16 +123,7 @@ void aem_numa_scan_region(struct aem_region *r)
 static int aem_numa_scan_pages_set(const char *val,
 				   const struct kernel_param *kp)
 {
-	unsigned int n;
-	int err;
-
-	err = kstrtouint(val, 0, &n);
-	if (err)
-		return err;
-	if (n > 65536)
-		return -EINVAL;
-	WRITE_ONCE(aem_numa_scan_pages, n);
-	return 0;
+	return param_set_uint_minmax(val, kp, 0, 65536);
 }
 
 static const struct kernel_param_ops aem_numa_scan_pages_ops = {

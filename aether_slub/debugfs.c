@@ -19,8 +19,8 @@
  *	caches/<name>/objects	every object in use (debug caches) or every
  *				slab with its counts (walk.c)
  *
- * The "aether" directory belongs to aether_mm, which is loaded first (we
- * depend on it); we only look it up.  Only "slub" goes at unload.
+ * The "aether" directory belongs to aether_mm (aem_debugfs_root()), which
+ * is loaded first and unloaded last (we depend on it); "slub" is ours.
  *
  * Locking: slabinfo walks the cache list under aslub_mutex.  A cache's
  * info file takes no mutex: destroying the cache removes the file under
@@ -31,8 +31,6 @@
 #include <linux/seq_file.h>
 
 #include "internal.h"
-
-#define ASLUB_DEBUGFS_ROOT	"aether"
 
 static struct dentry *aslub_debugfs_dir;
 static struct dentry *aslub_debugfs_caches;
@@ -206,21 +204,12 @@ void aslub_debugfs_del_cache(struct aslub_cache *s)
 /**
  * aslub_debugfs_init() - create /sys/kernel/debug/aether/slub/
  *
- * Uses aether_mm's "aether" directory, or makes it when it is missing.
- * Failures are not reported: debugfs is optional.
+ * In aether_mm's "aether" directory.  Failures are not reported: debugfs
+ * is optional.
  */
 void aslub_debugfs_init(void)
 {
-	struct dentry *root;
-
-	root = debugfs_lookup(ASLUB_DEBUGFS_ROOT, NULL);
-	if (root) {
-		aslub_debugfs_dir = debugfs_create_dir("slub", root);
-		dput(root);
-	} else {
-		root = debugfs_create_dir(ASLUB_DEBUGFS_ROOT, NULL);
-		aslub_debugfs_dir = debugfs_create_dir("slub", root);
-	}
+	aslub_debugfs_dir = debugfs_create_dir("slub", aem_debugfs_root());
 	debugfs_create_file("slabinfo", 0400, aslub_debugfs_dir, NULL,
 			    &aslub_dbg_slabinfo_fops);
 	debugfs_create_file("stats", 0400, aslub_debugfs_dir, NULL,

@@ -87,8 +87,10 @@ def from_text(text):
 
 
 def parse(path):
+    """(label, ratio) pairs; "# ..." lines (how the figures were made,
+    scripts/bench.sh writes the accelerator there) are not data."""
     with open(path, encoding="utf-8", errors="replace") as f:
-        text = f.read()
+        text = "".join(line for line in f if not line.startswith("#"))
     try:
         return from_json(text)
     except (ValueError, TypeError):

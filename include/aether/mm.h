@@ -103,6 +103,9 @@ void aem_vunmap_frames(const void *addr, unsigned int nr);
 void aem_get_stats(struct aether_mm_stats *stats);
 void aem_get_pool_info(struct aether_mm_pool_info *info);
 
+struct dentry;
+struct dentry *aem_debugfs_root(void);
+
 /*
  * Hook tables (DESIGN.md section 2).  A module fills one table and
  * registers it; the core calls it under RCU.  Unregistering first asks the

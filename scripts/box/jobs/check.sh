@@ -41,6 +41,9 @@ if [ -z "$rel" ]; then
 fi
 rel_loadloop "$(rel_param cycles 5)"
 unload_all_ours
+# aether_mm owns /sys/kernel/debug/aether: with the suite gone, so is it.
+[ ! -e /sys/kernel/debug/aether ]
+tap_result $? debugfs_root_removed_with_the_suite
 if [ -n "$rel" ]; then
 	rel_kmemleak
 fi
