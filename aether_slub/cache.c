@@ -21,6 +21,9 @@
  * Shrinking drains the magazines and gives every empty slab back to the
  * pool; the shrinker (shrink.c) only gives back empty slabs, without IPIs.
  *
+ * Validation walks a cache one slab at a time, each under its node's
+ * list_lock, and lets the lock go between slabs: see aslub_validate().
+ *
  * Draining reaches every CPU, online or not, so destroy and shrink hold
  * the CPU hotplug lock (cpus_read_lock()) around aslub_mutex, the order
  * of mm/slab_common.c: the hotplug callback (cpu.c) runs with that lock
@@ -146,6 +149,7 @@ static void aslub_cache_free_struct(struct aslub_cache *s)
 	if (s->cpu)
 		aslub_cpu_free(s);
 	aslub_nodes_free(s);
+	mutex_destroy(&s->validate_lock);
 	kfree(s);
 }
 
@@ -162,6 +166,8 @@ static struct aslub_cache *aslub_cache_alloc_struct(const char *name,
 	if (!s)
 		return NULL;
 	strscpy(s->name, name, sizeof(s->name));
+	mutex_init(&s->validate_lock);
+	s->owner = INVALID_UID;
 	s->flags = flags;
 	s->fp_random = get_random_long();
 	s->object_size = size;
@@ -447,24 +453,94 @@ void aslub_cache_counts(struct aslub_cache *s,
 		st->errors[i] = atomic_long_read(&s->errors[i]);
 }
 
-/* Validate every slab on one list of a node. */
-static int aslub_validate_list(struct aslub_cache *s, struct list_head *head,
-			       unsigned long nr)
+/* The lists of a node, in the order a validation walks them. */
+static const u8 aslub_validate_order[] = {
+	ASLUB_SLAB_PARTIAL, ASLUB_SLAB_FULL, ASLUB_SLAB_EMPTY,
+};
+
+/* Do the lists of @n hold as many slabs as its counters say? */
+static int aslub_validate_counts(struct aslub_cache *s, struct aslub_node *n)
 {
-	struct aslub_slab *slab;
-	unsigned long seen = 0;
+	unsigned long *count, seen;
+	struct list_head *head, *pos;
+	unsigned int i;
 	int errors = 0;
 
-	list_for_each_entry(slab, head, list) {
-		errors += aslub_slab_validate(s, slab);
-		seen++;
-	}
-	if (seen != nr) {
+	lockdep_assert_held(&n->list_lock);
+
+	for (i = 0; i < ARRAY_SIZE(aslub_validate_order); i++) {
+		head = aslub_state_list(n, aslub_validate_order[i], &count);
+		seen = 0;
+		list_for_each(pos, head)
+			seen++;
+		if (seen == *count)
+			continue;
 		pr_err("cache %s: list holds %lu slabs, count says %lu\n",
-		       s->name, seen, nr);
+		       s->name, seen, *count);
 		atomic_long_inc(&s->errors[AETHER_SLUB_ERR_CORRUPT]);
 		errors++;
 	}
+	return errors;
+}
+
+/*
+ * The next slab of @n that pass @seq has not checked: one after @prev on
+ * the list @prev is on now, else the first on any list.  @prev (or NULL)
+ * is still a slab of @n: none goes back to the pool while n->validating.
+ */
+static struct aslub_slab *aslub_validate_next(struct aslub_node *n,
+					      struct aslub_slab *prev,
+					      unsigned int seq)
+{
+	struct aslub_slab *slab = prev;
+	struct list_head *head;
+	unsigned long *count;
+	unsigned int i;
+
+	lockdep_assert_held(&n->list_lock);
+
+	if (prev) {
+		head = aslub_state_list(n, prev->state, &count);
+		list_for_each_entry_continue(slab, head, list)
+			if (slab->vseq != seq)
+				return slab;
+	}
+	for (i = 0; i < ARRAY_SIZE(aslub_validate_order); i++) {
+		head = aslub_state_list(n, aslub_validate_order[i], &count);
+		list_for_each_entry(slab, head, list)
+			if (slab->vseq != seq)
+				return slab;
+	}
+	return NULL;
+}
+
+/* Check every slab of node @nid, one slab per hold of its list_lock. */
+static int aslub_validate_node(struct aslub_cache *s, int nid,
+			       unsigned int seq, unsigned long *slabs,
+			       unsigned long *holds)
+{
+	struct aslub_node *n = s->node[nid];
+	struct aslub_slab *slab = NULL;
+	unsigned long flags;
+	int errors;
+
+	spin_lock_irqsave(&n->list_lock, flags);
+	(*holds)++;
+	n->validating++;
+	errors = aslub_validate_counts(s, n);
+	while ((slab = aslub_validate_next(n, slab, seq))) {
+		errors += aslub_slab_validate(s, slab);
+		slab->vseq = seq;
+		(*slabs)++;
+		spin_unlock_irqrestore(&n->list_lock, flags);
+		cond_resched();
+		spin_lock_irqsave(&n->list_lock, flags);
+		(*holds)++;
+	}
+	n->validating--;
+	spin_unlock_irqrestore(&n->list_lock, flags);
+	/* What frees left empty beyond the limit while the walk held it. */
+	aslub_node_trim(s, nid, READ_ONCE(aslub_empty_max));
 	return errors;
 }
 
@@ -473,25 +549,40 @@ static int aslub_validate_list(struct aslub_cache *s, struct list_head *head,
  * @s: the cache
  *
  * Freelists and counts of every slab; for a debug cache also the state,
- * poison and red zone of every free object.
+ * poison and red zone of every free object, and the red zones of the
+ * used ones.
  *
+ * One slab per hold of its node's list_lock, so interrupts are never off
+ * for more than one slab, however big the cache.  Between two slabs the
+ * cache goes on: objects come and go, slabs move between the lists, new
+ * ones are made.  So each slab is checked whole under the lock; the walk
+ * goes on after the slab it checked last, on whatever list that slab is
+ * now (the slab is still there: while a node is walked none of its empty
+ * slabs goes back to the pool, see aslub_node_cut()); every slab checked
+ * is marked with the number of the pass, so that one that moved behind
+ * the walk is found by a last look over all the lists and none is checked
+ * twice.  The lengths of the lists are held against their counters in a
+ * single hold, before the walk.
+ *
+ * Context: process context, may sleep.
  * Return: problems found, each reported and counted.
  */
 int aslub_validate(struct aslub_cache *s)
 {
-	struct aslub_node *n;
-	unsigned long flags;
+	unsigned long slabs = 0, holds = 0;
+	unsigned int seq;
 	int nid, errors = 0;
 
-	for (nid = 0; nid < ASLUB_MAX_NODES; nid++) {
-		n = s->node[nid];
-		if (!n)
-			continue;
-		spin_lock_irqsave(&n->list_lock, flags);
-		errors += aslub_validate_list(s, &n->partial, n->nr_partial);
-		errors += aslub_validate_list(s, &n->full, n->nr_full);
-		errors += aslub_validate_list(s, &n->empty, n->nr_empty);
-		spin_unlock_irqrestore(&n->list_lock, flags);
-	}
+	mutex_lock(&s->validate_lock);
+	seq = ++s->validate_seq;
+	if (!seq)	/* 0 is the mark of a slab never checked */
+		seq = ++s->validate_seq;
+	for (nid = 0; nid < ASLUB_MAX_NODES; nid++)
+		if (s->node[nid])
+			errors += aslub_validate_node(s, nid, seq, &slabs,
+						      &holds);
+	WRITE_ONCE(s->validate_slabs, slabs);
+	WRITE_ONCE(s->validate_holds, holds);
+	mutex_unlock(&s->validate_lock);
 	return errors;
 }

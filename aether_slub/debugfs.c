@@ -169,6 +169,9 @@ static int aslub_dbg_info_show(struct seq_file *m, void *v)
 	seq_printf(m, "lost_objects %ld\n", atomic_long_read(&s->lost));
 	seq_printf(m, "dead_cpu_objects %ld\n",
 		   atomic_long_read(&s->dead_drained));
+	seq_printf(m, "validate_slabs %lu\n", READ_ONCE(s->validate_slabs));
+	seq_printf(m, "validate_lock_holds %lu\n",
+		   READ_ONCE(s->validate_holds));
 	aslub_dbg_cpus(m, s);
 	return 0;
 }

@@ -292,7 +292,23 @@ int aslt_write_file(const char *path, const char *text)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-/* The value of "key N" in debugfs caches/<cache>/info, or -1. */
+bool aslt_have_debugfs(void)
+{
+	return access(ASLT_DEBUGFS, F_OK) == 0;
+}
+
+/*
+ * The path of @file in the debugfs directory of @cache, a cache that this
+ * process's effective uid made through the device (caches/<name>@<uid>/).
+ */
+void aslt_cache_path(char *buf, size_t len, const char *cache,
+		     const char *file)
+{
+	snprintf(buf, len, "%s/caches/%s@%u/%s", ASLT_DEBUGFS, cache,
+		 (unsigned int)geteuid(), file);
+}
+
+/* The value of "key N" in debugfs info of our cache @cache, or -1. */
 long aslt_cache_info(const char *cache, const char *key)
 {
 	char path[256], buf[16384], *p;
@@ -308,4 +324,47 @@ long aslt_cache_info(const char *cache, const char *key)
 			return strtol(p + len + 1, NULL, 10);
 	}
 	return -1;
+}
+
+/* Bytes of the FILL pattern of @seed over @size bytes that are not zero. */
+__u64 aslt_pattern_nonzero(__u64 seed, __u32 size)
+{
+	__u64 word = 0, n = 0;
+	__u32 i;
+
+	for (i = 0; i < size; i++) {
+		if (!(i % 8))
+			word = seed ^ ((__u64)(i / 8) * 0x9e3779b97f4a7c15ULL);
+		n += ((word >> (8 * (i % 8))) & 0xff) != 0;
+	}
+	return n;
+}
+
+/* /dev/kmsg opened at its end, so that only new records are read; or -errno. */
+int aslt_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Kernel log records since aslt_kmsg_open() that hold @needle. */
+int aslt_kmsg_count(int fd, const char *needle)
+{
+	char rec[2048];
+	int found = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: read on */
+		if (n <= 0)
+			return found;
+		rec[n] = '\0';
+		found += !!strstr(rec, needle);
+	}
 }

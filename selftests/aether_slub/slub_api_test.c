@@ -228,6 +228,27 @@ TEST_F(slub, zero_flag_gives_zeroed_objects)
 	ASSERT_EQ(0, aslt_free(self->fd, &h, 1));
 }
 
+TEST_F(slub, destroy_refusals_are_rate_limited)
+{
+	char needle[AETHER_SLUB_NAME_LEN + 32];
+	__u32 live, i;
+	int kmsg;
+	__u64 h;
+
+	kmsg = aslt_kmsg_open();
+	if (kmsg < 0)
+		SKIP(return, "no /dev/kmsg: %s", strerror(-kmsg));
+	ASSERT_EQ(0, aslt_alloc1(self->fd, self->id, &h));
+	for (i = 0; i < 50; i++)
+		ASSERT_EQ(-EBUSY, aslt_destroy(self->fd, self->id, &live));
+	snprintf(needle, sizeof(needle), "cache %s: destroy refused",
+		 self->name);
+	/* printk_ratelimited()'s burst: 10 per 5 s, here and in any test before. */
+	ASSERT_GE(10, aslt_kmsg_count(kmsg, needle));
+	close(kmsg);
+	ASSERT_EQ(0, aslt_free(self->fd, &h, 1));
+}
+
 TEST_F(slub, free_is_all_or_nothing)
 {
 	__u64 h[2], bad[2], mism;
@@ -370,6 +391,43 @@ TEST_F(slub, validate_finds_nothing_in_a_sound_cache)
 	ASSERT_EQ(0, errors);
 	ASSERT_EQ(-ENOENT, aslt_validate(self->fd, 999, &errors));
 	ASSERT_EQ(0, aslt_free(self->fd, h + 50, 50));
+}
+
+/*
+ * A poisoned cache of many slabs is checked one slab per hold of the node
+ * lock (interrupts are off while it is held), not all at once.
+ */
+TEST_F(slub, validate_takes_the_node_lock_once_per_slab)
+{
+	struct aether_slub_cache_stats st;
+	char name[AETHER_SLUB_NAME_LEN];
+	struct aether_slub_create c;
+	static __u64 h[4096];
+	__u32 n = 4096, errors = 1, i;
+	long slabs, holds;
+
+	if (!aslt_have_debugfs())
+		SKIP(return, "no debugfs at %s", ASLT_DEBUGFS);
+	aslt_name(name, "vpoison");
+	ASSERT_EQ(0, aslt_create(self->fd, name, 64, 0, AETHER_SLUB_F_POISON,
+				 &c));
+	ASSERT_EQ(0, aslt_alloc(self->fd, c.id, 0, -1, 0, h, &n));
+	ASSERT_EQ(4096, n);
+	for (i = 0; i < n / 2; i++)	/* every other object free */
+		h[i] = h[2 * i + 1];
+	ASSERT_EQ(0, aslt_free(self->fd, h, n / 2));
+	ASSERT_EQ(0, aslt_validate(self->fd, c.id, &errors));
+	ASSERT_EQ(0, errors);
+	ASSERT_EQ(0, aslt_stats(self->fd, AETHER_SLUB_BY_ID, c.id, &st));
+	ASSERT_LT(50, st.slabs);
+	slabs = aslt_cache_info(name, "validate_slabs");
+	holds = aslt_cache_info(name, "validate_lock_holds");
+	ASSERT_EQ(st.slabs, slabs);
+	/* One hold per slab, and one per node to start with. */
+	ASSERT_LT(slabs, holds);
+	ASSERT_GE(slabs + 8, holds);
+	close(self->fd);	/* frees the rest, destroys the cache */
+	self->fd = -1;
 }
 
 static int try_admin_ioctls(int fd, void *arg)

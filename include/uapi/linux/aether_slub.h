@@ -69,8 +69,8 @@ struct aether_slub_create {
  * @live:	(out) objects still allocated when it fails with -EBUSY
  * @__reserved0: must be zero
  *
- * Fails with -EBUSY, and a report in the kernel log, while objects of the
- * cache are allocated; the cache stays usable.
+ * Fails with -EBUSY, and a report in the kernel log (rate-limited), while
+ * objects of the cache are allocated; the cache stays usable.
  */
 struct aether_slub_destroy {
 	__u32 size;
@@ -331,7 +331,9 @@ struct aether_slub_shrink {
  * @__reserved0: must be zero
  *
  * Walks every slab: free lists, counts and, as the cache's debug flags
- * allow, red zones and poison of every object.
+ * allow, red zones and poison of every object.  One slab at a time: the
+ * kernel takes and drops the node's lock around each slab, so a big
+ * cache never keeps interrupts off for long.
  */
 struct aether_slub_validate {
 	__u32 size;
