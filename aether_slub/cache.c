@@ -11,8 +11,13 @@
  * (16, or what the largest order holds) and wastes at most an eighth of
  * the slab, as mm/slub.c calculate_order() reasons.
  *
- * Every cache is on aslub_caches under aslub_mutex, by a unique name that
- * is also its debugfs directory.  A cache lives until aslub_cache_destroy()
+ * Every cache is on aslub_caches under aslub_mutex, by a name unique
+ * among the caches of its owner: the uid that created it through the
+ * device, or the kernel (INVALID_UID) for the kmalloc classes and the
+ * other modules' caches.  Names are not first come, first served across
+ * owners: a user cannot take the name a module or another user will
+ * need.  Its debugfs directory is the name, with "@uid" after it for a
+ * user's cache (the kernel's names may not hold an '@').  A cache lives until aslub_cache_destroy()
  * finds no object in use: it first drains the CPUs' magazines, then counts;
  * with objects still allocated it reports them and refuses with -EBUSY,
  * and the cache goes on working.  Otherwise every slab goes back to the
@@ -32,10 +37,12 @@
 
 #include <linux/cache.h>
 #include <linux/cpu.h>
+#include <linux/cred.h>
 #include <linux/log2.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uidgid.h>
 
 #include "internal.h"
 
@@ -49,19 +56,20 @@ atomic_long_t aslub_pressure_pages = ATOMIC_LONG_INIT(0);
 #define ASLUB_MIN_OBJECTS	16U
 
 /**
- * aslub_cache_lookup() - find a cache by name
+ * aslub_cache_lookup() - find a cache by owner and name
  * @name: its name
+ * @owner: the uid that created it, or INVALID_UID for the kernel's caches
  *
  * Return: the cache, or NULL.
  */
-struct aslub_cache *aslub_cache_lookup(const char *name)
+struct aslub_cache *aslub_cache_lookup(const char *name, kuid_t owner)
 {
 	struct aslub_cache *s;
 
 	lockdep_assert_held(&aslub_mutex);
 
 	list_for_each_entry(s, &aslub_caches, list)
-		if (!strcmp(s->name, name))
+		if (uid_eq(s->owner, owner) && !strcmp(s->name, name))
 			return s;
 	return NULL;
 }
@@ -185,9 +193,48 @@ static struct aslub_cache *aslub_cache_alloc_struct(const char *name,
 	return s;
 }
 
+/* Make a cache of @owner and put it on the list, unless the name is taken. */
+static struct aslub_cache *aslub_cache_add(const char *name, unsigned int size,
+					   unsigned int align,
+					   unsigned int flags,
+					   void (*ctor)(void *), bool kmalloc,
+					   kuid_t owner)
+{
+	struct aslub_cache *s;
+	int ret;
+
+	ret = aslub_check_args(name, size, align, flags);
+	if (ret)
+		return ERR_PTR(ret);
+	/* "name@uid" is the debugfs directory of a user's cache. */
+	if (!uid_valid(owner) && strchr(name, '@'))
+		return ERR_PTR(-EINVAL);
+	if (flags & ASLUB_STORE_USER) {
+		ret = stack_depot_init();
+		if (ret)
+			return ERR_PTR(ret);
+	}
+	s = aslub_cache_alloc_struct(name, size, align, flags, ctor);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->kmalloc = kmalloc;
+	s->owner = owner;
+
+	mutex_lock(&aslub_mutex);
+	if (aslub_cache_lookup(name, owner)) {
+		mutex_unlock(&aslub_mutex);
+		aslub_cache_free_struct(s);
+		return ERR_PTR(-EEXIST);
+	}
+	list_add_tail(&s->list, &aslub_caches);
+	aslub_debugfs_add_cache(s);
+	mutex_unlock(&aslub_mutex);
+	return s;
+}
+
 /**
  * __aslub_cache_create() - aslub_cache_create() for this module's own use
- * @name: unique name
+ * @name: unique among the kernel's caches, without '@'
  * @size: object size
  * @align: alignment, 0 or a power of two
  * @flags: ASLUB_* flags, taken as they are (no module-wide debug flags)
@@ -201,37 +248,36 @@ struct aslub_cache *__aslub_cache_create(const char *name, unsigned int size,
 					 unsigned int flags,
 					 void (*ctor)(void *), bool kmalloc)
 {
-	struct aslub_cache *s;
-	int ret;
+	return aslub_cache_add(name, size, align, flags, ctor, kmalloc,
+			       INVALID_UID);
+}
 
-	ret = aslub_check_args(name, size, align, flags);
-	if (ret)
-		return ERR_PTR(ret);
-	if (flags & ASLUB_STORE_USER) {
-		ret = stack_depot_init();
-		if (ret)
-			return ERR_PTR(ret);
-	}
-	s = aslub_cache_alloc_struct(name, size, align, flags, ctor);
-	if (!s)
-		return ERR_PTR(-ENOMEM);
-	s->kmalloc = kmalloc;
-
-	mutex_lock(&aslub_mutex);
-	if (aslub_cache_lookup(name)) {
-		mutex_unlock(&aslub_mutex);
-		aslub_cache_free_struct(s);
-		return ERR_PTR(-EEXIST);
-	}
-	list_add_tail(&s->list, &aslub_caches);
-	aslub_debugfs_add_cache(s);
-	mutex_unlock(&aslub_mutex);
-	return s;
+/**
+ * aslub_user_cache_create() - a cache for a user of /dev/aether_slub
+ * @name: unique among the caches of @owner
+ * @size: bytes per object
+ * @align: 0, or a power of two up to PAGE_SIZE
+ * @flags: as for aslub_cache_create(), which the debug= parameter adds to
+ * @owner: the uid that asks for it
+ *
+ * Return: the cache, or an ERR_PTR() as aslub_cache_create() has it.
+ */
+struct aslub_cache *aslub_user_cache_create(const char *name,
+					    unsigned int size,
+					    unsigned int align,
+					    unsigned int flags, kuid_t owner)
+{
+	if (!uid_valid(owner))
+		return ERR_PTR(-EINVAL);
+	return aslub_cache_add(name, size, align, flags | aslub_debug_flags,
+			       NULL, false, owner);
 }
 
 /**
  * aslub_cache_create() - create an object cache on pool memory
- * @name: unique among all caches, shorter than AETHER_SLUB_NAME_LEN
+ * @name: unique among the kernel's caches (those of other modules and of
+ *	  this one; users' caches are apart), without '@', shorter than
+ *	  AETHER_SLUB_NAME_LEN
  * @size: bytes per object, 1..ASLUB_KMALLOC_MAX
  * @align: 0, or a power of two up to PAGE_SIZE
  * @flags: ASLUB_HWCACHE_ALIGN and debug flags (ASLUB_DEBUG_FLAGS); the
@@ -241,7 +287,7 @@ struct aslub_cache *__aslub_cache_create(const char *name, unsigned int size,
  *
  * Context: process context, may sleep.
  * Return: the cache, or an ERR_PTR(): -EINVAL for bad arguments, -EEXIST
- * when the name is taken, -ENOMEM.
+ * when another kernel cache has the name, -ENOMEM.
  */
 struct aslub_cache *aslub_cache_create(const char *name, unsigned int size,
 				       unsigned int align, unsigned int flags,
@@ -430,6 +476,9 @@ void aslub_cache_counts(struct aslub_cache *s,
 	st->colours = s->colours;
 	st->cpu_limit = aslub_debug(s) ? 0 : s->limit;
 	st->kmalloc = s->kmalloc;
+	st->owner = uid_valid(s->owner) ?
+		    from_kuid_munged(current_user_ns(), s->owner) :
+		    AETHER_SLUB_OWNER_KERNEL;
 	for (nid = 0; nid < ASLUB_MAX_NODES; nid++)
 		if (s->node[nid])
 			aslub_node_counts(s, nid, st);

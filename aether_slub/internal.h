@@ -22,6 +22,7 @@
 #include <linux/reciprocal_div.h>
 #include <linux/stackdepot.h>
 #include <linux/swab.h>
+#include <linux/uidgid.h>
 #include <aether/mm.h>
 #include <aether/slub.h>
 
@@ -321,7 +322,11 @@ struct aslub_cache *__aslub_cache_create(const char *name, unsigned int size,
 					 unsigned int align,
 					 unsigned int flags,
 					 void (*ctor)(void *), bool kmalloc);
-struct aslub_cache *aslub_cache_lookup(const char *name);
+struct aslub_cache *aslub_user_cache_create(const char *name,
+					    unsigned int size,
+					    unsigned int align,
+					    unsigned int flags, kuid_t owner);
+struct aslub_cache *aslub_cache_lookup(const char *name, kuid_t owner);
 void aslub_cache_counts(struct aslub_cache *s,
 			struct aether_slub_cache_stats *st);
 unsigned long aslub_shrink_all(void);
