@@ -11,8 +11,13 @@
  * (16, or what the largest order holds) and wastes at most an eighth of
  * the slab, as mm/slub.c calculate_order() reasons.
  *
- * Every cache is on aslub_caches under aslub_mutex, by a unique name that
- * is also its debugfs directory.  A cache lives until aslub_cache_destroy()
+ * Every cache is on aslub_caches under aslub_mutex, by a name unique
+ * among the caches of its owner: the uid that created it through the
+ * device, or the kernel (INVALID_UID) for the kmalloc classes and the
+ * other modules' caches.  Names are not first come, first served across
+ * owners: a user cannot take the name a module or another user will
+ * need.  Its debugfs directory is the name, with "@uid" after it for a
+ * user's cache (the kernel's names may not hold an '@').  A cache lives until aslub_cache_destroy()
  * finds no object in use: it first drains the CPUs' magazines, then counts;
  * with objects still allocated it reports them and refuses with -EBUSY,
  * and the cache goes on working.  Otherwise every slab goes back to the
@@ -20,6 +25,9 @@
  *
  * Shrinking drains the magazines and gives every empty slab back to the
  * pool; the shrinker (shrink.c) only gives back empty slabs, without IPIs.
+ *
+ * Validation walks a cache one slab at a time, each under its node's
+ * list_lock, and lets the lock go between slabs: see aslub_validate().
  *
  * Draining reaches every CPU, online or not, so destroy and shrink hold
  * the CPU hotplug lock (cpus_read_lock()) around aslub_mutex, the order
@@ -29,10 +37,12 @@
 
 #include <linux/cache.h>
 #include <linux/cpu.h>
+#include <linux/cred.h>
 #include <linux/log2.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uidgid.h>
 
 #include "internal.h"
 
@@ -46,19 +56,20 @@ atomic_long_t aslub_pressure_pages = ATOMIC_LONG_INIT(0);
 #define ASLUB_MIN_OBJECTS	16U
 
 /**
- * aslub_cache_lookup() - find a cache by name
+ * aslub_cache_lookup() - find a cache by owner and name
  * @name: its name
+ * @owner: the uid that created it, or INVALID_UID for the kernel's caches
  *
  * Return: the cache, or NULL.
  */
-struct aslub_cache *aslub_cache_lookup(const char *name)
+struct aslub_cache *aslub_cache_lookup(const char *name, kuid_t owner)
 {
 	struct aslub_cache *s;
 
 	lockdep_assert_held(&aslub_mutex);
 
 	list_for_each_entry(s, &aslub_caches, list)
-		if (!strcmp(s->name, name))
+		if (uid_eq(s->owner, owner) && !strcmp(s->name, name))
 			return s;
 	return NULL;
 }
@@ -146,6 +157,7 @@ static void aslub_cache_free_struct(struct aslub_cache *s)
 	if (s->cpu)
 		aslub_cpu_free(s);
 	aslub_nodes_free(s);
+	mutex_destroy(&s->validate_lock);
 	kfree(s);
 }
 
@@ -162,6 +174,8 @@ static struct aslub_cache *aslub_cache_alloc_struct(const char *name,
 	if (!s)
 		return NULL;
 	strscpy(s->name, name, sizeof(s->name));
+	mutex_init(&s->validate_lock);
+	s->owner = INVALID_UID;
 	s->flags = flags;
 	s->fp_random = get_random_long();
 	s->object_size = size;
@@ -179,9 +193,48 @@ static struct aslub_cache *aslub_cache_alloc_struct(const char *name,
 	return s;
 }
 
+/* Make a cache of @owner and put it on the list, unless the name is taken. */
+static struct aslub_cache *aslub_cache_add(const char *name, unsigned int size,
+					   unsigned int align,
+					   unsigned int flags,
+					   void (*ctor)(void *), bool kmalloc,
+					   kuid_t owner)
+{
+	struct aslub_cache *s;
+	int ret;
+
+	ret = aslub_check_args(name, size, align, flags);
+	if (ret)
+		return ERR_PTR(ret);
+	/* "name@uid" is the debugfs directory of a user's cache. */
+	if (!uid_valid(owner) && strchr(name, '@'))
+		return ERR_PTR(-EINVAL);
+	if (flags & ASLUB_STORE_USER) {
+		ret = stack_depot_init();
+		if (ret)
+			return ERR_PTR(ret);
+	}
+	s = aslub_cache_alloc_struct(name, size, align, flags, ctor);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->kmalloc = kmalloc;
+	s->owner = owner;
+
+	mutex_lock(&aslub_mutex);
+	if (aslub_cache_lookup(name, owner)) {
+		mutex_unlock(&aslub_mutex);
+		aslub_cache_free_struct(s);
+		return ERR_PTR(-EEXIST);
+	}
+	list_add_tail(&s->list, &aslub_caches);
+	aslub_debugfs_add_cache(s);
+	mutex_unlock(&aslub_mutex);
+	return s;
+}
+
 /**
  * __aslub_cache_create() - aslub_cache_create() for this module's own use
- * @name: unique name
+ * @name: unique among the kernel's caches, without '@'
  * @size: object size
  * @align: alignment, 0 or a power of two
  * @flags: ASLUB_* flags, taken as they are (no module-wide debug flags)
@@ -195,37 +248,36 @@ struct aslub_cache *__aslub_cache_create(const char *name, unsigned int size,
 					 unsigned int flags,
 					 void (*ctor)(void *), bool kmalloc)
 {
-	struct aslub_cache *s;
-	int ret;
+	return aslub_cache_add(name, size, align, flags, ctor, kmalloc,
+			       INVALID_UID);
+}
 
-	ret = aslub_check_args(name, size, align, flags);
-	if (ret)
-		return ERR_PTR(ret);
-	if (flags & ASLUB_STORE_USER) {
-		ret = stack_depot_init();
-		if (ret)
-			return ERR_PTR(ret);
-	}
-	s = aslub_cache_alloc_struct(name, size, align, flags, ctor);
-	if (!s)
-		return ERR_PTR(-ENOMEM);
-	s->kmalloc = kmalloc;
-
-	mutex_lock(&aslub_mutex);
-	if (aslub_cache_lookup(name)) {
-		mutex_unlock(&aslub_mutex);
-		aslub_cache_free_struct(s);
-		return ERR_PTR(-EEXIST);
-	}
-	list_add_tail(&s->list, &aslub_caches);
-	aslub_debugfs_add_cache(s);
-	mutex_unlock(&aslub_mutex);
-	return s;
+/**
+ * aslub_user_cache_create() - a cache for a user of /dev/aether_slub
+ * @name: unique among the caches of @owner
+ * @size: bytes per object
+ * @align: 0, or a power of two up to PAGE_SIZE
+ * @flags: as for aslub_cache_create(), which the debug= parameter adds to
+ * @owner: the uid that asks for it
+ *
+ * Return: the cache, or an ERR_PTR() as aslub_cache_create() has it.
+ */
+struct aslub_cache *aslub_user_cache_create(const char *name,
+					    unsigned int size,
+					    unsigned int align,
+					    unsigned int flags, kuid_t owner)
+{
+	if (!uid_valid(owner))
+		return ERR_PTR(-EINVAL);
+	return aslub_cache_add(name, size, align, flags | aslub_debug_flags,
+			       NULL, false, owner);
 }
 
 /**
  * aslub_cache_create() - create an object cache on pool memory
- * @name: unique among all caches, shorter than AETHER_SLUB_NAME_LEN
+ * @name: unique among the kernel's caches (those of other modules and of
+ *	  this one; users' caches are apart), without '@', shorter than
+ *	  AETHER_SLUB_NAME_LEN
  * @size: bytes per object, 1..ASLUB_KMALLOC_MAX
  * @align: 0, or a power of two up to PAGE_SIZE
  * @flags: ASLUB_HWCACHE_ALIGN and debug flags (ASLUB_DEBUG_FLAGS); the
@@ -235,7 +287,7 @@ struct aslub_cache *__aslub_cache_create(const char *name, unsigned int size,
  *
  * Context: process context, may sleep.
  * Return: the cache, or an ERR_PTR(): -EINVAL for bad arguments, -EEXIST
- * when the name is taken, -ENOMEM.
+ * when another kernel cache has the name, -ENOMEM.
  */
 struct aslub_cache *aslub_cache_create(const char *name, unsigned int size,
 				       unsigned int align, unsigned int flags,
@@ -424,6 +476,9 @@ void aslub_cache_counts(struct aslub_cache *s,
 	st->colours = s->colours;
 	st->cpu_limit = aslub_debug(s) ? 0 : s->limit;
 	st->kmalloc = s->kmalloc;
+	st->owner = uid_valid(s->owner) ?
+		    from_kuid_munged(current_user_ns(), s->owner) :
+		    AETHER_SLUB_OWNER_KERNEL;
 	for (nid = 0; nid < ASLUB_MAX_NODES; nid++)
 		if (s->node[nid])
 			aslub_node_counts(s, nid, st);
@@ -447,24 +502,94 @@ void aslub_cache_counts(struct aslub_cache *s,
 		st->errors[i] = atomic_long_read(&s->errors[i]);
 }
 
-/* Validate every slab on one list of a node. */
-static int aslub_validate_list(struct aslub_cache *s, struct list_head *head,
-			       unsigned long nr)
+/* The lists of a node, in the order a validation walks them. */
+static const u8 aslub_validate_order[] = {
+	ASLUB_SLAB_PARTIAL, ASLUB_SLAB_FULL, ASLUB_SLAB_EMPTY,
+};
+
+/* Do the lists of @n hold as many slabs as its counters say? */
+static int aslub_validate_counts(struct aslub_cache *s, struct aslub_node *n)
 {
-	struct aslub_slab *slab;
-	unsigned long seen = 0;
+	unsigned long *count, seen;
+	struct list_head *head, *pos;
+	unsigned int i;
 	int errors = 0;
 
-	list_for_each_entry(slab, head, list) {
-		errors += aslub_slab_validate(s, slab);
-		seen++;
-	}
-	if (seen != nr) {
+	lockdep_assert_held(&n->list_lock);
+
+	for (i = 0; i < ARRAY_SIZE(aslub_validate_order); i++) {
+		head = aslub_state_list(n, aslub_validate_order[i], &count);
+		seen = 0;
+		list_for_each(pos, head)
+			seen++;
+		if (seen == *count)
+			continue;
 		pr_err("cache %s: list holds %lu slabs, count says %lu\n",
-		       s->name, seen, nr);
+		       s->name, seen, *count);
 		atomic_long_inc(&s->errors[AETHER_SLUB_ERR_CORRUPT]);
 		errors++;
 	}
+	return errors;
+}
+
+/*
+ * The next slab of @n that pass @seq has not checked: one after @prev on
+ * the list @prev is on now, else the first on any list.  @prev (or NULL)
+ * is still a slab of @n: none goes back to the pool while n->validating.
+ */
+static struct aslub_slab *aslub_validate_next(struct aslub_node *n,
+					      struct aslub_slab *prev,
+					      unsigned int seq)
+{
+	struct aslub_slab *slab = prev;
+	struct list_head *head;
+	unsigned long *count;
+	unsigned int i;
+
+	lockdep_assert_held(&n->list_lock);
+
+	if (prev) {
+		head = aslub_state_list(n, prev->state, &count);
+		list_for_each_entry_continue(slab, head, list)
+			if (slab->vseq != seq)
+				return slab;
+	}
+	for (i = 0; i < ARRAY_SIZE(aslub_validate_order); i++) {
+		head = aslub_state_list(n, aslub_validate_order[i], &count);
+		list_for_each_entry(slab, head, list)
+			if (slab->vseq != seq)
+				return slab;
+	}
+	return NULL;
+}
+
+/* Check every slab of node @nid, one slab per hold of its list_lock. */
+static int aslub_validate_node(struct aslub_cache *s, int nid,
+			       unsigned int seq, unsigned long *slabs,
+			       unsigned long *holds)
+{
+	struct aslub_node *n = s->node[nid];
+	struct aslub_slab *slab = NULL;
+	unsigned long flags;
+	int errors;
+
+	spin_lock_irqsave(&n->list_lock, flags);
+	(*holds)++;
+	n->validating++;
+	errors = aslub_validate_counts(s, n);
+	while ((slab = aslub_validate_next(n, slab, seq))) {
+		errors += aslub_slab_validate(s, slab);
+		slab->vseq = seq;
+		(*slabs)++;
+		spin_unlock_irqrestore(&n->list_lock, flags);
+		cond_resched();
+		spin_lock_irqsave(&n->list_lock, flags);
+		(*holds)++;
+	}
+	n->validating--;
+	spin_unlock_irqrestore(&n->list_lock, flags);
+	/* What frees left empty beyond the limit while the walk held it. */
+	aslub_node_trim(s, nid, READ_ONCE(aslub_empty_max));
 	return errors;
 }
 
@@ -473,25 +598,40 @@ static int aslub_validate_list(struct aslub_cache *s, struct list_head *head,
  * @s: the cache
  *
  * Freelists and counts of every slab; for a debug cache also the state,
- * poison and red zone of every free object.
+ * poison and red zone of every free object, and the red zones of the
+ * used ones.
  *
+ * One slab per hold of its node's list_lock, so interrupts are never off
+ * for more than one slab, however big the cache.  Between two slabs the
+ * cache goes on: objects come and go, slabs move between the lists, new
+ * ones are made.  So each slab is checked whole under the lock; the walk
+ * goes on after the slab it checked last, on whatever list that slab is
+ * now (the slab is still there: while a node is walked none of its empty
+ * slabs goes back to the pool, see aslub_node_cut()); every slab checked
+ * is marked with the number of the pass, so that one that moved behind
+ * the walk is found by a last look over all the lists and none is checked
+ * twice.  The lengths of the lists are held against their counters in a
+ * single hold, before the walk.
+ *
+ * Context: process context, may sleep.
  * Return: problems found, each reported and counted.
  */
 int aslub_validate(struct aslub_cache *s)
 {
-	struct aslub_node *n;
-	unsigned long flags;
+	unsigned long slabs = 0, holds = 0;
+	unsigned int seq;
 	int nid, errors = 0;
 
-	for (nid = 0; nid < ASLUB_MAX_NODES; nid++) {
-		n = s->node[nid];
-		if (!n)
-			continue;
-		spin_lock_irqsave(&n->list_lock, flags);
-		errors += aslub_validate_list(s, &n->partial, n->nr_partial);
-		errors += aslub_validate_list(s, &n->full, n->nr_full);
-		errors += aslub_validate_list(s, &n->empty, n->nr_empty);
-		spin_unlock_irqrestore(&n->list_lock, flags);
-	}
+	mutex_lock(&s->validate_lock);
+	seq = ++s->validate_seq;
+	if (!seq)	/* 0 is the mark of a slab never checked */
+		seq = ++s->validate_seq;
+	for (nid = 0; nid < ASLUB_MAX_NODES; nid++)
+		if (s->node[nid])
+			errors += aslub_validate_node(s, nid, seq, &slabs,
+						      &holds);
+	WRITE_ONCE(s->validate_slabs, slabs);
+	WRITE_ONCE(s->validate_holds, holds);
+	mutex_unlock(&s->validate_lock);
 	return errors;
 }

@@ -29,6 +29,14 @@
  * whoever holds them.  The bookkeeping of each object (struct aslub_uobj)
  * is itself allocated with aslub_kmalloc(): this module eats its own food.
  *
+ * Every object handed out is zeroed, whatever the caller asked: a cache's
+ * slots and the kmalloc classes are shared with earlier owners (other
+ * files, other users, the kernel), and FILL's count of mismatches would
+ * read their bytes out.  A cache made here belongs to the effective uid
+ * of the caller of CREATE, whose names it shares (cache.c); CACHE_STATS
+ * by index and INFO count only the caller's own caches, unless it has
+ * CAP_SYS_ADMIN.
+ *
  * Every command copies its struct in with copy_struct_from_user() (the
  * struct's @size says which version the caller speaks; the size bits of
  * the command number are ignored for the same reason), checks every field,
@@ -39,6 +47,7 @@
  */
 
 #include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -138,11 +147,18 @@ static void aslub_uobj_put(struct aslub_uobj *u)
 	aslub_kfree(u);
 }
 
+/* May the caller see @s by index: its own, or any with @all? */
+static bool aslub_cache_visible(const struct aslub_cache *s, bool all)
+{
+	return all || (uid_valid(s->owner) && uid_eq(s->owner, current_euid()));
+}
+
 static int aslub_ioc_info(void __user *uarg)
 {
 	struct aether_slub_info a;
 	struct aslub_cache *s;
 	unsigned int i;
+	bool all;
 	int ret;
 
 	ret = aslub_copy_in(&a, sizeof(a), uarg);
@@ -150,9 +166,10 @@ static int aslub_ioc_info(void __user *uarg)
 		return ret;
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
+	all = capable(CAP_SYS_ADMIN);
 	mutex_lock(&aslub_mutex);
 	list_for_each_entry(s, &aslub_caches, list)
-		a.nr_caches++;
+		a.nr_caches += aslub_cache_visible(s, all);
 	mutex_unlock(&aslub_mutex);
 	a.nr_kmalloc = aslub_nr_kmalloc();
 	for (i = 0; i < a.nr_kmalloc && i < AETHER_SLUB_NR_KMALLOC; i++)
@@ -195,7 +212,8 @@ static int aslub_ioc_create(struct aslub_file *f, void __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&f->lock);
-	s = aslub_cache_create(a.name, a.object_size, a.align, a.flags, NULL);
+	s = aslub_user_cache_create(a.name, a.object_size, a.align, a.flags,
+				    current_euid());
 	if (IS_ERR(s)) {
 		ret = PTR_ERR(s);
 		goto out;
@@ -333,9 +351,8 @@ static int aslub_ioc_alloc(struct aslub_file *f, void __user *uarg)
 	handles = kvmalloc_array(a.count, sizeof(*handles), GFP_KERNEL);
 	if (!handles)
 		return -ENOMEM;
-	gfp = GFP_KERNEL;
-	if (a.flags & AETHER_SLUB_ALLOC_ZERO)
-		gfp |= __GFP_ZERO;
+	/* Always zeroed: AETHER_SLUB_ALLOC_ZERO is a no-op (see the top). */
+	gfp = GFP_KERNEL | __GFP_ZERO;
 	if (a.flags & AETHER_SLUB_ALLOC_THISNODE)
 		gfp |= __GFP_THISNODE;
 
@@ -519,15 +536,16 @@ static int aslub_ioc_trigger(struct aslub_file *f, void __user *uarg)
 	return aslub_copy_out(uarg, &a, sizeof(a));
 }
 
-/* The @idx-th cache of the system into @st, under aslub_mutex. */
+/* The @idx-th cache the caller may see into @st, under aslub_mutex. */
 static int aslub_stats_by_index(u32 idx, struct aether_slub_cache_stats *st)
 {
+	bool all = capable(CAP_SYS_ADMIN);
 	struct aslub_cache *s;
 	int ret = -ENOENT;
 
 	mutex_lock(&aslub_mutex);
 	list_for_each_entry(s, &aslub_caches, list) {
-		if (idx--)
+		if (!aslub_cache_visible(s, all) || idx--)
 			continue;
 		aslub_cache_counts(s, st);
 		ret = 0;
@@ -546,6 +564,8 @@ static int aslub_ioc_cache_stats(struct aslub_file *f, void __user *uarg)
 	ret = aslub_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
+	if (a.__reserved0)
+		return -EINVAL;
 	if (a.by == AETHER_SLUB_BY_INDEX) {
 		ret = aslub_stats_by_index(a.key, &a);
 	} else if (a.by == AETHER_SLUB_BY_ID) {

@@ -40,12 +40,18 @@
  * same lines, never WARN() or dump_stack(), so a test box that runs with
  * panic_on_warn stays up and its log judge sees no "BUG:" or "WARNING:".
  *
+ * The report of a refused destroy (live objects) is different: anyone who
+ * can open the device can ask for it in a loop, so it is rate-limited, and
+ * its stacks are printed after the list_lock is let go, from a copy of
+ * the few owners it names.
+ *
  * Locking: the checks run under the slab's node list_lock; the report
  * buffer has its own lock, aslub_report_lock, taken last.
  */
 
 #include <linux/ctype.h>
 #include <linux/jiffies.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -56,9 +62,13 @@
 
 #define ASLUB_STACK_DEPTH	16
 #define ASLUB_REPORT_BUF	2048
+#define ASLUB_LEAKS_SHOWN	4	/* live objects a destroy report names */
 
 static DEFINE_SPINLOCK(aslub_report_lock);
 static char aslub_report_buf[ASLUB_REPORT_BUF];
+/* Reports of refused destroys: 10 per 5 s, as printk_ratelimited(). */
+static DEFINE_RATELIMIT_STATE(aslub_leak_rs, DEFAULT_RATELIMIT_INTERVAL,
+			      DEFAULT_RATELIMIT_BURST);
 
 static const char * const aslub_err_names[ASLUB_NR_ERR] = {
 	[AETHER_SLUB_ERR_DOUBLE_FREE] = "double free",
@@ -140,8 +150,9 @@ static void aslub_track_set(struct aslub_track *t, depot_stack_handle_t stack)
 	t->when = jiffies;
 }
 
-/* One stack, line by line, in pr_err() lines of our own. */
-static void aslub_print_stack(const char *what, const struct aslub_track *t)
+/* One stack, line by line, in pr_err() lines of our own; @buf to print in. */
+static void __aslub_print_stack(const char *what, const struct aslub_track *t,
+				char *buf)
 {
 	char *line, *next;
 	int len;
@@ -152,15 +163,24 @@ static void aslub_print_stack(const char *what, const struct aslub_track *t)
 	}
 	pr_err("  %s by cpu %d pid %d, %u ms ago:\n", what, t->cpu, t->pid,
 	       jiffies_to_msecs(jiffies - t->when));
-	len = stack_depot_snprint(t->stack, aslub_report_buf,
-				  sizeof(aslub_report_buf), 0);
-	aslub_report_buf[min_t(int, len, ASLUB_REPORT_BUF - 1)] = '\0';
-	for (line = aslub_report_buf; line && *line; line = next) {
+	if (!buf)
+		return;
+	len = stack_depot_snprint(t->stack, buf, ASLUB_REPORT_BUF, 0);
+	buf[min_t(int, len, ASLUB_REPORT_BUF - 1)] = '\0';
+	for (line = buf; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
 		pr_err("    %s\n", line);
 	}
+}
+
+/* The same in the shared buffer, under aslub_report_lock. */
+static void aslub_print_stack(const char *what, const struct aslub_track *t)
+{
+	lockdep_assert_held(&aslub_report_lock);
+
+	__aslub_print_stack(what, t, aslub_report_buf);
 }
 
 /*
@@ -449,10 +469,21 @@ int aslub_debug_check_used_objs(struct aslub_cache *s, struct aslub_slab *slab)
 	return errors;
 }
 
-/* Name up to @left live objects of one list with their owners. */
-static unsigned int aslub_report_live_list(struct aslub_cache *s,
-					   struct list_head *head,
-					   unsigned int left)
+/**
+ * struct aslub_leak - a live object a destroy report names
+ * @obj:	the object (printed hashed)
+ * @alloc:	who allocated it
+ */
+struct aslub_leak {
+	const void *obj;
+	struct aslub_track alloc;
+};
+
+/* Copy up to @left live objects of one list, with their owners, to @out. */
+static unsigned int aslub_leaks_of_list(struct aslub_cache *s,
+					struct list_head *head,
+					struct aslub_leak *out,
+					unsigned int left)
 {
 	struct aslub_slab *slab;
 	struct aslub_meta *meta;
@@ -465,50 +496,66 @@ static unsigned int aslub_report_live_list(struct aslub_cache *s,
 			meta = aslub_meta(s, obj);
 			if (meta->state != ASLUB_OBJ_INUSE)
 				continue;
-			pr_err("  live object %p\n", obj);
-			aslub_print_stack("allocated", &meta->alloc);
+			out[shown].obj = obj;
+			out[shown].alloc = meta->alloc;
 			shown++;
 		}
 	}
 	return shown;
 }
 
-/* Name a few live objects of a debug cache on node @n. */
-static void aslub_report_live_objs(struct aslub_cache *s, struct aslub_node *n)
+/* Up to @left live objects of a tracking cache into @out; how many. */
+static unsigned int aslub_leaks_collect(struct aslub_cache *s,
+					struct aslub_leak *out,
+					unsigned int left)
 {
-	unsigned int shown;
+	unsigned int got = 0;
+	struct aslub_node *n;
+	unsigned long flags;
+	int nid;
 
-	lockdep_assert_held(&n->list_lock);
-
-	shown = aslub_report_live_list(s, &n->partial, 4);
-	aslub_report_live_list(s, &n->full, 4 - shown);
+	for (nid = 0; nid < ASLUB_MAX_NODES && got < left; nid++) {
+		n = s->node[nid];
+		if (!n)
+			continue;
+		spin_lock_irqsave(&n->list_lock, flags);
+		got += aslub_leaks_of_list(s, &n->partial, out + got,
+					   left - got);
+		got += aslub_leaks_of_list(s, &n->full, out + got, left - got);
+		spin_unlock_irqrestore(&n->list_lock, flags);
+	}
+	return got;
 }
 
 /**
  * aslub_report_leaks() - say why a cache cannot be destroyed
  * @s: the cache
  * @live: objects still allocated
+ *
+ * Rate-limited (aslub_leak_rs); the stacks of a tracking cache are copied
+ * under the list_lock and printed without any lock held.
+ *
+ * Context: process context, may sleep.
  */
 void aslub_report_leaks(struct aslub_cache *s, unsigned long live)
 {
-	unsigned long flags, lflags;
-	struct aslub_node *n;
-	int nid;
+	struct aslub_leak leaks[ASLUB_LEAKS_SHOWN];
+	unsigned int nr, i;
+	char *buf;
 
+	if (!__ratelimit(&aslub_leak_rs))
+		return;
 	pr_err("cache %s: destroy refused, %lu objects still allocated\n",
 	       s->name, live);
 	if (!(s->flags & ASLUB_STORE_USER))
 		return;
-	for (nid = 0; nid < ASLUB_MAX_NODES; nid++) {
-		n = s->node[nid];
-		if (!n)
-			continue;
-		spin_lock_irqsave(&n->list_lock, flags);
-		spin_lock_irqsave(&aslub_report_lock, lflags);
-		aslub_report_live_objs(s, n);
-		spin_unlock_irqrestore(&aslub_report_lock, lflags);
-		spin_unlock_irqrestore(&n->list_lock, flags);
+	nr = aslub_leaks_collect(s, leaks, ARRAY_SIZE(leaks));
+	buf = kmalloc(ASLUB_REPORT_BUF, GFP_KERNEL | __GFP_NOWARN);
+	for (i = 0; i < nr; i++) {
+		pr_err("  live object %p\n", leaks[i].obj);
+		__aslub_print_stack("allocated", &leaks[i].alloc, buf);
 	}
+	kfree(buf);
 }
 
 /*

@@ -19,6 +19,10 @@
  *	caches/<name>/objects	every object in use (debug caches) or every
  *				slab with its counts (walk.c)
  *
+ * A cache of a user (made through /dev/aether_slub) is caches/<name>@<uid>/,
+ * since users' names are their own and two may choose the same one; the
+ * kernel's caches, whose names hold no '@', keep their bare name.
+ *
  * The "aether" directory belongs to aether_mm (aem_debugfs_root()), which
  * is loaded first and unloaded last (we depend on it); "slub" is ours.
  *
@@ -29,6 +33,8 @@
 
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 
 #include "internal.h"
 
@@ -102,6 +108,10 @@ DEFINE_SHOW_ATTRIBUTE(aslub_dbg_stats);
 static void aslub_dbg_layout(struct seq_file *m, struct aslub_cache *s)
 {
 	seq_printf(m, "name %s\n", s->name);
+	if (uid_valid(s->owner))
+		seq_printf(m, "owner %u\n", from_kuid(&init_user_ns, s->owner));
+	else
+		seq_puts(m, "owner kernel\n");
 	seq_printf(m, "kmalloc %d\n", s->kmalloc);
 	seq_printf(m, "flags 0x%x\n", s->flags);
 	seq_printf(m, "object_size %u\n", s->object_size);
@@ -167,6 +177,9 @@ static int aslub_dbg_info_show(struct seq_file *m, void *v)
 	seq_printf(m, "lost_objects %ld\n", atomic_long_read(&s->lost));
 	seq_printf(m, "dead_cpu_objects %ld\n",
 		   atomic_long_read(&s->dead_drained));
+	seq_printf(m, "validate_slabs %lu\n", READ_ONCE(s->validate_slabs));
+	seq_printf(m, "validate_lock_holds %lu\n",
+		   READ_ONCE(s->validate_holds));
 	aslub_dbg_cpus(m, s);
 	return 0;
 }
@@ -176,14 +189,21 @@ DEFINE_SHOW_ATTRIBUTE(aslub_dbg_info);
 DEFINE_SHOW_ATTRIBUTE(aslub_walk);
 
 /**
- * aslub_debugfs_add_cache() - caches/<name>/ for a new cache
+ * aslub_debugfs_add_cache() - caches/<name>/ (<name>@<uid>/) for a new cache
  * @s: the cache, under aslub_mutex
  */
 void aslub_debugfs_add_cache(struct aslub_cache *s)
 {
+	char dir[ASLUB_NAME_LEN + 12];
+
 	lockdep_assert_held(&aslub_mutex);
 
-	s->dbg = debugfs_create_dir(s->name, aslub_debugfs_caches);
+	if (uid_valid(s->owner))
+		snprintf(dir, sizeof(dir), "%s@%u", s->name,
+			 from_kuid(&init_user_ns, s->owner));
+	else
+		strscpy(dir, s->name, sizeof(dir));
+	s->dbg = debugfs_create_dir(dir, aslub_debugfs_caches);
 	debugfs_create_file("info", 0400, s->dbg, s, &aslub_dbg_info_fops);
 	debugfs_create_file("objects", 0400, s->dbg, s,
 			    &aslub_walk_fops);

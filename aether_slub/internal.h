@@ -22,6 +22,7 @@
 #include <linux/reciprocal_div.h>
 #include <linux/stackdepot.h>
 #include <linux/swab.h>
+#include <linux/uidgid.h>
 #include <aether/mm.h>
 #include <aether/slub.h>
 
@@ -65,6 +66,7 @@ enum aslub_stat {
  *		is back and the slab is rebuilt (node->list_lock)
  * @nid:	node of its memory
  * @state:	enum aslub_slab_state (node->list_lock)
+ * @vseq:	the last validation pass that checked it (node->list_lock)
  * @magic:	ASLUB_SLAB_MAGIC while the slab lives
  */
 struct aslub_slab {
@@ -78,6 +80,7 @@ struct aslub_slab {
 	unsigned int lost;
 	u16 nid;
 	u8 state;
+	unsigned int vseq;
 	unsigned long magic;
 };
 
@@ -92,6 +95,8 @@ struct aslub_slab {
  * @nr_full:	entries on @full
  * @nr_empty:	entries on @empty
  * @nr_slabs:	all three
+ * @validating:	validations walking this node; while one does, no empty
+ *		slab goes back to the pool (cache.c)
  */
 struct aslub_node {
 	spinlock_t list_lock;		/* see above */
@@ -102,6 +107,7 @@ struct aslub_node {
 	unsigned long nr_full;
 	unsigned long nr_empty;
 	unsigned long nr_slabs;
+	unsigned int validating;
 };
 
 /**
@@ -157,6 +163,13 @@ struct aslub_cpu {
  * @lost:	objects on slabs cut off their freelist (slab->lost summed)
  * @dead_drained: objects given back from the magazines of CPUs that went
  *		offline
+ * @validate_lock: one validation of the cache at a time
+ * @validate_seq: number of the last validation pass (@validate_lock)
+ * @validate_slabs: slabs the last pass checked
+ * @validate_holds: list_lock holds the last pass took to check them
+ * @owner:	the uid that created it through the device, INVALID_UID for
+ *		the kernel's own caches; its name is unique among the caches
+ *		of the same owner
  * @dbg:	debugfs directory
  * @name:	its name
  */
@@ -190,6 +203,11 @@ struct aslub_cache {
 	atomic_long_t fp_corrupt;
 	atomic_long_t lost;
 	atomic_long_t dead_drained;
+	struct mutex validate_lock;	/* see above */
+	unsigned int validate_seq;
+	unsigned long validate_slabs;
+	unsigned long validate_holds;
+	kuid_t owner;
 	struct dentry *dbg;
 	char name[ASLUB_NAME_LEN];
 };
@@ -304,7 +322,11 @@ struct aslub_cache *__aslub_cache_create(const char *name, unsigned int size,
 					 unsigned int align,
 					 unsigned int flags,
 					 void (*ctor)(void *), bool kmalloc);
-struct aslub_cache *aslub_cache_lookup(const char *name);
+struct aslub_cache *aslub_user_cache_create(const char *name,
+					    unsigned int size,
+					    unsigned int align,
+					    unsigned int flags, kuid_t owner);
+struct aslub_cache *aslub_cache_lookup(const char *name, kuid_t owner);
 void aslub_cache_counts(struct aslub_cache *s,
 			struct aether_slub_cache_stats *st);
 unsigned long aslub_shrink_all(void);
@@ -326,6 +348,8 @@ unsigned long aslub_node_trim(struct aslub_cache *s, int nid,
 bool aslub_slab_contains(const struct aslub_slab *slab, const void *obj);
 struct aslub_slab *aslub_obj_slab(const void *obj);
 int aslub_slab_validate(struct aslub_cache *s, struct aslub_slab *slab);
+struct list_head *aslub_state_list(struct aslub_node *n, unsigned int state,
+				   unsigned long **count);
 
 /* cpu.c */
 int aslub_cpu_init(struct aslub_cache *s);

@@ -30,11 +30,17 @@
  *	krealloc_zero		__GFP_ZERO zeroes what a krealloc() grows by,
  *				in place after a shrink, on a move, and for
  *				blocks beyond the size classes
+ *	validate_concurrent	validation of a poisoned cache takes the
+ *				node lock once per slab and finds nothing
+ *				wrong while a thread allocates and frees on
+ *				the cache (slabs come, move between lists,
+ *				and empty ones wait to go back to the pool)
  *
  * The slab tests use the node-level calls (aslub_alloc_direct(),
  * aslub_node_put()) so that no magazine hides the transitions.
  */
 
+#include <linux/kthread.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -415,6 +421,82 @@ static int aslub_st_bulk(int nid)
 	return ret;
 }
 
+#define ASLUB_ST_VALIDATE_OBJS	2048
+#define ASLUB_ST_VALIDATE_PASSES 20
+
+/* Allocate and free runs of objects of @arg, a cache, until stopped. */
+static int aslub_st_churn(void *arg)
+{
+	struct aslub_cache *s = arg;
+	void *objs[64];
+	unsigned int i, n;
+
+	while (!kthread_should_stop()) {
+		for (n = 0; n < ARRAY_SIZE(objs); n++) {
+			objs[n] = aslub_cache_alloc(s, GFP_KERNEL);
+			if (!objs[n])
+				break;
+			memset(objs[n], 0x3c, s->object_size);
+		}
+		for (i = 0; i < n; i++)
+			aslub_cache_free(s, objs[i]);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Validation passes over @s, with a thread churning on it meanwhile. */
+static int aslub_st_validate_passes(struct aslub_cache *s)
+{
+	struct task_struct *t;
+	int i, ret = 0;
+
+	t = kthread_run(aslub_st_churn, s, "aslub_st_churn");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	for (i = 0; i < ASLUB_ST_VALIDATE_PASSES && !ret; i++) {
+		if (ASLUB_ST_FAIL(aslub_validate(s) == 0) ||
+		    ASLUB_ST_FAIL(s->validate_slabs > 0 &&
+				  s->validate_holds > s->validate_slabs))
+			ret = -EINVAL;
+	}
+	kthread_stop(t);
+	return ret;
+}
+
+static int aslub_st_validate_concurrent(void)
+{
+	struct aslub_cache *s;
+	unsigned int i;
+	void **objs;
+	int ret;
+
+	s = __aslub_cache_create("aslub-selftest-validate", 64, 0,
+				 ASLUB_POISON, NULL, false);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	objs = kcalloc(ASLUB_ST_VALIDATE_OBJS, sizeof(*objs), GFP_KERNEL);
+	ret = objs ? 0 : -ENOMEM;
+	for (i = 0; !ret && i < ASLUB_ST_VALIDATE_OBJS; i++) {
+		objs[i] = aslub_cache_alloc(s, GFP_KERNEL);
+		if (!objs[i])
+			ret = -ENOMEM;
+	}
+	/* Every other object free: many partial slabs to walk. */
+	for (i = 0; !ret && i < ASLUB_ST_VALIDATE_OBJS; i += 2) {
+		aslub_cache_free(s, objs[i]);
+		objs[i] = NULL;
+	}
+	if (!ret)
+		ret = aslub_st_validate_passes(s);
+	for (i = 0; objs && i < ASLUB_ST_VALIDATE_OBJS; i++)
+		aslub_cache_free(s, objs[i]);
+	kfree(objs);
+	if (aslub_cache_destroy(s) && !ret)
+		ret = -EBUSY;
+	return ret;
+}
+
 /* Shrink then grow in place, within the class of 256 bytes, then move. */
 static int aslub_st_krealloc_class(u8 **pp)
 {
@@ -532,6 +614,8 @@ int aslub_selftest_run(void)
 		ret = aslub_st_freelist_hardened(nid);
 	if (!ret)
 		ret = aslub_st_bulk(nid);
+	if (!ret)
+		ret = aslub_st_validate_concurrent();
 	if (!ret)
 		pr_info("self-tests passed\n");
 	return ret;

@@ -61,15 +61,20 @@
  *  3. aslub_mutex (mutex, cache.c): the list of caches; creation,
  *     destruction, shrinking, the debugfs tables and the hotplug
  *     callback's walk.
- *  4. aslub_cpu->lock (local_lock, interrupts off, cpu.c): one CPU's
+ *  4. aslub_cache->validate_lock (mutex, cache.c): one validation of a
+ *     cache at a time, its pass number and figures.  Taken under 1 at
+ *     most, never with 2 or 3 held.
+ *  5. aslub_cpu->lock (local_lock, interrupts off, cpu.c): one CPU's
  *     magazine and remote-free arrays.  Another CPU reaches them only
  *     through an IPI (aslub_drain_all()), or once the CPU is dead.
- *  5. aslub_node->list_lock (spinlock, interrupts off): a node's slab
- *     lists and counters, and every slab's freelist, @inuse, @lost and
- *     @state.  Never two nodes' locks at once.
- *  6. aslub_report_lock (spinlock, debug.c): the report buffer.
+ *  6. aslub_node->list_lock (spinlock, interrupts off): a node's slab
+ *     lists and counters, @validating, and every slab's freelist,
+ *     @inuse, @lost, @state and @vseq.  Never two nodes' locks at once.
+ *     Held for one slab at a time by a validation, which lets it go
+ *     between slabs.
+ *  7. aslub_report_lock (spinlock, debug.c): the report buffer.
  *
- * The pool's own locks come after 4 and never with 5 held: slabs are
+ * The pool's own locks come after 5 and never with 6 held: slabs are
  * taken from and given back to the pool outside the list_lock.
  */
 
@@ -195,6 +200,7 @@ struct aslub_slab *aslub_slab_new(struct aslub_cache *s, gfp_t gfp, int nid)
 	slab->lost = 0;
 	slab->nid = aem_frame_nid(slab->frame);
 	slab->state = ASLUB_SLAB_EMPTY;
+	slab->vseq = 0;
 	slab->magic = ASLUB_SLAB_MAGIC;
 	aslub_slab_format(s, slab);
 	aslub_slab_set_pages(slab, aslub_slab_pages(s), (unsigned long)slab);
@@ -222,9 +228,16 @@ static void aslub_slab_free_list(struct aslub_cache *s, struct list_head *list)
 	}
 }
 
-static struct list_head *aslub_state_list(struct aslub_node *n,
-					  unsigned int state,
-					  unsigned long **count)
+/**
+ * aslub_state_list() - the list of a node for slabs in a state
+ * @n: the node, whose list_lock is held
+ * @state: enum aslub_slab_state
+ * @count: receives the list's counter
+ *
+ * Return: the list head.
+ */
+struct list_head *aslub_state_list(struct aslub_node *n, unsigned int state,
+				   unsigned long **count)
 {
 	switch (state) {
 	case ASLUB_SLAB_PARTIAL:
@@ -368,13 +381,20 @@ unsigned int aslub_node_take(struct aslub_cache *s, int nid, void **objs,
 	return got;
 }
 
-/* Unlink empty slabs beyond @keep onto @out, oldest first. */
+/*
+ * Unlink empty slabs beyond @keep onto @out, oldest first; none while a
+ * validation walks the node (it holds on to a slab across lock drops, and
+ * gives back what is over the limit when it is done).
+ */
 static void aslub_node_cut(struct aslub_node *n, unsigned long keep,
 			   struct list_head *out)
 {
 	struct aslub_slab *slab;
 
 	lockdep_assert_held(&n->list_lock);
+
+	if (n->validating)
+		return;
 
 	while (n->nr_empty > keep) {
 		slab = list_last_entry(&n->empty, struct aslub_slab, list);

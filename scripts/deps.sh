@@ -18,8 +18,11 @@ PACKAGES=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1 sparse libc6-dev python3 kmod
 	bc bison flex libelf-dev patch
+	gcc-multilib pahole
 )
-# The last line builds the debug kernel (scripts/debug-kernel.sh).
+# The line before the last builds the debug kernel (scripts/debug-kernel.sh);
+# the last lays out the UAPI structs for i386 and x86-64 (-m32, pahole:
+# scripts/tests/uapi-layout-test.sh).
 # checkpatch.pl needs only modules of perl-base, which every Debian has.
 
 # Paths inside linux-source-6.1.tar.xz that we take.

@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +219,19 @@ int aslt_pin_cpu(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
+static int aslt_has_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	return !!(data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &
+		  CAP_TO_MASK(CAP_SYS_ADMIN));
+}
+
 static int aslt_drop_sys_admin(void)
 {
 	struct __user_cap_header_struct hdr = {
@@ -233,29 +248,135 @@ static int aslt_drop_sys_admin(void)
 	data[word].inheritable &= ~mask;
 	if (syscall(SYS_capset, &hdr, data))
 		return -errno;
-	return 0;
+	return aslt_has_sys_admin() == 0 ? 0 : -EPERM;
 }
 
-/* Run @fn(@fd, @arg) in a child without CAP_SYS_ADMIN; its 0 or -errno. */
+/*
+ * In a child: say what could not be set up and leave with a status that
+ * aslt_wait() turns into ASLT_SETUP_FAILED, never an errno.
+ */
+static void aslt_setup_failed(const char *what, int err)
+{
+	fprintf(stderr, "# child setup: %s: %s\n", what, strerror(err));
+	fflush(stderr);
+	_exit(255);
+}
+
+/* The result of a child of aslt_start_as() or aslt_run_unprivileged(). */
+int aslt_wait(pid_t pid)
+{
+	int status;
+
+	if (pid < 0)
+		return ASLT_SETUP_FAILED;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) == 255)
+		return ASLT_SETUP_FAILED;
+	return -WEXITSTATUS(status);
+}
+
+/* The child's end of a run: 0 or -errno from @ret, as an exit status. */
+static void aslt_child_exit(int ret)
+{
+	if (ret > 0 || ret < -254)
+		ret = -EBADE;
+	fflush(stdout);
+	fflush(stderr);
+	_exit(-ret);
+}
+
+/*
+ * Run @fn(@fd, @arg) in a child without CAP_SYS_ADMIN, on an fd of the
+ * parent's: 0 or -errno from @fn, or ASLT_SETUP_FAILED when the child
+ * could not drop the capability.
+ */
 int aslt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
 {
-	int status, ret;
 	pid_t pid;
+	int ret;
 
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
-		return -errno;
+		return ASLT_SETUP_FAILED;
 	if (pid == 0) {
 		ret = aslt_drop_sys_admin();
-		if (!ret)
-			ret = fn(fd, arg);
-		_exit(ret < 0 ? -ret : 0);
+		if (ret)
+			aslt_setup_failed("drop CAP_SYS_ADMIN", -ret);
+		aslt_child_exit(fn(fd, arg));
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -ECHILD;
-	return -WEXITSTATUS(status);
+	return aslt_wait(pid);
+}
+
+/* Become @uid for real: its own group, group aether, no capabilities. */
+static void aslt_become(uid_t uid)
+{
+	gid_t groups[] = { ASLT_AETHER_GID };
+
+	if (setgroups(1, groups))
+		aslt_setup_failed("setgroups", errno);
+	if (setresgid(uid, uid, uid))
+		aslt_setup_failed("setresgid", errno);
+	if (setresuid(uid, uid, uid))
+		aslt_setup_failed("setresuid", errno);
+	if (getuid() != uid || geteuid() != uid || getegid() != uid)
+		aslt_setup_failed("still the old ids", EPERM);
+	if (aslt_has_sys_admin() != 0)
+		aslt_setup_failed("CAP_SYS_ADMIN kept", EPERM);
+}
+
+/*
+ * Start @fn(@arg) in a child that is @uid for real (it opens the devices
+ * itself, as that user); aslt_wait() gives its result.  The pid, or -1.
+ */
+pid_t aslt_start_as(uid_t uid, int (*fn)(void *arg), void *arg)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		aslt_become(uid);
+		aslt_child_exit(fn(arg));
+	}
+	return pid;
+}
+
+/* aslt_start_as() and wait: 0 or -errno from @fn, or ASLT_SETUP_FAILED. */
+int aslt_run_as(uid_t uid, int (*fn)(void *arg), void *arg)
+{
+	return aslt_wait(aslt_start_as(uid, fn, arg));
+}
+
+int aslt_gate_init(struct aslt_gate *g)
+{
+	return pipe2(g->fd, O_CLOEXEC) ? -errno : 0;
+}
+
+int aslt_gate_pass(struct aslt_gate *g)
+{
+	char c = 1;
+
+	return write(g->fd[1], &c, 1) == 1 ? 0 : -EPIPE;
+}
+
+/* Wait for one pass: 0, or -ETIMEDOUT, or -EPIPE when no one can pass. */
+int aslt_gate_wait(struct aslt_gate *g, int timeout_ms)
+{
+	struct pollfd p = { .fd = g->fd[0], .events = POLLIN };
+	char c;
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return -ETIMEDOUT;
+	return read(g->fd[0], &c, 1) == 1 ? 0 : -EPIPE;
+}
+
+void aslt_gate_close(struct aslt_gate *g)
+{
+	close(g->fd[0]);
+	close(g->fd[1]);
 }
 
 int aslt_read_file(const char *path, char *buf, size_t len)
@@ -292,13 +413,29 @@ int aslt_write_file(const char *path, const char *text)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-/* The value of "key N" in debugfs caches/<cache>/info, or -1. */
+bool aslt_have_debugfs(void)
+{
+	return access(ASLT_DEBUGFS, F_OK) == 0;
+}
+
+/*
+ * The path of @file in the debugfs directory of @cache, a cache that this
+ * process's effective uid made through the device (caches/<name>@<uid>/).
+ */
+void aslt_cache_path(char *buf, size_t len, const char *cache,
+		     const char *file)
+{
+	snprintf(buf, len, "%s/caches/%s@%u/%s", ASLT_DEBUGFS, cache,
+		 (unsigned int)geteuid(), file);
+}
+
+/* The value of "key N" in debugfs info of our cache @cache, or -1. */
 long aslt_cache_info(const char *cache, const char *key)
 {
 	char path[256], buf[16384], *p;
 	size_t len = strlen(key);
 
-	snprintf(path, sizeof(path), "%s/caches/%s/info", ASLT_DEBUGFS, cache);
+	aslt_cache_path(path, sizeof(path), cache, "info");
 	if (aslt_read_file(path, buf, sizeof(buf)))
 		return -1;
 	for (p = buf; p; p = strchr(p, '\n')) {
@@ -308,4 +445,47 @@ long aslt_cache_info(const char *cache, const char *key)
 			return strtol(p + len + 1, NULL, 10);
 	}
 	return -1;
+}
+
+/* Bytes of the FILL pattern of @seed over @size bytes that are not zero. */
+__u64 aslt_pattern_nonzero(__u64 seed, __u32 size)
+{
+	__u64 word = 0, n = 0;
+	__u32 i;
+
+	for (i = 0; i < size; i++) {
+		if (!(i % 8))
+			word = seed ^ ((__u64)(i / 8) * 0x9e3779b97f4a7c15ULL);
+		n += ((word >> (8 * (i % 8))) & 0xff) != 0;
+	}
+	return n;
+}
+
+/* /dev/kmsg opened at its end, so that only new records are read; or -errno. */
+int aslt_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Kernel log records since aslt_kmsg_open() that hold @needle. */
+int aslt_kmsg_count(int fd, const char *needle)
+{
+	char rec[2048];
+	int found = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: read on */
+		if (n <= 0)
+			return found;
+		rec[n] = '\0';
+		found += !!strstr(rec, needle);
+	}
 }

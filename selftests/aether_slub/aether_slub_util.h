@@ -8,14 +8,28 @@
 #ifndef AETHER_SLUB_UTIL_H
 #define AETHER_SLUB_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/aether_mm.h>
 #include <linux/aether_slub.h>
 
 #define ASLT_DEV		"/dev/aether_slub"
 #define ASLT_MM_DEV		"/dev/aether_mm"
 #define ASLT_DEBUGFS		"/sys/kernel/debug/aether/slub"
+
+/* The box's users (scripts/box.sh): alice and bob are in group aether. */
+#define ASLT_ALICE		1000
+#define ASLT_BOB		1001
+#define ASLT_AETHER_GID		990
+
+/*
+ * What aslt_run_as() and aslt_run_unprivileged() return when they could
+ * not set the child up (fork, setuid, capset): no errno, so that no test
+ * expecting one can pass without running.
+ */
+#define ASLT_SETUP_FAILED	1000
 
 /* See selftests/aether_mm/aether_mm_util.h: 6.1's harness and SKIP(). */
 #ifdef FIXTURE_TEARDOWN_PARENT
@@ -51,8 +65,27 @@ int aslt_pool_used(__u64 *used);
 int aslt_nr_cpus(void);
 int aslt_pin_cpu(int cpu);
 int aslt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg);
+pid_t aslt_start_as(uid_t uid, int (*fn)(void *arg), void *arg);
+int aslt_wait(pid_t pid);
+int aslt_run_as(uid_t uid, int (*fn)(void *arg), void *arg);
+
+/* A one-way signal between processes: a pipe, one byte per pass. */
+struct aslt_gate {
+	int fd[2];
+};
+
+int aslt_gate_init(struct aslt_gate *g);
+int aslt_gate_pass(struct aslt_gate *g);
+int aslt_gate_wait(struct aslt_gate *g, int timeout_ms);
+void aslt_gate_close(struct aslt_gate *g);
 int aslt_read_file(const char *path, char *buf, size_t len);
 int aslt_write_file(const char *path, const char *text);
+bool aslt_have_debugfs(void);
+void aslt_cache_path(char *buf, size_t len, const char *cache,
+		     const char *file);
 long aslt_cache_info(const char *cache, const char *key);
+__u64 aslt_pattern_nonzero(__u64 seed, __u32 size);
+int aslt_kmsg_open(void);
+int aslt_kmsg_count(int fd, const char *needle);
 
 #endif /* AETHER_SLUB_UTIL_H */

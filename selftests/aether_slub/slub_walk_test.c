@@ -83,8 +83,7 @@ static int walk_read(char *buf, const char *cache, unsigned int size,
 
 	memset(l, 0, sizeof(*l));
 	l->listed = l->total = -1;
-	snprintf(path, sizeof(path), "%s/caches/%s/objects", ASLT_DEBUGFS,
-		 cache);
+	aslt_cache_path(path, sizeof(path), cache, "objects");
 	snprintf(want, sizeof(want), " size %u ", size);
 	ret = aslt_read_file(path, buf, WALK_BUF);
 	if (ret)

@@ -2,9 +2,11 @@
 /*
  * slub.c - aetherctl slub: the object caches of /dev/aether_slub
  *
- *   list                     every cache, slabinfo-like
+ *   list                     the caches the caller may see (its own; root:
+ *                            all), slabinfo-like, with their owners
  *   info                     size classes and module-wide counters
- *   stats NAME               one cache in detail (any cache, by name)
+ *   stats NAME[@OWNER]       one cache in detail, by name (and owner: a
+ *                            uid, or "kernel", as names are per owner)
  *   create NAME SIZE [...]   make a cache on this fd, allocate, show, hold
  *   trigger SCENARIO [...]   commit one debug error on purpose (root)
  *   shrink                   give every empty slab back to the pool (root)
@@ -107,6 +109,15 @@ static int slub_stats(int fd, __u32 by, __u32 key,
 	return ioctl(fd, AETHER_SLUB_IOC_CACHE_STATS, st) < 0 ? -errno : 0;
 }
 
+/* "kernel" for the kernel's own caches, else the creator's uid. */
+static const char *slub_format_owner(__u32 owner, char *buf, size_t len)
+{
+	if (owner == AETHER_SLUB_OWNER_KERNEL)
+		return "kernel";
+	snprintf(buf, len, "%u", owner);
+	return buf;
+}
+
 static __u64 slub_errors(const struct aether_slub_cache_stats *st)
 {
 	__u64 sum = 0;
@@ -121,8 +132,8 @@ static int slub_cmd_list(const struct actl_ctx *ctx, int fd, int argc,
 			 char **argv)
 {
 	struct aether_slub_cache_stats st;
+	char flags[8], owner[16];
 	struct actl_out *t;
-	char flags[8];
 	__u32 i;
 	int ret;
 
@@ -133,6 +144,7 @@ static int slub_cmd_list(const struct actl_ctx *ctx, int fd, int argc,
 	}
 	t = out_table("caches", "Caches (cpu hits = allocations served by a CPU's magazine)");
 	out_col(t, "name", "name");
+	out_col(t, "owner", "owner");
 	out_col(t, "object_size", "objsize");
 	out_col(t, "slot_size", "slot");
 	out_col(t, "flags", "flags");
@@ -149,6 +161,7 @@ static int slub_cmd_list(const struct actl_ctx *ctx, int fd, int argc,
 	for (i = 0; !(ret = slub_stats(fd, AETHER_SLUB_BY_INDEX, i, &st)); i++) {
 		out_row(t);
 		out_str(t, st.name);
+		out_str(t, slub_format_owner(st.owner, owner, sizeof(owner)));
 		out_u64(t, st.object_size);
 		out_u64(t, st.slot_size);
 		slub_format_flags(st.flags, flags);
@@ -220,12 +233,14 @@ static int slub_cmd_info(const struct actl_ctx *ctx, int fd, int argc,
 static void slub_print_cache(const struct aether_slub_cache_stats *st)
 {
 	struct actl_out *t = out_kv("cache", "Cache");
-	char flags[8];
+	char flags[8], owner[16];
 	unsigned int i;
 
 	slub_format_flags(st->flags, flags);
 	out_key(t, "name", "name");
 	out_str(t, st->name);
+	out_key(t, "owner", "owner (uid, or kernel)");
+	out_str(t, slub_format_owner(st->owner, owner, sizeof(owner)));
 	out_key(t, "flags", "flags");
 	out_str(t, flags);
 	out_key(t, "kmalloc", "kmalloc class");
@@ -292,16 +307,24 @@ static int slub_cmd_stats(const struct actl_ctx *ctx, int fd, int argc,
 			  char **argv)
 {
 	struct aether_slub_cache_stats st;
+	char name[AETHER_SLUB_NAME_LEN + 16], owner[16], *at;
 	__u32 i;
 	int ret;
 
 	(void)ctx;
 	if (argc != 2) {
-		actl_err("slub stats: needs one cache NAME (see 'slub list')");
+		actl_err("slub stats: needs one cache NAME or NAME@OWNER (see 'slub list')");
 		return SLUB_USAGE;
 	}
+	/* Names are per owner: NAME@OWNER picks one, NAME the first. */
+	snprintf(name, sizeof(name), "%s", argv[1]);
+	at = strrchr(name, '@');
+	if (at)
+		*at++ = '\0';
 	for (i = 0; !(ret = slub_stats(fd, AETHER_SLUB_BY_INDEX, i, &st)); i++) {
-		if (!strcmp(st.name, argv[1])) {
+		if (!strcmp(st.name, name) &&
+		    (!at || !strcmp(at, slub_format_owner(st.owner, owner,
+							  sizeof(owner))))) {
 			slub_print_cache(&st);
 			return 0;
 		}
@@ -480,9 +503,10 @@ static int slub_cmd_shrink(const struct actl_ctx *ctx, int fd, int argc,
 }
 
 static const struct slub_cmd slub_cmds[] = {
-	{ "list", slub_cmd_list, "", "every cache, like /proc/slabinfo" },
+	{ "list", slub_cmd_list, "",
+	  "your caches (root: all), like /proc/slabinfo" },
 	{ "info", slub_cmd_info, "", "size classes and module-wide counters" },
-	{ "stats", slub_cmd_stats, "NAME", "one cache in detail" },
+	{ "stats", slub_cmd_stats, "NAME[@OWNER]", "one cache in detail" },
 	{ "create", slub_cmd_create,
 	  "NAME SIZE [--flags FZPUH] [--align N] [--alloc N] [--hold S]",
 	  "make a cache (it lives as long as this command), show it" },

@@ -12,6 +12,21 @@
  * Caches created through a file descriptor are named by ids, and objects
  * allocated through it by opaque handles, valid only on that descriptor.
  * Closing it frees its objects, then destroys its caches.
+ *
+ * Names are scoped to their owner: a cache made through the device
+ * belongs to the effective uid of the caller of CREATE, and its name need
+ * only be unique among that uid's caches.  The caches of the kernel (the
+ * kmalloc size classes, the other Aether modules' own) are a namespace of
+ * their own, so no user can take a name a module will need, nor one
+ * another user will.  A caller sees the caches of its own uid through
+ * CACHE_STATS by index and INFO; with CAP_SYS_ADMIN, every cache.
+ *
+ * Objects handed out through the device are always zeroed: nothing a
+ * caller reads (FILL's count of mismatches included) carries bytes that
+ * an earlier owner of the memory left there.
+ *
+ * Every struct has the same layout on i386 and x86-64, without implicit
+ * padding (scripts/tests/uapi-layout-test.sh checks it).
  */
 #ifndef _UAPI_LINUX_AETHER_SLUB_H
 #define _UAPI_LINUX_AETHER_SLUB_H
@@ -42,8 +57,9 @@
  * @flags:	(in) AETHER_SLUB_F_*
  * @object_size: (in) bytes per object, 1..AETHER_SLUB_MAX_OBJECT
  * @align:	(in) 0, or a power of two up to 4096
- * @name:	(in) NUL-terminated, printable, unique among all caches
- *		(-EEXIST otherwise)
+ * @name:	(in) NUL-terminated, printable, unique among the caches of the
+ *		caller's effective uid (-EEXIST otherwise); other users' and
+ *		the kernel's caches do not collide with it
  * @id:		(out) the cache id on this fd
  * @slab_order:	(out) pages per slab, as an order
  * @objects_per_slab: (out) objects in one slab
@@ -69,8 +85,8 @@ struct aether_slub_create {
  * @live:	(out) objects still allocated when it fails with -EBUSY
  * @__reserved0: must be zero
  *
- * Fails with -EBUSY, and a report in the kernel log, while objects of the
- * cache are allocated; the cache stays usable.
+ * Fails with -EBUSY, and a report in the kernel log (rate-limited), while
+ * objects of the cache are allocated; the cache stays usable.
  */
 struct aether_slub_destroy {
 	__u32 size;
@@ -80,7 +96,7 @@ struct aether_slub_destroy {
 };
 
 /* struct aether_slub_alloc.flags */
-#define AETHER_SLUB_ALLOC_ZERO		(1U << 0) /* zero the object */
+#define AETHER_SLUB_ALLOC_ZERO		(1U << 0) /* no-op: objects are always zeroed */
 #define AETHER_SLUB_ALLOC_THISNODE	(1U << 1) /* @node only; needs @node >= 0 */
 #define AETHER_SLUB_ALLOC_FLAGS		0x3U
 
@@ -95,7 +111,9 @@ struct aether_slub_destroy {
  *		(out) objects allocated
  * @handles:	(in) user pointer to @count __u64, one handle per object
  *
- * Fails with -ENOMEM only when not one object could be had.
+ * Every object comes zeroed, with or without AETHER_SLUB_ALLOC_ZERO (kept
+ * so that callers that pass it go on working).  Fails with -ENOMEM only
+ * when not one object could be had.
  */
 struct aether_slub_alloc {
 	__u32 size;
@@ -206,13 +224,18 @@ enum aether_slub_error {
 
 /* struct aether_slub_cache_stats.by */
 #define AETHER_SLUB_BY_ID		0 /* @key is a cache id of this fd */
-#define AETHER_SLUB_BY_INDEX		1 /* @key-th cache of the system */
+#define AETHER_SLUB_BY_INDEX		1 /* @key-th cache the caller may see */
+
+/* struct aether_slub_cache_stats.owner of the kernel's own caches. */
+#define AETHER_SLUB_OWNER_KERNEL	0xffffffffU
 
 /**
  * struct aether_slub_cache_stats - AETHER_SLUB_IOC_CACHE_STATS
  * @size:	(in) sizeof(struct aether_slub_cache_stats)
  * @by:		(in) AETHER_SLUB_BY_*
- * @key:	(in) cache id or index (-ENOENT past the last cache)
+ * @key:	(in) cache id or index (-ENOENT past the last cache); by
+ *		index, the caches of the caller's effective uid, or every
+ *		cache with CAP_SYS_ADMIN
  * @flags:	(out) AETHER_SLUB_F_*
  * @name:	(out) the cache's name
  * @object_size: (out) bytes per object
@@ -241,6 +264,9 @@ enum aether_slub_error {
  * @slabs_allocated: (out) slabs taken from the pool since creation
  * @slabs_freed: (out) slabs given back to the pool since creation
  * @errors:	(out) debug reports by kind (AETHER_SLUB_ERR_*)
+ * @__reserved0: must be zero
+ * @owner:	(out) the uid that created the cache (in the caller's user
+ *		namespace), or AETHER_SLUB_OWNER_KERNEL
  * @node_slabs:	(out) slabs per node
  * @node_partial: (out) partial slabs per node
  */
@@ -277,6 +303,7 @@ struct aether_slub_cache_stats {
 	__u64 slabs_freed;
 	__u64 errors[AETHER_SLUB_NR_ERRORS];
 	__u32 __reserved0;
+	__u32 owner;
 	__u64 node_slabs[AETHER_SLUB_MAX_NODES];
 	__u64 node_partial[AETHER_SLUB_MAX_NODES];
 };
@@ -284,7 +311,7 @@ struct aether_slub_cache_stats {
 /**
  * struct aether_slub_info - AETHER_SLUB_IOC_INFO
  * @size:	(in) sizeof(struct aether_slub_info)
- * @nr_caches:	(out) caches in the system
+ * @nr_caches:	(out) caches the caller may see (AETHER_SLUB_BY_INDEX)
  * @nr_kmalloc:	(out) kmalloc size classes
  * @kmalloc_max: (out) largest size class; bigger requests go to the pool
  * @kmalloc_sizes: (out) the size classes, smallest first
@@ -331,7 +358,9 @@ struct aether_slub_shrink {
  * @__reserved0: must be zero
  *
  * Walks every slab: free lists, counts and, as the cache's debug flags
- * allow, red zones and poison of every object.
+ * allow, red zones and poison of every object.  One slab at a time: the
+ * kernel takes and drops the node's lock around each slab, so a big
+ * cache never keeps interrupts off for long.
  */
 struct aether_slub_validate {
 	__u32 size;

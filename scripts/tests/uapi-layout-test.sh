@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Every struct of the UAPI headers (include/uapi/linux/aether_*.h) has no
+# implicit padding, inside or at its end, and the same layout on i386 and
+# x86-64, so that one compat_ioctl serves 32-bit callers: both headers are
+# compiled with -m32 and -m64 with every type in the debug info, and
+# pahole lays each struct out from each object. A first test proves that
+# the check catches a hole. TAP on stdout, then "N passed, N failed".
+# "make check" runs it before the box; scripts/deps.sh installs gcc-multilib
+# (for -m32) and dwarves (pahole).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+UAPI=$TOP/include/uapi
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/aether-uapi-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+n=0 pass=0 fail=0
+
+ok() {
+	n=$((n + 1))
+	if [[ $1 == 0 ]]; then
+		pass=$((pass + 1))
+		echo "ok $n uapi.$2"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n uapi.$2${3:+: $3}"
+	fi
+}
+
+finish() {
+	echo "$pass passed, $fail failed"
+	exit $((fail > 0))
+}
+
+# build NAME BITS SOURCE: an object with every type's debug info.
+build() {
+	gcc "-m$2" -g -O0 -fno-eliminate-unused-debug-types -I"$UAPI" \
+		-c -x c -o "$WORK/$1-$2.o" - <<<"$3" 2>"$WORK/$1-$2.err"
+}
+
+# structs OBJ: the names of the aether_* structs in OBJ.
+structs() {
+	pahole --sizes "$1" 2>/dev/null | awk '$1 ~ /^aether_/ { print $1 }' | sort -u
+}
+
+# layout OBJ STRUCT: members with offsets and sizes, the size, and any
+# hole or padding pahole finds; cache line remarks and the packed
+# attribute pahole infers for i386's 4-byte alignment of __u64 left out.
+layout() {
+	pahole -C "$2" "$1" 2>/dev/null |
+		grep -v -e 'cacheline' -e 'last cacheline' |
+		sed -e 's/ __attribute__((__packed__))//'
+}
+
+# problems OBJ STRUCT: the hole and padding remarks of pahole, if any.
+problems() {
+	layout "$1" "$2" | grep -E 'XXX|padding:|holes:' | tr -s ' \t' ' '
+}
+
+for tool in gcc pahole; do
+	command -v "$tool" >/dev/null ||
+		{ ok 1 "tools" "$tool missing (scripts/deps.sh installs it)"; finish; }
+done
+
+# The checker itself: a struct with a hole on x86-64 only must be caught.
+probe='#include <linux/types.h>
+struct aether_probe { __u32 a; __u64 b; };
+struct aether_probe aether_probe_var;'
+if ! build probe 32 "$probe" || ! build probe 64 "$probe"; then
+	ok 1 "builds_for_i386_and_x86_64" \
+		"$(head -n3 "$WORK"/probe-*.err | tr '\n' ' ') (gcc-multilib?)"
+	finish
+fi
+if [[ -n $(problems "$WORK/probe-64.o" aether_probe) &&
+	$(layout "$WORK/probe-32.o" aether_probe) != "$(layout "$WORK/probe-64.o" aether_probe)" ]]; then
+	ok 0 "check_catches_a_hole"
+else
+	ok 1 "check_catches_a_hole" "pahole did not report the probe's hole"
+fi
+
+src=''
+for h in "$UAPI"/linux/aether_*.h; do
+	src+="#include <linux/${h##*/}>"$'\n'
+done
+build uapi 32 "$src" && build uapi 64 "$src"
+ok $? "headers_build_for_i386_and_x86_64" "$(cat "$WORK"/uapi-*.err 2>/dev/null)"
+
+mapfile -t names < <(structs "$WORK/uapi-64.o")
+[[ ${#names[@]} -ge 10 ]]
+ok $? "structs_found" "only ${#names[@]} aether_* structs in the debug info"
+[[ "$(structs "$WORK/uapi-32.o")" == "$(printf '%s\n' "${names[@]}")" ]]
+ok $? "same_structs_on_i386_and_x86_64"
+
+for s in "${names[@]}"; do
+	why=''
+	for bits in 64 32; do
+		p=$(problems "$WORK/uapi-$bits.o" "$s")
+		[[ -z $p ]] || why+="x86-${bits}: ${p//$'\n'/; } "
+	done
+	if [[ $(layout "$WORK/uapi-32.o" "$s") != "$(layout "$WORK/uapi-64.o" "$s")" ]]; then
+		why+="layout differs: $(diff <(layout "$WORK/uapi-32.o" "$s") \
+			<(layout "$WORK/uapi-64.o" "$s") | grep '^[<>]' | tr -s ' \t' ' ' | head -n4 | tr '\n' ' ')"
+	fi
+	[[ -z $why ]]
+	ok $? "$s" "$why"
+done
+finish
