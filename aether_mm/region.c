@@ -505,7 +505,6 @@ int aem_region_unstore_all(void)
  * agree on a name, and a lookup under the lock takes a plain reference.
  */
 static void aem_region_release(struct kref *ref)
-	__releases(&aem_regions_lock)
 {
 	struct aem_region *r = container_of(ref, struct aem_region, ref);
 	int i;
