@@ -87,10 +87,13 @@ static int open_named(int fd, const char *name, __u32 flags,
 
 /* ---- the caller's image, read while munmap() frees it ----------------- */
 
+#define VIEW_PAIRS	2	/* regions, a mapper and a reader each */
+
 struct view_race {
 	int rfd;
 	size_t page;
-	volatile int stop;
+	int nodes;
+	volatile int *stop;
 	unsigned long maps, reads, errors;
 };
 
@@ -100,7 +103,7 @@ static void *view_mapper(void *arg)
 	size_t len = RACE_PAGES * v->page, k;
 	char *p;
 
-	while (!v->stop) {
+	while (!*v->stop) {
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, v->rfd,
 			 0);
 		if (p == MAP_FAILED) {
@@ -115,23 +118,23 @@ static void *view_mapper(void *arg)
 	return NULL;
 }
 
+/* Checksum the image, and move its frames from node to node. */
 static void *view_reader(void *arg)
 {
 	struct view_race *v = arg;
 	unsigned int round = 0;
 	__u32 crc;
 
-	while (!v->stop) {
+	while (!*v->stop) {
 		struct aether_mm_region_migrate m = {
 			.size = sizeof(m),
-			.node = AETHER_MM_MIGRATE_AUTO,
+			.node = round++ % v->nodes,
 			.length = RACE_PAGES * v->page,
 		};
 
 		if (aemt_region_checksum(v->rfd, 0, RACE_PAGES * v->page, &crc))
 			v->errors++;
-		if (round++ & 1 &&
-		    aemt_ioctl(v->rfd, AETHER_MM_IOC_REGION_MIGRATE, &m))
+		if (aemt_ioctl(v->rfd, AETHER_MM_IOC_REGION_MIGRATE, &m))
 			v->errors++;
 		v->reads++;
 	}
@@ -151,43 +154,58 @@ FIXTURE_VARIANT_ADD(lifetime, shared) {
 };
 
 /*
- * One thread maps the region, writes, unmaps its only mapping; another
- * reads the process's image with CHECKSUM and moves it with MIGRATE.
- * munmap() frees the view (and a PRIVATE region's image) while the
- * ioctls walk it, unless they hold it.
+ * One thread maps a region, writes, unmaps its only mapping; another
+ * reads the process's image with CHECKSUM and moves its frames between
+ * nodes with MIGRATE.  munmap() frees the view (and a PRIVATE region's
+ * image) while the ioctls walk it, unless they hold it.
  */
 TEST_F_TIMEOUT(lifetime, checksum_and_migrate_hold_the_image_across_munmap,
 	       60)
 {
-	struct view_race v = { .page = self->page };
-	pthread_t m, r;
+	struct view_race v[VIEW_PAIRS];
+	pthread_t m[VIEW_PAIRS], r[VIEW_PAIRS];
+	struct aether_mm_pool_info pi;
+	volatile int stop = 0;
+	unsigned int i;
 	__u32 crc;
 	char *zero;
 
-	v.rfd = aemt_region_new(self->fd, variant->kind,
-				RACE_PAGES * self->page);
-	ASSERT_LE(0, v.rfd);
-	ASSERT_EQ(0, pthread_create(&m, NULL, view_mapper, &v));
-	ASSERT_EQ(0, pthread_create(&r, NULL, view_reader, &v));
-	sleep(RACE_SECONDS);
-	v.stop = 1;
-	pthread_join(m, NULL);
-	pthread_join(r, NULL);
-	TH_LOG("%lu maps, %lu reads", v.maps, v.reads);
-	ASSERT_EQ(0, v.errors);
-	ASSERT_LT(0, v.maps);
-	ASSERT_LT(0, v.reads);
-	/* Mapped by no one: a PRIVATE region's image is zeroes again. */
-	if (variant->kind == AETHER_MM_REGION_PRIVATE) {
-		zero = calloc(RACE_PAGES, self->page);
-		ASSERT_NE(NULL, zero);
-		ASSERT_EQ(0, aemt_region_checksum(v.rfd, 0,
-						  RACE_PAGES * self->page,
-						  &crc));
-		ASSERT_EQ(aemt_crc32(zero, RACE_PAGES * self->page), crc);
-		free(zero);
+	ASSERT_EQ(0, aemt_pool_info(self->fd, &pi));
+	zero = calloc(RACE_PAGES, self->page);
+	ASSERT_NE(NULL, zero);
+	for (i = 0; i < VIEW_PAIRS; i++) {
+		v[i] = (struct view_race){
+			.page = self->page, .nodes = pi.nr_nodes, .stop = &stop,
+		};
+		v[i].rfd = aemt_region_new(self->fd, variant->kind,
+					   RACE_PAGES * self->page);
+		ASSERT_LE(0, v[i].rfd);
 	}
-	close(v.rfd);
+	for (i = 0; i < VIEW_PAIRS; i++) {
+		ASSERT_EQ(0, pthread_create(&m[i], NULL, view_mapper, &v[i]));
+		ASSERT_EQ(0, pthread_create(&r[i], NULL, view_reader, &v[i]));
+	}
+	sleep(RACE_SECONDS);
+	stop = 1;
+	for (i = 0; i < VIEW_PAIRS; i++) {
+		pthread_join(m[i], NULL);
+		pthread_join(r[i], NULL);
+		TH_LOG("region %u: %lu maps, %lu reads", i, v[i].maps,
+		       v[i].reads);
+		ASSERT_EQ(0, v[i].errors);
+		ASSERT_LT(0, v[i].maps);
+		ASSERT_LT(0, v[i].reads);
+		/* Mapped by no one: a PRIVATE region's image is zeroes again. */
+		if (variant->kind == AETHER_MM_REGION_PRIVATE) {
+			ASSERT_EQ(0, aemt_region_checksum(v[i].rfd, 0,
+							  RACE_PAGES * self->page,
+							  &crc));
+			ASSERT_EQ(aemt_crc32(zero, RACE_PAGES * self->page),
+				  crc);
+		}
+		close(v[i].rfd);
+	}
+	free(zero);
 }
 
 /* ---- names against the last close ---------------------------------------- */
