@@ -15,8 +15,9 @@
  * The store table is the exception to RCU: its calls sleep (compression,
  * allocation), so its readers hold aem_store_srcu instead.  And a store
  * backend holds region pages: before it goes, new stores stop, the core
- * loads every stored page back into a frame (reclaim.c), and only then is
- * the table unpublished.
+ * loads every stored page back into a frame (region.c), and only then is
+ * the table unpublished.  That wait is bounded: pages that find no frame
+ * in time are reported lost, and no store registers while they remain.
  *
  * Reclaim tables (struct aem_reclaim_ops) are a list instead, any number,
  * called when the pool runs short.  Their callers sleep inside them, so
@@ -108,12 +109,16 @@ static bool aem_hook_unregister(enum aem_hook hook, const void *ops)
  * aem_register_store - install the store backend (compressed pages)
  * @ops: the table; must stay valid until aem_unregister_store()
  *
- * Return: 0, or -EBUSY when another store is registered.
+ * Return: 0, or -EBUSY when another store is registered, or when regions
+ * still hold pages a backend that went could not give back (their handles
+ * are its, not the new one's; they go with their regions).
  */
 int aem_register_store(const struct aem_store_ops *ops)
 {
 	if (!ops->store || !ops->load || !ops->release)
 		return -EINVAL;
+	if (atomic_long_read(&aem_stored_pages))
+		return -EBUSY;
 	mutex_lock(&aem_hooks_lock);
 	WRITE_ONCE(aem_store_closing, false);
 	mutex_unlock(&aem_hooks_lock);
@@ -126,11 +131,19 @@ EXPORT_SYMBOL_GPL(aem_register_store);
  * @ops: the table given to aem_register_store()
  *
  * Stops new stores, loads every page the backend holds back into a
- * region frame, waits until no call is in flight, then calls @ops->drain.
+ * region frame (waiting a bounded time for frames, and for layers being
+ * freed to release theirs), waits until no call is in flight, then calls
+ * @ops->drain, which frees whatever the backend still holds.  The table is
+ * removed in every case.
+ *
+ * Return: 0, -ETIMEDOUT when some pages could not come back in time (the
+ * kernel log says how many; their contents are lost), or -EINVAL when
+ * @ops was not the registered table.
  */
-void aem_unregister_store(const struct aem_store_ops *ops)
+int aem_unregister_store(const struct aem_store_ops *ops)
 {
 	bool ours;
+	int ret;
 
 	mutex_lock(&aem_hooks_lock);
 	ours = rcu_access_pointer(aem_hooks[AEM_HOOK_STORE]) == ops;
@@ -138,12 +151,13 @@ void aem_unregister_store(const struct aem_store_ops *ops)
 		WRITE_ONCE(aem_store_closing, true);
 	mutex_unlock(&aem_hooks_lock);
 	if (WARN_ON_ONCE(!ours))
-		return;
+		return -EINVAL;
 	/* Stores in flight finish; none starts. */
 	synchronize_srcu(&aem_store_srcu);
-	aem_region_unstore_all();
+	ret = aem_region_unstore_all();
 	if (aem_hook_unregister(AEM_HOOK_STORE, ops) && ops->drain)
 		ops->drain();
+	return ret;
 }
 EXPORT_SYMBOL_GPL(aem_unregister_store);
 

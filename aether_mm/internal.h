@@ -384,7 +384,8 @@ void aem_compact_init(void);
 void aem_compact_exit(void);
 
 /* region.c */
-void aem_region_unstore_all(void);
+int aem_region_unstore_all(void);
+extern atomic_long_t aem_stored_pages;
 int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags);
 
 /* chardev.c */

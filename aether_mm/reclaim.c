@@ -22,7 +22,10 @@
  * a loopback store backend, 0 to remove it.  The loopback keeps each page
  * as an uncompressed copy in Linux's memory: it exists to exercise this
  * path (and the unregistration that brings every page back) until the
- * compressed store module exists, and saves no memory.
+ * compressed store module exists, and saves no memory.  Writing 0 fails
+ * with -ETIMEDOUT when some pages could not come back (the pool had no
+ * frame for them in time; the store is removed all the same), and 1 with
+ * -EBUSY while such lost pages remain in live regions.
  *
  * Locking: the store backend is held by SRCU (hooks.c) around a whole
  * walk; the walk takes aem_access_lock, a region's views_lock and slot
@@ -133,10 +136,17 @@ static void aem_loop_release(unsigned long handle)
 	kfree(xa_erase(&aem_loop_pages, handle));
 }
 
-/* The core has brought every page back before this is called. */
+/*
+ * The core has brought every page back before this is called, or given
+ * up on some (and said so): their copies go.
+ */
 static void aem_loop_drain(void)
 {
-	WARN_ON_ONCE(!xa_empty(&aem_loop_pages));
+	unsigned long id;
+	void *copy;
+
+	xa_for_each(&aem_loop_pages, id, copy)
+		kfree(xa_erase(&aem_loop_pages, id));
 }
 
 static const struct aem_store_ops aem_loop_ops = {
@@ -152,12 +162,14 @@ static int aem_loop_set(bool on)
 	int err = 0;
 
 	mutex_lock(&aem_loop_lock);
-	if (on && !aem_loop_on)
+	if (on && !aem_loop_on) {
 		err = aem_register_store(&aem_loop_ops);
-	else if (!on && aem_loop_on)
-		aem_unregister_store(&aem_loop_ops);
-	if (!err)
-		aem_loop_on = on;
+		aem_loop_on = !err;
+	} else if (!on && aem_loop_on) {
+		/* Gone even when pages could not come back (-ETIMEDOUT). */
+		err = aem_unregister_store(&aem_loop_ops);
+		aem_loop_on = false;
+	}
 	mutex_unlock(&aem_loop_lock);
 	return err;
 }

@@ -14,14 +14,20 @@
  *
  *   region	the file's object: size, flags, policy, counters, the layer
  *		chain's base and the list of views.  Refcounted: one
- *		reference per open file (every VMA holds its file) and one
- *		per ioctl in flight.
+ *		reference per open file (every VMA holds its file), one per
+ *		ioctl in flight and one per background pass over it
+ *		(aem_regions_get_all(), compaction).  It holds a reference
+ *		on its inode from creation until it is freed, since it may
+ *		outlive its last file.  It is on the global list, and its
+ *		name taken, exactly while its count is above zero: the last
+ *		put unlinks it under aem_regions_lock (kref_put_mutex()).
  *   view	one per (region, mm): what one process sees.  It holds its
  *		top layer and counts the VMAs that map it.
  *   layer	an image: an xarray of frames by page index over an older
  *		image, its backing layer.  Refcounted by the views whose top
- *		it is and by the layers it backs.  A frame belongs to exactly
- *		one layer and is freed with it.
+ *		it is, by the layers it backs and by the ioctls reading it
+ *		(REGION_CHECKSUM, REGION_MIGRATE: aem_image_get()).  A frame
+ *		belongs to exactly one layer and is freed with it.
  *
  * A SHARED region has one layer, the base, and every view's top is the
  * base.  A PRIVATE region gives each view its own top: a lookup walks from
@@ -61,7 +67,11 @@
  *				faults retry under it), mmap, mprotect and
  *				fork (write, both mms).  A view's top and
  *				chain change only at fork, with the view's mm
- *				locked for write; readers hold it for read.
+ *				locked for write; readers hold it for read
+ *				(faults, whose VMA holds the view), or hold
+ *				a reference on the top they read, taken
+ *				under views_lock (ioctls: munmap downgrades
+ *				to read before ->close frees the view).
  *     aem_regions_lock		the list of regions and their names
  *     region->views_lock	the view list, view creation and tops at fork
  *     slot lock		hashed mutex per (region, index): what the index
@@ -97,6 +107,7 @@
 
 #define AEM_RFS_MAGIC		0x41455247	/* "AERG" */
 #define AEM_CKSUM_BATCH		AEM_VMAP_MAX	/* pages per kernel view */
+#define AEM_UNSTORE_WAIT_MS	10000	/* for stored pages, at unregistration */
 
 static struct vfsmount *aem_rfs_mnt;
 static DEFINE_MUTEX(aem_regions_lock);
@@ -104,6 +115,8 @@ static LIST_HEAD(aem_regions);
 static unsigned int aem_nr_regions;
 static u64 aem_region_next_id = 1;
 static siphash_key_t aem_frame_id_key;
+/* Pages the store backend holds, all regions: the sum of their @stored. */
+atomic_long_t aem_stored_pages;
 
 static const struct vm_operations_struct aem_region_vm_ops;
 static const struct file_operations aem_region_fops;
@@ -141,11 +154,15 @@ static void aem_entry_drop(struct aem_region *r, void *e)
 		return;
 	}
 	ops = aem_store_get(&sidx, false);
-	/* Unregistering loads every stored page back first. */
-	if (!WARN_ON_ONCE(!ops))
+	/*
+	 * Unregistering waits until every stored page is back or released;
+	 * one is left without a backend only when it gave up (and said so).
+	 */
+	if (ops)
 		ops->release(xa_to_value(e));
 	aem_store_put(sidx);
 	atomic_long_dec(&r->stored);
+	atomic_long_dec(&aem_stored_pages);
 }
 
 /*
@@ -268,7 +285,8 @@ static struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
 	if (!f)
 		return ERR_PTR(-ENOMEM);
 	ops = aem_store_get(&sidx, false);
-	err = WARN_ON_ONCE(!ops) ? -EIO : ops->load(handle, f);
+	/* No backend: one that went gave up on this page (it said so). */
+	err = ops ? ops->load(handle, f) : -EIO;
 	if (!err)
 		ops->release(handle);
 	aem_store_put(sidx);
@@ -280,6 +298,7 @@ static struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
 	xa_store(&l->slots, idx, f, GFP_KERNEL);
 	aem_region_frame_add(r, l, idx, f);
 	atomic_long_dec(&r->stored);
+	atomic_long_dec(&aem_stored_pages);
 	atomic_long_inc(&r->store_ins);
 	return f;
 }
@@ -340,16 +359,23 @@ int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
 	aem_region_frame_gone(r, f);
 	aem_free_pages(f, 0);
 	atomic_long_inc(&r->stored);
+	atomic_long_inc(&aem_stored_pages);
 	atomic_long_inc(&r->store_outs);
 	return 0;
 }
 
-/* Bring every stored page of layer @l back (the backend is going). */
-static void aem_layer_unstore(struct aem_layer *l)
+/*
+ * Bring every stored page of layer @l back (the backend is going), each
+ * retried while the pool has no frame for it until @deadline (jiffies).
+ *
+ * Return: pages left stored.
+ */
+static unsigned long aem_layer_unstore(struct aem_layer *l,
+				       unsigned long deadline)
 {
 	struct aem_region *r = l->region;
+	unsigned long idx, left = 0;
 	struct aem_frame *f;
-	unsigned long idx;
 	void *e;
 
 	xa_for_each(&l->slots, idx, e) {
@@ -363,6 +389,10 @@ static void aem_layer_unstore(struct aem_layer *l)
 			mutex_unlock(aem_slot_lock(r, idx));
 			if (!IS_ERR(f))
 				break;
+			if (time_after(jiffies, deadline)) {
+				left++;
+				break;
+			}
 			/* The page must not be lost: wait for a frame. */
 			pr_warn_ratelimited("region %llu: no frame to bring a stored page back (%ld), retrying\n",
 					    r->id, PTR_ERR(f));
@@ -370,61 +400,116 @@ static void aem_layer_unstore(struct aem_layer *l)
 		}
 		cond_resched();
 	}
+	return left;
+}
+
+/* Every stored page of @r's base and views' chains, back in frames. */
+static void aem_region_unstore(struct aem_region *r, unsigned long deadline)
+{
+	struct aem_layer **ls, *l;
+	unsigned int k, nl;
+	struct aem_view *v;
+
+	mutex_lock(&r->views_lock);
+	nl = 1;
+	list_for_each_entry(v, &r->views, link)
+		for (l = v->top; l; l = l->backing)
+			nl++;
+	ls = kmalloc_array(nl, sizeof(*ls), GFP_KERNEL | __GFP_NOFAIL);
+	k = 0;
+	kref_get(&r->base->ref);
+	ls[k++] = r->base;
+	list_for_each_entry(v, &r->views, link)
+		for (l = v->top; l; l = l->backing) {
+			kref_get(&l->ref);
+			ls[k++] = l;
+		}
+	mutex_unlock(&r->views_lock);
+	for (k = 0; k < nl; k++) {
+		aem_layer_unstore(ls[k], deadline);
+		aem_layer_put(ls[k]);
+	}
+	kfree(ls);
+}
+
+/*
+ * aem_region_next - the live region after @prev, for a walk that does not
+ * allocate
+ * @prev: the region the walk is at (its reference is dropped), or NULL to
+ *	  start
+ *
+ * A referenced region stays on the list (see aem_region_release()), so the
+ * walk goes on from it; regions created meanwhile may or may not be seen.
+ *
+ * Return: the region, with a reference, or NULL at the end.
+ */
+static struct aem_region *aem_region_next(struct aem_region *prev)
+{
+	struct list_head *pos;
+	struct aem_region *r = NULL;
+
+	mutex_lock(&aem_regions_lock);
+	pos = prev ? prev->link.next : aem_regions.next;
+	if (pos != &aem_regions) {
+		r = list_entry(pos, struct aem_region, link);
+		kref_get(&r->ref);
+	}
+	mutex_unlock(&aem_regions_lock);
+	if (prev)
+		aem_region_put(prev);
+	return r;
 }
 
 /**
  * aem_region_unstore_all() - bring every stored page back into a frame
  *
- * Called by aem_unregister_store() once no new store can start: every
- * layer of every region is reachable from its base or a view's chain.
+ * Called by aem_unregister_store() once no new store can start.  Walks
+ * every layer of every region reachable from its base or a view's chain;
+ * a layer reachable from neither (its view just torn down by munmap(), or
+ * held by an ioctl in flight) releases its stored pages when it is freed,
+ * through the backend, which is still there: so it then waits for the
+ * count of stored pages to reach zero, walking again, for at most
+ * AEM_UNSTORE_WAIT_MS, a pool without a free frame included.
+ *
+ * Return: 0, or -ETIMEDOUT when pages are still stored at the deadline:
+ * their contents are lost (reported here); a fault on one raises SIGBUS.
  */
-void aem_region_unstore_all(void)
+int aem_region_unstore_all(void)
 {
-	struct aem_layer **ls, *l;
-	struct aem_region **rs;
-	unsigned int n, i, k, nl;
-	struct aem_view *v;
+	unsigned long deadline = jiffies + msecs_to_jiffies(AEM_UNSTORE_WAIT_MS);
+	struct aem_region *r;
+	long left;
 
-	n = aem_regions_get_all(&rs);
-	for (i = 0; i < n; i++) {
-		struct aem_region *r = rs[i];
-
-		if (!atomic_long_read(&r->stored))
-			goto next;
-		mutex_lock(&r->views_lock);
-		nl = 1;
-		list_for_each_entry(v, &r->views, link)
-			for (l = v->top; l; l = l->backing)
-				nl++;
-		ls = kmalloc_array(nl, sizeof(*ls), GFP_KERNEL | __GFP_NOFAIL);
-		k = 0;
-		kref_get(&r->base->ref);
-		ls[k++] = r->base;
-		list_for_each_entry(v, &r->views, link)
-			for (l = v->top; l; l = l->backing) {
-				kref_get(&l->ref);
-				ls[k++] = l;
-			}
-		mutex_unlock(&r->views_lock);
-		for (k = 0; k < nl; k++) {
-			aem_layer_unstore(ls[k]);
-			aem_layer_put(ls[k]);
-		}
-		kfree(ls);
-next:
-		aem_region_put(r);
+	for (;;) {
+		for (r = aem_region_next(NULL); r; r = aem_region_next(r))
+			if (atomic_long_read(&r->stored))
+				aem_region_unstore(r, deadline);
+		left = atomic_long_read(&aem_stored_pages);
+		if (!left)
+			return 0;
+		if (time_after(jiffies, deadline))
+			break;
+		msleep(20);
 	}
-	kfree(rs);
+	pr_err("%ld stored pages did not come back before the store backend went: their contents are lost\n",
+	       left);
+	return -ETIMEDOUT;
 }
 
 /* ---- regions ----------------------------------------------------------- */
 
+/*
+ * The count reached zero under aem_regions_lock (kref_put_mutex()): the
+ * region leaves the list, and its name is free, before anyone can look
+ * it up again; so every region on the list is alive, CREATE and OPEN
+ * agree on a name, and a lookup under the lock takes a plain reference.
+ */
 static void aem_region_release(struct kref *ref)
 {
 	struct aem_region *r = container_of(ref, struct aem_region, ref);
 	int i;
 
-	mutex_lock(&aem_regions_lock);
+	lockdep_assert_held(&aem_regions_lock);
 	list_del(&r->link);
 	aem_nr_regions--;
 	mutex_unlock(&aem_regions_lock);
@@ -433,6 +518,8 @@ static void aem_region_release(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&r->views));
 	aem_layer_put(r->base);
 	WARN_ON_ONCE(atomic_long_read(&r->resident));
+	/* The region's own reference, held since aem_region_new(). */
+	iput(r->inode);
 	for (i = 0; i < AEM_REGION_SLOT_LOCKS; i++)
 		mutex_destroy(&r->slot_locks[i]);
 	mutex_destroy(&r->views_lock);
@@ -441,9 +528,16 @@ static void aem_region_release(struct kref *ref)
 	kfree_rcu(r, rcu);
 }
 
+/**
+ * aem_region_put - drop a reference on a region
+ * @r: the region
+ *
+ * The last one frees it, and its frames, layers and inode.  Takes
+ * aem_regions_lock then, so never called with it held.
+ */
 void aem_region_put(struct aem_region *r)
 {
-	kref_put(&r->ref, aem_region_release);
+	kref_put_mutex(&r->ref, aem_region_release, &aem_regions_lock);
 }
 
 static bool aem_region_name_ok(const char *name)
@@ -638,6 +732,11 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	r->base = aem_layer_new(r, NULL, GFP_KERNEL);
 	if (!r->base)
 		goto out_free;
+	/*
+	 * The region holds this first reference until it is freed: it
+	 * outlives its files (REGION_OPEN in flight, compaction, collapse,
+	 * aether_kaccessd), and each of them reaches the inode.
+	 */
 	r->inode = alloc_anon_inode(aem_rfs_mnt->mnt_sb);
 	if (IS_ERR(r->inode)) {
 		err = PTR_ERR(r->inode);
@@ -708,8 +807,7 @@ int aem_ioc_region_create(void __user *uarg)
 
 	fd = aem_region_fd(r, O_RDWR, c.flags & AETHER_MM_REGION_CLOEXEC,
 			   &file);
-	/* The file holds the region now; drop the creation references. */
-	iput(r->inode);
+	/* The file holds the region now; drop the creation reference. */
 	c.id = r->id;
 	aem_region_put(r);
 	if (fd < 0)
@@ -732,17 +830,24 @@ out_inode:
 }
 
 /*
- * Who may open a named region: the policy backend (the memory firewall)
- * when it has an opinion; else its owner, or an administrator.
+ * Who may open a named region.  Names are global, first come first
+ * served: another uid's region opens only when the caller asks for one
+ * (@oflags has OPEN_FOREIGN), so that a create-or-open never maps a
+ * region someone else made under the name it wanted.  Then the policy
+ * backend (the memory firewall) decides when it has an opinion; else the
+ * owner, or an administrator, may open it.
  */
-static int aem_region_may_open(const struct aem_region *r)
+static int aem_region_may_open(const struct aem_region *r, u32 oflags)
 {
-	int ret = aem_policy_may_open(r->name, r->uid, r->flags);
+	bool mine = uid_eq(r->uid, current_fsuid());
+	int ret;
 
+	if (!mine && !(oflags & AETHER_MM_REGION_OPEN_FOREIGN))
+		return -EACCES;
+	ret = aem_policy_may_open(r->name, r->uid, r->flags);
 	if (ret <= 0)
 		return ret;
-	return uid_eq(r->uid, current_fsuid()) || capable(CAP_SYS_ADMIN) ?
-	       0 : -EACCES;
+	return mine || capable(CAP_SYS_ADMIN) ? 0 : -EACCES;
 }
 
 /**
@@ -762,7 +867,7 @@ int aem_ioc_region_open(void __user *uarg)
 	err = aem_copy_in(&o, sizeof(o), uarg);
 	if (err)
 		return err;
-	if (o.flags & ~AETHER_MM_REGION_OPEN_FLAGS || o.__reserved0)
+	if (o.flags & ~AETHER_MM_REGION_OPEN_FLAGS)
 		return -EINVAL;
 	err = aem_region_name_in(name, o.name);
 	if (err)
@@ -770,15 +875,21 @@ int aem_ioc_region_open(void __user *uarg)
 
 	mutex_lock(&aem_regions_lock);
 	r = aem_region_find_name(name);
-	/* A region whose last file is going away is not resurrected. */
-	if (r && !kref_get_unless_zero(&r->ref))
-		r = NULL;
+	/* On the list, it is alive (see aem_region_release()). */
+	if (r)
+		kref_get(&r->ref);
 	mutex_unlock(&aem_regions_lock);
 	if (!r)
 		return -ENOENT;
-	err = aem_region_may_open(r);
-	if (err)
+	o.owner = from_kuid_munged(current_user_ns(), r->uid);
+	err = aem_region_may_open(r, o.flags);
+	if (err) {
+		/* Whose it is, for the caller to judge a refusal by. */
+		o.fd = -1;
+		o.id = 0;
+		aem_copy_out(uarg, &o, sizeof(o));
 		goto out;
+	}
 	fd = aem_region_fd(r, o.flags & AETHER_MM_REGION_OPEN_RDONLY ?
 			   O_RDONLY : O_RDWR,
 			   o.flags & AETHER_MM_REGION_OPEN_CLOEXEC, &file);
@@ -1254,19 +1365,38 @@ static int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
 /* ---- region fd ioctls -------------------------------------------------- */
 
 /*
- * The caller's view of @r, with its mm's mmap_lock held for read so the
- * chain stays put; NULL (lock still taken) when the caller maps nothing of
- * @r and sees the base image.
+ * The image of @r the caller's process sees: the top layer of its view,
+ * or the base when it maps nothing of @r; with a reference, taken under
+ * views_lock, for aem_image_put().  The chain under a layer never changes,
+ * so the reference is all a reader needs.  The mmap_lock would not do:
+ * munmap() downgrades it to read before ->close frees the view and puts
+ * its top, so another thread's munmap of the last mapping runs beside a
+ * reader holding it for read.
  */
-static struct aem_view *aem_view_of_current(struct aem_region *r)
+static struct aem_layer *aem_image_get(struct aem_region *r)
 {
+	struct aem_layer *top;
 	struct aem_view *v;
 
-	mmap_read_lock(current->mm);
 	mutex_lock(&r->views_lock);
 	v = aem_view_find(r, current->mm);
+	top = v ? v->top : r->base;
+	kref_get(&top->ref);
 	mutex_unlock(&r->views_lock);
-	return v;
+	return top;
+}
+
+/*
+ * Drop what aem_image_get() took.  When @top's view went meanwhile, this
+ * frees it; when a layer above it is left as its only referrer, the frames
+ * that layer hides go (as aem_layer_release() does for a backing layer).
+ */
+static void aem_image_put(struct aem_region *r, struct aem_layer *top)
+{
+	if (refcount_dec_and_test(&top->ref.refcount))
+		aem_layer_release(&top->ref);
+	else if (kref_read(&top->ref) == 1)
+		aem_layer_trim(r, top);
 }
 
 static int aem_ioc_region_info(struct aem_region *r, void __user *uarg)
@@ -1447,7 +1577,6 @@ static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
 {
 	struct aether_mm_region_checksum c;
 	struct aem_layer *top;
-	struct aem_view *v;
 	pgoff_t idx, end;
 	u32 crc = ~0U;
 	int err;
@@ -1460,9 +1589,8 @@ static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
 	if (!aem_region_range_ok(r, c.offset, c.length) ||
 	    c.length > AETHER_MM_CHECKSUM_MAX)
 		return -EINVAL;
-	v = aem_view_of_current(r);
-	top = v ? v->top : r->base;
 	/* A private region's base is empty: the image of a non-mapper. */
+	top = aem_image_get(r);
 	idx = c.offset >> PAGE_SHIFT;
 	end = idx + (c.length >> PAGE_SHIFT);
 	while (idx < end && !err) {
@@ -1473,7 +1601,7 @@ static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
 		if (fatal_signal_pending(current))
 			err = -EINTR;
 	}
-	mmap_read_unlock(current->mm);
+	aem_image_put(r, top);
 	if (err)
 		return err;
 	c.crc32 = crc ^ ~0U;
@@ -1603,7 +1731,6 @@ static int aem_ioc_region_migrate(struct aem_region *r, void __user *uarg)
 {
 	struct aether_mm_region_migrate m;
 	struct aem_layer *top;
-	struct aem_view *v;
 	pgoff_t idx, end;
 	int err = 0;
 
@@ -1618,8 +1745,7 @@ static int aem_ioc_region_migrate(struct aem_region *r, void __user *uarg)
 	m.migrated = 0;
 	m.busy = 0;
 	m.failed = 0;
-	v = aem_view_of_current(r);
-	top = v ? v->top : r->base;
+	top = aem_image_get(r);
 	idx = m.offset >> PAGE_SHIFT;
 	end = idx + (m.length >> PAGE_SHIFT);
 	for (; idx < end; idx++) {
@@ -1630,7 +1756,7 @@ static int aem_ioc_region_migrate(struct aem_region *r, void __user *uarg)
 		}
 		cond_resched();
 	}
-	mmap_read_unlock(current->mm);
+	aem_image_put(r, top);
 	if (err)
 		return err;
 	return aem_copy_out(uarg, &m, sizeof(m));

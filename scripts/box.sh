@@ -24,7 +24,8 @@
 #   AETHER_CMDLINE   appended to the kernel command line
 #   AETHER_ACCEL     kvm or tcg: force an accelerator (scripts/accel.sh)
 #   AETHER_SOAK_CALLS, AETHER_SOAK_CYCLES, AETHER_SOAK_STRESS_SECONDS,
-#   AETHER_SOAK_INJECT_CALLS, AETHER_SOAK_INJECT_SECONDS: soak job sizes
+#   AETHER_SOAK_RACE_SECONDS, AETHER_SOAK_INJECT_CALLS,
+#   AETHER_SOAK_INJECT_SECONDS: soak job sizes
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -71,6 +72,7 @@ if [[ $JOB == soak ]]; then
 	CMDLINE+=" aether.fuzz_calls=${AETHER_SOAK_CALLS:-1000000}"
 	CMDLINE+=" aether.cycles=${AETHER_SOAK_CYCLES:-1000}"
 	CMDLINE+=" aether.stress_seconds=${AETHER_SOAK_STRESS_SECONDS:-300}"
+	CMDLINE+=" aether.race_seconds=${AETHER_SOAK_RACE_SECONDS:-300}"
 	CMDLINE+=" aether.inject_calls=${AETHER_SOAK_INJECT_CALLS:-20000}"
 	CMDLINE+=" aether.inject_seconds=${AETHER_SOAK_INJECT_SECONDS:-120}"
 fi

@@ -9,7 +9,8 @@
 #
 # Sizes (defaults in scripts/box.sh): AETHER_SOAK_CALLS (1000000),
 # AETHER_SOAK_CYCLES (1000), AETHER_SOAK_STRESS_SECONDS (300),
-# AETHER_SOAK_INJECT_CALLS (20000), AETHER_SOAK_INJECT_SECONDS (120).
+# AETHER_SOAK_RACE_SECONDS (300), AETHER_SOAK_INJECT_CALLS (20000),
+# AETHER_SOAK_INJECT_SECONDS (120).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -32,6 +33,7 @@ sum() {
 
 reports=$(cat "$LOG.reports" 2>/dev/null || echo "?")
 stress_s=$(sum stress_seconds)
+race_s=$(sum race_seconds)
 printf '\n%-34s %s\n' "soak on $REL" "($minutes min, log $LOG)"
 printf '%-34s %12s\n' \
 	"ioctl calls fuzzed" "$(sum fuzz_calls)" \
@@ -40,5 +42,6 @@ printf '%-34s %12s\n' \
 	"load/unload cycles" "$(sum cycles)" \
 	"stress minutes" "$(awk -v s="$stress_s" 'BEGIN { printf "%.1f", s / 60 }')" \
 	"data corruptions" "$(sum stress_corrupt)" \
+	"lifetime race minutes" "$(awk -v s="$race_s" 'BEGIN { printf "%.1f", s / 60 }')" \
 	"kernel reports found" "$reports"
 [[ $rc -eq 0 && $reports == 0 ]]

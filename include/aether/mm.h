@@ -206,7 +206,7 @@ long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 			   unsigned int flags);
 
 int aem_register_store(const struct aem_store_ops *ops);
-void aem_unregister_store(const struct aem_store_ops *ops);
+int aem_unregister_store(const struct aem_store_ops *ops);
 int aem_register_share(const struct aem_share_ops *ops);
 void aem_unregister_share(const struct aem_share_ops *ops);
 int aem_register_policy(const struct aem_policy_ops *ops);

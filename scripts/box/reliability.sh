@@ -12,6 +12,7 @@
 
 FUZZ=/selftests/fuzz/aether_fuzz
 STRESS=/selftests/stress/aether_stress
+RACE=/selftests/stress/aether_race
 DBG=/sys/kernel/debug
 POOL_SNAP=/tmp/aether-pool.snap
 

@@ -39,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -298,7 +299,7 @@ UAPI_VARIANT(create, AETHER_MM_IOC_REGION_CREATE, aether_mm_region_create,
 	     false, offsetof(struct aether_mm_region_create, __reserved0), -1,
 	     prep_create);
 UAPI_VARIANT(open, AETHER_MM_IOC_REGION_OPEN, aether_mm_region_open, false,
-	     offsetof(struct aether_mm_region_open, __reserved0), -1,
+	     -1, -1,
 	     prep_open);
 UAPI_VARIANT(list, AETHER_MM_IOC_REGION_LIST, aether_mm_region_list, false,
 	     offsetof(struct aether_mm_region_list, __reserved0), -1,
@@ -773,7 +774,7 @@ TEST_F(region, open_bad_flags_or_name)
 {
 	struct aether_mm_region_create c;
 	char name[AETHER_MM_REGION_NAME_MAX];
-	const __u32 bad[] = { 1U << 2, 1U << 31, ~0U };
+	const __u32 bad[] = { 1U << 3, 1U << 31, ~0U };
 	unsigned int i;
 	int rfd;
 
@@ -3576,6 +3577,65 @@ TEST_F_TIMEOUT(region, reclaim_stored_pages_freed_with_region, 120)
 	munmap(p, pages * page);
 	close(rfd);
 	/* Removing the store finds nothing left to bring back (no WARN). */
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
+	param_write("access_interval_ms", "1000");
+	free(want);
+}
+
+/*
+ * A store backend going away while no frame can be had for its pages:
+ * unregistering gives up after a bounded wait and says so (the pages are
+ * lost), rather than retrying forever; no backend registers again while
+ * such pages remain, and freeing their region clears them.
+ */
+TEST_F_TIMEOUT(region, reclaim_store_removal_gives_up_without_frames, 180)
+{
+	const size_t pages = 16, page = self->page;
+	struct aemt_blocks b = { 0 };
+	unsigned char *p, *want;
+	char buf[16];
+	size_t nr;
+	time_t t0;
+	__u64 id;
+	int rfd, mm;
+
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	p = written_region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+			   pages, page, &rfd, &want, &id);
+	ASSERT_NE(NULL, p);
+	let_cool(id);
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, resident(rfd));
+
+	/*
+	 * Every page of the pool, the reserve too, grown to its maximum;
+	 * and what the per-CPU lists held, until a round finds nothing.
+	 */
+	mm = aemt_open();
+	ASSERT_LE(0, mm);
+	do {
+		nr = b.nr;
+		ASSERT_EQ(0, aemt_drain(mm));
+		ASSERT_EQ(0, aemt_fill_until_enomem(mm, AETHER_MM_ALLOC_HIGH, 0,
+						    -1, AETHER_MM_ZONE_NORMAL,
+						    &b, SIZE_MAX));
+	} while (b.nr != nr);
+	t0 = time(NULL);
+	ASSERT_EQ(-ETIMEDOUT, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
+	TH_LOG("removal gave up after %ld s", (long)(time(NULL) - t0));
+	ASSERT_GT(60, time(NULL) - t0);
+	ASSERT_EQ(pages, pages_in_state(rfd, p, pages, page,
+					AETHER_MM_PAGE_STORED));
+	close(mm);
+	aemt_blocks_release(&b);
+
+	/* Their handles name a backend that is gone: none may take over. */
+	ASSERT_EQ(-EBUSY, aemt_write_file(LOOPBACK_DEBUGFS, "1"));
+	munmap(p, pages * page);
+	close(rfd);
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "1"));
 	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
 	param_write("access_interval_ms", "1000");
 	free(want);

@@ -490,7 +490,8 @@ struct aether_mm_region_create {
 /* struct aether_mm_region_open.flags */
 #define AETHER_MM_REGION_OPEN_RDONLY	(1U << 0) /* O_RDONLY: no PROT_WRITE mappings */
 #define AETHER_MM_REGION_OPEN_CLOEXEC	(1U << 1)
-#define AETHER_MM_REGION_OPEN_FLAGS	0x3U
+#define AETHER_MM_REGION_OPEN_FOREIGN	(1U << 2) /* the region may be another uid's */
+#define AETHER_MM_REGION_OPEN_FLAGS	0x7U
 
 /**
  * struct aether_mm_region_open - AETHER_MM_IOC_REGION_OPEN
@@ -498,19 +499,29 @@ struct aether_mm_region_create {
  * @flags:	(in) AETHER_MM_REGION_OPEN_*
  * @name:	(in) user pointer to the region's name
  * @fd:		(out) a new fd of the region
- * @__reserved0: must be zero
+ * @owner:	(out) uid of the region's creator (its fsuid at CREATE), in
+ *		the caller's user namespace; written on success and with
+ *		-EACCES.  Was @__reserved0: its value going in is ignored
  * @id:		(out) region id
  *
- * -ENOENT when no live region has the name; -EACCES when the caller may
- * not open it (the policy backend says so; without one, or when it has no
- * opinion: another uid, without CAP_SYS_ADMIN).
+ * Names are global, first come first served: anyone may create a region
+ * under a name another program means to use.  So a region created by
+ * another uid opens only when the caller asks for that with
+ * AETHER_MM_REGION_OPEN_FOREIGN; a create-or-open that falls back to OPEN
+ * without it gets -EACCES, and @owner says whose the name is.
+ *
+ * -ENOENT when no live region has the name (a region leaves its name as
+ * its last fd or mapping goes: CREATE of the name then succeeds);
+ * -EACCES when the region is another uid's and FOREIGN was not given, or
+ * when the caller may not open it (the policy backend says so; without
+ * one, or when it has no opinion: another uid, without CAP_SYS_ADMIN).
  */
 struct aether_mm_region_open {
 	__u32 size;
 	__u32 flags;
 	__u64 name;
 	__s32 fd;
-	__u32 __reserved0;
+	__u32 owner;
 	__u64 id;
 };
 
