@@ -28,7 +28,7 @@
 
 /**
  * struct aem_layer - one image of a region: frames by page index
- * @ref:	views whose top it is, layers it backs
+ * @ref:	views whose top it is, layers it backs, ioctls reading it
  * @backing:	the older image under it, or NULL (the base)
  * @slots:	index -> struct aem_frame *; changed under the slot lock
  * @region:	owner
@@ -76,8 +76,9 @@ struct aem_view {
 
 /**
  * struct aem_region - a region: the object of its files
- * @ref:	open files and ioctls in flight
- * @link:	on the global list (aem_regions_lock)
+ * @ref:	open files, ioctls in flight, background passes; it reaches
+ *		zero under aem_regions_lock (kref_put_mutex())
+ * @link:	on the global list (aem_regions_lock) while @ref is above zero
  * @id:		number shown to userspace
  * @flags:	AETHER_MM_REGION_*
  * @max_prot:	AETHER_MM_PROT_*
@@ -88,7 +89,8 @@ struct aem_view {
  * @uid:	creator, for REGION_OPEN
  * @name:	"" when unnamed
  * @pol:	NUMA policy of its frames
- * @inode:	its pseudo-fs inode; its i_mapping is every mapping of it
+ * @inode:	its pseudo-fs inode, referenced until the region is freed;
+ *		its i_mapping is every mapping of it
  * @base:	the oldest layer
  * @views_lock:	@views, @nr_views, tops at fork
  * @views:	one per process that maps it

@@ -424,13 +424,19 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "d:r:m:A")) != -1) {
 		switch (c) {
-		case 'd': opt.seconds = strtoul(optarg, NULL, 0); break;
-		case 'r': opt.slots = strtoul(optarg, NULL, 0); break;
+		case 'd':
+			opt.seconds = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			opt.slots = strtoul(optarg, NULL, 0);
+			break;
 		case 'm':
 			opt.views = strcmp(optarg, "name");
 			opt.names = strcmp(optarg, "view");
 			break;
-		case 'A': opt.account = false; break;
+		case 'A':
+			opt.account = false;
+			break;
 		default:
 			fprintf(stderr, "usage: aether_race [-d s] [-r slots] [-m all|view|name] [-A]\n");
 			return 2;

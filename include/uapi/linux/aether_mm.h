@@ -500,8 +500,9 @@ struct aether_mm_region_create {
  * @name:	(in) user pointer to the region's name
  * @fd:		(out) a new fd of the region
  * @owner:	(out) uid of the region's creator (its fsuid at CREATE), in
- *		the caller's user namespace; written on success and with
- *		-EACCES.  Was @__reserved0: its value going in is ignored
+ *		the caller's user namespace; written whenever a live region
+ *		has the name, on a refusal too (then @fd is -1 and @id 0).
+ *		Was @__reserved0: its value going in is ignored
  * @id:		(out) region id
  *
  * Names are global, first come first served: anyone may create a region
