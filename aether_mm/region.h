@@ -87,6 +87,7 @@ struct aem_view {
  * @inode:	its pseudo-fs inode; its i_mapping is every mapping of it
  * @base:	the oldest layer
  * @views_lock:	@views, @nr_views, tops at fork
+ * @wx_lock:	W^X checks of mmap() and mprotect() (region.c)
  * @views:	one per process that maps it
  * @nr_views:	entries on @views
  * @nr_files:	open files
@@ -96,8 +97,10 @@ struct aem_view {
  * @predicted, @prefetched, @prefetch_hits, @prefetch_wasted: predictor
  * @migrated:	frames moved to another node
  * @node_pages:	frames held per node
- * @gens:	generation of each data page (access.c), NULL until the
- *		first scan; written by aether_kaccessd only
+ * @gens:	generation of each data page (access.c), AEM_GEN_NONE
+ *		until the first scan; written by aether_kaccessd only.
+ *		Allocated at creation, as @fault_nid, so that both are
+ *		charged to the creator's memory cgroup
  * @access_scans: scans of aether_kaccessd
  * @fault_nid:	node + 1 of the CPU behind each data page's last fault, 0
  *		for none (numa.c); written under the page's slot lock
@@ -127,6 +130,7 @@ struct aem_region {
 	struct inode *inode;
 	struct aem_layer *base;
 	struct mutex views_lock;	/* see above */
+	struct mutex wx_lock;		/* see region.c */
 	struct list_head views;
 	unsigned int nr_views;
 	atomic_t nr_files;
@@ -156,6 +160,16 @@ struct aem_region {
 	atomic_long_t store_outs;
 	atomic_long_t store_ins;
 };
+
+/*
+ * Allocation flags of a frame a fault adds to a region: movable, owned by
+ * regions, admitted by the policy backend (a user's fault is a user's
+ * allocation).  Frames that replace one the region holds (migration,
+ * compaction, collapse, a stored page coming back) are not admitted again.
+ */
+#define AEM_REGION_FAULT_FLAGS	(AEM_MT(AETHER_MM_MT_MOVABLE) |		\
+				 AEM_OWNER(AEM_OWNER_REGION) |		\
+				 AEM_ALLOC_ACCOUNT)
 
 /*
  * The slot lock of data page @idx: one per 2 MiB of the file (a PMD's
