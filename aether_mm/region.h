@@ -205,7 +205,13 @@ static inline void aem_frame_set_rmap(struct aem_frame *f,
 	WRITE_ONCE(f->rmap.layer, l);
 }
 
-/* A frame joins (at @idx of @l) or leaves one of @r's layers. */
+/*
+ * A frame joins (at @idx of @l) or leaves one of @r's layers.  Every frame
+ * a region holds passes through both, once, whatever path took or freed
+ * it (fault, COW, huge, collapse, migration, compaction, store, layer
+ * release): the place for a policy backend's per-region charge and
+ * uncharge.
+ */
 static inline void aem_region_frame_add(struct aem_region *r,
 					struct aem_layer *l, pgoff_t idx,
 					struct aem_frame *f)

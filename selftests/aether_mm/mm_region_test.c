@@ -1723,6 +1723,77 @@ TEST_F(region, wx_shared_refused_across_processes)
 	close(rfd);
 }
 
+/* Two processes race mmap() RW and RX of one SHARED region. */
+struct wx_race {
+	int rfd;
+	size_t len;
+	volatile int held[2];	/* side i holds its mapping */
+	volatile int both;	/* one side saw the other's while holding */
+	volatile int maps[2];
+};
+
+#define WX_RACE_ROUNDS	300
+
+static int wx_race_side(struct wx_race *w, int side)
+{
+	int prot = side ? PROT_READ | PROT_EXEC : PROT_RW, i;
+	void *p;
+
+	for (i = 0; i < WX_RACE_ROUNDS; i++) {
+		p = mmap(NULL, w->len, prot, MAP_SHARED, w->rfd, 0);
+		if (p == MAP_FAILED) {
+			if (errno != EACCES && errno != EAGAIN)
+				return 1;
+			continue;
+		}
+		__atomic_store_n(&w->held[side], 1, __ATOMIC_SEQ_CST);
+		usleep(50);	/* a window the other side can land in */
+		if (__atomic_load_n(&w->held[!side], __ATOMIC_SEQ_CST))
+			w->both = 1;
+		w->maps[side]++;
+		__atomic_store_n(&w->held[side], 0, __ATOMIC_SEQ_CST);
+		munmap(p, w->len);
+	}
+	return 0;
+}
+
+static int wx_race_exec_side(void *arg)
+{
+	return wx_race_side(arg, 1);
+}
+
+/*
+ * The check of one process and the mapping it then makes are one step for
+ * the other: an RW and an RX mapping never exist at once, whatever the
+ * timing (each side marks its mapping held only once mmap() returned, and
+ * unmarks it before munmap()).
+ */
+TEST_F(region, wx_shared_race_never_maps_both)
+{
+	struct wx_race *w;
+	int status, ret;
+
+	w = mmap(NULL, sizeof(*w), PROT_RW, MAP_SHARED | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, w);
+	w->len = self->page;
+	w->rfd = prot_region(self->fd, AEM_SHARED, AETHER_MM_PROT_ALL,
+			     self->page);
+	ASSERT_LE(0, w->rfd);
+	status = -1;
+	if (fork() == 0)
+		_exit(wx_race_exec_side(w));
+	ret = wx_race_side(w, 0);
+	ASSERT_LT(0, wait(&status));
+	ASSERT_EQ(0, ret);
+	ASSERT_TRUE(exited_ok(status)) TH_LOG("child status %#x", status);
+	ASSERT_EQ(0, w->both);
+	ASSERT_LT(0, w->maps[0] + w->maps[1]);
+	TH_LOG("RW maps %d, RX maps %d", w->maps[0], w->maps[1]);
+	close(w->rfd);
+	munmap(w, sizeof(*w));
+}
+
 /* PRIVATE images are per process: another one may execute its own. */
 TEST_F(region, wx_private_other_process_may_exec)
 {
