@@ -163,12 +163,6 @@ static void aem_access_scan_region(struct aem_region *r)
 	pgoff_t idx;
 
 	lockdep_assert_held(&aem_access_lock);
-	if (!r->gens) {
-		r->gens = kvmalloc(r->nr_pages, GFP_KERNEL);
-		if (!r->gens)
-			return;
-		memset(r->gens, AEM_GEN_NONE, r->nr_pages);
-	}
 	young = bitmap_zalloc(r->nr_pages, GFP_KERNEL);
 	present = bitmap_zalloc(r->nr_pages, GFP_KERNEL);
 	if (!young || !present)

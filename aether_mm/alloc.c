@@ -17,7 +17,9 @@
  *
  * A block handed out is ALLOC with refcount 1 and its owner recorded; a
  * freed block goes to the CPU's list (small orders) or the buddy lists.
- * Pages are zeroed only when asked (AEM_ALLOC_ZERO).
+ * Pages are zeroed only when asked (AEM_ALLOC_ZERO); every block that
+ * reaches a user is (chardev.c, fault.c), as a freed block keeps the bytes
+ * of its last user.
  *
  * Lock order: see buddy.c.  Nothing here sleeps but the growth pass.
  */

@@ -247,12 +247,21 @@ static int aem_ioc_alloc(struct aem_file *f, void __user *uarg)
 	ret = aem_alloc_check(&a);
 	if (ret)
 		return ret;
+	/* The reserve below the min watermark is the kernel's. */
+	if ((a.flags & AETHER_MM_ALLOC_HIGH) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	handles = kvmalloc_array(a.count, sizeof(*handles), GFP_KERNEL);
 	if (!handles)
 		return -ENOMEM;
 
-	flags = a.flags | AEM_ALLOC_ACCOUNT | AEM_OWNER(AEM_OWNER_USER) |
-		AEM_ZONE(a.zone) | AEM_MT(a.migratetype);
+	/*
+	 * Always zeroed: a freed block (or region frame) still holds its
+	 * last user's bytes, and CHECKSUM and FILL's VERIFY would read them
+	 * out.  AETHER_MM_ALLOC_ZERO is a no-op kept for compatibility.
+	 */
+	flags = a.flags | AEM_ALLOC_ZERO | AEM_ALLOC_ACCOUNT |
+		AEM_OWNER(AEM_OWNER_USER) | AEM_ZONE(a.zone) |
+		AEM_MT(a.migratetype);
 	mutex_lock(&f->lock);
 	for (n = 0; n < a.count; n++) {
 		if (fatal_signal_pending(current) ||

@@ -15,6 +15,13 @@
  *		new zeroed frame.  Then map it writable.
  *   guard	SIGSEGV.
  *
+ * What a fault maps never carries another user's bytes: a new frame is
+ * zeroed (4 KiB and 2 MiB alike), a copy-on-write copy overwrites all of
+ * its frame, and prefetch maps only what the chain already holds.  Every
+ * frame a fault adds to the region is admitted by the policy backend first
+ * (AEM_ALLOC_ACCOUNT); it joins the region in aem_region_frame_add() and
+ * leaves it in aem_region_frame_gone(), where charge and uncharge belong.
+ *
  * Whenever the index changes what it resolves to, page table entries that
  * map the old answer are zapped before the new one is mapped: the
  * faulting VMA's own entry (zap_vma_ptes()), or every entry of the offset
@@ -112,9 +119,8 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 		}
 	}
 
-	nf = aem_alloc_pages_mpol(&r->pol, 0,
-				  AEM_MT(AETHER_MM_MT_MOVABLE) |
-				  AEM_OWNER(AEM_OWNER_REGION) |
+	/* A copy overwrites every byte; a new page is zeroed. */
+	nf = aem_alloc_pages_mpol(&r->pol, 0, AEM_REGION_FAULT_FLAGS |
 				  (f ? 0 : AEM_ALLOC_ZERO));
 	if (!nf) {
 		atomic_long_inc(&r->alloc_fail);
@@ -408,9 +414,7 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 			return NULL;
 	}
 	first = aem_alloc_pages_mpol(&r->pol, AEM_HUGE_ORDER,
-				     AEM_MT(AETHER_MM_MT_MOVABLE) |
-				     AEM_OWNER(AEM_OWNER_REGION) |
-				     AEM_ALLOC_ZERO);
+				     AEM_REGION_FAULT_FLAGS | AEM_ALLOC_ZERO);
 	if (!first)
 		return NULL;
 	aem_split_block(first, AEM_HUGE_ORDER);

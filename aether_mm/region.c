@@ -42,7 +42,8 @@
  *
  * The life of a frame of a region
  *
- *   fault, write	allocated from the pool (zeroed or copied), stored
+ *   fault, write	allocated from the pool (zeroed or copied: never
+ *			with a former user's bytes), stored
  *			in the writer's top layer, mapped writable
  *   fault, read	mapped read-only; a never-written index maps Linux's
  *			zero page and allocates nothing
@@ -73,7 +74,11 @@
  *				under views_lock (ioctls: munmap downgrades
  *				to read before ->close frees the view).
  *     aem_regions_lock		the list of regions and their names
+ *     region->wx_lock		W^X checks of mmap and mprotect, and the
+ *				view an mmap creates (see aem_wx_check())
  *     region->views_lock	the view list, view creation and tops at fork
+ *       other mm->mmap_lock	read, trylock only: another process's
+ *				mappings, for the W^X check
  *     slot lock		hashed mutex per (region, index): what the index
  *				resolves to, in every layer of the region
  *       mapping->i_mmap_rwsem	inside unmap_mapping_range()
@@ -131,7 +136,8 @@ static struct aem_layer *aem_layer_new(struct aem_region *r,
 	if (!l)
 		return NULL;
 	kref_init(&l->ref);
-	xa_init(&l->slots);
+	/* Its nodes are the region's kernel memory too: the faulter's. */
+	xa_init_flags(&l->slots, XA_FLAGS_ACCOUNT);
 	l->region = r;
 	l->backing = backing;
 	if (backing)
@@ -280,8 +286,9 @@ static struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
 	int sidx, err;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
+	/* Zeroed: a backend that writes less than a page leaks nothing. */
 	f = aem_alloc_pages_mpol(&r->pol, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
-				 AEM_OWNER(AEM_OWNER_REGION));
+				 AEM_OWNER(AEM_OWNER_REGION) | AEM_ALLOC_ZERO);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
 	ops = aem_store_get(&sidx, false);
@@ -499,6 +506,45 @@ int aem_region_unstore_all(void)
 /* ---- regions ----------------------------------------------------------- */
 
 /*
+ * Regions one uid may hold at once (max_regions_per_uid): each pins its
+ * struct, two bytes per page and an inode however little it maps.
+ */
+#define AEM_MAX_REGIONS_PER_UID_LIMIT	BIT(20)
+
+static unsigned int aem_max_regions_per_uid = 4096;
+static DEFINE_XARRAY(aem_uid_regions);	/* uid -> regions (aem_regions_lock) */
+
+/* One more region for @uid: 0, -EDQUOT at the limit, or -ENOMEM. */
+static int aem_uid_regions_inc(kuid_t uid)
+{
+	unsigned long key = __kuid_val(uid);
+	unsigned long n;
+
+	lockdep_assert_held(&aem_regions_lock);
+	n = xa_to_value(xa_load(&aem_uid_regions, key) ?: xa_mk_value(0));
+	if (n >= READ_ONCE(aem_max_regions_per_uid))
+		return -EDQUOT;
+	return xa_err(xa_store(&aem_uid_regions, key, xa_mk_value(n + 1),
+			       GFP_KERNEL));
+}
+
+static void aem_uid_regions_dec(kuid_t uid)
+{
+	unsigned long key = __kuid_val(uid);
+	unsigned long n;
+
+	lockdep_assert_held(&aem_regions_lock);
+	n = xa_to_value(xa_load(&aem_uid_regions, key) ?: xa_mk_value(0));
+	if (WARN_ON_ONCE(!n))
+		return;
+	/* Replacing a present entry allocates nothing. */
+	if (n == 1)
+		xa_erase(&aem_uid_regions, key);
+	else
+		xa_store(&aem_uid_regions, key, xa_mk_value(n - 1), GFP_KERNEL);
+}
+
+/*
  * The count reached zero under aem_regions_lock (kref_put_mutex()): the
  * region leaves the list, and its name is free, before anyone can look
  * it up again; so every region on the list is alive, CREATE and OPEN
@@ -512,6 +558,7 @@ static void aem_region_release(struct kref *ref)
 	lockdep_assert_held(&aem_regions_lock);
 	list_del(&r->link);
 	aem_nr_regions--;
+	aem_uid_regions_dec(r->uid);
 	mutex_unlock(&aem_regions_lock);
 
 	/* Every VMA is gone (each held a file), so every view is too. */
@@ -523,6 +570,7 @@ static void aem_region_release(struct kref *ref)
 	for (i = 0; i < AEM_REGION_SLOT_LOCKS; i++)
 		mutex_destroy(&r->slot_locks[i]);
 	mutex_destroy(&r->views_lock);
+	mutex_destroy(&r->wx_lock);
 	kvfree(r->gens);
 	kvfree(r->fault_nid);
 	kfree_rcu(r, rcu);
@@ -706,7 +754,11 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	struct aem_region *r;
 	int i, err;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	/*
+	 * What a region pins in the kernel, per page of it, is charged to
+	 * the creator's memory cgroup.
+	 */
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&r->ref);
@@ -719,6 +771,7 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	r->uid = current_fsuid();
 	strscpy(r->name, name, sizeof(r->name));
 	mutex_init(&r->views_lock);
+	mutex_init(&r->wx_lock);
 	INIT_LIST_HEAD(&r->views);
 	for (i = 0; i < AEM_REGION_SLOT_LOCKS; i++)
 		mutex_init(&r->slot_locks[i]);
@@ -726,10 +779,12 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	if (err)
 		goto out_free;
 	err = -ENOMEM;
-	r->fault_nid = kvzalloc(r->nr_pages, GFP_KERNEL);
-	if (!r->fault_nid)
+	r->fault_nid = kvzalloc(r->nr_pages, GFP_KERNEL_ACCOUNT);
+	r->gens = kvmalloc(r->nr_pages, GFP_KERNEL_ACCOUNT);
+	if (!r->fault_nid || !r->gens)
 		goto out_free;
-	r->base = aem_layer_new(r, NULL, GFP_KERNEL);
+	memset(r->gens, AEM_GEN_NONE, r->nr_pages);
+	r->base = aem_layer_new(r, NULL, GFP_KERNEL_ACCOUNT);
 	if (!r->base)
 		goto out_free;
 	/*
@@ -757,6 +812,7 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 out_base:
 	aem_layer_put(r->base);
 out_free:
+	kvfree(r->gens);
 	kvfree(r->fault_nid);
 	kfree(r);
 	return ERR_PTR(err);
@@ -800,6 +856,11 @@ int aem_ioc_region_create(void __user *uarg)
 		err = -EEXIST;
 		goto out_inode;
 	}
+	err = aem_uid_regions_inc(r->uid);
+	if (err) {
+		mutex_unlock(&aem_regions_lock);
+		goto out_inode;
+	}
 	r->id = aem_region_next_id++;
 	list_add_tail(&r->link, &aem_regions);
 	aem_nr_regions++;
@@ -824,6 +885,7 @@ int aem_ioc_region_create(void __user *uarg)
 out_inode:
 	iput(r->inode);
 	aem_layer_put(r->base);
+	kvfree(r->gens);
 	kvfree(r->fault_nid);
 	kfree(r);
 	return err;
@@ -913,6 +975,8 @@ out:
  * aem_ioc_region_list() - AETHER_MM_IOC_REGION_LIST
  * @uarg: struct aether_mm_region_list
  *
+ * A caller sees the regions its fsuid created; CAP_SYS_ADMIN sees all.
+ *
  * Return: 0, or a negative errno.
  */
 int aem_ioc_region_list(void __user *uarg)
@@ -920,6 +984,7 @@ int aem_ioc_region_list(void __user *uarg)
 	struct aether_mm_region_list l;
 	struct aem_region *r;
 	u64 *ids = NULL;
+	bool admin;
 	u32 n = 0;
 	int err;
 
@@ -934,13 +999,16 @@ int aem_ioc_region_list(void __user *uarg)
 		if (!ids)
 			return -ENOMEM;
 	}
+	admin = capable(CAP_SYS_ADMIN);
+	l.total = 0;
 	mutex_lock(&aem_regions_lock);
 	list_for_each_entry(r, &aem_regions, link) {
-		if (n == l.count)
-			break;
-		ids[n++] = r->id;
+		if (!admin && !uid_eq(r->uid, current_fsuid()))
+			continue;
+		if (n < l.count)
+			ids[n++] = r->id;
+		l.total++;
 	}
-	l.total = aem_nr_regions;
 	mutex_unlock(&aem_regions_lock);
 	l.count = n;
 	if (n && copy_to_user(u64_to_user_ptr(l.ids), ids, n * sizeof(*ids)))
@@ -1206,14 +1274,14 @@ static struct aem_view *aem_view_get(struct aem_region *r)
 	mutex_lock(&r->views_lock);
 	v = aem_view_find(r, current->mm);
 	if (!v) {
-		v = aem_view_alloc(r, current->mm, GFP_KERNEL);
+		v = aem_view_alloc(r, current->mm, GFP_KERNEL_ACCOUNT);
 		if (!v)
 			goto out;
 		if (r->flags & AETHER_MM_REGION_SHARED) {
 			kref_get(&r->base->ref);
 			v->top = r->base;
 		} else {
-			v->top = aem_layer_new(r, r->base, GFP_KERNEL);
+			v->top = aem_layer_new(r, r->base, GFP_KERNEL_ACCOUNT);
 			if (!v->top) {
 				list_del(&v->link);
 				r->nr_views--;
@@ -1243,7 +1311,7 @@ static struct aem_view *aem_view_fork(struct aem_view *parent,
 	struct aem_layer *frozen, *ptop, *ctop;
 	struct vm_area_struct *pvma;
 	struct aem_view *child;
-	gfp_t gfp = GFP_KERNEL | __GFP_NOFAIL;
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_NOFAIL;
 
 	/* mmap_assert_*() would need dump_mm(), not exported on 6.1 */
 	lockdep_assert_held_write(&parent->mm->mmap_lock);
@@ -1293,17 +1361,127 @@ static void aem_region_vm_close(struct vm_area_struct *vma)
 	aem_view_put(vma->vm_private_data);
 }
 
-/* W^X: a region that does not allow it never gets both at once. */
+/*
+ * W^X.  Without ALLOW_WX no mapping of a region is writable and executable
+ * at once, and no image is writable through one mapping while executable
+ * through another.  The image is the region for a SHARED one (every
+ * process that maps it), the caller's view for a PRIVATE one (no other
+ * process sees what this one writes).  So mmap() and mprotect() that would
+ * make a mapping writable (executable) are refused while another mapping
+ * of the image is executable (writable); the change of one mapping from
+ * one to the other stays allowed.
+ *
+ * Another process's mappings are read under its mmap_lock, taken with a
+ * trylock: we hold our own for write, and so may it, checking ours.  A
+ * process between its check and the change (the VMA linked by mmap(), the
+ * flags set by mprotect()) still holds its lock for write, so the next
+ * check either sees the change or fails to take the lock and tries again;
+ * region->wx_lock orders the checks of one region, and makes a check and
+ * the creation of the view it is for one step.
+ */
+#define AEM_WX_TRIES	20
+
+/* Only a region that may be mapped writable and executable needs this. */
+static bool aem_wx_guarded(const struct aem_region *r)
+{
+	return !(r->flags & AETHER_MM_REGION_ALLOW_WX) &&
+	       (r->max_prot & AETHER_MM_PROT_WRITE) &&
+	       (r->max_prot & AETHER_MM_PROT_EXEC);
+}
+
+/* Does a mapping of @r in @mm, other than @skip, have one of @bits? */
+static bool aem_wx_mm_has(struct aem_region *r, struct mm_struct *mm,
+			  struct vm_area_struct *skip, unsigned long bits)
+{
+	struct vm_area_struct *vma;
+
+	for (vma = find_vma(mm, 0); vma; vma = find_vma(mm, vma->vm_end))
+		if (vma != skip && aem_vma_of_region(vma, r) &&
+		    (vma->vm_flags & bits))
+			return true;
+	return false;
+}
+
+/* The same in the other processes that map @r: 0, -EACCES or -EAGAIN. */
+static int aem_wx_others_have(struct aem_region *r, unsigned long bits)
+{
+	struct aem_view *v;
+	int ret = 0;
+
+	mutex_lock(&r->views_lock);
+	list_for_each_entry(v, &r->views, link) {
+		if (v->mm == current->mm)
+			continue;
+		/* A view on the list keeps its mm's VMAs, so the mm. */
+		if (!mmap_read_trylock(v->mm)) {
+			ret = -EAGAIN;
+			break;
+		}
+		if (aem_wx_mm_has(r, v->mm, NULL, bits))
+			ret = -EACCES;
+		mmap_read_unlock(v->mm);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&r->views_lock);
+	return ret;
+}
+
+/*
+ * aem_wx_check - may a mapping of @r get @newflags
+ * @skip: the mapping whose flags change, left out; NULL for a new one, or
+ *	  for one that keeps its flags on a part (mprotect() of a range)
+ *
+ * Return: 0, -EACCES, or -EAGAIN when another process mapping a SHARED
+ * region held its mmap_lock through every try.
+ */
+static int aem_wx_check(struct aem_region *r, struct vm_area_struct *skip,
+			unsigned long newflags)
+{
+	unsigned long bits;
+	int tries, ret;
+
+	lockdep_assert_held(&r->wx_lock);
+	lockdep_assert_held_write(&current->mm->mmap_lock);
+	if (!aem_wx_guarded(r))
+		return 0;
+	if ((newflags & VM_WRITE) && (newflags & VM_EXEC))
+		return -EACCES;
+	if (newflags & VM_WRITE)
+		bits = VM_EXEC;
+	else if (newflags & VM_EXEC)
+		bits = VM_WRITE;
+	else
+		return 0;
+	if (aem_wx_mm_has(r, current->mm, skip, bits))
+		return -EACCES;
+	if (r->flags & AETHER_MM_REGION_PRIVATE)
+		return 0;
+	for (tries = 0; tries < AEM_WX_TRIES; tries++) {
+		ret = aem_wx_others_have(r, bits);
+		if (ret != -EAGAIN)
+			return ret;
+		usleep_range(500, 1000);
+	}
+	return -EAGAIN;
+}
+
 static int aem_region_vm_mprotect(struct vm_area_struct *vma,
 				  unsigned long start, unsigned long end,
 				  unsigned long newflags)
 {
 	struct aem_view *v = vma->vm_private_data;
+	struct aem_region *r = v->region;
+	bool whole = start == vma->vm_start && end == vma->vm_end;
+	int ret;
 
 	if ((newflags & VM_WRITE) && (newflags & VM_EXEC) &&
-	    !(v->region->flags & AETHER_MM_REGION_ALLOW_WX))
+	    !(r->flags & AETHER_MM_REGION_ALLOW_WX))
 		return -EACCES;
-	return 0;
+	mutex_lock(&r->wx_lock);
+	ret = aem_wx_check(r, whole ? vma : NULL, newflags);
+	mutex_unlock(&r->wx_lock);
+	return ret;
 }
 
 static const struct vm_operations_struct aem_region_vm_ops = {
@@ -1329,6 +1507,7 @@ static int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long total = r->nr_pages + 2UL * r->guard;
 	unsigned long flags = vma->vm_flags;
 	struct aem_view *v;
+	int err;
 
 	/*
 	 * Copy-on-write is the region's flag; Linux's own COW would take
@@ -1345,7 +1524,12 @@ static int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
 	if ((flags & VM_WRITE) && (flags & VM_EXEC) &&
 	    !(r->flags & AETHER_MM_REGION_ALLOW_WX))
 		return -EACCES;
-	v = aem_view_get(r);
+	mutex_lock(&r->wx_lock);
+	err = aem_wx_check(r, NULL, flags);
+	v = err ? NULL : aem_view_get(r);
+	mutex_unlock(&r->wx_lock);
+	if (err)
+		return err;
 	if (!v)
 		return -ENOMEM;
 	/* mprotect() beyond the maximum protection: -EACCES from the core. */
@@ -1896,5 +2080,22 @@ int aem_region_init(void)
 void aem_region_exit(void)
 {
 	WARN_ON_ONCE(!list_empty(&aem_regions));
+	WARN_ON_ONCE(!xa_empty(&aem_uid_regions));
 	kern_unmount(aem_rfs_mnt);
 }
+
+static int aem_max_regions_per_uid_set(const char *val,
+				       const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1,
+				     AEM_MAX_REGIONS_PER_UID_LIMIT);
+}
+
+static const struct kernel_param_ops aem_max_regions_per_uid_ops = {
+	.set = aem_max_regions_per_uid_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_regions_per_uid, &aem_max_regions_per_uid_ops,
+		&aem_max_regions_per_uid, 0644);
+MODULE_PARM_DESC(max_regions_per_uid, "Regions one uid may hold at once, 1..1048576; REGION_CREATE beyond it fails with -EDQUOT (default 4096; writable)");

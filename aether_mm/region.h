@@ -93,6 +93,7 @@ struct aem_view {
  *		its i_mapping is every mapping of it
  * @base:	the oldest layer
  * @views_lock:	@views, @nr_views, tops at fork
+ * @wx_lock:	W^X checks of mmap() and mprotect() (region.c)
  * @views:	one per process that maps it
  * @nr_views:	entries on @views
  * @nr_files:	open files
@@ -102,8 +103,10 @@ struct aem_view {
  * @predicted, @prefetched, @prefetch_hits, @prefetch_wasted: predictor
  * @migrated:	frames moved to another node
  * @node_pages:	frames held per node
- * @gens:	generation of each data page (access.c), NULL until the
- *		first scan; written by aether_kaccessd only
+ * @gens:	generation of each data page (access.c), AEM_GEN_NONE
+ *		until the first scan; written by aether_kaccessd only.
+ *		Allocated at creation, as @fault_nid, so that both are
+ *		charged to the creator's memory cgroup
  * @access_scans: scans of aether_kaccessd
  * @fault_nid:	node + 1 of the CPU behind each data page's last fault, 0
  *		for none (numa.c); written under the page's slot lock
@@ -133,6 +136,7 @@ struct aem_region {
 	struct inode *inode;
 	struct aem_layer *base;
 	struct mutex views_lock;	/* see above */
+	struct mutex wx_lock;		/* see region.c */
 	struct list_head views;
 	unsigned int nr_views;
 	atomic_t nr_files;
@@ -162,6 +166,16 @@ struct aem_region {
 	atomic_long_t store_outs;
 	atomic_long_t store_ins;
 };
+
+/*
+ * Allocation flags of a frame a fault adds to a region: movable, owned by
+ * regions, admitted by the policy backend (a user's fault is a user's
+ * allocation).  Frames that replace one the region holds (migration,
+ * compaction, collapse, a stored page coming back) are not admitted again.
+ */
+#define AEM_REGION_FAULT_FLAGS	(AEM_MT(AETHER_MM_MT_MOVABLE) |		\
+				 AEM_OWNER(AEM_OWNER_REGION) |		\
+				 AEM_ALLOC_ACCOUNT)
 
 /*
  * The slot lock of data page @idx: one per 2 MiB of the file (a PMD's
@@ -197,7 +211,13 @@ static inline void aem_frame_set_rmap(struct aem_frame *f,
 	WRITE_ONCE(f->rmap.layer, l);
 }
 
-/* A frame joins (at @idx of @l) or leaves one of @r's layers. */
+/*
+ * A frame joins (at @idx of @l) or leaves one of @r's layers.  Every frame
+ * a region holds passes through both, once, whatever path took or freed
+ * it (fault, COW, huge, collapse, migration, compaction, store, layer
+ * release): the place for a policy backend's per-region charge and
+ * uncharge.
+ */
 static inline void aem_region_frame_add(struct aem_region *r,
 					struct aem_layer *l, pgoff_t idx,
 					struct aem_frame *f)

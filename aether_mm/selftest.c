@@ -12,7 +12,8 @@
  * out, that the leak report names a live block and its stack, the
  * fragmentation indices of known layouts, that scattered frames read
  * back in order through one aem_vmap_frames() view, that the policy
- * table's may_open decides REGION_OPEN only when it has an opinion, and
+ * table's may_open decides REGION_OPEN only when it has an opinion and
+ * that its admit is asked about every frame a region fault takes, and
  * that aem_split_block() turns a block into order-0 allocations the buddy
  * lists merge back.  Every allocation uses AEM_ALLOC_NOGROW so the pool
  * does not move under the test.
@@ -21,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include "internal.h"
+#include "region.h"
 
 #define AEM_ST_FLAGS	(AEM_ALLOC_NOGROW | AEM_ALLOC_THISNODE | \
 			 AEM_ALLOC_HIGH | AEM_OWNER(AEM_OWNER_SELFTEST))
@@ -328,8 +330,14 @@ static int aem_st_may_open(const char *name, kuid_t owner, u32 flags)
 	return aem_st_policy_answer;
 }
 
+static int aem_st_admit(int nid, unsigned int order, unsigned int flags)
+{
+	return aem_st_policy_answer;
+}
+
 static const struct aem_policy_ops aem_st_policy = {
 	.owner = THIS_MODULE,
+	.admit = aem_st_admit,
 	.may_open = aem_st_may_open,
 };
 
@@ -358,6 +366,42 @@ static int aem_st_policy_may_open(struct aem_zone *zone)
 	aem_unregister_policy(&aem_st_policy);
 	if (!aem_st_check(aem_policy_may_open("x", GLOBAL_ROOT_UID, 0) == 1))
 		err = -EINVAL;
+	return err;
+}
+
+/*
+ * A region fault's frame is a user's allocation: the policy backend's
+ * admit() refuses it; an allocation the backend is not asked about (a
+ * kernel caller's) goes ahead.
+ */
+static int aem_st_policy_admit(struct aem_zone *zone)
+{
+	unsigned int fault = AEM_REGION_FAULT_FLAGS | AEM_ALLOC_NOGROW |
+			     AEM_ZONE(zone->idx);
+	int nid = zone->node->nid, err = 0;
+	struct aem_frame *f;
+
+	if (aem_register_policy(&aem_st_policy))
+		return -EBUSY;	/* a real backend is there: leave it */
+	aem_st_policy_answer = -EDQUOT;
+	f = aem_alloc_pages(nid, 0, fault);
+	if (!aem_st_check(!f)) {
+		aem_free_pages(f, 0);
+		err = -EINVAL;
+	}
+	f = aem_alloc_pages(nid, 0, aem_st_zone_flags(zone,
+						      AETHER_MM_MT_MOVABLE));
+	if (!aem_st_check(f))
+		err = -EINVAL;
+	else
+		aem_free_pages(f, 0);
+	aem_st_policy_answer = 0;
+	f = aem_alloc_pages(nid, 0, fault);
+	if (!aem_st_check(f))
+		err = -EINVAL;
+	else
+		aem_free_pages(f, 0);
+	aem_unregister_policy(&aem_st_policy);
 	return err;
 }
 
@@ -404,7 +448,8 @@ int aem_selftest_run(void)
 	static int (* const tests[])(struct aem_zone *) = {
 		aem_st_frag, aem_st_split_merge, aem_st_pcp, aem_st_fallback,
 		aem_st_reserve, aem_st_track_report, aem_st_fill_and_merge,
-		aem_st_vmap, aem_st_policy_may_open, aem_st_split,
+		aem_st_vmap, aem_st_policy_may_open, aem_st_policy_admit,
+		aem_st_split,
 	};
 	struct aem_zone *zone = aem_st_zone();
 	unsigned int i;

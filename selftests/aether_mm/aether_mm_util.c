@@ -8,6 +8,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -407,6 +409,19 @@ int aemt_cpu_node(int cpu)
 }
 
 /* Drop CAP_SYS_ADMIN from every set of the calling process. */
+/* Is @cap in the calling thread's effective set?  -errno when unknown. */
+static int aemt_cap_effective(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	return !!(data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap));
+}
+
 int aemt_drop_sys_admin(void)
 {
 	struct __user_cap_header_struct hdr = {
@@ -423,17 +438,22 @@ int aemt_drop_sys_admin(void)
 	data[word].inheritable &= ~mask;
 	if (syscall(SYS_capset, &hdr, data))
 		return -errno;
-	return 0;
+	/* Believe the kernel, not capset()'s answer. */
+	return aemt_cap_effective(CAP_SYS_ADMIN) == 0 ? 0 : -EPERM;
 }
 
 /*
- * Run @fn(@fd, @arg) in a child that has dropped CAP_SYS_ADMIN; @fd was
- * opened by the privileged parent, the module must check the caller's
- * capability at ioctl time.  Returns what @fn returned (0 or -errno, as a
- * small negative number), or -ECHILD when the child did not finish.
- * @arg is copied with the child, so results must go through shared memory.
+ * Run @fn(@arg) in a forked child after @setup succeeded; the child's exit
+ * code carries fn's -errno.  Anything that keeps the answer from being
+ * fn's (setup failed, fork failed, the child died) is AEMT_HELPER_FAILED,
+ * which no ioctl answers, so that the test fails instead of reading it as
+ * the errno it expected.
  */
-int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
+#define AEMT_EXIT_SETUP		255
+#define AEMT_EXIT_BAD_RET	254
+
+static int aemt_run_forked(int (*setup)(const void *how), const void *how,
+			   int (*fn)(int fd, void *arg), int fd, void *arg)
 {
 	int status, ret;
 	pid_t pid;
@@ -442,16 +462,121 @@ int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
-		return -errno;
+		return AEMT_HELPER_FAILED;
 	if (pid == 0) {
-		ret = aemt_drop_sys_admin();
-		if (!ret)
-			ret = fn(fd, arg);
-		_exit(ret < 0 ? -ret : 0);
+		if (setup(how))
+			_exit(AEMT_EXIT_SETUP);
+		ret = fn(fd, arg);
+		if (ret > 0 || ret <= -AEMT_EXIT_BAD_RET)
+			_exit(AEMT_EXIT_BAD_RET);
+		_exit(-ret);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -ECHILD;
-	return -WEXITSTATUS(status);
+		return AEMT_HELPER_FAILED;
+	switch (WEXITSTATUS(status)) {
+	case AEMT_EXIT_SETUP:
+		fprintf(stderr, "# helper: the child could not drop privileges\n");
+		return AEMT_HELPER_FAILED;
+	case AEMT_EXIT_BAD_RET:
+		return AEMT_HELPER_FAILED;
+	default:
+		return -WEXITSTATUS(status);
+	}
+}
+
+static int aemt_setup_drop_sys_admin(const void *how)
+{
+	(void)how;
+	return aemt_drop_sys_admin();
+}
+
+/*
+ * Run @fn(@fd, @arg) in a child that has dropped CAP_SYS_ADMIN; @fd was
+ * opened by the privileged parent, the module must check the caller's
+ * capability at ioctl time.  Returns what @fn returned (0 or -errno), or
+ * AEMT_HELPER_FAILED (see aemt_run_forked()).  @arg is copied with the
+ * child, so results must go through shared memory.
+ */
+int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
+{
+	return aemt_run_forked(aemt_setup_drop_sys_admin, NULL, fn, fd, arg);
+}
+
+const struct aemt_user aemt_alice = {
+	.name = "alice", .uid = 1000, .gid = 1000,
+	.groups = { AEMT_AETHER_GID }, .nr_groups = 1,
+};
+
+const struct aemt_user aemt_mallory = {
+	.name = "mallory", .uid = 1002, .gid = 1002,
+	.nr_groups = 0,
+};
+
+/* Does /etc/passwd have "@name:x:@uid:" (the box's users)? */
+static bool aemt_passwd_has(const char *name, uid_t uid)
+{
+	char want[64], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "%s:x:%u:", name, (unsigned int)uid);
+	f = fopen("/etc/passwd", "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, want, strlen(want));
+	fclose(f);
+	return found;
+}
+
+bool aemt_can_run_as(const struct aemt_user *u)
+{
+	return geteuid() == 0 && aemt_passwd_has(u->name, u->uid);
+}
+
+/* Become @how (a struct aemt_user) for real, and check that it took. */
+static int aemt_setup_user(const void *how)
+{
+	const struct aemt_user *u = how;
+	gid_t groups[AEMT_MAX_GROUPS];
+	int n;
+
+	if (setgroups(u->nr_groups, u->groups) || setgid(u->gid) ||
+	    setuid(u->uid))
+		return -errno;
+	if (getuid() != u->uid || geteuid() != u->uid ||
+	    getgid() != u->gid || getegid() != u->gid)
+		return -EPERM;
+	n = getgroups(AEMT_MAX_GROUPS, groups);
+	if (n != (int)u->nr_groups ||
+	    memcmp(groups, u->groups, n * sizeof(gid_t)))
+		return -EPERM;
+	/* setuid() from root to another uid clears every capability. */
+	if (aemt_cap_effective(CAP_SYS_ADMIN) != 0 ||
+	    aemt_cap_effective(CAP_DAC_OVERRIDE) != 0)
+		return -EPERM;
+	return 0;
+}
+
+static int aemt_call_user_fn(int fd, void *arg)
+{
+	struct { int (*fn)(void *); void *arg; } *c = arg;
+
+	(void)fd;
+	return c->fn(c->arg);
+}
+
+/*
+ * Run @fn(@arg) in a child that is user @u for real (uid, gid and groups,
+ * no capability), as a login of that user would be; @fn opens what it
+ * needs itself (aemt_open()).  Returns what @fn returned (0 or -errno), or
+ * AEMT_HELPER_FAILED.  The caller checks aemt_can_run_as() first.
+ */
+int aemt_run_as(const struct aemt_user *u, int (*fn)(void *arg), void *arg)
+{
+	struct { int (*fn)(void *); void *arg; } c = { fn, arg };
+
+	return aemt_run_forked(aemt_setup_user, u, aemt_call_user_fn, -1, &c);
 }
 
 void aemt_region_args(struct aether_mm_region_create *c, __u32 flags,

@@ -10,8 +10,10 @@
 #ifndef AETHER_MM_UTIL_H
 #define AETHER_MM_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/aether_mm.h>
 
 #define AEMT_DEV		"/dev/aether_mm"
@@ -125,9 +127,38 @@ int aemt_cpu_node(int cpu);
 /* cpu_of_node[n]: the first CPU of node n, -1 for a node without one. */
 void aemt_cpus_of_nodes(int cpu_of_node[AETHER_MM_MAX_NODES]);
 
+/*
+ * What a helper that runs a test body in a child answers when it could not
+ * run it as asked (the child could not drop privileges, fork failed, the
+ * child died): no ioctl answers this, so an ASSERT_EQ(-EPERM, ...) fails.
+ */
+#define AEMT_HELPER_FAILED	1000
+
 /* Capabilities: run @fn in a child without CAP_SYS_ADMIN. */
 int aemt_drop_sys_admin(void);
 int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg);
+
+/*
+ * The box's users (scripts/box.sh): alice is in the group "aether" that
+ * owns the devices (mode 0660), mallory is not.
+ */
+#define AEMT_AETHER_GID		990
+#define AEMT_MAX_GROUPS		8
+
+struct aemt_user {
+	const char *name;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[AEMT_MAX_GROUPS];
+	unsigned int nr_groups;
+};
+
+extern const struct aemt_user aemt_alice;
+extern const struct aemt_user aemt_mallory;
+
+/* Root, and the box has @u: a test may run as it (else SKIP). */
+bool aemt_can_run_as(const struct aemt_user *u);
+int aemt_run_as(const struct aemt_user *u, int (*fn)(void *arg), void *arg);
 
 /*
  * Regions.  aemt_region_args() fills a create request with the common

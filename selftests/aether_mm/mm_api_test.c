@@ -785,6 +785,214 @@ TEST_F(api, admin_commands_eperm_without_cap_sys_admin)
 	ASSERT_EQ(0, unpriv_compact(self->fd, NULL));
 }
 
+static int unpriv_alloc_high(int fd, void *arg)
+{
+	__u64 h;
+
+	(void)arg;
+	return aemt_alloc1(fd, AETHER_MM_ALLOC_HIGH, 0, -1, AEMT_ALL_ZONES,
+			   &h);
+}
+
+static int unpriv_alloc(int fd, void *arg)
+{
+	__u64 h;
+
+	(void)arg;
+	return aemt_alloc1(fd, 0, 0, -1, AEMT_ALL_ZONES, &h);
+}
+
+/* The reserve below the min watermark is the kernel's: HIGH is admin's. */
+TEST_F(api, alloc_high_eperm_without_cap_sys_admin)
+{
+	__u64 h;
+
+	ASSERT_EQ(-EPERM, aemt_run_unprivileged(unpriv_alloc_high, self->fd,
+						NULL));
+	ASSERT_EQ(0, aemt_run_unprivileged(unpriv_alloc, self->fd, NULL));
+	ASSERT_EQ(0, aemt_alloc1(self->fd, AETHER_MM_ALLOC_HIGH, 0, -1,
+				 AEMT_ALL_ZONES, &h));
+	ASSERT_EQ(0, aemt_free1(self->fd, h));
+}
+
+/* Open the device as the current (real) user and run @arg on it. */
+static int as_user_on_own_fd(void *arg)
+{
+	int (*fn)(int fd, void *arg) = (int (*)(int, void *))arg;
+	int fd = aemt_open(), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = fn(fd, NULL);
+	close(fd);
+	return ret;
+}
+
+static int run_as_alice(int (*fn)(int fd, void *arg))
+{
+	return aemt_run_as(&aemt_alice, as_user_on_own_fd, (void *)fn);
+}
+
+static int unpriv_reserve_any(int fd, void *arg)
+{
+	(void)arg;
+	return aemt_reserve(fd, 0, 1, NULL);
+}
+
+static int unpriv_unreserve_any(int fd, void *arg)
+{
+	(void)arg;
+	return aemt_unreserve(fd, 1);
+}
+
+/*
+ * alice, a member of the group "aether" who opens the device herself:
+ * ALLOC works, HIGH and every global command is -EPERM.
+ */
+TEST_F(api, admin_commands_eperm_as_group_member)
+{
+	if (!aemt_can_run_as(&aemt_alice))
+		SKIP(return, "needs root and the box's user alice");
+	ASSERT_EQ(0, run_as_alice(unpriv_alloc));
+	ASSERT_EQ(-EPERM, run_as_alice(unpriv_alloc_high));
+	ASSERT_EQ(-EPERM, run_as_alice(unpriv_drain));
+	ASSERT_EQ(-EPERM, run_as_alice(unpriv_reserve_any));
+	ASSERT_EQ(-EPERM, run_as_alice(unpriv_unreserve_any));
+	ASSERT_EQ(-EPERM, run_as_alice(unpriv_bench));
+	ASSERT_EQ(-EPERM, run_as_alice(unpriv_compact));
+}
+
+static int open_dev(void *arg)
+{
+	int fd = aemt_open();
+
+	(void)arg;
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? fd : 0;
+}
+
+/* The device is the group's (0660): mallory, outside it, cannot open it. */
+TEST_F(api, open_eacces_outside_group)
+{
+	if (!aemt_can_run_as(&aemt_mallory))
+		SKIP(return, "needs root and the box's user mallory");
+	ASSERT_EQ(0, aemt_run_as(&aemt_alice, open_dev, NULL));
+	ASSERT_EQ(-EACCES, aemt_run_as(&aemt_mallory, open_dev, NULL));
+}
+
+#define STALE_BLOCKS	64
+
+/* What alice found in the blocks she got, through shared memory. */
+struct stale_seen {
+	int cpu;
+	__u32 zero_crc;
+	__u32 dirty;		/* blocks whose CRC is not that of zeroes */
+	__u64 mismatches;	/* VERIFY against @seed: 0 would be a leak */
+	__u64 seed;
+};
+
+/* As alice, on her own fd and root's CPU: allocate without ZERO, look. */
+static int alloc_and_look(void *arg)
+{
+	static __u64 h[STALE_BLOCKS];
+	struct stale_seen *st = arg;
+	struct aether_mm_block_info bi;
+	__u32 count = STALE_BLOCKS, i;
+	__u64 bad;
+	int fd, ret;
+
+	if (aemt_pin_cpu(st->cpu))
+		return -ESRCH;
+	fd = aemt_open();
+	if (fd < 0)
+		return fd;
+	ret = aemt_alloc(fd, 0, 0, -1, AEMT_ALL_ZONES, AETHER_MM_MT_MOVABLE,
+			 h, &count);
+	for (i = 0; !ret && i < count; i++) {
+		ret = aemt_block_info(fd, h[i], &bi);
+		if (!ret && bi.checksum != st->zero_crc)
+			st->dirty++;
+		if (!ret)
+			ret = aemt_verify(fd, h[i], st->seed, &bad);
+		if (!ret && bad < st->mismatches)
+			st->mismatches = bad;
+	}
+	close(fd);
+	return ret;
+}
+
+static struct stale_seen *stale_setup(struct __test_metadata *_metadata,
+				      size_t page)
+{
+	struct stale_seen *st;
+	void *zero = calloc(1, page);
+
+	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT_NE(MAP_FAILED, st);
+	EXPECT_NE(NULL, zero);
+	if (st == MAP_FAILED || !zero)
+		return NULL;
+	st->cpu = 0;
+	st->zero_crc = aemt_crc32(zero, page);
+	st->mismatches = ~0ULL;
+	st->seed = 0x5eed5eed;
+	free(zero);
+	EXPECT_EQ(0, aemt_pin_cpu(st->cpu));
+	return st;
+}
+
+/*
+ * ALLOC without ZERO hands out zeroes, never the bytes of the block's last
+ * user (CHECKSUM and VERIFY would read them out): root fills blocks and
+ * frees them, alice takes the same per-CPU list's blocks back.
+ */
+TEST_F(api, alloc_without_zero_never_shows_old_bytes)
+{
+	static __u64 h[STALE_BLOCKS];
+	__u32 count = STALE_BLOCKS, i;
+	struct stale_seen *st;
+
+	if (!aemt_can_run_as(&aemt_alice))
+		SKIP(return, "needs root and the box's user alice");
+	st = stale_setup(_metadata, self->pi.page_size);
+	ASSERT_NE(NULL, st);
+	ASSERT_EQ(0, aemt_alloc(self->fd, 0, 0, -1, AEMT_ALL_ZONES,
+				AETHER_MM_MT_MOVABLE, h, &count));
+	for (i = 0; i < count; i++)
+		ASSERT_EQ(0, aemt_fill(self->fd, h[i], st->seed));
+	ASSERT_EQ(0, aemt_free(self->fd, h, count));
+	ASSERT_EQ(0, aemt_run_as(&aemt_alice, alloc_and_look, st));
+	ASSERT_EQ(0, st->dirty);
+	ASSERT_EQ(self->pi.page_size / 8, st->mismatches);
+	munmap(st, sizeof(*st));
+}
+
+/* The same for the frames of a region root wrote and closed. */
+TEST_F(api, alloc_without_zero_never_shows_region_bytes)
+{
+	size_t len = STALE_BLOCKS * self->pi.page_size;
+	struct stale_seen *st;
+	unsigned char *p;
+	int rfd;
+
+	if (!aemt_can_run_as(&aemt_alice))
+		SKIP(return, "needs root and the box's user alice");
+	st = stale_setup(_metadata, self->pi.page_size);
+	ASSERT_NE(NULL, st);
+	rfd = aemt_region_new(self->fd, AETHER_MM_REGION_PRIVATE, len);
+	ASSERT_LE(0, rfd);
+	p = aemt_region_map(rfd, len, PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0xa5, len);
+	munmap(p, len);
+	close(rfd);
+	ASSERT_EQ(0, aemt_run_as(&aemt_alice, alloc_and_look, st));
+	ASSERT_EQ(0, st->dirty);
+	munmap(st, sizeof(*st));
+}
+
 TEST_F(api, policy_default_is_local)
 {
 	__u32 mode = ~0U;

@@ -844,6 +844,59 @@ TEST_F(region, open_gives_fd_of_same_region)
 	close(c.fd);
 }
 
+/* What alice's REGION_LIST shows, in memory shared with the test. */
+struct list_as {
+	__u64 own_id;
+	__u64 ids[AETHER_MM_REGION_MAX_LIST];
+	__u32 count;
+	__u32 total;
+};
+
+/* As alice: create a region on her own fd, then list. */
+static int list_as_alice(void *arg)
+{
+	struct aether_mm_region_create c;
+	struct list_as *l = arg;
+	int fd = aemt_open(), ret;
+
+	if (fd < 0)
+		return fd;
+	aemt_region_args(&c, AEM_PRIVATE, page_size());
+	ret = aemt_region_create(fd, &c);
+	if (ret)
+		return ret;
+	l->own_id = c.id;
+	l->count = AETHER_MM_REGION_MAX_LIST;
+	ret = aemt_region_list(fd, l->ids, &l->count, &l->total);
+	close(c.fd);
+	close(fd);
+	return ret;
+}
+
+/* REGION_LIST shows a caller its own regions; root's stay hidden. */
+TEST_F(region, list_shows_only_own_regions)
+{
+	struct aether_mm_region_create c;
+	struct list_as *l;
+	__u32 i;
+
+	if (!aemt_can_run_as(&aemt_alice))
+		SKIP(return, "needs root and the box's user alice");
+	aemt_region_args(&c, AEM_SHARED, self->page);
+	ASSERT_EQ(0, aemt_region_create(self->fd, &c));
+	l = mmap(NULL, sizeof(*l), PROT_RW, MAP_SHARED | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, l);
+	ASSERT_EQ(0, aemt_run_as(&aemt_alice, list_as_alice, l));
+	ASSERT_EQ(1, l->total);
+	ASSERT_EQ(1, l->count);
+	ASSERT_EQ(l->own_id, l->ids[0]);
+	for (i = 0; i < l->count; i++)
+		ASSERT_NE(c.id, l->ids[i]);
+	munmap(l, sizeof(*l));
+	close(c.fd);
+}
+
 TEST_F(region, list_bad_count_einval)
 {
 	static __u64 ids[AETHER_MM_REGION_MAX_LIST + 1];
@@ -1584,11 +1637,185 @@ TEST_F(region, wx_refused_without_allow_wx)
 	ASSERT_EQ(EACCES, errno);
 	ASSERT_EQ(0, mprotect(p, self->page, PROT_RW));
 	p[1] = 0xc3;
-	/* A second mapping of the same image, executable from the start. */
+	/* A second mapping of the same image: no exec while p writes. */
+	ASSERT_EQ(-EACCES, map_errno(rfd, self->page,
+				     PROT_READ | PROT_EXEC));
+	x = aemt_region_map(rfd, self->page, PROT_READ);
+	ASSERT_NE(MAP_FAILED, x);
+	ASSERT_EQ(-1, mprotect(x, self->page, PROT_READ | PROT_EXEC));
+	ASSERT_EQ(EACCES, errno);
+	munmap(x, self->page);
+	/* Executable once nothing writes; then no writer may join it. */
+	ASSERT_EQ(0, mprotect(p, self->page, PROT_READ));
 	x = aemt_region_map(rfd, self->page, PROT_READ | PROT_EXEC);
 	ASSERT_NE(MAP_FAILED, x);
 	ASSERT_EQ(0xc3, x[1]);
+	ASSERT_EQ(-1, mprotect(p, self->page, PROT_RW));
+	ASSERT_EQ(EACCES, errno);
+	ASSERT_EQ(-EACCES, map_errno(rfd, self->page, PROT_RW));
 	munmap(x, self->page);
+	ASSERT_EQ(0, mprotect(p, self->page, PROT_RW));
+	munmap(p, self->page);
+	close(rfd);
+}
+
+/* Half of a writable mapping made executable leaves the other half W. */
+TEST_F(region, wx_partial_mprotect_refused_without_allow_wx)
+{
+	int rfd = prot_region(self->fd, AEM_PRIVATE, AETHER_MM_PROT_ALL,
+			      2 * self->page);
+	unsigned char *p;
+
+	ASSERT_LE(0, rfd);
+	p = aemt_region_map(rfd, 2 * self->page, PROT_RW);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(-1, mprotect(p, self->page, PROT_READ | PROT_EXEC));
+	ASSERT_EQ(EACCES, errno);
+	ASSERT_EQ(0, mprotect(p, 2 * self->page, PROT_READ | PROT_EXEC));
+	munmap(p, 2 * self->page);
+	close(rfd);
+}
+
+struct wx_child {
+	int rfd;
+	size_t len;
+	int prot;
+	void *inherited;	/* the parent's mapping, unmapped first */
+};
+
+/* Map @prot in another process: 0, or 100 + errno. */
+static int wx_map_child(void *arg)
+{
+	struct wx_child *c = arg;
+	int ret;
+
+	if (munmap(c->inherited, c->len))
+		return 99;
+	ret = map_errno(c->rfd, c->len, c->prot);
+
+	return ret ? 100 + (-ret & 0x7f) : 0;
+}
+
+/* A SHARED region is one image: W^X holds across processes. */
+TEST_F(region, wx_shared_refused_across_processes)
+{
+	int rfd = prot_region(self->fd, AEM_SHARED, AETHER_MM_PROT_ALL,
+			      self->page);
+	struct wx_child c = { .rfd = rfd, .len = self->page };
+	unsigned char *p;
+	int status;
+
+	ASSERT_LE(0, rfd);
+	p = aemt_region_map(rfd, self->page, PROT_RW);
+	ASSERT_NE(MAP_FAILED, p);
+	c.inherited = p;
+	c.prot = PROT_READ | PROT_EXEC;
+	status = aemt_run_child(wx_map_child, &c);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
+	ASSERT_EQ(100 + EACCES, WEXITSTATUS(status));
+	c.prot = PROT_READ;
+	status = aemt_run_child(wx_map_child, &c);
+	ASSERT_TRUE(exited_ok(status)) TH_LOG("child status %#x", status);
+	/* And the reverse. */
+	ASSERT_EQ(0, mprotect(p, self->page, PROT_READ | PROT_EXEC));
+	c.prot = PROT_RW;
+	status = aemt_run_child(wx_map_child, &c);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
+	ASSERT_EQ(100 + EACCES, WEXITSTATUS(status));
+	munmap(p, self->page);
+	c.prot = PROT_RW;
+	status = aemt_run_child(wx_map_child, &c);
+	ASSERT_TRUE(exited_ok(status)) TH_LOG("child status %#x", status);
+	close(rfd);
+}
+
+/* Two processes race mmap() RW and RX of one SHARED region. */
+struct wx_race {
+	int rfd;
+	size_t len;
+	volatile int held[2];	/* side i holds its mapping */
+	volatile int both;	/* one side saw the other's while holding */
+	volatile int maps[2];
+};
+
+#define WX_RACE_ROUNDS	300
+
+static int wx_race_side(struct wx_race *w, int side)
+{
+	int prot = side ? PROT_READ | PROT_EXEC : PROT_RW, i;
+	void *p;
+
+	for (i = 0; i < WX_RACE_ROUNDS; i++) {
+		p = mmap(NULL, w->len, prot, MAP_SHARED, w->rfd, 0);
+		if (p == MAP_FAILED) {
+			if (errno != EACCES && errno != EAGAIN)
+				return 1;
+			continue;
+		}
+		__atomic_store_n(&w->held[side], 1, __ATOMIC_SEQ_CST);
+		usleep(50);	/* a window the other side can land in */
+		if (__atomic_load_n(&w->held[!side], __ATOMIC_SEQ_CST))
+			w->both = 1;
+		w->maps[side]++;
+		__atomic_store_n(&w->held[side], 0, __ATOMIC_SEQ_CST);
+		munmap(p, w->len);
+	}
+	return 0;
+}
+
+static int wx_race_exec_side(void *arg)
+{
+	return wx_race_side(arg, 1);
+}
+
+/*
+ * The check of one process and the mapping it then makes are one step for
+ * the other: an RW and an RX mapping never exist at once, whatever the
+ * timing (each side marks its mapping held only once mmap() returned, and
+ * unmarks it before munmap()).
+ */
+TEST_F(region, wx_shared_race_never_maps_both)
+{
+	struct wx_race *w;
+	int status, ret;
+
+	w = mmap(NULL, sizeof(*w), PROT_RW, MAP_SHARED | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, w);
+	w->len = self->page;
+	w->rfd = prot_region(self->fd, AEM_SHARED, AETHER_MM_PROT_ALL,
+			     self->page);
+	ASSERT_LE(0, w->rfd);
+	status = -1;
+	if (fork() == 0)
+		_exit(wx_race_exec_side(w));
+	ret = wx_race_side(w, 0);
+	ASSERT_LT(0, wait(&status));
+	ASSERT_EQ(0, ret);
+	ASSERT_TRUE(exited_ok(status)) TH_LOG("child status %#x", status);
+	ASSERT_EQ(0, w->both);
+	ASSERT_LT(0, w->maps[0] + w->maps[1]);
+	TH_LOG("RW maps %d, RX maps %d", w->maps[0], w->maps[1]);
+	close(w->rfd);
+	munmap(w, sizeof(*w));
+}
+
+/* PRIVATE images are per process: another one may execute its own. */
+TEST_F(region, wx_private_other_process_may_exec)
+{
+	int rfd = prot_region(self->fd, AEM_PRIVATE, AETHER_MM_PROT_ALL,
+			      self->page);
+	struct wx_child c = { .rfd = rfd, .len = self->page };
+	unsigned char *p;
+	int status;
+
+	ASSERT_LE(0, rfd);
+	p = aemt_region_map(rfd, self->page, PROT_RW);
+	ASSERT_NE(MAP_FAILED, p);
+	c.inherited = p;
+	c.prot = PROT_READ | PROT_EXEC;
+	status = aemt_run_child(wx_map_child, &c);
+	ASSERT_TRUE(exited_ok(status)) TH_LOG("child status %#x", status);
 	munmap(p, self->page);
 	close(rfd);
 }
@@ -3689,6 +3916,114 @@ TEST_F(region, reclaim_debugfs_checked)
 	/* No backend: nothing to do, not an error. */
 	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
 	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "16"));
+}
+
+/* ---- region_quota: max_regions_per_uid ---------------------------- */
+
+#define QUOTA_PARAM	"/sys/module/aether_mm/parameters/max_regions_per_uid"
+
+FIXTURE(region_quota) {
+	int fd;
+	char saved[32];
+};
+
+FIXTURE_SETUP(region_quota)
+{
+	int pfd;
+	ssize_t n;
+
+	self->saved[0] = 0;
+	self->fd = aemt_open();
+	if (self->fd == -ENOENT)
+		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
+	ASSERT_LE(0, self->fd);
+	pfd = open(QUOTA_PARAM, O_RDONLY);
+	ASSERT_LE(0, pfd);
+	n = read(pfd, self->saved, sizeof(self->saved) - 1);
+	close(pfd);
+	ASSERT_LT(0, n);
+	self->saved[n] = 0;
+}
+
+/* The parameter goes back even when the test failed half-way. */
+FIXTURE_TEARDOWN(region_quota)
+{
+	if (self->saved[0])
+		aemt_write_file(QUOTA_PARAM, self->saved);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(region_quota, param_out_of_range_einval)
+{
+	ASSERT_EQ(-EINVAL, aemt_write_file(QUOTA_PARAM, "0"));
+	ASSERT_EQ(-EINVAL, aemt_write_file(QUOTA_PARAM, "1048577"));
+	ASSERT_EQ(-EINVAL, aemt_write_file(QUOTA_PARAM, "-1"));
+	ASSERT_EQ(0, aemt_write_file(QUOTA_PARAM, "1048576"));
+}
+
+/* alice's fds, and the answers of her creates, for the test to read. */
+struct quota_as {
+	int created;
+	int answer;
+	int after_close;
+};
+
+/* As alice, limit 2: two creates, a third, then one more after a close. */
+static int quota_as_alice(void *arg)
+{
+	struct quota_as *q = arg;
+	int fd = aemt_open(), rfd[3], i;
+
+	if (fd < 0)
+		return fd;
+	for (i = 0; i < 3; i++) {
+		rfd[i] = aemt_region_new(fd, AEM_PRIVATE, page_size());
+		if (rfd[i] < 0)
+			break;
+	}
+	q->created = i;
+	q->answer = i < 3 ? rfd[i] : 0;
+	if (i) {
+		close(rfd[--i]);
+		rfd[i] = aemt_region_new(fd, AEM_PRIVATE, page_size());
+		q->after_close = rfd[i] < 0 ? rfd[i] : 0;
+	}
+	return 0;
+}
+
+/*
+ * One uid holds at most max_regions_per_uid regions: alice's third create
+ * is -EDQUOT, root's are not hers, and a closed region frees its place.
+ */
+TEST_F(region_quota, create_beyond_limit_edquot)
+{
+	struct quota_as *q;
+	int rfd[3], i;
+
+	if (!aemt_can_run_as(&aemt_alice))
+		SKIP(return, "needs root and the box's user alice");
+	ASSERT_EQ(0, aemt_write_file(QUOTA_PARAM, "2"));
+	/* root's two regions are root's: alice still has her two. */
+	for (i = 0; i < 2; i++) {
+		rfd[i] = aemt_region_new(self->fd, AEM_PRIVATE, page_size());
+		ASSERT_LE(0, rfd[i]);
+	}
+	q = mmap(NULL, sizeof(*q), PROT_RW, MAP_SHARED | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_EQ(0, aemt_run_as(&aemt_alice, quota_as_alice, q));
+	ASSERT_EQ(2, q->created);
+	ASSERT_EQ(-EDQUOT, q->answer);
+	ASSERT_EQ(0, q->after_close);
+	/* The limit is root's too. */
+	ASSERT_EQ(-EDQUOT, aemt_region_new(self->fd, AEM_PRIVATE, page_size()));
+	for (i = 0; i < 2; i++)
+		close(rfd[i]);
+	rfd[2] = aemt_region_new(self->fd, AEM_PRIVATE, page_size());
+	ASSERT_LE(0, rfd[2]);
+	close(rfd[2]);
+	munmap(q, sizeof(*q));
 }
 
 TEST_HARNESS_MAIN

@@ -17,9 +17,12 @@
  * kernel memory; huge counts.  Meanwhile threads open, close and dup fds,
  * so calls race with close and land on stale fd numbers.
  *
- * One process fuzzes as root; another opens its fds as root, then drops to
- * uid/gid 65534 and fuzzes through them (capability checks), each with
- * several threads.
+ * One process fuzzes as root; another opens its fds as root, then becomes
+ * the box's user mallory (uid 1002, outside the group "aether" that owns
+ * the devices; uid/gid 65534 where there is no mallory) and fuzzes through
+ * them (capability and owner checks: the defects an fd passed down from
+ * root reaches), each with several threads.  The report gives the calls
+ * of each; an unprivileged process that made none fails the run.
  *
  * Commands that hand out an fd (REGION_CREATE, REGION_OPEN: region fds)
  * feed a second set of slots (fuzz_region.c): the table says which
@@ -59,8 +62,11 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include <linux/capability.h>
 
 #include "aether_fuzz.h"
 #include "fuzz_table.h"
@@ -79,7 +85,7 @@
 static const int fz_clean_errnos[] = {
 	EINVAL, EFAULT, ENOTTY, EPERM, EACCES, ENOENT, ENOMEM, EBADF, EBUSY,
 	E2BIG, ENODEV, ENOSPC, ERANGE, EOVERFLOW, EAGAIN, EINTR, EEXIST,
-	ENXIO, EOPNOTSUPP, ESRCH, EMSGSIZE, ENODATA,
+	ENXIO, EOPNOTSUPP, ESRCH, EMSGSIZE, ENODATA, EDQUOT,
 };
 
 struct fz_dev {
@@ -108,6 +114,7 @@ static uint64_t fz_values[FZ_VALUES];
 static int fz_null_fd = -1;
 static pthread_barrier_t fz_start;
 bool fz_privileged;
+unsigned int fz_who;	/* 0 root, 1 unprivileged */
 
 struct fz_result *fz_res;
 static struct aether_pool_snap fz_pool_before;
@@ -603,6 +610,7 @@ static bool fz_clean(int err)
 void fz_account(const char *name, long ret, int err)
 {
 	__atomic_fetch_add(&fz_res->calls, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&fz_res->calls_by[fz_who], 1, __ATOMIC_RELAXED);
 	if (ret >= 0) {
 		__atomic_fetch_add(&fz_res->ok, 1, __ATOMIC_RELAXED);
 		return;
@@ -812,10 +820,58 @@ static void *fz_thread_main(void *data)
 	return NULL;
 }
 
+/* The box's mallory when /etc/passwd has her, else nobody. */
+static unsigned int fz_unpriv_uid(void)
+{
+	static const char want[] = "mallory:x:1002:1002:";
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/etc/passwd", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, want, sizeof(want) - 1);
+	if (f)
+		fclose(f);
+	return found ? 1002 : 65534;
+}
+
+/* Is CAP_SYS_ADMIN still effective? */
+static bool fz_has_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return true;
+	return data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &
+	       CAP_TO_MASK(CAP_SYS_ADMIN);
+}
+
+/*
+ * Become the unprivileged user for real, and check it took: a fuzzer that
+ * kept root's powers would prove nothing about what an fd passed down
+ * reaches.
+ */
 static int fz_drop_privileges(void)
 {
-	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+	unsigned int uid = fz_unpriv_uid();
+	int fd;
+
+	if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
 		return -1;
+	if (getuid() != uid || geteuid() != uid || fz_has_sys_admin()) {
+		errno = EPERM;
+		return -1;
+	}
+	fz_res->unpriv_uid = uid;
+	fd = open(fz_nr_devs ? fz_devs[0].path : "/dev/null", O_RDWR);
+	if (fz_nr_devs && fd >= 0)
+		printf("# uid %u opens %s itself: not only root's fds\n", uid,
+		       fz_devs[0].path);
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }
 
@@ -859,10 +915,11 @@ static int fz_run(bool nobody, unsigned long calls, unsigned long seed)
 			fz_open_slot(&rng, i);
 	}
 	if (nobody && fz_drop_privileges()) {
-		perror("aether_fuzz: setuid 65534");
+		perror("aether_fuzz: dropping privileges");
 		return 1;
 	}
 	fz_privileged = !nobody;
+	fz_who = nobody;
 	if (fz_region_init()) {
 		perror("aether_fuzz: region setup");
 		return 1;
@@ -1025,6 +1082,12 @@ int main(int argc, char **argv)
 		}
 	}
 	fz_report();
+	printf("# calls as root %lu, as uid %u with root's fds %lu\n",
+	       fz_res->calls_by[0], fz_res->unpriv_uid, fz_res->calls_by[1]);
+	if (opt.as_nobody && !fz_res->calls_by[1]) {
+		printf("# the unprivileged process made no call\n");
+		ok = 0;
+	}
 	if (fz_res->bad_children) {
 		printf("# %lu forked children ended badly, first %s\n",
 		       fz_res->bad_children, fz_res->first_bad_child);

@@ -68,10 +68,14 @@ struct fz_result {
 	unsigned long forks;
 	unsigned long bad_children;
 	char first_bad_child[96];
+	/* calls made by the root process [0] and the unprivileged one [1] */
+	unsigned long calls_by[2];
+	unsigned int unpriv_uid;
 };
 
 extern struct fz_result *fz_res;
 extern bool fz_privileged;
+extern unsigned int fz_who;
 
 /* xorshift64*: each thread has its own state. */
 static inline uint64_t fz_rand(uint64_t *s)

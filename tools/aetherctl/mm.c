@@ -693,7 +693,8 @@ static const struct mm_cmd mm_cmds[] = {
 	  "[--order O] [--count N] [--node N] [--zone Z] [--mt M]\n"
 	  "\t\t[--flags zero,thisnode,nogrow,high] [--policy MODE[:NODES]]\n"
 	  "\t\t[--fill SEED] [--free-every K] [--hold S]",
-	  "allocate blocks, print them (freed when aetherctl exits)" },
+	  "allocate blocks, print them (freed when aetherctl exits);\n"
+	  "\t\tblocks are always zeroed (zero is a no-op), high is root's" },
 	{ "free", mm_cmd_free, "[alloc options] [--every K]",
 	  "allocate, then free every K-th block through FREE" },
 	{ "drain", mm_cmd_drain, "", "empty every per-CPU list (root)" },

@@ -4,8 +4,9 @@
  *
  *   create [...] [--hold]   make a region, show it; --hold keeps its fd
  *                           until SIGINT/SIGTERM
- *   list                    every live region (ids from REGION_LIST, the
- *                           rest from debugfs aether/mm/regions if there)
+ *   list                    the live regions the caller created (all of
+ *                           them for root): ids from REGION_LIST, the
+ *                           rest from debugfs aether/mm/regions if there
  *   show ID | --name S      one region: by name through REGION_OPEN and
  *                           REGION_INFO, by id from debugfs
  *
@@ -622,7 +623,7 @@ static int region_cmd_list(const struct actl_ctx *ctx, int fd, int argc,
 	}
 	region_dbg_free(&d);
 	t = out_kv("summary", "Summary");
-	out_key(t, "total", "live regions");
+	out_key(t, "total", "live regions (yours, or all for root)");
 	out_u64(t, total);
 	out_key(t, "listed", "listed");
 	out_u64(t, count);
@@ -872,7 +873,7 @@ static const struct mm_cmd region_cmds[] = {
 	  "\t\t[--max-prot rwx] [--node N | --policy MODE[:NODES]]\n"
 	  "\t\t[--tier normal|fast|slow] [--allow-wx] [--write PAGES] [--hold]",
 	  "make a region and show it; --hold keeps it until SIGINT/SIGTERM" },
-	{ "list", region_cmd_list, "", "every live region" },
+	{ "list", region_cmd_list, "", "your live regions (every one for root)" },
 	{ "migrate", region_cmd_migrate,
 	  "--name NAME --node N [--offset B] [--length B]",
 	  "move a named region's frames (SHARED: all of them) to node N" },

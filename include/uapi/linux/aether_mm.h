@@ -99,11 +99,13 @@ struct aether_mm_pool_info {
 };
 
 /* struct aether_mm_alloc.flags */
-#define AETHER_MM_ALLOC_ZERO		(1U << 0) /* zero the block */
+/* Blocks are always zeroed: ZERO is accepted and changes nothing. */
+#define AETHER_MM_ALLOC_ZERO		(1U << 0) /* zero the block (no-op) */
 /* @node only, no fallback; needs @node >= 0 */
 #define AETHER_MM_ALLOC_THISNODE	(1U << 1)
 #define AETHER_MM_ALLOC_NOGROW		(1U << 2) /* do not grow the pool */
-#define AETHER_MM_ALLOC_HIGH		(1U << 3) /* may dip below the min watermark */
+/* may dip below the min watermark; CAP_SYS_ADMIN only (-EPERM) */
+#define AETHER_MM_ALLOC_HIGH		(1U << 3)
 #define AETHER_MM_ALLOC_FLAGS		0xfU
 
 /**
@@ -121,8 +123,10 @@ struct aether_mm_pool_info {
  * @handles:	(in) user pointer to an array of @count __u64, which
  *		receives one handle per block
  *
- * Fails with -ENOMEM only when not one block could be had; a partial bulk
- * allocation returns 0 with @count lowered.
+ * Fails with -ENOMEM only when not one block could be had (or the policy
+ * backend refused the first); a partial bulk allocation returns 0 with
+ * @count lowered.  -EPERM for HIGH without CAP_SYS_ADMIN.  Every block is
+ * zeroed, whatever the flags say.
  */
 struct aether_mm_alloc {
 	__u32 size;
@@ -426,6 +430,13 @@ struct aether_mm_bench {
 #define AETHER_MM_REGION_MERGEABLE	(1U << 5) /* stored for page deduplication */
 #define AETHER_MM_REGION_COMPRESSIBLE	(1U << 6) /* cold pages may go to the store backend */
 #define AETHER_MM_REGION_SECURE		(1U << 7) /* stored for the memory firewall */
+/*
+ * Without ALLOW_WX, W^X holds per image: no mapping both writable and
+ * executable, and no mapping executable while another one of the image
+ * (the region if SHARED, the process's view if PRIVATE) is writable, or
+ * the reverse: mmap() and mprotect() fail with -EACCES (-EAGAIN when
+ * another process mapping a SHARED region is busy changing its mappings).
+ */
 #define AETHER_MM_REGION_ALLOW_WX	(1U << 8) /* writable and executable at once */
 #define AETHER_MM_REGION_CLOEXEC	(1U << 9) /* the new fd is close-on-exec */
 #define AETHER_MM_REGION_FLAGS		0x3f7U
@@ -463,7 +474,8 @@ enum aether_mm_tier {
  * @nodemask:	(in) as in struct aether_mm_policy
  * @name:	(in) user pointer to a NUL-terminated name of 1..63 bytes
  *		([A-Za-z0-9._-]) for a named region, or 0.  -EEXIST when a live
- *		region has it.
+ *		region has it.  -EDQUOT when the caller's uid holds
+ *		max_regions_per_uid regions (a module parameter) already.
  * @fd:		(out) the region fd (O_RDWR)
  * @__reserved0: must be zero
  * @id:		(out) region id, as REGION_LIST and debugfs show it
@@ -531,7 +543,8 @@ struct aether_mm_region_open {
  * @size:	(in) sizeof(struct aether_mm_region_list)
  * @count:	(in) room in @ids, 0..AETHER_MM_REGION_MAX_LIST;
  *		(out) ids written
- * @total:	(out) live regions
+ * @total:	(out) live regions the caller sees: those created by its
+ *		fsuid, every one for CAP_SYS_ADMIN
  * @__reserved0: must be zero
  * @ids:	(in) user pointer to an array of @count __u64, or 0 with
  *		@count 0 to ask only for @total
