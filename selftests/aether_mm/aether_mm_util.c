@@ -24,28 +24,55 @@
 
 #include "aether_mm_util.h"
 
+/* The plumbing every selftest directory shares: selftests/lib. */
 int aemt_write_file(const char *path, const char *val)
 {
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
+	return aet_write_file(path, val);
 }
 
 int aemt_open(void)
 {
-	int fd = open(AEMT_DEV, O_RDWR | O_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
+	return aet_open(AEMT_DEV);
 }
 
 int aemt_ioctl(int fd, unsigned long cmd, void *arg)
 {
-	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+	return aet_ioctl(fd, cmd, arg);
+}
+
+int aemt_nr_cpus(void)
+{
+	return aet_nr_cpus();
+}
+
+int aemt_pin_cpu(int cpu)
+{
+	return aet_pin_cpu(cpu);
+}
+
+int aemt_drop_sys_admin(void)
+{
+	return aet_drop_sys_admin();
+}
+
+int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
+{
+	return aet_run_unprivileged(fn, fd, arg);
+}
+
+bool aemt_can_run_as(const struct aemt_user *u)
+{
+	return aet_can_run_as(u);
+}
+
+int aemt_run_as(const struct aemt_user *u, int (*fn)(void *arg), void *arg)
+{
+	return aet_run_as(u, fn, arg);
+}
+
+int aemt_run_child(int (*fn)(void *arg), void *arg)
+{
+	return aet_run_child(fn, arg);
 }
 
 int aemt_pool_info(int fd, struct aether_mm_pool_info *pi)
@@ -376,20 +403,6 @@ void aemt_blocks_sort_pfn(struct aemt_blocks *b)
 		b->handles[i] = b->info[i].handle;
 }
 
-int aemt_nr_cpus(void)
-{
-	return sysconf(_SC_NPROCESSORS_ONLN);
-}
-
-int aemt_pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
 /* The node Linux puts @cpu on, asked from that CPU with getcpu(). */
 int aemt_cpu_node(int cpu)
 {
@@ -408,100 +421,6 @@ int aemt_cpu_node(int cpu)
 	return c == (unsigned int)cpu ? (int)node : -EAGAIN;
 }
 
-/* Drop CAP_SYS_ADMIN from every set of the calling process. */
-/* Is @cap in the calling thread's effective set?  -errno when unknown. */
-static int aemt_cap_effective(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	return !!(data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap));
-}
-
-int aemt_drop_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	int word = CAP_TO_INDEX(CAP_SYS_ADMIN);
-	__u32 mask = CAP_TO_MASK(CAP_SYS_ADMIN);
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[word].effective &= ~mask;
-	data[word].permitted &= ~mask;
-	data[word].inheritable &= ~mask;
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	/* Believe the kernel, not capset()'s answer. */
-	return aemt_cap_effective(CAP_SYS_ADMIN) == 0 ? 0 : -EPERM;
-}
-
-/*
- * Run @fn(@arg) in a forked child after @setup succeeded; the child's exit
- * code carries fn's -errno.  Anything that keeps the answer from being
- * fn's (setup failed, fork failed, the child died) is AEMT_HELPER_FAILED,
- * which no ioctl answers, so that the test fails instead of reading it as
- * the errno it expected.
- */
-#define AEMT_EXIT_SETUP		255
-#define AEMT_EXIT_BAD_RET	254
-
-static int aemt_run_forked(int (*setup)(const void *how), const void *how,
-			   int (*fn)(int fd, void *arg), int fd, void *arg)
-{
-	int status, ret;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return AEMT_HELPER_FAILED;
-	if (pid == 0) {
-		if (setup(how))
-			_exit(AEMT_EXIT_SETUP);
-		ret = fn(fd, arg);
-		if (ret > 0 || ret <= -AEMT_EXIT_BAD_RET)
-			_exit(AEMT_EXIT_BAD_RET);
-		_exit(-ret);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return AEMT_HELPER_FAILED;
-	switch (WEXITSTATUS(status)) {
-	case AEMT_EXIT_SETUP:
-		fprintf(stderr, "# helper: the child could not drop privileges\n");
-		return AEMT_HELPER_FAILED;
-	case AEMT_EXIT_BAD_RET:
-		return AEMT_HELPER_FAILED;
-	default:
-		return -WEXITSTATUS(status);
-	}
-}
-
-static int aemt_setup_drop_sys_admin(const void *how)
-{
-	(void)how;
-	return aemt_drop_sys_admin();
-}
-
-/*
- * Run @fn(@fd, @arg) in a child that has dropped CAP_SYS_ADMIN; @fd was
- * opened by the privileged parent, the module must check the caller's
- * capability at ioctl time.  Returns what @fn returned (0 or -errno), or
- * AEMT_HELPER_FAILED (see aemt_run_forked()).  @arg is copied with the
- * child, so results must go through shared memory.
- */
-int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
-{
-	return aemt_run_forked(aemt_setup_drop_sys_admin, NULL, fn, fd, arg);
-}
-
 const struct aemt_user aemt_alice = {
 	.name = "alice", .uid = 1000, .gid = 1000,
 	.groups = { AEMT_AETHER_GID }, .nr_groups = 1,
@@ -511,73 +430,6 @@ const struct aemt_user aemt_mallory = {
 	.name = "mallory", .uid = 1002, .gid = 1002,
 	.nr_groups = 0,
 };
-
-/* Does /etc/passwd have "@name:x:@uid:" (the box's users)? */
-static bool aemt_passwd_has(const char *name, uid_t uid)
-{
-	char want[64], line[256];
-	bool found = false;
-	FILE *f;
-
-	snprintf(want, sizeof(want), "%s:x:%u:", name, (unsigned int)uid);
-	f = fopen("/etc/passwd", "r");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, want, strlen(want));
-	fclose(f);
-	return found;
-}
-
-bool aemt_can_run_as(const struct aemt_user *u)
-{
-	return geteuid() == 0 && aemt_passwd_has(u->name, u->uid);
-}
-
-/* Become @how (a struct aemt_user) for real, and check that it took. */
-static int aemt_setup_user(const void *how)
-{
-	const struct aemt_user *u = how;
-	gid_t groups[AEMT_MAX_GROUPS];
-	int n;
-
-	if (setgroups(u->nr_groups, u->groups) || setgid(u->gid) ||
-	    setuid(u->uid))
-		return -errno;
-	if (getuid() != u->uid || geteuid() != u->uid ||
-	    getgid() != u->gid || getegid() != u->gid)
-		return -EPERM;
-	n = getgroups(AEMT_MAX_GROUPS, groups);
-	if (n != (int)u->nr_groups ||
-	    memcmp(groups, u->groups, n * sizeof(gid_t)))
-		return -EPERM;
-	/* setuid() from root to another uid clears every capability. */
-	if (aemt_cap_effective(CAP_SYS_ADMIN) != 0 ||
-	    aemt_cap_effective(CAP_DAC_OVERRIDE) != 0)
-		return -EPERM;
-	return 0;
-}
-
-static int aemt_call_user_fn(int fd, void *arg)
-{
-	struct { int (*fn)(void *); void *arg; } *c = arg;
-
-	(void)fd;
-	return c->fn(c->arg);
-}
-
-/*
- * Run @fn(@arg) in a child that is user @u for real (uid, gid and groups,
- * no capability), as a login of that user would be; @fn opens what it
- * needs itself (aemt_open()).  Returns what @fn returned (0 or -errno), or
- * AEMT_HELPER_FAILED.  The caller checks aemt_can_run_as() first.
- */
-int aemt_run_as(const struct aemt_user *u, int (*fn)(void *arg), void *arg)
-{
-	struct { int (*fn)(void *); void *arg; } c = { fn, arg };
-
-	return aemt_run_forked(aemt_setup_user, u, aemt_call_user_fn, -1, &c);
-}
 
 void aemt_region_args(struct aether_mm_region_create *c, __u32 flags,
 		      __u64 length)
@@ -691,23 +543,6 @@ int aemt_used_pages(int fd, __u64 *used)
 	if (!ret)
 		*used = pi.pages_total - pi.pages_free - pi.pages_reserved;
 	return ret;
-}
-
-int aemt_run_child(int (*fn)(void *arg), void *arg)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		_exit(fn(arg));
-	if (waitpid(pid, &status, 0) != pid)
-		return -errno;
-	return status;
 }
 
 /*

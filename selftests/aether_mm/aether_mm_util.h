@@ -16,6 +16,8 @@
 #include <sys/types.h>
 #include <linux/aether_mm.h>
 
+#include "aether_test.h"	/* selftests/lib */
+
 #define AEMT_DEV		"/dev/aether_mm"
 #define AEMT_DEBUGFS		"/sys/kernel/debug/aether/mm"
 #define AEMT_PATTERN_MUL	0x9e3779b97f4a7c15ULL
@@ -127,12 +129,8 @@ int aemt_cpu_node(int cpu);
 /* cpu_of_node[n]: the first CPU of node n, -1 for a node without one. */
 void aemt_cpus_of_nodes(int cpu_of_node[AETHER_MM_MAX_NODES]);
 
-/*
- * What a helper that runs a test body in a child answers when it could not
- * run it as asked (the child could not drop privileges, fork failed, the
- * child died): no ioctl answers this, so an ASSERT_EQ(-EPERM, ...) fails.
- */
-#define AEMT_HELPER_FAILED	1000
+/* See selftests/lib/aether_test.h. */
+#define AEMT_HELPER_FAILED	AET_HELPER_FAILED
 
 /* Capabilities: run @fn in a child without CAP_SYS_ADMIN. */
 int aemt_drop_sys_admin(void);
@@ -142,16 +140,11 @@ int aemt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg);
  * The box's users (scripts/box.sh): alice is in the group "aether" that
  * owns the devices (mode 0660), mallory is not.
  */
-#define AEMT_AETHER_GID		990
-#define AEMT_MAX_GROUPS		8
+#define AEMT_AETHER_GID		AET_AETHER_GID
+#define AEMT_MAX_GROUPS		AET_MAX_GROUPS
 
-struct aemt_user {
-	const char *name;
-	uid_t uid;
-	gid_t gid;
-	gid_t groups[AEMT_MAX_GROUPS];
-	unsigned int nr_groups;
-};
+/* A user of the box: selftests/lib's struct aet_user. */
+#define aemt_user		aet_user
 
 extern const struct aemt_user aemt_alice;
 extern const struct aemt_user aemt_mallory;

@@ -21,16 +21,61 @@
 
 #include "aether_slub_util.h"
 
+/* The plumbing every selftest directory shares: selftests/lib. */
 int aslt_open(void)
 {
-	int fd = open(ASLT_DEV, O_RDWR | O_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
+	return aet_open(ASLT_DEV);
 }
 
 int aslt_ioctl(int fd, unsigned long cmd, void *arg)
 {
-	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+	return aet_ioctl(fd, cmd, arg);
+}
+
+int aslt_nr_cpus(void)
+{
+	return aet_nr_cpus();
+}
+
+int aslt_pin_cpu(int cpu)
+{
+	return aet_pin_cpu(cpu);
+}
+
+int aslt_read_file(const char *path, char *buf, size_t len)
+{
+	return aet_read_file(path, buf, len);
+}
+
+int aslt_write_file(const char *path, const char *text)
+{
+	return aet_write_file(path, text);
+}
+
+int aslt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
+{
+	return aet_run_unprivileged(fn, fd, arg);
+}
+
+int aslt_wait(pid_t pid)
+{
+	return aet_wait(pid);
+}
+
+/* @uid for real: its own group and group aether, no capabilities. */
+pid_t aslt_start_as(uid_t uid, int (*fn)(void *arg), void *arg)
+{
+	const struct aet_user u = {
+		.uid = uid, .gid = uid,
+		.groups = { ASLT_AETHER_GID }, .nr_groups = 1,
+	};
+
+	return aet_start_as(&u, fn, arg);
+}
+
+int aslt_run_as(uid_t uid, int (*fn)(void *arg), void *arg)
+{
+	return aslt_wait(aslt_start_as(uid, fn, arg));
 }
 
 /* A cache name unique to this process and call. */
@@ -205,151 +250,6 @@ int aslt_pool_used(__u64 *used)
 	return ret;
 }
 
-int aslt_nr_cpus(void)
-{
-	return sysconf(_SC_NPROCESSORS_ONLN);
-}
-
-int aslt_pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
-static int aslt_has_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	return !!(data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &
-		  CAP_TO_MASK(CAP_SYS_ADMIN));
-}
-
-static int aslt_drop_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	int word = CAP_TO_INDEX(CAP_SYS_ADMIN);
-	__u32 mask = CAP_TO_MASK(CAP_SYS_ADMIN);
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[word].effective &= ~mask;
-	data[word].permitted &= ~mask;
-	data[word].inheritable &= ~mask;
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	return aslt_has_sys_admin() == 0 ? 0 : -EPERM;
-}
-
-/*
- * In a child: say what could not be set up and leave with a status that
- * aslt_wait() turns into ASLT_SETUP_FAILED, never an errno.
- */
-static void aslt_setup_failed(const char *what, int err)
-{
-	fprintf(stderr, "# child setup: %s: %s\n", what, strerror(err));
-	fflush(stderr);
-	_exit(255);
-}
-
-/* The result of a child of aslt_start_as() or aslt_run_unprivileged(). */
-int aslt_wait(pid_t pid)
-{
-	int status;
-
-	if (pid < 0)
-		return ASLT_SETUP_FAILED;
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) == 255)
-		return ASLT_SETUP_FAILED;
-	return -WEXITSTATUS(status);
-}
-
-/* The child's end of a run: 0 or -errno from @ret, as an exit status. */
-static void aslt_child_exit(int ret)
-{
-	if (ret > 0 || ret < -254)
-		ret = -EBADE;
-	fflush(stdout);
-	fflush(stderr);
-	_exit(-ret);
-}
-
-/*
- * Run @fn(@fd, @arg) in a child without CAP_SYS_ADMIN, on an fd of the
- * parent's: 0 or -errno from @fn, or ASLT_SETUP_FAILED when the child
- * could not drop the capability.
- */
-int aslt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
-{
-	pid_t pid;
-	int ret;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return ASLT_SETUP_FAILED;
-	if (pid == 0) {
-		ret = aslt_drop_sys_admin();
-		if (ret)
-			aslt_setup_failed("drop CAP_SYS_ADMIN", -ret);
-		aslt_child_exit(fn(fd, arg));
-	}
-	return aslt_wait(pid);
-}
-
-/* Become @uid for real: its own group, group aether, no capabilities. */
-static void aslt_become(uid_t uid)
-{
-	gid_t groups[] = { ASLT_AETHER_GID };
-
-	if (setgroups(1, groups))
-		aslt_setup_failed("setgroups", errno);
-	if (setresgid(uid, uid, uid))
-		aslt_setup_failed("setresgid", errno);
-	if (setresuid(uid, uid, uid))
-		aslt_setup_failed("setresuid", errno);
-	if (getuid() != uid || geteuid() != uid || getegid() != uid)
-		aslt_setup_failed("still the old ids", EPERM);
-	if (aslt_has_sys_admin() != 0)
-		aslt_setup_failed("CAP_SYS_ADMIN kept", EPERM);
-}
-
-/*
- * Start @fn(@arg) in a child that is @uid for real (it opens the devices
- * itself, as that user); aslt_wait() gives its result.  The pid, or -1.
- */
-pid_t aslt_start_as(uid_t uid, int (*fn)(void *arg), void *arg)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid == 0) {
-		aslt_become(uid);
-		aslt_child_exit(fn(arg));
-	}
-	return pid;
-}
-
-/* aslt_start_as() and wait: 0 or -errno from @fn, or ASLT_SETUP_FAILED. */
-int aslt_run_as(uid_t uid, int (*fn)(void *arg), void *arg)
-{
-	return aslt_wait(aslt_start_as(uid, fn, arg));
-}
-
 int aslt_gate_init(struct aslt_gate *g)
 {
 	return pipe2(g->fd, O_CLOEXEC) ? -errno : 0;
@@ -377,40 +277,6 @@ void aslt_gate_close(struct aslt_gate *g)
 {
 	close(g->fd[0]);
 	close(g->fd[1]);
-}
-
-int aslt_read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n, got = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((size_t)got + 1 < len &&
-	       (n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += n;
-	close(fd);
-	buf[got] = '\0';
-	return 0;
-}
-
-int aslt_write_file(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, len);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return n;
-	return (size_t)n == len ? 0 : -EIO;
 }
 
 bool aslt_have_debugfs(void)

@@ -15,6 +15,8 @@
 #include <linux/aether_mm.h>
 #include <linux/aether_slub.h>
 
+#include "aether_test.h"	/* selftests/lib */
+
 #define ASLT_DEV		"/dev/aether_slub"
 #define ASLT_MM_DEV		"/dev/aether_mm"
 #define ASLT_DEBUGFS		"/sys/kernel/debug/aether/slub"
@@ -22,14 +24,14 @@
 /* The box's users (scripts/box.sh): alice and bob are in group aether. */
 #define ASLT_ALICE		1000
 #define ASLT_BOB		1001
-#define ASLT_AETHER_GID		990
+#define ASLT_AETHER_GID		AET_AETHER_GID
 
 /*
  * What aslt_run_as() and aslt_run_unprivileged() return when they could
  * not set the child up (fork, setuid, capset): no errno, so that no test
  * expecting one can pass without running.
  */
-#define ASLT_SETUP_FAILED	1000
+#define ASLT_SETUP_FAILED	AET_HELPER_FAILED
 
 /* See selftests/aether_mm/aether_mm_util.h: 6.1's harness and SKIP(). */
 #ifdef FIXTURE_TEARDOWN_PARENT
