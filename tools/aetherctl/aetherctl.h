@@ -2,7 +2,8 @@
 /*
  * aetherctl.h - what the parts of aetherctl share
  *
- * main.c parses the global options and picks a module's command table;
+ * main.c parses the global options, finds the module in actl_modules[]
+ * and runs its command (one dispatcher, actl_ioctl(), actl_hold());
  * mm.c, mm_alloc.c and mm_bench.c talk to /dev/aether_mm about the pool
  * (info, stats, blocks, compaction, the benchmark); region.c and
  * region_bench.c about regions (create, list, show, migrate, the fault
@@ -42,17 +43,49 @@ int actl_run_on_device(const struct actl_ctx *ctx, const char *dev,
 		       const char *module, actl_cmd_fn fn, int argc,
 		       char **argv, int usage_ret);
 
-/* mm.c */
-int actl_mm_main(struct actl_ctx *ctx, int argc, char **argv);
-void actl_mm_usage(FILE *f);
+/* A command's answer for a usage error (exit 2); -errno otherwise. */
+#define ACTL_USAGE	(-1000)
 
-/* region.c */
-int actl_region_main(struct actl_ctx *ctx, int argc, char **argv);
-void actl_region_usage(FILE *f);
+/* One command of a module: its name, its function and a line of help. */
+struct actl_cmd {
+	const char *name;
+	actl_cmd_fn fn;
+	const char *args;
+	const char *help;
+};
 
-/* slub.c */
-int actl_slub_main(struct actl_ctx *ctx, int argc, char **argv);
-void actl_slub_usage(FILE *f);
+/*
+ * One module of aetherctl: "aetherctl <name> <command>" runs a command of
+ * @cmds on an fd of @device (or --device).  A new module is one file that
+ * defines one of these, and a line in actl_modules[] (main.c).
+ */
+struct actl_module {
+	const char *name;	/* on the command line */
+	const char *summary;	/* its line in "aetherctl --help" */
+	const char *device;	/* default device node */
+	const char *module;	/* kernel module behind it, for errors */
+	const struct actl_cmd *cmds;
+	unsigned int nr_cmds;
+	void (*usage)(FILE *f);	/* "aetherctl <name> --help" */
+	bool cmd_help;		/* --help after a command prints its usage */
+};
+
+extern const struct actl_module actl_mm_module;
+extern const struct actl_module actl_region_module;
+extern const struct actl_module actl_slub_module;
+
+/* The one dispatcher: argv[0] is the module's name, argv[1] a command. */
+int actl_module_main(const struct actl_ctx *ctx,
+		     const struct actl_module *mod, int argc, char **argv);
+/* ioctl(); on failure say what failed (EPERM: needs root) and -errno. */
+int actl_ioctl(int fd, unsigned long cmd, void *arg, const char *what);
+/*
+ * Sleep @seconds, or until SIGINT or SIGTERM (ACTL_HOLD_FOREVER: only
+ * those end it); the command then returns and aetherctl exits normally,
+ * closing what it held.  True when a signal ended it.
+ */
+#define ACTL_HOLD_FOREVER	(~0UL)
+bool actl_hold(unsigned long seconds);
 
 /* output.c: one document of sections, each a table or key/value list. */
 struct actl_out;

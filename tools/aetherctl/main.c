@@ -11,16 +11,28 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #include "aetherctl.h"
 
+/* The modules aetherctl knows, in the order --help shows them. */
+static const struct actl_module *const actl_modules[] = {
+	&actl_mm_module,
+	&actl_region_module,
+	&actl_slub_module,
+};
+
 static void actl_usage(FILE *f)
 {
+	unsigned int i;
+
 	fprintf(f,
 		"usage: aetherctl [--json] [--device PATH] <module> <command> [options]\n"
 		"\n"
@@ -29,17 +41,14 @@ static void actl_usage(FILE *f)
 		"  --device PATH   device node (default /dev/aether_<module>)\n"
 		"  -h, --help      this text; 'aetherctl mm --help' for mm\n"
 		"\n"
-		"Modules:\n"
-		"  mm              the page pool (/dev/aether_mm)\n"
-		"  region          regions: pool memory that processes map\n"
-		"                  (/dev/aether_mm)\n"
-		"  slub            the object caches (/dev/aether_slub)\n"
-		"\n");
-	actl_mm_usage(f);
-	fputc('\n', f);
-	actl_region_usage(f);
-	fputc('\n', f);
-	actl_slub_usage(f);
+		"Modules:\n");
+	for (i = 0; i < ARRAY_SIZE(actl_modules); i++)
+		fprintf(f, "  %-15s %s\n", actl_modules[i]->name,
+			actl_modules[i]->summary);
+	for (i = 0; i < ARRAY_SIZE(actl_modules); i++) {
+		fputc('\n', f);
+		actl_modules[i]->usage(f);
+	}
 }
 
 void actl_err(const char *fmt, ...)
@@ -158,9 +167,80 @@ int actl_run_on_device(const struct actl_ctx *ctx, const char *dev,
 	return ret ? ACTL_EXIT_ERR : ACTL_EXIT_OK;
 }
 
+int actl_ioctl(int fd, unsigned long cmd, void *arg, const char *what)
+{
+	if (ioctl(fd, cmd, arg) < 0) {
+		int err = errno;
+
+		if (err == EPERM)
+			actl_err("%s: needs CAP_SYS_ADMIN (run as root)", what);
+		else
+			actl_errno(err, "%s", what);
+		return -err;
+	}
+	return 0;
+}
+
+bool actl_hold(unsigned long seconds)
+{
+	struct timespec one = { .tv_sec = 1 };
+	sigset_t stop, old;
+	int sig = -1;
+
+	if (!seconds)
+		return false;
+	/* Blocked, and taken by the waits below: none is lost or fatal. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	while (sig < 0) {
+		if (seconds == ACTL_HOLD_FOREVER)
+			sig = sigwaitinfo(&stop, NULL);
+		else if (seconds--)
+			sig = sigtimedwait(&stop, NULL, &one);
+		else
+			break;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return sig > 0;
+}
+
+int actl_module_main(const struct actl_ctx *ctx,
+		     const struct actl_module *mod, int argc, char **argv)
+{
+	const char *dev = ctx->device ? ctx->device : mod->device;
+	const struct actl_cmd *cmd = NULL;
+	unsigned int i;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		mod->usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? ACTL_EXIT_USAGE : ACTL_EXIT_OK;
+	}
+	for (i = 0; i < mod->nr_cmds; i++)
+		if (!strcmp(argv[1], mod->cmds[i].name))
+			cmd = &mod->cmds[i];
+	if (!cmd) {
+		actl_err("unknown command '%s %s' (try 'aetherctl %s --help')",
+			 mod->name, argv[1], mod->name);
+		return ACTL_EXIT_USAGE;
+	}
+	for (i = 2; mod->cmd_help && i < (unsigned int)argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: aetherctl %s %s %s\n  %s\n\n", mod->name,
+			       cmd->name, cmd->args, cmd->help);
+			mod->usage(stdout);
+			return ACTL_EXIT_OK;
+		}
+	}
+	return actl_run_on_device(ctx, dev, mod->module, cmd->fn, argc - 1,
+				  argv + 1, ACTL_USAGE);
+}
+
 int main(int argc, char **argv)
 {
 	struct actl_ctx ctx = { 0 };
+	unsigned int i;
 
 	if (actl_global_opts(&ctx, &argc, argv))
 		return ACTL_EXIT_USAGE;
@@ -173,12 +253,10 @@ int main(int argc, char **argv)
 		actl_usage(stdout);
 		return ACTL_EXIT_OK;
 	}
-	if (!strcmp(argv[1], "mm"))
-		return actl_mm_main(&ctx, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "region"))
-		return actl_region_main(&ctx, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "slub"))
-		return actl_slub_main(&ctx, argc - 1, argv + 1);
+	for (i = 0; i < ARRAY_SIZE(actl_modules); i++)
+		if (!strcmp(argv[1], actl_modules[i]->name))
+			return actl_module_main(&ctx, actl_modules[i],
+						argc - 1, argv + 1);
 	actl_err("unknown module '%s' (try --help)", argv[1]);
 	return ACTL_EXIT_USAGE;
 }

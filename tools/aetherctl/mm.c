@@ -171,25 +171,11 @@ void mm_format_nodes(__u64 mask, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-int mm_ioctl(int fd, unsigned long cmd, void *arg, const char *what)
-{
-	if (ioctl(fd, cmd, arg) < 0) {
-		int err = errno;
-
-		if (err == EPERM)
-			actl_err("%s: needs CAP_SYS_ADMIN (run as root)", what);
-		else
-			actl_errno(err, "%s", what);
-		return -err;
-	}
-	return 0;
-}
-
 int mm_pool_info(int fd, struct aether_mm_pool_info *pi)
 {
 	memset(pi, 0, sizeof(*pi));
 	pi->size = sizeof(*pi);
-	return mm_ioctl(fd, AETHER_MM_IOC_POOL_INFO, pi, "POOL_INFO");
+	return actl_ioctl(fd, AETHER_MM_IOC_POOL_INFO, pi, "POOL_INFO");
 }
 
 int mm_zone_stats(int fd, __u32 node, __u32 zone,
@@ -199,30 +185,17 @@ int mm_zone_stats(int fd, __u32 node, __u32 zone,
 	zs->size = sizeof(*zs);
 	zs->node = node;
 	zs->zone = zone;
-	return mm_ioctl(fd, AETHER_MM_IOC_ZONE_STATS, zs, "ZONE_STATS");
-}
-
-static volatile sig_atomic_t mm_interrupted;
-
-static void mm_on_signal(int sig)
-{
-	(void)sig;
-	mm_interrupted = 1;
+	return actl_ioctl(fd, AETHER_MM_IOC_ZONE_STATS, zs, "ZONE_STATS");
 }
 
 /* Sleep @seconds (0: not at all), or until Ctrl-C / SIGTERM. */
 void mm_hold(const struct actl_ctx *ctx, unsigned long seconds)
 {
-	struct sigaction sa = { .sa_handler = mm_on_signal };
-
 	(void)ctx;
 	if (!seconds)
 		return;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	out_note("holding for %lu s (Ctrl-C to release now)", seconds);
-	while (seconds-- && !mm_interrupted)
-		sleep(1);
+	actl_hold(seconds);
 }
 
 /* Options every mm command takes besides its own. */
@@ -340,7 +313,7 @@ static int mm_cmd_stats(const struct actl_ctx *ctx, int fd, int argc,
 	(void)ctx;
 	if (mm_no_args("stats", argc, argv))
 		return MM_USAGE;
-	if (mm_ioctl(fd, AETHER_MM_IOC_STATS, &st, "STATS"))
+	if (actl_ioctl(fd, AETHER_MM_IOC_STATS, &st, "STATS"))
 		return -EIO;
 	t = out_kv("stats", "Event counters since load");
 #define MM_STAT(field, label)		\
@@ -495,7 +468,7 @@ static int mm_cmd_frag(const struct actl_ctx *ctx, int fd, int argc,
 				return -EINVAL;
 			if (!zs.present && zone < 0)
 				continue;
-			if (mm_ioctl(fd, AETHER_MM_IOC_FRAG, &fr, "FRAG"))
+			if (actl_ioctl(fd, AETHER_MM_IOC_FRAG, &fr, "FRAG"))
 				return -EINVAL;
 			for (o = 0; o < fr.nr_orders &&
 			     o < AETHER_MM_NR_ORDERS; o++) {
@@ -559,7 +532,7 @@ static int mm_cmd_policy(const struct actl_ctx *ctx, int fd, int argc,
 		if (mm_parse_policy(argv[2], argc > 3 ? argv[3] : NULL,
 				    fd, &p.mode, &p.nodemask))
 			return MM_USAGE;
-		if (mm_ioctl(fd, AETHER_MM_IOC_SET_POLICY, &p, "SET_POLICY"))
+		if (actl_ioctl(fd, AETHER_MM_IOC_SET_POLICY, &p, "SET_POLICY"))
 			return -EINVAL;
 	} else if (strcmp(sub, "get") || argc > 2) {
 		actl_err("usage: mm policy [get | [set] MODE [NODES]]");
@@ -567,7 +540,7 @@ static int mm_cmd_policy(const struct actl_ctx *ctx, int fd, int argc,
 	}
 	memset(&p, 0, sizeof(p));
 	p.size = sizeof(p);
-	if (mm_ioctl(fd, AETHER_MM_IOC_GET_POLICY, &p, "GET_POLICY"))
+	if (actl_ioctl(fd, AETHER_MM_IOC_GET_POLICY, &p, "GET_POLICY"))
 		return -EINVAL;
 	mm_print_policy(&p);
 	if (set)
@@ -602,7 +575,7 @@ static int mm_cmd_drain(const struct actl_ctx *ctx, int fd, int argc,
 	if (mm_pool_info(fd, &pi))
 		return -EIO;
 	before = mm_pcp_pages(fd, &pi);
-	if (mm_ioctl(fd, AETHER_MM_IOC_DRAIN, NULL, "DRAIN"))
+	if (actl_ioctl(fd, AETHER_MM_IOC_DRAIN, NULL, "DRAIN"))
 		return -EINVAL;
 	t = out_kv("drain", "Per-CPU lists drained");
 	out_key(t, "pcp_pages_before", "per-CPU pages before");
@@ -658,7 +631,7 @@ static int mm_cmd_reserve(const struct actl_ctx *ctx, int fd, int argc,
 		actl_err("usage: mm reserve --pfn P [--pages N] [--hold S]");
 		return MM_USAGE;
 	}
-	if (mm_ioctl(fd, AETHER_MM_IOC_RESERVE, &r, "RESERVE") ||
+	if (actl_ioctl(fd, AETHER_MM_IOC_RESERVE, &r, "RESERVE") ||
 	    mm_pool_info(fd, &pi))
 		return -EINVAL;
 	t = out_kv("reservation", "Reservation");
@@ -673,13 +646,13 @@ static int mm_cmd_reserve(const struct actl_ctx *ctx, int fd, int argc,
 	out_flush(t);
 	mm_hold(ctx, hold);
 	u.id = r.id;
-	if (mm_ioctl(fd, AETHER_MM_IOC_UNRESERVE, &u, "UNRESERVE"))
+	if (actl_ioctl(fd, AETHER_MM_IOC_UNRESERVE, &u, "UNRESERVE"))
 		return -EINVAL;
 	out_note("reservation %llu released", (unsigned long long)r.id);
 	return 0;
 }
 
-static const struct mm_cmd mm_cmds[] = {
+static const struct actl_cmd mm_cmds[] = {
 	{ "info", mm_cmd_info, "",
 	  "pool size, nodes, chunks and node distances" },
 	{ "stats", mm_cmd_stats, "", "event counters since load" },
@@ -706,7 +679,7 @@ static const struct mm_cmd mm_cmds[] = {
 	  "pool against Linux, same boot, interleaved (root)" },
 };
 
-void actl_mm_usage(FILE *f)
+static void mm_usage(FILE *f)
 {
 	unsigned int i;
 
@@ -732,44 +705,13 @@ void actl_mm_usage(FILE *f)
 		"  x1000 figures of the module are printed with three decimals.\n");
 }
 
-/*
- * The command of a group ("mm", "region") named by argv[1], with --help
- * anywhere after it, then run on /dev/aether_mm.
- */
-int mm_group_main(struct actl_ctx *ctx, const char *group,
-		  const struct mm_cmd *cmds, unsigned int nr,
-		  void (*usage)(FILE *f), int argc, char **argv)
-{
-	const char *dev = ctx->device ? ctx->device : MM_DEVICE;
-	const struct mm_cmd *cmd = NULL;
-	unsigned int i;
-
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? ACTL_EXIT_USAGE : ACTL_EXIT_OK;
-	}
-	for (i = 0; i < nr; i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			cmd = &cmds[i];
-	if (!cmd) {
-		actl_err("unknown command '%s %s' (try 'aetherctl %s --help')",
-			 group, argv[1], group);
-		return ACTL_EXIT_USAGE;
-	}
-	for (i = 2; i < (unsigned int)argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: aetherctl %s %s %s\n  %s\n\n", group,
-			       cmd->name, cmd->args, cmd->help);
-			usage(stdout);
-			return ACTL_EXIT_OK;
-		}
-	}
-	return actl_run_on_device(ctx, dev, "aether_mm", cmd->fn, argc - 1,
-				  argv + 1, MM_USAGE);
-}
-
-int actl_mm_main(struct actl_ctx *ctx, int argc, char **argv)
-{
-	return mm_group_main(ctx, "mm", mm_cmds, ARRAY_SIZE(mm_cmds),
-			     actl_mm_usage, argc, argv);
-}
+const struct actl_module actl_mm_module = {
+	.name = "mm",
+	.summary = "the page pool (/dev/aether_mm)",
+	.device = MM_DEVICE,
+	.module = "aether_mm",
+	.cmds = mm_cmds,
+	.nr_cmds = ARRAY_SIZE(mm_cmds),
+	.usage = mm_usage,
+	.cmd_help = true,
+};

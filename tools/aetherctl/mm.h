@@ -9,25 +9,13 @@
 #include "aetherctl.h"
 
 #define MM_DEVICE	"/dev/aether_mm"
-/* A command's answer for a usage error (exit 2); -errno otherwise. */
-#define MM_USAGE	(-1000)
+/* A command's answer for a usage error (exit 2). */
+#define MM_USAGE	ACTL_USAGE
 
-/* One mm command: its name, its function and a line of help. */
-struct mm_cmd {
-	const char *name;
-	int (*fn)(const struct actl_ctx *ctx, int fd, int argc, char **argv);
-	const char *args;
-	const char *help;
-};
-
-int mm_ioctl(int fd, unsigned long cmd, void *arg, const char *what);
 int mm_pool_info(int fd, struct aether_mm_pool_info *pi);
 int mm_zone_stats(int fd, __u32 node, __u32 zone,
 		  struct aether_mm_zone_stats *zs);
 
-int mm_group_main(struct actl_ctx *ctx, const char *group,
-		  const struct mm_cmd *cmds, unsigned int nr,
-		  void (*usage)(FILE *f), int argc, char **argv);
 int region_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		     char **argv);
 

@@ -244,17 +244,17 @@ static int mm_describe_blocks(int fd, const struct mm_alloc_opts *o,
 			f.handle = b[i].handle;
 			f.seed = o->seed + i;
 			f.flags = 0;
-			if (mm_ioctl(fd, AETHER_MM_IOC_FILL, &f, "FILL"))
+			if (actl_ioctl(fd, AETHER_MM_IOC_FILL, &f, "FILL"))
 				return -EIO;
 			f.flags = AETHER_MM_FILL_VERIFY;
-			if (mm_ioctl(fd, AETHER_MM_IOC_FILL, &f, "FILL VERIFY"))
+			if (actl_ioctl(fd, AETHER_MM_IOC_FILL, &f, "FILL VERIFY"))
 				return -EIO;
 			b[i].mismatches = f.mismatches;
 		}
 		b[i].bi.size = sizeof(b[i].bi);
 		b[i].bi.handle = b[i].handle;
-		if (mm_ioctl(fd, AETHER_MM_IOC_BLOCK_INFO, &b[i].bi,
-			     "BLOCK_INFO"))
+		if (actl_ioctl(fd, AETHER_MM_IOC_BLOCK_INFO, &b[i].bi,
+			       "BLOCK_INFO"))
 			return -EIO;
 	}
 	return 0;
@@ -269,7 +269,7 @@ static int mm_free_batch(int fd, __u64 *h, unsigned long n,
 		.handles = (uintptr_t)h,
 	};
 
-	if (mm_ioctl(fd, AETHER_MM_IOC_FREE, &f, "FREE"))
+	if (actl_ioctl(fd, AETHER_MM_IOC_FREE, &f, "FREE"))
 		return -EIO;
 	*freed += n;
 	return 0;
@@ -395,8 +395,8 @@ static int mm_alloc_run(const struct actl_ctx *ctx, int fd,
 	int ret;
 
 	if (o->policy &&
-	    mm_ioctl(fd, AETHER_MM_IOC_SET_POLICY, (void *)&o->pol,
-		     "SET_POLICY"))
+	    actl_ioctl(fd, AETHER_MM_IOC_SET_POLICY, (void *)&o->pol,
+		       "SET_POLICY"))
 		return -EINVAL;
 	if (mm_pool_info(fd, &before))
 		return -EIO;

@@ -134,7 +134,7 @@ static int bench_run(int fd, const struct bench_opts *o, __u32 op,
 		 threads);
 	fprintf(stderr, "aetherctl: running %s, %u x %llu ...\n", what,
 		b.rounds, (unsigned long long)b.iterations);
-	if (mm_ioctl(fd, AETHER_MM_IOC_BENCH, &b, what))
+	if (actl_ioctl(fd, AETHER_MM_IOC_BENCH, &b, what))
 		return -EIO;
 	out_row(t);
 	out_str(t, bench_op_names[op]);

@@ -146,7 +146,7 @@ static int region_info(int rfd, struct aether_mm_region_info *ri)
 {
 	memset(ri, 0, sizeof(*ri));
 	ri->size = sizeof(*ri);
-	return mm_ioctl(rfd, AETHER_MM_IOC_REGION_INFO, ri, "REGION_INFO");
+	return actl_ioctl(rfd, AETHER_MM_IOC_REGION_INFO, ri, "REGION_INFO");
 }
 
 /*
@@ -317,14 +317,6 @@ static void region_cell(struct actl_out *t, const char *s)
 
 /* ---- commands ------------------------------------------------------ */
 
-static volatile sig_atomic_t region_stop;
-
-static void region_on_signal(int sig)
-{
-	(void)sig;
-	region_stop = 1;
-}
-
 struct region_create_opts {
 	struct aether_mm_region_create c;
 	const char *name;
@@ -492,20 +484,9 @@ static int region_write(int rfd, const struct aether_mm_region_info *ri,
 /* Until SIGINT or SIGTERM. */
 static void region_hold(__u64 id, int rfd)
 {
-	struct sigaction sa = { .sa_handler = region_on_signal };
-	sigset_t block, old;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	out_note("holding region %llu (fd %d) until SIGINT or SIGTERM",
 		 (unsigned long long)id, rfd);
-	while (!region_stop)
-		sigsuspend(&old);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	actl_hold(ACTL_HOLD_FOREVER);
 	out_note("region %llu released", (unsigned long long)id);
 }
 
@@ -528,7 +509,7 @@ static int region_cmd_create(const struct actl_ctx *ctx, int fd, int argc,
 			 (unsigned long long)o.c.length, pi.page_size);
 		return MM_USAGE;
 	}
-	if (mm_ioctl(fd, AETHER_MM_IOC_REGION_CREATE, &o.c, "REGION_CREATE")) {
+	if (actl_ioctl(fd, AETHER_MM_IOC_REGION_CREATE, &o.c, "REGION_CREATE")) {
 		if (o.name)
 			actl_err("(a live region may already be called '%s')",
 				 o.name);
@@ -561,7 +542,7 @@ static int region_ids(int fd, __u64 **ids, __u32 *count, __u32 *total)
 		return -ENOMEM;
 	l.count = AETHER_MM_REGION_MAX_LIST;
 	l.ids = (uintptr_t)*ids;
-	if (mm_ioctl(fd, AETHER_MM_IOC_REGION_LIST, &l, "REGION_LIST"))
+	if (actl_ioctl(fd, AETHER_MM_IOC_REGION_LIST, &l, "REGION_LIST"))
 		return -EIO;
 	*count = l.count;
 	*total = l.total;
@@ -647,7 +628,7 @@ static int region_show_name(int fd, const char *name)
 
 	if (mm_pool_info(fd, &pi))
 		return -EIO;
-	if (mm_ioctl(fd, AETHER_MM_IOC_REGION_OPEN, &o, "REGION_OPEN")) {
+	if (actl_ioctl(fd, AETHER_MM_IOC_REGION_OPEN, &o, "REGION_OPEN")) {
 		actl_err("(no live region called '%s', or not yours)", name);
 		return -EIO;
 	}
@@ -710,7 +691,7 @@ static int region_cmd_migrate(const struct actl_ctx *ctx, int fd, int argc,
 	if (!name || m.node < 0 || optind != argc)
 		return MM_USAGE;
 	o.name = (uintptr_t)name;
-	if (mm_ioctl(fd, AETHER_MM_IOC_REGION_OPEN, &o, "REGION_OPEN")) {
+	if (actl_ioctl(fd, AETHER_MM_IOC_REGION_OPEN, &o, "REGION_OPEN")) {
 		actl_err("(no live region called '%s', or not yours)", name);
 		return -EIO;
 	}
@@ -718,8 +699,8 @@ static int region_cmd_migrate(const struct actl_ctx *ctx, int fd, int argc,
 	if (!ret && !m.length)
 		m.length = ri.length - m.offset;
 	if (!ret)
-		ret = mm_ioctl(o.fd, AETHER_MM_IOC_REGION_MIGRATE, &m,
-			       "REGION_MIGRATE");
+		ret = actl_ioctl(o.fd, AETHER_MM_IOC_REGION_MIGRATE, &m,
+				 "REGION_MIGRATE");
 	close(o.fd);
 	if (ret)
 		return -EIO;
@@ -772,7 +753,7 @@ static int region_cmd_compact(const struct actl_ctx *ctx, int fd, int argc,
 	}
 	if (optind != argc)
 		return MM_USAGE;
-	if (mm_ioctl(fd, AETHER_MM_IOC_COMPACT, &cp, "COMPACT"))
+	if (actl_ioctl(fd, AETHER_MM_IOC_COMPACT, &cp, "COMPACT"))
 		return -EIO;
 	t = out_kv("compact", "Compaction");
 	out_key(t, "node", "node (-1: all)");
@@ -867,7 +848,7 @@ static int region_cmd_show(const struct actl_ctx *ctx, int fd, int argc,
 		      region_show_id(fd, argv[optind]);
 }
 
-static const struct mm_cmd region_cmds[] = {
+static const struct actl_cmd region_cmds[] = {
 	{ "create", region_cmd_create,
 	  "[--private|--shared] [--size N[KMG]] [--name S] [--guard N]\n"
 	  "\t\t[--max-prot rwx] [--node N | --policy MODE[:NODES]]\n"
@@ -885,7 +866,7 @@ static const struct mm_cmd region_cmds[] = {
 	  "one region: by name (REGION_OPEN) or by id (debugfs)" },
 };
 
-void actl_region_usage(FILE *f)
+static void region_usage(FILE *f)
 {
 	unsigned int i;
 
@@ -910,9 +891,14 @@ void actl_region_usage(FILE *f)
 		"debugfs aether/mm/regions.\n");
 }
 
-int actl_region_main(struct actl_ctx *ctx, int argc, char **argv)
-{
-	return mm_group_main(ctx, "region", region_cmds,
-			     ARRAY_SIZE(region_cmds), actl_region_usage, argc,
-			     argv);
-}
+const struct actl_module actl_region_module = {
+	.name = "region",
+	.summary = "regions: pool memory that processes map\n"
+		   "                  (/dev/aether_mm)",
+	.device = MM_DEVICE,
+	.module = "aether_mm",
+	.cmds = region_cmds,
+	.nr_cmds = ARRAY_SIZE(region_cmds),
+	.usage = region_usage,
+	.cmd_help = true,
+};

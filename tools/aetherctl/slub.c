@@ -37,20 +37,6 @@ static const char * const slub_trigger_names[AETHER_SLUB_NR_TRIGGERS] = {
 	"redzone-left",
 };
 
-int slub_ioctl(int fd, unsigned long cmd, void *arg, const char *what)
-{
-	if (ioctl(fd, cmd, arg) < 0) {
-		int err = errno;
-
-		if (err == EPERM)
-			actl_err("%s: needs CAP_SYS_ADMIN (run as root)", what);
-		else
-			actl_errno(err, "%s", what);
-		return -err;
-	}
-	return 0;
-}
-
 /* Flags from letters, as the module's debug= parameter: F Z P U, H. */
 static int slub_parse_flags(const char *s, __u32 *flags)
 {
@@ -199,7 +185,7 @@ static int slub_cmd_info(const struct actl_ctx *ctx, int fd, int argc,
 		actl_err("slub info: unexpected argument '%s'", argv[1]);
 		return SLUB_USAGE;
 	}
-	if (slub_ioctl(fd, AETHER_SLUB_IOC_INFO, &info, "INFO"))
+	if (actl_ioctl(fd, AETHER_SLUB_IOC_INFO, &info, "INFO"))
 		return -EIO;
 	sizes[0] = '\0';
 	for (i = 0; i < info.nr_kmalloc && i < AETHER_SLUB_NR_KMALLOC; i++)
@@ -410,7 +396,7 @@ static int slub_cmd_create(const struct actl_ctx *ctx, int fd, int argc,
 	c.flags = o.flags;
 	c.align = o.align;
 	c.object_size = size;
-	if (slub_ioctl(fd, AETHER_SLUB_IOC_CREATE, &c, "CREATE"))
+	if (actl_ioctl(fd, AETHER_SLUB_IOC_CREATE, &c, "CREATE"))
 		return -EIO;
 	if (o.alloc) {
 		struct aether_slub_alloc a = {
@@ -422,7 +408,7 @@ static int slub_cmd_create(const struct actl_ctx *ctx, int fd, int argc,
 		if (!handles)
 			return -ENOMEM;
 		a.handles = (uintptr_t)handles;
-		ret = slub_ioctl(fd, AETHER_SLUB_IOC_ALLOC, &a, "ALLOC");
+		ret = actl_ioctl(fd, AETHER_SLUB_IOC_ALLOC, &a, "ALLOC");
 	}
 	if (!ret && !slub_stats(fd, AETHER_SLUB_BY_ID, c.id, &st))
 		slub_print_cache(&st);
@@ -462,10 +448,10 @@ static int slub_cmd_trigger(const struct actl_ctx *ctx, int fd, int argc,
 	snprintf(c.name, sizeof(c.name), "aetherctl-%d", (int)getpid());
 	c.flags = AETHER_SLUB_F_DEBUG;
 	c.object_size = 64;
-	if (slub_ioctl(fd, AETHER_SLUB_IOC_CREATE, &c, "CREATE"))
+	if (actl_ioctl(fd, AETHER_SLUB_IOC_CREATE, &c, "CREATE"))
 		return -EIO;
 	t.id = c.id;
-	if (slub_ioctl(fd, AETHER_SLUB_IOC_TRIGGER, &t, "TRIGGER"))
+	if (actl_ioctl(fd, AETHER_SLUB_IOC_TRIGGER, &t, "TRIGGER"))
 		return -EIO;
 	o = out_kv("trigger", "Debug scenario (see the kernel log for the report)");
 	out_key(o, "scenario", "scenario");
@@ -493,7 +479,7 @@ static int slub_cmd_shrink(const struct actl_ctx *ctx, int fd, int argc,
 		actl_err("slub shrink: unexpected argument '%s'", argv[1]);
 		return SLUB_USAGE;
 	}
-	if (slub_ioctl(fd, AETHER_SLUB_IOC_SHRINK, &s, "SHRINK"))
+	if (actl_ioctl(fd, AETHER_SLUB_IOC_SHRINK, &s, "SHRINK"))
 		return -EIO;
 	t = out_kv("shrink", "Shrink");
 	out_key(t, "pages", "pages given back to the pool");
@@ -502,7 +488,7 @@ static int slub_cmd_shrink(const struct actl_ctx *ctx, int fd, int argc,
 	return 0;
 }
 
-static const struct slub_cmd slub_cmds[] = {
+static const struct actl_cmd slub_cmds[] = {
 	{ "list", slub_cmd_list, "",
 	  "your caches (root: all), like /proc/slabinfo" },
 	{ "info", slub_cmd_info, "", "size classes and module-wide counters" },
@@ -520,7 +506,7 @@ static const struct slub_cmd slub_cmds[] = {
 	  "aether_slub against Linux's kmem_cache, in the kernel (root)" },
 };
 
-void actl_slub_usage(FILE *f)
+static void slub_usage(FILE *f)
 {
 	unsigned int i;
 
@@ -531,27 +517,15 @@ void actl_slub_usage(FILE *f)
 			slub_cmds[i].help);
 }
 
-int actl_slub_main(struct actl_ctx *ctx, int argc, char **argv)
-{
-	const char *dev = ctx->device ? ctx->device : SLUB_DEVICE;
-	const struct slub_cmd *cmd = NULL;
-	unsigned int i;
-
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		actl_slub_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? ACTL_EXIT_USAGE : ACTL_EXIT_OK;
-	}
-	for (i = 0; i < ARRAY_SIZE(slub_cmds); i++)
-		if (!strcmp(argv[1], slub_cmds[i].name))
-			cmd = &slub_cmds[i];
-	if (!cmd) {
-		actl_err("unknown command 'slub %s' (try 'aetherctl slub --help')",
-			 argv[1]);
-		return ACTL_EXIT_USAGE;
-	}
-	return actl_run_on_device(ctx, dev, "aether_slub", cmd->fn, argc - 1,
-				  argv + 1, SLUB_USAGE);
-}
+const struct actl_module actl_slub_module = {
+	.name = "slub",
+	.summary = "the object caches (/dev/aether_slub)",
+	.device = SLUB_DEVICE,
+	.module = "aether_slub",
+	.cmds = slub_cmds,
+	.nr_cmds = ARRAY_SIZE(slub_cmds),
+	.usage = slub_usage,
+};
 
 /* Sleep @seconds (0: not at all); Ctrl-C ends it early. */
 void slub_hold(unsigned long seconds)
@@ -559,6 +533,5 @@ void slub_hold(unsigned long seconds)
 	if (!seconds)
 		return;
 	out_note("holding for %lu s (Ctrl-C to end)", seconds);
-	while (seconds--)
-		sleep(1);
+	actl_hold(seconds);
 }

@@ -165,7 +165,7 @@ static int bench_run(int fd, const struct bench_opts *o, __u32 op,
 			what, b.rounds, (unsigned long long)b.iterations,
 			i + 1, n);
 		runs[i] = b;
-		if (slub_ioctl(fd, AETHER_SLUB_IOC_BENCH, &runs[i], what))
+		if (actl_ioctl(fd, AETHER_SLUB_IOC_BENCH, &runs[i], what))
 			return -EIO;
 	}
 	qsort(runs, n, sizeof(runs[0]), bench_by_ratio);
