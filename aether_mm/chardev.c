@@ -238,6 +238,7 @@ static int aem_ioc_alloc(struct aem_file *f, void __user *uarg)
 {
 	struct aether_mm_alloc a;
 	unsigned int flags, n;
+	u32 zone;
 	u64 *handles;
 	int ret;
 
@@ -254,13 +255,18 @@ static int aem_ioc_alloc(struct aem_file *f, void __user *uarg)
 	if (!handles)
 		return -ENOMEM;
 
+	/* A zeroed @zone is any zone, unless ALLOC_ZONE says it is DMA. */
+	zone = a.zone;
+	if (!(a.flags & AETHER_MM_ALLOC_ZONE) && zone == AETHER_MM_ZONE_ANY)
+		zone = AETHER_MM_ZONE_NORMAL;
+
 	/*
 	 * Always zeroed: a freed block (or region frame) still holds its
 	 * last user's bytes, and CHECKSUM and FILL's VERIFY would read them
 	 * out.  AETHER_MM_ALLOC_ZERO is a no-op kept for compatibility.
 	 */
-	flags = a.flags | AEM_ALLOC_ZERO | AEM_ALLOC_ACCOUNT |
-		AEM_OWNER(AEM_OWNER_USER) | AEM_ZONE(a.zone) |
+	flags = (a.flags & ~AETHER_MM_ALLOC_ZONE) | AEM_ALLOC_ZERO |
+		AEM_ALLOC_ACCOUNT | AEM_OWNER(AEM_OWNER_USER) | AEM_ZONE(zone) |
 		AEM_MT(a.migratetype);
 	mutex_lock(&f->lock);
 	for (n = 0; n < a.count; n++) {

@@ -113,7 +113,8 @@ int aemt_alloc(int fd, __u32 flags, __u32 order, int node, __u32 zone,
 {
 	struct aether_mm_alloc a = {
 		.size = sizeof(a),
-		.flags = flags,
+		/* @zone as given: 0 is DMA here, as it always was. */
+		.flags = flags | AETHER_MM_ALLOC_ZONE,
 		.order = order,
 		.node = node,
 		.zone = zone,

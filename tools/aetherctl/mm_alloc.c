@@ -205,7 +205,9 @@ static int mm_alloc_blocks(int fd, const struct mm_alloc_opts *o,
 	while (*nr < o->count) {
 		struct aether_mm_alloc a = {
 			.size = sizeof(a),
-			.flags = o->flags,
+			/* 0 is DMA only with ALLOC_ZONE (else any zone). */
+			.flags = o->flags | (o->zone == AETHER_MM_ZONE_DMA ?
+					     AETHER_MM_ALLOC_ZONE : 0),
 			.order = o->order,
 			.node = o->node,
 			.zone = o->zone,

@@ -12,6 +12,20 @@
  * Reserved fields must be zero (-EINVAL).  Unknown commands fail with
  * -ENOTTY.  Fields are marked (in), (out) or (in/out).
  *
+ * A zeroed field means the default, so that a caller that memsets a
+ * struct and fills what it knows gets sensible behaviour (and a field a
+ * later version adds is 0 for the callers that do not know it).  Where 0
+ * is not a default, the field is required and 0 is refused with -EINVAL
+ * (ALLOC @count, REGION_CREATE @flags and @max_prot, the ranges of
+ * REGION_CHECKSUM and REGION_MIGRATE, BENCH @threads, @rounds and
+ * @iterations), or it names something the caller asks about (ZONE_STATS
+ * and FRAG @node and @zone).  Two fields name node 0 when zeroed and
+ * cannot change that compatibly, 0 being a valid node id: ALLOC @node
+ * (the allocation starts at node 0 and falls back by distance unless
+ * THISNODE; -1 follows the fd's policy) and COMPACT @node (node 0 only;
+ * -1 is every node).  ALLOC @zone 0 meant "DMA only" before
+ * AETHER_MM_ALLOC_ZONE and now means any zone (see struct aether_mm_alloc).
+ *
  * Blocks allocated through a file descriptor are named by opaque handles,
  * and reservations by ids, valid only on that descriptor; everything it
  * holds (blocks, reservations) is given back when it is closed.
@@ -35,6 +49,13 @@ enum aether_mm_zone {
 	AETHER_MM_ZONE_NORMAL = 2,	/* the rest */
 	AETHER_MM_NR_ZONES = 3,
 };
+
+/*
+ * struct aether_mm_alloc.zone: any zone, the highest first.  Equal to
+ * AETHER_MM_ZONE_DMA: a zeroed @zone means it unless AETHER_MM_ALLOC_ZONE
+ * is set.
+ */
+#define AETHER_MM_ZONE_ANY		0
 
 /* Migrate types of a block. */
 enum aether_mm_migratetype {
@@ -106,7 +127,9 @@ struct aether_mm_pool_info {
 #define AETHER_MM_ALLOC_NOGROW		(1U << 2) /* do not grow the pool */
 /* may dip below the min watermark; CAP_SYS_ADMIN only (-EPERM) */
 #define AETHER_MM_ALLOC_HIGH		(1U << 3)
-#define AETHER_MM_ALLOC_FLAGS		0xfU
+/* @zone is the highest zone as given, AETHER_MM_ZONE_DMA (0) included */
+#define AETHER_MM_ALLOC_ZONE		(1U << 4)
+#define AETHER_MM_ALLOC_FLAGS		0x1fU
 
 /**
  * struct aether_mm_alloc - AETHER_MM_IOC_ALLOC
@@ -115,7 +138,15 @@ struct aether_mm_pool_info {
  * @order:	(in) block order, 0..max_order
  * @node:	(in) node to allocate on, or -1 to follow the fd's policy
  * @zone:	(in) highest zone allowed (AETHER_MM_ZONE_*); lower zones are
- *		fallbacks, as with Linux's zonelists
+ *		fallbacks, as with Linux's zonelists.  0 is AETHER_MM_ZONE_ANY
+ *		(every zone, NORMAL first) unless @flags has
+ *		AETHER_MM_ALLOC_ZONE, which makes 0 mean "DMA only".  Before
+ *		ALLOC_ZONE existed 0 always meant DMA only, so a zeroed
+ *		request failed with -ENOMEM on a pool without DMA pages; 1
+ *		(DMA32) and 2 (NORMAL) mean what they always did, with or
+ *		without the flag.  A caller that wants DMA only and must run
+ *		on older modules too passes ALLOC_ZONE and checks for
+ *		-EINVAL (unknown flag).
  * @migratetype: (in) AETHER_MM_MT_*
  * @count:	(in) blocks to allocate, 1..AETHER_MM_MAX_BULK;
  *		(out) blocks allocated

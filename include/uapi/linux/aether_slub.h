@@ -9,6 +9,17 @@
  * (-EINVAL); unknown commands fail with -ENOTTY.  Fields are marked (in),
  * (out) or (in/out).
  *
+ * A zeroed field means the default, as in aether_mm.h: CREATE @align 0 is
+ * the natural alignment and @flags 0 no debugging, ALLOC @id 0 is kmalloc
+ * (with @kmalloc_size), SHRINK @id 0 every cache of the fd, CACHE_STATS
+ * @by 0 is by id.  Required fields refuse 0 with -EINVAL (CREATE @name
+ * and @object_size, ALLOC @count, BENCH @object_size, @threads, @rounds
+ * and @iterations); TRIGGER @scenario 0 names DOUBLE_FREE, a scenario the
+ * caller picks.  ALLOC @node 0 is node 0, as in aether_mm.h, and cannot
+ * change compatibly: the allocation starts there and falls back to other
+ * nodes unless THISNODE; -1 is the calling CPU's node.  No field of this
+ * header needed a new meaning for 0.
+ *
  * Caches created through a file descriptor are named by ids, and objects
  * allocated through it by opaque handles, valid only on that descriptor.
  * Closing it frees its objects, then destroys its caches.
