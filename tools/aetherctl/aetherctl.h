@@ -87,6 +87,34 @@ int actl_ioctl(int fd, unsigned long cmd, void *arg, const char *what);
 #define ACTL_HOLD_FOREVER	(~0UL)
 bool actl_hold(unsigned long seconds);
 
+/*
+ * bench.c: the options every benchmark command takes.  Its getopt_long()
+ * table starts with ACTL_BENCH_OPTIONS and its short options with
+ * ACTL_BENCH_SHORTOPTS; actl_bench_opt() takes a common option (1), leaves
+ * the command's own (0), or refuses a bad value (ACTL_USAGE).
+ */
+struct actl_bench_opts {
+	__u32 op;		/* index into the command's names of ops */
+	__u32 threads;
+	__u32 rounds;
+	__u64 iterations;
+	bool zero;		/* --zero: the BENCH_ZERO flag */
+	bool all;		/* --all: the set the project reports */
+};
+
+#define ACTL_BENCH_SHORTOPTS	"o:t:r:i:Za"
+#define ACTL_BENCH_OPTIONS					\
+	{ "op", required_argument, NULL, 'o' },			\
+	{ "threads", required_argument, NULL, 't' },		\
+	{ "rounds", required_argument, NULL, 'r' },		\
+	{ "iterations", required_argument, NULL, 'i' },		\
+	{ "zero", no_argument, NULL, 'Z' },			\
+	{ "all", no_argument, NULL, 'a' }
+
+void actl_bench_init(struct actl_bench_opts *o);
+int actl_bench_opt(int c, const char *arg, const char *const *ops,
+		   unsigned int nr_ops, struct actl_bench_opts *o);
+
 /* output.c: one document of sections, each a table or key/value list. */
 struct actl_out;
 

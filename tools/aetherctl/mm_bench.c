@@ -18,85 +18,45 @@
 
 #include "mm.h"
 
-#define BENCH_ROUNDS		4
-#define BENCH_ITERATIONS	20000
-
 static const char * const bench_op_names[AETHER_MM_NR_BENCH] = {
 	"order0", "order3", "bulk",
 };
 
 struct bench_opts {
-	__u32 op;
+	struct actl_bench_opts c;
 	__u32 batch;
-	__u32 threads;
-	__u32 rounds;
-	__u64 iterations;
-	__u32 flags;
-	bool all;
 	bool batch_set;
 };
 
 static int bench_parse(int argc, char **argv, struct bench_opts *o)
 {
 	static const struct option opts[] = {
-		{ "op", required_argument, NULL, 'o' },
+		ACTL_BENCH_OPTIONS,
 		{ "batch", required_argument, NULL, 'b' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "rounds", required_argument, NULL, 'r' },
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "zero", no_argument, NULL, 'Z' },
-		{ "all", no_argument, NULL, 'a' },
 		{ }
 	};
-	unsigned int k;
 	long v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->threads = 1;
-	o->rounds = BENCH_ROUNDS;
-	o->iterations = BENCH_ITERATIONS;
-	while ((c = getopt_long(argc, argv, "o:b:t:r:i:Za", opts,
+	actl_bench_init(&o->c);
+	while ((c = getopt_long(argc, argv, ACTL_BENCH_SHORTOPTS "b:", opts,
 				NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			for (k = 0; k < AETHER_MM_NR_BENCH; k++)
-				if (!strcmp(optarg, bench_op_names[k]))
-					break;
-			if (k == AETHER_MM_NR_BENCH) {
-				actl_err("--op: '%s' is not order0, order3 or bulk",
-					 optarg);
-				return MM_USAGE;
-			}
-			o->op = k;
+		switch (actl_bench_opt(c, optarg, bench_op_names,
+				       AETHER_MM_NR_BENCH, &o->c)) {
+		case 1:
+			continue;
+		case 0:
 			break;
+		default:
+			return MM_USAGE;
+		}
+		switch (c) {
 		case 'b':
 			if (actl_parse_int("--batch", optarg, 1, 512, &v))
 				return MM_USAGE;
 			o->batch = v;
 			o->batch_set = true;
-			break;
-		case 't':
-			if (actl_parse_int("--threads", optarg, 1, 1024, &v))
-				return MM_USAGE;
-			o->threads = v;
-			break;
-		case 'r':
-			if (actl_parse_int("--rounds", optarg, 1, 1000, &v))
-				return MM_USAGE;
-			o->rounds = v;
-			break;
-		case 'i':
-			if (actl_parse_int("--iterations", optarg, 1, 1000000,
-					   &v))
-				return MM_USAGE;
-			o->iterations = v;
-			break;
-		case 'Z':
-			o->flags |= AETHER_MM_BENCH_ZERO;
-			break;
-		case 'a':
-			o->all = true;
 			break;
 		default:
 			return MM_USAGE;
@@ -106,9 +66,9 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 		actl_err("unexpected argument '%s'", argv[optind]);
 		return MM_USAGE;
 	}
-	if (o->op == AETHER_MM_BENCH_BULK && !o->batch_set)
+	if (o->c.op == AETHER_MM_BENCH_BULK && !o->batch_set)
 		o->batch = 32;
-	if (o->op != AETHER_MM_BENCH_BULK && o->batch_set && !o->all) {
+	if (o->c.op != AETHER_MM_BENCH_BULK && o->batch_set && !o->c.all) {
 		actl_err("--batch is for --op bulk only");
 		return MM_USAGE;
 	}
@@ -123,9 +83,9 @@ static int bench_run(int fd, const struct bench_opts *o, __u32 op,
 		.op = op,
 		.batch = op == AETHER_MM_BENCH_BULK ? batch : 0,
 		.threads = threads,
-		.rounds = o->rounds,
-		.iterations = o->iterations,
-		.flags = o->flags,
+		.rounds = o->c.rounds,
+		.iterations = o->c.iterations,
+		.flags = o->c.zero ? AETHER_MM_BENCH_ZERO : 0,
 	};
 	char what[96];
 
@@ -169,8 +129,8 @@ int mm_cmd_bench(const struct actl_ctx *ctx, int fd, int argc, char **argv)
 	out_col(t, "kernel_ns", "Linux (ns/op)");
 	out_col(t, "ratio", "ratio");
 	out_col(t, "kernel_zeroes", "Linux zeroes");
-	if (!o.all) {
-		ret = bench_run(fd, &o, o.op, o.batch, o.threads, t);
+	if (!o.c.all) {
+		ret = bench_run(fd, &o, o.c.op, o.batch, o.c.threads, t);
 		out_flush(t);
 		return ret;
 	}

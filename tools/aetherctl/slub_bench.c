@@ -25,9 +25,6 @@
 
 #include "slub.h"
 
-#define BENCH_ROUNDS		4
-#define BENCH_ITERATIONS	20000
-
 static const char * const bench_ops[AETHER_SLUB_NR_BENCH] = {
 	"pair", "bulk", "cross",
 };
@@ -35,49 +32,38 @@ static const char * const bench_ops[AETHER_SLUB_NR_BENCH] = {
 #define BENCH_REPEAT_MAX	99
 
 struct bench_opts {
-	__u32 op, size, batch, threads, rounds, flags, repeat;
-	__u64 iterations;
-	bool all;
+	struct actl_bench_opts c;
+	__u32 size, batch, repeat;
 };
 
 static int bench_parse(int argc, char **argv, struct bench_opts *o)
 {
 	static const struct option opts[] = {
-		{ "op", required_argument, NULL, 'o' },
+		ACTL_BENCH_OPTIONS,
 		{ "size", required_argument, NULL, 's' },
 		{ "batch", required_argument, NULL, 'b' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "rounds", required_argument, NULL, 'r' },
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "zero", no_argument, NULL, 'Z' },
 		{ "repeat", required_argument, NULL, 'R' },
-		{ "all", no_argument, NULL, 'a' },
 		{ }
 	};
-	unsigned int k;
 	long v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	actl_bench_init(&o->c);
 	o->size = 64;
-	o->threads = 1;
-	o->rounds = BENCH_ROUNDS;
-	o->iterations = BENCH_ITERATIONS;
 	o->repeat = 1;
-	while ((c = getopt_long(argc, argv, "o:s:b:t:r:i:ZR:a", opts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			for (k = 0; k < AETHER_SLUB_NR_BENCH; k++)
-				if (!strcmp(optarg, bench_ops[k]))
-					break;
-			if (k == AETHER_SLUB_NR_BENCH) {
-				actl_err("--op: '%s' is not pair, bulk or cross",
-					 optarg);
-				return SLUB_USAGE;
-			}
-			o->op = k;
+	while ((c = getopt_long(argc, argv, ACTL_BENCH_SHORTOPTS "s:b:R:",
+				opts, NULL)) != -1) {
+		switch (actl_bench_opt(c, optarg, bench_ops,
+				       AETHER_SLUB_NR_BENCH, &o->c)) {
+		case 1:
+			continue;
+		case 0:
 			break;
+		default:
+			return SLUB_USAGE;
+		}
+		switch (c) {
 		case 's':
 			if (actl_parse_int("--size", optarg, 8, 4096, &v))
 				return SLUB_USAGE;
@@ -88,33 +74,11 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 				return SLUB_USAGE;
 			o->batch = v;
 			break;
-		case 't':
-			if (actl_parse_int("--threads", optarg, 1, 1024, &v))
-				return SLUB_USAGE;
-			o->threads = v;
-			break;
-		case 'r':
-			if (actl_parse_int("--rounds", optarg, 1, 1000, &v))
-				return SLUB_USAGE;
-			o->rounds = v;
-			break;
-		case 'i':
-			if (actl_parse_int("--iterations", optarg, 1, 1000000,
-					   &v))
-				return SLUB_USAGE;
-			o->iterations = v;
-			break;
-		case 'Z':
-			o->flags |= AETHER_SLUB_BENCH_ZERO;
-			break;
 		case 'R':
 			if (actl_parse_int("--repeat", optarg, 1,
 					   BENCH_REPEAT_MAX, &v))
 				return SLUB_USAGE;
 			o->repeat = v;
-			break;
-		case 'a':
-			o->all = true;
 			break;
 		default:
 			return SLUB_USAGE;
@@ -124,12 +88,12 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o)
 		actl_err("unexpected argument '%s'", argv[optind]);
 		return SLUB_USAGE;
 	}
-	if (o->op != AETHER_SLUB_BENCH_PAIR && !o->batch)
-		o->batch = o->op == AETHER_SLUB_BENCH_BULK ? 16 : 64;
-	if (o->op == AETHER_SLUB_BENCH_PAIR)
+	if (o->c.op != AETHER_SLUB_BENCH_PAIR && !o->batch)
+		o->batch = o->c.op == AETHER_SLUB_BENCH_BULK ? 16 : 64;
+	if (o->c.op == AETHER_SLUB_BENCH_PAIR)
 		o->batch = 0;
-	if (o->op == AETHER_SLUB_BENCH_CROSS && o->threads < 2)
-		o->threads = 2;
+	if (o->c.op == AETHER_SLUB_BENCH_CROSS && o->c.threads < 2)
+		o->c.threads = 2;
 	return 0;
 }
 
@@ -150,9 +114,9 @@ static int bench_run(int fd, const struct bench_opts *o, __u32 op,
 		.object_size = size,
 		.batch = op == AETHER_SLUB_BENCH_PAIR ? 0 : batch,
 		.threads = threads,
-		.rounds = o->rounds,
-		.iterations = o->iterations,
-		.flags = o->flags,
+		.rounds = o->c.rounds,
+		.iterations = o->c.iterations,
+		.flags = o->c.zero ? AETHER_SLUB_BENCH_ZERO : 0,
 	};
 	struct aether_slub_bench runs[BENCH_REPEAT_MAX];
 	unsigned int i, n = o->repeat;
@@ -238,8 +202,9 @@ int slub_cmd_bench(const struct actl_ctx *ctx, int fd, int argc, char **argv)
 		out_col(t, "ratio_max", "max");
 	}
 	out_col(t, "kernel_zeroes", "Linux zeroes");
-	if (!o.all) {
-		ret = bench_run(fd, &o, o.op, o.size, o.batch, o.threads, t);
+	if (!o.c.all) {
+		ret = bench_run(fd, &o, o.c.op, o.size, o.batch, o.c.threads,
+				t);
 		out_flush(t);
 		bench_note_cmdline();
 		return ret;
