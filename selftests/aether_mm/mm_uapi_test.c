@@ -48,6 +48,15 @@ static __u64 zone_pages(int fd, __u32 nr_nodes, __u32 zone)
 	return sum;
 }
 
+/* An ALLOC request for one block with nothing else set. */
+static void zeroed_alloc(struct aether_mm_alloc *a, __u64 *h)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->count = 1;
+	a->handles = (uintptr_t)h;
+}
+
 /* ALLOC with only @size, @count and @handles: one block of any zone. */
 TEST_F(zeroed, alloc_with_only_count_and_handles_gets_a_block)
 {
@@ -55,10 +64,7 @@ TEST_F(zeroed, alloc_with_only_count_and_handles_gets_a_block)
 	struct aether_mm_block_info bi;
 	__u64 h = 0;
 
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.count = 1;
-	a.handles = (uintptr_t)&h;
+	zeroed_alloc(&a, &h);
 	ASSERT_EQ(0, aemt_ioctl(self->fd, AETHER_MM_IOC_ALLOC, &a))
 		TH_LOG("DMA zone: %llu pool pages", (unsigned long long)
 		       zone_pages(self->fd, self->pi.nr_nodes,
@@ -80,12 +86,9 @@ TEST_F(zeroed, alloc_zone_zero_is_any_zone)
 	if (!zone_pages(self->fd, self->pi.nr_nodes, AETHER_MM_ZONE_DMA32) &&
 	    !zone_pages(self->fd, self->pi.nr_nodes, AETHER_MM_ZONE_NORMAL))
 		SKIP(return, "the pool has DMA pages only");
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
+	zeroed_alloc(&a, &h);
 	a.zone = AETHER_MM_ZONE_ANY;
 	a.migratetype = AETHER_MM_MT_MOVABLE;
-	a.count = 1;
-	a.handles = (uintptr_t)&h;
 	ASSERT_EQ(0, aemt_ioctl(self->fd, AETHER_MM_IOC_ALLOC, &a));
 	ASSERT_EQ(0, aemt_block_info(self->fd, h, &bi));
 	ASSERT_NE(AETHER_MM_ZONE_DMA, bi.zone);
@@ -100,12 +103,9 @@ TEST_F(zeroed, alloc_zone_flag_makes_zero_dma_only)
 	__u64 h = 0;
 	int ret;
 
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
+	zeroed_alloc(&a, &h);
 	a.flags = AETHER_MM_ALLOC_ZONE;
 	a.zone = AETHER_MM_ZONE_DMA;
-	a.count = 1;
-	a.handles = (uintptr_t)&h;
 	ret = aemt_ioctl(self->fd, AETHER_MM_IOC_ALLOC, &a);
 	if (!zone_pages(self->fd, self->pi.nr_nodes, AETHER_MM_ZONE_DMA)) {
 		ASSERT_EQ(-ENOMEM, ret);
@@ -130,12 +130,9 @@ TEST_F(zeroed, alloc_dma32_means_dma32_with_or_without_flag)
 	int ret;
 
 	for (i = 0; i < AEMT_ARRAY_SIZE(flags); i++) {
-		memset(&a, 0, sizeof(a));
-		a.size = sizeof(a);
+		zeroed_alloc(&a, &h);
 		a.flags = flags[i];
 		a.zone = AETHER_MM_ZONE_DMA32;
-		a.count = 1;
-		a.handles = (uintptr_t)&h;
 		ret = aemt_ioctl(self->fd, AETHER_MM_IOC_ALLOC, &a);
 		if (ret == -ENOMEM)
 			continue;	/* no DMA32 or DMA pages to give */
