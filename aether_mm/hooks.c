@@ -16,8 +16,9 @@
  * allocation), so its readers hold aem_store_srcu instead.  And a store
  * backend holds region pages: before it goes, new stores stop, the core
  * loads every stored page back into a frame (region.c), and only then is
- * the table unpublished.  That wait is bounded: pages that find no frame
- * in time are reported lost, and no store registers while they remain.
+ * the table unpublished.  That wait is bounded: pages that find no frame,
+ * the pool's reserve included, or do not come back in time are reported
+ * lost, and no store registers while they remain.
  *
  * Reclaim tables (struct aem_reclaim_ops) are a list instead, any number,
  * called when the pool runs short.  Their callers sleep inside them, so
@@ -169,8 +170,9 @@ int aem_store_close(const struct aem_store_ops *ops)
  * @ops: the table given to aem_register_store()
  *
  * Stops new stores, loads every page the backend holds back into a
- * region frame (waiting a bounded time for frames, and for layers being
- * freed to release theirs), waits until no call is in flight, then calls
+ * region frame (from the pool's reserve if need be; waiting a bounded
+ * time for layers being freed to release theirs, never for frames),
+ * waits until no call is in flight, then calls
  * @ops->drain, which frees whatever the backend still holds.  The table is
  * removed in every case.  Until it is, another aem_register_store() fails
  * with -EBUSY.
@@ -178,9 +180,10 @@ int aem_store_close(const struct aem_store_ops *ops)
  * Context: process context, may sleep (for up to AEM_UNSTORE_WAIT_MS and
  * an SRCU grace period); no aether_mm lock held.
  *
- * Return: 0, -ETIMEDOUT when some pages could not come back in time (the
- * kernel log says how many; their contents are lost), or -EINVAL when
- * @ops was not the registered table.
+ * Return: 0; -ENOMEM when the pool, reserve included, had no frame for
+ * some pages, or -ETIMEDOUT when some did not come back in time (the
+ * kernel log says how many; their contents are lost); -EINVAL when @ops
+ * was not the registered table.
  */
 int aem_unregister_store(const struct aem_store_ops *ops)
 {

@@ -16,7 +16,9 @@
  * that its admit is asked about every frame a region fault takes,
  * that aem_split_block() turns a block into order-0 allocations the buddy
  * lists merge back, and that a store backend registering while another
- * one unregisters neither gets in nor reopens the leaving one to stores.
+ * one unregisters neither gets in nor reopens the leaving one to stores,
+ * and that a layer slot keeps any handle a real store returns (kernel
+ * pointers included).
  * Every allocation uses AEM_ALLOC_NOGROW so the pool does not move under
  * the test.
  */
@@ -409,6 +411,43 @@ static int aem_st_policy_admit(struct aem_zone *zone)
 	return err;
 }
 
+/*
+ * A layer slot holds any handle a real store returns: small ids and
+ * kernel pointers (a zsmalloc handle is one), which are above LONG_MAX;
+ * it refuses what it cannot give back unchanged.
+ */
+static int aem_st_slot_handles(struct aem_zone *zone)
+{
+	void *obj = kmalloc(64, GFP_KERNEL);
+	const unsigned long fit[] = {
+		0, 1, 4095, BIT(31), BIT(62) - 1, (unsigned long)obj,
+		(unsigned long)&aem_st_policy, (unsigned long)zone,
+		(unsigned long)ERR_PTR(-ENOMEM), ULONG_MAX,
+		ULONG_MAX - BIT(62) + 1,
+	};
+	const unsigned long unfit[] = {
+		BIT(62), LONG_MAX, BIT(63), ULONG_MAX - BIT(62),
+	};
+	unsigned int i;
+	int err = 0;
+	void *e;
+
+	if (!obj)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(fit); i++) {
+		e = aem_slot_mk_stored(fit[i]);
+		if (!aem_st_check(aem_slot_handle_fits(fit[i])) ||
+		    !aem_st_check(xa_is_value(e)) ||
+		    !aem_st_check(aem_slot_stored_handle(e) == fit[i]))
+			err = -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(unfit); i++)
+		if (!aem_st_check(!aem_slot_handle_fits(unfit[i])))
+			err = -EINVAL;
+	kfree(obj);
+	return err;
+}
+
 /* Two store backends that never hold a page: only their identity counts. */
 static int aem_st_store(struct aem_frame *frame, unsigned long *handle)
 {
@@ -564,7 +603,7 @@ int aem_selftest_run(void)
 		aem_st_frag, aem_st_split_merge, aem_st_pcp, aem_st_fallback,
 		aem_st_reserve, aem_st_track_report, aem_st_fill_and_merge,
 		aem_st_vmap, aem_st_policy_may_open, aem_st_policy_admit,
-		aem_st_split, aem_st_store_race,
+		aem_st_split, aem_st_store_race, aem_st_slot_handles,
 	};
 	struct aem_zone *zone = aem_st_zone();
 	unsigned int i;
