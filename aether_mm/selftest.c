@@ -549,8 +549,8 @@ static int aem_st_store_race(struct aem_zone *zone)
 	if (!aem_st_check(!aem_unregister_store(&aem_st_store_a)))
 		err = -EINVAL;
 	/* B gets in now. */
-	for (i = 0; i < 1000 && aem_st_storing() != &aem_st_store_b; i++)
-		msleep(1);
+	for (i = 0; i < 100 && aem_st_storing() != &aem_st_store_b; i++)
+		msleep(20);
 	if (!aem_st_check(aem_st_storing() == &aem_st_store_b))
 		err = -EINVAL;
 	kthread_stop(racer);
