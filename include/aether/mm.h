@@ -183,9 +183,8 @@ struct aem_store_ops {
  * @unshare:	give the caller a private copy of the shared @frame.
  *		Not called by the core yet: the table a merge engine needs
  *		(scan, replace a slot's frame, write notification, a reverse
- *		map per shared frame) is still to be designed (issue 11).
- *		Context, once called: the slot lock held, under
- *		rcu_read_lock(): must not sleep; GFP_NOWAIT, AEM_ALLOC_ATOMIC.
+ *		map per shared frame) is still to be designed (issue 11),
+ *		and with it the context of each of its calls.
  * @drain:	unshare every merged page before the table goes away.
  *		Context: the caller of aem_unregister_share(), no aether_mm
  *		lock held, no other callback in flight; may sleep, GFP_KERNEL.
