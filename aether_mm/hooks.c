@@ -16,8 +16,9 @@
  * allocation), so its readers hold aem_store_srcu instead.  And a store
  * backend holds region pages: before it goes, new stores stop, the core
  * loads every stored page back into a frame (region.c), and only then is
- * the table unpublished.  That wait is bounded: pages that find no frame
- * in time are reported lost, and no store registers while they remain.
+ * the table unpublished.  That wait is bounded: pages that find no frame,
+ * the pool's reserve included, or do not come back in time are reported
+ * lost, and no store registers while they remain.
  *
  * Reclaim tables (struct aem_reclaim_ops) are a list instead, any number,
  * called when the pool runs short.  Their callers sleep inside them, so
@@ -109,41 +110,48 @@ static bool aem_hook_unregister(enum aem_hook hook, const void *ops)
  * aem_register_store - install the store backend (compressed pages)
  * @ops: the table; must stay valid until aem_unregister_store()
  *
- * Return: 0, or -EBUSY when another store is registered, or when regions
- * still hold pages a backend that went could not give back (their handles
- * are its, not the new one's; they go with their regions).
+ * Everything is decided under aem_hooks_lock, in one hold: a store that
+ * is unregistering is still published (and closing) until its pages are
+ * back, so a second backend gets -EBUSY and changes nothing; in
+ * particular it does not reopen the leaving backend to new stores.
+ *
+ * Return: 0, or -EBUSY when another store is registered (or still going
+ * away), or when regions still hold pages a backend that went could not
+ * give back (their handles are its, not the new one's; they go with their
+ * regions).  -EINVAL without @store, @load or @release.
  */
 int aem_register_store(const struct aem_store_ops *ops)
 {
+	int ret = 0;
+
 	if (!ops->store || !ops->load || !ops->release)
 		return -EINVAL;
-	if (atomic_long_read(&aem_stored_pages))
-		return -EBUSY;
 	mutex_lock(&aem_hooks_lock);
-	WRITE_ONCE(aem_store_closing, false);
+	if (rcu_access_pointer(aem_hooks[AEM_HOOK_STORE]) ||
+	    atomic_long_read(&aem_stored_pages)) {
+		ret = -EBUSY;
+	} else {
+		WRITE_ONCE(aem_store_closing, false);
+		rcu_assign_pointer(aem_hooks[AEM_HOOK_STORE], ops);
+	}
 	mutex_unlock(&aem_hooks_lock);
-	return aem_hook_register(AEM_HOOK_STORE, ops);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(aem_register_store);
 
 /**
- * aem_unregister_store - remove the store backend
+ * aem_store_close() - first step of aem_unregister_store(): no new store
  * @ops: the table given to aem_register_store()
  *
- * Stops new stores, loads every page the backend holds back into a
- * region frame (waiting a bounded time for frames, and for layers being
- * freed to release theirs), waits until no call is in flight, then calls
- * @ops->drain, which frees whatever the backend still holds.  The table is
- * removed in every case.
+ * On return no store call is in flight and none starts; loads and
+ * releases go on.  Exposed to the self-test, which registers a second
+ * backend at exactly this point.
  *
- * Return: 0, -ETIMEDOUT when some pages could not come back in time (the
- * kernel log says how many; their contents are lost), or -EINVAL when
- * @ops was not the registered table.
+ * Return: 0, or -EINVAL when @ops is not the registered table.
  */
-int aem_unregister_store(const struct aem_store_ops *ops)
+int aem_store_close(const struct aem_store_ops *ops)
 {
 	bool ours;
-	int ret;
 
 	mutex_lock(&aem_hooks_lock);
 	ours = rcu_access_pointer(aem_hooks[AEM_HOOK_STORE]) == ops;
@@ -154,6 +162,36 @@ int aem_unregister_store(const struct aem_store_ops *ops)
 		return -EINVAL;
 	/* Stores in flight finish; none starts. */
 	synchronize_srcu(&aem_store_srcu);
+	return 0;
+}
+
+/**
+ * aem_unregister_store - remove the store backend
+ * @ops: the table given to aem_register_store()
+ *
+ * Stops new stores, loads every page the backend holds back into a
+ * region frame (from the pool's reserve if need be; waiting a bounded
+ * time for layers being freed to release theirs, never for frames),
+ * waits until no call is in flight, then calls
+ * @ops->drain, which frees whatever the backend still holds.  The table is
+ * removed in every case.  Until it is, another aem_register_store() fails
+ * with -EBUSY.
+ *
+ * Context: process context, may sleep (for up to AEM_UNSTORE_WAIT_MS and
+ * an SRCU grace period); no aether_mm lock held.
+ *
+ * Return: 0; -ENOMEM when the pool, reserve included, had no frame for
+ * some pages, or -ETIMEDOUT when some did not come back in time (the
+ * kernel log says how many; their contents are lost); -EINVAL when @ops
+ * was not the registered table.
+ */
+int aem_unregister_store(const struct aem_store_ops *ops)
+{
+	int ret;
+
+	ret = aem_store_close(ops);
+	if (ret)
+		return ret;
 	ret = aem_region_unstore_all();
 	if (aem_hook_unregister(AEM_HOOK_STORE, ops) && ops->drain)
 		ops->drain();

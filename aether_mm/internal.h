@@ -352,6 +352,7 @@ void aem_inject_debugfs(struct dentry *dir);
 
 /* hooks.c */
 const struct aem_store_ops *aem_store_get(int *idx, bool storing);
+int aem_store_close(const struct aem_store_ops *ops);
 void aem_store_put(int idx);
 int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
 int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);

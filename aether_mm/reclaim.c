@@ -23,8 +23,9 @@
  * as an uncompressed copy in Linux's memory: it exists to exercise this
  * path (and the unregistration that brings every page back) until the
  * compressed store module exists, and saves no memory.  Writing 0 fails
- * with -ETIMEDOUT when some pages could not come back (the pool had no
- * frame for them in time; the store is removed all the same), and 1 with
+ * with -ENOMEM when some pages could not come back (the pool had no frame
+ * for them, its reserve included) or -ETIMEDOUT (they did not come back
+ * in time); the store is removed all the same.  Writing 1 fails with
  * -EBUSY while such lost pages remain in live regions.
  *
  * Locking: the store backend is held by SRCU (hooks.c) around a whole
@@ -99,33 +100,40 @@ static struct aem_reclaim_ops aem_region_reclaim_ops = {
 
 /* ---- the loopback store ------------------------------------------------ */
 
-static DEFINE_XARRAY_ALLOC(aem_loop_pages);
+/*
+ * A copy's handle is its address, a kernel pointer above LONG_MAX, as a
+ * zsmalloc handle is: the slot encoding must hold it (region.h).  The
+ * copies are also indexed by page frame number of their address (kmalloc
+ * of PAGE_SIZE is page aligned), for aem_loop_drain().
+ */
+static DEFINE_XARRAY(aem_loop_pages);
 static DEFINE_MUTEX(aem_loop_lock);	/* installing and removing it */
 static bool aem_loop_on;
 
 static int aem_loop_store(struct aem_frame *f, unsigned long *handle)
 {
-	void *copy = kmalloc(PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN);
-	u32 id;
+	void *copy = kmalloc(PAGE_SIZE, GFP_NOIO | __GFP_NOWARN);
 	int err;
 
 	if (!copy)
 		return -ENOMEM;
 	memcpy_from_page(copy, aem_frame_page(f), 0, PAGE_SIZE);
-	err = xa_alloc(&aem_loop_pages, &id, copy, xa_limit_31b, GFP_KERNEL);
+	err = xa_err(xa_store(&aem_loop_pages,
+			      (unsigned long)copy >> PAGE_SHIFT, copy,
+			      GFP_NOIO));
 	if (err) {
 		kfree(copy);
 		return err;
 	}
-	*handle = id;
+	*handle = (unsigned long)copy;
 	return 0;
 }
 
 static int aem_loop_load(unsigned long handle, struct aem_frame *f)
 {
-	void *copy = xa_load(&aem_loop_pages, handle);
+	void *copy = xa_load(&aem_loop_pages, handle >> PAGE_SHIFT);
 
-	if (WARN_ON_ONCE(!copy))
+	if (WARN_ON_ONCE(!copy || (unsigned long)copy != handle))
 		return -ENOENT;
 	memcpy_to_page(aem_frame_page(f), 0, copy, PAGE_SIZE);
 	return 0;
@@ -133,7 +141,7 @@ static int aem_loop_load(unsigned long handle, struct aem_frame *f)
 
 static void aem_loop_release(unsigned long handle)
 {
-	kfree(xa_erase(&aem_loop_pages, handle));
+	kfree(xa_erase(&aem_loop_pages, handle >> PAGE_SHIFT));
 }
 
 /*
@@ -166,7 +174,7 @@ static int aem_loop_set(bool on)
 		err = aem_register_store(&aem_loop_ops);
 		aem_loop_on = !err;
 	} else if (!on && aem_loop_on) {
-		/* Gone even when pages could not come back (-ETIMEDOUT). */
+		/* Gone even when pages could not come back. */
 		err = aem_unregister_store(&aem_loop_ops);
 		aem_loop_on = false;
 	}

@@ -165,7 +165,7 @@ static void aem_entry_drop(struct aem_region *r, void *e)
 	 * one is left without a backend only when it gave up (and said so).
 	 */
 	if (ops)
-		ops->release(xa_to_value(e));
+		ops->release(aem_slot_stored_handle(e));
 	aem_store_put(sidx);
 	atomic_long_dec(&r->stored);
 	atomic_long_dec(&aem_stored_pages);
@@ -275,10 +275,11 @@ void *aem_lookup_entry(struct aem_layer *top, pgoff_t idx,
 
 /*
  * Bring the page stored under @handle at @idx of @l back into a frame of
- * the pool, in its place.  Slot lock held.
+ * the pool, in its place, allocated with @flags added (AEM_ALLOC_HIGH when
+ * the backend is going).  Slot lock held.
  */
 static struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
-				     unsigned long handle)
+				     unsigned long handle, unsigned int flags)
 {
 	struct aem_region *r = l->region;
 	const struct aem_store_ops *ops;
@@ -288,7 +289,8 @@ static struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	/* Zeroed: a backend that writes less than a page leaks nothing. */
 	f = aem_alloc_pages_mpol(&r->pol, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
-				 AEM_OWNER(AEM_OWNER_REGION) | AEM_ALLOC_ZERO);
+				 AEM_OWNER(AEM_OWNER_REGION) | AEM_ALLOC_ZERO |
+				 flags);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
 	ops = aem_store_get(&sidx, false);
@@ -327,7 +329,7 @@ struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
 
 	if (!xa_is_value(e))
 		return e;
-	return aem_unstore(*where, idx, xa_to_value(e));
+	return aem_unstore(*where, idx, aem_slot_stored_handle(e), 0);
 }
 
 /**
@@ -358,11 +360,11 @@ int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
 	err = ops->store(f, &handle);
 	if (err)
 		return err;
-	if (handle > LONG_MAX) {	/* not an xarray value */
+	if (!aem_slot_handle_fits(handle)) {	/* see region.h */
 		ops->release(handle);
 		return -ERANGE;
 	}
-	xa_store(&l->slots, idx, xa_mk_value(handle), GFP_KERNEL);
+	xa_store(&l->slots, idx, aem_slot_mk_stored(handle), GFP_KERNEL);
 	aem_region_frame_gone(r, f);
 	aem_free_pages(f, 0);
 	atomic_long_inc(&r->stored);
@@ -372,13 +374,15 @@ int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
 }
 
 /*
- * Bring every stored page of layer @l back (the backend is going), each
- * retried while the pool has no frame for it until @deadline (jiffies).
+ * Bring every stored page of layer @l back (the backend is going).  Its
+ * frames may come from the pool's reserve (AEM_ALLOC_HIGH): a page that
+ * is not brought back is lost.  A page that finds no frame even there is
+ * left stored, and so is every page after it (the pool is empty: trying
+ * each would only fail again); the caller decides whether to wait.
  *
- * Return: pages left stored.
+ * Return: pages left stored; *@err gets the last failure.
  */
-static unsigned long aem_layer_unstore(struct aem_layer *l,
-				       unsigned long deadline)
+static unsigned long aem_layer_unstore(struct aem_layer *l, int *err)
 {
 	struct aem_region *r = l->region;
 	unsigned long idx, left = 0;
@@ -388,31 +392,32 @@ static unsigned long aem_layer_unstore(struct aem_layer *l,
 	xa_for_each(&l->slots, idx, e) {
 		if (!xa_is_value(e))
 			continue;
-		for (;;) {
-			mutex_lock(aem_slot_lock(r, idx));
-			e = xa_load(&l->slots, idx);
-			f = xa_is_value(e) ?
-			    aem_unstore(l, idx, xa_to_value(e)) : NULL;
-			mutex_unlock(aem_slot_lock(r, idx));
-			if (!IS_ERR(f))
-				break;
-			if (time_after(jiffies, deadline)) {
-				left++;
-				break;
-			}
-			/* The page must not be lost: wait for a frame. */
-			pr_warn_ratelimited("region %llu: no frame to bring a stored page back (%ld), retrying\n",
-					    r->id, PTR_ERR(f));
-			msleep(20);
+		if (*err == -ENOMEM) {
+			left++;
+			continue;
+		}
+		mutex_lock(aem_slot_lock(r, idx));
+		e = xa_load(&l->slots, idx);
+		f = xa_is_value(e) ?
+		    aem_unstore(l, idx, aem_slot_stored_handle(e),
+				AEM_ALLOC_HIGH) : NULL;
+		mutex_unlock(aem_slot_lock(r, idx));
+		if (IS_ERR(f)) {
+			*err = PTR_ERR(f);
+			left++;
 		}
 		cond_resched();
 	}
 	return left;
 }
 
-/* Every stored page of @r's base and views' chains, back in frames. */
-static void aem_region_unstore(struct aem_region *r, unsigned long deadline)
+/*
+ * Every stored page of @r's base and views' chains, back in frames.
+ * Return: pages left stored; *@err gets the last failure.
+ */
+static unsigned long aem_region_unstore(struct aem_region *r, int *err)
 {
+	unsigned long left = 0;
 	struct aem_layer **ls, *l;
 	unsigned int k, nl;
 	struct aem_view *v;
@@ -433,10 +438,11 @@ static void aem_region_unstore(struct aem_region *r, unsigned long deadline)
 		}
 	mutex_unlock(&r->views_lock);
 	for (k = 0; k < nl; k++) {
-		aem_layer_unstore(ls[k], deadline);
+		left += aem_layer_unstore(ls[k], err);
 		aem_layer_put(ls[k]);
 	}
 	kfree(ls);
+	return left;
 }
 
 /*
@@ -471,36 +477,46 @@ static struct aem_region *aem_region_next(struct aem_region *prev)
  * aem_region_unstore_all() - bring every stored page back into a frame
  *
  * Called by aem_unregister_store() once no new store can start.  Walks
- * every layer of every region reachable from its base or a view's chain;
- * a layer reachable from neither (its view just torn down by munmap(), or
- * held by an ioctl in flight) releases its stored pages when it is freed,
- * through the backend, which is still there: so it then waits for the
- * count of stored pages to reach zero, walking again, for at most
- * AEM_UNSTORE_WAIT_MS, a pool without a free frame included.
+ * every layer of every region reachable from its base or a view's chain,
+ * taking frames from the pool's reserve if need be; a layer reachable
+ * from neither (its view just torn down by munmap(), or held by an ioctl
+ * in flight) releases its stored pages when it is freed, through the
+ * backend, which is still there: so it then waits for the count of stored
+ * pages to reach zero, walking again, for at most AEM_UNSTORE_WAIT_MS.
+ * It does not wait for frames: when a walk finds the pool empty, the
+ * reserve included, it gives up at once.
  *
- * Return: 0, or -ETIMEDOUT when pages are still stored at the deadline:
- * their contents are lost (reported here); a fault on one raises SIGBUS.
+ * Return: 0; -ENOMEM when the pool, reserve included, had no frame for
+ * some pages; -ETIMEDOUT when pages were still stored at the deadline.
+ * Either way their contents are lost (reported here); a fault on one
+ * raises SIGBUS.
  */
 int aem_region_unstore_all(void)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(AEM_UNSTORE_WAIT_MS);
 	struct aem_region *r;
+	int err = 0;
 	long left;
 
 	for (;;) {
 		for (r = aem_region_next(NULL); r; r = aem_region_next(r))
 			if (atomic_long_read(&r->stored))
-				aem_region_unstore(r, deadline);
+				aem_region_unstore(r, &err);
 		left = atomic_long_read(&aem_stored_pages);
 		if (!left)
 			return 0;
-		if (time_after(jiffies, deadline))
+		if (err == -ENOMEM || time_after(jiffies, deadline))
 			break;
+		err = 0;
 		msleep(20);
 	}
-	pr_err("%ld stored pages did not come back before the store backend went: their contents are lost\n",
-	       left);
-	return -ETIMEDOUT;
+	if (err == -ENOMEM)
+		pr_err("%ld stored pages found no frame, the pool's reserve included, before the store backend went: their contents are lost\n",
+		       left);
+	else
+		pr_err("%ld stored pages did not come back before the store backend went: their contents are lost\n",
+		       left);
+	return err == -ENOMEM ? -ENOMEM : -ETIMEDOUT;
 }
 
 /* ---- regions ----------------------------------------------------------- */

@@ -13,12 +13,18 @@
  * fragmentation indices of known layouts, that scattered frames read
  * back in order through one aem_vmap_frames() view, that the policy
  * table's may_open decides REGION_OPEN only when it has an opinion and
- * that its admit is asked about every frame a region fault takes, and
+ * that its admit is asked about every frame a region fault takes,
  * that aem_split_block() turns a block into order-0 allocations the buddy
- * lists merge back.  Every allocation uses AEM_ALLOC_NOGROW so the pool
- * does not move under the test.
+ * lists merge back, and that a store backend registering while another
+ * one unregisters neither gets in nor reopens the leaving one to stores,
+ * and that a layer slot keeps any handle a real store returns (kernel
+ * pointers included).
+ * Every allocation uses AEM_ALLOC_NOGROW so the pool does not move under
+ * the test.
  */
+#include <linux/delay.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include "internal.h"
@@ -406,6 +412,154 @@ static int aem_st_policy_admit(struct aem_zone *zone)
 }
 
 /*
+ * A layer slot holds any handle a real store returns: small ids and
+ * kernel pointers (a zsmalloc handle is one), which are above LONG_MAX;
+ * it refuses what it cannot give back unchanged.
+ */
+static int aem_st_slot_handles(struct aem_zone *zone)
+{
+	void *obj = kmalloc(64, GFP_KERNEL);
+	const unsigned long fit[] = {
+		0, 1, 4095, BIT(31), BIT(62) - 1, (unsigned long)obj,
+		(unsigned long)&aem_st_policy, (unsigned long)zone,
+		(unsigned long)ERR_PTR(-ENOMEM), ULONG_MAX,
+		ULONG_MAX - BIT(62) + 1,
+	};
+	const unsigned long unfit[] = {
+		BIT(62), LONG_MAX, BIT(63), ULONG_MAX - BIT(62),
+	};
+	unsigned int i;
+	int err = 0;
+	void *e;
+
+	if (!obj)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(fit); i++) {
+		e = aem_slot_mk_stored(fit[i]);
+		if (!aem_st_check(aem_slot_handle_fits(fit[i])) ||
+		    !aem_st_check(xa_is_value(e)) ||
+		    !aem_st_check(aem_slot_stored_handle(e) == fit[i]))
+			err = -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(unfit); i++)
+		if (!aem_st_check(!aem_slot_handle_fits(unfit[i])))
+			err = -EINVAL;
+	kfree(obj);
+	return err;
+}
+
+/* Two store backends that never hold a page: only their identity counts. */
+static int aem_st_store(struct aem_frame *frame, unsigned long *handle)
+{
+	return -ENOSPC;
+}
+
+static int aem_st_load(unsigned long handle, struct aem_frame *frame)
+{
+	return -EIO;
+}
+
+static void aem_st_release(unsigned long handle)
+{
+}
+
+static const struct aem_store_ops aem_st_store_a = {
+	.store = aem_st_store, .load = aem_st_load, .release = aem_st_release,
+};
+
+static const struct aem_store_ops aem_st_store_b = {
+	.store = aem_st_store, .load = aem_st_load, .release = aem_st_release,
+};
+
+/* Registers backend B over and over until it is in (or told to stop). */
+static int aem_st_store_racer(void *arg)
+{
+	atomic_t *tries = arg;
+
+	while (!kthread_should_stop()) {
+		atomic_inc(tries);
+		if (!aem_register_store(&aem_st_store_b))
+			break;
+		cond_resched();
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* The table a new store would go to now (NULL: none may start). */
+static const struct aem_store_ops *aem_st_storing(void)
+{
+	const struct aem_store_ops *ops;
+	int idx;
+
+	ops = aem_store_get(&idx, true);
+	aem_store_put(idx);
+	return ops;
+}
+
+/*
+ * Two store backends race: A unregisters while B registers.  Once A is
+ * closing, B's attempts fail with -EBUSY and change nothing: no store
+ * starts into A (the bug: B's attempt cleared "closing" and then failed,
+ * reopening A to new pages on its way out).  B gets in once A is gone.
+ * First the exact interleaving, then a thread hammering registration
+ * while A closes and goes.
+ */
+static int aem_st_store_race(struct aem_zone *zone)
+{
+	struct task_struct *racer;
+	atomic_t tries = ATOMIC_INIT(0);
+	int i, err = 0;
+
+	if (aem_register_store(&aem_st_store_a))
+		return -EBUSY;	/* a real backend is there: leave it */
+	if (!aem_st_check(aem_register_store(&aem_st_store_b) == -EBUSY) ||
+	    !aem_st_check(aem_st_storing() == &aem_st_store_a))
+		err = -EINVAL;
+	aem_store_close(&aem_st_store_a);
+	if (!aem_st_check(aem_register_store(&aem_st_store_b) == -EBUSY) ||
+	    !aem_st_check(!aem_st_storing()))
+		err = -EINVAL;
+	if (!aem_st_check(!aem_unregister_store(&aem_st_store_a)))
+		err = -EINVAL;
+	if (!aem_st_check(!aem_register_store(&aem_st_store_b)) ||
+	    !aem_st_check(aem_st_storing() == &aem_st_store_b))
+		err = -EINVAL;
+	aem_unregister_store(&aem_st_store_b);
+	if (err)
+		return err;
+
+	/* The same, with B registering from another thread throughout. */
+	if (aem_register_store(&aem_st_store_a))
+		return -EBUSY;
+	racer = kthread_run(aem_st_store_racer, &tries, "aem_st_race");
+	if (IS_ERR(racer)) {
+		aem_unregister_store(&aem_st_store_a);
+		return PTR_ERR(racer);
+	}
+	while (atomic_read(&tries) < 100)
+		cond_resched();
+	aem_store_close(&aem_st_store_a);
+	for (i = 0; i < 10000 && !err; i++) {
+		if (!aem_st_check(!aem_st_storing()))
+			err = -EINVAL;
+		cond_resched();
+	}
+	if (!aem_st_check(!aem_unregister_store(&aem_st_store_a)))
+		err = -EINVAL;
+	/* B gets in now. */
+	for (i = 0; i < 100 && aem_st_storing() != &aem_st_store_b; i++)
+		msleep(20);
+	if (!aem_st_check(aem_st_storing() == &aem_st_store_b))
+		err = -EINVAL;
+	kthread_stop(racer);
+	if (aem_st_storing() == &aem_st_store_b)
+		aem_unregister_store(&aem_st_store_b);
+	return err;
+}
+
+/*
  * aem_split_block(): an order-3 block becomes eight order-0 allocations,
  * freed one by one in any order; the buddy lists merge them back.
  */
@@ -449,7 +603,7 @@ int aem_selftest_run(void)
 		aem_st_frag, aem_st_split_merge, aem_st_pcp, aem_st_fallback,
 		aem_st_reserve, aem_st_track_report, aem_st_fill_and_merge,
 		aem_st_vmap, aem_st_policy_may_open, aem_st_policy_admit,
-		aem_st_split,
+		aem_st_split, aem_st_store_race, aem_st_slot_handles,
 	};
 	struct aem_zone *zone = aem_st_zone();
 	unsigned int i;

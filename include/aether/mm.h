@@ -108,18 +108,66 @@ struct dentry *aem_debugfs_root(void);
 
 /*
  * Hook tables (DESIGN.md section 2).  A module fills one table and
- * registers it; the core calls it under RCU.  Unregistering first asks the
- * backend to give back everything it holds (@drain), then waits for every
- * caller to leave the table.  Only one table of each kind at a time.
+ * registers it; the core calls it under RCU (the store table: SRCU).
+ * Unregistering waits for every caller to leave the table, then asks the
+ * backend to give back everything it holds (@drain).  Only one table of
+ * each kind at a time.
+ *
+ * Each callback's kernel-doc says the context it runs in: the locks the
+ * core holds around it, whether it may sleep, and the allocation flags it
+ * may use.  Two rules hold for all of them:
+ *  - a callback that runs inside a pool allocation (the pool is short:
+ *    that is why it was called) allocates from Linux with GFP_NOIO (it
+ *    may be on the I/O path of a block device whose memory is the pool,
+ *    as zram's is on swap's: no recursion into I/O) and from the pool
+ *    only with AEM_ALLOC_ATOMIC (no recursion into the pool's reclaim);
+ *  - no callback takes a region's slot lock, views_lock, aem_access_lock
+ *    or calls back into the table's own (un)registration.
  */
+
+/*
+ * Largest handle that always fits a region slot.  A handle fits when it
+ * is below 2^(BITS_PER_LONG - 2), or at or above 2^BITS_PER_LONG -
+ * 2^(BITS_PER_LONG - 2): every kernel pointer of x86-64 and arm64 is, so
+ * a store may hand out the address of its own object (as zsmalloc's
+ * handles are).  Other handles make the store fail (-ERANGE, released).
+ */
+#define AEM_STORE_HANDLE_MAX	(BIT(BITS_PER_LONG - 2) - 1)
 
 /**
  * struct aem_store_ops - where cold pages go (aether_zram)
  * @owner:	module providing the table
- * @store:	compress the page of @frame; on success *@handle names it
- * @load:	decompress @handle into @frame
- * @release:	forget @handle
- * @drain:	bring back every stored page before the table goes away
+ * @store:	copy (compress) the page of @frame; on success set *@handle
+ *		to a name for it (see AEM_STORE_HANDLE_MAX) and return 0,
+ *		else a negative errno (the page stays in its frame).  The
+ *		core then frees @frame.
+ *		Context: the slot lock of the page (a mutex) held, the page
+ *		unmapped from every process, the store table's SRCU read
+ *		lock, aem_access_lock and the region's views_lock held.
+ *		Called by the pool's reclaim, that is inside a pool
+ *		allocation that is failing (a region fault holding mmap_lock
+ *		or the VMA lock, a kernel caller of aem_alloc_pages(), the
+ *		pool's growth worker), aem_reclaim_sem held for read; or from
+ *		debugfs.  May sleep; GFP_NOIO | __GFP_NOWARN, pool
+ *		allocations AEM_ALLOC_ATOMIC.
+ * @load:	copy (decompress) the page named @handle into @frame, which
+ *		is zeroed and mapped nowhere yet; 0 or a negative errno (a
+ *		fault then raises SIGBUS, and @handle stays stored).  Do not
+ *		forget @handle: the core calls @release after a load.
+ *		Context: the slot lock of the page held, the SRCU read lock;
+ *		called by a region fault (mmap_lock or VMA lock held for
+ *		read), REGION_CHECKSUM and other ioctls, or unregistration.
+ *		May sleep; GFP_NOIO | __GFP_NOWARN.  Also called while the
+ *		table is being unregistered.
+ * @release:	forget @handle; cannot fail.  Context: the SRCU read lock,
+ *		with or without the page's slot lock (a layer being freed,
+ *		on munmap() or close(), holds none); process context.  Must
+ *		not sleep or allocate (it gives memory back).  Also called
+ *		while the table is being unregistered.
+ * @drain:	free whatever the backend still holds once every stored
+ *		page came back (or was reported lost).  Context: the caller
+ *		of aem_unregister_store(), no aether_mm lock held, no other
+ *		callback in flight or to come; may sleep, GFP_KERNEL.
  */
 struct aem_store_ops {
 	struct module *owner;
@@ -132,8 +180,14 @@ struct aem_store_ops {
 /**
  * struct aem_share_ops - content sharing (aether_dedupe)
  * @owner:	module providing the table
- * @unshare:	give the caller a private copy of the shared @frame
- * @drain:	unshare every merged page before the table goes away
+ * @unshare:	give the caller a private copy of the shared @frame.
+ *		Not called by the core yet: the table a merge engine needs
+ *		(scan, replace a slot's frame, write notification, a reverse
+ *		map per shared frame) is still to be designed (issue 11),
+ *		and with it the context of each of its calls.
+ * @drain:	unshare every merged page before the table goes away.
+ *		Context: the caller of aem_unregister_share(), no aether_mm
+ *		lock held, no other callback in flight; may sleep, GFP_KERNEL.
  */
 struct aem_share_ops {
 	struct module *owner;
@@ -145,12 +199,23 @@ struct aem_share_ops {
  * struct aem_policy_ops - admission and access policy (aether_qos)
  * @owner:	module providing the table
  * @admit:	0 to let an AEM_ALLOC_ACCOUNT allocation of 2^@order pages
- *		on @nid go ahead, or a negative errno to refuse it
+ *		on @nid go ahead, or a negative errno to refuse it (the
+ *		allocation fails).
+ *		Context: under rcu_read_lock(), inside aem_alloc_pages():
+ *		for a region fault with mmap_lock or the VMA lock held for
+ *		read, and possibly the page's slot lock; for ALLOC in the
+ *		ioctl.  Must not sleep; no allocation (decide from counters).
  * @may_open:	may the current task open the named region @name, created
  *		by @owner with AETHER_MM_REGION_* @flags (REGION_OPEN):
  *		0 yes, a negative errno no, 1 no opinion (the default
- *		applies: the creator's uid, or CAP_SYS_ADMIN)
- * @drain:	drop every reference into the core before the table goes away
+ *		applies: the creator's uid, or CAP_SYS_ADMIN).
+ *		Context: the REGION_OPEN ioctl, under rcu_read_lock(), the
+ *		region referenced but no region lock held.  Must not sleep;
+ *		GFP_NOWAIT if it must allocate.
+ * @drain:	drop every reference into the core before the table goes
+ *		away.  Context: the caller of aem_unregister_policy(), no
+ *		aether_mm lock held, no other callback in flight or to come;
+ *		may sleep, GFP_KERNEL.
  */
 struct aem_policy_ops {
 	struct module *owner;
@@ -166,8 +231,14 @@ struct aem_policy_ops {
  *		@nid is NUMA_NO_NODE, @nr_pages or more if it has them; return
  *		how many went back.  Called when the pool runs short: an
  *		allocation found nothing even after trying to grow, or a node
- *		below its low watermark cannot grow any more.  May sleep; must
- *		not wait for a lock held around pool allocations (trylock).
+ *		below its low watermark cannot grow any more.
+ *		Context: aem_reclaim_sem held for read; inside a failing
+ *		pool allocation of any caller that may sleep (a region fault
+ *		holding mmap_lock or the VMA lock, and possibly a slot lock;
+ *		a kernel caller of aem_alloc_pages() with its own locks), or
+ *		the pool's growth worker.  May sleep; GFP_NOIO | __GFP_NOWARN,
+ *		pool allocations AEM_ALLOC_ATOMIC; must not wait for a lock
+ *		held around pool allocations (trylock only).
  * @link:	the core's, on its list
  *
  * Any number may be registered (aether_slub's empty slabs are one).
@@ -191,9 +262,13 @@ struct aem_region;
 struct aem_layer;
 
 /*
- * Called by aem_region_cold_pages() for each page it offers, under the
- * page's slot lock: @l holds @frame at data page @idx of @r.  Returns 1
- * when it took the page, 0 to leave it, or a negative errno to stop.
+ * Called by aem_region_cold_pages() for each page it offers: @l holds
+ * @frame at data page @idx of @r, in generation @gen.  Returns 1 when it
+ * took the page, 0 to leave it, or a negative errno to stop.
+ * Context: aem_access_lock, @r's views_lock and the page's slot lock held
+ * (all mutexes), in the context of aem_region_cold_pages()'s caller
+ * (which, with AEM_COLD_NOWAIT, may be inside a failing pool allocation:
+ * then GFP_NOIO and AEM_ALLOC_ATOMIC).  May sleep.
  */
 typedef int (*aem_cold_fn)(struct aem_region *r, struct aem_layer *l,
 			   pgoff_t idx, struct aem_frame *frame,
