@@ -410,7 +410,12 @@ static unsigned long aem_layer_unstore(struct aem_layer *l,
 	return left;
 }
 
-/* Every stored page of @r's base and views' chains, back in frames. */
+/*
+ * Every stored page of @r's base and views' chains, back in frames.  A
+ * chain gains a layer at each fork of a process mapping a PRIVATE region,
+ * so the array may be large: when it cannot be had, the caller's next
+ * walk tries again (until its deadline).
+ */
 static void aem_region_unstore(struct aem_region *r, unsigned long deadline)
 {
 	struct aem_layer **ls, *l;
@@ -422,7 +427,11 @@ static void aem_region_unstore(struct aem_region *r, unsigned long deadline)
 	list_for_each_entry(v, &r->views, link)
 		for (l = v->top; l; l = l->backing)
 			nl++;
-	ls = kmalloc_array(nl, sizeof(*ls), GFP_KERNEL | __GFP_NOFAIL);
+	ls = kvmalloc_array(nl, sizeof(*ls), GFP_KERNEL);
+	if (!ls) {
+		mutex_unlock(&r->views_lock);
+		return;
+	}
 	k = 0;
 	kref_get(&r->base->ref);
 	ls[k++] = r->base;
@@ -436,7 +445,7 @@ static void aem_region_unstore(struct aem_region *r, unsigned long deadline)
 		aem_layer_unstore(ls[k], deadline);
 		aem_layer_put(ls[k]);
 	}
-	kfree(ls);
+	kvfree(ls);
 }
 
 /*
