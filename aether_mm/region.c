@@ -412,7 +412,10 @@ static unsigned long aem_layer_unstore(struct aem_layer *l, int *err)
 }
 
 /*
- * Every stored page of @r's base and views' chains, back in frames.
+ * Every stored page of @r's base and views' chains, back in frames.  A
+ * chain gains a layer at each fork of a process mapping a PRIVATE region,
+ * so the array may be large: when it cannot be had, the caller's next
+ * walk tries again (until its deadline).
  * Return: pages left stored; *@err gets the last failure.
  */
 static unsigned long aem_region_unstore(struct aem_region *r, int *err)
@@ -427,7 +430,11 @@ static unsigned long aem_region_unstore(struct aem_region *r, int *err)
 	list_for_each_entry(v, &r->views, link)
 		for (l = v->top; l; l = l->backing)
 			nl++;
-	ls = kmalloc_array(nl, sizeof(*ls), GFP_KERNEL | __GFP_NOFAIL);
+	ls = kvmalloc_array(nl, sizeof(*ls), GFP_KERNEL);
+	if (!ls) {
+		mutex_unlock(&r->views_lock);
+		return atomic_long_read(&r->stored);
+	}
 	k = 0;
 	kref_get(&r->base->ref);
 	ls[k++] = r->base;
@@ -441,7 +448,7 @@ static unsigned long aem_region_unstore(struct aem_region *r, int *err)
 		left += aem_layer_unstore(ls[k], err);
 		aem_layer_put(ls[k]);
 	}
-	kfree(ls);
+	kvfree(ls);
 	return left;
 }
 
@@ -1135,7 +1142,7 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		mutex_lock(aem_slot_lock(r, idx));
 	} else if (!mutex_trylock(aem_slot_lock(r, idx))) {
 		mutex_unlock(&r->views_lock);
-		return 0;
+		return atomic_long_read(&r->stored);
 	}
 	if (list_empty(&r->views)) {
 		f = aem_lookup_entry(r->base, idx, &where);

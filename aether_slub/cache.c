@@ -17,7 +17,9 @@
  * other modules' caches.  Names are not first come, first served across
  * owners: a user cannot take the name a module or another user will
  * need.  Its debugfs directory is the name, with "@uid" after it for a
- * user's cache (the kernel's names may not hold an '@').  A cache lives until aslub_cache_destroy()
+ * user's cache (the kernel's names may not hold an '@').  One uid holds at
+ * most max_caches_per_uid caches: each pins kernel memory of its own.
+ * A cache lives until aslub_cache_destroy()
  * finds no object in use: it first drains the CPUs' magazines, then counts;
  * with objects still allocated it reports them and refuses with -EBUSY,
  * and the cache goes on working.  Otherwise every slab goes back to the
@@ -54,6 +56,26 @@ atomic_long_t aslub_shrunk_pages = ATOMIC_LONG_INIT(0);
 atomic_long_t aslub_pressure_pages = ATOMIC_LONG_INIT(0);
 
 #define ASLUB_MIN_OBJECTS	16U
+
+/*
+ * Caches one uid may hold through the device at once (max_caches_per_uid):
+ * each pins its struct, per-CPU magazines and a debugfs directory however
+ * few objects it has.
+ */
+unsigned int aslub_max_caches_per_uid = 1024;
+
+/* Caches of @owner on the list. */
+static unsigned int aslub_owner_caches(kuid_t owner)
+{
+	struct aslub_cache *s;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&aslub_mutex);
+
+	list_for_each_entry(s, &aslub_caches, list)
+		n += uid_eq(s->owner, owner);
+	return n;
+}
 
 /**
  * aslub_cache_lookup() - find a cache by owner and name
@@ -226,6 +248,12 @@ static struct aslub_cache *aslub_cache_add(const char *name, unsigned int size,
 		aslub_cache_free_struct(s);
 		return ERR_PTR(-EEXIST);
 	}
+	if (uid_valid(owner) && aslub_owner_caches(owner) >=
+				READ_ONCE(aslub_max_caches_per_uid)) {
+		mutex_unlock(&aslub_mutex);
+		aslub_cache_free_struct(s);
+		return ERR_PTR(-EDQUOT);
+	}
 	list_add_tail(&s->list, &aslub_caches);
 	aslub_debugfs_add_cache(s);
 	mutex_unlock(&aslub_mutex);
@@ -260,7 +288,8 @@ struct aslub_cache *__aslub_cache_create(const char *name, unsigned int size,
  * @flags: as for aslub_cache_create(), which the debug= parameter adds to
  * @owner: the uid that asks for it
  *
- * Return: the cache, or an ERR_PTR() as aslub_cache_create() has it.
+ * Return: the cache, or an ERR_PTR() as aslub_cache_create() has it, or
+ * -EDQUOT when @owner holds max_caches_per_uid caches already.
  */
 struct aslub_cache *aslub_user_cache_create(const char *name,
 					    unsigned int size,

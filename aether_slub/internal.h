@@ -31,6 +31,7 @@
 #define ASLUB_MAG_MAX		128	/* objects a CPU keeps at most */
 #define ASLUB_ALIEN_MAX		16	/* frees of one remote node batched */
 #define ASLUB_NAME_LEN		AETHER_SLUB_NAME_LEN
+#define ASLUB_MAX_CACHES_PER_UID_LIMIT	BIT(20)	/* max_caches_per_uid */
 #define ASLUB_NR_ERR		AETHER_SLUB_NR_ERRORS
 #define ASLUB_SLAB_MAGIC	0x51abc0de51abc0deUL
 
@@ -251,6 +252,7 @@ struct aslub_meta {
 extern struct mutex aslub_mutex;
 extern struct list_head aslub_caches;
 extern unsigned int aslub_empty_max;
+extern unsigned int aslub_max_caches_per_uid;
 extern unsigned int aslub_debug_flags;
 extern atomic_long_t aslub_shrunk_pages;
 extern atomic_long_t aslub_pressure_pages;

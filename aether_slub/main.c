@@ -97,6 +97,20 @@ module_exit(aslub_exit);
 
 module_param_named(empty_max, aslub_empty_max, uint, 0644);
 MODULE_PARM_DESC(empty_max, "Empty slabs a cache keeps per node before giving them back to the pool (default 2)");
+static int aslub_max_caches_per_uid_set(const char *val,
+					const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, ASLUB_MAX_CACHES_PER_UID_LIMIT);
+}
+
+static const struct kernel_param_ops aslub_max_caches_per_uid_ops = {
+	.set = aslub_max_caches_per_uid_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_caches_per_uid, &aslub_max_caches_per_uid_ops,
+		&aslub_max_caches_per_uid, 0644);
+MODULE_PARM_DESC(max_caches_per_uid, "Caches one uid may hold through /dev/aether_slub at once, 1..1048576; CREATE beyond it fails with -EDQUOT (default 1024; writable)");
 module_param(debug, charp, 0444);
 MODULE_PARM_DESC(debug, "Debug flags for every cache, as slub_debug: F consistency, Z red zone, P poison, U owner tracking (default none)");
 module_param(selftest, bool, 0444);

@@ -3809,6 +3809,72 @@ TEST_F_TIMEOUT(region, reclaim_stored_pages_freed_with_region, 120)
 	free(want);
 }
 
+/* Lines of the kernel log from @fd (at its end when opened) holding @what. */
+static int kmsg_count(int fd, const char *what)
+{
+	char rec[2048];
+	ssize_t n;
+	int hits = 0;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		hits += !!strstr(rec, what);
+	}
+	return hits;
+}
+
+/*
+ * Every fork of a process mapping a PRIVATE region leaves one more layer
+ * in its chain, however many children are gone; the store backend going
+ * away still brings every page back, without a warning from the kernel
+ * (no order > 1 allocation that must not fail).
+ */
+TEST_F_TIMEOUT(region, store_removal_after_thousands_of_forks_warns_nothing,
+	       300)
+{
+	const size_t pages = 8, page = self->page;
+	unsigned char *p, *want;
+	char buf[16];
+	int rfd, kfd, i, status;
+	pid_t pid;
+	__u64 id;
+
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, kfd);
+	ASSERT_LE(0, lseek(kfd, 0, SEEK_END));
+	p = written_region(self->fd, AEM_PRIVATE | AETHER_MM_REGION_COMPRESSIBLE,
+			   pages, page, &rfd, &want, &id);
+	ASSERT_NE(NULL, p);
+	/* 8 bytes a layer: past 8 KiB, more than an order-1 allocation */
+	for (i = 0; i < 1100; i++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			_exit(0);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	}
+	let_cool(id);
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, resident(rfd));
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
+	ASSERT_EQ(pages, resident(rfd));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	ASSERT_EQ(0, kmsg_count(kfd, "WARNING"));
+	param_write("access_interval_ms", "1000");
+	close(kfd);
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+}
+
 /*
  * A store backend going away while the pool is full takes the frames for
  * its pages from the reserve (what ordinary allocations leave): every

@@ -9,7 +9,8 @@
  *	objects one user filled and freed come to another zeroed;
  *	cache names are per uid, the kernel's names apart;
  *	CACHE_STATS by index and INFO show a user its own caches only;
- *	the admin commands refuse a member of aether.
+ *	the admin commands refuse a member of aether;
+ *	one uid holds at most max_caches_per_uid caches.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -334,6 +335,59 @@ TEST(admin_commands_are_eperm_for_a_member_of_aether)
 		SKIP(return, "no %s (aether_slub not loaded)", ASLT_DEV);
 	aslt_name(name, "admin");
 	ASSERT_EQ(0, aslt_run_as(ASLT_ALICE, try_admin_ioctls, name));
+}
+
+#define CAPS_PARAM	"/sys/module/aether_slub/parameters/max_caches_per_uid"
+
+/*
+ * Alice: caches up to the cap in @arg, over two fds (the cap is the
+ * uid's); one more is -EDQUOT; one destroyed makes room for another.
+ */
+static int fill_cache_cap(void *arg)
+{
+	unsigned int cap = *(unsigned int *)arg, i;
+	struct aether_slub_create c;
+	char name[AETHER_SLUB_NAME_LEN];
+	int fd[2], ret;
+	__u32 live;
+
+	fd[0] = open_dev();
+	CHILD_CHECK(fd[0] >= 0, fd[0]);
+	fd[1] = open_dev();
+	CHILD_CHECK(fd[1] >= 0, fd[1]);
+	for (i = 0; i < cap; i++) {
+		snprintf(name, sizeof(name), "cap-%d-%u", (int)getpid(), i);
+		ret = aslt_create(fd[i & 1], name, 32, 0, 0, &c);
+		CHILD_CHECK(!ret, ret);
+	}
+	snprintf(name, sizeof(name), "cap-%d-over", (int)getpid());
+	ret = aslt_create(fd[0], name, 32, 0, 0, NULL);
+	CHILD_CHECK(ret == -EDQUOT, ret);
+	ret = aslt_destroy(fd[(cap - 1) & 1], c.id, &live);
+	CHILD_CHECK(!ret, ret);
+	ret = aslt_create(fd[0], name, 32, 0, 0, NULL);
+	CHILD_CHECK(!ret, ret);
+	close(fd[0]);
+	close(fd[1]);
+	return 0;
+}
+
+TEST(a_user_holds_at_most_max_caches_per_uid)
+{
+	char name[AETHER_SLUB_NAME_LEN];
+	unsigned int cap = 64;
+
+	if (access(ASLT_DEV, F_OK))
+		SKIP(return, "no %s (aether_slub not loaded)", ASLT_DEV);
+	/* Without the parameter, the default it would have. */
+	if (aslt_write_file(CAPS_PARAM, "64"))
+		cap = 1024;
+	ASSERT_EQ(0, aslt_run_as(ASLT_ALICE, fill_cache_cap, &cap));
+	/* Alice's caches went with her fds: she, and bob, start afresh. */
+	aslt_name(name, "cap");
+	ASSERT_EQ(0, aslt_run_as(ASLT_ALICE, create_named, name));
+	ASSERT_EQ(0, aslt_run_as(ASLT_BOB, create_named, name));
+	aslt_write_file(CAPS_PARAM, "1024");
 }
 
 TEST_HARNESS_MAIN

@@ -71,6 +71,8 @@
  * @name:	(in) NUL-terminated, printable, unique among the caches of the
  *		caller's effective uid (-EEXIST otherwise); other users' and
  *		the kernel's caches do not collide with it
+ *		(-EDQUOT when the uid holds max_caches_per_uid caches, a
+ *		module parameter, already)
  * @id:		(out) the cache id on this fd
  * @slab_order:	(out) pages per slab, as an order
  * @objects_per_slab: (out) objects in one slab
