@@ -284,6 +284,17 @@ static void aem_predict(struct vm_area_struct *vma, struct aem_view *v,
 }
 
 /*
+ * The fault holds mmap_lock, or its VMA's lock.  lockdep's assertion,
+ * not assert_fault_locked() (6.6): with CONFIG_DEBUG_VM that calls
+ * dump_mm(), which is not exported.
+ */
+static void aem_assert_fault_locked(struct vm_fault *vmf)
+{
+	if (!aem_fault_vma_locked(vmf))
+		lockdep_assert_held(&vmf->vma->vm_mm->mmap_lock);
+}
+
+/*
  * Under the per-VMA lock alone, is the view's chain stable: is this VMA
  * the view's only one (see "Under the per-VMA lock" above)?
  */
@@ -422,6 +433,8 @@ static void aem_map_around_one(struct vm_area_struct *vma, struct aem_view *v,
 		return;		/* a hole (the zero page) or a stored page */
 	if (hinting && aem_frame_nid(f) != numa_node_id())
 		return;		/* its hinting fault must come */
+	/* What aem_numa_fault() does for a frame it leaves: the node. */
+	WRITE_ONCE(v->region->fault_nid[idx], numa_node_id() + 1);
 	vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
 			    where == v->top ? own :
 			    aem_prot_old(vma->vm_page_prot));

@@ -123,9 +123,7 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
  * Page faults under the per-VMA lock (6.4, CONFIG_PER_VMA_LOCK): the
  * fault holds its VMA's read lock instead of the mm's mmap_lock.  A
  * handler that must have mmap_lock drops the VMA lock and returns
- * VM_FAULT_RETRY, as vmf_can_call_fault() does.  The assertion is
- * lockdep's, not assert_fault_locked() (6.6): with CONFIG_DEBUG_VM that
- * calls dump_mm()/dump_vma(), which are not exported.
+ * VM_FAULT_RETRY, as vmf_can_call_fault() does.
  */
 #if KERNEL_VERSION(6, 4, 0) > LINUX_VERSION_CODE
 #define aem_fault_vma_locked(vmf)	false
@@ -134,10 +132,4 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #define aem_fault_vma_locked(vmf)	(!!((vmf)->flags & FAULT_FLAG_VMA_LOCK))
 #define aem_fault_vma_unlock(vmf)	vma_end_read((vmf)->vma)
 #endif
-#define aem_assert_fault_locked(vmf)					\
-	do {								\
-		if (!aem_fault_vma_locked(vmf))				\
-			lockdep_assert_held(&(vmf)->vma->vm_mm->mmap_lock); \
-	} while (0)
-
 #endif /* _AETHER_COMPAT_H */
