@@ -41,6 +41,35 @@
  * the next fault comes right after the window, the stream went through
  * it: a hit, and the window doubles up to prefetch_max; any other next
  * fault counts the window wasted and halves it.
+ *
+ * Fault-around (->map_pages).  Before a read fault on a missing entry,
+ * Linux offers the pages around it, up to fault_around_bytes inside one
+ * page table and the VMA, as filemap_map_pages() maps the page cache.
+ * aem_region_map_pages() maps those that are resident in the view's
+ * chain as a read fault would (an own frame with the VMA's protection, a
+ * frame of a backing layer read-only), and leaves the rest, and the
+ * faulting page itself, to ->fault: holes (the zero page is a fault's),
+ * stored pages, guard pages, a frame on another node while NUMA hinting
+ * applies to the region (its hinting fault must come), a page last
+ * faulted from another node (its fault records this one: MIGRATE_AUTO
+ * follows it), and every index whose slot lock it cannot take at once.
+ * It never allocates and never sleeps: on 6.12 it runs under
+ * rcu_read_lock(), so slot locks are only tried, and an entry goes only
+ * into a page table that is there already (the faulting address's).
+ * Entries are installed old (accessed bit clear), as
+ * arch_wants_old_prefaulted_pte() does, so that the access tracker sees
+ * only pages a process touches; they are not faults: no fault counter,
+ * no predictor step (the fault that follows is both).
+ *
+ * Under the per-VMA lock.  With ->map_pages, 6.12 no longer retries
+ * region faults under mmap_lock (vmf_can_call_fault()).  Fork changes a
+ * view's chain with the mm locked for write, but write-locks its VMAs one
+ * at a time; so a fault that holds only its VMA lock sees a stable chain
+ * only when that VMA is the view's single one.  For a view of several
+ * VMAs, ->fault drops the VMA lock and asks for the retry under
+ * mmap_lock, ->pfn_mkwrite (which cannot) zaps the entry so that the
+ * write comes back as a fault, ->huge_fault falls back to 4 KiB, and
+ * ->map_pages maps nothing.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -433,8 +462,9 @@ static void aem_map_around_one(struct vm_area_struct *vma, struct aem_view *v,
 		return;		/* a hole (the zero page) or a stored page */
 	if (hinting && aem_frame_nid(f) != numa_node_id())
 		return;		/* its hinting fault must come */
-	/* What aem_numa_fault() does for a frame it leaves: the node. */
-	WRITE_ONCE(v->region->fault_nid[idx], numa_node_id() + 1);
+	/* Last faulted from elsewhere: its fault records this node. */
+	if (READ_ONCE(v->region->fault_nid[idx]) != numa_node_id() + 1)
+		return;
 	vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
 			    where == v->top ? own :
 			    aem_prot_old(vma->vm_page_prot));
