@@ -10,7 +10,8 @@
  *
  * The predictor (prefetch_max) is off during each test, so that every
  * page mapped without its own fault was mapped by fault-around; the
- * fixture's teardown puts the parameter back.
+ * fixture's teardown puts the parameter back.  Each test runs on one CPU
+ * (fault-around leaves a page last faulted from another node alone).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -76,6 +77,11 @@ FIXTURE_SETUP(fault)
 	ASSERT_EQ(0, param_read("numa_scan_pages", self->numa_scan_pages,
 				sizeof(self->numa_scan_pages)));
 	ASSERT_EQ(0, aemt_write_file(PARAM_DIR "prefetch_max", "0"));
+	/*
+	 * One CPU, so one node: a page last faulted from another node is
+	 * left to its fault, and the box has two.
+	 */
+	ASSERT_EQ(0, aemt_pin_cpu(0));
 }
 
 FIXTURE_TEARDOWN(fault)
