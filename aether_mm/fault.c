@@ -3,8 +3,9 @@
  * fault.c - page faults on regions: demand paging and copy-on-write
  *
  * Every fault runs under the slot lock of its page index, with the mm's
- * mmap_lock held for read (see region.c for the objects and the order).
- * Three outcomes:
+ * mmap_lock held for read or, on 6.12, only the faulting VMA's per-VMA
+ * lock (see region.c for the objects and the order, and "Under the
+ * per-VMA lock" below).  Three outcomes:
  *
  *   read	map what the view's chain resolves the index to: an own
  *		frame with the VMA's full protection, a shared frame or the
@@ -40,6 +41,35 @@
  * the next fault comes right after the window, the stream went through
  * it: a hit, and the window doubles up to prefetch_max; any other next
  * fault counts the window wasted and halves it.
+ *
+ * Fault-around (->map_pages).  Before a read fault on a missing entry,
+ * Linux offers the pages around it, up to fault_around_bytes inside one
+ * page table and the VMA, as filemap_map_pages() maps the page cache.
+ * aem_region_map_pages() maps those that are resident in the view's
+ * chain as a read fault would (an own frame with the VMA's protection, a
+ * frame of a backing layer read-only), and leaves the rest, and the
+ * faulting page itself, to ->fault: holes (the zero page is a fault's),
+ * stored pages, guard pages, a frame on another node while NUMA hinting
+ * applies to the region (its hinting fault must come), a page last
+ * faulted from another node (its fault records this one: MIGRATE_AUTO
+ * follows it), and every index whose slot lock it cannot take at once.
+ * It never allocates and never sleeps: on 6.12 it runs under
+ * rcu_read_lock(), so slot locks are only tried, and an entry goes only
+ * into a page table that is there already (the faulting address's).
+ * Entries are installed old (accessed bit clear), as
+ * arch_wants_old_prefaulted_pte() does, so that the access tracker sees
+ * only pages a process touches; they are not faults: no fault counter,
+ * no predictor step (the fault that follows is both).
+ *
+ * Under the per-VMA lock.  With ->map_pages, 6.12 no longer retries
+ * region faults under mmap_lock (vmf_can_call_fault()).  Fork changes a
+ * view's chain with the mm locked for write, but write-locks its VMAs one
+ * at a time; so a fault that holds only its VMA lock sees a stable chain
+ * only when that VMA is the view's single one.  For a view of several
+ * VMAs, ->fault drops the VMA lock and asks for the retry under
+ * mmap_lock, ->pfn_mkwrite (which cannot) zaps the entry so that the
+ * write comes back as a fault, ->huge_fault falls back to 4 KiB, and
+ * ->map_pages maps nothing.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -282,13 +312,33 @@ static void aem_predict(struct vm_area_struct *vma, struct aem_view *v,
 	spin_unlock(&v->pred_lock);
 }
 
+/*
+ * The fault holds mmap_lock, or its VMA's lock.  lockdep's assertion,
+ * not assert_fault_locked() (6.6): with CONFIG_DEBUG_VM that calls
+ * dump_mm(), which is not exported.
+ */
+static void aem_assert_fault_locked(struct vm_fault *vmf)
+{
+	if (!aem_fault_vma_locked(vmf))
+		lockdep_assert_held(&vmf->vma->vm_mm->mmap_lock);
+}
+
+/*
+ * Under the per-VMA lock alone, is the view's chain stable: is this VMA
+ * the view's only one (see "Under the per-VMA lock" above)?
+ */
+static bool aem_fault_chain_unstable(struct vm_fault *vmf, struct aem_view *v)
+{
+	return aem_fault_vma_locked(vmf) && atomic_read(&v->nr_vmas) > 1;
+}
+
 /* The data page index of a fault, or SIGSEGV on a guard page. */
 static vm_fault_t aem_fault_index(struct vm_fault *vmf, pgoff_t *idx)
 {
 	struct aem_view *v = vmf->vma->vm_private_data;
 	struct aem_region *r = v->region;
 
-	lockdep_assert_held(&vmf->vma->vm_mm->mmap_lock);
+	aem_assert_fault_locked(vmf);
 	if (aem_region_is_guard(r, vmf->pgoff))
 		return VM_FAULT_SIGSEGV;
 	*idx = vmf->pgoff - r->guard;
@@ -337,6 +387,10 @@ vm_fault_t aem_region_fault(struct vm_fault *vmf)
 	vm_fault_t ret;
 	pgoff_t idx;
 
+	if (aem_fault_chain_unstable(vmf, v)) {
+		aem_fault_vma_unlock(vmf);
+		return VM_FAULT_RETRY;
+	}
 	ret = aem_fault_index(vmf, &idx);
 	if (ret)
 		return ret;
@@ -369,10 +423,110 @@ vm_fault_t aem_region_pfn_mkwrite(struct vm_fault *vmf)
 	ret = aem_fault_index(vmf, &idx);
 	if (ret)
 		return ret;
+	if (aem_fault_chain_unstable(vmf, v)) {
+		/* No retry from here: the write comes back as a fault. */
+		zap_vma_ptes(vmf->vma, vmf->address & PAGE_MASK, PAGE_SIZE);
+		return VM_FAULT_NOPAGE;
+	}
 	mutex_lock(aem_slot_lock(v->region, idx));
 	ret = aem_map_own(vmf, v, idx, true);
 	mutex_unlock(aem_slot_lock(v->region, idx));
 	return ret;
+}
+
+/* An entry as Linux's fault-around installs one: not yet accessed. */
+static pgprot_t aem_prot_old(pgprot_t prot)
+{
+#ifdef _PAGE_ACCESSED
+	return __pgprot(pgprot_val(prot) & ~_PAGE_ACCESSED);
+#else
+	return prot;
+#endif
+}
+
+/*
+ * Map data page @idx around a fault, if it is resident.  Slot lock held
+ * (tried); runs under RCU on 6.12: nothing here sleeps, and the page
+ * table is there, so vmf_insert_pfn_prot() allocates nothing.
+ */
+static void aem_map_around_one(struct vm_area_struct *vma, struct aem_view *v,
+			       pgoff_t idx, unsigned long addr, pgprot_t own,
+			       bool hinting)
+{
+	struct aem_layer *where;
+	struct aem_frame *f;
+
+	lockdep_assert_held(aem_slot_lock(v->region, idx));
+	f = aem_lookup_entry(v->top, idx, &where);
+	if (!f || xa_is_value(f))
+		return;		/* a hole (the zero page) or a stored page */
+	if (hinting && aem_frame_nid(f) != numa_node_id())
+		return;		/* its hinting fault must come */
+	/* Last faulted from elsewhere: its fault records this node. */
+	if (READ_ONCE(v->region->fault_nid[idx]) != numa_node_id() + 1)
+		return;
+	vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
+			    where == v->top ? own :
+			    aem_prot_old(vma->vm_page_prot));
+}
+
+/**
+ * aem_region_map_pages() - .map_pages of region VMAs: fault-around
+ * @vmf: the read fault; vmf->pmd is the page table of the window
+ * @start_pgoff: first file page offset of the window
+ * @end_pgoff: last file page offset of the window
+ *
+ * Maps the resident pages of the window but the faulting one, as a read
+ * fault would, and never the faulting page: ->fault that follows maps it
+ * and does the fault's accounting, NUMA step and prediction.  See
+ * "Fault-around" above for what is left out.
+ *
+ * Context: mmap_lock or the VMA's lock held for read; on 6.12 under
+ * rcu_read_lock(): must not sleep.
+ * Return: 0, so that the faulting page takes its fault.
+ */
+vm_fault_t aem_region_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
+				pgoff_t end_pgoff)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct aem_view *v = vma->vm_private_data;
+	struct aem_region *r = v->region;
+	struct mutex *held = NULL, *tried = NULL, *lock;
+	pmd_t pmd = READ_ONCE(*vmf->pmd);
+	pgprot_t own;
+	bool hinting;
+	pgoff_t pg;
+
+	aem_assert_fault_locked(vmf);
+	/* No page table yet (->fault makes it) or a huge entry. */
+	if (pmd_none(pmd) || !pmd_present(pmd) || pmd_trans_huge(pmd) ||
+	    pmd_devmap(pmd) || aem_fault_chain_unstable(vmf, v))
+		return 0;
+	own = aem_prot_old(aem_full_prot(vma));
+	hinting = READ_ONCE(aem_numa_scan_pages) &&
+		  r->pol.mode == AETHER_MM_POL_LOCAL;
+	for (pg = start_pgoff; pg <= end_pgoff; pg++) {
+		if (pg == vmf->pgoff || aem_region_is_guard(r, pg))
+			continue;
+		lock = aem_slot_lock_pg(r, pg);
+		if (lock != held && lock != tried) {
+			if (held)
+				mutex_unlock(held);
+			held = NULL;
+			tried = lock;
+			if (mutex_trylock(lock))
+				held = lock;
+		}
+		if (lock != held)
+			continue;	/* busy: the page takes its own fault */
+		aem_map_around_one(vma, v, pg - r->guard,
+				   vma->vm_start +
+				   ((pg - vma->vm_pgoff) << PAGE_SHIFT),
+				   own, hinting);
+	}
+	if (held)
+		mutex_unlock(held);
+	return 0;
 }
 
 /*
@@ -458,7 +612,8 @@ vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg)
 	vm_fault_t ret;
 	pgoff_t pg, idx;
 
-	if (!aem_huge_fault_is_pmd(arg) || !(r->flags & AETHER_MM_REGION_HUGE))
+	if (!aem_huge_fault_is_pmd(arg) || !(r->flags & AETHER_MM_REGION_HUGE) ||
+	    aem_fault_chain_unstable(vmf, v))
 		return VM_FAULT_FALLBACK;
 	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end)
 		return VM_FAULT_FALLBACK;

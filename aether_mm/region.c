@@ -63,13 +63,14 @@
  *
  * Lock order
  *
- *   mm->mmap_lock		Linux's, around faults (we provide no
- *				->map_pages, so even 6.12's per-VMA-lock
- *				faults retry under it), mmap, mprotect and
- *				fork (write, both mms).  A view's top and
- *				chain change only at fork, with the view's mm
- *				locked for write; readers hold it for read
- *				(faults, whose VMA holds the view), or hold
+ *   mm->mmap_lock		Linux's, around faults (on 6.12 a fault may
+ *				hold only its VMA's lock: fault.c), mmap,
+ *				mprotect and fork (write, both mms).  A
+ *				view's top and chain change only at fork,
+ *				with the view's mm locked for write; readers
+ *				hold it for read (faults, whose VMA holds the
+ *				view, or the VMA's lock when it is the view's
+ *				only VMA, which fork write-locks), or hold
  *				a reference on the top they read, taken
  *				under views_lock (ioctls: munmap downgrades
  *				to read before ->close frees the view).
@@ -1514,6 +1515,7 @@ static const struct vm_operations_struct aem_region_vm_ops = {
 	.fault		= aem_region_fault,
 	.pfn_mkwrite	= aem_region_pfn_mkwrite,
 	.huge_fault	= aem_region_huge_fault,
+	.map_pages	= aem_region_map_pages,
 };
 
 /* Is @vma a mapping of region @r? */

@@ -307,6 +307,8 @@ extern unsigned int aem_prefetch_max;
 void aem_view_pred_init(struct aem_view *v);
 vm_fault_t aem_region_fault(struct vm_fault *vmf);
 vm_fault_t aem_region_pfn_mkwrite(struct vm_fault *vmf);
+vm_fault_t aem_region_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
+				pgoff_t end_pgoff);
 vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg);
 
 #endif /* _AETHER_MM_REGION_H */

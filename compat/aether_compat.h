@@ -119,4 +119,17 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #define AEM_PMD_PFN_FLAGS	(PFN_DEV | PFN_MAP)
 #endif
 
+/*
+ * Page faults under the per-VMA lock (6.4, CONFIG_PER_VMA_LOCK): the
+ * fault holds its VMA's read lock instead of the mm's mmap_lock.  A
+ * handler that must have mmap_lock drops the VMA lock and returns
+ * VM_FAULT_RETRY, as vmf_can_call_fault() does.
+ */
+#if KERNEL_VERSION(6, 4, 0) > LINUX_VERSION_CODE
+#define aem_fault_vma_locked(vmf)	false
+#define aem_fault_vma_unlock(vmf)	do { } while (0)
+#else
+#define aem_fault_vma_locked(vmf)	(!!((vmf)->flags & FAULT_FLAG_VMA_LOCK))
+#define aem_fault_vma_unlock(vmf)	vma_end_read((vmf)->vma)
+#endif
 #endif /* _AETHER_COMPAT_H */

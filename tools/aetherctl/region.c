@@ -860,7 +860,7 @@ static const struct actl_cmd region_cmds[] = {
 	  "move a named region's frames (SHARED: all of them) to node N" },
 	{ "compact", region_cmd_compact, "[--node N] [--order O]",
 	  "move region frames to rebuild free 2 MiB blocks (root)" },
-	{ "bench", region_cmd_bench, "[--pages N] [--rounds R] [--huge]",
+	{ "bench", region_cmd_bench, "[--pages N] [--rounds R] [--huge | --refault]",
 	  "first-touch write faults: region vs anonymous memory (--huge: 2 MiB\n\t\t HUGE region vs THP), ns/page and ratio" },
 	{ "show", region_cmd_show, "ID | --name NAME",
 	  "one region: by name (REGION_OPEN) or by id (debugfs)" },

@@ -15,6 +15,16 @@
  * 2 MiB aligned, so the first write of each 2 MiB maps it with one PMD on
  * both sides (a 2 MiB block zeroed); the report says whether each side
  * really got PMDs (REGION_QUERY, /proc/self/smaps AnonHugePages).
+ *
+ * --refault: re-faults of resident pages.  A SHARED region (a PRIVATE
+ * one's frames go with the process's last mapping) of N pages is written
+ * once; then each round maps it again (mmap), reads one byte a page and
+ * unmaps it, so every fault finds its frame resident.  The other side is
+ * what Linux has for resident pages that are not mapped: a memfd (shmem)
+ * of N pages written once, mapped, read and unmapped the same way, whose
+ * read faults map resident neighbours in one go (filemap_map_pages).
+ * The report adds the region's faults per page read (REGION_INFO), which
+ * fault-around (->map_pages) brings below 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -117,6 +127,129 @@ static __u64 rb_region_round(int fd, long pages, long page, bool huge,
 	return ns;
 }
 
+/* Read one byte of each of @pages pages of @p; the ns it took. */
+static __u64 rb_read(volatile char *p, long pages, long page)
+{
+	__u64 t0 = rb_now();
+	long i;
+
+	for (i = 0; i < pages; i++)
+		(void)p[i * page];
+	return rb_now() - t0;
+}
+
+/* A mapping of @fd written to make every page resident, then unmapped. */
+static int rb_populate(int fd, long pages, long page)
+{
+	void *p = mmap(NULL, pages * page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	rb_touch(p, pages, page);
+	munmap(p, pages * page);
+	return 0;
+}
+
+/* One re-fault round of @fd: map, read each page, unmap; 0 on an error. */
+static __u64 rb_refault_round(int fd, long pages, long page)
+{
+	void *p = mmap(NULL, pages * page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, 0);
+	__u64 ns;
+
+	if (p == MAP_FAILED) {
+		actl_errno(errno, "mmap for a re-fault");
+		return 0;
+	}
+	ns = rb_read(p, pages, page);
+	munmap(p, pages * page);
+	return ns ? ns : 1;
+}
+
+/* --refault: region against memfd, resident pages mapped again. */
+static int rb_refault(int fd, long pages, long page, unsigned int rounds)
+{
+	struct aether_mm_region_create c = {
+		.size = sizeof(c),
+		.flags = AETHER_MM_REGION_SHARED | AETHER_MM_REGION_CLOEXEC,
+		.length = (__u64)pages * page,
+		.max_prot = AETHER_MM_PROT_READ | AETHER_MM_PROT_WRITE,
+	};
+	struct aether_mm_region_info ri = { .size = sizeof(ri) };
+	__u64 region_ns = 0, memfd_ns = 0, ns, faults0;
+	struct actl_out *t;
+	unsigned int r;
+	int mfd, ret = -1;
+
+	if (ioctl(fd, AETHER_MM_IOC_REGION_CREATE, &c)) {
+		actl_errno(errno, "REGION_CREATE");
+		return -1;
+	}
+	mfd = memfd_create("aetherctl-refault", MFD_CLOEXEC);
+	if (mfd < 0 || ftruncate(mfd, pages * page)) {
+		actl_errno(errno, "memfd");
+		goto out;
+	}
+	if (rb_populate(c.fd, pages, page) || rb_populate(mfd, pages, page)) {
+		actl_errno(errno, "mmap to populate");
+		goto out;
+	}
+	if (ioctl(c.fd, AETHER_MM_IOC_REGION_INFO, &ri) ||
+	    ri.resident != (__u64)pages) {
+		actl_err("region holds %llu frames after %ld writes",
+			 (unsigned long long)ri.resident, pages);
+		goto out;
+	}
+	faults0 = ri.faults;
+	for (r = 0; r < rounds; r++) {
+		if (r & 1) {
+			ns = rb_refault_round(mfd, pages, page);
+			if (!ns)
+				goto out;
+			memfd_ns += ns;
+		}
+		ns = rb_refault_round(c.fd, pages, page);
+		if (!ns)
+			goto out;
+		region_ns += ns;
+		if (!(r & 1)) {
+			ns = rb_refault_round(mfd, pages, page);
+			if (!ns)
+				goto out;
+			memfd_ns += ns;
+		}
+	}
+	if (ioctl(c.fd, AETHER_MM_IOC_REGION_INFO, &ri)) {
+		actl_errno(errno, "REGION_INFO");
+		goto out;
+	}
+	t = out_table("region_bench",
+		      "Re-faults of resident pages (read): region vs memfd");
+	out_col(t, "mode", "mode");
+	out_col(t, "pages", "pages");
+	out_col(t, "rounds", "rounds");
+	out_col(t, "region_ns", "region (ns/page)");
+	out_col(t, "memfd_ns", "memfd (ns/page)");
+	out_col(t, "ratio", "ratio");
+	out_col(t, "region_faults", "region faults/page");
+	out_row(t);
+	out_str(t, "refault");
+	out_u64(t, pages);
+	out_u64(t, rounds);
+	out_x1000(t, region_ns * 1000 / ((__u64)pages * rounds));
+	out_x1000(t, memfd_ns * 1000 / ((__u64)pages * rounds));
+	out_x1000(t, region_ns * 1000 / memfd_ns);
+	out_x1000(t, (ri.faults - faults0) * 1000 / ((__u64)pages * rounds));
+	out_flush(t);
+	ret = 0;
+out:
+	if (mfd >= 0)
+		close(mfd);
+	close(c.fd);
+	return ret;
+}
+
 /* The anonymous side; @huge_seen: THP backed some of it. */
 static __u64 rb_anon_round(long pages, long page, bool huge,
 			   bool *huge_seen)
@@ -149,9 +282,10 @@ int region_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		{ "pages", required_argument, NULL, 'p' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "huge", no_argument, NULL, 'H' },
+		{ "refault", no_argument, NULL, 'R' },
 		{ }
 	};
-	bool huge = false, region_huge = false, anon_huge = false;
+	bool huge = false, refault = false, region_huge = false, anon_huge = false;
 	long page = sysconf(_SC_PAGESIZE), pages = RB_PAGES, v;
 	unsigned int rounds = RB_ROUNDS, r;
 	__u64 region_ns = 0, anon_ns = 0, ns;
@@ -159,9 +293,9 @@ int region_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 	int c;
 
 	(void)ctx;
-	while ((c = getopt_long(argc, argv, "p:r:H", opts, NULL)) != -1) {
-		if (c == 'H') {
-			huge = true;
+	while ((c = getopt_long(argc, argv, "p:r:HR", opts, NULL)) != -1) {
+		if (c == 'H' || c == 'R') {
+			*(c == 'H' ? &huge : &refault) = true;
 			continue;
 		}
 		v = c == '?' ? -1 : strtol(optarg, NULL, 0);
@@ -172,8 +306,13 @@ int region_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		else
 			return MM_USAGE;
 	}
-	if (optind != argc)
+	if (optind != argc || (huge && refault))
 		return MM_USAGE;
+	if (refault) {
+		fprintf(stderr, "aetherctl: region bench --refault, %u rounds x %ld pages ...\n",
+			rounds, pages);
+		return rb_refault(fd, pages, page, rounds);
+	}
 	if (huge && (pages * page) % RB_HUGE) {
 		actl_err("--huge: --pages must make whole 2 MiB ranges (%ld pages each)",
 			 (long)(RB_HUGE / page));

@@ -34,4 +34,5 @@ cat /tmp/slub-bench.err
 echo "=== AETHER REGION BENCH BEGIN ==="
 aetherctl region bench --pages 4096 --rounds 6 2>&1
 aetherctl region bench --huge --pages 4096 --rounds 6 2>&1
+aetherctl region bench --refault --pages 4096 --rounds 6 2>&1
 echo "=== AETHER REGION BENCH END ==="
