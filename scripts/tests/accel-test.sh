@@ -9,20 +9,9 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ACCEL=$HERE/../accel.sh
 BOUND=3
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/aether-accel-test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-n=0 pass=0 fail=0
-
-ok() {
-	n=$((n + 1))
-	if [[ $1 == 0 ]]; then
-		pass=$((pass + 1))
-		echo "ok $n accel.$2"
-	else
-		fail=$((fail + 1))
-		echo "not ok $n accel.$2${3:+: $3}"
-	fi
-}
+TAP_PREFIX=accel
+# shellcheck source=scripts/tests/tap.sh
+. "$HERE/tap.sh"
 
 # fake KIND: a qemu-system-x86_64 that logs each start, answers
 # --version, and otherwise behaves as KIND (abort | hang | works).
@@ -113,6 +102,4 @@ run works AETHER_KVM_DEVICE=/nonexistent/kvm AETHER_ACCEL=kvm
 ok "$([[ $RC != 0 ]] && grep -q 'missing or not writable' "$WORK/err"; echo $?)" \
 	forced_kvm_without_device_fails
 
-echo "1..$n"
-echo "$pass passed, $fail failed"
-[[ $fail == 0 ]]
+finish

@@ -13,25 +13,9 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 UAPI=$TOP/include/uapi
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/aether-uapi-test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-n=0 pass=0 fail=0
-
-ok() {
-	n=$((n + 1))
-	if [[ $1 == 0 ]]; then
-		pass=$((pass + 1))
-		echo "ok $n uapi.$2"
-	else
-		fail=$((fail + 1))
-		echo "not ok $n uapi.$2${3:+: $3}"
-	fi
-}
-
-finish() {
-	echo "$pass passed, $fail failed"
-	exit $((fail > 0))
-}
+TAP_PREFIX=uapi
+# shellcheck source=scripts/tests/tap.sh
+. "$HERE/tap.sh"
 
 # build NAME BITS SOURCE: an object with every type's debug info.
 build() {
