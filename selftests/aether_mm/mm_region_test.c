@@ -3876,6 +3876,27 @@ TEST_F_TIMEOUT(region, store_removal_after_thousands_of_forks_warns_nothing,
 }
 
 /*
+ * Allocate from @mm with @flags until the pool, grown to its maximum, has
+ * nothing left, the per-CPU lists drained between rounds, until a round
+ * finds nothing more.  0 or -errno.
+ */
+static int fill_pool_to_the_end(int mm, __u32 flags, struct aemt_blocks *b)
+{
+	size_t nr;
+	int err;
+
+	do {
+		nr = b->nr;
+		err = aemt_drain(mm);
+		if (!err)
+			err = aemt_fill_until_enomem(mm, flags, 0, -1,
+						     AETHER_MM_ZONE_NORMAL, b,
+						     SIZE_MAX);
+	} while (!err && b->nr != nr);
+	return err;
+}
+
+/*
  * A store backend going away while the pool is full takes the frames for
  * its pages from the reserve (what ordinary allocations leave): every
  * page comes back, with its content.
@@ -3886,7 +3907,6 @@ TEST_F_TIMEOUT(region, reclaim_store_removal_takes_frames_from_reserve, 180)
 	struct aemt_blocks b = { 0 };
 	unsigned char *p, *want;
 	char buf[16];
-	size_t nr;
 	__u64 id;
 	int rfd, mm;
 
@@ -3903,13 +3923,7 @@ TEST_F_TIMEOUT(region, reclaim_store_removal_takes_frames_from_reserve, 180)
 	/* Every page of the pool but its reserve, grown to its maximum. */
 	mm = aemt_open();
 	ASSERT_LE(0, mm);
-	do {
-		nr = b.nr;
-		ASSERT_EQ(0, aemt_drain(mm));
-		ASSERT_EQ(0, aemt_fill_until_enomem(mm, 0, 0, -1,
-						    AETHER_MM_ZONE_NORMAL,
-						    &b, SIZE_MAX));
-	} while (b.nr != nr);
+	ASSERT_EQ(0, fill_pool_to_the_end(mm, 0, &b));
 	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
 	close(mm);
 	aemt_blocks_release(&b);
@@ -3933,7 +3947,6 @@ TEST_F_TIMEOUT(region, reclaim_store_removal_gives_up_without_frames, 180)
 	struct aemt_blocks b = { 0 };
 	unsigned char *p, *want;
 	char buf[16];
-	size_t nr;
 	time_t t0;
 	__u64 id;
 	int rfd, mm;
@@ -3954,13 +3967,7 @@ TEST_F_TIMEOUT(region, reclaim_store_removal_gives_up_without_frames, 180)
 	 */
 	mm = aemt_open();
 	ASSERT_LE(0, mm);
-	do {
-		nr = b.nr;
-		ASSERT_EQ(0, aemt_drain(mm));
-		ASSERT_EQ(0, aemt_fill_until_enomem(mm, AETHER_MM_ALLOC_HIGH, 0,
-						    -1, AETHER_MM_ZONE_NORMAL,
-						    &b, SIZE_MAX));
-	} while (b.nr != nr);
+	ASSERT_EQ(0, fill_pool_to_the_end(mm, AETHER_MM_ALLOC_HIGH, &b));
 	t0 = time(NULL);
 	ASSERT_EQ(-ENOMEM, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
 	TH_LOG("removal gave up after %ld s", (long)(time(NULL) - t0));
