@@ -5,6 +5,7 @@
  * See aether_test.h.  Every helper returns 0 or -errno.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,6 +68,61 @@ int aet_read_file(const char *path, char *buf, size_t len)
 	close(fd);
 	buf[got] = '\0';
 	return 0;
+}
+
+int aet_params_save(const char *module, struct aet_params *s)
+{
+	char path[sizeof(s->dir) + AET_PARAM_NAME];
+	struct dirent *de;
+	struct stat st;
+	int ret = 0;
+	DIR *d;
+
+	s->nr = 0;
+	snprintf(s->dir, sizeof(s->dir), "/sys/module/%s/parameters", module);
+	d = opendir(s->dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    strlen(de->d_name) >= AET_PARAM_NAME)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
+		if (stat(path, &st) || !(st.st_mode & 0200))
+			continue;
+		if (s->nr == AET_MAX_PARAMS) {
+			ret = -E2BIG;
+			break;
+		}
+		ret = aet_read_file(path, s->p[s->nr].value, AET_PARAM_VALUE);
+		if (ret)
+			break;
+		strcpy(s->p[s->nr].name, de->d_name);
+		s->nr++;
+	}
+	closedir(d);
+	return ret;
+}
+
+int aet_params_restore(const struct aet_params *s)
+{
+	char path[sizeof(s->dir) + AET_PARAM_NAME], now[AET_PARAM_VALUE];
+	int written = 0, ret;
+	unsigned int i;
+
+	for (i = 0; i < s->nr; i++) {
+		snprintf(path, sizeof(path), "%s/%s", s->dir, s->p[i].name);
+		ret = aet_read_file(path, now, sizeof(now));
+		if (ret)
+			return ret;
+		if (!strcmp(now, s->p[i].value))
+			continue;
+		ret = aet_write_file(path, s->p[i].value);
+		if (ret)
+			return ret;
+		written++;
+	}
+	return written;
 }
 
 int aet_nr_cpus(void)

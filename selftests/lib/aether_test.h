@@ -46,6 +46,31 @@ int aet_ioctl(int fd, unsigned long cmd, void *arg);
 int aet_write_file(const char *path, const char *text);
 int aet_read_file(const char *path, char *buf, size_t len);
 
+/*
+ * The writable parameters of a module (/sys/module/<module>/parameters),
+ * as they read: aet_params_save() keeps them, aet_params_restore() writes
+ * back each one that reads differently now (no other: writing a parameter
+ * may do more than store it) and answers how many it wrote, or -errno of
+ * the first it could not.  A fixture saves in its setup and restores in
+ * its teardown, so that a test that fails half-way leaves the module as
+ * the next test expects it.
+ */
+#define AET_MAX_PARAMS		32
+#define AET_PARAM_NAME		48
+#define AET_PARAM_VALUE		64
+
+struct aet_params {
+	char dir[96];
+	unsigned int nr;
+	struct {
+		char name[AET_PARAM_NAME];
+		char value[AET_PARAM_VALUE];
+	} p[AET_MAX_PARAMS];
+};
+
+int aet_params_save(const char *module, struct aet_params *s);
+int aet_params_restore(const struct aet_params *s);
+
 /* CPUs. */
 int aet_nr_cpus(void);
 int aet_pin_cpu(int cpu);

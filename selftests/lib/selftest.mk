@@ -5,7 +5,7 @@
 #
 #   SRC := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 #   TEST_GEN_PROGS := foo_test bar_test
-#   UTIL := aether_foo_util			# $(SRC)/$(UTIL).c and .h
+#   UTIL := aether_foo_util			# $(SRC)/<each>.c and .h
 #   UAPI_HEADERS := aether_foo.h aether_mm.h	# include/uapi/linux/
 #   include $(SRC)/../lib/selftest.mk
 #
@@ -14,7 +14,8 @@
 #
 # The harness is taken from the kernel tree at build time, never copied
 # here.  The binaries are static: the test box has nothing but busybox.
-# Every program links its directory's utility and selftests/lib.
+# Every program links its directory's utilities (UTIL may name several)
+# and selftests/lib.
 
 TOP ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/../..)
 LIB := $(TOP)/selftests/lib
@@ -35,8 +36,9 @@ TEST_CFLAGS := $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter
 TEST_FILES ?= settings config
 
 PROGS := $(addprefix $(OUTPUT)/,$(TEST_GEN_PROGS))
-UTIL_OBJS := $(OUTPUT)/$(UTIL).o $(OUTPUT)/aether_test.o
-DEPS := $(SRC)/$(UTIL).h $(LIB)/aether_test.h \
+UTIL_OBJS := $(addprefix $(OUTPUT)/,$(addsuffix .o,$(UTIL))) \
+	     $(OUTPUT)/aether_test.o
+DEPS := $(addprefix $(SRC)/,$(addsuffix .h,$(UTIL))) $(LIB)/aether_test.h \
 	$(addprefix $(TOP)/include/uapi/linux/,$(UAPI_HEADERS))
 
 all: check_ksft $(PROGS)
@@ -53,7 +55,7 @@ check_ksft:
 $(OUTPUT):
 	mkdir -p $@
 
-$(OUTPUT)/$(UTIL).o: $(SRC)/$(UTIL).c $(DEPS) | $(OUTPUT)
+$(OUTPUT)/%.o: $(SRC)/%.c $(DEPS) | $(OUTPUT)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(OUTPUT)/aether_test.o: $(LIB)/aether_test.c $(LIB)/aether_test.h | $(OUTPUT)
