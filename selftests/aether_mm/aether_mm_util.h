@@ -37,6 +37,19 @@
 #endif
 
 /*
+ * In a FIXTURE_SETUP: open /dev/aether_mm into @fd, or skip the test when
+ * aether_mm is not loaded.
+ */
+#define AEMT_SETUP_OPEN(fd)						\
+do {									\
+	(fd) = aemt_open();						\
+	if ((fd) == -ENOENT)						\
+		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded",	\
+				AEMT_DEV);				\
+	ASSERT_LE(0, (fd));						\
+} while (0)
+
+/*
  * A fixture with one variant per NUMA node (0 and 1): an open fd and the
  * pool's POOL_INFO; skips when the device or the node is absent.  The
  * includer has kselftest_harness.h.
@@ -57,11 +70,7 @@ FIXTURE_VARIANT_ADD(name, node1) {					\
 };									\
 FIXTURE_SETUP(name)							\
 {									\
-	self->fd = aemt_open();						\
-	if (self->fd == -ENOENT)					\
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded",	\
-				AEMT_DEV);				\
-	ASSERT_LE(0, self->fd);						\
+	AEMT_SETUP_OPEN(self->fd);					\
 	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));		\
 	if (variant->node >= (int)self->pi.nr_nodes)			\
 		AEMT_SETUP_SKIP("pool has %u node(s)", self->pi.nr_nodes); \

@@ -210,10 +210,7 @@ UAPI_VARIANT(compact, AETHER_MM_IOC_COMPACT, aether_mm_compact,
 
 FIXTURE_SETUP(uapi)
 {
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->fd);
 	ASSERT_LE(variant->size + UAPI_TAIL, sizeof(self->buf));
 	ASSERT_EQ(0, variant->prepare(self->fd, self->buf));
 }
@@ -290,10 +287,7 @@ FIXTURE(api) {
 
 FIXTURE_SETUP(api)
 {
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->fd);
 	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));
 	ASSERT_LE(1, self->pi.nr_nodes);
 }

@@ -216,10 +216,7 @@ FIXTURE_VARIANT_ADD(smp, handoff) {
 
 FIXTURE_SETUP(smp)
 {
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->fd);
 	if (aemt_nr_cpus() < 2)
 		AEMT_SETUP_SKIP("needs two CPUs");
 	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));

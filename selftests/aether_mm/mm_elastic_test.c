@@ -36,10 +36,7 @@ FIXTURE_VARIANT_ADD(elastic, node1) {
 
 FIXTURE_SETUP(elastic)
 {
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->fd);
 	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));
 	if (variant->node >= (int)self->pi.nr_nodes)
 		AEMT_SETUP_SKIP("pool has %u node(s)", self->pi.nr_nodes);

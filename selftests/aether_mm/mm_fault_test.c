@@ -25,58 +25,24 @@
 
 #include "aether_mm_util.h"
 #include "kselftest_harness.h"
+#include "mm_region_util.h"
 
-#define PROT_RW		(PROT_READ | PROT_WRITE)
 #define NPAGES		64
 /* Linux's default fault_around_bytes, 64 KiB: 16 pages to one fault. */
 #define MAX_FAULTS	(NPAGES / 4)
-#define PARAM_DIR	"/sys/module/aether_mm/parameters/"
-
-static size_t page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-/* aether_mm's module parameter @name into @buf: 0 or -errno. */
-static int param_read(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return n ? -errno : -EIO;
-	buf[n] = 0;
-	return 0;
-}
 
 FIXTURE(fault) {
 	int fd;
 	size_t page;
-	char prefetch_max[32];
-	char numa_scan_pages[32];
+	struct aet_params params;	/* aether_mm's, before the test */
 };
 
 FIXTURE_SETUP(fault)
 {
 	self->page = page_size();
-	self->prefetch_max[0] = 0;
-	self->numa_scan_pages[0] = 0;
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, param_read("prefetch_max", self->prefetch_max,
-				sizeof(self->prefetch_max)));
-	ASSERT_EQ(0, param_read("numa_scan_pages", self->numa_scan_pages,
-				sizeof(self->numa_scan_pages)));
-	ASSERT_EQ(0, aemt_write_file(PARAM_DIR "prefetch_max", "0"));
+	AEMT_SETUP_OPEN(self->fd);
+	ASSERT_EQ(0, aet_params_save(AEMT_MODULE, &self->params));
+	ASSERT_EQ(0, param_write("prefetch_max", "0"));
 	/*
 	 * One CPU, so one node: a page last faulted from another node is
 	 * left to its fault, and the box has two.
@@ -86,11 +52,8 @@ FIXTURE_SETUP(fault)
 
 FIXTURE_TEARDOWN(fault)
 {
-	if (self->prefetch_max[0])
-		aemt_write_file(PARAM_DIR "prefetch_max", self->prefetch_max);
-	if (self->numa_scan_pages[0])
-		aemt_write_file(PARAM_DIR "numa_scan_pages",
-				self->numa_scan_pages);
+	/* prefetch_max, and whatever else a test left changed. */
+	EXPECT_LE(0, aet_params_restore(&self->params));
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -104,17 +67,6 @@ static __u64 faults_of(int rfd)
 	if (aemt_region_info(rfd, &ri))
 		return ~0ULL;
 	return ri.faults;
-}
-
-/* The caller's entry for @addr: AETHER_MM_MAP_* bits, or ~0 on error. */
-static __u32 map_of(int rfd, const volatile void *addr)
-{
-	struct aether_mm_region_query q;
-
-	memset(&q, 0, sizeof(q));
-	if (aemt_region_query(rfd, addr, &q))
-		return ~0U;
-	return q.map;
 }
 
 /* Page @i of @p holds byte @seed + @i in its first and last byte. */
@@ -397,12 +349,12 @@ TEST_F(fault, numa_hinted_pages_still_fault)
 	ASSERT_EQ(0, munmap(p, len));
 
 	ASSERT_EQ(0, aemt_pin_cpu(cpus[1]));
-	ASSERT_EQ(0, aemt_write_file(PARAM_DIR "numa_scan_pages", "4096"));
+	ASSERT_EQ(0, param_write("numa_scan_pages", "4096"));
 	p = aemt_region_map(rfd, len, PROT_RW);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, mismatches(p, page, 1, 4));
 	n = present(rfd, p, page, NPAGES, &w);
-	ASSERT_EQ(0, aemt_write_file(PARAM_DIR "numa_scan_pages", "0"));
+	ASSERT_EQ(0, param_write("numa_scan_pages", "0"));
 	ASSERT_GE(1, n);	/* the page read, if no scan unmapped it */
 	ASSERT_EQ(0, mismatches(p, page, NPAGES, 4));
 	munmap(p, len);

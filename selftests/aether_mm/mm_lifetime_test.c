@@ -45,10 +45,7 @@ FIXTURE(lifetime) {
 FIXTURE_SETUP(lifetime)
 {
 	self->page = sysconf(_SC_PAGESIZE);
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		SKIP(return, "no %s", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->fd);
 }
 
 FIXTURE_TEARDOWN(lifetime)

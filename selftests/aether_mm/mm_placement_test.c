@@ -229,10 +229,7 @@ FIXTURE(policy) {
 
 FIXTURE_SETUP(policy)
 {
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->fd);
 	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));
 	aemt_cpus_of_nodes(self->cpu_of_node);
 	if (self->pi.nr_nodes < 2 || self->cpu_of_node[0] < 0 ||

@@ -72,6 +72,18 @@ static __u64 state_of(int rfd, const void *addr)
 	return aemt_region_query(rfd, addr, &q) ? ~0ULL : q.state;
 }
 
+/* cow_setup() for a test: the frame of page 0, which must exist. */
+static __u64 cow_ready(struct __test_metadata *_metadata, int fd,
+		       struct cow *c, __u32 flags)
+{
+	__u64 fid;
+
+	ASSERT_EQ(0, cow_setup(fd, c, flags));
+	fid = frame_of(c->rfd, c->p);
+	ASSERT_NE(0, fid);
+	return fid;
+}
+
 /* Child: id before, write, id after, state after, content check. */
 static int cow_child_writes(struct kid *k, void *arg)
 {
@@ -98,9 +110,7 @@ TEST_F(region, cow_child_write_keeps_parent)
 	struct kid k;
 	int status;
 
-	ASSERT_EQ(0, cow_setup(self->fd, &c, AEM_PRIVATE));
-	fid = frame_of(c.rfd, c.p);
-	ASSERT_NE(0, fid);
+	fid = cow_ready(_metadata, self->fd, &c, AEM_PRIVATE);
 	ASSERT_EQ(0, aemt_region_info(c.rfd, &ri0));
 	ASSERT_EQ(1, ri0.resident);
 
@@ -157,9 +167,7 @@ TEST_F(region, cow_parent_write_keeps_child)
 	struct kid k;
 	int status;
 
-	ASSERT_EQ(0, cow_setup(self->fd, &c, AEM_PRIVATE));
-	fid = frame_of(c.rfd, c.p);
-	ASSERT_NE(0, fid);
+	fid = cow_ready(_metadata, self->fd, &c, AEM_PRIVATE);
 	ASSERT_EQ(0, kid_start(&k, cow_child_reads, &c));
 	ASSERT_EQ(0, kid_get(k.up, &id));
 	ASSERT_EQ(fid, id);
@@ -249,9 +257,7 @@ TEST_F(region, shared_child_write_visible_to_parent)
 	struct kid k;
 	int status;
 
-	ASSERT_EQ(0, cow_setup(self->fd, &c, AEM_SHARED));
-	fid = frame_of(c.rfd, c.p);
-	ASSERT_NE(0, fid);
+	fid = cow_ready(_metadata, self->fd, &c, AEM_SHARED);
 	ASSERT_EQ(0, aemt_region_info(c.rfd, &ri0));
 	ASSERT_EQ(0, kid_start(&k, shared_child_writes, &c));
 	ASSERT_EQ(0, kid_get(k.up, &before));

@@ -269,7 +269,7 @@ long access_scans(__u64 id)
 	return access_row(id, &scans, gens) ? -1 : scans;
 }
 
-__u32 map_of(int rfd, const void *addr)
+__u32 map_of(int rfd, const volatile void *addr)
 {
 	struct aether_mm_region_query q;
 

@@ -35,19 +35,6 @@
 #define NR_GENS			8
 
 /*
- * In a FIXTURE_SETUP: open /dev/aether_mm into @fd, or skip the test when
- * aether_mm is not loaded.
- */
-#define AEMT_SETUP_OPEN(fd)						\
-do {									\
-	(fd) = aemt_open();						\
-	if ((fd) == -ENOENT)						\
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded",	\
-				AEMT_DEV);				\
-	ASSERT_LE(0, (fd));						\
-} while (0)
-
-/*
  * The fixture of most region tests: an open fd, the pool's POOL_INFO and
  * its page size, and aether_mm's module parameters as they were before
  * the test.  The teardown writes back every parameter the test left
@@ -109,8 +96,8 @@ unsigned char *region_written(int fd, struct aether_mm_region_create *c,
 int create_close(int fd, struct aether_mm_region_create *c);
 /* The region's resident frames, or ~0 on error. */
 __u64 resident(int rfd);
-/* REGION_QUERY's map bits for @addr, or ~0 on error. */
-__u32 map_of(int rfd, const void *addr);
+/* The caller's entry for @addr: AETHER_MM_MAP_* bits, or ~0 on error. */
+__u32 map_of(int rfd, const volatile void *addr);
 
 /* Touch @addr (read or write) in a child: its wait status. */
 int touch_status(volatile unsigned char *addr, bool write);

@@ -34,10 +34,7 @@ FIXTURE_SETUP(reserve)
 	struct aether_mm_block_info bi;
 	__u64 h;
 
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->fd);
 	ASSERT_EQ(0, aemt_settle(self->fd));
 	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));
 	ASSERT_EQ(0, self->pi.pages_reserved);

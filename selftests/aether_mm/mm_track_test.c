@@ -91,10 +91,7 @@ FIXTURE(track) {
 
 FIXTURE_SETUP(track)
 {
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->fd);
 	self->was_on = read_long(TRACK_PARAM);
 	ASSERT_LE(0, self->was_on);
 }

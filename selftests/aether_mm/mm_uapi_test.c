@@ -22,10 +22,7 @@ FIXTURE(zeroed) {
 
 FIXTURE_SETUP(zeroed)
 {
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->fd);
 	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));
 }
 
