@@ -55,6 +55,10 @@ check_ksft:
 $(OUTPUT):
 	mkdir -p $@
 
+# Kept between builds: make would take them for intermediates of the
+# programs' pattern rule and remove them.
+.SECONDARY: $(UTIL_OBJS)
+
 $(OUTPUT)/%.o: $(SRC)/%.c $(DEPS) | $(OUTPUT)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
