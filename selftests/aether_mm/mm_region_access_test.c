@@ -5,7 +5,6 @@
  * Fixture "region": generations of hot and cold pages, the cold list,
  * frames only, and the access_interval_ms parameter.
  */
-
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,6 @@
  * the pool on close and exit; REGION_CHECKSUM against a userspace
  * CRC-32; two CPUs faulting the same pages at once.
  */
-
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

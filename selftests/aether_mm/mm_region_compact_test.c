@@ -6,7 +6,6 @@
  * keeps their content for every process; its arguments; background
  * compaction and its parameters.
  */
-
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,6 @@
  * Fixture "region": copy-on-write in both directions, the last writer's
  * steal, and a shared region's writes seen by every process.
  */
-
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,6 @@
  * aligned data ranges only, COW across fork, splits, frames back to the
  * pool, access tracking of a PMD, collapse of a hot range.
  */
-
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

@@ -9,7 +9,6 @@
  *			REGION_LIST (a caller's own regions, live ones)
  *   region_quota	max_regions_per_uid
  */
-
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

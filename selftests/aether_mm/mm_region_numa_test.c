@@ -10,7 +10,6 @@
  *   region		REGION_MIGRATE (to a node and AUTO); NUMA balancing and
  *			its parameter
  */
-
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

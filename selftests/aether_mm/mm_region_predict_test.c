@@ -5,7 +5,6 @@
  * Fixture "region": sequential, strided and random scans; no frame taken
  * ahead of writes; the prefetch_max parameter.
  */
-
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,6 @@
  * Fixture "region": max_prot, W^X within a process and across processes
  * (and its race), ALLOW_WX; guard pages around the data.
  */
-
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

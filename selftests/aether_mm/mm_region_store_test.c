@@ -7,7 +7,6 @@
  * with thousands of layers, from the reserve, and without frames;
  * reclaim when the pool is short; the reclaim debugfs files.
  */
-
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,6 @@
  *			or the device refuses; REGION_QUERY outside a mapping;
  *			the rules of mmap()
  */
-
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
