@@ -66,8 +66,7 @@ struct actl_module {
 	const char *module;	/* kernel module behind it, for errors */
 	const struct actl_cmd *cmds;
 	unsigned int nr_cmds;
-	void (*usage)(FILE *f);	/* "aetherctl <name> --help" */
-	bool cmd_help;		/* --help after a command prints its usage */
+	const char *notes;	/* after the commands in its --help, or NULL */
 };
 
 extern const struct actl_module actl_mm_module;

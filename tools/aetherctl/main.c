@@ -29,6 +29,28 @@ static const struct actl_module *const actl_modules[] = {
 	&actl_slub_module,
 };
 
+/*
+ * "aetherctl <module> --help": the module's commands, one format for all,
+ * then its notes.
+ */
+static void actl_module_usage(FILE *f, const struct actl_module *mod)
+{
+	unsigned int i;
+
+	fprintf(f, "aetherctl %s <command>  (%s):\n", mod->name, mod->device);
+	for (i = 0; i < mod->nr_cmds; i++) {
+		const struct actl_cmd *cmd = &mod->cmds[i];
+
+		if (*cmd->args)
+			fprintf(f, "  %-8s %s\n", cmd->name, cmd->args);
+		else
+			fprintf(f, "  %s\n", cmd->name);
+		fprintf(f, "\t\t%s\n", cmd->help);
+	}
+	if (mod->notes)
+		fprintf(f, "\n%s", mod->notes);
+}
+
 static void actl_usage(FILE *f)
 {
 	unsigned int i;
@@ -47,7 +69,7 @@ static void actl_usage(FILE *f)
 			actl_modules[i]->summary);
 	for (i = 0; i < ARRAY_SIZE(actl_modules); i++) {
 		fputc('\n', f);
-		actl_modules[i]->usage(f);
+		actl_module_usage(f, actl_modules[i]);
 	}
 }
 
@@ -214,7 +236,7 @@ int actl_module_main(const struct actl_ctx *ctx,
 	unsigned int i;
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		mod->usage(argc < 2 ? stderr : stdout);
+		actl_module_usage(argc < 2 ? stderr : stdout, mod);
 		return argc < 2 ? ACTL_EXIT_USAGE : ACTL_EXIT_OK;
 	}
 	for (i = 0; i < mod->nr_cmds; i++)
@@ -225,11 +247,11 @@ int actl_module_main(const struct actl_ctx *ctx,
 			 mod->name, argv[1], mod->name);
 		return ACTL_EXIT_USAGE;
 	}
-	for (i = 2; mod->cmd_help && i < (unsigned int)argc; i++) {
+	for (i = 2; i < (unsigned int)argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("usage: aetherctl %s %s %s\n  %s\n\n", mod->name,
 			       cmd->name, cmd->args, cmd->help);
-			mod->usage(stdout);
+			actl_module_usage(stdout, mod);
 			return ACTL_EXIT_OK;
 		}
 	}

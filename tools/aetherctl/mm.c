@@ -679,31 +679,21 @@ static const struct actl_cmd mm_cmds[] = {
 	  "pool against Linux, same boot, interleaved (root)" },
 };
 
-static void mm_usage(FILE *f)
-{
-	unsigned int i;
-
-	fprintf(f, "aetherctl mm <command>:\n");
-	for (i = 0; i < ARRAY_SIZE(mm_cmds); i++)
-		fprintf(f, "  %-8s %s\n\t\t%s\n", mm_cmds[i].name,
-			mm_cmds[i].args, mm_cmds[i].help);
-	fprintf(f,
-		"\n"
-		"Blocks, reservations and the NUMA policy belong to the file\n"
-		"descriptor aetherctl opens, and the module gives them back when\n"
-		"it closes, i.e. when aetherctl exits.  So 'mm alloc' holds its\n"
-		"blocks only while it runs (--hold S keeps them S seconds, for a\n"
-		"look with 'mm frag' or 'mm zones' from another shell), 'mm free'\n"
-		"allocates and then frees in the same run (--every K frees every\n"
-		"K-th block, leaving holes until exit), and 'mm policy set' only\n"
-		"checks a policy; 'mm alloc --policy MODE[:NODES]' uses one.\n"
-		"\n"
-		"  ZONE: dma, dma32, normal (highest allowed; lower ones are\n"
-		"        fallbacks)   M: unmovable, movable, reclaimable\n"
-		"  MODE: local, preferred, bind, interleave\n"
-		"  NODES: 0,1 | 0-1 | all (default: every node of the pool)\n"
-		"  x1000 figures of the module are printed with three decimals.\n");
-}
+static const char mm_notes[] =
+	"Blocks, reservations and the NUMA policy belong to the file\n"
+	"descriptor aetherctl opens, and the module gives them back when\n"
+	"it closes, i.e. when aetherctl exits.  So 'mm alloc' holds its\n"
+	"blocks only while it runs (--hold S keeps them S seconds, for a\n"
+	"look with 'mm frag' or 'mm zones' from another shell), 'mm free'\n"
+	"allocates and then frees in the same run (--every K frees every\n"
+	"K-th block, leaving holes until exit), and 'mm policy set' only\n"
+	"checks a policy; 'mm alloc --policy MODE[:NODES]' uses one.\n"
+	"\n"
+	"  ZONE: dma, dma32, normal (highest allowed; lower ones are\n"
+	"        fallbacks)   M: unmovable, movable, reclaimable\n"
+	"  MODE: local, preferred, bind, interleave\n"
+	"  NODES: 0,1 | 0-1 | all (default: every node of the pool)\n"
+	"  x1000 figures of the module are printed with three decimals.\n";
 
 const struct actl_module actl_mm_module = {
 	.name = "mm",
@@ -712,6 +702,5 @@ const struct actl_module actl_mm_module = {
 	.module = "aether_mm",
 	.cmds = mm_cmds,
 	.nr_cmds = ARRAY_SIZE(mm_cmds),
-	.usage = mm_usage,
-	.cmd_help = true,
+	.notes = mm_notes,
 };

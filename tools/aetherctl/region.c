@@ -866,30 +866,15 @@ static const struct actl_cmd region_cmds[] = {
 	  "one region: by name (REGION_OPEN) or by id (debugfs)" },
 };
 
-static void region_usage(FILE *f)
-{
-	unsigned int i;
-
-	fprintf(f, "aetherctl region <command>  (regions of /dev/aether_mm):\n");
-	for (i = 0; i < ARRAY_SIZE(region_cmds); i++) {
-		if (*region_cmds[i].args)
-			fprintf(f, "  %-8s %s\n", region_cmds[i].name,
-				region_cmds[i].args);
-		else
-			fprintf(f, "  %s\n", region_cmds[i].name);
-		fprintf(f, "\t\t%s\n", region_cmds[i].help);
-	}
-	fprintf(f,
-		"\n"
-		"A region lives while an fd or a mapping of it does, so the one\n"
-		"'region create' makes ends with aetherctl unless --hold keeps it\n"
-		"(print it, then wait for Ctrl-C or SIGTERM).  Defaults: private,\n"
-		"1M, max protection rw, LOCAL policy, normal tier, no guard.\n"
-		"--write PAGES maps the region and writes its first PAGES pages,\n"
-		"so that it holds frames.  Other processes reach only named\n"
-		"regions (REGION_OPEN); 'show ID' and the columns of 'list' read\n"
-		"debugfs aether/mm/regions.\n");
-}
+static const char region_notes[] =
+	"A region lives while an fd or a mapping of it does, so the one\n"
+	"'region create' makes ends with aetherctl unless --hold keeps it\n"
+	"(print it, then wait for Ctrl-C or SIGTERM).  Defaults: private,\n"
+	"1M, max protection rw, LOCAL policy, normal tier, no guard.\n"
+	"--write PAGES maps the region and writes its first PAGES pages,\n"
+	"so that it holds frames.  Other processes reach only named\n"
+	"regions (REGION_OPEN); 'show ID' and the columns of 'list' read\n"
+	"debugfs aether/mm/regions.\n";
 
 const struct actl_module actl_region_module = {
 	.name = "region",
@@ -899,6 +884,5 @@ const struct actl_module actl_region_module = {
 	.module = "aether_mm",
 	.cmds = region_cmds,
 	.nr_cmds = ARRAY_SIZE(region_cmds),
-	.usage = region_usage,
-	.cmd_help = true,
+	.notes = region_notes,
 };

@@ -506,17 +506,6 @@ static const struct actl_cmd slub_cmds[] = {
 	  "aether_slub against Linux's kmem_cache, in the kernel (root)" },
 };
 
-static void slub_usage(FILE *f)
-{
-	unsigned int i;
-
-	fprintf(f, "aetherctl slub <command>  (/dev/aether_slub)\n");
-	for (i = 0; i < ARRAY_SIZE(slub_cmds); i++)
-		fprintf(f, "  %s%s%s\n      %s\n", slub_cmds[i].name,
-			*slub_cmds[i].args ? " " : "", slub_cmds[i].args,
-			slub_cmds[i].help);
-}
-
 const struct actl_module actl_slub_module = {
 	.name = "slub",
 	.summary = "the object caches (/dev/aether_slub)",
@@ -524,7 +513,6 @@ const struct actl_module actl_slub_module = {
 	.module = "aether_slub",
 	.cmds = slub_cmds,
 	.nr_cmds = ARRAY_SIZE(slub_cmds),
-	.usage = slub_usage,
 };
 
 /* Sleep @seconds (0: not at all); Ctrl-C ends it early. */
