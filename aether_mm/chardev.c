@@ -51,6 +51,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <aether/bench.h>
 #include <aether/handles.h>
 
 #include "internal.h"
@@ -536,11 +537,7 @@ static int aem_bench_check(const struct aether_mm_bench *b)
 	if (b->op == AETHER_MM_BENCH_BULK ? !b->batch || b->batch > 512 :
 					    b->batch)
 		return -EINVAL;
-	if (!b->threads || b->threads > num_online_cpus())
-		return -EINVAL;
-	if (!b->rounds || b->rounds > 1000)
-		return -EINVAL;
-	if (!b->iterations || b->iterations > 1000000)
+	if (!aem_bench_args_ok(b->threads, b->rounds, b->iterations))
 		return -EINVAL;
 	return 0;
 }

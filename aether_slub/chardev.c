@@ -58,6 +58,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <aether/bench.h>
 #include <aether/handles.h>
 #include <aether/ioctl.h>
 
@@ -110,9 +111,9 @@ static void aslub_uobj_put(void *p)
 }
 
 /*
- * @caches' put: destroy a cache of the file.  At release its objects held
- * through this file are gone already; one still in use elsewhere (a bug
- * in the kernel's user of it) keeps the cache, and says so.
+ * @caches' put: destroy a cache of the file.  At release the objects held
+ * through the file are back already (@objs goes first); a cache that
+ * still has objects in use is kept, and says so.
  */
 static void aslub_file_cache_put(void *p)
 {
@@ -528,12 +529,9 @@ static int aslub_bench_check(const struct aether_slub_bench *b)
 	if (b->op == AETHER_SLUB_BENCH_PAIR ? b->batch :
 					      !b->batch || b->batch > 256)
 		return -EINVAL;
-	if (!b->threads || b->threads > num_online_cpus() ||
-	    (b->op == AETHER_SLUB_BENCH_CROSS && b->threads < 2))
+	if (b->op == AETHER_SLUB_BENCH_CROSS && b->threads < 2)
 		return -EINVAL;
-	if (!b->rounds || b->rounds > 1000)
-		return -EINVAL;
-	if (!b->iterations || b->iterations > 1000000)
+	if (!aem_bench_args_ok(b->threads, b->rounds, b->iterations))
 		return -EINVAL;
 	return 0;
 }
