@@ -164,11 +164,11 @@ EXPORT_SYMBOL_GPL(aem_handle_lookup);
  */
 void *aem_handle_remove(struct aem_handles *h, u64 handle)
 {
-	lockdep_assert_held(h->lock);
+	void *obj = aem_handle_lookup(h, handle);
 
-	if (upper_32_bits(handle) != h->cookie)
-		return NULL;
-	return xa_erase(&h->xa, lower_32_bits(handle));
+	if (obj)
+		xa_erase(&h->xa, lower_32_bits(handle));
+	return obj;
 }
 EXPORT_SYMBOL_GPL(aem_handle_remove);
 
