@@ -7,14 +7,14 @@
  * Every open of /dev/aether_mm gets a struct aem_file: the blocks it has
  * allocated, the ranges it has reserved and the NUMA policy its ALLOC calls
  * follow.  Nothing the kernel knows by address ever leaves this file.  A
- * block is named by a handle,
+ * block is named by a handle of the file's @blocks table,
  *
  *	handle = (cookie << 32) | id
  *
- * where the cookie is drawn once per open from a global counter and the id
- * is allocated cyclically in the file's xarray, so that a handle of another
- * descriptor, or of a block freed a moment ago, misses with -ENOENT instead
- * of naming somebody else's memory.
+ * (handles.c, shared with every device of the suite), so that a handle of
+ * another descriptor, or of a block freed a moment ago, misses with
+ * -ENOENT instead of naming somebody else's memory; a reservation by a
+ * plain id of the @resvs table.
  *
  * A block moves through three states as far as this file is concerned:
  *
@@ -27,16 +27,15 @@
  * whole array checks out is anything erased, so a bad handle halfway
  * through leaves the file exactly as it was.
  *
- * Every command copies its struct in with copy_struct_from_user() (the
+ * Every command copies its struct in with aem_copy_in() (ioctl.c: the
  * struct's own @size says which version the caller speaks; the size bits
  * of the command number are ignored for the same reason), checks every
  * field, and copies the struct back.
  *
  * Lock order:
  *
- *  1. aem_file->lock (mutex): @blocks, @resvs, @pol and the id cursors of
- *     one open file.  Held across the calls into the allocator, which may
- *     sleep.
+ *  1. aem_file->lock (mutex): @blocks, @resvs and @pol of one open file.
+ *     Held across the calls into the allocator, which may sleep.
  *  2. zone->lock (spinlock, irqsave): taken here only to snapshot a zone
  *     for ZONE_STATS, never with anything else held but 1.
  */
@@ -50,15 +49,12 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
+#include <aether/bench.h>
+#include <aether/handles.h>
 
 #include "internal.h"
-
-/* A larger struct than any future version will be is rejected outright. */
-#define AEM_IOC_MAX_SIZE	PAGE_SIZE
 
 #define AEM_FILL_MULT		0x9e3779b97f4a7c15ULL
 #define AEM_WORDS_PER_PAGE	(PAGE_SIZE / sizeof(u64))
@@ -66,21 +62,15 @@
 /**
  * struct aem_file - one open of /dev/aether_mm
  * @lock:	protects everything below
- * @blocks:	id -> struct aem_block
+ * @blocks:	handle -> struct aem_block
  * @resvs:	id -> struct aem_resv
- * @next_block:	cursor for cyclic block ids
- * @next_resv:	cursor for cyclic reservation ids
  * @pol:	NUMA policy for ALLOC with node -1
- * @cookie:	upper half of every handle of this file
  */
 struct aem_file {
 	struct mutex lock;	/* see the lock order above */
-	struct xarray blocks;
-	struct xarray resvs;
-	u32 next_block;
-	u32 next_resv;
+	struct aem_handles blocks;
+	struct aem_handles resvs;
 	struct aem_mempolicy pol;
-	u32 cookie;
 };
 
 /**
@@ -103,52 +93,13 @@ struct aem_resv {
 	unsigned long nr;
 };
 
-/* Marks a block already named once by the FREE call being checked. */
-#define AEM_XA_FREEING		XA_MARK_1
-
-static atomic_t aem_file_cookie = ATOMIC_INIT(0);
-
-static inline u64 aem_handle(const struct aem_file *f, u32 id)
+/* @blocks' put: give a block back to the pool. */
+static void aem_block_put(void *p)
 {
-	return ((u64)f->cookie << 32) | id;
-}
+	struct aem_block *blk = p;
 
-static struct aem_block *aem_block_lookup(struct aem_file *f, u64 handle)
-{
-	lockdep_assert_held(&f->lock);
-
-	if (upper_32_bits(handle) != f->cookie)
-		return NULL;
-	return xa_load(&f->blocks, lower_32_bits(handle));
-}
-
-static void aem_block_put(struct aem_block *blk)
-{
 	aem_free_pages(blk->frame, blk->order);
 	kfree(blk);
-}
-
-/*
- * Copy in a command's struct.  Its first u32 is the size the caller knows:
- * smaller than ours is a version we never published, larger is fine when
- * the tail is zero (copy_struct_from_user() says -E2BIG otherwise).
- */
-int aem_copy_in(void *dst, size_t ksize, void __user *uarg)
-{
-	u32 usize;
-
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < ksize)
-		return -EINVAL;
-	if (usize > AEM_IOC_MAX_SIZE)
-		return -E2BIG;
-	return copy_struct_from_user(dst, ksize, uarg, usize);
-}
-
-int aem_copy_out(void __user *uarg, const void *src, size_t ksize)
-{
-	return copy_to_user(uarg, src, ksize) ? -EFAULT : 0;
 }
 
 /* A node named by userspace: in range and held by the pool. */
@@ -189,57 +140,43 @@ static int aem_alloc_check(const struct aether_mm_alloc *a)
 	return aem_node_ok(a->node) ? 0 : -EINVAL;
 }
 
-/* Take one block for @f and file it under a fresh id; 0 or -errno. */
-static int aem_alloc_one(struct aem_file *f, const struct aether_mm_alloc *a,
-			 unsigned int flags, u64 *handle)
-{
-	struct aem_block *blk;
-	u32 id;
-	int ret;
+/* What ALLOC's blocks are made of: the request, its flags, its file. */
+struct aem_alloc_req {
+	struct aem_file *f;
+	const struct aether_mm_alloc *a;
+	unsigned int flags;
+};
 
-	lockdep_assert_held(&f->lock);
+/* @blocks' new: take one block from the pool, NULL when it has none. */
+static void *aem_block_new(void *arg)
+{
+	const struct aem_alloc_req *req = arg;
+	const struct aether_mm_alloc *a = req->a;
+	struct aem_block *blk;
+
+	lockdep_assert_held(&req->f->lock);
 
 	blk = kmalloc(sizeof(*blk), GFP_KERNEL_ACCOUNT);
 	if (!blk)
-		return -ENOMEM;
+		return NULL;
 	if (a->node < 0)
-		blk->frame = aem_alloc_pages_mpol(&f->pol, a->order, flags);
+		blk->frame = aem_alloc_pages_mpol(&req->f->pol, a->order,
+						  req->flags);
 	else
-		blk->frame = aem_alloc_pages(a->node, a->order, flags);
+		blk->frame = aem_alloc_pages(a->node, a->order, req->flags);
 	if (!blk->frame) {
 		kfree(blk);
-		return -ENOMEM;
+		return NULL;
 	}
 	blk->order = a->order;
-
-	ret = xa_alloc_cyclic(&f->blocks, &id, blk, XA_LIMIT(1, U32_MAX),
-			      &f->next_block, GFP_KERNEL_ACCOUNT);
-	if (ret < 0) {
-		aem_block_put(blk);
-		return ret;
-	}
-	*handle = aem_handle(f, id);
-	return 0;
-}
-
-/* Undo the first @nr blocks of an ALLOC call that could not report them. */
-static void aem_alloc_undo(struct aem_file *f, const u64 *handles,
-			   unsigned int nr)
-{
-	unsigned int i;
-
-	lockdep_assert_held(&f->lock);
-
-	for (i = 0; i < nr; i++)
-		aem_block_put(xa_erase(&f->blocks, lower_32_bits(handles[i])));
+	return blk;
 }
 
 static int aem_ioc_alloc(struct aem_file *f, void __user *uarg)
 {
 	struct aether_mm_alloc a;
-	unsigned int flags, n;
+	struct aem_alloc_req req = { .f = f, .a = &a };
 	u32 zone;
-	u64 *handles;
 	int ret;
 
 	ret = aem_copy_in(&a, sizeof(a), uarg);
@@ -251,9 +188,6 @@ static int aem_ioc_alloc(struct aem_file *f, void __user *uarg)
 	/* The reserve below the min watermark is the kernel's. */
 	if ((a.flags & AETHER_MM_ALLOC_HIGH) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	handles = kvmalloc_array(a.count, sizeof(*handles), GFP_KERNEL);
-	if (!handles)
-		return -ENOMEM;
 
 	/* A zeroed @zone is any zone, unless ALLOC_ZONE says it is DMA. */
 	zone = a.zone;
@@ -265,88 +199,26 @@ static int aem_ioc_alloc(struct aem_file *f, void __user *uarg)
 	 * last user's bytes, and CHECKSUM and FILL's VERIFY would read them
 	 * out.  AETHER_MM_ALLOC_ZERO is a no-op kept for compatibility.
 	 */
-	flags = (a.flags & ~AETHER_MM_ALLOC_ZONE) | AEM_ALLOC_ZERO |
-		AEM_ALLOC_ACCOUNT | AEM_OWNER(AEM_OWNER_USER) | AEM_ZONE(zone) |
-		AEM_MT(a.migratetype);
+	req.flags = (a.flags & ~AETHER_MM_ALLOC_ZONE) | AEM_ALLOC_ZERO |
+		    AEM_ALLOC_ACCOUNT | AEM_OWNER(AEM_OWNER_USER) |
+		    AEM_ZONE(zone) | AEM_MT(a.migratetype);
 	mutex_lock(&f->lock);
-	for (n = 0; n < a.count; n++) {
-		if (fatal_signal_pending(current) ||
-		    aem_alloc_one(f, &a, flags, &handles[n]))
-			break;
-		cond_resched();
-	}
-	ret = n ? 0 : -ENOMEM;
-	a.count = n;
-	if (n && (copy_to_user(u64_to_user_ptr(a.handles), handles,
-			       array_size(n, sizeof(*handles))) ||
-		  aem_copy_out(uarg, &a, sizeof(a)))) {
-		aem_alloc_undo(f, handles, n);
-		ret = -EFAULT;
-	}
+	ret = aem_handles_alloc_user(&f->blocks, aem_block_new, &req, &a.count,
+				     a.handles, uarg, &a, sizeof(a));
 	mutex_unlock(&f->lock);
-	kvfree(handles);
 	return ret;
-}
-
-/*
- * Check every handle of a FREE call and mark its block; a handle that is
- * unknown, or whose block is already marked (named twice), fails the call.
- * Returns how many were marked, @nr when all were.
- */
-static unsigned int aem_free_mark(struct aem_file *f, const u64 *handles,
-				  unsigned int nr)
-{
-	unsigned int i;
-	u32 id;
-
-	lockdep_assert_held(&f->lock);
-
-	for (i = 0; i < nr; i++) {
-		id = lower_32_bits(handles[i]);
-		if (!aem_block_lookup(f, handles[i]) ||
-		    xa_get_mark(&f->blocks, id, AEM_XA_FREEING))
-			break;
-		xa_set_mark(&f->blocks, id, AEM_XA_FREEING);
-	}
-	return i;
 }
 
 static int aem_ioc_free(struct aem_file *f, void __user *uarg)
 {
 	struct aether_mm_free a;
-	unsigned int i, marked;
-	u64 *handles;
 	int ret;
 
 	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
-	if (!a.count || a.count > AETHER_MM_MAX_BULK)
-		return -EINVAL;
-	handles = kvmalloc_array(a.count, sizeof(*handles), GFP_KERNEL);
-	if (!handles)
-		return -ENOMEM;
-	if (copy_from_user(handles, u64_to_user_ptr(a.handles),
-			   array_size(a.count, sizeof(*handles)))) {
-		ret = -EFAULT;
-		goto out;
-	}
-
-	mutex_lock(&f->lock);
-	marked = aem_free_mark(f, handles, a.count);
-	for (i = 0; i < marked; i++) {
-		if (marked < a.count)
-			xa_clear_mark(&f->blocks, lower_32_bits(handles[i]),
-				      AEM_XA_FREEING);
-		else
-			aem_block_put(xa_erase(&f->blocks,
-					       lower_32_bits(handles[i])));
-	}
-	mutex_unlock(&f->lock);
-	ret = marked < a.count ? -ENOENT : 0;
-out:
-	kvfree(handles);
-	return ret;
+	return aem_handles_free_user(&f->blocks, a.handles, a.count,
+				     AETHER_MM_MAX_BULK);
 }
 
 /* CRC-32 of a block, as zlib's crc32() computes it. */
@@ -379,7 +251,7 @@ static int aem_ioc_block_info(struct aem_file *f, void __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&f->lock);
-	blk = aem_block_lookup(f, a.handle);
+	blk = aem_handle_lookup(&f->blocks, a.handle);
 	if (blk) {
 		a.order = blk->order;
 		a.node = aem_frame_nid(blk->frame);
@@ -429,7 +301,7 @@ static int aem_ioc_fill(struct aem_file *f, void __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&f->lock);
-	blk = aem_block_lookup(f, a.handle);
+	blk = aem_handle_lookup(&f->blocks, a.handle);
 	if (blk)
 		a.mismatches = aem_block_fill(blk, a.seed,
 					      a.flags & AETHER_MM_FILL_VERIFY);
@@ -474,9 +346,9 @@ static int aem_ioc_get_policy(struct aem_file *f, void __user *uarg)
 	return aem_copy_out(uarg, &a, sizeof(a));
 }
 
-/* Reserve [@pfn, @pfn + @nr) for @f and file it; the new id or -errno. */
+/* Reserve [@pfn, @pfn + @nr) for @f and file it; 0 or -errno. */
 static int aem_resv_add(struct aem_file *f, unsigned long pfn,
-			unsigned long nr, u32 *id)
+			unsigned long nr, u64 *id)
 {
 	struct aem_resv *r;
 	int ret;
@@ -489,23 +361,18 @@ static int aem_resv_add(struct aem_file *f, unsigned long pfn,
 	r->pfn = pfn;
 	r->nr = nr;
 	ret = aem_reserve_range(pfn, nr);
-	if (ret)
-		goto out_free;
-	ret = xa_alloc_cyclic(&f->resvs, id, r, XA_LIMIT(1, U32_MAX),
-			      &f->next_resv, GFP_KERNEL_ACCOUNT);
-	if (ret < 0)
-		goto out_unreserve;
-	return 0;
-
-out_unreserve:
-	aem_unreserve_range(pfn, nr);
-out_free:
-	kfree(r);
-	return ret;
+	if (ret) {
+		kfree(r);
+		return ret;
+	}
+	return aem_handle_add(&f->resvs, r, id);
 }
 
-static void aem_resv_end(struct aem_resv *r)
+/* @resvs' put: end a reservation. */
+static void aem_resv_end(void *p)
 {
+	struct aem_resv *r = p;
+
 	aem_unreserve_range(r->pfn, r->nr);
 	kfree(r);
 }
@@ -513,7 +380,6 @@ static void aem_resv_end(struct aem_resv *r)
 static int aem_ioc_reserve(struct aem_file *f, void __user *uarg)
 {
 	struct aether_mm_reserve a;
-	u32 id;
 	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
@@ -525,13 +391,9 @@ static int aem_ioc_reserve(struct aem_file *f, void __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&f->lock);
-	ret = aem_resv_add(f, a.pfn, a.nr_pages, &id);
-	if (!ret) {
-		a.id = id;
-		ret = aem_copy_out(uarg, &a, sizeof(a));
-		if (ret)
-			aem_resv_end(xa_erase(&f->resvs, id));
-	}
+	ret = aem_resv_add(f, a.pfn, a.nr_pages, &a.id);
+	if (!ret)
+		ret = aem_handle_give(&f->resvs, a.id, uarg, &a, sizeof(a));
 	mutex_unlock(&f->lock);
 	return ret;
 }
@@ -539,7 +401,7 @@ static int aem_ioc_reserve(struct aem_file *f, void __user *uarg)
 static int aem_ioc_unreserve(struct aem_file *f, void __user *uarg)
 {
 	struct aether_mm_unreserve a;
-	struct aem_resv *r = NULL;
+	struct aem_resv *r;
 	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
@@ -551,8 +413,7 @@ static int aem_ioc_unreserve(struct aem_file *f, void __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&f->lock);
-	if (a.id && a.id <= U32_MAX)
-		r = xa_erase(&f->resvs, a.id);
+	r = aem_handle_remove(&f->resvs, a.id);
 	if (r)
 		aem_resv_end(r);
 	mutex_unlock(&f->lock);
@@ -676,11 +537,7 @@ static int aem_bench_check(const struct aether_mm_bench *b)
 	if (b->op == AETHER_MM_BENCH_BULK ? !b->batch || b->batch > 512 :
 					    b->batch)
 		return -EINVAL;
-	if (!b->threads || b->threads > num_online_cpus())
-		return -EINVAL;
-	if (!b->rounds || b->rounds > 1000)
-		return -EINVAL;
-	if (!b->iterations || b->iterations > 1000000)
+	if (!aem_bench_args_ok(b->threads, b->rounds, b->iterations))
 		return -EINVAL;
 	return 0;
 }
@@ -778,13 +635,10 @@ static int aem_open(struct inode *inode, struct file *file)
 		return ret;
 	}
 	mutex_init(&f->lock);
-	xa_init_flags(&f->blocks, XA_FLAGS_ALLOC1);
-	xa_init_flags(&f->resvs, XA_FLAGS_ALLOC1);
-	/* Zero is never a cookie, so a zeroed handle never names a block. */
-	do {
-		f->cookie = atomic_inc_return(&aem_file_cookie);
-	} while (!f->cookie);
-
+	aem_handles_init(&f->blocks, &f->lock, aem_block_put,
+			 GFP_KERNEL_ACCOUNT, true);
+	aem_handles_init(&f->resvs, &f->lock, aem_resv_end,
+			 GFP_KERNEL_ACCOUNT, false);
 	file->private_data = f;
 	return nonseekable_open(inode, file);
 }
@@ -792,21 +646,12 @@ static int aem_open(struct inode *inode, struct file *file)
 static int aem_release(struct inode *inode, struct file *file)
 {
 	struct aem_file *f = file->private_data;
-	struct aem_block *blk;
-	struct aem_resv *r;
-	unsigned long id;
 
 	mutex_lock(&f->lock);
-	xa_for_each(&f->blocks, id, blk) {
-		aem_block_put(blk);
-		cond_resched();
-	}
-	xa_for_each(&f->resvs, id, r)
-		aem_resv_end(r);
+	aem_handles_destroy(&f->blocks);
+	aem_handles_destroy(&f->resvs);
 	mutex_unlock(&f->lock);
 
-	xa_destroy(&f->blocks);
-	xa_destroy(&f->resvs);
 	mutex_destroy(&f->lock);
 	kfree(f);
 	return 0;

@@ -19,6 +19,7 @@
 #include <linux/stackdepot.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <aether/ioctl.h>
 #include <aether/mm.h>
 
 #define AEM_MAX_ORDER		MAX_PAGE_ORDER
@@ -389,14 +390,12 @@ int aem_region_unstore_all(void);
 extern atomic_long_t aem_stored_pages;
 int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags);
 
-/* chardev.c */
-/* Command numbers with the size bits masked: the struct's @size rules. */
-#define AEM_IOC_BASE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+/* handles.c */
+extern atomic_t aem_handles_cookie;
 
+/* chardev.c */
 int aem_chardev_init(void);
 void aem_chardev_exit(void);
-int aem_copy_in(void *dst, size_t ksize, void __user *uarg);
-int aem_copy_out(void __user *uarg, const void *src, size_t ksize);
 
 /* region.c */
 int aem_region_init(void);

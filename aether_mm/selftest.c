@@ -17,8 +17,8 @@
  * that aem_split_block() turns a block into order-0 allocations the buddy
  * lists merge back, and that a store backend registering while another
  * one unregisters neither gets in nor reopens the leaving one to stores,
- * and that a layer slot keeps any handle a real store returns (kernel
- * pointers included).
+ * that a layer slot keeps any handle a real store returns (kernel
+ * pointers included), and the edges of the devices' handle tables.
  * Every allocation uses AEM_ALLOC_NOGROW so the pool does not move under
  * the test.
  */
@@ -27,6 +27,7 @@
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <aether/handles.h>
 #include "internal.h"
 #include "region.h"
 
@@ -83,6 +84,134 @@ static bool aem_st_same(const struct aem_st_snap *a,
 static unsigned int aem_st_zone_flags(struct aem_zone *zone, unsigned int mt)
 {
 	return AEM_ST_FLAGS | AEM_ZONE(zone->idx) | AEM_MT(mt);
+}
+
+/* A handle table's object in the self-tests: counts its puts. */
+struct aem_st_obj {
+	unsigned int *puts;
+};
+
+static void aem_st_obj_put(void *p)
+{
+	struct aem_st_obj *o = p;
+
+	(*o->puts)++;
+	kfree(o);
+}
+
+static void *aem_st_obj_new(void *arg)
+{
+	struct aem_st_obj *o = kmalloc(sizeof(*o), GFP_KERNEL);
+
+	if (o)
+		o->puts = arg;
+	return o;
+}
+
+/* File @nr fresh objects in @h, their handles in @handles; 0 or -errno. */
+static int aem_st_handles_fill(struct aem_handles *h, unsigned int *puts,
+			       u64 *handles, unsigned int nr)
+{
+	unsigned int i;
+	void *o;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		o = aem_st_obj_new(puts);
+		if (!o)
+			return -ENOMEM;
+		err = aem_handle_add(h, o, &handles[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* True when no object named in @handles carries FREE's mark. */
+static bool aem_st_handles_unmarked(struct aem_handles *h,
+				    const u64 *handles, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (xa_get_mark(&h->xa, lower_32_bits(handles[i]),
+				AEM_HANDLE_FREEING))
+			return false;
+	return true;
+}
+
+/*
+ * The handle tables (handles.c) where userspace cannot see them: a
+ * cookie is never 0, even when the counter wraps; ids wrap past U32_MAX
+ * to 1, never 0; a plain-id table refuses upper bits and a cookie table
+ * refuses another cookie; a FREE that fails leaves no object marked (a
+ * later FREE of the same handles succeeds) and puts nothing; a FREE
+ * that names one object twice fails; a give-out whose copy faults puts
+ * the object, ALLOC's bulk path undoes every object when the handles
+ * cannot be copied out; destroy puts everything left.
+ */
+static int aem_st_handles(struct aem_zone *zone)
+{
+	struct aem_handles h, ids;
+	unsigned int puts = 0;
+	struct mutex lock;	/* stands for an open file's */
+	u64 hd[4], bad[3];
+	int saved, err;
+	bool ok = true;
+	u32 count = 3;
+
+	mutex_init(&lock);
+	saved = atomic_xchg(&aem_handles_cookie, -1);
+	mutex_lock(&lock);
+	aem_handles_init(&h, &lock, aem_st_obj_put, GFP_KERNEL, true);
+	ok &= aem_st_check(h.cookie == 1);
+	aem_handles_init(&ids, &lock, aem_st_obj_put, GFP_KERNEL, false);
+	atomic_set(&aem_handles_cookie, saved);
+
+	h.next = U32_MAX;
+	err = aem_st_handles_fill(&h, &puts, hd, 3);
+	if (!aem_st_check(!err))
+		goto out;
+	ok &= aem_st_check(lower_32_bits(hd[0]) == U32_MAX &&
+			   lower_32_bits(hd[1]) == 1 &&
+			   upper_32_bits(hd[2]) == 1);
+	ok &= aem_st_check(!aem_handle_lookup(&h, lower_32_bits(hd[1])) &&
+			   !aem_handle_lookup(&h, hd[1] + (1ULL << 32)) &&
+			   !aem_handle_lookup(&h, 0) &&
+			   aem_handle_lookup(&h, hd[1]));
+
+	err = aem_st_handles_fill(&ids, &puts, &hd[3], 1);
+	if (!aem_st_check(!err))
+		goto out;
+	ok &= aem_st_check(hd[3] == 1 && aem_handle_lookup(&ids, 1) &&
+			   !aem_handle_lookup(&ids, hd[3] | (1ULL << 32)) &&
+			   !aem_handle_lookup(&ids, 0));
+
+	bad[0] = hd[0];
+	bad[1] = hd[1];
+	bad[2] = hd[1] ^ (1ULL << 40);
+	ok &= aem_st_check(aem_handles_free(&h, bad, 3) == -ENOENT);
+	bad[2] = hd[0];
+	ok &= aem_st_check(aem_handles_free(&h, bad, 3) == -ENOENT);
+	ok &= aem_st_check(!puts && aem_st_handles_unmarked(&h, hd, 3));
+	ok &= aem_st_check(!aem_handles_free(&h, hd, 2) && puts == 2 &&
+			   !aem_handle_lookup(&h, hd[0]));
+
+	ok &= aem_st_check(aem_handle_give(&h, hd[2], NULL, &count,
+					   sizeof(count)) == -EFAULT);
+	ok &= aem_st_check(puts == 3 && !aem_handle_lookup(&h, hd[2]));
+
+	ok &= aem_st_check(aem_handles_alloc_user(&h, aem_st_obj_new, &puts,
+						  &count, 0, NULL, &count,
+						  sizeof(count)) == -EFAULT);
+	ok &= aem_st_check(puts == 6 && xa_empty(&h.xa));
+out:
+	aem_handles_destroy(&h);
+	aem_handles_destroy(&ids);
+	mutex_unlock(&lock);
+	mutex_destroy(&lock);
+	ok &= aem_st_check(puts == 7);
+	return ok && !err ? 0 : -EINVAL;
 }
 
 /*
@@ -604,6 +733,7 @@ int aem_selftest_run(void)
 		aem_st_reserve, aem_st_track_report, aem_st_fill_and_merge,
 		aem_st_vmap, aem_st_policy_may_open, aem_st_policy_admit,
 		aem_st_split, aem_st_store_race, aem_st_slot_handles,
+		aem_st_handles,
 	};
 	struct aem_zone *zone = aem_st_zone();
 	unsigned int i;

@@ -6,14 +6,14 @@
  *
  * Every open of /dev/aether_slub gets a struct aslub_file: the caches it
  * has created and the objects it has allocated, each named by a number
- * that means something on this file only.  A cache is named by its id in
- * @caches; an object by a handle,
+ * that means something on this file only.  A cache is named by its plain
+ * id in the @caches table; an object by a handle of the @objs table,
  *
  *	handle = (cookie << 32) | id
  *
- * where the cookie is drawn once per open, so a handle of another file,
- * or of an object freed a moment ago, misses with -ENOENT instead of
- * naming somebody else's memory.  Nothing the kernel knows by address
+ * (aether_mm's handle tables, <aether/handles.h>), so a handle of another
+ * file, or of an object freed a moment ago, misses with -ENOENT instead
+ * of naming somebody else's memory.  Nothing the kernel knows by address
  * leaves this file.
  *
  * An object moves through three states as far as this file is concerned:
@@ -37,10 +37,10 @@
  * by index and INFO count only the caller's own caches, unless it has
  * CAP_SYS_ADMIN.
  *
- * Every command copies its struct in with copy_struct_from_user() (the
- * struct's @size says which version the caller speaks; the size bits of
- * the command number are ignored for the same reason), checks every field,
- * and copies the struct back.
+ * Every command copies its struct in with aem_copy_in() (aether_mm's,
+ * <aether/ioctl.h>: the struct's @size says which version the caller
+ * speaks; the size bits of the command number are ignored for the same
+ * reason), checks every field, and copies the struct back.
  *
  * Lock order: aslub_file->lock (mutex), held across the calls into the
  * caches, which may sleep; then the order in slab.c.
@@ -54,36 +54,29 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
-#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
+#include <aether/bench.h>
+#include <aether/handles.h>
+#include <aether/ioctl.h>
 
 #include "internal.h"
 
-#define ASLUB_IOC_MAX_SIZE	PAGE_SIZE
-#define ASLUB_IOC_BASE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
 #define ASLUB_FILL_MULT		0x9e3779b97f4a7c15ULL
 #define ASLUB_KMALLOC_USER_MAX	SZ_4M
 
 /**
  * struct aslub_file - one open of /dev/aether_slub
  * @lock:	protects everything below
- * @objs:	id -> struct aslub_uobj
+ * @objs:	handle -> struct aslub_uobj
  * @caches:	id -> struct aslub_cache
- * @next_obj:	cursor for cyclic object ids
- * @next_cache:	cursor for cyclic cache ids
- * @cookie:	upper half of every handle of this file
  */
 struct aslub_file {
 	struct mutex lock;	/* see the lock order above */
-	struct xarray objs;
-	struct xarray caches;
-	u32 next_obj;
-	u32 next_cache;
-	u32 cookie;
+	struct aem_handles objs;
+	struct aem_handles caches;
 };
 
 /**
@@ -100,51 +93,35 @@ struct aslub_uobj {
 	u32 size;
 };
 
-#define ASLUB_XA_FREEING	XA_MARK_1
-
-static atomic_t aslub_file_cookie = ATOMIC_INIT(0);
-
-static int aslub_copy_in(void *dst, size_t ksize, void __user *uarg)
-{
-	u32 usize;
-
-	if (get_user(usize, (u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < ksize)
-		return -EINVAL;
-	if (usize > ASLUB_IOC_MAX_SIZE)
-		return -E2BIG;
-	return copy_struct_from_user(dst, ksize, uarg, usize);
-}
-
-static int aslub_copy_out(void __user *uarg, const void *src, size_t ksize)
-{
-	return copy_to_user(uarg, src, ksize) ? -EFAULT : 0;
-}
-
 static struct aslub_cache *aslub_file_cache(struct aslub_file *f, u32 id)
 {
-	lockdep_assert_held(&f->lock);
-
-	return id ? xa_load(&f->caches, id) : NULL;
+	return aem_handle_lookup(&f->caches, id);
 }
 
-static struct aslub_uobj *aslub_uobj_lookup(struct aslub_file *f, u64 handle)
+/* @objs' put: give an object back to its cache. */
+static void aslub_uobj_put(void *p)
 {
-	lockdep_assert_held(&f->lock);
+	struct aslub_uobj *u = p;
 
-	if (upper_32_bits(handle) != f->cookie)
-		return NULL;
-	return xa_load(&f->objs, lower_32_bits(handle));
-}
-
-static void aslub_uobj_put(struct aslub_uobj *u)
-{
 	if (u->cache)
 		aslub_cache_free(u->cache, u->obj);
 	else
 		aslub_kfree(u->obj);
 	aslub_kfree(u);
+}
+
+/*
+ * @caches' put: destroy a cache of the file.  At release the objects held
+ * through the file are back already (@objs goes first); a cache that
+ * still has objects in use is kept, and says so.
+ */
+static void aslub_file_cache_put(void *p)
+{
+	struct aslub_cache *s = p;
+
+	if (aslub_cache_destroy(s))
+		pr_err("cache %s of a closed file kept: objects leaked\n",
+		       s->name);
 }
 
 /* May the caller see @s by index: its own, or any with @all? */
@@ -161,7 +138,7 @@ static int aslub_ioc_info(void __user *uarg)
 	bool all;
 	int ret;
 
-	ret = aslub_copy_in(&a, sizeof(a), uarg);
+	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
 	memset(&a, 0, sizeof(a));
@@ -179,7 +156,7 @@ static int aslub_ioc_info(void __user *uarg)
 	a.debug_flags = aslub_debug_flags;
 	aslub_large_counts(&a.large_allocs, &a.large_pages, &a.invalid_kfree);
 	a.shrink_pages = atomic_long_read(&aslub_shrunk_pages);
-	return aslub_copy_out(uarg, &a, sizeof(a));
+	return aem_copy_out(uarg, &a, sizeof(a));
 }
 
 /* A name from userspace: NUL-terminated, printable, no '/'. */
@@ -199,10 +176,10 @@ static int aslub_ioc_create(struct aslub_file *f, void __user *uarg)
 {
 	struct aether_slub_create a;
 	struct aslub_cache *s;
-	u32 id;
+	u64 id;
 	int ret;
 
-	ret = aslub_copy_in(&a, sizeof(a), uarg);
+	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
 	if (a.flags & ~AETHER_SLUB_F_FLAGS || !a.object_size ||
@@ -218,21 +195,14 @@ static int aslub_ioc_create(struct aslub_file *f, void __user *uarg)
 		ret = PTR_ERR(s);
 		goto out;
 	}
-	ret = xa_alloc_cyclic(&f->caches, &id, s, XA_LIMIT(1, U32_MAX),
-			      &f->next_cache, GFP_KERNEL);
-	if (ret < 0) {
-		aslub_cache_destroy(s);
+	ret = aem_handle_add(&f->caches, s, &id);
+	if (ret)
 		goto out;
-	}
 	a.id = id;
 	a.slab_order = s->order;
 	a.objects_per_slab = s->objects;
 	a.slot_size = s->size;
-	ret = aslub_copy_out(uarg, &a, sizeof(a));
-	if (ret)
-		aslub_cache_destroy(xa_erase(&f->caches, id));
-	else
-		ret = 0;
+	ret = aem_handle_give(&f->caches, id, uarg, &a, sizeof(a));
 out:
 	mutex_unlock(&f->lock);
 	return ret;
@@ -244,7 +214,7 @@ static int aslub_ioc_destroy(struct aslub_file *f, void __user *uarg)
 	struct aslub_cache *s;
 	int ret;
 
-	ret = aslub_copy_in(&a, sizeof(a), uarg);
+	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
 	if (a.__reserved0)
@@ -259,10 +229,10 @@ static int aslub_ioc_destroy(struct aslub_file *f, void __user *uarg)
 	ret = aslub_cache_destroy(s);
 	if (ret == -EBUSY) {
 		a.live = min_t(unsigned long, aslub_cache_live(s), U32_MAX);
-		if (aslub_copy_out(uarg, &a, sizeof(a)))
+		if (aem_copy_out(uarg, &a, sizeof(a)))
 			ret = -EFAULT;
 	} else if (!ret) {
-		xa_erase(&f->caches, a.id);
+		aem_handle_remove(&f->caches, a.id);
 	}
 out:
 	mutex_unlock(&f->lock);
@@ -287,158 +257,77 @@ static int aslub_alloc_check(struct aslub_file *f,
 	return 0;
 }
 
-/* One object for @f, filed under a fresh id; 0 or -errno. */
-static int aslub_alloc_one(struct aslub_file *f, struct aslub_cache *s,
-			   const struct aether_slub_alloc *a, gfp_t gfp,
-			   u64 *handle)
-{
-	struct aslub_uobj *u;
-	u32 id;
-	int ret;
+/* What ALLOC's objects are made of: the request, its cache, its flags. */
+struct aslub_alloc_req {
+	struct aslub_cache *s;
+	const struct aether_slub_alloc *a;
+	gfp_t gfp;
+};
 
-	lockdep_assert_held(&f->lock);
+/* @objs' new: one object from the request's cache or kmalloc, or NULL. */
+static void *aslub_uobj_new(void *arg)
+{
+	const struct aslub_alloc_req *req = arg;
+	const struct aether_slub_alloc *a = req->a;
+	struct aslub_cache *s = req->s;
+	struct aslub_uobj *u;
 
 	u = aslub_znew(struct aslub_uobj, GFP_KERNEL);
 	if (!u)
-		return -ENOMEM;
+		return NULL;
 	u->cache = s;
 	u->cache_id = a->id;
 	u->size = s ? s->object_size : a->kmalloc_size;
 	if (s)
-		u->obj = aslub_cache_alloc_node(s, gfp, a->node);
+		u->obj = aslub_cache_alloc_node(s, req->gfp, a->node);
 	else
-		u->obj = aslub_kmalloc_node(a->kmalloc_size, gfp, a->node);
+		u->obj = aslub_kmalloc_node(a->kmalloc_size, req->gfp, a->node);
 	if (!u->obj) {
 		aslub_kfree(u);
-		return -ENOMEM;
+		return NULL;
 	}
-	ret = xa_alloc_cyclic(&f->objs, &id, u, XA_LIMIT(1, U32_MAX),
-			      &f->next_obj, GFP_KERNEL);
-	if (ret < 0) {
-		aslub_uobj_put(u);
-		return ret;
-	}
-	*handle = ((u64)f->cookie << 32) | id;
-	return 0;
-}
-
-static void aslub_alloc_undo(struct aslub_file *f, const u64 *handles,
-			     unsigned int nr)
-{
-	unsigned int i;
-
-	lockdep_assert_held(&f->lock);
-
-	for (i = 0; i < nr; i++)
-		aslub_uobj_put(xa_erase(&f->objs, lower_32_bits(handles[i])));
+	return u;
 }
 
 static int aslub_ioc_alloc(struct aslub_file *f, void __user *uarg)
 {
 	struct aether_slub_alloc a;
-	struct aslub_cache *s = NULL;
-	unsigned int n = 0;
-	u64 *handles;
-	gfp_t gfp;
+	struct aslub_alloc_req req = { .a = &a };
 	int ret;
 
-	ret = aslub_copy_in(&a, sizeof(a), uarg);
+	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
 	ret = aslub_alloc_check(f, &a);
 	if (ret)
 		return ret;
-	handles = kvmalloc_array(a.count, sizeof(*handles), GFP_KERNEL);
-	if (!handles)
-		return -ENOMEM;
 	/* Always zeroed: AETHER_SLUB_ALLOC_ZERO is a no-op (see the top). */
-	gfp = GFP_KERNEL | __GFP_ZERO;
+	req.gfp = GFP_KERNEL | __GFP_ZERO;
 	if (a.flags & AETHER_SLUB_ALLOC_THISNODE)
-		gfp |= __GFP_THISNODE;
+		req.gfp |= __GFP_THISNODE;
 
 	mutex_lock(&f->lock);
-	if (a.id) {
-		s = aslub_file_cache(f, a.id);
-		if (!s) {
-			ret = -ENOENT;
-			goto out;
-		}
-	}
-	for (n = 0; n < a.count; n++) {
-		if (fatal_signal_pending(current) ||
-		    aslub_alloc_one(f, s, &a, gfp, &handles[n]))
-			break;
-		if (!(n % 64))
-			cond_resched();
-	}
-	ret = n ? 0 : -ENOMEM;
-	a.count = n;
-	if (n && (copy_to_user(u64_to_user_ptr(a.handles), handles,
-			       array_size(n, sizeof(*handles))) ||
-		  aslub_copy_out(uarg, &a, sizeof(a)))) {
-		aslub_alloc_undo(f, handles, n);
-		ret = -EFAULT;
-	}
-out:
+	req.s = a.id ? aslub_file_cache(f, a.id) : NULL;
+	if (a.id && !req.s)
+		ret = -ENOENT;
+	else
+		ret = aem_handles_alloc_user(&f->objs, aslub_uobj_new, &req,
+					     &a.count, a.handles, uarg, &a,
+					     sizeof(a));
 	mutex_unlock(&f->lock);
-	kvfree(handles);
 	return ret;
-}
-
-static unsigned int aslub_free_mark(struct aslub_file *f, const u64 *handles,
-				    unsigned int nr)
-{
-	unsigned int i;
-	u32 id;
-
-	lockdep_assert_held(&f->lock);
-
-	for (i = 0; i < nr; i++) {
-		id = lower_32_bits(handles[i]);
-		if (!aslub_uobj_lookup(f, handles[i]) ||
-		    xa_get_mark(&f->objs, id, ASLUB_XA_FREEING))
-			break;
-		xa_set_mark(&f->objs, id, ASLUB_XA_FREEING);
-	}
-	return i;
 }
 
 static int aslub_ioc_free(struct aslub_file *f, void __user *uarg)
 {
 	struct aether_slub_free a;
-	unsigned int i, marked;
-	u64 *handles;
 	int ret;
 
-	ret = aslub_copy_in(&a, sizeof(a), uarg);
+	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
-	if (!a.count || a.count > AETHER_SLUB_MAX_BULK)
-		return -EINVAL;
-	handles = kvmalloc_array(a.count, sizeof(*handles), GFP_KERNEL);
-	if (!handles)
-		return -ENOMEM;
-	if (copy_from_user(handles, u64_to_user_ptr(a.handles),
-			   array_size(a.count, sizeof(*handles)))) {
-		ret = -EFAULT;
-		goto out;
-	}
-
-	mutex_lock(&f->lock);
-	marked = aslub_free_mark(f, handles, a.count);
-	for (i = 0; i < marked; i++) {
-		if (marked < a.count)
-			xa_clear_mark(&f->objs, lower_32_bits(handles[i]),
-				      ASLUB_XA_FREEING);
-		else
-			aslub_uobj_put(xa_erase(&f->objs,
-						lower_32_bits(handles[i])));
-	}
-	mutex_unlock(&f->lock);
-	ret = marked < a.count ? -ENOENT : 0;
-out:
-	kvfree(handles);
-	return ret;
+	return aem_handles_free_user(&f->objs, a.handles, a.count,
+				     AETHER_SLUB_MAX_BULK);
 }
 
 /* Write, or with @verify count the bytes that differ from, the pattern. */
@@ -466,21 +355,21 @@ static int aslub_ioc_fill(struct aslub_file *f, void __user *uarg)
 	struct aslub_uobj *u;
 	int ret;
 
-	ret = aslub_copy_in(&a, sizeof(a), uarg);
+	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
 	if (a.flags & ~AETHER_SLUB_FILL_FLAGS)
 		return -EINVAL;
 
 	mutex_lock(&f->lock);
-	u = aslub_uobj_lookup(f, a.handle);
+	u = aem_handle_lookup(&f->objs, a.handle);
 	if (u)
 		a.mismatches = aslub_obj_fill(u, a.seed,
 					      a.flags & AETHER_SLUB_FILL_VERIFY);
 	mutex_unlock(&f->lock);
 	if (!u)
 		return -ENOENT;
-	return aslub_copy_out(uarg, &a, sizeof(a));
+	return aem_copy_out(uarg, &a, sizeof(a));
 }
 
 static int aslub_ioc_obj_info(struct aslub_file *f, void __user *uarg)
@@ -490,14 +379,14 @@ static int aslub_ioc_obj_info(struct aslub_file *f, void __user *uarg)
 	struct aslub_uobj *u;
 	int ret;
 
-	ret = aslub_copy_in(&a, sizeof(a), uarg);
+	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
 	if (a.__reserved0)
 		return -EINVAL;
 
 	mutex_lock(&f->lock);
-	u = aslub_uobj_lookup(f, a.handle);
+	u = aem_handle_lookup(&f->objs, a.handle);
 	if (u) {
 		a.id = u->cache_id;
 		a.node = page_to_nid(virt_to_page(u->obj));
@@ -509,7 +398,7 @@ static int aslub_ioc_obj_info(struct aslub_file *f, void __user *uarg)
 	mutex_unlock(&f->lock);
 	if (!u)
 		return -ENOENT;
-	return aslub_copy_out(uarg, &a, sizeof(a));
+	return aem_copy_out(uarg, &a, sizeof(a));
 }
 
 static int aslub_ioc_trigger(struct aslub_file *f, void __user *uarg)
@@ -520,7 +409,7 @@ static int aslub_ioc_trigger(struct aslub_file *f, void __user *uarg)
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	ret = aslub_copy_in(&a, sizeof(a), uarg);
+	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
 	if (a.scenario >= AETHER_SLUB_NR_TRIGGERS)
@@ -533,7 +422,7 @@ static int aslub_ioc_trigger(struct aslub_file *f, void __user *uarg)
 	if (ret < 0)
 		return ret;
 	a.detected = ret;
-	return aslub_copy_out(uarg, &a, sizeof(a));
+	return aem_copy_out(uarg, &a, sizeof(a));
 }
 
 /* The @idx-th cache the caller may see into @st, under aslub_mutex. */
@@ -561,7 +450,7 @@ static int aslub_ioc_cache_stats(struct aslub_file *f, void __user *uarg)
 	struct aslub_cache *s;
 	int ret;
 
-	ret = aslub_copy_in(&a, sizeof(a), uarg);
+	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
 	if (a.__reserved0)
@@ -580,7 +469,7 @@ static int aslub_ioc_cache_stats(struct aslub_file *f, void __user *uarg)
 	}
 	if (ret)
 		return ret;
-	return aslub_copy_out(uarg, &a, sizeof(a));
+	return aem_copy_out(uarg, &a, sizeof(a));
 }
 
 static int aslub_ioc_shrink(struct aslub_file *f, void __user *uarg)
@@ -591,7 +480,7 @@ static int aslub_ioc_shrink(struct aslub_file *f, void __user *uarg)
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	ret = aslub_copy_in(&a, sizeof(a), uarg);
+	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
 	if (!a.id) {
@@ -605,7 +494,7 @@ static int aslub_ioc_shrink(struct aslub_file *f, void __user *uarg)
 		if (!s)
 			return -ENOENT;
 	}
-	return aslub_copy_out(uarg, &a, sizeof(a));
+	return aem_copy_out(uarg, &a, sizeof(a));
 }
 
 static int aslub_ioc_validate(struct aslub_file *f, void __user *uarg)
@@ -614,7 +503,7 @@ static int aslub_ioc_validate(struct aslub_file *f, void __user *uarg)
 	struct aslub_cache *s;
 	int ret;
 
-	ret = aslub_copy_in(&a, sizeof(a), uarg);
+	ret = aem_copy_in(&a, sizeof(a), uarg);
 	if (ret)
 		return ret;
 	if (a.__reserved0)
@@ -627,7 +516,7 @@ static int aslub_ioc_validate(struct aslub_file *f, void __user *uarg)
 	mutex_unlock(&f->lock);
 	if (!s)
 		return -ENOENT;
-	return aslub_copy_out(uarg, &a, sizeof(a));
+	return aem_copy_out(uarg, &a, sizeof(a));
 }
 
 static int aslub_bench_check(const struct aether_slub_bench *b)
@@ -640,12 +529,9 @@ static int aslub_bench_check(const struct aether_slub_bench *b)
 	if (b->op == AETHER_SLUB_BENCH_PAIR ? b->batch :
 					      !b->batch || b->batch > 256)
 		return -EINVAL;
-	if (!b->threads || b->threads > num_online_cpus() ||
-	    (b->op == AETHER_SLUB_BENCH_CROSS && b->threads < 2))
+	if (b->op == AETHER_SLUB_BENCH_CROSS && b->threads < 2)
 		return -EINVAL;
-	if (!b->rounds || b->rounds > 1000)
-		return -EINVAL;
-	if (!b->iterations || b->iterations > 1000000)
+	if (!aem_bench_args_ok(b->threads, b->rounds, b->iterations))
 		return -EINVAL;
 	return 0;
 }
@@ -657,7 +543,7 @@ static int aslub_ioc_bench(void __user *uarg)
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	ret = aslub_copy_in(&b, sizeof(b), uarg);
+	ret = aem_copy_in(&b, sizeof(b), uarg);
 	if (ret)
 		return ret;
 	ret = aslub_bench_check(&b);
@@ -670,7 +556,7 @@ static int aslub_ioc_bench(void __user *uarg)
 	ret = aslub_bench_run(&b);
 	if (ret)
 		return ret;
-	return aslub_copy_out(uarg, &b, sizeof(b));
+	return aem_copy_out(uarg, &b, sizeof(b));
 }
 
 static long aslub_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -678,30 +564,30 @@ static long aslub_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct aslub_file *f = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	switch (ASLUB_IOC_BASE(cmd)) {
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_INFO):
+	switch (AEM_IOC_BASE(cmd)) {
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_INFO):
 		return aslub_ioc_info(uarg);
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_CREATE):
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_CREATE):
 		return aslub_ioc_create(f, uarg);
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_DESTROY):
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_DESTROY):
 		return aslub_ioc_destroy(f, uarg);
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_ALLOC):
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_ALLOC):
 		return aslub_ioc_alloc(f, uarg);
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_FREE):
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_FREE):
 		return aslub_ioc_free(f, uarg);
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_FILL):
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_FILL):
 		return aslub_ioc_fill(f, uarg);
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_OBJ_INFO):
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_OBJ_INFO):
 		return aslub_ioc_obj_info(f, uarg);
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_TRIGGER):
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_TRIGGER):
 		return aslub_ioc_trigger(f, uarg);
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_CACHE_STATS):
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_CACHE_STATS):
 		return aslub_ioc_cache_stats(f, uarg);
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_SHRINK):
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_SHRINK):
 		return aslub_ioc_shrink(f, uarg);
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_VALIDATE):
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_VALIDATE):
 		return aslub_ioc_validate(f, uarg);
-	case ASLUB_IOC_BASE(AETHER_SLUB_IOC_BENCH):
+	case AEM_IOC_BASE(AETHER_SLUB_IOC_BENCH):
 		return aslub_ioc_bench(uarg);
 	default:
 		return -ENOTTY;
@@ -716,11 +602,9 @@ static int aslub_open(struct inode *inode, struct file *file)
 	if (!f)
 		return -ENOMEM;
 	mutex_init(&f->lock);
-	xa_init_flags(&f->objs, XA_FLAGS_ALLOC1);
-	xa_init_flags(&f->caches, XA_FLAGS_ALLOC1);
-	do {
-		f->cookie = atomic_inc_return(&aslub_file_cookie);
-	} while (!f->cookie);
+	aem_handles_init(&f->objs, &f->lock, aslub_uobj_put, GFP_KERNEL, true);
+	aem_handles_init(&f->caches, &f->lock, aslub_file_cache_put,
+			 GFP_KERNEL, false);
 	file->private_data = f;
 	return nonseekable_open(inode, file);
 }
@@ -728,23 +612,12 @@ static int aslub_open(struct inode *inode, struct file *file)
 static int aslub_release(struct inode *inode, struct file *file)
 {
 	struct aslub_file *f = file->private_data;
-	struct aslub_cache *s;
-	struct aslub_uobj *u;
-	unsigned long id;
 
 	mutex_lock(&f->lock);
-	xa_for_each(&f->objs, id, u) {
-		aslub_uobj_put(u);
-		cond_resched();
-	}
-	xa_for_each(&f->caches, id, s)
-		if (aslub_cache_destroy(s))
-			pr_err("cache %s of a closed file kept: objects leaked\n",
-			       s->name);
+	aem_handles_destroy(&f->objs);
+	aem_handles_destroy(&f->caches);
 	mutex_unlock(&f->lock);
 
-	xa_destroy(&f->objs);
-	xa_destroy(&f->caches);
 	mutex_destroy(&f->lock);
 	kfree(f);
 	return 0;

@@ -16,6 +16,7 @@
 
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/types.h>
 
 enum aem_bench_side {
@@ -110,8 +111,27 @@ struct aem_bench {
 };
 
 #define AEM_BENCH_MAX_ROUNDS	1000
+#define AEM_BENCH_MAX_ITERATIONS	1000000
 
 int aem_bench_run(struct aem_bench *b);
+
+/**
+ * aem_bench_args_ok() - the limits every BENCH command puts on a run
+ * @threads:	1..number of online CPUs
+ * @rounds:	1..AEM_BENCH_MAX_ROUNDS
+ * @iterations:	1..AEM_BENCH_MAX_ITERATIONS
+ *
+ * For a module's check of its BENCH struct, which returns -EINVAL when
+ * this is false, whatever the command's own fields say.
+ *
+ * Return: whether all three are within their limits.
+ */
+static inline bool aem_bench_args_ok(u32 threads, u32 rounds, u64 iterations)
+{
+	return threads && threads <= num_online_cpus() &&
+	       rounds && rounds <= AEM_BENCH_MAX_ROUNDS &&
+	       iterations && iterations <= AEM_BENCH_MAX_ITERATIONS;
+}
 
 /**
  * aem_bench_aborted() - whether the run is ending early
