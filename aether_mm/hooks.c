@@ -15,10 +15,10 @@
  * The store table is the exception to RCU: its calls sleep (compression,
  * allocation), so its readers hold aem_store_srcu instead.  And a store
  * backend holds region pages: before it goes, new stores stop, the core
- * loads every stored page back into a frame (region.c), and only then is
- * the table unpublished.  That wait is bounded: pages that find no frame,
- * the pool's reserve included, or do not come back in time are reported
- * lost, and no store registers while they remain.
+ * loads every stored page back into a frame (region/store.c), and only
+ * then is the table unpublished.  That wait is bounded: pages that find
+ * no frame, the pool's reserve included, or do not come back in time are
+ * reported lost, and no store registers while they remain.
  *
  * Reclaim tables (struct aem_reclaim_ops) are a list instead, any number,
  * called when the pool runs short.  Their callers sleep inside them, so

@@ -51,7 +51,7 @@ struct aem_layer;
  *		the layer that holds it and its index there, set and cleared
  *		under the region's slot lock; @rmap.layer is NULL otherwise
  *		(aem_frame_prep()).  Compaction's way from a frame back to
- *		its owner (region.c).
+ *		its owner (region/).
  * @chunk:	the chunk the page belongs to
  * @refcount:	users of an allocated block (head only)
  * @stack:	stack_depot handle of the allocating stack (tracking on)
@@ -365,15 +365,15 @@ void aem_hooks_exit(void);
 /* main.c */
 int aem_parse_interval_ms(const char *val, unsigned int *ms);
 
-/* access.c */
+/* region/access.c */
 int aem_access_init(void);
 void aem_access_exit(void);
 void aem_access_debugfs(struct dentry *dir);
 
-/* numa.c */
+/* region/numa.c */
 void aem_numa_debugfs(struct dentry *dir);
 
-/* reclaim.c */
+/* region/reclaim.c */
 void aem_reclaim_debugfs(struct dentry *dir);
 int aem_region_reclaim_init(void);
 void aem_region_reclaim_exit(void);
@@ -384,9 +384,11 @@ void aem_compact_debugfs(struct dentry *dir);
 void aem_compact_init(void);
 void aem_compact_exit(void);
 
-/* region.c */
+/* region/store.c */
 int aem_region_unstore_all(void);
 extern atomic_long_t aem_stored_pages;
+
+/* region/migrate.c */
 int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags);
 
 /* chardev.c */
@@ -398,13 +400,15 @@ void aem_chardev_exit(void);
 int aem_copy_in(void *dst, size_t ksize, void __user *uarg);
 int aem_copy_out(void __user *uarg, const void *src, size_t ksize);
 
-/* region.c */
+/* region/lifecycle.c */
 int aem_region_init(void);
 void aem_region_exit(void);
-void aem_region_debugfs(struct dentry *dir);
 int aem_ioc_region_create(void __user *uarg);
 int aem_ioc_region_open(void __user *uarg);
 int aem_ioc_region_list(void __user *uarg);
+
+/* region/debugfs.c */
+void aem_region_debugfs(struct dentry *dir);
 
 /* debugfs.c */
 void aem_debugfs_init(void);

@@ -55,7 +55,7 @@ enum aem_owner {
 	AEM_OWNER_ZRAM,
 	AEM_OWNER_DEDUPE,
 	AEM_OWNER_QOS,
-	AEM_OWNER_REGION,	/* a frame of a region (region.c) */
+	AEM_OWNER_REGION,	/* a frame of a region (region/) */
 	AEM_NR_OWNERS,
 };
 
