@@ -354,13 +354,27 @@ void aem_inject_debugfs(struct dentry *dir);
 const struct aem_store_ops *aem_store_get(int *idx, bool storing);
 int aem_store_close(const struct aem_store_ops *ops);
 void aem_store_put(int idx);
-int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
-int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
 unsigned long aem_reclaim_run(int nid, unsigned long nr_pages);
 extern atomic_long_t aem_reclaim_runs;
 extern atomic_long_t aem_reclaimed;
 bool aem_reclaim_registered(void);
 void aem_hooks_exit(void);
+
+/* policy.c */
+int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
+int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
+long aem_policy_refused(void);
+void aem_policy_exit(void);
+/* for regions: a region's group (region/region.h) */
+void *aem_policy_region_init(u64 id, kuid_t uid, u32 flags, u64 *gen);
+void aem_policy_region_release(u64 gen, void *cookie);
+int aem_policy_charge(u64 gen, void *cookie, int nid, unsigned long nr,
+		      unsigned int flags);
+void aem_policy_uncharge(u64 gen, void *cookie, int nid, unsigned long nr);
+
+/* policy_count.c */
+void aem_policy_count_debugfs(struct dentry *dir);
+void aem_policy_count_exit(void);
 
 /* main.c */
 int aem_parse_interval_ms(const char *val, unsigned int *ms);

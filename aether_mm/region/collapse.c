@@ -66,6 +66,9 @@ int aem_region_collapse(struct aem_region *r, pgoff_t idx)
 				  AEM_OWNER(AEM_OWNER_REGION));
 	if (!nf)
 		goto out;
+	/* Each new frame replaces one the region holds: usage stays. */
+	aem_region_charge(r, aem_frame_nid(nf), AEM_HUGE_PAGES,
+			  AEM_CHARGE_NOFAIL);
 	unmap_mapping_range(r->inode->i_mapping,
 			    (loff_t)(idx + r->guard) << PAGE_SHIFT,
 			    (loff_t)AEM_HUGE_PAGES << PAGE_SHIFT, 1);

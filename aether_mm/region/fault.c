@@ -23,8 +23,10 @@
  * zeroed (4 KiB and 2 MiB alike), a copy-on-write copy overwrites all of
  * its frame, and prefetch maps only what the chain already holds.  Every
  * frame a fault adds to the region is admitted by the policy backend first
- * (AEM_ALLOC_ACCOUNT); it joins the region in aem_region_frame_add() and
- * leaves it in aem_region_frame_gone(), where charge and uncharge belong.
+ * (AEM_ALLOC_ACCOUNT), then charged to the region's group before it joins
+ * the region in aem_region_frame_add() (a refusal is a SIGBUS, as an empty
+ * pool is, or a 4 KiB fallback for a huge fault); it is uncharged as it
+ * leaves in aem_region_frame_gone() (policy.c).
  *
  * Whenever the index changes what it resolves to, page table entries that
  * map the old answer are zapped before the new one is mapped: the
@@ -116,6 +118,11 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	/* A copy overwrites every byte; a new page is zeroed. */
 	nf = aem_alloc_pages_mpol(&r->pol, 0, AEM_REGION_FAULT_FLAGS |
 				  (f ? 0 : AEM_ALLOC_ZERO));
+	/* A group at its limit fails the fault as an empty pool does. */
+	if (nf && aem_region_charge(r, aem_frame_nid(nf), 1, 0)) {
+		aem_free_pages(nf, 0);
+		nf = NULL;
+	}
 	if (!nf) {
 		atomic_long_inc(&r->alloc_fail);
 		*ret = VM_FAULT_SIGBUS;
@@ -124,6 +131,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	if (f)
 		copy_highpage(aem_frame_page(nf), aem_frame_page(f));
 	if (xa_err(xa_store(&top->slots, idx, nf, GFP_KERNEL))) {
+		aem_region_uncharge(r, aem_frame_nid(nf), 1);
 		aem_free_pages(nf, 0);
 		*ret = VM_FAULT_OOM;
 		return NULL;

@@ -29,6 +29,7 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 	struct aem_layer *top = v->top, *where, *l;
 	struct aem_frame *first, *f;
 	unsigned long i, pfn, at;
+	int nid;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	first = aem_lookup_entry(top, idx, &where);
@@ -57,6 +58,12 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 				     AEM_REGION_FAULT_FLAGS | AEM_ALLOC_ZERO);
 	if (!first)
 		return NULL;
+	/* Refused: 4 KiB faults, each charged (and maybe refused) alone. */
+	nid = aem_frame_nid(first);
+	if (aem_region_charge(r, nid, AEM_HUGE_PAGES, 0)) {
+		aem_free_pages(first, AEM_HUGE_ORDER);
+		return NULL;
+	}
 	aem_split_block(first, AEM_HUGE_ORDER);
 	for (i = 0; i < AEM_HUGE_PAGES; i++) {
 		if (xa_err(xa_store(&top->slots, idx + i, first + i,
@@ -66,6 +73,7 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 	}
 	if (i == AEM_HUGE_PAGES)
 		return first;
+	aem_region_uncharge(r, nid, AEM_HUGE_PAGES - i);
 	while (i--) {
 		xa_erase(&top->slots, idx + i);
 		aem_region_frame_gone(r, first + i);

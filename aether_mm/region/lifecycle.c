@@ -75,6 +75,33 @@ static void aem_uid_regions_dec(kuid_t uid)
 }
 
 /*
+ * The region's group: a cookie from the policy backend (policy.c), taken
+ * once the region has its number and before anyone can see it, so that
+ * every frame it ever holds is charged to it (region.h); or none.
+ * Return: 0, or the backend's refusal of the region.
+ */
+static int aem_region_policy_init(struct aem_region *r)
+{
+	void *cookie;
+
+	lockdep_assert_held(&aem_regions_lock);
+	cookie = aem_policy_region_init(r->id, r->uid, r->flags, &r->pol_gen);
+	if (IS_ERR(cookie))
+		return PTR_ERR(cookie);
+	r->pol_cookie = cookie;
+	return 0;
+}
+
+/* Every frame of @r is gone, and uncharged: its group forgets it. */
+static void aem_region_policy_release(struct aem_region *r)
+{
+	WARN_ON_ONCE(atomic_long_read(&r->resident));
+	if (r->pol_gen)
+		aem_policy_region_release(r->pol_gen, r->pol_cookie);
+	r->pol_gen = 0;
+}
+
+/*
  * The count reached zero under aem_regions_lock (kref_put_mutex()): the
  * region leaves the list, and its name is free, before anyone can look
  * it up again; so every region on the list is alive, CREATE and OPEN
@@ -95,6 +122,7 @@ static void aem_region_release(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&r->views));
 	aem_layer_put(r->base);
 	WARN_ON_ONCE(atomic_long_read(&r->resident));
+	aem_region_policy_release(r);
 	/* The region's own reference, held since aem_region_new(). */
 	iput(r->inode);
 	for (i = 0; i < AEM_REGION_SLOT_LOCKS; i++)
@@ -392,6 +420,13 @@ int aem_ioc_region_create(void __user *uarg)
 		goto out_inode;
 	}
 	r->id = aem_region_next_id++;
+	/* Its group, before anyone can fault a page of it in. */
+	err = aem_region_policy_init(r);
+	if (err) {
+		aem_uid_regions_dec(r->uid);
+		mutex_unlock(&aem_regions_lock);
+		goto out_inode;
+	}
 	list_add_tail(&r->link, &aem_regions);
 	aem_nr_regions++;
 	mutex_unlock(&aem_regions_lock);

@@ -40,6 +40,8 @@ int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
 			     AEM_OWNER(AEM_OWNER_REGION));
 	if (!nf)
 		return -ENOMEM;
+	/* @nf replaces @f, uncharged below: the group's usage stays. */
+	aem_region_charge(r, aem_frame_nid(nf), 1, AEM_CHARGE_NOFAIL);
 	aem_region_zap_page(r, idx);
 	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
 	/* Replacing a present entry allocates nothing. */

@@ -213,6 +213,10 @@ struct aem_view {
  * @huge_fallbacks: huge faults answered with 4 KiB pages
  * @huge_collapses: 2 MiB ranges gathered into one block (access.c)
  * @stored:	pages the store backend holds for the region's layers
+ * @pol_cookie:	its group, from the policy backend's @region_init (policy.c)
+ * @pol_gen:	generation of the policy registration that gave
+ *		@pol_cookie, 0 for none: the region is charged only to it.
+ *		Both set before the region is visible, then read only
  * @store_outs, @store_ins: pages given to the store, brought back
  * @rcu:	freed after a grace period, as its layers are
  */
@@ -262,6 +266,8 @@ struct aem_region {
 	atomic_long_t stored;
 	atomic_long_t store_outs;
 	atomic_long_t store_ins;
+	void *pol_cookie;
+	u64 pol_gen;
 };
 
 /*
@@ -309,11 +315,36 @@ static inline void aem_frame_set_rmap(struct aem_frame *f,
 }
 
 /*
+ * Charge @nr frames of node @nid, about to join @r, to its group: before
+ * aem_region_frame_add() of each, under their slot lock, while nothing
+ * can see them yet.  On a refusal (never with AEM_CHARGE_NOFAIL: a frame
+ * that replaces one @r holds, or a page that must come back from a store
+ * that is going) the caller gives the frames back to the pool and fails.
+ * A charged frame that does not join after all is uncharged with
+ * aem_region_uncharge(); one that joins is uncharged when it leaves, in
+ * aem_region_frame_gone().  Return: 0 or the backend's errno.
+ */
+static inline int aem_region_charge(struct aem_region *r, int nid,
+				    unsigned long nr, unsigned int flags)
+{
+	return r->pol_gen ? aem_policy_charge(r->pol_gen, r->pol_cookie, nid,
+					      nr, flags) : 0;
+}
+
+static inline void aem_region_uncharge(struct aem_region *r, int nid,
+				       unsigned long nr)
+{
+	if (r->pol_gen)
+		aem_policy_uncharge(r->pol_gen, r->pol_cookie, nid, nr);
+}
+
+/*
  * A frame joins (at @idx of @l) or leaves one of @r's layers.  Every frame
  * a region holds passes through both, once, whatever path took or freed
  * it (fault, COW, huge, collapse, migration, compaction, store, layer
- * release): the place for a policy backend's per-region charge and
- * uncharge.
+ * release), and was charged to the region's group before it joined
+ * (aem_region_charge()); it is uncharged as it leaves.  So a group's
+ * usage is its regions' @resident.
  */
 static inline void aem_region_frame_add(struct aem_region *r,
 					struct aem_layer *l, pgoff_t idx,
@@ -327,9 +358,12 @@ static inline void aem_region_frame_add(struct aem_region *r,
 static inline void aem_region_frame_gone(struct aem_region *r,
 					 struct aem_frame *f)
 {
+	int nid = aem_frame_nid(f);
+
 	WRITE_ONCE(f->rmap.layer, NULL);
 	atomic_long_dec(&r->resident);
-	atomic_long_dec(&r->node_pages[aem_frame_nid(f)]);
+	atomic_long_dec(&r->node_pages[nid]);
+	aem_region_uncharge(r, nid, 1);
 }
 
 /*

@@ -42,6 +42,16 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
 				 flags);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
+	/*
+	 * Charged before the load: a refusal leaves the page stored.  When
+	 * the backend is going, the page must come back all the same.
+	 */
+	err = aem_region_charge(r, aem_frame_nid(f), 1,
+				flags & AEM_ALLOC_HIGH ? AEM_CHARGE_NOFAIL : 0);
+	if (err) {
+		aem_free_pages(f, 0);
+		return ERR_PTR(err);
+	}
 	ops = aem_store_get(&sidx, false);
 	/* No backend: one that went gave up on this page (it said so). */
 	err = ops ? ops->load(handle, f) : -EIO;
@@ -49,6 +59,7 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
 		ops->release(handle);
 	aem_store_put(sidx);
 	if (err) {
+		aem_region_uncharge(r, aem_frame_nid(f), 1);
 		aem_free_pages(f, 0);
 		return ERR_PTR(err);
 	}
