@@ -253,12 +253,14 @@ struct aem_share_ops {
  *		AEM_CHARGE_NOFAIL in @flags, never refuse (see there).
  *		The frames are allocated but not yet in the region: nothing
  *		of them is visible, and a refused frame goes back to the
- *		pool.  Every charged page is uncharged exactly once.
+ *		pool.  Every charged page is uncharged exactly once
+ *		(unless the table goes first: see @drain).
  *		Context: under rcu_read_lock(), the slot lock of the page (a
  *		mutex) held; from a region fault (mmap_lock or the VMA lock
- *		held for read), REGION_CHECKSUM, REGION_MIGRATE, compaction,
- *		huge collapse (aether_kaccessd), or the unregistration of a
- *		store backend.  Must not sleep; no allocation (decide from
+ *		held for read, NUMA balancing moves included),
+ *		REGION_CHECKSUM, REGION_MIGRATE, compaction, huge collapse
+ *		(aether_kaccessd), or the unregistration of a store
+ *		backend.  Must not sleep; no allocation (decide from
  *		counters).
  * @uncharge:	@nr_pages frames of node @nid left the region of @cookie
  *		(freed, given to the store, or replaced by a copy): take

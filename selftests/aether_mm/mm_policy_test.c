@@ -526,14 +526,16 @@ static void let_cool(__u64 id)
 
 /*
  * Pages given to the store are uncharged, charged again when a fault
- * brings them back, and when the store goes (all at once, never refused).
+ * brings them back (or refused: REGION_CHECKSUM fails), and when the store
+ * goes (all at once, never refused).
  */
 TEST_F_TIMEOUT(policy, reclaim_to_store_and_back, 120)
 {
 	const size_t pages = 64;
 	unsigned char *p;
-	char buf[16];
-	__u64 id;
+	char buf[32];
+	__u64 id, n;
+	__u32 crc;
 	size_t i;
 	int rfd;
 
@@ -552,6 +554,16 @@ TEST_F_TIMEOUT(policy, reclaim_to_store_and_back, 120)
 	/* Half come back on a touch. */
 	for (i = 0; i < pages / 2; i++)
 		ASSERT_EQ((unsigned char)(1 + i), p[i * page_size()]);
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+
+	/* At the limit, REGION_CHECKSUM cannot load the rest: EDQUOT. */
+	n = resident(rfd);
+	ASSERT_GT(pages, n);
+	snprintf(buf, sizeof(buf), "limit %llu", (unsigned long long)n);
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, buf));
+	ASSERT_EQ(-EDQUOT, aemt_region_checksum(rfd, 0, pages * page_size(),
+						&crc));
+	ASSERT_EQ(n, resident(rfd));
 	ASSERT_EQ(0, exact(_metadata, rfd, id));
 
 	/* The store goes, at the limit: every page comes back regardless. */
