@@ -188,13 +188,13 @@ static int param_write(const char *name, const char *val)
 	return aemt_write_file(path, val);
 }
 
-FIXTURE(policy) {
+FIXTURE(charge) {
 	int fd;
 	struct aether_mm_pool_info pi;
 	char access_ms[32];
 };
 
-FIXTURE_SETUP(policy)
+FIXTURE_SETUP(charge)
 {
 	self->fd = aemt_open();
 	if (self->fd == -ENOENT)
@@ -208,7 +208,7 @@ FIXTURE_SETUP(policy)
 	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "limit 0"));
 }
 
-FIXTURE_TEARDOWN(policy)
+FIXTURE_TEARDOWN(charge)
 {
 	aemt_write_file(POLICY_DEBUGFS, "limit 0");
 	aemt_write_file(POLICY_DEBUGFS, "0");
@@ -223,7 +223,7 @@ FIXTURE_TEARDOWN(policy)
  * fault-around nothing; closing the region releases its cookie with
  * nothing left charged.
  */
-TEST_F(policy, faults_charge_frames_close_gives_back)
+TEST_F(charge, faults_charge_frames_close_gives_back)
 {
 	const size_t pages = 64;
 	long released = policy_counter("released");
@@ -308,7 +308,7 @@ static int cow_kid_end(struct cow_kid *k)
  * is charged, the original stays charged to the region while a layer
  * holds it, and the child's copies are uncharged when it exits.
  */
-TEST_F(policy, cow_after_fork_charges_copies)
+TEST_F(charge, cow_after_fork_charges_copies)
 {
 	const size_t pages = 64;
 	struct cow_kid k = { 0 };
@@ -362,7 +362,7 @@ static __u32 map_of(int rfd, const void *addr)
 }
 
 /* A huge fault charges its 512 frames in one call. */
-TEST_F(policy, huge_fault_charges_512_at_once)
+TEST_F(charge, huge_fault_charges_512_at_once)
 {
 	const size_t n = HUGE_SIZE / page_size();
 	struct charged ch;
@@ -402,7 +402,7 @@ static int region_migrate(int rfd, int node, __u64 len,
  * REGION_MIGRATE replaces each frame by a copy on the other node: the
  * count moves from node to node and its total stays, even at the limit.
  */
-TEST_F(policy, migrate_moves_charges_between_nodes)
+TEST_F(charge, migrate_moves_charges_between_nodes)
 {
 	const size_t pages = 64;
 	struct aether_mm_region_migrate m;
@@ -451,7 +451,7 @@ static int compact(int fd, int node, struct aether_mm_compact *cp)
  * the other's frames scattered, and compaction moves them: the survivor's
  * count follows its frames.
  */
-TEST_F(policy, compaction_keeps_charges_exact)
+TEST_F(charge, compaction_keeps_charges_exact)
 {
 	const size_t pages = 1024, page = page_size();
 	struct aether_mm_region_create a, b;
@@ -529,7 +529,7 @@ static void let_cool(__u64 id)
  * brings them back (or refused: REGION_CHECKSUM fails), and when the store
  * goes (all at once, never refused).
  */
-TEST_F_TIMEOUT(policy, reclaim_to_store_and_back, 120)
+TEST_F_TIMEOUT(charge, reclaim_to_store_and_back, 120)
 {
 	const size_t pages = 64;
 	unsigned char *p;
@@ -606,7 +606,7 @@ static int write_until_fault(void *arg)
  * A group at its limit: the fault that would go past it raises SIGBUS,
  * having charged nothing; the frames already there stay.
  */
-TEST_F(policy, refused_charge_fails_fault_sigbus)
+TEST_F(charge, refused_charge_fails_fault_sigbus)
 {
 	const size_t pages = 64, limit = 16;
 	struct writer w = { 0 };
@@ -650,7 +650,7 @@ TEST_F(policy, refused_charge_fails_fault_sigbus)
 }
 
 /* Below 512 pages of room, a huge fault maps a 4 KiB page instead. */
-TEST_F(policy, refused_huge_fault_falls_back)
+TEST_F(charge, refused_huge_fault_falls_back)
 {
 	struct charged ch;
 	unsigned char *p;
@@ -678,7 +678,7 @@ TEST_F(policy, refused_huge_fault_falls_back)
  * registered next, again (no charge, no uncharge, no release), while a
  * region created under the new one is charged as usual.
  */
-TEST_F(policy, unregister_while_regions_live)
+TEST_F(charge, unregister_while_regions_live)
 {
 	const size_t pages = 32;
 	long forgotten, forgotten_pages, released;
