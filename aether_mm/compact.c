@@ -5,7 +5,7 @@
  * DOC: Overview
  *
  * The pool's movable pages are the frames of regions: nothing but a
- * region's layer and page table entries point at one, and region.c can
+ * region's layer and page table entries point at one, and region/migrate.c can
  * replace it by a copy under its slot lock (aem_region_move_frame()).
  * Every other allocation (slab pages, blocks held through /dev/aether_mm,
  * other modules' pages) stays where it is.
@@ -34,7 +34,7 @@
  * either HELD or allocated, and an allocated one that is freed becomes
  * HELD without touching its list (so its @rmap) again.  ALLOC is stored
  * with release semantics after @rmap.layer was cleared (aem_frame_prep()),
- * so a frame seen ALLOC has a NULL map or one region.c wrote.
+ * so a frame seen ALLOC has a NULL map or one the region code wrote.
  *
  * In the background a delayed work looks at each zone every
  * compact_interval_ms and compacts those whose unusable free space index

@@ -11,14 +11,16 @@
  * uses aether_mm's symbols, aether_mm cannot unload while it is loaded.
  *
  * One table of each kind at a time; a second registration fails -EBUSY.
+ * The policy table has a file of its own (policy.c): its registrations
+ * carry a generation, which the regions it charges remember.
  *
  * The store table is the exception to RCU: its calls sleep (compression,
  * allocation), so its readers hold aem_store_srcu instead.  And a store
  * backend holds region pages: before it goes, new stores stop, the core
- * loads every stored page back into a frame (region.c), and only then is
- * the table unpublished.  That wait is bounded: pages that find no frame,
- * the pool's reserve included, or do not come back in time are reported
- * lost, and no store registers while they remain.
+ * loads every stored page back into a frame (region/store.c), and only
+ * then is the table unpublished.  That wait is bounded: pages that find
+ * no frame, the pool's reserve included, or do not come back in time are
+ * reported lost, and no store registers while they remain.
  *
  * Reclaim tables (struct aem_reclaim_ops) are a list instead, any number,
  * called when the pool runs short.  Their callers sleep inside them, so
@@ -37,7 +39,7 @@
 #include <linux/srcu.h>
 #include "internal.h"
 
-enum aem_hook { AEM_HOOK_STORE, AEM_HOOK_SHARE, AEM_HOOK_POLICY, AEM_NR_HOOKS };
+enum aem_hook { AEM_HOOK_STORE, AEM_HOOK_SHARE, AEM_NR_HOOKS };
 
 static DEFINE_MUTEX(aem_hooks_lock);
 static const void __rcu *aem_hooks[AEM_NR_HOOKS];
@@ -221,72 +223,6 @@ void aem_unregister_share(const struct aem_share_ops *ops)
 		ops->drain();
 }
 EXPORT_SYMBOL_GPL(aem_unregister_share);
-
-/**
- * aem_register_policy - install the policy backend (QoS, firewall)
- * @ops: the table; must stay valid until aem_unregister_policy()
- *
- * Return: 0, or -EBUSY when another one is registered.
- */
-int aem_register_policy(const struct aem_policy_ops *ops)
-{
-	return aem_hook_register(AEM_HOOK_POLICY, ops);
-}
-EXPORT_SYMBOL_GPL(aem_register_policy);
-
-/**
- * aem_unregister_policy - remove the policy backend
- * @ops: the table given to aem_register_policy()
- */
-void aem_unregister_policy(const struct aem_policy_ops *ops)
-{
-	if (aem_hook_unregister(AEM_HOOK_POLICY, ops) && ops->drain)
-		ops->drain();
-}
-EXPORT_SYMBOL_GPL(aem_unregister_policy);
-
-/**
- * aem_policy_admit - ask the policy backend about an allocation
- * @nid: node it would be served from first
- * @order: its order
- * @flags: its flags
- *
- * Return: 0 when admitted (or no backend), else the backend's errno.
- */
-int aem_policy_admit(int nid, unsigned int order, unsigned int flags)
-{
-	const struct aem_policy_ops *ops;
-	int ret = 0;
-
-	rcu_read_lock();
-	ops = rcu_dereference(aem_hooks[AEM_HOOK_POLICY]);
-	if (ops && ops->admit)
-		ret = ops->admit(nid, order, flags);
-	rcu_read_unlock();
-	return ret;
-}
-
-/**
- * aem_policy_may_open - ask the policy backend whether a named region opens
- * @name: the region's name
- * @owner: its creator
- * @flags: its AETHER_MM_REGION_* flags
- *
- * Return: 0 to allow, a negative errno to refuse, 1 when there is no
- * backend or it has no opinion.
- */
-int aem_policy_may_open(const char *name, kuid_t owner, u32 flags)
-{
-	const struct aem_policy_ops *ops;
-	int ret = 1;
-
-	rcu_read_lock();
-	ops = rcu_dereference(aem_hooks[AEM_HOOK_POLICY]);
-	if (ops && ops->may_open)
-		ret = ops->may_open(name, owner, flags);
-	rcu_read_unlock();
-	return ret > 0 ? 1 : ret;
-}
 
 /* Every backend unregisters before its module goes; nothing may be left. */
 void aem_hooks_exit(void)

@@ -52,7 +52,7 @@ struct aem_layer;
  *		the layer that holds it and its index there, set and cleared
  *		under the region's slot lock; @rmap.layer is NULL otherwise
  *		(aem_frame_prep()).  Compaction's way from a frame back to
- *		its owner (region.c).
+ *		its owner (region/).
  * @chunk:	the chunk the page belongs to
  * @refcount:	users of an allocated block (head only)
  * @stack:	stack_depot handle of the allocating stack (tracking on)
@@ -355,26 +355,40 @@ void aem_inject_debugfs(struct dentry *dir);
 const struct aem_store_ops *aem_store_get(int *idx, bool storing);
 int aem_store_close(const struct aem_store_ops *ops);
 void aem_store_put(int idx);
-int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
-int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
 unsigned long aem_reclaim_run(int nid, unsigned long nr_pages);
 extern atomic_long_t aem_reclaim_runs;
 extern atomic_long_t aem_reclaimed;
 bool aem_reclaim_registered(void);
 void aem_hooks_exit(void);
 
+/* policy.c */
+int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
+int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
+long aem_policy_refused(void);
+void aem_policy_exit(void);
+/* for regions: a region's group (region/region.h) */
+void *aem_policy_region_init(u64 id, kuid_t uid, u32 flags, u64 *gen);
+void aem_policy_region_release(u64 gen, void *cookie);
+int aem_policy_charge(u64 gen, void *cookie, int nid, unsigned long nr,
+		      unsigned int flags);
+void aem_policy_uncharge(u64 gen, void *cookie, int nid, unsigned long nr);
+
+/* policy_count.c */
+void aem_policy_count_debugfs(struct dentry *dir);
+void aem_policy_count_exit(void);
+
 /* main.c */
 int aem_parse_interval_ms(const char *val, unsigned int *ms);
 
-/* access.c */
+/* region/access.c */
 int aem_access_init(void);
 void aem_access_exit(void);
 void aem_access_debugfs(struct dentry *dir);
 
-/* numa.c */
+/* region/numa.c */
 void aem_numa_debugfs(struct dentry *dir);
 
-/* reclaim.c */
+/* region/reclaim.c */
 void aem_reclaim_debugfs(struct dentry *dir);
 int aem_region_reclaim_init(void);
 void aem_region_reclaim_exit(void);
@@ -385,9 +399,11 @@ void aem_compact_debugfs(struct dentry *dir);
 void aem_compact_init(void);
 void aem_compact_exit(void);
 
-/* region.c */
+/* region/store.c */
 int aem_region_unstore_all(void);
 extern atomic_long_t aem_stored_pages;
+
+/* region/migrate.c */
 int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags);
 
 /* handles.c */
@@ -397,13 +413,15 @@ extern atomic_t aem_handles_cookie;
 int aem_chardev_init(void);
 void aem_chardev_exit(void);
 
-/* region.c */
+/* region/lifecycle.c */
 int aem_region_init(void);
 void aem_region_exit(void);
-void aem_region_debugfs(struct dentry *dir);
 int aem_ioc_region_create(void __user *uarg);
 int aem_ioc_region_open(void __user *uarg);
 int aem_ioc_region_list(void __user *uarg);
+
+/* region/debugfs.c */
+void aem_region_debugfs(struct dentry *dir);
 
 /* debugfs.c */
 void aem_debugfs_init(void);

@@ -81,6 +81,7 @@ static int __init aem_init(void)
 out_debugfs:
 	aem_debugfs_exit();
 	aem_region_reclaim_exit();
+	aem_policy_count_exit();
 out_access:
 	aem_access_exit();
 out_compact:
@@ -96,10 +97,12 @@ static void __exit aem_exit(void)
 	aem_chardev_exit();
 	aem_debugfs_exit();
 	aem_region_reclaim_exit();
+	aem_policy_count_exit();
 	aem_access_exit();
 	aem_compact_exit();
 	aem_region_exit();
 	aem_hooks_exit();
+	aem_policy_exit();
 	aem_pool_exit();
 }
 

@@ -29,7 +29,7 @@
 #include <linux/vmalloc.h>
 #include <aether/handles.h>
 #include "internal.h"
-#include "region.h"
+#include "region/region.h"
 
 #define AEM_ST_FLAGS	(AEM_ALLOC_NOGROW | AEM_ALLOC_THISNODE | \
 			 AEM_ALLOC_HIGH | AEM_OWNER(AEM_OWNER_SELFTEST))

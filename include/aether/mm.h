@@ -55,7 +55,7 @@ enum aem_owner {
 	AEM_OWNER_ZRAM,
 	AEM_OWNER_DEDUPE,
 	AEM_OWNER_QOS,
-	AEM_OWNER_REGION,	/* a frame of a region (region.c) */
+	AEM_OWNER_REGION,	/* a frame of a region (region/) */
 	AEM_NR_OWNERS,
 };
 
@@ -195,8 +195,18 @@ struct aem_share_ops {
 	void (*drain)(void);
 };
 
+/*
+ * Flags of aem_policy_ops.charge.  AEM_CHARGE_NOFAIL: the pages must be
+ * taken whatever the group's limit; the backend counts them and returns 0.
+ * The core asks so when the frame replaces one the region holds, which is
+ * uncharged right after (migration, compaction, collapse: the group's
+ * usage does not grow), and when a stored page must come back because the
+ * store backend is going (aem_unregister_store()).
+ */
+#define AEM_CHARGE_NOFAIL	BIT(0)
+
 /**
- * struct aem_policy_ops - admission and access policy (aether_qos)
+ * struct aem_policy_ops - admission, usage and access policy (aether_qos)
  * @owner:	module providing the table
  * @admit:	0 to let an AEM_ALLOC_ACCOUNT allocation of 2^@order pages
  *		on @nid go ahead, or a negative errno to refuse it (the
@@ -212,15 +222,73 @@ struct aem_share_ops {
  *		Context: the REGION_OPEN ioctl, under rcu_read_lock(), the
  *		region referenced but no region lock held.  Must not sleep;
  *		GFP_NOWAIT if it must allocate.
+ * @region_init: a region is being created, by @uid (the current task,
+ *		whose cgroup, credentials and so on the backend may read),
+ *		with AETHER_MM_REGION_* @flags, under number @id: return
+ *		the cookie (the region's group) every later charge and
+ *		uncharge of its pages will name; NULL to leave the region
+ *		uncharged (no call will ever name it); or an ERR_PTR() to
+ *		refuse the region (REGION_CREATE fails with that errno).
+ *		Optional: without it every region is uncharged.
+ *		Context: the REGION_CREATE ioctl, under rcu_read_lock(),
+ *		aem_regions_lock held (a mutex); the region is not visible
+ *		to anyone yet.  Must not sleep; GFP_NOWAIT if it must
+ *		allocate.
+ * @region_release: the region of @cookie is gone, every page of it
+ *		uncharged; forget the cookie.  Called once for each cookie
+ *		@region_init returned (but NULL), unless the table was
+ *		unregistered first (see @drain).
+ *		Context: process context (the last put of the region: the
+ *		close() or munmap() of its last user, or a kernel pass over
+ *		regions), under rcu_read_lock(), no region lock held.  Must
+ *		not sleep or allocate.
+ * @charge:	@nr_pages frames of node @nid join the region of @cookie:
+ *		count them in its group and return 0, or return a negative
+ *		errno to refuse them (the group is at its limit).  A refusal
+ *		fails what needed the frames: a region fault raises SIGBUS
+ *		(as when the pool has no frame: VM_FAULT_OOM outside a
+ *		memory cgroup would only retry the fault for ever), a huge
+ *		fault falls back to 4 KiB pages, an ioctl that loads stored
+ *		pages (REGION_CHECKSUM) fails with the errno.  With
+ *		AEM_CHARGE_NOFAIL in @flags, never refuse (see there).
+ *		The frames are allocated but not yet in the region: nothing
+ *		of them is visible, and a refused frame goes back to the
+ *		pool.  Every charged page is uncharged exactly once
+ *		(unless the table goes first: see @drain).
+ *		Context: under rcu_read_lock(), the slot lock of the page (a
+ *		mutex) held; from a region fault (mmap_lock or the VMA lock
+ *		held for read, NUMA balancing moves included),
+ *		REGION_CHECKSUM, REGION_MIGRATE, compaction, huge collapse
+ *		(aether_kaccessd), or the unregistration of a store
+ *		backend.  Must not sleep; no allocation (decide from
+ *		counters).
+ * @uncharge:	@nr_pages frames of node @nid left the region of @cookie
+ *		(freed, given to the store, or replaced by a copy): take
+ *		them off its group.  Cannot fail.
+ *		Context: under rcu_read_lock(), in process context, with or
+ *		without the page's slot lock (a layer being freed on
+ *		munmap(), close() or exit() holds none), possibly inside a
+ *		failing pool allocation (reclaim to the store).  Must not
+ *		sleep or allocate.
  * @drain:	drop every reference into the core before the table goes
- *		away.  Context: the caller of aem_unregister_policy(), no
- *		aether_mm lock held, no other callback in flight or to come;
- *		may sleep, GFP_KERNEL.
+ *		away, and forget every cookie and the pages still charged
+ *		to them: the regions created under this registration stay,
+ *		but no call of any later table names their cookies again
+ *		(they are never charged, uncharged or released: a region is
+ *		charged only to the registration that gave it its cookie).
+ *		Context: the caller of aem_unregister_policy(), no aether_mm
+ *		lock held, no other callback of this registration in flight
+ *		or to come; may sleep, GFP_KERNEL.
  */
 struct aem_policy_ops {
 	struct module *owner;
 	int (*admit)(int nid, unsigned int order, unsigned int flags);
 	int (*may_open)(const char *name, kuid_t owner, u32 flags);
+	void *(*region_init)(u64 id, kuid_t uid, u32 flags);
+	void (*region_release)(void *cookie);
+	int (*charge)(void *cookie, int nid, unsigned long nr_pages,
+		      unsigned int flags);
+	void (*uncharge)(void *cookie, int nid, unsigned long nr_pages);
 	void (*drain)(void);
 };
 

@@ -12,7 +12,7 @@
  * each: zaps it from every process, hands the frame to the store backend
  * (struct aem_store_ops, aether_zram's compressed store), puts the
  * backend's handle in the layer slot in the frame's place, and frees the
- * frame (region.c, aem_region_store_page()).  The next fault on the page
+ * frame (store.c, aem_region_store_page()).  The next fault on the page
  * brings it back into a new frame (aem_lookup()).  Without a backend
  * there is nothing to do.  Called from inside pool allocations, it only
  * tries its locks (AEM_COLD_NOWAIT).
@@ -30,7 +30,7 @@
  *
  * Locking: the store backend is held by SRCU (hooks.c) around a whole
  * walk; the walk takes aem_access_lock, a region's views_lock and slot
- * locks (access.c, region.c); the backend runs under the slot lock.
+ * locks (access.c, region.h); the backend runs under the slot lock.
  */
 #include <linux/debugfs.h>
 #include <linux/highmem.h>
@@ -38,7 +38,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
-#include "internal.h"
+#include "../internal.h"
 #include "region.h"
 
 static atomic_long_t aem_store_runs, aem_store_outs, aem_store_failed;

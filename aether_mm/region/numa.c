@@ -36,7 +36,7 @@
 #include <linux/moduleparam.h>
 #include <linux/seq_file.h>
 #include <linux/topology.h>
-#include "internal.h"
+#include "../internal.h"
 #include "region.h"
 
 unsigned int aem_numa_scan_pages;

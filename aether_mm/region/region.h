@@ -1,12 +1,108 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * region.h - regions, views and layers, shared by the files that work on
- * them: region.c (objects, files, ioctls), fault.c (demand paging, COW,
- * prefetch, huge mappings), access.c (accessed bits, generations, huge
- * collapse), numa.c (NUMA balancing), reclaim.c (pages to and from the
- * store backend) and walk.c (page-table walks)
+ * region/region.h - memory of the pool that processes map: regions, views
+ * and layers, shared by the files that work on them
  *
- * See region.c for the objects, the life of a frame and the lock order.
+ *   layer.c	layers: lookups down a chain, freeing, trimming
+ *   store.c	pages to the store backend and back, unregistration
+ *   lifecycle.c	creation, names, REGION_OPEN/LIST, freeing, init/exit
+ *   view.c	views, VMAs, fork, W^X, mmap and the vm_ops
+ *   ioctl.c	the ioctls of a region fd and its file operations
+ *   migrate.c	a frame replaced by a copy (migration, compaction)
+ *   collapse.c	2 MiB ranges gathered into one order-9 block
+ *   fault.c	demand paging, copy-on-write, fault-around
+ *   huge_fault.c	one PMD for 2 MiB
+ *   predict.c	the prefetch predictor of faults
+ *   access.c	accessed bits, generations, cold pages (aether_kaccessd)
+ *   numa.c	NUMA balancing
+ *   reclaim.c	the reclaim client: cold pages to the store backend
+ *   walk.c	page-table walks, 4 KiB and 2 MiB
+ *   debugfs.c	aether/mm/regions and aether/mm/tiers
+ *
+ *
+ * A region is a range of pool pages behind a file.  Each region has an
+ * inode of its own on a private pseudo filesystem (the secretmem model),
+ * so unmap_mapping_range() on its mapping reaches every process that maps
+ * it.  The mappings are VM_PFNMAP: page table entries are "special", no
+ * struct page refcount, mapcount or rmap is ever taken on a pool page, and
+ * get_user_pages() cannot pin one.  So a frame may go back to the pool as
+ * soon as no page table entry maps it, and we always know when that is.
+ *
+ * Objects
+ *
+ *   region	the file's object: size, flags, policy, counters, the layer
+ *		chain's base and the list of views.  Refcounted: one
+ *		reference per open file (every VMA holds its file), one per
+ *		ioctl in flight and one per background pass over it
+ *		(aem_regions_get_all(), compaction).  It holds a reference
+ *		on its inode from creation until it is freed, since it may
+ *		outlive its last file.  It is on the global list, and its
+ *		name taken, exactly while its count is above zero: the last
+ *		put unlinks it under aem_regions_lock (kref_put_mutex()).
+ *   view	one per (region, mm): what one process sees.  It holds its
+ *		top layer and counts the VMAs that map it.
+ *   layer	an image: an xarray of frames by page index over an older
+ *		image, its backing layer.  Refcounted by the views whose top
+ *		it is, by the layers it backs and by the ioctls reading it
+ *		(REGION_CHECKSUM, REGION_MIGRATE: aem_image_get()).  A frame
+ *		belongs to exactly one layer and is freed with it.
+ *
+ * A SHARED region has one layer, the base, and every view's top is the
+ * base.  A PRIVATE region gives each view its own top: a lookup walks from
+ * the top down, so a view sees the newest frame any layer of its chain has
+ * for an index, or zeroes.  fork() calls ->open on each child VMA before
+ * copy_page_range(): the first one for a region freezes the parent's top T
+ * and gives parent and child each a new empty top over T; the parent's
+ * page table entries of the range are zapped, so nothing is copied into
+ * the child and both sides fault again.  A write then copies the frame
+ * into the writer's top (copy-on-write) or, when no other view can see the
+ * frame's layer any more, moves it there (a steal, no copy).
+ *
+ * The life of a frame of a region
+ *
+ *   fault, write	allocated from the pool (zeroed or copied: never
+ *			with a former user's bytes), stored
+ *			in the writer's top layer, mapped writable
+ *   fault, read	mapped read-only; a never-written index maps Linux's
+ *			zero page and allocates nothing
+ *   steal		moves to the top layer of the only view left
+ *   migrate		copied to a frame on another node, which takes its
+ *			place in the layer; the old one is zapped from every
+ *			page table, then freed
+ *   layer freed	back to the pool: the last view over the layer is
+ *			gone, and with it every VMA that could map the frame.
+ *			A kernel reader (REGION_CHECKSUM) holds a frame
+ *			reference, so the frame outlives it if need be
+ *
+ * Invariant: a page table entry in a VMA of view V maps the zero page or a
+ * frame of a layer in V's chain.  Every change of what an index resolves
+ * to in a chain is followed, under the slot lock, by a zap of the entries
+ * that may map the old answer.
+ *
+ * Lock order
+ *
+ *   mm->mmap_lock		Linux's, around faults (on 6.12 a fault may
+ *				hold only its VMA's lock: fault.c), mmap,
+ *				mprotect and fork (write, both mms).  A
+ *				view's top and chain change only at fork,
+ *				with the view's mm locked for write; readers
+ *				hold it for read (faults, whose VMA holds the
+ *				view, or the VMA's lock when it is the view's
+ *				only VMA, which fork write-locks), or hold
+ *				a reference on the top they read, taken
+ *				under views_lock (ioctls: munmap downgrades
+ *				to read before ->close frees the view).
+ *     aem_regions_lock		the list of regions and their names
+ *     region->wx_lock		W^X checks of mmap and mprotect, and the
+ *				view an mmap creates (see aem_wx_check())
+ *     region->views_lock	the view list, view creation and tops at fork
+ *       other mm->mmap_lock	read, trylock only: another process's
+ *				mappings, for the W^X check
+ *     slot lock		hashed mutex per (region, index): what the index
+ *				resolves to, in every layer of the region
+ *       mapping->i_mmap_rwsem	inside unmap_mapping_range()
+ *         page table locks	inside vmf_insert_pfn_prot() and the zaps
+ *       the pool's locks	inside aem_alloc_pages_mpol()/aem_free_pages()
  */
 #ifndef _AETHER_MM_REGION_H
 #define _AETHER_MM_REGION_H
@@ -18,8 +114,9 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/siphash.h>
 #include <linux/xarray.h>
-#include "internal.h"
+#include "../internal.h"
 
 #define AEM_REGION_SLOT_LOCKS	64
 #define AEM_GEN_NONE		0xff	/* a page without a frame */
@@ -93,7 +190,7 @@ struct aem_view {
  *		its i_mapping is every mapping of it
  * @base:	the oldest layer
  * @views_lock:	@views, @nr_views, tops at fork
- * @wx_lock:	W^X checks of mmap() and mprotect() (region.c)
+ * @wx_lock:	W^X checks of mmap() and mprotect() (view.c)
  * @views:	one per process that maps it
  * @nr_views:	entries on @views
  * @nr_files:	open files
@@ -116,6 +213,10 @@ struct aem_view {
  * @huge_fallbacks: huge faults answered with 4 KiB pages
  * @huge_collapses: 2 MiB ranges gathered into one block (access.c)
  * @stored:	pages the store backend holds for the region's layers
+ * @pol_cookie:	its group, from the policy backend's @region_init (policy.c)
+ * @pol_gen:	generation of the policy registration that gave
+ *		@pol_cookie, 0 for none: the region is charged only to it.
+ *		Both set before the region is visible, then read only
  * @store_outs, @store_ins: pages given to the store, brought back
  * @rcu:	freed after a grace period, as its layers are
  */
@@ -136,7 +237,7 @@ struct aem_region {
 	struct inode *inode;
 	struct aem_layer *base;
 	struct mutex views_lock;	/* see above */
-	struct mutex wx_lock;		/* see region.c */
+	struct mutex wx_lock;		/* see view.c */
 	struct list_head views;
 	unsigned int nr_views;
 	atomic_t nr_files;
@@ -165,6 +266,8 @@ struct aem_region {
 	atomic_long_t stored;
 	atomic_long_t store_outs;
 	atomic_long_t store_ins;
+	void *pol_cookie;
+	u64 pol_gen;
 };
 
 /*
@@ -212,11 +315,36 @@ static inline void aem_frame_set_rmap(struct aem_frame *f,
 }
 
 /*
+ * Charge @nr frames of node @nid, about to join @r, to its group: before
+ * aem_region_frame_add() of each, under their slot lock, while nothing
+ * can see them yet.  On a refusal (never with AEM_CHARGE_NOFAIL: a frame
+ * that replaces one @r holds, or a page that must come back from a store
+ * that is going) the caller gives the frames back to the pool and fails.
+ * A charged frame that does not join after all is uncharged with
+ * aem_region_uncharge(); one that joins is uncharged when it leaves, in
+ * aem_region_frame_gone().  Return: 0 or the backend's errno.
+ */
+static inline int aem_region_charge(struct aem_region *r, int nid,
+				    unsigned long nr, unsigned int flags)
+{
+	return r->pol_gen ? aem_policy_charge(r->pol_gen, r->pol_cookie, nid,
+					      nr, flags) : 0;
+}
+
+static inline void aem_region_uncharge(struct aem_region *r, int nid,
+				       unsigned long nr)
+{
+	if (r->pol_gen)
+		aem_policy_uncharge(r->pol_gen, r->pol_cookie, nid, nr);
+}
+
+/*
  * A frame joins (at @idx of @l) or leaves one of @r's layers.  Every frame
  * a region holds passes through both, once, whatever path took or freed
  * it (fault, COW, huge, collapse, migration, compaction, store, layer
- * release): the place for a policy backend's per-region charge and
- * uncharge.
+ * release), and was charged to the region's group before it joined
+ * (aem_region_charge()); it is uncharged as it leaves.  So a group's
+ * usage is its regions' @resident.
  */
 static inline void aem_region_frame_add(struct aem_region *r,
 					struct aem_layer *l, pgoff_t idx,
@@ -230,9 +358,12 @@ static inline void aem_region_frame_add(struct aem_region *r,
 static inline void aem_region_frame_gone(struct aem_region *r,
 					 struct aem_frame *f)
 {
+	int nid = aem_frame_nid(f);
+
 	WRITE_ONCE(f->rmap.layer, NULL);
 	atomic_long_dec(&r->resident);
-	atomic_long_dec(&r->node_pages[aem_frame_nid(f)]);
+	atomic_long_dec(&r->node_pages[nid]);
+	aem_region_uncharge(r, nid, 1);
 }
 
 /*
@@ -266,29 +397,58 @@ static inline void aem_region_zap_page(struct aem_region *r, pgoff_t idx)
 			    (loff_t)(idx + r->guard) << PAGE_SHIFT, PAGE_SIZE, 1);
 }
 
-/* region.c */
+/* layer.c */
+struct aem_layer *aem_layer_new(struct aem_region *r,
+				struct aem_layer *backing, gfp_t gfp);
+void aem_layer_trim(struct aem_region *r, struct aem_layer *t);
+void aem_layer_release(struct kref *ref);
+void aem_layer_put(struct aem_layer *l);
 void *aem_lookup_entry(struct aem_layer *top, pgoff_t idx,
 		       struct aem_layer **where);
+struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
+			     struct aem_layer **where);
+
+/* store.c */
+struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
+			      unsigned long handle, unsigned int flags);
 int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
 			  pgoff_t idx, struct aem_frame *f,
 			  const struct aem_store_ops *ops);
-struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
-			     struct aem_layer **where);
-void aem_region_put(struct aem_region *r);
 
-bool aem_vma_of_region(struct vm_area_struct *vma, struct aem_region *r);
+/* lifecycle.c */
+extern struct mutex aem_regions_lock;
+extern struct list_head aem_regions;
+extern siphash_key_t aem_frame_id_key;
+void aem_region_put(struct aem_region *r);
 unsigned int aem_regions_get_all(struct aem_region ***rs);
+void aem_tier_nodes(int *fast, int *slow);
+
+/* view.c */
+extern const struct vm_operations_struct aem_region_vm_ops;
+struct aem_view *aem_view_find(struct aem_region *r, struct mm_struct *mm);
+bool aem_vma_of_region(struct vm_area_struct *vma, struct aem_region *r);
+int aem_region_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* ioctl.c */
+extern const struct file_operations aem_region_fops;
+
+/* migrate.c */
+int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
+			   pgoff_t idx, struct aem_frame *f, int nid,
+			   unsigned int flags);
+void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
+		     pgoff_t idx, int nid, struct aether_mm_region_migrate *m);
+
+/* collapse.c */
+int aem_region_collapse(struct aem_region *r, pgoff_t idx);
+
+/* access.c */
 unsigned int aem_region_grab_mms(struct aem_region *r,
 				 struct mm_struct ***mms,
 				 unsigned long *present);
 int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		     unsigned int gen, aem_cold_fn fn, void *arg,
 		     bool nowait, bool *offered);
-
-int aem_region_collapse(struct aem_region *r, pgoff_t idx);
-int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
-			   pgoff_t idx, struct aem_frame *f, int nid,
-			   unsigned int flags);
 
 /* walk.c */
 typedef int (*aem_pmd_fn_t)(pmd_t *pmd, unsigned long addr, void *arg);
@@ -303,12 +463,22 @@ int aem_numa_last_node(const struct aem_region *r, pgoff_t idx);
 void aem_numa_scan_region(struct aem_region *r);
 
 /* fault.c */
-extern unsigned int aem_prefetch_max;
-void aem_view_pred_init(struct aem_view *v);
+vm_fault_t aem_map_resolved(struct vm_area_struct *vma, struct aem_view *v,
+			    pgoff_t idx, unsigned long addr, bool skip_empty,
+			    bool prefetch);
+bool aem_fault_chain_unstable(struct vm_fault *vmf, struct aem_view *v);
 vm_fault_t aem_region_fault(struct vm_fault *vmf);
 vm_fault_t aem_region_pfn_mkwrite(struct vm_fault *vmf);
 vm_fault_t aem_region_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 				pgoff_t end_pgoff);
+
+/* huge_fault.c */
 vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg);
+
+/* predict.c */
+extern unsigned int aem_prefetch_max;
+void aem_view_pred_init(struct aem_view *v);
+void aem_predict(struct vm_area_struct *vma, struct aem_view *v,
+		 pgoff_t idx, bool write);
 
 #endif /* _AETHER_MM_REGION_H */

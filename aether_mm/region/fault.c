@@ -4,7 +4,7 @@
  *
  * Every fault runs under the slot lock of its page index, with the mm's
  * mmap_lock held for read or, on 6.12, only the faulting VMA's per-VMA
- * lock (see region.c for the objects and the order, and "Under the
+ * lock (see region.h for the objects and the order, and "Under the
  * per-VMA lock" below).  Three outcomes:
  *
  *   read	map what the view's chain resolves the index to: an own
@@ -16,12 +16,17 @@
  *		new zeroed frame.  Then map it writable.
  *   guard	SIGSEGV.
  *
+ * A fault also feeds the view's prefetch predictor (predict.c); 2 MiB
+ * faults of HUGE regions are huge_fault.c's.
+ *
  * What a fault maps never carries another user's bytes: a new frame is
  * zeroed (4 KiB and 2 MiB alike), a copy-on-write copy overwrites all of
  * its frame, and prefetch maps only what the chain already holds.  Every
  * frame a fault adds to the region is admitted by the policy backend first
- * (AEM_ALLOC_ACCOUNT); it joins the region in aem_region_frame_add() and
- * leaves it in aem_region_frame_gone(), where charge and uncharge belong.
+ * (AEM_ALLOC_ACCOUNT), then charged to the region's group before it joins
+ * the region in aem_region_frame_add() (a refusal is a SIGBUS, as an empty
+ * pool is, or a 4 KiB fallback for a huge fault); it is uncharged as it
+ * leaves in aem_region_frame_gone() (policy.c).
  *
  * Whenever the index changes what it resolves to, page table entries that
  * map the old answer are zapped before the new one is mapped: the
@@ -31,16 +36,6 @@
  * Write-notify (->pfn_mkwrite) makes every entry installed with
  * vma->vm_page_prot read-only, so a write to a shared frame or the zero
  * page always comes back here.
- *
- * The predictor.  Each view watches its stream of faults: once two
- * distances in a row are equal (a sequential or strided scan, stride up
- * to AEM_PRED_MAX_STRIDE pages either way), a fault also maps the next
- * window of pages of the stream, as a read fault would: what they resolve
- * to, never allocating (a write stream over pages never written gets
- * nothing mapped ahead: that would take frames nobody may touch).  When
- * the next fault comes right after the window, the stream went through
- * it: a hit, and the window doubles up to prefetch_max; any other next
- * fault counts the window wasted and halves it.
  *
  * Fault-around (->map_pages).  Before a read fault on a missing entry,
  * Linux offers the pages around it, up to fault_around_bytes inside one
@@ -77,35 +72,6 @@
 #include <linux/pfn_t.h>
 #include <linux/moduleparam.h>
 #include "region.h"
-
-#define AEM_PRED_MIN_WINDOW	2
-#define AEM_PRED_MAX_STRIDE	64
-#define AEM_PREFETCH_LIMIT	256
-
-unsigned int aem_prefetch_max = 16;
-
-static int aem_prefetch_max_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, AEM_PREFETCH_LIMIT);
-}
-
-static const struct kernel_param_ops aem_prefetch_max_ops = {
-	.set = aem_prefetch_max_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(prefetch_max, &aem_prefetch_max_ops, &aem_prefetch_max, 0644);
-MODULE_PARM_DESC(prefetch_max, "Largest window of pages a region fault maps ahead of a sequential or strided stream, 0..256 (default 16, 0 = off; writable)");
-
-/**
- * aem_view_pred_init() - a new view's predictor: no stream yet
- * @v: the view
- */
-void aem_view_pred_init(struct aem_view *v)
-{
-	spin_lock_init(&v->pred_lock);
-	v->pred_window = AEM_PRED_MIN_WINDOW;
-}
 
 /*
  * aem_make_own - give the view's top layer a frame for @idx
@@ -152,6 +118,11 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	/* A copy overwrites every byte; a new page is zeroed. */
 	nf = aem_alloc_pages_mpol(&r->pol, 0, AEM_REGION_FAULT_FLAGS |
 				  (f ? 0 : AEM_ALLOC_ZERO));
+	/* A group at its limit fails the fault as an empty pool does. */
+	if (nf && aem_region_charge(r, aem_frame_nid(nf), 1, 0)) {
+		aem_free_pages(nf, 0);
+		nf = NULL;
+	}
 	if (!nf) {
 		atomic_long_inc(&r->alloc_fail);
 		*ret = VM_FAULT_SIGBUS;
@@ -160,6 +131,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	if (f)
 		copy_highpage(aem_frame_page(nf), aem_frame_page(f));
 	if (xa_err(xa_store(&top->slots, idx, nf, GFP_KERNEL))) {
+		aem_region_uncharge(r, aem_frame_nid(nf), 1);
 		aem_free_pages(nf, 0);
 		*ret = VM_FAULT_OOM;
 		return NULL;
@@ -199,10 +171,10 @@ static pgprot_t aem_full_prot(struct vm_area_struct *vma)
  * read-only.  Nothing for a page never written when @skip_empty.  The
  * caller holds the slot lock.
  */
-static vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
-				   struct aem_view *v, pgoff_t idx,
-				   unsigned long addr, bool skip_empty,
-				   bool prefetch)
+vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
+			    struct aem_view *v, pgoff_t idx,
+			    unsigned long addr, bool skip_empty,
+			    bool prefetch)
 {
 	struct aem_region *r = v->region;
 	struct aem_layer *where;
@@ -233,86 +205,6 @@ static vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 }
 
 /*
- * Map @idx ahead of the stream, never allocating (but for a NUMA move,
- * which frees as much as it takes); nothing for a page never written
- * when @write (the stream would fault on it anyway).
- * Return: true when an entry was installed or was there.
- */
-static bool aem_prefetch_one(struct vm_area_struct *vma, struct aem_view *v,
-			     pgoff_t idx, bool write)
-{
-	struct aem_region *r = v->region;
-	pgoff_t pg = idx + r->guard;
-	unsigned long addr;
-	vm_fault_t ret;
-
-	if (pg < vma->vm_pgoff || pg - vma->vm_pgoff >= vma_pages(vma))
-		return false;
-	addr = vma->vm_start + ((pg - vma->vm_pgoff) << PAGE_SHIFT);
-	mutex_lock(aem_slot_lock(r, idx));
-	aem_numa_fault(v, idx);
-	ret = aem_map_resolved(vma, v, idx, addr, write, true);
-	mutex_unlock(aem_slot_lock(r, idx));
-	return ret == VM_FAULT_NOPAGE;
-}
-
-/* After a fault at @idx: judge the last window, maybe map the next. */
-static void aem_predict(struct vm_area_struct *vma, struct aem_view *v,
-			pgoff_t idx, bool write)
-{
-	unsigned int max = READ_ONCE(aem_prefetch_max), n = 0, i, mapped = 0;
-	struct aem_region *r = v->region;
-	long d, stride = 0;
-
-	if (!max)
-		return;
-	spin_lock(&v->pred_lock);
-	if (v->pred_inflight) {
-		if (idx == v->pred_expect) {
-			atomic_long_add(v->pred_inflight, &r->prefetch_hits);
-			v->pred_window = min(v->pred_window * 2, max);
-		} else {
-			atomic_long_add(v->pred_inflight, &r->prefetch_wasted);
-			v->pred_window = max_t(unsigned int, v->pred_window / 2,
-					       AEM_PRED_MIN_WINDOW);
-		}
-		v->pred_inflight = 0;
-	}
-	d = (long)(idx - v->pred_last);
-	if (d && d == v->pred_stride) {
-		v->pred_conf++;
-	} else {
-		v->pred_stride = d;
-		v->pred_conf = 0;
-	}
-	v->pred_last = idx;
-	if (v->pred_conf && abs(v->pred_stride) <= AEM_PRED_MAX_STRIDE) {
-		stride = v->pred_stride;
-		n = min(v->pred_window, max);
-		/* The stream's position moves past the window. */
-		v->pred_last = idx + stride * n;
-		v->pred_expect = idx + stride * (n + 1);
-	}
-	spin_unlock(&v->pred_lock);
-
-	for (i = 1; i <= n; i++) {
-		pgoff_t j = idx + stride * i;
-
-		if (j >= r->nr_pages)	/* also below 0: unsigned */
-			break;
-		atomic_long_inc(&r->predicted);
-		if (aem_prefetch_one(vma, v, j, write))
-			mapped++;
-	}
-	if (!n)
-		return;
-	atomic_long_add(mapped, &r->prefetched);
-	spin_lock(&v->pred_lock);
-	v->pred_inflight = mapped;
-	spin_unlock(&v->pred_lock);
-}
-
-/*
  * The fault holds mmap_lock, or its VMA's lock.  lockdep's assertion,
  * not assert_fault_locked() (6.6): with CONFIG_DEBUG_VM that calls
  * dump_mm(), which is not exported.
@@ -327,7 +219,7 @@ static void aem_assert_fault_locked(struct vm_fault *vmf)
  * Under the per-VMA lock alone, is the view's chain stable: is this VMA
  * the view's only one (see "Under the per-VMA lock" above)?
  */
-static bool aem_fault_chain_unstable(struct vm_fault *vmf, struct aem_view *v)
+bool aem_fault_chain_unstable(struct vm_fault *vmf, struct aem_view *v)
 {
 	return aem_fault_vma_locked(vmf) && atomic_read(&v->nr_vmas) > 1;
 }
@@ -527,114 +419,4 @@ vm_fault_t aem_region_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 	if (held)
 		mutex_unlock(held);
 	return 0;
-}
-
-/*
- * The first frame of a 2 MiB range of the view's own layer that one PMD
- * can map: its 512 frames physically contiguous from an aligned pfn.  For
- * a write to a range no layer of the chain has a page of, a new order-9
- * block, split into 512 frames of the top layer.  NULL: 4 KiB pages.
- * Slot lock held.
- */
-static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
-					  bool write)
-{
-	struct aem_region *r = v->region;
-	struct aem_layer *top = v->top, *where, *l;
-	struct aem_frame *first, *f;
-	unsigned long i, pfn, at;
-
-	lockdep_assert_held(aem_slot_lock(r, idx));
-	first = aem_lookup_entry(top, idx, &where);
-	if (xa_is_value(first))
-		return NULL;
-	if (first) {
-		pfn = aem_frame_pfn(first);
-		if (where != top || !IS_ALIGNED(pfn, AEM_HUGE_PAGES))
-			return NULL;
-		for (i = 1; i < AEM_HUGE_PAGES; i++) {
-			f = xa_load(&top->slots, idx + i);
-			if (!f || xa_is_value(f) || aem_frame_pfn(f) != pfn + i)
-				return NULL;
-		}
-		return first;
-	}
-	if (!write)
-		return NULL;	/* reads of holes map the zero page */
-	for (l = top; l; l = l->backing) {
-		at = idx;
-		if (xa_find(&l->slots, &at, idx + AEM_HUGE_PAGES - 1,
-			    XA_PRESENT))
-			return NULL;
-	}
-	first = aem_alloc_pages_mpol(&r->pol, AEM_HUGE_ORDER,
-				     AEM_REGION_FAULT_FLAGS | AEM_ALLOC_ZERO);
-	if (!first)
-		return NULL;
-	aem_split_block(first, AEM_HUGE_ORDER);
-	for (i = 0; i < AEM_HUGE_PAGES; i++) {
-		if (xa_err(xa_store(&top->slots, idx + i, first + i,
-				    GFP_KERNEL)))
-			break;
-		aem_region_frame_add(r, top, idx + i, first + i);
-	}
-	if (i == AEM_HUGE_PAGES)
-		return first;
-	while (i--) {
-		xa_erase(&top->slots, idx + i);
-		aem_region_frame_gone(r, first + i);
-	}
-	for (i = 0; i < AEM_HUGE_PAGES; i++)
-		aem_free_pages(first + i, 0);
-	return NULL;
-}
-
-/**
- * aem_region_huge_fault() - .huge_fault of region VMAs: one PMD for 2 MiB
- * @vmf: the fault
- * @arg: the entry size (6.1) or order (6.12) Linux asks for
- *
- * Only for a HUGE region, a range of 512 data pages aligned in the file
- * and inside the VMA.  Anything else, or no free order-9 block, falls
- * back to 4 KiB faults.
- *
- * Return: VM_FAULT_NOPAGE with the PMD installed, VM_FAULT_FALLBACK, or
- * an error code.
- */
-vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	struct aem_view *v = vma->vm_private_data;
-	struct aem_region *r = v->region;
-	unsigned long haddr = vmf->address & PMD_MASK;
-	bool write = vmf->flags & FAULT_FLAG_WRITE;
-	struct aem_frame *f;
-	vm_fault_t ret;
-	pgoff_t pg, idx;
-
-	if (!aem_huge_fault_is_pmd(arg) || !(r->flags & AETHER_MM_REGION_HUGE) ||
-	    aem_fault_chain_unstable(vmf, v))
-		return VM_FAULT_FALLBACK;
-	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end)
-		return VM_FAULT_FALLBACK;
-	pg = linear_page_index(vma, haddr);
-	if (!IS_ALIGNED(pg, AEM_HUGE_PAGES) || pg < r->guard ||
-	    pg + AEM_HUGE_PAGES > r->guard + r->nr_pages)
-		return VM_FAULT_FALLBACK;
-	idx = pg - r->guard;
-	atomic_long_inc(&r->faults);
-	mutex_lock(aem_slot_lock(r, idx));
-	f = aem_huge_resolve(v, idx, write);
-	if (f)
-		ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(aem_frame_pfn(f),
-							     AEM_PMD_PFN_FLAGS),
-					 write);
-	else
-		ret = VM_FAULT_FALLBACK;
-	mutex_unlock(aem_slot_lock(r, idx));
-	if (ret == VM_FAULT_NOPAGE)
-		atomic_long_inc(&r->huge_maps);
-	else if (ret == VM_FAULT_FALLBACK)
-		atomic_long_inc(&r->huge_fallbacks);
-	return ret;
 }

@@ -34,7 +34,7 @@
  *
  * Lock order: aem_access_lock (one scan, or one cold walk, at a time),
  * then an mm's mmap_lock, then the region's views_lock, slot locks and
- * page table locks as region.c orders them.  views_lock is never held
+ * page table locks as region.h orders them.  views_lock is never held
  * while an mmap_lock is taken: the mms are collected under it first.
  */
 #include <linux/debugfs.h>
@@ -47,7 +47,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <asm/tlbflush.h>
-#include "internal.h"
+#include "../internal.h"
 #include "region.h"
 
 #define AEM_COLD_DEBUGFS_MAX	64	/* pages aether/mm/cold lists */
@@ -271,6 +271,109 @@ static int aem_kaccessd_fn(void *unused)
 						 aem_access_wake(ms), timeout);
 	}
 	return 0;
+}
+
+/* Set a bit in @present for every data page some layer of @l's chain has. */
+static void aem_chain_present(struct aem_layer *l, unsigned long *present)
+{
+	struct aem_frame *f;
+	unsigned long idx;
+
+	for (; l; l = l->backing)
+		xa_for_each(&l->slots, idx, f)
+			__set_bit(idx, present);
+}
+
+/**
+ * aem_region_grab_mms - the processes that map a region, and its frames
+ * @r: the region
+ * @mms: receives a kmalloc()ed array of the mms, each with mmgrab()
+ * @present: bitmap over the data pages: set where a view (or the base)
+ *	     has a frame
+ *
+ * A view exists only while a VMA of its mm maps the region, so its mm is
+ * still allocated under views_lock and mmgrab() is safe.
+ *
+ * Return: entries in @mms.
+ */
+unsigned int aem_region_grab_mms(struct aem_region *r,
+				 struct mm_struct ***mms,
+				 unsigned long *present)
+{
+	struct aem_view *v;
+	unsigned int n = 0;
+
+	mutex_lock(&r->views_lock);
+	aem_chain_present(r->base, present);
+	*mms = kmalloc_array(max(r->nr_views, 1U), sizeof(**mms), GFP_KERNEL);
+	list_for_each_entry(v, &r->views, link) {
+		aem_chain_present(v->top, present);
+		if (*mms) {
+			mmgrab(v->mm);
+			(*mms)[n++] = v->mm;
+		}
+	}
+	mutex_unlock(&r->views_lock);
+	return n;
+}
+
+/**
+ * aem_region_offer - offer data page @idx of @r to a cold-page taker
+ * @nid: only a frame of this node, or NUMA_NO_NODE
+ * @gen: its generation
+ * @fn: the taker (see aem_cold_fn)
+ * @arg: its argument
+ * @offered: set when @fn was called
+ *
+ * The page is offered when every view sees the same frame at @idx (a
+ * SHARED region's, or one PRIVATE image's): taking it then changes what
+ * each of them sees in the same way.  With @nowait, a lock held by
+ * someone else skips the page (a caller inside a pool allocation).
+ *
+ * Return: what @fn returned, or 0 when it was not called.
+ */
+int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
+		     unsigned int gen, aem_cold_fn fn, void *arg,
+		     bool nowait, bool *offered)
+{
+	struct aem_layer *where = NULL, *w;
+	void *f = NULL, *g;
+	struct aem_view *v;
+	int ret = 0;
+
+	*offered = false;
+	if (!nowait)
+		mutex_lock(&r->views_lock);
+	else if (!mutex_trylock(&r->views_lock))
+		return 0;
+	if (!nowait) {
+		mutex_lock(aem_slot_lock(r, idx));
+	} else if (!mutex_trylock(aem_slot_lock(r, idx))) {
+		mutex_unlock(&r->views_lock);
+		return atomic_long_read(&r->stored);
+	}
+	if (list_empty(&r->views)) {
+		f = aem_lookup_entry(r->base, idx, &where);
+	} else {
+		list_for_each_entry(v, &r->views, link) {
+			g = aem_lookup_entry(v->top, idx, &w);
+			if (!g || (f && g != f)) {
+				f = NULL;
+				break;
+			}
+			f = g;
+			where = w;
+		}
+	}
+	/* A stored page has no frame to offer. */
+	if (f && !xa_is_value(f) &&
+	    (nid == NUMA_NO_NODE || aem_frame_nid(f) == nid)) {
+		*offered = true;
+		ret = fn(r, where, idx, f, gen, arg);
+	}
+	mutex_unlock(aem_slot_lock(r, idx));
+	mutex_unlock(&r->views_lock);
+	return ret;
 }
 
 /**

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * region/ioctl.c - the ioctls of a region fd, and its file operations
+ *
+ * REGION_INFO, REGION_QUERY, REGION_CHECKSUM and REGION_MIGRATE, on the
+ * fd REGION_CREATE or REGION_OPEN returned.  Each reads the image of the
+ * region the caller's process sees (aem_image_get()).
+ * See region.h for the objects and the lock order.
+ */
+#include <linux/crc32.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/siphash.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include "../internal.h"
+#include "region.h"
+
+#define AEM_CKSUM_BATCH		AEM_VMAP_MAX	/* pages per kernel view */
+
+/*
+ * The image of @r the caller's process sees: the top layer of its view,
+ * or the base when it maps nothing of @r; with a reference, taken under
+ * views_lock, for aem_image_put().  The chain under a layer never changes,
+ * so the reference is all a reader needs.  The mmap_lock would not do:
+ * munmap() downgrades it to read before ->close frees the view and puts
+ * its top, so another thread's munmap of the last mapping runs beside a
+ * reader holding it for read.
+ */
+static struct aem_layer *aem_image_get(struct aem_region *r)
+{
+	struct aem_layer *top;
+	struct aem_view *v;
+
+	mutex_lock(&r->views_lock);
+	v = aem_view_find(r, current->mm);
+	top = v ? v->top : r->base;
+	kref_get(&top->ref);
+	mutex_unlock(&r->views_lock);
+	return top;
+}
+
+/*
+ * Drop what aem_image_get() took.  When @top's view went meanwhile, this
+ * frees it; when a layer above it is left as its only referrer, the frames
+ * that layer hides go (as aem_layer_release() does for a backing layer).
+ */
+static void aem_image_put(struct aem_region *r, struct aem_layer *top)
+{
+	if (refcount_dec_and_test(&top->ref.refcount))
+		aem_layer_release(&top->ref);
+	else if (kref_read(&top->ref) == 1)
+		aem_layer_trim(r, top);
+}
+
+static int aem_ioc_region_info(struct aem_region *r, void __user *uarg)
+{
+	struct aether_mm_region_info info;
+	int err, nid;
+
+	err = aem_copy_in(&info, sizeof(info), uarg);
+	if (err)
+		return err;
+	if (info.__reserved0 || info.__reserved1)
+		return -EINVAL;
+	info.flags = r->flags;
+	info.max_prot = r->max_prot;
+	info.tier = r->tier;
+	info.id = r->id;
+	info.length = r->length;
+	info.data_offset = (u64)r->guard << PAGE_SHIFT;
+	info.resident = atomic_long_read(&r->resident);
+	info.faults = atomic_long_read(&r->faults);
+	info.zero_maps = atomic_long_read(&r->zero_maps);
+	info.cow_copies = atomic_long_read(&r->cow_copies);
+	info.cow_steals = atomic_long_read(&r->cow_steals);
+	info.alloc_fail = atomic_long_read(&r->alloc_fail);
+	info.predicted = atomic_long_read(&r->predicted);
+	info.prefetched = atomic_long_read(&r->prefetched);
+	info.prefetch_hits = atomic_long_read(&r->prefetch_hits);
+	info.prefetch_wasted = atomic_long_read(&r->prefetch_wasted);
+	info.migrated = atomic_long_read(&r->migrated);
+	mutex_lock(&r->views_lock);
+	info.nr_views = r->nr_views;
+	mutex_unlock(&r->views_lock);
+	info.nr_files = atomic_read(&r->nr_files);
+	for (nid = 0; nid < AEM_MAX_NODES; nid++)
+		info.node_pages[nid] = atomic_long_read(&r->node_pages[nid]);
+	return aem_copy_out(uarg, &info, sizeof(info));
+}
+
+/* What maps the address REGION_QUERY asks about: AETHER_MM_MAP_* */
+static int aem_pte_probe_fn(pte_t *ptep, unsigned long addr, void *data)
+{
+	pte_t pte = ptep_get(ptep);
+	u32 *map = data;
+
+	if (pte_present(pte)) {
+		*map |= AETHER_MM_MAP_PRESENT;
+		if (pte_write(pte))
+			*map |= AETHER_MM_MAP_WRITE;
+		if (is_zero_pfn(pte_pfn(pte)))
+			*map |= AETHER_MM_MAP_ZERO;
+	}
+	return 0;
+}
+
+static int aem_pmd_probe_fn(pmd_t *pmdp, unsigned long addr, void *data)
+{
+	pmd_t pmd = READ_ONCE(*pmdp);
+	u32 *map = data;
+
+	if (pmd_present(pmd)) {
+		*map |= AETHER_MM_MAP_PRESENT | AETHER_MM_MAP_HUGE;
+		if (pmd_write(pmd))
+			*map |= AETHER_MM_MAP_WRITE;
+	}
+	return 0;
+}
+
+static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
+{
+	struct aether_mm_region_query q;
+	struct vm_area_struct *vma;
+	struct aem_layer *where;
+	struct aem_view *v;
+	struct aem_frame *f;
+	pgoff_t pg;
+	int err;
+
+	err = aem_copy_in(&q, sizeof(q), uarg);
+	if (err)
+		return err;
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, q.addr);
+	if (!vma || vma->vm_ops != &aem_region_vm_ops ||
+	    ((struct aem_view *)vma->vm_private_data)->region != r) {
+		mmap_read_unlock(current->mm);
+		return -EFAULT;
+	}
+	v = vma->vm_private_data;
+	pg = linear_page_index(vma, q.addr);
+	q.map = 0;
+	q.node = -1;
+	q.frame_id = 0;
+	q.pfn = 0;
+	aem_region_walk(r, vma, q.addr & PAGE_MASK,
+			(q.addr & PAGE_MASK) + PAGE_SIZE, aem_pte_probe_fn,
+			aem_pmd_probe_fn, &q.map);
+	if (aem_region_is_guard(r, pg)) {
+		q.state = AETHER_MM_PAGE_GUARD;
+	} else {
+		pgoff_t idx = pg - r->guard;
+
+		mutex_lock(aem_slot_lock(r, idx));
+		f = aem_lookup_entry(v->top, idx, &where);
+		if (xa_is_value(f)) {
+			q.state = AETHER_MM_PAGE_STORED;
+			f = NULL;
+		} else if (!f) {
+			q.state = AETHER_MM_PAGE_NONE;
+		} else if (where == v->top &&
+			   (r->flags & AETHER_MM_REGION_PRIVATE)) {
+			q.state = AETHER_MM_PAGE_OWN;
+		} else {
+			q.state = AETHER_MM_PAGE_SHARED;
+		}
+		if (f) {
+			q.node = aem_frame_nid(f);
+			q.frame_id = siphash_1u64(aem_frame_pfn(f),
+						  &aem_frame_id_key) | 1;
+			if (capable(CAP_SYS_ADMIN))
+				q.pfn = aem_frame_pfn(f);
+		}
+		mutex_unlock(aem_slot_lock(r, idx));
+	}
+	mmap_read_unlock(current->mm);
+	return aem_copy_out(uarg, &q, sizeof(q));
+}
+
+/* CRC-32 of @nr pages from @idx of the image of @top, via vm_map_ram(). */
+static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
+			  pgoff_t idx, unsigned int nr, u32 *crc)
+{
+	struct aem_frame *frames[AEM_CKSUM_BATCH];
+	struct aem_layer *where;
+	void *addr = NULL;
+	unsigned int i;
+	int err = 0;
+
+	/*
+	 * Under the slot lock, a reference on each frame: a migration may
+	 * replace a frame in its layer once the lock is dropped, and the
+	 * reference keeps the old one (and its content) until we are done.
+	 */
+	for (i = 0; i < nr; i++) {
+		mutex_lock(aem_slot_lock(r, idx + i));
+		frames[i] = top ? aem_lookup(top, idx + i, &where) : NULL;
+		if (IS_ERR(frames[i])) {
+			err = PTR_ERR(frames[i]);
+			frames[i] = NULL;
+		}
+		if (frames[i])
+			atomic_inc(&frames[i]->refcount);
+		mutex_unlock(aem_slot_lock(r, idx + i));
+	}
+	/* A stored page that could not come back fails the whole sum. */
+	if (!err)
+		addr = aem_vmap_frames(frames, nr);
+	if (addr) {
+		*crc = crc32_le(*crc, addr, (size_t)nr << PAGE_SHIFT);
+		aem_vunmap_frames(addr, nr);
+	}
+	for (i = 0; i < nr; i++)
+		if (frames[i])
+			aem_free_pages(frames[i], 0);
+	if (err)
+		return err;
+	return addr ? 0 : -ENOMEM;
+}
+
+/* A byte range of the data from userspace: page aligned, not empty, inside. */
+static bool aem_region_range_ok(const struct aem_region *r, u64 offset,
+				u64 length)
+{
+	return length && PAGE_ALIGNED(offset) && PAGE_ALIGNED(length) &&
+	       offset <= r->length && length <= r->length - offset;
+}
+
+static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
+{
+	struct aether_mm_region_checksum c;
+	struct aem_layer *top;
+	pgoff_t idx, end;
+	u32 crc = ~0U;
+	int err;
+
+	err = aem_copy_in(&c, sizeof(c), uarg);
+	if (err)
+		return err;
+	if (c.__reserved0 || c.__reserved1)
+		return -EINVAL;
+	if (!aem_region_range_ok(r, c.offset, c.length) ||
+	    c.length > AETHER_MM_CHECKSUM_MAX)
+		return -EINVAL;
+	/* A private region's base is empty: the image of a non-mapper. */
+	top = aem_image_get(r);
+	idx = c.offset >> PAGE_SHIFT;
+	end = idx + (c.length >> PAGE_SHIFT);
+	while (idx < end && !err) {
+		unsigned int nr = min_t(pgoff_t, end - idx, AEM_CKSUM_BATCH);
+
+		err = aem_region_crc(r, top, idx, nr, &crc);
+		idx += nr;
+		if (fatal_signal_pending(current))
+			err = -EINTR;
+	}
+	aem_image_put(r, top);
+	if (err)
+		return err;
+	c.crc32 = crc ^ ~0U;
+	return aem_copy_out(uarg, &c, sizeof(c));
+}
+
+static int aem_ioc_region_migrate(struct aem_region *r, void __user *uarg)
+{
+	struct aether_mm_region_migrate m;
+	struct aem_layer *top;
+	pgoff_t idx, end;
+	int err = 0;
+
+	err = aem_copy_in(&m, sizeof(m), uarg);
+	if (err)
+		return err;
+	if (m.node != AETHER_MM_MIGRATE_AUTO &&
+	    (m.node < 0 || m.node >= AEM_MAX_NODES || !aem_node(m.node)))
+		return -EINVAL;
+	if (!aem_region_range_ok(r, m.offset, m.length))
+		return -EINVAL;
+	m.migrated = 0;
+	m.busy = 0;
+	m.failed = 0;
+	top = aem_image_get(r);
+	idx = m.offset >> PAGE_SHIFT;
+	end = idx + (m.length >> PAGE_SHIFT);
+	for (; idx < end; idx++) {
+		aem_migrate_one(r, top, idx, m.node, &m);
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	aem_image_put(r, top);
+	if (err)
+		return err;
+	return aem_copy_out(uarg, &m, sizeof(m));
+}
+
+static long aem_region_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct aem_region *r = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (AEM_IOC_BASE(cmd)) {
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_INFO):
+		return aem_ioc_region_info(r, uarg);
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_QUERY):
+		return aem_ioc_region_query(r, uarg);
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_CHECKSUM):
+		return aem_ioc_region_checksum(r, uarg);
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_MIGRATE):
+		return aem_ioc_region_migrate(r, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int aem_region_file_release(struct inode *inode, struct file *file)
+{
+	struct aem_region *r = file->private_data;
+
+	atomic_dec(&r->nr_files);
+	aem_region_put(r);
+	return 0;
+}
+
+const struct file_operations aem_region_fops = {
+	.owner		= THIS_MODULE,
+	.release	= aem_region_file_release,
+	.mmap		= aem_region_mmap,
+	/* 2 MiB aligned with the file offset, for the PMDs of HUGE regions */
+	.get_unmapped_area = thp_get_unmapped_area,
+	.unlocked_ioctl	= aem_region_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * region/layer.c - layers: the images of a region, frames by page index
+ *
+ * A layer is an xarray of frames (or stored pages) by data page index
+ * over an older image, its backing layer; a view sees, for an index, the
+ * newest entry of its chain (aem_lookup_entry(), aem_lookup()).  Freeing
+ * a layer frees its frames down the chain while it held the last
+ * reference of each backing layer; a backing layer left with a single
+ * referrer drops the frames that referrer hides (aem_layer_trim()).
+ * See region.h for the objects and the lock order.
+ */
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include "../internal.h"
+#include "region.h"
+
+struct aem_layer *aem_layer_new(struct aem_region *r,
+				struct aem_layer *backing, gfp_t gfp)
+{
+	struct aem_layer *l = kzalloc(sizeof(*l), gfp);
+
+	if (!l)
+		return NULL;
+	kref_init(&l->ref);
+	/* Its nodes are the region's kernel memory too: the faulter's. */
+	xa_init_flags(&l->slots, XA_FLAGS_ACCOUNT);
+	l->region = r;
+	l->backing = backing;
+	if (backing)
+		kref_get(&backing->ref);
+	return l;
+}
+
+/*
+ * Drop entry @e of one of @r's layers, just taken out of it: free the
+ * frame, or have the store backend forget the stored page.
+ */
+static void aem_entry_drop(struct aem_region *r, void *e)
+{
+	const struct aem_store_ops *ops;
+	int sidx;
+
+	if (!xa_is_value(e)) {
+		aem_region_frame_gone(r, e);
+		aem_free_pages(e, 0);
+		return;
+	}
+	ops = aem_store_get(&sidx, false);
+	/*
+	 * Unregistering waits until every stored page is back or released;
+	 * one is left without a backend only when it gave up (and said so).
+	 */
+	if (ops)
+		ops->release(aem_slot_stored_handle(e));
+	aem_store_put(sidx);
+	atomic_long_dec(&r->stored);
+	atomic_long_dec(&aem_stored_pages);
+}
+
+/*
+ * @t, a layer of @r, may have one referrer left: a layer X whose backing
+ * it is.  Every view that sees @t sees it through X, so an entry of X
+ * hides @t's entry at the same index from everyone: free those frames.
+ * (A PRIVATE region's parent keeps, after its child exits, the frames it
+ * copied away from.)  Nothing maps them: the views that saw them are gone.
+ * @t is only compared until it is found under views_lock below a live
+ * view, which keeps it alive.
+ */
+void aem_layer_trim(struct aem_region *r, struct aem_layer *t)
+{
+	struct aem_layer *x = NULL, *l;
+	struct aem_frame *f;
+	struct aem_view *v;
+	unsigned long idx;
+
+	mutex_lock(&r->views_lock);
+	list_for_each_entry(v, &r->views, link) {
+		for (l = v->top; l && !x; l = l->backing)
+			if (l->backing == t)
+				x = l;
+		if (x)
+			break;
+	}
+	if (!x || kref_read(&t->ref) != 1)
+		goto out;
+	xa_for_each(&t->slots, idx, f) {
+		if (!xa_load(&x->slots, idx))
+			continue;
+		mutex_lock(aem_slot_lock(r, idx));
+		f = xa_load(&t->slots, idx);
+		if (f && xa_load(&x->slots, idx)) {
+			xa_erase(&t->slots, idx);
+			aem_entry_drop(r, f);
+		}
+		mutex_unlock(aem_slot_lock(r, idx));
+		cond_resched();
+	}
+out:
+	mutex_unlock(&r->views_lock);
+}
+
+void aem_layer_release(struct kref *ref)
+{
+	struct aem_layer *l = container_of(ref, struct aem_layer, ref);
+	struct aem_region *r = l->region;
+	struct aem_layer *backing;
+	struct aem_frame *f;
+	unsigned long idx;
+
+	/*
+	 * Free down the chain while this layer held the last reference of
+	 * its backing; a loop, not recursion: a chain is as deep as the
+	 * forks behind it.
+	 */
+	while (l) {
+		xa_for_each(&l->slots, idx, f) {
+			aem_entry_drop(l->region, f);
+			cond_resched();
+		}
+		xa_destroy(&l->slots);
+		backing = l->backing;
+		kfree_rcu(l, rcu);
+		if (backing && !refcount_dec_and_test(&backing->ref.refcount)) {
+			if (kref_read(&backing->ref) == 1)
+				aem_layer_trim(r, backing);
+			backing = NULL;
+		}
+		l = backing;
+	}
+}
+
+void aem_layer_put(struct aem_layer *l)
+{
+	kref_put(&l->ref, aem_layer_release);
+}
+
+/*
+ * aem_lookup_entry - what @idx resolves to in the chain of @top, as is
+ * @where: receives the layer holding the entry, NULL for none
+ *
+ * Return: a frame, a stored page (xa_is_value()), or NULL when the view
+ * sees zeroes.  The caller holds the slot lock of @idx, and the chain is
+ * stable (see the top of the file).
+ */
+void *aem_lookup_entry(struct aem_layer *top, pgoff_t idx,
+		       struct aem_layer **where)
+{
+	struct aem_layer *l;
+	void *e;
+
+	for (l = top; l; l = l->backing) {
+		e = xa_load(&l->slots, idx);
+		if (e) {
+			*where = l;
+			return e;
+		}
+	}
+	*where = NULL;
+	return NULL;
+}
+
+/*
+ * aem_lookup - the frame @idx resolves to in the chain of @top
+ * @where: receives the layer holding the frame, NULL for none
+ *
+ * A stored page is brought back first (it allocates, and may sleep).
+ *
+ * Return: the frame, NULL when the view sees zeroes, or an ERR_PTR() when
+ * a stored page could not come back.  The caller holds the slot lock of
+ * @idx, and the chain is stable (see the top of the file).
+ */
+struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
+			     struct aem_layer **where)
+{
+	void *e = aem_lookup_entry(top, idx, where);
+
+	if (!xa_is_value(e))
+		return e;
+	return aem_unstore(*where, idx, aem_slot_stored_handle(e), 0);
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * region/migrate.c - moving a frame of a region to another frame
+ *
+ * A frame is replaced by a copy on another node (REGION_MIGRATE, NUMA
+ * balancing) or elsewhere on its node (compaction, which finds it through
+ * its reverse map) under the slot lock of its index.
+ * See region.h for the objects and the lock order.
+ */
+#include <linux/highmem.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include "../internal.h"
+#include "region.h"
+
+/*
+ * aem_region_move_locked - put a copy of frame @f of @l, at @idx, on @nid
+ * @flags: allocation flags added to the usual ones (AEM_ALLOC_NOGROW)
+ *
+ * The caller holds the slot lock of @idx, so no fault maps @f again: the
+ * zap first takes it out of every page table (and flushes), so no write
+ * can land in @f after the copy.  A write fault in between waits for the
+ * lock and maps the new frame.
+ *
+ * Return: 0, -EBUSY when a kernel reader holds @f (REGION_CHECKSUM), or
+ * -ENOMEM when @nid has no free frame.
+ */
+int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
+			   pgoff_t idx, struct aem_frame *f, int nid,
+			   unsigned int flags)
+{
+	struct aem_frame *nf;
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	if (atomic_read(&f->refcount) != 1)
+		return -EBUSY;
+	nf = aem_alloc_pages(nid, 0, flags | AEM_ALLOC_THISNODE |
+			     AEM_MT(AETHER_MM_MT_MOVABLE) |
+			     AEM_OWNER(AEM_OWNER_REGION));
+	if (!nf)
+		return -ENOMEM;
+	/* @nf replaces @f, uncharged below: the group's usage stays. */
+	aem_region_charge(r, aem_frame_nid(nf), 1, AEM_CHARGE_NOFAIL);
+	aem_region_zap_page(r, idx);
+	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
+	/* Replacing a present entry allocates nothing. */
+	xa_store(&l->slots, idx, nf, GFP_KERNEL);
+	aem_region_frame_add(r, l, idx, nf);
+	aem_region_frame_gone(r, f);
+	aem_free_pages(f, 0);
+	return 0;
+}
+
+/**
+ * aem_region_move_frame - move a frame of some region to a new frame
+ * @f: an allocated frame of the pool
+ * @nid: node of the new frame
+ * @flags: allocation flags added to the usual ones (AEM_ALLOC_NOGROW)
+ *
+ * For compaction: @f comes from a scan of the pool, not from a region, so
+ * its owner is found through its reverse map.  The layer and the region
+ * are freed after an RCU grace period, which keeps them readable here
+ * until a reference is taken; the slot lock then says whether @f is still
+ * where the map said.  A frame that left meanwhile is freed by its owner.
+ *
+ * Return: 0 when moved; -ENOENT when @f is not (or no longer) a region's;
+ * -EBUSY when a kernel reader holds it; -ENOMEM when @nid has no frame.
+ */
+int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags)
+{
+	struct aem_region *r;
+	struct aem_layer *l;
+	pgoff_t idx;
+	int ret = -ENOENT;
+
+	rcu_read_lock();
+	l = READ_ONCE(f->rmap.layer);
+	idx = READ_ONCE(f->rmap.index);
+	if (!l) {
+		rcu_read_unlock();
+		return -ENOENT;
+	}
+	r = l->region;
+	if (!kref_get_unless_zero(&r->ref)) {
+		rcu_read_unlock();
+		return -ENOENT;
+	}
+	if (!kref_get_unless_zero(&l->ref)) {
+		rcu_read_unlock();
+		aem_region_put(r);
+		return -ENOENT;
+	}
+	rcu_read_unlock();
+
+	if (idx < r->nr_pages) {
+		mutex_lock(aem_slot_lock(r, idx));
+		if (xa_load(&l->slots, idx) == f)
+			ret = aem_region_move_locked(r, l, idx, f, nid, flags);
+		mutex_unlock(aem_slot_lock(r, idx));
+	}
+	aem_layer_put(l);
+	aem_region_put(r);
+	return ret;
+}
+
+/* Move the frame @idx resolves to in @top's chain to @nid, in its layer. */
+void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
+		     pgoff_t idx, int nid,
+		     struct aether_mm_region_migrate *m)
+{
+	struct aem_layer *where;
+	struct aem_frame *f;
+
+	mutex_lock(aem_slot_lock(r, idx));
+	if (nid == AETHER_MM_MIGRATE_AUTO)
+		nid = aem_numa_last_node(r, idx);
+	/* A stored page has no frame: it comes back where it is used. */
+	f = aem_lookup_entry(top, idx, &where);
+	if (xa_is_value(f))
+		f = NULL;
+	if (f && nid != NUMA_NO_NODE && aem_frame_nid(f) != nid) {
+		switch (aem_region_move_locked(r, where, idx, f, nid, 0)) {
+		case 0:
+			atomic_long_inc(&r->migrated);
+			m->migrated++;
+			break;
+		case -EBUSY:
+			m->busy++;
+			break;
+		default:
+			m->failed++;
+		}
+	}
+	mutex_unlock(aem_slot_lock(r, idx));
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * region/store.c - region pages in the store backend, and back
+ *
+ * A layer slot holds a frame or a stored page: the handle the store
+ * backend returned for the page's contents (region.h).  Reclaim puts a
+ * cold frame there (aem_region_store_page()); a fault brings it back
+ * (aem_unstore(), through aem_lookup()); when the backend unregisters,
+ * every stored page comes back first (aem_region_unstore_all()).
+ * See region.h for the objects and the lock order.
+ */
+#include <linux/delay.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+#include "../internal.h"
+#include "region.h"
+
+#define AEM_UNSTORE_WAIT_MS	10000	/* for stored pages, at unregistration */
+
+/* Pages the store backend holds, all regions: the sum of their @stored. */
+atomic_long_t aem_stored_pages;
+
+/*
+ * Bring the page stored under @handle at @idx of @l back into a frame of
+ * the pool, in its place, allocated with @flags added (AEM_ALLOC_HIGH when
+ * the backend is going).  Slot lock held.
+ */
+struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
+			      unsigned long handle, unsigned int flags)
+{
+	struct aem_region *r = l->region;
+	const struct aem_store_ops *ops;
+	struct aem_frame *f;
+	int sidx, err;
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	/* Zeroed: a backend that writes less than a page leaks nothing. */
+	f = aem_alloc_pages_mpol(&r->pol, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
+				 AEM_OWNER(AEM_OWNER_REGION) | AEM_ALLOC_ZERO |
+				 flags);
+	if (!f)
+		return ERR_PTR(-ENOMEM);
+	/*
+	 * Charged before the load: a refusal leaves the page stored.  When
+	 * the backend is going, the page must come back all the same.
+	 */
+	err = aem_region_charge(r, aem_frame_nid(f), 1,
+				flags & AEM_ALLOC_HIGH ? AEM_CHARGE_NOFAIL : 0);
+	if (err) {
+		aem_free_pages(f, 0);
+		return ERR_PTR(err);
+	}
+	ops = aem_store_get(&sidx, false);
+	/* No backend: one that went gave up on this page (it said so). */
+	err = ops ? ops->load(handle, f) : -EIO;
+	if (!err)
+		ops->release(handle);
+	aem_store_put(sidx);
+	if (err) {
+		aem_region_uncharge(r, aem_frame_nid(f), 1);
+		aem_free_pages(f, 0);
+		return ERR_PTR(err);
+	}
+	/* Replacing a present entry allocates nothing. */
+	xa_store(&l->slots, idx, f, GFP_KERNEL);
+	aem_region_frame_add(r, l, idx, f);
+	atomic_long_dec(&r->stored);
+	atomic_long_dec(&aem_stored_pages);
+	atomic_long_inc(&r->store_ins);
+	return f;
+}
+
+/**
+ * aem_region_store_page - give frame @f, at @idx of @l, to the store
+ * @r: its region
+ * @l: the layer
+ * @idx: data page index
+ * @f: the frame; the caller holds the slot lock of @idx
+ * @ops: the store backend, from aem_store_get(.., true)
+ *
+ * The page is zapped from every page table first, so no write is lost;
+ * a fault meanwhile waits for the slot lock and loads it back.
+ *
+ * Return: 0 when the frame went back to the pool; -EBUSY when a kernel
+ * reader holds it; the backend's errno.
+ */
+int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
+			  pgoff_t idx, struct aem_frame *f,
+			  const struct aem_store_ops *ops)
+{
+	unsigned long handle;
+	int err;
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	if (atomic_read(&f->refcount) != 1)
+		return -EBUSY;
+	aem_region_zap_page(r, idx);
+	err = ops->store(f, &handle);
+	if (err)
+		return err;
+	if (!aem_slot_handle_fits(handle)) {	/* see region.h */
+		ops->release(handle);
+		return -ERANGE;
+	}
+	xa_store(&l->slots, idx, aem_slot_mk_stored(handle), GFP_KERNEL);
+	aem_region_frame_gone(r, f);
+	aem_free_pages(f, 0);
+	atomic_long_inc(&r->stored);
+	atomic_long_inc(&aem_stored_pages);
+	atomic_long_inc(&r->store_outs);
+	return 0;
+}
+
+/*
+ * Bring every stored page of layer @l back (the backend is going).  Its
+ * frames may come from the pool's reserve (AEM_ALLOC_HIGH): a page that
+ * is not brought back is lost.  A page that finds no frame even there is
+ * left stored, and so is every page after it (the pool is empty: trying
+ * each would only fail again); the caller decides whether to wait.
+ *
+ * Return: pages left stored; *@err gets the last failure.
+ */
+static unsigned long aem_layer_unstore(struct aem_layer *l, int *err)
+{
+	struct aem_region *r = l->region;
+	unsigned long idx, left = 0;
+	struct aem_frame *f;
+	void *e;
+
+	xa_for_each(&l->slots, idx, e) {
+		if (!xa_is_value(e))
+			continue;
+		if (*err == -ENOMEM) {
+			left++;
+			continue;
+		}
+		mutex_lock(aem_slot_lock(r, idx));
+		e = xa_load(&l->slots, idx);
+		f = xa_is_value(e) ?
+		    aem_unstore(l, idx, aem_slot_stored_handle(e),
+				AEM_ALLOC_HIGH) : NULL;
+		mutex_unlock(aem_slot_lock(r, idx));
+		if (IS_ERR(f)) {
+			*err = PTR_ERR(f);
+			left++;
+		}
+		cond_resched();
+	}
+	return left;
+}
+
+/*
+ * Every stored page of @r's base and views' chains, back in frames.  A
+ * chain gains a layer at each fork of a process mapping a PRIVATE region,
+ * so the array may be large: when it cannot be had, the caller's next
+ * walk tries again (until its deadline).
+ * Return: pages left stored; *@err gets the last failure.
+ */
+static unsigned long aem_region_unstore(struct aem_region *r, int *err)
+{
+	unsigned long left = 0;
+	struct aem_layer **ls, *l;
+	unsigned int k, nl;
+	struct aem_view *v;
+
+	mutex_lock(&r->views_lock);
+	nl = 1;
+	list_for_each_entry(v, &r->views, link)
+		for (l = v->top; l; l = l->backing)
+			nl++;
+	ls = kvmalloc_array(nl, sizeof(*ls), GFP_KERNEL);
+	if (!ls) {
+		mutex_unlock(&r->views_lock);
+		return atomic_long_read(&r->stored);
+	}
+	k = 0;
+	kref_get(&r->base->ref);
+	ls[k++] = r->base;
+	list_for_each_entry(v, &r->views, link)
+		for (l = v->top; l; l = l->backing) {
+			kref_get(&l->ref);
+			ls[k++] = l;
+		}
+	mutex_unlock(&r->views_lock);
+	for (k = 0; k < nl; k++) {
+		left += aem_layer_unstore(ls[k], err);
+		aem_layer_put(ls[k]);
+	}
+	kvfree(ls);
+	return left;
+}
+
+/*
+ * aem_region_next - the live region after @prev, for a walk that does not
+ * allocate
+ * @prev: the region the walk is at (its reference is dropped), or NULL to
+ *	  start
+ *
+ * A referenced region stays on the list (see aem_region_release()), so the
+ * walk goes on from it; regions created meanwhile may or may not be seen.
+ *
+ * Return: the region, with a reference, or NULL at the end.
+ */
+static struct aem_region *aem_region_next(struct aem_region *prev)
+{
+	struct list_head *pos;
+	struct aem_region *r = NULL;
+
+	mutex_lock(&aem_regions_lock);
+	pos = prev ? prev->link.next : aem_regions.next;
+	if (pos != &aem_regions) {
+		r = list_entry(pos, struct aem_region, link);
+		kref_get(&r->ref);
+	}
+	mutex_unlock(&aem_regions_lock);
+	if (prev)
+		aem_region_put(prev);
+	return r;
+}
+
+/**
+ * aem_region_unstore_all() - bring every stored page back into a frame
+ *
+ * Called by aem_unregister_store() once no new store can start.  Walks
+ * every layer of every region reachable from its base or a view's chain,
+ * taking frames from the pool's reserve if need be; a layer reachable
+ * from neither (its view just torn down by munmap(), or held by an ioctl
+ * in flight) releases its stored pages when it is freed, through the
+ * backend, which is still there: so it then waits for the count of stored
+ * pages to reach zero, walking again, for at most AEM_UNSTORE_WAIT_MS.
+ * It does not wait for frames: when a walk finds the pool empty, the
+ * reserve included, it gives up at once.
+ *
+ * Return: 0; -ENOMEM when the pool, reserve included, had no frame for
+ * some pages; -ETIMEDOUT when pages were still stored at the deadline.
+ * Either way their contents are lost (reported here); a fault on one
+ * raises SIGBUS.
+ */
+int aem_region_unstore_all(void)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(AEM_UNSTORE_WAIT_MS);
+	struct aem_region *r;
+	int err = 0;
+	long left;
+
+	for (;;) {
+		for (r = aem_region_next(NULL); r; r = aem_region_next(r))
+			if (atomic_long_read(&r->stored))
+				aem_region_unstore(r, &err);
+		left = atomic_long_read(&aem_stored_pages);
+		if (!left)
+			return 0;
+		if (err == -ENOMEM || time_after(jiffies, deadline))
+			break;
+		err = 0;
+		msleep(20);
+	}
+	if (err == -ENOMEM)
+		pr_err("%ld stored pages found no frame, the pool's reserve included, before the store backend went: their contents are lost\n",
+		       left);
+	else
+		pr_err("%ld stored pages did not come back before the store backend went: their contents are lost\n",
+		       left);
+	return err == -ENOMEM ? -ENOMEM : -ETIMEDOUT;
+}

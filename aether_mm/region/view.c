@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * region/view.c - views and VMAs: what each process sees, the vm_ops
+ *
+ * A view is one per (region, mm); each VMA of the mm that maps the region
+ * holds it.  fork() gives the parent's and the child's views new tops
+ * over the frozen one (aem_view_fork()); W^X is checked at mmap() and
+ * mprotect() across every process that maps the region.
+ * See region.h for the objects and the lock order.
+ */
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include "../internal.h"
+#include "region.h"
+
+struct aem_view *aem_view_find(struct aem_region *r,
+			       struct mm_struct *mm)
+{
+	struct aem_view *v;
+
+	lockdep_assert_held(&r->views_lock);
+	list_for_each_entry(v, &r->views, link)
+		if (v->mm == mm)
+			return v;
+	return NULL;
+}
+
+static struct aem_view *aem_view_alloc(struct aem_region *r,
+				       struct mm_struct *mm, gfp_t gfp)
+{
+	struct aem_view *v = kzalloc(sizeof(*v), gfp);
+
+	if (!v)
+		return NULL;
+	v->region = r;
+	v->mm = mm;
+	aem_view_pred_init(v);
+	list_add(&v->link, &r->views);
+	r->nr_views++;
+	return v;
+}
+
+static void aem_view_put(struct aem_view *v)
+{
+	struct aem_region *r = v->region;
+
+	mutex_lock(&r->views_lock);
+	if (!atomic_dec_and_test(&v->nr_vmas)) {
+		mutex_unlock(&r->views_lock);
+		return;
+	}
+	list_del(&v->link);
+	r->nr_views--;
+	mutex_unlock(&r->views_lock);
+	aem_layer_put(v->top);
+	kfree(v);
+}
+
+/* A new VMA of the caller's view of @r, made at mmap(). */
+static struct aem_view *aem_view_get(struct aem_region *r)
+{
+	struct aem_view *v;
+
+	mutex_lock(&r->views_lock);
+	v = aem_view_find(r, current->mm);
+	if (!v) {
+		v = aem_view_alloc(r, current->mm, GFP_KERNEL_ACCOUNT);
+		if (!v)
+			goto out;
+		if (r->flags & AETHER_MM_REGION_SHARED) {
+			kref_get(&r->base->ref);
+			v->top = r->base;
+		} else {
+			v->top = aem_layer_new(r, r->base, GFP_KERNEL_ACCOUNT);
+			if (!v->top) {
+				list_del(&v->link);
+				r->nr_views--;
+				kfree(v);
+				v = NULL;
+				goto out;
+			}
+		}
+	}
+	atomic_inc(&v->nr_vmas);
+out:
+	mutex_unlock(&r->views_lock);
+	return v;
+}
+
+/*
+ * fork(): give the child (vma->vm_mm) its view.  For a private region the
+ * first VMA of the fork freezes the parent's top under two new tops; each
+ * VMA then zaps its twin in the parent, so copy_page_range() copies nothing
+ * and the parent faults in its own image again.  ->open cannot fail, so
+ * the few small objects come with __GFP_NOFAIL.
+ */
+static struct aem_view *aem_view_fork(struct aem_view *parent,
+				      struct vm_area_struct *vma)
+{
+	struct aem_region *r = parent->region;
+	struct aem_layer *frozen, *ptop, *ctop;
+	struct vm_area_struct *pvma;
+	struct aem_view *child;
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_NOFAIL;
+
+	/* mmap_assert_*() would need dump_mm(), not exported on 6.1 */
+	lockdep_assert_held_write(&parent->mm->mmap_lock);
+	mutex_lock(&r->views_lock);
+	child = aem_view_find(r, vma->vm_mm);
+	if (!child) {
+		child = aem_view_alloc(r, vma->vm_mm, gfp);
+		if (r->flags & AETHER_MM_REGION_SHARED) {
+			kref_get(&r->base->ref);
+			child->top = r->base;
+		} else {
+			frozen = parent->top;
+			ptop = aem_layer_new(r, frozen, gfp);
+			ctop = aem_layer_new(r, frozen, gfp);
+			parent->top = ptop;
+			child->top = ctop;
+			aem_layer_put(frozen);	/* the parent's old reference */
+		}
+	}
+	atomic_inc(&child->nr_vmas);
+	mutex_unlock(&r->views_lock);
+
+	if (r->flags & AETHER_MM_REGION_PRIVATE) {
+		pvma = find_vma(parent->mm, vma->vm_start);
+		if (pvma && pvma->vm_private_data == parent &&
+		    pvma->vm_start == vma->vm_start)
+			zap_vma_ptes(pvma, pvma->vm_start,
+				     pvma->vm_end - pvma->vm_start);
+	}
+	return child;
+}
+
+static void aem_region_vm_open(struct vm_area_struct *vma)
+{
+	struct aem_view *v = vma->vm_private_data;
+
+	if (vma->vm_mm == v->mm) {
+		/* split or mremap: one more VMA of the same view */
+		atomic_inc(&v->nr_vmas);
+		return;
+	}
+	vma->vm_private_data = aem_view_fork(v, vma);
+}
+
+static void aem_region_vm_close(struct vm_area_struct *vma)
+{
+	aem_view_put(vma->vm_private_data);
+}
+
+/*
+ * W^X.  Without ALLOW_WX no mapping of a region is writable and executable
+ * at once, and no image is writable through one mapping while executable
+ * through another.  The image is the region for a SHARED one (every
+ * process that maps it), the caller's view for a PRIVATE one (no other
+ * process sees what this one writes).  So mmap() and mprotect() that would
+ * make a mapping writable (executable) are refused while another mapping
+ * of the image is executable (writable); the change of one mapping from
+ * one to the other stays allowed.
+ *
+ * Another process's mappings are read under its mmap_lock, taken with a
+ * trylock: we hold our own for write, and so may it, checking ours.  A
+ * process between its check and the change (the VMA linked by mmap(), the
+ * flags set by mprotect()) still holds its lock for write, so the next
+ * check either sees the change or fails to take the lock and tries again;
+ * region->wx_lock orders the checks of one region, and makes a check and
+ * the creation of the view it is for one step.
+ */
+#define AEM_WX_TRIES	20
+
+/* Only a region that may be mapped writable and executable needs this. */
+static bool aem_wx_guarded(const struct aem_region *r)
+{
+	return !(r->flags & AETHER_MM_REGION_ALLOW_WX) &&
+	       (r->max_prot & AETHER_MM_PROT_WRITE) &&
+	       (r->max_prot & AETHER_MM_PROT_EXEC);
+}
+
+/* Does a mapping of @r in @mm, other than @skip, have one of @bits? */
+static bool aem_wx_mm_has(struct aem_region *r, struct mm_struct *mm,
+			  struct vm_area_struct *skip, unsigned long bits)
+{
+	struct vm_area_struct *vma;
+
+	for (vma = find_vma(mm, 0); vma; vma = find_vma(mm, vma->vm_end))
+		if (vma != skip && aem_vma_of_region(vma, r) &&
+		    (vma->vm_flags & bits))
+			return true;
+	return false;
+}
+
+/* The same in the other processes that map @r: 0, -EACCES or -EAGAIN. */
+static int aem_wx_others_have(struct aem_region *r, unsigned long bits)
+{
+	struct aem_view *v;
+	int ret = 0;
+
+	mutex_lock(&r->views_lock);
+	list_for_each_entry(v, &r->views, link) {
+		if (v->mm == current->mm)
+			continue;
+		/* A view on the list keeps its mm's VMAs, so the mm. */
+		if (!mmap_read_trylock(v->mm)) {
+			ret = -EAGAIN;
+			break;
+		}
+		if (aem_wx_mm_has(r, v->mm, NULL, bits))
+			ret = -EACCES;
+		mmap_read_unlock(v->mm);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&r->views_lock);
+	return ret;
+}
+
+/*
+ * aem_wx_check - may a mapping of @r get @newflags
+ * @skip: the mapping whose flags change, left out; NULL for a new one, or
+ *	  for one that keeps its flags on a part (mprotect() of a range)
+ *
+ * Return: 0, -EACCES, or -EAGAIN when another process mapping a SHARED
+ * region held its mmap_lock through every try.
+ */
+static int aem_wx_check(struct aem_region *r, struct vm_area_struct *skip,
+			unsigned long newflags)
+{
+	unsigned long bits;
+	int tries, ret;
+
+	lockdep_assert_held(&r->wx_lock);
+	lockdep_assert_held_write(&current->mm->mmap_lock);
+	if (!aem_wx_guarded(r))
+		return 0;
+	if ((newflags & VM_WRITE) && (newflags & VM_EXEC))
+		return -EACCES;
+	if (newflags & VM_WRITE)
+		bits = VM_EXEC;
+	else if (newflags & VM_EXEC)
+		bits = VM_WRITE;
+	else
+		return 0;
+	if (aem_wx_mm_has(r, current->mm, skip, bits))
+		return -EACCES;
+	if (r->flags & AETHER_MM_REGION_PRIVATE)
+		return 0;
+	for (tries = 0; tries < AEM_WX_TRIES; tries++) {
+		ret = aem_wx_others_have(r, bits);
+		if (ret != -EAGAIN)
+			return ret;
+		usleep_range(500, 1000);
+	}
+	return -EAGAIN;
+}
+
+static int aem_region_vm_mprotect(struct vm_area_struct *vma,
+				  unsigned long start, unsigned long end,
+				  unsigned long newflags)
+{
+	struct aem_view *v = vma->vm_private_data;
+	struct aem_region *r = v->region;
+	bool whole = start == vma->vm_start && end == vma->vm_end;
+	int ret;
+
+	if ((newflags & VM_WRITE) && (newflags & VM_EXEC) &&
+	    !(r->flags & AETHER_MM_REGION_ALLOW_WX))
+		return -EACCES;
+	mutex_lock(&r->wx_lock);
+	ret = aem_wx_check(r, whole ? vma : NULL, newflags);
+	mutex_unlock(&r->wx_lock);
+	return ret;
+}
+
+const struct vm_operations_struct aem_region_vm_ops = {
+	.open		= aem_region_vm_open,
+	.close		= aem_region_vm_close,
+	.mprotect	= aem_region_vm_mprotect,
+	.fault		= aem_region_fault,
+	.pfn_mkwrite	= aem_region_pfn_mkwrite,
+	.huge_fault	= aem_region_huge_fault,
+	.map_pages	= aem_region_map_pages,
+};
+
+/* Is @vma a mapping of region @r? */
+bool aem_vma_of_region(struct vm_area_struct *vma, struct aem_region *r)
+{
+	const struct aem_view *v = vma->vm_private_data;
+
+	return vma->vm_ops == &aem_region_vm_ops && v && v->region == r;
+}
+
+int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct aem_region *r = file->private_data;
+	unsigned long total = r->nr_pages + 2UL * r->guard;
+	unsigned long flags = vma->vm_flags;
+	struct aem_view *v;
+	int err;
+
+	/*
+	 * Copy-on-write is the region's flag; Linux's own COW would take
+	 * anonymous pages from outside the pool.
+	 */
+	if (!(flags & VM_MAYSHARE))
+		return -EINVAL;	/* VM_SHARED itself is gone on an O_RDONLY fd */
+	if (vma->vm_pgoff >= total || vma_pages(vma) > total - vma->vm_pgoff)
+		return -EINVAL;
+	if ((flags & VM_WRITE) && !(r->max_prot & AETHER_MM_PROT_WRITE))
+		return -EACCES;
+	if ((flags & VM_EXEC) && !(r->max_prot & AETHER_MM_PROT_EXEC))
+		return -EACCES;
+	if ((flags & VM_WRITE) && (flags & VM_EXEC) &&
+	    !(r->flags & AETHER_MM_REGION_ALLOW_WX))
+		return -EACCES;
+	mutex_lock(&r->wx_lock);
+	err = aem_wx_check(r, NULL, flags);
+	v = err ? NULL : aem_view_get(r);
+	mutex_unlock(&r->wx_lock);
+	if (err)
+		return err;
+	if (!v)
+		return -ENOMEM;
+	/* mprotect() beyond the maximum protection: -EACCES from the core. */
+	if (!(r->max_prot & AETHER_MM_PROT_WRITE))
+		vm_flags_clear(vma, VM_MAYWRITE);
+	if (!(r->max_prot & AETHER_MM_PROT_EXEC))
+		vm_flags_clear(vma, VM_MAYEXEC);
+	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	/* THP "madvise" mode: the huge fault path wants it asked for. */
+	if (r->flags & AETHER_MM_REGION_HUGE)
+		vm_flags_set(vma, VM_HUGEPAGE);
+	vma->vm_ops = &aem_region_vm_ops;
+	vma->vm_private_data = v;
+	return 0;
+}

@@ -1,0 +1,725 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mm_policy_test.c - the policy backend's charge and uncharge of regions
+ *
+ * Every test installs the counting policy backend of debugfs
+ * aether/mm/policy_count (aether_mm/policy_count.c), which gives each new
+ * region a cookie and counts the pages charged to it, per node, and then
+ * holds its count against the region's own (REGION_INFO resident and
+ * node_pages) after each way a frame joins or leaves a region: faults,
+ * copy-on-write after fork(), huge faults, REGION_MIGRATE, compaction,
+ * reclaim to the store and back, close.  Then the refusals (a group at
+ * its limit: SIGBUS, a huge fault falling back to 4 KiB) and the removal
+ * of the backend while its regions live.  The fixture's teardown removes
+ * the backends and puts the parameters back, whatever the test did.
+ *
+ * Children made with fork() never use the harness's ASSERTs: they report
+ * through a pipe or their exit status, and the test process asserts.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aether_mm_util.h"
+#include "kselftest_harness.h"
+
+#define PROT_RW		(PROT_READ | PROT_WRITE)
+#define AEM_PRIVATE	AETHER_MM_REGION_PRIVATE
+#define AEM_SHARED	AETHER_MM_REGION_SHARED
+#define HUGE_SIZE	(2UL << 20)
+#define POLICY_DEBUGFS	AEMT_DEBUGFS "/policy_count"
+#define LOOPBACK_DEBUGFS AEMT_DEBUGFS "/store_loopback"
+#define RECLAIM_DEBUGFS	AEMT_DEBUGFS "/reclaim"
+#define ACCESS_DEBUGFS	AEMT_DEBUGFS "/access"
+#define PARAM_DIR	"/sys/module/aether_mm/parameters/"
+#define NR_GENS		8
+
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* What the counting backend says of one region. */
+struct charged {
+	long pages;
+	long node[2];
+	long charges;
+	long refused;
+};
+
+/* Region @id's row of policy_count: 0, or -ENOENT when it has none. */
+static int charged_of(__u64 id, struct charged *ch)
+{
+	unsigned long long rid;
+	char line[256];
+	int ret = -ENOENT;
+	unsigned int uid;
+	FILE *f;
+
+	f = fopen(POLICY_DEBUGFS, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "region %llu uid %u pages %ld node0 %ld node1 %ld charges %ld refused %ld",
+			   &rid, &uid, &ch->pages, &ch->node[0], &ch->node[1],
+			   &ch->charges, &ch->refused) == 7 && rid == id) {
+			ret = 0;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+/* The value of "@key N" in the debugfs file @path, or -1. */
+static long counter_of(const char *path, const char *key)
+{
+	char line[256], k[64];
+	long v, ret = -1;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", k, &v) == 2 && !strcmp(k, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+static long policy_counter(const char *key)
+{
+	return counter_of(POLICY_DEBUGFS, key);
+}
+
+/*
+ * The backend's count of the region of @rfd (number @id) equals the
+ * region's resident frames, in all and per node: 0, or the step that
+ * differs (logged).
+ */
+static int exact(struct __test_metadata *_metadata, int rfd, __u64 id)
+{
+	struct aether_mm_region_info ri;
+	struct charged ch;
+	int n;
+
+	if (aemt_region_info(rfd, &ri) || charged_of(id, &ch))
+		return 1;
+	if ((__u64)ch.pages != ri.resident) {
+		TH_LOG("region %llu: %ld pages charged, %llu resident",
+		       (unsigned long long)id, ch.pages,
+		       (unsigned long long)ri.resident);
+		return 2;
+	}
+	for (n = 0; n < 2; n++)
+		if ((__u64)ch.node[n] != ri.node_pages[n]) {
+			TH_LOG("region %llu node %d: %ld charged, %llu resident",
+			       (unsigned long long)id, n, ch.node[n],
+			       (unsigned long long)ri.node_pages[n]);
+			return 3;
+		}
+	return 0;
+}
+
+static __u64 resident(int rfd)
+{
+	struct aether_mm_region_info ri;
+
+	return aemt_region_info(rfd, &ri) ? ~0ULL : ri.resident;
+}
+
+/* A region of @pages mapped read-write: its mapping; fd and id back. */
+static unsigned char *region(int fd, __u32 flags, size_t pages, int *rfd,
+			     __u64 *id)
+{
+	struct aether_mm_region_create c;
+	void *p;
+
+	aemt_region_args(&c, flags, pages * page_size());
+	if (aemt_region_create(fd, &c))
+		return NULL;
+	*rfd = c.fd;
+	*id = c.id;
+	p = aemt_region_map(c.fd, pages * page_size(), PROT_RW);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void write_pages(unsigned char *p, size_t from, size_t to, int v)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		p[i * page_size()] = v + i;
+}
+
+static int param_read(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int param_write(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	return aemt_write_file(path, val);
+}
+
+FIXTURE(charge) {
+	int fd;
+	struct aether_mm_pool_info pi;
+	char access_ms[32];
+};
+
+FIXTURE_SETUP(charge)
+{
+	self->fd = aemt_open();
+	if (self->fd == -ENOENT)
+		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));
+	ASSERT_EQ(0, param_read("access_interval_ms", self->access_ms,
+				sizeof(self->access_ms)));
+	if (aemt_write_file(POLICY_DEBUGFS, "1"))
+		AEMT_SETUP_SKIP("no %s", POLICY_DEBUGFS);
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "limit 0"));
+}
+
+FIXTURE_TEARDOWN(charge)
+{
+	aemt_write_file(POLICY_DEBUGFS, "limit 0");
+	aemt_write_file(POLICY_DEBUGFS, "0");
+	aemt_write_file(LOOPBACK_DEBUGFS, "0");
+	param_write("access_interval_ms", self->access_ms);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/*
+ * Write faults charge each new frame, read faults (zero page) and
+ * fault-around nothing; closing the region releases its cookie with
+ * nothing left charged.
+ */
+TEST_F(charge, faults_charge_frames_close_gives_back)
+{
+	const size_t pages = 64;
+	long released = policy_counter("released");
+	long leaked = policy_counter("leaked");
+	volatile unsigned char *v;
+	struct charged ch;
+	unsigned char *p;
+	size_t i;
+	__u64 id;
+	int rfd;
+
+	p = region(self->fd, AEM_SHARED, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, charged_of(id, &ch));
+	ASSERT_EQ(0, ch.pages);
+	write_pages(p, 0, pages / 2, 1);
+	ASSERT_EQ(pages / 2, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	v = p;
+	for (i = 0; i < pages; i++)
+		(void)v[i * page_size()];
+	ASSERT_EQ(pages / 2, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	ASSERT_EQ(0, charged_of(id, &ch));
+	ASSERT_EQ(pages / 2, ch.charges);
+	ASSERT_EQ(0, ch.refused);
+
+	munmap(p, pages * page_size());
+	close(rfd);
+	ASSERT_EQ(-ENOENT, charged_of(id, &ch));
+	ASSERT_EQ(released + 1, policy_counter("released"));
+	ASSERT_EQ(leaked, policy_counter("leaked"));
+	ASSERT_EQ(0, policy_counter("underflows"));
+}
+
+/* A child that writes pages [@from, @to) of its copy, then waits. */
+struct cow_kid {
+	unsigned char *p;
+	size_t from, to;
+	int up[2], down[2];
+	pid_t pid;
+};
+
+static int cow_kid_start(struct cow_kid *k)
+{
+	char c = 0;
+
+	if (pipe(k->up) || pipe(k->down))
+		return -errno;
+	k->pid = fork();
+	if (k->pid < 0)
+		return -errno;
+	if (!k->pid) {
+		close(k->up[0]);
+		close(k->down[1]);
+		write_pages(k->p, k->from, k->to, 0x40);
+		if (write(k->up[1], &c, 1) != 1)
+			_exit(1);
+		/* Until the parent closes its end. */
+		while (read(k->down[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(k->up[1]);
+	close(k->down[0]);
+	return read(k->up[0], &c, 1) == 1 ? 0 : -EIO;
+}
+
+static int cow_kid_end(struct cow_kid *k)
+{
+	int status;
+
+	close(k->down[1]);
+	close(k->up[0]);
+	if (waitpid(k->pid, &status, 0) != k->pid)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * After fork() a write copies the page into the writer's layer: the copy
+ * is charged, the original stays charged to the region while a layer
+ * holds it, and the child's copies are uncharged when it exits.
+ */
+TEST_F(charge, cow_after_fork_charges_copies)
+{
+	const size_t pages = 64;
+	struct cow_kid k = { 0 };
+	unsigned char *p;
+	__u64 id;
+	int rfd;
+
+	p = region(self->fd, AEM_PRIVATE, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	write_pages(p, 0, pages, 1);
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	k.p = p;
+	k.from = 0;
+	k.to = pages / 2;
+	ASSERT_EQ(0, cow_kid_start(&k));
+	ASSERT_EQ(pages + pages / 2, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	/* The parent writes too: copies of its own, or steals. */
+	write_pages(p, pages / 4, pages, 2);
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	ASSERT_EQ(0, cow_kid_end(&k));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	write_pages(p, 0, pages, 3);
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	munmap(p, pages * page_size());
+	close(rfd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+static unsigned char *huge_region(int fd, size_t ranges, int *rfd, __u64 *id)
+{
+	struct aether_mm_region_create c;
+	void *p;
+
+	aemt_region_args(&c, AEM_SHARED | AETHER_MM_REGION_HUGE,
+			 ranges * HUGE_SIZE);
+	if (aemt_region_create(fd, &c))
+		return NULL;
+	*rfd = c.fd;
+	*id = c.id;
+	p = aemt_region_map(c.fd, ranges * HUGE_SIZE, PROT_RW);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static __u32 map_of(int rfd, const void *addr)
+{
+	struct aether_mm_region_query q;
+
+	return aemt_region_query(rfd, addr, &q) ? ~0U : q.map;
+}
+
+/* A huge fault charges its 512 frames in one call. */
+TEST_F(charge, huge_fault_charges_512_at_once)
+{
+	const size_t n = HUGE_SIZE / page_size();
+	struct charged ch;
+	unsigned char *p;
+	__u64 id;
+	int rfd;
+
+	p = huge_region(self->fd, 2, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	p[0] = 1;
+	if (!(map_of(rfd, p) & AETHER_MM_MAP_HUGE))
+		SKIP(return, "no huge mapping (no free order-9 block?)");
+	ASSERT_EQ(n, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	ASSERT_EQ(0, charged_of(id, &ch));
+	ASSERT_EQ(1, ch.charges);
+	memset(p, 7, 2 * HUGE_SIZE);
+	ASSERT_EQ(2 * n, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	munmap(p, 2 * HUGE_SIZE);
+	close(rfd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+static int region_migrate(int rfd, int node, __u64 len,
+			  struct aether_mm_region_migrate *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->size = sizeof(*m);
+	m->node = node;
+	m->length = len;
+	return ioctl(rfd, AETHER_MM_IOC_REGION_MIGRATE, m) ? -errno : 0;
+}
+
+/*
+ * REGION_MIGRATE replaces each frame by a copy on the other node: the
+ * count moves from node to node and its total stays, even at the limit.
+ */
+TEST_F(charge, migrate_moves_charges_between_nodes)
+{
+	const size_t pages = 64;
+	struct aether_mm_region_migrate m;
+	struct aether_mm_region_create c;
+	struct charged ch;
+	unsigned char *p;
+	int rfd;
+
+	if (self->pi.nr_nodes < 2)
+		SKIP(return, "pool has %u node(s)", self->pi.nr_nodes);
+	aemt_region_args(&c, AEM_SHARED, pages * page_size());
+	c.pol_mode = AETHER_MM_POL_PREFERRED;
+	c.nodemask = 1;
+	ASSERT_EQ(0, aemt_region_create(self->fd, &c));
+	rfd = c.fd;
+	p = aemt_region_map(rfd, pages * page_size(), PROT_RW);
+	ASSERT_NE(MAP_FAILED, p);
+	write_pages(p, 0, pages, 1);
+	ASSERT_EQ(0, exact(_metadata, rfd, c.id));
+	/* Moves take no more than the region holds: never refused. */
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "limit 64"));
+	ASSERT_EQ(0, region_migrate(rfd, 1, pages * page_size(), &m));
+	ASSERT_LT(0, m.migrated);
+	ASSERT_EQ(0, exact(_metadata, rfd, c.id));
+	ASSERT_EQ(0, charged_of(c.id, &ch));
+	ASSERT_EQ((long)m.migrated, ch.node[1]);
+	ASSERT_EQ(0, ch.refused);
+	ASSERT_EQ(0, region_migrate(rfd, 0, pages * page_size(), &m));
+	ASSERT_EQ(0, exact(_metadata, rfd, c.id));
+	munmap(p, pages * page_size());
+	close(rfd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+static int compact(int fd, int node, struct aether_mm_compact *cp)
+{
+	memset(cp, 0, sizeof(*cp));
+	cp->size = sizeof(*cp);
+	cp->node = node;
+	return aemt_ioctl(fd, AETHER_MM_IOC_COMPACT, cp);
+}
+
+/*
+ * Two regions written page by page in turn on node 0; closing one leaves
+ * the other's frames scattered, and compaction moves them: the survivor's
+ * count follows its frames.
+ */
+TEST_F(charge, compaction_keeps_charges_exact)
+{
+	const size_t pages = 1024, page = page_size();
+	struct aether_mm_region_create a, b;
+	struct aether_mm_compact cp;
+	unsigned char *pa, *pb;
+	size_t i;
+
+	aemt_region_args(&a, AEM_SHARED, pages * page);
+	a.pol_mode = AETHER_MM_POL_BIND;
+	a.nodemask = 1;
+	b = a;
+	ASSERT_EQ(0, aemt_region_create(self->fd, &a));
+	ASSERT_EQ(0, aemt_region_create(self->fd, &b));
+	pa = aemt_region_map(a.fd, pages * page, PROT_RW);
+	pb = aemt_region_map(b.fd, pages * page, PROT_RW);
+	ASSERT_NE(MAP_FAILED, pa);
+	ASSERT_NE(MAP_FAILED, pb);
+	for (i = 0; i < pages; i++) {
+		pa[i * page] = i;
+		pb[i * page] = i;
+	}
+	ASSERT_EQ(0, exact(_metadata, a.fd, a.id));
+	ASSERT_EQ(0, exact(_metadata, b.fd, b.id));
+	munmap(pb, pages * page);
+	close(b.fd);
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "limit 1024"));
+	ASSERT_EQ(0, compact(self->fd, 0, &cp));
+	TH_LOG("compaction migrated %llu frames", cp.migrated);
+	ASSERT_LT(0, cp.migrated);
+	ASSERT_EQ(pages, resident(a.fd));
+	ASSERT_EQ(0, exact(_metadata, a.fd, a.id));
+	for (i = 0; i < pages; i++)
+		ASSERT_EQ((unsigned char)i, pa[i * page]);
+	munmap(pa, pages * page);
+	close(a.fd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/* Region @id's scans by aether_kaccessd (debugfs access), or -1. */
+static long access_scans(__u64 id)
+{
+	unsigned long long rid;
+	long scans, g[NR_GENS];
+	char line[512];
+	long ret = -1;
+	FILE *f;
+
+	f = fopen(ACCESS_DEBUGFS, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llu %ld %ld %ld %ld %ld %ld %ld %ld %ld",
+			   &rid, &scans, &g[0], &g[1], &g[2], &g[3], &g[4],
+			   &g[5], &g[6], &g[7]) == 2 + NR_GENS && rid == id)
+			ret = scans;
+	fclose(f);
+	return ret;
+}
+
+/* Let aether_kaccessd see @id's pages idle for a few scans. */
+static void let_cool(__u64 id)
+{
+	long s0 = access_scans(id);
+	int i;
+
+	param_write("access_interval_ms", "20");
+	for (i = 0; i < 1000 && access_scans(id) < s0 + 3; i++)
+		usleep(10 * 1000);
+	param_write("access_interval_ms", "0");
+}
+
+/*
+ * Pages given to the store are uncharged, charged again when a fault
+ * brings them back (or refused: REGION_CHECKSUM fails), and when the store
+ * goes (all at once, never refused).
+ */
+TEST_F_TIMEOUT(charge, reclaim_to_store_and_back, 120)
+{
+	const size_t pages = 64;
+	unsigned char *p;
+	char buf[32];
+	__u64 id, n;
+	__u32 crc;
+	size_t i;
+	int rfd;
+
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	p = region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+		   pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	write_pages(p, 0, pages, 1);
+	let_cool(id);
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_GT(pages, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+
+	/* Half come back on a touch. */
+	for (i = 0; i < pages / 2; i++)
+		ASSERT_EQ((unsigned char)(1 + i), p[i * page_size()]);
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+
+	/* At the limit, REGION_CHECKSUM cannot load the rest: EDQUOT. */
+	n = resident(rfd);
+	ASSERT_GT(pages, n);
+	snprintf(buf, sizeof(buf), "limit %llu", (unsigned long long)n);
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, buf));
+	ASSERT_EQ(-EDQUOT, aemt_region_checksum(rfd, 0, pages * page_size(),
+						&crc));
+	ASSERT_EQ(n, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+
+	/* The store goes, at the limit: every page comes back regardless. */
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "limit 1"));
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
+	ASSERT_EQ(pages, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	for (i = 0; i < pages; i++)
+		ASSERT_EQ((unsigned char)(1 + i), p[i * page_size()]);
+	munmap(p, pages * page_size());
+	close(rfd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/* Write pages of @p in a child until one faults: pages it wrote. */
+struct writer {
+	unsigned char *p;
+	size_t pages;
+	int up[2];
+};
+
+static int write_until_fault(void *arg)
+{
+	struct rlimit nocore = { 0, 0 };
+	struct writer *w = arg;
+	size_t i;
+
+	setrlimit(RLIMIT_CORE, &nocore);
+	close(w->up[0]);
+	for (i = 0; i < w->pages; i++) {
+		w->p[i * page_size()] = 1;
+		if (write(w->up[1], "x", 1) != 1)
+			return 2;
+	}
+	return 0;
+}
+
+/*
+ * A group at its limit: the fault that would go past it raises SIGBUS,
+ * having charged nothing; the frames already there stay.
+ */
+TEST_F(charge, refused_charge_fails_fault_sigbus)
+{
+	const size_t pages = 64, limit = 16;
+	struct writer w = { 0 };
+	struct charged ch;
+	char c, lim[32];
+	size_t wrote = 0;
+	long refused;
+	__u64 id;
+	int rfd, status;
+
+	snprintf(lim, sizeof(lim), "limit %zu", limit);
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, lim));
+	refused = policy_counter("refused");
+	w.p = region(self->fd, AEM_SHARED, pages, &rfd, &id);
+	ASSERT_NE(NULL, w.p);
+	w.pages = pages;
+	ASSERT_EQ(0, pipe(w.up));
+	status = aemt_run_child(write_until_fault, &w);
+	close(w.up[1]);
+	while (read(w.up[0], &c, 1) == 1)
+		wrote++;
+	close(w.up[0]);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
+		TH_LOG("status %#x", status);
+	ASSERT_EQ(limit, wrote);
+	ASSERT_EQ(limit, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	ASSERT_EQ(0, charged_of(id, &ch));
+	ASSERT_LE(1, ch.refused);
+	ASSERT_LT(refused, policy_counter("refused"));
+
+	/* Below the limit again, the same page can be written. */
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "limit 0"));
+	w.p[limit * page_size()] = 1;
+	ASSERT_EQ(limit + 1, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	munmap(w.p, pages * page_size());
+	close(rfd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/* Below 512 pages of room, a huge fault maps a 4 KiB page instead. */
+TEST_F(charge, refused_huge_fault_falls_back)
+{
+	struct charged ch;
+	unsigned char *p;
+	__u64 id;
+	int rfd;
+
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "limit 100"));
+	p = huge_region(self->fd, 1, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	p[0] = 1;
+	ASSERT_EQ(0, map_of(rfd, p) & AETHER_MM_MAP_HUGE);
+	ASSERT_EQ(1, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	ASSERT_EQ(0, charged_of(id, &ch));
+	ASSERT_LE(1, ch.refused);
+	munmap(p, HUGE_SIZE);
+	close(rfd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/*
+ * The backend goes while its regions live: it forgets their cookies and
+ * pages at once, and nothing of those regions reaches it, or the backend
+ * registered next, again (no charge, no uncharge, no release), while a
+ * region created under the new one is charged as usual.
+ */
+TEST_F(charge, unregister_while_regions_live)
+{
+	const size_t pages = 32;
+	long forgotten, forgotten_pages, released;
+	unsigned char *p, *q;
+	struct charged ch;
+	__u64 id, id2;
+	int rfd, rfd2;
+
+	p = region(self->fd, AEM_SHARED, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	write_pages(p, 0, pages / 2, 1);
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	forgotten = policy_counter("forgotten");
+	forgotten_pages = policy_counter("forgotten_pages");
+
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "0"));
+	ASSERT_EQ(0, policy_counter("on"));
+	ASSERT_LE(forgotten + 1, policy_counter("forgotten"));
+	ASSERT_LE(forgotten_pages + (long)pages / 2,
+		  policy_counter("forgotten_pages"));
+	/* With no backend, faults go on. */
+	write_pages(p, pages / 2, pages, 2);
+	ASSERT_EQ(pages, resident(rfd));
+
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "1"));
+	ASSERT_EQ(-ENOENT, charged_of(id, &ch));
+	q = region(self->fd, AEM_SHARED, pages, &rfd2, &id2);
+	ASSERT_NE(NULL, q);
+	write_pages(q, 0, pages, 3);
+	ASSERT_EQ(0, exact(_metadata, rfd2, id2));
+	/* The old region's frames leave without reaching the new backend. */
+	released = policy_counter("released");
+	munmap(p, pages * page_size());
+	close(rfd);
+	ASSERT_EQ(released, policy_counter("released"));
+	ASSERT_EQ(0, exact(_metadata, rfd2, id2));
+	munmap(q, pages * page_size());
+	close(rfd2);
+	ASSERT_EQ(released + 1, policy_counter("released"));
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+TEST_HARNESS_MAIN
