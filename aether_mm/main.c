@@ -80,6 +80,7 @@ static int __init aem_init(void)
 
 out_debugfs:
 	aem_debugfs_exit();
+	aem_share_naive_exit();
 	aem_region_reclaim_exit();
 out_access:
 	aem_access_exit();
@@ -95,6 +96,7 @@ static void __exit aem_exit(void)
 {
 	aem_chardev_exit();
 	aem_debugfs_exit();
+	aem_share_naive_exit();
 	aem_region_reclaim_exit();
 	aem_access_exit();
 	aem_compact_exit();
