@@ -512,12 +512,15 @@ static int aem_share_merge_locked(struct aem_share_page *pg,
  * @s: the shared frame (referenced by the caller)
  *
  * Under the page's slot lock: the slot must still hold @pg->frame and
- * nobody else hold a reference on it; the page is unmapped from every
- * process, then compared with @s's frame byte for byte; only when equal
- * does the slot take @s's frame, @pg's frame going back to the pool once
- * @pg is put.  So a write that raced the engine's hash is never lost: it
- * either reached the page before the unmapping (the comparison fails) or
- * faults after it, on the shared frame, and gets a copy.
+ * nobody else hold a reference on it (@pg's is the only one allowed
+ * besides the slot's: merge a page from the scan's callback or from a
+ * copy kept with aem_share_page_get(), not while holding both); the page
+ * is unmapped from every process, then compared with @s's frame byte for
+ * byte; only when equal does the slot take @s's frame, @pg's frame going
+ * back to the pool once @pg is put.  So a write that raced the engine's
+ * hash is never lost: it either reached the page before the unmapping
+ * (the comparison fails) or faults after it, on the shared frame, and
+ * gets a copy.
  *
  * Context: process context, may sleep; no aether_mm lock held; GFP_KERNEL.
  * Return: 0 when merged; -EAGAIN when the page changed (content or frame:
