@@ -333,6 +333,8 @@ void aem_debugfs_init(void)
 	aem_numa_debugfs(aem_debugfs_dir);
 	aem_reclaim_debugfs(aem_debugfs_dir);
 	aem_policy_count_debugfs(aem_debugfs_dir);
+	aem_share_debugfs(aem_debugfs_dir);
+	aem_share_naive_debugfs(aem_debugfs_dir);
 }
 
 /**

@@ -22,6 +22,13 @@
  * no frame, the pool's reserve included, or do not come back in time are
  * reported lost, and no store registers while they remain.
  *
+ * The share table is the merge engine's (share.c holds the core side):
+ * its only call in the core's paths, @unshared, runs under RCU; the
+ * engine calls the core (aem_share_*()), not the other way round.
+ * Unregistering first closes share.c's door to merges and unmerges every
+ * shared frame, the engine still published (it hears of each user that
+ * leaves), then unpublishes it and lets it drop its references.
+ *
  * Reclaim tables (struct aem_reclaim_ops) are a list instead, any number,
  * called when the pool runs short.  Their callers sleep inside them, so
  * the list is under a rwsem rather than RCU: callers take it for read
@@ -29,8 +36,9 @@
  * makes the next caller skip rather than deadlock); unregistering takes
  * it for write, so when it returns no caller is inside the table.
  *
- * Lock order: aem_hooks_lock (mutex), taken by (un)registration only;
- * aem_reclaim_sem, then whatever the callbacks take.
+ * Lock order: aem_hooks_lock (mutex), taken by (un)registration only,
+ * alone (aem_share_sem is taken after it is dropped); aem_reclaim_sem,
+ * then whatever the callbacks take.
  */
 #include <linux/export.h>
 #include <linux/mutex.h>
@@ -202,27 +210,68 @@ int aem_unregister_store(const struct aem_store_ops *ops)
 EXPORT_SYMBOL_GPL(aem_unregister_store);
 
 /**
- * aem_register_share - install the sharing backend (dedupe)
+ * aem_register_share - install the sharing backend (a merge engine)
  * @ops: the table; must stay valid until aem_unregister_share()
  *
- * Return: 0, or -EBUSY when another one is registered.
+ * Merges (aem_share_merge()) and new shared frames are possible from the
+ * return on.
+ *
+ * Return: 0, or -EBUSY when another one is registered (or going away).
  */
 int aem_register_share(const struct aem_share_ops *ops)
 {
-	return aem_hook_register(AEM_HOOK_SHARE, ops);
+	int ret = aem_hook_register(AEM_HOOK_SHARE, ops);
+
+	if (!ret)
+		aem_share_open_engine();
+	return ret;
 }
 EXPORT_SYMBOL_GPL(aem_register_share);
 
 /**
  * aem_unregister_share - remove the sharing backend
  * @ops: the table given to aem_register_share()
+ *
+ * Stops merges, gives every user of every shared frame a private copy
+ * (share.c; the engine hears of each through @unshared), waits until no
+ * callback is in flight, then calls @ops->drain.  The table is removed in
+ * every case; a shared frame whose users found no frame stays shared (the
+ * kernel log says so) and goes with its last user.
+ *
+ * Context: process context, may sleep; no aether_mm lock held.
  */
 void aem_unregister_share(const struct aem_share_ops *ops)
 {
+	bool ours;
+
+	mutex_lock(&aem_hooks_lock);
+	ours = rcu_access_pointer(aem_hooks[AEM_HOOK_SHARE]) == ops;
+	mutex_unlock(&aem_hooks_lock);
+	if (WARN_ON_ONCE(!ours))
+		return;
+	aem_share_close_engine();
 	if (aem_hook_unregister(AEM_HOOK_SHARE, ops) && ops->drain)
 		ops->drain();
 }
 EXPORT_SYMBOL_GPL(aem_unregister_share);
+
+/**
+ * aem_share_notify() - tell the merge engine a user left a shared frame
+ * @s: the shared frame
+ * @users: users left
+ *
+ * Context: see struct aem_share_ops @unshared.
+ */
+void aem_share_notify(struct aem_shared *s, unsigned int users)
+{
+	const struct aem_share_ops *ops;
+
+	rcu_read_lock();
+	ops = rcu_dereference(aem_hooks[AEM_HOOK_SHARE]);
+	if (ops && ops->unshared)
+		ops->unshared(s, users);
+	rcu_read_unlock();
+}
 
 /* Every backend unregisters before its module goes; nothing may be left. */
 void aem_hooks_exit(void)

@@ -52,7 +52,9 @@ struct aem_layer;
  *		the layer that holds it and its index there, set and cleared
  *		under the region's slot lock; @rmap.layer is NULL otherwise
  *		(aem_frame_prep()).  Compaction's way from a frame back to
- *		its owner (region/).
+ *		its owner (region/).  A shared frame (owner DEDUPE,
+ *		region/share.c) has no layer: @rmap.shared names its list
+ *		of users instead.
  * @chunk:	the chunk the page belongs to
  * @refcount:	users of an allocated block (head only)
  * @stack:	stack_depot handle of the allocating stack (tracking on)
@@ -72,7 +74,10 @@ struct aem_frame {
 		struct list_head list;
 		struct {
 			struct aem_layer *layer;
-			unsigned long index;
+			union {
+				unsigned long index;
+				struct aem_shared *shared;
+			};
 		} rmap;
 	};
 	struct aem_chunk *chunk;
@@ -360,6 +365,14 @@ extern atomic_long_t aem_reclaim_runs;
 extern atomic_long_t aem_reclaimed;
 bool aem_reclaim_registered(void);
 void aem_hooks_exit(void);
+void aem_share_notify(struct aem_shared *s, unsigned int users);
+
+/* region/share.c, region/share_naive.c */
+void aem_share_open_engine(void);
+int aem_share_close_engine(void);
+void aem_share_debugfs(struct dentry *dir);
+void aem_share_naive_debugfs(struct dentry *dir);
+void aem_share_naive_exit(void);
 
 /* policy.c */
 int aem_policy_admit(int nid, unsigned int order, unsigned int flags);

@@ -80,6 +80,7 @@ static int __init aem_init(void)
 
 out_debugfs:
 	aem_debugfs_exit();
+	aem_share_naive_exit();
 	aem_region_reclaim_exit();
 	aem_policy_count_exit();
 out_access:
@@ -96,6 +97,7 @@ static void __exit aem_exit(void)
 {
 	aem_chardev_exit();
 	aem_debugfs_exit();
+	aem_share_naive_exit();
 	aem_region_reclaim_exit();
 	aem_policy_count_exit();
 	aem_access_exit();

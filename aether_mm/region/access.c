@@ -365,8 +365,8 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 			where = w;
 		}
 	}
-	/* A stored page has no frame to offer. */
-	if (f && !xa_is_value(f) &&
+	/* A stored page has no frame to offer; a shared frame is no region's. */
+	if (f && !xa_is_value(f) && !aem_frame_is_shared(f) &&
 	    (nid == NUMA_NO_NODE || aem_frame_nid(f) == nid)) {
 		*offered = true;
 		ret = fn(r, where, idx, f, gen, arg);

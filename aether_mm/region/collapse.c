@@ -48,7 +48,7 @@ int aem_region_collapse(struct aem_region *r, pgoff_t idx)
 		f = xa_load(&l->slots, idx + i);
 		if (!f || xa_is_value(f))
 			goto out;
-		if (atomic_read(&f->refcount) != 1) {
+		if (atomic_read(&f->refcount) != 1 || aem_frame_is_shared(f)) {
 			ret = -EBUSY;
 			goto out;
 		}

@@ -8,12 +8,15 @@
  * per-VMA lock" below).  Three outcomes:
  *
  *   read	map what the view's chain resolves the index to: an own
- *		frame with the VMA's full protection, a shared frame or the
- *		zero page read-only.  Nothing is allocated.
+ *		frame with the VMA's full protection, a frame of a deeper
+ *		layer, a merged frame (share.c) or the zero page read-only.
+ *		Nothing is allocated.
  *   write	make the index the view's own: a frame already in the top
  *		layer is used as is; one in a deeper layer is moved up when
- *		no other view can see it (steal) or copied (COW); none is a
- *		new zeroed frame.  Then map it writable.
+ *		no other view can see it (steal) or copied (COW); a merged
+ *		frame is always copied, and the slot that held it leaves its
+ *		users (the merge engine hears of it); none is a new zeroed
+ *		frame.  Then map it writable.
  *   guard	SIGSEGV.
  *
  * A fault also feeds the view's prefetch predictor (predict.c); 2 MiB
@@ -94,12 +97,12 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 		return NULL;
 	}
 	*changed = false;
-	if (f && where == top)
+	if (f && where == top && !aem_frame_is_shared(f))
 		return f;
 	*changed = true;
 
 	/* Steal: no view but this one sees any layer down to @where. */
-	if (f) {
+	if (f && !aem_frame_is_shared(f)) {
 		for (l = top->backing; alone && l != where; l = l->backing)
 			alone = kref_read(&l->ref) == 1;
 		alone = alone && kref_read(&where->ref) == 1;
@@ -137,6 +140,9 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 		return NULL;
 	}
 	aem_region_frame_add(r, top, idx, nf);
+	/* The top's own slot held a shared frame: this user leaves it. */
+	if (f && where == top)
+		aem_share_user_gone(r, top, idx, f, AEM_SHARE_WRITE);
 	if (f)
 		atomic_long_inc(&r->cow_copies);
 	return nf;
@@ -195,8 +201,9 @@ vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 	}
 	if (f)
 		return vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
-					   where == v->top ? aem_full_prot(vma) :
-					   vma->vm_page_prot);
+					   where == v->top &&
+					   !aem_frame_is_shared(f) ?
+					   aem_full_prot(vma) : vma->vm_page_prot);
 	if (skip_empty)
 		return 0;
 	atomic_long_inc(&r->zero_maps);
@@ -358,7 +365,7 @@ static void aem_map_around_one(struct vm_area_struct *vma, struct aem_view *v,
 	if (READ_ONCE(v->region->fault_nid[idx]) != numa_node_id() + 1)
 		return;
 	vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
-			    where == v->top ? own :
+			    where == v->top && !aem_frame_is_shared(f) ? own :
 			    aem_prot_old(vma->vm_page_prot));
 }
 

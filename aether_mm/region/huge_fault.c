@@ -37,11 +37,14 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 		return NULL;
 	if (first) {
 		pfn = aem_frame_pfn(first);
-		if (where != top || !IS_ALIGNED(pfn, AEM_HUGE_PAGES))
+		if (where != top || !IS_ALIGNED(pfn, AEM_HUGE_PAGES) ||
+		    aem_frame_is_shared(first))
 			return NULL;
+		/* A shared frame is mapped read-only, by itself. */
 		for (i = 1; i < AEM_HUGE_PAGES; i++) {
 			f = xa_load(&top->slots, idx + i);
-			if (!f || xa_is_value(f) || aem_frame_pfn(f) != pfn + i)
+			if (!f || xa_is_value(f) || aem_frame_is_shared(f) ||
+			    aem_frame_pfn(f) != pfn + i)
 				return NULL;
 		}
 		return first;

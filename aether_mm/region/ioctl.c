@@ -48,7 +48,7 @@ static struct aem_layer *aem_image_get(struct aem_region *r)
  * frees it; when a layer above it is left as its only referrer, the frames
  * that layer hides go (as aem_layer_release() does for a backing layer).
  */
-static void aem_image_put(struct aem_region *r, struct aem_layer *top)
+void aem_image_put(struct aem_region *r, struct aem_layer *top)
 {
 	if (refcount_dec_and_test(&top->ref.refcount))
 		aem_layer_release(&top->ref);
@@ -162,7 +162,7 @@ static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
 			f = NULL;
 		} else if (!f) {
 			q.state = AETHER_MM_PAGE_NONE;
-		} else if (where == v->top &&
+		} else if (where == v->top && !aem_frame_is_shared(f) &&
 			   (r->flags & AETHER_MM_REGION_PRIVATE)) {
 			q.state = AETHER_MM_PAGE_OWN;
 		} else {

@@ -35,14 +35,20 @@ struct aem_layer *aem_layer_new(struct aem_region *r,
 }
 
 /*
- * Drop entry @e of one of @r's layers, just taken out of it: free the
- * frame, or have the store backend forget the stored page.
+ * Drop entry @e at @idx of @l, one of @r's layers, just taken out of it (or
+ * @l is being freed): free the frame, leave the shared frame, or have the
+ * store backend forget the stored page.
  */
-static void aem_entry_drop(struct aem_region *r, void *e)
+static void aem_entry_drop(struct aem_region *r, struct aem_layer *l,
+			   pgoff_t idx, void *e)
 {
 	const struct aem_store_ops *ops;
 	int sidx;
 
+	if (!xa_is_value(e) && aem_frame_is_shared(e)) {
+		aem_share_user_gone(r, l, idx, e, AEM_SHARE_FREED);
+		return;
+	}
 	if (!xa_is_value(e)) {
 		aem_region_frame_gone(r, e);
 		aem_free_pages(e, 0);
@@ -93,7 +99,7 @@ void aem_layer_trim(struct aem_region *r, struct aem_layer *t)
 		f = xa_load(&t->slots, idx);
 		if (f && xa_load(&x->slots, idx)) {
 			xa_erase(&t->slots, idx);
-			aem_entry_drop(r, f);
+			aem_entry_drop(r, t, idx, f);
 		}
 		mutex_unlock(aem_slot_lock(r, idx));
 		cond_resched();
@@ -117,7 +123,7 @@ void aem_layer_release(struct kref *ref)
 	 */
 	while (l) {
 		xa_for_each(&l->slots, idx, f) {
-			aem_entry_drop(l->region, f);
+			aem_entry_drop(l->region, l, idx, f);
 			cond_resched();
 		}
 		xa_destroy(&l->slots);
@@ -180,4 +186,64 @@ struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
 	if (!xa_is_value(e))
 		return e;
 	return aem_unstore(*where, idx, aem_slot_stored_handle(e), 0);
+}
+
+/**
+ * aem_region_layers_get() - every layer of @r, referenced
+ * @r: the region (referenced by the caller)
+ * @nr: receives how many
+ *
+ * Its base and the chain of each view, a layer once per chain that
+ * reaches it.  A chain gains a layer at each fork of a process mapping a
+ * PRIVATE region, so the array may be large.
+ *
+ * Return: a kvmalloc()ed array for aem_region_layers_put(), or NULL.
+ */
+struct aem_layer **aem_region_layers_get(struct aem_region *r,
+					 unsigned int *nr)
+{
+	struct aem_layer **ls, *l;
+	struct aem_view *v;
+	unsigned int k, nl;
+
+	mutex_lock(&r->views_lock);
+	nl = 1;
+	list_for_each_entry(v, &r->views, link)
+		for (l = v->top; l; l = l->backing)
+			nl++;
+	ls = kvmalloc_array(nl, sizeof(*ls), GFP_KERNEL);
+	if (!ls) {
+		mutex_unlock(&r->views_lock);
+		return NULL;
+	}
+	k = 0;
+	kref_get(&r->base->ref);
+	ls[k++] = r->base;
+	list_for_each_entry(v, &r->views, link)
+		for (l = v->top; l; l = l->backing) {
+			kref_get(&l->ref);
+			ls[k++] = l;
+		}
+	mutex_unlock(&r->views_lock);
+	*nr = nl;
+	return ls;
+}
+
+/**
+ * aem_region_layers_put() - drop what aem_region_layers_get() took
+ * @r: the region
+ * @ls: the array
+ * @nr: its length
+ *
+ * A layer left with a layer above it as its only referrer loses the
+ * frames that one hides, as after an ioctl (aem_image_put()).
+ */
+void aem_region_layers_put(struct aem_region *r, struct aem_layer **ls,
+			   unsigned int nr)
+{
+	unsigned int k;
+
+	for (k = 0; k < nr; k++)
+		aem_image_put(r, ls[k]);
+	kvfree(ls);
 }

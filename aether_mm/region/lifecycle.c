@@ -122,6 +122,7 @@ static void aem_region_release(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&r->views));
 	aem_layer_put(r->base);
 	WARN_ON_ONCE(atomic_long_read(&r->resident));
+	WARN_ON_ONCE(atomic_long_read(&r->merged));
 	aem_region_policy_release(r);
 	/* The region's own reference, held since aem_region_new(). */
 	iput(r->inode);

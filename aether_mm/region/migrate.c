@@ -33,7 +33,8 @@ int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
 	struct aem_frame *nf;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	if (atomic_read(&f->refcount) != 1)
+	/* A shared frame stays: its other users' slots would need moving. */
+	if (atomic_read(&f->refcount) != 1 || aem_frame_is_shared(f))
 		return -EBUSY;
 	nf = aem_alloc_pages(nid, 0, flags | AEM_ALLOC_THISNODE |
 			     AEM_MT(AETHER_MM_MT_MOVABLE) |

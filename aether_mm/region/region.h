@@ -45,7 +45,10 @@
  *		image, its backing layer.  Refcounted by the views whose top
  *		it is, by the layers it backs and by the ioctls reading it
  *		(REGION_CHECKSUM, REGION_MIGRATE: aem_image_get()).  A frame
- *		belongs to exactly one layer and is freed with it.
+ *		belongs to exactly one layer and is freed with it, but for a
+ *		shared frame (share.c): slots of several layers, of any
+ *		MERGEABLE regions, hold it, each one of its users, and the
+ *		last user (or the merge engine's last reference) frees it.
  *
  * A SHARED region has one layer, the base, and every view's top is the
  * base.  A PRIVATE region gives each view its own top: a lookup walks from
@@ -69,6 +72,10 @@
  *   migrate		copied to a frame on another node, which takes its
  *			place in the layer; the old one is zapped from every
  *			page table, then freed
+ *   merge		a merge engine found its content in a shared frame:
+ *			zapped from every page table, compared, freed; the
+ *			slot holds the shared frame, mapped read-only, until
+ *			a write copies it back into an own frame (share.c)
  *   layer freed	back to the pool: the last view over the layer is
  *			gone, and with it every VMA that could map the frame.
  *			A kernel reader (REGION_CHECKSUM) holds a frame
@@ -81,6 +88,8 @@
  *
  * Lock order
  *
+ *   aem_share_sem		read around a merge (share.c): outside
+ *				every lock below, never inside mmap_lock
  *   mm->mmap_lock		Linux's, around faults (on 6.12 a fault may
  *				hold only its VMA's lock: fault.c), mmap,
  *				mprotect and fork (write, both mms).  A
@@ -100,6 +109,7 @@
  *				mappings, for the W^X check
  *     slot lock		hashed mutex per (region, index): what the index
  *				resolves to, in every layer of the region
+ *       shared->lock		the users of a shared frame (share.c, spin)
  *       mapping->i_mmap_rwsem	inside unmap_mapping_range()
  *         page table locks	inside vmf_insert_pfn_prot() and the zaps
  *       the pool's locks	inside aem_alloc_pages_mpol()/aem_free_pages()
@@ -218,6 +228,7 @@ struct aem_view {
  *		@pol_cookie, 0 for none: the region is charged only to it.
  *		Both set before the region is visible, then read only
  * @store_outs, @store_ins: pages given to the store, brought back
+ * @merged:	slots of its layers holding a shared frame (share.c)
  * @rcu:	freed after a grace period, as its layers are
  */
 struct aem_region {
@@ -268,6 +279,7 @@ struct aem_region {
 	atomic_long_t store_ins;
 	void *pol_cookie;
 	u64 pol_gen;
+	atomic_long_t merged;
 };
 
 /*
@@ -367,6 +379,17 @@ static inline void aem_region_frame_gone(struct aem_region *r,
 }
 
 /*
+ * A frame in a layer slot is the layer's own, or a shared frame (share.c):
+ * several slots, of any regions, hold it; it is never written, mapped
+ * only read-only, and never moved, stored or stolen.  It does not count
+ * in @resident: it is no region's.
+ */
+static inline bool aem_frame_is_shared(const struct aem_frame *f)
+{
+	return READ_ONCE(f->owner) == AEM_OWNER_DEDUPE;
+}
+
+/*
  * A layer slot holds a frame (a pointer) or a stored page, an xarray value
  * entry, which has one bit fewer than a handle: the handle is kept as its
  * low BITS_PER_LONG - 1 bits and sign-extended back.  So a handle fits
@@ -422,6 +445,18 @@ extern siphash_key_t aem_frame_id_key;
 void aem_region_put(struct aem_region *r);
 unsigned int aem_regions_get_all(struct aem_region ***rs);
 void aem_tier_nodes(int *fast, int *slow);
+struct aem_region *aem_region_next(struct aem_region *prev);
+struct aem_layer **aem_region_layers_get(struct aem_region *r,
+					 unsigned int *nr);
+void aem_region_layers_put(struct aem_region *r, struct aem_layer **ls,
+			   unsigned int nr);
+void aem_image_put(struct aem_region *r, struct aem_layer *top);
+
+/* share.c */
+enum aem_share_why { AEM_SHARE_WRITE, AEM_SHARE_FREED, AEM_SHARE_UNMERGE };
+void aem_share_user_gone(struct aem_region *r, struct aem_layer *l,
+			 pgoff_t idx, struct aem_frame *f,
+			 enum aem_share_why why);
 
 /* view.c */
 extern const struct vm_operations_struct aem_region_vm_ops;

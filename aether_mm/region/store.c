@@ -94,7 +94,7 @@ int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
 	int err;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	if (atomic_read(&f->refcount) != 1)
+	if (atomic_read(&f->refcount) != 1 || aem_frame_is_shared(f))
 		return -EBUSY;
 	aem_region_zap_page(r, idx);
 	err = ops->store(f, &handle);
@@ -161,34 +161,15 @@ static unsigned long aem_layer_unstore(struct aem_layer *l, int *err)
 static unsigned long aem_region_unstore(struct aem_region *r, int *err)
 {
 	unsigned long left = 0;
-	struct aem_layer **ls, *l;
+	struct aem_layer **ls;
 	unsigned int k, nl;
-	struct aem_view *v;
 
-	mutex_lock(&r->views_lock);
-	nl = 1;
-	list_for_each_entry(v, &r->views, link)
-		for (l = v->top; l; l = l->backing)
-			nl++;
-	ls = kvmalloc_array(nl, sizeof(*ls), GFP_KERNEL);
-	if (!ls) {
-		mutex_unlock(&r->views_lock);
+	ls = aem_region_layers_get(r, &nl);
+	if (!ls)
 		return atomic_long_read(&r->stored);
-	}
-	k = 0;
-	kref_get(&r->base->ref);
-	ls[k++] = r->base;
-	list_for_each_entry(v, &r->views, link)
-		for (l = v->top; l; l = l->backing) {
-			kref_get(&l->ref);
-			ls[k++] = l;
-		}
-	mutex_unlock(&r->views_lock);
-	for (k = 0; k < nl; k++) {
+	for (k = 0; k < nl; k++)
 		left += aem_layer_unstore(ls[k], err);
-		aem_layer_put(ls[k]);
-	}
-	kvfree(ls);
+	aem_region_layers_put(r, ls, nl);
 	return left;
 }
 
@@ -203,7 +184,7 @@ static unsigned long aem_region_unstore(struct aem_region *r, int *err)
  *
  * Return: the region, with a reference, or NULL at the end.
  */
-static struct aem_region *aem_region_next(struct aem_region *prev)
+struct aem_region *aem_region_next(struct aem_region *prev)
 {
 	struct list_head *pos;
 	struct aem_region *r = NULL;

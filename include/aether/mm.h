@@ -19,6 +19,8 @@
 #include <uapi/linux/aether_mm.h>
 
 struct aem_frame;
+struct aem_region;
+struct aem_layer;
 
 /*
  * Allocation flags.  The low bits match AETHER_MM_ALLOC_*; the zone limit,
@@ -177,23 +179,109 @@ struct aem_store_ops {
 	void (*drain)(void);
 };
 
+/*
+ * Content sharing (aether_dedupe).  A merge engine finds equal pages in
+ * the regions created MERGEABLE (never SECURE ones) and has the core map
+ * each set of them from one shared frame, read-only everywhere; a write
+ * gets a private copy from the core's fault path.  The core keeps the
+ * shared frames, their users (a reverse map per frame, as KSM's
+ * rmap_items per stable node) and every slot; the engine keeps its trees
+ * and decides what to merge.  The engine's view of it:
+ *
+ *  - walk: aem_share_region_next() over MERGEABLE regions, and
+ *    aem_share_scan() over the pages of one, every layer (a forked
+ *    PRIVATE region has several images); each page comes as a struct
+ *    aem_share_page holding references (a stable name for the page:
+ *    region, layer, index, and the frame seen there);
+ *  - hash a page's content without any lock (aem_share_page_frame(), then
+ *    kmap_local_page()): the frame cannot be freed under the reference;
+ *  - aem_share_new(): a fresh shared frame with a copy of a page (neither
+ *    party's frame);
+ *  - aem_share_merge(): put the shared frame in the page's slot, under
+ *    the slot lock, after unmapping the page from every process and
+ *    checking that its content still equals the shared frame's;
+ *  - learn through @unshared when a user leaves a shared frame;
+ *  - aem_share_unmerge(): give every user a private copy again (KSM's
+ *    run = 2); unregistering does it for every shared frame.
+ */
+struct aem_shared;
+
 /**
- * struct aem_share_ops - content sharing (aether_dedupe)
+ * struct aem_share_page - a page of a mergeable region, referenced
+ * @region:	the region (a reference)
+ * @layer:	the image of the region holding the page (a reference)
+ * @index:	data page index
+ * @frame:	the frame the slot held when it was seen (a reference, so
+ *		its content can be read without a lock; aem_share_merge()
+ *		fails when the slot holds another one by then)
+ * @shared:	the shared frame it is, or NULL for a private page
+ *
+ * Hold one briefly (a scan pass): while it is held, compaction, NUMA
+ * migration and the store leave @frame where it is.
+ */
+struct aem_share_page {
+	struct aem_region *region;
+	struct aem_layer *layer;
+	pgoff_t index;
+	struct aem_frame *frame;
+	struct aem_shared *shared;
+};
+
+/*
+ * Called by aem_share_scan() for each page it visits; @pg's references
+ * are the scan's and are dropped when it returns (aem_share_page_get()
+ * keeps a copy).  Return 0 to go on, or a negative errno to stop.
+ * Context: process context, no aether_mm lock held; may sleep,
+ * GFP_KERNEL; may call aem_share_new() and aem_share_merge().
+ */
+typedef int (*aem_share_scan_fn)(struct aem_share_page *pg, void *arg);
+
+/**
+ * struct aem_share_ops - the merge engine (aether_dedupe)
  * @owner:	module providing the table
- * @unshare:	give the caller a private copy of the shared @frame.
- *		Not called by the core yet: the table a merge engine needs
- *		(scan, replace a slot's frame, write notification, a reverse
- *		map per shared frame) is still to be designed (issue 11),
- *		and with it the context of each of its calls.
- * @drain:	unshare every merged page before the table goes away.
- *		Context: the caller of aem_unregister_share(), no aether_mm
- *		lock held, no other callback in flight; may sleep, GFP_KERNEL.
+ * @unshared:	a user left shared frame @s: a write to it (the core gave
+ *		the writer a private copy), its image was freed (munmap,
+ *		close, exit), or aem_share_unmerge().  @users are left; at
+ *		0 nothing maps @s any more and it lives only as long as the
+ *		engine's references.
+ *		Context: under rcu_read_lock(); from a write fault (mmap_lock
+ *		or the VMA lock held for read, the page's slot lock held),
+ *		from a layer being freed (no aether_mm lock held), or from
+ *		aem_share_unmerge() (the slot lock held).  Must not sleep;
+ *		GFP_ATOMIC if it must allocate.  May call aem_share_put() on
+ *		@s and aem_share_users(); no other aem_share_*() call.
+ * @drain:	drop every reference the engine holds (aem_share_put(),
+ *		aem_share_page_put()) before the table goes away.  Called
+ *		once the core gave every user of every shared frame a
+ *		private copy again (a shared frame left, for want of a
+ *		free frame, stays shared and correct: it goes with its
+ *		last user).  Context: the caller of aem_unregister_share(),
+ *		no aether_mm lock held, no other callback in flight or to
+ *		come; may sleep, GFP_KERNEL.
  */
 struct aem_share_ops {
 	struct module *owner;
-	struct aem_frame *(*unshare)(struct aem_frame *frame);
+	void (*unshared)(struct aem_shared *s, unsigned int users);
 	void (*drain)(void);
 };
+
+struct aem_region *aem_share_region_next(struct aem_region *prev);
+void aem_share_region_put(struct aem_region *r);
+u64 aem_share_region_id(const struct aem_region *r);
+kuid_t aem_share_region_uid(const struct aem_region *r);
+unsigned long aem_share_region_pages(const struct aem_region *r);
+long aem_share_scan(struct aem_region *r, pgoff_t start, pgoff_t end,
+		    aem_share_scan_fn fn, void *arg);
+void aem_share_page_get(struct aem_share_page *dst,
+			const struct aem_share_page *src);
+void aem_share_page_put(struct aem_share_page *pg);
+struct aem_shared *aem_share_new(const struct aem_share_page *pg);
+void aem_share_get(struct aem_shared *s);
+void aem_share_put(struct aem_shared *s);
+struct aem_frame *aem_share_frame(const struct aem_shared *s);
+unsigned int aem_share_users(const struct aem_shared *s);
+int aem_share_merge(struct aem_share_page *pg, struct aem_shared *s);
+int aem_share_unmerge(struct aem_shared *s);
 
 /*
  * Flags of aem_policy_ops.charge.  AEM_CHARGE_NOFAIL: the pages must be
@@ -325,9 +413,6 @@ void aem_unregister_reclaim(struct aem_reclaim_ops *ops);
  * in the last scan, AEM_NR_GENS - 1 = the coldest.
  */
 #define AEM_NR_GENS		8
-
-struct aem_region;
-struct aem_layer;
 
 /*
  * Called by aem_region_cold_pages() for each page it offers: @l holds

@@ -722,7 +722,8 @@ struct aether_mm_region_checksum {
  * @migrated:	(out) frames moved: copied to a frame of @node, every page
  *		table entry of the old one zapped, the old one freed
  * @busy:	(out) frames left where they are because the kernel was
- *		using them (a REGION_CHECKSUM in flight)
+ *		using them (a REGION_CHECKSUM in flight), or because they
+ *		are merged (one frame for equal pages of several regions)
  * @failed:	(out) frames left because @node had no free page
  *
  * Moves the frames the caller's process sees in the range (frames shared

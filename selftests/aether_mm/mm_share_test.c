@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mm_share_test.c - shared (merged) frames of MERGEABLE regions
+ *
+ * Drives the share table of aether_mm through its naive test engine
+ * (debugfs aether/mm/share_naive) and checks what processes see: equal
+ * pages of two regions end on one frame (REGION_QUERY's frame id), read
+ * the same bytes and are no longer the regions' own (REGION_INFO's
+ * resident); a write gives the writer a private copy and leaves the other
+ * side alone; fork, unregistering the engine and closing a region keep
+ * every byte; a page written between the engine's copy and the merge is
+ * not merged.  The core's counters are in debugfs aether/mm/share.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aether_mm_util.h"
+#include "kselftest_harness.h"
+
+#define NAIVE		AEMT_DEBUGFS "/share_naive"
+#define SHARE		AEMT_DEBUGFS "/share"
+#define NPAGES		8
+#define MERGEABLE	(AETHER_MM_REGION_PRIVATE | AETHER_MM_REGION_MERGEABLE)
+
+/* A command to the naive engine: 0 or -errno. */
+static int naive(const char *fmt, ...)
+{
+	char cmd[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return aemt_write_file(NAIVE, cmd);
+}
+
+/* The line "@key N" of debugfs file @path, or -1. */
+static long stat_of(const char *path, const char *key)
+{
+	char buf[1024], *line, *save = NULL;
+	size_t n = strlen(key);
+
+	if (aet_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			return strtol(line + n + 1, NULL, 10);
+	return -1;
+}
+
+static long share_stat(const char *key)
+{
+	return stat_of(SHARE, key);
+}
+
+/* A MERGEABLE region of NPAGES, mapped read-write. */
+struct region {
+	int fd;
+	__u64 id;
+	unsigned char *map;
+};
+
+FIXTURE(share) {
+	int fd;
+	size_t page;
+	struct region a, b;
+	long frames0, users0;
+};
+
+static int region_make(int fd, size_t page, __u32 flags, struct region *r)
+{
+	struct aether_mm_region_info ri;
+	int ret;
+
+	r->fd = aemt_region_new(fd, flags, NPAGES * page);
+	if (r->fd < 0)
+		return r->fd;
+	ret = aemt_region_info(r->fd, &ri);
+	if (ret)
+		return ret;
+	r->id = ri.id;
+	r->map = aemt_region_map(r->fd, NPAGES * page, PROT_READ | PROT_WRITE);
+	return r->map == MAP_FAILED ? -errno : 0;
+}
+
+static void region_drop(size_t page, struct region *r)
+{
+	if (r->map && r->map != MAP_FAILED)
+		munmap(r->map, NPAGES * page);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->map = NULL;
+	r->fd = -1;
+}
+
+/* Page @i of @r holds pattern @seed. */
+static void fill(struct region *r, size_t page, int i, __u64 seed)
+{
+	aemt_pattern(r->map + i * page, page, seed);
+}
+
+static bool holds(struct region *r, size_t page, int i, __u64 seed)
+{
+	unsigned char *want = malloc(page);
+	bool same;
+
+	aemt_pattern(want, page, seed);
+	same = !memcmp(r->map + i * page, want, page);
+	free(want);
+	return same;
+}
+
+static __u64 frame_of(struct region *r, size_t page, int i)
+{
+	struct aether_mm_region_query q;
+
+	if (aemt_region_query(r->fd, r->map + i * page, &q))
+		return 0;
+	return q.frame_id;
+}
+
+static __u64 resident_of(struct region *r)
+{
+	struct aether_mm_region_info ri;
+
+	if (aemt_region_info(r->fd, &ri))
+		return ~0ULL;
+	return ri.resident;
+}
+
+FIXTURE_SETUP(share)
+{
+	self->page = (size_t)sysconf(_SC_PAGESIZE);
+	self->a.fd = self->b.fd = -1;
+	self->fd = aemt_open();
+	if (self->fd == -ENOENT)
+		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
+	ASSERT_LE(0, self->fd);
+	if (access(NAIVE, W_OK))
+		AEMT_SETUP_SKIP("%s: needs root and debugfs", NAIVE);
+	ASSERT_EQ(0, naive("on"));
+	self->frames0 = share_stat("shared_frames");
+	self->users0 = share_stat("users");
+	ASSERT_LE(0, self->frames0);
+	ASSERT_LE(0, self->users0);
+	ASSERT_EQ(0, region_make(self->fd, self->page, MERGEABLE, &self->a));
+	ASSERT_EQ(0, region_make(self->fd, self->page, MERGEABLE, &self->b));
+}
+
+FIXTURE_TEARDOWN(share)
+{
+	region_drop(self->page, &self->a);
+	region_drop(self->page, &self->b);
+	/* Unregistering unmerges whatever a failed test left. */
+	naive("off");
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* Page i of both regions holds pattern i; then a full pass. */
+static int fill_and_merge(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(share) *self)
+{
+	int i;
+
+	for (i = 0; i < NPAGES; i++) {
+		fill(&self->a, self->page, i, i + 1);
+		fill(&self->b, self->page, i, i + 1);
+	}
+	return naive("scan");
+}
+
+TEST_F(share, equal_pages_of_two_regions_end_on_one_frame)
+{
+	int i;
+
+	ASSERT_EQ(0, fill_and_merge(_metadata, self));
+	EXPECT_EQ(self->frames0 + NPAGES, share_stat("shared_frames"));
+	EXPECT_EQ(self->users0 + 2 * NPAGES, share_stat("users"));
+	/* The frames are no region's: neither holds one of its own. */
+	EXPECT_EQ(0, resident_of(&self->a));
+	EXPECT_EQ(0, resident_of(&self->b));
+	for (i = 0; i < NPAGES; i++) {
+		EXPECT_TRUE(holds(&self->a, self->page, i, i + 1));
+		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
+		EXPECT_NE(0, frame_of(&self->a, self->page, i));
+		EXPECT_EQ(frame_of(&self->a, self->page, i),
+			  frame_of(&self->b, self->page, i));
+		if (i)
+			EXPECT_NE(frame_of(&self->a, self->page, i - 1),
+				  frame_of(&self->a, self->page, i));
+	}
+}
+
+TEST_F(share, a_write_unshares_the_writer_only)
+{
+	long left = stat_of(NAIVE, "unshared");
+
+	ASSERT_EQ(0, fill_and_merge(_metadata, self));
+	ASSERT_EQ(frame_of(&self->a, self->page, 0),
+		  frame_of(&self->b, self->page, 0));
+	fill(&self->a, self->page, 0, 100);
+	EXPECT_TRUE(holds(&self->a, self->page, 0, 100));
+	EXPECT_TRUE(holds(&self->b, self->page, 0, 1));
+	EXPECT_NE(frame_of(&self->a, self->page, 0),
+		  frame_of(&self->b, self->page, 0));
+	EXPECT_EQ(1, resident_of(&self->a));
+	EXPECT_EQ(self->users0 + 2 * NPAGES - 1, share_stat("users"));
+	/* The engine heard of it. */
+	EXPECT_EQ(left + 1, stat_of(NAIVE, "unshared"));
+	/* The other side writes too: the frame has no user left. */
+	fill(&self->b, self->page, 0, 200);
+	EXPECT_TRUE(holds(&self->a, self->page, 0, 100));
+	EXPECT_TRUE(holds(&self->b, self->page, 0, 200));
+	ASSERT_EQ(0, naive("scan"));	/* the engine drops it */
+	EXPECT_EQ(self->frames0 + NPAGES - 1, share_stat("shared_frames"));
+	EXPECT_TRUE(holds(&self->a, self->page, 1, 2));
+	EXPECT_TRUE(holds(&self->b, self->page, 1, 2));
+}
+
+struct fork_arg {
+	struct region *a;
+	size_t page;
+	__u64 shared_id;
+};
+
+static int child_writes(void *p)
+{
+	struct fork_arg *arg = p;
+	int i;
+
+	for (i = 0; i < NPAGES; i++)
+		if (!holds(arg->a, arg->page, i, i + 1))
+			return 1;
+	if (frame_of(arg->a, arg->page, 0) != arg->shared_id)
+		return 2;
+	fill(arg->a, arg->page, 0, 300);
+	if (!holds(arg->a, arg->page, 0, 300))
+		return 3;
+	if (frame_of(arg->a, arg->page, 0) == arg->shared_id)
+		return 4;
+	return 0;
+}
+
+TEST_F(share, fork_after_merge_copies_on_write_on_each_side)
+{
+	struct fork_arg arg = { .a = &self->a, .page = self->page };
+	int status, i;
+
+	ASSERT_EQ(0, fill_and_merge(_metadata, self));
+	arg.shared_id = frame_of(&self->a, self->page, 0);
+	ASSERT_EQ(arg.shared_id, frame_of(&self->b, self->page, 0));
+	status = aemt_run_child(child_writes, &arg);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* The child's write left the parent and B on the shared frame. */
+	EXPECT_TRUE(holds(&self->a, self->page, 0, 1));
+	EXPECT_EQ(arg.shared_id, frame_of(&self->a, self->page, 0));
+	fill(&self->a, self->page, 1, 400);
+	EXPECT_TRUE(holds(&self->a, self->page, 1, 400));
+	for (i = 0; i < NPAGES; i++)
+		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
+}
+
+TEST_F(share, unregistering_the_engine_unshares_everything)
+{
+	long unmerged = share_stat("left_unmerge");
+	int i;
+
+	ASSERT_EQ(0, fill_and_merge(_metadata, self));
+	ASSERT_EQ(self->users0 + 2 * NPAGES, share_stat("users"));
+	ASSERT_EQ(0, naive("off"));
+	EXPECT_EQ(0, share_stat("users"));
+	EXPECT_EQ(0, share_stat("shared_frames"));
+	EXPECT_EQ(unmerged + 2 * NPAGES, share_stat("left_unmerge"));
+	EXPECT_EQ(NPAGES, resident_of(&self->a));
+	EXPECT_EQ(NPAGES, resident_of(&self->b));
+	for (i = 0; i < NPAGES; i++) {
+		EXPECT_TRUE(holds(&self->a, self->page, i, i + 1));
+		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
+		EXPECT_NE(frame_of(&self->a, self->page, i),
+			  frame_of(&self->b, self->page, i));
+	}
+	/* Private again: writes need no copy and stay apart. */
+	fill(&self->a, self->page, 2, 500);
+	EXPECT_TRUE(holds(&self->b, self->page, 2, 3));
+	/* No engine: nothing merges. */
+	EXPECT_EQ(-ENODEV, naive("scan"));
+}
+
+TEST_F(share, closing_a_region_leaves_its_shared_frames)
+{
+	long freed = share_stat("left_freed");
+	int i;
+
+	ASSERT_EQ(0, fill_and_merge(_metadata, self));
+	region_drop(self->page, &self->a);
+	EXPECT_EQ(freed + NPAGES, share_stat("left_freed"));
+	EXPECT_EQ(self->users0 + NPAGES, share_stat("users"));
+	for (i = 0; i < NPAGES; i++)
+		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
+	region_drop(self->page, &self->b);
+	EXPECT_EQ(self->users0, share_stat("users"));
+	/* The engine forgets frames nobody maps at its next command. */
+	ASSERT_EQ(0, naive("scan"));
+	EXPECT_EQ(self->frames0, share_stat("shared_frames"));
+}
+
+TEST_F(share, a_page_written_after_the_engine_copied_it_is_not_merged)
+{
+	long changed = share_stat("changed");
+
+	fill(&self->a, self->page, 0, 7);
+	fill(&self->b, self->page, 0, 7);
+	/* The engine's copy (its hash) of A's page 0... */
+	ASSERT_EQ(0, naive("pick %llu 0", (unsigned long long)self->a.id));
+	/* ...then a write to it... */
+	fill(&self->a, self->page, 0, 8);
+	/* ...fails the merge: the comparison under the slot lock sees it. */
+	EXPECT_EQ(-EAGAIN, naive("merge %llu 0",
+				 (unsigned long long)self->a.id));
+	EXPECT_EQ(changed + 1, share_stat("changed"));
+	EXPECT_TRUE(holds(&self->a, self->page, 0, 8));
+	EXPECT_EQ(1, resident_of(&self->a));
+	/* B still equals the copy: it merges. */
+	EXPECT_EQ(0, naive("merge %llu 0", (unsigned long long)self->b.id));
+	EXPECT_TRUE(holds(&self->b, self->page, 0, 7));
+	EXPECT_TRUE(holds(&self->a, self->page, 0, 8));
+	EXPECT_NE(frame_of(&self->a, self->page, 0),
+		  frame_of(&self->b, self->page, 0));
+	EXPECT_EQ(0, resident_of(&self->b));
+}
+
+TEST_F(share, a_merged_frame_stays_where_it_is_on_migration)
+{
+	struct aether_mm_region_migrate m = {
+		.size = sizeof(m),
+		.length = NPAGES * self->page,
+	};
+	struct aether_mm_region_query q;
+	__u64 before[NPAGES];
+	int i;
+
+	ASSERT_EQ(0, fill_and_merge(_metadata, self));
+	for (i = 0; i < NPAGES; i++)
+		before[i] = frame_of(&self->a, self->page, i);
+	ASSERT_EQ(0, aemt_region_query(self->a.fd, self->a.map, &q));
+	m.node = !q.node;
+	if (ioctl(self->a.fd, AETHER_MM_IOC_REGION_MIGRATE, &m)) {
+		if (errno == EINVAL)
+			SKIP(return, "the pool has one node");
+		ASSERT_EQ(0, -errno);
+	}
+	EXPECT_EQ(0, m.migrated);
+	EXPECT_EQ(NPAGES, m.busy);
+	for (i = 0; i < NPAGES; i++) {
+		EXPECT_EQ(before[i], frame_of(&self->a, self->page, i));
+		EXPECT_EQ(before[i], frame_of(&self->b, self->page, i));
+		EXPECT_TRUE(holds(&self->a, self->page, i, i + 1));
+	}
+}
+
+struct racer {
+	struct region *a;
+	size_t page;
+	int stop;
+	long writes;
+	long lost;
+};
+
+/*
+ * Page i of A alternates between pattern i + 1 (equal to B's: mergeable)
+ * and 1000 + i; each write is read back at once.  A merge that took a
+ * page written after the engine looked at it would show here.
+ */
+static void *racer_fn(void *p)
+{
+	struct racer *w = p;
+	__u64 seed;
+	int i;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
+		for (i = 0; i < NPAGES; i++) {
+			seed = (w->writes & 1) ? 1000 + i : i + 1;
+			fill(w->a, w->page, i, seed);
+			if (!holds(w->a, w->page, i, seed))
+				w->lost++;
+		}
+		w->writes++;
+	}
+	return NULL;
+}
+
+TEST_F(share, writes_racing_merges_are_never_lost)
+{
+	struct racer w = { .a = &self->a, .page = self->page };
+	pthread_t t;
+	int i, merged = 0;
+
+	for (i = 0; i < NPAGES; i++) {
+		fill(&self->a, self->page, i, i + 1);
+		fill(&self->b, self->page, i, i + 1);
+	}
+	ASSERT_EQ(0, pthread_create(&t, NULL, racer_fn, &w));
+	for (i = 0; i < 40; i++) {
+		ASSERT_EQ(0, naive("scan"));
+		merged += share_stat("users") > self->users0 + NPAGES;
+	}
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, w.lost);
+	EXPECT_LT(1, w.writes);
+	for (i = 0; i < NPAGES; i++)
+		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
+	TH_LOG("%ld rounds of writes, %d scans merged A's pages", w.writes,
+	       merged);
+}
+
+TEST_F(share, a_region_not_mergeable_is_left_alone)
+{
+	struct region c = { .fd = -1 };
+
+	ASSERT_EQ(0, region_make(self->fd, self->page,
+				 AETHER_MM_REGION_PRIVATE, &c));
+	fill(&self->a, self->page, 0, 9);
+	fill(&c, self->page, 0, 9);
+	ASSERT_EQ(0, naive("scan"));
+	EXPECT_EQ(1, resident_of(&self->a));
+	EXPECT_EQ(1, resident_of(&c));
+	EXPECT_EQ(-ENOENT, naive("pick %llu 0", (unsigned long long)c.id));
+	region_drop(self->page, &c);
+}
+
+TEST_HARNESS_MAIN
