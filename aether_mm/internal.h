@@ -389,7 +389,7 @@ int aem_region_unstore_all(void);
 extern atomic_long_t aem_stored_pages;
 
 /* region/migrate.c */
-int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags);
+extern const struct aem_movable_ops aem_region_movable_ops;
 
 /* chardev.c */
 /* Command numbers with the size bits masked: the struct's @size rules. */
