@@ -43,7 +43,8 @@
  * the next scan, which finds no frame: a walk skips it meanwhile.
  *
  * debugfs aether/mm/access shows, per region, the scans and the pages in
- * each generation, and how many pages the cold walks examined;
+ * each generation, and the cold walks: how many, the pages they examined
+ * and the time they took (ns, the callbacks' included);
  * aether/mm/cold lists what aem_region_cold_pages() would hand out.
  *
  * Lock order: aem_access_lock (one scan, or one cold walk, at a time;
@@ -55,6 +56,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
@@ -72,7 +74,7 @@ static struct task_struct *aem_kaccessd;
 static DECLARE_WAIT_QUEUE_HEAD(aem_access_wait);
 static unsigned int aem_access_interval_ms = 1000;
 static atomic_long_t aem_access_passes;
-static atomic_long_t aem_cold_walks, aem_cold_examined;
+static atomic_long_t aem_cold_walks, aem_cold_examined, aem_cold_ns;
 
 /* ---- per-generation lists of pages -------------------------------------- */
 
@@ -562,6 +564,7 @@ long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 	unsigned int n, i, g;
 	long taken = 0;
 	int ret = 0;
+	u64 t0;
 
 	if (!min_gen || min_gen >= AEM_NR_GENS || flags & ~AEM_COLD_NOWAIT)
 		return -EINVAL;
@@ -570,6 +573,7 @@ long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 	else if (!mutex_trylock(&aem_access_lock))
 		return 0;
 	atomic_long_inc(&aem_cold_walks);
+	t0 = ktime_get_ns();
 	n = aem_regions_get_all(&rs);
 	for (g = AEM_NR_GENS - 1; g >= min_gen && nr && ret >= 0; g--) {
 		for (i = 0; i < n && nr && ret >= 0; i++) {
@@ -584,6 +588,7 @@ long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 	for (i = 0; i < n; i++)
 		aem_region_put(rs[i]);
 	kfree(rs);
+	atomic_long_add(ktime_get_ns() - t0, &aem_cold_ns);
 	mutex_unlock(&aem_access_lock);
 	return ret < 0 ? ret : taken;
 }
@@ -602,6 +607,7 @@ static int aem_dbg_access_show(struct seq_file *m, void *unused)
 	seq_printf(m, "cold_walks %ld\n", atomic_long_read(&aem_cold_walks));
 	seq_printf(m, "cold_examined %ld\n",
 		   atomic_long_read(&aem_cold_examined));
+	seq_printf(m, "cold_ns %ld\n", atomic_long_read(&aem_cold_ns));
 	seq_puts(m, "id\tscans");
 	for (g = 0; g < AEM_NR_GENS; g++)
 		seq_printf(m, "\tgen%u", g);
