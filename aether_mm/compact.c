@@ -1,22 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * compact.c - free high-order blocks made again by moving region frames
+ * compact.c - free high-order blocks made again by moving movable pages
  *
  * DOC: Overview
  *
- * The pool's movable pages are the frames of regions: nothing but a
- * region's layer and page table entries point at one, and region/migrate.c can
- * replace it by a copy under its slot lock (aem_region_move_frame()).
- * Every other allocation (slab pages, blocks held through /dev/aether_mm,
- * other modules' pages) stays where it is.
+ * The pool's movable pages are the order-0 pages of owners that gave
+ * compaction a way to move them (struct aem_movable_ops, one per enum
+ * aem_owner, as zsmalloc gives Linux its movable_operations): the frames
+ * of regions (nothing but a region's layer and page table entries point
+ * at one, and region/migrate.c replaces it by a copy under its slot
+ * lock), and a store backend's pool pages (the loopback store's copies,
+ * aether_zram's zspages).  Compaction allocates the destination, the
+ * owner's @move copies into it and repoints its references under its own
+ * lock, and compaction frees the source.  Every other allocation (slab
+ * pages, blocks held through /dev/aether_mm) stays where it is.
  *
  * A compaction of a zone, like mm/compaction.c but without its two
  * scanners racing towards each other:
  *
  *  1. survey every pageblock (AEM_PB_ORDER, 2 MiB) under zone->lock:
  *     free pages and allocated pages; a pageblock with one page that is
- *     not an order-0 region frame, or with a page of a reserved range, is
- *     left alone, and so are wholly free and wholly used ones;
+ *     not an order-0 page of a movable owner, or with a page of a reserved
+ *     range, is left alone, and so are wholly free and wholly used ones;
  *  2. choose the candidates with the fewest frames to move, as many as
  *     the free pages of the zone above its low watermark can take in
  *     (each candidate takes a whole pageblock: its free pages are set
@@ -25,8 +30,8 @@
  *     pages are HELD, a page freed in it later is HELD too, and the
  *     allocator hands out none of them, so nothing lands in a pageblock
  *     being emptied and no frame is moved twice;
- *  4. move each region frame of the candidate to a free page of the same
- *     node (never growing the pool), through its reverse map;
+ *  4. move each allocated page of the candidate to a free page of the
+ *     same node (never growing the pool), through its owner's @move;
  *  5. release the ranges: the HELD pages go back to the buddy lists and
  *     merge, up to the pageblock order and beyond.
  *
@@ -43,9 +48,13 @@
  * frees no pageblock defers the zone for 2, 4, ... 64 passes, as
  * defer_compaction() does.
  *
+ * The table of movable owners changes under aem_compact_lock, which every
+ * compaction holds from its survey to its last move: an owner that has
+ * unregistered is called no more.
+ *
  * Lock order: aem_compact_lock (one compaction at a time), then
- * aem_resv_lock (reserve.c), then a region's slot lock
- * (aem_region_move_frame()), then the pool's locks.  zone->lock is taken
+ * aem_resv_lock (reserve.c), then an owner's lock inside its @move (a
+ * region's slot lock), then the pool's locks.  zone->lock is taken
  * alone, for the survey.
  */
 #include <linux/capability.h>
@@ -80,6 +89,7 @@ struct aem_pb_cand {
 };
 
 static DEFINE_MUTEX(aem_compact_lock);
+static const struct aem_movable_ops *aem_movable[AEM_NR_OWNERS];
 static struct delayed_work aem_compact_work;
 static bool aem_compact_live;
 
@@ -106,6 +116,92 @@ static u64 aem_zone_free_at(struct aem_zone *zone, unsigned int order)
 	return n;
 }
 
+/* Can compaction move the order-0 pages of @owner? */
+static bool aem_owner_movable(unsigned int owner)
+{
+	lockdep_assert_held(&aem_compact_lock);
+	return owner < AEM_NR_OWNERS && aem_movable[owner];
+}
+
+/**
+ * aem_register_movable - let compaction move the pages of @owner
+ * @owner: an enum aem_owner, other than AEM_OWNER_NONE
+ * @ops: its move callback; kept until aem_unregister_movable()
+ *
+ * From now on an order-0 page allocated with AEM_OWNER(@owner) and
+ * AEM_MT(AETHER_MM_MT_MOVABLE) no longer pins its pageblock: compaction
+ * calls @ops->move to empty it.
+ * Context: process context, may sleep (waits for a compaction running).
+ *
+ * Return: 0; -EINVAL for a bad @owner; -EBUSY when it has ops already.
+ */
+int aem_register_movable(unsigned int owner,
+			 const struct aem_movable_ops *ops)
+{
+	int err = 0;
+
+	if (owner == AEM_OWNER_NONE || owner >= AEM_NR_OWNERS || !ops->move)
+		return -EINVAL;
+	mutex_lock(&aem_compact_lock);
+	if (aem_movable[owner])
+		err = -EBUSY;
+	else
+		aem_movable[owner] = ops;
+	mutex_unlock(&aem_compact_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(aem_register_movable);
+
+/**
+ * aem_unregister_movable - compaction moves the pages of @owner no more
+ * @owner: as registered
+ * @ops: as registered
+ *
+ * Returns once no compaction is running, so no @ops->move is in flight
+ * or to come: the owner may then free what @move uses.
+ * Context: process context, may sleep; not under a lock that @move takes.
+ */
+void aem_unregister_movable(unsigned int owner,
+			    const struct aem_movable_ops *ops)
+{
+	if (owner >= AEM_NR_OWNERS)
+		return;
+	mutex_lock(&aem_compact_lock);
+	if (!WARN_ON_ONCE(aem_movable[owner] != ops))
+		aem_movable[owner] = NULL;
+	mutex_unlock(&aem_compact_lock);
+}
+EXPORT_SYMBOL_GPL(aem_unregister_movable);
+
+/*
+ * Move the allocated page @f, of a pageblock being emptied, to a free page
+ * of node @nid through its owner.  Return: 0, or a negative errno
+ * (-ENOENT: not movable or no longer allocated; -ENOMEM: no room).
+ */
+static int aem_compact_move(struct aem_frame *f, int nid)
+{
+	unsigned int owner = READ_ONCE(f->owner);
+	const struct aem_movable_ops *ops;
+	struct aem_frame *dst;
+	int err;
+
+	if (READ_ONCE(f->order) || !aem_owner_movable(owner))
+		return -ENOENT;
+	ops = aem_movable[owner];
+	dst = aem_alloc_pages(nid, 0, AEM_ALLOC_NOGROW | AEM_ALLOC_THISNODE |
+			      AEM_MT(AETHER_MM_MT_MOVABLE) |
+			      AEM_OWNER(owner));
+	if (!dst)
+		return -ENOMEM;
+	err = ops->move(f, dst);
+	if (err) {
+		aem_free_pages(dst, 0);
+		return err;
+	}
+	aem_free_pages(f, 0);
+	return 0;
+}
+
 /*
  * Survey pageblock @pb of @chunk: the frames to move from it, or -1 when
  * it is not a candidate.  A hint under zone->lock (per-CPU lists change
@@ -130,7 +226,7 @@ static int aem_pb_survey(struct aem_chunk *chunk, unsigned int pb)
 		case AEM_FS_PCP:
 			break;
 		case AEM_FS_ALLOC:
-			if (f->owner != AEM_OWNER_REGION || order)
+			if (order || !aem_owner_movable(f->owner))
 				return -1;
 			used++;
 			break;
@@ -210,7 +306,7 @@ static void aem_compact_pb(unsigned long pfn, int nid,
 		/* Pairs with aem_frame_prep(): @rmap is valid once ALLOC. */
 		if (smp_load_acquire(&f->state) != AEM_FS_ALLOC)
 			continue;
-		switch (aem_region_move_frame(f, nid, AEM_ALLOC_NOGROW)) {
+		switch (aem_compact_move(f, nid)) {
 		case 0:
 			cc->c.migrated++;
 			break;
@@ -493,6 +589,8 @@ void aem_compact_debugfs(struct dentry *dir)
  */
 void aem_compact_init(void)
 {
+	/* Regions are the first owner of movable pages. */
+	aem_movable[AEM_OWNER_REGION] = &aem_region_movable_ops;
 	INIT_DEFERRABLE_WORK(&aem_compact_work, aem_compact_workfn);
 	WRITE_ONCE(aem_compact_live, true);
 	aem_compact_queue();

@@ -417,7 +417,7 @@ int aem_region_unstore_all(void);
 extern atomic_long_t aem_stored_pages;
 
 /* region/migrate.c */
-int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags);
+extern const struct aem_movable_ops aem_region_movable_ops;
 
 /* handles.c */
 extern atomic_t aem_handles_cookie;

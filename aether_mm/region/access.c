@@ -27,19 +27,36 @@
  * is gathered into one order-9 block (aem_region_collapse(); module
  * parameter huge_collapse), so that it can be mapped with one PMD.
  *
- * debugfs aether/mm/access shows, per region, the scans and the pages in
- * each generation; aem_region_cold_pages() hands the coldest pages of
- * chosen regions to a caller (reclaim), oldest generation first, and
- * aether/mm/cold lists what it would hand out.
+ * Each generation of a region keeps a list of its pages (struct
+ * aem_gen_link, indices in an array beside @gens, as MGLRU keeps lists
+ * of folios per generation): a scan that changes a page's generation
+ * moves it from one list to the tail of the other, in O(1).  So
+ * aem_region_cold_pages(), which hands the coldest pages of chosen
+ * regions to a caller (reclaim, from inside a failing pool allocation),
+ * oldest generation first, takes them from the heads of the oldest
+ * lists: finding N cold pages costs O(N + regions x generations), not a
+ * walk of every resident page.  A page it offered and the taker left, or
+ * could not offer (another holds its lock, the views disagree, another
+ * node), goes to the tail of its list, so the next walk starts with
+ * others; a page taken leaves the lists (no frame, no generation).  A
+ * page whose frame went otherwise (munmap, close) stays on its list until
+ * the next scan, which finds no frame: a walk skips it meanwhile.
  *
- * Lock order: aem_access_lock (one scan, or one cold walk, at a time),
- * then an mm's mmap_lock, then the region's views_lock, slot locks and
- * page table locks as region.h orders them.  views_lock is never held
+ * debugfs aether/mm/access shows, per region, the scans and the pages in
+ * each generation, and the cold walks: how many, the pages they examined
+ * and the time they took (ns, the callbacks' included);
+ * aether/mm/cold lists what aem_region_cold_pages() would hand out.
+ *
+ * Lock order: aem_access_lock (one scan, or one cold walk, at a time;
+ * it protects @gens and the generation lists), then an mm's mmap_lock,
+ * then the region's views_lock, slot locks and page table locks as
+ * region.h orders them.  views_lock is never held
  * while an mmap_lock is taken: the mms are collected under it first.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
@@ -57,6 +74,107 @@ static struct task_struct *aem_kaccessd;
 static DECLARE_WAIT_QUEUE_HEAD(aem_access_wait);
 static unsigned int aem_access_interval_ms = 1000;
 static atomic_long_t aem_access_passes;
+static atomic_long_t aem_cold_walks, aem_cold_examined, aem_cold_ns;
+
+/* ---- per-generation lists of pages -------------------------------------- */
+
+/* The head of generation @g's list in @r->gen_link. */
+static inline u32 aem_gen_head(const struct aem_region *r, unsigned int g)
+{
+	return r->nr_pages + g;
+}
+
+static void aem_gen_unlink(struct aem_region *r, pgoff_t idx)
+{
+	struct aem_gen_link *l = r->gen_link;
+
+	l[l[idx].prev].next = l[idx].next;
+	l[l[idx].next].prev = l[idx].prev;
+}
+
+static void aem_gen_add_tail(struct aem_region *r, pgoff_t idx,
+			     unsigned int g)
+{
+	struct aem_gen_link *l = r->gen_link;
+	u32 head = aem_gen_head(r, g);
+
+	l[idx].next = head;
+	l[idx].prev = l[head].prev;
+	l[l[head].prev].next = idx;
+	l[head].prev = idx;
+}
+
+/* Data page @idx of @r is now in generation @g (AEM_GEN_NONE: none). */
+static void aem_gen_set(struct aem_region *r, pgoff_t idx, u8 g)
+{
+	u8 old = r->gens[idx];
+
+	lockdep_assert_held(&aem_access_lock);
+	if (old == g)
+		return;
+	if (old != AEM_GEN_NONE) {
+		aem_gen_unlink(r, idx);
+		r->gen_count[old]--;
+	}
+	if (g != AEM_GEN_NONE) {
+		aem_gen_add_tail(r, idx, g);
+		r->gen_count[g]++;
+	}
+	WRITE_ONCE(r->gens[idx], g);
+}
+
+/* Data page @idx goes to the tail of its generation's list. */
+static void aem_gen_rotate(struct aem_region *r, pgoff_t idx)
+{
+	lockdep_assert_held(&aem_access_lock);
+	aem_gen_unlink(r, idx);
+	aem_gen_add_tail(r, idx, r->gens[idx]);
+}
+
+/**
+ * aem_gens_alloc() - the generations of a new region, and their lists
+ * @r: the region, @nr_pages set
+ *
+ * Charged to the creator's memory cgroup, as the region's other per-page
+ * arrays.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int aem_gens_alloc(struct aem_region *r)
+{
+	unsigned int g;
+
+	if (r->nr_pages > U32_MAX - AEM_NR_GENS)
+		return -ENOMEM;
+	r->gens = kvmalloc(r->nr_pages, GFP_KERNEL_ACCOUNT);
+	r->gen_link = kvmalloc_array(r->nr_pages + AEM_NR_GENS,
+				     sizeof(*r->gen_link), GFP_KERNEL_ACCOUNT);
+	if (!r->gens || !r->gen_link) {
+		aem_gens_free(r);
+		return -ENOMEM;
+	}
+	memset(r->gens, AEM_GEN_NONE, r->nr_pages);
+	for (g = 0; g < AEM_NR_GENS; g++) {
+		u32 head = aem_gen_head(r, g);
+
+		r->gen_link[head].prev = head;
+		r->gen_link[head].next = head;
+		r->gen_count[g] = 0;
+	}
+	return 0;
+}
+
+/**
+ * aem_gens_free() - free what aem_gens_alloc() allocated
+ * @r: the region, going
+ */
+void aem_gens_free(struct aem_region *r)
+{
+	kvfree(r->gen_link);
+	kvfree(r->gens);
+	r->gen_link = NULL;
+	r->gens = NULL;
+}
 
 /*
  * ptep_test_and_clear_young() needs a VMA and is not exported; this is
@@ -187,7 +305,7 @@ static void aem_access_scan_region(struct aem_region *r)
 			g = 0;
 		else if (g < AEM_NR_GENS - 1)
 			g++;
-		WRITE_ONCE(r->gens[idx], g);
+		aem_gen_set(r, idx, g);
 	}
 	atomic_long_inc(&r->access_scans);
 out:
@@ -273,7 +391,10 @@ static int aem_kaccessd_fn(void *unused)
 	return 0;
 }
 
-/* Set a bit in @present for every data page some layer of @l's chain has. */
+/*
+ * Set a bit in @present for every data page some layer of @l's chain has
+ * a frame for (a stored page has none: no generation, nothing to reclaim).
+ */
 static void aem_chain_present(struct aem_layer *l, unsigned long *present)
 {
 	struct aem_frame *f;
@@ -281,7 +402,8 @@ static void aem_chain_present(struct aem_layer *l, unsigned long *present)
 
 	for (; l; l = l->backing)
 		xa_for_each(&l->slots, idx, f)
-			__set_bit(idx, present);
+			if (!xa_is_value(f))
+				__set_bit(idx, present);
 }
 
 /**
@@ -350,7 +472,7 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		mutex_lock(aem_slot_lock(r, idx));
 	} else if (!mutex_trylock(aem_slot_lock(r, idx))) {
 		mutex_unlock(&r->views_lock);
-		return atomic_long_read(&r->stored);
+		return 0;
 	}
 	if (list_empty(&r->views)) {
 		f = aem_lookup_entry(r->base, idx, &where);
@@ -391,11 +513,48 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
  *
  * Generations come from the last scans of aether_kaccessd; a page offered
  * is one a process of every view sees as that frame.  Nothing is unmapped
- * or freed here: that is @fn's business (unmap with aem_region_zap_page()
- * first).
+ * or freed here: that is @fn's business, through aem_cold_page_unmap()
+ * then aem_cold_page_set_stored() or aem_cold_page_drop() (mm.h).  The
+ * pages come from per-generation lists: the cost is that of the pages
+ * offered (and of the regions), not of the pages resident.
  *
  * Return: pages @fn took, or the negative errno it stopped with.
  */
+/*
+ * Offer up to *@nr pages of generation @g of @r, from the head of its
+ * list; each page is looked at once.  Return: what the taker returned
+ * last (a negative errno stops the walk); *@nr and *@taken updated.
+ */
+static int aem_cold_pages_gen(struct aem_region *r, unsigned int g, int nid,
+			      unsigned long *nr, long *taken, aem_cold_fn fn,
+			      void *arg, bool nowait)
+{
+	unsigned long left = r->gen_count[g], examined = 0;
+	int ret = 0;
+
+	lockdep_assert_held(&aem_access_lock);
+	for (; left && *nr; left--) {
+		pgoff_t idx = r->gen_link[aem_gen_head(r, g)].next;
+		bool offered;
+
+		examined++;
+		ret = aem_region_offer(r, idx, nid, g, fn, arg, nowait,
+				       &offered);
+		if (ret < 0)
+			break;
+		if (offered && ret > 0)
+			aem_gen_set(r, idx, AEM_GEN_NONE);	/* no frame */
+		else
+			aem_gen_rotate(r, idx);
+		if (!offered)
+			continue;
+		(*nr)--;
+		*taken += ret;
+	}
+	atomic_long_add(examined, &aem_cold_examined);
+	return ret;
+}
+
 long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 			   unsigned long nr, aem_cold_fn fn, void *arg,
 			   unsigned int flags)
@@ -405,6 +564,7 @@ long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 	unsigned int n, i, g;
 	long taken = 0;
 	int ret = 0;
+	u64 t0;
 
 	if (!min_gen || min_gen >= AEM_NR_GENS || flags & ~AEM_COLD_NOWAIT)
 		return -EINVAL;
@@ -412,33 +572,23 @@ long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 		mutex_lock(&aem_access_lock);
 	else if (!mutex_trylock(&aem_access_lock))
 		return 0;
+	atomic_long_inc(&aem_cold_walks);
+	t0 = ktime_get_ns();
 	n = aem_regions_get_all(&rs);
 	for (g = AEM_NR_GENS - 1; g >= min_gen && nr && ret >= 0; g--) {
 		for (i = 0; i < n && nr && ret >= 0; i++) {
 			struct aem_region *r = rs[i];
-			pgoff_t idx;
 
-			if ((r->flags & rflags) != rflags || !r->gens)
+			if ((r->flags & rflags) != rflags || !r->gen_count[g])
 				continue;
-			for (idx = 0; idx < r->nr_pages && nr; idx++) {
-				bool offered;
-
-				if (READ_ONCE(r->gens[idx]) != g)
-					continue;
-				ret = aem_region_offer(r, idx, nid, g, fn, arg,
-						       nowait, &offered);
-				if (ret < 0)
-					break;
-				if (!offered)
-					continue;
-				nr--;
-				taken += ret;
-			}
+			ret = aem_cold_pages_gen(r, g, nid, &nr, &taken, fn,
+						 arg, nowait);
 		}
 	}
 	for (i = 0; i < n; i++)
 		aem_region_put(rs[i]);
 	kfree(rs);
+	atomic_long_add(ktime_get_ns() - t0, &aem_cold_ns);
 	mutex_unlock(&aem_access_lock);
 	return ret < 0 ? ret : taken;
 }
@@ -448,13 +598,16 @@ EXPORT_SYMBOL_GPL(aem_region_cold_pages);
 
 static int aem_dbg_access_show(struct seq_file *m, void *unused)
 {
-	unsigned long hist[AEM_NR_GENS];
 	struct aem_region **rs;
 	unsigned int n, i, g;
 
 	seq_printf(m, "interval_ms %u passes %ld\n",
 		   READ_ONCE(aem_access_interval_ms),
 		   atomic_long_read(&aem_access_passes));
+	seq_printf(m, "cold_walks %ld\n", atomic_long_read(&aem_cold_walks));
+	seq_printf(m, "cold_examined %ld\n",
+		   atomic_long_read(&aem_cold_examined));
+	seq_printf(m, "cold_ns %ld\n", atomic_long_read(&aem_cold_ns));
 	seq_puts(m, "id\tscans");
 	for (g = 0; g < AEM_NR_GENS; g++)
 		seq_printf(m, "\tgen%u", g);
@@ -464,16 +617,11 @@ static int aem_dbg_access_show(struct seq_file *m, void *unused)
 	n = aem_regions_get_all(&rs);
 	for (i = 0; i < n; i++) {
 		struct aem_region *r = rs[i];
-		pgoff_t idx;
 
-		memset(hist, 0, sizeof(hist));
-		for (idx = 0; r->gens && idx < r->nr_pages; idx++)
-			if (r->gens[idx] < AEM_NR_GENS)
-				hist[r->gens[idx]]++;
 		seq_printf(m, "%llu\t%ld", r->id,
 			   atomic_long_read(&r->access_scans));
 		for (g = 0; g < AEM_NR_GENS; g++)
-			seq_printf(m, "\t%lu", hist[g]);
+			seq_printf(m, "\t%lu", r->gen_count[g]);
 		seq_putc(m, '\n');
 		aem_region_put(r);
 	}

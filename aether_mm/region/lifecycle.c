@@ -130,7 +130,7 @@ static void aem_region_release(struct kref *ref)
 		mutex_destroy(&r->slot_locks[i]);
 	mutex_destroy(&r->views_lock);
 	mutex_destroy(&r->wx_lock);
-	kvfree(r->gens);
+	aem_gens_free(r);
 	kvfree(r->fault_nid);
 	kfree_rcu(r, rcu);
 }
@@ -339,10 +339,8 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 		goto out_free;
 	err = -ENOMEM;
 	r->fault_nid = kvzalloc(r->nr_pages, GFP_KERNEL_ACCOUNT);
-	r->gens = kvmalloc(r->nr_pages, GFP_KERNEL_ACCOUNT);
-	if (!r->fault_nid || !r->gens)
+	if (!r->fault_nid || aem_gens_alloc(r))
 		goto out_free;
-	memset(r->gens, AEM_GEN_NONE, r->nr_pages);
 	r->base = aem_layer_new(r, NULL, GFP_KERNEL_ACCOUNT);
 	if (!r->base)
 		goto out_free;
@@ -371,7 +369,7 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 out_base:
 	aem_layer_put(r->base);
 out_free:
-	kvfree(r->gens);
+	aem_gens_free(r);
 	kvfree(r->fault_nid);
 	kfree(r);
 	return ERR_PTR(err);
@@ -451,7 +449,7 @@ int aem_ioc_region_create(void __user *uarg)
 out_inode:
 	iput(r->inode);
 	aem_layer_put(r->base);
-	kvfree(r->gens);
+	aem_gens_free(r);
 	kvfree(r->fault_nid);
 	kfree(r);
 	return err;

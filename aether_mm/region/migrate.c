@@ -10,9 +10,30 @@
 #include <linux/highmem.h>
 #include <linux/kref.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/rcupdate.h>
 #include "../internal.h"
 #include "region.h"
+
+/*
+ * Frame @f of @l at @idx gives its place to @nf, a copy, under the slot
+ * lock (see aem_region_move_locked()).  @f is no longer the region's; the
+ * caller frees it.
+ */
+static void aem_region_move_to(struct aem_region *r, struct aem_layer *l,
+			       pgoff_t idx, struct aem_frame *f,
+			       struct aem_frame *nf)
+{
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	/* @nf replaces @f, uncharged below: the group's usage stays. */
+	aem_region_charge(r, aem_frame_nid(nf), 1, AEM_CHARGE_NOFAIL);
+	aem_region_zap_page(r, idx);
+	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
+	/* Replacing a present entry allocates nothing. */
+	xa_store(&l->slots, idx, nf, GFP_KERNEL);
+	aem_region_frame_add(r, l, idx, nf);
+	aem_region_frame_gone(r, f);
+}
 
 /*
  * aem_region_move_locked - put a copy of frame @f of @l, at @idx, on @nid
@@ -41,34 +62,27 @@ int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
 			     AEM_OWNER(AEM_OWNER_REGION));
 	if (!nf)
 		return -ENOMEM;
-	/* @nf replaces @f, uncharged below: the group's usage stays. */
-	aem_region_charge(r, aem_frame_nid(nf), 1, AEM_CHARGE_NOFAIL);
-	aem_region_zap_page(r, idx);
-	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
-	/* Replacing a present entry allocates nothing. */
-	xa_store(&l->slots, idx, nf, GFP_KERNEL);
-	aem_region_frame_add(r, l, idx, nf);
-	aem_region_frame_gone(r, f);
+	aem_region_move_to(r, l, idx, f, nf);
 	aem_free_pages(f, 0);
 	return 0;
 }
 
-/**
- * aem_region_move_frame - move a frame of some region to a new frame
- * @f: an allocated frame of the pool
- * @nid: node of the new frame
- * @flags: allocation flags added to the usual ones (AEM_ALLOC_NOGROW)
+/*
+ * aem_region_move_frame - compaction moves a frame of some region
+ * @f: an allocated frame of the pool, owned by regions
+ * @nf: the frame to move it to, allocated by compaction for regions
  *
- * For compaction: @f comes from a scan of the pool, not from a region, so
- * its owner is found through its reverse map.  The layer and the region
- * are freed after an RCU grace period, which keeps them readable here
- * until a reference is taken; the slot lock then says whether @f is still
- * where the map said.  A frame that left meanwhile is freed by its owner.
+ * Regions' struct aem_movable_ops (compact.c): @f comes from a scan of
+ * the pool, not from a region, so its owner is found through its reverse
+ * map.  The layer and the region are freed after an RCU grace period,
+ * which keeps them readable here until a reference is taken; the slot
+ * lock then says whether @f is still where the map said.  A frame that
+ * left meanwhile is freed by its owner.
  *
- * Return: 0 when moved; -ENOENT when @f is not (or no longer) a region's;
- * -EBUSY when a kernel reader holds it; -ENOMEM when @nid has no frame.
+ * Return: 0 when moved (@f is then the caller's to free); -ENOENT when @f
+ * is not (or no longer) a region's; -EBUSY when a kernel reader holds it.
  */
-int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags)
+static int aem_region_move_frame(struct aem_frame *f, struct aem_frame *nf)
 {
 	struct aem_region *r;
 	struct aem_layer *l;
@@ -96,14 +110,26 @@ int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags)
 
 	if (idx < r->nr_pages) {
 		mutex_lock(aem_slot_lock(r, idx));
-		if (xa_load(&l->slots, idx) == f)
-			ret = aem_region_move_locked(r, l, idx, f, nid, flags);
+		if (xa_load(&l->slots, idx) != f) {
+			ret = -ENOENT;
+		} else if (atomic_read(&f->refcount) != 1) {
+			ret = -EBUSY;
+		} else {
+			aem_region_move_to(r, l, idx, f, nf);
+			ret = 0;
+		}
 		mutex_unlock(aem_slot_lock(r, idx));
 	}
 	aem_layer_put(l);
 	aem_region_put(r);
 	return ret;
 }
+
+/* Compaction moves region frames as any owner's movable pages. */
+const struct aem_movable_ops aem_region_movable_ops = {
+	.owner = THIS_MODULE,
+	.move = aem_region_move_frame,
+};
 
 /* Move the frame @idx resolves to in @top's chain to @nid, in its layer. */
 void aem_migrate_one(struct aem_region *r, struct aem_layer *top,

@@ -12,25 +12,35 @@
  * each: zaps it from every process, hands the frame to the store backend
  * (struct aem_store_ops, aether_zram's compressed store), puts the
  * backend's handle in the layer slot in the frame's place, and frees the
- * frame (store.c, aem_region_store_page()).  The next fault on the page
- * brings it back into a new frame (aem_lookup()).  Without a backend
+ * frame (region/evict.c: the calls any reclaim client makes).  A page of
+ * zeroes is not stored: its slot is emptied (it reads as zeroes again).
+ * The next fault on the page brings it back into a new frame
+ * (aem_lookup()).  Without a backend
  * there is nothing to do.  Called from inside pool allocations, it only
  * tries its locks (AEM_COLD_NOWAIT).
  *
  * debugfs aether/mm/reclaim: write N to store up to N cold pages now,
  * read the totals.  debugfs aether/mm/store_loopback: write 1 to install
- * a loopback store backend, 0 to remove it.  The loopback keeps each page
- * as an uncompressed copy in Linux's memory: it exists to exercise this
- * path (and the unregistration that brings every page back) until the
- * compressed store module exists, and saves no memory.  Writing 0 fails
+ * a loopback store backend, 2 to install it with its copies in pool
+ * pages, 0 to remove it.  The loopback keeps each page as an uncompressed
+ * copy, in Linux's memory (1) or in a movable page of the pool (2, as
+ * zsmalloc keeps its objects in zspages), whose owner is
+ * AEM_OWNER_LOOPBACK and which compaction moves through the loopback's
+ * struct aem_movable_ops: it exists to exercise these paths (and the
+ * unregistration that brings every page back) until the compressed store
+ * module exists, and saves no memory.  Writing 0 fails
  * with -ENOMEM when some pages could not come back (the pool had no frame
  * for them, its reserve included) or -ETIMEDOUT (they did not come back
  * in time); the store is removed all the same.  Writing 1 fails with
- * -EBUSY while such lost pages remain in live regions.
+ * -EBUSY while such lost pages remain in live regions, or while the
+ * other kind of loopback is installed.
  *
  * Locking: the store backend is held by SRCU (hooks.c) around a whole
  * walk; the walk takes aem_access_lock, a region's views_lock and slot
  * locks (access.c, region.h); the backend runs under the slot lock.
+ * aem_loop_lock (a mutex) installs and removes the loopback; the pool
+ * copies' spinlock aem_loop_copy_lock, innermost, guards where each copy
+ * is (its frame, the frame's page->private) against compaction's move.
  */
 #include <linux/debugfs.h>
 #include <linux/highmem.h>
@@ -42,23 +52,43 @@
 #include "region.h"
 
 static atomic_long_t aem_store_runs, aem_store_outs, aem_store_failed;
+static atomic_long_t aem_store_dropped;
 
 struct aem_store_walk {
 	const struct aem_store_ops *ops;
 	unsigned long failed;
+	unsigned long dropped;
 };
 
+/*
+ * A client of aem_region_cold_pages() as another module's would be: the
+ * page leaves the page tables, the backend copies it, its handle takes
+ * the frame's place (region/evict.c).
+ */
 static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
 			     pgoff_t idx, struct aem_frame *f,
 			     unsigned int gen, void *arg)
 {
 	struct aem_store_walk *w = arg;
+	unsigned long handle;
 
-	if (aem_region_store_page(r, l, idx, f, w->ops)) {
-		w->failed++;
-		return 0;
+	if (aem_cold_page_unmap(r, l, idx, f))
+		goto failed;
+	/* A page of zeroes needs no copy (zram's same-filled pages). */
+	if (!aem_cold_page_drop(r, l, idx, f)) {
+		w->dropped++;
+		return 1;
+	}
+	if (w->ops->store(f, &handle))
+		goto failed;
+	if (aem_cold_page_set_stored(r, l, idx, f, w->ops, handle)) {
+		w->ops->release(handle);
+		goto failed;
 	}
 	return 1;
+failed:
+	w->failed++;
+	return 0;
 }
 
 /*
@@ -82,9 +112,10 @@ static unsigned long aem_store_cold(int nid, unsigned long nr,
 		return 0;
 	atomic_long_inc(&aem_store_runs);
 	atomic_long_add(w.failed, &aem_store_failed);
+	atomic_long_add(w.dropped, &aem_store_dropped);
 	if (got <= 0)
 		return 0;
-	atomic_long_add(got, &aem_store_outs);
+	atomic_long_add(got - w.dropped, &aem_store_outs);
 	return got;
 }
 
@@ -108,7 +139,7 @@ static struct aem_reclaim_ops aem_region_reclaim_ops = {
  */
 static DEFINE_XARRAY(aem_loop_pages);
 static DEFINE_MUTEX(aem_loop_lock);	/* installing and removing it */
-static bool aem_loop_on;
+static unsigned int aem_loop_on;	/* 0, or the kind installed: 1, 2 */
 
 static int aem_loop_store(struct aem_frame *f, unsigned long *handle)
 {
@@ -165,18 +196,150 @@ static const struct aem_store_ops aem_loop_ops = {
 	.drain = aem_loop_drain,
 };
 
-static int aem_loop_set(bool on)
+/*
+ * The loopback with its copies in movable pool pages.  A handle is the
+ * address of a struct aem_loop_copy (a kernel pointer, as a zsmalloc
+ * handle is); the copy's page names it back in its page->private, which
+ * is how compaction's move finds it, and is 0 once it is free.
+ */
+struct aem_loop_copy {
+	struct list_head link;		/* on aem_loop_copies */
+	struct aem_frame *frame;	/* the pool page holding the bytes */
+};
+
+static DEFINE_SPINLOCK(aem_loop_copy_lock);	/* see the top of the file */
+static LIST_HEAD(aem_loop_copies);
+static atomic_long_t aem_loop_pool_pages, aem_loop_moved;
+
+static int aem_loop_pool_store(struct aem_frame *f, unsigned long *handle)
 {
+	struct aem_loop_copy *c = kmalloc(sizeof(*c), GFP_NOIO | __GFP_NOWARN);
+	struct aem_frame *pf;
+
+	if (!c)
+		return -ENOMEM;
+	/* Inside a pool allocation: no recursion into its reclaim. */
+	pf = aem_alloc_pages(aem_frame_nid(f), 0, AEM_ALLOC_ATOMIC |
+			     AEM_MT(AETHER_MM_MT_MOVABLE) |
+			     AEM_OWNER(AEM_OWNER_LOOPBACK));
+	if (!pf) {
+		kfree(c);
+		return -ENOMEM;
+	}
+	copy_highpage(aem_frame_page(pf), aem_frame_page(f));
+	c->frame = pf;
+	spin_lock(&aem_loop_copy_lock);
+	set_page_private(aem_frame_page(pf), (unsigned long)c);
+	list_add(&c->link, &aem_loop_copies);
+	spin_unlock(&aem_loop_copy_lock);
+	atomic_long_inc(&aem_loop_pool_pages);
+	*handle = (unsigned long)c;
+	return 0;
+}
+
+static int aem_loop_pool_load(unsigned long handle, struct aem_frame *f)
+{
+	struct aem_loop_copy *c = (struct aem_loop_copy *)handle;
+
+	spin_lock(&aem_loop_copy_lock);
+	copy_highpage(aem_frame_page(f), aem_frame_page(c->frame));
+	spin_unlock(&aem_loop_copy_lock);
+	return 0;
+}
+
+/* Take @c off the list; return its page, private cleared, to free. */
+static struct aem_frame *aem_loop_copy_unlink(struct aem_loop_copy *c)
+{
+	struct aem_frame *pf = c->frame;
+
+	lockdep_assert_held(&aem_loop_copy_lock);
+	list_del(&c->link);
+	set_page_private(aem_frame_page(pf), 0);
+	return pf;
+}
+
+static void aem_loop_pool_release(unsigned long handle)
+{
+	struct aem_loop_copy *c = (struct aem_loop_copy *)handle;
+	struct aem_frame *pf;
+
+	spin_lock(&aem_loop_copy_lock);
+	pf = aem_loop_copy_unlink(c);
+	spin_unlock(&aem_loop_copy_lock);
+	aem_free_pages(pf, 0);
+	kfree(c);
+	atomic_long_dec(&aem_loop_pool_pages);
+}
+
+static void aem_loop_pool_drain(void)
+{
+	struct aem_loop_copy *c;
+
+	for (;;) {
+		spin_lock(&aem_loop_copy_lock);
+		c = list_first_entry_or_null(&aem_loop_copies,
+					     struct aem_loop_copy, link);
+		spin_unlock(&aem_loop_copy_lock);
+		if (!c)
+			break;
+		aem_loop_pool_release((unsigned long)c);
+	}
+}
+
+/*
+ * Compaction moves a copy: @src is one if its page->private names a copy
+ * that is in @src (a freed copy's page has 0 there).
+ */
+static int aem_loop_pool_move(struct aem_frame *src, struct aem_frame *dst)
+{
+	struct aem_loop_copy *c;
+	int err = -ENOENT;
+
+	spin_lock(&aem_loop_copy_lock);
+	c = (struct aem_loop_copy *)page_private(aem_frame_page(src));
+	if (c && c->frame == src) {
+		copy_highpage(aem_frame_page(dst), aem_frame_page(src));
+		set_page_private(aem_frame_page(dst), (unsigned long)c);
+		set_page_private(aem_frame_page(src), 0);
+		c->frame = dst;
+		err = 0;
+	}
+	spin_unlock(&aem_loop_copy_lock);
+	if (!err)
+		atomic_long_inc(&aem_loop_moved);
+	return err;
+}
+
+static const struct aem_store_ops aem_loop_pool_ops = {
+	.owner = THIS_MODULE,
+	.store = aem_loop_pool_store,
+	.load = aem_loop_pool_load,
+	.release = aem_loop_pool_release,
+	.drain = aem_loop_pool_drain,
+};
+
+static const struct aem_movable_ops aem_loop_movable_ops = {
+	.owner = THIS_MODULE,
+	.move = aem_loop_pool_move,
+};
+
+/* Install loopback @kind (1: copies in Linux's memory, 2: in the pool). */
+static int aem_loop_set(unsigned int kind)
+{
+	const struct aem_store_ops *ops[] = { NULL, &aem_loop_ops,
+					      &aem_loop_pool_ops };
 	int err = 0;
 
 	mutex_lock(&aem_loop_lock);
-	if (on && !aem_loop_on) {
-		err = aem_register_store(&aem_loop_ops);
-		aem_loop_on = !err;
-	} else if (!on && aem_loop_on) {
+	if (kind && aem_loop_on && kind != aem_loop_on) {
+		err = -EBUSY;
+	} else if (kind && !aem_loop_on) {
+		err = aem_register_store(ops[kind]);
+		aem_loop_on = err ? 0 : kind;
+	} else if (!kind && aem_loop_on) {
 		/* Gone even when pages could not come back. */
-		err = aem_unregister_store(&aem_loop_ops);
-		aem_loop_on = false;
+		err = aem_unregister_store(ops[aem_loop_on]);
+		aem_loop_on = 0;
 	}
 	mutex_unlock(&aem_loop_lock);
 	return err;
@@ -193,6 +356,11 @@ static int aem_dbg_reclaim_show(struct seq_file *m, void *unused)
 	seq_printf(m, "runs %ld\n", atomic_long_read(&aem_store_runs));
 	seq_printf(m, "stored %ld\n", atomic_long_read(&aem_store_outs));
 	seq_printf(m, "failed %ld\n", atomic_long_read(&aem_store_failed));
+	seq_printf(m, "dropped %ld\n", atomic_long_read(&aem_store_dropped));
+	seq_printf(m, "loopback_pool_pages %ld\n",
+		   atomic_long_read(&aem_loop_pool_pages));
+	seq_printf(m, "loopback_moved %ld\n",
+		   atomic_long_read(&aem_loop_moved));
 	return 0;
 }
 
@@ -231,20 +399,28 @@ static ssize_t aem_dbg_loop_read(struct file *file, char __user *ubuf,
 {
 	char buf[4];
 
-	snprintf(buf, sizeof(buf), "%d\n", READ_ONCE(aem_loop_on));
+	snprintf(buf, sizeof(buf), "%u\n", READ_ONCE(aem_loop_on));
 	return simple_read_from_buffer(ubuf, len, ppos, buf, strlen(buf));
 }
 
 static ssize_t aem_dbg_loop_write(struct file *file, const char __user *ubuf,
 				  size_t len, loff_t *ppos)
 {
+	unsigned int kind;
 	bool on;
 	int err;
 
-	err = kstrtobool_from_user(ubuf, len, &on);
-	if (err)
-		return err;
-	err = aem_loop_set(on);
+	/* 0, 1, 2; or a boolean, as before there were two kinds. */
+	err = kstrtouint_from_user(ubuf, len, 0, &kind);
+	if (err) {
+		err = kstrtobool_from_user(ubuf, len, &on);
+		if (err)
+			return err;
+		kind = on;
+	}
+	if (kind > 2)
+		return -EINVAL;
+	err = aem_loop_set(kind);
 	return err ? err : len;
 }
 
@@ -273,14 +449,25 @@ void aem_reclaim_debugfs(struct dentry *dir)
  */
 int aem_region_reclaim_init(void)
 {
-	return aem_register_reclaim(&aem_region_reclaim_ops);
+	int err;
+
+	err = aem_register_movable(AEM_OWNER_LOOPBACK, &aem_loop_movable_ops);
+	if (err)
+		return err;
+	err = aem_register_reclaim(&aem_region_reclaim_ops);
+	if (err)
+		aem_unregister_movable(AEM_OWNER_LOOPBACK,
+				       &aem_loop_movable_ops);
+	return err;
 }
 
 /**
- * aem_region_reclaim_exit() - unregister it, and the loopback store
+ * aem_region_reclaim_exit() - unregister it, and the loopback store and
+ * its move
  */
 void aem_region_reclaim_exit(void)
 {
-	aem_loop_set(false);
+	aem_loop_set(0);
 	aem_unregister_reclaim(&aem_region_reclaim_ops);
+	aem_unregister_movable(AEM_OWNER_LOOPBACK, &aem_loop_movable_ops);
 }

@@ -181,6 +181,16 @@ struct aem_view {
 	unsigned int pred_inflight;
 };
 
+/*
+ * A link of a per-generation list of a region's data pages: indices into
+ * the region's @gen_link array, a page being at most 2^32 - AEM_NR_GENS - 1
+ * (the pool is far smaller).
+ */
+struct aem_gen_link {
+	u32 prev;
+	u32 next;
+};
+
 /**
  * struct aem_region - a region: the object of its files
  * @ref:	open files, ioctls in flight, background passes; it reaches
@@ -214,6 +224,11 @@ struct aem_view {
  *		until the first scan; written by aether_kaccessd only.
  *		Allocated at creation, as @fault_nid, so that both are
  *		charged to the creator's memory cgroup
+ * @gen_link:	per-generation lists of the data pages (access.c): entry
+ *		@idx links data page @idx, entry nr_pages + g heads the list
+ *		of generation g; a page with no generation is on none.
+ *		Allocated at creation with @gens; aem_access_lock
+ * @gen_count:	pages on each generation's list (aem_access_lock)
  * @access_scans: scans of aether_kaccessd
  * @fault_nid:	node + 1 of the CPU behind each data page's last fault, 0
  *		for none (numa.c); written under the page's slot lock
@@ -266,6 +281,8 @@ struct aem_region {
 	atomic_long_t migrated;
 	atomic_long_t node_pages[AEM_MAX_NODES];
 	u8 *gens;
+	struct aem_gen_link *gen_link;
+	unsigned long gen_count[AEM_NR_GENS];
 	atomic_long_t access_scans;
 	u8 *fault_nid;
 	pgoff_t numa_cursor;
@@ -434,9 +451,6 @@ struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
 /* store.c */
 struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
 			      unsigned long handle, unsigned int flags);
-int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
-			  pgoff_t idx, struct aem_frame *f,
-			  const struct aem_store_ops *ops);
 
 /* lifecycle.c */
 extern struct mutex aem_regions_lock;
@@ -478,6 +492,8 @@ void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
 int aem_region_collapse(struct aem_region *r, pgoff_t idx);
 
 /* access.c */
+int aem_gens_alloc(struct aem_region *r);
+void aem_gens_free(struct aem_region *r);
 unsigned int aem_region_grab_mms(struct aem_region *r,
 				 struct mm_struct ***mms,
 				 unsigned long *present);

@@ -4,9 +4,10 @@
  *
  * A layer slot holds a frame or a stored page: the handle the store
  * backend returned for the page's contents (region.h).  Reclaim puts a
- * cold frame there (aem_region_store_page()); a fault brings it back
- * (aem_unstore(), through aem_lookup()); when the backend unregisters,
- * every stored page comes back first (aem_region_unstore_all()).
+ * cold frame there (evict.c, aem_cold_page_set_stored()); a fault brings
+ * it back (aem_unstore(), through aem_lookup()); when the backend
+ * unregisters, every stored page comes back first
+ * (aem_region_unstore_all()).
  * See region.h for the objects and the lock order.
  */
 #include <linux/delay.h>
@@ -70,47 +71,6 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
 	atomic_long_dec(&aem_stored_pages);
 	atomic_long_inc(&r->store_ins);
 	return f;
-}
-
-/**
- * aem_region_store_page - give frame @f, at @idx of @l, to the store
- * @r: its region
- * @l: the layer
- * @idx: data page index
- * @f: the frame; the caller holds the slot lock of @idx
- * @ops: the store backend, from aem_store_get(.., true)
- *
- * The page is zapped from every page table first, so no write is lost;
- * a fault meanwhile waits for the slot lock and loads it back.
- *
- * Return: 0 when the frame went back to the pool; -EBUSY when a kernel
- * reader holds it; the backend's errno.
- */
-int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
-			  pgoff_t idx, struct aem_frame *f,
-			  const struct aem_store_ops *ops)
-{
-	unsigned long handle;
-	int err;
-
-	lockdep_assert_held(aem_slot_lock(r, idx));
-	if (atomic_read(&f->refcount) != 1 || aem_frame_is_shared(f))
-		return -EBUSY;
-	aem_region_zap_page(r, idx);
-	err = ops->store(f, &handle);
-	if (err)
-		return err;
-	if (!aem_slot_handle_fits(handle)) {	/* see region.h */
-		ops->release(handle);
-		return -ERANGE;
-	}
-	xa_store(&l->slots, idx, aem_slot_mk_stored(handle), GFP_KERNEL);
-	aem_region_frame_gone(r, f);
-	aem_free_pages(f, 0);
-	atomic_long_inc(&r->stored);
-	atomic_long_inc(&aem_stored_pages);
-	atomic_long_inc(&r->store_outs);
-	return 0;
 }
 
 /*

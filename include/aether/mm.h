@@ -58,6 +58,7 @@ enum aem_owner {
 	AEM_OWNER_DEDUPE,
 	AEM_OWNER_QOS,
 	AEM_OWNER_REGION,	/* a frame of a region (region/) */
+	AEM_OWNER_LOOPBACK,	/* the loopback store's copies (region/reclaim.c) */
 	AEM_NR_OWNERS,
 };
 
@@ -405,6 +406,43 @@ struct aem_reclaim_ops {
 	struct list_head link;
 };
 
+/**
+ * struct aem_movable_ops - how compaction moves an owner's pool pages
+ * @owner:	module providing it
+ * @move:	make @dst, a free page of the pool, take the place of @src,
+ *		an order-0 page allocated with this owner's enum aem_owner
+ *		(AEM_OWNER()) and AEM_MT(AETHER_MM_MT_MOVABLE): copy the
+ *		bytes, point every reference of the owner at @dst (@dst's
+ *		page->private is the owner's, as @src's was) and forget
+ *		@src, all under the owner's own lock.  @src may have been
+ *		freed, or be freed meanwhile: check under that lock that it
+ *		is still the owner's (page->private, a lookup), and return
+ *		-ENOENT if not.  Return 0 when moved: @src is then the
+ *		core's, which frees it (clear its page->private first); or
+ *		a negative errno (-EBUSY: pinned for now), and @dst is the
+ *		core's, which frees it.
+ *		Context: compaction (the ioctl or its background work),
+ *		aem_compact_lock and the reservation of @src's pageblock
+ *		held (so @src, once freed, is given to no one else), no
+ *		other aether_mm lock.  May sleep; GFP_KERNEL | __GFP_NOWARN,
+ *		pool allocations with AEM_ALLOC_NOGROW.
+ *
+ * As zsmalloc's pages are to Linux's compaction (movable_operations):
+ * an owner whose pages are referenced from few places it controls (a
+ * handle table, a slot) registers one for its enum aem_owner, and its
+ * movable pages no longer pin the pageblocks they are in.  Regions are
+ * one such owner; a backend's store pool (aether_zram's zspages) another.
+ */
+struct aem_movable_ops {
+	struct module *owner;
+	int (*move)(struct aem_frame *src, struct aem_frame *dst);
+};
+
+int aem_register_movable(unsigned int owner,
+			 const struct aem_movable_ops *ops);
+void aem_unregister_movable(unsigned int owner,
+			    const struct aem_movable_ops *ops);
+
 int aem_register_reclaim(struct aem_reclaim_ops *ops);
 void aem_unregister_reclaim(struct aem_reclaim_ops *ops);
 
@@ -416,12 +454,17 @@ void aem_unregister_reclaim(struct aem_reclaim_ops *ops);
 
 /*
  * Called by aem_region_cold_pages() for each page it offers: @l holds
- * @frame at data page @idx of @r, in generation @gen.  Returns 1 when it
- * took the page, 0 to leave it, or a negative errno to stop.
+ * @frame at data page @idx of @r, in generation @gen, and every process
+ * that maps @r sees that frame there.  Returns 1 when it took the page
+ * (its frame left the slot: aem_cold_page_set_stored() or
+ * aem_cold_page_drop() succeeded), 0 to leave it (the frame still in the
+ * slot, mapped or not), or a negative errno to stop the walk.
  * Context: aem_access_lock, @r's views_lock and the page's slot lock held
  * (all mutexes), in the context of aem_region_cold_pages()'s caller
  * (which, with AEM_COLD_NOWAIT, may be inside a failing pool allocation:
- * then GFP_NOIO and AEM_ALLOC_ATOMIC).  May sleep.
+ * then GFP_NOIO and AEM_ALLOC_ATOMIC).  May sleep.  It may call the
+ * aem_cold_page_*() functions below on the page offered, and nothing else
+ * of a region (no slot lock, no other page).
  */
 typedef int (*aem_cold_fn)(struct aem_region *r, struct aem_layer *l,
 			   pgoff_t idx, struct aem_frame *frame,
@@ -432,6 +475,32 @@ typedef int (*aem_cold_fn)(struct aem_region *r, struct aem_layer *l,
 long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 			   unsigned long nr, aem_cold_fn fn, void *arg,
 			   unsigned int flags);
+
+/*
+ * What an aem_cold_fn does with the page it is offered (region/evict.c):
+ * unmap it, read its bytes (aem_frame_page(); stable while the slot lock
+ * is held), then replace the frame by the registered store's handle for
+ * them, or drop a page of zeroes.  A taker that only unmaps leaves the
+ * page to fault back.
+ *
+ *	if (aem_cold_page_unmap(r, l, idx, frame))
+ *		return 0;
+ *	if (my_store->store(frame, &handle))
+ *		return 0;
+ *	if (aem_cold_page_set_stored(r, l, idx, frame, my_store, handle)) {
+ *		my_store->release(handle);
+ *		return 0;
+ *	}
+ *	return 1;
+ */
+int aem_cold_page_unmap(struct aem_region *r, struct aem_layer *l,
+			pgoff_t idx, struct aem_frame *frame);
+int aem_cold_page_set_stored(struct aem_region *r, struct aem_layer *l,
+			     pgoff_t idx, struct aem_frame *frame,
+			     const struct aem_store_ops *ops,
+			     unsigned long handle);
+int aem_cold_page_drop(struct aem_region *r, struct aem_layer *l,
+		       pgoff_t idx, struct aem_frame *frame);
 
 int aem_register_store(const struct aem_store_ops *ops);
 int aem_unregister_store(const struct aem_store_ops *ops);

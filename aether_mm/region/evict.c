@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * evict.c - what a reclaim client may do with a cold page it is offered
+ *
+ * DOC: Overview
+ *
+ * aem_region_cold_pages() (access.c) offers cold region pages to a
+ * callback, one at a time, under the page's slot lock.  The callback,
+ * in another module (aether_zram's writeback, a reclaim client), takes a
+ * page with these calls:
+ *
+ *  1. aem_cold_page_unmap(): the page leaves every page table (and every
+ *     TLB); while the slot lock is held no process can map it again (a
+ *     fault waits for the lock), so its bytes are stable: read them.
+ *  2. then either aem_cold_page_set_stored(): the slot holds the store
+ *     backend's handle in the frame's place, and the frame goes back to
+ *     the pool; the next fault loads the page through the backend (the
+ *     region's reclaim, reclaim.c, is one such client);
+ *     or aem_cold_page_drop(): a page of zeroes leaves its slot empty, and
+ *     the frame goes back to the pool; it reads as zeroes again.
+ *  A callback that stops after step 1 leaves the page where it was: it
+ *  faults back in, mapped again.
+ *
+ * Each call checks that it runs where it may: the slot lock of the page
+ * held (lockdep), @frame still in the slot of @l that was offered.
+ * Lock order: the caller's (aem_access_lock, views_lock, the slot lock),
+ * then the store table's SRCU read lock, then the pool's locks.
+ */
+#include <linux/highmem.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <linux/xarray.h>
+#include "../internal.h"
+#include "region.h"
+
+/* @frame is what @l holds at @idx, and the caller holds its slot lock. */
+static bool aem_cold_page_ok(struct aem_region *r, struct aem_layer *l,
+			     pgoff_t idx, struct aem_frame *frame)
+{
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	/* A shared frame is never offered: it is no region's (share.c). */
+	return !WARN_ON_ONCE(idx >= r->nr_pages || l->region != r ||
+			     xa_load(&l->slots, idx) != frame ||
+			     aem_frame_is_shared(frame));
+}
+
+/**
+ * aem_cold_page_unmap - take an offered page out of every page table
+ * @r: the region, as offered to the aem_cold_fn
+ * @l: the layer holding the page, as offered
+ * @idx: its data page index
+ * @frame: its frame
+ *
+ * Context: inside an aem_cold_fn (the page's slot lock held).  May sleep
+ * (unmap_mapping_range() takes the mapping's i_mmap_rwsem).
+ *
+ * Return: 0, the page mapped nowhere until the slot lock is released;
+ * -EBUSY when a kernel reader (REGION_CHECKSUM) holds the frame; -EINVAL
+ * when @frame is not at @idx of @l.
+ */
+int aem_cold_page_unmap(struct aem_region *r, struct aem_layer *l,
+			pgoff_t idx, struct aem_frame *frame)
+{
+	if (!aem_cold_page_ok(r, l, idx, frame))
+		return -EINVAL;
+	if (atomic_read(&frame->refcount) != 1)
+		return -EBUSY;
+	aem_region_zap_page(r, idx);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(aem_cold_page_unmap);
+
+/* @frame left @l's slot @idx: back to the pool. */
+static void aem_cold_page_free(struct aem_region *r, struct aem_frame *frame)
+{
+	aem_region_frame_gone(r, frame);
+	aem_free_pages(frame, 0);
+}
+
+/**
+ * aem_cold_page_set_stored - the slot of an unmapped page holds a handle
+ * @r: the region, as offered to the aem_cold_fn
+ * @l: the layer holding the page, as offered
+ * @idx: its data page index
+ * @frame: its frame, unmapped by aem_cold_page_unmap() under this same
+ *	   slot lock; freed on success
+ * @ops: the store backend that gave @handle, the one registered
+ * @handle: what @ops->store() gave for the page's bytes
+ *
+ * The next fault on the page, and the backend's unregistration, load it
+ * through @ops->load(); the region's end releases it (@ops->release()).
+ *
+ * Context: inside an aem_cold_fn.  Does not sleep or allocate.
+ *
+ * Return: 0; -ENODEV when @ops is not the registered store (or it is
+ * being unregistered); -ERANGE when @handle does not fit a slot (see
+ * AEM_STORE_HANDLE_MAX); -EBUSY when a kernel reader took the frame
+ * meanwhile; -EINVAL when @frame is not at @idx of @l.  On error nothing
+ * changed, and @handle is still the caller's to release.
+ */
+int aem_cold_page_set_stored(struct aem_region *r, struct aem_layer *l,
+			     pgoff_t idx, struct aem_frame *frame,
+			     const struct aem_store_ops *ops,
+			     unsigned long handle)
+{
+	int sidx, err = 0;
+
+	if (!aem_cold_page_ok(r, l, idx, frame))
+		return -EINVAL;
+	if (atomic_read(&frame->refcount) != 1)
+		return -EBUSY;
+	if (!aem_slot_handle_fits(handle))
+		return -ERANGE;
+	/*
+	 * Under the SRCU read lock: an unregistration that starts now
+	 * waits, then finds the handle in its walk and loads the page back.
+	 */
+	if (aem_store_get(&sidx, true) != ops) {
+		err = -ENODEV;
+		goto out;
+	}
+	/* Replacing a present entry allocates nothing. */
+	xa_store(&l->slots, idx, aem_slot_mk_stored(handle), GFP_NOWAIT);
+	aem_cold_page_free(r, frame);
+	atomic_long_inc(&r->stored);
+	atomic_long_inc(&aem_stored_pages);
+	atomic_long_inc(&r->store_outs);
+out:
+	aem_store_put(sidx);
+	return err;
+}
+EXPORT_SYMBOL_GPL(aem_cold_page_set_stored);
+
+/* Does a layer under @l hold something at @idx? */
+static bool aem_cold_page_hides(struct aem_layer *l, pgoff_t idx)
+{
+	for (l = l->backing; l; l = l->backing)
+		if (xa_load(&l->slots, idx))
+			return true;
+	return false;
+}
+
+/**
+ * aem_cold_page_drop - an unmapped page of zeroes leaves its slot
+ * @r: the region, as offered to the aem_cold_fn
+ * @l: the layer holding the page, as offered
+ * @idx: its data page index
+ * @frame: its frame, unmapped by aem_cold_page_unmap() under this same
+ *	   slot lock; freed on success
+ *
+ * The page reads as zeroes afterwards (Linux's zero page, until written),
+ * so it must be zeroes now: checked here, as is that no older image (a
+ * PRIVATE region's layer from before a fork) would show through.
+ *
+ * Context: inside an aem_cold_fn.  Does not sleep or allocate.
+ *
+ * Return: 0; -ENOTEMPTY when a byte of the page is not zero; -EEXIST
+ * when an older layer has the index; -EBUSY when a kernel reader holds
+ * the frame; -EINVAL when @frame is not at @idx of @l.
+ */
+int aem_cold_page_drop(struct aem_region *r, struct aem_layer *l,
+		       pgoff_t idx, struct aem_frame *frame)
+{
+	void *addr;
+	bool zero;
+
+	if (!aem_cold_page_ok(r, l, idx, frame))
+		return -EINVAL;
+	if (atomic_read(&frame->refcount) != 1)
+		return -EBUSY;
+	if (aem_cold_page_hides(l, idx))
+		return -EEXIST;
+	addr = kmap_local_page(aem_frame_page(frame));
+	zero = !memchr_inv(addr, 0, PAGE_SIZE);
+	kunmap_local(addr);
+	if (!zero)
+		return -ENOTEMPTY;
+	xa_erase(&l->slots, idx);
+	aem_cold_page_free(r, frame);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(aem_cold_page_drop);
