@@ -7,7 +7,8 @@
  * grouped into zones (by physical address) per node; each zone has buddy
  * free lists per order and migrate type, and per-CPU lists for small
  * orders.  See pool.c for the life of a chunk, buddy.c for the life of a
- * frame, and the lock order.
+ * frame, and the lock order.  struct aem_frame, and what the pool and the
+ * regions (region/) export to each other, are in frame.h.
  */
 #ifndef _AETHER_MM_INTERNAL_H
 #define _AETHER_MM_INTERNAL_H
@@ -20,6 +21,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <aether/mm.h>
+#include "frame.h"
 
 #define AEM_MAX_ORDER		MAX_PAGE_ORDER
 #define AEM_NR_ORDERS		(AEM_MAX_ORDER + 1)
@@ -31,7 +33,6 @@
 #define AEM_NR_PCP_ORDERS	(AEM_PCP_MAX_ORDER + 1)
 #define AEM_NR_ZONES		AETHER_MM_NR_ZONES
 #define AEM_NR_MT		AETHER_MM_NR_MT
-#define AEM_MAX_NODES		AETHER_MM_MAX_NODES
 
 /* State of a frame; only the first frame of a block (its head) has one. */
 enum aem_frame_state {
@@ -40,48 +41,6 @@ enum aem_frame_state {
 	AEM_FS_PCP,		/* head of a free block on a per-CPU list */
 	AEM_FS_ALLOC,		/* head of an allocated block */
 	AEM_FS_HELD,		/* free order-0 page held by a reservation */
-};
-
-struct aem_layer;
-
-/**
- * struct aem_frame - descriptor of one page of the pool
- * @list:	buddy list, per-CPU list, or nothing while allocated
- * @rmap:	while allocated (in place of @list): for a frame of a region,
- *		the layer that holds it and its index there, set and cleared
- *		under the region's slot lock; @rmap.layer is NULL otherwise
- *		(aem_frame_prep()).  Compaction's way from a frame back to
- *		its owner (region/).
- * @chunk:	the chunk the page belongs to
- * @refcount:	users of an allocated block (head only)
- * @stack:	stack_depot handle of the allocating stack (tracking on)
- * @owner:	enum aem_owner of an allocated block
- * @state:	enum aem_frame_state
- * @order:	order of the block this frame heads
- * @mt:		migrate type of the list the block is on or came from
- * @resv:	page lies in a reserved range (zone->lock)
- *
- * @state, @order and @mt of a block change under the lock of the list it
- * moves on or off: zone->lock for buddy lists, pcp->lock for per-CPU
- * lists.  They are distinct bytes, so readers holding the other lock see
- * a value that is stale at worst, never torn.
- */
-struct aem_frame {
-	union {
-		struct list_head list;
-		struct {
-			struct aem_layer *layer;
-			unsigned long index;
-		} rmap;
-	};
-	struct aem_chunk *chunk;
-	atomic_t refcount;
-	depot_stack_handle_t stack;
-	u32 owner;
-	u8 state;
-	u8 order;
-	u8 mt;
-	u8 resv;
 };
 
 /**
@@ -351,32 +310,13 @@ bool aem_should_fail(void);
 void aem_inject_debugfs(struct dentry *dir);
 
 /* hooks.c */
-const struct aem_store_ops *aem_store_get(int *idx, bool storing);
 int aem_store_close(const struct aem_store_ops *ops);
-void aem_store_put(int idx);
 int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
-int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
 unsigned long aem_reclaim_run(int nid, unsigned long nr_pages);
 extern atomic_long_t aem_reclaim_runs;
 extern atomic_long_t aem_reclaimed;
 bool aem_reclaim_registered(void);
 void aem_hooks_exit(void);
-
-/* main.c */
-int aem_parse_interval_ms(const char *val, unsigned int *ms);
-
-/* region/access.c */
-int aem_access_init(void);
-void aem_access_exit(void);
-void aem_access_debugfs(struct dentry *dir);
-
-/* region/numa.c */
-void aem_numa_debugfs(struct dentry *dir);
-
-/* region/reclaim.c */
-void aem_reclaim_debugfs(struct dentry *dir);
-int aem_region_reclaim_init(void);
-void aem_region_reclaim_exit(void);
 
 /* compact.c */
 int aem_ioc_compact(void __user *uarg);
@@ -384,31 +324,9 @@ void aem_compact_debugfs(struct dentry *dir);
 void aem_compact_init(void);
 void aem_compact_exit(void);
 
-/* region/store.c */
-int aem_region_unstore_all(void);
-extern atomic_long_t aem_stored_pages;
-
-/* region/migrate.c */
-int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags);
-
 /* chardev.c */
-/* Command numbers with the size bits masked: the struct's @size rules. */
-#define AEM_IOC_BASE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
-
 int aem_chardev_init(void);
 void aem_chardev_exit(void);
-int aem_copy_in(void *dst, size_t ksize, void __user *uarg);
-int aem_copy_out(void __user *uarg, const void *src, size_t ksize);
-
-/* region/lifecycle.c */
-int aem_region_init(void);
-void aem_region_exit(void);
-int aem_ioc_region_create(void __user *uarg);
-int aem_ioc_region_open(void __user *uarg);
-int aem_ioc_region_list(void __user *uarg);
-
-/* region/debugfs.c */
-void aem_region_debugfs(struct dentry *dir);
 
 /* debugfs.c */
 void aem_debugfs_init(void);

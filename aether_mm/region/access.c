@@ -47,7 +47,6 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <asm/tlbflush.h>
-#include "../internal.h"
 #include "region.h"
 
 #define AEM_COLD_DEBUGFS_MAX	64	/* pages aether/mm/cold lists */

@@ -9,7 +9,6 @@
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
-#include "../internal.h"
 #include "region.h"
 
 /**
@@ -48,7 +47,7 @@ int aem_region_collapse(struct aem_region *r, pgoff_t idx)
 		f = xa_load(&l->slots, idx + i);
 		if (!f || xa_is_value(f))
 			goto out;
-		if (atomic_read(&f->refcount) != 1) {
+		if (aem_frame_ref_count(f) != 1) {
 			ret = -EBUSY;
 			goto out;
 		}

@@ -6,7 +6,6 @@
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
-#include "../internal.h"
 #include "region.h"
 
 static int aem_dbg_regions_show(struct seq_file *m, void *unused)

@@ -12,7 +12,6 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
-#include "../internal.h"
 #include "region.h"
 
 /*

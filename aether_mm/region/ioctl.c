@@ -16,7 +16,6 @@
 #include <linux/siphash.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
-#include "../internal.h"
 #include "region.h"
 
 #define AEM_CKSUM_BATCH		AEM_VMAP_MAX	/* pages per kernel view */
@@ -276,7 +275,7 @@ static int aem_ioc_region_migrate(struct aem_region *r, void __user *uarg)
 	if (err)
 		return err;
 	if (m.node != AETHER_MM_MIGRATE_AUTO &&
-	    (m.node < 0 || m.node >= AEM_MAX_NODES || !aem_node(m.node)))
+	    (m.node < 0 || m.node >= AEM_MAX_NODES || !aem_pool_has_node(m.node)))
 		return -EINVAL;
 	if (!aem_region_range_ok(r, m.offset, m.length))
 		return -EINVAL;

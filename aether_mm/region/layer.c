@@ -14,7 +14,6 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
-#include "../internal.h"
 #include "region.h"
 
 struct aem_layer *aem_layer_new(struct aem_region *r,

@@ -23,7 +23,6 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include "../internal.h"
 #include "region.h"
 
 #define AEM_RFS_MAGIC		0x41455247	/* "AERG" */
@@ -160,14 +159,7 @@ static struct aem_region *aem_region_find_name(const char *name)
 /* The nodes the fast and slow tiers prefer: the pool's lowest and highest. */
 void aem_tier_nodes(int *fast, int *slow)
 {
-	int nid;
-
-	*fast = -1;
-	for_each_aem_nid(nid) {
-		if (*fast < 0)
-			*fast = nid;
-		*slow = nid;
-	}
+	aem_pool_nid_range(fast, slow);
 }
 
 /* Map a tier onto a policy: only LOCAL policies are steered by tiers. */
@@ -212,17 +204,6 @@ static int aem_region_check(const struct aether_mm_region_create *c)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* The pool's largest size, all nodes: no region may be larger. */
-static u64 aem_pool_max_bytes(void)
-{
-	struct aem_node *node;
-	u64 chunks = 0;
-
-	for_each_aem_node(node)
-		chunks += node->max_chunks;
-	return chunks << (AEM_CHUNK_ORDER + PAGE_SHIFT);
 }
 
 static struct file *aem_region_file(struct aem_region *r, int flags)

@@ -11,7 +11,6 @@
 #include <linux/kref.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
-#include "../internal.h"
 #include "region.h"
 
 /*
@@ -33,7 +32,7 @@ int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
 	struct aem_frame *nf;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	if (atomic_read(&f->refcount) != 1)
+	if (aem_frame_ref_count(f) != 1)
 		return -EBUSY;
 	nf = aem_alloc_pages(nid, 0, flags | AEM_ALLOC_THISNODE |
 			     AEM_MT(AETHER_MM_MT_MOVABLE) |
@@ -73,8 +72,8 @@ int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags)
 	int ret = -ENOENT;
 
 	rcu_read_lock();
-	l = READ_ONCE(f->rmap.layer);
-	idx = READ_ONCE(f->rmap.index);
+	l = aem_frame_rmap_layer(f);
+	idx = aem_frame_rmap_index(f);
 	if (!l) {
 		rcu_read_unlock();
 		return -ENOENT;

@@ -36,7 +36,6 @@
 #include <linux/moduleparam.h>
 #include <linux/seq_file.h>
 #include <linux/topology.h>
-#include "../internal.h"
 #include "region.h"
 
 unsigned int aem_numa_scan_pages;
@@ -76,7 +75,7 @@ void aem_numa_fault(struct aem_view *v, pgoff_t idx)
 		return;
 	atomic_long_inc(&r->numa_faults);
 	atomic_long_inc(&aem_numa_faults);
-	if (last != nid + 1 || !aem_node(nid))
+	if (last != nid + 1 || !aem_pool_has_node(nid))
 		return;
 	if (aem_region_move_locked(r, where, idx, f, nid, AEM_ALLOC_NOGROW))
 		return;
@@ -95,7 +94,7 @@ int aem_numa_last_node(const struct aem_region *r, pgoff_t idx)
 {
 	int nid = (int)READ_ONCE(r->fault_nid[idx]) - 1;
 
-	return nid >= 0 && aem_node(nid) ? nid : NUMA_NO_NODE;
+	return nid >= 0 && aem_pool_has_node(nid) ? nid : NUMA_NO_NODE;
 }
 
 /**

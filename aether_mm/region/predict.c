@@ -19,7 +19,6 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/spinlock.h>
-#include "../internal.h"
 #include "region.h"
 
 #define AEM_PRED_MIN_WINDOW	2

@@ -19,6 +19,10 @@
  *   walk.c	page-table walks, 4 KiB and 2 MiB
  *   debugfs.c	aether/mm/regions and aether/mm/tiers
  *
+ * Regions include ../frame.h and <aether/mm.h>, never ../internal.h: the
+ * frame accessors (refcount, reverse map) and the few services of the rest
+ * of the core they use are all there.
+ *
  *
  * A region is a range of pool pages behind a file.  Each region has an
  * inode of its own on a private pseudo filesystem (the secretmem model),
@@ -116,7 +120,8 @@
 #include <linux/rcupdate.h>
 #include <linux/siphash.h>
 #include <linux/xarray.h>
-#include "../internal.h"
+#include <aether/mm.h>
+#include "../frame.h"
 
 #define AEM_REGION_SLOT_LOCKS	64
 #define AEM_GEN_NONE		0xff	/* a page without a frame */
@@ -298,17 +303,6 @@ static inline bool aem_region_is_guard(const struct aem_region *r, pgoff_t pg)
 }
 
 /*
- * A frame is now at @idx of layer @l: its reverse map.  Under the slot
- * lock of @idx, like every change of a layer's slots.
- */
-static inline void aem_frame_set_rmap(struct aem_frame *f,
-				      struct aem_layer *l, pgoff_t idx)
-{
-	WRITE_ONCE(f->rmap.index, idx);
-	WRITE_ONCE(f->rmap.layer, l);
-}
-
-/*
  * A frame joins (at @idx of @l) or leaves one of @r's layers.  Every frame
  * a region holds passes through both, once, whatever path took or freed
  * it (fault, COW, huge, collapse, migration, compaction, store, layer
@@ -327,7 +321,7 @@ static inline void aem_region_frame_add(struct aem_region *r,
 static inline void aem_region_frame_gone(struct aem_region *r,
 					 struct aem_frame *f)
 {
-	WRITE_ONCE(f->rmap.layer, NULL);
+	aem_frame_clear_rmap(f);
 	atomic_long_dec(&r->resident);
 	atomic_long_dec(&r->node_pages[aem_frame_nid(f)]);
 }

@@ -14,7 +14,6 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
-#include "../internal.h"
 #include "region.h"
 
 #define AEM_UNSTORE_WAIT_MS	10000	/* for stored pages, at unregistration */
@@ -83,7 +82,7 @@ int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
 	int err;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	if (atomic_read(&f->refcount) != 1)
+	if (aem_frame_ref_count(f) != 1)
 		return -EBUSY;
 	aem_region_zap_page(r, idx);
 	err = ops->store(f, &handle);
