@@ -275,11 +275,11 @@ static int aem_kaccessd_fn(void *unused)
 /* Set a bit in @present for every data page some layer of @l's chain has. */
 static void aem_chain_present(struct aem_layer *l, unsigned long *present)
 {
-	struct aem_frame *f;
 	unsigned long idx;
+	void *e;
 
 	for (; l; l = l->backing)
-		xa_for_each(&l->slots, idx, f)
+		xa_for_each(&l->slots, idx, e)
 			__set_bit(idx, present);
 }
 
@@ -337,6 +337,7 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 {
 	struct aem_layer *where = NULL, *w;
 	void *f = NULL, *g;
+	struct aem_frame *frame;
 	struct aem_view *v;
 	int ret = 0;
 
@@ -365,10 +366,10 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		}
 	}
 	/* A stored page has no frame to offer. */
-	if (f && !xa_is_value(f) &&
-	    (nid == NUMA_NO_NODE || aem_frame_nid(f) == nid)) {
+	frame = aem_slot_frame(f);
+	if (frame && (nid == NUMA_NO_NODE || aem_frame_nid(frame) == nid)) {
 		*offered = true;
-		ret = fn(r, where, idx, f, gen, arg);
+		ret = fn(r, where, idx, frame, gen, arg);
 	}
 	mutex_unlock(aem_slot_lock(r, idx));
 	mutex_unlock(&r->views_lock);

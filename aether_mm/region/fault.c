@@ -102,7 +102,8 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 			alone = kref_read(&l->ref) == 1;
 		alone = alone && kref_read(&where->ref) == 1;
 		if (alone) {
-			if (xa_err(xa_store(&top->slots, idx, f, GFP_KERNEL))) {
+			if (xa_err(xa_store(&top->slots, idx,
+					    aem_slot_mk_frame(f), GFP_KERNEL))) {
 				*ret = VM_FAULT_OOM;
 				return NULL;
 			}
@@ -123,7 +124,8 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	}
 	if (f)
 		copy_highpage(aem_frame_page(nf), aem_frame_page(f));
-	if (xa_err(xa_store(&top->slots, idx, nf, GFP_KERNEL))) {
+	if (xa_err(xa_store(&top->slots, idx, aem_slot_mk_frame(nf),
+			    GFP_KERNEL))) {
 		aem_free_pages(nf, 0);
 		*ret = VM_FAULT_OOM;
 		return NULL;
@@ -171,13 +173,15 @@ vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 	struct aem_region *r = v->region;
 	struct aem_layer *where;
 	struct aem_frame *f;
+	void *e;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	if (prefetch) {
 		/* Prefetch never brings a stored page back. */
-		f = aem_lookup_entry(v->top, idx, &where);
-		if (xa_is_value(f))
+		e = aem_lookup_entry(v->top, idx, &where);
+		if (aem_slot_is_stored(e))
 			return 0;
+		f = aem_slot_frame(e);
 	} else {
 		f = aem_lookup(v->top, idx, &where);
 		if (IS_ERR(f)) {
@@ -341,8 +345,8 @@ static void aem_map_around_one(struct vm_area_struct *vma, struct aem_view *v,
 	struct aem_frame *f;
 
 	lockdep_assert_held(aem_slot_lock(v->region, idx));
-	f = aem_lookup_entry(v->top, idx, &where);
-	if (!f || xa_is_value(f))
+	f = aem_slot_frame(aem_lookup_entry(v->top, idx, &where));
+	if (!f)
 		return;		/* a hole (the zero page) or a stored page */
 	if (hinting && aem_frame_nid(f) != numa_node_id())
 		return;		/* its hinting fault must come */

@@ -28,18 +28,20 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 	struct aem_layer *top = v->top, *where, *l;
 	struct aem_frame *first, *f;
 	unsigned long i, pfn, at;
+	void *e;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	first = aem_lookup_entry(top, idx, &where);
-	if (xa_is_value(first))
+	e = aem_lookup_entry(top, idx, &where);
+	if (aem_slot_is_stored(e))
 		return NULL;
+	first = aem_slot_frame(e);
 	if (first) {
 		pfn = aem_frame_pfn(first);
 		if (where != top || !IS_ALIGNED(pfn, AEM_HUGE_PAGES))
 			return NULL;
 		for (i = 1; i < AEM_HUGE_PAGES; i++) {
-			f = xa_load(&top->slots, idx + i);
-			if (!f || xa_is_value(f) || aem_frame_pfn(f) != pfn + i)
+			f = aem_slot_frame(xa_load(&top->slots, idx + i));
+			if (!f || aem_frame_pfn(f) != pfn + i)
 				return NULL;
 		}
 		return first;
@@ -58,8 +60,8 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 		return NULL;
 	aem_split_block(first, AEM_HUGE_ORDER);
 	for (i = 0; i < AEM_HUGE_PAGES; i++) {
-		if (xa_err(xa_store(&top->slots, idx + i, first + i,
-				    GFP_KERNEL)))
+		if (xa_err(xa_store(&top->slots, idx + i,
+				    aem_slot_mk_frame(first + i), GFP_KERNEL)))
 			break;
 		aem_region_frame_add(r, top, idx + i, first + i);
 	}

@@ -128,6 +128,7 @@ static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
 	struct aem_view *v;
 	struct aem_frame *f;
 	pgoff_t pg;
+	void *e;
 	int err;
 
 	err = aem_copy_in(&q, sizeof(q), uarg);
@@ -155,10 +156,10 @@ static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
 		pgoff_t idx = pg - r->guard;
 
 		mutex_lock(aem_slot_lock(r, idx));
-		f = aem_lookup_entry(v->top, idx, &where);
-		if (xa_is_value(f)) {
+		e = aem_lookup_entry(v->top, idx, &where);
+		f = aem_slot_frame(e);
+		if (aem_slot_is_stored(e)) {
 			q.state = AETHER_MM_PAGE_STORED;
-			f = NULL;
 		} else if (!f) {
 			q.state = AETHER_MM_PAGE_NONE;
 		} else if (where == v->top &&

@@ -42,7 +42,7 @@ int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
 	aem_region_zap_page(r, idx);
 	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
 	/* Replacing a present entry allocates nothing. */
-	xa_store(&l->slots, idx, nf, GFP_KERNEL);
+	xa_store(&l->slots, idx, aem_slot_mk_frame(nf), GFP_KERNEL);
 	aem_region_frame_add(r, l, idx, nf);
 	aem_region_frame_gone(r, f);
 	aem_free_pages(f, 0);
@@ -92,7 +92,7 @@ int aem_region_move_frame(struct aem_frame *f, int nid, unsigned int flags)
 
 	if (idx < r->nr_pages) {
 		mutex_lock(aem_slot_lock(r, idx));
-		if (xa_load(&l->slots, idx) == f)
+		if (aem_slot_frame(xa_load(&l->slots, idx)) == f)
 			ret = aem_region_move_locked(r, l, idx, f, nid, flags);
 		mutex_unlock(aem_slot_lock(r, idx));
 	}
@@ -113,9 +113,7 @@ void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
 	if (nid == AETHER_MM_MIGRATE_AUTO)
 		nid = aem_numa_last_node(r, idx);
 	/* A stored page has no frame: it comes back where it is used. */
-	f = aem_lookup_entry(top, idx, &where);
-	if (xa_is_value(f))
-		f = NULL;
+	f = aem_slot_frame(aem_lookup_entry(top, idx, &where));
 	if (f && nid != NUMA_NO_NODE && aem_frame_nid(f) != nid) {
 		switch (aem_region_move_locked(r, where, idx, f, nid, 0)) {
 		case 0:

@@ -70,8 +70,8 @@ void aem_numa_fault(struct aem_view *v, pgoff_t idx)
 	if (!READ_ONCE(aem_numa_scan_pages) || !aem_numa_eligible(r))
 		return;
 	/* A stored page has no frame: it comes back on this node. */
-	f = aem_lookup_entry(v->top, idx, &where);
-	if (!f || xa_is_value(f) || aem_frame_nid(f) == nid)
+	f = aem_slot_frame(aem_lookup_entry(v->top, idx, &where));
+	if (!f || aem_frame_nid(f) == nid)
 		return;
 	atomic_long_inc(&r->numa_faults);
 	atomic_long_inc(&aem_numa_faults);

@@ -122,6 +122,7 @@
 #include <linux/xarray.h>
 #include <aether/mm.h>
 #include "../frame.h"
+#include "slot.h"
 
 #define AEM_REGION_SLOT_LOCKS	64
 #define AEM_GEN_NONE		0xff	/* a page without a frame */
@@ -132,7 +133,8 @@
  * struct aem_layer - one image of a region: frames by page index
  * @ref:	views whose top it is, layers it backs, ioctls reading it
  * @backing:	the older image under it, or NULL (the base)
- * @slots:	index -> struct aem_frame *; changed under the slot lock
+ * @slots:	index -> entry (slot.h: a frame or a stored page); changed
+ *		under the slot lock
  * @region:	owner
  * @rcu:	freed after a grace period: a frame's @rmap names its layer,
  *		and compaction follows it under rcu_read_lock()
@@ -324,30 +326,6 @@ static inline void aem_region_frame_gone(struct aem_region *r,
 	aem_frame_clear_rmap(f);
 	atomic_long_dec(&r->resident);
 	atomic_long_dec(&r->node_pages[aem_frame_nid(f)]);
-}
-
-/*
- * A layer slot holds a frame (a pointer) or a stored page, an xarray value
- * entry, which has one bit fewer than a handle: the handle is kept as its
- * low BITS_PER_LONG - 1 bits and sign-extended back.  So a handle fits
- * when its top two bits agree: small ids (below 2^62 on 64-bit) and
- * kernel pointers (above 2^64 - 2^62, i.e. 0xc000... and up: every
- * kernel address of x86-64 and arm64), which is what a zsmalloc-style
- * store returns.  Other handles are refused (-ERANGE).
- */
-static inline bool aem_slot_handle_fits(unsigned long handle)
-{
-	return (long)(handle << 1) >> 1 == (long)handle;
-}
-
-static inline void *aem_slot_mk_stored(unsigned long handle)
-{
-	return xa_mk_value(handle & LONG_MAX);
-}
-
-static inline unsigned long aem_slot_stored_handle(const void *e)
-{
-	return (unsigned long)((long)(xa_to_value(e) << 1) >> 1);
 }
 
 /* Zap data page @idx from every page table that maps @r (and flush). */

@@ -52,7 +52,7 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
 		return ERR_PTR(err);
 	}
 	/* Replacing a present entry allocates nothing. */
-	xa_store(&l->slots, idx, f, GFP_KERNEL);
+	xa_store(&l->slots, idx, aem_slot_mk_frame(f), GFP_KERNEL);
 	aem_region_frame_add(r, l, idx, f);
 	atomic_long_dec(&r->stored);
 	atomic_long_dec(&aem_stored_pages);
@@ -88,7 +88,7 @@ int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
 	err = ops->store(f, &handle);
 	if (err)
 		return err;
-	if (!aem_slot_handle_fits(handle)) {	/* see region.h */
+	if (!aem_slot_handle_fits(handle)) {	/* see slot.h */
 		ops->release(handle);
 		return -ERANGE;
 	}
@@ -118,7 +118,7 @@ static unsigned long aem_layer_unstore(struct aem_layer *l, int *err)
 	void *e;
 
 	xa_for_each(&l->slots, idx, e) {
-		if (!xa_is_value(e))
+		if (!aem_slot_is_stored(e))
 			continue;
 		if (*err == -ENOMEM) {
 			left++;
@@ -126,7 +126,7 @@ static unsigned long aem_layer_unstore(struct aem_layer *l, int *err)
 		}
 		mutex_lock(aem_slot_lock(r, idx));
 		e = xa_load(&l->slots, idx);
-		f = xa_is_value(e) ?
+		f = aem_slot_is_stored(e) ?
 		    aem_unstore(l, idx, aem_slot_stored_handle(e),
 				AEM_ALLOC_HIGH) : NULL;
 		mutex_unlock(aem_slot_lock(r, idx));
