@@ -188,7 +188,7 @@ static void aem_access_scan_region(struct aem_region *r)
 			g++;
 		WRITE_ONCE(r->gens[idx], g);
 	}
-	atomic_long_inc(&r->access_scans);
+	aem_region_stat_inc(r, AEM_RS_ACCESS_SCANS);
 out:
 	bitmap_free(young);
 	bitmap_free(present);
@@ -350,7 +350,7 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		mutex_lock(aem_slot_lock(r, idx));
 	} else if (!mutex_trylock(aem_slot_lock(r, idx))) {
 		mutex_unlock(&r->views_lock);
-		return atomic_long_read(&r->stored);
+		return aem_region_stat(r, AEM_RS_STORED);
 	}
 	if (list_empty(&r->views)) {
 		f = aem_lookup_entry(r->base, idx, &where);
@@ -471,7 +471,7 @@ static int aem_dbg_access_show(struct seq_file *m, void *unused)
 			if (r->gens[idx] < AEM_NR_GENS)
 				hist[r->gens[idx]]++;
 		seq_printf(m, "%llu\t%ld", r->id,
-			   atomic_long_read(&r->access_scans));
+			   aem_region_stat(r, AEM_RS_ACCESS_SCANS));
 		for (g = 0; g < AEM_NR_GENS; g++)
 			seq_printf(m, "\t%lu", hist[g]);
 		seq_putc(m, '\n');

@@ -79,7 +79,7 @@ int aem_region_collapse(struct aem_region *r, pgoff_t idx)
 		aem_region_frame_gone(r, f);
 		aem_free_pages(f, 0);
 	}
-	atomic_long_inc(&r->huge_collapses);
+	aem_region_stat_inc(r, AEM_RS_HUGE_COLLAPSES);
 	ret = 0;
 out:
 	mutex_unlock(aem_slot_lock(r, idx));

@@ -87,7 +87,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 
 	f = aem_lookup(top, idx, &where);
 	if (IS_ERR(f)) {
-		atomic_long_inc(&r->alloc_fail);
+		aem_region_stat_inc(r, AEM_RS_ALLOC_FAIL);
 		*ret = VM_FAULT_SIGBUS;
 		return NULL;
 	}
@@ -109,7 +109,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 			}
 			xa_erase(&where->slots, idx);
 			aem_frame_set_rmap(f, top, idx);
-			atomic_long_inc(&r->cow_steals);
+			aem_region_stat_inc(r, AEM_RS_COW_STEALS);
 			return f;
 		}
 	}
@@ -118,7 +118,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	nf = aem_alloc_pages_mpol(&r->pol, 0, AEM_REGION_FAULT_FLAGS |
 				  (f ? 0 : AEM_ALLOC_ZERO));
 	if (!nf) {
-		atomic_long_inc(&r->alloc_fail);
+		aem_region_stat_inc(r, AEM_RS_ALLOC_FAIL);
 		*ret = VM_FAULT_SIGBUS;
 		return NULL;
 	}
@@ -132,7 +132,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	}
 	aem_region_frame_add(r, top, idx, nf);
 	if (f)
-		atomic_long_inc(&r->cow_copies);
+		aem_region_stat_inc(r, AEM_RS_COW_COPIES);
 	return nf;
 }
 
@@ -185,7 +185,7 @@ vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 	} else {
 		f = aem_lookup(v->top, idx, &where);
 		if (IS_ERR(f)) {
-			atomic_long_inc(&r->alloc_fail);
+			aem_region_stat_inc(r, AEM_RS_ALLOC_FAIL);
 			return VM_FAULT_SIGBUS;
 		}
 	}
@@ -195,7 +195,7 @@ vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 					   vma->vm_page_prot);
 	if (skip_empty)
 		return 0;
-	atomic_long_inc(&r->zero_maps);
+	aem_region_stat_inc(r, AEM_RS_ZERO_MAPS);
 	return vmf_insert_pfn_prot(vma, addr, my_zero_pfn(addr),
 				   vma->vm_page_prot);
 }
@@ -230,7 +230,7 @@ static vm_fault_t aem_fault_index(struct vm_fault *vmf, pgoff_t *idx)
 	if (aem_region_is_guard(r, vmf->pgoff))
 		return VM_FAULT_SIGSEGV;
 	*idx = vmf->pgoff - r->guard;
-	atomic_long_inc(&r->faults);
+	aem_region_stat_inc(r, AEM_RS_FAULTS);
 	return 0;
 }
 

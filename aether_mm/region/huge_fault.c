@@ -109,7 +109,7 @@ vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg)
 	    pg + AEM_HUGE_PAGES > r->guard + r->nr_pages)
 		return VM_FAULT_FALLBACK;
 	idx = pg - r->guard;
-	atomic_long_inc(&r->faults);
+	aem_region_stat_inc(r, AEM_RS_FAULTS);
 	mutex_lock(aem_slot_lock(r, idx));
 	f = aem_huge_resolve(v, idx, write);
 	if (f)
@@ -120,8 +120,8 @@ vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg)
 		ret = VM_FAULT_FALLBACK;
 	mutex_unlock(aem_slot_lock(r, idx));
 	if (ret == VM_FAULT_NOPAGE)
-		atomic_long_inc(&r->huge_maps);
+		aem_region_stat_inc(r, AEM_RS_HUGE_MAPS);
 	else if (ret == VM_FAULT_FALLBACK)
-		atomic_long_inc(&r->huge_fallbacks);
+		aem_region_stat_inc(r, AEM_RS_HUGE_FALLBACKS);
 	return ret;
 }

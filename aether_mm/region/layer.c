@@ -57,7 +57,7 @@ static void aem_entry_drop(struct aem_region *r, void *e)
 	if (ops)
 		ops->release(aem_slot_stored_handle(e));
 	aem_store_put(sidx);
-	atomic_long_dec(&r->stored);
+	aem_region_stat_dec(r, AEM_RS_STORED);
 	atomic_long_dec(&aem_stored_pages);
 }
 

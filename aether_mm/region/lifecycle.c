@@ -93,7 +93,7 @@ static void aem_region_release(struct kref *ref)
 	/* Every VMA is gone (each held a file), so every view is too. */
 	WARN_ON_ONCE(!list_empty(&r->views));
 	aem_layer_put(r->base);
-	WARN_ON_ONCE(atomic_long_read(&r->resident));
+	WARN_ON_ONCE(aem_region_stat(r, AEM_RS_RESIDENT));
 	/* The region's own reference, held since aem_region_new(). */
 	iput(r->inode);
 	for (i = 0; i < AEM_REGION_SLOT_LOCKS; i++)

@@ -117,7 +117,7 @@ void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
 	if (f && nid != NUMA_NO_NODE && aem_frame_nid(f) != nid) {
 		switch (aem_region_move_locked(r, where, idx, f, nid, 0)) {
 		case 0:
-			atomic_long_inc(&r->migrated);
+			aem_region_stat_inc(r, AEM_RS_MIGRATED);
 			m->migrated++;
 			break;
 		case -EBUSY:

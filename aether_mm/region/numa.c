@@ -73,13 +73,13 @@ void aem_numa_fault(struct aem_view *v, pgoff_t idx)
 	f = aem_slot_frame(aem_lookup_entry(v->top, idx, &where));
 	if (!f || aem_frame_nid(f) == nid)
 		return;
-	atomic_long_inc(&r->numa_faults);
+	aem_region_stat_inc(r, AEM_RS_NUMA_FAULTS);
 	atomic_long_inc(&aem_numa_faults);
 	if (last != nid + 1 || !aem_pool_has_node(nid))
 		return;
 	if (aem_region_move_locked(r, where, idx, f, nid, AEM_ALLOC_NOGROW))
 		return;
-	atomic_long_inc(&r->numa_migrated);
+	aem_region_stat_inc(r, AEM_RS_NUMA_MIGRATED);
 	atomic_long_inc(&aem_numa_migrated);
 }
 
@@ -106,7 +106,7 @@ void aem_numa_scan_region(struct aem_region *r)
 	unsigned long n = READ_ONCE(aem_numa_scan_pages);
 	pgoff_t start;
 
-	if (!n || !aem_numa_eligible(r) || !atomic_long_read(&r->resident))
+	if (!n || !aem_numa_eligible(r) || !aem_region_stat(r, AEM_RS_RESIDENT))
 		return;
 	start = r->numa_cursor;
 	if (start >= r->nr_pages)

@@ -178,6 +178,44 @@ struct aem_view {
 	unsigned int pred_inflight;
 };
 
+/*
+ * The counters of a region, one array indexed by this enum: first those
+ * REGION_INFO carries, in its order (the UAPI's list,
+ * uapi/linux/aether_mm_region_counters.h), then the module's own.
+ * aem_region_stat_names[] names each (debugfs aether/mm/regions).
+ *
+ *   RESIDENT		frames held, all layers
+ *   FAULTS .. MIGRATED	see struct aether_mm_region_info
+ *   ACCESS_SCANS	scans of aether_kaccessd (access.c)
+ *   NUMA_FAULTS	faults on a frame of another node (numa.c)
+ *   NUMA_MIGRATED	frames NUMA balancing moved (numa.c)
+ *   HUGE_MAPS		2 MiB ranges mapped with one PMD
+ *   HUGE_FALLBACKS	huge faults answered with 4 KiB pages
+ *   HUGE_COLLAPSES	2 MiB ranges gathered into one block (collapse.c)
+ *   STORED		pages the store backend holds for its layers
+ *   STORE_OUTS		pages given to the store
+ *   STORE_INS		pages brought back
+ */
+enum aem_region_stat {
+#define AETHER_MM_REGION_COUNTER(id, field, label)	AEM_RS_##id,
+#include <uapi/linux/aether_mm_region_counters.h>
+#undef AETHER_MM_REGION_COUNTER
+	AEM_NR_REGION_INFO_STATS,
+	AEM_RS_ACCESS_SCANS = AEM_NR_REGION_INFO_STATS,
+	AEM_RS_NUMA_FAULTS,
+	AEM_RS_NUMA_MIGRATED,
+	AEM_RS_HUGE_MAPS,
+	AEM_RS_HUGE_FALLBACKS,
+	AEM_RS_HUGE_COLLAPSES,
+	AEM_RS_STORED,
+	AEM_RS_STORE_OUTS,
+	AEM_RS_STORE_INS,
+	AEM_NR_REGION_STATS,
+};
+
+/* debugfs.c */
+extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
+
 /**
  * struct aem_region - a region: the object of its files
  * @ref:	open files, ioctls in flight, background passes; it reaches
@@ -202,25 +240,15 @@ struct aem_view {
  * @nr_views:	entries on @views
  * @nr_files:	open files
  * @slot_locks:	hashed per page index
- * @resident:	frames held, all layers
- * @faults, @zero_maps, @cow_copies, @cow_steals, @alloc_fail: counters
- * @predicted, @prefetched, @prefetch_hits, @prefetch_wasted: predictor
- * @migrated:	frames moved to another node
+ * @stats:	counters, by enum aem_region_stat (aem_region_stat_inc() ...)
  * @node_pages:	frames held per node
  * @gens:	generation of each data page (access.c), AEM_GEN_NONE
  *		until the first scan; written by aether_kaccessd only.
  *		Allocated at creation, as @fault_nid, so that both are
  *		charged to the creator's memory cgroup
- * @access_scans: scans of aether_kaccessd
  * @fault_nid:	node + 1 of the CPU behind each data page's last fault, 0
  *		for none (numa.c); written under the page's slot lock
  * @numa_cursor: where the next NUMA hinting window starts (aem_access_lock)
- * @numa_faults, @numa_migrated: NUMA balancing (numa.c)
- * @huge_maps:	2 MiB ranges mapped with one PMD
- * @huge_fallbacks: huge faults answered with 4 KiB pages
- * @huge_collapses: 2 MiB ranges gathered into one block (access.c)
- * @stored:	pages the store backend holds for the region's layers
- * @store_outs, @store_ins: pages given to the store, brought back
  * @rcu:	freed after a grace period, as its layers are
  */
 struct aem_region {
@@ -245,31 +273,36 @@ struct aem_region {
 	unsigned int nr_views;
 	atomic_t nr_files;
 	struct mutex slot_locks[AEM_REGION_SLOT_LOCKS];	/* see above */
-	atomic_long_t resident;
-	atomic_long_t faults;
-	atomic_long_t zero_maps;
-	atomic_long_t cow_copies;
-	atomic_long_t cow_steals;
-	atomic_long_t alloc_fail;
-	atomic_long_t predicted;
-	atomic_long_t prefetched;
-	atomic_long_t prefetch_hits;
-	atomic_long_t prefetch_wasted;
-	atomic_long_t migrated;
+	atomic_long_t stats[AEM_NR_REGION_STATS];
 	atomic_long_t node_pages[AEM_MAX_NODES];
 	u8 *gens;
-	atomic_long_t access_scans;
 	u8 *fault_nid;
 	pgoff_t numa_cursor;
-	atomic_long_t numa_faults;
-	atomic_long_t numa_migrated;
-	atomic_long_t huge_maps;
-	atomic_long_t huge_fallbacks;
-	atomic_long_t huge_collapses;
-	atomic_long_t stored;
-	atomic_long_t store_outs;
-	atomic_long_t store_ins;
 };
+
+static inline void aem_region_stat_add(struct aem_region *r,
+				       enum aem_region_stat i, long n)
+{
+	atomic_long_add(n, &r->stats[i]);
+}
+
+static inline void aem_region_stat_inc(struct aem_region *r,
+				       enum aem_region_stat i)
+{
+	atomic_long_inc(&r->stats[i]);
+}
+
+static inline void aem_region_stat_dec(struct aem_region *r,
+				       enum aem_region_stat i)
+{
+	atomic_long_dec(&r->stats[i]);
+}
+
+static inline long aem_region_stat(const struct aem_region *r,
+				   enum aem_region_stat i)
+{
+	return atomic_long_read(&r->stats[i]);
+}
 
 /*
  * Allocation flags of a frame a fault adds to a region: movable, owned by
@@ -316,7 +349,7 @@ static inline void aem_region_frame_add(struct aem_region *r,
 					struct aem_frame *f)
 {
 	aem_frame_set_rmap(f, l, idx);
-	atomic_long_inc(&r->resident);
+	aem_region_stat_inc(r, AEM_RS_RESIDENT);
 	atomic_long_inc(&r->node_pages[aem_frame_nid(f)]);
 }
 
@@ -324,7 +357,7 @@ static inline void aem_region_frame_gone(struct aem_region *r,
 					 struct aem_frame *f)
 {
 	aem_frame_clear_rmap(f);
-	atomic_long_dec(&r->resident);
+	aem_region_stat_dec(r, AEM_RS_RESIDENT);
 	atomic_long_dec(&r->node_pages[aem_frame_nid(f)]);
 }
 

@@ -54,9 +54,9 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
 	/* Replacing a present entry allocates nothing. */
 	xa_store(&l->slots, idx, aem_slot_mk_frame(f), GFP_KERNEL);
 	aem_region_frame_add(r, l, idx, f);
-	atomic_long_dec(&r->stored);
+	aem_region_stat_dec(r, AEM_RS_STORED);
 	atomic_long_dec(&aem_stored_pages);
-	atomic_long_inc(&r->store_ins);
+	aem_region_stat_inc(r, AEM_RS_STORE_INS);
 	return f;
 }
 
@@ -95,9 +95,9 @@ int aem_region_store_page(struct aem_region *r, struct aem_layer *l,
 	xa_store(&l->slots, idx, aem_slot_mk_stored(handle), GFP_KERNEL);
 	aem_region_frame_gone(r, f);
 	aem_free_pages(f, 0);
-	atomic_long_inc(&r->stored);
+	aem_region_stat_inc(r, AEM_RS_STORED);
 	atomic_long_inc(&aem_stored_pages);
-	atomic_long_inc(&r->store_outs);
+	aem_region_stat_inc(r, AEM_RS_STORE_OUTS);
 	return 0;
 }
 
@@ -161,7 +161,7 @@ static unsigned long aem_region_unstore(struct aem_region *r, int *err)
 	ls = kvmalloc_array(nl, sizeof(*ls), GFP_KERNEL);
 	if (!ls) {
 		mutex_unlock(&r->views_lock);
-		return atomic_long_read(&r->stored);
+		return aem_region_stat(r, AEM_RS_STORED);
 	}
 	k = 0;
 	kref_get(&r->base->ref);
@@ -235,7 +235,7 @@ int aem_region_unstore_all(void)
 
 	for (;;) {
 		for (r = aem_region_next(NULL); r; r = aem_region_next(r))
-			if (atomic_long_read(&r->stored))
+			if (aem_region_stat(r, AEM_RS_STORED))
 				aem_region_unstore(r, &err);
 		left = atomic_long_read(&aem_stored_pages);
 		if (!left)
