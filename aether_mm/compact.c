@@ -43,10 +43,14 @@
  * frees no pageblock defers the zone for 2, 4, ... 64 passes, as
  * defer_compaction() does.
  *
- * Lock order: aem_compact_lock (one compaction at a time), then
- * aem_resv_lock (reserve.c), then a region's slot lock
- * (aem_region_move_frame()), then the pool's locks.  zone->lock is taken
- * alone, for the survey.
+ * Lock order (an excerpt of internal.h's): aem_compact_lock (one
+ * compaction at a time) around the whole pass.  Under it, one after the
+ * other and never nested: aem_resv_lock, inside aem_reserve_range() and
+ * aem_unreserve_range() only (steps 3 and 5: each takes and drops it),
+ * and a region's slot lock for each frame moved in step 4
+ * (aem_region_move_frame(), which takes the pool's locks to allocate and
+ * free).  No frame moves under aem_resv_lock.
+ * zone->lock is taken alone, for the survey and the release.
  */
 #include <linux/capability.h>
 #include <linux/debugfs.h>

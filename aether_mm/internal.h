@@ -7,8 +7,87 @@
  * grouped into zones (by physical address) per node; each zone has buddy
  * free lists per order and migrate type, and per-CPU lists for small
  * orders.  See pool.c for the life of a chunk, buddy.c for the life of a
- * frame, and the lock order.  struct aem_frame, and what the pool and the
- * regions (region/) export to each other, are in frame.h.
+ * frame.  struct aem_frame, and what the pool and the regions (region/)
+ * export to each other, are in frame.h.
+ *
+ * DOC: Lock order (the whole module)
+ *
+ * Every lock of aether_mm, outermost first: a lock may be taken while
+ * holding only locks above it.  "trylock" marks the exceptions: a lock
+ * taken out of order, only ever with a trylock that skips on failure.
+ * The lists at the top of other files are excerpts of this one.
+ *
+ *  1. aem_bench_mutex	(mutex, bench_harness.c) one benchmark run at
+ *			a time, held across it (then the allocators')
+ *  2. aem_loop_lock	(mutex, region/reclaim.c) installing and removing
+ *			the loopback store; held across
+ *			aem_register_store()/aem_unregister_store(), so
+ *			above everything unregistration takes (3, 8-11,
+ *			the pool's locks)
+ *  3. aem_hooks_lock	(mutex, hooks.c) the hook tables' pointers; taken
+ *			by (un)registration only, with nothing inside but
+ *			the publication: synchronize_rcu()/_srcu() and the
+ *			store's unregistration run after it is dropped
+ *  4. aem_compact_lock	(mutex, compact.c) one compaction at a time; under
+ *			it aem_resv_lock (15) and a region's slot lock (11)
+ *			are taken one after the other, never nested
+ *  5. aem_access_lock	(mutex, region/access.c) one access scan or cold
+ *			walk at a time; above mmap_lock (7), which the scan
+ *			takes for read on each mm.  Reclaim inside a pool
+ *			allocation (maybe under 7-11) only trylocks it
+ *  6. aem_file->lock	(mutex, chardev.c) one /dev/aether_mm fd's blocks,
+ *			reservations, policy and id cursors; held across
+ *			allocations, frees and reservations (12-18), and
+ *			across copies to userspace, whose faults take 7
+ *  7. mm->mmap_lock	(Linux's; on 6.12 a fault may hold only its VMA's
+ *			lock, region/fault.c) around faults, mmap, mprotect,
+ *			fork (write, both mms) and REGION_QUERY (read)
+ *  8. aem_regions_lock	(mutex, region/lifecycle.c) the list of regions,
+ *			their names and the per-uid counts
+ *			(aem_uid_regions); the last aem_region_put() takes
+ *			it (kref_put_mutex())
+ *  9. region->wx_lock	(mutex) W^X checks of mmap and mprotect, and the
+ *			view an mmap creates (region/view.c); under it
+ *			another process's mmap_lock, read, trylock only
+ * 10. region->views_lock (mutex) a region's view list, view creation,
+ *			tops at fork.  Never held while an mmap_lock is
+ *			taken but by trylock (access.c collects the mms
+ *			first)
+ * 11. slot lock	(hashed mutex per region and 2 MiB of its file,
+ *			region/region.h) what a page index resolves to in
+ *			every layer of the region; a reverse-map write.
+ *			One at a time, but fault-around (->map_pages)
+ *			and reclaim, which trylock the others
+ *     view->pred_lock	(spinlock, region/predict.c) a view's predictor:
+ *			a leaf, taken alone under 7
+ * 12. aem_store_srcu	(SRCU read side, hooks.c) the store table, held
+ *			around every call of the store backend (under 11 to
+ *			store or load a page, around a whole reclaim walk);
+ *			a read side nests anywhere, and synchronize_srcu()
+ *			is called with none of 1-11 held but 2
+ * 13. aem_reclaim_sem	(rwsem, hooks.c) the list of reclaim clients:
+ *			read, trylock only, inside a pool allocation that
+ *			failed (under whatever the allocation is under);
+ *			write by (un)registration, holding nothing else
+ * 14. node->resize_lock (mutex, pool.c) growth and shrink of one node;
+ *			taken by an allocation that grows the pool, the
+ *			shrinker only trylocks it
+ * 15. aem_resv_lock	(mutex, reserve.c) the reservations (never nested
+ *			with 14)
+ *     mapping->i_mmap_rwsem, then the page table locks (Linux's): inside
+ *			unmap_mapping_range(), vmf_insert_*(), the zaps and
+ *			the walks, under 11; no lock of ours inside
+ * 16. pcp->lock	(spinlock, irqs off, pcp.c) one CPU's lists of a zone
+ * 17. zone->lock	(spinlock, irqs off, buddy.c) buddy lists, zone
+ *			counters, chunk list, pageblock types, frame @resv
+ * 18. xarray locks	(taken by the xarray API, leaves): aem_pool.chunks
+ *			(pfn -> chunk), a layer's slots (under 11),
+ *			aem_uid_regions (under 8), a fd's blocks and
+ *			reservations (under 6), the loopback's pages
+ *
+ * Nothing of ours is taken under a spinlock but 17 under 16 and the
+ * xarrays' locks.  lockdep_assert_held() marks the functions that need
+ * one of these held.
  */
 #ifndef _AETHER_MM_INTERNAL_H
 #define _AETHER_MM_INTERNAL_H

@@ -28,7 +28,7 @@
  * of it (so it cannot be free, so it cannot go) or take zone->lock and
  * check chunk->dead.
  *
- * Lock order: see buddy.c.
+ * Lock order: see internal.h.
  */
 #include <linux/mm.h>
 #include <linux/nodemask.h>

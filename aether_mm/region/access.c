@@ -34,7 +34,7 @@
  *
  * Lock order: aem_access_lock (one scan, or one cold walk, at a time),
  * then an mm's mmap_lock, then the region's views_lock, slot locks and
- * page table locks as region.h orders them.  views_lock is never held
+ * page table locks as internal.h orders them.  views_lock is never held
  * while an mmap_lock is taken: the mms are collected under it first.
  */
 #include <linux/debugfs.h>

@@ -391,8 +391,7 @@ vm_fault_t aem_region_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 	    pmd_devmap(pmd) || aem_fault_chain_unstable(vmf, v))
 		return 0;
 	own = aem_prot_old(aem_full_prot(vma));
-	hinting = READ_ONCE(aem_numa_scan_pages) &&
-		  r->pol.mode == AETHER_MM_POL_LOCAL;
+	hinting = aem_numa_hinting(r);
 	for (pg = start_pgoff; pg <= end_pgoff; pg++) {
 		if (pg == vmf->pgoff || aem_region_is_guard(r, pg))
 			continue;

@@ -41,12 +41,6 @@
 unsigned int aem_numa_scan_pages;
 static atomic_long_t aem_numa_unmapped, aem_numa_faults, aem_numa_migrated;
 
-/* Does NUMA balancing apply to @r: pages placed by the faulting CPU. */
-static bool aem_numa_eligible(const struct aem_region *r)
-{
-	return r->pol.mode == AETHER_MM_POL_LOCAL;
-}
-
 /**
  * aem_numa_fault - account a fault (or a prefetch) at @idx from this node
  * @v: the faulting view
@@ -67,7 +61,7 @@ void aem_numa_fault(struct aem_view *v, pgoff_t idx)
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	last = READ_ONCE(r->fault_nid[idx]);
 	WRITE_ONCE(r->fault_nid[idx], nid + 1);
-	if (!READ_ONCE(aem_numa_scan_pages) || !aem_numa_eligible(r))
+	if (!aem_numa_hinting(r))
 		return;
 	/* A stored page has no frame: it comes back on this node. */
 	f = aem_slot_frame(aem_lookup_entry(v->top, idx, &where));

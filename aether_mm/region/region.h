@@ -83,7 +83,7 @@
  * to in a chain is followed, under the slot lock, by a zap of the entries
  * that may map the old answer.
  *
- * Lock order
+ * Lock order (an excerpt of internal.h's list, items 7 to 11)
  *
  *   mm->mmap_lock		Linux's, around faults (on 6.12 a fault may
  *				hold only its VMA's lock: fault.c), mmap,
@@ -429,6 +429,19 @@ int aem_region_walk(struct aem_region *r, struct vm_area_struct *vma,
 
 /* numa.c */
 extern unsigned int aem_numa_scan_pages;
+
+/* Does NUMA balancing apply to @r: pages placed by the faulting CPU. */
+static inline bool aem_numa_eligible(const struct aem_region *r)
+{
+	return r->pol.mode == AETHER_MM_POL_LOCAL;
+}
+
+/* Is NUMA balancing on for @r: hinting faults come (numa_scan_pages). */
+static inline bool aem_numa_hinting(const struct aem_region *r)
+{
+	return READ_ONCE(aem_numa_scan_pages) && aem_numa_eligible(r);
+}
+
 void aem_numa_fault(struct aem_view *v, pgoff_t idx);
 int aem_numa_last_node(const struct aem_region *r, pgoff_t idx);
 void aem_numa_scan_region(struct aem_region *r);
