@@ -21,7 +21,7 @@
  * reaches a user is (chardev.c, fault.c), as a freed block keeps the bytes
  * of its last user.
  *
- * Lock order: see buddy.c.  Nothing here sleeps but the growth pass.
+ * Lock order: see internal.h.  Nothing here sleeps but the growth pass.
  */
 #include <linux/export.h>
 #include <linux/highmem.h>

@@ -29,7 +29,7 @@
  * kthread_stop() -> ->exit.  A worker whose thread could not be created
  * is never woken; its ->exit still runs.
  *
- * Lock order: aem_bench_mutex, for the whole run (runs of every module
+ * Lock order (internal.h): aem_bench_mutex, for the whole run (runs of every module
  * are serialised, since two at once would only measure each other), then
  * whatever the benchmark's operation takes.
  */

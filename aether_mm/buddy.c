@@ -30,7 +30,7 @@
  * changes type with all its free pages, as mm/page_alloc.c steal_suitable
  * fallback does, so types stay clustered instead of interleaving.
  *
- * DOC: Lock order (the whole module)
+ * DOC: Lock order of the pool (an excerpt: internal.h has the whole module)
  *
  *  1. node->resize_lock	(mutex) growth and shrink of one node
  *  2. aem_resv_lock		(mutex, reserve.c) the reservations

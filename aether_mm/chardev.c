@@ -32,7 +32,7 @@
  * of the command number are ignored for the same reason), checks every
  * field, and copies the struct back.
  *
- * Lock order:
+ * Lock order (an excerpt of internal.h's):
  *
  *  1. aem_file->lock (mutex): @blocks, @resvs and @pol of one open file.
  *     Held across the calls into the allocator, which may sleep.

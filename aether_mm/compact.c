@@ -52,10 +52,15 @@
  * compaction holds from its survey to its last move: an owner that has
  * unregistered is called no more.
  *
- * Lock order: aem_compact_lock (one compaction at a time), then
- * aem_resv_lock (reserve.c), then an owner's lock inside its @move (a
- * region's slot lock), then the pool's locks.  zone->lock is taken
- * alone, for the survey.
+ * Lock order (an excerpt of internal.h's): aem_compact_lock (one
+ * compaction at a time) around the whole pass.  Under it, one after the
+ * other and never nested: aem_resv_lock, inside aem_reserve_range() and
+ * aem_unreserve_range() only (steps 3 and 5: each takes and drops it),
+ * and an owner's lock inside its @move for each page moved in step 4 (a
+ * region's slot lock, in aem_region_move_frame(); the loopback store's
+ * lock), which takes the pool's locks to allocate and free.  No page
+ * moves under aem_resv_lock.
+ * zone->lock is taken alone, for the survey and the release.
  */
 #include <linux/capability.h>
 #include <linux/debugfs.h>

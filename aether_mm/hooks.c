@@ -36,9 +36,9 @@
  * makes the next caller skip rather than deadlock); unregistering takes
  * it for write, so when it returns no caller is inside the table.
  *
- * Lock order: aem_hooks_lock (mutex), taken by (un)registration only,
- * alone (aem_share_sem is taken after it is dropped); aem_reclaim_sem,
- * then whatever the callbacks take.
+ * Lock order (internal.h): aem_hooks_lock (mutex), taken by
+ * (un)registration only, alone (aem_share_sem is taken after it is
+ * dropped); aem_reclaim_sem, then whatever the callbacks take.
  */
 #include <linux/export.h>
 #include <linux/mutex.h>

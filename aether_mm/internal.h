@@ -7,7 +7,87 @@
  * grouped into zones (by physical address) per node; each zone has buddy
  * free lists per order and migrate type, and per-CPU lists for small
  * orders.  See pool.c for the life of a chunk, buddy.c for the life of a
- * frame, and the lock order.
+ * frame.  struct aem_frame, and what the pool and the regions (region/)
+ * export to each other, are in frame.h.
+ *
+ * DOC: Lock order (the whole module)
+ *
+ * Every lock of aether_mm, outermost first: a lock may be taken while
+ * holding only locks above it.  "trylock" marks the exceptions: a lock
+ * taken out of order, only ever with a trylock that skips on failure.
+ * The lists at the top of other files are excerpts of this one.
+ *
+ *  1. aem_bench_mutex	(mutex, bench_harness.c) one benchmark run at
+ *			a time, held across it (then the allocators')
+ *  2. aem_loop_lock	(mutex, region/reclaim.c) installing and removing
+ *			the loopback store; held across
+ *			aem_register_store()/aem_unregister_store(), so
+ *			above everything unregistration takes (3, 8-11,
+ *			the pool's locks)
+ *  3. aem_hooks_lock	(mutex, hooks.c) the hook tables' pointers; taken
+ *			by (un)registration only, with nothing inside but
+ *			the publication: synchronize_rcu()/_srcu() and the
+ *			store's unregistration run after it is dropped
+ *  4. aem_compact_lock	(mutex, compact.c) one compaction at a time; under
+ *			it aem_resv_lock (15) and a region's slot lock (11)
+ *			are taken one after the other, never nested
+ *  5. aem_access_lock	(mutex, region/access.c) one access scan or cold
+ *			walk at a time; above mmap_lock (7), which the scan
+ *			takes for read on each mm.  Reclaim inside a pool
+ *			allocation (maybe under 7-11) only trylocks it
+ *  6. aem_file->lock	(mutex, chardev.c) one /dev/aether_mm fd's blocks,
+ *			reservations, policy and id cursors; held across
+ *			allocations, frees and reservations (12-18), and
+ *			across copies to userspace, whose faults take 7
+ *  7. mm->mmap_lock	(Linux's; on 6.12 a fault may hold only its VMA's
+ *			lock, region/fault.c) around faults, mmap, mprotect,
+ *			fork (write, both mms) and REGION_QUERY (read)
+ *  8. aem_regions_lock	(mutex, region/lifecycle.c) the list of regions,
+ *			their names and the per-uid counts
+ *			(aem_uid_regions); the last aem_region_put() takes
+ *			it (kref_put_mutex())
+ *  9. region->wx_lock	(mutex) W^X checks of mmap and mprotect, and the
+ *			view an mmap creates (region/view.c); under it
+ *			another process's mmap_lock, read, trylock only
+ * 10. region->views_lock (mutex) a region's view list, view creation,
+ *			tops at fork.  Never held while an mmap_lock is
+ *			taken but by trylock (access.c collects the mms
+ *			first)
+ * 11. slot lock	(hashed mutex per region and 2 MiB of its file,
+ *			region/region.h) what a page index resolves to in
+ *			every layer of the region; a reverse-map write.
+ *			One at a time, but fault-around (->map_pages)
+ *			and reclaim, which trylock the others
+ *     view->pred_lock	(spinlock, region/predict.c) a view's predictor:
+ *			a leaf, taken alone under 7
+ * 12. aem_store_srcu	(SRCU read side, hooks.c) the store table, held
+ *			around every call of the store backend (under 11 to
+ *			store or load a page, around a whole reclaim walk);
+ *			a read side nests anywhere, and synchronize_srcu()
+ *			is called with none of 1-11 held but 2
+ * 13. aem_reclaim_sem	(rwsem, hooks.c) the list of reclaim clients:
+ *			read, trylock only, inside a pool allocation that
+ *			failed (under whatever the allocation is under);
+ *			write by (un)registration, holding nothing else
+ * 14. node->resize_lock (mutex, pool.c) growth and shrink of one node;
+ *			taken by an allocation that grows the pool, the
+ *			shrinker only trylocks it
+ * 15. aem_resv_lock	(mutex, reserve.c) the reservations (never nested
+ *			with 14)
+ *     mapping->i_mmap_rwsem, then the page table locks (Linux's): inside
+ *			unmap_mapping_range(), vmf_insert_*(), the zaps and
+ *			the walks, under 11; no lock of ours inside
+ * 16. pcp->lock	(spinlock, irqs off, pcp.c) one CPU's lists of a zone
+ * 17. zone->lock	(spinlock, irqs off, buddy.c) buddy lists, zone
+ *			counters, chunk list, pageblock types, frame @resv
+ * 18. xarray locks	(taken by the xarray API, leaves): aem_pool.chunks
+ *			(pfn -> chunk), a layer's slots (under 11),
+ *			aem_uid_regions (under 8), a fd's blocks and
+ *			reservations (under 6), the loopback's pages
+ *
+ * Nothing of ours is taken under a spinlock but 17 under 16 and the
+ * xarrays' locks.  lockdep_assert_held() marks the functions that need
+ * one of these held.
  */
 #ifndef _AETHER_MM_INTERNAL_H
 #define _AETHER_MM_INTERNAL_H
@@ -21,6 +101,7 @@
 #include <linux/xarray.h>
 #include <aether/ioctl.h>
 #include <aether/mm.h>
+#include "frame.h"
 
 #define AEM_MAX_ORDER		MAX_PAGE_ORDER
 #define AEM_NR_ORDERS		(AEM_MAX_ORDER + 1)
@@ -32,7 +113,6 @@
 #define AEM_NR_PCP_ORDERS	(AEM_PCP_MAX_ORDER + 1)
 #define AEM_NR_ZONES		AETHER_MM_NR_ZONES
 #define AEM_NR_MT		AETHER_MM_NR_MT
-#define AEM_MAX_NODES		AETHER_MM_MAX_NODES
 
 /* State of a frame; only the first frame of a block (its head) has one. */
 enum aem_frame_state {
@@ -41,53 +121,6 @@ enum aem_frame_state {
 	AEM_FS_PCP,		/* head of a free block on a per-CPU list */
 	AEM_FS_ALLOC,		/* head of an allocated block */
 	AEM_FS_HELD,		/* free order-0 page held by a reservation */
-};
-
-struct aem_layer;
-
-/**
- * struct aem_frame - descriptor of one page of the pool
- * @list:	buddy list, per-CPU list, or nothing while allocated
- * @rmap:	while allocated (in place of @list): for a frame of a region,
- *		the layer that holds it and its index there, set and cleared
- *		under the region's slot lock; @rmap.layer is NULL otherwise
- *		(aem_frame_prep()).  Compaction's way from a frame back to
- *		its owner (region/).  A shared frame (owner DEDUPE,
- *		region/share.c) has no layer: @rmap.shared names its list
- *		of users instead.
- * @chunk:	the chunk the page belongs to
- * @refcount:	users of an allocated block (head only)
- * @stack:	stack_depot handle of the allocating stack (tracking on)
- * @owner:	enum aem_owner of an allocated block
- * @state:	enum aem_frame_state
- * @order:	order of the block this frame heads
- * @mt:		migrate type of the list the block is on or came from
- * @resv:	page lies in a reserved range (zone->lock)
- *
- * @state, @order and @mt of a block change under the lock of the list it
- * moves on or off: zone->lock for buddy lists, pcp->lock for per-CPU
- * lists.  They are distinct bytes, so readers holding the other lock see
- * a value that is stale at worst, never torn.
- */
-struct aem_frame {
-	union {
-		struct list_head list;
-		struct {
-			struct aem_layer *layer;
-			union {
-				unsigned long index;
-				struct aem_shared *shared;
-			};
-		} rmap;
-	};
-	struct aem_chunk *chunk;
-	atomic_t refcount;
-	depot_stack_handle_t stack;
-	u32 owner;
-	u8 state;
-	u8 order;
-	u8 mt;
-	u8 resv;
 };
 
 /**
@@ -357,54 +390,21 @@ bool aem_should_fail(void);
 void aem_inject_debugfs(struct dentry *dir);
 
 /* hooks.c */
-const struct aem_store_ops *aem_store_get(int *idx, bool storing);
 int aem_store_close(const struct aem_store_ops *ops);
-void aem_store_put(int idx);
 unsigned long aem_reclaim_run(int nid, unsigned long nr_pages);
 extern atomic_long_t aem_reclaim_runs;
 extern atomic_long_t aem_reclaimed;
 bool aem_reclaim_registered(void);
 void aem_hooks_exit(void);
-void aem_share_notify(struct aem_shared *s, unsigned int users);
-
-/* region/share.c, region/share_naive.c */
-void aem_share_open_engine(void);
-int aem_share_close_engine(void);
-void aem_share_debugfs(struct dentry *dir);
-void aem_share_naive_debugfs(struct dentry *dir);
-void aem_share_naive_exit(void);
 
 /* policy.c */
 int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
-int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
 long aem_policy_refused(void);
 void aem_policy_exit(void);
-/* for regions: a region's group (region/region.h) */
-void *aem_policy_region_init(u64 id, kuid_t uid, u32 flags, u64 *gen);
-void aem_policy_region_release(u64 gen, void *cookie);
-int aem_policy_charge(u64 gen, void *cookie, int nid, unsigned long nr,
-		      unsigned int flags);
-void aem_policy_uncharge(u64 gen, void *cookie, int nid, unsigned long nr);
 
 /* policy_count.c */
 void aem_policy_count_debugfs(struct dentry *dir);
 void aem_policy_count_exit(void);
-
-/* main.c */
-int aem_parse_interval_ms(const char *val, unsigned int *ms);
-
-/* region/access.c */
-int aem_access_init(void);
-void aem_access_exit(void);
-void aem_access_debugfs(struct dentry *dir);
-
-/* region/numa.c */
-void aem_numa_debugfs(struct dentry *dir);
-
-/* region/reclaim.c */
-void aem_reclaim_debugfs(struct dentry *dir);
-int aem_region_reclaim_init(void);
-void aem_region_reclaim_exit(void);
 
 /* compact.c */
 int aem_ioc_compact(void __user *uarg);
@@ -412,29 +412,12 @@ void aem_compact_debugfs(struct dentry *dir);
 void aem_compact_init(void);
 void aem_compact_exit(void);
 
-/* region/store.c */
-int aem_region_unstore_all(void);
-extern atomic_long_t aem_stored_pages;
-
-/* region/migrate.c */
-extern const struct aem_movable_ops aem_region_movable_ops;
-
 /* handles.c */
 extern atomic_t aem_handles_cookie;
 
 /* chardev.c */
 int aem_chardev_init(void);
 void aem_chardev_exit(void);
-
-/* region/lifecycle.c */
-int aem_region_init(void);
-void aem_region_exit(void);
-int aem_ioc_region_create(void __user *uarg);
-int aem_ioc_region_open(void __user *uarg);
-int aem_ioc_region_list(void __user *uarg);
-
-/* region/debugfs.c */
-void aem_region_debugfs(struct dentry *dir);
 
 /* debugfs.c */
 void aem_debugfs_init(void);

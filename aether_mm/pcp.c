@@ -23,7 +23,7 @@
  * reserved page can be handed out from a list only before the reservation
  * returns, never after.
  *
- * Lock order: pcp->lock, then zone->lock (see buddy.c).
+ * Lock order: pcp->lock, then zone->lock (see internal.h).
  */
 #include <linux/irqflags.h>
 #include <linux/lockdep.h>

@@ -28,7 +28,7 @@
  * of it (so it cannot be free, so it cannot go) or take zone->lock and
  * check chunk->dead.
  *
- * Lock order: see buddy.c.
+ * Lock order: see internal.h.
  */
 #include <linux/mm.h>
 #include <linux/nodemask.h>
@@ -592,3 +592,46 @@ void aem_get_pool_info(struct aether_mm_pool_info *info)
 	}
 }
 EXPORT_SYMBOL_GPL(aem_get_pool_info);
+
+/**
+ * aem_pool_has_node() - does the pool have pages on node @nid
+ * @nid: any int
+ *
+ * Return: true for a node of the pool.
+ */
+bool aem_pool_has_node(int nid)
+{
+	return aem_node(nid);
+}
+
+/**
+ * aem_pool_nid_range() - the pool's lowest and highest node ids
+ * @lowest: receives the lowest, -1 when the pool has no node
+ * @highest: receives the highest (left alone when the pool has no node)
+ */
+void aem_pool_nid_range(int *lowest, int *highest)
+{
+	int nid;
+
+	*lowest = -1;
+	for_each_aem_nid(nid) {
+		if (*lowest < 0)
+			*lowest = nid;
+		*highest = nid;
+	}
+}
+
+/**
+ * aem_pool_max_bytes() - the pool's largest size, all nodes
+ *
+ * Return: bytes; no region may be larger.
+ */
+u64 aem_pool_max_bytes(void)
+{
+	struct aem_node *node;
+	u64 chunks = 0;
+
+	for_each_aem_node(node)
+		chunks += node->max_chunks;
+	return chunks << (AEM_CHUNK_ORDER + PAGE_SHIFT);
+}

@@ -22,7 +22,7 @@
  *
  * A chunk with reserved pages is never free, so the shrinker leaves it.
  *
- * Lock order: aem_resv_lock, then pcp->lock, then zone->lock (buddy.c).
+ * Lock order: aem_resv_lock, then pcp->lock, then zone->lock (internal.h).
  */
 #include <linux/export.h>
 #include <linux/mutex.h>

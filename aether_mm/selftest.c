@@ -543,7 +543,8 @@ static int aem_st_policy_admit(struct aem_zone *zone)
 /*
  * A layer slot holds any handle a real store returns: small ids and
  * kernel pointers (a zsmalloc handle is one), which are above LONG_MAX;
- * it refuses what it cannot give back unchanged.
+ * it refuses what it cannot give back unchanged.  Its kinds never mix: a
+ * stored handle is never taken for a frame, nor a frame for a handle.
  */
 static int aem_st_slot_handles(struct aem_zone *zone)
 {
@@ -566,10 +567,20 @@ static int aem_st_slot_handles(struct aem_zone *zone)
 	for (i = 0; i < ARRAY_SIZE(fit); i++) {
 		e = aem_slot_mk_stored(fit[i]);
 		if (!aem_st_check(aem_slot_handle_fits(fit[i])) ||
-		    !aem_st_check(xa_is_value(e)) ||
+		    !aem_st_check(aem_slot_is_stored(e)) ||
+		    !aem_st_check(aem_slot_kind(e) == AEM_SLOT_STORED) ||
+		    !aem_st_check(!aem_slot_frame(e)) ||
 		    !aem_st_check(aem_slot_stored_handle(e) == fit[i]))
 			err = -EINVAL;
 	}
+	/* A frame pointer (only its value is used: any aligned address). */
+	e = aem_slot_mk_frame(obj);
+	if (!aem_st_check(aem_slot_kind(NULL) == AEM_SLOT_NONE) ||
+	    !aem_st_check(!aem_slot_frame(NULL)) ||
+	    !aem_st_check(aem_slot_kind(e) == AEM_SLOT_FRAME) ||
+	    !aem_st_check(!aem_slot_is_stored(e)) ||
+	    !aem_st_check(aem_slot_frame(e) == obj))
+		err = -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(unfit); i++)
 		if (!aem_st_check(!aem_slot_handle_fits(unfit[i])))
 			err = -EINVAL;

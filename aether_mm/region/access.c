@@ -47,11 +47,11 @@
  * and the time they took (ns, the callbacks' included);
  * aether/mm/cold lists what aem_region_cold_pages() would hand out.
  *
- * Lock order: aem_access_lock (one scan, or one cold walk, at a time;
- * it protects @gens and the generation lists), then an mm's mmap_lock,
- * then the region's views_lock, slot locks and page table locks as
- * region.h orders them.  views_lock is never held
- * while an mmap_lock is taken: the mms are collected under it first.
+ * Lock order (an excerpt of internal.h's): aem_access_lock (one scan, or
+ * one cold walk, at a time; it protects @gens and the generation lists),
+ * then an mm's mmap_lock, then the region's views_lock, slot locks and
+ * page table locks.  views_lock is never held while an mmap_lock is
+ * taken: the mms are collected under it first.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -64,7 +64,6 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <asm/tlbflush.h>
-#include "../internal.h"
 #include "region.h"
 
 #define AEM_COLD_DEBUGFS_MAX	64	/* pages aether/mm/cold lists */
@@ -307,7 +306,7 @@ static void aem_access_scan_region(struct aem_region *r)
 			g++;
 		aem_gen_set(r, idx, g);
 	}
-	atomic_long_inc(&r->access_scans);
+	aem_region_stat_inc(r, AEM_RS_ACCESS_SCANS);
 out:
 	bitmap_free(young);
 	bitmap_free(present);
@@ -397,12 +396,12 @@ static int aem_kaccessd_fn(void *unused)
  */
 static void aem_chain_present(struct aem_layer *l, unsigned long *present)
 {
-	struct aem_frame *f;
 	unsigned long idx;
+	void *e;
 
 	for (; l; l = l->backing)
-		xa_for_each(&l->slots, idx, f)
-			if (!xa_is_value(f))
+		xa_for_each(&l->slots, idx, e)
+			if (!aem_slot_is_stored(e))
 				__set_bit(idx, present);
 }
 
@@ -460,6 +459,7 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 {
 	struct aem_layer *where = NULL, *w;
 	void *f = NULL, *g;
+	struct aem_frame *frame;
 	struct aem_view *v;
 	int ret = 0;
 
@@ -488,10 +488,11 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		}
 	}
 	/* A stored page has no frame to offer; a shared frame is no region's. */
-	if (f && !xa_is_value(f) && !aem_frame_is_shared(f) &&
-	    (nid == NUMA_NO_NODE || aem_frame_nid(f) == nid)) {
+	frame = aem_slot_frame(f);
+	if (frame && !aem_frame_is_shared(frame) &&
+	    (nid == NUMA_NO_NODE || aem_frame_nid(frame) == nid)) {
 		*offered = true;
-		ret = fn(r, where, idx, f, gen, arg);
+		ret = fn(r, where, idx, frame, gen, arg);
 	}
 	mutex_unlock(aem_slot_lock(r, idx));
 	mutex_unlock(&r->views_lock);
@@ -619,7 +620,7 @@ static int aem_dbg_access_show(struct seq_file *m, void *unused)
 		struct aem_region *r = rs[i];
 
 		seq_printf(m, "%llu\t%ld", r->id,
-			   atomic_long_read(&r->access_scans));
+			   aem_region_stat(r, AEM_RS_ACCESS_SCANS));
 		for (g = 0; g < AEM_NR_GENS; g++)
 			seq_printf(m, "\t%lu", r->gen_count[g]);
 		seq_putc(m, '\n');

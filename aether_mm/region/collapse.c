@@ -9,7 +9,6 @@
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
-#include "../internal.h"
 #include "region.h"
 
 /**
@@ -45,10 +44,10 @@ int aem_region_collapse(struct aem_region *r, pgoff_t idx)
 		goto out_views;
 	mutex_lock(aem_slot_lock(r, idx));
 	for (i = 0; i < AEM_HUGE_PAGES; i++) {
-		f = xa_load(&l->slots, idx + i);
-		if (!f || xa_is_value(f))
+		f = aem_slot_frame(xa_load(&l->slots, idx + i));
+		if (!f)
 			goto out;
-		if (atomic_read(&f->refcount) != 1 || aem_frame_is_shared(f)) {
+		if (aem_frame_ref_count(f) != 1 || aem_frame_is_shared(f)) {
 			ret = -EBUSY;
 			goto out;
 		}
@@ -74,15 +73,16 @@ int aem_region_collapse(struct aem_region *r, pgoff_t idx)
 			    (loff_t)AEM_HUGE_PAGES << PAGE_SHIFT, 1);
 	aem_split_block(nf, AEM_HUGE_ORDER);
 	for (i = 0; i < AEM_HUGE_PAGES; i++) {
-		f = xa_load(&l->slots, idx + i);
+		f = aem_slot_frame(xa_load(&l->slots, idx + i));
 		copy_highpage(aem_frame_page(nf + i), aem_frame_page(f));
 		/* Replacing a present entry allocates nothing. */
-		xa_store(&l->slots, idx + i, nf + i, GFP_KERNEL);
+		xa_store(&l->slots, idx + i, aem_slot_mk_frame(nf + i),
+			 GFP_KERNEL);
 		aem_region_frame_add(r, l, idx + i, nf + i);
 		aem_region_frame_gone(r, f);
 		aem_free_pages(f, 0);
 	}
-	atomic_long_inc(&r->huge_collapses);
+	aem_region_stat_inc(r, AEM_RS_HUGE_COLLAPSES);
 	ret = 0;
 out:
 	mutex_unlock(aem_slot_lock(r, idx));

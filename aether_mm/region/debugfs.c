@@ -5,18 +5,52 @@
  * Lock order: aem_regions_lock, around the walk of the list.
  */
 #include <linux/debugfs.h>
+#include <linux/minmax.h>
 #include <linux/seq_file.h>
-#include "../internal.h"
+#include <linux/string.h>
 #include "region.h"
 
+/* The names of the counters: the UAPI's fields, then the module's own. */
+const char * const aem_region_stat_names[AEM_NR_REGION_STATS] = {
+#define AETHER_MM_REGION_COUNTER(id, field, label)			\
+	[AEM_RS_##id] = #field,
+#include <uapi/linux/aether_mm_region_counters.h>
+#undef AETHER_MM_REGION_COUNTER
+	[AEM_RS_ACCESS_SCANS]	= "access_scans",
+	[AEM_RS_NUMA_FAULTS]	= "numa_faults",
+	[AEM_RS_NUMA_MIGRATED]	= "numa_migrated",
+	[AEM_RS_HUGE_MAPS]	= "huge_maps",
+	[AEM_RS_HUGE_FALLBACKS]	= "huge_fallbacks",
+	[AEM_RS_HUGE_COLLAPSES]	= "huge_collapses",
+	[AEM_RS_STORED]		= "stored",
+	[AEM_RS_STORE_OUTS]	= "store_outs",
+	[AEM_RS_STORE_INS]	= "store_ins",
+};
+
+/* A counter's column: as wide as its name, 8 at least. */
+static int aem_dbg_stat_width(unsigned int i)
+{
+	return max_t(int, strlen(aem_region_stat_names[i]), 8);
+}
+
+/*
+ * A header line of column names, then a row per region: what it is, then
+ * every counter, named by aem_region_stat_names[] (aetherctl takes the
+ * columns from the header).
+ */
 static int aem_dbg_regions_show(struct seq_file *m, void *unused)
 {
 	struct aem_region *r;
+	unsigned int i;
 
-	seq_puts(m, "id       name             kind    flags  prot  tier   pages resident views files   faults  zero   cow  steal  fail numa_flt numa_mig huge_map huge_fb huge_col  stored\n");
+	seq_puts(m, "id       name             kind    flags  prot  tier   pages views files");
+	for (i = 0; i < AEM_NR_REGION_STATS; i++)
+		seq_printf(m, " %*s", aem_dbg_stat_width(i),
+			   aem_region_stat_names[i]);
+	seq_putc(m, '\n');
 	mutex_lock(&aem_regions_lock);
 	list_for_each_entry(r, &aem_regions, link) {
-		seq_printf(m, "%-8llu %-16s %-7s 0x%04x %c%c%c   %-6s %6lu %8ld %5u %5d %8ld %5ld %5ld %6ld %5ld %8ld %8ld %8ld %7ld %8ld %7ld\n",
+		seq_printf(m, "%-8llu %-16s %-7s 0x%04x %c%c%c   %-6s %6lu %5u %5d",
 			   r->id, r->name[0] ? r->name : "-",
 			   r->flags & AETHER_MM_REGION_SHARED ? "shared" :
 			   "private", r->flags,
@@ -25,19 +59,12 @@ static int aem_dbg_regions_show(struct seq_file *m, void *unused)
 			   r->max_prot & AETHER_MM_PROT_EXEC ? 'x' : '-',
 			   r->tier == AETHER_MM_TIER_FAST ? "fast" :
 			   r->tier == AETHER_MM_TIER_SLOW ? "slow" : "normal",
-			   r->nr_pages, atomic_long_read(&r->resident),
-			   READ_ONCE(r->nr_views), atomic_read(&r->nr_files),
-			   atomic_long_read(&r->faults),
-			   atomic_long_read(&r->zero_maps),
-			   atomic_long_read(&r->cow_copies),
-			   atomic_long_read(&r->cow_steals),
-			   atomic_long_read(&r->alloc_fail),
-			   atomic_long_read(&r->numa_faults),
-			   atomic_long_read(&r->numa_migrated),
-			   atomic_long_read(&r->huge_maps),
-			   atomic_long_read(&r->huge_fallbacks),
-			   atomic_long_read(&r->huge_collapses),
-			   atomic_long_read(&r->stored));
+			   r->nr_pages, READ_ONCE(r->nr_views),
+			   atomic_read(&r->nr_files));
+		for (i = 0; i < AEM_NR_REGION_STATS; i++)
+			seq_printf(m, " %*ld", aem_dbg_stat_width(i),
+				   aem_region_stat(r, i));
+		seq_putc(m, '\n');
 	}
 	mutex_unlock(&aem_regions_lock);
 	return 0;

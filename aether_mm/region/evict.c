@@ -30,7 +30,7 @@
 #include <linux/module.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
-#include "../internal.h"
+#include "../frame.h"
 #include "region.h"
 
 /* @frame is what @l holds at @idx, and the caller holds its slot lock. */
@@ -40,7 +40,7 @@ static bool aem_cold_page_ok(struct aem_region *r, struct aem_layer *l,
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	/* A shared frame is never offered: it is no region's (share.c). */
 	return !WARN_ON_ONCE(idx >= r->nr_pages || l->region != r ||
-			     xa_load(&l->slots, idx) != frame ||
+			     aem_slot_frame(xa_load(&l->slots, idx)) != frame ||
 			     aem_frame_is_shared(frame));
 }
 
@@ -63,7 +63,7 @@ int aem_cold_page_unmap(struct aem_region *r, struct aem_layer *l,
 {
 	if (!aem_cold_page_ok(r, l, idx, frame))
 		return -EINVAL;
-	if (atomic_read(&frame->refcount) != 1)
+	if (aem_frame_ref_count(frame) != 1)
 		return -EBUSY;
 	aem_region_zap_page(r, idx);
 	return 0;
@@ -107,7 +107,7 @@ int aem_cold_page_set_stored(struct aem_region *r, struct aem_layer *l,
 
 	if (!aem_cold_page_ok(r, l, idx, frame))
 		return -EINVAL;
-	if (atomic_read(&frame->refcount) != 1)
+	if (aem_frame_ref_count(frame) != 1)
 		return -EBUSY;
 	if (!aem_slot_handle_fits(handle))
 		return -ERANGE;
@@ -122,9 +122,9 @@ int aem_cold_page_set_stored(struct aem_region *r, struct aem_layer *l,
 	/* Replacing a present entry allocates nothing. */
 	xa_store(&l->slots, idx, aem_slot_mk_stored(handle), GFP_NOWAIT);
 	aem_cold_page_free(r, frame);
-	atomic_long_inc(&r->stored);
+	aem_region_stat_inc(r, AEM_RS_STORED);
 	atomic_long_inc(&aem_stored_pages);
-	atomic_long_inc(&r->store_outs);
+	aem_region_stat_inc(r, AEM_RS_STORE_OUTS);
 out:
 	aem_store_put(sidx);
 	return err;
@@ -166,7 +166,7 @@ int aem_cold_page_drop(struct aem_region *r, struct aem_layer *l,
 
 	if (!aem_cold_page_ok(r, l, idx, frame))
 		return -EINVAL;
-	if (atomic_read(&frame->refcount) != 1)
+	if (aem_frame_ref_count(frame) != 1)
 		return -EBUSY;
 	if (aem_cold_page_hides(l, idx))
 		return -EEXIST;

@@ -92,7 +92,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 
 	f = aem_lookup(top, idx, &where);
 	if (IS_ERR(f)) {
-		atomic_long_inc(&r->alloc_fail);
+		aem_region_stat_inc(r, AEM_RS_ALLOC_FAIL);
 		*ret = VM_FAULT_SIGBUS;
 		return NULL;
 	}
@@ -107,13 +107,14 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 			alone = kref_read(&l->ref) == 1;
 		alone = alone && kref_read(&where->ref) == 1;
 		if (alone) {
-			if (xa_err(xa_store(&top->slots, idx, f, GFP_KERNEL))) {
+			if (xa_err(xa_store(&top->slots, idx,
+					    aem_slot_mk_frame(f), GFP_KERNEL))) {
 				*ret = VM_FAULT_OOM;
 				return NULL;
 			}
 			xa_erase(&where->slots, idx);
 			aem_frame_set_rmap(f, top, idx);
-			atomic_long_inc(&r->cow_steals);
+			aem_region_stat_inc(r, AEM_RS_COW_STEALS);
 			return f;
 		}
 	}
@@ -127,13 +128,14 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 		nf = NULL;
 	}
 	if (!nf) {
-		atomic_long_inc(&r->alloc_fail);
+		aem_region_stat_inc(r, AEM_RS_ALLOC_FAIL);
 		*ret = VM_FAULT_SIGBUS;
 		return NULL;
 	}
 	if (f)
 		copy_highpage(aem_frame_page(nf), aem_frame_page(f));
-	if (xa_err(xa_store(&top->slots, idx, nf, GFP_KERNEL))) {
+	if (xa_err(xa_store(&top->slots, idx, aem_slot_mk_frame(nf),
+			    GFP_KERNEL))) {
 		aem_region_uncharge(r, aem_frame_nid(nf), 1);
 		aem_free_pages(nf, 0);
 		*ret = VM_FAULT_OOM;
@@ -144,7 +146,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	if (f && where == top)
 		aem_share_user_gone(r, top, idx, f, AEM_SHARE_WRITE);
 	if (f)
-		atomic_long_inc(&r->cow_copies);
+		aem_region_stat_inc(r, AEM_RS_COW_COPIES);
 	return nf;
 }
 
@@ -185,17 +187,19 @@ vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 	struct aem_region *r = v->region;
 	struct aem_layer *where;
 	struct aem_frame *f;
+	void *e;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	if (prefetch) {
 		/* Prefetch never brings a stored page back. */
-		f = aem_lookup_entry(v->top, idx, &where);
-		if (xa_is_value(f))
+		e = aem_lookup_entry(v->top, idx, &where);
+		if (aem_slot_is_stored(e))
 			return 0;
+		f = aem_slot_frame(e);
 	} else {
 		f = aem_lookup(v->top, idx, &where);
 		if (IS_ERR(f)) {
-			atomic_long_inc(&r->alloc_fail);
+			aem_region_stat_inc(r, AEM_RS_ALLOC_FAIL);
 			return VM_FAULT_SIGBUS;
 		}
 	}
@@ -206,7 +210,7 @@ vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 					   aem_full_prot(vma) : vma->vm_page_prot);
 	if (skip_empty)
 		return 0;
-	atomic_long_inc(&r->zero_maps);
+	aem_region_stat_inc(r, AEM_RS_ZERO_MAPS);
 	return vmf_insert_pfn_prot(vma, addr, my_zero_pfn(addr),
 				   vma->vm_page_prot);
 }
@@ -241,7 +245,7 @@ static vm_fault_t aem_fault_index(struct vm_fault *vmf, pgoff_t *idx)
 	if (aem_region_is_guard(r, vmf->pgoff))
 		return VM_FAULT_SIGSEGV;
 	*idx = vmf->pgoff - r->guard;
-	atomic_long_inc(&r->faults);
+	aem_region_stat_inc(r, AEM_RS_FAULTS);
 	return 0;
 }
 
@@ -356,8 +360,8 @@ static void aem_map_around_one(struct vm_area_struct *vma, struct aem_view *v,
 	struct aem_frame *f;
 
 	lockdep_assert_held(aem_slot_lock(v->region, idx));
-	f = aem_lookup_entry(v->top, idx, &where);
-	if (!f || xa_is_value(f))
+	f = aem_slot_frame(aem_lookup_entry(v->top, idx, &where));
+	if (!f)
 		return;		/* a hole (the zero page) or a stored page */
 	if (hinting && aem_frame_nid(f) != numa_node_id())
 		return;		/* its hinting fault must come */
@@ -402,8 +406,7 @@ vm_fault_t aem_region_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 	    pmd_devmap(pmd) || aem_fault_chain_unstable(vmf, v))
 		return 0;
 	own = aem_prot_old(aem_full_prot(vma));
-	hinting = READ_ONCE(aem_numa_scan_pages) &&
-		  r->pol.mode == AETHER_MM_POL_LOCAL;
+	hinting = aem_numa_hinting(r);
 	for (pg = start_pgoff; pg <= end_pgoff; pg++) {
 		if (pg == vmf->pgoff || aem_region_is_guard(r, pg))
 			continue;

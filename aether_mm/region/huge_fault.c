@@ -12,7 +12,6 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
-#include "../internal.h"
 #include "region.h"
 
 /*
@@ -30,11 +29,13 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 	struct aem_frame *first, *f;
 	unsigned long i, pfn, at;
 	int nid;
+	void *e;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	first = aem_lookup_entry(top, idx, &where);
-	if (xa_is_value(first))
+	e = aem_lookup_entry(top, idx, &where);
+	if (aem_slot_is_stored(e))
 		return NULL;
+	first = aem_slot_frame(e);
 	if (first) {
 		pfn = aem_frame_pfn(first);
 		if (where != top || !IS_ALIGNED(pfn, AEM_HUGE_PAGES) ||
@@ -42,8 +43,8 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 			return NULL;
 		/* A shared frame is mapped read-only, by itself. */
 		for (i = 1; i < AEM_HUGE_PAGES; i++) {
-			f = xa_load(&top->slots, idx + i);
-			if (!f || xa_is_value(f) || aem_frame_is_shared(f) ||
+			f = aem_slot_frame(xa_load(&top->slots, idx + i));
+			if (!f || aem_frame_is_shared(f) ||
 			    aem_frame_pfn(f) != pfn + i)
 				return NULL;
 		}
@@ -69,8 +70,8 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 	}
 	aem_split_block(first, AEM_HUGE_ORDER);
 	for (i = 0; i < AEM_HUGE_PAGES; i++) {
-		if (xa_err(xa_store(&top->slots, idx + i, first + i,
-				    GFP_KERNEL)))
+		if (xa_err(xa_store(&top->slots, idx + i,
+				    aem_slot_mk_frame(first + i), GFP_KERNEL)))
 			break;
 		aem_region_frame_add(r, top, idx + i, first + i);
 	}
@@ -119,7 +120,7 @@ vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg)
 	    pg + AEM_HUGE_PAGES > r->guard + r->nr_pages)
 		return VM_FAULT_FALLBACK;
 	idx = pg - r->guard;
-	atomic_long_inc(&r->faults);
+	aem_region_stat_inc(r, AEM_RS_FAULTS);
 	mutex_lock(aem_slot_lock(r, idx));
 	f = aem_huge_resolve(v, idx, write);
 	if (f)
@@ -130,8 +131,8 @@ vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg)
 		ret = VM_FAULT_FALLBACK;
 	mutex_unlock(aem_slot_lock(r, idx));
 	if (ret == VM_FAULT_NOPAGE)
-		atomic_long_inc(&r->huge_maps);
+		aem_region_stat_inc(r, AEM_RS_HUGE_MAPS);
 	else if (ret == VM_FAULT_FALLBACK)
-		atomic_long_inc(&r->huge_fallbacks);
+		aem_region_stat_inc(r, AEM_RS_HUGE_FALLBACKS);
 	return ret;
 }

@@ -16,7 +16,6 @@
 #include <linux/siphash.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
-#include "../internal.h"
 #include "region.h"
 
 #define AEM_CKSUM_BATCH		AEM_VMAP_MAX	/* pages per kernel view */
@@ -56,9 +55,23 @@ void aem_image_put(struct aem_region *r, struct aem_layer *top)
 		aem_layer_trim(r, top);
 }
 
+/* Where REGION_INFO carries each of the counters it returns. */
+static const size_t aem_rs_info_offset[AEM_NR_REGION_INFO_STATS] = {
+#define AETHER_MM_REGION_COUNTER(id, field, label)			\
+	[AEM_RS_##id] = offsetof(struct aether_mm_region_info, field),
+#include <uapi/linux/aether_mm_region_counters.h>
+#undef AETHER_MM_REGION_COUNTER
+};
+
+/* The list covers every field from @resident to @migrated. */
+static_assert(AEM_NR_REGION_INFO_STATS * sizeof(__u64) ==
+	      offsetofend(struct aether_mm_region_info, migrated) -
+	      offsetof(struct aether_mm_region_info, resident));
+
 static int aem_ioc_region_info(struct aem_region *r, void __user *uarg)
 {
 	struct aether_mm_region_info info;
+	unsigned int i;
 	int err, nid;
 
 	err = aem_copy_in(&info, sizeof(info), uarg);
@@ -72,17 +85,9 @@ static int aem_ioc_region_info(struct aem_region *r, void __user *uarg)
 	info.id = r->id;
 	info.length = r->length;
 	info.data_offset = (u64)r->guard << PAGE_SHIFT;
-	info.resident = atomic_long_read(&r->resident);
-	info.faults = atomic_long_read(&r->faults);
-	info.zero_maps = atomic_long_read(&r->zero_maps);
-	info.cow_copies = atomic_long_read(&r->cow_copies);
-	info.cow_steals = atomic_long_read(&r->cow_steals);
-	info.alloc_fail = atomic_long_read(&r->alloc_fail);
-	info.predicted = atomic_long_read(&r->predicted);
-	info.prefetched = atomic_long_read(&r->prefetched);
-	info.prefetch_hits = atomic_long_read(&r->prefetch_hits);
-	info.prefetch_wasted = atomic_long_read(&r->prefetch_wasted);
-	info.migrated = atomic_long_read(&r->migrated);
+	for (i = 0; i < AEM_NR_REGION_INFO_STATS; i++)
+		*(__u64 *)((u8 *)&info + aem_rs_info_offset[i]) =
+			aem_region_stat(r, i);
 	mutex_lock(&r->views_lock);
 	info.nr_views = r->nr_views;
 	mutex_unlock(&r->views_lock);
@@ -129,6 +134,7 @@ static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
 	struct aem_view *v;
 	struct aem_frame *f;
 	pgoff_t pg;
+	void *e;
 	int err;
 
 	err = aem_copy_in(&q, sizeof(q), uarg);
@@ -156,10 +162,10 @@ static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
 		pgoff_t idx = pg - r->guard;
 
 		mutex_lock(aem_slot_lock(r, idx));
-		f = aem_lookup_entry(v->top, idx, &where);
-		if (xa_is_value(f)) {
+		e = aem_lookup_entry(v->top, idx, &where);
+		f = aem_slot_frame(e);
+		if (aem_slot_is_stored(e)) {
 			q.state = AETHER_MM_PAGE_STORED;
-			f = NULL;
 		} else if (!f) {
 			q.state = AETHER_MM_PAGE_NONE;
 		} else if (where == v->top && !aem_frame_is_shared(f) &&
@@ -204,7 +210,7 @@ static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
 			frames[i] = NULL;
 		}
 		if (frames[i])
-			atomic_inc(&frames[i]->refcount);
+			aem_frame_get(frames[i]);
 		mutex_unlock(aem_slot_lock(r, idx + i));
 	}
 	/* A stored page that could not come back fails the whole sum. */
@@ -276,7 +282,7 @@ static int aem_ioc_region_migrate(struct aem_region *r, void __user *uarg)
 	if (err)
 		return err;
 	if (m.node != AETHER_MM_MIGRATE_AUTO &&
-	    (m.node < 0 || m.node >= AEM_MAX_NODES || !aem_node(m.node)))
+	    (m.node < 0 || m.node >= AEM_MAX_NODES || !aem_pool_has_node(m.node)))
 		return -EINVAL;
 	if (!aem_region_range_ok(r, m.offset, m.length))
 		return -EINVAL;

@@ -14,7 +14,6 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
-#include "../internal.h"
 #include "region.h"
 
 struct aem_layer *aem_layer_new(struct aem_region *r,
@@ -45,13 +44,15 @@ static void aem_entry_drop(struct aem_region *r, struct aem_layer *l,
 	const struct aem_store_ops *ops;
 	int sidx;
 
-	if (!xa_is_value(e) && aem_frame_is_shared(e)) {
-		aem_share_user_gone(r, l, idx, e, AEM_SHARE_FREED);
+	struct aem_frame *f = aem_slot_frame(e);
+
+	if (f && aem_frame_is_shared(f)) {
+		aem_share_user_gone(r, l, idx, f, AEM_SHARE_FREED);
 		return;
 	}
-	if (!xa_is_value(e)) {
-		aem_region_frame_gone(r, e);
-		aem_free_pages(e, 0);
+	if (!aem_slot_is_stored(e)) {
+		aem_region_frame_gone(r, f);
+		aem_free_pages(f, 0);
 		return;
 	}
 	ops = aem_store_get(&sidx, false);
@@ -62,7 +63,7 @@ static void aem_entry_drop(struct aem_region *r, struct aem_layer *l,
 	if (ops)
 		ops->release(aem_slot_stored_handle(e));
 	aem_store_put(sidx);
-	atomic_long_dec(&r->stored);
+	aem_region_stat_dec(r, AEM_RS_STORED);
 	atomic_long_dec(&aem_stored_pages);
 }
 
@@ -78,9 +79,9 @@ static void aem_entry_drop(struct aem_region *r, struct aem_layer *l,
 void aem_layer_trim(struct aem_region *r, struct aem_layer *t)
 {
 	struct aem_layer *x = NULL, *l;
-	struct aem_frame *f;
 	struct aem_view *v;
 	unsigned long idx;
+	void *e;
 
 	mutex_lock(&r->views_lock);
 	list_for_each_entry(v, &r->views, link) {
@@ -92,14 +93,14 @@ void aem_layer_trim(struct aem_region *r, struct aem_layer *t)
 	}
 	if (!x || kref_read(&t->ref) != 1)
 		goto out;
-	xa_for_each(&t->slots, idx, f) {
+	xa_for_each(&t->slots, idx, e) {
 		if (!xa_load(&x->slots, idx))
 			continue;
 		mutex_lock(aem_slot_lock(r, idx));
-		f = xa_load(&t->slots, idx);
-		if (f && xa_load(&x->slots, idx)) {
+		e = xa_load(&t->slots, idx);
+		if (e && xa_load(&x->slots, idx)) {
 			xa_erase(&t->slots, idx);
-			aem_entry_drop(r, t, idx, f);
+			aem_entry_drop(r, t, idx, e);
 		}
 		mutex_unlock(aem_slot_lock(r, idx));
 		cond_resched();
@@ -113,8 +114,8 @@ void aem_layer_release(struct kref *ref)
 	struct aem_layer *l = container_of(ref, struct aem_layer, ref);
 	struct aem_region *r = l->region;
 	struct aem_layer *backing;
-	struct aem_frame *f;
 	unsigned long idx;
+	void *e;
 
 	/*
 	 * Free down the chain while this layer held the last reference of
@@ -122,8 +123,8 @@ void aem_layer_release(struct kref *ref)
 	 * forks behind it.
 	 */
 	while (l) {
-		xa_for_each(&l->slots, idx, f) {
-			aem_entry_drop(l->region, l, idx, f);
+		xa_for_each(&l->slots, idx, e) {
+			aem_entry_drop(l->region, l, idx, e);
 			cond_resched();
 		}
 		xa_destroy(&l->slots);
@@ -147,7 +148,7 @@ void aem_layer_put(struct aem_layer *l)
  * aem_lookup_entry - what @idx resolves to in the chain of @top, as is
  * @where: receives the layer holding the entry, NULL for none
  *
- * Return: a frame, a stored page (xa_is_value()), or NULL when the view
+ * Return: a slot entry (slot.h): a frame, a stored page, or NULL when the view
  * sees zeroes.  The caller holds the slot lock of @idx, and the chain is
  * stable (see the top of the file).
  */
@@ -183,8 +184,8 @@ struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
 {
 	void *e = aem_lookup_entry(top, idx, where);
 
-	if (!xa_is_value(e))
-		return e;
+	if (!aem_slot_is_stored(e))
+		return aem_slot_frame(e);
 	return aem_unstore(*where, idx, aem_slot_stored_handle(e), 0);
 }
 

@@ -23,7 +23,6 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include "../internal.h"
 #include "region.h"
 
 #define AEM_RFS_MAGIC		0x41455247	/* "AERG" */
@@ -95,7 +94,7 @@ static int aem_region_policy_init(struct aem_region *r)
 /* Every frame of @r is gone, and uncharged: its group forgets it. */
 static void aem_region_policy_release(struct aem_region *r)
 {
-	WARN_ON_ONCE(atomic_long_read(&r->resident));
+	WARN_ON_ONCE(aem_region_stat(r, AEM_RS_RESIDENT));
 	if (r->pol_gen)
 		aem_policy_region_release(r->pol_gen, r->pol_cookie);
 	r->pol_gen = 0;
@@ -121,7 +120,6 @@ static void aem_region_release(struct kref *ref)
 	/* Every VMA is gone (each held a file), so every view is too. */
 	WARN_ON_ONCE(!list_empty(&r->views));
 	aem_layer_put(r->base);
-	WARN_ON_ONCE(atomic_long_read(&r->resident));
 	WARN_ON_ONCE(atomic_long_read(&r->merged));
 	aem_region_policy_release(r);
 	/* The region's own reference, held since aem_region_new(). */
@@ -189,14 +187,7 @@ static struct aem_region *aem_region_find_name(const char *name)
 /* The nodes the fast and slow tiers prefer: the pool's lowest and highest. */
 void aem_tier_nodes(int *fast, int *slow)
 {
-	int nid;
-
-	*fast = -1;
-	for_each_aem_nid(nid) {
-		if (*fast < 0)
-			*fast = nid;
-		*slow = nid;
-	}
+	aem_pool_nid_range(fast, slow);
 }
 
 /* Map a tier onto a policy: only LOCAL policies are steered by tiers. */
@@ -241,17 +232,6 @@ static int aem_region_check(const struct aether_mm_region_create *c)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* The pool's largest size, all nodes: no region may be larger. */
-static u64 aem_pool_max_bytes(void)
-{
-	struct aem_node *node;
-	u64 chunks = 0;
-
-	for_each_aem_node(node)
-		chunks += node->max_chunks;
-	return chunks << (AEM_CHUNK_ORDER + PAGE_SHIFT);
 }
 
 static struct file *aem_region_file(struct aem_region *r, int flags)

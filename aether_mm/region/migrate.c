@@ -12,7 +12,6 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
-#include "../internal.h"
 #include "region.h"
 
 /*
@@ -30,7 +29,7 @@ static void aem_region_move_to(struct aem_region *r, struct aem_layer *l,
 	aem_region_zap_page(r, idx);
 	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
 	/* Replacing a present entry allocates nothing. */
-	xa_store(&l->slots, idx, nf, GFP_KERNEL);
+	xa_store(&l->slots, idx, aem_slot_mk_frame(nf), GFP_KERNEL);
 	aem_region_frame_add(r, l, idx, nf);
 	aem_region_frame_gone(r, f);
 }
@@ -55,7 +54,7 @@ int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	/* A shared frame stays: its other users' slots would need moving. */
-	if (atomic_read(&f->refcount) != 1 || aem_frame_is_shared(f))
+	if (aem_frame_ref_count(f) != 1 || aem_frame_is_shared(f))
 		return -EBUSY;
 	nf = aem_alloc_pages(nid, 0, flags | AEM_ALLOC_THISNODE |
 			     AEM_MT(AETHER_MM_MT_MOVABLE) |
@@ -90,8 +89,8 @@ static int aem_region_move_frame(struct aem_frame *f, struct aem_frame *nf)
 	int ret = -ENOENT;
 
 	rcu_read_lock();
-	l = READ_ONCE(f->rmap.layer);
-	idx = READ_ONCE(f->rmap.index);
+	l = aem_frame_rmap_layer(f);
+	idx = aem_frame_rmap_index(f);
 	if (!l) {
 		rcu_read_unlock();
 		return -ENOENT;
@@ -110,9 +109,9 @@ static int aem_region_move_frame(struct aem_frame *f, struct aem_frame *nf)
 
 	if (idx < r->nr_pages) {
 		mutex_lock(aem_slot_lock(r, idx));
-		if (xa_load(&l->slots, idx) != f) {
+		if (aem_slot_frame(xa_load(&l->slots, idx)) != f) {
 			ret = -ENOENT;
-		} else if (atomic_read(&f->refcount) != 1) {
+		} else if (aem_frame_ref_count(f) != 1) {
 			ret = -EBUSY;
 		} else {
 			aem_region_move_to(r, l, idx, f, nf);
@@ -143,13 +142,11 @@ void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
 	if (nid == AETHER_MM_MIGRATE_AUTO)
 		nid = aem_numa_last_node(r, idx);
 	/* A stored page has no frame: it comes back where it is used. */
-	f = aem_lookup_entry(top, idx, &where);
-	if (xa_is_value(f))
-		f = NULL;
+	f = aem_slot_frame(aem_lookup_entry(top, idx, &where));
 	if (f && nid != NUMA_NO_NODE && aem_frame_nid(f) != nid) {
 		switch (aem_region_move_locked(r, where, idx, f, nid, 0)) {
 		case 0:
-			atomic_long_inc(&r->migrated);
+			aem_region_stat_inc(r, AEM_RS_MIGRATED);
 			m->migrated++;
 			break;
 		case -EBUSY:

@@ -36,17 +36,10 @@
 #include <linux/moduleparam.h>
 #include <linux/seq_file.h>
 #include <linux/topology.h>
-#include "../internal.h"
 #include "region.h"
 
 unsigned int aem_numa_scan_pages;
 static atomic_long_t aem_numa_unmapped, aem_numa_faults, aem_numa_migrated;
-
-/* Does NUMA balancing apply to @r: pages placed by the faulting CPU. */
-static bool aem_numa_eligible(const struct aem_region *r)
-{
-	return r->pol.mode == AETHER_MM_POL_LOCAL;
-}
 
 /**
  * aem_numa_fault - account a fault (or a prefetch) at @idx from this node
@@ -68,19 +61,19 @@ void aem_numa_fault(struct aem_view *v, pgoff_t idx)
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	last = READ_ONCE(r->fault_nid[idx]);
 	WRITE_ONCE(r->fault_nid[idx], nid + 1);
-	if (!READ_ONCE(aem_numa_scan_pages) || !aem_numa_eligible(r))
+	if (!aem_numa_hinting(r))
 		return;
 	/* A stored page has no frame: it comes back on this node. */
-	f = aem_lookup_entry(v->top, idx, &where);
-	if (!f || xa_is_value(f) || aem_frame_nid(f) == nid)
+	f = aem_slot_frame(aem_lookup_entry(v->top, idx, &where));
+	if (!f || aem_frame_nid(f) == nid)
 		return;
-	atomic_long_inc(&r->numa_faults);
+	aem_region_stat_inc(r, AEM_RS_NUMA_FAULTS);
 	atomic_long_inc(&aem_numa_faults);
-	if (last != nid + 1 || !aem_node(nid))
+	if (last != nid + 1 || !aem_pool_has_node(nid))
 		return;
 	if (aem_region_move_locked(r, where, idx, f, nid, AEM_ALLOC_NOGROW))
 		return;
-	atomic_long_inc(&r->numa_migrated);
+	aem_region_stat_inc(r, AEM_RS_NUMA_MIGRATED);
 	atomic_long_inc(&aem_numa_migrated);
 }
 
@@ -95,7 +88,7 @@ int aem_numa_last_node(const struct aem_region *r, pgoff_t idx)
 {
 	int nid = (int)READ_ONCE(r->fault_nid[idx]) - 1;
 
-	return nid >= 0 && aem_node(nid) ? nid : NUMA_NO_NODE;
+	return nid >= 0 && aem_pool_has_node(nid) ? nid : NUMA_NO_NODE;
 }
 
 /**
@@ -107,7 +100,7 @@ void aem_numa_scan_region(struct aem_region *r)
 	unsigned long n = READ_ONCE(aem_numa_scan_pages);
 	pgoff_t start;
 
-	if (!n || !aem_numa_eligible(r) || !atomic_long_read(&r->resident))
+	if (!n || !aem_numa_eligible(r) || !aem_region_stat(r, AEM_RS_RESIDENT))
 		return;
 	start = r->numa_cursor;
 	if (start >= r->nr_pages)

@@ -19,7 +19,6 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/spinlock.h>
-#include "../internal.h"
 #include "region.h"
 
 #define AEM_PRED_MIN_WINDOW	2
@@ -88,10 +87,10 @@ void aem_predict(struct vm_area_struct *vma, struct aem_view *v,
 	spin_lock(&v->pred_lock);
 	if (v->pred_inflight) {
 		if (idx == v->pred_expect) {
-			atomic_long_add(v->pred_inflight, &r->prefetch_hits);
+			aem_region_stat_add(r, AEM_RS_PREFETCH_HITS, v->pred_inflight);
 			v->pred_window = min(v->pred_window * 2, max);
 		} else {
-			atomic_long_add(v->pred_inflight, &r->prefetch_wasted);
+			aem_region_stat_add(r, AEM_RS_PREFETCH_WASTED, v->pred_inflight);
 			v->pred_window = max_t(unsigned int, v->pred_window / 2,
 					       AEM_PRED_MIN_WINDOW);
 		}
@@ -119,13 +118,13 @@ void aem_predict(struct vm_area_struct *vma, struct aem_view *v,
 
 		if (j >= r->nr_pages)	/* also below 0: unsigned */
 			break;
-		atomic_long_inc(&r->predicted);
+		aem_region_stat_inc(r, AEM_RS_PREDICTED);
 		if (aem_prefetch_one(vma, v, j, write))
 			mapped++;
 	}
 	if (!n)
 		return;
-	atomic_long_add(mapped, &r->prefetched);
+	aem_region_stat_add(r, AEM_RS_PREFETCHED, mapped);
 	spin_lock(&v->pred_lock);
 	v->pred_inflight = mapped;
 	spin_unlock(&v->pred_lock);

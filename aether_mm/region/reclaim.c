@@ -48,7 +48,6 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
-#include "../internal.h"
 #include "region.h"
 
 static atomic_long_t aem_store_runs, aem_store_outs, aem_store_failed;

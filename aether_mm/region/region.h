@@ -19,6 +19,10 @@
  *   walk.c	page-table walks, 4 KiB and 2 MiB
  *   debugfs.c	aether/mm/regions and aether/mm/tiers
  *
+ * Regions include ../frame.h and <aether/mm.h>, never ../internal.h: the
+ * frame accessors (refcount, reverse map) and the few services of the rest
+ * of the core they use are all there.
+ *
  *
  * A region is a range of pool pages behind a file.  Each region has an
  * inode of its own on a private pseudo filesystem (the secretmem model),
@@ -86,7 +90,7 @@
  * to in a chain is followed, under the slot lock, by a zap of the entries
  * that may map the old answer.
  *
- * Lock order
+ * Lock order (an excerpt of internal.h's list, items 7 to 11)
  *
  *   aem_share_sem		read around a merge (share.c): outside
  *				every lock below, never inside mmap_lock
@@ -126,7 +130,9 @@
 #include <linux/rcupdate.h>
 #include <linux/siphash.h>
 #include <linux/xarray.h>
-#include "../internal.h"
+#include <aether/mm.h>
+#include "../frame.h"
+#include "slot.h"
 
 #define AEM_REGION_SLOT_LOCKS	64
 #define AEM_GEN_NONE		0xff	/* a page without a frame */
@@ -137,7 +143,8 @@
  * struct aem_layer - one image of a region: frames by page index
  * @ref:	views whose top it is, layers it backs, ioctls reading it
  * @backing:	the older image under it, or NULL (the base)
- * @slots:	index -> struct aem_frame *; changed under the slot lock
+ * @slots:	index -> entry (slot.h: a frame or a stored page); changed
+ *		under the slot lock
  * @region:	owner
  * @rcu:	freed after a grace period: a frame's @rmap names its layer,
  *		and compaction follows it under rcu_read_lock()
@@ -191,6 +198,44 @@ struct aem_gen_link {
 	u32 next;
 };
 
+/*
+ * The counters of a region, one array indexed by this enum: first those
+ * REGION_INFO carries, in its order (the UAPI's list,
+ * uapi/linux/aether_mm_region_counters.h), then the module's own.
+ * aem_region_stat_names[] names each (debugfs aether/mm/regions).
+ *
+ *   RESIDENT		frames held, all layers
+ *   FAULTS .. MIGRATED	see struct aether_mm_region_info
+ *   ACCESS_SCANS	scans of aether_kaccessd (access.c)
+ *   NUMA_FAULTS	faults on a frame of another node (numa.c)
+ *   NUMA_MIGRATED	frames NUMA balancing moved (numa.c)
+ *   HUGE_MAPS		2 MiB ranges mapped with one PMD
+ *   HUGE_FALLBACKS	huge faults answered with 4 KiB pages
+ *   HUGE_COLLAPSES	2 MiB ranges gathered into one block (collapse.c)
+ *   STORED		pages the store backend holds for its layers
+ *   STORE_OUTS		pages given to the store
+ *   STORE_INS		pages brought back
+ */
+enum aem_region_stat {
+#define AETHER_MM_REGION_COUNTER(id, field, label)	AEM_RS_##id,
+#include <uapi/linux/aether_mm_region_counters.h>
+#undef AETHER_MM_REGION_COUNTER
+	AEM_NR_REGION_INFO_STATS,
+	AEM_RS_ACCESS_SCANS = AEM_NR_REGION_INFO_STATS,
+	AEM_RS_NUMA_FAULTS,
+	AEM_RS_NUMA_MIGRATED,
+	AEM_RS_HUGE_MAPS,
+	AEM_RS_HUGE_FALLBACKS,
+	AEM_RS_HUGE_COLLAPSES,
+	AEM_RS_STORED,
+	AEM_RS_STORE_OUTS,
+	AEM_RS_STORE_INS,
+	AEM_NR_REGION_STATS,
+};
+
+/* debugfs.c */
+extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
+
 /**
  * struct aem_region - a region: the object of its files
  * @ref:	open files, ioctls in flight, background passes; it reaches
@@ -215,10 +260,7 @@ struct aem_gen_link {
  * @nr_views:	entries on @views
  * @nr_files:	open files
  * @slot_locks:	hashed per page index
- * @resident:	frames held, all layers
- * @faults, @zero_maps, @cow_copies, @cow_steals, @alloc_fail: counters
- * @predicted, @prefetched, @prefetch_hits, @prefetch_wasted: predictor
- * @migrated:	frames moved to another node
+ * @stats:	counters, by enum aem_region_stat (aem_region_stat_inc() ...)
  * @node_pages:	frames held per node
  * @gens:	generation of each data page (access.c), AEM_GEN_NONE
  *		until the first scan; written by aether_kaccessd only.
@@ -229,20 +271,13 @@ struct aem_gen_link {
  *		of generation g; a page with no generation is on none.
  *		Allocated at creation with @gens; aem_access_lock
  * @gen_count:	pages on each generation's list (aem_access_lock)
- * @access_scans: scans of aether_kaccessd
  * @fault_nid:	node + 1 of the CPU behind each data page's last fault, 0
  *		for none (numa.c); written under the page's slot lock
  * @numa_cursor: where the next NUMA hinting window starts (aem_access_lock)
- * @numa_faults, @numa_migrated: NUMA balancing (numa.c)
- * @huge_maps:	2 MiB ranges mapped with one PMD
- * @huge_fallbacks: huge faults answered with 4 KiB pages
- * @huge_collapses: 2 MiB ranges gathered into one block (access.c)
- * @stored:	pages the store backend holds for the region's layers
  * @pol_cookie:	its group, from the policy backend's @region_init (policy.c)
  * @pol_gen:	generation of the policy registration that gave
  *		@pol_cookie, 0 for none: the region is charged only to it.
  *		Both set before the region is visible, then read only
- * @store_outs, @store_ins: pages given to the store, brought back
  * @merged:	slots of its layers holding a shared frame (share.c)
  * @rcu:	freed after a grace period, as its layers are
  */
@@ -268,36 +303,41 @@ struct aem_region {
 	unsigned int nr_views;
 	atomic_t nr_files;
 	struct mutex slot_locks[AEM_REGION_SLOT_LOCKS];	/* see above */
-	atomic_long_t resident;
-	atomic_long_t faults;
-	atomic_long_t zero_maps;
-	atomic_long_t cow_copies;
-	atomic_long_t cow_steals;
-	atomic_long_t alloc_fail;
-	atomic_long_t predicted;
-	atomic_long_t prefetched;
-	atomic_long_t prefetch_hits;
-	atomic_long_t prefetch_wasted;
-	atomic_long_t migrated;
+	atomic_long_t stats[AEM_NR_REGION_STATS];
 	atomic_long_t node_pages[AEM_MAX_NODES];
 	u8 *gens;
 	struct aem_gen_link *gen_link;
 	unsigned long gen_count[AEM_NR_GENS];
-	atomic_long_t access_scans;
 	u8 *fault_nid;
 	pgoff_t numa_cursor;
-	atomic_long_t numa_faults;
-	atomic_long_t numa_migrated;
-	atomic_long_t huge_maps;
-	atomic_long_t huge_fallbacks;
-	atomic_long_t huge_collapses;
-	atomic_long_t stored;
-	atomic_long_t store_outs;
-	atomic_long_t store_ins;
 	void *pol_cookie;
 	u64 pol_gen;
 	atomic_long_t merged;
 };
+
+static inline void aem_region_stat_add(struct aem_region *r,
+				       enum aem_region_stat i, long n)
+{
+	atomic_long_add(n, &r->stats[i]);
+}
+
+static inline void aem_region_stat_inc(struct aem_region *r,
+				       enum aem_region_stat i)
+{
+	atomic_long_inc(&r->stats[i]);
+}
+
+static inline void aem_region_stat_dec(struct aem_region *r,
+				       enum aem_region_stat i)
+{
+	atomic_long_dec(&r->stats[i]);
+}
+
+static inline long aem_region_stat(const struct aem_region *r,
+				   enum aem_region_stat i)
+{
+	return atomic_long_read(&r->stats[i]);
+}
 
 /*
  * Allocation flags of a frame a fault adds to a region: movable, owned by
@@ -330,17 +370,6 @@ static inline struct mutex *aem_slot_lock(struct aem_region *r, pgoff_t idx)
 static inline bool aem_region_is_guard(const struct aem_region *r, pgoff_t pg)
 {
 	return pg < r->guard || pg >= r->guard + r->nr_pages;
-}
-
-/*
- * A frame is now at @idx of layer @l: its reverse map.  Under the slot
- * lock of @idx, like every change of a layer's slots.
- */
-static inline void aem_frame_set_rmap(struct aem_frame *f,
-				      struct aem_layer *l, pgoff_t idx)
-{
-	WRITE_ONCE(f->rmap.index, idx);
-	WRITE_ONCE(f->rmap.layer, l);
 }
 
 /*
@@ -380,7 +409,7 @@ static inline void aem_region_frame_add(struct aem_region *r,
 					struct aem_frame *f)
 {
 	aem_frame_set_rmap(f, l, idx);
-	atomic_long_inc(&r->resident);
+	aem_region_stat_inc(r, AEM_RS_RESIDENT);
 	atomic_long_inc(&r->node_pages[aem_frame_nid(f)]);
 }
 
@@ -389,8 +418,8 @@ static inline void aem_region_frame_gone(struct aem_region *r,
 {
 	int nid = aem_frame_nid(f);
 
-	WRITE_ONCE(f->rmap.layer, NULL);
-	atomic_long_dec(&r->resident);
+	aem_frame_clear_rmap(f);
+	aem_region_stat_dec(r, AEM_RS_RESIDENT);
 	atomic_long_dec(&r->node_pages[nid]);
 	aem_region_uncharge(r, nid, 1);
 }
@@ -404,30 +433,6 @@ static inline void aem_region_frame_gone(struct aem_region *r,
 static inline bool aem_frame_is_shared(const struct aem_frame *f)
 {
 	return READ_ONCE(f->owner) == AEM_OWNER_DEDUPE;
-}
-
-/*
- * A layer slot holds a frame (a pointer) or a stored page, an xarray value
- * entry, which has one bit fewer than a handle: the handle is kept as its
- * low BITS_PER_LONG - 1 bits and sign-extended back.  So a handle fits
- * when its top two bits agree: small ids (below 2^62 on 64-bit) and
- * kernel pointers (above 2^64 - 2^62, i.e. 0xc000... and up: every
- * kernel address of x86-64 and arm64), which is what a zsmalloc-style
- * store returns.  Other handles are refused (-ERANGE).
- */
-static inline bool aem_slot_handle_fits(unsigned long handle)
-{
-	return (long)(handle << 1) >> 1 == (long)handle;
-}
-
-static inline void *aem_slot_mk_stored(unsigned long handle)
-{
-	return xa_mk_value(handle & LONG_MAX);
-}
-
-static inline unsigned long aem_slot_stored_handle(const void *e)
-{
-	return (unsigned long)((long)(xa_to_value(e) << 1) >> 1);
 }
 
 /* Zap data page @idx from every page table that maps @r (and flush). */
@@ -509,6 +514,19 @@ int aem_region_walk(struct aem_region *r, struct vm_area_struct *vma,
 
 /* numa.c */
 extern unsigned int aem_numa_scan_pages;
+
+/* Does NUMA balancing apply to @r: pages placed by the faulting CPU. */
+static inline bool aem_numa_eligible(const struct aem_region *r)
+{
+	return r->pol.mode == AETHER_MM_POL_LOCAL;
+}
+
+/* Is NUMA balancing on for @r: hinting faults come (numa_scan_pages). */
+static inline bool aem_numa_hinting(const struct aem_region *r)
+{
+	return READ_ONCE(aem_numa_scan_pages) && aem_numa_eligible(r);
+}
+
 void aem_numa_fault(struct aem_view *v, pgoff_t idx);
 int aem_numa_last_node(const struct aem_region *r, pgoff_t idx);
 void aem_numa_scan_region(struct aem_region *r);

@@ -71,7 +71,7 @@
 #include <linux/rwsem.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include "../internal.h"
+#include "../frame.h"
 #include "region.h"
 
 #define AEM_UNMERGE_WAIT_MS	10000	/* for users whose layer is going */
@@ -209,7 +209,7 @@ void aem_share_page_get(struct aem_share_page *dst,
 	*dst = *src;
 	kref_get(&dst->region->ref);
 	kref_get(&dst->layer->ref);
-	atomic_inc(&dst->frame->refcount);
+	aem_frame_get(dst->frame);
 	if (dst->shared)
 		kref_get(&dst->shared->ref);
 }
@@ -243,12 +243,12 @@ static bool aem_share_page_at(struct aem_region *r, struct aem_layer *l,
 	struct aem_frame *f;
 
 	mutex_lock(aem_slot_lock(r, idx));
-	f = xa_load(&l->slots, idx);
-	if (!f || xa_is_value(f)) {
+	f = aem_slot_frame(xa_load(&l->slots, idx));
+	if (!f) {
 		mutex_unlock(aem_slot_lock(r, idx));
 		return false;
 	}
-	atomic_inc(&f->refcount);
+	aem_frame_get(f);
 	pg->region = r;
 	pg->layer = l;
 	pg->index = idx;
@@ -301,7 +301,7 @@ long aem_share_scan(struct aem_region *r, pgoff_t start, pgoff_t end,
 		return -ENOMEM;
 	for (k = 0; k < nl; k++) {
 		xa_for_each_range(&ls[k]->slots, idx, e, start, end - 1) {
-			if (xa_is_value(e) ||
+			if (aem_slot_is_stored(e) ||
 			    !aem_share_page_at(r, ls[k], idx, &pg))
 				continue;
 			ret = fn(&pg, arg);
@@ -480,12 +480,12 @@ static int aem_share_merge_locked(struct aem_share_page *pg,
 	pgoff_t idx = pg->index;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	if (xa_load(&l->slots, idx) != f)
+	if (aem_slot_frame(xa_load(&l->slots, idx)) != f)
 		return -EAGAIN;		/* written, moved, stored or freed */
 	if (aem_frame_is_shared(f))
 		return -EALREADY;
 	/* The slot's reference and @pg's: no kernel reader in between. */
-	if (atomic_read(&f->refcount) != 2)
+	if (aem_frame_ref_count(f) != 2)
 		return -EBUSY;
 	/*
 	 * No process maps the page after this (every view and fork maps it
@@ -498,7 +498,7 @@ static int aem_share_merge_locked(struct aem_share_page *pg,
 		return -EAGAIN;
 	}
 	/* Replacing a present entry allocates nothing. */
-	xa_store(&l->slots, idx, s->frame, GFP_KERNEL);
+	xa_store(&l->slots, idx, aem_slot_mk_frame(s->frame), GFP_KERNEL);
 	aem_share_user_add(r, l, idx, s, u);
 	aem_region_frame_gone(r, f);
 	aem_free_pages(f, 0);	/* the slot's; @pg still holds one */
@@ -610,7 +610,7 @@ static int aem_share_unshare_one(struct aem_shared *s, struct aem_region *r,
 	int ret = 0;
 
 	mutex_lock(aem_slot_lock(r, idx));
-	if (xa_load(&l->slots, idx) != s->frame)
+	if (aem_slot_frame(xa_load(&l->slots, idx)) != s->frame)
 		goto out;
 	/* A frame of the region's own; the reserve, as for unstoring. */
 	nf = aem_alloc_pages_mpol(&r->pol, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
@@ -628,7 +628,7 @@ static int aem_share_unshare_one(struct aem_shared *s, struct aem_region *r,
 	aem_region_charge(r, aem_frame_nid(nf), 1, AEM_CHARGE_NOFAIL);
 	/* Entries map the shared frame: the index resolves anew. */
 	aem_region_zap_page(r, idx);
-	xa_store(&l->slots, idx, nf, GFP_KERNEL);
+	xa_store(&l->slots, idx, aem_slot_mk_frame(nf), GFP_KERNEL);
 	aem_region_frame_add(r, l, idx, nf);
 	aem_share_user_gone(r, l, idx, s->frame, AEM_SHARE_UNMERGE);
 out:

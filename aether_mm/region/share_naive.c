@@ -40,7 +40,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include "../internal.h"
+#include "../frame.h"
 
 #define AEM_NAIVE_MAX_CANDS	65536	/* pages waiting in one pass */
 

@@ -15,7 +15,6 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
-#include "../internal.h"
 #include "region.h"
 
 #define AEM_UNSTORE_WAIT_MS	10000	/* for stored pages, at unregistration */
@@ -65,11 +64,11 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
 		return ERR_PTR(err);
 	}
 	/* Replacing a present entry allocates nothing. */
-	xa_store(&l->slots, idx, f, GFP_KERNEL);
+	xa_store(&l->slots, idx, aem_slot_mk_frame(f), GFP_KERNEL);
 	aem_region_frame_add(r, l, idx, f);
-	atomic_long_dec(&r->stored);
+	aem_region_stat_dec(r, AEM_RS_STORED);
 	atomic_long_dec(&aem_stored_pages);
-	atomic_long_inc(&r->store_ins);
+	aem_region_stat_inc(r, AEM_RS_STORE_INS);
 	return f;
 }
 
@@ -90,7 +89,7 @@ static unsigned long aem_layer_unstore(struct aem_layer *l, int *err)
 	void *e;
 
 	xa_for_each(&l->slots, idx, e) {
-		if (!xa_is_value(e))
+		if (!aem_slot_is_stored(e))
 			continue;
 		if (*err == -ENOMEM) {
 			left++;
@@ -98,7 +97,7 @@ static unsigned long aem_layer_unstore(struct aem_layer *l, int *err)
 		}
 		mutex_lock(aem_slot_lock(r, idx));
 		e = xa_load(&l->slots, idx);
-		f = xa_is_value(e) ?
+		f = aem_slot_is_stored(e) ?
 		    aem_unstore(l, idx, aem_slot_stored_handle(e),
 				AEM_ALLOC_HIGH) : NULL;
 		mutex_unlock(aem_slot_lock(r, idx));
@@ -126,7 +125,7 @@ static unsigned long aem_region_unstore(struct aem_region *r, int *err)
 
 	ls = aem_region_layers_get(r, &nl);
 	if (!ls)
-		return atomic_long_read(&r->stored);
+		return aem_region_stat(r, AEM_RS_STORED);
 	for (k = 0; k < nl; k++)
 		left += aem_layer_unstore(ls[k], err);
 	aem_region_layers_put(r, ls, nl);
@@ -188,7 +187,7 @@ int aem_region_unstore_all(void)
 
 	for (;;) {
 		for (r = aem_region_next(NULL); r; r = aem_region_next(r))
-			if (atomic_long_read(&r->stored))
+			if (aem_region_stat(r, AEM_RS_STORED))
 				aem_region_unstore(r, &err);
 		left = atomic_long_read(&aem_stored_pages);
 		if (!left)

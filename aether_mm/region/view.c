@@ -14,7 +14,6 @@
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include "../internal.h"
 #include "region.h"
 
 struct aem_view *aem_view_find(struct aem_region *r,

@@ -16,7 +16,6 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/pgtable.h>
-#include "../internal.h"
 #include "region.h"
 
 /* The PMD entry for @addr in @mm, or NULL when no table reaches down. */

@@ -181,28 +181,14 @@ static void region_print_info(const struct aether_mm_region_info *ri,
 	out_u64(t, ri->data_offset);
 	out_key(t, "guard_pages", "guard pages at each end");
 	out_u64(t, page_size ? ri->data_offset / page_size : 0);
-	out_key(t, "resident", "resident frames");
-	out_u64(t, ri->resident);
-	out_key(t, "faults", "faults");
-	out_u64(t, ri->faults);
-	out_key(t, "zero_maps", "zero-page maps");
-	out_u64(t, ri->zero_maps);
-	out_key(t, "cow_copies", "copy-on-write copies");
-	out_u64(t, ri->cow_copies);
-	out_key(t, "cow_steals", "copy-on-write steals");
-	out_u64(t, ri->cow_steals);
-	out_key(t, "alloc_fail", "faults failed (SIGBUS)");
-	out_u64(t, ri->alloc_fail);
-	out_key(t, "predicted", "pages predicted");
-	out_u64(t, ri->predicted);
-	out_key(t, "prefetched", "pages mapped ahead");
-	out_u64(t, ri->prefetched);
-	out_key(t, "prefetch_hits", "mapped ahead, then used");
-	out_u64(t, ri->prefetch_hits);
-	out_key(t, "prefetch_wasted", "mapped ahead, stream broke off");
-	out_u64(t, ri->prefetch_wasted);
-	out_key(t, "migrated", "frames moved to another node");
-	out_u64(t, ri->migrated);
+	/* The counters, named as the module names them (the UAPI's list). */
+#define AETHER_MM_REGION_COUNTER(id, field, label)	\
+	do {						\
+		out_key(t, #field, label);		\
+		out_u64(t, ri->field);			\
+	} while (0);
+#include <linux/aether_mm_region_counters.h>
+#undef AETHER_MM_REGION_COUNTER
 	out_key(t, "nr_views", "processes mapping it");
 	out_u64(t, ri->nr_views);
 	out_key(t, "nr_files", "open fds");

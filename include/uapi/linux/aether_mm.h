@@ -644,6 +644,11 @@ struct aether_mm_region_info {
 	__u64 __reserved1;
 };
 
+/*
+ * Its counters, @resident to @migrated, are listed (name and label) in
+ * linux/aether_mm_region_counters.h.
+ */
+
 /* struct aether_mm_region_query.state */
 enum aether_mm_page_state {
 	AETHER_MM_PAGE_NONE = 0,	/* never written: reads see zeroes */
