@@ -4,7 +4,7 @@
 
     gen_ioctl_table.py OUT.h include/uapi/linux/aether_*.h
 
-For every header it emits an #include, and for every
+For every header that defines commands it emits an #include, and for every
 
     #define <NAME> _IO{,R,W,WR}(<magic>, <nr>[, struct <s>])
 
@@ -137,8 +137,12 @@ def main():
     table = []
     for h in headers:
         mod = os.path.basename(h)[:-2]
-        lines.append('#include <linux/%s.h>' % mod)
         structs, ioctls, docs = parse(h)
+        # A fragment with no command (the region counters' list, included
+        # by aether_mm.h's users) is no module's header.
+        if not ioctls:
+            continue
+        lines.append('#include <linux/%s.h>' % mod)
         kinds = sorted({d[0] for d in docs.values() if d[0]})
         done = set()
         for name, sname in ioctls:
