@@ -27,61 +27,14 @@
 #include <unistd.h>
 
 #include "aether_mm_util.h"
+#include "mm_region_util.h"
 #include "kselftest_harness.h"
 
-#define PARAM_DIR	"/sys/module/aether_mm/parameters/"
-#define ACCESS_DEBUGFS	AEMT_DEBUGFS "/access"
 #define COLD_DEBUGFS	AEMT_DEBUGFS "/cold"
 #define RECLAIM_DEBUGFS	AEMT_DEBUGFS "/reclaim"
 #define LOOPBACK_DEBUGFS AEMT_DEBUGFS "/store_loopback"
-#define NR_GENS		8
-#define PROT_RW		(PROT_READ | PROT_WRITE)
 #define COLD_PAGES	64	/* what debugfs cold lists at most */
 #define TIMED_READS	15
-
-static int param_read(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return n ? -errno : -EIO;
-	buf[n] = 0;
-	return 0;
-}
-
-static int param_write(const char *name, const char *val)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	return aemt_write_file(path, val);
-}
-
-/* Scans of region @id so far (debugfs access), or -1. */
-static long access_scans(__u64 id)
-{
-	unsigned long long rid;
-	char line[512];
-	long scans, ret = -1;
-	FILE *f;
-
-	f = fopen(ACCESS_DEBUGFS, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llu %ld", &rid, &scans) == 2 && rid == id)
-			ret = scans;
-	fclose(f);
-	return ret;
-}
 
 /* A "key value" of debugfs access, or -1. */
 static long access_counter(const char *key)
@@ -98,23 +51,6 @@ static long access_counter(const char *key)
 			ret = v;
 	fclose(f);
 	return ret;
-}
-
-/* Let aether_kaccessd scan region @id @n more times, then stop it. */
-static int scan_times(__u64 id, long n)
-{
-	long s0 = access_scans(id);
-	int i;
-
-	if (s0 < 0)
-		return -ENOENT;
-	if (param_write("access_interval_ms", "20"))
-		return -EIO;
-	for (i = 0; i < 3000 && access_scans(id) < s0 + n; i++)
-		usleep(10 * 1000);
-	if (param_write("access_interval_ms", "0"))
-		return -EIO;
-	return access_scans(id) >= s0 + n ? 0 : -ETIMEDOUT;
 }
 
 static long long now_ns(void)

@@ -26,100 +26,14 @@
 #include <unistd.h>
 
 #include "aether_mm_util.h"
+#include "mm_region_util.h"
 #include "kselftest_harness.h"
 
-#define PARAM_DIR	"/sys/module/aether_mm/parameters/"
-#define ACCESS_DEBUGFS	AEMT_DEBUGFS "/access"
 #define RECLAIM_DEBUGFS	AEMT_DEBUGFS "/reclaim"
 #define LOOPBACK_DEBUGFS AEMT_DEBUGFS "/store_loopback"
-#define PROT_RW		(PROT_READ | PROT_WRITE)
 #define PAGES		1024	/* per region: two 2 MiB pageblocks */
 #define SEED_A		0xa11ceULL
 #define SEED_B		0xb0bULL
-
-static int param_read(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return n ? -errno : -EIO;
-	buf[n] = 0;
-	return 0;
-}
-
-static int param_write(const char *name, const char *val)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	return aemt_write_file(path, val);
-}
-
-/* A "key value" of a debugfs file, or -1. */
-static long debugfs_counter(const char *path, const char *key)
-{
-	char line[512], k[64];
-	long v, ret = -1;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", k, &v) == 2 && !strcmp(k, key))
-			ret = v;
-	fclose(f);
-	return ret;
-}
-
-static long access_scans(__u64 id)
-{
-	unsigned long long rid;
-	char line[512];
-	long scans, ret = -1;
-	FILE *f;
-
-	f = fopen(ACCESS_DEBUGFS, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llu %ld", &rid, &scans) == 2 && rid == id)
-			ret = scans;
-	fclose(f);
-	return ret;
-}
-
-/* Let aether_kaccessd scan region @id @n more times, then stop it. */
-static int scan_times(__u64 id, long n)
-{
-	long s0 = access_scans(id);
-	int i;
-
-	if (s0 < 0)
-		return -ENOENT;
-	if (param_write("access_interval_ms", "20"))
-		return -EIO;
-	for (i = 0; i < 3000 && access_scans(id) < s0 + n; i++)
-		usleep(10 * 1000);
-	if (param_write("access_interval_ms", "0"))
-		return -EIO;
-	return access_scans(id) >= s0 + n ? 0 : -ETIMEDOUT;
-}
-
-static long resident(int rfd)
-{
-	struct aether_mm_region_info ri;
-
-	return aemt_region_info(rfd, &ri) ? -1 : (long)ri.resident;
-}
 
 FIXTURE(movable) {
 	int fd;

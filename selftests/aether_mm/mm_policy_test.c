@@ -30,23 +30,15 @@
 #include <unistd.h>
 
 #include "aether_mm_util.h"
+#include "mm_region_util.h"
 #include "kselftest_harness.h"
 
-#define PROT_RW		(PROT_READ | PROT_WRITE)
 #define AEM_PRIVATE	AETHER_MM_REGION_PRIVATE
 #define AEM_SHARED	AETHER_MM_REGION_SHARED
 #define HUGE_SIZE	(2UL << 20)
 #define POLICY_DEBUGFS	AEMT_DEBUGFS "/policy_count"
 #define LOOPBACK_DEBUGFS AEMT_DEBUGFS "/store_loopback"
 #define RECLAIM_DEBUGFS	AEMT_DEBUGFS "/reclaim"
-#define ACCESS_DEBUGFS	AEMT_DEBUGFS "/access"
-#define PARAM_DIR	"/sys/module/aether_mm/parameters/"
-#define NR_GENS		8
-
-static size_t page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
 
 /* What the counting backend says of one region. */
 struct charged {
@@ -79,26 +71,9 @@ static int charged_of(__u64 id, struct charged *ch)
 	return ret;
 }
 
-/* The value of "@key N" in the debugfs file @path, or -1. */
-static long counter_of(const char *path, const char *key)
-{
-	char line[256], k[64];
-	long v, ret = -1;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", k, &v) == 2 && !strcmp(k, key))
-			ret = v;
-	fclose(f);
-	return ret;
-}
-
 static long policy_counter(const char *key)
 {
-	return counter_of(POLICY_DEBUGFS, key);
+	return debugfs_counter(POLICY_DEBUGFS, key);
 }
 
 /*
@@ -130,13 +105,6 @@ static int exact(struct __test_metadata *_metadata, int rfd, __u64 id)
 	return 0;
 }
 
-static __u64 resident(int rfd)
-{
-	struct aether_mm_region_info ri;
-
-	return aemt_region_info(rfd, &ri) ? ~0ULL : ri.resident;
-}
-
 /* A region of @pages mapped read-write: its mapping; fd and id back. */
 static unsigned char *region(int fd, __u32 flags, size_t pages, int *rfd,
 			     __u64 *id)
@@ -159,33 +127,6 @@ static void write_pages(unsigned char *p, size_t from, size_t to, int v)
 
 	for (i = from; i < to; i++)
 		p[i * page_size()] = v + i;
-}
-
-static int param_read(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int param_write(const char *name, const char *val)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	return aemt_write_file(path, val);
 }
 
 FIXTURE(charge) {
@@ -354,13 +295,6 @@ static unsigned char *huge_region(int fd, size_t ranges, int *rfd, __u64 *id)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static __u32 map_of(int rfd, const void *addr)
-{
-	struct aether_mm_region_query q;
-
-	return aemt_region_query(rfd, addr, &q) ? ~0U : q.map;
-}
-
 /* A huge fault charges its 512 frames in one call. */
 TEST_F(charge, huge_fault_charges_512_at_once)
 {
@@ -489,27 +423,6 @@ TEST_F(charge, compaction_keeps_charges_exact)
 	close(a.fd);
 	ASSERT_EQ(0, policy_counter("underflows"));
 	ASSERT_EQ(0, policy_counter("leaked"));
-}
-
-/* Region @id's scans by aether_kaccessd (debugfs access), or -1. */
-static long access_scans(__u64 id)
-{
-	unsigned long long rid;
-	long scans, g[NR_GENS];
-	char line[512];
-	long ret = -1;
-	FILE *f;
-
-	f = fopen(ACCESS_DEBUGFS, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llu %ld %ld %ld %ld %ld %ld %ld %ld %ld",
-			   &rid, &scans, &g[0], &g[1], &g[2], &g[3], &g[4],
-			   &g[5], &g[6], &g[7]) == 2 + NR_GENS && rid == id)
-			ret = scans;
-	fclose(f);
-	return ret;
 }
 
 /* Let aether_kaccessd see @id's pages idle for a few scans. */

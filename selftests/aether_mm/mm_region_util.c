@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +213,25 @@ bool exited_ok(int status)
 	return status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status);
 }
 
+int param_read(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/aether_mm/parameters/%s",
+		 name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return n ? -errno : -EIO;
+	buf[n] = 0;
+	return 0;
+}
+
 int param_write(const char *name, const char *val)
 {
 	char path[128];
@@ -274,4 +294,20 @@ __u32 map_of(int rfd, const volatile void *addr)
 	struct aether_mm_region_query q;
 
 	return aemt_region_query(rfd, addr, &q) ? ~0U : q.map;
+}
+
+int scan_times(__u64 id, long n)
+{
+	long s0 = access_scans(id);
+	int i;
+
+	if (s0 < 0)
+		return -ENOENT;
+	if (param_write("access_interval_ms", "20"))
+		return -EIO;
+	for (i = 0; i < 3000 && access_scans(id) < s0 + n; i++)
+		usleep(10 * 1000);
+	if (param_write("access_interval_ms", "0"))
+		return -EIO;
+	return access_scans(id) >= s0 + n ? 0 : -ETIMEDOUT;
 }

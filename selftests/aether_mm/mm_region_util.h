@@ -121,6 +121,8 @@ int kid_get(int fd, __u64 *v);
 int kid_start(struct kid *k, int (*fn)(struct kid *k, void *arg), void *arg);
 int kid_finish(struct kid *k);
 
+/* Read aether_mm's module parameter @name into @buf: 0 or -errno. */
+int param_read(const char *name, char *buf, size_t len);
 /* Write @val to aether_mm's module parameter @name: 0 or -errno. */
 int param_write(const char *name, const char *val);
 /* The value of "@key N" in the debugfs file @path, or -1. */
@@ -130,5 +132,7 @@ long debugfs_counter(const char *path, const char *key);
 int access_row(__u64 id, long *scans, long gens[NR_GENS]);
 /* The scans of region @id so far, or -1. */
 long access_scans(__u64 id);
+/* Let aether_kaccessd scan region @id @n more times, then stop it. */
+int scan_times(__u64 id, long n);
 
 #endif /* MM_REGION_UTIL_H */
