@@ -70,9 +70,15 @@ int aem_cold_page_unmap(struct aem_region *r, struct aem_layer *l,
 }
 EXPORT_SYMBOL_GPL(aem_cold_page_unmap);
 
-/* @frame left @l's slot @idx: back to the pool. */
-static void aem_cold_page_free(struct aem_region *r, struct aem_frame *frame)
+/*
+ * @frame left @r's slot @idx: back to the pool.  The zap again first: a
+ * client that skipped aem_cold_page_unmap() may lose a write, but no page
+ * table keeps a freed frame.
+ */
+static void aem_cold_page_free(struct aem_region *r, pgoff_t idx,
+			       struct aem_frame *frame)
 {
+	aem_region_zap_page(r, idx);
 	aem_region_frame_gone(r, frame);
 	aem_free_pages(frame, 0);
 }
@@ -90,7 +96,8 @@ static void aem_cold_page_free(struct aem_region *r, struct aem_frame *frame)
  * The next fault on the page, and the backend's unregistration, load it
  * through @ops->load(); the region's end releases it (@ops->release()).
  *
- * Context: inside an aem_cold_fn.  Does not sleep or allocate.
+ * Context: inside an aem_cold_fn.  Does not allocate; may sleep (it unmaps
+ * the page again, unmap_mapping_range()).
  *
  * Return: 0; -ENODEV when @ops is not the registered store (or it is
  * being unregistered); -ERANGE when @handle does not fit a slot (see
@@ -121,7 +128,7 @@ int aem_cold_page_set_stored(struct aem_region *r, struct aem_layer *l,
 	}
 	/* Replacing a present entry allocates nothing. */
 	xa_store(&l->slots, idx, aem_slot_mk_stored(handle), GFP_NOWAIT);
-	aem_cold_page_free(r, frame);
+	aem_cold_page_free(r, idx, frame);
 	aem_region_stat_inc(r, AEM_RS_STORED);
 	atomic_long_inc(&aem_stored_pages);
 	aem_region_stat_inc(r, AEM_RS_STORE_OUTS);
@@ -152,7 +159,8 @@ static bool aem_cold_page_hides(struct aem_layer *l, pgoff_t idx)
  * so it must be zeroes now: checked here, as is that no older image (a
  * PRIVATE region's layer from before a fork) would show through.
  *
- * Context: inside an aem_cold_fn.  Does not sleep or allocate.
+ * Context: inside an aem_cold_fn.  Does not allocate; may sleep (it unmaps
+ * the page again, unmap_mapping_range()).
  *
  * Return: 0; -ENOTEMPTY when a byte of the page is not zero; -EEXIST
  * when an older layer has the index; -EBUSY when a kernel reader holds
@@ -170,13 +178,15 @@ int aem_cold_page_drop(struct aem_region *r, struct aem_layer *l,
 		return -EBUSY;
 	if (aem_cold_page_hides(l, idx))
 		return -EEXIST;
+	/* Unmapped (again), no write can follow the check. */
+	aem_region_zap_page(r, idx);
 	addr = kmap_local_page(aem_frame_page(frame));
 	zero = !memchr_inv(addr, 0, PAGE_SIZE);
 	kunmap_local(addr);
 	if (!zero)
 		return -ENOTEMPTY;
 	xa_erase(&l->slots, idx);
-	aem_cold_page_free(r, frame);
+	aem_cold_page_free(r, idx, frame);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(aem_cold_page_drop);

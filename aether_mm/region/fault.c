@@ -78,12 +78,17 @@
 
 /*
  * aem_make_own - give the view's top layer a frame for @idx
- * @old: receives true when the index resolved to something else before
+ * @changed: receives true when the index resolved to something else before
+ * @left: receives the shared frame the top's own slot held, whose user
+ *	  this slot no longer is; the caller calls aem_share_user_gone()
+ *	  once no entry maps it through this slot (the last user's going
+ *	  may free it), else NULL
  *
  * Return: the frame, or NULL with *@ret set to the fault code.
  */
 static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
-				      bool *changed, vm_fault_t *ret)
+				      bool *changed, struct aem_frame **left,
+				      vm_fault_t *ret)
 {
 	struct aem_region *r = v->region;
 	struct aem_layer *top = v->top, *where, *l;
@@ -144,7 +149,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	aem_region_frame_add(r, top, idx, nf);
 	/* The top's own slot held a shared frame: this user leaves it. */
 	if (f && where == top)
-		aem_share_user_gone(r, top, idx, f, AEM_SHARE_WRITE);
+		*left = f;
 	if (f)
 		aem_region_stat_inc(r, AEM_RS_COW_COPIES);
 	return nf;
@@ -259,11 +264,11 @@ static vm_fault_t aem_map_own(struct vm_fault *vmf, struct aem_view *v,
 {
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long addr = vmf->address & PAGE_MASK;
+	struct aem_frame *f, *left = NULL;
 	vm_fault_t ret = 0;
-	struct aem_frame *f;
 	bool changed;
 
-	f = aem_make_own(v, idx, &changed, &ret);
+	f = aem_make_own(v, idx, &changed, &left, &ret);
 	if (!f)
 		return ret;
 	if (present && !changed && pte_pfn(vmf->orig_pte) == aem_frame_pfn(f))
@@ -273,6 +278,14 @@ static vm_fault_t aem_map_own(struct vm_fault *vmf, struct aem_view *v,
 	/* The zero page, a shared frame, or a stolen frame read-only. */
 	if (present)
 		zap_vma_ptes(vma, addr, PAGE_SIZE);
+	/*
+	 * Only now, no entry mapping it through this slot (other threads'
+	 * and processes' included), may the shared frame lose this user:
+	 * the last one's going frees it.
+	 */
+	if (left)
+		aem_share_user_gone(v->region, v->top, idx, left,
+				    AEM_SHARE_WRITE);
 	return vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
 				   aem_full_prot(vma));
 }

@@ -36,7 +36,9 @@ siphash_key_t aem_frame_id_key;
 
 /*
  * Regions one uid may hold at once (max_regions_per_uid): each pins its
- * struct, two bytes per page and an inode however little it maps.
+ * struct, ten bytes per page (generation, last fault node, generation
+ * list links: charged to the creator's memory cgroup) and an inode
+ * however little it maps.
  */
 #define AEM_MAX_REGIONS_PER_UID_LIMIT	BIT(20)
 

@@ -84,6 +84,8 @@
  * @users:	struct aem_share_user, one per layer slot holding @frame
  * @nr_users:	entries on @users
  * @link:	on aem_share_list (aem_share_list_lock)
+ * @uid:	creator of the region it was copied from: only pages of that
+ *		uid's regions merge into it (one trust domain)
  */
 struct aem_shared {
 	struct kref ref;
@@ -92,6 +94,7 @@ struct aem_shared {
 	struct list_head users;
 	unsigned int nr_users;
 	struct list_head link;
+	kuid_t uid;
 };
 
 /**
@@ -382,6 +385,7 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 	spin_lock_init(&s->lock);
 	INIT_LIST_HEAD(&s->users);
 	s->frame = nf;
+	s->uid = pg->region->uid;
 	WRITE_ONCE(nf->rmap.shared, s);
 	spin_lock(&aem_share_list_lock);
 	list_add_tail(&s->link, &aem_share_list);
@@ -525,7 +529,8 @@ static int aem_share_merge_locked(struct aem_share_page *pg,
  * Context: process context, may sleep; no aether_mm lock held; GFP_KERNEL.
  * Return: 0 when merged; -EAGAIN when the page changed (content or frame:
  * not merged); -EALREADY when it is shared already; -EBUSY when a kernel
- * reader holds it; -EPERM when its region is not mergeable; -ENODEV when
+ * reader holds it; -EPERM when its region is not mergeable or was
+ * created by another uid than the shared frame's; -ENODEV when
  * no engine is registered; -ENOMEM.
  */
 int aem_share_merge(struct aem_share_page *pg, struct aem_shared *s)
@@ -535,7 +540,8 @@ int aem_share_merge(struct aem_share_page *pg, struct aem_shared *s)
 	int ret;
 
 	might_sleep();
-	if (!aem_region_mergeable(r))
+	/* Pages merge within one trust domain: their regions' creator. */
+	if (!aem_region_mergeable(r) || !uid_eq(r->uid, s->uid))
 		return -EPERM;
 	u = kmalloc(sizeof(*u), GFP_KERNEL);
 	if (!u)

@@ -442,3 +442,65 @@ TEST_F(share, a_region_not_mergeable_is_left_alone)
 }
 
 TEST_HARNESS_MAIN
+
+/*
+ * Another user's region: made by a child that is uid 1001 (the box's bob)
+ * for real, page 0 filled with the same pattern as page 0 of region a; it
+ * writes the region's id to @ids, then waits for a byte on @go.
+ */
+struct other {
+	size_t page;
+	int ids[2], go[2];
+};
+
+static int other_region(void *arg)
+{
+	struct other *o = arg;
+	struct region r = { .fd = -1 };
+	int fd = aemt_open();
+	char c;
+
+	if (fd < 0 || region_make(fd, o->page, MERGEABLE, &r))
+		return EXIT_FAILURE;
+	fill(&r, o->page, 0, 1);
+	if (write(o->ids[1], &r.id, sizeof(r.id)) != sizeof(r.id) ||
+	    read(o->go[0], &c, 1) != 1)
+		return EXIT_FAILURE;
+	region_drop(o->page, &r);
+	return 0;
+}
+
+/*
+ * Pages merge within one user's regions only: a shared frame copied from
+ * root's page refuses a page of bob's with the same bytes (EPERM), even
+ * when the engine asks; bob's page stays his own.
+ */
+TEST_F(share, a_page_of_another_uid_is_never_merged)
+{
+	const struct aet_user bob = {
+		.uid = 1001, .gid = 1001,
+		.groups = { AET_AETHER_GID }, .nr_groups = 1,
+	};
+	struct other o = { .page = self->page };
+	long merges;
+	__u64 id;
+	pid_t pid;
+
+	if (!aet_can_run_as(&bob))
+		SKIP(return, "needs root and the box's users");
+	ASSERT_EQ(0, pipe(o.ids));
+	ASSERT_EQ(0, pipe(o.go));
+	fill(&self->a, self->page, 0, 1);
+	pid = aet_start_as(&bob, other_region, &o);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(sizeof(id), read(o.ids[0], &id, sizeof(id)));
+	merges = share_stat("merges");
+	ASSERT_EQ(0, naive("pick %llu 0", (unsigned long long)self->a.id));
+	EXPECT_EQ(-EPERM, naive("merge %llu 0", (unsigned long long)id));
+	EXPECT_EQ(merges, share_stat("merges"));
+	/* The same engine still merges root's own page b:0 into it. */
+	fill(&self->b, self->page, 0, 1);
+	EXPECT_EQ(0, naive("merge %llu 0", (unsigned long long)self->b.id));
+	ASSERT_EQ(1, write(o.go[1], "", 1));
+	EXPECT_EQ(0, aet_wait(pid));
+}

@@ -12,8 +12,13 @@
  * what it makes of each counter (an enum entry, a name, a line of
  * output), includes this file and undefines it again.  The module fills
  * REGION_INFO and names its debugfs columns from this list, and aetherctl
- * prints it, so a counter is added here once for all three.
+ * prints it, so a counter is added here once for all three.  Included
+ * with no definition (a tool that takes in every aether_*.h), it is empty.
  */
+#ifndef AETHER_MM_REGION_COUNTER
+#define AETHER_MM_REGION_COUNTER(id, field, label)
+#define AETHER_MM_REGION_COUNTER_NONE
+#endif
 AETHER_MM_REGION_COUNTER(RESIDENT, resident, "resident frames")
 AETHER_MM_REGION_COUNTER(FAULTS, faults, "faults")
 AETHER_MM_REGION_COUNTER(ZERO_MAPS, zero_maps, "zero-page maps")
@@ -25,3 +30,7 @@ AETHER_MM_REGION_COUNTER(PREFETCHED, prefetched, "pages mapped ahead")
 AETHER_MM_REGION_COUNTER(PREFETCH_HITS, prefetch_hits, "mapped ahead, then used")
 AETHER_MM_REGION_COUNTER(PREFETCH_WASTED, prefetch_wasted, "mapped ahead, stream broke off")
 AETHER_MM_REGION_COUNTER(MIGRATED, migrated, "frames moved to another node")
+#ifdef AETHER_MM_REGION_COUNTER_NONE
+#undef AETHER_MM_REGION_COUNTER
+#undef AETHER_MM_REGION_COUNTER_NONE
+#endif
