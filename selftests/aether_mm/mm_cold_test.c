@@ -36,23 +36,6 @@
 #define COLD_PAGES	64	/* what debugfs cold lists at most */
 #define TIMED_READS	15
 
-/* A "key value" of debugfs access, or -1. */
-static long access_counter(const char *key)
-{
-	char line[512], k[64];
-	long v, ret = -1;
-	FILE *f;
-
-	f = fopen(ACCESS_DEBUGFS, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", k, &v) == 2 && !strcmp(k, key))
-			ret = v;
-	fclose(f);
-	return ret;
-}
-
 static long long now_ns(void)
 {
 	struct timespec ts;
@@ -147,17 +130,17 @@ static int cold_among_hot(int fd, size_t hot, struct cold_walk *w)
 		goto out_q;
 
 	w->all_listed = true;
-	e0 = access_counter("cold_examined");
+	e0 = debugfs_counter(ACCESS_DEBUGFS, "cold_examined");
 	for (i = 0; i < TIMED_READS; i++) {
 		memset(listed, 0, sizeof(listed));
-		t0 = access_counter("cold_ns");
+		t0 = debugfs_counter(ACCESS_DEBUGFS, "cold_ns");
 		ns[i] = read_cold(c.id, listed, COLD_PAGES, &w->others);
-		t1 = access_counter("cold_ns");
+		t1 = debugfs_counter(ACCESS_DEBUGFS, "cold_ns");
 		kns[i] = t0 < 0 || t1 < 0 ? -1 : t1 - t0;
 		for (size_t k = 0; k < COLD_PAGES; k++)
 			w->all_listed = w->all_listed && listed[k];
 	}
-	e1 = access_counter("cold_examined");
+	e1 = debugfs_counter(ACCESS_DEBUGFS, "cold_examined");
 	w->examined = e0 < 0 || e1 < 0 ? -1 : (e1 - e0) / TIMED_READS;
 	qsort(ns, TIMED_READS, sizeof(ns[0]), cmp_ll);
 	qsort(kns, TIMED_READS, sizeof(kns[0]), cmp_ll);
@@ -227,22 +210,6 @@ TEST_F_TIMEOUT(cold, walk_cost_does_not_grow_with_resident_pages, 280)
 	ASSERT_GE(many.examined, COLD_PAGES);
 }
 
-static long reclaim_counter(const char *key)
-{
-	char line[128], k[64];
-	long v, ret = -1;
-	FILE *f;
-
-	f = fopen(RECLAIM_DEBUGFS, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", k, &v) == 2 && !strcmp(k, key))
-			ret = v;
-	fclose(f);
-	return ret;
-}
-
 /*
  * The region's reclaim, a client of the cold walk as another module's
  * would be (aem_cold_page_unmap(), then aem_cold_page_drop() or
@@ -263,8 +230,8 @@ TEST_F_TIMEOUT(cold, reclaim_drops_zero_pages_and_stores_the_rest, 180)
 
 	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
 		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
-	dropped0 = reclaim_counter("dropped");
-	stored0 = reclaim_counter("stored");
+	dropped0 = debugfs_counter(RECLAIM_DEBUGFS, "dropped");
+	stored0 = debugfs_counter(RECLAIM_DEBUGFS, "stored");
 	ASSERT_LE(0, dropped0);
 	aemt_region_args(&c, AETHER_MM_REGION_SHARED |
 			 AETHER_MM_REGION_COMPRESSIBLE, pages * page);
@@ -282,8 +249,10 @@ TEST_F_TIMEOUT(cold, reclaim_drops_zero_pages_and_stores_the_rest, 180)
 	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
 	ASSERT_EQ(0, aemt_region_info(c.fd, &ri));
 	ASSERT_EQ(0, ri.resident);
-	ASSERT_EQ(dropped0 + (long)pages / 2, reclaim_counter("dropped"));
-	ASSERT_LE(stored0 + (long)pages / 2, reclaim_counter("stored"));
+	ASSERT_EQ(dropped0 + (long)pages / 2,
+		  debugfs_counter(RECLAIM_DEBUGFS, "dropped"));
+	ASSERT_LE(stored0 + (long)pages / 2,
+		  debugfs_counter(RECLAIM_DEBUGFS, "stored"));
 	for (i = 0; i < pages; i++) {
 		ASSERT_EQ(0, aemt_region_query(c.fd, p + i * page, &q));
 		ASSERT_EQ(i & 1 ? AETHER_MM_PAGE_STORED : AETHER_MM_PAGE_NONE,

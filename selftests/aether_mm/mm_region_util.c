@@ -243,7 +243,7 @@ int param_write(const char *name, const char *val)
 
 long debugfs_counter(const char *path, const char *key)
 {
-	char line[128], k[64];
+	char line[512], k[64];
 	long v, ret = -1;
 	FILE *f;
 
