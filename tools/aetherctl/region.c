@@ -545,6 +545,28 @@ static bool region_listed(const __u64 *ids, __u32 count, __u64 id)
 	return false;
 }
 
+/*
+ * The columns of debugfs regions that 'list' shows as a table; --json
+ * and 'show ID' give every counter.
+ */
+static const char *const region_list_cols[] = {
+	"id", "name", "kind", "flags", "prot", "tier", "pages", "views",
+	"files", "resident", "faults", "cow_copies", "alloc_fail", "migrated",
+	"stored",
+};
+
+static bool region_list_col(const struct actl_ctx *ctx, const char *name)
+{
+	size_t i;
+
+	if (ctx->json)
+		return true;
+	for (i = 0; i < ARRAY_SIZE(region_list_cols); i++)
+		if (!strcmp(name, region_list_cols[i]))
+			return true;
+	return false;
+}
+
 static int region_cmd_list(const struct actl_ctx *ctx, int fd, int argc,
 			   char **argv)
 {
@@ -555,7 +577,6 @@ static int region_cmd_list(const struct actl_ctx *ctx, int fd, int argc,
 	__u64 *ids;
 	int ret;
 
-	(void)ctx;
 	if (argc > 1) {
 		actl_err("region list: unexpected argument '%s'", argv[1]);
 		return MM_USAGE;
@@ -577,14 +598,16 @@ static int region_cmd_list(const struct actl_ctx *ctx, int fd, int argc,
 		out_note("(%s: %s; ids only)", REGION_DEBUGFS, strerror(-ret));
 	} else {
 		for (c = 0; c < d.ncols; c++)
-			out_col(t, d.cols[c], d.cols[c]);
+			if (region_list_col(ctx, d.cols[c]))
+				out_col(t, d.cols[c], d.cols[c]);
 		while ((n = region_dbg_row(&d, f))) {
 			/* Only the regions REGION_LIST answered for. */
 			if (!region_listed(ids, count, strtoull(f[0], NULL, 10)))
 				continue;
 			out_row(t);
 			for (c = 0; c < d.ncols; c++)
-				region_cell(t, c < n ? f[c] : "");
+				if (region_list_col(ctx, d.cols[c]))
+					region_cell(t, c < n ? f[c] : "");
 		}
 		out_flush(t);
 	}
@@ -840,7 +863,8 @@ static const struct actl_cmd region_cmds[] = {
 	  "\t\t[--max-prot rwx] [--node N | --policy MODE[:NODES]]\n"
 	  "\t\t[--tier normal|fast|slow] [--allow-wx] [--write PAGES] [--hold]",
 	  "make a region and show it; --hold keeps it until SIGINT/SIGTERM" },
-	{ "list", region_cmd_list, "", "your live regions (every one for root)" },
+	{ "list", region_cmd_list, "",
+	  "your live regions (every one for root); --json: every counter" },
 	{ "migrate", region_cmd_migrate,
 	  "--name NAME --node N [--offset B] [--length B]",
 	  "move a named region's frames (SHARED: all of them) to node N" },
