@@ -197,6 +197,7 @@ int aem_region_reclaim_init(void);
 void aem_region_reclaim_exit(void);
 
 /* region/share.c, region/share_naive.c */
+bool aem_frames_equal(struct aem_frame *f, struct aem_frame *g);
 void aem_share_open_engine(void);
 int aem_share_close_engine(void);
 void aem_share_debugfs(struct dentry *dir);

@@ -445,7 +445,7 @@ unsigned int aem_share_users(const struct aem_shared *s)
 EXPORT_SYMBOL_GPL(aem_share_users);
 
 /* Does @f hold the same bytes as @g?  Both referenced. */
-static bool aem_frames_equal(struct aem_frame *f, struct aem_frame *g)
+bool aem_frames_equal(struct aem_frame *f, struct aem_frame *g)
 {
 	void *a = kmap_local_page(aem_frame_page(f));
 	void *b = kmap_local_page(aem_frame_page(g));

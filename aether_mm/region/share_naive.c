@@ -76,17 +76,6 @@ static u32 aem_naive_hash(struct aem_frame *f)
 	return h;
 }
 
-static bool aem_naive_equal(struct aem_frame *f, struct aem_frame *g)
-{
-	void *a = kmap_local_page(aem_frame_page(f));
-	void *b = kmap_local_page(aem_frame_page(g));
-	bool same = !memcmp(a, b, PAGE_SIZE);
-
-	kunmap_local(b);
-	kunmap_local(a);
-	return same;
-}
-
 static int aem_naive_keep(struct aem_shared *s, u32 hash, kuid_t uid)
 {
 	struct aem_naive_stable *st = kmalloc(sizeof(*st), GFP_KERNEL);
@@ -136,7 +125,7 @@ static bool aem_naive_join_stable(struct aem_share_page *pg, u32 hash,
 	list_for_each_entry(st, &aem_naive_stable, link) {
 		if (st->hash != hash || !uid_eq(st->uid, uid) ||
 		    !aem_share_users(st->s) ||
-		    !aem_naive_equal(pg->frame, aem_share_frame(st->s)))
+		    !aem_frames_equal(pg->frame, aem_share_frame(st->s)))
 			continue;
 		if (!aem_share_merge(pg, st->s))
 			aem_naive_merges++;
@@ -155,7 +144,7 @@ static bool aem_naive_join_cand(struct aem_naive_pass *p,
 
 	list_for_each_entry(c, &p->cands, link) {
 		if (c->hash != hash || !uid_eq(c->uid, uid) ||
-		    !aem_naive_equal(pg->frame, c->pg.frame))
+		    !aem_frames_equal(pg->frame, c->pg.frame))
 			continue;
 		s = aem_share_new(&c->pg);
 		if (IS_ERR(s)) {

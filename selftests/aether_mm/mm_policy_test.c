@@ -425,18 +425,6 @@ TEST_F(charge, compaction_keeps_charges_exact)
 	ASSERT_EQ(0, policy_counter("leaked"));
 }
 
-/* Let aether_kaccessd see @id's pages idle for a few scans. */
-static void let_cool(__u64 id)
-{
-	long s0 = access_scans(id);
-	int i;
-
-	param_write("access_interval_ms", "20");
-	for (i = 0; i < 1000 && access_scans(id) < s0 + 3; i++)
-		usleep(10 * 1000);
-	param_write("access_interval_ms", "0");
-}
-
 /*
  * Pages given to the store are uncharged, charged again when a fault
  * brings them back (or refused: REGION_CHECKSUM fails), and when the store
@@ -458,7 +446,8 @@ TEST_F_TIMEOUT(charge, reclaim_to_store_and_back, 120)
 		   pages, &rfd, &id);
 	ASSERT_NE(NULL, p);
 	write_pages(p, 0, pages, 1);
-	let_cool(id);
+	/* Idle for a few scans: cold enough to store. */
+	scan_times(id, 3);
 	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
 	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
 	ASSERT_GT(pages, resident(rfd));

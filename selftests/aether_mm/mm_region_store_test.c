@@ -68,18 +68,6 @@ static unsigned char *written_region(int fd, __u32 flags, size_t pages,
 	return p;
 }
 
-/* Let aether_kaccessd see @id's pages idle for two scans. */
-static void let_cool(__u64 id)
-{
-	long s0 = access_scans(id);
-	int i;
-
-	param_write("access_interval_ms", "20");
-	for (i = 0; i < 1000 && access_scans(id) < s0 + 3; i++)
-		usleep(10 * 1000);
-	param_write("access_interval_ms", "0");
-}
-
 /*
  * Let region @id (@rfd) cool, then ask reclaim for four times its @pages:
  * every page of it goes to the store and no frame is left.
@@ -89,7 +77,8 @@ static void store_all(struct __test_metadata *_metadata, int rfd, __u64 id,
 {
 	char buf[16];
 
-	let_cool(id);
+	/* Idle for a few scans: cold enough to store. */
+	scan_times(id, 3);
 	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
 	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
 	ASSERT_EQ(0, resident(rfd));
@@ -363,7 +352,8 @@ TEST_F_TIMEOUT(region, reclaim_runs_when_pool_is_short, 180)
 	p = written_region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
 			   pages, page, &rfd, &want, &id);
 	ASSERT_NE(NULL, p);
-	let_cool(id);
+	/* Idle for a few scans: cold enough to store. */
+	scan_times(id, 3);
 	out0 = reclaim_counter("stored");
 	mm = aemt_open();
 	ASSERT_LE(0, mm);
