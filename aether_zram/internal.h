@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * internal.h - what the parts of aether_zram share
+ *
+ * aether_zram is three layers, each in its own files:
+ *
+ *  zspool.c	a size-class allocator for compressed objects on pool
+ *		pages (owner ZRAM), zsmalloc-grade: objects packed into
+ *		spans of a few order-0 pages, straddling two pages where
+ *		they must, named by opaque handles so that compaction can
+ *		move them; registered with aether_mm as a movable owner and
+ *		a reclaim client.
+ *  comp.c	the kernel's lz4, lz4hc and zstd behind one small table,
+ *		with per-CPU streams (workspace and output buffer).
+ *  zpage.c	one page in and out of a store (a pool plus a compressor):
+ *		same-filled pages as a value, huge pages as one raw page,
+ *		the rest compressed; the statistics both users read.
+ *
+ * and two users of the layers:
+ *
+ *  dev.c, sysfs.c, control.c	the block devices /dev/aether_zram<N>,
+ *		their zram-compatible sysfs files and /dev/aether_zram-control
+ *  store.c	the region store backend of aether_mm (struct
+ *		aem_store_ops): cold region pages compressed into a store of
+ *		their own
+ *
+ * Lock order (take a lower number before a higher one; never the
+ * reverse).  Each file's header says which of these it takes and why.
+ *
+ *  1. azr_devices_lock (mutex): the device table, hot_add / hot_remove,
+ *     module unload
+ *  2. azr_dev->init_lock (rw_semaphore): configuration (disksize,
+ *     algorithm, reset) for write, I/O for read
+ *  3. a device slot's lock (a bit lock in the slot's flags): one I/O on
+ *     a slot at a time; never sleeps while held
+ *  4. a compression stream's lock (mutex, per CPU): held around one
+ *     compress or decompress; may be taken with 1-2 held, never with 3
+ *  5. the region store backend's lock (store.c)
+ *  6. azs_pool->migrate_lock (rwlock): handles against compaction
+ *  7. an azs size class's lock (spinlock)
+ *
+ * aether_mm's own locks (a region's slot lock, aem_reclaim_sem, ...) are
+ * above all of these: aether_mm calls the store backend and the reclaim
+ * client with them held (include/aether/mm.h), never the reverse.
+ */
+#ifndef _AETHER_ZRAM_INTERNAL_H
+#define _AETHER_ZRAM_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/seq_file.h>
+#include <uapi/linux/aether_zram.h>
+
+struct page;
+
+/* ---- zspool.c: the object allocator ---------------------------------- */
+
+struct azs_pool;
+
+/**
+ * struct azs_stats - what one pool counts
+ * @pages:	pool pages it holds now
+ * @pages_compacted: pages compaction gave back, ever
+ * @objects:	objects allocated now
+ * @huge_objects: objects of the huge class (one page each) now
+ */
+struct azs_stats {
+	unsigned long pages;
+	unsigned long pages_compacted;
+	unsigned long objects;
+	unsigned long huge_objects;
+};
+
+/* The largest object; objects above azs_huge_class_size() take a page. */
+#define AZS_MAX_OBJECT		PAGE_SIZE
+
+int azs_init(void);
+void azs_exit(void);
+struct azs_pool *azs_pool_create(const char *name);
+void azs_pool_destroy(struct azs_pool *pool);
+unsigned long azs_malloc(struct azs_pool *pool, size_t size, gfp_t gfp,
+			 unsigned int aflags);
+void azs_free(struct azs_pool *pool, unsigned long handle);
+void azs_write(struct azs_pool *pool, unsigned long handle,
+	       const void *src, size_t len);
+const void *azs_read_begin(struct azs_pool *pool, unsigned long handle,
+			   void *local_copy);
+void azs_read_end(struct azs_pool *pool, unsigned long handle,
+		  const void *addr);
+size_t azs_huge_class_size(struct azs_pool *pool);
+unsigned long azs_compact(struct azs_pool *pool);
+void azs_get_stats(struct azs_pool *pool, struct azs_stats *st);
+int azs_show_classes(struct seq_file *m, struct azs_pool *pool);
+
+/* ---- comp.c: the compressors ------------------------------------------ */
+
+struct azr_comp;
+
+/**
+ * struct azr_strm - one CPU's compression stream
+ * @buffer:	the compressor's output, 2 pages (a page that grows)
+ * @priv:	the algorithm's workspace or context
+ */
+struct azr_strm {
+	void *buffer;
+	void *priv;
+};
+
+int azr_algo_parse(const char *name);	/* enum aether_zram_algo or -EINVAL */
+const char *azr_algo_name(unsigned int algo);
+bool azr_algo_available(unsigned int algo);
+int azr_level_check(unsigned int algo, int level); /* level or -EINVAL */
+struct azr_comp *azr_comp_create(unsigned int algo, int level,
+				 const void *dict, size_t dict_len);
+void azr_comp_destroy(struct azr_comp *comp);
+unsigned int azr_comp_algo(const struct azr_comp *comp);
+int azr_comp_level(const struct azr_comp *comp);
+unsigned int azr_comp_streams(const struct azr_comp *comp);
+struct azr_strm *azr_strm_get(struct azr_comp *comp);
+void azr_strm_put(struct azr_comp *comp, struct azr_strm *strm);
+int azr_compress(struct azr_comp *comp, struct azr_strm *strm,
+		 const void *src, unsigned int *dst_len);
+int azr_decompress(struct azr_comp *comp, struct azr_strm *strm,
+		   const void *src, unsigned int src_len, void *dst);
+
+/* ---- zpage.c: pages in and out of a store ----------------------------- */
+
+/*
+ * What a store keeps of one page: the handle of its object and its size,
+ * or for a same-filled page the repeated word.
+ */
+#define AZR_E_SAME		BIT(0)	/* @handle is the repeated value */
+#define AZR_E_HUGE		BIT(1)	/* stored raw, PAGE_SIZE bytes */
+
+struct azr_entry {
+	unsigned long handle;
+	u32 size;
+	u32 flags;
+};
+
+/**
+ * struct azr_store - a pool and a compressor, and what they hold
+ * @pool:	the objects
+ * @comp:	the compressor
+ * The counters are zram's (mm_stat, debug_stat).
+ */
+struct azr_store {
+	struct azs_pool *pool;
+	struct azr_comp *comp;
+	atomic64_t compr_data_size;
+	atomic64_t pages_stored;
+	atomic64_t same_pages;
+	atomic64_t huge_pages;
+	atomic64_t huge_pages_since;
+	atomic64_t miss_free;
+};
+
+int azr_store_init(struct azr_store *st, const char *name,
+		   unsigned int algo, int level);
+void azr_store_destroy(struct azr_store *st);
+int azr_store_page(struct azr_store *st, struct page *page,
+		   struct azr_entry *e, gfp_t gfp, unsigned int aflags);
+int azr_load_page(struct azr_store *st, const struct azr_entry *e,
+		  struct page *page);
+void azr_free_entry(struct azr_store *st, struct azr_entry *e);
+
+/* ---- the module's parts, in the order main.c brings them up ----------- */
+
+extern bool azr_selftest;
+
+int azs_selftest(void);			/* zspool_test.c */
+int azr_comp_selftest(void);		/* comp_test.c */
+int azr_debugfs_init(void);		/* debugfs.c: aether/zram/ */
+void azr_debugfs_exit(void);
+struct dentry *azr_debugfs_dir(void);
+int azr_store_backend_init(void);	/* store.c */
+void azr_store_backend_exit(void);
+void azr_store_backend_info(struct aether_zram_info *info);
+int azr_devices_init(void);		/* dev.c, sysfs.c, control.c */
+void azr_devices_exit(void);
+
+#endif /* _AETHER_ZRAM_INTERNAL_H */
