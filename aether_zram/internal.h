@@ -176,6 +176,7 @@ struct dentry *azr_debugfs_dir(void);
 int azr_store_backend_init(void);	/* store.c */
 void azr_store_backend_exit(void);
 void azr_store_backend_info(struct aether_zram_info *info);
+long azr_bench_ioctl(void __user *uarg);	/* bench.c */
 int azr_devices_init(void);		/* dev.c, sysfs.c, control.c */
 void azr_devices_exit(void);
 

@@ -139,11 +139,48 @@ struct aether_zram_dev_stats {
 	__u64 reserved[4];
 };
 
+/**
+ * struct aether_zram_bench - AETHER_ZRAM_IOC_BENCH (CAP_SYS_ADMIN)
+ *
+ * Compress the pages of @data through a store (zpage: same-filled check,
+ * compressor, allocator) and through the bare library call, interleaved
+ * in the same run, and report both.
+ * @size:	(in) sizeof(struct aether_zram_bench)
+ * @algo:	(in) enum aether_zram_algo
+ * @level:	(in) level, 0 the default
+ * @rounds:	(in) passes over @data, 1..1000
+ * @data:	(in) user address of the corpus
+ * @len:	(in) its length in bytes, a multiple of the page size,
+ *		1 page .. 64 MiB
+ * @ns_store:	(out) mean ns per page through the store
+ * @ns_bare:	(out) mean ns per page through the bare call
+ * @ratio_x1000: (out) median per-round ratio ns_store / ns_bare, x1000
+ * @orig_bytes:	(out) bytes of one pass
+ * @compr_bytes: (out) bytes the store held for one pass
+ * @reserved:	(in) zero
+ */
+struct aether_zram_bench {
+	__u32 size;
+	__u32 algo;
+	__s32 level;
+	__u32 rounds;
+	__u64 data;
+	__u64 len;
+	__u64 ns_store;
+	__u64 ns_bare;
+	__u64 ratio_x1000;
+	__u64 orig_bytes;
+	__u64 compr_bytes;
+	__u64 reserved[2];
+};
+
 #define AETHER_ZRAM_IOC_INFO	 _IOWR(AETHER_ZRAM_IOC_MAGIC, 0x00, struct aether_zram_info)
 #define AETHER_ZRAM_IOC_ADD	 _IOWR(AETHER_ZRAM_IOC_MAGIC, 0x01, struct aether_zram_add)
 #define AETHER_ZRAM_IOC_REMOVE	 _IOWR(AETHER_ZRAM_IOC_MAGIC, 0x02, struct aether_zram_dev)
 #define AETHER_ZRAM_IOC_RESET	 _IOWR(AETHER_ZRAM_IOC_MAGIC, 0x03, struct aether_zram_dev)
 #define AETHER_ZRAM_IOC_COMPACT	 _IOWR(AETHER_ZRAM_IOC_MAGIC, 0x04, struct aether_zram_dev)
 #define AETHER_ZRAM_IOC_DEV_STATS _IOWR(AETHER_ZRAM_IOC_MAGIC, 0x05, struct aether_zram_dev_stats)
+
+#define AETHER_ZRAM_IOC_BENCH	 _IOWR(AETHER_ZRAM_IOC_MAGIC, 0x06, struct aether_zram_bench)
 
 #endif /* _UAPI_LINUX_AETHER_ZRAM_H */
