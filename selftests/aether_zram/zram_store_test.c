@@ -533,7 +533,7 @@ TEST_F_TIMEOUT(bench, store_against_bare_call_on_files, 600)
 		b.algo = algo;
 		b.rounds = 5;
 		ASSERT_EQ(0, azt_ioctl(self->ctl, AETHER_ZRAM_IOC_BENCH, &b));
-		TH_LOG("%s %llu KiB: store %llu, bare %llu ns/page, ratio %llu.%03llu, %llu -> %llu B",
+		TH_LOG("%s %llu KiB: store %llu, bare %llu ns, ratio %llu.%03llu, %llu -> %llu B",
 		       names[algo], (unsigned long long)len >> 10,
 		       (unsigned long long)b.ns_store,
 		       (unsigned long long)b.ns_bare,
