@@ -11,6 +11,8 @@
  *                            and the region store backend
  *   create [--size N] [--algo A] [--level L] [--mem-limit N]
  *                            a new device (ADD, root); prints its node
+ *   set DEV [--size N] [...] set up a device made unconfigured, through
+ *                            its sysfs files (root)
  *   show DEV                 every statistic of one device
  *   reset DEV...             drop a device's data and disksize (root)
  *   remove DEV...            remove devices (root)
@@ -28,6 +30,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -518,7 +521,7 @@ static int zram_parse_create(int argc, char **argv, struct zram_create_opts *o)
 		}
 	}
 	if (optind < argc) {
-		actl_err("zram create: unexpected argument '%s'", argv[optind]);
+		actl_err("unexpected argument '%s'", argv[optind]);
 		return ZRAM_USAGE;
 	}
 	if (o->level_set) {
@@ -584,6 +587,91 @@ static int zram_cmd_create(const struct actl_ctx *ctx, int fd, int argc,
 	out_str(t, path);
 	out_flush(t);
 	return 0;
+}
+
+/*
+ * Write @val into the device's sysfs attribute @attr, as "echo val >"
+ * would; the kernel's answer is the errno of the write.
+ */
+static int zram_sysfs_write(__u32 id, const char *attr, const char *val)
+{
+	char path[96];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/sys/block/%s%u/%s", ZRAM_NAME, id, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		actl_errno(err, "%s", path);
+		return -err;
+	}
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		err = errno;
+	close(fd);
+	if (err) {
+		actl_errno(err, "echo %s > %s", val, path);
+		if (err == EBUSY)
+			actl_err("the device is set up already: reset it first");
+	}
+	return -err;
+}
+
+/*
+ * set: a device made unconfigured (create without --size, hot_add) set
+ * up through its sysfs files, in the order zram needs: the algorithm and
+ * its level, the memory limit, then the disksize that starts it.
+ */
+static int zram_cmd_set(const struct actl_ctx *ctx, int fd, int argc,
+			char **argv)
+{
+	struct zram_create_opts o;
+	char val[32];
+	__u32 id;
+	int ret;
+
+	(void)ctx;
+	(void)fd;
+	if (argc < 2 || argv[1][0] == '-') {
+		actl_err("zram set: needs DEV first");
+		return ZRAM_USAGE;
+	}
+	if (zram_parse_dev(argv[1], &id))
+		return ZRAM_USAGE;
+	ret = zram_parse_create(argc - 1, argv + 1, &o);
+	if (ret)
+		return ret;
+	if (!o.add.algo && !o.level_set && !o.add.mem_limit &&
+	    !o.add.disksize) {
+		actl_err("zram set: nothing to set");
+		return ZRAM_USAGE;
+	}
+	if (o.add.algo) {
+		ret = zram_sysfs_write(id, "comp_algorithm",
+				       zram_algo_names[o.add.algo]);
+		if (ret)
+			return ret;
+	}
+	if (o.level_set) {
+		snprintf(val, sizeof(val), "%ld", o.level);
+		ret = zram_sysfs_write(id, "comp_level", val);
+		if (ret)
+			return ret;
+	}
+	if (o.add.mem_limit) {
+		snprintf(val, sizeof(val), "%llu",
+			 (unsigned long long)o.add.mem_limit);
+		ret = zram_sysfs_write(id, "mem_limit", val);
+		if (ret)
+			return ret;
+	}
+	if (o.add.disksize) {
+		snprintf(val, sizeof(val), "%llu",
+			 (unsigned long long)o.add.disksize);
+		ret = zram_sysfs_write(id, "disksize", val);
+	}
+	return ret;
 }
 
 static void zram_show_io(struct actl_out *t,
@@ -794,6 +882,9 @@ static const struct actl_cmd zram_cmds[] = {
 	{ "create", zram_cmd_create,
 	  "[--size N] [--algo lz4|lz4hc|zstd] [--level L] [--mem-limit N]",
 	  "a new device, set up when --size is given; prints it (root)" },
+	{ "set", zram_cmd_set,
+	  "DEV [--size N] [--algo A] [--level L] [--mem-limit N]",
+	  "set up a device made without --size, through sysfs (root)" },
 	{ "show", zram_cmd_show, "DEV", "every statistic of one device" },
 	{ "reset", zram_cmd_reset, "DEV...",
 	  "drop a device's data and disksize; refused while in use (root)" },
@@ -824,6 +915,7 @@ const struct actl_module actl_zram_module = {
 	"K, M, G or T (powers of 1024), as zram's disksize.  For zramctl users:\n"
 	"  zramctl                       aetherctl zram\n"
 	"  zramctl -f -s 1G -a zstd      aetherctl zram create --size 1G --algo zstd\n"
+	"  zramctl -s 1G /dev/zram0      aetherctl zram set aether_zram0 --size 1G\n"
 	"  zramctl -r /dev/zram0         aetherctl zram remove aether_zram0\n"
 	"  zramctl --bytes / --raw       aetherctl zram list --bytes / --json\n",
 };
