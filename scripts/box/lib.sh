@@ -2,7 +2,8 @@
 # Helpers for the box's /init and its jobs (busybox sh).
 #
 # /etc/aether/modules lists, in load order (dependencies first), one module
-# a line: "<path> <ours|dep> [params...]". scripts/box.sh writes it.
+# a line: "<path> <ours|dep|ondemand> [params...]". scripts/box.sh writes
+# it; "ondemand" modules are there for modprobe, not loaded at boot.
 
 # show_topology: one line per NUMA node, so a log shows what the box had.
 show_topology() {
@@ -26,7 +27,8 @@ tap_result() {
 # load_modules: insmod every listed module; a failure is a failed test.
 load_modules() {
 	rc=0
-	while read -r path _kind params; do
+	while read -r path kind params; do
+		[ "$kind" != ondemand ] || continue
 		# shellcheck disable=SC2086 # params are separate words
 		if ! insmod "$path" $params; then
 			echo "box: insmod $path $params failed"
@@ -65,10 +67,22 @@ check_users() {
 	return $rc
 }
 
+# remove_zram_devices: hot_remove every aether_zram device (each holds a
+# reference on its module, as it must); a device still open stays, and
+# the rmmod that follows fails, as it should.
+remove_zram_devices() {
+	for d in /sys/block/aether_zram*; do
+		[ -e "$d" ] || continue
+		echo "${d##*aether_zram}" >/sys/class/aether_zram-control/hot_remove ||
+			echo "box: cannot remove ${d##*/}"
+	done
+}
+
 # unload_ours: rmmod our modules, last loaded first; each must succeed,
 # which proves that nothing still holds them.
 unload_ours() {
 	rc=0
+	remove_zram_devices
 	# shellcheck disable=SC2013 # one word a line: module paths
 	for m in $(awk '$2 == "ours" { print $1 }' /etc/aether/modules | sed -n '1!G;h;$p'); do
 		name=$(basename "$m" .ko)
