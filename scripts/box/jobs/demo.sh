@@ -91,21 +91,27 @@ ratio() {
 zram_story() {
 	# shellcheck disable=SC2046 # nine numbers
 	set -- $(cat "/sys/block/${1#/dev/}/mm_stat") "$1" "$2"
-	echo "${10} (${11}): $(mib "$1") of data held in $(mib "$3") of memory:" \
-		"$(ratio "$1" "$3") smaller"
-	echo "  compressed $(ratio "$1" "$2") ($(mib "$2")); the rest is the store's" \
-		"own pages and their slack"
+	echo "${10} (${11}): $(mib "$1") of data held in $(mib "$3") of memory," \
+		"$(ratio "$1" "$3") less"
+	echo "  compressed to $(mib "$2") ($(ratio "$1" "$2")); the rest is the" \
+		"store's own pages and their slack"
 	echo "  $6 same-filled pages kept as one word, no memory;" \
 		"$8 incompressible pages kept whole"
 }
 
-# zram_tree DIR: a few tens of MiB of the box's own files.
+# zram_mounted DIR: is a filesystem mounted on DIR (busybox has no
+# mountpoint)?
+zram_mounted() {
+	grep -q " $1 " /proc/mounts
+}
+
+# zram_tree DIR: some tens of MiB of the box's own files: programs,
+# kernel modules, the kernel's symbol table and log as text.
 zram_tree() {
 	mkdir -p "$1/bin" "$1/text"
 	cp -a /lib/modules "$1/" 2>/dev/null
-	cp /usr/bin/aetherctl /bin/busybox "$1/bin/" 2>/dev/null
-	for d in /selftests/*; do
-		[ -d "$d" ] && cp -a "$d" "$1/bin/"
+	for f in /usr/bin/aetherctl /bin/busybox /sbin/mke2fs /sbin/e2fsck; do
+		[ -f "$f" ] && cp "$f" "$1/bin/"
 	done
 	cat /proc/kallsyms >"$1/text/kallsyms"
 	dmesg >"$1/text/dmesg"
@@ -126,14 +132,14 @@ else
 		echo "$dev"
 		mkdir -p /mnt/zram
 		if command -v mkfs.ext4 >/dev/null; then
-			echo "\$ mkfs.ext4 -q $dev && mount $dev /mnt/zram"
-			mkfs.ext4 -q "$dev" && mount "$dev" /mnt/zram ||
+			echo "\$ mkfs.ext4 -q $dev && mount -t ext4 $dev /mnt/zram"
+			mkfs.ext4 -q "$dev" && mount -t ext4 "$dev" /mnt/zram ||
 				echo "(mkfs.ext4 or mount failed)"
 		else
 			echo "box: no mkfs.ext4 in the box: the tree goes on the device as a tar"
 		fi
 		zram_tree /tmp/tree
-		if mountpoint -q /mnt/zram; then
+		if zram_mounted /mnt/zram; then
 			cp -a /tmp/tree /mnt/zram/ && sync
 		else
 			tar -cf "$dev" -C /tmp tree
@@ -146,7 +152,7 @@ else
 		show "/sys/block/${dev#/dev/}/mm_stat"
 		echo
 		zram_story "$dev" "$algo"
-		if mountpoint -q /mnt/zram; then
+		if zram_mounted /mnt/zram; then
 			ctl zram remove "$dev"	# refused: mounted
 			umount /mnt/zram
 		fi
