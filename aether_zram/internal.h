@@ -31,10 +31,12 @@
  *     module unload
  *  2. azr_dev->init_lock (rw_semaphore): configuration (disksize,
  *     algorithm, reset) for write, I/O for read
- *  3. a device slot's lock (a bit lock in the slot's flags): one I/O on
- *     a slot at a time; never sleeps while held
+ *  3. a device slot's lock (a bit lock in the slot's flags, sleeping
+ *     when contended: wait_on_bit_lock()): one I/O on a slot at a time,
+ *     held across its compression or decompression; swap's slot-free
+ *     notification (atomic) only tries it
  *  4. a compression stream's lock (mutex, per CPU): held around one
- *     compress or decompress; may be taken with 1-2 held, never with 3
+ *     compress or decompress; may be taken with 1-3 held
  *  5. the region store backend's lock (store.c)
  *  6. azs_pool->migrate_lock (rwlock): handles against compaction
  *  7. an azs size class's lock (spinlock)

@@ -132,4 +132,217 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #define aem_fault_vma_locked(vmf)	(!!((vmf)->flags & FAULT_FLAG_VMA_LOCK))
 #define aem_fault_vma_unlock(vmf)	vma_end_read((vmf)->vma)
 #endif
+/* ---- block layer (aether_zram's devices) ----------------------------- */
+#include <linux/blkdev.h>
+#include <linux/device/class.h>
+#include <linux/pagemap.h>
+
+/*
+ * struct aether_disk_limits: what a bio-based disk of the suite asks of
+ * its queue, given at allocation.  6.9 made blk_alloc_disk() take a
+ * struct queue_limits (and 6.11 moved the queue flags into its
+ * @features, BLK_FEAT_*); before, the limits were set one by one on the
+ * queue afterwards and blk_alloc_disk() returned NULL on failure, not an
+ * ERR_PTR.  aether_blk_alloc_disk() takes one description on both and
+ * returns an ERR_PTR on both.
+ *
+ * @synchronous is the swap fast path: BLK_FEAT_SYNCHRONOUS (6.11),
+ * QUEUE_FLAG_SYNCHRONOUS (6.3 to 6.10); before 6.3 the fast path was a
+ * driver's ->rw_page() instead (AETHER_HAVE_RW_PAGE below).
+ */
+struct aether_disk_limits {
+	unsigned int logical_block_size;
+	unsigned int physical_block_size;
+	unsigned int io_min;
+	unsigned int io_opt;
+	unsigned int max_discard_sectors;
+	unsigned int discard_granularity;
+	unsigned int max_write_zeroes_sectors;
+	bool stable_writes;
+	bool synchronous;
+};
+
+#ifdef BLK_FEAT_SYNCHRONOUS
+static inline struct gendisk *
+aether_blk_alloc_disk(const struct aether_disk_limits *l, int node)
+{
+	struct queue_limits lim = {
+		.logical_block_size	  = l->logical_block_size,
+		.physical_block_size	  = l->physical_block_size,
+		.io_min			  = l->io_min,
+		.io_opt			  = l->io_opt,
+		.max_hw_discard_sectors	  = l->max_discard_sectors,
+		.discard_granularity	  = l->discard_granularity,
+		.max_write_zeroes_sectors = l->max_write_zeroes_sectors,
+	};
+
+	if (l->stable_writes)
+		lim.features |= BLK_FEAT_STABLE_WRITES;
+	if (l->synchronous)
+		lim.features |= BLK_FEAT_SYNCHRONOUS;
+	/* Not rotational, no entropy: the defaults of a bio-based disk. */
+	return blk_alloc_disk(&lim, node);
+}
+#else
+static inline struct gendisk *
+aether_blk_alloc_disk(const struct aether_disk_limits *l, int node)
+{
+	struct gendisk *disk = blk_alloc_disk(node);
+	struct request_queue *q;
+
+	if (!disk)
+		return ERR_PTR(-ENOMEM);
+	q = disk->queue;
+	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
+	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, q);
+	blk_queue_logical_block_size(q, l->logical_block_size);
+	blk_queue_physical_block_size(q, l->physical_block_size);
+	blk_queue_io_min(q, l->io_min);
+	blk_queue_io_opt(q, l->io_opt);
+	q->limits.discard_granularity = l->discard_granularity;
+	blk_queue_max_discard_sectors(q, l->max_discard_sectors);
+	blk_queue_max_write_zeroes_sectors(q, l->max_write_zeroes_sectors);
+	if (l->stable_writes)
+		blk_queue_flag_set(QUEUE_FLAG_STABLE_WRITES, q);
+#ifdef QUEUE_FLAG_SYNCHRONOUS
+	if (l->synchronous)
+		blk_queue_flag_set(QUEUE_FLAG_SYNCHRONOUS, q);
+#endif
+	return disk;
+}
+#endif
+
+/*
+ * ->rw_page() (gone in 6.3): the page-at-a-time path swap takes on a disk
+ * that has one, and what makes swapon mark it SWP_SYNCHRONOUS_IO.  Where
+ * neither the flag nor the feature exists, rw_page is the fast path.
+ * AETHER_BDOPS_RW_PAGE(fn) fills the slot with a wrapper around
+ *	int fn(struct gendisk *disk, sector_t sector, struct page *page,
+ *	       bool is_write)
+ * that ends the page as ->rw_page() must on success (page_endio()); on
+ * error the caller resubmits through a bio, so nothing is ended.
+ */
+#if !defined(BLK_FEAT_SYNCHRONOUS) && !defined(QUEUE_FLAG_SYNCHRONOUS)
+#define AETHER_HAVE_RW_PAGE
+#define AETHER_BDOPS_RW_PAGE(fn)					\
+	.rw_page = fn##_rw_page,
+#define AETHER_DEFINE_RW_PAGE(fn)					\
+static int fn##_rw_page(struct block_device *bdev, sector_t sector,	\
+			struct page *page, enum req_op op)		\
+{									\
+	int ret = fn(bdev->bd_disk, sector, page, op_is_write(op));	\
+									\
+	if (!ret)							\
+		page_endio(page, op_is_write(op), 0);			\
+	return ret;							\
+}
+#else
+#define AETHER_BDOPS_RW_PAGE(fn)
+#define AETHER_DEFINE_RW_PAGE(fn)
+#endif
+
+/*
+ * block_device_operations.open took the block_device and an fmode_t
+ * until 6.5, the gendisk and a blk_mode_t since (BLK_OPEN_READ came with
+ * it).  AETHER_DEFINE_BD_OPEN(fn) wraps int fn(struct gendisk *disk) as
+ * fn_bd_open for .open.
+ */
+#ifdef BLK_OPEN_READ
+#define AETHER_DEFINE_BD_OPEN(fn)					\
+static int fn##_bd_open(struct gendisk *disk, blk_mode_t mode)		\
+{									\
+	return fn(disk);						\
+}
+#else
+#define AETHER_DEFINE_BD_OPEN(fn)					\
+static int fn##_bd_open(struct block_device *bdev, fmode_t mode)	\
+{									\
+	return fn(bdev->bd_disk);					\
+}
+#endif
+
+/*
+ * Class attributes take a const class and attribute, and struct class
+ * lost its @owner, since 6.4 (the class became constant data of the
+ * driver core).  No symbol tells.
+ */
+#if KERNEL_VERSION(6, 4, 0) > LINUX_VERSION_CODE
+#define AETHER_CLASS_CONST
+#define AETHER_CLASS_OWNER	.owner = THIS_MODULE,
+#else
+#define AETHER_CLASS_CONST	const
+#define AETHER_CLASS_OWNER
+#endif
+
+/*
+ * zstd dictionaries: zstd_create_cdict_byreference(),
+ * zstd_compress_using_cdict(), zstd_create_ddict_byreference(),
+ * zstd_decompress_using_ddict() and their frees, exported in 6.12 for
+ * zram's algorithm parameters (6.1 exports none of them).  They came
+ * without a macro, so only the version tells.  On an older kernel
+ * AETHER_HAVE_ZSTD_DICT is 0 and the same names exist and fail (no
+ * dictionary is ever made), so that a caller tests the constant once
+ * and has no #if of its own.  The library's struct fields are camel
+ * case: a caller initialises zstd_custom_mem by position.
+ */
+#include <linux/zstd.h>
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#define AETHER_HAVE_ZSTD_DICT	1
+#else
+#define AETHER_HAVE_ZSTD_DICT	0
+
+/* The layout of ZSTD_customMem, for a positional initializer. */
+struct aether_compat_zstd_custom_mem {
+	void *(*alloc)(void *opaque, size_t size);
+	void (*free)(void *opaque, void *address);
+	void *opaque;
+};
+
+#define zstd_custom_mem	struct aether_compat_zstd_custom_mem
+#define zstd_cdict	struct aether_compat_zstd_cdict
+#define zstd_ddict	struct aether_compat_zstd_ddict
+
+static inline zstd_cdict *
+zstd_create_cdict_byreference(const void *dict, size_t dict_size,
+			      zstd_compression_parameters cparams,
+			      zstd_custom_mem custom_mem)
+{
+	return NULL;
+}
+
+static inline size_t zstd_free_cdict(zstd_cdict *cdict)
+{
+	return 0;
+}
+
+static inline size_t zstd_compress_using_cdict(zstd_cctx *cctx, void *dst,
+					       size_t dst_capacity,
+					       const void *src,
+					       size_t src_size,
+					       const zstd_cdict *cdict)
+{
+	return (size_t)-1;	/* ZSTD_error_GENERIC */
+}
+
+static inline zstd_ddict *
+zstd_create_ddict_byreference(const void *dict, size_t dict_size,
+			      zstd_custom_mem custom_mem)
+{
+	return NULL;
+}
+
+static inline size_t zstd_free_ddict(zstd_ddict *ddict)
+{
+	return 0;
+}
+
+static inline size_t zstd_decompress_using_ddict(zstd_dctx *dctx, void *dst,
+						 size_t dst_capacity,
+						 const void *src,
+						 size_t src_size,
+						 const zstd_ddict *ddict)
+{
+	return (size_t)-1;	/* ZSTD_error_GENERIC */
+}
+#endif /* zstd dictionaries */
 #endif /* _AETHER_COMPAT_H */

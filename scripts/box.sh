@@ -54,6 +54,7 @@ if kernel_is_debug "$REL"; then DEBUG=1; fi
 declare -A PARAMS=(
 	[aether_mm]="pool_init_mb=16 pool_max_mb=128 selftest=1"
 	[aether_slub]="selftest=1"
+	[aether_zram]="selftest=1"
 )
 
 # Seconds before a job counts as hung. Software emulation is slow; the

@@ -67,10 +67,22 @@ check_users() {
 	return $rc
 }
 
+# remove_zram_devices: hot_remove every aether_zram device (each holds a
+# reference on its module, as it must); a device still open stays, and
+# the rmmod that follows fails, as it should.
+remove_zram_devices() {
+	for d in /sys/block/aether_zram*; do
+		[ -e "$d" ] || continue
+		echo "${d##*aether_zram}" >/sys/class/aether_zram-control/hot_remove ||
+			echo "box: cannot remove ${d##*/}"
+	done
+}
+
 # unload_ours: rmmod our modules, last loaded first; each must succeed,
 # which proves that nothing still holds them.
 unload_ours() {
 	rc=0
+	remove_zram_devices
 	# shellcheck disable=SC2013 # one word a line: module paths
 	for m in $(awk '$2 == "ours" { print $1 }' /etc/aether/modules | sed -n '1!G;h;$p'); do
 		name=$(basename "$m" .ko)

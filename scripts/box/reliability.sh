@@ -227,6 +227,7 @@ load_ours() {
 }
 
 unload_all_ours() {
+	remove_zram_devices
 	for m in $(our_modules | sed -n '1!G;h;$p'); do
 		grep -q "^$m " /proc/modules || continue
 		rmmod "$m" 2>/tmp/rmmod.err || { cat /tmp/rmmod.err; return 1; }

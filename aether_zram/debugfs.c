@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs.c - /sys/kernel/debug/aether/zram/, the stores laid open
+ *
+ * DOC: Overview
+ *
+ * The "aether" directory is aether_mm's (aem_debugfs_root()), loaded
+ * before us and unloaded after; "zram" is ours, and other parts of the
+ * module (the region store backend) add theirs under azr_debugfs_dir().
+ * Each device has a directory of its disk's name while it exists:
+ *
+ *	aether_zram<N>/classes	the size classes of its pool, as zsmalloc's
+ *				classes file (azs_show_classes())
+ *	aether_zram<N>/stats	configuration and every counter, one
+ *				"name value" per line
+ *
+ * Both read the device under its init_lock; before disksize is set the
+ * classes file says so and the store counters are absent.  A device's
+ * directory is removed before the device is freed, and debugfs waits for
+ * a reader still in it.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <aether/mm.h>
+
+#include "dev.h"
+
+static struct dentry *azr_dbg_root;
+
+static int azr_dbg_classes_show(struct seq_file *m, void *v)
+{
+	struct azr_dev *d = m->private;
+	int ret = 0;
+
+	down_read(&d->init_lock);
+	if (azr_dev_init_done(d))
+		ret = azs_show_classes(m, d->store.pool);
+	else
+		seq_puts(m, "not initialised (no disksize)\n");
+	up_read(&d->init_lock);
+	return ret;
+}
+DEFINE_SHOW_ATTRIBUTE(azr_dbg_classes);
+
+static int azr_dbg_stats_show(struct seq_file *m, void *v)
+{
+	struct azr_dev *d = m->private;
+	struct aether_zram_dev_stats st = {};
+	struct azs_stats ps = {};
+
+	azr_dev_stats(d, &st);
+	seq_printf(m, "initstate %u\nalgorithm %s\nlevel %d\nstreams %u\n",
+		   st.initstate, azr_algo_name(st.algo), st.level, st.streams);
+	seq_printf(m, "disksize %llu\norig_data_size %llu\ncompr_data_size %llu\n",
+		   st.disksize, st.orig_data_size, st.compr_data_size);
+	seq_printf(m, "mem_used_total %llu\nmem_limit %llu\nmem_used_max %llu\n",
+		   st.mem_used_total, st.mem_limit, st.mem_used_max);
+	seq_printf(m, "same_pages %llu\npages_compacted %llu\nhuge_pages %llu\nhuge_pages_since %llu\n",
+		   st.same_pages, st.pages_compacted, st.huge_pages,
+		   st.huge_pages_since);
+	seq_printf(m, "failed_reads %llu\nfailed_writes %llu\ninvalid_io %llu\nnotify_free %llu\n",
+		   st.failed_reads, st.failed_writes, st.invalid_io,
+		   st.notify_free);
+	down_read(&d->init_lock);
+	if (azr_dev_init_done(d)) {
+		azs_get_stats(d->store.pool, &ps);
+		seq_printf(m, "miss_free %lld\npool_objects %lu\npool_huge_objects %lu\n",
+			   (s64)atomic64_read(&d->store.miss_free),
+			   ps.objects, ps.huge_objects);
+	}
+	up_read(&d->init_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(azr_dbg_stats);
+
+/**
+ * azr_debugfs_dev_add() - aether/zram/<disk name>/ of @d
+ * @d:	a device just added
+ */
+void azr_debugfs_dev_add(struct azr_dev *d)
+{
+	d->debugfs = debugfs_create_dir(d->disk->disk_name, azr_dbg_root);
+	debugfs_create_file("classes", 0400, d->debugfs, d,
+			    &azr_dbg_classes_fops);
+	debugfs_create_file("stats", 0400, d->debugfs, d,
+			    &azr_dbg_stats_fops);
+}
+
+/**
+ * azr_debugfs_dev_del() - remove it, waiting for its readers
+ * @d:	a device being removed
+ */
+void azr_debugfs_dev_del(struct azr_dev *d)
+{
+	debugfs_remove_recursive(d->debugfs);
+	d->debugfs = NULL;
+}
+
+/**
+ * azr_debugfs_dir() - aether/zram/, for the parts of the module
+ *
+ * Return: the directory (an error pointer where debugfs is absent, which
+ * the debugfs calls accept as a parent).
+ */
+struct dentry *azr_debugfs_dir(void)
+{
+	return azr_dbg_root;
+}
+
+/**
+ * azr_debugfs_init() - create aether/zram/
+ *
+ * Return: 0; debugfs failures are not errors (upstream policy).
+ */
+int azr_debugfs_init(void)
+{
+	azr_dbg_root = debugfs_create_dir("zram", aem_debugfs_root());
+	return 0;
+}
+
+/**
+ * azr_debugfs_exit() - remove aether/zram/ and what is left under it
+ */
+void azr_debugfs_exit(void)
+{
+	debugfs_remove_recursive(azr_dbg_root);
+	azr_dbg_root = NULL;
+}

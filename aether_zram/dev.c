@@ -1,0 +1,936 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dev.c - the block devices /dev/aether_zram<N>
+ *
+ * DOC: Overview
+ *
+ * A device is a bio-based disk whose pages live in a store (zpage.c): a
+ * table of slots, one per page of the disk, each holding the entry of
+ * its page (an object handle and size, or a same-filled value) or
+ * nothing.  A page never written, or discarded, or freed by swap's
+ * notification, reads as zeroes.
+ *
+ * The states of a device:
+ *
+ *	added:		gendisk and sysfs files exist, capacity 0; the
+ *			algorithm, level and memory limit may be set
+ *	initialised:	a disksize write allocated the slot table and the
+ *			store and set the capacity; I/O is served
+ *	claimed:	a reset or remove found the disk closed and set
+ *			@claim under the disk's open_mutex, so no open can
+ *			succeed until it is done
+ *
+ * reset goes claimed -> added (everything stored freed, the
+ * configuration back to its defaults); remove goes claimed -> gone, the
+ * module reference taken at add dropped with it.  Both refuse a disk
+ * that is open (mounted, swapped on, held by a program): -EBUSY.
+ *
+ * I/O.  A bio is served in the submitter's context, under @init_lock for
+ * read (reset and disksize take it for write), page by page: each page
+ * under its slot's lock, a bit lock in the slot's flags that sleeps when
+ * contended (wait_on_bit_lock()).  Holding it, a write stores the new
+ * page, frees the old entry and installs the new one; a read loads the
+ * entry into the caller's page.  The lock is held across compression and
+ * decompression, so two I/Os on one slot from two CPUs are one after the
+ * other, and a write of part of a page (the disk has 512-byte logical
+ * blocks) is a read-modify-write of the whole page that no other write of
+ * the same page can interleave with.  Discard frees the whole pages of
+ * its range (a partial page keeps its data); write-zeroes frees the
+ * whole pages and zeroes the partial ones by read-modify-write.
+ *
+ * swap: swap's slot-free notification frees a slot from atomic context,
+ * so it only tries the slot's lock (a miss is counted in debug_stat).
+ * The swap fast path is the disk's synchronous feature (6.3 and later)
+ * or ->rw_page() before it (compat/aether_compat.h).
+ *
+ * Lock order (internal.h): azr_devices_lock (1), then the disk's
+ * open_mutex (dropped before 2 is taken), @init_lock (2), a slot's lock
+ * (3), then a compression stream and the pool inside the store.
+ */
+
+#include <linux/bio.h>
+#include <linux/highmem.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/vmalloc.h>
+#include <linux/wait_bit.h>
+
+#include "dev.h"
+
+/* How the write path allocates: no I/O (swap writes come from reclaim). */
+#define AZR_GFP		(GFP_NOIO | __GFP_NOWARN)
+
+/* Lock 1 of internal.h: @azr_devices, add, remove, unload. */
+DEFINE_MUTEX(azr_devices_lock);
+static DEFINE_IDR(azr_devices);
+static int azr_major;
+
+/* ---- slots -------------------------------------------------------------- */
+
+static void azr_slot_lock(struct azr_dev *d, u32 index)
+{
+	wait_on_bit_lock(&d->table[index].flags, AZR_SLOT_LOCK,
+			 TASK_UNINTERRUPTIBLE);
+}
+
+static bool azr_slot_trylock(struct azr_dev *d, u32 index)
+{
+	return !test_and_set_bit_lock(AZR_SLOT_LOCK, &d->table[index].flags);
+}
+
+static void azr_slot_unlock(struct azr_dev *d, u32 index)
+{
+	clear_and_wake_up_bit(AZR_SLOT_LOCK, &d->table[index].flags);
+}
+
+/* Free what slot @index holds; its lock held. */
+static void azr_slot_free(struct azr_dev *d, u32 index)
+{
+	struct azr_slot *slot = &d->table[index];
+
+	if (!test_bit(AZR_SLOT_USED, &slot->flags))
+		return;
+	azr_free_entry(&d->store, &slot->e);
+	clear_bit(AZR_SLOT_USED, &slot->flags);
+}
+
+/* ---- pool accounting ---------------------------------------------------- */
+
+/**
+ * azr_dev_pool_pages() - pool pages @d's store holds now
+ * @d:	an initialised device, init_lock held
+ *
+ * Return: the page count of the store's pool.
+ */
+unsigned long azr_dev_pool_pages(struct azr_dev *d)
+{
+	struct azs_stats st;
+
+	lockdep_assert_held(&d->init_lock);
+	azs_get_stats(d->store.pool, &st);
+	return st.pages;
+}
+
+/*
+ * After a page was stored: false if the store is now over the memory
+ * limit (the caller gives the new entry back); the peak is kept.
+ */
+static bool azr_charge_ok(struct azr_dev *d)
+{
+	unsigned long pages = azr_dev_pool_pages(d);
+	unsigned long max = atomic_long_read(&d->max_used_pages);
+
+	if (d->limit_pages && pages > d->limit_pages)
+		return false;
+	while (pages > max &&
+	       !atomic_long_try_cmpxchg(&d->max_used_pages, &max, pages))
+		;
+	return true;
+}
+
+/* ---- one page ----------------------------------------------------------- */
+
+/* Slot @index into @page (the whole page); its lock held. */
+static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page)
+{
+	struct azr_slot *slot = &d->table[index];
+
+	if (!test_bit(AZR_SLOT_USED, &slot->flags)) {
+		clear_highpage(page);
+		return 0;
+	}
+	return azr_load_page(&d->store, &slot->e, page);
+}
+
+/* @page (the whole page) into slot @index; its lock held. */
+static int azr_write_slot(struct azr_dev *d, u32 index, struct page *page)
+{
+	struct azr_slot *slot = &d->table[index];
+	struct azr_entry e = {};
+	int err;
+
+	err = azr_store_page(&d->store, page, &e, AZR_GFP, 0);
+	if (err)
+		return err;
+	if (!azr_charge_ok(d)) {
+		azr_free_entry(&d->store, &e);
+		return -ENOMEM;
+	}
+	azr_slot_free(d, index);
+	slot->e = e;
+	set_bit(AZR_SLOT_USED, &slot->flags);
+	return 0;
+}
+
+/*
+ * The part [@off, @off + @len) of page @index: read into or written from
+ * @page at @page_off, or (@page NULL) zeroed.  A whole page goes straight
+ * between the slot and @page; a part goes through a bounce page.
+ */
+static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
+		       struct page *page, u32 page_off, bool is_write)
+{
+	struct page *bounce;
+	int err;
+
+	if (len == PAGE_SIZE && page && !page_off) {
+		azr_slot_lock(d, index);
+		if (is_write)
+			err = azr_write_slot(d, index, page);
+		else
+			err = azr_read_slot(d, index, page);
+		azr_slot_unlock(d, index);
+		return err;
+	}
+
+	bounce = alloc_page(AZR_GFP);
+	if (!bounce)
+		return -ENOMEM;
+	azr_slot_lock(d, index);
+	err = azr_read_slot(d, index, bounce);
+	if (!err && !is_write)
+		memcpy_page(page, page_off, bounce, off, len);
+	if (!err && is_write) {
+		if (page)
+			memcpy_page(bounce, off, page, page_off, len);
+		else
+			memzero_page(bounce, off, len);
+		err = azr_write_slot(d, index, bounce);
+	}
+	azr_slot_unlock(d, index);
+	__free_page(bounce);
+	return err;
+}
+
+/* ---- bios --------------------------------------------------------------- */
+
+/* Inside the disk and aligned to its logical block; init_lock held. */
+static bool azr_io_valid(struct azr_dev *d, sector_t sector, u32 size)
+{
+	u64 start = (u64)sector << SECTOR_SHIFT;
+
+	if (!size)
+		return true;
+	if (!IS_ALIGNED(size, SECTOR_SIZE))
+		return false;
+	return start < d->disksize && size <= d->disksize - start;
+}
+
+static void azr_bio_rw(struct azr_dev *d, struct bio *bio)
+{
+	bool is_write = op_is_write(bio_op(bio));
+	unsigned long start = bio_start_io_acct(bio);
+	struct bvec_iter iter = bio->bi_iter;
+
+	while (iter.bi_size) {
+		struct bio_vec bv = bio_iter_iovec(bio, iter);
+		u64 pos = (u64)iter.bi_sector << SECTOR_SHIFT;
+		u32 off = offset_in_page(pos);
+
+		bv.bv_len = min_t(u32, bv.bv_len, PAGE_SIZE - off);
+		if (azr_rw_part(d, pos >> PAGE_SHIFT, off, bv.bv_len,
+				bv.bv_page, bv.bv_offset, is_write)) {
+			atomic64_inc(is_write ? &d->failed_writes :
+				     &d->failed_reads);
+			bio->bi_status = BLK_STS_IOERR;
+			break;
+		}
+		if (!is_write)
+			flush_dcache_page(bv.bv_page);
+		bio_advance_iter_single(bio, &iter, bv.bv_len);
+	}
+	bio_end_io_acct(bio, start);
+	bio_endio(bio);
+}
+
+/*
+ * Discard and write-zeroes: the whole pages of the range are freed; the
+ * partial pages at its ends are zeroed by write-zeroes and left alone by
+ * discard (which promises nothing about what is read back).
+ */
+static void azr_bio_discard(struct azr_dev *d, struct bio *bio)
+{
+	bool zeroes = bio_op(bio) == REQ_OP_WRITE_ZEROES;
+	u64 pos = (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT;
+	u64 end = pos + bio->bi_iter.bi_size;
+
+	while (pos < end) {
+		u32 index = pos >> PAGE_SHIFT;
+		u32 off = offset_in_page(pos);
+		u32 len = min_t(u64, PAGE_SIZE - off, end - pos);
+
+		if (len == PAGE_SIZE) {
+			azr_slot_lock(d, index);
+			azr_slot_free(d, index);
+			azr_slot_unlock(d, index);
+			atomic64_inc(&d->notify_free);
+		} else if (zeroes &&
+			   azr_rw_part(d, index, off, len, NULL, 0, true)) {
+			atomic64_inc(&d->failed_writes);
+			bio->bi_status = BLK_STS_IOERR;
+			break;
+		}
+		pos += len;
+	}
+	bio_endio(bio);
+}
+
+static void azr_submit_bio(struct bio *bio)
+{
+	struct azr_dev *d = bio->bi_bdev->bd_disk->private_data;
+
+	down_read(&d->init_lock);
+	if (!azr_io_valid(d, bio->bi_iter.bi_sector, bio->bi_iter.bi_size)) {
+		atomic64_inc(&d->invalid_io);
+		bio_io_error(bio);
+		goto out;
+	}
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		azr_bio_rw(d, bio);
+		break;
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		azr_bio_discard(d, bio);
+		break;
+	case REQ_OP_FLUSH:
+		/* Every write is done when its bio ends: nothing to flush. */
+		bio_endio(bio);
+		break;
+	default:
+		bio->bi_status = BLK_STS_NOTSUPP;
+		bio_endio(bio);
+	}
+out:
+	up_read(&d->init_lock);
+}
+
+/*
+ * ->rw_page() where the kernel has it (compat/aether_compat.h): one whole
+ * page, swap's fast path.  Non-zero makes the caller resubmit as a bio.
+ */
+static int __maybe_unused azr_rw_page(struct gendisk *disk, sector_t sector,
+				      struct page *page, bool is_write)
+{
+	struct azr_dev *d = disk->private_data;
+	int err;
+
+	if (PageTransHuge(page))
+		return -EOPNOTSUPP;
+	down_read(&d->init_lock);
+	if (!azr_io_valid(d, sector, PAGE_SIZE) ||
+	    !IS_ALIGNED(sector, PAGE_SECTORS)) {
+		atomic64_inc(&d->invalid_io);
+		err = -EINVAL;
+		goto out;
+	}
+	err = azr_rw_part(d, sector >> (PAGE_SHIFT - SECTOR_SHIFT), 0,
+			  PAGE_SIZE, page, 0, is_write);
+	if (err)
+		atomic64_inc(is_write ? &d->failed_writes : &d->failed_reads);
+out:
+	up_read(&d->init_lock);
+	return err;
+}
+
+AETHER_DEFINE_RW_PAGE(azr_rw_page)
+
+/*
+ * Swap no longer needs page @index.  Called with swap's locks held: only
+ * a slot free of contention is freed now; a missed one stays until the
+ * page is written again or discarded.
+ */
+static void azr_swap_slot_free_notify(struct block_device *bdev,
+				      unsigned long index)
+{
+	struct azr_dev *d = bdev->bd_disk->private_data;
+
+	atomic64_inc(&d->notify_free);
+	if (!down_read_trylock(&d->init_lock)) {
+		atomic64_inc(&d->store.miss_free);
+		return;
+	}
+	if (index < (d->disksize >> PAGE_SHIFT)) {
+		if (azr_slot_trylock(d, index)) {
+			azr_slot_free(d, index);
+			azr_slot_unlock(d, index);
+		} else {
+			atomic64_inc(&d->store.miss_free);
+		}
+	}
+	up_read(&d->init_lock);
+}
+
+/* A claimed disk (reset or remove under way) cannot be opened. */
+static int azr_open(struct gendisk *disk)
+{
+	struct azr_dev *d = disk->private_data;
+
+	lockdep_assert_held(&disk->open_mutex);
+	return d->claim ? -EBUSY : 0;
+}
+
+AETHER_DEFINE_BD_OPEN(azr_open)
+
+static const struct block_device_operations azr_fops = {
+	.owner			= THIS_MODULE,
+	.open			= azr_open_bd_open,
+	.submit_bio		= azr_submit_bio,
+	.swap_slot_free_notify	= azr_swap_slot_free_notify,
+	AETHER_BDOPS_RW_PAGE(azr_rw_page)
+};
+
+/*
+ * Pages of PAGE_SIZE, addressed in 512-byte logical blocks so that any
+ * sector-sized I/O works (a part of a page is a read-modify-write);
+ * I/O hints of a page; stable pages (a page is compressed while it is
+ * written); discard and write-zeroes without limit.
+ */
+static const struct aether_disk_limits azr_limits = {
+	.logical_block_size	  = SECTOR_SIZE,
+	.physical_block_size	  = PAGE_SIZE,
+	.io_min			  = PAGE_SIZE,
+	.io_opt			  = PAGE_SIZE,
+	.max_discard_sectors	  = UINT_MAX,
+	.discard_granularity	  = PAGE_SIZE,
+	.max_write_zeroes_sectors = UINT_MAX,
+	.stable_writes		  = true,
+	.synchronous		  = true,
+};
+
+/* ---- configuration ------------------------------------------------------ */
+
+/* Free the store and the table; init_lock held for write. */
+static void azr_dev_free_store(struct azr_dev *d)
+{
+	u32 i, nr = d->disksize >> PAGE_SHIFT;
+
+	lockdep_assert_held_write(&d->init_lock);
+	if (!azr_dev_init_done(d))
+		return;
+	for (i = 0; i < nr; i++)
+		azr_slot_free(d, i);
+	azr_store_destroy(&d->store);
+	vfree(d->table);
+	d->table = NULL;
+	d->disksize = 0;
+}
+
+/* Everything back to a freshly added device; no I/O can be in flight. */
+static void azr_dev_teardown(struct azr_dev *d)
+{
+	down_write(&d->init_lock);
+	set_capacity_and_notify(d->disk, 0);
+	azr_dev_free_store(d);
+	d->algo = AETHER_ZRAM_ALGO_LZ4;
+	d->level = 0;
+	vfree(d->dict);
+	d->dict = NULL;
+	d->dict_len = 0;
+	d->limit_pages = 0;
+	atomic_long_set(&d->max_used_pages, 0);
+	atomic64_set(&d->failed_reads, 0);
+	atomic64_set(&d->failed_writes, 0);
+	atomic64_set(&d->invalid_io, 0);
+	atomic64_set(&d->notify_free, 0);
+	up_write(&d->init_lock);
+}
+
+/*
+ * The store of @d with its algorithm, level and dictionary.  The store
+ * makes its compressor without a dictionary; with one, that compressor
+ * is replaced by one made with it.
+ */
+static int azr_dev_store_init(struct azr_dev *d)
+{
+	struct azr_comp *comp;
+	int err;
+
+	err = azr_store_init(&d->store, d->disk->disk_name, d->algo, d->level);
+	if (err || !d->dict)
+		return err;
+	comp = azr_comp_create(d->algo, d->level, d->dict, d->dict_len);
+	if (IS_ERR(comp)) {
+		azr_store_destroy(&d->store);
+		return PTR_ERR(comp);
+	}
+	azr_comp_destroy(d->store.comp);
+	d->store.comp = comp;
+	return 0;
+}
+
+/**
+ * azr_dev_set_disksize() - initialise @d with @disksize bytes
+ * @d:		the device
+ * @disksize:	bytes, rounded up to a page
+ *
+ * Return: 0; -EINVAL for 0 or a size of more than 2^32 pages; -EBUSY if
+ * @d is initialised; -ENOMEM; or the store's error.
+ */
+int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
+{
+	struct azr_slot *table;
+	u64 nr;
+	int err;
+
+	if (!disksize || disksize > U64_MAX - PAGE_SIZE)
+		return -EINVAL;
+	nr = PAGE_ALIGN(disksize) >> PAGE_SHIFT;
+	if (nr > U32_MAX)
+		return -EINVAL;
+
+	down_write(&d->init_lock);
+	err = -EBUSY;
+	if (azr_dev_init_done(d))
+		goto out_unlock;
+	err = -ENOMEM;
+	table = __vmalloc(array_size(nr, sizeof(*table)),
+			  GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	if (!table)
+		goto out_unlock;
+	err = azr_dev_store_init(d);
+	if (err)
+		goto out_free_table;
+	d->table = table;
+	d->disksize = nr << PAGE_SHIFT;
+	atomic_long_set(&d->max_used_pages, azr_dev_pool_pages(d));
+	set_capacity_and_notify(d->disk, d->disksize >> SECTOR_SHIFT);
+	up_write(&d->init_lock);
+	return 0;
+
+out_free_table:
+	vfree(table);
+out_unlock:
+	up_write(&d->init_lock);
+	return err;
+}
+
+/**
+ * azr_dev_set_algo() - the algorithm and level of @d's next initialisation
+ * @d:		the device
+ * @algo:	enum aether_zram_algo, 0 the default (lz4)
+ * @level:	its level, 0 the default
+ *
+ * A dictionary set for the previous algorithm is dropped.
+ *
+ * Return: 0; -EINVAL for an algorithm this kernel lacks or a level out
+ * of its range; -EBUSY if @d is initialised.
+ */
+int azr_dev_set_algo(struct azr_dev *d, unsigned int algo, int level)
+{
+	int err = 0;
+
+	if (algo == AETHER_ZRAM_ALGO_DEFAULT)
+		algo = AETHER_ZRAM_ALGO_LZ4;
+	if (algo >= AETHER_ZRAM_NR_ALGOS || !azr_algo_available(algo))
+		return -EINVAL;
+	if (azr_level_check(algo, level) < 0)
+		return -EINVAL;
+
+	down_write(&d->init_lock);
+	if (azr_dev_init_done(d)) {
+		err = -EBUSY;
+	} else {
+		if (algo != d->algo) {
+			vfree(d->dict);
+			d->dict = NULL;
+			d->dict_len = 0;
+		}
+		d->algo = algo;
+		d->level = level;
+	}
+	up_write(&d->init_lock);
+	return err;
+}
+
+/**
+ * azr_dev_set_params() - the level and dictionary of the next
+ *			  initialisation (algorithm_params)
+ * @d:		the device
+ * @algo:	the algorithm they were checked for
+ * @level:	its level, 0 the default
+ * @dict:	a dictionary (vmalloc'ed, now @d's) or NULL
+ * @dict_len:	its length
+ *
+ * Return: 0; -EBUSY if @d is initialised or its algorithm changed since
+ * the check (@dict is freed then).
+ */
+int azr_dev_set_params(struct azr_dev *d, unsigned int algo, int level,
+		       void *dict, size_t dict_len)
+{
+	int err = 0;
+
+	down_write(&d->init_lock);
+	if (azr_dev_init_done(d) || d->algo != algo) {
+		err = -EBUSY;
+	} else {
+		swap(d->dict, dict);
+		d->dict_len = dict_len;
+		d->level = level;
+	}
+	up_write(&d->init_lock);
+	vfree(dict);
+	return err;
+}
+
+/**
+ * azr_dev_set_limit() - the pool memory @d's store may use
+ * @d:		the device
+ * @bytes:	rounded up to a page; 0 no limit
+ *
+ * Return: 0, or -EINVAL for a size beyond the address space.
+ */
+int azr_dev_set_limit(struct azr_dev *d, u64 bytes)
+{
+	if (bytes > ULONG_MAX - PAGE_SIZE)
+		return -EINVAL;
+	down_write(&d->init_lock);
+	d->limit_pages = PAGE_ALIGN(bytes) >> PAGE_SHIFT;
+	up_write(&d->init_lock);
+	return 0;
+}
+
+/*
+ * Claim @d if nobody has it open: no open succeeds until the claim is
+ * dropped.  Return: 0, or -EBUSY.
+ */
+static int azr_dev_claim(struct azr_dev *d)
+{
+	struct gendisk *disk = d->disk;
+	int err = 0;
+
+	mutex_lock(&disk->open_mutex);
+	if (disk_openers(disk) || d->claim)
+		err = -EBUSY;
+	else
+		d->claim = true;
+	mutex_unlock(&disk->open_mutex);
+	return err;
+}
+
+/**
+ * azr_dev_reset() - free everything @d stores, back to its defaults
+ * @d:	the device
+ *
+ * Return: 0, or -EBUSY if @d is open or being reset or removed.
+ */
+int azr_dev_reset(struct azr_dev *d)
+{
+	int err = azr_dev_claim(d);
+
+	if (err)
+		return err;
+	sync_blockdev(d->disk->part0);
+	azr_dev_teardown(d);
+
+	mutex_lock(&d->disk->open_mutex);
+	d->claim = false;
+	mutex_unlock(&d->disk->open_mutex);
+	return 0;
+}
+
+/**
+ * azr_dev_compact() - compact @d's pool
+ * @d:	the device
+ *
+ * Return: pool pages given back, or -EINVAL if @d is not initialised.
+ */
+long azr_dev_compact(struct azr_dev *d)
+{
+	long ret = -EINVAL;
+
+	down_read(&d->init_lock);
+	if (azr_dev_init_done(d))
+		ret = azs_compact(d->store.pool);
+	up_read(&d->init_lock);
+	return ret;
+}
+
+/**
+ * azr_dev_stats() - @d's configuration and counters
+ * @d:	the device
+ * @st:	filled but for @size, @id and @reserved
+ */
+void azr_dev_stats(struct azr_dev *d, struct aether_zram_dev_stats *st)
+{
+	struct azs_stats ps = {};
+	struct azr_store *s = &d->store;
+
+	down_read(&d->init_lock);
+	st->initstate = azr_dev_init_done(d);
+	st->algo = d->algo;
+	st->level = azr_level_check(d->algo, d->level);
+	st->streams = num_online_cpus();
+	st->disksize = d->disksize;
+	if (st->initstate) {
+		azs_get_stats(s->pool, &ps);
+		st->level = azr_comp_level(s->comp);
+		st->streams = azr_comp_streams(s->comp);
+		st->orig_data_size = (u64)atomic64_read(&s->pages_stored) <<
+				     PAGE_SHIFT;
+		st->compr_data_size = atomic64_read(&s->compr_data_size);
+		st->same_pages = atomic64_read(&s->same_pages);
+		st->huge_pages = atomic64_read(&s->huge_pages);
+		st->huge_pages_since = atomic64_read(&s->huge_pages_since);
+	}
+	st->mem_used_total = (u64)ps.pages << PAGE_SHIFT;
+	st->pages_compacted = ps.pages_compacted;
+	st->mem_limit = (u64)d->limit_pages << PAGE_SHIFT;
+	st->mem_used_max = (u64)atomic_long_read(&d->max_used_pages) <<
+			   PAGE_SHIFT;
+	st->failed_reads = atomic64_read(&d->failed_reads);
+	st->failed_writes = atomic64_read(&d->failed_writes);
+	st->invalid_io = atomic64_read(&d->invalid_io);
+	st->notify_free = atomic64_read(&d->notify_free);
+	up_read(&d->init_lock);
+}
+
+/* ---- add and remove ----------------------------------------------------- */
+
+/**
+ * azr_dev_find() - the device of @id
+ * @id:	N of /dev/aether_zram<N>
+ *
+ * Return: the device, valid while azr_devices_lock is held, or NULL.
+ */
+struct azr_dev *azr_dev_find(int id)
+{
+	lockdep_assert_held(&azr_devices_lock);
+	return id < 0 ? NULL : idr_find(&azr_devices, id);
+}
+
+static int azr_count_one(int id, void *p, void *data)
+{
+	(*(unsigned int *)data)++;
+	return 0;
+}
+
+/**
+ * azr_dev_count() - how many devices exist
+ *
+ * Return: the count, azr_devices_lock held.
+ */
+unsigned int azr_dev_count(void)
+{
+	unsigned int n = 0;
+
+	lockdep_assert_held(&azr_devices_lock);
+	idr_for_each(&azr_devices, azr_count_one, &n);
+	return n;
+}
+
+static int azr_dev_config(struct azr_dev *d, const struct aether_zram_add *cfg)
+{
+	int err;
+
+	err = azr_dev_set_algo(d, cfg->algo, cfg->level);
+	if (err)
+		return err;
+	err = azr_dev_set_limit(d, cfg->mem_limit);
+	if (err)
+		return err;
+	return cfg->disksize ? azr_dev_set_disksize(d, cfg->disksize) : 0;
+}
+
+/* Gone from the table: take the disk down and free @d. */
+static void azr_dev_destroy(struct azr_dev *d)
+{
+	azr_debugfs_dev_del(d);
+	sync_blockdev(d->disk->part0);
+	/* Removes the sysfs files and waits for those being used. */
+	del_gendisk(d->disk);
+	azr_dev_teardown(d);
+	put_disk(d->disk);
+	kfree(d);
+	module_put(THIS_MODULE);
+}
+
+static struct azr_dev *azr_dev_alloc(int id)
+{
+	struct azr_dev *d;
+	struct gendisk *disk;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	disk = aether_blk_alloc_disk(&azr_limits, NUMA_NO_NODE);
+	if (IS_ERR(disk)) {
+		kfree(d);
+		return ERR_CAST(disk);
+	}
+	d->id = id;
+	d->disk = disk;
+	d->algo = AETHER_ZRAM_ALGO_LZ4;
+	init_rwsem(&d->init_lock);
+	disk->major = azr_major;
+	disk->first_minor = id;
+	disk->minors = 1;
+	disk->flags |= GENHD_FL_NO_PART;
+	disk->fops = &azr_fops;
+	disk->private_data = d;
+	snprintf(disk->disk_name, sizeof(disk->disk_name), "aether_zram%d", id);
+	set_capacity(disk, 0);
+	return d;
+}
+
+/**
+ * azr_dev_add() - a new device
+ * @cfg:	its algorithm, level, memory limit and (if not 0) disksize
+ *
+ * Each device holds a reference on the module until it is removed.
+ *
+ * Return: the new id; -EINVAL for a bad @cfg; -ENOSPC when all
+ * AETHER_ZRAM_MAX_DEVICES exist; -ENODEV while the module unloads;
+ * -ENOMEM.
+ */
+int azr_dev_add(const struct aether_zram_add *cfg)
+{
+	struct azr_dev *d;
+	int id, err;
+
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	mutex_lock(&azr_devices_lock);
+	id = idr_alloc(&azr_devices, NULL, 0, AETHER_ZRAM_MAX_DEVICES,
+		       GFP_KERNEL);
+	if (id < 0) {
+		err = id;
+		goto out_unlock;
+	}
+	d = azr_dev_alloc(id);
+	if (IS_ERR(d)) {
+		err = PTR_ERR(d);
+		goto out_free_id;
+	}
+	err = device_add_disk(NULL, d->disk, azr_disk_groups);
+	if (err)
+		goto out_put_disk;
+	idr_replace(&azr_devices, d, id);
+	azr_debugfs_dev_add(d);
+	err = azr_dev_config(d, cfg);
+	if (err) {
+		idr_remove(&azr_devices, id);
+		mutex_unlock(&azr_devices_lock);
+		azr_dev_destroy(d);	/* drops the module reference */
+		return err;
+	}
+	mutex_unlock(&azr_devices_lock);
+	pr_info("added %s\n", d->disk->disk_name);
+	return id;
+
+out_put_disk:
+	put_disk(d->disk);
+	kfree(d);
+out_free_id:
+	idr_remove(&azr_devices, id);
+out_unlock:
+	mutex_unlock(&azr_devices_lock);
+	module_put(THIS_MODULE);
+	return err;
+}
+
+/**
+ * azr_dev_remove() - remove /dev/aether_zram<@id>
+ * @id:	the device
+ *
+ * Return: 0; -ENODEV if there is no such device; -EBUSY if it is open or
+ * being reset.
+ */
+int azr_dev_remove(int id)
+{
+	struct azr_dev *d;
+	int err;
+
+	mutex_lock(&azr_devices_lock);
+	d = azr_dev_find(id);
+	err = d ? azr_dev_claim(d) : -ENODEV;
+	if (!err)
+		idr_remove(&azr_devices, id);
+	mutex_unlock(&azr_devices_lock);
+	if (err)
+		return err;
+	pr_info("removed %s\n", d->disk->disk_name);
+	azr_dev_destroy(d);
+	return 0;
+}
+
+/* ---- the module's devices ----------------------------------------------- */
+
+/**
+ * azr_dict_supported() - whether the compressors take a zstd dictionary
+ *
+ * Found out once by making a zstd compressor with a small raw-content
+ * dictionary.
+ *
+ * Return: true if comp.c accepted it.
+ */
+bool azr_dict_supported(void)
+{
+	static const char probe[64] = "aether_zram dictionary probe";
+	static DEFINE_MUTEX(probe_lock);
+	static int supported = -1;
+	struct azr_comp *comp;
+
+	mutex_lock(&probe_lock);
+	if (supported < 0) {
+		comp = azr_comp_create(AETHER_ZRAM_ALGO_ZSTD, 0, probe,
+				       sizeof(probe));
+		supported = !IS_ERR(comp);
+		if (supported)
+			azr_comp_destroy(comp);
+	}
+	mutex_unlock(&probe_lock);
+	return supported;
+}
+
+/**
+ * azr_devices_init() - the block major, the control class and device
+ *
+ * No device exists until one is added (hot_add or ADD).
+ *
+ * Return: 0, or the first error.
+ */
+int azr_devices_init(void)
+{
+	int err;
+
+	azr_major = register_blkdev(0, "aether_zram");
+	if (azr_major < 0)
+		return azr_major;
+	err = azr_sysfs_init();
+	if (err)
+		goto out_blkdev;
+	err = azr_control_init();
+	if (err)
+		goto out_sysfs;
+	return 0;
+
+out_sysfs:
+	azr_sysfs_exit();
+out_blkdev:
+	unregister_blkdev(azr_major, "aether_zram");
+	return err;
+}
+
+static int azr_dev_leftover(int id, void *p, void *data)
+{
+	WARN(1, "aether_zram%d still exists at unload\n", id);
+	return 0;
+}
+
+/**
+ * azr_devices_exit() - undo azr_devices_init()
+ *
+ * Every device holds a module reference, so none is left by now.
+ */
+void azr_devices_exit(void)
+{
+	azr_control_exit();
+	azr_sysfs_exit();
+	mutex_lock(&azr_devices_lock);
+	idr_for_each(&azr_devices, azr_dev_leftover, NULL);
+	mutex_unlock(&azr_devices_lock);
+	idr_destroy(&azr_devices);
+	unregister_blkdev(azr_major, "aether_zram");
+}

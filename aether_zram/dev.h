@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dev.h - one block device, as dev.c, sysfs.c, control.c and debugfs.c
+ * share it
+ *
+ * A device lives from azr_dev_add() to azr_dev_remove(): its gendisk and
+ * its sysfs files exist the whole time; its store and slot table only
+ * while it is initialised (@disksize set), between a disksize write and a
+ * reset.  The locks are those of internal.h: azr_devices_lock (1) for the
+ * table of devices, @init_lock (2) for the configuration, a slot's bit
+ * lock (3); the disk's open_mutex guards @claim and is taken under 1 and
+ * never with 2 held.
+ */
+#ifndef _AETHER_ZRAM_DEV_H
+#define _AETHER_ZRAM_DEV_H
+
+#include <linux/atomic.h>
+#include <linux/blkdev.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+
+#include "internal.h"
+
+/* Bits of struct azr_slot's @flags. */
+enum azr_slot_bits {
+	AZR_SLOT_LOCK,		/* the slot's lock (sleeping bit lock) */
+	AZR_SLOT_USED,		/* @e holds a page */
+};
+
+/**
+ * struct azr_slot - one page of the device
+ * @e:		what the store keeps of it, valid with AZR_SLOT_USED
+ * @flags:	enum azr_slot_bits
+ */
+struct azr_slot {
+	struct azr_entry e;
+	unsigned long flags;
+};
+
+/**
+ * struct azr_dev - /dev/aether_zram<id>
+ * @id:		N of the name, the disk's minor
+ * @disk:	its gendisk; @disk->private_data is this
+ * @init_lock:	write: configuration and reset; read: I/O and statistics
+ * @table:	a slot per page of @disksize (init_lock)
+ * @disksize:	bytes, 0 while not initialised (init_lock)
+ * @store:	the pool and compressor, valid with @disksize (init_lock)
+ * @algo:	the algorithm the next initialisation uses (init_lock)
+ * @level:	its level, 0 the default (init_lock)
+ * @dict:	a zstd dictionary for the next initialisation, or NULL
+ *		(init_lock; vmalloc'ed by kernel_read_file)
+ * @dict_len:	its length
+ * @limit_pages: pool pages the store may use, 0 no limit (init_lock)
+ * @claim:	a reset or remove is under way: no open (disk->open_mutex)
+ * @max_used_pages: the most pool pages the store held since
+ *		initialisation or the last write of 0 to mem_used_max
+ * @failed_reads: reads that could not be served
+ * @failed_writes: writes that could not be stored
+ * @invalid_io:	I/O outside the disk or misaligned
+ * @notify_free: slots freed by swap's notification or a discard
+ * @debugfs:	aether/zram/<name>/
+ */
+struct azr_dev {
+	int id;
+	struct gendisk *disk;
+	struct rw_semaphore init_lock;
+	struct azr_slot *table;
+	u64 disksize;
+	struct azr_store store;
+	unsigned int algo;
+	int level;
+	void *dict;
+	size_t dict_len;
+	unsigned long limit_pages;
+	bool claim;
+	atomic_long_t max_used_pages;
+	atomic64_t failed_reads;
+	atomic64_t failed_writes;
+	atomic64_t invalid_io;
+	atomic64_t notify_free;
+	struct dentry *debugfs;
+};
+
+static inline bool azr_dev_init_done(const struct azr_dev *d)
+{
+	return d->disksize != 0;
+}
+
+/* dev.c */
+extern struct mutex azr_devices_lock;
+struct azr_dev *azr_dev_find(int id);
+unsigned int azr_dev_count(void);
+int azr_dev_add(const struct aether_zram_add *cfg);
+int azr_dev_remove(int id);
+int azr_dev_reset(struct azr_dev *d);
+int azr_dev_set_disksize(struct azr_dev *d, u64 disksize);
+int azr_dev_set_algo(struct azr_dev *d, unsigned int algo, int level);
+int azr_dev_set_params(struct azr_dev *d, unsigned int algo, int level,
+		       void *dict, size_t dict_len);
+int azr_dev_set_limit(struct azr_dev *d, u64 bytes);
+unsigned long azr_dev_pool_pages(struct azr_dev *d);
+long azr_dev_compact(struct azr_dev *d);
+void azr_dev_stats(struct azr_dev *d, struct aether_zram_dev_stats *st);
+bool azr_dict_supported(void);
+
+/* sysfs.c */
+extern const struct attribute_group *azr_disk_groups[];
+int azr_sysfs_init(void);
+void azr_sysfs_exit(void);
+
+/* control.c */
+int azr_control_init(void);
+void azr_control_exit(void);
+
+/* debugfs.c */
+void azr_debugfs_dev_add(struct azr_dev *d);
+void azr_debugfs_dev_del(struct azr_dev *d);
+
+#endif /* _AETHER_ZRAM_DEV_H */

@@ -1,0 +1,749 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zspool_test.c - in-kernel self-tests of the object allocator, run at
+ * load with selftest=1
+ *
+ * DOC: Overview
+ *
+ * Each test works on a pool of its own and states one behaviour:
+ *
+ *	random_sizes	objects of random sizes, 1 byte to a page, each
+ *			filled with its own pattern, read back intact, also
+ *			after half of them were freed; the pool is empty
+ *			(no page held) once all are freed
+ *	straddle	objects of a class whose slots cross page boundaries
+ *			are read through the caller's copy, the others in
+ *			place, and both kinds read back what was written
+ *	huge		an object above azs_huge_class_size() takes a page
+ *			of its own and is read in place; one of exactly that
+ *			size is not huge
+ *	compaction	with three of four objects freed, azs_compact() gives
+ *			pages back, the stats agree with what it returns,
+ *			and every object left reads back intact
+ *	reclaim		the reclaim client compacts the pools as aether_mm
+ *			would call it (trylocks only)
+ *	move		aether_mm's compaction callback moves a span page to
+ *			a new frame: every object reads back intact with the
+ *			old page scribbled over; a page that is not ours any
+ *			more is refused with -ENOENT
+ *	concurrent	a thread on each of two CPUs allocates, writes,
+ *			checks and frees while this one compacts the same
+ *			pool over and over; no object is ever corrupted
+ *	pages_back	the pages of a pool are aether_mm pool pages: the
+ *			pool's used pages grow by at least the pool's pages
+ *			and come back down when everything is freed
+ *
+ * Then a measurement, not a test: ns per malloc+free pair of the kernel's
+ * zsmalloc and of this allocator, same sizes, interleaved rounds.
+ */
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+#include <linux/zsmalloc.h>
+
+#include <aether/mm.h>
+
+#include "internal.h"
+#include "zspool.h"
+
+#define AZS_T_GFP	(GFP_KERNEL | __GFP_NOWARN)
+
+static bool azs_t_fail(bool failed, const char *what, const char *fn,
+		       int line)
+{
+	if (failed)
+		pr_err("zspool selftest %s: %s failed (line %d)\n", fn, what,
+		       line);
+	return failed;
+}
+
+#define AZS_T_FAIL(cond)	azs_t_fail(!(cond), #cond, __func__, __LINE__)
+
+/**
+ * struct azs_t_obj - an object of a test and what it must hold
+ * @handle:	its handle, 0 once freed
+ * @size:	bytes
+ * @seed:	its pattern
+ */
+struct azs_t_obj {
+	unsigned long handle;
+	u32 size;
+	u32 seed;
+};
+
+/* Byte @j of the pattern of @seed. */
+static inline u8 azs_t_byte(u32 seed, size_t j)
+{
+	u32 x = seed * 2654435761U;
+
+	return (u8)((x >> (8 * (j & 3))) + j + (j >> 8));
+}
+
+static void azs_t_fill(u8 *buf, size_t len, u32 seed)
+{
+	size_t j;
+
+	for (j = 0; j < len; j++)
+		buf[j] = azs_t_byte(seed, j);
+}
+
+/* Allocate @o->size bytes and write its pattern (@buf: PAGE_SIZE). */
+static int azs_t_alloc(struct azs_pool *pool, struct azs_t_obj *o, u8 *buf)
+{
+	o->handle = azs_malloc(pool, o->size, AZS_T_GFP, 0);
+	if (!o->handle)
+		return -ENOMEM;
+	azs_t_fill(buf, o->size, o->seed);
+	azs_write(pool, o->handle, buf, o->size);
+	return 0;
+}
+
+/*
+ * Read @o back; 0 when intact, -EIO otherwise.  *@copied (if given) says
+ * whether it came through @local.
+ */
+static int azs_t_check(struct azs_pool *pool, const struct azs_t_obj *o,
+		       u8 *local, bool *copied)
+{
+	const u8 *p = azs_read_begin(pool, o->handle, local);
+	size_t j, bad = o->size;
+
+	for (j = 0; j < o->size; j++) {
+		if (p[j] != azs_t_byte(o->seed, j)) {
+			bad = j;
+			break;
+		}
+	}
+	if (copied)
+		*copied = p == local;
+	azs_read_end(pool, o->handle, p);
+	if (bad == o->size)
+		return 0;
+	pr_err("zspool selftest: object %#lx of %u bytes differs at byte %zu\n",
+	       o->handle, o->size, bad);
+	return -EIO;
+}
+
+static void azs_t_free(struct azs_pool *pool, struct azs_t_obj *o)
+{
+	azs_free(pool, o->handle);
+	o->handle = 0;
+}
+
+/* Check every live object of @objs. */
+static int azs_t_check_all(struct azs_pool *pool, struct azs_t_obj *objs,
+			   unsigned int nr, u8 *local)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		if (!objs[i].handle)
+			continue;
+		err = azs_t_check(pool, &objs[i], local, NULL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void azs_t_free_all(struct azs_pool *pool, struct azs_t_obj *objs,
+			   unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (objs[i].handle)
+			azs_t_free(pool, &objs[i]);
+}
+
+/**
+ * struct azs_t_ctx - what one test has to work with
+ * @pool:	a fresh pool
+ * @objs:	room for AZS_T_NR objects
+ * @buf:	a page to write from
+ * @local:	a page to read straddling objects into
+ * @rnd:	random numbers, seeded the same each run
+ */
+struct azs_t_ctx {
+	struct azs_pool *pool;
+	struct azs_t_obj *objs;
+	u8 *buf;
+	u8 *local;
+	struct rnd_state rnd;
+};
+
+#define AZS_T_NR	2048
+
+static int azs_t_random_sizes(struct azs_t_ctx *t)
+{
+	struct azs_stats st;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < AZS_T_NR; i++) {
+		t->objs[i].size = 1 + prandom_u32_state(&t->rnd) % PAGE_SIZE;
+		t->objs[i].seed = i;
+		err = azs_t_alloc(t->pool, &t->objs[i], t->buf);
+		if (AZS_T_FAIL(!err))
+			return err;
+	}
+	azs_get_stats(t->pool, &st);
+	if (AZS_T_FAIL(st.objects == AZS_T_NR && st.pages > 0))
+		return -EINVAL;
+	err = azs_t_check_all(t->pool, t->objs, AZS_T_NR, t->local);
+	if (AZS_T_FAIL(!err))
+		return err;
+	for (i = 0; i < AZS_T_NR; i += 2)
+		azs_t_free(t->pool, &t->objs[i]);
+	err = azs_t_check_all(t->pool, t->objs, AZS_T_NR, t->local);
+	if (AZS_T_FAIL(!err))
+		return err;
+	azs_t_free_all(t->pool, t->objs, AZS_T_NR);
+	azs_get_stats(t->pool, &st);
+	if (AZS_T_FAIL(!st.objects && !st.huge_objects && !st.pages))
+		return -EINVAL;
+	return 0;
+}
+
+static int azs_t_straddle(struct azs_t_ctx *t)
+{
+	/* 100 + 8 header bytes: 112-byte slots, which 4 KiB does not divide */
+	const unsigned int nr = 256, size = 100;
+	unsigned int i, copied = 0, inplace = 0;
+	bool c;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		t->objs[i].size = size;
+		t->objs[i].seed = 7 * i + 1;
+		err = azs_t_alloc(t->pool, &t->objs[i], t->buf);
+		if (AZS_T_FAIL(!err))
+			return err;
+	}
+	for (i = 0; i < nr; i++) {
+		err = azs_t_check(t->pool, &t->objs[i], t->local, &c);
+		if (AZS_T_FAIL(!err))
+			return err;
+		copied += c;
+		inplace += !c;
+	}
+	if (AZS_T_FAIL(copied > 0 && inplace > copied))
+		return -EINVAL;
+	/* Rewrite every object with another pattern, straddlers included. */
+	for (i = 0; i < nr; i++) {
+		t->objs[i].seed += 1000;
+		azs_t_fill(t->buf, size, t->objs[i].seed);
+		azs_write(t->pool, t->objs[i].handle, t->buf, size);
+	}
+	err = azs_t_check_all(t->pool, t->objs, nr, t->local);
+	if (AZS_T_FAIL(!err))
+		return err;
+	azs_t_free_all(t->pool, t->objs, nr);
+	return 0;
+}
+
+static int azs_t_huge(struct azs_t_ctx *t)
+{
+	size_t hs = azs_huge_class_size(t->pool);
+	struct azs_stats st;
+	bool c;
+	int err, i;
+
+	if (AZS_T_FAIL(hs > PAGE_SIZE / 2 && hs < PAGE_SIZE))
+		return -EINVAL;
+	t->objs[0].size = hs;
+	t->objs[1].size = hs + 1;
+	t->objs[2].size = PAGE_SIZE;
+	for (i = 0; i < 3; i++) {
+		t->objs[i].seed = 99 + i;
+		err = azs_t_alloc(t->pool, &t->objs[i], t->buf);
+		if (AZS_T_FAIL(!err))
+			return err;
+	}
+	azs_get_stats(t->pool, &st);
+	if (AZS_T_FAIL(st.huge_objects == 2 && st.objects == 3))
+		return -EINVAL;
+	/* Two pages for the huge ones, at least one for the other. */
+	if (AZS_T_FAIL(st.pages >= 3))
+		return -EINVAL;
+	for (i = 1; i < 3; i++) {
+		err = azs_t_check(t->pool, &t->objs[i], t->local, &c);
+		if (AZS_T_FAIL(!err && !c))
+			return err ?: -EINVAL;
+	}
+	err = azs_t_check(t->pool, &t->objs[0], t->local, NULL);
+	if (AZS_T_FAIL(!err))
+		return err;
+	azs_t_free(t->pool, &t->objs[2]);
+	azs_get_stats(t->pool, &st);
+	if (AZS_T_FAIL(st.huge_objects == 1))
+		return -EINVAL;
+	azs_t_free_all(t->pool, t->objs, 3);
+	if (AZS_T_FAIL(!azs_malloc(t->pool, PAGE_SIZE + 1, AZS_T_GFP, 0) &&
+		       !azs_malloc(t->pool, 0, AZS_T_GFP, 0)))
+		return -EINVAL;
+	return 0;
+}
+
+/* Fill @t with @nr objects of a few sizes and free three of every four. */
+static int azs_t_fragment(struct azs_t_ctx *t, unsigned int nr)
+{
+	static const u32 sizes[] = { 100, 200, 700, 1500 };
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		t->objs[i].size = sizes[i % ARRAY_SIZE(sizes)];
+		t->objs[i].seed = 3 * i + 5;
+		err = azs_t_alloc(t->pool, &t->objs[i], t->buf);
+		if (AZS_T_FAIL(!err))
+			return err;
+	}
+	for (i = 0; i < nr; i++)
+		if ((i / ARRAY_SIZE(sizes)) % 4)
+			azs_t_free(t->pool, &t->objs[i]);
+	return 0;
+}
+
+static int azs_t_compaction(struct azs_t_ctx *t)
+{
+	struct azs_stats before, after;
+	unsigned long freed;
+	int err;
+
+	err = azs_t_fragment(t, AZS_T_NR);
+	if (err)
+		return err;
+	azs_get_stats(t->pool, &before);
+	freed = azs_compact(t->pool);
+	azs_get_stats(t->pool, &after);
+	pr_info("zspool selftest: compaction freed %lu of %lu pages\n",
+		freed, before.pages);
+	if (AZS_T_FAIL(freed > before.pages / 2))
+		return -EINVAL;
+	if (AZS_T_FAIL(after.pages == before.pages - freed &&
+		       after.pages_compacted == before.pages_compacted + freed &&
+		       after.objects == before.objects))
+		return -EINVAL;
+	err = azs_t_check_all(t->pool, t->objs, AZS_T_NR, t->local);
+	if (AZS_T_FAIL(!err))
+		return err;
+	/* Nothing left to gain: a second pass frees nothing. */
+	if (AZS_T_FAIL(azs_compact(t->pool) == 0))
+		return -EINVAL;
+	azs_t_free_all(t->pool, t->objs, AZS_T_NR);
+	return 0;
+}
+
+static int azs_t_reclaim(struct azs_t_ctx *t)
+{
+	struct azs_stats st;
+	unsigned long freed;
+	int err;
+
+	err = azs_t_fragment(t, AZS_T_NR);
+	if (err)
+		return err;
+	freed = azs_reclaim(NUMA_NO_NODE, ULONG_MAX);
+	azs_get_stats(t->pool, &st);
+	if (AZS_T_FAIL(freed > 0 && st.pages_compacted > 0))
+		return -EINVAL;
+	err = azs_t_check_all(t->pool, t->objs, AZS_T_NR, t->local);
+	if (AZS_T_FAIL(!err))
+		return err;
+	azs_t_free_all(t->pool, t->objs, AZS_T_NR);
+	return 0;
+}
+
+/* Move page @nth of the first span of @size's class; -errno of the move. */
+static int azs_t_move_one(struct azs_t_ctx *t, size_t size, unsigned int nth)
+{
+	struct aem_frame *src, *dst;
+	void *va;
+	int err;
+
+	src = azs_test_span_frame(t->pool, size, nth);
+	if (AZS_T_FAIL(src))
+		return -ENOENT;
+	dst = aem_alloc_pages(NUMA_NO_NODE, 0, AEM_OWNER(AEM_OWNER_ZRAM) |
+			      AEM_MT(AETHER_MM_MT_MOVABLE));
+	if (AZS_T_FAIL(dst))
+		return -ENOMEM;
+	err = azs_move_page(src, dst);
+	if (AZS_T_FAIL(!err)) {
+		aem_free_pages(dst, 0);
+		return err;
+	}
+	if (AZS_T_FAIL(!page_private(aem_frame_page(src)))) {
+		aem_free_pages(dst, 0);
+		return -EINVAL;
+	}
+	/* Nothing may read the old page any more. */
+	va = kmap_local_page(aem_frame_page(src));
+	memset(va, 0x5a, PAGE_SIZE);
+	kunmap_local(va);
+	/* A page that is no longer ours is refused; the caller frees it. */
+	dst = aem_alloc_pages(NUMA_NO_NODE, 0, AEM_OWNER(AEM_OWNER_ZRAM) |
+			      AEM_MT(AETHER_MM_MT_MOVABLE));
+	if (dst) {
+		err = azs_move_page(src, dst);
+		aem_free_pages(dst, 0);
+		if (AZS_T_FAIL(err == -ENOENT)) {
+			aem_free_pages(src, 0);
+			return -EINVAL;
+		}
+	}
+	aem_free_pages(src, 0);
+	return 0;
+}
+
+static int azs_t_move(struct azs_t_ctx *t)
+{
+	const unsigned int nr = 512;
+	unsigned int i, pages;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		/* Slots of 112 bytes straddle; every other object huge. */
+		t->objs[i].size = i & 1 ? PAGE_SIZE : 100;
+		t->objs[i].seed = 11 * i + 3;
+		err = azs_t_alloc(t->pool, &t->objs[i], t->buf);
+		if (AZS_T_FAIL(!err))
+			return err;
+	}
+	pages = azs_test_span_pages(t->pool, 100);
+	if (AZS_T_FAIL(pages > 1))
+		return -EINVAL;
+	for (i = 0; i < pages; i++) {
+		err = azs_t_move_one(t, 100, i);
+		if (err)
+			return err;
+	}
+	err = azs_t_move_one(t, PAGE_SIZE, 0);
+	if (err)
+		return err;
+	err = azs_t_check_all(t->pool, t->objs, nr, t->local);
+	if (AZS_T_FAIL(!err))
+		return err;
+	/* Compaction still finds every object where its handle says. */
+	for (i = 0; i < nr; i += 2)
+		if (i % 8)
+			azs_t_free(t->pool, &t->objs[i]);
+	azs_compact(t->pool);
+	err = azs_t_check_all(t->pool, t->objs, nr, t->local);
+	if (AZS_T_FAIL(!err))
+		return err;
+	azs_t_free_all(t->pool, t->objs, nr);
+	return 0;
+}
+
+/* ---- concurrent ------------------------------------------------------- */
+
+#define AZS_T_LIVE	256
+#define AZS_T_OPS	6000
+
+/**
+ * struct azs_t_worker - one allocating thread
+ * @pool:	the shared pool
+ * @id:		0 or 1; in every seed, so threads' patterns differ
+ * @err:	its verdict
+ * @done:	completed when it ends
+ */
+struct azs_t_worker {
+	struct azs_pool *pool;
+	unsigned int id;
+	int err;
+	struct completion done;
+};
+
+static int azs_t_worker_run(struct azs_t_worker *w, struct azs_t_obj *objs,
+			    u8 *buf, u8 *local)
+{
+	struct rnd_state rnd;
+	unsigned int op;
+	int err;
+
+	prandom_seed_state(&rnd, 42 + w->id);
+	for (op = 0; op < AZS_T_OPS; op++) {
+		struct azs_t_obj *o = &objs[prandom_u32_state(&rnd) %
+					    AZS_T_LIVE];
+
+		if (o->handle) {
+			err = azs_t_check(w->pool, o, local, NULL);
+			azs_t_free(w->pool, o);
+			if (err)
+				return err;
+			continue;
+		}
+		o->size = 1 + prandom_u32_state(&rnd) % PAGE_SIZE;
+		/* Mostly compressible-page sizes: many in a few classes. */
+		if (op & 1)
+			o->size = 64 + o->size % 512;
+		o->seed = (op << 1) | w->id;
+		err = azs_t_alloc(w->pool, o, buf);
+		if (err)
+			return err;
+		if (!(op & 7))
+			cond_resched();
+	}
+	err = azs_t_check_all(w->pool, objs, AZS_T_LIVE, local);
+	azs_t_free_all(w->pool, objs, AZS_T_LIVE);
+	return err;
+}
+
+static int azs_t_worker_fn(void *arg)
+{
+	struct azs_t_worker *w = arg;
+	struct azs_t_obj *objs;
+	u8 *buf, *local;
+
+	objs = kcalloc(AZS_T_LIVE, sizeof(*objs), GFP_KERNEL);
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	local = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (objs && buf && local)
+		w->err = azs_t_worker_run(w, objs, buf, local);
+	else
+		w->err = -ENOMEM;
+	kfree(local);
+	kfree(buf);
+	kfree(objs);
+	complete(&w->done);
+	return 0;
+}
+
+static int azs_t_concurrent(struct azs_t_ctx *t)
+{
+	struct azs_t_worker w[2];
+	unsigned long passes = 0, freed = 0;
+	struct azs_stats st;
+	unsigned int i, cpu = 0;
+	int err = 0;
+
+	for (i = 0; i < 2; i++) {
+		struct task_struct *k;
+
+		w[i].pool = t->pool;
+		w[i].id = i;
+		w[i].err = 0;
+		init_completion(&w[i].done);
+		k = kthread_create(azs_t_worker_fn, &w[i], "azs_test/%u", i);
+		if (IS_ERR(k)) {
+			w[i].err = PTR_ERR(k);
+			complete(&w[i].done);
+			continue;
+		}
+		cpu = cpumask_next(i ? cpu : -1, cpu_online_mask);
+		if (cpu < nr_cpu_ids)
+			kthread_bind(k, cpu);
+		wake_up_process(k);
+	}
+	while (!completion_done(&w[0].done) || !completion_done(&w[1].done)) {
+		freed += azs_compact(t->pool);
+		passes++;
+		usleep_range(200, 400);
+	}
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&w[i].done);
+		if (AZS_T_FAIL(!w[i].err))
+			err = w[i].err;
+	}
+	azs_get_stats(t->pool, &st);
+	pr_info("zspool selftest: concurrent: %u ops on 2 CPUs, %lu compactions freed %lu pages\n",
+		2 * AZS_T_OPS, passes, freed);
+	if (AZS_T_FAIL(!st.objects && !st.pages))
+		err = err ?: -EINVAL;
+	return err;
+}
+
+/* Pool pages in use (not free) now. */
+static long azs_t_pool_used(void)
+{
+	struct aether_mm_pool_info info = { .size = sizeof(info) };
+
+	aem_get_pool_info(&info);
+	return info.pages_total - info.pages_free;
+}
+
+/* Pages others may take or give back meanwhile (pcp drift, workers). */
+#define AZS_T_SLACK	64
+
+static int azs_t_pages_back(struct azs_t_ctx *t)
+{
+	struct azs_stats st;
+	long before, during, after;
+	unsigned int i;
+	int err;
+
+	before = azs_t_pool_used();
+	for (i = 0; i < 1024; i++) {
+		t->objs[i].size = 1800;
+		t->objs[i].seed = i;
+		err = azs_t_alloc(t->pool, &t->objs[i], t->buf);
+		if (AZS_T_FAIL(!err))
+			return err;
+	}
+	azs_get_stats(t->pool, &st);
+	during = azs_t_pool_used();
+	azs_t_free_all(t->pool, t->objs, 1024);
+	after = azs_t_pool_used();
+	pr_info("zspool selftest: pool pages used %ld, with the objects %ld (pool holds %lu), after %ld\n",
+		before, during, st.pages, after);
+	if (AZS_T_FAIL(st.pages >= 1024 * 1800 / PAGE_SIZE &&
+		       during - before + AZS_T_SLACK >= (long)st.pages))
+		return -EINVAL;
+	if (AZS_T_FAIL(after <= before + AZS_T_SLACK))
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- the runner ------------------------------------------------------- */
+
+struct azs_t_case {
+	const char *name;
+	int (*fn)(struct azs_t_ctx *t);
+};
+
+static const struct azs_t_case azs_t_cases[] = {
+	{ "random_sizes", azs_t_random_sizes },
+	{ "straddle", azs_t_straddle },
+	{ "huge", azs_t_huge },
+	{ "compaction", azs_t_compaction },
+	{ "reclaim", azs_t_reclaim },
+	{ "move", azs_t_move },
+	{ "concurrent", azs_t_concurrent },
+	{ "pages_back", azs_t_pages_back },
+};
+
+static int azs_t_run(const struct azs_t_case *tc, struct azs_t_ctx *t)
+{
+	struct azs_stats st;
+	int err;
+
+	t->pool = azs_pool_create(tc->name);
+	if (!t->pool)
+		return -ENOMEM;
+	memset(t->objs, 0, AZS_T_NR * sizeof(*t->objs));
+	prandom_seed_state(&t->rnd, 1);
+	err = tc->fn(t);
+	if (err)
+		azs_t_free_all(t->pool, t->objs, AZS_T_NR);
+	azs_get_stats(t->pool, &st);
+	if (!err && AZS_T_FAIL(!st.objects && !st.pages))
+		err = -EINVAL;
+	azs_pool_destroy(t->pool);
+	return err;
+}
+
+/* ---- zsmalloc and us: ns per malloc+free ------------------------------ */
+
+#define AZS_B_NR	1024
+#define AZS_B_ROUNDS	4
+
+static u64 azs_b_zs(struct zs_pool *zp, const u32 *sizes, unsigned long *h)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < AZS_B_NR; i++)
+		h[i] = zs_malloc(zp, sizes[i], GFP_NOIO | __GFP_NOWARN |
+				 __GFP_HIGHMEM | __GFP_MOVABLE);
+	for (i = 0; i < AZS_B_NR; i++)
+		if (!IS_ERR_VALUE(h[i]) && h[i])
+			zs_free(zp, h[i]);
+	return ktime_get_ns() - t0;
+}
+
+static u64 azs_b_azs(struct azs_pool *pool, const u32 *sizes,
+		     unsigned long *h)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < AZS_B_NR; i++)
+		h[i] = azs_malloc(pool, sizes[i], GFP_NOIO | __GFP_NOWARN, 0);
+	for (i = 0; i < AZS_B_NR; i++)
+		azs_free(pool, h[i]);
+	return ktime_get_ns() - t0;
+}
+
+/* Print the figures; a failure to set up is reported, not a test failure. */
+static void azs_t_bench(void)
+{
+	struct rnd_state rnd;
+	struct azs_pool *pool;
+	struct zs_pool *zp;
+	unsigned long *h;
+	u64 zs_ns = 0, azs_ns = 0;
+	u32 *sizes;
+	unsigned int i;
+
+	sizes = kmalloc_array(AZS_B_NR, sizeof(*sizes), GFP_KERNEL);
+	h = kmalloc_array(AZS_B_NR, sizeof(*h), GFP_KERNEL);
+	zp = zs_create_pool("azs_bench");
+	pool = azs_pool_create("azs_bench");
+	if (!sizes || !h || !zp || !pool) {
+		pr_info("zspool bench: no memory, not measured\n");
+		goto out;
+	}
+	prandom_seed_state(&rnd, 7);
+	/* Compressed page sizes: 64 bytes to 3.5 KiB. */
+	for (i = 0; i < AZS_B_NR; i++)
+		sizes[i] = 64 + prandom_u32_state(&rnd) % 3520;
+	azs_b_zs(zp, sizes, h);		/* warm both up */
+	azs_b_azs(pool, sizes, h);
+	for (i = 0; i < AZS_B_ROUNDS; i++) {
+		zs_ns += azs_b_zs(zp, sizes, h);
+		azs_ns += azs_b_azs(pool, sizes, h);
+	}
+	zs_ns = div_u64(zs_ns, AZS_B_ROUNDS * AZS_B_NR);
+	azs_ns = div_u64(azs_ns, AZS_B_ROUNDS * AZS_B_NR);
+	pr_info("zspool bench: malloc+free, %u sizes 64..3583 B, %u rounds: zsmalloc %llu ns, aether %llu ns, ratio %llu.%02llu\n",
+		AZS_B_NR, AZS_B_ROUNDS, zs_ns, azs_ns,
+		div_u64(azs_ns * 100, max_t(u64, zs_ns, 1)) / 100,
+		div_u64(azs_ns * 100, max_t(u64, zs_ns, 1)) % 100);
+out:
+	azs_pool_destroy(pool);
+	if (zp)
+		zs_destroy_pool(zp);
+	kfree(h);
+	kfree(sizes);
+}
+
+/**
+ * azs_selftest - run the object allocator's self-tests
+ *
+ * Return: 0 when all passed, else the first failure's -errno (each
+ * failure is printed).
+ */
+int azs_selftest(void)
+{
+	struct azs_t_ctx t = {};
+	int err = -ENOMEM, i;
+
+	t.objs = kvcalloc(AZS_T_NR, sizeof(*t.objs), GFP_KERNEL);
+	t.buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	t.local = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!t.objs || !t.buf || !t.local)
+		goto out;
+	for (i = 0; i < ARRAY_SIZE(azs_t_cases); i++) {
+		err = azs_t_run(&azs_t_cases[i], &t);
+		if (err) {
+			pr_err("zspool selftest %s: FAILED (%d)\n",
+			       azs_t_cases[i].name, err);
+			goto out;
+		}
+		pr_info("zspool selftest %s: ok\n", azs_t_cases[i].name);
+	}
+	azs_t_bench();
+out:
+	kfree(t.local);
+	kfree(t.buf);
+	kvfree(t.objs);
+	return err;
+}
