@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Job "demo", sourced by /init: a short allocation workload over both NUMA
-# nodes through aetherctl, and the pool state a person wants to see.
+# nodes through aetherctl, and the pool state a person wants to see; then
+# an aether_zram device with ext4 on it and what its files cost in memory.
 # Robust by design: a command that fails is shown, not fatal.
 
 ctl() {
@@ -68,3 +69,90 @@ show $debugfs/compact
 ctl region bench --pages 1024 --rounds 2
 ctl region bench --huge --pages 2048 --rounds 2
 show $debugfs/access
+
+# aether_zram: a compressed block device with ext4 on it, a tree of real
+# files written into it (the box's own programs and modules, the kernel's
+# symbol table and log as text), and what it costs in memory, read from
+# mm_stat as any zram script reads it.
+
+# mib X: bytes as MiB with one decimal.
+mib() {
+	echo "$(($1 / 1048576)).$(($1 * 10 / 1048576 % 10)) MiB"
+}
+
+# ratio A B: A/B with two decimals.
+ratio() {
+	[ "$2" -gt 0 ] || { echo "-"; return; }
+	r=$(($1 * 100 / $2))
+	printf '%d.%02dx' $((r / 100)) $((r % 100))
+}
+
+# zram_story DEV ALGO: mm_stat's nine columns, said in words.
+zram_story() {
+	# shellcheck disable=SC2046 # nine numbers
+	set -- $(cat "/sys/block/${1#/dev/}/mm_stat") "$1" "$2"
+	echo "${10} (${11}): $(mib "$1") of data held in $(mib "$3") of memory:" \
+		"$(ratio "$1" "$3") smaller"
+	echo "  compressed $(ratio "$1" "$2") ($(mib "$2")); the rest is the store's" \
+		"own pages and their slack"
+	echo "  $6 same-filled pages kept as one word, no memory;" \
+		"$8 incompressible pages kept whole"
+}
+
+# zram_tree DIR: a few tens of MiB of the box's own files.
+zram_tree() {
+	mkdir -p "$1/bin" "$1/text"
+	cp -a /lib/modules "$1/" 2>/dev/null
+	cp /usr/bin/aetherctl /bin/busybox "$1/bin/" 2>/dev/null
+	for d in /selftests/*; do
+		[ -d "$d" ] && cp -a "$d" "$1/bin/"
+	done
+	cat /proc/kallsyms >"$1/text/kallsyms"
+	dmesg >"$1/text/dmesg"
+	cp -a /etc "$1/text/"
+}
+
+echo
+echo "=== aether_zram"
+if [ ! -c /dev/aether_zram-control ]; then
+	echo "box: aether_zram is not loaded"
+else
+	ctl zram info
+	for algo in zstd lz4; do
+		echo
+		echo "\$ aetherctl zram create --size 128M --algo $algo"
+		dev=$(aetherctl zram create --size 128M --algo $algo) ||
+			{ echo "(aetherctl exited with $?)"; continue; }
+		echo "$dev"
+		mkdir -p /mnt/zram
+		if command -v mkfs.ext4 >/dev/null; then
+			echo "\$ mkfs.ext4 -q $dev && mount $dev /mnt/zram"
+			mkfs.ext4 -q "$dev" && mount "$dev" /mnt/zram ||
+				echo "(mkfs.ext4 or mount failed)"
+		else
+			echo "box: no mkfs.ext4 in the box: the tree goes on the device as a tar"
+		fi
+		zram_tree /tmp/tree
+		if mountpoint -q /mnt/zram; then
+			cp -a /tmp/tree /mnt/zram/ && sync
+		else
+			tar -cf "$dev" -C /tmp tree
+		fi
+		echo "\$ du -sh /tmp/tree"
+		du -sh /tmp/tree
+		rm -rf /tmp/tree
+		ctl zram
+		ctl zram show "$dev"
+		show "/sys/block/${dev#/dev/}/mm_stat"
+		echo
+		zram_story "$dev" "$algo"
+		if mountpoint -q /mnt/zram; then
+			ctl zram remove "$dev"	# refused: mounted
+			umount /mnt/zram
+		fi
+		ctl zram compact "$dev"
+		ctl zram remove "$dev"
+	done
+	debugfs_zram=/sys/kernel/debug/aether/zram
+	[ -d $debugfs_zram ] && ls $debugfs_zram
+fi
