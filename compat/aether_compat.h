@@ -273,4 +273,76 @@ static int fn##_bd_open(struct block_device *bdev, fmode_t mode)	\
 #define AETHER_CLASS_CONST	const
 #define AETHER_CLASS_OWNER
 #endif
+
+/*
+ * zstd dictionaries: zstd_create_cdict_byreference(),
+ * zstd_compress_using_cdict(), zstd_create_ddict_byreference(),
+ * zstd_decompress_using_ddict() and their frees, exported in 6.12 for
+ * zram's algorithm parameters (6.1 exports none of them).  They came
+ * without a macro, so only the version tells.  On an older kernel
+ * AETHER_HAVE_ZSTD_DICT is 0 and the same names exist and fail (no
+ * dictionary is ever made), so that a caller tests the constant once
+ * and has no #if of its own.  The library's struct fields are camel
+ * case: a caller initialises zstd_custom_mem by position.
+ */
+#include <linux/zstd.h>
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#define AETHER_HAVE_ZSTD_DICT	1
+#else
+#define AETHER_HAVE_ZSTD_DICT	0
+
+/* The layout of ZSTD_customMem, for a positional initializer. */
+struct aether_compat_zstd_custom_mem {
+	void *(*alloc)(void *opaque, size_t size);
+	void (*free)(void *opaque, void *address);
+	void *opaque;
+};
+
+#define zstd_custom_mem	struct aether_compat_zstd_custom_mem
+#define zstd_cdict	struct aether_compat_zstd_cdict
+#define zstd_ddict	struct aether_compat_zstd_ddict
+
+static inline zstd_cdict *
+zstd_create_cdict_byreference(const void *dict, size_t dict_size,
+			      zstd_compression_parameters cparams,
+			      zstd_custom_mem custom_mem)
+{
+	return NULL;
+}
+
+static inline size_t zstd_free_cdict(zstd_cdict *cdict)
+{
+	return 0;
+}
+
+static inline size_t zstd_compress_using_cdict(zstd_cctx *cctx, void *dst,
+					       size_t dst_capacity,
+					       const void *src,
+					       size_t src_size,
+					       const zstd_cdict *cdict)
+{
+	return (size_t)-1;	/* ZSTD_error_GENERIC */
+}
+
+static inline zstd_ddict *
+zstd_create_ddict_byreference(const void *dict, size_t dict_size,
+			      zstd_custom_mem custom_mem)
+{
+	return NULL;
+}
+
+static inline size_t zstd_free_ddict(zstd_ddict *ddict)
+{
+	return 0;
+}
+
+static inline size_t zstd_decompress_using_ddict(zstd_dctx *dctx, void *dst,
+						 size_t dst_capacity,
+						 const void *src,
+						 size_t src_size,
+						 const zstd_ddict *ddict)
+{
+	return (size_t)-1;	/* ZSTD_error_GENERIC */
+}
+#endif /* zstd dictionaries */
 #endif /* _AETHER_COMPAT_H */

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zpage.c - one page in and out of a store
+ *
+ * DOC: Overview
+ *
+ * A store (struct azr_store) is an object pool and a compressor; both of
+ * its users, the block devices and the region store backend, keep their
+ * pages in one.  azr_store_page() turns a page into a struct azr_entry,
+ * azr_load_page() turns the entry back into the page, azr_free_entry()
+ * forgets it.  An entry is one of three kinds:
+ *
+ *  same	every word of the page is equal (zeroes, a pattern): the
+ *		entry holds the word, nothing is allocated (AZR_E_SAME);
+ *  huge	the page compressed to more than azs_huge_class_size(): it
+ *		is kept raw, a page-sized object of the pool's huge class,
+ *		and loaded by a copy (AZR_E_HUGE);
+ *  compressed	the compressor's output, an object of its size.
+ *
+ * Reading a compressed page takes no bounce buffer when the object lies
+ * in one pool page (azs_read_begin() returns the mapped object): it is
+ * decompressed straight into the caller's page.  An object that
+ * straddles two pool pages is first copied into the stream's buffer.
+ *
+ * The counters are those of zram's mm_stat and debug_stat, per store:
+ * pages_stored (every kind), compr_data_size (bytes of objects, huge
+ * ones counted as a page), same_pages, huge_pages (now) and
+ * huge_pages_since (ever).  miss_free is the devices' to count.
+ *
+ * Locking: a stream (lock 4, comp.c) is held around compressing and
+ * allocating the object, and around reading one; the pool takes its own
+ * locks (6, 7) inside.  Nothing may sleep between azs_read_begin() and
+ * azs_read_end(): decompression does not.  The caller serialises the
+ * calls on one entry (a device's slot lock, a region's slot lock); calls
+ * on different entries of a store run in parallel.
+ */
+#include <linux/err.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+/* Every word of @mem equal?  Its value in *@val. */
+static bool azr_page_same_filled(const unsigned long *mem, unsigned long *val)
+{
+	unsigned int i, nr = PAGE_SIZE / sizeof(*mem);
+
+	/* Most pages differ early or late: look at both ends first. */
+	if (mem[0] != mem[nr - 1])
+		return false;
+	for (i = 1; i < nr - 1; i++)
+		if (mem[i] != mem[0])
+			return false;
+	*val = mem[0];
+	return true;
+}
+
+/**
+ * azr_store_init() - make a store: an object pool and a compressor
+ * @st:		the store, to fill
+ * @name:	the pool's name (its debugfs directory, its messages)
+ * @algo:	enum aether_zram_algo
+ * @level:	the level, 0 for the algorithm's default
+ *
+ * Context: process context, may sleep; GFP_KERNEL.
+ *
+ * Return: 0, or a negative errno (-EINVAL for a bad @algo or @level,
+ * -ENOMEM).
+ */
+int azr_store_init(struct azr_store *st, const char *name,
+		   unsigned int algo, int level)
+{
+	struct azr_comp *comp;
+	struct azs_pool *pool;
+
+	memset(st, 0, sizeof(*st));
+	comp = azr_comp_create(algo, level, NULL, 0);
+	if (IS_ERR(comp))
+		return PTR_ERR(comp);
+	pool = azs_pool_create(name);
+	if (IS_ERR_OR_NULL(pool)) {
+		azr_comp_destroy(comp);
+		return pool ? PTR_ERR(pool) : -ENOMEM;
+	}
+	st->pool = pool;
+	st->comp = comp;
+	return 0;
+}
+
+/**
+ * azr_store_destroy() - free a store's pool and compressor
+ * @st:		a store whose every entry was freed
+ */
+void azr_store_destroy(struct azr_store *st)
+{
+	WARN_ON_ONCE(atomic64_read(&st->pages_stored));
+	azs_pool_destroy(st->pool);
+	azr_comp_destroy(st->comp);
+	st->pool = NULL;
+	st->comp = NULL;
+}
+
+/* Compress @src into an object of @st's pool; fill @e. */
+static int azr_store_compressed(struct azr_store *st, const void *src,
+				struct azr_entry *e, gfp_t gfp,
+				unsigned int aflags)
+{
+	struct azr_strm *strm;
+	unsigned long handle;
+	unsigned int len;
+	const void *obj;
+	int err;
+
+	strm = azr_strm_get(st->comp);
+	err = azr_compress(st->comp, strm, src, &len);
+	if (err)
+		goto out;
+	e->flags = 0;
+	obj = strm->buffer;
+	if (len > azs_huge_class_size(st->pool)) {
+		/* Not worth a smaller class: keep the page as it is. */
+		len = PAGE_SIZE;
+		obj = src;
+		e->flags = AZR_E_HUGE;
+	}
+	handle = azs_malloc(st->pool, len, gfp, aflags);
+	if (!handle || IS_ERR_VALUE(handle)) {
+		err = handle ? (long)handle : -ENOMEM;
+		goto out;
+	}
+	azs_write(st->pool, handle, obj, len);
+	e->handle = handle;
+	e->size = len;
+out:
+	azr_strm_put(st->comp, strm);
+	return err;
+}
+
+/**
+ * azr_store_page() - keep a page in a store
+ * @st:		the store
+ * @page:	the page; its bytes must not change during the call
+ * @e:		(out) what names the page's bytes in @st
+ * @gfp:	for what the pool allocates from Linux (its metadata)
+ * @aflags:	AEM_ALLOC_* for the pool pages (AEM_ALLOC_ATOMIC inside a
+ *		pool allocation)
+ *
+ * Context: may sleep (the stream's mutex), holding no lock above 4.
+ *
+ * Return: 0, or -ENOMEM when the pool has no room, or -EINVAL when the
+ * compressor failed; @e is untouched then.
+ */
+int azr_store_page(struct azr_store *st, struct page *page,
+		   struct azr_entry *e, gfp_t gfp, unsigned int aflags)
+{
+	struct azr_entry new = { };
+	unsigned long val;
+	void *src;
+	int err = 0;
+
+	src = kmap_local_page(page);
+	if (azr_page_same_filled(src, &val)) {
+		new.flags = AZR_E_SAME;
+		new.handle = val;
+	} else {
+		err = azr_store_compressed(st, src, &new, gfp, aflags);
+	}
+	kunmap_local(src);
+	if (err)
+		return err;
+
+	if (new.flags & AZR_E_SAME) {
+		atomic64_inc(&st->same_pages);
+	} else {
+		atomic64_add(new.size, &st->compr_data_size);
+		if (new.flags & AZR_E_HUGE) {
+			atomic64_inc(&st->huge_pages);
+			atomic64_inc(&st->huge_pages_since);
+		}
+	}
+	atomic64_inc(&st->pages_stored);
+	*e = new;
+	return 0;
+}
+
+/* Copy or decompress the object of @e into @dst. */
+static int azr_load_object(struct azr_store *st, const struct azr_entry *e,
+			   void *dst)
+{
+	struct azr_strm *strm;
+	const void *src;
+	int err = 0;
+
+	/* The stream's buffer takes a straddling object. */
+	strm = azr_strm_get(st->comp);
+	src = azs_read_begin(st->pool, e->handle, strm->buffer);
+	if (e->flags & AZR_E_HUGE)
+		memcpy(dst, src, PAGE_SIZE);
+	else
+		err = azr_decompress(st->comp, strm, src, e->size, dst);
+	azs_read_end(st->pool, e->handle, src);
+	azr_strm_put(st->comp, strm);
+	return err;
+}
+
+/**
+ * azr_load_page() - bring a stored page's bytes back
+ * @st:		the store
+ * @e:		from azr_store_page() on @st; still stored after the call
+ * @page:	where the PAGE_SIZE bytes go
+ *
+ * Context: may sleep (the stream's mutex), holding no lock above 4.
+ * Allocates nothing.
+ *
+ * Return: 0, or -EIO when the object does not decompress to a page (the
+ * store is corrupt); @page's bytes are undefined then.
+ */
+int azr_load_page(struct azr_store *st, const struct azr_entry *e,
+		  struct page *page)
+{
+	void *dst = kmap_local_page(page);
+	int err = 0;
+
+	if (e->flags & AZR_E_SAME)
+		memset_l(dst, e->handle, PAGE_SIZE / sizeof(unsigned long));
+	else
+		err = azr_load_object(st, e, dst);
+	kunmap_local(dst);
+	if (err) {
+		pr_err_ratelimited("a stored object of %u bytes is corrupt\n",
+				   e->size);
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * azr_free_entry() - forget a stored page
+ * @st:		the store
+ * @e:		from azr_store_page() on @st; cleared
+ *
+ * Context: any context that may take the pool's spinlocks; never sleeps
+ * or allocates.
+ */
+void azr_free_entry(struct azr_store *st, struct azr_entry *e)
+{
+	if (e->flags & AZR_E_SAME) {
+		atomic64_dec(&st->same_pages);
+	} else {
+		azs_free(st->pool, e->handle);
+		atomic64_sub(e->size, &st->compr_data_size);
+		if (e->flags & AZR_E_HUGE)
+			atomic64_dec(&st->huge_pages);
+	}
+	atomic64_dec(&st->pages_stored);
+	memset(e, 0, sizeof(*e));
+}
