@@ -70,33 +70,35 @@ ctl region bench --pages 1024 --rounds 2
 ctl region bench --huge --pages 2048 --rounds 2
 show $debugfs/access
 
-# aether_zram: a compressed block device with ext4 on it, a tree of real
-# files written into it (the box's own programs and modules, the kernel's
-# symbol table and log as text), and what it costs in memory, read from
-# mm_stat as any zram script reads it.
+# aether_zram: a compressed block device with ext4 on it (mounted with
+# discard, so that deleted files free their slots), a tree of real files
+# written into it (the box's own programs and modules, the kernel's symbol
+# table and log as text), and what it costs in memory, read from mm_stat
+# as any zram script reads it; then most of it deleted and the store
+# compacted. zstd first, then lz4 on the same tree.
 
-# mib X: bytes as MiB with one decimal.
+# mib X: bytes as MiB, one decimal, rounded.
 mib() {
-	echo "$(($1 / 1048576)).$(($1 * 10 / 1048576 % 10)) MiB"
+	t=$((($1 * 10 + 524288) / 1048576))
+	echo "$((t / 10)).$((t % 10)) MiB"
 }
 
-# ratio A B: A/B with two decimals.
+# ratio A B: A/B with two decimals, rounded.
 ratio() {
 	[ "$2" -gt 0 ] || { echo "-"; return; }
-	r=$(($1 * 100 / $2))
+	r=$((($1 * 100 + $2 / 2) / $2))
 	printf '%d.%02dx' $((r / 100)) $((r % 100))
 }
 
-# zram_story DEV ALGO: mm_stat's nine columns, said in words.
+# zram_story DEV: mm_stat's nine columns, said in words.
 zram_story() {
 	# shellcheck disable=SC2046 # nine numbers
-	set -- $(cat "/sys/block/${1#/dev/}/mm_stat") "$1" "$2"
-	echo "${10} (${11}): $(mib "$1") of data held in $(mib "$3") of memory," \
-		"$(ratio "$1" "$3") less"
+	set -- $(cat "/sys/block/${1#/dev/}/mm_stat")
+	echo "  $(mib "$1") of data held in $(mib "$3") of memory: $(ratio "$1" "$3")"
 	echo "  compressed to $(mib "$2") ($(ratio "$1" "$2")); the rest is the" \
 		"store's own pages and their slack"
 	echo "  $6 same-filled pages kept as one word, no memory;" \
-		"$8 incompressible pages kept whole"
+		"$8 incompressible pages kept whole; $7 pages given back by compaction"
 }
 
 # zram_mounted DIR: is a filesystem mounted on DIR (busybox has no
@@ -118,47 +120,61 @@ zram_tree() {
 	cp -a /etc "$1/text/"
 }
 
+# zram_demo ALGO: one device through its life.
+zram_demo() {
+	echo
+	echo "\$ dev=\$(aetherctl zram create --size 128M --algo $1)"
+	dev=$(aetherctl zram create --size 128M --algo "$1") ||
+		{ echo "(aetherctl exited with $?)"; return; }
+	echo "$dev"
+	mkdir -p /mnt/zram
+	if command -v mkfs.ext4 >/dev/null; then
+		echo "\$ mkfs.ext4 -q \$dev && mount -t ext4 -o discard \$dev /mnt/zram"
+		mkfs.ext4 -q "$dev" && mount -t ext4 -o discard "$dev" /mnt/zram ||
+			echo "(mkfs.ext4 or mount failed)"
+	else
+		echo "box: no mkfs.ext4 in the box: the tree goes on the device as a tar"
+	fi
+	zram_tree /tmp/tree
+	echo "\$ cp -a tree /mnt/zram/ && sync    # $(du -sh /tmp/tree | cut -f1) of files"
+	if zram_mounted /mnt/zram; then
+		cp -a /tmp/tree /mnt/zram/ && sync
+	else
+		tar -cf "$dev" -C /tmp tree
+	fi
+	rm -rf /tmp/tree
+	ctl zram
+	[ "$1" = zstd ] && ctl zram show "$dev"
+	show "/sys/block/${dev#/dev/}/mm_stat"
+	echo
+	echo "$dev ($1), the tree written:"
+	zram_story "$dev"
+	if zram_mounted /mnt/zram; then
+		echo
+		echo "\$ rm -r /mnt/zram/tree/modules /mnt/zram/tree/text/kallsyms && sync"
+		rm -r /mnt/zram/tree/modules /mnt/zram/tree/text/kallsyms && sync
+		# ext4 sends the discards after its journal commit: let it.
+		sleep 2
+		sync
+		ctl zram compact "$dev"
+		echo
+		echo "$dev ($1), most of it deleted (discard freed its slots), compacted:"
+		zram_story "$dev"
+		ctl zram remove "$dev"	# refused: mounted
+		umount /mnt/zram
+	fi
+	ctl zram remove "$dev"
+}
+
 echo
 echo "=== aether_zram"
 if [ ! -c /dev/aether_zram-control ]; then
 	echo "box: aether_zram is not loaded"
 else
 	ctl zram info
-	for algo in zstd lz4; do
-		echo
-		echo "\$ aetherctl zram create --size 128M --algo $algo"
-		dev=$(aetherctl zram create --size 128M --algo $algo) ||
-			{ echo "(aetherctl exited with $?)"; continue; }
-		echo "$dev"
-		mkdir -p /mnt/zram
-		if command -v mkfs.ext4 >/dev/null; then
-			echo "\$ mkfs.ext4 -q $dev && mount -t ext4 $dev /mnt/zram"
-			mkfs.ext4 -q "$dev" && mount -t ext4 "$dev" /mnt/zram ||
-				echo "(mkfs.ext4 or mount failed)"
-		else
-			echo "box: no mkfs.ext4 in the box: the tree goes on the device as a tar"
-		fi
-		zram_tree /tmp/tree
-		if zram_mounted /mnt/zram; then
-			cp -a /tmp/tree /mnt/zram/ && sync
-		else
-			tar -cf "$dev" -C /tmp tree
-		fi
-		echo "\$ du -sh /tmp/tree"
-		du -sh /tmp/tree
-		rm -rf /tmp/tree
-		ctl zram
-		ctl zram show "$dev"
-		show "/sys/block/${dev#/dev/}/mm_stat"
-		echo
-		zram_story "$dev" "$algo"
-		if zram_mounted /mnt/zram; then
-			ctl zram remove "$dev"	# refused: mounted
-			umount /mnt/zram
-		fi
-		ctl zram compact "$dev"
-		ctl zram remove "$dev"
-	done
-	debugfs_zram=/sys/kernel/debug/aether/zram
-	[ -d $debugfs_zram ] && ls $debugfs_zram
+	zram_demo zstd
+	zram_demo lz4
+	echo
+	echo "\$ ls /sys/kernel/debug/aether/zram"
+	ls /sys/kernel/debug/aether/zram
 fi
