@@ -6,7 +6,8 @@
  *                            alone): zramctl's NAME ALGORITHM DISKSIZE
  *                            DATA COMPR TOTAL STREAMS ZERO-PAGES
  *                            MOUNTPOINT, with the level, the huge pages
- *                            and the pages compaction gave back
+ *                            and the pages compaction gave back; --json
+ *                            adds every other figure of DEV_STATS
  *   info                     algorithms, zstd dictionaries, the devices
  *                            and the region store backend
  *   create [--size N] [--algo A] [--level L] [--mem-limit N]
@@ -320,7 +321,33 @@ static void zram_path(__u32 id, char *buf, size_t len)
 	snprintf(buf, len, "/dev/%s%u", ZRAM_NAME, id);
 }
 
-static void zram_list_cols(struct actl_out *t)
+/* What only scripts get (--json): the rest of DEV_STATS. */
+static void zram_list_json_cols(struct actl_out *t)
+{
+	out_col(t, "initstate", "initstate");
+	out_col(t, "mem_limit", "mem_limit");
+	out_col(t, "mem_used_max", "mem_used_max");
+	out_col(t, "huge_pages_since", "huge_pages_since");
+	out_col(t, "failed_reads", "failed_reads");
+	out_col(t, "failed_writes", "failed_writes");
+	out_col(t, "invalid_io", "invalid_io");
+	out_col(t, "notify_free", "notify_free");
+}
+
+static void zram_list_json_row(struct actl_out *t,
+			       const struct aether_zram_dev_stats *st)
+{
+	out_u64(t, st->initstate);
+	out_u64(t, st->mem_limit);
+	out_u64(t, st->mem_used_max);
+	out_u64(t, st->huge_pages_since);
+	out_u64(t, st->failed_reads);
+	out_u64(t, st->failed_writes);
+	out_u64(t, st->invalid_io);
+	out_u64(t, st->notify_free);
+}
+
+static void zram_list_cols(const struct actl_ctx *ctx, struct actl_out *t)
 {
 	out_col(t, "name", "NAME");
 	out_col(t, "algorithm", "ALGORITHM");
@@ -334,6 +361,8 @@ static void zram_list_cols(struct actl_out *t)
 	out_col(t, "huge_pages", "HUGE");
 	out_col(t, "pages_compacted", "COMPACTED");
 	out_col(t, "mountpoint", "MOUNTPOINT");
+	if (ctx->json)
+		zram_list_json_cols(t);
 }
 
 static void zram_list_row(const struct actl_ctx *ctx, struct actl_out *t,
@@ -357,6 +386,8 @@ static void zram_list_row(const struct actl_ctx *ctx, struct actl_out *t,
 	out_u64(t, st->pages_compacted);
 	zram_mountpoint(id, buf, sizeof(buf));
 	out_str(t, buf);
+	if (ctx->json)
+		zram_list_json_row(t, st);
 }
 
 /* Every device, in id order; INFO's count ends the walk early. */
@@ -406,7 +437,7 @@ static int zram_cmd_list(const struct actl_ctx *ctx, int fd, int argc,
 		if (zram_parse_dev(argv[i], &id))
 			return ZRAM_USAGE;
 	t = out_table("devices", NULL);
-	zram_list_cols(t);
+	zram_list_cols(ctx, t);
 	if (optind == argc)
 		ret = zram_list_all(ctx, fd, t, bytes);
 	for (i = optind; i < argc; i++) {
