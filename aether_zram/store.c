@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * store.c - the region store backend of aether_mm
+ *
+ * DOC: Overview
+ *
+ * aether_mm reclaims the cold pages of COMPRESSIBLE regions through one
+ * registered store table (struct aem_store_ops, include/aether/mm.h).
+ * This is that table: a page handed to ->store() is kept in a store of
+ * its own (zpage.c: a pool of pool pages and a compressor), named by the
+ * address of a struct azr_rs_entry, and its frame goes back to the pool;
+ * ->load() brings the bytes back into a new frame at the next fault;
+ * ->release() forgets them.  Pages of zeroes never come here (aether_mm
+ * empties their slots); other same-filled pages are kept as a value.
+ *
+ * States of an entry: allocated and filled in ->store() (on the list of
+ * live entries), loaded any number of times, freed by ->release() or, for
+ * the pages aether_mm could not bring back at unregistration, by
+ * ->drain().
+ *
+ * Context.  ->store() runs inside a failing pool allocation: entries come
+ * from Linux with GFP_NOIO | __GFP_NOWARN, the store's pool pages with
+ * AEM_ALLOC_ATOMIC (no recursion into the pool's reclaim) and
+ * AEM_ALLOC_HIGH: the pool is empty when reclaim runs, and the store must
+ * have a page to free several, as Linux's reclaim dips into the reserves
+ * (PF_MEMALLOC).  Each page stored gives its frame back, so the reserve
+ * refills as soon as the first span is full.  ->release()
+ * must not sleep or allocate: it only takes spinlocks (5, then the pool's
+ * 6, 7, never nested here).  ->load() and ->store() take a stream of the
+ * store's compressor (lock 4, a mutex).
+ *
+ * One store table at a time.  aether_mm's debugfs store_loopback installs
+ * a loopback table for its own tests; while it is installed this module
+ * cannot register, and loading fails with -EBUSY (and a message) unless
+ * region_store=0 asks for the block devices only.  Once this module is
+ * loaded with its store, writing 1 to store_loopback fails with -EBUSY.
+ * Unloading unregisters the table, which has aether_mm bring every stored
+ * page back into a frame of its region before the store is freed.
+ *
+ * Lock order (internal.h): azr_rs_lock (5, a spinlock) guards the list of
+ * live entries; nothing is taken inside it.
+ *
+ * debugfs aether/zram/store/: "stats" (key value lines: the store's
+ * counters, its pool, the calls aether_mm made) and "classes" (the pool's
+ * size classes, as zsmalloc's).
+ */
+#include <linux/debugfs.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <aether/mm.h>
+
+#include "internal.h"
+
+#define AZR_RS_GFP	(GFP_NOIO | __GFP_NOWARN)
+
+/**
+ * struct azr_rs_entry - one region page in the store
+ * @e:		what names its bytes in azr_rs
+ * @link:	on azr_rs_entries
+ */
+struct azr_rs_entry {
+	struct azr_entry e;
+	struct list_head link;
+};
+
+static bool region_store = true;
+static char *store_algo = "lz4";
+static int store_level;
+
+static struct azr_store azr_rs;
+static bool azr_rs_on;			/* registered with aether_mm */
+static struct kmem_cache *azr_rs_cache;
+static DEFINE_SPINLOCK(azr_rs_lock);	/* lock 5: azr_rs_entries */
+static LIST_HEAD(azr_rs_entries);
+static struct dentry *azr_rs_dir;
+
+static atomic_long_t azr_rs_stores, azr_rs_store_failed;
+static atomic_long_t azr_rs_loads, azr_rs_load_failed;
+static atomic_long_t azr_rs_releases, azr_rs_drained;
+
+static void azr_rs_link(struct azr_rs_entry *re)
+{
+	spin_lock(&azr_rs_lock);
+	list_add(&re->link, &azr_rs_entries);
+	spin_unlock(&azr_rs_lock);
+}
+
+static void azr_rs_free(struct azr_rs_entry *re)
+{
+	spin_lock(&azr_rs_lock);
+	list_del(&re->link);
+	spin_unlock(&azr_rs_lock);
+	azr_free_entry(&azr_rs, &re->e);
+	kmem_cache_free(azr_rs_cache, re);
+}
+
+static int azr_rs_store(struct aem_frame *frame, unsigned long *handle)
+{
+	struct azr_rs_entry *re;
+	int err;
+
+	re = kmem_cache_alloc(azr_rs_cache, AZR_RS_GFP);
+	if (!re) {
+		err = -ENOMEM;
+		goto failed;
+	}
+	err = azr_store_page(&azr_rs, aem_frame_page(frame), &re->e,
+			     AZR_RS_GFP, AEM_ALLOC_ATOMIC | AEM_ALLOC_HIGH);
+	if (err) {
+		kmem_cache_free(azr_rs_cache, re);
+		goto failed;
+	}
+	azr_rs_link(re);
+	atomic_long_inc(&azr_rs_stores);
+	/* A kernel address: always a handle a region slot holds. */
+	*handle = (unsigned long)re;
+	return 0;
+failed:
+	atomic_long_inc(&azr_rs_store_failed);
+	return err;
+}
+
+static int azr_rs_load(unsigned long handle, struct aem_frame *frame)
+{
+	struct azr_rs_entry *re = (struct azr_rs_entry *)handle;
+	int err;
+
+	err = azr_load_page(&azr_rs, &re->e, aem_frame_page(frame));
+	atomic_long_inc(err ? &azr_rs_load_failed : &azr_rs_loads);
+	return err;
+}
+
+static void azr_rs_release(unsigned long handle)
+{
+	azr_rs_free((struct azr_rs_entry *)handle);
+	atomic_long_inc(&azr_rs_releases);
+}
+
+/* What aether_mm could not bring back: its handles are forgotten. */
+static void azr_rs_drain(void)
+{
+	struct azr_rs_entry *re;
+
+	for (;;) {
+		spin_lock(&azr_rs_lock);
+		re = list_first_entry_or_null(&azr_rs_entries,
+					      struct azr_rs_entry, link);
+		spin_unlock(&azr_rs_lock);
+		if (!re)
+			break;
+		azr_rs_free(re);
+		atomic_long_inc(&azr_rs_drained);
+	}
+}
+
+static const struct aem_store_ops azr_rs_ops = {
+	.owner = THIS_MODULE,
+	.store = azr_rs_store,
+	.load = azr_rs_load,
+	.release = azr_rs_release,
+	.drain = azr_rs_drain,
+};
+
+/* ---- debugfs ------------------------------------------------------------ */
+
+static int azr_rs_stats_show(struct seq_file *m, void *unused)
+{
+	struct azs_stats ps;
+
+	azs_get_stats(azr_rs.pool, &ps);
+	seq_printf(m, "algorithm %s\n", azr_algo_name(azr_comp_algo(azr_rs.comp)));
+	seq_printf(m, "level %d\n", azr_comp_level(azr_rs.comp));
+	seq_printf(m, "registered %d\n", READ_ONCE(azr_rs_on));
+	seq_printf(m, "pages_stored %lld\n", atomic64_read(&azr_rs.pages_stored));
+	seq_printf(m, "compr_data_size %lld\n",
+		   atomic64_read(&azr_rs.compr_data_size));
+	seq_printf(m, "same_pages %lld\n", atomic64_read(&azr_rs.same_pages));
+	seq_printf(m, "huge_pages %lld\n", atomic64_read(&azr_rs.huge_pages));
+	seq_printf(m, "huge_pages_since %lld\n",
+		   atomic64_read(&azr_rs.huge_pages_since));
+	seq_printf(m, "pool_pages %lu\n", ps.pages);
+	seq_printf(m, "pool_objects %lu\n", ps.objects);
+	seq_printf(m, "pool_pages_compacted %lu\n", ps.pages_compacted);
+	seq_printf(m, "stores %ld\n", atomic_long_read(&azr_rs_stores));
+	seq_printf(m, "store_failed %ld\n",
+		   atomic_long_read(&azr_rs_store_failed));
+	seq_printf(m, "loads %ld\n", atomic_long_read(&azr_rs_loads));
+	seq_printf(m, "load_failed %ld\n", atomic_long_read(&azr_rs_load_failed));
+	seq_printf(m, "releases %ld\n", atomic_long_read(&azr_rs_releases));
+	seq_printf(m, "drained %ld\n", atomic_long_read(&azr_rs_drained));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(azr_rs_stats);
+
+static int azr_rs_classes_show(struct seq_file *m, void *unused)
+{
+	return azs_show_classes(m, azr_rs.pool);
+}
+DEFINE_SHOW_ATTRIBUTE(azr_rs_classes);
+
+static void azr_rs_debugfs_init(void)
+{
+	struct dentry *parent = azr_debugfs_dir();
+
+	if (IS_ERR_OR_NULL(parent))
+		return;
+	azr_rs_dir = debugfs_create_dir("store", parent);
+	debugfs_create_file("stats", 0400, azr_rs_dir, NULL,
+			    &azr_rs_stats_fops);
+	debugfs_create_file("classes", 0400, azr_rs_dir, NULL,
+			    &azr_rs_classes_fops);
+}
+
+/* ---- load and unload ---------------------------------------------------- */
+
+static int azr_rs_params(unsigned int *algo, int *level)
+{
+	int ret = azr_algo_parse(store_algo);
+
+	if (ret < 0) {
+		pr_err("store_algo=%s: lz4, lz4hc or zstd\n", store_algo);
+		return ret;
+	}
+	*algo = ret;
+	*level = azr_level_check(*algo, store_level);
+	if (*level < 0) {
+		pr_err("store_level=%d is out of %s's range\n", store_level,
+		       store_algo);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * azr_store_backend_init() - make the region store and register it
+ *
+ * Nothing is done with region_store=0.
+ * Context: module load.
+ *
+ * Return: 0; -EINVAL for bad store_algo or store_level; -EBUSY when
+ * another store table is registered (aether_mm's loopback); -ENOMEM.
+ */
+int azr_store_backend_init(void)
+{
+	unsigned int algo;
+	int level, err;
+
+	if (!region_store)
+		return 0;
+	err = azr_rs_params(&algo, &level);
+	if (err)
+		return err;
+	azr_rs_cache = KMEM_CACHE(azr_rs_entry, 0);
+	if (!azr_rs_cache)
+		return -ENOMEM;
+	err = azr_store_init(&azr_rs, "region", algo, level);
+	if (err)
+		goto out_cache;
+	azr_rs_debugfs_init();
+	err = aem_register_store(&azr_rs_ops);
+	if (err == -EBUSY)
+		pr_err("another store is registered (aether_mm's store_loopback?): remove it, or load with region_store=0\n");
+	if (err)
+		goto out_store;
+	WRITE_ONCE(azr_rs_on, true);
+	return 0;
+
+out_store:
+	debugfs_remove_recursive(azr_rs_dir);
+	azr_store_destroy(&azr_rs);
+out_cache:
+	kmem_cache_destroy(azr_rs_cache);
+	return err;
+}
+
+/**
+ * azr_store_backend_exit() - unregister the region store and free it
+ *
+ * aether_mm brings every stored page back into its region first; what
+ * it could not (it says so in the log) is dropped by ->drain().
+ * Context: module unload, may sleep.
+ */
+void azr_store_backend_exit(void)
+{
+	int err;
+
+	if (!READ_ONCE(azr_rs_on))
+		return;
+	err = aem_unregister_store(&azr_rs_ops);
+	if (err)
+		pr_warn("some stored region pages did not come back (%d)\n",
+			err);
+	WRITE_ONCE(azr_rs_on, false);
+	debugfs_remove_recursive(azr_rs_dir);
+	azr_store_destroy(&azr_rs);
+	kmem_cache_destroy(azr_rs_cache);
+}
+
+/**
+ * azr_store_backend_info() - the region store's figures for INFO
+ * @info:	@store_pages (pool pages the store holds) and @store_stored
+ *		(region pages it holds) are filled; 0 without a store
+ */
+void azr_store_backend_info(struct aether_zram_info *info)
+{
+	struct azs_stats ps;
+
+	info->store_pages = 0;
+	info->store_stored = 0;
+	if (!READ_ONCE(azr_rs_on))
+		return;
+	azs_get_stats(azr_rs.pool, &ps);
+	info->store_pages = ps.pages;
+	info->store_stored = atomic64_read(&azr_rs.pages_stored);
+}
+
+module_param(region_store, bool, 0444);
+MODULE_PARM_DESC(region_store, "Register the region store backend of aether_mm (default 1)");
+module_param(store_algo, charp, 0444);
+MODULE_PARM_DESC(store_algo, "Compression algorithm of the region store: lz4 (default), lz4hc, zstd");
+module_param(store_level, int, 0444);
+MODULE_PARM_DESC(store_level, "Its level; 0 for the algorithm's default");
