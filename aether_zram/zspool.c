@@ -445,7 +445,7 @@ static unsigned int azs_span_insert(struct azs_class *c,
 	lockdep_assert_held(&c->lock);
 	span->group = g;
 	c->nr_spans[g]++;
-	/* A fuller span first: allocation and compaction take from the head. */
+	/* At the head: the last one touched, its pages the warmest. */
 	list_add(&span->list, &c->groups[g]);
 	return g;
 }
@@ -595,8 +595,8 @@ static struct azs_span *azs_span_alloc(struct azs_pool *pool,
  *	AEM_ALLOC_ATOMIC inside the pool's reclaim)
  *
  * The object's bytes are undefined until azs_write().
- * Context: process or atomic context as @gfp and @aflags allow; no lock of
- * this pool held.
+ * Context: process context, atomic if @gfp and @aflags say so; not
+ * between azs_read_begin() and azs_read_end().
  *
  * Return: the object's handle, or 0 when @size is out of range or memory
  * ran out.
@@ -651,8 +651,8 @@ out:
  * @handle: from azs_malloc(); 0 is ignored
  *
  * A span left empty goes back to the pool at once.
- * Context: any context that may take a spinlock; not between
- * azs_read_begin() and azs_read_end() on the same object.
+ * Context: process context, spinlocks allowed; not between
+ * azs_read_begin() and azs_read_end().
  */
 void azs_free(struct azs_pool *pool, unsigned long handle)
 {
@@ -708,7 +708,8 @@ static struct azs_span *azs_obj_pin(struct azs_pool *pool,
  * @src: the bytes
  * @len: how many; at most the size it was allocated with
  *
- * Context: any context that may take a spinlock.
+ * Context: process context, spinlocks allowed; not between
+ * azs_read_begin() and azs_read_end().
  */
 void azs_write(struct azs_pool *pool, unsigned long handle,
 	       const void *src, size_t len)
@@ -740,11 +741,14 @@ void azs_write(struct azs_pool *pool, unsigned long handle,
  *	straddles two pages
  *
  * The object stays where it is, and the bytes at the returned address
- * stay valid, until azs_read_end(); the caller must not sleep in between.
+ * stay valid, until azs_read_end(); the caller must not sleep in between,
+ * nor call into the pool again (no second read, no malloc or free: a
+ * compaction waiting for this object's span holds what they need).
  * A contiguous object is read in place (no copy); a straddling one is
  * copied into @local_copy, which is then what is returned.
- * Context: any context that may take a spinlock.  Pairs with
- * azs_read_end(), in LIFO order with other kmap_local users.
+ * Context: process context (no interrupt handler uses a pool), which may
+ * hold spinlocks.  Pairs with azs_read_end(), in LIFO order with other
+ * kmap_local users.
  *
  * Return: the object's first byte.
  */
@@ -842,11 +846,31 @@ static void azs_span_migrate(struct azs_class *c, struct azs_span *src,
 }
 
 /*
+ * Take @src off its list and move its objects into @dst, under its lock;
+ * false when @trylock and someone is reading it.
+ */
+static bool azs_span_drain(struct azs_class *c, struct azs_span *src,
+			   struct azs_span *dst, bool trylock)
+{
+	if (trylock) {
+		if (!write_trylock(&src->lock))
+			return false;
+	} else {
+		write_lock(&src->lock);
+	}
+	azs_span_remove(c, src);
+	azs_span_migrate(c, src, dst);
+	write_unlock(&src->lock);
+	return true;
+}
+
+/*
  * Compact @c until nothing is left to gain (return false) or someone waits
  * for one of the locks (return true); *@freed counts the pages freed.
+ * With @trylock, stop at a span being read rather than wait for it.
  */
 static bool azs_compact_batch(struct azs_pool *pool, struct azs_class *c,
-			      unsigned long *freed)
+			      bool trylock, unsigned long *freed)
 {
 	struct azs_span *src, *dst = NULL;
 	bool more = false;
@@ -863,11 +887,9 @@ static bool azs_compact_batch(struct azs_pool *pool, struct azs_class *c,
 		src = azs_span_partial(c, false);
 		if (!src)
 			break;
-		azs_span_remove(c, src);
-
-		write_lock(&src->lock);
-		azs_span_migrate(c, src, dst);
-		write_unlock(&src->lock);
+		/* Reclaim waits for no one, not even a reader of @src. */
+		if (!azs_span_drain(c, src, dst, trylock))
+			break;
 
 		/* Back on a list; an empty one only to be retired at once. */
 		azs_span_insert(c, src);
@@ -911,7 +933,7 @@ static unsigned long azs_compact_class(struct azs_pool *pool,
 			write_lock(&pool->migrate_lock);
 			spin_lock(&c->lock);
 		}
-		more = azs_compact_batch(pool, c, &freed);
+		more = azs_compact_batch(pool, c, trylock, &freed);
 		spin_unlock(&c->lock);
 		write_unlock(&pool->migrate_lock);
 		if (more)
@@ -1336,7 +1358,10 @@ int azs_show_classes(struct seq_file *m, struct azs_pool *pool)
 
 /* ---- module ----------------------------------------------------------- */
 
-/* For the self-tests: the @nth page of the first span of @size's class. */
+/*
+ * For the self-tests: page @nth of the spans of @size's class, counted
+ * through the groups from the emptiest, or NULL when it has fewer.
+ */
 struct aem_frame *azs_test_span_frame(struct azs_pool *pool, size_t size,
 				      unsigned int nth)
 {
@@ -1347,10 +1372,13 @@ struct aem_frame *azs_test_span_frame(struct azs_pool *pool, size_t size,
 
 	spin_lock(&c->lock);
 	for (g = 1; g < AZS_NR_GROUPS && !f; g++) {
-		span = list_first_entry_or_null(&c->groups[g],
-						struct azs_span, list);
-		if (span && nth < c->pages_per_span)
-			f = aem_page_to_frame(span->pages[nth]);
+		list_for_each_entry(span, &c->groups[g], list) {
+			if (nth < c->pages_per_span) {
+				f = aem_page_to_frame(span->pages[nth]);
+				break;
+			}
+			nth -= c->pages_per_span;
+		}
 	}
 	spin_unlock(&c->lock);
 	return f;

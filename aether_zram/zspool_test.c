@@ -29,6 +29,10 @@
  *	concurrent	a thread on each of two CPUs allocates, writes,
  *			checks and frees while this one compacts the same
  *			pool over and over; no object is ever corrupted
+ *	concurrent_move	a thread on each of two CPUs reads and rewrites its
+ *			objects while this one moves span pages under them
+ *			(aether_mm's compaction callback); every read and
+ *			write lands in the object's current place
  *	pages_back	the pages of a pool are aether_mm pool pages: the
  *			pool's used pages grow by at least the pool's pages
  *			and come back down when everything is freed
@@ -323,8 +327,8 @@ static int azs_t_compaction(struct azs_t_ctx *t)
 	azs_get_stats(t->pool, &before);
 	freed = azs_compact(t->pool);
 	azs_get_stats(t->pool, &after);
-	pr_info("zspool selftest: compaction freed %lu of %lu pages\n",
-		freed, before.pages);
+	pr_info("zspool selftest: compaction freed %lu of %lu pages (huge_class_size %zu)\n",
+		freed, before.pages, azs_huge_class_size(t->pool));
 	if (AZS_T_FAIL(freed > before.pages / 2))
 		return -EINVAL;
 	if (AZS_T_FAIL(after.pages == before.pages - freed &&
@@ -451,28 +455,39 @@ static int azs_t_move(struct azs_t_ctx *t)
 /**
  * struct azs_t_worker - one allocating thread
  * @pool:	the shared pool
+ * @objs:	its AZS_T_LIVE objects
  * @id:		0 or 1; in every seed, so threads' patterns differ
+ * @keep:	never free: allocate them all, then read and rewrite them
  * @err:	its verdict
  * @done:	completed when it ends
  */
 struct azs_t_worker {
 	struct azs_pool *pool;
+	struct azs_t_obj *objs;
 	unsigned int id;
+	bool keep;
 	int err;
 	struct completion done;
 };
 
-static int azs_t_worker_run(struct azs_t_worker *w, struct azs_t_obj *objs,
-			    u8 *buf, u8 *local)
+/* Sizes the threads use: mostly compressed-page sizes in a few classes. */
+static u32 azs_t_worker_size(struct rnd_state *rnd, unsigned int op)
 {
-	struct rnd_state rnd;
+	u32 size = 1 + prandom_u32_state(rnd) % PAGE_SIZE;
+
+	return op & 1 ? 64 + size % 512 : size;
+}
+
+/* Allocate, check and free at random. */
+static int azs_t_churn(struct azs_t_worker *w, struct rnd_state *rnd,
+		       u8 *buf, u8 *local)
+{
 	unsigned int op;
 	int err;
 
-	prandom_seed_state(&rnd, 42 + w->id);
 	for (op = 0; op < AZS_T_OPS; op++) {
-		struct azs_t_obj *o = &objs[prandom_u32_state(&rnd) %
-					    AZS_T_LIVE];
+		struct azs_t_obj *o = &w->objs[prandom_u32_state(rnd) %
+					       AZS_T_LIVE];
 
 		if (o->handle) {
 			err = azs_t_check(w->pool, o, local, NULL);
@@ -481,10 +496,7 @@ static int azs_t_worker_run(struct azs_t_worker *w, struct azs_t_obj *objs,
 				return err;
 			continue;
 		}
-		o->size = 1 + prandom_u32_state(&rnd) % PAGE_SIZE;
-		/* Mostly compressible-page sizes: many in a few classes. */
-		if (op & 1)
-			o->size = 64 + o->size % 512;
+		o->size = azs_t_worker_size(rnd, op);
 		o->seed = (op << 1) | w->id;
 		err = azs_t_alloc(w->pool, o, buf);
 		if (err)
@@ -492,44 +504,77 @@ static int azs_t_worker_run(struct azs_t_worker *w, struct azs_t_obj *objs,
 		if (!(op & 7))
 			cond_resched();
 	}
-	err = azs_t_check_all(w->pool, objs, AZS_T_LIVE, local);
-	azs_t_free_all(w->pool, objs, AZS_T_LIVE);
-	return err;
+	return 0;
+}
+
+/* Allocate every object, then check and rewrite them at random. */
+static int azs_t_rewrite(struct azs_t_worker *w, struct rnd_state *rnd,
+			 u8 *buf, u8 *local)
+{
+	unsigned int op;
+	int err;
+
+	for (op = 0; op < AZS_T_LIVE; op++) {
+		w->objs[op].size = azs_t_worker_size(rnd, op);
+		w->objs[op].seed = (op << 1) | w->id;
+		err = azs_t_alloc(w->pool, &w->objs[op], buf);
+		if (err)
+			return err;
+	}
+	for (op = 0; op < AZS_T_OPS; op++) {
+		struct azs_t_obj *o = &w->objs[prandom_u32_state(rnd) %
+					       AZS_T_LIVE];
+
+		err = azs_t_check(w->pool, o, local, NULL);
+		if (err)
+			return err;
+		o->seed += 2;
+		azs_t_fill(buf, o->size, o->seed);
+		azs_write(w->pool, o->handle, buf, o->size);
+		if (!(op & 7))
+			cond_resched();
+	}
+	return 0;
 }
 
 static int azs_t_worker_fn(void *arg)
 {
 	struct azs_t_worker *w = arg;
-	struct azs_t_obj *objs;
+	struct rnd_state rnd;
 	u8 *buf, *local;
 
-	objs = kcalloc(AZS_T_LIVE, sizeof(*objs), GFP_KERNEL);
+	prandom_seed_state(&rnd, 42 + w->id);
 	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	local = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (objs && buf && local)
-		w->err = azs_t_worker_run(w, objs, buf, local);
-	else
-		w->err = -ENOMEM;
+	w->err = -ENOMEM;
+	if (buf && local) {
+		if (w->keep)
+			w->err = azs_t_rewrite(w, &rnd, buf, local);
+		else
+			w->err = azs_t_churn(w, &rnd, buf, local);
+		if (!w->err)
+			w->err = azs_t_check_all(w->pool, w->objs, AZS_T_LIVE,
+						 local);
+	}
 	kfree(local);
 	kfree(buf);
-	kfree(objs);
 	complete(&w->done);
 	return 0;
 }
 
-static int azs_t_concurrent(struct azs_t_ctx *t)
+/* Start a worker on each of the first two online CPUs. */
+static void azs_t_start(struct azs_t_ctx *t, struct azs_t_worker *w,
+			bool keep)
 {
-	struct azs_t_worker w[2];
-	unsigned long passes = 0, freed = 0;
-	struct azs_stats st;
 	unsigned int i, cpu = 0;
-	int err = 0;
 
 	for (i = 0; i < 2; i++) {
 		struct task_struct *k;
 
 		w[i].pool = t->pool;
+		w[i].objs = &t->objs[i * AZS_T_LIVE];
 		w[i].id = i;
+		w[i].keep = keep;
 		w[i].err = 0;
 		init_completion(&w[i].done);
 		k = kthread_create(azs_t_worker_fn, &w[i], "azs_test/%u", i);
@@ -543,20 +588,93 @@ static int azs_t_concurrent(struct azs_t_ctx *t)
 			kthread_bind(k, cpu);
 		wake_up_process(k);
 	}
-	while (!completion_done(&w[0].done) || !completion_done(&w[1].done)) {
+}
+
+static bool azs_t_running(struct azs_t_worker *w)
+{
+	return !completion_done(&w[0].done) || !completion_done(&w[1].done);
+}
+
+/* Wait for both workers; the first error, with its objects freed. */
+static int azs_t_join(struct azs_t_ctx *t, struct azs_t_worker *w)
+{
+	int err = 0, i;
+
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&w[i].done);
+		if (AZS_T_FAIL(!w[i].err) && !err)
+			err = w[i].err;
+	}
+	azs_t_free_all(t->pool, t->objs, 2 * AZS_T_LIVE);
+	return err;
+}
+
+static int azs_t_concurrent(struct azs_t_ctx *t)
+{
+	unsigned long passes = 0, freed = 0;
+	struct azs_t_worker w[2];
+	struct azs_stats st;
+	int err;
+
+	azs_t_start(t, w, false);
+	while (azs_t_running(w)) {
 		freed += azs_compact(t->pool);
 		passes++;
 		usleep_range(200, 400);
 	}
-	for (i = 0; i < 2; i++) {
-		wait_for_completion(&w[i].done);
-		if (AZS_T_FAIL(!w[i].err))
-			err = w[i].err;
-	}
+	err = azs_t_join(t, w);
 	azs_get_stats(t->pool, &st);
 	pr_info("zspool selftest: concurrent: %u ops on 2 CPUs, %lu compactions freed %lu pages\n",
 		2 * AZS_T_OPS, passes, freed);
 	if (AZS_T_FAIL(!st.objects && !st.pages))
+		err = err ?: -EINVAL;
+	return err;
+}
+
+/*
+ * Move page @nth of @size's class to a new frame, as aether_mm's
+ * compaction would; true when one was moved.  Only while no span can be
+ * freed: the page must stay ours between the lookup and the move.
+ */
+static bool azs_t_move_nth(struct azs_pool *pool, size_t size,
+			   unsigned int nth)
+{
+	struct aem_frame *src, *dst;
+
+	src = azs_test_span_frame(pool, size, nth);
+	if (!src)
+		return false;
+	dst = aem_alloc_pages(NUMA_NO_NODE, 0, AEM_OWNER(AEM_OWNER_ZRAM) |
+			      AEM_MT(AETHER_MM_MT_MOVABLE));
+	if (!dst)
+		return false;
+	if (azs_move_page(src, dst)) {
+		aem_free_pages(dst, 0);
+		return false;
+	}
+	aem_free_pages(src, 0);
+	return true;
+}
+
+static int azs_t_concurrent_move(struct azs_t_ctx *t)
+{
+	static const u32 sizes[] = { 100, 300, 500, 1500, 3000, PAGE_SIZE };
+	unsigned long moved = 0, tries = 0;
+	struct azs_t_worker w[2];
+	int err;
+
+	azs_t_start(t, w, true);
+	while (azs_t_running(w)) {
+		moved += azs_t_move_nth(t->pool, sizes[tries % ARRAY_SIZE(sizes)],
+					tries / ARRAY_SIZE(sizes) % 16);
+		tries++;
+		if (!(tries % 16))
+			cond_resched();
+	}
+	err = azs_t_join(t, w);
+	pr_info("zspool selftest: concurrent_move: %u reads and rewrites on 2 CPUs, %lu span pages moved under them\n",
+		2 * AZS_T_OPS, moved);
+	if (AZS_T_FAIL(moved > 0))
 		err = err ?: -EINVAL;
 	return err;
 }
@@ -617,6 +735,7 @@ static const struct azs_t_case azs_t_cases[] = {
 	{ "reclaim", azs_t_reclaim },
 	{ "move", azs_t_move },
 	{ "concurrent", azs_t_concurrent },
+	{ "concurrent_move", azs_t_concurrent_move },
 	{ "pages_back", azs_t_pages_back },
 };
 

@@ -19,6 +19,13 @@
 #                    tools/)
 #   AETHER_TIMEOUT   seconds before the run counts as hung (per job default)
 #   AETHER_KMODS     extra distro modules to load first (e.g. "zram lz4")
+#   AETHER_KMODS_ONDEMAND  distro modules put in the box (with what they
+#                    need) but not loaded, for modprobe and request_module();
+#                    default "ext4 zram lz4 lz4hc zstd": mount -t ext4 asks
+#                    for fs-ext4, the benchmark loads the kernel's zram, and
+#                    6.1's zram asks the crypto API for crypto-<algo> when an
+#                    algorithm is chosen. A module the kernel lacks or has
+#                    built in is left out.
 #   AETHER_PARAMS_<module>  module parameters, replacing the defaults below
 #   AETHER_VERBOSE=1 show the serial console live
 #   AETHER_CMDLINE   appended to the kernel command line
@@ -114,14 +121,15 @@ module_deps() {
 }
 
 # visit NAME [PATH]: depth-first, so that every module comes after what it
-# needs. One of ours when PATH is given, else a distro module.
+# needs. One of ours when PATH is given, else a distro module, of the kind
+# DISTRO_KIND: "dep" (loaded at boot) or "ondemand" (only installed).
 visit() {
 	local name=${1//-/_} path=${2:-} kind=ours dep
 	[[ -z ${SEEN[$name]:-} ]] || return 0
 	SEEN[$name]=1
 	if [[ -z $path ]]; then
 		path=$(distro_ko "$name")
-		kind=dep
+		kind=${DISTRO_KIND:-dep}
 		[[ -n $path ]] || return 0
 	fi
 	for dep in $(module_deps "$path"); do
@@ -144,6 +152,11 @@ resolve_modules() {
 	while read -r ko; do
 		visit "$(basename "$ko" .ko)" "$ko"
 	done < <(find "$KO_DIR" -name '*.ko' | sort)
+	# Last, so that a module that one of the above needs is loaded.
+	for m in ${AETHER_KMODS_ONDEMAND-ext4 zram lz4 lz4hc zstd}; do
+		modinfo -b "$ROOT/" -k "$REL" -F filename "$m" >/dev/null 2>&1 || continue
+		DISTRO_KIND=ondemand visit "$m"
+	done
 	[[ ${#LOAD_ORDER[@]} -gt 0 ]] || die "no .ko files in $KO_DIR"
 }
 
@@ -166,6 +179,40 @@ install_modules() {
 	done
 	cp "$HOST_MODDIR"/modules.builtin* "$HOST_MODDIR/modules.order" "$root$MODDIR/" 2>/dev/null || true
 	depmod -b "$root" "$REL"
+}
+
+# install_elf ROOT FILE...: programs of this machine, each with the shared
+# libraries it links and its ELF interpreter, at the same paths (ldd's
+# list; symlinks followed), so that the box runs them as Debian built them.
+install_elf() {
+	local root=$1 f lib
+	shift
+	for f in "$@"; do
+		for lib in "$f" $(ldd "$f" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+			[[ -e $root$lib ]] && continue
+			mkdir -p "$root${lib%/*}"
+			rm -f "$root$lib"
+			cp -L "$lib" "$root$lib"
+		done
+	done
+}
+
+# install_e2fsprogs ROOT: mkfs.ext4 and fsck.ext4 from Debian's e2fsprogs
+# (busybox has neither), replacing busybox's mke2fs, and its mke2fs.conf,
+# so that an ext4 made in the box has the features it has on Debian.
+install_e2fsprogs() {
+	local root=$1 mke2fs e2fsck
+	mke2fs=$(dpkg -L e2fsprogs | grep -m1 '/sbin/mke2fs$') ||
+		die "no mke2fs in e2fsprogs (scripts/deps.sh)"
+	e2fsck=$(dpkg -L e2fsprogs | grep -m1 '/sbin/e2fsck$') ||
+		die "no e2fsck in e2fsprogs (scripts/deps.sh)"
+	rm -f "$root/sbin/mke2fs" "$root/sbin/e2fsck"
+	install_elf "$root" "$mke2fs" "$e2fsck"
+	[[ $mke2fs == /sbin/mke2fs ]] || ln -sf "$mke2fs" "$root/sbin/mke2fs"
+	[[ $e2fsck == /sbin/e2fsck ]] || ln -sf "$e2fsck" "$root/sbin/e2fsck"
+	ln -sf mke2fs "$root/sbin/mkfs.ext4"
+	ln -sf e2fsck "$root/sbin/fsck.ext4"
+	cp /etc/mke2fs.conf "$root/etc/"
 }
 
 install_busybox() {
@@ -234,6 +281,7 @@ build_initramfs() {
 	local out=$1 root
 	root=$(mktemp -d "${out%/*}/root.XXXXXX")
 	install_busybox "$root"
+	install_e2fsprogs "$root"
 	install_users "$root"
 	install_modules "$root"
 	install_userspace "$root"

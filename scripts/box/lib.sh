@@ -2,7 +2,8 @@
 # Helpers for the box's /init and its jobs (busybox sh).
 #
 # /etc/aether/modules lists, in load order (dependencies first), one module
-# a line: "<path> <ours|dep> [params...]". scripts/box.sh writes it.
+# a line: "<path> <ours|dep|ondemand> [params...]". scripts/box.sh writes
+# it; "ondemand" modules are there for modprobe, not loaded at boot.
 
 # show_topology: one line per NUMA node, so a log shows what the box had.
 show_topology() {
@@ -26,7 +27,8 @@ tap_result() {
 # load_modules: insmod every listed module; a failure is a failed test.
 load_modules() {
 	rc=0
-	while read -r path _kind params; do
+	while read -r path kind params; do
+		[ "$kind" != ondemand ] || continue
 		# shellcheck disable=SC2086 # params are separate words
 		if ! insmod "$path" $params; then
 			echo "box: insmod $path $params failed"

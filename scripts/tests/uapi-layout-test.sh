@@ -4,8 +4,10 @@
 # implicit padding, inside or at its end, and the same layout on i386 and
 # x86-64, so that one compat_ioctl serves 32-bit callers: both headers are
 # compiled with -m32 and -m64 with every type in the debug info, and
-# pahole lays each struct out from each object. A first test proves that
-# the check catches a hole. TAP on stdout, then "N passed, N failed".
+# pahole lays each struct out from each object; every struct a header
+# declares is among them, and every ioctl command has the same number
+# (direction, size, magic, number) on both. A first test proves that the
+# check catches a hole. TAP on stdout, then "N passed, N failed".
 # "make check" runs it before the box; scripts/deps.sh installs gcc-multilib
 # (for -m32) and dwarves (pahole).
 set -uo pipefail
@@ -75,6 +77,37 @@ mapfile -t names < <(structs "$WORK/uapi-64.o")
 ok $? "structs_found" "only ${#names[@]} aether_* structs in the debug info"
 [[ "$(structs "$WORK/uapi-32.o")" == "$(printf '%s\n' "${names[@]}")" ]]
 ok $? "same_structs_on_i386_and_x86_64"
+
+# Every struct a header declares is in the debug info, so each is laid out
+# below (a header that failed to build in would show here by name).
+declared=$(sed -n 's/^struct \(aether_[a-z0-9_]*\) {.*/\1/p' "$UAPI"/linux/aether_*.h | sort -u)
+missing=$(comm -23 <(echo "$declared") <(printf '%s\n' "${names[@]}") | tr '\n' ' ')
+[[ -n $declared && -z $missing ]]
+ok $? "every_declared_struct_checked" "not in the debug info: ${missing:-no struct declared}"
+
+# ioctl_numbers: every command's number (_IOC: direction, size of the
+# struct, magic, number) from one object for each word size, in the order
+# of $cmds, as hex words.
+mapfile -t cmds < <(sed -n 's/^#define[ \t]\{1,\}\(AETHER_[A-Z0-9_]*_IOC_[A-Z0-9_]*\)[ \t]\{1,\}_IO.*/\1/p' \
+	"$UAPI"/linux/aether_*.h)
+ioctl_numbers() {
+	local csrc=$src
+	csrc+="const unsigned int aether_cmds[] = {"
+	csrc+=$(printf '%s,' "${cmds[@]}")
+	csrc+="};"
+	build cmds "$1" "$csrc" &&
+		objcopy -O binary --only-section=.rodata "$WORK/cmds-$1.o" "$WORK/cmds-$1.bin" &&
+		od -An -v -tx4 "$WORK/cmds-$1.bin" | tr -s ' \n' '\n' | sed '/^$/d'
+}
+if [[ ${#cmds[@]} -ge 10 ]] && n32=$(ioctl_numbers 32) && n64=$(ioctl_numbers 64); then
+	why=$(paste -d ' ' <(printf '%s\n' "${cmds[@]}") <(echo "$n32") <(echo "$n64") |
+		awk '$2 != $3 { printf "%s %s(i386) %s(x86-64); ", $1, $2, $3 }')
+	[[ $(wc -l <<<"$n64") -eq ${#cmds[@]} && -z $why ]]
+	ok $? "ioctl_numbers_same_on_i386_and_x86_64" "$why"
+else
+	ok 1 "ioctl_numbers_same_on_i386_and_x86_64" \
+		"${#cmds[@]} commands found; $(cat "$WORK"/cmds-*.err 2>/dev/null | head -n3)"
+fi
 
 for s in "${names[@]}"; do
 	why=''

@@ -24,6 +24,13 @@
  * root reaches), each with several threads.  The report gives the calls
  * of each; an unprivileged process that made none fails the run.
  *
+ * aether_zram's ADD makes block devices that outlive the fd, REMOVE and
+ * RESET unmake them: fuzz_zram.c steers their ids to the devices the run
+ * made, never to one that was there before, keeps at most a few of the
+ * run's alive at once, and removes them all at the end (one that cannot
+ * be removed then fails the run).  Only character devices are fuzzed:
+ * /dev/aether_zram<N> are block devices.
+ *
  * Commands that hand out an fd (REGION_CREATE, REGION_OPEN: region fds)
  * feed a second set of slots (fuzz_region.c): the table says which
  * commands are meant for such an fd, and they go mostly there, the
@@ -62,6 +69,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -180,6 +188,7 @@ static bool fz_excluded(const char *name)
 static void fz_find_devices(void)
 {
 	struct dirent *de;
+	struct stat sb;
 	unsigned int i;
 	DIR *d;
 
@@ -192,6 +201,9 @@ static void fz_find_devices(void)
 		if (strncmp(de->d_name, "aether_", 7))
 			continue;
 		snprintf(dev->path, sizeof(dev->path), "/dev/%s", de->d_name);
+		/* The ioctl interfaces: not aether_zram's block devices. */
+		if (stat(dev->path, &sb) || !S_ISCHR(sb.st_mode))
+			continue;
 		dev->nr_home = 0;
 		for (i = 0; i < FZ_NR_IOCTLS; i++) {
 			const char *m = fz_ioctls[i].mod;
@@ -741,6 +753,7 @@ static void fz_one_ioctl(struct fz_thread *t)
 	unsigned int r;
 	unsigned char *p;
 	long ret, off;
+	bool held;
 
 	fd = fz_pick_fd(s, &dev, &kind);
 	io = fz_pick_ioctl(s, dev, kind);
@@ -768,9 +781,15 @@ static void fz_one_ioctl(struct fz_thread *t)
 	off = to && to->makes ? fz_newfd_off(t, to, arg) : -1;
 	if (off >= 0)
 		memset(t->arg + off, 0xff, sizeof(int));
+	/* Devices that outlive the fd: bounded, the old ones left alone. */
+	if (!fz_zram_steer(s, to, t->arg, FZ_ARG_PAGES * FZ_PAGE, arg, &held)) {
+		fz_maps_unlock();
+		return;
+	}
 	t->calls--;
 	ret = ioctl(fd, cmd, arg);
 	err = errno;
+	fz_zram_after(held, ret);
 	fz_maps_unlock();
 	fz_account(io->name, ret, err);
 	if (ret >= 0 && off >= 0)
@@ -1051,6 +1070,7 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n1..1\n");
 	fz_find_devices();
 	fz_find_kinds();
+	fz_zram_init();
 	if (!fz_nr_devs) {
 		printf("ok 1 aether_fuzz # SKIP no /dev/aether_* device\n");
 		return 4;
@@ -1082,6 +1102,9 @@ int main(int argc, char **argv)
 		}
 	}
 	fz_report();
+	/* Every fd is closed: what the run made must go now. */
+	if (fz_zram_cleanup())
+		ok = 0;
 	printf("# calls as root %lu, as uid %u with root's fds %lu\n",
 	       fz_res->calls_by[0], fz_res->unpriv_uid, fz_res->calls_by[1]);
 	if (opt.as_nobody && !fz_res->calls_by[1]) {

@@ -5,7 +5,9 @@
  * aether_fuzz.c drives the threads and fuzzes ioctls from the generated
  * table; fuzz_region.c owns the fds that commands hand out (region fds),
  * their mappings, and the mmap/munmap/mprotect/touch/fork operations on
- * them.
+ * them; fuzz_zram.c keeps the block devices that aether_zram's ADD makes
+ * bounded, away from the devices that were there before, and removes them
+ * at the end.
  */
 #ifndef AETHER_FUZZ_H
 #define AETHER_FUZZ_H
@@ -68,6 +70,9 @@ struct fz_result {
 	unsigned long forks;
 	unsigned long bad_children;
 	char first_bad_child[96];
+	/* block devices of aether_zram the run made (fuzz_zram.c) */
+	unsigned long zram_added;
+	unsigned long zram_held_back;
 	/* calls made by the root process [0] and the unprivileged one [1] */
 	unsigned long calls_by[2];
 	unsigned int unpriv_uid;
@@ -111,5 +116,13 @@ void fz_maps_read_lock(void);
 void fz_maps_unlock(void);
 void fz_name(uint64_t *s, char *buf, unsigned int len);
 void fz_region_op(uint64_t *s, int dev_fd);
+
+/* fuzz_zram.c */
+void fz_zram_init(void);
+bool fz_zram_steer(uint64_t *s, const struct fz_ioctl *to,
+		   unsigned char *area, unsigned long room, unsigned long arg,
+		   bool *held);
+void fz_zram_after(bool held, long ret);
+int fz_zram_cleanup(void);
 
 #endif /* AETHER_FUZZ_H */

@@ -47,12 +47,14 @@ def role(name, ctype, array, doc):
     n = name.lower()
     if ctype == 'char' and array:
         return 'FZ_STRING'
+    # Reserved arrays too: zero mostly, so that the rest of the struct
+    # gets past the check.
+    if re.match(r'^_*(reserved|rsvd|resv|pad|padding|unused)\d*$', n):
+        return 'FZ_RESERVED'
     if array:
         return 'FZ_PLAIN'
     if n == 'size':
         return 'FZ_SIZE'
-    if re.match(r'^_*(reserved|rsvd|resv|pad|padding|unused)\d*$', n):
-        return 'FZ_RESERVED'
     if n == 'pfn' or n.endswith('_pfn'):
         return 'FZ_PFN'
     if 'flags' in n:
@@ -66,7 +68,9 @@ def role(name, ctype, array, doc):
         return 'FZ_PTR'
     if n in ('handle', 'id') or n.endswith('_handle') or n.endswith('_id'):
         return 'FZ_HANDLE'
-    if n in ('length', 'len', 'offset') or n.endswith('_bytes'):
+    if n in ('length', 'len', 'offset') or n.endswith('_bytes') or \
+            (ctype.endswith('64') and (n.endswith('disksize') or
+                                       n.endswith('_limit'))):
         return 'FZ_BYTES'
     if n == 'count' or n.startswith('nr_') or n.endswith('_count') or \
             n in ('batch', 'nr'):

@@ -7,7 +7,8 @@
  * mm.c, mm_alloc.c and mm_bench.c talk to /dev/aether_mm about the pool
  * (info, stats, blocks, compaction, the benchmark); region.c and
  * region_bench.c about regions (create, list, show, migrate, the fault
- * benchmark); slub.c and slub_bench.c to /dev/aether_slub; output.c
+ * benchmark); slub.c and slub_bench.c to /dev/aether_slub; zram.c and
+ * zram_bench.c to /dev/aether_zram-control and its devices; output.c
  * prints tables for people and JSON for scripts from the same calls.
  */
 #ifndef AETHERCTL_H
@@ -55,6 +56,18 @@ struct actl_cmd {
 };
 
 /*
+ * A command that runs by itself: no device opened for it, no output
+ * document around it, its own --help; argv[0] is its name, and a global
+ * --json comes back as its last argument.  It returns the exit status.
+ */
+struct actl_alone_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+/*
  * One module of aetherctl: "aetherctl <name> <command>" runs a command of
  * @cmds on an fd of @device (or --device).  A new module is one file that
  * defines one of these, and a line in actl_modules[] (main.c).
@@ -67,11 +80,14 @@ struct actl_module {
 	const struct actl_cmd *cmds;
 	unsigned int nr_cmds;
 	const char *notes;	/* after the commands in its --help, or NULL */
+	const char *default_cmd; /* "aetherctl <name>" alone runs it, or NULL */
+	const struct actl_alone_cmd *alone; /* or NULL */
 };
 
 extern const struct actl_module actl_mm_module;
 extern const struct actl_module actl_region_module;
 extern const struct actl_module actl_slub_module;
+extern const struct actl_module actl_zram_module;
 
 /* The one dispatcher: argv[0] is the module's name, argv[1] a command. */
 int actl_module_main(const struct actl_ctx *ctx,

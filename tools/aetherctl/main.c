@@ -27,6 +27,7 @@ static const struct actl_module *const actl_modules[] = {
 	&actl_mm_module,
 	&actl_region_module,
 	&actl_slub_module,
+	&actl_zram_module,
 };
 
 /*
@@ -38,6 +39,8 @@ static void actl_module_usage(FILE *f, const struct actl_module *mod)
 	unsigned int i;
 
 	fprintf(f, "aetherctl %s <command>  (%s):\n", mod->name, mod->device);
+	if (mod->default_cmd)
+		fprintf(f, "  (no command: %s)\n", mod->default_cmd);
 	for (i = 0; i < mod->nr_cmds; i++) {
 		const struct actl_cmd *cmd = &mod->cmds[i];
 
@@ -47,6 +50,9 @@ static void actl_module_usage(FILE *f, const struct actl_module *mod)
 			fprintf(f, "  %s\n", cmd->name);
 		fprintf(f, "\t\t%s\n", cmd->help);
 	}
+	if (mod->alone)
+		fprintf(f, "  %-8s %s\n\t\t%s\n", mod->alone->name,
+			mod->alone->args, mod->alone->help);
 	if (mod->notes)
 		fprintf(f, "\n%s", mod->notes);
 }
@@ -228,17 +234,54 @@ bool actl_hold(unsigned long seconds)
 	return sig > 0;
 }
 
+/*
+ * A command that runs by itself gets its arguments as typed, and --json
+ * back at the end when it was given (global options were taken out).
+ */
+static int actl_run_alone(const struct actl_ctx *ctx,
+			  const struct actl_alone_cmd *cmd, int argc,
+			  char **argv)
+{
+	char **args;
+	int i, ret;
+
+	args = calloc(argc + 2, sizeof(*args));
+	if (!args) {
+		actl_err("out of memory");
+		return ACTL_EXIT_ERR;
+	}
+	for (i = 0; i < argc; i++)
+		args[i] = argv[i];
+	if (ctx->json)
+		args[i++] = "--json";
+	args[i] = NULL;
+	opterr = 1;
+	optind = 1;
+	ret = cmd->run(i, args);
+	free(args);
+	fflush(stdout);
+	return ret;
+}
+
 int actl_module_main(const struct actl_ctx *ctx,
 		     const struct actl_module *mod, int argc, char **argv)
 {
 	const char *dev = ctx->device ? ctx->device : mod->device;
+	char *dflt[3] = { argv[0], (char *)mod->default_cmd, NULL };
 	const struct actl_cmd *cmd = NULL;
 	unsigned int i;
 
+	/* "aetherctl zram" is "aetherctl zram list", as zramctl alone. */
+	if (argc < 2 && mod->default_cmd) {
+		argv = dflt;
+		argc = 2;
+	}
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		actl_module_usage(argc < 2 ? stderr : stdout, mod);
 		return argc < 2 ? ACTL_EXIT_USAGE : ACTL_EXIT_OK;
 	}
+	if (mod->alone && !strcmp(argv[1], mod->alone->name))
+		return actl_run_alone(ctx, mod->alone, argc - 1, argv + 1);
 	for (i = 0; i < mod->nr_cmds; i++)
 		if (!strcmp(argv[1], mod->cmds[i].name))
 			cmd = &mod->cmds[i];

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Job "demo", sourced by /init: a short allocation workload over both NUMA
-# nodes through aetherctl, and the pool state a person wants to see.
+# nodes through aetherctl, and the pool state a person wants to see; then
+# an aether_zram device with ext4 on it and what its files cost in memory.
 # Robust by design: a command that fails is shown, not fatal.
 
 ctl() {
@@ -68,3 +69,112 @@ show $debugfs/compact
 ctl region bench --pages 1024 --rounds 2
 ctl region bench --huge --pages 2048 --rounds 2
 show $debugfs/access
+
+# aether_zram: a compressed block device with ext4 on it (mounted with
+# discard, so that deleted files free their slots), a tree of real files
+# written into it (the box's own programs and modules, the kernel's symbol
+# table and log as text), and what it costs in memory, read from mm_stat
+# as any zram script reads it; then most of it deleted and the store
+# compacted. zstd first, then lz4 on the same tree.
+
+# mib X: bytes as MiB, one decimal, rounded.
+mib() {
+	t=$((($1 * 10 + 524288) / 1048576))
+	echo "$((t / 10)).$((t % 10)) MiB"
+}
+
+# ratio A B: A/B with two decimals, rounded.
+ratio() {
+	[ "$2" -gt 0 ] || { echo "-"; return; }
+	r=$((($1 * 100 + $2 / 2) / $2))
+	printf '%d.%02dx' $((r / 100)) $((r % 100))
+}
+
+# zram_story DEV: mm_stat's nine columns, said in words.
+zram_story() {
+	# shellcheck disable=SC2046 # nine numbers
+	set -- $(cat "/sys/block/${1#/dev/}/mm_stat")
+	echo "  $(mib "$1") of data held in $(mib "$3") of memory: $(ratio "$1" "$3")"
+	echo "  compressed to $(mib "$2") ($(ratio "$1" "$2")); the rest is the" \
+		"store's own pages and their slack"
+	echo "  $6 same-filled pages kept as one word, no memory;" \
+		"$8 incompressible pages kept whole; $7 pages given back by compaction"
+}
+
+# zram_mounted DIR: is a filesystem mounted on DIR (busybox has no
+# mountpoint)?
+zram_mounted() {
+	grep -q " $1 " /proc/mounts
+}
+
+# zram_tree DIR: some tens of MiB of the box's own files: programs,
+# kernel modules, the kernel's symbol table and log as text.
+zram_tree() {
+	mkdir -p "$1/bin" "$1/text"
+	cp -a /lib/modules "$1/" 2>/dev/null
+	for f in /usr/bin/aetherctl /bin/busybox /sbin/mke2fs /sbin/e2fsck; do
+		[ -f "$f" ] && cp "$f" "$1/bin/"
+	done
+	cat /proc/kallsyms >"$1/text/kallsyms"
+	dmesg >"$1/text/dmesg"
+	cp -a /etc "$1/text/"
+}
+
+# zram_demo ALGO: one device through its life.
+zram_demo() {
+	echo
+	echo "\$ dev=\$(aetherctl zram create --size 128M --algo $1)"
+	dev=$(aetherctl zram create --size 128M --algo "$1") ||
+		{ echo "(aetherctl exited with $?)"; return; }
+	echo "$dev"
+	mkdir -p /mnt/zram
+	if command -v mkfs.ext4 >/dev/null; then
+		echo "\$ mkfs.ext4 -q \$dev && mount -t ext4 -o discard \$dev /mnt/zram"
+		mkfs.ext4 -q "$dev" && mount -t ext4 -o discard "$dev" /mnt/zram ||
+			echo "(mkfs.ext4 or mount failed)"
+	else
+		echo "box: no mkfs.ext4 in the box: the tree goes on the device as a tar"
+	fi
+	zram_tree /tmp/tree
+	echo "\$ cp -a tree /mnt/zram/ && sync    # $(du -sh /tmp/tree | cut -f1) of files"
+	if zram_mounted /mnt/zram; then
+		cp -a /tmp/tree /mnt/zram/ && sync
+	else
+		tar -cf "$dev" -C /tmp tree
+	fi
+	rm -rf /tmp/tree
+	ctl zram
+	[ "$1" = zstd ] && ctl zram show "$dev"
+	show "/sys/block/${dev#/dev/}/mm_stat"
+	echo
+	echo "$dev ($1), the tree written:"
+	zram_story "$dev"
+	if zram_mounted /mnt/zram; then
+		echo
+		echo "\$ rm -r /mnt/zram/tree/modules /mnt/zram/tree/text/kallsyms && sync"
+		rm -r /mnt/zram/tree/modules /mnt/zram/tree/text/kallsyms && sync
+		# ext4 sends the discards after its journal commit: let it.
+		sleep 2
+		sync
+		ctl zram compact "$dev"
+		echo
+		echo "$dev ($1), most of it deleted (discard freed its slots), compacted:"
+		zram_story "$dev"
+		ctl zram remove "$dev"	# refused: mounted
+		umount /mnt/zram
+	fi
+	ctl zram remove "$dev"
+}
+
+echo
+echo "=== aether_zram"
+if [ ! -c /dev/aether_zram-control ]; then
+	echo "box: aether_zram is not loaded"
+else
+	ctl zram info
+	zram_demo zstd
+	zram_demo lz4
+	echo
+	echo "\$ ls /sys/kernel/debug/aether/zram"
+	ls /sys/kernel/debug/aether/zram
+fi
