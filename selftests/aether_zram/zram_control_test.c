@@ -386,6 +386,30 @@ TEST_F(control, a_struct_smaller_than_any_version_is_einval)
 	ASSERT_EQ(-EINVAL, azt_ioctl(self->fd, AETHER_ZRAM_IOC_INFO, &info));
 }
 
+/*
+ * The store's pages are pool pages: they show in the pool's use while
+ * the device holds data, and every one is given back by remove.
+ */
+TEST_F_TIMEOUT(control, remove_gives_every_pool_page_back, 300)
+{
+	struct aether_zram_dev_stats st;
+	__u64 before, during, after;
+	int id;
+
+	ASSERT_EQ(0, azt_pool_used(&before));
+	id = add(self, 0, 0, 8 * MIB, 0);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, write_pages(id, 1024, 5));
+	ASSERT_EQ(0, azt_dev_stats(self->fd, id, &st));
+	ASSERT_EQ(0, azt_pool_used(&during));
+	ASSERT_LT(0, st.mem_used_total);
+	ASSERT_LE(before + st.mem_used_total / 4096, during);
+	ASSERT_EQ(0, azt_remove(self->fd, id));
+	self->nr--;
+	ASSERT_EQ(0, azt_pool_used(&after));
+	ASSERT_EQ(before, after);
+}
+
 TEST_F(control, ids_are_reused_after_remove)
 {
 	int a = add(self, 0, 0, 0, 0), b;
