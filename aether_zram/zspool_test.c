@@ -104,6 +104,7 @@ static void azs_t_fill(u8 *buf, size_t len, u32 seed)
 /* Allocate @o->size bytes and write its pattern (@buf: PAGE_SIZE). */
 static int azs_t_alloc(struct azs_pool *pool, struct azs_t_obj *o, u8 *buf)
 {
+	cond_resched();
 	o->handle = azs_malloc(pool, o->size, AZS_T_GFP, 0);
 	if (!o->handle)
 		return -ENOMEM;
@@ -157,6 +158,8 @@ static int azs_t_check_all(struct azs_pool *pool, struct azs_t_obj *objs,
 		err = azs_t_check(pool, &objs[i], local, NULL);
 		if (err)
 			return err;
+		if (!(i % 64))
+			cond_resched();
 	}
 	return 0;
 }
@@ -901,11 +904,15 @@ static void azs_b_round(struct azs_b *b, bool ours, void *local)
 {
 	unsigned int i;
 
+	/* Untimed rescheduling points: a debug kernel takes seconds here. */
 	b->ns[0][ours] += azs_b_cold(b, ours);
+	cond_resched();
 	b->ns[1][ours] += azs_b_warm(b, ours);
+	cond_resched();
 	b->ns[2][ours] += azs_b_read(b, ours, local);
 	for (i = 0; i < AZS_B_NR; i++)
 		azs_b_free(b, ours, b->h[i]);
+	cond_resched();
 }
 
 static void azs_b_report(const char *what, const u64 *ns)
