@@ -49,6 +49,7 @@
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/prandom.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
@@ -919,7 +920,7 @@ static void azs_b_report(const char *what, const u64 *ns)
 {
 	u64 zs = div_u64(ns[0], AZS_B_ROUNDS * AZS_B_NR);
 	u64 us = div_u64(ns[1], AZS_B_ROUNDS * AZS_B_NR);
-	u64 pct = div_u64(ns[1] * 100, max_t(u64, ns[0], 1));
+	u64 pct = div64_u64(ns[1] * 100, max_t(u64, ns[0], 1));
 
 	pr_info("zspool bench: %s: zsmalloc %llu ns, aether %llu ns, aether/zsmalloc %llu.%02llu\n",
 		what, zs, us, div_u64(pct, 100), pct % 100);
