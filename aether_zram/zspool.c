@@ -65,10 +65,11 @@
  *
  * Lock order (internal.h numbers the module's; these are its 6 and 7):
  *
- *  0. azs_pools_lock (mutex): the list of pools.  Held by pool creation
- *     and destruction, by the movable callback around one page move (so
- *     that no pool is destroyed under it), and by the reclaim client (a
- *     trylock).  Never held around a pool allocation.
+ *  5a. azs_pools_lock (mutex): the list of pools.  Held by pool creation
+ *     and destruction (whose callers may hold 1-5), by the movable
+ *     callback around one page move (so that no pool is destroyed under
+ *     it; aether_mm holds aem_compact_lock around it), and by the reclaim
+ *     client (a trylock).  Never held around a pool allocation.
  *  6. azs_pool->migrate_lock (rwlock): the value of every handle.  Read
  *     side: turning a handle into its span (malloc needs none: its handle
  *     is new); write side: compaction and page moves, which rewrite
@@ -86,7 +87,21 @@
  *
  * No lock of ours is held when a pool page is allocated, and freeing one
  * (aem_free_pages()) takes only aether_mm's free-list locks, so the pool's
- * reclaim can call back into us from any allocation.
+ * reclaim can call back into us from any allocation.  A read section
+ * (azs_read_begin() to azs_read_end()) holds 7a for reading, so no other
+ * call on the pool may be made inside it: a compaction waiting for that
+ * span holds 6 and 7, which they need.
+ *
+ * Where this differs from zsmalloc: a span's descriptor holds its page
+ * array (no chaining of pages through struct page fields, so a page move
+ * changes one pointer and the handles of the objects starting there);
+ * geometry is chosen in permille, not percent; a page move finds and
+ * checks its span under the class lock, the descriptors being type-safe
+ * under RCU, where zsmalloc isolates pages under the page lock; the
+ * reclaim client's compaction only trylocks and skips a span being read;
+ * object counts live in the classes, with no pool-wide atomic on the
+ * malloc and free paths; a straddling read is copied into the caller's
+ * buffer, with no per-CPU mapping area.
  */
 #include <linux/gfp.h>
 #include <linux/highmem.h>

@@ -49,6 +49,7 @@
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/prandom.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
@@ -104,6 +105,7 @@ static void azs_t_fill(u8 *buf, size_t len, u32 seed)
 /* Allocate @o->size bytes and write its pattern (@buf: PAGE_SIZE). */
 static int azs_t_alloc(struct azs_pool *pool, struct azs_t_obj *o, u8 *buf)
 {
+	cond_resched();
 	o->handle = azs_malloc(pool, o->size, AZS_T_GFP, 0);
 	if (!o->handle)
 		return -ENOMEM;
@@ -157,6 +159,8 @@ static int azs_t_check_all(struct azs_pool *pool, struct azs_t_obj *objs,
 		err = azs_t_check(pool, &objs[i], local, NULL);
 		if (err)
 			return err;
+		if (!(i % 64))
+			cond_resched();
 	}
 	return 0;
 }
@@ -901,18 +905,22 @@ static void azs_b_round(struct azs_b *b, bool ours, void *local)
 {
 	unsigned int i;
 
+	/* Untimed rescheduling points: a debug kernel takes seconds here. */
 	b->ns[0][ours] += azs_b_cold(b, ours);
+	cond_resched();
 	b->ns[1][ours] += azs_b_warm(b, ours);
+	cond_resched();
 	b->ns[2][ours] += azs_b_read(b, ours, local);
 	for (i = 0; i < AZS_B_NR; i++)
 		azs_b_free(b, ours, b->h[i]);
+	cond_resched();
 }
 
 static void azs_b_report(const char *what, const u64 *ns)
 {
 	u64 zs = div_u64(ns[0], AZS_B_ROUNDS * AZS_B_NR);
 	u64 us = div_u64(ns[1], AZS_B_ROUNDS * AZS_B_NR);
-	u64 pct = div_u64(ns[1] * 100, max_t(u64, ns[0], 1));
+	u64 pct = div64_u64(ns[1] * 100, max_t(u64, ns[0], 1));
 
 	pr_info("zspool bench: %s: zsmalloc %llu ns, aether %llu ns, aether/zsmalloc %llu.%02llu\n",
 		what, zs, us, div_u64(pct, 100), pct % 100);
