@@ -496,8 +496,9 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 	if (azr_dev_init_done(d))
 		goto out_unlock;
 	err = -ENOMEM;
-	table = __vmalloc(array_size(nr, sizeof(*table)),
-			  GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	/* A size beyond memory fails here, without waking the OOM killer. */
+	table = __vmalloc(array_size(nr, sizeof(*table)), GFP_KERNEL |
+			  __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
 	if (!table)
 		goto out_unlock;
 	err = azr_dev_store_init(d);
@@ -744,7 +745,11 @@ static int azr_dev_config(struct azr_dev *d, const struct aether_zram_add *cfg)
 	return cfg->disksize ? azr_dev_set_disksize(d, cfg->disksize) : 0;
 }
 
-/* Gone from the table: take the disk down and free @d. */
+/*
+ * Take the disk down and free @d.  Its id stays taken (a NULL entry of
+ * the table) until azr_dev_put_id(): a device added meanwhile cannot get
+ * the name of a disk still going away.
+ */
 static void azr_dev_destroy(struct azr_dev *d)
 {
 	azr_debugfs_dev_del(d);
@@ -754,6 +759,14 @@ static void azr_dev_destroy(struct azr_dev *d)
 	azr_dev_teardown(d);
 	put_disk(d->disk);
 	kfree(d);
+}
+
+/* The id of a destroyed device is free again; its module reference goes. */
+static void azr_dev_put_id(int id)
+{
+	mutex_lock(&azr_devices_lock);
+	idr_remove(&azr_devices, id);
+	mutex_unlock(&azr_devices_lock);
 	module_put(THIS_MODULE);
 }
 
@@ -822,9 +835,10 @@ int azr_dev_add(const struct aether_zram_add *cfg)
 	azr_debugfs_dev_add(d);
 	err = azr_dev_config(d, cfg);
 	if (err) {
-		idr_remove(&azr_devices, id);
+		idr_replace(&azr_devices, NULL, id);
 		mutex_unlock(&azr_devices_lock);
-		azr_dev_destroy(d);	/* drops the module reference */
+		azr_dev_destroy(d);
+		azr_dev_put_id(id);
 		return err;
 	}
 	mutex_unlock(&azr_devices_lock);
@@ -858,12 +872,13 @@ int azr_dev_remove(int id)
 	d = azr_dev_find(id);
 	err = d ? azr_dev_claim(d) : -ENODEV;
 	if (!err)
-		idr_remove(&azr_devices, id);
+		idr_replace(&azr_devices, NULL, id);
 	mutex_unlock(&azr_devices_lock);
 	if (err)
 		return err;
 	pr_info("removed %s\n", d->disk->disk_name);
 	azr_dev_destroy(d);
+	azr_dev_put_id(id);
 	return 0;
 }
 
