@@ -65,10 +65,11 @@
  *
  * Lock order (internal.h numbers the module's; these are its 6 and 7):
  *
- *  0. azs_pools_lock (mutex): the list of pools.  Held by pool creation
- *     and destruction, by the movable callback around one page move (so
- *     that no pool is destroyed under it), and by the reclaim client (a
- *     trylock).  Never held around a pool allocation.
+ *  5a. azs_pools_lock (mutex): the list of pools.  Held by pool creation
+ *     and destruction (whose callers may hold 1-5), by the movable
+ *     callback around one page move (so that no pool is destroyed under
+ *     it; aether_mm holds aem_compact_lock around it), and by the reclaim
+ *     client (a trylock).  Never held around a pool allocation.
  *  6. azs_pool->migrate_lock (rwlock): the value of every handle.  Read
  *     side: turning a handle into its span (malloc needs none: its handle
  *     is new); write side: compaction and page moves, which rewrite
@@ -86,7 +87,21 @@
  *
  * No lock of ours is held when a pool page is allocated, and freeing one
  * (aem_free_pages()) takes only aether_mm's free-list locks, so the pool's
- * reclaim can call back into us from any allocation.
+ * reclaim can call back into us from any allocation.  A read section
+ * (azs_read_begin() to azs_read_end()) holds 7a for reading, so no other
+ * call on the pool may be made inside it: a compaction waiting for that
+ * span holds 6 and 7, which they need.
+ *
+ * Where this differs from zsmalloc: a span's descriptor holds its page
+ * array (no chaining of pages through struct page fields, so a page move
+ * changes one pointer and the handles of the objects starting there);
+ * geometry is chosen in permille, not percent; a page move finds and
+ * checks its span under the class lock, the descriptors being type-safe
+ * under RCU, where zsmalloc isolates pages under the page lock; the
+ * reclaim client's compaction only trylocks and skips a span being read;
+ * object counts live in the classes, with no pool-wide atomic on the
+ * malloc and free paths; a straddling read is copied into the caller's
+ * buffer, with no per-CPU mapping area.
  */
 #include <linux/gfp.h>
 #include <linux/highmem.h>
@@ -190,8 +205,7 @@ struct azs_class {
  * @pages:	pool pages held
  * @pages_compacted: pages compaction gave back, ever
  * @pages_moved: pages moved for aether_mm's compaction, ever
- * @objects:	objects allocated
- * @huge_objects: huge objects allocated
+ * @compacting: a compaction is running (another one returns at once)
  * @name:	for messages
  */
 struct azs_pool {
@@ -202,8 +216,7 @@ struct azs_pool {
 	atomic_long_t pages;
 	atomic_long_t pages_compacted;
 	atomic_long_t pages_moved;
-	atomic_long_t objects;
-	atomic_long_t huge_objects;
+	atomic_t compacting;
 	char name[32];
 };
 
@@ -445,7 +458,7 @@ static unsigned int azs_span_insert(struct azs_class *c,
 	lockdep_assert_held(&c->lock);
 	span->group = g;
 	c->nr_spans[g]++;
-	/* A fuller span first: allocation and compaction take from the head. */
+	/* At the head: the last one touched, its pages the warmest. */
 	list_add(&span->list, &c->groups[g]);
 	return g;
 }
@@ -595,8 +608,8 @@ static struct azs_span *azs_span_alloc(struct azs_pool *pool,
  *	AEM_ALLOC_ATOMIC inside the pool's reclaim)
  *
  * The object's bytes are undefined until azs_write().
- * Context: process or atomic context as @gfp and @aflags allow; no lock of
- * this pool held.
+ * Context: process context, atomic if @gfp and @aflags say so; not
+ * between azs_read_begin() and azs_read_end().
  *
  * Return: the object's handle, or 0 when @size is out of range or memory
  * ran out.
@@ -639,9 +652,6 @@ unsigned long azs_malloc(struct azs_pool *pool, size_t size, gfp_t gfp,
 	azs_span_regroup(c, span);
 	spin_unlock(&c->lock);
 out:
-	atomic_long_inc(&pool->objects);
-	if (c->huge)
-		atomic_long_inc(&pool->huge_objects);
 	return handle;
 }
 
@@ -651,8 +661,8 @@ out:
  * @handle: from azs_malloc(); 0 is ignored
  *
  * A span left empty goes back to the pool at once.
- * Context: any context that may take a spinlock; not between
- * azs_read_begin() and azs_read_end() on the same object.
+ * Context: process context, spinlocks allowed; not between
+ * azs_read_begin() and azs_read_end().
  */
 void azs_free(struct azs_pool *pool, unsigned long handle)
 {
@@ -677,9 +687,6 @@ void azs_free(struct azs_pool *pool, unsigned long handle)
 
 	if (empty)
 		azs_span_free(pool, c, span);
-	atomic_long_dec(&pool->objects);
-	if (c->huge)
-		atomic_long_dec(&pool->huge_objects);
 	kmem_cache_free(azs_handle_cache, (void *)handle);
 }
 
@@ -708,7 +715,8 @@ static struct azs_span *azs_obj_pin(struct azs_pool *pool,
  * @src: the bytes
  * @len: how many; at most the size it was allocated with
  *
- * Context: any context that may take a spinlock.
+ * Context: process context, spinlocks allowed; not between
+ * azs_read_begin() and azs_read_end().
  */
 void azs_write(struct azs_pool *pool, unsigned long handle,
 	       const void *src, size_t len)
@@ -740,11 +748,14 @@ void azs_write(struct azs_pool *pool, unsigned long handle,
  *	straddles two pages
  *
  * The object stays where it is, and the bytes at the returned address
- * stay valid, until azs_read_end(); the caller must not sleep in between.
+ * stay valid, until azs_read_end(); the caller must not sleep in between,
+ * nor call into the pool again (no second read, no malloc or free: a
+ * compaction waiting for this object's span holds what they need).
  * A contiguous object is read in place (no copy); a straddling one is
  * copied into @local_copy, which is then what is returned.
- * Context: any context that may take a spinlock.  Pairs with
- * azs_read_end(), in LIFO order with other kmap_local users.
+ * Context: process context (no interrupt handler uses a pool), which may
+ * hold spinlocks.  Pairs with azs_read_end(), in LIFO order with other
+ * kmap_local users.
  *
  * Return: the object's first byte.
  */
@@ -842,11 +853,31 @@ static void azs_span_migrate(struct azs_class *c, struct azs_span *src,
 }
 
 /*
+ * Take @src off its list and move its objects into @dst, under its lock;
+ * false when @trylock and someone is reading it.
+ */
+static bool azs_span_drain(struct azs_class *c, struct azs_span *src,
+			   struct azs_span *dst, bool trylock)
+{
+	if (trylock) {
+		if (!write_trylock(&src->lock))
+			return false;
+	} else {
+		write_lock(&src->lock);
+	}
+	azs_span_remove(c, src);
+	azs_span_migrate(c, src, dst);
+	write_unlock(&src->lock);
+	return true;
+}
+
+/*
  * Compact @c until nothing is left to gain (return false) or someone waits
  * for one of the locks (return true); *@freed counts the pages freed.
+ * With @trylock, stop at a span being read rather than wait for it.
  */
 static bool azs_compact_batch(struct azs_pool *pool, struct azs_class *c,
-			      unsigned long *freed)
+			      bool trylock, unsigned long *freed)
 {
 	struct azs_span *src, *dst = NULL;
 	bool more = false;
@@ -863,11 +894,9 @@ static bool azs_compact_batch(struct azs_pool *pool, struct azs_class *c,
 		src = azs_span_partial(c, false);
 		if (!src)
 			break;
-		azs_span_remove(c, src);
-
-		write_lock(&src->lock);
-		azs_span_migrate(c, src, dst);
-		write_unlock(&src->lock);
+		/* Reclaim waits for no one, not even a reader of @src. */
+		if (!azs_span_drain(c, src, dst, trylock))
+			break;
 
 		/* Back on a list; an empty one only to be retired at once. */
 		azs_span_insert(c, src);
@@ -911,7 +940,7 @@ static unsigned long azs_compact_class(struct azs_pool *pool,
 			write_lock(&pool->migrate_lock);
 			spin_lock(&c->lock);
 		}
-		more = azs_compact_batch(pool, c, &freed);
+		more = azs_compact_batch(pool, c, trylock, &freed);
 		spin_unlock(&c->lock);
 		write_unlock(&pool->migrate_lock);
 		if (more)
@@ -926,6 +955,9 @@ static unsigned long __azs_compact(struct azs_pool *pool, bool trylock)
 	unsigned long freed = 0;
 	unsigned int i;
 
+	/* Two would only take turns at the same locks. */
+	if (atomic_xchg(&pool->compacting, 1))
+		return 0;
 	for (i = 0; i < AZS_NR_CLASSES; i++) {
 		struct azs_class *c = pool->classes[i];
 
@@ -933,6 +965,7 @@ static unsigned long __azs_compact(struct azs_pool *pool, bool trylock)
 			continue;
 		freed += azs_compact_class(pool, c, trylock);
 	}
+	atomic_set_release(&pool->compacting, 0);
 	return freed;
 }
 
@@ -941,7 +974,8 @@ static unsigned long __azs_compact(struct azs_pool *pool, bool trylock)
  * @pool: the pool
  *
  * Lets readers and writers in between spans; they never wait for a whole
- * class.
+ * class.  Returns 0 at once while another compaction of @pool runs (the
+ * reclaim client's, or another caller's).
  * Context: process context, may sleep (cond_resched()); no lock of the
  * pool held.
  *
@@ -1244,14 +1278,29 @@ void azs_pool_destroy(struct azs_pool *pool)
 /**
  * azs_get_stats - what a pool holds now and has done
  * @pool: the pool
- * @st: filled in
+ * @st: filled in; the object counts are summed over the classes without
+ *	their locks, exact when the pool is quiet
  */
 void azs_get_stats(struct azs_pool *pool, struct azs_stats *st)
 {
+	unsigned int i;
+
 	st->pages = atomic_long_read(&pool->pages);
 	st->pages_compacted = atomic_long_read(&pool->pages_compacted);
-	st->objects = atomic_long_read(&pool->objects);
-	st->huge_objects = atomic_long_read(&pool->huge_objects);
+	st->objects = 0;
+	st->huge_objects = 0;
+	/* The classes' own counts: no shared counter on the fast paths. */
+	for (i = 0; i < AZS_NR_CLASSES; i++) {
+		const struct azs_class *c = pool->classes[i];
+		unsigned long used;
+
+		if (c->index != i)
+			continue;
+		used = READ_ONCE(c->objs_used);
+		st->objects += used;
+		if (c->huge)
+			st->huge_objects += used;
+	}
 }
 
 /* ---- the classes table ------------------------------------------------ */
@@ -1336,7 +1385,10 @@ int azs_show_classes(struct seq_file *m, struct azs_pool *pool)
 
 /* ---- module ----------------------------------------------------------- */
 
-/* For the self-tests: the @nth page of the first span of @size's class. */
+/*
+ * For the self-tests: page @nth of the spans of @size's class, counted
+ * through the groups from the emptiest, or NULL when it has fewer.
+ */
 struct aem_frame *azs_test_span_frame(struct azs_pool *pool, size_t size,
 				      unsigned int nth)
 {
@@ -1347,10 +1399,13 @@ struct aem_frame *azs_test_span_frame(struct azs_pool *pool, size_t size,
 
 	spin_lock(&c->lock);
 	for (g = 1; g < AZS_NR_GROUPS && !f; g++) {
-		span = list_first_entry_or_null(&c->groups[g],
-						struct azs_span, list);
-		if (span && nth < c->pages_per_span)
-			f = aem_page_to_frame(span->pages[nth]);
+		list_for_each_entry(span, &c->groups[g], list) {
+			if (nth < c->pages_per_span) {
+				f = aem_page_to_frame(span->pages[nth]);
+				break;
+			}
+			nth -= c->pages_per_span;
+		}
 	}
 	spin_unlock(&c->lock);
 	return f;
