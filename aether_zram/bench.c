@@ -16,7 +16,8 @@
  * both through the same compressor (a store made for the run, with the
  * algorithm and level asked for), so both use the same streams and
  * workspaces.  The threads, rounds, barriers, timing and figures are
- * aether_mm's benchmark harness (include/aether/bench.h), on one CPU.
+ * aether_mm's benchmark harness (include/aether/bench.h), on one CPU;
+ * a round is 64 pages through each side (see azr_bench_rounds()).
  * Before the rounds, one pass stores every page, loads each back and
  * compares it (a run on a broken store measures nothing: -EIO), and
  * reads how many bytes the store holds for it.  Those pages stay stored
@@ -44,7 +45,7 @@
 #include "internal.h"
 
 #define AZR_BENCH_MAX_LEN	SZ_64M
-#define AZR_BENCH_SLICE		64U
+#define AZR_BENCH_SLICE		64U	/* pages of a timed slice, and of a phase */
 #define AZR_BENCH_GFP		(GFP_KERNEL | __GFP_NOWARN)
 
 static DEFINE_MUTEX(azr_bench_mutex);
@@ -205,6 +206,21 @@ static int azr_bench_check(const struct aether_zram_bench *b)
 	return 0;
 }
 
+/*
+ * Harness rounds for @b->rounds passes: a phase is one slice of pages
+ * (the next ones of the corpus, cyclically), so that each round's ratio
+ * compares two phases a few milliseconds apart and the median of many
+ * such short rounds stands against noise (a busy host) that a phase of a
+ * whole pass would soak up.  At most AEM_BENCH_MAX_ROUNDS: a long corpus
+ * gets fewer passes than asked.
+ */
+static unsigned int azr_bench_rounds(const struct aether_zram_bench *b)
+{
+	u64 per_pass = DIV_ROUND_UP(b->len >> PAGE_SHIFT, AZR_BENCH_SLICE);
+
+	return min_t(u64, AEM_BENCH_MAX_ROUNDS, per_pass * b->rounds);
+}
+
 static int azr_bench_run(struct aether_zram_bench *b)
 {
 	struct azr_bench_ctx ctx = { };
@@ -214,8 +230,8 @@ static int azr_bench_run(struct aether_zram_bench *b)
 		.priv = &ctx,
 		.name = "azr_bench/%u",
 		.threads = 1,
-		.rounds = b->rounds,
-		.iterations = b->len >> PAGE_SHIFT,
+		.rounds = azr_bench_rounds(b),
+		.iterations = min_t(u64, AZR_BENCH_SLICE, b->len >> PAGE_SHIFT),
 		.slice = min_t(u64, AZR_BENCH_SLICE, b->len >> PAGE_SHIFT),
 	};
 	int err;
@@ -239,9 +255,9 @@ static int azr_bench_run(struct aether_zram_bench *b)
 	b->ns_store = div_u64(run.mean_ns[AEM_BENCH_OURS], 1000);
 	b->ns_bare = div_u64(run.mean_ns[AEM_BENCH_KERNEL], 1000);
 	b->ratio_x1000 = run.median;
-	pr_info("bench %s level %d, %llu pages x %u rounds: store %llu.%03llu ns/page, bare %llu.%03llu ns/page, ratio median %llu.%03llu (%llu.%03llu..%llu.%03llu), %llu -> %llu bytes\n",
+	pr_info("bench %s level %d, %llu pages, %u rounds of %llu: store %llu.%03llu ns/page, bare %llu.%03llu ns/page, ratio median %llu.%03llu (%llu.%03llu..%llu.%03llu), %llu -> %llu bytes\n",
 		azr_algo_name(b->algo), azr_level_check(b->algo, b->level),
-		b->len >> PAGE_SHIFT, b->rounds,
+		b->len >> PAGE_SHIFT, run.rounds, run.iterations,
 		run.mean_ns[AEM_BENCH_OURS] / 1000,
 		run.mean_ns[AEM_BENCH_OURS] % 1000,
 		run.mean_ns[AEM_BENCH_KERNEL] / 1000,

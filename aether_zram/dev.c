@@ -496,8 +496,9 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 	if (azr_dev_init_done(d))
 		goto out_unlock;
 	err = -ENOMEM;
-	table = __vmalloc(array_size(nr, sizeof(*table)),
-			  GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	/* A size beyond memory fails here, without waking the OOM killer. */
+	table = __vmalloc(array_size(nr, sizeof(*table)), GFP_KERNEL |
+			  __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
 	if (!table)
 		goto out_unlock;
 	err = azr_dev_store_init(d);
