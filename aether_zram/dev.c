@@ -67,19 +67,30 @@ static int azr_major;
 
 /* ---- slots -------------------------------------------------------------- */
 
+/*
+ * The slot locks are bit locks, which lockdep cannot see: each device
+ * has one lockdep map standing for all its slots (no path holds two).
+ */
+static struct lock_class_key azr_slot_key;
+
 static void azr_slot_lock(struct azr_dev *d, u32 index)
 {
 	wait_on_bit_lock(&d->table[index].flags, AZR_SLOT_LOCK,
 			 TASK_UNINTERRUPTIBLE);
+	mutex_acquire(&d->slot_dep_map, 0, 0, _RET_IP_);
 }
 
 static bool azr_slot_trylock(struct azr_dev *d, u32 index)
 {
-	return !test_and_set_bit_lock(AZR_SLOT_LOCK, &d->table[index].flags);
+	if (test_and_set_bit_lock(AZR_SLOT_LOCK, &d->table[index].flags))
+		return false;
+	mutex_acquire(&d->slot_dep_map, 0, 1, _RET_IP_);
+	return true;
 }
 
 static void azr_slot_unlock(struct azr_dev *d, u32 index)
 {
+	mutex_release(&d->slot_dep_map, _RET_IP_);
 	clear_and_wake_up_bit(AZR_SLOT_LOCK, &d->table[index].flags);
 }
 
@@ -485,8 +496,9 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 	if (azr_dev_init_done(d))
 		goto out_unlock;
 	err = -ENOMEM;
-	table = __vmalloc(array_size(nr, sizeof(*table)),
-			  GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	/* A size beyond memory fails here, without waking the OOM killer. */
+	table = __vmalloc(array_size(nr, sizeof(*table)), GFP_KERNEL |
+			  __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
 	if (!table)
 		goto out_unlock;
 	err = azr_dev_store_init(d);
@@ -733,7 +745,11 @@ static int azr_dev_config(struct azr_dev *d, const struct aether_zram_add *cfg)
 	return cfg->disksize ? azr_dev_set_disksize(d, cfg->disksize) : 0;
 }
 
-/* Gone from the table: take the disk down and free @d. */
+/*
+ * Take the disk down and free @d.  Its id stays taken (a NULL entry of
+ * the table) until azr_dev_put_id(): a device added meanwhile cannot get
+ * the name of a disk still going away.
+ */
 static void azr_dev_destroy(struct azr_dev *d)
 {
 	azr_debugfs_dev_del(d);
@@ -743,6 +759,14 @@ static void azr_dev_destroy(struct azr_dev *d)
 	azr_dev_teardown(d);
 	put_disk(d->disk);
 	kfree(d);
+}
+
+/* The id of a destroyed device is free again; its module reference goes. */
+static void azr_dev_put_id(int id)
+{
+	mutex_lock(&azr_devices_lock);
+	idr_remove(&azr_devices, id);
+	mutex_unlock(&azr_devices_lock);
 	module_put(THIS_MODULE);
 }
 
@@ -763,6 +787,7 @@ static struct azr_dev *azr_dev_alloc(int id)
 	d->disk = disk;
 	d->algo = AETHER_ZRAM_ALGO_LZ4;
 	init_rwsem(&d->init_lock);
+	lockdep_init_map(&d->slot_dep_map, "azr_slot_lock", &azr_slot_key, 0);
 	disk->major = azr_major;
 	disk->first_minor = id;
 	disk->minors = 1;
@@ -810,9 +835,10 @@ int azr_dev_add(const struct aether_zram_add *cfg)
 	azr_debugfs_dev_add(d);
 	err = azr_dev_config(d, cfg);
 	if (err) {
-		idr_remove(&azr_devices, id);
+		idr_replace(&azr_devices, NULL, id);
 		mutex_unlock(&azr_devices_lock);
-		azr_dev_destroy(d);	/* drops the module reference */
+		azr_dev_destroy(d);
+		azr_dev_put_id(id);
 		return err;
 	}
 	mutex_unlock(&azr_devices_lock);
@@ -846,12 +872,13 @@ int azr_dev_remove(int id)
 	d = azr_dev_find(id);
 	err = d ? azr_dev_claim(d) : -ENODEV;
 	if (!err)
-		idr_remove(&azr_devices, id);
+		idr_replace(&azr_devices, NULL, id);
 	mutex_unlock(&azr_devices_lock);
 	if (err)
 		return err;
 	pr_info("removed %s\n", d->disk->disk_name);
 	azr_dev_destroy(d);
+	azr_dev_put_id(id);
 	return 0;
 }
 
@@ -860,28 +887,12 @@ int azr_dev_remove(int id)
 /**
  * azr_dict_supported() - whether the compressors take a zstd dictionary
  *
- * Found out once by making a zstd compressor with a small raw-content
- * dictionary.
- *
- * Return: true if comp.c accepted it.
+ * Return: true where the kernel exports zstd's dictionary API (6.12;
+ * compat/aether_compat.h), as comp.c uses it.
  */
 bool azr_dict_supported(void)
 {
-	static const char probe[64] = "aether_zram dictionary probe";
-	static DEFINE_MUTEX(probe_lock);
-	static int supported = -1;
-	struct azr_comp *comp;
-
-	mutex_lock(&probe_lock);
-	if (supported < 0) {
-		comp = azr_comp_create(AETHER_ZRAM_ALGO_ZSTD, 0, probe,
-				       sizeof(probe));
-		supported = !IS_ERR(comp);
-		if (supported)
-			azr_comp_destroy(comp);
-	}
-	mutex_unlock(&probe_lock);
-	return supported;
+	return AETHER_HAVE_ZSTD_DICT;
 }
 
 /**

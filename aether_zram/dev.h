@@ -16,6 +16,7 @@
 
 #include <linux/atomic.h>
 #include <linux/blkdev.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 
@@ -59,6 +60,7 @@ struct azr_slot {
  * @invalid_io:	I/O outside the disk or misaligned
  * @notify_free: slots freed by swap's notification or a discard
  * @debugfs:	aether/zram/<name>/
+ * @slot_dep_map: lockdep's view of the slot locks (dev.c)
  */
 struct azr_dev {
 	int id;
@@ -79,6 +81,7 @@ struct azr_dev {
 	atomic64_t invalid_io;
 	atomic64_t notify_free;
 	struct dentry *debugfs;
+	struct lockdep_map slot_dep_map;
 };
 
 static inline bool azr_dev_init_done(const struct azr_dev *d)

@@ -31,14 +31,22 @@
  *
  * One store table at a time.  aether_mm's debugfs store_loopback installs
  * a loopback table for its own tests; while it is installed this module
- * cannot register, and loading fails with -EBUSY (and a message) unless
- * region_store=0 asks for the block devices only.  Once this module is
- * loaded with its store, writing 1 to store_loopback fails with -EBUSY.
- * Unloading unregisters the table, which has aether_mm bring every stored
- * page back into a frame of its region before the store is freed.
+ * cannot register.  The module parameter region_store says whether the
+ * table is registered: 1 (the default) at load registers it, and loading
+ * fails with -EBUSY (and a message) when another table is there; 0 loads
+ * the block devices only.  Writing it later registers (-EBUSY as above)
+ * or unregisters the table, so that the loopback's tests and this
+ * store's can take turns in one boot.  While this store is registered,
+ * writing 1 to store_loopback fails with -EBUSY.  Unregistering (a write
+ * of 0, or unloading) has aether_mm bring every stored page back into a
+ * frame of its region; the store itself lives until unload.
  *
- * Lock order (internal.h): azr_rs_lock (5, a spinlock) guards the list of
- * live entries; nothing is taken inside it.
+ * Lock order: azr_rs_mutex (a mutex) is outermost, above aether_mm's
+ * locks: it is held around aem_register_store() and
+ * aem_unregister_store(), which wait for the callbacks; it is taken by a
+ * write of region_store (under the module's parameter lock) and at load
+ * and unload, never by a callback.  azr_rs_lock (5 of internal.h, a
+ * spinlock) guards the list of live entries; nothing is taken inside it.
  *
  * debugfs aether/zram/store/: "stats" (key value lines: the store's
  * counters, its pool, the calls aether_mm made) and "classes" (the pool's
@@ -48,6 +56,7 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -72,6 +81,8 @@ static char *store_algo = "lz4";
 static int store_level;
 
 static struct azr_store azr_rs;
+static DEFINE_MUTEX(azr_rs_mutex);	/* registration; see the top */
+static bool azr_rs_ready;		/* azr_rs exists (load to unload) */
 static bool azr_rs_on;			/* registered with aether_mm */
 static struct kmem_cache *azr_rs_cache;
 static DEFINE_SPINLOCK(azr_rs_lock);	/* lock 5: azr_rs_entries */
@@ -235,22 +246,53 @@ static int azr_rs_params(unsigned int *algo, int *level)
 	return 0;
 }
 
+/* Register the table.  Called with azr_rs_mutex held. */
+static int azr_rs_register(void)
+{
+	int err;
+
+	lockdep_assert_held(&azr_rs_mutex);
+	err = aem_register_store(&azr_rs_ops);
+	if (err == -EBUSY)
+		pr_err("another store is registered (aether_mm's store_loopback?), or pages of one that went remain\n");
+	if (!err)
+		WRITE_ONCE(azr_rs_on, true);
+	return err;
+}
+
+/*
+ * Unregister the table: every stored page comes back to its region first.
+ * Called with azr_rs_mutex held.  The table is gone even on error.
+ */
+static int azr_rs_unregister(void)
+{
+	int err;
+
+	lockdep_assert_held(&azr_rs_mutex);
+	err = aem_unregister_store(&azr_rs_ops);
+	if (err)
+		pr_warn("some stored region pages did not come back (%d)\n",
+			err);
+	WRITE_ONCE(azr_rs_on, false);
+	return err;
+}
+
 /**
- * azr_store_backend_init() - make the region store and register it
+ * azr_store_backend_init() - make the region store; register it if asked
  *
- * Nothing is done with region_store=0.
+ * The store is made in every case, so that a later write of region_store
+ * can register it.
  * Context: module load.
  *
  * Return: 0; -EINVAL for bad store_algo or store_level; -EBUSY when
- * another store table is registered (aether_mm's loopback); -ENOMEM.
+ * region_store=1 and another store table is registered (aether_mm's
+ * loopback); -ENOMEM.
  */
 int azr_store_backend_init(void)
 {
 	unsigned int algo;
 	int level, err;
 
-	if (!region_store)
-		return 0;
 	err = azr_rs_params(&algo, &level);
 	if (err)
 		return err;
@@ -261,12 +303,13 @@ int azr_store_backend_init(void)
 	if (err)
 		goto out_cache;
 	azr_rs_debugfs_init();
-	err = aem_register_store(&azr_rs_ops);
-	if (err == -EBUSY)
-		pr_err("another store is registered (aether_mm's store_loopback?): remove it, or load with region_store=0\n");
+	mutex_lock(&azr_rs_mutex);
+	err = region_store ? azr_rs_register() : 0;
+	if (!err)
+		azr_rs_ready = true;
+	mutex_unlock(&azr_rs_mutex);
 	if (err)
 		goto out_store;
-	WRITE_ONCE(azr_rs_on, true);
 	return 0;
 
 out_store:
@@ -286,15 +329,11 @@ out_cache:
  */
 void azr_store_backend_exit(void)
 {
-	int err;
-
-	if (!READ_ONCE(azr_rs_on))
-		return;
-	err = aem_unregister_store(&azr_rs_ops);
-	if (err)
-		pr_warn("some stored region pages did not come back (%d)\n",
-			err);
-	WRITE_ONCE(azr_rs_on, false);
+	mutex_lock(&azr_rs_mutex);
+	if (azr_rs_on)
+		azr_rs_unregister();
+	azr_rs_ready = false;
+	mutex_unlock(&azr_rs_mutex);
 	debugfs_remove_recursive(azr_rs_dir);
 	azr_store_destroy(&azr_rs);
 	kmem_cache_destroy(azr_rs_cache);
@@ -303,7 +342,10 @@ void azr_store_backend_exit(void)
 /**
  * azr_store_backend_info() - the region store's figures for INFO
  * @info:	@store_pages (pool pages the store holds) and @store_stored
- *		(region pages it holds) are filled; 0 without a store
+ *		(region pages it holds) are filled
+ *
+ * Context: the INFO ioctl; the devices, and with them the control file,
+ * go before the store at unload.
  */
 void azr_store_backend_info(struct aether_zram_info *info)
 {
@@ -311,15 +353,42 @@ void azr_store_backend_info(struct aether_zram_info *info)
 
 	info->store_pages = 0;
 	info->store_stored = 0;
-	if (!READ_ONCE(azr_rs_on))
+	if (!READ_ONCE(azr_rs_ready))
 		return;
 	azs_get_stats(azr_rs.pool, &ps);
 	info->store_pages = ps.pages;
 	info->store_stored = atomic64_read(&azr_rs.pages_stored);
 }
 
-module_param(region_store, bool, 0444);
-MODULE_PARM_DESC(region_store, "Register the region store backend of aether_mm (default 1)");
+/*
+ * region_store: at load, only the value; once loaded, a write registers
+ * or unregisters the table (see the top of the file).
+ */
+static int azr_rs_param_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err;
+
+	err = kstrtobool(val, &on);
+	if (err)
+		return err;
+	mutex_lock(&azr_rs_mutex);
+	if (azr_rs_ready && on && !azr_rs_on)
+		err = azr_rs_register();
+	else if (azr_rs_ready && !on && azr_rs_on)
+		err = azr_rs_unregister();
+	region_store = azr_rs_ready ? azr_rs_on : on;
+	mutex_unlock(&azr_rs_mutex);
+	return err;
+}
+
+static const struct kernel_param_ops azr_rs_param_ops = {
+	.set = azr_rs_param_set,
+	.get = param_get_bool,
+};
+
+module_param_cb(region_store, &azr_rs_param_ops, &region_store, 0644);
+MODULE_PARM_DESC(region_store, "Register the region store backend of aether_mm (default 1); write 0 or 1 to unregister or register it");
 module_param(store_algo, charp, 0444);
 MODULE_PARM_DESC(store_algo, "Compression algorithm of the region store: lz4 (default), lz4hc, zstd");
 module_param(store_level, int, 0444);

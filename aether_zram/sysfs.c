@@ -57,8 +57,8 @@
 
 #include "dev.h"
 
-/* The largest dictionary read for algorithm_params. */
-#define AZR_DICT_MAX		SZ_4M
+/* The largest dictionary read for algorithm_params (comp.c's limit). */
+#define AZR_DICT_MAX		SZ_1M
 /* As zram: a longer algorithm name than its crypto API allows. */
 #define AZR_ALGO_NAME_MAX	128
 

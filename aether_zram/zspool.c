@@ -190,8 +190,7 @@ struct azs_class {
  * @pages:	pool pages held
  * @pages_compacted: pages compaction gave back, ever
  * @pages_moved: pages moved for aether_mm's compaction, ever
- * @objects:	objects allocated
- * @huge_objects: huge objects allocated
+ * @compacting: a compaction is running (another one returns at once)
  * @name:	for messages
  */
 struct azs_pool {
@@ -202,8 +201,7 @@ struct azs_pool {
 	atomic_long_t pages;
 	atomic_long_t pages_compacted;
 	atomic_long_t pages_moved;
-	atomic_long_t objects;
-	atomic_long_t huge_objects;
+	atomic_t compacting;
 	char name[32];
 };
 
@@ -639,9 +637,6 @@ unsigned long azs_malloc(struct azs_pool *pool, size_t size, gfp_t gfp,
 	azs_span_regroup(c, span);
 	spin_unlock(&c->lock);
 out:
-	atomic_long_inc(&pool->objects);
-	if (c->huge)
-		atomic_long_inc(&pool->huge_objects);
 	return handle;
 }
 
@@ -677,9 +672,6 @@ void azs_free(struct azs_pool *pool, unsigned long handle)
 
 	if (empty)
 		azs_span_free(pool, c, span);
-	atomic_long_dec(&pool->objects);
-	if (c->huge)
-		atomic_long_dec(&pool->huge_objects);
 	kmem_cache_free(azs_handle_cache, (void *)handle);
 }
 
@@ -948,6 +940,9 @@ static unsigned long __azs_compact(struct azs_pool *pool, bool trylock)
 	unsigned long freed = 0;
 	unsigned int i;
 
+	/* Two would only take turns at the same locks. */
+	if (atomic_xchg(&pool->compacting, 1))
+		return 0;
 	for (i = 0; i < AZS_NR_CLASSES; i++) {
 		struct azs_class *c = pool->classes[i];
 
@@ -955,6 +950,7 @@ static unsigned long __azs_compact(struct azs_pool *pool, bool trylock)
 			continue;
 		freed += azs_compact_class(pool, c, trylock);
 	}
+	atomic_set_release(&pool->compacting, 0);
 	return freed;
 }
 
@@ -963,7 +959,8 @@ static unsigned long __azs_compact(struct azs_pool *pool, bool trylock)
  * @pool: the pool
  *
  * Lets readers and writers in between spans; they never wait for a whole
- * class.
+ * class.  Returns 0 at once while another compaction of @pool runs (the
+ * reclaim client's, or another caller's).
  * Context: process context, may sleep (cond_resched()); no lock of the
  * pool held.
  *
@@ -1266,14 +1263,29 @@ void azs_pool_destroy(struct azs_pool *pool)
 /**
  * azs_get_stats - what a pool holds now and has done
  * @pool: the pool
- * @st: filled in
+ * @st: filled in; the object counts are summed over the classes without
+ *	their locks, exact when the pool is quiet
  */
 void azs_get_stats(struct azs_pool *pool, struct azs_stats *st)
 {
+	unsigned int i;
+
 	st->pages = atomic_long_read(&pool->pages);
 	st->pages_compacted = atomic_long_read(&pool->pages_compacted);
-	st->objects = atomic_long_read(&pool->objects);
-	st->huge_objects = atomic_long_read(&pool->huge_objects);
+	st->objects = 0;
+	st->huge_objects = 0;
+	/* The classes' own counts: no shared counter on the fast paths. */
+	for (i = 0; i < AZS_NR_CLASSES; i++) {
+		const struct azs_class *c = pool->classes[i];
+		unsigned long used;
+
+		if (c->index != i)
+			continue;
+		used = READ_ONCE(c->objs_used);
+		st->objects += used;
+		if (c->huge)
+			st->huge_objects += used;
+	}
 }
 
 /* ---- the classes table ------------------------------------------------ */

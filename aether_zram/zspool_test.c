@@ -36,9 +36,12 @@
  *	pages_back	the pages of a pool are aether_mm pool pages: the
  *			pool's used pages grow by at least the pool's pages
  *			and come back down when everything is freed
+ *	classes		the classes table's totals agree with the pool's
+ *			stats (objects, pages, huge spans all full)
  *
- * Then a measurement, not a test: ns per malloc+free pair of the kernel's
- * zsmalloc and of this allocator, same sizes, interleaved rounds.
+ * Then a measurement, not a test: ns per operation of the kernel's
+ * zsmalloc and of this allocator, same sizes, interleaved rounds (see
+ * azs_t_bench()).
  */
 #include <linux/completion.h>
 #include <linux/cpumask.h>
@@ -47,6 +50,8 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/prandom.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/zsmalloc.h>
 
@@ -679,6 +684,42 @@ static int azs_t_concurrent_move(struct azs_t_ctx *t)
 	return err;
 }
 
+/* The Total row of the classes table agrees with the pool's stats. */
+static int azs_t_classes(struct azs_t_ctx *t)
+{
+	unsigned long v[14], hs = azs_huge_class_size(t->pool);
+	struct seq_file m = { .size = SZ_64K };
+	struct azs_stats st;
+	const char *total;
+	int err = 0, i;
+
+	for (i = 0; i < 67; i++) {
+		t->objs[i].size = i < 64 ? 100 : hs + 1;
+		t->objs[i].seed = i;
+		err = azs_t_alloc(t->pool, &t->objs[i], t->buf);
+		if (AZS_T_FAIL(!err))
+			return err;
+	}
+	m.buf = kvzalloc(m.size, GFP_KERNEL);
+	if (!m.buf)
+		return -ENOMEM;
+	azs_show_classes(&m, t->pool);
+	azs_get_stats(t->pool, &st);
+	total = m.count < m.size ? strstr(m.buf, "\nTotal") : NULL;
+	if (AZS_T_FAIL(total && strstr(m.buf, "obj_allocated")) ||
+	    AZS_T_FAIL(sscanf(total + 6, "%lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu",
+			      &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			      &v[7], &v[8], &v[9], &v[10], &v[11], &v[12],
+			      &v[13]) == 14) ||
+	    /* 11 groups, then obj_allocated, obj_used, pages_used */
+	    AZS_T_FAIL(v[12] == st.objects && v[13] == st.pages &&
+		       v[11] >= v[12] && v[10] >= 3))
+		err = -EINVAL;
+	kvfree(m.buf);
+	azs_t_free_all(t->pool, t->objs, 67);
+	return err;
+}
+
 /* Pool pages in use (not free) now. */
 static long azs_t_pool_used(void)
 {
@@ -737,6 +778,7 @@ static const struct azs_t_case azs_t_cases[] = {
 	{ "concurrent", azs_t_concurrent },
 	{ "concurrent_move", azs_t_concurrent_move },
 	{ "pages_back", azs_t_pages_back },
+	{ "classes", azs_t_classes },
 };
 
 static int azs_t_run(const struct azs_t_case *tc, struct azs_t_ctx *t)
@@ -759,79 +801,165 @@ static int azs_t_run(const struct azs_t_case *tc, struct azs_t_ctx *t)
 	return err;
 }
 
-/* ---- zsmalloc and us: ns per malloc+free ------------------------------ */
+/* ---- zsmalloc and us ------------------------------------------------- */
 
 #define AZS_B_NR	1024
 #define AZS_B_ROUNDS	4
+#define AZS_B_ZS_GFP	(GFP_NOIO | __GFP_NOWARN | __GFP_HIGHMEM | \
+			 __GFP_MOVABLE)
+#define AZS_B_GFP	(GFP_NOIO | __GFP_NOWARN)
 
-static u64 azs_b_zs(struct zs_pool *zp, const u32 *sizes, unsigned long *h)
-{
-	u64 t0 = ktime_get_ns();
-	unsigned int i;
-
-	for (i = 0; i < AZS_B_NR; i++)
-		h[i] = zs_malloc(zp, sizes[i], GFP_NOIO | __GFP_NOWARN |
-				 __GFP_HIGHMEM | __GFP_MOVABLE);
-	for (i = 0; i < AZS_B_NR; i++)
-		if (!IS_ERR_VALUE(h[i]) && h[i])
-			zs_free(zp, h[i]);
-	return ktime_get_ns() - t0;
-}
-
-static u64 azs_b_azs(struct azs_pool *pool, const u32 *sizes,
-		     unsigned long *h)
-{
-	u64 t0 = ktime_get_ns();
-	unsigned int i;
-
-	for (i = 0; i < AZS_B_NR; i++)
-		h[i] = azs_malloc(pool, sizes[i], GFP_NOIO | __GFP_NOWARN, 0);
-	for (i = 0; i < AZS_B_NR; i++)
-		azs_free(pool, h[i]);
-	return ktime_get_ns() - t0;
-}
-
-/* Print the figures; a failure to set up is reported, not a test failure. */
-static void azs_t_bench(void)
-{
-	struct rnd_state rnd;
-	struct azs_pool *pool;
+/**
+ * struct azs_b - one measurement's state, the same for both allocators
+ * @zp:		the kernel's zsmalloc pool
+ * @pool:	ours
+ * @sizes:	AZS_B_NR object sizes
+ * @h:		AZS_B_NR handles
+ * @ns:		totals per figure: [figure][0 zsmalloc, 1 aether]
+ */
+struct azs_b {
 	struct zs_pool *zp;
-	unsigned long *h;
-	u64 zs_ns = 0, azs_ns = 0;
+	struct azs_pool *pool;
 	u32 *sizes;
+	unsigned long *h;
+	u64 ns[3][2];
+};
+
+static unsigned long azs_b_malloc(struct azs_b *b, bool ours, u32 size)
+{
+	unsigned long h;
+
+	if (ours)
+		return azs_malloc(b->pool, size, AZS_B_GFP, 0);
+	h = zs_malloc(b->zp, size, AZS_B_ZS_GFP);
+	return IS_ERR_VALUE(h) ? 0 : h;
+}
+
+static void azs_b_free(struct azs_b *b, bool ours, unsigned long h)
+{
+	if (ours)
+		azs_free(b->pool, h);
+	else if (h)
+		zs_free(b->zp, h);
+}
+
+/* Fill an empty pool with every size, then empty it: spans come and go. */
+static u64 azs_b_cold(struct azs_b *b, bool ours)
+{
+	u64 t0 = ktime_get_ns();
 	unsigned int i;
 
-	sizes = kmalloc_array(AZS_B_NR, sizeof(*sizes), GFP_KERNEL);
-	h = kmalloc_array(AZS_B_NR, sizeof(*h), GFP_KERNEL);
-	zp = zs_create_pool("azs_bench");
-	pool = azs_pool_create("azs_bench");
-	if (!sizes || !h || !zp || !pool) {
+	for (i = 0; i < AZS_B_NR; i++)
+		b->h[i] = azs_b_malloc(b, ours, b->sizes[i]);
+	for (i = 0; i < AZS_B_NR; i++)
+		azs_b_free(b, ours, b->h[i]);
+	return ktime_get_ns() - t0;
+}
+
+/* With the pool full, free one object and allocate one of its size. */
+static u64 azs_b_warm(struct azs_b *b, bool ours)
+{
+	unsigned int i;
+	u64 t0;
+
+	for (i = 0; i < AZS_B_NR; i++)
+		b->h[i] = azs_b_malloc(b, ours, b->sizes[i]);
+	t0 = ktime_get_ns();
+	for (i = 0; i < AZS_B_NR; i++) {
+		azs_b_free(b, ours, b->h[i]);
+		b->h[i] = azs_b_malloc(b, ours, b->sizes[i]);
+	}
+	return ktime_get_ns() - t0;
+}
+
+/* Map every object of the full pool, read its first byte, unmap it. */
+static u64 azs_b_read(struct azs_b *b, bool ours, void *local)
+{
+	unsigned int i, sum = 0;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; i < AZS_B_NR; i++) {
+		const u8 *p;
+
+		if (!b->h[i])
+			continue;
+		if (ours) {
+			p = azs_read_begin(b->pool, b->h[i], local);
+			sum += p[b->sizes[i] - 1];
+			azs_read_end(b->pool, b->h[i], p);
+		} else {
+			p = zs_map_object(b->zp, b->h[i], ZS_MM_RO);
+			sum += p[b->sizes[i] - 1];
+			zs_unmap_object(b->zp, b->h[i]);
+		}
+	}
+	barrier_data(&sum);
+	return ktime_get_ns() - t0;
+}
+
+static void azs_b_round(struct azs_b *b, bool ours, void *local)
+{
+	unsigned int i;
+
+	b->ns[0][ours] += azs_b_cold(b, ours);
+	b->ns[1][ours] += azs_b_warm(b, ours);
+	b->ns[2][ours] += azs_b_read(b, ours, local);
+	for (i = 0; i < AZS_B_NR; i++)
+		azs_b_free(b, ours, b->h[i]);
+}
+
+static void azs_b_report(const char *what, const u64 *ns)
+{
+	u64 zs = div_u64(ns[0], AZS_B_ROUNDS * AZS_B_NR);
+	u64 us = div_u64(ns[1], AZS_B_ROUNDS * AZS_B_NR);
+	u64 pct = div_u64(ns[1] * 100, max_t(u64, ns[0], 1));
+
+	pr_info("zspool bench: %s: zsmalloc %llu ns, aether %llu ns, aether/zsmalloc %llu.%02llu\n",
+		what, zs, us, div_u64(pct, 100), pct % 100);
+}
+
+/*
+ * Print ns per operation of the kernel's zsmalloc and of this allocator,
+ * same sizes, interleaved rounds: malloc+free into an empty pool (spans
+ * made and freed), malloc+free in a full one, and a read (map, one byte,
+ * unmap).  Figures, not a test: a failure to set up is reported only.
+ */
+static void azs_t_bench(u8 *local)
+{
+	struct azs_b b = {};
+	struct rnd_state rnd;
+	unsigned int i;
+
+	b.sizes = kmalloc_array(AZS_B_NR, sizeof(*b.sizes), GFP_KERNEL);
+	b.h = kmalloc_array(AZS_B_NR, sizeof(*b.h), GFP_KERNEL);
+	b.zp = zs_create_pool("azs_bench");
+	b.pool = azs_pool_create("azs_bench");
+	if (!b.sizes || !b.h || !b.zp || !b.pool) {
 		pr_info("zspool bench: no memory, not measured\n");
 		goto out;
 	}
 	prandom_seed_state(&rnd, 7);
 	/* Compressed page sizes: 64 bytes to 3.5 KiB. */
 	for (i = 0; i < AZS_B_NR; i++)
-		sizes[i] = 64 + prandom_u32_state(&rnd) % 3520;
-	azs_b_zs(zp, sizes, h);		/* warm both up */
-	azs_b_azs(pool, sizes, h);
+		b.sizes[i] = 64 + prandom_u32_state(&rnd) % 3520;
+	azs_b_round(&b, false, local);	/* warm both up */
+	azs_b_round(&b, true, local);
+	memset(b.ns, 0, sizeof(b.ns));
 	for (i = 0; i < AZS_B_ROUNDS; i++) {
-		zs_ns += azs_b_zs(zp, sizes, h);
-		azs_ns += azs_b_azs(pool, sizes, h);
+		azs_b_round(&b, false, local);
+		azs_b_round(&b, true, local);
 	}
-	zs_ns = div_u64(zs_ns, AZS_B_ROUNDS * AZS_B_NR);
-	azs_ns = div_u64(azs_ns, AZS_B_ROUNDS * AZS_B_NR);
-	pr_info("zspool bench: malloc+free, %u sizes 64..3583 B, %u rounds: zsmalloc %llu ns, aether %llu ns, ratio %llu.%02llu\n",
-		AZS_B_NR, AZS_B_ROUNDS, zs_ns, azs_ns,
-		div_u64(azs_ns * 100, max_t(u64, zs_ns, 1)) / 100,
-		div_u64(azs_ns * 100, max_t(u64, zs_ns, 1)) % 100);
+	pr_info("zspool bench: %u objects of 64..3583 bytes, %u rounds, interleaved\n",
+		AZS_B_NR, AZS_B_ROUNDS);
+	azs_b_report("malloc+free, empty pool", b.ns[0]);
+	azs_b_report("free+malloc, full pool", b.ns[1]);
+	azs_b_report("read (map, unmap)", b.ns[2]);
 out:
-	azs_pool_destroy(pool);
-	if (zp)
-		zs_destroy_pool(zp);
-	kfree(h);
-	kfree(sizes);
+	azs_pool_destroy(b.pool);
+	if (b.zp)
+		zs_destroy_pool(b.zp);
+	kfree(b.h);
+	kfree(b.sizes);
 }
 
 /**
@@ -859,7 +987,7 @@ int azs_selftest(void)
 		}
 		pr_info("zspool selftest %s: ok\n", azs_t_cases[i].name);
 	}
-	azs_t_bench();
+	azs_t_bench(t.local);
 out:
 	kfree(t.local);
 	kfree(t.buf);

@@ -3,7 +3,8 @@
 """Draw bench/results-<release>.txt files as one SVG bar chart of ratios.
 
 A result is any line that names a benchmark and gives its ratio
-(pool ns / kernel ns; below 1.0 means the pool is faster), either as
+(pool ns / kernel ns; below 1.0 means the pool is faster; for zram's
+throughputs, aether MiB/s / zram MiB/s, above 1.0 is faster), either as
 "... ratio=0.93" / "... ratio: 0.93" / "... ratio 0.93", or as a row of a
 table whose header has a "ratio" column. JSON output (a list of objects,
 or an object holding one, with "name"/"op" and "ratio") works too.
@@ -145,7 +146,7 @@ def main():
     args = ap.parse_args()
     series = []
     for path in args.results:
-        kernel = re.sub(r"^(results|slub)-|\.txt$", "",
+        kernel = re.sub(r"^(results|slub|zram)-|\.txt$", "",
                         os.path.basename(path))
         res = parse(path)
         if not res:

@@ -24,6 +24,7 @@ mkdir -p "$out"
 export AETHER_CMDLINE="slub_debug=- ${AETHER_CMDLINE:-}"
 results=()
 slub=()
+zram=()
 # between LOG NAME: the lines between "=== AETHER NAME BEGIN" and its END.
 between() {
 	tr -d '\r' <"$1" | sed -n "/^=== AETHER $2 BEGIN/,/^=== AETHER $2 END/{//!p}"
@@ -37,15 +38,33 @@ for rel in "$@"; do
 	{ echo "$host"; between "$log" BENCH; } >"$out/results-$rel.txt"
 	{ echo "$host"; between "$log" "SLUB BENCH"; } >"$out/slub-$rel.txt"
 	{ echo "$host"; between "$log" "REGION BENCH"; } >"$out/regions-$rel.txt"
+	# The zram table, as the job printed it, in comments above the JSON.
+	{
+		echo "$host"
+		tr -d '\r' <"$log" | sed -n '/^=== AETHER ZRAM BENCH END/,/^=== AETHER END/{//!p}' |
+			grep -v '^\[ *[0-9.]*\]' | sed 's/^/# /'
+		between "$log" "ZRAM BENCH"
+	} >"$out/zram-$rel.txt"
 	[[ $(wc -l <"$out/slub-$rel.txt") -gt 1 ]] || die "no slub bench figures in $log"
 	echo "=== $rel ($out/results-$rel.txt, $out/slub-$rel.txt)"
 	cat "$out/results-$rel.txt"
 	cat "$out/slub-$rel.txt"
 	cat "$out/regions-$rel.txt"
+	cat "$out/zram-$rel.txt"
 	results+=("$out/results-$rel.txt")
 	slub+=("$out/slub-$rel.txt")
+	if [[ $(grep -vc '^#' "$out/zram-$rel.txt") -gt 0 ]]; then
+		zram+=("$out/zram-$rel.txt")
+	else
+		note "no zram bench figures in $log (aether_zram not built?)"
+	fi
 done
 python3 "$AETHER_TOP/scripts/bench-plot.py" -o "$out/bench.svg" "${results[@]}"
 python3 "$AETHER_TOP/scripts/bench-plot.py" -o "$out/slub.svg" \
 	--title "aether_slub / kmem_cache, time per object (lower is better)" \
 	"${slub[@]}"
+if [[ ${#zram[@]} -gt 0 ]]; then
+	python3 "$AETHER_TOP/scripts/bench-plot.py" -o "$out/zram.svg" \
+		--title "aether_zram / zram, throughput (higher is better)" \
+		"${zram[@]}"
+fi

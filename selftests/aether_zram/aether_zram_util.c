@@ -235,6 +235,23 @@ void *azt_alloc_aligned(size_t len)
 	return posix_memalign(&p, 4096, len) ? NULL : p;
 }
 
+int azt_pool_used(__u64 *used)
+{
+	struct aether_mm_pool_info pi = { .size = sizeof(pi) };
+	int fd, ret;
+
+	fd = aet_open("/dev/aether_mm");
+	if (fd < 0)
+		return fd;
+	ret = aet_ioctl(fd, AETHER_MM_IOC_DRAIN, NULL);
+	if (!ret)
+		ret = aet_ioctl(fd, AETHER_MM_IOC_POOL_INFO, &pi);
+	close(fd);
+	if (!ret)
+		*used = pi.pages_total - pi.pages_free;
+	return ret;
+}
+
 int azt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
 {
 	return aet_run_unprivileged(fn, fd, arg);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/aether_mm.h>
 #include <linux/aether_zram.h>
 
 #include "aether_test.h"	/* selftests/lib */
@@ -86,6 +87,9 @@ long azt_check(const void *buf, size_t len, __u64 off, __u64 seed);
 
 /* A buffer aligned for O_DIRECT, or NULL. */
 void *azt_alloc_aligned(size_t len);
+
+/* Pages of aether_mm's pool in use, after draining the per-CPU lists. */
+int azt_pool_used(__u64 *used);
 
 /* An unprivileged child running @fn on @fd: its -errno. */
 int azt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg);

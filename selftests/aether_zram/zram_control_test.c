@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -386,6 +387,30 @@ TEST_F(control, a_struct_smaller_than_any_version_is_einval)
 	ASSERT_EQ(-EINVAL, azt_ioctl(self->fd, AETHER_ZRAM_IOC_INFO, &info));
 }
 
+/*
+ * The store's pages are pool pages: they show in the pool's use while
+ * the device holds data, and every one is given back by remove.
+ */
+TEST_F_TIMEOUT(control, remove_gives_every_pool_page_back, 300)
+{
+	struct aether_zram_dev_stats st;
+	__u64 before, during, after;
+	int id;
+
+	ASSERT_EQ(0, azt_pool_used(&before));
+	id = add(self, 0, 0, 8 * MIB, 0);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, write_pages(id, 1024, 5));
+	ASSERT_EQ(0, azt_dev_stats(self->fd, id, &st));
+	ASSERT_EQ(0, azt_pool_used(&during));
+	ASSERT_LT(0, st.mem_used_total);
+	ASSERT_LE(before + st.mem_used_total / 4096, during);
+	ASSERT_EQ(0, azt_remove(self->fd, id));
+	self->nr--;
+	ASSERT_EQ(0, azt_pool_used(&after));
+	ASSERT_EQ(before, after);
+}
+
 TEST_F(control, ids_are_reused_after_remove)
 {
 	int a = add(self, 0, 0, 0, 0), b;
@@ -395,6 +420,54 @@ TEST_F(control, ids_are_reused_after_remove)
 	self->nr--;
 	b = add(self, 0, 0, 0, 0);
 	ASSERT_EQ(a, b);
+}
+
+struct churn {
+	int fd;
+	int cpu;
+	int errors;
+	int last_error;
+};
+
+static void *churn(void *arg)
+{
+	struct churn *c = arg;
+	int i, id, err;
+
+	aet_pin_cpu(c->cpu);
+	for (i = 0; i < 40; i++) {
+		id = azt_add(c->fd, 0, 0, 1024 * 1024, 0);
+		err = id < 0 ? id : azt_remove(c->fd, id);
+		if (err) {
+			c->errors++;
+			c->last_error = err;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A device being removed keeps its id until its disk is gone: an ADD
+ * racing with the REMOVE gets another id, never the name of a disk
+ * still going away.
+ */
+TEST_F_TIMEOUT(control, adds_and_removes_racing_on_two_cpus_never_collide, 300)
+{
+	struct churn c[2];
+	pthread_t threads[2];
+	int i;
+
+	if (aet_nr_cpus() < 2)
+		SKIP(return, "one CPU");
+	for (i = 0; i < 2; i++) {
+		c[i] = (struct churn){ .fd = self->fd, .cpu = i };
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, churn, &c[i]));
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(threads[i], NULL);
+	EXPECT_EQ(0, c[0].last_error);
+	EXPECT_EQ(0, c[1].last_error);
+	ASSERT_EQ(0, c[0].errors + c[1].errors);
 }
 
 TEST_HARNESS_MAIN

@@ -64,6 +64,28 @@ static int write_page(int id, __u64 seed)
 	return ret;
 }
 
+/* 0 if page 0 reads back as write_page(@seed) wrote it. */
+static int read_page(int id, __u64 seed)
+{
+	char *buf = azt_alloc_aligned(4096);
+	int fd, ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = azt_dev_open(id, O_RDONLY | O_DIRECT);
+	if (fd < 0) {
+		free(buf);
+		return fd;
+	}
+	if (pread(fd, buf, 4096, 0) != 4096)
+		ret = -errno;
+	else if (azt_check(buf, 4096, 0, seed) >= 0)
+		ret = -EIO;
+	close(fd);
+	free(buf);
+	return ret;
+}
+
 TEST_F(attrs, hot_add_makes_a_device_with_every_attribute)
 {
 	static const char * const names[] = {
@@ -245,6 +267,24 @@ TEST_F(attrs, algorithm_params_refuses_what_it_cannot_do)
 					 "level=2"));
 }
 
+#define DICT	"/tmp/azt_zstd_dict"
+
+/* A raw-content dictionary: 64 KiB of the tests' data. */
+static int make_dict(const char *path)
+{
+	static char buf[65536];
+	int fd, ret = 0;
+
+	azt_fill(buf, sizeof(buf), 0, 99);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
 TEST_F(attrs, algorithm_params_dict_is_taken_where_the_kernel_has_it)
 {
 	struct aether_zram_info info;
@@ -253,9 +293,11 @@ TEST_F(attrs, algorithm_params_dict_is_taken_where_the_kernel_has_it)
 	ASSERT_EQ(0, azt_info(self->ctl, &info));
 	if (!(info.algos & (1U << AETHER_ZRAM_ALGO_ZSTD)))
 		SKIP(return, "no zstd");
+	ASSERT_EQ(0, make_dict(DICT));
 	ASSERT_EQ(0, azt_attr_write(self->id, "comp_algorithm", "zstd"));
 	ret = azt_attr_write(self->id, "algorithm_params",
-			     "algo=zstd level=3 dict=/proc/self/exe");
+			     "algo=zstd level=3 dict=" DICT);
+	unlink(DICT);
 	if (!(info.features & AETHER_ZRAM_FEAT_ZSTD_DICT)) {
 		ASSERT_EQ(-EOPNOTSUPP, ret);
 		return;
@@ -265,6 +307,7 @@ TEST_F(attrs, algorithm_params_dict_is_taken_where_the_kernel_has_it)
 					  "algo=zstd dict=/nonexistent"));
 	ASSERT_EQ(0, azt_attr_write(self->id, "disksize", "1M"));
 	ASSERT_EQ(0, write_page(self->id, 1));
+	ASSERT_EQ(0, read_page(self->id, 1));
 }
 
 TEST_F(attrs, mm_stat_has_nine_columns_of_zrams_widths)

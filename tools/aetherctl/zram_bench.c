@@ -609,7 +609,7 @@ static void zb_store_bench(const struct zb_data *z, unsigned int a,
 	close(fd);
 }
 
-static void zb_report_store(const struct zb_algo_result *res)
+static void zb_report_store(const struct zb_algo_result *res, bool json)
 {
 	struct actl_out *t;
 	unsigned int a;
@@ -637,6 +637,11 @@ static void zb_report_store(const struct zb_algo_result *res)
 		out_x1000(t, b->ratio_x1000);
 		out_x1000(t, b->compr_bytes ?
 			  zb_x1000((double)b->orig_bytes / b->compr_bytes) : 0);
+		if (json)
+			fprintf(stderr, "%-20s store %llu ns  bare call %llu ns  ratio %.3f\n",
+				name, (unsigned long long)b->ns_store,
+				(unsigned long long)b->ns_bare,
+				b->ratio_x1000 / 1000.0);
 	}
 	out_flush(t);
 	for (a = 0; a < sizeof(zb_algos) / sizeof(zb_algos[0]); a++)
@@ -668,10 +673,10 @@ static void zb_report(const struct zb_opts *o,
 		      char offers[ZB_SIDES][256])
 {
 	struct actl_ctx ctx = { .json = o->json };
-	double ratio[ZB_MAX_ROUNDS], mz, ma, mr;
+	double ratio[ZB_MAX_ROUNDS], mz, ma, mr, cz, ca;
 	struct actl_out *t;
 	unsigned int a, s, i;
-	char name[48];
+	char name[48], comp[80];
 
 	out_begin(&ctx);
 	t = out_table("zram_bench",
@@ -706,15 +711,21 @@ static void zb_report(const struct zb_opts *o,
 			out_x1000(t, zb_x1000(ma));
 			out_x1000(t, zb_x1000(mr));
 			if (s == ZB_W4K) {
-				out_x1000(t, zb_x1000(zb_median(r->comp[ZB_ZRAM], o->rounds)));
-				out_x1000(t, zb_x1000(zb_median(r->comp[ZB_AETHER], o->rounds)));
+				cz = zb_median(r->comp[ZB_ZRAM], o->rounds);
+				ca = zb_median(r->comp[ZB_AETHER], o->rounds);
+				snprintf(comp, sizeof(comp),
+					 "  orig/mem_used zram %.3f aether %.3f",
+					 cz, ca);
+				out_x1000(t, zb_x1000(cz));
+				out_x1000(t, zb_x1000(ca));
 			} else {
 				out_str(t, "-");
 				out_str(t, "-");
 			}
+			/* In JSON mode, a table for people on stderr. */
 			if (o->json)
-				fprintf(stderr, "%-20s zram %9.3f  aether %9.3f MiB/s  ratio %.3f\n",
-					name, mz, ma, mr);
+				fprintf(stderr, "%-20s zram %9.3f  aether %9.3f MiB/s  ratio %.3f%s\n",
+					name, mz, ma, mr, s == ZB_W4K ? comp : "");
 		}
 	}
 	out_flush(t);
@@ -722,7 +733,7 @@ static void zb_report(const struct zb_opts *o,
 		if (res[a].absent)
 			out_note("%s: not offered by both devices, left out",
 				 zb_algos[a].name);
-	zb_report_store(res);
+	zb_report_store(res, o->json);
 	out_note("corpus %zu KiB, %u rounds (medians), swap working set %lu MiB under a memory.max of %lu MiB",
 		 corpus_len >> 10, o->rounds, o->swap_mib, o->swap_mib / 4);
 	out_note("algorithms offered: zram: %s; aether_zram: %s",
