@@ -163,7 +163,8 @@ static int azr_write_slot(struct azr_dev *d, u32 index, struct page *page)
 	err = azr_store_page(&d->store, page, &e, AZR_GFP, 0);
 	if (err)
 		return err;
-	if (!azr_charge_ok(d)) {
+	/* A same-filled page takes no memory: stored over the limit too. */
+	if (!(e.flags & AZR_E_SAME) && !azr_charge_ok(d)) {
 		azr_free_entry(&d->store, &e);
 		return -ENOMEM;
 	}
