@@ -732,6 +732,19 @@ unsigned int azr_dev_count(void)
 	return n;
 }
 
+/*
+ * What azr_dev_config() would refuse, refused before the disk exists:
+ * no one sees a disk that is only being taken down.
+ */
+static int azr_dev_config_check(const struct aether_zram_add *cfg)
+{
+	if (azr_level_check(cfg->algo, cfg->level) < 0 ||
+	    cfg->mem_limit > ULONG_MAX - PAGE_SIZE ||
+	    cfg->disksize > (u64)U32_MAX << PAGE_SHIFT)
+		return -EINVAL;
+	return 0;
+}
+
 static int azr_dev_config(struct azr_dev *d, const struct aether_zram_add *cfg)
 {
 	int err;
@@ -814,6 +827,9 @@ int azr_dev_add(const struct aether_zram_add *cfg)
 	struct azr_dev *d;
 	int id, err;
 
+	err = azr_dev_config_check(cfg);
+	if (err)
+		return err;
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;
 	mutex_lock(&azr_devices_lock);

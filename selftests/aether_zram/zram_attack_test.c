@@ -8,13 +8,20 @@
  *		limit, as zram stores it: a swap device at its limit can
  *		still take pages of zeroes, and overwrite its pages with
  *		them to give memory back
+ * ADD		a refused ADD shows no disk: the configuration is checked
+ *		before the disk exists, so that udev and whoever opens
+ *		/dev/aether_zram<N> never see a disk that is only being
+ *		taken down (the kernel's "add" uevent is the witness)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
+#include <linux/netlink.h>
 
 #include "kselftest_harness.h"
 #include "aether_zram_util.h"
@@ -103,6 +110,77 @@ TEST_F(attack, same_filled_pages_are_stored_over_the_memory_limit)
 	ASSERT_EQ(1, io[1]);			/* failed_writes */
 	ASSERT_EQ(0, azt_mm_stat(self->id, mm));
 	ASSERT_EQ(2, mm[AZT_SAME_PAGES]);
+}
+
+/* The kernel's uevents, or -errno. */
+static int uevent_socket(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd, size = 1 << 20;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+		    NETLINK_KOBJECT_UEVENT);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * Read uevents until "change" of aether_zram<@id> arrives (within 10 s):
+ * how many "add"s of aether_zram disks came before it, or -1 if it
+ * never came.
+ */
+static int disk_adds_until_change(int fd, int id)
+{
+	static const char add[] = "add@/devices/virtual/block/aether_zram";
+	char want[64], msg[8192];
+	int adds = 0;
+
+	snprintf(want, sizeof(want),
+		 "change@/devices/virtual/block/aether_zram%d", id);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 10000) <= 0)
+			return -1;
+		n = recv(fd, msg, sizeof(msg) - 1, 0);
+		if (n <= 0)
+			return -1;
+		msg[n] = '\0';
+		if (!strcmp(msg, want))
+			return adds;
+		if (!strncmp(msg, add, strlen(add)))
+			adds++;
+	}
+}
+
+TEST_F(attack, a_refused_add_never_shows_a_disk)
+{
+	int ev;
+
+	/* The witness: a disk of ours whose "change" ends the watch. */
+	self->id = azt_add(self->ctl, 0, 0, MIB, 0);
+	ASSERT_LE(0, self->id);
+	ev = uevent_socket();
+	if (ev == -EPERM || ev == -EACCES || ev == -EPROTONOSUPPORT)
+		SKIP(return, "no uevent socket (%d)", ev);
+	ASSERT_LE(0, ev);
+	/* Each refused, every field on its own. */
+	ASSERT_EQ(-EINVAL, azt_add(self->ctl, 9, 0, MIB, 0));
+	ASSERT_EQ(-EINVAL, azt_add(self->ctl, AETHER_ZRAM_ALGO_LZ4HC, 13,
+				   MIB, 0));
+	ASSERT_EQ(-EINVAL, azt_add(self->ctl, 0, -1, MIB, 0));
+	ASSERT_EQ(-EINVAL, azt_add(self->ctl, 0, 0, 1ULL << 50, 0));
+	ASSERT_EQ(-EINVAL, azt_add(self->ctl, 0, 0, MIB, ~0ULL));
+	ASSERT_EQ(0, azt_attr_write(self->id, "uevent", "change"));
+	EXPECT_EQ(0, disk_adds_until_change(ev, self->id));
+	close(ev);
 }
 
 TEST_HARNESS_MAIN
