@@ -163,7 +163,8 @@ static int azr_write_slot(struct azr_dev *d, u32 index, struct page *page)
 	err = azr_store_page(&d->store, page, &e, AZR_GFP, 0);
 	if (err)
 		return err;
-	if (!azr_charge_ok(d)) {
+	/* A same-filled page takes no memory: stored over the limit too. */
+	if (!(e.flags & AZR_E_SAME) && !azr_charge_ok(d)) {
 		azr_free_entry(&d->store, &e);
 		return -ENOMEM;
 	}
@@ -732,6 +733,19 @@ unsigned int azr_dev_count(void)
 	return n;
 }
 
+/*
+ * What azr_dev_config() would refuse, refused before the disk exists:
+ * no one sees a disk that is only being taken down.
+ */
+static int azr_dev_config_check(const struct aether_zram_add *cfg)
+{
+	if (azr_level_check(cfg->algo, cfg->level) < 0 ||
+	    cfg->mem_limit > ULONG_MAX - PAGE_SIZE ||
+	    cfg->disksize > (u64)U32_MAX << PAGE_SHIFT)
+		return -EINVAL;
+	return 0;
+}
+
 static int azr_dev_config(struct azr_dev *d, const struct aether_zram_add *cfg)
 {
 	int err;
@@ -814,6 +828,9 @@ int azr_dev_add(const struct aether_zram_add *cfg)
 	struct azr_dev *d;
 	int id, err;
 
+	err = azr_dev_config_check(cfg);
+	if (err)
+		return err;
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;
 	mutex_lock(&azr_devices_lock);
