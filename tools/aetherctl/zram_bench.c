@@ -91,7 +91,7 @@ static const char *const zb_step_names[ZB_STEPS] = {
 
 struct zb_opts {
 	const char *corpus;
-	bool algo[3];
+	bool algo[3];		/* by index in zb_algos[] */
 	unsigned int rounds;
 	unsigned long swap_mib;
 	bool json;
@@ -406,7 +406,7 @@ static uint64_t zb_sum(const char *p)
  * rewrite it.  Exits 0, 1 when a page came back changed, 2 when it could
  * not run.
  */
-static void __attribute__((noreturn))
+static void __attribute__((__noreturn__))
 zb_swapper(const struct zb_data *z, const char *cg, unsigned long mib)
 {
 	size_t n = (mib << 20) / ZB_PAGE, cpages = z->len / ZB_PAGE, i;
@@ -495,41 +495,51 @@ static int64_t zb_swap(const struct zb_dev *d, const struct zb_data *z,
 
 /* ---- one round of one algorithm on one side --------------------------- */
 
+/* Keep a step's MiB/s: 0, or the step's -errno. */
+static int zb_record(struct zb_algo_result *r, int step, int side,
+		     unsigned int round, size_t bytes, int64_t ns)
+{
+	if (ns < 0)
+		return (int)ns;
+	r->mibs[step][side][round] = zb_mibs(bytes, ns);
+	return 0;
+}
+
 static int zb_side(const struct zb_dev *d, const struct zb_data *z,
 		   unsigned int a, const struct zb_opts *o,
 		   struct zb_algo_result *r, int side, unsigned int round)
 {
 	const char *algo = zb_algos[a].name;
 	int level = zb_algos[a].level;
-	size_t len = z->len;
-	int64_t ns;
+	size_t len = z->len, swap = o->swap_mib << 20;
+	int ret;
 
-#define ZB_STEP(step, bytes, call)					\
-	do {								\
-		ns = (call);						\
-		if (ns < 0)						\
-			return (int)ns;					\
-		r->mibs[step][side][round] = zb_mibs(bytes, ns);	\
-	} while (0)
-
-	if (zb_dev_setup(d, algo, level, len))
-		return -EIO;
-	ZB_STEP(ZB_W4K, len, zb_write_seq(d, z, 4096));
+	ret = zb_dev_setup(d, algo, level, len);
+	if (!ret)
+		ret = zb_record(r, ZB_W4K, side, round, len,
+				zb_write_seq(d, z, 4096));
+	if (ret)
+		return ret;
 	r->comp[side][round] = zb_comp_ratio(d);
-	ZB_STEP(ZB_R4K, len, zb_read(d, z, 4096, false));
-	ZB_STEP(ZB_RAND, len, zb_read(d, z, 4096, true));
-	if (zb_dev_setup(d, algo, level, len))
-		return -EIO;
-	ZB_STEP(ZB_W64K, len, zb_write_seq(d, z, 65536));
-	ZB_STEP(ZB_R64K, len, zb_read(d, z, 65536, false));
-	if (o->swap_mib) {
-		if (zb_dev_setup(d, algo, level, (o->swap_mib << 20) * 2))
-			return -EIO;
-		ZB_STEP(ZB_SWAP, (o->swap_mib << 20) * 3,
-			zb_swap(d, z, o->swap_mib));
-	}
-#undef ZB_STEP
-	return zb_attr(d, "reset", "1");
+	ret = zb_record(r, ZB_R4K, side, round, len, zb_read(d, z, 4096, false));
+	if (!ret)
+		ret = zb_record(r, ZB_RAND, side, round, len,
+				zb_read(d, z, 4096, true));
+	if (!ret)
+		ret = zb_dev_setup(d, algo, level, len);
+	if (!ret)
+		ret = zb_record(r, ZB_W64K, side, round, len,
+				zb_write_seq(d, z, 65536));
+	if (!ret)
+		ret = zb_record(r, ZB_R64K, side, round, len,
+				zb_read(d, z, 65536, false));
+	/* The swap step touches the set three times (see zb_swapper()). */
+	if (!ret && swap)
+		ret = zb_dev_setup(d, algo, level, swap * 2);
+	if (!ret && swap)
+		ret = zb_record(r, ZB_SWAP, side, round, swap * 3,
+				zb_swap(d, z, o->swap_mib));
+	return ret ? ret : zb_attr(d, "reset", "1");
 }
 
 /* ---- the corpus -------------------------------------------------------- */
@@ -623,7 +633,7 @@ static void zb_report_store(const struct zb_algo_result *res, bool json)
 	out_col(t, "bare_ns", "bare call (ns)");
 	out_col(t, "ratio", "median ratio");
 	out_col(t, "comp", "compression");
-	for (a = 0; a < sizeof(zb_algos) / sizeof(zb_algos[0]); a++) {
+	for (a = 0; a < ARRAY_SIZE(zb_algos); a++) {
 		const struct aether_zram_bench *b = &res[a].store;
 
 		if (!res[a].done || res[a].store_err)
@@ -644,7 +654,7 @@ static void zb_report_store(const struct zb_algo_result *res, bool json)
 				b->ratio_x1000 / 1000.0);
 	}
 	out_flush(t);
-	for (a = 0; a < sizeof(zb_algos) / sizeof(zb_algos[0]); a++)
+	for (a = 0; a < ARRAY_SIZE(zb_algos); a++)
 		if (res[a].done && res[a].store_err)
 			out_note("%s: AETHER_ZRAM_IOC_BENCH failed: %s",
 				 zb_algos[a].name, strerror(-res[a].store_err));
@@ -688,7 +698,7 @@ static void zb_report(const struct zb_opts *o,
 	out_col(t, "ratio", "ratio");
 	out_col(t, "zram_comp", "zram comp");
 	out_col(t, "aether_comp", "aether comp");
-	for (a = 0; a < sizeof(zb_algos) / sizeof(zb_algos[0]); a++) {
+	for (a = 0; a < ARRAY_SIZE(zb_algos); a++) {
 		const struct zb_algo_result *r = &res[a];
 
 		if (!r->done)
@@ -729,7 +739,7 @@ static void zb_report(const struct zb_opts *o,
 		}
 	}
 	out_flush(t);
-	for (a = 0; a < sizeof(zb_algos) / sizeof(zb_algos[0]); a++)
+	for (a = 0; a < ARRAY_SIZE(zb_algos); a++)
 		if (res[a].absent)
 			out_note("%s: not offered by both devices, left out",
 				 zb_algos[a].name);
@@ -763,7 +773,7 @@ static int zb_parse(int argc, char **argv, struct zb_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->rounds = 3;
 	o->swap_mib = 32;
-	for (a = 0; a < 3; a++)
+	for (a = 0; a < ARRAY_SIZE(zb_algos); a++)
 		o->algo[a] = true;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:A:r:s:Sjh", longopts, NULL)) != -1) {
@@ -776,10 +786,10 @@ static int zb_parse(int argc, char **argv, struct zb_opts *o)
 			list = strdupa(optarg);
 			for (w = strtok_r(list, ",", &save); w;
 			     w = strtok_r(NULL, ",", &save)) {
-				for (a = 0; a < 3; a++)
+				for (a = 0; a < ARRAY_SIZE(zb_algos); a++)
 					if (!strcmp(w, zb_algos[a].name))
 						break;
-				if (a == 3) {
+				if (a == ARRAY_SIZE(zb_algos)) {
 					actl_err("unknown algorithm '%s' (lz4, lz4hc, zstd)", w);
 					return ACTL_EXIT_USAGE;
 				}
@@ -831,7 +841,7 @@ int actl_zram_bench(int argc, char **argv)
 		return ret;
 	if (zb_load(o.corpus, &z))
 		return ACTL_EXIT_ERR;
-	res = calloc(3, sizeof(*res));
+	res = calloc(ARRAY_SIZE(zb_algos), sizeof(*res));
 	if (!res)
 		return ACTL_EXIT_ERR;
 	for (s = 0; s < ZB_SIDES; s++) {
@@ -847,7 +857,7 @@ int actl_zram_bench(int argc, char **argv)
 				  sizeof(offers[s])))
 			offers[s][strcspn(offers[s], "\n")] = '\0';
 	}
-	for (a = 0; a < 3 && !err; a++) {
+	for (a = 0; a < ARRAY_SIZE(zb_algos) && !err; a++) {
 		if (!o.algo[a])
 			continue;
 		if (!zb_offers(&dev[ZB_ZRAM], zb_algos[a].name) ||
