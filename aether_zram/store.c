@@ -89,7 +89,7 @@ static DEFINE_SPINLOCK(azr_rs_lock);	/* lock 5: azr_rs_entries */
 static LIST_HEAD(azr_rs_entries);
 static struct dentry *azr_rs_dir;
 
-static atomic_long_t azr_rs_stores, azr_rs_store_failed;
+static atomic_long_t azr_rs_stores, azr_rs_store_failed, azr_rs_incompressible;
 static atomic_long_t azr_rs_loads, azr_rs_load_failed;
 static atomic_long_t azr_rs_releases, azr_rs_drained;
 
@@ -123,6 +123,19 @@ static int azr_rs_store(struct aem_frame *frame, unsigned long *handle)
 			     AZR_RS_GFP, AEM_ALLOC_ATOMIC | AEM_ALLOC_HIGH);
 	if (err) {
 		kmem_cache_free(azr_rs_cache, re);
+		goto failed;
+	}
+	/*
+	 * A page that does not compress would take a pool page (from the
+	 * reserve, at that) to free one: reclaim would gain nothing and a
+	 * region of random bytes would drain the reserve.  Leave it in its
+	 * frame, as zswap refuses such pages.
+	 */
+	if (re->e.flags & AZR_E_HUGE) {
+		azr_free_entry(&azr_rs, &re->e);
+		kmem_cache_free(azr_rs_cache, re);
+		atomic_long_inc(&azr_rs_incompressible);
+		err = -E2BIG;
 		goto failed;
 	}
 	azr_rs_link(re);
@@ -199,6 +212,8 @@ static int azr_rs_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "stores %ld\n", atomic_long_read(&azr_rs_stores));
 	seq_printf(m, "store_failed %ld\n",
 		   atomic_long_read(&azr_rs_store_failed));
+	seq_printf(m, "incompressible %ld\n",
+		   atomic_long_read(&azr_rs_incompressible));
 	seq_printf(m, "loads %ld\n", atomic_long_read(&azr_rs_loads));
 	seq_printf(m, "load_failed %ld\n", atomic_long_read(&azr_rs_load_failed));
 	seq_printf(m, "releases %ld\n", atomic_long_read(&azr_rs_releases));

@@ -62,11 +62,11 @@ declare -A PARAMS=(
 # Seconds before a job counts as hung. Software emulation is slow; the
 # selftests' own per-program timeout is in their "settings" file. The bench
 # job's zram part alone takes ~10 minutes (lz4hc compresses slowly).
-declare -A TIMEOUTS=([check]=900 [demo]=300 [bench]=2400 [shell]=0
+declare -A TIMEOUTS=([check]=1800 [demo]=300 [bench]=2400 [shell]=0
 	[soak]=21600)
 # KASAN, lockdep and kmemleak under software emulation: several times slower.
 if [[ $DEBUG == 1 ]]; then
-	TIMEOUTS[check]=3000
+	TIMEOUTS[check]=4800
 	TIMEOUTS[demo]=1200
 fi
 
