@@ -440,7 +440,11 @@ FIXTURE_SETUP(swap)
 	ASSERT_EQ(0, write_swap_header(fd, SWAP_AREA));
 	close(fd);
 	if (swapon(self->path, 0)) {
-		if (errno == ENOSYS || errno == EINVAL)
+		/*
+		 * Only a kernel without swap may excuse it: EINVAL would
+		 * be our device refusing its own swap header.
+		 */
+		if (errno == ENOSYS)
 			AZT_SETUP_SKIP("swapon: %s", strerror(errno));
 		ASSERT_EQ(0, errno);
 	}
