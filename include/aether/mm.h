@@ -264,7 +264,60 @@ struct aem_share_ops {
 	struct module *owner;
 	void (*unshared)(struct aem_shared *s, unsigned int users);
 	void (*drain)(void);
+	long (*range)(struct aem_region *r, pgoff_t start, pgoff_t end,
+		      struct aether_mm_region_dedupe *out);
 };
+
+/*
+ * @range (above): AETHER_MM_IOC_REGION_DEDUPE on a region fd: merge what
+ *		can be merged of pages [@start, @end) of @r now, every
+ *		layer, and fill @out's @merged, @saved and @scanned (the
+ *		core checked the range and zeroed them).  Return 0 or a
+ *		negative errno (-EINTR on a signal, @out filled so far).
+ *		Context: the ioctl's caller, process context, no aether_mm
+ *		lock held; @r is referenced and the engine's module pinned
+ *		for the call (unregistration waits for it); may sleep,
+ *		GFP_KERNEL.
+ *
+ * Trust domains.  Pages merge only within one: the region's creator's
+ * uid unless an administrator put the region into a named domain (an id
+ * the engine gives its names, 1..U32_MAX).  aem_share_region_domain() is
+ * the key the core compares: a shared frame takes its first page's and
+ * aem_share_merge() refuses (-EPERM) a page of another.  Setting a
+ * region's domain first unmerges its shared pages (each user slot gets a
+ * private copy), so no page stays shared with a domain it left.
+ *
+ * aem_share_zero(): for use_zero_pages, a page whose bytes are all zero
+ * loses its frame (unmapped from every process, checked zero under the
+ * slot lock, freed): it reads as the zero page, as a never-written page
+ * does, and a write gets a fresh zeroed frame.  Same errors as
+ * aem_share_merge() (-EAGAIN: not zero any more).
+ *
+ * Shared frames move: compaction and NUMA migration may copy one to
+ * another frame and repoint every user's slot (every mapping zapped), so
+ * aem_share_frame() is a name for the frame only while the caller holds
+ * it with aem_share_frame_get()/aem_share_frame_put(), which makes the
+ * move skip it.  aem_share_cmp() compares a page with a shared frame's
+ * bytes safely against a move; aem_share_nid() is the node it is on now.
+ */
+struct aem_share_region_counts {
+	unsigned long merging;	/* slots holding a shared frame now */
+	unsigned long zero;	/* pages given to the zero page, now */
+	unsigned long merges;	/* merges ever, zero pages included */
+};
+
+u64 aem_share_region_domain(const struct aem_region *r);
+u32 aem_share_region_domain_id(const struct aem_region *r);
+int aem_share_region_set_domain(struct aem_region *r, u32 id);
+void aem_share_region_counts(const struct aem_region *r,
+			     struct aem_share_region_counts *c);
+struct aem_region *aem_share_region_fdget(int fd, bool *writable);
+int aem_share_zero(struct aem_share_page *pg);
+int aem_share_cmp(const void *kaddr, struct aem_shared *s);
+int aem_share_nid(struct aem_shared *s);
+struct aem_frame *aem_share_frame_get(struct aem_shared *s);
+void aem_share_frame_put(struct aem_frame *frame);
+u64 aem_share_domain_key(const struct aem_shared *s);
 
 struct aem_region *aem_share_region_next(struct aem_region *prev);
 void aem_share_region_put(struct aem_region *r);

@@ -810,6 +810,39 @@ struct aether_mm_compact {
 #define AETHER_MM_IOC_DRAIN	_IO(AETHER_MM_IOC_MAGIC, 0x0d)
 #define AETHER_MM_IOC_COMPACT	_IOWR(AETHER_MM_IOC_MAGIC, 0x0e, struct aether_mm_compact)
 
+/**
+ * struct aether_mm_region_dedupe - AETHER_MM_IOC_REGION_DEDUPE, on a region fd
+ * @size:	(in) sizeof(struct aether_mm_region_dedupe)
+ * @flags:	(in) zero
+ * @offset:	(in) byte offset into the data, page aligned
+ * @length:	(in) bytes, page multiple, 1..AETHER_MM_DEDUPE_MAX, within
+ *		the data
+ * @merged:	(out) pages of the range that took a shared frame (or the
+ *		zero page) in this call
+ * @saved:	(out) bytes the call saved in the region's trust domain:
+ *		frames freed less frames the new shared copies took
+ * @scanned:	(out) pages of the range visited
+ *
+ * Merges now what it can of the range (the caller's image and the images
+ * of its forks): each page with an equal page of the same trust domain
+ * (aether_dedupe.h), in the region or in any other mergeable region of
+ * the domain.  Needs a region created MERGEABLE (-EINVAL otherwise; a
+ * SECURE region never merges), a region fd opened for writing (-EBADF),
+ * and the merge engine, aether_dedupe, loaded (-ENODEV).  -EINTR on a
+ * signal, with what was merged so far written back.
+ */
+struct aether_mm_region_dedupe {
+	__u32 size;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+	__u64 merged;
+	__s64 saved;
+	__u64 scanned;
+};
+
+#define AETHER_MM_DEDUPE_MAX		(1ULL << 32)
+
 /* Regions: on /dev/aether_mm ... */
 #define AETHER_MM_IOC_REGION_CREATE _IOWR(AETHER_MM_IOC_MAGIC, 0x10, struct aether_mm_region_create)
 #define AETHER_MM_IOC_REGION_OPEN _IOWR(AETHER_MM_IOC_MAGIC, 0x11, struct aether_mm_region_open)
@@ -821,5 +854,7 @@ struct aether_mm_compact {
 	_IOWR(AETHER_MM_IOC_MAGIC, 0x22, struct aether_mm_region_checksum)
 #define AETHER_MM_IOC_REGION_MIGRATE \
 	_IOWR(AETHER_MM_IOC_MAGIC, 0x23, struct aether_mm_region_migrate)
+#define AETHER_MM_IOC_REGION_DEDUPE \
+	_IOWR(AETHER_MM_IOC_MAGIC, 0x24, struct aether_mm_region_dedupe)
 
 #endif /* _UAPI_LINUX_AETHER_MM_H */
