@@ -101,6 +101,7 @@ static void __exit aem_exit(void)
 	aem_region_reclaim_exit();
 	aem_policy_count_exit();
 	aem_access_exit();
+	aem_share_exit();
 	aem_compact_exit();
 	aem_region_exit();
 	aem_hooks_exit();

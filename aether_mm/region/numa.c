@@ -18,7 +18,9 @@
  *    CPU counts as a NUMA fault; when the previous fault came from that
  *    same node too (the two-fault filter of should_numa_migrate_memory()),
  *    the frame moves to the CPU's node before it is mapped, if that node
- *    has a free page (never growing the pool).
+ *    has a free page (never growing the pool).  A shared (merged) frame
+ *    moves a little later, for every region and process that maps it
+ *    (share.c's worker: the move takes every user's slot lock).
  *
  * REGION_MIGRATE with node AETHER_MM_MIGRATE_AUTO moves each page of a
  * range to the node its last fault came from, on request.
@@ -71,6 +73,11 @@ void aem_numa_fault(struct aem_view *v, pgoff_t idx)
 	atomic_long_inc(&aem_numa_faults);
 	if (last != nid + 1 || !aem_pool_has_node(nid))
 		return;
+	/* Its users' slots move with it: a worker does it, not under ours. */
+	if (aem_frame_is_shared(f)) {
+		aem_share_numa_request(f, nid);
+		return;
+	}
 	if (aem_region_move_locked(r, where, idx, f, nid, AEM_ALLOC_NOGROW))
 		return;
 	aem_region_stat_inc(r, AEM_RS_NUMA_MIGRATED);
@@ -100,7 +107,10 @@ void aem_numa_scan_region(struct aem_region *r)
 	unsigned long n = READ_ONCE(aem_numa_scan_pages);
 	pgoff_t start;
 
-	if (!n || !aem_numa_eligible(r) || !aem_region_stat(r, AEM_RS_RESIDENT))
+	/* Frames of its own, or shared frames it maps (share.c). */
+	if (!n || !aem_numa_eligible(r) ||
+	    (!aem_region_stat(r, AEM_RS_RESIDENT) &&
+	     !atomic_long_read(&r->merged)))
 		return;
 	start = r->numa_cursor;
 	if (start >= r->nr_pages)

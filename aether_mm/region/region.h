@@ -498,6 +498,7 @@ void aem_share_user_gone(struct aem_region *r, struct aem_layer *l,
 			 enum aem_share_why why);
 void aem_share_layer_gone(struct aem_region *r, struct aem_layer *l);
 int aem_share_move(struct aem_shared *s, int nid, unsigned int flags);
+void aem_share_numa_request(struct aem_frame *f, int nid);
 
 /* view.c */
 extern const struct vm_operations_struct aem_region_vm_ops;

@@ -16,11 +16,13 @@
  * slot that holds the frame, as KSM keeps rmap_items on a stable node; the
  * frame's reverse map points to it (@rmap.shared, @rmap.layer NULL), so
  * region code that follows @rmap.layer never sees a shared frame as a
- * region's.  The store, huge collapse and NUMA balancing (which holds
- * the faulting page's slot lock) leave a shared frame where it is.
+ * region's.  The store and huge collapse leave a shared frame where it
+ * is.
  *
  * A shared frame moves (compaction: aem_share_movable_ops, the owner
- * DEDUPE's @move; REGION_MIGRATE: aem_share_move()) when no kernel reader
+ * DEDUPE's @move; REGION_MIGRATE: aem_share_move(); NUMA balancing,
+ * which holds the faulting page's slot lock: aem_share_numa_request()
+ * queues the move for a worker) when no kernel reader
  * holds it (aem_share_frame_get(), a scan's page): under @move_lock no
  * page merges into it, every user's region and layer are referenced, the
  * bytes are copied (a shared frame is never written), the new frame
@@ -103,6 +105,7 @@
 #include <linux/rwsem.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include "../frame.h"
 #include "region.h"
 
@@ -156,7 +159,7 @@ static LIST_HEAD(aem_share_list);
 static atomic_long_t aem_share_frames, aem_share_nr_users, aem_share_merges,
 	aem_share_changed, aem_share_left[AEM_SHARE_UNMERGE + 1],
 	aem_share_zeroed, aem_share_zero_now, aem_share_zero_filled_nr,
-	aem_share_moved;
+	aem_share_moved, aem_share_numa_moved;
 
 /* ---- regions and pages, for the engine --------------------------------- */
 
@@ -1153,6 +1156,91 @@ const struct aem_movable_ops aem_share_movable_ops = {
 	.move = aem_share_move_frame,
 };
 
+/*
+ * NUMA balancing asks for a move from a fault, under the faulting page's
+ * slot lock, where a move (which takes every user's slot lock) cannot
+ * run: aem_share_numa_request() queues it for a worker, a bounded number
+ * at a time (a request holds a reference on the shared frame).
+ */
+#define AEM_SHARE_NUMA_MAX	64
+
+struct aem_share_numa_req {
+	struct list_head link;
+	struct aem_shared *s;
+	int nid;
+};
+
+static DEFINE_SPINLOCK(aem_share_numa_lock);	/* the two below */
+static LIST_HEAD(aem_share_numa_reqs);
+static unsigned int aem_share_numa_nr;
+
+static void aem_share_numa_workfn(struct work_struct *work)
+{
+	struct aem_share_numa_req *req;
+
+	for (;;) {
+		spin_lock(&aem_share_numa_lock);
+		req = list_first_entry_or_null(&aem_share_numa_reqs,
+					       struct aem_share_numa_req, link);
+		if (req) {
+			list_del(&req->link);
+			aem_share_numa_nr--;
+		}
+		spin_unlock(&aem_share_numa_lock);
+		if (!req)
+			return;
+		if (!aem_share_move(req->s, req->nid, AEM_ALLOC_NOGROW))
+			atomic_long_inc(&aem_share_numa_moved);
+		aem_share_put(req->s);
+		kfree(req);
+		cond_resched();
+	}
+}
+
+static DECLARE_WORK(aem_share_numa_work, aem_share_numa_workfn);
+
+/**
+ * aem_share_numa_request() - NUMA balancing wants shared frame @f on @nid
+ * @f: a shared frame a slot holds (its slot lock is held)
+ * @nid: the node of the faulting CPU
+ *
+ * The move happens later, in a worker, for every user; a request that
+ * finds no room (or no memory) is dropped: the next hinting faults ask
+ * again.
+ */
+void aem_share_numa_request(struct aem_frame *f, int nid)
+{
+	struct aem_shared *s = f->rmap.shared;
+	struct aem_share_numa_req *req;
+
+	req = kmalloc(sizeof(*req), GFP_NOWAIT | __GFP_NOWARN);
+	if (!req)
+		return;
+	spin_lock(&aem_share_numa_lock);
+	if (aem_share_numa_nr >= AEM_SHARE_NUMA_MAX) {
+		spin_unlock(&aem_share_numa_lock);
+		kfree(req);
+		return;
+	}
+	kref_get(&s->ref);	/* the slot holds one */
+	req->s = s;
+	req->nid = nid;
+	list_add_tail(&req->link, &aem_share_numa_reqs);
+	aem_share_numa_nr++;
+	spin_unlock(&aem_share_numa_lock);
+	queue_work(system_unbound_wq, &aem_share_numa_work);
+}
+
+/**
+ * aem_share_exit() - finish the NUMA moves asked for, before the pool goes
+ *
+ * No region is left to fault, so no request comes any more.
+ */
+void aem_share_exit(void)
+{
+	flush_work(&aem_share_numa_work);
+}
+
 /* ---- zero pages (use_zero_pages) ---------------------------------------- */
 
 /* Slot lock held: give @pg's zero-filled frame back, the slot empty. */
@@ -1454,6 +1542,8 @@ static int aem_dbg_share_show(struct seq_file *m, void *unused)
 	seq_printf(m, "zero_filled %ld\n",
 		   atomic_long_read(&aem_share_zero_filled_nr));
 	seq_printf(m, "moved %ld\n", atomic_long_read(&aem_share_moved));
+	seq_printf(m, "numa_moved %ld\n",
+		   atomic_long_read(&aem_share_numa_moved));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_share);

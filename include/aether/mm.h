@@ -291,14 +291,18 @@ struct aem_share_ops {
  * loses its frame (unmapped from every process, checked zero under the
  * slot lock, freed): it reads as the zero page, as a never-written page
  * does, and a write gets a fresh zeroed frame.  Same errors as
- * aem_share_merge() (-EAGAIN: not zero any more).
+ * aem_share_merge() (-EAGAIN: not zero any more), and -EBUSY for an
+ * index an older image of a forked PRIVATE region holds (emptied, the
+ * slot would show that image's page): such a page stays private.
  *
  * Shared frames move: compaction and NUMA migration may copy one to
  * another frame and repoint every user's slot (every mapping zapped), so
  * aem_share_frame() is a name for the frame only while the caller holds
  * it with aem_share_frame_get()/aem_share_frame_put(), which makes the
- * move skip it.  aem_share_cmp() compares a page with a shared frame's
- * bytes safely against a move; aem_share_nid() is the node it is on now.
+ * move skip it (a page from aem_share_scan() that is shared holds it
+ * too).  aem_share_cmp() compares a page with a shared frame's bytes
+ * safely against a move; aem_share_nid() is the node it is on now.
+ * Merges into a shared frame wait for a move of it to finish.
  */
 struct aem_share_region_counts {
 	unsigned long merging;	/* slots holding a shared frame now */

@@ -655,6 +655,61 @@ TEST_F(core, compaction_moves_shared_frames_for_every_user)
 	close(B.fd);
 }
 
+/*
+ * NUMA balancing: shared frames made on node 0, then used from node 1's
+ * CPU, move to node 1 after their hinting faults, for both regions.
+ */
+TEST_F_TIMEOUT(core, numa_balancing_moves_a_shared_frame_to_its_user, 300)
+{
+	struct aether_mm_pool_info pi;
+	struct aether_mm_region_query q;
+	int cpus[AETHER_MM_MAX_NODES], k;
+	long moved = share_stat("numa_moved");
+	char old[32] = "";
+	size_t i, on1 = 0, sum = 0;
+
+	ASSERT_EQ(0, aemt_pool_info(self->fd, &pi));
+	aemt_cpus_of_nodes(cpus);
+	if (pi.nr_nodes < 2 || cpus[0] < 0 || cpus[1] < 0)
+		SKIP(return, "needs two nodes, each with a CPU");
+	if (aet_read_file("/sys/module/aether_mm/parameters/access_interval_ms",
+			  old, sizeof(old)) < 0)
+		SKIP(return, "no access_interval_ms parameter");
+	ASSERT_LE(0, moved);
+	ASSERT_EQ(0, aemt_pin_cpu(cpus[0]));
+	ASSERT_EQ(0, fill_and_merge(self));
+	for (i = 0; i < NPAGES; i++) {
+		ASSERT_EQ(0, query(&self->a, self->page, i, &q));
+		ASSERT_EQ(0, q.node);
+		ASSERT_EQ(q.frame_id, frame_of(&self->b, self->page, i));
+	}
+
+	ASSERT_EQ(0, aemt_pin_cpu(cpus[1]));
+	ASSERT_EQ(0, param_write("numa_scan_pages", "4096"));
+	ASSERT_EQ(0, param_write("access_interval_ms", "50"));
+	for (k = 0; k < 3000 && on1 < NPAGES; k++) {
+		for (i = 0; i < NPAGES; i++)
+			sum += self->a.map[i * self->page];
+		usleep(5000);
+		for (i = 0, on1 = 0; i < NPAGES; i++)
+			on1 += !query(&self->a, self->page, i, &q) &&
+			       q.node == 1;
+	}
+	ASSERT_EQ(0, param_write("numa_scan_pages", "0"));
+	ASSERT_EQ(0, param_write("access_interval_ms", strtok(old, "\n")));
+	TH_LOG("after %d rounds: %zu of %d shared frames on node 1 (sum %zu)",
+	       k, on1, NPAGES, sum);
+	EXPECT_EQ(NPAGES, on1);
+	EXPECT_LE(moved + NPAGES, share_stat("numa_moved"));
+	for (i = 0; i < NPAGES; i++) {
+		EXPECT_EQ(frame_of(&self->a, self->page, i),
+			  frame_of(&self->b, self->page, i));
+		EXPECT_TRUE(holds(&self->a, self->page, i, i + 1));
+		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
+	}
+	EXPECT_EQ(0, resident_of(&self->a));
+}
+
 /* ---- HUGE regions -------------------------------------------------------- */
 
 #define HPAGES	512	/* pages of a 2 MiB range */

@@ -727,12 +727,15 @@ struct aether_mm_region_checksum {
  * @migrated:	(out) frames moved: copied to a frame of @node, every page
  *		table entry of the old one zapped, the old one freed
  * @busy:	(out) frames left where they are because the kernel was
- *		using them (a REGION_CHECKSUM in flight), or because they
- *		are merged (one frame for equal pages of several regions)
+ *		using them (a REGION_CHECKSUM in flight, the merge engine
+ *		reading a merged frame), or because a region or image
+ *		using a merged frame is being freed
  * @failed:	(out) frames left because @node had no free page
  *
  * Moves the frames the caller's process sees in the range (frames shared
- * with other processes move for all of them; content never changes).
+ * with other processes move for all of them, and a merged frame, one
+ * frame for equal pages of several regions, for every region and process
+ * mapping it; content never changes).
  * Pages never written have no frame and are not counted.
  */
 #define AETHER_MM_MIGRATE_AUTO		(-1)
