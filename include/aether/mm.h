@@ -276,8 +276,10 @@ struct aem_share_ops {
  *		negative errno (-EINTR on a signal, @out filled so far).
  *		Context: the ioctl's caller, process context, no aether_mm
  *		lock held; @r is referenced and the engine's module pinned
- *		for the call (unregistration waits for it); may sleep,
- *		GFP_KERNEL.
+ *		for the call (unregistration waits for it: never call
+ *		aem_unregister_share() holding a lock @range takes); may
+ *		sleep, GFP_KERNEL.  Merges fail -ENODEV once unregistration
+ *		began.
  *
  * Trust domains.  Pages merge only within one: the region's creator's
  * uid unless an administrator put the region into a named domain (an id
