@@ -360,12 +360,16 @@ static void adp_stable_prune(bool all)
 }
 
 /*
- * Put @d (a new shared frame with its users, content hashed @hash) into
- * the stable tree: a new entry, or the next frame of an equal one.
+ * Put @d (a new shared frame with its users) into the stable tree under
+ * @key's domain and node: a new entry, or the next frame of an equal one.
+ * The hash is the frame's own: it is a copy of a candidate taken when
+ * aem_share_new() ran, and the pages may have been written since they
+ * were hashed.
  */
-static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *key)
+static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *dkey)
 {
 	struct rb_node **link, *parent;
+	struct adp_tkey key = *dkey;
 	struct adp_tnode *n;
 	struct adp_stable *st;
 	struct aem_frame *f;
@@ -376,7 +380,8 @@ static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *key)
 	if (!f)
 		return -EAGAIN;
 	kaddr = kmap_local_page(aem_frame_page(f));
-	n = adp_tree_find(&adp_stable_root, key, kaddr, adp_stable_cmp,
+	key.hash = adp_hash(kaddr);
+	n = adp_tree_find(&adp_stable_root, &key, kaddr, adp_stable_cmp,
 			  &link, &parent);
 	kunmap_local(kaddr);
 	aem_share_frame_put(f);
@@ -386,7 +391,7 @@ static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *key)
 		st = kmem_cache_alloc(adp_stable_cache, GFP_KERNEL);
 		if (!st)
 			return -ENOMEM;
-		adp_stable_init(st, key);
+		adp_stable_init(st, &key);
 		adp_tree_link(&adp_stable_root, &st->t, link, parent);
 	}
 	adp_stable_add_dup(st, d, &adp_cs);
@@ -578,12 +583,9 @@ static int adp_try_stable(struct adp_walk *w, struct aem_share_page *pg,
 static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 		    struct adp_unstable *u, const struct adp_tkey *key)
 {
-	struct adp_tkey skey = *key;
 	int merged = 0, ret = 0;
 	struct aem_shared *s;
-	struct aem_frame *f;
 	struct adp_dup *d;
-	void *kaddr;
 
 	s = aem_share_new(&u->pg);
 	if (IS_ERR(s)) {
@@ -611,18 +613,7 @@ static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 		adp_dup_free(d);
 		goto out;
 	}
-	/*
-	 * The frame is a copy of @u when aem_share_new() ran, and both pages
-	 * may have been written since they were hashed: its own hash.
-	 */
-	f = aem_share_frame_get(s);
-	if (f) {
-		kaddr = kmap_local_page(aem_frame_page(f));
-		skey.hash = adp_hash(kaddr);
-		kunmap_local(kaddr);
-		aem_share_frame_put(f);
-	}
-	if (adp_stable_insert(d, &skey)) {
+	if (adp_stable_insert(d, key)) {
 		/* Unlisted, it cannot be pruned: give its users copies. */
 		aem_share_unmerge(s);
 		adp_dup_free(d);
