@@ -45,8 +45,12 @@
  * Smart scan (KSM since 6.7): a page that keeps failing to merge is
  * visited less: after its third failed pass it is skipped for 1 pass,
  * after the fifth 2, the eighth 4, then 8 between visits; a merge resets
- * it.  The advisor (KSM's scan-time advisor since 6.8): after each full
- * pass, pages_to_scan is scaled so that the next pass takes
+ * it.  Shared frames nobody maps any more leave the stable tree at the
+ * end of each pass and, within a long pass, every
+ * stable_node_chains_prune_millisecs.
+ *
+ * The advisor (KSM's scan-time advisor since 6.8): after each full pass,
+ * pages_to_scan is scaled so that the next pass takes
  * advisor_target_scan_time seconds, smoothed (30% old, 70% new, KSM's
  * weight), capped so that the thread's CPU share stays under
  * advisor_max_cpu percent (measured over the pass), and bounded by
@@ -179,6 +183,7 @@ static pgoff_t adp_cur_index;		/* ... and page index */
 static u64 adp_pass_start_ns, adp_pass_cpu_ns;
 static unsigned long adp_pass_pages;	/* data pages of the pass's regions */
 static u32 adp_advice;			/* advisor's pages_to_scan, 0: none */
+static unsigned long adp_pruned_at;	/* jiffies of the last prune */
 
 /* writers adp_engine_lock, readers RCU (@unshared) */
 static DEFINE_HASHTABLE(adp_dups, ADP_DUP_BITS);
@@ -347,6 +352,7 @@ static void adp_stable_prune(bool all)
 	struct adp_dup *d, *tmp;
 
 	lockdep_assert_held(&adp_engine_lock);
+	adp_pruned_at = jiffies;
 	for (; rb; rb = next) {
 		next = rb_next(rb);
 		st = rb_entry(rb, struct adp_stable, t.rb);
@@ -824,10 +830,15 @@ static void adp_scan_batch(long budget)
 	struct adp_walk w = {};
 	struct aem_region *r;
 	unsigned long npages;
+	unsigned int prune;
 	pgoff_t win;
 	long ret;
 
 	lockdep_assert_held(&adp_engine_lock);
+	/* KSM's stable_node_chains_prune_millisecs, besides each pass end. */
+	prune = READ_ONCE(adp_knobs.stable_node_chains_prune_millisecs);
+	if (time_after_eq(jiffies, adp_pruned_at + msecs_to_jiffies(prune)))
+		adp_stable_prune(false);
 	if (!adp_in_pass)
 		adp_pass_begin();
 	r = adp_cursor_region();
