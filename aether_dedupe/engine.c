@@ -162,7 +162,11 @@ struct adp_walk {
 	struct aem_region *region;	/* range: the caller's region */
 	pgoff_t start, end;		/* range: its pages */
 	struct aether_mm_region_dedupe *out;
+	unsigned long waiting;		/* range: its pages in the unstable tree */
 };
+
+/* Stops the domain walk of a range: no page of it waits any more. */
+#define ADP_RANGE_DONE	(-ECANCELED)
 
 /* 2 of internal.h: the trees, the rmap items, the cursor */
 static DEFINE_MUTEX(adp_engine_lock);
@@ -367,7 +371,8 @@ static void adp_stable_prune(bool all)
 
 /*
  * Put @d (a new shared frame with its users) into the stable tree under
- * @key's domain and node: a new entry, or the next frame of an equal one.
+ * its domain and @dkey's node: a new entry, or the next frame of an equal
+ * one.
  * The hash is the frame's own: it is a copy of a candidate taken when
  * aem_share_new() ran, and the pages may have been written since they
  * were hashed.
@@ -386,6 +391,7 @@ static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *dkey)
 	if (!f)
 		return -EAGAIN;
 	kaddr = kmap_local_page(aem_frame_page(f));
+	key.domain = aem_share_domain_key(d->s);
 	key.hash = adp_hash(kaddr);
 	n = adp_tree_find(&adp_stable_root, &key, kaddr, adp_stable_cmp,
 			  &link, &parent);
@@ -517,6 +523,13 @@ static struct adp_item *adp_item_get(struct adp_rset *rs,
 
 /* ---- one page ------------------------------------------------------------ */
 
+static bool adp_in_range(const struct adp_walk *w,
+			 const struct aem_share_page *pg)
+{
+	return w->range && pg->region == w->region && pg->index >= w->start &&
+	       pg->index < w->end;
+}
+
 /* A slot merged (or went to the zero page): count it. */
 static void adp_count_merge(struct adp_walk *w, const struct aem_share_page *pg)
 {
@@ -524,8 +537,7 @@ static void adp_count_merge(struct adp_walk *w, const struct aem_share_page *pg)
 	if (!w->range)
 		return;
 	w->out->saved += PAGE_SIZE;
-	if (pg->region == w->region && pg->index >= w->start &&
-	    pg->index < w->end)
+	if (adp_in_range(w, pg))
 		w->out->merged++;
 }
 
@@ -593,6 +605,8 @@ static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 	struct aem_shared *s;
 	struct adp_dup *d;
 
+	if (adp_in_range(w, &u->pg))
+		w->waiting--;
 	s = aem_share_new(&u->pg);
 	if (IS_ERR(s)) {
 		ret = PTR_ERR(s) == -ENOMEM ? -ENOMEM : 0;
@@ -655,6 +669,8 @@ static int adp_try_unstable(struct adp_walk *w, struct aem_share_page *pg,
 	it->un = u;
 	adp_tree_link(&adp_unstable_root, &u->t, link, parent);
 	atomic_long_inc(&adp_nr_unstable);
+	if (adp_in_range(w, pg))
+		w->waiting++;
 	return 0;
 }
 
@@ -738,6 +754,51 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 		return 0;
 	}
 	return ret < 0 && w->range ? ret : 0;
+}
+
+/*
+ * A range's second walk: a page of the range's domain outside the range,
+ * looked up in the unstable tree only (never inserted, no rmap item made):
+ * an equal page of the range waiting there pairs with it.
+ */
+static int adp_lookup_page(struct aem_share_page *pg, void *arg)
+{
+	struct adp_walk *w = arg;
+	struct adp_unstable *u;
+	struct adp_tkey key;
+	struct adp_tnode *n;
+	struct adp_item *it;
+	struct adp_rset *rs;
+	void *kaddr;
+	int ret = 0;
+
+	lockdep_assert_held(&adp_engine_lock);
+	if (signal_pending(current))
+		return -EINTR;
+	if (!w->waiting)
+		return ADP_RANGE_DONE;
+	if (pg->shared || adp_in_range(w, pg))
+		return 0;
+	w->out->scanned++;
+	kaddr = kmap_local_page(aem_frame_page(pg->frame));
+	key.domain = aem_share_region_domain(pg->region);
+	key.nid = adp_pass_across ? NUMA_NO_NODE : aem_frame_nid(pg->frame);
+	key.hash = adp_hash(kaddr);
+	n = adp_tree_find(&adp_unstable_root, &key, kaddr, adp_unstable_cmp,
+			  NULL, NULL);
+	u = n ? container_of(n, struct adp_unstable, t) : NULL;
+	if (u && u->pg.frame != pg->frame) {
+		/* Its own candidate of this pass would fail the merge. */
+		rs = adp_rset_find(aem_share_region_id(pg->region));
+		for (it = rs ? xa_load(&rs->items, pg->index) : NULL; it;
+		     it = it->next)
+			if (it->layer == (unsigned long)pg->layer && it->un &&
+			    it->un != u)
+				adp_unstable_drop(it->un);
+		ret = adp_pair(w, pg, u, &key);
+	}
+	kunmap_local(kaddr);
+	return ret < 0 ? ret : 0;
 }
 
 /* ---- a pass --------------------------------------------------------------- */
@@ -1016,6 +1077,40 @@ bool adp_engine_has_merged(void)
 	return atomic_long_read(&adp_nr_dups) > 0;
 }
 
+/*
+ * The range's pages left waiting in the unstable tree meet every other
+ * page of their domain now: the rest of their region and the domain's
+ * other regions, whether the scanner saw them or not (run = 0).
+ */
+static long adp_range_domain(struct adp_walk *w)
+{
+	u64 domain = aem_share_region_domain(w->region);
+	struct aem_region *o;
+	long ret = 0;
+
+	lockdep_assert_held(&adp_engine_lock);
+	for (o = aem_share_region_next(NULL); o; o = aem_share_region_next(o)) {
+		if (aem_share_region_domain(o) != domain ||
+		    !aem_share_region_pages(o))
+			continue;
+		ret = aem_share_scan(o, 0, aem_share_region_pages(o),
+				     adp_lookup_page, w);
+		if (ret == ADP_RANGE_DONE)
+			ret = 0;
+		if (ret < 0 || !w->waiting) {
+			aem_share_region_put(o);
+			break;
+		}
+	}
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * @range: AETHER_MM_IOC_REGION_DEDUPE.  The range's pages go through the
+ * per-page logic with no history needed (stable tree, then this pass's
+ * candidates and each other); those still waiting then meet the rest of
+ * their domain (adp_range_domain()).
+ */
 static long adp_range(struct aem_region *r, pgoff_t start, pgoff_t end,
 		      struct aether_mm_region_dedupe *out)
 {
@@ -1037,6 +1132,8 @@ static long adp_range(struct aem_region *r, pgoff_t start, pgoff_t end,
 		w.rs->pass = adp_pass;
 		ret = aem_share_scan(r, start, end, adp_page, &w);
 	}
+	if (ret >= 0 && w.waiting)
+		ret = adp_range_domain(&w);
 	/* No pass to come soon: the candidates' references go now. */
 	if (!adp_should_run())
 		adp_pass_abandon();
