@@ -43,9 +43,10 @@
  * to the zero page (aem_share_zero()) and never enter a tree.
  *
  * Smart scan (KSM since 6.7): a page that keeps failing to merge is
- * visited less: after its third failed pass it is skipped for 1 pass,
- * after the fifth 2, the eighth 4, then 8 between visits; a merge resets
- * it.  Shared frames nobody maps any more leave the stable tree at the
+ * visited less: after three passes without a merge it is skipped for 1
+ * pass between visits, then for 2, 4 and at last 8 as its age grows
+ * (KSM's ages: skip 1 up to age 3, 2 up to 5, 4 up to 8, then 8); a
+ * merge resets it.  Shared frames nobody maps any more leave the stable tree at the
  * end of each pass and, within a long pass, every
  * stable_node_chains_prune_millisecs.
  *
