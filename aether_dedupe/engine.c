@@ -839,12 +839,13 @@ static u32 adp_advise(u64 wall_ns, u64 cpu_ns)
 	    AETHER_DEDUPE_ADVISOR_SCAN_TIME || !target || !wall_ns || !pts)
 		return 0;
 	/* The pass time scales as 1 / pages_to_scan. */
-	want = div64_u64(pts * wall_ns, target);
+	want = mul_u64_u64_div_u64(pts, wall_ns, target);
 	/* CPU share at the new rate: cpu / wall * want / pts. */
 	if (cpu_ns) {
-		cap = div64_u64(pts * max_cpu * wall_ns, 100 * cpu_ns);
+		cap = mul_u64_u64_div_u64(pts * max_cpu, wall_ns, 100 * cpu_ns);
 		want = min(want, cap);
 	}
+	want = min(want, max(lo, hi));
 	want = div64_u64(pts * ADP_EWMA_OLD + want * (100 - ADP_EWMA_OLD),
 			 100);
 	want = clamp(want, lo, max(lo, hi));
