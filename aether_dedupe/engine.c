@@ -335,21 +335,10 @@ static void adp_unstable_empty(void)
 	adp_unstable_root = RB_ROOT;
 }
 
-/* Drop @d from its entry, and the entry from the tree when it empties. */
-static void adp_stable_forget(struct adp_dup *d)
-{
-	struct adp_stable *st = d->stable;
-
-	lockdep_assert_held(&adp_engine_lock);
-	adp_stable_del_dup(st, d, &adp_cs);
-	adp_dup_free(d);
-	if (!st->nr_dups) {
-		adp_tree_erase(&adp_stable_root, &st->t);
-		kmem_cache_free(adp_stable_cache, st);
-	}
-}
-
-/* Forget shared frames nobody maps (@all: every one). */
+/*
+ * Forget shared frames nobody maps (@all: every one), and the entries
+ * left with none (freed after the walk of their list, never inside it).
+ */
 static void adp_stable_prune(bool all)
 {
 	struct rb_node *rb = rb_first(&adp_stable_root), *next;
@@ -362,8 +351,14 @@ static void adp_stable_prune(bool all)
 		next = rb_next(rb);
 		st = rb_entry(rb, struct adp_stable, t.rb);
 		list_for_each_entry_safe(d, tmp, &st->dups, link) {
-			if (all || !atomic_read(&d->users))
-				adp_stable_forget(d);
+			if (all || !atomic_read(&d->users)) {
+				adp_stable_del_dup(st, d, &adp_cs);
+				adp_dup_free(d);
+			}
+		}
+		if (!st->nr_dups) {
+			adp_tree_erase(&adp_stable_root, &st->t);
+			kmem_cache_free(adp_stable_cache, st);
 		}
 		cond_resched();
 	}
