@@ -68,6 +68,12 @@ struct actl_alone_cmd {
 };
 
 /*
+ * "aetherctl dedupe bench" (dedupe_bench.c): aether_dedupe against KSM on
+ * the same pages; the dedupe module's alone command.
+ */
+extern const struct actl_alone_cmd actl_dedupe_bench_cmd;
+
+/*
  * One module of aetherctl: "aetherctl <name> <command>" runs a command of
  * @cmds on an fd of @device (or --device).  A new module is one file that
  * defines one of these, and a line in actl_modules[] (main.c).
