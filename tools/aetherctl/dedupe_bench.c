@@ -365,6 +365,8 @@ static int db_counts(int side, int dfd, struct db_counts *c)
 static int db_setup_scanner(int side, int dfd, const struct db_opts *o)
 {
 	struct aether_dedupe_knobs k = { 0 };
+	struct aether_dedupe_status st;
+	__u32 mask;
 	int ret;
 
 	ret = db_run(side, dfd, AETHER_DEDUPE_RUN_UNMERGE);
@@ -380,21 +382,27 @@ static int db_setup_scanner(int side, int dfd, const struct db_opts *o)
 			ret = db_ksm_set("merge_across_nodes", 1);
 		return ret;
 	}
+	ret = db_aether_status(dfd, &st);
+	if (ret)
+		return ret;
+	mask = AETHER_DEDUPE_SET_PAGES_TO_SCAN |
+	       AETHER_DEDUPE_SET_SLEEP_MILLISECS |
+	       AETHER_DEDUPE_SET_USE_ZERO_PAGES | AETHER_DEDUPE_SET_SMART_SCAN |
+	       AETHER_DEDUPE_SET_ADVISOR_MODE;
 	k.pages_to_scan = o->pages_to_scan;
 	k.sleep_millisecs = o->sleep_ms;
-	k.max_page_sharing = db_ksm_get("max_page_sharing");
 	k.use_zero_pages = 0;
-	k.merge_across_nodes = 1;
 	k.smart_scan = db_ksm_has("smart_scan") ? db_ksm_get("smart_scan") : 0;
 	k.advisor_mode = AETHER_DEDUPE_ADVISOR_NONE;
-	return db_aether_set(dfd, AETHER_DEDUPE_SET_PAGES_TO_SCAN |
-			     AETHER_DEDUPE_SET_SLEEP_MILLISECS |
-			     (k.max_page_sharing ?
-			      AETHER_DEDUPE_SET_MAX_PAGE_SHARING : 0) |
-			     AETHER_DEDUPE_SET_USE_ZERO_PAGES |
-			     AETHER_DEDUPE_SET_MERGE_ACROSS_NODES |
-			     AETHER_DEDUPE_SET_SMART_SCAN |
-			     AETHER_DEDUPE_SET_ADVISOR_MODE, &k);
+	/* These two refuse (-EBUSY) while anything is merged: only if new. */
+	k.max_page_sharing = db_ksm_get("max_page_sharing");
+	if (k.max_page_sharing &&
+	    k.max_page_sharing != st.knobs.max_page_sharing)
+		mask |= AETHER_DEDUPE_SET_MAX_PAGE_SHARING;
+	k.merge_across_nodes = 1;
+	if (st.knobs.merge_across_nodes != 1)
+		mask |= AETHER_DEDUPE_SET_MERGE_ACROSS_NODES;
+	return db_aether_set(dfd, mask, &k);
 }
 
 /* ---- the data ---------------------------------------------------------- */
@@ -990,11 +998,13 @@ static void db_report(const struct db_opts *o, const struct db_data *z,
 			out_x1000(t, db_x1000(db_median(ratio, n)));
 		else
 			out_str(t, "-");
-		if (o->json)
+		if (o->json && have_aether)
 			fprintf(stderr, "%-28s aether %12.1f  KSM %12.1f  ratio %.3f\n",
 				db_row_names[row], med[DB_AETHER],
-				med[DB_KSM_SIDE],
-				have_aether ? db_median(ratio, n) : 0);
+				med[DB_KSM_SIDE], db_median(ratio, n));
+		else if (o->json)
+			fprintf(stderr, "%-28s KSM %12.1f\n", db_row_names[row],
+				med[DB_KSM_SIDE]);
 	}
 	out_flush(t);
 	if (have_aether)
