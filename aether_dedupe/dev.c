@@ -330,22 +330,6 @@ static long adp_ioc_set_domain(void __user *uarg)
 	return ret;
 }
 
-/* The figures of @r: the core's counts, then the engine's. */
-static void adp_region_stats(struct aem_region *r,
-			     struct aether_dedupe_region_stats *st)
-{
-	struct aem_share_region_counts c = {};
-
-	st->pages = aem_share_region_pages(r);
-	aem_share_region_counts(r, &c);
-	st->merging_pages = c.merging;
-	st->zero_pages = c.zero;
-	st->merges = c.merges;
-	adp_engine_region_stats(r, st);
-	adp_domain_name(aem_share_region_domain_id(r), st->domain,
-			sizeof(st->domain));
-}
-
 static long adp_ioc_region_stats(void __user *uarg)
 {
 	struct aether_dedupe_region_stats st;
@@ -368,7 +352,9 @@ static long adp_ioc_region_stats(void __user *uarg)
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);
 	st.region_fd = fd;
-	adp_region_stats(r, &st);
+	adp_engine_region_stats(r, &st);
+	adp_domain_name(aem_share_region_domain_id(r), st.domain,
+			sizeof(st.domain));
 	aem_share_region_put(r);
 	return aem_copy_out(uarg, &st, sizeof(st));
 }
