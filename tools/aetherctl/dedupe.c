@@ -976,4 +976,5 @@ const struct actl_module actl_dedupe_module = {
 	.nr_cmds = ARRAY_SIZE(dd_cmds),
 	.notes = dd_notes,
 	.default_cmd = "status",
+	.alone = &actl_dedupe_bench_cmd,
 };
