@@ -38,6 +38,9 @@
  *		settling: three full scans without a new merge)
  *  CPU/page	the scanner thread's CPU time over that span, per page
  *		merged (pages_sharing)
+ *  scans	full_scans and pages_scanned over that span (KSM counts
+ *		pages_scanned since 6.5; on 6.1 only aether's is shown),
+ *		which tell whether both really scanned at the same rate
  *  COW		with the scanner stopped (run = 0, merges kept), each
  *		process in turn reads every page (mapping the merged frame
  *		read-only, as KSM's pages are already mapped) and then
@@ -121,6 +124,7 @@ struct db_side_result {
 	__u64 converge_ns;
 	__u64 cpu_ns;		/* the scanner's CPU time over converge_ns */
 	__u64 full_scans;
+	__u64 scanned;		/* pages_scanned over converge_ns */
 	__u64 cow_ns;
 	__u64 cow_pages;
 	__u64 bad_pages;	/* pages whose content was wrong */
@@ -157,6 +161,7 @@ struct db_counts {
 	__u64 sharing;
 	__u64 shared;
 	__u64 full_scans;
+	__u64 scanned;		/* pages_scanned; 0 on a KSM without it */
 	__u64 scan_ns;		/* aether's own figure; 0 for KSM */
 };
 
@@ -346,6 +351,7 @@ static int db_counts(int side, int dfd, struct db_counts *c)
 		c->sharing = db_ksm_get("pages_sharing");
 		c->shared = db_ksm_get("pages_shared");
 		c->full_scans = db_ksm_get("full_scans");
+		c->scanned = db_ksm_get("pages_scanned");
 		return 0;
 	}
 	ret = db_aether_status(dfd, &st);
@@ -354,6 +360,7 @@ static int db_counts(int side, int dfd, struct db_counts *c)
 	c->sharing = st.counters.pages_sharing;
 	c->shared = st.counters.pages_shared;
 	c->full_scans = st.counters.full_scans;
+	c->scanned = st.counters.pages_scanned;
 	c->scan_ns = st.counters.scan_ns;
 	return 0;
 }
@@ -767,6 +774,7 @@ static int db_converge(int side, int dfd, const struct db_opts *o,
 		r->merged = c.sharing - base.sharing;
 		r->shared = c.shared - base.shared;
 		r->full_scans = c.full_scans - base.full_scans;
+		r->scanned = c.scanned - base.scanned;
 		r->converge_ns = now - t0;
 		r->cpu_ns = (scanner > 0 ? db_cpu_ns(scanner) : c.scan_ns) - cpu0;
 		if (r->merged >= expected) {
@@ -880,11 +888,11 @@ static double db_median(const double *v, unsigned int n)
 
 /* The figures of the report's rows, from one side's result. */
 enum { DB_ROW_MERGED, DB_ROW_CONVERGE, DB_ROW_CPU, DB_ROW_COW, DB_ROW_SCANS,
-	DB_ROWS };
+	DB_ROW_SCANNED, DB_ROWS };
 
 static const char *const db_row_names[DB_ROWS] = {
 	"pages merged", "converge ms", "scanner CPU ns/merged page",
-	"COW ns/page", "full scans",
+	"COW ns/page", "full scans", "pages scanned",
 };
 
 static double db_figure(const struct db_side_result *r, int row)
@@ -898,8 +906,10 @@ static double db_figure(const struct db_side_result *r, int row)
 		return r->merged ? (double)r->cpu_ns / r->merged : 0;
 	case DB_ROW_COW:
 		return r->cow_pages ? (double)r->cow_ns / r->cow_pages : 0;
-	default:
+	case DB_ROW_SCANS:
 		return r->full_scans;
+	default:
+		return r->scanned;
 	}
 }
 
@@ -947,6 +957,48 @@ static void db_report_range(const struct db_range_result *rr,
 			(long long)last->saved, p, m);
 }
 
+/* Every round of every side, for a look at the spread. */
+static void db_report_rounds(const struct db_opts *o,
+			     struct db_side_result res[][DB_SIDES])
+{
+	struct actl_out *t;
+	unsigned int i, s;
+
+	t = out_table("dedupe_rounds", "each round (wall and CPU in ms)");
+	out_col(t, "round", "round");
+	out_col(t, "side", "side");
+	out_col(t, "converged", "converged");
+	out_col(t, "merged", "merged");
+	out_col(t, "shared", "shared");
+	out_col(t, "converge_ms", "converge");
+	out_col(t, "cpu_ms", "CPU");
+	out_col(t, "full_scans", "full scans");
+	out_col(t, "scanned", "scanned");
+	out_col(t, "cow_ns", "COW ns/page");
+	out_col(t, "bad_pages", "bad pages");
+	for (i = 0; i < o->rounds; i++) {
+		for (s = 0; s < DB_SIDES; s++) {
+			const struct db_side_result *r = &res[i][s];
+
+			if (!r->done)
+				continue;
+			out_row(t);
+			out_u64(t, i);
+			out_str(t, db_side_names[s]);
+			out_str(t, r->converged ? "yes" : "no");
+			out_u64(t, r->merged);
+			out_u64(t, r->shared);
+			out_x1000(t, db_x1000(r->converge_ns / 1e6));
+			out_x1000(t, db_x1000(r->cpu_ns / 1e6));
+			out_u64(t, r->full_scans);
+			out_u64(t, r->scanned);
+			out_u64(t, r->cow_pages ? r->cow_ns / r->cow_pages : 0);
+			out_u64(t, r->bad_pages);
+		}
+	}
+	out_flush(t);
+}
+
 static void db_report(const struct db_opts *o, const struct db_data *z,
 		      struct db_side_result res[][DB_SIDES],
 		      const struct db_range_result *rr, __u64 expected,
@@ -968,6 +1020,9 @@ static void db_report(const struct db_opts *o, const struct db_data *z,
 	out_col(t, "ksm", "KSM");
 	out_col(t, "ratio", "ratio");
 	for (row = 0; row < DB_ROWS; row++) {
+		/* 6.1's KSM has no pages_scanned (6.5 added it). */
+		if (row == DB_ROW_SCANNED && !db_ksm_has("pages_scanned"))
+			continue;
 		n = 0;
 		for (i = 0; i < o->rounds; i++) {
 			if (!res[i][DB_KSM_SIDE].done ||
@@ -1009,6 +1064,7 @@ static void db_report(const struct db_opts *o, const struct db_data *z,
 	out_flush(t);
 	if (have_aether)
 		db_report_range(rr, o->rounds, o->json);
+	db_report_rounds(o, res);
 	for (i = 0; i < o->rounds; i++) {
 		for (s = 0; s < DB_SIDES; s++) {
 			if (!res[i][s].done)
@@ -1027,6 +1083,15 @@ static void db_report(const struct db_opts *o, const struct db_data *z,
 		if (bad[s])
 			out_note("%s: %llu pages read back wrong (merged content or a COW write)",
 				 db_side_names[s], (unsigned long long)bad[s]);
+	}
+	if (have_aether && !db_ksm_has("pages_scanned")) {
+		double sc[DB_MAX_ROUNDS];
+
+		for (i = 0, n = 0; i < o->rounds; i++)
+			if (res[i][DB_AETHER].done)
+				sc[n++] = res[i][DB_AETHER].scanned;
+		out_note("aether_dedupe scanned %.0f pages to converge (median); this KSM does not count them (pages_scanned came in 6.5)",
+			 db_median(sc, n));
 	}
 	if (!have_aether)
 		out_note("aether_dedupe is not loaded (no %s): KSM's side only, no ratios",
