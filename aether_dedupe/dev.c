@@ -5,10 +5,11 @@
  * DOC: Overview
  *
  * The ioctls of include/uapi/linux/aether_dedupe.h.  STATUS is anyone's
- * who holds the device (the box gives it to the group aether, mode 0600
- * before); SET and SET_DOMAIN need CAP_SYS_ADMIN (-EPERM), as KSM's sysfs
- * files are root's; REGION_STATS answers for a region of the caller's own
- * (the uid that created it), any region for CAP_SYS_ADMIN (-EACCES).
+ * who holds the device (mode 0600; the box gives it to the group aether,
+ * 0660, as a udev rule would); SET and SET_DOMAIN need CAP_SYS_ADMIN
+ * (-EPERM), as KSM's sysfs files are root's; REGION_STATS answers for a
+ * region of the caller's own (the uid that created it), any region for
+ * CAP_SYS_ADMIN (-EACCES).
  * Each copies its struct in with aem_copy_in() (the struct's @size says
  * which version the caller speaks; the size bits of the command number
  * are ignored), refuses a non-zero reserved field (-EINVAL), and copies
