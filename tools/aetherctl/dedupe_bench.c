@@ -1237,6 +1237,10 @@ int actl_dedupe_bench(int argc, char **argv)
 	have_aether = dfd >= 0;
 	if (!have_aether && errno != ENOENT)
 		actl_errno(errno, "cannot open %s", DB_DEDUPE_DEV);
+	/* Neither scanner runs while the other side is measured. */
+	err = db_run(DB_KSM_SIDE, dfd, AETHER_DEDUPE_RUN_UNMERGE);
+	if (!err && have_aether)
+		err = db_run(DB_AETHER, dfd, AETHER_DEDUPE_RUN_UNMERGE);
 	for (i = 0; i < o.rounds && !err; i++) {
 		for (s = 0; s < DB_SIDES && !err; s++) {
 			side = (s + i) % DB_SIDES;
