@@ -71,7 +71,7 @@ if [ -e /dev/aether_dedupe ]; then
 		-exec cat {} + 2>/dev/null | head -c 16777216 >/tmp/dedupe-corpus
 	aetherctl dedupe bench --json --corpus /tmp/dedupe-corpus --procs 4 \
 		--dup-pages 512 --unique-pages 128 --pages-to-scan 100 \
-		--sleep-ms 20 --timeout 120 --rounds 3 \
+		--sleep-ms 20 --timeout 120 --rounds 5 \
 		>/tmp/dedupe-bench.json 2>/tmp/dedupe-bench.err
 	rc=$?
 	echo "=== AETHER DEDUPE BENCH BEGIN ==="
