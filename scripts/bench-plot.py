@@ -146,7 +146,7 @@ def main():
     args = ap.parse_args()
     series = []
     for path in args.results:
-        kernel = re.sub(r"^(results|slub|zram)-|\.txt$", "",
+        kernel = re.sub(r"^(results|slub|zram|dedupe)-|\.txt$", "",
                         os.path.basename(path))
         res = parse(path)
         if not res:

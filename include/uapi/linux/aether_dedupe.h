@@ -161,7 +161,13 @@ struct aether_dedupe_status {
  * All or nothing: a value out of range, or max_page_sharing or
  * merge_across_nodes while pages are merged (-EBUSY), sets none.
  * run = AETHER_DEDUPE_RUN_UNMERGE returns once every shared frame was
- * unmerged (-EINTR on a signal, the rest left merged).
+ * unmerged (-EINTR on a signal, -ENOMEM when the pool had no frame for a
+ * private copy: the rest left merged, run 0), and leaves run 0.  It may
+ * come with max_page_sharing or merge_across_nodes in one SET: the
+ * unmerge goes first.  pages_to_scan is the advisor's while advisor_mode
+ * is AETHER_DEDUPE_ADVISOR_SCAN_TIME (after the SET): setting it then is
+ * -EINVAL, as in KSM; a change of advisor_mode resets it (the advisor's
+ * floor when it starts, 100 when it stops).
  */
 struct aether_dedupe_set {
 	__u32 size;
@@ -174,14 +180,18 @@ struct aether_dedupe_set {
 /**
  * struct aether_dedupe_domain - AETHER_DEDUPE_IOC_SET_DOMAIN (CAP_SYS_ADMIN)
  * @size:	(in) sizeof(struct aether_dedupe_domain)
- * @region_fd:	(in) a region fd (aether_mm.h)
+ * @region_fd:	(in) a region fd (aether_mm.h), opened for writing
+ *		(-EBADF otherwise, as REGION_DEDUPE)
  * @name:	(in) NUL-terminated domain name, [A-Za-z0-9_.-], 1..31
- *		bytes; empty (a NUL first) puts the region back into its
- *		creator's domain
+ *		bytes (-EINVAL otherwise); empty (a NUL first) puts the
+ *		region back into its creator's domain
  *
  * The region's pages merge, from now on, only with pages of regions in
  * the same domain.  The region's merged pages are unmerged first: a page
- * never stays shared with a domain it left.
+ * never stays shared with a domain it left.  At most 1024 names exist at
+ * once; names no region uses any more are forgotten when room is needed
+ * (-ENOSPC when none can be).  A name's id is never given to another
+ * name while the module is loaded.
  */
 struct aether_dedupe_domain {
 	__u32 size;
