@@ -236,6 +236,9 @@ int adt_wait(int dfd, bool (*cond)(void *arg), void *arg, unsigned int scans)
 	}
 }
 
+#define ADT_STR2(x)	#x
+#define ADT_STR(x)	ADT_STR2(x)
+
 const char *adt_wait_error(int err)
 {
 	switch (err) {
@@ -244,8 +247,7 @@ const char *adt_wait_error(int err)
 	case -ETIME:
 		return "not so after the full scans allowed";
 	case -ETIMEDOUT:
-		return "the scanner finished no full scan for " \
-		       "ADT_STUCK_SECS seconds";
+		return "the scanner finished no full scan in " ADT_STR(ADT_STUCK_SECS) " s";
 	default:
 		return strerror(-err);
 	}

@@ -42,7 +42,7 @@
 /* Full scans a wait allows by default before the condition must hold. */
 #define ADT_SCANS		8
 /* Seconds without one completed full scan: the scanner is stuck. */
-#define ADT_STUCK_SECS		120
+#define ADT_STUCK_SECS		60
 
 /* The knobs every test starts from (ADT_FIXTURE's setup). */
 #define ADT_TEST_PAGES_TO_SCAN	20000

@@ -125,8 +125,7 @@ TEST_F_TIMEOUT(race, no_write_is_lost_while_the_scanner_merges, 280)
 	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));
 	ASSERT_EQ(0, adt_counters(self->dfd, &c1));
 	ASSERT_EQ(0, adt_region_stats(self->dfd, a.fd, &sa));
-	TH_LOG("%ld + %ld writes, %llu merges and %llu unshares meanwhile, "
-	       "%llu merges of A's pages",
+	TH_LOG("%ld + %ld writes, %llu merges, %llu unshares, %llu of A's",
 	       w[0].writes, w[1].writes,
 	       (unsigned long long)(c1.merges - c0.merges),
 	       (unsigned long long)(c1.cow_unshares - c0.cow_unshares),

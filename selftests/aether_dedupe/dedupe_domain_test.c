@@ -89,7 +89,7 @@ do {									\
 		SKIP(return, "needs root and the box's users alice, bob"); \
 } while (0)
 
-TEST_F(domain, two_uids_with_equal_pages_never_share_a_frame)
+TEST_F_TIMEOUT(domain, two_uids_with_equal_pages_never_share_a_frame, 120)
 {
 	struct adt_peer a, b;
 	struct two t = { .a = &a, .b = &b };
@@ -116,7 +116,7 @@ TEST_F(domain, two_uids_with_equal_pages_never_share_a_frame)
 	EXPECT_EQ(0, adt_peer_stop(&b));
 }
 
-TEST_F(domain, an_administrators_domain_lets_two_uids_share_until_one_leaves)
+TEST_F_TIMEOUT(domain, an_administrators_domain_lets_two_uids_share_until_one_leaves, 120)
 {
 	struct aether_dedupe_region_stats st;
 	struct adt_peer a, b;
@@ -171,7 +171,7 @@ TEST_F(domain, an_administrators_domain_lets_two_uids_share_until_one_leaves)
 	EXPECT_EQ(0, adt_peer_stop(&b));
 }
 
-TEST_F(domain, set_domain_refuses_bad_names_and_fds)
+TEST_F_TIMEOUT(domain, set_domain_refuses_bad_names_and_fds, 120)
 {
 	struct aether_dedupe_domain d = { .size = sizeof(d) };
 	struct adt_region r = { .fd = -1 };
@@ -200,7 +200,7 @@ TEST_F(domain, set_domain_refuses_bad_names_and_fds)
 
 /* ---- REGION_STATS ------------------------------------------------------ */
 
-TEST_F(domain, region_stats_gives_the_regions_own_figures)
+TEST_F_TIMEOUT(domain, region_stats_gives_the_regions_own_figures, 120)
 {
 	struct aether_dedupe_region_stats st;
 	struct adt_region r = { .fd = -1 };
@@ -261,7 +261,7 @@ static int alice_stats(void *arg)
 	return ret;
 }
 
-TEST_F(domain, region_stats_of_another_uids_region_is_eacces)
+TEST_F_TIMEOUT(domain, region_stats_of_another_uids_region_is_eacces, 120)
 {
 	struct adt_region r = { .fd = -1 };
 	struct foreign f;
@@ -274,7 +274,7 @@ TEST_F(domain, region_stats_of_another_uids_region_is_eacces)
 	adt_region_drop(&r);
 }
 
-TEST_F(domain, region_stats_of_no_fd_is_ebadf)
+TEST_F_TIMEOUT(domain, region_stats_of_no_fd_is_ebadf, 120)
 {
 	struct aether_dedupe_region_stats st;
 

@@ -101,7 +101,7 @@ static int child_writes(void *p)
 	return 0;
 }
 
-TEST_F(inter, fork_after_merge_copies_on_write_on_each_side)
+TEST_F_TIMEOUT(inter, fork_after_merge_copies_on_write_on_each_side, 120)
 {
 	struct adt_region a = { .fd = -1 }, b = { .fd = -1 };
 	struct two t = { &a, &b };
@@ -153,7 +153,7 @@ static bool pair_merged(void *arg)
 	return true;
 }
 
-TEST_F(inter, migrate_moves_a_shared_frame_for_every_process)
+TEST_F_TIMEOUT(inter, migrate_moves_a_shared_frame_for_every_process, 120)
 {
 	struct aether_mm_region_migrate m = { .size = sizeof(m) };
 	struct aether_mm_region_query q;
@@ -210,7 +210,7 @@ TEST_F(inter, migrate_moves_a_shared_frame_for_every_process)
 
 /* ---- SECURE ---------------------------------------------------------------------- */
 
-TEST_F(inter, secure_regions_are_never_merged)
+TEST_F_TIMEOUT(inter, secure_regions_are_never_merged, 120)
 {
 	struct adt_region a = { .fd = -1 }, b = { .fd = -1 };
 	struct adt_region s = { .fd = -1 };
@@ -262,7 +262,7 @@ static bool huge_merged(void *arg)
 	return true;
 }
 
-TEST_F(inter, pages_of_huge_regions_merge_after_a_split)
+TEST_F_TIMEOUT(inter, pages_of_huge_regions_merge_after_a_split, 120)
 {
 	struct adt_region a = { .fd = -1 }, b = { .fd = -1 };
 	struct aether_mm_region_query q;
@@ -391,7 +391,7 @@ static bool four_merged(void *arg)
 	return true;
 }
 
-TEST_F(numa, equal_pages_of_two_nodes)
+TEST_F_TIMEOUT(numa, equal_pages_of_two_nodes, 120)
 {
 	struct adt_region r[4];
 	struct aether_mm_region_query q;

@@ -405,9 +405,9 @@ static const struct {
 	{ "sleep_millisecs", AETHER_DEDUPE_SET_SLEEP_MILLISECS, "33",
 	  { "60001", "-1", "1x" } },
 	{ "max_page_sharing", AETHER_DEDUPE_SET_MAX_PAGE_SHARING, "3",
-	  { "1", "32769", "" } },
+	  { "1", "32769", "2x" } },
 	{ "use_zero_pages", AETHER_DEDUPE_SET_USE_ZERO_PAGES, "1",
-	  { "2", "-1", "yes please" } },
+	  { "2", "-1", "x" } },
 	{ "merge_across_nodes", AETHER_DEDUPE_SET_MERGE_ACROSS_NODES, "0",
 	  { "2", "-1", "x" } },
 	{ "smart_scan", AETHER_DEDUPE_SET_SMART_SCAN, "1",
@@ -468,7 +468,7 @@ TEST_F(knobs, parameter_max_page_sharing_is_ebusy_while_merged)
 	adt_region_drop(&r);
 }
 
-TEST_F(knobs, run_parameter_starts_and_stops_the_scanner)
+TEST_F_TIMEOUT(knobs, run_parameter_starts_and_stops_the_scanner, 120)
 {
 	struct aether_dedupe_knobs k;
 	struct adt_region r = { .fd = -1 };

@@ -90,7 +90,7 @@ do {									\
 				 adt_wait_error(__w));			\
 } while (0)
 
-TEST_F(merge, two_processes_with_equal_pages_end_on_one_frame)
+TEST_F_TIMEOUT(merge, two_processes_with_equal_pages_end_on_one_frame, 120)
 {
 	struct adt_region r = { .fd = -1 };
 	struct adt_peer p;
@@ -129,7 +129,7 @@ TEST_F(merge, two_processes_with_equal_pages_end_on_one_frame)
 	adt_region_drop(&r);
 }
 
-TEST_F(merge, a_write_on_either_side_unshares_with_the_right_bytes)
+TEST_F_TIMEOUT(merge, a_write_on_either_side_unshares_with_the_right_bytes, 120)
 {
 	struct adt_region r = { .fd = -1 };
 	struct adt_peer p;
@@ -181,7 +181,7 @@ static bool zero_done(void *arg)
 	       st.zero_pages >= z->want;
 }
 
-TEST_F(merge, zero_filled_pages_go_to_the_zero_page)
+TEST_F_TIMEOUT(merge, zero_filled_pages_go_to_the_zero_page, 120)
 {
 	struct adt_region r = { .fd = -1 };
 	struct zero_wait z = { .dfd = self->dfd, .r = &r, .want = NP / 2 };
@@ -193,10 +193,8 @@ TEST_F(merge, zero_filled_pages_go_to_the_zero_page)
 	ASSERT_EQ(0, adt_set1(self->dfd, AETHER_DEDUPE_SET_USE_ZERO_PAGES, 1));
 	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, NP, &r));
 	/* Even pages written with zeroes (a frame each), odd unique. */
-	for (i = 0; i < NP; i++) {
-		adt_region_fill(&r, i, 1);
+	for (i = 0; i < NP; i++)
 		adt_region_fill(&r, i, i & 1 ? 3000 + i : ADT_ZERO);
-	}
 	ASSERT_EQ(NP, adt_resident(&r));
 	ASSERT_EQ(0, adt_counters(self->dfd, &c0));
 	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_MERGE));
@@ -238,7 +236,7 @@ static bool all_shared(void *arg)
 	return true;
 }
 
-TEST_F(merge, max_page_sharing_two_gives_chains_of_frames)
+TEST_F_TIMEOUT(merge, max_page_sharing_two_gives_chains_of_frames, 120)
 {
 	struct adt_region r = { .fd = -1 };
 	struct aether_dedupe_counters c;
@@ -302,7 +300,7 @@ static void *rewrite(void *arg)
 	return NULL;
 }
 
-TEST_F(merge, pages_rewritten_every_pass_are_volatile_and_not_merged)
+TEST_F_TIMEOUT(merge, pages_rewritten_every_pass_are_volatile_and_not_merged, 120)
 {
 	struct adt_region a = { .fd = -1 }, b = { .fd = -1 };
 	struct writer w = { .a = &a, .b = &b };
@@ -327,8 +325,8 @@ TEST_F(merge, pages_rewritten_every_pass_are_volatile_and_not_merged)
 	       (unsigned long long)c0.pages_volatile,
 	       (unsigned long long)c1.pages_volatile);
 	EXPECT_LT(4, w.rounds);
-	/* Seen changed at least in the later passes. */
-	EXPECT_LE(c0.pages_volatile + 16, c1.pages_volatile);
+	/* A gauge: every page changed since the pass before the last. */
+	EXPECT_LE(16, c1.pages_volatile);
 	ASSERT_EQ(0, adt_region_stats(self->dfd, a.fd, &sa));
 	ASSERT_EQ(0, adt_region_stats(self->dfd, b.fd, &sb));
 	EXPECT_EQ(0, sa.merges);
@@ -392,7 +390,7 @@ FIXTURE_TEARDOWN(smart)
  * 4, 8 passes, so over ten passes most visits are skips; without it none
  * is.
  */
-TEST_F(smart, unique_pages_are_skipped_only_with_smart_scan)
+TEST_F_TIMEOUT(smart, unique_pages_are_skipped_only_with_smart_scan, 120)
 {
 	struct adt_region r = { .fd = -1 };
 	struct aether_dedupe_counters c0, c1;
@@ -444,7 +442,7 @@ static double factor(double a, double b)
  * takes 4 s), the advisor must move it up, and end nearer 20 than it
  * began.  A ratio of the advisor's own figures, not a timing.
  */
-TEST_F(merge, the_advisor_moves_pages_to_scan_towards_its_target)
+TEST_F_TIMEOUT(merge, the_advisor_moves_pages_to_scan_towards_its_target, 120)
 {
 	struct aether_dedupe_knobs k = {
 		.pages_to_scan = ADV_START,
@@ -492,7 +490,7 @@ TEST_F(merge, the_advisor_moves_pages_to_scan_towards_its_target)
 
 /* ---- unmerging ------------------------------------------------------------------------ */
 
-TEST_F(merge, run_two_gives_every_page_a_private_frame_with_its_bytes)
+TEST_F_TIMEOUT(merge, run_two_gives_every_page_a_private_frame_with_its_bytes, 120)
 {
 	struct adt_region r = { .fd = -1 };
 	struct aether_dedupe_counters c;
