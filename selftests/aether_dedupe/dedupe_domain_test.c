@@ -195,6 +195,34 @@ TEST_F_TIMEOUT(domain, set_domain_refuses_bad_names_and_fds, 120)
 	EXPECT_EQ(0, adt_set_domain(self->dfd, r.fd, ""));
 	EXPECT_EQ(-EBADF, adt_set_domain(self->dfd, -1, "x"));
 	EXPECT_EQ(-EBADF, adt_set_domain(self->dfd, 9999, "x"));
+	/* Not a region fd. */
+	EXPECT_EQ(-EINVAL, adt_set_domain(self->dfd, self->mm, "x"));
+	adt_region_drop(&r);
+}
+
+/* As REGION_DEDUPE: a region fd opened read-only may not. */
+TEST_F(domain, set_domain_on_a_read_only_fd_is_ebadf)
+{
+	struct aether_mm_region_create c;
+	struct aether_dedupe_region_stats st;
+	struct adt_region r = { .fd = -1 };
+	char name[64];
+	__u64 id;
+	int ro;
+
+	snprintf(name, sizeof(name), "t-dd-ro-%d", (int)getpid());
+	aemt_region_args(&c, ADT_MERGEABLE, 2 * self->page);
+	c.name = (__u64)(unsigned long)name;
+	ASSERT_EQ(0, adt_region_make_args(self->mm, &c, &r));
+	ro = aemt_region_open(self->mm, name, AETHER_MM_REGION_OPEN_RDONLY, &id);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-EBADF, adt_set_domain(self->dfd, ro, "rodom"));
+	ASSERT_EQ(0, adt_region_stats(self->dfd, ro, &st));
+	EXPECT_STREQ("", st.domain);
+	EXPECT_EQ(0, adt_set_domain(self->dfd, r.fd, "rodom"));
+	ASSERT_EQ(0, adt_region_stats(self->dfd, ro, &st));
+	EXPECT_STREQ("rodom", st.domain);
+	close(ro);
 	adt_region_drop(&r);
 }
 
@@ -280,6 +308,14 @@ TEST_F_TIMEOUT(domain, region_stats_of_no_fd_is_ebadf, 120)
 
 	EXPECT_EQ(-EBADF, adt_region_stats(self->dfd, -1, &st));
 	EXPECT_EQ(-EBADF, adt_region_stats(self->dfd, 9999, &st));
+}
+
+TEST_F(domain, region_stats_of_an_fd_that_is_no_region_is_einval)
+{
+	struct aether_dedupe_region_stats st;
+
+	EXPECT_EQ(-EINVAL, adt_region_stats(self->dfd, self->dfd, &st));
+	EXPECT_EQ(-EINVAL, adt_region_stats(self->dfd, self->mm, &st));
 }
 
 TEST_HARNESS_MAIN
