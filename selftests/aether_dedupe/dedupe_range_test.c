@@ -206,6 +206,34 @@ TEST_F(range, a_sub_range_merges_with_pages_outside_it)
 }
 
 /*
+ * A page equal to a shared frame's content merges into that frame: one
+ * frame freed, none taken.
+ */
+TEST_F(range, a_page_equal_to_a_shared_frame_joins_it)
+{
+	struct aether_mm_region_dedupe d;
+	struct adt_region a = { .fd = -1 }, b = { .fd = -1 };
+
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, 2, &a));
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, 1, &b));
+	adt_region_fill(&a, 0, 21);
+	adt_region_fill(&a, 1, 21);
+	adt_region_fill(&b, 0, 21);
+	ASSERT_EQ(0, adt_region_dedupe(a.fd, 0, 2 * self->page, &d));
+	ASSERT_EQ(2, d.merged);
+	EXPECT_EQ((__s64)self->page, d.saved);
+	ASSERT_EQ(0, adt_region_dedupe(b.fd, 0, self->page, &d));
+	EXPECT_EQ(1, d.scanned);
+	EXPECT_EQ(1, d.merged);
+	EXPECT_EQ((__s64)self->page, d.saved);
+	EXPECT_EQ(adt_frame(&a, 0), adt_frame(&b, 0));
+	EXPECT_EQ(0, adt_resident(&b));
+	EXPECT_TRUE(adt_region_holds(&b, 0, 21));
+	adt_region_drop(&a);
+	adt_region_drop(&b);
+}
+
+/*
  * Alice's region has the same contents: neither call may merge with the
  * other's pages, and each one's figures are its own domain's alone.
  */
