@@ -53,6 +53,7 @@ extern bool adp_selftest;
 int adp_knobs_check(const struct aether_dedupe_knobs *k, u32 mask);
 int adp_knobs_set(const struct aether_dedupe_knobs *k, u32 mask);
 void adp_knobs_show(struct seq_file *m);
+void adp_knobs_get(struct aether_dedupe_knobs *k);
 
 /* engine.c */
 int adp_engine_init(void);

@@ -28,6 +28,7 @@ static const struct actl_module *const actl_modules[] = {
 	&actl_region_module,
 	&actl_slub_module,
 	&actl_zram_module,
+	&actl_dedupe_module,
 };
 
 /*

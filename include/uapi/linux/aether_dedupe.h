@@ -174,14 +174,18 @@ struct aether_dedupe_set {
 /**
  * struct aether_dedupe_domain - AETHER_DEDUPE_IOC_SET_DOMAIN (CAP_SYS_ADMIN)
  * @size:	(in) sizeof(struct aether_dedupe_domain)
- * @region_fd:	(in) a region fd (aether_mm.h)
+ * @region_fd:	(in) a region fd (aether_mm.h), opened for writing
+ *		(-EBADF otherwise, as REGION_DEDUPE)
  * @name:	(in) NUL-terminated domain name, [A-Za-z0-9_.-], 1..31
- *		bytes; empty (a NUL first) puts the region back into its
- *		creator's domain
+ *		bytes (-EINVAL otherwise); empty (a NUL first) puts the
+ *		region back into its creator's domain
  *
  * The region's pages merge, from now on, only with pages of regions in
  * the same domain.  The region's merged pages are unmerged first: a page
- * never stays shared with a domain it left.
+ * never stays shared with a domain it left.  At most 1024 names exist at
+ * once; names no region uses any more are forgotten when room is needed
+ * (-ENOSPC when none can be).  A name's id is never given to another
+ * name while the module is loaded.
  */
 struct aether_dedupe_domain {
 	__u32 size;

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs.c - /sys/kernel/debug/aether/dedupe/, the engine laid open
+ *
+ * DOC: Overview
+ *
+ * The "aether" directory is aether_mm's (aem_debugfs_root()), loaded
+ * before us and unloaded after; "dedupe" is ours.  Every file is root's
+ * (0400): the stable tree and the regions name other users' regions.
+ *
+ *	stats	every counter of struct aether_dedupe_counters (STATUS),
+ *		one "name value" per line with KSM's names, as KSM's files
+ *		under /sys/kernel/mm/ksm/, then the engine's own figures
+ *		(adp_engine_show_stats())
+ *	knobs	the tunables, one "name value" per line, KSM's names
+ *	stable	the stable tree: shared frames and chains
+ *		(adp_engine_show_stable())
+ *	regions	the mergeable regions and their figures
+ *		(adp_engine_show_regions())
+ *
+ * The files are created after the engine is up and removed before it
+ * goes (main.c's ladder); debugfs waits for a reader still in one.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <aether/mm.h>
+
+#include "internal.h"
+
+static struct dentry *adp_dbg_root;
+
+static int adp_dbg_stats_show(struct seq_file *m, void *v)
+{
+	struct aether_dedupe_counters c = {};
+
+	adp_engine_counters(&c);
+	seq_printf(m, "pages_shared %llu\npages_sharing %llu\npages_unshared %llu\npages_volatile %llu\n",
+		   c.pages_shared, c.pages_sharing, c.pages_unshared,
+		   c.pages_volatile);
+	seq_printf(m, "full_scans %llu\npages_scanned %llu\npages_skipped %llu\nzero_pages %llu\n",
+		   c.full_scans, c.pages_scanned, c.pages_skipped,
+		   c.zero_pages);
+	seq_printf(m, "stable_node_chains %llu\nstable_node_dups %llu\ngeneral_profit %lld\n",
+		   c.stable_node_chains, c.stable_node_dups, c.general_profit);
+	seq_printf(m, "merges %llu\ncow_unshares %llu\nscan_ns %llu\nlast_full_scan_ns %llu\nmergeable_pages %llu\n",
+		   c.merges, c.cow_unshares, c.scan_ns, c.last_full_scan_ns,
+		   c.mergeable_pages);
+	adp_engine_show_stats(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(adp_dbg_stats);
+
+static int adp_dbg_knobs_show(struct seq_file *m, void *v)
+{
+	adp_knobs_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(adp_dbg_knobs);
+
+static int adp_dbg_stable_show(struct seq_file *m, void *v)
+{
+	adp_engine_show_stable(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(adp_dbg_stable);
+
+static int adp_dbg_regions_show(struct seq_file *m, void *v)
+{
+	adp_engine_show_regions(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(adp_dbg_regions);
+
+/**
+ * adp_debugfs_init() - create aether/dedupe/ and its files
+ *
+ * Return: 0; debugfs failures are not errors (upstream policy).
+ */
+int adp_debugfs_init(void)
+{
+	adp_dbg_root = debugfs_create_dir("dedupe", aem_debugfs_root());
+	debugfs_create_file("stats", 0400, adp_dbg_root, NULL,
+			    &adp_dbg_stats_fops);
+	debugfs_create_file("knobs", 0400, adp_dbg_root, NULL,
+			    &adp_dbg_knobs_fops);
+	debugfs_create_file("stable", 0400, adp_dbg_root, NULL,
+			    &adp_dbg_stable_fops);
+	debugfs_create_file("regions", 0400, adp_dbg_root, NULL,
+			    &adp_dbg_regions_fops);
+	return 0;
+}
+
+/**
+ * adp_debugfs_exit() - remove aether/dedupe/, waiting for its readers
+ */
+void adp_debugfs_exit(void)
+{
+	debugfs_remove_recursive(adp_dbg_root);
+	adp_dbg_root = NULL;
+}

@@ -1,0 +1,1306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * engine.c - aether_ksmd: finding equal pages and merging them
+ *
+ * DOC: Overview
+ *
+ * The merge engine of aether_mm's share table (include/aether/mm.h,
+ * "Content sharing"), on KSM's algorithm (mm/ksm.c):
+ *
+ *  - a kernel thread, aether_ksmd, wakes every sleep_millisecs and visits
+ *    pages_to_scan pages of MERGEABLE regions while run = 1, resuming
+ *    where it stopped (a cursor: region id and page index; a region gone
+ *    is skipped, a new one is seen when the cursor reaches it);
+ *  - each page has an rmap item (struct adp_item), found by region id,
+ *    index and layer, holding the xxhash64 of its content at the last
+ *    pass.  A page whose hash changed since is volatile: it waits for the
+ *    next pass (KSM's checksum rule: a page being written is not worth a
+ *    merge that the next write undoes);
+ *  - a page unchanged since the last pass is looked up in the stable tree
+ *    (shared frames, tree.c) and merged into an equal one
+ *    (aem_share_merge()); else in the unstable tree (this pass's
+ *    unchanged pages, referenced): an equal candidate makes a new shared
+ *    frame, a copy of the candidate (aem_share_new(): neither party's
+ *    frame), both pages merge into it and it enters the stable tree;
+ *    else the page enters the unstable tree.  The unstable tree is
+ *    emptied at the end of each full pass.
+ *
+ * aem_share_merge() unmaps the page from every process and compares its
+ * bytes with the shared frame's under the slot lock before the slot
+ * takes the shared frame: the hash only chooses candidates, equality is
+ * always checked in full, and a write racing a merge either reaches the
+ * page before the unmapping (the comparison fails) or faults on the
+ * shared frame afterwards (and gets a copy).  KSM's write_protect_page()
+ * then pages_identical(), with the core holding the slot.
+ *
+ * Trees are ordered by (trust domain, node, hash, bytes) (tree.c): pages
+ * meet only pages of their own domain.  With merge_across_nodes = 0 a
+ * page meets only pages of its own node, and a new shared frame not on
+ * that node (the pool had none free there) is given up.  A stable entry
+ * has up to max_page_sharing users per shared frame; a full one gets a
+ * second frame of the same content when two more equal pages pair up in
+ * the unstable tree (a chain).  Zero-filled pages with use_zero_pages go
+ * to the zero page (aem_share_zero()) and never enter a tree.
+ *
+ * Smart scan (KSM since 6.7): a page that keeps failing to merge is
+ * visited less: after its third failed pass it is skipped for 1 pass,
+ * after the fifth 2, the eighth 4, then 8 between visits; a merge resets
+ * it.  The advisor (KSM's scan-time advisor since 6.8): after each full
+ * pass, pages_to_scan is scaled so that the next pass takes
+ * advisor_target_scan_time seconds, smoothed (30% old, 70% new, KSM's
+ * weight), capped so that the thread's CPU share stays under
+ * advisor_max_cpu percent (measured over the pass), and bounded by
+ * advisor_min/max_pages_to_scan; the result is written to
+ * adp_knobs.pages_to_scan, so STATUS shows it.
+ *
+ * @unshared (a user left one of our shared frames) cannot sleep: it finds
+ * the frame's record in an RCU hash and updates atomics.  A shared frame
+ * whose users are all gone is dropped at the end of the pass, as KSM
+ * prunes stale stable nodes.  @range (AETHER_MM_IOC_REGION_DEDUPE) runs
+ * the same per-page logic on a range, in the caller's context, with every
+ * page a candidate now (no hash history, no smart-scan skip).
+ *
+ * Counters have KSM's meanings: pages_shared (our shared frames with a
+ * user), pages_sharing (their users beyond the first of each),
+ * pages_unshared (the unstable tree), pages_volatile (the other rmap
+ * items), general_profit = (pages_sharing + zero_pages) * PAGE_SIZE less
+ * the engine's metadata (rmap items, stable entries, shared frame
+ * records).  scan_ns is aether_ksmd's CPU time (se.sum_exec_runtime).
+ *
+ * Locking (internal.h): adp_engine_lock (2) around a batch of the
+ * thread, a range, an unmerge, @drain and the debugfs dumps: the trees,
+ * the rmap items, the cursor.  aether_mm's locks are taken inside the
+ * aem_share_*() calls only.  adp_knobs_lock (1) is never taken under
+ * adp_engine_lock: the advisor's result is written once the batch has
+ * dropped it.  Counters read outside the lock are atomics.
+ */
+#include <linux/freezer.h>
+#include <linux/hashtable.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/numa.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+#include <linux/xxhash.h>
+
+#include "internal.h"
+#include "tree.h"
+
+#define ADP_RSET_BITS		8	/* hash of regions' rmap items */
+#define ADP_DUP_BITS		10	/* hash of our shared frames */
+#define ADP_EWMA_OLD		30	/* advisor: weight of the old value, % */
+#define ADP_AGE_MAX		U8_MAX
+
+/**
+ * struct adp_item - what the engine knows of one page (KSM's rmap_item)
+ * @next:	the item of another layer at the same index
+ * @layer:	the layer's identity: its address, compared and never
+ *		dereferenced (a layer freed and another allocated at the
+ *		same address only inherits a hash: the merge compares bytes)
+ * @hash:	xxhash64 of the content at the last visit
+ * @un:		its unstable tree node this pass, or NULL
+ * @pass:	the last pass that saw it
+ * @hashed:	@hash is set
+ * @age:	passes without a merge (smart scan)
+ * @skips:	passes still to skip (smart scan)
+ */
+struct adp_item {
+	struct adp_item *next;
+	unsigned long layer;
+	u64 hash;
+	struct adp_unstable *un;
+	u32 pass;
+	u8 hashed;
+	u8 age;
+	u8 skips;
+};
+
+/**
+ * struct adp_rset - the rmap items of one region
+ * @hnode:	in adp_rsets
+ * @rid:	the region's id (aem_share_region_id())
+ * @items:	data page index -> first struct adp_item
+ * @nr_items:	items in @items
+ * @pass:	the last pass that saw the region
+ */
+struct adp_rset {
+	struct hlist_node hnode;
+	u64 rid;
+	struct xarray items;
+	unsigned long nr_items;
+	u32 pass;
+};
+
+/**
+ * struct adp_unstable - a candidate of this pass (unstable tree node)
+ * @t:		in adp_unstable_root
+ * @pg:		the page, with references of its own
+ * @item:	its rmap item
+ */
+struct adp_unstable {
+	struct adp_tnode t;
+	struct aem_share_page pg;
+	struct adp_item *item;
+};
+
+/* A batch, a range or an unmerge: what the per-page logic needs. */
+struct adp_walk {
+	bool range;
+	struct adp_rset *rs;
+	struct aem_region *region;	/* range: the caller's region */
+	pgoff_t start, end;		/* range: its pages */
+	struct aether_mm_region_dedupe *out;
+};
+
+/* 2 of internal.h: the trees, the rmap items, the cursor */
+static DEFINE_MUTEX(adp_engine_lock);
+
+static struct kmem_cache *adp_item_cache, *adp_unstable_cache,
+	*adp_stable_cache;
+
+/* adp_engine_lock: */
+static struct rb_root adp_stable_root = RB_ROOT;
+static struct rb_root adp_unstable_root = RB_ROOT;
+static struct adp_chain_stats adp_cs;
+static DEFINE_HASHTABLE(adp_rsets, ADP_RSET_BITS);
+static u32 adp_pass = 1;		/* never 0: a new item's pass */
+static bool adp_in_pass;		/* a pass is under way */
+static bool adp_pass_across;		/* merge_across_nodes of this pass */
+static u64 adp_cur_rid;			/* the cursor: region ... */
+static pgoff_t adp_cur_index;		/* ... and page index */
+static u64 adp_pass_start_ns, adp_pass_cpu_ns;
+static unsigned long adp_pass_pages;	/* data pages of the pass's regions */
+static u32 adp_advice;			/* advisor's pages_to_scan, 0: none */
+
+/* writers adp_engine_lock, readers RCU (@unshared) */
+static DEFINE_HASHTABLE(adp_dups, ADP_DUP_BITS);
+
+static u64 adp_zero_hash;
+static struct task_struct *adp_thread;
+static DECLARE_WAIT_QUEUE_HEAD(adp_wait);
+static atomic_t adp_kicked = ATOMIC_INIT(0);
+
+/* Read without adp_engine_lock (STATUS, debugfs). */
+static atomic_long_t adp_users;		/* users of our frames, all */
+static atomic_long_t adp_live;		/* our frames with a user */
+static atomic_long_t adp_nr_items, adp_nr_unstable, adp_nr_stable,
+	adp_nr_dups, adp_nr_chains, adp_nr_chain_dups;
+static atomic_long_t adp_full_scans, adp_pages_scanned, adp_pages_skipped,
+	adp_merges, adp_cow_unshares, adp_last_full_scan_ns,
+	adp_mergeable_pages;
+
+/* ---- hashing and the counters of the trees ----------------------------- */
+
+/* Publish adp_cs (under adp_engine_lock) for readers without it. */
+static void adp_cs_publish(void)
+{
+	lockdep_assert_held(&adp_engine_lock);
+	atomic_long_set(&adp_nr_stable, adp_cs.entries);
+	atomic_long_set(&adp_nr_dups, adp_cs.dups);
+	atomic_long_set(&adp_nr_chains, adp_cs.chains);
+	atomic_long_set(&adp_nr_chain_dups, adp_cs.chain_dups);
+}
+
+/* A slot is about to merge into @d: count it first (see adp_unshared()). */
+static void adp_dup_user_add(struct adp_dup *d)
+{
+	atomic_long_inc(&adp_users);
+	if (atomic_inc_return(&d->users) == 1)
+		atomic_long_inc(&adp_live);
+}
+
+/* A slot of @d left, or its merge failed; never below 0 (races). */
+static void adp_dup_user_drop(struct adp_dup *d)
+{
+	int left = atomic_dec_if_positive(&d->users);
+
+	if (left < 0)
+		return;
+	atomic_long_dec(&adp_users);
+	if (!left)
+		atomic_long_dec(&adp_live);
+}
+
+/*
+ * @unshared: a user left @s.  Our count went up before the core's (a user
+ * is counted before its merge), so it never goes below the core's and a
+ * frame's count reaches 0 exactly when its last user has left.
+ */
+static void adp_unshared(struct aem_shared *s, unsigned int users)
+{
+	struct adp_dup *d;
+
+	atomic_long_inc(&adp_cow_unshares);
+	hash_for_each_possible_rcu(adp_dups, d, hnode, (unsigned long)s) {
+		if (d->s != s)
+			continue;
+		adp_dup_user_drop(d);
+		break;
+	}
+}
+
+/* A record for @s (whose reference it takes over), in the hash. */
+static struct adp_dup *adp_dup_new(struct aem_shared *s)
+{
+	struct adp_dup *d = kzalloc(sizeof(*d), GFP_KERNEL);
+
+	lockdep_assert_held(&adp_engine_lock);
+	if (!d)
+		return NULL;
+	d->s = s;
+	atomic_set(&d->users, 0);
+	hash_add_rcu(adp_dups, &d->hnode, (unsigned long)s);
+	return d;
+}
+
+/* Forget @d (off any entry already): its frame goes with its last user. */
+static void adp_dup_free(struct adp_dup *d)
+{
+	lockdep_assert_held(&adp_engine_lock);
+	hash_del_rcu(&d->hnode);
+	/* Whatever users remain (unmerge found no frame) are no longer ours. */
+	while (atomic_read(&d->users) > 0)
+		adp_dup_user_drop(d);
+	aem_share_put(d->s);
+	kfree_rcu(d, rcu);
+}
+
+/* ---- the trees ----------------------------------------------------------- */
+
+static int adp_stable_cmp(const void *kaddr, struct adp_tnode *n)
+{
+	struct adp_stable *st = container_of(n, struct adp_stable, t);
+	struct adp_dup *d = list_first_entry(&st->dups, struct adp_dup, link);
+
+	return aem_share_cmp(kaddr, d->s);
+}
+
+static int adp_unstable_cmp(const void *kaddr, struct adp_tnode *n)
+{
+	struct adp_unstable *u = container_of(n, struct adp_unstable, t);
+	void *b = kmap_local_page(aem_frame_page(u->pg.frame));
+	int c = memcmp(kaddr, b, PAGE_SIZE);
+
+	kunmap_local(b);
+	return c;
+}
+
+static int adp_dup_nid(struct adp_dup *d)
+{
+	return aem_share_nid(d->s);
+}
+
+/* Take @u out of the unstable tree and drop its references. */
+static void adp_unstable_drop(struct adp_unstable *u)
+{
+	lockdep_assert_held(&adp_engine_lock);
+	if (!RB_EMPTY_NODE(&u->t.rb))
+		adp_tree_erase(&adp_unstable_root, &u->t);
+	if (u->item)
+		u->item->un = NULL;
+	aem_share_page_put(&u->pg);
+	kmem_cache_free(adp_unstable_cache, u);
+	atomic_long_dec(&adp_nr_unstable);
+}
+
+static void adp_unstable_empty(void)
+{
+	struct adp_unstable *u, *tmp;
+
+	lockdep_assert_held(&adp_engine_lock);
+	rbtree_postorder_for_each_entry_safe(u, tmp, &adp_unstable_root,
+					     t.rb) {
+		RB_CLEAR_NODE(&u->t.rb);
+		adp_unstable_drop(u);
+		cond_resched();
+	}
+	adp_unstable_root = RB_ROOT;
+}
+
+/* Drop @d from its entry, and the entry from the tree when it empties. */
+static void adp_stable_forget(struct adp_dup *d)
+{
+	struct adp_stable *st = d->stable;
+
+	lockdep_assert_held(&adp_engine_lock);
+	adp_stable_del_dup(st, d, &adp_cs);
+	adp_dup_free(d);
+	if (!st->nr_dups) {
+		adp_tree_erase(&adp_stable_root, &st->t);
+		kmem_cache_free(adp_stable_cache, st);
+	}
+}
+
+/* Forget shared frames nobody maps (@all: every one). */
+static void adp_stable_prune(bool all)
+{
+	struct rb_node *rb = rb_first(&adp_stable_root), *next;
+	struct adp_stable *st;
+	struct adp_dup *d, *tmp;
+
+	lockdep_assert_held(&adp_engine_lock);
+	for (; rb; rb = next) {
+		next = rb_next(rb);
+		st = rb_entry(rb, struct adp_stable, t.rb);
+		list_for_each_entry_safe(d, tmp, &st->dups, link) {
+			if (all || !atomic_read(&d->users))
+				adp_stable_forget(d);
+		}
+		cond_resched();
+	}
+	adp_cs_publish();
+}
+
+/*
+ * Put @d (a new shared frame with its users, content hashed @hash) into
+ * the stable tree: a new entry, or the next frame of an equal one.
+ */
+static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *key)
+{
+	struct rb_node **link, *parent;
+	struct adp_tnode *n;
+	struct adp_stable *st;
+	struct aem_frame *f;
+	void *kaddr;
+
+	lockdep_assert_held(&adp_engine_lock);
+	f = aem_share_frame_get(d->s);
+	if (!f)
+		return -EAGAIN;
+	kaddr = kmap_local_page(aem_frame_page(f));
+	n = adp_tree_find(&adp_stable_root, key, kaddr, adp_stable_cmp,
+			  &link, &parent);
+	kunmap_local(kaddr);
+	aem_share_frame_put(f);
+	if (n) {
+		st = container_of(n, struct adp_stable, t);
+	} else {
+		st = kmem_cache_alloc(adp_stable_cache, GFP_KERNEL);
+		if (!st)
+			return -ENOMEM;
+		adp_stable_init(st, key);
+		adp_tree_link(&adp_stable_root, &st->t, link, parent);
+	}
+	adp_stable_add_dup(st, d, &adp_cs);
+	adp_cs_publish();
+	return 0;
+}
+
+/* ---- rmap items ---------------------------------------------------------- */
+
+static struct adp_rset *adp_rset_find(u64 rid)
+{
+	struct adp_rset *rs;
+
+	hash_for_each_possible(adp_rsets, rs, hnode, rid)
+		if (rs->rid == rid)
+			return rs;
+	return NULL;
+}
+
+static struct adp_rset *adp_rset_get(u64 rid)
+{
+	struct adp_rset *rs;
+
+	lockdep_assert_held(&adp_engine_lock);
+	rs = adp_rset_find(rid);
+	if (rs)
+		return rs;
+	rs = kzalloc(sizeof(*rs), GFP_KERNEL);
+	if (!rs)
+		return NULL;
+	rs->rid = rid;
+	xa_init(&rs->items);
+	hash_add(adp_rsets, &rs->hnode, rid);
+	return rs;
+}
+
+static void adp_item_free(struct adp_rset *rs, struct adp_item *it)
+{
+	if (it->un)
+		adp_unstable_drop(it->un);
+	kmem_cache_free(adp_item_cache, it);
+	rs->nr_items--;
+	atomic_long_dec(&adp_nr_items);
+}
+
+/* Free the items of @rs no pass saw since @pass (all: every one). */
+static void adp_rset_sweep(struct adp_rset *rs, bool all)
+{
+	struct adp_item *it, **pp;
+	unsigned long idx;
+	void *e;
+
+	lockdep_assert_held(&adp_engine_lock);
+	xa_for_each(&rs->items, idx, e) {
+		pp = (struct adp_item **)&e;
+		for (it = e; it; it = *pp) {
+			if (!all && it->pass == adp_pass) {
+				pp = &it->next;
+				continue;
+			}
+			*pp = it->next;
+			adp_item_free(rs, it);
+		}
+		if (e)
+			xa_store(&rs->items, idx, e, GFP_KERNEL);
+		else
+			xa_erase(&rs->items, idx);
+		cond_resched();
+	}
+}
+
+static void adp_rset_free(struct adp_rset *rs)
+{
+	adp_rset_sweep(rs, true);
+	xa_destroy(&rs->items);
+	hash_del(&rs->hnode);
+	kfree(rs);
+}
+
+/* Regions no pass saw (gone), or all. */
+static void adp_rsets_sweep(bool all)
+{
+	struct hlist_node *tmp;
+	struct adp_rset *rs;
+	int bkt;
+
+	lockdep_assert_held(&adp_engine_lock);
+	hash_for_each_safe(adp_rsets, bkt, tmp, rs, hnode)
+		if (all || rs->pass != adp_pass)
+			adp_rset_free(rs);
+}
+
+/* The item of @pg, made if new; NULL on -ENOMEM. */
+static struct adp_item *adp_item_get(struct adp_rset *rs,
+				     const struct aem_share_page *pg)
+{
+	unsigned long layer = (unsigned long)pg->layer;
+	struct adp_item *first, *it;
+
+	first = xa_load(&rs->items, pg->index);
+	for (it = first; it; it = it->next)
+		if (it->layer == layer)
+			return it;
+	it = kmem_cache_zalloc(adp_item_cache, GFP_KERNEL);
+	if (!it)
+		return NULL;
+	it->layer = layer;
+	it->next = first;
+	if (xa_err(xa_store(&rs->items, pg->index, it, GFP_KERNEL))) {
+		kmem_cache_free(adp_item_cache, it);
+		return NULL;
+	}
+	rs->nr_items++;
+	atomic_long_inc(&adp_nr_items);
+	return it;
+}
+
+/* ---- one page ------------------------------------------------------------ */
+
+/* A slot merged (or went to the zero page): count it. */
+static void adp_count_merge(struct adp_walk *w, const struct aem_share_page *pg)
+{
+	atomic_long_inc(&adp_merges);
+	if (!w->range)
+		return;
+	w->out->saved += PAGE_SIZE;
+	if (pg->region == w->region && pg->index >= w->start &&
+	    pg->index < w->end)
+		w->out->merged++;
+}
+
+/* Smart scan: skip the page this pass?  KSM's ages and skips. */
+static bool adp_should_skip(struct adp_item *it)
+{
+	u8 age = it->age;
+
+	if (age != ADP_AGE_MAX)
+		it->age++;
+	if (age < 3)
+		return false;
+	if (!it->skips) {
+		it->skips = age <= 3 ? 1 : age <= 5 ? 2 : age <= 8 ? 4 : 8;
+		return false;
+	}
+	it->skips--;
+	return true;
+}
+
+/* Merge @pg into @d; 0 or aem_share_merge()'s errno. */
+static int adp_merge_into(struct adp_walk *w, struct aem_share_page *pg,
+			  struct adp_dup *d)
+{
+	int ret;
+
+	adp_dup_user_add(d);
+	ret = aem_share_merge(pg, d->s);
+	if (ret) {
+		adp_dup_user_drop(d);
+		return ret;
+	}
+	adp_count_merge(w, pg);
+	return 0;
+}
+
+/* Stable tree: 1 merged, 0 not (no room, no match, or it failed). */
+static int adp_try_stable(struct adp_walk *w, struct aem_share_page *pg,
+			  const void *kaddr, const struct adp_tkey *key)
+{
+	struct adp_tnode *n;
+	struct adp_dup *d;
+
+	n = adp_tree_find(&adp_stable_root, key, kaddr, adp_stable_cmp,
+			  NULL, NULL);
+	if (!n)
+		return 0;
+	d = adp_stable_pick(container_of(n, struct adp_stable, t),
+			    READ_ONCE(adp_knobs.max_page_sharing), key->nid,
+			    adp_dup_nid);
+	if (!d)
+		return 0;
+	return adp_merge_into(w, pg, d) ? 0 : 1;
+}
+
+/*
+ * @pg equals candidate @u: a new shared frame copied from @u, both merged
+ * into it, into the stable tree.  1 when @pg merged, 0 when not, or
+ * -ENOMEM.  @u leaves the unstable tree either way.
+ */
+static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
+		    struct adp_unstable *u, const struct adp_tkey *key)
+{
+	struct adp_tkey skey = *key;
+	int merged = 0, ret = 0;
+	struct aem_shared *s;
+	struct aem_frame *f;
+	struct adp_dup *d;
+	void *kaddr;
+
+	s = aem_share_new(&u->pg);
+	if (IS_ERR(s)) {
+		ret = PTR_ERR(s) == -ENOMEM ? -ENOMEM : 0;
+		goto out;
+	}
+	/* Per-node trees: a frame the pool found on another node is no use. */
+	if (key->nid != NUMA_NO_NODE && aem_share_nid(s) != key->nid) {
+		aem_share_put(s);
+		goto out;
+	}
+	d = adp_dup_new(s);
+	if (!d) {
+		aem_share_put(s);
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (!adp_merge_into(w, &u->pg, d))
+		merged++;
+	if (!adp_merge_into(w, pg, d)) {
+		merged++;
+		ret = 1;
+	}
+	if (!merged) {
+		adp_dup_free(d);
+		goto out;
+	}
+	/*
+	 * The frame is a copy of @u when aem_share_new() ran, and both pages
+	 * may have been written since they were hashed: its own hash.
+	 */
+	f = aem_share_frame_get(s);
+	if (f) {
+		kaddr = kmap_local_page(aem_frame_page(f));
+		skey.hash = adp_hash(kaddr);
+		kunmap_local(kaddr);
+		aem_share_frame_put(f);
+	}
+	if (adp_stable_insert(d, &skey)) {
+		/* Unlisted, it cannot be pruned: give its users copies. */
+		aem_share_unmerge(s);
+		adp_dup_free(d);
+		goto out;
+	}
+	if (w->range)
+		w->out->saved -= PAGE_SIZE;
+out:
+	adp_unstable_drop(u);
+	return ret;
+}
+
+/* Unstable tree: 1 merged, 0 not (inserted, or a pair that failed). */
+static int adp_try_unstable(struct adp_walk *w, struct aem_share_page *pg,
+			    struct adp_item *it, const void *kaddr,
+			    const struct adp_tkey *key)
+{
+	struct rb_node **link, *parent;
+	struct adp_unstable *u;
+	struct adp_tnode *n;
+
+	n = adp_tree_find(&adp_unstable_root, key, kaddr, adp_unstable_cmp,
+			  &link, &parent);
+	if (n)
+		return adp_pair(w, pg, container_of(n, struct adp_unstable, t),
+				key);
+	u = kmem_cache_alloc(adp_unstable_cache, GFP_KERNEL);
+	if (!u)
+		return -ENOMEM;
+	u->t.key = *key;
+	aem_share_page_get(&u->pg, pg);
+	u->item = it;
+	it->un = u;
+	adp_tree_link(&adp_unstable_root, &u->t, link, parent);
+	atomic_long_inc(&adp_nr_unstable);
+	return 0;
+}
+
+/* Zero page: 1 given, 0 not, never into a tree. */
+static int adp_try_zero(struct adp_walk *w, struct aem_share_page *pg,
+			const void *kaddr, u64 hash)
+{
+	if (!READ_ONCE(adp_knobs.use_zero_pages) || hash != adp_zero_hash ||
+	    memchr_inv(kaddr, 0, PAGE_SIZE))
+		return 0;
+	if (aem_share_zero(pg))
+		return 0;
+	adp_count_merge(w, pg);
+	return 1;
+}
+
+/*
+ * The per-page logic, for aem_share_scan(): a pass's page (@w->range
+ * false) or a range's.  Errors stop the walk only for a range (-EINTR,
+ * -ENOMEM); a pass goes on with the next page.
+ */
+static int adp_page(struct aem_share_page *pg, void *arg)
+{
+	struct adp_walk *w = arg;
+	struct adp_tkey key;
+	struct adp_item *it;
+	void *kaddr;
+	u64 hash;
+	int ret;
+
+	lockdep_assert_held(&adp_engine_lock);
+	if (w->range) {
+		if (signal_pending(current))
+			return -EINTR;
+		w->out->scanned++;
+	} else {
+		atomic_long_inc(&adp_pages_scanned);
+	}
+	it = adp_item_get(w->rs, pg);
+	if (!it)
+		return w->range ? -ENOMEM : 0;
+	it->pass = adp_pass;
+	/* Seen again: out of the tree (its reference would fail a merge). */
+	if (it->un)
+		adp_unstable_drop(it->un);
+	if (pg->shared) {
+		it->age = 0;
+		it->skips = 0;
+		return 0;
+	}
+	if (!w->range && READ_ONCE(adp_knobs.smart_scan) &&
+	    adp_should_skip(it)) {
+		atomic_long_inc(&adp_pages_skipped);
+		return 0;
+	}
+	kaddr = kmap_local_page(aem_frame_page(pg->frame));
+	hash = adp_hash(kaddr);
+	if (!w->range && (!it->hashed || it->hash != hash)) {
+		/* Volatile: a candidate once unchanged for a pass. */
+		it->hash = hash;
+		it->hashed = 1;
+		kunmap_local(kaddr);
+		return 0;
+	}
+	it->hash = hash;
+	it->hashed = 1;
+	ret = adp_try_zero(w, pg, kaddr, hash);
+	if (!ret) {
+		key.domain = aem_share_region_domain(pg->region);
+		key.nid = adp_pass_across ? NUMA_NO_NODE :
+			  aem_frame_nid(pg->frame);
+		key.hash = hash;
+		ret = adp_try_stable(w, pg, kaddr, &key);
+		if (!ret)
+			ret = adp_try_unstable(w, pg, it, kaddr, &key);
+	}
+	kunmap_local(kaddr);
+	if (ret > 0) {
+		it->age = 0;
+		it->skips = 0;
+		return 0;
+	}
+	return ret < 0 && w->range ? ret : 0;
+}
+
+/* ---- a pass --------------------------------------------------------------- */
+
+static u64 adp_cpu_ns(void)
+{
+	return READ_ONCE(current->se.sum_exec_runtime);
+}
+
+static void adp_pass_begin(void)
+{
+	lockdep_assert_held(&adp_engine_lock);
+	adp_in_pass = true;
+	adp_pass_across = READ_ONCE(adp_knobs.merge_across_nodes);
+	adp_cur_rid = 0;
+	adp_cur_index = 0;
+	adp_pass_pages = 0;
+	adp_pass_start_ns = ktime_get_ns();
+	adp_pass_cpu_ns = adp_cpu_ns();
+}
+
+/*
+ * The advisor: pages_to_scan so that a pass takes the target time, within
+ * the CPU ceiling and the bounds.  Returns the value, or 0 for none.
+ */
+static u32 adp_advise(u64 wall_ns, u64 cpu_ns)
+{
+	u64 pts = READ_ONCE(adp_knobs.pages_to_scan);
+	u64 target = (u64)READ_ONCE(adp_knobs.advisor_target_scan_time) *
+		     NSEC_PER_SEC;
+	u64 max_cpu = READ_ONCE(adp_knobs.advisor_max_cpu);
+	u64 lo = READ_ONCE(adp_knobs.advisor_min_pages_to_scan);
+	u64 hi = READ_ONCE(adp_knobs.advisor_max_pages_to_scan);
+	u64 want, cap;
+
+	if (READ_ONCE(adp_knobs.advisor_mode) !=
+	    AETHER_DEDUPE_ADVISOR_SCAN_TIME || !target || !wall_ns || !pts)
+		return 0;
+	/* The pass time scales as 1 / pages_to_scan. */
+	want = div64_u64(pts * wall_ns, target);
+	/* CPU share at the new rate: cpu / wall * want / pts. */
+	if (cpu_ns) {
+		cap = div64_u64(pts * max_cpu * wall_ns, 100 * cpu_ns);
+		want = min(want, cap);
+	}
+	want = div64_u64(pts * ADP_EWMA_OLD + want * (100 - ADP_EWMA_OLD),
+			 100);
+	want = clamp(want, lo, max(lo, hi));
+	return max_t(u64, want, 1);
+}
+
+static void adp_pass_end(void)
+{
+	u64 wall = ktime_get_ns() - adp_pass_start_ns;
+	u64 cpu = adp_cpu_ns() - adp_pass_cpu_ns;
+
+	lockdep_assert_held(&adp_engine_lock);
+	adp_unstable_empty();
+	adp_stable_prune(false);
+	adp_rsets_sweep(false);
+	atomic_long_inc(&adp_full_scans);
+	atomic_long_set(&adp_last_full_scan_ns, wall);
+	atomic_long_set(&adp_mergeable_pages, adp_pass_pages);
+	adp_advice = adp_advise(wall, cpu);
+	adp_in_pass = false;
+	if (++adp_pass == 0)
+		adp_pass = 1;
+}
+
+/* The region of the cursor or the first after it, referenced; or NULL. */
+static struct aem_region *adp_cursor_region(void)
+{
+	struct aem_region *r;
+
+	for (r = aem_share_region_next(NULL); r; r = aem_share_region_next(r)) {
+		if (aem_share_region_id(r) == adp_cur_rid)
+			return r;
+		if (aem_share_region_id(r) > adp_cur_rid) {
+			adp_cur_rid = aem_share_region_id(r);
+			adp_cur_index = 0;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+/* One wake-up of aether_ksmd: about @budget pages, from the cursor on. */
+static void adp_scan_batch(long budget)
+{
+	struct adp_walk w = {};
+	struct aem_region *r;
+	unsigned long npages;
+	pgoff_t win;
+	long ret;
+
+	lockdep_assert_held(&adp_engine_lock);
+	if (!adp_in_pass)
+		adp_pass_begin();
+	r = adp_cursor_region();
+	if (!r && !adp_cur_rid) {
+		/* No mergeable region at all: no pass to count (KSM idles). */
+		adp_in_pass = false;
+		return;
+	}
+	while (budget > 0) {
+		if (!r) {
+			adp_pass_end();
+			return;
+		}
+		npages = aem_share_region_pages(r);
+		w.rs = adp_rset_get(aem_share_region_id(r));
+		if (!w.rs || adp_cur_index >= npages) {
+			if (w.rs) {
+				adp_rset_sweep(w.rs, false);
+				adp_pass_pages += npages;
+			}
+			r = aem_share_region_next(r);
+			if (r)
+				adp_cur_rid = aem_share_region_id(r);
+			adp_cur_index = 0;
+			continue;
+		}
+		w.rs->pass = adp_pass;
+		win = min_t(unsigned long, budget, npages - adp_cur_index);
+		ret = aem_share_scan(r, adp_cur_index, adp_cur_index + win,
+				     adp_page, &w);
+		adp_cur_index += win;
+		/* Empty indexes cost little, but not nothing. */
+		budget -= max_t(long, max_t(long, ret, 1), win / 8);
+		if (kthread_should_stop() ||
+		    READ_ONCE(adp_knobs.run) != AETHER_DEDUPE_RUN_MERGE)
+			break;
+	}
+	aem_share_region_put(r);
+}
+
+/* ---- aether_ksmd ------------------------------------------------------------ */
+
+static bool adp_should_run(void)
+{
+	return READ_ONCE(adp_knobs.run) == AETHER_DEDUPE_RUN_MERGE;
+}
+
+static void adp_advisor_apply(u32 pts)
+{
+	mutex_lock(&adp_knobs_lock);
+	if (adp_knobs.advisor_mode == AETHER_DEDUPE_ADVISOR_SCAN_TIME)
+		WRITE_ONCE(adp_knobs.pages_to_scan, pts);
+	mutex_unlock(&adp_knobs_lock);
+}
+
+/*
+ * The scanner stops (run != 1) mid-pass: drop the candidates' references
+ * rather than pin their frames while nothing scans; the items keep their
+ * hashes, so the next pass starts with its history.
+ */
+static void adp_pass_abandon(void)
+{
+	lockdep_assert_held(&adp_engine_lock);
+	adp_unstable_empty();
+	adp_in_pass = false;
+}
+
+/* A knob changed (adp_engine_wake()), or the thread must stop. */
+static bool adp_woken(void)
+{
+	return kthread_should_stop() || atomic_xchg(&adp_kicked, 0);
+}
+
+static long adp_sleep_jiffies(void)
+{
+	return msecs_to_jiffies(READ_ONCE(adp_knobs.sleep_millisecs));
+}
+
+static int adp_ksmd(void *unused)
+{
+	u32 advice;
+
+	set_freezable();
+	set_user_nice(current, 5);
+	while (!kthread_should_stop()) {
+		if (adp_should_run()) {
+			mutex_lock(&adp_engine_lock);
+			adp_scan_batch(READ_ONCE(adp_knobs.pages_to_scan));
+			advice = adp_advice;
+			adp_advice = 0;
+			mutex_unlock(&adp_engine_lock);
+			if (advice)
+				adp_advisor_apply(advice);
+		}
+		if (adp_should_run())
+			wait_event_freezable_timeout(adp_wait, adp_woken(),
+						     adp_sleep_jiffies());
+		else if (!kthread_should_stop()) {
+			mutex_lock(&adp_engine_lock);
+			if (!adp_should_run())
+				adp_pass_abandon();
+			mutex_unlock(&adp_engine_lock);
+			wait_event_freezable(adp_wait, kthread_should_stop() ||
+					     adp_should_run());
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * adp_engine_wake() - a knob changed: aether_ksmd looks at them again
+ *
+ * Context: any process context.
+ */
+void adp_engine_wake(void)
+{
+	atomic_set(&adp_kicked, 1);
+	wake_up_interruptible(&adp_wait);
+}
+
+/* ---- unmerging, @range, @drain --------------------------------------------- */
+
+/**
+ * adp_engine_unmerge_all() - give every merged page a private frame again
+ *
+ * KSM's run = 2: every shared frame of the stable tree is unmerged (each
+ * user slot gets a private copy), the trees are emptied, and the next pass
+ * starts afresh.  Pages given to the zero page stay there (they hold no
+ * frame; a write gets a fresh one).
+ *
+ * Context: process context, no lock of this module held.
+ * Return: 0, -EINTR on a signal (the rest stays merged), or the first
+ * error of aem_share_unmerge() (-ENOMEM: the pool had no frame).
+ */
+int adp_engine_unmerge_all(void)
+{
+	struct rb_node *rb;
+	struct adp_stable *st;
+	struct adp_dup *d;
+	int ret = 0, err;
+
+	if (mutex_lock_interruptible(&adp_engine_lock))
+		return -EINTR;
+	adp_unstable_empty();
+	adp_in_pass = false;
+	for (rb = rb_first(&adp_stable_root); rb && !ret; rb = rb_next(rb)) {
+		st = rb_entry(rb, struct adp_stable, t.rb);
+		list_for_each_entry(d, &st->dups, link) {
+			if (signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			err = aem_share_unmerge(d->s);
+			if (err && !ret)
+				ret = err;
+		}
+	}
+	adp_stable_prune(false);
+	mutex_unlock(&adp_engine_lock);
+	return ret;
+}
+
+/**
+ * adp_engine_has_merged() - does the stable tree hold a shared frame?
+ *
+ * max_page_sharing and merge_across_nodes cannot change while it does
+ * (the trees' order and the chains depend on them), as KSM's -EBUSY.
+ *
+ * Return: true when a shared frame is kept (even one whose users left,
+ * until the end of the pass).
+ */
+bool adp_engine_has_merged(void)
+{
+	return atomic_long_read(&adp_nr_dups) > 0;
+}
+
+static long adp_range(struct aem_region *r, pgoff_t start, pgoff_t end,
+		      struct aether_mm_region_dedupe *out)
+{
+	struct adp_walk w = {
+		.range = true, .region = r, .start = start, .end = end,
+		.out = out,
+	};
+	long ret;
+
+	if (mutex_lock_interruptible(&adp_engine_lock))
+		return -EINTR;
+	/* The range's pages meet this pass's candidates: be in a pass. */
+	if (!adp_in_pass)
+		adp_pass_begin();
+	w.rs = adp_rset_get(aem_share_region_id(r));
+	if (!w.rs) {
+		ret = -ENOMEM;
+	} else {
+		w.rs->pass = adp_pass;
+		ret = aem_share_scan(r, start, end, adp_page, &w);
+	}
+	/* No pass to come soon: the candidates' references go now. */
+	if (!adp_should_run())
+		adp_pass_abandon();
+	mutex_unlock(&adp_engine_lock);
+	return ret < 0 ? ret : 0;
+}
+
+static void adp_drop_all(void)
+{
+	mutex_lock(&adp_engine_lock);
+	adp_unstable_empty();
+	adp_stable_prune(true);
+	adp_rsets_sweep(true);
+	adp_in_pass = false;
+	mutex_unlock(&adp_engine_lock);
+}
+
+/* @drain: the core unmerged what it could; drop every reference. */
+static void adp_drain(void)
+{
+	adp_drop_all();
+}
+
+const struct aem_share_ops adp_share_ops = {
+	.owner = THIS_MODULE,
+	.unshared = adp_unshared,
+	.drain = adp_drain,
+	.range = adp_range,
+};
+
+/* ---- figures ------------------------------------------------------------- */
+
+static unsigned long adp_zero_pages_now(void)
+{
+	struct aem_share_region_counts c;
+	unsigned long zero = 0;
+	struct aem_region *r;
+
+	for (r = aem_share_region_next(NULL); r; r = aem_share_region_next(r)) {
+		aem_share_region_counts(r, &c);
+		zero += c.zero;
+	}
+	return zero;
+}
+
+static s64 adp_metadata_bytes(long items)
+{
+	return (s64)items * sizeof(struct adp_item) +
+	       atomic_long_read(&adp_nr_stable) * sizeof(struct adp_stable) +
+	       atomic_long_read(&adp_nr_dups) * sizeof(struct adp_dup);
+}
+
+/**
+ * adp_engine_counters() - the engine's figures, all domains
+ * @c: filled (struct aether_dedupe_counters: KSM's meanings)
+ *
+ * Context: process context (walks the regions for the zero pages).
+ */
+void adp_engine_counters(struct aether_dedupe_counters *c)
+{
+	long live = atomic_long_read(&adp_live);
+	long users = atomic_long_read(&adp_users);
+	long items = atomic_long_read(&adp_nr_items);
+	long unshared = atomic_long_read(&adp_nr_unstable);
+	long sharing = max(users - live, 0L);
+	long vol = items - live - sharing - unshared;
+	struct task_struct *t = READ_ONCE(adp_thread);
+
+	memset(c, 0, sizeof(*c));
+	c->pages_shared = max(live, 0L);
+	c->pages_sharing = sharing;
+	c->pages_unshared = max(unshared, 0L);
+	c->pages_volatile = max(vol, 0L);
+	c->full_scans = atomic_long_read(&adp_full_scans);
+	c->pages_scanned = atomic_long_read(&adp_pages_scanned);
+	c->pages_skipped = atomic_long_read(&adp_pages_skipped);
+	c->zero_pages = adp_zero_pages_now();
+	c->stable_node_chains = atomic_long_read(&adp_nr_chains);
+	c->stable_node_dups = atomic_long_read(&adp_nr_chain_dups);
+	c->general_profit = (s64)(sharing + c->zero_pages) * PAGE_SIZE -
+			    adp_metadata_bytes(items);
+	c->merges = atomic_long_read(&adp_merges);
+	c->cow_unshares = atomic_long_read(&adp_cow_unshares);
+	c->scan_ns = t ? READ_ONCE(t->se.sum_exec_runtime) : 0;
+	c->last_full_scan_ns = atomic_long_read(&adp_last_full_scan_ns);
+	c->mergeable_pages = atomic_long_read(&adp_mergeable_pages);
+}
+
+/**
+ * adp_engine_region_stats() - the figures of one region, its domain's only
+ * @r: the region (referenced by the caller)
+ * @st: @pages, @merging_pages, @zero_pages, @rmap_items, @profit and
+ *	@merges filled (KSM's per-process meanings)
+ *
+ * Context: process context; takes adp_engine_lock (no lock of dev.c
+ * held).
+ */
+void adp_engine_region_stats(struct aem_region *r,
+			     struct aether_dedupe_region_stats *st)
+{
+	struct aem_share_region_counts c;
+	struct adp_rset *rs;
+	unsigned long items;
+
+	aem_share_region_counts(r, &c);
+	mutex_lock(&adp_engine_lock);
+	rs = adp_rset_find(aem_share_region_id(r));
+	items = rs ? rs->nr_items : 0;
+	mutex_unlock(&adp_engine_lock);
+	st->pages = aem_share_region_pages(r);
+	st->merging_pages = c.merging;
+	st->zero_pages = c.zero;
+	st->rmap_items = items;
+	st->merges = c.merges;
+	/* KSM's ksm_process_profit. */
+	st->profit = (s64)(c.merging + c.zero) * PAGE_SIZE -
+		     (s64)items * sizeof(struct adp_item);
+}
+
+/**
+ * adp_engine_show_stats() - debugfs aether/dedupe/stats
+ * @m: the seq_file
+ */
+void adp_engine_show_stats(struct seq_file *m)
+{
+	struct aether_dedupe_counters c;
+
+	adp_engine_counters(&c);
+	seq_printf(m, "pages_shared %llu\n", c.pages_shared);
+	seq_printf(m, "pages_sharing %llu\n", c.pages_sharing);
+	seq_printf(m, "pages_unshared %llu\n", c.pages_unshared);
+	seq_printf(m, "pages_volatile %llu\n", c.pages_volatile);
+	seq_printf(m, "full_scans %llu\n", c.full_scans);
+	seq_printf(m, "pages_scanned %llu\n", c.pages_scanned);
+	seq_printf(m, "pages_skipped %llu\n", c.pages_skipped);
+	seq_printf(m, "zero_pages %llu\n", c.zero_pages);
+	seq_printf(m, "stable_node_chains %llu\n", c.stable_node_chains);
+	seq_printf(m, "stable_node_dups %llu\n", c.stable_node_dups);
+	seq_printf(m, "general_profit %lld\n", c.general_profit);
+	seq_printf(m, "merges %llu\n", c.merges);
+	seq_printf(m, "cow_unshares %llu\n", c.cow_unshares);
+	seq_printf(m, "scan_ns %llu\n", c.scan_ns);
+	seq_printf(m, "last_full_scan_ns %llu\n", c.last_full_scan_ns);
+	seq_printf(m, "mergeable_pages %llu\n", c.mergeable_pages);
+	seq_printf(m, "rmap_items %ld\n", atomic_long_read(&adp_nr_items));
+	seq_printf(m, "stable_entries %ld\n", atomic_long_read(&adp_nr_stable));
+	seq_printf(m, "shared_frames %ld\n", atomic_long_read(&adp_nr_dups));
+}
+
+/**
+ * adp_engine_show_stable() - debugfs aether/dedupe/stable
+ * @m: the seq_file
+ *
+ * One line per shared frame: its entry's domain key, node key and hash,
+ * the frame's node now, and its users (ours, then the core's).
+ */
+void adp_engine_show_stable(struct seq_file *m)
+{
+	struct rb_node *rb;
+	struct adp_stable *st;
+	struct adp_dup *d;
+	unsigned int k;
+
+	mutex_lock(&adp_engine_lock);
+	for (rb = rb_first(&adp_stable_root); rb; rb = rb_next(rb)) {
+		st = rb_entry(rb, struct adp_stable, t.rb);
+		k = 0;
+		list_for_each_entry(d, &st->dups, link)
+			seq_printf(m, "domain %llx nid %d hash %016llx dup %u node %d users %d %u\n",
+				   st->t.key.domain, st->t.key.nid,
+				   st->t.key.hash, k++, aem_share_nid(d->s),
+				   atomic_read(&d->users),
+				   aem_share_users(d->s));
+	}
+	mutex_unlock(&adp_engine_lock);
+}
+
+/**
+ * adp_engine_show_regions() - debugfs aether/dedupe/regions
+ * @m: the seq_file
+ *
+ * One line per region the engine tracks: its id, rmap items, and the
+ * last pass that saw it (the current pass number first).
+ */
+void adp_engine_show_regions(struct seq_file *m)
+{
+	struct adp_rset *rs;
+	int bkt;
+
+	mutex_lock(&adp_engine_lock);
+	seq_printf(m, "pass %u cursor %llu:%lu\n", adp_pass, adp_cur_rid,
+		   (unsigned long)adp_cur_index);
+	hash_for_each(adp_rsets, bkt, rs, hnode)
+		seq_printf(m, "region %llu items %lu pass %u\n", rs->rid,
+			   rs->nr_items, rs->pass);
+	mutex_unlock(&adp_engine_lock);
+}
+
+/* ---- load and unload -------------------------------------------------------- */
+
+/**
+ * adp_engine_init() - caches, the share table, aether_ksmd
+ *
+ * Return: 0, -ENOMEM, -EBUSY when another merge engine is registered
+ * (aether_mm's naive one), or kthread_run()'s error.
+ */
+int adp_engine_init(void)
+{
+	void *zero;
+	int err = -ENOMEM;
+
+	adp_item_cache = KMEM_CACHE(adp_item, 0);
+	if (!adp_item_cache)
+		goto out;
+	adp_unstable_cache = KMEM_CACHE(adp_unstable, 0);
+	if (!adp_unstable_cache)
+		goto out_item;
+	adp_stable_cache = KMEM_CACHE(adp_stable, 0);
+	if (!adp_stable_cache)
+		goto out_unstable;
+	zero = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!zero)
+		goto out_stable;
+	adp_zero_hash = adp_hash(zero);
+	kfree(zero);
+
+	err = aem_register_share(&adp_share_ops);
+	if (err)
+		goto out_stable;
+	adp_thread = kthread_run(adp_ksmd, NULL, "aether_ksmd");
+	if (IS_ERR(adp_thread)) {
+		err = PTR_ERR(adp_thread);
+		adp_thread = NULL;
+		goto out_share;
+	}
+	return 0;
+
+out_share:
+	aem_unregister_share(&adp_share_ops);
+	adp_drop_all();
+out_stable:
+	kmem_cache_destroy(adp_stable_cache);
+out_unstable:
+	kmem_cache_destroy(adp_unstable_cache);
+out_item:
+	kmem_cache_destroy(adp_item_cache);
+out:
+	return err;
+}
+
+/**
+ * adp_engine_exit() - stop aether_ksmd, unmerge everything, free all
+ *
+ * aem_unregister_share() gives every user of every shared frame a private
+ * copy, then calls @drain, where the trees and items go.
+ */
+void adp_engine_exit(void)
+{
+	kthread_stop(adp_thread);
+	WRITE_ONCE(adp_thread, NULL);
+	aem_unregister_share(&adp_share_ops);
+	adp_drop_all();
+	/* @unshared readers of the dup hash, then kfree_rcu()'s callbacks. */
+	synchronize_rcu();
+	rcu_barrier();
+	kmem_cache_destroy(adp_stable_cache);
+	kmem_cache_destroy(adp_unstable_cache);
+	kmem_cache_destroy(adp_item_cache);
+}

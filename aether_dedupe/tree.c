@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tree.c - the content-ordered trees of aether_dedupe
+ *
+ * DOC: Overview
+ *
+ * KSM keeps two red-black trees of pages ordered by their bytes: the
+ * stable tree of pages already merged (write-protected, so their order
+ * never changes) and the unstable tree of candidates seen unchanged for
+ * one pass (their order may rot as they are written; the tree is thrown
+ * away at the end of every full pass, which bounds the damage to missed
+ * matches).  aether_dedupe keeps the same two trees with two changes:
+ *
+ *  - the key comes before the bytes: struct adp_tkey (trust domain, node,
+ *    hash).  Pages of two domains never meet in a descent, so no page is
+ *    ever compared with another tenant's (the side channel KSM opens);
+ *    with merge_across_nodes = 0 the node does the same for nodes, as
+ *    KSM's per-node trees.  The 64-bit hash settles nearly every step of
+ *    a descent without touching the bytes, and equal bytes still meet
+ *    because equal bytes have equal hashes;
+ *  - a stable entry is one content, not one frame: its shared frames
+ *    (struct adp_dup) are a list, a "chain" once the first is full at
+ *    max_page_sharing users (KSM's stable_node_chain and its dups).
+ *
+ * The trees hold no locks and know nothing of regions; the caller
+ * (engine.c, under adp_engine_lock) owns them and gives each lookup the
+ * comparison of a node's bytes with a page (@cmp), which is how the
+ * self-tests run them on pages of their own.
+ */
+#include <linux/numa.h>
+
+#include "tree.h"
+
+/**
+ * adp_tkey_cmp() - order of two keys
+ * @a: one key
+ * @b: the other
+ *
+ * Return: < 0, 0 or > 0 as @a sorts before, with or after @b.
+ */
+int adp_tkey_cmp(const struct adp_tkey *a, const struct adp_tkey *b)
+{
+	if (a->domain != b->domain)
+		return a->domain < b->domain ? -1 : 1;
+	if (a->nid != b->nid)
+		return a->nid < b->nid ? -1 : 1;
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	return 0;
+}
+
+/**
+ * adp_tree_find() - the node equal to a page, or where the page goes
+ * @root: the tree
+ * @key: the page's key
+ * @kaddr: the page's bytes, mapped
+ * @cmp: compares @kaddr with a node's bytes
+ * @linkp: if not NULL, receives the link to insert at when nothing is
+ *	   equal (for adp_tree_link())
+ * @parentp: with @linkp, receives the parent of that link
+ *
+ * Return: the equal node (same key, same bytes), or NULL.
+ */
+struct adp_tnode *adp_tree_find(struct rb_root *root,
+				const struct adp_tkey *key, const void *kaddr,
+				adp_cmp_fn cmp, struct rb_node ***linkp,
+				struct rb_node **parentp)
+{
+	struct rb_node **link = &root->rb_node, *parent = NULL;
+	struct adp_tnode *n;
+	int c;
+
+	while (*link) {
+		parent = *link;
+		n = rb_entry(parent, struct adp_tnode, rb);
+		c = adp_tkey_cmp(key, &n->key);
+		if (!c)
+			c = cmp(kaddr, n);
+		if (!c)
+			return n;
+		link = c < 0 ? &parent->rb_left : &parent->rb_right;
+	}
+	if (linkp) {
+		*linkp = link;
+		*parentp = parent;
+	}
+	return NULL;
+}
+
+/**
+ * adp_tree_link() - insert a node where adp_tree_find() said
+ * @root: the tree
+ * @n: the node, its key set
+ * @link: from adp_tree_find(), with nothing changed in the tree since
+ * @parent: likewise
+ */
+void adp_tree_link(struct rb_root *root, struct adp_tnode *n,
+		   struct rb_node **link, struct rb_node *parent)
+{
+	rb_link_node(&n->rb, parent, link);
+	rb_insert_color(&n->rb, root);
+}
+
+/**
+ * adp_tree_erase() - take a node out of its tree
+ * @root: the tree
+ * @n: the node
+ */
+void adp_tree_erase(struct rb_root *root, struct adp_tnode *n)
+{
+	rb_erase(&n->rb, root);
+	RB_CLEAR_NODE(&n->rb);
+}
+
+/**
+ * adp_stable_init() - a stable entry with no shared frame yet
+ * @st: the entry
+ * @key: its key
+ */
+void adp_stable_init(struct adp_stable *st, const struct adp_tkey *key)
+{
+	RB_CLEAR_NODE(&st->t.rb);
+	st->t.key = *key;
+	INIT_LIST_HEAD(&st->dups);
+	st->nr_dups = 0;
+}
+
+/**
+ * adp_stable_add_dup() - a shared frame joins a stable entry
+ * @st: the entry
+ * @d: the shared frame's record
+ * @cs: the counts to keep (entries, chains, their frames)
+ */
+void adp_stable_add_dup(struct adp_stable *st, struct adp_dup *d,
+			struct adp_chain_stats *cs)
+{
+	d->stable = st;
+	list_add_tail(&d->link, &st->dups);
+	st->nr_dups++;
+	cs->dups++;
+	if (st->nr_dups == 1) {
+		cs->entries++;
+	} else if (st->nr_dups == 2) {
+		cs->chains++;
+		cs->chain_dups += 2;
+	} else {
+		cs->chain_dups++;
+	}
+}
+
+/**
+ * adp_stable_del_dup() - a shared frame leaves its stable entry
+ * @st: the entry
+ * @d: the shared frame's record, on @st
+ * @cs: the counts to keep
+ *
+ * An entry left with no frame is the caller's to take out of the tree.
+ */
+void adp_stable_del_dup(struct adp_stable *st, struct adp_dup *d,
+			struct adp_chain_stats *cs)
+{
+	list_del(&d->link);
+	st->nr_dups--;
+	cs->dups--;
+	if (!st->nr_dups) {
+		cs->entries--;
+	} else if (st->nr_dups == 1) {
+		cs->chains--;
+		cs->chain_dups -= 2;
+	} else {
+		cs->chain_dups--;
+	}
+}
+
+/**
+ * adp_stable_pick() - the shared frame of an entry a page should join
+ * @st: the entry
+ * @max: max_page_sharing: a frame with that many users is full
+ * @nid: the page's node, or NUMA_NO_NODE when any node will do
+ * @nid_of: the node of a shared frame now (they move), or NULL
+ *
+ * The oldest frame with room and users (a frame nobody maps is left for
+ * the prune: joining it would revive a frame about to go).  KSM fills
+ * the chain's dups in the same order.
+ *
+ * Return: the frame's record, or NULL when every frame is full, empty
+ * or on another node: the page then waits in the unstable tree, and a
+ * pair of such pages makes the entry's next frame.
+ */
+struct adp_dup *adp_stable_pick(struct adp_stable *st, unsigned int max,
+				int nid, int (*nid_of)(struct adp_dup *d))
+{
+	struct adp_dup *d;
+	unsigned int users;
+
+	list_for_each_entry(d, &st->dups, link) {
+		users = atomic_read(&d->users);
+		if (!users || users >= max)
+			continue;
+		if (nid != NUMA_NO_NODE && nid_of && nid_of(d) != nid)
+			continue;
+		return d;
+	}
+	return NULL;
+}

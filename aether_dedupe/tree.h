@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tree.h - the stable and unstable trees of aether_dedupe (tree.c)
+ *
+ * Both trees are rbtrees of pages ordered by struct adp_tkey (trust
+ * domain, node, content hash) and then by content: two pages are in the
+ * same place of a tree only when they may merge (same domain, same node
+ * unless merge_across_nodes) and hold the same bytes.  The hash comes
+ * before the bytes so that most comparisons of a descent cost one u64
+ * compare instead of a 4 KiB memcmp(); the order stays total because
+ * equal bytes have equal hashes.
+ *
+ * The trees know nothing of regions: a node compares its content with a
+ * page through the @cmp callback given to each call, so the self-tests
+ * (selftest.c) drive them with kernel pages of their own.
+ *
+ * Locking: the caller's (adp_engine_lock for the engine's trees).
+ */
+#ifndef _AETHER_DEDUPE_TREE_H
+#define _AETHER_DEDUPE_TREE_H
+
+#include <asm/page.h>
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/types.h>
+#include <linux/xxhash.h>
+
+struct aem_shared;
+
+/**
+ * struct adp_tkey - where a page goes in a tree, before its bytes
+ * @domain:	trust domain key (aem_share_region_domain())
+ * @nid:	node of the page, or NUMA_NO_NODE with merge_across_nodes
+ * @hash:	xxhash64 of the content
+ */
+struct adp_tkey {
+	u64 domain;
+	int nid;
+	u64 hash;
+};
+
+/**
+ * struct adp_tnode - a node of either tree
+ * @rb:		in the tree
+ * @key:	its key
+ */
+struct adp_tnode {
+	struct rb_node rb;
+	struct adp_tkey key;
+};
+
+/*
+ * Compare the page at @kaddr with @n's content: < 0, 0 or > 0 as
+ * memcmp(kaddr, n's bytes).  May sleep.
+ */
+typedef int (*adp_cmp_fn)(const void *kaddr, struct adp_tnode *n);
+
+/**
+ * struct adp_dup - one shared frame of a stable entry
+ * @link:	on its entry's @dups
+ * @hnode:	in the engine's hash of shared frames (RCU readers:
+ *		@unshared)
+ * @s:		the shared frame (the engine's reference)
+ * @stable:	its entry
+ * @users:	slots merged into it less those that left (@unshared)
+ * @rcu:	for kfree_rcu()
+ */
+struct adp_dup {
+	struct list_head link;
+	struct hlist_node hnode;
+	struct aem_shared *s;
+	struct adp_stable *stable;
+	atomic_t users;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct adp_stable - a stable tree entry: one content, its shared frames
+ * @t:		in the stable tree
+ * @dups:	struct adp_dup, oldest first; more than one is a chain (each
+ *		full at max_page_sharing when the next was made)
+ * @nr_dups:	entries on @dups
+ */
+struct adp_stable {
+	struct adp_tnode t;
+	struct list_head dups;
+	unsigned int nr_dups;
+};
+
+/**
+ * struct adp_chain_stats - what the stable tree holds
+ * @entries:	stable entries (contents)
+ * @dups:	shared frames, all entries
+ * @chains:	entries with more than one shared frame
+ * @chain_dups:	shared frames of those entries
+ */
+struct adp_chain_stats {
+	unsigned long entries;
+	unsigned long dups;
+	unsigned long chains;
+	unsigned long chain_dups;
+};
+
+/* The content hash of a page: xxhash64 of its bytes, seed 0. */
+static inline u64 adp_hash(const void *kaddr)
+{
+	return xxh64(kaddr, PAGE_SIZE, 0);
+}
+
+int adp_tkey_cmp(const struct adp_tkey *a, const struct adp_tkey *b);
+struct adp_tnode *adp_tree_find(struct rb_root *root,
+				const struct adp_tkey *key, const void *kaddr,
+				adp_cmp_fn cmp, struct rb_node ***linkp,
+				struct rb_node **parentp);
+void adp_tree_link(struct rb_root *root, struct adp_tnode *n,
+		   struct rb_node **link, struct rb_node *parent);
+void adp_tree_erase(struct rb_root *root, struct adp_tnode *n);
+
+void adp_stable_init(struct adp_stable *st, const struct adp_tkey *key);
+void adp_stable_add_dup(struct adp_stable *st, struct adp_dup *d,
+			struct adp_chain_stats *cs);
+void adp_stable_del_dup(struct adp_stable *st, struct adp_dup *d,
+			struct adp_chain_stats *cs);
+struct adp_dup *adp_stable_pick(struct adp_stable *st, unsigned int max,
+				int nid, int (*nid_of)(struct adp_dup *d));
+
+#endif /* _AETHER_DEDUPE_TREE_H */
