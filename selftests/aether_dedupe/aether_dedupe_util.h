@@ -183,7 +183,11 @@ struct adt_peer {
 	int up, down;			/* the parent's pipe ends */
 };
 
-/* Start @p: its region is written with @seeds when this returns 0. */
+/*
+ * Start @p: its region is written with @seeds when this returns 0.  The
+ * peer is a fork: start it before mapping regions of one's own, or it
+ * maps a copy-on-write image of each (PRIVATE regions follow fork).
+ */
 int adt_peer_start(struct adt_peer *p);
 /* The frame ids of its pages (@frames has p->pages entries). */
 int adt_peer_frames(struct adt_peer *p, __u64 *frames);

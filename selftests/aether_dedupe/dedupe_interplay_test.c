@@ -166,15 +166,16 @@ TEST_F_TIMEOUT(inter, migrate_moves_a_shared_frame_for_every_process, 120)
 
 	if (adt_nr_nodes(self->mm) < 2)
 		SKIP(return, "the pool has one node");
-	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, NP, &r));
+	/* The peer first: a later fork would map an image of r too. */
 	memset(&p, 0, sizeof(p));
 	p.flags = ADT_MERGEABLE;
 	p.pages = NP;
-	for (i = 0; i < NP; i++) {
-		adt_region_fill(&r, i, 50 + i);
+	for (i = 0; i < NP; i++)
 		p.seeds[i] = 50 + i;
-	}
 	ASSERT_EQ(0, adt_peer_start(&p));
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, NP, &r));
+	for (i = 0; i < NP; i++)
+		adt_region_fill(&r, i, 50 + i);
 	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_MERGE));
 	w = adt_wait(self->dfd, pair_merged, &x, ADT_SCANS);
 	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));

@@ -63,17 +63,22 @@ static int pair_start(int mm, struct adt_region *r, struct adt_peer *p)
 	size_t i;
 	int ret;
 
-	ret = adt_region_make(mm, ADT_MERGEABLE, NP, r);
-	if (ret)
-		return ret;
+	/*
+	 * The peer first: a fork that happened after would map a
+	 * copy-on-write image of @r too.
+	 */
 	memset(p, 0, sizeof(*p));
 	p->flags = ADT_MERGEABLE;
 	p->pages = NP;
-	for (i = 0; i < NP; i++) {
-		adt_region_fill(r, i, i + 1);
+	for (i = 0; i < NP; i++)
 		p->seeds[i] = i + 1;
-	}
-	return adt_peer_start(p);
+	ret = adt_peer_start(p);
+	if (ret)
+		return ret;
+	ret = adt_region_make(mm, ADT_MERGEABLE, NP, r);
+	for (i = 0; !ret && i < NP; i++)
+		adt_region_fill(r, i, i + 1);
+	return ret;
 }
 
 /* Start the pair and the scanner; wait until the pair is merged. */
