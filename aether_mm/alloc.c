@@ -241,6 +241,7 @@ void aem_frame_prep(struct aem_frame *f, unsigned int order,
 	f->owner = (flags & AEM_OWNER_MASK) >> AEM_OWNER_SHIFT;
 	/* Compaction reads @rmap once it sees ALLOC (compact.c). */
 	WRITE_ONCE(f->rmap.layer, NULL);
+	WRITE_ONCE(f->rmap.shared, NULL);	/* a shared frame's map */
 	atomic_set(&f->refcount, 1);
 	/* Pairs with compaction's acquire: @rmap is cleared before ALLOC. */
 	smp_store_release(&f->state, AEM_FS_ALLOC);

@@ -594,8 +594,9 @@ void aem_compact_debugfs(struct dentry *dir)
  */
 void aem_compact_init(void)
 {
-	/* Regions are the first owner of movable pages. */
+	/* Regions are the first owner of movable pages; shared frames too. */
 	aem_movable[AEM_OWNER_REGION] = &aem_region_movable_ops;
+	aem_movable[AEM_OWNER_DEDUPE] = &aem_share_movable_ops;
 	INIT_DEFERRABLE_WORK(&aem_compact_work, aem_compact_workfn);
 	WRITE_ONCE(aem_compact_live, true);
 	aem_compact_queue();

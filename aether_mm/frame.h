@@ -150,6 +150,8 @@ u64 aem_pool_max_bytes(void);
 const struct aem_store_ops *aem_store_get(int *idx, bool storing);
 void aem_store_put(int idx);
 void aem_share_notify(struct aem_shared *s, unsigned int users);
+long aem_share_range(struct aem_region *r, pgoff_t start, pgoff_t end,
+		     struct aether_mm_region_dedupe *out);
 
 /* policy.c: a region's group (region/region.h) */
 int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
@@ -180,8 +182,9 @@ void aem_region_debugfs(struct dentry *dir);
 int aem_region_unstore_all(void);
 extern atomic_long_t aem_stored_pages;
 
-/* region/migrate.c */
+/* region/migrate.c, region/share.c */
 extern const struct aem_movable_ops aem_region_movable_ops;
+extern const struct aem_movable_ops aem_share_movable_ops;
 
 /* region/access.c */
 int aem_access_init(void);

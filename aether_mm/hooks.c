@@ -41,6 +41,7 @@
  * dropped); aem_reclaim_sem, then whatever the callbacks take.
  */
 #include <linux/export.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/rwsem.h>
@@ -50,6 +51,9 @@
 enum aem_hook { AEM_HOOK_STORE, AEM_HOOK_SHARE, AEM_NR_HOOKS };
 
 static DEFINE_MUTEX(aem_hooks_lock);
+/* @range calls in flight: unregistration waits for none (see there). */
+static atomic_t aem_share_ranges = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(aem_share_ranges_wq);
 static const void __rcu *aem_hooks[AEM_NR_HOOKS];
 DEFINE_STATIC_SRCU(aem_store_srcu);
 static bool aem_store_closing;	/* no new stores: unregistering */
@@ -250,7 +254,11 @@ void aem_unregister_share(const struct aem_share_ops *ops)
 	if (WARN_ON_ONCE(!ours))
 		return;
 	aem_share_close_engine();
-	if (aem_hook_unregister(AEM_HOOK_SHARE, ops) && ops->drain)
+	if (!aem_hook_unregister(AEM_HOOK_SHARE, ops))
+		return;
+	/* Calls that found @ops before the grace period: let them finish. */
+	wait_event(aem_share_ranges_wq, !atomic_read(&aem_share_ranges));
+	if (ops->drain)
 		ops->drain();
 }
 EXPORT_SYMBOL_GPL(aem_unregister_share);
@@ -271,6 +279,42 @@ void aem_share_notify(struct aem_shared *s, unsigned int users)
 	if (ops && ops->unshared)
 		ops->unshared(s, users);
 	rcu_read_unlock();
+}
+
+/**
+ * aem_share_range() - AETHER_MM_IOC_REGION_DEDUPE: the engine's @range
+ * @r: the region, referenced by the caller for the whole call
+ * @start: first data page index
+ * @end: the index after the last one
+ * @out: the ioctl's struct, @merged, @saved and @scanned zeroed
+ *
+ * The engine's module is pinned for the call, and unregistration waits
+ * for it before @drain, so the engine is not freed under it.
+ *
+ * Context: process context, may sleep; no aether_mm lock held.
+ * Return: what @range returned; -ENODEV when no engine is registered, it
+ * has no @range, or its module is going.
+ */
+long aem_share_range(struct aem_region *r, pgoff_t start, pgoff_t end,
+		     struct aether_mm_region_dedupe *out)
+{
+	const struct aem_share_ops *ops;
+	long ret;
+
+	rcu_read_lock();
+	ops = rcu_dereference(aem_hooks[AEM_HOOK_SHARE]);
+	if (ops && (!ops->range || !try_module_get(ops->owner)))
+		ops = NULL;
+	if (ops)
+		atomic_inc(&aem_share_ranges);
+	rcu_read_unlock();
+	if (!ops)
+		return -ENODEV;
+	ret = ops->range(r, start, end, out);
+	module_put(ops->owner);
+	if (atomic_dec_and_test(&aem_share_ranges))
+		wake_up_all(&aem_share_ranges_wq);
+	return ret;
 }
 
 /* Every backend unregisters before its module goes; nothing may be left. */

@@ -30,7 +30,16 @@
  *			store's unregistration run after it is dropped
  *  4. aem_compact_lock	(mutex, compact.c) one compaction at a time; under
  *			it aem_resv_lock (15) and a region's slot lock (11)
- *			are taken one after the other, never nested
+ *			are taken one after the other, never nested (a
+ *			shared frame's move: 4b, then its users' slot
+ *			locks one at a time)
+ * 4a. aem_share_sem	(rwsem, region/share.c) read around a merge, a zero
+ *			page or a new shared frame; write to close the door
+ *			to them (unregistration) and to change a region's
+ *			trust domain.  Never under 4 or 7
+ * 4b. shared->move_lock (mutex, region/share.c) a merge into one shared
+ *			frame and a move of it; under 4 or 4a, never with
+ *			any of 5-10 held; above 11
  *  5. aem_access_lock	(mutex, region/access.c) one access scan or cold
  *			walk at a time; above mmap_lock (7), which the scan
  *			takes for read on each mm.  Reclaim inside a pool

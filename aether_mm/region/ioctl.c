@@ -4,7 +4,8 @@
  *
  * REGION_INFO, REGION_QUERY, REGION_CHECKSUM and REGION_MIGRATE, on the
  * fd REGION_CREATE or REGION_OPEN returned.  Each reads the image of the
- * region the caller's process sees (aem_image_get()).
+ * region the caller's process sees (aem_image_get()).  REGION_DEDUPE
+ * hands a checked range to the merge engine (hooks.c, aem_share_range()).
  * See region.h for the objects and the lock order.
  */
 #include <linux/crc32.h>
@@ -306,6 +307,44 @@ static int aem_ioc_region_migrate(struct aem_region *r, void __user *uarg)
 	return aem_copy_out(uarg, &m, sizeof(m));
 }
 
+/*
+ * The fd must be open for writing (merging changes what backs its pages)
+ * and the region MERGEABLE, not SECURE; the engine does the rest.
+ */
+static int aem_ioc_region_dedupe(struct file *file, struct aem_region *r,
+				 void __user *uarg)
+{
+	struct aether_mm_region_dedupe d;
+	long ret;
+	int err;
+
+	err = aem_copy_in(&d, sizeof(d), uarg);
+	if (err)
+		return err;
+	if (d.flags)
+		return -EINVAL;
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if ((r->flags & (AETHER_MM_REGION_MERGEABLE | AETHER_MM_REGION_SECURE)) !=
+	    AETHER_MM_REGION_MERGEABLE)
+		return -EINVAL;
+	if (!aem_region_range_ok(r, d.offset, d.length) ||
+	    d.length > AETHER_MM_DEDUPE_MAX)
+		return -EINVAL;
+	d.merged = 0;
+	d.saved = 0;
+	d.scanned = 0;
+	/* The file holds one; this one is the call's own, as documented. */
+	kref_get(&r->ref);
+	ret = aem_share_range(r, d.offset >> PAGE_SHIFT,
+			      (d.offset + d.length) >> PAGE_SHIFT, &d);
+	aem_region_put(r);
+	if (ret && ret != -EINTR)
+		return ret;
+	err = aem_copy_out(uarg, &d, sizeof(d));
+	return ret ? ret : err;
+}
+
 static long aem_region_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -321,6 +360,8 @@ static long aem_region_ioctl(struct file *file, unsigned int cmd,
 		return aem_ioc_region_checksum(r, uarg);
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_MIGRATE):
 		return aem_ioc_region_migrate(r, uarg);
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_DEDUPE):
+		return aem_ioc_region_dedupe(file, r, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -26,6 +26,7 @@ struct aem_layer *aem_layer_new(struct aem_region *r,
 	kref_init(&l->ref);
 	/* Its nodes are the region's kernel memory too: the faulter's. */
 	xa_init_flags(&l->slots, XA_FLAGS_ACCOUNT);
+	xa_init_flags(&l->zeroed, XA_FLAGS_ACCOUNT);
 	l->region = r;
 	l->backing = backing;
 	if (backing)
@@ -105,6 +106,13 @@ void aem_layer_trim(struct aem_region *r, struct aem_layer *t)
 		mutex_unlock(aem_slot_lock(r, idx));
 		cond_resched();
 	}
+	/* Zero pages hidden the same way are no one's zero page any more. */
+	xa_for_each(&t->zeroed, idx, e) {
+		mutex_lock(aem_slot_lock(r, idx));
+		if (xa_load(&x->slots, idx))
+			aem_share_zero_filled(r, t, idx);
+		mutex_unlock(aem_slot_lock(r, idx));
+	}
 out:
 	mutex_unlock(&r->views_lock);
 }
@@ -128,6 +136,7 @@ void aem_layer_release(struct kref *ref)
 			cond_resched();
 		}
 		xa_destroy(&l->slots);
+		aem_share_layer_gone(l->region, l);
 		backing = l->backing;
 		kfree_rcu(l, rcu);
 		if (backing && !refcount_dec_and_test(&backing->ref.refcount)) {

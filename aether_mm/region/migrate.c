@@ -4,7 +4,12 @@
  *
  * A frame is replaced by a copy on another node (REGION_MIGRATE, NUMA
  * balancing) or elsewhere on its node (compaction, which finds it through
- * its reverse map) under the slot lock of its index.
+ * its reverse map) under the slot lock of its index.  A shared frame
+ * (share.c) moves with every user's slot, under each one's slot lock in
+ * turn, so never from under one of them: REGION_MIGRATE drops the page's
+ * lock first (aem_share_move()), compaction has its own @move
+ * (aem_share_movable_ops), and NUMA balancing, which holds the faulting
+ * page's lock, leaves it where it is.
  * See region.h for the objects and the lock order.
  */
 #include <linux/highmem.h>
@@ -53,7 +58,7 @@ int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
 	struct aem_frame *nf;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	/* A shared frame stays: its other users' slots would need moving. */
+	/* A shared frame moves with its users' slots (aem_share_move()). */
 	if (aem_frame_ref_count(f) != 1 || aem_frame_is_shared(f))
 		return -EBUSY;
 	nf = aem_alloc_pages(nid, 0, flags | AEM_ALLOC_THISNODE |
@@ -138,23 +143,39 @@ void aem_migrate_one(struct aem_region *r, struct aem_layer *top,
 	struct aem_layer *where;
 	struct aem_frame *f;
 
+	struct aem_shared *s = NULL;
+	int ret = 1;
+
 	mutex_lock(aem_slot_lock(r, idx));
 	if (nid == AETHER_MM_MIGRATE_AUTO)
 		nid = aem_numa_last_node(r, idx);
 	/* A stored page has no frame: it comes back where it is used. */
 	f = aem_slot_frame(aem_lookup_entry(top, idx, &where));
 	if (f && nid != NUMA_NO_NODE && aem_frame_nid(f) != nid) {
-		switch (aem_region_move_locked(r, where, idx, f, nid, 0)) {
-		case 0:
-			aem_region_stat_inc(r, AEM_RS_MIGRATED);
-			m->migrated++;
-			break;
-		case -EBUSY:
-			m->busy++;
-			break;
-		default:
-			m->failed++;
+		if (aem_frame_is_shared(f)) {
+			/* Its users' slots move with it: outside this lock. */
+			s = f->rmap.shared;
+			aem_share_get(s);	/* the slot holds one */
+		} else {
+			ret = aem_region_move_locked(r, where, idx, f, nid, 0);
 		}
 	}
 	mutex_unlock(aem_slot_lock(r, idx));
+	if (s) {
+		ret = aem_share_move(s, nid, 0);
+		aem_share_put(s);
+	}
+	switch (ret) {
+	case 1:
+		break;			/* nothing to move */
+	case 0:
+		aem_region_stat_inc(r, AEM_RS_MIGRATED);
+		m->migrated++;
+		break;
+	case -EBUSY:
+		m->busy++;
+		break;
+	default:
+		m->failed++;
+	}
 }

@@ -145,6 +145,11 @@
  * @backing:	the older image under it, or NULL (the base)
  * @slots:	index -> entry (slot.h: a frame or a stored page); changed
  *		under the slot lock
+ * @zeroed:	indexes whose zero-filled frame share.c freed (use_zero_pages,
+ *		aem_share_zero()) and no frame has filled since: their
+ *		slot is empty and reads map the zero page.  Only a count's
+ *		record (the region's @zero_pages); changed under the slot
+ *		lock
  * @region:	owner
  * @rcu:	freed after a grace period: a frame's @rmap names its layer,
  *		and compaction follows it under rcu_read_lock()
@@ -153,6 +158,7 @@ struct aem_layer {
 	struct kref ref;
 	struct aem_layer *backing;
 	struct xarray slots;
+	struct xarray zeroed;
 	struct aem_region *region;
 	struct rcu_head rcu;
 };
@@ -279,6 +285,11 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  *		@pol_cookie, 0 for none: the region is charged only to it.
  *		Both set before the region is visible, then read only
  * @merged:	slots of its layers holding a shared frame (share.c)
+ * @zero_pages:	indexes of its layers given to the zero page (share.c) and
+ *		not filled again (entries of its layers' @zeroed)
+ * @merges:	merges into its slots ever, zero pages included (share.c)
+ * @domain:	named trust domain, 0 for its creator's uid (share.c);
+ *		written under aem_share_sem for write
  * @rcu:	freed after a grace period, as its layers are
  */
 struct aem_region {
@@ -313,6 +324,9 @@ struct aem_region {
 	void *pol_cookie;
 	u64 pol_gen;
 	atomic_long_t merged;
+	atomic_long_t zero_pages;
+	atomic_long_t merges;
+	u32 domain;
 };
 
 static inline void aem_region_stat_add(struct aem_region *r,
@@ -404,10 +418,16 @@ static inline void aem_region_uncharge(struct aem_region *r, int nid,
  * (aem_region_charge()); it is uncharged as it leaves.  So a group's
  * usage is its regions' @resident.
  */
+void aem_share_zero_filled(struct aem_region *r, struct aem_layer *l,
+			   pgoff_t idx);
+
 static inline void aem_region_frame_add(struct aem_region *r,
 					struct aem_layer *l, pgoff_t idx,
 					struct aem_frame *f)
 {
+	/* A page given to the zero page is written again (share.c). */
+	if (unlikely(!xa_empty(&l->zeroed)))
+		aem_share_zero_filled(r, l, idx);
 	aem_frame_set_rmap(f, l, idx);
 	aem_region_stat_inc(r, AEM_RS_RESIDENT);
 	atomic_long_inc(&r->node_pages[aem_frame_nid(f)]);
@@ -476,6 +496,8 @@ enum aem_share_why { AEM_SHARE_WRITE, AEM_SHARE_FREED, AEM_SHARE_UNMERGE };
 void aem_share_user_gone(struct aem_region *r, struct aem_layer *l,
 			 pgoff_t idx, struct aem_frame *f,
 			 enum aem_share_why why);
+void aem_share_layer_gone(struct aem_region *r, struct aem_layer *l);
+int aem_share_move(struct aem_shared *s, int nid, unsigned int flags);
 
 /* view.c */
 extern const struct vm_operations_struct aem_region_vm_ops;

@@ -10,15 +10,40 @@
  * from one frame.  The core keeps that frame, its users and every slot;
  * the engine keeps its trees.
  *
- * A shared frame is a fresh pool frame (owner DEDUPE, unmovable), a copy
- * of the first page merged into it: neither party's frame.  Its struct
+ * A shared frame is a fresh pool frame (owner DEDUPE, movable), a copy of
+ * the first page merged into it: neither party's frame.  Its struct
  * aem_shared holds the list of its users, one (layer, index) per layer
  * slot that holds the frame, as KSM keeps rmap_items on a stable node; the
  * frame's reverse map points to it (@rmap.shared, @rmap.layer NULL), so
- * compaction, which follows @rmap.layer, never sees a shared frame as a
- * region's, and its survey leaves pageblocks holding one alone (owner is
- * not REGION).  NUMA migration, the store and huge collapse refuse a
- * shared frame (-EBUSY): moving it would mean every user's slot.
+ * region code that follows @rmap.layer never sees a shared frame as a
+ * region's.  The store, huge collapse and NUMA balancing (which holds
+ * the faulting page's slot lock) leave a shared frame where it is.
+ *
+ * A shared frame moves (compaction: aem_share_movable_ops, the owner
+ * DEDUPE's @move; REGION_MIGRATE: aem_share_move()) when no kernel reader
+ * holds it (aem_share_frame_get(), a scan's page): under @move_lock no
+ * page merges into it, every user's region and layer are referenced, the
+ * bytes are copied (a shared frame is never written), the new frame
+ * becomes @frame, then each user's slot is zapped and repointed under its
+ * slot lock, one at a time.  Meanwhile a slot may hold the old frame:
+ * same bytes, read-only, its reverse map still naming the same struct
+ * aem_shared, so faults, writes and unmerges there are right either way.
+ * The old frame's map is cleared before it is freed, and struct
+ * aem_shared is freed after a grace period, so compaction, which finds it
+ * from a frame under rcu_read_lock(), never follows a stale one.
+ *
+ * Trust domains: a shared frame keeps the domain key of its first page
+ * (aem_share_region_domain(): the creator's uid, or a named domain), and
+ * only pages of that key merge into it.  A region's key changes under
+ * aem_share_sem for write, so no merge is between its check and its slot
+ * update; then the region's pages of another key are unmerged.
+ *
+ * Zero pages (use_zero_pages): aem_share_zero() takes a page of zeroes
+ * out of its slot in the merge's order (unmap, check, free); the empty
+ * slot reads as the zero page.  Each such index is recorded in its
+ * layer's @zeroed until a frame fills it again or the layer goes, for
+ * the per-region count.  An index an older image holds is refused: an
+ * empty slot would show that image.
  *
  * The life of a slot's page:
  *
@@ -52,11 +77,16 @@
  *
  * Lock order (within region.c's):
  *
- *   aem_share_sem (rwsem)	read: a merge or a new shared frame; write:
- *				unregistration closing the door
- *     region slot lock		what a slot holds (region.c)
- *       shared->lock (spin)	the users list of one shared frame
- *       aem_share_list_lock	the list of every shared frame (spin)
+ *   aem_share_sem (rwsem)	read: a merge, a zero page or a new shared
+ *				frame; write: unregistration closing the
+ *				door, a region changing trust domain
+ *     shared->move_lock	a merge into it, a move of it (mutex; taken
+ *				by compaction under aem_compact_lock)
+ *       region slot lock	what a slot holds (region.c); a move takes
+ *				its users' one after the other, never two
+ *         shared->lock (spin)	the users list of one shared frame, and
+ *				@frame against aem_share_frame_get()
+ *         aem_share_list_lock	the list of every shared frame (spin)
  *
  * The engine's @unshared runs under rcu_read_lock() with the slot lock
  * of the page held or not (a layer being freed), never under a spinlock
@@ -67,7 +97,9 @@
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/file.h>
 #include <linux/highmem.h>
+#include <linux/module.h>
 #include <linux/rwsem.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -84,8 +116,12 @@
  * @users:	struct aem_share_user, one per layer slot holding @frame
  * @nr_users:	entries on @users
  * @link:	on aem_share_list (aem_share_list_lock)
- * @uid:	creator of the region it was copied from: only pages of that
- *		uid's regions merge into it (one trust domain)
+ * @domain:	trust domain key (aem_share_region_domain()) of the region
+ *		it was copied from: only pages of that domain merge into it
+ * @move_lock:	held by a merge and by a move of @frame: no user joins
+ *		while the frame moves, and @frame is stable under it
+ * @rcu:	freed after a grace period: compaction finds it from a frame
+ *		(@rmap.shared) under rcu_read_lock()
  */
 struct aem_shared {
 	struct kref ref;
@@ -94,7 +130,9 @@ struct aem_shared {
 	struct list_head users;
 	unsigned int nr_users;
 	struct list_head link;
-	kuid_t uid;
+	u64 domain;
+	struct mutex move_lock;		/* see above */
+	struct rcu_head rcu;
 };
 
 /**
@@ -116,7 +154,9 @@ static DEFINE_SPINLOCK(aem_share_list_lock);
 static LIST_HEAD(aem_share_list);
 
 static atomic_long_t aem_share_frames, aem_share_nr_users, aem_share_merges,
-	aem_share_changed, aem_share_left[AEM_SHARE_UNMERGE + 1];
+	aem_share_changed, aem_share_left[AEM_SHARE_UNMERGE + 1],
+	aem_share_zeroed, aem_share_zero_now, aem_share_zero_filled_nr,
+	aem_share_moved;
 
 /* ---- regions and pages, for the engine --------------------------------- */
 
@@ -200,6 +240,85 @@ unsigned long aem_share_region_pages(const struct aem_region *r)
 EXPORT_SYMBOL_GPL(aem_share_region_pages);
 
 /**
+ * aem_share_region_domain - the trust domain key of @r
+ * @r: a referenced region
+ *
+ * Pages merge only with pages of the same key (aem_share_merge()).
+ *
+ * Return: BIT_ULL(63) | id for a region an administrator put into named
+ * domain id, else its creator's uid (in the initial user namespace), so
+ * the two kinds never meet.
+ */
+u64 aem_share_region_domain(const struct aem_region *r)
+{
+	u32 id = READ_ONCE(r->domain);
+
+	return id ? BIT_ULL(63) | id : from_kuid(&init_user_ns, r->uid);
+}
+EXPORT_SYMBOL_GPL(aem_share_region_domain);
+
+/**
+ * aem_share_region_domain_id - the named trust domain of @r
+ * @r: a referenced region
+ *
+ * Return: the id aem_share_region_set_domain() gave, 0 for none (the
+ * creator's uid is its domain).
+ */
+u32 aem_share_region_domain_id(const struct aem_region *r)
+{
+	return READ_ONCE(r->domain);
+}
+EXPORT_SYMBOL_GPL(aem_share_region_domain_id);
+
+/**
+ * aem_share_region_counts - what sharing does to @r now
+ * @r: a referenced region
+ * @c: receives the figures (struct aem_share_region_counts)
+ *
+ * @merging is exact (every slot of its layers holding a shared frame);
+ * @zero counts the indexes of its layers given to the zero page that no
+ * frame filled since and whose layer lives; @merges never goes down.
+ * Each is read on its own: a snapshot, not a consistent set.
+ */
+void aem_share_region_counts(const struct aem_region *r,
+			     struct aem_share_region_counts *c)
+{
+	c->merging = max(atomic_long_read(&r->merged), 0L);
+	c->zero = max(atomic_long_read(&r->zero_pages), 0L);
+	c->merges = atomic_long_read(&r->merges);
+}
+EXPORT_SYMBOL_GPL(aem_share_region_counts);
+
+/**
+ * aem_share_region_fdget - the region behind a region fd
+ * @fd: a file descriptor of the current task
+ * @writable: receives whether the fd was opened for writing
+ *
+ * Context: process context.
+ * Return: the region with a reference (aem_share_region_put()),
+ * ERR_PTR(-EBADF) when @fd is not open, ERR_PTR(-EINVAL) when it is not a
+ * region fd.
+ */
+struct aem_region *aem_share_region_fdget(int fd, bool *writable)
+{
+	struct aem_region *r;
+	struct file *file = fget(fd);
+
+	if (!file)
+		return ERR_PTR(-EBADF);
+	if (file->f_op != &aem_region_fops) {
+		fput(file);
+		return ERR_PTR(-EINVAL);
+	}
+	r = file->private_data;
+	kref_get(&r->ref);
+	*writable = file->f_mode & FMODE_WRITE;
+	fput(file);
+	return r;
+}
+EXPORT_SYMBOL_GPL(aem_share_region_fdget);
+
+/**
  * aem_share_page_get - keep a page a scan visited
  * @dst: receives the page and references of its own
  * @src: the page aem_share_scan() passed
@@ -263,6 +382,20 @@ static bool aem_share_page_at(struct aem_region *r, struct aem_layer *l,
 	return true;
 }
 
+/*
+ * Is @ls[@k] one of @ls[0..@k)?  A layer is listed once per chain that
+ * reaches it (the frozen image under the two tops of a fork, twice).
+ */
+static bool aem_share_layer_seen(struct aem_layer **ls, unsigned int k)
+{
+	unsigned int j;
+
+	for (j = 0; j < k; j++)
+		if (ls[j] == ls[k])
+			return true;
+	return false;
+}
+
 /**
  * aem_share_scan - visit the pages of a mergeable region
  * @r: a region from aem_share_region_next()
@@ -271,8 +404,9 @@ static bool aem_share_page_at(struct aem_region *r, struct aem_layer *l,
  * @fn: called for each page
  * @arg: passed to @fn
  *
- * Visits, layer by layer, every index in [@start, @end) where a layer of
- * @r holds a frame, private or shared (not a stored page nor a hole):
+ * Visits, layer by layer (each layer once), every index in [@start, @end)
+ * where a layer of @r holds a frame, private or shared (not a stored page
+ * nor a hole):
  * a PRIVATE region forked N times has pages in up to N + 1 images.  Each
  * page comes with references (struct aem_share_page) for the length of
  * the call to @fn; the slot may change meanwhile, which
@@ -303,6 +437,8 @@ long aem_share_scan(struct aem_region *r, pgoff_t start, pgoff_t end,
 	if (!ls)
 		return -ENOMEM;
 	for (k = 0; k < nl; k++) {
+		if (aem_share_layer_seen(ls, k))
+			continue;
 		xa_for_each_range(&ls[k]->slots, idx, e, start, end - 1) {
 			if (aem_slot_is_stored(e) ||
 			    !aem_share_page_at(r, ls[k], idx, &pg))
@@ -338,7 +474,8 @@ static void aem_shared_release(struct kref *ref)
 	WRITE_ONCE(s->frame->rmap.shared, NULL);
 	aem_free_pages(s->frame, 0);
 	atomic_long_dec(&aem_share_frames);
-	kfree(s);
+	mutex_destroy(&s->move_lock);
+	kfree_rcu(s, rcu);
 }
 
 /**
@@ -373,7 +510,7 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 		return ERR_PTR(-ENODEV);
 	}
 	nf = aem_alloc_pages(aem_frame_nid(pg->frame), 0,
-			     AEM_MT(AETHER_MM_MT_UNMOVABLE) |
+			     AEM_MT(AETHER_MM_MT_MOVABLE) |
 			     AEM_OWNER(AEM_OWNER_DEDUPE));
 	if (!nf) {
 		up_read(&aem_share_sem);
@@ -383,9 +520,10 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 	copy_highpage(aem_frame_page(nf), aem_frame_page(pg->frame));
 	kref_init(&s->ref);
 	spin_lock_init(&s->lock);
+	mutex_init(&s->move_lock);
 	INIT_LIST_HEAD(&s->users);
 	s->frame = nf;
-	s->uid = pg->region->uid;
+	s->domain = aem_share_region_domain(pg->region);
 	WRITE_ONCE(nf->rmap.shared, s);
 	spin_lock(&aem_share_list_lock);
 	list_add_tail(&s->link, &aem_share_list);
@@ -444,6 +582,75 @@ unsigned int aem_share_users(const struct aem_shared *s)
 }
 EXPORT_SYMBOL_GPL(aem_share_users);
 
+/**
+ * aem_share_frame_get - hold a shared frame where it is
+ * @s: a referenced shared frame
+ *
+ * Compaction and NUMA migration move a shared frame nobody holds this
+ * way: until aem_share_frame_put(), the frame returned is @s's and keeps
+ * its place and its bytes.
+ *
+ * Context: any; does not sleep.
+ * Return: the frame, with a reference.
+ */
+struct aem_frame *aem_share_frame_get(struct aem_shared *s)
+{
+	struct aem_frame *f;
+
+	spin_lock(&s->lock);
+	f = s->frame;
+	aem_frame_get(f);
+	spin_unlock(&s->lock);
+	return f;
+}
+EXPORT_SYMBOL_GPL(aem_share_frame_get);
+
+/**
+ * aem_share_frame_put - let go of what aem_share_frame_get() returned
+ * @frame: the frame
+ *
+ * Context: any context that may free pool pages: does not sleep.
+ */
+void aem_share_frame_put(struct aem_frame *frame)
+{
+	aem_free_pages(frame, 0);
+}
+EXPORT_SYMBOL_GPL(aem_share_frame_put);
+
+/**
+ * aem_share_cmp - compare a page with a shared frame's bytes
+ * @kaddr: PAGE_SIZE bytes, mapped
+ * @s: a referenced shared frame
+ *
+ * Safe against a move of @s's frame (it is held for the comparison).
+ *
+ * Context: any; does not sleep.
+ * Return: memcmp() of @kaddr with the frame's bytes: <0, 0 or >0.
+ */
+int aem_share_cmp(const void *kaddr, struct aem_shared *s)
+{
+	struct aem_frame *f = aem_share_frame_get(s);
+	void *p = kmap_local_page(aem_frame_page(f));
+	int ret = memcmp(kaddr, p, PAGE_SIZE);
+
+	kunmap_local(p);
+	aem_share_frame_put(f);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(aem_share_cmp);
+
+/**
+ * aem_share_nid - the node a shared frame is on now
+ * @s: a referenced shared frame
+ *
+ * Return: its node; a move may change it right after.
+ */
+int aem_share_nid(struct aem_shared *s)
+{
+	return aem_frame_nid(READ_ONCE(s->frame));
+}
+EXPORT_SYMBOL_GPL(aem_share_nid);
+
 /* Does @f hold the same bytes as @g?  Both referenced. */
 bool aem_frames_equal(struct aem_frame *f, struct aem_frame *g)
 {
@@ -484,6 +691,7 @@ static int aem_share_merge_locked(struct aem_share_page *pg,
 	pgoff_t idx = pg->index;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
+	lockdep_assert_held(&s->move_lock);
 	if (aem_slot_frame(xa_load(&l->slots, idx)) != f)
 		return -EAGAIN;		/* written, moved, stored or freed */
 	if (aem_frame_is_shared(f))
@@ -506,6 +714,7 @@ static int aem_share_merge_locked(struct aem_share_page *pg,
 	aem_share_user_add(r, l, idx, s, u);
 	aem_region_frame_gone(r, f);
 	aem_free_pages(f, 0);	/* the slot's; @pg still holds one */
+	atomic_long_inc(&r->merges);
 	atomic_long_inc(&aem_share_merges);
 	return 0;
 }
@@ -529,9 +738,9 @@ static int aem_share_merge_locked(struct aem_share_page *pg,
  * Context: process context, may sleep; no aether_mm lock held; GFP_KERNEL.
  * Return: 0 when merged; -EAGAIN when the page changed (content or frame:
  * not merged); -EALREADY when it is shared already; -EBUSY when a kernel
- * reader holds it; -EPERM when its region is not mergeable or was
- * created by another uid than the shared frame's; -ENODEV when
- * no engine is registered; -ENOMEM.
+ * reader holds it; -EPERM when its region is not mergeable or is of
+ * another trust domain than the shared frame (aem_share_region_domain());
+ * -ENODEV when no engine is registered; -ENOMEM.
  */
 int aem_share_merge(struct aem_share_page *pg, struct aem_shared *s)
 {
@@ -540,8 +749,7 @@ int aem_share_merge(struct aem_share_page *pg, struct aem_shared *s)
 	int ret;
 
 	might_sleep();
-	/* Pages merge within one trust domain: their regions' creator. */
-	if (!aem_region_mergeable(r) || !uid_eq(r->uid, s->uid))
+	if (!aem_region_mergeable(r))
 		return -EPERM;
 	u = kmalloc(sizeof(*u), GFP_KERNEL);
 	if (!u)
@@ -549,10 +757,15 @@ int aem_share_merge(struct aem_share_page *pg, struct aem_shared *s)
 	down_read(&aem_share_sem);
 	if (!aem_share_open) {
 		ret = -ENODEV;
+	} else if (aem_share_region_domain(r) != s->domain) {
+		/* Domains change under the rwsem for write: stable here. */
+		ret = -EPERM;
 	} else {
+		mutex_lock(&s->move_lock);
 		mutex_lock(aem_slot_lock(r, pg->index));
 		ret = aem_share_merge_locked(pg, s, u);
 		mutex_unlock(aem_slot_lock(r, pg->index));
+		mutex_unlock(&s->move_lock);
 	}
 	up_read(&aem_share_sem);
 	if (ret)
@@ -612,11 +825,13 @@ void aem_share_user_gone(struct aem_region *r, struct aem_layer *l,
 static int aem_share_unshare_one(struct aem_shared *s, struct aem_region *r,
 				 struct aem_layer *l, pgoff_t idx)
 {
-	struct aem_frame *nf;
+	struct aem_frame *nf, *f;
 	int ret = 0;
 
 	mutex_lock(aem_slot_lock(r, idx));
-	if (aem_slot_frame(xa_load(&l->slots, idx)) != s->frame)
+	/* @s's frame, or the one it is moving from (aem_share_move_to()). */
+	f = aem_slot_frame(xa_load(&l->slots, idx));
+	if (!f || !aem_frame_is_shared(f) || f->rmap.shared != s)
 		goto out;
 	/* A frame of the region's own; the reserve, as for unstoring. */
 	nf = aem_alloc_pages_mpol(&r->pol, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
@@ -626,7 +841,7 @@ static int aem_share_unshare_one(struct aem_shared *s, struct aem_region *r,
 		ret = -ENOMEM;
 		goto out;
 	}
-	copy_highpage(aem_frame_page(nf), aem_frame_page(s->frame));
+	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
 	/*
 	 * The region's group takes the page back whatever its limit, as for
 	 * unstoring: the engine is going and the page must stay readable.
@@ -636,7 +851,7 @@ static int aem_share_unshare_one(struct aem_shared *s, struct aem_region *r,
 	aem_region_zap_page(r, idx);
 	xa_store(&l->slots, idx, aem_slot_mk_frame(nf), GFP_KERNEL);
 	aem_region_frame_add(r, l, idx, nf);
-	aem_share_user_gone(r, l, idx, s->frame, AEM_SHARE_UNMERGE);
+	aem_share_user_gone(r, l, idx, f, AEM_SHARE_UNMERGE);
 out:
 	mutex_unlock(aem_slot_lock(r, idx));
 	return ret;
@@ -723,6 +938,436 @@ int aem_share_unmerge(struct aem_shared *s)
 }
 EXPORT_SYMBOL_GPL(aem_share_unmerge);
 
+/* ---- moving a shared frame (compaction, NUMA migration) ----------------- */
+
+/* A user of a shared frame being moved, its region and layer referenced. */
+struct aem_share_pin {
+	struct aem_region *r;
+	struct aem_layer *l;
+	pgoff_t idx;
+};
+
+static void aem_share_unpin(struct aem_share_pin *pins, unsigned int n)
+{
+	while (n--) {
+		aem_image_put(pins[n].r, pins[n].l);
+		aem_region_put(pins[n].r);
+	}
+	kvfree(pins);
+}
+
+/*
+ * Reference the region and layer of every user of @s (@s->move_lock held,
+ * so none joins).  A user whose layer is being freed would leave by
+ * itself, holding @s's frame until then: -EBUSY, the move waits for a
+ * later pass.  Return: the array (*@nr entries; NULL for none) or an
+ * ERR_PTR().
+ */
+static struct aem_share_pin *aem_share_pin_users(struct aem_shared *s,
+						 unsigned int *nr)
+{
+	unsigned int n = READ_ONCE(s->nr_users), k = 0;
+	struct aem_region *r, *drop = NULL;
+	struct aem_share_pin *pins;
+	struct aem_share_user *u;
+	int ret = 0;
+
+	lockdep_assert_held(&s->move_lock);
+	*nr = 0;
+	if (!n)
+		return NULL;
+	pins = kvmalloc_array(n, sizeof(*pins), GFP_KERNEL);
+	if (!pins)
+		return ERR_PTR(-ENOMEM);
+	rcu_read_lock();
+	spin_lock(&s->lock);
+	list_for_each_entry(u, &s->users, link) {
+		/* Users join under the move lock only: there are <= @n. */
+		if (WARN_ON_ONCE(k == n)) {
+			ret = -EAGAIN;
+			break;
+		}
+		r = u->layer->region;
+		if (!kref_get_unless_zero(&r->ref)) {
+			ret = -EBUSY;
+			break;
+		}
+		if (!kref_get_unless_zero(&u->layer->ref)) {
+			drop = r;	/* put outside the spinlock: it sleeps */
+			ret = -EBUSY;
+			break;
+		}
+		pins[k].r = r;
+		pins[k].l = u->layer;
+		pins[k].idx = u->index;
+		k++;
+	}
+	spin_unlock(&s->lock);
+	rcu_read_unlock();
+	if (drop)
+		aem_region_put(drop);
+	if (ret) {
+		aem_share_unpin(pins, k);
+		return ERR_PTR(ret);
+	}
+	*nr = k;
+	return pins;
+}
+
+/*
+ * aem_share_move_to - @nf, a fresh frame owned DEDUPE, takes the place of
+ * @s's frame for every user
+ * @from: the frame the caller means to move, or NULL for @s's
+ *
+ * Under @s->move_lock (no merge, so no new user): every user's region and
+ * layer are referenced, so every slot holding the frame stays until it is
+ * repointed; the frame is copied (never written while shared) and, if no
+ * kernel reader holds it (aem_share_frame_get(), a scan's page), @nf
+ * becomes @s's frame under @s->lock; then each user's slot, under its
+ * slot lock, is zapped and takes @nf.  Until then a slot may still hold
+ * the old frame: same bytes, read-only, and its reverse map still names
+ * @s, so a fault, a write or an unmerge there is right either way.
+ *
+ * Return: 0, the old frame then the caller's to free (no slot holds it);
+ * -ENOENT when @s's frame is not @from; -EBUSY when a kernel reader
+ * holds it or a user's layer is going; -ENOMEM.
+ */
+static int aem_share_move_to(struct aem_shared *s, struct aem_frame *nf,
+			     struct aem_frame *from)
+{
+	struct aem_share_pin *pins;
+	struct aem_frame *f;
+	unsigned int n, i;
+	int ret = 0;
+
+	mutex_lock(&s->move_lock);
+	f = s->frame;
+	if (from && f != from) {
+		mutex_unlock(&s->move_lock);
+		return -ENOENT;
+	}
+	pins = aem_share_pin_users(s, &n);
+	if (IS_ERR(pins)) {
+		mutex_unlock(&s->move_lock);
+		return PTR_ERR(pins);
+	}
+	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
+	WRITE_ONCE(nf->rmap.shared, s);
+	spin_lock(&s->lock);
+	/* s's own reference only: nobody reads it outside a slot lock. */
+	if (aem_frame_ref_count(f) != 1)
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(s->frame, nf);
+	spin_unlock(&s->lock);
+	if (ret) {
+		WRITE_ONCE(nf->rmap.shared, NULL);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct aem_share_pin *p = &pins[i];
+
+		mutex_lock(aem_slot_lock(p->r, p->idx));
+		if (aem_slot_frame(xa_load(&p->l->slots, p->idx)) == f) {
+			aem_region_zap_page(p->r, p->idx);
+			/* Replacing a present entry allocates nothing. */
+			xa_store(&p->l->slots, p->idx, aem_slot_mk_frame(nf),
+				 GFP_KERNEL);
+		}
+		mutex_unlock(aem_slot_lock(p->r, p->idx));
+	}
+	/* No slot holds @f now: nothing finds @s from it any more. */
+	WRITE_ONCE(f->rmap.shared, NULL);
+	atomic_long_inc(&aem_share_moved);
+out:
+	mutex_unlock(&s->move_lock);
+	if (pins)
+		aem_share_unpin(pins, n);
+	return ret;
+}
+
+/**
+ * aem_share_move() - put a copy of shared frame @s on node @nid
+ * @s: the shared frame, referenced by the caller
+ * @nid: the node
+ * @flags: allocation flags added to the usual ones (AEM_ALLOC_NOGROW)
+ *
+ * REGION_MIGRATE and NUMA balancing: every user follows, as in
+ * aem_share_move_to().
+ *
+ * Context: process context, may sleep; no slot lock held (this takes every
+ * user's).
+ * Return: 0 (also when @s is on @nid already), -EBUSY, -ENOMEM.
+ */
+int aem_share_move(struct aem_shared *s, int nid, unsigned int flags)
+{
+	struct aem_frame *f, *nf;
+	int ret;
+
+	might_sleep();
+	f = aem_share_frame_get(s);
+	ret = aem_frame_nid(f);
+	aem_share_frame_put(f);
+	if (ret == nid)
+		return 0;
+	nf = aem_alloc_pages(nid, 0, flags | AEM_ALLOC_THISNODE |
+			     AEM_MT(AETHER_MM_MT_MOVABLE) |
+			     AEM_OWNER(AEM_OWNER_DEDUPE));
+	if (!nf)
+		return -ENOMEM;
+	f = READ_ONCE(s->frame);
+	ret = aem_share_move_to(s, nf, f);
+	if (ret) {
+		aem_free_pages(nf, 0);
+		return ret == -ENOENT ? -EBUSY : ret;
+	}
+	aem_free_pages(f, 0);	/* @s's reference on its old frame */
+	return 0;
+}
+
+/*
+ * Compaction moves a shared frame as any owner's movable page: @f comes
+ * from a scan of the pool; its reverse map names its struct aem_shared
+ * (freed after a grace period, and the map cleared before the frame is
+ * freed or left), which must still have @f as its frame.
+ */
+static int aem_share_move_frame(struct aem_frame *f, struct aem_frame *nf)
+{
+	struct aem_shared *s;
+	int ret;
+
+	rcu_read_lock();
+	s = READ_ONCE(f->rmap.shared);
+	if (!s || !kref_get_unless_zero(&s->ref)) {
+		rcu_read_unlock();
+		return -ENOENT;
+	}
+	rcu_read_unlock();
+	ret = aem_share_move_to(s, nf, f);
+	aem_share_put(s);
+	return ret;
+}
+
+const struct aem_movable_ops aem_share_movable_ops = {
+	.owner = THIS_MODULE,
+	.move = aem_share_move_frame,
+};
+
+/* ---- zero pages (use_zero_pages) ---------------------------------------- */
+
+/* Slot lock held: give @pg's zero-filled frame back, the slot empty. */
+static int aem_share_zero_locked(struct aem_share_page *pg)
+{
+	struct aem_region *r = pg->region;
+	struct aem_layer *l = pg->layer, *below;
+	struct aem_frame *f = pg->frame;
+	pgoff_t idx = pg->index;
+	bool zero;
+	void *p;
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	if (aem_slot_frame(xa_load(&l->slots, idx)) != f)
+		return -EAGAIN;
+	if (aem_frame_is_shared(f))
+		return -EALREADY;
+	if (aem_frame_ref_count(f) != 2)
+		return -EBUSY;
+	/*
+	 * An empty slot shows what the layers under it hold: only an index
+	 * none of them holds reads as zeroes once emptied.  Layers under a
+	 * top never gain an entry (writes go to tops), so that stays true.
+	 */
+	if (l->backing && aem_lookup_entry(l->backing, idx, &below))
+		return -EBUSY;
+	/* Its record first: past the zap, nothing may fail. */
+	if (xa_err(xa_store(&l->zeroed, idx, xa_mk_value(1), GFP_KERNEL)))
+		return -ENOMEM;
+	aem_region_zap_page(r, idx);
+	p = kmap_local_page(aem_frame_page(f));
+	zero = !memchr_inv(p, 0, PAGE_SIZE);
+	kunmap_local(p);
+	if (!zero) {
+		xa_erase(&l->zeroed, idx);
+		atomic_long_inc(&aem_share_changed);
+		return -EAGAIN;
+	}
+	xa_erase(&l->slots, idx);
+	aem_region_frame_gone(r, f);
+	aem_free_pages(f, 0);	/* the slot's; @pg still holds one */
+	atomic_long_inc(&r->zero_pages);
+	atomic_long_inc(&r->merges);
+	atomic_long_inc(&aem_share_zero_now);
+	atomic_long_inc(&aem_share_zeroed);
+	return 0;
+}
+
+/**
+ * aem_share_zero - give a zero-filled page to the zero page
+ * @pg: a private page from aem_share_scan() (or a kept copy)
+ *
+ * In aem_share_merge()'s order, under the page's slot lock: the slot must
+ * still hold @pg->frame and no kernel reader another reference; the page
+ * is unmapped from every process, then checked zero byte for byte; only
+ * then is the slot emptied and the frame freed (once @pg is put).  Reads
+ * then map Linux's zero page, as for a page never written, and a write
+ * gets a fresh zeroed frame.  The zero page is the one frame shared
+ * across trust domains: nobody's bytes, nothing to learn from.
+ *
+ * An index that an older image of a forked PRIVATE region holds is left
+ * alone (-EBUSY): emptied, it would show that image's page.
+ *
+ * Context: process context, may sleep; no aether_mm lock held; GFP_KERNEL.
+ * Return: 0 when the frame went; -EAGAIN when the page changed (content,
+ * or the slot's frame); -EALREADY for a shared page; -EBUSY when a kernel
+ * reader holds it or an older image holds the index; -EPERM when its
+ * region is not mergeable; -ENODEV without an engine; -ENOMEM.
+ */
+int aem_share_zero(struct aem_share_page *pg)
+{
+	struct aem_region *r = pg->region;
+	int ret;
+
+	might_sleep();
+	if (!aem_region_mergeable(r))
+		return -EPERM;
+	if (pg->shared)
+		return -EALREADY;
+	down_read(&aem_share_sem);
+	if (!aem_share_open) {
+		ret = -ENODEV;
+	} else {
+		mutex_lock(aem_slot_lock(r, pg->index));
+		ret = aem_share_zero_locked(pg);
+		mutex_unlock(aem_slot_lock(r, pg->index));
+	}
+	up_read(&aem_share_sem);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(aem_share_zero);
+
+/**
+ * aem_share_zero_filled() - @idx of @l is no zero page of share.c's now
+ * @r: the region of @l
+ * @l: the layer
+ * @idx: data page index
+ *
+ * A frame joins the slot (region.h's aem_region_frame_add()), or a layer
+ * above hides it from everyone (aem_layer_trim()).  Slot lock held.
+ */
+void aem_share_zero_filled(struct aem_region *r, struct aem_layer *l,
+			   pgoff_t idx)
+{
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	if (!xa_erase(&l->zeroed, idx))
+		return;
+	atomic_long_dec(&r->zero_pages);
+	atomic_long_dec(&aem_share_zero_now);
+	atomic_long_inc(&aem_share_zero_filled_nr);
+}
+
+/**
+ * aem_share_layer_gone() - @l is being freed: forget its zero pages
+ * @r: the region of @l
+ * @l: the layer, no longer reachable
+ */
+void aem_share_layer_gone(struct aem_region *r, struct aem_layer *l)
+{
+	unsigned long idx, n = 0;
+	void *e;
+
+	xa_for_each(&l->zeroed, idx, e)
+		n++;
+	xa_destroy(&l->zeroed);
+	atomic_long_sub(n, &r->zero_pages);
+	atomic_long_sub(n, &aem_share_zero_now);
+}
+
+/* ---- trust domains ------------------------------------------------------ */
+
+/*
+ * Give every slot of @r holding a shared frame of another domain than
+ * @key a private copy.  Return: 0, or the first error (those slots stay
+ * shared).
+ */
+static int aem_share_region_unmerge(struct aem_region *r, u64 key)
+{
+	struct aem_layer **ls;
+	struct aem_shared *s;
+	struct aem_frame *f;
+	unsigned int k, nl;
+	unsigned long idx;
+	int ret = 0;
+	void *e;
+
+	ls = aem_region_layers_get(r, &nl);
+	if (!ls)
+		return -ENOMEM;
+	for (k = 0; k < nl && !ret; k++) {
+		xa_for_each(&ls[k]->slots, idx, e) {
+			f = aem_slot_frame(e);
+			if (!f || !aem_frame_is_shared(f))
+				continue;
+			s = NULL;
+			mutex_lock(aem_slot_lock(r, idx));
+			f = aem_slot_frame(xa_load(&ls[k]->slots, idx));
+			if (f && aem_frame_is_shared(f) &&
+			    f->rmap.shared->domain != key) {
+				s = f->rmap.shared;
+				kref_get(&s->ref);	/* the slot holds one */
+			}
+			mutex_unlock(aem_slot_lock(r, idx));
+			if (!s)
+				continue;
+			ret = aem_share_unshare_one(s, r, ls[k], idx);
+			aem_share_put(s);
+			if (ret)
+				break;
+			cond_resched();
+		}
+	}
+	aem_region_layers_put(r, ls, nl);
+	return ret;
+}
+
+/**
+ * aem_share_region_set_domain - put @r into a named trust domain
+ * @r: a referenced region
+ * @id: the domain, 1..U32_MAX, or 0 for its creator's uid again
+ *
+ * From the return of the first step on, merges of @r's pages compare the
+ * new key; then every page of @r still sharing a frame of another domain
+ * gets a private copy (the engine hears of each, @unshared), so no page
+ * stays shared with a domain it left.  The caller decides who may (an
+ * administrator).
+ *
+ * Context: process context, may sleep; no aether_mm lock held.
+ * Return: 0; -ENOMEM when some pages found no frame for their copy: the
+ * domain is set, but they stay shared until a retry succeeds.
+ */
+int aem_share_region_set_domain(struct aem_region *r, u32 id)
+{
+	might_sleep();
+	/* No merge is between its domain check and its slot update. */
+	down_write(&aem_share_sem);
+	WRITE_ONCE(r->domain, id);
+	up_write(&aem_share_sem);
+	return aem_share_region_unmerge(r, aem_share_region_domain(r));
+}
+EXPORT_SYMBOL_GPL(aem_share_region_set_domain);
+
+/**
+ * aem_share_domain_key - the trust domain of a shared frame
+ * @s: a referenced shared frame
+ *
+ * Return: the aem_share_region_domain() key of the page it was copied
+ * from, fixed for its life.
+ */
+u64 aem_share_domain_key(const struct aem_shared *s)
+{
+	return s->domain;
+}
+EXPORT_SYMBOL_GPL(aem_share_domain_key);
+
 /* The next shared frame with users after @prev (put), referenced. */
 static struct aem_shared *aem_share_next_used(struct aem_shared *prev)
 {
@@ -803,6 +1448,12 @@ static int aem_dbg_share_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&aem_share_left[AEM_SHARE_FREED]));
 	seq_printf(m, "left_unmerge %ld\n",
 		   atomic_long_read(&aem_share_left[AEM_SHARE_UNMERGE]));
+	seq_printf(m, "zero_pages %ld\n",
+		   atomic_long_read(&aem_share_zero_now));
+	seq_printf(m, "zeroed %ld\n", atomic_long_read(&aem_share_zeroed));
+	seq_printf(m, "zero_filled %ld\n",
+		   atomic_long_read(&aem_share_zero_filled_nr));
+	seq_printf(m, "moved %ld\n", atomic_long_read(&aem_share_moved));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_share);

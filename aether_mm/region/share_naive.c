@@ -14,8 +14,8 @@
  *   on | off		register the engine / unregister it (which unmerges
  *			every shared frame, its own and any other)
  *   scan		one full pass over every MERGEABLE region: a page
- *			equal to a shared frame of the same uid joins it; two
- *			equal private pages of the same uid get a new shared
+ *			equal to a shared frame of the same domain joins it;
+ *			two equal private pages of one domain get a new shared
  *			frame; other pages wait in a list for the rest of
  *			the pass
  *   pick ID IDX	a new shared frame copied from page IDX of region ID
@@ -26,11 +26,21 @@
  *			fails with aem_share_merge()'s errno (-EAGAIN: the
  *			page changed since it was picked)
  *   unmerge		unmerge every shared frame the engine made (run=2)
+ *   zero ID IDX	give page IDX of region ID (every layer holding a
+ *			private frame there) to the zero page, if all zero:
+ *			0 when one went, else aem_share_zero()'s first
+ *			errno but -EAGAIN (not zero), else -EAGAIN
+ *   domain ID N	put region ID into trust domain N (0: its creator's
+ *			uid), unmerging its pages of the old domain
+ *
+ * Pages merge only within a trust domain (aem_share_region_domain()).
+ * As @range, it answers REGION_DEDUPE with one pass over the range.
  *
  * Reading it gives the engine's figures; aether/mm/share has the core's.
  *
- * Locking: aem_naive_lock (mutex) around every command; it is taken
- * before anything of the core's.  @unshared only counts (it cannot
+ * Locking: aem_naive_lock (mutex) around every command and @range; it
+ * is taken before anything of the core's.  on/off take it themselves and
+ * unregister without it (unregistration waits for @range calls).  @unshared only counts (it cannot
  * sleep); shared frames whose users all left are dropped at the next
  * command.
  */
@@ -49,7 +59,7 @@ struct aem_naive_stable {
 	struct list_head link;
 	struct aem_shared *s;
 	u32 hash;
-	kuid_t uid;
+	u64 domain;
 };
 
 /* A private page waiting for an equal one, for one pass. */
@@ -57,11 +67,12 @@ struct aem_naive_cand {
 	struct list_head link;
 	struct aem_share_page pg;
 	u32 hash;
-	kuid_t uid;
+	u64 domain;
 };
 
 static DEFINE_MUTEX(aem_naive_lock);
 static bool aem_naive_on;
+static bool aem_naive_closing;	/* being unregistered: no command */
 static LIST_HEAD(aem_naive_stable);
 static struct aem_shared *aem_naive_picked;
 static unsigned long aem_naive_nr_stable, aem_naive_merges, aem_naive_passes;
@@ -76,7 +87,7 @@ static u32 aem_naive_hash(struct aem_frame *f)
 	return h;
 }
 
-static int aem_naive_keep(struct aem_shared *s, u32 hash, kuid_t uid)
+static int aem_naive_keep(struct aem_shared *s, u32 hash, u64 domain)
 {
 	struct aem_naive_stable *st = kmalloc(sizeof(*st), GFP_KERNEL);
 
@@ -84,7 +95,7 @@ static int aem_naive_keep(struct aem_shared *s, u32 hash, kuid_t uid)
 		return -ENOMEM;
 	st->s = s;
 	st->hash = hash;
-	st->uid = uid;
+	st->domain = domain;
 	list_add_tail(&st->link, &aem_naive_stable);
 	aem_naive_nr_stable++;
 	return 0;
@@ -114,21 +125,33 @@ struct aem_naive_pass {
 	struct list_head cands;
 	unsigned long nr_cands;
 	int err;
+	unsigned long merged;	/* pages merged in this pass */
+	unsigned long made;	/* shared frames made and kept */
+	unsigned long scanned;
 };
 
 /* @pg (hash @hash) into a shared frame of the engine equal to it. */
-static bool aem_naive_join_stable(struct aem_share_page *pg, u32 hash,
-				  kuid_t uid)
+static bool aem_naive_join_stable(struct aem_naive_pass *p,
+				  struct aem_share_page *pg, u32 hash,
+				  u64 domain)
 {
 	struct aem_naive_stable *st;
+	bool same;
+	void *a;
 
 	list_for_each_entry(st, &aem_naive_stable, link) {
-		if (st->hash != hash || !uid_eq(st->uid, uid) ||
-		    !aem_share_users(st->s) ||
-		    !aem_frames_equal(pg->frame, aem_share_frame(st->s)))
+		if (st->hash != hash || st->domain != domain ||
+		    !aem_share_users(st->s))
 			continue;
-		if (!aem_share_merge(pg, st->s))
+		a = kmap_local_page(aem_frame_page(pg->frame));
+		same = !aem_share_cmp(a, st->s);
+		kunmap_local(a);
+		if (!same)
+			continue;
+		if (!aem_share_merge(pg, st->s)) {
 			aem_naive_merges++;
+			p->merged++;
+		}
 		return true;
 	}
 	return false;
@@ -137,13 +160,13 @@ static bool aem_naive_join_stable(struct aem_share_page *pg, u32 hash,
 /* @pg with a waiting page equal to it into a new shared frame. */
 static bool aem_naive_join_cand(struct aem_naive_pass *p,
 				struct aem_share_page *pg, u32 hash,
-				kuid_t uid)
+				u64 domain)
 {
 	struct aem_naive_cand *c;
 	struct aem_shared *s;
 
 	list_for_each_entry(c, &p->cands, link) {
-		if (c->hash != hash || !uid_eq(c->uid, uid) ||
+		if (c->hash != hash || c->domain != domain ||
 		    !aem_frames_equal(pg->frame, c->pg.frame))
 			continue;
 		s = aem_share_new(&c->pg);
@@ -153,11 +176,16 @@ static bool aem_naive_join_cand(struct aem_naive_pass *p,
 		}
 		if (!aem_share_merge(&c->pg, s)) {
 			aem_naive_merges++;
-			if (!aem_share_merge(pg, s))
+			p->merged++;
+			if (!aem_share_merge(pg, s)) {
 				aem_naive_merges++;
+				p->merged++;
+			}
 		}
-		if (!aem_share_users(s) || aem_naive_keep(s, hash, uid))
+		if (!aem_share_users(s) || aem_naive_keep(s, hash, domain))
 			aem_share_put(s);
+		else
+			p->made++;
 		list_del(&c->link);
 		aem_share_page_put(&c->pg);
 		kfree(c);
@@ -170,15 +198,16 @@ static bool aem_naive_join_cand(struct aem_naive_pass *p,
 static int aem_naive_scan_fn(struct aem_share_page *pg, void *arg)
 {
 	struct aem_naive_pass *p = arg;
-	kuid_t uid = aem_share_region_uid(pg->region);
+	u64 domain = aem_share_region_domain(pg->region);
 	struct aem_naive_cand *c;
 	u32 hash;
 
+	p->scanned++;
 	if (pg->shared)
 		return 0;
 	hash = aem_naive_hash(pg->frame);
-	if (aem_naive_join_stable(pg, hash, uid) ||
-	    aem_naive_join_cand(p, pg, hash, uid))
+	if (aem_naive_join_stable(p, pg, hash, domain) ||
+	    aem_naive_join_cand(p, pg, hash, domain))
 		return p->err;
 	if (p->nr_cands >= AEM_NAIVE_MAX_CANDS)
 		return 0;
@@ -187,16 +216,26 @@ static int aem_naive_scan_fn(struct aem_share_page *pg, void *arg)
 		return -ENOMEM;
 	aem_share_page_get(&c->pg, pg);
 	c->hash = hash;
-	c->uid = uid;
+	c->domain = domain;
 	list_add_tail(&c->link, &p->cands);
 	p->nr_cands++;
 	return 0;
 }
 
+static void aem_naive_pass_end(struct aem_naive_pass *p)
+{
+	struct aem_naive_cand *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &p->cands, link) {
+		aem_share_page_put(&c->pg);
+		kfree(c);
+	}
+	aem_naive_passes++;
+}
+
 static int aem_naive_scan(void)
 {
 	struct aem_naive_pass p = { .cands = LIST_HEAD_INIT(p.cands) };
-	struct aem_naive_cand *c, *tmp;
 	struct aem_region *r;
 	long ret = 0;
 
@@ -208,11 +247,7 @@ static int aem_naive_scan(void)
 			break;
 		}
 	}
-	list_for_each_entry_safe(c, tmp, &p.cands, link) {
-		aem_share_page_put(&c->pg);
-		kfree(c);
-	}
-	aem_naive_passes++;
+	aem_naive_pass_end(&p);
 	return ret < 0 ? ret : 0;
 }
 
@@ -227,9 +262,12 @@ static struct aem_region *aem_naive_region(u64 id)
 	return NULL;
 }
 
+enum aem_naive_op { AEM_NAIVE_PICK, AEM_NAIVE_MERGE, AEM_NAIVE_ZERO };
+
 struct aem_naive_one {
-	bool merge;
+	enum aem_naive_op op;
 	bool done;
+	bool zeroed;
 	int err;
 };
 
@@ -237,10 +275,20 @@ static int aem_naive_one_fn(struct aem_share_page *pg, void *arg)
 {
 	struct aem_naive_one *o = arg;
 	struct aem_shared *s;
+	int ret;
 
-	if (pg->shared || (o->done && !o->merge))
+	if (pg->shared || (o->done && o->op == AEM_NAIVE_PICK))
 		return 0;
-	if (!o->merge) {
+	if (o->op == AEM_NAIVE_ZERO) {
+		ret = aem_share_zero(pg);
+		if (!ret)
+			o->zeroed = true;
+		else if (!o->err || o->err == -EAGAIN)
+			o->err = ret;
+		o->done = true;
+		return 0;
+	}
+	if (o->op == AEM_NAIVE_PICK) {
 		s = aem_share_new(pg);
 		if (IS_ERR(s))
 			return PTR_ERR(s);
@@ -257,14 +305,14 @@ static int aem_naive_one_fn(struct aem_share_page *pg, void *arg)
 	return o->err;
 }
 
-/* pick or merge page @idx of region @id. */
-static int aem_naive_one(u64 id, unsigned long idx, bool merge)
+/* pick, merge or zero page @idx of region @id. */
+static int aem_naive_one(u64 id, unsigned long idx, enum aem_naive_op op)
 {
-	struct aem_naive_one o = { .merge = merge };
+	struct aem_naive_one o = { .op = op };
 	struct aem_region *r;
 	long ret;
 
-	if (merge && !aem_naive_picked)
+	if (op == AEM_NAIVE_MERGE && !aem_naive_picked)
 		return -ENOENT;
 	r = aem_naive_region(id);
 	if (!r)
@@ -274,6 +322,10 @@ static int aem_naive_one(u64 id, unsigned long idx, bool merge)
 	aem_share_region_put(r);
 	if (ret < 0)
 		return ret;
+	if (o.zeroed)
+		return 0;
+	if (o.err)
+		return o.err;
 	return o.done ? 0 : -ENOENT;
 }
 
@@ -294,40 +346,97 @@ static int aem_naive_unmerge(void)
 	return ret;
 }
 
+/* Put region @id into trust domain @n (0: its creator's uid again). */
+static int aem_naive_domain(u64 id, unsigned long n)
+{
+	struct aem_region *r;
+	int ret;
+
+	if (n > U32_MAX)
+		return -EINVAL;
+	r = aem_naive_region(id);
+	if (!r)
+		return -ENOENT;
+	ret = aem_share_region_set_domain(r, n);
+	aem_share_region_put(r);
+	return ret;
+}
+
 static void aem_naive_unshared(struct aem_shared *s, unsigned int users)
 {
 	atomic_long_inc(&aem_naive_left);
 }
 
-/* Called by aem_unregister_share() from aem_naive_set(): lock held. */
+/* Called by aem_unregister_share() from aem_naive_set(). */
 static void aem_naive_drain(void)
 {
-	lockdep_assert_held(&aem_naive_lock);
+	mutex_lock(&aem_naive_lock);
 	aem_naive_prune(true);
+	mutex_unlock(&aem_naive_lock);
+}
+
+/*
+ * REGION_DEDUPE: one pass over [@start, @end) of @r, every layer: pages
+ * equal to a shared frame of the engine join it, equal pages of the range
+ * get a new one.
+ */
+static long aem_naive_range(struct aem_region *r, pgoff_t start, pgoff_t end,
+			    struct aether_mm_region_dedupe *out)
+{
+	struct aem_naive_pass p = { .cands = LIST_HEAD_INIT(p.cands) };
+	long ret;
+
+	if (mutex_lock_interruptible(&aem_naive_lock))
+		return -EINTR;
+	if (!aem_naive_on || aem_naive_closing) {
+		mutex_unlock(&aem_naive_lock);
+		return -ENODEV;
+	}
+	aem_naive_prune(false);
+	ret = aem_share_scan(r, start, end, aem_naive_scan_fn, &p);
+	aem_naive_pass_end(&p);
+	mutex_unlock(&aem_naive_lock);
+	out->merged = p.merged;
+	out->scanned = p.scanned;
+	out->saved = ((s64)p.merged - (s64)p.made) * PAGE_SIZE;
+	return ret < 0 ? ret : 0;
 }
 
 static const struct aem_share_ops aem_naive_ops = {
 	.owner = THIS_MODULE,
 	.unshared = aem_naive_unshared,
 	.drain = aem_naive_drain,
+	.range = aem_naive_range,
 };
 
+/*
+ * Register or unregister the engine.  Unregistering waits for REGION_DEDUPE
+ * calls in flight, which take aem_naive_lock: so it runs without it, the
+ * door closed by @aem_naive_closing meanwhile.
+ */
 static int aem_naive_set(bool on)
 {
 	int err = 0;
 
-	lockdep_assert_held(&aem_naive_lock);
-	if (on && !aem_naive_on) {
+	mutex_lock(&aem_naive_lock);
+	if (aem_naive_closing) {
+		err = -EBUSY;
+	} else if (on && !aem_naive_on) {
 		err = aem_register_share(&aem_naive_ops);
 		aem_naive_on = !err;
 	} else if (!on && aem_naive_on) {
+		aem_naive_closing = true;
+		mutex_unlock(&aem_naive_lock);
 		aem_unregister_share(&aem_naive_ops);
+		mutex_lock(&aem_naive_lock);
 		aem_naive_on = false;
+		aem_naive_closing = false;
 	}
+	mutex_unlock(&aem_naive_lock);
 	return err;
 }
 
-/* One command (see the top of the file). */
+/* One command (see the top of the file), aem_naive_lock held. */
 static int aem_naive_cmd(char *buf)
 {
 	unsigned long long id;
@@ -335,14 +444,11 @@ static int aem_naive_cmd(char *buf)
 	char cmd[8];
 	int n;
 
+	lockdep_assert_held(&aem_naive_lock);
 	n = sscanf(buf, "%7s %llu %lu", cmd, &id, &idx);
 	if (n < 1)
 		return -EINVAL;
-	if (!strcmp(cmd, "on") && n == 1)
-		return aem_naive_set(true);
-	if (!strcmp(cmd, "off") && n == 1)
-		return aem_naive_set(false);
-	if (!aem_naive_on)
+	if (!aem_naive_on || aem_naive_closing)
 		return -ENODEV;
 	aem_naive_prune(false);
 	if (!strcmp(cmd, "scan") && n == 1)
@@ -350,16 +456,20 @@ static int aem_naive_cmd(char *buf)
 	if (!strcmp(cmd, "unmerge") && n == 1)
 		return aem_naive_unmerge();
 	if (!strcmp(cmd, "pick") && n == 3)
-		return aem_naive_one(id, idx, false);
+		return aem_naive_one(id, idx, AEM_NAIVE_PICK);
 	if (!strcmp(cmd, "merge") && n == 3)
-		return aem_naive_one(id, idx, true);
+		return aem_naive_one(id, idx, AEM_NAIVE_MERGE);
+	if (!strcmp(cmd, "zero") && n == 3)
+		return aem_naive_one(id, idx, AEM_NAIVE_ZERO);
+	if (!strcmp(cmd, "domain") && n == 3)
+		return aem_naive_domain(id, idx);
 	return -EINVAL;
 }
 
 static ssize_t aem_dbg_naive_write(struct file *file, const char __user *ubuf,
 				   size_t len, loff_t *ppos)
 {
-	char buf[64];
+	char buf[64], *cmd;
 	int err;
 
 	if (len >= sizeof(buf))
@@ -367,9 +477,16 @@ static ssize_t aem_dbg_naive_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = 0;
-	mutex_lock(&aem_naive_lock);
-	err = aem_naive_cmd(buf);
-	mutex_unlock(&aem_naive_lock);
+	cmd = strim(buf);
+	if (!strcmp(cmd, "on")) {
+		err = aem_naive_set(true);
+	} else if (!strcmp(cmd, "off")) {
+		err = aem_naive_set(false);
+	} else {
+		mutex_lock(&aem_naive_lock);
+		err = aem_naive_cmd(cmd);
+		mutex_unlock(&aem_naive_lock);
+	}
 	return err ? err : len;
 }
 
@@ -417,7 +534,5 @@ void aem_share_naive_debugfs(struct dentry *dir)
  */
 void aem_share_naive_exit(void)
 {
-	mutex_lock(&aem_naive_lock);
 	aem_naive_set(false);
-	mutex_unlock(&aem_naive_lock);
 }
