@@ -135,6 +135,7 @@ struct adp_item {
  * @items:	data page index -> first struct adp_item
  * @nr_items:	items in @items
  * @pass:	the last pass that saw the region
+ * @alive:	seen by adp_rsets_sweep_gone()'s walk of the regions
  */
 struct adp_rset {
 	struct hlist_node hnode;
@@ -142,6 +143,7 @@ struct adp_rset {
 	struct xarray items;
 	unsigned long nr_items;
 	u32 pass;
+	bool alive;
 };
 
 /**
@@ -490,6 +492,33 @@ static void adp_rsets_sweep(bool all)
 	hash_for_each_safe(adp_rsets, bkt, tmp, rs, hnode)
 		if (all || rs->pass != adp_pass)
 			adp_rset_free(rs);
+}
+
+/*
+ * The regions that are gone, now: without a pass to end (the scanner
+ * stopped), nothing else frees their items, and REGION_DEDUPE makes one
+ * for every page of its range, so a user making, deduping and closing
+ * regions would grow them without bound.
+ */
+static void adp_rsets_sweep_gone(void)
+{
+	struct hlist_node *tmp;
+	struct aem_region *r;
+	struct adp_rset *rs;
+	int bkt;
+
+	lockdep_assert_held(&adp_engine_lock);
+	for (r = aem_share_region_next(NULL); r; r = aem_share_region_next(r)) {
+		rs = adp_rset_find(aem_share_region_id(r));
+		if (rs)
+			rs->alive = true;
+	}
+	hash_for_each_safe(adp_rsets, bkt, tmp, rs, hnode) {
+		if (rs->alive)
+			rs->alive = false;
+		else
+			adp_rset_free(rs);
+	}
 }
 
 /* The item of @pg, made if new; NULL on -ENOMEM. */
@@ -954,13 +983,15 @@ static void adp_advisor_apply(u32 pts)
 
 /*
  * The scanner stops (run != 1) mid-pass: drop the candidates' references
- * rather than pin their frames while nothing scans; the items keep their
- * hashes, so the next pass starts with its history.
+ * rather than pin their frames while nothing scans; the items of live
+ * regions keep their hashes, so the next pass starts with its history,
+ * and those of regions gone go (no pass end will sweep them).
  */
 static void adp_pass_abandon(void)
 {
 	lockdep_assert_held(&adp_engine_lock);
 	adp_unstable_empty();
+	adp_rsets_sweep_gone();
 	adp_in_pass = false;
 }
 

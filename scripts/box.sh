@@ -57,6 +57,9 @@ declare -A PARAMS=(
 	# The region store waits for zram_store_test (aether_mm's loopback
 	# store is tested first): it writes region_store=1 itself.
 	[aether_zram]="selftest=1 region_store=0"
+	# The knobs stay KSM's defaults (dedupe_knobs_test checks them); each
+	# selftest sets what it needs and puts them back.
+	[aether_dedupe]="selftest=1"
 )
 
 # Seconds before a job counts as hung. Software emulation is slow; the

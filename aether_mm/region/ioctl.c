@@ -8,7 +8,9 @@
  * hands a checked range to the merge engine (hooks.c, aem_share_range()).
  * See region.h for the objects and the lock order.
  */
+#include <linux/capability.h>
 #include <linux/crc32.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -309,7 +311,11 @@ static int aem_ioc_region_migrate(struct aem_region *r, void __user *uarg)
 
 /*
  * The fd must be open for writing (merging changes what backs its pages)
- * and the region MERGEABLE, not SECURE; the engine does the rest.
+ * and the region MERGEABLE, not SECURE; the engine does the rest.  The
+ * range meets every page of the region's trust domain and the figures
+ * say what merged, so another uid's region is refused, as REGION_STATS
+ * refuses it: a guess written into it would tell whether any region of
+ * its owner, even one the caller cannot open, holds the guessed page.
  */
 static int aem_ioc_region_dedupe(struct file *file, struct aem_region *r,
 				 void __user *uarg)
@@ -325,6 +331,8 @@ static int aem_ioc_region_dedupe(struct file *file, struct aem_region *r,
 		return -EINVAL;
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
+	if (!uid_eq(r->uid, current_fsuid()) && !capable(CAP_SYS_ADMIN))
+		return -EACCES;
 	if ((r->flags & (AETHER_MM_REGION_MERGEABLE | AETHER_MM_REGION_SECURE)) !=
 	    AETHER_MM_REGION_MERGEABLE)
 		return -EINVAL;

@@ -831,7 +831,9 @@ struct aether_mm_compact {
  * (aether_dedupe.h), in the region or in any other mergeable region of
  * the domain.  Needs a region created MERGEABLE (-EINVAL otherwise; a
  * SECURE region never merges), a region fd opened for writing (-EBADF),
- * and the merge engine, aether_dedupe, loaded (-ENODEV).  -EINTR on a
+ * of a region the caller created (-EACCES; CAP_SYS_ADMIN may merge any:
+ * the figures are the owner's domain's, as REGION_STATS's), and the
+ * merge engine, aether_dedupe, loaded (-ENODEV).  -EINTR on a
  * signal, with what was merged so far written back.
  */
 struct aether_mm_region_dedupe {

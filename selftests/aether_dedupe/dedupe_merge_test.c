@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dedupe_merge_test.c - what aether_ksmd does to the pages of MERGEABLE
+ * regions
+ *
+ * Two processes with equal pages end on one frame (REGION_QUERY's frame
+ * id, state SHARED) once the scanner ran; a write on either side gets a
+ * private copy and both sides keep the right bytes (read and
+ * REGION_CHECKSUM); zero-filled pages go to the zero page with
+ * use_zero_pages; max_page_sharing = 2 makes chains; pages rewritten
+ * every pass are counted volatile and never merged; smart scan skips
+ * pages that did not merge; the advisor moves pages_to_scan towards its
+ * target; run = 2 and unloading the module give every page a private
+ * frame again with its bytes intact.
+ *
+ * The tests wait for conditions bounded by full scans (adt_wait()),
+ * never for a time.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "aether_dedupe_util.h"
+#include "kselftest_harness.h"
+
+#define NP		32	/* pages of each region */
+
+ADT_FIXTURE(merge);
+
+/* Region @r and peer @p, page i of both holding seed i + 1. */
+struct pair {
+	struct adt_region *r;
+	struct adt_peer *p;
+	__u64 peer[ADT_PEER_MAX_PAGES];
+};
+
+/* Every page of the pair on one frame, a page's own. */
+static bool pair_merged(void *arg)
+{
+	struct pair *x = arg;
+	size_t i;
+
+	if (adt_peer_frames(x->p, x->peer))
+		return false;
+	for (i = 0; i < x->r->pages; i++)
+		if (!x->peer[i] || adt_frame(x->r, i) != x->peer[i])
+			return false;
+	return true;
+}
+
+static int pair_start(int mm, struct adt_region *r, struct adt_peer *p)
+{
+	size_t i;
+	int ret;
+
+	/*
+	 * The peer first: a fork that happened after would map a
+	 * copy-on-write image of @r too.
+	 */
+	memset(p, 0, sizeof(*p));
+	p->flags = ADT_MERGEABLE;
+	p->pages = NP;
+	for (i = 0; i < NP; i++)
+		p->seeds[i] = i + 1;
+	ret = adt_peer_start(p);
+	if (ret)
+		return ret;
+	ret = adt_region_make(mm, ADT_MERGEABLE, NP, r);
+	for (i = 0; !ret && i < NP; i++)
+		adt_region_fill(r, i, i + 1);
+	return ret;
+}
+
+/* Start the pair and the scanner; wait until the pair is merged. */
+#define PAIR_MERGED(xx, rr, pp)						\
+do {									\
+	int __w;							\
+									\
+	ASSERT_EQ(0, pair_start(self->mm, (rr), (pp)));			\
+	(xx)->r = (rr);							\
+	(xx)->p = (pp);							\
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_MERGE));	\
+	__w = adt_wait(self->dfd, pair_merged, (xx), ADT_SCANS);		\
+	ASSERT_EQ(0, __w) TH_LOG("pair not merged: %s",			\
+				 adt_wait_error(__w));			\
+} while (0)
+
+TEST_F_TIMEOUT(merge, two_processes_with_equal_pages_end_on_one_frame, 120)
+{
+	struct adt_region r = { .fd = -1 };
+	struct adt_peer p;
+	struct pair x;
+	struct aether_dedupe_counters c;
+	struct aether_dedupe_region_stats st;
+	__u32 states[NP];
+	size_t i;
+
+	PAIR_MERGED(&x, &r, &p);
+	ASSERT_EQ(0, adt_peer_states(&p, states));
+	for (i = 0; i < NP; i++) {
+		EXPECT_EQ(AETHER_MM_PAGE_SHARED, adt_state(&r, i));
+		EXPECT_EQ(AETHER_MM_PAGE_SHARED, states[i]);
+		EXPECT_TRUE(adt_region_holds(&r, i, i + 1));
+		EXPECT_TRUE(adt_region_crc_ok(&r, i, i + 1));
+		if (i)
+			EXPECT_NE(x.peer[i - 1], x.peer[i]);
+	}
+	/* A merged page is a fresh frame, neither region's. */
+	EXPECT_EQ(0, adt_resident(&r));
+	ASSERT_EQ(0, adt_counters(self->dfd, &c));
+	EXPECT_EQ(NP, c.pages_shared);
+	EXPECT_EQ(NP, c.pages_sharing);
+	EXPECT_LE(2 * NP, c.merges);
+	EXPECT_LT(0, c.general_profit);
+	EXPECT_LE(2, c.full_scans);
+	ASSERT_EQ(0, adt_region_stats(self->dfd, r.fd, &st));
+	EXPECT_EQ(NP, st.pages);
+	EXPECT_EQ(NP, st.merging_pages);
+	EXPECT_EQ(NP, st.merges);
+	EXPECT_STREQ("", st.domain);
+	ASSERT_EQ(0, adt_peer_verify(&p, &c.pages_shared));
+	EXPECT_EQ(0, c.pages_shared);
+	EXPECT_EQ(0, adt_peer_stop(&p));
+	adt_region_drop(&r);
+}
+
+TEST_F_TIMEOUT(merge, a_write_on_either_side_unshares_with_the_right_bytes, 120)
+{
+	struct adt_region r = { .fd = -1 };
+	struct adt_peer p;
+	struct pair x;
+	struct aether_dedupe_counters c0, c1;
+	__u64 bad;
+	size_t i;
+
+	PAIR_MERGED(&x, &r, &p);
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));
+	ASSERT_EQ(0, adt_counters(self->dfd, &c0));
+	adt_region_fill(&r, 0, 1000);
+	ASSERT_EQ(0, adt_peer_fill(&p, 1, 2000));
+	ASSERT_EQ(0, adt_peer_frames(&p, x.peer));
+	EXPECT_NE(x.peer[0], adt_frame(&r, 0));
+	EXPECT_NE(x.peer[1], adt_frame(&r, 1));
+	EXPECT_EQ(AETHER_MM_PAGE_OWN, adt_state(&r, 0));
+	EXPECT_EQ(AETHER_MM_PAGE_SHARED, adt_state(&r, 1));
+	for (i = 2; i < NP; i++)
+		EXPECT_EQ(x.peer[i], adt_frame(&r, i));
+	EXPECT_TRUE(adt_region_holds(&r, 0, 1000));
+	EXPECT_TRUE(adt_region_crc_ok(&r, 0, 1000));
+	EXPECT_TRUE(adt_region_holds(&r, 1, 2));
+	EXPECT_TRUE(adt_region_crc_ok(&r, 1, 2));
+	/* The peer: page 0 still 1, page 1 its 2000, the rest untouched. */
+	ASSERT_EQ(0, adt_peer_verify(&p, &bad));
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(1, adt_resident(&r));
+	ASSERT_EQ(0, adt_counters(self->dfd, &c1));
+	EXPECT_EQ(c0.cow_unshares + 2, c1.cow_unshares);
+	EXPECT_EQ(0, adt_peer_stop(&p));
+	adt_region_drop(&r);
+}
+
+/* ---- zero pages ------------------------------------------------------------- */
+
+struct zero_wait {
+	int dfd;
+	struct adt_region *r;
+	__u64 want;
+};
+
+static bool zero_done(void *arg)
+{
+	struct zero_wait *z = arg;
+	struct aether_dedupe_region_stats st;
+
+	return !adt_region_stats(z->dfd, z->r->fd, &st) &&
+	       st.zero_pages >= z->want;
+}
+
+TEST_F_TIMEOUT(merge, zero_filled_pages_go_to_the_zero_page, 120)
+{
+	struct adt_region r = { .fd = -1 };
+	struct zero_wait z = { .dfd = self->dfd, .r = &r, .want = NP / 2 };
+	struct aether_dedupe_region_stats st;
+	struct aether_dedupe_counters c0, c1;
+	size_t i;
+	int w;
+
+	ASSERT_EQ(0, adt_set1(self->dfd, AETHER_DEDUPE_SET_USE_ZERO_PAGES, 1));
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, NP, &r));
+	/* Even pages written with zeroes (a frame each), odd unique. */
+	for (i = 0; i < NP; i++)
+		adt_region_fill(&r, i, i & 1 ? 3000 + i : ADT_ZERO);
+	ASSERT_EQ(NP, adt_resident(&r));
+	ASSERT_EQ(0, adt_counters(self->dfd, &c0));
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_MERGE));
+	w = adt_wait(self->dfd, zero_done, &z, ADT_SCANS);
+	ASSERT_EQ(0, w) TH_LOG("%s", adt_wait_error(w));
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));
+	ASSERT_EQ(0, adt_region_stats(self->dfd, r.fd, &st));
+	EXPECT_EQ(NP / 2, st.zero_pages);
+	ASSERT_EQ(0, adt_counters(self->dfd, &c1));
+	EXPECT_EQ(c0.zero_pages + NP / 2, c1.zero_pages);
+	/* No shared frame for them: the zero page is no allocation. */
+	EXPECT_EQ(0, c1.pages_shared);
+	EXPECT_EQ(NP / 2, adt_resident(&r));
+	for (i = 0; i < NP; i++) {
+		EXPECT_TRUE(adt_region_holds(&r, i, i & 1 ? 3000 + i : ADT_ZERO));
+		EXPECT_TRUE(adt_region_crc_ok(&r, i,
+					      i & 1 ? 3000 + i : ADT_ZERO));
+	}
+	/* A write to one gets a frame again, the others stay. */
+	adt_region_fill(&r, 0, 77);
+	EXPECT_TRUE(adt_region_holds(&r, 0, 77));
+	EXPECT_TRUE(adt_region_holds(&r, 2, ADT_ZERO));
+	EXPECT_EQ(NP / 2 + 1, adt_resident(&r));
+	adt_region_drop(&r);
+}
+
+/* ---- chains ----------------------------------------------------------------- */
+
+#define CHAIN_PAGES	6
+
+static bool all_shared(void *arg)
+{
+	struct adt_region *r = arg;
+	size_t i;
+
+	for (i = 0; i < r->pages; i++)
+		if (adt_state(r, i) != AETHER_MM_PAGE_SHARED)
+			return false;
+	return true;
+}
+
+TEST_F_TIMEOUT(merge, max_page_sharing_two_gives_chains_of_frames, 120)
+{
+	struct adt_region r = { .fd = -1 };
+	struct aether_dedupe_counters c;
+	__u64 f[CHAIN_PAGES];
+	size_t i, j, distinct = 0, same;
+	int w;
+
+	ASSERT_EQ(0, adt_set1(self->dfd, AETHER_DEDUPE_SET_MAX_PAGE_SHARING, 2));
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, CHAIN_PAGES, &r));
+	for (i = 0; i < CHAIN_PAGES; i++)
+		adt_region_fill(&r, i, 5);
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_MERGE));
+	w = adt_wait(self->dfd, all_shared, &r, ADT_SCANS);
+	ASSERT_EQ(0, w) TH_LOG("%s", adt_wait_error(w));
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));
+	for (i = 0; i < CHAIN_PAGES; i++) {
+		f[i] = adt_frame(&r, i);
+		EXPECT_TRUE(adt_region_holds(&r, i, 5));
+	}
+	/* Each frame serves two pages at most: three frames. */
+	for (i = 0; i < CHAIN_PAGES; i++) {
+		same = 0;
+		for (j = 0; j < CHAIN_PAGES; j++)
+			same += f[j] == f[i];
+		EXPECT_GE(2, same) TH_LOG("frame of page %zu", i);
+		for (j = 0; j < i && f[j] != f[i]; j++)
+			;
+		distinct += j == i;
+	}
+	EXPECT_EQ(CHAIN_PAGES / 2, distinct);
+	ASSERT_EQ(0, adt_counters(self->dfd, &c));
+	EXPECT_EQ(1, c.stable_node_chains);
+	EXPECT_EQ(CHAIN_PAGES / 2, c.stable_node_dups);
+	EXPECT_EQ(CHAIN_PAGES / 2, c.pages_shared);
+	EXPECT_EQ(CHAIN_PAGES / 2, c.pages_sharing);
+	adt_region_drop(&r);
+}
+
+/* ---- volatile pages ----------------------------------------------------------- */
+
+struct writer {
+	struct adt_region *a, *b;
+	int stop;
+	__u64 rounds;
+};
+
+/* A and B equal at each round's end, but never the same two rounds. */
+static void *rewrite(void *arg)
+{
+	struct writer *w = arg;
+	size_t i;
+
+	aemt_pin_cpu(1);
+	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
+		w->rounds++;
+		for (i = 0; i < w->a->pages; i++) {
+			adt_region_fill(w->a, i, (w->rounds << 16) + i + 1);
+			adt_region_fill(w->b, i, (w->rounds << 16) + i + 1);
+		}
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(merge, pages_rewritten_every_pass_are_volatile_and_not_merged, 120)
+{
+	struct adt_region a = { .fd = -1 }, b = { .fd = -1 };
+	struct writer w = { .a = &a, .b = &b };
+	struct aether_dedupe_region_stats sa, sb;
+	struct aether_dedupe_counters c0, c1;
+	pthread_t t;
+	int ret;
+
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, 8, &a));
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, 8, &b));
+	ASSERT_EQ(0, adt_counters(self->dfd, &c0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, rewrite, &w));
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_MERGE));
+	ret = adt_wait(self->dfd, NULL, NULL, 4);
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(0, ret) TH_LOG("%s", adt_wait_error(ret));
+	ASSERT_EQ(0, adt_counters(self->dfd, &c1));
+	TH_LOG("%llu rounds of writes, volatile %llu -> %llu",
+	       (unsigned long long)w.rounds,
+	       (unsigned long long)c0.pages_volatile,
+	       (unsigned long long)c1.pages_volatile);
+	EXPECT_LT(4, w.rounds);
+	/* A gauge: every page changed since the pass before the last. */
+	EXPECT_LE(16, c1.pages_volatile);
+	ASSERT_EQ(0, adt_region_stats(self->dfd, a.fd, &sa));
+	ASSERT_EQ(0, adt_region_stats(self->dfd, b.fd, &sb));
+	EXPECT_EQ(0, sa.merges);
+	EXPECT_EQ(0, sb.merges);
+	EXPECT_EQ(c0.merges, c1.merges);
+	adt_region_drop(&a);
+	adt_region_drop(&b);
+}
+
+/* ---- smart scan ------------------------------------------------------------------ */
+
+FIXTURE(smart) {
+	int mm, dfd;
+	size_t page;
+	struct aether_dedupe_knobs saved;
+	bool restore;
+};
+
+FIXTURE_VARIANT(smart) {
+	__u32 smart_scan;
+};
+
+FIXTURE_VARIANT_ADD(smart, on) {
+	.smart_scan = 1,
+};
+
+FIXTURE_VARIANT_ADD(smart, off) {
+	.smart_scan = 0,
+};
+
+FIXTURE_SETUP(smart)
+{
+	struct aether_dedupe_status st;
+
+	self->dfd = -1;
+	self->restore = false;
+	AEMT_SETUP_OPEN(self->mm);
+	ADT_SETUP_OPEN(self->dfd);
+	ASSERT_EQ(0, adt_status(self->dfd, &st));
+	self->saved = st.knobs;
+	if (aet_cap_effective(CAP_SYS_ADMIN) != 1)
+		AEMT_SETUP_SKIP("needs CAP_SYS_ADMIN to set the knobs");
+	self->restore = true;
+	ASSERT_EQ(0, adt_test_knobs(self->dfd));
+	ASSERT_EQ(0, adt_set1(self->dfd, AETHER_DEDUPE_SET_SMART_SCAN,
+			      variant->smart_scan));
+}
+
+FIXTURE_TEARDOWN(smart)
+{
+	if (self->restore)
+		EXPECT_EQ(0, adt_restore_knobs(self->dfd, &self->saved));
+	if (self->dfd >= 0)
+		close(self->dfd);
+	if (self->mm >= 0)
+		close(self->mm);
+}
+
+/*
+ * Unique pages never merge: with smart scan they are skipped for 1, 2,
+ * 4, 8 passes, so over ten passes most visits are skips; without it none
+ * is.
+ */
+TEST_F_TIMEOUT(smart, unique_pages_are_skipped_only_with_smart_scan, 120)
+{
+	struct adt_region r = { .fd = -1 };
+	struct aether_dedupe_counters c0, c1;
+	size_t i;
+	int w;
+
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, NP, &r));
+	for (i = 0; i < NP; i++)
+		adt_region_fill(&r, i, 7000 + i);
+	ASSERT_EQ(0, adt_counters(self->dfd, &c0));
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_MERGE));
+	w = adt_wait(self->dfd, NULL, NULL, 10);
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));
+	ASSERT_EQ(0, w) TH_LOG("%s", adt_wait_error(w));
+	ASSERT_EQ(0, adt_counters(self->dfd, &c1));
+	TH_LOG("skipped %llu, scanned %llu over %llu passes",
+	       (unsigned long long)(c1.pages_skipped - c0.pages_skipped),
+	       (unsigned long long)(c1.pages_scanned - c0.pages_scanned),
+	       (unsigned long long)(c1.full_scans - c0.full_scans));
+	if (variant->smart_scan) {
+		/* At least one skip of every page. */
+		EXPECT_LE(c0.pages_skipped + NP, c1.pages_skipped);
+	} else {
+		EXPECT_EQ(c0.pages_skipped, c1.pages_skipped);
+		/* Every page visited in every completed pass. */
+		EXPECT_LE(c0.pages_scanned + 9 * NP, c1.pages_scanned);
+	}
+	for (i = 0; i < NP; i++)
+		EXPECT_TRUE(adt_region_holds(&r, i, 7000 + i));
+	EXPECT_EQ(NP, adt_resident(&r));
+	adt_region_drop(&r);
+}
+
+/* ---- the advisor --------------------------------------------------------------------- */
+
+/* How far apart two positive figures are, as a factor >= 1. */
+static double factor(double a, double b)
+{
+	return a > b ? a / b : b / a;
+}
+
+#define ADV_PAGES	400
+#define ADV_SLEEP_MS	50
+#define ADV_START	5
+
+/*
+ * A full scan should take 1 s; with 50 ms sleeps that is about 20
+ * wake-ups, so pages_to_scan about 400 / 20 = 20.  Starting at 5 (a pass
+ * takes 4 s), the advisor must move it up, and end nearer 20 than it
+ * began.  A ratio of the advisor's own figures, not a timing.
+ */
+TEST_F_TIMEOUT(merge, the_advisor_moves_pages_to_scan_towards_its_target, 120)
+{
+	struct aether_dedupe_knobs k = {
+		.pages_to_scan = ADV_START,
+		.sleep_millisecs = ADV_SLEEP_MS,
+		.advisor_target_scan_time = 1,
+		.advisor_max_cpu = 100,
+		.advisor_min_pages_to_scan = ADV_START,
+		.advisor_max_pages_to_scan = 100000,
+		.advisor_mode = AETHER_DEDUPE_ADVISOR_SCAN_TIME,
+	};
+	struct adt_region r = { .fd = -1 };
+	struct aether_dedupe_knobs now;
+	double want, before, after;
+	size_t i;
+	int w;
+
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, ADV_PAGES, &r));
+	for (i = 0; i < ADV_PAGES; i++)
+		adt_region_fill(&r, i, 9000 + i);
+	ASSERT_EQ(0, adt_set(self->dfd, AETHER_DEDUPE_SET_PAGES_TO_SCAN |
+			     AETHER_DEDUPE_SET_SLEEP_MILLISECS, &k));
+	ASSERT_EQ(0, adt_set(self->dfd, AETHER_DEDUPE_SET_ADVISOR_TARGET |
+			     AETHER_DEDUPE_SET_ADVISOR_MAX_CPU |
+			     AETHER_DEDUPE_SET_ADVISOR_MIN_PAGES |
+			     AETHER_DEDUPE_SET_ADVISOR_MAX_PAGES |
+			     AETHER_DEDUPE_SET_ADVISOR_MODE, &k));
+	ASSERT_EQ(0, adt_knobs(self->dfd, &now));
+	EXPECT_EQ(AETHER_DEDUPE_ADVISOR_SCAN_TIME, now.advisor_mode);
+	before = now.pages_to_scan;
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_MERGE));
+	w = adt_wait(self->dfd, NULL, NULL, 4);
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));
+	ASSERT_EQ(0, w) TH_LOG("%s", adt_wait_error(w));
+	ASSERT_EQ(0, adt_knobs(self->dfd, &now));
+	want = (double)ADV_PAGES * ADV_SLEEP_MS / 1000.0;
+	after = now.pages_to_scan;
+	TH_LOG("pages_to_scan %.0f -> %.0f, the target's %.0f", before, after,
+	       want);
+	EXPECT_LE(ADV_START, now.pages_to_scan);
+	EXPECT_GE(100000, now.pages_to_scan);
+	EXPECT_LT(before, after);
+	EXPECT_LT(factor(after, want), factor(before, want));
+	adt_region_drop(&r);
+}
+
+/* ---- unmerging ------------------------------------------------------------------------ */
+
+TEST_F_TIMEOUT(merge, run_two_gives_every_page_a_private_frame_with_its_bytes, 120)
+{
+	struct adt_region r = { .fd = -1 };
+	struct aether_dedupe_counters c;
+	struct adt_peer p;
+	struct pair x;
+	struct aether_dedupe_knobs k;
+	__u32 states[NP];
+	__u64 bad;
+	size_t i;
+
+	PAIR_MERGED(&x, &r, &p);
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_UNMERGE));
+	/* Unmerged, then stopped: nothing merges again. */
+	ASSERT_EQ(0, adt_knobs(self->dfd, &k));
+	EXPECT_EQ(AETHER_DEDUPE_RUN_STOP, k.run);
+	ASSERT_EQ(0, adt_counters(self->dfd, &c));
+	EXPECT_EQ(0, c.pages_shared);
+	EXPECT_EQ(0, c.pages_sharing);
+	EXPECT_EQ(NP, adt_resident(&r));
+	ASSERT_EQ(0, adt_peer_frames(&p, x.peer));
+	ASSERT_EQ(0, adt_peer_states(&p, states));
+	for (i = 0; i < NP; i++) {
+		EXPECT_NE(x.peer[i], adt_frame(&r, i));
+		EXPECT_EQ(AETHER_MM_PAGE_OWN, adt_state(&r, i));
+		EXPECT_EQ(AETHER_MM_PAGE_OWN, states[i]);
+		EXPECT_TRUE(adt_region_holds(&r, i, i + 1));
+		EXPECT_TRUE(adt_region_crc_ok(&r, i, i + 1));
+	}
+	ASSERT_EQ(0, adt_peer_verify(&p, &bad));
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, adt_peer_stop(&p));
+	adt_region_drop(&r);
+}
+
+/* ---- unload --------------------------------------------------------------------------- */
+
+/*
+ * aether_dedupe's parameters as they read now, as insmod takes them (not
+ * selftest: the self-tests ran at the first load).  0 or -errno.
+ */
+static int params_line(char *buf, size_t len)
+{
+	char path[512], val[AET_PARAM_VALUE];
+	size_t pos = 0;
+	struct dirent *d;
+	DIR *dp;
+
+	dp = opendir(ADT_PARAMS);
+	if (!dp)
+		return -errno;
+	buf[0] = 0;
+	while ((d = readdir(dp)) && pos < len) {
+		if (d->d_name[0] == '.' || !strcmp(d->d_name, "selftest"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", ADT_PARAMS, d->d_name);
+		if (aet_read_file(path, val, sizeof(val)) < 0)
+			continue;
+		val[strcspn(val, "\n")] = 0;
+		pos += snprintf(buf + pos, len - pos, "%s=%s ", d->d_name, val);
+	}
+	closedir(dp);
+	return 0;
+}
+
+static int module_path(char *buf, size_t len)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		return -errno;
+	snprintf(buf, len, "/lib/modules/%s/extra/%s.ko", u.release,
+		 ADT_MODULE);
+	return access(buf, R_OK) ? -errno : 0;
+}
+
+/* Give @dev the group and permission bits of @like; 0 or -errno. */
+static int share_like(const char *like, const char *dev)
+{
+	struct stat st;
+
+	if (stat(like, &st))
+		return -errno;
+	if (chown(dev, -1, st.st_gid) || chmod(dev, st.st_mode & 07777))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Unloading aether_dedupe with pages merged has aether_mm give every user
+ * of every shared frame a private copy first; without the engine
+ * REGION_DEDUPE is -ENODEV; loading it again brings the device back.
+ */
+TEST_F_TIMEOUT(merge, unload_unmerges_everything, 300)
+{
+	struct adt_region r = { .fd = -1 };
+	struct aether_mm_region_dedupe d;
+	char path[256], line[1024];
+	struct adt_peer p;
+	struct pair x;
+	__u32 states[NP];
+	__u64 bad;
+	size_t i;
+	int kfd, ret;
+
+	if (module_path(path, sizeof(path)))
+		SKIP(return, "no %s to load again", path);
+	ASSERT_EQ(0, params_line(line, sizeof(line)));
+	PAIR_MERGED(&x, &r, &p);
+	/* Our fd pins the module: close it first. */
+	close(self->dfd);
+	self->dfd = -1;
+	self->restore = false;
+	ret = syscall(SYS_delete_module, ADT_MODULE, O_NONBLOCK) ? -errno : 0;
+	if (ret) {
+		/* Still loaded: the teardown puts the knobs back. */
+		self->dfd = adt_open();
+		self->restore = self->dfd >= 0;
+	}
+	ASSERT_EQ(0, ret) TH_LOG("delete_module: %s", strerror(-ret));
+	EXPECT_EQ(NP, adt_resident(&r));
+	ASSERT_EQ(0, adt_peer_frames(&p, x.peer));
+	ASSERT_EQ(0, adt_peer_states(&p, states));
+	for (i = 0; i < NP; i++) {
+		EXPECT_NE(x.peer[i], adt_frame(&r, i));
+		EXPECT_EQ(AETHER_MM_PAGE_OWN, adt_state(&r, i));
+		EXPECT_EQ(AETHER_MM_PAGE_OWN, states[i]);
+		EXPECT_TRUE(adt_region_holds(&r, i, i + 1));
+		EXPECT_TRUE(adt_region_crc_ok(&r, i, i + 1));
+	}
+	ASSERT_EQ(0, adt_peer_verify(&p, &bad));
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(-ENODEV, adt_region_dedupe(r.fd, 0, NP * r.page, &d));
+	EXPECT_NE(0, access(ADT_DEBUGFS, F_OK));
+
+	kfd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, kfd);
+	ASSERT_EQ(0, syscall(SYS_finit_module, kfd, line, 0))
+		TH_LOG("finit_module %s %s: %s", path, line, strerror(errno));
+	close(kfd);
+	/* The new device is root's, 0600: as the box's udev rule would. */
+	ASSERT_EQ(0, share_like(AEMT_DEV, ADT_DEV));
+	self->dfd = adt_open();
+	ASSERT_LE(0, self->dfd);
+	self->restore = true;
+	/* It merges again. */
+	EXPECT_EQ(0, adt_region_dedupe(r.fd, 0, NP * r.page, &d));
+	EXPECT_EQ(0, adt_peer_stop(&p));
+	adt_region_drop(&r);
+}
+
+TEST_HARNESS_MAIN
