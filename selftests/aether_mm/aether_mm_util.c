@@ -11,13 +11,16 @@
 #include <grp.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -636,4 +639,71 @@ void aemt_cpus_of_nodes(int cpu_of_node[AETHER_MM_MAX_NODES])
 		    cpu_of_node[node] < 0)
 			cpu_of_node[node] = cpu;
 	}
+}
+
+#define AEMT_DEDUPE		"aether_dedupe"
+#define AEMT_DEDUPE_PARAMS	"/sys/module/" AEMT_DEDUPE "/parameters"
+
+static pid_t aemt_dedupe_pid;		/* who unloaded it */
+static char aemt_dedupe_params[1024];	/* its parameters then */
+
+int aemt_dedupe_away(void)
+{
+	char path[512], val[128];
+	size_t pos = 0;
+	struct dirent *d;
+	DIR *dp;
+
+	dp = opendir(AEMT_DEDUPE_PARAMS);
+	if (!dp)
+		return errno == ENOENT ? 0 : -errno;
+	aemt_dedupe_params[0] = 0;
+	while ((d = readdir(dp)) && pos < sizeof(aemt_dedupe_params)) {
+		/* Read-only ones (selftest) cannot be asked again. */
+		if (d->d_name[0] == '.' || !strcmp(d->d_name, "selftest"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", AEMT_DEDUPE_PARAMS,
+			 d->d_name);
+		if (aet_read_file(path, val, sizeof(val)) < 0)
+			continue;
+		val[strcspn(val, "\n")] = 0;
+		pos += snprintf(aemt_dedupe_params + pos,
+				sizeof(aemt_dedupe_params) - pos, "%s=%s ",
+				d->d_name, val);
+	}
+	closedir(dp);
+	if (syscall(SYS_delete_module, AEMT_DEDUPE, O_NONBLOCK))
+		return -errno;
+	aemt_dedupe_pid = getpid();
+	return 0;
+}
+
+int aemt_dedupe_back(void)
+{
+	char path[256];
+	struct utsname u;
+	struct stat st;
+	int kfd, ret = 0;
+
+	if (!aemt_dedupe_pid || aemt_dedupe_pid != getpid())
+		return 0;
+	aemt_dedupe_pid = 0;
+	if (uname(&u))
+		return -errno;
+	snprintf(path, sizeof(path), "/lib/modules/%s/extra/%s.ko", u.release,
+		 AEMT_DEDUPE);
+	kfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (kfd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, kfd, aemt_dedupe_params, 0))
+		ret = -errno;
+	close(kfd);
+	if (ret)
+		return ret;
+	/* The new device is root's, 0600: as the box's udev rule would. */
+	if (stat(AEMT_DEV, &st) ||
+	    chown("/dev/" AEMT_DEDUPE, -1, st.st_gid) ||
+	    chmod("/dev/" AEMT_DEDUPE, st.st_mode & 07777))
+		return -errno;
+	return 0;
 }

@@ -197,4 +197,16 @@ __u64 aemt_block_bytes(const struct aether_mm_pool_info *pi, __u32 order);
 int aemt_unusable_index(const struct aether_mm_frag *fr, unsigned int order);
 int aemt_extfrag_index(const struct aether_mm_frag *fr, unsigned int order);
 
+/*
+ * The share table takes one merge engine at a time.  A test of the core's
+ * side (debugfs share_naive) sets aether_dedupe aside for the run of its
+ * program: aemt_dedupe_away() unloads it when it is loaded (remembering
+ * its parameters), aemt_dedupe_back() loads it again from the box's
+ * module directory and gives /dev/aether_dedupe the group and mode of
+ * /dev/aether_mm.  Both 0 or -errno; back() does nothing in a process
+ * other than the one that called away(), nor when nothing was unloaded.
+ */
+int aemt_dedupe_away(void);
+int aemt_dedupe_back(void);
+
 #endif /* AETHER_MM_UTIL_H */

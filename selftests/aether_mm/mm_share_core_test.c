@@ -874,4 +874,29 @@ TEST_F_TIMEOUT(core, a_collapse_never_swallows_a_shared_frame, 600)
 	region_huge_drop(self->page, &h);
 }
 
+/*
+ * share_naive needs the share table to itself: aether_dedupe, when the box
+ * loaded it, is set aside for this program and loaded again at its end.
+ */
+static void __attribute__((constructor)) dedupe_away(void)
+{
+	int ret = aemt_dedupe_away();
+
+	if (ret)
+		fprintf(stderr, "# aether_dedupe could not be unloaded: %s\n",
+			strerror(-ret));
+}
+
+static void __attribute__((destructor)) dedupe_back(void)
+{
+	int ret = aemt_dedupe_back();
+
+	/* The suite after this program expects it: fail the program. */
+	if (ret) {
+		fprintf(stderr, "# aether_dedupe could not be loaded again: %s\n",
+			strerror(-ret));
+		_exit(1);
+	}
+}
+
 TEST_HARNESS_MAIN
