@@ -43,9 +43,10 @@
  * to the zero page (aem_share_zero()) and never enter a tree.
  *
  * Smart scan (KSM since 6.7): a page that keeps failing to merge is
- * visited less: after its third failed pass it is skipped for 1 pass,
- * after the fifth 2, the eighth 4, then 8 between visits; a merge resets
- * it.  Shared frames nobody maps any more leave the stable tree at the
+ * visited less: after three passes without a merge it is skipped for 1
+ * pass between visits, then for 2, 4 and at last 8 as its age grows
+ * (KSM's ages: skip 1 up to age 3, 2 up to 5, 4 up to 8, then 8); a
+ * merge resets it.  Shared frames nobody maps any more leave the stable tree at the
  * end of each pass and, within a long pass, every
  * stable_node_chains_prune_millisecs.
  *
@@ -334,21 +335,10 @@ static void adp_unstable_empty(void)
 	adp_unstable_root = RB_ROOT;
 }
 
-/* Drop @d from its entry, and the entry from the tree when it empties. */
-static void adp_stable_forget(struct adp_dup *d)
-{
-	struct adp_stable *st = d->stable;
-
-	lockdep_assert_held(&adp_engine_lock);
-	adp_stable_del_dup(st, d, &adp_cs);
-	adp_dup_free(d);
-	if (!st->nr_dups) {
-		adp_tree_erase(&adp_stable_root, &st->t);
-		kmem_cache_free(adp_stable_cache, st);
-	}
-}
-
-/* Forget shared frames nobody maps (@all: every one). */
+/*
+ * Forget shared frames nobody maps (@all: every one), and the entries
+ * left with none (freed after the walk of their list, never inside it).
+ */
 static void adp_stable_prune(bool all)
 {
 	struct rb_node *rb = rb_first(&adp_stable_root), *next;
@@ -361,8 +351,14 @@ static void adp_stable_prune(bool all)
 		next = rb_next(rb);
 		st = rb_entry(rb, struct adp_stable, t.rb);
 		list_for_each_entry_safe(d, tmp, &st->dups, link) {
-			if (all || !atomic_read(&d->users))
-				adp_stable_forget(d);
+			if (all || !atomic_read(&d->users)) {
+				adp_stable_del_dup(st, d, &adp_cs);
+				adp_dup_free(d);
+			}
+		}
+		if (!st->nr_dups) {
+			adp_tree_erase(&adp_stable_root, &st->t);
+			kmem_cache_free(adp_stable_cache, st);
 		}
 		cond_resched();
 	}
@@ -838,12 +834,13 @@ static u32 adp_advise(u64 wall_ns, u64 cpu_ns)
 	    AETHER_DEDUPE_ADVISOR_SCAN_TIME || !target || !wall_ns || !pts)
 		return 0;
 	/* The pass time scales as 1 / pages_to_scan. */
-	want = div64_u64(pts * wall_ns, target);
+	want = mul_u64_u64_div_u64(pts, wall_ns, target);
 	/* CPU share at the new rate: cpu / wall * want / pts. */
 	if (cpu_ns) {
-		cap = div64_u64(pts * max_cpu * wall_ns, 100 * cpu_ns);
+		cap = mul_u64_u64_div_u64(pts * max_cpu, wall_ns, 100 * cpu_ns);
 		want = min(want, cap);
 	}
+	want = min(want, max(lo, hi));
 	want = div64_u64(pts * ADP_EWMA_OLD + want * (100 - ADP_EWMA_OLD),
 			 100);
 	want = clamp(want, lo, max(lo, hi));
