@@ -90,8 +90,10 @@ ok $? "every_declared_struct_checked" "not in the debug info: ${missing:-no stru
 # ioctl_numbers: every command's number (_IOC: direction, size of the
 # struct, magic, number) from one object for each word size, in the order
 # of $cmds, as hex words.
-mapfile -t cmds < <(sed -n 's/^#define[ \t]\{1,\}\(AETHER_[A-Z0-9_]*_IOC_[A-Z0-9_]*\)[ \t]\{1,\}_IO.*/\1/p' \
-	"$UAPI"/linux/aether_*.h)
+# A definition continued on the next line (a backslash) counts too.
+mapfile -t cmds < <(cat "$UAPI"/linux/aether_*.h |
+	sed -e ':a' -e '/\\$/{N;s/\\\n//;ba' -e '}' |
+	sed -n 's/^#define[ \t]\{1,\}\(AETHER_[A-Z0-9_]*_IOC_[A-Z0-9_]*\)[ \t]\{1,\}_IO.*/\1/p')
 ioctl_numbers() {
 	local csrc=$src
 	csrc+="const unsigned int aether_cmds[] = {"

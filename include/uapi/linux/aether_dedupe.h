@@ -226,9 +226,13 @@ struct aether_dedupe_region_stats {
 	char domain[AETHER_DEDUPE_DOMAIN_MAX];
 };
 
-#define AETHER_DEDUPE_IOC_STATUS	_IOWR(AETHER_DEDUPE_IOC_MAGIC, 0x00, struct aether_dedupe_status)
-#define AETHER_DEDUPE_IOC_SET		_IOW(AETHER_DEDUPE_IOC_MAGIC, 0x01, struct aether_dedupe_set)
-#define AETHER_DEDUPE_IOC_SET_DOMAIN	_IOW(AETHER_DEDUPE_IOC_MAGIC, 0x02, struct aether_dedupe_domain)
-#define AETHER_DEDUPE_IOC_REGION_STATS	_IOWR(AETHER_DEDUPE_IOC_MAGIC, 0x03, struct aether_dedupe_region_stats)
+#define AETHER_DEDUPE_IOC_STATUS \
+	_IOWR(AETHER_DEDUPE_IOC_MAGIC, 0x00, struct aether_dedupe_status)
+#define AETHER_DEDUPE_IOC_SET \
+	_IOW(AETHER_DEDUPE_IOC_MAGIC, 0x01, struct aether_dedupe_set)
+#define AETHER_DEDUPE_IOC_SET_DOMAIN \
+	_IOW(AETHER_DEDUPE_IOC_MAGIC, 0x02, struct aether_dedupe_domain)
+#define AETHER_DEDUPE_IOC_REGION_STATS \
+	_IOWR(AETHER_DEDUPE_IOC_MAGIC, 0x03, struct aether_dedupe_region_stats)
 
 #endif /* _UAPI_LINUX_AETHER_DEDUPE_H */
