@@ -93,6 +93,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <linux/xxhash.h>
 
@@ -221,6 +222,8 @@ static void adp_cs_publish(void)
 	atomic_long_set(&adp_nr_chain_dups, adp_cs.chain_dups);
 }
 
+static void adp_stable_prune(bool all);
+
 /* A slot is about to merge into @d: count it first (see adp_unshared()). */
 static void adp_dup_user_add(struct adp_dup *d)
 {
@@ -229,17 +232,36 @@ static void adp_dup_user_add(struct adp_dup *d)
 		atomic_long_inc(&adp_live);
 }
 
-/* A slot of @d left, or its merge failed; never below 0 (races). */
-static void adp_dup_user_drop(struct adp_dup *d)
+/*
+ * A slot of @d left, or its merge failed; never below 0 (races).
+ * Return: true when that was its last user.
+ */
+static bool adp_dup_user_drop(struct adp_dup *d)
 {
 	int left = atomic_dec_if_positive(&d->users);
 
 	if (left < 0)
-		return;
+		return false;
 	atomic_long_dec(&adp_users);
-	if (!left)
-		atomic_long_dec(&adp_live);
+	if (left)
+		return false;
+	atomic_long_dec(&adp_live);
+	return true;
 }
+
+/*
+ * A shared frame nobody maps any more is only our reference: give it back
+ * now, not at the next pass's end, which may never come (run = 0 after
+ * a REGION_DEDUPE, or a scanner stopped by the administrator).
+ */
+static void adp_prune_fn(struct work_struct *work)
+{
+	mutex_lock(&adp_engine_lock);
+	adp_stable_prune(false);
+	mutex_unlock(&adp_engine_lock);
+}
+
+static DECLARE_WORK(adp_prune_work, adp_prune_fn);
 
 /*
  * @unshared: a user left @s.  Our count went up before the core's (a user
@@ -254,7 +276,9 @@ static void adp_unshared(struct aem_shared *s, unsigned int users)
 	hash_for_each_possible_rcu(adp_dups, d, hnode, (unsigned long)s) {
 		if (d->s != s)
 			continue;
-		adp_dup_user_drop(d);
+		/* Under RCU, maybe a slot lock: the prune is deferred. */
+		if (adp_dup_user_drop(d))
+			schedule_work(&adp_prune_work);
 		break;
 	}
 }
@@ -802,9 +826,9 @@ static int adp_lookup_page(struct aem_share_page *pg, void *arg)
 		return -EINTR;
 	if (!w->waiting)
 		return ADP_RANGE_DONE;
+	/* @scanned counts the range's pages only (aether_mm.h). */
 	if (pg->shared || adp_in_range(w, pg))
 		return 0;
-	w->out->scanned++;
 	kaddr = kmap_local_page(aem_frame_page(pg->frame));
 	key.domain = aem_share_region_domain(pg->region);
 	key.nid = adp_pass_across ? NUMA_NO_NODE : aem_frame_nid(pg->frame);
@@ -1401,6 +1425,7 @@ int adp_engine_init(void)
 
 out_share:
 	aem_unregister_share(&adp_share_ops);
+	cancel_work_sync(&adp_prune_work);
 	adp_drop_all();
 out_stable:
 	kmem_cache_destroy(adp_stable_cache);
@@ -1423,6 +1448,8 @@ void adp_engine_exit(void)
 	kthread_stop(adp_thread);
 	WRITE_ONCE(adp_thread, NULL);
 	aem_unregister_share(&adp_share_ops);
+	/* No @unshared after the table is gone: no prune queued after. */
+	cancel_work_sync(&adp_prune_work);
 	adp_drop_all();
 	/* @unshared readers of the dup hash, then kfree_rcu()'s callbacks. */
 	synchronize_rcu();
