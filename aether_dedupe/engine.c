@@ -1116,6 +1116,33 @@ int adp_engine_unmerge_all(void)
 }
 
 /**
+ * adp_engine_quiesce() - hold the engine still while the trees change shape
+ *
+ * SET of max_page_sharing or merge_across_nodes: no pass, range or
+ * unmerge runs until adp_engine_resume().
+ *
+ * Context: process context, adp_knobs_lock may be held (lock order 1, 2).
+ * Return: 0 with adp_engine_lock held, or -EINTR.
+ */
+int adp_engine_quiesce(void)
+{
+	return mutex_lock_interruptible(&adp_engine_lock) ? -EINTR : 0;
+}
+
+/**
+ * adp_engine_resume() - let the engine go on after adp_engine_quiesce()
+ * @reshaped: the knobs changed: the pass under way ends (its candidates
+ *	      were placed under the old shape) and the next one starts anew
+ */
+void adp_engine_resume(bool reshaped)
+{
+	lockdep_assert_held(&adp_engine_lock);
+	if (reshaped)
+		adp_pass_abandon();
+	mutex_unlock(&adp_engine_lock);
+}
+
+/**
  * adp_engine_has_merged() - does the stable tree hold a shared frame?
  *
  * max_page_sharing and merge_across_nodes cannot change while it does

@@ -61,6 +61,8 @@ void adp_engine_exit(void);
 void adp_engine_wake(void);
 int adp_engine_unmerge_all(void);
 bool adp_engine_has_merged(void);
+int adp_engine_quiesce(void);
+void adp_engine_resume(bool reshaped);
 void adp_engine_counters(struct aether_dedupe_counters *c);
 void adp_engine_region_stats(struct aem_region *r,
 			     struct aether_dedupe_region_stats *st);

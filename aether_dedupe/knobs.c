@@ -267,9 +267,24 @@ static int adp_knobs_set_locked(const struct aether_dedupe_knobs *k,
 		}
 		res.run = AETHER_DEDUPE_RUN_STOP;
 	}
-	if (live && adp_knobs_reshape(&res) && adp_engine_has_merged())
-		return -EBUSY;
-	adp_knobs_apply(&res, mask);
+	if (live && adp_knobs_reshape(&res)) {
+		/*
+		 * No pass or range between the check and the write: nothing
+		 * merges under the old shape once the new one is set, and
+		 * the pass under way starts again with it.
+		 */
+		err = adp_engine_quiesce();
+		if (err)
+			return err;
+		if (adp_engine_has_merged()) {
+			adp_engine_resume(false);
+			return -EBUSY;
+		}
+		adp_knobs_apply(&res, mask);
+		adp_engine_resume(true);
+	} else {
+		adp_knobs_apply(&res, mask);
+	}
 	if (live)
 		adp_engine_wake();
 	return 0;
