@@ -185,6 +185,12 @@ TEST_F(range, known_duplicates_give_known_figures)
 	adt_region_drop(&r);
 }
 
+/*
+ * aether_mm.h: REGION_DEDUPE merges "each page with an equal page of the
+ * same trust domain, in the region or in any other mergeable region of
+ * the domain", not only with pages of the range: here with the scanner
+ * stopped, so that no pass has seen page 0.
+ */
 TEST_F(range, a_sub_range_merges_with_pages_outside_it)
 {
 	struct aether_mm_region_dedupe d;
