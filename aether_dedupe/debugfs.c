@@ -10,7 +10,7 @@
  *
  *	stats	every counter of struct aether_dedupe_counters (STATUS),
  *		one "name value" per line with KSM's names, as KSM's files
- *		under /sys/kernel/mm/ksm/, then the engine's own figures
+ *		under /sys/kernel/mm/ksm/, and the engine's own sizes
  *		(adp_engine_show_stats())
  *	knobs	the tunables, one "name value" per line, KSM's names
  *	stable	the stable tree: shared frames and chains
@@ -31,20 +31,6 @@ static struct dentry *adp_dbg_root;
 
 static int adp_dbg_stats_show(struct seq_file *m, void *v)
 {
-	struct aether_dedupe_counters c = {};
-
-	adp_engine_counters(&c);
-	seq_printf(m, "pages_shared %llu\npages_sharing %llu\npages_unshared %llu\npages_volatile %llu\n",
-		   c.pages_shared, c.pages_sharing, c.pages_unshared,
-		   c.pages_volatile);
-	seq_printf(m, "full_scans %llu\npages_scanned %llu\npages_skipped %llu\nzero_pages %llu\n",
-		   c.full_scans, c.pages_scanned, c.pages_skipped,
-		   c.zero_pages);
-	seq_printf(m, "stable_node_chains %llu\nstable_node_dups %llu\ngeneral_profit %lld\n",
-		   c.stable_node_chains, c.stable_node_dups, c.general_profit);
-	seq_printf(m, "merges %llu\ncow_unshares %llu\nscan_ns %llu\nlast_full_scan_ns %llu\nmergeable_pages %llu\n",
-		   c.merges, c.cow_unshares, c.scan_ns, c.last_full_scan_ns,
-		   c.mergeable_pages);
 	adp_engine_show_stats(m);
 	return 0;
 }

@@ -5,10 +5,11 @@
  * DOC: Overview
  *
  * The ioctls of include/uapi/linux/aether_dedupe.h.  STATUS is anyone's
- * who holds the device (the box gives it to the group aether, mode 0600
- * before); SET and SET_DOMAIN need CAP_SYS_ADMIN (-EPERM), as KSM's sysfs
- * files are root's; REGION_STATS answers for a region of the caller's own
- * (the uid that created it), any region for CAP_SYS_ADMIN (-EACCES).
+ * who holds the device (mode 0600; the box gives it to the group aether,
+ * 0660, as a udev rule would); SET and SET_DOMAIN need CAP_SYS_ADMIN
+ * (-EPERM), as KSM's sysfs files are root's; REGION_STATS answers for a
+ * region of the caller's own (the uid that created it), any region for
+ * CAP_SYS_ADMIN (-EACCES).
  * Each copies its struct in with aem_copy_in() (the struct's @size says
  * which version the caller speaks; the size bits of the command number
  * are ignored), refuses a non-zero reserved field (-EINVAL), and copies
@@ -330,22 +331,6 @@ static long adp_ioc_set_domain(void __user *uarg)
 	return ret;
 }
 
-/* The figures of @r: the core's counts, then the engine's. */
-static void adp_region_stats(struct aem_region *r,
-			     struct aether_dedupe_region_stats *st)
-{
-	struct aem_share_region_counts c = {};
-
-	st->pages = aem_share_region_pages(r);
-	aem_share_region_counts(r, &c);
-	st->merging_pages = c.merging;
-	st->zero_pages = c.zero;
-	st->merges = c.merges;
-	adp_engine_region_stats(r, st);
-	adp_domain_name(aem_share_region_domain_id(r), st->domain,
-			sizeof(st->domain));
-}
-
 static long adp_ioc_region_stats(void __user *uarg)
 {
 	struct aether_dedupe_region_stats st;
@@ -368,7 +353,9 @@ static long adp_ioc_region_stats(void __user *uarg)
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);
 	st.region_fd = fd;
-	adp_region_stats(r, &st);
+	adp_engine_region_stats(r, &st);
+	adp_domain_name(aem_share_region_domain_id(r), st.domain,
+			sizeof(st.domain));
 	aem_share_region_put(r);
 	return aem_copy_out(uarg, &st, sizeof(st));
 }

@@ -43,10 +43,15 @@
  * to the zero page (aem_share_zero()) and never enter a tree.
  *
  * Smart scan (KSM since 6.7): a page that keeps failing to merge is
- * visited less: after its third failed pass it is skipped for 1 pass,
- * after the fifth 2, the eighth 4, then 8 between visits; a merge resets
- * it.  The advisor (KSM's scan-time advisor since 6.8): after each full
- * pass, pages_to_scan is scaled so that the next pass takes
+ * visited less: after three passes without a merge it is skipped for 1
+ * pass between visits, then for 2, 4 and at last 8 as its age grows
+ * (KSM's ages: skip 1 up to age 3, 2 up to 5, 4 up to 8, then 8); a
+ * merge resets it.  Shared frames nobody maps any more leave the stable tree at the
+ * end of each pass and, within a long pass, every
+ * stable_node_chains_prune_millisecs.
+ *
+ * The advisor (KSM's scan-time advisor since 6.8): after each full pass,
+ * pages_to_scan is scaled so that the next pass takes
  * advisor_target_scan_time seconds, smoothed (30% old, 70% new, KSM's
  * weight), capped so that the thread's CPU share stays under
  * advisor_max_cpu percent (measured over the pass), and bounded by
@@ -158,7 +163,11 @@ struct adp_walk {
 	struct aem_region *region;	/* range: the caller's region */
 	pgoff_t start, end;		/* range: its pages */
 	struct aether_mm_region_dedupe *out;
+	unsigned long waiting;		/* range: its pages in the unstable tree */
 };
+
+/* Stops the domain walk of a range: no page of it waits any more. */
+#define ADP_RANGE_DONE	(-ECANCELED)
 
 /* 2 of internal.h: the trees, the rmap items, the cursor */
 static DEFINE_MUTEX(adp_engine_lock);
@@ -179,6 +188,7 @@ static pgoff_t adp_cur_index;		/* ... and page index */
 static u64 adp_pass_start_ns, adp_pass_cpu_ns;
 static unsigned long adp_pass_pages;	/* data pages of the pass's regions */
 static u32 adp_advice;			/* advisor's pages_to_scan, 0: none */
+static unsigned long adp_pruned_at;	/* jiffies of the last prune */
 
 /* writers adp_engine_lock, readers RCU (@unshared) */
 static DEFINE_HASHTABLE(adp_dups, ADP_DUP_BITS);
@@ -325,21 +335,10 @@ static void adp_unstable_empty(void)
 	adp_unstable_root = RB_ROOT;
 }
 
-/* Drop @d from its entry, and the entry from the tree when it empties. */
-static void adp_stable_forget(struct adp_dup *d)
-{
-	struct adp_stable *st = d->stable;
-
-	lockdep_assert_held(&adp_engine_lock);
-	adp_stable_del_dup(st, d, &adp_cs);
-	adp_dup_free(d);
-	if (!st->nr_dups) {
-		adp_tree_erase(&adp_stable_root, &st->t);
-		kmem_cache_free(adp_stable_cache, st);
-	}
-}
-
-/* Forget shared frames nobody maps (@all: every one). */
+/*
+ * Forget shared frames nobody maps (@all: every one), and the entries
+ * left with none (freed after the walk of their list, never inside it).
+ */
 static void adp_stable_prune(bool all)
 {
 	struct rb_node *rb = rb_first(&adp_stable_root), *next;
@@ -347,12 +346,19 @@ static void adp_stable_prune(bool all)
 	struct adp_dup *d, *tmp;
 
 	lockdep_assert_held(&adp_engine_lock);
+	adp_pruned_at = jiffies;
 	for (; rb; rb = next) {
 		next = rb_next(rb);
 		st = rb_entry(rb, struct adp_stable, t.rb);
 		list_for_each_entry_safe(d, tmp, &st->dups, link) {
-			if (all || !atomic_read(&d->users))
-				adp_stable_forget(d);
+			if (all || !atomic_read(&d->users)) {
+				adp_stable_del_dup(st, d, &adp_cs);
+				adp_dup_free(d);
+			}
+		}
+		if (!st->nr_dups) {
+			adp_tree_erase(&adp_stable_root, &st->t);
+			kmem_cache_free(adp_stable_cache, st);
 		}
 		cond_resched();
 	}
@@ -360,12 +366,17 @@ static void adp_stable_prune(bool all)
 }
 
 /*
- * Put @d (a new shared frame with its users, content hashed @hash) into
- * the stable tree: a new entry, or the next frame of an equal one.
+ * Put @d (a new shared frame with its users) into the stable tree under
+ * its domain and @dkey's node: a new entry, or the next frame of an equal
+ * one.
+ * The hash is the frame's own: it is a copy of a candidate taken when
+ * aem_share_new() ran, and the pages may have been written since they
+ * were hashed.
  */
-static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *key)
+static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *dkey)
 {
 	struct rb_node **link, *parent;
+	struct adp_tkey key = *dkey;
 	struct adp_tnode *n;
 	struct adp_stable *st;
 	struct aem_frame *f;
@@ -376,7 +387,9 @@ static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *key)
 	if (!f)
 		return -EAGAIN;
 	kaddr = kmap_local_page(aem_frame_page(f));
-	n = adp_tree_find(&adp_stable_root, key, kaddr, adp_stable_cmp,
+	key.domain = aem_share_domain_key(d->s);
+	key.hash = adp_hash(kaddr);
+	n = adp_tree_find(&adp_stable_root, &key, kaddr, adp_stable_cmp,
 			  &link, &parent);
 	kunmap_local(kaddr);
 	aem_share_frame_put(f);
@@ -386,7 +399,7 @@ static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *key)
 		st = kmem_cache_alloc(adp_stable_cache, GFP_KERNEL);
 		if (!st)
 			return -ENOMEM;
-		adp_stable_init(st, key);
+		adp_stable_init(st, &key);
 		adp_tree_link(&adp_stable_root, &st->t, link, parent);
 	}
 	adp_stable_add_dup(st, d, &adp_cs);
@@ -506,6 +519,13 @@ static struct adp_item *adp_item_get(struct adp_rset *rs,
 
 /* ---- one page ------------------------------------------------------------ */
 
+static bool adp_in_range(const struct adp_walk *w,
+			 const struct aem_share_page *pg)
+{
+	return w->range && pg->region == w->region && pg->index >= w->start &&
+	       pg->index < w->end;
+}
+
 /* A slot merged (or went to the zero page): count it. */
 static void adp_count_merge(struct adp_walk *w, const struct aem_share_page *pg)
 {
@@ -513,8 +533,7 @@ static void adp_count_merge(struct adp_walk *w, const struct aem_share_page *pg)
 	if (!w->range)
 		return;
 	w->out->saved += PAGE_SIZE;
-	if (pg->region == w->region && pg->index >= w->start &&
-	    pg->index < w->end)
+	if (adp_in_range(w, pg))
 		w->out->merged++;
 }
 
@@ -578,13 +597,12 @@ static int adp_try_stable(struct adp_walk *w, struct aem_share_page *pg,
 static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 		    struct adp_unstable *u, const struct adp_tkey *key)
 {
-	struct adp_tkey skey = *key;
 	int merged = 0, ret = 0;
 	struct aem_shared *s;
-	struct aem_frame *f;
 	struct adp_dup *d;
-	void *kaddr;
 
+	if (adp_in_range(w, &u->pg))
+		w->waiting--;
 	s = aem_share_new(&u->pg);
 	if (IS_ERR(s)) {
 		ret = PTR_ERR(s) == -ENOMEM ? -ENOMEM : 0;
@@ -611,18 +629,7 @@ static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 		adp_dup_free(d);
 		goto out;
 	}
-	/*
-	 * The frame is a copy of @u when aem_share_new() ran, and both pages
-	 * may have been written since they were hashed: its own hash.
-	 */
-	f = aem_share_frame_get(s);
-	if (f) {
-		kaddr = kmap_local_page(aem_frame_page(f));
-		skey.hash = adp_hash(kaddr);
-		kunmap_local(kaddr);
-		aem_share_frame_put(f);
-	}
-	if (adp_stable_insert(d, &skey)) {
+	if (adp_stable_insert(d, key)) {
 		/* Unlisted, it cannot be pruned: give its users copies. */
 		aem_share_unmerge(s);
 		adp_dup_free(d);
@@ -658,6 +665,8 @@ static int adp_try_unstable(struct adp_walk *w, struct aem_share_page *pg,
 	it->un = u;
 	adp_tree_link(&adp_unstable_root, &u->t, link, parent);
 	atomic_long_inc(&adp_nr_unstable);
+	if (adp_in_range(w, pg))
+		w->waiting++;
 	return 0;
 }
 
@@ -743,6 +752,51 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	return ret < 0 && w->range ? ret : 0;
 }
 
+/*
+ * A range's second walk: a page of the range's domain outside the range,
+ * looked up in the unstable tree only (never inserted, no rmap item made):
+ * an equal page of the range waiting there pairs with it.
+ */
+static int adp_lookup_page(struct aem_share_page *pg, void *arg)
+{
+	struct adp_walk *w = arg;
+	struct adp_unstable *u;
+	struct adp_tkey key;
+	struct adp_tnode *n;
+	struct adp_item *it;
+	struct adp_rset *rs;
+	void *kaddr;
+	int ret = 0;
+
+	lockdep_assert_held(&adp_engine_lock);
+	if (signal_pending(current))
+		return -EINTR;
+	if (!w->waiting)
+		return ADP_RANGE_DONE;
+	if (pg->shared || adp_in_range(w, pg))
+		return 0;
+	w->out->scanned++;
+	kaddr = kmap_local_page(aem_frame_page(pg->frame));
+	key.domain = aem_share_region_domain(pg->region);
+	key.nid = adp_pass_across ? NUMA_NO_NODE : aem_frame_nid(pg->frame);
+	key.hash = adp_hash(kaddr);
+	n = adp_tree_find(&adp_unstable_root, &key, kaddr, adp_unstable_cmp,
+			  NULL, NULL);
+	u = n ? container_of(n, struct adp_unstable, t) : NULL;
+	if (u && u->pg.frame != pg->frame) {
+		/* Its own candidate of this pass would fail the merge. */
+		rs = adp_rset_find(aem_share_region_id(pg->region));
+		for (it = rs ? xa_load(&rs->items, pg->index) : NULL; it;
+		     it = it->next)
+			if (it->layer == (unsigned long)pg->layer && it->un &&
+			    it->un != u)
+				adp_unstable_drop(it->un);
+		ret = adp_pair(w, pg, u, &key);
+	}
+	kunmap_local(kaddr);
+	return ret < 0 ? ret : 0;
+}
+
 /* ---- a pass --------------------------------------------------------------- */
 
 static u64 adp_cpu_ns(void)
@@ -780,12 +834,13 @@ static u32 adp_advise(u64 wall_ns, u64 cpu_ns)
 	    AETHER_DEDUPE_ADVISOR_SCAN_TIME || !target || !wall_ns || !pts)
 		return 0;
 	/* The pass time scales as 1 / pages_to_scan. */
-	want = div64_u64(pts * wall_ns, target);
+	want = mul_u64_u64_div_u64(pts, wall_ns, target);
 	/* CPU share at the new rate: cpu / wall * want / pts. */
 	if (cpu_ns) {
-		cap = div64_u64(pts * max_cpu * wall_ns, 100 * cpu_ns);
+		cap = mul_u64_u64_div_u64(pts * max_cpu, wall_ns, 100 * cpu_ns);
 		want = min(want, cap);
 	}
+	want = min(want, max(lo, hi));
 	want = div64_u64(pts * ADP_EWMA_OLD + want * (100 - ADP_EWMA_OLD),
 			 100);
 	want = clamp(want, lo, max(lo, hi));
@@ -833,10 +888,15 @@ static void adp_scan_batch(long budget)
 	struct adp_walk w = {};
 	struct aem_region *r;
 	unsigned long npages;
+	unsigned int prune;
 	pgoff_t win;
 	long ret;
 
 	lockdep_assert_held(&adp_engine_lock);
+	/* KSM's stable_node_chains_prune_millisecs, besides each pass end. */
+	prune = READ_ONCE(adp_knobs.stable_node_chains_prune_millisecs);
+	if (time_after_eq(jiffies, adp_pruned_at + msecs_to_jiffies(prune)))
+		adp_stable_prune(false);
 	if (!adp_in_pass)
 		adp_pass_begin();
 	r = adp_cursor_region();
@@ -1014,6 +1074,40 @@ bool adp_engine_has_merged(void)
 	return atomic_long_read(&adp_nr_dups) > 0;
 }
 
+/*
+ * The range's pages left waiting in the unstable tree meet every other
+ * page of their domain now: the rest of their region and the domain's
+ * other regions, whether the scanner saw them or not (run = 0).
+ */
+static long adp_range_domain(struct adp_walk *w)
+{
+	u64 domain = aem_share_region_domain(w->region);
+	struct aem_region *o;
+	long ret = 0;
+
+	lockdep_assert_held(&adp_engine_lock);
+	for (o = aem_share_region_next(NULL); o; o = aem_share_region_next(o)) {
+		if (aem_share_region_domain(o) != domain ||
+		    !aem_share_region_pages(o))
+			continue;
+		ret = aem_share_scan(o, 0, aem_share_region_pages(o),
+				     adp_lookup_page, w);
+		if (ret == ADP_RANGE_DONE)
+			ret = 0;
+		if (ret < 0 || !w->waiting) {
+			aem_share_region_put(o);
+			break;
+		}
+	}
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * @range: AETHER_MM_IOC_REGION_DEDUPE.  The range's pages go through the
+ * per-page logic with no history needed (stable tree, then this pass's
+ * candidates and each other); those still waiting then meet the rest of
+ * their domain (adp_range_domain()).
+ */
 static long adp_range(struct aem_region *r, pgoff_t start, pgoff_t end,
 		      struct aether_mm_region_dedupe *out)
 {
@@ -1035,6 +1129,8 @@ static long adp_range(struct aem_region *r, pgoff_t start, pgoff_t end,
 		w.rs->pass = adp_pass;
 		ret = aem_share_scan(r, start, end, adp_page, &w);
 	}
+	if (ret >= 0 && w.waiting)
+		ret = adp_range_domain(&w);
 	/* No pass to come soon: the candidates' references go now. */
 	if (!adp_should_run())
 		adp_pass_abandon();

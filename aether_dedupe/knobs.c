@@ -24,8 +24,9 @@
  *		written unless everything passes: all or nothing.
  *   unmerge	run = 2: the scanner is told to stop (run reads 2 meanwhile,
  *		as KSM's does), every shared frame is unmerged, then run
- *		reads 0.  A signal ends it with -EINTR, run 0, what was left
- *		merged still merged and no other field set.
+ *		reads 0.  A signal ends it with -EINTR (a pool without a
+ *		frame for a private copy with -ENOMEM), run 0, what was
+ *		left merged still merged and no other field set.
  *   busy	max_page_sharing and merge_across_nodes change the shape of
  *		the trees: changing one while anything is merged is -EBUSY
  *		(KSM's rule); after the unmerge of the same call it is not.
@@ -287,8 +288,9 @@ static int adp_knobs_set_locked(const struct aether_dedupe_knobs *k,
  * adp_knobs_lock.  The engine must be up (the ioctl, or a parameter of a
  * live module).
  * Return: 0; -EINVAL (adp_knobs_check()); -EBUSY, a field that shapes
- * the trees while pages are merged; -EINTR, a signal while unmerging
- * (run 0, what was left merged still merged, nothing else set).
+ * the trees while pages are merged; -EINTR, a signal while unmerging, or
+ * -ENOMEM, no frame for a private copy (run 0, what was left merged still
+ * merged, nothing else set).
  */
 int adp_knobs_set(const struct aether_dedupe_knobs *k, u32 mask)
 {

@@ -6,7 +6,9 @@
 # compiled with -m32 and -m64 with every type in the debug info, and
 # pahole lays each struct out from each object; every struct a header
 # declares is among them, and every ioctl command has the same number
-# (direction, size, magic, number) on both. A first test proves that the
+# (direction, size, magic, number) on both; the sizes of aether_dedupe's
+# structs and of struct aether_mm_region_dedupe are pinned (ABI: a struct
+# may grow, never shrink). A first test proves that the
 # check catches a hole. TAP on stdout, then "N passed, N failed".
 # "make check" runs it before the box; scripts/deps.sh installs gcc-multilib
 # (for -m32) and dwarves (pahole).
@@ -88,8 +90,10 @@ ok $? "every_declared_struct_checked" "not in the debug info: ${missing:-no stru
 # ioctl_numbers: every command's number (_IOC: direction, size of the
 # struct, magic, number) from one object for each word size, in the order
 # of $cmds, as hex words.
-mapfile -t cmds < <(sed -n 's/^#define[ \t]\{1,\}\(AETHER_[A-Z0-9_]*_IOC_[A-Z0-9_]*\)[ \t]\{1,\}_IO.*/\1/p' \
-	"$UAPI"/linux/aether_*.h)
+# A definition continued on the next line (a backslash) counts too.
+mapfile -t cmds < <(cat "$UAPI"/linux/aether_*.h |
+	sed -e ':a' -e '/\\$/{N;s/\\\n//;ba' -e '}' |
+	sed -n 's/^#define[ \t]\{1,\}\(AETHER_[A-Z0-9_]*_IOC_[A-Z0-9_]*\)[ \t]\{1,\}_IO.*/\1/p')
 ioctl_numbers() {
 	local csrc=$src
 	csrc+="const unsigned int aether_cmds[] = {"
@@ -108,6 +112,29 @@ else
 	ok 1 "ioctl_numbers_same_on_i386_and_x86_64" \
 		"${#cmds[@]} commands found; $(cat "$WORK"/cmds-*.err 2>/dev/null | head -n3)"
 fi
+
+# Sizes that are ABI: programs built against these structs exist (the
+# size-first convention lets a struct grow, never shrink or move). Each is
+# pinned on both word sizes; a change must be a new, larger version.
+declare -A pinned=(
+	[aether_dedupe_knobs]=56
+	[aether_dedupe_counters]=128
+	[aether_dedupe_status]=192
+	[aether_dedupe_set]=64
+	[aether_dedupe_domain]=40
+	[aether_dedupe_region_stats]=88
+	[aether_mm_region_dedupe]=48
+)
+why=''
+for s in "${!pinned[@]}"; do
+	for bits in 64 32; do
+		got=$(pahole --sizes "$WORK/uapi-$bits.o" 2>/dev/null | awk -v s="$s" '$1 == s { print $2 }')
+		[[ $got == "${pinned[$s]}" ]] ||
+			why+="$s is ${got:-missing} bytes on x86-${bits}, not ${pinned[$s]}; "
+	done
+done
+[[ -z $why ]]
+ok $? "dedupe_struct_sizes_pinned" "$why"
 
 for s in "${names[@]}"; do
 	why=''

@@ -28,7 +28,10 @@
  * RESET unmake them: fuzz_zram.c steers their ids to the devices the run
  * made, never to one that was there before, keeps at most a few of the
  * run's alive at once, and removes them all at the end (one that cannot
- * be removed then fails the run).  Only character devices are fuzzed:
+ * be removed then fails the run).  aether_dedupe's SET changes tunables
+ * that outlive the fd: fuzz_dedupe.c saves them first and sets them back
+ * at the end (read back different: the run fails).  Only character
+ * devices are fuzzed:
  * /dev/aether_zram<N> are block devices.
  *
  * Commands that hand out an fd (REGION_CREATE, REGION_OPEN: region fds)
@@ -786,6 +789,7 @@ static void fz_one_ioctl(struct fz_thread *t)
 		fz_maps_unlock();
 		return;
 	}
+	fz_dedupe_steer(s, to, t->arg, FZ_ARG_PAGES * FZ_PAGE, arg);
 	t->calls--;
 	ret = ioctl(fd, cmd, arg);
 	err = errno;
@@ -1071,6 +1075,7 @@ int main(int argc, char **argv)
 	fz_find_devices();
 	fz_find_kinds();
 	fz_zram_init();
+	fz_dedupe_init();
 	if (!fz_nr_devs) {
 		printf("ok 1 aether_fuzz # SKIP no /dev/aether_* device\n");
 		return 4;
@@ -1104,6 +1109,8 @@ int main(int argc, char **argv)
 	fz_report();
 	/* Every fd is closed: what the run made must go now. */
 	if (fz_zram_cleanup())
+		ok = 0;
+	if (fz_dedupe_cleanup())
 		ok = 0;
 	printf("# calls as root %lu, as uid %u with root's fds %lu\n",
 	       fz_res->calls_by[0], fz_res->unpriv_uid, fz_res->calls_by[1]);

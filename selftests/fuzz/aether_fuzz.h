@@ -7,7 +7,7 @@
  * their mappings, and the mmap/munmap/mprotect/touch/fork operations on
  * them; fuzz_zram.c keeps the block devices that aether_zram's ADD makes
  * bounded, away from the devices that were there before, and removes them
- * at the end.
+ * at the end; fuzz_dedupe.c sets aether_dedupe's tunables back after it.
  */
 #ifndef AETHER_FUZZ_H
 #define AETHER_FUZZ_H
@@ -124,5 +124,11 @@ bool fz_zram_steer(uint64_t *s, const struct fz_ioctl *to,
 		   bool *held);
 void fz_zram_after(bool held, long ret);
 int fz_zram_cleanup(void);
+
+/* fuzz_dedupe.c */
+void fz_dedupe_init(void);
+void fz_dedupe_steer(uint64_t *s, const struct fz_ioctl *to,
+		     unsigned char *area, unsigned long room, unsigned long arg);
+int fz_dedupe_cleanup(void);
 
 #endif /* AETHER_FUZZ_H */

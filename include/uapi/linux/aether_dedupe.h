@@ -161,7 +161,13 @@ struct aether_dedupe_status {
  * All or nothing: a value out of range, or max_page_sharing or
  * merge_across_nodes while pages are merged (-EBUSY), sets none.
  * run = AETHER_DEDUPE_RUN_UNMERGE returns once every shared frame was
- * unmerged (-EINTR on a signal, the rest left merged).
+ * unmerged (-EINTR on a signal, -ENOMEM when the pool had no frame for a
+ * private copy: the rest left merged, run 0), and leaves run 0.  It may
+ * come with max_page_sharing or merge_across_nodes in one SET: the
+ * unmerge goes first.  pages_to_scan is the advisor's while advisor_mode
+ * is AETHER_DEDUPE_ADVISOR_SCAN_TIME (after the SET): setting it then is
+ * -EINVAL, as in KSM; a change of advisor_mode resets it (the advisor's
+ * floor when it starts, 100 when it stops).
  */
 struct aether_dedupe_set {
 	__u32 size;
@@ -220,9 +226,13 @@ struct aether_dedupe_region_stats {
 	char domain[AETHER_DEDUPE_DOMAIN_MAX];
 };
 
-#define AETHER_DEDUPE_IOC_STATUS	_IOWR(AETHER_DEDUPE_IOC_MAGIC, 0x00, struct aether_dedupe_status)
-#define AETHER_DEDUPE_IOC_SET		_IOW(AETHER_DEDUPE_IOC_MAGIC, 0x01, struct aether_dedupe_set)
-#define AETHER_DEDUPE_IOC_SET_DOMAIN	_IOW(AETHER_DEDUPE_IOC_MAGIC, 0x02, struct aether_dedupe_domain)
-#define AETHER_DEDUPE_IOC_REGION_STATS	_IOWR(AETHER_DEDUPE_IOC_MAGIC, 0x03, struct aether_dedupe_region_stats)
+#define AETHER_DEDUPE_IOC_STATUS \
+	_IOWR(AETHER_DEDUPE_IOC_MAGIC, 0x00, struct aether_dedupe_status)
+#define AETHER_DEDUPE_IOC_SET \
+	_IOW(AETHER_DEDUPE_IOC_MAGIC, 0x01, struct aether_dedupe_set)
+#define AETHER_DEDUPE_IOC_SET_DOMAIN \
+	_IOW(AETHER_DEDUPE_IOC_MAGIC, 0x02, struct aether_dedupe_domain)
+#define AETHER_DEDUPE_IOC_REGION_STATS \
+	_IOWR(AETHER_DEDUPE_IOC_MAGIC, 0x03, struct aether_dedupe_region_stats)
 
 #endif /* _UAPI_LINUX_AETHER_DEDUPE_H */

@@ -178,3 +178,35 @@ else
 	echo "\$ ls /sys/kernel/debug/aether/zram"
 	ls /sys/kernel/debug/aether/zram
 fi
+
+# aether_dedupe: four processes write the same pages (and a few of their
+# own) into mergeable regions; aether_ksmd merges them, and what it saved
+# is said in pages and bytes; each process then reads every page back and
+# writes one merged page, which stays its own. Then the same merged again
+# on demand by REGION_DEDUPE, as an unprivileged program would.
+echo
+echo "=== aether_dedupe"
+if [ ! -c /dev/aether_dedupe ]; then
+	echo "box: aether_dedupe is not loaded"
+else
+	ddbg=/sys/kernel/debug/aether/dedupe
+	ctl dedupe status
+	ctl dedupe set pages_to_scan=1000 sleep_millisecs=10
+	ctl dedupe demo --procs 4 --pages 256 --unique 32 --seconds 120
+	show $ddbg/stats
+	show $ddbg/stable
+	ctl dedupe unmerge
+	echo
+	# As alice (group aether, no CAP_SYS_ADMIN) the demo merges with
+	# REGION_DEDUPE; root stops the scanner first so that the on-demand
+	# path does it all.
+	ctl dedupe stop
+	echo
+	echo "\$ su alice -c 'aetherctl dedupe demo --procs 3 --pages 128 --unique 16'"
+	su -s /bin/sh alice -c "aetherctl dedupe demo --procs 3 --pages 128 --unique 16" ||
+		echo "(aetherctl exited with $?)"
+	ctl dedupe set pages_to_scan=100 sleep_millisecs=20
+	echo
+	echo "\$ ls $ddbg"
+	ls $ddbg
+fi
