@@ -55,11 +55,13 @@ TEST_F(range, argument_errors)
 	EXPECT_EQ(-EINVAL, aet_ioctl(r.fd, AETHER_MM_IOC_REGION_DEDUPE, &d));
 	d.size = 8;
 	EXPECT_EQ(-EINVAL, aet_ioctl(r.fd, AETHER_MM_IOC_REGION_DEDUPE, &d));
-	/* flags */
-	EXPECT_EQ(0, adt_region_dedupe(r.fd, 0, self->page, &d));
+	/* flags (the good call on the last page, a unique one) */
+	EXPECT_EQ(0, adt_region_dedupe(r.fd, len - self->page, self->page, &d));
+	EXPECT_EQ(0, d.merged);
 	memset(&d, 0, sizeof(d));
 	d.size = sizeof(d);
 	d.flags = 1;
+	d.offset = len - self->page;
 	d.length = self->page;
 	EXPECT_EQ(-EINVAL, aet_ioctl(r.fd, AETHER_MM_IOC_REGION_DEDUPE, &d));
 	d.flags = 1U << 31;
