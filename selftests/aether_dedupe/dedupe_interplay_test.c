@@ -3,9 +3,9 @@
  * dedupe_interplay_test.c - merged pages and the rest of aether_mm
  *
  * Copy-on-write across fork of a PRIVATE region whose pages are merged;
- * REGION_MIGRATE moving a shared frame for every process that maps it;
- * SECURE regions never merged; pages of HUGE regions merged once their
- * 2 MiB mapping is split; merge_across_nodes: with 0, equal pages of node
+ * REGION_MIGRATE and compaction moving a shared frame for every process
+ * that maps it; SECURE regions never merged; pages of HUGE regions merged
+ * once their 2 MiB mapping is split; merge_across_nodes: with 0, equal pages of node
  * 0 and node 1 stay on a frame of each node; with 1, one frame.
  */
 #define _GNU_SOURCE
@@ -207,6 +207,86 @@ TEST_F_TIMEOUT(inter, migrate_moves_a_shared_frame_for_every_process, 120)
 	EXPECT_TRUE(adt_region_holds(&r, 0, 5000));
 	EXPECT_EQ(0, adt_peer_stop(&p));
 	adt_region_drop(&r);
+}
+
+/* ---- compaction ------------------------------------------------------------ */
+
+#define FILL_PAGES	1024
+
+static int compact_all(int mm, struct aether_mm_compact *cp)
+{
+	memset(cp, 0, sizeof(*cp));
+	cp->size = sizeof(*cp);
+	cp->node = -1;
+	return aet_ioctl(mm, AETHER_MM_IOC_COMPACT, cp);
+}
+
+/* The pfn (root only) behind each page of @r, 0 on error. */
+static void pfns_of(struct adt_region *r, __u64 *pfn)
+{
+	struct aether_mm_region_query q;
+	size_t i;
+
+	for (i = 0; i < r->pages; i++)
+		pfn[i] = adt_region_query(r, i, &q) ? 0 : q.pfn;
+}
+
+/*
+ * Shared frames made while the pool's free pages are holes between a
+ * filler region's frames end alone in their pageblocks once the filler
+ * goes: compaction moves them, and both regions follow (same frame for
+ * both, same bytes).
+ */
+TEST_F(inter, compaction_moves_shared_frames_for_every_mapping)
+{
+	struct adt_region a = { .fd = -1 }, b = { .fd = -1 };
+	struct adt_region z = { .fd = -1 }, x = { .fd = -1 };
+	__u64 pa[NP], pb[NP], pa2[NP];
+	struct aether_mm_compact cp;
+	struct two t = { &a, &b };
+	size_t i, moved = 0;
+
+	ASSERT_EQ(0, two_regions(self->mm, ADT_MERGEABLE, &a, &b));
+	/* Holes: x's frames between z's, then x gone. */
+	ASSERT_EQ(0, adt_region_make(self->mm, AETHER_MM_REGION_SHARED,
+				     FILL_PAGES, &z));
+	ASSERT_EQ(0, adt_region_make(self->mm, AETHER_MM_REGION_SHARED,
+				     FILL_PAGES, &x));
+	for (i = 0; i < FILL_PAGES; i++) {
+		z.map[i * z.page] = 1;
+		x.map[i * x.page] = 1;
+	}
+	adt_region_drop(&x);
+	MERGE_TWO(&t);
+	adt_region_drop(&z);
+	pfns_of(&a, pa);
+	pfns_of(&b, pb);
+	for (i = 0; i < NP; i++) {
+		ASSERT_NE(0, pa[i]) TH_LOG("no pfn: needs CAP_SYS_ADMIN");
+		ASSERT_EQ(pa[i], pb[i]);
+	}
+	ASSERT_EQ(0, compact_all(self->mm, &cp));
+	TH_LOG("scanned %llu isolated %llu migrated %llu busy %llu failed %llu",
+	       cp.scanned, cp.isolated, cp.migrated, cp.busy, cp.failed);
+	pfns_of(&a, pa2);
+	for (i = 0; i < NP; i++) {
+		moved += pa2[i] != pa[i];
+		EXPECT_EQ(AETHER_MM_PAGE_SHARED, adt_state(&a, i));
+		EXPECT_EQ(adt_frame(&a, i), adt_frame(&b, i));
+		EXPECT_TRUE(adt_region_holds(&a, i, 40 + i));
+		EXPECT_TRUE(adt_region_holds(&b, i, 40 + i));
+		EXPECT_TRUE(adt_region_crc_ok(&b, i, 40 + i));
+	}
+	pfns_of(&b, pb);
+	EXPECT_EQ(0, memcmp(pa2, pb, sizeof(pb)));
+	TH_LOG("%zu of %d shared frames moved", moved, NP);
+	EXPECT_LT(0, moved);
+	/* Still shared: a write unshares the writer only. */
+	adt_region_fill(&a, 0, 4100);
+	EXPECT_TRUE(adt_region_holds(&a, 0, 4100));
+	EXPECT_TRUE(adt_region_holds(&b, 0, 40));
+	adt_region_drop(&a);
+	adt_region_drop(&b);
 }
 
 /* ---- SECURE ---------------------------------------------------------------------- */
