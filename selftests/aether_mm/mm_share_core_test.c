@@ -24,93 +24,13 @@
 #include <unistd.h>
 
 #include "aether_mm_util.h"
+#include "mm_share_util.h"
 #include "mm_region_util.h"
 #include "kselftest_harness.h"
 
-#define NAIVE		AEMT_DEBUGFS "/share_naive"
-#define SHARE		AEMT_DEBUGFS "/share"
-#define NPAGES		8
+#define NAIVE		MSH_NAIVE
+#define NPAGES		MSH_NPAGES
 #define MERGEABLE	(AETHER_MM_REGION_PRIVATE | AETHER_MM_REGION_MERGEABLE)
-
-/* A command to the naive engine: 0 or -errno. */
-static int naive(const char *fmt, ...)
-{
-	char cmd[64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return aemt_write_file(NAIVE, cmd);
-}
-
-/* The line "@key N" of debugfs file @path, or -1. */
-static long stat_of(const char *path, const char *key)
-{
-	char buf[2048], *line, *save = NULL;
-	size_t n = strlen(key);
-
-	if (aet_read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			return strtol(line + n + 1, NULL, 10);
-	return -1;
-}
-
-static long share_stat(const char *key)
-{
-	return stat_of(SHARE, key);
-}
-
-struct region {
-	int fd;
-	__u64 id;
-	unsigned char *map;
-};
-
-static int region_make(int fd, size_t page, __u32 flags, struct region *r)
-{
-	struct aether_mm_region_info ri;
-	int ret;
-
-	r->fd = aemt_region_new(fd, flags, NPAGES * page);
-	if (r->fd < 0)
-		return r->fd;
-	ret = aemt_region_info(r->fd, &ri);
-	if (ret)
-		return ret;
-	r->id = ri.id;
-	r->map = aemt_region_map(r->fd, NPAGES * page, PROT_READ | PROT_WRITE);
-	return r->map == MAP_FAILED ? -errno : 0;
-}
-
-static void region_drop(size_t page, struct region *r)
-{
-	if (r->map && r->map != MAP_FAILED)
-		munmap(r->map, NPAGES * page);
-	if (r->fd >= 0)
-		close(r->fd);
-	r->map = NULL;
-	r->fd = -1;
-}
-
-static void fill(struct region *r, size_t page, int i, __u64 seed)
-{
-	aemt_pattern(r->map + i * page, page, seed);
-}
-
-static bool holds(struct region *r, size_t page, int i, __u64 seed)
-{
-	unsigned char *want = malloc(page);
-	bool same;
-
-	aemt_pattern(want, page, seed);
-	same = !memcmp(r->map + i * page, want, page);
-	free(want);
-	return same;
-}
 
 static bool all_zero(const unsigned char *p, size_t len)
 {
@@ -122,34 +42,10 @@ static bool all_zero(const unsigned char *p, size_t len)
 	return true;
 }
 
-static int query(struct region *r, size_t page, int i,
-		 struct aether_mm_region_query *q)
-{
-	return aemt_region_query(r->fd, r->map + i * page, q);
-}
-
-static __u64 frame_of(struct region *r, size_t page, int i)
-{
-	struct aether_mm_region_query q;
-
-	if (query(r, page, i, &q))
-		return 0;
-	return q.frame_id;
-}
-
-static __u64 resident_of(struct region *r)
-{
-	struct aether_mm_region_info ri;
-
-	if (aemt_region_info(r->fd, &ri))
-		return ~0ULL;
-	return ri.resident;
-}
-
 FIXTURE(core) {
 	int fd;
 	size_t page;
-	struct region a, b;
+	struct msh_region a, b;
 };
 
 FIXTURE_SETUP(core)
@@ -162,16 +58,16 @@ FIXTURE_SETUP(core)
 	ASSERT_LE(0, self->fd);
 	if (access(NAIVE, W_OK))
 		AEMT_SETUP_SKIP("%s: needs root and debugfs", NAIVE);
-	ASSERT_EQ(0, naive("on"));
-	ASSERT_EQ(0, region_make(self->fd, self->page, MERGEABLE, &self->a));
-	ASSERT_EQ(0, region_make(self->fd, self->page, MERGEABLE, &self->b));
+	ASSERT_EQ(0, msh_naive("on"));
+	ASSERT_EQ(0, msh_region_make(self->fd, self->page, MERGEABLE, &self->a));
+	ASSERT_EQ(0, msh_region_make(self->fd, self->page, MERGEABLE, &self->b));
 }
 
 FIXTURE_TEARDOWN(core)
 {
-	region_drop(self->page, &self->a);
-	region_drop(self->page, &self->b);
-	naive("off");
+	msh_region_drop(self->page, &self->a);
+	msh_region_drop(self->page, &self->b);
+	msh_naive("off");
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -181,53 +77,53 @@ FIXTURE_TEARDOWN(core)
 TEST_F(core, a_zero_page_reads_zero_and_a_write_gets_a_fresh_frame)
 {
 	struct aether_mm_region_query q;
-	long zero0 = share_stat("zero_pages"), zeroed0 = share_stat("zeroed");
+	long zero0 = msh_share_stat("zero_pages"), zeroed0 = msh_share_stat("zeroed");
 	unsigned char *p = self->a.map + 2 * self->page;
 
 	ASSERT_LE(0, zero0);
-	fill(&self->a, self->page, 1, 11);
-	fill(&self->a, self->page, 2, 12);
-	fill(&self->a, self->page, 3, 13);
+	msh_fill(&self->a, self->page, 1, 11);
+	msh_fill(&self->a, self->page, 2, 12);
+	msh_fill(&self->a, self->page, 3, 13);
 	memset(p, 0, self->page);	/* a frame of zeroes */
-	ASSERT_EQ(3, resident_of(&self->a));
-	ASSERT_EQ(0, naive("zero %llu 2", (unsigned long long)self->a.id));
-	EXPECT_EQ(2, resident_of(&self->a));
-	EXPECT_EQ(zero0 + 1, share_stat("zero_pages"));
-	EXPECT_EQ(zeroed0 + 1, share_stat("zeroed"));
+	ASSERT_EQ(3, msh_resident_of(&self->a));
+	ASSERT_EQ(0, msh_naive("zero %llu 2", (unsigned long long)self->a.id));
+	EXPECT_EQ(2, msh_resident_of(&self->a));
+	EXPECT_EQ(zero0 + 1, msh_share_stat("zero_pages"));
+	EXPECT_EQ(zeroed0 + 1, msh_share_stat("zeroed"));
 	/* Reads see zeroes, from the zero page: no frame. */
 	EXPECT_TRUE(all_zero(p, self->page));
-	ASSERT_EQ(0, query(&self->a, self->page, 2, &q));
+	ASSERT_EQ(0, msh_query(&self->a, self->page, 2, &q));
 	EXPECT_EQ(AETHER_MM_PAGE_NONE, q.state);
 	EXPECT_EQ(0, q.frame_id);
-	EXPECT_EQ(2, resident_of(&self->a));
+	EXPECT_EQ(2, msh_resident_of(&self->a));
 	/* The neighbours are intact. */
-	EXPECT_TRUE(holds(&self->a, self->page, 1, 11));
-	EXPECT_TRUE(holds(&self->a, self->page, 3, 13));
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 1, 11));
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 3, 13));
 	/* A write gets a zeroed frame of its own. */
 	p[100] = 0x5a;
 	EXPECT_EQ(0x5a, p[100]);
 	p[100] = 0;
 	EXPECT_TRUE(all_zero(p, self->page));
-	ASSERT_EQ(0, query(&self->a, self->page, 2, &q));
+	ASSERT_EQ(0, msh_query(&self->a, self->page, 2, &q));
 	EXPECT_EQ(AETHER_MM_PAGE_OWN, q.state);
 	EXPECT_NE(0, q.frame_id);
-	EXPECT_EQ(3, resident_of(&self->a));
-	EXPECT_EQ(zero0, share_stat("zero_pages"));
-	EXPECT_TRUE(holds(&self->a, self->page, 1, 11));
-	EXPECT_TRUE(holds(&self->a, self->page, 3, 13));
+	EXPECT_EQ(3, msh_resident_of(&self->a));
+	EXPECT_EQ(zero0, msh_share_stat("zero_pages"));
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 1, 11));
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 3, 13));
 }
 
 TEST_F(core, a_page_not_all_zero_keeps_its_frame)
 {
-	long zeroed0 = share_stat("zeroed");
+	long zeroed0 = msh_share_stat("zeroed");
 
 	memset(self->a.map, 0, self->page);
 	self->a.map[self->page - 1] = 1;	/* the last byte only */
-	EXPECT_EQ(-EAGAIN, naive("zero %llu 0", (unsigned long long)self->a.id));
-	EXPECT_EQ(1, resident_of(&self->a));
+	EXPECT_EQ(-EAGAIN, msh_naive("zero %llu 0", (unsigned long long)self->a.id));
+	EXPECT_EQ(1, msh_resident_of(&self->a));
 	EXPECT_EQ(1, self->a.map[self->page - 1]);
 	EXPECT_TRUE(all_zero(self->a.map, self->page - 1));
-	EXPECT_EQ(zeroed0, share_stat("zeroed"));
+	EXPECT_EQ(zeroed0, msh_share_stat("zeroed"));
 }
 
 /*
@@ -236,7 +132,7 @@ TEST_F(core, a_page_not_all_zero_keeps_its_frame)
  */
 static int child_zero(void *arg)
 {
-	struct region *a = arg;
+	struct msh_region *a = arg;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	char cmd[64];
 
@@ -251,11 +147,11 @@ TEST_F(core, a_zero_page_never_uncovers_an_older_image)
 {
 	int status;
 
-	fill(&self->a, self->page, 0, 21);
+	msh_fill(&self->a, self->page, 0, 21);
 	status = aemt_run_child(child_zero, &self->a);
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_TRUE(holds(&self->a, self->page, 0, 21));
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 0, 21));
 }
 
 /* ---- trust domains ------------------------------------------------------ */
@@ -274,25 +170,25 @@ struct other {
 static int other_region(void *arg)
 {
 	struct other *o = arg;
-	struct region r = { .fd = -1 };
+	struct msh_region r = { .fd = -1 };
 	int fd = aemt_open();
 	__u64 ans[2];
 	char c;
 
 	close(o->ids[0]);
 	close(o->go[1]);
-	if (fd < 0 || region_make(fd, o->page, MERGEABLE, &r))
+	if (fd < 0 || msh_region_make(fd, o->page, MERGEABLE, &r))
 		return EXIT_FAILURE;
-	fill(&r, o->page, 0, 1);
+	msh_fill(&r, o->page, 0, 1);
 	if (write(o->ids[1], &r.id, sizeof(r.id)) != sizeof(r.id))
 		return EXIT_FAILURE;
 	while (read(o->go[0], &c, 1) == 1) {
-		ans[0] = frame_of(&r, o->page, 0);
-		ans[1] = holds(&r, o->page, 0, 1);
+		ans[0] = msh_frame_of(&r, o->page, 0);
+		ans[1] = msh_holds(&r, o->page, 0, 1);
 		if (write(o->ids[1], ans, sizeof(ans)) != sizeof(ans))
 			return EXIT_FAILURE;
 	}
-	region_drop(o->page, &r);
+	msh_region_drop(o->page, &r);
 	return 0;
 }
 
@@ -324,7 +220,7 @@ TEST_F(core, two_uids_share_only_in_a_named_domain)
 		SKIP(return, "needs root and the box's users");
 	ASSERT_EQ(0, pipe(o.ids));
 	ASSERT_EQ(0, pipe(o.go));
-	fill(&self->a, self->page, 0, 1);
+	msh_fill(&self->a, self->page, 0, 1);
 	pid = aet_start_as(&bob, other_region, &o);
 	ASSERT_LT(0, pid);
 	close(o.ids[1]);
@@ -332,35 +228,35 @@ TEST_F(core, two_uids_share_only_in_a_named_domain)
 	ASSERT_EQ(sizeof(id), read(o.ids[0], &id, sizeof(id)));
 
 	/* Each in its uid's domain: a full pass merges nothing across. */
-	ASSERT_EQ(0, naive("scan"));
-	EXPECT_EQ(1, resident_of(&self->a));
+	ASSERT_EQ(0, msh_naive("scan"));
+	EXPECT_EQ(1, msh_resident_of(&self->a));
 	bobs = ask_other(&o, &intact);
 	EXPECT_TRUE(intact);
 	EXPECT_NE(0, bobs);
-	EXPECT_NE(frame_of(&self->a, self->page, 0), bobs);
+	EXPECT_NE(msh_frame_of(&self->a, self->page, 0), bobs);
 
 	/* An administrator puts both regions into domain 7: they share. */
-	ASSERT_EQ(0, naive("domain %llu 7", (unsigned long long)self->a.id));
-	ASSERT_EQ(0, naive("domain %llu 7", (unsigned long long)id));
-	ASSERT_EQ(0, naive("scan"));
-	EXPECT_EQ(0, resident_of(&self->a));
-	ours = frame_of(&self->a, self->page, 0);
+	ASSERT_EQ(0, msh_naive("domain %llu 7", (unsigned long long)self->a.id));
+	ASSERT_EQ(0, msh_naive("domain %llu 7", (unsigned long long)id));
+	ASSERT_EQ(0, msh_naive("scan"));
+	EXPECT_EQ(0, msh_resident_of(&self->a));
+	ours = msh_frame_of(&self->a, self->page, 0);
 	bobs = ask_other(&o, &intact);
 	EXPECT_TRUE(intact);
 	EXPECT_NE(0, ours);
 	EXPECT_EQ(ours, bobs);
-	EXPECT_TRUE(holds(&self->a, self->page, 0, 1));
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 0, 1));
 
 	/* Leaving the domain unmerges at once: a private copy again. */
-	ASSERT_EQ(0, naive("domain %llu 0", (unsigned long long)self->a.id));
-	EXPECT_EQ(1, resident_of(&self->a));
-	EXPECT_TRUE(holds(&self->a, self->page, 0, 1));
-	EXPECT_NE(frame_of(&self->a, self->page, 0),
+	ASSERT_EQ(0, msh_naive("domain %llu 0", (unsigned long long)self->a.id));
+	EXPECT_EQ(1, msh_resident_of(&self->a));
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 0, 1));
+	EXPECT_NE(msh_frame_of(&self->a, self->page, 0),
 		  ask_other(&o, &intact));
 	EXPECT_TRUE(intact);
 	/* And a pass does not merge it back. */
-	ASSERT_EQ(0, naive("scan"));
-	EXPECT_EQ(1, resident_of(&self->a));
+	ASSERT_EQ(0, msh_naive("scan"));
+	EXPECT_EQ(1, msh_resident_of(&self->a));
 
 	close(o.go[1]);
 	EXPECT_EQ(0, aet_wait(pid));
@@ -369,8 +265,8 @@ TEST_F(core, two_uids_share_only_in_a_named_domain)
 
 TEST_F(core, a_domain_change_of_an_unknown_region_fails)
 {
-	EXPECT_EQ(-ENOENT, naive("domain %llu 7", ~0ULL >> 1));
-	EXPECT_EQ(-EINVAL, naive("domain %llu 4294967296",
+	EXPECT_EQ(-ENOENT, msh_naive("domain %llu 7", ~0ULL >> 1));
+	EXPECT_EQ(-EINVAL, msh_naive("domain %llu 4294967296",
 				 (unsigned long long)self->a.id));
 }
 
@@ -417,19 +313,19 @@ TEST_F(core, region_dedupe_needs_a_mergeable_region_and_a_writer)
 {
 	struct aether_mm_region_create c;
 	struct aether_mm_region_dedupe d;
-	struct region p = { .fd = -1 };
+	struct msh_region p = { .fd = -1 };
 	char name[48];
 	int rw, ro;
 	__u64 id;
 
-	ASSERT_EQ(0, region_make(self->fd, self->page,
+	ASSERT_EQ(0, msh_region_make(self->fd, self->page,
 				 AETHER_MM_REGION_PRIVATE, &p));
 	EXPECT_EQ(-EINVAL, dedupe(p.fd, 0, self->page, &d));
-	region_drop(self->page, &p);
-	ASSERT_EQ(0, region_make(self->fd, self->page, MERGEABLE |
+	msh_region_drop(self->page, &p);
+	ASSERT_EQ(0, msh_region_make(self->fd, self->page, MERGEABLE |
 				 AETHER_MM_REGION_SECURE, &p));
 	EXPECT_EQ(-EINVAL, dedupe(p.fd, 0, self->page, &d));
-	region_drop(self->page, &p);
+	msh_region_drop(self->page, &p);
 
 	snprintf(name, sizeof(name), "share-core-%d", getpid());
 	aemt_region_args(&c, MERGEABLE, NPAGES * self->page);
@@ -449,7 +345,7 @@ TEST_F(core, region_dedupe_without_an_engine_is_enodev)
 {
 	struct aether_mm_region_dedupe d;
 
-	ASSERT_EQ(0, naive("off"));
+	ASSERT_EQ(0, msh_naive("off"));
 	EXPECT_EQ(-ENODEV, dedupe(self->a.fd, 0, self->page, &d));
 }
 
@@ -459,20 +355,20 @@ TEST_F(core, region_dedupe_merges_the_range_and_says_what_it_saved)
 	int i;
 
 	for (i = 0; i < NPAGES; i++)
-		fill(&self->a, self->page, i, i < 4 ? 5 : 100 + i);
-	ASSERT_EQ(NPAGES, resident_of(&self->a));
+		msh_fill(&self->a, self->page, i, i < 4 ? 5 : 100 + i);
+	ASSERT_EQ(NPAGES, msh_resident_of(&self->a));
 	/* Pages 0..3 are equal; the range covers 0..5. */
 	ASSERT_EQ(0, dedupe(self->a.fd, 0, 6 * self->page, &d));
 	EXPECT_EQ(6, d.scanned);
 	EXPECT_EQ(4, d.merged);
 	EXPECT_EQ(3 * (__s64)self->page, d.saved);
-	EXPECT_EQ(NPAGES - 4, resident_of(&self->a));
+	EXPECT_EQ(NPAGES - 4, msh_resident_of(&self->a));
 	for (i = 0; i < NPAGES; i++)
-		EXPECT_TRUE(holds(&self->a, self->page, i,
+		EXPECT_TRUE(msh_holds(&self->a, self->page, i,
 				  i < 4 ? 5 : 100 + i));
 	for (i = 1; i < 4; i++)
-		EXPECT_EQ(frame_of(&self->a, self->page, 0),
-			  frame_of(&self->a, self->page, i));
+		EXPECT_EQ(msh_frame_of(&self->a, self->page, 0),
+			  msh_frame_of(&self->a, self->page, i));
 	/* Merged already: a second call merges nothing. */
 	ASSERT_EQ(0, dedupe(self->a.fd, 0, 6 * self->page, &d));
 	EXPECT_EQ(0, d.merged);
@@ -487,15 +383,15 @@ static int fill_and_merge(FIXTURE_DATA(core) *self)
 	int i;
 
 	for (i = 0; i < NPAGES; i++) {
-		fill(&self->a, self->page, i, i + 1);
-		fill(&self->b, self->page, i, i + 1);
+		msh_fill(&self->a, self->page, i, i + 1);
+		msh_fill(&self->b, self->page, i, i + 1);
 	}
-	return naive("scan");
+	return msh_naive("scan");
 }
 
 /* @child_sees: a forked child of A's process reads A through its view. */
 struct seen {
-	struct region *a;
+	struct msh_region *a;
 	size_t page;
 	__u64 frames[NPAGES];
 };
@@ -506,9 +402,9 @@ static int child_sees(void *arg)
 	int i;
 
 	for (i = 0; i < NPAGES; i++) {
-		if (!holds(w->a, w->page, i, i + 1))
+		if (!msh_holds(w->a, w->page, i, i + 1))
 			return 1;
-		if (frame_of(w->a, w->page, i) != w->frames[i])
+		if (msh_frame_of(w->a, w->page, i) != w->frames[i])
 			return 2;
 	}
 	return 0;
@@ -522,16 +418,16 @@ TEST_F(core, region_migrate_moves_a_shared_frame_for_every_user)
 	};
 	struct aether_mm_region_query q;
 	struct seen w = { .a = &self->a, .page = self->page };
-	long moved = share_stat("moved");
+	long moved = msh_share_stat("moved");
 	__u64 before[NPAGES];
 	int i, status;
 
 	ASSERT_EQ(0, fill_and_merge(self));
 	for (i = 0; i < NPAGES; i++) {
-		before[i] = frame_of(&self->a, self->page, i);
-		ASSERT_EQ(before[i], frame_of(&self->b, self->page, i));
+		before[i] = msh_frame_of(&self->a, self->page, i);
+		ASSERT_EQ(before[i], msh_frame_of(&self->b, self->page, i));
 	}
-	ASSERT_EQ(0, query(&self->a, self->page, 0, &q));
+	ASSERT_EQ(0, msh_query(&self->a, self->page, 0, &q));
 	m.node = !q.node;
 	if (ioctl(self->a.fd, AETHER_MM_IOC_REGION_MIGRATE, &m)) {
 		if (errno == EINVAL)
@@ -541,28 +437,28 @@ TEST_F(core, region_migrate_moves_a_shared_frame_for_every_user)
 	EXPECT_EQ(NPAGES, m.migrated);
 	EXPECT_EQ(0, m.busy);
 	EXPECT_EQ(0, m.failed);
-	EXPECT_EQ(moved + NPAGES, share_stat("moved"));
+	EXPECT_EQ(moved + NPAGES, msh_share_stat("moved"));
 	for (i = 0; i < NPAGES; i++) {
-		ASSERT_EQ(0, query(&self->a, self->page, i, &q));
+		ASSERT_EQ(0, msh_query(&self->a, self->page, i, &q));
 		EXPECT_EQ(m.node, q.node);
 		EXPECT_NE(before[i], q.frame_id);
 		/* B, another region, follows: still one frame for both. */
-		EXPECT_EQ(q.frame_id, frame_of(&self->b, self->page, i));
-		EXPECT_TRUE(holds(&self->a, self->page, i, i + 1));
-		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
+		EXPECT_EQ(q.frame_id, msh_frame_of(&self->b, self->page, i));
+		EXPECT_TRUE(msh_holds(&self->a, self->page, i, i + 1));
+		EXPECT_TRUE(msh_holds(&self->b, self->page, i, i + 1));
 		w.frames[i] = q.frame_id;
 	}
-	EXPECT_EQ(0, resident_of(&self->a));
-	EXPECT_EQ(0, resident_of(&self->b));
+	EXPECT_EQ(0, msh_resident_of(&self->a));
+	EXPECT_EQ(0, msh_resident_of(&self->b));
 	/* And so does another process. */
 	status = aemt_run_child(child_sees, &w);
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	/* The moved frame is still shared: a write unshares the writer. */
-	fill(&self->a, self->page, 0, 77);
-	EXPECT_TRUE(holds(&self->a, self->page, 0, 77));
-	EXPECT_TRUE(holds(&self->b, self->page, 0, 1));
-	EXPECT_EQ(w.frames[0], frame_of(&self->b, self->page, 0));
+	msh_fill(&self->a, self->page, 0, 77);
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 0, 77));
+	EXPECT_TRUE(msh_holds(&self->b, self->page, 0, 1));
+	EXPECT_EQ(w.frames[0], msh_frame_of(&self->b, self->page, 0));
 }
 
 static int compact(int fd, int node, struct aether_mm_compact *cp)
@@ -575,7 +471,7 @@ static int compact(int fd, int node, struct aether_mm_compact *cp)
 
 /* A region of @pages bound to node 0, mapped; 0 or -errno. */
 static int region_big(int fd, size_t page, __u32 flags, size_t pages,
-		      struct region *r)
+		      struct msh_region *r)
 {
 	struct aether_mm_region_create c;
 	struct aether_mm_region_info ri;
@@ -602,8 +498,8 @@ static int region_big(int fd, size_t page, __u32 flags, size_t pages,
  */
 TEST_F(core, compaction_moves_shared_frames_for_every_user)
 {
-	struct region A = { .fd = -1 }, B = { .fd = -1 }, F = { .fd = -1 };
-	long moved = share_stat("moved");
+	struct msh_region A = { .fd = -1 }, B = { .fd = -1 }, F = { .fd = -1 };
+	long moved = msh_share_stat("moved");
 	struct aether_mm_compact cp;
 	__u64 before[CPAGES], fa, fb;
 	size_t i, changed = 0;
@@ -617,10 +513,10 @@ TEST_F(core, compaction_moves_shared_frames_for_every_user)
 		aemt_pattern(B.map + i * self->page, self->page, 9000 + i);
 		memset(F.map + 4 * i * self->page, 1, 4 * self->page);
 	}
-	ASSERT_EQ(0, naive("scan"));
+	ASSERT_EQ(0, msh_naive("scan"));
 	for (i = 0; i < CPAGES; i++) {
-		before[i] = frame_of(&A, self->page, i);
-		ASSERT_EQ(before[i], frame_of(&B, self->page, i));
+		before[i] = msh_frame_of(&A, self->page, i);
+		ASSERT_EQ(before[i], msh_frame_of(&B, self->page, i));
 	}
 	munmap(F.map, 4 * CPAGES * self->page);
 	close(F.fd);
@@ -630,13 +526,13 @@ TEST_F(core, compaction_moves_shared_frames_for_every_user)
 	       cp.scanned, cp.isolated, cp.migrated, cp.busy, cp.failed,
 	       cp.freed);
 	for (i = 0; i < CPAGES; i++) {
-		fa = frame_of(&A, self->page, i);
-		fb = frame_of(&B, self->page, i);
+		fa = msh_frame_of(&A, self->page, i);
+		fb = msh_frame_of(&B, self->page, i);
 		EXPECT_EQ(fa, fb);
 		EXPECT_NE(0, fa);
 		changed += fa != before[i];
-		if (!holds(&A, self->page, i, 9000 + i) ||
-		    !holds(&B, self->page, i, 9000 + i)) {
+		if (!msh_holds(&A, self->page, i, 9000 + i) ||
+		    !msh_holds(&B, self->page, i, 9000 + i)) {
 			EXPECT_TRUE(0);
 			break;
 		}
@@ -644,11 +540,11 @@ TEST_F(core, compaction_moves_shared_frames_for_every_user)
 	TH_LOG("%zu of %d shared frames moved", changed, CPAGES);
 	EXPECT_LT(0, changed);
 	/* Background compaction may have moved some too. */
-	EXPECT_LE(moved + (long)changed, share_stat("moved"));
-	EXPECT_EQ(0, resident_of(&A));
+	EXPECT_LE(moved + (long)changed, msh_share_stat("moved"));
+	EXPECT_EQ(0, msh_resident_of(&A));
 	/* Still shared after the move: a write copies, the other keeps. */
 	aemt_pattern(A.map, self->page, 1);
-	EXPECT_TRUE(holds(&B, self->page, 0, 9000));
+	EXPECT_TRUE(msh_holds(&B, self->page, 0, 9000));
 	munmap(A.map, CPAGES * self->page);
 	munmap(B.map, CPAGES * self->page);
 	close(A.fd);
@@ -664,7 +560,7 @@ TEST_F_TIMEOUT(core, numa_balancing_moves_a_shared_frame_to_its_user, 300)
 	struct aether_mm_pool_info pi;
 	struct aether_mm_region_query q;
 	int cpus[AETHER_MM_MAX_NODES], k;
-	long moved = share_stat("numa_moved");
+	long moved = msh_share_stat("numa_moved");
 	char old[32] = "";
 	size_t i, on1 = 0, sum = 0;
 
@@ -679,9 +575,9 @@ TEST_F_TIMEOUT(core, numa_balancing_moves_a_shared_frame_to_its_user, 300)
 	ASSERT_EQ(0, aemt_pin_cpu(cpus[0]));
 	ASSERT_EQ(0, fill_and_merge(self));
 	for (i = 0; i < NPAGES; i++) {
-		ASSERT_EQ(0, query(&self->a, self->page, i, &q));
+		ASSERT_EQ(0, msh_query(&self->a, self->page, i, &q));
 		ASSERT_EQ(0, q.node);
-		ASSERT_EQ(q.frame_id, frame_of(&self->b, self->page, i));
+		ASSERT_EQ(q.frame_id, msh_frame_of(&self->b, self->page, i));
 	}
 
 	ASSERT_EQ(0, aemt_pin_cpu(cpus[1]));
@@ -692,7 +588,7 @@ TEST_F_TIMEOUT(core, numa_balancing_moves_a_shared_frame_to_its_user, 300)
 			sum += self->a.map[i * self->page];
 		usleep(5000);
 		for (i = 0, on1 = 0; i < NPAGES; i++)
-			on1 += !query(&self->a, self->page, i, &q) &&
+			on1 += !msh_query(&self->a, self->page, i, &q) &&
 			       q.node == 1;
 	}
 	ASSERT_EQ(0, param_write("numa_scan_pages", "0"));
@@ -700,14 +596,14 @@ TEST_F_TIMEOUT(core, numa_balancing_moves_a_shared_frame_to_its_user, 300)
 	TH_LOG("after %d rounds: %zu of %d shared frames on node 1 (sum %zu)",
 	       k, on1, NPAGES, sum);
 	EXPECT_EQ(NPAGES, on1);
-	EXPECT_LE(moved + NPAGES, share_stat("numa_moved"));
+	EXPECT_LE(moved + NPAGES, msh_share_stat("numa_moved"));
 	for (i = 0; i < NPAGES; i++) {
-		EXPECT_EQ(frame_of(&self->a, self->page, i),
-			  frame_of(&self->b, self->page, i));
-		EXPECT_TRUE(holds(&self->a, self->page, i, i + 1));
-		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
+		EXPECT_EQ(msh_frame_of(&self->a, self->page, i),
+			  msh_frame_of(&self->b, self->page, i));
+		EXPECT_TRUE(msh_holds(&self->a, self->page, i, i + 1));
+		EXPECT_TRUE(msh_holds(&self->b, self->page, i, i + 1));
 	}
-	EXPECT_EQ(0, resident_of(&self->a));
+	EXPECT_EQ(0, msh_resident_of(&self->a));
 }
 
 /* ---- HUGE regions -------------------------------------------------------- */
@@ -715,7 +611,7 @@ TEST_F_TIMEOUT(core, numa_balancing_moves_a_shared_frame_to_its_user, 300)
 #define HPAGES	512	/* pages of a 2 MiB range */
 
 /* A HUGE MERGEABLE region of one 2 MiB range, mapped aligned. */
-static int region_huge(int fd, size_t page, struct region *r)
+static int region_huge(int fd, size_t page, struct msh_region *r)
 {
 	struct aether_mm_region_create c;
 	struct aether_mm_region_info ri;
@@ -734,7 +630,7 @@ static int region_huge(int fd, size_t page, struct region *r)
 	return (uintptr_t)r->map % (HPAGES * page) ? -EFAULT : 0;
 }
 
-static void region_huge_drop(size_t page, struct region *r)
+static void region_huge_drop(size_t page, struct msh_region *r)
 {
 	if (r->map && r->map != MAP_FAILED)
 		munmap(r->map, HPAGES * page);
@@ -749,48 +645,48 @@ static void region_huge_drop(size_t page, struct region *r)
  */
 TEST_F(core, a_page_under_a_pmd_merges_and_the_range_goes_4k)
 {
-	struct region h = { .fd = -1 };
+	struct msh_region h = { .fd = -1 };
 	struct aether_mm_region_query q;
 	size_t i;
 
 	ASSERT_EQ(0, region_huge(self->fd, self->page, &h));
 	h.map[0] = 1;		/* one write fault: one PMD */
-	ASSERT_EQ(0, query(&h, self->page, 0, &q));
+	ASSERT_EQ(0, msh_query(&h, self->page, 0, &q));
 	if (!(q.map & AETHER_MM_MAP_HUGE)) {
 		region_huge_drop(self->page, &h);
 		SKIP(return, "no order-9 block for a PMD");
 	}
 	for (i = 0; i < HPAGES; i++)
-		fill(&h, self->page, i, 5000 + i);
-	ASSERT_EQ(0, query(&h, self->page, 5, &q));
+		msh_fill(&h, self->page, i, 5000 + i);
+	ASSERT_EQ(0, msh_query(&h, self->page, 5, &q));
 	ASSERT_TRUE(q.map & AETHER_MM_MAP_HUGE);
-	fill(&self->b, self->page, 0, 5000 + 5);
-	ASSERT_EQ(0, naive("pick %llu 0", (unsigned long long)self->b.id));
-	ASSERT_EQ(0, naive("merge %llu 5", (unsigned long long)h.id));
-	ASSERT_EQ(0, naive("merge %llu 0", (unsigned long long)self->b.id));
-	EXPECT_EQ(HPAGES - 1, resident_of(&h));
-	ASSERT_EQ(0, query(&h, self->page, 5, &q));
+	msh_fill(&self->b, self->page, 0, 5000 + 5);
+	ASSERT_EQ(0, msh_naive("pick %llu 0", (unsigned long long)self->b.id));
+	ASSERT_EQ(0, msh_naive("merge %llu 5", (unsigned long long)h.id));
+	ASSERT_EQ(0, msh_naive("merge %llu 0", (unsigned long long)self->b.id));
+	EXPECT_EQ(HPAGES - 1, msh_resident_of(&h));
+	ASSERT_EQ(0, msh_query(&h, self->page, 5, &q));
 	EXPECT_FALSE(q.map & AETHER_MM_MAP_HUGE);
-	EXPECT_EQ(frame_of(&self->b, self->page, 0), q.frame_id);
+	EXPECT_EQ(msh_frame_of(&self->b, self->page, 0), q.frame_id);
 	for (i = 0; i < HPAGES; i++)
-		if (!holds(&h, self->page, i, 5000 + i)) {
+		if (!msh_holds(&h, self->page, i, 5000 + i)) {
 			EXPECT_TRUE(0) TH_LOG("page %zu changed", i);
 			break;
 		}
 	/* Its neighbours came back by 4 KiB faults. */
-	ASSERT_EQ(0, query(&h, self->page, 0, &q));
+	ASSERT_EQ(0, msh_query(&h, self->page, 0, &q));
 	EXPECT_TRUE(q.map & AETHER_MM_MAP_PRESENT);
 	EXPECT_FALSE(q.map & AETHER_MM_MAP_HUGE);
 	/* A write unshares as anywhere else. */
-	fill(&h, self->page, 5, 1);
-	EXPECT_TRUE(holds(&h, self->page, 5, 1));
-	EXPECT_TRUE(holds(&self->b, self->page, 0, 5000 + 5));
-	EXPECT_EQ(HPAGES, resident_of(&h));
+	msh_fill(&h, self->page, 5, 1);
+	EXPECT_TRUE(msh_holds(&h, self->page, 5, 1));
+	EXPECT_TRUE(msh_holds(&self->b, self->page, 0, 5000 + 5));
+	EXPECT_EQ(HPAGES, msh_resident_of(&h));
 	region_huge_drop(self->page, &h);
 }
 
 /* Read every page of @h once (keeps the range hot). */
-static void touch_all(struct region *h, size_t page)
+static void touch_all(struct msh_region *h, size_t page)
 {
 	size_t i;
 
@@ -799,17 +695,17 @@ static void touch_all(struct region *h, size_t page)
 }
 
 /* Is the range one aligned run of frames (collapsed)? */
-static bool gathered(struct region *h, size_t page)
+static bool gathered(struct msh_region *h, size_t page)
 {
 	struct aether_mm_region_query q;
 	__u64 pfn0;
 	size_t i;
 
-	if (query(h, page, 0, &q) || !q.pfn || q.pfn % HPAGES)
+	if (msh_query(h, page, 0, &q) || !q.pfn || q.pfn % HPAGES)
 		return false;
 	pfn0 = q.pfn;
 	for (i = 1; i < HPAGES; i++)
-		if (query(h, page, i, &q) || q.pfn != pfn0 + i)
+		if (msh_query(h, page, i, &q) || q.pfn != pfn0 + i)
 			return false;
 	return true;
 }
@@ -821,7 +717,7 @@ static bool gathered(struct region *h, size_t page)
  */
 TEST_F_TIMEOUT(core, a_collapse_never_swallows_a_shared_frame, 600)
 {
-	struct region h = { .fd = -1 };
+	struct msh_region h = { .fd = -1 };
 	char old[32] = "";
 	long s0;
 	size_t i, k;
@@ -833,14 +729,14 @@ TEST_F_TIMEOUT(core, a_collapse_never_swallows_a_shared_frame, 600)
 	ASSERT_EQ(0, region_huge(self->fd, self->page, &h));
 	ASSERT_EQ(0, h.map[0]);		/* a 4 KiB zero page: no PMD */
 	for (i = 0; i < HPAGES; i++)
-		fill(&h, self->page, i, 6000 + i);
+		msh_fill(&h, self->page, i, 6000 + i);
 	ASSERT_FALSE(gathered(&h, self->page));
-	fill(&self->b, self->page, 0, 6000 + 7);
-	ASSERT_EQ(0, naive("pick %llu 0", (unsigned long long)self->b.id));
-	ASSERT_EQ(0, naive("merge %llu 7", (unsigned long long)h.id));
-	ASSERT_EQ(0, naive("merge %llu 0", (unsigned long long)self->b.id));
-	ASSERT_EQ(frame_of(&self->b, self->page, 0),
-		  frame_of(&h, self->page, 7));
+	msh_fill(&self->b, self->page, 0, 6000 + 7);
+	ASSERT_EQ(0, msh_naive("pick %llu 0", (unsigned long long)self->b.id));
+	ASSERT_EQ(0, msh_naive("merge %llu 7", (unsigned long long)h.id));
+	ASSERT_EQ(0, msh_naive("merge %llu 0", (unsigned long long)self->b.id));
+	ASSERT_EQ(msh_frame_of(&self->b, self->page, 0),
+		  msh_frame_of(&h, self->page, 7));
 
 	s0 = access_scans(h.id);
 	ASSERT_LE(0, s0);
@@ -852,12 +748,12 @@ TEST_F_TIMEOUT(core, a_collapse_never_swallows_a_shared_frame, 600)
 	}
 	EXPECT_LE(s0 + 10, access_scans(h.id));
 	EXPECT_FALSE(gathered(&h, self->page));
-	EXPECT_EQ(frame_of(&self->b, self->page, 0),
-		  frame_of(&h, self->page, 7));
-	EXPECT_TRUE(holds(&h, self->page, 7, 6000 + 7));
+	EXPECT_EQ(msh_frame_of(&self->b, self->page, 0),
+		  msh_frame_of(&h, self->page, 7));
+	EXPECT_TRUE(msh_holds(&h, self->page, 7, 6000 + 7));
 
 	/* The control: unmerged, the range is gathered. */
-	ASSERT_EQ(0, naive("unmerge"));
+	ASSERT_EQ(0, msh_naive("unmerge"));
 	for (k = 0; k < 1500 && !done; k++) {
 		touch_all(&h, self->page);
 		usleep(10 * 1000);
@@ -866,37 +762,14 @@ TEST_F_TIMEOUT(core, a_collapse_never_swallows_a_shared_frame, 600)
 	ASSERT_EQ(0, param_write("access_interval_ms", strtok(old, "\n")));
 	EXPECT_TRUE(done) TH_LOG("the unmerged range was not gathered");
 	for (i = 0; i < HPAGES; i++)
-		if (!holds(&h, self->page, i, 6000 + i)) {
+		if (!msh_holds(&h, self->page, i, 6000 + i)) {
 			EXPECT_TRUE(0) TH_LOG("page %zu changed", i);
 			break;
 		}
-	EXPECT_TRUE(holds(&self->b, self->page, 0, 6000 + 7));
+	EXPECT_TRUE(msh_holds(&self->b, self->page, 0, 6000 + 7));
 	region_huge_drop(self->page, &h);
 }
 
-/*
- * share_naive needs the share table to itself: aether_dedupe, when the box
- * loaded it, is set aside for this program and loaded again at its end.
- */
-static void __attribute__((constructor)) dedupe_away(void)
-{
-	int ret = aemt_dedupe_away();
-
-	if (ret)
-		fprintf(stderr, "# aether_dedupe could not be unloaded: %s\n",
-			strerror(-ret));
-}
-
-static void __attribute__((destructor)) dedupe_back(void)
-{
-	int ret = aemt_dedupe_back();
-
-	/* The suite after this program expects it: fail the program. */
-	if (ret) {
-		fprintf(stderr, "# aether_dedupe could not be loaded again: %s\n",
-			strerror(-ret));
-		_exit(1);
-	}
-}
+MSH_DEDUPE_ASIDE()
 
 TEST_HARNESS_MAIN

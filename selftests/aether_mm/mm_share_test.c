@@ -24,119 +24,19 @@
 #include <unistd.h>
 
 #include "aether_mm_util.h"
+#include "mm_share_util.h"
 #include "kselftest_harness.h"
 
-#define NAIVE		AEMT_DEBUGFS "/share_naive"
-#define SHARE		AEMT_DEBUGFS "/share"
-#define NPAGES		8
+#define NAIVE		MSH_NAIVE
+#define NPAGES		MSH_NPAGES
 #define MERGEABLE	(AETHER_MM_REGION_PRIVATE | AETHER_MM_REGION_MERGEABLE)
-
-/* A command to the naive engine: 0 or -errno. */
-static int naive(const char *fmt, ...)
-{
-	char cmd[64];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return aemt_write_file(NAIVE, cmd);
-}
-
-/* The line "@key N" of debugfs file @path, or -1. */
-static long stat_of(const char *path, const char *key)
-{
-	char buf[1024], *line, *save = NULL;
-	size_t n = strlen(key);
-
-	if (aet_read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			return strtol(line + n + 1, NULL, 10);
-	return -1;
-}
-
-static long share_stat(const char *key)
-{
-	return stat_of(SHARE, key);
-}
-
-/* A MERGEABLE region of NPAGES, mapped read-write. */
-struct region {
-	int fd;
-	__u64 id;
-	unsigned char *map;
-};
 
 FIXTURE(share) {
 	int fd;
 	size_t page;
-	struct region a, b;
+	struct msh_region a, b;
 	long frames0, users0;
 };
-
-static int region_make(int fd, size_t page, __u32 flags, struct region *r)
-{
-	struct aether_mm_region_info ri;
-	int ret;
-
-	r->fd = aemt_region_new(fd, flags, NPAGES * page);
-	if (r->fd < 0)
-		return r->fd;
-	ret = aemt_region_info(r->fd, &ri);
-	if (ret)
-		return ret;
-	r->id = ri.id;
-	r->map = aemt_region_map(r->fd, NPAGES * page, PROT_READ | PROT_WRITE);
-	return r->map == MAP_FAILED ? -errno : 0;
-}
-
-static void region_drop(size_t page, struct region *r)
-{
-	if (r->map && r->map != MAP_FAILED)
-		munmap(r->map, NPAGES * page);
-	if (r->fd >= 0)
-		close(r->fd);
-	r->map = NULL;
-	r->fd = -1;
-}
-
-/* Page @i of @r holds pattern @seed. */
-static void fill(struct region *r, size_t page, int i, __u64 seed)
-{
-	aemt_pattern(r->map + i * page, page, seed);
-}
-
-static bool holds(struct region *r, size_t page, int i, __u64 seed)
-{
-	unsigned char *want = malloc(page);
-	bool same;
-
-	aemt_pattern(want, page, seed);
-	same = !memcmp(r->map + i * page, want, page);
-	free(want);
-	return same;
-}
-
-static __u64 frame_of(struct region *r, size_t page, int i)
-{
-	struct aether_mm_region_query q;
-
-	if (aemt_region_query(r->fd, r->map + i * page, &q))
-		return 0;
-	return q.frame_id;
-}
-
-static __u64 resident_of(struct region *r)
-{
-	struct aether_mm_region_info ri;
-
-	if (aemt_region_info(r->fd, &ri))
-		return ~0ULL;
-	return ri.resident;
-}
 
 FIXTURE_SETUP(share)
 {
@@ -148,21 +48,21 @@ FIXTURE_SETUP(share)
 	ASSERT_LE(0, self->fd);
 	if (access(NAIVE, W_OK))
 		AEMT_SETUP_SKIP("%s: needs root and debugfs", NAIVE);
-	ASSERT_EQ(0, naive("on"));
-	self->frames0 = share_stat("shared_frames");
-	self->users0 = share_stat("users");
+	ASSERT_EQ(0, msh_naive("on"));
+	self->frames0 = msh_share_stat("shared_frames");
+	self->users0 = msh_share_stat("users");
 	ASSERT_LE(0, self->frames0);
 	ASSERT_LE(0, self->users0);
-	ASSERT_EQ(0, region_make(self->fd, self->page, MERGEABLE, &self->a));
-	ASSERT_EQ(0, region_make(self->fd, self->page, MERGEABLE, &self->b));
+	ASSERT_EQ(0, msh_region_make(self->fd, self->page, MERGEABLE, &self->a));
+	ASSERT_EQ(0, msh_region_make(self->fd, self->page, MERGEABLE, &self->b));
 }
 
 FIXTURE_TEARDOWN(share)
 {
-	region_drop(self->page, &self->a);
-	region_drop(self->page, &self->b);
+	msh_region_drop(self->page, &self->a);
+	msh_region_drop(self->page, &self->b);
 	/* Unregistering unmerges whatever a failed test left. */
-	naive("off");
+	msh_naive("off");
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -174,10 +74,10 @@ static int fill_and_merge(struct __test_metadata *_metadata,
 	int i;
 
 	for (i = 0; i < NPAGES; i++) {
-		fill(&self->a, self->page, i, i + 1);
-		fill(&self->b, self->page, i, i + 1);
+		msh_fill(&self->a, self->page, i, i + 1);
+		msh_fill(&self->b, self->page, i, i + 1);
 	}
-	return naive("scan");
+	return msh_naive("scan");
 }
 
 TEST_F(share, equal_pages_of_two_regions_end_on_one_frame)
@@ -185,51 +85,51 @@ TEST_F(share, equal_pages_of_two_regions_end_on_one_frame)
 	int i;
 
 	ASSERT_EQ(0, fill_and_merge(_metadata, self));
-	EXPECT_EQ(self->frames0 + NPAGES, share_stat("shared_frames"));
-	EXPECT_EQ(self->users0 + 2 * NPAGES, share_stat("users"));
+	EXPECT_EQ(self->frames0 + NPAGES, msh_share_stat("shared_frames"));
+	EXPECT_EQ(self->users0 + 2 * NPAGES, msh_share_stat("users"));
 	/* The frames are no region's: neither holds one of its own. */
-	EXPECT_EQ(0, resident_of(&self->a));
-	EXPECT_EQ(0, resident_of(&self->b));
+	EXPECT_EQ(0, msh_resident_of(&self->a));
+	EXPECT_EQ(0, msh_resident_of(&self->b));
 	for (i = 0; i < NPAGES; i++) {
-		EXPECT_TRUE(holds(&self->a, self->page, i, i + 1));
-		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
-		EXPECT_NE(0, frame_of(&self->a, self->page, i));
-		EXPECT_EQ(frame_of(&self->a, self->page, i),
-			  frame_of(&self->b, self->page, i));
+		EXPECT_TRUE(msh_holds(&self->a, self->page, i, i + 1));
+		EXPECT_TRUE(msh_holds(&self->b, self->page, i, i + 1));
+		EXPECT_NE(0, msh_frame_of(&self->a, self->page, i));
+		EXPECT_EQ(msh_frame_of(&self->a, self->page, i),
+			  msh_frame_of(&self->b, self->page, i));
 		if (i)
-			EXPECT_NE(frame_of(&self->a, self->page, i - 1),
-				  frame_of(&self->a, self->page, i));
+			EXPECT_NE(msh_frame_of(&self->a, self->page, i - 1),
+				  msh_frame_of(&self->a, self->page, i));
 	}
 }
 
 TEST_F(share, a_write_unshares_the_writer_only)
 {
-	long left = stat_of(NAIVE, "unshared");
+	long left = msh_stat_of(NAIVE, "unshared");
 
 	ASSERT_EQ(0, fill_and_merge(_metadata, self));
-	ASSERT_EQ(frame_of(&self->a, self->page, 0),
-		  frame_of(&self->b, self->page, 0));
-	fill(&self->a, self->page, 0, 100);
-	EXPECT_TRUE(holds(&self->a, self->page, 0, 100));
-	EXPECT_TRUE(holds(&self->b, self->page, 0, 1));
-	EXPECT_NE(frame_of(&self->a, self->page, 0),
-		  frame_of(&self->b, self->page, 0));
-	EXPECT_EQ(1, resident_of(&self->a));
-	EXPECT_EQ(self->users0 + 2 * NPAGES - 1, share_stat("users"));
+	ASSERT_EQ(msh_frame_of(&self->a, self->page, 0),
+		  msh_frame_of(&self->b, self->page, 0));
+	msh_fill(&self->a, self->page, 0, 100);
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 0, 100));
+	EXPECT_TRUE(msh_holds(&self->b, self->page, 0, 1));
+	EXPECT_NE(msh_frame_of(&self->a, self->page, 0),
+		  msh_frame_of(&self->b, self->page, 0));
+	EXPECT_EQ(1, msh_resident_of(&self->a));
+	EXPECT_EQ(self->users0 + 2 * NPAGES - 1, msh_share_stat("users"));
 	/* The engine heard of it. */
-	EXPECT_EQ(left + 1, stat_of(NAIVE, "unshared"));
+	EXPECT_EQ(left + 1, msh_stat_of(NAIVE, "unshared"));
 	/* The other side writes too: the frame has no user left. */
-	fill(&self->b, self->page, 0, 200);
-	EXPECT_TRUE(holds(&self->a, self->page, 0, 100));
-	EXPECT_TRUE(holds(&self->b, self->page, 0, 200));
-	ASSERT_EQ(0, naive("scan"));	/* the engine drops it */
-	EXPECT_EQ(self->frames0 + NPAGES - 1, share_stat("shared_frames"));
-	EXPECT_TRUE(holds(&self->a, self->page, 1, 2));
-	EXPECT_TRUE(holds(&self->b, self->page, 1, 2));
+	msh_fill(&self->b, self->page, 0, 200);
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 0, 100));
+	EXPECT_TRUE(msh_holds(&self->b, self->page, 0, 200));
+	ASSERT_EQ(0, msh_naive("scan"));	/* the engine drops it */
+	EXPECT_EQ(self->frames0 + NPAGES - 1, msh_share_stat("shared_frames"));
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 1, 2));
+	EXPECT_TRUE(msh_holds(&self->b, self->page, 1, 2));
 }
 
 struct fork_arg {
-	struct region *a;
+	struct msh_region *a;
 	size_t page;
 	__u64 shared_id;
 };
@@ -240,14 +140,14 @@ static int child_writes(void *p)
 	int i;
 
 	for (i = 0; i < NPAGES; i++)
-		if (!holds(arg->a, arg->page, i, i + 1))
+		if (!msh_holds(arg->a, arg->page, i, i + 1))
 			return 1;
-	if (frame_of(arg->a, arg->page, 0) != arg->shared_id)
+	if (msh_frame_of(arg->a, arg->page, 0) != arg->shared_id)
 		return 2;
-	fill(arg->a, arg->page, 0, 300);
-	if (!holds(arg->a, arg->page, 0, 300))
+	msh_fill(arg->a, arg->page, 0, 300);
+	if (!msh_holds(arg->a, arg->page, 0, 300))
 		return 3;
-	if (frame_of(arg->a, arg->page, 0) == arg->shared_id)
+	if (msh_frame_of(arg->a, arg->page, 0) == arg->shared_id)
 		return 4;
 	return 0;
 }
@@ -258,87 +158,87 @@ TEST_F(share, fork_after_merge_copies_on_write_on_each_side)
 	int status, i;
 
 	ASSERT_EQ(0, fill_and_merge(_metadata, self));
-	arg.shared_id = frame_of(&self->a, self->page, 0);
-	ASSERT_EQ(arg.shared_id, frame_of(&self->b, self->page, 0));
+	arg.shared_id = msh_frame_of(&self->a, self->page, 0);
+	ASSERT_EQ(arg.shared_id, msh_frame_of(&self->b, self->page, 0));
 	status = aemt_run_child(child_writes, &arg);
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	/* The child's write left the parent and B on the shared frame. */
-	EXPECT_TRUE(holds(&self->a, self->page, 0, 1));
-	EXPECT_EQ(arg.shared_id, frame_of(&self->a, self->page, 0));
-	fill(&self->a, self->page, 1, 400);
-	EXPECT_TRUE(holds(&self->a, self->page, 1, 400));
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 0, 1));
+	EXPECT_EQ(arg.shared_id, msh_frame_of(&self->a, self->page, 0));
+	msh_fill(&self->a, self->page, 1, 400);
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 1, 400));
 	for (i = 0; i < NPAGES; i++)
-		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
+		EXPECT_TRUE(msh_holds(&self->b, self->page, i, i + 1));
 }
 
 TEST_F(share, unregistering_the_engine_unshares_everything)
 {
-	long unmerged = share_stat("left_unmerge");
+	long unmerged = msh_share_stat("left_unmerge");
 	int i;
 
 	ASSERT_EQ(0, fill_and_merge(_metadata, self));
-	ASSERT_EQ(self->users0 + 2 * NPAGES, share_stat("users"));
-	ASSERT_EQ(0, naive("off"));
-	EXPECT_EQ(0, share_stat("users"));
-	EXPECT_EQ(0, share_stat("shared_frames"));
-	EXPECT_EQ(unmerged + 2 * NPAGES, share_stat("left_unmerge"));
-	EXPECT_EQ(NPAGES, resident_of(&self->a));
-	EXPECT_EQ(NPAGES, resident_of(&self->b));
+	ASSERT_EQ(self->users0 + 2 * NPAGES, msh_share_stat("users"));
+	ASSERT_EQ(0, msh_naive("off"));
+	EXPECT_EQ(0, msh_share_stat("users"));
+	EXPECT_EQ(0, msh_share_stat("shared_frames"));
+	EXPECT_EQ(unmerged + 2 * NPAGES, msh_share_stat("left_unmerge"));
+	EXPECT_EQ(NPAGES, msh_resident_of(&self->a));
+	EXPECT_EQ(NPAGES, msh_resident_of(&self->b));
 	for (i = 0; i < NPAGES; i++) {
-		EXPECT_TRUE(holds(&self->a, self->page, i, i + 1));
-		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
-		EXPECT_NE(frame_of(&self->a, self->page, i),
-			  frame_of(&self->b, self->page, i));
+		EXPECT_TRUE(msh_holds(&self->a, self->page, i, i + 1));
+		EXPECT_TRUE(msh_holds(&self->b, self->page, i, i + 1));
+		EXPECT_NE(msh_frame_of(&self->a, self->page, i),
+			  msh_frame_of(&self->b, self->page, i));
 	}
 	/* Private again: writes need no copy and stay apart. */
-	fill(&self->a, self->page, 2, 500);
-	EXPECT_TRUE(holds(&self->b, self->page, 2, 3));
+	msh_fill(&self->a, self->page, 2, 500);
+	EXPECT_TRUE(msh_holds(&self->b, self->page, 2, 3));
 	/* No engine: nothing merges. */
-	EXPECT_EQ(-ENODEV, naive("scan"));
+	EXPECT_EQ(-ENODEV, msh_naive("scan"));
 }
 
 TEST_F(share, closing_a_region_leaves_its_shared_frames)
 {
-	long freed = share_stat("left_freed");
+	long freed = msh_share_stat("left_freed");
 	int i;
 
 	ASSERT_EQ(0, fill_and_merge(_metadata, self));
-	region_drop(self->page, &self->a);
-	EXPECT_EQ(freed + NPAGES, share_stat("left_freed"));
-	EXPECT_EQ(self->users0 + NPAGES, share_stat("users"));
+	msh_region_drop(self->page, &self->a);
+	EXPECT_EQ(freed + NPAGES, msh_share_stat("left_freed"));
+	EXPECT_EQ(self->users0 + NPAGES, msh_share_stat("users"));
 	for (i = 0; i < NPAGES; i++)
-		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
-	region_drop(self->page, &self->b);
-	EXPECT_EQ(self->users0, share_stat("users"));
+		EXPECT_TRUE(msh_holds(&self->b, self->page, i, i + 1));
+	msh_region_drop(self->page, &self->b);
+	EXPECT_EQ(self->users0, msh_share_stat("users"));
 	/* The engine forgets frames nobody maps at its next command. */
-	ASSERT_EQ(0, naive("scan"));
-	EXPECT_EQ(self->frames0, share_stat("shared_frames"));
+	ASSERT_EQ(0, msh_naive("scan"));
+	EXPECT_EQ(self->frames0, msh_share_stat("shared_frames"));
 }
 
 TEST_F(share, a_page_written_after_the_engine_copied_it_is_not_merged)
 {
-	long changed = share_stat("changed");
+	long changed = msh_share_stat("changed");
 
-	fill(&self->a, self->page, 0, 7);
-	fill(&self->b, self->page, 0, 7);
+	msh_fill(&self->a, self->page, 0, 7);
+	msh_fill(&self->b, self->page, 0, 7);
 	/* The engine's copy (its hash) of A's page 0... */
-	ASSERT_EQ(0, naive("pick %llu 0", (unsigned long long)self->a.id));
+	ASSERT_EQ(0, msh_naive("pick %llu 0", (unsigned long long)self->a.id));
 	/* ...then a write to it... */
-	fill(&self->a, self->page, 0, 8);
+	msh_fill(&self->a, self->page, 0, 8);
 	/* ...fails the merge: the comparison under the slot lock sees it. */
-	EXPECT_EQ(-EAGAIN, naive("merge %llu 0",
+	EXPECT_EQ(-EAGAIN, msh_naive("merge %llu 0",
 				 (unsigned long long)self->a.id));
-	EXPECT_EQ(changed + 1, share_stat("changed"));
-	EXPECT_TRUE(holds(&self->a, self->page, 0, 8));
-	EXPECT_EQ(1, resident_of(&self->a));
+	EXPECT_EQ(changed + 1, msh_share_stat("changed"));
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 0, 8));
+	EXPECT_EQ(1, msh_resident_of(&self->a));
 	/* B still equals the copy: it merges. */
-	EXPECT_EQ(0, naive("merge %llu 0", (unsigned long long)self->b.id));
-	EXPECT_TRUE(holds(&self->b, self->page, 0, 7));
-	EXPECT_TRUE(holds(&self->a, self->page, 0, 8));
-	EXPECT_NE(frame_of(&self->a, self->page, 0),
-		  frame_of(&self->b, self->page, 0));
-	EXPECT_EQ(0, resident_of(&self->b));
+	EXPECT_EQ(0, msh_naive("merge %llu 0", (unsigned long long)self->b.id));
+	EXPECT_TRUE(msh_holds(&self->b, self->page, 0, 7));
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 0, 8));
+	EXPECT_NE(msh_frame_of(&self->a, self->page, 0),
+		  msh_frame_of(&self->b, self->page, 0));
+	EXPECT_EQ(0, msh_resident_of(&self->b));
 }
 
 /*
@@ -357,7 +257,7 @@ TEST_F(share, a_merged_frame_moves_with_every_user_on_migration)
 
 	ASSERT_EQ(0, fill_and_merge(_metadata, self));
 	for (i = 0; i < NPAGES; i++)
-		before[i] = frame_of(&self->a, self->page, i);
+		before[i] = msh_frame_of(&self->a, self->page, i);
 	ASSERT_EQ(0, aemt_region_query(self->a.fd, self->a.map, &q));
 	m.node = !q.node;
 	if (ioctl(self->a.fd, AETHER_MM_IOC_REGION_MIGRATE, &m)) {
@@ -368,16 +268,16 @@ TEST_F(share, a_merged_frame_moves_with_every_user_on_migration)
 	EXPECT_EQ(NPAGES, m.migrated);
 	EXPECT_EQ(0, m.busy);
 	for (i = 0; i < NPAGES; i++) {
-		EXPECT_NE(before[i], frame_of(&self->a, self->page, i));
-		EXPECT_EQ(frame_of(&self->a, self->page, i),
-			  frame_of(&self->b, self->page, i));
-		EXPECT_TRUE(holds(&self->a, self->page, i, i + 1));
-		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
+		EXPECT_NE(before[i], msh_frame_of(&self->a, self->page, i));
+		EXPECT_EQ(msh_frame_of(&self->a, self->page, i),
+			  msh_frame_of(&self->b, self->page, i));
+		EXPECT_TRUE(msh_holds(&self->a, self->page, i, i + 1));
+		EXPECT_TRUE(msh_holds(&self->b, self->page, i, i + 1));
 	}
 }
 
 struct racer {
-	struct region *a;
+	struct msh_region *a;
 	size_t page;
 	int stop;
 	long writes;
@@ -398,8 +298,8 @@ static void *racer_fn(void *p)
 	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
 		for (i = 0; i < NPAGES; i++) {
 			seed = (w->writes & 1) ? 1000 + i : i + 1;
-			fill(w->a, w->page, i, seed);
-			if (!holds(w->a, w->page, i, seed))
+			msh_fill(w->a, w->page, i, seed);
+			if (!msh_holds(w->a, w->page, i, seed))
 				w->lost++;
 		}
 		w->writes++;
@@ -414,63 +314,40 @@ TEST_F(share, writes_racing_merges_are_never_lost)
 	int i, merged = 0;
 
 	for (i = 0; i < NPAGES; i++) {
-		fill(&self->a, self->page, i, i + 1);
-		fill(&self->b, self->page, i, i + 1);
+		msh_fill(&self->a, self->page, i, i + 1);
+		msh_fill(&self->b, self->page, i, i + 1);
 	}
 	ASSERT_EQ(0, pthread_create(&t, NULL, racer_fn, &w));
 	for (i = 0; i < 40; i++) {
-		ASSERT_EQ(0, naive("scan"));
-		merged += share_stat("users") > self->users0 + NPAGES;
+		ASSERT_EQ(0, msh_naive("scan"));
+		merged += msh_share_stat("users") > self->users0 + NPAGES;
 	}
 	__atomic_store_n(&w.stop, 1, __ATOMIC_RELAXED);
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(0, w.lost);
 	EXPECT_LT(1, w.writes);
 	for (i = 0; i < NPAGES; i++)
-		EXPECT_TRUE(holds(&self->b, self->page, i, i + 1));
+		EXPECT_TRUE(msh_holds(&self->b, self->page, i, i + 1));
 	TH_LOG("%ld rounds of writes, %d scans merged A's pages", w.writes,
 	       merged);
 }
 
 TEST_F(share, a_region_not_mergeable_is_left_alone)
 {
-	struct region c = { .fd = -1 };
+	struct msh_region c = { .fd = -1 };
 
-	ASSERT_EQ(0, region_make(self->fd, self->page,
+	ASSERT_EQ(0, msh_region_make(self->fd, self->page,
 				 AETHER_MM_REGION_PRIVATE, &c));
-	fill(&self->a, self->page, 0, 9);
-	fill(&c, self->page, 0, 9);
-	ASSERT_EQ(0, naive("scan"));
-	EXPECT_EQ(1, resident_of(&self->a));
-	EXPECT_EQ(1, resident_of(&c));
-	EXPECT_EQ(-ENOENT, naive("pick %llu 0", (unsigned long long)c.id));
-	region_drop(self->page, &c);
+	msh_fill(&self->a, self->page, 0, 9);
+	msh_fill(&c, self->page, 0, 9);
+	ASSERT_EQ(0, msh_naive("scan"));
+	EXPECT_EQ(1, msh_resident_of(&self->a));
+	EXPECT_EQ(1, msh_resident_of(&c));
+	EXPECT_EQ(-ENOENT, msh_naive("pick %llu 0", (unsigned long long)c.id));
+	msh_region_drop(self->page, &c);
 }
 
-/*
- * share_naive needs the share table to itself: aether_dedupe, when the box
- * loaded it, is set aside for this program and loaded again at its end.
- */
-static void __attribute__((constructor)) dedupe_away(void)
-{
-	int ret = aemt_dedupe_away();
-
-	if (ret)
-		fprintf(stderr, "# aether_dedupe could not be unloaded: %s\n",
-			strerror(-ret));
-}
-
-static void __attribute__((destructor)) dedupe_back(void)
-{
-	int ret = aemt_dedupe_back();
-
-	/* The suite after this program expects it: fail the program. */
-	if (ret) {
-		fprintf(stderr, "# aether_dedupe could not be loaded again: %s\n",
-			strerror(-ret));
-		_exit(1);
-	}
-}
+MSH_DEDUPE_ASIDE()
 
 TEST_HARNESS_MAIN
 
@@ -487,17 +364,17 @@ struct other {
 static int other_region(void *arg)
 {
 	struct other *o = arg;
-	struct region r = { .fd = -1 };
+	struct msh_region r = { .fd = -1 };
 	int fd = aemt_open();
 	char c;
 
-	if (fd < 0 || region_make(fd, o->page, MERGEABLE, &r))
+	if (fd < 0 || msh_region_make(fd, o->page, MERGEABLE, &r))
 		return EXIT_FAILURE;
-	fill(&r, o->page, 0, 1);
+	msh_fill(&r, o->page, 0, 1);
 	if (write(o->ids[1], &r.id, sizeof(r.id)) != sizeof(r.id) ||
 	    read(o->go[0], &c, 1) != 1)
 		return EXIT_FAILURE;
-	region_drop(o->page, &r);
+	msh_region_drop(o->page, &r);
 	return 0;
 }
 
@@ -521,17 +398,17 @@ TEST_F(share, a_page_of_another_uid_is_never_merged)
 		SKIP(return, "needs root and the box's users");
 	ASSERT_EQ(0, pipe(o.ids));
 	ASSERT_EQ(0, pipe(o.go));
-	fill(&self->a, self->page, 0, 1);
+	msh_fill(&self->a, self->page, 0, 1);
 	pid = aet_start_as(&bob, other_region, &o);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(sizeof(id), read(o.ids[0], &id, sizeof(id)));
-	merges = share_stat("merges");
-	ASSERT_EQ(0, naive("pick %llu 0", (unsigned long long)self->a.id));
-	EXPECT_EQ(-EPERM, naive("merge %llu 0", (unsigned long long)id));
-	EXPECT_EQ(merges, share_stat("merges"));
+	merges = msh_share_stat("merges");
+	ASSERT_EQ(0, msh_naive("pick %llu 0", (unsigned long long)self->a.id));
+	EXPECT_EQ(-EPERM, msh_naive("merge %llu 0", (unsigned long long)id));
+	EXPECT_EQ(merges, msh_share_stat("merges"));
 	/* The same engine still merges root's own page b:0 into it. */
-	fill(&self->b, self->page, 0, 1);
-	EXPECT_EQ(0, naive("merge %llu 0", (unsigned long long)self->b.id));
+	msh_fill(&self->b, self->page, 0, 1);
+	EXPECT_EQ(0, msh_naive("merge %llu 0", (unsigned long long)self->b.id));
 	ASSERT_EQ(1, write(o.go[1], "", 1));
 	EXPECT_EQ(0, aet_wait(pid));
 }
