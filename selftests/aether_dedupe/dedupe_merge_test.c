@@ -17,7 +17,6 @@
  * never for a time.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -26,8 +25,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "aether_dedupe_util.h"
@@ -588,57 +585,6 @@ TEST_F_TIMEOUT(merge, run_two_gives_every_page_a_private_frame_with_its_bytes, 1
 /* ---- unload --------------------------------------------------------------------------- */
 
 /*
- * aether_dedupe's parameters as they read now, as insmod takes them (not
- * selftest: the self-tests ran at the first load).  0 or -errno.
- */
-static int params_line(char *buf, size_t len)
-{
-	char path[512], val[AET_PARAM_VALUE];
-	size_t pos = 0;
-	struct dirent *d;
-	DIR *dp;
-
-	dp = opendir(ADT_PARAMS);
-	if (!dp)
-		return -errno;
-	buf[0] = 0;
-	while ((d = readdir(dp)) && pos < len) {
-		if (d->d_name[0] == '.' || !strcmp(d->d_name, "selftest"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", ADT_PARAMS, d->d_name);
-		if (aet_read_file(path, val, sizeof(val)) < 0)
-			continue;
-		val[strcspn(val, "\n")] = 0;
-		pos += snprintf(buf + pos, len - pos, "%s=%s ", d->d_name, val);
-	}
-	closedir(dp);
-	return 0;
-}
-
-static int module_path(char *buf, size_t len)
-{
-	struct utsname u;
-
-	if (uname(&u))
-		return -errno;
-	snprintf(buf, len, "/lib/modules/%s/extra/%s.ko", u.release,
-		 ADT_MODULE);
-	return access(buf, R_OK) ? -errno : 0;
-}
-
-/* Give @dev the group and permission bits of @like; 0 or -errno. */
-static int share_like(const char *like, const char *dev)
-{
-	struct stat st;
-
-	if (stat(like, &st))
-		return -errno;
-	if (chown(dev, -1, st.st_gid) || chmod(dev, st.st_mode & 07777))
-		return -errno;
-	return 0;
-}
-
-/*
  * Unloading aether_dedupe with pages merged has aether_mm give every user
  * of every shared frame a private copy first; without the engine
  * REGION_DEDUPE is -ENODEV; loading it again brings the device back.
@@ -647,23 +593,23 @@ TEST_F_TIMEOUT(merge, unload_unmerges_everything, 300)
 {
 	struct adt_region r = { .fd = -1 };
 	struct aether_mm_region_dedupe d;
-	char path[256], line[1024];
 	struct adt_peer p;
+	char path[256];
 	struct pair x;
 	__u32 states[NP];
 	__u64 bad;
 	size_t i;
-	int kfd, ret;
+	int ret;
 
-	if (module_path(path, sizeof(path)))
+	if (aemt_dedupe_ko(path, sizeof(path)))
 		SKIP(return, "no %s to load again", path);
-	ASSERT_EQ(0, params_line(line, sizeof(line)));
 	PAIR_MERGED(&x, &r, &p);
 	/* Our fd pins the module: close it first. */
 	close(self->dfd);
 	self->dfd = -1;
 	self->restore = false;
-	ret = syscall(SYS_delete_module, ADT_MODULE, O_NONBLOCK) ? -errno : 0;
+	/* Unloaded with its parameters as they read now, to load again. */
+	ret = aemt_dedupe_away();
 	if (ret) {
 		/* Still loaded: the teardown puts the knobs back. */
 		self->dfd = adt_open();
@@ -685,13 +631,9 @@ TEST_F_TIMEOUT(merge, unload_unmerges_everything, 300)
 	EXPECT_EQ(-ENODEV, adt_region_dedupe(r.fd, 0, NP * r.page, &d));
 	EXPECT_NE(0, access(ADT_DEBUGFS, F_OK));
 
-	kfd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, kfd);
-	ASSERT_EQ(0, syscall(SYS_finit_module, kfd, line, 0))
-		TH_LOG("finit_module %s %s: %s", path, line, strerror(errno));
-	close(kfd);
-	/* The new device is root's, 0600: as the box's udev rule would. */
-	ASSERT_EQ(0, share_like(AEMT_DEV, ADT_DEV));
+	/* Loaded again, its device given /dev/aether_mm's group and mode. */
+	ret = aemt_dedupe_back();
+	ASSERT_EQ(0, ret) TH_LOG("load %s: %s", path, strerror(-ret));
 	self->dfd = adt_open();
 	ASSERT_LE(0, self->dfd);
 	self->restore = true;

@@ -678,20 +678,29 @@ int aemt_dedupe_away(void)
 	return 0;
 }
 
+int aemt_dedupe_ko(char *path, size_t len)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		return -errno;
+	snprintf(path, len, "/lib/modules/%s/extra/%s.ko", u.release,
+		 AEMT_DEDUPE);
+	return access(path, R_OK) ? -errno : 0;
+}
+
 int aemt_dedupe_back(void)
 {
 	char path[256];
-	struct utsname u;
 	struct stat st;
-	int kfd, ret = 0;
+	int kfd, ret;
 
 	if (!aemt_dedupe_pid || aemt_dedupe_pid != getpid())
 		return 0;
 	aemt_dedupe_pid = 0;
-	if (uname(&u))
-		return -errno;
-	snprintf(path, sizeof(path), "/lib/modules/%s/extra/%s.ko", u.release,
-		 AEMT_DEDUPE);
+	ret = aemt_dedupe_ko(path, sizeof(path));
+	if (ret)
+		return ret;
 	kfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (kfd < 0)
 		return -errno;

@@ -205,8 +205,11 @@ int aemt_extfrag_index(const struct aether_mm_frag *fr, unsigned int order);
  * module directory and gives /dev/aether_dedupe the group and mode of
  * /dev/aether_mm.  Both 0 or -errno; back() does nothing in a process
  * other than the one that called away(), nor when nothing was unloaded.
+ * aemt_dedupe_ko() writes the path back() loads it from: 0 when it is
+ * there, else -errno.
  */
 int aemt_dedupe_away(void);
 int aemt_dedupe_back(void);
+int aemt_dedupe_ko(char *path, size_t len);
 
 #endif /* AETHER_MM_UTIL_H */
