@@ -139,6 +139,27 @@ fi_selftests() {
 	done
 }
 
+# fi_suite_whole: with injection off, put back what a selftest under
+# injection could not: its own clean-up fails too (a debugfs write, a
+# module load), so the naive share engine may still be registered with
+# its shared frames, and a module a test unloads to load again (the
+# share tests set aether_dedupe aside) may be missing.
+fi_suite_whole() {
+	naive=$DBG/aether/mm/share_naive
+	if [ -w "$naive" ] && ! echo off >"$naive"; then
+		echo "# share_naive would not turn off"
+		return 1
+	fi
+	awk '$2 == "ours"' /etc/aether/modules | while read -r path _k params; do
+		m=$(basename "$path" .ko)
+		grep -q "^$m " /proc/modules && continue
+		echo "# $m was left unloaded by a test under injection: loaded again"
+		params=$(echo "$params" | sed 's/selftest=[0-9]*//')
+		# shellcheck disable=SC2086 # params are separate words
+		insmod "$path" $params || { echo "# insmod $path failed"; exit 1; }
+	done && share_devices
+}
+
 # fi_workload CALLS SECONDS: the fuzzer and the stress in tolerant mode:
 # no call may answer an unclean errno, no data may change.
 fi_workload() {
@@ -171,6 +192,9 @@ rel_inject() {
 	pool=$(($(fi_pool_injected) - p0))
 	if [ -d "$DBG/failslab" ] && fi_kernel_on 10; then
 		fi_selftests
+		fi_kernel_off
+		fi_suite_whole || rc=1
+		fi_kernel_on 10 || rc=1
 		fi_workload "$1" "$2" || rc=1
 		fi_kernel_off
 		if fi_kernel_on 50; then
