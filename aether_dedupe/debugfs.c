@@ -20,6 +20,9 @@
  *
  * The files are created after the engine is up and removed before it
  * goes (main.c's ladder); debugfs waits for a reader still in one.
+ * stable and regions wait for the engine interruptibly: a signal ends
+ * the read with -EINTR rather than leave the reader in D state behind a
+ * long REGION_DEDUPE (which lets them in between its chunks anyway).
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -45,15 +48,13 @@ DEFINE_SHOW_ATTRIBUTE(adp_dbg_knobs);
 
 static int adp_dbg_stable_show(struct seq_file *m, void *v)
 {
-	adp_engine_show_stable(m);
-	return 0;
+	return adp_engine_show_stable(m);
 }
 DEFINE_SHOW_ATTRIBUTE(adp_dbg_stable);
 
 static int adp_dbg_regions_show(struct seq_file *m, void *v)
 {
-	adp_engine_show_regions(m);
-	return 0;
+	return adp_engine_show_regions(m);
 }
 DEFINE_SHOW_ATTRIBUTE(adp_dbg_regions);
 

@@ -9,7 +9,10 @@
  * 0660, as a udev rule would); SET and SET_DOMAIN need CAP_SYS_ADMIN
  * (-EPERM), as KSM's sysfs files are root's; REGION_STATS answers for a
  * region of the caller's own (the uid that created it), any region for
- * CAP_SYS_ADMIN (-EACCES).
+ * CAP_SYS_ADMIN (-EACCES); it waits for the engine interruptibly (a
+ * REGION_DEDUPE lets it in between its chunks; -EINTR on a signal).
+ * SET_DOMAIN refuses a region the engine does not merge (-EINVAL: not
+ * MERGEABLE, or SECURE).
  * Each copies its struct in with aem_copy_in() (the struct's @size says
  * which version the caller speaks; the size bits of the command number
  * are ignored), refuses a non-zero reserved field (-EINVAL), and copies
@@ -292,6 +295,19 @@ static long adp_ioc_set(void __user *uarg)
 	return adp_knobs_set(&s.knobs, s.mask);
 }
 
+/*
+ * Is @r a region the engine merges (created MERGEABLE, not SECURE)?  A
+ * domain is a rule for merging: on any other region it would be a name
+ * with no effect that the administrator believed in.  aem_share_scan()
+ * tells: -EPERM for a region not mergeable before it looks at the range
+ * (an empty one here, so nothing is visited); the flags are fixed at
+ * creation, so the answer holds for the region's life.
+ */
+static bool adp_region_mergeable(struct aem_region *r)
+{
+	return aem_share_scan(r, 0, 0, NULL, NULL) != -EPERM;
+}
+
 /* Put @r into the domain called @name ("": its creator's). */
 static int adp_domain_set(struct aem_region *r, const char *name)
 {
@@ -326,7 +342,12 @@ static long adp_ioc_set_domain(void __user *uarg)
 	r = aem_share_region_fdget(a.region_fd, &writable);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
-	ret = writable ? adp_domain_set(r, a.name) : -EBADF;
+	if (!writable)
+		ret = -EBADF;
+	else if (!adp_region_mergeable(r))
+		ret = -EINVAL;
+	else
+		ret = adp_domain_set(r, a.name);
 	aem_share_region_put(r);
 	return ret;
 }
@@ -353,11 +374,12 @@ static long adp_ioc_region_stats(void __user *uarg)
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);
 	st.region_fd = fd;
-	adp_engine_region_stats(r, &st);
-	adp_domain_name(aem_share_region_domain_id(r), st.domain,
-			sizeof(st.domain));
+	ret = adp_engine_region_stats(r, &st);
+	if (!ret)
+		adp_domain_name(aem_share_region_domain_id(r), st.domain,
+				sizeof(st.domain));
 	aem_share_region_put(r);
-	return aem_copy_out(uarg, &st, sizeof(st));
+	return ret ? ret : aem_copy_out(uarg, &st, sizeof(st));
 }
 
 static long adp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

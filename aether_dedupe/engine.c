@@ -73,8 +73,10 @@
  * records).  scan_ns is aether_ksmd's CPU time (se.sum_exec_runtime).
  *
  * Locking (internal.h): adp_engine_lock (2) around a batch of the
- * thread, a range, an unmerge, @drain and the debugfs dumps: the trees,
- * the rmap items, the cursor.  aether_mm's locks are taken inside the
+ * thread, a chunk of a range (ADP_RANGE_CHUNK pages: a range lets the
+ * engine go between chunks, so nothing waits a whole range), an unmerge,
+ * @drain and the debugfs dumps: the trees, the rmap items, the cursor.
+ * Readers for userspace (REGION_STATS, debugfs) wait interruptibly.  aether_mm's locks are taken inside the
  * aem_share_*() calls only.  adp_knobs_lock (1) is never taken under
  * adp_engine_lock: the advisor's result is written once the batch has
  * dropped it.  Counters read outside the lock are atomics.
@@ -104,6 +106,8 @@
 #define ADP_DUP_BITS		10	/* hash of our shared frames */
 #define ADP_EWMA_OLD		30	/* advisor: weight of the old value, % */
 #define ADP_AGE_MAX		U8_MAX
+#define ADP_RANGE_CHUNK		512	/* range pages per hold of the engine */
+#define ADP_REAP_SLACK		4096	/* see adp_rsets_reap() */
 
 /**
  * struct adp_item - what the engine knows of one page (KSM's rmap_item)
@@ -192,6 +196,8 @@ static u64 adp_pass_start_ns, adp_pass_cpu_ns;
 static unsigned long adp_pass_pages;	/* data pages of the pass's regions */
 static u32 adp_advice;			/* advisor's pages_to_scan, 0: none */
 static unsigned long adp_pruned_at;	/* jiffies of the last prune */
+static u64 adp_unstable_gen;		/* times the unstable tree emptied */
+static long adp_reap_base;		/* rmap items after the last sweep */
 
 /* writers adp_engine_lock, readers RCU (@unshared) */
 static DEFINE_HASHTABLE(adp_dups, ADP_DUP_BITS);
@@ -359,6 +365,8 @@ static void adp_unstable_empty(void)
 		cond_resched();
 	}
 	adp_unstable_root = RB_ROOT;
+	/* A range between two chunks: none of its pages waits any more. */
+	adp_unstable_gen++;
 }
 
 /*
@@ -516,6 +524,7 @@ static void adp_rsets_sweep(bool all)
 	hash_for_each_safe(adp_rsets, bkt, tmp, rs, hnode)
 		if (all || rs->pass != adp_pass)
 			adp_rset_free(rs);
+	adp_reap_base = atomic_long_read(&adp_nr_items);
 }
 
 /*
@@ -543,6 +552,28 @@ static void adp_rsets_sweep_gone(void)
 		else
 			adp_rset_free(rs);
 	}
+	adp_reap_base = atomic_long_read(&adp_nr_items);
+}
+
+/*
+ * adp_rsets_reap - the items of regions gone, before they pile up
+ *
+ * A pass end frees the sets of regions it did not see, a stopped scanner
+ * those of regions gone; within a long pass (a region of GiBs at a slow
+ * pages_to_scan) neither comes, and a user making, deduping and closing
+ * regions would leave rmap items without bound.  So whenever the items
+ * reach twice what the last sweep left, and ADP_REAP_SLACK more, the
+ * regions are walked and the sets of those gone freed: the items of
+ * regions gone stay below those of live ones plus the slack, and the
+ * walk is paid for by the items made since the last one.  Called before
+ * an item is made, from a pass's page or a range's.
+ */
+static void adp_rsets_reap(void)
+{
+	lockdep_assert_held(&adp_engine_lock);
+	if (atomic_long_read(&adp_nr_items) >=
+	    2 * adp_reap_base + ADP_REAP_SLACK)
+		adp_rsets_sweep_gone();
 }
 
 /* The item of @pg, made if new; NULL on -ENOMEM. */
@@ -556,6 +587,8 @@ static struct adp_item *adp_item_get(struct adp_rset *rs,
 	for (it = first; it; it = it->next)
 		if (it->layer == layer)
 			return it;
+	adp_rsets_reap();
+	/* The reap freed only sets of regions gone: @rs and @first live. */
 	it = kmem_cache_zalloc(adp_item_cache, GFP_KERNEL);
 	if (!it)
 		return NULL;
@@ -1157,6 +1190,72 @@ bool adp_engine_has_merged(void)
 }
 
 /*
+ * Between two chunks of a range (up to 4 GiB of pages): the engine is let
+ * go, so the scanner, REGION_STATS, the debugfs dumps and other ranges
+ * wait one chunk at most, never a whole range.  Whatever ran meanwhile
+ * may have ended or abandoned the pass: the candidates the range left
+ * waiting went with it (adp_unstable_gen), and the caller looks its
+ * region's rmap set up again (adp_range_rset()).  The lock is taken back
+ * uninterruptibly (every holder keeps it a chunk or a batch), so the
+ * range can always clean up after itself.
+ * Return: 0, or -EINTR when a signal is pending; the lock is held again
+ * either way.
+ */
+static int adp_range_yield(struct adp_walk *w)
+{
+	u64 gen = adp_unstable_gen;
+
+	lockdep_assert_held(&adp_engine_lock);
+	mutex_unlock(&adp_engine_lock);
+	cond_resched();
+	mutex_lock(&adp_engine_lock);
+	if (adp_unstable_gen != gen)
+		w->waiting = 0;
+	return signal_pending(current) ? -EINTR : 0;
+}
+
+/* [@at, @end)'s first chunk ends here. */
+static pgoff_t adp_range_next(pgoff_t at, pgoff_t end)
+{
+	return end - at > ADP_RANGE_CHUNK ? at + ADP_RANGE_CHUNK : end;
+}
+
+/* The range's region's rmap set, in the pass (begun if none is). */
+static int adp_range_rset(struct adp_walk *w)
+{
+	lockdep_assert_held(&adp_engine_lock);
+	/* The range's pages meet this pass's candidates: be in a pass. */
+	if (!adp_in_pass)
+		adp_pass_begin();
+	w->rs = adp_rset_get(aem_share_region_id(w->region));
+	if (!w->rs)
+		return -ENOMEM;
+	w->rs->pass = adp_pass;
+	return 0;
+}
+
+/* One region of the range's domain, chunk by chunk, for adp_lookup_page(). */
+static long adp_range_domain_one(struct adp_walk *w, struct aem_region *o)
+{
+	pgoff_t at = 0, next, end = aem_share_region_pages(o);
+	long ret = 0;
+
+	while (at < end && w->waiting) {
+		next = adp_range_next(at, end);
+		ret = aem_share_scan(o, at, next, adp_lookup_page, w);
+		if (ret == ADP_RANGE_DONE)
+			return 0;
+		if (ret < 0)
+			return ret;
+		at = next;
+		ret = adp_range_yield(w);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
  * The range's pages left waiting in the unstable tree meet every other
  * page of their domain now: the rest of their region and the domain's
  * other regions, whether the scanner saw them or not (run = 0).
@@ -1172,10 +1271,7 @@ static long adp_range_domain(struct adp_walk *w)
 		if (aem_share_region_domain(o) != domain ||
 		    !aem_share_region_pages(o))
 			continue;
-		ret = aem_share_scan(o, 0, aem_share_region_pages(o),
-				     adp_lookup_page, w);
-		if (ret == ADP_RANGE_DONE)
-			ret = 0;
+		ret = adp_range_domain_one(w, o);
 		if (ret < 0 || !w->waiting) {
 			aem_share_region_put(o);
 			break;
@@ -1188,7 +1284,8 @@ static long adp_range_domain(struct adp_walk *w)
  * @range: AETHER_MM_IOC_REGION_DEDUPE.  The range's pages go through the
  * per-page logic with no history needed (stable tree, then this pass's
  * candidates and each other); those still waiting then meet the rest of
- * their domain (adp_range_domain()).
+ * their domain (adp_range_domain()).  Both walks go ADP_RANGE_CHUNK pages
+ * at a time, letting the engine go between chunks (adp_range_yield()).
  */
 static long adp_range(struct aem_region *r, pgoff_t start, pgoff_t end,
 		      struct aether_mm_region_dedupe *out)
@@ -1197,19 +1294,23 @@ static long adp_range(struct aem_region *r, pgoff_t start, pgoff_t end,
 		.range = true, .region = r, .start = start, .end = end,
 		.out = out,
 	};
+	pgoff_t at = start, next;
 	long ret;
 
 	if (mutex_lock_interruptible(&adp_engine_lock))
 		return -EINTR;
-	/* The range's pages meet this pass's candidates: be in a pass. */
-	if (!adp_in_pass)
-		adp_pass_begin();
-	w.rs = adp_rset_get(aem_share_region_id(r));
-	if (!w.rs) {
-		ret = -ENOMEM;
-	} else {
-		w.rs->pass = adp_pass;
-		ret = aem_share_scan(r, start, end, adp_page, &w);
+	for (;;) {
+		ret = adp_range_rset(&w);
+		if (ret)
+			break;
+		next = adp_range_next(at, end);
+		ret = aem_share_scan(r, at, next, adp_page, &w);
+		at = next;
+		if (ret < 0 || at >= end)
+			break;
+		ret = adp_range_yield(&w);
+		if (ret)
+			break;
 	}
 	if (ret >= 0 && w.waiting)
 		ret = adp_range_domain(&w);
@@ -1307,18 +1408,20 @@ void adp_engine_counters(struct aether_dedupe_counters *c)
  * @st: @pages, @merging_pages, @zero_pages, @rmap_items, @profit and
  *	@merges filled (KSM's per-process meanings)
  *
- * Context: process context; takes adp_engine_lock (no lock of dev.c
- * held).
+ * Context: process context; takes adp_engine_lock interruptibly (a range
+ * lets it in between chunks, a batch is short), no lock of dev.c held.
+ * Return: 0, or -EINTR on a signal (@st untouched).
  */
-void adp_engine_region_stats(struct aem_region *r,
-			     struct aether_dedupe_region_stats *st)
+int adp_engine_region_stats(struct aem_region *r,
+			    struct aether_dedupe_region_stats *st)
 {
 	struct aem_share_region_counts c;
 	struct adp_rset *rs;
 	unsigned long items;
 
 	aem_share_region_counts(r, &c);
-	mutex_lock(&adp_engine_lock);
+	if (mutex_lock_interruptible(&adp_engine_lock))
+		return -EINTR;
 	rs = adp_rset_find(aem_share_region_id(r));
 	items = rs ? rs->nr_items : 0;
 	mutex_unlock(&adp_engine_lock);
@@ -1330,6 +1433,7 @@ void adp_engine_region_stats(struct aem_region *r,
 	/* KSM's ksm_process_profit. */
 	st->profit = (s64)(c.merging + c.zero) * PAGE_SIZE -
 		     (s64)items * sizeof(struct adp_item);
+	return 0;
 }
 
 /**
@@ -1368,15 +1472,17 @@ void adp_engine_show_stats(struct seq_file *m)
  *
  * One line per shared frame: its entry's domain key, node key and hash,
  * the frame's node now, and its users (ours, then the core's).
+ * Return: 0, or -EINTR when a signal came while waiting for the engine.
  */
-void adp_engine_show_stable(struct seq_file *m)
+int adp_engine_show_stable(struct seq_file *m)
 {
 	struct rb_node *rb;
 	struct adp_stable *st;
 	struct adp_dup *d;
 	unsigned int k;
 
-	mutex_lock(&adp_engine_lock);
+	if (mutex_lock_interruptible(&adp_engine_lock))
+		return -EINTR;
 	for (rb = rb_first(&adp_stable_root); rb; rb = rb_next(rb)) {
 		st = rb_entry(rb, struct adp_stable, t.rb);
 		k = 0;
@@ -1388,6 +1494,7 @@ void adp_engine_show_stable(struct seq_file *m)
 				   aem_share_users(d->s));
 	}
 	mutex_unlock(&adp_engine_lock);
+	return 0;
 }
 
 /**
@@ -1396,19 +1503,22 @@ void adp_engine_show_stable(struct seq_file *m)
  *
  * One line per region the engine tracks: its id, rmap items, and the
  * last pass that saw it (the current pass number first).
+ * Return: 0, or -EINTR when a signal came while waiting for the engine.
  */
-void adp_engine_show_regions(struct seq_file *m)
+int adp_engine_show_regions(struct seq_file *m)
 {
 	struct adp_rset *rs;
 	int bkt;
 
-	mutex_lock(&adp_engine_lock);
+	if (mutex_lock_interruptible(&adp_engine_lock))
+		return -EINTR;
 	seq_printf(m, "pass %u cursor %llu:%lu\n", adp_pass, adp_cur_rid,
 		   (unsigned long)adp_cur_index);
 	hash_for_each(adp_rsets, bkt, rs, hnode)
 		seq_printf(m, "region %llu items %lu pass %u\n", rs->rid,
 			   rs->nr_items, rs->pass);
 	mutex_unlock(&adp_engine_lock);
+	return 0;
 }
 
 /* ---- load and unload -------------------------------------------------------- */

@@ -64,11 +64,11 @@ bool adp_engine_has_merged(void);
 int adp_engine_quiesce(void);
 void adp_engine_resume(bool reshaped);
 void adp_engine_counters(struct aether_dedupe_counters *c);
-void adp_engine_region_stats(struct aem_region *r,
-			     struct aether_dedupe_region_stats *st);
+int adp_engine_region_stats(struct aem_region *r,
+			    struct aether_dedupe_region_stats *st);
 void adp_engine_show_stats(struct seq_file *m);
-void adp_engine_show_stable(struct seq_file *m);
-void adp_engine_show_regions(struct seq_file *m);
+int adp_engine_show_stable(struct seq_file *m);
+int adp_engine_show_regions(struct seq_file *m);
 extern const struct aem_share_ops adp_share_ops;
 
 /* dev.c */
