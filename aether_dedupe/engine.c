@@ -76,10 +76,11 @@
  * thread, a chunk of a range (ADP_RANGE_CHUNK pages: a range lets the
  * engine go between chunks, so nothing waits a whole range), an unmerge,
  * @drain and the debugfs dumps: the trees, the rmap items, the cursor.
- * Readers for userspace (REGION_STATS, debugfs) wait interruptibly.  aether_mm's locks are taken inside the
- * aem_share_*() calls only.  adp_knobs_lock (1) is never taken under
- * adp_engine_lock: the advisor's result is written once the batch has
- * dropped it.  Counters read outside the lock are atomics.
+ * Readers for userspace (REGION_STATS, debugfs) wait interruptibly.
+ * aether_mm's locks are taken inside the aem_share_*() calls only.
+ * adp_knobs_lock (1) is never taken under adp_engine_lock: the advisor's
+ * result is written once the batch has dropped it.  Counters read
+ * outside the lock are atomics.
  */
 #include <linux/freezer.h>
 #include <linux/hashtable.h>
@@ -1281,6 +1282,39 @@ static long adp_range_domain(struct adp_walk *w)
 }
 
 /*
+ * The range's pages still waiting in the unstable tree leave it when the
+ * range ends: they met every page of their domain (adp_range_domain()),
+ * and a candidate holds its page's region, so a region closed right
+ * after its REGION_DEDUPE would live on, with its frames and rmap items,
+ * until the scanner's pass ends, which a slow scanner may put off for
+ * hours.  Each keeps its hash: the scanner finds it a candidate at its
+ * next visit.  Chunk by chunk, as the range; a signal does not stop it.
+ */
+static void adp_range_forget(struct adp_walk *w)
+{
+	pgoff_t at = w->start, next;
+	struct adp_item *it;
+	struct adp_rset *rs;
+	unsigned long idx;
+	void *e;
+
+	lockdep_assert_held(&adp_engine_lock);
+	for (; at < w->end && w->waiting; at = next) {
+		next = adp_range_next(at, w->end);
+		/* Looked up each time: a pass end may sweep it meanwhile. */
+		rs = adp_rset_find(aem_share_region_id(w->region));
+		if (!rs)
+			break;
+		xa_for_each_range(&rs->items, idx, e, at, next - 1)
+			for (it = e; it; it = it->next)
+				if (it->un)
+					adp_unstable_drop(it->un);
+		if (next < w->end)
+			adp_range_yield(w);	/* -EINTR: go on all the same */
+	}
+}
+
+/*
  * @range: AETHER_MM_IOC_REGION_DEDUPE.  The range's pages go through the
  * per-page logic with no history needed (stable tree, then this pass's
  * candidates and each other); those still waiting then meet the rest of
@@ -1317,6 +1351,8 @@ static long adp_range(struct aem_region *r, pgoff_t start, pgoff_t end,
 	/* No pass to come soon: the candidates' references go now. */
 	if (!adp_should_run())
 		adp_pass_abandon();
+	else if (w.waiting)
+		adp_range_forget(&w);
 	mutex_unlock(&adp_engine_lock);
 	return ret < 0 ? ret : 0;
 }
