@@ -20,7 +20,10 @@
  *    the frame moves to the CPU's node before it is mapped, if that node
  *    has a free page (never growing the pool).  A shared (merged) frame
  *    moves a little later, for every region and process that maps it
- *    (share.c's worker: the move takes every user's slot lock).
+ *    (share.c's worker: the move takes every user's slot lock), unless
+ *    another of its users' regions is bound to the node it is on and not
+ *    to the new one (aem_numa_bound_away()): one user's faults never
+ *    take a page from the nodes another was given.
  *
  * REGION_MIGRATE with node AETHER_MM_MIGRATE_AUTO moves each page of a
  * range to the node its last fault came from, on request.
@@ -96,6 +99,31 @@ int aem_numa_last_node(const struct aem_region *r, pgoff_t idx)
 	int nid = (int)READ_ONCE(r->fault_nid[idx]) - 1;
 
 	return nid >= 0 && aem_pool_has_node(nid) ? nid : NUMA_NO_NODE;
+}
+
+/**
+ * aem_numa_bound_away - would moving a page of @r from @from to @to break
+ * its policy?
+ * @r: a region mapping the page (referenced by the caller)
+ * @from: the node the page's frame is on
+ * @to: the node NUMA balancing wants it on
+ *
+ * A shared (merged) frame serves regions of several policies, but only
+ * the faulting one's is LOCAL: a region bound to a set of nodes (BIND,
+ * PREFERRED, INTERLEAVE) whose set holds @from and not @to would see its
+ * page leave the nodes it was given for one other user's faults.  Such a
+ * frame stays (the share worker asks this of every user before a move).
+ *
+ * Return: true when @r's policy keeps the page on @from.
+ */
+bool aem_numa_bound_away(const struct aem_region *r, int from, int to)
+{
+	u32 mask = READ_ONCE(r->pol.nodemask);
+
+	if (aem_numa_eligible(r) || from < 0 || from >= 32 || to < 0 ||
+	    to >= 32)
+		return false;
+	return (mask & BIT(from)) && !(mask & BIT(to));
 }
 
 /**

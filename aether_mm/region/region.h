@@ -552,6 +552,7 @@ static inline bool aem_numa_hinting(const struct aem_region *r)
 
 void aem_numa_fault(struct aem_view *v, pgoff_t idx);
 int aem_numa_last_node(const struct aem_region *r, pgoff_t idx);
+bool aem_numa_bound_away(const struct aem_region *r, int from, int to);
 void aem_numa_scan_region(struct aem_region *r);
 
 /* fault.c */

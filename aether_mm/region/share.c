@@ -1031,12 +1031,18 @@ static struct aem_share_pin *aem_share_pin_users(struct aem_shared *s,
  * the old frame: same bytes, read-only, and its reverse map still names
  * @s, so a fault, a write or an unmerge there is right either way.
  *
+ * @balancing: NUMA balancing asks (one user's faults): refused when
+ * another user's region is bound to the frame's node and not to @nf's
+ * (aem_numa_bound_away()), checked with the users pinned, so no user
+ * joins behind the check.
+ *
  * Return: 0, the old frame then the caller's to free (no slot holds it);
  * -ENOENT when @s's frame is not @from; -EBUSY when a kernel reader
- * holds it or a user's layer is going; -ENOMEM.
+ * holds it or a user's layer is going; -EPERM when @balancing and a
+ * user's policy keeps the frame where it is; -ENOMEM.
  */
 static int aem_share_move_to(struct aem_shared *s, struct aem_frame *nf,
-			     struct aem_frame *from)
+			     struct aem_frame *from, bool balancing)
 {
 	struct aem_share_pin *pins;
 	struct aem_frame *f;
@@ -1053,6 +1059,13 @@ static int aem_share_move_to(struct aem_shared *s, struct aem_frame *nf,
 	if (IS_ERR(pins)) {
 		mutex_unlock(&s->move_lock);
 		return PTR_ERR(pins);
+	}
+	for (i = 0; balancing && i < n; i++) {
+		if (aem_numa_bound_away(pins[i].r, aem_frame_nid(f),
+					aem_frame_nid(nf))) {
+			ret = -EPERM;
+			goto out;
+		}
 	}
 	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
 	WRITE_ONCE(nf->rmap.shared, s);
@@ -1089,20 +1102,9 @@ out:
 	return ret;
 }
 
-/**
- * aem_share_move() - put a copy of shared frame @s on node @nid
- * @s: the shared frame, referenced by the caller
- * @nid: the node
- * @flags: allocation flags added to the usual ones (AEM_ALLOC_NOGROW)
- *
- * REGION_MIGRATE and NUMA balancing: every user follows, as in
- * aem_share_move_to().
- *
- * Context: process context, may sleep; no slot lock held (this takes every
- * user's).
- * Return: 0 (also when @s is on @nid already), -EBUSY, -ENOMEM.
- */
-int aem_share_move(struct aem_shared *s, int nid, unsigned int flags)
+/* aem_share_move(), and for NUMA balancing (@balancing, see above). */
+static int aem_share_move_nid(struct aem_shared *s, int nid,
+			      unsigned int flags, bool balancing)
 {
 	struct aem_frame *f, *nf;
 	int ret;
@@ -1119,13 +1121,31 @@ int aem_share_move(struct aem_shared *s, int nid, unsigned int flags)
 	if (!nf)
 		return -ENOMEM;
 	f = READ_ONCE(s->frame);
-	ret = aem_share_move_to(s, nf, f);
+	ret = aem_share_move_to(s, nf, f, balancing);
 	if (ret) {
 		aem_free_pages(nf, 0);
 		return ret == -ENOENT ? -EBUSY : ret;
 	}
 	aem_free_pages(f, 0);	/* @s's reference on its old frame */
 	return 0;
+}
+
+/**
+ * aem_share_move() - put a copy of shared frame @s on node @nid
+ * @s: the shared frame, referenced by the caller
+ * @nid: the node
+ * @flags: allocation flags added to the usual ones (AEM_ALLOC_NOGROW)
+ *
+ * REGION_MIGRATE: every user follows, as in aem_share_move_to().  (NUMA
+ * balancing's worker asks with its users' policies checked.)
+ *
+ * Context: process context, may sleep; no slot lock held (this takes every
+ * user's).
+ * Return: 0 (also when @s is on @nid already), -EBUSY, -ENOMEM.
+ */
+int aem_share_move(struct aem_shared *s, int nid, unsigned int flags)
+{
+	return aem_share_move_nid(s, nid, flags, false);
 }
 
 /*
@@ -1146,7 +1166,7 @@ static int aem_share_move_frame(struct aem_frame *f, struct aem_frame *nf)
 		return -ENOENT;
 	}
 	rcu_read_unlock();
-	ret = aem_share_move_to(s, nf, f);
+	ret = aem_share_move_to(s, nf, f, false);
 	aem_share_put(s);
 	return ret;
 }
@@ -1189,7 +1209,9 @@ static void aem_share_numa_workfn(struct work_struct *work)
 		spin_unlock(&aem_share_numa_lock);
 		if (!req)
 			return;
-		if (!aem_share_move(req->s, req->nid, AEM_ALLOC_NOGROW))
+		/* Not away from a node another user's region is bound to. */
+		if (!aem_share_move_nid(req->s, req->nid, AEM_ALLOC_NOGROW,
+					true))
 			atomic_long_inc(&aem_share_numa_moved);
 		aem_share_put(req->s);
 		kfree(req);
