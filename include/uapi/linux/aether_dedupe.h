@@ -181,7 +181,8 @@ struct aether_dedupe_set {
  * struct aether_dedupe_domain - AETHER_DEDUPE_IOC_SET_DOMAIN (CAP_SYS_ADMIN)
  * @size:	(in) sizeof(struct aether_dedupe_domain)
  * @region_fd:	(in) a region fd (aether_mm.h), opened for writing
- *		(-EBADF otherwise, as REGION_DEDUPE)
+ *		(-EBADF otherwise, as REGION_DEDUPE), of a region the engine
+ *		merges: created MERGEABLE and not SECURE (-EINVAL otherwise)
  * @name:	(in) NUL-terminated domain name, [A-Za-z0-9_.-], 1..31
  *		bytes (-EINVAL otherwise); empty (a NUL first) puts the
  *		region back into its creator's domain
