@@ -674,3 +674,53 @@ int adt_nr_nodes(int mm)
 
 	return ret ? ret : (int)pi.nr_nodes;
 }
+
+/* ---- debugfs ------------------------------------------------------------- */
+
+int adt_debugfs_stat(const char *name, long long *val)
+{
+	char line[128], key[64];
+	long long v;
+	int ret = -ENOENT;
+	FILE *f = fopen(ADT_DEBUGFS "/stats", "r");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lld", key, &v) == 2 &&
+		    !strcmp(key, name)) {
+			*val = v;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+int adt_stable_each(int (*fn)(const struct adt_stable_line *l, void *arg),
+		    void *arg)
+{
+	struct adt_stable_line l;
+	unsigned long long domain, hash;
+	unsigned int dup;
+	int ours, ret = 0;
+	char line[256];
+	FILE *f = fopen(ADT_DEBUGFS "/stable", "r");
+
+	if (!f)
+		return -errno;
+	while (!ret && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "domain %llx nid %d hash %llx dup %u node %d users %d %u",
+			   &domain, &l.key_nid, &hash, &dup, &l.node, &ours,
+			   &l.users) != 7) {
+			ret = -EPROTO;
+			break;
+		}
+		ret = fn(&l, arg);
+	}
+	if (!ret && ferror(f))
+		ret = -EIO;
+	fclose(f);
+	return ret;
+}

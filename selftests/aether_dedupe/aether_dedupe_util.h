@@ -69,7 +69,22 @@ do {									\
  * limits); the test starts the scanner when its pages are written.  The
  * teardown unmerges again and puts every knob back.
  */
-#define ADT_FIXTURE(name)						\
+#define ADT_FIXTURE(name)	ADT_FIXTURE_BODY(name, 1, )
+
+/*
+ * The same for a fixture whose variants differ in one knob: declare
+ * FIXTURE_VARIANT(name) with a __u32 @field first, then this, then the
+ * FIXTURE_VARIANT_ADD()s.  @bit (an AETHER_DEDUPE_SET_* bit) is set to
+ * the variant's @field after the test knobs; a pool of fewer than @nodes
+ * nodes skips.
+ */
+#define ADT_FIXTURE_KNOB(name, bit, field, nodes)			\
+	ADT_FIXTURE_BODY(name, nodes,					\
+			 ASSERT_EQ(0, adt_set1(self->dfd, bit,		\
+					       variant->field)))
+
+/* Both of the above; @extra: a statement the setup ends with. */
+#define ADT_FIXTURE_BODY(name, nodes, extra)				\
 FIXTURE(name) {								\
 	int mm;								\
 	int dfd;							\
@@ -88,10 +103,14 @@ FIXTURE_SETUP(name)							\
 	self->page = (size_t)sysconf(_SC_PAGESIZE);			\
 	ASSERT_EQ(0, adt_status(self->dfd, &__st));			\
 	self->saved = __st.knobs;					\
-	if (aet_cap_effective(CAP_SYS_ADMIN) != 1)				\
+	if (aet_cap_effective(CAP_SYS_ADMIN) != 1)			\
 		AEMT_SETUP_SKIP("needs CAP_SYS_ADMIN to set the knobs"); \
+	if ((nodes) > 1 && adt_nr_nodes(self->mm) < (nodes))		\
+		AEMT_SETUP_SKIP("the pool has fewer than %d nodes",	\
+				(nodes));				\
 	self->restore = true;						\
 	ASSERT_EQ(0, adt_test_knobs(self->dfd));			\
+	extra;								\
 }									\
 FIXTURE_TEARDOWN(name)							\
 {									\
@@ -211,5 +230,24 @@ int adt_param_read(const char *name, char *buf, size_t len);
 int adt_param_write(const char *name, const char *val);
 /* Nodes of the pool (POOL_INFO nr_nodes), or -errno. */
 int adt_nr_nodes(int mm);
+
+/* ---- debugfs (root's) -------------------------------------------------- */
+
+/* The value of line "@name <value>" of debugfs aether/dedupe/stats. */
+int adt_debugfs_stat(const char *name, long long *val);
+
+/* A line of debugfs aether/dedupe/stable: one shared frame. */
+struct adt_stable_line {
+	int key_nid;		/* its tree's node, -1: one tree for all */
+	int node;		/* the node its frame is on now */
+	unsigned int users;	/* the core's count of its users */
+};
+
+/*
+ * Call @fn for each line of debugfs aether/dedupe/stable: 0, the first
+ * non-zero value of @fn, or -errno (-EPROTO: a line not understood).
+ */
+int adt_stable_each(int (*fn)(const struct adt_stable_line *l, void *arg),
+		    void *arg);
 
 #endif /* AETHER_DEDUPE_UTIL_H */

@@ -226,6 +226,43 @@ TEST_F(domain, set_domain_on_a_read_only_fd_is_ebadf)
 	adt_region_drop(&r);
 }
 
+/*
+ * A domain is a rule for merging: on a region the engine never merges
+ * (not MERGEABLE, or SECURE) it would be a name with no effect, so
+ * SET_DOMAIN refuses it, and the region keeps its creator's domain.
+ */
+TEST_F(domain, set_domain_on_a_region_not_mergeable_is_einval)
+{
+	static const __u32 flags[] = {
+		AETHER_MM_REGION_PRIVATE,
+		AETHER_MM_REGION_SHARED,
+		AETHER_MM_REGION_PRIVATE | AETHER_MM_REGION_MERGEABLE |
+			AETHER_MM_REGION_SECURE,
+	};
+	struct aether_dedupe_region_stats st;
+	struct adt_region r;
+	size_t i;
+
+	for (i = 0; i < AEMT_ARRAY_SIZE(flags); i++) {
+		r.fd = -1;
+		ASSERT_EQ(0, adt_region_make(self->mm, flags[i], 2, &r))
+			TH_LOG("flags %#x", flags[i]);
+		EXPECT_EQ(-EINVAL, adt_set_domain(self->dfd, r.fd, "nm"))
+			TH_LOG("flags %#x", flags[i]);
+		ASSERT_EQ(0, adt_region_stats(self->dfd, r.fd, &st));
+		EXPECT_STREQ("", st.domain)
+			TH_LOG("flags %#x", flags[i]);
+		adt_region_drop(&r);
+	}
+	/* The same call on a MERGEABLE region is taken: the name is good. */
+	r.fd = -1;
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, 2, &r));
+	EXPECT_EQ(0, adt_set_domain(self->dfd, r.fd, "nm"));
+	ASSERT_EQ(0, adt_region_stats(self->dfd, r.fd, &st));
+	EXPECT_STREQ("nm", st.domain);
+	adt_region_drop(&r);
+}
+
 /* ---- REGION_STATS ------------------------------------------------------ */
 
 TEST_F_TIMEOUT(domain, region_stats_gives_the_regions_own_figures, 120)

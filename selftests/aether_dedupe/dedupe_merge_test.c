@@ -395,16 +395,11 @@ TEST_F_TIMEOUT(merge, pages_rewritten_every_pass_are_volatile_and_not_merged, 12
 
 /* ---- smart scan ------------------------------------------------------------------ */
 
-FIXTURE(smart) {
-	int mm, dfd;
-	size_t page;
-	struct aether_dedupe_knobs saved;
-	bool restore;
-};
-
 FIXTURE_VARIANT(smart) {
 	__u32 smart_scan;
 };
+
+ADT_FIXTURE_KNOB(smart, AETHER_DEDUPE_SET_SMART_SCAN, smart_scan, 1);
 
 FIXTURE_VARIANT_ADD(smart, on) {
 	.smart_scan = 1,
@@ -413,34 +408,6 @@ FIXTURE_VARIANT_ADD(smart, on) {
 FIXTURE_VARIANT_ADD(smart, off) {
 	.smart_scan = 0,
 };
-
-FIXTURE_SETUP(smart)
-{
-	struct aether_dedupe_status st;
-
-	self->dfd = -1;
-	self->restore = false;
-	AEMT_SETUP_OPEN(self->mm);
-	ADT_SETUP_OPEN(self->dfd);
-	ASSERT_EQ(0, adt_status(self->dfd, &st));
-	self->saved = st.knobs;
-	if (aet_cap_effective(CAP_SYS_ADMIN) != 1)
-		AEMT_SETUP_SKIP("needs CAP_SYS_ADMIN to set the knobs");
-	self->restore = true;
-	ASSERT_EQ(0, adt_test_knobs(self->dfd));
-	ASSERT_EQ(0, adt_set1(self->dfd, AETHER_DEDUPE_SET_SMART_SCAN,
-			      variant->smart_scan));
-}
-
-FIXTURE_TEARDOWN(smart)
-{
-	if (self->restore)
-		EXPECT_EQ(0, adt_restore_knobs(self->dfd, &self->saved));
-	if (self->dfd >= 0)
-		close(self->dfd);
-	if (self->mm >= 0)
-		close(self->mm);
-}
 
 /*
  * Unique pages never merge: with smart scan they are skipped for 1, 2,

@@ -287,4 +287,59 @@ TEST_F(range, only_the_callers_own_domain_counts)
 	adt_region_drop(&r);
 }
 
+/*
+ * Regions made, deduped and closed while a pass of the scanner is under
+ * way (it visits one page a minute here, so the pass never ends): their
+ * rmap items go once the items double, not at the pass's end, so they
+ * stay bounded by the live regions' plus a slack (4096 items), where
+ * they grew by a region's pages each time.
+ */
+#define REAP_REGIONS	32
+#define REAP_PAGES	1024
+#define REAP_BOUND	12288	/* 2 x (anchor + one region) + 4096, and room */
+
+TEST_F_TIMEOUT(range, items_of_regions_closed_during_a_pass_are_reaped, 280)
+{
+	struct aether_mm_region_dedupe d;
+	struct adt_region anchor = { .fd = -1 }, r;
+	struct aether_dedupe_counters c0, c1;
+	long long items, start, most = 0;
+	size_t i, k;
+
+	if (adt_debugfs_stat("rmap_items", &start))
+		SKIP(return, "no debugfs %s/stats", ADT_DEBUGFS);
+	/* A pass that never ends: one page per wake-up, a minute apart. */
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, 64, &anchor));
+	for (i = 0; i < anchor.pages; i++)
+		adt_region_fill(&anchor, i, 0x7e000000 + i);
+	ASSERT_EQ(0, adt_set1(self->dfd, AETHER_DEDUPE_SET_PAGES_TO_SCAN, 1));
+	ASSERT_EQ(0, adt_set1(self->dfd, AETHER_DEDUPE_SET_SLEEP_MILLISECS,
+			      60000));
+	ASSERT_EQ(0, adt_counters(self->dfd, &c0));
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_MERGE));
+	for (k = 0; k < REAP_REGIONS; k++) {
+		r.fd = -1;
+		ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE,
+					     REAP_PAGES, &r));
+		for (i = 0; i < REAP_PAGES; i++)
+			adt_region_fill(&r, i, ((__u64)k << 20) + i + 1);
+		ASSERT_EQ(0, adt_region_dedupe(r.fd, 0, REAP_PAGES * self->page,
+					       &d));
+		ASSERT_EQ(REAP_PAGES, d.scanned);
+		adt_region_drop(&r);
+		ASSERT_EQ(0, adt_debugfs_stat("rmap_items", &items));
+		if (items - start > most)
+			most = items - start;
+	}
+	ASSERT_EQ(0, adt_counters(self->dfd, &c1));
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));
+	adt_region_drop(&anchor);
+	TH_LOG("%d regions of %d pages: at most %lld items more, %llu passes",
+	       REAP_REGIONS, REAP_PAGES, most,
+	       (unsigned long long)(c1.full_scans - c0.full_scans));
+	if (c1.full_scans != c0.full_scans)
+		SKIP(return, "a pass ended meanwhile: it swept the items itself");
+	EXPECT_GT(REAP_BOUND, most);
+}
+
 TEST_HARNESS_MAIN
