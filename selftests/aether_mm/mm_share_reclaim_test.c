@@ -11,7 +11,8 @@
  * Then: both read identical bytes back (one load, one shared frame
  * again); a write unshares correctly; unmerge, engine removal, region
  * close, store removal and fork while stored each leave the right bytes
- * and no copy behind.
+ * and no copy behind; a page touched between scans is not stored; a pool
+ * that runs out stores it too (through reclaim's work item).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -226,6 +227,41 @@ TEST_F(sr, store_removal_while_stored_brings_it_back)
 	EXPECT_TRUE(msh_holds(&self->b, self->page, 0, SEED));
 	EXPECT_EQ(msh_frame_of(&self->a, self->page, 0),
 		  msh_frame_of(&self->b, self->page, 0));
+}
+
+/*
+ * When the pool runs out, its reclaim (inside the failing allocation,
+ * which may hold a slot lock) queues the storing of cold shared frames
+ * for a work item, which stores this one.  The loopback keeps its copies
+ * in Linux's memory here (1): the pool has no page for one.
+ */
+TEST_F_TIMEOUT(sr, pool_pressure_stores_a_cold_shared_page, 180)
+{
+	long outs = msh_share_stat("store_outs");
+	struct aemt_blocks b = { 0 };
+	int mm, i;
+
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK, "0"));
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK, "1"));
+	ASSERT_EQ(0, scan_times(self->a.id, 3));
+	mm = aemt_open();
+	ASSERT_LE(0, mm);
+	ASSERT_EQ(0, aemt_fill_until_enomem(mm, AETHER_MM_ALLOC_NOGROW, 0, -1,
+					    AETHER_MM_ZONE_NORMAL, &b,
+					    SIZE_MAX));
+	/* The work runs right after the reclaim that queued it. */
+	for (i = 0; i < 3000 && msh_share_stat("store_outs") == outs; i++)
+		usleep(10 * 1000);
+	EXPECT_EQ(outs + 1, msh_share_stat("store_outs"));
+	EXPECT_EQ(AETHER_MM_PAGE_STORED, state_of(&self->a, self->page, 0));
+	EXPECT_EQ(AETHER_MM_PAGE_STORED, state_of(&self->b, self->page, 0));
+	close(mm);		/* the pool gets its pages back */
+	aemt_blocks_release(&b);
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 0, SEED));
+	EXPECT_TRUE(msh_holds(&self->b, self->page, 0, SEED));
+	EXPECT_EQ(msh_frame_of(&self->a, self->page, 0),
+		  msh_frame_of(&self->b, self->page, 0));
+	EXPECT_EQ(self->stored0, msh_share_stat("stored"));
 }
 
 /* The child reads the stored page, writes its own copy, reads it again. */
