@@ -67,6 +67,12 @@
  *			every layer of the region; a reverse-map write.
  *			One at a time, but fault-around (->map_pages)
  *			and reclaim, which trylock the others
+ * 11a. shared->load_lock (mutex, region/share.c) a stored shared frame
+ *			brought back, or made stored: under one slot lock
+ *			(11: a fault, an unmerge) or under 4b alone (a
+ *			merge, reclaim storing it), never with a slot lock
+ *			taken inside; held across the pool allocation and
+ *			the store's load (12)
  *     view->pred_lock	(spinlock, region/predict.c) a view's predictor:
  *			a leaf, taken alone under 7
  * 12. aem_store_srcu	(SRCU read side, hooks.c) the store table, held

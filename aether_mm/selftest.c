@@ -544,7 +544,8 @@ static int aem_st_policy_admit(struct aem_zone *zone)
  * A layer slot holds any handle a real store returns: small ids and
  * kernel pointers (a zsmalloc handle is one), which are above LONG_MAX;
  * it refuses what it cannot give back unchanged.  Its kinds never mix: a
- * stored handle is never taken for a frame, nor a frame for a handle.
+ * stored handle is never taken for a frame, nor a frame for a handle, nor
+ * a stored shared frame's tagged pointer for either.
  */
 static int aem_st_slot_handles(struct aem_zone *zone)
 {
@@ -579,7 +580,16 @@ static int aem_st_slot_handles(struct aem_zone *zone)
 	    !aem_st_check(!aem_slot_frame(NULL)) ||
 	    !aem_st_check(aem_slot_kind(e) == AEM_SLOT_FRAME) ||
 	    !aem_st_check(!aem_slot_is_stored(e)) ||
-	    !aem_st_check(aem_slot_frame(e) == obj))
+	    !aem_st_check(aem_slot_frame(e) == obj) ||
+	    !aem_st_check(!aem_slot_shared(e)))
+		err = -EINVAL;
+	/* A stored shared frame: its object back, no frame, stored. */
+	e = aem_slot_mk_shared(obj);
+	if (!aem_st_check(aem_slot_kind(e) == AEM_SLOT_SHARED_STORED) ||
+	    !aem_st_check(aem_slot_is_stored(e)) ||
+	    !aem_st_check(!aem_slot_frame(e)) ||
+	    !aem_st_check((void *)aem_slot_shared(e) == obj) ||
+	    !aem_st_check(!xa_is_internal(e)))
 		err = -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(unfit); i++)
 		if (!aem_st_check(!aem_slot_handle_fits(unfit[i])))

@@ -47,6 +47,13 @@ static void aem_entry_drop(struct aem_region *r, struct aem_layer *l,
 
 	struct aem_frame *f = aem_slot_frame(e);
 
+	/* A stored shared frame: the user leaves it (the last, its handle). */
+	if (aem_slot_shared(e)) {
+		aem_region_stat_dec(r, AEM_RS_STORED);
+		aem_share_user_left(r, l, idx, aem_slot_shared(e),
+				    AEM_SHARE_FREED);
+		return;
+	}
 	if (f && aem_frame_is_shared(f)) {
 		aem_share_user_gone(r, l, idx, f, AEM_SHARE_FREED);
 		return;
@@ -195,7 +202,7 @@ struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
 
 	if (!aem_slot_is_stored(e))
 		return aem_slot_frame(e);
-	return aem_unstore(*where, idx, aem_slot_stored_handle(e), 0);
+	return aem_unstore(*where, idx, e, 0);
 }
 
 /**

@@ -19,6 +19,20 @@
  * there is nothing to do.  Called from inside pool allocations, it only
  * tries its locks (AEM_COLD_NOWAIT).
  *
+ * Shared frames (share.c, pages merged by aether_dedupe) are stored too,
+ * once each: a shared frame is cold when every user's page is (each
+ * user's region idle at that index for a scan or more, and every user's
+ * region COMPRESSIBLE: each owner agreed to have its pages stored).  Its
+ * content goes to the store under one handle, kept by the shared frame;
+ * every user's slot names the shared frame, "shared, stored" (slot.h);
+ * the frame goes back to the pool.  A fault on any user brings it back
+ * once into a new shared frame, which the other users map at their next
+ * fault (share.c, aem_share_resident()).  Storing one takes the shared
+ * frame's move lock and its users' slot locks one after the other, which
+ * a caller inside a pool allocation may already hold: from there, this
+ * client only queues the work (aem_share_store_work), which stores them
+ * right after; the debugfs file below stores them at once.
+ *
  * debugfs aether/mm/reclaim: write N to store up to N cold pages now,
  * read the totals.  debugfs aether/mm/store_loopback: write 1 to install
  * a loopback store backend, 2 to install it with its copies in pool
@@ -47,11 +61,13 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include "region.h"
 
 static atomic_long_t aem_store_runs, aem_store_outs, aem_store_failed;
-static atomic_long_t aem_store_dropped;
+static atomic_long_t aem_store_dropped, aem_store_shared;
+static atomic_long_t aem_share_store_wanted;	/* for the work below */
 
 struct aem_store_walk {
 	const struct aem_store_ops *ops;
@@ -91,8 +107,40 @@ failed:
 }
 
 /*
+ * Store up to @nr cold shared frames on @nid (or any node), each once.
+ * Process context, no lock held.  Return: frames given back.
+ */
+static unsigned long aem_store_cold_shared(int nid, unsigned long nr)
+{
+	const struct aem_store_ops *ops;
+	unsigned long got = 0, failed = 0;
+	int sidx;
+
+	ops = aem_store_get(&sidx, true);
+	if (ops)
+		got = aem_share_store_cold(nid, nr, 1, ops, &failed);
+	aem_store_put(sidx);
+	atomic_long_add(failed, &aem_store_failed);
+	atomic_long_add(got, &aem_store_shared);
+	return got;
+}
+
+/* Cold shared frames for a reclaim that could not wait: stored here. */
+static void aem_share_store_workfn(struct work_struct *work)
+{
+	unsigned long nr = atomic_long_xchg(&aem_share_store_wanted, 0);
+
+	if (nr)
+		aem_store_cold_shared(NUMA_NO_NODE, nr);
+}
+
+static DECLARE_WORK(aem_share_store_work, aem_share_store_workfn);
+
+/*
  * Store up to @nr cold pages of COMPRESSIBLE regions whose frames are on
- * @nid (or any node).  Return: pages whose frames went back to the pool.
+ * @nid (or any node), then cold shared frames for what is left of @nr:
+ * at once, or, with AEM_COLD_NOWAIT, by the work (no frame given back
+ * now).  Return: pages whose frames went back to the pool.
  */
 static unsigned long aem_store_cold(int nid, unsigned long nr,
 				    unsigned int flags)
@@ -112,9 +160,16 @@ static unsigned long aem_store_cold(int nid, unsigned long nr,
 	atomic_long_inc(&aem_store_runs);
 	atomic_long_add(w.failed, &aem_store_failed);
 	atomic_long_add(w.dropped, &aem_store_dropped);
-	if (got <= 0)
+	if (got < 0)
 		return 0;
 	atomic_long_add(got - w.dropped, &aem_store_outs);
+	if ((unsigned long)got >= nr)
+		return got;
+	if (!(flags & AEM_COLD_NOWAIT))
+		return got + aem_store_cold_shared(nid, nr - got);
+	/* Bounded: the work asks for no more than the last reclaim did. */
+	atomic_long_set(&aem_share_store_wanted, nr - got);
+	queue_work(system_unbound_wq, &aem_share_store_work);
 	return got;
 }
 
@@ -356,6 +411,7 @@ static int aem_dbg_reclaim_show(struct seq_file *m, void *unused)
 	seq_printf(m, "stored %ld\n", atomic_long_read(&aem_store_outs));
 	seq_printf(m, "failed %ld\n", atomic_long_read(&aem_store_failed));
 	seq_printf(m, "dropped %ld\n", atomic_long_read(&aem_store_dropped));
+	seq_printf(m, "shared %ld\n", atomic_long_read(&aem_store_shared));
 	seq_printf(m, "loopback_pool_pages %ld\n",
 		   atomic_long_read(&aem_loop_pool_pages));
 	seq_printf(m, "loopback_moved %ld\n",
@@ -466,7 +522,9 @@ int aem_region_reclaim_init(void)
  */
 void aem_region_reclaim_exit(void)
 {
-	aem_loop_set(0);
 	aem_unregister_reclaim(&aem_region_reclaim_ops);
+	/* No reclaim queues it any more. */
+	cancel_work_sync(&aem_share_store_work);
+	aem_loop_set(0);
 	aem_unregister_movable(AEM_OWNER_LOOPBACK, &aem_loop_movable_ops);
 }

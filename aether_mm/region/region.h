@@ -113,7 +113,10 @@
  *				mappings, for the W^X check
  *     slot lock		hashed mutex per (region, index): what the index
  *				resolves to, in every layer of the region
- *       shared->lock		the users of a shared frame (share.c, spin)
+ *       shared->load_lock	bringing a stored shared frame back (share.c,
+ *				mutex): under one slot lock, or under
+ *				shared->move_lock alone
+ *         shared->lock		the users of a shared frame (share.c, spin)
  *       mapping->i_mmap_rwsem	inside unmap_mapping_range()
  *         page table locks	inside vmf_insert_pfn_prot() and the zaps
  *       the pool's locks	inside aem_alloc_pages_mpol()/aem_free_pages()
@@ -474,8 +477,8 @@ struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
 			     struct aem_layer **where);
 
 /* store.c */
-struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
-			      unsigned long handle, unsigned int flags);
+struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx, void *e,
+			      unsigned int flags);
 
 /* lifecycle.c */
 extern struct mutex aem_regions_lock;
@@ -496,6 +499,16 @@ enum aem_share_why { AEM_SHARE_WRITE, AEM_SHARE_FREED, AEM_SHARE_UNMERGE };
 void aem_share_user_gone(struct aem_region *r, struct aem_layer *l,
 			 pgoff_t idx, struct aem_frame *f,
 			 enum aem_share_why why);
+void aem_share_user_left(struct aem_region *r, struct aem_layer *l,
+			 pgoff_t idx, struct aem_shared *s,
+			 enum aem_share_why why);
+struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags);
+struct aem_frame *aem_share_unstore(struct aem_layer *l, pgoff_t idx,
+				    struct aem_shared *s, unsigned int flags);
+unsigned long aem_share_store_cold(int nid, unsigned long nr,
+				   unsigned int min_gen,
+				   const struct aem_store_ops *ops,
+				   unsigned long *failed);
 void aem_share_layer_gone(struct aem_region *r, struct aem_layer *l);
 int aem_share_move(struct aem_shared *s, int nid, unsigned int flags);
 void aem_share_numa_request(struct aem_frame *f, int nid);

@@ -86,7 +86,10 @@
  *				by compaction under aem_compact_lock)
  *       region slot lock	what a slot holds (region.c); a move takes
  *				its users' one after the other, never two
- *         shared->lock (spin)	the users list of one shared frame, and
+ *         shared->load_lock	a stored shared frame brought back, or made
+ *				stored (mutex; also under move_lock alone:
+ *				a merge, reclaim storing it)
+ *           shared->lock (spin) the users list of one shared frame, and
  *				@frame against aem_share_frame_get()
  *         aem_share_list_lock	the list of every shared frame (spin)
  *
@@ -94,8 +97,19 @@
  * of the page held or not (a layer being freed), never under a spinlock
  * of this file.
  *
+ * Stored shared frames: reclaim (reclaim.c) stores a shared frame whose
+ * every user's page is cold once, one handle for all
+ * (aem_share_store_one()): the struct aem_shared keeps the handle, @frame
+ * NULL, and every user's slot names it (slot.h, AEM_SLOT_SHARED_STORED);
+ * a fault on any user brings it back once into a new shared frame
+ * (aem_share_resident(), under @load_lock) and repoints its own slot, the
+ * others following at their next fault.  Unmerge, unregistration of the
+ * engine or the store, and the last user's going bring it back or release
+ * the handle, each exactly once.  A stored shared frame has no frame to
+ * move.
+ *
  * debugfs aether/mm/share: the shared frames, their users and what made
- * users leave.
+ * users leave, and the stored ones.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -125,6 +139,15 @@
  *		while the frame moves, and @frame is stable under it
  * @rcu:	freed after a grace period: compaction finds it from a frame
  *		(@rmap.shared) under rcu_read_lock()
+ * @load_lock:	held to bring a stored shared frame back and while it is
+ *		stored: one load for every user (see "Stored shared frames")
+ * @handle:	the store backend's handle while @stored
+ * @nid:	the node of the frame it was stored from: a load prefers it
+ * @stored:	@frame is NULL and the store holds the content (@handle);
+ *		@frame NULL and not @stored: the last user left while it was
+ *		stored, the handle went with it (only the engine's
+ *		references are left).  Both, and @handle, change under
+ *		@load_lock and @lock
  */
 struct aem_shared {
 	struct kref ref;
@@ -136,6 +159,10 @@ struct aem_shared {
 	u64 domain;
 	struct mutex move_lock;		/* see above */
 	struct rcu_head rcu;
+	struct mutex load_lock;		/* see above */
+	unsigned long handle;
+	int nid;
+	bool stored;
 };
 
 /**
@@ -160,6 +187,9 @@ static atomic_long_t aem_share_frames, aem_share_nr_users, aem_share_merges,
 	aem_share_changed, aem_share_left[AEM_SHARE_UNMERGE + 1],
 	aem_share_zeroed, aem_share_zero_now, aem_share_zero_filled_nr,
 	aem_share_moved, aem_share_numa_moved;
+/* Stored shared frames now; stores and loads of one ever (store section). */
+static atomic_long_t aem_share_stored_now, aem_share_store_outs,
+	aem_share_store_ins;
 
 /* ---- regions and pages, for the engine --------------------------------- */
 
@@ -341,6 +371,10 @@ void aem_share_page_get(struct aem_share_page *dst,
 EXPORT_SYMBOL_GPL(aem_share_page_get);
 
 static void aem_shared_release(struct kref *ref);
+static void aem_share_stored_release(unsigned long handle);
+static void aem_share_stored_drop(struct aem_shared *s);
+static int aem_share_load_for_merge(struct aem_shared *s);
+static struct aem_shared *aem_share_next_used(struct aem_shared *prev);
 
 /**
  * aem_share_page_put - drop what aem_share_page_get() took
@@ -474,10 +508,16 @@ static void aem_shared_release(struct kref *ref)
 	spin_lock(&aem_share_list_lock);
 	list_del(&s->link);
 	spin_unlock(&aem_share_list_lock);
-	WRITE_ONCE(s->frame->rmap.shared, NULL);
-	aem_free_pages(s->frame, 0);
+	if (s->frame) {
+		WRITE_ONCE(s->frame->rmap.shared, NULL);
+		aem_free_pages(s->frame, 0);
+	} else if (s->stored) {
+		/* Stored, and nobody left to load it: the one handle goes. */
+		aem_share_stored_release(s->handle);
+	}
 	atomic_long_dec(&aem_share_frames);
 	mutex_destroy(&s->move_lock);
+	mutex_destroy(&s->load_lock);
 	kfree_rcu(s, rcu);
 }
 
@@ -524,6 +564,7 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 	kref_init(&s->ref);
 	spin_lock_init(&s->lock);
 	mutex_init(&s->move_lock);
+	mutex_init(&s->load_lock);
 	INIT_LIST_HEAD(&s->users);
 	s->frame = nf;
 	s->domain = aem_share_region_domain(pg->region);
@@ -565,7 +606,8 @@ EXPORT_SYMBOL_GPL(aem_share_put);
  * @s: a referenced shared frame
  *
  * Return: the frame; read it with kmap_local_page(aem_frame_page()).  Its
- * content never changes while it has users.
+ * content never changes while it has users.  NULL while reclaim has its
+ * content in the store (aem_share_frame_get() brings nothing back).
  */
 struct aem_frame *aem_share_frame(const struct aem_shared *s)
 {
@@ -591,10 +633,11 @@ EXPORT_SYMBOL_GPL(aem_share_users);
  *
  * Compaction and NUMA migration move a shared frame nobody holds this
  * way: until aem_share_frame_put(), the frame returned is @s's and keeps
- * its place and its bytes.
+ * its place and its bytes.  A shared frame whose content reclaim put in
+ * the store has no frame (and is not brought back here).
  *
  * Context: any; does not sleep.
- * Return: the frame, with a reference.
+ * Return: the frame, with a reference; NULL while @s is stored.
  */
 struct aem_frame *aem_share_frame_get(struct aem_shared *s)
 {
@@ -602,7 +645,8 @@ struct aem_frame *aem_share_frame_get(struct aem_shared *s)
 
 	spin_lock(&s->lock);
 	f = s->frame;
-	aem_frame_get(f);
+	if (f)
+		aem_frame_get(f);
 	spin_unlock(&s->lock);
 	return f;
 }
@@ -625,16 +669,27 @@ EXPORT_SYMBOL_GPL(aem_share_frame_put);
  * @kaddr: PAGE_SIZE bytes, mapped
  * @s: a referenced shared frame
  *
- * Safe against a move of @s's frame (it is held for the comparison).
+ * Safe against a move of @s's frame (it is held for the comparison).  A
+ * shared frame reclaim stored is brought back first (once, for all its
+ * users): the engine's use of its content makes it warm again.
  *
- * Context: any; does not sleep.
- * Return: memcmp() of @kaddr with the frame's bytes: <0, 0 or >0.
+ * Context: process context, no aether_mm lock held (a stored @s is
+ * loaded: it allocates, may sleep); does not sleep when @s is resident.
+ * Return: memcmp() of @kaddr with the frame's bytes: <0, 0 or >0; 1 when
+ * a stored @s could not be brought back (no frame, or no store).
  */
 int aem_share_cmp(const void *kaddr, struct aem_shared *s)
 {
 	struct aem_frame *f = aem_share_frame_get(s);
-	void *p = kmap_local_page(aem_frame_page(f));
-	int ret = memcmp(kaddr, p, PAGE_SIZE);
+	void *p;
+	int ret;
+
+	if (!f)
+		f = aem_share_resident(s, 0);
+	if (IS_ERR(f))
+		return 1;
+	p = kmap_local_page(aem_frame_page(f));
+	ret = memcmp(kaddr, p, PAGE_SIZE);
 
 	kunmap_local(p);
 	aem_share_frame_put(f);
@@ -646,11 +701,19 @@ EXPORT_SYMBOL_GPL(aem_share_cmp);
  * aem_share_nid - the node a shared frame is on now
  * @s: a referenced shared frame
  *
- * Return: its node; a move may change it right after.
+ * Return: its node; a move may change it right after.  Stored: the node
+ * it was on, where a load puts it back if it can.
  */
 int aem_share_nid(struct aem_shared *s)
 {
-	return aem_frame_nid(READ_ONCE(s->frame));
+	struct aem_frame *f = aem_share_frame_get(s);
+	int nid;
+
+	if (!f)
+		return READ_ONCE(s->nid);
+	nid = aem_frame_nid(f);
+	aem_share_frame_put(f);
+	return nid;
 }
 EXPORT_SYMBOL_GPL(aem_share_nid);
 
@@ -765,11 +828,18 @@ int aem_share_merge(struct aem_share_page *pg, struct aem_shared *s)
 		ret = -EPERM;
 	} else {
 		mutex_lock(&s->move_lock);
+		/* A stored shared frame comes back for its new user. */
+		ret = aem_share_load_for_merge(s);
+		if (ret) {
+			mutex_unlock(&s->move_lock);
+			goto out;
+		}
 		mutex_lock(aem_slot_lock(r, pg->index));
 		ret = aem_share_merge_locked(pg, s, u);
 		mutex_unlock(aem_slot_lock(r, pg->index));
 		mutex_unlock(&s->move_lock);
 	}
+out:
 	up_read(&aem_share_sem);
 	if (ret)
 		kfree(u);
@@ -793,7 +863,24 @@ void aem_share_user_gone(struct aem_region *r, struct aem_layer *l,
 			 pgoff_t idx, struct aem_frame *f,
 			 enum aem_share_why why)
 {
-	struct aem_shared *s = f->rmap.shared;
+	aem_share_user_left(r, l, idx, f->rmap.shared, why);
+}
+
+/**
+ * aem_share_user_left() - the slot at @idx of @l no longer refers to @s
+ * @r: the region of @l
+ * @l: the layer
+ * @idx: data page index
+ * @s: the shared frame the slot held (its frame, or stored: slot.h)
+ * @why: a write, the layer freed or trimmed, or an unmerge
+ *
+ * aem_share_user_gone() with the shared frame named; the last reference
+ * of a stored one releases its handle.
+ */
+void aem_share_user_left(struct aem_region *r, struct aem_layer *l,
+			 pgoff_t idx, struct aem_shared *s,
+			 enum aem_share_why why)
+{
 	struct aem_share_user *u, *found = NULL;
 	unsigned int users;
 
@@ -816,6 +903,8 @@ void aem_share_user_gone(struct aem_region *r, struct aem_layer *l,
 	atomic_long_dec(&r->merged);
 	atomic_long_dec(&aem_share_nr_users);
 	atomic_long_inc(&aem_share_left[why]);
+	if (!users && !READ_ONCE(s->frame))
+		aem_share_stored_drop(s);
 	aem_share_notify(s, users);
 	aem_share_put(s);
 }
@@ -829,20 +918,32 @@ static int aem_share_unshare_one(struct aem_shared *s, struct aem_region *r,
 				 struct aem_layer *l, pgoff_t idx)
 {
 	struct aem_frame *nf, *f;
+	bool stored = false;
+	void *e;
 	int ret = 0;
 
 	mutex_lock(aem_slot_lock(r, idx));
 	/* @s's frame, or the one it is moving from (aem_share_move_to()). */
-	f = aem_slot_frame(xa_load(&l->slots, idx));
-	if (!f || !aem_frame_is_shared(f) || f->rmap.shared != s)
+	e = xa_load(&l->slots, idx);
+	f = aem_slot_frame(e);
+	if (aem_slot_shared(e) == s) {
+		/* Stored: its content, brought back once for every user. */
+		f = aem_share_resident(s, AEM_ALLOC_HIGH);
+		if (IS_ERR(f)) {
+			ret = PTR_ERR(f);
+			goto out;
+		}
+		stored = true;
+	} else if (!f || !aem_frame_is_shared(f) || f->rmap.shared != s) {
 		goto out;
+	}
 	/* A frame of the region's own; the reserve, as for unstoring. */
 	nf = aem_alloc_pages_mpol(&r->pol, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
 				  AEM_OWNER(AEM_OWNER_REGION) |
 				  AEM_ALLOC_HIGH);
 	if (!nf) {
 		ret = -ENOMEM;
-		goto out;
+		goto put;
 	}
 	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
 	/*
@@ -854,7 +955,12 @@ static int aem_share_unshare_one(struct aem_shared *s, struct aem_region *r,
 	aem_region_zap_page(r, idx);
 	xa_store(&l->slots, idx, aem_slot_mk_frame(nf), GFP_KERNEL);
 	aem_region_frame_add(r, l, idx, nf);
-	aem_share_user_gone(r, l, idx, f, AEM_SHARE_UNMERGE);
+	if (stored)
+		aem_region_stat_dec(r, AEM_RS_STORED);
+	aem_share_user_left(r, l, idx, s, AEM_SHARE_UNMERGE);
+put:
+	if (stored)
+		aem_share_frame_put(f);
 out:
 	mutex_unlock(aem_slot_lock(r, idx));
 	return ret;
@@ -1051,7 +1157,7 @@ static int aem_share_move_to(struct aem_shared *s, struct aem_frame *nf,
 
 	mutex_lock(&s->move_lock);
 	f = s->frame;
-	if (from && f != from) {
+	if (!f || (from && f != from)) {
 		mutex_unlock(&s->move_lock);
 		return -ENOENT;
 	}
@@ -1111,6 +1217,8 @@ static int aem_share_move_nid(struct aem_shared *s, int nid,
 
 	might_sleep();
 	f = aem_share_frame_get(s);
+	if (!f)
+		return 0;	/* stored: nothing to move */
 	ret = aem_frame_nid(f);
 	aem_share_frame_put(f);
 	if (ret == nid)
@@ -1261,6 +1369,324 @@ void aem_share_numa_request(struct aem_frame *f, int nid)
 void aem_share_exit(void)
 {
 	flush_work(&aem_share_numa_work);
+}
+
+/* ---- stored shared frames (reclaim) ------------------------------------ */
+
+/* The store's handle of a stored shared frame goes: nobody loads it now. */
+static void aem_share_stored_release(unsigned long handle)
+{
+	const struct aem_store_ops *ops;
+	int sidx;
+
+	ops = aem_store_get(&sidx, false);
+	/* Without a backend it gave up on the page (and said so). */
+	if (ops)
+		ops->release(handle);
+	aem_store_put(sidx);
+	atomic_long_dec(&aem_stored_pages);
+	atomic_long_dec(&aem_share_stored_now);
+}
+
+/**
+ * aem_share_resident() - the frame of @s, brought back if it is stored
+ * @s: a referenced shared frame
+ * @flags: allocation flags added (AEM_ALLOC_HIGH when the store or the
+ *	   engine is going: the page must come back)
+ *
+ * The first caller to find @s stored loads its content into a new frame
+ * of the pool (owner DEDUPE, as aem_share_new() makes them: no region's,
+ * charged to none), which becomes @s's frame, and releases the handle;
+ * the others, waiting on @s->load_lock, find the frame.  Users' slots
+ * keep naming @s (slot.h) until their own next fault repoints them.
+ *
+ * Context: process context, may sleep; under at most one slot lock, or
+ * @s->move_lock, never @s->lock.
+ * Return: the frame with a reference (aem_share_frame_put()), or an
+ * ERR_PTR(): -ENOMEM, -EIO without a store (it gave up on the page), or
+ * the store's error, @s then staying stored; -ENOENT when its users all
+ * left while it was stored (no content is kept for nobody).
+ */
+struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags)
+{
+	const struct aem_store_ops *ops;
+	struct aem_frame *f, *nf;
+	unsigned long handle;
+	int sidx, err;
+
+	f = aem_share_frame_get(s);
+	if (f)
+		return f;
+	mutex_lock(&s->load_lock);
+	/* Stored or not, and @handle, change under @load_lock only. */
+	f = aem_share_frame_get(s);
+	if (f)
+		goto out;
+	if (!s->stored) {
+		f = ERR_PTR(-ENOENT);	/* its users all left: nothing to load */
+		goto out;
+	}
+	/* Zeroed: a backend that writes less than a page leaks nothing. */
+	nf = aem_alloc_pages(READ_ONCE(s->nid), 0, flags | AEM_ALLOC_ZERO |
+			     AEM_MT(AETHER_MM_MT_MOVABLE) |
+			     AEM_OWNER(AEM_OWNER_DEDUPE));
+	if (!nf) {
+		f = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	handle = s->handle;
+	ops = aem_store_get(&sidx, false);
+	err = ops ? ops->load(handle, nf) : -EIO;
+	if (err) {
+		aem_store_put(sidx);
+		aem_free_pages(nf, 0);
+		f = ERR_PTR(err);
+		goto out;
+	}
+	WRITE_ONCE(nf->rmap.shared, s);
+	aem_frame_get(nf);		/* the caller's */
+	spin_lock(&s->lock);
+	WRITE_ONCE(s->frame, nf);
+	s->handle = 0;
+	s->stored = false;
+	spin_unlock(&s->lock);
+	ops->release(handle);
+	aem_store_put(sidx);
+	atomic_long_dec(&aem_stored_pages);
+	atomic_long_dec(&aem_share_stored_now);
+	atomic_long_inc(&aem_share_store_ins);
+	f = nf;
+out:
+	mutex_unlock(&s->load_lock);
+	return f;
+}
+
+/*
+ * The last user of stored @s left: nobody can fault it back, so the store
+ * forgets it now rather than when the engine drops its references.
+ */
+static void aem_share_stored_drop(struct aem_shared *s)
+{
+	unsigned long handle = 0;
+	bool drop = false;
+
+	mutex_lock(&s->load_lock);
+	spin_lock(&s->lock);
+	if (s->stored && !s->nr_users) {
+		handle = s->handle;
+		s->handle = 0;
+		s->stored = false;
+		drop = true;
+	}
+	spin_unlock(&s->lock);
+	mutex_unlock(&s->load_lock);
+	if (drop)
+		aem_share_stored_release(handle);
+}
+
+/* A merge into @s needs its bytes: a stored @s comes back.  move_lock held. */
+static int aem_share_load_for_merge(struct aem_shared *s)
+{
+	struct aem_frame *f;
+
+	lockdep_assert_held(&s->move_lock);
+	f = aem_share_resident(s, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f) == -ENOMEM ? -ENOMEM : -EAGAIN;
+	aem_share_frame_put(f);
+	return 0;
+}
+
+/**
+ * aem_share_unstore() - a slot naming stored shared frame @s maps its frame
+ * @l: the layer of the slot
+ * @idx: its data page index
+ * @s: what the slot names (aem_slot_shared())
+ * @flags: allocation flags added, as aem_unstore()'s
+ *
+ * aem_unstore() of a slot holding a stored shared frame: @s comes back
+ * (once, aem_share_resident()) and this slot holds its frame again, as
+ * any user's does; the other users' slots follow at their own faults.
+ * Slot lock held.
+ *
+ * Return: the frame (held by @s, and stable while the slot lock is), or an
+ * ERR_PTR() of aem_share_resident(), the slot unchanged.
+ */
+struct aem_frame *aem_share_unstore(struct aem_layer *l, pgoff_t idx,
+				    struct aem_shared *s, unsigned int flags)
+{
+	struct aem_region *r = l->region;
+	struct aem_frame *f;
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	f = aem_share_resident(s, flags);
+	if (IS_ERR(f))
+		return f;
+	/*
+	 * Replacing a present entry allocates nothing.  A move of @s after
+	 * this repoints the slot (it waits for the slot lock), and a store
+	 * of it too: @f stays until then.
+	 */
+	xa_store(&l->slots, idx, aem_slot_mk_frame(f), GFP_KERNEL);
+	aem_share_frame_put(f);
+	aem_region_stat_dec(r, AEM_RS_STORED);
+	aem_region_stat_inc(r, AEM_RS_STORE_INS);
+	return f;
+}
+
+/*
+ * Is @s cold for reclaim: resident, with users, and every user's page in a
+ * COMPRESSIBLE region idle for @min_gen access scans or more (each user's
+ * region keeps the generation of its own index; access.c)?
+ */
+static bool aem_share_cold(struct aem_shared *s, unsigned int min_gen)
+{
+	struct aem_share_user *u;
+	struct aem_region *r;
+	bool cold;
+	u8 g;
+
+	rcu_read_lock();
+	spin_lock(&s->lock);
+	cold = s->frame && s->nr_users;
+	list_for_each_entry(u, &s->users, link) {
+		if (!cold)
+			break;
+		r = u->layer->region;
+		g = READ_ONCE(r->gens[u->index]);
+		cold = (r->flags & AETHER_MM_REGION_COMPRESSIBLE) &&
+		       g != AEM_GEN_NONE && g >= min_gen;
+	}
+	spin_unlock(&s->lock);
+	rcu_read_unlock();
+	return cold;
+}
+
+/*
+ * Store the content of @s once with @ops (the registered store, held by
+ * the caller) and give its frame back: under @s->move_lock no user joins
+ * and the frame does not move; every user's region and layer are
+ * referenced (a user whose layer is going holds the frame until it
+ * leaves: -EBUSY); the store copies the frame; under @s->load_lock and
+ * @s->lock, if no kernel reader holds the frame, @s becomes stored (the
+ * handle in the frame's place).  From then on a fault on a slot still
+ * holding the frame maps the frame, still there and equal, and one on a
+ * slot naming @s loads it back.  Then each user's slot holding the frame
+ * is zapped and made to name @s, under its slot lock, one at a time; the
+ * frame, in no slot and no page table, goes back to the pool.
+ * Return: 0, -EALREADY (stored already, no user, or not cold any more),
+ * -EBUSY, -ENOMEM, or the store's error.
+ */
+static int aem_share_store_one(struct aem_shared *s,
+			       const struct aem_store_ops *ops,
+			       unsigned int min_gen)
+{
+	struct aem_share_pin *pins = NULL;
+	unsigned long handle;
+	struct aem_frame *f;
+	unsigned int n = 0, i;
+	int ret = -EALREADY;
+
+	mutex_lock(&s->move_lock);
+	f = s->frame;
+	/* Again, now that no user joins: a new one may be warm. */
+	if (!f || !aem_share_cold(s, min_gen))
+		goto unlock;
+	pins = aem_share_pin_users(s, &n);
+	if (IS_ERR(pins)) {
+		ret = PTR_ERR(pins);
+		pins = NULL;
+		goto unlock;
+	}
+	ret = ops->store(f, &handle);
+	if (ret)
+		goto unlock;
+	mutex_lock(&s->load_lock);
+	spin_lock(&s->lock);
+	/* @s's own reference only: no scan or reader holds the frame. */
+	if (aem_frame_ref_count(f) != 1) {
+		ret = -EBUSY;
+	} else {
+		s->nid = aem_frame_nid(f);
+		s->handle = handle;
+		s->stored = true;
+		WRITE_ONCE(s->frame, NULL);
+	}
+	spin_unlock(&s->lock);
+	mutex_unlock(&s->load_lock);
+	if (ret) {
+		ops->release(handle);
+		goto unlock;
+	}
+	atomic_long_inc(&aem_stored_pages);
+	atomic_long_inc(&aem_share_stored_now);
+	atomic_long_inc(&aem_share_store_outs);
+	for (i = 0; i < n; i++) {
+		struct aem_share_pin *p = &pins[i];
+
+		mutex_lock(aem_slot_lock(p->r, p->idx));
+		if (aem_slot_frame(xa_load(&p->l->slots, p->idx)) == f) {
+			aem_region_zap_page(p->r, p->idx);
+			/* Replacing a present entry allocates nothing. */
+			xa_store(&p->l->slots, p->idx, aem_slot_mk_shared(s),
+				 GFP_KERNEL);
+			aem_region_stat_inc(p->r, AEM_RS_STORED);
+			aem_region_stat_inc(p->r, AEM_RS_STORE_OUTS);
+		}
+		mutex_unlock(aem_slot_lock(p->r, p->idx));
+	}
+	/* No slot holds @f now: nothing finds @s from it any more. */
+	WRITE_ONCE(f->rmap.shared, NULL);
+	aem_free_pages(f, 0);	/* @s's reference */
+unlock:
+	mutex_unlock(&s->move_lock);
+	if (pins)
+		aem_share_unpin(pins, n);
+	return ret;
+}
+
+/**
+ * aem_share_store_cold() - store cold shared frames, each once
+ * @nid: only frames on this node, or NUMA_NO_NODE
+ * @nr: at most this many
+ * @min_gen: every user's page idle for at least this many access scans
+ * @ops: the registered store backend, held by the caller (its SRCU)
+ * @failed: incremented for each cold shared frame that could not be stored
+ *
+ * A shared frame is cold when every user's page is (aem_share_cold()):
+ * its content goes to the store once, one handle for every user, and the
+ * frame back to the pool (aem_share_store_one()).
+ *
+ * Context: process context, may sleep; no aether_mm lock held (it takes
+ * each shared frame's move lock, then its users' slot locks one at a
+ * time): never from inside a pool allocation.
+ * Return: shared frames stored (frames given back).
+ */
+unsigned long aem_share_store_cold(int nid, unsigned long nr,
+				   unsigned int min_gen,
+				   const struct aem_store_ops *ops,
+				   unsigned long *failed)
+{
+	struct aem_shared *s = NULL;
+	unsigned long stored = 0;
+	int ret;
+
+	might_sleep();
+	while (stored < nr && (s = aem_share_next_used(s))) {
+		if (nid != NUMA_NO_NODE && aem_share_nid(s) != nid)
+			continue;
+		if (!aem_share_cold(s, min_gen))
+			continue;
+		ret = aem_share_store_one(s, ops, min_gen);
+		if (!ret)
+			stored++;
+		else if (ret != -EALREADY)
+			(*failed)++;
+		cond_resched();
+	}
+	if (s)
+		aem_share_put(s);
+	return stored;
 }
 
 /* ---- zero pages (use_zero_pages) ---------------------------------------- */
@@ -1415,16 +1841,21 @@ static int aem_share_region_unmerge(struct aem_region *r, u64 key)
 	for (k = 0; k < nl && !ret; k++) {
 		xa_for_each(&ls[k]->slots, idx, e) {
 			f = aem_slot_frame(e);
-			if (!f || !aem_frame_is_shared(f))
+			if ((!f || !aem_frame_is_shared(f)) &&
+			    !aem_slot_shared(e))
 				continue;
 			s = NULL;
 			mutex_lock(aem_slot_lock(r, idx));
-			f = aem_slot_frame(xa_load(&ls[k]->slots, idx));
-			if (f && aem_frame_is_shared(f) &&
-			    f->rmap.shared->domain != key) {
+			e = xa_load(&ls[k]->slots, idx);
+			f = aem_slot_frame(e);
+			if (f && aem_frame_is_shared(f))
 				s = f->rmap.shared;
+			else
+				s = aem_slot_shared(e);	/* stored, or NULL */
+			if (s && s->domain != key)
 				kref_get(&s->ref);	/* the slot holds one */
-			}
+			else
+				s = NULL;
 			mutex_unlock(aem_slot_lock(r, idx));
 			if (!s)
 				continue;
@@ -1566,6 +1997,11 @@ static int aem_dbg_share_show(struct seq_file *m, void *unused)
 	seq_printf(m, "moved %ld\n", atomic_long_read(&aem_share_moved));
 	seq_printf(m, "numa_moved %ld\n",
 		   atomic_long_read(&aem_share_numa_moved));
+	seq_printf(m, "stored %ld\n", atomic_long_read(&aem_share_stored_now));
+	seq_printf(m, "store_outs %ld\n",
+		   atomic_long_read(&aem_share_store_outs));
+	seq_printf(m, "store_ins %ld\n",
+		   atomic_long_read(&aem_share_store_ins));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_share);

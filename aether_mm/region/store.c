@@ -19,23 +19,33 @@
 
 #define AEM_UNSTORE_WAIT_MS	10000	/* for stored pages, at unregistration */
 
-/* Pages the store backend holds, all regions: the sum of their @stored. */
+/*
+ * Pages the store backend holds, all regions: the sum of their @stored,
+ * but for a stored shared frame (share.c), one page here, one handle, and
+ * one in @stored of each user's region (a slot of it is stored).
+ */
 atomic_long_t aem_stored_pages;
 
 /*
- * Bring the page stored under @handle at @idx of @l back into a frame of
- * the pool, in its place, allocated with @flags added (AEM_ALLOC_HIGH when
- * the backend is going).  Slot lock held.
+ * Bring the page stored at @idx of @l (entry @e, of either stored kind:
+ * slot.h) back into a frame of the pool, in its place, allocated with
+ * @flags added (AEM_ALLOC_HIGH when the backend is going).  A stored
+ * shared frame comes back once for all its users, as a shared frame
+ * (aem_share_unstore()).  Slot lock held.
  */
-struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx,
-			      unsigned long handle, unsigned int flags)
+struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx, void *e,
+			      unsigned int flags)
 {
 	struct aem_region *r = l->region;
 	const struct aem_store_ops *ops;
+	unsigned long handle;
 	struct aem_frame *f;
 	int sidx, err;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
+	if (aem_slot_shared(e))
+		return aem_share_unstore(l, idx, aem_slot_shared(e), flags);
+	handle = aem_slot_stored_handle(e);
 	/* Zeroed: a backend that writes less than a page leaks nothing. */
 	f = aem_alloc_pages_mpol(&r->pol, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
 				 AEM_OWNER(AEM_OWNER_REGION) | AEM_ALLOC_ZERO |
@@ -98,8 +108,7 @@ static unsigned long aem_layer_unstore(struct aem_layer *l, int *err)
 		mutex_lock(aem_slot_lock(r, idx));
 		e = xa_load(&l->slots, idx);
 		f = aem_slot_is_stored(e) ?
-		    aem_unstore(l, idx, aem_slot_stored_handle(e),
-				AEM_ALLOC_HIGH) : NULL;
+		    aem_unstore(l, idx, e, AEM_ALLOC_HIGH) : NULL;
 		mutex_unlock(aem_slot_lock(r, idx));
 		if (IS_ERR(f)) {
 			*err = PTR_ERR(f);

@@ -152,7 +152,11 @@ struct dentry *aem_debugfs_root(void);
  *		or the VMA lock, a kernel caller of aem_alloc_pages(), the
  *		pool's growth worker), aem_reclaim_sem held for read; or from
  *		debugfs.  May sleep; GFP_NOIO | __GFP_NOWARN, pool
- *		allocations AEM_ALLOC_ATOMIC.
+ *		allocations AEM_ALLOC_ATOMIC.  A shared frame (merged
+ *		pages) is stored once for all its users: then no slot lock
+ *		is held but the shared frame's move lock, its frame may
+ *		still be mapped read-only (it is never written), and the
+ *		caller is a work item or debugfs, never a pool allocation.
  * @load:	copy (decompress) the page named @handle into @frame, which
  *		is zeroed and mapped nowhere yet; 0 or a negative errno (a
  *		fault then raises SIGBUS, and @handle stays stored).  Do not
@@ -160,6 +164,9 @@ struct dentry *aem_debugfs_root(void);
  *		Context: the slot lock of the page held, the SRCU read lock;
  *		called by a region fault (mmap_lock or VMA lock held for
  *		read), REGION_CHECKSUM and other ioctls, or unregistration.
+ *		A stored shared frame is loaded once for all its users,
+ *		under its load lock, with one slot lock held or none (a
+ *		merge engine's comparison).
  *		May sleep; GFP_NOIO | __GFP_NOWARN.  Also called while the
  *		table is being unregistered.
  * @release:	forget @handle; cannot fail.  Context: the SRCU read lock,
@@ -305,6 +312,12 @@ struct aem_share_ops {
  * too).  aem_share_cmp() compares a page with a shared frame's bytes
  * safely against a move; aem_share_nid() is the node it is on now.
  * Merges into a shared frame wait for a move of it to finish.
+ *
+ * Reclaim may store a cold shared frame (its content once in the store
+ * backend, for every user): then aem_share_frame() and
+ * aem_share_frame_get() return NULL, aem_share_nid() the node it was on,
+ * and aem_share_cmp() and aem_share_merge() bring it back first (they
+ * may sleep then; aem_share_cmp() returns 1 when it cannot come back).
  */
 struct aem_share_region_counts {
 	unsigned long merging;	/* slots holding a shared frame now */
