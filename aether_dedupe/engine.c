@@ -402,11 +402,16 @@ static void adp_stable_prune(bool all)
 
 /*
  * Put @d (a new shared frame with its users) into the stable tree under
- * its domain and @dkey's node: a new entry, or the next frame of an equal
- * one.
- * The hash is the frame's own: it is a copy of a candidate taken when
- * aem_share_new() ran, and the pages may have been written since they
- * were hashed.
+ * @dkey (the pair's domain, node and hash): a new entry, or the next
+ * frame of an equal one.
+ * The frame is not hashed again (one more 4 KiB hash per new frame): it
+ * is a copy of the candidate that matched the page's bytes, and a merged
+ * page equals it byte for byte.  A write
+ * between the page's hash and its merge can leave the entry under the
+ * hash of older bytes: a lookup of its content then misses it (a second
+ * frame of that content, never a wrong merge: every merge compares the
+ * bytes), and the tree stays ordered (entries are ordered by the keys
+ * they are filed under, and a shared frame's bytes never change).
  */
 static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *dkey)
 {
@@ -423,7 +428,6 @@ static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *dkey)
 		return -EAGAIN;
 	kaddr = kmap_local_page(aem_frame_page(f));
 	key.domain = aem_share_domain_key(d->s);
-	key.hash = adp_hash(kaddr);
 	n = adp_tree_find(&adp_stable_root, &key, kaddr, adp_stable_cmp,
 			  &link, &parent);
 	kunmap_local(kaddr);
@@ -1012,8 +1016,8 @@ static void adp_scan_batch(long budget)
 		}
 		w.rs->pass = adp_pass;
 		win = min_t(unsigned long, budget, npages - adp_cur_index);
-		ret = aem_share_scan(r, adp_cur_index, adp_cur_index + win,
-				     adp_page, &w);
+		ret = aem_share_scan_batch(r, adp_cur_index,
+					   adp_cur_index + win, adp_page, &w);
 		adp_cur_index += win;
 		/* Empty indexes cost little, but not nothing. */
 		budget -= max_t(long, max_t(long, ret, 1), win / 8);

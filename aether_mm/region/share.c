@@ -395,28 +395,75 @@ void aem_share_page_put(struct aem_share_page *pg)
 }
 EXPORT_SYMBOL_GPL(aem_share_page_put);
 
-/* The page at @idx of @l, if it is a frame: the scan's references on it. */
-static bool aem_share_page_at(struct aem_region *r, struct aem_layer *l,
-			      pgoff_t idx, struct aem_share_page *pg)
-{
-	struct aem_frame *f;
+/* Pages a scan takes under one hold of a slot lock (on the stack). */
+#define AEM_SHARE_SCAN_BATCH	16
 
-	mutex_lock(aem_slot_lock(r, idx));
-	f = aem_slot_frame(xa_load(&l->slots, idx));
-	if (!f) {
-		mutex_unlock(aem_slot_lock(r, idx));
-		return false;
+/* A page of a scan's batch: what its struct aem_share_page will hold. */
+struct aem_share_scan_ent {
+	pgoff_t index;
+	struct aem_frame *frame;
+	struct aem_shared *shared;
+};
+
+/*
+ * The next batch of @l's frames from *@next on, below @end: the first
+ * index holding anything is found under RCU alone, then, under its slot
+ * lock (one per 2 MiB, aem_slot_lock()), one walk of the xarray takes a
+ * reference on each frame up to @max of them or the end of that
+ * lock's indexes, where stored pages are passed over.  *@next moves past
+ * what the walk looked at.  Returns the pages taken into @b.
+ */
+static unsigned int aem_share_scan_fill(struct aem_region *r,
+					struct aem_layer *l, pgoff_t *next,
+					pgoff_t end, unsigned int max,
+					struct aem_share_scan_ent *b)
+{
+	XA_STATE(xas, &l->slots, 0);
+	unsigned long first = *next;
+	unsigned int n = 0;
+	struct aem_frame *f;
+	pgoff_t last;
+	void *e;
+
+	if (!xa_find(&l->slots, &first, end - 1, XA_PRESENT)) {
+		*next = end;
+		return 0;
 	}
-	aem_frame_get(f);
-	pg->region = r;
-	pg->layer = l;
-	pg->index = idx;
-	pg->frame = f;
-	pg->shared = aem_frame_is_shared(f) ? f->rmap.shared : NULL;
-	if (pg->shared)
-		kref_get(&pg->shared->ref);
-	mutex_unlock(aem_slot_lock(r, idx));
-	return true;
+	/* The last index under the same slot lock as @first. */
+	last = ((first + r->guard) | (AEM_HUGE_PAGES - 1)) - r->guard;
+	last = min_t(pgoff_t, last, end - 1);
+	xas_set(&xas, first);
+	mutex_lock(aem_slot_lock(r, first));
+	rcu_read_lock();
+	xas_for_each(&xas, e, last) {
+		if (xas_retry(&xas, e))
+			continue;
+		f = aem_slot_is_stored(e) ? NULL : aem_slot_frame(e);
+		if (!f)
+			continue;
+		aem_frame_get(f);
+		b[n].index = xas.xa_index;
+		b[n].frame = f;
+		b[n].shared = aem_frame_is_shared(f) ? f->rmap.shared : NULL;
+		if (b[n].shared)
+			kref_get(&b[n].shared->ref);
+		if (++n == max) {
+			last = xas.xa_index;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	mutex_unlock(aem_slot_lock(r, first));
+	*next = last + 1;
+	return n;
+}
+
+/* Drop the references aem_share_scan_fill() took on @e. */
+static void aem_share_scan_ent_put(struct aem_share_scan_ent *e)
+{
+	if (e->shared)
+		kref_put(&e->shared->ref, aem_shared_release);
+	aem_free_pages(e->frame, 0);
 }
 
 /*
@@ -431,6 +478,56 @@ static bool aem_share_layer_seen(struct aem_layer **ls, unsigned int k)
 		if (ls[j] == ls[k])
 			return true;
 	return false;
+}
+
+/* aem_share_scan() and aem_share_scan_batch(): @max pages a batch. */
+static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
+			     pgoff_t end, aem_share_scan_fn fn, void *arg,
+			     unsigned int max)
+{
+	struct aem_share_scan_ent batch[AEM_SHARE_SCAN_BATCH];
+	struct aem_share_page pg;
+	unsigned int k, nl, i, n;
+	struct aem_layer **ls;
+	long visited = 0;
+	pgoff_t next;
+	int ret = 0;
+
+	might_sleep();
+	if (!aem_region_mergeable(r))
+		return -EPERM;
+	if (start >= end || end > r->nr_pages)
+		return -EINVAL;
+	ls = aem_region_layers_get(r, &nl);
+	if (!ls)
+		return -ENOMEM;
+	for (k = 0; k < nl && ret >= 0; k++) {
+		if (aem_share_layer_seen(ls, k))
+			continue;
+		for (next = start; next < end && ret >= 0;) {
+			n = aem_share_scan_fill(r, ls[k], &next, end, max,
+						batch);
+			for (i = 0; i < n; i++) {
+				if (ret >= 0) {
+					pg.region = r;
+					pg.layer = ls[k];
+					pg.index = batch[i].index;
+					pg.frame = batch[i].frame;
+					pg.shared = batch[i].shared;
+					ret = fn(&pg, arg);
+					if (ret < 0)
+						visited = ret;
+					else
+						visited++;
+				}
+				/* After an error, the rest only go back. */
+				aem_share_scan_ent_put(&batch[i]);
+				cond_resched();
+			}
+		}
+	}
+	aem_region_layers_put(r, ls, nl);
+	return visited;
 }
 
 /**
@@ -457,46 +554,39 @@ static bool aem_share_layer_seen(struct aem_layer **ls, unsigned int k)
 long aem_share_scan(struct aem_region *r, pgoff_t start, pgoff_t end,
 		    aem_share_scan_fn fn, void *arg)
 {
-	struct aem_share_page pg;
-	struct aem_layer **ls;
-	unsigned int k, nl;
-	unsigned long idx;
-	long visited = 0;
-	void *e;
-	int ret;
-
-	might_sleep();
-	if (!aem_region_mergeable(r))
-		return -EPERM;
-	if (start >= end || end > r->nr_pages)
-		return -EINVAL;
-	ls = aem_region_layers_get(r, &nl);
-	if (!ls)
-		return -ENOMEM;
-	for (k = 0; k < nl; k++) {
-		if (aem_share_layer_seen(ls, k))
-			continue;
-		xa_for_each_range(&ls[k]->slots, idx, e, start, end - 1) {
-			if (aem_slot_is_stored(e) ||
-			    !aem_share_page_at(r, ls[k], idx, &pg))
-				continue;
-			ret = fn(&pg, arg);
-			if (pg.shared)
-				kref_put(&pg.shared->ref, aem_shared_release);
-			aem_free_pages(pg.frame, 0);
-			if (ret < 0) {
-				visited = ret;
-				goto out;
-			}
-			visited++;
-			cond_resched();
-		}
-	}
-out:
-	aem_region_layers_put(r, ls, nl);
-	return visited;
+	return aem_share_scan_n(r, start, end, fn, arg, 1);
 }
 EXPORT_SYMBOL_GPL(aem_share_scan);
+
+/**
+ * aem_share_scan_batch - aem_share_scan(), many pages per slot lock hold
+ * @r: a region from aem_share_region_next()
+ * @start: first data page index
+ * @end: the index after the last one (at most aem_share_region_pages())
+ * @fn: called for each page
+ * @arg: passed to @fn
+ *
+ * The same visit as aem_share_scan(), cheaper per page: up to
+ * AEM_SHARE_SCAN_BATCH pages of one layer under one slot lock (one per
+ * 2 MiB) are found in one walk of the layer's xarray and referenced in
+ * one hold of that lock, then passed to @fn one by one, each page's
+ * references dropped as its call returns (KSM's scan takes a page
+ * reference per page and a page table walk per page).  The pages of the
+ * batch not yet visited hold their references meanwhile: a copy of one
+ * of them kept from earlier (aem_share_page_get()) cannot merge until
+ * its own visit (-EBUSY: another reference), where it can.  For a scan
+ * that visits each page once in order (aether_ksmd's pass); a caller
+ * that merges pages it kept ahead of the walk uses aem_share_scan().
+ *
+ * Context: as aem_share_scan().
+ * Return: as aem_share_scan().
+ */
+long aem_share_scan_batch(struct aem_region *r, pgoff_t start, pgoff_t end,
+			  aem_share_scan_fn fn, void *arg)
+{
+	return aem_share_scan_n(r, start, end, fn, arg, AEM_SHARE_SCAN_BATCH);
+}
+EXPORT_SYMBOL_GPL(aem_share_scan_batch);
 
 /* ---- shared frames ------------------------------------------------------ */
 

@@ -201,6 +201,8 @@ struct aem_store_ops {
  *    PRIVATE region has several images); each page comes as a struct
  *    aem_share_page holding references (a stable name for the page:
  *    region, layer, index, and the frame seen there);
+ *    aem_share_scan_batch() is the same walk taking the references of
+ *    up to 16 pages of a layer in one slot lock hold (a pass's walk);
  *  - hash a page's content without any lock (aem_share_page_frame(), then
  *    kmap_local_page()): the frame cannot be freed under the reference;
  *  - aem_share_new(): a fresh shared frame with a copy of a page (neither
@@ -345,6 +347,8 @@ kuid_t aem_share_region_uid(const struct aem_region *r);
 unsigned long aem_share_region_pages(const struct aem_region *r);
 long aem_share_scan(struct aem_region *r, pgoff_t start, pgoff_t end,
 		    aem_share_scan_fn fn, void *arg);
+long aem_share_scan_batch(struct aem_region *r, pgoff_t start, pgoff_t end,
+			  aem_share_scan_fn fn, void *arg);
 void aem_share_page_get(struct aem_share_page *dst,
 			const struct aem_share_page *src);
 void aem_share_page_put(struct aem_share_page *pg);
