@@ -38,6 +38,21 @@
  * the region store), which is no deadlock: the region store's streams are
  * never held around a device's.
  *
+ * Same-filled pages.  The store keeps a page whose words are all equal
+ * as that word (zpage.c); finding one takes a pass over the page.  Where
+ * the compressor is known to shrink every such page to a few bytes, the
+ * store compresses first and makes that pass only for an output that
+ * small (azr_comp_same_bound()), so the ordinary page is read once.
+ * azr_comp_create() learns it by compressing one page of each repeat
+ * period a word can have (1, 2, 4 and 8 bytes, zeroes among them, each
+ * input its match finders can see): when all come to at most
+ * AZR_SAME_PROBE_MAX bytes, the bound is AZR_SAME_BOUND, four times that,
+ * else 0 and the store checks first, as before.  lz4 at acceleration 1,
+ * lz4hc and zstd at every level pass; lz4 at a high acceleration skips
+ * through the page too fast to find the repeat and fails.  Were a
+ * same-filled page ever to compress above the bound, it would be kept as
+ * a small compressed object: correct, only not counted in same_pages.
+ *
  * Life cycle: azr_comp_create() makes every stream; azr_comp_destroy()
  * frees them and must be called when no stream is taken.
  */
@@ -61,6 +76,8 @@
 #define AZR_ZSTD_LEVEL_MAX	22
 #define AZR_DICT_MAX		SZ_1M
 #define AZR_STRM_BUFFER		(2 * PAGE_SIZE)
+#define AZR_SAME_PROBE_MAX	64
+#define AZR_SAME_BOUND		(4 * AZR_SAME_PROBE_MAX)
 
 /**
  * struct azr_pcpu_strm - a CPU's stream and its lock
@@ -95,6 +112,8 @@ struct azr_zstd_ctx {
  * @dict_len:	its length
  * @cdict:	zstd: the compression dictionary, or NULL
  * @ddict:	zstd: the decompression dictionary, or NULL
+ * @same_bound:	compressed lengths up to which a page may be same-filled
+ *		(0: any; see the top)
  */
 struct azr_comp {
 	unsigned int algo;
@@ -107,6 +126,7 @@ struct azr_comp {
 	size_t dict_len;
 	zstd_cdict *cdict;
 	zstd_ddict *ddict;
+	unsigned int same_bound;
 };
 
 /**
@@ -463,6 +483,38 @@ static int azr_comp_alloc_strms(struct azr_comp *comp)
 	return 0;
 }
 
+/*
+ * Learn @comp->same_bound (see the top): compress a page of each repeat
+ * period; 0 or -ENOMEM, -EINVAL when the library fails on them.
+ */
+static int azr_comp_probe_same(struct azr_comp *comp)
+{
+	static const unsigned long words[] = {
+		0, ~0UL, 0x5a5a5a5a5a5a5a5aUL, 0x00ff00ff00ff00ffUL,
+		0x0000000100000001UL, 0x00000000deadbeefUL,
+		0x0102030405060708UL, 0x8000000000000001UL,
+	};
+	unsigned int i, len, worst = 0;
+	struct azr_strm *strm;
+	unsigned long *page;
+	int err = 0;
+
+	page = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	strm = azr_strm_get(comp);
+	for (i = 0; i < ARRAY_SIZE(words) && !err; i++) {
+		memset_l(page, words[i], PAGE_SIZE / sizeof(*page));
+		err = azr_compress(comp, strm, page, &len);
+		worst = max(worst, len);
+	}
+	azr_strm_put(comp, strm);
+	kfree(page);
+	comp->same_bound = !err && worst <= AZR_SAME_PROBE_MAX ?
+			   AZR_SAME_BOUND : 0;
+	return err;
+}
+
 /**
  * azr_comp_create() - make a compressor and its streams
  * @algo:	enum aether_zram_algo; DEFAULT is lz4
@@ -509,6 +561,9 @@ struct azr_comp *azr_comp_create(unsigned int algo, int level,
 	err = azr_comp_alloc_strms(comp);
 	if (err)
 		goto out_strms;
+	err = azr_comp_probe_same(comp);
+	if (err)
+		goto out_strms;
 	return comp;
 
 out_strms:
@@ -519,6 +574,19 @@ out_dict:
 	lockdep_unregister_key(&comp->key);
 	kfree(comp);
 	return ERR_PTR(err);
+}
+
+/**
+ * azr_comp_same_bound() - up to which compressed length a page may be
+ * same-filled
+ * @comp:	the compressor
+ *
+ * Return: a length in bytes: a same-filled page compresses to at most
+ * this many; 0 when that is not known (see the top of the file).
+ */
+unsigned int azr_comp_same_bound(const struct azr_comp *comp)
+{
+	return comp->same_bound;
 }
 
 /**

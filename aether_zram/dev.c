@@ -115,11 +115,8 @@ static void azr_slot_free(struct azr_dev *d, u32 index)
  */
 unsigned long azr_dev_pool_pages(struct azr_dev *d)
 {
-	struct azs_stats st;
-
 	lockdep_assert_held(&d->init_lock);
-	azs_get_stats(d->store.pool, &st);
-	return st.pages;
+	return azs_pool_pages(d->store.pool);
 }
 
 /*

@@ -82,6 +82,8 @@ struct azs_pool *azs_pool_create(const char *name);
 void azs_pool_destroy(struct azs_pool *pool);
 unsigned long azs_malloc(struct azs_pool *pool, size_t size, gfp_t gfp,
 			 unsigned int aflags);
+unsigned long azs_malloc_copy(struct azs_pool *pool, const void *src,
+			      size_t size, gfp_t gfp, unsigned int aflags);
 void azs_free(struct azs_pool *pool, unsigned long handle);
 void azs_write(struct azs_pool *pool, unsigned long handle,
 	       const void *src, size_t len);
@@ -92,6 +94,7 @@ void azs_read_end(struct azs_pool *pool, unsigned long handle,
 size_t azs_huge_class_size(struct azs_pool *pool);
 unsigned long azs_compact(struct azs_pool *pool);
 void azs_get_stats(struct azs_pool *pool, struct azs_stats *st);
+unsigned long azs_pool_pages(struct azs_pool *pool);
 int azs_show_classes(struct seq_file *m, struct azs_pool *pool);
 
 /* ---- comp.c: the compressors ------------------------------------------ */
@@ -118,6 +121,7 @@ void azr_comp_destroy(struct azr_comp *comp);
 unsigned int azr_comp_algo(const struct azr_comp *comp);
 int azr_comp_level(const struct azr_comp *comp);
 unsigned int azr_comp_streams(const struct azr_comp *comp);
+unsigned int azr_comp_same_bound(const struct azr_comp *comp);
 struct azr_strm *azr_strm_get(struct azr_comp *comp);
 void azr_strm_put(struct azr_comp *comp, struct azr_strm *strm);
 int azr_compress(struct azr_comp *comp, struct azr_strm *strm,

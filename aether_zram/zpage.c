@@ -17,6 +17,13 @@
  *		and loaded by a copy (AZR_E_HUGE);
  *  compressed	the compressor's output, an object of its size.
  *
+ * Storing a page reads it once where the compressor allows: when
+ * azr_comp_same_bound() is not 0, the page is compressed first and
+ * checked for being same-filled only when its output is that small (a
+ * same-filled page's always is); otherwise it is checked first.  The
+ * object is allocated and filled in one step (azs_malloc_copy()), under
+ * the one lock the allocation takes.
+ *
  * Reading a compressed page takes no bounce buffer when the object lies
  * in one pool page (azs_read_begin() returns the mapped object): it is
  * decompressed straight into the caller's page.  An object that
@@ -101,7 +108,10 @@ void azr_store_destroy(struct azr_store *st)
 	st->comp = NULL;
 }
 
-/* Compress @src into an object of @st's pool; fill @e. */
+/*
+ * Compress @src into an object of @st's pool; fill @e (a same-filled
+ * entry when the output is small enough to be one and the page is).
+ */
 static int azr_store_compressed(struct azr_store *st, const void *src,
 				struct azr_entry *e, gfp_t gfp,
 				unsigned int aflags)
@@ -116,6 +126,11 @@ static int azr_store_compressed(struct azr_store *st, const void *src,
 	err = azr_compress(st->comp, strm, src, &len);
 	if (err)
 		goto out;
+	if (len <= azr_comp_same_bound(st->comp) &&
+	    azr_page_same_filled(src, &e->handle)) {
+		e->flags = AZR_E_SAME;
+		goto out;
+	}
 	e->flags = 0;
 	obj = strm->buffer;
 	if (len > azs_huge_class_size(st->pool)) {
@@ -124,12 +139,11 @@ static int azr_store_compressed(struct azr_store *st, const void *src,
 		obj = src;
 		e->flags = AZR_E_HUGE;
 	}
-	handle = azs_malloc(st->pool, len, gfp, aflags);
+	handle = azs_malloc_copy(st->pool, obj, len, gfp, aflags);
 	if (!handle || IS_ERR_VALUE(handle)) {
 		err = handle ? (long)handle : -ENOMEM;
 		goto out;
 	}
-	azs_write(st->pool, handle, obj, len);
 	e->handle = handle;
 	e->size = len;
 out:
@@ -160,7 +174,8 @@ int azr_store_page(struct azr_store *st, struct page *page,
 	int err = 0;
 
 	src = kmap_local_page(page);
-	if (azr_page_same_filled(src, &val)) {
+	if (!azr_comp_same_bound(st->comp) &&
+	    azr_page_same_filled(src, &val)) {
 		new.flags = AZR_E_SAME;
 		new.handle = val;
 	} else {

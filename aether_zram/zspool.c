@@ -30,7 +30,14 @@
  *
  * Handles are opaque: the address of an unsigned long from azs_handle_cache
  * holding the object's location, the pfn of the page its slot starts in
- * and its slot index in the span (azs_loc()).  The page's page->private
+ * and its slot index in the span (azs_loc()).  A handle is the one
+ * allocation from Linux on the store's path of every page, so freed
+ * handles wait in a small per-CPU stash (struct azs_hstash, at most
+ * AZS_HSTASH_MAX per CPU, all pools sharing it) that the next malloc on
+ * that CPU takes from before it asks the cache: a store in use frees
+ * and allocates objects all the time, and the box's kernels boot with
+ * slub_debug=FZP, under which every kmem_cache call takes SLUB's
+ * checking slow path.  The stashes are emptied into the cache at unload.  The page's page->private
  * points at the span's descriptor (struct azs_span, kept off the pages).
  * Moving an object rewrites only its handle's word, so the caller's handle
  * stays valid however often compaction moves what it names.
@@ -220,6 +227,21 @@ struct azs_pool {
 	char name[32];
 };
 
+#define AZS_HSTASH_MAX		32
+
+/**
+ * struct azs_hstash - freed handles kept for the next malloc on a CPU
+ * @nr:		how many
+ * @h:		the handles
+ *
+ * Used with interrupts off on its own CPU (azs_handle_get(), _put()).
+ */
+struct azs_hstash {
+	unsigned int nr;
+	unsigned long h[AZS_HSTASH_MAX];
+};
+
+static DEFINE_PER_CPU(struct azs_hstash, azs_hstash);
 static struct kmem_cache *azs_handle_cache;
 static struct kmem_cache *azs_span_cache;
 static LIST_HEAD(azs_pools);
@@ -283,6 +305,54 @@ static unsigned long azs_freeable(const struct azs_class *c)
 }
 
 /* ---- handles and slots ---------------------------------------------- */
+
+/* A handle: from this CPU's stash, else from the cache. */
+static unsigned long azs_handle_get(gfp_t gfp)
+{
+	struct azs_hstash *hs;
+	unsigned long flags, h = 0;
+
+	local_irq_save(flags);
+	hs = this_cpu_ptr(&azs_hstash);
+	if (hs->nr)
+		h = hs->h[--hs->nr];
+	local_irq_restore(flags);
+	if (h)
+		return h;
+	return (unsigned long)kmem_cache_alloc(azs_handle_cache, gfp);
+}
+
+/* Give @h back: to this CPU's stash, or to the cache when it is full. */
+static void azs_handle_put(unsigned long h)
+{
+	struct azs_hstash *hs;
+	unsigned long flags;
+	bool kept = false;
+
+	local_irq_save(flags);
+	hs = this_cpu_ptr(&azs_hstash);
+	if (hs->nr < AZS_HSTASH_MAX) {
+		hs->h[hs->nr++] = h;
+		kept = true;
+	}
+	local_irq_restore(flags);
+	if (!kept)
+		kmem_cache_free(azs_handle_cache, (void *)h);
+}
+
+/* Empty every CPU's stash into the cache (unload: no pool is left). */
+static void azs_handle_drain(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct azs_hstash *hs = per_cpu_ptr(&azs_hstash, cpu);
+
+		while (hs->nr)
+			kmem_cache_free(azs_handle_cache,
+					(void *)hs->h[--hs->nr]);
+	}
+}
 
 static unsigned long azs_loc(struct page *page, unsigned int idx)
 {
@@ -597,6 +667,68 @@ static struct azs_span *azs_span_alloc(struct azs_pool *pool,
 
 /* ---- allocation ------------------------------------------------------- */
 
+/*
+ * Copy @len bytes of @src into the object just taken at slot @idx of
+ * @span.  Called under the class lock, which keeps compaction (it takes
+ * that lock) from moving the object, so no other lock is needed.
+ */
+static void azs_obj_fill(struct azs_span *span, const struct azs_class *c,
+			 unsigned int idx, const void *src, size_t len)
+{
+	lockdep_assert_held(&c->lock);
+	if (c->huge) {
+		void *va = kmap_local_page(span->pages[0]);
+
+		memcpy(va, src, min_t(size_t, len, PAGE_SIZE));
+		kunmap_local(va);
+	} else {
+		azs_slot_write(span, c, idx, AZS_HDR, src,
+			       min_t(size_t, len, c->size - AZS_HDR));
+	}
+}
+
+/* azs_malloc() and azs_malloc_copy(): @src NULL leaves the bytes be. */
+static unsigned long __azs_malloc(struct azs_pool *pool, size_t size,
+				  gfp_t gfp, unsigned int aflags,
+				  const void *src)
+{
+	struct azs_class *c;
+	struct azs_span *span;
+	unsigned long handle;
+	unsigned int idx;
+
+	if (unlikely(!size || size > AZS_MAX_OBJECT))
+		return 0;
+	gfp &= ~(__GFP_HIGHMEM | __GFP_MOVABLE);
+	handle = azs_handle_get(gfp);
+	if (!handle)
+		return 0;
+	c = azs_size_class(pool, size);
+
+	spin_lock(&c->lock);
+	span = azs_span_partial(c, true);
+	if (span)
+		goto take;
+	spin_unlock(&c->lock);
+
+	if (!gfpflags_allow_blocking(gfp))
+		aflags |= AEM_ALLOC_ATOMIC;
+	span = azs_span_alloc(pool, c, gfp, aflags);
+	if (!span) {
+		azs_handle_put(handle);
+		return 0;
+	}
+	spin_lock(&c->lock);
+	azs_span_publish(c, span);
+take:
+	idx = azs_obj_take(c, span, handle);
+	azs_span_regroup(c, span);
+	if (src)
+		azs_obj_fill(span, c, idx, src, size);
+	spin_unlock(&c->lock);
+	return handle;
+}
+
 /**
  * azs_malloc - allocate an object
  * @pool: the pool
@@ -617,42 +749,29 @@ static struct azs_span *azs_span_alloc(struct azs_pool *pool,
 unsigned long azs_malloc(struct azs_pool *pool, size_t size, gfp_t gfp,
 			 unsigned int aflags)
 {
-	struct azs_class *c;
-	struct azs_span *span;
-	unsigned long handle;
+	return __azs_malloc(pool, size, gfp, aflags, NULL);
+}
 
-	if (unlikely(!size || size > AZS_MAX_OBJECT))
-		return 0;
-	gfp &= ~(__GFP_HIGHMEM | __GFP_MOVABLE);
-	handle = (unsigned long)kmem_cache_alloc(azs_handle_cache, gfp);
-	if (!handle)
-		return 0;
-	c = azs_size_class(pool, size);
-
-	spin_lock(&c->lock);
-	span = azs_span_partial(c, true);
-	if (span) {
-		azs_obj_take(c, span, handle);
-		azs_span_regroup(c, span);
-		spin_unlock(&c->lock);
-		goto out;
-	}
-	spin_unlock(&c->lock);
-
-	if (!gfpflags_allow_blocking(gfp))
-		aflags |= AEM_ALLOC_ATOMIC;
-	span = azs_span_alloc(pool, c, gfp, aflags);
-	if (!span) {
-		kmem_cache_free(azs_handle_cache, (void *)handle);
-		return 0;
-	}
-	spin_lock(&c->lock);
-	azs_span_publish(c, span);
-	azs_obj_take(c, span, handle);
-	azs_span_regroup(c, span);
-	spin_unlock(&c->lock);
-out:
-	return handle;
+/**
+ * azs_malloc_copy - allocate an object holding @size bytes of @src
+ * @pool: the pool
+ * @src: the bytes
+ * @size: how many, 1 to AZS_MAX_OBJECT
+ * @gfp: as for azs_malloc()
+ * @aflags: as for azs_malloc()
+ *
+ * azs_malloc() and azs_write() in one: the bytes are copied while the
+ * class lock that the allocation takes is still held, which keeps the
+ * new object where it is, so the write needs none of the locks of
+ * azs_write() and nobody can see the object before it holds them.
+ * Context: as azs_malloc().
+ *
+ * Return: the object's handle, or 0 as azs_malloc().
+ */
+unsigned long azs_malloc_copy(struct azs_pool *pool, const void *src,
+			      size_t size, gfp_t gfp, unsigned int aflags)
+{
+	return __azs_malloc(pool, size, gfp, aflags, src);
 }
 
 /**
@@ -687,7 +806,7 @@ void azs_free(struct azs_pool *pool, unsigned long handle)
 
 	if (empty)
 		azs_span_free(pool, c, span);
-	kmem_cache_free(azs_handle_cache, (void *)handle);
+	azs_handle_put(handle);
 }
 
 /*
@@ -1276,6 +1395,20 @@ void azs_pool_destroy(struct azs_pool *pool)
 }
 
 /**
+ * azs_pool_pages - pool pages a pool holds now
+ * @pool: the pool
+ *
+ * One counter, for the write path's memory limit: azs_get_stats() also
+ * sums the objects of every class.
+ *
+ * Return: the page count.
+ */
+unsigned long azs_pool_pages(struct azs_pool *pool)
+{
+	return atomic_long_read(&pool->pages);
+}
+
+/**
  * azs_get_stats - what a pool holds now and has done
  * @pool: the pool
  * @st: filled in; the object counts are summed over the classes without
@@ -1463,6 +1596,7 @@ void azs_exit(void)
 	aem_unregister_reclaim(&azs_reclaim_ops);
 	aem_unregister_movable(AEM_OWNER_ZRAM, &azs_movable_ops);
 	WARN_ON(!list_empty(&azs_pools));
+	azs_handle_drain();
 	kmem_cache_destroy(azs_span_cache);
 	kmem_cache_destroy(azs_handle_cache);
 }

@@ -12,8 +12,18 @@
  * device of each kind is made (hot_add), and each round runs both, in
  * alternating order (zram first in even rounds, aether_zram first in odd
  * ones), each step on a freshly reset device set to that algorithm and
- * the kernel's default level for it (lz4 acceleration 1, lz4hc 9, zstd 3:
- * what 6.1's crypto API and 6.12's zram backends use):
+ * the kernel's default level for it (lz4 acceleration 1, lz4hc 9, zstd 3),
+ * on both sides: aether_zram through its comp_level (read back), 6.12's
+ * zram through "algo=NAME level=N" in its algorithm_params (a refusal
+ * ends the run); 6.1's zram has no level to set and runs the crypto API's
+ * default, which is that level.  The 4 KiB write reports each side's
+ * compressed bytes (mm_stat's compr_data_size) and how far apart they
+ * are: the same compression of the same corpus gives the same bytes, up
+ * to the pages near the huge threshold (an object above it counts as a
+ * whole page, and the two allocators' thresholds differ a little);
+ * more than 1% apart is flagged.  6.1's crypto zstd sizes its parameters
+ * for an input of unknown length, aether_zram and 6.12's zram for one
+ * page:
  *
  *  write 4K / 64K	the whole corpus written with O_DIRECT in 4 KiB or
  *			64 KiB requests, sequentially
@@ -108,6 +118,9 @@ struct zb_dev {
 struct zb_algo_result {
 	double mibs[ZB_STEPS][ZB_SIDES][ZB_MAX_ROUNDS];
 	double comp[ZB_SIDES][ZB_MAX_ROUNDS];	/* orig / mem_used_total */
+	double compr[ZB_SIDES][ZB_MAX_ROUNDS];	/* compr_data_size, bytes */
+	int level[ZB_SIDES];		/* the level each side ran with */
+	const char *zram_level_how;	/* how zram's was set */
 	bool done;
 	bool absent;	/* asked for, but a device does not offer it */
 	struct aether_zram_bench store;	/* the in-kernel store bench */
@@ -269,27 +282,52 @@ static bool zb_offers(const struct zb_dev *d, const char *algo)
 	return false;
 }
 
-/*
- * The level: aether_zram's comp_level, or 6.12 zram's algorithm_params;
- * 6.1's zram has neither and always uses the crypto API's default, which
- * is the level asked for here.
- */
-static int zb_set_level(const struct zb_dev *d, int level)
+static bool zb_has_attr(const struct zb_dev *d, const char *attr)
 {
-	char text[32];
+	char path[128];
 
-	snprintf(text, sizeof(text), "%d", level);
-	if (!zb_attr(d, "comp_level", text))
+	snprintf(path, sizeof(path), "/sys/block/%s%d/%s", d->kind, d->id, attr);
+	return !access(path, F_OK);
+}
+
+/*
+ * The level: aether_zram's comp_level, read back; 6.12 zram's
+ * algorithm_params ("algo=NAME level=N": the primary algorithm's level);
+ * 6.1's zram has neither and always uses the crypto API's default, which
+ * is the level asked for here.  Fills r->level[] and r->zram_level_how.
+ */
+static int zb_set_level(const struct zb_dev *d, const char *algo, int level,
+			struct zb_algo_result *r)
+{
+	char text[64];
+	int ret;
+
+	if (strcmp(d->kind, "zram")) {
+		snprintf(text, sizeof(text), "%d", level);
+		ret = zb_attr(d, "comp_level", text);
+		if (!ret)
+			ret = zb_attr_read(d, "comp_level", text, sizeof(text));
+		if (!ret)
+			r->level[ZB_AETHER] = atoi(text);
+		return ret;
+	}
+	if (!zb_has_attr(d, "algorithm_params")) {
+		r->level[ZB_ZRAM] = level;
+		r->zram_level_how = "the crypto API's default (6.1 zram)";
 		return 0;
-	snprintf(text, sizeof(text), "level=%d", level);
-	if (!zb_attr(d, "algorithm_params", text))
-		return 0;
-	return strcmp(d->kind, "zram") ? -EINVAL : 0;
+	}
+	snprintf(text, sizeof(text), "algo=%s level=%d", algo, level);
+	ret = zb_attr(d, "algorithm_params", text);
+	if (!ret) {
+		r->level[ZB_ZRAM] = level;
+		r->zram_level_how = "algorithm_params";
+	}
+	return ret;
 }
 
 /* Reset, then algorithm, level and size, as zram wants them in order. */
 static int zb_dev_setup(const struct zb_dev *d, const char *algo, int level,
-			size_t disksize)
+			size_t disksize, struct zb_algo_result *r)
 {
 	char text[32];
 	int ret;
@@ -298,7 +336,7 @@ static int zb_dev_setup(const struct zb_dev *d, const char *algo, int level,
 	if (!ret)
 		ret = zb_attr(d, "comp_algorithm", algo);
 	if (!ret)
-		ret = zb_set_level(d, level);
+		ret = zb_set_level(d, algo, level, r);
 	snprintf(text, sizeof(text), "%zu", disksize);
 	if (!ret)
 		ret = zb_attr(d, "disksize", text);
@@ -307,15 +345,17 @@ static int zb_dev_setup(const struct zb_dev *d, const char *algo, int level,
 	return ret;
 }
 
-/* orig_data_size / mem_used_total, from mm_stat. */
-static double zb_comp_ratio(const struct zb_dev *d)
+/* orig_data_size / mem_used_total, and compr_data_size, from mm_stat. */
+static double zb_comp_ratio(const struct zb_dev *d, double *compr_bytes)
 {
 	unsigned long long orig, compr, used;
 	char buf[256];
 
+	*compr_bytes = 0;
 	if (zb_attr_read(d, "mm_stat", buf, sizeof(buf)) ||
 	    sscanf(buf, "%llu %llu %llu", &orig, &compr, &used) != 3 || !used)
 		return 0;
+	*compr_bytes = compr;
 	return (double)orig / used;
 }
 
@@ -514,19 +554,19 @@ static int zb_side(const struct zb_dev *d, const struct zb_data *z,
 	size_t len = z->len, swap = o->swap_mib << 20;
 	int ret;
 
-	ret = zb_dev_setup(d, algo, level, len);
+	ret = zb_dev_setup(d, algo, level, len, r);
 	if (!ret)
 		ret = zb_record(r, ZB_W4K, side, round, len,
 				zb_write_seq(d, z, 4096));
 	if (ret)
 		return ret;
-	r->comp[side][round] = zb_comp_ratio(d);
+	r->comp[side][round] = zb_comp_ratio(d, &r->compr[side][round]);
 	ret = zb_record(r, ZB_R4K, side, round, len, zb_read(d, z, 4096, false));
 	if (!ret)
 		ret = zb_record(r, ZB_RAND, side, round, len,
 				zb_read(d, z, 4096, true));
 	if (!ret)
-		ret = zb_dev_setup(d, algo, level, len);
+		ret = zb_dev_setup(d, algo, level, len, r);
 	if (!ret)
 		ret = zb_record(r, ZB_W64K, side, round, len,
 				zb_write_seq(d, z, 65536));
@@ -535,7 +575,7 @@ static int zb_side(const struct zb_dev *d, const struct zb_data *z,
 				zb_read(d, z, 65536, false));
 	/* The swap step touches the set three times (see zb_swapper()). */
 	if (!ret && swap)
-		ret = zb_dev_setup(d, algo, level, swap * 2);
+		ret = zb_dev_setup(d, algo, level, swap * 2, r);
 	if (!ret && swap)
 		ret = zb_record(r, ZB_SWAP, side, round, swap * 3,
 				zb_swap(d, z, o->swap_mib));
@@ -683,21 +723,25 @@ static void zb_report(const struct zb_opts *o,
 		      char offers[ZB_SIDES][256])
 {
 	struct actl_ctx ctx = { .json = o->json };
-	double ratio[ZB_MAX_ROUNDS], mz, ma, mr, cz, ca;
+	double ratio[ZB_MAX_ROUNDS], mz, ma, mr, cz, ca, bz, ba;
 	struct actl_out *t;
 	unsigned int a, s, i;
-	char name[48], comp[80];
+	char name[48], comp[160];
 
 	out_begin(&ctx);
 	t = out_table("zram_bench",
 		      "aether_zram against the kernel's zram, same data (MiB/s; ratio above 1: aether_zram faster)");
 	out_col(t, "name", "step");
 	out_col(t, "level", "level");
+	out_col(t, "zram_level", "zram lvl");
+	out_col(t, "aether_level", "aether lvl");
 	out_col(t, "zram_mibs", "zram MiB/s");
 	out_col(t, "aether_mibs", "aether MiB/s");
 	out_col(t, "ratio", "ratio");
 	out_col(t, "zram_comp", "zram comp");
 	out_col(t, "aether_comp", "aether comp");
+	out_col(t, "zram_compr_kib", "zram compr KiB");
+	out_col(t, "aether_compr_kib", "aether compr KiB");
 	for (a = 0; a < ARRAY_SIZE(zb_algos); a++) {
 		const struct zb_algo_result *r = &res[a];
 
@@ -717,18 +761,26 @@ static void zb_report(const struct zb_opts *o,
 			out_row(t);
 			out_str(t, name);
 			out_s64(t, zb_algos[a].level);
+			out_s64(t, r->level[ZB_ZRAM]);
+			out_s64(t, r->level[ZB_AETHER]);
 			out_x1000(t, zb_x1000(mz));
 			out_x1000(t, zb_x1000(ma));
 			out_x1000(t, zb_x1000(mr));
 			if (s == ZB_W4K) {
 				cz = zb_median(r->comp[ZB_ZRAM], o->rounds);
 				ca = zb_median(r->comp[ZB_AETHER], o->rounds);
+				bz = zb_median(r->compr[ZB_ZRAM], o->rounds);
+				ba = zb_median(r->compr[ZB_AETHER], o->rounds);
 				snprintf(comp, sizeof(comp),
-					 "  orig/mem_used zram %.3f aether %.3f",
-					 cz, ca);
+					 "  orig/mem_used zram %.3f aether %.3f  compr_data_size zram %.0f aether %.0f",
+					 cz, ca, bz, ba);
 				out_x1000(t, zb_x1000(cz));
 				out_x1000(t, zb_x1000(ca));
+				out_u64(t, (uint64_t)bz >> 10);
+				out_u64(t, (uint64_t)ba >> 10);
 			} else {
+				out_str(t, "-");
+				out_str(t, "-");
 				out_str(t, "-");
 				out_str(t, "-");
 			}
@@ -739,6 +791,21 @@ static void zb_report(const struct zb_opts *o,
 		}
 	}
 	out_flush(t);
+	for (a = 0; a < ARRAY_SIZE(zb_algos); a++) {
+		const struct zb_algo_result *r = &res[a];
+
+		if (!r->done)
+			continue;
+		bz = zb_median(r->compr[ZB_ZRAM], o->rounds);
+		ba = zb_median(r->compr[ZB_AETHER], o->rounds);
+		out_note("%s: zram at level %d (%s), aether_zram at level %d (comp_level); compr_data_size zram %.0f, aether_zram %.0f: %.2f%% apart%s",
+			 zb_algos[a].name, r->level[ZB_ZRAM],
+			 r->zram_level_how ? r->zram_level_how : "?",
+			 r->level[ZB_AETHER], bz, ba,
+			 bz ? (ba - bz) * 100 / bz : 0,
+			 bz && (ba > bz * 1.01 || ba < bz * 0.99) ?
+			 " (more than 1%: not the same compression?)" : "");
+	}
 	for (a = 0; a < ARRAY_SIZE(zb_algos); a++)
 		if (res[a].absent)
 			out_note("%s: not offered by both devices, left out",

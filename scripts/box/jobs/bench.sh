@@ -38,15 +38,18 @@ aetherctl region bench --refault --pages 4096 --rounds 6 2>&1
 echo "=== AETHER REGION BENCH END ==="
 
 # aether_zram against the kernel's zram (the distro module, loaded by the
-# benchmark with modprobe), same algorithm and level, same data, rounds
-# interleaved: a corpus of the box's own modules, libraries, programs and
-# text, 16 MiB on tmpfs. JSON on stdout, a table on stderr.
+# benchmark with modprobe), same algorithm and level (6.12's zram set
+# through its algorithm_params; each side's level and compressed bytes
+# are printed), same data, 5 rounds interleaved (the order alternating):
+# a corpus of the box's own modules, libraries, programs and text, 8 MiB
+# on tmpfs, and a swap working set of 8 MiB: about 6 minutes per kernel
+# under software emulation. JSON on stdout, a table on stderr.
 if [ -e /sys/class/aether_zram-control/hot_add ]; then
 	find /lib/modules /etc /lib /sbin /usr/bin /selftests /bin -type f \
-		-exec cat {} + 2>/dev/null | head -c 16777216 >/tmp/zram-corpus
+		-exec cat {} + 2>/dev/null | head -c 8388608 >/tmp/zram-corpus
 	echo "box: zram bench corpus of $(wc -c </tmp/zram-corpus) bytes"
-	aetherctl zram bench --json --corpus /tmp/zram-corpus --rounds 2 \
-		--swap-mib 16 >/tmp/zram-bench.json 2>/tmp/zram-bench.err
+	aetherctl zram bench --json --corpus /tmp/zram-corpus --rounds 5 \
+		--swap-mib 8 >/tmp/zram-bench.json 2>/tmp/zram-bench.err
 	rc=$?
 	echo "=== AETHER ZRAM BENCH BEGIN ==="
 	cat /tmp/zram-bench.json
