@@ -1696,6 +1696,14 @@ static int aem_share_store_one(struct aem_shared *s,
 	/* @s's own reference only: no scan or reader holds the frame. */
 	if (aem_frame_ref_count(f) != 1) {
 		ret = -EBUSY;
+	} else if (!s->nr_users) {
+		/*
+		 * Its last user left (a write, an unmerge) after the pins:
+		 * stored now, no user would ever drop the handle, which
+		 * would wait for the engine's last reference, past the
+		 * store's unregistration.
+		 */
+		ret = -EALREADY;
 	} else {
 		s->nid = aem_frame_nid(f);
 		s->handle = handle;
