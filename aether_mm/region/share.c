@@ -1318,7 +1318,17 @@ static int aem_share_move_nid(struct aem_shared *s, int nid,
 			     AEM_OWNER(AEM_OWNER_DEDUPE));
 	if (!nf)
 		return -ENOMEM;
+	/*
+	 * The frame seen above may have been stored meanwhile (@frame NULL)
+	 * and even brought back: move only the frame this reads, which
+	 * aem_share_move_to() checks is still @s's, so that the old frame
+	 * freed below is the one moved from, never NULL.
+	 */
 	f = READ_ONCE(s->frame);
+	if (!f) {
+		aem_free_pages(nf, 0);
+		return 0;	/* stored: nothing to move */
+	}
 	ret = aem_share_move_to(s, nf, f, balancing);
 	if (ret) {
 		aem_free_pages(nf, 0);
