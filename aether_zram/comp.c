@@ -48,8 +48,9 @@
  * input its match finders can see): when all come to at most
  * AZR_SAME_PROBE_MAX bytes, the bound is AZR_SAME_BOUND, four times that,
  * else 0 and the store checks first, as before.  lz4 at acceleration 1,
- * lz4hc and zstd at every level pass; lz4 at a high acceleration skips
- * through the page too fast to find the repeat and fails.  Were a
+ * lz4hc and zstd are expected to pass; lz4 at a high acceleration may
+ * skip through the page too fast to find the repeat, and then checks
+ * first (zram_io_test writes such pages on both paths).  Were a
  * same-filled page ever to compress above the bound, it would be kept as
  * a small compressed object: correct, only not counted in same_pages.
  *

@@ -167,11 +167,28 @@ static bool azr_ct_names_levels(void)
 	failed |= AZR_CT_FAIL(PTR_ERR_OR_ZERO(comp) == -EINVAL);
 	comp = azr_comp_create(AETHER_ZRAM_NR_ALGOS, 0, NULL, 0);
 	failed |= AZR_CT_FAIL(PTR_ERR_OR_ZERO(comp) == -EINVAL);
+	/* So do lz4hc and zstd at their default levels. */
+	comp = azr_comp_create(AETHER_ZRAM_ALGO_LZ4HC, 0, NULL, 0);
+	if (!AZR_CT_FAIL(!IS_ERR(comp))) {
+		failed |= AZR_CT_FAIL(azr_comp_same_bound(comp) > 0);
+		azr_comp_destroy(comp);
+	} else {
+		failed = true;
+	}
+	comp = azr_comp_create(AETHER_ZRAM_ALGO_ZSTD, 0, NULL, 0);
+	if (!AZR_CT_FAIL(!IS_ERR(comp))) {
+		failed |= AZR_CT_FAIL(azr_comp_same_bound(comp) > 0);
+		azr_comp_destroy(comp);
+	} else {
+		failed = true;
+	}
 	comp = azr_comp_create(AETHER_ZRAM_ALGO_DEFAULT, 0, NULL, 0);
 	if (!AZR_CT_FAIL(!IS_ERR(comp))) {
 		failed |= AZR_CT_FAIL(azr_comp_algo(comp) == AETHER_ZRAM_ALGO_LZ4);
 		failed |= AZR_CT_FAIL(azr_comp_level(comp) == 1);
 		failed |= AZR_CT_FAIL(azr_comp_streams(comp) == num_possible_cpus());
+		/* lz4 at acceleration 1 shrinks same-filled pages: see comp.c. */
+		failed |= AZR_CT_FAIL(azr_comp_same_bound(comp) > 0);
 		azr_comp_destroy(comp);
 	} else {
 		failed = true;

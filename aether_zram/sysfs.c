@@ -23,9 +23,13 @@
  *	comp_level (rw)		ours: the level (the default resolved); a
  *				write -EINVAL out of the algorithm's range,
  *				-EBUSY once initialised
- *	algorithm_params (wo)	6.12 zram's "algo=zstd level=3 dict=/path"
+ *	algorithm_params (rw)	6.12 zram's "algo=zstd level=3 dict=/path"
  *				(also priority=0): dict only where the
- *				compressors take one, -EOPNOTSUPP elsewhere
+ *				compressors take one, -EOPNOTSUPP elsewhere;
+ *				ours, a read: "algo=zstd level=3 dict=none",
+ *				dict= the loaded dictionary's bytes, "none",
+ *				or "unsupported" on a kernel without zstd
+ *				dictionaries (6.1)
  *	max_comp_streams (rw)	the compression streams (one per CPU); a
  *				write of a positive number is accepted and
  *				changes nothing, as in zram
@@ -254,6 +258,33 @@ static int azr_dict_load(const char *path, unsigned int algo, int level,
 	return 0;
 }
 
+/*
+ * What the next initialisation (or the current one) uses, in the words a
+ * write takes, and whether this kernel's zstd takes a dictionary at all.
+ */
+static ssize_t algorithm_params_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct azr_dev *d = azr_of(dev);
+	struct aether_zram_dev_stats st = {};
+	size_t dict_len;
+	ssize_t n;
+
+	azr_dev_stats(d, &st);
+	down_read(&d->init_lock);
+	dict_len = d->dict ? d->dict_len : 0;
+	n = sysfs_emit(buf, "algo=%s level=%d dict=", azr_algo_name(d->algo),
+		       st.level);
+	up_read(&d->init_lock);
+	if (!azr_dict_supported())
+		n += sysfs_emit_at(buf, n, "unsupported\n");
+	else if (!dict_len)
+		n += sysfs_emit_at(buf, n, "none\n");
+	else
+		n += sysfs_emit_at(buf, n, "%zu\n", dict_len);
+	return n;
+}
+
 static ssize_t algorithm_params_store(struct device *dev,
 				      struct device_attribute *attr,
 				      const char *buf, size_t len)
@@ -392,7 +423,7 @@ static DEVICE_ATTR_RO(initstate);
 static DEVICE_ATTR_WO(reset);
 static DEVICE_ATTR_RW(comp_algorithm);
 static DEVICE_ATTR_RW(comp_level);
-static DEVICE_ATTR_WO(algorithm_params);
+static DEVICE_ATTR_RW(algorithm_params);
 static DEVICE_ATTR_RW(max_comp_streams);
 static DEVICE_ATTR_WO(mem_limit);
 static DEVICE_ATTR_WO(mem_used_max);

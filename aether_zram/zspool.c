@@ -37,8 +37,9 @@
  * that CPU takes from before it asks the cache: a store in use frees
  * and allocates objects all the time, and the box's kernels boot with
  * slub_debug=FZP, under which every kmem_cache call takes SLUB's
- * checking slow path.  The stashes are emptied into the cache at unload.  The page's page->private
- * points at the span's descriptor (struct azs_span, kept off the pages).
+ * checking slow path.  The stashes are emptied into the cache at unload.
+ * The page's page->private points at the span's descriptor (struct
+ * azs_span, kept off the pages).
  * Moving an object rewrites only its handle's word, so the caller's handle
  * stays valid however often compaction moves what it names.
  *

@@ -115,7 +115,9 @@ TEST_F(attrs, attribute_modes_are_zrams)
 		{ "max_comp_streams", 0644 }, { "mem_limit", 0200 },
 		{ "mem_used_max", 0200 }, { "compact", 0200 },
 		{ "mm_stat", 0444 }, { "io_stat", 0444 },
-		{ "debug_stat", 0444 }, { "algorithm_params", 0200 },
+		{ "debug_stat", 0444 },
+		/* zram's is 0200; ours also reads (dict= unsupported on 6.1). */
+		{ "algorithm_params", 0644 },
 	};
 	char path[128];
 	struct stat sb;
@@ -247,6 +249,22 @@ TEST_F(attrs, algorithm_params_sets_the_level_of_the_current_algorithm)
 	ASSERT_EQ(5, v);
 }
 
+TEST_F(attrs, algorithm_params_reads_the_algorithm_level_and_dictionary)
+{
+	struct aether_zram_info info;
+	char buf[128], want[128];
+
+	ASSERT_EQ(0, azt_info(self->ctl, &info));
+	ASSERT_EQ(0, azt_attr_write(self->id, "algorithm_params",
+				    "algo=lz4 level=7"));
+	ASSERT_EQ(0, azt_attr_read(self->id, "algorithm_params", buf,
+				   sizeof(buf)));
+	snprintf(want, sizeof(want), "algo=lz4 level=7 dict=%s\n",
+		 info.features & AETHER_ZRAM_FEAT_ZSTD_DICT ? "none" :
+		 "unsupported");
+	ASSERT_STREQ(want, buf);
+}
+
 TEST_F(attrs, algorithm_params_refuses_what_it_cannot_do)
 {
 	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "algorithm_params",
@@ -288,6 +306,7 @@ static int make_dict(const char *path)
 TEST_F(attrs, algorithm_params_dict_is_taken_where_the_kernel_has_it)
 {
 	struct aether_zram_info info;
+	char buf[128];
 	int ret;
 
 	ASSERT_EQ(0, azt_info(self->ctl, &info));
@@ -303,6 +322,9 @@ TEST_F(attrs, algorithm_params_dict_is_taken_where_the_kernel_has_it)
 		return;
 	}
 	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, azt_attr_read(self->id, "algorithm_params", buf,
+				   sizeof(buf)));
+	ASSERT_STREQ("algo=zstd level=3 dict=65536\n", buf);
 	ASSERT_EQ(-ENOENT, azt_attr_write(self->id, "algorithm_params",
 					  "algo=zstd dict=/nonexistent"));
 	ASSERT_EQ(0, azt_attr_write(self->id, "disksize", "1M"));
