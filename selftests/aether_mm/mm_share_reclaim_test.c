@@ -59,15 +59,9 @@ FIXTURE(sr) {
 
 FIXTURE_SETUP(sr)
 {
-	self->page = (size_t)sysconf(_SC_PAGESIZE);
-	self->a.fd = self->b.fd = -1;
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
-	if (access(NAIVE, W_OK) || access(LOOPBACK, W_OK))
-		AEMT_SETUP_SKIP("%s, %s: needs root and debugfs", NAIVE,
-				LOOPBACK);
+	MSH_SETUP_OPEN(self);
+	if (access(LOOPBACK, W_OK))
+		AEMT_SETUP_SKIP("%s: needs root and debugfs", LOOPBACK);
 	ASSERT_EQ(0, aet_params_save(AEMT_MODULE, &self->params));
 	/* Another store (aether_zram's) registered: no loopback. */
 	if (aemt_write_file(LOOPBACK, "2"))

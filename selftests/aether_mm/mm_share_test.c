@@ -40,14 +40,7 @@ FIXTURE(share) {
 
 FIXTURE_SETUP(share)
 {
-	self->page = (size_t)sysconf(_SC_PAGESIZE);
-	self->a.fd = self->b.fd = -1;
-	self->fd = aemt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
-	ASSERT_LE(0, self->fd);
-	if (access(NAIVE, W_OK))
-		AEMT_SETUP_SKIP("%s: needs root and debugfs", NAIVE);
+	MSH_SETUP_OPEN(self);
 	ASSERT_EQ(0, msh_naive("on"));
 	self->frames0 = msh_share_stat("shared_frames");
 	self->users0 = msh_share_stat("users");

@@ -70,4 +70,19 @@ static void __attribute__((destructor)) msh_dedupe_back(void)		\
 	}								\
 }
 
+/*
+ * In a FIXTURE_SETUP whose fixture has page, fd and regions a and b:
+ * the page size, no region yet, /dev/aether_mm open, and share_naive
+ * writable, or the test is skipped (aether_mm absent, not root, no
+ * debugfs).
+ */
+#define MSH_SETUP_OPEN(self)						\
+do {									\
+	(self)->page = (size_t)sysconf(_SC_PAGESIZE);			\
+	(self)->a.fd = (self)->b.fd = -1;				\
+	AEMT_SETUP_OPEN((self)->fd);					\
+	if (access(MSH_NAIVE, W_OK))					\
+		AEMT_SETUP_SKIP("%s: needs root and debugfs", MSH_NAIVE); \
+} while (0)
+
 #endif /* MM_SHARE_UTIL_H */
