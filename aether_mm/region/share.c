@@ -1156,6 +1156,26 @@ static void aem_share_unpin(struct aem_share_pin *pins, unsigned int n)
 }
 
 /*
+ * Point pinned user @p's slot at @entry instead of @f, under its slot
+ * lock; false when the slot no longer holds @f (the user left or copied).
+ */
+static bool aem_share_pin_repoint(struct aem_share_pin *p,
+				  struct aem_frame *f, void *entry)
+{
+	bool done = false;
+
+	mutex_lock(aem_slot_lock(p->r, p->idx));
+	if (aem_slot_frame(xa_load(&p->l->slots, p->idx)) == f) {
+		aem_region_zap_page(p->r, p->idx);
+		/* Replacing a present entry allocates nothing. */
+		xa_store(&p->l->slots, p->idx, entry, GFP_KERNEL);
+		done = true;
+	}
+	mutex_unlock(aem_slot_lock(p->r, p->idx));
+	return done;
+}
+
+/*
  * Reference the region and layer of every user of @s (@s->move_lock held,
  * so none joins).  A user whose layer is being freed would leave by
  * itself, holding @s's frame until then: -EBUSY, the move waits for a
@@ -1276,18 +1296,8 @@ static int aem_share_move_to(struct aem_shared *s, struct aem_frame *nf,
 		WRITE_ONCE(nf->rmap.shared, NULL);
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		struct aem_share_pin *p = &pins[i];
-
-		mutex_lock(aem_slot_lock(p->r, p->idx));
-		if (aem_slot_frame(xa_load(&p->l->slots, p->idx)) == f) {
-			aem_region_zap_page(p->r, p->idx);
-			/* Replacing a present entry allocates nothing. */
-			xa_store(&p->l->slots, p->idx, aem_slot_mk_frame(nf),
-				 GFP_KERNEL);
-		}
-		mutex_unlock(aem_slot_lock(p->r, p->idx));
-	}
+	for (i = 0; i < n; i++)
+		aem_share_pin_repoint(&pins[i], f, aem_slot_mk_frame(nf));
 	/* No slot holds @f now: nothing finds @s from it any more. */
 	WRITE_ONCE(f->rmap.shared, NULL);
 	atomic_long_inc(&aem_share_moved);
@@ -1732,16 +1742,10 @@ static int aem_share_store_one(struct aem_shared *s,
 	for (i = 0; i < n; i++) {
 		struct aem_share_pin *p = &pins[i];
 
-		mutex_lock(aem_slot_lock(p->r, p->idx));
-		if (aem_slot_frame(xa_load(&p->l->slots, p->idx)) == f) {
-			aem_region_zap_page(p->r, p->idx);
-			/* Replacing a present entry allocates nothing. */
-			xa_store(&p->l->slots, p->idx, aem_slot_mk_shared(s),
-				 GFP_KERNEL);
+		if (aem_share_pin_repoint(p, f, aem_slot_mk_shared(s))) {
 			aem_region_stat_inc(p->r, AEM_RS_STORED);
 			aem_region_stat_inc(p->r, AEM_RS_STORE_OUTS);
 		}
-		mutex_unlock(aem_slot_lock(p->r, p->idx));
 	}
 	/* No slot holds @f now: nothing finds @s from it any more. */
 	WRITE_ONCE(f->rmap.shared, NULL);
