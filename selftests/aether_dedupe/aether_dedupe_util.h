@@ -250,4 +250,15 @@ struct adt_stable_line {
 int adt_stable_each(int (*fn)(const struct adt_stable_line *l, void *arg),
 		    void *arg);
 
+/*
+ * Region flags the engine never merges (no MERGEABLE, or SECURE): the
+ * initialiser of an array of __u32.
+ */
+#define ADT_NOT_MERGEABLE_FLAGS {					\
+	AETHER_MM_REGION_PRIVATE,					\
+	AETHER_MM_REGION_SHARED,					\
+	AETHER_MM_REGION_PRIVATE | AETHER_MM_REGION_MERGEABLE |		\
+		AETHER_MM_REGION_SECURE,				\
+}
+
 #endif /* AETHER_DEDUPE_UTIL_H */

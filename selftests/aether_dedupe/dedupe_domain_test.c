@@ -233,12 +233,7 @@ TEST_F(domain, set_domain_on_a_read_only_fd_is_ebadf)
  */
 TEST_F(domain, set_domain_on_a_region_not_mergeable_is_einval)
 {
-	static const __u32 flags[] = {
-		AETHER_MM_REGION_PRIVATE,
-		AETHER_MM_REGION_SHARED,
-		AETHER_MM_REGION_PRIVATE | AETHER_MM_REGION_MERGEABLE |
-			AETHER_MM_REGION_SECURE,
-	};
+	static const __u32 flags[] = ADT_NOT_MERGEABLE_FLAGS;
 	struct aether_dedupe_region_stats st;
 	struct adt_region r;
 	size_t i;
