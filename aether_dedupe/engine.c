@@ -661,6 +661,53 @@ static int adp_merge_into(struct adp_walk *w, struct aem_share_page *pg,
 	return 0;
 }
 
+/*
+ * Merge @pg, the page being visited, into @d: a range's now; a pass's at
+ * the end of its scan batch, with the batch's other merges (@pg->merge,
+ * aem_share_scan_batch(): one unmapping for each run of them), the result
+ * coming to adp_merge_done().  1 merged or asked for, 0 not.
+ */
+static int adp_merge_page(struct adp_walk *w, struct aem_share_page *pg,
+			  struct adp_dup *d)
+{
+	if (w->range)
+		return adp_merge_into(w, pg, d) ? 0 : 1;
+	/* Counted now, as adp_merge_into() does: see adp_unshared(). */
+	adp_dup_user_add(d);
+	pg->merge = d->s;
+	return 1;
+}
+
+/* The record of our shared frame @s; NULL if none. */
+static struct adp_dup *adp_dup_find(struct aem_shared *s)
+{
+	struct adp_dup *d;
+
+	lockdep_assert_held(&adp_engine_lock);
+	hash_for_each_possible(adp_dups, d, hnode, (unsigned long)s)
+		if (d->s == s)
+			return d;
+	return NULL;
+}
+
+/*
+ * @done of a pass's scan batch: the merge adp_merge_page() asked for was
+ * done (@ret 0) or not (aem_share_merge()'s errno).
+ */
+static void adp_merge_done(struct aem_share_page *pg, int ret, void *arg)
+{
+	struct adp_walk *w = arg;
+	struct adp_dup *d;
+
+	if (!ret) {
+		adp_count_merge(w, pg);
+		return;
+	}
+	d = adp_dup_find(pg->merge);
+	if (!WARN_ON_ONCE(!d))
+		adp_dup_user_drop(d);
+}
+
 /* Stable tree: 1 merged, 0 not (no room, no match, or it failed). */
 static int adp_try_stable(struct adp_walk *w, struct aem_share_page *pg,
 			  const void *kaddr, const struct adp_tkey *key)
@@ -668,8 +715,9 @@ static int adp_try_stable(struct adp_walk *w, struct aem_share_page *pg,
 	struct adp_tnode *n;
 	struct adp_dup *d;
 
-	n = adp_tree_find(&adp_stable_root, key, kaddr, adp_stable_cmp,
-			  NULL, NULL);
+	/* The merge compares the bytes: a lone key's entry needs no look. */
+	n = adp_tree_find_key(&adp_stable_root, key, kaddr, adp_stable_cmp,
+			      NULL, NULL);
 	if (!n)
 		return 0;
 	d = adp_stable_pick(container_of(n, struct adp_stable, t),
@@ -677,7 +725,7 @@ static int adp_try_stable(struct adp_walk *w, struct aem_share_page *pg,
 			    adp_dup_nid);
 	if (!d)
 		return 0;
-	return adp_merge_into(w, pg, d) ? 0 : 1;
+	return adp_merge_page(w, pg, d);
 }
 
 /*
@@ -710,9 +758,11 @@ static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (!adp_merge_into(w, &u->pg, d))
-		merged++;
-	if (!adp_merge_into(w, pg, d)) {
+	if (!adp_merge_into(w, &u->pg, d)) {
+		/* A pass's @pg merges with its batch (adp_merge_page()). */
+		ret = adp_merge_page(w, pg, d);
+		merged = 1 + ret;
+	} else if (!adp_merge_into(w, pg, d)) {
 		merged++;
 		ret = 1;
 	}
@@ -721,6 +771,11 @@ static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 		goto out;
 	}
 	if (adp_stable_insert(d, key)) {
+		/* A merge asked for and not done yet: not any more. */
+		if (pg->merge == s) {
+			pg->merge = NULL;
+			adp_dup_user_drop(d);
+		}
 		/* Unlisted, it cannot be pruned: give its users copies. */
 		aem_share_unmerge(s);
 		adp_dup_free(d);
@@ -742,8 +797,9 @@ static int adp_try_unstable(struct adp_walk *w, struct aem_share_page *pg,
 	struct adp_unstable *u;
 	struct adp_tnode *n;
 
-	n = adp_tree_find(&adp_unstable_root, key, kaddr, adp_unstable_cmp,
-			  &link, &parent);
+	/* Both merges of a pair compare the bytes (adp_tree_find_key()). */
+	n = adp_tree_find_key(&adp_unstable_root, key, kaddr, adp_unstable_cmp,
+			      &link, &parent);
 	if (n)
 		return adp_pair(w, pg, container_of(n, struct adp_unstable, t),
 				key);
@@ -784,6 +840,7 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	struct adp_walk *w = arg;
 	struct adp_tkey key;
 	struct adp_item *it;
+	bool stable_tried;
 	void *kaddr;
 	u64 hash;
 	int ret;
@@ -814,6 +871,23 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 		return 0;
 	}
 	kaddr = kmap_local_page(aem_frame_page(pg->frame));
+	key.domain = aem_share_region_domain(pg->region);
+	key.nid = adp_pass_across ? NUMA_NO_NODE : aem_frame_nid(pg->frame);
+	/*
+	 * KSM's order: the stable tree first, before the page is hashed
+	 * again, here under the hash of its last visit.  The merge compares
+	 * every byte with the shared frame's, filed under that hash: a page
+	 * that merges holds bytes of that hash, unchanged as far as the
+	 * hash can tell, and needs no new one (KSM's cmp_and_merge_page()
+	 * checksums no page the stable tree matched either).
+	 */
+	stable_tried = !w->range && it->hashed;
+	if (stable_tried) {
+		key.hash = it->hash;
+		ret = adp_try_stable(w, pg, kaddr, &key);
+		if (ret)
+			goto out;
+	}
 	hash = adp_hash(kaddr);
 	if (!w->range && (!it->hashed || it->hash != hash)) {
 		/* Volatile: a candidate once unchanged for a pass. */
@@ -826,14 +900,14 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	it->hashed = 1;
 	ret = adp_try_zero(w, pg, kaddr, hash);
 	if (!ret) {
-		key.domain = aem_share_region_domain(pg->region);
-		key.nid = adp_pass_across ? NUMA_NO_NODE :
-			  aem_frame_nid(pg->frame);
+		/* The same key as the stable lookup above, when there was one. */
 		key.hash = hash;
-		ret = adp_try_stable(w, pg, kaddr, &key);
+		if (!stable_tried)
+			ret = adp_try_stable(w, pg, kaddr, &key);
 		if (!ret)
 			ret = adp_try_unstable(w, pg, it, kaddr, &key);
 	}
+out:
 	kunmap_local(kaddr);
 	if (ret > 0) {
 		it->age = 0;
@@ -1017,7 +1091,8 @@ static void adp_scan_batch(long budget)
 		w.rs->pass = adp_pass;
 		win = min_t(unsigned long, budget, npages - adp_cur_index);
 		ret = aem_share_scan_batch(r, adp_cur_index,
-					   adp_cur_index + win, adp_page, &w);
+					   adp_cur_index + win, adp_page,
+					   adp_merge_done, &w);
 		adp_cur_index += win;
 		/* Empty indexes cost little, but not nothing. */
 		budget -= max_t(long, max_t(long, ret, 1), win / 8);

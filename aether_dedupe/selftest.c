@@ -38,6 +38,8 @@ struct adp_st_node {
 	struct page *page;
 };
 
+static unsigned int adp_st_cmps;	/* adp_st_cmp() calls */
+
 static int adp_st_cmp(const void *kaddr, struct adp_tnode *n)
 {
 	struct adp_st_node *sn = container_of(n, struct adp_st_node, t);
@@ -45,6 +47,7 @@ static int adp_st_cmp(const void *kaddr, struct adp_tnode *n)
 	int c = memcmp(kaddr, b, PAGE_SIZE);
 
 	kunmap_local(b);
+	adp_st_cmps++;
 	return c;
 }
 
@@ -149,6 +152,27 @@ static int adp_st_order(struct page **pages)
 		if (found != &nodes[i].t) {
 			pr_err("selftest: order: page %u found %s\n", i,
 			       found ? "another node" : "nothing");
+			ret = -EINVAL;
+		}
+	}
+	/*
+	 * adp_tree_find_key(): each page finds itself too; a lone key with
+	 * no look at the bytes, the collision's keys (contents 0 and 1 share
+	 * one) by their bytes.
+	 */
+	for (i = 0; i < ADP_ST_PAGES && !ret; i++) {
+		bool lone = i % 6 > 1;
+
+		adp_st_cmps = 0;
+		kaddr = kmap_local_page(pages[i]);
+		found = adp_tree_find_key(&root, &nodes[i].t.key, kaddr,
+					  adp_st_cmp, NULL, NULL);
+		kunmap_local(kaddr);
+		if (found != &nodes[i].t || (lone && adp_st_cmps) ||
+		    (!lone && !adp_st_cmps)) {
+			pr_err("selftest: order: page %u by key found %s after %u byte comparisons\n",
+			       i, found == &nodes[i].t ? "itself" :
+			       found ? "another node" : "nothing", adp_st_cmps);
 			ret = -EINVAL;
 		}
 	}

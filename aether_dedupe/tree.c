@@ -87,6 +87,69 @@ struct adp_tnode *adp_tree_find(struct rb_root *root,
 	return NULL;
 }
 
+/* Does another node of @root's order share @n's key?  Its neighbours tell. */
+static bool adp_tnode_key_shared(struct adp_tnode *n)
+{
+	struct rb_node *prev = rb_prev(&n->rb), *next = rb_next(&n->rb);
+
+	return (prev && !adp_tkey_cmp(&n->key, &rb_entry(prev, struct adp_tnode,
+							 rb)->key)) ||
+	       (next && !adp_tkey_cmp(&n->key, &rb_entry(next, struct adp_tnode,
+							 rb)->key));
+}
+
+/**
+ * adp_tree_find_key() - the node a page may equal, trusting a lone key
+ * @root: the tree
+ * @key: the page's key
+ * @kaddr: the page's bytes, mapped
+ * @cmp: compares @kaddr with a node's bytes
+ * @linkp: as adp_tree_find()
+ * @parentp: as adp_tree_find()
+ *
+ * adp_tree_find() for a caller that compares the bytes in full itself
+ * before it merges anything (aem_share_merge() does, after unmapping the
+ * page): a node whose key no other node shares is returned without a
+ * look at its bytes, since equal bytes have equal keys and the key is
+ * its only candidate.  Only a 64-bit hash collision between two live
+ * contents makes such a node differ from the page, and then the caller's
+ * comparison fails (a merge missed, never a wrong one).  When several
+ * nodes share the key, their bytes tell them apart as in adp_tree_find().
+ * The descent of a match thus costs no 4 KiB comparison, the merge's own
+ * being the one that counts.
+ *
+ * Return: a node of the same key (the equal one when several share it),
+ * or NULL, with *@linkp and *@parentp set as adp_tree_find() sets them.
+ */
+struct adp_tnode *adp_tree_find_key(struct rb_root *root,
+				    const struct adp_tkey *key,
+				    const void *kaddr, adp_cmp_fn cmp,
+				    struct rb_node ***linkp,
+				    struct rb_node **parentp)
+{
+	struct rb_node **link = &root->rb_node, *parent = NULL;
+	struct adp_tnode *n;
+	int c;
+
+	while (*link) {
+		parent = *link;
+		n = rb_entry(parent, struct adp_tnode, rb);
+		c = adp_tkey_cmp(key, &n->key);
+		if (!c) {
+			if (!adp_tnode_key_shared(n))
+				return n;
+			return adp_tree_find(root, key, kaddr, cmp, linkp,
+					     parentp);
+		}
+		link = c < 0 ? &parent->rb_left : &parent->rb_right;
+	}
+	if (linkp) {
+		*linkp = link;
+		*parentp = parent;
+	}
+	return NULL;
+}
+
 /**
  * adp_tree_link() - insert a node where adp_tree_find() said
  * @root: the tree

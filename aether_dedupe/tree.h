@@ -113,6 +113,11 @@ struct adp_tnode *adp_tree_find(struct rb_root *root,
 				const struct adp_tkey *key, const void *kaddr,
 				adp_cmp_fn cmp, struct rb_node ***linkp,
 				struct rb_node **parentp);
+struct adp_tnode *adp_tree_find_key(struct rb_root *root,
+				    const struct adp_tkey *key,
+				    const void *kaddr, adp_cmp_fn cmp,
+				    struct rb_node ***linkp,
+				    struct rb_node **parentp);
 void adp_tree_link(struct rb_root *root, struct adp_tnode *n,
 		   struct rb_node **link, struct rb_node *parent);
 void adp_tree_erase(struct rb_root *root, struct adp_tnode *n);

@@ -362,6 +362,7 @@ void aem_share_page_get(struct aem_share_page *dst,
 			const struct aem_share_page *src)
 {
 	*dst = *src;
+	dst->merge = NULL;
 	kref_get(&dst->region->ref);
 	kref_get(&dst->layer->ref);
 	aem_frame_get(dst->frame);
@@ -398,11 +399,15 @@ EXPORT_SYMBOL_GPL(aem_share_page_put);
 /* Pages a scan takes under one hold of a slot lock (on the stack). */
 #define AEM_SHARE_SCAN_BATCH	16
 
-/* A page of a scan's batch: what its struct aem_share_page will hold. */
+/*
+ * A page of a scan's batch: what its struct aem_share_page will hold,
+ * and the shared frame its callback asked it to merge into.
+ */
 struct aem_share_scan_ent {
 	pgoff_t index;
 	struct aem_frame *frame;
 	struct aem_shared *shared;
+	struct aem_shared *merge;
 };
 
 /*
@@ -480,14 +485,23 @@ static bool aem_share_layer_seen(struct aem_layer **ls, unsigned int k)
 	return false;
 }
 
-/* aem_share_scan() and aem_share_scan_batch(): @max pages a batch. */
+static void aem_share_merge_batch(struct aem_region *r, struct aem_layer *l,
+				  struct aem_share_scan_ent *b, unsigned int n,
+				  aem_share_done_fn done, void *arg);
+
+/*
+ * aem_share_scan() and aem_share_scan_batch(): @max pages a batch; with
+ * @done, a page whose callback set @merge keeps its references until the
+ * batch's merges (aem_share_merge_batch()), the others go at once.
+ */
 static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
-			     pgoff_t end, aem_share_scan_fn fn, void *arg,
+			     pgoff_t end, aem_share_scan_fn fn,
+			     aem_share_done_fn done, void *arg,
 			     unsigned int max)
 {
 	struct aem_share_scan_ent batch[AEM_SHARE_SCAN_BATCH];
 	struct aem_share_page pg;
-	unsigned int k, nl, i, n;
+	unsigned int k, nl, i, n, merges;
 	struct aem_layer **ls;
 	long visited = 0;
 	pgoff_t next;
@@ -507,23 +521,34 @@ static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
 		for (next = start; next < end && ret >= 0;) {
 			n = aem_share_scan_fill(r, ls[k], &next, end, max,
 						batch);
+			merges = 0;
 			for (i = 0; i < n; i++) {
+				batch[i].merge = NULL;
 				if (ret >= 0) {
 					pg.region = r;
 					pg.layer = ls[k];
 					pg.index = batch[i].index;
 					pg.frame = batch[i].frame;
 					pg.shared = batch[i].shared;
+					pg.merge = NULL;
 					ret = fn(&pg, arg);
 					if (ret < 0)
 						visited = ret;
 					else
 						visited++;
+					if (done)
+						batch[i].merge = pg.merge;
 				}
 				/* After an error, the rest only go back. */
-				aem_share_scan_ent_put(&batch[i]);
+				if (batch[i].merge)
+					merges++;
+				else
+					aem_share_scan_ent_put(&batch[i]);
 				cond_resched();
 			}
+			if (merges)
+				aem_share_merge_batch(r, ls[k], batch, n, done,
+						      arg);
 		}
 	}
 	aem_region_layers_put(r, ls, nl);
@@ -554,7 +579,7 @@ static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
 long aem_share_scan(struct aem_region *r, pgoff_t start, pgoff_t end,
 		    aem_share_scan_fn fn, void *arg)
 {
-	return aem_share_scan_n(r, start, end, fn, arg, 1);
+	return aem_share_scan_n(r, start, end, fn, NULL, arg, 1);
 }
 EXPORT_SYMBOL_GPL(aem_share_scan);
 
@@ -578,13 +603,24 @@ EXPORT_SYMBOL_GPL(aem_share_scan);
  * that visits each page once in order (aether_ksmd's pass); a caller
  * that merges pages it kept ahead of the walk uses aem_share_scan().
  *
+ * A callback may set @pg->merge instead of calling aem_share_merge():
+ * the page then keeps its references, and once every page of the batch
+ * was visited the pages asked for merge in one hold of the batch's slot
+ * lock, each run of consecutive ones unmapped from every process at once
+ * (one page table walk and one TLB flush for the run, not one a page),
+ * each compared in full with its shared frame after that unmapping, as
+ * aem_share_merge() does (aem_share_merge_batch()).  @done hears each
+ * result.
+ *
  * Context: as aem_share_scan().
  * Return: as aem_share_scan().
  */
 long aem_share_scan_batch(struct aem_region *r, pgoff_t start, pgoff_t end,
-			  aem_share_scan_fn fn, void *arg)
+			  aem_share_scan_fn fn, aem_share_done_fn done,
+			  void *arg)
 {
-	return aem_share_scan_n(r, start, end, fn, arg, AEM_SHARE_SCAN_BATCH);
+	return aem_share_scan_n(r, start, end, fn, done, arg,
+				AEM_SHARE_SCAN_BATCH);
 }
 EXPORT_SYMBOL_GPL(aem_share_scan_batch);
 
@@ -807,12 +843,33 @@ int aem_share_nid(struct aem_shared *s)
 }
 EXPORT_SYMBOL_GPL(aem_share_nid);
 
+/*
+ * Are the PAGE_SIZE bytes at @a and @b equal?  Every byte is compared,
+ * 64 at a time: the differences of eight words are or-ed, one branch per
+ * 64 bytes, where memcmp() (an order, not just equality) takes one per
+ * word.  A merge asks this once per page, after the unmapping.
+ */
+static bool aem_page_bytes_equal(const void *a, const void *b)
+{
+	const u64 *x = a, *y = b;
+	unsigned int i;
+
+	for (i = 0; i < PAGE_SIZE / sizeof(u64); i += 8) {
+		if ((x[i] ^ y[i]) | (x[i + 1] ^ y[i + 1]) |
+		    (x[i + 2] ^ y[i + 2]) | (x[i + 3] ^ y[i + 3]) |
+		    (x[i + 4] ^ y[i + 4]) | (x[i + 5] ^ y[i + 5]) |
+		    (x[i + 6] ^ y[i + 6]) | (x[i + 7] ^ y[i + 7]))
+			return false;
+	}
+	return true;
+}
+
 /* Does @f hold the same bytes as @g?  Both referenced. */
 bool aem_frames_equal(struct aem_frame *f, struct aem_frame *g)
 {
 	void *a = kmap_local_page(aem_frame_page(f));
 	void *b = kmap_local_page(aem_frame_page(g));
-	bool same = !memcmp(a, b, PAGE_SIZE);
+	bool same = aem_page_bytes_equal(a, b);
 
 	kunmap_local(b);
 	kunmap_local(a);
@@ -839,7 +896,7 @@ static void aem_share_user_add(struct aem_region *r, struct aem_layer *l,
 /* Slot lock held: replace @pg's frame by @s's, if still equal. */
 static int aem_share_merge_locked(struct aem_share_page *pg,
 				  struct aem_shared *s,
-				  struct aem_share_user *u)
+				  struct aem_share_user *u, bool unmapped)
 {
 	struct aem_region *r = pg->region;
 	struct aem_layer *l = pg->layer;
@@ -858,9 +915,11 @@ static int aem_share_merge_locked(struct aem_share_page *pg,
 	/*
 	 * No process maps the page after this (every view and fork maps it
 	 * through the region's mapping), and a fault waits for the slot
-	 * lock: from here on nobody writes it.
+	 * lock: from here on nobody writes it.  A batch unmapped its run
+	 * under this hold of the lock already (aem_share_merge_batch()).
 	 */
-	aem_region_zap_page(r, idx);
+	if (!unmapped)
+		aem_region_zap_page(r, idx);
 	if (!aem_frames_equal(f, s->frame)) {
 		atomic_long_inc(&aem_share_changed);
 		return -EAGAIN;
@@ -925,7 +984,7 @@ int aem_share_merge(struct aem_share_page *pg, struct aem_shared *s)
 			goto out;
 		}
 		mutex_lock(aem_slot_lock(r, pg->index));
-		ret = aem_share_merge_locked(pg, s, u);
+		ret = aem_share_merge_locked(pg, s, u, false);
 		mutex_unlock(aem_slot_lock(r, pg->index));
 		mutex_unlock(&s->move_lock);
 	}
@@ -936,6 +995,117 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(aem_share_merge);
+
+/* A page of a batch left to aem_share_merge() (not an errno). */
+#define AEM_SHARE_MERGE_ALONE	1
+
+/* Unmap each run of consecutive pages of @b to merge: one walk a run. */
+static void aem_share_zap_runs(struct aem_region *r,
+			       struct aem_share_scan_ent *b, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < n; i = j) {
+		j = i + 1;
+		if (!b[i].merge)
+			continue;
+		while (j < n && b[j].merge && b[j].index == b[j - 1].index + 1)
+			j++;
+		unmap_mapping_range(r->inode->i_mapping,
+				    (loff_t)(b[i].index + r->guard) << PAGE_SHIFT,
+				    (loff_t)(j - i) << PAGE_SHIFT, 1);
+	}
+}
+
+/*
+ * aem_share_merge_batch - the merges a scan batch's callbacks asked for
+ * @r: the batch's region
+ * @l: its layer
+ * @b: the batch; the entries with @merge set hold their references
+ * @n: entries in @b
+ * @done: hears each result, then the entry's references go
+ * @arg: for @done
+ *
+ * The pages of a batch share one slot lock (aem_share_scan_fill()).  In
+ * one hold of it, each run of consecutive pages to merge is unmapped from
+ * every process at once, then each page is checked, compared in full with
+ * its shared frame and merged as aem_share_merge_locked() does: the same
+ * write-protect-then-compare order, a write before the unmapping failing
+ * the comparison, one after it faulting on the shared frame.  A shared
+ * frame's move lock comes before the slot lock (lock order, above), so
+ * here it is only tried: a page whose shared frame is moving or stored,
+ * or that found no user record, takes aem_share_merge()'s own way after
+ * the hold (it is unmapped again there, which costs nothing more than a
+ * walk: the page is not mapped).
+ */
+static void aem_share_merge_batch(struct aem_region *r, struct aem_layer *l,
+				  struct aem_share_scan_ent *b, unsigned int n,
+				  aem_share_done_fn done, void *arg)
+{
+	struct aem_share_user *us[AEM_SHARE_SCAN_BATCH];
+	struct aem_share_page pg = { .region = r, .layer = l };
+	int rets[AEM_SHARE_SCAN_BATCH];
+	struct aem_shared *s;
+	unsigned int i;
+	int err = 0;
+	u64 key;
+
+	might_sleep();
+	for (i = 0; i < n; i++) {
+		rets[i] = AEM_SHARE_MERGE_ALONE;
+		us[i] = b[i].merge ? kmalloc(sizeof(*us[i]), GFP_KERNEL) :
+				     NULL;
+	}
+	down_read(&aem_share_sem);
+	if (!aem_region_mergeable(r))
+		err = -EPERM;
+	else if (!aem_share_open)
+		err = -ENODEV;
+	key = aem_share_region_domain(r);
+	if (!err) {
+		mutex_lock(aem_slot_lock(r, b[0].index));
+		aem_share_zap_runs(r, b, n);
+		for (i = 0; i < n; i++) {
+			s = b[i].merge;
+			if (!s || !us[i])
+				continue;
+			if (s->domain != key) {
+				rets[i] = -EPERM;
+				continue;
+			}
+			if (!mutex_trylock(&s->move_lock))
+				continue;
+			/* Under @move_lock a resident frame stays resident. */
+			if (s->frame) {
+				pg.index = b[i].index;
+				pg.frame = b[i].frame;
+				pg.shared = b[i].shared;
+				rets[i] = aem_share_merge_locked(&pg, s, us[i],
+								 true);
+			}
+			mutex_unlock(&s->move_lock);
+		}
+		mutex_unlock(aem_slot_lock(r, b[0].index));
+	}
+	up_read(&aem_share_sem);
+	for (i = 0; i < n; i++) {
+		if (!b[i].merge)
+			continue;
+		pg.index = b[i].index;
+		pg.frame = b[i].frame;
+		pg.shared = b[i].shared;
+		pg.merge = b[i].merge;
+		if (err)
+			rets[i] = err;
+		else if (rets[i] == AEM_SHARE_MERGE_ALONE)
+			rets[i] = aem_share_merge(&pg, b[i].merge);
+		else if (!rets[i])
+			us[i] = NULL;	/* on the shared frame's users now */
+		done(&pg, rets[i], arg);
+		kfree(us[i]);
+		aem_share_scan_ent_put(&b[i]);
+	}
+}
 
 /**
  * aem_share_user_gone() - the slot at @idx of @l no longer holds @f

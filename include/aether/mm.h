@@ -202,7 +202,10 @@ struct aem_store_ops {
  *    aem_share_page holding references (a stable name for the page:
  *    region, layer, index, and the frame seen there);
  *    aem_share_scan_batch() is the same walk taking the references of
- *    up to 16 pages of a layer in one slot lock hold (a pass's walk);
+ *    up to 16 pages of a layer in one slot lock hold (a pass's walk),
+ *    where the engine may ask for a page's merge at the batch's end
+ *    (@merge): the batch's merges then share one slot lock hold and one
+ *    unmapping of each run of their pages;
  *  - hash a page's content without any lock (aem_share_page_frame(), then
  *    kmap_local_page()): the frame cannot be freed under the reference;
  *  - aem_share_new(): a fresh shared frame with a copy of a page (neither
@@ -225,6 +228,11 @@ struct aem_shared;
  *		its content can be read without a lock; aem_share_merge()
  *		fails when the slot holds another one by then)
  * @shared:	the shared frame it is, or NULL for a private page
+ * @merge:	set by an aem_share_scan_batch() callback to a shared frame
+ *		(the engine keeps it referenced) to have the page merged
+ *		into it once the batch's callbacks ran, as aem_share_merge()
+ *		would; the result goes to the scan's @done.  NULL otherwise;
+ *		aem_share_scan() ignores it
  *
  * Hold one briefly (a scan pass): while it is held, compaction, NUMA
  * migration and the store leave @frame where it is.
@@ -235,6 +243,7 @@ struct aem_share_page {
 	pgoff_t index;
 	struct aem_frame *frame;
 	struct aem_shared *shared;
+	struct aem_shared *merge;
 };
 
 /*
@@ -245,6 +254,15 @@ struct aem_share_page {
  * GFP_KERNEL; may call aem_share_new() and aem_share_merge().
  */
 typedef int (*aem_share_scan_fn)(struct aem_share_page *pg, void *arg);
+
+/*
+ * Called by aem_share_scan_batch() for each page whose callback set
+ * @pg->merge, once the batch's merges are done: @ret is what
+ * aem_share_merge() would have returned.  @pg's references are dropped
+ * when it returns.  Context: as aem_share_scan_fn; never fails.
+ */
+typedef void (*aem_share_done_fn)(struct aem_share_page *pg, int ret,
+				  void *arg);
 
 /**
  * struct aem_share_ops - the merge engine (aether_dedupe)
@@ -348,7 +366,8 @@ unsigned long aem_share_region_pages(const struct aem_region *r);
 long aem_share_scan(struct aem_region *r, pgoff_t start, pgoff_t end,
 		    aem_share_scan_fn fn, void *arg);
 long aem_share_scan_batch(struct aem_region *r, pgoff_t start, pgoff_t end,
-			  aem_share_scan_fn fn, void *arg);
+			  aem_share_scan_fn fn, aem_share_done_fn done,
+			  void *arg);
 void aem_share_page_get(struct aem_share_page *dst,
 			const struct aem_share_page *src);
 void aem_share_page_put(struct aem_share_page *pg);
