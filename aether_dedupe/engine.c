@@ -31,7 +31,15 @@
  * always checked in full, and a write racing a merge either reaches the
  * page before the unmapping (the comparison fails) or faults on the
  * shared frame afterwards (and gets a copy).  KSM's write_protect_page()
- * then pages_identical(), with the core holding the slot.
+ * then pages_identical(), with the core holding the slot.  So the tree
+ * lookups compare no bytes when a key is the only one of its value
+ * (adp_tree_find_key()), and a pass merges its pages at the end of each
+ * scan batch (@pg->merge, adp_merge_done()) and the candidates its pages
+ * paired with a batch at a time (adp_pend_flush()): the core merges the
+ * pages of one slot lock in one hold, one unmapping a run of them.  A
+ * page unchanged since its last visit is looked up in the stable tree
+ * under that visit's hash before it is hashed again, as KSM looks before
+ * it checksums.
  *
  * Trees are ordered by (trust domain, node, hash, bytes) (tree.c): pages
  * meet only pages of their own domain.  With merge_across_nodes = 0 a
@@ -109,6 +117,7 @@
 #define ADP_AGE_MAX		U8_MAX
 #define ADP_RANGE_CHUNK		512	/* range pages per hold of the engine */
 #define ADP_REAP_SLACK		4096	/* see adp_rsets_reap() */
+#define ADP_PEND_MAX		16	/* see adp_pend_flush() */
 
 /**
  * struct adp_item - what the engine knows of one page (KSM's rmap_item)
@@ -199,6 +208,10 @@ static u32 adp_advice;			/* advisor's pages_to_scan, 0: none */
 static unsigned long adp_pruned_at;	/* jiffies of the last prune */
 static u64 adp_unstable_gen;		/* times the unstable tree emptied */
 static long adp_reap_base;		/* rmap items after the last sweep */
+/* pairs' first pages to merge, and their frames' records (adp_pend_add()) */
+static struct aem_share_page adp_pend[ADP_PEND_MAX];
+static struct adp_dup *adp_pend_dup[ADP_PEND_MAX];
+static unsigned int adp_nr_pend;
 
 /* writers adp_engine_lock, readers RCU (@unshared) */
 static DEFINE_HASHTABLE(adp_dups, ADP_DUP_BITS);
@@ -708,6 +721,59 @@ static void adp_merge_done(struct aem_share_page *pg, int ret, void *arg)
 		adp_dup_user_drop(d);
 }
 
+/*
+ * The first pages of a pass's pairs (the candidates a page paired with)
+ * wait here, with references of their own, to be merged together at the
+ * end of the batch (adp_pend_flush(), aem_share_merge_pages()): a run of
+ * pages pairing with a run of candidates of another region merges both
+ * runs a slot lock hold and an unmapping each, not one per page.
+ */
+static void adp_pend_flush(struct adp_walk *w)
+{
+	int rets[ADP_PEND_MAX];
+	unsigned int i;
+
+	lockdep_assert_held(&adp_engine_lock);
+	if (!adp_nr_pend)
+		return;
+	aem_share_merge_pages(adp_pend, adp_nr_pend, rets);
+	for (i = 0; i < adp_nr_pend; i++) {
+		if (!rets[i])
+			adp_count_merge(w, &adp_pend[i]);
+		else
+			adp_dup_user_drop(adp_pend_dup[i]);
+		aem_share_page_put(&adp_pend[i]);
+	}
+	adp_nr_pend = 0;
+}
+
+/* Merge candidate @u's page into @d at the next adp_pend_flush(). */
+static void adp_pend_add(struct adp_walk *w, struct adp_unstable *u,
+			 struct adp_dup *d)
+{
+	if (adp_nr_pend == ADP_PEND_MAX)
+		adp_pend_flush(w);
+	/* Counted now, as adp_merge_into() does: see adp_unshared(). */
+	adp_dup_user_add(d);
+	aem_share_page_get(&adp_pend[adp_nr_pend], &u->pg);
+	adp_pend[adp_nr_pend].merge = d->s;
+	adp_pend_dup[adp_nr_pend++] = d;
+}
+
+/* The merges of a pair whose frame could not be filed: not any more. */
+static void adp_pair_cancel(struct aem_share_page *pg, struct adp_dup *d)
+{
+	if (pg->merge == d->s) {
+		pg->merge = NULL;
+		adp_dup_user_drop(d);
+	}
+	if (adp_nr_pend && adp_pend[adp_nr_pend - 1].merge == d->s) {
+		adp_nr_pend--;
+		adp_dup_user_drop(d);
+		aem_share_page_put(&adp_pend[adp_nr_pend]);
+	}
+}
+
 /* Stable tree: 1 merged, 0 not (no room, no match, or it failed). */
 static int adp_try_stable(struct adp_walk *w, struct aem_share_page *pg,
 			  const void *kaddr, const struct adp_tkey *key)
@@ -758,8 +824,12 @@ static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (!adp_merge_into(w, &u->pg, d)) {
-		/* A pass's @pg merges with its batch (adp_merge_page()). */
+	if (!w->range) {
+		/* A pass's pages merge later, with others (see above). */
+		adp_pend_add(w, u, d);
+		ret = adp_merge_page(w, pg, d);
+		merged = 2;
+	} else if (!adp_merge_into(w, &u->pg, d)) {
 		ret = adp_merge_page(w, pg, d);
 		merged = 1 + ret;
 	} else if (!adp_merge_into(w, pg, d)) {
@@ -771,11 +841,7 @@ static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 		goto out;
 	}
 	if (adp_stable_insert(d, key)) {
-		/* A merge asked for and not done yet: not any more. */
-		if (pg->merge == s) {
-			pg->merge = NULL;
-			adp_dup_user_drop(d);
-		}
+		adp_pair_cancel(pg, d);
 		/* Unlisted, it cannot be pruned: give its users copies. */
 		aem_share_unmerge(s);
 		adp_dup_free(d);
@@ -1093,6 +1159,7 @@ static void adp_scan_batch(long budget)
 		ret = aem_share_scan_batch(r, adp_cur_index,
 					   adp_cur_index + win, adp_page,
 					   adp_merge_done, &w);
+		adp_pend_flush(&w);
 		adp_cur_index += win;
 		/* Empty indexes cost little, but not nothing. */
 		budget -= max_t(long, max_t(long, ret, 1), win / 8);

@@ -57,7 +57,12 @@
  *		shared frame's (a write between the engine's hash and the
  *		unmapping shows here, as KSM's write_protect_page() then
  *		pages_identical()); if equal, the slot takes the shared
- *		frame, a user is added and the old frame is freed
+ *		frame, a user is added and the old frame is freed.  A
+ *		scan batch's merges (aem_share_scan_batch() @merge) and
+ *		aem_share_merge_pages() do the same for pages of one slot
+ *		lock in one hold of it, each run of consecutive pages
+ *		unmapped at once (one page table walk, one TLB flush),
+ *		each page compared after that (aem_share_merge_run())
  *   shared	mapped read-only by every fault (fault.c); the frame is
  *		never written
  *   write	the fault copies it into a new private frame of the
@@ -999,21 +1004,92 @@ EXPORT_SYMBOL_GPL(aem_share_merge);
 /* A page of a batch left to aem_share_merge() (not an errno). */
 #define AEM_SHARE_MERGE_ALONE	1
 
-/* Unmap each run of consecutive pages of @b to merge: one walk a run. */
+/* Unmap each run of consecutive pages of @pgs: one walk and flush a run. */
 static void aem_share_zap_runs(struct aem_region *r,
-			       struct aem_share_scan_ent *b, unsigned int n)
+			       struct aem_share_page **pgs, unsigned int n)
 {
 	unsigned int i, j;
 
 	for (i = 0; i < n; i = j) {
-		j = i + 1;
-		if (!b[i].merge)
-			continue;
-		while (j < n && b[j].merge && b[j].index == b[j - 1].index + 1)
-			j++;
+		for (j = i + 1; j < n; j++)
+			if (pgs[j]->index != pgs[j - 1]->index + 1)
+				break;
 		unmap_mapping_range(r->inode->i_mapping,
-				    (loff_t)(b[i].index + r->guard) << PAGE_SHIFT,
+				    (loff_t)(pgs[i]->index + r->guard) <<
+				    PAGE_SHIFT,
 				    (loff_t)(j - i) << PAGE_SHIFT, 1);
+	}
+}
+
+/*
+ * aem_share_merge_run - merge pages of one region, layer and slot lock
+ * @pgs: the pages, by increasing index, each with its references and
+ *	 @merge set (the shared frame, referenced by the caller)
+ * @n: how many, at most AEM_SHARE_SCAN_BATCH
+ * @rets: each page's result, as aem_share_merge()'s
+ *
+ * In one hold of their slot lock, each run of consecutive pages is
+ * unmapped from every process at once, then each page is checked,
+ * compared in full with its shared frame and merged as
+ * aem_share_merge_locked() does: the same write-protect-then-compare
+ * order, a write before the unmapping failing the comparison, one after
+ * it faulting on the shared frame.  A shared frame's move lock comes
+ * before the slot lock (lock order, above), so here it is only tried: a
+ * page whose shared frame is moving or stored, or that found no user
+ * record, takes aem_share_merge()'s own way after the hold (unmapped
+ * again there, which costs a walk: the page is not mapped).
+ */
+static void aem_share_merge_run(struct aem_share_page **pgs, unsigned int n,
+				int *rets)
+{
+	struct aem_share_user *us[AEM_SHARE_SCAN_BATCH];
+	struct aem_region *r = pgs[0]->region;
+	struct aem_shared *s;
+	unsigned int i;
+	int err = 0;
+	u64 key;
+
+	might_sleep();
+	for (i = 0; i < n; i++) {
+		rets[i] = AEM_SHARE_MERGE_ALONE;
+		us[i] = kmalloc(sizeof(*us[i]), GFP_KERNEL);
+	}
+	down_read(&aem_share_sem);
+	if (!aem_region_mergeable(r))
+		err = -EPERM;
+	else if (!aem_share_open)
+		err = -ENODEV;
+	key = aem_share_region_domain(r);
+	if (!err) {
+		mutex_lock(aem_slot_lock(r, pgs[0]->index));
+		aem_share_zap_runs(r, pgs, n);
+		for (i = 0; i < n; i++) {
+			s = pgs[i]->merge;
+			if (!us[i])
+				continue;
+			if (s->domain != key) {
+				rets[i] = -EPERM;
+				continue;
+			}
+			if (!mutex_trylock(&s->move_lock))
+				continue;
+			/* Under @move_lock a resident frame stays resident. */
+			if (s->frame)
+				rets[i] = aem_share_merge_locked(pgs[i], s,
+								 us[i], true);
+			mutex_unlock(&s->move_lock);
+		}
+		mutex_unlock(aem_slot_lock(r, pgs[0]->index));
+	}
+	up_read(&aem_share_sem);
+	for (i = 0; i < n; i++) {
+		if (err)
+			rets[i] = err;
+		else if (rets[i] == AEM_SHARE_MERGE_ALONE)
+			rets[i] = aem_share_merge(pgs[i], pgs[i]->merge);
+		else if (!rets[i])
+			us[i] = NULL;	/* on the shared frame's users now */
+		kfree(us[i]);
 	}
 }
 
@@ -1026,86 +1102,82 @@ static void aem_share_zap_runs(struct aem_region *r,
  * @done: hears each result, then the entry's references go
  * @arg: for @done
  *
- * The pages of a batch share one slot lock (aem_share_scan_fill()).  In
- * one hold of it, each run of consecutive pages to merge is unmapped from
- * every process at once, then each page is checked, compared in full with
- * its shared frame and merged as aem_share_merge_locked() does: the same
- * write-protect-then-compare order, a write before the unmapping failing
- * the comparison, one after it faulting on the shared frame.  A shared
- * frame's move lock comes before the slot lock (lock order, above), so
- * here it is only tried: a page whose shared frame is moving or stored,
- * or that found no user record, takes aem_share_merge()'s own way after
- * the hold (it is unmapped again there, which costs nothing more than a
- * walk: the page is not mapped).
+ * The pages of a batch share one slot lock (aem_share_scan_fill()): one
+ * aem_share_merge_run() for them all.
  */
 static void aem_share_merge_batch(struct aem_region *r, struct aem_layer *l,
 				  struct aem_share_scan_ent *b, unsigned int n,
 				  aem_share_done_fn done, void *arg)
 {
-	struct aem_share_user *us[AEM_SHARE_SCAN_BATCH];
-	struct aem_share_page pg = { .region = r, .layer = l };
+	struct aem_share_page pgv[AEM_SHARE_SCAN_BATCH];
+	struct aem_share_page *pgs[AEM_SHARE_SCAN_BATCH];
 	int rets[AEM_SHARE_SCAN_BATCH];
-	struct aem_shared *s;
-	unsigned int i;
-	int err = 0;
-	u64 key;
+	unsigned int i, m = 0;
 
-	might_sleep();
-	for (i = 0; i < n; i++) {
-		rets[i] = AEM_SHARE_MERGE_ALONE;
-		us[i] = b[i].merge ? kmalloc(sizeof(*us[i]), GFP_KERNEL) :
-				     NULL;
-	}
-	down_read(&aem_share_sem);
-	if (!aem_region_mergeable(r))
-		err = -EPERM;
-	else if (!aem_share_open)
-		err = -ENODEV;
-	key = aem_share_region_domain(r);
-	if (!err) {
-		mutex_lock(aem_slot_lock(r, b[0].index));
-		aem_share_zap_runs(r, b, n);
-		for (i = 0; i < n; i++) {
-			s = b[i].merge;
-			if (!s || !us[i])
-				continue;
-			if (s->domain != key) {
-				rets[i] = -EPERM;
-				continue;
-			}
-			if (!mutex_trylock(&s->move_lock))
-				continue;
-			/* Under @move_lock a resident frame stays resident. */
-			if (s->frame) {
-				pg.index = b[i].index;
-				pg.frame = b[i].frame;
-				pg.shared = b[i].shared;
-				rets[i] = aem_share_merge_locked(&pg, s, us[i],
-								 true);
-			}
-			mutex_unlock(&s->move_lock);
-		}
-		mutex_unlock(aem_slot_lock(r, b[0].index));
-	}
-	up_read(&aem_share_sem);
 	for (i = 0; i < n; i++) {
 		if (!b[i].merge)
 			continue;
-		pg.index = b[i].index;
-		pg.frame = b[i].frame;
-		pg.shared = b[i].shared;
-		pg.merge = b[i].merge;
-		if (err)
-			rets[i] = err;
-		else if (rets[i] == AEM_SHARE_MERGE_ALONE)
-			rets[i] = aem_share_merge(&pg, b[i].merge);
-		else if (!rets[i])
-			us[i] = NULL;	/* on the shared frame's users now */
-		done(&pg, rets[i], arg);
-		kfree(us[i]);
+		pgv[m] = (struct aem_share_page){
+			.region = r, .layer = l, .index = b[i].index,
+			.frame = b[i].frame, .shared = b[i].shared,
+			.merge = b[i].merge,
+		};
+		pgs[m] = &pgv[m];
+		m++;
+	}
+	aem_share_merge_run(pgs, m, rets);
+	for (i = 0, m = 0; i < n; i++) {
+		if (!b[i].merge)
+			continue;
+		done(&pgv[m], rets[m], arg);
+		m++;
 		aem_share_scan_ent_put(&b[i]);
 	}
 }
+
+/* Does @pg go with @prev in one aem_share_merge_run()? */
+static bool aem_share_same_run(const struct aem_share_page *prev,
+			       const struct aem_share_page *pg)
+{
+	return pg->region == prev->region && pg->layer == prev->layer &&
+	       pg->index > prev->index &&
+	       aem_slot_lock(pg->region, pg->index) ==
+	       aem_slot_lock(prev->region, prev->index);
+}
+
+/**
+ * aem_share_merge_pages - merge pages kept from a scan, several at once
+ * @pgs: pages kept with aem_share_page_get(), each with @merge set to its
+ *	 shared frame (referenced by the caller); the references stay the
+ *	 caller's
+ * @n: how many
+ * @rets: receives each page's result, as aem_share_merge()'s
+ *
+ * aem_share_merge() for each page, in the order given, with the way of
+ * aem_share_scan_batch()'s merges: pages that follow each other in @pgs
+ * with the same region, layer and slot lock, by increasing index, are
+ * merged in one hold of that lock, each run of consecutive indexes
+ * unmapped at once, every page compared in full after the unmapping.
+ * Hold no other reference on a page's frame (a scan batch's included):
+ * the merge fails -EBUSY.
+ *
+ * Context: process context, may sleep; no aether_mm lock held; GFP_KERNEL.
+ */
+void aem_share_merge_pages(struct aem_share_page *pgs, unsigned int n,
+			   int *rets)
+{
+	struct aem_share_page *run[AEM_SHARE_SCAN_BATCH];
+	unsigned int i, j;
+
+	for (i = 0; i < n; i = j) {
+		run[0] = &pgs[i];
+		for (j = i + 1; j < n && j - i < AEM_SHARE_SCAN_BATCH &&
+		     aem_share_same_run(&pgs[j - 1], &pgs[j]); j++)
+			run[j - i] = &pgs[j];
+		aem_share_merge_run(run, j - i, rets + i);
+	}
+}
+EXPORT_SYMBOL_GPL(aem_share_merge_pages);
 
 /**
  * aem_share_user_gone() - the slot at @idx of @l no longer holds @f

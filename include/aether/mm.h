@@ -213,6 +213,8 @@ struct aem_store_ops {
  *  - aem_share_merge(): put the shared frame in the page's slot, under
  *    the slot lock, after unmapping the page from every process and
  *    checking that its content still equals the shared frame's;
+ *    aem_share_merge_pages() does it for pages kept from a scan, those
+ *    of one slot lock in one hold and one unmapping a run;
  *  - learn through @unshared when a user leaves a shared frame;
  *  - aem_share_unmerge(): give every user a private copy again (KSM's
  *    run = 2); unregistering does it for every shared frame.
@@ -231,8 +233,9 @@ struct aem_shared;
  * @merge:	set by an aem_share_scan_batch() callback to a shared frame
  *		(the engine keeps it referenced) to have the page merged
  *		into it once the batch's callbacks ran, as aem_share_merge()
- *		would; the result goes to the scan's @done.  NULL otherwise;
- *		aem_share_scan() ignores it
+ *		would; the result goes to the scan's @done.  Also the
+ *		shared frame of each page given to aem_share_merge_pages().
+ *		NULL otherwise; aem_share_scan() ignores it
  *
  * Hold one briefly (a scan pass): while it is held, compaction, NUMA
  * migration and the store leave @frame where it is.
@@ -377,6 +380,8 @@ void aem_share_put(struct aem_shared *s);
 struct aem_frame *aem_share_frame(const struct aem_shared *s);
 unsigned int aem_share_users(const struct aem_shared *s);
 int aem_share_merge(struct aem_share_page *pg, struct aem_shared *s);
+void aem_share_merge_pages(struct aem_share_page *pgs, unsigned int n,
+			   int *rets);
 int aem_share_unmerge(struct aem_shared *s);
 
 /*

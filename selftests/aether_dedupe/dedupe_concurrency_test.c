@@ -166,7 +166,7 @@ TEST_F_TIMEOUT(race, no_write_is_lost_while_the_scanner_merges, 280)
 
 struct hammer {
 	struct worker w;
-	volatile int stop;
+	int stop;		/* __atomic: the main thread sets it */
 };
 
 static void *hammer_work(void *arg)
@@ -177,7 +177,7 @@ static void *hammer_work(void *arg)
 
 	if (aemt_pin_cpu(h->w.cpu))
 		h->w.err = -EINVAL;
-	while (!h->stop && !h->w.err) {
+	while (!__atomic_load_n(&h->stop, __ATOMIC_RELAXED) && !h->w.err) {
 		flip++;
 		for (v = 0; v < RUN_VICTIMS; v++) {
 			i = v * 16 + 7;
@@ -210,7 +210,7 @@ TEST_F_TIMEOUT(race, a_write_in_the_middle_of_a_merging_run_is_kept, 280)
 	ASSERT_EQ(0, pthread_create(&t, NULL, hammer_work, &h));
 	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_MERGE));
 	w = adt_wait(self->dfd, NULL, NULL, 4);
-	h.stop = 1;
+	__atomic_store_n(&h.stop, 1, __ATOMIC_RELAXED);
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	ASSERT_EQ(0, w) TH_LOG("%s", adt_wait_error(w));
 	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));

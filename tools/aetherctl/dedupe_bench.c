@@ -57,9 +57,11 @@
  *
  * The report: each side's median over the rounds and the median of the
  * per-round ratios aether_dedupe / KSM (below 1: aether cheaper or
- * faster; pages merged: 1 is right).  Nothing here is asserted: a side
- * that merges less than expected is reported, and so marked.  Under
- * software emulation only the ratios mean anything.  Needs root.
+ * faster; pages merged: 1 is right), with the lowest and highest of the
+ * rounds' ratios (a loaded host spreads them).  Nothing here is
+ * asserted: a side that merges less than expected is reported, and so
+ * marked.  Under software emulation only the ratios mean anything.
+ * Needs root.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -84,7 +86,7 @@
 #include "aetherctl.h"
 
 #define DB_PAGE		4096UL
-#define DB_MAX_ROUNDS	9
+#define DB_MAX_ROUNDS	15
 #define DB_MAX_PROCS	64
 #define DB_DEDUPE_DEV	"/dev/aether_dedupe"
 #define DB_MM_DEV	"/dev/aether_mm"
@@ -896,6 +898,15 @@ static double db_median(const double *v, unsigned int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+/* " (lowest-highest of N rounds)\n" after a median ratio. */
+static const char *db_spread(double lo, double hi, unsigned int n)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), " (%.3f-%.3f of %u rounds)\n", lo, hi, n);
+	return buf;
+}
+
 /* The figures of the report's rows, from one side's result. */
 enum { DB_ROW_MERGED, DB_ROW_CONVERGE, DB_ROW_CPU, DB_ROW_COW, DB_ROW_SCANS,
 	DB_ROW_SCANNED, DB_ROWS };
@@ -1016,6 +1027,7 @@ static void db_report(const struct db_opts *o, const struct db_data *z,
 {
 	struct actl_ctx ctx = { .json = o->json };
 	double v[DB_SIDES][DB_MAX_ROUNDS], ratio[DB_MAX_ROUNDS], med[DB_SIDES];
+	double lo, hi;
 	unsigned int row, s, i, n;
 	__u64 bad[DB_SIDES] = { 0 };
 	bool conv[DB_SIDES] = { true, true };
@@ -1029,6 +1041,8 @@ static void db_report(const struct db_opts *o, const struct db_data *z,
 	out_col(t, "aether", "aether_dedupe");
 	out_col(t, "ksm", "KSM");
 	out_col(t, "ratio", "ratio");
+	out_col(t, "ratio_min", "lowest");
+	out_col(t, "ratio_max", "highest");
 	for (row = 0; row < DB_ROWS; row++) {
 		/* 6.1's KSM has no pages_scanned (6.5 added it). */
 		if (row == DB_ROW_SCANNED && !db_ksm_has("pages_scanned"))
@@ -1059,14 +1073,27 @@ static void db_report(const struct db_opts *o, const struct db_data *z,
 		else
 			out_str(t, "-");
 		out_x1000(t, db_x1000(med[DB_KSM_SIDE]));
-		if (have_aether)
+		/* The spread: the lowest and highest of the rounds' ratios. */
+		lo = ratio[0];
+		hi = ratio[0];
+		for (i = 1; i < n; i++) {
+			lo = ratio[i] < lo ? ratio[i] : lo;
+			hi = ratio[i] > hi ? ratio[i] : hi;
+		}
+		if (have_aether) {
 			out_x1000(t, db_x1000(db_median(ratio, n)));
-		else
+			out_x1000(t, db_x1000(lo));
+			out_x1000(t, db_x1000(hi));
+		} else {
 			out_str(t, "-");
+			out_str(t, "-");
+			out_str(t, "-");
+		}
 		if (o->json && have_aether)
-			fprintf(stderr, "%-28s aether %12.1f  KSM %12.1f  ratio %.3f\n",
+			fprintf(stderr, "%-28s aether %12.1f  KSM %12.1f  ratio %.3f%s",
 				db_row_names[row], med[DB_AETHER],
-				med[DB_KSM_SIDE], db_median(ratio, n));
+				med[DB_KSM_SIDE], db_median(ratio, n),
+				db_spread(lo, hi, n));
 		else if (o->json)
 			fprintf(stderr, "%-28s KSM %12.1f\n", db_row_names[row],
 				med[DB_KSM_SIDE]);
