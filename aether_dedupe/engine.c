@@ -362,7 +362,9 @@ static void adp_unstable_drop(struct adp_unstable *u)
 		adp_tree_erase(&adp_unstable_root, &u->t);
 	if (u->item)
 		u->item->un = NULL;
-	aem_share_page_put(&u->pg);
+	/* No region: its page and references went to adp_pend_add(). */
+	if (u->pg.region)
+		aem_share_page_put(&u->pg);
 	kmem_cache_free(adp_unstable_cache, u);
 	atomic_long_dec(&adp_nr_unstable);
 }
@@ -755,7 +757,9 @@ static void adp_pend_add(struct adp_walk *w, struct adp_unstable *u,
 		adp_pend_flush(w);
 	/* Counted now, as adp_merge_into() does: see adp_unshared(). */
 	adp_dup_user_add(d);
-	aem_share_page_get(&adp_pend[adp_nr_pend], &u->pg);
+	/* @u's references go with the page (adp_unstable_drop() is next). */
+	adp_pend[adp_nr_pend] = u->pg;
+	u->pg.region = NULL;
 	adp_pend[adp_nr_pend].merge = d->s;
 	adp_pend_dup[adp_nr_pend++] = d;
 }
