@@ -426,6 +426,7 @@ unsigned int aem_policy_tier(u64 gen, void *cookie)
  */
 void aem_policy_stall_begin(const struct aem_alloc_who *who,
 			    struct aem_policy_stall *st)
+	__acquires(&aem_policy_srcu)
 {
 	st->ops = NULL;
 	st->srcu = srcu_read_lock(&aem_policy_srcu);
@@ -443,6 +444,7 @@ void aem_policy_stall_begin(const struct aem_alloc_who *who,
  * @st: what aem_policy_stall_begin() filled
  */
 void aem_policy_stall_end(struct aem_policy_stall *st)
+	__releases(&aem_policy_srcu)
 {
 	if (st->ops)
 		st->ops->stall_end(st->cookie, st->token);
@@ -478,6 +480,7 @@ void aem_policy_uncharge(u64 gen, void *cookie, int nid, unsigned long nr)
  * Return: what aem_policy_unhold() takes.
  */
 int aem_policy_hold(u64 *gen)
+	__acquires(&aem_policy_srcu)
 {
 	int idx = srcu_read_lock(&aem_policy_srcu);
 	struct aem_policy_reg *reg = srcu_dereference(aem_policy,
@@ -492,6 +495,7 @@ int aem_policy_hold(u64 *gen)
  * @idx: what it returned
  */
 void aem_policy_unhold(int idx)
+	__releases(&aem_policy_srcu)
 {
 	srcu_read_unlock(&aem_policy_srcu, idx);
 }

@@ -908,4 +908,78 @@ TEST_F(charge, admit_names_the_faulting_region)
 	ASSERT_EQ(0, policy_counter("leaked"));
 }
 
+/* Write the first byte of page *@arg's mapping: exit 0, or die of SIGBUS. */
+struct toucher {
+	unsigned char *p;
+};
+
+static int touch_page(void *arg)
+{
+	struct rlimit nocore = { 0, 0 };
+	struct toucher *t = arg;
+
+	setrlimit(RLIMIT_CORE, &nocore);
+	*t->p = 1;
+	return 0;
+}
+
+/*
+ * With node 0 of the pool full down to its min watermark (ALLOC fails
+ * there even after growing and reclaiming), a fault of a region bound to
+ * node 0 waits in the pool: one stall of its group, begun and ended.
+ * With the reserve granted by admit it takes a frame below min and
+ * succeeds; the fault without it may or may not, as reclaim found pages.
+ */
+TEST_F_TIMEOUT(charge, pool_short_fault_stalls_reserve_serves_it, 180)
+{
+	const size_t pages = 4;
+	struct aether_mm_region_create c;
+	struct aemt_blocks b = { 0 };
+	struct toucher t;
+	struct charged ch;
+	unsigned char *p;
+	int status;
+
+	aemt_region_args(&c, AEM_SHARED, pages * page_size());
+	c.pol_mode = AETHER_MM_POL_BIND;
+	c.nodemask = 1;
+	ASSERT_EQ(0, aemt_region_create(self->fd, &c));
+	p = aemt_region_map(c.fd, pages * page_size(), PROT_RW);
+	ASSERT_NE(MAP_FAILED, p);
+	/* Grown to its limit, then every page above min taken. */
+	ASSERT_EQ(0, aemt_fill_until_enomem(self->fd,
+					    AETHER_MM_ALLOC_THISNODE,
+					    self->pi.max_order, 0,
+					    AEMT_ALL_ZONES, &b, 1 << 16));
+	ASSERT_EQ(0, aemt_fill_until_enomem(self->fd,
+					    AETHER_MM_ALLOC_THISNODE, 0, 0,
+					    AEMT_ALL_ZONES, &b, 1 << 20));
+	t.p = p;
+	status = aemt_run_child(touch_page, &t);
+	TH_LOG("the fault without the reserve: %s",
+	       WIFEXITED(status) && !WEXITSTATUS(status) ? "served" :
+	       WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS ?
+	       "SIGBUS" : "other");
+	ASSERT_EQ(0, charged_of(c.id, &ch));
+	ASSERT_LE(1, ch.stalls);
+	ASSERT_EQ(0, ch.stalling);
+
+	ASSERT_EQ(0, region_knob("reserve", c.id, 1));
+	t.p = p + page_size();
+	status = aemt_run_child(touch_page, &t);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("status %#x", status);
+	ASSERT_EQ(0, charged_of(c.id, &ch));
+	ASSERT_EQ(0, ch.stalling);
+	ASSERT_EQ(1, p[page_size()]);
+	ASSERT_EQ(0, exact(_metadata, c.fd, c.id));
+
+	ASSERT_EQ(0, aemt_blocks_free_all(self->fd, &b));
+	aemt_blocks_release(&b);
+	munmap(p, pages * page_size());
+	close(c.fd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
 TEST_HARNESS_MAIN
