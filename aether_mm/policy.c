@@ -417,6 +417,24 @@ unsigned int aem_policy_tier(u64 gen, void *cookie)
 }
 
 /**
+ * aem_policy_tiered() - does the registered backend give reclaim tiers?
+ *
+ * Return: true when it has @reclaim_tier (the pool's reclaim then walks
+ * tier by tier), false for none.
+ */
+bool aem_policy_tiered(void)
+{
+	struct aem_policy_reg *reg;
+	bool tiered;
+
+	rcu_read_lock();
+	reg = rcu_dereference(aem_policy);
+	tiered = reg && reg->ops->reclaim_tier;
+	rcu_read_unlock();
+	return tiered;
+}
+
+/**
  * aem_policy_stall_begin() - a task of a region's group waits for memory
  * @who: the region's group
  * @st: the core's record of the stall, for aem_policy_stall_end()
