@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dev.c - /dev/aether_qos: making, setting and reading groups
+ *
+ * DOC: Overview
+ *
+ * The ioctls of include/uapi/linux/aether_qos.h.  The device is root's,
+ * mode 0600; the box gives it to the group aether, 0660, as a udev rule
+ * would, so its holders are unprivileged users (DESIGN.md section 8).
+ *
+ * Who may do what.  GET and LIST: anyone holding the device (a group's
+ * name, limits and usage are no one's secret, as a cgroup's files are
+ * world-readable).  The rest: CAP_SYS_ADMIN, or delegation, cgroup v2's
+ * rule: the owner of a group manages its children (aqos_manages()):
+ *
+ *   CREATE	under a parent the caller owns; at most groups_per_user
+ *		groups owned by one uid at once (-EDQUOT); class RealTime
+ *		and @owner_uid need CAP_SYS_ADMIN
+ *   SET	a group whose parent the caller owns; RealTime needs
+ *		CAP_SYS_ADMIN
+ *   DESTROY	a group whose parent the caller owns
+ *   ATTACH_PID	a process whose real and effective uid are the caller's
+ *		effective uid, from its group now (its nearest attached
+ *		ancestor's, else its user's default group) to the target
+ *		group, both inside one subtree whose top the caller owns
+ *		(cgroup's "common ancestor" rule), so a user can only move
+ *		their own processes around inside what was given to them
+ *
+ * A user's default group is owned by that user and sits under the root,
+ * which nobody owns: the user makes and manages groups inside it, all of
+ * them bounded by its max, and cannot change that max.
+ *
+ * Each command copies its struct in with aem_copy_in(), refuses unknown
+ * flags and non-zero reserved fields (-EINVAL), holds a reference to every
+ * group it names until it returns, and copies its struct back with every
+ * byte it did not fill zeroed.  An unknown command is -ENOTTY.
+ *
+ * Lock order (internal.h): every command that changes the tree holds
+ * aqos_lock (1) around the change; GET takes no lock.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/ctype.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <aether/ioctl.h>
+
+#include "internal.h"
+
+/* ---- permissions ---------------------------------------------------- */
+
+/* Does the caller own @g, so as to manage its children? */
+static bool aqos_owns(struct aqos_group *g)
+{
+	return uid_valid(g->owner) && uid_eq(g->owner, current_euid());
+}
+
+/* May the caller change @g (SET, DESTROY, attach into it)? */
+static bool aqos_manages(struct aqos_group *g)
+{
+	if (capable(CAP_SYS_ADMIN))
+		return true;
+	return g->parent && aqos_owns(g->parent);
+}
+
+/* Is @g @top or below it? */
+static bool aqos_under(struct aqos_group *g, struct aqos_group *top)
+{
+	for (; g; g = g->parent)
+		if (g == top)
+			return true;
+	return false;
+}
+
+/*
+ * aqos_may_move - may the caller move a process from @from to @to?  Both
+ * must be inside a subtree whose top the caller owns (or be that top): the
+ * lowest group above @from that the caller owns must also be above @to.
+ */
+static bool aqos_may_move(struct aqos_group *from, struct aqos_group *to)
+{
+	struct aqos_group *a;
+
+	for (a = from; a; a = a->parent)
+		if (aqos_owns(a))
+			return aqos_under(to, a);
+	return false;
+}
+
+static int aqos_name_valid(const char *name)
+{
+	size_t len = strnlen(name, AETHER_QOS_NAME_MAX);
+	size_t i;
+
+	if (!len || len == AETHER_QOS_NAME_MAX)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && name[i] != '_' && name[i] != '-')
+			return -EINVAL;
+	return 0;
+}
+
+/* ---- the commands --------------------------------------------------- */
+
+static int aqos_create_owner(const struct aether_qos_create *c, kuid_t *owner)
+{
+	if (!(c->flags & AETHER_QOS_CREATE_OWNER)) {
+		if (c->owner_uid)
+			return -EINVAL;
+		*owner = current_euid();
+		return 0;
+	}
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (c->owner_uid == AETHER_QOS_NO_OWNER) {
+		*owner = INVALID_UID;
+		return 0;
+	}
+	*owner = make_kuid(current_user_ns(), c->owner_uid);
+	return uid_valid(*owner) ? 0 : -EINVAL;
+}
+
+static long aqos_ioc_create(void __user *uarg)
+{
+	struct aether_qos_create c;
+	struct aqos_group *parent, *g;
+	kuid_t owner;
+	int ret;
+
+	ret = aem_copy_in(&c, sizeof(c), uarg);
+	if (ret)
+		return ret;
+	if (c.flags & ~AETHER_QOS_CREATE_OWNER || c.id ||
+	    c.class >= AETHER_QOS_NR_CLASSES || aqos_name_valid(c.name))
+		return -EINVAL;
+	ret = aqos_create_owner(&c, &owner);
+	if (ret)
+		return ret;
+	if (c.class == AETHER_QOS_CLASS_REALTIME && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	parent = aqos_group_get(c.parent_id);
+	if (!parent)
+		return -ENOENT;
+
+	mutex_lock(&aqos_lock);
+	if (!capable(CAP_SYS_ADMIN)) {
+		ret = -EPERM;
+		if (!aqos_owns(parent))
+			goto out_unlock;
+		ret = -EDQUOT;
+		if (aqos_groups_owned(owner) >= READ_ONCE(aqos_groups_per_user))
+			goto out_unlock;
+	}
+	g = aqos_group_create(parent, c.name, c.class, owner, 0);
+	ret = PTR_ERR_OR_ZERO(g);
+	if (!ret)
+		c.id = g->id;
+out_unlock:
+	mutex_unlock(&aqos_lock);
+	aqos_group_put(parent);
+	if (ret)
+		return ret;
+	c.size = sizeof(c);
+	return aem_copy_out(uarg, &c, sizeof(c));
+}
+
+static long aqos_ioc_destroy(void __user *uarg)
+{
+	struct aether_qos_destroy d;
+	struct aqos_group *g;
+	int ret;
+
+	ret = aem_copy_in(&d, sizeof(d), uarg);
+	if (ret)
+		return ret;
+	if (d.id == AETHER_QOS_ROOT_ID)
+		return -EINVAL;
+	g = aqos_group_get(d.id);
+	if (!g)
+		return -ENOENT;
+	mutex_lock(&aqos_lock);
+	if (!aqos_manages(g))
+		ret = -EPERM;
+	else if (READ_ONCE(g->dead))
+		ret = -ENOENT;
+	else
+		ret = aqos_group_destroy(g);
+	mutex_unlock(&aqos_lock);
+	aqos_group_put(g);
+	return ret;
+}
+
+/* The value SET gives a limit: @v when @bit is in the mask, else @old. */
+static unsigned long aqos_pick(const struct aether_qos_set *s, u32 bit, u64 v,
+			       unsigned long old)
+{
+	if (!(s->mask & bit))
+		return old;
+	return v >= AQOS_UNLIMITED ? AQOS_UNLIMITED : v;
+}
+
+static long aqos_ioc_set(void __user *uarg)
+{
+	struct aether_qos_set s;
+	struct aqos_group *g;
+	int ret = 0;
+
+	ret = aem_copy_in(&s, sizeof(s), uarg);
+	if (ret)
+		return ret;
+	if (!s.mask || s.mask & ~AETHER_QOS_SET_ALL ||
+	    s.id == AETHER_QOS_ROOT_ID ||
+	    (s.mask & AETHER_QOS_SET_CLASS && s.class >= AETHER_QOS_NR_CLASSES))
+		return -EINVAL;
+	if (s.mask & AETHER_QOS_SET_CLASS &&
+	    s.class == AETHER_QOS_CLASS_REALTIME && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	g = aqos_group_get(s.id);
+	if (!g)
+		return -ENOENT;
+	mutex_lock(&aqos_lock);
+	if (!aqos_manages(g)) {
+		ret = -EPERM;
+	} else {
+		aqos_group_set_limits(g, aqos_pick(&s, AETHER_QOS_SET_MIN, s.min, g->min),
+				      aqos_pick(&s, AETHER_QOS_SET_LOW, s.low, g->low),
+				      aqos_pick(&s, AETHER_QOS_SET_HIGH, s.high, g->high),
+				      aqos_pick(&s, AETHER_QOS_SET_MAX, s.max, g->max));
+		if (s.mask & AETHER_QOS_SET_CLASS)
+			WRITE_ONCE(g->class, s.class);
+	}
+	mutex_unlock(&aqos_lock);
+	aqos_group_put(g);
+	return ret;
+}
+
+static u64 aqos_limit_out(unsigned long pages)
+{
+	return pages >= AQOS_UNLIMITED ? AETHER_QOS_UNLIMITED : pages;
+}
+
+/**
+ * aqos_group_fill - @g's figures as GET gives them
+ * @g: a group, referenced
+ * @gi: zeroed by the caller
+ */
+void aqos_group_fill(struct aqos_group *g, struct aether_qos_group_info *gi)
+{
+	unsigned long emin, elow;
+	struct aqos_group *c;
+	int i;
+
+	gi->id = g->id;
+	gi->parent_id = g->parent ? g->parent->id : AETHER_QOS_ROOT_ID;
+	gi->class = READ_ONCE(g->class);
+	gi->flags = g->flags;
+	gi->owner_uid = uid_valid(g->owner) ?
+		from_kuid_munged(current_user_ns(), g->owner) :
+		AETHER_QOS_NO_OWNER;
+	rcu_read_lock();
+	list_for_each_entry_rcu(c, &g->children, sibling)
+		gi->nr_children++;
+	rcu_read_unlock();
+	gi->nr_members = READ_ONCE(g->nr_members);
+	strscpy(gi->name, g->name, sizeof(gi->name));
+	gi->usage = max(atomic_long_read(&g->usage), 0L);
+	gi->peak = atomic_long_read(&g->peak);
+	gi->min = READ_ONCE(g->min);
+	gi->low = READ_ONCE(g->low);
+	gi->high = aqos_limit_out(READ_ONCE(g->high));
+	gi->max = aqos_limit_out(READ_ONCE(g->max));
+	aqos_effective(g, &emin, &elow);
+	gi->emin = emin;
+	gi->elow = elow;
+	for (i = 0; i < AQOS_NR_EVENTS; i++) {
+		gi->events[i] = atomic_long_read(&g->events[i]);
+		gi->events_local[i] = atomic_long_read(&g->events_local[i]);
+	}
+	gi->nr_regions = atomic_long_read(&g->nr_regions);
+	gi->charged = atomic_long_read(&g->charged);
+	gi->uncharged = atomic_long_read(&g->uncharged);
+	gi->refused = atomic_long_read(&g->refused);
+}
+
+static long aqos_ioc_get(void __user *uarg)
+{
+	struct aether_qos_group_info gi;
+	struct aqos_group *g;
+	u32 id;
+	int ret;
+
+	ret = aem_copy_in(&gi, sizeof(gi), uarg);
+	if (ret)
+		return ret;
+	id = gi.id;
+	g = aqos_group_get(id);
+	if (!g)
+		return -ENOENT;
+	memset(&gi, 0, sizeof(gi));
+	gi.size = sizeof(gi);
+	aqos_group_fill(g, &gi);
+	aqos_group_put(g);
+	return aem_copy_out(uarg, &gi, sizeof(gi));
+}
+
+/*
+ * aqos_attach_allowed - may the caller move @pid's process into @to?
+ * Context: aqos_lock held.
+ */
+static int aqos_attach_allowed(struct pid *pid, struct aqos_group *to)
+{
+	struct aqos_group *from;
+	struct task_struct *task;
+	const struct cred *tcred;
+	kuid_t euid = current_euid();
+	int ret = 0;
+
+	lockdep_assert_held(&aqos_lock);
+	if (capable(CAP_SYS_ADMIN))
+		return 0;
+	rcu_read_lock();
+	task = pid_task(pid, PIDTYPE_TGID);
+	if (!task) {
+		ret = -ESRCH;
+		goto out;
+	}
+	tcred = __task_cred(task);
+	if (!uid_eq(tcred->uid, euid) || !uid_eq(tcred->euid, euid)) {
+		ret = -EPERM;
+		goto out;
+	}
+	/* Where its regions go now: its group, else its user's. */
+	from = aqos_group_of_task(task);
+	if (!from)
+		from = aqos_user_group_find(tcred->uid);
+	if (to == &aqos_root)	/* detach: back to its user's default group */
+		to = aqos_user_group_find(tcred->uid);
+	if (!from || !to || !aqos_may_move(from, to))
+		ret = -EPERM;
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+static long aqos_ioc_attach(void __user *uarg)
+{
+	struct aether_qos_attach a;
+	struct aqos_group *g;
+	struct pid *pid;
+	int ret;
+
+	ret = aem_copy_in(&a, sizeof(a), uarg);
+	if (ret)
+		return ret;
+	if (a.flags || a.pid <= 0)
+		return -EINVAL;
+	pid = find_get_pid(a.pid);
+	if (!pid)
+		return -ESRCH;
+	g = aqos_group_get(a.id);
+	if (!g) {
+		put_pid(pid);
+		return -ENOENT;
+	}
+	mutex_lock(&aqos_lock);
+	if (READ_ONCE(g->dead))
+		ret = -ENOENT;
+	else if (!pid_has_task(pid, PIDTYPE_TGID))
+		ret = -ESRCH;	/* a thread's id, or gone */
+	else
+		ret = aqos_attach_allowed(pid, g);
+	if (!ret && g != &aqos_root && !aqos_manages(g))
+		ret = -EPERM;
+	if (!ret)
+		ret = aqos_group_attach(g, pid);
+	mutex_unlock(&aqos_lock);
+	aqos_group_put(g);
+	put_pid(pid);
+	return ret;
+}
+
+static long aqos_ioc_list(void __user *uarg)
+{
+	struct aether_qos_list l;
+	struct aqos_group *g;
+	unsigned long id = 0;
+	u32 *ids = NULL, n, room, i;
+	int ret;
+
+	ret = aem_copy_in(&l, sizeof(l), uarg);
+	if (ret)
+		return ret;
+	if (l.count && !l.ids_ptr)
+		return -EINVAL;
+	mutex_lock(&aqos_lock);
+	n = 1;				/* the root */
+	while ((g = aqos_groups_next(&id)))
+		n++;
+	room = min(l.count, n);
+	if (room) {
+		ids = kvcalloc(room, sizeof(*ids), GFP_KERNEL);
+		if (!ids) {
+			mutex_unlock(&aqos_lock);
+			return -ENOMEM;
+		}
+		ids[0] = AETHER_QOS_ROOT_ID;
+		id = 0;
+		for (i = 1; i < room && (g = aqos_groups_next(&id)); i++)
+			ids[i] = g->id;
+	}
+	mutex_unlock(&aqos_lock);
+	ret = 0;
+	if (room && copy_to_user(u64_to_user_ptr(l.ids_ptr), ids,
+				 min(n, room) * sizeof(*ids)))
+		ret = -EFAULT;
+	kvfree(ids);
+	if (ret)
+		return ret;
+	l.size = sizeof(l);
+	l.count = n;
+	return aem_copy_out(uarg, &l, sizeof(l));
+}
+
+static long aqos_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (AEM_IOC_BASE(cmd)) {
+	case AEM_IOC_BASE(AETHER_QOS_IOC_CREATE):
+		return aqos_ioc_create(uarg);
+	case AEM_IOC_BASE(AETHER_QOS_IOC_DESTROY):
+		return aqos_ioc_destroy(uarg);
+	case AEM_IOC_BASE(AETHER_QOS_IOC_SET):
+		return aqos_ioc_set(uarg);
+	case AEM_IOC_BASE(AETHER_QOS_IOC_GET):
+		return aqos_ioc_get(uarg);
+	case AEM_IOC_BASE(AETHER_QOS_IOC_ATTACH_PID):
+		return aqos_ioc_attach(uarg);
+	case AEM_IOC_BASE(AETHER_QOS_IOC_LIST):
+		return aqos_ioc_list(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations aqos_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nonseekable_open,
+	.unlocked_ioctl	= aqos_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static struct miscdevice aqos_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "aether_qos",
+	.fops	= &aqos_fops,
+	.mode	= 0600,
+};
+
+/**
+ * aqos_dev_init - register /dev/aether_qos
+ *
+ * Return: 0, or the error of misc_register().
+ */
+int aqos_dev_init(void)
+{
+	return misc_register(&aqos_misc);
+}
+
+/**
+ * aqos_dev_exit - remove it (no file is open: each pins the module)
+ */
+void aqos_dev_exit(void)
+{
+	misc_deregister(&aqos_misc);
+}
