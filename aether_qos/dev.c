@@ -81,15 +81,6 @@ static bool aqos_manages(struct aqos_group *g)
 	return g->parent && aqos_owns(g->parent);
 }
 
-/* Is @g @top or below it? */
-static bool aqos_under(struct aqos_group *g, struct aqos_group *top)
-{
-	for (; g; g = g->parent)
-		if (g == top)
-			return true;
-	return false;
-}
-
 /*
  * aqos_may_move - may the caller move a process from @from to @to?  Both
  * must be inside one subtree whose top the caller owns (or be that top):
@@ -217,6 +208,20 @@ static unsigned long aqos_pick(const struct aether_qos_set *s, u32 bit, u64 v,
 	return v >= AQOS_UNLIMITED ? AQOS_UNLIMITED : v;
 }
 
+/*
+ * A lower high or max was written: reclaim the group's cold pages down to
+ * it, once (as writing memory.max does, without its OOM kill: what cannot
+ * be reclaimed stays, and charges are refused until usage is below max).
+ */
+static void aqos_reclaim_to_limit(struct aqos_group *g)
+{
+	long usage = atomic_long_read(&g->usage);
+	long limit = min(READ_ONCE(g->high), READ_ONCE(g->max));
+
+	if (usage > limit)
+		aqos_group_reclaim(g, usage - limit, 0);
+}
+
 static long aqos_ioc_set(void __user *uarg)
 {
 	struct aether_qos_set s;
@@ -248,6 +253,8 @@ static long aqos_ioc_set(void __user *uarg)
 			WRITE_ONCE(g->class, s.class);
 	}
 	mutex_unlock(&aqos_lock);
+	if (!ret && s.mask & (AETHER_QOS_SET_HIGH | AETHER_QOS_SET_MAX))
+		aqos_reclaim_to_limit(g);
 	aqos_group_put(g);
 	return ret;
 }
@@ -528,7 +535,7 @@ static const struct file_operations aqos_gfd_fops = {
 	.write		= aqos_gfd_write,
 	.poll		= aqos_gfd_poll,
 	.release	= aqos_gfd_release,
-	.llseek		= noop_llseek,
+	.llseek		= default_llseek,	/* lseek(0) reads anew */
 };
 
 /* The file of a group fd, installed at @fd: 0 or -errno. */

@@ -534,8 +534,11 @@ static void aqos_propagate(struct aqos_group *g, long usage)
  * @nofail: count them whatever the limits
  *
  * Context: any, does not sleep (the policy's charge, under RCU).
- * Return: 0, or -ENOMEM when @g or an ancestor would go above its max:
- * then nothing was charged, and that group counts a max and an oom event.
+ * Return: 0; AEM_CHARGE_OVER_HIGH when charged but @g or an ancestor is
+ * now above its high; or AEM_CHARGE_RECLAIM (-EAGAIN) when @g or an
+ * ancestor would go above its max: then nothing was charged, and that
+ * group counts a max event (the policy's @reclaim counts the oom event
+ * when it cannot make room).
  */
 int aqos_charge(struct aqos_group *g, unsigned long nr, bool nofail)
 {
@@ -557,14 +560,65 @@ int aqos_charge(struct aqos_group *g, unsigned long nr, bool nofail)
 			aqos_propagate(c, atomic_long_sub_return(nr, &c->usage));
 		atomic_long_inc(&g->refused);
 		aqos_event(over, AQOS_EV_MAX);
-		aqos_event(over, AQOS_EV_OOM);
-		return -ENOMEM;
+		return AEM_CHARGE_RECLAIM;
 	}
 	atomic_long_add(nr, &g->charged);
-	for (c = g; c; c = c->parent)
-		if (atomic_long_read(&c->usage) > (long)READ_ONCE(c->high))
+	for (c = g; c; c = c->parent) {
+		if (atomic_long_read(&c->usage) > (long)READ_ONCE(c->high)) {
 			aqos_event(c, AQOS_EV_HIGH);
-	return 0;
+			over = c;
+		}
+	}
+	return over ? AEM_CHARGE_OVER_HIGH : 0;
+}
+
+/**
+ * aqos_over_max - the group that keeps @nr more pages of @g out
+ * @g: a region's group
+ * @nr: pages it wants
+ * @excess: out: by how many pages that group is short
+ *
+ * Context: any.  Return: the lowest of @g and its ancestors whose usage
+ * plus @nr is above its max, or NULL when all have room.
+ */
+struct aqos_group *aqos_over_max(struct aqos_group *g, unsigned long nr,
+				 unsigned long *excess)
+{
+	struct aqos_group *c;
+	long room;
+
+	for (c = g; c; c = c->parent) {
+		room = (long)READ_ONCE(c->max) - atomic_long_read(&c->usage);
+		if (room < (long)nr) {
+			*excess = nr - max(room, 0L);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * aqos_oom_event - reclaim could not make room in @g: count an oom event
+ * @g: the group at its max
+ */
+void aqos_oom_event(struct aqos_group *g)
+{
+	aqos_event(g, AQOS_EV_OOM);
+}
+
+/**
+ * aqos_under - is @g @top or one of its descendants?
+ * @g: a group
+ * @top: a group
+ *
+ * Context: any (parents never change).
+ */
+bool aqos_under(struct aqos_group *g, struct aqos_group *top)
+{
+	for (; g; g = g->parent)
+		if (g == top)
+			return true;
+	return false;
 }
 
 /**

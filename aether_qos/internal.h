@@ -188,6 +188,12 @@ void aqos_group_prune_members(struct aqos_group *g);
 struct aqos_group *aqos_groups_next(unsigned long *id);
 void aqos_group_drain(void);
 int aqos_charge(struct aqos_group *g, unsigned long nr, bool nofail);
+struct aqos_group *aqos_over_max(struct aqos_group *g, unsigned long nr,
+				 unsigned long *excess);
+void aqos_oom_event(struct aqos_group *g);
+bool aqos_under(struct aqos_group *g, struct aqos_group *top);
+long aqos_group_reclaim(struct aqos_group *g, unsigned long nr,
+			unsigned int flags);
 void aqos_uncharge(struct aqos_group *g, unsigned long nr);
 void aqos_group_set_limits(struct aqos_group *g, unsigned long min,
 			   unsigned long low, unsigned long high,

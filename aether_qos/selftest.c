@@ -11,9 +11,10 @@
  *			above its max is refused and leaves every usage
  *			as it was; one that fits is counted in each
  *			ancestor; peak follows; NOFAIL passes max
- *   events		max and oom counted where the limit was met, locally
- *			there and hierarchically up; high where usage
- *			went above high
+ *   events		max counted where the limit was met, locally there
+ *			and hierarchically up (oom is the policy's, when
+ *			reclaim cannot make room); high where usage went
+ *			above high, and the charge says so
  *   protection		min(usage, setting) when the siblings fit in the
  *			parent's protection, the proportional share when
  *			they do not (cgroup v2's documented example)
@@ -54,12 +55,12 @@ static int aqos_st_charge_limits(struct aqos_group *t)
 
 	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 60, false) == 0);
 	ok &= AQOS_ST_CHECK(atomic_long_read(&top->usage) == 60);
-	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 1, false) == -ENOMEM);
+	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 1, false) == AEM_CHARGE_RECLAIM);
 	ok &= AQOS_ST_CHECK(atomic_long_read(&leaf->usage) == 60);
 	ok &= AQOS_ST_CHECK(atomic_long_read(&mid->usage) == 60);
 	ok &= AQOS_ST_CHECK(aqos_charge(mid, 40, false) == 0);
 	/* the top is full: a charge to mid fails there, unwound */
-	ok &= AQOS_ST_CHECK(aqos_charge(mid, 1, false) == -ENOMEM);
+	ok &= AQOS_ST_CHECK(aqos_charge(mid, 1, false) == AEM_CHARGE_RECLAIM);
 	ok &= AQOS_ST_CHECK(atomic_long_read(&mid->usage) == 100);
 	ok &= AQOS_ST_CHECK(atomic_long_read(&top->usage) == 100);
 	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 5, true) == 0);
@@ -85,13 +86,13 @@ static int aqos_st_events(struct aqos_group *t)
 
 	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 4, false) == 0);
 	ok &= AQOS_ST_CHECK(!atomic_long_read(&leaf->events[AQOS_EV_HIGH]));
-	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 1, false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 1, false) == AEM_CHARGE_OVER_HIGH);
 	ok &= AQOS_ST_CHECK(atomic_long_read(&leaf->events_local[AQOS_EV_HIGH]) == 1);
 	ok &= AQOS_ST_CHECK(atomic_long_read(&top->events[AQOS_EV_HIGH]) == 1);
 	ok &= AQOS_ST_CHECK(!atomic_long_read(&top->events_local[AQOS_EV_HIGH]));
-	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 6, false) == -ENOMEM);
+	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 6, false) == AEM_CHARGE_RECLAIM);
 	ok &= AQOS_ST_CHECK(atomic_long_read(&mid->events_local[AQOS_EV_MAX]) == 1);
-	ok &= AQOS_ST_CHECK(atomic_long_read(&mid->events_local[AQOS_EV_OOM]) == 1);
+	ok &= AQOS_ST_CHECK(!atomic_long_read(&mid->events_local[AQOS_EV_OOM]));
 	ok &= AQOS_ST_CHECK(!atomic_long_read(&leaf->events[AQOS_EV_MAX]));
 	ok &= AQOS_ST_CHECK(atomic_long_read(&top->events[AQOS_EV_MAX]) == 1);
 	ok &= AQOS_ST_CHECK(!atomic_long_read(&top->events_local[AQOS_EV_MAX]));

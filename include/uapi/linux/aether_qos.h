@@ -139,12 +139,16 @@ struct aether_qos_destroy {
  *		(memory.low)
  * @high:	(in) pages above which a charge counts a high event
  *		(memory.high; the throttling is not built yet)
- * @max:	(in) pages it never goes above (memory.max)
+ * @max:	(in) pages it never goes above (memory.max): a charge
+ *		beyond it first reclaims the group's cold pages, then fails
  *
  * Fields not in @mask are ignored.  Limits are 0..AETHER_QOS_UNLIMITED,
  * any order (as cgroup's files: a min above max protects only what max
- * lets in).  A max below the usage now refuses every charge until the
- * usage falls below it (the reclaim down to it is not built yet).
+ * lets in).  A high or max below the usage now reclaims the group's cold
+ * pages down to it before SET returns (those of compressible regions,
+ * through the store backend; zero pages dropped); what cannot be
+ * reclaimed stays, and a max below the usage refuses every charge until
+ * the usage falls below it.
  */
 struct aether_qos_set {
 	__u32 size;
@@ -260,7 +264,8 @@ struct aether_qos_list {
  * Open to whoever holds the device.  A group fd is the group's
  * memory.pressure file: read() gives its "some" line as
  * /proc/pressure/memory prints it ("some avg10=0.00 avg60=0.00
- * avg300=0.00 total=0", total in us); write() of "some <threshold_us>
+ * avg300=0.00 total=0", total in us; lseek() to 0 to read it anew);
+ * write() of "some <threshold_us>
  * <window_us>" makes the fd's trigger (one per fd: -EBUSY for a second;
  * windows 500 ms..10 s, threshold within the window; without
  * CAP_SYS_RESOURCE at OPEN the window must be a multiple of 2 s, as PSI
