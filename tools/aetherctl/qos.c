@@ -7,11 +7,17 @@
  *   aetherctl qos set GROUP KEY=VALUE...	min, low, high, max, class
  *   aetherctl qos attach GROUP PID	(GROUP root: detach)
  *   aetherctl qos destroy GROUP
+ *   aetherctl qos watch GROUP [--threshold US] [--window US] [--count N]
+ *					pressure events as they come
  *
  * A GROUP is its id, or its path from the root ("web/frontend"; "root"
  * or "/" is the root).  Limits are pages; "max" is no limit.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 
 #include "qos.h"
 
@@ -126,6 +133,32 @@ static int qos_resolve(int fd, const char *arg, __u32 *out)
 	return -ENOENT;
 }
 
+/* A group fd of @id: the fd, or -errno (said). */
+static int qos_open_group(int fd, __u32 id)
+{
+	struct aether_qos_open o = { .size = sizeof(o), .id = id };
+
+	if (actl_ioctl(fd, AETHER_QOS_IOC_OPEN, &o, "OPEN"))
+		return -errno;
+	return o.fd;
+}
+
+/* The group fd's pressure line, read anew, without its newline. */
+static int qos_read_pressure(int gfd, char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (lseek(gfd, 0, SEEK_SET) < 0)
+		return -errno;
+	n = read(gfd, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
 static void qos_out_limit(struct actl_out *t, __u64 v)
 {
 	if (v == AETHER_QOS_UNLIMITED)
@@ -142,8 +175,9 @@ static const char *qos_class_name(__u32 c)
 static void qos_show_one(int fd, const struct aether_qos_group_info *gi)
 {
 	struct actl_out *t = out_kv("group", "QoS group (pages)");
-	char path[512], key[32];
+	char path[512], key[32], line[160];
 	unsigned int i;
+	int gfd;
 
 	qos_path(fd, gi->id, path, sizeof(path));
 	out_key(t, "id", "id");
@@ -199,6 +233,13 @@ static void qos_show_one(int fd, const struct aether_qos_group_info *gi)
 	out_u64(t, gi->uncharged);
 	out_key(t, "refused", "charges refused");
 	out_u64(t, gi->refused);
+	gfd = qos_open_group(fd, gi->id);
+	if (gfd >= 0 && !qos_read_pressure(gfd, line, sizeof(line))) {
+		out_key(t, "pressure", "memory.pressure");
+		out_str(t, line);
+	}
+	if (gfd >= 0)
+		close(gfd);
 	out_flush(t);
 }
 
@@ -402,6 +443,93 @@ static int qos_cmd_destroy(const struct actl_ctx *ctx, int fd, int argc,
 	       -EIO : 0;
 }
 
+/*
+ * watch: a trigger on the group's fd, then one line per event (one JSON
+ * object per line with --json) until SIGINT or SIGTERM, @count events, or
+ * the group's destruction.
+ */
+static int qos_cmd_watch(const struct actl_ctx *ctx, int fd, int argc,
+			 char **argv)
+{
+	static const struct option opts[] = {
+		{ "threshold", required_argument, NULL, 't' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long threshold = 100000, window = 2000000, count = 0;
+	struct pollfd pfd[2];
+	char trig[64], line[160];
+	sigset_t stop;
+	int gfd, sfd, o, ret = 0;
+	__u32 id;
+
+	while ((o = getopt_long(argc, argv, "t:w:n:", opts, NULL)) != -1) {
+		if ((o == 't' && actl_parse_int("threshold", optarg, 1, 10000000, &threshold)) ||
+		    (o == 'w' && actl_parse_int("window", optarg, 500000, 10000000, &window)) ||
+		    (o == 'n' && actl_parse_int("count", optarg, 0, 1000000000, &count)) ||
+		    o == '?')
+			return QOS_USAGE;
+	}
+	if (argc - optind != 1)
+		return QOS_USAGE;
+	if (qos_resolve(fd, argv[optind], &id))
+		return -EIO;
+	gfd = qos_open_group(fd, id);
+	if (gfd < 0)
+		return -EIO;
+	snprintf(trig, sizeof(trig), "some %ld %ld", threshold, window);
+	if (write(gfd, trig, strlen(trig)) < 0) {
+		actl_errno(errno, "trigger '%s' (a window a multiple of 2 s without CAP_SYS_RESOURCE)",
+			   trig);
+		close(gfd);
+		return -EIO;
+	}
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	sfd = signalfd(-1, &stop, SFD_CLOEXEC);
+	out_end();	/* events stream, one line each */
+	if (!ctx->json)
+		printf("# watching %s: %s\n", argv[optind], trig);
+	fflush(stdout);
+	pfd[0] = (struct pollfd){ .fd = gfd, .events = POLLPRI };
+	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	for (;;) {
+		if (poll(pfd, sfd >= 0 ? 2 : 1, -1) < 0) {
+			ret = errno == EINTR ? 0 : -errno;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (pfd[0].revents & POLLERR) {
+			if (ctx->json)
+				printf("{\"time\": %lld, \"event\": \"gone\"}\n",
+				       (long long)time(NULL));
+			else
+				printf("%lld group gone\n", (long long)time(NULL));
+			break;
+		}
+		if (!(pfd[0].revents & POLLPRI))
+			continue;
+		if (qos_read_pressure(gfd, line, sizeof(line)))
+			line[0] = '\0';
+		if (ctx->json)
+			printf("{\"time\": %lld, \"event\": \"pressure\", \"line\": \"%s\"}\n",
+			       (long long)time(NULL), line);
+		else
+			printf("%lld %s\n", (long long)time(NULL), line);
+		fflush(stdout);
+		if (count && !--count)
+			break;
+	}
+	if (sfd >= 0)
+		close(sfd);
+	close(gfd);
+	return ret;
+}
+
 static const struct actl_cmd qos_cmds[] = {
 	{ "show", qos_cmd_show, "[GROUP]",
 	  "every group (a table), or one group's figures" },
@@ -413,14 +541,17 @@ static const struct actl_cmd qos_cmds[] = {
 	  "charge PID's and its children's new regions to GROUP;\n\t\t GROUP root detaches" },
 	{ "destroy", qos_cmd_destroy, "GROUP",
 	  "remove an empty group (no children, processes, regions)" },
+	{ "watch", qos_cmd_watch,
+	  "GROUP [--threshold US] [--window US] [--count N]",
+	  "print pressure events as they come (a PSI trigger on the\n\t\t group's fd; default some 100000 2000000)" },
 };
 
 static const char qos_notes[] =
 	"A GROUP is an id or a path from the root (web/frontend).  Limits\n"
 	"are in pages, as cgroup v2's memory.min/low/high/max are in bytes;\n"
 	"'max' is no limit.  A process nobody attached is charged to its\n"
-	"user's default group, user.<uid>.  Not yet built: top, watch,\n"
-	"pressure, throttling at high, reclaim at max.\n";
+	"user's default group, user.<uid>.  Not yet built: top, and\n"
+	"throttling at high.\n";
 
 const struct actl_module actl_qos_module = {
 	.name = "qos",
