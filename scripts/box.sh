@@ -60,6 +60,9 @@ declare -A PARAMS=(
 	# The knobs stay KSM's defaults (dedupe_knobs_test checks them); each
 	# selftest sets what it needs and puts them back.
 	[aether_dedupe]="selftest=1"
+	# The self-tests of the counters; user_max_pages stays 0 (no limit on
+	# a default group): qos_user_test sets it for its own uid.
+	[aether_qos]="selftest=1"
 )
 
 # Seconds before a job counts as hung. Software emulation is slow; the

@@ -1,0 +1,834 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * group.c - the tree of QoS groups and their counters
+ *
+ * DOC: Overview
+ *
+ * The root group (id 0, static) has every other group below it.  A group
+ * is made by CREATE (aqos_group_create()) or, for a uid that creates a
+ * region while none of its processes is attached anywhere, by the policy
+ * (aqos_user_group(): "user.<uid>", inside the core's locks, GFP_NOWAIT).
+ * DESTROY takes an empty group out of the tree; a group is freed when its
+ * last reference goes (struct aqos_group @ref: the tree's, each member's,
+ * each region's, each child's, each ioctl's).
+ *
+ * Counting is page_counter.c's: a charge adds to the group and each of its
+ * ancestors in turn, and if one of them would go above its max the charge
+ * is taken off those it was already added to and refused: no group is
+ * ever above its max by a refusable charge (a NOFAIL one, which replaces a
+ * page the region already had, may).  The adds are atomic, so two charges
+ * racing for the last pages of a max cannot both pass.
+ *
+ * Protection (min, low): each group tells its parent how much of its usage
+ * its own min and low cover (@min_usage, @low_usage, summed into the
+ * parent's @children_*_usage on every charge).  A group's effective
+ * protection is what it claims, unless its siblings together claim more
+ * than the parent is itself protected for: then the parent's protection is
+ * split in proportion to the claims (aqos_protection()), as cgroup v2's
+ * memory.min and memory.low are (Documentation/admin-guide/cgroup-v2.rst,
+ * "Memory Interface Files").  The root's children get what they claim.
+ *
+ * Members: a process attached to a group is a struct aqos_member keyed by
+ * its struct pid (referenced from the ATTACH_PID on) in aqos_members, a
+ * hash written under aqos_lock and read under RCU by the policy, which
+ * walks up a creating task's real_parent chain to the nearest attached
+ * ancestor (aqos_group_of_task()).
+ *
+ * Locking: internal.h (1 aqos_lock, 2 aqos_tree_lock).
+ */
+#include <linux/hashtable.h>
+#include <linux/math64.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+#define AQOS_MAX_LEVEL		16	/* levels below the root */
+#define AQOS_MEMBER_BITS	8	/* 256 buckets */
+
+/**
+ * struct aqos_member - a process attached to a group
+ * @hnode:	in aqos_members, keyed by @pid
+ * @gnode:	on @group's @members
+ * @pid:	its struct pid (the thread group's), referenced
+ * @group:	where it is, referenced
+ * @rcu:	readers compare @pid under RCU: freed after a grace period
+ */
+struct aqos_member {
+	struct hlist_node hnode;
+	struct list_head gnode;
+	struct pid *pid;
+	struct aqos_group *group;
+	struct rcu_head rcu;
+};
+
+DEFINE_MUTEX(aqos_lock);			/* the tree's shape: internal.h */
+static DEFINE_SPINLOCK(aqos_tree_lock);
+static DEFINE_XARRAY_ALLOC1(aqos_groups);	/* id -> live group */
+static DEFINE_XARRAY(aqos_users);		/* uid -> its default group */
+static LIST_HEAD(aqos_all);			/* every group not freed */
+static u32 aqos_next_id = 1;			/* xa_alloc_cyclic's */
+static unsigned int aqos_nr_groups;		/* live, the root excluded */
+static DEFINE_HASHTABLE(aqos_members, AQOS_MEMBER_BITS);
+
+struct aqos_group aqos_root = {
+	.id		= AETHER_QOS_ROOT_ID,
+	.name		= "root",
+	.flags		= AETHER_QOS_GROUP_ROOT,
+	.owner		= INVALID_UID,		/* nobody manages it */
+	.children	= LIST_HEAD_INIT(aqos_root.children),
+	.members	= LIST_HEAD_INIT(aqos_root.members),
+	.ref		= REFCOUNT_INIT(1),
+	.class		= AETHER_QOS_CLASS_NORMAL,
+	.high		= AQOS_UNLIMITED,
+	.max		= AQOS_UNLIMITED,
+};
+
+/* ---- references ----------------------------------------------------- */
+
+static void aqos_group_free(struct aqos_group *g)
+{
+	spin_lock(&aqos_tree_lock);
+	list_del(&g->all);
+	spin_unlock(&aqos_tree_lock);
+	kfree_rcu(g, rcu);
+}
+
+/**
+ * aqos_group_put - drop a reference to a group
+ * @g: the group (may be NULL)
+ *
+ * The last one frees it and drops its reference to its parent, and so on
+ * up.  Context: process context, no aqos_tree_lock held; does not sleep.
+ */
+void aqos_group_put(struct aqos_group *g)
+{
+	struct aqos_group *parent;
+
+	while (g && refcount_dec_and_test(&g->ref)) {
+		parent = g->parent;
+		aqos_group_free(g);
+		g = parent;
+	}
+}
+
+/**
+ * aqos_group_get - the live group with id @id, referenced
+ * @id: a group id (AETHER_QOS_ROOT_ID: the root)
+ *
+ * Return: the group (release with aqos_group_put()), or NULL.
+ */
+struct aqos_group *aqos_group_get(u32 id)
+{
+	struct aqos_group *g;
+
+	if (id == AETHER_QOS_ROOT_ID) {
+		refcount_inc(&aqos_root.ref);
+		return &aqos_root;
+	}
+	rcu_read_lock();
+	g = xa_load(&aqos_groups, id);
+	if (g && (READ_ONCE(g->dead) || !refcount_inc_not_zero(&g->ref)))
+		g = NULL;
+	rcu_read_unlock();
+	return g;
+}
+
+/* ---- making and removing -------------------------------------------- */
+
+static bool aqos_name_taken(struct aqos_group *parent, const char *name)
+{
+	struct aqos_group *c;
+
+	lockdep_assert_held(&aqos_tree_lock);
+	list_for_each_entry(c, &parent->children, sibling)
+		if (!strcmp(c->name, name))
+			return true;
+	return false;
+}
+
+static struct aqos_group *aqos_group_alloc(struct aqos_group *parent,
+					   const char *name, u32 class,
+					   kuid_t owner, u32 flags, gfp_t gfp)
+{
+	struct aqos_group *g = kzalloc(sizeof(*g), gfp);
+
+	if (!g)
+		return NULL;
+	strscpy(g->name, name, sizeof(g->name));
+	g->owner = owner;
+	g->flags = flags;
+	g->class = class;
+	g->level = parent->level + 1;
+	g->parent = parent;
+	INIT_LIST_HEAD(&g->children);
+	INIT_LIST_HEAD(&g->members);
+	refcount_set(&g->ref, 1);	/* the tree's */
+	g->high = AQOS_UNLIMITED;
+	g->max = AQOS_UNLIMITED;
+	aqos_psi_init(&g->psi, parent->parent ? &parent->psi : NULL);
+	return g;
+}
+
+/*
+ * aqos_group_link - give @g an id and put it under its parent; the parent
+ * gets a reference from it.  Return: 0, -EEXIST (a sibling has the name),
+ * -ENOSPC (no id), -ENOMEM.
+ */
+static int aqos_group_link(struct aqos_group *g, gfp_t gfp)
+{
+	struct aqos_group *parent = g->parent;
+	int err;
+
+	lockdep_assert_held(&aqos_tree_lock);
+	if (parent->dead)
+		return -ENOENT;
+	if (aqos_name_taken(parent, g->name))
+		return -EEXIST;
+	err = xa_alloc_cyclic(&aqos_groups, &g->id, g, XA_LIMIT(1, INT_MAX),
+			      &aqos_next_id, gfp);
+	if (err < 0)
+		return err == -EBUSY ? -ENOSPC : err;
+	refcount_inc(&parent->ref);
+	list_add_tail_rcu(&g->sibling, &parent->children);
+	list_add_tail(&g->all, &aqos_all);
+	aqos_nr_groups++;
+	return 0;
+}
+
+/**
+ * aqos_group_create - make a group under @parent
+ * @parent: a live group, referenced by the caller
+ * @name: its name, checked by the caller
+ * @class: AETHER_QOS_CLASS_*, checked
+ * @owner: who manages its children
+ * @flags: AETHER_QOS_GROUP_*
+ *
+ * Context: aqos_lock held.
+ * Return: the group (the tree's reference; not one for the caller), or
+ * ERR_PTR(-EMLINK, -ENOSPC, -EEXIST, -ENOENT, -ENOMEM).
+ */
+struct aqos_group *aqos_group_create(struct aqos_group *parent,
+				     const char *name, u32 class,
+				     kuid_t owner, u32 flags)
+{
+	struct aqos_group *g;
+	int err;
+
+	lockdep_assert_held(&aqos_lock);
+	if (parent->level >= AQOS_MAX_LEVEL)
+		return ERR_PTR(-EMLINK);
+	if (aqos_nr_groups >= READ_ONCE(aqos_groups_max))
+		return ERR_PTR(-ENOSPC);
+	g = aqos_group_alloc(parent, name, class, owner, flags, GFP_KERNEL);
+	if (!g)
+		return ERR_PTR(-ENOMEM);
+	spin_lock(&aqos_tree_lock);
+	err = aqos_group_link(g, GFP_ATOMIC);
+	spin_unlock(&aqos_tree_lock);
+	if (err) {
+		kfree(g);
+		return ERR_PTR(err);
+	}
+	aqos_debugfs_add(g);
+	return g;
+}
+
+/**
+ * aqos_user_group - the default group of @uid, made if it has none
+ * @uid: a region's creator
+ *
+ * Context: rcu_read_lock() held (the policy's region_init): no sleep.
+ * Return: the group, referenced, or NULL when it could not be made
+ * (no memory, no id: the caller refuses the region).
+ */
+struct aqos_group *aqos_user_group(kuid_t uid)
+{
+	unsigned long key = from_kuid(&init_user_ns, uid);
+	char name[AETHER_QOS_NAME_MAX];
+	struct aqos_group *g, *found;
+	int err;
+
+	g = xa_load(&aqos_users, key);
+	if (g && !READ_ONCE(g->dead) && refcount_inc_not_zero(&g->ref))
+		return g;
+
+	snprintf(name, sizeof(name), "user.%lu", key);
+	g = aqos_group_alloc(&aqos_root, name, AETHER_QOS_CLASS_NORMAL, uid,
+			     AETHER_QOS_GROUP_USER, GFP_NOWAIT | __GFP_NOWARN);
+	if (!g)
+		return NULL;
+	g->max = READ_ONCE(aqos_user_max_pages) ?: AQOS_UNLIMITED;
+	spin_lock(&aqos_tree_lock);
+	/* Another region of @uid may have made it meanwhile. */
+	found = xa_load(&aqos_users, key);
+	if (found && !found->dead && refcount_inc_not_zero(&found->ref)) {
+		spin_unlock(&aqos_tree_lock);
+		kfree(g);
+		return found;
+	}
+	/* A dead one there is replaced: only a live one is ever looked up. */
+	err = xa_err(xa_store(&aqos_users, key, g, GFP_NOWAIT | __GFP_NOWARN));
+	if (!err) {
+		err = aqos_group_link(g, GFP_NOWAIT | __GFP_NOWARN);
+		if (err)
+			xa_erase(&aqos_users, key);
+	}
+	if (err) {
+		spin_unlock(&aqos_tree_lock);
+		kfree(g);
+		return NULL;
+	}
+	refcount_inc(&g->ref);	/* the caller's */
+	spin_unlock(&aqos_tree_lock);
+	aqos_debugfs_queue();
+	return g;
+}
+
+/**
+ * aqos_user_group_find - the default group of @uid, if it has one
+ * @uid: a user
+ *
+ * Context: rcu_read_lock() or aqos_lock held.
+ * Return: the live group, not referenced, or NULL.
+ */
+struct aqos_group *aqos_user_group_find(kuid_t uid)
+{
+	struct aqos_group *g;
+
+	g = xa_load(&aqos_users, from_kuid(&init_user_ns, uid));
+	return g && !READ_ONCE(g->dead) ? g : NULL;
+}
+
+static void aqos_member_free_rcu(struct rcu_head *head)
+{
+	struct aqos_member *m = container_of(head, struct aqos_member, rcu);
+
+	put_pid(m->pid);
+	kfree(m);
+}
+
+static void aqos_member_remove(struct aqos_member *m)
+{
+	lockdep_assert_held(&aqos_lock);
+	hash_del_rcu(&m->hnode);
+	list_del(&m->gnode);
+	m->group->nr_members--;
+	aqos_group_put(m->group);
+	call_rcu(&m->rcu, aqos_member_free_rcu);
+}
+
+/**
+ * aqos_group_prune_members - forget the members of @g that have exited
+ * @g: a group
+ *
+ * Context: aqos_lock held.
+ */
+void aqos_group_prune_members(struct aqos_group *g)
+{
+	struct aqos_member *m, *next;
+
+	lockdep_assert_held(&aqos_lock);
+	list_for_each_entry_safe(m, next, &g->members, gnode) {
+		rcu_read_lock();
+		if (!pid_task(m->pid, PIDTYPE_TGID)) {
+			rcu_read_unlock();
+			aqos_member_remove(m);
+			continue;
+		}
+		rcu_read_unlock();
+	}
+}
+
+/**
+ * aqos_group_destroy - take an empty group out of the tree
+ * @g: a live group, not the root, referenced by the caller
+ *
+ * Context: aqos_lock held.
+ * Return: 0, or -EBUSY while it has children, running members, regions
+ * or pages.
+ */
+int aqos_group_destroy(struct aqos_group *g)
+{
+	lockdep_assert_held(&aqos_lock);
+	aqos_group_prune_members(g);
+	if (!list_empty(&g->children) || g->nr_members ||
+	    atomic_long_read(&g->nr_regions) || atomic_long_read(&g->usage))
+		return -EBUSY;
+	aqos_debugfs_remove(g);
+	spin_lock(&aqos_tree_lock);
+	WRITE_ONCE(g->dead, true);
+	list_del_rcu(&g->sibling);
+	xa_erase(&aqos_groups, g->id);
+	if (g->flags & AETHER_QOS_GROUP_USER)
+		xa_cmpxchg(&aqos_users, from_kuid(&init_user_ns, g->owner), g,
+			   NULL, GFP_ATOMIC);
+	aqos_nr_groups--;
+	spin_unlock(&aqos_tree_lock);
+	aqos_psi_destroy(&g->psi);	/* its triggers: EPOLLERR */
+	aqos_group_put(g);	/* the tree's */
+	return 0;
+}
+
+/**
+ * aqos_groups_owned - how many live groups @uid owns
+ * @uid: a user
+ *
+ * Context: aqos_lock held.
+ */
+unsigned int aqos_groups_owned(kuid_t uid)
+{
+	struct aqos_group *g;
+	unsigned long id;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&aqos_lock);
+	xa_for_each(&aqos_groups, id, g)
+		if (uid_eq(g->owner, uid))
+			n++;
+	return n;
+}
+
+/**
+ * aqos_groups_next - the live group with the smallest id above @id
+ * @id: in: where to start (exclusive); out: the id found
+ *
+ * Context: aqos_lock held.  Return: the group, or NULL past the last.
+ */
+struct aqos_group *aqos_groups_next(unsigned long *id)
+{
+	lockdep_assert_held(&aqos_lock);
+	return xa_find_after(&aqos_groups, id, ULONG_MAX, XA_PRESENT);
+}
+
+/* ---- members -------------------------------------------------------- */
+
+static struct aqos_member *aqos_member_find(struct pid *pid)
+{
+	struct aqos_member *m;
+
+	hash_for_each_possible_rcu(aqos_members, m, hnode, (unsigned long)pid)
+		if (m->pid == pid)
+			return m;
+	return NULL;
+}
+
+/**
+ * aqos_group_attach - make @pid's process a member of @g
+ * @g: a live group, referenced by the caller; the root detaches
+ * @pid: a thread group's struct pid, referenced by the caller
+ *
+ * Context: aqos_lock held.  Return: 0 or -ENOMEM.
+ */
+int aqos_group_attach(struct aqos_group *g, struct pid *pid)
+{
+	struct aqos_member *old, *m = NULL;
+
+	lockdep_assert_held(&aqos_lock);
+	old = aqos_member_find(pid);
+	if (old && old->group == g)
+		return 0;
+	if (g != &aqos_root) {
+		m = kzalloc(sizeof(*m), GFP_KERNEL);
+		if (!m)
+			return -ENOMEM;
+		m->pid = get_pid(pid);
+		m->group = g;
+		refcount_inc(&g->ref);
+		list_add_tail(&m->gnode, &g->members);
+		g->nr_members++;
+	}
+	if (old)
+		aqos_member_remove(old);
+	if (m)
+		hash_add_rcu(aqos_members, &m->hnode, (unsigned long)pid);
+	return 0;
+}
+
+/**
+ * aqos_group_of_pid - the group @pid's process is attached to
+ * @pid: a thread group's struct pid
+ *
+ * Context: rcu_read_lock() or aqos_lock held.
+ * Return: the group (not referenced), or NULL.
+ */
+struct aqos_group *aqos_group_of_pid(struct pid *pid)
+{
+	struct aqos_member *m = aqos_member_find(pid);
+
+	return m ? READ_ONCE(m->group) : NULL;
+}
+
+/**
+ * aqos_group_of_task - the group of @task's nearest attached ancestor
+ * @task: a task (itself first, then its real_parent and so on)
+ *
+ * Context: rcu_read_lock() held.
+ * Return: the live group, not referenced, or NULL when none is attached.
+ */
+struct aqos_group *aqos_group_of_task(struct task_struct *task)
+{
+	struct task_struct *t = task, *parent;
+	struct aqos_group *g;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "aqos_group_of_task");
+	for (;;) {
+		g = aqos_group_of_pid(task_tgid(t));
+		if (g && !READ_ONCE(g->dead))
+			return g;
+		parent = rcu_dereference(t->real_parent);
+		if (parent == t || t->pid <= 1)	/* init and the idle task */
+			return NULL;
+		t = parent;
+	}
+}
+
+/* ---- counters ------------------------------------------------------- */
+
+static void aqos_event(struct aqos_group *g, enum aqos_event ev)
+{
+	struct aqos_group *a;
+
+	atomic_long_inc(&g->events_local[ev]);
+	for (a = g; a; a = a->parent)
+		atomic_long_inc(&a->events[ev]);
+}
+
+static void aqos_peak(struct aqos_group *g, long usage)
+{
+	long peak = atomic_long_read(&g->peak);
+
+	while (usage > peak &&
+	       !atomic_long_try_cmpxchg(&g->peak, &peak, usage))
+		;
+}
+
+/*
+ * aqos_propagate - tell @g's parent how much of @usage @g's min and low
+ * cover (page_counter.c's propagate_protected_usage(), in our words).
+ */
+static void aqos_propagate(struct aqos_group *g, long usage)
+{
+	long prot, old;
+
+	if (!g->parent || usage < 0)
+		return;
+	prot = min_t(long, usage, READ_ONCE(g->min));
+	old = atomic_long_xchg(&g->min_usage, prot);
+	if (prot != old)
+		atomic_long_add(prot - old, &g->parent->children_min_usage);
+	prot = min_t(long, usage, READ_ONCE(g->low));
+	old = atomic_long_xchg(&g->low_usage, prot);
+	if (prot != old)
+		atomic_long_add(prot - old, &g->parent->children_low_usage);
+}
+
+/**
+ * aqos_charge - charge @nr pages to @g and every ancestor
+ * @g: the region's group
+ * @nr: pages
+ * @nofail: count them whatever the limits
+ *
+ * Context: any, does not sleep (the policy's charge, under RCU).
+ * Return: 0; AEM_CHARGE_OVER_HIGH when charged but @g or an ancestor is
+ * now above its high; or AEM_CHARGE_RECLAIM (-EAGAIN) when @g or an
+ * ancestor would go above its max: then nothing was charged, and that
+ * group counts a max event (the policy's @reclaim counts the oom event
+ * when it cannot make room).
+ */
+int aqos_charge(struct aqos_group *g, unsigned long nr, bool nofail)
+{
+	struct aqos_group *c, *over = NULL;
+	long usage;
+
+	for (c = g; c; c = c->parent) {
+		usage = atomic_long_add_return(nr, &c->usage);
+		if (!nofail && usage > (long)READ_ONCE(c->max)) {
+			atomic_long_sub(nr, &c->usage);
+			over = c;
+			break;
+		}
+		aqos_peak(c, usage);
+		aqos_propagate(c, usage);
+	}
+	if (over) {
+		for (c = g; c != over; c = c->parent)
+			aqos_propagate(c, atomic_long_sub_return(nr, &c->usage));
+		atomic_long_inc(&g->refused);
+		aqos_event(over, AQOS_EV_MAX);
+		return AEM_CHARGE_RECLAIM;
+	}
+	atomic_long_add(nr, &g->charged);
+	for (c = g; c; c = c->parent) {
+		if (atomic_long_read(&c->usage) > (long)READ_ONCE(c->high)) {
+			aqos_event(c, AQOS_EV_HIGH);
+			over = c;
+		}
+	}
+	return over ? AEM_CHARGE_OVER_HIGH : 0;
+}
+
+/**
+ * aqos_over_max - the group that keeps @nr more pages of @g out
+ * @g: a region's group
+ * @nr: pages it wants
+ * @excess: out: by how many pages that group is short
+ *
+ * Context: any.  Return: the lowest of @g and its ancestors whose usage
+ * plus @nr is above its max, or NULL when all have room.
+ */
+struct aqos_group *aqos_over_max(struct aqos_group *g, unsigned long nr,
+				 unsigned long *excess)
+{
+	struct aqos_group *c;
+	long room;
+
+	for (c = g; c; c = c->parent) {
+		room = (long)READ_ONCE(c->max) - atomic_long_read(&c->usage);
+		if (room < (long)nr) {
+			*excess = nr - max(room, 0L);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * aqos_oom_event - reclaim could not make room in @g: count an oom event
+ * @g: the group at its max
+ */
+void aqos_oom_event(struct aqos_group *g)
+{
+	aqos_event(g, AQOS_EV_OOM);
+}
+
+/**
+ * aqos_under - is @g @top or one of its descendants?
+ * @g: a group
+ * @top: a group
+ *
+ * Context: any (parents never change).
+ */
+bool aqos_under(struct aqos_group *g, struct aqos_group *top)
+{
+	for (; g; g = g->parent)
+		if (g == top)
+			return true;
+	return false;
+}
+
+/**
+ * aqos_uncharge - give back @nr pages of @g and every ancestor
+ * @g: the region's group
+ * @nr: pages charged before
+ *
+ * Context: any, does not sleep.
+ */
+void aqos_uncharge(struct aqos_group *g, unsigned long nr)
+{
+	struct aqos_group *c;
+	long usage;
+
+	atomic_long_add(nr, &g->uncharged);
+	for (c = g; c; c = c->parent) {
+		usage = atomic_long_sub_return(nr, &c->usage);
+		WARN_ON_ONCE(usage < 0);
+		aqos_propagate(c, usage);
+	}
+}
+
+/**
+ * aqos_group_set_limits - set @g's limits, in pages
+ * @g: a live group, not the root
+ * @min: memory.min
+ * @low: memory.low
+ * @high: memory.high
+ * @max: memory.max
+ *
+ * Context: aqos_lock held.
+ */
+void aqos_group_set_limits(struct aqos_group *g, unsigned long min,
+			   unsigned long low, unsigned long high,
+			   unsigned long max)
+{
+	lockdep_assert_held(&aqos_lock);
+	WRITE_ONCE(g->min, min);
+	WRITE_ONCE(g->low, low);
+	WRITE_ONCE(g->high, high);
+	WRITE_ONCE(g->max, max);
+	aqos_propagate(g, atomic_long_read(&g->usage));
+}
+
+/**
+ * aqos_protection - a group's effective protection
+ * @usage: its usage
+ * @setting: its min (or low)
+ * @parent_effective: its parent's effective min (or low)
+ * @siblings_protected: what its parent's children claim together: each
+ *	min(usage, setting), itself included
+ *
+ * What the group claims, min(@usage, @setting), unless the siblings claim
+ * more than the parent has: then its share of the parent's, in proportion
+ * to its claim.  Return: pages.
+ */
+unsigned long aqos_protection(unsigned long usage, unsigned long setting,
+			      unsigned long parent_effective,
+			      unsigned long siblings_protected)
+{
+	unsigned long claim = min(usage, setting);
+
+	if (siblings_protected <= parent_effective || !siblings_protected)
+		return min(claim, parent_effective);
+	return mul_u64_u64_div_u64(claim, parent_effective,
+				   siblings_protected);
+}
+
+/**
+ * aqos_effective - @g's effective min and low, from the root down
+ * @g: a group
+ * @emin: out: pages
+ * @elow: out: pages
+ *
+ * Context: any (reads the counters as they are now).
+ */
+void aqos_effective(struct aqos_group *g, unsigned long *emin,
+		    unsigned long *elow)
+{
+	struct aqos_group *chain[AQOS_MAX_LEVEL + 1];
+	unsigned long pmin = AQOS_UNLIMITED, plow = AQOS_UNLIMITED;
+	struct aqos_group *c, *p;
+	unsigned long usage;
+	int n = 0;
+
+	for (c = g; c->parent && n <= AQOS_MAX_LEVEL; c = c->parent)
+		chain[n++] = c;
+	*emin = 0;
+	*elow = 0;
+	while (n--) {
+		c = chain[n];
+		p = c->parent;
+		usage = max(atomic_long_read(&c->usage), 0L);
+		if (!p->parent) {
+			pmin = min(usage, READ_ONCE(c->min));
+			plow = min(usage, READ_ONCE(c->low));
+			continue;
+		}
+		pmin = aqos_protection(usage, READ_ONCE(c->min), pmin,
+				       atomic_long_read(&p->children_min_usage));
+		plow = aqos_protection(usage, READ_ONCE(c->low), plow,
+				       atomic_long_read(&p->children_low_usage));
+	}
+	if (g->parent) {
+		*emin = pmin;
+		*elow = plow;
+	}
+}
+
+/**
+ * aqos_group_path - @g's path from the root, "a/b/c" ("" for the root)
+ * @g: a group
+ * @buf: where
+ * @len: its size
+ *
+ * Return: the length, or -ENAMETOOLONG.
+ */
+int aqos_group_path(struct aqos_group *g, char *buf, size_t len)
+{
+	struct aqos_group *chain[AQOS_MAX_LEVEL + 1];
+	struct aqos_group *c;
+	size_t pos = 0;
+	int n = 0, ret;
+
+	for (c = g; c->parent && n <= AQOS_MAX_LEVEL; c = c->parent)
+		chain[n++] = c;
+	buf[0] = '\0';
+	while (n--) {
+		ret = snprintf(buf + pos, len - pos, "%s%s", pos ? "/" : "",
+			       chain[n]->name);
+		if (ret >= len - pos)
+			return -ENAMETOOLONG;
+		pos += ret;
+	}
+	return pos;
+}
+
+/* ---- load and unload ------------------------------------------------ */
+
+/**
+ * aqos_group_init - the root group
+ *
+ * Return: 0.
+ */
+int aqos_group_init(void)
+{
+	return 0;
+}
+
+/**
+ * aqos_group_drain - forget every region's charges and references
+ *
+ * The policy table is gone (policy.c's @drain): no callback runs or will,
+ * and the regions' cookies are forgotten.  Context: may sleep.
+ */
+void aqos_group_drain(void)
+{
+	struct aqos_group *g;
+
+	mutex_lock(&aqos_lock);
+	spin_lock(&aqos_tree_lock);
+	list_for_each_entry(g, &aqos_all, all) {
+		atomic_long_set(&g->usage, 0);
+		atomic_long_set(&g->min_usage, 0);
+		atomic_long_set(&g->low_usage, 0);
+		atomic_long_set(&g->children_min_usage, 0);
+		atomic_long_set(&g->children_low_usage, 0);
+		atomic_long_set(&g->nr_regions, 0);
+	}
+	spin_unlock(&aqos_tree_lock);
+	atomic_long_set(&aqos_root.usage, 0);
+	atomic_long_set(&aqos_root.children_min_usage, 0);
+	atomic_long_set(&aqos_root.children_low_usage, 0);
+	mutex_unlock(&aqos_lock);
+}
+
+/**
+ * aqos_group_exit - free every member and group
+ *
+ * Context: the device, debugfs and the policy table are gone: nobody
+ * holds a group any more but the tree, the members and the forgotten
+ * regions, whose references go with them.
+ */
+void aqos_group_exit(void)
+{
+	struct aqos_group *g, *next;
+	struct aqos_member *m;
+	struct hlist_node *tmp;
+	unsigned int level;
+	int bkt;
+
+	mutex_lock(&aqos_lock);
+	hash_for_each_safe(aqos_members, bkt, tmp, m, hnode) {
+		hash_del_rcu(&m->hnode);
+		list_del(&m->gnode);
+		call_rcu(&m->rcu, aqos_member_free_rcu);
+	}
+	mutex_unlock(&aqos_lock);
+	rcu_barrier();
+	/* The live groups' pressure, the deepest first. */
+	for (level = AQOS_MAX_LEVEL + 1; level > 0; level--)
+		list_for_each_entry(g, &aqos_all, all)
+			if (g->level == level && !g->dead)
+				aqos_psi_destroy(&g->psi);
+	list_for_each_entry_safe(g, next, &aqos_all, all) {
+		list_del(&g->all);
+		kfree(g);
+	}
+	xa_destroy(&aqos_groups);
+	xa_destroy(&aqos_users);
+	INIT_LIST_HEAD(&aqos_root.children);
+	aqos_nr_groups = 0;
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * internal.h - what the files of aether_qos share
+ *
+ * aether_qos is the policy backend of aether_mm (include/aether/mm.h,
+ * struct aem_policy_ops): every region frame is charged, when the core
+ * allocates it, to the QoS group of the region, and uncharged when it
+ * leaves the region.  Groups form a tree under a root group (id 0), as
+ * cgroup v2's memory controller does: a child's usage counts in each of
+ * its ancestors, and a charge that would take any of them above its max
+ * is refused.
+ *
+ *   main.c	load and unload: the ladder
+ *   group.c	the tree of groups: ids, names, references, members
+ *		(attached processes), the counters (usage, peak, events),
+ *		charging up the tree, min/low effective protection
+ *   policy.c	the struct aem_policy_ops registered with aether_mm: which
+ *		group a new region is charged to, charge and uncharge
+ *   dev.c	/dev/aether_qos: CREATE, DESTROY, SET, GET, ATTACH_PID,
+ *		LIST; who may do what
+ *   debugfs.c	aether/qos/<group>/: memory.current and its siblings
+ *   selftest.c	in-kernel self-tests of the counters and the protection
+ *		arithmetic (and pressure_test.c's)
+ *   pressure.c	"some" stall time per group, PSI's averages, triggers
+ *		(pressure.h); a group embeds its struct aqos_psi
+ *
+ * A group's states: live (in the tree, found by its id, name and debugfs
+ * directory), then dead once destroyed (out of the tree, no id, no
+ * directory; still counted in its ancestors if a region it was found for
+ * in a race keeps it), then freed when its last reference goes.
+ *
+ * Lock order (a lock may be taken while holding those above it):
+ *
+ *   1 aqos_lock (mutex)	the tree's shape: creating, destroying,
+ *				setting limits, attaching; the ids, names
+ *				and debugfs directories
+ *   2 aqos_tree_lock (spin)	the links of the tree (children lists,
+ *				the id and uid tables, aqos_all) for the
+ *				writers; readers in the policy callbacks
+ *				walk them under rcu_read_lock() only.  It
+ *				is taken inside rcu_read_lock() and the
+ *				core's aem_regions_lock (region_init makes
+ *				a user's default group there)
+ *
+ * The members' hash is written under aqos_lock and read under RCU.
+ *
+ * The counters are atomics: charge and uncharge take no lock at all.
+ */
+#ifndef _AETHER_QOS_INTERNAL_H
+#define _AETHER_QOS_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <aether/mm.h>
+#include <uapi/linux/aether_qos.h>
+
+#include "pressure.h"
+
+struct seq_file;
+struct dentry;
+struct pid;
+
+/* Limits are pages in an atomic_long_t: "no limit" is the largest. */
+#define AQOS_UNLIMITED		((unsigned long)LONG_MAX)
+
+enum aqos_event {
+	AQOS_EV_LOW,		/* reclaimed below its low (never, yet) */
+	AQOS_EV_HIGH,		/* a charge took it above high */
+	AQOS_EV_MAX,		/* a charge would have taken it above max */
+	AQOS_EV_OOM,		/* ... and failed */
+	AQOS_NR_EVENTS,
+};
+
+/**
+ * struct aqos_group - a QoS group
+ * @id:		AETHER_QOS_ROOT_ID for the root, else 1..INT_MAX, never
+ *		two live groups the same; the key in aqos_groups
+ * @name:	NUL-terminated; unique among its siblings
+ * @owner:	the uid that manages its children (delegation: dev.c);
+ *		INVALID_UID for the root and the groups CAP_SYS_ADMIN made
+ *		for nobody in particular
+ * @flags:	AETHER_QOS_GROUP_* (UAPI)
+ * @level:	0 for the root, its parent's + 1
+ * @parent:	NULL for the root; a reference while this group exists
+ * @children:	its live children, under aqos_tree_lock (RCU for readers)
+ * @sibling:	on @parent's @children
+ * @all:	on aqos_all, live or dead, until freed (aqos_tree_lock)
+ * @members:	its struct aqos_member, under aqos_lock
+ * @ref:	one for the tree while live, one per member, region, child
+ *		and ioctl in progress
+ * @dead:	destroyed: out of the tree, charged only by what holds it
+ * @class:	AETHER_QOS_CLASS_*
+ * @min, @low, @high, @max: limits in pages (READ_ONCE; written under
+ *		aqos_lock)
+ * @usage:	pages charged to it and its descendants now
+ * @peak:	the largest @usage seen
+ * @min_usage, @low_usage: what of @usage its @min and @low protect,
+ *		as its parent's @children_*_usage counts it
+ * @children_min_usage, @children_low_usage: the sum over its children
+ * @events:	hierarchical: in it and its descendants
+ * @events_local: in it only
+ * @nr_regions:	regions charged to it (their cookie is this group)
+ * @nr_members:	processes attached
+ * @charged, @uncharged, @refused: pages accepted and given back, and
+ *		charge calls refused, over its life (memory.stat)
+ * @debugfs:	its directory under aether/qos/ (its parent's)
+ * @psi:	its pressure (the root's is aqos_psi_root: aqos_group_psi());
+ *		destroyed when the group is, before it can be freed
+ * @rcu:	for kfree_rcu(): readers walk the tree under RCU
+ */
+struct aqos_group {
+	u32 id;
+	char name[AETHER_QOS_NAME_MAX];
+	kuid_t owner;
+	u32 flags;
+	unsigned int level;
+	struct aqos_group *parent;
+	struct list_head children;
+	struct list_head sibling;
+	struct list_head all;
+	struct list_head members;
+	refcount_t ref;
+	bool dead;
+	u32 class;
+
+	unsigned long min;
+	unsigned long low;
+	unsigned long high;
+	unsigned long max;
+
+	atomic_long_t usage;
+	atomic_long_t peak;
+	atomic_long_t min_usage;
+	atomic_long_t low_usage;
+	atomic_long_t children_min_usage;
+	atomic_long_t children_low_usage;
+
+	atomic_long_t events[AQOS_NR_EVENTS];
+	atomic_long_t events_local[AQOS_NR_EVENTS];
+	atomic_long_t nr_regions;
+	unsigned int nr_members;
+	atomic_long_t charged;
+	atomic_long_t uncharged;
+	atomic_long_t refused;
+
+	struct dentry *debugfs;
+	struct aqos_psi psi;
+	struct rcu_head rcu;
+};
+
+/* The pressure of @g: the root group's is the pool's. */
+static inline struct aqos_psi *aqos_group_psi(struct aqos_group *g)
+{
+	return g->parent ? &g->psi : &aqos_psi_root;
+}
+
+/* main.c: the module parameters */
+extern bool aqos_selftest;
+extern unsigned long aqos_user_max_pages;
+extern unsigned int aqos_groups_per_user;
+extern unsigned int aqos_groups_max;
+
+/* group.c */
+extern struct aqos_group aqos_root;
+extern struct mutex aqos_lock;
+
+int aqos_group_init(void);
+void aqos_group_exit(void);
+struct aqos_group *aqos_group_get(u32 id);
+void aqos_group_put(struct aqos_group *g);
+struct aqos_group *aqos_group_create(struct aqos_group *parent,
+				     const char *name, u32 class,
+				     kuid_t owner, u32 flags);
+int aqos_group_destroy(struct aqos_group *g);
+unsigned int aqos_groups_owned(kuid_t uid);
+int aqos_group_attach(struct aqos_group *g, struct pid *pid);
+struct aqos_group *aqos_group_of_pid(struct pid *pid);
+struct aqos_group *aqos_group_of_task(struct task_struct *task);
+struct aqos_group *aqos_user_group(kuid_t uid);
+struct aqos_group *aqos_user_group_find(kuid_t uid);
+void aqos_group_prune_members(struct aqos_group *g);
+struct aqos_group *aqos_groups_next(unsigned long *id);
+void aqos_group_drain(void);
+int aqos_charge(struct aqos_group *g, unsigned long nr, bool nofail);
+struct aqos_group *aqos_over_max(struct aqos_group *g, unsigned long nr,
+				 unsigned long *excess);
+void aqos_oom_event(struct aqos_group *g);
+bool aqos_under(struct aqos_group *g, struct aqos_group *top);
+long aqos_group_reclaim(struct aqos_group *g, unsigned long nr,
+			unsigned int flags);
+void aqos_uncharge(struct aqos_group *g, unsigned long nr);
+void aqos_group_set_limits(struct aqos_group *g, unsigned long min,
+			   unsigned long low, unsigned long high,
+			   unsigned long max);
+unsigned long aqos_protection(unsigned long usage, unsigned long setting,
+			      unsigned long parent_effective,
+			      unsigned long siblings_protected);
+void aqos_effective(struct aqos_group *g, unsigned long *emin,
+		    unsigned long *elow);
+int aqos_group_path(struct aqos_group *g, char *buf, size_t len);
+
+/* policy.c */
+int aqos_policy_init(void);
+void aqos_policy_exit(void);
+
+/* dev.c */
+int aqos_dev_init(void);
+void aqos_dev_exit(void);
+void aqos_group_fill(struct aqos_group *g, struct aether_qos_group_info *gi);
+
+/* debugfs.c */
+int aqos_debugfs_init(void);
+void aqos_debugfs_exit(void);
+void aqos_debugfs_add(struct aqos_group *g);
+void aqos_debugfs_remove(struct aqos_group *g);
+void aqos_debugfs_queue(void);
+
+/* selftest.c */
+int aqos_selftest_run(void);
+
+#endif /* _AETHER_QOS_INTERNAL_H */

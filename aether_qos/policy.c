@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * policy.c - the policy table aether_qos gives aether_mm
+ *
+ * DOC: Overview
+ *
+ * struct aem_policy_ops (include/aether/mm.h): a region gets, when it is
+ * created, a cookie that names its group, and every frame that joins or
+ * leaves the region is charged to or uncharged from that group (group.c,
+ * up the tree).  Which group:
+ *
+ *   1. the group of the creating process, or of its nearest ancestor
+ *      (real_parent, then its real_parent, ...) that is attached to one
+ *      (ATTACH_PID): the attachment follows a process's children;
+ *   2. otherwise the default group of the creator's uid, "user.<uid>"
+ *      under the root, made at its first region with max user_max_pages
+ *      (module parameter): what one user takes is bounded even when
+ *      nobody placed them (DESIGN.md section 8).
+ *
+ * The region holds a reference to its group from region_init to
+ * region_release, so a group stays while a region is charged to it, and
+ * DESTROY refuses a group that regions are charged to.  A group destroyed
+ * in a race with a region creation that had found it keeps counting in
+ * its ancestors until that region goes (group.c: dead groups).
+ *
+ * The seam (QSEAM's hooks):
+ *
+ *   - over max, @charge answers -EAGAIN; the core calls @reclaim outside
+ *     the slot lock, which reclaims the cold pages of the group at its
+ *     max and its descendants (aem_policy_reclaim(): stored through the
+ *     store backend, zero pages dropped) by what it lacks, and charges
+ *     once more; a second refusal fails the fault (SIGBUS) or the ioctl.
+ *     The group counts a max event at each refusal and an oom event when
+ *     reclaim could not make room;
+ *   - @reclaim_tier: the pool's reclaim takes BestEffort groups' pages
+ *     first, then Normal, then RealTime, then those low protects, never
+ *     those min protects (a group whose usage is within its effective
+ *     min or low);
+ *   - @admit: a RealTime group's faults may use the pool's reserve below
+ *     the min watermark;
+ *   - @stall_begin/@stall_end: the core's waits for a group's memory are
+ *     its pressure (pressure.c) and the kernel's memstall.
+ *
+ * Not here yet: @over_high (reclaim and throttle at high on the way back
+ * to user mode): a charge over high is taken and counted as a high event
+ * only.
+ *
+ * Every callback runs under rcu_read_lock() inside the core's locks: none
+ * sleeps; region_init may allocate a default group GFP_NOWAIT.
+ */
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+
+#include "internal.h"
+
+static void *aqos_region_init(u64 id, kuid_t uid, u32 flags)
+{
+	struct aqos_group *g = aqos_group_of_task(current);
+
+	if (!g || !refcount_inc_not_zero(&g->ref))
+		g = aqos_user_group(uid);
+	if (!g)
+		return ERR_PTR(-ENOMEM);
+	atomic_long_inc(&g->nr_regions);
+	return g;
+}
+
+static void aqos_region_release(void *cookie)
+{
+	struct aqos_group *g = cookie;
+
+	atomic_long_dec(&g->nr_regions);
+	aqos_group_put(g);
+}
+
+static int aqos_policy_charge(void *cookie, int nid, unsigned long nr_pages,
+			      unsigned int flags)
+{
+	return aqos_charge(cookie, nr_pages, flags & AEM_CHARGE_NOFAIL);
+}
+
+static void aqos_policy_uncharge(void *cookie, int nid,
+				 unsigned long nr_pages)
+{
+	aqos_uncharge(cookie, nr_pages);
+}
+
+/* aem_policy_reclaim()'s @match: the regions of @arg and its descendants. */
+static bool aqos_match_under(void *cookie, void *arg)
+{
+	return aqos_under(cookie, arg);
+}
+
+/**
+ * aqos_group_reclaim - reclaim up to @nr cold pages of @g's subtree
+ * @g: a group, referenced by the caller
+ * @nr: pages
+ * @flags: AEM_RECLAIM_NOWAIT under a fault's mmap_lock, else 0
+ *
+ * Context: process context, no lock of ours held; may sleep.
+ * Return: pages taken off its regions, or a negative errno.
+ */
+long aqos_group_reclaim(struct aqos_group *g, unsigned long nr,
+			unsigned int flags)
+{
+	return aem_policy_reclaim(aqos_match_under, g, nr, flags);
+}
+
+/*
+ * @charge said -EAGAIN: reclaim the cold pages of the group at its max
+ * (and its descendants) by what it lacks.  When that cannot make room,
+ * the retry of the charge fails: that is the group's oom event.
+ */
+static long aqos_policy_reclaim(void *cookie, unsigned long nr_pages,
+				unsigned int flags)
+{
+	struct aqos_group *over;
+	unsigned long excess;
+	long got = 0;
+
+	over = aqos_over_max(cookie, nr_pages, &excess);
+	if (over)
+		got = aqos_group_reclaim(over, excess, flags);
+	if (over && aqos_over_max(cookie, nr_pages, &excess))
+		aqos_oom_event(over);
+	return max(got, 0L);
+}
+
+/*
+ * The pool's reclaim order: what min protects is never taken, what low
+ * protects only when nothing else is left, and the rest by class.
+ */
+static unsigned int aqos_policy_reclaim_tier(void *cookie)
+{
+	struct aqos_group *g = cookie;
+	unsigned long usage = max(atomic_long_read(&g->usage), 0L);
+	unsigned long emin, elow;
+
+	aqos_effective(g, &emin, &elow);
+	if (usage && usage <= emin)
+		return AEM_TIER_NEVER;
+	if (usage && usage <= elow)
+		return AEM_TIER_PROTECTED;
+	switch (READ_ONCE(g->class)) {
+	case AETHER_QOS_CLASS_BESTEFFORT:
+		return AEM_TIER_BESTEFFORT;
+	case AETHER_QOS_CLASS_REALTIME:
+		return AEM_TIER_REALTIME;
+	default:
+		return AEM_TIER_NORMAL;
+	}
+}
+
+/* A RealTime group's faults may take the pool's reserve. */
+static int aqos_policy_admit(void *cookie, int nid, unsigned int order,
+			     unsigned int flags)
+{
+	struct aqos_group *g = cookie;
+
+	return g && READ_ONCE(g->class) == AETHER_QOS_CLASS_REALTIME ?
+	       AEM_ADMIT_RESERVE : 0;
+}
+
+/*
+ * A task of @cookie's region waits for memory: a stall of its group
+ * (pressure.c) and a memstall for the kernel's PSI.  The token carries
+ * psi_memstall_enter()'s flag (bit 0) and whether the stall was begun
+ * (bit 1: not on a destroyed group, whose pressure takes no new stall).
+ */
+#define AQOS_STALL_BEGUN	2UL
+
+static unsigned long aqos_policy_stall_begin(void *cookie)
+{
+	struct aqos_group *g = cookie;
+	struct aqos_stall st;
+
+	if (READ_ONCE(g->dead))
+		return 0;
+	aqos_stall_begin(aqos_group_psi(g), &st);
+	return (st.pflags & 1) | AQOS_STALL_BEGUN;
+}
+
+static void aqos_policy_stall_end(void *cookie, unsigned long token)
+{
+	struct aqos_group *g = cookie;
+	struct aqos_stall st = {
+		.pflags = token & 1,
+		.psi = aqos_group_psi(g),
+	};
+
+	if (token & AQOS_STALL_BEGUN)
+		aqos_stall_end(st.psi, &st);
+}
+
+static const struct aem_policy_ops aqos_policy_ops = {
+	.owner		= THIS_MODULE,
+	.admit		= aqos_policy_admit,
+	.region_init	= aqos_region_init,
+	.region_release	= aqos_region_release,
+	.charge		= aqos_policy_charge,
+	.uncharge	= aqos_policy_uncharge,
+	.reclaim	= aqos_policy_reclaim,
+	.reclaim_tier	= aqos_policy_reclaim_tier,
+	.stall_begin	= aqos_policy_stall_begin,
+	.stall_end	= aqos_policy_stall_end,
+	.drain		= aqos_group_drain,
+};
+
+/**
+ * aqos_policy_init - register the table with aether_mm
+ *
+ * Return: 0, or aem_register_policy()'s error (-EBUSY: another backend,
+ * such as aether_mm's policy_count, is installed).
+ */
+int aqos_policy_init(void)
+{
+	int err = aem_register_policy(&aqos_policy_ops);
+
+	if (err)
+		pr_err("cannot register the policy table: %d\n", err);
+	return err;
+}
+
+/**
+ * aqos_policy_exit - unregister it: aether_mm forgets our cookies
+ */
+void aqos_policy_exit(void)
+{
+	aem_unregister_policy(&aqos_policy_ops);
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selftest.c - in-kernel self-tests of the counters (selftest=1)
+ *
+ * DOC: Overview
+ *
+ * Run at load, before anything is registered, on groups of their own
+ * that are in no tree the module publishes (parent pointers set by hand):
+ *
+ *   charge_limits	a charge that would take a group or an ancestor
+ *			above its max is refused and leaves every usage
+ *			as it was; one that fits is counted in each
+ *			ancestor; peak follows; NOFAIL passes max
+ *   events		max counted where the limit was met, locally there
+ *			and hierarchically up (oom is the policy's, when
+ *			reclaim cannot make room); high where usage went
+ *			above high, and the charge says so
+ *   protection		min(usage, setting) when the siblings fit in the
+ *			parent's protection, the proportional share when
+ *			they do not (cgroup v2's documented example)
+ *
+ * then pressure_test.c's (the averages, the triggers).  Each prints what
+ * failed and the module refuses to load.
+ */
+#include <linux/slab.h>
+
+#include "internal.h"
+
+#define AQOS_ST_CHECK(cond)						\
+	({								\
+		bool __ok = (cond);					\
+		if (!__ok)						\
+			pr_err("selftest %s: %s false (line %d)\n",	\
+			       __func__, #cond, __LINE__);		\
+		__ok;							\
+	})
+
+static void aqos_st_init(struct aqos_group *g, struct aqos_group *parent,
+			 unsigned long max)
+{
+	memset(g, 0, sizeof(*g));
+	g->parent = parent;
+	g->high = AQOS_UNLIMITED;
+	g->max = max;
+}
+
+static int aqos_st_charge_limits(struct aqos_group *t)
+{
+	struct aqos_group *top = &t[0], *mid = &t[1], *leaf = &t[2];
+	bool ok = true;
+
+	aqos_st_init(top, NULL, 100);
+	aqos_st_init(mid, top, AQOS_UNLIMITED);
+	aqos_st_init(leaf, mid, 60);
+
+	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 60, false) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->usage) == 60);
+	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 1, false) == AEM_CHARGE_RECLAIM);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&leaf->usage) == 60);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&mid->usage) == 60);
+	ok &= AQOS_ST_CHECK(aqos_charge(mid, 40, false) == 0);
+	/* the top is full: a charge to mid fails there, unwound */
+	ok &= AQOS_ST_CHECK(aqos_charge(mid, 1, false) == AEM_CHARGE_RECLAIM);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&mid->usage) == 100);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->usage) == 100);
+	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 5, true) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->peak) == 105);
+	aqos_uncharge(leaf, 65);
+	aqos_uncharge(mid, 40);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->usage) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&leaf->peak) == 65);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&leaf->charged) == 65);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&leaf->refused) == 1);
+	return ok ? 0 : -EINVAL;
+}
+
+static int aqos_st_events(struct aqos_group *t)
+{
+	struct aqos_group *top = &t[0], *mid = &t[1], *leaf = &t[2];
+	bool ok = true;
+
+	aqos_st_init(top, NULL, AQOS_UNLIMITED);
+	aqos_st_init(mid, top, 10);
+	aqos_st_init(leaf, mid, AQOS_UNLIMITED);
+	leaf->high = 4;
+
+	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 4, false) == 0);
+	ok &= AQOS_ST_CHECK(!atomic_long_read(&leaf->events[AQOS_EV_HIGH]));
+	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 1, false) == AEM_CHARGE_OVER_HIGH);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&leaf->events_local[AQOS_EV_HIGH]) == 1);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->events[AQOS_EV_HIGH]) == 1);
+	ok &= AQOS_ST_CHECK(!atomic_long_read(&top->events_local[AQOS_EV_HIGH]));
+	ok &= AQOS_ST_CHECK(aqos_charge(leaf, 6, false) == AEM_CHARGE_RECLAIM);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&mid->events_local[AQOS_EV_MAX]) == 1);
+	ok &= AQOS_ST_CHECK(!atomic_long_read(&mid->events_local[AQOS_EV_OOM]));
+	ok &= AQOS_ST_CHECK(!atomic_long_read(&leaf->events[AQOS_EV_MAX]));
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->events[AQOS_EV_MAX]) == 1);
+	ok &= AQOS_ST_CHECK(!atomic_long_read(&top->events_local[AQOS_EV_MAX]));
+	aqos_uncharge(leaf, 5);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->usage) == 0);
+	return ok ? 0 : -EINVAL;
+}
+
+/*
+ * A parent protected for 50 pages whose children a and b claim 50 each
+ * (c claims nothing): overcommitted, each gets its share, 25; once b's
+ * claim is gone, a gets all it claims.
+ */
+static int aqos_st_protection(struct aqos_group *t)
+{
+	struct aqos_group *top = &t[0], *a = &t[1], *b = &t[2], *c = &t[3];
+	unsigned long emin, elow;
+	bool ok = true;
+
+	ok &= AQOS_ST_CHECK(aqos_protection(30, 50, 100, 80) == 30);
+	ok &= AQOS_ST_CHECK(aqos_protection(80, 50, 100, 80) == 50);
+	ok &= AQOS_ST_CHECK(aqos_protection(50, 50, 50, 100) == 25);
+	ok &= AQOS_ST_CHECK(aqos_protection(50, 50, 0, 100) == 0);
+	ok &= AQOS_ST_CHECK(aqos_protection(0, 50, 50, 100) == 0);
+
+	/* root's child "top": min 50; a and b claim 50 each; c nothing */
+	aqos_st_init(&t[4], NULL, AQOS_UNLIMITED);
+	aqos_st_init(top, &t[4], AQOS_UNLIMITED);
+	aqos_st_init(a, top, AQOS_UNLIMITED);
+	aqos_st_init(b, top, AQOS_UNLIMITED);
+	aqos_st_init(c, top, AQOS_UNLIMITED);
+	top->min = 50;
+	a->min = 50;
+	b->min = 50;
+	a->low = 10;
+	ok &= AQOS_ST_CHECK(aqos_charge(a, 50, false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_charge(b, 50, false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_charge(c, 30, false) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->children_min_usage) == 100);
+	aqos_effective(top, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 50 && elow == 0);
+	aqos_effective(a, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 25 && elow == 0);
+	aqos_effective(c, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 0);
+	aqos_uncharge(b, 50);
+	aqos_effective(a, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 50);
+	aqos_uncharge(a, 50);
+	aqos_uncharge(c, 30);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->children_min_usage) == 0);
+	return ok ? 0 : -EINVAL;
+}
+
+/**
+ * aqos_selftest_run - run every self-test
+ *
+ * Return: 0, or -EINVAL (the failures are in the kernel log), -ENOMEM.
+ */
+int aqos_selftest_run(void)
+{
+	static int (*const tests[])(struct aqos_group *) = {
+		aqos_st_charge_limits, aqos_st_events, aqos_st_protection,
+	};
+	struct aqos_group *t;
+	int i, err = 0;
+
+	t = kcalloc(5, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(tests) && !err; i++)
+		err = tests[i](t);
+	kfree(t);
+	if (!err)
+		err = aqos_pressure_selftest();
+	if (!err)
+		pr_info("self-tests passed\n");
+	return err;
+}

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * aether_qos.h - userspace interface of Aether's memory QoS groups
+ * (/dev/aether_qos)
+ *
+ * A QoS group is a budget of pool pages, as a cgroup v2 memory controller
+ * group is a budget of memory: the pages of every region charged to it
+ * (a region is charged to the group of the process that created it, see
+ * ATTACH_PID) count in it and in each of its ancestors, and a page that
+ * would take one of them above its @max is refused (a fault gets SIGBUS,
+ * an ioctl -ENOMEM).  Groups form a tree under the root group, id
+ * AETHER_QOS_ROOT_ID, which has no limits and counts every charged page.
+ * A process nobody attached is charged to its user's default group,
+ * "user.<uid>" under the root, made when the uid first creates a region
+ * (its max: the module parameter user_max_pages).
+ *
+ * Limits and usage are in pages (the pool's, PAGE_SIZE bytes).
+ * AETHER_QOS_UNLIMITED is "max" in a cgroup file: no limit.
+ *
+ * The conventions are those of aether_mm.h: every command takes a struct
+ * whose first field is @size, the size of the struct as the caller knows
+ * it (copy_struct_from_user() convention); reserved fields must be zero
+ * (-EINVAL); unknown commands fail with -ENOTTY.  Fields are marked (in),
+ * (out) or (in/out).
+ *
+ * Who may do what (DESIGN.md section 8).  GET, LIST and OPEN are open to
+ * whoever holds the device.  CREATE, DESTROY, SET and ATTACH_PID need
+ * CAP_SYS_ADMIN, or delegation as in cgroup v2: the owner of a group
+ * (struct aether_qos_group_info @owner_uid) manages its children.  A
+ * user's default group is owned by that user, so anyone may make
+ * subgroups of their own default group (which still bound them: a
+ * child's pages count in it), set their limits and move their own
+ * processes between them.  Without CAP_SYS_ADMIN: the parent must be
+ * owned by the caller's effective uid (-EPERM otherwise); class RealTime
+ * is refused (-EPERM); ATTACH_PID takes only a process whose real and
+ * effective uids are the caller's effective uid, from a group the caller
+ * manages or from its default group, into a group the caller manages
+ * (-EPERM otherwise); at most groups_per_user groups (module parameter)
+ * are owned by one uid (-EDQUOT beyond).  Every struct has the same
+ * layout on i386 and x86-64, without implicit padding
+ * (scripts/tests/uapi-layout-test.sh checks it).
+ */
+#ifndef _UAPI_LINUX_AETHER_QOS_H
+#define _UAPI_LINUX_AETHER_QOS_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define AETHER_QOS_IOC_MAGIC		0xE5
+
+#define AETHER_QOS_ROOT_ID		0	/* the root group */
+#define AETHER_QOS_NAME_MAX		32	/* with its NUL */
+#define AETHER_QOS_UNLIMITED		(~(__u64)0)
+#define AETHER_QOS_NO_OWNER		(~(__u32)0)	/* @owner_uid: nobody */
+
+/*
+ * Classes.  Stored and reported now; the reclaim order and the RealTime
+ * reserve they select need the core's reclaim tiers (not built yet).
+ */
+#define AETHER_QOS_CLASS_NORMAL		0	/* the default */
+#define AETHER_QOS_CLASS_BESTEFFORT	1	/* reclaimed first */
+#define AETHER_QOS_CLASS_REALTIME	2	/* reclaimed last (CAP_SYS_ADMIN) */
+#define AETHER_QOS_NR_CLASSES		3
+
+/* struct aether_qos_group_info.flags */
+#define AETHER_QOS_GROUP_USER		(1U << 0)	/* a user's default group */
+#define AETHER_QOS_GROUP_ROOT		(1U << 1)	/* the root group */
+
+/* Events, the indexes of @events and @events_local, memory.events' names */
+#define AETHER_QOS_EVENT_LOW		0	/* reclaimed below low */
+#define AETHER_QOS_EVENT_HIGH		1	/* a charge went above high */
+#define AETHER_QOS_EVENT_MAX		2	/* a charge met max */
+#define AETHER_QOS_EVENT_OOM		3	/* a charge failed at max */
+#define AETHER_QOS_NR_EVENTS		4
+
+/* struct aether_qos_create.flags */
+#define AETHER_QOS_CREATE_OWNER		(1U << 0)	/* @owner_uid given */
+
+/**
+ * struct aether_qos_create - AETHER_QOS_IOC_CREATE
+ * @size:	(in) sizeof(struct aether_qos_create)
+ * @parent_id:	(in) the group to make it under (AETHER_QOS_ROOT_ID: the
+ *		root); -ENOENT if there is none
+ * @class:	(in) AETHER_QOS_CLASS_*
+ * @flags:	(in) AETHER_QOS_CREATE_*
+ * @owner_uid:	(in) with AETHER_QOS_CREATE_OWNER: who will manage its
+ *		children, a uid of the caller's user namespace, or
+ *		AETHER_QOS_NO_OWNER (CAP_SYS_ADMIN only: -EPERM); without
+ *		it the caller's effective uid owns it; zero otherwise
+ * @id:		(out) its id
+ * @name:	(in) NUL-terminated, 1..31 of [A-Za-z0-9_-], unique among
+ *		the parent's children (-EEXIST), -EINVAL otherwise
+ *
+ * The group starts with no limits (min 0, low 0, high and max
+ * AETHER_QOS_UNLIMITED).  At most groups_max groups exist at once
+ * (-ENOSPC), and 16 levels below the root (-EMLINK).
+ */
+struct aether_qos_create {
+	__u32 size;
+	__u32 parent_id;
+	__u32 class;
+	__u32 flags;
+	__u32 owner_uid;
+	__u32 id;
+	char name[AETHER_QOS_NAME_MAX];
+};
+
+/**
+ * struct aether_qos_destroy - AETHER_QOS_IOC_DESTROY
+ * @size:	(in) sizeof(struct aether_qos_destroy)
+ * @id:		(in) the group; not the root (-EINVAL)
+ *
+ * Refused with -EBUSY while the group has children, attached processes
+ * that still run, regions charged to it, or pages charged: the caller
+ * moves or ends them first.  Attached processes that have exited are
+ * forgotten at that point.
+ */
+struct aether_qos_destroy {
+	__u32 size;
+	__u32 id;
+};
+
+/* struct aether_qos_set.mask */
+#define AETHER_QOS_SET_MIN		(1U << 0)
+#define AETHER_QOS_SET_LOW		(1U << 1)
+#define AETHER_QOS_SET_HIGH		(1U << 2)
+#define AETHER_QOS_SET_MAX		(1U << 3)
+#define AETHER_QOS_SET_CLASS		(1U << 4)
+#define AETHER_QOS_SET_ALL		((1U << 5) - 1)
+
+/**
+ * struct aether_qos_set - AETHER_QOS_IOC_SET
+ * @size:	(in) sizeof(struct aether_qos_set)
+ * @id:		(in) the group; not the root (-EINVAL)
+ * @mask:	(in) AETHER_QOS_SET_*, at least one
+ * @class:	(in) AETHER_QOS_CLASS_*
+ * @min:	(in) pages never reclaimed (cgroup memory.min)
+ * @low:	(in) pages reclaimed only when nothing else is left
+ *		(memory.low)
+ * @high:	(in) pages above which a charge counts a high event
+ *		(memory.high; the throttling is not built yet)
+ * @max:	(in) pages it never goes above (memory.max): a charge
+ *		beyond it first reclaims the group's cold pages, then fails
+ *
+ * Fields not in @mask are ignored.  Limits are 0..AETHER_QOS_UNLIMITED,
+ * any order (as cgroup's files: a min above max protects only what max
+ * lets in).  A high or max below the usage now reclaims the group's cold
+ * pages down to it before SET returns (those of compressible regions,
+ * through the store backend; zero pages dropped); what cannot be
+ * reclaimed stays, and a max below the usage refuses every charge until
+ * the usage falls below it.
+ */
+struct aether_qos_set {
+	__u32 size;
+	__u32 id;
+	__u32 mask;
+	__u32 class;
+	__u64 min;
+	__u64 low;
+	__u64 high;
+	__u64 max;
+};
+
+/**
+ * struct aether_qos_group_info - AETHER_QOS_IOC_GET
+ * @size:	(in) sizeof(struct aether_qos_group_info)
+ * @id:		(in) the group
+ * @parent_id:	(out) its parent (AETHER_QOS_ROOT_ID for the root's own)
+ * @class:	(out) AETHER_QOS_CLASS_*
+ * @flags:	(out) AETHER_QOS_GROUP_*
+ * @owner_uid:	(out) who manages its children, in the caller's user
+ *		namespace; AETHER_QOS_NO_OWNER for nobody
+ * @nr_children: (out) its children
+ * @nr_members:	(out) processes attached to it (some may have exited)
+ * @name:	(out) its name
+ * @usage:	(out) pages charged to it and its descendants
+ * @peak:	(out) the largest @usage since it was made
+ * @min, @low, @high, @max: (out) its limits
+ * @emin, @elow: (out) its effective protection: @min and @low as its
+ *		ancestors' protection lets it have them, split in
+ *		proportion to what siblings claim when they claim more
+ *		than the parent has (cgroup v2's rule)
+ * @events:	(out) AETHER_QOS_EVENT_* in it and its descendants
+ * @events_local: (out) the same, in it only
+ * @nr_regions:	(out) regions charged to it (not its descendants)
+ * @charged:	(out) pages charged to it (not its descendants), ever
+ * @uncharged:	(out) pages given back, ever
+ * @refused:	(out) charges refused at its max or an ancestor's, ever
+ * @__reserved:	(out) zero
+ */
+struct aether_qos_group_info {
+	__u32 size;
+	__u32 id;
+	__u32 parent_id;
+	__u32 class;
+	__u32 flags;
+	__u32 owner_uid;
+	__u32 nr_children;
+	__u32 nr_members;
+	char name[AETHER_QOS_NAME_MAX];
+	__u64 usage;
+	__u64 peak;
+	__u64 min;
+	__u64 low;
+	__u64 high;
+	__u64 max;
+	__u64 emin;
+	__u64 elow;
+	__u64 events[AETHER_QOS_NR_EVENTS];
+	__u64 events_local[AETHER_QOS_NR_EVENTS];
+	__u64 nr_regions;
+	__u64 charged;
+	__u64 uncharged;
+	__u64 refused;
+	__u64 __reserved[4];
+};
+
+/**
+ * struct aether_qos_attach - AETHER_QOS_IOC_ATTACH_PID
+ * @size:	(in) sizeof(struct aether_qos_attach)
+ * @id:		(in) the group; AETHER_QOS_ROOT_ID detaches the process
+ *		(it is charged to its user's default group again)
+ * @pid:	(in) a process id in the caller's pid namespace, > 0; its
+ *		struct pid is referenced at once, so a later reuse of the
+ *		number does not matter (-ESRCH if no such process)
+ * @flags:	(in) zero (a pidfd is not taken yet)
+ *
+ * A process is in at most one group: attaching moves it.  The regions it
+ * creates from then on, and those its descendants create (found by
+ * walking up their parents at creation: a child reparented to init
+ * after its parent exits is no longer found), are charged to the group;
+ * regions made before stay where they are.
+ */
+struct aether_qos_attach {
+	__u32 size;
+	__u32 id;
+	__s32 pid;
+	__u32 flags;
+};
+
+/**
+ * struct aether_qos_list - AETHER_QOS_IOC_LIST
+ * @size:	(in) sizeof(struct aether_qos_list)
+ * @count:	(in/out) in: room in @ids_ptr, in entries; out: the number
+ *		of groups, the root included (only the first of them, in
+ *		increasing id order, fit when it is more than the room)
+ * @ids_ptr:	(in) a __u32 array of @count entries, written with ids;
+ *		0 with @count 0 asks only for the number
+ */
+struct aether_qos_list {
+	__u32 size;
+	__u32 count;
+	__u64 ids_ptr;
+};
+
+/**
+ * struct aether_qos_open - AETHER_QOS_IOC_OPEN
+ * @size:	(in) sizeof(struct aether_qos_open)
+ * @id:		(in) the group (AETHER_QOS_ROOT_ID: the whole pool)
+ * @flags:	(in) zero
+ * @fd:		(out) a new group fd (close-on-exec), of the group @id;
+ *		what the caller puts there is ignored
+ *
+ * Open to whoever holds the device.  A group fd is the group's
+ * memory.pressure file: read() gives its "some" line as
+ * /proc/pressure/memory prints it ("some avg10=0.00 avg60=0.00
+ * avg300=0.00 total=0", total in us; lseek() to 0 to read it anew);
+ * write() of "some <threshold_us>
+ * <window_us>" makes the fd's trigger (one per fd: -EBUSY for a second;
+ * windows 500 ms..10 s, threshold within the window; without
+ * CAP_SYS_RESOURCE at OPEN the window must be a multiple of 2 s, as PSI
+ * since 6.5: -EINVAL); poll() reports EPOLLPRI once per window in which
+ * the group stalled for the threshold or more, and EPOLLERR once the
+ * group is destroyed (the fd keeps working, its group gone).  What makes
+ * a group stall (reclaim, throttling at high, allocation retries) is not
+ * built yet: the total stays 0 for now.
+ */
+struct aether_qos_open {
+	__u32 size;
+	__u32 id;
+	__u32 flags;
+	__s32 fd;
+};
+
+#define AETHER_QOS_IOC_CREATE \
+	_IOWR(AETHER_QOS_IOC_MAGIC, 0x00, struct aether_qos_create)
+#define AETHER_QOS_IOC_DESTROY \
+	_IOW(AETHER_QOS_IOC_MAGIC, 0x01, struct aether_qos_destroy)
+#define AETHER_QOS_IOC_SET \
+	_IOW(AETHER_QOS_IOC_MAGIC, 0x02, struct aether_qos_set)
+#define AETHER_QOS_IOC_GET \
+	_IOWR(AETHER_QOS_IOC_MAGIC, 0x03, struct aether_qos_group_info)
+#define AETHER_QOS_IOC_ATTACH_PID \
+	_IOW(AETHER_QOS_IOC_MAGIC, 0x04, struct aether_qos_attach)
+#define AETHER_QOS_IOC_LIST \
+	_IOWR(AETHER_QOS_IOC_MAGIC, 0x05, struct aether_qos_list)
+#define AETHER_QOS_IOC_OPEN \
+	_IOWR(AETHER_QOS_IOC_MAGIC, 0x06, struct aether_qos_open)
+
+#endif /* _UAPI_LINUX_AETHER_QOS_H */
