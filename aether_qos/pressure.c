@@ -287,7 +287,8 @@ static void aqos_psi_average(struct aqos_psi *p, u64 now, u64 total)
 		missed = div64_u64(now - p->avg_next, AQOS_PSI_PERIOD);
 	/* The last period runs from the last averaging, less the missed. */
 	period = now - p->avg_last - missed * AQOS_PSI_PERIOD;
-	p->avg_next += (missed + 1) * AQOS_PSI_PERIOD;
+	/* Read locklessly by aqos_psi_arm_delay(). */
+	WRITE_ONCE(p->avg_next, p->avg_next + (missed + 1) * AQOS_PSI_PERIOD);
 	p->avg_last = now;
 	sample = total - p->avg_total;
 	/* More than a period (a racing clock): the rest counts next time. */
@@ -631,7 +632,8 @@ struct aqos_trigger *__aqos_trigger_create(struct aqos_psi *p,
 /**
  * aqos_trigger_create() - a trigger from the text written to a group fd
  * @p: the group
- * @buf: "some <threshold_us> <window_us>" (a newline, NULs may follow)
+ * @buf: the kernel's copy of the text written: "some <threshold_us>
+ *	 <window_us>", a newline and NULs may follow
  * @len: the length of @buf
  * @privileged: the fd's opener may poll any window (PSI: CAP_SYS_RESOURCE
  *	in file->f_cred); otherwise the window is a multiple of 2 s
