@@ -81,16 +81,16 @@ static bool aqos_under(struct aqos_group *g, struct aqos_group *top)
 
 /*
  * aqos_may_move - may the caller move a process from @from to @to?  Both
- * must be inside a subtree whose top the caller owns (or be that top): the
- * lowest group above @from that the caller owns must also be above @to.
+ * must be inside one subtree whose top the caller owns (or be that top):
+ * some group the caller owns is above (or is) both.
  */
 static bool aqos_may_move(struct aqos_group *from, struct aqos_group *to)
 {
 	struct aqos_group *a;
 
 	for (a = from; a; a = a->parent)
-		if (aqos_owns(a))
-			return aqos_under(to, a);
+		if (aqos_owns(a) && aqos_under(to, a))
+			return true;
 	return false;
 }
 

@@ -79,6 +79,7 @@ struct aqos_group aqos_root = {
 	.id		= AETHER_QOS_ROOT_ID,
 	.name		= "root",
 	.flags		= AETHER_QOS_GROUP_ROOT,
+	.owner		= INVALID_UID,		/* nobody manages it */
 	.children	= LIST_HEAD_INIT(aqos_root.children),
 	.members	= LIST_HEAD_INIT(aqos_root.members),
 	.ref		= REFCOUNT_INIT(1),

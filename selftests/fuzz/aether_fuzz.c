@@ -28,7 +28,9 @@
  * RESET unmake them: fuzz_zram.c steers their ids to the devices the run
  * made, never to one that was there before, keeps at most a few of the
  * run's alive at once, and removes them all at the end (one that cannot
- * be removed then fails the run).  aether_dedupe's SET changes tunables
+ * be removed then fails the run).  aether_qos's groups outlive the fd:
+ * fuzz_qos.c keeps the run off the groups there were and removes the
+ * ones it made.  aether_dedupe's SET changes tunables
  * that outlive the fd: fuzz_dedupe.c saves them first and sets them back
  * at the end (read back different: the run fails).  Only character
  * devices are fuzzed:
@@ -790,6 +792,7 @@ static void fz_one_ioctl(struct fz_thread *t)
 		return;
 	}
 	fz_dedupe_steer(s, to, t->arg, FZ_ARG_PAGES * FZ_PAGE, arg);
+	fz_qos_steer(s, to, t->arg, FZ_ARG_PAGES * FZ_PAGE, arg);
 	t->calls--;
 	ret = ioctl(fd, cmd, arg);
 	err = errno;
@@ -1076,6 +1079,7 @@ int main(int argc, char **argv)
 	fz_find_kinds();
 	fz_zram_init();
 	fz_dedupe_init();
+	fz_qos_init();
 	if (!fz_nr_devs) {
 		printf("ok 1 aether_fuzz # SKIP no /dev/aether_* device\n");
 		return 4;
@@ -1111,6 +1115,8 @@ int main(int argc, char **argv)
 	if (fz_zram_cleanup())
 		ok = 0;
 	if (fz_dedupe_cleanup())
+		ok = 0;
+	if (fz_qos_cleanup())
 		ok = 0;
 	printf("# calls as root %lu, as uid %u with root's fds %lu\n",
 	       fz_res->calls_by[0], fz_res->unpriv_uid, fz_res->calls_by[1]);

@@ -131,4 +131,10 @@ void fz_dedupe_steer(uint64_t *s, const struct fz_ioctl *to,
 		     unsigned char *area, unsigned long room, unsigned long arg);
 int fz_dedupe_cleanup(void);
 
+/* fuzz_qos.c */
+void fz_qos_init(void);
+void fz_qos_steer(uint64_t *s, const struct fz_ioctl *to,
+		  unsigned char *area, unsigned long room, unsigned long arg);
+int fz_qos_cleanup(void);
+
 #endif /* AETHER_FUZZ_H */

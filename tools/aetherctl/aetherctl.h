@@ -9,7 +9,8 @@
  * region_bench.c about regions (create, list, show, migrate, the fault
  * benchmark); slub.c and slub_bench.c to /dev/aether_slub; zram.c and
  * zram_bench.c to /dev/aether_zram-control and its devices; dedupe.c to
- * /dev/aether_dedupe (and region fds for merging a range); output.c
+ * /dev/aether_dedupe (and region fds for merging a range); qos.c to
+ * /dev/aether_qos; output.c
  * prints tables for people and JSON for scripts from the same calls.
  */
 #ifndef AETHERCTL_H
@@ -96,6 +97,7 @@ extern const struct actl_module actl_region_module;
 extern const struct actl_module actl_slub_module;
 extern const struct actl_module actl_zram_module;
 extern const struct actl_module actl_dedupe_module;
+extern const struct actl_module actl_qos_module;
 
 /* The one dispatcher: argv[0] is the module's name, argv[1] a command. */
 int actl_module_main(const struct actl_ctx *ctx,

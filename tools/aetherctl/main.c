@@ -29,6 +29,7 @@ static const struct actl_module *const actl_modules[] = {
 	&actl_slub_module,
 	&actl_zram_module,
 	&actl_dedupe_module,
+	&actl_qos_module,
 };
 
 /*

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aether_qos_util.c - helpers of the aether_qos selftests
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "aether_qos_util.h"
+
+static int aqt_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+int aqt_open(void)
+{
+	int fd = open(AQT_DEV, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int aqt_create(int fd, __u32 parent, const char *name, __u32 class,
+	       __u32 *id)
+{
+	struct aether_qos_create c = {
+		.size = sizeof(c), .parent_id = parent, .class = class,
+	};
+	int ret;
+
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	ret = aqt_ioctl(fd, AETHER_QOS_IOC_CREATE, &c);
+	if (!ret && id)
+		*id = c.id;
+	return ret;
+}
+
+int aqt_destroy(int fd, __u32 id)
+{
+	struct aether_qos_destroy d = { .size = sizeof(d), .id = id };
+
+	return aqt_ioctl(fd, AETHER_QOS_IOC_DESTROY, &d);
+}
+
+int aqt_set(int fd, struct aether_qos_set *s)
+{
+	s->size = sizeof(*s);
+	return aqt_ioctl(fd, AETHER_QOS_IOC_SET, s);
+}
+
+int aqt_set_max(int fd, __u32 id, __u64 max)
+{
+	struct aether_qos_set s = {
+		.id = id, .mask = AETHER_QOS_SET_MAX, .max = max,
+	};
+
+	return aqt_set(fd, &s);
+}
+
+int aqt_get(int fd, __u32 id, struct aether_qos_group_info *gi)
+{
+	memset(gi, 0, sizeof(*gi));
+	gi->size = sizeof(*gi);
+	gi->id = id;
+	return aqt_ioctl(fd, AETHER_QOS_IOC_GET, gi);
+}
+
+int aqt_attach(int fd, __u32 id, pid_t pid)
+{
+	struct aether_qos_attach a = { .size = sizeof(a), .id = id, .pid = pid };
+
+	return aqt_ioctl(fd, AETHER_QOS_IOC_ATTACH_PID, &a);
+}
+
+int aqt_list(int fd, __u32 *ids, __u32 *count)
+{
+	struct aether_qos_list l = {
+		.size = sizeof(l), .count = *count,
+		.ids_ptr = (unsigned long)ids,
+	};
+	int ret = aqt_ioctl(fd, AETHER_QOS_IOC_LIST, &l);
+
+	if (!ret)
+		*count = l.count;
+	return ret;
+}
+
+int aqt_find(int fd, __u32 parent, const char *name, __u32 *id)
+{
+	struct aether_qos_group_info gi;
+	__u32 ids[1024], n = 1024, i;
+	int ret = aqt_list(fd, ids, &n);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < n && i < 1024; i++) {
+		if (!ids[i] || aqt_get(fd, ids[i], &gi))
+			continue;
+		if (gi.parent_id == parent && !strcmp(gi.name, name)) {
+			*id = ids[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+void aqt_destroy_prefixed(int fd, __u32 parent, const char *prefix)
+{
+	struct aether_qos_group_info gi;
+	__u32 ids[1024], n = 1024, i;
+
+	if (aqt_list(fd, ids, &n))
+		return;
+	for (i = 0; i < n && i < 1024; i++) {
+		if (!ids[i] || aqt_get(fd, ids[i], &gi))
+			continue;
+		if (gi.parent_id != parent ||
+		    strncmp(gi.name, prefix, strlen(prefix)))
+			continue;
+		aqt_destroy_prefixed(fd, ids[i], "");
+		aqt_destroy(fd, ids[i]);
+	}
+}
+
+int aqt_touch_child(unsigned char *p, size_t pages, size_t *wrote)
+{
+	long psize = sysconf(_SC_PAGESIZE);
+	int up[2], status;
+	pid_t pid;
+	char c;
+
+	*wrote = 0;
+	if (pipe(up))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		struct rlimit nocore = { 0, 0 };
+		size_t i;
+
+		setrlimit(RLIMIT_CORE, &nocore);
+		close(up[0]);
+		for (i = 0; i < pages; i++) {
+			p[i * psize] = 1;
+			if (write(up[1], "x", 1) != 1)
+				_exit(2);
+		}
+		_exit(0);
+	}
+	close(up[1]);
+	while (read(up[0], &c, 1) == 1)
+		(*wrote)++;
+	close(up[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return status;
+}

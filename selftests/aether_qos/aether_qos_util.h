@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aether_qos_util.h - helpers of the aether_qos selftests
+ *
+ * Each wraps one ioctl of /dev/aether_qos and returns 0 or -errno.
+ */
+#ifndef AETHER_QOS_UTIL_H
+#define AETHER_QOS_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/aether_qos.h>
+
+#define AQT_DEV		"/dev/aether_qos"
+#define AQT_DEBUGFS	"/sys/kernel/debug/aether/qos"
+#define AQT_PARAMS	"/sys/module/aether_qos/parameters"
+
+int aqt_open(void);
+int aqt_create(int fd, __u32 parent, const char *name, __u32 class,
+	       __u32 *id);
+int aqt_destroy(int fd, __u32 id);
+int aqt_set_max(int fd, __u32 id, __u64 max);
+int aqt_set(int fd, struct aether_qos_set *s);
+int aqt_get(int fd, __u32 id, struct aether_qos_group_info *gi);
+int aqt_attach(int fd, __u32 id, pid_t pid);
+int aqt_list(int fd, __u32 *ids, __u32 *count);
+/* The id of the live group named @name under @parent: 0 or -ENOENT. */
+int aqt_find(int fd, __u32 parent, const char *name, __u32 *id);
+/* Destroy every group under @parent named with @prefix, leaves first. */
+void aqt_destroy_prefixed(int fd, __u32 parent, const char *prefix);
+
+/*
+ * Touch the pages of @p one by one in a child; @wrote gets how many were
+ * written before the child died or finished.  Returns the wait status,
+ * or -errno.
+ */
+int aqt_touch_child(unsigned char *p, size_t pages, size_t *wrote);
+
+#endif /* AETHER_QOS_UTIL_H */

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qos.c - aetherctl qos: aether_qos's groups
+ *
+ *   aetherctl qos show [GROUP]		every group as a table, or one
+ *   aetherctl qos create PARENT NAME [--class C]
+ *   aetherctl qos set GROUP KEY=VALUE...	min, low, high, max, class
+ *   aetherctl qos attach GROUP PID	(GROUP root: detach)
+ *   aetherctl qos destroy GROUP
+ *
+ * A GROUP is its id, or its path from the root ("web/frontend"; "root"
+ * or "/" is the root).  Limits are pages; "max" is no limit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include "qos.h"
+
+#define QOS_USAGE	ACTL_USAGE
+#define QOS_MAX_GROUPS	65536
+
+static const char *const qos_classes[AETHER_QOS_NR_CLASSES] = {
+	[AETHER_QOS_CLASS_NORMAL] = "normal",
+	[AETHER_QOS_CLASS_BESTEFFORT] = "besteffort",
+	[AETHER_QOS_CLASS_REALTIME] = "realtime",
+};
+
+static const char *const qos_events[AETHER_QOS_NR_EVENTS] = {
+	[AETHER_QOS_EVENT_LOW] = "low",
+	[AETHER_QOS_EVENT_HIGH] = "high",
+	[AETHER_QOS_EVENT_MAX] = "max",
+	[AETHER_QOS_EVENT_OOM] = "oom",
+};
+
+static int qos_get(int fd, __u32 id, struct aether_qos_group_info *gi)
+{
+	memset(gi, 0, sizeof(*gi));
+	gi->size = sizeof(*gi);
+	gi->id = id;
+	return actl_ioctl(fd, AETHER_QOS_IOC_GET, gi, "GET");
+}
+
+/* Every group's id, root first: a malloc'ed array, its length in *@n. */
+static __u32 *qos_list(int fd, __u32 *n)
+{
+	struct aether_qos_list l = { .size = sizeof(l) };
+	__u32 *ids;
+
+	if (actl_ioctl(fd, AETHER_QOS_IOC_LIST, &l, "LIST"))
+		return NULL;
+	l.count += 16;	/* room for groups made meanwhile */
+	if (l.count > QOS_MAX_GROUPS)
+		l.count = QOS_MAX_GROUPS;
+	ids = calloc(l.count, sizeof(*ids));
+	if (!ids)
+		return NULL;
+	l.ids_ptr = (uintptr_t)ids;
+	*n = l.count;
+	if (actl_ioctl(fd, AETHER_QOS_IOC_LIST, &l, "LIST")) {
+		free(ids);
+		return NULL;
+	}
+	if (l.count < *n)
+		*n = l.count;
+	return ids;
+}
+
+/* @id's path from the root into @buf ("" for the root). */
+static void qos_path(int fd, __u32 id, char *buf, size_t len)
+{
+	struct aether_qos_group_info gi;
+	char tmp[512];
+
+	buf[0] = '\0';
+	while (id != AETHER_QOS_ROOT_ID) {
+		memset(&gi, 0, sizeof(gi));
+		gi.size = sizeof(gi);
+		gi.id = id;
+		if (ioctl(fd, AETHER_QOS_IOC_GET, &gi))
+			return;
+		snprintf(tmp, sizeof(tmp), "%s%s%s", gi.name, buf[0] ? "/" : "",
+			 buf);
+		snprintf(buf, len, "%s", tmp);
+		id = gi.parent_id;
+	}
+}
+
+/* A GROUP argument: an id, or a path from the root. */
+static int qos_resolve(int fd, const char *arg, __u32 *out)
+{
+	char *end, path[512];
+	__u32 *ids, n, i;
+	unsigned long v;
+
+	if (!strcmp(arg, "root") || !strcmp(arg, "/")) {
+		*out = AETHER_QOS_ROOT_ID;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (!errno && *arg && !*end && v <= 0xffffffffUL) {
+		*out = v;
+		return 0;
+	}
+	ids = qos_list(fd, &n);
+	if (!ids)
+		return -EIO;
+	for (i = 0; i < n; i++) {
+		if (!ids[i])
+			continue;
+		qos_path(fd, ids[i], path, sizeof(path));
+		if (!strcmp(path, arg[0] == '/' ? arg + 1 : arg)) {
+			*out = ids[i];
+			free(ids);
+			return 0;
+		}
+	}
+	free(ids);
+	actl_err("no group '%s' (aetherctl qos show lists them)", arg);
+	return -ENOENT;
+}
+
+static void qos_out_limit(struct actl_out *t, __u64 v)
+{
+	if (v == AETHER_QOS_UNLIMITED)
+		out_str(t, "max");
+	else
+		out_u64(t, v);
+}
+
+static const char *qos_class_name(__u32 c)
+{
+	return c < AETHER_QOS_NR_CLASSES ? qos_classes[c] : "?";
+}
+
+static void qos_show_one(int fd, const struct aether_qos_group_info *gi)
+{
+	struct actl_out *t = out_kv("group", "QoS group (pages)");
+	char path[512], key[32];
+	unsigned int i;
+
+	qos_path(fd, gi->id, path, sizeof(path));
+	out_key(t, "id", "id");
+	out_u64(t, gi->id);
+	out_key(t, "path", "path");
+	out_str(t, path[0] ? path : "/");
+	out_key(t, "parent_id", "parent");
+	out_u64(t, gi->parent_id);
+	out_key(t, "class", "class");
+	out_str(t, qos_class_name(gi->class));
+	out_key(t, "owner_uid", "owner uid (manages its children)");
+	if (gi->owner_uid == AETHER_QOS_NO_OWNER)
+		out_str(t, "none");
+	else
+		out_u64(t, gi->owner_uid);
+	out_key(t, "user_default", "a user's default group");
+	out_str(t, gi->flags & AETHER_QOS_GROUP_USER ? "yes" : "no");
+	out_key(t, "current", "memory.current");
+	out_u64(t, gi->usage);
+	out_key(t, "peak", "memory.peak");
+	out_u64(t, gi->peak);
+	out_key(t, "min", "memory.min");
+	out_u64(t, gi->min);
+	out_key(t, "low", "memory.low");
+	out_u64(t, gi->low);
+	out_key(t, "high", "memory.high");
+	qos_out_limit(t, gi->high);
+	out_key(t, "max", "memory.max");
+	qos_out_limit(t, gi->max);
+	out_key(t, "effective_min", "effective min");
+	out_u64(t, gi->emin);
+	out_key(t, "effective_low", "effective low");
+	out_u64(t, gi->elow);
+	for (i = 0; i < AETHER_QOS_NR_EVENTS; i++) {
+		snprintf(key, sizeof(key), "events_%s", qos_events[i]);
+		out_key(t, key, key);
+		out_u64(t, gi->events[i]);
+	}
+	for (i = 0; i < AETHER_QOS_NR_EVENTS; i++) {
+		snprintf(key, sizeof(key), "events_local_%s", qos_events[i]);
+		out_key(t, key, key);
+		out_u64(t, gi->events_local[i]);
+	}
+	out_key(t, "children", "children");
+	out_u64(t, gi->nr_children);
+	out_key(t, "members", "attached processes");
+	out_u64(t, gi->nr_members);
+	out_key(t, "regions", "regions charged to it");
+	out_u64(t, gi->nr_regions);
+	out_key(t, "charged", "pages charged, ever");
+	out_u64(t, gi->charged);
+	out_key(t, "uncharged", "pages given back, ever");
+	out_u64(t, gi->uncharged);
+	out_key(t, "refused", "charges refused");
+	out_u64(t, gi->refused);
+	out_flush(t);
+}
+
+static int qos_show_all(int fd)
+{
+	struct aether_qos_group_info gi;
+	struct actl_out *t;
+	char path[512];
+	__u32 *ids, n, i;
+
+	ids = qos_list(fd, &n);
+	if (!ids)
+		return -EIO;
+	t = out_table("groups", "QoS groups (pages)");
+	out_col(t, "id", "ID");
+	out_col(t, "path", "PATH");
+	out_col(t, "class", "CLASS");
+	out_col(t, "current", "CURRENT");
+	out_col(t, "peak", "PEAK");
+	out_col(t, "min", "MIN");
+	out_col(t, "low", "LOW");
+	out_col(t, "high", "HIGH");
+	out_col(t, "max", "MAX");
+	out_col(t, "events_max", "MAX_EV");
+	out_col(t, "events_oom", "OOM_EV");
+	for (i = 0; i < n; i++) {
+		memset(&gi, 0, sizeof(gi));
+		gi.size = sizeof(gi);
+		gi.id = ids[i];
+		if (ioctl(fd, AETHER_QOS_IOC_GET, &gi))
+			continue;	/* destroyed meanwhile */
+		qos_path(fd, gi.id, path, sizeof(path));
+		out_row(t);
+		out_u64(t, gi.id);
+		out_str(t, path[0] ? path : "/");
+		out_str(t, qos_class_name(gi.class));
+		out_u64(t, gi.usage);
+		out_u64(t, gi.peak);
+		out_u64(t, gi.min);
+		out_u64(t, gi.low);
+		qos_out_limit(t, gi.high);
+		qos_out_limit(t, gi.max);
+		out_u64(t, gi.events[AETHER_QOS_EVENT_MAX]);
+		out_u64(t, gi.events[AETHER_QOS_EVENT_OOM]);
+	}
+	out_flush(t);
+	free(ids);
+	return 0;
+}
+
+static int qos_cmd_show(const struct actl_ctx *ctx, int fd, int argc,
+			char **argv)
+{
+	struct aether_qos_group_info gi;
+	__u32 id;
+
+	(void)ctx;
+	if (argc > 2)
+		return QOS_USAGE;
+	if (argc == 1)
+		return qos_show_all(fd);
+	if (qos_resolve(fd, argv[1], &id) || qos_get(fd, id, &gi))
+		return -EIO;
+	qos_show_one(fd, &gi);
+	return 0;
+}
+
+static int qos_parse_class(const char *s, __u32 *out)
+{
+	__u32 i;
+
+	for (i = 0; i < AETHER_QOS_NR_CLASSES; i++)
+		if (!strcmp(s, qos_classes[i])) {
+			*out = i;
+			return 0;
+		}
+	actl_err("'%s' is not a class (normal, besteffort, realtime)", s);
+	return -EINVAL;
+}
+
+static int qos_cmd_create(const struct actl_ctx *ctx, int fd, int argc,
+			  char **argv)
+{
+	static const struct option opts[] = {
+		{ "class", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct aether_qos_create c = { .size = sizeof(c) };
+	struct aether_qos_group_info gi;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		if (o != 'c' || qos_parse_class(optarg, &c.class))
+			return QOS_USAGE;
+	}
+	if (argc - optind != 2)
+		return QOS_USAGE;
+	if (strlen(argv[optind + 1]) >= sizeof(c.name)) {
+		actl_err("a name is at most %zu bytes", sizeof(c.name) - 1);
+		return QOS_USAGE;
+	}
+	if (qos_resolve(fd, argv[optind], &c.parent_id))
+		return -EIO;
+	strcpy(c.name, argv[optind + 1]);
+	if (actl_ioctl(fd, AETHER_QOS_IOC_CREATE, &c, "CREATE") ||
+	    qos_get(fd, c.id, &gi))
+		return -EIO;
+	(void)ctx;
+	qos_show_one(fd, &gi);
+	return 0;
+}
+
+/* KEY=VALUE into @s. */
+static int qos_parse_assign(const char *arg, struct aether_qos_set *s)
+{
+	static const struct {
+		const char *key;
+		__u32 bit;
+		size_t off;
+	} keys[] = {
+		{ "min", AETHER_QOS_SET_MIN, offsetof(struct aether_qos_set, min) },
+		{ "low", AETHER_QOS_SET_LOW, offsetof(struct aether_qos_set, low) },
+		{ "high", AETHER_QOS_SET_HIGH, offsetof(struct aether_qos_set, high) },
+		{ "max", AETHER_QOS_SET_MAX, offsetof(struct aether_qos_set, max) },
+	};
+	const char *eq = strchr(arg, '=');
+	unsigned int i;
+	__u64 v;
+
+	if (!eq) {
+		actl_err("'%s' is not KEY=VALUE", arg);
+		return -EINVAL;
+	}
+	if (!strncmp(arg, "class=", 6)) {
+		s->mask |= AETHER_QOS_SET_CLASS;
+		return qos_parse_class(eq + 1, &s->class);
+	}
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (strlen(keys[i].key) != (size_t)(eq - arg) ||
+		    strncmp(keys[i].key, arg, eq - arg))
+			continue;
+		if (!strcmp(eq + 1, "max"))
+			v = AETHER_QOS_UNLIMITED;
+		else if (actl_parse_u64(keys[i].key, eq + 1, &v))
+			return -EINVAL;
+		memcpy((char *)s + keys[i].off, &v, sizeof(v));
+		s->mask |= keys[i].bit;
+		return 0;
+	}
+	actl_err("'%.*s' is not one of min, low, high, max, class",
+		 (int)(eq - arg), arg);
+	return -EINVAL;
+}
+
+static int qos_cmd_set(const struct actl_ctx *ctx, int fd, int argc,
+		       char **argv)
+{
+	struct aether_qos_set s = { .size = sizeof(s) };
+	int i;
+
+	(void)ctx;
+	if (argc < 3)
+		return QOS_USAGE;
+	for (i = 2; i < argc; i++)
+		if (qos_parse_assign(argv[i], &s))
+			return QOS_USAGE;
+	if (qos_resolve(fd, argv[1], &s.id))
+		return -EIO;
+	return actl_ioctl(fd, AETHER_QOS_IOC_SET, &s, "SET") ? -EIO : 0;
+}
+
+static int qos_cmd_attach(const struct actl_ctx *ctx, int fd, int argc,
+			  char **argv)
+{
+	struct aether_qos_attach a = { .size = sizeof(a) };
+	long pid;
+
+	(void)ctx;
+	if (argc != 3)
+		return QOS_USAGE;
+	if (actl_parse_int("PID", argv[2], 1, 0x7fffffff, &pid))
+		return QOS_USAGE;
+	if (qos_resolve(fd, argv[1], &a.id))
+		return -EIO;
+	a.pid = pid;
+	return actl_ioctl(fd, AETHER_QOS_IOC_ATTACH_PID, &a, "ATTACH_PID") ?
+	       -EIO : 0;
+}
+
+static int qos_cmd_destroy(const struct actl_ctx *ctx, int fd, int argc,
+			   char **argv)
+{
+	struct aether_qos_destroy d = { .size = sizeof(d) };
+
+	(void)ctx;
+	if (argc != 2)
+		return QOS_USAGE;
+	if (qos_resolve(fd, argv[1], &d.id))
+		return -EIO;
+	return actl_ioctl(fd, AETHER_QOS_IOC_DESTROY, &d, "DESTROY") ?
+	       -EIO : 0;
+}
+
+static const struct actl_cmd qos_cmds[] = {
+	{ "show", qos_cmd_show, "[GROUP]",
+	  "every group (a table), or one group's figures" },
+	{ "create", qos_cmd_create, "PARENT NAME [--class C]",
+	  "make a group (root, or the owner of PARENT)" },
+	{ "set", qos_cmd_set, "GROUP KEY=VALUE...",
+	  "min, low, high, max (pages, or max), class (root, or\n\t\t the owner of its parent)" },
+	{ "attach", qos_cmd_attach, "GROUP PID",
+	  "charge PID's and its children's new regions to GROUP;\n\t\t GROUP root detaches" },
+	{ "destroy", qos_cmd_destroy, "GROUP",
+	  "remove an empty group (no children, processes, regions)" },
+};
+
+static const char qos_notes[] =
+	"A GROUP is an id or a path from the root (web/frontend).  Limits\n"
+	"are in pages, as cgroup v2's memory.min/low/high/max are in bytes;\n"
+	"'max' is no limit.  A process nobody attached is charged to its\n"
+	"user's default group, user.<uid>.  Not yet built: top, watch,\n"
+	"pressure, throttling at high, reclaim at max.\n";
+
+const struct actl_module actl_qos_module = {
+	.name = "qos",
+	.summary = "memory QoS groups, as cgroup v2's memory\n"
+		   "                  controller (/dev/aether_qos)",
+	.device = QOS_DEVICE,
+	.module = "aether_qos",
+	.cmds = qos_cmds,
+	.nr_cmds = ARRAY_SIZE(qos_cmds),
+	.notes = qos_notes,
+	.default_cmd = "show",
+};
