@@ -298,23 +298,48 @@ static void aem_count_fail(const struct aem_nodelist *nl, unsigned int flags)
 	aem_count(AEM_C_ALLOC_FAIL);
 }
 
-static struct aem_frame *aem_alloc_nodes(const struct aem_nodelist *nl,
-					 unsigned int order,
-					 unsigned int flags)
+/*
+ * Short even after the two passes: grow the pool, then ask the reclaim
+ * clients for pages, once.  For a region fault of a group (@who), the
+ * wait is the group's stall (policy.c).
+ */
+static struct aem_frame *aem_alloc_wait(const struct aem_nodelist *nl,
+					unsigned int order, unsigned int flags,
+					const struct aem_alloc_who *who)
 {
 	bool may_grow = !(flags & (AEM_ALLOC_NOGROW | AEM_ALLOC_ATOMIC));
+	bool may_reclaim = !(flags & AEM_ALLOC_ATOMIC) &&
+			   aem_reclaim_registered();
+	struct aem_policy_stall st;
+	struct aem_frame *f = NULL;
+
+	if (!may_grow && !may_reclaim)
+		return NULL;
+	if (who)
+		aem_policy_stall_begin(who, &st);
+	while (!f && may_grow && aem_alloc_grow(nl))
+		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
+	if (!f && may_reclaim &&
+	    aem_reclaim_run(nl->nr == 1 ? nl->nid[0] : NUMA_NO_NODE,
+			    1UL << order))
+		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
+	if (who)
+		aem_policy_stall_end(&st);
+	return f;
+}
+
+static struct aem_frame *aem_alloc_nodes(const struct aem_nodelist *nl,
+					 unsigned int order,
+					 unsigned int flags,
+					 const struct aem_alloc_who *who)
+{
 	struct aem_frame *f;
 
 	f = aem_alloc_pass(nl, order, flags, AEM_PASS_LOW);
 	if (!f)
 		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
-	while (!f && may_grow && aem_alloc_grow(nl))
-		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
-	/* Short even after growing: ask the clients for pages, once. */
-	if (!f && !(flags & AEM_ALLOC_ATOMIC) && aem_reclaim_registered() &&
-	    aem_reclaim_run(nl->nr == 1 ? nl->nid[0] : NUMA_NO_NODE,
-			    1UL << order))
-		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
+	if (!f)
+		f = aem_alloc_wait(nl, order, flags, who);
 	if (!f) {
 		aem_count_fail(nl, flags);
 		return NULL;
@@ -325,7 +350,8 @@ static struct aem_frame *aem_alloc_nodes(const struct aem_nodelist *nl,
 }
 
 static struct aem_frame *aem_alloc(struct aem_mempolicy *pol, int nid,
-				   unsigned int order, unsigned int flags)
+				   unsigned int order, unsigned int flags,
+				   const struct aem_alloc_who *who)
 {
 	struct aem_nodelist nl;
 	int ret;
@@ -340,12 +366,15 @@ static struct aem_frame *aem_alloc(struct aem_mempolicy *pol, int nid,
 		return NULL;
 	}
 	if (flags & AEM_ALLOC_ACCOUNT) {
-		ret = aem_policy_admit(nl.nr ? nl.nid[0] : NUMA_NO_NODE,
+		ret = aem_policy_admit(who, nl.nr ? nl.nid[0] : NUMA_NO_NODE,
 				       order, flags);
-		if (ret)
+		if (ret < 0)
 			return NULL;
+		/* A RealTime group's fault: the reserve below min too. */
+		if (ret == AEM_ADMIT_RESERVE)
+			flags |= AEM_ALLOC_HIGH;
 	}
-	return aem_alloc_nodes(&nl, order, flags);
+	return aem_alloc_nodes(&nl, order, flags, who);
 }
 
 /**
@@ -362,7 +391,7 @@ static struct aem_frame *aem_alloc(struct aem_mempolicy *pol, int nid,
 struct aem_frame *aem_alloc_pages(int nid, unsigned int order,
 				  unsigned int flags)
 {
-	return aem_alloc(NULL, nid, order, flags);
+	return aem_alloc(NULL, nid, order, flags, NULL);
 }
 EXPORT_SYMBOL_GPL(aem_alloc_pages);
 
@@ -377,9 +406,30 @@ EXPORT_SYMBOL_GPL(aem_alloc_pages);
 struct aem_frame *aem_alloc_pages_mpol(struct aem_mempolicy *pol,
 				       unsigned int order, unsigned int flags)
 {
-	return aem_alloc(pol, NUMA_NO_NODE, order, flags);
+	return aem_alloc(pol, NUMA_NO_NODE, order, flags, NULL);
 }
 EXPORT_SYMBOL_GPL(aem_alloc_pages_mpol);
+
+/**
+ * aem_alloc_pages_who - allocate a block for a region's group
+ * @pol: policy, set up by aem_mempolicy_init()
+ * @order: 0..MAX_PAGE_ORDER
+ * @flags: as for aem_alloc_pages()
+ * @who: the group of the region that allocates (region.h)
+ *
+ * As aem_alloc_pages_mpol(), and the policy backend learns who asks: its
+ * admit sees the region's cookie (and may let it use the reserve), and a
+ * wait for the pool to grow or be reclaimed is the group's stall.
+ *
+ * Return: the block's head frame, or NULL.
+ */
+struct aem_frame *aem_alloc_pages_who(struct aem_mempolicy *pol,
+				      unsigned int order, unsigned int flags,
+				      const struct aem_alloc_who *who)
+{
+	return aem_alloc(pol, NUMA_NO_NODE, order, flags,
+			 who && who->gen ? who : NULL);
+}
 
 /* The highest zone of @node that @flags allow and the pool has, or NULL. */
 static struct aem_zone *aem_first_zone(struct aem_node *node,
@@ -432,7 +482,7 @@ unsigned int aem_alloc_bulk(int nid, unsigned int order, unsigned int flags,
 		}
 	}
 	for (; got < nr; got++) {
-		frames[got] = aem_alloc(NULL, nid, order, flags);
+		frames[got] = aem_alloc(NULL, nid, order, flags, NULL);
 		if (!frames[got])
 			break;
 	}

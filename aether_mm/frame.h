@@ -154,12 +154,45 @@ long aem_share_range(struct aem_region *r, pgoff_t start, pgoff_t end,
 		     struct aether_mm_region_dedupe *out);
 
 /* policy.c: a region's group (region/region.h) */
+
+/*
+ * Which region's group allocates (a region fault), for the policy
+ * backend's admit and stall hooks: the region's pol_gen and pol_cookie.
+ */
+struct aem_alloc_who {
+	u64 gen;
+	void *cookie;
+};
+
+/* One stall of a group, from aem_policy_stall_begin() to its end. */
+struct aem_policy_stall {
+	const struct aem_policy_ops *ops;
+	void *cookie;
+	unsigned long token;
+	int srcu;
+};
+
+/* The core's own charge flag: the try after @reclaim (policy.c). */
+#define AEM_CHARGE_LAST		BIT(31)
+
 int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
 void *aem_policy_region_init(u64 id, kuid_t uid, u32 flags, u64 *gen);
 void aem_policy_region_release(u64 gen, void *cookie);
 int aem_policy_charge(u64 gen, void *cookie, int nid, unsigned long nr,
 		      unsigned int flags);
 void aem_policy_uncharge(u64 gen, void *cookie, int nid, unsigned long nr);
+long aem_policy_reclaim_for(u64 gen, void *cookie, unsigned long nr,
+			    unsigned int flags);
+void aem_policy_over_high(u64 gen, void *cookie);
+unsigned int aem_policy_tier(u64 gen, void *cookie);
+void aem_policy_stall_begin(const struct aem_alloc_who *who,
+			    struct aem_policy_stall *st);
+void aem_policy_stall_end(struct aem_policy_stall *st);
+int aem_policy_hold(u64 *gen);
+void aem_policy_unhold(int idx);
+struct aem_frame *aem_alloc_pages_who(struct aem_mempolicy *pol,
+				      unsigned int order, unsigned int flags,
+				      const struct aem_alloc_who *who);
 
 /* main.c */
 int aem_parse_interval_ms(const char *val, unsigned int *ms);

@@ -413,8 +413,11 @@ bool aem_reclaim_registered(void);
 void aem_hooks_exit(void);
 
 /* policy.c */
-int aem_policy_admit(int nid, unsigned int order, unsigned int flags);
+int aem_policy_admit(const struct aem_alloc_who *who, int nid,
+		     unsigned int order, unsigned int flags);
 long aem_policy_refused(void);
+long aem_policy_reclaims(void);
+long aem_policy_highs(void);
 void aem_policy_exit(void);
 
 /* policy_count.c */

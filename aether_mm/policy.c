@@ -25,6 +25,25 @@
  * region holds (migration, compaction, collapse) and stored pages that
  * must come back (a store backend leaving) are charged AEM_CHARGE_NOFAIL.
  *
+ * Limits that need work outside the slot lock (memcg's try_charge() and
+ * mem_cgroup_handle_over_high() are the model):
+ *
+ *   max	the charge answers -EAGAIN: the region side (region.h,
+ *		"pending") notes it under the slot lock, gives the frame back,
+ *		drops the lock, calls @reclaim (aem_policy_reclaim_for()) and
+ *		tries the fault or the ioctl's page once more; -EAGAIN then, or
+ *		with no @reclaim, is a refusal (-ENOMEM).
+ *   high	the charge answers AEM_CHARGE_OVER_HIGH: noted the same way,
+ *		and @over_high is called once per fault or page of an ioctl,
+ *		after the slot lock is dropped (aem_policy_over_high()).
+ *   stalls	a charged region's fault waiting in the pool (growth, reclaim:
+ *		alloc.c) or in its group's @reclaim is bracketed by
+ *		@stall_begin and @stall_end (struct aem_policy_stall).
+ *   tiers	the pool's reclaim takes regions tier by tier
+ *		(aem_policy_tier(), region/reclaim.c).
+ *   reserve	@admit learns which region's fault allocates, and may let it
+ *		take frames below the min watermark (alloc.c).
+ *
  * Registrations.  Each registration is a record with a generation number,
  * and a region keeps the generation its cookie came from.  The core calls
  * a table under rcu_read_lock() and only for regions of the table's own
@@ -36,15 +55,20 @@
  * every cookie and every charge: what it had counted it drops all at once,
  * and no uncharge or release of those regions will ever reach anyone.
  *
+ * The callbacks that may sleep (@reclaim, @over_high) and the stall pair
+ * (whose two halves must meet the same table) run under the SRCU read
+ * lock aem_policy_srcu instead of RCU; unregistration waits for both.
+ *
  * Lock order: aem_policy_lock (mutex), taken by (un)registration only,
- * then RCU; the callbacks run under rcu_read_lock(), inside whatever
- * locks their caller holds (their kernel-doc in include/aether/mm.h).
+ * then RCU or aem_policy_srcu; the callbacks run inside whatever locks
+ * their caller holds (their kernel-doc in include/aether/mm.h).
  */
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 #include "internal.h"
 
 /**
@@ -58,16 +82,21 @@ struct aem_policy_reg {
 };
 
 static DEFINE_MUTEX(aem_policy_lock);
+DEFINE_STATIC_SRCU(aem_policy_srcu);
 static struct aem_policy_reg __rcu *aem_policy;
 static u64 aem_policy_gen;			/* aem_policy_lock */
 static atomic_long_t aem_policy_nr_refused;	/* charges refused */
+static atomic_long_t aem_policy_nr_reclaims;	/* @reclaim calls */
+static atomic_long_t aem_policy_nr_high;	/* @over_high calls */
 
 /**
  * aem_register_policy - install the policy backend (QoS, firewall)
  * @ops: the table; must stay valid until aem_unregister_policy()
  *
  * A table that charges gives @region_init, @region_release, @charge and
- * @uncharge, all four, or none of them.
+ * @uncharge, all four, or none of them; @reclaim, @over_high,
+ * @reclaim_tier and the stall pair only with them; @stall_begin and
+ * @stall_end both or neither.
  *
  * Context: process context, may sleep; no aether_mm lock held.
  *
@@ -78,10 +107,13 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 {
 	unsigned int usage = !!ops->region_init + !!ops->region_release +
 			     !!ops->charge + !!ops->uncharge;
+	bool extra = ops->reclaim || ops->over_high || ops->reclaim_tier ||
+		     ops->stall_begin || ops->stall_end;
 	struct aem_policy_reg *reg;
 	int ret = 0;
 
-	if (usage && usage != 4)
+	if ((usage && usage != 4) || (extra && !usage) ||
+	    !ops->stall_begin != !ops->stall_end)
 		return -EINVAL;
 	reg = kmalloc(sizeof(*reg), GFP_KERNEL);
 	if (!reg)
@@ -126,6 +158,7 @@ void aem_unregister_policy(const struct aem_policy_ops *ops)
 	if (WARN_ON_ONCE(!ours))
 		return;
 	synchronize_rcu();
+	synchronize_srcu(&aem_policy_srcu);
 	if (ops->drain)
 		ops->drain();
 	kfree(reg);
@@ -139,24 +172,53 @@ static const struct aem_policy_ops *aem_policy_ops_rcu(void)
 	return reg ? reg->ops : NULL;
 }
 
+/*
+ * The table of registration @gen while it is still the registered one,
+ * else NULL.  Under rcu_read_lock().
+ */
+static const struct aem_policy_ops *aem_policy_of_gen(u64 gen)
+{
+	struct aem_policy_reg *reg = rcu_dereference(aem_policy);
+
+	return reg && reg->gen == gen ? reg->ops : NULL;
+}
+
+/* The same, under aem_policy_srcu. */
+static const struct aem_policy_ops *aem_policy_of_gen_srcu(u64 gen)
+{
+	struct aem_policy_reg *reg = srcu_dereference(aem_policy,
+						      &aem_policy_srcu);
+
+	return reg && reg->gen == gen ? reg->ops : NULL;
+}
+
 /**
  * aem_policy_admit - ask the policy backend about an allocation
+ * @who: the region's group that allocates (a region fault), or NULL
  * @nid: node it would be served from first
  * @order: its order
  * @flags: its flags
  *
- * Return: 0 when admitted (or no backend), else the backend's errno.
+ * Return: 0 when admitted (or no backend), AEM_ADMIT_RESERVE when it may
+ * use the reserve below the min watermark, else the backend's errno.
  */
-int aem_policy_admit(int nid, unsigned int order, unsigned int flags)
+int aem_policy_admit(const struct aem_alloc_who *who, int nid,
+		     unsigned int order, unsigned int flags)
 {
-	const struct aem_policy_ops *ops;
+	struct aem_policy_reg *reg;
+	void *cookie = NULL;
 	int ret = 0;
 
 	rcu_read_lock();
-	ops = aem_policy_ops_rcu();
-	if (ops && ops->admit)
-		ret = ops->admit(nid, order, flags);
+	reg = rcu_dereference(aem_policy);
+	if (reg && reg->ops->admit) {
+		if (who && who->gen == reg->gen)
+			cookie = who->cookie;
+		ret = reg->ops->admit(cookie, nid, order, flags);
+	}
 	rcu_read_unlock();
+	if (ret > 0)
+		return AEM_ADMIT_RESERVE;
 	return ret;
 }
 
@@ -180,17 +242,6 @@ int aem_policy_may_open(const char *name, kuid_t owner, u32 flags)
 		ret = ops->may_open(name, owner, flags);
 	rcu_read_unlock();
 	return ret > 0 ? 1 : ret;
-}
-
-/*
- * The table of registration @gen while it is still the registered one,
- * else NULL.  Under rcu_read_lock().
- */
-static const struct aem_policy_ops *aem_policy_of_gen(u64 gen)
-{
-	struct aem_policy_reg *reg = rcu_dereference(aem_policy);
-
-	return reg && reg->gen == gen ? reg->ops : NULL;
 }
 
 /**
@@ -245,30 +296,157 @@ void aem_policy_region_release(u64 gen, void *cookie)
  * @cookie: its cookie
  * @nid: node of the frames
  * @nr: how many
- * @flags: AEM_CHARGE_*
+ * @flags: AEM_CHARGE_*, and AEM_CHARGE_LAST (the core's own: this is the
+ *	   try after @reclaim, so -EAGAIN is a refusal)
  *
  * Context: the slot lock of the frames' index held (region.h).
  *
- * Return: 0, or the backend's refusal (never with AEM_CHARGE_NOFAIL).
+ * Return: 0; AEM_CHARGE_OVER_HIGH (not with AEM_CHARGE_NOFAIL); -EAGAIN
+ * when the backend asks for its @reclaim first (it has one, and this is
+ * not the last try); or a refusal (never with AEM_CHARGE_NOFAIL), -ENOMEM
+ * for a last -EAGAIN.
  */
 int aem_policy_charge(u64 gen, void *cookie, int nid, unsigned long nr,
 		      unsigned int flags)
 {
 	const struct aem_policy_ops *ops;
+	bool may_reclaim = false;
 	int ret = 0;
 
 	rcu_read_lock();
 	ops = aem_policy_of_gen(gen);
-	if (ops)
-		ret = ops->charge(cookie, nid, nr, flags);
+	if (ops) {
+		ret = ops->charge(cookie, nid, nr, flags & ~AEM_CHARGE_LAST);
+		may_reclaim = ops->reclaim && !(flags & AEM_CHARGE_LAST);
+	}
 	rcu_read_unlock();
+	if (ret == AEM_CHARGE_OVER_HIGH && !(flags & AEM_CHARGE_NOFAIL))
+		return ret;
 	if (ret >= 0)
 		return 0;
 	/* Counted all the same: the caller goes on, and will uncharge. */
 	if (WARN_ON_ONCE(flags & AEM_CHARGE_NOFAIL))
 		return 0;
+	if (ret == -EAGAIN && may_reclaim)
+		return ret;
 	atomic_long_inc(&aem_policy_nr_refused);
-	return ret;
+	return ret == -EAGAIN ? -ENOMEM : ret;
+}
+
+/**
+ * aem_policy_reclaim_for() - a charge said -EAGAIN: the group's reclaim
+ * @gen: the region's generation (not 0)
+ * @cookie: its cookie
+ * @nr: pages the charge wanted
+ * @flags: AEM_RECLAIM_NOWAIT when the caller holds mmap_lock (a fault)
+ *
+ * The wait is a stall of the group (@stall_begin, @stall_end).
+ *
+ * Context: process context, no slot lock held (a fault's mmap_lock or VMA
+ * lock may be).  May sleep.
+ *
+ * Return: pages the backend says it freed, 0 when it has no @reclaim.
+ */
+long aem_policy_reclaim_for(u64 gen, void *cookie, unsigned long nr,
+			    unsigned int flags)
+{
+	const struct aem_policy_ops *ops;
+	unsigned long token = 0;
+	long got = 0;
+	int idx;
+
+	might_sleep();
+	idx = srcu_read_lock(&aem_policy_srcu);
+	ops = aem_policy_of_gen_srcu(gen);
+	if (ops && ops->reclaim) {
+		atomic_long_inc(&aem_policy_nr_reclaims);
+		if (ops->stall_begin)
+			token = ops->stall_begin(cookie);
+		got = ops->reclaim(cookie, nr, flags);
+		if (ops->stall_end)
+			ops->stall_end(cookie, token);
+	}
+	srcu_read_unlock(&aem_policy_srcu, idx);
+	return got;
+}
+
+/**
+ * aem_policy_over_high() - a charge of this task said AEM_CHARGE_OVER_HIGH
+ * @gen: the region's generation (not 0)
+ * @cookie: its cookie
+ *
+ * Context: process context, no slot lock held (a fault's mmap_lock or VMA
+ * lock may be).  May sleep (briefly: the backend only queues its work).
+ */
+void aem_policy_over_high(u64 gen, void *cookie)
+{
+	const struct aem_policy_ops *ops;
+	int idx;
+
+	might_sleep();
+	idx = srcu_read_lock(&aem_policy_srcu);
+	ops = aem_policy_of_gen_srcu(gen);
+	if (ops && ops->over_high) {
+		atomic_long_inc(&aem_policy_nr_high);
+		ops->over_high(cookie);
+	}
+	srcu_read_unlock(&aem_policy_srcu, idx);
+}
+
+/**
+ * aem_policy_tier() - the reclaim tier of a region's group
+ * @gen: the region's generation, 0 for none
+ * @cookie: its cookie
+ *
+ * Return: an enum aem_reclaim_tier; AEM_TIER_NORMAL for a region of no
+ * group, or when the backend does not say.
+ */
+unsigned int aem_policy_tier(u64 gen, void *cookie)
+{
+	const struct aem_policy_ops *ops;
+	unsigned int tier = AEM_TIER_NORMAL;
+
+	if (!gen)
+		return tier;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	if (ops && ops->reclaim_tier)
+		tier = ops->reclaim_tier(cookie);
+	rcu_read_unlock();
+	return min_t(unsigned int, tier, AEM_TIER_NEVER);
+}
+
+/**
+ * aem_policy_stall_begin() - a task of a region's group waits for memory
+ * @who: the region's group
+ * @st: the core's record of the stall, for aem_policy_stall_end()
+ *
+ * Holds aem_policy_srcu until aem_policy_stall_end(): the table that saw
+ * the beginning sees the end.
+ */
+void aem_policy_stall_begin(const struct aem_alloc_who *who,
+			    struct aem_policy_stall *st)
+{
+	st->ops = NULL;
+	st->srcu = srcu_read_lock(&aem_policy_srcu);
+	st->ops = aem_policy_of_gen_srcu(who->gen);
+	if (st->ops && st->ops->stall_begin) {
+		st->cookie = who->cookie;
+		st->token = st->ops->stall_begin(st->cookie);
+	} else {
+		st->ops = NULL;
+	}
+}
+
+/**
+ * aem_policy_stall_end() - that task stops waiting
+ * @st: what aem_policy_stall_begin() filled
+ */
+void aem_policy_stall_end(struct aem_policy_stall *st)
+{
+	if (st->ops)
+		st->ops->stall_end(st->cookie, st->token);
+	srcu_read_unlock(&aem_policy_srcu, st->srcu);
 }
 
 /**
@@ -290,6 +468,35 @@ void aem_policy_uncharge(u64 gen, void *cookie, int nid, unsigned long nr)
 }
 
 /**
+ * aem_policy_hold() - keep the registered table's cookies valid
+ * @gen: receives its generation, 0 when none is registered
+ *
+ * Until aem_policy_unhold(), the cookies of regions of generation *@gen
+ * are not drained (aem_policy_reclaim() hands them to @match).  May sleep
+ * inside.
+ *
+ * Return: what aem_policy_unhold() takes.
+ */
+int aem_policy_hold(u64 *gen)
+{
+	int idx = srcu_read_lock(&aem_policy_srcu);
+	struct aem_policy_reg *reg = srcu_dereference(aem_policy,
+						      &aem_policy_srcu);
+
+	*gen = reg ? reg->gen : 0;
+	return idx;
+}
+
+/**
+ * aem_policy_unhold() - end of aem_policy_hold()
+ * @idx: what it returned
+ */
+void aem_policy_unhold(int idx)
+{
+	srcu_read_unlock(&aem_policy_srcu, idx);
+}
+
+/**
  * aem_policy_refused() - charges refused since the module was loaded
  *
  * Return: the count, for debugfs.
@@ -297,6 +504,26 @@ void aem_policy_uncharge(u64 gen, void *cookie, int nid, unsigned long nr)
 long aem_policy_refused(void)
 {
 	return atomic_long_read(&aem_policy_nr_refused);
+}
+
+/**
+ * aem_policy_reclaims() - @reclaim calls since the module was loaded
+ *
+ * Return: the count, for debugfs.
+ */
+long aem_policy_reclaims(void)
+{
+	return atomic_long_read(&aem_policy_nr_reclaims);
+}
+
+/**
+ * aem_policy_highs() - @over_high calls since the module was loaded
+ *
+ * Return: the count, for debugfs.
+ */
+long aem_policy_highs(void)
+{
+	return atomic_long_read(&aem_policy_nr_high);
 }
 
 /* Every backend unregisters before its module goes; nothing may be left. */

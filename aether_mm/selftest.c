@@ -465,7 +465,8 @@ static int aem_st_may_open(const char *name, kuid_t owner, u32 flags)
 	return aem_st_policy_answer;
 }
 
-static int aem_st_admit(int nid, unsigned int order, unsigned int flags)
+static int aem_st_admit(void *cookie, int nid, unsigned int order,
+			unsigned int flags)
 {
 	return aem_st_policy_answer;
 }

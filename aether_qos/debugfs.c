@@ -18,6 +18,7 @@
  *	memory.events.local	the same, in it only
  *	memory.stat		pages charged and given back, charges refused,
  *				regions, members, class, effective min and low
+ *	memory.pressure		"some avg10=... total=..." (pressure.c)
  *
  * Group names are not secret (GET gives them to anyone holding the
  * device) but the files are root's (0400), as the rest of aether/.
@@ -149,8 +150,17 @@ static int aqos_dbg_stat_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(aqos_dbg_stat);
 
+static int aqos_dbg_pressure_show(struct seq_file *m, void *v)
+{
+	aqos_psi_show(m, aqos_group_psi(m->private));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(aqos_dbg_pressure);
+
 static void aqos_dbg_files(struct dentry *dir, struct aqos_group *g)
 {
+	debugfs_create_file("memory.pressure", 0400, dir, g,
+			    &aqos_dbg_pressure_fops);
 	debugfs_create_file("memory.current", 0400, dir, g,
 			    &aqos_dbg_current_fops);
 	debugfs_create_file("memory.peak", 0400, dir, g, &aqos_dbg_peak_fops);

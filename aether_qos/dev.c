@@ -35,12 +35,23 @@
  * group it names until it returns, and copies its struct back with every
  * byte it did not fill zeroed.  An unknown command is -ENOTTY.
  *
+ * Group fds (OPEN): a group's memory.pressure as a file (cgroup v2's,
+ * and PSI's /proc/pressure/memory): read gives the "some" line, write
+ * makes the fd's one trigger, poll waits for its events (pressure.c).
+ * The fd holds a reference to its group, so the group's memory stays;
+ * DESTROY does not wait for it: from then on the trigger says EPOLLERR.
+ * Whether a trigger is privileged (any window) is decided by the
+ * credentials the fd was opened with (CAP_SYS_RESOURCE), as PSI does.
+ *
  * Lock order (internal.h): every command that changes the tree holds
- * aqos_lock (1) around the change; GET takes no lock.
+ * aqos_lock (1) around the change; GET takes no lock; a group fd's
+ * @lock is taken alone, around pressure.c's calls.
  */
+#include <linux/anon_inodes.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/ctype.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -428,6 +439,155 @@ static long aqos_ioc_list(void __user *uarg)
 	return aem_copy_out(uarg, &l, sizeof(l));
 }
 
+/* ---- group fds ------------------------------------------------------ */
+
+/**
+ * struct aqos_gfd - an open group fd
+ * @group:	its group, referenced
+ * @lock:	@trigger
+ * @trigger:	the trigger written to it, or NULL
+ * @privileged:	CAP_SYS_RESOURCE when it was opened
+ */
+struct aqos_gfd {
+	struct aqos_group *group;
+	struct mutex lock;		/* @trigger: one write makes it */
+	struct aqos_trigger *trigger;
+	bool privileged;
+};
+
+static ssize_t aqos_gfd_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct aqos_gfd *gfd = file->private_data;
+	char buf[128];
+	u32 avg[3];
+	u64 total;
+	int len;
+
+	aqos_psi_read(aqos_group_psi(gfd->group), &total, avg);
+	len = scnprintf(buf, sizeof(buf),
+			"some avg10=%u.%02u avg60=%u.%02u avg300=%u.%02u total=%llu\n",
+			avg[0] / 100, avg[0] % 100, avg[1] / 100, avg[1] % 100,
+			avg[2] / 100, avg[2] % 100, total);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t aqos_gfd_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct aqos_gfd *gfd = file->private_data;
+	struct aqos_trigger *t;
+	char buf[64];
+	size_t len;
+
+	if (!count)
+		return -EINVAL;
+	len = min(count, sizeof(buf) - 1);
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	mutex_lock(&gfd->lock);
+	if (gfd->trigger) {
+		mutex_unlock(&gfd->lock);
+		return -EBUSY;
+	}
+	t = aqos_trigger_create(aqos_group_psi(gfd->group), buf, len,
+				gfd->privileged);
+	if (!IS_ERR(t)) {
+		/* Published whole to poll(), which reads it without @lock. */
+		smp_store_release(&gfd->trigger, t);
+	}
+	mutex_unlock(&gfd->lock);
+	return IS_ERR(t) ? PTR_ERR(t) : count;
+}
+
+static __poll_t aqos_gfd_poll(struct file *file, poll_table *wait)
+{
+	struct aqos_gfd *gfd = file->private_data;
+	/* Pairs with the release in write(): a trigger seen is whole. */
+	struct aqos_trigger *t = smp_load_acquire(&gfd->trigger);
+
+	if (!t)
+		return DEFAULT_POLLMASK | EPOLLERR | EPOLLPRI;
+	return aqos_trigger_poll(t, file, wait);
+}
+
+static int aqos_gfd_release(struct inode *inode, struct file *file)
+{
+	struct aqos_gfd *gfd = file->private_data;
+
+	aqos_trigger_free(gfd->trigger);
+	aqos_group_put(gfd->group);
+	kfree(gfd);
+	return 0;
+}
+
+static const struct file_operations aqos_gfd_fops = {
+	.owner		= THIS_MODULE,
+	.read		= aqos_gfd_read,
+	.write		= aqos_gfd_write,
+	.poll		= aqos_gfd_poll,
+	.release	= aqos_gfd_release,
+	.llseek		= noop_llseek,
+};
+
+/* The file of a group fd, installed at @fd: 0 or -errno. */
+static int aqos_gfd_install(int fd, struct aqos_gfd *gfd)
+{
+	struct file *file;
+
+	file = anon_inode_getfile("[aether_qos_group]", &aqos_gfd_fops, gfd,
+				  O_RDWR);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	fd_install(fd, file);
+	return 0;
+}
+
+static long aqos_ioc_open(void __user *uarg)
+{
+	struct aether_qos_open o;
+	struct aqos_gfd *gfd;
+	int ret, fd;
+
+	ret = aem_copy_in(&o, sizeof(o), uarg);
+	if (ret)
+		return ret;
+	if (o.flags)
+		return -EINVAL;
+	gfd = kzalloc(sizeof(*gfd), GFP_KERNEL);
+	if (!gfd)
+		return -ENOMEM;
+	mutex_init(&gfd->lock);
+	gfd->privileged = capable(CAP_SYS_RESOURCE);
+	gfd->group = aqos_group_get(o.id);
+	if (!gfd->group) {
+		kfree(gfd);
+		return -ENOENT;
+	}
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto out_put;
+	}
+	o.size = sizeof(o);
+	o.fd = fd;
+	ret = aem_copy_out(uarg, &o, sizeof(o));
+	if (ret)
+		goto out_fd;
+	ret = aqos_gfd_install(fd, gfd);
+	if (ret)
+		goto out_fd;
+	return 0;
+
+out_fd:
+	put_unused_fd(fd);
+out_put:
+	aqos_group_put(gfd->group);
+	kfree(gfd);
+	return ret;
+}
+
 static long aqos_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -445,6 +605,8 @@ static long aqos_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return aqos_ioc_attach(uarg);
 	case AEM_IOC_BASE(AETHER_QOS_IOC_LIST):
 		return aqos_ioc_list(uarg);
+	case AEM_IOC_BASE(AETHER_QOS_IOC_OPEN):
+		return aqos_ioc_open(uarg);
 	default:
 		return -ENOTTY;
 	}

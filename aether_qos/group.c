@@ -170,6 +170,7 @@ static struct aqos_group *aqos_group_alloc(struct aqos_group *parent,
 	refcount_set(&g->ref, 1);	/* the tree's */
 	g->high = AQOS_UNLIMITED;
 	g->max = AQOS_UNLIMITED;
+	aqos_psi_init(&g->psi, parent->parent ? &parent->psi : NULL);
 	return g;
 }
 
@@ -368,6 +369,7 @@ int aqos_group_destroy(struct aqos_group *g)
 			   NULL, GFP_ATOMIC);
 	aqos_nr_groups--;
 	spin_unlock(&aqos_tree_lock);
+	aqos_psi_destroy(&g->psi);	/* its triggers: EPOLLERR */
 	aqos_group_put(g);	/* the tree's */
 	return 0;
 }
@@ -751,6 +753,7 @@ void aqos_group_exit(void)
 	struct aqos_group *g, *next;
 	struct aqos_member *m;
 	struct hlist_node *tmp;
+	unsigned int level;
 	int bkt;
 
 	mutex_lock(&aqos_lock);
@@ -761,6 +764,11 @@ void aqos_group_exit(void)
 	}
 	mutex_unlock(&aqos_lock);
 	rcu_barrier();
+	/* The live groups' pressure, the deepest first. */
+	for (level = AQOS_MAX_LEVEL + 1; level > 0; level--)
+		list_for_each_entry(g, &aqos_all, all)
+			if (g->level == level && !g->dead)
+				aqos_psi_destroy(&g->psi);
 	list_for_each_entry_safe(g, next, &aqos_all, all) {
 		list_del(&g->all);
 		kfree(g);

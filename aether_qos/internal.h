@@ -20,7 +20,9 @@
  *		LIST; who may do what
  *   debugfs.c	aether/qos/<group>/: memory.current and its siblings
  *   selftest.c	in-kernel self-tests of the counters and the protection
- *		arithmetic
+ *		arithmetic (and pressure_test.c's)
+ *   pressure.c	"some" stall time per group, PSI's averages, triggers
+ *		(pressure.h); a group embeds its struct aqos_psi
  *
  * A group's states: live (in the tree, found by its id, name and debugfs
  * directory), then dead once destroyed (out of the tree, no id, no
@@ -57,6 +59,8 @@
 #include <linux/uidgid.h>
 #include <aether/mm.h>
 #include <uapi/linux/aether_qos.h>
+
+#include "pressure.h"
 
 struct seq_file;
 struct dentry;
@@ -106,6 +110,8 @@ enum aqos_event {
  * @charged, @uncharged, @refused: pages accepted and given back, and
  *		charge calls refused, over its life (memory.stat)
  * @debugfs:	its directory under aether/qos/ (its parent's)
+ * @psi:	its pressure (the root's is aqos_psi_root: aqos_group_psi());
+ *		destroyed when the group is, before it can be freed
  * @rcu:	for kfree_rcu(): readers walk the tree under RCU
  */
 struct aqos_group {
@@ -144,8 +150,15 @@ struct aqos_group {
 	atomic_long_t refused;
 
 	struct dentry *debugfs;
+	struct aqos_psi psi;
 	struct rcu_head rcu;
 };
+
+/* The pressure of @g: the root group's is the pool's. */
+static inline struct aqos_psi *aqos_group_psi(struct aqos_group *g)
+{
+	return g->parent ? &g->psi : &aqos_psi_root;
+}
 
 /* main.c: the module parameters */
 extern bool aqos_selftest;

@@ -2,7 +2,8 @@
 /*
  * main.c - load and unload of aether_qos
  *
- * Load is a ladder: the self-tests if asked, then the groups (the root),
+ * Load is a ladder: the pressure's workqueue and the pool's pressure
+ * (pressure.c), the self-tests if asked, then the groups (the root),
  * debugfs (aether/qos/, the root group's files), the policy table
  * registered with aether_mm (after which every new region is charged to
  * a group), and /dev/aether_qos last, when everything it answers for
@@ -10,7 +11,8 @@
  * file pins the module, so none is open), then the policy table, whose
  * unregistration makes aether_mm forget every cookie we gave (the regions
  * stay, charged to nobody: include/aether/mm.h, @drain), then debugfs,
- * and the groups last, when nothing can reach them.
+ * the groups when nothing can reach them (their pressure first, the
+ * deepest first), and the pressure's workqueue last.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -26,14 +28,17 @@ static int __init aqos_init(void)
 {
 	int err;
 
+	err = aqos_pressure_init();
+	if (err)
+		return err;
 	if (aqos_selftest) {
 		err = aqos_selftest_run();
 		if (err)
-			return err;
+			goto out_pressure;
 	}
 	err = aqos_group_init();
 	if (err)
-		return err;
+		goto out_pressure;
 	err = aqos_debugfs_init();
 	if (err)
 		goto out_group;
@@ -51,6 +56,8 @@ out_debugfs:
 	aqos_debugfs_exit();
 out_group:
 	aqos_group_exit();
+out_pressure:
+	aqos_pressure_exit();
 	return err;
 }
 
@@ -60,6 +67,7 @@ static void __exit aqos_exit(void)
 	aqos_policy_exit();
 	aqos_debugfs_exit();
 	aqos_group_exit();
+	aqos_pressure_exit();
 }
 
 module_init(aqos_init);

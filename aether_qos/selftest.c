@@ -18,7 +18,8 @@
  *			parent's protection, the proportional share when
  *			they do not (cgroup v2's documented example)
  *
- * Each prints what failed and the module refuses to load.
+ * then pressure_test.c's (the averages, the triggers).  Each prints what
+ * failed and the module refuses to load.
  */
 #include <linux/slab.h>
 
@@ -164,6 +165,8 @@ int aqos_selftest_run(void)
 	for (i = 0; i < ARRAY_SIZE(tests) && !err; i++)
 		err = tests[i](t);
 	kfree(t);
+	if (!err)
+		err = aqos_pressure_selftest();
 	if (!err)
 		pr_info("self-tests passed\n");
 	return err;

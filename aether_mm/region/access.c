@@ -560,9 +560,39 @@ long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 			   unsigned long nr, aem_cold_fn fn, void *arg,
 			   unsigned int flags)
 {
+	return aem_region_cold_pages_if(rflags, nid, min_gen, nr, fn, arg,
+					flags, NULL, NULL);
+}
+EXPORT_SYMBOL_GPL(aem_region_cold_pages);
+
+/**
+ * aem_region_cold_pages_if() - aem_region_cold_pages() of chosen regions
+ * @rflags: as there
+ * @nid: as there
+ * @min_gen: as there
+ * @nr: as there
+ * @fn: as there
+ * @arg: as there
+ * @flags: as there
+ * @want: NULL, or whether a region (with @rflags) is offered; called
+ *	  under aem_access_lock, the region referenced, no region lock
+ *	  held; must not sleep
+ * @warg: passed to @want
+ *
+ * The regions of a group (aem_policy_reclaim()), or of one reclaim tier
+ * (region/reclaim.c).
+ *
+ * Return: as aem_region_cold_pages().
+ */
+long aem_region_cold_pages_if(u32 rflags, int nid, unsigned int min_gen,
+			      unsigned long nr, aem_cold_fn fn, void *arg,
+			      unsigned int flags,
+			      bool (*want)(struct aem_region *r, void *warg),
+			      void *warg)
+{
 	bool nowait = flags & AEM_COLD_NOWAIT;
 	struct aem_region **rs;
-	unsigned int n, i, g;
+	unsigned int n, i, k, g;
 	long taken = 0;
 	int ret = 0;
 	u64 t0;
@@ -576,6 +606,15 @@ long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 	atomic_long_inc(&aem_cold_walks);
 	t0 = ktime_get_ns();
 	n = aem_regions_get_all(&rs);
+	/* Those not wanted leave the array (and their reference goes). */
+	for (i = 0, k = 0; want && i < n; i++) {
+		if (want(rs[i], warg))
+			rs[k++] = rs[i];
+		else
+			aem_region_put(rs[i]);
+	}
+	if (want)
+		n = k;
 	for (g = AEM_NR_GENS - 1; g >= min_gen && nr && ret >= 0; g--) {
 		for (i = 0; i < n && nr && ret >= 0; i++) {
 			struct aem_region *r = rs[i];
@@ -593,7 +632,6 @@ long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 	mutex_unlock(&aem_access_lock);
 	return ret < 0 ? ret : taken;
 }
-EXPORT_SYMBOL_GPL(aem_region_cold_pages);
 
 /* ---- debugfs ------------------------------------------------------------ */
 

@@ -22,6 +22,14 @@
  * A fault also feeds the view's prefetch predictor (predict.c); 2 MiB
  * faults of HUGE regions are huge_fault.c's.
  *
+ * The group's limits (policy.c): a charge over max asks for the group's
+ * reclaim first, a charge over high for the group's over-high work.  Both
+ * run once the slot lock is dropped (aem_region_charge_after()): the
+ * reclaim with mmap_lock (or the VMA lock) still held, so it only tries
+ * the locks of the pages it takes (AEM_RECLAIM_NOWAIT, as the pool's own
+ * reclaim does), then the fault runs once more, and a refusal then is the
+ * SIGBUS; the over-high work is called once per fault.
+ *
  * What a fault maps never carries another user's bytes: a new frame is
  * zeroed (4 KiB and 2 MiB alike), a copy-on-write copy overwrites all of
  * its frame, and prefetch maps only what the chain already holds.  Every
@@ -125,10 +133,13 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	}
 
 	/* A copy overwrites every byte; a new page is zeroed. */
-	nf = aem_alloc_pages_mpol(&r->pol, 0, AEM_REGION_FAULT_FLAGS |
-				  (f ? 0 : AEM_ALLOC_ZERO));
-	/* A group at its limit fails the fault as an empty pool does. */
-	if (nf && aem_region_charge(r, aem_frame_nid(nf), 1, 0)) {
+	nf = aem_region_alloc(r, 0, AEM_REGION_FAULT_FLAGS |
+			      (f ? 0 : AEM_ALLOC_ZERO));
+	/*
+	 * A group at its limit fails the fault as an empty pool does; at
+	 * max, after its reclaim and one more try (aem_region_fault()).
+	 */
+	if (nf && aem_region_charge_new(r, idx, aem_frame_nid(nf), 1)) {
 		aem_free_pages(nf, 0);
 		nf = NULL;
 	}
@@ -291,6 +302,82 @@ static vm_fault_t aem_map_own(struct vm_fault *vmf, struct aem_view *v,
 }
 
 /**
+ * aem_region_charge_after() - after a slot lock: the group's reclaim, if asked
+ * @r: the region
+ * @idx: the data page whose slot lock the caller held and dropped
+ * @pend: what aem_region_pending_take() gave before the unlock
+ * @nr: pages the refused charge wanted
+ * @flags: AEM_RECLAIM_NOWAIT when the caller holds mmap_lock or a VMA lock
+ *
+ * Context: process context, no slot lock of @r held.  May sleep.
+ *
+ * Return: true when a charge asked for the group's reclaim and this was
+ * not the last try: the reclaim ran, and the caller tries once more,
+ * calling aem_region_pending_last() under the slot lock first.
+ */
+bool aem_region_charge_after(struct aem_region *r, pgoff_t idx, u8 pend,
+			     unsigned long nr, unsigned int flags)
+{
+	lockdep_assert_not_held(aem_slot_lock(r, idx));
+	if ((pend & (AEM_PEND_RECLAIM | AEM_PEND_LAST)) != AEM_PEND_RECLAIM)
+		return false;
+	aem_policy_reclaim_for(r->pol_gen, r->pol_cookie, nr, flags);
+	return true;
+}
+
+/**
+ * aem_region_over_high() - the over-high work, once, if a charge asked
+ * @r: the region
+ * @idx: the data page whose slot lock the caller held and dropped
+ * @seen: the AEM_PEND_* of every try of the fault or the ioctl's page
+ *
+ * Context: process context, no slot lock of @r held.  May sleep, briefly.
+ */
+void aem_region_over_high(struct aem_region *r, pgoff_t idx, u8 seen)
+{
+	lockdep_assert_not_held(aem_slot_lock(r, idx));
+	if (seen & AEM_PEND_HIGH)
+		aem_policy_over_high(r->pol_gen, r->pol_cookie);
+}
+
+/*
+ * The fault at @idx under its slot lock (@mkwrite: ->pfn_mkwrite's), then
+ * what its charges asked for outside it: the group's reclaim and one more
+ * try, the over-high work.
+ */
+static vm_fault_t aem_fault_charged(struct vm_fault *vmf, struct aem_view *v,
+				    pgoff_t idx, bool write, bool mkwrite)
+{
+	struct aem_region *r = v->region;
+	bool last = false;
+	vm_fault_t ret;
+	u8 pend, seen = 0;
+
+	for (;;) {
+		mutex_lock(aem_slot_lock(r, idx));
+		if (last)
+			aem_region_pending_last(r, idx);
+		else if (!mkwrite)
+			aem_numa_fault(v, idx);
+		if (write)
+			ret = aem_map_own(vmf, v, idx, mkwrite);
+		else
+			ret = aem_map_resolved(vmf->vma, v, idx,
+					       vmf->address & PAGE_MASK, false,
+					       false);
+		pend = aem_region_pending_take(r, idx);
+		mutex_unlock(aem_slot_lock(r, idx));
+		seen |= pend;
+		if (last || !aem_region_charge_after(r, idx, pend, 1,
+						     AEM_RECLAIM_NOWAIT))
+			break;
+		last = true;
+	}
+	aem_region_over_high(r, idx, seen);
+	return ret;
+}
+
+/**
  * aem_region_fault() - .fault of region VMAs: nothing is mapped at the address
  * @vmf: the fault
  *
@@ -310,14 +397,7 @@ vm_fault_t aem_region_fault(struct vm_fault *vmf)
 	ret = aem_fault_index(vmf, &idx);
 	if (ret)
 		return ret;
-	mutex_lock(aem_slot_lock(v->region, idx));
-	aem_numa_fault(v, idx);
-	if (write)
-		ret = aem_map_own(vmf, v, idx, false);
-	else
-		ret = aem_map_resolved(vmf->vma, v, idx,
-				       vmf->address & PAGE_MASK, false, false);
-	mutex_unlock(aem_slot_lock(v->region, idx));
+	ret = aem_fault_charged(vmf, v, idx, write, false);
 	if (ret == VM_FAULT_NOPAGE)
 		aem_predict(vmf->vma, v, idx, write);
 	return ret;
@@ -344,10 +424,7 @@ vm_fault_t aem_region_pfn_mkwrite(struct vm_fault *vmf)
 		zap_vma_ptes(vmf->vma, vmf->address & PAGE_MASK, PAGE_SIZE);
 		return VM_FAULT_NOPAGE;
 	}
-	mutex_lock(aem_slot_lock(v->region, idx));
-	ret = aem_map_own(vmf, v, idx, true);
-	mutex_unlock(aem_slot_lock(v->region, idx));
-	return ret;
+	return aem_fault_charged(vmf, v, idx, true, true);
 }
 
 /* An entry as Linux's fault-around installs one: not yet accessed. */

@@ -7,7 +7,9 @@
  * one order-9 block (a write to a range no layer has a page of takes a
  * new block; collapse.c gathers used ranges into blocks).  Anything else
  * falls back to 4 KiB faults (fault.c).  Under the slot lock of the
- * range, which is one lock for its 512 pages (region.h).
+ * range, which is one lock for its 512 pages (region.h).  A charge over
+ * the group's max falls back too (the 4 KiB faults reclaim); one over
+ * high calls the group's over-high work once the lock is dropped.
  */
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -58,13 +60,16 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 			    XA_PRESENT))
 			return NULL;
 	}
-	first = aem_alloc_pages_mpol(&r->pol, AEM_HUGE_ORDER,
-				     AEM_REGION_FAULT_FLAGS | AEM_ALLOC_ZERO);
+	first = aem_region_alloc(r, AEM_HUGE_ORDER,
+				 AEM_REGION_FAULT_FLAGS | AEM_ALLOC_ZERO);
 	if (!first)
 		return NULL;
-	/* Refused: 4 KiB faults, each charged (and maybe refused) alone. */
+	/*
+	 * Refused: 4 KiB faults, each charged (and maybe refused) alone;
+	 * over max too: theirs is the group's reclaim.
+	 */
 	nid = aem_frame_nid(first);
-	if (aem_region_charge(r, nid, AEM_HUGE_PAGES, 0)) {
+	if (aem_region_charge_new(r, idx, nid, AEM_HUGE_PAGES)) {
 		aem_free_pages(first, AEM_HUGE_ORDER);
 		return NULL;
 	}
@@ -109,6 +114,7 @@ vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg)
 	struct aem_frame *f;
 	vm_fault_t ret;
 	pgoff_t pg, idx;
+	u8 pend;
 
 	if (!aem_huge_fault_is_pmd(arg) || !(r->flags & AETHER_MM_REGION_HUGE) ||
 	    aem_fault_chain_unstable(vmf, v))
@@ -129,7 +135,9 @@ vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg)
 					 write);
 	else
 		ret = VM_FAULT_FALLBACK;
+	pend = aem_region_pending_take(r, idx);
 	mutex_unlock(aem_slot_lock(r, idx));
+	aem_region_over_high(r, idx, pend);
 	if (ret == VM_FAULT_NOPAGE)
 		aem_region_stat_inc(r, AEM_RS_HUGE_MAPS);
 	else if (ret == VM_FAULT_FALLBACK)

@@ -190,12 +190,44 @@ static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
 	return aem_copy_out(uarg, &q, sizeof(q));
 }
 
+/*
+ * The frame of @idx in the image of @top, referenced, NULL for a hole, or
+ * an ERR_PTR() when a stored page cannot come back.  Over the group's max,
+ * its reclaim and one more try (region.h); over high, its over-high work.
+ */
+static struct aem_frame *aem_region_crc_get(struct aem_region *r,
+					    struct aem_layer *top, pgoff_t idx)
+{
+	struct aem_layer *where;
+	struct aem_frame *f;
+	bool last = false;
+	u8 pend, seen = 0;
+
+	if (!top)
+		return NULL;
+	for (;;) {
+		mutex_lock(aem_slot_lock(r, idx));
+		if (last)
+			aem_region_pending_last(r, idx);
+		f = aem_lookup(top, idx, &where);
+		if (!IS_ERR_OR_NULL(f))
+			aem_frame_get(f);
+		pend = aem_region_pending_take(r, idx);
+		mutex_unlock(aem_slot_lock(r, idx));
+		seen |= pend;
+		if (last || !aem_region_charge_after(r, idx, pend, 1, 0))
+			break;
+		last = true;
+	}
+	aem_region_over_high(r, idx, seen);
+	return f;
+}
+
 /* CRC-32 of @nr pages from @idx of the image of @top, via vm_map_ram(). */
 static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
 			  pgoff_t idx, unsigned int nr, u32 *crc)
 {
 	struct aem_frame *frames[AEM_CKSUM_BATCH];
-	struct aem_layer *where;
 	void *addr = NULL;
 	unsigned int i;
 	int err = 0;
@@ -206,15 +238,11 @@ static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
 	 * reference keeps the old one (and its content) until we are done.
 	 */
 	for (i = 0; i < nr; i++) {
-		mutex_lock(aem_slot_lock(r, idx + i));
-		frames[i] = top ? aem_lookup(top, idx + i, &where) : NULL;
+		frames[i] = aem_region_crc_get(r, top, idx + i);
 		if (IS_ERR(frames[i])) {
 			err = PTR_ERR(frames[i]);
 			frames[i] = NULL;
 		}
-		if (frames[i])
-			aem_frame_get(frames[i]);
-		mutex_unlock(aem_slot_lock(r, idx + i));
 	}
 	/* A stored page that could not come back fails the whole sum. */
 	if (!err)

@@ -33,6 +33,13 @@
  * client only queues the work (aem_share_store_work), which stores them
  * right after; the debugfs file below stores them at once.
  *
+ * When a policy backend gives regions reclaim tiers (policy.c), the pool's
+ * reclaim takes the regions of one tier after the other: BestEffort
+ * groups, Normal ones (and regions of no group), RealTime ones, those
+ * protected by low, never those under min.  aem_policy_reclaim() is the
+ * same walk for the regions of one group: the policy backend's own
+ * reclaim, at its max or high.
+ *
  * debugfs aether/mm/reclaim: write N to store up to N cold pages now,
  * read the totals.  debugfs aether/mm/store_loopback: write 1 to install
  * a loopback store backend, 2 to install it with its copies in pool
@@ -67,6 +74,7 @@
 
 static atomic_long_t aem_store_runs, aem_store_outs, aem_store_failed;
 static atomic_long_t aem_store_dropped, aem_store_shared;
+static atomic_long_t aem_store_group_runs, aem_store_group_pages;
 static atomic_long_t aem_share_store_wanted;	/* for the work below */
 
 struct aem_store_walk {
@@ -136,32 +144,46 @@ static void aem_share_store_workfn(struct work_struct *work)
 
 static DECLARE_WORK(aem_share_store_work, aem_share_store_workfn);
 
+/* Regions of one reclaim tier (policy.c). */
+static bool aem_store_tier_want(struct aem_region *r, void *arg)
+{
+	return aem_policy_tier(r->pol_gen, r->pol_cookie) ==
+	       *(unsigned int *)arg;
+}
+
 /*
  * Store up to @nr cold pages of COMPRESSIBLE regions whose frames are on
- * @nid (or any node), then cold shared frames for what is left of @nr:
- * at once, or, with AEM_COLD_NOWAIT, by the work (no frame given back
- * now).  Return: pages whose frames went back to the pool.
+ * @nid (or any node), tier by tier (enum aem_reclaim_tier: BestEffort
+ * groups first, protected ones last, those under min never), then cold
+ * shared frames for what is left of @nr: at once, or, with
+ * AEM_COLD_NOWAIT, by the work (no frame given back now).  Return: pages
+ * whose frames went back to the pool.
  */
 static unsigned long aem_store_cold(int nid, unsigned long nr,
 				    unsigned int flags)
 {
 	struct aem_store_walk w = { };
-	long got = 0;
+	unsigned int tier;
+	long got = 0, ret;
 	int sidx;
 
 	w.ops = aem_store_get(&sidx, true);
-	if (w.ops)
-		got = aem_region_cold_pages(AETHER_MM_REGION_COMPRESSIBLE, nid,
-					    1, nr, aem_store_cold_fn, &w,
-					    flags);
+	for (tier = 0; w.ops && tier < AEM_TIER_NEVER && got < (long)nr;
+	     tier++) {
+		ret = aem_region_cold_pages_if(AETHER_MM_REGION_COMPRESSIBLE,
+					       nid, 1, nr - got,
+					       aem_store_cold_fn, &w, flags,
+					       aem_store_tier_want, &tier);
+		if (ret < 0)
+			break;
+		got += ret;
+	}
 	aem_store_put(sidx);
 	if (!w.ops)
 		return 0;
 	atomic_long_inc(&aem_store_runs);
 	atomic_long_add(w.failed, &aem_store_failed);
 	atomic_long_add(w.dropped, &aem_store_dropped);
-	if (got < 0)
-		return 0;
 	atomic_long_add(got - w.dropped, &aem_store_outs);
 	if ((unsigned long)got >= nr)
 		return got;
@@ -172,6 +194,85 @@ static unsigned long aem_store_cold(int nid, unsigned long nr,
 	queue_work(system_unbound_wq, &aem_share_store_work);
 	return got;
 }
+
+/* The regions of a group: aem_policy_reclaim()'s @match on their cookie. */
+struct aem_group_match {
+	bool (*match)(void *cookie, void *arg);
+	void *arg;
+	u64 gen;
+};
+
+static bool aem_store_group_want(struct aem_region *r, void *arg)
+{
+	struct aem_group_match *m = arg;
+
+	return r->pol_gen && r->pol_gen == m->gen &&
+	       m->match(r->pol_cookie, m->arg);
+}
+
+/**
+ * aem_policy_reclaim - reclaim the cold pages of a group's regions
+ * @match: whether the region of a cookie is the group's (a group and its
+ *	   descendants); called under aem_access_lock for each charged
+ *	   region of the registered policy table, must not sleep
+ * @arg: passed to @match
+ * @nr_pages: take up to this many pages
+ * @flags: AEM_RECLAIM_NOWAIT: only try the locks (the caller holds an
+ *	   mmap_lock or a VMA lock: a fault's @reclaim); it may then find
+ *	   nothing because another walk or scan runs
+ *
+ * As the pool's reclaim does, but only from the regions @match accepts:
+ * their coldest pages (idle for one aether_kaccessd scan or more) of
+ * COMPRESSIBLE regions go to the registered store backend, pages of
+ * zeroes are dropped.  The group's usage falls as each one leaves
+ * (@uncharge).  Nothing without a store backend.
+ *
+ * Context: process context, no aether_mm lock held; may sleep.  Called
+ * by the policy backend, typically from its @reclaim or its over-high
+ * work.
+ *
+ * Return: pages taken off the regions (stored or dropped), or -EINVAL
+ * for unknown @flags.
+ */
+long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
+			unsigned long nr_pages, unsigned int flags)
+{
+	struct aem_group_match m = { .match = match, .arg = arg };
+	struct aem_store_walk w = { };
+	int sidx, pidx;
+	long got = 0;
+
+	if (flags & ~AEM_RECLAIM_NOWAIT)
+		return -EINVAL;
+	might_sleep();
+	if (!nr_pages)
+		return 0;
+	/* The cookies @match reads stay the backend's until we are done. */
+	pidx = aem_policy_hold(&m.gen);
+	if (!m.gen) {
+		aem_policy_unhold(pidx);
+		return 0;
+	}
+	w.ops = aem_store_get(&sidx, true);
+	if (w.ops)
+		got = aem_region_cold_pages_if(AETHER_MM_REGION_COMPRESSIBLE,
+					       NUMA_NO_NODE, 1, nr_pages,
+					       aem_store_cold_fn, &w,
+					       flags & AEM_RECLAIM_NOWAIT ?
+					       AEM_COLD_NOWAIT : 0,
+					       aem_store_group_want, &m);
+	aem_store_put(sidx);
+	aem_policy_unhold(pidx);
+	if (!w.ops || got < 0)
+		return 0;
+	atomic_long_inc(&aem_store_group_runs);
+	atomic_long_add(w.failed, &aem_store_failed);
+	atomic_long_add(w.dropped, &aem_store_dropped);
+	atomic_long_add(got - w.dropped, &aem_store_outs);
+	atomic_long_add(got, &aem_store_group_pages);
+	return got;
+}
+EXPORT_SYMBOL_GPL(aem_policy_reclaim);
 
 static unsigned long aem_region_reclaim(int nid, unsigned long nr_pages)
 {
@@ -412,6 +513,10 @@ static int aem_dbg_reclaim_show(struct seq_file *m, void *unused)
 	seq_printf(m, "failed %ld\n", atomic_long_read(&aem_store_failed));
 	seq_printf(m, "dropped %ld\n", atomic_long_read(&aem_store_dropped));
 	seq_printf(m, "shared %ld\n", atomic_long_read(&aem_store_shared));
+	seq_printf(m, "group_runs %ld\n",
+		   atomic_long_read(&aem_store_group_runs));
+	seq_printf(m, "group_pages %ld\n",
+		   atomic_long_read(&aem_store_group_pages));
 	seq_printf(m, "loopback_pool_pages %ld\n",
 		   atomic_long_read(&aem_loop_pool_pages));
 	seq_printf(m, "loopback_moved %ld\n",

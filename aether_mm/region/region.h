@@ -287,6 +287,9 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  * @pol_gen:	generation of the policy registration that gave
  *		@pol_cookie, 0 for none: the region is charged only to it.
  *		Both set before the region is visible, then read only
+ * @pol_pending: per slot lock, what the charges made under it asked for
+ *		after it is dropped (AEM_PEND_*): written and cleared under
+ *		that slot lock, by the fault or ioctl holding it
  * @merged:	slots of its layers holding a shared frame (share.c)
  * @zero_pages:	indexes of its layers given to the zero page (share.c) and
  *		not filled again (entries of its layers' @zeroed)
@@ -326,6 +329,7 @@ struct aem_region {
 	pgoff_t numa_cursor;
 	void *pol_cookie;
 	u64 pol_gen;
+	u8 pol_pending[AEM_REGION_SLOT_LOCKS];
 	atomic_long_t merged;
 	atomic_long_t zero_pages;
 	atomic_long_t merges;
@@ -411,6 +415,85 @@ static inline void aem_region_uncharge(struct aem_region *r, int nid,
 {
 	if (r->pol_gen)
 		aem_policy_uncharge(r->pol_gen, r->pol_cookie, nid, nr);
+}
+
+/*
+ * What the charges under a slot lock leave to do once it is dropped
+ * (policy.c, "Limits that need work outside the slot lock"): a fault or
+ * an ioctl that charges under the lock takes them with
+ * aem_region_pending_take() before it unlocks, then calls
+ * aem_region_charge_after().
+ */
+#define AEM_PEND_HIGH		BIT(0)	/* a charge crossed high */
+#define AEM_PEND_RECLAIM	BIT(1)	/* a charge wants @reclaim first */
+#define AEM_PEND_LAST		BIT(2)	/* the try after @reclaim */
+
+static inline u8 *aem_region_pending(struct aem_region *r, pgoff_t idx)
+{
+	struct mutex *lock = aem_slot_lock(r, idx);
+
+	lockdep_assert_held(lock);
+	return &r->pol_pending[lock - r->slot_locks];
+}
+
+/*
+ * Charge @nr new frames of node @nid for data page @idx, as
+ * aem_region_charge() without flags, under @idx's slot lock: over high,
+ * 0 (the caller goes on) and the lock's pending notes it; -EAGAIN (over
+ * max, not the last try), the caller gives the frames back and fails, and
+ * the pending notes the reclaim to do.
+ */
+static inline int aem_region_charge_new(struct aem_region *r, pgoff_t idx,
+					int nid, unsigned long nr)
+{
+	u8 *pend;
+	int ret;
+
+	if (!r->pol_gen)
+		return 0;
+	pend = aem_region_pending(r, idx);
+	ret = aem_policy_charge(r->pol_gen, r->pol_cookie, nid, nr,
+				*pend & AEM_PEND_LAST ? AEM_CHARGE_LAST : 0);
+	if (ret == AEM_CHARGE_OVER_HIGH) {
+		*pend |= AEM_PEND_HIGH;
+		return 0;
+	}
+	if (ret == -EAGAIN)
+		*pend |= AEM_PEND_RECLAIM;
+	return ret;
+}
+
+/* Before unlocking @idx's slot lock: what its charges left to do. */
+static inline u8 aem_region_pending_take(struct aem_region *r, pgoff_t idx)
+{
+	u8 *pend = aem_region_pending(r, idx);
+	u8 was = *pend;
+
+	*pend = 0;
+	return was;
+}
+
+/* After aem_region_charge_new() refused, for its try after reclaim. */
+static inline void aem_region_pending_last(struct aem_region *r, pgoff_t idx)
+{
+	*aem_region_pending(r, idx) |= AEM_PEND_LAST;
+}
+
+bool aem_region_charge_after(struct aem_region *r, pgoff_t idx, u8 pend,
+			     unsigned long nr, unsigned int flags);
+void aem_region_over_high(struct aem_region *r, pgoff_t idx, u8 seen);
+
+/* Who allocates for @r's faults (alloc.c: admit, stalls). */
+static inline struct aem_frame *aem_region_alloc(struct aem_region *r,
+						 unsigned int order,
+						 unsigned int flags)
+{
+	struct aem_alloc_who who = {
+		.gen = r->pol_gen,
+		.cookie = r->pol_cookie,
+	};
+
+	return aem_alloc_pages_who(&r->pol, order, flags, &who);
 }
 
 /*
@@ -538,6 +621,11 @@ void aem_gens_free(struct aem_region *r);
 unsigned int aem_region_grab_mms(struct aem_region *r,
 				 struct mm_struct ***mms,
 				 unsigned long *present);
+long aem_region_cold_pages_if(u32 rflags, int nid, unsigned int min_gen,
+			      unsigned long nr, aem_cold_fn fn, void *arg,
+			      unsigned int flags,
+			      bool (*want)(struct aem_region *r, void *warg),
+			      void *warg);
 int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		     unsigned int gen, aem_cold_fn fn, void *arg,
 		     bool nowait, bool *offered);

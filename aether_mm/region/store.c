@@ -47,17 +47,21 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx, void *e,
 		return aem_share_unstore(l, idx, aem_slot_shared(e), flags);
 	handle = aem_slot_stored_handle(e);
 	/* Zeroed: a backend that writes less than a page leaks nothing. */
-	f = aem_alloc_pages_mpol(&r->pol, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
-				 AEM_OWNER(AEM_OWNER_REGION) | AEM_ALLOC_ZERO |
-				 flags);
+	f = aem_region_alloc(r, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
+			     AEM_OWNER(AEM_OWNER_REGION) | AEM_ALLOC_ZERO |
+			     flags);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
 	/*
-	 * Charged before the load: a refusal leaves the page stored.  When
-	 * the backend is going, the page must come back all the same.
+	 * Charged before the load: a refusal leaves the page stored (over
+	 * max, the fault or ioctl reclaims and tries again: region.h).
+	 * When the backend is going, the page must come back all the same.
 	 */
-	err = aem_region_charge(r, aem_frame_nid(f), 1,
-				flags & AEM_ALLOC_HIGH ? AEM_CHARGE_NOFAIL : 0);
+	if (flags & AEM_ALLOC_HIGH)
+		err = aem_region_charge(r, aem_frame_nid(f), 1,
+					AEM_CHARGE_NOFAIL);
+	else
+		err = aem_region_charge_new(r, idx, aem_frame_nid(f), 1);
 	if (err) {
 		aem_free_pages(f, 0);
 		return ERR_PTR(err);

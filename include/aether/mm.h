@@ -14,6 +14,7 @@
 #define _AETHER_MM_H
 
 #include <linux/bits.h>
+#include <linux/errno.h>
 #include <linux/types.h>
 #include <linux/mm_types.h>
 #include <uapi/linux/aether_mm.h>
@@ -370,12 +371,47 @@ int aem_share_unmerge(struct aem_shared *s);
  */
 #define AEM_CHARGE_NOFAIL	BIT(0)
 
+/*
+ * What aem_policy_ops.charge returns besides 0 and a refusal:
+ * AEM_CHARGE_OVER_HIGH, taken but the group is over its high mark (the
+ * core calls @over_high once the fault or ioctl has dropped its locks);
+ * -EAGAIN (AEM_CHARGE_RECLAIM), over max: not taken, reclaim first (the
+ * core calls @reclaim outside the slot lock and tries once more).
+ */
+#define AEM_CHARGE_OVER_HIGH	1
+#define AEM_CHARGE_RECLAIM	(-EAGAIN)
+
+/* What aem_policy_ops.admit may return besides 0 and a refusal. */
+#define AEM_ADMIT_RESERVE	1	/* may go below the min watermark */
+
+/*
+ * Reclaim tiers, aem_policy_ops.reclaim_tier: when the pool runs short,
+ * the core stores cold pages of the regions of the lowest tier first, and
+ * of a tier only when the tiers below had none left to give.
+ */
+enum aem_reclaim_tier {
+	AEM_TIER_BESTEFFORT,	/* first */
+	AEM_TIER_NORMAL,	/* uncharged regions too */
+	AEM_TIER_REALTIME,
+	AEM_TIER_PROTECTED,	/* under low: when nothing else is left */
+	AEM_TIER_NEVER,		/* under min: never */
+	AEM_NR_TIERS
+};
+
+/* Flags of aem_policy_reclaim() and aem_policy_ops.reclaim. */
+#define AEM_RECLAIM_NOWAIT	BIT(0)	/* only try locks (under mmap_lock) */
+
 /**
  * struct aem_policy_ops - admission, usage and access policy (aether_qos)
  * @owner:	module providing the table
  * @admit:	0 to let an AEM_ALLOC_ACCOUNT allocation of 2^@order pages
- *		on @nid go ahead, or a negative errno to refuse it (the
- *		allocation fails).
+ *		on @nid go ahead, AEM_ADMIT_RESERVE to let it also take
+ *		frames below the min watermark (the pool's reserve, as
+ *		AEM_ALLOC_HIGH does: a RealTime group's fault), or a
+ *		negative errno to refuse it (the allocation fails).
+ *		@cookie is the region's (its @region_init's) when a region
+ *		fault of a charged region allocates, else NULL (a region of
+ *		no group, or of an earlier registration; ALLOC).
  *		Context: under rcu_read_lock(), inside aem_alloc_pages():
  *		for a region fault with mmap_lock or the VMA lock held for
  *		read, and possibly the page's slot lock; for ALLOC in the
@@ -408,12 +444,19 @@ int aem_share_unmerge(struct aem_shared *s);
  *		regions), under rcu_read_lock(), no region lock held.  Must
  *		not sleep or allocate.
  * @charge:	@nr_pages frames of node @nid join the region of @cookie:
- *		count them in its group and return 0, or return a negative
- *		errno to refuse them (the group is at its limit).  A refusal
+ *		count them in its group and return 0, or
+ *		AEM_CHARGE_OVER_HIGH when they are counted but the group is
+ *		now over its high mark (@over_high follows, once), or
+ *		-EAGAIN (AEM_CHARGE_RECLAIM) to refuse them for now, over
+ *		max: the core calls @reclaim outside the slot lock and
+ *		charges once more, and a second -EAGAIN is a refusal; or
+ *		another negative errno to refuse them (the group is at its
+ *		limit).  A refusal
  *		fails what needed the frames: a region fault raises SIGBUS
  *		(as when the pool has no frame: VM_FAULT_OOM outside a
  *		memory cgroup would only retry the fault for ever), a huge
- *		fault falls back to 4 KiB pages, an ioctl that loads stored
+ *		fault falls back to 4 KiB pages (without @reclaim: the 4 KiB
+ *		fault reclaims), an ioctl that loads stored
  *		pages (REGION_CHECKSUM) fails with the errno.  With
  *		AEM_CHARGE_NOFAIL in @flags, never refuse (see there).
  *		The frames are allocated but not yet in the region: nothing
@@ -435,6 +478,40 @@ int aem_share_unmerge(struct aem_shared *s);
  *		munmap(), close() or exit() holds none), possibly inside a
  *		failing pool allocation (reclaim to the store).  Must not
  *		sleep or allocate.
+ * @reclaim:	@charge said -EAGAIN for @nr_pages of @cookie's region:
+ *		make room in its group, typically by aem_policy_reclaim() of
+ *		the group's regions with @flags passed on; return the pages
+ *		it freed (the core charges again whatever it says).
+ *		Optional: without it -EAGAIN is a refusal at once.
+ *		Context: process context, no aether_mm lock held but, for a
+ *		region fault, mmap_lock or the VMA lock for read (then
+ *		@flags has AEM_RECLAIM_NOWAIT); under the policy table's
+ *		SRCU read lock (not RCU).  May sleep; GFP_KERNEL.
+ * @over_high:	@charge said AEM_CHARGE_OVER_HIGH: called once for it,
+ *		after the fault or ioctl dropped the slot lock, by the task
+ *		that charged (current).  Queue the work that brings the
+ *		group down (task_work_add(TWA_RESUME): reclaim and throttle
+ *		on the way back to user mode, outside any lock).  Optional.
+ *		Context: process context, no aether_mm lock held but, for a
+ *		region fault, mmap_lock or the VMA lock for read; under the
+ *		policy table's SRCU read lock.  May sleep, but briefly
+ *		(might_sleep() is asserted); GFP_KERNEL.
+ * @reclaim_tier: the enum aem_reclaim_tier of @cookie's region, for the
+ *		pool's reclaim (region/reclaim.c).  Optional: without it
+ *		every region is AEM_TIER_NORMAL.
+ *		Context: under rcu_read_lock(), inside a failing pool
+ *		allocation of any caller (locks held).  Must not sleep.
+ * @stall_begin: a task of @cookie's region starts waiting for memory: a
+ *		fault's allocation that found the pool short and grows or
+ *		reclaims it, or the group's own @reclaim.  Return a token
+ *		(a start time, say) that @stall_end gets back.  Optional,
+ *		with @stall_end: both or neither.
+ *		Context: the waiting task, under the policy table's SRCU
+ *		read lock, possibly with a slot lock (a mutex) and mmap_lock
+ *		held.  Must not sleep or allocate.
+ * @stall_end:	that task stops waiting; called once for each
+ *		@stall_begin, in the same task, before the table can go.
+ *		Context: as @stall_begin.
  * @drain:	drop every reference into the core before the table goes
  *		away, and forget every cookie and the pages still charged
  *		to them: the regions created under this registration stay,
@@ -447,13 +524,20 @@ int aem_share_unmerge(struct aem_shared *s);
  */
 struct aem_policy_ops {
 	struct module *owner;
-	int (*admit)(int nid, unsigned int order, unsigned int flags);
+	int (*admit)(void *cookie, int nid, unsigned int order,
+		     unsigned int flags);
 	int (*may_open)(const char *name, kuid_t owner, u32 flags);
 	void *(*region_init)(u64 id, kuid_t uid, u32 flags);
 	void (*region_release)(void *cookie);
 	int (*charge)(void *cookie, int nid, unsigned long nr_pages,
 		      unsigned int flags);
 	void (*uncharge)(void *cookie, int nid, unsigned long nr_pages);
+	long (*reclaim)(void *cookie, unsigned long nr_pages,
+			unsigned int flags);
+	void (*over_high)(void *cookie);
+	unsigned int (*reclaim_tier)(void *cookie);
+	unsigned long (*stall_begin)(void *cookie);
+	void (*stall_end)(void *cookie, unsigned long token);
 	void (*drain)(void);
 };
 
@@ -584,5 +668,7 @@ int aem_register_share(const struct aem_share_ops *ops);
 void aem_unregister_share(const struct aem_share_ops *ops);
 int aem_register_policy(const struct aem_policy_ops *ops);
 void aem_unregister_policy(const struct aem_policy_ops *ops);
+long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
+			unsigned long nr_pages, unsigned int flags);
 
 #endif /* _AETHER_MM_H */

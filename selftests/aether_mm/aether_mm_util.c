@@ -642,77 +642,115 @@ void aemt_cpus_of_nodes(int cpu_of_node[AETHER_MM_MAX_NODES])
 }
 
 #define AEMT_DEDUPE		"aether_dedupe"
-#define AEMT_DEDUPE_PARAMS	"/sys/module/" AEMT_DEDUPE "/parameters"
+#define AEMT_QOS		"aether_qos"
 
-static pid_t aemt_dedupe_pid;		/* who unloaded it */
-static char aemt_dedupe_params[1024];	/* its parameters then */
+/* A module set aside: its name, who unloaded it, its parameters then. */
+struct aemt_aside {
+	const char *name;
+	pid_t pid;
+	char params[1024];
+};
 
-int aemt_dedupe_away(void)
+static struct aemt_aside aemt_dedupe_aside = { .name = AEMT_DEDUPE };
+static struct aemt_aside aemt_qos_aside = { .name = AEMT_QOS };
+
+/* Unload @a->name when it is loaded, remembering its parameters. */
+static int aemt_module_away(struct aemt_aside *a)
 {
 	char path[512], val[128];
 	size_t pos = 0;
 	struct dirent *d;
 	DIR *dp;
 
-	dp = opendir(AEMT_DEDUPE_PARAMS);
-	if (!dp)
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", a->name);
+	if (access(path, F_OK))
 		return errno == ENOENT ? 0 : -errno;
-	aemt_dedupe_params[0] = 0;
-	while ((d = readdir(dp)) && pos < sizeof(aemt_dedupe_params)) {
+	a->params[0] = 0;
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters", a->name);
+	dp = opendir(path);
+	if (!dp && errno != ENOENT)
+		return -errno;
+	while (dp && (d = readdir(dp)) && pos < sizeof(a->params)) {
 		/* Read-only ones (selftest) cannot be asked again. */
 		if (d->d_name[0] == '.' || !strcmp(d->d_name, "selftest"))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", AEMT_DEDUPE_PARAMS,
-			 d->d_name);
+		snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s",
+			 a->name, d->d_name);
 		if (aet_read_file(path, val, sizeof(val)) < 0)
 			continue;
 		val[strcspn(val, "\n")] = 0;
-		pos += snprintf(aemt_dedupe_params + pos,
-				sizeof(aemt_dedupe_params) - pos, "%s=%s ",
-				d->d_name, val);
+		pos += snprintf(a->params + pos, sizeof(a->params) - pos,
+				"%s=%s ", d->d_name, val);
 	}
-	closedir(dp);
-	if (syscall(SYS_delete_module, AEMT_DEDUPE, O_NONBLOCK))
+	if (dp)
+		closedir(dp);
+	if (syscall(SYS_delete_module, a->name, O_NONBLOCK))
 		return -errno;
-	aemt_dedupe_pid = getpid();
+	a->pid = getpid();
 	return 0;
 }
 
-int aemt_dedupe_ko(char *path, size_t len)
+/* Where the box keeps module @name: 0 when it is there, else -errno. */
+static int aemt_module_ko(const char *name, char *path, size_t len)
 {
 	struct utsname u;
 
 	if (uname(&u))
 		return -errno;
-	snprintf(path, len, "/lib/modules/%s/extra/%s.ko", u.release,
-		 AEMT_DEDUPE);
+	snprintf(path, len, "/lib/modules/%s/extra/%s.ko", u.release, name);
 	return access(path, R_OK) ? -errno : 0;
 }
 
-int aemt_dedupe_back(void)
+/* Load again what aemt_module_away() unloaded in this process. */
+static int aemt_module_back(struct aemt_aside *a)
 {
-	char path[256];
+	char path[256], dev[128];
 	struct stat st;
 	int kfd, ret;
 
-	if (!aemt_dedupe_pid || aemt_dedupe_pid != getpid())
+	if (!a->pid || a->pid != getpid())
 		return 0;
-	aemt_dedupe_pid = 0;
-	ret = aemt_dedupe_ko(path, sizeof(path));
+	a->pid = 0;
+	ret = aemt_module_ko(a->name, path, sizeof(path));
 	if (ret)
 		return ret;
 	kfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (kfd < 0)
 		return -errno;
-	if (syscall(SYS_finit_module, kfd, aemt_dedupe_params, 0))
+	if (syscall(SYS_finit_module, kfd, a->params, 0))
 		ret = -errno;
 	close(kfd);
 	if (ret)
 		return ret;
 	/* The new device is root's, 0600: as the box's udev rule would. */
-	if (stat(AEMT_DEV, &st) ||
-	    chown("/dev/" AEMT_DEDUPE, -1, st.st_gid) ||
-	    chmod("/dev/" AEMT_DEDUPE, st.st_mode & 07777))
+	snprintf(dev, sizeof(dev), "/dev/%s", a->name);
+	if (stat(AEMT_DEV, &st) || chown(dev, -1, st.st_gid) ||
+	    chmod(dev, st.st_mode & 07777))
 		return -errno;
 	return 0;
+}
+
+int aemt_dedupe_away(void)
+{
+	return aemt_module_away(&aemt_dedupe_aside);
+}
+
+int aemt_dedupe_ko(char *path, size_t len)
+{
+	return aemt_module_ko(AEMT_DEDUPE, path, len);
+}
+
+int aemt_dedupe_back(void)
+{
+	return aemt_module_back(&aemt_dedupe_aside);
+}
+
+int aemt_qos_away(void)
+{
+	return aemt_module_away(&aemt_qos_aside);
+}
+
+int aemt_qos_back(void)
+{
+	return aemt_module_back(&aemt_qos_aside);
 }

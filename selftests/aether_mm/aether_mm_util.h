@@ -212,4 +212,12 @@ int aemt_dedupe_away(void);
 int aemt_dedupe_back(void);
 int aemt_dedupe_ko(char *path, size_t len);
 
+/*
+ * The policy table takes one backend at a time: a test of the core's side
+ * (debugfs policy_count) sets aether_qos aside for its run in the same
+ * way, when the box loaded it (absent, nothing to do).
+ */
+int aemt_qos_away(void);
+int aemt_qos_back(void);
+
 #endif /* AETHER_MM_UTIL_H */

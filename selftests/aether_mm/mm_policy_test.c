@@ -10,8 +10,15 @@
  * copy-on-write after fork(), huge faults, REGION_MIGRATE, compaction,
  * reclaim to the store and back, close.  Then the refusals (a group at
  * its limit: SIGBUS, a huge fault falling back to 4 KiB) and the removal
- * of the backend while its regions live.  The fixture's teardown removes
+ * of the backend while its regions live.  Then the seam's hooks that work
+ * outside the slot lock: max (the group's own reclaim, then one more try,
+ * or SIGBUS), high (the over-high call, once per fault that crossed it),
+ * the stalls around the group's reclaim, the pool's reclaim tier by tier,
+ * and admit learning which region faults.  The fixture's teardown removes
  * the backends and puts the parameters back, whatever the test did.
+ *
+ * The policy table takes one backend: aether_qos, when the box loaded
+ * it, is unloaded for the run and loaded again at its end.
  *
  * Children made with fork() never use the harness's ASSERTs: they report
  * through a pipe or their exit status, and the test process asserts.
@@ -46,13 +53,45 @@ struct charged {
 	long node[2];
 	long charges;
 	long refused;
+	long again, reclaims, reclaimed, highs, over_high;
+	long stalls, stalling, admits;
+	unsigned int tier;
+	int reserve;
 };
+
+/* aether_qos holds the policy table when loaded: aside for the run. */
+static void __attribute__((constructor)) qos_away(void)
+{
+	int ret = aemt_qos_away();
+
+	if (ret)
+		fprintf(stderr, "# aether_qos stays loaded: %s\n",
+			strerror(-ret));
+}
+
+static void __attribute__((destructor)) qos_back(void)
+{
+	int ret = aemt_qos_back();
+
+	if (ret) {
+		fprintf(stderr, "# aether_qos not loaded again: %s\n",
+			strerror(-ret));
+		_exit(1);
+	}
+}
+
+/* One region's line of policy_count (aether_mm/policy_count.c). */
+#define CHARGED_ROW							\
+	"region %llu uid %u pages %ld node0 %ld node1 %ld charges %ld "	\
+	"refused %ld again %ld reclaims %ld reclaimed %ld highs %ld "	\
+	"over_high %ld stalls %ld stalling %ld admits %ld tier %u "	\
+	"reserve %d"
 
 /* Region @id's row of policy_count: 0, or -ENOENT when it has none. */
 static int charged_of(__u64 id, struct charged *ch)
 {
 	unsigned long long rid;
-	char line[256];
+	char line[512];
 	int ret = -ENOENT;
 	unsigned int uid;
 	FILE *f;
@@ -61,9 +100,13 @@ static int charged_of(__u64 id, struct charged *ch)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "region %llu uid %u pages %ld node0 %ld node1 %ld charges %ld refused %ld",
+		if (sscanf(line, CHARGED_ROW,
 			   &rid, &uid, &ch->pages, &ch->node[0], &ch->node[1],
-			   &ch->charges, &ch->refused) == 7 && rid == id) {
+			   &ch->charges, &ch->refused, &ch->again,
+			   &ch->reclaims, &ch->reclaimed, &ch->highs,
+			   &ch->over_high, &ch->stalls, &ch->stalling,
+			   &ch->admits, &ch->tier, &ch->reserve) == 17 &&
+		    rid == id) {
 			ret = 0;
 			break;
 		}
@@ -147,11 +190,15 @@ FIXTURE_SETUP(charge)
 	if (aemt_write_file(POLICY_DEBUGFS, "1"))
 		AEMT_SETUP_SKIP("no %s", POLICY_DEBUGFS);
 	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "limit 0"));
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "max 0"));
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "high 0"));
 }
 
 FIXTURE_TEARDOWN(charge)
 {
 	aemt_write_file(POLICY_DEBUGFS, "limit 0");
+	aemt_write_file(POLICY_DEBUGFS, "max 0");
+	aemt_write_file(POLICY_DEBUGFS, "high 0");
 	aemt_write_file(POLICY_DEBUGFS, "0");
 	aemt_write_file(LOOPBACK_DEBUGFS, "0");
 	param_write("access_interval_ms", self->access_ms);
@@ -620,6 +667,243 @@ TEST_F(charge, unregister_while_regions_live)
 	munmap(q, pages * page_size());
 	close(rfd2);
 	ASSERT_EQ(released + 1, policy_counter("released"));
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/* "@key N" for policy_count: 0 or -errno. */
+static int knob(const char *key, unsigned long n)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "%s %lu", key, n);
+	return aemt_write_file(POLICY_DEBUGFS, buf);
+}
+
+/* "tier ID T" or "reserve ID B" for policy_count: 0 or -errno. */
+static int region_knob(const char *key, __u64 id, unsigned int v)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s %llu %u", key, (unsigned long long)id,
+		 v);
+	return aemt_write_file(POLICY_DEBUGFS, buf);
+}
+
+/*
+ * A group at max whose regions hold cold pages: the fault over it asks
+ * for the group's reclaim, which stores the group's own cold pages, and
+ * succeeds on its second try; the group never holds more than max, each
+ * reclaim is one stall, begun and ended; the pages come back intact.
+ */
+TEST_F_TIMEOUT(charge, max_reclaims_own_cold_pages_then_fault_succeeds, 120)
+{
+	const size_t pages = 64, cold = 32, max = 32, more = 16;
+	long reclaims = policy_counter("reclaims");
+	struct charged ch;
+	unsigned char *p;
+	__u64 id;
+	size_t i;
+	int rfd;
+
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	p = region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+		   pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	write_pages(p, 0, cold, 1);
+	ASSERT_EQ(0, scan_times(id, 3));
+	ASSERT_EQ(0, knob("max", max));
+	/* Each write past max: -EAGAIN, the reclaim, the second try. */
+	write_pages(p, cold, cold + more, 1);
+	ASSERT_EQ(0, charged_of(id, &ch));
+	TH_LOG("again %ld reclaims %ld reclaimed %ld stalls %ld", ch.again,
+	       ch.reclaims, ch.reclaimed, ch.stalls);
+	/* A reclaim takes two pages: the next write fits without one. */
+	ASSERT_LE((long)more / 2, ch.again);
+	ASSERT_EQ(ch.again, ch.reclaims);
+	ASSERT_LE((long)more, ch.reclaimed);
+	ASSERT_GE((long)max, ch.pages);
+	ASSERT_EQ(0, ch.refused);
+	ASSERT_EQ(ch.reclaims, ch.stalls);
+	ASSERT_EQ(0, ch.stalling);
+	ASSERT_LT(reclaims, policy_counter("reclaims"));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+
+	/* No max: every page comes back from the store as it was. */
+	ASSERT_EQ(0, knob("max", 0));
+	for (i = 0; i < cold + more; i++)
+		ASSERT_EQ((unsigned char)(1 + i), p[i * page_size()]);
+	ASSERT_EQ(cold + more, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	munmap(p, pages * page_size());
+	close(rfd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/*
+ * A group at max with nothing to reclaim (a region not COMPRESSIBLE): the
+ * reclaim runs, takes nothing, the second try is refused: SIGBUS, and
+ * the group holds exactly max.
+ */
+TEST_F(charge, max_nothing_reclaimable_sigbus)
+{
+	const size_t pages = 64, max = 16;
+	long refused = policy_counter("refused");
+	struct writer w = { 0 };
+	struct charged ch;
+	size_t wrote = 0;
+	int rfd, status;
+	__u64 id;
+	char c;
+
+	ASSERT_EQ(0, knob("max", max));
+	w.p = region(self->fd, AEM_SHARED, pages, &rfd, &id);
+	ASSERT_NE(NULL, w.p);
+	w.pages = pages;
+	ASSERT_EQ(0, pipe(w.up));
+	status = aemt_run_child(write_until_fault, &w);
+	close(w.up[1]);
+	while (read(w.up[0], &c, 1) == 1)
+		wrote++;
+	close(w.up[0]);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
+		TH_LOG("status %#x", status);
+	ASSERT_EQ(max, wrote);
+	ASSERT_EQ(max, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	ASSERT_EQ(0, charged_of(id, &ch));
+	/* One reclaim, two answers -EAGAIN: the first try and the last. */
+	ASSERT_EQ(1, ch.reclaims);
+	ASSERT_EQ(0, ch.reclaimed);
+	ASSERT_EQ(2, ch.again);
+	ASSERT_EQ(0, ch.stalling);
+	ASSERT_EQ(refused + 1, policy_counter("refused"));
+	munmap(w.p, pages * page_size());
+	close(rfd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/*
+ * Over high the faults go on (high is no limit), and the over-high hook
+ * is called exactly once for each fault whose charge crossed it, after
+ * the slot lock (the hook yields; might_sleep() in the core's path).
+ */
+TEST_F(charge, high_calls_over_high_once_per_fault)
+{
+	const size_t pages = 64, high = 8, wrote = 24;
+	long calls = policy_counter("over_high");
+	struct charged ch;
+	unsigned char *p;
+	__u64 id;
+	int rfd;
+
+	ASSERT_EQ(0, knob("high", high));
+	p = region(self->fd, AEM_SHARED, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	write_pages(p, 0, wrote, 1);
+	/* Read faults map the zero page: no charge, no call. */
+	ASSERT_EQ(0, p[(pages - 1) * page_size()]);
+	ASSERT_EQ(wrote, resident(rfd));
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
+	ASSERT_EQ(0, charged_of(id, &ch));
+	ASSERT_EQ((long)(wrote - high), ch.highs);
+	ASSERT_EQ(ch.highs, ch.over_high);
+	ASSERT_EQ(calls + ch.highs, policy_counter("over_high"));
+	ASSERT_EQ(0, ch.refused);
+	ASSERT_EQ(0, ch.again);
+	/* Writes to pages the region holds charge nothing. */
+	write_pages(p, 0, wrote, 2);
+	ASSERT_EQ(0, charged_of(id, &ch));
+	ASSERT_EQ((long)(wrote - high), ch.over_high);
+	munmap(p, pages * page_size());
+	close(rfd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/* Pages of region @rfd, all of them written, that are not resident. */
+static long stored_of(int rfd, size_t pages)
+{
+	return (long)pages - (long)resident(rfd);
+}
+
+/*
+ * The pool's reclaim takes regions tier by tier: a BestEffort region's
+ * cold pages before a Normal one's, a Normal one's when the BestEffort
+ * one has none left, and never a region under min (AEM_TIER_NEVER).
+ */
+TEST_F_TIMEOUT(charge, reclaim_tiers_best_effort_first_never_min, 120)
+{
+	const size_t pages = 32;
+	unsigned char *pa, *pb;
+	int ra, rb;
+	__u64 a, b;
+
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	pa = region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+		    pages, &ra, &a);
+	pb = region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+		    pages, &rb, &b);
+	ASSERT_NE(NULL, pa);
+	ASSERT_NE(NULL, pb);
+	write_pages(pa, 0, pages, 1);
+	write_pages(pb, 0, pages, 2);
+	ASSERT_EQ(0, scan_times(a, 3));
+	ASSERT_EQ(0, scan_times(b, 1));
+	/* a is Normal (the default), b BestEffort. */
+	ASSERT_EQ(0, region_knob("tier", b, 0));
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "16"));
+	ASSERT_EQ(0, stored_of(ra, pages));
+	ASSERT_EQ(16, stored_of(rb, pages));
+	/* More than b has left: b's rest, then a's. */
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "24"));
+	ASSERT_EQ((long)pages, stored_of(rb, pages));
+	ASSERT_EQ(8, stored_of(ra, pages));
+	/* a under min: never, whatever is asked. */
+	ASSERT_EQ(0, region_knob("tier", a, 4));
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "64"));
+	ASSERT_EQ(8, stored_of(ra, pages));
+	ASSERT_EQ(0, exact(_metadata, ra, a));
+	ASSERT_EQ(0, exact(_metadata, rb, b));
+	munmap(pa, pages * page_size());
+	munmap(pb, pages * page_size());
+	close(ra);
+	close(rb);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/*
+ * admit learns which region's fault allocates: one call naming the
+ * region's cookie for each frame a write fault takes; an answer of
+ * "use the reserve" is an admission (the fault goes on).
+ */
+TEST_F(charge, admit_names_the_faulting_region)
+{
+	const size_t pages = 32;
+	struct charged ch;
+	unsigned char *p;
+	__u64 id;
+	int rfd;
+
+	p = region(self->fd, AEM_SHARED, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	write_pages(p, 0, pages / 2, 1);
+	ASSERT_EQ(0, charged_of(id, &ch));
+	ASSERT_EQ((long)pages / 2, ch.admits);
+	ASSERT_EQ(0, region_knob("reserve", id, 1));
+	write_pages(p, pages / 2, pages, 1);
+	ASSERT_EQ(0, charged_of(id, &ch));
+	ASSERT_EQ(1, ch.reserve);
+	ASSERT_EQ((long)pages, ch.admits);
+	ASSERT_EQ(pages, resident(rfd));
+	ASSERT_EQ(-ENOENT, region_knob("reserve", id + 1000000, 1));
+	munmap(p, pages * page_size());
+	close(rfd);
 	ASSERT_EQ(0, policy_counter("underflows"));
 	ASSERT_EQ(0, policy_counter("leaked"));
 }

@@ -14,6 +14,7 @@
  * fixture's teardown, whatever the test did.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -392,6 +394,96 @@ static int qg_unprivileged(void *arg)
 	return 0;
 }
 
+static int qg_open(int fd, __u32 id, int *gfd)
+{
+	struct aether_qos_open o = { .size = sizeof(o), .id = id };
+	int ret = aet_ioctl(fd, AETHER_QOS_IOC_OPEN, &o);
+
+	if (!ret)
+		*gfd = o.fd;
+	return ret;
+}
+
+/* poll() now, without waiting: the revents. */
+static short qg_poll_now(int gfd)
+{
+	struct pollfd p = { .fd = gfd, .events = POLLPRI };
+
+	return poll(&p, 1, 0) < 0 ? -1 : p.revents;
+}
+
+/*
+ * A group fd reads as memory.pressure; one trigger per fd; an idle group
+ * never fires; a destroyed group's trigger reports EPOLLERR.
+ */
+TEST_F(qos, group_fd_pressure_and_trigger)
+{
+	struct aether_qos_open o = { .size = sizeof(o) };
+	char buf[160];
+	unsigned int a, b, c, d, e, f;
+	unsigned long long total;
+	int gfd, rfd;
+	ssize_t n;
+	__u32 g;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QG_PREFIX "psi", 0, &g));
+	ASSERT_EQ(-ENOENT, qg_open(self->fd, 0x7ffffff0, &gfd));
+	o.id = g;
+	o.flags = 1;
+	ASSERT_EQ(-EINVAL, aet_ioctl(self->fd, AETHER_QOS_IOC_OPEN, &o));
+	ASSERT_EQ(0, qg_open(self->fd, AETHER_QOS_ROOT_ID, &rfd));
+	ASSERT_EQ(0, qg_open(self->fd, g, &gfd));
+	ASSERT_LE(0, gfd);
+	ASSERT_EQ(FD_CLOEXEC, fcntl(gfd, F_GETFD) & FD_CLOEXEC);
+
+	n = read(gfd, buf, sizeof(buf) - 1);
+	ASSERT_LT(0, n);
+	buf[n] = '\0';
+	ASSERT_EQ(7, sscanf(buf, "some avg10=%u.%u avg60=%u.%u avg300=%u.%u total=%llu",
+			    &a, &b, &c, &d, &e, &f, &total)) TH_LOG("read \"%s\"", buf);
+	ASSERT_EQ('\n', buf[n - 1]);
+	n = pread(rfd, buf, sizeof(buf) - 1, 0);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, strncmp(buf, "some avg10=", 11));
+
+	/* No trigger yet: as PSI, an error to poll. */
+	ASSERT_TRUE(qg_poll_now(gfd) & POLLERR);
+	ASSERT_EQ(-1, write(gfd, "some 0 1000000", 14));
+	ASSERT_EQ(EINVAL, errno) TH_LOG("threshold 0");
+	ASSERT_EQ(-1, write(gfd, "full 1000 1000000", 17));
+	ASSERT_EQ(EINVAL, errno) TH_LOG("only some");
+	ASSERT_EQ(-1, write(gfd, "some 1000 20000000", 18));
+	ASSERT_EQ(EINVAL, errno) TH_LOG("a window above 10 s");
+	ASSERT_EQ(20, write(gfd, "some 150000 1000000\n", 20));
+	ASSERT_EQ(-1, write(gfd, "some 150000 1000000", 19));
+	ASSERT_EQ(EBUSY, errno) TH_LOG("one trigger per fd");
+	ASSERT_EQ(0, qg_poll_now(gfd) & (POLLPRI | POLLERR))
+		TH_LOG("an idle group's trigger fired");
+
+	ASSERT_EQ(0, aqt_destroy(self->fd, g));
+	ASSERT_TRUE(qg_poll_now(gfd) & POLLERR) TH_LOG("its group is gone");
+	n = read(gfd, buf, sizeof(buf) - 1);
+	ASSERT_LT(0, n) TH_LOG("the fd still reads");
+	close(gfd);
+	close(rfd);
+}
+
+/* Without CAP_SYS_RESOURCE a window is a multiple of 2 s, as PSI's. */
+static int qg_unpriv_trigger(void *arg)
+{
+	struct qg_result *r = arg;
+	int fd = aqt_open(), gfd;
+
+	QG_EXPECT(r, 1, 1, fd >= 0);
+	QG_EXPECT(r, 2, 0, qg_open(fd, r->id, &gfd));
+	QG_EXPECT(r, 3, -1, (int)write(gfd, "some 100000 1000000", 19));
+	QG_EXPECT(r, 4, EINVAL, errno);
+	QG_EXPECT(r, 5, 19, (int)write(gfd, "some 100000 2000000", 19));
+	QG_EXPECT(r, 6, 0, qg_poll_now(gfd) & (POLLPRI | POLLERR));
+	close(gfd);
+	return 0;
+}
+
 TEST_F(qos, unprivileged_refused)
 {
 	struct qg_result *r = qg_shared();
@@ -482,6 +574,20 @@ TEST_F(qos, delegation_and_user_bound)
 		TH_LOG("step %d got %d", r->step, r->got);
 	ASSERT_EQ(0, aqt_find(self->fd, 0, name, &ug));
 	ASSERT_EQ(0, aqt_destroy(self->fd, ug));
+}
+
+TEST_F(qos, unprivileged_trigger_windows)
+{
+	struct qg_result *r = qg_shared();
+	__u32 g;
+
+	if (!aet_can_run_as(&qg_user))
+		SKIP(return, "needs root");
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QG_PREFIX "upsi", 0, &g));
+	r->id = g;
+	ASSERT_EQ(0, aet_run_as(&qg_user, qg_unpriv_trigger, r))
+		TH_LOG("step %d got %d", r->step, r->got);
 }
 
 TEST_HARNESS_MAIN

@@ -50,15 +50,24 @@ static int fz_qos_get(int fd, __u32 id, struct aether_qos_group_info *gi)
 	return ioctl(fd, AETHER_QOS_IOC_GET, gi) ? -errno : 0;
 }
 
-/* The ids of every group now, into @ids (room @room): how many, or -errno. */
+/*
+ * The ids of every group now, into @ids (room @room): how many, or
+ * -errno.  LIST allocates: under fault injection it is tried again.
+ */
 static int fz_qos_list(int fd, __u32 *ids, __u32 room)
 {
-	struct aether_qos_list l = {
-		.size = sizeof(l), .count = room, .ids_ptr = (uintptr_t)ids,
-	};
+	struct aether_qos_list l;
+	int tries = 0, ret;
 
-	if (ioctl(fd, AETHER_QOS_IOC_LIST, &l))
-		return -errno;
+	do {
+		l = (struct aether_qos_list){
+			.size = sizeof(l), .count = room,
+			.ids_ptr = (uintptr_t)ids,
+		};
+		ret = ioctl(fd, AETHER_QOS_IOC_LIST, &l) ? -errno : 0;
+	} while (ret == -ENOMEM && ++tries < 1000);
+	if (ret)
+		return ret;
 	return l.count < room ? l.count : room;
 }
 

@@ -23,7 +23,7 @@
  * (-EINVAL); unknown commands fail with -ENOTTY.  Fields are marked (in),
  * (out) or (in/out).
  *
- * Who may do what (DESIGN.md section 8).  GET and LIST are open to
+ * Who may do what (DESIGN.md section 8).  GET, LIST and OPEN are open to
  * whoever holds the device.  CREATE, DESTROY, SET and ATTACH_PID need
  * CAP_SYS_ADMIN, or delegation as in cgroup v2: the owner of a group
  * (struct aether_qos_group_info @owner_uid) manages its children.  A
@@ -249,6 +249,34 @@ struct aether_qos_list {
 	__u64 ids_ptr;
 };
 
+/**
+ * struct aether_qos_open - AETHER_QOS_IOC_OPEN
+ * @size:	(in) sizeof(struct aether_qos_open)
+ * @id:		(in) the group (AETHER_QOS_ROOT_ID: the whole pool)
+ * @flags:	(in) zero
+ * @fd:		(out) a new group fd (close-on-exec), of the group @id;
+ *		what the caller puts there is ignored
+ *
+ * Open to whoever holds the device.  A group fd is the group's
+ * memory.pressure file: read() gives its "some" line as
+ * /proc/pressure/memory prints it ("some avg10=0.00 avg60=0.00
+ * avg300=0.00 total=0", total in us); write() of "some <threshold_us>
+ * <window_us>" makes the fd's trigger (one per fd: -EBUSY for a second;
+ * windows 500 ms..10 s, threshold within the window; without
+ * CAP_SYS_RESOURCE at OPEN the window must be a multiple of 2 s, as PSI
+ * since 6.5: -EINVAL); poll() reports EPOLLPRI once per window in which
+ * the group stalled for the threshold or more, and EPOLLERR once the
+ * group is destroyed (the fd keeps working, its group gone).  What makes
+ * a group stall (reclaim, throttling at high, allocation retries) is not
+ * built yet: the total stays 0 for now.
+ */
+struct aether_qos_open {
+	__u32 size;
+	__u32 id;
+	__u32 flags;
+	__s32 fd;
+};
+
 #define AETHER_QOS_IOC_CREATE \
 	_IOWR(AETHER_QOS_IOC_MAGIC, 0x00, struct aether_qos_create)
 #define AETHER_QOS_IOC_DESTROY \
@@ -261,5 +289,7 @@ struct aether_qos_list {
 	_IOW(AETHER_QOS_IOC_MAGIC, 0x04, struct aether_qos_attach)
 #define AETHER_QOS_IOC_LIST \
 	_IOWR(AETHER_QOS_IOC_MAGIC, 0x05, struct aether_qos_list)
+#define AETHER_QOS_IOC_OPEN \
+	_IOWR(AETHER_QOS_IOC_MAGIC, 0x06, struct aether_qos_open)
 
 #endif /* _UAPI_LINUX_AETHER_QOS_H */
