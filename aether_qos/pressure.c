@@ -210,18 +210,47 @@ void __aqos_psi_stall(struct aqos_psi *p, bool begin, u64 now)
 }
 
 /**
- * aqos_stall_begin() - a task starts waiting in the pool for group @p
+ * aqos_stall_enter() - a task starts waiting in the pool for group @p
  * @p: the group the task allocates for
- * @st: the wait, on the caller's stack, handed to aqos_stall_end()
  *
  * Counts in @p, each ancestor and the root, and in the kernel's PSI
- * (psi_memstall_enter()).  Process context; does not sleep.
+ * (psi_memstall_enter()).  Process context, may be atomic: takes one
+ * spinlock at a time, neither sleeps nor allocates (the seam's
+ * @stall_begin may call it as it is).
+ *
+ * Return: the token to give aqos_stall_leave().
+ */
+unsigned long aqos_stall_enter(struct aqos_psi *p)
+{
+	unsigned long pflags;
+
+	psi_memstall_enter(&pflags);
+	__aqos_psi_stall(p, true, ktime_get_ns());
+	return pflags;
+}
+
+/**
+ * aqos_stall_leave() - the wait begun by aqos_stall_enter() ends
+ * @p: the same group, still referenced by the caller
+ * @token: what aqos_stall_enter() returned
+ *
+ * In the same task as the enter; context as aqos_stall_enter().
+ */
+void aqos_stall_leave(struct aqos_psi *p, unsigned long token)
+{
+	__aqos_psi_stall(p, false, ktime_get_ns());
+	psi_memstall_leave(&token);
+}
+
+/**
+ * aqos_stall_begin() - aqos_stall_enter() with the token kept in @st
+ * @p: the group the task allocates for
+ * @st: the wait, on the caller's stack, handed to aqos_stall_end()
  */
 void aqos_stall_begin(struct aqos_psi *p, struct aqos_stall *st)
 {
-	psi_memstall_enter(&st->pflags);
 	st->psi = p;
-	__aqos_psi_stall(p, true, ktime_get_ns());
+	st->pflags = aqos_stall_enter(p);
 }
 
 /**
@@ -232,8 +261,7 @@ void aqos_stall_begin(struct aqos_psi *p, struct aqos_stall *st)
 void aqos_stall_end(struct aqos_psi *p, struct aqos_stall *st)
 {
 	WARN_ON_ONCE(st->psi != p);
-	__aqos_psi_stall(p, false, ktime_get_ns());
-	psi_memstall_leave(&st->pflags);
+	aqos_stall_leave(p, st->pflags);
 }
 
 /* ---- averages (lock 2) ---- */
