@@ -222,7 +222,8 @@ void __aqos_psi_stall(struct aqos_psi *p, bool begin, u64 now)
  */
 unsigned long aqos_stall_enter(struct aqos_psi *p)
 {
-	unsigned long pflags;
+	/* Stays 0 where the kernel has no PSI (the debug kernel). */
+	unsigned long pflags = 0;
 
 	psi_memstall_enter(&pflags);
 	__aqos_psi_stall(p, true, ktime_get_ns());
