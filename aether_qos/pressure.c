@@ -210,18 +210,48 @@ void __aqos_psi_stall(struct aqos_psi *p, bool begin, u64 now)
 }
 
 /**
- * aqos_stall_begin() - a task starts waiting in the pool for group @p
+ * aqos_stall_enter() - a task starts waiting in the pool for group @p
  * @p: the group the task allocates for
- * @st: the wait, on the caller's stack, handed to aqos_stall_end()
  *
  * Counts in @p, each ancestor and the root, and in the kernel's PSI
- * (psi_memstall_enter()).  Process context; does not sleep.
+ * (psi_memstall_enter()).  Process context, may be atomic: takes one
+ * spinlock at a time, neither sleeps nor allocates (the seam's
+ * @stall_begin may call it as it is).
+ *
+ * Return: the token to give aqos_stall_leave().
+ */
+unsigned long aqos_stall_enter(struct aqos_psi *p)
+{
+	/* Stays 0 where the kernel has no PSI (the debug kernel). */
+	unsigned long pflags = 0;
+
+	psi_memstall_enter(&pflags);
+	__aqos_psi_stall(p, true, ktime_get_ns());
+	return pflags;
+}
+
+/**
+ * aqos_stall_leave() - the wait begun by aqos_stall_enter() ends
+ * @p: the same group, still referenced by the caller
+ * @token: what aqos_stall_enter() returned
+ *
+ * In the same task as the enter; context as aqos_stall_enter().
+ */
+void aqos_stall_leave(struct aqos_psi *p, unsigned long token)
+{
+	__aqos_psi_stall(p, false, ktime_get_ns());
+	psi_memstall_leave(&token);
+}
+
+/**
+ * aqos_stall_begin() - aqos_stall_enter() with the token kept in @st
+ * @p: the group the task allocates for
+ * @st: the wait, on the caller's stack, handed to aqos_stall_end()
  */
 void aqos_stall_begin(struct aqos_psi *p, struct aqos_stall *st)
 {
-	psi_memstall_enter(&st->pflags);
 	st->psi = p;
-	__aqos_psi_stall(p, true, ktime_get_ns());
+	st->pflags = aqos_stall_enter(p);
 }
 
 /**
@@ -232,8 +262,7 @@ void aqos_stall_begin(struct aqos_psi *p, struct aqos_stall *st)
 void aqos_stall_end(struct aqos_psi *p, struct aqos_stall *st)
 {
 	WARN_ON_ONCE(st->psi != p);
-	__aqos_psi_stall(p, false, ktime_get_ns());
-	psi_memstall_leave(&st->pflags);
+	aqos_stall_leave(p, st->pflags);
 }
 
 /* ---- averages (lock 2) ---- */
@@ -287,7 +316,8 @@ static void aqos_psi_average(struct aqos_psi *p, u64 now, u64 total)
 		missed = div64_u64(now - p->avg_next, AQOS_PSI_PERIOD);
 	/* The last period runs from the last averaging, less the missed. */
 	period = now - p->avg_last - missed * AQOS_PSI_PERIOD;
-	p->avg_next += (missed + 1) * AQOS_PSI_PERIOD;
+	/* Read locklessly by aqos_psi_arm_delay(). */
+	WRITE_ONCE(p->avg_next, p->avg_next + (missed + 1) * AQOS_PSI_PERIOD);
 	p->avg_last = now;
 	sample = total - p->avg_total;
 	/* More than a period (a racing clock): the rest counts next time. */
@@ -631,7 +661,8 @@ struct aqos_trigger *__aqos_trigger_create(struct aqos_psi *p,
 /**
  * aqos_trigger_create() - a trigger from the text written to a group fd
  * @p: the group
- * @buf: "some <threshold_us> <window_us>" (a newline, NULs may follow)
+ * @buf: the kernel's copy of the text written: "some <threshold_us>
+ *	 <window_us>", a newline and NULs may follow
  * @len: the length of @buf
  * @privileged: the fd's opener may poll any window (PSI: CAP_SYS_RESOURCE
  *	in file->f_cred); otherwise the window is a multiple of 2 s

@@ -11,9 +11,10 @@
  * averages (avg10/avg60/avg300 over PSI's 2 s period) and the triggers
  * follow.  pressure.c says how.
  *
- * Contexts: aqos_stall_begin()/aqos_stall_end() in process context, may be
- * atomic (they take one spinlock at a time, never sleep); everything else
- * in process context, may sleep.
+ * Contexts: aqos_stall_begin()/aqos_stall_end() and aqos_stall_enter()/
+ * aqos_stall_leave() in process context, may be atomic (they take one
+ * spinlock at a time, never sleep nor allocate); everything else in
+ * process context, may sleep.
  *
  * Lifetime (the caller's, i.e. group.c's): aqos_psi_init() before any use;
  * the parent outlives the child; aqos_psi_destroy() once, when the group
@@ -110,6 +111,9 @@ void aqos_psi_destroy(struct aqos_psi *p);
 
 void aqos_stall_begin(struct aqos_psi *p, struct aqos_stall *st);
 void aqos_stall_end(struct aqos_psi *p, struct aqos_stall *st);
+/* The same for a caller that keeps one word between the two (the seam) */
+unsigned long aqos_stall_enter(struct aqos_psi *p);
+void aqos_stall_leave(struct aqos_psi *p, unsigned long token);
 
 void aqos_psi_show(struct seq_file *m, struct aqos_psi *p);
 void aqos_psi_read(struct aqos_psi *p, u64 *total_us, u32 avg[3]);

@@ -497,15 +497,16 @@ static int aqos_pt_thread_fn(void *arg)
 {
 	struct aqos_pt_thread *th = arg;
 	struct aqos_psi *parent = th->child->parent;
-	struct aqos_stall a, b;
+	unsigned long token;
+	struct aqos_stall a;
 	unsigned int i;
 
 	for (i = 0; i < AQOS_PT_ROUNDS; i++) {
 		/* A wait on the child, with one on its parent inside. */
 		aqos_stall_begin(th->child, &a);
 		if (i & 1) {
-			aqos_stall_begin(parent, &b);
-			aqos_stall_end(parent, &b);
+			token = aqos_stall_enter(parent);
+			aqos_stall_leave(parent, token);
 		}
 		aqos_stall_end(th->child, &a);
 		if (!(i % 256))
