@@ -417,6 +417,24 @@ unsigned int aem_policy_tier(u64 gen, void *cookie)
 }
 
 /**
+ * aem_policy_tiered() - does the registered backend give reclaim tiers?
+ *
+ * Return: true when it has @reclaim_tier (the pool's reclaim then walks
+ * tier by tier), false for none.
+ */
+bool aem_policy_tiered(void)
+{
+	struct aem_policy_reg *reg;
+	bool tiered;
+
+	rcu_read_lock();
+	reg = rcu_dereference(aem_policy);
+	tiered = reg && reg->ops->reclaim_tier;
+	rcu_read_unlock();
+	return tiered;
+}
+
+/**
  * aem_policy_stall_begin() - a task of a region's group waits for memory
  * @who: the region's group
  * @st: the core's record of the stall, for aem_policy_stall_end()
@@ -426,6 +444,7 @@ unsigned int aem_policy_tier(u64 gen, void *cookie)
  */
 void aem_policy_stall_begin(const struct aem_alloc_who *who,
 			    struct aem_policy_stall *st)
+	__acquires(&aem_policy_srcu)
 {
 	st->ops = NULL;
 	st->srcu = srcu_read_lock(&aem_policy_srcu);
@@ -443,6 +462,7 @@ void aem_policy_stall_begin(const struct aem_alloc_who *who,
  * @st: what aem_policy_stall_begin() filled
  */
 void aem_policy_stall_end(struct aem_policy_stall *st)
+	__releases(&aem_policy_srcu)
 {
 	if (st->ops)
 		st->ops->stall_end(st->cookie, st->token);
@@ -478,6 +498,7 @@ void aem_policy_uncharge(u64 gen, void *cookie, int nid, unsigned long nr)
  * Return: what aem_policy_unhold() takes.
  */
 int aem_policy_hold(u64 *gen)
+	__acquires(&aem_policy_srcu)
 {
 	int idx = srcu_read_lock(&aem_policy_srcu);
 	struct aem_policy_reg *reg = srcu_dereference(aem_policy,
@@ -492,6 +513,7 @@ int aem_policy_hold(u64 *gen)
  * @idx: what it returned
  */
 void aem_policy_unhold(int idx)
+	__releases(&aem_policy_srcu)
 {
 	srcu_read_unlock(&aem_policy_srcu, idx);
 }

@@ -162,21 +162,26 @@ static bool aem_store_tier_want(struct aem_region *r, void *arg)
 static unsigned long aem_store_cold(int nid, unsigned long nr,
 				    unsigned int flags)
 {
+	bool tiered = aem_policy_tiered();
 	struct aem_store_walk w = { };
 	unsigned int tier;
 	long got = 0, ret;
 	int sidx;
 
 	w.ops = aem_store_get(&sidx, true);
-	for (tier = 0; w.ops && tier < AEM_TIER_NEVER && got < (long)nr;
-	     tier++) {
+	/* Without tiers, every region is Normal: one walk. */
+	for (tier = tiered ? 0 : AEM_TIER_NORMAL;
+	     w.ops && tier < AEM_TIER_NEVER && got < (long)nr; tier++) {
 		ret = aem_region_cold_pages_if(AETHER_MM_REGION_COMPRESSIBLE,
 					       nid, 1, nr - got,
 					       aem_store_cold_fn, &w, flags,
-					       aem_store_tier_want, &tier);
+					       tiered ? aem_store_tier_want :
+					       NULL, &tier);
 		if (ret < 0)
 			break;
 		got += ret;
+		if (!tiered)
+			break;
 	}
 	aem_store_put(sidx);
 	if (!w.ops)

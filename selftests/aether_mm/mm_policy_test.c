@@ -908,4 +908,106 @@ TEST_F(charge, admit_names_the_faulting_region)
 	ASSERT_EQ(0, policy_counter("leaked"));
 }
 
+/* Write the first byte of page *@arg's mapping: exit 0, or die of SIGBUS. */
+struct toucher {
+	unsigned char *p;
+};
+
+static int touch_page(void *arg)
+{
+	struct rlimit nocore = { 0, 0 };
+	struct toucher *t = arg;
+
+	setrlimit(RLIMIT_CORE, &nocore);
+	*t->p = 1;
+	return 0;
+}
+
+/*
+ * Take every page of node 0 above its min watermark: in batches, then
+ * one by one (a batch the pool cannot serve whole fails whole).  0 or
+ * -errno.
+ */
+static int fill_node0(int fd, struct aemt_blocks *b)
+{
+	size_t n;
+	int ret;
+
+	ret = aemt_fill_until_enomem(fd, AETHER_MM_ALLOC_THISNODE, 0, 0,
+				     AEMT_ALL_ZONES, b, 1 << 20);
+	do {
+		n = b->nr;
+		if (!ret)
+			ret = aemt_fill_until_enomem(fd,
+						     AETHER_MM_ALLOC_THISNODE,
+						     0, 0, AEMT_ALL_ZONES, b,
+						     n + 1);
+	} while (!ret && b->nr > n);
+	return ret;
+}
+
+/*
+ * With node 0 of the pool full down to its min watermark (ALLOC fails
+ * there even after growing and reclaiming), a fault of a region bound to
+ * node 0 that finds no frame (SIGBUS) waited in the pool first: one
+ * stall of its group, begun and ended.  A page freed meanwhile may serve
+ * a fault at once (no stall): the pool is filled again and another page
+ * tried, three times at most.  With the reserve granted by admit, the
+ * fault takes a frame below min and succeeds.
+ */
+TEST_F_TIMEOUT(charge, pool_short_fault_stalls_reserve_serves_it, 180)
+{
+	const size_t pages = 4;
+	struct aether_mm_region_create c;
+	struct aemt_blocks b = { 0 };
+	bool sigbus = false;
+	struct toucher t;
+	struct charged ch;
+	unsigned char *p;
+	int status;
+	size_t i;
+
+	aemt_region_args(&c, AEM_SHARED, pages * page_size());
+	c.pol_mode = AETHER_MM_POL_BIND;
+	c.nodemask = 1;
+	ASSERT_EQ(0, aemt_region_create(self->fd, &c));
+	p = aemt_region_map(c.fd, pages * page_size(), PROT_RW);
+	ASSERT_NE(MAP_FAILED, p);
+	/* Grown to its limit, then every page above min taken. */
+	ASSERT_EQ(0, aemt_fill_until_enomem(self->fd,
+					    AETHER_MM_ALLOC_THISNODE,
+					    self->pi.max_order, 0,
+					    AEMT_ALL_ZONES, &b, 1 << 16));
+	for (i = 0; i < pages - 1 && !sigbus; i++) {
+		ASSERT_EQ(0, fill_node0(self->fd, &b));
+		t.p = p + i * page_size();
+		status = aemt_run_child(touch_page, &t);
+		sigbus = WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
+		TH_LOG("the fault without the reserve: %s",
+		       sigbus ? "SIGBUS" : "served");
+	}
+	ASSERT_EQ(0, charged_of(c.id, &ch));
+	if (sigbus)
+		ASSERT_LE(1, ch.stalls);
+	ASSERT_EQ(0, ch.stalling);
+
+	ASSERT_EQ(0, region_knob("reserve", c.id, 1));
+	ASSERT_EQ(0, fill_node0(self->fd, &b));
+	t.p = p + (pages - 1) * page_size();
+	status = aemt_run_child(touch_page, &t);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("status %#x", status);
+	ASSERT_EQ(0, charged_of(c.id, &ch));
+	ASSERT_EQ(0, ch.stalling);
+	ASSERT_EQ(1, p[(pages - 1) * page_size()]);
+	ASSERT_EQ(0, exact(_metadata, c.fd, c.id));
+
+	ASSERT_EQ(0, aemt_blocks_free_all(self->fd, &b));
+	aemt_blocks_release(&b);
+	munmap(p, pages * page_size());
+	close(c.fd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
 TEST_HARNESS_MAIN
