@@ -42,6 +42,10 @@
  * DESTROY does not wait for it: from then on the trigger says EPOLLERR.
  * Whether a trigger is privileged (any window) is decided by the
  * credentials the fd was opened with (CAP_SYS_RESOURCE), as PSI does.
+ * Anyone holding the device may OPEN any group, as anyone may read a
+ * cgroup's memory.pressure: a group's pressure is no more a secret than
+ * its usage (GET), and an unprivileged trigger's window is 2 s at least.
+ * The fd's memory is charged to its opener's memory cgroup.
  *
  * Lock order (internal.h): every command that changes the tree holds
  * aqos_lock (1) around the change; GET takes no lock; a group fd's
@@ -208,31 +212,57 @@ static unsigned long aqos_pick(const struct aether_qos_set *s, u32 bit, u64 v,
 	return v >= AQOS_UNLIMITED ? AQOS_UNLIMITED : v;
 }
 
+/* At most this many pages reclaimed by one SET. */
+#define AQOS_SET_RECLAIM_MAX	4096UL
+
+/* One SET's reclaim at a time, whoever asks: the rest do not wait. */
+static DEFINE_MUTEX(aqos_set_reclaim_lock);
+
 /*
- * A lower high or max was written: reclaim the group's cold pages down to
- * it, once (as writing memory.max does, without its OOM kill: what cannot
- * be reclaimed stays, and charges are refused until usage is below max).
+ * A high or max was lowered below usage: reclaim the group's cold pages
+ * towards it, once (as writing memory.max does, without its OOM kill:
+ * what cannot be reclaimed stays, and charges are refused until usage is
+ * below max).  Bounded so that no user holds the core's reclaim for long:
+ * at most AQOS_SET_RECLAIM_MAX pages, only trying the core's locks
+ * (AEM_RECLAIM_NOWAIT), and not at all while another SET reclaims; the
+ * limit is set whatever happens here.
  */
-static void aqos_reclaim_to_limit(struct aqos_group *g)
+static void aqos_reclaim_to_limit(struct aqos_group *g, unsigned long old)
 {
 	long usage = atomic_long_read(&g->usage);
 	long limit = min(READ_ONCE(g->high), READ_ONCE(g->max));
 
-	if (usage > limit)
-		aqos_group_reclaim(g, usage - limit, 0);
+	if (limit >= old || usage <= limit)
+		return;
+	if (!mutex_trylock(&aqos_set_reclaim_lock))
+		return;
+	aqos_group_reclaim(g, min_t(unsigned long, usage - limit,
+				    AQOS_SET_RECLAIM_MAX), AEM_RECLAIM_NOWAIT);
+	mutex_unlock(&aqos_set_reclaim_lock);
+}
+
+/* SET's fields outside its mask must be zero: they may mean more later. */
+static bool aqos_set_unused_zero(const struct aether_qos_set *s)
+{
+	return (s->mask & AETHER_QOS_SET_CLASS || !s->class) &&
+	       (s->mask & AETHER_QOS_SET_MIN || !s->min) &&
+	       (s->mask & AETHER_QOS_SET_LOW || !s->low) &&
+	       (s->mask & AETHER_QOS_SET_HIGH || !s->high) &&
+	       (s->mask & AETHER_QOS_SET_MAX || !s->max);
 }
 
 static long aqos_ioc_set(void __user *uarg)
 {
 	struct aether_qos_set s;
 	struct aqos_group *g;
+	unsigned long old = 0;
 	int ret = 0;
 
 	ret = aem_copy_in(&s, sizeof(s), uarg);
 	if (ret)
 		return ret;
 	if (!s.mask || s.mask & ~AETHER_QOS_SET_ALL ||
-	    s.id == AETHER_QOS_ROOT_ID ||
+	    s.id == AETHER_QOS_ROOT_ID || !aqos_set_unused_zero(&s) ||
 	    (s.mask & AETHER_QOS_SET_CLASS && s.class >= AETHER_QOS_NR_CLASSES))
 		return -EINVAL;
 	if (s.mask & AETHER_QOS_SET_CLASS &&
@@ -244,7 +274,10 @@ static long aqos_ioc_set(void __user *uarg)
 	mutex_lock(&aqos_lock);
 	if (!aqos_manages(g)) {
 		ret = -EPERM;
+	} else if (READ_ONCE(g->dead)) {
+		ret = -ENOENT;
 	} else {
+		old = min(g->high, g->max);
 		aqos_group_set_limits(g, aqos_pick(&s, AETHER_QOS_SET_MIN, s.min, g->min),
 				      aqos_pick(&s, AETHER_QOS_SET_LOW, s.low, g->low),
 				      aqos_pick(&s, AETHER_QOS_SET_HIGH, s.high, g->high),
@@ -254,7 +287,7 @@ static long aqos_ioc_set(void __user *uarg)
 	}
 	mutex_unlock(&aqos_lock);
 	if (!ret && s.mask & (AETHER_QOS_SET_HIGH | AETHER_QOS_SET_MAX))
-		aqos_reclaim_to_limit(g);
+		aqos_reclaim_to_limit(g, old);
 	aqos_group_put(g);
 	return ret;
 }
@@ -290,8 +323,8 @@ void aqos_group_fill(struct aqos_group *g, struct aether_qos_group_info *gi)
 	strscpy(gi->name, g->name, sizeof(gi->name));
 	gi->usage = max(atomic_long_read(&g->usage), 0L);
 	gi->peak = atomic_long_read(&g->peak);
-	gi->min = READ_ONCE(g->min);
-	gi->low = READ_ONCE(g->low);
+	gi->min = aqos_limit_out(READ_ONCE(g->min));
+	gi->low = aqos_limit_out(READ_ONCE(g->low));
 	gi->high = aqos_limit_out(READ_ONCE(g->high));
 	gi->max = aqos_limit_out(READ_ONCE(g->max));
 	aqos_effective(g, &emin, &elow);
@@ -547,6 +580,8 @@ static int aqos_gfd_install(int fd, struct aqos_gfd *gfd)
 				  O_RDWR);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
+	/* read at an offset, as the files of /proc/pressure are */
+	file->f_mode |= FMODE_PREAD;
 	fd_install(fd, file);
 	return 0;
 }
@@ -562,7 +597,7 @@ static long aqos_ioc_open(void __user *uarg)
 		return ret;
 	if (o.flags)
 		return -EINVAL;
-	gfd = kzalloc(sizeof(*gfd), GFP_KERNEL);
+	gfd = kzalloc(sizeof(*gfd), GFP_KERNEL_ACCOUNT);
 	if (!gfd)
 		return -ENOMEM;
 	mutex_init(&gfd->lock);

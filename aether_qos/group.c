@@ -30,12 +30,27 @@
  *
  * Members: a process attached to a group is a struct aqos_member keyed by
  * its struct pid (referenced from the ATTACH_PID on) in aqos_members, a
- * hash written under aqos_lock and read under RCU by the policy, which
- * walks up a creating task's real_parent chain to the nearest attached
- * ancestor (aqos_group_of_task()).
+ * hash written under aqos_member_lock and read under RCU by the policy,
+ * which walks up a creating task's real_parent chain to the nearest
+ * attached ancestor (aqos_group_of_task()).
  *
- * Locking: internal.h (1 aqos_lock, 2 aqos_tree_lock).
+ * A module cannot hook fork and exit, but it can probe the scheduler's
+ * tracepoints sched_process_fork and sched_process_exit (found with
+ * for_each_kernel_tracepoint(), as tracers do): each new process whose
+ * parent is in a group becomes a member of that group itself, before it
+ * first runs, so it stays there when its parent exits and it is
+ * reparented (a double fork, a subreaper, setsid); and a process's member
+ * goes when its last thread exits, so exited processes do not pile up.
+ * What is left: a member the fork probe could not allocate (GFP_NOWAIT)
+ * is found by the parent walk only, as before, and leaves with its
+ * parent; a process that was running before its parent was attached is
+ * found by the walk only (ATTACH moves one process, as cgroup.procs).
+ * ATTACH_PID also forgets the target group's exited members and, without
+ * CAP_SYS_ADMIN, refuses a group with members_max members (-EDQUOT).
+ *
+ * Locking: internal.h (1 aqos_lock, 2 aqos_member_lock, 3 aqos_tree_lock).
  */
+#include <linux/capability.h>
 #include <linux/hashtable.h>
 #include <linux/math64.h>
 #include <linux/pid.h>
@@ -43,6 +58,8 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <linux/user_namespace.h>
 #include <linux/xarray.h>
 
 #include "internal.h"
@@ -67,12 +84,14 @@ struct aqos_member {
 };
 
 DEFINE_MUTEX(aqos_lock);			/* the tree's shape: internal.h */
+static DEFINE_SPINLOCK(aqos_member_lock);	/* aqos_members, @members */
 static DEFINE_SPINLOCK(aqos_tree_lock);
 static DEFINE_XARRAY_ALLOC1(aqos_groups);	/* id -> live group */
 static DEFINE_XARRAY(aqos_users);		/* uid -> its default group */
 static LIST_HEAD(aqos_all);			/* every group not freed */
 static u32 aqos_next_id = 1;			/* xa_alloc_cyclic's */
-static unsigned int aqos_nr_groups;		/* live, the root excluded */
+static unsigned int aqos_nr_groups;		/* live CREATE's groups */
+static unsigned int aqos_nr_user_groups;	/* live default groups */
 static DEFINE_HASHTABLE(aqos_members, AQOS_MEMBER_BITS);
 
 struct aqos_group aqos_root = {
@@ -196,7 +215,10 @@ static int aqos_group_link(struct aqos_group *g, gfp_t gfp)
 	refcount_inc(&parent->ref);
 	list_add_tail_rcu(&g->sibling, &parent->children);
 	list_add_tail(&g->all, &aqos_all);
-	aqos_nr_groups++;
+	if (g->flags & AETHER_QOS_GROUP_USER)
+		aqos_nr_user_groups++;
+	else
+		aqos_nr_groups++;
 	return 0;
 }
 
@@ -239,18 +261,43 @@ struct aqos_group *aqos_group_create(struct aqos_group *parent,
 }
 
 /**
+ * aqos_user_key - whose default group a region of @uid made by current goes to
+ * @uid: the region's creator
+ *
+ * @uid itself in the initial user namespace; inside a user namespace, the
+ * uid that made the outermost namespace below the initial one: a user
+ * who maps 65536 uids in a namespace of theirs still has one default
+ * group, and one bound, not one per uid.
+ */
+kuid_t aqos_user_key(kuid_t uid)
+{
+	const struct user_namespace *ns = current_user_ns();
+
+	if (ns == &init_user_ns)
+		return uid;
+	while (ns->parent && ns->parent != &init_user_ns)
+		ns = ns->parent;
+	return ns->owner;
+}
+
+/**
  * aqos_user_group - the default group of @uid, made if it has none
- * @uid: a region's creator
+ * @uid: a region's creator, as aqos_user_key() gives it
+ *
+ * The default groups do not count in groups_max (CREATE's bound, so users
+ * making regions cannot take CREATE's room) but in user_groups_max.
  *
  * Context: rcu_read_lock() held (the policy's region_init): no sleep.
  * Return: the group, referenced, or NULL when it could not be made
- * (no memory, no id: the caller refuses the region).
+ * (no memory, no id, user_groups_max reached: the caller refuses the
+ * region).
  */
 struct aqos_group *aqos_user_group(kuid_t uid)
 {
 	unsigned long key = from_kuid(&init_user_ns, uid);
 	char name[AETHER_QOS_NAME_MAX];
 	struct aqos_group *g, *found;
+	unsigned long max;
 	int err;
 
 	g = xa_load(&aqos_users, key);
@@ -262,7 +309,10 @@ struct aqos_group *aqos_user_group(kuid_t uid)
 			     AETHER_QOS_GROUP_USER, GFP_NOWAIT | __GFP_NOWARN);
 	if (!g)
 		return NULL;
-	g->max = READ_ONCE(aqos_user_max_pages) ?: AQOS_UNLIMITED;
+	/* root's own default group is root's: no max (DESIGN.md section 8) */
+	max = READ_ONCE(aqos_user_max_pages);
+	g->max = !max || uid_eq(uid, GLOBAL_ROOT_UID) ? AQOS_UNLIMITED :
+		 min(max, AQOS_UNLIMITED);
 	spin_lock(&aqos_tree_lock);
 	/* Another region of @uid may have made it meanwhile. */
 	found = xa_load(&aqos_users, key);
@@ -270,6 +320,11 @@ struct aqos_group *aqos_user_group(kuid_t uid)
 		spin_unlock(&aqos_tree_lock);
 		kfree(g);
 		return found;
+	}
+	if (aqos_nr_user_groups >= READ_ONCE(aqos_user_groups_max)) {
+		spin_unlock(&aqos_tree_lock);
+		kfree(g);
+		return NULL;
 	}
 	/* A dead one there is replaced: only a live one is ever looked up. */
 	err = xa_err(xa_store(&aqos_users, key, g, GFP_NOWAIT | __GFP_NOWARN));
@@ -314,12 +369,23 @@ static void aqos_member_free_rcu(struct rcu_head *head)
 
 static void aqos_member_remove(struct aqos_member *m)
 {
-	lockdep_assert_held(&aqos_lock);
+	lockdep_assert_held(&aqos_member_lock);
 	hash_del_rcu(&m->hnode);
 	list_del(&m->gnode);
 	m->group->nr_members--;
 	aqos_group_put(m->group);
 	call_rcu(&m->rcu, aqos_member_free_rcu);
+}
+
+/* Has the process of @pid exited (its last thread)? */
+static bool aqos_pid_gone(struct pid *pid)
+{
+	bool gone;
+
+	rcu_read_lock();
+	gone = !pid_task(pid, PIDTYPE_TGID);
+	rcu_read_unlock();
+	return gone;
 }
 
 /**
@@ -333,15 +399,11 @@ void aqos_group_prune_members(struct aqos_group *g)
 	struct aqos_member *m, *next;
 
 	lockdep_assert_held(&aqos_lock);
-	list_for_each_entry_safe(m, next, &g->members, gnode) {
-		rcu_read_lock();
-		if (!pid_task(m->pid, PIDTYPE_TGID)) {
-			rcu_read_unlock();
+	spin_lock(&aqos_member_lock);
+	list_for_each_entry_safe(m, next, &g->members, gnode)
+		if (aqos_pid_gone(m->pid))
 			aqos_member_remove(m);
-			continue;
-		}
-		rcu_read_unlock();
-	}
+	spin_unlock(&aqos_member_lock);
 }
 
 /**
@@ -367,7 +429,10 @@ int aqos_group_destroy(struct aqos_group *g)
 	if (g->flags & AETHER_QOS_GROUP_USER)
 		xa_cmpxchg(&aqos_users, from_kuid(&init_user_ns, g->owner), g,
 			   NULL, GFP_ATOMIC);
-	aqos_nr_groups--;
+	if (g->flags & AETHER_QOS_GROUP_USER)
+		aqos_nr_user_groups--;
+	else
+		aqos_nr_groups--;
 	spin_unlock(&aqos_tree_lock);
 	aqos_psi_destroy(&g->psi);	/* its triggers: EPOLLERR */
 	aqos_group_put(g);	/* the tree's */
@@ -422,31 +487,162 @@ static struct aqos_member *aqos_member_find(struct pid *pid)
  * @g: a live group, referenced by the caller; the root detaches
  * @pid: a thread group's struct pid, referenced by the caller
  *
- * Context: aqos_lock held.  Return: 0 or -ENOMEM.
+ * The exited members of @g are forgotten first; without CAP_SYS_ADMIN, a
+ * group with members_max members takes no more.
+ *
+ * Context: aqos_lock held.  Return: 0, -EDQUOT or -ENOMEM.
  */
 int aqos_group_attach(struct aqos_group *g, struct pid *pid)
 {
 	struct aqos_member *old, *m = NULL;
 
 	lockdep_assert_held(&aqos_lock);
-	old = aqos_member_find(pid);
-	if (old && old->group == g)
-		return 0;
 	if (g != &aqos_root) {
-		m = kzalloc(sizeof(*m), GFP_KERNEL);
+		aqos_group_prune_members(g);
+		if (READ_ONCE(g->nr_members) >= READ_ONCE(aqos_members_max) &&
+		    !capable(CAP_SYS_ADMIN))
+			return -EDQUOT;
+		m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 		if (!m)
 			return -ENOMEM;
 		m->pid = get_pid(pid);
 		m->group = g;
 		refcount_inc(&g->ref);
-		list_add_tail(&m->gnode, &g->members);
-		g->nr_members++;
+	}
+	spin_lock(&aqos_member_lock);
+	old = aqos_member_find(pid);
+	if (old && old->group == g) {
+		spin_unlock(&aqos_member_lock);
+		if (m) {
+			put_pid(m->pid);
+			aqos_group_put(g);
+			kfree(m);
+		}
+		return 0;
 	}
 	if (old)
 		aqos_member_remove(old);
-	if (m)
+	if (m) {
+		list_add_tail(&m->gnode, &g->members);
+		g->nr_members++;
 		hash_add_rcu(aqos_members, &m->hnode, (unsigned long)pid);
+	}
+	spin_unlock(&aqos_member_lock);
 	return 0;
+}
+
+/*
+ * sched_process_fork: @child, a new process (not a thread), joins the
+ * group of @parent (its own, or its nearest attached ancestor's) as a
+ * member of its own, before it first runs.
+ * Context: the tracepoint's: preemption off, no sleep.
+ */
+static void aqos_probe_fork(void *data, struct task_struct *parent,
+			    struct task_struct *child)
+{
+	struct aqos_group *g;
+	struct aqos_member *m;
+	struct pid *pid;
+
+	rcu_read_lock();
+	pid = task_tgid(child);
+	if (!pid || pid == task_tgid(parent))	/* a thread */
+		goto out;
+	g = aqos_group_of_task(parent);
+	if (!g || !refcount_inc_not_zero(&g->ref))
+		goto out;
+	m = kzalloc(sizeof(*m), GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
+	if (!m) {
+		/* found by the parent walk while its parent lives */
+		aqos_group_put(g);
+		goto out;
+	}
+	m->pid = get_pid(pid);
+	m->group = g;
+	spin_lock(&aqos_member_lock);
+	if (READ_ONCE(g->dead) || aqos_member_find(pid)) {
+		spin_unlock(&aqos_member_lock);
+		put_pid(m->pid);
+		aqos_group_put(g);
+		kfree(m);
+		goto out;
+	}
+	list_add_tail(&m->gnode, &g->members);
+	g->nr_members++;
+	hash_add_rcu(aqos_members, &m->hnode, (unsigned long)pid);
+	spin_unlock(&aqos_member_lock);
+out:
+	rcu_read_unlock();
+}
+
+/*
+ * sched_process_exit: when the last thread of a process exits, its member
+ * goes (the process charges no new region any more).
+ * Context: the tracepoint's: preemption off, no sleep.
+ */
+static void aqos_probe_exit(void *data, struct task_struct *task)
+{
+	struct aqos_member *m;
+	struct pid *pid;
+
+	if (atomic_read(&task->signal->live))
+		return;		/* other threads of it still run */
+	rcu_read_lock();
+	pid = task_tgid(task);
+	if (pid && aqos_member_find(pid)) {
+		spin_lock(&aqos_member_lock);
+		m = aqos_member_find(pid);
+		if (m)
+			aqos_member_remove(m);
+		spin_unlock(&aqos_member_lock);
+	}
+	rcu_read_unlock();
+}
+
+static struct tracepoint *aqos_tp_fork, *aqos_tp_exit;
+
+static void aqos_tp_find(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_fork"))
+		aqos_tp_fork = tp;
+	else if (!strcmp(tp->name, "sched_process_exit"))
+		aqos_tp_exit = tp;
+}
+
+/**
+ * aqos_member_hooks_init - probe fork and exit (the members' lifetimes)
+ *
+ * Return: 0, -ENOENT when the kernel has not the tracepoints, or the
+ * error of tracepoint_probe_register().
+ */
+int aqos_member_hooks_init(void)
+{
+	int err;
+
+	for_each_kernel_tracepoint(aqos_tp_find, NULL);
+	if (!aqos_tp_fork || !aqos_tp_exit) {
+		pr_err("no sched_process_fork/exit tracepoints\n");
+		return -ENOENT;
+	}
+	err = tracepoint_probe_register(aqos_tp_fork, aqos_probe_fork, NULL);
+	if (err)
+		return err;
+	err = tracepoint_probe_register(aqos_tp_exit, aqos_probe_exit, NULL);
+	if (err) {
+		tracepoint_probe_unregister(aqos_tp_fork, aqos_probe_fork, NULL);
+		tracepoint_synchronize_unregister();
+	}
+	return err;
+}
+
+/**
+ * aqos_member_hooks_exit - no probe runs after this returns
+ */
+void aqos_member_hooks_exit(void)
+{
+	tracepoint_probe_unregister(aqos_tp_exit, aqos_probe_exit, NULL);
+	tracepoint_probe_unregister(aqos_tp_fork, aqos_probe_fork, NULL);
+	tracepoint_synchronize_unregister();
 }
 
 /**
@@ -811,11 +1007,13 @@ void aqos_group_exit(void)
 	int bkt;
 
 	mutex_lock(&aqos_lock);
+	spin_lock(&aqos_member_lock);
 	hash_for_each_safe(aqos_members, bkt, tmp, m, hnode) {
 		hash_del_rcu(&m->hnode);
 		list_del(&m->gnode);
 		call_rcu(&m->rcu, aqos_member_free_rcu);
 	}
+	spin_unlock(&aqos_member_lock);
 	mutex_unlock(&aqos_lock);
 	rcu_barrier();
 	/* The live groups' pressure, the deepest first. */
@@ -831,4 +1029,5 @@ void aqos_group_exit(void)
 	xa_destroy(&aqos_users);
 	INIT_LIST_HEAD(&aqos_root.children);
 	aqos_nr_groups = 0;
+	aqos_nr_user_groups = 0;
 }

@@ -34,7 +34,10 @@
  *   1 aqos_lock (mutex)	the tree's shape: creating, destroying,
  *				setting limits, attaching; the ids, names
  *				and debugfs directories
- *   2 aqos_tree_lock (spin)	the links of the tree (children lists,
+ *   2 aqos_member_lock (spin)	the members' hash and each group's
+ *				@members and @nr_members; taken by the
+ *				fork and exit probes (group.c)
+ *   3 aqos_tree_lock (spin)	the links of the tree (children lists,
  *				the id and uid tables, aqos_all) for the
  *				writers; readers in the policy callbacks
  *				walk them under rcu_read_lock() only.  It
@@ -42,7 +45,7 @@
  *				core's aem_regions_lock (region_init makes
  *				a user's default group there)
  *
- * The members' hash is written under aqos_lock and read under RCU.
+ * The members' hash is written under aqos_member_lock and read under RCU.
  *
  * The counters are atomics: charge and uncharge take no lock at all.
  */
@@ -66,8 +69,12 @@ struct seq_file;
 struct dentry;
 struct pid;
 
-/* Limits are pages in an atomic_long_t: "no limit" is the largest. */
-#define AQOS_UNLIMITED		((unsigned long)LONG_MAX)
+/*
+ * Limits are pages compared with an atomic_long_t: "no limit" is the
+ * largest, as page_counter's PAGE_COUNTER_MAX, such that it is still a
+ * long in bytes (debugfs prints bytes).  A larger limit is taken as it.
+ */
+#define AQOS_UNLIMITED		((unsigned long)LONG_MAX >> PAGE_SHIFT)
 
 enum aqos_event {
 	AQOS_EV_LOW,		/* reclaimed below its low (never, yet) */
@@ -91,7 +98,7 @@ enum aqos_event {
  * @children:	its live children, under aqos_tree_lock (RCU for readers)
  * @sibling:	on @parent's @children
  * @all:	on aqos_all, live or dead, until freed (aqos_tree_lock)
- * @members:	its struct aqos_member, under aqos_lock
+ * @members:	its struct aqos_member, under aqos_member_lock
  * @ref:	one for the tree while live, one per member, region, child
  *		and ioctl in progress
  * @dead:	destroyed: out of the tree, charged only by what holds it
@@ -165,6 +172,8 @@ extern bool aqos_selftest;
 extern unsigned long aqos_user_max_pages;
 extern unsigned int aqos_groups_per_user;
 extern unsigned int aqos_groups_max;
+extern unsigned int aqos_user_groups_max;
+extern unsigned int aqos_members_max;
 
 /* group.c */
 extern struct aqos_group aqos_root;
@@ -183,6 +192,9 @@ int aqos_group_attach(struct aqos_group *g, struct pid *pid);
 struct aqos_group *aqos_group_of_pid(struct pid *pid);
 struct aqos_group *aqos_group_of_task(struct task_struct *task);
 struct aqos_group *aqos_user_group(kuid_t uid);
+kuid_t aqos_user_key(kuid_t uid);
+int aqos_member_hooks_init(void);
+void aqos_member_hooks_exit(void);
 struct aqos_group *aqos_user_group_find(kuid_t uid);
 void aqos_group_prune_members(struct aqos_group *g);
 struct aqos_group *aqos_groups_next(unsigned long *id);

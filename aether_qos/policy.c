@@ -14,8 +14,10 @@
  *      (ATTACH_PID): the attachment follows a process's children;
  *   2. otherwise the default group of the creator's uid, "user.<uid>"
  *      under the root, made at its first region with max user_max_pages
- *      (module parameter): what one user takes is bounded even when
- *      nobody placed them (DESIGN.md section 8).
+ *      (module parameter, 65536 pages unless set; root's has no max):
+ *      what one user takes is bounded even when nobody placed them
+ *      (DESIGN.md section 8).  Inside a user namespace the uid is the
+ *      namespace's owner's (group.c, aqos_user_key()).
  *
  * The region holds a reference to its group from region_init to
  * region_release, so a group stays while a region is charged to it, and
@@ -59,7 +61,7 @@ static void *aqos_region_init(u64 id, kuid_t uid, u32 flags)
 	struct aqos_group *g = aqos_group_of_task(current);
 
 	if (!g || !refcount_inc_not_zero(&g->ref))
-		g = aqos_user_group(uid);
+		g = aqos_user_group(aqos_user_key(uid));
 	if (!g)
 		return ERR_PTR(-ENOMEM);
 	atomic_long_inc(&g->nr_regions);

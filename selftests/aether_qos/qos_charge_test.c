@@ -290,7 +290,8 @@ TEST_F(charge, attach_follows_children)
 	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
 	ASSERT_EQ(1, gi.nr_regions);
 	ASSERT_EQ(6, gi.usage);
-	ASSERT_EQ(1, gi.nr_members);
+	/* the child, and the grandchild it forked once it was a member */
+	ASSERT_EQ(2, gi.nr_members);
 	ASSERT_EQ(1, write(down[1], "q", 1));
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)

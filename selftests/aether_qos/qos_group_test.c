@@ -194,6 +194,12 @@ TEST_F(qos, set_and_get)
 	s.mask = AETHER_QOS_SET_MAX;
 	s.max = AETHER_QOS_UNLIMITED;
 	s.min = 99;
+	ASSERT_EQ(-EINVAL, aqt_set(self->fd, &s))
+		TH_LOG("a field outside the mask must be zero");
+	s.min = 0;
+	s.low = 0;
+	s.high = 0;
+	s.class = 0;
 	ASSERT_EQ(0, aqt_set(self->fd, &s));
 	ASSERT_EQ(0, aqt_get(self->fd, id, &gi));
 	ASSERT_EQ(1, gi.min) TH_LOG("min changed without its mask bit");
@@ -204,6 +210,7 @@ TEST_F(qos, set_and_get)
 	s.mask = AETHER_QOS_SET_ALL + 1;
 	ASSERT_EQ(-EINVAL, aqt_set(self->fd, &s));
 	s.mask = AETHER_QOS_SET_CLASS;
+	s.max = 0;		/* outside the mask: zero */
 	s.class = AETHER_QOS_NR_CLASSES;
 	ASSERT_EQ(-EINVAL, aqt_set(self->fd, &s));
 	s.class = 0;
