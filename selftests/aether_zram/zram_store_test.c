@@ -248,7 +248,14 @@ TEST_F_TIMEOUT(store, pool_pressure_stores_text_and_frees_frames, 300)
 	ASSERT_EQ((long)(pages - res), stored);
 	ASSERT_EQ(same0, store_counter("same_pages"));
 	ASSERT_LT(0, spool);
-	ASSERT_GT(stored * 3 / 4, spool);
+	/*
+	 * Text compresses: a quarter fewer store pages at least, once enough
+	 * pages went for the zspages of the classes they use to fill (each
+	 * of a handful of pages may open a zspage of its own: 4 pages once
+	 * took 5).  How many pool pressure stores varies from run to run.
+	 */
+	if (stored >= 64)
+		ASSERT_GT(stored * 3 / 4, spool);
 	/* Other reclaim clients (aether_slub's empty slabs) may add some. */
 	ASSERT_LE(stored - spool, (long long)used0 - (long long)used1);
 
