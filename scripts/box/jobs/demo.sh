@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Job "demo", sourced by /init: a short allocation workload over both NUMA
 # nodes through aetherctl, and the pool state a person wants to see; then
-# an aether_zram device with ext4 on it and what its files cost in memory.
+# an aether_zram device with ext4 on it and what its files cost in memory;
+# pages merged by aether_dedupe; a QoS group held at its max.
 # Robust by design: a command that fails is shown, not fatal.
 
 ctl() {
@@ -209,4 +210,37 @@ else
 	echo
 	echo "\$ ls $ddbg"
 	ls $ddbg
+fi
+
+# aether_qos: a group of 1 MiB (256 pages), a process placed in it that
+# writes 2 MiB of a region: the fault past the group's max gets SIGBUS,
+# never a page more; the group's peak, events and pressure say so. Then
+# alice, unprivileged, makes a group of her own inside her default one.
+echo
+echo "=== aether_qos"
+if [ ! -c /dev/aether_qos ]; then
+	echo "box: aether_qos is not loaded"
+else
+	ctl qos create root demo
+	ctl qos set demo high=192 max=256
+	echo
+	echo "\$ sh -c 'aetherctl qos attach demo \$\$ && exec aetherctl region create --private --size 2M --write 512'"
+	sh -c 'aetherctl qos attach demo $$ && exec aetherctl region create --private --size 2M --write 512'
+	rc=$?
+	if [ $rc -gt 128 ]; then
+		echo "(killed by SIG$(kill -l $((rc - 128))) at the fault past the group's max)"
+	else
+		echo "(exit status $rc: the writes were NOT stopped at the group's max)"
+	fi
+	ctl qos show demo
+	qdbg=/sys/kernel/debug/aether/qos/demo
+	for f in memory.peak memory.max memory.events memory.pressure; do
+		show $qdbg/$f
+	done
+	ctl qos destroy demo
+	echo
+	echo "\$ su alice -c 'aetherctl qos create user.1000 mine && aetherctl qos set user.1000/mine max=64'"
+	su -s /bin/sh alice -c 'aetherctl region create --private --size 4K --write 1 >/dev/null; aetherctl qos create user.1000 mine && aetherctl qos set user.1000/mine max=64 && aetherctl qos show user.1000/mine && aetherctl qos destroy user.1000/mine' ||
+		echo "(aetherctl exited with $?)"
+	ctl qos show
 fi
