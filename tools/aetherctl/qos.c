@@ -38,11 +38,22 @@ static const char *const qos_classes[AETHER_QOS_NR_CLASSES] = {
 	[AETHER_QOS_CLASS_REALTIME] = "realtime",
 };
 
+/*
+ * The keys of the events, hierarchical and local: out_key() keeps the
+ * pointer until the table is printed, so each key is a string of its own.
+ */
 static const char *const qos_events[AETHER_QOS_NR_EVENTS] = {
-	[AETHER_QOS_EVENT_LOW] = "low",
-	[AETHER_QOS_EVENT_HIGH] = "high",
-	[AETHER_QOS_EVENT_MAX] = "max",
-	[AETHER_QOS_EVENT_OOM] = "oom",
+	[AETHER_QOS_EVENT_LOW] = "events_low",
+	[AETHER_QOS_EVENT_HIGH] = "events_high",
+	[AETHER_QOS_EVENT_MAX] = "events_max",
+	[AETHER_QOS_EVENT_OOM] = "events_oom",
+};
+
+static const char *const qos_events_local[AETHER_QOS_NR_EVENTS] = {
+	[AETHER_QOS_EVENT_LOW] = "events_local_low",
+	[AETHER_QOS_EVENT_HIGH] = "events_local_high",
+	[AETHER_QOS_EVENT_MAX] = "events_local_max",
+	[AETHER_QOS_EVENT_OOM] = "events_local_oom",
 };
 
 static int qos_get(int fd, __u32 id, struct aether_qos_group_info *gi)
@@ -175,7 +186,7 @@ static const char *qos_class_name(__u32 c)
 static void qos_show_one(int fd, const struct aether_qos_group_info *gi)
 {
 	struct actl_out *t = out_kv("group", "QoS group (pages)");
-	char path[512], key[32], line[160];
+	char path[512], line[160];
 	unsigned int i;
 	int gfd;
 
@@ -212,13 +223,11 @@ static void qos_show_one(int fd, const struct aether_qos_group_info *gi)
 	out_key(t, "effective_low", "effective low");
 	out_u64(t, gi->elow);
 	for (i = 0; i < AETHER_QOS_NR_EVENTS; i++) {
-		snprintf(key, sizeof(key), "events_%s", qos_events[i]);
-		out_key(t, key, key);
+		out_key(t, qos_events[i], qos_events[i]);
 		out_u64(t, gi->events[i]);
 	}
 	for (i = 0; i < AETHER_QOS_NR_EVENTS; i++) {
-		snprintf(key, sizeof(key), "events_local_%s", qos_events[i]);
-		out_key(t, key, key);
+		out_key(t, qos_events_local[i], qos_events_local[i]);
 		out_u64(t, gi->events_local[i]);
 	}
 	out_key(t, "children", "children");
