@@ -9,9 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "../aether_mm/aether_mm_util.h"
 #include "aether_qos_util.h"
 
 static int aqt_ioctl(int fd, unsigned long cmd, void *arg)
@@ -163,4 +165,28 @@ int aqt_touch_child(unsigned char *p, size_t pages, size_t *wrote)
 	if (waitpid(pid, &status, 0) != pid)
 		return -errno;
 	return status;
+}
+
+unsigned char *aqt_region(int mfd, size_t pages, int *rfd)
+{
+	size_t len = pages * sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*rfd = aemt_region_new(mfd, AETHER_MM_REGION_SHARED, len);
+	if (*rfd < 0)
+		return NULL;
+	p = aemt_region_map(*rfd, len, PROT_READ | PROT_WRITE);
+	if (p == MAP_FAILED) {
+		close(*rfd);
+		return NULL;
+	}
+	return p;
+}
+
+void *aqt_shared_page(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
 }

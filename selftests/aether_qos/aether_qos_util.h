@@ -36,4 +36,26 @@ void aqt_destroy_prefixed(int fd, __u32 parent, const char *prefix);
  */
 int aqt_touch_child(unsigned char *p, size_t pages, size_t *wrote);
 
+/* A shared region of @pages of /dev/aether_mm fd @mfd, mapped: its fd in
+ * *@rfd; NULL if it could not be made or mapped. */
+unsigned char *aqt_region(int mfd, size_t pages, int *rfd);
+
+/* A page of anonymous memory shared with the children of a test. */
+void *aqt_shared_page(void);
+
+/*
+ * In a body that reports to its test through a result @r with @step and
+ * @got: unless @expr gives @want, note step @n and what it gave, and
+ * return -EPROTO.
+ */
+#define AQT_EXPECT(r, n, want, expr)					\
+do {									\
+	int __got = (expr);						\
+	if (__got != (want)) {						\
+		(r)->step = (n);					\
+		(r)->got = __got;					\
+		return -EPROTO;						\
+	}								\
+} while (0)
+
 #endif /* AETHER_QOS_UTIL_H */

@@ -66,22 +66,6 @@ FIXTURE_TEARDOWN(charge)
 	close(self->fd);
 }
 
-/* A shared region of @pages, mapped: its fd in *@rfd. */
-static unsigned char *qc_region(int mfd, size_t pages, int *rfd)
-{
-	void *p;
-
-	*rfd = aemt_region_new(mfd, AETHER_MM_REGION_SHARED, pages * psize());
-	if (*rfd < 0)
-		return NULL;
-	p = aemt_region_map(*rfd, pages * psize(), PROT_READ | PROT_WRITE);
-	if (p == MAP_FAILED) {
-		close(*rfd);
-		return NULL;
-	}
-	return p;
-}
-
 static void qc_unmap(unsigned char *p, size_t pages, int rfd)
 {
 	munmap(p, pages * psize());
@@ -117,7 +101,7 @@ TEST_F(charge, max_is_exact_fault_beyond_is_sigbus)
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QC_PREFIX "max", 0, &g));
 	ASSERT_EQ(0, aqt_set_max(self->fd, g, max));
 	ASSERT_EQ(0, aqt_attach(self->fd, g, getpid()));
-	p = qc_region(self->mfd, pages, &rfd);
+	p = aqt_region(self->mfd, pages, &rfd);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, aqt_attach(self->fd, AETHER_QOS_ROOT_ID, getpid()));
 
@@ -178,10 +162,10 @@ TEST_F(charge, usage_is_hierarchical_and_ancestor_max_binds)
 	ASSERT_EQ(0, aqt_create(self->fd, P, "A", 0, &A));
 	ASSERT_EQ(0, aqt_create(self->fd, P, "B", 0, &B));
 	ASSERT_EQ(0, aqt_attach(self->fd, A, getpid()));
-	pa = qc_region(self->mfd, 10, &ra);
+	pa = aqt_region(self->mfd, 10, &ra);
 	ASSERT_NE(NULL, pa);
 	ASSERT_EQ(0, aqt_attach(self->fd, B, getpid()));
-	pb = qc_region(self->mfd, 10, &rb);
+	pb = aqt_region(self->mfd, 10, &rb);
 	ASSERT_NE(NULL, pb);
 	ASSERT_EQ(0, aqt_attach(self->fd, AETHER_QOS_ROOT_ID, getpid()));
 	ASSERT_EQ(0, aqt_get(self->fd, AETHER_QOS_ROOT_ID, &groot0));
@@ -230,7 +214,7 @@ TEST_F(charge, high_counts_events)
 	s.id = g;
 	ASSERT_EQ(0, aqt_set(self->fd, &s));
 	ASSERT_EQ(0, aqt_attach(self->fd, g, getpid()));
-	p = qc_region(self->mfd, 8, &rfd);
+	p = aqt_region(self->mfd, 8, &rfd);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, aqt_attach(self->fd, AETHER_QOS_ROOT_ID, getpid()));
 	ASSERT_EQ(0, aqt_touch_child(p, 8, &wrote));
@@ -270,7 +254,7 @@ TEST_F(charge, attach_follows_children)
 			size_t i;
 			int rfd;
 
-			p = qc_region(self->mfd, 6, &rfd);
+			p = aqt_region(self->mfd, 6, &rfd);
 			if (!p)
 				_exit(3);
 			for (i = 0; i < 6; i++)
@@ -324,10 +308,10 @@ TEST_F(charge, min_split_in_proportion)
 	s.id = B;
 	ASSERT_EQ(0, aqt_set(self->fd, &s));
 	ASSERT_EQ(0, aqt_attach(self->fd, A, getpid()));
-	pa = qc_region(self->mfd, 10, &ra);
+	pa = aqt_region(self->mfd, 10, &ra);
 	ASSERT_NE(NULL, pa);
 	ASSERT_EQ(0, aqt_attach(self->fd, B, getpid()));
-	pb = qc_region(self->mfd, 10, &rb);
+	pb = aqt_region(self->mfd, 10, &rb);
 	ASSERT_NE(NULL, pb);
 	ASSERT_EQ(0, aqt_attach(self->fd, AETHER_QOS_ROOT_ID, getpid()));
 	ASSERT_EQ(0, aqt_touch_child(pa, 10, &wrote));
@@ -366,7 +350,7 @@ static int qc_user_fill(void *arg)
 
 	if (mfd < 0)
 		return mfd;
-	p = qc_region(mfd, 32, &rfd);
+	p = aqt_region(mfd, 32, &rfd);
 	if (!p)
 		return -ENOMEM;
 	r->status = aqt_touch_child(p, 32, &r->wrote);

@@ -362,24 +362,6 @@ struct qg_result {
 	__u32 id;
 };
 
-static struct qg_result *qg_shared(void)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-#define QG_EXPECT(r, n, want, expr)					\
-do {									\
-	int __got = (expr);						\
-	if (__got != (want)) {						\
-		(r)->step = (n);					\
-		(r)->got = __got;					\
-		return -EPROTO;						\
-	}								\
-} while (0)
-
 /* As a user holding the device: reading yes, changing no. */
 static int qg_unprivileged(void *arg)
 {
@@ -389,15 +371,15 @@ static int qg_unprivileged(void *arg)
 	__u32 n = 0, id;
 	int fd = aqt_open();
 
-	QG_EXPECT(r, 1, 1, fd >= 0);
-	QG_EXPECT(r, 2, 0, aqt_get(fd, r->id, &gi));
-	QG_EXPECT(r, 3, 0, aqt_list(fd, NULL, &n));
-	QG_EXPECT(r, 4, -EPERM, aqt_create(fd, 0, QG_PREFIX "u", 0, &id));
-	QG_EXPECT(r, 5, -EPERM, aqt_create(fd, r->id, "u", 0, &id));
-	QG_EXPECT(r, 6, -EPERM, aqt_set(fd, &s));
-	QG_EXPECT(r, 7, -EPERM, aqt_destroy(fd, r->id));
-	QG_EXPECT(r, 8, -EPERM, aqt_attach(fd, r->id, getpid()));
-	QG_EXPECT(r, 9, -EPERM, aqt_attach(fd, r->id, 1));
+	AQT_EXPECT(r, 1, 1, fd >= 0);
+	AQT_EXPECT(r, 2, 0, aqt_get(fd, r->id, &gi));
+	AQT_EXPECT(r, 3, 0, aqt_list(fd, NULL, &n));
+	AQT_EXPECT(r, 4, -EPERM, aqt_create(fd, 0, QG_PREFIX "u", 0, &id));
+	AQT_EXPECT(r, 5, -EPERM, aqt_create(fd, r->id, "u", 0, &id));
+	AQT_EXPECT(r, 6, -EPERM, aqt_set(fd, &s));
+	AQT_EXPECT(r, 7, -EPERM, aqt_destroy(fd, r->id));
+	AQT_EXPECT(r, 8, -EPERM, aqt_attach(fd, r->id, getpid()));
+	AQT_EXPECT(r, 9, -EPERM, aqt_attach(fd, r->id, 1));
 	return 0;
 }
 
@@ -482,19 +464,19 @@ static int qg_unpriv_trigger(void *arg)
 	struct qg_result *r = arg;
 	int fd = aqt_open(), gfd;
 
-	QG_EXPECT(r, 1, 1, fd >= 0);
-	QG_EXPECT(r, 2, 0, qg_open(fd, r->id, &gfd));
-	QG_EXPECT(r, 3, -1, (int)write(gfd, "some 100000 1000000", 19));
-	QG_EXPECT(r, 4, EINVAL, errno);
-	QG_EXPECT(r, 5, 19, (int)write(gfd, "some 100000 2000000", 19));
-	QG_EXPECT(r, 6, 0, qg_poll_now(gfd) & (POLLPRI | POLLERR));
+	AQT_EXPECT(r, 1, 1, fd >= 0);
+	AQT_EXPECT(r, 2, 0, qg_open(fd, r->id, &gfd));
+	AQT_EXPECT(r, 3, -1, (int)write(gfd, "some 100000 1000000", 19));
+	AQT_EXPECT(r, 4, EINVAL, errno);
+	AQT_EXPECT(r, 5, 19, (int)write(gfd, "some 100000 2000000", 19));
+	AQT_EXPECT(r, 6, 0, qg_poll_now(gfd) & (POLLPRI | POLLERR));
 	close(gfd);
 	return 0;
 }
 
 TEST_F(qos, unprivileged_refused)
 {
-	struct qg_result *r = qg_shared();
+	struct qg_result *r = aqt_shared_page();
 	struct aether_qos_group_info gi;
 	__u32 g;
 
@@ -525,45 +507,45 @@ static int qg_delegated(void *arg)
 	int fd = aqt_open(), mfd = aemt_open(), rfd;
 	__u32 ug, d1, id;
 
-	QG_EXPECT(r, 1, 1, fd >= 0 && mfd >= 0);
+	AQT_EXPECT(r, 1, 1, fd >= 0 && mfd >= 0);
 	/* The first region makes the default group. */
 	rfd = aemt_region_new(mfd, AETHER_MM_REGION_SHARED, 4096);
-	QG_EXPECT(r, 2, 1, rfd >= 0);
+	AQT_EXPECT(r, 2, 1, rfd >= 0);
 	close(rfd);
 	snprintf(name, sizeof(name), "user.%u", getuid());
-	QG_EXPECT(r, 3, 0, aqt_find(fd, 0, name, &ug));
-	QG_EXPECT(r, 4, 0, aqt_get(fd, ug, &gi));
-	QG_EXPECT(r, 5, 1, gi.flags == AETHER_QOS_GROUP_USER &&
+	AQT_EXPECT(r, 3, 0, aqt_find(fd, 0, name, &ug));
+	AQT_EXPECT(r, 4, 0, aqt_get(fd, ug, &gi));
+	AQT_EXPECT(r, 5, 1, gi.flags == AETHER_QOS_GROUP_USER &&
 		  gi.owner_uid == getuid());
-	QG_EXPECT(r, 6, 0, aqt_create(fd, ug, "d1", 0, &d1));
-	QG_EXPECT(r, 7, -EPERM, aqt_create(fd, ug, "rt", AETHER_QOS_CLASS_REALTIME,
+	AQT_EXPECT(r, 6, 0, aqt_create(fd, ug, "d1", 0, &d1));
+	AQT_EXPECT(r, 7, -EPERM, aqt_create(fd, ug, "rt", AETHER_QOS_CLASS_REALTIME,
 					   &id));
 	s.id = d1;
-	QG_EXPECT(r, 8, 0, aqt_set(fd, &s));
+	AQT_EXPECT(r, 8, 0, aqt_set(fd, &s));
 	s.id = ug;
-	QG_EXPECT(r, 9, -EPERM, aqt_set(fd, &s));
-	QG_EXPECT(r, 10, 0, aqt_attach(fd, d1, getpid()));
+	AQT_EXPECT(r, 9, -EPERM, aqt_set(fd, &s));
+	AQT_EXPECT(r, 10, 0, aqt_attach(fd, d1, getpid()));
 	rfd = aemt_region_new(mfd, AETHER_MM_REGION_SHARED, 4096);
-	QG_EXPECT(r, 11, 1, rfd >= 0);
-	QG_EXPECT(r, 12, 0, aqt_get(fd, d1, &gi));
-	QG_EXPECT(r, 13, 1, gi.nr_regions == 1 && gi.max == 64);
-	QG_EXPECT(r, 14, -EBUSY, aqt_destroy(fd, d1));
+	AQT_EXPECT(r, 11, 1, rfd >= 0);
+	AQT_EXPECT(r, 12, 0, aqt_get(fd, d1, &gi));
+	AQT_EXPECT(r, 13, 1, gi.nr_regions == 1 && gi.max == 64);
+	AQT_EXPECT(r, 14, -EBUSY, aqt_destroy(fd, d1));
 	close(rfd);
 	/* groups_per_user is 2: user.<uid> and d1 */
-	QG_EXPECT(r, 15, -EDQUOT, aqt_create(fd, ug, "d2", 0, &id));
-	QG_EXPECT(r, 16, -EPERM, aqt_destroy(fd, ug));
-	QG_EXPECT(r, 17, 0, aqt_attach(fd, AETHER_QOS_ROOT_ID, getpid()));
-	QG_EXPECT(r, 18, 0, aqt_destroy(fd, d1));
-	QG_EXPECT(r, 19, 0, aqt_create(fd, ug, "d2", 0, &id));
-	QG_EXPECT(r, 20, 0, aqt_destroy(fd, id));
+	AQT_EXPECT(r, 15, -EDQUOT, aqt_create(fd, ug, "d2", 0, &id));
+	AQT_EXPECT(r, 16, -EPERM, aqt_destroy(fd, ug));
+	AQT_EXPECT(r, 17, 0, aqt_attach(fd, AETHER_QOS_ROOT_ID, getpid()));
+	AQT_EXPECT(r, 18, 0, aqt_destroy(fd, d1));
+	AQT_EXPECT(r, 19, 0, aqt_create(fd, ug, "d2", 0, &id));
+	AQT_EXPECT(r, 20, 0, aqt_destroy(fd, id));
 	/* init is not the user's to move */
-	QG_EXPECT(r, 21, -EPERM, aqt_attach(fd, ug, 1));
+	AQT_EXPECT(r, 21, -EPERM, aqt_attach(fd, ug, 1));
 	return 0;
 }
 
 TEST_F(qos, delegation_and_user_bound)
 {
-	struct qg_result *r = qg_shared();
+	struct qg_result *r = aqt_shared_page();
 	char name[AETHER_QOS_NAME_MAX];
 	__u32 ug;
 
@@ -586,7 +568,7 @@ TEST_F(qos, delegation_and_user_bound)
 
 TEST_F(qos, unprivileged_trigger_windows)
 {
-	struct qg_result *r = qg_shared();
+	struct qg_result *r = aqt_shared_page();
 	__u32 g;
 
 	if (!aet_can_run_as(&qg_user))

@@ -49,11 +49,6 @@
 /* AQOS_UNLIMITED of 4 KiB pages: LONG_MAX bytes in pages */
 #define QR_NO_LIMIT	(0x7fffffffffffffffULL >> 12)
 
-static size_t psize(void)
-{
-	return sysconf(_SC_PAGESIZE);
-}
-
 static void qr_user(struct aet_user *u, uid_t uid)
 {
 	memset(u, 0, sizeof(*u));
@@ -111,22 +106,6 @@ FIXTURE_TEARDOWN(review)
 	close(self->fd);
 }
 
-/* A shared region of @pages, mapped: its fd in *@rfd. */
-static unsigned char *qr_region(int mfd, size_t pages, int *rfd)
-{
-	void *p;
-
-	*rfd = aemt_region_new(mfd, AETHER_MM_REGION_SHARED, pages * psize());
-	if (*rfd < 0)
-		return NULL;
-	p = aemt_region_map(*rfd, pages * psize(), PROT_READ | PROT_WRITE);
-	if (p == MAP_FAILED) {
-		close(*rfd);
-		return NULL;
-	}
-	return p;
-}
-
 /* What a process of a test saw, in shared memory, for the test to check. */
 struct qr_result {
 	int step;		/* the step that went wrong, 0 if none */
@@ -135,24 +114,6 @@ struct qr_result {
 	size_t wrote;
 	int count;
 };
-
-static struct qr_result *qr_shared(void)
-{
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-#define QR_EXPECT(r, n, want, expr)					\
-do {									\
-	int __got = (expr);						\
-	if (__got != (want)) {						\
-		(r)->step = (n);					\
-		(r)->got = __got;					\
-		return -EPROTO;						\
-	}								\
-} while (0)
 
 /* ---- 1: the orphan of a confined process ---------------------------- */
 
@@ -169,7 +130,7 @@ static int qr_orphan(struct qr_result *r, int hold)
 	mfd = aemt_open();
 	if (mfd < 0)
 		return 2;
-	p = qr_region(mfd, 64, &rfd);
+	p = aqt_region(mfd, 64, &rfd);
 	if (!p)
 		return 3;
 	r->status = aqt_touch_child(p, 64, &r->wrote);
@@ -179,7 +140,7 @@ static int qr_orphan(struct qr_result *r, int hold)
 
 TEST_F(review, orphan_of_a_member_stays_in_its_group)
 {
-	struct qr_result *r = qr_shared();
+	struct qr_result *r = aqt_shared_page();
 	struct aether_qos_group_info gi;
 	int go[2], status, reaped = 0;
 	pid_t p, w;
@@ -260,48 +221,48 @@ static int qr_attach_rounds(void *arg)
 	pid_t pids[5];
 	__u32 ug, c;
 
-	QR_EXPECT(r, 1, 1, fd >= 0 && mfd >= 0);
+	AQT_EXPECT(r, 1, 1, fd >= 0 && mfd >= 0);
 	rfd = aemt_region_new(mfd, AETHER_MM_REGION_SHARED, 4096);
-	QR_EXPECT(r, 2, 1, rfd >= 0);	/* makes user.<uid> */
+	AQT_EXPECT(r, 2, 1, rfd >= 0);	/* makes user.<uid> */
 	close(rfd);
 	snprintf(name, sizeof(name), "user.%u", getuid());
-	QR_EXPECT(r, 3, 0, aqt_find(fd, 0, name, &ug));
-	QR_EXPECT(r, 4, 0, aqt_create(fd, ug, "c", 0, &c));
+	AQT_EXPECT(r, 3, 0, aqt_find(fd, 0, name, &ug));
+	AQT_EXPECT(r, 4, 0, aqt_create(fd, ug, "c", 0, &c));
 	for (i = 0; i < 500; i++) {
 		pid_t pid = qr_pause();
 
-		QR_EXPECT(r, 5, 1, pid > 0);
-		QR_EXPECT(r, 6, 0, aqt_attach(fd, c, pid));
+		AQT_EXPECT(r, 5, 1, pid > 0);
+		AQT_EXPECT(r, 6, 0, aqt_attach(fd, c, pid));
 		kill(pid, SIGKILL);
-		QR_EXPECT(r, 7, pid, waitpid(pid, NULL, 0));
+		AQT_EXPECT(r, 7, pid, waitpid(pid, NULL, 0));
 	}
-	QR_EXPECT(r, 8, 0, aqt_get(fd, c, &gi));
+	AQT_EXPECT(r, 8, 0, aqt_get(fd, c, &gi));
 	r->count = gi.nr_members;
-	QR_EXPECT(r, 9, 0, gi.nr_members);
+	AQT_EXPECT(r, 9, 0, gi.nr_members);
 	if (r->status)		/* no members_max to check */
 		return 0;
 	/* members_max is 4: the fifth live process is refused */
 	for (i = 0; i < 5; i++) {
 		pids[i] = qr_pause();
-		QR_EXPECT(r, 10, 1, pids[i] > 0);
+		AQT_EXPECT(r, 10, 1, pids[i] > 0);
 	}
 	for (i = 0; i < 4; i++)
-		QR_EXPECT(r, 11, 0, aqt_attach(fd, c, pids[i]));
-	QR_EXPECT(r, 12, -EDQUOT, aqt_attach(fd, c, pids[4]));
+		AQT_EXPECT(r, 11, 0, aqt_attach(fd, c, pids[i]));
+	AQT_EXPECT(r, 12, -EDQUOT, aqt_attach(fd, c, pids[4]));
 	kill(pids[0], SIGKILL);
-	QR_EXPECT(r, 13, pids[0], waitpid(pids[0], NULL, 0));
-	QR_EXPECT(r, 14, 0, aqt_attach(fd, c, pids[4]));
+	AQT_EXPECT(r, 13, pids[0], waitpid(pids[0], NULL, 0));
+	AQT_EXPECT(r, 14, 0, aqt_attach(fd, c, pids[4]));
 	for (i = 1; i < 5; i++) {
 		kill(pids[i], SIGKILL);
 		waitpid(pids[i], NULL, 0);
 	}
-	QR_EXPECT(r, 15, 0, aqt_destroy(fd, c));
+	AQT_EXPECT(r, 15, 0, aqt_destroy(fd, c));
 	return 0;
 }
 
 TEST_F(review, exited_members_do_not_pile_up)
 {
-	struct qr_result *r = qr_shared();
+	struct qr_result *r = aqt_shared_page();
 	struct aet_user u;
 
 	qr_user(&u, 4246);
@@ -324,9 +285,9 @@ static int qr_user_touch(void *arg)
 	unsigned char *p;
 	int mfd = aemt_open(), rfd;
 
-	QR_EXPECT(r, 1, 1, mfd >= 0);
-	p = qr_region(mfd, r->count ? r->count : 1, &rfd);
-	QR_EXPECT(r, 2, 1, p != NULL);
+	AQT_EXPECT(r, 1, 1, mfd >= 0);
+	p = aqt_region(mfd, r->count ? r->count : 1, &rfd);
+	AQT_EXPECT(r, 2, 1, p != NULL);
 	if (r->count)
 		r->status = aqt_touch_child(p, r->count, &r->wrote);
 	return 0;
@@ -344,7 +305,7 @@ static long long qr_param(const char *name)
 
 TEST_F(review, fresh_user_is_bounded_by_default)
 {
-	struct qr_result *r = qr_shared();
+	struct qr_result *r = aqt_shared_page();
 	struct aether_qos_group_info gi;
 	long long def = qr_param("user_max_pages");
 	struct aet_user u;
@@ -365,7 +326,7 @@ TEST_F(review, fresh_user_is_bounded_by_default)
 
 TEST_F(review, user_max_pages_beyond_a_limit_is_no_limit)
 {
-	struct qr_result *r = qr_shared();
+	struct qr_result *r = aqt_shared_page();
 	struct aether_qos_group_info gi;
 	struct aet_user u;
 	__u32 ug;
