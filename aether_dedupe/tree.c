@@ -49,6 +49,53 @@ int adp_tkey_cmp(const struct adp_tkey *a, const struct adp_tkey *b)
 	return 0;
 }
 
+/* Does another node of @root's order share @n's key?  Its neighbours tell. */
+static bool adp_tnode_key_shared(struct adp_tnode *n)
+{
+	struct rb_node *prev = rb_prev(&n->rb), *next = rb_next(&n->rb);
+
+	return (prev && !adp_tkey_cmp(&n->key, &rb_entry(prev, struct adp_tnode,
+							 rb)->key)) ||
+	       (next && !adp_tkey_cmp(&n->key, &rb_entry(next, struct adp_tnode,
+							 rb)->key));
+}
+
+/*
+ * The descent of both lookups: by key, then by bytes among equal keys;
+ * with @lone, a node whose key no other node shares is taken on its key.
+ * The path to the first node of an equal key depends on keys only, so
+ * both lookups agree on it.
+ */
+static struct adp_tnode *adp_tree_descend(struct rb_root *root,
+					  const struct adp_tkey *key,
+					  const void *kaddr, adp_cmp_fn cmp,
+					  bool lone, struct rb_node ***linkp,
+					  struct rb_node **parentp)
+{
+	struct rb_node **link = &root->rb_node, *parent = NULL;
+	struct adp_tnode *n;
+	int c;
+
+	while (*link) {
+		parent = *link;
+		n = rb_entry(parent, struct adp_tnode, rb);
+		c = adp_tkey_cmp(key, &n->key);
+		if (!c) {
+			if (lone && !adp_tnode_key_shared(n))
+				return n;
+			c = cmp(kaddr, n);
+		}
+		if (!c)
+			return n;
+		link = c < 0 ? &parent->rb_left : &parent->rb_right;
+	}
+	if (linkp) {
+		*linkp = link;
+		*parentp = parent;
+	}
+	return NULL;
+}
+
 /**
  * adp_tree_find() - the node equal to a page, or where the page goes
  * @root: the tree
@@ -66,36 +113,7 @@ struct adp_tnode *adp_tree_find(struct rb_root *root,
 				adp_cmp_fn cmp, struct rb_node ***linkp,
 				struct rb_node **parentp)
 {
-	struct rb_node **link = &root->rb_node, *parent = NULL;
-	struct adp_tnode *n;
-	int c;
-
-	while (*link) {
-		parent = *link;
-		n = rb_entry(parent, struct adp_tnode, rb);
-		c = adp_tkey_cmp(key, &n->key);
-		if (!c)
-			c = cmp(kaddr, n);
-		if (!c)
-			return n;
-		link = c < 0 ? &parent->rb_left : &parent->rb_right;
-	}
-	if (linkp) {
-		*linkp = link;
-		*parentp = parent;
-	}
-	return NULL;
-}
-
-/* Does another node of @root's order share @n's key?  Its neighbours tell. */
-static bool adp_tnode_key_shared(struct adp_tnode *n)
-{
-	struct rb_node *prev = rb_prev(&n->rb), *next = rb_next(&n->rb);
-
-	return (prev && !adp_tkey_cmp(&n->key, &rb_entry(prev, struct adp_tnode,
-							 rb)->key)) ||
-	       (next && !adp_tkey_cmp(&n->key, &rb_entry(next, struct adp_tnode,
-							 rb)->key));
+	return adp_tree_descend(root, key, kaddr, cmp, false, linkp, parentp);
 }
 
 /**
@@ -127,27 +145,7 @@ struct adp_tnode *adp_tree_find_key(struct rb_root *root,
 				    struct rb_node ***linkp,
 				    struct rb_node **parentp)
 {
-	struct rb_node **link = &root->rb_node, *parent = NULL;
-	struct adp_tnode *n;
-	int c;
-
-	while (*link) {
-		parent = *link;
-		n = rb_entry(parent, struct adp_tnode, rb);
-		c = adp_tkey_cmp(key, &n->key);
-		if (!c) {
-			if (!adp_tnode_key_shared(n))
-				return n;
-			return adp_tree_find(root, key, kaddr, cmp, linkp,
-					     parentp);
-		}
-		link = c < 0 ? &parent->rb_left : &parent->rb_right;
-	}
-	if (linkp) {
-		*linkp = link;
-		*parentp = parent;
-	}
-	return NULL;
+	return adp_tree_descend(root, key, kaddr, cmp, true, linkp, parentp);
 }
 
 /**
