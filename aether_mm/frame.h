@@ -43,6 +43,7 @@
 #define AEM_MAX_NODES		AETHER_MM_MAX_NODES
 
 struct aem_chunk;
+struct file;
 struct aem_layer;
 
 /**
@@ -183,7 +184,8 @@ int aem_policy_charge(u64 gen, void *cookie, int nid, unsigned long nr,
 void aem_policy_uncharge(u64 gen, void *cookie, int nid, unsigned long nr);
 long aem_policy_reclaim_for(u64 gen, void *cookie, unsigned long nr,
 			    unsigned int flags);
-void aem_policy_over_high(u64 gen, void *cookie);
+void aem_policy_over_high(struct file *file, u64 gen, void *cookie,
+			  unsigned long nr);
 unsigned int aem_policy_tier(u64 gen, void *cookie);
 bool aem_policy_tiered(void);
 void aem_policy_stall_begin(const struct aem_alloc_who *who,

@@ -418,6 +418,7 @@ int aem_policy_admit(const struct aem_alloc_who *who, int nid,
 long aem_policy_refused(void);
 long aem_policy_reclaims(void);
 long aem_policy_highs(void);
+long aem_policy_high_works(void);
 void aem_policy_exit(void);
 
 /* policy_count.c */

@@ -33,9 +33,11 @@
  *		drops the lock, calls @reclaim (aem_policy_reclaim_for()) and
  *		tries the fault or the ioctl's page once more; -EAGAIN then, or
  *		with no @reclaim, is a refusal (-ENOMEM).
- *   high	the charge answers AEM_CHARGE_OVER_HIGH: noted the same way,
- *		and @over_high is called once per fault or page of an ioctl,
- *		after the slot lock is dropped (aem_policy_over_high()).
+ *   high	the charge answers AEM_CHARGE_OVER_HIGH: noted the same way;
+ *		once the slot lock is dropped, aem_policy_over_high() queues
+ *		a task_work of aether_mm (at most one per task: the charges
+ *		of one ioctl add up in it) that calls @handle_high on the
+ *		way back to user mode, outside every lock (below).
  *   stalls	a charged region's fault waiting in the pool (growth, reclaim:
  *		alloc.c) or in its group's @reclaim is bracketed by
  *		@stall_begin and @stall_end (struct aem_policy_stall).
@@ -55,20 +57,42 @@
  * every cookie and every charge: what it had counted it drops all at once,
  * and no uncharge or release of those regions will ever reach anyone.
  *
- * The callbacks that may sleep (@reclaim, @over_high) and the stall pair
- * (whose two halves must meet the same table) run under the SRCU read
- * lock aem_policy_srcu instead of RCU; unregistration waits for both.
+ * The callbacks that may sleep (@reclaim, @handle_high) and the stall
+ * pair (whose two halves must meet the same table) run under the SRCU
+ * read lock aem_policy_srcu instead of RCU; unregistration waits for both.
+ *
+ * The over-high work and unloading.  A task_work whose callback were the
+ * backend's text could run after the backend's module is gone: nothing
+ * can take it off a task's list (task_work_cancel() is not exported).  So
+ * the work is the core's (struct aem_high_work, aem_high_work_fn()), and
+ * it pins what it needs: the region's file, which holds the region (its
+ * cookie stays valid after munmap() and close()) and aether_mm itself
+ * (f_op->owner; its last fput() queues the release, and the
+ * module_put(), as one more task_work that runs after ours returned).
+ * The call into the backend is made as aem_policy_reclaim_for()'s: under
+ * aem_policy_srcu, only if the registration of the region's generation is
+ * still the registered one, between @stall_begin and @stall_end.  If the
+ * backend went meanwhile the work only drops the file.  A backend going
+ * while a task sleeps in @handle_high waits for it in
+ * synchronize_srcu(): it wakes its sleepers first.
  *
  * Lock order: aem_policy_lock (mutex), taken by (un)registration only,
  * then RCU or aem_policy_srcu; the callbacks run inside whatever locks
  * their caller holds (their kernel-doc in include/aether/mm.h).
+ * aem_high_lock (spinlock) guards the pending works' hash, innermost,
+ * nothing taken inside it.
  */
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/file.h>
+#include <linux/hashtable.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/srcu.h>
+#include <linux/task_work.h>
 #include "internal.h"
 
 /**
@@ -87,14 +111,14 @@ static struct aem_policy_reg __rcu *aem_policy;
 static u64 aem_policy_gen;			/* aem_policy_lock */
 static atomic_long_t aem_policy_nr_refused;	/* charges refused */
 static atomic_long_t aem_policy_nr_reclaims;	/* @reclaim calls */
-static atomic_long_t aem_policy_nr_high;	/* @over_high calls */
+static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
 
 /**
  * aem_register_policy - install the policy backend (QoS, firewall)
  * @ops: the table; must stay valid until aem_unregister_policy()
  *
  * A table that charges gives @region_init, @region_release, @charge and
- * @uncharge, all four, or none of them; @reclaim, @over_high,
+ * @uncharge, all four, or none of them; @reclaim, @handle_high,
  * @reclaim_tier and the stall pair only with them; @stall_begin and
  * @stall_end both or neither.
  *
@@ -107,7 +131,7 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 {
 	unsigned int usage = !!ops->region_init + !!ops->region_release +
 			     !!ops->charge + !!ops->uncharge;
-	bool extra = ops->reclaim || ops->over_high || ops->reclaim_tier ||
+	bool extra = ops->reclaim || ops->handle_high || ops->reclaim_tier ||
 		     ops->stall_begin || ops->stall_end;
 	struct aem_policy_reg *reg;
 	int ret = 0;
@@ -371,26 +395,161 @@ long aem_policy_reclaim_for(u64 gen, void *cookie, unsigned long nr,
 }
 
 /**
- * aem_policy_over_high() - a charge of this task said AEM_CHARGE_OVER_HIGH
- * @gen: the region's generation (not 0)
- * @cookie: its cookie
- *
- * Context: process context, no slot lock held (a fault's mmap_lock or VMA
- * lock may be).  May sleep (briefly: the backend only queues its work).
+ * struct aem_high_work - a task's over-high work, pending until it returns
+ * to user mode
+ * @cb:		its task_work; aem_high_work_fn() is aether_mm's text
+ * @node:	in aem_high_works, keyed by @task
+ * @task:	the task that charged (only it runs @cb)
+ * @file:	the region's file: pins the region, so that its cookie
+ *		outlives munmap() and close(), and, through f_op, aether_mm
+ *		itself; its last fput() defers the module_put() to core code
+ * @gen:	the region's generation
+ * @cookie:	its cookie
+ * @nr:		pages charged over high since it was queued
  */
-void aem_policy_over_high(u64 gen, void *cookie)
+struct aem_high_work {
+	struct callback_head cb;
+	struct hlist_node node;
+	struct task_struct *task;
+	struct file *file;
+	u64 gen;
+	void *cookie;
+	unsigned long nr;
+};
+
+#define AEM_HIGH_BITS	6
+static DEFINE_HASHTABLE(aem_high_works, AEM_HIGH_BITS);
+static DEFINE_SPINLOCK(aem_high_lock);		/* aem_high_works */
+static atomic_long_t aem_policy_nr_high_queued;	/* works queued */
+
+/* current's pending work, under aem_high_lock. */
+static struct aem_high_work *aem_high_find(void)
+{
+	struct aem_high_work *w;
+
+	lockdep_assert_held(&aem_high_lock);
+	hash_for_each_possible(aem_high_works, w, node, (unsigned long)current)
+		if (w->task == current)
+			return w;
+	return NULL;
+}
+
+/*
+ * Under the policy table's SRCU: @handle_high with the stall pair around
+ * it, if the table that gave @cookie is still the registered one.
+ */
+static void aem_policy_handle_high(u64 gen, void *cookie, unsigned long nr)
 {
 	const struct aem_policy_ops *ops;
+	unsigned long token = 0;
 	int idx;
 
-	might_sleep();
 	idx = srcu_read_lock(&aem_policy_srcu);
 	ops = aem_policy_of_gen_srcu(gen);
-	if (ops && ops->over_high) {
+	if (ops && ops->handle_high) {
 		atomic_long_inc(&aem_policy_nr_high);
-		ops->over_high(cookie);
+		if (ops->stall_begin)
+			token = ops->stall_begin(cookie);
+		ops->handle_high(cookie, nr);
+		if (ops->stall_end)
+			ops->stall_end(cookie, token);
 	}
 	srcu_read_unlock(&aem_policy_srcu, idx);
+}
+
+/*
+ * The task_work: on the way back to user mode (or at exit), no lock held.
+ * Unhashed first, so that a charge over high from @handle_high's own
+ * faults (none are expected) would queue a new work, not join this one.
+ */
+static void aem_high_work_fn(struct callback_head *cb)
+{
+	struct aem_high_work *w = container_of(cb, struct aem_high_work, cb);
+
+	spin_lock(&aem_high_lock);
+	hash_del(&w->node);
+	spin_unlock(&aem_high_lock);
+	aem_policy_handle_high(w->gen, w->cookie, w->nr);
+	/*
+	 * The file may be the last reference to aether_mm: fput() queues its
+	 * release (and module_put()) as another task_work, which runs after
+	 * this function has returned.
+	 */
+	fput(w->file);
+	kfree(w);
+}
+
+/* Does the table of @gen want the over-high work?  Under no lock. */
+static bool aem_policy_wants_high(u64 gen)
+{
+	const struct aem_policy_ops *ops;
+	bool wants;
+
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	wants = ops && ops->handle_high;
+	rcu_read_unlock();
+	return wants;
+}
+
+/**
+ * aem_policy_over_high() - a charge of this task said AEM_CHARGE_OVER_HIGH
+ * @file: the file of the region charged, which the caller holds: a
+ *	  fault's vm_file, an ioctl's file
+ * @gen: the region's generation (not 0)
+ * @cookie: its cookie
+ * @nr: pages charged over high
+ *
+ * Queues, at most once per task until it runs, the work that calls the
+ * backend's @handle_high on the way back to user mode, outside every
+ * lock (memcg's set_notify_resume() and mem_cgroup_handle_over_high());
+ * a second charge before then only adds @nr to it (one kernel entry
+ * charges one region: a fault, or an ioctl on its fd).  The work holds
+ * the file, so the region's cookie stays valid and aether_mm stays
+ * loaded; the backend may go meanwhile (its @handle_high is then not
+ * called, and the work only drops the file).
+ * A kernel thread never returns to user mode: it is not throttled.
+ *
+ * Context: process context, no slot lock held (a fault's mmap_lock or VMA
+ * lock may be).  May sleep (GFP_KERNEL), briefly.
+ */
+void aem_policy_over_high(struct file *file, u64 gen, void *cookie,
+			  unsigned long nr)
+{
+	struct aem_high_work *w;
+
+	might_sleep();
+	if ((current->flags & PF_KTHREAD) || !aem_policy_wants_high(gen))
+		return;
+	spin_lock(&aem_high_lock);
+	w = aem_high_find();
+	if (w)
+		w->nr += nr;
+	spin_unlock(&aem_high_lock);
+	if (w)
+		return;
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return;		/* not throttled this time: high is no limit */
+	init_task_work(&w->cb, aem_high_work_fn);
+	w->task = current;
+	w->file = get_file(file);
+	w->gen = gen;
+	w->cookie = cookie;
+	w->nr = nr;
+	spin_lock(&aem_high_lock);
+	hash_add(aem_high_works, &w->node, (unsigned long)current);
+	spin_unlock(&aem_high_lock);
+	if (task_work_add(current, &w->cb, TWA_RESUME)) {
+		/* Past exit_task_work(): nothing will run it. */
+		spin_lock(&aem_high_lock);
+		hash_del(&w->node);
+		spin_unlock(&aem_high_lock);
+		fput(w->file);
+		kfree(w);
+		return;
+	}
+	atomic_long_inc(&aem_policy_nr_high_queued);
 }
 
 /**
@@ -539,13 +698,24 @@ long aem_policy_reclaims(void)
 }
 
 /**
- * aem_policy_highs() - @over_high calls since the module was loaded
+ * aem_policy_highs() - @handle_high calls since the module was loaded
  *
  * Return: the count, for debugfs.
  */
 long aem_policy_highs(void)
 {
 	return atomic_long_read(&aem_policy_nr_high);
+}
+
+/**
+ * aem_policy_high_works() - over-high works queued since the module was
+ * loaded
+ *
+ * Return: the count, for debugfs.
+ */
+long aem_policy_high_works(void)
+{
+	return atomic_long_read(&aem_policy_nr_high_queued);
 }
 
 /* Every backend unregisters before its module goes; nothing may be left. */

@@ -16,7 +16,8 @@
  *		region's own cold pages (aem_policy_reclaim(), its cookie
  *		matching), twice what was asked
  *   high N	a charge that ends above N pages answers AEM_CHARGE_OVER_HIGH;
- *		@over_high counts the calls (it may sleep: it yields)
+ *		@handle_high counts the calls ("over_high") and the pages
+ *		they name ("high_pages"); it yields, as it may sleep
  *   tier ID T	region ID is in reclaim tier T (enum aem_reclaim_tier; the
  *		default AEM_TIER_NORMAL)
  *   reserve ID	region ID's faults may use the reserve (@admit answers
@@ -28,6 +29,7 @@
  *   region <id> uid <uid> pages <n> node0 <n> node1 <n> charges <n>
  *   refused <n> again <n> reclaims <n> reclaimed <n> highs <n>
  *   over_high <n> stalls <n> stalling <n> admits <n> tier <t> reserve <b>
+ *   high_pages <n>
  *
  * (one line): "again" the charges answered -EAGAIN, "highs" those answered
  * AEM_CHARGE_OVER_HIGH, "reclaims" and "reclaimed" its @reclaim calls and
@@ -67,7 +69,8 @@
  * @reclaims:	@reclaim calls
  * @reclaimed:	pages they took
  * @highs:	charge calls answered AEM_CHARGE_OVER_HIGH
- * @over_high:	@over_high calls
+ * @over_high:	@handle_high calls
+ * @high_pages:	pages they named
  * @stalls:	@stall_begin calls
  * @stalling:	stalls begun and not ended
  * @admits:	@admit calls naming this cookie
@@ -87,6 +90,7 @@ struct aem_pcount {
 	atomic_long_t reclaimed;
 	atomic_long_t highs;
 	atomic_long_t over_high;
+	atomic_long_t high_pages;
 	atomic_long_t stalls;
 	atomic_long_t stalling;
 	atomic_long_t admits;
@@ -198,14 +202,15 @@ static long aem_pcount_reclaim(void *cookie, unsigned long nr,
 	return got;
 }
 
-static void aem_pcount_over_high(void *cookie)
+static void aem_pcount_handle_high(void *cookie, unsigned long nr_pages)
 {
 	struct aem_pcount *c = cookie;
 
-	/* Outside the slot lock, as the core promises: it may yield. */
+	/* On the way back to user mode, as the core promises: it may yield. */
 	might_sleep();
 	cond_resched();
 	atomic_long_inc(&c->over_high);
+	atomic_long_add(nr_pages, &c->high_pages);
 }
 
 static unsigned int aem_pcount_reclaim_tier(void *cookie)
@@ -265,7 +270,7 @@ static const struct aem_policy_ops aem_pcount_ops = {
 	.charge = aem_pcount_charge,
 	.uncharge = aem_pcount_uncharge,
 	.reclaim = aem_pcount_reclaim,
-	.over_high = aem_pcount_over_high,
+	.handle_high = aem_pcount_handle_high,
 	.reclaim_tier = aem_pcount_reclaim_tier,
 	.stall_begin = aem_pcount_stall_begin,
 	.stall_end = aem_pcount_stall_end,
@@ -302,6 +307,7 @@ static int aem_pcount_show(struct seq_file *m, void *unused)
 	seq_printf(m, "high %lu\n", READ_ONCE(aem_pcount_high));
 	seq_printf(m, "reclaims %ld\n", aem_policy_reclaims());
 	seq_printf(m, "over_high %ld\n", aem_policy_highs());
+	seq_printf(m, "high_works %ld\n", aem_policy_high_works());
 	seq_printf(m, "regions %ld\n", atomic_long_read(&aem_pcount_regions));
 	seq_printf(m, "released %ld\n",
 		   atomic_long_read(&aem_pcount_released));
@@ -315,7 +321,7 @@ static int aem_pcount_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&aem_pcount_forgotten_pages));
 	spin_lock(&aem_pcount_lock);
 	list_for_each_entry(c, &aem_pcount_list, link)
-		seq_printf(m, "region %llu uid %u pages %ld node0 %ld node1 %ld charges %ld refused %ld again %ld reclaims %ld reclaimed %ld highs %ld over_high %ld stalls %ld stalling %ld admits %ld tier %u reserve %d\n",
+		seq_printf(m, "region %llu uid %u pages %ld node0 %ld node1 %ld charges %ld refused %ld again %ld reclaims %ld reclaimed %ld highs %ld over_high %ld stalls %ld stalling %ld admits %ld tier %u reserve %d high_pages %ld\n",
 			   c->id, from_kuid_munged(&init_user_ns, c->uid),
 			   atomic_long_read(&c->pages),
 			   atomic_long_read(&c->node[0]),
@@ -330,7 +336,8 @@ static int aem_pcount_show(struct seq_file *m, void *unused)
 			   atomic_long_read(&c->stalls),
 			   atomic_long_read(&c->stalling),
 			   atomic_long_read(&c->admits),
-			   READ_ONCE(c->tier), READ_ONCE(c->reserve));
+			   READ_ONCE(c->tier), READ_ONCE(c->reserve),
+			   atomic_long_read(&c->high_pages));
 	spin_unlock(&aem_pcount_lock);
 	return 0;
 }

@@ -326,18 +326,26 @@ bool aem_region_charge_after(struct aem_region *r, pgoff_t idx, u8 pend,
 }
 
 /**
- * aem_region_over_high() - the over-high work, once, if a charge asked
+ * aem_region_over_high() - queue the over-high work, if a charge asked
+ * @file: a file of @r the caller holds (the fault's vm_file, the ioctl's)
  * @r: the region
  * @idx: the data page whose slot lock the caller held and dropped
  * @seen: the AEM_PEND_* of every try of the fault or the ioctl's page
+ * @nr: pages the charge took
+ *
+ * The work runs on the way back to user mode (policy.c); it holds @file.
  *
  * Context: process context, no slot lock of @r held.  May sleep, briefly.
  */
-void aem_region_over_high(struct aem_region *r, pgoff_t idx, u8 seen)
+void aem_region_over_high(struct file *file, struct aem_region *r,
+			  pgoff_t idx, u8 seen, unsigned long nr)
 {
 	lockdep_assert_not_held(aem_slot_lock(r, idx));
-	if (seen & AEM_PEND_HIGH)
-		aem_policy_over_high(r->pol_gen, r->pol_cookie);
+	if (!(seen & AEM_PEND_HIGH))
+		return;
+	if (WARN_ON_ONCE(!file || file->private_data != r))
+		return;
+	aem_policy_over_high(file, r->pol_gen, r->pol_cookie, nr);
 }
 
 /*
@@ -373,7 +381,7 @@ static vm_fault_t aem_fault_charged(struct vm_fault *vmf, struct aem_view *v,
 			break;
 		last = true;
 	}
-	aem_region_over_high(r, idx, seen);
+	aem_region_over_high(vmf->vma->vm_file, r, idx, seen, 1);
 	return ret;
 }
 

@@ -137,7 +137,7 @@ vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg)
 		ret = VM_FAULT_FALLBACK;
 	pend = aem_region_pending_take(r, idx);
 	mutex_unlock(aem_slot_lock(r, idx));
-	aem_region_over_high(r, idx, pend);
+	aem_region_over_high(vma->vm_file, r, idx, pend, AEM_HUGE_PAGES);
 	if (ret == VM_FAULT_NOPAGE)
 		aem_region_stat_inc(r, AEM_RS_HUGE_MAPS);
 	else if (ret == VM_FAULT_FALLBACK)

@@ -195,7 +195,8 @@ static int aem_ioc_region_query(struct aem_region *r, void __user *uarg)
  * an ERR_PTR() when a stored page cannot come back.  Over the group's max,
  * its reclaim and one more try (region.h); over high, its over-high work.
  */
-static struct aem_frame *aem_region_crc_get(struct aem_region *r,
+static struct aem_frame *aem_region_crc_get(struct file *file,
+					    struct aem_region *r,
 					    struct aem_layer *top, pgoff_t idx)
 {
 	struct aem_layer *where;
@@ -219,13 +220,14 @@ static struct aem_frame *aem_region_crc_get(struct aem_region *r,
 			break;
 		last = true;
 	}
-	aem_region_over_high(r, idx, seen);
+	aem_region_over_high(file, r, idx, seen, 1);
 	return f;
 }
 
 /* CRC-32 of @nr pages from @idx of the image of @top, via vm_map_ram(). */
-static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
-			  pgoff_t idx, unsigned int nr, u32 *crc)
+static int aem_region_crc(struct file *file, struct aem_region *r,
+			  struct aem_layer *top, pgoff_t idx, unsigned int nr,
+			  u32 *crc)
 {
 	struct aem_frame *frames[AEM_CKSUM_BATCH];
 	void *addr = NULL;
@@ -238,7 +240,7 @@ static int aem_region_crc(struct aem_region *r, struct aem_layer *top,
 	 * reference keeps the old one (and its content) until we are done.
 	 */
 	for (i = 0; i < nr; i++) {
-		frames[i] = aem_region_crc_get(r, top, idx + i);
+		frames[i] = aem_region_crc_get(file, r, top, idx + i);
 		if (IS_ERR(frames[i])) {
 			err = PTR_ERR(frames[i]);
 			frames[i] = NULL;
@@ -267,7 +269,8 @@ static bool aem_region_range_ok(const struct aem_region *r, u64 offset,
 	       offset <= r->length && length <= r->length - offset;
 }
 
-static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
+static int aem_ioc_region_checksum(struct file *file, struct aem_region *r,
+				   void __user *uarg)
 {
 	struct aether_mm_region_checksum c;
 	struct aem_layer *top;
@@ -290,7 +293,7 @@ static int aem_ioc_region_checksum(struct aem_region *r, void __user *uarg)
 	while (idx < end && !err) {
 		unsigned int nr = min_t(pgoff_t, end - idx, AEM_CKSUM_BATCH);
 
-		err = aem_region_crc(r, top, idx, nr, &crc);
+		err = aem_region_crc(file, r, top, idx, nr, &crc);
 		idx += nr;
 		if (fatal_signal_pending(current))
 			err = -EINTR;
@@ -393,7 +396,7 @@ static long aem_region_ioctl(struct file *file, unsigned int cmd,
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_QUERY):
 		return aem_ioc_region_query(r, uarg);
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_CHECKSUM):
-		return aem_ioc_region_checksum(r, uarg);
+		return aem_ioc_region_checksum(file, r, uarg);
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_MIGRATE):
 		return aem_ioc_region_migrate(r, uarg);
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_DEDUPE):

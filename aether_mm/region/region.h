@@ -481,7 +481,8 @@ static inline void aem_region_pending_last(struct aem_region *r, pgoff_t idx)
 
 bool aem_region_charge_after(struct aem_region *r, pgoff_t idx, u8 pend,
 			     unsigned long nr, unsigned int flags);
-void aem_region_over_high(struct aem_region *r, pgoff_t idx, u8 seen);
+void aem_region_over_high(struct file *file, struct aem_region *r,
+			  pgoff_t idx, u8 seen, unsigned long nr);
 
 /* Who allocates for @r's faults (alloc.c: admit, stalls). */
 static inline struct aem_frame *aem_region_alloc(struct aem_region *r,

@@ -398,7 +398,7 @@ int aem_share_unmerge(struct aem_shared *s);
 /*
  * What aem_policy_ops.charge returns besides 0 and a refusal:
  * AEM_CHARGE_OVER_HIGH, taken but the group is over its high mark (the
- * core calls @over_high once the fault or ioctl has dropped its locks);
+ * core calls @handle_high on the task's way back to user mode);
  * -EAGAIN (AEM_CHARGE_RECLAIM), over max: not taken, reclaim first (the
  * core calls @reclaim outside the slot lock and tries once more).
  */
@@ -470,7 +470,8 @@ enum aem_reclaim_tier {
  * @charge:	@nr_pages frames of node @nid join the region of @cookie:
  *		count them in its group and return 0, or
  *		AEM_CHARGE_OVER_HIGH when they are counted but the group is
- *		now over its high mark (@over_high follows, once), or
+ *		now over its high mark (@handle_high follows, once per
+ *		return to user mode), or
  *		-EAGAIN (AEM_CHARGE_RECLAIM) to refuse them for now, over
  *		max: the core calls @reclaim outside the slot lock and
  *		charges once more, and a second -EAGAIN is a refusal; or
@@ -511,15 +512,23 @@ enum aem_reclaim_tier {
  *		region fault, mmap_lock or the VMA lock for read (then
  *		@flags has AEM_RECLAIM_NOWAIT); under the policy table's
  *		SRCU read lock (not RCU).  May sleep; GFP_KERNEL.
- * @over_high:	@charge said AEM_CHARGE_OVER_HIGH: called once for it,
- *		after the fault or ioctl dropped the slot lock, by the task
- *		that charged (current).  Queue the work that brings the
- *		group down (task_work_add(TWA_RESUME): reclaim and throttle
- *		on the way back to user mode, outside any lock).  Optional.
- *		Context: process context, no aether_mm lock held but, for a
- *		region fault, mmap_lock or the VMA lock for read; under the
- *		policy table's SRCU read lock.  May sleep, but briefly
- *		(might_sleep() is asserted); GFP_KERNEL.
+ * @handle_high: @charge said AEM_CHARGE_OVER_HIGH for pages of
+ *		@cookie's region, @nr_pages of them (all the charges of
+ *		one kernel entry, one region's): bring its group down
+ *		(reclaim) and throttle the task (memcg's
+ *		mem_cgroup_handle_over_high()).  The core queues the call
+ *		as a task_work of aether_mm, at most one pending per task,
+ *		holding the region (so @cookie stays valid) and itself;
+ *		it runs on the way back to user mode, in the task that
+ *		charged (current), or at its exit.  Not called when the
+ *		table went meanwhile.  Optional.
+ *		Context: process context, no lock held at all (no mmap_lock:
+ *		aem_policy_reclaim() may wait for locks); under the policy
+ *		table's SRCU read lock, between @stall_begin and
+ *		@stall_end, so unregistering waits for it: a sleep in it
+ *		must end soon once the backend is going (it wakes its
+ *		sleepers before aem_unregister_policy()).  May sleep,
+ *		bounded (memcg's clamp: 2 s); GFP_KERNEL.
  * @reclaim_tier: the enum aem_reclaim_tier of @cookie's region, for the
  *		pool's reclaim (region/reclaim.c).  Optional: without it
  *		every region is AEM_TIER_NORMAL.
@@ -558,7 +567,7 @@ struct aem_policy_ops {
 	void (*uncharge)(void *cookie, int nid, unsigned long nr_pages);
 	long (*reclaim)(void *cookie, unsigned long nr_pages,
 			unsigned int flags);
-	void (*over_high)(void *cookie);
+	void (*handle_high)(void *cookie, unsigned long nr_pages);
 	unsigned int (*reclaim_tier)(void *cookie);
 	unsigned long (*stall_begin)(void *cookie);
 	void (*stall_end)(void *cookie, unsigned long token);

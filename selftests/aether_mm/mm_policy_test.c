@@ -12,7 +12,8 @@
  * its limit: SIGBUS, a huge fault falling back to 4 KiB) and the removal
  * of the backend while its regions live.  Then the seam's hooks that work
  * outside the slot lock: max (the group's own reclaim, then one more try,
- * or SIGBUS), high (the over-high call, once per fault that crossed it),
+ * or SIGBUS), high (the over-high call, once per fault that crossed it,
+ * once per ioctl however many of its pages did),
  * the stalls around the group's reclaim, the pool's reclaim tier by tier,
  * and admit learning which region faults.  The fixture's teardown removes
  * the backends and puts the parameters back, whatever the test did.
@@ -57,6 +58,7 @@ struct charged {
 	long stalls, stalling, admits;
 	unsigned int tier;
 	int reserve;
+	long high_pages;
 };
 
 /* aether_qos holds the policy table when loaded: aside for the run. */
@@ -85,7 +87,7 @@ static void __attribute__((destructor)) qos_back(void)
 	"region %llu uid %u pages %ld node0 %ld node1 %ld charges %ld "	\
 	"refused %ld again %ld reclaims %ld reclaimed %ld highs %ld "	\
 	"over_high %ld stalls %ld stalling %ld admits %ld tier %u "	\
-	"reserve %d"
+	"reserve %d high_pages %ld"
 
 /* Region @id's row of policy_count: 0, or -ENOENT when it has none. */
 static int charged_of(__u64 id, struct charged *ch)
@@ -105,7 +107,8 @@ static int charged_of(__u64 id, struct charged *ch)
 			   &ch->charges, &ch->refused, &ch->again,
 			   &ch->reclaims, &ch->reclaimed, &ch->highs,
 			   &ch->over_high, &ch->stalls, &ch->stalling,
-			   &ch->admits, &ch->tier, &ch->reserve) == 17 &&
+			   &ch->admits, &ch->tier, &ch->reserve,
+			   &ch->high_pages) == 18 &&
 		    rid == id) {
 			ret = 0;
 			break;
@@ -789,7 +792,8 @@ TEST_F(charge, max_nothing_reclaimable_sigbus)
 /*
  * Over high the faults go on (high is no limit), and the over-high hook
  * is called exactly once for each fault whose charge crossed it, after
- * the slot lock (the hook yields; might_sleep() in the core's path).
+ * the slot lock, on the way back to user mode (the hook yields;
+ * might_sleep() in the core's path), naming the page it charged.
  */
 TEST_F(charge, high_calls_over_high_once_per_fault)
 {
@@ -811,6 +815,7 @@ TEST_F(charge, high_calls_over_high_once_per_fault)
 	ASSERT_EQ(0, charged_of(id, &ch));
 	ASSERT_EQ((long)(wrote - high), ch.highs);
 	ASSERT_EQ(ch.highs, ch.over_high);
+	ASSERT_EQ(ch.highs, ch.high_pages);
 	ASSERT_EQ(calls + ch.highs, policy_counter("over_high"));
 	ASSERT_EQ(0, ch.refused);
 	ASSERT_EQ(0, ch.again);
@@ -818,6 +823,55 @@ TEST_F(charge, high_calls_over_high_once_per_fault)
 	write_pages(p, 0, wrote, 2);
 	ASSERT_EQ(0, charged_of(id, &ch));
 	ASSERT_EQ((long)(wrote - high), ch.over_high);
+	munmap(p, pages * page_size());
+	close(rfd);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/*
+ * An ioctl that charges many pages over high (REGION_CHECKSUM loading
+ * stored pages) queues one over-high work for all of them, not one per
+ * page: one @handle_high call, on the way back to user mode, naming every
+ * page its charges took over high.
+ */
+TEST_F_TIMEOUT(charge, high_ioctl_queues_one_work_for_all_its_pages, 120)
+{
+	const size_t pages = 64;
+	struct charged ch, ch2;
+	unsigned char *p;
+	long works, over;
+	char buf[32];
+	__u64 id, n;
+	__u32 crc;
+	int rfd;
+
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	p = region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+		   pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	write_pages(p, 0, pages, 1);
+	ASSERT_EQ(0, scan_times(id, 3));
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	n = resident(rfd);
+	ASSERT_LE(n + 9, pages) TH_LOG("only %llu of %zu pages stored",
+				      (unsigned long long)(pages - n), pages);
+	/* high n + 1: every page loaded but the first is over it. */
+	ASSERT_EQ(0, knob("high", n + 1));
+	over = (long)(pages - n - 1);
+	ASSERT_EQ(0, charged_of(id, &ch));
+	works = policy_counter("high_works");
+	ASSERT_EQ(0, aemt_region_checksum(rfd, 0, pages * page_size(), &crc));
+	ASSERT_EQ(pages, resident(rfd));
+	ASSERT_EQ(0, charged_of(id, &ch2));
+	ASSERT_EQ(over, ch2.highs - ch.highs);
+	ASSERT_EQ(ch.over_high + 1, ch2.over_high);
+	ASSERT_EQ(ch.high_pages + over, ch2.high_pages);
+	ASSERT_EQ(works + 1, policy_counter("high_works"));
+	ASSERT_EQ(0, ch2.stalling);
+	ASSERT_EQ(0, exact(_metadata, rfd, id));
 	munmap(p, pages * page_size());
 	close(rfd);
 	ASSERT_EQ(0, policy_counter("underflows"));
