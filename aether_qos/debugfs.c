@@ -17,7 +17,9 @@
  *				its descendants
  *	memory.events.local	the same, in it only
  *	memory.stat		pages charged and given back, charges refused,
- *				regions, members, class, effective min and low
+ *				regions, members, class, effective min and low,
+ *				the over-high sleeps (throttles, their sum and
+ *				the longest, in us: throttle.c)
  *	memory.pressure		"some avg10=... total=..." (pressure.c)
  *
  * Group names are not secret (GET gives them to anyone holding the
@@ -146,6 +148,11 @@ static int aqos_dbg_stat_show(struct seq_file *m, void *v)
 	seq_printf(m, "class %s\n", aqos_class_names[READ_ONCE(g->class)]);
 	seq_printf(m, "effective_min %llu\n", (u64)emin << PAGE_SHIFT);
 	seq_printf(m, "effective_low %llu\n", (u64)elow << PAGE_SHIFT);
+	seq_printf(m, "throttles %ld\n", atomic_long_read(&g->throttles));
+	seq_printf(m, "throttled_usec %ld\n",
+		   atomic_long_read(&g->throttled_us));
+	seq_printf(m, "throttle_max_usec %ld\n",
+		   atomic_long_read(&g->throttle_max_us));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aqos_dbg_stat);

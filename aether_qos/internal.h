@@ -16,6 +16,8 @@
  *		charging up the tree, min/low effective protection
  *   policy.c	the struct aem_policy_ops registered with aether_mm: which
  *		group a new region is charged to, charge and uncharge
+ *   throttle.c	memory.high: the over-high work's reclaim and memcg's
+ *		penalty sleep, on the way back to user mode
  *   dev.c	/dev/aether_qos: CREATE, DESTROY, SET, GET, ATTACH_PID,
  *		LIST; who may do what
  *   debugfs.c	aether/qos/<group>/: memory.current and its siblings
@@ -116,6 +118,9 @@ enum aqos_event {
  * @nr_members:	processes attached
  * @charged, @uncharged, @refused: pages accepted and given back, and
  *		charge calls refused, over its life (memory.stat)
+ * @throttles, @throttled_us, @throttle_max_us: the over-high sleeps of
+ *		its regions' tasks (throttle.c): how many, their penalties'
+ *		sum and the longest, in us (memory.stat)
  * @debugfs:	its directory under aether/qos/ (its parent's)
  * @psi:	its pressure (the root's is aqos_psi_root: aqos_group_psi());
  *		destroyed when the group is, before it can be freed
@@ -155,6 +160,9 @@ struct aqos_group {
 	atomic_long_t charged;
 	atomic_long_t uncharged;
 	atomic_long_t refused;
+	atomic_long_t throttles;
+	atomic_long_t throttled_us;
+	atomic_long_t throttle_max_us;
 
 	struct dentry *debugfs;
 	struct aqos_psi psi;
@@ -220,6 +228,24 @@ int aqos_group_path(struct aqos_group *g, char *buf, size_t len);
 /* policy.c */
 int aqos_policy_init(void);
 void aqos_policy_exit(void);
+
+/*
+ * throttle.c: memcg's constants (mm/memcontrol.c), under our names.  A
+ * charge over high owes at least a batch's penalty; a penalty is clamped
+ * per return to user mode; overage is in 1/2^20ths of high, its square
+ * scaled down by 2^14 (memcg's curve); reclaim retries before a sleep.
+ */
+#define AQOS_CHARGE_BATCH		64UL
+#define AQOS_MAX_HIGH_DELAY		(2UL * HZ)
+#define AQOS_DELAY_PRECISION_SHIFT	20
+#define AQOS_DELAY_SCALING_SHIFT	14
+#define AQOS_RECLAIM_RETRIES		16
+#define AQOS_RECLAIM_RETRY_PAGES	32UL
+
+u64 aqos_overage(unsigned long usage, unsigned long high);
+unsigned long aqos_high_delay(u64 overage, unsigned long nr_pages);
+void aqos_handle_high(struct aqos_group *g, unsigned long nr_pages);
+void aqos_throttle_stop(void);
 
 /* dev.c */
 int aqos_dev_init(void);

@@ -43,12 +43,15 @@
  *   - @stall_begin/@stall_end: the core's waits for a group's memory are
  *     its pressure (pressure.c) and the kernel's memstall.
  *
- * Not here yet: @over_high (reclaim and throttle at high on the way back
- * to user mode): a charge over high is taken and counted as a high event
- * only.
+ *   - over high, @charge answers AEM_CHARGE_OVER_HIGH (the page is taken,
+ *     a high event counted); the core calls @handle_high on the task's
+ *     way back to user mode: reclaim, then memcg's penalty sleep
+ *     (throttle.c).  Before unregistering, aqos_throttle_stop() wakes the
+ *     sleepers, whom the core's synchronize_srcu() waits for.
  *
- * Every callback runs under rcu_read_lock() inside the core's locks: none
- * sleeps; region_init may allocate a default group GFP_NOWAIT.
+ * Every callback but @reclaim and @handle_high runs under rcu_read_lock()
+ * inside the core's locks: none sleeps; region_init may allocate a
+ * default group GFP_NOWAIT.
  */
 #include <linux/err.h>
 #include <linux/module.h>
@@ -195,6 +198,12 @@ static void aqos_policy_stall_end(void *cookie, unsigned long token)
 		aqos_stall_end(st.psi, &st);
 }
 
+/* Over high: reclaim and throttle, on the way back to user mode. */
+static void aqos_policy_handle_high(void *cookie, unsigned long nr_pages)
+{
+	aqos_handle_high(cookie, nr_pages);
+}
+
 static const struct aem_policy_ops aqos_policy_ops = {
 	.owner		= THIS_MODULE,
 	.admit		= aqos_policy_admit,
@@ -207,6 +216,7 @@ static const struct aem_policy_ops aqos_policy_ops = {
 	.stall_begin	= aqos_policy_stall_begin,
 	.stall_end	= aqos_policy_stall_end,
 	.drain		= aqos_group_drain,
+	.handle_high	= aqos_policy_handle_high,
 };
 
 /**
@@ -226,8 +236,12 @@ int aqos_policy_init(void)
 
 /**
  * aqos_policy_exit - unregister it: aether_mm forgets our cookies
+ *
+ * The throttled tasks are woken first: unregistering waits for every
+ * @handle_high in progress.
  */
 void aqos_policy_exit(void)
 {
+	aqos_throttle_stop();
 	aem_unregister_policy(&aqos_policy_ops);
 }

@@ -18,10 +18,17 @@
  *   protection		min(usage, setting) when the siblings fit in the
  *			parent's protection, the proportional share when
  *			they do not (cgroup v2's documented example)
+ *   penalty		the over-high sleep (throttle.c): no overage at or
+ *			under high, memcg's table for a high of 100 MiB
+ *			(101M: forgiven, 105M: about 159 ms, 120M: past
+ *			the 2 s clamp), in proportion to the pages owed,
+ *			no overflow for any overage
  *
  * then pressure_test.c's (the averages, the triggers).  Each prints what
  * failed and the module refuses to load.
  */
+#include <linux/jiffies.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -147,6 +154,36 @@ static int aqos_st_protection(struct aqos_group *t)
 	return ok ? 0 : -EINVAL;
 }
 
+/* memcg's table (mm/memcontrol.c) for a high of 100 MiB, in pages. */
+static int aqos_st_penalty(struct aqos_group *unused)
+{
+	const unsigned long mib = SZ_1M >> PAGE_SHIFT, high = 100 * mib;
+	unsigned long d105, ms;
+	bool ok = true;
+
+	ok &= AQOS_ST_CHECK(aqos_overage(high, high) == 0);
+	ok &= AQOS_ST_CHECK(aqos_overage(high - 1, high) == 0);
+	ok &= AQOS_ST_CHECK(aqos_overage(101, 0) ==
+			    100ULL << AQOS_DELAY_PRECISION_SHIFT);
+	ok &= AQOS_ST_CHECK(aqos_high_delay(0, AQOS_CHARGE_BATCH) == 0);
+	ms = jiffies_to_msecs(aqos_high_delay(aqos_overage(101 * mib, high),
+					      AQOS_CHARGE_BATCH));
+	ok &= AQOS_ST_CHECK(ms <= 10);
+	d105 = aqos_high_delay(aqos_overage(105 * mib, high),
+			       AQOS_CHARGE_BATCH);
+	ms = jiffies_to_msecs(d105);
+	ok &= AQOS_ST_CHECK(ms >= 150 && ms <= 165);
+	ok &= AQOS_ST_CHECK(aqos_high_delay(aqos_overage(105 * mib, high),
+					    2 * AQOS_CHARGE_BATCH) >=
+			    2 * d105 - 1);
+	ok &= AQOS_ST_CHECK(aqos_high_delay(aqos_overage(120 * mib, high),
+					    AQOS_CHARGE_BATCH) >=
+			    AQOS_MAX_HIGH_DELAY);
+	ok &= AQOS_ST_CHECK(aqos_high_delay(U64_MAX, ULONG_MAX) >=
+			    AQOS_MAX_HIGH_DELAY);
+	return ok ? 0 : -EINVAL;
+}
+
 /**
  * aqos_selftest_run - run every self-test
  *
@@ -156,6 +193,7 @@ int aqos_selftest_run(void)
 {
 	static int (*const tests[])(struct aqos_group *) = {
 		aqos_st_charge_limits, aqos_st_events, aqos_st_protection,
+		aqos_st_penalty,
 	};
 	struct aqos_group *t;
 	int i, err = 0;

@@ -137,8 +137,10 @@ struct aether_qos_destroy {
  * @min:	(in) pages never reclaimed (cgroup memory.min)
  * @low:	(in) pages reclaimed only when nothing else is left
  *		(memory.low)
- * @high:	(in) pages above which a charge counts a high event
- *		(memory.high; the throttling is not built yet)
+ * @high:	(in) pages above which a charge counts a high event and
+ *		the task that made it reclaims and is throttled on its
+ *		way back to user mode (memory.high: memcg's penalty, at
+ *		most 2 s a time)
  * @max:	(in) pages it never goes above (memory.max): a charge
  *		beyond it first reclaims the group's cold pages, then fails
  *
@@ -274,9 +276,10 @@ struct aether_qos_list {
  * CAP_SYS_RESOURCE at OPEN the window must be a multiple of 2 s, as PSI
  * since 6.5: -EINVAL); poll() reports EPOLLPRI once per window in which
  * the group stalled for the threshold or more, and EPOLLERR once the
- * group is destroyed (the fd keeps working, its group gone).  What makes
- * a group stall (reclaim, throttling at high, allocation retries) is not
- * built yet: the total stays 0 for now.
+ * group is destroyed (the fd keeps working, its group gone).  A group
+ * stalls while a task of its regions waits for memory: a fault's
+ * allocation that finds the pool short, the group's reclaim at max, and
+ * the reclaim and sleep of its throttling at high.
  */
 struct aether_qos_open {
 	__u32 size;
