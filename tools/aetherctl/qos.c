@@ -9,6 +9,8 @@
  *   aetherctl qos destroy GROUP
  *   aetherctl qos watch GROUP [--threshold US] [--window US] [--count N]
  *					pressure events as they come
+ *   aetherctl qos bench --high [--pages N] [--seconds S]
+ *					memory.high's accuracy (bench 3)
  *
  * A GROUP is its id, or its path from the root ("web/frontend"; "root"
  * or "/" is the root).  Limits are pages; "max" is no limit.
@@ -25,7 +27,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <linux/aether_mm.h>
 
 #include "qos.h"
 
@@ -539,6 +544,209 @@ static int qos_cmd_watch(const struct actl_ctx *ctx, int fd, int argc,
 	return ret;
 }
 
+
+/* ---- bench --high: memory.high's accuracy (issue 14, bench 3) ---- */
+
+#define QOS_BENCH_HIGH_GROUP	"bench-high"
+#define QOS_BENCH_DEBUGFS	"/sys/kernel/debug/aether/qos/" QOS_BENCH_HIGH_GROUP
+
+/* memory.stat's @key of the bench's group, or -1. */
+static long qos_bench_stat(const char *key)
+{
+	size_t klen = strlen(key);
+	char line[128];
+	long v = -1;
+	FILE *f;
+
+	f = fopen(QOS_BENCH_DEBUGFS "/memory.stat", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			v = strtol(line + klen + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static double qos_bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A region of @pages charged to group @id: the caller is attached to it
+ * while the region is made, then detached.  Its mapping, or NULL (said).
+ */
+static void *qos_bench_region(int fd, __u32 id, long pages, long page,
+			      int *rfd)
+{
+	struct aether_mm_region_create c = {
+		.size = sizeof(c),
+		.flags = AETHER_MM_REGION_SHARED | AETHER_MM_REGION_CLOEXEC,
+		.length = (__u64)pages * page,
+		.max_prot = AETHER_MM_PROT_READ | AETHER_MM_PROT_WRITE,
+	};
+	struct aether_qos_attach a = { .size = sizeof(a), .id = id,
+				       .pid = getpid() };
+	int mfd, err;
+	void *p;
+
+	mfd = open("/dev/aether_mm", O_RDWR | O_CLOEXEC);
+	if (mfd < 0) {
+		actl_errno(errno, "/dev/aether_mm");
+		return NULL;
+	}
+	if (actl_ioctl(fd, AETHER_QOS_IOC_ATTACH_PID, &a, "ATTACH_PID")) {
+		close(mfd);
+		return NULL;
+	}
+	err = ioctl(mfd, AETHER_MM_IOC_REGION_CREATE, &c) ? errno : 0;
+	a.id = AETHER_QOS_ROOT_ID;
+	actl_ioctl(fd, AETHER_QOS_IOC_ATTACH_PID, &a, "ATTACH_PID");
+	close(mfd);
+	if (err) {
+		actl_errno(err, "REGION_CREATE");
+		return NULL;
+	}
+	*rfd = c.fd;
+	p = mmap(NULL, pages * page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 c.fd, 0);
+	if (p == MAP_FAILED) {
+		actl_errno(errno, "mmap of a region");
+		close(c.fd);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * A child writes one byte in each page of @p, as fast as it can, into a
+ * region of 2 * @high pages with nothing to reclaim; after @seconds (or
+ * when it is done) it is killed.  The group's peak against its high.
+ */
+static int qos_bench_high_run(int fd, __u32 id, long high, long seconds)
+{
+	struct aether_qos_group_info gi;
+	long page = sysconf(_SC_PAGESIZE), pages = 2 * high, i;
+	volatile long *done;
+	struct actl_out *t;
+	double start, took;
+	int rfd, status;
+	char *p;
+	pid_t w;
+
+	done = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (done == MAP_FAILED)
+		return -errno;
+	p = qos_bench_region(fd, id, pages, page, &rfd);
+	if (!p)
+		return -EIO;
+	fflush(stdout);
+	start = qos_bench_now();
+	w = fork();
+	if (w < 0)
+		return -errno;
+	if (w == 0) {
+		for (i = 0; i < pages; i++) {
+			p[i * page] = 1;
+			*done = i + 1;
+		}
+		_exit(0);
+	}
+	while (waitpid(w, &status, WNOHANG) == 0) {
+		if (qos_bench_now() - start >= seconds) {
+			kill(w, SIGKILL);
+			waitpid(w, &status, 0);
+			break;
+		}
+		usleep(20000);
+	}
+	took = qos_bench_now() - start;
+	if (qos_get(fd, id, &gi))
+		return -EIO;
+	t = out_kv("bench_high", "memory.high accuracy (pages; goal: overshoot <= 5 %)");
+	out_key(t, "high", "high");
+	out_u64(t, high);
+	out_key(t, "peak", "peak");
+	out_u64(t, gi.peak);
+	out_key(t, "overshoot_pct", "overshoot above high, %");
+	out_pct(t, gi.peak > (__u64)high ? gi.peak - high : 0, high);
+	out_key(t, "seconds", "time, s");
+	out_x1000(t, (__s64)(took * 1000));
+	out_key(t, "written", "pages written");
+	out_u64(t, *done);
+	out_key(t, "throttles", "throttles (memory.stat)");
+	out_s64(t, qos_bench_stat("throttles"));
+	out_key(t, "throttled_ms", "throttled, ms");
+	out_s64(t, qos_bench_stat("throttled_usec") / 1000);
+	out_key(t, "longest_ms", "longest throttle, ms");
+	out_s64(t, qos_bench_stat("throttle_max_usec") / 1000);
+	out_key(t, "events_high", "high events");
+	out_u64(t, gi.events_local[AETHER_QOS_EVENT_HIGH]);
+	out_flush(t);
+	munmap(p, pages * page);
+	close(rfd);
+	munmap((void *)done, page);
+	return 0;
+}
+
+/* bench --high: a group "bench-high" made for the run, then destroyed. */
+static int qos_bench_high(int fd, long high, long seconds)
+{
+	struct aether_qos_create c = { .size = sizeof(c),
+				       .parent_id = AETHER_QOS_ROOT_ID };
+	struct aether_qos_set s = { .size = sizeof(s),
+				    .mask = AETHER_QOS_SET_HIGH, .high = high };
+	struct aether_qos_destroy d = { .size = sizeof(d) };
+	int ret;
+
+	snprintf(c.name, sizeof(c.name), "%s", QOS_BENCH_HIGH_GROUP);
+	if (actl_ioctl(fd, AETHER_QOS_IOC_CREATE, &c, "CREATE " QOS_BENCH_HIGH_GROUP))
+		return -EIO;
+	s.id = c.id;
+	d.id = c.id;
+	ret = actl_ioctl(fd, AETHER_QOS_IOC_SET, &s, "SET") ? -EIO :
+	      qos_bench_high_run(fd, c.id, high, seconds);
+	actl_ioctl(fd, AETHER_QOS_IOC_DESTROY, &d, "DESTROY");
+	return ret;
+}
+
+/*
+ * bench --high [--pages N] [--seconds S]: a task writes as fast as it can
+ * for S seconds in a group of high N pages with no max; the peak above
+ * high, in per cent.
+ */
+static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
+			 char **argv)
+{
+	static const struct option opts[] = {
+		{ "high", no_argument, NULL, 'H' },
+		{ "pages", required_argument, NULL, 'p' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long pages = 8192, seconds = 10;
+	bool high = false;
+	int o;
+
+	(void)ctx;
+	while ((o = getopt_long(argc, argv, "Hp:s:", opts, NULL)) != -1) {
+		if (o == 'H')
+			high = true;
+		else if ((o == 'p' && actl_parse_int("pages", optarg, 16, 1L << 24, &pages)) ||
+			 (o == 's' && actl_parse_int("seconds", optarg, 1, 3600, &seconds)) ||
+			 o == '?')
+			return QOS_USAGE;
+	}
+	if (!high || optind != argc)
+		return QOS_USAGE;
+	return qos_bench_high(fd, pages, seconds);
+}
+
 static const struct actl_cmd qos_cmds[] = {
 	{ "show", qos_cmd_show, "[GROUP]",
 	  "every group (a table), or one group's figures" },
@@ -553,14 +761,17 @@ static const struct actl_cmd qos_cmds[] = {
 	{ "watch", qos_cmd_watch,
 	  "GROUP [--threshold US] [--window US] [--count N]",
 	  "print pressure events as they come (a PSI trigger on the\n\t\t group's fd; default some 100000 2000000)" },
+	{ "bench", qos_cmd_bench, "--high [--pages N] [--seconds S]",
+	  "memory.high's accuracy: a task writing as fast as it can\n\t\t for S s (10) in a group of high N pages (8192): the\n\t\t peak's overshoot above high" },
 };
 
 static const char qos_notes[] =
 	"A GROUP is an id or a path from the root (web/frontend).  Limits\n"
 	"are in pages, as cgroup v2's memory.min/low/high/max are in bytes;\n"
 	"'max' is no limit.  A process nobody attached is charged to its\n"
-	"user's default group, user.<uid>.  Not yet built: top, and\n"
-	"throttling at high.\n";
+	"user's default group, user.<uid>.  Over high, a task reclaims and\n"
+	"is throttled on its way back to user mode (memcg's penalty, at\n"
+	"most 2 s a time).  Not yet built: top.\n";
 
 const struct actl_module actl_qos_module = {
 	.name = "qos",

@@ -37,6 +37,18 @@ aetherctl region bench --huge --pages 4096 --rounds 6 2>&1
 aetherctl region bench --refault --pages 4096 --rounds 6 2>&1
 echo "=== AETHER REGION BENCH END ==="
 
+# aether_qos, bench 3: memory.high's accuracy. A task writes as fast as
+# it can for 10 s in a group of high 8192 pages and no max, into a region
+# with nothing to reclaim: throttling alone holds it. Its peak above high,
+# in per cent (goal: 5 % or less), with the throttles memory.stat counted.
+if [ -e /dev/aether_qos ]; then
+	echo "=== AETHER QOS BENCH BEGIN ==="
+	aetherctl qos bench --high --pages 8192 --seconds 10 2>&1
+	echo "=== AETHER QOS BENCH END ==="
+else
+	echo "box: no aether_qos loaded, no qos bench"
+fi
+
 # aether_zram against the kernel's zram (the distro module, loaded by the
 # benchmark with modprobe), same algorithm and level (6.12's zram set
 # through its algorithm_params; each side's level and compressed bytes
