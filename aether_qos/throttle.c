@@ -22,7 +22,8 @@
  *      clamped to 2 s per return to user mode;
  *   3. a penalty of 10 ms or less is forgiven (a small overage reclaim
  *      may yet catch up with); while reclaim makes progress, or for a
- *      few tries, reclaim again instead of sleeping;
+ *      few tries, reclaim again instead of sleeping (64 rounds at most:
+ *      other tasks of the group may refill it as fast);
  *   4. the sleep: killable (a fatal signal ends it at once), and cut
  *      short when the module is going (aqos_throttle_stop()).  The core
  *      calls us between @stall_begin and @stall_end: the whole of it is
@@ -173,7 +174,7 @@ static void aqos_throttle_count(struct aqos_group *g, unsigned long penalty)
 void aqos_handle_high(struct aqos_group *g, unsigned long nr_pages)
 {
 	unsigned long owed = max_t(unsigned long, nr_pages, AQOS_CHARGE_BATCH);
-	int retries = AQOS_RECLAIM_RETRIES;
+	int retries = AQOS_RECLAIM_RETRIES, tries = 4 * AQOS_RECLAIM_RETRIES;
 	unsigned long penalty, got;
 	bool in_retry = false;
 
@@ -184,8 +185,11 @@ void aqos_handle_high(struct aqos_group *g, unsigned long nr_pages)
 		penalty = min(penalty, AQOS_MAX_HIGH_DELAY);
 		if (penalty <= HZ / 100 || fatal_signal_pending(current))
 			return;
-		/* Reclaim that makes progress is better than a sleep. */
-		if (!got && !retries--)
+		/*
+		 * Reclaim that makes progress is better than a sleep; but
+		 * other tasks may refill the group as fast: a bound.
+		 */
+		if ((!got && !retries--) || !--tries)
 			break;
 		in_retry = true;
 	}

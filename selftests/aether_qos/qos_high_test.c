@@ -13,6 +13,10 @@
  *     been throttled for 4 s (the kernel's own record, memory.stat
  *     throttled_usec) the group's peak is within 5 % of H, and the
  *     group's pressure counted the sleeps as stall time;
+ *   - with cold pages to reclaim (a COMPRESSIBLE region, a store backend:
+ *     aether_zram's when the box registered it, else aether_mm's
+ *     loopback), the over-high work stores them instead of sleeping:
+ *     usage back at high, no throttle;
  *   - high events, local where the high was passed, hierarchical above;
  *     an ancestor's high throttles the task of a Normal child;
  *   - the longest throttle the kernel recorded is the 2 s clamp, never
@@ -39,10 +43,12 @@
 #include "kselftest_harness.h"
 #include "aether_test.h"
 #include "../aether_mm/aether_mm_util.h"
+#include "../aether_mm/mm_region_util.h"
 #include "aether_qos_util.h"
 
 #define QH_PREFIX	"qh-"
 #define QH_CLAMP_US	2000000L	/* throttle.c: AQOS_MAX_HIGH_DELAY */
+#define QH_LOOPBACK	AEMT_DEBUGFS "/store_loopback"
 
 static size_t psize(void)
 {
@@ -54,6 +60,7 @@ FIXTURE(high) {
 	int mfd;
 	struct aet_params params;
 	pid_t w[2];	/* writers, killed by the teardown if still there */
+	bool loopback;	/* the test installed aether_mm's loopback store */
 };
 
 FIXTURE_SETUP(high)
@@ -77,6 +84,8 @@ FIXTURE_TEARDOWN(high)
 			waitpid(self->w[i], NULL, 0);
 	/* A test that unloaded aether_qos and failed: load it again. */
 	aemt_qos_back();
+	if (self->loopback)
+		aemt_write_file(QH_LOOPBACK, "0");
 	if (self->fd < 0)
 		self->fd = aqt_open();
 	if (self->fd < 0)
@@ -234,6 +243,75 @@ TEST_F_TIMEOUT(high, throttle_holds_usage_within_5pc_of_high, 240)
 	ASSERT_GE(QH_CLAMP_US, qh_stat(QH_PREFIX "hold", "throttle_max_usec"));
 	/* The sleeps were stalls of the group: its pressure saw them. */
 	ASSERT_LE(slept / 2, qh_pressure_total(QH_PREFIX "hold"));
+	munmap(p, pages * psize());
+	close(rfd);
+}
+
+/*
+ * A store backend, for reclaim: aether_zram's if the box registered it
+ * (aether_mm's loopback is then refused), else aether_mm's loopback,
+ * installed here.  0, or -errno when there is none.
+ */
+static int qh_store(bool *installed)
+{
+	char v[8];
+	int ret;
+
+	ret = aemt_write_file(QH_LOOPBACK, "1");
+	*installed = !ret;
+	if (!ret)
+		return 0;
+	if (aet_read_file("/sys/module/aether_zram/parameters/region_store",
+			  v, sizeof(v)) < 0)
+		return ret;
+	return v[0] == 'Y' || v[0] == '1' ? 0 : ret;
+}
+
+/*
+ * 60 pages written and idle for three scans, high 64: the 20 writes
+ * that follow cross high, and each over-high work stores cold pages
+ * instead of sleeping: usage back under high, no throttle, the peak one
+ * page over.
+ */
+TEST_F_TIMEOUT(high, reclaim_at_high_instead_of_sleep, 120)
+{
+	const size_t high = 64, cold = 60, more = 20, pages = 128;
+	struct aether_qos_set s = { .mask = AETHER_QOS_SET_HIGH, .high = high };
+	struct aether_mm_region_info ri;
+	struct aether_qos_group_info gi;
+	unsigned char *p;
+	size_t wrote;
+	int rfd;
+	__u32 g;
+
+	if (qh_store(&self->loopback))
+		SKIP(return, "no store backend: neither %s nor aether_zram's",
+		     QH_LOOPBACK);
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QH_PREFIX "reclaim", 0, &g));
+	ASSERT_EQ(0, aqt_attach(self->fd, g, getpid()));
+	rfd = aemt_region_new(self->mfd, AETHER_MM_REGION_SHARED |
+			      AETHER_MM_REGION_COMPRESSIBLE, pages * psize());
+	ASSERT_EQ(0, aqt_attach(self->fd, AETHER_QOS_ROOT_ID, getpid()));
+	ASSERT_LE(0, rfd);
+	p = aemt_region_map(rfd, pages * psize(), PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, aemt_region_info(rfd, &ri));
+	ASSERT_EQ(0, aqt_touch_child(p, cold, &wrote));
+	ASSERT_EQ(0, scan_times(ri.id, 3));
+	s.id = g;
+	ASSERT_EQ(0, aqt_set(self->fd, &s));
+
+	ASSERT_EQ(0, aqt_touch_child(p + cold * psize(), more, &wrote));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	TH_LOG("usage %llu peak %llu uncharged %llu high events %llu",
+	       (unsigned long long)gi.usage, (unsigned long long)gi.peak,
+	       (unsigned long long)gi.uncharged,
+	       (unsigned long long)gi.events_local[AETHER_QOS_EVENT_HIGH]);
+	ASSERT_LE(1, gi.events_local[AETHER_QOS_EVENT_HIGH]);
+	ASSERT_GE(high, gi.usage);
+	ASSERT_GE(high + 1, gi.peak);
+	ASSERT_LE(cold + more - high, gi.uncharged);
+	ASSERT_EQ(0, qh_stat(QH_PREFIX "reclaim", "throttles"));
 	munmap(p, pages * psize());
 	close(rfd);
 }
