@@ -11,7 +11,8 @@
  *    pages_to_scan pages of MERGEABLE regions while run = 1, resuming
  *    where it stopped (a cursor: region id and page index; a region gone
  *    is skipped, a new one is seen when the cursor reaches it);
- *  - each page has an rmap item (struct adp_item), found by region id,
+ *  - each page has an rmap item (struct adp_item, in a chunk of the
+ *    items of 64 consecutive pages of a layer), found by region id,
  *    index and layer, holding the xxhash64 of its content at the last
  *    pass.  A page whose hash changed since is volatile: it waits for the
  *    next pass (KSM's checksum rule: a page being written is not worth a
@@ -119,23 +120,21 @@
 #define ADP_REAP_SLACK		4096	/* see adp_rsets_reap() */
 #define ADP_PEND_MAX		16	/* see adp_pend_flush() */
 #define ADP_STOCK_MAX		32	/* see struct adp_stock */
+#define ADP_CHUNK_SHIFT		6	/* see struct adp_chunk */
+#define ADP_CHUNK_PAGES		BIT(ADP_CHUNK_SHIFT)
 
 /**
  * struct adp_item - what the engine knows of one page (KSM's rmap_item)
- * @next:	the item of another layer at the same index
- * @layer:	the layer's identity: its address, compared and never
- *		dereferenced (a layer freed and another allocated at the
- *		same address only inherits a hash: the merge compares bytes)
  * @hash:	xxhash64 of the content at the last visit
  * @un:		its unstable tree node this pass, or NULL
  * @pass:	the last pass that saw it
  * @hashed:	@hash is set
  * @age:	passes without a merge (smart scan)
  * @skips:	passes still to skip (smart scan)
+ *
+ * Its page is that of its place in its struct adp_chunk.
  */
 struct adp_item {
-	struct adp_item *next;
-	unsigned long layer;
 	u64 hash;
 	struct adp_unstable *un;
 	u32 pass;
@@ -145,11 +144,36 @@ struct adp_item {
 };
 
 /**
+ * struct adp_chunk - the rmap items of ADP_CHUNK_PAGES pages of a layer
+ * @next:	the chunk of another layer at the same indexes
+ * @layer:	the layer's identity: its address, compared and never
+ *		dereferenced (a layer freed and another allocated at the
+ *		same address only inherits hashes: the merge compares bytes)
+ * @used:	bit i: @items[i] is an item (its page was visited)
+ * @key:	its index in the region's xarray
+ * @items:	the items of data page indexes (key << ADP_CHUNK_SHIFT) + i
+ *
+ * A first pass made an item per page, each a slab object stored in the
+ * region's xarray: the two a tenth of the scanner's CPU.  Items come in
+ * chunks, as a region's pages come in runs: one allocation and one
+ * xarray store per ADP_CHUNK_PAGES pages, a page's item found by one
+ * xa_load().  A chunk goes when its last item does.
+ */
+struct adp_chunk {
+	struct adp_chunk *next;
+	unsigned long layer;
+	u64 used;
+	unsigned long key;
+	struct adp_item items[ADP_CHUNK_PAGES];
+};
+
+/**
  * struct adp_rset - the rmap items of one region
  * @hnode:	in adp_rsets
  * @rid:	the region's id (aem_share_region_id())
- * @items:	data page index -> first struct adp_item
- * @nr_items:	items in @items
+ * @items:	data page index >> ADP_CHUNK_SHIFT -> first struct adp_chunk
+ * @nr_items:	items in @items' chunks
+ * @nr_chunks:	chunks in @items
  * @pass:	the last pass that saw the region
  * @alive:	seen by adp_rsets_sweep_gone()'s walk of the regions
  */
@@ -158,6 +182,7 @@ struct adp_rset {
 	u64 rid;
 	struct xarray items;
 	unsigned long nr_items;
+	unsigned long nr_chunks;
 	u32 pass;
 	bool alive;
 };
@@ -178,6 +203,7 @@ struct adp_unstable {
 struct adp_walk {
 	bool range;
 	struct adp_rset *rs;
+	struct adp_chunk *chunk;	/* of @rs: the last page's, or NULL */
 	struct aem_region *region;	/* range: the caller's region */
 	pgoff_t start, end;		/* range: its pages */
 	struct aether_mm_region_dedupe *out;
@@ -190,7 +216,7 @@ struct adp_walk {
 /* 2 of internal.h: the trees, the rmap items, the cursor */
 static DEFINE_MUTEX(adp_engine_lock);
 
-static struct kmem_cache *adp_item_cache, *adp_unstable_cache,
+static struct kmem_cache *adp_chunk_cache, *adp_unstable_cache,
 	*adp_stable_cache;
 
 /**
@@ -199,8 +225,8 @@ static struct kmem_cache *adp_item_cache, *adp_unstable_cache,
  * @nr:		objects in @obj
  * @obj:	the objects, not initialised
  *
- * A first pass makes an item per page, and every pass an unstable node
- * per page it files: one slab call each was a tenth of the scanner's CPU.
+ * Every pass makes an unstable node per page it files: one slab call each
+ * was a tenth of the scanner's CPU.
  * The stock fills with one kmem_cache_alloc_bulk() and takes back what
  * the engine frees, up to ADP_STOCK_MAX; each object stays a slab object
  * of @cache, so lifetimes and their checks (kmemleak, KASAN) are those
@@ -214,7 +240,7 @@ struct adp_stock {
 };
 
 /* adp_engine_lock: */
-static struct adp_stock adp_item_stock, adp_unstable_stock;
+static struct adp_stock adp_unstable_stock;
 
 /* adp_engine_lock: */
 static struct rb_root adp_stable_root = RB_ROOT;
@@ -248,7 +274,7 @@ static atomic_t adp_kicked = ATOMIC_INIT(0);
 /* Read without adp_engine_lock (STATUS, debugfs). */
 static atomic_long_t adp_users;		/* users of our frames, all */
 static atomic_long_t adp_live;		/* our frames with a user */
-static atomic_long_t adp_nr_items, adp_nr_unstable, adp_nr_stable,
+static atomic_long_t adp_nr_items, adp_nr_chunks, adp_nr_unstable, adp_nr_stable,
 	adp_nr_dups, adp_nr_chains, adp_nr_chain_dups;
 static atomic_long_t adp_full_scans, adp_pages_scanned, adp_pages_skipped,
 	adp_merges, adp_cow_unshares, adp_last_full_scan_ns,
@@ -547,32 +573,49 @@ static struct adp_rset *adp_rset_get(u64 rid)
 	return rs;
 }
 
-static void adp_item_free(struct adp_rset *rs, struct adp_item *it)
+/* Item @i of @c goes (its candidate with it); @c stays, maybe empty. */
+static void adp_item_free(struct adp_rset *rs, struct adp_chunk *c,
+			  unsigned int i)
 {
+	struct adp_item *it = &c->items[i];
+
 	if (it->un)
 		adp_unstable_drop(it->un);
-	adp_stock_put(&adp_item_stock, it);
+	c->used &= ~BIT_ULL(i);
 	rs->nr_items--;
 	atomic_long_dec(&adp_nr_items);
+}
+
+static void adp_chunk_free(struct adp_rset *rs, struct adp_chunk *c)
+{
+	kmem_cache_free(adp_chunk_cache, c);
+	rs->nr_chunks--;
+	atomic_long_dec(&adp_nr_chunks);
 }
 
 /* Free the items of @rs no pass saw since @pass (all: every one). */
 static void adp_rset_sweep(struct adp_rset *rs, bool all)
 {
-	struct adp_item *it, **pp;
-	unsigned long idx;
+	struct adp_chunk *c, **pp;
+	unsigned long idx, used;
+	unsigned int i;
 	void *e;
 
 	lockdep_assert_held(&adp_engine_lock);
 	xa_for_each(&rs->items, idx, e) {
-		pp = (struct adp_item **)&e;
-		for (it = e; it; it = *pp) {
-			if (!all && it->pass == adp_pass) {
-				pp = &it->next;
+		pp = (struct adp_chunk **)&e;
+		for (c = e; c; c = *pp) {
+			for (used = c->used; used; used &= used - 1) {
+				i = __ffs(used);
+				if (all || c->items[i].pass != adp_pass)
+					adp_item_free(rs, c, i);
+			}
+			if (c->used) {
+				pp = &c->next;
 				continue;
 			}
-			*pp = it->next;
-			adp_item_free(rs, it);
+			*pp = c->next;
+			adp_chunk_free(rs, c);
 		}
 		if (e)
 			xa_store(&rs->items, idx, e, GFP_KERNEL);
@@ -653,32 +696,66 @@ static void adp_rsets_reap(void)
 		adp_rsets_sweep_gone();
 }
 
-/* The item of @pg, made if new; NULL on -ENOMEM. */
-static struct adp_item *adp_item_get(struct adp_rset *rs,
+/* The item of @layer's page @index in @rs, or NULL. */
+static struct adp_item *adp_item_find(struct adp_rset *rs,
+				      unsigned long layer, pgoff_t index)
+{
+	unsigned int i = index & (ADP_CHUNK_PAGES - 1);
+	struct adp_chunk *c;
+
+	for (c = xa_load(&rs->items, index >> ADP_CHUNK_SHIFT); c; c = c->next)
+		if (c->layer == layer)
+			return c->used & BIT_ULL(i) ? &c->items[i] : NULL;
+	return NULL;
+}
+
+/*
+ * The item of @pg in @w->rs, made if new; NULL on -ENOMEM.  A walk visits
+ * a layer's pages by increasing index: the chunk of the last page is
+ * kept in @w->chunk (set to NULL whenever @w->rs is set or the engine
+ * lock was let go: chunks go only in sweeps of their set, under it).
+ */
+static struct adp_item *adp_item_get(struct adp_walk *w,
 				     const struct aem_share_page *pg)
 {
+	unsigned int i = pg->index & (ADP_CHUNK_PAGES - 1);
+	unsigned long key = pg->index >> ADP_CHUNK_SHIFT;
 	unsigned long layer = (unsigned long)pg->layer;
-	struct adp_item *first, *it;
+	struct adp_chunk *first = NULL, *c = w->chunk;
+	struct adp_rset *rs = w->rs;
 
-	first = xa_load(&rs->items, pg->index);
-	for (it = first; it; it = it->next)
-		if (it->layer == layer)
-			return it;
+	if (!c || c->layer != layer || c->key != key) {
+		first = xa_load(&rs->items, key);
+		for (c = first; c; c = c->next)
+			if (c->layer == layer)
+				break;
+		w->chunk = c;
+	}
+	if (c && (c->used & BIT_ULL(i)))
+		return &c->items[i];
 	adp_rsets_reap();
 	/* The reap freed only sets of regions gone: @rs and @first live. */
-	it = adp_stock_get(&adp_item_stock);
-	if (!it)
-		return NULL;
-	memset(it, 0, sizeof(*it));
-	it->layer = layer;
-	it->next = first;
-	if (xa_err(xa_store(&rs->items, pg->index, it, GFP_KERNEL))) {
-		adp_stock_put(&adp_item_stock, it);
-		return NULL;
+	if (!c) {
+		c = kmem_cache_alloc(adp_chunk_cache, GFP_KERNEL);
+		if (!c)
+			return NULL;
+		c->layer = layer;
+		c->key = key;
+		c->used = 0;
+		c->next = first;
+		if (xa_err(xa_store(&rs->items, key, c, GFP_KERNEL))) {
+			kmem_cache_free(adp_chunk_cache, c);
+			return NULL;
+		}
+		rs->nr_chunks++;
+		atomic_long_inc(&adp_nr_chunks);
+		w->chunk = c;
 	}
+	memset(&c->items[i], 0, sizeof(c->items[i]));
+	c->used |= BIT_ULL(i);
 	rs->nr_items++;
 	atomic_long_inc(&adp_nr_items);
-	return it;
+	return &c->items[i];
 }
 
 /* ---- one page ------------------------------------------------------------ */
@@ -981,7 +1058,7 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	} else {
 		atomic_long_inc(&adp_pages_scanned);
 	}
-	it = adp_item_get(w->rs, pg);
+	it = adp_item_get(w, pg);
 	if (!it)
 		return w->range ? -ENOMEM : 0;
 	it->pass = adp_pass;
@@ -1079,11 +1156,10 @@ static int adp_lookup_page(struct aem_share_page *pg, void *arg)
 	if (u && u->pg.frame != pg->frame) {
 		/* Its own candidate of this pass would fail the merge. */
 		rs = adp_rset_find(aem_share_region_id(pg->region));
-		for (it = rs ? xa_load(&rs->items, pg->index) : NULL; it;
-		     it = it->next)
-			if (it->layer == (unsigned long)pg->layer && it->un &&
-			    it->un != u)
-				adp_unstable_drop(it->un);
+		it = rs ? adp_item_find(rs, (unsigned long)pg->layer,
+					pg->index) : NULL;
+		if (it && it->un && it->un != u)
+			adp_unstable_drop(it->un);
 		ret = adp_pair(w, pg, u, &key);
 	}
 	kunmap_local(kaddr);
@@ -1205,6 +1281,7 @@ static void adp_scan_batch(long budget)
 		}
 		npages = aem_share_region_pages(r);
 		w.rs = adp_rset_get(aem_share_region_id(r));
+		w.chunk = NULL;
 		if (!w.rs || adp_cur_index >= npages) {
 			if (w.rs) {
 				adp_rset_sweep(w.rs, false);
@@ -1418,6 +1495,7 @@ static int adp_range_yield(struct adp_walk *w)
 	mutex_unlock(&adp_engine_lock);
 	cond_resched();
 	mutex_lock(&adp_engine_lock);
+	w->chunk = NULL;
 	if (adp_unstable_gen != gen)
 		w->waiting = 0;
 	return signal_pending(current) ? -EINTR : 0;
@@ -1437,6 +1515,7 @@ static int adp_range_rset(struct adp_walk *w)
 	if (!adp_in_pass)
 		adp_pass_begin();
 	w->rs = adp_rset_get(aem_share_region_id(w->region));
+	w->chunk = NULL;
 	if (!w->rs)
 		return -ENOMEM;
 	w->rs->pass = adp_pass;
@@ -1500,10 +1579,12 @@ static long adp_range_domain(struct adp_walk *w)
  */
 static void adp_range_forget(struct adp_walk *w)
 {
-	pgoff_t at = w->start, next;
-	struct adp_item *it;
+	pgoff_t at = w->start, next, pg;
+	struct adp_unstable *un;
+	struct adp_chunk *c;
 	struct adp_rset *rs;
 	unsigned long idx;
+	unsigned int i;
 	void *e;
 
 	lockdep_assert_held(&adp_engine_lock);
@@ -1513,10 +1594,16 @@ static void adp_range_forget(struct adp_walk *w)
 		rs = adp_rset_find(aem_share_region_id(w->region));
 		if (!rs)
 			break;
-		xa_for_each_range(&rs->items, idx, e, at, next - 1)
-			for (it = e; it; it = it->next)
-				if (it->un)
-					adp_unstable_drop(it->un);
+		xa_for_each_range(&rs->items, idx, e, at >> ADP_CHUNK_SHIFT,
+				  (next - 1) >> ADP_CHUNK_SHIFT)
+			for (c = e; c; c = c->next)
+				for (i = 0; i < ADP_CHUNK_PAGES; i++) {
+					un = c->items[i].un;
+					pg = (idx << ADP_CHUNK_SHIFT) + i;
+					if ((c->used & BIT_ULL(i)) && un &&
+					    pg >= at && pg < next)
+						adp_unstable_drop(un);
+				}
 		if (next < w->end)
 			adp_range_yield(w);	/* -EINTR: go on all the same */
 	}
@@ -1573,7 +1660,6 @@ static void adp_drop_all(void)
 	adp_rsets_sweep(true);
 	adp_in_pass = false;
 	adp_stock_drain(&adp_unstable_stock);
-	adp_stock_drain(&adp_item_stock);
 	mutex_unlock(&adp_engine_lock);
 }
 
@@ -1605,9 +1691,9 @@ static unsigned long adp_zero_pages_now(void)
 	return zero;
 }
 
-static s64 adp_metadata_bytes(long items)
+static s64 adp_metadata_bytes(long chunks)
 {
-	return (s64)items * sizeof(struct adp_item) +
+	return (s64)chunks * sizeof(struct adp_chunk) +
 	       atomic_long_read(&adp_nr_stable) * sizeof(struct adp_stable) +
 	       atomic_long_read(&adp_nr_dups) * sizeof(struct adp_dup);
 }
@@ -1640,7 +1726,7 @@ void adp_engine_counters(struct aether_dedupe_counters *c)
 	c->stable_node_chains = atomic_long_read(&adp_nr_chains);
 	c->stable_node_dups = atomic_long_read(&adp_nr_chain_dups);
 	c->general_profit = (s64)(sharing + c->zero_pages) * PAGE_SIZE -
-			    adp_metadata_bytes(items);
+			    adp_metadata_bytes(atomic_long_read(&adp_nr_chunks));
 	c->merges = atomic_long_read(&adp_merges);
 	c->cow_unshares = atomic_long_read(&adp_cow_unshares);
 	c->scan_ns = t ? READ_ONCE(t->se.sum_exec_runtime) : 0;
@@ -1662,23 +1748,24 @@ int adp_engine_region_stats(struct aem_region *r,
 			    struct aether_dedupe_region_stats *st)
 {
 	struct aem_share_region_counts c;
+	unsigned long items, chunks;
 	struct adp_rset *rs;
-	unsigned long items;
 
 	aem_share_region_counts(r, &c);
 	if (mutex_lock_interruptible(&adp_engine_lock))
 		return -EINTR;
 	rs = adp_rset_find(aem_share_region_id(r));
 	items = rs ? rs->nr_items : 0;
+	chunks = rs ? rs->nr_chunks : 0;
 	mutex_unlock(&adp_engine_lock);
 	st->pages = aem_share_region_pages(r);
 	st->merging_pages = c.merging;
 	st->zero_pages = c.zero;
 	st->rmap_items = items;
 	st->merges = c.merges;
-	/* KSM's ksm_process_profit. */
+	/* KSM's ksm_process_profit; the items' memory is their chunks'. */
 	st->profit = (s64)(c.merging + c.zero) * PAGE_SIZE -
-		     (s64)items * sizeof(struct adp_item);
+		     (s64)chunks * sizeof(struct adp_chunk);
 	return 0;
 }
 
@@ -1780,10 +1867,9 @@ int adp_engine_init(void)
 	void *zero;
 	int err = -ENOMEM;
 
-	adp_item_cache = KMEM_CACHE(adp_item, 0);
-	if (!adp_item_cache)
+	adp_chunk_cache = KMEM_CACHE(adp_chunk, 0);
+	if (!adp_chunk_cache)
 		goto out;
-	adp_item_stock.cache = adp_item_cache;
 	adp_unstable_cache = KMEM_CACHE(adp_unstable, 0);
 	if (!adp_unstable_cache)
 		goto out_item;
@@ -1817,7 +1903,7 @@ out_stable:
 out_unstable:
 	kmem_cache_destroy(adp_unstable_cache);
 out_item:
-	kmem_cache_destroy(adp_item_cache);
+	kmem_cache_destroy(adp_chunk_cache);
 out:
 	return err;
 }
@@ -1841,5 +1927,5 @@ void adp_engine_exit(void)
 	rcu_barrier();
 	kmem_cache_destroy(adp_stable_cache);
 	kmem_cache_destroy(adp_unstable_cache);
-	kmem_cache_destroy(adp_item_cache);
+	kmem_cache_destroy(adp_chunk_cache);
 }

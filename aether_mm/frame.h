@@ -242,6 +242,7 @@ int aem_share_close_engine(void);
 void aem_share_debugfs(struct dentry *dir);
 void aem_share_naive_debugfs(struct dentry *dir);
 void aem_share_naive_exit(void);
+int aem_share_init(void);
 void aem_share_exit(void);
 
 #endif /* _AETHER_MM_FRAME_H */

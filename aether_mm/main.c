@@ -60,9 +60,12 @@ static int __init aem_init(void)
 		if (err)
 			goto out_pool;
 	}
-	err = aem_region_init();
+	err = aem_share_init();
 	if (err)
 		goto out_pool;
+	err = aem_region_init();
+	if (err)
+		goto out_share;
 	aem_compact_init();
 	err = aem_access_init();
 	if (err)
@@ -88,6 +91,8 @@ out_access:
 out_compact:
 	aem_compact_exit();
 	aem_region_exit();
+out_share:
+	aem_share_exit();
 out_pool:
 	aem_pool_exit();
 	return err;
