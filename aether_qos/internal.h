@@ -67,6 +67,7 @@
 
 struct seq_file;
 struct dentry;
+struct file;
 struct pid;
 
 /*
@@ -225,6 +226,8 @@ void aqos_policy_exit(void);
 int aqos_dev_init(void);
 void aqos_dev_exit(void);
 void aqos_group_fill(struct aqos_group *g, struct aether_qos_group_info *gi);
+struct aqos_group *aqos_gfd_group(struct file *file);
+bool aqos_may_charge(struct aqos_group *g);
 
 /* debugfs.c */
 int aqos_debugfs_init(void);
