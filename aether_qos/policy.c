@@ -107,13 +107,26 @@ static void *aqos_region_init(u64 id, kuid_t uid, u32 flags,
 	return g;
 }
 
-/* Reclaim order of the classes: BestEffort, Normal, RealTime. */
+/* Reclaim order of a group's class: BestEffort, Normal, RealTime. */
 static unsigned int aqos_class_rank(u32 class)
 {
 	switch (class) {
 	case AETHER_QOS_CLASS_BESTEFFORT:
 		return 0;
 	case AETHER_QOS_CLASS_REALTIME:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+/* The same of a range's class (AETHER_MM_QOS_*, aether_mm's UAPI). */
+static unsigned int aqos_range_rank(u32 class)
+{
+	switch (class) {
+	case AETHER_MM_QOS_BESTEFFORT:
+		return 0;
+	case AETHER_MM_QOS_REALTIME:
 		return 2;
 	default:
 		return 1;
@@ -129,10 +142,7 @@ static int aqos_policy_may_class(void *cookie, u32 class)
 {
 	struct aqos_group *g = cookie;
 
-	BUILD_BUG_ON(AETHER_MM_QOS_NORMAL != AETHER_QOS_CLASS_NORMAL ||
-		     AETHER_MM_QOS_BESTEFFORT != AETHER_QOS_CLASS_BESTEFFORT ||
-		     AETHER_MM_QOS_REALTIME != AETHER_QOS_CLASS_REALTIME);
-	if (aqos_class_rank(class) <= aqos_class_rank(READ_ONCE(g->class)))
+	if (aqos_range_rank(class) <= aqos_class_rank(READ_ONCE(g->class)))
 		return 0;
 	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
 }

@@ -12,7 +12,9 @@
  *     class), merging and the range bound;
  *   - with aether_zram's compressed store as the region store, the pool's
  *     reclaim takes a region's BestEffort range first, then its Normal
- *     pages, then its RealTime range, whatever order they are in.
+ *     pages, then its RealTime range, whatever order they are in;
+ *   - `aetherctl qos top --once --json` lists the groups by usage, the
+ *     largest first, with their figures (skipped without aetherctl).
  *
  * Groups made here are named "qr-*" under the root and destroyed by the
  * teardown.  Bodies run as another user report through a shared page
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "aether_test.h"
@@ -474,6 +477,83 @@ TEST_F_TIMEOUT(region, class_ranges_reclaimed_in_class_order, 240)
 	munmap(p, pages * ps);
 	close(rfd);
 	close(gfd);
+}
+
+/* Run @cmd; its stdout into @out; its exit status, or -1. */
+static int qr_run(const char *cmd, char *out, size_t len)
+{
+	size_t got = 0, n;
+	FILE *f;
+	int st;
+
+	fflush(stdout);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (got + 1 < len && (n = fread(out + got, 1, len - 1 - got, f)) > 0)
+		got += n;
+	out[got] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * top: two groups, 24 and 8 pages: both listed with their usage, the
+ * larger first, with max, class, events and avg10 columns.
+ */
+TEST_F(region, qos_top_once_json)
+{
+	static char out[65536];
+	const size_t big = 24, small = 8;
+	unsigned char *pb, *ps;
+	int gb, gs, rb, rs;
+	char *a, *b;
+	__u32 idb, ids;
+
+	if (qr_run("aetherctl --help >/dev/null 2>&1; echo $?", out,
+		   sizeof(out)) != 0 || atoi(out) == 127)
+		SKIP(return, "no aetherctl on PATH");
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "top-small", 0, &ids));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "top-big",
+				AETHER_QOS_CLASS_BESTEFFORT, &idb));
+	ASSERT_EQ(0, aqt_set_max(self->fd, idb, 1000));
+	gb = qr_gfd(self->fd, idb);
+	gs = qr_gfd(self->fd, ids);
+	ASSERT_LE(0, gb);
+	ASSERT_LE(0, gs);
+	rb = qr_create(self->mfd, AETHER_MM_REGION_SHARED, big, gb, NULL);
+	rs = qr_create(self->mfd, AETHER_MM_REGION_SHARED, small, gs, NULL);
+	ASSERT_LE(0, rb);
+	ASSERT_LE(0, rs);
+	pb = aemt_region_map(rb, big * psize(), PROT_READ | PROT_WRITE);
+	ps = aemt_region_map(rs, small * psize(), PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, pb);
+	ASSERT_NE(MAP_FAILED, ps);
+	qr_write(pb, 0, big);
+	qr_write(ps, 0, small);
+
+	ASSERT_EQ(0, qr_run("aetherctl qos top --once --json", out,
+			    sizeof(out)));
+	a = strstr(out, "\"path\": \"" QR_PREFIX "top-big\"");
+	b = strstr(out, "\"path\": \"" QR_PREFIX "top-small\"");
+	ASSERT_NE(NULL, a) TH_LOG("%s", out);
+	ASSERT_NE(NULL, b) TH_LOG("%s", out);
+	ASSERT_LT(a, b) TH_LOG("not sorted by usage: %s", out);
+	ASSERT_NE(NULL, strstr(a, "\"current\": 24,")) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(a, "\"max\": 1000,")) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(a, "\"class\": \"besteffort\"")) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(b, "\"current\": 8,")) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(b, "\"avg10\": \"")) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(b, "\"events_oom\": ")) TH_LOG("%s", out);
+	/* Not a command line top takes. */
+	ASSERT_NE(0, qr_run("aetherctl qos top --once extra 2>/dev/null", out,
+			    sizeof(out)));
+	munmap(pb, big * psize());
+	munmap(ps, small * psize());
+	close(rb);
+	close(rs);
+	close(gb);
+	close(gs);
 }
 
 TEST_HARNESS_MAIN

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <time.h>
 #include <getopt.h>
@@ -781,31 +782,97 @@ static unsigned char *qb_region(int mfd, int gfd, __u32 flags, long pages,
 /* What the hog and the measuring process share. */
 struct qb_shared {
 	volatile long written;	/* pages the hog wrote, all passes */
+	volatile long refused;	/* its faults that got SIGBUS (pool full) */
 	volatile int stop;
 };
 
+static sigjmp_buf qb_hog_jmp;
+
+/* A hog's fault found the pool full (no cold page to store yet). */
+static void qb_hog_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(qb_hog_jmp, 1);
+}
+
+/* Pages of one hog region: a region may not be larger than the pool. */
+#define QB_HOG_CHUNK	8192L
+
 /*
- * The hog: a COMPRESSIBLE region of @pages in its group, written one byte
- * a page, pass after pass, until told to stop.  The pool cannot hold it:
- * its cold pages go to the store, and every pass faults them back.
+ * The hog: COMPRESSIBLE regions of @pages in all, in its group, written
+ * one byte a page, pass after pass, until told to stop.  The pool cannot
+ * hold them: their cold pages go to the store, and every pass faults them
+ * back.
  */
 static int qb_hog(int mfd, int gfd, long pages, struct qb_shared *sh)
 {
-	long i, pass = 0, page = qb_page();
-	unsigned char *p;
+	long i, k, nr = (pages + QB_HOG_CHUNK - 1) / QB_HOG_CHUNK, pass = 0;
+	long page = qb_page(), len;
+	unsigned char **p = calloc(nr, sizeof(*p));
 	int rfd;
 
-	p = qb_region(mfd, gfd, AETHER_MM_REGION_COMPRESSIBLE, pages, &rfd);
 	if (!p)
 		return 1;
+	for (k = 0; k < nr; k++) {
+		len = k == nr - 1 ? pages - k * QB_HOG_CHUNK : QB_HOG_CHUNK;
+		p[k] = qb_region(mfd, gfd, AETHER_MM_REGION_COMPRESSIBLE, len,
+				 &rfd);
+		if (!p[k])
+			return 1;
+	}
+	/*
+	 * A fault the pool cannot serve now is SIGBUS: the hog waits 1 ms
+	 * (the store takes pages as they cool) and writes the page again.
+	 */
+	signal(SIGBUS, qb_hog_sigbus);
+	i = 0;
+	if (sigsetjmp(qb_hog_jmp, 1)) {
+		__atomic_add_fetch(&sh->refused, 1, __ATOMIC_RELAXED);
+		usleep(1000);
+	}
 	while (!sh->stop) {
-		for (i = 0; i < pages && !sh->stop; i++) {
-			p[i * page] = (unsigned char)(pass + i + 1);
+		for (; i < pages && !sh->stop; i++) {
+			p[i / QB_HOG_CHUNK][(i % QB_HOG_CHUNK) * page] =
+				(unsigned char)(pass + i + 1);
 			__atomic_add_fetch(&sh->written, 1, __ATOMIC_RELAXED);
 		}
+		i = 0;
 		pass++;
 	}
 	return 0;
+}
+
+/* debugfs aether/mm/reclaim's "stored": pages the pool's reclaim stored. */
+static long qb_stored(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/aether/mm/reclaim", "r");
+	char line[128];
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "stored %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* The pool's largest size in pages (pool_max_mb per node), or 0. */
+static long qb_pool_max_pages(int mfd)
+{
+	struct aether_mm_pool_info pi = { .size = sizeof(pi) };
+	FILE *f = fopen("/sys/module/aether_mm/parameters/pool_max_mb", "r");
+	long mb = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &mb) != 1)
+		mb = 0;
+	fclose(f);
+	if (ioctl(mfd, AETHER_MM_IOC_POOL_INFO, &pi))
+		return 0;
+	return mb * pi.nr_nodes * (1048576 / qb_page());
 }
 
 static int qb_cmp_u64(const void *a, const void *b)
@@ -820,8 +887,11 @@ struct qb_phase {
 	const char *name;
 	__u64 samples, p50, p99, p999;
 	long hog_pages;		/* written while the RT task measured */
+	long stored;		/* pages the pool's reclaim stored meanwhile */
+	long hog_refused;	/* hog faults refused (SIGBUS) meanwhile */
 	__u64 ns;		/* how long it measured */
-	int hog_status;		/* -1: no hog */
+	bool hog;		/* a hog ran beside */
+	int hog_status;		/* its end before it was stopped, or -1 */
 };
 
 /*
@@ -873,11 +943,12 @@ static int qb_phase_run(int mfd, int rt_gfd, int hog_gfd, long pages,
 			long rounds, long hog_pages, struct qb_phase *ph)
 {
 	struct qb_shared *sh;
-	long before;
+	long before, refused;
 	pid_t pid = -1;
 	int ret, status, i;
 
 	ph->hog_status = -1;
+	ph->hog = hog_gfd >= 0;
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
@@ -892,17 +963,29 @@ static int qb_phase_run(int mfd, int rt_gfd, int hog_gfd, long pages,
 		}
 		if (!pid)
 			_exit(qb_hog(mfd, hog_gfd, hog_pages, sh));
-		for (i = 0; i < 3000 && sh->written < hog_pages &&
-		     waitpid(pid, &status, WNOHANG) == 0; i++)
+		for (i = 0; i < 3000 && sh->written < hog_pages; i++) {
+			if (waitpid(pid, &status, WNOHANG) == pid) {
+				ph->hog_status = status;
+				pid = -1;
+				break;
+			}
 			usleep(100 * 1000);
+		}
 	}
 	before = sh->written;
+	refused = sh->refused;
+	ph->stored = qb_stored();
 	ret = qb_measure(mfd, rt_gfd, pages, rounds, ph);
 	ph->hog_pages = sh->written - before;
+	ph->hog_refused = sh->refused - refused;
+	ph->stored = ph->stored < 0 ? -1 : qb_stored() - ph->stored;
 	if (pid > 0) {
-		sh->stop = 1;
-		if (waitpid(pid, &status, 0) == pid)
+		/* Ended before it was told to stop: its status says how. */
+		if (waitpid(pid, &status, WNOHANG) == pid)
 			ph->hog_status = status;
+		else
+			sh->stop = 1;
+		waitpid(pid, &status, 0);
 	}
 	munmap(sh, sizeof(*sh));
 	return ret;
@@ -916,16 +999,19 @@ static void qb_phase_row(struct actl_out *t, const struct qb_phase *ph)
 	out_u64(t, ph->p50);
 	out_u64(t, ph->p99);
 	out_u64(t, ph->p999);
-	if (ph->hog_status == -1) {
+	out_s64(t, ph->stored);
+	if (!ph->hog) {
+		out_str(t, "-");
 		out_str(t, "-");
 		out_str(t, "-");
 		out_str(t, "-");
 		return;
 	}
 	out_u64(t, ph->hog_pages);
+	out_u64(t, ph->hog_refused);
 	out_u64(t, ph->ns ? ph->hog_pages * 1000000000ULL / ph->ns : 0);
-	out_str(t, WIFEXITED(ph->hog_status) && !WEXITSTATUS(ph->hog_status) ?
-		"ran" : "died");
+	out_str(t, ph->hog_status == -1 ? "ran" :
+		WIFSIGNALED(ph->hog_status) ? "killed" : "failed");
 }
 
 /*
@@ -977,7 +1063,9 @@ static int qos_bench_latency(int fd, int mfd, long pages, long rounds,
 	out_col(t, "p50_ns", "P50");
 	out_col(t, "p99_ns", "P99");
 	out_col(t, "p999_ns", "P99.9");
+	out_col(t, "stored", "STORED");
 	out_col(t, "hog_pages", "HOG_PAGES");
+	out_col(t, "hog_refused", "HOG_SIGBUS");
 	out_col(t, "hog_pages_per_s", "HOG_PAGES/S");
 	out_col(t, "hog", "HOG");
 	for (i = 0; i < 3; i++)
@@ -995,7 +1083,8 @@ static int qos_bench_latency(int fd, int mfd, long pages, long rounds,
 	out_key(t, "noqos_p99_ratio_x1000", "no QoS p99 under hog / alone");
 	out_x1000(t, ph[0].p99 ? (__s64)(ph[2].p99 * 1000 / ph[0].p99) : 0);
 	out_key(t, "goal", "goal: RealTime ratio <= 2.0, hog progressing");
-	out_str(t, ph[1].p99 <= 2 * ph[0].p99 && ph[1].hog_pages > 0 ?
+	out_str(t, ph[1].p99 <= 2 * ph[0].p99 && ph[1].hog_pages > 0 &&
+		ph[1].hog_status == -1 ?
 		"met" : "not met");
 	out_flush(t);
 out:
@@ -1108,7 +1197,7 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		{ "hog-pages", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long pages = 0, rounds = 0, hog_pages = 40960;
+	long pages = 0, rounds = 0, hog_pages = 0;
 	bool latency = false, cost = false;
 	int o, mfd, ret;
 
@@ -1130,6 +1219,14 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 	mfd = open(QB_MM_DEVICE, O_RDWR | O_CLOEXEC);
 	if (mfd < 0) {
 		actl_errno(errno, "%s", QB_MM_DEVICE);
+		return -EIO;
+	}
+	/* By default the hog is a quarter larger than the pool can grow. */
+	if (latency && !hog_pages)
+		hog_pages = qb_pool_max_pages(mfd) * 5 / 4;
+	if (latency && !hog_pages) {
+		actl_err("cannot read the pool's size: give --hog-pages");
+		close(mfd);
 		return -EIO;
 	}
 	if (latency)
@@ -1156,7 +1253,7 @@ static const struct actl_cmd qos_cmds[] = {
 	{ "top", qos_cmd_top, "[--once] [--interval S]",
 	  "groups by usage: max, high, class, events, pressure avg10,\n\t\t redrawn every S seconds (2)" },
 	{ "bench", qos_cmd_bench,
-	  "--latency|--cost [--pages N] [--rounds R] [--hog-pages H]",
+	  "--latency|--cost [--pages N] [--rounds R] [--hog-pages H]\n\t\t (H: 5/4 of the pool's largest size)",
 	  "RealTime fault latency under a BestEffort hog (and with\n\t\t no QoS), or the cost of a limited group's accounting" },
 	{ "watch", qos_cmd_watch,
 	  "GROUP [--threshold US] [--window US] [--count N]",
@@ -1167,8 +1264,8 @@ static const char qos_notes[] =
 	"A GROUP is an id or a path from the root (web/frontend).  Limits\n"
 	"are in pages, as cgroup v2's memory.min/low/high/max are in bytes;\n"
 	"'max' is no limit.  A process nobody attached is charged to its\n"
-	"user's default group, user.<uid>.  Not yet built: top, and\n"
-	"throttling at high.\n";
+	"user's default group, user.<uid>.  Not yet built: throttling\n"
+	"at high.\n";
 
 const struct actl_module actl_qos_module = {
 	.name = "qos",
