@@ -120,6 +120,9 @@
  *       mapping->i_mmap_rwsem	inside unmap_mapping_range()
  *         page table locks	inside vmf_insert_pfn_prot() and the zaps
  *       the pool's locks	inside aem_alloc_pages_mpol()/aem_free_pages()
+ *
+ * region->qos_lock (qos.c, REGION_SET_QOS) is taken alone, under no other
+ * lock and around none; the ranges it guards are read under RCU only.
  */
 #ifndef _AETHER_MM_REGION_H
 #define _AETHER_MM_REGION_H
