@@ -177,7 +177,9 @@ struct aem_policy_stall {
 #define AEM_CHARGE_LAST		BIT(31)
 
 int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
-void *aem_policy_region_init(u64 id, kuid_t uid, u32 flags, u64 *gen);
+void *aem_policy_region_init(u64 id, kuid_t uid, u32 flags,
+			     struct file *group, u64 *gen);
+int aem_policy_may_class(u64 gen, void *cookie, u32 class);
 void aem_policy_region_release(u64 gen, void *cookie);
 int aem_policy_charge(u64 gen, void *cookie, int nid, unsigned long nr,
 		      unsigned int flags);

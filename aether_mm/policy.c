@@ -42,7 +42,12 @@
  *		alloc.c) or in its group's @reclaim is bracketed by
  *		@stall_begin and @stall_end (struct aem_policy_stall).
  *   tiers	the pool's reclaim takes regions tier by tier
- *		(aem_policy_tier(), region/reclaim.c).
+ *		(aem_policy_tier(), region/reclaim.c), and the pages of a
+ *		range REGION_SET_QOS gave a class (@may_class allows it) in
+ *		that class's tier (region/qos.c).
+ *   groups	a region named into a group at creation (@qos_fd): the
+ *		core holds the file, @region_init checks it is the
+ *		backend's (aem_policy_region_init()).
  *   reserve	@admit learns which region's fault allocates, and may let it
  *		take frames below the min watermark (alloc.c).
  *
@@ -120,7 +125,7 @@ static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
  * A table that charges gives @region_init, @region_release, @charge and
  * @uncharge, all four, or none of them; @reclaim, @handle_high,
  * @reclaim_tier and the stall pair only with them; @stall_begin and
- * @stall_end both or neither.
+ * @stall_end both or neither; @may_class only with @reclaim_tier.
  *
  * Context: process context, may sleep; no aether_mm lock held.
  *
@@ -137,7 +142,8 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 	int ret = 0;
 
 	if ((usage && usage != 4) || (extra && !usage) ||
-	    !ops->stall_begin != !ops->stall_end)
+	    !ops->stall_begin != !ops->stall_end ||
+	    (ops->may_class && !ops->reclaim_tier))
 		return -EINVAL;
 	reg = kmalloc(sizeof(*reg), GFP_KERNEL);
 	if (!reg)
@@ -273,15 +279,18 @@ int aem_policy_may_open(const char *name, kuid_t owner, u32 flags)
  * @id: the region's number
  * @uid: its creator
  * @flags: its AETHER_MM_REGION_* flags
+ * @group: NULL, or the group file its creator named (@qos_fd), which the
+ *	   caller holds
  * @gen: receives the generation of the registration that gave the
  *	 cookie, 0 when there is none
  *
  * Context: REGION_CREATE, aem_regions_lock held, the region not visible.
  *
  * Return: the cookie, NULL for none (then *@gen is 0), or the backend's
- * refusal as an ERR_PTR().
+ * refusal as an ERR_PTR(); -EOPNOTSUPP for a @group no backend can take.
  */
-void *aem_policy_region_init(u64 id, kuid_t uid, u32 flags, u64 *gen)
+void *aem_policy_region_init(u64 id, kuid_t uid, u32 flags,
+			     struct file *group, u64 *gen)
 {
 	struct aem_policy_reg *reg;
 	void *cookie = NULL;
@@ -290,12 +299,42 @@ void *aem_policy_region_init(u64 id, kuid_t uid, u32 flags, u64 *gen)
 	rcu_read_lock();
 	reg = rcu_dereference(aem_policy);
 	if (reg && reg->ops->region_init) {
-		cookie = reg->ops->region_init(id, uid, flags);
+		cookie = reg->ops->region_init(id, uid, flags, group);
 		if (cookie && !IS_ERR(cookie))
 			*gen = reg->gen;
+	} else if (group) {
+		cookie = ERR_PTR(-EOPNOTSUPP);
 	}
 	rcu_read_unlock();
+	/* A group was named: the region is that group's or nobody's. */
+	if (group && !cookie)
+		return ERR_PTR(-EOPNOTSUPP);
 	return cookie;
+}
+
+/**
+ * aem_policy_may_class() - may pages of a region take a reclaim class?
+ * @gen: the region's generation, 0 for none
+ * @cookie: its cookie
+ * @class: AETHER_MM_QOS_NORMAL, _BESTEFFORT or _REALTIME
+ *
+ * Return: 0 when the backend that charges the region has reclaim tiers and
+ * allows it, its refusal (-EPERM), or -EOPNOTSUPP (no such backend: the
+ * class would mean nothing).
+ */
+int aem_policy_may_class(u64 gen, void *cookie, u32 class)
+{
+	const struct aem_policy_ops *ops;
+	int ret = -EOPNOTSUPP;
+
+	if (!gen)
+		return ret;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	if (ops && ops->reclaim_tier && ops->may_class)
+		ret = ops->may_class(cookie, class);
+	rcu_read_unlock();
+	return ret;
 }
 
 /**

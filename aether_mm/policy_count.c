@@ -24,6 +24,9 @@
  *		AEM_ADMIT_RESERVE); @admit counts the faults it sees
  *
  * and @stall_begin/@stall_end count the stalls, and those in progress.
+ * @may_class allows every class (REGION_SET_QOS: the pages of a classed
+ * range take its tier); @region_init refuses a named group (QOS_GROUP:
+ * -EOPNOTSUPP, it has none).
  * Reading gives the totals, then one line per region it knows:
  *
  *   region <id> uid <uid> pages <n> node0 <n> node1 <n> charges <n>
@@ -109,10 +112,15 @@ static atomic_long_t aem_pcount_regions, aem_pcount_released;
 static atomic_long_t aem_pcount_underflows, aem_pcount_leaked;
 static atomic_long_t aem_pcount_forgotten, aem_pcount_forgotten_pages;
 
-static void *aem_pcount_region_init(u64 id, kuid_t uid, u32 flags)
+static void *aem_pcount_region_init(u64 id, kuid_t uid, u32 flags,
+				    struct file *group)
 {
-	struct aem_pcount *c = kzalloc(sizeof(*c), GFP_NOWAIT | __GFP_NOWARN);
+	struct aem_pcount *c;
 
+	/* It counts per region: it has no groups to name. */
+	if (group)
+		return ERR_PTR(-EOPNOTSUPP);
+	c = kzalloc(sizeof(*c), GFP_NOWAIT | __GFP_NOWARN);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	c->id = id;
@@ -246,6 +254,12 @@ static int aem_pcount_admit(void *cookie, int nid, unsigned int order,
 	return READ_ONCE(c->reserve) ? AEM_ADMIT_RESERVE : 0;
 }
 
+/* Any class, for any region: it has no group whose class would bound it. */
+static int aem_pcount_may_class(void *cookie, u32 class)
+{
+	return 0;
+}
+
 /* Forget every cookie and what is charged to it (policy.c). */
 static void aem_pcount_drain(void)
 {
@@ -276,6 +290,7 @@ static const struct aem_policy_ops aem_pcount_ops = {
 	.stall_end = aem_pcount_stall_end,
 	.admit = aem_pcount_admit,
 	.drain = aem_pcount_drain,
+	.may_class = aem_pcount_may_class,
 };
 
 static int aem_pcount_set(bool on)

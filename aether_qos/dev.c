@@ -47,6 +47,10 @@
  * its usage (GET), and an unprivileged trigger's window is 2 s at least.
  * The fd's memory is charged to its opener's memory cgroup.
  *
+ * A group fd also names its group to aether_mm: REGION_CREATE with
+ * AETHER_MM_REGION_QOS_GROUP charges the new region to it
+ * (aqos_gfd_group(), policy.c), if the caller may (aqos_may_charge()).
+ *
  * Lock order (internal.h): every command that changes the tree holds
  * aqos_lock (1) around the change; GET takes no lock; a group fd's
  * @lock is taken alone, around pressure.c's calls.
@@ -550,6 +554,41 @@ static __poll_t aqos_gfd_poll(struct file *file, poll_table *wait)
 	if (!t)
 		return DEFAULT_POLLMASK | EPOLLERR | EPOLLPRI;
 	return aqos_trigger_poll(t, file, wait);
+}
+
+static const struct file_operations aqos_gfd_fops;
+
+/**
+ * aqos_gfd_group - the group of a group fd's file
+ * @file: any file, held by the caller
+ *
+ * Return: its group (referenced by the file, so valid while the caller
+ * holds @file), or NULL when @file is not a group fd of ours.
+ */
+struct aqos_group *aqos_gfd_group(struct file *file)
+{
+	struct aqos_gfd *gfd;
+
+	if (file->f_op != &aqos_gfd_fops)
+		return NULL;
+	gfd = file->private_data;
+	return gfd->group;
+}
+
+/**
+ * aqos_may_charge - may the caller charge its regions to @g?
+ * @g: a group, referenced
+ *
+ * The groups ATTACH_PID may put the caller's processes in: CAP_SYS_ADMIN,
+ * or a group the caller owns (its default group, one made for it) or
+ * whose parent it owns (one it made).  The root group needs CAP_SYS_ADMIN.
+ *
+ * Return: true when it may.
+ */
+bool aqos_may_charge(struct aqos_group *g)
+{
+	return aqos_owns(g) || (g->parent && aqos_owns(g->parent)) ||
+	       capable(CAP_SYS_ADMIN);
 }
 
 static int aqos_gfd_release(struct inode *inode, struct file *file)

@@ -69,6 +69,7 @@
 
 struct seq_file;
 struct dentry;
+struct file;
 struct pid;
 
 /*
@@ -251,6 +252,8 @@ void aqos_throttle_stop(void);
 int aqos_dev_init(void);
 void aqos_dev_exit(void);
 void aqos_group_fill(struct aqos_group *g, struct aether_qos_group_info *gi);
+struct aqos_group *aqos_gfd_group(struct file *file);
+bool aqos_may_charge(struct aqos_group *g);
 
 /* debugfs.c */
 int aqos_debugfs_init(void);

@@ -12,6 +12,12 @@
  *   1. the group of the creating process, or of its nearest ancestor
  *      (real_parent, then its real_parent, ...) that is attached to one
  *      (ATTACH_PID): the attachment follows a process's children;
+ *   0. the group its creator named (AETHER_MM_REGION_QOS_GROUP with a
+ *      group fd, aqos_region_named()): a live group the creator may
+ *      charge, the groups ATTACH_PID may put its processes in
+ *      (aqos_may_charge(): CAP_SYS_ADMIN, or it owns the group or its
+ *      parent); refused otherwise (-EINVAL not a group fd, -ENOENT
+ *      destroyed, -EPERM);
  *   2. otherwise the default group of the creator's uid, "user.<uid>"
  *      under the root, made at its first region with max user_max_pages
  *      (module parameter, 65536 pages unless set; root's has no max):
@@ -38,6 +44,10 @@
  *     first, then Normal, then RealTime, then those low protects, never
  *     those min protects (a group whose usage is within its effective
  *     min or low);
+ *   - @may_class: REGION_SET_QOS (set_memory_qos) may give a range of a
+ *     region a class up to its group's (RealTime only in a RealTime
+ *     group) without CAP_SYS_ADMIN; the core then reclaims those pages
+ *     in that class's tier (aether_mm/region/qos.c);
  *   - @admit: a RealTime group's faults may use the pool's reserve below
  *     the min watermark;
  *   - @stall_begin/@stall_end: the core's waits for a group's memory are
@@ -53,22 +63,91 @@
  * inside the core's locks: none sleeps; region_init may allocate a
  * default group GFP_NOWAIT.
  */
+#include <linux/capability.h>
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 
 #include "internal.h"
 
-static void *aqos_region_init(u64 id, kuid_t uid, u32 flags)
+/*
+ * The group a region's creator named (QOS_GROUP): @file must be one of
+ * our group fds (the core holds it, and it holds its group), of a live
+ * group the caller may charge.
+ */
+static struct aqos_group *aqos_region_named(struct file *file)
 {
-	struct aqos_group *g = aqos_group_of_task(current);
+	struct aqos_group *g = aqos_gfd_group(file);
 
-	if (!g || !refcount_inc_not_zero(&g->ref))
-		g = aqos_user_group(aqos_user_key(uid));
+	if (!g)
+		return ERR_PTR(-EINVAL);
+	if (READ_ONCE(g->dead))
+		return ERR_PTR(-ENOENT);
+	if (!aqos_may_charge(g))
+		return ERR_PTR(-EPERM);
+	if (!refcount_inc_not_zero(&g->ref))
+		return ERR_PTR(-ENOENT);
+	return g;
+}
+
+static void *aqos_region_init(u64 id, kuid_t uid, u32 flags,
+			      struct file *group)
+{
+	struct aqos_group *g;
+
+	if (group) {
+		g = aqos_region_named(group);
+		if (IS_ERR(g))
+			return g;
+	} else {
+		g = aqos_group_of_task(current);
+		if (!g || !refcount_inc_not_zero(&g->ref))
+			g = aqos_user_group(aqos_user_key(uid));
+	}
 	if (!g)
 		return ERR_PTR(-ENOMEM);
 	atomic_long_inc(&g->nr_regions);
 	return g;
+}
+
+/* Reclaim order of a group's class: BestEffort, Normal, RealTime. */
+static unsigned int aqos_class_rank(u32 class)
+{
+	switch (class) {
+	case AETHER_QOS_CLASS_BESTEFFORT:
+		return 0;
+	case AETHER_QOS_CLASS_REALTIME:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+/* The same of a range's class (AETHER_MM_QOS_*, aether_mm's UAPI). */
+static unsigned int aqos_range_rank(u32 class)
+{
+	switch (class) {
+	case AETHER_MM_QOS_BESTEFFORT:
+		return 0;
+	case AETHER_MM_QOS_REALTIME:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * REGION_SET_QOS: a range of a region may be given a class up to its
+ * group's (RealTime only in a RealTime group); CAP_SYS_ADMIN any, as it
+ * may make any group RealTime.
+ */
+static int aqos_policy_may_class(void *cookie, u32 class)
+{
+	struct aqos_group *g = cookie;
+
+	if (aqos_range_rank(class) <= aqos_class_rank(READ_ONCE(g->class)))
+		return 0;
+	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
 }
 
 static void aqos_region_release(void *cookie)
@@ -217,6 +296,7 @@ static const struct aem_policy_ops aqos_policy_ops = {
 	.stall_end	= aqos_policy_stall_end,
 	.drain		= aqos_group_drain,
 	.handle_high	= aqos_policy_handle_high,
+	.may_class	= aqos_policy_may_class,
 };
 
 /**

@@ -543,6 +543,11 @@ static int aem_cold_pages_gen(struct aem_region *r, unsigned int g, int nid,
 				       &offered);
 		if (ret < 0)
 			break;
+		if (ret == AEM_COLD_PASS) {	/* not this walk's: not counted */
+			ret = 0;
+			aem_gen_rotate(r, idx);
+			continue;
+		}
 		if (offered && ret > 0)
 			aem_gen_set(r, idx, AEM_GEN_NONE);	/* no frame */
 		else

@@ -6,6 +6,7 @@
  * fd REGION_CREATE or REGION_OPEN returned.  Each reads the image of the
  * region the caller's process sees (aem_image_get()).  REGION_DEDUPE
  * hands a checked range to the merge engine (hooks.c, aem_share_range()).
+ * REGION_SET_QOS gives a range a reclaim class (qos.c).
  * See region.h for the objects and the lock order.
  */
 #include <linux/capability.h>
@@ -401,6 +402,8 @@ static long aem_region_ioctl(struct file *file, unsigned int cmd,
 		return aem_ioc_region_migrate(r, uarg);
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_DEDUPE):
 		return aem_ioc_region_dedupe(file, r, uarg);
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_SET_QOS):
+		return aem_ioc_region_set_qos(file, r, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -81,12 +81,13 @@ static void aem_uid_regions_dec(kuid_t uid)
  * every frame it ever holds is charged to it (region.h); or none.
  * Return: 0, or the backend's refusal of the region.
  */
-static int aem_region_policy_init(struct aem_region *r)
+static int aem_region_policy_init(struct aem_region *r, struct file *group)
 {
 	void *cookie;
 
 	lockdep_assert_held(&aem_regions_lock);
-	cookie = aem_policy_region_init(r->id, r->uid, r->flags, &r->pol_gen);
+	cookie = aem_policy_region_init(r->id, r->uid, r->flags, group,
+					&r->pol_gen);
 	if (IS_ERR(cookie))
 		return PTR_ERR(cookie);
 	r->pol_cookie = cookie;
@@ -130,6 +131,7 @@ static void aem_region_release(struct kref *ref)
 		mutex_destroy(&r->slot_locks[i]);
 	mutex_destroy(&r->views_lock);
 	mutex_destroy(&r->wx_lock);
+	aem_region_qos_free(r);
 	aem_gens_free(r);
 	kvfree(r->fault_nid);
 	kfree_rcu(r, rcu);
@@ -215,7 +217,9 @@ static int aem_region_check(const struct aether_mm_region_create *c)
 	u32 kind = c->flags & (AETHER_MM_REGION_PRIVATE |
 			       AETHER_MM_REGION_SHARED);
 
-	if (c->flags & ~AETHER_MM_REGION_FLAGS || c->__reserved0)
+	if (c->flags & ~AETHER_MM_REGION_FLAGS)
+		return -EINVAL;
+	if (!(c->flags & AETHER_MM_REGION_QOS_GROUP) && c->qos_fd)
 		return -EINVAL;
 	if (kind != AETHER_MM_REGION_PRIVATE && kind != AETHER_MM_REGION_SHARED)
 		return -EINVAL;
@@ -303,7 +307,9 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&r->ref);
-	r->flags = c->flags & ~AETHER_MM_REGION_CLOEXEC;	/* the fd's */
+	/* CLOEXEC is the fd's, QOS_GROUP the creation's */
+	r->flags = c->flags & ~(AETHER_MM_REGION_CLOEXEC |
+				AETHER_MM_REGION_QOS_GROUP);
 	r->max_prot = c->max_prot;
 	r->tier = c->tier;
 	r->length = c->length;
@@ -313,6 +319,7 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	strscpy(r->name, name, sizeof(r->name));
 	mutex_init(&r->views_lock);
 	mutex_init(&r->wx_lock);
+	mutex_init(&r->qos_lock);
 	INIT_LIST_HEAD(&r->views);
 	for (i = 0; i < AEM_REGION_SLOT_LOCKS; i++)
 		mutex_init(&r->slot_locks[i]);
@@ -367,8 +374,8 @@ int aem_ioc_region_create(void __user *uarg)
 {
 	struct aether_mm_region_create c;
 	char name[AETHER_MM_REGION_NAME_MAX] = "";
+	struct file *file, *group = NULL;
 	struct aem_region *r;
-	struct file *file;
 	int fd, err;
 
 	err = aem_copy_in(&c, sizeof(c), uarg);
@@ -384,9 +391,18 @@ int aem_ioc_region_create(void __user *uarg)
 		if (err)
 			return err;
 	}
+	/* The group file, held until its backend has taken the group. */
+	if (c.flags & AETHER_MM_REGION_QOS_GROUP) {
+		group = fget(c.qos_fd);
+		if (!group)
+			return -EBADF;
+	}
 	r = aem_region_new(&c, name);
-	if (IS_ERR(r))
+	if (IS_ERR(r)) {
+		if (group)
+			fput(group);
 		return PTR_ERR(r);
+	}
 
 	/* Published under the lock, so a name is never taken twice. */
 	mutex_lock(&aem_regions_lock);
@@ -402,7 +418,7 @@ int aem_ioc_region_create(void __user *uarg)
 	}
 	r->id = aem_region_next_id++;
 	/* Its group, before anyone can fault a page of it in. */
-	err = aem_region_policy_init(r);
+	err = aem_region_policy_init(r, group);
 	if (err) {
 		aem_uid_regions_dec(r->uid);
 		mutex_unlock(&aem_regions_lock);
@@ -411,6 +427,8 @@ int aem_ioc_region_create(void __user *uarg)
 	list_add_tail(&r->link, &aem_regions);
 	aem_nr_regions++;
 	mutex_unlock(&aem_regions_lock);
+	if (group)
+		fput(group);
 
 	fd = aem_region_fd(r, O_RDWR, c.flags & AETHER_MM_REGION_CLOEXEC,
 			   &file);
@@ -429,6 +447,8 @@ int aem_ioc_region_create(void __user *uarg)
 	return 0;
 
 out_inode:
+	if (group)
+		fput(group);
 	iput(r->inode);
 	aem_layer_put(r->base);
 	aem_gens_free(r);

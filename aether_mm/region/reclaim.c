@@ -36,7 +36,11 @@
  * When a policy backend gives regions reclaim tiers (policy.c), the pool's
  * reclaim takes the regions of one tier after the other: BestEffort
  * groups, Normal ones (and regions of no group), RealTime ones, those
- * protected by low, never those under min.  aem_policy_reclaim() is the
+ * protected by low, never those under min; the pages of a range that
+ * REGION_SET_QOS gave a class (qos.c) in that class's tier instead of the
+ * region's, unless the region is protected (a walk offers a region when
+ * it has pages of the tier, and its cold fn leaves the pages of other
+ * tiers).  aem_policy_reclaim() is the
  * same walk for the regions of one group: the policy backend's own
  * reclaim, at its max or high.
  *
@@ -77,10 +81,16 @@ static atomic_long_t aem_store_dropped, aem_store_shared;
 static atomic_long_t aem_store_group_runs, aem_store_group_pages;
 static atomic_long_t aem_share_store_wanted;	/* for the work below */
 
+/*
+ * @tiered: the pool's reclaim with tiers, now taking tier @tier: a page
+ * of a region with classed ranges (qos.c) is taken only in its own tier.
+ */
 struct aem_store_walk {
 	const struct aem_store_ops *ops;
 	unsigned long failed;
 	unsigned long dropped;
+	bool tiered;
+	unsigned int tier;
 };
 
 /*
@@ -95,6 +105,10 @@ static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
 	struct aem_store_walk *w = arg;
 	unsigned long handle;
 
+	if (w->tiered && aem_region_qos_classed(r) &&
+	    aem_region_page_tier(r, aem_policy_tier(r->pol_gen, r->pol_cookie),
+				 idx) != w->tier)
+		return AEM_COLD_PASS;	/* another tier's page: not now */
 	if (aem_cold_page_unmap(r, l, idx, f))
 		goto failed;
 	/* A page of zeroes needs no copy (zram's same-filled pages). */
@@ -144,11 +158,14 @@ static void aem_share_store_workfn(struct work_struct *work)
 
 static DECLARE_WORK(aem_share_store_work, aem_share_store_workfn);
 
-/* Regions of one reclaim tier (policy.c). */
+/* Regions with pages of one reclaim tier (policy.c, qos.c). */
 static bool aem_store_tier_want(struct aem_region *r, void *arg)
 {
-	return aem_policy_tier(r->pol_gen, r->pol_cookie) ==
-	       *(unsigned int *)arg;
+	struct aem_store_walk *w = arg;
+
+	return aem_region_has_tier(r, aem_policy_tier(r->pol_gen,
+						      r->pol_cookie),
+				   w->tier);
 }
 
 /*
@@ -169,14 +186,16 @@ static unsigned long aem_store_cold(int nid, unsigned long nr,
 	int sidx;
 
 	w.ops = aem_store_get(&sidx, true);
+	w.tiered = tiered;
 	/* Without tiers, every region is Normal: one walk. */
 	for (tier = tiered ? 0 : AEM_TIER_NORMAL;
 	     w.ops && tier < AEM_TIER_NEVER && got < (long)nr; tier++) {
+		w.tier = tier;
 		ret = aem_region_cold_pages_if(AETHER_MM_REGION_COMPRESSIBLE,
 					       nid, 1, nr - got,
 					       aem_store_cold_fn, &w, flags,
 					       tiered ? aem_store_tier_want :
-					       NULL, &tier);
+					       NULL, &w);
 		if (ret < 0)
 			break;
 		got += ret;

@@ -120,6 +120,9 @@
  *       mapping->i_mmap_rwsem	inside unmap_mapping_range()
  *         page table locks	inside vmf_insert_pfn_prot() and the zaps
  *       the pool's locks	inside aem_alloc_pages_mpol()/aem_free_pages()
+ *
+ * region->qos_lock (qos.c, REGION_SET_QOS) is taken alone, under no other
+ * lock and around none; the ranges it guards are read under RCU only.
  */
 #ifndef _AETHER_MM_REGION_H
 #define _AETHER_MM_REGION_H
@@ -296,8 +299,13 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  * @merges:	merges into its slots ever, zero pages included (share.c)
  * @domain:	named trust domain, 0 for its creator's uid (share.c);
  *		written under aem_share_sem for write
+ * @qos_ranges: page ranges REGION_SET_QOS gave a reclaim class, or NULL
+ *		(qos.c): replaced whole under @qos_lock, read under RCU
+ * @qos_lock:	serializes REGION_SET_QOS (taken alone)
  * @rcu:	freed after a grace period, as its layers are
  */
+struct aem_qos_ranges;
+
 struct aem_region {
 	struct kref ref;
 	struct rcu_head rcu;	/* near the top: kfree_rcu() needs < 4 KiB */
@@ -334,6 +342,8 @@ struct aem_region {
 	atomic_long_t zero_pages;
 	atomic_long_t merges;
 	u32 domain;
+	struct aem_qos_ranges __rcu *qos_ranges;
+	struct mutex qos_lock;		/* see above */
 };
 
 static inline void aem_region_stat_add(struct aem_region *r,
@@ -602,6 +612,15 @@ extern const struct vm_operations_struct aem_region_vm_ops;
 struct aem_view *aem_view_find(struct aem_region *r, struct mm_struct *mm);
 bool aem_vma_of_region(struct vm_area_struct *vma, struct aem_region *r);
 int aem_region_mmap(struct file *file, struct vm_area_struct *vma);
+/* qos.c */
+int aem_ioc_region_set_qos(struct file *file, struct aem_region *r,
+			   void __user *uarg);
+bool aem_region_has_tier(struct aem_region *r, unsigned int rtier,
+			 unsigned int tier);
+unsigned int aem_region_page_tier(struct aem_region *r, unsigned int rtier,
+				  pgoff_t idx);
+bool aem_region_qos_classed(struct aem_region *r);
+void aem_region_qos_free(struct aem_region *r);
 
 /* ioctl.c */
 extern const struct file_operations aem_region_fops;

@@ -22,6 +22,7 @@
 struct aem_frame;
 struct aem_region;
 struct aem_layer;
+struct file;
 
 /*
  * Allocation flags.  The low bits match AETHER_MM_ALLOC_*; the zone limit,
@@ -454,7 +455,15 @@ enum aem_reclaim_tier {
  *		uncharge of its pages will name; NULL to leave the region
  *		uncharged (no call will ever name it); or an ERR_PTR() to
  *		refuse the region (REGION_CREATE fails with that errno).
- *		Optional: without it every region is uncharged.
+ *		@group is NULL, or the file the creator named with
+ *		AETHER_MM_REGION_QOS_GROUP (struct aether_mm_region_create
+ *		@qos_fd), held by the core for the call: the backend
+ *		checks it is one of its group files and that the caller
+ *		may charge that group, and refuses the region otherwise
+ *		(-EINVAL not its file, -EPERM, -ENOENT); a backend that
+ *		names no groups refuses a @group (-EOPNOTSUPP).
+ *		Optional: without it every region is uncharged (and a
+ *		@group is -EOPNOTSUPP).
  *		Context: the REGION_CREATE ioctl, under rcu_read_lock(),
  *		aem_regions_lock held (a mutex); the region is not visible
  *		to anyone yet.  Must not sleep; GFP_NOWAIT if it must
@@ -554,13 +563,25 @@ enum aem_reclaim_tier {
  *		Context: the caller of aem_unregister_policy(), no aether_mm
  *		lock held, no other callback of this registration in flight
  *		or to come; may sleep, GFP_KERNEL.
+ * @may_class:	may the current task give pages of @cookie's region the
+ *		reclaim class @class (AETHER_MM_QOS_NORMAL, _BESTEFFORT or
+ *		_REALTIME: REGION_SET_QOS, the seeds' set_memory_qos())?
+ *		0 yes, -EPERM no (a class above the group's without
+ *		CAP_SYS_ADMIN).  The class then selects the pages' tier in
+ *		the pool's reclaim unless @reclaim_tier says the region is
+ *		AEM_TIER_PROTECTED or AEM_TIER_NEVER (region/reclaim.c).
+ *		Optional, only with @reclaim_tier: without it classes are
+ *		refused (-EOPNOTSUPP).
+ *		Context: the ioctl, under rcu_read_lock(), no aether_mm
+ *		lock held.  Must not sleep.
  */
 struct aem_policy_ops {
 	struct module *owner;
 	int (*admit)(void *cookie, int nid, unsigned int order,
 		     unsigned int flags);
 	int (*may_open)(const char *name, kuid_t owner, u32 flags);
-	void *(*region_init)(u64 id, kuid_t uid, u32 flags);
+	void *(*region_init)(u64 id, kuid_t uid, u32 flags,
+			     struct file *group);
 	void (*region_release)(void *cookie);
 	int (*charge)(void *cookie, int nid, unsigned long nr_pages,
 		      unsigned int flags);
@@ -572,6 +593,7 @@ struct aem_policy_ops {
 	unsigned long (*stall_begin)(void *cookie);
 	void (*stall_end)(void *cookie, unsigned long token);
 	void (*drain)(void);
+	int (*may_class)(void *cookie, u32 class);
 };
 
 /**
@@ -651,7 +673,8 @@ void aem_unregister_reclaim(struct aem_reclaim_ops *ops);
  * that maps @r sees that frame there.  Returns 1 when it took the page
  * (its frame left the slot: aem_cold_page_set_stored() or
  * aem_cold_page_drop() succeeded), 0 to leave it (the frame still in the
- * slot, mapped or not), or a negative errno to stop the walk.
+ * slot, mapped or not), AEM_COLD_PASS to leave it without counting it as
+ * offered, or a negative errno to stop the walk.
  * Context: aem_access_lock, @r's views_lock and the page's slot lock held
  * (all mutexes), in the context of aem_region_cold_pages()'s caller
  * (which, with AEM_COLD_NOWAIT, may be inside a failing pool allocation:
@@ -664,6 +687,12 @@ typedef int (*aem_cold_fn)(struct aem_region *r, struct aem_layer *l,
 			   unsigned int gen, void *arg);
 
 #define AEM_COLD_NOWAIT		BIT(0)	/* skip, never wait for, a lock */
+/*
+ * What an aem_cold_fn may also return: the page is not for this walk
+ * (another reclaim tier's, region/qos.c): left as 0 leaves it, but not
+ * counted against the walk's @nr either.
+ */
+#define AEM_COLD_PASS		2
 
 long aem_region_cold_pages(u32 rflags, int nid, unsigned int min_gen,
 			   unsigned long nr, aem_cold_fn fn, void *arg,

@@ -14,8 +14,10 @@
  * outside the slot lock: max (the group's own reclaim, then one more try,
  * or SIGBUS), high (the over-high call, once per fault that crossed it,
  * once per ioctl however many of its pages did),
- * the stalls around the group's reclaim, the pool's reclaim tier by tier,
- * and admit learning which region faults.  The fixture's teardown removes
+ * the stalls around the group's reclaim, the pool's reclaim tier by tier
+ * (and the pages of a range REGION_SET_QOS classed in their own tier),
+ * admit learning which region faults, and QOS_GROUP refused without a
+ * backend that names groups.  The fixture's teardown removes
  * the backends and puts the parameters back, whatever the test did.
  *
  * The policy table takes one backend: aether_qos, when the box loaded
@@ -929,6 +931,108 @@ TEST_F_TIMEOUT(charge, reclaim_tiers_best_effort_first_never_min, 120)
 	close(rb);
 	ASSERT_EQ(0, policy_counter("underflows"));
 	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/*
+ * REGION_SET_QOS: a range's class puts its pages in that class's tier: a
+ * Normal region's BestEffort range goes before another Normal region's
+ * pages, its RealTime range after them; a region under min keeps its
+ * BestEffort range too (protection wins over the class).
+ */
+TEST_F_TIMEOUT(charge, class_ranges_take_their_tier, 120)
+{
+	const size_t pages = 32, ps = page_size();
+	struct aether_mm_region_qos q = { .size = sizeof(q) };
+	unsigned char *pa, *pb;
+	int ra, rb;
+	__u64 a, b;
+
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	pa = region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+		    pages, &ra, &a);
+	pb = region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+		    pages, &rb, &b);
+	ASSERT_NE(NULL, pa);
+	ASSERT_NE(NULL, pb);
+	write_pages(pa, 0, pages, 1);
+	write_pages(pb, 0, pages, 2);
+	/* a: [0,8) BestEffort, [24,32) RealTime; b all Normal. */
+	q.offset = 0;
+	q.length = 8 * ps;
+	q.class = AETHER_MM_QOS_BESTEFFORT;
+	ASSERT_EQ(0, aemt_ioctl(ra, AETHER_MM_IOC_REGION_SET_QOS, &q));
+	q.offset = 24 * ps;
+	q.class = AETHER_MM_QOS_REALTIME;
+	ASSERT_EQ(0, aemt_ioctl(ra, AETHER_MM_IOC_REGION_SET_QOS, &q));
+	ASSERT_EQ(2, q.nr_ranges);
+	ASSERT_EQ(0, scan_times(a, 3));
+	ASSERT_EQ(0, scan_times(b, 1));
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "8"));
+	ASSERT_EQ(8, stored_of(ra, pages)) TH_LOG("a's BestEffort range");
+	ASSERT_EQ(0, stored_of(rb, pages));
+	/* Normal: a's [8,24) (colder) and b's, never a's RealTime range. */
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "48"));
+	ASSERT_EQ(24, stored_of(ra, pages));
+	ASSERT_EQ((long)pages, stored_of(rb, pages));
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "8"));
+	ASSERT_EQ((long)pages, stored_of(ra, pages)) TH_LOG("RealTime last");
+	ASSERT_EQ(0, exact(_metadata, ra, a));
+	ASSERT_EQ(0, exact(_metadata, rb, b));
+	munmap(pa, pages * ps);
+	munmap(pb, pages * ps);
+	close(ra);
+	close(rb);
+
+	/* Under min (AEM_TIER_NEVER) a BestEffort range stays. */
+	pa = region(self->fd, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+		    pages, &ra, &a);
+	ASSERT_NE(NULL, pa);
+	write_pages(pa, 0, pages, 3);
+	q.offset = 0;
+	q.length = pages * ps;
+	q.class = AETHER_MM_QOS_BESTEFFORT;
+	ASSERT_EQ(0, aemt_ioctl(ra, AETHER_MM_IOC_REGION_SET_QOS, &q));
+	ASSERT_EQ(0, region_knob("tier", a, 4));
+	ASSERT_EQ(0, scan_times(a, 2));
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "64"));
+	ASSERT_EQ(0, stored_of(ra, pages));
+	munmap(pa, pages * ps);
+	close(ra);
+	ASSERT_EQ(0, policy_counter("underflows"));
+	ASSERT_EQ(0, policy_counter("leaked"));
+}
+
+/*
+ * A backend that names no groups refuses a region named into one
+ * (-EOPNOTSUPP), and with no backend at all the same; a region of no
+ * backend cannot take classes (-EOPNOTSUPP).
+ */
+TEST_F(charge, named_group_without_groups_eopnotsupp)
+{
+	struct aether_mm_region_create c;
+	struct aether_mm_region_qos q = {
+		.size = sizeof(q), .length = page_size(),
+		.class = AETHER_MM_QOS_BESTEFFORT,
+	};
+	int nfd = open("/dev/null", O_RDWR), rfd;
+
+	ASSERT_LE(0, nfd);
+	aemt_region_args(&c, AEM_SHARED | AETHER_MM_REGION_QOS_GROUP,
+			 page_size());
+	c.qos_fd = nfd;
+	ASSERT_EQ(-EOPNOTSUPP, aemt_region_create(self->fd, &c));
+	c.qos_fd = -1;
+	ASSERT_EQ(-EBADF, aemt_region_create(self->fd, &c));
+	ASSERT_EQ(0, aemt_write_file(POLICY_DEBUGFS, "0"));
+	c.qos_fd = nfd;
+	ASSERT_EQ(-EOPNOTSUPP, aemt_region_create(self->fd, &c));
+	rfd = aemt_region_new(self->fd, AEM_SHARED, page_size());
+	ASSERT_LE(0, rfd);
+	ASSERT_EQ(-EOPNOTSUPP, aemt_ioctl(rfd, AETHER_MM_IOC_REGION_SET_QOS,
+					  &q));
+	close(rfd);
+	close(nfd);
 }
 
 /*

@@ -104,7 +104,7 @@ static void prep_checksum(FIXTURE_DATA(region_uapi) *self, void *buf)
 	}
 
 UAPI_VARIANT(create, AETHER_MM_IOC_REGION_CREATE, aether_mm_region_create,
-	     false, offsetof(struct aether_mm_region_create, __reserved0), -1,
+	     false, offsetof(struct aether_mm_region_create, qos_fd), -1,
 	     prep_create);
 UAPI_VARIANT(open, AETHER_MM_IOC_REGION_OPEN, aether_mm_region_open, false,
 	     -1, -1,

@@ -430,7 +430,7 @@ static void fz_op_create(uint64_t *s, int dev_fd, char *namebuf)
 		c.nodemask = fz_rand(s) & 0x1ff;
 		c.guard_pages = fz_below(s, 2) ? fz_below(s, 4) :
 			AETHER_MM_REGION_MAX_GUARD + fz_below(s, 2);
-		c.__reserved0 = fz_below(s, 8) == 0;
+		c.qos_fd = fz_below(s, 8) == 0;
 	}
 	if (fz_below(s, 100) < 40) {
 		fz_name(s, namebuf, AETHER_MM_REGION_NAME_MAX + 8);

@@ -11,6 +11,10 @@
  *					pressure events as they come
  *   aetherctl qos bench --high [--pages N] [--seconds S]
  *					memory.high's accuracy (bench 3)
+ *   aetherctl qos top [--once] [--interval S]
+ *					groups by usage, redrawn
+ *   aetherctl qos bench --latency|--cost [--pages N] [--rounds R]
+ *		[--hog-pages H]		benchmarks 1 and 2 of issue 14
  *
  * A GROUP is its id, or its path from the root ("web/frontend"; "root"
  * or "/" is the root).  Limits are pages; "max" is no limit.
@@ -18,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <time.h>
 #include <getopt.h>
@@ -28,6 +33,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <linux/aether_mm.h>
@@ -720,31 +726,734 @@ static int qos_bench_high(int fd, long high, long seconds)
  * for S seconds in a group of high N pages with no max; the peak above
  * high, in per cent.
  */
+
+
+/* ---- top ------------------------------------------------------------- */
+
+/* One group as top shows it. */
+struct qos_top_row {
+	struct aether_qos_group_info gi;
+	char avg10[16];
+};
+
+static int qos_top_cmp(const void *a, const void *b)
+{
+	const struct qos_top_row *x = a, *y = b;
+
+	if (x->gi.usage != y->gi.usage)
+		return x->gi.usage < y->gi.usage ? 1 : -1;
+	return x->gi.id < y->gi.id ? -1 : x->gi.id > y->gi.id;
+}
+
+/* The avg10 of a group's pressure line, "-" when it cannot be read. */
+static void qos_top_avg10(int fd, __u32 id, char *buf, size_t len)
+{
+	char line[160], *p;
+	int gfd = qos_open_group(fd, id);
+
+	snprintf(buf, len, "-");
+	if (gfd < 0)
+		return;
+	if (!qos_read_pressure(gfd, line, sizeof(line))) {
+		p = strstr(line, "avg10=");
+		if (p)
+			snprintf(buf, len, "%.*s", (int)strcspn(p + 6, " "),
+				 p + 6);
+	}
+	close(gfd);
+}
+
+/* One screen: every group, the largest usage first. */
+static int qos_top_once(int fd)
+{
+	struct qos_top_row *rows;
+	struct actl_out *t;
+	char path[512];
+	__u32 *ids, n, i, k = 0;
+
+	ids = qos_list(fd, &n);
+	if (!ids)
+		return -EIO;
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows) {
+		free(ids);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		rows[k].gi.size = sizeof(rows[k].gi);
+		rows[k].gi.id = ids[i];
+		if (ioctl(fd, AETHER_QOS_IOC_GET, &rows[k].gi))
+			continue;	/* destroyed meanwhile */
+		qos_top_avg10(fd, ids[i], rows[k].avg10,
+			      sizeof(rows[k].avg10));
+		k++;
+	}
+	qsort(rows, k, sizeof(*rows), qos_top_cmp);
+	t = out_table("top", "QoS groups by usage (pages)");
+	out_col(t, "id", "ID");
+	out_col(t, "path", "PATH");
+	out_col(t, "class", "CLASS");
+	out_col(t, "current", "USAGE");
+	out_col(t, "max", "MAX");
+	out_col(t, "high", "HIGH");
+	out_col(t, "events_low", "LOW_EV");
+	out_col(t, "events_high", "HIGH_EV");
+	out_col(t, "events_max", "MAX_EV");
+	out_col(t, "events_oom", "OOM_EV");
+	out_col(t, "avg10", "SOME_AVG10");
+	for (i = 0; i < k; i++) {
+		const struct aether_qos_group_info *gi = &rows[i].gi;
+
+		qos_path(fd, gi->id, path, sizeof(path));
+		out_row(t);
+		out_u64(t, gi->id);
+		out_str(t, path[0] ? path : "/");
+		out_str(t, qos_class_name(gi->class));
+		out_u64(t, gi->usage);
+		qos_out_limit(t, gi->max);
+		qos_out_limit(t, gi->high);
+		out_u64(t, gi->events[AETHER_QOS_EVENT_LOW]);
+		out_u64(t, gi->events[AETHER_QOS_EVENT_HIGH]);
+		out_u64(t, gi->events[AETHER_QOS_EVENT_MAX]);
+		out_u64(t, gi->events[AETHER_QOS_EVENT_OOM]);
+		out_str(t, rows[i].avg10);
+	}
+	out_flush(t);
+	free(rows);
+	free(ids);
+	return 0;
+}
+
+/*
+ * top: the groups as a table sorted by usage, redrawn every --interval
+ * seconds until SIGINT or SIGTERM; --once prints it once (with --json,
+ * one document; refreshing, one document per screen).
+ */
+static int qos_cmd_top(const struct actl_ctx *ctx, int fd, int argc,
+		       char **argv)
+{
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, '1' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long interval = 2;
+	bool once = false;
+	int o, ret;
+
+	while ((o = getopt_long(argc, argv, "1i:", opts, NULL)) != -1) {
+		if (o == '1')
+			once = true;
+		else if (o != 'i' ||
+			 actl_parse_int("interval", optarg, 1, 3600, &interval))
+			return QOS_USAGE;
+	}
+	if (optind != argc)
+		return QOS_USAGE;
+	/* The first screen is main()'s document; each next one its own. */
+	for (;;) {
+		if (!once && !ctx->json)
+			printf("\033[H\033[2J");
+		ret = qos_top_once(fd);
+		if (ret || once)
+			return ret;
+		out_end();
+		if (actl_hold(interval))
+			return 0;
+		out_begin(ctx);
+	}
+}
+
+/* ---- bench --latency, bench --cost ----------------------------------- */
+
+#define QB_PREFIX	"bench-"
+#define QB_MM_DEVICE	"/dev/aether_mm"
+
+static __u64 qb_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static long qb_page(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+/* Destroy group @name under the root, if it exists (a bench left it). */
+static void qb_destroy(int fd, const char *name)
+{
+	struct aether_qos_destroy d = { .size = sizeof(d) };
+	struct aether_qos_group_info gi;
+	__u32 *ids, n, i;
+
+	ids = qos_list(fd, &n);
+	for (i = 0; ids && i < n; i++) {
+		if (qos_get(fd, ids[i], &gi) || strcmp(gi.name, name) ||
+		    gi.parent_id != AETHER_QOS_ROOT_ID || !ids[i])
+			continue;
+		d.id = ids[i];
+		ioctl(fd, AETHER_QOS_IOC_DESTROY, &d);
+	}
+	free(ids);
+}
+
+/* Destroy group @id (a child of @parent made by a bench). */
+static void qb_destroy_child(int fd, __u32 parent, __u32 id)
+{
+	struct aether_qos_destroy d = { .size = sizeof(d), .id = id };
+
+	(void)parent;
+	ioctl(fd, AETHER_QOS_IOC_DESTROY, &d);
+}
+
+/* A group @name under @parent, of @class, max @max: its id, or 0. */
+static __u32 qb_group(int fd, __u32 parent, const char *name, __u32 class,
+		      __u64 max)
+{
+	struct aether_qos_create c = { .size = sizeof(c), .parent_id = parent,
+				       .class = class };
+	struct aether_qos_set st = { .size = sizeof(st),
+				     .mask = AETHER_QOS_SET_MAX |
+					     AETHER_QOS_SET_HIGH,
+				     .max = max, .high = max };
+
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	if (actl_ioctl(fd, AETHER_QOS_IOC_CREATE, &c, "CREATE"))
+		return 0;
+	st.id = c.id;
+	if (max != AETHER_QOS_UNLIMITED &&
+	    actl_ioctl(fd, AETHER_QOS_IOC_SET, &st, "SET"))
+		return 0;
+	return c.id;
+}
+
+/*
+ * A region of @pages named into the group of @gfd, mapped read-write:
+ * the mapping, its fd in *@rfd; NULL (said) on failure.
+ */
+static unsigned char *qb_region(int mfd, int gfd, __u32 flags, long pages,
+				int *rfd)
+{
+	struct aether_mm_region_create c = {
+		.size = sizeof(c),
+		.flags = AETHER_MM_REGION_SHARED | AETHER_MM_REGION_QOS_GROUP |
+			 flags,
+		.length = (__u64)pages * qb_page(),
+		.max_prot = AETHER_MM_PROT_READ | AETHER_MM_PROT_WRITE,
+		.qos_fd = gfd,
+	};
+	void *p;
+
+	if (actl_ioctl(mfd, AETHER_MM_IOC_REGION_CREATE, &c, "REGION_CREATE"))
+		return NULL;
+	p = mmap(NULL, c.length, PROT_READ | PROT_WRITE, MAP_SHARED, c.fd, 0);
+	if (p == MAP_FAILED) {
+		actl_errno(errno, "mmap of a region");
+		close(c.fd);
+		return NULL;
+	}
+	*rfd = c.fd;
+	return p;
+}
+
+/* What the hog and the measuring process share. */
+struct qb_shared {
+	volatile long written;	/* pages the hog wrote, all passes */
+	volatile long refused;	/* its faults that got SIGBUS (pool full) */
+	volatile int stop;
+};
+
+static sigjmp_buf qb_hog_jmp;
+
+/* A hog's fault found the pool full (no cold page to store yet). */
+static void qb_hog_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(qb_hog_jmp, 1);
+}
+
+/* Pages of one hog region: a region may not be larger than the pool. */
+#define QB_HOG_CHUNK	8192L
+
+/*
+ * The hog: COMPRESSIBLE regions of @pages in all, in its group, written
+ * one byte a page, pass after pass, until told to stop.  The pool cannot
+ * hold them: their cold pages go to the store, and every pass faults them
+ * back.
+ */
+static int qb_hog(int mfd, int gfd, long pages, struct qb_shared *sh)
+{
+	long i, k, nr = (pages + QB_HOG_CHUNK - 1) / QB_HOG_CHUNK, pass = 0;
+	long page = qb_page(), len;
+	unsigned char **p = calloc(nr, sizeof(*p));
+	int rfd;
+
+	if (!p)
+		return 1;
+	for (k = 0; k < nr; k++) {
+		len = k == nr - 1 ? pages - k * QB_HOG_CHUNK : QB_HOG_CHUNK;
+		p[k] = qb_region(mfd, gfd, AETHER_MM_REGION_COMPRESSIBLE, len,
+				 &rfd);
+		if (!p[k])
+			return 1;
+	}
+	/*
+	 * A fault the pool cannot serve now is SIGBUS: the hog waits 1 ms
+	 * (the store takes pages as they cool) and writes the page again.
+	 */
+	signal(SIGBUS, qb_hog_sigbus);
+	i = 0;
+	if (sigsetjmp(qb_hog_jmp, 1)) {
+		__atomic_add_fetch(&sh->refused, 1, __ATOMIC_RELAXED);
+		usleep(1000);
+	}
+	while (!sh->stop) {
+		for (; i < pages && !sh->stop; i++) {
+			p[i / QB_HOG_CHUNK][(i % QB_HOG_CHUNK) * page] =
+				(unsigned char)(pass + i + 1);
+			__atomic_add_fetch(&sh->written, 1, __ATOMIC_RELAXED);
+		}
+		i = 0;
+		pass++;
+	}
+	return 0;
+}
+
+/* debugfs aether/mm/reclaim's "stored": pages the pool's reclaim stored. */
+static long qb_stored(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/aether/mm/reclaim", "r");
+	char line[128];
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "stored %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* The pool's largest size in pages (pool_max_mb per node), or 0. */
+static long qb_pool_max_pages(int mfd)
+{
+	struct aether_mm_pool_info pi = { .size = sizeof(pi) };
+	FILE *f = fopen("/sys/module/aether_mm/parameters/pool_max_mb", "r");
+	long mb = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &mb) != 1)
+		mb = 0;
+	fclose(f);
+	if (ioctl(mfd, AETHER_MM_IOC_POOL_INFO, &pi))
+		return 0;
+	return mb * pi.nr_nodes * (1048576 / qb_page());
+}
+
+static int qb_cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One latency phase's figures. */
+struct qb_phase {
+	const char *name;
+	__u64 samples, p50, p99, p999;
+	long hog_pages;		/* written while the RT task measured */
+	long stored;		/* pages the pool's reclaim stored meanwhile */
+	long hog_refused;	/* hog faults refused (SIGBUS) meanwhile */
+	long refused;		/* measured faults refused (SIGBUS), retried */
+	__u64 ns;		/* how long it measured */
+	bool hog;		/* a hog ran beside */
+	int hog_status;		/* its end before it was stopped, or -1 */
+};
+
+static sigjmp_buf qb_measure_jmp;
+
+static void qb_measure_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(qb_measure_jmp, 1);
+}
+
+/*
+ * The measured task: @rounds regions of @pages in the group of @gfd, each
+ * page's first write timed alone; the percentiles into @ph.  A fault the
+ * pool cannot serve (SIGBUS) is tried again 1 ms later: its latency runs
+ * from its first try to the write that went through, and it is counted.
+ */
+static int qb_measure(int mfd, int gfd, long pages, long rounds,
+		      struct qb_phase *ph)
+{
+	long page = qb_page();
+	static __u64 *lat, t0, start;
+	static unsigned char *p;
+	static long r, i, n;
+	static int rfd;
+	static volatile long refused;
+
+	lat = calloc(pages * rounds, sizeof(*lat));
+	if (!lat)
+		return -ENOMEM;
+	n = 0;
+	refused = 0;
+	start = qb_now();
+	signal(SIGBUS, qb_measure_sigbus);
+	for (r = 0; r < rounds; r++) {
+		p = qb_region(mfd, gfd, 0, pages, &rfd);
+		if (!p) {
+			signal(SIGBUS, SIG_DFL);
+			free(lat);
+			return -EIO;
+		}
+		for (i = 0; i < pages; i++) {
+			t0 = qb_now();
+			if (sigsetjmp(qb_measure_jmp, 1)) {
+				refused++;
+				usleep(1000);
+			}
+			p[i * page] = 1;
+			lat[n++] = qb_now() - t0;
+		}
+		munmap(p, pages * page);
+		close(rfd);
+	}
+	signal(SIGBUS, SIG_DFL);
+	ph->ns = qb_now() - start;
+	ph->refused = refused;
+	qsort(lat, n, sizeof(*lat), qb_cmp_u64);
+	ph->samples = n;
+	ph->p50 = lat[n * 50 / 100];
+	ph->p99 = lat[n * 99 / 100];
+	ph->p999 = lat[n * 999 / 1000];
+	free(lat);
+	return 0;
+}
+
+/*
+ * A phase: the hog (if @hog_gfd >= 0) started in its group and given time
+ * to fill the pool (one pass, or 300 s), then the measured task; the hog's
+ * progress while it measured.
+ */
+static int qb_phase_run(int mfd, int rt_gfd, int hog_gfd, long pages,
+			long rounds, long hog_pages, struct qb_phase *ph)
+{
+	struct qb_shared *sh;
+	long before, refused;
+	pid_t pid = -1;
+	int ret, status, i;
+
+	ph->hog_status = -1;
+	ph->hog = hog_gfd >= 0;
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		return -ENOMEM;
+	memset(sh, 0, sizeof(*sh));
+	if (hog_gfd >= 0) {
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0) {
+			munmap(sh, sizeof(*sh));
+			return -errno;
+		}
+		if (!pid) {
+			/* Never outlive the bench. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(1);
+			_exit(qb_hog(mfd, hog_gfd, hog_pages, sh));
+		}
+		for (i = 0; i < 3000 && sh->written < hog_pages; i++) {
+			if (waitpid(pid, &status, WNOHANG) == pid) {
+				ph->hog_status = status;
+				pid = -1;
+				break;
+			}
+			usleep(100 * 1000);
+		}
+	}
+	before = sh->written;
+	refused = sh->refused;
+	ph->stored = qb_stored();
+	ret = qb_measure(mfd, rt_gfd, pages, rounds, ph);
+	ph->hog_pages = sh->written - before;
+	ph->hog_refused = sh->refused - refused;
+	ph->stored = ph->stored < 0 ? -1 : qb_stored() - ph->stored;
+	if (pid > 0) {
+		/* Ended before it was told to stop: its status says how. */
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			ph->hog_status = status;
+		else
+			sh->stop = 1;
+		waitpid(pid, &status, 0);
+	}
+	munmap(sh, sizeof(*sh));
+	return ret;
+}
+
+static void qb_phase_row(struct actl_out *t, const struct qb_phase *ph)
+{
+	out_row(t);
+	out_str(t, ph->name);
+	out_u64(t, ph->samples);
+	out_u64(t, ph->p50);
+	out_u64(t, ph->p99);
+	out_u64(t, ph->p999);
+	out_s64(t, ph->stored);
+	out_u64(t, ph->refused);
+	if (!ph->hog) {
+		out_str(t, "-");
+		out_str(t, "-");
+		out_str(t, "-");
+		out_str(t, "-");
+		return;
+	}
+	out_u64(t, ph->hog_pages);
+	out_u64(t, ph->hog_refused);
+	out_u64(t, ph->ns ? ph->hog_pages * 1000000000ULL / ph->ns : 0);
+	out_str(t, ph->hog_status == -1 ? "ran" :
+		WIFSIGNALED(ph->hog_status) ? "killed" : "failed");
+}
+
+/*
+ * --latency: a RealTime group's first-touch faults, alone, then under a
+ * BestEffort hog that drives the pool into reclaim (QoS), then with both
+ * the measured task and the hog in Normal groups (no QoS: every group
+ * alike), in the same boot.
+ */
+static int qos_bench_latency(int fd, int mfd, long pages, long rounds,
+			     long hog_pages)
+{
+	struct qb_phase ph[3] = {
+		{ .name = "alone" }, { .name = "qos_hog" },
+		{ .name = "noqos_hog" },
+	};
+	static const char *const names[] = {
+		QB_PREFIX "rt", QB_PREFIX "hog", QB_PREFIX "n1", QB_PREFIX "n2",
+	};
+	static const __u32 classes[] = {
+		AETHER_QOS_CLASS_REALTIME, AETHER_QOS_CLASS_BESTEFFORT,
+		AETHER_QOS_CLASS_NORMAL, AETHER_QOS_CLASS_NORMAL,
+	};
+	struct actl_out *t;
+	int gfd[4] = { -1, -1, -1, -1 }, ret = -EIO, i;
+	__u32 id;
+
+	for (i = 0; i < 4; i++) {
+		qb_destroy(fd, names[i]);
+		id = qb_group(fd, AETHER_QOS_ROOT_ID, names[i], classes[i],
+			      AETHER_QOS_UNLIMITED);
+		if (!id)
+			goto out;
+		gfd[i] = qos_open_group(fd, id);
+		if (gfd[i] < 0)
+			goto out;
+	}
+	ret = qb_phase_run(mfd, gfd[0], -1, pages, rounds, hog_pages, &ph[0]);
+	if (!ret)
+		ret = qb_phase_run(mfd, gfd[0], gfd[1], pages, rounds,
+				   hog_pages, &ph[1]);
+	if (!ret)
+		ret = qb_phase_run(mfd, gfd[2], gfd[3], pages, rounds,
+				   hog_pages, &ph[2]);
+	if (ret)
+		goto out;
+	t = out_table("latency", "first-touch fault latency (ns)");
+	out_col(t, "phase", "PHASE");
+	out_col(t, "samples", "SAMPLES");
+	out_col(t, "p50_ns", "P50");
+	out_col(t, "p99_ns", "P99");
+	out_col(t, "p999_ns", "P99.9");
+	out_col(t, "stored", "STORED");
+	out_col(t, "refused", "SIGBUS");
+	out_col(t, "hog_pages", "HOG_PAGES");
+	out_col(t, "hog_refused", "HOG_SIGBUS");
+	out_col(t, "hog_pages_per_s", "HOG_PAGES/S");
+	out_col(t, "hog", "HOG");
+	for (i = 0; i < 3; i++)
+		qb_phase_row(t, &ph[i]);
+	out_flush(t);
+	t = out_kv("latency_summary", "RealTime p99 under the hog / alone");
+	out_key(t, "pages_per_round", "pages per round");
+	out_u64(t, pages);
+	out_key(t, "rounds", "rounds");
+	out_u64(t, rounds);
+	out_key(t, "hog_region_pages", "hog region pages");
+	out_u64(t, hog_pages);
+	out_key(t, "qos_p99_ratio_x1000", "RealTime p99 under hog / alone");
+	out_x1000(t, ph[0].p99 ? (__s64)(ph[1].p99 * 1000 / ph[0].p99) : 0);
+	out_key(t, "noqos_p99_ratio_x1000", "no QoS p99 under hog / alone");
+	out_x1000(t, ph[0].p99 ? (__s64)(ph[2].p99 * 1000 / ph[0].p99) : 0);
+	out_key(t, "goal", "goal: RealTime ratio <= 2.0, hog progressing");
+	out_str(t, ph[1].p99 <= 2 * ph[0].p99 && ph[1].hog_pages > 0 &&
+		ph[1].hog_status == -1 ?
+		"met" : "not met");
+	out_flush(t);
+out:
+	for (i = 0; i < 4; i++) {
+		if (gfd[i] >= 0)
+			close(gfd[i]);
+		qb_destroy(fd, names[i]);
+	}
+	return ret;
+}
+
+/* Fault in @pages of a fresh region of the group of @gfd: the ns. */
+static __u64 qb_fault_in(int mfd, int gfd, long pages)
+{
+	long page = qb_page(), i;
+	unsigned char *p;
+	__u64 t0, t1;
+	int rfd;
+
+	p = qb_region(mfd, gfd, 0, pages, &rfd);
+	if (!p)
+		return 0;
+	t0 = qb_now();
+	for (i = 0; i < pages; i++)
+		p[i * page] = 1;
+	t1 = qb_now();
+	munmap(p, pages * page);
+	close(rfd);
+	return t1 - t0;
+}
+
+/*
+ * --cost: region fault-in charged to the root group (one counter, no
+ * limit: the least accounting aether_qos does; a region charged to no
+ * group cannot be had while it is loaded) against a group two levels down
+ * whose max and high are set at both levels (three counters, each checked
+ * against its limits), alternating, @rounds each; the ratio's median,
+ * lowest and highest.
+ */
+static int qos_bench_cost(int fd, int mfd, long pages, long rounds)
+{
+	__u64 base, limited, *ratio = calloc(rounds, sizeof(*ratio));
+	int rootfd = -1, leaffd = -1, ret = -EIO;
+	struct actl_out *t;
+	__u32 top, leaf;
+	long r;
+
+	if (!ratio)
+		return -ENOMEM;
+	qb_destroy(fd, QB_PREFIX "cost");
+	top = qb_group(fd, AETHER_QOS_ROOT_ID, QB_PREFIX "cost",
+		       AETHER_QOS_CLASS_NORMAL, 4 * (__u64)pages);
+	leaf = top ? qb_group(fd, top, "leaf", AETHER_QOS_CLASS_NORMAL,
+			      2 * (__u64)pages) : 0;
+	if (!leaf)
+		goto out;
+	rootfd = qos_open_group(fd, AETHER_QOS_ROOT_ID);
+	leaffd = qos_open_group(fd, leaf);
+	if (rootfd < 0 || leaffd < 0)
+		goto out;
+	qb_fault_in(mfd, rootfd, pages);	/* warm the pool */
+	for (r = 0; r < rounds; r++) {
+		if (r & 1) {
+			limited = qb_fault_in(mfd, leaffd, pages);
+			base = qb_fault_in(mfd, rootfd, pages);
+		} else {
+			base = qb_fault_in(mfd, rootfd, pages);
+			limited = qb_fault_in(mfd, leaffd, pages);
+		}
+		if (!base || !limited)
+			goto out;
+		ratio[r] = limited * 1000 / base;
+	}
+	qsort(ratio, rounds, sizeof(*ratio), qb_cmp_u64);
+	t = out_kv("cost", "fault-in, limited group / root group");
+	out_key(t, "pages", "pages per round");
+	out_u64(t, pages);
+	out_key(t, "rounds", "rounds");
+	out_u64(t, rounds);
+	out_key(t, "ratio_median_x1000", "ratio, median");
+	out_x1000(t, ratio[rounds / 2]);
+	out_key(t, "ratio_min_x1000", "ratio, lowest");
+	out_x1000(t, ratio[0]);
+	out_key(t, "ratio_max_x1000", "ratio, highest");
+	out_x1000(t, ratio[rounds - 1]);
+	out_key(t, "goal", "goal: median <= 1.05");
+	out_str(t, ratio[rounds / 2] <= 1050 ? "met" : "not met");
+	out_flush(t);
+	ret = 0;
+out:
+	if (rootfd >= 0)
+		close(rootfd);
+	if (leaffd >= 0)
+		close(leaffd);
+	if (leaf)
+		qb_destroy_child(fd, top, leaf);
+	qb_destroy(fd, QB_PREFIX "cost");
+	free(ratio);
+	return ret;
+}
+
 static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 			 char **argv)
 {
 	static const struct option opts[] = {
-		{ "high", no_argument, NULL, 'H' },
+		{ "high", no_argument, NULL, 'h' },
+		{ "latency", no_argument, NULL, 'l' },
+		{ "cost", no_argument, NULL, 'c' },
 		{ "pages", required_argument, NULL, 'p' },
+		{ "rounds", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
+		{ "hog-pages", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long pages = 8192, seconds = 10;
-	bool high = false;
-	int o;
+	long pages = 0, rounds = 0, seconds = 10, hog_pages = 0;
+	bool high = false, latency = false, cost = false;
+	int o, mfd, ret;
 
 	(void)ctx;
-	while ((o = getopt_long(argc, argv, "Hp:s:", opts, NULL)) != -1) {
-		if (o == 'H')
+	while ((o = getopt_long(argc, argv, "hlcp:r:s:H:", opts, NULL)) != -1) {
+		if (o == 'h')
 			high = true;
-		else if ((o == 'p' && actl_parse_int("pages", optarg, 16, 1L << 24, &pages)) ||
-			 (o == 's' && actl_parse_int("seconds", optarg, 1, 3600, &seconds)) ||
-			 o == '?')
+		else if (o == 'l')
+			latency = true;
+		else if (o == 'c')
+			cost = true;
+		else if ((o == 'p' && !actl_parse_int("pages", optarg, 16, 1L << 24, &pages)) ||
+			 (o == 'r' && !actl_parse_int("rounds", optarg, 1, 1000, &rounds)) ||
+			 (o == 's' && !actl_parse_int("seconds", optarg, 1, 3600, &seconds)) ||
+			 (o == 'H' && !actl_parse_int("hog-pages", optarg, 16, 1 << 24, &hog_pages)))
+			continue;
+		else
 			return QOS_USAGE;
 	}
-	if (!high || optind != argc)
+	if (optind != argc || high + latency + cost != 1)
 		return QOS_USAGE;
-	return qos_bench_high(fd, pages, seconds);
+	if (high)
+		return qos_bench_high(fd, pages ? pages : 8192, seconds);
+	mfd = open(QB_MM_DEVICE, O_RDWR | O_CLOEXEC);
+	if (mfd < 0) {
+		actl_errno(errno, "%s", QB_MM_DEVICE);
+		return -EIO;
+	}
+	/* By default the hog is a quarter larger than the pool can grow. */
+	if (latency && !hog_pages)
+		hog_pages = qb_pool_max_pages(mfd) * 5 / 4;
+	if (latency && !hog_pages) {
+		actl_err("cannot read the pool's size: give --hog-pages");
+		close(mfd);
+		return -EIO;
+	}
+	if (latency)
+		ret = qos_bench_latency(fd, mfd, pages ? pages : 1024,
+					rounds ? rounds : 8, hog_pages);
+	else
+		ret = qos_bench_cost(fd, mfd, pages ? pages : 4096,
+				     rounds ? rounds : 7);
+	close(mfd);
+	return ret;
 }
 
 static const struct actl_cmd qos_cmds[] = {
@@ -758,11 +1467,14 @@ static const struct actl_cmd qos_cmds[] = {
 	  "charge PID's and its children's new regions to GROUP;\n\t\t GROUP root detaches" },
 	{ "destroy", qos_cmd_destroy, "GROUP",
 	  "remove an empty group (no children, processes, regions)" },
+	{ "top", qos_cmd_top, "[--once] [--interval S]",
+	  "groups by usage: max, high, class, events, pressure avg10,\n\t\t redrawn every S seconds (2)" },
+	{ "bench", qos_cmd_bench,
+	  "--high [--pages N] [--seconds S] | --latency|--cost\n\t\t [--pages N] [--rounds R] [--hog-pages H]",
+	  "memory.high's accuracy (a task writing as fast as it can\n\t\t for S s, 10, in a group of high N pages, 8192: the\n\t\t peak's overshoot); RealTime fault latency under a\n\t\t BestEffort hog (H: 5/4 of the pool's largest size; and\n\t\t with no QoS); or the cost of a limited group's accounting" },
 	{ "watch", qos_cmd_watch,
 	  "GROUP [--threshold US] [--window US] [--count N]",
 	  "print pressure events as they come (a PSI trigger on the\n\t\t group's fd; default some 100000 2000000)" },
-	{ "bench", qos_cmd_bench, "--high [--pages N] [--seconds S]",
-	  "memory.high's accuracy: a task writing as fast as it can\n\t\t for S s (10) in a group of high N pages (8192): the\n\t\t peak's overshoot above high" },
 };
 
 static const char qos_notes[] =
@@ -771,7 +1483,7 @@ static const char qos_notes[] =
 	"'max' is no limit.  A process nobody attached is charged to its\n"
 	"user's default group, user.<uid>.  Over high, a task reclaims and\n"
 	"is throttled on its way back to user mode (memcg's penalty, at\n"
-	"most 2 s a time).  Not yet built: top.\n";
+	"most 2 s a time).\n";
 
 const struct actl_module actl_qos_module = {
 	.name = "qos",

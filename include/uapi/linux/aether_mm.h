@@ -470,7 +470,8 @@ struct aether_mm_bench {
  */
 #define AETHER_MM_REGION_ALLOW_WX	(1U << 8) /* writable and executable at once */
 #define AETHER_MM_REGION_CLOEXEC	(1U << 9) /* the new fd is close-on-exec */
-#define AETHER_MM_REGION_FLAGS		0x3f7U
+#define AETHER_MM_REGION_QOS_GROUP	(1U << 10) /* charged to the group of @qos_fd */
+#define AETHER_MM_REGION_FLAGS		0x7f7U
 
 /* Protection bits, as PROT_READ/PROT_WRITE/PROT_EXEC. */
 #define AETHER_MM_PROT_READ		(1U << 0)
@@ -508,12 +509,23 @@ enum aether_mm_tier {
  *		region has it.  -EDQUOT when the caller's uid holds
  *		max_regions_per_uid regions (a module parameter) already.
  * @fd:		(out) the region fd (O_RDWR)
- * @__reserved0: must be zero
+ * @qos_fd:	(in) with AETHER_MM_REGION_QOS_GROUP: a group fd of
+ *		aether_qos (AETHER_QOS_IOC_OPEN), the group the region is
+ *		charged to instead of its creator's; else zero (-EINVAL).
+ *		Was @__reserved0, always zero, before QOS_GROUP.
  * @id:		(out) region id, as REGION_LIST and debugfs show it
  *
  * The mapping of a region fd is @guard_pages + @length / page size +
  * @guard_pages pages long; data starts at byte @guard_pages * page size
  * (REGION_INFO.data_offset).  Touching a guard page raises SIGSEGV.
+ *
+ * A region named into a group (QOS_GROUP): -EBADF when @qos_fd is not an
+ * open fd, -EINVAL when it is not a group fd of aether_qos, -ENOENT when
+ * its group was destroyed, -EPERM unless the caller may charge that group
+ * (CAP_SYS_ADMIN, or the caller's effective uid owns the group or its
+ * parent: the groups it may attach its processes to), -EOPNOTSUPP when
+ * no policy backend that knows groups (aether_qos) is loaded.  The flag
+ * is not kept: REGION_INFO does not report it.
  */
 struct aether_mm_region_create {
 	__u32 size;
@@ -526,7 +538,7 @@ struct aether_mm_region_create {
 	__u64 nodemask;
 	__u64 name;
 	__s32 fd;
-	__u32 __reserved0;
+	__s32 qos_fd;
 	__u64 id;
 };
 
@@ -848,6 +860,51 @@ struct aether_mm_region_dedupe {
 
 #define AETHER_MM_DEDUPE_MAX		(1ULL << 32)
 
+/*
+ * struct aether_mm_region_qos.class: the reclaim classes of aether_qos
+ * (AETHER_QOS_CLASS_*, the same values), and GROUP, the range's pages
+ * follow the region's group again.
+ */
+#define AETHER_MM_QOS_NORMAL		0
+#define AETHER_MM_QOS_BESTEFFORT	1	/* reclaimed first */
+#define AETHER_MM_QOS_REALTIME		2	/* reclaimed last */
+#define AETHER_MM_QOS_GROUP		3	/* forget the range's class */
+#define AETHER_MM_QOS_NR		4
+#define AETHER_MM_QOS_MAX_RANGES	64	/* classed ranges per region */
+
+/**
+ * struct aether_mm_region_qos - AETHER_MM_IOC_REGION_SET_QOS, on a region fd
+ * @size:	(in) sizeof(struct aether_mm_region_qos)
+ * @flags:	(in) zero
+ * @offset:	(in) byte offset into the data, page aligned
+ * @length:	(in) bytes, a page multiple, not 0, within the data
+ * @class:	(in) AETHER_MM_QOS_*
+ * @nr_ranges:	(out) classed ranges of the region after the call
+ *
+ * The seeds' set_memory_qos(address, size, class): when the pool runs
+ * short, the pages of the range are reclaimed in the order of @class, not
+ * of the region's group (BestEffort before Normal before RealTime), for
+ * every image of the region (its PRIVATE copies too).  What the group's
+ * min and low protect stays protected whatever the class.  Ranges are
+ * kept per region, adjacent ones of one class merged: at most
+ * AETHER_MM_QOS_MAX_RANGES (-ENOSPC beyond, the region unchanged).
+ *
+ * Needs a region fd open for writing (-EBADF), a region the caller
+ * created or CAP_SYS_ADMIN (-EACCES), a region charged to a group of a
+ * backend with reclaim tiers (aether_qos: -EOPNOTSUPP otherwise).
+ * Without CAP_SYS_ADMIN a range may not be set above its group's class
+ * (BestEffort < Normal < RealTime: -EPERM).  -EINVAL for a bad range,
+ * class or flag.
+ */
+struct aether_mm_region_qos {
+	__u32 size;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+	__u32 class;
+	__u32 nr_ranges;
+};
+
 /* Regions: on /dev/aether_mm ... */
 #define AETHER_MM_IOC_REGION_CREATE _IOWR(AETHER_MM_IOC_MAGIC, 0x10, struct aether_mm_region_create)
 #define AETHER_MM_IOC_REGION_OPEN _IOWR(AETHER_MM_IOC_MAGIC, 0x11, struct aether_mm_region_open)
@@ -861,5 +918,7 @@ struct aether_mm_region_dedupe {
 	_IOWR(AETHER_MM_IOC_MAGIC, 0x23, struct aether_mm_region_migrate)
 #define AETHER_MM_IOC_REGION_DEDUPE \
 	_IOWR(AETHER_MM_IOC_MAGIC, 0x24, struct aether_mm_region_dedupe)
+#define AETHER_MM_IOC_REGION_SET_QOS \
+	_IOWR(AETHER_MM_IOC_MAGIC, 0x25, struct aether_mm_region_qos)
 
 #endif /* _UAPI_LINUX_AETHER_MM_H */

@@ -99,3 +99,7 @@ if [ -e /dev/aether_dedupe ]; then
 else
 	echo "=== AETHER NO DEDUPE BENCH: aether_dedupe is not loaded ==="
 fi
+
+# aether_qos: RealTime fault latency under a BestEffort hog, and the cost
+# of a group's accounting (scripts/box/jobs/qosbench.sh).
+. /etc/aether/jobs/qosbench.sh
