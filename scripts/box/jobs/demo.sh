@@ -213,8 +213,10 @@ else
 fi
 
 # aether_qos: a group of 1 MiB (256 pages), a process placed in it that
-# writes 2 MiB of a region: the fault past the group's max gets SIGBUS,
-# never a page more; the group's peak, events and pressure say so. Then
+# writes 2 MiB of a region: past high (240) it is throttled on each return
+# to user mode (memory.stat's throttles), and the fault past the group's
+# max gets SIGBUS, never a page more; the group's peak, events and
+# pressure say so. Then
 # alice, unprivileged, makes a group of her own inside her default one.
 echo
 echo "=== aether_qos"
@@ -222,7 +224,7 @@ if [ ! -c /dev/aether_qos ]; then
 	echo "box: aether_qos is not loaded"
 else
 	ctl qos create root demo
-	ctl qos set demo high=192 max=256
+	ctl qos set demo high=240 max=256
 	echo
 	echo "\$ sh -c 'aetherctl qos attach demo \$\$ && exec aetherctl region create --private --size 2M --write 512'"
 	sh -c 'aetherctl qos attach demo $$ && exec aetherctl region create --private --size 2M --write 512'
@@ -234,7 +236,7 @@ else
 	fi
 	ctl qos show demo
 	qdbg=/sys/kernel/debug/aether/qos/demo
-	for f in memory.peak memory.max memory.events memory.pressure; do
+	for f in memory.peak memory.max memory.events memory.stat memory.pressure; do
 		show $qdbg/$f
 	done
 	ctl qos destroy demo
