@@ -46,6 +46,16 @@
  * group's high, never for an ancestor's (whose other children pay it,
  * and whose max still bounds them all).
  *
+ * Who pays.  memcg throttles a task for its own memcg's high only; here a
+ * region is charged to its group whoever touches it, so a task writing
+ * another user's shared region would reclaim and sleep for a high that
+ * user set (two seconds a fault, for a high of one page).  A task pays
+ * only for a group it is part of or may charge (aqos_task_pays()): its
+ * own group (the attached one, else its user's default group) is @g, an
+ * ancestor or a descendant of it; or it owns @g or @g's parent; or it
+ * has CAP_SYS_ADMIN.  Anyone else's charges still count in @g's usage
+ * and high events, and @g's max still binds them.
+ *
  * Each sleep is counted in the region's group (memory.stat: throttles,
  * throttled_usec, throttle_max_usec: the penalty chosen, in us, so a
  * test reads the clamp from the kernel's own record).
@@ -53,6 +63,8 @@
  * Locking: none of our own; the counters are atomics, the stop flag is
  * READ_ONCE() with aqos_throttle_wq's wake-up.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/jiffies.h>
 #include <linux/math64.h>
 #include <linux/sched.h>
@@ -162,6 +174,30 @@ static void aqos_throttle_count(struct aqos_group *g, unsigned long penalty)
 		;
 }
 
+static bool aqos_owned_by(struct aqos_group *g, kuid_t uid)
+{
+	return g && uid_valid(g->owner) && uid_eq(g->owner, uid);
+}
+
+/* Is @g's high the calling task's to pay (see "Who pays" above)? */
+static bool aqos_task_pays(struct aqos_group *g)
+{
+	kuid_t euid = current_euid();
+	struct aqos_group *mine;
+	bool pays;
+
+	if (aqos_owned_by(g, euid) || aqos_owned_by(g->parent, euid) ||
+	    ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN))
+		return true;
+	rcu_read_lock();
+	mine = aqos_group_of_task(current);
+	if (!mine)
+		mine = aqos_user_group_find(aqos_user_key(euid));
+	pays = mine && (aqos_under(g, mine) || aqos_under(mine, g));
+	rcu_read_unlock();
+	return pays;
+}
+
 /**
  * aqos_handle_high - the policy's @handle_high: reclaim, then throttle
  * @g: the region's group
@@ -169,7 +205,8 @@ static void aqos_throttle_count(struct aqos_group *g, unsigned long penalty)
  *
  * Context: process context, on the way back to user mode (or at exit),
  * no lock held; under aether_mm's policy SRCU and the stall pair.  Sleeps
- * at most AQOS_MAX_HIGH_DELAY, less on a fatal signal or unload.
+ * at most AQOS_MAX_HIGH_DELAY, less on a fatal signal or unload; nothing
+ * at all when the task does not pay for @g (aqos_task_pays()).
  */
 void aqos_handle_high(struct aqos_group *g, unsigned long nr_pages)
 {
@@ -178,12 +215,15 @@ void aqos_handle_high(struct aqos_group *g, unsigned long nr_pages)
 	unsigned long penalty, got;
 	bool in_retry = false;
 
+	if (!aqos_task_pays(g))
+		return;
 	for (;;) {
 		got = aqos_reclaim_high(g, in_retry ? AQOS_RECLAIM_RETRY_PAGES :
 						      owed);
 		penalty = aqos_high_delay(aqos_max_overage(g), owed);
 		penalty = min(penalty, AQOS_MAX_HIGH_DELAY);
-		if (penalty <= HZ / 100 || fatal_signal_pending(current))
+		if (penalty <= HZ / 100 || fatal_signal_pending(current) ||
+		    READ_ONCE(aqos_throttle_stopping))
 			return;
 		/*
 		 * Reclaim that makes progress is better than a sleep; but

@@ -24,6 +24,8 @@
  *   - a fatal signal ends a throttled task at once (the test waits for
  *     its exit: a sleep that went on would outlast the test's timeout);
  *   - a RealTime group is not throttled for its ancestor's high;
+ *   - an unprivileged stranger writing a region of a group it is no part
+ *     of is not throttled for that group's high (review M1);
  *   - aether_qos unloaded while tasks sleep in their throttle: the unload
  *     wakes them, their pending works find the table gone, they finish.
  *
@@ -478,6 +480,65 @@ TEST_F_TIMEOUT(high, realtime_not_throttled_for_ancestor_high, 120)
 	close(rr);
 	munmap(pn, 2 * psize());
 	close(rn);
+}
+
+/* A stranger's writes into a region of someone else's group (review M1). */
+struct qh_foreign {
+	unsigned char *p;
+	size_t pages;
+};
+
+static int qh_foreign_write(void *arg)
+{
+	struct qh_foreign *f = arg;
+	size_t i;
+
+	for (i = 0; i < f->pages; i++)
+		f->p[i * psize()] = 2;
+	return 0;
+}
+
+/*
+ * Review M1: a region is charged to its group whoever writes it, so a
+ * user handed another group's region (a server taking its clients'
+ * buffers) must not sleep for a high that group's owner set.  An
+ * unprivileged stranger writes 32 pages of a group whose high is 16:
+ * usage and high events count, no throttle.  The same user, placed in
+ * the group (its own group now), pays: one throttle for one page.
+ */
+TEST_F_TIMEOUT(high, stranger_not_throttled_for_another_groups_high, 120)
+{
+	static const struct aet_user stranger = {
+		.uid = 4271, .gid = 4271,
+		.groups = { AET_AETHER_GID }, .nr_groups = 1,
+	};
+	struct aether_qos_group_info gi;
+	struct qh_foreign f;
+	int rfd;
+	__u32 g;
+
+	if (!aet_can_run_as(&stranger))
+		SKIP(return, "needs root");
+	ASSERT_EQ(0, qh_group(self->fd, 0, QH_PREFIX "foreign", 0, 16, &g));
+	f.p = qh_region(self->fd, self->mfd, g, 48, &rfd);
+	ASSERT_NE(NULL, f.p);
+	f.pages = 32;
+	ASSERT_EQ(0, aet_run_as(&stranger, qh_foreign_write, &f));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(32, gi.usage);
+	ASSERT_EQ(16, gi.events_local[AETHER_QOS_EVENT_HIGH]);
+	ASSERT_EQ(0, qh_stat(QH_PREFIX "foreign", "throttles"));
+
+	/* Its parent attached: the stranger's own group is the region's. */
+	ASSERT_EQ(0, aqt_attach(self->fd, g, getpid()));
+	f.p += 32 * psize();
+	f.pages = 1;
+	ASSERT_EQ(0, aet_run_as(&stranger, qh_foreign_write, &f));
+	ASSERT_EQ(0, aqt_attach(self->fd, AETHER_QOS_ROOT_ID, getpid()));
+	ASSERT_EQ(1, qh_stat(QH_PREFIX "foreign", "throttles"));
+	f.p -= 32 * psize();
+	munmap(f.p, 48 * psize());
+	close(rfd);
 }
 
 /*
