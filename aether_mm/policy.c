@@ -108,7 +108,8 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 	unsigned int usage = !!ops->region_init + !!ops->region_release +
 			     !!ops->charge + !!ops->uncharge;
 	bool extra = ops->reclaim || ops->over_high || ops->reclaim_tier ||
-		     ops->stall_begin || ops->stall_end;
+		     ops->stall_begin || ops->stall_end ||
+		     ops->protected_reclaimed;
 	struct aem_policy_reg *reg;
 	int ret = 0;
 
@@ -432,6 +433,27 @@ bool aem_policy_tiered(void)
 	tiered = reg && reg->ops->reclaim_tier;
 	rcu_read_unlock();
 	return tiered;
+}
+
+/**
+ * aem_policy_protected_reclaimed() - the pool's reclaim took protected pages
+ * @gen: the region's generation
+ * @cookie: its cookie (the region referenced by the caller)
+ * @nr: pages taken while its tier was AEM_TIER_PROTECTED
+ *
+ * Context: no slot lock or aem_access_lock held; does not sleep.
+ */
+void aem_policy_protected_reclaimed(u64 gen, void *cookie, unsigned long nr)
+{
+	const struct aem_policy_ops *ops;
+
+	if (!gen || !nr)
+		return;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	if (ops && ops->protected_reclaimed)
+		ops->protected_reclaimed(cookie, nr);
+	rcu_read_unlock();
 }
 
 /**

@@ -36,9 +36,14 @@
  * When a policy backend gives regions reclaim tiers (policy.c), the pool's
  * reclaim takes the regions of one tier after the other: BestEffort
  * groups, Normal ones (and regions of no group), RealTime ones, those
- * protected by low, never those under min.  aem_policy_reclaim() is the
- * same walk for the regions of one group: the policy backend's own
- * reclaim, at its max or high.
+ * protected by low, never those under min.  A region's tier is asked
+ * again for each page (its group's protection moves as its pages leave):
+ * a page of a region that left the tier is skipped.  The pages taken in
+ * the PROTECTED tier are told to the policy after the walk, region by
+ * region (@protected_reclaimed: its low event), for the first
+ * AEM_LOW_NOTES regions of a walk.  aem_policy_reclaim() is the same walk
+ * for the regions of one group, tiers left to @match: the policy
+ * backend's own reclaim, at its max or high.
  *
  * debugfs aether/mm/reclaim: write N to store up to N cold pages now,
  * read the totals.  debugfs aether/mm/store_loopback: write 1 to install
@@ -77,11 +82,62 @@ static atomic_long_t aem_store_dropped, aem_store_shared;
 static atomic_long_t aem_store_group_runs, aem_store_group_pages;
 static atomic_long_t aem_share_store_wanted;	/* for the work below */
 
+/* A region of the PROTECTED tier a walk took pages of, referenced. */
+struct aem_low_note {
+	struct aem_region *r;
+	unsigned long nr;
+};
+
+#define AEM_LOW_NOTES	8	/* regions one walk tells the policy of */
+
+/*
+ * @tier: the pool's tier being walked, the region's tier asked again for
+ * each page (the policy's protection changes as pages leave: a group that
+ * reached its effective low leaves the tier at once); AEM_NR_TIERS for a
+ * walk of no tier.  @notes: the PROTECTED tier's regions, for the policy
+ * once the walk is done (aem_store_low_notes()).
+ */
 struct aem_store_walk {
 	const struct aem_store_ops *ops;
 	unsigned long failed;
 	unsigned long dropped;
+	unsigned int tier;
+	unsigned int nr_notes;
+	struct aem_low_note notes[AEM_LOW_NOTES];
 };
+
+/* Under the page's slot lock: @r gave a page of the PROTECTED tier. */
+static void aem_store_low_note(struct aem_store_walk *w, struct aem_region *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr_notes; i++)
+		if (w->notes[i].r == r)
+			break;
+	if (i == w->nr_notes) {
+		if (i == AEM_LOW_NOTES)
+			return;		/* told of the first few only */
+		kref_get(&r->ref);
+		w->notes[i].r = r;
+		w->notes[i].nr = 0;
+		w->nr_notes++;
+	}
+	w->notes[i].nr++;
+}
+
+/* After the walk, outside its locks: tell the policy, drop the regions. */
+static void aem_store_low_notes(struct aem_store_walk *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr_notes; i++) {
+		aem_policy_protected_reclaimed(w->notes[i].r->pol_gen,
+					       w->notes[i].r->pol_cookie,
+					       w->notes[i].nr);
+		aem_region_put(w->notes[i].r);
+	}
+	w->nr_notes = 0;
+}
 
 /*
  * A client of aem_region_cold_pages() as another module's would be: the
@@ -95,12 +151,16 @@ static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
 	struct aem_store_walk *w = arg;
 	unsigned long handle;
 
+	/* Its group reached a more protected tier since the walk began. */
+	if (w->tier < AEM_NR_TIERS &&
+	    aem_policy_tier(r->pol_gen, r->pol_cookie) != w->tier)
+		return 0;
 	if (aem_cold_page_unmap(r, l, idx, f))
 		goto failed;
 	/* A page of zeroes needs no copy (zram's same-filled pages). */
 	if (!aem_cold_page_drop(r, l, idx, f)) {
 		w->dropped++;
-		return 1;
+		goto taken;
 	}
 	if (w->ops->store(f, &handle))
 		goto failed;
@@ -108,6 +168,9 @@ static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
 		w->ops->release(handle);
 		goto failed;
 	}
+taken:
+	if (w->tier == AEM_TIER_PROTECTED)
+		aem_store_low_note(w, r);
 	return 1;
 failed:
 	w->failed++;
@@ -172,11 +235,13 @@ static unsigned long aem_store_cold(int nid, unsigned long nr,
 	/* Without tiers, every region is Normal: one walk. */
 	for (tier = tiered ? 0 : AEM_TIER_NORMAL;
 	     w.ops && tier < AEM_TIER_NEVER && got < (long)nr; tier++) {
+		w.tier = tiered ? tier : AEM_NR_TIERS;
 		ret = aem_region_cold_pages_if(AETHER_MM_REGION_COMPRESSIBLE,
 					       nid, 1, nr - got,
 					       aem_store_cold_fn, &w, flags,
 					       tiered ? aem_store_tier_want :
 					       NULL, &tier);
+		aem_store_low_notes(&w);
 		if (ret < 0)
 			break;
 		got += ret;
@@ -243,7 +308,7 @@ long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 			unsigned long nr_pages, unsigned int flags)
 {
 	struct aem_group_match m = { .match = match, .arg = arg };
-	struct aem_store_walk w = { };
+	struct aem_store_walk w = { .tier = AEM_NR_TIERS };
 	int sidx, pidx;
 	long got = 0;
 

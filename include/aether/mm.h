@@ -186,6 +186,7 @@ struct aem_store_ops {
 	int (*load)(unsigned long handle, struct aem_frame *frame);
 	void (*release)(unsigned long handle);
 	void (*drain)(void);
+	void (*protected_reclaimed)(void *cookie, unsigned long nr_pages);
 };
 
 /*
@@ -545,6 +546,16 @@ enum aem_reclaim_tier {
  *		Context: the caller of aem_unregister_policy(), no aether_mm
  *		lock held, no other callback of this registration in flight
  *		or to come; may sleep, GFP_KERNEL.
+ * @protected_reclaimed: the pool's reclaim took @nr_pages of @cookie's
+ *		region while its tier was AEM_TIER_PROTECTED (nothing less
+ *		protected was left: its group's low was broken, memcg's low
+ *		event).  Called after the walk, once per region and walk
+ *		(for the first few regions of a walk: region/reclaim.c).
+ *		Optional.
+ *		Context: under rcu_read_lock(), outside the page's slot
+ *		lock and aem_access_lock, possibly inside a failing pool
+ *		allocation of any caller (locks held).  Must not sleep or
+ *		allocate.
  */
 struct aem_policy_ops {
 	struct module *owner;
@@ -563,6 +574,7 @@ struct aem_policy_ops {
 	unsigned long (*stall_begin)(void *cookie);
 	void (*stall_end)(void *cookie, unsigned long token);
 	void (*drain)(void);
+	void (*protected_reclaimed)(void *cookie, unsigned long nr_pages);
 };
 
 /**
