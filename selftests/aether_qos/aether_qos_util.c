@@ -242,18 +242,16 @@ static long aqt_scans(__u64 id)
 int aqt_scan(__u64 id, long n)
 {
 	long s0 = aqt_scans(id);
-	char was[32];
 	int i;
 
 	if (s0 < 0)
 		return -ENOENT;
-	if (aet_read_file(AQT_INTERVAL, was, sizeof(was)) < 0)
-		return -EIO;
 	if (aemt_write_file(AQT_INTERVAL, "20"))
 		return -EIO;
 	for (i = 0; i < 3000 && aqt_scans(id) < s0 + n; i++)
 		usleep(10 * 1000);
-	if (aemt_write_file(AQT_INTERVAL, was))
+	/* Stopped: a scan holds the lock a fault's reclaim only tries. */
+	if (aemt_write_file(AQT_INTERVAL, "0"))
 		return -EIO;
 	return aqt_scans(id) >= s0 + n ? 0 : -ETIMEDOUT;
 }

@@ -66,7 +66,10 @@ unsigned char *aqt_region_id(int mfd, __u32 flags, size_t pages, int *rfd,
 			     __u64 *id);
 /* Resident pages of region fd @rfd, or -errno. */
 long aqt_resident(int rfd);
-/* Let aether_kaccessd scan region @id @n more times, then stop it. */
+/*
+ * Let aether_kaccessd scan region @id @n more times, then stop it (its
+ * interval 0: the caller saves aether_mm's parameters and puts them back).
+ */
 int aqt_scan(__u64 id, long n);
 /* aether_mm's loopback store backend: 1 on, 0 off (debugfs). */
 int aqt_loopback(int on);

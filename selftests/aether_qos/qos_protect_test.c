@@ -51,6 +51,7 @@ FIXTURE(protect) {
 	int fd;
 	int mfd;
 	struct aet_params params;
+	struct aet_params mm_params;	/* aqt_scan() stops aether_kaccessd */
 };
 
 FIXTURE_SETUP(protect)
@@ -63,6 +64,7 @@ FIXTURE_SETUP(protect)
 	ASSERT_LE(0, self->fd);
 	AEMT_SETUP_OPEN(self->mfd);
 	ASSERT_EQ(0, aet_params_save("aether_qos", &self->params));
+	ASSERT_EQ(0, aet_params_save("aether_mm", &self->mm_params));
 	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QP_PREFIX);
 	ret = aqt_loopback(1);
 	if (ret)
@@ -77,6 +79,7 @@ FIXTURE_TEARDOWN(protect)
 	aqt_loopback(0);
 	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QP_PREFIX);
 	aet_params_restore(&self->params);
+	aet_params_restore(&self->mm_params);
 	close(self->fd);
 }
 

@@ -17,7 +17,10 @@
  *     reclaim client makes when an allocation finds it short) takes
  *     BestEffort groups' pages first, then Normal, then RealTime;
  *   - a group fd's trigger ("some 1 500000") fires when the group stalls
- *     in its reclaim at max, and stays silent while it is idle.
+ *     in its reclaim at max, and stays silent while it is idle;
+ *   - with node 0 of the pool down to its min watermark, a RealTime
+ *     group's fault takes a frame of the reserve while a Normal group's
+ *     fails (SIGBUS) after a stall of its group.
  *
  * The fault beyond max with nothing reclaimable (SIGBUS) is
  * qos_charge_test's.  Groups made here are named "qr-*" under the root;
@@ -57,6 +60,7 @@ FIXTURE(reclaim) {
 	int fd;
 	int mfd;
 	struct aet_params params;
+	struct aet_params mm_params;	/* aqt_scan() stops aether_kaccessd */
 };
 
 FIXTURE_SETUP(reclaim)
@@ -69,6 +73,7 @@ FIXTURE_SETUP(reclaim)
 	ASSERT_LE(0, self->fd);
 	AEMT_SETUP_OPEN(self->mfd);
 	ASSERT_EQ(0, aet_params_save("aether_qos", &self->params));
+	ASSERT_EQ(0, aet_params_save("aether_mm", &self->mm_params));
 	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QR_PREFIX);
 	ret = aqt_loopback(1);
 	if (ret)
@@ -83,6 +88,7 @@ FIXTURE_TEARDOWN(reclaim)
 	aqt_loopback(0);
 	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QR_PREFIX);
 	aet_params_restore(&self->params);
+	aet_params_restore(&self->mm_params);
 	close(self->fd);
 }
 
@@ -307,6 +313,116 @@ TEST_F_TIMEOUT(reclaim, trigger_fires_on_reclaim_stall_silent_idle, 180)
 	ASSERT_EQ(NULL, strstr(line, "total=0\n"));
 	close(pfd.fd);
 	qr_unmap(p, pages, rfd);
+}
+
+/* A region of @pages bound to node 0 in group @g, mapped; NULL if not. */
+static unsigned char *qr_node0_region(int fd, int mfd, __u32 g, size_t pages,
+				      int *rfd)
+{
+	struct aether_mm_region_create c;
+	void *p;
+
+	aemt_region_args(&c, AETHER_MM_REGION_SHARED, pages * psize());
+	c.pol_mode = AETHER_MM_POL_BIND;
+	c.nodemask = 1;
+	if (aqt_attach(fd, g, getpid()))
+		return NULL;
+	if (aemt_region_create(mfd, &c)) {
+		aqt_attach(fd, AETHER_QOS_ROOT_ID, getpid());
+		return NULL;
+	}
+	if (aqt_attach(fd, AETHER_QOS_ROOT_ID, getpid()))
+		return NULL;
+	*rfd = c.fd;
+	p = aemt_region_map(c.fd, pages * psize(), PROT_READ | PROT_WRITE);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Take every page of node 0 above its min watermark: in batches, then
+ * one by one (a batch the pool cannot serve whole fails whole).  0 or
+ * -errno.
+ */
+static int qr_fill_node0(int mfd, struct aemt_blocks *b)
+{
+	size_t n;
+	int ret;
+
+	ret = aemt_fill_until_enomem(mfd, AETHER_MM_ALLOC_THISNODE, 0, 0,
+				     AEMT_ALL_ZONES, b, 1 << 20);
+	do {
+		n = b->nr;
+		if (!ret)
+			ret = aemt_fill_until_enomem(mfd,
+						     AETHER_MM_ALLOC_THISNODE,
+						     0, 0, AEMT_ALL_ZONES, b,
+						     n + 1);
+	} while (!ret && b->nr > n);
+	return ret;
+}
+
+/*
+ * Node 0 of the pool full down to its min watermark (grown to its limit,
+ * then every page above min taken, nothing to reclaim): a Normal group's
+ * fault on node 0 finds no frame and gets SIGBUS, after a stall of its
+ * group (its pressure total moves); a RealTime group's fault, at the
+ * same point, takes a frame of the reserve and succeeds.  A page freed
+ * meanwhile may serve the Normal fault: node 0 is filled again and
+ * another page tried, three times at most.
+ */
+TEST_F_TIMEOUT(reclaim, realtime_fault_takes_the_reserve, 240)
+{
+	const size_t pages = 4;
+	struct aether_mm_pool_info pi;
+	struct aemt_blocks b = { 0 };
+	unsigned char *pn, *pr;
+	bool sigbus = false;
+	char line[256];
+	int rn, rr, status, gfd;
+	size_t i, wrote;
+	__u32 N, RT;
+
+	ASSERT_EQ(0, aemt_pool_info(self->mfd, &pi));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "n0", 0, &N));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "rt0",
+				AETHER_QOS_CLASS_REALTIME, &RT));
+	pn = qr_node0_region(self->fd, self->mfd, N, pages, &rn);
+	ASSERT_NE(NULL, pn);
+	pr = qr_node0_region(self->fd, self->mfd, RT, pages, &rr);
+	ASSERT_NE(NULL, pr);
+	gfd = qr_open_trigger(self->fd, N);
+	ASSERT_LE(0, gfd);
+
+	/* Grown to its limit, then every page above min taken. */
+	ASSERT_EQ(0, aemt_fill_until_enomem(self->mfd,
+					    AETHER_MM_ALLOC_THISNODE,
+					    pi.max_order, 0, AEMT_ALL_ZONES,
+					    &b, 1 << 16));
+	for (i = 0; i < pages && !sigbus; i++) {
+		ASSERT_EQ(0, qr_fill_node0(self->mfd, &b));
+		status = aqt_touch_child(pn + i * psize(), 1, &wrote);
+		sigbus = WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
+		TH_LOG("the Normal fault: %s", sigbus ? "SIGBUS" : "served");
+	}
+	ASSERT_TRUE(sigbus) TH_LOG("the Normal fault never met the reserve");
+	ASSERT_EQ(0, qr_fill_node0(self->mfd, &b));
+	status = aqt_touch_child(pr, 1, &wrote);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the RealTime fault: status %#x", status);
+	ASSERT_EQ(1, pr[0]);
+	ASSERT_EQ(1, aqt_resident(rr));
+
+	/* The Normal group's failed fault waited in the pool first. */
+	memset(line, 0, sizeof(line));
+	ASSERT_LT(0, pread(gfd, line, sizeof(line) - 1, 0));
+	TH_LOG("%s", line);
+	ASSERT_EQ(NULL, strstr(line, "total=0\n"));
+
+	ASSERT_EQ(0, aemt_blocks_free_all(self->mfd, &b));
+	aemt_blocks_release(&b);
+	close(gfd);
+	qr_unmap(pn, pages, rn);
+	qr_unmap(pr, pages, rr);
 }
 
 TEST_HARNESS_MAIN
