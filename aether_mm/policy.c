@@ -40,7 +40,9 @@
  *		alloc.c) or in its group's @reclaim is bracketed by
  *		@stall_begin and @stall_end (struct aem_policy_stall).
  *   tiers	the pool's reclaim takes regions tier by tier
- *		(aem_policy_tier(), region/reclaim.c).
+ *		(aem_policy_tier(), region/reclaim.c), and tells the backend
+ *		of the pages it took in the PROTECTED tier
+ *		(aem_policy_protected_reclaimed(): the low event).
  *   reserve	@admit learns which region's fault allocates, and may let it
  *		take frames below the min watermark (alloc.c).
  *
@@ -95,8 +97,8 @@ static atomic_long_t aem_policy_nr_high;	/* @over_high calls */
  *
  * A table that charges gives @region_init, @region_release, @charge and
  * @uncharge, all four, or none of them; @reclaim, @over_high,
- * @reclaim_tier and the stall pair only with them; @stall_begin and
- * @stall_end both or neither.
+ * @reclaim_tier, @protected_reclaimed and the stall pair only with them;
+ * @stall_begin and @stall_end both or neither.
  *
  * Context: process context, may sleep; no aether_mm lock held.
  *

@@ -194,6 +194,18 @@ struct aqos_group *aqos_group_get(u32 id)
 
 static void aqos_propagate(struct aqos_group *g, long usage);
 
+/*
+ * A min as its parent's @children_min_sum counts it: capped at 2^40 pages
+ * (4 PiB, more than any pool), so that no number of children claiming
+ * "max" can overflow the sum.
+ */
+#define AQOS_MIN_CLAIM_MAX	(1L << 40)
+
+static long aqos_min_claim(unsigned long min)
+{
+	return min_t(unsigned long, min, AQOS_MIN_CLAIM_MAX);
+}
+
 /* ---- making and removing -------------------------------------------- */
 
 static bool aqos_name_taken(struct aqos_group *parent, const char *name)
@@ -460,7 +472,8 @@ int aqos_group_destroy(struct aqos_group *g)
 		return -EBUSY;
 	aqos_debugfs_remove(g);
 	/* A dead group claims nothing of its parent's protection. */
-	atomic_long_sub(READ_ONCE(g->min), &g->parent->children_min_sum);
+	atomic_long_sub(aqos_min_claim(READ_ONCE(g->min)),
+			&g->parent->children_min_sum);
 	WRITE_ONCE(g->min, 0);
 	WRITE_ONCE(g->low, 0);
 	aqos_propagate(g, atomic_long_read(&g->usage));
@@ -894,7 +907,7 @@ void aqos_group_set_limits(struct aqos_group *g, unsigned long min,
 			   unsigned long max)
 {
 	lockdep_assert_held(&aqos_lock);
-	atomic_long_add((long)min - (long)READ_ONCE(g->min),
+	atomic_long_add(aqos_min_claim(min) - aqos_min_claim(READ_ONCE(g->min)),
 			&g->parent->children_min_sum);
 	WRITE_ONCE(g->min, min);
 	WRITE_ONCE(g->low, low);
@@ -1024,7 +1037,7 @@ unsigned long aqos_borrowed(struct aqos_group *g, struct aqos_group *root)
 			continue;
 		/* The siblings' min settings, less what their usage covers. */
 		unused = (atomic_long_read(&p->children_min_sum) -
-			  (long)READ_ONCE(c->min)) -
+			  aqos_min_claim(READ_ONCE(c->min))) -
 			 (atomic_long_read(&p->children_min_usage) -
 			  atomic_long_read(&c->min_usage));
 		if (unused > 0)

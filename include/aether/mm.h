@@ -522,10 +522,14 @@ enum aem_reclaim_tier {
  *		policy table's SRCU read lock.  May sleep, but briefly
  *		(might_sleep() is asserted); GFP_KERNEL.
  * @reclaim_tier: the enum aem_reclaim_tier of @cookie's region, for the
- *		pool's reclaim (region/reclaim.c).  Optional: without it
- *		every region is AEM_TIER_NORMAL.
+ *		pool's reclaim (region/reclaim.c), which asks once per
+ *		region to choose the regions of a tier, then again for each
+ *		page it would take (a page of a region no longer in the
+ *		tier is left).  Optional: without it every region is
+ *		AEM_TIER_NORMAL.
  *		Context: under rcu_read_lock(), inside a failing pool
- *		allocation of any caller (locks held).  Must not sleep.
+ *		allocation of any caller (locks held), for a page under its
+ *		slot lock.  Must not sleep.
  * @stall_begin: a task of @cookie's region starts waiting for memory: a
  *		fault's allocation that found the pool short and grows or
  *		reclaims it, or the group's own @reclaim.  Return a token
