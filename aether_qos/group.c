@@ -199,7 +199,7 @@ static void aqos_propagate(struct aqos_group *g, long usage);
  * (4 PiB, more than any pool), so that no number of children claiming
  * "max" can overflow the sum.
  */
-#define AQOS_MIN_CLAIM_MAX	(1L << 40)
+#define AQOS_MIN_CLAIM_MAX	BIT_ULL(40)
 
 static long aqos_min_claim(unsigned long min)
 {
