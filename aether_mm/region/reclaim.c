@@ -42,8 +42,11 @@
  * the PROTECTED tier are told to the policy after the walk, region by
  * region (@protected_reclaimed: its low event), for the first
  * AEM_LOW_NOTES regions of a walk.  aem_policy_reclaim() is the same walk
- * for the regions of one group, tiers left to @match: the policy
- * backend's own reclaim, at its max or high.
+ * for the regions of one group, tiers left to @match (asked again for
+ * each page as well): the policy backend's own reclaim, at its max or
+ * high.  A page left so was offered all the same, and counts against the
+ * walk's budget: the walk is made again for the rest (it no longer
+ * chooses that region), as long as each one takes pages.
  *
  * debugfs aether/mm/reclaim: write N to store up to N cold pages now,
  * read the totals.  debugfs aether/mm/store_loopback: write 1 to install
@@ -82,6 +85,20 @@ static atomic_long_t aem_store_dropped, aem_store_shared;
 static atomic_long_t aem_store_group_runs, aem_store_group_pages;
 static atomic_long_t aem_share_store_wanted;	/* for the work below */
 
+/* The regions of a group: aem_policy_reclaim()'s @match on their cookie. */
+struct aem_group_match {
+	bool (*match)(void *cookie, void *arg);
+	void *arg;
+	u64 gen;
+};
+
+static bool aem_store_group_match(const struct aem_group_match *m,
+				  struct aem_region *r)
+{
+	return r->pol_gen && r->pol_gen == m->gen &&
+	       m->match(r->pol_cookie, m->arg);
+}
+
 /* A region of the PROTECTED tier a walk took pages of, referenced. */
 struct aem_low_note {
 	struct aem_region *r;
@@ -99,8 +116,10 @@ struct aem_low_note {
  */
 struct aem_store_walk {
 	const struct aem_store_ops *ops;
+	const struct aem_group_match *m;	/* a group's walk: @match */
 	unsigned long failed;
 	unsigned long dropped;
+	unsigned long left;
 	unsigned int tier;
 	unsigned int nr_notes;
 	struct aem_low_note notes[AEM_LOW_NOTES];
@@ -152,9 +171,12 @@ static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
 	unsigned long handle;
 
 	/* Its group reached a more protected tier since the walk began. */
-	if (w->tier < AEM_NR_TIERS &&
-	    aem_policy_tier(r->pol_gen, r->pol_cookie) != w->tier)
+	if ((w->tier < AEM_NR_TIERS &&
+	     aem_policy_tier(r->pol_gen, r->pol_cookie) != w->tier) ||
+	    (w->m && !aem_store_group_match(w->m, r))) {
+		w->left++;
 		return 0;
+	}
 	if (aem_cold_page_unmap(r, l, idx, f))
 		goto failed;
 	/* A page of zeroes needs no copy (zram's same-filled pages). */
@@ -207,6 +229,33 @@ static void aem_share_store_workfn(struct work_struct *work)
 
 static DECLARE_WORK(aem_share_store_work, aem_share_store_workfn);
 
+/*
+ * aem_region_cold_pages_if() for up to @nr pages, again while the last
+ * walk took pages but left some of a region that stopped being wanted
+ * mid-walk (they counted against its budget; the next walk does not
+ * choose that region).  Return: pages taken, or the first error.
+ */
+static long aem_store_walk_want(struct aem_store_walk *w, int nid,
+				unsigned long nr, unsigned int flags,
+				bool (*want)(struct aem_region *r, void *warg),
+				void *warg)
+{
+	long got = 0, ret;
+
+	do {
+		w->left = 0;
+		ret = aem_region_cold_pages_if(AETHER_MM_REGION_COMPRESSIBLE,
+					       nid, 1, nr - got,
+					       aem_store_cold_fn, w, flags,
+					       want, warg);
+		aem_store_low_notes(w);
+		if (ret < 0)
+			return got ? got : ret;
+		got += ret;
+	} while (ret > 0 && w->left && got < (long)nr);
+	return got;
+}
+
 /* Regions of one reclaim tier (policy.c). */
 static bool aem_store_tier_want(struct aem_region *r, void *arg)
 {
@@ -236,12 +285,9 @@ static unsigned long aem_store_cold(int nid, unsigned long nr,
 	for (tier = tiered ? 0 : AEM_TIER_NORMAL;
 	     w.ops && tier < AEM_TIER_NEVER && got < (long)nr; tier++) {
 		w.tier = tiered ? tier : AEM_NR_TIERS;
-		ret = aem_region_cold_pages_if(AETHER_MM_REGION_COMPRESSIBLE,
-					       nid, 1, nr - got,
-					       aem_store_cold_fn, &w, flags,
-					       tiered ? aem_store_tier_want :
-					       NULL, &tier);
-		aem_store_low_notes(&w);
+		ret = aem_store_walk_want(&w, nid, nr - got, flags,
+					  tiered ? aem_store_tier_want : NULL,
+					  &tier);
 		if (ret < 0)
 			break;
 		got += ret;
@@ -265,26 +311,19 @@ static unsigned long aem_store_cold(int nid, unsigned long nr,
 	return got;
 }
 
-/* The regions of a group: aem_policy_reclaim()'s @match on their cookie. */
-struct aem_group_match {
-	bool (*match)(void *cookie, void *arg);
-	void *arg;
-	u64 gen;
-};
-
 static bool aem_store_group_want(struct aem_region *r, void *arg)
 {
-	struct aem_group_match *m = arg;
-
-	return r->pol_gen && r->pol_gen == m->gen &&
-	       m->match(r->pol_cookie, m->arg);
+	return aem_store_group_match(arg, r);
 }
 
 /**
  * aem_policy_reclaim - reclaim the cold pages of a group's regions
  * @match: whether the region of a cookie is the group's (a group and its
  *	   descendants); called under aem_access_lock for each charged
- *	   region of the registered policy table, must not sleep
+ *	   region of the registered policy table, then again for each page
+ *	   the walk would take, under its slot lock (a region that no
+ *	   longer matches, its group now protected, say, keeps the page);
+ *	   must not sleep
  * @arg: passed to @match
  * @nr_pages: take up to this many pages
  * @flags: AEM_RECLAIM_NOWAIT: only try the locks (the caller holds an
@@ -308,7 +347,7 @@ long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 			unsigned long nr_pages, unsigned int flags)
 {
 	struct aem_group_match m = { .match = match, .arg = arg };
-	struct aem_store_walk w = { .tier = AEM_NR_TIERS };
+	struct aem_store_walk w = { .m = &m, .tier = AEM_NR_TIERS };
 	int sidx, pidx;
 	long got = 0;
 
@@ -325,12 +364,10 @@ long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 	}
 	w.ops = aem_store_get(&sidx, true);
 	if (w.ops)
-		got = aem_region_cold_pages_if(AETHER_MM_REGION_COMPRESSIBLE,
-					       NUMA_NO_NODE, 1, nr_pages,
-					       aem_store_cold_fn, &w,
-					       flags & AEM_RECLAIM_NOWAIT ?
-					       AEM_COLD_NOWAIT : 0,
-					       aem_store_group_want, &m);
+		got = aem_store_walk_want(&w, NUMA_NO_NODE, nr_pages,
+					  flags & AEM_RECLAIM_NOWAIT ?
+					  AEM_COLD_NOWAIT : 0,
+					  aem_store_group_want, &m);
 	aem_store_put(sidx);
 	aem_policy_unhold(pidx);
 	if (!w.ops || got < 0)
@@ -411,6 +448,11 @@ static void aem_loop_drain(void)
 
 	xa_for_each(&aem_loop_pages, id, copy)
 		kfree(xa_erase(&aem_loop_pages, id));
+	/*
+	 * A store whose node allocation failed half-way (GFP_NOIO, a tall
+	 * tree: the index is an address) leaves empty nodes in the array.
+	 */
+	xa_destroy(&aem_loop_pages);
 }
 
 static const struct aem_store_ops aem_loop_ops = {

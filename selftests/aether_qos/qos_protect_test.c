@@ -20,7 +20,9 @@
  *   - cooperative groups: in a parent with a max, a child that used its
  *     sibling's unused min gives it back first when the sibling comes for
  *     it: the sibling's faults at the parent's max take the borrowed
- *     pages, not those of a third child protected by low.
+ *     pages, not those of a third child protected by low;
+ *   - a parent's own reclaim (a lower max) takes its children's pages
+ *     down to their min, never below.
  *
  * Groups made here are named "qp-*" under the root.
  */
@@ -367,6 +369,43 @@ TEST_F_TIMEOUT(protect, cooperative_borrowed_min_given_back_first, 300)
 	qp_unmap(pa, 2 * own, ra);
 	qp_unmap(pb, own, rb);
 	qp_unmap(pc, own, rc);
+}
+
+/*
+ * A parent's own reclaim honours its children's min: P has A (min 16)
+ * with 40 cold pages and B (nothing) with 8; P's max lowered to 8 takes
+ * B's 8 and A's 24 above its min, never A's last 16 (SET leaves P above
+ * its new max, as memcg's memory.max write does when it cannot reclaim).
+ */
+TEST_F_TIMEOUT(protect, parent_reclaim_stops_at_childs_min, 240)
+{
+	const size_t own = 16, used = 40, other = 8;
+	unsigned char *pa, *pb;
+	int ra, rb;
+	__u32 P, A, B;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "floor", 0, &P));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "A", 0, &A));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "B", 0, &B));
+	ASSERT_EQ(0, qp_set(self->fd, A, AETHER_QOS_SET_MIN, own, 0, 0));
+	pa = qp_cold(_metadata, self->fd, self->mfd, A, used, used, 9, &ra);
+	ASSERT_NE(NULL, pa);
+	pb = qp_cold(_metadata, self->fd, self->mfd, B, other, other, 10,
+		     &rb);
+	ASSERT_NE(NULL, pb);
+
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_MAX, 0, 0, other));
+	TH_LOG("A %ld resident, B %ld", aqt_resident(ra), aqt_resident(rb));
+	ASSERT_EQ((long)own, aqt_resident(ra));
+	ASSERT_EQ(0, aqt_resident(rb));
+	ASSERT_EQ((long)own, qp_usage(self->fd, P));
+
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_MAX, 0, 0,
+			    AETHER_QOS_UNLIMITED));
+	ASSERT_EQ(0, aqt_bad_pages(pa, 0, used, 9));
+	ASSERT_EQ(0, aqt_bad_pages(pb, 0, other, 10));
+	qp_unmap(pa, used, ra);
+	qp_unmap(pb, other, rb);
 }
 
 TEST_HARNESS_MAIN
