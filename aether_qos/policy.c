@@ -88,7 +88,11 @@ static void aqos_policy_uncharge(void *cookie, int nid,
 	aqos_uncharge(cookie, nr_pages);
 }
 
-/* One pass of a group's reclaim: the regions of a tier, or of one group. */
+/*
+ * One pass of a group's reclaim: the regions of a tier (of one group of
+ * it, or of all); the core asks again for each page, so a group that
+ * reaches its protection keeps the rest.
+ */
 struct aqos_reclaim_pass {
 	struct aqos_group *root;
 	struct aqos_group *only;	/* NULL: every group of @tier */
@@ -101,8 +105,8 @@ static bool aqos_match_pass(void *cookie, void *arg)
 	struct aqos_reclaim_pass *pass = arg;
 	struct aqos_group *g = cookie;
 
-	if (pass->only)
-		return g == pass->only;
+	if (pass->only && g != pass->only)
+		return false;
 	return aqos_under(g, pass->root) && aqos_tier(g, pass->root) ==
 	       pass->tier;
 }
@@ -116,7 +120,9 @@ static bool aqos_match_pass(void *cookie, void *arg)
 static long aqos_reclaim_protected(struct aqos_group *root, unsigned long nr,
 				   unsigned int flags)
 {
-	struct aqos_reclaim_pass pass = { .root = root };
+	struct aqos_reclaim_pass pass = {
+		.root = root, .tier = AEM_TIER_PROTECTED,
+	};
 	struct aqos_group *gs[AQOS_LOW_PASS];
 	unsigned int n, i;
 	long got = 0, ret;

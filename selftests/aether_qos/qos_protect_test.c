@@ -22,7 +22,8 @@
  *     it: the sibling's faults at the parent's max take the borrowed
  *     pages, not those of a third child protected by low;
  *   - a parent's own reclaim (a lower max) takes its children's pages
- *     down to their min, never below.
+ *     down to their min, never below, and breaks a child's low last,
+ *     counting its low event.
  *
  * Groups made here are named "qp-*" under the root.
  */
@@ -406,6 +407,42 @@ TEST_F_TIMEOUT(protect, parent_reclaim_stops_at_childs_min, 240)
 	ASSERT_EQ(0, aqt_bad_pages(pb, 0, other, 10));
 	qp_unmap(pa, used, ra);
 	qp_unmap(pb, other, rb);
+}
+
+/*
+ * A parent's own reclaim breaks a child's low when nothing else is left,
+ * counts the child's low event, and stops at its min: P has L (min 8,
+ * low 32) with 32 cold pages; P's max lowered to 4 leaves L 8.
+ */
+TEST_F_TIMEOUT(protect, parent_reclaim_breaks_low_stops_at_min, 240)
+{
+	const size_t pages = 32, min = 8;
+	struct aether_qos_group_info gl, gp;
+	unsigned char *pl;
+	int rl;
+	__u32 P, L;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "lowmin", 0, &P));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "L", 0, &L));
+	ASSERT_EQ(0, qp_set(self->fd, L, AETHER_QOS_SET_MIN |
+			    AETHER_QOS_SET_LOW, min, pages, 0));
+	pl = qp_cold(_metadata, self->fd, self->mfd, L, pages, pages, 11,
+		     &rl);
+	ASSERT_NE(NULL, pl);
+
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_MAX, 0, 0, 4));
+	ASSERT_EQ((long)min, aqt_resident(rl));
+	ASSERT_EQ(0, aqt_get(self->fd, L, &gl));
+	ASSERT_EQ(0, aqt_get(self->fd, P, &gp));
+	ASSERT_LE(1, gl.events_local[AETHER_QOS_EVENT_LOW]);
+	ASSERT_EQ(0, gp.events_local[AETHER_QOS_EVENT_LOW]);
+	ASSERT_EQ(gl.events[AETHER_QOS_EVENT_LOW],
+		  gp.events[AETHER_QOS_EVENT_LOW]);
+
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_MAX, 0, 0,
+			    AETHER_QOS_UNLIMITED));
+	ASSERT_EQ(0, aqt_bad_pages(pl, 0, pages, 11));
+	qp_unmap(pl, pages, rl);
 }
 
 TEST_HARNESS_MAIN

@@ -367,12 +367,12 @@ static int qr_fill_node0(int mfd, struct aemt_blocks *b)
  * fault on node 0 finds no frame and gets SIGBUS, after a stall of its
  * group (its pressure total moves); a RealTime group's fault, at the
  * same point, takes a frame of the reserve and succeeds.  A page freed
- * meanwhile may serve the Normal fault: node 0 is filled again and
- * another page tried, three times at most.
+ * meanwhile (a worker's, a pcp drain) may serve the Normal fault: node 0
+ * is filled again and another page tried, 16 times at most.
  */
 TEST_F_TIMEOUT(reclaim, realtime_fault_takes_the_reserve, 240)
 {
-	const size_t pages = 4;
+	const size_t pages = 16;
 	struct aether_mm_pool_info pi;
 	struct aemt_blocks b = { 0 };
 	unsigned char *pn, *pr;
