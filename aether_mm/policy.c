@@ -42,9 +42,11 @@
  *		alloc.c) or in its group's @reclaim is bracketed by
  *		@stall_begin and @stall_end (struct aem_policy_stall).
  *   tiers	the pool's reclaim takes regions tier by tier
- *		(aem_policy_tier(), region/reclaim.c), and the pages of a
- *		range REGION_SET_QOS gave a class (@may_class allows it) in
- *		that class's tier (region/qos.c).
+ *		(aem_policy_tier(), region/reclaim.c), tells the backend
+ *		of the pages it took in the PROTECTED tier
+ *		(aem_policy_protected_reclaimed(): the low event), and takes
+ *		the pages of a range REGION_SET_QOS gave a class (@may_class
+ *		allows it) in that class's tier (region/qos.c).
  *   groups	a region named into a group at creation (@qos_fd): the
  *		core holds the file, @region_init checks it is the
  *		backend's (aem_policy_region_init()).
@@ -124,8 +126,9 @@ static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
  *
  * A table that charges gives @region_init, @region_release, @charge and
  * @uncharge, all four, or none of them; @reclaim, @handle_high,
- * @reclaim_tier and the stall pair only with them; @stall_begin and
- * @stall_end both or neither; @may_class only with @reclaim_tier.
+ * @reclaim_tier, @protected_reclaimed and the stall pair only with them;
+ * @stall_begin and @stall_end both or neither; @may_class only with
+ * @reclaim_tier.
  *
  * Context: process context, may sleep; no aether_mm lock held.
  *
@@ -137,7 +140,8 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 	unsigned int usage = !!ops->region_init + !!ops->region_release +
 			     !!ops->charge + !!ops->uncharge;
 	bool extra = ops->reclaim || ops->handle_high || ops->reclaim_tier ||
-		     ops->stall_begin || ops->stall_end;
+		     ops->stall_begin || ops->stall_end ||
+		     ops->protected_reclaimed;
 	struct aem_policy_reg *reg;
 	int ret = 0;
 
@@ -630,6 +634,27 @@ bool aem_policy_tiered(void)
 	tiered = reg && reg->ops->reclaim_tier;
 	rcu_read_unlock();
 	return tiered;
+}
+
+/**
+ * aem_policy_protected_reclaimed() - the pool's reclaim took protected pages
+ * @gen: the region's generation
+ * @cookie: its cookie (the region referenced by the caller)
+ * @nr: pages taken while its tier was AEM_TIER_PROTECTED
+ *
+ * Context: no slot lock or aem_access_lock held; does not sleep.
+ */
+void aem_policy_protected_reclaimed(u64 gen, void *cookie, unsigned long nr)
+{
+	const struct aem_policy_ops *ops;
+
+	if (!gen || !nr)
+		return;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	if (ops && ops->protected_reclaimed)
+		ops->protected_reclaimed(cookie, nr);
+	rcu_read_unlock();
 }
 
 /**

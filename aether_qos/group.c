@@ -27,6 +27,41 @@
  * split in proportion to the claims (aqos_protection()), as cgroup v2's
  * memory.min and memory.low are (Documentation/admin-guide/cgroup-v2.rst,
  * "Memory Interface Files").  The root's children get what they claim.
+ * Protection is counted from the root of a reclaim, as memcg counts it
+ * from the cgroup being reclaimed (aqos_effective_under()): in the pool's
+ * reclaim from the root group; in a group's own reclaim, at its max or
+ * after a lower SET, from that group, whose children then get what they
+ * claim and which is itself not protected against its own limit.
+ *
+ * Cooperative groups.  A group with a max is a budget its children
+ * share: each child's charge counts against it (page_counter's rule: no
+ * special case), and a child may go above its own min as far as the
+ * budget lets it.  Whatever it holds above its own protection (its min,
+ * or its low if larger) while its siblings
+ * leave some of their min unused (the sum of the siblings' min settings,
+ * @children_min_sum less the child's own, minus what their usage covers
+ * of them, children_min_usage less the child's own min_usage) is
+ * borrowed: up to that unused amount, its excess is memory a sibling is
+ * owed and does not need yet (aqos_borrowed()).  Borrowed memory is the
+ * first reclaim tier (with the BestEffort groups'), whatever the
+ * borrower's class: when the sibling comes back and the parent is at its
+ * max, the parent's reclaim takes the borrowed pages before anything of
+ * its class order, and the returning sibling, within its min, is never
+ * reclaimed (it is NEVER from the parent down).  This fits the
+ * effective-protection rule rather than replacing it: protection is
+ * still what the rule gives each child (a borrower is protected for its
+ * own min, never for what it borrowed); borrowing only orders what is
+ * unprotected, and only inside a budget (under a parent without a max,
+ * nothing is borrowed: the pool is no group's budget, so classes order
+ * the pool's reclaim as they say).
+ *
+ * What is not memcg's: the pool's reclaim is a walk of the coldest pages
+ * of all regions, one tier after the other, that asks each page's tier
+ * again (region/reclaim.c), not memcg's round of proportional scans of
+ * every cgroup.  When siblings overcommit their parent's protection, the
+ * walk takes the first sibling's pages until its shrinking claim leaves
+ * the others within the parent's protection: the parent keeps what it is
+ * owed in total, but not each sibling its proportional share.
  *
  * Members: a process attached to a group is a struct aqos_member keyed by
  * its struct pid (referenced from the ATTACH_PID on) in aqos_members, a
@@ -155,6 +190,20 @@ struct aqos_group *aqos_group_get(u32 id)
 		g = NULL;
 	rcu_read_unlock();
 	return g;
+}
+
+static void aqos_propagate(struct aqos_group *g, long usage);
+
+/*
+ * A min as its parent's @children_min_sum counts it: capped at 2^40 pages
+ * (4 PiB, more than any pool), so that no number of children claiming
+ * "max" can overflow the sum.
+ */
+#define AQOS_MIN_CLAIM_MAX	BIT_ULL(40)
+
+static long aqos_min_claim(unsigned long min)
+{
+	return min_t(unsigned long, min, AQOS_MIN_CLAIM_MAX);
 }
 
 /* ---- making and removing -------------------------------------------- */
@@ -422,6 +471,12 @@ int aqos_group_destroy(struct aqos_group *g)
 	    atomic_long_read(&g->nr_regions) || atomic_long_read(&g->usage))
 		return -EBUSY;
 	aqos_debugfs_remove(g);
+	/* A dead group claims nothing of its parent's protection. */
+	atomic_long_sub(aqos_min_claim(READ_ONCE(g->min)),
+			&g->parent->children_min_sum);
+	WRITE_ONCE(g->min, 0);
+	WRITE_ONCE(g->low, 0);
+	aqos_propagate(g, atomic_long_read(&g->usage));
 	spin_lock(&aqos_tree_lock);
 	WRITE_ONCE(g->dead, true);
 	list_del_rcu(&g->sibling);
@@ -852,6 +907,8 @@ void aqos_group_set_limits(struct aqos_group *g, unsigned long min,
 			   unsigned long max)
 {
 	lockdep_assert_held(&aqos_lock);
+	atomic_long_add(aqos_min_claim(min) - aqos_min_claim(READ_ONCE(g->min)),
+			&g->parent->children_min_sum);
 	WRITE_ONCE(g->min, min);
 	WRITE_ONCE(g->low, low);
 	WRITE_ONCE(g->high, high);
@@ -884,15 +941,23 @@ unsigned long aqos_protection(unsigned long usage, unsigned long setting,
 }
 
 /**
- * aqos_effective - @g's effective min and low, from the root down
+ * aqos_effective_under - @g's effective min and low in a reclaim of @root
  * @g: a group
+ * @root: the group whose subtree a reclaim takes pages from (aqos_root
+ *	  for the pool's), @g or an ancestor of it
  * @emin: out: pages
  * @elow: out: pages
  *
+ * As cgroup v2's effective protection (page_counter.c): @root's children
+ * get what they claim, min(usage, setting); below them, each group what
+ * it claims when its siblings' claims fit in their parent's effective
+ * protection, else its share of it in proportion to its claim.  @root
+ * itself is not protected against its own reclaim (0, 0).
+ *
  * Context: any (reads the counters as they are now).
  */
-void aqos_effective(struct aqos_group *g, unsigned long *emin,
-		    unsigned long *elow)
+void aqos_effective_under(struct aqos_group *g, struct aqos_group *root,
+			  unsigned long *emin, unsigned long *elow)
 {
 	struct aqos_group *chain[AQOS_MAX_LEVEL + 1];
 	unsigned long pmin = AQOS_UNLIMITED, plow = AQOS_UNLIMITED;
@@ -900,15 +965,18 @@ void aqos_effective(struct aqos_group *g, unsigned long *emin,
 	unsigned long usage;
 	int n = 0;
 
-	for (c = g; c->parent && n <= AQOS_MAX_LEVEL; c = c->parent)
+	for (c = g; c != root && c->parent && n <= AQOS_MAX_LEVEL;
+	     c = c->parent)
 		chain[n++] = c;
 	*emin = 0;
 	*elow = 0;
+	if (!n)
+		return;
 	while (n--) {
 		c = chain[n];
 		p = c->parent;
 		usage = max(atomic_long_read(&c->usage), 0L);
-		if (!p->parent) {
+		if (p == root || !p->parent) {
 			pmin = min(usage, READ_ONCE(c->min));
 			plow = min(usage, READ_ONCE(c->low));
 			continue;
@@ -918,10 +986,140 @@ void aqos_effective(struct aqos_group *g, unsigned long *emin,
 		plow = aqos_protection(usage, READ_ONCE(c->low), plow,
 				       atomic_long_read(&p->children_low_usage));
 	}
-	if (g->parent) {
-		*emin = pmin;
-		*elow = plow;
+	*emin = pmin;
+	*elow = plow;
+}
+
+/**
+ * aqos_effective - @g's effective min and low, from the root down
+ * @g: a group
+ * @emin: out: pages
+ * @elow: out: pages
+ *
+ * In the pool's reclaim: aqos_effective_under() of the root.
+ * Context: any.
+ */
+void aqos_effective(struct aqos_group *g, unsigned long *emin,
+		    unsigned long *elow)
+{
+	aqos_effective_under(g, &aqos_root, emin, elow);
+}
+
+/**
+ * aqos_borrowed - what @g (or an ancestor below @root) holds of its
+ * siblings' unused min, in a cooperative group
+ * @g: a group
+ * @root: the reclaim's root, @g or an ancestor of it
+ *
+ * A group with a max is a budget its children share (cooperative groups):
+ * a child above its own protection (the larger of its min and low) uses,
+ * for as long as they leave it unused, what its siblings' mins would
+ * protect: the sum of their min settings less what of them their usage
+ * covers.  That much of its excess is borrowed, and is the first thing a
+ * reclaim takes (aqos_tier()).  Looked at for @g and each ancestor up to
+ * @root's children.
+ *
+ * Context: any.  Return: pages borrowed at the lowest level that borrows,
+ * 0 for none.
+ */
+unsigned long aqos_borrowed(struct aqos_group *g, struct aqos_group *root)
+{
+	struct aqos_group *c, *p;
+	long usage, own, unused;
+
+	for (c = g; c != root && c->parent; c = c->parent) {
+		p = c->parent;
+		if (READ_ONCE(p->max) >= AQOS_UNLIMITED)
+			continue;
+		usage = atomic_long_read(&c->usage);
+		own = max(READ_ONCE(c->min), READ_ONCE(c->low));
+		if (usage <= own)
+			continue;
+		/* The siblings' min settings, less what their usage covers. */
+		unused = (atomic_long_read(&p->children_min_sum) -
+			  aqos_min_claim(READ_ONCE(c->min))) -
+			 (atomic_long_read(&p->children_min_usage) -
+			  atomic_long_read(&c->min_usage));
+		if (unused > 0)
+			return min(usage - own, unused);
 	}
+	return 0;
+}
+
+/**
+ * aqos_tier - the reclaim tier (enum aem_reclaim_tier) of @g's regions
+ * @g: a group
+ * @root: the reclaim's root: aqos_root for the pool's, the group at its
+ *	  max or high for the group's own
+ *
+ * Pages min protects are never taken (a group whose usage is within its
+ * effective min); pages borrowed from a sibling's unused min are taken
+ * first, with the BestEffort groups'; then by class; pages low protects
+ * only when nothing else is left.  @root's own regions are not protected
+ * against its own reclaim: their class decides.
+ *
+ * Context: any (counters read as they are now); the core asks again for
+ * each page, so a group leaves a tier as soon as it reaches the next.
+ */
+unsigned int aqos_tier(struct aqos_group *g, struct aqos_group *root)
+{
+	unsigned long usage = max(atomic_long_read(&g->usage), 0L);
+	unsigned long emin, elow;
+
+	if (g != root) {
+		aqos_effective_under(g, root, &emin, &elow);
+		if (usage && usage <= emin)
+			return AEM_TIER_NEVER;
+		if (aqos_borrowed(g, root))
+			return AEM_TIER_BESTEFFORT;
+		if (usage && usage <= elow)
+			return AEM_TIER_PROTECTED;
+	}
+	switch (READ_ONCE(g->class)) {
+	case AETHER_QOS_CLASS_BESTEFFORT:
+		return AEM_TIER_BESTEFFORT;
+	case AETHER_QOS_CLASS_REALTIME:
+		return AEM_TIER_REALTIME;
+	default:
+		return AEM_TIER_NORMAL;
+	}
+}
+
+/**
+ * aqos_low_event - reclaim took pages @g's low protected: a low event
+ * @g: the group
+ */
+void aqos_low_event(struct aqos_group *g)
+{
+	aqos_event(g, AQOS_EV_LOW);
+}
+
+/**
+ * aqos_groups_in_tier - groups of @root's subtree in reclaim tier @tier
+ * @root: the reclaim's root
+ * @tier: an enum aem_reclaim_tier
+ * @gs: receives them, each referenced (aqos_group_put())
+ * @n: room in @gs
+ *
+ * Context: process context, no aqos_tree_lock held.  Return: how many.
+ */
+unsigned int aqos_groups_in_tier(struct aqos_group *root, unsigned int tier,
+				 struct aqos_group **gs, unsigned int n)
+{
+	struct aqos_group *g;
+	unsigned int k = 0;
+
+	spin_lock(&aqos_tree_lock);
+	list_for_each_entry(g, &aqos_all, all) {
+		if (k == n)
+			break;
+		if (aqos_under(g, root) && atomic_long_read(&g->usage) > 0 &&
+		    aqos_tier(g, root) == tier &&
+		    refcount_inc_not_zero(&g->ref))
+			gs[k++] = g;
+	}
+	spin_unlock(&aqos_tree_lock);
+	return k;
 }
 
 /**

@@ -80,7 +80,7 @@ struct pid;
 #define AQOS_UNLIMITED		((unsigned long)LONG_MAX >> PAGE_SHIFT)
 
 enum aqos_event {
-	AQOS_EV_LOW,		/* reclaimed below its low (never, yet) */
+	AQOS_EV_LOW,		/* reclaim took pages low protected */
 	AQOS_EV_HIGH,		/* a charge took it above high */
 	AQOS_EV_MAX,		/* a charge would have taken it above max */
 	AQOS_EV_OOM,		/* ... and failed */
@@ -113,6 +113,9 @@ enum aqos_event {
  * @min_usage, @low_usage: what of @usage its @min and @low protect,
  *		as its parent's @children_*_usage counts it
  * @children_min_usage, @children_low_usage: the sum over its children
+ * @children_min_sum: the sum of its live children's @min settings (what
+ *		they may claim; aqos_lock), for what of it they leave unused
+ *		(aqos_borrowed())
  * @events:	hierarchical: in it and its descendants
  * @events_local: in it only
  * @nr_regions:	regions charged to it (their cookie is this group)
@@ -153,6 +156,7 @@ struct aqos_group {
 	atomic_long_t low_usage;
 	atomic_long_t children_min_usage;
 	atomic_long_t children_low_usage;
+	atomic_long_t children_min_sum;
 
 	atomic_long_t events[AQOS_NR_EVENTS];
 	atomic_long_t events_local[AQOS_NR_EVENTS];
@@ -224,6 +228,13 @@ unsigned long aqos_protection(unsigned long usage, unsigned long setting,
 			      unsigned long siblings_protected);
 void aqos_effective(struct aqos_group *g, unsigned long *emin,
 		    unsigned long *elow);
+void aqos_effective_under(struct aqos_group *g, struct aqos_group *root,
+			  unsigned long *emin, unsigned long *elow);
+unsigned long aqos_borrowed(struct aqos_group *g, struct aqos_group *root);
+unsigned int aqos_tier(struct aqos_group *g, struct aqos_group *root);
+void aqos_low_event(struct aqos_group *g);
+unsigned int aqos_groups_in_tier(struct aqos_group *root, unsigned int tier,
+				 struct aqos_group **gs, unsigned int n);
 int aqos_group_path(struct aqos_group *g, char *buf, size_t len);
 
 /* policy.c */

@@ -170,10 +170,58 @@ static void aqos_policy_uncharge(void *cookie, int nid,
 	aqos_uncharge(cookie, nr_pages);
 }
 
-/* aem_policy_reclaim()'s @match: the regions of @arg and its descendants. */
-static bool aqos_match_under(void *cookie, void *arg)
+/*
+ * One pass of a group's reclaim: the regions of a tier (of one group of
+ * it, or of all); the core asks again for each page, so a group that
+ * reaches its protection keeps the rest.
+ */
+struct aqos_reclaim_pass {
+	struct aqos_group *root;
+	struct aqos_group *only;	/* NULL: every group of @tier */
+	unsigned int tier;
+};
+
+/* aem_policy_reclaim()'s @match: a region of @arg's pass. */
+static bool aqos_match_pass(void *cookie, void *arg)
 {
-	return aqos_under(cookie, arg);
+	struct aqos_reclaim_pass *pass = arg;
+	struct aqos_group *g = cookie;
+
+	if (pass->only && g != pass->only)
+		return false;
+	return aqos_under(g, pass->root) && aqos_tier(g, pass->root) ==
+	       pass->tier;
+}
+
+#define AQOS_LOW_PASS	16	/* low-protected groups one reclaim visits */
+
+/*
+ * The last pass: pages low protects, group by group so that each group
+ * whose low was broken counts its low event.  Return: pages taken.
+ */
+static long aqos_reclaim_protected(struct aqos_group *root, unsigned long nr,
+				   unsigned int flags)
+{
+	struct aqos_reclaim_pass pass = {
+		.root = root, .tier = AEM_TIER_PROTECTED,
+	};
+	struct aqos_group *gs[AQOS_LOW_PASS];
+	unsigned int n, i;
+	long got = 0, ret;
+
+	n = aqos_groups_in_tier(root, AEM_TIER_PROTECTED, gs, ARRAY_SIZE(gs));
+	for (i = 0; i < n; i++) {
+		pass.only = gs[i];
+		ret = got < (long)nr ?
+		      aem_policy_reclaim(aqos_match_pass, &pass, nr - got,
+					 flags) : 0;
+		if (ret > 0) {
+			got += ret;
+			aqos_low_event(gs[i]);
+		}
+		aqos_group_put(gs[i]);
+	}
+	return got;
 }
 
 /**
@@ -182,13 +230,31 @@ static bool aqos_match_under(void *cookie, void *arg)
  * @nr: pages
  * @flags: AEM_RECLAIM_NOWAIT under a fault's mmap_lock, else 0
  *
+ * Tier by tier as the pool's reclaim, with protection counted from @g
+ * down (aqos_tier()): what its children borrowed of each other's unused
+ * min and its BestEffort groups first, then Normal, then RealTime, then
+ * what low protects (each group whose low is broken counts a low event),
+ * never what min protects.  @g's own regions go by their class.
+ *
  * Context: process context, no lock of ours held; may sleep.
- * Return: pages taken off its regions, or a negative errno.
+ * Return: pages taken off its regions.
  */
 long aqos_group_reclaim(struct aqos_group *g, unsigned long nr,
 			unsigned int flags)
 {
-	return aem_policy_reclaim(aqos_match_under, g, nr, flags);
+	struct aqos_reclaim_pass pass = { .root = g };
+	long got = 0, ret;
+
+	for (pass.tier = AEM_TIER_BESTEFFORT;
+	     pass.tier < AEM_TIER_PROTECTED && got < (long)nr; pass.tier++) {
+		ret = aem_policy_reclaim(aqos_match_pass, &pass, nr - got,
+					 flags);
+		if (ret > 0)
+			got += ret;
+	}
+	if (got < (long)nr)
+		got += aqos_reclaim_protected(g, nr - got, flags);
+	return got;
 }
 
 /*
@@ -212,28 +278,20 @@ static long aqos_policy_reclaim(void *cookie, unsigned long nr_pages,
 }
 
 /*
- * The pool's reclaim order: what min protects is never taken, what low
- * protects only when nothing else is left, and the rest by class.
+ * The pool's reclaim order (aqos_tier() from the root): what min protects
+ * is never taken, what a child borrowed of a sibling's min first, what
+ * low protects only when nothing else is left, the rest by class.
  */
 static unsigned int aqos_policy_reclaim_tier(void *cookie)
 {
-	struct aqos_group *g = cookie;
-	unsigned long usage = max(atomic_long_read(&g->usage), 0L);
-	unsigned long emin, elow;
+	return aqos_tier(cookie, &aqos_root);
+}
 
-	aqos_effective(g, &emin, &elow);
-	if (usage && usage <= emin)
-		return AEM_TIER_NEVER;
-	if (usage && usage <= elow)
-		return AEM_TIER_PROTECTED;
-	switch (READ_ONCE(g->class)) {
-	case AETHER_QOS_CLASS_BESTEFFORT:
-		return AEM_TIER_BESTEFFORT;
-	case AETHER_QOS_CLASS_REALTIME:
-		return AEM_TIER_REALTIME;
-	default:
-		return AEM_TIER_NORMAL;
-	}
+/* The pool's reclaim took pages low protected: the group's low event. */
+static void aqos_policy_protected_reclaimed(void *cookie,
+					    unsigned long nr_pages)
+{
+	aqos_low_event(cookie);
 }
 
 /* A RealTime group's faults may take the pool's reserve. */
@@ -297,6 +355,7 @@ static const struct aem_policy_ops aqos_policy_ops = {
 	.drain		= aqos_group_drain,
 	.handle_high	= aqos_policy_handle_high,
 	.may_class	= aqos_policy_may_class,
+	.protected_reclaimed = aqos_policy_protected_reclaimed,
 };
 
 /**

@@ -23,6 +23,11 @@
  *			(101M: forgiven, 105M: about 159 ms, 120M: past
  *			the 2 s clamp), in proportion to the pages owed,
  *			no overflow for any overage
+ *   reclaim_root	protection counted from a reclaim's root: its
+ *			children get what they claim, itself nothing
+ *   borrow		cooperative groups: a child above its min inside a
+ *			parent with a max borrows its siblings' unused min,
+ *			and is the first tier; the tiers of min and low
  *
  * then pressure_test.c's (the averages, the triggers).  Each prints what
  * failed and the module refuses to load.
@@ -184,6 +189,101 @@ static int aqos_st_penalty(struct aqos_group *unused)
 	return ok ? 0 : -EINVAL;
 }
 
+/*
+ * Overcommitted under a parent with no min of its own: in the pool's
+ * reclaim its children get nothing (the parent has nothing to split), in
+ * a reclaim of the parent (at its max) each what it claims, the parent
+ * itself nothing.  The split of a protected parent: 30 between claims of
+ * 20 and 40 is 10 and 20.
+ */
+static int aqos_st_reclaim_root(struct aqos_group *t)
+{
+	struct aqos_group *root = &t[4], *top = &t[0], *a = &t[1], *b = &t[2];
+	unsigned long emin, elow;
+	bool ok = true;
+
+	aqos_st_init(root, NULL, AQOS_UNLIMITED);
+	aqos_st_init(top, root, AQOS_UNLIMITED);
+	aqos_st_init(a, top, AQOS_UNLIMITED);
+	aqos_st_init(b, top, AQOS_UNLIMITED);
+	a->min = 20;
+	b->min = 40;
+	b->low = 50;
+	ok &= AQOS_ST_CHECK(aqos_charge(a, 30, false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_charge(b, 60, false) == 0);
+	aqos_effective_under(a, root, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 0 && elow == 0);
+	aqos_effective_under(a, top, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 20 && elow == 0);
+	aqos_effective_under(b, top, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 40 && elow == 50);
+	aqos_effective_under(top, top, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 0 && elow == 0);
+	/* top protected for 30: 20 and 40 claimed, 10 and 20 given */
+	top->min = 30;
+	aqos_effective_under(a, root, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 10);
+	aqos_effective_under(b, root, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 20);
+	/* from top: a at 30 above its 20 (class), b at 60 above 40 and 50 */
+	ok &= AQOS_ST_CHECK(aqos_tier(a, top) == AEM_TIER_NORMAL);
+	ok &= AQOS_ST_CHECK(aqos_tier(b, top) == AEM_TIER_NORMAL);
+	aqos_uncharge(b, 15);	/* 45: within its low */
+	ok &= AQOS_ST_CHECK(aqos_tier(b, top) == AEM_TIER_PROTECTED);
+	aqos_uncharge(b, 5);	/* 40: within its min */
+	ok &= AQOS_ST_CHECK(aqos_tier(b, top) == AEM_TIER_NEVER);
+	aqos_uncharge(a, 30);
+	aqos_uncharge(b, 40);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&root->usage) == 0);
+	return ok ? 0 : -EINVAL;
+}
+
+/*
+ * A cooperative group: top has a max of 120, a and b a min of 40 each.
+ * a uses 70 while b uses 10: a borrows 30 of b's unused 30 (first tier,
+ * whatever a's class); as b grows to 25, a borrows 15; at 40 b's min is
+ * all used: a borrows nothing and is Normal again.  Without top's max
+ * there is no budget to share: nothing is borrowed.
+ */
+static int aqos_st_borrow(struct aqos_group *t)
+{
+	struct aqos_group *root = &t[4], *top = &t[0], *a = &t[1], *b = &t[2];
+	bool ok = true;
+
+	aqos_st_init(root, NULL, AQOS_UNLIMITED);
+	aqos_st_init(top, root, 120);
+	aqos_st_init(a, top, AQOS_UNLIMITED);
+	aqos_st_init(b, top, AQOS_UNLIMITED);
+	a->min = 40;
+	b->min = 40;
+	a->class = AETHER_QOS_CLASS_REALTIME;
+	atomic_long_set(&top->children_min_sum, 80);
+	ok &= AQOS_ST_CHECK(aqos_charge(a, 70, false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_charge(b, 10, false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_borrowed(a, root) == 30);
+	ok &= AQOS_ST_CHECK(aqos_borrowed(a, top) == 30);
+	ok &= AQOS_ST_CHECK(aqos_borrowed(b, root) == 0);
+	ok &= AQOS_ST_CHECK(aqos_tier(a, top) == AEM_TIER_BESTEFFORT);
+	/* b within its min: never, in the parent's reclaim */
+	ok &= AQOS_ST_CHECK(aqos_tier(b, top) == AEM_TIER_NEVER);
+	/* a's own reclaim: its own regions go by class */
+	ok &= AQOS_ST_CHECK(aqos_tier(a, a) == AEM_TIER_REALTIME);
+	ok &= AQOS_ST_CHECK(aqos_charge(b, 15, false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_borrowed(a, top) == 15);
+	ok &= AQOS_ST_CHECK(aqos_charge(b, 15, false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_borrowed(a, top) == 0);
+	ok &= AQOS_ST_CHECK(aqos_tier(a, top) == AEM_TIER_REALTIME);
+	/* b gave back: a borrows 30 again; no budget, no borrowing */
+	aqos_uncharge(b, 30);
+	ok &= AQOS_ST_CHECK(aqos_borrowed(a, top) == 30);
+	top->max = AQOS_UNLIMITED;
+	ok &= AQOS_ST_CHECK(aqos_borrowed(a, top) == 0);
+	aqos_uncharge(a, 70);
+	aqos_uncharge(b, 10);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->children_min_usage) == 0);
+	return ok ? 0 : -EINVAL;
+}
+
 /**
  * aqos_selftest_run - run every self-test
  *
@@ -194,6 +294,7 @@ int aqos_selftest_run(void)
 	static int (*const tests[])(struct aqos_group *) = {
 		aqos_st_charge_limits, aqos_st_events, aqos_st_protection,
 		aqos_st_penalty,
+		aqos_st_reclaim_root, aqos_st_borrow,
 	};
 	struct aqos_group *t;
 	int i, err = 0;

@@ -39,10 +39,18 @@
  * protected by low, never those under min; the pages of a range that
  * REGION_SET_QOS gave a class (qos.c) in that class's tier instead of the
  * region's, unless the region is protected (a walk offers a region when
- * it has pages of the tier, and its cold fn leaves the pages of other
- * tiers).  aem_policy_reclaim() is the
- * same walk for the regions of one group: the policy backend's own
- * reclaim, at its max or high.
+ * it has pages of the tier, and its cold fn passes over the pages of
+ * other tiers).  A region's tier is asked again for each page (its
+ * group's protection moves as its pages leave): a page of a region that
+ * left the tier is skipped.  The pages taken in the PROTECTED tier are
+ * told to the policy after the walk, region by region
+ * (@protected_reclaimed: its low event), for the first AEM_LOW_NOTES
+ * regions of a walk.  aem_policy_reclaim() is the same walk for the
+ * regions of one group, tiers left to @match (asked again for each page
+ * as well): the policy backend's own reclaim, at its max or high.  A
+ * page left so was offered all the same, and counts against the walk's
+ * budget: the walk is made again for the rest (it no longer chooses that
+ * region), as long as each one takes pages.
  *
  * debugfs aether/mm/reclaim: write N to store up to N cold pages now,
  * read the totals.  debugfs aether/mm/store_loopback: write 1 to install
@@ -81,17 +89,79 @@ static atomic_long_t aem_store_dropped, aem_store_shared;
 static atomic_long_t aem_store_group_runs, aem_store_group_pages;
 static atomic_long_t aem_share_store_wanted;	/* for the work below */
 
+/* The regions of a group: aem_policy_reclaim()'s @match on their cookie. */
+struct aem_group_match {
+	bool (*match)(void *cookie, void *arg);
+	void *arg;
+	u64 gen;
+};
+
+static bool aem_store_group_match(const struct aem_group_match *m,
+				  struct aem_region *r)
+{
+	return r->pol_gen && r->pol_gen == m->gen &&
+	       m->match(r->pol_cookie, m->arg);
+}
+
+/* A region of the PROTECTED tier a walk took pages of, referenced. */
+struct aem_low_note {
+	struct aem_region *r;
+	unsigned long nr;
+};
+
+#define AEM_LOW_NOTES	8	/* regions one walk tells the policy of */
+
 /*
- * @tiered: the pool's reclaim with tiers, now taking tier @tier: a page
- * of a region with classed ranges (qos.c) is taken only in its own tier.
+ * @tier: the pool's tier being walked, the region's tier asked again for
+ * each page (the policy's protection changes as pages leave: a group that
+ * reached its effective low leaves the tier at once), and a page of a
+ * region with classed ranges (qos.c) taken only in its own tier;
+ * AEM_NR_TIERS for a walk of no tier.  @notes: the PROTECTED tier's
+ * regions, for the policy once the walk is done (aem_store_low_notes()).
  */
 struct aem_store_walk {
 	const struct aem_store_ops *ops;
+	const struct aem_group_match *m;	/* a group's walk: @match */
 	unsigned long failed;
 	unsigned long dropped;
-	bool tiered;
+	unsigned long left;
 	unsigned int tier;
+	unsigned int nr_notes;
+	struct aem_low_note notes[AEM_LOW_NOTES];
 };
+
+/* Under the page's slot lock: @r gave a page of the PROTECTED tier. */
+static void aem_store_low_note(struct aem_store_walk *w, struct aem_region *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr_notes; i++)
+		if (w->notes[i].r == r)
+			break;
+	if (i == w->nr_notes) {
+		if (i == AEM_LOW_NOTES)
+			return;		/* told of the first few only */
+		kref_get(&r->ref);
+		w->notes[i].r = r;
+		w->notes[i].nr = 0;
+		w->nr_notes++;
+	}
+	w->notes[i].nr++;
+}
+
+/* After the walk, outside its locks: tell the policy, drop the regions. */
+static void aem_store_low_notes(struct aem_store_walk *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr_notes; i++) {
+		aem_policy_protected_reclaimed(w->notes[i].r->pol_gen,
+					       w->notes[i].r->pol_cookie,
+					       w->notes[i].nr);
+		aem_region_put(w->notes[i].r);
+	}
+	w->nr_notes = 0;
+}
 
 /*
  * A client of aem_region_cold_pages() as another module's would be: the
@@ -105,16 +175,36 @@ static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
 	struct aem_store_walk *w = arg;
 	unsigned long handle;
 
-	if (w->tiered && aem_region_qos_classed(r) &&
-	    aem_region_page_tier(r, aem_policy_tier(r->pol_gen, r->pol_cookie),
-				 idx) != w->tier)
-		return AEM_COLD_PASS;	/* another tier's page: not now */
+	/*
+	 * A page of another class's range of a region still in this tier:
+	 * its own tier's walk takes it (not counted against the budget).
+	 * A region whose group reached a more protected tier since the walk
+	 * began, or left the group walked: left, and walked again.
+	 */
+	if (w->tier < AEM_NR_TIERS) {
+		unsigned int rt = aem_policy_tier(r->pol_gen, r->pol_cookie);
+
+		if (aem_region_qos_classed(r) &&
+		    aem_region_page_tier(r, rt, idx) != w->tier &&
+		    aem_region_has_tier(r, rt, w->tier))
+			return AEM_COLD_PASS;
+		if (aem_region_qos_classed(r) ?
+		    aem_region_page_tier(r, rt, idx) != w->tier :
+		    rt != w->tier) {
+			w->left++;
+			return 0;
+		}
+	}
+	if (w->m && !aem_store_group_match(w->m, r)) {
+		w->left++;
+		return 0;
+	}
 	if (aem_cold_page_unmap(r, l, idx, f))
 		goto failed;
 	/* A page of zeroes needs no copy (zram's same-filled pages). */
 	if (!aem_cold_page_drop(r, l, idx, f)) {
 		w->dropped++;
-		return 1;
+		goto taken;
 	}
 	if (w->ops->store(f, &handle))
 		goto failed;
@@ -122,6 +212,9 @@ static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
 		w->ops->release(handle);
 		goto failed;
 	}
+taken:
+	if (w->tier == AEM_TIER_PROTECTED)
+		aem_store_low_note(w, r);
 	return 1;
 failed:
 	w->failed++;
@@ -158,6 +251,33 @@ static void aem_share_store_workfn(struct work_struct *work)
 
 static DECLARE_WORK(aem_share_store_work, aem_share_store_workfn);
 
+/*
+ * aem_region_cold_pages_if() for up to @nr pages, again while the last
+ * walk took pages but left some of a region that stopped being wanted
+ * mid-walk (they counted against its budget; the next walk does not
+ * choose that region).  Return: pages taken, or the first error.
+ */
+static long aem_store_walk_want(struct aem_store_walk *w, int nid,
+				unsigned long nr, unsigned int flags,
+				bool (*want)(struct aem_region *r, void *warg),
+				void *warg)
+{
+	long got = 0, ret;
+
+	do {
+		w->left = 0;
+		ret = aem_region_cold_pages_if(AETHER_MM_REGION_COMPRESSIBLE,
+					       nid, 1, nr - got,
+					       aem_store_cold_fn, w, flags,
+					       want, warg);
+		aem_store_low_notes(w);
+		if (ret < 0)
+			return got ? got : ret;
+		got += ret;
+	} while (ret > 0 && w->left && got < (long)nr);
+	return got;
+}
+
 /* Regions with pages of one reclaim tier (policy.c, qos.c). */
 static bool aem_store_tier_want(struct aem_region *r, void *arg)
 {
@@ -186,16 +306,13 @@ static unsigned long aem_store_cold(int nid, unsigned long nr,
 	int sidx;
 
 	w.ops = aem_store_get(&sidx, true);
-	w.tiered = tiered;
 	/* Without tiers, every region is Normal: one walk. */
 	for (tier = tiered ? 0 : AEM_TIER_NORMAL;
 	     w.ops && tier < AEM_TIER_NEVER && got < (long)nr; tier++) {
-		w.tier = tier;
-		ret = aem_region_cold_pages_if(AETHER_MM_REGION_COMPRESSIBLE,
-					       nid, 1, nr - got,
-					       aem_store_cold_fn, &w, flags,
-					       tiered ? aem_store_tier_want :
-					       NULL, &w);
+		w.tier = tiered ? tier : AEM_NR_TIERS;
+		ret = aem_store_walk_want(&w, nid, nr - got, flags,
+					  tiered ? aem_store_tier_want : NULL,
+					  &w);
 		if (ret < 0)
 			break;
 		got += ret;
@@ -219,26 +336,19 @@ static unsigned long aem_store_cold(int nid, unsigned long nr,
 	return got;
 }
 
-/* The regions of a group: aem_policy_reclaim()'s @match on their cookie. */
-struct aem_group_match {
-	bool (*match)(void *cookie, void *arg);
-	void *arg;
-	u64 gen;
-};
-
 static bool aem_store_group_want(struct aem_region *r, void *arg)
 {
-	struct aem_group_match *m = arg;
-
-	return r->pol_gen && r->pol_gen == m->gen &&
-	       m->match(r->pol_cookie, m->arg);
+	return aem_store_group_match(arg, r);
 }
 
 /**
  * aem_policy_reclaim - reclaim the cold pages of a group's regions
  * @match: whether the region of a cookie is the group's (a group and its
  *	   descendants); called under aem_access_lock for each charged
- *	   region of the registered policy table, must not sleep
+ *	   region of the registered policy table, then again for each page
+ *	   the walk would take, under its slot lock (a region that no
+ *	   longer matches, its group now protected, say, keeps the page);
+ *	   must not sleep
  * @arg: passed to @match
  * @nr_pages: take up to this many pages
  * @flags: AEM_RECLAIM_NOWAIT: only try the locks (the caller holds an
@@ -262,7 +372,7 @@ long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 			unsigned long nr_pages, unsigned int flags)
 {
 	struct aem_group_match m = { .match = match, .arg = arg };
-	struct aem_store_walk w = { };
+	struct aem_store_walk w = { .m = &m, .tier = AEM_NR_TIERS };
 	int sidx, pidx;
 	long got = 0;
 
@@ -279,12 +389,10 @@ long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 	}
 	w.ops = aem_store_get(&sidx, true);
 	if (w.ops)
-		got = aem_region_cold_pages_if(AETHER_MM_REGION_COMPRESSIBLE,
-					       NUMA_NO_NODE, 1, nr_pages,
-					       aem_store_cold_fn, &w,
-					       flags & AEM_RECLAIM_NOWAIT ?
-					       AEM_COLD_NOWAIT : 0,
-					       aem_store_group_want, &m);
+		got = aem_store_walk_want(&w, NUMA_NO_NODE, nr_pages,
+					  flags & AEM_RECLAIM_NOWAIT ?
+					  AEM_COLD_NOWAIT : 0,
+					  aem_store_group_want, &m);
 	aem_store_put(sidx);
 	aem_policy_unhold(pidx);
 	if (!w.ops || got < 0)
@@ -365,6 +473,11 @@ static void aem_loop_drain(void)
 
 	xa_for_each(&aem_loop_pages, id, copy)
 		kfree(xa_erase(&aem_loop_pages, id));
+	/*
+	 * A store whose node allocation failed half-way (GFP_NOIO, a tall
+	 * tree: the index is an address) leaves empty nodes in the array.
+	 */
+	xa_destroy(&aem_loop_pages);
 }
 
 static const struct aem_store_ops aem_loop_ops = {

@@ -187,6 +187,7 @@ struct aem_store_ops {
 	int (*load)(unsigned long handle, struct aem_frame *frame);
 	void (*release)(unsigned long handle);
 	void (*drain)(void);
+	void (*protected_reclaimed)(void *cookie, unsigned long nr_pages);
 };
 
 /*
@@ -539,10 +540,14 @@ enum aem_reclaim_tier {
  *		sleepers before aem_unregister_policy()).  May sleep,
  *		bounded (memcg's clamp: 2 s); GFP_KERNEL.
  * @reclaim_tier: the enum aem_reclaim_tier of @cookie's region, for the
- *		pool's reclaim (region/reclaim.c).  Optional: without it
- *		every region is AEM_TIER_NORMAL.
+ *		pool's reclaim (region/reclaim.c), which asks once per
+ *		region to choose the regions of a tier, then again for each
+ *		page it would take (a page of a region no longer in the
+ *		tier is left).  Optional: without it every region is
+ *		AEM_TIER_NORMAL.
  *		Context: under rcu_read_lock(), inside a failing pool
- *		allocation of any caller (locks held).  Must not sleep.
+ *		allocation of any caller (locks held), for a page under its
+ *		slot lock.  Must not sleep.
  * @stall_begin: a task of @cookie's region starts waiting for memory: a
  *		fault's allocation that found the pool short and grows or
  *		reclaims it, or the group's own @reclaim.  Return a token
@@ -574,6 +579,16 @@ enum aem_reclaim_tier {
  *		refused (-EOPNOTSUPP).
  *		Context: the ioctl, under rcu_read_lock(), no aether_mm
  *		lock held.  Must not sleep.
+ * @protected_reclaimed: the pool's reclaim took @nr_pages of @cookie's
+ *		region while its tier was AEM_TIER_PROTECTED (nothing less
+ *		protected was left: its group's low was broken, memcg's low
+ *		event).  Called after the walk, once per region and walk
+ *		(for the first few regions of a walk: region/reclaim.c).
+ *		Optional.
+ *		Context: under rcu_read_lock(), outside the page's slot
+ *		lock and aem_access_lock, possibly inside a failing pool
+ *		allocation of any caller (locks held).  Must not sleep or
+ *		allocate.
  */
 struct aem_policy_ops {
 	struct module *owner;
@@ -594,6 +609,7 @@ struct aem_policy_ops {
 	void (*stall_end)(void *cookie, unsigned long token);
 	void (*drain)(void);
 	int (*may_class)(void *cookie, u32 class);
+	void (*protected_reclaimed)(void *cookie, unsigned long nr_pages);
 };
 
 /**

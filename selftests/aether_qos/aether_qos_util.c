@@ -190,3 +190,100 @@ void *aqt_shared_page(void)
 
 	return p == MAP_FAILED ? NULL : p;
 }
+
+unsigned char *aqt_region_id(int mfd, __u32 flags, size_t pages, int *rfd,
+			     __u64 *id)
+{
+	size_t len = pages * sysconf(_SC_PAGESIZE);
+	struct aether_mm_region_create c;
+	void *p;
+
+	aemt_region_args(&c, flags, len);
+	if (aemt_region_create(mfd, &c))
+		return NULL;
+	*rfd = c.fd;
+	*id = c.id;
+	p = aemt_region_map(c.fd, len, PROT_READ | PROT_WRITE);
+	if (p == MAP_FAILED) {
+		close(c.fd);
+		return NULL;
+	}
+	return p;
+}
+
+long aqt_resident(int rfd)
+{
+	struct aether_mm_region_info ri;
+	int ret = aemt_region_info(rfd, &ri);
+
+	return ret ? ret : (long)ri.resident;
+}
+
+#define AQT_ACCESS	"/sys/kernel/debug/aether/mm/access"
+#define AQT_INTERVAL	"/sys/module/aether_mm/parameters/access_interval_ms"
+
+/* Scans of region @id so far (debugfs aether/mm/access), or -1. */
+static long aqt_scans(__u64 id)
+{
+	unsigned long long rid;
+	char line[512];
+	long scans, ret = -1;
+	FILE *f = fopen(AQT_ACCESS, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llu %ld", &rid, &scans) == 2 && rid == id)
+			ret = scans;
+	fclose(f);
+	return ret;
+}
+
+int aqt_scan(__u64 id, long n)
+{
+	long s0 = aqt_scans(id);
+	int i;
+
+	if (s0 < 0)
+		return -ENOENT;
+	if (aemt_write_file(AQT_INTERVAL, "20"))
+		return -EIO;
+	for (i = 0; i < 3000 && aqt_scans(id) < s0 + n; i++)
+		usleep(10 * 1000);
+	/* Stopped: a scan holds the lock a fault's reclaim only tries. */
+	if (aemt_write_file(AQT_INTERVAL, "0"))
+		return -EIO;
+	return aqt_scans(id) >= s0 + n ? 0 : -ETIMEDOUT;
+}
+
+int aqt_loopback(int on)
+{
+	return aemt_write_file(AEMT_DEBUGFS "/store_loopback", on ? "1" : "0");
+}
+
+int aqt_pool_reclaim(unsigned long nr)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lu", nr);
+	return aemt_write_file(AEMT_DEBUGFS "/reclaim", buf);
+}
+
+void aqt_write_pages(unsigned char *p, size_t from, size_t to, int v)
+{
+	long psize = sysconf(_SC_PAGESIZE);
+	size_t i;
+
+	for (i = from; i < to; i++)
+		p[i * psize] = (unsigned char)(v + i);
+}
+
+size_t aqt_bad_pages(const unsigned char *p, size_t from, size_t to, int v)
+{
+	long psize = sysconf(_SC_PAGESIZE);
+	size_t i, bad = 0;
+
+	for (i = from; i < to; i++)
+		bad += p[i * psize] != (unsigned char)(v + i);
+	return bad;
+}

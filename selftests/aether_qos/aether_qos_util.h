@@ -58,4 +58,26 @@ do {									\
 	}								\
 } while (0)
 
+/*
+ * Reclaim (qos_reclaim_test, qos_protect_test).  A region of @pages with
+ * AETHER_MM_REGION_* @flags, mapped: its fd and id; NULL on failure.
+ */
+unsigned char *aqt_region_id(int mfd, __u32 flags, size_t pages, int *rfd,
+			     __u64 *id);
+/* Resident pages of region fd @rfd, or -errno. */
+long aqt_resident(int rfd);
+/*
+ * Let aether_kaccessd scan region @id @n more times, then stop it (its
+ * interval 0: the caller saves aether_mm's parameters and puts them back).
+ */
+int aqt_scan(__u64 id, long n);
+/* aether_mm's loopback store backend: 1 on, 0 off (debugfs). */
+int aqt_loopback(int on);
+/* The pool's own reclaim, tier by tier, of up to @nr cold pages. */
+int aqt_pool_reclaim(unsigned long nr);
+/* Write @v to byte 0 of pages [@from, @to) of @p: v + the page's index. */
+void aqt_write_pages(unsigned char *p, size_t from, size_t to, int v);
+/* How many of those pages read back other than written: 0 when intact. */
+size_t aqt_bad_pages(const unsigned char *p, size_t from, size_t to, int v);
+
 #endif /* AETHER_QOS_UTIL_H */

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qos_protect_test - min and low under reclaim, the proportional split,
+ * cooperative groups
+ *
+ * As qos_reclaim_test: aether_mm's loopback store backend installed,
+ * regions COMPRESSIBLE, written and scanned idle, so reclaim has cold
+ * pages to take.
+ *
+ *   - min: a group within its min keeps every page while a hog (ALLOC
+ *     of every pool page, growing the pool to its limit) drives the pool
+ *     into reclaim until nothing else is left; a sibling without min,
+ *     beside it, loses pages (the hog did drive reclaim);
+ *   - low: the pool's reclaim takes a low-protected group's pages only
+ *     when no unprotected page is left, and then counts its low event,
+ *     locally in the group and hierarchically in its parent and the root;
+ *   - the proportional split: two siblings claiming 16 pages each of a
+ *     parent protected for 16 are given 8 each (GET), and the pool's
+ *     reclaim leaves them 16 in all;
+ *   - cooperative groups: in a parent with a max, a child that used its
+ *     sibling's unused min gives it back first when the sibling comes for
+ *     it: the sibling's faults at the parent's max take the borrowed
+ *     pages, not those of a third child protected by low;
+ *   - a parent's own reclaim (a lower max) takes its children's pages
+ *     down to their min, never below, and breaks a child's low last,
+ *     counting its low event.
+ *
+ * Groups made here are named "qp-*" under the root.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "aether_test.h"
+#include "../aether_mm/aether_mm_util.h"
+#include "aether_qos_util.h"
+
+#define QP_PREFIX	"qp-"
+#define QP_CMP		(AETHER_MM_REGION_SHARED | AETHER_MM_REGION_COMPRESSIBLE)
+
+static size_t psize(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+FIXTURE(protect) {
+	int fd;
+	int mfd;
+	struct aet_params params;
+	struct aet_params mm_params;	/* aqt_scan() stops aether_kaccessd */
+};
+
+FIXTURE_SETUP(protect)
+{
+	int ret;
+
+	self->fd = aqt_open();
+	if (self->fd == -ENOENT)
+		AEMT_SETUP_SKIP("%s absent: aether_qos not loaded", AQT_DEV);
+	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->mfd);
+	ASSERT_EQ(0, aet_params_save("aether_qos", &self->params));
+	ASSERT_EQ(0, aet_params_save("aether_mm", &self->mm_params));
+	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QP_PREFIX);
+	ret = aqt_loopback(1);
+	if (ret)
+		AEMT_SETUP_SKIP("no loopback store: %s", strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(protect)
+{
+	if (self->fd < 0)
+		return;
+	aqt_attach(self->fd, AETHER_QOS_ROOT_ID, getpid());
+	aqt_loopback(0);
+	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QP_PREFIX);
+	aet_params_restore(&self->params);
+	aet_params_restore(&self->mm_params);
+	close(self->fd);
+}
+
+/* SET of @mask on group @id: min, low, max as given. */
+static int qp_set(int fd, __u32 id, __u32 mask, __u64 min, __u64 low,
+		  __u64 max)
+{
+	struct aether_qos_set s = {
+		.id = id, .mask = mask, .min = min, .low = low, .max = max,
+	};
+
+	return aqt_set(fd, &s);
+}
+
+/* A COMPRESSIBLE region of @pages of group @g, not written yet. */
+static unsigned char *qp_region(int fd, int mfd, __u32 g, size_t pages,
+				int *rfd, __u64 *id)
+{
+	unsigned char *p;
+
+	if (aqt_attach(fd, g, getpid()))
+		return NULL;
+	p = aqt_region_id(mfd, QP_CMP, pages, rfd, id);
+	if (aqt_attach(fd, AETHER_QOS_ROOT_ID, getpid()))
+		return NULL;
+	return p;
+}
+
+/* The same, its @written first pages written with @v and scanned idle. */
+static unsigned char *qp_cold(struct __test_metadata *_metadata, int fd,
+			      int mfd, __u32 g, size_t pages, size_t written,
+			      int v, int *rfd)
+{
+	unsigned char *p;
+	__u64 id;
+
+	p = qp_region(fd, mfd, g, pages, rfd, &id);
+	if (!p)
+		return NULL;
+	aqt_write_pages(p, 0, written, v);
+	if (aqt_scan(id, 3)) {
+		TH_LOG("region %llu was never scanned", (unsigned long long)id);
+		return NULL;
+	}
+	return p;
+}
+
+static void qp_unmap(unsigned char *p, size_t pages, int rfd)
+{
+	munmap(p, pages * psize());
+	close(rfd);
+}
+
+static long qp_usage(int fd, __u32 id)
+{
+	struct aether_qos_group_info gi;
+
+	return aqt_get(fd, id, &gi) ? -1 : (long)gi.usage;
+}
+
+/*
+ * The hog: every page of the pool, the pool grown to its limit, in large
+ * blocks, then in batches, then one by one (each allocation that finds
+ * the pool empty runs its reclaim, which stores a cold page) until not
+ * one more page comes.  0 or -errno; @b holds them.
+ */
+static int qp_hog(int mfd, struct aemt_blocks *b)
+{
+	struct aether_mm_pool_info pi;
+	size_t n;
+	int ret;
+
+	ret = aemt_pool_info(mfd, &pi);
+	if (!ret)
+		ret = aemt_fill_until_enomem(mfd, 0, pi.max_order, 0,
+					     AEMT_ALL_ZONES, b, 1 << 16);
+	if (!ret)
+		ret = aemt_fill_until_enomem(mfd, 0, 0, 0, AEMT_ALL_ZONES, b,
+					     1 << 20);
+	do {
+		n = b->nr;
+		if (!ret)
+			ret = aemt_fill_until_enomem(mfd, 0, 0, 0,
+						     AEMT_ALL_ZONES, b, n + 1);
+	} while (!ret && b->nr > n);
+	return ret;
+}
+
+/*
+ * M (min 32) and C (nothing) hold 32 cold pages each; the hog takes the
+ * whole pool: C's pages go to the store, M keeps all of its own.
+ */
+TEST_F_TIMEOUT(protect, min_keeps_every_page_under_a_hog, 300)
+{
+	const size_t pages = 32;
+	struct aemt_blocks b = { 0 };
+	unsigned char *pm, *pc;
+	int rm, rc;
+	__u32 M, C;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "min", 0, &M));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "none", 0, &C));
+	ASSERT_EQ(0, qp_set(self->fd, M, AETHER_QOS_SET_MIN, pages, 0, 0));
+	pm = qp_cold(_metadata, self->fd, self->mfd, M, pages, pages, 1, &rm);
+	ASSERT_NE(NULL, pm);
+	pc = qp_cold(_metadata, self->fd, self->mfd, C, pages, pages, 2, &rc);
+	ASSERT_NE(NULL, pc);
+
+	ASSERT_EQ(0, qp_hog(self->mfd, &b));
+	TH_LOG("hog: %zu blocks; M %ld resident, C %ld", b.nr,
+	       aqt_resident(rm), aqt_resident(rc));
+	/* The hog did drive the pool's reclaim: C lost pages. */
+	ASSERT_GT((long)pages, aqt_resident(rc));
+	ASSERT_EQ((long)pages, aqt_resident(rm));
+	ASSERT_EQ((long)pages, qp_usage(self->fd, M));
+	ASSERT_EQ(0, aemt_blocks_free_all(self->mfd, &b));
+	aemt_blocks_release(&b);
+
+	ASSERT_EQ(0, aqt_bad_pages(pm, 0, pages, 1));
+	ASSERT_EQ(0, aqt_bad_pages(pc, 0, pages, 2));
+	qp_unmap(pm, pages, rm);
+	qp_unmap(pc, pages, rc);
+}
+
+/*
+ * P (low 32) has L (low 32) with 32 cold pages; N beside P has 32 with no
+ * protection.  The pool's reclaim of 16 takes N's only, no low event;
+ * of 32 more: N's 16 left, then 16 of L's, and L counts a low event,
+ * locally and up the tree (P, the root) but not locally in P.
+ */
+TEST_F_TIMEOUT(protect, low_is_best_effort_and_counts_events, 240)
+{
+	const size_t pages = 32;
+	struct aether_qos_group_info gl, gp, gr0, gr;
+	unsigned char *pl, *pn;
+	int rl, rn;
+	__u32 P, L, N;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "lowp", 0, &P));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "L", 0, &L));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "lown", 0, &N));
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_LOW, 0, pages, 0));
+	ASSERT_EQ(0, qp_set(self->fd, L, AETHER_QOS_SET_LOW, 0, pages, 0));
+	pl = qp_cold(_metadata, self->fd, self->mfd, L, pages, pages, 3, &rl);
+	ASSERT_NE(NULL, pl);
+	pn = qp_cold(_metadata, self->fd, self->mfd, N, pages, pages, 4, &rn);
+	ASSERT_NE(NULL, pn);
+	ASSERT_EQ(0, aqt_get(self->fd, L, &gl));
+	ASSERT_EQ(pages, gl.elow);
+	ASSERT_EQ(0, gl.events[AETHER_QOS_EVENT_LOW]);
+	ASSERT_EQ(0, aqt_get(self->fd, AETHER_QOS_ROOT_ID, &gr0));
+
+	ASSERT_EQ(0, aqt_pool_reclaim(16));
+	ASSERT_EQ(16, aqt_resident(rn));
+	ASSERT_EQ((long)pages, aqt_resident(rl));
+	ASSERT_EQ(0, aqt_get(self->fd, L, &gl));
+	ASSERT_EQ(0, gl.events_local[AETHER_QOS_EVENT_LOW]);
+
+	ASSERT_EQ(0, aqt_pool_reclaim(32));
+	ASSERT_EQ(0, aqt_resident(rn));
+	ASSERT_EQ(16, aqt_resident(rl));
+	ASSERT_EQ(0, aqt_get(self->fd, L, &gl));
+	ASSERT_EQ(0, aqt_get(self->fd, P, &gp));
+	ASSERT_EQ(0, aqt_get(self->fd, AETHER_QOS_ROOT_ID, &gr));
+	TH_LOG("low events: L %llu/%llu P %llu/%llu root %llu -> %llu",
+	       (unsigned long long)gl.events_local[AETHER_QOS_EVENT_LOW],
+	       (unsigned long long)gl.events[AETHER_QOS_EVENT_LOW],
+	       (unsigned long long)gp.events_local[AETHER_QOS_EVENT_LOW],
+	       (unsigned long long)gp.events[AETHER_QOS_EVENT_LOW],
+	       (unsigned long long)gr0.events[AETHER_QOS_EVENT_LOW],
+	       (unsigned long long)gr.events[AETHER_QOS_EVENT_LOW]);
+	ASSERT_LE(1, gl.events_local[AETHER_QOS_EVENT_LOW]);
+	ASSERT_EQ(gl.events_local[AETHER_QOS_EVENT_LOW],
+		  gl.events[AETHER_QOS_EVENT_LOW]);
+	ASSERT_EQ(0, gp.events_local[AETHER_QOS_EVENT_LOW]);
+	ASSERT_EQ(gl.events[AETHER_QOS_EVENT_LOW],
+		  gp.events[AETHER_QOS_EVENT_LOW]);
+	ASSERT_LE(gr0.events[AETHER_QOS_EVENT_LOW] +
+		  gl.events[AETHER_QOS_EVENT_LOW],
+		  gr.events[AETHER_QOS_EVENT_LOW]);
+
+	ASSERT_EQ(0, aqt_bad_pages(pl, 0, pages, 3));
+	ASSERT_EQ(0, aqt_bad_pages(pn, 0, pages, 4));
+	qp_unmap(pl, pages, rl);
+	qp_unmap(pn, pages, rn);
+}
+
+/*
+ * P (min 16) has A and B (min 16 each), 16 cold pages each: overcommitted,
+ * GET gives each 8; the pool's reclaim, asked for everything, leaves the
+ * two 16 pages in all (P's protection), and no more is taken.
+ */
+TEST_F_TIMEOUT(protect, overcommitted_min_split_in_proportion, 240)
+{
+	const size_t pages = 16;
+	struct aether_qos_group_info ga, gb;
+	unsigned char *pa, *pb;
+	int ra, rb;
+	__u32 P, A, B;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "split", 0, &P));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "A", 0, &A));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "B", 0, &B));
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_MIN, pages, 0, 0));
+	ASSERT_EQ(0, qp_set(self->fd, A, AETHER_QOS_SET_MIN, pages, 0, 0));
+	ASSERT_EQ(0, qp_set(self->fd, B, AETHER_QOS_SET_MIN, pages, 0, 0));
+	pa = qp_cold(_metadata, self->fd, self->mfd, A, pages, pages, 5, &ra);
+	ASSERT_NE(NULL, pa);
+	pb = qp_cold(_metadata, self->fd, self->mfd, B, pages, pages, 6, &rb);
+	ASSERT_NE(NULL, pb);
+	ASSERT_EQ(0, aqt_get(self->fd, A, &ga));
+	ASSERT_EQ(0, aqt_get(self->fd, B, &gb));
+	ASSERT_EQ(pages / 2, ga.emin);
+	ASSERT_EQ(pages / 2, gb.emin);
+
+	ASSERT_EQ(0, aqt_pool_reclaim(4 * pages));
+	TH_LOG("A %ld resident, B %ld", aqt_resident(ra), aqt_resident(rb));
+	ASSERT_EQ((long)pages, aqt_resident(ra) + aqt_resident(rb));
+	ASSERT_EQ((long)pages, qp_usage(self->fd, P));
+	/* Within P's protection now: nothing more goes. */
+	ASSERT_EQ(0, aqt_pool_reclaim(4 * pages));
+	ASSERT_EQ((long)pages, qp_usage(self->fd, P));
+
+	ASSERT_EQ(0, aqt_bad_pages(pa, 0, pages, 5));
+	ASSERT_EQ(0, aqt_bad_pages(pb, 0, pages, 6));
+	qp_unmap(pa, pages, ra);
+	qp_unmap(pb, pages, rb);
+}
+
+/*
+ * A cooperative group: P (max 48, low 16) shares its budget between A
+ * (min 16), B (min 16) and C (low 16).  A uses 32 pages while B uses
+ * none: 16 of them borrowed from B's min.  C uses 16 (within its low).
+ * P is full.  B then writes its 16 pages: each fault is at P's max, and
+ * P's reclaim takes A's borrowed pages first, never C's (protected) nor
+ * A's own 16: at the end A holds 16, B 16, C 16, every fault served.
+ */
+TEST_F_TIMEOUT(protect, cooperative_borrowed_min_given_back_first, 300)
+{
+	const size_t own = 16;
+	struct aether_qos_group_info ga;
+	unsigned char *pa, *pb, *pc;
+	int ra, rb, rc, status;
+	size_t wrote;
+	__u32 P, A, B, C;
+	__u64 idb;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "coop", 0, &P));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "A", 0, &A));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "B", 0, &B));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "C", 0, &C));
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_MAX | AETHER_QOS_SET_LOW,
+			    0, own, 3 * own));
+	ASSERT_EQ(0, qp_set(self->fd, A, AETHER_QOS_SET_MIN, own, 0, 0));
+	ASSERT_EQ(0, qp_set(self->fd, B, AETHER_QOS_SET_MIN, own, 0, 0));
+	ASSERT_EQ(0, qp_set(self->fd, C, AETHER_QOS_SET_LOW, 0, own, 0));
+	pa = qp_cold(_metadata, self->fd, self->mfd, A, 2 * own, 2 * own, 7,
+		     &ra);
+	ASSERT_NE(NULL, pa);
+	pc = qp_cold(_metadata, self->fd, self->mfd, C, own, own, 8, &rc);
+	ASSERT_NE(NULL, pc);
+	pb = qp_region(self->fd, self->mfd, B, own, &rb, &idb);
+	ASSERT_NE(NULL, pb);
+	ASSERT_EQ((long)(3 * own), qp_usage(self->fd, P));
+
+	/* B comes for its min: the child writes 1 to each of its pages. */
+	status = aqt_touch_child(pb, own, &wrote);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("status %#x after %zu pages", status, wrote);
+	TH_LOG("A %ld resident, B %ld, C %ld", aqt_resident(ra),
+	       aqt_resident(rb), aqt_resident(rc));
+	ASSERT_EQ((long)own, aqt_resident(rb));
+	ASSERT_EQ((long)own, aqt_resident(rc));
+	ASSERT_EQ((long)own, aqt_resident(ra));
+	ASSERT_EQ((long)own, qp_usage(self->fd, A));
+	ASSERT_EQ((long)(3 * own), qp_usage(self->fd, P));
+	/* What A gave back was reclaim, not a refusal. */
+	ASSERT_EQ(0, aqt_get(self->fd, A, &ga));
+	ASSERT_EQ(own, ga.uncharged);
+
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_MAX, 0, 0,
+			    AETHER_QOS_UNLIMITED));
+	ASSERT_EQ(0, aqt_bad_pages(pa, 0, 2 * own, 7));
+	ASSERT_EQ(0, aqt_bad_pages(pc, 0, own, 8));
+	qp_unmap(pa, 2 * own, ra);
+	qp_unmap(pb, own, rb);
+	qp_unmap(pc, own, rc);
+}
+
+/*
+ * A parent's own reclaim honours its children's min: P has A (min 16)
+ * with 40 cold pages and B (nothing) with 8; P's max lowered to 8 takes
+ * B's 8 and A's 24 above its min, never A's last 16 (SET leaves P above
+ * its new max, as memcg's memory.max write does when it cannot reclaim).
+ */
+TEST_F_TIMEOUT(protect, parent_reclaim_stops_at_childs_min, 240)
+{
+	const size_t own = 16, used = 40, other = 8;
+	unsigned char *pa, *pb;
+	int ra, rb;
+	__u32 P, A, B;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "floor", 0, &P));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "A", 0, &A));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "B", 0, &B));
+	ASSERT_EQ(0, qp_set(self->fd, A, AETHER_QOS_SET_MIN, own, 0, 0));
+	pa = qp_cold(_metadata, self->fd, self->mfd, A, used, used, 9, &ra);
+	ASSERT_NE(NULL, pa);
+	pb = qp_cold(_metadata, self->fd, self->mfd, B, other, other, 10,
+		     &rb);
+	ASSERT_NE(NULL, pb);
+
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_MAX, 0, 0, other));
+	TH_LOG("A %ld resident, B %ld", aqt_resident(ra), aqt_resident(rb));
+	ASSERT_EQ((long)own, aqt_resident(ra));
+	ASSERT_EQ(0, aqt_resident(rb));
+	ASSERT_EQ((long)own, qp_usage(self->fd, P));
+
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_MAX, 0, 0,
+			    AETHER_QOS_UNLIMITED));
+	ASSERT_EQ(0, aqt_bad_pages(pa, 0, used, 9));
+	ASSERT_EQ(0, aqt_bad_pages(pb, 0, other, 10));
+	qp_unmap(pa, used, ra);
+	qp_unmap(pb, other, rb);
+}
+
+/*
+ * A parent's own reclaim breaks a child's low when nothing else is left,
+ * counts the child's low event, and stops at its min: P has L (min 8,
+ * low 32) with 32 cold pages; P's max lowered to 4 leaves L 8.
+ */
+TEST_F_TIMEOUT(protect, parent_reclaim_breaks_low_stops_at_min, 240)
+{
+	const size_t pages = 32, min = 8;
+	struct aether_qos_group_info gl, gp;
+	unsigned char *pl;
+	int rl;
+	__u32 P, L;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "lowmin", 0, &P));
+	ASSERT_EQ(0, aqt_create(self->fd, P, "L", 0, &L));
+	ASSERT_EQ(0, qp_set(self->fd, L, AETHER_QOS_SET_MIN |
+			    AETHER_QOS_SET_LOW, min, pages, 0));
+	pl = qp_cold(_metadata, self->fd, self->mfd, L, pages, pages, 11,
+		     &rl);
+	ASSERT_NE(NULL, pl);
+
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_MAX, 0, 0, 4));
+	ASSERT_EQ((long)min, aqt_resident(rl));
+	ASSERT_EQ(0, aqt_get(self->fd, L, &gl));
+	ASSERT_EQ(0, aqt_get(self->fd, P, &gp));
+	ASSERT_LE(1, gl.events_local[AETHER_QOS_EVENT_LOW]);
+	ASSERT_EQ(0, gp.events_local[AETHER_QOS_EVENT_LOW]);
+	ASSERT_EQ(gl.events[AETHER_QOS_EVENT_LOW],
+		  gp.events[AETHER_QOS_EVENT_LOW]);
+
+	ASSERT_EQ(0, qp_set(self->fd, P, AETHER_QOS_SET_MAX, 0, 0,
+			    AETHER_QOS_UNLIMITED));
+	ASSERT_EQ(0, aqt_bad_pages(pl, 0, pages, 11));
+	qp_unmap(pl, pages, rl);
+}
+
+TEST_HARNESS_MAIN
