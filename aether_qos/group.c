@@ -467,17 +467,18 @@ int aqos_group_destroy(struct aqos_group *g)
 {
 	lockdep_assert_held(&aqos_lock);
 	aqos_group_prune_members(g);
-	if (!list_empty(&g->children) || g->nr_members ||
-	    atomic_long_read(&g->nr_regions) || atomic_long_read(&g->usage))
+	if (!list_empty(&g->children) || g->nr_members)
 		return -EBUSY;
-	aqos_debugfs_remove(g);
-	/* A dead group claims nothing of its parent's protection. */
-	atomic_long_sub(aqos_min_claim(READ_ONCE(g->min)),
-			&g->parent->children_min_sum);
-	WRITE_ONCE(g->min, 0);
-	WRITE_ONCE(g->low, 0);
-	aqos_propagate(g, atomic_long_read(&g->usage));
+	/*
+	 * Regions join under the tree lock (aqos_region_join()): checked
+	 * there, a region made meanwhile either counts here or finds the
+	 * group dead (review L3).
+	 */
 	spin_lock(&aqos_tree_lock);
+	if (atomic_long_read(&g->nr_regions) || atomic_long_read(&g->usage)) {
+		spin_unlock(&aqos_tree_lock);
+		return -EBUSY;
+	}
 	WRITE_ONCE(g->dead, true);
 	list_del_rcu(&g->sibling);
 	xa_erase(&aqos_groups, g->id);
@@ -489,9 +490,38 @@ int aqos_group_destroy(struct aqos_group *g)
 	else
 		aqos_nr_groups--;
 	spin_unlock(&aqos_tree_lock);
+	aqos_debugfs_remove(g);
+	/* A dead group claims nothing of its parent's protection. */
+	atomic_long_sub(aqos_min_claim(READ_ONCE(g->min)),
+			&g->parent->children_min_sum);
+	WRITE_ONCE(g->min, 0);
+	WRITE_ONCE(g->low, 0);
+	aqos_propagate(g, atomic_long_read(&g->usage));
 	aqos_psi_destroy(&g->psi);	/* its triggers: EPOLLERR */
 	aqos_group_put(g);	/* the tree's */
 	return 0;
+}
+
+/**
+ * aqos_region_join - count a new region in @g, unless @g is dead
+ * @g: a group, referenced by the caller
+ *
+ * Under the tree lock, where aqos_group_destroy() checks the count and
+ * marks the group dead: a region never joins a destroyed group.
+ *
+ * Context: any, does not sleep.
+ * Return: true when counted.
+ */
+bool aqos_region_join(struct aqos_group *g)
+{
+	bool live;
+
+	spin_lock(&aqos_tree_lock);
+	live = !READ_ONCE(g->dead);
+	if (live)
+		atomic_long_inc(&g->nr_regions);
+	spin_unlock(&aqos_tree_lock);
+	return live;
 }
 
 /**

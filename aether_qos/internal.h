@@ -200,6 +200,7 @@ struct aqos_group *aqos_group_create(struct aqos_group *parent,
 				     const char *name, u32 class,
 				     kuid_t owner, u32 flags);
 int aqos_group_destroy(struct aqos_group *g);
+bool aqos_region_join(struct aqos_group *g);
 unsigned int aqos_groups_owned(kuid_t uid);
 int aqos_group_attach(struct aqos_group *g, struct pid *pid);
 struct aqos_group *aqos_group_of_pid(struct pid *pid);

@@ -27,9 +27,11 @@
  *
  * The region holds a reference to its group from region_init to
  * region_release, so a group stays while a region is charged to it, and
- * DESTROY refuses a group that regions are charged to.  A group destroyed
- * in a race with a region creation that had found it keeps counting in
- * its ancestors until that region goes (group.c: dead groups).
+ * DESTROY refuses a group that regions are charged to.  A region joins
+ * its group under the tree lock, where DESTROY checks and marks it dead
+ * (aqos_region_join()): a creation racing a DESTROY of the group it had
+ * found either keeps the group alive or goes to its user's default group
+ * instead (a group named at creation: -ENOENT).
  *
  * The seam (QSEAM's hooks):
  *
@@ -106,8 +108,22 @@ static void *aqos_region_init(u64 id, kuid_t uid, u32 flags,
 	}
 	if (!g)
 		return ERR_PTR(-ENOMEM);
-	atomic_long_inc(&g->nr_regions);
-	return g;
+	/*
+	 * A group destroyed since it was found (review L3): a named one is
+	 * -ENOENT; the creator's, its user's default group instead.
+	 */
+	if (aqos_region_join(g))
+		return g;
+	aqos_group_put(g);
+	if (group)
+		return ERR_PTR(-ENOENT);
+	g = aqos_user_group(aqos_user_key(uid));
+	if (!g)
+		return ERR_PTR(-ENOMEM);
+	if (aqos_region_join(g))
+		return g;
+	aqos_group_put(g);
+	return ERR_PTR(-ENOENT);
 }
 
 /* Reclaim order of a group's class: BestEffort, Normal, RealTime. */

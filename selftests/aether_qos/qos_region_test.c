@@ -3,6 +3,8 @@
  * qos_region_test - regions and groups: a region named into a group at
  * creation, and the reclaim class of a range (set_memory_qos)
  *
+ *   - DESTROY racing a creation named into the group (review L3): a
+ *     region never joins a dead group;
  *   - REGION_CREATE with AETHER_MM_REGION_QOS_GROUP and a group fd
  *     (AETHER_QOS_IOC_OPEN) charges the region to that group, not to its
  *     creator's; every bad fd, a destroyed group, and a group the caller
@@ -216,6 +218,62 @@ TEST_F(region, named_group_errnos)
 	ASSERT_LE(0, rfd);
 	close(rfd);
 	close(gfd);
+}
+
+/*
+ * Review L3: DESTROY racing REGION_CREATE named into the group.  A child
+ * creates regions named into G as fast as it can, each checked with GET
+ * while it is open, then closed; the parent destroys G (-EBUSY while a
+ * region is open, retried).  A region created must keep its group alive:
+ * GET on G never says -ENOENT while one of its regions is open, and once
+ * G is gone a creation is -ENOENT.  200 groups in a row.
+ */
+TEST_F_TIMEOUT(region, destroy_racing_named_creation, 240)
+{
+	int *bad = aqt_shared_page();
+	int round, status;
+
+	ASSERT_NE(NULL, bad);
+	for (round = 0; round < 200 && !*bad; round++) {
+		int gfd, ret;
+		pid_t child;
+		__u32 g;
+
+		ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "race", 0, &g));
+		gfd = qr_gfd(self->fd, g);
+		ASSERT_LE(0, gfd);
+		child = fork();
+		ASSERT_LE(0, child);
+		if (child == 0) {
+			struct aether_qos_group_info gi;
+			int rfd;
+
+			for (;;) {
+				rfd = qr_create(self->mfd,
+						AETHER_MM_REGION_SHARED, 1,
+						gfd, NULL);
+				if (rfd == -ENOENT)
+					_exit(0);
+				if (rfd < 0)
+					_exit(2);
+				if (aqt_get(self->fd, g, &gi) == -ENOENT)
+					*bad = 1;	/* a region of a dead group */
+				close(rfd);
+			}
+		}
+		do {
+			ret = aqt_destroy(self->fd, g);
+		} while (ret == -EBUSY);
+		ASSERT_EQ(0, ret);
+		ASSERT_EQ(child, waitpid(child, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+			TH_LOG("round %d: the creator ended with %#x", round,
+			       status);
+		close(gfd);
+	}
+	ASSERT_EQ(0, *bad) TH_LOG("round %d: a region open in a dead group",
+				  round);
+	munmap(bad, 4096);
 }
 
 /*
