@@ -140,17 +140,6 @@ unsigned int aem_region_page_tier(struct aem_region *r, unsigned int rtier,
 	return tier;
 }
 
-/**
- * aem_region_qos_classed() - does @r have classed ranges?
- * @r: a region
- *
- * Return: true when it does (a reclaim walk then asks each page's tier).
- */
-bool aem_region_qos_classed(struct aem_region *r)
-{
-	return rcu_access_pointer(r->qos_ranges);
-}
-
 /* Append [@start, @end) of @class to @n, merged with its last range. */
 static int aem_qos_push(struct aem_qos_ranges *n, pgoff_t start, pgoff_t end,
 			u32 class)

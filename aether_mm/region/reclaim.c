@@ -184,13 +184,9 @@ static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
 	if (w->tier < AEM_NR_TIERS) {
 		unsigned int rt = aem_policy_tier(r->pol_gen, r->pol_cookie);
 
-		if (aem_region_qos_classed(r) &&
-		    aem_region_page_tier(r, rt, idx) != w->tier &&
-		    aem_region_has_tier(r, rt, w->tier))
-			return AEM_COLD_PASS;
-		if (aem_region_qos_classed(r) ?
-		    aem_region_page_tier(r, rt, idx) != w->tier :
-		    rt != w->tier) {
+		if (aem_region_page_tier(r, rt, idx) != w->tier) {
+			if (aem_region_has_tier(r, rt, w->tier))
+				return AEM_COLD_PASS;
 			w->left++;
 			return 0;
 		}

@@ -619,7 +619,6 @@ bool aem_region_has_tier(struct aem_region *r, unsigned int rtier,
 			 unsigned int tier);
 unsigned int aem_region_page_tier(struct aem_region *r, unsigned int rtier,
 				  pgoff_t idx);
-bool aem_region_qos_classed(struct aem_region *r);
 void aem_region_qos_free(struct aem_region *r);
 
 /* ioctl.c */

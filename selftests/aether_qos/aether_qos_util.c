@@ -261,6 +261,19 @@ int aqt_loopback(int on)
 	return aemt_write_file(AEMT_DEBUGFS "/store_loopback", on ? "1" : "0");
 }
 
+void aqt_loopback_teardown(int fd, struct aet_params *params,
+			   struct aet_params *mm_params, const char *prefix)
+{
+	if (fd < 0)
+		return;
+	aqt_attach(fd, AETHER_QOS_ROOT_ID, getpid());
+	aqt_loopback(0);
+	aqt_destroy_prefixed(fd, AETHER_QOS_ROOT_ID, prefix);
+	aet_params_restore(params);
+	aet_params_restore(mm_params);
+	close(fd);
+}
+
 int aqt_pool_reclaim(unsigned long nr)
 {
 	char buf[32];

@@ -11,6 +11,8 @@
 #include <sys/types.h>
 #include <linux/aether_qos.h>
 
+struct aet_params;
+
 #define AQT_DEV		"/dev/aether_qos"
 #define AQT_DEBUGFS	"/sys/kernel/debug/aether/qos"
 #define AQT_PARAMS	"/sys/module/aether_qos/parameters"
@@ -73,6 +75,37 @@ long aqt_resident(int rfd);
 int aqt_scan(__u64 id, long n);
 /* aether_mm's loopback store backend: 1 on, 0 off (debugfs). */
 int aqt_loopback(int on);
+
+/*
+ * The FIXTURE_SETUP of a test that reclaims through aether_mm's loopback
+ * store (qos_reclaim_test, qos_protect_test), whose fixture has fd, mfd,
+ * params and mm_params: both devices open, aether_qos's and aether_mm's
+ * parameters saved (aqt_scan() stops aether_kaccessd), no group named
+ * @prefix under the root, the loopback installed.  Skips without
+ * aether_qos, aether_mm or the loopback.
+ */
+#define AQT_LOOPBACK_SETUP(self, prefix)				\
+do {									\
+	int __ret;							\
+									\
+	(self)->fd = aqt_open();					\
+	if ((self)->fd == -ENOENT)					\
+		AEMT_SETUP_SKIP("%s absent: aether_qos not loaded",	\
+				AQT_DEV);				\
+	ASSERT_LE(0, (self)->fd);					\
+	AEMT_SETUP_OPEN((self)->mfd);					\
+	ASSERT_EQ(0, aet_params_save("aether_qos", &(self)->params));	\
+	ASSERT_EQ(0, aet_params_save("aether_mm", &(self)->mm_params));	\
+	aqt_destroy_prefixed((self)->fd, AETHER_QOS_ROOT_ID, (prefix));	\
+	__ret = aqt_loopback(1);					\
+	if (__ret)							\
+		AEMT_SETUP_SKIP("no loopback store: %s",		\
+				strerror(-__ret));			\
+} while (0)
+
+/* Its FIXTURE_TEARDOWN: every group of @prefix gone, all put back. */
+void aqt_loopback_teardown(int fd, struct aet_params *params,
+			   struct aet_params *mm_params, const char *prefix);
 /* The pool's own reclaim, tier by tier, of up to @nr cold pages. */
 int aqt_pool_reclaim(unsigned long nr);
 /* Write @v to byte 0 of pages [@from, @to) of @p: v + the page's index. */

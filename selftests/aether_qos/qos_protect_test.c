@@ -59,31 +59,13 @@ FIXTURE(protect) {
 
 FIXTURE_SETUP(protect)
 {
-	int ret;
-
-	self->fd = aqt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_qos not loaded", AQT_DEV);
-	ASSERT_LE(0, self->fd);
-	AEMT_SETUP_OPEN(self->mfd);
-	ASSERT_EQ(0, aet_params_save("aether_qos", &self->params));
-	ASSERT_EQ(0, aet_params_save("aether_mm", &self->mm_params));
-	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QP_PREFIX);
-	ret = aqt_loopback(1);
-	if (ret)
-		AEMT_SETUP_SKIP("no loopback store: %s", strerror(-ret));
+	AQT_LOOPBACK_SETUP(self, QP_PREFIX);
 }
 
 FIXTURE_TEARDOWN(protect)
 {
-	if (self->fd < 0)
-		return;
-	aqt_attach(self->fd, AETHER_QOS_ROOT_ID, getpid());
-	aqt_loopback(0);
-	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QP_PREFIX);
-	aet_params_restore(&self->params);
-	aet_params_restore(&self->mm_params);
-	close(self->fd);
+	aqt_loopback_teardown(self->fd, &self->params, &self->mm_params,
+			      QP_PREFIX);
 }
 
 /* SET of @mask on group @id: min, low, max as given. */
