@@ -188,6 +188,7 @@ long aem_policy_reclaim_for(u64 gen, void *cookie, unsigned long nr,
 			    unsigned int flags);
 void aem_policy_over_high(struct file *file, u64 gen, void *cookie,
 			  unsigned long nr);
+void aem_policy_high_due(void);
 unsigned int aem_policy_tier(u64 gen, void *cookie);
 bool aem_policy_tiered(void);
 void aem_policy_protected_reclaimed(u64 gen, void *cookie, unsigned long nr);

@@ -32,12 +32,16 @@
  *		"pending") notes it under the slot lock, gives the frame back,
  *		drops the lock, calls @reclaim (aem_policy_reclaim_for()) and
  *		tries the fault or the ioctl's page once more; -EAGAIN then, or
- *		with no @reclaim, is a refusal (-ENOMEM).
+ *		with no @reclaim, is a refusal (-ENOMEM).  A fault that may be
+ *		retried drops its mmap_lock for a blocking @reclaim first and
+ *		is made again (region/fault.c).
  *   high	the charge answers AEM_CHARGE_OVER_HIGH: noted the same way;
  *		once the slot lock is dropped, aem_policy_over_high() queues
- *		a task_work of aether_mm (at most one per task: the charges
- *		of one ioctl add up in it) that calls @handle_high on the
- *		way back to user mode, outside every lock (below).
+ *		a task_work of aether_mm (at most one per task; what it owes
+ *		is kept per group, up to AEM_HIGH_OWED groups) that calls
+ *		@handle_high once per group on the way back to user mode,
+ *		outside every lock (below), or before, between the batches of
+ *		an ioctl (aem_policy_high_due()).
  *   stalls	a charged region's fault waiting in the pool (growth, reclaim:
  *		alloc.c) or in its group's @reclaim is bracketed by
  *		@stall_begin and @stall_end (struct aem_policy_stall).
@@ -438,26 +442,48 @@ long aem_policy_reclaim_for(u64 gen, void *cookie, unsigned long nr,
 }
 
 /**
+ * struct aem_high_owed - what a task owes one group: the over-high pages
+ * it charged to regions of one (generation, cookie)
+ * @file:	the file of the first such region charged: pins that region,
+ *		so that @cookie outlives munmap() and close(), and, through
+ *		f_op, aether_mm itself; its last fput() defers the
+ *		module_put() to core code
+ * @gen:	the region's generation
+ * @cookie:	its cookie
+ * @nr:		pages charged over high since the work was queued
+ */
+struct aem_high_owed {
+	struct file *file;
+	u64 gen;
+	void *cookie;
+	unsigned long nr;
+};
+
+/* Distinct cookies one task's work keeps; more fold into the largest. */
+#define AEM_HIGH_OWED	4
+
+/*
+ * Pages over high after which a caller that holds no lock between its
+ * charges (REGION_CHECKSUM) runs the work at once (memcg's
+ * MEMCG_CHARGE_BATCH in try_charge_memcg()).
+ */
+#define AEM_HIGH_INLINE	64
+
+/**
  * struct aem_high_work - a task's over-high work, pending until it returns
  * to user mode
  * @cb:		its task_work; aem_high_work_fn() is aether_mm's text
  * @node:	in aem_high_works, keyed by @task
  * @task:	the task that charged (only it runs @cb)
- * @file:	the region's file: pins the region, so that its cookie
- *		outlives munmap() and close(), and, through f_op, aether_mm
- *		itself; its last fput() defers the module_put() to core code
- * @gen:	the region's generation
- * @cookie:	its cookie
- * @nr:		pages charged over high since it was queued
+ * @nr_owed:	entries used in @owed
+ * @owed:	what it owes, one entry per (generation, cookie)
  */
 struct aem_high_work {
 	struct callback_head cb;
 	struct hlist_node node;
 	struct task_struct *task;
-	struct file *file;
-	u64 gen;
-	void *cookie;
-	unsigned long nr;
+	unsigned int nr_owed;
+	struct aem_high_owed owed[AEM_HIGH_OWED];
 };
 
 #define AEM_HIGH_BITS	6
@@ -501,9 +527,27 @@ static void aem_policy_handle_high(u64 gen, void *cookie, unsigned long nr)
 }
 
 /*
+ * @handle_high for each of @n entries taken out of a work, then their
+ * files dropped.  The file may be the last reference to aether_mm: fput()
+ * queues its release (and module_put()) as another task_work, which runs
+ * after the caller returned (or, from an ioctl, at its return to user
+ * mode).
+ */
+static void aem_high_pay(struct aem_high_owed *owed, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		aem_policy_handle_high(owed[i].gen, owed[i].cookie, owed[i].nr);
+	for (i = 0; i < n; i++)
+		fput(owed[i].file);
+}
+
+/*
  * The task_work: on the way back to user mode (or at exit), no lock held.
  * Unhashed first, so that a charge over high from @handle_high's own
  * faults (none are expected) would queue a new work, not join this one.
+ * A work that aem_policy_high_due() emptied owes nothing.
  */
 static void aem_high_work_fn(struct callback_head *cb)
 {
@@ -512,13 +556,7 @@ static void aem_high_work_fn(struct callback_head *cb)
 	spin_lock(&aem_high_lock);
 	hash_del(&w->node);
 	spin_unlock(&aem_high_lock);
-	aem_policy_handle_high(w->gen, w->cookie, w->nr);
-	/*
-	 * The file may be the last reference to aether_mm: fput() queues its
-	 * release (and module_put()) as another task_work, which runs after
-	 * this function has returned.
-	 */
-	fput(w->file);
+	aem_high_pay(w->owed, w->nr_owed);
 	kfree(w);
 }
 
@@ -535,6 +573,39 @@ static bool aem_policy_wants_high(u64 gen)
 	return wants;
 }
 
+/*
+ * Add @nr pages of (@gen, @cookie) to @w: to its entry, else to a new
+ * one (taking a reference on @file), else, all AEM_HIGH_OWED taken, to
+ * the entry that owes the most (its group pays for them).  Under
+ * aem_high_lock.
+ */
+static void aem_high_add(struct aem_high_work *w, struct file *file, u64 gen,
+			 void *cookie, unsigned long nr)
+{
+	struct aem_high_owed *o, *most = NULL;
+	unsigned int i;
+
+	lockdep_assert_held(&aem_high_lock);
+	for (i = 0; i < w->nr_owed; i++) {
+		o = &w->owed[i];
+		if (o->gen == gen && o->cookie == cookie) {
+			o->nr += nr;
+			return;
+		}
+		if (!most || o->nr > most->nr)
+			most = o;
+	}
+	if (w->nr_owed < AEM_HIGH_OWED) {
+		o = &w->owed[w->nr_owed++];
+		o->file = get_file(file);
+		o->gen = gen;
+		o->cookie = cookie;
+		o->nr = nr;
+		return;
+	}
+	most->nr += nr;
+}
+
 /**
  * aem_policy_over_high() - a charge of this task said AEM_CHARGE_OVER_HIGH
  * @file: the file of the region charged, which the caller holds: a
@@ -545,21 +616,27 @@ static bool aem_policy_wants_high(u64 gen)
  *
  * Queues, at most once per task until it runs, the work that calls the
  * backend's @handle_high on the way back to user mode, outside every
- * lock (memcg's set_notify_resume() and mem_cgroup_handle_over_high());
- * a second charge before then only adds @nr to it (one kernel entry
- * charges one region: a fault, or an ioctl on its fd).  The work holds
- * the file, so the region's cookie stays valid and aether_mm stays
- * loaded; the backend may go meanwhile (its @handle_high is then not
- * called, and the work only drops the file).
+ * lock (memcg's set_notify_resume() and mem_cgroup_handle_over_high()).
+ * One kernel entry may charge several regions (a read(2) into a buffer
+ * that spans two region mappings faults both; REGION_CHECKSUM may fault
+ * its argument in another region's mapping): the work keeps what is owed
+ * per (generation, cookie), up to AEM_HIGH_OWED of them, and calls
+ * @handle_high once for each, so that each group throttles for its own
+ * pages; a fifth and later cookie are added to the entry that owes the
+ * most.  Each entry holds the file of its first region, so its cookie
+ * stays valid and aether_mm stays loaded; the backend may go meanwhile
+ * (its @handle_high is then not called, and the work only drops the
+ * files).  A caller that holds no lock between its charges may run the
+ * work early: aem_policy_high_due().
  * A kernel thread never returns to user mode: it is not throttled.
  *
  * Context: process context, no slot lock held (a fault's mmap_lock or VMA
- * lock may be).  May sleep (GFP_KERNEL), briefly.
+ * lock may be).  May sleep (GFP_KERNEL_ACCOUNT), briefly.
  */
 void aem_policy_over_high(struct file *file, u64 gen, void *cookie,
 			  unsigned long nr)
 {
-	struct aem_high_work *w;
+	struct aem_high_work *w, *fresh;
 
 	might_sleep();
 	if ((current->flags & PF_KTHREAD) || !aem_policy_wants_high(gen))
@@ -567,32 +644,69 @@ void aem_policy_over_high(struct file *file, u64 gen, void *cookie,
 	spin_lock(&aem_high_lock);
 	w = aem_high_find();
 	if (w)
-		w->nr += nr;
+		aem_high_add(w, file, gen, cookie, nr);
 	spin_unlock(&aem_high_lock);
 	if (w)
 		return;
-	w = kmalloc(sizeof(*w), GFP_KERNEL);
-	if (!w)
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
 		return;		/* not throttled this time: high is no limit */
-	init_task_work(&w->cb, aem_high_work_fn);
-	w->task = current;
-	w->file = get_file(file);
-	w->gen = gen;
-	w->cookie = cookie;
-	w->nr = nr;
+	init_task_work(&fresh->cb, aem_high_work_fn);
+	fresh->task = current;
 	spin_lock(&aem_high_lock);
-	hash_add(aem_high_works, &w->node, (unsigned long)current);
+	aem_high_add(fresh, file, gen, cookie, nr);
+	hash_add(aem_high_works, &fresh->node, (unsigned long)current);
 	spin_unlock(&aem_high_lock);
-	if (task_work_add(current, &w->cb, TWA_RESUME)) {
+	if (task_work_add(current, &fresh->cb, TWA_RESUME)) {
 		/* Past exit_task_work(): nothing will run it. */
 		spin_lock(&aem_high_lock);
-		hash_del(&w->node);
+		hash_del(&fresh->node);
 		spin_unlock(&aem_high_lock);
-		fput(w->file);
-		kfree(w);
+		fput(fresh->owed[0].file);
+		kfree(fresh);
 		return;
 	}
 	atomic_long_inc(&aem_policy_nr_high_queued);
+}
+
+/**
+ * aem_policy_high_due() - pay current's over-high work now, if it is due
+ *
+ * For a caller that charges many pages in one kernel entry and holds no
+ * lock between its charges (REGION_CHECKSUM, between batches): once
+ * current owes AEM_HIGH_INLINE pages or more over high, every entry of
+ * its pending work is taken out of it and @handle_high called for each
+ * now, as memcg's try_charge_memcg() calls mem_cgroup_handle_over_high()
+ * once a task is MEMCG_CHARGE_BATCH pages over high.  The work itself
+ * stays queued (a task_work cannot be taken back) and hashed, empty:
+ * later charges join it, and it pays for them on the way back to user
+ * mode.  Without this, one syscall could go as far over high as max for
+ * a single penalty.
+ *
+ * Context: process context, no lock held at all (no mmap_lock: the
+ * backend's reclaim may wait for locks).  May sleep (the penalty).
+ */
+void aem_policy_high_due(void)
+{
+	struct aem_high_owed owed[AEM_HIGH_OWED];
+	struct aem_high_work *w;
+	unsigned long total = 0;
+	unsigned int i, n = 0;
+
+	might_sleep();
+	spin_lock(&aem_high_lock);
+	w = aem_high_find();
+	for (i = 0; w && i < w->nr_owed; i++)
+		total += w->owed[i].nr;
+	if (total >= AEM_HIGH_INLINE) {
+		n = w->nr_owed;
+		memcpy(owed, w->owed, n * sizeof(owed[0]));
+		w->nr_owed = 0;
+	}
+	spin_unlock(&aem_high_lock);
+	if (!n)
+		return;
+	aem_high_pay(owed, n);
 }
 
 /**

@@ -25,7 +25,8 @@
  *      few tries, reclaim again instead of sleeping (64 rounds at most:
  *      other tasks of the group may refill it as fast);
  *   4. the sleep: killable (a fatal signal ends it at once), and cut
- *      short when the module is going (aqos_throttle_stop()).  The core
+ *      short when the module is going (aqos_throttle_stop(), which also
+ *      ends the reclaim rounds of step 3 and the walk of step 1).  The core
  *      calls us between @stall_begin and @stall_end: the whole of it is
  *      a stall of the group (our pressure) and a memstall (the kernel's
  *      PSI).
@@ -55,6 +56,19 @@
  * ancestor or a descendant of it; or it owns @g or @g's parent; or it
  * has CAP_SYS_ADMIN.  Anyone else's charges still count in @g's usage
  * and high events, and @g's max still binds them.
+ *
+ * Per task, per group.  memcg keeps a task's pages over high in the task
+ * (memcg_nr_pages_over_high) and throttles it for its own memcg; here a
+ * task owes each group it charged over high in one kernel entry
+ * separately (aether_mm keeps up to four groups per task:
+ * aem_policy_over_high()), and @handle_high is called once per group.  A
+ * syscall that charges many pages with no lock held between them
+ * (REGION_CHECKSUM) pays every 64 pages over high, as memcg's charge does
+ * once a task is MEMCG_CHARGE_BATCH pages over (aem_policy_high_due());
+ * a fault inside copy_to_user() (a read(2) into a region) cannot, holding
+ * mmap_lock: such a syscall pays once, on its return, for all its pages.
+ * Kernel threads are throttled neither here nor by memcg (they never
+ * return to user mode).
  *
  * Each sleep is counted in the region's group (memory.stat: throttles,
  * throttled_usec, throttle_max_usec: the penalty chosen, in us, so a
@@ -155,7 +169,8 @@ static unsigned long aqos_reclaim_high(struct aqos_group *g,
 			if (ret > 0)
 				got += ret;
 		}
-		if (g == stop || fatal_signal_pending(current))
+		if (g == stop || fatal_signal_pending(current) ||
+		    READ_ONCE(aqos_throttle_stopping))
 			break;
 	}
 	return got;
@@ -218,6 +233,9 @@ void aqos_handle_high(struct aqos_group *g, unsigned long nr_pages)
 	if (!aqos_task_pays(g))
 		return;
 	for (;;) {
+		/* Unloading waits for us: no more rounds of reclaim. */
+		if (READ_ONCE(aqos_throttle_stopping))
+			return;
 		got = aqos_reclaim_high(g, in_retry ? AQOS_RECLAIM_RETRY_PAGES :
 						      owed);
 		penalty = aqos_high_delay(aqos_max_overage(g), owed);

@@ -77,6 +77,7 @@
  * write comes back as a fault, ->huge_fault falls back to 4 KiB, and
  * ->map_pages maps nothing.
  */
+#include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -301,6 +302,12 @@ static vm_fault_t aem_map_own(struct vm_fault *vmf, struct aem_view *v,
 				   aem_full_prot(vma));
 }
 
+/* Did a charge ask for the group's reclaim, and was it not the last try? */
+static bool aem_region_charge_wants_reclaim(u8 pend)
+{
+	return (pend & (AEM_PEND_RECLAIM | AEM_PEND_LAST)) == AEM_PEND_RECLAIM;
+}
+
 /**
  * aem_region_charge_after() - after a slot lock: the group's reclaim, if asked
  * @r: the region
@@ -319,7 +326,7 @@ bool aem_region_charge_after(struct aem_region *r, pgoff_t idx, u8 pend,
 			     unsigned long nr, unsigned int flags)
 {
 	lockdep_assert_not_held(aem_slot_lock(r, idx));
-	if ((pend & (AEM_PEND_RECLAIM | AEM_PEND_LAST)) != AEM_PEND_RECLAIM)
+	if (!aem_region_charge_wants_reclaim(pend))
 		return false;
 	aem_policy_reclaim_for(r->pol_gen, r->pol_cookie, nr, flags);
 	return true;
@@ -349,9 +356,52 @@ void aem_region_over_high(struct file *file, struct aem_region *r,
 }
 
 /*
+ * May this fault drop its lock and be retried (FAULT_FLAG_ALLOW_RETRY, not
+ * FAULT_FLAG_RETRY_NOWAIT), and has it not been retried yet?
+ */
+static bool aem_fault_may_wait(struct vm_fault *vmf)
+{
+	return (vmf->flags & FAULT_FLAG_ALLOW_RETRY) &&
+	       !(vmf->flags & (FAULT_FLAG_RETRY_NOWAIT | FAULT_FLAG_TRIED));
+}
+
+/*
+ * A charge of the fault is over max and its reclaim would only try locks
+ * under the fault's lock: drop the lock instead, as Linux's faults do
+ * that wait for I/O (the lock a fault holds is one the group's reclaim
+ * may need: aether_kaccessd's scan holds aem_access_lock for a whole
+ * pass, and a reclaim that only tries it fails while the pass runs).
+ * The region pinned by a reference on the file, the fault's lock dropped
+ * (mmap_lock, or on 6.12 the VMA lock: release_fault_lock() is 6.5's), the
+ * group's reclaim run blocking (flags 0), then VM_FAULT_RETRY: Linux
+ * makes the fault again with FAULT_FLAG_TRIED (after a VMA-lock fault,
+ * under mmap_lock; VM_FAULT_MAJOR, a fault that waited, makes 6.12's
+ * x86 fault handler mark that one TRIED too), and a refusal of that try
+ * reclaims by trylock once more and is then the SIGBUS.  One blocking
+ * reclaim per fault: bounded.
+ */
+static vm_fault_t aem_fault_wait_reclaim(struct vm_fault *vmf,
+					 struct aem_region *r)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	struct file *file = get_file(vmf->vma->vm_file);
+
+	if (aem_fault_vma_locked(vmf))
+		aem_fault_vma_unlock(vmf);
+	else
+		mmap_read_unlock(mm);
+	aem_policy_reclaim_for(r->pol_gen, r->pol_cookie, 1, 0);
+	fput(file);
+	return VM_FAULT_RETRY | VM_FAULT_MAJOR;
+}
+
+/*
  * The fault at @idx under its slot lock (@mkwrite: ->pfn_mkwrite's), then
  * what its charges asked for outside it: the group's reclaim and one more
- * try, the over-high work.
+ * try, the over-high work.  Over max, a fault that may be retried reclaims
+ * with its lock dropped first (aem_fault_wait_reclaim()); ->pfn_mkwrite
+ * cannot return VM_FAULT_RETRY, so it zaps the entry and the write comes
+ * back as a fault that can.
  */
 static vm_fault_t aem_fault_charged(struct vm_fault *vmf, struct aem_view *v,
 				    pgoff_t idx, bool write, bool mkwrite)
@@ -376,6 +426,16 @@ static vm_fault_t aem_fault_charged(struct vm_fault *vmf, struct aem_view *v,
 		pend = aem_region_pending_take(r, idx);
 		mutex_unlock(aem_slot_lock(r, idx));
 		seen |= pend;
+		if (!last && aem_region_charge_wants_reclaim(pend) &&
+		    aem_fault_may_wait(vmf)) {
+			/* Counted as a failed fault: it is made again. */
+			aem_region_stat_dec(r, AEM_RS_ALLOC_FAIL);
+			if (!mkwrite)
+				return aem_fault_wait_reclaim(vmf, r);
+			zap_vma_ptes(vmf->vma, vmf->address & PAGE_MASK,
+				     PAGE_SIZE);
+			return VM_FAULT_NOPAGE;
+		}
 		if (last || !aem_region_charge_after(r, idx, pend, 1,
 						     AEM_RECLAIM_NOWAIT))
 			break;

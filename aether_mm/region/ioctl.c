@@ -7,6 +7,9 @@
  * region the caller's process sees (aem_image_get()).  REGION_DEDUPE
  * hands a checked range to the merge engine (hooks.c, aem_share_range()).
  * REGION_SET_QOS gives a range a reclaim class (qos.c).
+ * REGION_CHECKSUM is the one that charges pages (stored ones loaded
+ * back): between its batches of 64 it holds no lock, and there it pays
+ * its over-high work once it owes a batch (aem_policy_high_due()).
  * See region.h for the objects and the lock order.
  */
 #include <linux/capability.h>
@@ -296,6 +299,12 @@ static int aem_ioc_region_checksum(struct file *file, struct aem_region *r,
 
 		err = aem_region_crc(file, r, top, idx, nr, &crc);
 		idx += nr;
+		/*
+		 * No lock held between batches: pay for the pages loaded
+		 * over high once they are a batch's worth, not once at the
+		 * end (review L2: a single penalty for a whole region).
+		 */
+		aem_policy_high_due();
 		if (fatal_signal_pending(current))
 			err = -EINTR;
 	}

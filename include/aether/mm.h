@@ -520,18 +520,24 @@ enum aem_reclaim_tier {
  *		Optional: without it -EAGAIN is a refusal at once.
  *		Context: process context, no aether_mm lock held but, for a
  *		region fault, mmap_lock or the VMA lock for read (then
- *		@flags has AEM_RECLAIM_NOWAIT); under the policy table's
- *		SRCU read lock (not RCU).  May sleep; GFP_KERNEL.
+ *		@flags has AEM_RECLAIM_NOWAIT; a fault that may be retried
+ *		calls it first with mmap_lock dropped, @flags 0); under the
+ *		policy table's SRCU read lock (not RCU).  May sleep;
+ *		GFP_KERNEL.
  * @handle_high: @charge said AEM_CHARGE_OVER_HIGH for pages of
- *		@cookie's region, @nr_pages of them (all the charges of
- *		one kernel entry, one region's): bring its group down
+ *		@cookie's region, @nr_pages of them (the charges of one
+ *		kernel entry to regions of this cookie; one call per
+ *		cookie, up to four cookies a task, further ones added to
+ *		the one that owes the most): bring its group down
  *		(reclaim) and throttle the task (memcg's
  *		mem_cgroup_handle_over_high()).  The core queues the call
  *		as a task_work of aether_mm, at most one pending per task,
  *		holding the region (so @cookie stays valid) and itself;
  *		it runs on the way back to user mode, in the task that
- *		charged (current), or at its exit.  Not called when the
- *		table went meanwhile.  Optional.
+ *		charged (current), or at its exit, or earlier from an
+ *		ioctl that charges many pages, between its batches, once
+ *		64 pages are owed.  Not called when the table went
+ *		meanwhile.  Optional.
  *		Context: process context, no lock held at all (no mmap_lock:
  *		aem_policy_reclaim() may wait for locks); under the policy
  *		table's SRCU read lock, between @stall_begin and

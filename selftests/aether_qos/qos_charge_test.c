@@ -13,7 +13,10 @@
  *   - min is split in proportion when siblings claim more than their
  *     parent has;
  *   - a user nobody placed is bounded by user_max_pages;
- *   - debugfs aether/qos/<group>/memory.* reads as cgroup's files.
+ *   - debugfs aether/qos/<group>/memory.* reads as cgroup's files;
+ *   - a fault over max waits for its group's reclaim with its mmap_lock
+ *     dropped (VM_FAULT_RETRY), so it succeeds while aether_kaccessd's
+ *     scans hold the lock a reclaim under mmap_lock could only try.
  *
  * Groups made here are named "qc-*" under the root and destroyed by the
  * teardown; the test process detaches itself before it ends.
@@ -43,7 +46,11 @@ FIXTURE(charge) {
 	int fd;
 	int mfd;
 	struct aet_params params;
+	bool loopback;		/* the test installed aether_mm's loopback */
+	char interval[16];	/* access_interval_ms to put back, or "" */
 };
+
+#define QC_INTERVAL	"/sys/module/aether_mm/parameters/access_interval_ms"
 
 FIXTURE_SETUP(charge)
 {
@@ -58,6 +65,10 @@ FIXTURE_SETUP(charge)
 
 FIXTURE_TEARDOWN(charge)
 {
+	if (self->interval[0])
+		aemt_write_file(QC_INTERVAL, self->interval);
+	if (self->loopback)
+		aqt_loopback(0);
 	if (self->fd < 0)
 		return;
 	aqt_attach(self->fd, AETHER_QOS_ROOT_ID, getpid());
@@ -389,6 +400,66 @@ TEST_F(charge, user_default_group_is_bounded)
 	ASSERT_EQ(0, gi.usage) TH_LOG("its region went with its process");
 	ASSERT_LE(1, gi.events_local[AETHER_QOS_EVENT_MAX]);
 	ASSERT_EQ(0, aqt_destroy(self->fd, ug));
+}
+
+/*
+ * Faults at max while aether_kaccessd scans every 10 ms over a ballast
+ * of 4096 mapped pages (each pass holds aem_access_lock all along): max
+ * 32, 32 pages written and scanned cold, then 24 more written, each over
+ * max.  Under mmap_lock the group's reclaim only tries aem_access_lock
+ * and fails while a pass runs (that fault was a SIGBUS); a fault that
+ * may be retried drops mmap_lock, waits for the lock, reclaims, and is
+ * made again.  All 24 go in, the group stays within max, the pages
+ * stored read back as written.
+ */
+TEST_F_TIMEOUT(charge, fault_at_max_waits_for_the_scan, 240)
+{
+	const size_t max = 32, more = 24, pages = 64, ballast = 4096;
+	struct aether_qos_group_info gi;
+	unsigned char *p, *b;
+	int rfd, bfd, status, ret;
+	size_t wrote;
+	__u64 id;
+	__u32 g, gb;
+
+	ret = aqt_loopback(1);
+	if (ret)
+		SKIP(return, "no loopback store: %s", strerror(-ret));
+	self->loopback = true;
+	ASSERT_LE(0, aet_read_file(QC_INTERVAL, self->interval,
+				   sizeof(self->interval)));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QC_PREFIX "ballast", 0, &gb));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QC_PREFIX "scanmax", 0, &g));
+	ASSERT_EQ(0, aqt_set_max(self->fd, g, max));
+	ASSERT_EQ(0, aqt_attach(self->fd, gb, getpid()));
+	b = aqt_region(self->mfd, ballast, &bfd);
+	ASSERT_EQ(0, aqt_attach(self->fd, g, getpid()));
+	p = aqt_region_id(self->mfd, AETHER_MM_REGION_SHARED |
+			  AETHER_MM_REGION_COMPRESSIBLE, pages, &rfd, &id);
+	ASSERT_EQ(0, aqt_attach(self->fd, AETHER_QOS_ROOT_ID, getpid()));
+	ASSERT_NE(NULL, b);
+	ASSERT_NE(NULL, p);
+	aqt_write_pages(b, 0, ballast, 1);
+	aqt_write_pages(p, 0, max, 5);
+	ASSERT_EQ(0, aqt_scan(id, 3));		/* leaves the scanner off */
+
+	ASSERT_EQ(0, aemt_write_file(QC_INTERVAL, "10"));
+	status = aqt_touch_child(p + max * psize(), more, &wrote);
+	ASSERT_EQ(0, aemt_write_file(QC_INTERVAL, self->interval));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("status %#x after %zu pages", status, wrote);
+	ASSERT_EQ(more, wrote);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	TH_LOG("usage %llu peak %llu max events %llu oom %llu",
+	       (unsigned long long)gi.usage, (unsigned long long)gi.peak,
+	       (unsigned long long)gi.events_local[AETHER_QOS_EVENT_MAX],
+	       (unsigned long long)gi.events_local[AETHER_QOS_EVENT_OOM]);
+	ASSERT_GE(max, gi.peak);
+	ASSERT_LE(more, gi.events_local[AETHER_QOS_EVENT_MAX]);
+	ASSERT_EQ(0, aqt_set_max(self->fd, g, AETHER_QOS_UNLIMITED));
+	ASSERT_EQ(0, aqt_bad_pages(p, 0, max, 5));
+	qc_unmap(p, pages, rfd);
+	qc_unmap(b, ballast, bfd);
 }
 
 TEST_HARNESS_MAIN

@@ -27,12 +27,18 @@
  *   - an unprivileged stranger writing a region of a group it is no part
  *     of is not throttled for that group's high (review M1);
  *   - aether_qos unloaded while tasks sleep in their throttle: the unload
- *     wakes them, their pending works find the table gone, they finish.
+ *     wakes them, their pending works find the table gone, they finish;
+ *   - one read(2) that faults two regions of two groups: each group
+ *     throttles for its own pages (review L1: one task's work per group);
+ *   - REGION_CHECKSUM loading a whole stored region over a small high
+ *     pays every 64 pages, not once at the end: the group's usage stays
+ *     near high while the scanner makes the loaded pages cold (L2).
  *
  * No timing is asserted: what the tests read are counters.  Groups are
  * named "qh-*" under the root and destroyed by the teardown.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +57,7 @@
 #define QH_PREFIX	"qh-"
 #define QH_CLAMP_US	2000000L	/* throttle.c: AQOS_MAX_HIGH_DELAY */
 #define QH_LOOPBACK	AEMT_DEBUGFS "/store_loopback"
+#define QH_INTERVAL	"/sys/module/aether_mm/parameters/access_interval_ms"
 
 static size_t psize(void)
 {
@@ -63,6 +70,7 @@ FIXTURE(high) {
 	struct aet_params params;
 	pid_t w[2];	/* writers, killed by the teardown if still there */
 	bool loopback;	/* the test installed aether_mm's loopback store */
+	char interval[16];	/* access_interval_ms to put back, or "" */
 };
 
 FIXTURE_SETUP(high)
@@ -86,6 +94,8 @@ FIXTURE_TEARDOWN(high)
 			waitpid(self->w[i], NULL, 0);
 	/* A test that unloaded aether_qos and failed: load it again. */
 	aemt_qos_back();
+	if (self->interval[0])
+		aemt_write_file(QH_INTERVAL, self->interval);
 	if (self->loopback)
 		aemt_write_file(QH_LOOPBACK, "0");
 	if (self->fd < 0)
@@ -591,6 +601,156 @@ TEST_F_TIMEOUT(high, unload_while_tasks_are_throttled, 240)
 	ASSERT_EQ(0, ret) TH_LOG("reload: %s", strerror(-ret));
 	self->fd = aqt_open();
 	ASSERT_LE(0, self->fd);
+}
+
+/*
+ * Review L1.  One read(2) from /dev/zero into a buffer whose first page
+ * is the last page of region X (group GX, high 1000, usage at it) and
+ * whose other 64 pages are region Y (group GY, high 16): X's page puts
+ * GX 1 page over (0.1 %: forgiven), Y's pages put GY 48 over (300 %: the
+ * 2 s clamp).  Each group is paid for its own pages: GY is throttled
+ * once, GX not at all.  Were the task's work one for all its charges, it
+ * would be GX's (charged first), forgiven, and GY never throttled.
+ */
+TEST_F_TIMEOUT(high, one_read_two_groups_each_throttled_for_its_own, 180)
+{
+	const size_t hx = 1000, hy = 16, ny = 64;
+	unsigned char *px, *py, *buf;
+	int xfd, yfd, zfd;
+	ssize_t got;
+	size_t i;
+	__u32 gx, gy;
+
+	ASSERT_EQ(0, qh_group(self->fd, 0, QH_PREFIX "X", 0, hx, &gx));
+	ASSERT_EQ(0, qh_group(self->fd, 0, QH_PREFIX "Y", 0, hy, &gy));
+	px = qh_region(self->fd, self->mfd, gx, hx + 1, &xfd);
+	ASSERT_NE(NULL, px);
+	py = qh_region(self->fd, self->mfd, gy, ny, &yfd);
+	ASSERT_NE(NULL, py);
+	for (i = 0; i < hx; i++)
+		px[i * psize()] = 1;
+	ASSERT_EQ(0, qh_stat(QH_PREFIX "X", "throttles"));
+
+	/* X's page hx, then Y's ny pages, one buffer. */
+	buf = mmap(NULL, (1 + ny) * psize(), PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(buf, mmap(buf, psize(), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_FIXED, xfd, hx * psize()));
+	ASSERT_EQ(buf + psize(), mmap(buf + psize(), ny * psize(),
+				      PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_FIXED, yfd, 0));
+	zfd = open("/dev/zero", O_RDONLY);
+	ASSERT_LE(0, zfd);
+	got = read(zfd, buf, (1 + ny) * psize());
+	close(zfd);
+	ASSERT_EQ((ssize_t)((1 + ny) * psize()), got);
+
+	TH_LOG("throttles: X %ld Y %ld (Y slept %ld us)",
+	       qh_stat(QH_PREFIX "X", "throttles"),
+	       qh_stat(QH_PREFIX "Y", "throttles"),
+	       qh_stat(QH_PREFIX "Y", "throttled_usec"));
+	ASSERT_EQ(1, qh_stat(QH_PREFIX "Y", "throttles"));
+	ASSERT_EQ(QH_CLAMP_US, qh_stat(QH_PREFIX "Y", "throttle_max_usec"));
+	ASSERT_EQ(0, qh_stat(QH_PREFIX "X", "throttles"));
+	munmap(buf, (1 + ny) * psize());
+	munmap(px, (hx + 1) * psize());
+	munmap(py, ny * psize());
+	close(xfd);
+	close(yfd);
+}
+
+/*
+ * A child that polls the usage of group @g until *@stop, keeping the
+ * largest it saw in *@most.  Its pid, or -errno.
+ */
+static pid_t qh_poller(int fd, __u32 g, volatile int *stop,
+		       volatile __u64 *most)
+{
+	struct aether_qos_group_info gi;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		while (!*stop) {
+			if (!aqt_get(fd, g, &gi) && gi.usage > *most)
+				*most = gi.usage;
+			usleep(1000);
+		}
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
+ * Review L2.  A COMPRESSIBLE region of 2048 pages written, scanned idle
+ * and stored down to high 64 (the SET's reclaim); then one
+ * REGION_CHECKSUM loads every stored page back, each charged over high,
+ * while aether_kaccessd scans every 10 ms (a loaded page is cold after
+ * one scan).  The ioctl pays its over-high work every 64 pages
+ * (aem_policy_high_due()): the work's reclaim stores the pages loaded
+ * before, so the group's usage, polled all along, stays within 8
+ * batches of high.  Paid once at the end, it would reach the region's
+ * size.  The sum is the region's all the same.
+ */
+TEST_F_TIMEOUT(high, checksum_pays_over_high_as_it_goes, 240)
+{
+	const size_t high = 64, pages = 2048;
+	struct aether_qos_set s = { .mask = AETHER_QOS_SET_HIGH, .high = high };
+	struct aether_qos_group_info gi;
+	volatile __u64 *most;
+	volatile int *stop;
+	__u32 crc0, crc1;
+	unsigned char *p;
+	int rfd, status;
+	pid_t poll;
+	__u64 id;
+	__u32 g;
+
+	if (qh_store(&self->loopback))
+		SKIP(return, "no store backend: neither %s nor aether_zram's",
+		     QH_LOOPBACK);
+	ASSERT_LE(0, aet_read_file(QH_INTERVAL, self->interval,
+				   sizeof(self->interval)));
+	stop = aqt_shared_page();
+	ASSERT_NE(NULL, stop);
+	most = (volatile __u64 *)(stop + 16);
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QH_PREFIX "crc", 0, &g));
+	ASSERT_EQ(0, aqt_attach(self->fd, g, getpid()));
+	p = aqt_region_id(self->mfd, AETHER_MM_REGION_SHARED |
+			  AETHER_MM_REGION_COMPRESSIBLE, pages, &rfd, &id);
+	ASSERT_EQ(0, aqt_attach(self->fd, AETHER_QOS_ROOT_ID, getpid()));
+	ASSERT_NE(NULL, p);
+	aqt_write_pages(p, 0, pages, 3);
+	ASSERT_EQ(0, aemt_region_checksum(rfd, 0, pages * psize(), &crc0));
+	ASSERT_EQ(0, aqt_scan(id, 3));		/* leaves the scanner off */
+	s.id = g;
+	ASSERT_EQ(0, aqt_set(self->fd, &s));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	TH_LOG("stored down to usage %llu", (unsigned long long)gi.usage);
+	ASSERT_GE(high, gi.usage);
+
+	*most = gi.usage;
+	poll = qh_poller(self->fd, g, stop, most);
+	ASSERT_LT(0, poll);
+	ASSERT_EQ(0, aemt_write_file(QH_INTERVAL, "10"));
+	ASSERT_EQ(0, aemt_region_checksum(rfd, 0, pages * psize(), &crc1));
+	*stop = 1;
+	ASSERT_EQ(poll, waitpid(poll, &status, 0));
+	ASSERT_EQ(0, aemt_write_file(QH_INTERVAL, self->interval));
+	ASSERT_EQ(crc0, crc1);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	TH_LOG("usage polled at most %llu (high %zu, region %zu), now %llu; throttles %ld",
+	       (unsigned long long)*most, high, pages,
+	       (unsigned long long)gi.usage,
+	       qh_stat(QH_PREFIX "crc", "throttles"));
+	ASSERT_GE(high + 8 * 64, *most);
+	munmap(p, pages * psize());
+	close(rfd);
 }
 
 TEST_HARNESS_MAIN
