@@ -395,16 +395,10 @@ static int qa_user_attach(void *arg)
 	AQT_EXPECT(r, 2, 1, rfd >= 0);
 	snprintf(name, sizeof(name), "user.%u", (unsigned int)getuid());
 	AQT_EXPECT(r, 3, 0, aqt_find(fd, AETHER_QOS_ROOT_ID, name, &ug));
-	/* A group whose parent it owns; then back to its default group. */
-	AQT_EXPECT(r, 4, 0, qa_attach(fd, r->kid, rfd, 0));
-	AQT_EXPECT(r, 5, 1, (int)qa_regions(fd, r->kid));
-	AQT_EXPECT(r, 6, 0, qa_attach(fd, ug, rfd, 0));
-	AQT_EXPECT(r, 7, 0, (int)qa_regions(fd, r->kid));
-	/* L5: a group it owns whose parent it does not, root's group. */
-	AQT_EXPECT(r, 8, -EPERM, qa_attach(fd, r->owned, rfd, 0));
-	AQT_EXPECT(r, 9, -EPERM, qa_attach(fd, r->roots, rfd, 0));
-	AQT_EXPECT(r, 10, -EPERM, qa_attach(fd, AETHER_QOS_ROOT_ID, rfd, 0));
-	/* ...and the same rule at creation and for ATTACH_PID. */
+	/*
+	 * L5: a group it owns whose parent it does not is not its to
+	 * charge, at creation (QOS_GROUP) as for ATTACH_PID.
+	 */
 	gfd = qa_gfd(fd, r->owned);
 	AQT_EXPECT(r, 11, 1, gfd >= 0);
 	aemt_region_args(&c, AETHER_MM_REGION_SHARED, psize());
@@ -412,6 +406,15 @@ static int qa_user_attach(void *arg)
 	c.qos_fd = gfd;
 	AQT_EXPECT(r, 12, -EPERM, aemt_region_create(mfd, &c));
 	AQT_EXPECT(r, 13, -EPERM, aqt_attach(fd, r->owned, getpid()));
+	/* A group whose parent it owns; then back to its default group. */
+	AQT_EXPECT(r, 4, 0, qa_attach(fd, r->kid, rfd, 0));
+	AQT_EXPECT(r, 5, 1, (int)qa_regions(fd, r->kid));
+	AQT_EXPECT(r, 6, 0, qa_attach(fd, ug, rfd, 0));
+	AQT_EXPECT(r, 7, 0, (int)qa_regions(fd, r->kid));
+	/* ...nor to attach a region to; nor root's group, nor the root. */
+	AQT_EXPECT(r, 8, -EPERM, qa_attach(fd, r->owned, rfd, 0));
+	AQT_EXPECT(r, 9, -EPERM, qa_attach(fd, r->roots, rfd, 0));
+	AQT_EXPECT(r, 10, -EPERM, qa_attach(fd, AETHER_QOS_ROOT_ID, rfd, 0));
 	/* Root's region: not the user's to move. */
 	AQT_EXPECT(r, 14, -EACCES, qa_attach(fd, r->kid, r->root_rfd, 0));
 	AQT_EXPECT(r, 15, 0, (int)qa_regions(fd, r->kid));
