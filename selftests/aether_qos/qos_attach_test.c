@@ -19,6 +19,7 @@
  *     parent it does not (an admin's CREATE_OWNER group) -EPERM, as
  *     ATTACH_PID and REGION_CREATE's QOS_GROUP (L5: one rule); another
  *     user's region -EACCES;
+ *   - aetherctl qos attach GROUP --region fd:N|NAME;
  *   - L4: a range set RealTime (by its owner, while the group was
  *     RealTime) is reclaimed in the BestEffort tier once the group is
  *     lowered to BestEffort: before a Normal group's pages.
@@ -560,6 +561,61 @@ TEST_F_TIMEOUT(attach, range_class_clamped_to_group, 300)
 	EXPECT_EQ(0, aqt_bad_pages(p, 0, 16, 9));
 	munmap(p, 16 * psize());
 	close(rfd);
+}
+
+/* Run @cmd (sh -c), its output to /dev/null: its exit status, or -1. */
+static int qa_run(const char *cmd)
+{
+	int st = system(cmd);
+
+	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * aetherctl qos attach GROUP --region fd:N and --region NAME move a
+ * region as the ioctl does; a region that does not exist is an error.
+ */
+TEST_F(attach, aetherctl_attach_region)
+{
+	struct aether_mm_region_create c;
+	char cmd[256], name[48];
+	unsigned char *p;
+	__u32 a, b;
+	int rfd;
+
+	if (qa_run("command -v aetherctl >/dev/null 2>&1"))
+		SKIP(return, "no aetherctl on PATH");
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QA_PREFIX "ctl-a", 0, &a));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QA_PREFIX "ctl-b", 0, &b));
+	snprintf(name, sizeof(name), QA_PREFIX "ctl-%d", getpid());
+	aemt_region_args(&c, AETHER_MM_REGION_SHARED, 8 * psize());
+	c.name = (uintptr_t)name;
+	ASSERT_EQ(0, aemt_region_create(self->mfd, &c));
+	rfd = c.fd;
+	p = aemt_region_map(rfd, 8 * psize(), PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, p);
+	aqt_write_pages(p, 0, 8, 1);
+
+	/* The region fd is inherited (no CLOEXEC). */
+	snprintf(cmd, sizeof(cmd),
+		 "aetherctl qos attach %u --region fd:%d >/dev/null 2>&1",
+		 a, rfd);
+	ASSERT_EQ(0, qa_run(cmd));
+	EXPECT_EQ(8, qa_usage(self->fd, a));
+	snprintf(cmd, sizeof(cmd),
+		 "aetherctl qos attach %s --region %s >/dev/null 2>&1",
+		 QA_PREFIX "ctl-b", name);
+	ASSERT_EQ(0, qa_run(cmd));
+	EXPECT_EQ(0, qa_usage(self->fd, a));
+	EXPECT_EQ(8, qa_usage(self->fd, b));
+	snprintf(cmd, sizeof(cmd),
+		 "aetherctl qos attach %u --region %s-none >/dev/null 2>&1",
+		 a, name);
+	EXPECT_NE(0, qa_run(cmd));
+	EXPECT_EQ(8, qa_usage(self->fd, b));
+	munmap(p, 8 * psize());
+	close(rfd);
+	EXPECT_EQ(0, qa_usage(self->fd, b));
 }
 
 TEST_HARNESS_MAIN
