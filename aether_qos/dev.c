@@ -25,6 +25,10 @@
  *		group, both inside one subtree whose top the caller owns
  *		(cgroup's "common ancestor" rule), so a user can only move
  *		their own processes around inside what was given to them
+ *   ATTACH_REGION a group the caller may charge (aqos_may_charge(): the
+ *		targets ATTACH_PID allows, the caller's default group
+ *		included) and a region the caller created, by a writable fd
+ *		(checked by aether_mm, aem_region_attach())
  *
  * A user's default group is owned by that user and sits under the root,
  * which nobody owns: the user makes and manages groups inside it, all of
@@ -441,6 +445,39 @@ static long aqos_ioc_attach(void __user *uarg)
 	return ret;
 }
 
+/*
+ * ATTACH_REGION: the group's side of the rules here (aqos_may_charge()),
+ * the region's in aether_mm (aem_region_attach()).
+ */
+static long aqos_ioc_attach_region(void __user *uarg)
+{
+	struct aether_qos_attach_region a;
+	struct aqos_group *g;
+	struct file *file;
+	int ret;
+
+	ret = aem_copy_in(&a, sizeof(a), uarg);
+	if (ret)
+		return ret;
+	if (a.flags)
+		return -EINVAL;
+	file = fget(a.region_fd);
+	if (!file)
+		return -EBADF;
+	g = aqos_group_get(a.id);
+	if (!g)
+		ret = -ENOENT;
+	else if (READ_ONCE(g->dead))
+		ret = -ENOENT;
+	else if (!aqos_may_charge(g))
+		ret = -EPERM;
+	else
+		ret = aqos_region_attach(file, g);
+	aqos_group_put(g);
+	fput(file);
+	return ret;
+}
+
 static long aqos_ioc_list(void __user *uarg)
 {
 	struct aether_qos_list l;
@@ -579,16 +616,21 @@ struct aqos_group *aqos_gfd_group(struct file *file)
  * aqos_may_charge - may the caller charge its regions to @g?
  * @g: a group, referenced
  *
- * The groups ATTACH_PID may put the caller's processes in: CAP_SYS_ADMIN,
- * or a group the caller owns (its default group, one made for it) or
- * whose parent it owns (one it made).  The root group needs CAP_SYS_ADMIN.
+ * The groups ATTACH_PID may put the caller's processes in (review L5:
+ * the two rules are one): CAP_SYS_ADMIN; a group whose parent the caller
+ * owns (aqos_manages(), ATTACH_PID's target rule); or the caller's own
+ * default group, where ATTACH_PID to the root (detach) puts them.  A
+ * group the caller owns but whose parent it does not (one an admin made
+ * for it with CREATE_OWNER) is not enough: its children are the caller's
+ * to charge, not the group itself.  The root group needs CAP_SYS_ADMIN.
  *
  * Return: true when it may.
  */
 bool aqos_may_charge(struct aqos_group *g)
 {
-	return aqos_owns(g) || (g->parent && aqos_owns(g->parent)) ||
-	       capable(CAP_SYS_ADMIN);
+	if ((g->flags & AETHER_QOS_GROUP_USER) && aqos_owns(g))
+		return true;
+	return aqos_manages(g);
 }
 
 static int aqos_gfd_release(struct inode *inode, struct file *file)
@@ -688,6 +730,8 @@ static long aqos_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return aqos_ioc_list(uarg);
 	case AEM_IOC_BASE(AETHER_QOS_IOC_OPEN):
 		return aqos_ioc_open(uarg);
+	case AEM_IOC_BASE(AETHER_QOS_IOC_ATTACH_REGION):
+		return aqos_ioc_attach_region(uarg);
 	default:
 		return -ENOTTY;
 	}

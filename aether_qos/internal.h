@@ -266,6 +266,7 @@ void aqos_dev_exit(void);
 void aqos_group_fill(struct aqos_group *g, struct aether_qos_group_info *gi);
 struct aqos_group *aqos_gfd_group(struct file *file);
 bool aqos_may_charge(struct aqos_group *g);
+int aqos_region_attach(struct file *file, struct aqos_group *g);
 
 /* debugfs.c */
 int aqos_debugfs_init(void);

@@ -15,9 +15,9 @@
  *   0. the group its creator named (AETHER_MM_REGION_QOS_GROUP with a
  *      group fd, aqos_region_named()): a live group the creator may
  *      charge, the groups ATTACH_PID may put its processes in
- *      (aqos_may_charge(): CAP_SYS_ADMIN, or it owns the group or its
- *      parent); refused otherwise (-EINVAL not a group fd, -ENOENT
- *      destroyed, -EPERM);
+ *      (aqos_may_charge(): CAP_SYS_ADMIN, or it owns the group's
+ *      parent, or the group is its own default group); refused
+ *      otherwise (-EINVAL not a group fd, -ENOENT destroyed, -EPERM);
  *   2. otherwise the default group of the creator's uid, "user.<uid>"
  *      under the root, made at its first region with max user_max_pages
  *      (module parameter, 65536 pages unless set; root's has no max):
@@ -53,7 +53,10 @@
  *   - @admit: a RealTime group's faults may use the pool's reserve below
  *     the min watermark;
  *   - @stall_begin/@stall_end: the core's waits for a group's memory are
- *     its pressure (pressure.c) and the kernel's memstall.
+ *     its pressure (pressure.c) and the kernel's memstall;
+ *   - ATTACH_REGION (aqos_region_attach()): aem_region_attach() moves a
+ *     region's charges to another group; the old group's reference stays
+ *     the region's until it goes, then @region_retired drops it.
  *
  *   - over high, @charge answers AEM_CHARGE_OVER_HIGH (the page is taken,
  *     a high event counted); the core calls @handle_high on the task's
@@ -172,6 +175,15 @@ static void aqos_region_release(void *cookie)
 
 	atomic_long_dec(&g->nr_regions);
 	aqos_group_put(g);
+}
+
+/*
+ * A region attached away from @cookie is gone: its reference goes (its
+ * count in @nr_regions went at the attach, aqos_region_attach()).
+ */
+static void aqos_region_retired(void *cookie)
+{
+	aqos_group_put(cookie);
 }
 
 static int aqos_policy_charge(void *cookie, int nid, unsigned long nr_pages,
@@ -372,7 +384,47 @@ static const struct aem_policy_ops aqos_policy_ops = {
 	.handle_high	= aqos_policy_handle_high,
 	.may_class	= aqos_policy_may_class,
 	.protected_reclaimed = aqos_policy_protected_reclaimed,
+	.region_retired	= aqos_region_retired,
 };
+
+/**
+ * aqos_region_attach - charge the region of @file to @g from now on
+ * @file: a file the caller holds (aether_mm checks it is a region fd)
+ * @g: a group, referenced by the caller, that the caller may charge
+ *
+ * ATTACH_REGION.  The region joins @g as a new region would (counted in
+ * @nr_regions under the tree lock, so never in a destroyed group, and
+ * holding a reference); aether_mm moves its charges from its group to
+ * @g (aem_region_attach(): @g's max applies, reclaim first); the old
+ * group stops counting the region at once, but the region holds its
+ * reference until it goes (@region_retired), for the callbacks that
+ * read the cookie before the move.
+ *
+ * Context: process context, no lock of ours held; may sleep.
+ * Return: 0, or -ENOENT (@g destroyed) or aem_region_attach()'s errno.
+ */
+int aqos_region_attach(struct file *file, struct aqos_group *g)
+{
+	struct aqos_group *old;
+	void *o;
+	int ret;
+
+	if (!refcount_inc_not_zero(&g->ref))
+		return -ENOENT;
+	if (!aqos_region_join(g)) {
+		aqos_group_put(g);
+		return -ENOENT;
+	}
+	ret = aem_region_attach(&aqos_policy_ops, file, g, &o);
+	if (ret || !o) {
+		/* Not moved (or already @g's): the join is undone. */
+		aqos_region_release(g);
+		return ret;
+	}
+	old = o;
+	atomic_long_dec(&old->nr_regions);
+	return 0;
+}
 
 /**
  * aqos_policy_init - register the table with aether_mm

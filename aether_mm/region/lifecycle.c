@@ -94,12 +94,16 @@ static int aem_region_policy_init(struct aem_region *r, struct file *group)
 	return 0;
 }
 
-/* Every frame of @r is gone, and uncharged: its group forgets it. */
+/*
+ * Every frame of @r is gone, and uncharged: its group forgets it, and the
+ * groups it was attached to before let it go (qos.c).
+ */
 static void aem_region_policy_release(struct aem_region *r)
 {
 	WARN_ON_ONCE(aem_region_stat(r, AEM_RS_RESIDENT));
 	if (r->pol_gen)
 		aem_policy_region_release(r->pol_gen, r->pol_cookie);
+	aem_region_retired_release(r);
 	r->pol_gen = 0;
 }
 
@@ -320,6 +324,7 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	mutex_init(&r->views_lock);
 	mutex_init(&r->wx_lock);
 	mutex_init(&r->qos_lock);
+	spin_lock_init(&r->pol_lock);
 	INIT_LIST_HEAD(&r->views);
 	for (i = 0; i < AEM_REGION_SLOT_LOCKS; i++)
 		mutex_init(&r->slot_locks[i]);

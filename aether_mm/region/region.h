@@ -286,10 +286,23 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  * @fault_nid:	node + 1 of the CPU behind each data page's last fault, 0
  *		for none (numa.c); written under the page's slot lock
  * @numa_cursor: where the next NUMA hinting window starts (aem_access_lock)
- * @pol_cookie:	its group, from the policy backend's @region_init (policy.c)
+ * @pol_cookie:	its group, from the policy backend's @region_init (policy.c),
+ *		or the one the backend moved it to (aem_region_attach(),
+ *		qos.c): changed only under @pol_lock, so every charge and
+ *		uncharge (made under @pol_lock) names the group it counts in
  * @pol_gen:	generation of the policy registration that gave
  *		@pol_cookie, 0 for none: the region is charged only to it.
- *		Both set before the region is visible, then read only
+ *		Set before the region is visible, then read only
+ * @pol_lock:	every charge and uncharge of the region and every change of
+ *		@pol_cookie (a spinlock, inside the slot locks; RCU and the
+ *		backend's own locks inside it)
+ * @pol_charged: pages charged per node and not yet uncharged (@pol_lock):
+ *		what an attach moves
+ * @pol_retired: the cookies it had before attaches, held until the
+ *		region goes (aem_region_attach()): a fault or an over-high
+ *		work may still name one it read before the move
+ * @nr_retired:	entries on @pol_retired (@pol_lock), at most
+ *		AEM_REGION_MAX_ATTACH
  * @pol_pending: per slot lock, what the charges made under it asked for
  *		after it is dropped (AEM_PEND_*): written and cleared under
  *		that slot lock, by the fault or ioctl holding it
@@ -305,6 +318,10 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  * @rcu:	freed after a grace period, as its layers are
  */
 struct aem_qos_ranges;
+struct aem_pol_retired;
+
+/* Attaches of one region to another group, over its life (qos.c). */
+#define AEM_REGION_MAX_ATTACH	16
 
 struct aem_region {
 	struct kref ref;
@@ -337,6 +354,10 @@ struct aem_region {
 	pgoff_t numa_cursor;
 	void *pol_cookie;
 	u64 pol_gen;
+	spinlock_t pol_lock;		/* see above */
+	unsigned long pol_charged[AEM_MAX_NODES];
+	struct aem_pol_retired *pol_retired;
+	unsigned int nr_retired;
 	u8 pol_pending[AEM_REGION_SLOT_LOCKS];
 	atomic_long_t merged;
 	atomic_long_t zero_pages;
@@ -412,19 +433,41 @@ static inline bool aem_region_is_guard(const struct aem_region *r, pgoff_t pg)
  * A charged frame that does not join after all is uncharged with
  * aem_region_uncharge(); one that joins is uncharged when it leaves, in
  * aem_region_frame_gone().  Return: 0 or the backend's errno.
+ *
+ * Both take @pol_lock, so an attach (qos.c) that moves the region's
+ * charges to another group finds @pol_charged exact and no charge or
+ * uncharge in flight on the old group.
  */
+static inline int aem_region_charge_locked(struct aem_region *r, int nid,
+					   unsigned long nr,
+					   unsigned int flags)
+{
+	int ret = 0;
+
+	spin_lock(&r->pol_lock);
+	ret = aem_policy_charge(r->pol_gen, r->pol_cookie, nid, nr, flags);
+	if (ret >= 0)
+		r->pol_charged[nid] += nr;
+	spin_unlock(&r->pol_lock);
+	return ret;
+}
+
 static inline int aem_region_charge(struct aem_region *r, int nid,
 				    unsigned long nr, unsigned int flags)
 {
-	return r->pol_gen ? aem_policy_charge(r->pol_gen, r->pol_cookie, nid,
-					      nr, flags) : 0;
+	return r->pol_gen ? aem_region_charge_locked(r, nid, nr, flags) : 0;
 }
 
 static inline void aem_region_uncharge(struct aem_region *r, int nid,
 				       unsigned long nr)
 {
-	if (r->pol_gen)
-		aem_policy_uncharge(r->pol_gen, r->pol_cookie, nid, nr);
+	if (!r->pol_gen)
+		return;
+	spin_lock(&r->pol_lock);
+	aem_policy_uncharge(r->pol_gen, r->pol_cookie, nid, nr);
+	WARN_ON_ONCE(r->pol_charged[nid] < nr);
+	r->pol_charged[nid] -= nr;
+	spin_unlock(&r->pol_lock);
 }
 
 /*
@@ -462,8 +505,8 @@ static inline int aem_region_charge_new(struct aem_region *r, pgoff_t idx,
 	if (!r->pol_gen)
 		return 0;
 	pend = aem_region_pending(r, idx);
-	ret = aem_policy_charge(r->pol_gen, r->pol_cookie, nid, nr,
-				*pend & AEM_PEND_LAST ? AEM_CHARGE_LAST : 0);
+	ret = aem_region_charge_locked(r, nid, nr, *pend & AEM_PEND_LAST ?
+				       AEM_CHARGE_LAST : 0);
 	if (ret == AEM_CHARGE_OVER_HIGH) {
 		*pend |= AEM_PEND_HIGH;
 		return 0;
@@ -620,6 +663,7 @@ bool aem_region_has_tier(struct aem_region *r, unsigned int rtier,
 unsigned int aem_region_page_tier(struct aem_region *r, unsigned int rtier,
 				  pgoff_t idx);
 void aem_region_qos_free(struct aem_region *r);
+void aem_region_retired_release(struct aem_region *r);
 
 /* ioctl.c */
 extern const struct file_operations aem_region_fops;

@@ -595,6 +595,14 @@ enum aem_reclaim_tier {
  *		lock and aem_access_lock, possibly inside a failing pool
  *		allocation of any caller (locks held).  Must not sleep or
  *		allocate.
+ * @region_retired: a region that aem_region_attach() moved off @cookie
+ *		is gone: drop what the region held of @cookie (the
+ *		reference @region_init or the attach gave it; what it
+ *		counted there the backend took off at the attach).  Called
+ *		once for each cookie an attach took off a region, unless
+ *		the table was unregistered first (see @drain).  Optional:
+ *		without it aem_region_attach() is -EOPNOTSUPP.
+ *		Context: as @region_release.  Must not sleep or allocate.
  */
 struct aem_policy_ops {
 	struct module *owner;
@@ -616,6 +624,7 @@ struct aem_policy_ops {
 	void (*drain)(void);
 	int (*may_class)(void *cookie, u32 class);
 	void (*protected_reclaimed)(void *cookie, unsigned long nr_pages);
+	void (*region_retired)(void *cookie);
 };
 
 /**
@@ -754,5 +763,7 @@ int aem_register_policy(const struct aem_policy_ops *ops);
 void aem_unregister_policy(const struct aem_policy_ops *ops);
 long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 			unsigned long nr_pages, unsigned int flags);
+int aem_region_attach(const struct aem_policy_ops *ops, struct file *file,
+		      void *cookie, void **old);
 
 #endif /* _AETHER_MM_H */

@@ -53,7 +53,7 @@ struct qr_result {
 	int step;
 	int got;
 	__u32 id;	/* a group root owns */
-	__u32 be;	/* a BestEffort group the user owns */
+	__u32 be;	/* a BestEffort group under one the user owns */
 };
 
 static size_t psize(void)
@@ -317,7 +317,7 @@ static int qr_unprivileged(void *arg)
 					AETHER_MM_QOS_GROUP, &n));
 	AQT_EXPECT(r, 14, 0, (int)n);
 	close(rfd);
-	/* A BestEffort group it owns: nothing above BestEffort. */
+	/* A BestEffort group under one it owns: nothing above BestEffort. */
 	gfd = qr_gfd(fd, r->be);
 	AQT_EXPECT(r, 15, 1, gfd >= 0);
 	rfd = qr_create(mfd, AETHER_MM_REGION_SHARED, 4, gfd, NULL);
@@ -336,9 +336,9 @@ TEST_F(region, unprivileged_groups_and_classes)
 {
 	struct qr_result *r = aqt_shared_page();
 	struct aether_qos_create c = {
-		.size = sizeof(c), .class = AETHER_QOS_CLASS_BESTEFFORT,
+		.size = sizeof(c),
 		.flags = AETHER_QOS_CREATE_OWNER, .owner_uid = qr_user.uid,
-		.name = QR_PREFIX "be",
+		.name = QR_PREFIX "users",
 	};
 	__u32 g;
 
@@ -347,9 +347,13 @@ TEST_F(region, unprivileged_groups_and_classes)
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "rootsown", 0, &g));
 	r->id = g;
-	/* Owned by the user: the user may charge it (its owner). */
+	/*
+	 * Under a group the user owns: the user may charge it (review L5:
+	 * the groups ATTACH_PID may put its processes in).
+	 */
 	ASSERT_EQ(0, aet_ioctl(self->fd, AETHER_QOS_IOC_CREATE, &c));
-	r->be = c.id;
+	ASSERT_EQ(0, aqt_create(self->fd, c.id, QR_PREFIX "be",
+				AETHER_QOS_CLASS_BESTEFFORT, &r->be));
 	ASSERT_EQ(0, aet_run_as(&qr_user, qr_unprivileged, r))
 		TH_LOG("step %d got %d", r->step, r->got);
 }

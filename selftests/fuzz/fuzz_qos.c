@@ -3,17 +3,18 @@
  * fuzz_qos.c - aether_qos's groups, kept apart from the fuzzer's and
  * taken away after the run
  *
- * Of the commands of /dev/aether_qos, CREATE, SET, DESTROY and ATTACH_PID
- * change what outlives the fd: the tree of groups, their limits, which
- * process is charged where.  The tests run after the fuzzer expect the
+ * Of the commands of /dev/aether_qos, CREATE, SET, DESTROY, ATTACH_PID and
+ * ATTACH_REGION change what outlives the fd: the tree of groups, their
+ * limits, which process (or region) is charged where.  The tests run after the fuzzer expect the
  * groups that were there before it as they were (a user's default group
  * with a tiny max would fail every later region of that user), and no
  * process but the fuzzer's own in a group it made.  So:
  *
  *   - before the run, fz_qos_init() keeps the groups there are (LIST,
  *     GET): their ids, limits and class;
- *   - fz_qos_steer() points a SET or DESTROY that names one of those at
- *     an id that names nothing (most of the time; the rest of the
+ *   - fz_qos_steer() points a SET, DESTROY or ATTACH_REGION (its region
+ *     fd is one of the fuzzer's, or none) that names one of those at an
+ *     id that names nothing (most of the time; the rest of the
  *     command stays as the table built it), and an ATTACH_PID at the
  *     fuzzing process itself or at a pid that is nobody's;
  *   - after the run, fz_qos_cleanup() destroys every group the run made,
@@ -116,10 +117,11 @@ void fz_qos_steer(uint64_t *s, const struct fz_ioctl *to,
 	    arg < lo || arg + sizeof(*a) > lo + room)
 		return;
 	nr = _IOC_NR(to->cmd);
-	/* SET, DESTROY and ATTACH_PID: @id right after @size */
+	/* SET, DESTROY, ATTACH_PID and ATTACH_REGION: @id after @size */
 	if (nr != _IOC_NR(AETHER_QOS_IOC_SET) &&
 	    nr != _IOC_NR(AETHER_QOS_IOC_DESTROY) &&
-	    nr != _IOC_NR(AETHER_QOS_IOC_ATTACH_PID))
+	    nr != _IOC_NR(AETHER_QOS_IOC_ATTACH_PID) &&
+	    nr != _IOC_NR(AETHER_QOS_IOC_ATTACH_REGION))
 		return;
 	id = (__u32 *)(arg + 4);
 	if (nr != _IOC_NR(AETHER_QOS_IOC_ATTACH_PID)) {

@@ -6,6 +6,8 @@
  *   aetherctl qos create PARENT NAME [--class C]
  *   aetherctl qos set GROUP KEY=VALUE...	min, low, high, max, class
  *   aetherctl qos attach GROUP PID	(GROUP root: detach)
+ *   aetherctl qos attach GROUP --region NAME|fd:N
+ *					move a region, with its pages
  *   aetherctl qos destroy GROUP
  *   aetherctl qos watch GROUP [--threshold US] [--window US] [--count N]
  *					pressure events as they come
@@ -431,6 +433,62 @@ static int qos_cmd_set(const struct actl_ctx *ctx, int fd, int argc,
 	return actl_ioctl(fd, AETHER_QOS_IOC_SET, &s, "SET") ? -EIO : 0;
 }
 
+/*
+ * The region of --region: "fd:N", an fd this process has (inherited), or
+ * a region's name (REGION_OPEN, writable: the attach needs it).  Its fd
+ * (*@own: ours to close), or -1 (said why).
+ */
+static int qos_region_arg(const char *arg, bool *own)
+{
+	struct aether_mm_region_open o = {
+		.size = sizeof(o),
+		.flags = AETHER_MM_REGION_OPEN_CLOEXEC |
+			 AETHER_MM_REGION_OPEN_FOREIGN,
+		.name = (uintptr_t)arg,
+	};
+	long n;
+	int mfd, ret;
+
+	*own = false;
+	if (!strncmp(arg, "fd:", 3)) {
+		if (actl_parse_int("fd", arg + 3, 0, 0x7fffffff, &n))
+			return -1;
+		return (int)n;
+	}
+	mfd = open("/dev/aether_mm", O_RDWR | O_CLOEXEC);
+	if (mfd < 0) {
+		actl_errno(errno, "cannot open /dev/aether_mm");
+		return -1;
+	}
+	ret = actl_ioctl(mfd, AETHER_MM_IOC_REGION_OPEN, &o, "REGION_OPEN");
+	close(mfd);
+	if (ret) {
+		actl_err("(no live region called '%s', or not yours)", arg);
+		return -1;
+	}
+	*own = true;
+	return o.fd;
+}
+
+/* qos attach GROUP --region NAME|fd:N: ATTACH_REGION. */
+static int qos_attach_region(int fd, const char *group, const char *region)
+{
+	struct aether_qos_attach_region a = { .size = sizeof(a) };
+	bool own;
+	int ret;
+
+	if (qos_resolve(fd, group, &a.id))
+		return -EIO;
+	a.region_fd = qos_region_arg(region, &own);
+	if (a.region_fd < 0)
+		return -EIO;
+	ret = actl_ioctl(fd, AETHER_QOS_IOC_ATTACH_REGION, &a,
+			 "ATTACH_REGION");
+	if (own)
+		close(a.region_fd);
+	return ret ? -EIO : 0;
+}
+
 static int qos_cmd_attach(const struct actl_ctx *ctx, int fd, int argc,
 			  char **argv)
 {
@@ -438,6 +496,8 @@ static int qos_cmd_attach(const struct actl_ctx *ctx, int fd, int argc,
 	long pid;
 
 	(void)ctx;
+	if (argc == 4 && !strcmp(argv[2], "--region"))
+		return qos_attach_region(fd, argv[1], argv[3]);
 	if (argc != 3)
 		return QOS_USAGE;
 	if (actl_parse_int("PID", argv[2], 1, 0x7fffffff, &pid))
@@ -1463,8 +1523,8 @@ static const struct actl_cmd qos_cmds[] = {
 	  "make a group (root, or the owner of PARENT)" },
 	{ "set", qos_cmd_set, "GROUP KEY=VALUE...",
 	  "min, low, high, max (pages, or max), class (root, or\n\t\t the owner of its parent)" },
-	{ "attach", qos_cmd_attach, "GROUP PID",
-	  "charge PID's and its children's new regions to GROUP;\n\t\t GROUP root detaches" },
+	{ "attach", qos_cmd_attach, "GROUP PID | GROUP --region NAME|fd:N",
+	  "charge PID's and its children's new regions to GROUP;\n\t\t GROUP root detaches; or move a region (by name, or an\n\t\t fd aetherctl inherited), its pages with it" },
 	{ "destroy", qos_cmd_destroy, "GROUP",
 	  "remove an empty group (no children, processes, regions)" },
 	{ "top", qos_cmd_top, "[--once] [--interval S]",

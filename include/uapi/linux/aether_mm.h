@@ -522,8 +522,9 @@ enum aether_mm_tier {
  * A region named into a group (QOS_GROUP): -EBADF when @qos_fd is not an
  * open fd, -EINVAL when it is not a group fd of aether_qos, -ENOENT when
  * its group was destroyed, -EPERM unless the caller may charge that group
- * (CAP_SYS_ADMIN, or the caller's effective uid owns the group or its
- * parent: the groups it may attach its processes to), -EOPNOTSUPP when
+ * (CAP_SYS_ADMIN, or the caller's effective uid owns the group's parent,
+ * or the group is that uid's default group: the groups ATTACH_PID may
+ * put its processes in), -EOPNOTSUPP when
  * no policy backend that knows groups (aether_qos) is loaded.  The flag
  * is not kept: REGION_INFO does not report it.
  */
@@ -893,8 +894,11 @@ struct aether_mm_region_dedupe {
  * created or CAP_SYS_ADMIN (-EACCES), a region charged to a group of a
  * backend with reclaim tiers (aether_qos: -EOPNOTSUPP otherwise).
  * Without CAP_SYS_ADMIN a range may not be set above its group's class
- * (BestEffort < Normal < RealTime: -EPERM).  -EINVAL for a bad range,
- * class or flag.
+ * (BestEffort < Normal < RealTime: -EPERM), and it never rises above the
+ * group's class later either: when the group's class is lowered (or the
+ * region attached to a group of a lower class, AETHER_QOS_IOC_ATTACH_REGION)
+ * its pages are reclaimed at most in the group's class.  A range set with
+ * CAP_SYS_ADMIN keeps its class.  -EINVAL for a bad range, class or flag.
  */
 struct aether_mm_region_qos {
 	__u32 size;

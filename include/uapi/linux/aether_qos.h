@@ -24,7 +24,8 @@
  * (out) or (in/out).
  *
  * Who may do what (DESIGN.md section 8).  GET, LIST and OPEN are open to
- * whoever holds the device.  CREATE, DESTROY, SET and ATTACH_PID need
+ * whoever holds the device.  CREATE, DESTROY, SET, ATTACH_PID and
+ * ATTACH_REGION need
  * CAP_SYS_ADMIN, or delegation as in cgroup v2: the owner of a group
  * (struct aether_qos_group_info @owner_uid) manages its children.  A
  * user's default group is owned by that user, so anyone may make
@@ -35,7 +36,10 @@
  * is refused (-EPERM); ATTACH_PID takes only a process whose real and
  * effective uids are the caller's effective uid, from a group the caller
  * manages or from its default group, into a group the caller manages
- * (-EPERM otherwise); at most groups_per_user groups (module parameter)
+ * (-EPERM otherwise); ATTACH_REGION and REGION_CREATE's QOS_GROUP take a
+ * group the caller may charge: one whose parent the caller owns, or the
+ * caller's default group (the groups ATTACH_PID may put its processes
+ * in); at most groups_per_user groups (module parameter)
  * are owned by one uid (-EDQUOT beyond).  Every struct has the same
  * layout on i386 and x86-64, without implicit padding
  * (scripts/tests/uapi-layout-test.sh checks it).
@@ -288,6 +292,43 @@ struct aether_qos_open {
 	__s32 fd;
 };
 
+/**
+ * struct aether_qos_attach_region - AETHER_QOS_IOC_ATTACH_REGION
+ * @size:	(in) sizeof(struct aether_qos_attach_region)
+ * @id:		(in) the group the region is charged to from now on
+ * @region_fd:	(in) a region fd of aether_mm (AETHER_MM_IOC_REGION_CREATE
+ *		or REGION_OPEN), open for writing
+ * @flags:	(in) zero
+ *
+ * Moves an existing region to group @id, with everything charged for it:
+ * its resident pages leave its group's usage (and its ancestors') and
+ * join @id's, at once, and every later fault, free or reclaim of its
+ * pages counts in @id.  @id's max (and its ancestors') applies as to a
+ * fault: over it the group's cold pages are reclaimed first, then the
+ * attach fails with -ENOMEM and the region stays where it was.  Going
+ * over @id's high counts a high event but throttles nobody.  The old
+ * group no longer counts the region (@nr_regions), so it may be
+ * destroyed.  A region already in @id: 0, nothing changes.  Ranges given
+ * a class by REGION_SET_QOS keep it, but never above @id's class unless
+ * set with CAP_SYS_ADMIN (aether_mm.h).
+ *
+ * Who may: the caller must be allowed to charge @id (CAP_SYS_ADMIN, or
+ * it owns @id's parent, or @id is its default group: -EPERM; the root
+ * group needs CAP_SYS_ADMIN) and to change the region (the fd open for
+ * writing: -EBADF; the caller created the region, or CAP_SYS_ADMIN:
+ * -EACCES).  -EBADF when @region_fd is not an open fd, -EINVAL when it
+ * is not a region fd or @flags is not zero, -ENOENT when @id is no live
+ * group, -EOPNOTSUPP when the region is charged to no group (made before
+ * aether_qos was loaded), -EMLINK after 16 attaches of one region (each
+ * group it left stays referenced, though not counted, until it goes).
+ */
+struct aether_qos_attach_region {
+	__u32 size;
+	__u32 id;
+	__s32 region_fd;
+	__u32 flags;
+};
+
 #define AETHER_QOS_IOC_CREATE \
 	_IOWR(AETHER_QOS_IOC_MAGIC, 0x00, struct aether_qos_create)
 #define AETHER_QOS_IOC_DESTROY \
@@ -302,5 +343,7 @@ struct aether_qos_open {
 	_IOWR(AETHER_QOS_IOC_MAGIC, 0x05, struct aether_qos_list)
 #define AETHER_QOS_IOC_OPEN \
 	_IOWR(AETHER_QOS_IOC_MAGIC, 0x06, struct aether_qos_open)
+#define AETHER_QOS_IOC_ATTACH_REGION \
+	_IOW(AETHER_QOS_IOC_MAGIC, 0x07, struct aether_qos_attach_region)
 
 #endif /* _UAPI_LINUX_AETHER_QOS_H */
