@@ -325,7 +325,13 @@ static void aem_count_fail(const struct aem_nodelist *nl, unsigned int flags)
 
 /* Pages a direct reclaim asks for, at least (Linux's SWAP_CLUSTER_MAX). */
 #define AEM_DIRECT_BATCH	32UL
-/* A RealTime allocation with the reserve empty: waits for kreclaimd. */
+/*
+ * A RealTime group's fault that found the reserve empty and reclaimed
+ * nothing waits for kreclaimd, AEM_RESERVE_WAIT_MS each time at most,
+ * AEM_RESERVE_RETRIES times at most.  Other allocations do not wait: a
+ * writer throttled on kreclaimd's batches made the bench's hog 50 to 100
+ * times slower (it holds the walk's lock across a batch).
+ */
 #define AEM_RESERVE_RETRIES	8
 #define AEM_RESERVE_WAIT_MS	20
 
@@ -347,25 +353,28 @@ static struct aem_frame *aem_alloc_reclaim(const struct aem_nodelist *nl,
 }
 
 /*
- * The reserve was empty for a RealTime allocation and its own reclaim
- * brought nothing: wait for the first node's kreclaimd to give pages back
- * (a bounded wait each time), take them, or reclaim again.
+ * A group's fault found nothing and its own reclaim brought nothing (the
+ * reserve empty, for a RealTime one): wait for the first node's
+ * kreclaimd to give pages back (a bounded wait each time), take them, or
+ * reclaim again, @tries times at most.
  */
 static struct aem_frame *aem_alloc_reserve_wait(const struct aem_nodelist *nl,
 						unsigned int order,
-						unsigned int flags)
+						unsigned int flags,
+						unsigned int tries)
 {
 	struct aem_node *node = aem_pool.nodes[nl->nid[0]];
 	struct aem_frame *f = NULL;
 	unsigned long seq;
 	unsigned int i;
 
-	for (i = 0; !f && i < AEM_RESERVE_RETRIES; i++) {
+	for (i = 0; !f && i < tries; i++) {
 		/* kreclaimd found nothing to take, run after run: refused. */
 		if (READ_ONCE(node->reclaim_failures) >=
 		    AEM_KRECLAIMD_MAX_FAILURES)
 			break;
-		aem_rstat_inc(AEM_R_RESERVE_WAITS);
+		if (flags & AEM_ALLOC_HIGH)
+			aem_rstat_inc(AEM_R_RESERVE_WAITS);
 		seq = READ_ONCE(node->reclaim_seq);
 		aem_kreclaimd_wake(node);
 		wait_event_timeout(node->reclaim_wait,
@@ -405,7 +414,8 @@ static struct aem_frame *aem_alloc_wait(const struct aem_nodelist *nl,
 			aem_rstat_inc(AEM_R_RESERVE_EMPTY);
 		f = aem_alloc_reclaim(nl, order, flags);
 		if (!f && who && (flags & AEM_ALLOC_HIGH)) {
-			f = aem_alloc_reserve_wait(nl, order, flags);
+			f = aem_alloc_reserve_wait(nl, order, flags,
+						   AEM_RESERVE_RETRIES);
 			if (!f)
 				aem_rstat_inc(AEM_R_RESERVE_REFUSED);
 		}
