@@ -453,6 +453,7 @@ static void qp_hog_sigbus(int sig)
  */
 static int qp_hog_child(unsigned char *p, size_t pages)
 {
+	/* Read again after siglongjmp(): volatile (as qos.c's bench does). */
 	static volatile size_t i;
 	static volatile int tries;
 

@@ -1044,7 +1044,8 @@ static const char *const qb_rstat_keys[] = {
 	"direct_reclaimed", "reserve_allocs", "reserve_empty",
 	"reserve_waits", "reserve_refused",
 };
-#define QB_NR_RSTATS	(sizeof(qb_rstat_keys) / sizeof(qb_rstat_keys[0]))
+
+#define QB_NR_RSTATS	ARRAY_SIZE(qb_rstat_keys)
 
 /* Read them into @v (-1 each when the file or the key is missing). */
 static void qb_rstats(long *v)
