@@ -13,7 +13,24 @@
  *     its node;
  *  3. grow: when the caller may sleep and allows it, the pool takes a
  *     chunk from Linux on the first node that can still grow, then pass 2
- *     runs again.
+ *     runs again;
+ *  4. reclaim: at the limit, the caller asks the reclaim clients for a
+ *     batch (AEM_DIRECT_BATCH pages, Linux's SWAP_CLUSTER_MAX) itself
+ *     (direct reclaim), then pass 2 runs again.  A node at its limit
+ *     normally never gets there: the allocation that leaves a zone below
+ *     low wakes the node's kreclaimd (pool.c), which reclaims back up to
+ *     high in the background.  Only a writer faster than kreclaimd
+ *     reaches min and reclaims for itself there.
+ *
+ * The pages between min and 0 are the reserve of AEM_ALLOC_HIGH
+ * allocations (a RealTime group's faults): they take them in pass 2
+ * without waiting for anyone's reclaim.  One that finds even the reserve
+ * empty reclaims for itself and, if that brought nothing (the clients
+ * only try their locks, which another walk may hold), waits for kreclaimd
+ * to give pages back and tries again, AEM_RESERVE_RETRIES times at most
+ * (a region fault of a group only: aem_alloc_pages_who()); it is refused
+ * when every try brought nothing, or kreclaimd has given up (it found
+ * nothing to take AEM_KRECLAIMD_MAX_FAILURES runs in a row).
  *
  * A block handed out is ALLOC with refcount 1 and its owner recorded; a
  * freed block goes to the CPU's list (small orders) or the buddy lists.
@@ -215,14 +232,22 @@ static bool aem_alloc_grow(const struct aem_nodelist *nl)
 	return false;
 }
 
-/* A zone left below its low watermark asks its node to grow, in the back. */
+/*
+ * A zone left below its low watermark asks its node to grow, or reclaim,
+ * in the back.  A RealTime allocation that left it below min used the
+ * reserve: counted.
+ */
 static void aem_check_low(struct aem_frame *f, unsigned int flags)
 {
 	struct aem_zone *zone = f->chunk->zone;
+	unsigned long free = READ_ONCE(zone->free);
 
+	if ((flags & AEM_ALLOC_HIGH) &&
+	    free < READ_ONCE(zone->wmark[AEM_WMARK_MIN]))
+		aem_rstat_inc(AEM_R_RESERVE_ALLOCS);
 	if (flags & AEM_ALLOC_NOGROW)
 		return;
-	if (READ_ONCE(zone->free) < READ_ONCE(zone->wmark[AEM_WMARK_LOW])) {
+	if (free < READ_ONCE(zone->wmark[AEM_WMARK_LOW])) {
 		aem_count(AEM_C_WMARK_LOW_HIT);
 		aem_node_kick_grow(zone->node);
 	}
@@ -298,10 +323,75 @@ static void aem_count_fail(const struct aem_nodelist *nl, unsigned int flags)
 	aem_count(AEM_C_ALLOC_FAIL);
 }
 
+/* Pages a direct reclaim asks for, at least (Linux's SWAP_CLUSTER_MAX). */
+#define AEM_DIRECT_BATCH	32UL
 /*
- * Short even after the two passes: grow the pool, then ask the reclaim
- * clients for pages, once.  For a region fault of a group (@who), the
- * wait is the group's stall (policy.c).
+ * A RealTime group's fault that found the reserve empty and reclaimed
+ * nothing waits for kreclaimd, AEM_RESERVE_WAIT_MS each time at most,
+ * AEM_RESERVE_RETRIES times at most.  Other allocations do not wait: a
+ * writer throttled on kreclaimd's batches made the bench's hog 50 to 100
+ * times slower (it holds the walk's lock across a batch).
+ */
+#define AEM_RESERVE_RETRIES	8
+#define AEM_RESERVE_WAIT_MS	20
+
+/* Direct reclaim: a batch from the clients, then pass 2 again. */
+static struct aem_frame *aem_alloc_reclaim(const struct aem_nodelist *nl,
+					   unsigned int order,
+					   unsigned int flags)
+{
+	unsigned long got;
+
+	got = aem_reclaim_run(nl->nr == 1 ? nl->nid[0] : NUMA_NO_NODE,
+			      max(1UL << order, AEM_DIRECT_BATCH));
+	aem_rstat_inc(AEM_R_DIRECT);
+	if (!got)
+		return NULL;
+	aem_rstat_add(AEM_R_DIRECT_PAGES, got);
+	aem_kreclaimd_reset(aem_pool.nodes[nl->nid[0]]);
+	return aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
+}
+
+/*
+ * A group's fault found nothing and its own reclaim brought nothing (the
+ * reserve empty, for a RealTime one): wait for the first node's
+ * kreclaimd to give pages back (a bounded wait each time), take them, or
+ * reclaim again, @tries times at most.
+ */
+static struct aem_frame *aem_alloc_reserve_wait(const struct aem_nodelist *nl,
+						unsigned int order,
+						unsigned int flags,
+						unsigned int tries)
+{
+	struct aem_node *node = aem_pool.nodes[nl->nid[0]];
+	struct aem_frame *f = NULL;
+	unsigned long seq;
+	unsigned int i;
+
+	for (i = 0; !f && i < tries; i++) {
+		/* kreclaimd found nothing to take, run after run: refused. */
+		if (READ_ONCE(node->reclaim_failures) >=
+		    AEM_KRECLAIMD_MAX_FAILURES)
+			break;
+		if (flags & AEM_ALLOC_HIGH)
+			aem_rstat_inc(AEM_R_RESERVE_WAITS);
+		seq = READ_ONCE(node->reclaim_seq);
+		aem_kreclaimd_wake(node);
+		wait_event_timeout(node->reclaim_wait,
+				   READ_ONCE(node->reclaim_seq) != seq ||
+				   READ_ONCE(aem_pool.stopping),
+				   msecs_to_jiffies(AEM_RESERVE_WAIT_MS));
+		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
+		if (!f)
+			f = aem_alloc_reclaim(nl, order, flags);
+	}
+	return f;
+}
+
+/*
+ * Short even after the two passes: grow the pool, then reclaim (see the
+ * top of the file).  For a region fault of a group (@who), the wait is
+ * the group's stall (policy.c).
  */
 static struct aem_frame *aem_alloc_wait(const struct aem_nodelist *nl,
 					unsigned int order, unsigned int flags,
@@ -319,10 +409,17 @@ static struct aem_frame *aem_alloc_wait(const struct aem_nodelist *nl,
 		aem_policy_stall_begin(who, &st);
 	while (!f && may_grow && aem_alloc_grow(nl))
 		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
-	if (!f && may_reclaim &&
-	    aem_reclaim_run(nl->nr == 1 ? nl->nid[0] : NUMA_NO_NODE,
-			    1UL << order))
-		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
+	if (!f && may_reclaim && nl->nr) {
+		if (flags & AEM_ALLOC_HIGH)
+			aem_rstat_inc(AEM_R_RESERVE_EMPTY);
+		f = aem_alloc_reclaim(nl, order, flags);
+		if (!f && who && (flags & AEM_ALLOC_HIGH)) {
+			f = aem_alloc_reserve_wait(nl, order, flags,
+						   AEM_RESERVE_RETRIES);
+			if (!f)
+				aem_rstat_inc(AEM_R_RESERVE_REFUSED);
+		}
+	}
 	if (who)
 		aem_policy_stall_end(&st);
 	return f;

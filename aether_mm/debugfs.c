@@ -248,9 +248,23 @@ static int aem_dbg_frag_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_frag);
 
+static const char *const aem_rstat_names[AEM_NR_RSTATS] = {
+	[AEM_R_KRECLAIMD_WAKEUPS] = "kreclaimd_wakeups",
+	[AEM_R_KRECLAIMD_PAGES] = "kreclaimd_reclaimed",
+	[AEM_R_KRECLAIMD_BALANCED] = "kreclaimd_balanced",
+	[AEM_R_KRECLAIMD_GAVE_UP] = "kreclaimd_gave_up",
+	[AEM_R_DIRECT] = "direct_reclaims",
+	[AEM_R_DIRECT_PAGES] = "direct_reclaimed",
+	[AEM_R_RESERVE_ALLOCS] = "reserve_allocs",
+	[AEM_R_RESERVE_EMPTY] = "reserve_empty",
+	[AEM_R_RESERVE_WAITS] = "reserve_waits",
+	[AEM_R_RESERVE_REFUSED] = "reserve_refused",
+};
+
 static int aem_dbg_stats_show(struct seq_file *m, void *v)
 {
 	struct aether_mm_stats st = { .size = sizeof(st) };
+	unsigned int i;
 
 	aem_get_stats(&st);
 	seq_printf(m, "alloc %llu\n", st.alloc);
@@ -271,6 +285,9 @@ static int aem_dbg_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "wmark_low_hit %llu\n", st.wmark_low_hit);
 	seq_printf(m, "reclaim_runs %ld\n", atomic_long_read(&aem_reclaim_runs));
 	seq_printf(m, "reclaimed %ld\n", atomic_long_read(&aem_reclaimed));
+	for (i = 0; i < AEM_NR_RSTATS; i++)
+		seq_printf(m, "%s %ld\n", aem_rstat_names[i],
+			   atomic_long_read(&aem_pool.rstat[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_stats);

@@ -146,6 +146,7 @@ static inline pgoff_t aem_frame_rmap_index(const struct aem_frame *f)
 bool aem_pool_has_node(int nid);
 void aem_pool_nid_range(int *lowest, int *highest);
 u64 aem_pool_max_bytes(void);
+bool aem_in_kreclaimd(void);
 
 /* hooks.c */
 const struct aem_store_ops *aem_store_get(int *idx, bool storing);

@@ -83,7 +83,12 @@
  * 13. aem_reclaim_sem	(rwsem, hooks.c) the list of reclaim clients:
  *			read, trylock only, inside a pool allocation that
  *			failed (under whatever the allocation is under);
- *			write by (un)registration, holding nothing else
+ *			write by (un)registration, holding nothing else.
+ *			kreclaimd (pool.c) holds it for read alone and,
+ *			under it, the region reclaim takes 5 and 11
+ *			without trying: the exception to the order, safe
+ *			as its writer holds nothing and every other
+ *			reader only tries it
  * 14. node->resize_lock (mutex, pool.c) growth and shrink of one node;
  *			taken by an allocation that grows the pool, the
  *			shrinker only trylocks it
@@ -112,6 +117,7 @@
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/stackdepot.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <aether/ioctl.h>
@@ -231,6 +237,13 @@ struct aem_zone {
  * @min_chunks:	chunks kept whatever the pressure (pool_init_mb)
  * @max_chunks:	growth limit (pool_max_mb)
  * @grow_work:	background growth below the low watermark
+ * @reclaim_work: kreclaimd, the node's background reclaimer (pool.c): at
+ *		the node's limit, reclaims from low back up to high
+ * @reclaim_wait: RealTime allocations waiting for kreclaimd's progress
+ * @reclaim_seq: bumped each time kreclaimd gives pages back (and when a
+ *		run ends), what @reclaim_wait's sleepers wait for
+ * @reclaim_failures: kreclaimd runs in a row that reclaimed nothing
+ * @reclaim_failed_at: jiffies of the last of them
  * @fallback:	node ids by node_distance() from this one, self first
  * @nr_fallback: entries in @fallback
  */
@@ -242,9 +255,17 @@ struct aem_node {
 	unsigned int min_chunks;
 	unsigned int max_chunks;
 	struct work_struct grow_work;
+	struct work_struct reclaim_work;
+	wait_queue_head_t reclaim_wait;
+	unsigned long reclaim_seq;
+	unsigned int reclaim_failures;
+	unsigned long reclaim_failed_at;
 	u8 fallback[AEM_MAX_NODES];
 	unsigned int nr_fallback;
 };
+
+/* Runs of kreclaimd in a row that bring nothing before wakeups pause. */
+#define AEM_KRECLAIMD_MAX_FAILURES 16
 
 /* Event counters, per CPU, summed on read; same order as aether_mm_stats. */
 enum aem_counter {
@@ -260,6 +281,22 @@ struct aem_counters {
 	u64 c[AEM_NR_COUNTERS];
 };
 
+/*
+ * The pool's reclaim, counted for debugfs aether/mm/stats only (no UAPI
+ * field): kreclaimd's runs and pages, the allocations that reclaimed for
+ * themselves and what they got, and what RealTime (AEM_ALLOC_HIGH)
+ * allocations met: the reserve below min used, the reserve found empty,
+ * the waits for kreclaimd, and the refusals after them.
+ */
+enum aem_rstat {
+	AEM_R_KRECLAIMD_WAKEUPS, AEM_R_KRECLAIMD_PAGES,
+	AEM_R_KRECLAIMD_BALANCED, AEM_R_KRECLAIMD_GAVE_UP,
+	AEM_R_DIRECT, AEM_R_DIRECT_PAGES,
+	AEM_R_RESERVE_ALLOCS, AEM_R_RESERVE_EMPTY, AEM_R_RESERVE_WAITS,
+	AEM_R_RESERVE_REFUSED,
+	AEM_NR_RSTATS,
+};
+
 /**
  * struct aem_pool - the whole pool
  * @nodes:	per node, NULL where the pool has no node
@@ -269,6 +306,8 @@ struct aem_counters {
  * @shrinker:	gives free chunks back under host pressure
  * @grown:	chunks added since load
  * @shrunk:	chunks given back since load
+ * @stopping:	unloading: kreclaimd is woken no more, and a run stops
+ * @rstat:	enum aem_rstat counters
  */
 struct aem_pool {
 	struct aem_node *nodes[AEM_MAX_NODES];
@@ -278,6 +317,8 @@ struct aem_pool {
 	struct shrinker *shrinker;
 	atomic_long_t grown;
 	atomic_long_t shrunk;
+	bool stopping;
+	atomic_long_t rstat[AEM_NR_RSTATS];
 };
 
 extern struct aem_pool aem_pool;
@@ -287,6 +328,8 @@ extern bool aem_track;
 
 #define aem_count(idx)		this_cpu_inc(aem_pool.counters->c[(idx)])
 #define aem_count_add(idx, n)	this_cpu_add(aem_pool.counters->c[(idx)], (n))
+#define aem_rstat_add(idx, n)	atomic_long_add((n), &aem_pool.rstat[(idx)])
+#define aem_rstat_inc(idx)	atomic_long_inc(&aem_pool.rstat[(idx)])
 
 /* The first node id >= @nid that the pool has, or AEM_MAX_NODES. */
 static inline int aem_next_nid(int nid)
@@ -331,6 +374,9 @@ int aem_pool_init(unsigned int init_mb, unsigned int max_mb);
 void aem_pool_exit(void);
 int aem_node_grow(struct aem_node *node, gfp_t gfp);
 void aem_node_kick_grow(struct aem_node *node);
+void aem_kreclaimd_wake(struct aem_node *node);
+void aem_kreclaimd_reset(struct aem_node *node);
+bool aem_node_below(struct aem_node *node, enum aem_wmark mark);
 struct aem_chunk *aem_chunk_lookup(unsigned long pfn);
 void aem_zone_set_wmarks(struct aem_zone *zone);
 unsigned long aem_pool_shrink(unsigned long nr_chunks);

@@ -19,6 +19,33 @@
  * Each node starts with pool_init_mb and grows a chunk at a time, up to
  * pool_max_mb: in the background when an allocation leaves a zone below its
  * low watermark, at once when an allocation that may sleep finds nothing.
+ *
+ * DOC: kreclaimd, the background reclaimer
+ *
+ * At its limit a node cannot grow: an allocation that leaves one of its
+ * zones below low wakes the node's kreclaimd instead (as one below low
+ * wakes kswapd in Linux), an unbound work item that asks the reclaim
+ * clients (hooks.c; the pool's region reclaim goes tier by tier:
+ * BestEffort, Normal, RealTime, protected) for the pages the node lacks
+ * up to its high watermark, a batch at a time, until every zone is above
+ * high.  The clients only try their locks (a scan or another walk may
+ * hold them): a call that brings nothing is tried again after a tick, and
+ * a run gives up after AEM_KRECLAIMD_RETRIES of them in a row.  After
+ * AEM_KRECLAIMD_MAX_FAILURES runs in a row that brought nothing (nothing
+ * cold to take), wakeups are ignored for a second unless an allocation's
+ * own reclaim found pages meanwhile (Linux's kswapd_failures).  Each
+ * batch given back wakes the RealTime allocations waiting in
+ * aem_alloc_wait() (alloc.c) with the reserve empty.  Unloading sets
+ * aem_pool.stopping, which ends a run at its next batch, and cancels the
+ * work.
+ *
+ * The watermarks leave kreclaimd room: min is 1/128 of the zone, the
+ * reserve only AEM_ALLOC_HIGH (RealTime) allocations may take; low and
+ * high lie AEM_WMARK_SCALE (100, 1 %) of the zone apart, at least min/4,
+ * as Linux's watermark_scale_factor sets its gap (default 10, 0.1 %:
+ * ours is larger because one batch of the region reclaim under software
+ * emulation is slow next to a task writing pages, and the whole gap is
+ * what a writer may take before it must reclaim for itself below min).
  * A shrinker gives whole free chunks above pool_init_mb back when Linux is
  * short of memory; it only trylocks resize_lock, because growth allocates
  * from Linux with that lock held and may itself enter reclaim.
@@ -41,6 +68,14 @@
 
 struct aem_pool aem_pool;
 
+/* The gap min-low and low-high, per 10000 pages of the zone. */
+#define AEM_WMARK_SCALE		100
+/* Pages kreclaimd asks the clients for in one call: at least, at most. */
+#define AEM_KRECLAIMD_BATCH	32
+#define AEM_KRECLAIMD_MAX_BATCH	512
+/* Calls in a row that bring nothing before a run gives up. */
+#define AEM_KRECLAIMD_RETRIES	4
+
 #define AEM_DMA_LIMIT_PFN	(SZ_16M >> PAGE_SHIFT)
 #define AEM_DMA32_LIMIT_PFN	(SZ_4G >> PAGE_SHIFT)
 
@@ -57,19 +92,24 @@ static unsigned int aem_pfn_zone(unsigned long pfn)
  * aem_zone_set_wmarks - derive the watermarks from the zone's size
  * @zone: the zone, managed just changed
  *
- * min is 1/128 of the zone (at least 8 pages), low and high 5/4 and 3/2 of
- * it, the ratios mm/page_alloc.c uses with the default watermark scale.
+ * min is 1/128 of the zone (at least 8 pages); low is min plus a gap of
+ * AEM_WMARK_SCALE ten-thousandths of the zone (at least min/4, the ratio
+ * mm/page_alloc.c keeps with a small scale factor), high another gap
+ * above (see "kreclaimd" above).
  */
 void aem_zone_set_wmarks(struct aem_zone *zone)
 {
-	unsigned long min = 0;
+	unsigned long min = 0, gap = 0;
 
 	lockdep_assert_held(&zone->lock);
-	if (zone->managed)
+	if (zone->managed) {
 		min = max(zone->managed >> 7, 8UL);
+		gap = max(min / 4,
+			  zone->managed * AEM_WMARK_SCALE / 10000);
+	}
 	WRITE_ONCE(zone->wmark[AEM_WMARK_MIN], min);
-	WRITE_ONCE(zone->wmark[AEM_WMARK_LOW], min + min / 4);
-	WRITE_ONCE(zone->wmark[AEM_WMARK_HIGH], min + min / 2);
+	WRITE_ONCE(zone->wmark[AEM_WMARK_LOW], min + gap);
+	WRITE_ONCE(zone->wmark[AEM_WMARK_HIGH], min + 2 * gap);
 }
 
 /**
@@ -170,7 +210,14 @@ out:
 	return ret;
 }
 
-static bool aem_node_below(struct aem_node *node, enum aem_wmark mark)
+/**
+ * aem_node_below - is some zone of @node below a watermark
+ * @node: the node
+ * @mark: the watermark
+ *
+ * Return: true when one is.  Lockless.
+ */
+bool aem_node_below(struct aem_node *node, enum aem_wmark mark)
 {
 	unsigned int z;
 
@@ -184,6 +231,131 @@ static bool aem_node_below(struct aem_node *node, enum aem_wmark mark)
 	return false;
 }
 
+/* The pages @node's neediest zone lacks to reach @mark; 0 when none does. */
+static unsigned long aem_node_deficit(struct aem_node *node,
+				      enum aem_wmark mark)
+{
+	unsigned long want = 0;
+	unsigned int z;
+
+	for (z = 0; z < AEM_NR_ZONES; z++) {
+		struct aem_zone *zone = &node->zones[z];
+		unsigned long free = READ_ONCE(zone->free);
+		unsigned long wm = READ_ONCE(zone->wmark[mark]);
+
+		if (READ_ONCE(zone->managed) && free < wm)
+			want = max(want, wm - free);
+	}
+	return want;
+}
+
+/* kreclaimd gave pages back, or ended a run: wake RealTime waiters. */
+static void aem_kreclaimd_progress(struct aem_node *node)
+{
+	WRITE_ONCE(node->reclaim_seq, node->reclaim_seq + 1);
+	wake_up_all(&node->reclaim_wait);
+}
+
+/*
+ * kreclaimd's run: the node's zones back above high through the reclaim
+ * clients, or give up (see the DOC above).  A work item never runs on two
+ * CPUs at once, so @reclaim_seq and the failure count have one writer
+ * (but aem_kreclaimd_reset()).
+ */
+static void aem_kreclaimd_workfn(struct work_struct *work)
+{
+	struct aem_node *node = container_of(work, struct aem_node,
+					     reclaim_work);
+	unsigned long want, got, total = 0;
+	unsigned int idle = 0;
+
+	aem_rstat_inc(AEM_R_KRECLAIMD_WAKEUPS);
+	while (!READ_ONCE(aem_pool.stopping)) {
+		want = aem_node_deficit(node, AEM_WMARK_HIGH);
+		if (!want) {
+			aem_rstat_inc(AEM_R_KRECLAIMD_BALANCED);
+			break;
+		}
+		want = clamp_t(unsigned long, want, AEM_KRECLAIMD_BATCH,
+			       AEM_KRECLAIMD_MAX_BATCH);
+		got = aem_reclaim_run(node->nid, want);
+		if (got) {
+			total += got;
+			idle = 0;
+			aem_rstat_add(AEM_R_KRECLAIMD_PAGES, got);
+			aem_kreclaimd_progress(node);
+			cond_resched();
+			continue;
+		}
+		if (++idle > AEM_KRECLAIMD_RETRIES) {
+			aem_rstat_inc(AEM_R_KRECLAIMD_GAVE_UP);
+			break;
+		}
+		/* The clients only trylock: a scan or a walk may hold them. */
+		schedule_timeout_uninterruptible(1);
+	}
+	if (total) {
+		WRITE_ONCE(node->reclaim_failures, 0);
+	} else {
+		WRITE_ONCE(node->reclaim_failed_at, jiffies);
+		WRITE_ONCE(node->reclaim_failures,
+			   min(node->reclaim_failures + 1,
+			       AEM_KRECLAIMD_MAX_FAILURES));
+	}
+	aem_kreclaimd_progress(node);
+}
+
+/**
+ * aem_kreclaimd_wake - ask @node's background reclaimer to run
+ * @node: a node below its low watermark at its limit
+ *
+ * Nothing when no reclaim client is registered, when unloading, or for a
+ * second after AEM_KRECLAIMD_MAX_FAILURES fruitless runs in a row.  Any
+ * context: it only queues the work.
+ */
+void aem_kreclaimd_wake(struct aem_node *node)
+{
+	if (READ_ONCE(aem_pool.stopping) || !aem_reclaim_registered())
+		return;
+	if (READ_ONCE(node->reclaim_failures) >= AEM_KRECLAIMD_MAX_FAILURES &&
+	    time_before(jiffies, READ_ONCE(node->reclaim_failed_at) + HZ))
+		return;
+	queue_work(system_unbound_wq, &node->reclaim_work);
+}
+
+/**
+ * aem_in_kreclaimd - is the caller a node's kreclaimd
+ *
+ * The reclaim clients' calls from it hold no lock of aether_mm: they may
+ * wait for their locks rather than try them (region/reclaim.c).
+ *
+ * Return: true in kreclaimd's work.
+ */
+bool aem_in_kreclaimd(void)
+{
+	struct work_struct *work = current_work();
+	struct aem_node *node;
+
+	if (!work)
+		return false;
+	for_each_aem_node(node)
+		if (work == &node->reclaim_work)
+			return true;
+	return false;
+}
+
+/**
+ * aem_kreclaimd_reset - an allocation's own reclaim found pages on @node
+ * @node: the node
+ *
+ * kreclaimd's failures no longer hold its wakeups back.
+ */
+void aem_kreclaimd_reset(struct aem_node *node)
+{
+	if (READ_ONCE(node->reclaim_failures))
+		WRITE_ONCE(node->reclaim_failures, 0);
+}
+
 /* Background growth: up to the high watermark, or the node's limit. */
 static void aem_grow_workfn(struct work_struct *work)
 {
@@ -191,9 +363,9 @@ static void aem_grow_workfn(struct work_struct *work)
 
 	while (aem_node_below(node, AEM_WMARK_HIGH)) {
 		if (aem_node_grow(node, GFP_KERNEL)) {
-			/* At its limit (or Linux said no): the clients. */
+			/* At its limit (or Linux said no): kreclaimd. */
 			if (aem_node_below(node, AEM_WMARK_LOW))
-				aem_reclaim_run(node->nid, AEM_CHUNK_PAGES);
+				aem_kreclaimd_wake(node);
 			break;
 		}
 		cond_resched();
@@ -201,14 +373,19 @@ static void aem_grow_workfn(struct work_struct *work)
 }
 
 /**
- * aem_node_kick_grow - ask for background growth of a node
+ * aem_node_kick_grow - a zone of @node is below low: grow it, or reclaim
  * @node: the node
+ *
+ * Background growth while the node is under its limit, kreclaimd at it.
  */
 void aem_node_kick_grow(struct aem_node *node)
 {
-	if (READ_ONCE(node->nr_chunks) < node->max_chunks ||
-	    aem_reclaim_registered())
+	if (READ_ONCE(aem_pool.stopping))
+		return;
+	if (READ_ONCE(node->nr_chunks) < node->max_chunks)
 		queue_work(system_unbound_wq, &node->grow_work);
+	else
+		aem_kreclaimd_wake(node);
 }
 
 /* Take the free chunks of @zone that may go back; return how many. */
@@ -359,6 +536,8 @@ static struct aem_node *aem_node_create(int nid, unsigned int min_chunks,
 	node->max_chunks = max_chunks;
 	mutex_init(&node->resize_lock);
 	INIT_WORK(&node->grow_work, aem_grow_workfn);
+	INIT_WORK(&node->reclaim_work, aem_kreclaimd_workfn);
+	init_waitqueue_head(&node->reclaim_wait);
 	for (z = 0; z < AEM_NR_ZONES; z++) {
 		aem_zone_init(&node->zones[z], node, z);
 		if (aem_pcp_init(&node->zones[z]))
@@ -490,6 +669,7 @@ int aem_pool_init(unsigned int init_mb, unsigned int max_mb)
 	xa_init(&aem_pool.chunks);
 	atomic_long_set(&aem_pool.grown, 0);
 	atomic_long_set(&aem_pool.shrunk, 0);
+	aem_pool.stopping = false;
 	aem_pool.counters = alloc_percpu(struct aem_counters);
 	if (!aem_pool.counters)
 		return -ENOMEM;
@@ -523,8 +703,12 @@ void aem_pool_exit(void)
 	struct aem_node *node;
 
 	shrinker_free(aem_pool.shrinker);
-	for_each_aem_node(node)
+	/* No new run of either work; growth's may queue kreclaimd's: first. */
+	WRITE_ONCE(aem_pool.stopping, true);
+	for_each_aem_node(node) {
 		cancel_work_sync(&node->grow_work);
+		cancel_work_sync(&node->reclaim_work);
+	}
 	if (!aem_pool_release_all()) {
 		pr_err("pages still in use at unload; leaked blocks:\n");
 		aem_track_report(NULL);

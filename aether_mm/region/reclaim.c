@@ -17,7 +17,8 @@
  * The next fault on the page brings it back into a new frame
  * (aem_lookup()).  Without a backend
  * there is nothing to do.  Called from inside pool allocations, it only
- * tries its locks (AEM_COLD_NOWAIT).
+ * tries its locks (AEM_COLD_NOWAIT); called by the pool's background
+ * reclaimer (kreclaimd, pool.c), which holds none, it waits for them.
  *
  * Shared frames (share.c, pages merged by aether_dedupe) are stored too,
  * once each: a shared frame is cold when every user's page is (each
@@ -404,7 +405,9 @@ EXPORT_SYMBOL_GPL(aem_policy_reclaim);
 
 static unsigned long aem_region_reclaim(int nid, unsigned long nr_pages)
 {
-	return aem_store_cold(nid, nr_pages, AEM_COLD_NOWAIT);
+	/* kreclaimd (pool.c) holds no lock of ours: it may wait for them. */
+	return aem_store_cold(nid, nr_pages,
+			      aem_in_kreclaimd() ? 0 : AEM_COLD_NOWAIT);
 }
 
 static struct aem_reclaim_ops aem_region_reclaim_ops = {

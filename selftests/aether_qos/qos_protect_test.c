@@ -23,12 +23,18 @@
  *     pages, not those of a third child protected by low;
  *   - a parent's own reclaim (a lower max) takes its children's pages
  *     down to their min, never below, and breaks a child's low last,
- *     counting its low event.
+ *     counting its low event;
+ *   - min again, the hog a REGION of a (Normal) group as large as the
+ *     pool, written by a child through aether_zram's compressed store
+ *     (the loopback removed): the pool's reclaim, kreclaimd's included,
+ *     takes the hog's own cold pages and the unprotected group's, never
+ *     the min-protected one's.
  *
  * Groups made here are named "qp-*" under the root.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,6 +431,117 @@ TEST_F_TIMEOUT(protect, parent_reclaim_breaks_low_stops_at_min, 240)
 			    AETHER_QOS_UNLIMITED));
 	ASSERT_EQ(0, aqt_bad_pages(pl, 0, pages, 11));
 	qp_unmap(pl, pages, rl);
+}
+
+#define QP_ZRAM_STORE	"/sys/module/aether_zram/parameters/region_store"
+#define QP_INTERVAL	"/sys/module/aether_mm/parameters/access_interval_ms"
+
+static sigjmp_buf qp_hog_jmp;
+
+static void qp_hog_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(qp_hog_jmp, 1);
+}
+
+/*
+ * The hog child: one pass of writes over the @pages of @p (its faults
+ * charge the BestEffort group, and the pool's reclaim, kreclaimd's and
+ * their own, stores the cold pages there are).  A fault refused (SIGBUS)
+ * is tried again 10 ms later, 500 times at most.  Exit status: 0 when
+ * every page was written, 1 when one never was.
+ */
+static int qp_hog_child(unsigned char *p, size_t pages)
+{
+	/* Read again after siglongjmp(): volatile (as qos.c's bench does). */
+	static volatile size_t i;
+	static volatile int tries;
+
+	signal(SIGBUS, qp_hog_sigbus);
+	for (i = 0; i < pages; i++) {
+		tries = 0;
+		if (sigsetjmp(qp_hog_jmp, 1)) {
+			if (++tries > 500)
+				return 1;
+			usleep(10 * 1000);
+		}
+		p[i * psize()] = (unsigned char)(i | 1);
+	}
+	return 0;
+}
+
+/*
+ * The hog is a REGION of a group as large as the pool may grow, written
+ * by a child, through aether_zram's compressed store, aether_kaccessd
+ * scanning every 20 ms: the pool's reclaim takes the coldest pages of the
+ * tier, C's (nothing) first, then the hog's own older ones; M (min 32)
+ * keeps every page, and both read back intact.  The three groups are of
+ * one class (Normal), so only min keeps M out of the walk: a BestEffort
+ * hog's own pages would be taken before any Normal page.  README said
+ * protection was tested only with the loopback and a hog of ALLOC blocks.
+ */
+TEST_F_TIMEOUT(protect, min_keeps_every_page_under_a_region_hog_zram, 600)
+{
+	const size_t pages = 32;
+	char zs[8] = "", buf[32];
+	unsigned char *pm, *pc, *ph;
+	struct aether_mm_pool_info pi;
+	size_t hog_pages;
+	int rm, rc, rh, status;
+	__u32 M, C, H;
+	pid_t pid;
+	__u64 id;
+
+	if (aet_read_file(QP_ZRAM_STORE, zs, sizeof(zs)) < 0)
+		SKIP(return, "aether_zram not loaded: no compressed store");
+	ASSERT_EQ(0, aqt_loopback(0));
+	if (aemt_write_file(QP_ZRAM_STORE, "1"))
+		SKIP(return, "aether_zram's region store cannot register");
+	/* The hog alone may charge the pool's size (the fixture restores). */
+	snprintf(buf, sizeof(buf), "%u", 1U << 24);
+	ASSERT_EQ(0, aemt_write_file("/sys/module/aether_qos/parameters/user_max_pages",
+				     buf));
+	ASSERT_EQ(0, aemt_pool_info(self->mfd, &pi));
+	hog_pages = 0;
+	for (id = 0; id < pi.nr_nodes; id++)
+		hog_pages += (size_t)pi.node_chunks_max[id] << pi.chunk_order;
+	ASSERT_LT(0, hog_pages);
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "zmin", 0, &M));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "znone", 0, &C));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "zhog", 0, &H));
+	ASSERT_EQ(0, qp_set(self->fd, M, AETHER_QOS_SET_MIN, pages, 0, 0));
+	pm = qp_cold(_metadata, self->fd, self->mfd, M, pages, pages, 1, &rm);
+	ASSERT_NE(NULL, pm);
+	pc = qp_cold(_metadata, self->fd, self->mfd, C, pages, pages, 2, &rc);
+	ASSERT_NE(NULL, pc);
+	ph = qp_region(self->fd, self->mfd, H, hog_pages, &rh, &id);
+	ASSERT_NE(NULL, ph);
+
+	ASSERT_EQ(0, aemt_write_file(QP_INTERVAL, "20"));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(qp_hog_child(ph, hog_pages));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, aemt_write_file(QP_INTERVAL, "0"));
+	TH_LOG("region hog of %zu pages: status %#x, resident %ld; M %ld, C %ld",
+	       hog_pages, status, aqt_resident(rh), aqt_resident(rm),
+	       aqt_resident(rc));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	/* The hog did drive the pool's reclaim: its own pages and C's. */
+	ASSERT_GT((long)hog_pages, aqt_resident(rh));
+	ASSERT_GT((long)pages, aqt_resident(rc));
+	ASSERT_EQ((long)pages, aqt_resident(rm));
+	ASSERT_EQ((long)pages, qp_usage(self->fd, M));
+	qp_unmap(ph, hog_pages, rh);
+
+	ASSERT_EQ(0, aqt_bad_pages(pm, 0, pages, 1));
+	ASSERT_EQ(0, aqt_bad_pages(pc, 0, pages, 2));
+	qp_unmap(pm, pages, rm);
+	qp_unmap(pc, pages, rc);
+	ASSERT_EQ(0, aemt_write_file(QP_ZRAM_STORE, zs[0] == '1' ? "1" : "0"));
 }
 
 TEST_HARNESS_MAIN

@@ -1098,6 +1098,37 @@ static long qb_stored(void)
 	return v;
 }
 
+/* The pool's reclaim counters of debugfs aether/mm/stats a phase shows. */
+static const char *const qb_rstat_keys[] = {
+	"kreclaimd_wakeups", "kreclaimd_reclaimed", "direct_reclaims",
+	"direct_reclaimed", "reserve_allocs", "reserve_empty",
+	"reserve_waits", "reserve_refused",
+};
+
+#define QB_NR_RSTATS	ARRAY_SIZE(qb_rstat_keys)
+
+/* Read them into @v (-1 each when the file or the key is missing). */
+static void qb_rstats(long *v)
+{
+	FILE *f = fopen("/sys/kernel/debug/aether/mm/stats", "r");
+	char line[128], key[64];
+	unsigned int i;
+	long x;
+
+	for (i = 0; i < QB_NR_RSTATS; i++)
+		v[i] = -1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %ld", key, &x) != 2)
+			continue;
+		for (i = 0; i < QB_NR_RSTATS; i++)
+			if (!strcmp(key, qb_rstat_keys[i]))
+				v[i] = x;
+	}
+	fclose(f);
+}
+
 /* The pool's largest size in pages (pool_max_mb per node), or 0. */
 static long qb_pool_max_pages(int mfd)
 {
@@ -1133,6 +1164,7 @@ struct qb_phase {
 	__u64 ns;		/* how long it measured */
 	bool hog;		/* a hog ran beside */
 	int hog_status;		/* its end before it was stopped, or -1 */
+	long rstat[QB_NR_RSTATS];	/* qb_rstat_keys, while it measured */
 };
 
 static sigjmp_buf qb_measure_jmp;
@@ -1206,7 +1238,7 @@ static int qb_phase_run(int mfd, int rt_gfd, int hog_gfd, long pages,
 			long rounds, long hog_pages, struct qb_phase *ph)
 {
 	struct qb_shared *sh;
-	long before, refused;
+	long before, refused, rs[QB_NR_RSTATS];
 	pid_t pid = -1;
 	int ret, status, i;
 
@@ -1243,7 +1275,12 @@ static int qb_phase_run(int mfd, int rt_gfd, int hog_gfd, long pages,
 	before = sh->written;
 	refused = sh->refused;
 	ph->stored = qb_stored();
+	qb_rstats(rs);
 	ret = qb_measure(mfd, rt_gfd, pages, rounds, ph);
+	qb_rstats(ph->rstat);
+	for (i = 0; i < (int)QB_NR_RSTATS; i++)
+		ph->rstat[i] = rs[i] < 0 || ph->rstat[i] < 0 ? -1 :
+			       ph->rstat[i] - rs[i];
 	ph->hog_pages = sh->written - before;
 	ph->hog_refused = sh->refused - refused;
 	ph->stored = ph->stored < 0 ? -1 : qb_stored() - ph->stored;
@@ -1340,6 +1377,21 @@ static int qos_bench_latency(int fd, int mfd, long pages, long rounds,
 	out_col(t, "hog", "HOG");
 	for (i = 0; i < 3; i++)
 		qb_phase_row(t, &ph[i]);
+	out_flush(t);
+	/* Where the pool's pages came from while each phase measured. */
+	t = out_table("latency_reclaim",
+		      "pool reclaim while measuring (debugfs aether/mm/stats)");
+	out_col(t, "phase", "PHASE");
+	for (i = 0; i < (int)QB_NR_RSTATS; i++)
+		out_col(t, qb_rstat_keys[i], qb_rstat_keys[i]);
+	for (i = 0; i < 3; i++) {
+		unsigned int k;
+
+		out_row(t);
+		out_str(t, ph[i].name);
+		for (k = 0; k < QB_NR_RSTATS; k++)
+			out_s64(t, ph[i].rstat[k]);
+	}
 	out_flush(t);
 	t = out_kv("latency_summary", "RealTime p99 under the hog / alone");
 	out_key(t, "pages_per_round", "pages per round");

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mm_reclaimd_test.c - kreclaimd, the pool's background reclaimer (pool.c)
+ *
+ * A node at its limit (pool_max_mb) whose zones an allocation leaves below
+ * low wakes the node's kreclaimd, which takes cold pages of COMPRESSIBLE
+ * regions to the store until every zone of the node is above high again,
+ * with no allocation running.  The tests here drive the pool there with a
+ * "hog" (blocks of /dev/aether_mm taken to the pool's very end, the
+ * reserve too, while the region's pages are still hot), let the region
+ * cool (aether_kaccessd scans), wake the reclaimer with one allocation
+ * (if the hog's last ones have not: it may already be at work),
+ * and then watch the node's free pages come back above low without
+ * anything allocating: the counters of debugfs aether/mm/stats say who
+ * gave them back.  Without kreclaimd the counters do not exist and the
+ * one allocation would have reclaimed its own batch only.
+ *
+ * The store is the loopback of debugfs aether/mm/store_loopback; removing
+ * it while kreclaimd works brings every page back (the "unload with the
+ * reclaimer busy": the store's unregistration waits for the
+ * walk's SRCU reader, the walk then finds no store).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "aether_mm_util.h"
+#include "mm_region_util.h"
+
+AEMT_REGION_FIXTURE(region)
+
+#define STATS_DEBUGFS	AEMT_DEBUGFS "/stats"
+#define LOOPBACK_DEBUGFS AEMT_DEBUGFS "/store_loopback"
+#define HOT_PAGES	2048	/* the region kreclaimd takes pages of */
+
+static long stat_of(const char *key)
+{
+	return debugfs_counter(STATS_DEBUGFS, key);
+}
+
+/* As mm_region_store_test's: every page, the per-CPU lists drained. */
+static int fill_pool_to_the_end(int mm, __u32 flags, struct aemt_blocks *b)
+{
+	size_t nr;
+	int err;
+
+	do {
+		nr = b->nr;
+		err = aemt_drain(mm);
+		if (!err)
+			err = aemt_fill_until_enomem(mm, flags, 0, -1,
+						     AETHER_MM_ZONE_NORMAL, b,
+						     SIZE_MAX);
+	} while (!err && b->nr != nr);
+	return err;
+}
+
+/* Every zone of @node with pages has at least its low watermark free. */
+static int node_above_low(int mm, int node, unsigned long long *free,
+			  unsigned long long *low)
+{
+	struct aether_mm_zone_stats zs;
+	bool ok = true;
+	__u32 z;
+
+	*free = 0;
+	*low = 0;
+	for (z = 0; z < AETHER_MM_NR_ZONES; z++) {
+		if (aemt_zone_stats(mm, node, z, &zs))
+			return -EIO;
+		if (!zs.managed)
+			continue;
+		*free += zs.free;
+		*low += zs.wmark_low;
+		if (zs.free < zs.wmark_low)
+			ok = false;
+	}
+	return ok;
+}
+
+/*
+ * The setup both tests share: a COMPRESSIBLE region of HOT_PAGES written
+ * on @node (the test pinned to a CPU of it), the pool then filled to its
+ * end by @b (every node at its limit, nothing free), the region cooled by
+ * three scans.  Return: the region's mapping; *@rfd, *@want.
+ */
+static unsigned char *hog_then_cool(struct __test_metadata *_metadata,
+				    int fd, int mm, struct aemt_blocks *b,
+				    int *rfd, unsigned char **want)
+{
+	struct aether_mm_region_create c;
+	unsigned char *p;
+
+	/* No scan until the hog is done: its pages stay hot meanwhile. */
+	if (param_write("access_interval_ms", "0"))
+		return NULL;
+	aemt_region_args(&c, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+			 HOT_PAGES * page_size());
+	p = region_written(fd, &c, 0x6b72 + getpid(), want);
+	if (!p)
+		return NULL;
+	*rfd = c.fd;
+	/* The hog: the region's pages are hot, nothing to reclaim yet. */
+	if (fill_pool_to_the_end(mm, AETHER_MM_ALLOC_HIGH, b))
+		return NULL;
+	if (scan_times(c.id, 3))
+		return NULL;
+	/* kreclaimd's fruitless runs of the fill hold wakeups back 1 s. */
+	sleep(2);
+	return p;
+}
+
+/*
+ * After the hog, one allocation at the limit wakes kreclaimd: with no
+ * allocation running, the node's zones come back above low, the region's
+ * cold pages having gone to the store, and kreclaimd's counters say it
+ * took them.  The pages read back intact.
+ */
+TEST_F_TIMEOUT(region, kreclaimd_refills_above_low_after_the_hog, 600)
+{
+	unsigned long long nfree = 0, low = 0;
+	long wakeups0, pages0, wakeups, pages;
+	struct aemt_blocks b = { 0 };
+	unsigned char *p, *want;
+	int mm, rfd, node, i, ok = 0;
+	__u64 h;
+
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	wakeups0 = stat_of("kreclaimd_wakeups");
+	pages0 = stat_of("kreclaimd_reclaimed");
+	ASSERT_LE(0, wakeups0) TH_LOG("no kreclaimd counters in stats");
+	ASSERT_LE(0, pages0);
+	ASSERT_EQ(0, aemt_pin_cpu(0));
+	node = aemt_cpu_node(0);
+	ASSERT_LE(0, node);
+	mm = aemt_open();
+	ASSERT_LE(0, mm);
+	p = hog_then_cool(_metadata, self->fd, mm, &b, &rfd, &want);
+	ASSERT_NE(NULL, p);
+	/*
+	 * kreclaimd, woken by the hog's last allocations, may already be
+	 * taking the pages that just cooled: either way nothing allocates.
+	 */
+	ASSERT_LE(0, node_above_low(mm, node, &nfree, &low));
+	TH_LOG("node %d after the hog: %llu free, low %llu", node, nfree, low);
+
+	/* One allocation, which reclaims for itself and wakes kreclaimd. */
+	ASSERT_EQ(0, aemt_alloc1(mm, 0, 0, node, AETHER_MM_ZONE_NORMAL, &h));
+	ASSERT_EQ(0, aemt_blocks_add(&b, h));
+	for (i = 0; i < 600 && ok != 1; i++) {
+		ok = node_above_low(mm, node, &nfree, &low);
+		ASSERT_LE(0, ok);
+		if (ok != 1)
+			usleep(100 * 1000);
+	}
+	wakeups = stat_of("kreclaimd_wakeups") - wakeups0;
+	pages = stat_of("kreclaimd_reclaimed") - pages0;
+	TH_LOG("node %d: %llu free (low %llu), kreclaimd %ld runs, %ld pages",
+	       node, nfree, low, wakeups, pages);
+	TH_LOG("region resident %llu of %d",
+	       (unsigned long long)resident(rfd), HOT_PAGES);
+	EXPECT_EQ(1, ok);
+	EXPECT_LT(0, wakeups);
+	/* More than the one allocation's own batch (32 pages) would. */
+	EXPECT_LT(32, pages);
+	EXPECT_GT(HOT_PAGES, resident(rfd));
+
+	ASSERT_EQ(0, aemt_blocks_free_all(mm, &b));
+	aemt_blocks_release(&b);
+	close(mm);
+	ASSERT_EQ(0, memcmp(p, want, HOT_PAGES * page_size()));
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
+	munmap(p, HOT_PAGES * page_size());
+	close(rfd);
+	free(want);
+}
+
+/*
+ * The store goes away while kreclaimd works for the node: its removal
+ * waits for the walk, every page comes back with its content, and
+ * kreclaimd stops finding a store (no warning: the box panics on one).
+ */
+TEST_F_TIMEOUT(region, kreclaimd_busy_when_the_store_goes, 600)
+{
+	long pages0, during, after;
+	struct aemt_blocks b = { 0 };
+	unsigned char *p, *want;
+	int mm, rfd, node, i;
+	__u64 h;
+
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	pages0 = stat_of("kreclaimd_reclaimed");
+	ASSERT_LE(0, pages0) TH_LOG("no kreclaimd counters in stats");
+	ASSERT_EQ(0, aemt_pin_cpu(0));
+	node = aemt_cpu_node(0);
+	ASSERT_LE(0, node);
+	mm = aemt_open();
+	ASSERT_LE(0, mm);
+	p = hog_then_cool(_metadata, self->fd, mm, &b, &rfd, &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, aemt_alloc1(mm, 0, 0, node, AETHER_MM_ZONE_NORMAL, &h));
+	ASSERT_EQ(0, aemt_blocks_add(&b, h));
+	/* kreclaimd's first batch is in: it is at work. */
+	for (i = 0; i < 600 && stat_of("kreclaimd_reclaimed") == pages0; i++)
+		usleep(10 * 1000);
+	during = stat_of("kreclaimd_reclaimed") - pages0;
+	ASSERT_LT(0, during);
+	/*
+	 * Frames for the pages to come back to (twice theirs, from the
+	 * hog's first blocks), then the store goes, kreclaimd most likely
+	 * still below high on the node.
+	 */
+	ASSERT_LT(2 * HOT_PAGES, b.nr);
+	for (i = 0; i < 2 * HOT_PAGES; i += AETHER_MM_MAX_BULK)
+		ASSERT_EQ(0, aemt_free(mm, b.handles + i, AETHER_MM_MAX_BULK));
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
+	after = stat_of("kreclaimd_reclaimed") - pages0;
+	TH_LOG("kreclaimd: %ld pages when the store went, %ld after",
+	       during, after);
+	ASSERT_EQ(HOT_PAGES, resident(rfd));
+	ASSERT_EQ(0, memcmp(p, want, HOT_PAGES * page_size()));
+	close(mm);		/* the hog's other blocks */
+	aemt_blocks_release(&b);
+	munmap(p, HOT_PAGES * page_size());
+	close(rfd);
+	free(want);
+}
+
+TEST_HARNESS_MAIN
