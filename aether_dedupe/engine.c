@@ -38,9 +38,11 @@
  * scan batch (@pg->merge, adp_merge_done()) and the candidates its pages
  * paired with a batch at a time (adp_pend_flush()): the core merges the
  * pages of one slot lock in one hold, one unmapping a run of them.  A
- * page unchanged since its last visit is looked up in the stable tree
- * under that visit's hash before it is hashed again, as KSM looks before
- * it checksums.
+ * page hashed at its last visit is looked up in the stable tree under
+ * that visit's hash before it is hashed again, as KSM looks before it
+ * checksums, and then among this pass's candidates under it
+ * (adp_try_candidate()): a page that merges there holds bytes of that
+ * hash, so only a page that finds nothing is hashed again.
  *
  * Trees are ordered by (trust domain, node, hash, bytes) (tree.c): pages
  * meet only pages of their own domain.  With merge_across_nodes = 0 a
@@ -1022,6 +1024,41 @@ static int adp_try_unstable(struct adp_walk *w, struct aem_share_page *pg,
 	return 0;
 }
 
+/*
+ * adp_try_candidate - pair with a candidate under the last visit's hash
+ * @w: the walk (a pass's)
+ * @pg: the page being visited, not hashed again yet
+ * @kaddr: its bytes, mapped
+ * @key: its key under the hash of its last visit
+ *
+ * A candidate of this pass was hashed at its visit and found unchanged
+ * since its last pass (adp_page()).  A page whose last hash is the
+ * candidate's needs no new hash to pair with it, as adp_try_stable()
+ * needs none under that hash: the pair's merges compare every byte of
+ * the page with the copy of the candidate after unmapping it, so a page
+ * that merges holds the candidate's bytes, of that same hash: unchanged
+ * since its last visit as far as a hash can tell, KSM's rule kept.  A
+ * page that changed fails its merge (and the candidate's frame goes to
+ * the candidate alone, as when a write races a pair).  This spares the
+ * second page of every pair its 4 KiB hash.  Not for a page that may be
+ * a zero page (use_zero_pages): that one takes adp_try_zero() first.
+ *
+ * Return: as adp_pair(), 0 when no candidate has that key.
+ */
+static int adp_try_candidate(struct adp_walk *w, struct aem_share_page *pg,
+			     const void *kaddr, const struct adp_tkey *key)
+{
+	struct adp_tnode *n;
+
+	if (READ_ONCE(adp_knobs.use_zero_pages) && key->hash == adp_zero_hash)
+		return 0;
+	n = adp_tree_find_key(&adp_unstable_root, key, kaddr, adp_unstable_cmp,
+			      NULL, NULL);
+	if (!n)
+		return 0;
+	return adp_pair(w, pg, container_of(n, struct adp_unstable, t), key);
+}
+
 /* Zero page: 1 given, 0 not, never into a tree. */
 static int adp_try_zero(struct adp_walk *w, struct aem_share_page *pg,
 			const void *kaddr, u64 hash)
@@ -1084,12 +1121,15 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	 * every byte with the shared frame's, filed under that hash: a page
 	 * that merges holds bytes of that hash, unchanged as far as the
 	 * hash can tell, and needs no new one (KSM's cmp_and_merge_page()
-	 * checksums no page the stable tree matched either).
+	 * checksums no page the stable tree matched either).  Then this
+	 * pass's candidates under that hash, on the same ground.
 	 */
 	stable_tried = !w->range && it->hashed;
 	if (stable_tried) {
 		key.hash = it->hash;
 		ret = adp_try_stable(w, pg, kaddr, &key);
+		if (!ret)
+			ret = adp_try_candidate(w, pg, kaddr, &key);
 		if (ret)
 			goto out;
 	}

@@ -87,6 +87,9 @@
  *   aem_share_sem (rwsem)	read: a merge, a zero page or a new shared
  *				frame; write: unregistration closing the
  *				door, a region changing trust domain
+ *     stock->lock		a node's fresh frames for new shared frames
+ *				(mutex, struct aem_share_stock; only the
+ *				pool's own locks inside)
  *     shared->move_lock	a merge into it, a move of it (mutex; taken
  *				by compaction under aem_compact_lock)
  *       region slot lock	what a slot holds (region.c); a move takes
@@ -196,6 +199,37 @@ static LIST_HEAD(aem_share_list);
  * when no region, so no user, is left.
  */
 static struct kmem_cache *aem_share_user_cache;
+
+/* Frames a stock of aem_share_new() takes in one aem_alloc_bulk(). */
+#define AEM_SHARE_STOCK		16
+#define AEM_SHARE_FRAME_FLAGS	(AEM_MT(AETHER_MM_MT_MOVABLE) | \
+				 AEM_OWNER(AEM_OWNER_DEDUPE))
+
+/**
+ * struct aem_share_stock - fresh frames for new shared frames, one node's
+ * @lock:	@nr and @frames
+ * @nr:		frames in @frames
+ * @frames:	allocated pool frames (owner DEDUPE), no content, no
+ *		struct aem_shared: compaction leaves them (@rmap.shared NULL)
+ *
+ * A new shared frame is a fresh pool frame, neither party's; one
+ * aem_alloc_pages() each was a tenth of aem_share_new()'s cost under the
+ * engine's pairs.  So a node's stock takes AEM_SHARE_STOCK at once from
+ * the CPU's list (aem_alloc_bulk() with AEM_ALLOC_ATOMIC: no growth, no
+ * reclaim for frames not yet wanted) and aem_share_new() takes them one
+ * by one, falling back on aem_alloc_pages() when the pool has none to
+ * spare.  At most AEM_SHARE_STOCK frames a node wait there, only while
+ * an engine is registered: aem_share_close_engine() and aem_share_exit()
+ * give them back (aem_share_stock_drain()).
+ */
+struct aem_share_stock {
+	struct mutex lock;		/* see above */
+	unsigned int nr;
+	struct aem_frame *frames[AEM_SHARE_STOCK];
+};
+
+/* nr_node_ids of them, made at load (aem_share_init()) */
+static struct aem_share_stock *aem_share_stocks;
 
 static atomic_long_t aem_share_frames, aem_share_nr_users, aem_share_merges,
 	aem_share_changed, aem_share_left[AEM_SHARE_UNMERGE + 1],
@@ -661,6 +695,43 @@ static void aem_shared_release(struct kref *ref)
 	kfree_rcu(s, rcu);
 }
 
+/*
+ * A fresh frame for a new shared frame, on @nid if the pool has one
+ * there; NULL when none.  Under aem_share_sem for read with an engine
+ * registered: aem_share_close_engine() drains the stocks after that.
+ */
+static struct aem_frame *aem_share_frame_alloc(int nid)
+{
+	struct aem_share_stock *st = &aem_share_stocks[nid];
+	struct aem_frame *f = NULL;
+
+	lockdep_assert_held(&aem_share_sem);
+	mutex_lock(&st->lock);
+	if (!st->nr)
+		st->nr = aem_alloc_bulk(nid, 0, AEM_SHARE_FRAME_FLAGS |
+					AEM_ALLOC_ATOMIC, AEM_SHARE_STOCK,
+					st->frames);
+	if (st->nr)
+		f = st->frames[--st->nr];
+	mutex_unlock(&st->lock);
+	return f ?: aem_alloc_pages(nid, 0, AEM_SHARE_FRAME_FLAGS);
+}
+
+/* Every node's stock back to the pool. */
+static void aem_share_stock_drain(void)
+{
+	struct aem_share_stock *st;
+	int nid;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		st = &aem_share_stocks[nid];
+		mutex_lock(&st->lock);
+		aem_free_bulk(st->frames, st->nr, 0);
+		st->nr = 0;
+		mutex_unlock(&st->lock);
+	}
+}
+
 /**
  * aem_share_new - a new shared frame with the content of @pg
  * @pg: a page from aem_share_scan()
@@ -692,9 +763,7 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 		kfree(s);
 		return ERR_PTR(-ENODEV);
 	}
-	nf = aem_alloc_pages(aem_frame_nid(pg->frame), 0,
-			     AEM_MT(AETHER_MM_MT_MOVABLE) |
-			     AEM_OWNER(AEM_OWNER_DEDUPE));
+	nf = aem_share_frame_alloc(aem_frame_nid(pg->frame));
 	if (!nf) {
 		up_read(&aem_share_sem);
 		kfree(s);
@@ -1738,27 +1807,45 @@ void aem_share_numa_request(struct aem_frame *f, int nid)
 }
 
 /**
- * aem_share_init() - the cache of the shared frames' user records
+ * aem_share_init() - the cache of the shared frames' user records, and
+ * the nodes' stocks of fresh frames (empty until an engine asks)
  *
  * Context: module load, before any region exists.
  * Return: 0 or -ENOMEM.
  */
 int aem_share_init(void)
 {
+	int nid;
+
+	aem_share_stocks = kcalloc(nr_node_ids, sizeof(*aem_share_stocks),
+				   GFP_KERNEL);
+	if (!aem_share_stocks)
+		return -ENOMEM;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		mutex_init(&aem_share_stocks[nid].lock);
 	aem_share_user_cache = KMEM_CACHE(aem_share_user, 0);
-	return aem_share_user_cache ? 0 : -ENOMEM;
+	if (!aem_share_user_cache) {
+		kfree(aem_share_stocks);
+		aem_share_stocks = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
  * aem_share_exit() - finish the NUMA moves asked for, before the pool goes
  *
  * No region is left to fault, so no request comes any more; no region
- * means no user of a shared frame, so the records' cache goes too.
+ * means no user of a shared frame, so the records' cache goes too; with
+ * no engine left the stocks are empty (drained all the same).
  */
 void aem_share_exit(void)
 {
 	flush_work(&aem_share_numa_work);
 	kmem_cache_destroy(aem_share_user_cache);
+	aem_share_stock_drain();
+	kfree(aem_share_stocks);
+	aem_share_stocks = NULL;
 }
 
 /* ---- stored shared frames (reclaim) ------------------------------------ */
@@ -2350,6 +2437,8 @@ int aem_share_close_engine(void)
 	down_write(&aem_share_sem);
 	aem_share_open = false;
 	up_write(&aem_share_sem);
+	/* No new shared frame now: the stocked frames go back. */
+	aem_share_stock_drain();
 	/* The pool or the reserve is empty: trying others would fail too. */
 	while ((s = aem_share_next_used(s))) {
 		err = aem_share_unmerge(s);
