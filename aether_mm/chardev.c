@@ -571,6 +571,7 @@ static int aem_ioc_drain(void)
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	aem_drain_all_pcp();
+	aem_share_stock_drain();
 	return 0;
 }
 

@@ -244,6 +244,7 @@ void aem_region_reclaim_exit(void);
 bool aem_frames_equal(struct aem_frame *f, struct aem_frame *g);
 void aem_share_open_engine(void);
 int aem_share_close_engine(void);
+void aem_share_stock_drain(void);
 void aem_share_debugfs(struct dentry *dir);
 void aem_share_naive_debugfs(struct dentry *dir);
 void aem_share_naive_exit(void);

@@ -220,7 +220,7 @@ static struct kmem_cache *aem_share_user_cache;
  * by one, falling back on aem_alloc_pages() when the pool has none to
  * spare.  At most AEM_SHARE_STOCK frames a node wait there, only while
  * an engine is registered: aem_share_close_engine() and aem_share_exit()
- * give them back (aem_share_stock_drain()).
+ * give them back (aem_share_stock_drain()), as does the pool's DRAIN.
  */
 struct aem_share_stock {
 	struct mutex lock;		/* see above */
@@ -717,8 +717,14 @@ static struct aem_frame *aem_share_frame_alloc(int nid)
 	return f ?: aem_alloc_pages(nid, 0, AEM_SHARE_FRAME_FLAGS);
 }
 
-/* Every node's stock back to the pool. */
-static void aem_share_stock_drain(void)
+/**
+ * aem_share_stock_drain - every node's stock back to the pool
+ *
+ * The stocks are a cache of the pool's like its per-CPU lists: whoever
+ * drains those (DRAIN, aether_mm's settle before a test) drains these.
+ * aem_share_frame_alloc() fills a stock again when it next needs one.
+ */
+void aem_share_stock_drain(void)
 {
 	struct aem_share_stock *st;
 	int nid;
