@@ -24,6 +24,8 @@ int aqt_destroy(int fd, __u32 id);
 int aqt_set_max(int fd, __u32 id, __u64 max);
 int aqt_set(int fd, struct aether_qos_set *s);
 int aqt_get(int fd, __u32 id, struct aether_qos_group_info *gi);
+/* GET after the group's closed regions are released (up to 10 s). */
+int aqt_get_released(int fd, __u32 id, struct aether_qos_group_info *gi);
 int aqt_attach(int fd, __u32 id, pid_t pid);
 int aqt_list(int fd, __u32 *ids, __u32 *count);
 /* The id of the live group named @name under @parent: 0 or -ENOENT. */

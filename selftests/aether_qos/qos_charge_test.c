@@ -151,7 +151,7 @@ TEST_F(charge, max_is_exact_fault_beyond_is_sigbus)
 	ASSERT_EQ(max + 1, gi.usage);
 
 	qc_unmap(p, pages, rfd);
-	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, aqt_get_released(self->fd, g, &gi));
 	ASSERT_EQ(0, gi.usage);
 	ASSERT_EQ(0, gi.nr_regions);
 	ASSERT_EQ(max + 1, gi.uncharged);
@@ -206,6 +206,8 @@ TEST_F(charge, usage_is_hierarchical_and_ancestor_max_binds)
 
 	qc_unmap(pa, 10, ra);
 	qc_unmap(pb, 10, rb);
+	ASSERT_EQ(0, aqt_get_released(self->fd, A, &ga));
+	ASSERT_EQ(0, aqt_get_released(self->fd, B, &gb));
 	ASSERT_EQ(0, aqt_get(self->fd, P, &gp));
 	ASSERT_EQ(0, gp.usage);
 	ASSERT_EQ(12, gp.peak);
@@ -294,7 +296,7 @@ TEST_F(charge, attach_follows_children)
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("status %#x", status);
-	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, aqt_get_released(self->fd, g, &gi));
 	ASSERT_EQ(0, gi.usage);
 	ASSERT_EQ(0, gi.nr_regions);
 }
@@ -392,7 +394,7 @@ TEST_F(charge, user_default_group_is_bounded)
 		TH_LOG("status %#x", r->status);
 	ASSERT_EQ(8, r->wrote);
 	ASSERT_EQ(0, aqt_find(self->fd, 0, name, &ug));
-	ASSERT_EQ(0, aqt_get(self->fd, ug, &gi));
+	ASSERT_EQ(0, aqt_get_released(self->fd, ug, &gi));
 	ASSERT_EQ(AETHER_QOS_GROUP_USER, gi.flags);
 	ASSERT_EQ(qc_user.uid, gi.owner_uid);
 	ASSERT_EQ(8, gi.max);

@@ -152,7 +152,7 @@ TEST_F_TIMEOUT(reclaim, fault_at_max_reclaims_own_cold_pages, 180)
 	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
 	ASSERT_EQ(max + more, gi.usage);
 	qr_unmap(p, pages, rfd);
-	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, aqt_get_released(self->fd, g, &gi));
 	ASSERT_EQ(0, gi.usage);
 }
 

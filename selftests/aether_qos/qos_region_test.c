@@ -176,7 +176,7 @@ TEST_F(region, named_group_is_charged)
 	ASSERT_EQ(-EBUSY, aqt_destroy(self->fd, g));
 	munmap(p, pages * psize());
 	close(rfd);
-	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, aqt_get_released(self->fd, g, &gi));
 	ASSERT_EQ(0, gi.usage);
 	ASSERT_EQ(0, gi.nr_regions);
 	close(gfd);

@@ -260,7 +260,7 @@ static int qr_attach_rounds(void *arg)
 	return 0;
 }
 
-TEST_F(review, exited_members_do_not_pile_up)
+TEST_F_TIMEOUT(review, exited_members_do_not_pile_up, 300)
 {
 	struct qr_result *r = aqt_shared_page();
 	struct aet_user u;
