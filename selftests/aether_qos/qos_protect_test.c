@@ -473,12 +473,15 @@ static int qp_hog_child(unsigned char *p, size_t pages)
 /*
  * The hog is a REGION of a group as large as the pool may grow, written
  * by a child, through aether_zram's compressed store, aether_kaccessd
- * scanning every 20 ms: the pool's reclaim takes the coldest pages of the
- * tier, C's (nothing) first, then the hog's own older ones; M (min 32)
- * keeps every page, and both read back intact.  The three groups are of
- * one class (Normal), so only min keeps M out of the walk: a BestEffort
- * hog's own pages would be taken before any Normal page.  README said
- * protection was tested only with the loopback and a hog of ALLOC blocks.
+ * scanning every 20 ms: the pool's reclaim takes C's pages first (C is
+ * BestEffort, the first tier: cold pages other tests left in Normal
+ * regions cannot spare it), then the coldest Normal pages, M's (made
+ * cold before the hog started) before the hog's own older ones were it
+ * not for min: the hog loses pages and M (min 32, Normal like the hog)
+ * keeps every page, and both read back intact.  A BestEffort hog's own
+ * pages would be taken before any Normal page, so the hog is Normal.
+ * README said protection was tested only with the loopback and a hog of
+ * ALLOC blocks.
  */
 TEST_F_TIMEOUT(protect, min_keeps_every_page_under_a_region_hog_zram, 600)
 {
@@ -508,7 +511,8 @@ TEST_F_TIMEOUT(protect, min_keeps_every_page_under_a_region_hog_zram, 600)
 	ASSERT_LT(0, hog_pages);
 
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "zmin", 0, &M));
-	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "znone", 0, &C));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "znone",
+				AETHER_QOS_CLASS_BESTEFFORT, &C));
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "zhog", 0, &H));
 	ASSERT_EQ(0, qp_set(self->fd, M, AETHER_QOS_SET_MIN, pages, 0, 0));
 	pm = qp_cold(_metadata, self->fd, self->mfd, M, pages, pages, 1, &rm);
