@@ -20,7 +20,10 @@
  *     normally never gets there: the allocation that leaves a zone below
  *     low wakes the node's kreclaimd (pool.c), which reclaims back up to
  *     high in the background.  Only a writer faster than kreclaimd
- *     reaches min and reclaims for itself there.
+ *     reaches min and reclaims for itself there;
+ *  5. drain: still short, the caller gives every CPU's lists of its zones
+ *     back to the buddy lists and runs pass 2 once more (Linux's
+ *     drain_all_pages() after a failed direct reclaim).
  *
  * The pages between min and 0 are the reserve of AEM_ALLOC_HIGH
  * allocations (a RealTime group's faults): they take them in pass 2
@@ -389,36 +392,70 @@ static struct aem_frame *aem_alloc_reserve_wait(const struct aem_nodelist *nl,
 }
 
 /*
- * Short even after the two passes: grow the pool, then reclaim (see the
- * top of the file).  For a region fault of a group (@who), the wait is
- * the group's stall (policy.c).
+ * Nothing grown or reclaimed: the pages other CPUs hold on their lists of
+ * @nl's zones go back to the buddy lists and pass 2 runs once more, as
+ * Linux drains every CPU's lists after a failed direct reclaim
+ * (drain_all_pages()).  Without it a fault on one CPU fails while
+ * another CPU's list holds free pages of the same zone.
+ */
+static struct aem_frame *aem_alloc_drained(const struct aem_nodelist *nl,
+					   unsigned int order,
+					   unsigned int flags)
+{
+	unsigned int top = aem_flags_zone(flags), i;
+	bool drained = false;
+	int z;
+
+	for (i = 0; i < nl->nr; i++) {
+		struct aem_node *node = aem_pool.nodes[nl->nid[i]];
+
+		for (z = top; z >= 0; z--) {
+			struct aem_zone *zone = &node->zones[z];
+
+			if (!READ_ONCE(zone->managed) || !aem_pcp_count(zone))
+				continue;
+			aem_pcp_drain_zone(zone);
+			drained = true;
+		}
+	}
+	if (!drained)
+		return NULL;
+	aem_rstat_inc(AEM_R_DIRECT_DRAINS);
+	return aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
+}
+
+/*
+ * Short even after the two passes: grow the pool, reclaim, then take back
+ * what other CPUs' lists hold (see the top of the file).  An atomic
+ * caller does none of it.  For a region fault of a group (@who), the wait
+ * is the group's stall (policy.c).
  */
 static struct aem_frame *aem_alloc_wait(const struct aem_nodelist *nl,
 					unsigned int order, unsigned int flags,
 					const struct aem_alloc_who *who)
 {
-	bool may_grow = !(flags & (AEM_ALLOC_NOGROW | AEM_ALLOC_ATOMIC));
-	bool may_reclaim = !(flags & AEM_ALLOC_ATOMIC) &&
-			   aem_reclaim_registered();
+	bool may_reclaim = aem_reclaim_registered() && nl->nr;
 	struct aem_policy_stall st;
 	struct aem_frame *f = NULL;
 
-	if (!may_grow && !may_reclaim)
+	if (flags & AEM_ALLOC_ATOMIC)
 		return NULL;
 	if (who)
 		aem_policy_stall_begin(who, &st);
-	while (!f && may_grow && aem_alloc_grow(nl))
+	while (!f && !(flags & AEM_ALLOC_NOGROW) && aem_alloc_grow(nl))
 		f = aem_alloc_pass(nl, order, flags, AEM_PASS_MIN);
-	if (!f && may_reclaim && nl->nr) {
+	if (!f && may_reclaim) {
 		if (flags & AEM_ALLOC_HIGH)
 			aem_rstat_inc(AEM_R_RESERVE_EMPTY);
 		f = aem_alloc_reclaim(nl, order, flags);
-		if (!f && who && (flags & AEM_ALLOC_HIGH)) {
-			f = aem_alloc_reserve_wait(nl, order, flags,
-						   AEM_RESERVE_RETRIES);
-			if (!f)
-				aem_rstat_inc(AEM_R_RESERVE_REFUSED);
-		}
+	}
+	if (!f)
+		f = aem_alloc_drained(nl, order, flags);
+	if (!f && may_reclaim && who && (flags & AEM_ALLOC_HIGH)) {
+		f = aem_alloc_reserve_wait(nl, order, flags,
+					   AEM_RESERVE_RETRIES);
+		if (!f)
+			aem_rstat_inc(AEM_R_RESERVE_REFUSED);
 	}
 	if (who)
 		aem_policy_stall_end(&st);

@@ -255,6 +255,7 @@ static const char *const aem_rstat_names[AEM_NR_RSTATS] = {
 	[AEM_R_KRECLAIMD_GAVE_UP] = "kreclaimd_gave_up",
 	[AEM_R_DIRECT] = "direct_reclaims",
 	[AEM_R_DIRECT_PAGES] = "direct_reclaimed",
+	[AEM_R_DIRECT_DRAINS] = "direct_drains",
 	[AEM_R_RESERVE_ALLOCS] = "reserve_allocs",
 	[AEM_R_RESERVE_EMPTY] = "reserve_empty",
 	[AEM_R_RESERVE_WAITS] = "reserve_waits",

@@ -284,14 +284,15 @@ struct aem_counters {
 /*
  * The pool's reclaim, counted for debugfs aether/mm/stats only (no UAPI
  * field): kreclaimd's runs and pages, the allocations that reclaimed for
- * themselves and what they got, and what RealTime (AEM_ALLOC_HIGH)
+ * themselves and what they got, the allocations that took back other
+ * CPUs' lists before failing, and what RealTime (AEM_ALLOC_HIGH)
  * allocations met: the reserve below min used, the reserve found empty,
  * the waits for kreclaimd, and the refusals after them.
  */
 enum aem_rstat {
 	AEM_R_KRECLAIMD_WAKEUPS, AEM_R_KRECLAIMD_PAGES,
 	AEM_R_KRECLAIMD_BALANCED, AEM_R_KRECLAIMD_GAVE_UP,
-	AEM_R_DIRECT, AEM_R_DIRECT_PAGES,
+	AEM_R_DIRECT, AEM_R_DIRECT_PAGES, AEM_R_DIRECT_DRAINS,
 	AEM_R_RESERVE_ALLOCS, AEM_R_RESERVE_EMPTY, AEM_R_RESERVE_WAITS,
 	AEM_R_RESERVE_REFUSED,
 	AEM_NR_RSTATS,

@@ -4,7 +4,8 @@
  * NUMA node
  *
  * Split and merge (everything freed and drained is max-order blocks again),
- * the per-CPU lists and DRAIN, block contents (FILL, VERIFY, ZERO, CRC-32
+ * the per-CPU lists and DRAIN (and an allocation taking back another CPU's
+ * list before it fails), block contents (FILL, VERIFY, ZERO, CRC-32
  * checksums, no two live blocks overlapping) and the fragmentation indices
  * of FRAG against mm/vmstat.c's definitions, on a zone made to fragment.
  */
@@ -157,6 +158,39 @@ TEST_F(buddy, pcp_lists_and_drain)
 		ASSERT_EQ(0, node_pcp(self->fd, n));
 		ASSERT_EQ(pi.node_free[n], aemt_node_buddy_free(self->fd, n));
 	}
+}
+
+/*
+ * Pages freed on one CPU's list are not lost to an allocation on another:
+ * a fill from CPU 0 down to -ENOMEM takes back what CPU 1's list holds
+ * (Linux's drain_all_pages() after a failed reclaim) and ends with no
+ * list holding a page of the node.
+ */
+TEST_F_TIMEOUT(buddy, enomem_only_after_other_cpus_lists_are_taken, 120)
+{
+	const __u32 flags = AETHER_MM_ALLOC_THISNODE | AETHER_MM_ALLOC_NOGROW;
+	struct aemt_blocks b = { 0 };
+	__u32 count = 16;
+	__u64 h[16];
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "one CPU");
+	ASSERT_EQ(0, aemt_drain(self->fd));
+	ASSERT_EQ(0, aemt_pin_cpu(1));
+	ASSERT_EQ(0, aemt_alloc(self->fd, flags, 0, variant->node,
+				AEMT_ALL_ZONES, AETHER_MM_MT_MOVABLE, h,
+				&count));
+	ASSERT_EQ(16, count);
+	ASSERT_EQ(0, aemt_free(self->fd, h, count));
+	ASSERT_LE(16, node_pcp(self->fd, variant->node));
+
+	ASSERT_EQ(0, aemt_pin_cpu(0));
+	ASSERT_EQ(0, aemt_fill_until_enomem(self->fd, flags, 0, variant->node,
+					    AEMT_ALL_ZONES, &b, 1 << 20));
+	EXPECT_EQ(0, node_pcp(self->fd, variant->node))
+		TH_LOG("-ENOMEM with pages left on a CPU's list");
+	ASSERT_EQ(0, aemt_blocks_free_all(self->fd, &b));
+	aemt_blocks_release(&b);
 }
 
 TEST_F(buddy, fill_verify_counts_mismatches)
