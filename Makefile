@@ -24,6 +24,15 @@
 #   AETHER_DEBUG_KERNEL=0   leave the debug kernel out of matrix and check
 #   make demo|shell [KVER=] boot the box on one kernel (default 6.1)
 #   make bench              in-kernel benchmarks on both kernels, bench/
+#   make install [KVER=]    build for KVER (default: the running kernel) in
+#                           build/KVER/, install the modules under
+#                           /lib/modules/KVER/updates/aether, run depmod;
+#                           the udev rule and the modprobe.d example too
+#   make uninstall [KVER=]  take all of it out again
+#   make dkms-check         make install/uninstall and dkms add, build,
+#                           install, uninstall, remove on 6.1 and 6.12
+#                           (scripts/dkms-check.sh; make check runs it
+#                           before the box)
 #   make clean
 
 TOP	:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -50,6 +59,12 @@ else
 KDIR	= $(if $(wildcard $(RUNNING)),$(RUNNING),/lib/modules/$(REL61)/build)
 endif
 
+# What "make install" installs for: the release of KDIR.
+KREL	= $(or $(KVER),$(if $(wildcard $(RUNNING)),$(shell uname -r),$(REL61)))
+INSTALL_MOD_DIR	?= updates/aether
+UDEV_RULES	:= $(wildcard $(TOP)/udev/*.rules)
+DOCDIR		:= $(DESTDIR)/usr/share/doc/aether
+
 # The box kernel: KVER if given, else Debian's 6.1.
 BOX_KVER = $(or $(KVER),$(REL61))
 
@@ -58,7 +73,7 @@ AETHERCTL_DIR	?= $(TOP)/tools/aetherctl
 SELFTEST_DIRS	?= $(patsubst %/Makefile,%,$(wildcard $(TOP)/selftests/*/Makefile))
 
 .PHONY: all modules deps matrix box-kmod lint tools selftests check demo \
-	shell bench clean debug-kernel soak
+	shell bench clean debug-kernel soak install uninstall dkms-check
 
 all: modules
 
@@ -129,6 +144,28 @@ demo shell: deps
 bench: deps
 	+$(MAKE) AETHER_DEPS_DONE=1 matrix tools
 	$(TOP)/scripts/bench.sh $(RELS)
+
+# Like any external module: modules_install under INSTALL_MOD_DIR, then
+# depmod, so that "modprobe aether_zram" finds it and what it needs.  Built
+# in build/KREL/ so the checkout keeps no objects.
+install: $(if $(wildcard $(KDIR)),,deps)
+	$(TOP)/scripts/sync-tree.sh $(BUILD)/$(KREL)
+	+$(MAKE) -C $(KDIR) M=$(BUILD)/$(KREL) modules
+	+$(MAKE) -C $(KDIR) M=$(BUILD)/$(KREL) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	depmod -a $(KREL)
+	$(if $(UDEV_RULES),install -D -m 0644 -t $(DESTDIR)/etc/udev/rules.d $(UDEV_RULES))
+	install -D -m 0644 $(TOP)/packaging/modprobe.d/aether.conf \
+		$(DOCDIR)/examples/modprobe.d/aether.conf
+
+uninstall:
+	rm -rf /lib/modules/$(KREL)/$(INSTALL_MOD_DIR)
+	depmod -a $(KREL)
+	rm -f $(foreach r,$(UDEV_RULES),$(DESTDIR)/etc/udev/rules.d/$(notdir $(r)))
+	rm -rf $(DOCDIR)
+
+dkms-check: deps
+	$(TOP)/scripts/dkms-check.sh $(RELS)
 
 clean:
 	rm -rf $(BUILD) bench/*.txt bench/*.svg

@@ -3,7 +3,8 @@
 # The box part of "make check": run the "check" job on each release given
 # (6.1 then 6.12), each judged by scripts/box-report.sh, then print one
 # closing line summed over all of them, with the tests of the scripts
-# themselves (scripts/tests/*-test.sh, run first on this machine). Every
+# themselves (scripts/tests/*-test.sh, run first on this machine) and of
+# installing the suite (scripts/dkms-check.sh). Every
 # kernel runs even when an earlier one failed, so one CI run shows
 # everything.
 #
@@ -24,6 +25,21 @@ for t in "$AETHER_TOP"/scripts/tests/*-test.sh; do
 	read -r p _ f _ < <(tail -n1 <<<"$out")
 	pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
 done
+
+# Installing as a user would (make install, DKMS) on the releases that
+# have a header tree under /lib/modules (not the debug kernel).
+installable=()
+for rel in "$@"; do
+	[[ -d /lib/modules/$rel/build ]] && installable+=("$rel")
+done
+if [[ ${#installable[@]} -gt 0 ]]; then
+	echo "=== dkms-check.sh ${installable[*]}"
+	out=$("$AETHER_TOP/scripts/dkms-check.sh" "${installable[@]}") ||
+		broken+=(dkms-check)
+	echo "$out"
+	read -r p _ f _ < <(tail -n1 <<<"$out")
+	pass=$((pass + ${p:-0})) fail=$((fail + ${f:-1}))
+fi
 
 for rel in "$@"; do
 	log=$AETHER_TOP/build/logs/check-$rel.log
