@@ -491,6 +491,7 @@ void aem_chardev_exit(void);
 void aem_user_debugfs(struct dentry *dir);
 void aem_user_init(void);
 void aem_user_exit(void);
+int aem_user_selftest(void);
 
 /* debugfs.c */
 void aem_debugfs_init(void);

@@ -210,6 +210,17 @@ struct aem_user *aem_user_hold(struct aem_user *u)
 }
 EXPORT_SYMBOL_GPL(aem_user_hold);
 
+/*
+ * The last reference is gone: erase @u if it is still its key's entry (a
+ * lookup may have replaced it already), free it after a grace period.
+ */
+static void aem_user_release(struct aem_user *u)
+{
+	WARN_ON_ONCE(atomic_long_read(&u->bytes));
+	xa_cmpxchg(&aem_users, u->uid, u, NULL, 0);
+	kfree_rcu(u, rcu);
+}
+
 /**
  * aem_user_put() - drop a reference; the last one frees the entry
  * @u: the entry, or NULL
@@ -218,11 +229,8 @@ EXPORT_SYMBOL_GPL(aem_user_hold);
  */
 void aem_user_put(struct aem_user *u)
 {
-	if (!u || !refcount_dec_and_test(&u->ref))
-		return;
-	WARN_ON_ONCE(atomic_long_read(&u->bytes));
-	xa_cmpxchg(&aem_users, u->uid, u, NULL, 0);
-	kfree_rcu(u, rcu);
+	if (u && refcount_dec_and_test(&u->ref))
+		aem_user_release(u);
 }
 EXPORT_SYMBOL_GPL(aem_user_put);
 
@@ -337,6 +345,65 @@ void aem_user_exit(void)
 {
 	WARN_ON_ONCE(!xa_empty(&aem_users));
 	xa_destroy(&aem_users);
+}
+
+/*
+ * In-kernel self-test (selftest=1): what userspace cannot reach, a dying
+ * entry replaced by a lookup and erased by nobody else, and the bound's
+ * arithmetic in bytes.  Run at load, before the devices exist, with a
+ * uid nobody has.
+ */
+int aem_user_selftest(void)
+{
+	unsigned long saved = aem_user_max_pages;
+	kuid_t uid = KUIDT_INIT(4000000000U);
+	struct aem_user *u, *v;
+	int err = -EINVAL;
+
+	u = aem_user_get(uid);
+	if (IS_ERR(u))
+		return PTR_ERR(u);
+	aem_user_max_pages = 2;
+	if (aem_user_charge(u, PAGE_SIZE + 1, false) ||
+	    aem_user_charge(u, PAGE_SIZE, false) != -ENOMEM ||
+	    atomic_long_read(&u->refused) != 1 ||
+	    aem_user_charge(u, PAGE_SIZE - 1, false) ||
+	    aem_user_charge(u, 1, false) != -ENOMEM ||
+	    aem_user_charge(u, PAGE_SIZE, true) ||
+	    atomic_long_read(&u->bytes) != 3 * PAGE_SIZE)
+		goto out;
+	aem_user_uncharge(u, 3 * PAGE_SIZE);
+	aem_user_max_pages = saved;
+
+	/* A lookup that finds it dying stores a new one... */
+	refcount_set(&u->ref, 0);
+	v = aem_user_get(uid);
+	if (IS_ERR(v)) {
+		err = PTR_ERR(v);
+		goto out_dead;
+	}
+	if (v == u || xa_load(&aem_users, v->uid) != v)
+		goto out_both;
+	/* ...which the dying one's release leaves alone. */
+	aem_user_release(u);
+	u = NULL;
+	if (xa_load(&aem_users, v->uid) != v)
+		goto out_both;
+	aem_user_put(v);
+	return xa_load(&aem_users, from_kuid(&init_user_ns, uid)) ? -EINVAL :
+								      0;
+
+out_both:
+	aem_user_put(v);
+out_dead:
+	if (u)
+		aem_user_release(u);
+	return err;
+out:
+	aem_user_max_pages = saved;
+	atomic_long_set(&u->bytes, 0);
+	aem_user_put(u);
+	return err;
 }
 
 static int aem_user_max_pages_get(char *buf, const struct kernel_param *kp)
