@@ -22,6 +22,10 @@
  *	FREE:      looked up by handle, erased from @blocks, given back
  *	release(): whatever is still in @blocks is given back
  *
+ * Each block is charged to the caller of ALLOC (user.c): beyond its
+ * user_max_pages ALLOC makes no more blocks (-ENOMEM when it made none),
+ * and the charge goes with the block, whoever frees it.
+ *
  * Reservations follow the same path through @resvs.  FREE is all or
  * nothing: every handle is first looked up and marked, and only when the
  * whole array checks out is anything erased, so a bad handle halfway
@@ -43,6 +47,7 @@
 #include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/crc32.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/miscdevice.h>
@@ -77,10 +82,13 @@ struct aem_file {
  * struct aem_block - a block held by an open file
  * @frame:	its head frame
  * @order:	its order
+ * @user:	who it is charged to (user.c): the caller of ALLOC,
+ *		referenced until the block goes back
  */
 struct aem_block {
 	struct aem_frame *frame;
 	unsigned int order;
+	struct aem_user *user;
 };
 
 /**
@@ -99,6 +107,8 @@ static void aem_block_put(void *p)
 	struct aem_block *blk = p;
 
 	aem_free_pages(blk->frame, blk->order);
+	aem_user_uncharge(blk->user, PAGE_SIZE << blk->order);
+	aem_user_put(blk->user);
 	kfree(blk);
 }
 
@@ -140,11 +150,16 @@ static int aem_alloc_check(const struct aether_mm_alloc *a)
 	return aem_node_ok(a->node) ? 0 : -EINVAL;
 }
 
-/* What ALLOC's blocks are made of: the request, its flags, its file. */
+/*
+ * What ALLOC's blocks are made of: the request, its flags, its file, and
+ * the caller's entry of the per-user bound (@exempt: CAP_SYS_ADMIN).
+ */
 struct aem_alloc_req {
 	struct aem_file *f;
 	const struct aether_mm_alloc *a;
 	unsigned int flags;
+	struct aem_user *user;
+	bool exempt;
 };
 
 /* @blocks' new: take one block from the pool, NULL when it has none. */
@@ -159,17 +174,25 @@ static void *aem_block_new(void *arg)
 	blk = kmalloc(sizeof(*blk), GFP_KERNEL_ACCOUNT);
 	if (!blk)
 		return NULL;
+	/* Charged first: at the bound the pool is not even asked. */
+	if (aem_user_charge(req->user, PAGE_SIZE << a->order, req->exempt))
+		goto out_free;
 	if (a->node < 0)
 		blk->frame = aem_alloc_pages_mpol(&req->f->pol, a->order,
 						  req->flags);
 	else
 		blk->frame = aem_alloc_pages(a->node, a->order, req->flags);
-	if (!blk->frame) {
-		kfree(blk);
-		return NULL;
-	}
+	if (!blk->frame)
+		goto out_uncharge;
 	blk->order = a->order;
+	blk->user = aem_user_hold(req->user);
 	return blk;
+
+out_uncharge:
+	aem_user_uncharge(req->user, PAGE_SIZE << a->order);
+out_free:
+	kfree(blk);
+	return NULL;
 }
 
 static int aem_ioc_alloc(struct aem_file *f, void __user *uarg)
@@ -202,10 +225,16 @@ static int aem_ioc_alloc(struct aem_file *f, void __user *uarg)
 	req.flags = (a.flags & ~AETHER_MM_ALLOC_ZONE) | AEM_ALLOC_ZERO |
 		    AEM_ALLOC_ACCOUNT | AEM_OWNER(AEM_OWNER_USER) |
 		    AEM_ZONE(zone) | AEM_MT(a.migratetype);
+	/* The caller's bound: a block is charged to who allocates it. */
+	req.user = aem_user_get(current_euid());
+	if (IS_ERR(req.user))
+		return PTR_ERR(req.user);
+	req.exempt = aem_user_exempt();
 	mutex_lock(&f->lock);
 	ret = aem_handles_alloc_user(&f->blocks, aem_block_new, &req, &a.count,
 				     a.handles, uarg, &a, sizeof(a));
 	mutex_unlock(&f->lock);
+	aem_user_put(req.user);
 	return ret;
 }
 
@@ -670,7 +699,7 @@ static struct miscdevice aem_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "aether_mm",
 	.fops	= &aem_fops,
-	.mode	= 0600,
+	.mode	= 0600,	/* udev/60-aether.rules: group aether, 0660 */
 };
 
 /**

@@ -17,6 +17,8 @@
  *	stats		event counters since load
  *	tracking	live allocations with their stacks (module param track)
  *	fail_*		failure injection knobs (inject.c)
+ *	users		pages each user holds, and charges refused at its
+ *			bound (user.c)
  *
  * The "aether" directory is the suite's: this module creates it at load
  * and removes it at unload, and the others put their own directory in it
@@ -353,6 +355,7 @@ void aem_debugfs_init(void)
 	aem_policy_count_debugfs(aem_debugfs_dir);
 	aem_share_debugfs(aem_debugfs_dir);
 	aem_share_naive_debugfs(aem_debugfs_dir);
+	aem_user_debugfs(aem_debugfs_dir);
 }
 
 /**

@@ -103,7 +103,9 @@
  * 18. xarray locks	(taken by the xarray API, leaves): aem_pool.chunks
  *			(pfn -> chunk), a layer's slots (under 11),
  *			aem_uid_regions (under 8), a fd's blocks and
- *			reservations (under 6), the loopback's pages
+ *			reservations (under 6), the loopback's pages,
+ *			aem_users (user.c: to store or erase an entry;
+ *			its charges are atomics, no lock)
  *
  * Nothing of ours is taken under a spinlock but 17 under 16 and the
  * xarrays' locks.  lockdep_assert_held() marks the functions that need
@@ -484,6 +486,12 @@ extern atomic_t aem_handles_cookie;
 /* chardev.c */
 int aem_chardev_init(void);
 void aem_chardev_exit(void);
+
+/* user.c */
+void aem_user_debugfs(struct dentry *dir);
+void aem_user_init(void);
+void aem_user_exit(void);
+int aem_user_selftest(void);
 
 /* debugfs.c */
 void aem_debugfs_init(void);

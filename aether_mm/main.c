@@ -55,6 +55,7 @@ static int __init aem_init(void)
 	err = aem_pool_init(pool_init_mb, pool_max_mb);
 	if (err)
 		return err;
+	aem_user_init();
 	if (selftest) {
 		err = aem_selftest_run();
 		if (err)
@@ -111,6 +112,7 @@ static void __exit aem_exit(void)
 	aem_region_exit();
 	aem_hooks_exit();
 	aem_policy_exit();
+	aem_user_exit();
 	aem_pool_exit();
 }
 

@@ -748,6 +748,12 @@ static int aem_st_split(struct aem_zone *zone)
  *
  * Return: 0 when all pass, else the first error.
  */
+/* The per-user bound's table and arithmetic (user.c). */
+static int aem_st_user(struct aem_zone *zone)
+{
+	return aem_user_selftest();
+}
+
 int aem_selftest_run(void)
 {
 	static int (* const tests[])(struct aem_zone *) = {
@@ -755,7 +761,7 @@ int aem_selftest_run(void)
 		aem_st_reserve, aem_st_track_report, aem_st_fill_and_merge,
 		aem_st_vmap, aem_st_policy_may_open, aem_st_policy_admit,
 		aem_st_split, aem_st_store_race, aem_st_slot_handles,
-		aem_st_handles,
+		aem_st_handles, aem_st_user,
 	};
 	struct aem_zone *zone = aem_st_zone();
 	unsigned int i;

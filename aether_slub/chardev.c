@@ -37,6 +37,12 @@
  * by index and INFO count only the caller's own caches, unless it has
  * CAP_SYS_ADMIN.
  *
+ * Every object is charged to its allocator's per-user bound of aether_mm
+ * (aem_user_charge(), user_max_pages) by the bytes it takes: its slot
+ * (red zones and free pointer included) or its block of pages above the
+ * size classes, plus the slot of the struct aslub_uobj that files it.
+ * Beyond the bound ALLOC makes no more (-ENOMEM when it made none).
+ *
  * Every command copies its struct in with aem_copy_in() (aether_mm's,
  * <aether/ioctl.h>: the struct's @size says which version the caller
  * speaks; the size bits of the command number are ignored for the same
@@ -85,12 +91,17 @@ struct aslub_file {
  * @obj:	the object
  * @cache_id:	@cache's id on the file, 0 for kmalloc
  * @size:	bytes of it that FILL writes (the size asked for)
+ * @user:	the per-user bound of aether_mm it is charged to (the caller
+ *		of ALLOC's), referenced until it is freed
+ * @charged:	bytes charged: its slot and this wrapper's
  */
 struct aslub_uobj {
 	struct aslub_cache *cache;
 	void *obj;
 	u32 cache_id;
 	u32 size;
+	struct aem_user *user;
+	unsigned long charged;
 };
 
 static struct aslub_cache *aslub_file_cache(struct aslub_file *f, u32 id)
@@ -107,6 +118,8 @@ static void aslub_uobj_put(void *p)
 		aslub_cache_free(u->cache, u->obj);
 	else
 		aslub_kfree(u->obj);
+	aem_user_uncharge(u->user, u->charged);
+	aem_user_put(u->user);
 	aslub_kfree(u);
 }
 
@@ -257,12 +270,30 @@ static int aslub_alloc_check(struct aslub_file *f,
 	return 0;
 }
 
-/* What ALLOC's objects are made of: the request, its cache, its flags. */
+/*
+ * What ALLOC's objects are made of: the request, its cache, its flags,
+ * and the caller's entry of aether_mm's per-user bound (@exempt:
+ * CAP_SYS_ADMIN).
+ */
 struct aslub_alloc_req {
 	struct aslub_cache *s;
 	const struct aether_slub_alloc *a;
 	gfp_t gfp;
+	struct aem_user *user;
+	bool exempt;
 };
+
+/*
+ * Bytes an allocation of @size from @s (NULL: the size classes) takes of
+ * the pool: its slot, red zones and free pointer included (@size of the
+ * cache), or the whole block of pages above the classes.
+ */
+static unsigned long aslub_slot_bytes(struct aslub_cache *s, size_t size)
+{
+	if (!s)
+		s = aslub_kmalloc_cache(size);
+	return s ? s->size : PAGE_SIZE << get_order(size);
+}
 
 /* @objs' new: one object from the request's cache or kmalloc, or NULL. */
 static void *aslub_uobj_new(void *arg)
@@ -278,15 +309,25 @@ static void *aslub_uobj_new(void *arg)
 	u->cache = s;
 	u->cache_id = a->id;
 	u->size = s ? s->object_size : a->kmalloc_size;
+	/* What it takes, not what was asked: its slot and this wrapper's. */
+	u->charged = aslub_slot_bytes(s, u->size) +
+		     aslub_slot_bytes(NULL, sizeof(*u));
+	if (aem_user_charge(req->user, u->charged, req->exempt))
+		goto out_free;
 	if (s)
 		u->obj = aslub_cache_alloc_node(s, req->gfp, a->node);
 	else
 		u->obj = aslub_kmalloc_node(a->kmalloc_size, req->gfp, a->node);
-	if (!u->obj) {
-		aslub_kfree(u);
-		return NULL;
-	}
+	if (!u->obj)
+		goto out_uncharge;
+	u->user = aem_user_hold(req->user);
 	return u;
+
+out_uncharge:
+	aem_user_uncharge(req->user, u->charged);
+out_free:
+	aslub_kfree(u);
+	return NULL;
 }
 
 static int aslub_ioc_alloc(struct aslub_file *f, void __user *uarg)
@@ -306,6 +347,11 @@ static int aslub_ioc_alloc(struct aslub_file *f, void __user *uarg)
 	if (a.flags & AETHER_SLUB_ALLOC_THISNODE)
 		req.gfp |= __GFP_THISNODE;
 
+	/* The caller's bound: an object is charged to who allocates it. */
+	req.user = aem_user_get(current_euid());
+	if (IS_ERR(req.user))
+		return PTR_ERR(req.user);
+	req.exempt = aem_user_exempt();
 	mutex_lock(&f->lock);
 	req.s = a.id ? aslub_file_cache(f, a.id) : NULL;
 	if (a.id && !req.s)
@@ -315,6 +361,7 @@ static int aslub_ioc_alloc(struct aslub_file *f, void __user *uarg)
 					     &a.count, a.handles, uarg, &a,
 					     sizeof(a));
 	mutex_unlock(&f->lock);
+	aem_user_put(req.user);
 	return ret;
 }
 

@@ -259,6 +259,8 @@ install_scripts() {
 	cp "$here/lib.sh" "$root/etc/aether/lib.sh"
 	cp "$here/reliability.sh" "$root/etc/aether/reliability.sh"
 	cp -r "$here/jobs" "$root/etc/aether/jobs"
+	mkdir -p "$root/etc/udev/rules.d"
+	cp "$AETHER_TOP/udev/60-aether.rules" "$root/etc/udev/rules.d/"
 }
 
 # install_users ROOT: an ordinary system, so that tests can run as real

@@ -4,6 +4,7 @@
 # (C=2) against each release given. Fails on any checkpatch ERROR, WARNING
 # or CHECK, and on any sparse or compiler diagnostic that names our files;
 # what sparse says about the kernel's own headers is not ours to fix.
+# The udev rules' syntax too (scripts/udev-check.sh).
 #
 #   scripts/lint.sh RELEASE...
 set -euo pipefail
@@ -73,6 +74,7 @@ main() {
 	local rc=0 rel
 	[[ $# -gt 0 ]] || die "usage: lint.sh RELEASE..."
 	run_checkpatch || rc=1
+	"$AETHER_TOP/scripts/udev-check.sh" || rc=1
 	for rel in "$@"; do
 		run_sparse "$rel" || rc=1
 	done

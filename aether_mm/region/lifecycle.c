@@ -8,7 +8,10 @@
  * the caller may see.  The global list and the names are under
  * aem_regions_lock; the last put of a region unlinks it there
  * (kref_put_mutex()) and frees it after a grace period.  A uid holds at
- * most max_regions_per_uid regions at once.
+ * most max_regions_per_uid regions at once, and the frames of every
+ * region it made count to its per-user bound (user.c, user_max_pages),
+ * whoever faults them in: a region made with CAP_SYS_ADMIN is counted but
+ * never refused, whoever it is handed to.
  * See region.h for the objects and the lock order.
  */
 #include <linux/ctype.h>
@@ -138,6 +141,8 @@ static void aem_region_release(struct kref *ref)
 	aem_region_qos_free(r);
 	aem_gens_free(r);
 	kvfree(r->fault_nid);
+	/* Its frames went with its layers, each uncharged. */
+	aem_user_put(r->user);
 	kfree_rcu(r, rcu);
 }
 
@@ -320,6 +325,14 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	r->nr_pages = c->length >> PAGE_SHIFT;
 	r->guard = c->guard_pages;
 	r->uid = current_fsuid();
+	/* Its frames count to its creator, whoever faults them in. */
+	r->user = aem_user_get(r->uid);
+	if (IS_ERR(r->user)) {
+		err = PTR_ERR(r->user);
+		kfree(r);
+		return ERR_PTR(err);
+	}
+	r->user_force = aem_user_exempt();
 	strscpy(r->name, name, sizeof(r->name));
 	mutex_init(&r->views_lock);
 	mutex_init(&r->wx_lock);
@@ -365,6 +378,7 @@ out_base:
 out_free:
 	aem_gens_free(r);
 	kvfree(r->fault_nid);
+	aem_user_put(r->user);
 	kfree(r);
 	return ERR_PTR(err);
 }
@@ -458,6 +472,7 @@ out_inode:
 	aem_layer_put(r->base);
 	aem_gens_free(r);
 	kvfree(r->fault_nid);
+	aem_user_put(r->user);
 	kfree(r);
 	return err;
 }

@@ -316,6 +316,10 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  *		(qos.c): replaced whole under @qos_lock, read under RCU
  * @qos_lock:	serializes REGION_SET_QOS (taken alone)
  * @rcu:	freed after a grace period, as its layers are
+ * @user:	the per-user bound its frames are charged to (user.c): its
+ *		creator's, whoever faults them in; referenced for its life
+ * @user_force:	made by a caller with CAP_SYS_ADMIN: its frames are counted
+ *		but never refused
  */
 struct aem_qos_ranges;
 struct aem_pol_retired;
@@ -365,6 +369,8 @@ struct aem_region {
 	u32 domain;
 	struct aem_qos_ranges __rcu *qos_ranges;
 	struct mutex qos_lock;		/* see above */
+	struct aem_user *user;
+	bool user_force;
 };
 
 static inline void aem_region_stat_add(struct aem_region *r,
@@ -425,49 +431,59 @@ static inline bool aem_region_is_guard(const struct aem_region *r, pgoff_t pg)
 }
 
 /*
- * Charge @nr frames of node @nid, about to join @r, to its group: before
- * aem_region_frame_add() of each, under their slot lock, while nothing
- * can see them yet.  On a refusal (never with AEM_CHARGE_NOFAIL: a frame
- * that replaces one @r holds, or a page that must come back from a store
- * that is going) the caller gives the frames back to the pool and fails.
- * A charged frame that does not join after all is uncharged with
- * aem_region_uncharge(); one that joins is uncharged when it leaves, in
- * aem_region_frame_gone().  Return: 0 or the backend's errno.
+ * Charge @nr frames of node @nid, about to join @r, to its group and to
+ * its creator's per-user bound (user.c): before aem_region_frame_add() of
+ * each, under their slot lock, while nothing can see them yet.  On a
+ * refusal (never with AEM_CHARGE_NOFAIL: a frame that replaces one @r
+ * holds, or a page that must come back from a store that is going) the
+ * caller gives the frames back to the pool and fails: -ENOMEM from the
+ * user's bound, the backend's errno from the group.  A charged frame
+ * that does not join after all is uncharged with aem_region_uncharge();
+ * one that joins is uncharged when it leaves, in aem_region_frame_gone().
  *
  * Both take @pol_lock, so an attach (qos.c) that moves the region's
  * charges to another group finds @pol_charged exact and no charge or
- * uncharge in flight on the old group.
+ * uncharge in flight on the old group.  The user's charge is an atomic
+ * (no lock) and comes first: a group's refusal takes it back.
  */
 static inline int aem_region_charge_locked(struct aem_region *r, int nid,
 					   unsigned long nr,
 					   unsigned int flags)
 {
-	int ret = 0;
+	int ret;
 
+	ret = aem_user_charge(r->user, nr << PAGE_SHIFT,
+			      r->user_force || (flags & AEM_CHARGE_NOFAIL));
+	if (ret)
+		return ret;
 	spin_lock(&r->pol_lock);
-	ret = aem_policy_charge(r->pol_gen, r->pol_cookie, nid, nr, flags);
+	if (r->pol_gen)
+		ret = aem_policy_charge(r->pol_gen, r->pol_cookie, nid, nr,
+					flags);
 	if (ret >= 0)
 		r->pol_charged[nid] += nr;
 	spin_unlock(&r->pol_lock);
+	if (ret < 0)
+		aem_user_uncharge(r->user, nr << PAGE_SHIFT);
 	return ret;
 }
 
 static inline int aem_region_charge(struct aem_region *r, int nid,
 				    unsigned long nr, unsigned int flags)
 {
-	return r->pol_gen ? aem_region_charge_locked(r, nid, nr, flags) : 0;
+	return aem_region_charge_locked(r, nid, nr, flags);
 }
 
 static inline void aem_region_uncharge(struct aem_region *r, int nid,
 				       unsigned long nr)
 {
-	if (!r->pol_gen)
-		return;
 	spin_lock(&r->pol_lock);
-	aem_policy_uncharge(r->pol_gen, r->pol_cookie, nid, nr);
+	if (r->pol_gen)
+		aem_policy_uncharge(r->pol_gen, r->pol_cookie, nid, nr);
 	WARN_ON_ONCE(r->pol_charged[nid] < nr);
 	r->pol_charged[nid] -= nr;
 	spin_unlock(&r->pol_lock);
+	aem_user_uncharge(r->user, nr << PAGE_SHIFT);
 }
 
 /*
@@ -502,8 +518,6 @@ static inline int aem_region_charge_new(struct aem_region *r, pgoff_t idx,
 	u8 *pend;
 	int ret;
 
-	if (!r->pol_gen)
-		return 0;
 	pend = aem_region_pending(r, idx);
 	ret = aem_region_charge_locked(r, nid, nr, *pend & AEM_PEND_LAST ?
 				       AEM_CHARGE_LAST : 0);

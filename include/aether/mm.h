@@ -766,4 +766,19 @@ long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 int aem_region_attach(const struct aem_policy_ops *ops, struct file *file,
 		      void *cookie, void **old);
 
+/*
+ * The per-user bound on the pool (aether_mm/user.c, user_max_pages):
+ * whoever hands pool memory to a user's call charges it to the user's
+ * entry first and uncharges it when it comes back.
+ */
+struct aem_user;
+
+kuid_t aem_user_key(kuid_t uid);
+struct aem_user *aem_user_get(kuid_t uid);
+struct aem_user *aem_user_hold(struct aem_user *u);
+void aem_user_put(struct aem_user *u);
+bool aem_user_exempt(void);
+int aem_user_charge(struct aem_user *u, unsigned long bytes, bool force);
+void aem_user_uncharge(struct aem_user *u, unsigned long bytes);
+
 #endif /* _AETHER_MM_H */

@@ -40,24 +40,69 @@ load_modules() {
 	return $rc
 }
 
-# share_devices: what the udev rule does on a real system: the devices
-# belong to the group "aether" (alice and bob, see /etc/group), mode 0660.
+# The udev rules the tree ships (udev/60-aether.rules), installed by
+# scripts/box.sh: the one place that says who may open which device.
+AETHER_RULES=/etc/udev/rules.d/60-aether.rules
+
+# rules: one line per rule of AETHER_RULES, "device owner group mode",
+# "-" for a key the rule does not have (scripts/udev-check.sh checks the
+# file's syntax; this reads only the keys it allows).
+rules() {
+	awk '/^[ \t]*(#|$)/ { next }
+	{
+		v["KERNEL"] = v["OWNER"] = v["GROUP"] = v["MODE"] = "-"
+		n = split($0, f, /,[ \t]*/)
+		for (i = 1; i <= n; i++) {
+			key = f[i]; sub(/[=!+:].*/, "", key)
+			val = f[i]; sub(/^[^"]*"/, "", val); sub(/".*/, "", val)
+			v[key] = val
+		}
+		print v["KERNEL"], v["OWNER"], v["GROUP"], v["MODE"]
+	}' "$AETHER_RULES"
+}
+
+# share_devices: what udev does on a real system with udev/60-aether.rules
+# (the box has no udev): each device a rule names gets its owner, group
+# and mode; a device no rule names stays root's, 0600, as the kernel
+# made it.
 share_devices() {
-	for d in /dev/aether_*; do
-		[ -c "$d" ] || continue
-		chgrp aether "$d" && chmod 0660 "$d"
+	rules | while read -r dev owner group mode; do
+		[ -c "/dev/$dev" ] || continue
+		[ "$owner" != - ] || owner=root
+		[ "$group" != - ] || group=root
+		chown "$owner:$group" "/dev/$dev" &&
+			chmod "$mode" "/dev/$dev" ||
+			echo "box: cannot apply the rule of $dev"
 	done
 }
 
-# check_users: the box is an ordinary system: / is 0755, a member of
-# "aether" opens every device as itself, a user outside the group cannot.
+# check_users: the box is an ordinary system: / is 0755; a member of
+# "aether" opens as itself every device the rules give the group, a user
+# outside it opens none; a device the rules keep root's opens for nobody
+# else, members of "aether" included.
 check_users() {
 	rc=0
 	[ "$(stat -c %a /)" = 755 ] || { echo "box: / is $(stat -c %a /)"; rc=1; }
+	if [ ! -r "$AETHER_RULES" ]; then
+		echo "box: no $AETHER_RULES"
+		rc=1
+	fi
 	for d in /dev/aether_*; do
 		[ -c "$d" ] || continue
-		su -s /bin/sh alice -c "exec 3<>$d" ||
-			{ echo "box: alice cannot open $d"; rc=1; }
+		want=$(rules | awk -v d="${d#/dev/}" '$1 == d { print $3 " " $4 }')
+		[ -n "$want" ] || want="root 600"
+		# shellcheck disable=SC2086 # two words: group mode
+		set -- $want
+		have="$(stat -c '%G %a' "$d")"
+		[ "$have" = "$1 ${2#0}" ] ||
+			{ echo "box: $d is $have, the rules say $1 $2"; rc=1; }
+		if [ "$1" = aether ]; then
+			su -s /bin/sh alice -c "exec 3<>$d" ||
+				{ echo "box: alice cannot open $d"; rc=1; }
+		elif su -s /bin/sh alice -c "exec 3<>$d" 2>/dev/null; then
+			echo "box: alice opened $d, which is root's"
+			rc=1
+		fi
 		if su -s /bin/sh mallory -c "exec 3<>$d" 2>/dev/null; then
 			echo "box: mallory opened $d"
 			rc=1
