@@ -24,9 +24,11 @@
  * parent's @children_*_usage on every charge).  A group's effective
  * protection is what it claims, unless its siblings together claim more
  * than the parent is itself protected for: then the parent's protection is
- * split in proportion to the claims (aqos_protection()), as cgroup v2's
- * memory.min and memory.low are (Documentation/admin-guide/cgroup-v2.rst,
- * "Memory Interface Files").  The root's children get what they claim.
+ * split in proportion (aqos_level_split(): as cgroup v2's memory.min and
+ * memory.low are, Documentation/admin-guide/cgroup-v2.rst, "Memory
+ * Interface Files", whenever each sibling uses its setting; see there
+ * for where it differs, and why).  The root's children get what they
+ * claim.
  * Protection is counted from the root of a reclaim, as memcg counts it
  * from the cgroup being reclaimed (aqos_effective_under()): in the pool's
  * reclaim from the root group; in a group's own reclaim, at its max or
@@ -58,10 +60,14 @@
  * What is not memcg's: the pool's reclaim is a walk of the coldest pages
  * of all regions, one tier after the other, that asks each page's tier
  * again (region/reclaim.c), not memcg's round of proportional scans of
- * every cgroup.  When siblings overcommit their parent's protection, the
- * walk takes the first sibling's pages until its shrinking claim leaves
- * the others within the parent's protection: the parent keeps what it is
- * owed in total, but not each sibling its proportional share.
+ * every cgroup.  So that siblings overcommitting their parent's
+ * protection each keep their own part, not only the parent its total,
+ * a walk counts every group's effective min and low once, when it
+ * begins, top-down from its root (aqos_snap_take(): the pool's at the
+ * policy table's @reclaim_begin, a group's own reclaim at its start),
+ * and compares each group's usage with them page by page; and the split
+ * is one a walk cannot erode (aqos_level_split()): a sibling reclaimed
+ * down to its part keeps it in the next walk's count too.
  *
  * Members: a process attached to a group is a struct aqos_member keyed by
  * its struct pid (referenced from the ATTACH_PID on) in aqos_members, a

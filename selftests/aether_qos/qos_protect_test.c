@@ -17,6 +17,12 @@
  *   - the proportional split: two siblings claiming 16 pages each of a
  *     parent protected for 16 are given 8 each (GET), and the pool's
  *     reclaim leaves them 16 in all;
+ *   - the split sibling by sibling (overcommitted_*): three siblings
+ *     claiming 128, 256 and 384 of a parent protected for 384 each keep
+ *     half their claim, within a reclaim batch, under a hog (min), the
+ *     pool's reclaim of what low leaves (low, then its events when more
+ *     is taken) and a group's own reclaim (a lower max of their
+ *     grandparent);
  *   - cooperative groups: in a parent with a max, a child that used its
  *     sibling's unused min gives it back first when the sibling comes for
  *     it: the sibling's faults at the parent's max take the borrowed
