@@ -220,7 +220,7 @@ struct aqos_group {
 	atomic_long_t throttle_max_us;
 
 	struct dentry *debugfs;
-	spinlock_t snap_lock;
+	spinlock_t snap_lock;		/* guards @snap (lock order 4) */
 	struct aqos_snap snap[AQOS_NR_SNAPS];
 	struct aqos_psi psi;
 	struct rcu_head rcu;
