@@ -192,6 +192,7 @@ void aem_policy_over_high(struct file *file, u64 gen, void *cookie,
 void aem_policy_high_due(void);
 unsigned int aem_policy_tier(u64 gen, void *cookie);
 bool aem_policy_tiered(void);
+void aem_policy_reclaim_begin(void);
 void aem_policy_protected_reclaimed(u64 gen, void *cookie, unsigned long nr);
 void aem_policy_stall_begin(const struct aem_alloc_who *who,
 			    struct aem_policy_stall *st);

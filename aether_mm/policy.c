@@ -131,8 +131,8 @@ static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
  * A table that charges gives @region_init, @region_release, @charge and
  * @uncharge, all four, or none of them; @reclaim, @handle_high,
  * @reclaim_tier, @protected_reclaimed and the stall pair only with them;
- * @stall_begin and @stall_end both or neither; @may_class only with
- * @reclaim_tier.
+ * @stall_begin and @stall_end both or neither; @may_class and
+ * @reclaim_begin only with @reclaim_tier.
  *
  * Context: process context, may sleep; no aether_mm lock held.
  *
@@ -151,7 +151,8 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 
 	if ((usage && usage != 4) || (extra && !usage) ||
 	    !ops->stall_begin != !ops->stall_end ||
-	    (ops->may_class && !ops->reclaim_tier))
+	    (ops->may_class && !ops->reclaim_tier) ||
+	    (ops->reclaim_begin && !ops->reclaim_tier))
 		return -EINVAL;
 	reg = kmalloc(sizeof(*reg), GFP_KERNEL);
 	if (!reg)
@@ -730,6 +731,26 @@ unsigned int aem_policy_tier(u64 gen, void *cookie)
 		tier = ops->reclaim_tier(cookie);
 	rcu_read_unlock();
 	return min_t(unsigned int, tier, AEM_TIER_NEVER);
+}
+
+/**
+ * aem_policy_reclaim_begin() - a walk of the pool's reclaim begins
+ *
+ * The backend's @reclaim_begin, if it has one: it counts what its
+ * @reclaim_tier answers the walk from.
+ *
+ * Context: process context, no slot lock or aem_access_lock held;
+ * does not sleep.
+ */
+void aem_policy_reclaim_begin(void)
+{
+	struct aem_policy_reg *reg;
+
+	rcu_read_lock();
+	reg = rcu_dereference(aem_policy);
+	if (reg && reg->ops->reclaim_begin)
+		reg->ops->reclaim_begin();
+	rcu_read_unlock();
 }
 
 /**

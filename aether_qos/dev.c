@@ -223,29 +223,48 @@ static unsigned long aqos_pick(const struct aether_qos_set *s, u32 bit, u64 v,
 /* At most this many pages reclaimed by one SET. */
 #define AQOS_SET_RECLAIM_MAX	4096UL
 
-/* One SET's reclaim at a time, whoever asks: the rest do not wait. */
+/* One SET's reclaim at a time, whoever asks: the others wait (killable). */
 static DEFINE_MUTEX(aqos_set_reclaim_lock);
 
 /*
  * A high or max was lowered below usage: reclaim the group's cold pages
- * towards it, once (as writing memory.max does, without its OOM kill:
- * what cannot be reclaimed stays, and charges are refused until usage is
- * below max).  Bounded so that no user holds the core's reclaim for long:
- * at most AQOS_SET_RECLAIM_MAX pages, only trying the core's locks
- * (AEM_RECLAIM_NOWAIT), and not at all while another SET reclaims; the
- * limit is set whatever happens here.
+ * down to it, in the writer's context, as writing memory.high or
+ * memory.max does (mm/memcontrol.c, memory_high_write()), without
+ * memory.max's OOM kill: what cannot be reclaimed stays, charges are
+ * refused until usage is below max, and over high the group's tasks are
+ * throttled.  Round after round until usage is within the limit, as
+ * long as rounds take pages (AQOS_RECLAIM_RETRIES rounds without one
+ * end it), waiting for the core's locks (the SET holds none); bounded so
+ * that no user holds the core's reclaim for long: AQOS_SET_RECLAIM_MAX
+ * pages at most, and killable (a fatal signal ends it, and the wait for
+ * another SET's reclaim).  The limit is set whatever happens here.
  */
 static void aqos_reclaim_to_limit(struct aqos_group *g, unsigned long old)
 {
-	long usage = atomic_long_read(&g->usage);
-	long limit = min(READ_ONCE(g->high), READ_ONCE(g->max));
+	unsigned long budget = AQOS_SET_RECLAIM_MAX;
+	unsigned int idle = 0;
+	long usage, limit, got;
 
-	if (limit >= old || usage <= limit)
+	limit = min(READ_ONCE(g->high), READ_ONCE(g->max));
+	if (limit >= old || atomic_long_read(&g->usage) <= limit)
 		return;
-	if (!mutex_trylock(&aqos_set_reclaim_lock))
+	if (mutex_lock_killable(&aqos_set_reclaim_lock))
 		return;
-	aqos_group_reclaim(g, min_t(unsigned long, usage - limit,
-				    AQOS_SET_RECLAIM_MAX), AEM_RECLAIM_NOWAIT);
+	while (budget && !fatal_signal_pending(current)) {
+		usage = atomic_long_read(&g->usage);
+		limit = min(READ_ONCE(g->high), READ_ONCE(g->max));
+		if (usage <= limit)
+			break;
+		got = aqos_group_reclaim(g, min_t(unsigned long, usage - limit,
+						  budget), 0);
+		if (got > 0) {
+			budget -= min_t(unsigned long, got, budget);
+			idle = 0;
+		} else if (++idle >= AQOS_RECLAIM_RETRIES) {
+			break;
+		}
+		cond_resched();
+	}
 	mutex_unlock(&aqos_set_reclaim_lock);
 }
 

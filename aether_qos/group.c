@@ -24,9 +24,11 @@
  * parent's @children_*_usage on every charge).  A group's effective
  * protection is what it claims, unless its siblings together claim more
  * than the parent is itself protected for: then the parent's protection is
- * split in proportion to the claims (aqos_protection()), as cgroup v2's
- * memory.min and memory.low are (Documentation/admin-guide/cgroup-v2.rst,
- * "Memory Interface Files").  The root's children get what they claim.
+ * split in proportion (aqos_level_split(): as cgroup v2's memory.min and
+ * memory.low are, Documentation/admin-guide/cgroup-v2.rst, "Memory
+ * Interface Files", whenever each sibling uses its setting; see there
+ * for where it differs, and why).  The root's children get what they
+ * claim.
  * Protection is counted from the root of a reclaim, as memcg counts it
  * from the cgroup being reclaimed (aqos_effective_under()): in the pool's
  * reclaim from the root group; in a group's own reclaim, at its max or
@@ -58,10 +60,14 @@
  * What is not memcg's: the pool's reclaim is a walk of the coldest pages
  * of all regions, one tier after the other, that asks each page's tier
  * again (region/reclaim.c), not memcg's round of proportional scans of
- * every cgroup.  When siblings overcommit their parent's protection, the
- * walk takes the first sibling's pages until its shrinking claim leaves
- * the others within the parent's protection: the parent keeps what it is
- * owed in total, but not each sibling its proportional share.
+ * every cgroup.  So that siblings overcommitting their parent's
+ * protection each keep their own part, not only the parent its total,
+ * a walk counts every group's effective min and low once, when it
+ * begins, top-down from its root (aqos_snap_take(): the pool's at the
+ * policy table's @reclaim_begin, a group's own reclaim at its start),
+ * and compares each group's usage with them page by page; and the split
+ * is one a walk cannot erode (aqos_level_split()): a sibling reclaimed
+ * down to its part keeps it in the next walk's count too.
  *
  * Members: a process attached to a group is a struct aqos_member keyed by
  * its struct pid (referenced from the ATTACH_PID on) in aqos_members, a
@@ -136,6 +142,7 @@ struct aqos_group aqos_root = {
 	.owner		= INVALID_UID,		/* nobody manages it */
 	.children	= LIST_HEAD_INIT(aqos_root.children),
 	.members	= LIST_HEAD_INIT(aqos_root.members),
+	.snap_lock	= __SPIN_LOCK_UNLOCKED(aqos_root.snap_lock),
 	.ref		= REFCOUNT_INIT(1),
 	.class		= AETHER_QOS_CLASS_NORMAL,
 	.high		= AQOS_UNLIMITED,
@@ -235,6 +242,7 @@ static struct aqos_group *aqos_group_alloc(struct aqos_group *parent,
 	g->parent = parent;
 	INIT_LIST_HEAD(&g->children);
 	INIT_LIST_HEAD(&g->members);
+	spin_lock_init(&g->snap_lock);
 	refcount_set(&g->ref, 1);	/* the tree's */
 	g->high = AQOS_UNLIMITED;
 	g->max = AQOS_UNLIMITED;
@@ -946,28 +954,117 @@ void aqos_group_set_limits(struct aqos_group *g, unsigned long min,
 	aqos_propagate(g, atomic_long_read(&g->usage));
 }
 
-/**
- * aqos_protection - a group's effective protection
- * @usage: its usage
- * @setting: its min (or low)
- * @parent_effective: its parent's effective min (or low)
- * @siblings_protected: what its parent's children claim together: each
- *	min(usage, setting), itself included
+/*
+ * The split of a parent's protection among its children (kind @k:
+ * AQOS_PROT_MIN or AQOS_PROT_LOW).  A child claims what of its usage its
+ * setting covers, min(usage, setting); when the claims fit in the
+ * parent's effective protection, each gets its claim.  When they do not,
+ * the parent's protection is shared in proportion to the settings, and a
+ * child whose claim is below its proportional part gets its claim, the
+ * rest going to the others in proportion (water-filling): child i gets
+ * min(claim_i, lambda * setting_i), lambda such that the parts add up to
+ * the parent's protection.
  *
- * What the group claims, min(@usage, @setting), unless the siblings claim
- * more than the parent has: then its share of the parent's, in proportion
- * to its claim.  Return: pages.
+ * This is page_counter.c's effective_protection() whenever every child
+ * uses at least its setting (its claim is then its setting: the same
+ * proportional shares), and, as there, protection claimed but unused
+ * goes to the siblings.  Where it differs, memcg's split in proportion
+ * to the claims, a child below its setting has its share shrink with
+ * each page it loses (its claim shrinks), so that a reclaim taking one
+ * child's pages after another's takes the first below its share and
+ * on, down to nothing, while the others keep more than theirs (memcg
+ * scans every cgroup at once, and its round's proportional scanning
+ * keeps them together; our walk takes the coldest pages region after
+ * region).  Here a child at its share keeps it: its claim is then its
+ * part, lambda * setting, and lambda does not move, so the shares are a
+ * fixed point of the walk, and each child keeps its own.
  */
-unsigned long aqos_protection(unsigned long usage, unsigned long setting,
-			      unsigned long parent_effective,
-			      unsigned long siblings_protected)
+static unsigned long aqos_setting(struct aqos_group *c, unsigned int k)
 {
-	unsigned long claim = min(usage, setting);
+	return k == AQOS_PROT_MIN ? READ_ONCE(c->min) : READ_ONCE(c->low);
+}
 
-	if (siblings_protected <= parent_effective || !siblings_protected)
-		return min(claim, parent_effective);
-	return mul_u64_u64_div_u64(claim, parent_effective,
-				   siblings_protected);
+static unsigned long aqos_claim(struct aqos_group *c, unsigned int k)
+{
+	return min_t(unsigned long, max(atomic_long_read(&c->usage), 0L),
+		     aqos_setting(c, k));
+}
+
+/* What aqos_level_split() found of a parent's children. */
+struct aqos_level {
+	bool all;		/* the claims fit: each child gets its claim */
+	unsigned long rem;	/* else: lambda is @rem / @weight */
+	unsigned long weight;
+};
+
+/*
+ * aqos_level_split - lambda of @p's children (kind @k)
+ * @p: the parent
+ * @pe: its effective protection (AQOS_UNLIMITED for a reclaim's root)
+ * @k: AQOS_PROT_MIN or AQOS_PROT_LOW
+ * @lv: out
+ *
+ * Each round fixes the children whose claim is within their part at the
+ * current lambda (they get their claim, and leave the sharing); lambda
+ * only grows, so a child once fixed stays so.  The usages move while we
+ * count: the rounds are bounded by the number of children all the same.
+ *
+ * Context: rcu_read_lock() or aqos_tree_lock held (the children list).
+ */
+static void aqos_level_split(struct aqos_group *p, unsigned long pe,
+			     unsigned int k, struct aqos_level *lv)
+{
+	unsigned long claims = 0, total = 0, fixed, fweight, last = 0;
+	unsigned long claim, w;
+	unsigned int n = 0, round;
+	struct aqos_group *c;
+
+	list_for_each_entry_rcu(c, &p->children, sibling,
+				lockdep_is_held(&aqos_tree_lock)) {
+		claims += aqos_claim(c, k);
+		total += aqos_min_claim(aqos_setting(c, k));
+		n++;
+	}
+	lv->all = claims <= pe;
+	lv->rem = pe;
+	lv->weight = total;
+	if (lv->all || !total)
+		return;
+	for (round = 0; round <= n; round++) {
+		fixed = 0;
+		fweight = 0;
+		list_for_each_entry_rcu(c, &p->children, sibling,
+					lockdep_is_held(&aqos_tree_lock)) {
+			w = aqos_min_claim(aqos_setting(c, k));
+			claim = aqos_claim(c, k);
+			if (w && claim <= mul_u64_u64_div_u64(lv->rem, w,
+							      lv->weight)) {
+				fixed += claim;
+				fweight += w;
+			}
+		}
+		/* No new child fixed at this lambda: it is the last one. */
+		if (fweight == last || fweight >= total || fixed >= pe)
+			return;
+		last = fweight;
+		lv->rem = pe - fixed;
+		lv->weight = total - fweight;
+	}
+}
+
+/* @c's part of what @lv split (kind @k). */
+static unsigned long aqos_share(struct aqos_group *c, unsigned int k,
+				const struct aqos_level *lv)
+{
+	unsigned long claim = aqos_claim(c, k);
+
+	if (lv->all)
+		return claim;
+	if (!lv->weight)
+		return min(claim, lv->rem);
+	return min(claim, mul_u64_u64_div_u64(lv->rem,
+					       aqos_min_claim(aqos_setting(c, k)),
+					       lv->weight));
 }
 
 /**
@@ -978,21 +1075,24 @@ unsigned long aqos_protection(unsigned long usage, unsigned long setting,
  * @emin: out: pages
  * @elow: out: pages
  *
- * As cgroup v2's effective protection (page_counter.c): @root's children
- * get what they claim, min(usage, setting); below them, each group what
- * it claims when its siblings' claims fit in their parent's effective
- * protection, else its share of it in proportion to its claim.  @root
- * itself is not protected against its own reclaim (0, 0).
+ * As cgroup v2's effective protection (page_counter.c), counted from
+ * @root: @root's children get what they claim, min(usage, setting);
+ * below them, each group what it claims when its siblings' claims fit in
+ * their parent's effective protection, else its part of it (the split
+ * above, aqos_level_split()).  @root itself is not protected against its
+ * own reclaim (0, 0).  The figures as they are now: a reclaim walk reads
+ * those of its beginning instead (aqos_snap_take()).
  *
- * Context: any (reads the counters as they are now).
+ * Context: any but aqos_tree_lock held; takes rcu_read_lock().
  */
 void aqos_effective_under(struct aqos_group *g, struct aqos_group *root,
 			  unsigned long *emin, unsigned long *elow)
 {
 	struct aqos_group *chain[AQOS_MAX_LEVEL + 1];
-	unsigned long pmin = AQOS_UNLIMITED, plow = AQOS_UNLIMITED;
+	unsigned long pe[AQOS_NR_PROT];
+	struct aqos_level lv;
 	struct aqos_group *c, *p;
-	unsigned long usage;
+	unsigned int k;
 	int n = 0;
 
 	for (c = g; c != root && c->parent && n <= AQOS_MAX_LEVEL;
@@ -1002,22 +1102,24 @@ void aqos_effective_under(struct aqos_group *g, struct aqos_group *root,
 	*elow = 0;
 	if (!n)
 		return;
+	pe[AQOS_PROT_MIN] = AQOS_UNLIMITED;
+	pe[AQOS_PROT_LOW] = AQOS_UNLIMITED;
+	rcu_read_lock();
 	while (n--) {
 		c = chain[n];
 		p = c->parent;
-		usage = max(atomic_long_read(&c->usage), 0L);
-		if (p == root || !p->parent) {
-			pmin = min(usage, READ_ONCE(c->min));
-			plow = min(usage, READ_ONCE(c->low));
-			continue;
+		for (k = 0; k < AQOS_NR_PROT; k++) {
+			if (p == root || !p->parent) {
+				pe[k] = aqos_claim(c, k);
+				continue;
+			}
+			aqos_level_split(p, pe[k], k, &lv);
+			pe[k] = aqos_share(c, k, &lv);
 		}
-		pmin = aqos_protection(usage, READ_ONCE(c->min), pmin,
-				       atomic_long_read(&p->children_min_usage));
-		plow = aqos_protection(usage, READ_ONCE(c->low), plow,
-				       atomic_long_read(&p->children_low_usage));
 	}
-	*emin = pmin;
-	*elow = plow;
+	rcu_read_unlock();
+	*emin = pe[AQOS_PROT_MIN];
+	*elow = pe[AQOS_PROT_LOW];
 }
 
 /**
@@ -1076,31 +1178,146 @@ unsigned long aqos_borrowed(struct aqos_group *g, struct aqos_group *root)
 	return 0;
 }
 
+/* ---- the snapshot of a reclaim walk ---------------------------------- */
+
+static atomic64_t aqos_snap_seq = ATOMIC64_INIT(0);
+static u64 aqos_pool_seq;	/* the pool's last snapshot: aqos_tree_lock */
+
+/* @g's figures of the walk of @snap, if it has them. */
+static bool aqos_snap_read(struct aqos_group *g,
+			   const struct aqos_snapshot *snap,
+			   unsigned long *emin, unsigned long *elow)
+{
+	struct aqos_snap *sn = &g->snap[snap->slot];
+	bool ok;
+
+	if (!snap->seq)
+		return false;
+	spin_lock(&g->snap_lock);
+	ok = sn->seq == snap->seq;
+	if (ok) {
+		*emin = sn->prot[AQOS_PROT_MIN];
+		*elow = sn->prot[AQOS_PROT_LOW];
+	}
+	spin_unlock(&g->snap_lock);
+	return ok;
+}
+
+/* @p's children's figures, from @p's effective protection @pe. */
+static void aqos_snap_children(struct aqos_group *p, const unsigned long *pe,
+			       const struct aqos_snapshot *snap)
+{
+	struct aqos_level lv[AQOS_NR_PROT];
+	unsigned long prot[AQOS_NR_PROT];
+	struct aqos_group *c;
+	unsigned int k;
+
+	lockdep_assert_held(&aqos_tree_lock);
+	for (k = 0; k < AQOS_NR_PROT; k++)
+		aqos_level_split(p, pe[k], k, &lv[k]);
+	list_for_each_entry(c, &p->children, sibling) {
+		for (k = 0; k < AQOS_NR_PROT; k++)
+			prot[k] = aqos_share(c, k, &lv[k]);
+		spin_lock(&c->snap_lock);
+		c->snap[snap->slot].seq = snap->seq;
+		memcpy(c->snap[snap->slot].prot, prot, sizeof(prot));
+		spin_unlock(&c->snap_lock);
+	}
+}
+
 /**
- * aqos_tier - the reclaim tier (enum aem_reclaim_tier) of @g's regions
+ * aqos_snap_take - every group's effective min and low, for a reclaim walk
+ * @root: the walk's root: aqos_root for the pool's, the group reclaimed
+ *	  for its own
+ * @slot: AQOS_SNAP_POOL or AQOS_SNAP_GROUP, where the figures go
+ * @snap: out: the walk's snapshot, for aqos_tier_in()
+ *
+ * Counted top-down from @root once, at the walk's beginning, as memcg
+ * counts protection from the reclaim's root: the walk then compares each
+ * group's usage with the figures of its beginning, not with figures that
+ * move as it takes pages.  The walk's own pages left the groups, others
+ * charged meanwhile: the next walk counts again.  Every live group of
+ * @root's subtree has them, in @slot, under its @snap_lock, tagged with
+ * @snap's sequence number: a walk finds its own figures or, for a group
+ * made since or rewritten by another walk of the same slot meanwhile
+ * (two groups' own reclaims at once), none, and counts that group's as
+ * they are now (aqos_effective_under()).  The pool's walks all count
+ * from the root: one of them finds the latest figures, equally good.
+ *
+ * Parents come before their children on aqos_all (a child is linked
+ * after its parent): one pass down the list counts every level from the
+ * one above, split as aqos_level_split() says.
+ *
+ * Context: no aqos_tree_lock or @snap_lock held; does not sleep (the
+ * pool's @reclaim_begin, inside a failing pool allocation).
+ */
+void aqos_snap_take(struct aqos_group *root, unsigned int slot,
+		    struct aqos_snapshot *snap)
+{
+	unsigned long pe[AQOS_NR_PROT];
+	struct aqos_group *g;
+
+	snap->root = root;
+	snap->slot = slot;
+	spin_lock(&aqos_tree_lock);
+	snap->seq = atomic64_inc_return(&aqos_snap_seq);
+	pe[AQOS_PROT_MIN] = AQOS_UNLIMITED;
+	pe[AQOS_PROT_LOW] = AQOS_UNLIMITED;
+	aqos_snap_children(root, pe, snap);
+	list_for_each_entry(g, &aqos_all, all) {
+		if (g == root || g->dead || list_empty(&g->children) ||
+		    !aqos_under(g, root))
+			continue;
+		if (aqos_snap_read(g, snap, &pe[AQOS_PROT_MIN],
+				   &pe[AQOS_PROT_LOW]))
+			aqos_snap_children(g, pe, snap);
+	}
+	if (slot == AQOS_SNAP_POOL)
+		WRITE_ONCE(aqos_pool_seq, snap->seq);
+	spin_unlock(&aqos_tree_lock);
+}
+
+/**
+ * aqos_snap_pool - the pool's walk's snapshot: the last one taken
+ * @snap: out
+ *
+ * Context: any.
+ */
+void aqos_snap_pool(struct aqos_snapshot *snap)
+{
+	snap->root = &aqos_root;
+	snap->slot = AQOS_SNAP_POOL;
+	snap->seq = READ_ONCE(aqos_pool_seq);
+}
+
+/**
+ * aqos_tier_in - the reclaim tier (enum aem_reclaim_tier) of @g's regions
  * @g: a group
- * @root: the reclaim's root: aqos_root for the pool's, the group at its
- *	  max or high for the group's own
+ * @snap: the walk's snapshot (aqos_snap_take(), aqos_snap_pool()), or
+ *	  one of seq 0 for none (the figures as they are now)
  *
  * Pages min protects are never taken (a group whose usage is within its
  * effective min); pages borrowed from a sibling's unused min are taken
  * first, with the BestEffort groups'; then by class; pages low protects
- * only when nothing else is left.  @root's own regions are not protected
- * against its own reclaim: their class decides.
+ * only when nothing else is left.  The walk's root's own regions are not
+ * protected against its own reclaim: their class decides.
  *
- * Context: any (counters read as they are now); the core asks again for
- * each page, so a group leaves a tier as soon as it reaches the next.
+ * Context: any but @g's @snap_lock held.  The core asks again for each
+ * page, so a group leaves a tier as soon as its usage reaches the next
+ * (its usage now against the protection of the walk's beginning).
  */
-unsigned int aqos_tier(struct aqos_group *g, struct aqos_group *root)
+unsigned int aqos_tier_in(struct aqos_group *g,
+			  const struct aqos_snapshot *snap)
 {
 	unsigned long usage = max(atomic_long_read(&g->usage), 0L);
 	unsigned long emin, elow;
 
-	if (g != root) {
-		aqos_effective_under(g, root, &emin, &elow);
+	if (g != snap->root) {
+		if (!aqos_snap_read(g, snap, &emin, &elow))
+			aqos_effective_under(g, snap->root, &emin, &elow);
 		if (usage && usage <= emin)
 			return AEM_TIER_NEVER;
-		if (aqos_borrowed(g, root))
+		if (aqos_borrowed(g, snap->root))
 			return AEM_TIER_BESTEFFORT;
 		if (usage && usage <= elow)
 			return AEM_TIER_PROTECTED;
@@ -1116,6 +1333,21 @@ unsigned int aqos_tier(struct aqos_group *g, struct aqos_group *root)
 }
 
 /**
+ * aqos_tier - aqos_tier_in() with the figures as they are now
+ * @g: a group
+ * @root: the reclaim's root: aqos_root for the pool's, the group at its
+ *	  max or high for the group's own
+ *
+ * Context: any.
+ */
+unsigned int aqos_tier(struct aqos_group *g, struct aqos_group *root)
+{
+	struct aqos_snapshot now = { .root = root };
+
+	return aqos_tier_in(g, &now);
+}
+
+/**
  * aqos_low_event - reclaim took pages @g's low protected: a low event
  * @g: the group
  */
@@ -1125,16 +1357,17 @@ void aqos_low_event(struct aqos_group *g)
 }
 
 /**
- * aqos_groups_in_tier - groups of @root's subtree in reclaim tier @tier
- * @root: the reclaim's root
+ * aqos_groups_in_tier - groups of a walk's root's subtree in tier @tier
+ * @snap: the walk's snapshot (its root: the reclaim's)
  * @tier: an enum aem_reclaim_tier
  * @gs: receives them, each referenced (aqos_group_put())
  * @n: room in @gs
  *
  * Context: process context, no aqos_tree_lock held.  Return: how many.
  */
-unsigned int aqos_groups_in_tier(struct aqos_group *root, unsigned int tier,
-				 struct aqos_group **gs, unsigned int n)
+unsigned int aqos_groups_in_tier(const struct aqos_snapshot *snap,
+				 unsigned int tier, struct aqos_group **gs,
+				 unsigned int n)
 {
 	struct aqos_group *g;
 	unsigned int k = 0;
@@ -1143,8 +1376,9 @@ unsigned int aqos_groups_in_tier(struct aqos_group *root, unsigned int tier,
 	list_for_each_entry(g, &aqos_all, all) {
 		if (k == n)
 			break;
-		if (aqos_under(g, root) && atomic_long_read(&g->usage) > 0 &&
-		    aqos_tier(g, root) == tier &&
+		if (aqos_under(g, snap->root) &&
+		    atomic_long_read(&g->usage) > 0 &&
+		    aqos_tier_in(g, snap) == tier &&
 		    refcount_inc_not_zero(&g->ref))
 			gs[k++] = g;
 	}

@@ -45,7 +45,15 @@
  *				walk them under rcu_read_lock() only.  It
  *				is taken inside rcu_read_lock() and the
  *				core's aem_regions_lock (region_init makes
- *				a user's default group there)
+ *				a user's default group there); a reclaim
+ *				walk's snapshot is counted under it
+ *				(aqos_snap_take(): the pool's inside a
+ *				failing pool allocation, whose caller may
+ *				hold any aether_mm lock)
+ *   4 @snap_lock (spin)	a group's @snap; one group's at a time:
+ *				written under aqos_tree_lock, read alone
+ *				by the walks (@reclaim_tier, a group's own
+ *				reclaim's match)
  *
  * The members' hash is written under aqos_member_lock and read under RCU.
  *
@@ -78,6 +86,45 @@ struct pid;
  * long in bytes (debugfs prints bytes).  A larger limit is taken as it.
  */
 #define AQOS_UNLIMITED		((unsigned long)LONG_MAX >> PAGE_SHIFT)
+
+/* The protections: @min and @low, their effective figures. */
+enum {
+	AQOS_PROT_MIN,
+	AQOS_PROT_LOW,
+	AQOS_NR_PROT,
+};
+
+/*
+ * Snapshots a group keeps: the pool's reclaim walks', and the groups' own
+ * reclaims' (aqos_snap_take()).
+ */
+enum {
+	AQOS_SNAP_POOL,
+	AQOS_SNAP_GROUP,
+	AQOS_NR_SNAPS,
+};
+
+/**
+ * struct aqos_snap - a group's effective protection in one reclaim walk
+ * @seq:	the walk's snapshot (struct aqos_snapshot @seq); 0 for none
+ * @prot:	its effective min and low (AQOS_PROT_*), in pages
+ */
+struct aqos_snap {
+	u64 seq;
+	unsigned long prot[AQOS_NR_PROT];
+};
+
+/**
+ * struct aqos_snapshot - which figures a reclaim walk reads
+ * @root:	the walk's root (aqos_root for the pool's)
+ * @slot:	AQOS_SNAP_*
+ * @seq:	its number, 0 for none: the figures as they are now
+ */
+struct aqos_snapshot {
+	struct aqos_group *root;
+	unsigned int slot;
+	u64 seq;
+};
 
 enum aqos_event {
 	AQOS_EV_LOW,		/* reclaim took pages low protected */
@@ -126,6 +173,9 @@ enum aqos_event {
  *		its regions' tasks (throttle.c): how many, their penalties'
  *		sum and the longest, in us (memory.stat)
  * @debugfs:	its directory under aether/qos/ (its parent's)
+ * @snap_lock:	guards @snap (lock order 4)
+ * @snap:	its effective protection at the beginning of the last reclaim
+ *		walks (aqos_snap_take()), one per AQOS_SNAP_* slot
  * @psi:	its pressure (the root's is aqos_psi_root: aqos_group_psi());
  *		destroyed when the group is, before it can be freed
  * @rcu:	for kfree_rcu(): readers walk the tree under RCU
@@ -170,6 +220,8 @@ struct aqos_group {
 	atomic_long_t throttle_max_us;
 
 	struct dentry *debugfs;
+	spinlock_t snap_lock;		/* guards @snap (lock order 4) */
+	struct aqos_snap snap[AQOS_NR_SNAPS];
 	struct aqos_psi psi;
 	struct rcu_head rcu;
 };
@@ -224,18 +276,21 @@ void aqos_uncharge(struct aqos_group *g, unsigned long nr);
 void aqos_group_set_limits(struct aqos_group *g, unsigned long min,
 			   unsigned long low, unsigned long high,
 			   unsigned long max);
-unsigned long aqos_protection(unsigned long usage, unsigned long setting,
-			      unsigned long parent_effective,
-			      unsigned long siblings_protected);
 void aqos_effective(struct aqos_group *g, unsigned long *emin,
 		    unsigned long *elow);
 void aqos_effective_under(struct aqos_group *g, struct aqos_group *root,
 			  unsigned long *emin, unsigned long *elow);
 unsigned long aqos_borrowed(struct aqos_group *g, struct aqos_group *root);
 unsigned int aqos_tier(struct aqos_group *g, struct aqos_group *root);
+void aqos_snap_take(struct aqos_group *root, unsigned int slot,
+		    struct aqos_snapshot *snap);
+void aqos_snap_pool(struct aqos_snapshot *snap);
+unsigned int aqos_tier_in(struct aqos_group *g,
+			  const struct aqos_snapshot *snap);
 void aqos_low_event(struct aqos_group *g);
-unsigned int aqos_groups_in_tier(struct aqos_group *root, unsigned int tier,
-				 struct aqos_group **gs, unsigned int n);
+unsigned int aqos_groups_in_tier(const struct aqos_snapshot *snap,
+				 unsigned int tier, struct aqos_group **gs,
+				 unsigned int n);
 int aqos_group_path(struct aqos_group *g, char *buf, size_t len);
 
 /* policy.c */

@@ -46,6 +46,11 @@
  *     first, then Normal, then RealTime, then those low protects, never
  *     those min protects (a group whose usage is within its effective
  *     min or low);
+ *   - @reclaim_begin: a walk of the pool's reclaim begins: the effective
+ *     min and low of every group are counted then, once
+ *     (aqos_snap_take()), and @reclaim_tier compares each group's usage
+ *     with them while the walk lasts, so each sibling of an
+ *     overcommitted parent keeps its own part (group.c);
  *   - @may_class: REGION_SET_QOS (set_memory_qos) may give a range of a
  *     region a class up to its group's (RealTime only in a RealTime
  *     group) without CAP_SYS_ADMIN; the core then reclaims those pages
@@ -204,7 +209,7 @@ static void aqos_policy_uncharge(void *cookie, int nid,
  * reaches its protection keeps the rest.
  */
 struct aqos_reclaim_pass {
-	struct aqos_group *root;
+	struct aqos_snapshot snap;	/* its root: the reclaim's */
 	struct aqos_group *only;	/* NULL: every group of @tier */
 	unsigned int tier;
 };
@@ -217,8 +222,8 @@ static bool aqos_match_pass(void *cookie, void *arg)
 
 	if (pass->only && g != pass->only)
 		return false;
-	return aqos_under(g, pass->root) && aqos_tier(g, pass->root) ==
-	       pass->tier;
+	return aqos_under(g, pass->snap.root) &&
+	       aqos_tier_in(g, &pass->snap) == pass->tier;
 }
 
 #define AQOS_LOW_PASS	16	/* low-protected groups one reclaim visits */
@@ -227,17 +232,17 @@ static bool aqos_match_pass(void *cookie, void *arg)
  * The last pass: pages low protects, group by group so that each group
  * whose low was broken counts its low event.  Return: pages taken.
  */
-static long aqos_reclaim_protected(struct aqos_group *root, unsigned long nr,
-				   unsigned int flags)
+static long aqos_reclaim_protected(const struct aqos_snapshot *snap,
+				   unsigned long nr, unsigned int flags)
 {
 	struct aqos_reclaim_pass pass = {
-		.root = root, .tier = AEM_TIER_PROTECTED,
+		.snap = *snap, .tier = AEM_TIER_PROTECTED,
 	};
 	struct aqos_group *gs[AQOS_LOW_PASS];
 	unsigned int n, i;
 	long got = 0, ret;
 
-	n = aqos_groups_in_tier(root, AEM_TIER_PROTECTED, gs, ARRAY_SIZE(gs));
+	n = aqos_groups_in_tier(snap, AEM_TIER_PROTECTED, gs, ARRAY_SIZE(gs));
 	for (i = 0; i < n; i++) {
 		pass.only = gs[i];
 		ret = got < (long)nr ?
@@ -262,7 +267,9 @@ static long aqos_reclaim_protected(struct aqos_group *root, unsigned long nr,
  * down (aqos_tier()): what its children borrowed of each other's unused
  * min and its BestEffort groups first, then Normal, then RealTime, then
  * what low protects (each group whose low is broken counts a low event),
- * never what min protects.  @g's own regions go by their class.
+ * never what min protects.  @g's own regions go by their class.  The
+ * protection is counted once, when it begins (aqos_snap_take()): each
+ * group keeps its part of what its parent is owed, sibling by sibling.
  *
  * Context: process context, no lock of ours held; may sleep.
  * Return: pages taken off its regions.
@@ -270,9 +277,10 @@ static long aqos_reclaim_protected(struct aqos_group *root, unsigned long nr,
 long aqos_group_reclaim(struct aqos_group *g, unsigned long nr,
 			unsigned int flags)
 {
-	struct aqos_reclaim_pass pass = { .root = g };
+	struct aqos_reclaim_pass pass = { };
 	long got = 0, ret;
 
+	aqos_snap_take(g, AQOS_SNAP_GROUP, &pass.snap);
 	for (pass.tier = AEM_TIER_BESTEFFORT;
 	     pass.tier < AEM_TIER_PROTECTED && got < (long)nr; pass.tier++) {
 		ret = aem_policy_reclaim(aqos_match_pass, &pass, nr - got,
@@ -281,7 +289,7 @@ long aqos_group_reclaim(struct aqos_group *g, unsigned long nr,
 			got += ret;
 	}
 	if (got < (long)nr)
-		got += aqos_reclaim_protected(g, nr - got, flags);
+		got += aqos_reclaim_protected(&pass.snap, nr - got, flags);
 	return got;
 }
 
@@ -306,13 +314,28 @@ static long aqos_policy_reclaim(void *cookie, unsigned long nr_pages,
 }
 
 /*
- * The pool's reclaim order (aqos_tier() from the root): what min protects
- * is never taken, what a child borrowed of a sibling's min first, what
- * low protects only when nothing else is left, the rest by class.
+ * The pool's reclaim order (aqos_tier_in() from the root): what min
+ * protects is never taken, what a child borrowed of a sibling's min
+ * first, what low protects only when nothing else is left, the rest by
+ * class; protection as the last @reclaim_begin counted it.
  */
 static unsigned int aqos_policy_reclaim_tier(void *cookie)
 {
-	return aqos_tier(cookie, &aqos_root);
+	struct aqos_snapshot snap;
+
+	aqos_snap_pool(&snap);
+	return aqos_tier_in(cookie, &snap);
+}
+
+/*
+ * A walk of the pool's reclaim begins: every group's effective min and
+ * low, counted from the root now, for its @reclaim_tier.
+ */
+static void aqos_policy_reclaim_begin(void)
+{
+	struct aqos_snapshot snap;
+
+	aqos_snap_take(&aqos_root, AQOS_SNAP_POOL, &snap);
 }
 
 /* The pool's reclaim took pages low protected: the group's low event. */
@@ -385,6 +408,7 @@ static const struct aem_policy_ops aqos_policy_ops = {
 	.may_class	= aqos_policy_may_class,
 	.protected_reclaimed = aqos_policy_protected_reclaimed,
 	.region_retired	= aqos_region_retired,
+	.reclaim_begin	= aqos_policy_reclaim_begin,
 };
 
 /**

@@ -51,7 +51,11 @@ static void aqos_st_init(struct aqos_group *g, struct aqos_group *parent,
 			 unsigned long max)
 {
 	memset(g, 0, sizeof(*g));
+	INIT_LIST_HEAD(&g->children);
+	spin_lock_init(&g->snap_lock);
 	g->parent = parent;
+	if (parent)
+		list_add_tail(&g->sibling, &parent->children);
 	g->high = AQOS_UNLIMITED;
 	g->max = max;
 }
@@ -123,12 +127,6 @@ static int aqos_st_protection(struct aqos_group *t)
 	struct aqos_group *top = &t[0], *a = &t[1], *b = &t[2], *c = &t[3];
 	unsigned long emin, elow;
 	bool ok = true;
-
-	ok &= AQOS_ST_CHECK(aqos_protection(30, 50, 100, 80) == 30);
-	ok &= AQOS_ST_CHECK(aqos_protection(80, 50, 100, 80) == 50);
-	ok &= AQOS_ST_CHECK(aqos_protection(50, 50, 50, 100) == 25);
-	ok &= AQOS_ST_CHECK(aqos_protection(50, 50, 0, 100) == 0);
-	ok &= AQOS_ST_CHECK(aqos_protection(0, 50, 50, 100) == 0);
 
 	/* root's child "top": min 50; a and b claim 50 each; c nothing */
 	aqos_st_init(&t[4], NULL, AQOS_UNLIMITED);
@@ -284,6 +282,64 @@ static int aqos_st_borrow(struct aqos_group *t)
 	return ok ? 0 : -EINVAL;
 }
 
+/*
+ * The split sibling by sibling: top (min 60) has a (min 40) and b (min
+ * 80), using 50 and 100: overcommitted, each is owed half its claim, 20
+ * and 40.  a down to 20 keeps 20 (page_counter's split by claims would
+ * give it 60 * 20 / 100 = 12, and a walk would take it on down); a down
+ * to 10 keeps its 10, b then gets the 50 left.  A walk's snapshot: a
+ * group compares its usage now with the figures of the walk's beginning
+ * when it has the walk's (a at 25 is within the 30 it was owed then),
+ * else with those of now (it is owed 20 now).
+ */
+static int aqos_st_split(struct aqos_group *t)
+{
+	struct aqos_group *root = &t[4], *top = &t[0], *a = &t[1], *b = &t[2];
+	struct aqos_snapshot snap = { .root = root, .slot = AQOS_SNAP_GROUP,
+				      .seq = 7 };
+	unsigned long emin, elow;
+	bool ok = true;
+
+	aqos_st_init(root, NULL, AQOS_UNLIMITED);
+	aqos_st_init(top, root, AQOS_UNLIMITED);
+	aqos_st_init(a, top, AQOS_UNLIMITED);
+	aqos_st_init(b, top, AQOS_UNLIMITED);
+	top->min = 60;
+	a->min = 40;
+	b->min = 80;
+	ok &= AQOS_ST_CHECK(aqos_charge(a, 50, false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_charge(b, 100, false) == 0);
+	aqos_effective_under(a, root, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 20 && elow == 0);
+	aqos_effective_under(b, root, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 40);
+	aqos_uncharge(a, 30);
+	aqos_effective_under(a, root, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 20);
+	ok &= AQOS_ST_CHECK(aqos_tier(a, root) == AEM_TIER_NEVER);
+	aqos_effective_under(b, root, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 40);
+	aqos_uncharge(a, 10);
+	aqos_effective_under(a, root, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 10);
+	aqos_effective_under(b, root, &emin, &elow);
+	ok &= AQOS_ST_CHECK(emin == 50);
+	/* the walk's figures: a owed 30 at its beginning */
+	a->snap[AQOS_SNAP_GROUP].seq = 7;
+	a->snap[AQOS_SNAP_GROUP].prot[AQOS_PROT_MIN] = 5;
+	ok &= AQOS_ST_CHECK(aqos_tier_in(a, &snap) == AEM_TIER_NORMAL);
+	a->snap[AQOS_SNAP_GROUP].prot[AQOS_PROT_MIN] = 30;
+	ok &= AQOS_ST_CHECK(aqos_charge(a, 15, false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_tier_in(a, &snap) == AEM_TIER_NEVER);
+	/* another walk's: the figures of now (a at 25 owed 20: above) */
+	snap.seq = 8;
+	ok &= AQOS_ST_CHECK(aqos_tier_in(a, &snap) == AEM_TIER_NORMAL);
+	aqos_uncharge(a, 25);
+	aqos_uncharge(b, 100);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&root->usage) == 0);
+	return ok ? 0 : -EINVAL;
+}
+
 /**
  * aqos_selftest_run - run every self-test
  *
@@ -294,7 +350,7 @@ int aqos_selftest_run(void)
 	static int (*const tests[])(struct aqos_group *) = {
 		aqos_st_charge_limits, aqos_st_events, aqos_st_protection,
 		aqos_st_penalty,
-		aqos_st_reclaim_root, aqos_st_borrow,
+		aqos_st_reclaim_root, aqos_st_borrow, aqos_st_split,
 	};
 	struct aqos_group *t;
 	int i, err = 0;

@@ -303,6 +303,9 @@ static unsigned long aem_store_cold(int nid, unsigned long nr,
 	int sidx;
 
 	w.ops = aem_store_get(&sidx, true);
+	/* The policy counts its tiers' figures once for the whole walk. */
+	if (w.ops && tiered)
+		aem_policy_reclaim_begin();
 	/* Without tiers, every region is Normal: one walk. */
 	for (tier = tiered ? 0 : AEM_TIER_NORMAL;
 	     w.ops && tier < AEM_TIER_NEVER && got < (long)nr; tier++) {

@@ -603,6 +603,16 @@ enum aem_reclaim_tier {
  *		the table was unregistered first (see @drain).  Optional:
  *		without it aem_region_attach() is -EOPNOTSUPP.
  *		Context: as @region_release.  Must not sleep or allocate.
+ * @reclaim_begin: a walk of the pool's reclaim (region/reclaim.c) is
+ *		about to ask @reclaim_tier of its regions and pages: the
+ *		backend may count, once, what it answers from (aether_qos
+ *		takes a snapshot of every group's effective protection, so
+ *		that the walk does not move it as it takes pages).  Walks
+ *		may run at once; each calls it at its beginning.  Optional,
+ *		only with @reclaim_tier.
+ *		Context: as @reclaim_tier (under rcu_read_lock(), possibly
+ *		inside a failing pool allocation of any caller), no slot
+ *		lock or aem_access_lock held.  Must not sleep or allocate.
  */
 struct aem_policy_ops {
 	struct module *owner;
@@ -625,6 +635,7 @@ struct aem_policy_ops {
 	int (*may_class)(void *cookie, u32 class);
 	void (*protected_reclaimed)(void *cookie, unsigned long nr_pages);
 	void (*region_retired)(void *cookie);
+	void (*reclaim_begin)(void);
 };
 
 /**

@@ -17,6 +17,12 @@
  *   - the proportional split: two siblings claiming 16 pages each of a
  *     parent protected for 16 are given 8 each (GET), and the pool's
  *     reclaim leaves them 16 in all;
+ *   - the split sibling by sibling (overcommitted_*): three siblings
+ *     claiming 128, 256 and 384 of a parent protected for 384 each keep
+ *     half their claim, within a reclaim batch, under a hog (min), the
+ *     pool's reclaim of what low leaves (low, then its events when more
+ *     is taken) and a group's own reclaim (a lower max of their
+ *     grandparent);
  *   - cooperative groups: in a parent with a max, a child that used its
  *     sibling's unused min gives it back first when the sibling comes for
  *     it: the sibling's faults at the parent's max take the borrowed
@@ -546,6 +552,237 @@ TEST_F_TIMEOUT(protect, min_keeps_every_page_under_a_region_hog_zram, 600)
 	qp_unmap(pm, pages, rm);
 	qp_unmap(pc, pages, rc);
 	ASSERT_EQ(0, aemt_write_file(QP_ZRAM_STORE, zs[0] == '1' ? "1" : "0"));
+}
+
+/*
+ * The split sibling by sibling (issue 14, review "qsplit"): P protects
+ * 384 pages (min or low), its children A, B and C claim 128, 256 and 384
+ * (768 in all: overcommitted twice over) and each holds 32 cold pages
+ * more than it claims.  In proportion, each is owed half its claim: 64,
+ * 128 and 192.  A reclaim walk that asked each page's protection as it
+ * is now took A (the first region it meets) below its share, since each
+ * page A lost shrank A's claim, and its share with it, until the others
+ * fit in P's protection; the walk now takes a snapshot of every group's
+ * protection when it begins, split so that a sibling already at its
+ * share keeps it.  Each is asserted within a reclaim batch (32 pages:
+ * aether_mm's direct reclaim asks for that many at a time) of its share.
+ */
+#define QP_SPLIT_P	384UL
+#define QP_SPLIT_MORE	32UL
+#define QP_SPLIT_BATCH	32L
+
+static const unsigned long qp_split_claim[3] = { 128, 256, 384 };
+
+struct qp_split {
+	__u32 P, c[3];
+	unsigned char *p[3];
+	int rfd[3];
+};
+
+/* SET min or low (@mask) of group @id to @v. */
+static int qp_split_set(int fd, __u32 id, __u32 mask, unsigned long v)
+{
+	return qp_set(fd, id, mask, mask == AETHER_QOS_SET_MIN ? v : 0,
+		      mask == AETHER_QOS_SET_LOW ? v : 0, 0);
+}
+
+/*
+ * P under @parent (class @class for the children too), its limits @mask
+ * (AETHER_QOS_SET_MIN or _LOW) QP_SPLIT_P, the children's
+ * qp_split_claim[], each child's region written and scanned idle.
+ */
+static int qp_split_make(struct __test_metadata *_metadata, int fd, int mfd,
+			 __u32 parent, const char *name, __u32 class,
+			 __u32 mask, struct qp_split *s)
+{
+	static const char * const names[3] = { "A", "B", "C" };
+	unsigned long v;
+	size_t pages;
+	int i, ret;
+
+	ret = aqt_create(fd, parent, name, class, &s->P);
+	if (!ret)
+		ret = qp_split_set(fd, s->P, mask, QP_SPLIT_P);
+	for (i = 0; !ret && i < 3; i++) {
+		v = qp_split_claim[i];
+		ret = aqt_create(fd, s->P, names[i], class, &s->c[i]);
+		if (!ret)
+			ret = qp_split_set(fd, s->c[i], mask, v);
+	}
+	for (i = 0; !ret && i < 3; i++) {
+		pages = qp_split_claim[i] + QP_SPLIT_MORE;
+		s->p[i] = qp_cold(_metadata, fd, mfd, s->c[i], pages, pages,
+				  20 + i, &s->rfd[i]);
+		if (!s->p[i])
+			ret = -EIO;
+	}
+	return ret;
+}
+
+static void qp_split_log(struct __test_metadata *_metadata, int fd,
+			 const char *when, const struct qp_split *s)
+{
+	TH_LOG("%s: A %ld B %ld C %ld resident (owed %lu %lu %lu), P usage %ld",
+	       when, aqt_resident(s->rfd[0]), aqt_resident(s->rfd[1]),
+	       aqt_resident(s->rfd[2]), qp_split_claim[0] / 2,
+	       qp_split_claim[1] / 2, qp_split_claim[2] / 2,
+	       qp_usage(fd, s->P));
+}
+
+/* How many of A, B, C hold more than a batch away from their share. */
+static int qp_split_off(const struct qp_split *s)
+{
+	int i, off = 0;
+	long r, owed;
+
+	for (i = 0; i < 3; i++) {
+		r = aqt_resident(s->rfd[i]);
+		owed = qp_split_claim[i] / 2;
+		off += r < owed - QP_SPLIT_BATCH || r > owed + QP_SPLIT_BATCH;
+	}
+	return off;
+}
+
+static void qp_split_unmap(struct __test_metadata *_metadata,
+			   struct qp_split *s)
+{
+	size_t pages;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		pages = qp_split_claim[i] + QP_SPLIT_MORE;
+		EXPECT_EQ(0, aqt_bad_pages(s->p[i], 0, pages, 20 + i));
+		qp_unmap(s->p[i], pages, s->rfd[i]);
+	}
+}
+
+/* GET gives each child half its claim: 64, 128, 192. */
+static void qp_split_owed(struct __test_metadata *_metadata, int fd,
+			  const struct qp_split *s, bool low)
+{
+	struct aether_qos_group_info gi;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, aqt_get(fd, s->c[i], &gi));
+		ASSERT_EQ(qp_split_claim[i] / 2, low ? gi.elow : gi.emin);
+	}
+}
+
+/*
+ * min, the pool's reclaim driven by a hog of ALLOC blocks until nothing
+ * unprotected is left: each child keeps its share, P its 384 in all.
+ */
+TEST_F_TIMEOUT(protect, overcommitted_min_each_sibling_keeps_its_share, 600)
+{
+	struct aemt_blocks b = { 0 };
+	struct qp_split s;
+	int i;
+
+	ASSERT_EQ(0, qp_split_make(_metadata, self->fd, self->mfd, 0,
+				   QP_PREFIX "smin", 0, AETHER_QOS_SET_MIN,
+				   &s));
+	qp_split_owed(_metadata, self->fd, &s, false);
+	qp_split_log(_metadata, self->fd, "before the hog", &s);
+
+	ASSERT_EQ(0, qp_hog(self->mfd, &b));
+	qp_split_log(_metadata, self->fd, "under the hog", &s);
+	ASSERT_EQ(0, aemt_blocks_free_all(self->mfd, &b));
+	aemt_blocks_release(&b);
+	for (i = 0; i < 3; i++) {
+		long owed = qp_split_claim[i] / 2;
+
+		EXPECT_LE(owed - QP_SPLIT_BATCH, aqt_resident(s.rfd[i]));
+		EXPECT_GE(owed + QP_SPLIT_BATCH, aqt_resident(s.rfd[i]));
+	}
+	EXPECT_EQ(0, qp_split_off(&s));
+	/* P's protection is kept in all: within a batch of 384. */
+	EXPECT_LE((long)QP_SPLIT_P - QP_SPLIT_BATCH, qp_usage(self->fd, s.P));
+	qp_split_unmap(_metadata, &s);
+}
+
+/*
+ * low, the children BestEffort (their excess goes before any Normal
+ * page): the pool's reclaim of exactly what low does not protect (480
+ * pages) leaves each its share and counts no low event; a reclaim of
+ * more then breaks low, and each child that lost pages counts its low
+ * event, locally and in P.
+ */
+TEST_F_TIMEOUT(protect, overcommitted_low_each_sibling_keeps_its_share, 600)
+{
+	struct aether_qos_group_info gi, gp;
+	unsigned long excess = 0, lost, events = 0;
+	long before[3];
+	struct qp_split s;
+	int i;
+
+	ASSERT_EQ(0, qp_split_make(_metadata, self->fd, self->mfd, 0,
+				   QP_PREFIX "slow",
+				   AETHER_QOS_CLASS_BESTEFFORT,
+				   AETHER_QOS_SET_LOW, &s));
+	qp_split_owed(_metadata, self->fd, &s, true);
+	for (i = 0; i < 3; i++)
+		excess += qp_split_claim[i] + QP_SPLIT_MORE -
+			  qp_split_claim[i] / 2;
+	ASSERT_EQ(480, excess);
+
+	ASSERT_EQ(0, aqt_pool_reclaim(excess));
+	qp_split_log(_metadata, self->fd, "after the excess", &s);
+	for (i = 0; i < 3; i++) {
+		long owed = qp_split_claim[i] / 2;
+
+		EXPECT_LE(owed - QP_SPLIT_BATCH, aqt_resident(s.rfd[i]));
+		EXPECT_GE(owed + QP_SPLIT_BATCH, aqt_resident(s.rfd[i]));
+		before[i] = aqt_resident(s.rfd[i]);
+		ASSERT_EQ(0, aqt_get(self->fd, s.c[i], &gi));
+		EXPECT_EQ(0, gi.events_local[AETHER_QOS_EVENT_LOW]);
+	}
+	EXPECT_EQ(0, qp_split_off(&s));
+
+	/* Everything cold: low is broken, and says so. */
+	ASSERT_EQ(0, aqt_pool_reclaim(1 << 16));
+	qp_split_log(_metadata, self->fd, "after breaking low", &s);
+	for (i = 0, lost = 0; i < 3; i++) {
+		ASSERT_EQ(0, aqt_get(self->fd, s.c[i], &gi));
+		TH_LOG("%c: low events %llu", 'A' + i,
+		       (unsigned long long)gi.events_local[AETHER_QOS_EVENT_LOW]);
+		if (aqt_resident(s.rfd[i]) < before[i]) {
+			lost++;
+			EXPECT_LE(1, gi.events_local[AETHER_QOS_EVENT_LOW]);
+		}
+		events += gi.events[AETHER_QOS_EVENT_LOW];
+	}
+	EXPECT_LE(1, lost);
+	ASSERT_EQ(0, aqt_get(self->fd, s.P, &gp));
+	EXPECT_EQ(events, gp.events[AETHER_QOS_EVENT_LOW]);
+	EXPECT_EQ(0, gp.events_local[AETHER_QOS_EVENT_LOW]);
+	qp_split_unmap(_metadata, &s);
+}
+
+/*
+ * The same split in a group's own reclaim: P (min 384) under G, whose max
+ * is lowered to 384: G's reclaim, protection counted from G (P claims
+ * its 384, which its children share), takes 480 pages and leaves each
+ * child its share.  The SET waits for it (a lower max reclaims down to
+ * it in the writer's context).
+ */
+TEST_F_TIMEOUT(protect, overcommitted_min_split_in_a_groups_own_reclaim, 600)
+{
+	struct qp_split s;
+	__u32 G;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QP_PREFIX "sown", 0, &G));
+	ASSERT_EQ(0, qp_split_make(_metadata, self->fd, self->mfd, G, "P", 0,
+				   AETHER_QOS_SET_MIN, &s));
+	/* GET counts from the root, where G (no min) protects nothing. */
+	ASSERT_EQ(864, qp_usage(self->fd, G));
+
+	ASSERT_EQ(0, aqt_set_max(self->fd, G, QP_SPLIT_P));
+	qp_split_log(_metadata, self->fd, "G's max lowered to 384", &s);
+	EXPECT_EQ((long)QP_SPLIT_P, qp_usage(self->fd, G));
+	EXPECT_EQ(0, qp_split_off(&s));
+	ASSERT_EQ(0, aqt_set_max(self->fd, G, AETHER_QOS_UNLIMITED));
+	qp_split_unmap(_metadata, &s);
 }
 
 TEST_HARNESS_MAIN

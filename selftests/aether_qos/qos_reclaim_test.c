@@ -12,7 +12,8 @@
  *   - a fault at max reclaims the group's own cold pages into the store
  *     and succeeds; the group never holds more than max; every page reads
  *     back as written once the max is raised;
- *   - writing a lower max reclaims down to it before SET returns;
+ *   - writing a lower max reclaims down to it before SET returns, and
+ *     so does a lower high;
  *   - the pool's reclaim (debugfs aether/mm/reclaim, the walk the pool's
  *     reclaim client makes when an allocation finds it short) takes
  *     BestEffort groups' pages first, then Normal, then RealTime;
@@ -183,6 +184,54 @@ TEST_F_TIMEOUT(reclaim, lower_max_reclaims_down_to_it, 180)
 
 	ASSERT_EQ(0, aqt_set_max(self->fd, g, AETHER_QOS_UNLIMITED));
 	ASSERT_EQ(0, aqt_bad_pages(p, 0, written, 3));
+	ASSERT_EQ((long)written, aqt_resident(rfd));
+	qr_unmap(p, pages, rfd);
+}
+
+/*
+ * memory.high as memory.max: 96 cold pages; SET high 128 (above usage)
+ * takes nothing; SET high 16 reclaims 80 before SET returns, in the
+ * writer's context (high is no hard limit: nothing else would bring the
+ * usage down until a task of the group charged again); raised again,
+ * every page reads back.
+ */
+TEST_F_TIMEOUT(reclaim, lower_high_reclaims_down_to_it, 180)
+{
+	const size_t pages = 128, written = 96, high = 16;
+	struct aether_qos_set s = { .mask = AETHER_QOS_SET_HIGH };
+	struct aether_qos_group_info gi;
+	unsigned char *p;
+	int rfd;
+	__u32 g;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "lowhigh", 0, &g));
+	p = qr_cold_region(_metadata, self->fd, self->mfd, g, pages, written,
+			   5, &rfd);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(written, gi.usage);
+
+	s.id = g;
+	s.high = pages;
+	ASSERT_EQ(0, aqt_set(self->fd, &s));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(written, gi.usage);
+	ASSERT_EQ(0, gi.uncharged);
+
+	s.high = high;
+	ASSERT_EQ(0, aqt_set(self->fd, &s));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	TH_LOG("high %zu: usage %llu, resident %ld, uncharged %llu", high,
+	       (unsigned long long)gi.usage, aqt_resident(rfd),
+	       (unsigned long long)gi.uncharged);
+	ASSERT_EQ(high, gi.usage);
+	ASSERT_EQ((long)high, aqt_resident(rfd));
+	ASSERT_EQ(written - high, gi.uncharged);
+	ASSERT_EQ(high, gi.high);
+
+	s.high = AETHER_QOS_UNLIMITED;
+	ASSERT_EQ(0, aqt_set(self->fd, &s));
+	ASSERT_EQ(0, aqt_bad_pages(p, 0, written, 5));
 	ASSERT_EQ((long)written, aqt_resident(rfd));
 	qr_unmap(p, pages, rfd);
 }

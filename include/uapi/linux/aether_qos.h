@@ -152,11 +152,12 @@ struct aether_qos_destroy {
  * 0..AETHER_QOS_UNLIMITED, any order (as cgroup's files: a min above max
  * protects only what max lets in); one of 2^51 pages or more is no limit
  * (GET gives AETHER_QOS_UNLIMITED).  A high or max lowered below the
- * usage reclaims the group's cold pages towards it before SET returns
+ * usage reclaims the group's cold pages down to it before SET returns
  * (those of compressible regions, through the store backend; zero pages
- * dropped), at most 4096 pages, only when no other SET is reclaiming and
- * the core's locks are free: what is not reclaimed stays, and a max
- * below the usage refuses every charge until the usage falls below it.
+ * dropped), round after round while rounds take pages, at most 4096
+ * pages, after any other SET's reclaim; a fatal signal ends it: what is
+ * not reclaimed stays, and a max below the usage refuses every charge
+ * until the usage falls below it.
  * A destroyed group is -ENOENT.
  */
 struct aether_qos_set {
