@@ -385,6 +385,7 @@ static const struct aem_policy_ops aqos_policy_ops = {
 	.may_class	= aqos_policy_may_class,
 	.protected_reclaimed = aqos_policy_protected_reclaimed,
 	.region_retired	= aqos_region_retired,
+	.may_access	= aqos_fw_may_access,
 };
 
 /**
