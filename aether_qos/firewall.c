@@ -207,7 +207,7 @@ struct aqos_fw_match {
  * @wait:	readers waiting (audit fds' read() and poll())
  */
 static struct aqos_fw_ring {
-	spinlock_t lock;
+	spinlock_t lock;		/* lock order 4 */
 	struct aether_qos_fw_record *recs;
 	u32 size;
 	u64 seq;
@@ -1180,7 +1180,8 @@ static ssize_t aqos_fw_audit_read(struct file *file, char __user *buf,
 			if (file->f_flags & O_NONBLOCK)
 				goto out_err;
 			err = wait_event_interruptible(aqos_fw_ring.wait,
-					aqos_fw_ring_seq() >= rd->next);
+						       aqos_fw_ring_seq() >=
+						       rd->next);
 			if (err)
 				goto out_err;
 			continue;
@@ -1449,42 +1450,61 @@ void aqos_fw_exit(void)
 
 /* ---- module parameters --------------------------------------------------- */
 
-static int aqos_fw_param_set(const char *val, const struct kernel_param *kp,
-			     unsigned int min, unsigned int max)
+/* A parameter and its bounds: writes outside them are -EINVAL. */
+struct aqos_fw_param {
+	unsigned int *var;
+	unsigned int min;
+	unsigned int max;
+};
+
+static int aqos_fw_param_set(const char *val, const struct kernel_param *kp)
 {
+	const struct aqos_fw_param *p = kp->arg;
 	unsigned int v;
 	int err = kstrtouint(val, 0, &v);
 
 	if (err)
 		return err;
-	if (v < min || v > max)
+	if (v < p->min || v > p->max)
 		return -EINVAL;
-	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	WRITE_ONCE(*p->var, v);
 	return 0;
 }
 
-#define AQOS_FW_PARAM(name, var, min, max, perm, desc)			\
-static int aqos_fw_set_##name(const char *val,				\
-			      const struct kernel_param *kp)		\
-{									\
-	return aqos_fw_param_set(val, kp, min, max);			\
-}									\
-static const struct kernel_param_ops aqos_fw_ops_##name = {		\
-	.set = aqos_fw_set_##name,					\
-	.get = param_get_uint,						\
-};									\
-module_param_cb(name, &aqos_fw_ops_##name, &var, perm);		\
-MODULE_PARM_DESC(name, desc)
+static int aqos_fw_param_get(char *buf, const struct kernel_param *kp)
+{
+	const struct aqos_fw_param *p = kp->arg;
 
-AQOS_FW_PARAM(fw_rules_max, aqos_fw_rules_max, 1, 1000000, 0644,
-	      "Rules the firewall's table may hold (1..1000000)");
-AQOS_FW_PARAM(fw_batch_max, aqos_fw_batch_max, 1, 65536, 0644,
-	      "Rules one FW_ADD may bring (1..65536)");
-AQOS_FW_PARAM(fw_audit_size, aqos_fw_audit_size, 16, 65536, 0444,
-	      "Records the audit ring holds, rounded up to a power of two (16..65536; at load only)");
-AQOS_FW_PARAM(fw_audit_rate, aqos_fw_audit_rate, 0, 1000000, 0644,
-	      "Audit records a second at most, the rest counted as suppressed (0: no limit)");
-AQOS_FW_PARAM(fw_quarantine_threshold, aqos_fw_qthreshold, 0, 1000000, 0644,
-	      "Refusals of one uid within fw_quarantine_window_ms that quarantine it (0: never)");
-AQOS_FW_PARAM(fw_quarantine_window_ms, aqos_fw_qwindow_ms, 1, 3600000, 0644,
-	      "The window of fw_quarantine_threshold, in ms (1..3600000)");
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*p->var));
+}
+
+static const struct kernel_param_ops aqos_fw_param_ops = {
+	.set = aqos_fw_param_set,
+	.get = aqos_fw_param_get,
+};
+
+static struct aqos_fw_param aqos_fw_p_rules_max = {
+	&aqos_fw_rules_max, 1, 1000000 };
+static struct aqos_fw_param aqos_fw_p_batch_max = {
+	&aqos_fw_batch_max, 1, 65536 };
+static struct aqos_fw_param aqos_fw_p_audit_size = {
+	&aqos_fw_audit_size, 16, 65536 };
+static struct aqos_fw_param aqos_fw_p_audit_rate = {
+	&aqos_fw_audit_rate, 0, 1000000 };
+static struct aqos_fw_param aqos_fw_p_qthreshold = {
+	&aqos_fw_qthreshold, 0, 1000000 };
+static struct aqos_fw_param aqos_fw_p_qwindow = {
+	&aqos_fw_qwindow_ms, 1, 3600000 };
+
+module_param_cb(fw_rules_max, &aqos_fw_param_ops, &aqos_fw_p_rules_max, 0644);
+MODULE_PARM_DESC(fw_rules_max, "Rules the firewall's table may hold (1..1000000)");
+module_param_cb(fw_batch_max, &aqos_fw_param_ops, &aqos_fw_p_batch_max, 0644);
+MODULE_PARM_DESC(fw_batch_max, "Rules one FW_ADD may bring (1..65536)");
+module_param_cb(fw_audit_size, &aqos_fw_param_ops, &aqos_fw_p_audit_size, 0444);
+MODULE_PARM_DESC(fw_audit_size, "Records the audit ring holds, rounded up to a power of two (16..65536; at load only)");
+module_param_cb(fw_audit_rate, &aqos_fw_param_ops, &aqos_fw_p_audit_rate, 0644);
+MODULE_PARM_DESC(fw_audit_rate, "Audit records a second at most, the rest counted as suppressed (0: no limit)");
+module_param_cb(fw_quarantine_threshold, &aqos_fw_param_ops, &aqos_fw_p_qthreshold, 0644);
+MODULE_PARM_DESC(fw_quarantine_threshold, "Refusals of one uid within fw_quarantine_window_ms that quarantine it (0: never)");
+module_param_cb(fw_quarantine_window_ms, &aqos_fw_param_ops, &aqos_fw_p_qwindow, 0644);
+MODULE_PARM_DESC(fw_quarantine_window_ms, "The window of fw_quarantine_threshold, in ms (1..3600000)");

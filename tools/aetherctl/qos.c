@@ -1508,6 +1508,201 @@ out:
 	return ret;
 }
 
+/*
+ * bench --fw: the firewall's cost on the hot paths, the same operations
+ * with 0, 1, 100 and 10000 rules in one run, the counts interleaved
+ * round by round.  Every table holds one rule that matches the caller
+ * (allow its uid to open the region by name) and others for other uids
+ * on the same region (by id, name and glob), so a lookup probes the
+ * region's buckets with rules in them.  Refuses to run over an admin's
+ * rules (-EBUSY); leaves the table empty.
+ */
+#define QB_FW_OPS	200
+#define QB_FW_NAME	"qb-fw"
+
+static const unsigned int qb_fw_counts[] = { 0, 1, 100, 10000 };
+
+static int qb_fw_table(int fd, unsigned int n, __u64 rid)
+{
+	struct aether_qos_fw_del d = { .size = sizeof(d),
+				       .flags = AETHER_QOS_FW_DEL_ALL };
+	struct aether_qos_fw_add a = { .size = sizeof(a),
+				       .position = AETHER_QOS_FW_APPEND };
+	struct aether_qos_fw_rule *r;
+	unsigned int i;
+	int ret;
+
+	if (ioctl(fd, AETHER_QOS_IOC_FW_DEL, &d))
+		return -errno;
+	if (!n)
+		return 0;
+	r = calloc(n, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r[0].action = AETHER_QOS_FW_ALLOW;
+	r[0].subject = AETHER_QOS_FW_SUBJ_UID;
+	r[0].subject_id = geteuid();
+	r[0].object = AETHER_QOS_FW_OBJ_NAME;
+	snprintf(r[0].name, sizeof(r[0].name), QB_FW_NAME);
+	r[0].access = AETHER_QOS_FW_OPEN;
+	for (i = 1; i < n; i++) {
+		r[i].action = AETHER_QOS_FW_DENY;
+		r[i].subject = AETHER_QOS_FW_SUBJ_UID;
+		r[i].subject_id = 100000 + i;
+		r[i].access = AETHER_QOS_FW_ACCESS_ALL;
+		r[i].object = i % 3 == 0 ? AETHER_QOS_FW_OBJ_ID :
+			      i % 3 == 1 ? AETHER_QOS_FW_OBJ_NAME :
+			      AETHER_QOS_FW_OBJ_GLOB;
+		if (r[i].object == AETHER_QOS_FW_OBJ_ID)
+			r[i].object_id = rid;
+		else
+			snprintf(r[i].name, sizeof(r[i].name), "%s",
+				 i % 3 == 1 ? QB_FW_NAME : "qb-*");
+	}
+	a.count = n;
+	a.rules = (uintptr_t)r;
+	ret = ioctl(fd, AETHER_QOS_IOC_FW_ADD, &a) ? -errno : 0;
+	free(r);
+	return ret;
+}
+
+/* ns per op of open, mmap and (per page) fault-in: @ns[3]; 0 or -errno. */
+static int qb_fw_measure(int mfd, int rfd, long pages, double ns[3])
+{
+	struct aether_mm_region_open o;
+	long page = sysconf(_SC_PAGESIZE), i;
+	unsigned char *p;
+	double t0;
+
+	t0 = qos_bench_now();
+	for (i = 0; i < QB_FW_OPS; i++) {
+		memset(&o, 0, sizeof(o));
+		o.size = sizeof(o);
+		o.name = (uintptr_t)QB_FW_NAME;
+		o.flags = AETHER_MM_REGION_OPEN_CLOEXEC;
+		if (ioctl(mfd, AETHER_MM_IOC_REGION_OPEN, &o))
+			return -errno;
+		close(o.fd);
+	}
+	ns[0] = (qos_bench_now() - t0) * 1e9 / QB_FW_OPS;
+	t0 = qos_bench_now();
+	for (i = 0; i < QB_FW_OPS; i++) {
+		p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, rfd,
+			 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		munmap(p, page);
+	}
+	ns[1] = (qos_bench_now() - t0) * 1e9 / QB_FW_OPS;
+	p = mmap(NULL, pages * page, PROT_READ | PROT_WRITE, MAP_SHARED, rfd,
+		 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	t0 = qos_bench_now();
+	for (i = 0; i < pages; i++)
+		p[i * page] = (unsigned char)i;
+	ns[2] = (qos_bench_now() - t0) * 1e9 / pages;
+	munmap(p, pages * page);
+	return 0;
+}
+
+static int qb_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int qos_bench_fw(int fd, int mfd, long pages, long rounds)
+{
+	enum { NC = ARRAY_SIZE(qb_fw_counts) };
+	static const char *const what[3] = { "open", "mmap", "fault" };
+	struct aether_qos_fw_list l = { .size = sizeof(l) };
+	struct aether_mm_region_create c;
+	double *v = calloc(rounds * NC * 3, sizeof(*v)), *ratio, med[NC][3];
+	double col[1000];
+	struct actl_out *t;
+	int ret = -EIO, rfd = -1;
+	long r, k, j, m;
+
+	ratio = calloc(rounds, sizeof(*ratio));
+	if (!v || !ratio)
+		goto out;
+	if (actl_ioctl(fd, AETHER_QOS_IOC_FW_LIST, &l, "FW_LIST"))
+		goto out;
+	if (l.count) {
+		actl_err("the firewall has %u rules: bench --fw needs it empty",
+			 l.count);
+		ret = -EBUSY;
+		goto out;
+	}
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.flags = AETHER_MM_REGION_SHARED;
+	c.length = pages * sysconf(_SC_PAGESIZE);
+	c.max_prot = AETHER_MM_PROT_READ | AETHER_MM_PROT_WRITE;
+	c.tier = AETHER_MM_TIER_NORMAL;
+	c.pol_mode = AETHER_MM_POL_LOCAL;
+	c.name = (uintptr_t)QB_FW_NAME;
+	c.fd = -1;
+	if (actl_ioctl(mfd, AETHER_MM_IOC_REGION_CREATE, &c, "REGION_CREATE"))
+		goto out;
+	rfd = c.fd;
+	for (r = 0; r < rounds; r++) {
+		for (j = 0; j < NC; j++) {
+			k = (j + r) % NC;	/* interleaved, rotating */
+			ret = qb_fw_table(fd, qb_fw_counts[k], c.id);
+			if (!ret)
+				ret = qb_fw_measure(mfd, rfd, pages,
+						    &v[(r * NC + k) * 3]);
+			if (ret) {
+				actl_errno(-ret, "bench --fw, %u rules",
+					   qb_fw_counts[k]);
+				goto out;
+			}
+		}
+	}
+	for (k = 0; k < NC; k++)
+		for (m = 0; m < 3; m++) {
+			for (r = 0; r < rounds; r++)
+				col[r] = v[(r * NC + k) * 3 + m];
+			qsort(col, rounds, sizeof(col[0]), qb_cmp_double);
+			med[k][m] = col[rounds / 2];
+		}
+	t = out_table("fw", "firewall cost: median ns per op (fault: per page) and ratio to no rules");
+	out_col(t, "rules", "RULES");
+	for (m = 0; m < 3; m++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "%s_ns", what[m]);
+		out_col(t, strdup(key), strdup(key));
+		snprintf(key, sizeof(key), "%s_ratio_x1000", what[m]);
+		out_col(t, strdup(key), strdup(key));
+	}
+	for (k = 0; k < NC; k++) {
+		out_row(t);
+		out_u64(t, qb_fw_counts[k]);
+		for (m = 0; m < 3; m++) {
+			/* the median of the per-round ratios */
+			for (r = 0; r < rounds; r++)
+				ratio[r] = v[(r * NC + k) * 3 + m] /
+					   v[(r * NC) * 3 + m];
+			qsort(ratio, rounds, sizeof(*ratio), qb_cmp_double);
+			out_u64(t, (__u64)med[k][m]);
+			out_x1000(t, (__s64)(ratio[rounds / 2] * 1000));
+		}
+	}
+	out_flush(t);
+	ret = 0;
+out:
+	qb_fw_table(fd, 0, 0);
+	if (rfd >= 0)
+		close(rfd);
+	free(ratio);
+	free(v);
+	return ret;
+}
+
 static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 			 char **argv)
 {
@@ -1515,6 +1710,7 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		{ "high", no_argument, NULL, 'h' },
 		{ "latency", no_argument, NULL, 'l' },
 		{ "cost", no_argument, NULL, 'c' },
+		{ "fw", no_argument, NULL, 'f' },
 		{ "pages", required_argument, NULL, 'p' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -1522,12 +1718,14 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		{ NULL, 0, NULL, 0 },
 	};
 	long pages = 0, rounds = 0, seconds = 10, hog_pages = 0;
-	bool high = false, latency = false, cost = false;
+	bool high = false, latency = false, cost = false, fw = false;
 	int o, mfd, ret;
 
 	(void)ctx;
-	while ((o = getopt_long(argc, argv, "hlcp:r:s:H:", opts, NULL)) != -1) {
-		if (o == 'h')
+	while ((o = getopt_long(argc, argv, "hlcfp:r:s:H:", opts, NULL)) != -1) {
+		if (o == 'f')
+			fw = true;
+		else if (o == 'h')
 			high = true;
 		else if (o == 'l')
 			latency = true;
@@ -1541,7 +1739,7 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		else
 			return QOS_USAGE;
 	}
-	if (optind != argc || high + latency + cost != 1)
+	if (optind != argc || high + latency + cost + fw != 1)
 		return QOS_USAGE;
 	if (high)
 		return qos_bench_high(fd, pages ? pages : 8192, seconds);
@@ -1558,7 +1756,10 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		close(mfd);
 		return -EIO;
 	}
-	if (latency)
+	if (fw)
+		ret = qos_bench_fw(fd, mfd, pages ? pages : 256,
+				   rounds ? rounds : 5);
+	else if (latency)
 		ret = qos_bench_latency(fd, mfd, pages ? pages : 1024,
 					rounds ? rounds : 8, hog_pages);
 	else
@@ -1962,8 +2163,8 @@ static const struct actl_cmd qos_cmds[] = {
 	{ "top", qos_cmd_top, "[--once] [--interval S]",
 	  "groups by usage: max, high, class, events, pressure avg10,\n\t\t redrawn every S seconds (2)" },
 	{ "bench", qos_cmd_bench,
-	  "--high [--pages N] [--seconds S] | --latency|--cost\n\t\t [--pages N] [--rounds R] [--hog-pages H]",
-	  "memory.high's accuracy (a task writing as fast as it can\n\t\t for S s, 10, in a group of high N pages, 8192: the\n\t\t peak's overshoot); RealTime fault latency under a\n\t\t BestEffort hog (H: 5/4 of the pool's largest size; and\n\t\t with no QoS); or the cost of a limited group's accounting" },
+	  "--high [--pages N] [--seconds S] | --latency|--cost|--fw\n\t\t [--pages N] [--rounds R] [--hog-pages H]",
+	  "memory.high's accuracy (a task writing as fast as it can\n\t\t for S s, 10, in a group of high N pages, 8192: the\n\t\t peak's overshoot); RealTime fault latency under a\n\t\t BestEffort hog (H: 5/4 of the pool's largest size; and\n\t\t with no QoS); the cost of a limited group's accounting;\n\t\t or the firewall's (--fw: open, mmap, fault-in with 0, 1,\n\t\t 100, 10000 rules; an empty table needed)" },
 	{ "fw", qos_cmd_fw,
 	  "add [--at N] ACTION SUBJECT OBJECT ACCESS... | del ID|all |\n\t\t list | default ACTION [--permissive] | audit [--follow] |\n\t\t unquarantine UID|all",
 	  "the memory firewall (root): ACTION allow|deny|audit,\n\t\t SUBJECT any|uid:N|gid:N|group:ID|pid:N[+ descendants],\n\t\t OBJECT any|id:N|name:S|glob:S|kind:secure|kind:FLAGS,\n\t\t ACCESS open,read,write,exec,map,mprotect,info,query,\n\t\t checksum,migrate,dedupe,qos,attach,all" },

@@ -389,7 +389,7 @@ struct aether_qos_attach_region {
 #define AETHER_QOS_FW_OBJ_ID		1	/* region id @object_id */
 #define AETHER_QOS_FW_OBJ_NAME		2	/* region named @name */
 #define AETHER_QOS_FW_OBJ_GLOB		3	/* name matching glob @name (glob(7): * ? [..]) */
-#define AETHER_QOS_FW_OBJ_KIND		4	/* flags with every AETHER_MM_REGION_* bit of @object_id */
+#define AETHER_QOS_FW_OBJ_KIND		4	/* flags with all of @object_id */
 #define AETHER_QOS_FW_NR_OBJ		5
 
 /* struct aether_qos_fw_rule.flags */
@@ -449,6 +449,7 @@ struct aether_qos_fw_add {
 	__u32 position;
 	__u32 first_id;
 };
+
 #define AETHER_QOS_FW_APPEND		(~(__u32)0)
 
 /* struct aether_qos_fw_del.flags */
