@@ -1517,7 +1517,7 @@ out:
  * region's buckets with rules in them.  Refuses to run over an admin's
  * rules (-EBUSY); leaves the table empty.
  */
-#define QB_FW_OPS	200
+#define QB_FW_OPS	1000
 #define QB_FW_NAME	"qb-fw"
 
 static const unsigned int qb_fw_counts[] = { 0, 1, 100, 10000 };
