@@ -324,11 +324,13 @@ u64 aem_fw_gen(void)
 
 /* A fault checks and maps inside this (see "Revocation" above). */
 int aem_fw_enter(void)
+	__acquires(&aem_fw_srcu)
 {
 	return srcu_read_lock(&aem_fw_srcu);
 }
 
 void aem_fw_exit(int idx)
+	__releases(&aem_fw_srcu)
 {
 	srcu_read_unlock(&aem_fw_srcu, idx);
 }
