@@ -342,12 +342,11 @@ static long adp_ioc_set_domain(void __user *uarg)
 	r = aem_share_region_fdget(a.region_fd, &writable);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
-	if (!writable)
-		ret = -EBADF;
-	else if (!adp_region_mergeable(r))
-		ret = -EINVAL;
-	else
-		ret = adp_domain_set(r, a.name);
+	ret = writable ? aem_share_region_may_access(r, AEM_ACCESS_DEDUPE) :
+			 -EBADF;
+	if (!ret)
+		ret = adp_region_mergeable(r) ? adp_domain_set(r, a.name) :
+						-EINVAL;
 	aem_share_region_put(r);
 	return ret;
 }
@@ -370,6 +369,11 @@ static long adp_ioc_region_stats(void __user *uarg)
 	    !capable(CAP_SYS_ADMIN)) {
 		aem_share_region_put(r);
 		return -EACCES;
+	}
+	ret = aem_share_region_may_access(r, AEM_ACCESS_DEDUPE);
+	if (ret) {
+		aem_share_region_put(r);
+		return ret;
 	}
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);

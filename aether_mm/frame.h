@@ -178,6 +178,10 @@ struct aem_policy_stall {
 #define AEM_CHARGE_LAST		BIT(31)
 
 int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
+int aem_policy_may_access(const struct aem_access *a);
+u64 aem_fw_gen(void);
+int aem_fw_enter(void);
+void aem_fw_exit(int idx);
 void *aem_policy_region_init(u64 id, kuid_t uid, u32 flags,
 			     struct file *group, u64 *gen);
 int aem_policy_may_class(u64 gen, void *cookie, u32 class);
@@ -215,6 +219,7 @@ int aem_region_init(void);
 void aem_region_exit(void);
 int aem_ioc_region_create(void __user *uarg);
 int aem_ioc_region_open(void __user *uarg);
+void aem_regions_unmap_all(void);
 int aem_ioc_region_list(void __user *uarg);
 
 /* region/debugfs.c */

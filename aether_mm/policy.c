@@ -10,6 +10,8 @@
  *
  *   admit	may an AEM_ALLOC_ACCOUNT allocation go ahead (alloc.c)
  *   may_open	may this task open that named region (region/lifecycle.c)
+ *   may_access	the memory firewall: may this task open, map, mprotect,
+ *		touch or ioctl that region (below, "Revocation")
  *   usage	a region gets a cookie, its group, when it is created
  *		(@region_init); every frame that joins one of its layers is
  *		charged to the cookie before anyone can see it, and every
@@ -87,6 +89,15 @@
  * while a task sleeps in @handle_high waits for it in
  * synchronize_srcu(): it wakes its sleepers first.
  *
+ * Revocation.  A region's access is checked where it is asked for (open,
+ * mmap, mprotect, ioctl), but a rule added later must reach mappings made
+ * before it.  aem_access_revoke() bumps the access generation, waits for
+ * every fault that checked under the old one (they run inside
+ * aem_fw_srcu: region/view.c's vm_ops wrappers) and zaps every
+ * region's page tables; a view remembers the generation it was last
+ * checked at, so the next touch of each mapping is checked again
+ * (region/view.c) and a denied one gets SIGSEGV.
+ *
  * Lock order: aem_policy_lock (mutex), taken by (un)registration only,
  * then RCU or aem_policy_srcu; the callbacks run inside whatever locks
  * their caller holds (their kernel-doc in include/aether/mm.h).
@@ -120,6 +131,8 @@ static DEFINE_MUTEX(aem_policy_lock);
 DEFINE_STATIC_SRCU(aem_policy_srcu);
 static struct aem_policy_reg __rcu *aem_policy;
 static u64 aem_policy_gen;			/* aem_policy_lock */
+DEFINE_STATIC_SRCU(aem_fw_srcu);
+static atomic64_t aem_access_generation = ATOMIC64_INIT(1);
 static atomic_long_t aem_policy_nr_refused;	/* charges refused */
 static atomic_long_t aem_policy_nr_reclaims;	/* @reclaim calls */
 static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
@@ -282,6 +295,66 @@ int aem_policy_may_open(const char *name, kuid_t owner, u32 flags)
 	rcu_read_unlock();
 	return ret > 0 ? 1 : ret;
 }
+
+/**
+ * aem_policy_may_access() - ask the memory firewall about an access
+ * @a: the access; the subject is the current task
+ *
+ * Context: any process context that may not sleep (a fault too).
+ * Return: 0 an explicit yes, 1 no opinion (no backend, or none of its
+ * rules and an allowing default), a negative errno to refuse.
+ */
+int aem_policy_may_access(const struct aem_access *a)
+{
+	const struct aem_policy_ops *ops;
+	int ret = 1;
+
+	rcu_read_lock();
+	ops = aem_policy_ops_rcu();
+	if (ops && ops->may_access)
+		ret = ops->may_access(a);
+	rcu_read_unlock();
+	return ret > 0 ? 1 : ret;
+}
+
+/* The access generation: a view checked at an older one checks again. */
+u64 aem_fw_gen(void)
+{
+	return atomic64_read(&aem_access_generation);
+}
+
+/* A fault checks and maps inside this (see "Revocation" above). */
+int aem_fw_enter(void)
+	__acquires(&aem_fw_srcu)
+{
+	return srcu_read_lock(&aem_fw_srcu);
+}
+
+void aem_fw_exit(int idx)
+	__releases(&aem_fw_srcu)
+{
+	srcu_read_unlock(&aem_fw_srcu, idx);
+}
+
+/**
+ * aem_access_revoke() - check every mapping of every region again
+ *
+ * Called by the policy backend after its rules changed in a way that may
+ * take back an access already granted: every page table entry of every
+ * region is zapped, and the next touch of each mapping is checked with
+ * the toucher's credentials (a refusal is SIGSEGV).  Pages stay in their
+ * regions; only the mappings go.
+ *
+ * Context: process context, may sleep; no aether_mm lock held.
+ */
+void aem_access_revoke(void)
+{
+	atomic64_inc(&aem_access_generation);
+	/* A fault that checked at the old generation has mapped by now. */
+	synchronize_srcu(&aem_fw_srcu);
+	aem_regions_unmap_all();
+}
+EXPORT_SYMBOL_GPL(aem_access_revoke);
 
 /**
  * aem_policy_region_init() - a cookie for a new region

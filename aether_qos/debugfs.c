@@ -249,6 +249,12 @@ int aqos_debugfs_init(void)
 	return 0;
 }
 
+/* aether/qos/, for the firewall's directory (NULL without debugfs). */
+struct dentry *aqos_debugfs_dir(void)
+{
+	return aqos_dbg_root;
+}
+
 /**
  * aqos_debugfs_exit - remove aether/qos/ and every group's directory
  *

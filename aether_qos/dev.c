@@ -752,7 +752,7 @@ static long aqos_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case AEM_IOC_BASE(AETHER_QOS_IOC_ATTACH_REGION):
 		return aqos_ioc_attach_region(uarg);
 	default:
-		return -ENOTTY;
+		return aqos_fw_ioctl(cmd, uarg);	/* FW_*: firewall.c */
 	}
 }
 

@@ -21,6 +21,8 @@
  *   dev.c	/dev/aether_qos: CREATE, DESTROY, SET, GET, ATTACH_PID,
  *		LIST; who may do what
  *   debugfs.c	aether/qos/<group>/: memory.current and its siblings
+ *   firewall.c	the memory firewall: rules, their lookup (may_access),
+ *		the FW_* ioctls, audit ring and fds, quarantine
  *   selftest.c	in-kernel self-tests of the counters and the protection
  *		arithmetic (and pressure_test.c's)
  *   pressure.c	"some" stall time per group, PSI's averages, triggers
@@ -329,6 +331,15 @@ void aqos_debugfs_exit(void);
 void aqos_debugfs_add(struct aqos_group *g);
 void aqos_debugfs_remove(struct aqos_group *g);
 void aqos_debugfs_queue(void);
+
+/* firewall.c */
+int aqos_fw_init(void);
+void aqos_fw_exit(void);
+int aqos_fw_may_access(const struct aem_access *a);
+long aqos_fw_ioctl(unsigned int cmd, void __user *uarg);
+
+/* debugfs.c: aether/qos/ */
+struct dentry *aqos_debugfs_dir(void);
 
 /* selftest.c */
 int aqos_selftest_run(void);

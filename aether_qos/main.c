@@ -68,9 +68,12 @@ static int __init aqos_init(void)
 	err = aqos_debugfs_init();
 	if (err)
 		goto out_hooks;
-	err = aqos_policy_init();
+	err = aqos_fw_init();
 	if (err)
 		goto out_debugfs;
+	err = aqos_policy_init();
+	if (err)
+		goto out_fw;
 	err = aqos_dev_init();
 	if (err)
 		goto out_policy;
@@ -78,6 +81,8 @@ static int __init aqos_init(void)
 
 out_policy:
 	aqos_policy_exit();
+out_fw:
+	aqos_fw_exit();
 out_debugfs:
 	aqos_debugfs_exit();
 out_hooks:
@@ -93,6 +98,7 @@ static void __exit aqos_exit(void)
 {
 	aqos_dev_exit();
 	aqos_policy_exit();
+	aqos_fw_exit();
 	aqos_debugfs_exit();
 	aqos_member_hooks_exit();
 	aqos_group_exit();

@@ -409,6 +409,7 @@ static const struct aem_policy_ops aqos_policy_ops = {
 	.protected_reclaimed = aqos_policy_protected_reclaimed,
 	.region_retired	= aqos_region_retired,
 	.reclaim_begin	= aqos_policy_reclaim_begin,
+	.may_access	= aqos_fw_may_access,
 };
 
 /**

@@ -394,12 +394,41 @@ static int aem_ioc_region_dedupe(struct file *file, struct aem_region *r,
 	return ret ? ret : err;
 }
 
+/* The firewall's access bit of a region command, 0 for an unknown one. */
+static u32 aem_region_ioc_access(unsigned int cmd)
+{
+	switch (AEM_IOC_BASE(cmd)) {
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_INFO):
+		return AEM_ACCESS_INFO;
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_QUERY):
+		return AEM_ACCESS_QUERY;
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_CHECKSUM):
+		return AEM_ACCESS_CHECKSUM;
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_MIGRATE):
+		return AEM_ACCESS_MIGRATE;
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_DEDUPE):
+		return AEM_ACCESS_DEDUPE;
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_SET_QOS):
+		return AEM_ACCESS_QOS;
+	default:
+		return 0;
+	}
+}
+
 static long aem_region_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
 	struct aem_region *r = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	u32 access = aem_region_ioc_access(cmd);
+	int ret;
 
+	if (!access)
+		return -ENOTTY;
+	/* The firewall, for whoever holds the fd now (passed or inherited). */
+	ret = aem_region_fw(r, AEM_ACCESS_OP_IOCTL, access);
+	if (ret < 0)
+		return ret;
 	switch (AEM_IOC_BASE(cmd)) {
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_INFO):
 		return aem_ioc_region_info(r, uarg);

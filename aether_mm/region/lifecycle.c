@@ -495,7 +495,64 @@ static int aem_region_may_open(const struct aem_region *r, u32 oflags)
 	ret = aem_policy_may_open(r->name, r->uid, r->flags);
 	if (ret <= 0)
 		return ret;
+	ret = aem_region_fw(r, AEM_ACCESS_OP_OPEN, AEM_ACCESS_OPEN);
+	if (ret <= 0)
+		return ret;
 	return mine || capable(CAP_SYS_ADMIN) ? 0 : -EACCES;
+}
+
+/**
+ * aem_region_fw() - ask the memory firewall about an access to @r
+ * @r: the region
+ * @op: where it is asked (enum aem_access_op)
+ * @access: AEM_ACCESS_* bits asked for
+ *
+ * Context: process context; may be a fault (does not sleep).
+ * Return: 0 an explicit yes, 1 no opinion, a negative errno to refuse.
+ */
+int aem_region_fw(const struct aem_region *r, enum aem_access_op op,
+		  u32 access)
+{
+	struct aem_access a = {
+		.op = op, .access = access, .id = r->id, .name = r->name,
+		.owner = r->uid, .flags = r->flags,
+	};
+
+	return aem_policy_may_access(&a);
+}
+
+/**
+ * aem_share_region_may_access - the firewall's word on an ioctl of a module
+ * @r: a region the caller holds (aem_share_region_fdget())
+ * @access: AEM_ACCESS_* bits the command asks for (AEM_ACCESS_DEDUPE)
+ *
+ * Context: process context, an ioctl of the current task.
+ * Return: 0 to go ahead, a negative errno (-EACCES) to refuse.
+ */
+int aem_share_region_may_access(struct aem_region *r, u32 access)
+{
+	int ret = aem_region_fw(r, AEM_ACCESS_OP_IOCTL, access);
+
+	return ret < 0 ? ret : 0;
+}
+EXPORT_SYMBOL_GPL(aem_share_region_may_access);
+
+/**
+ * aem_regions_unmap_all() - zap every page table entry of every region
+ *
+ * For aem_access_revoke(): the next touch of each mapping faults and is
+ * checked again.  The pages stay in their regions.
+ *
+ * Context: process context, may sleep; takes aem_regions_lock.
+ */
+void aem_regions_unmap_all(void)
+{
+	struct aem_region *r;
+
+	mutex_lock(&aem_regions_lock);
+	list_for_each_entry(r, &aem_regions, link)
+		unmap_mapping_range(r->inode->i_mapping, 0, 0, 1);
+	mutex_unlock(&aem_regions_lock);
 }
 
 /**

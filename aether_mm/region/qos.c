@@ -450,6 +450,9 @@ int aem_region_attach(const struct aem_policy_ops *ops, struct file *file,
 		return -EBADF;
 	if (!uid_eq(r->uid, current_fsuid()) && !capable(CAP_SYS_ADMIN))
 		return -EACCES;
+	ret = aem_region_fw(r, AEM_ACCESS_OP_IOCTL, AEM_ACCESS_ATTACH);
+	if (ret < 0)
+		return ret;
 	if (!ops->region_retired)
 		return -EOPNOTSUPP;
 	node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);

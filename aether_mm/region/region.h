@@ -198,6 +198,7 @@ struct aem_view {
 	unsigned int pred_window;
 	pgoff_t pred_expect;
 	unsigned int pred_inflight;
+	u64 fw_state;
 };
 
 /*
@@ -739,6 +740,8 @@ vm_fault_t aem_map_resolved(struct vm_area_struct *vma, struct aem_view *v,
 			    bool prefetch);
 bool aem_fault_chain_unstable(struct vm_fault *vmf, struct aem_view *v);
 vm_fault_t aem_region_fault(struct vm_fault *vmf);
+int aem_region_fw(const struct aem_region *r, enum aem_access_op op,
+		  u32 access);
 vm_fault_t aem_region_pfn_mkwrite(struct vm_fault *vmf);
 vm_fault_t aem_region_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 				pgoff_t end_pgoff);

@@ -6,6 +6,15 @@
  * holds it.  fork() gives the parent's and the child's views new tops
  * over the frozen one (aem_view_fork()); W^X is checked at mmap() and
  * mprotect() across every process that maps the region.
+ *
+ * The memory firewall (policy.c's may_access) is asked at mmap() with the
+ * mapper's credentials and the protection asked for, at mprotect() adding
+ * R, W or X, and at a fault of a view last checked before the latest
+ * aem_access_revoke(): @fw_state of the view packs the access generation
+ * of its last check and the AEM_ACCESS_* bits that check allowed.  A
+ * write or exec mapping asks for read too (x86 cannot write or execute a
+ * page it cannot read).  Every fault runs inside aem_fw_enter(), so a
+ * revocation waits for the faults that checked before it, then zaps.
  * See region.h for the objects and the lock order.
  */
 #include <linux/delay.h>
@@ -259,6 +268,58 @@ static int aem_wx_check(struct aem_region *r, struct vm_area_struct *skip,
 	return -EAGAIN;
 }
 
+/* The AEM_ACCESS_* bits a mapping with VM_* @flags asks for. */
+static u32 aem_fw_access(unsigned long flags)
+{
+	u32 a = 0;
+
+	if (flags & (VM_READ | VM_WRITE | VM_EXEC))
+		a |= AEM_ACCESS_READ;
+	if (flags & VM_WRITE)
+		a |= AEM_ACCESS_WRITE;
+	if (flags & VM_EXEC)
+		a |= AEM_ACCESS_EXEC;
+	return a;
+}
+
+#define AEM_FW_GEN_SHIFT	16
+
+/* Did @v's last check, at the current generation, allow all of @need? */
+static bool aem_view_fw_fresh(const struct aem_view *v, u32 need, u64 gen)
+{
+	u64 st = READ_ONCE(v->fw_state);
+
+	return st >> AEM_FW_GEN_SHIFT == gen &&
+	       !(need & ~(u32)(st & (BIT(AEM_FW_GEN_SHIFT) - 1)));
+}
+
+/* Note that @need was allowed at @gen (a lost race only checks again). */
+static void aem_view_fw_note(struct aem_view *v, u32 need, u64 gen)
+{
+	u64 st = READ_ONCE(v->fw_state);
+	u32 ok = need;
+
+	if (st >> AEM_FW_GEN_SHIFT == gen)
+		ok |= st & (BIT(AEM_FW_GEN_SHIFT) - 1);
+	WRITE_ONCE(v->fw_state, gen << AEM_FW_GEN_SHIFT | ok);
+}
+
+/* Ask the firewall for @need on @v's region, unless asked at this gen. */
+static int aem_view_fw_check(struct aem_view *v, enum aem_access_op op,
+			     u32 need)
+{
+	u64 gen = aem_fw_gen();
+	int ret;
+
+	if (op == AEM_ACCESS_OP_FAULT && aem_view_fw_fresh(v, need, gen))
+		return 0;
+	ret = aem_region_fw(v->region, op, need);
+	if (ret < 0)
+		return ret;
+	aem_view_fw_note(v, need & ~AEM_ACCESS_MPROTECT, gen);
+	return 0;
+}
+
 static int aem_region_vm_mprotect(struct vm_area_struct *vma,
 				  unsigned long start, unsigned long end,
 				  unsigned long newflags)
@@ -271,9 +332,81 @@ static int aem_region_vm_mprotect(struct vm_area_struct *vma,
 	if ((newflags & VM_WRITE) && (newflags & VM_EXEC) &&
 	    !(r->flags & AETHER_MM_REGION_ALLOW_WX))
 		return -EACCES;
+	if (newflags & ~vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) {
+		ret = aem_view_fw_check(v, AEM_ACCESS_OP_MPROTECT,
+					AEM_ACCESS_MPROTECT |
+					aem_fw_access(newflags));
+		if (ret)
+			return ret;
+	}
 	mutex_lock(&r->wx_lock);
 	ret = aem_wx_check(r, whole ? vma : NULL, newflags);
 	mutex_unlock(&r->wx_lock);
+	return ret;
+}
+
+/*
+ * The faults, each inside aem_fw_enter(): a mapping last checked
+ * before a revocation is checked again, with the toucher's credentials,
+ * for the whole protection of its VMA.  A refusal is SIGSEGV, as a touch
+ * of a PROT_NONE page: the mapping exists, the access is not allowed
+ * (SIGBUS would say the page is missing or its backing failed).
+ */
+static vm_fault_t aem_fw_fault_check(struct vm_area_struct *vma)
+{
+	struct aem_view *v = vma->vm_private_data;
+
+	if (aem_view_fw_check(v, AEM_ACCESS_OP_FAULT,
+			      aem_fw_access(vma->vm_flags)))
+		return VM_FAULT_SIGSEGV;
+	return 0;
+}
+
+static vm_fault_t aem_region_vm_fault(struct vm_fault *vmf)
+{
+	int idx = aem_fw_enter();
+	vm_fault_t ret = aem_fw_fault_check(vmf->vma);
+
+	if (!ret)
+		ret = aem_region_fault(vmf);
+	aem_fw_exit(idx);
+	return ret;
+}
+
+static vm_fault_t aem_region_vm_pfn_mkwrite(struct vm_fault *vmf)
+{
+	int idx = aem_fw_enter();
+	vm_fault_t ret = aem_fw_fault_check(vmf->vma);
+
+	if (!ret)
+		ret = aem_region_pfn_mkwrite(vmf);
+	aem_fw_exit(idx);
+	return ret;
+}
+
+static vm_fault_t aem_region_vm_huge_fault(struct vm_fault *vmf,
+					   AEM_HUGE_FAULT_ARG arg)
+{
+	int idx = aem_fw_enter();
+	vm_fault_t ret = aem_fw_fault_check(vmf->vma);
+
+	if (!ret)
+		ret = aem_region_huge_fault(vmf, arg);
+	aem_fw_exit(idx);
+	return ret;
+}
+
+/* Fault-around maps nothing for a refused view: ->fault then refuses. */
+static vm_fault_t aem_region_vm_map_pages(struct vm_fault *vmf,
+					  pgoff_t start_pgoff,
+					  pgoff_t end_pgoff)
+{
+	int idx = aem_fw_enter();
+	vm_fault_t ret = 0;
+
+	if (!aem_fw_fault_check(vmf->vma))
+		ret = aem_region_map_pages(vmf, start_pgoff, end_pgoff);
+	aem_fw_exit(idx);
 	return ret;
 }
 
@@ -281,10 +414,10 @@ const struct vm_operations_struct aem_region_vm_ops = {
 	.open		= aem_region_vm_open,
 	.close		= aem_region_vm_close,
 	.mprotect	= aem_region_vm_mprotect,
-	.fault		= aem_region_fault,
-	.pfn_mkwrite	= aem_region_pfn_mkwrite,
-	.huge_fault	= aem_region_huge_fault,
-	.map_pages	= aem_region_map_pages,
+	.fault		= aem_region_vm_fault,
+	.pfn_mkwrite	= aem_region_vm_pfn_mkwrite,
+	.huge_fault	= aem_region_vm_huge_fault,
+	.map_pages	= aem_region_vm_map_pages,
 };
 
 /* Is @vma a mapping of region @r? */
@@ -300,6 +433,7 @@ int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
 	struct aem_region *r = file->private_data;
 	unsigned long total = r->nr_pages + 2UL * r->guard;
 	unsigned long flags = vma->vm_flags;
+	u64 gen = aem_fw_gen();
 	struct aem_view *v;
 	int err;
 
@@ -318,6 +452,9 @@ int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
 	if ((flags & VM_WRITE) && (flags & VM_EXEC) &&
 	    !(r->flags & AETHER_MM_REGION_ALLOW_WX))
 		return -EACCES;
+	err = aem_region_fw(r, AEM_ACCESS_OP_MMAP, aem_fw_access(flags));
+	if (err < 0)
+		return err;
 	mutex_lock(&r->wx_lock);
 	err = aem_wx_check(r, NULL, flags);
 	v = err ? NULL : aem_view_get(r);
@@ -326,6 +463,7 @@ int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
 		return err;
 	if (!v)
 		return -ENOMEM;
+	aem_view_fw_note(v, aem_fw_access(flags), gen);
 	/* mprotect() beyond the maximum protection: -EACCES from the core. */
 	if (!(r->max_prot & AETHER_MM_PROT_WRITE))
 		vm_flags_clear(vma, VM_MAYWRITE);

@@ -357,6 +357,7 @@ int aem_share_region_set_domain(struct aem_region *r, u32 id);
 void aem_share_region_counts(const struct aem_region *r,
 			     struct aem_share_region_counts *c);
 struct aem_region *aem_share_region_fdget(int fd, bool *writable);
+int aem_share_region_may_access(struct aem_region *r, u32 access);
 int aem_share_zero(struct aem_share_page *pg);
 int aem_share_cmp(const void *kaddr, struct aem_shared *s);
 int aem_share_nid(struct aem_shared *s);
@@ -426,6 +427,55 @@ enum aem_reclaim_tier {
 
 /* Flags of aem_policy_reclaim() and aem_policy_ops.reclaim. */
 #define AEM_RECLAIM_NOWAIT	BIT(0)	/* only try locks (under mmap_lock) */
+
+/*
+ * What the memory firewall is asked about (struct aem_access): where the
+ * access is checked (@op) and what it asks for (@access, bits of the same
+ * values as aether_qos's UAPI AETHER_QOS_FW_OPEN..AETHER_QOS_FW_ATTACH).
+ */
+enum aem_access_op {
+	AEM_ACCESS_OP_OPEN,		/* REGION_OPEN by name */
+	AEM_ACCESS_OP_MMAP,		/* mmap() of a region fd */
+	AEM_ACCESS_OP_MPROTECT,		/* vm_ops->mprotect adding R, W or X */
+	AEM_ACCESS_OP_FAULT,		/* a touch after a revocation */
+	AEM_ACCESS_OP_IOCTL,		/* a region ioctl */
+};
+
+#define AEM_ACCESS_OPEN		BIT(0)
+#define AEM_ACCESS_READ		BIT(1)
+#define AEM_ACCESS_WRITE	BIT(2)
+#define AEM_ACCESS_EXEC		BIT(3)
+#define AEM_ACCESS_MPROTECT	BIT(4)
+#define AEM_ACCESS_INFO		BIT(5)
+#define AEM_ACCESS_QUERY	BIT(6)
+#define AEM_ACCESS_CHECKSUM	BIT(7)
+#define AEM_ACCESS_MIGRATE	BIT(8)
+#define AEM_ACCESS_DEDUPE	BIT(9)
+#define AEM_ACCESS_QOS		BIT(10)
+#define AEM_ACCESS_ATTACH	BIT(11)
+
+/**
+ * struct aem_access - one access to a region, for aem_policy_ops.may_access
+ * @op:		enum aem_access_op
+ * @access:	AEM_ACCESS_* asked for; a mapping's W or X asks for R too
+ *		(x86 page tables cannot write or execute without reading)
+ * @id:		the region's id
+ * @name:	its name, "" for an unnamed one
+ * @owner:	its creator
+ * @flags:	its AETHER_MM_REGION_* flags (the kind: SECURE, SHARED...)
+ *
+ * The subject is the current task, with its credentials of now: the
+ * mapper at mmap(), whoever holds the fd at an ioctl, the toucher at a
+ * fault.
+ */
+struct aem_access {
+	enum aem_access_op op;
+	u32 access;
+	u64 id;
+	const char *name;
+	kuid_t owner;
+	u32 flags;
+};
 
 /**
  * struct aem_policy_ops - admission, usage and access policy (aether_qos)
@@ -613,6 +663,17 @@ enum aem_reclaim_tier {
  *		Context: as @reclaim_tier (under rcu_read_lock(), possibly
  *		inside a failing pool allocation of any caller), no slot
  *		lock or aem_access_lock held.  Must not sleep or allocate.
+ * @may_access: may the current task make access @a to a region (the
+ *		memory firewall)?  0 an explicit yes (for @op OPEN: a
+ *		region of another uid opens, without CAP_SYS_ADMIN), 1 no
+ *		opinion (the core's own checks decide), a negative errno no
+ *		(-EACCES).  Asked at REGION_OPEN, mmap() (the mapper's
+ *		credentials), mprotect() adding R, W or X, every region ioctl
+ *		(aether_dedupe's too), and at a fault of a mapping whose last
+ *		check is older than the last aem_access_revoke().
+ *		Optional.
+ *		Context: under rcu_read_lock(); from a fault too (mmap_lock
+ *		or the VMA lock held).  Must not sleep; GFP_NOWAIT only.
  */
 struct aem_policy_ops {
 	struct module *owner;
@@ -636,6 +697,7 @@ struct aem_policy_ops {
 	void (*protected_reclaimed)(void *cookie, unsigned long nr_pages);
 	void (*region_retired)(void *cookie);
 	void (*reclaim_begin)(void);
+	int (*may_access)(const struct aem_access *a);
 };
 
 /**
@@ -772,6 +834,7 @@ int aem_register_share(const struct aem_share_ops *ops);
 void aem_unregister_share(const struct aem_share_ops *ops);
 int aem_register_policy(const struct aem_policy_ops *ops);
 void aem_unregister_policy(const struct aem_policy_ops *ops);
+void aem_access_revoke(void);
 long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 			unsigned long nr_pages, unsigned int flags);
 int aem_region_attach(const struct aem_policy_ops *ops, struct file *file,

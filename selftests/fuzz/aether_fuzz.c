@@ -152,7 +152,7 @@ static struct {
 	.as_nobody = true,
 	.account = true,
 	/* Commands that are slow or commit errors on purpose when they work. */
-	.exclude = "BENCH,TRIGGER",
+	.exclude = "BENCH,TRIGGER,FW_ADD,FW_DEFAULT",
 };
 
 static time_t fz_deadline;

@@ -1508,6 +1508,201 @@ out:
 	return ret;
 }
 
+/*
+ * bench --fw: the firewall's cost on the hot paths, the same operations
+ * with 0, 1, 100 and 10000 rules in one run, the counts interleaved
+ * round by round.  Every table holds one rule that matches the caller
+ * (allow its uid to open the region by name) and others for other uids
+ * on the same region (by id, name and glob), so a lookup probes the
+ * region's buckets with rules in them.  Refuses to run over an admin's
+ * rules (-EBUSY); leaves the table empty.
+ */
+#define QB_FW_OPS	1000
+#define QB_FW_NAME	"qb-fw"
+
+static const unsigned int qb_fw_counts[] = { 0, 1, 100, 10000 };
+
+static int qb_fw_table(int fd, unsigned int n, __u64 rid)
+{
+	struct aether_qos_fw_del d = { .size = sizeof(d),
+				       .flags = AETHER_QOS_FW_DEL_ALL };
+	struct aether_qos_fw_add a = { .size = sizeof(a),
+				       .position = AETHER_QOS_FW_APPEND };
+	struct aether_qos_fw_rule *r;
+	unsigned int i;
+	int ret;
+
+	if (ioctl(fd, AETHER_QOS_IOC_FW_DEL, &d))
+		return -errno;
+	if (!n)
+		return 0;
+	r = calloc(n, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r[0].action = AETHER_QOS_FW_ALLOW;
+	r[0].subject = AETHER_QOS_FW_SUBJ_UID;
+	r[0].subject_id = geteuid();
+	r[0].object = AETHER_QOS_FW_OBJ_NAME;
+	snprintf(r[0].name, sizeof(r[0].name), QB_FW_NAME);
+	r[0].access = AETHER_QOS_FW_OPEN;
+	for (i = 1; i < n; i++) {
+		r[i].action = AETHER_QOS_FW_DENY;
+		r[i].subject = AETHER_QOS_FW_SUBJ_UID;
+		r[i].subject_id = 100000 + i;
+		r[i].access = AETHER_QOS_FW_ACCESS_ALL;
+		r[i].object = i % 3 == 0 ? AETHER_QOS_FW_OBJ_ID :
+			      i % 3 == 1 ? AETHER_QOS_FW_OBJ_NAME :
+			      AETHER_QOS_FW_OBJ_GLOB;
+		if (r[i].object == AETHER_QOS_FW_OBJ_ID)
+			r[i].object_id = rid;
+		else
+			snprintf(r[i].name, sizeof(r[i].name), "%s",
+				 i % 3 == 1 ? QB_FW_NAME : "qb-*");
+	}
+	a.count = n;
+	a.rules = (uintptr_t)r;
+	ret = ioctl(fd, AETHER_QOS_IOC_FW_ADD, &a) ? -errno : 0;
+	free(r);
+	return ret;
+}
+
+/* ns per op of open, mmap and (per page) fault-in: @ns[3]; 0 or -errno. */
+static int qb_fw_measure(int mfd, int rfd, long pages, double ns[3])
+{
+	struct aether_mm_region_open o;
+	long page = sysconf(_SC_PAGESIZE), i;
+	unsigned char *p;
+	double t0;
+
+	t0 = qos_bench_now();
+	for (i = 0; i < QB_FW_OPS; i++) {
+		memset(&o, 0, sizeof(o));
+		o.size = sizeof(o);
+		o.name = (uintptr_t)QB_FW_NAME;
+		o.flags = AETHER_MM_REGION_OPEN_CLOEXEC;
+		if (ioctl(mfd, AETHER_MM_IOC_REGION_OPEN, &o))
+			return -errno;
+		close(o.fd);
+	}
+	ns[0] = (qos_bench_now() - t0) * 1e9 / QB_FW_OPS;
+	t0 = qos_bench_now();
+	for (i = 0; i < QB_FW_OPS; i++) {
+		p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, rfd,
+			 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		munmap(p, page);
+	}
+	ns[1] = (qos_bench_now() - t0) * 1e9 / QB_FW_OPS;
+	p = mmap(NULL, pages * page, PROT_READ | PROT_WRITE, MAP_SHARED, rfd,
+		 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	t0 = qos_bench_now();
+	for (i = 0; i < pages; i++)
+		p[i * page] = (unsigned char)i;
+	ns[2] = (qos_bench_now() - t0) * 1e9 / pages;
+	munmap(p, pages * page);
+	return 0;
+}
+
+static int qb_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int qos_bench_fw(int fd, int mfd, long pages, long rounds)
+{
+	enum { NC = ARRAY_SIZE(qb_fw_counts) };
+	static const char *const what[3] = { "open", "mmap", "fault" };
+	struct aether_qos_fw_list l = { .size = sizeof(l) };
+	struct aether_mm_region_create c;
+	double *v = calloc(rounds * NC * 3, sizeof(*v)), *ratio, med[NC][3];
+	double col[1000];
+	struct actl_out *t;
+	int ret = -EIO, rfd = -1;
+	long r, k, j, m;
+
+	ratio = calloc(rounds, sizeof(*ratio));
+	if (!v || !ratio)
+		goto out;
+	if (actl_ioctl(fd, AETHER_QOS_IOC_FW_LIST, &l, "FW_LIST"))
+		goto out;
+	if (l.count) {
+		actl_err("the firewall has %u rules: bench --fw needs it empty",
+			 l.count);
+		ret = -EBUSY;
+		goto out;
+	}
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.flags = AETHER_MM_REGION_SHARED;
+	c.length = pages * sysconf(_SC_PAGESIZE);
+	c.max_prot = AETHER_MM_PROT_READ | AETHER_MM_PROT_WRITE;
+	c.tier = AETHER_MM_TIER_NORMAL;
+	c.pol_mode = AETHER_MM_POL_LOCAL;
+	c.name = (uintptr_t)QB_FW_NAME;
+	c.fd = -1;
+	if (actl_ioctl(mfd, AETHER_MM_IOC_REGION_CREATE, &c, "REGION_CREATE"))
+		goto out;
+	rfd = c.fd;
+	for (r = 0; r < rounds; r++) {
+		for (j = 0; j < NC; j++) {
+			k = (j + r) % NC;	/* interleaved, rotating */
+			ret = qb_fw_table(fd, qb_fw_counts[k], c.id);
+			if (!ret)
+				ret = qb_fw_measure(mfd, rfd, pages,
+						    &v[(r * NC + k) * 3]);
+			if (ret) {
+				actl_errno(-ret, "bench --fw, %u rules",
+					   qb_fw_counts[k]);
+				goto out;
+			}
+		}
+	}
+	for (k = 0; k < NC; k++)
+		for (m = 0; m < 3; m++) {
+			for (r = 0; r < rounds; r++)
+				col[r] = v[(r * NC + k) * 3 + m];
+			qsort(col, rounds, sizeof(col[0]), qb_cmp_double);
+			med[k][m] = col[rounds / 2];
+		}
+	t = out_table("fw", "firewall cost: median ns per op (fault: per page) and ratio to no rules");
+	out_col(t, "rules", "RULES");
+	for (m = 0; m < 3; m++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "%s_ns", what[m]);
+		out_col(t, strdup(key), strdup(key));
+		snprintf(key, sizeof(key), "%s_ratio_x1000", what[m]);
+		out_col(t, strdup(key), strdup(key));
+	}
+	for (k = 0; k < NC; k++) {
+		out_row(t);
+		out_u64(t, qb_fw_counts[k]);
+		for (m = 0; m < 3; m++) {
+			/* the median of the per-round ratios */
+			for (r = 0; r < rounds; r++)
+				ratio[r] = v[(r * NC + k) * 3 + m] /
+					   v[(r * NC) * 3 + m];
+			qsort(ratio, rounds, sizeof(*ratio), qb_cmp_double);
+			out_u64(t, (__u64)med[k][m]);
+			out_x1000(t, (__s64)(ratio[rounds / 2] * 1000));
+		}
+	}
+	out_flush(t);
+	ret = 0;
+out:
+	qb_fw_table(fd, 0, 0);
+	if (rfd >= 0)
+		close(rfd);
+	free(ratio);
+	free(v);
+	return ret;
+}
+
 static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 			 char **argv)
 {
@@ -1515,6 +1710,7 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		{ "high", no_argument, NULL, 'h' },
 		{ "latency", no_argument, NULL, 'l' },
 		{ "cost", no_argument, NULL, 'c' },
+		{ "fw", no_argument, NULL, 'f' },
 		{ "pages", required_argument, NULL, 'p' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -1522,12 +1718,14 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		{ NULL, 0, NULL, 0 },
 	};
 	long pages = 0, rounds = 0, seconds = 10, hog_pages = 0;
-	bool high = false, latency = false, cost = false;
+	bool high = false, latency = false, cost = false, fw = false;
 	int o, mfd, ret;
 
 	(void)ctx;
-	while ((o = getopt_long(argc, argv, "hlcp:r:s:H:", opts, NULL)) != -1) {
-		if (o == 'h')
+	while ((o = getopt_long(argc, argv, "hlcfp:r:s:H:", opts, NULL)) != -1) {
+		if (o == 'f')
+			fw = true;
+		else if (o == 'h')
 			high = true;
 		else if (o == 'l')
 			latency = true;
@@ -1541,7 +1739,7 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		else
 			return QOS_USAGE;
 	}
-	if (optind != argc || high + latency + cost != 1)
+	if (optind != argc || high + latency + cost + fw != 1)
 		return QOS_USAGE;
 	if (high)
 		return qos_bench_high(fd, pages ? pages : 8192, seconds);
@@ -1558,7 +1756,10 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		close(mfd);
 		return -EIO;
 	}
-	if (latency)
+	if (fw)
+		ret = qos_bench_fw(fd, mfd, pages ? pages : 256,
+				   rounds ? rounds : 5);
+	else if (latency)
 		ret = qos_bench_latency(fd, mfd, pages ? pages : 1024,
 					rounds ? rounds : 8, hog_pages);
 	else
@@ -1566,6 +1767,386 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 				     rounds ? rounds : 7);
 	close(mfd);
 	return ret;
+}
+
+/* ---- fw: the memory firewall ---- */
+
+static const char *const fw_actions[] = { "allow", "deny", "audit" };
+static const char *const fw_subjects[] = { "any", "uid", "gid", "group",
+					   "pid" };
+static const char *const fw_objects[] = { "any", "id", "name", "glob",
+					  "kind" };
+static const char *const fw_access[] = { "open", "read", "write", "exec",
+					 "mprotect", "info", "query",
+					 "checksum", "migrate", "dedupe",
+					 "qos", "attach" };
+static const char *const fw_ops[] = { "open", "mmap", "mprotect", "fault",
+				      "ioctl", "quarantine" };
+
+static int fw_word(const char *s, const char *const *words, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, words[i]))
+			return i;
+	return -1;
+}
+
+/* "read,write" or "map" (read,write,exec) or "all": the access bits. */
+static int fw_parse_access(const char *arg, __u32 *out)
+{
+	char buf[256], *tok, *save;
+	int i;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	*out = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "all")) {
+			*out |= AETHER_QOS_FW_ACCESS_ALL;
+			continue;
+		}
+		if (!strcmp(tok, "map")) {
+			*out |= AETHER_QOS_FW_READ | AETHER_QOS_FW_WRITE |
+				AETHER_QOS_FW_EXEC;
+			continue;
+		}
+		i = fw_word(tok, fw_access, ARRAY_SIZE(fw_access));
+		if (i < 0) {
+			actl_err("unknown access '%s'", tok);
+			return -1;
+		}
+		*out |= 1U << i;
+	}
+	return *out ? 0 : -1;
+}
+
+/* "uid:1000", "pid:123+" (and its descendants), "any"... */
+static int fw_parse_subject(const char *arg, struct aether_qos_fw_rule *r)
+{
+	char kind[16];
+	const char *colon = strchr(arg, ':');
+	size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+	char num[32];
+	__u64 v;
+	int i;
+
+	if (len >= sizeof(kind))
+		return -1;
+	memcpy(kind, arg, len);
+	kind[len] = 0;
+	i = fw_word(kind, fw_subjects, ARRAY_SIZE(fw_subjects));
+	if (i < 0)
+		return -1;
+	r->subject = i;
+	if (i == AETHER_QOS_FW_SUBJ_ANY)
+		return colon ? -1 : 0;
+	if (!colon)
+		return -1;
+	snprintf(num, sizeof(num), "%s", colon + 1);
+	len = strlen(num);
+	if (i == AETHER_QOS_FW_SUBJ_PID && len && num[len - 1] == '+') {
+		num[len - 1] = 0;
+		r->flags |= AETHER_QOS_FW_RULE_DESCENDANTS;
+	}
+	if (actl_parse_u64("subject", num, &v))
+		return -1;
+	r->subject_id = v;
+	return 0;
+}
+
+/* "id:5", "name:db", "glob:db-*", "kind:secure" or a flags number. */
+static int fw_parse_object(const char *arg, struct aether_qos_fw_rule *r)
+{
+	const char *colon = strchr(arg, ':');
+	size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+	char kind[16];
+	int i;
+
+	if (len >= sizeof(kind))
+		return -1;
+	memcpy(kind, arg, len);
+	kind[len] = 0;
+	i = fw_word(kind, fw_objects, ARRAY_SIZE(fw_objects));
+	if (i < 0)
+		return -1;
+	r->object = i;
+	switch (i) {
+	case AETHER_QOS_FW_OBJ_ANY:
+		return colon ? -1 : 0;
+	case AETHER_QOS_FW_OBJ_ID:
+		return colon ? actl_parse_u64("id", colon + 1, &r->object_id) :
+			       -1;
+	case AETHER_QOS_FW_OBJ_KIND:
+		if (!colon)
+			return -1;
+		if (!strcmp(colon + 1, "secure")) {
+			r->object_id = AETHER_MM_REGION_SECURE;
+			return 0;
+		}
+		return actl_parse_u64("kind", colon + 1, &r->object_id);
+	default:
+		if (!colon || !colon[1] ||
+		    strlen(colon + 1) >= sizeof(r->name))
+			return -1;
+		snprintf(r->name, sizeof(r->name), "%s", colon + 1);
+		return 0;
+	}
+}
+
+static int fw_add(int fd, int argc, char **argv)
+{
+	struct aether_qos_fw_add a = { .size = sizeof(a),
+				       .position = AETHER_QOS_FW_APPEND };
+	struct aether_qos_fw_rule *r;
+	int i, n, ret;
+	long at;
+
+	if (argc >= 2 && !strcmp(argv[0], "--at")) {
+		if (actl_parse_int("--at", argv[1], 0, 0x7fffffff, &at))
+			return QOS_USAGE;
+		a.position = at;
+		argc -= 2;
+		argv += 2;
+	}
+	if (!argc || argc % 4)
+		return QOS_USAGE;
+	n = argc / 4;
+	r = calloc(n, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		char **w = argv + 4 * i;
+		int act = fw_word(w[0], fw_actions, ARRAY_SIZE(fw_actions));
+
+		if (act < 0 || fw_parse_subject(w[1], &r[i]) ||
+		    fw_parse_object(w[2], &r[i]) ||
+		    fw_parse_access(w[3], &r[i].access)) {
+			actl_err("bad rule: %s %s %s %s", w[0], w[1], w[2],
+				 w[3]);
+			free(r);
+			return QOS_USAGE;
+		}
+		r[i].action = act;
+	}
+	a.count = n;
+	a.rules = (uintptr_t)r;
+	ret = actl_ioctl(fd, AETHER_QOS_IOC_FW_ADD, &a, "FW_ADD");
+	free(r);
+	if (ret)
+		return -EIO;
+	out_note("added %d rule(s), ids %u..%u", n, a.first_id,
+		 a.first_id + n - 1);
+	return 0;
+}
+
+static void fw_out_access(struct actl_out *t, __u32 access)
+{
+	char buf[128] = "";
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fw_access); i++)
+		if (access & (1U << i)) {
+			if (buf[0])
+				strcat(buf, ",");
+			strcat(buf, fw_access[i]);
+		}
+	out_str(t, buf);
+}
+
+static int fw_list_cmd(int fd)
+{
+	struct aether_qos_fw_list l = { .size = sizeof(l) };
+	struct aether_qos_fw_rule *r = NULL;
+	struct actl_out *t, *kv;
+	char subj[48];
+	__u32 i;
+
+	if (actl_ioctl(fd, AETHER_QOS_IOC_FW_LIST, &l, "FW_LIST"))
+		return -EIO;
+	if (l.count) {
+		r = calloc(l.count, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		l.rules = (uintptr_t)r;
+		if (actl_ioctl(fd, AETHER_QOS_IOC_FW_LIST, &l, "FW_LIST")) {
+			free(r);
+			return -EIO;
+		}
+	}
+	kv = out_kv("firewall", "memory firewall");
+	out_key(kv, "default", "default");
+	out_str(kv, fw_actions[l.default_action % 3]);
+	out_key(kv, "permissive", "permissive");
+	out_u64(kv, !!(l.mode & AETHER_QOS_FW_DEFAULT_PERMISSIVE));
+	out_key(kv, "generation", "generation");
+	out_u64(kv, l.generation);
+	out_key(kv, "quarantined", "uids quarantined");
+	out_u64(kv, l.quarantined);
+	out_flush(kv);
+	t = out_table("rules", "rules, in order");
+	out_col(t, "index", "#");
+	out_col(t, "id", "ID");
+	out_col(t, "action", "ACTION");
+	out_col(t, "subject", "SUBJECT");
+	out_col(t, "object", "OBJECT");
+	out_col(t, "access", "ACCESS");
+	out_col(t, "hits", "HITS");
+	for (i = 0; r && i < l.count; i++) {
+		char obj[96];
+
+		out_row(t);
+		out_u64(t, i);
+		out_u64(t, r[i].id);
+		out_str(t, fw_actions[r[i].action % 3]);
+		if (r[i].subject == AETHER_QOS_FW_SUBJ_ANY)
+			snprintf(subj, sizeof(subj), "any");
+		else
+			snprintf(subj, sizeof(subj), "%s:%llu%s",
+				 fw_subjects[r[i].subject % 5],
+				 (unsigned long long)r[i].subject_id,
+				 r[i].flags & AETHER_QOS_FW_RULE_DESCENDANTS ?
+				 "+" : "");
+		out_str(t, subj);
+		if (r[i].object == AETHER_QOS_FW_OBJ_NAME ||
+		    r[i].object == AETHER_QOS_FW_OBJ_GLOB)
+			snprintf(obj, sizeof(obj), "%s:%s",
+				 fw_objects[r[i].object], r[i].name);
+		else if (r[i].object == AETHER_QOS_FW_OBJ_ANY)
+			snprintf(obj, sizeof(obj), "any");
+		else
+			snprintf(obj, sizeof(obj), "%s:%llu",
+				 fw_objects[r[i].object % 5],
+				 (unsigned long long)r[i].object_id);
+		out_str(t, obj);
+		fw_out_access(t, r[i].access);
+		out_u64(t, r[i].hits);
+	}
+	out_flush(t);
+	free(r);
+	return 0;
+}
+
+/* The records the ring holds (and, with --follow, those to come). */
+static int fw_audit_cmd(int fd, bool follow)
+{
+	struct aether_qos_fw_audit_open o = { .size = sizeof(o),
+		.flags = AETHER_QOS_FW_AUDIT_CLOEXEC |
+			 (follow ? 0 : AETHER_QOS_FW_AUDIT_NONBLOCK) };
+	struct aether_qos_fw_record rec;
+	struct actl_out *t;
+
+	if (actl_ioctl(fd, AETHER_QOS_IOC_FW_AUDIT_OPEN, &o, "FW_AUDIT_OPEN"))
+		return -EIO;
+	t = out_table("audit", "firewall audit records");
+	out_col(t, "seq", "SEQ");
+	out_col(t, "time_ns", "TIME_NS");
+	out_col(t, "decision", "DECISION");
+	out_col(t, "enforcing", "ENF");
+	out_col(t, "op", "OP");
+	out_col(t, "requested", "REQUESTED");
+	out_col(t, "allowed", "ALLOWED");
+	out_col(t, "uid", "UID");
+	out_col(t, "pid", "PID");
+	out_col(t, "comm", "COMM");
+	out_col(t, "group", "GROUP");
+	out_col(t, "region", "REGION");
+	out_col(t, "name", "NAME");
+	out_col(t, "rule", "RULE");
+	out_col(t, "err", "ERR");
+	out_col(t, "suppressed", "SUPPR");
+	while (read(o.fd, &rec, sizeof(rec)) == sizeof(rec)) {
+		out_row(t);
+		out_u64(t, rec.seq);
+		out_u64(t, rec.time_ns);
+		out_str(t, fw_actions[rec.decision % 3]);
+		out_u64(t, !!(rec.flags & AETHER_QOS_FW_REC_ENFORCING));
+		out_str(t, rec.op < ARRAY_SIZE(fw_ops) ? fw_ops[rec.op] : "?");
+		fw_out_access(t, rec.requested);
+		fw_out_access(t, rec.allowed);
+		out_u64(t, rec.uid);
+		out_u64(t, rec.pid);
+		rec.comm[sizeof(rec.comm) - 1] = 0;
+		out_str(t, rec.comm);
+		out_u64(t, rec.group);
+		out_u64(t, rec.region_id);
+		rec.name[sizeof(rec.name) - 1] = 0;
+		out_str(t, rec.name[0] ? rec.name : "-");
+		out_u64(t, rec.rule_id);
+		out_s64(t, rec.err);
+		out_u64(t, rec.suppressed);
+		if (follow)
+			out_flush(t);
+	}
+	out_flush(t);
+	close(o.fd);
+	return 0;
+}
+
+/*
+ * fw add [--at N] ACTION SUBJECT OBJECT ACCESS [...] | del ID|all | list |
+ * default ACTION [--permissive] | audit [--follow] | unquarantine UID|all
+ */
+static int qos_cmd_fw(const struct actl_ctx *ctx, int fd, int argc,
+		      char **argv)
+{
+	__u64 v;
+
+	(void)ctx;
+	if (argc < 2)
+		return QOS_USAGE;
+	if (!strcmp(argv[1], "add"))
+		return fw_add(fd, argc - 2, argv + 2);
+	if (!strcmp(argv[1], "list") && argc == 2)
+		return fw_list_cmd(fd);
+	if (!strcmp(argv[1], "audit") && argc <= 3) {
+		if (argc == 3 && strcmp(argv[2], "--follow"))
+			return QOS_USAGE;
+		return fw_audit_cmd(fd, argc == 3);
+	}
+	if (!strcmp(argv[1], "del") && argc == 3) {
+		struct aether_qos_fw_del d = { .size = sizeof(d) };
+
+		if (!strcmp(argv[2], "all"))
+			d.flags = AETHER_QOS_FW_DEL_ALL;
+		else if (actl_parse_u64("ID", argv[2], &v) || !v ||
+			 v > 0xffffffffULL)
+			return QOS_USAGE;
+		else
+			d.id = v;
+		return actl_ioctl(fd, AETHER_QOS_IOC_FW_DEL, &d, "FW_DEL") ?
+		       -EIO : 0;
+	}
+	if (!strcmp(argv[1], "default") && (argc == 3 || argc == 4)) {
+		struct aether_qos_fw_default d = { .size = sizeof(d) };
+		int act = fw_word(argv[2], fw_actions, ARRAY_SIZE(fw_actions));
+
+		if (act < 0)
+			return QOS_USAGE;
+		if (argc == 4) {
+			if (strcmp(argv[3], "--permissive"))
+				return QOS_USAGE;
+			d.flags = AETHER_QOS_FW_DEFAULT_PERMISSIVE;
+		}
+		d.action = act;
+		return actl_ioctl(fd, AETHER_QOS_IOC_FW_DEFAULT, &d,
+				  "FW_DEFAULT") ? -EIO : 0;
+	}
+	if (!strcmp(argv[1], "unquarantine") && argc == 3) {
+		struct aether_qos_fw_unquarantine q = { .size = sizeof(q) };
+
+		if (!strcmp(argv[2], "all"))
+			q.flags = AETHER_QOS_FW_UNQ_ALL;
+		else if (actl_parse_u64("UID", argv[2], &v) ||
+			 v > 0xffffffffULL)
+			return QOS_USAGE;
+		else
+			q.uid = v;
+		return actl_ioctl(fd, AETHER_QOS_IOC_FW_UNQUARANTINE, &q,
+				  "FW_UNQUARANTINE") ? -EIO : 0;
+	}
+	return QOS_USAGE;
 }
 
 static const struct actl_cmd qos_cmds[] = {
@@ -1582,8 +2163,11 @@ static const struct actl_cmd qos_cmds[] = {
 	{ "top", qos_cmd_top, "[--once] [--interval S]",
 	  "groups by usage: max, high, class, events, pressure avg10,\n\t\t redrawn every S seconds (2)" },
 	{ "bench", qos_cmd_bench,
-	  "--high [--pages N] [--seconds S] | --latency|--cost\n\t\t [--pages N] [--rounds R] [--hog-pages H]",
-	  "memory.high's accuracy (a task writing as fast as it can\n\t\t for S s, 10, in a group of high N pages, 8192: the\n\t\t peak's overshoot); RealTime fault latency under a\n\t\t BestEffort hog (H: 5/4 of the pool's largest size; and\n\t\t with no QoS); or the cost of a limited group's accounting" },
+	  "--high [--pages N] [--seconds S] | --latency|--cost|--fw\n\t\t [--pages N] [--rounds R] [--hog-pages H]",
+	  "memory.high's accuracy (a task writing as fast as it can\n\t\t for S s, 10, in a group of high N pages, 8192: the\n\t\t peak's overshoot); RealTime fault latency under a\n\t\t BestEffort hog (H: 5/4 of the pool's largest size; and\n\t\t with no QoS); the cost of a limited group's accounting;\n\t\t or the firewall's (--fw: open, mmap, fault-in with 0, 1,\n\t\t 100, 10000 rules; an empty table needed)" },
+	{ "fw", qos_cmd_fw,
+	  "add [--at N] ACTION SUBJECT OBJECT ACCESS... | del ID|all |\n\t\t list | default ACTION [--permissive] | audit [--follow] |\n\t\t unquarantine UID|all",
+	  "the memory firewall (root): ACTION allow|deny|audit,\n\t\t SUBJECT any|uid:N|gid:N|group:ID|pid:N[+ descendants],\n\t\t OBJECT any|id:N|name:S|glob:S|kind:secure|kind:FLAGS,\n\t\t ACCESS open,read,write,exec,map,mprotect,info,query,\n\t\t checksum,migrate,dedupe,qos,attach,all" },
 	{ "watch", qos_cmd_watch,
 	  "GROUP [--threshold US] [--window US] [--count N]",
 	  "print pressure events as they come (a PSI trigger on the\n\t\t group's fd; default some 100000 2000000)" },

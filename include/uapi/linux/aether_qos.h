@@ -347,4 +347,273 @@ struct aether_qos_attach_region {
 #define AETHER_QOS_IOC_ATTACH_REGION \
 	_IOW(AETHER_QOS_IOC_MAGIC, 0x07, struct aether_qos_attach_region)
 
+/*
+ * The memory firewall (aether_qos/firewall.c, README "The memory
+ * firewall").  An ordered table of rules, each a subject x an object x a
+ * set of accesses -> an action; the first rule (lowest index) matching
+ * an access decides it, the default action decides an access no rule
+ * matches.  Every FW_* command needs CAP_SYS_ADMIN (-EPERM).
+ */
+#define AETHER_QOS_FW_NAME_MAX		64	/* = AETHER_MM_REGION_NAME_MAX */
+
+/* Accesses (struct aether_qos_fw_rule.access, records' @requested) */
+#define AETHER_QOS_FW_OPEN		(1U << 0)	/* REGION_OPEN by name */
+#define AETHER_QOS_FW_READ		(1U << 1)	/* map or fault, readable */
+#define AETHER_QOS_FW_WRITE		(1U << 2)	/* map or fault, writable */
+#define AETHER_QOS_FW_EXEC		(1U << 3)	/* map or fault, executable */
+#define AETHER_QOS_FW_MPROTECT		(1U << 4)	/* mprotect() adding R, W or X */
+#define AETHER_QOS_FW_INFO		(1U << 5)	/* REGION_INFO */
+#define AETHER_QOS_FW_QUERY		(1U << 6)	/* REGION_QUERY */
+#define AETHER_QOS_FW_CHECKSUM		(1U << 7)	/* REGION_CHECKSUM */
+#define AETHER_QOS_FW_MIGRATE		(1U << 8)	/* REGION_MIGRATE */
+#define AETHER_QOS_FW_DEDUPE		(1U << 9)	/* REGION_DEDUPE, aether_dedupe's */
+#define AETHER_QOS_FW_QOS		(1U << 10)	/* REGION_SET_QOS */
+#define AETHER_QOS_FW_ATTACH		(1U << 11)	/* ATTACH_REGION */
+#define AETHER_QOS_FW_ACCESS_ALL	((1U << 12) - 1)
+
+/* Actions (struct aether_qos_fw_rule.action, FW_DEFAULT, records) */
+#define AETHER_QOS_FW_ALLOW		0
+#define AETHER_QOS_FW_DENY		1
+#define AETHER_QOS_FW_AUDIT		2	/* allow, and audit it */
+#define AETHER_QOS_FW_NR_ACTIONS	3
+
+/* Subjects (struct aether_qos_fw_rule.subject) */
+#define AETHER_QOS_FW_SUBJ_ANY		0	/* everyone */
+#define AETHER_QOS_FW_SUBJ_UID		1	/* fsuid == @subject_id */
+#define AETHER_QOS_FW_SUBJ_GID		2	/* fsgid or a supplementary group */
+#define AETHER_QOS_FW_SUBJ_GROUP	3	/* QoS group @subject_id or a descendant */
+#define AETHER_QOS_FW_SUBJ_PID		4	/* process @subject_id (its tgid) */
+#define AETHER_QOS_FW_NR_SUBJ		5
+
+/* Objects (struct aether_qos_fw_rule.object) */
+#define AETHER_QOS_FW_OBJ_ANY		0	/* every region */
+#define AETHER_QOS_FW_OBJ_ID		1	/* region id @object_id */
+#define AETHER_QOS_FW_OBJ_NAME		2	/* region named @name */
+#define AETHER_QOS_FW_OBJ_GLOB		3	/* name matching glob @name (glob(7): * ? [..]) */
+#define AETHER_QOS_FW_OBJ_KIND		4	/* flags with all of @object_id */
+#define AETHER_QOS_FW_NR_OBJ		5
+
+/* struct aether_qos_fw_rule.flags */
+#define AETHER_QOS_FW_RULE_DESCENDANTS	(1U << 0)	/* SUBJ_PID: its descendants too */
+#define AETHER_QOS_FW_RULE_FLAGS	0x1U
+
+/**
+ * struct aether_qos_fw_rule - one rule of the firewall
+ * @id:		(out) its number, from 1, never reused while loaded
+ * @action:	(in) AETHER_QOS_FW_ALLOW, _DENY or _AUDIT
+ * @subject:	(in) AETHER_QOS_FW_SUBJ_*
+ * @object:	(in) AETHER_QOS_FW_OBJ_*
+ * @subject_id:	(in) a uid or gid (in the caller's user namespace), a group
+ *		id, or a pid (in the caller's pid namespace: the rule holds
+ *		that process's struct pid, so a recycled number is another
+ *		process); zero for SUBJ_ANY
+ * @object_id:	(in) a region id for OBJ_ID, a nonzero mask of region
+ *		flags for OBJ_KIND (AETHER_MM_REGION_SECURE: every SECURE
+ *		region); zero otherwise
+ * @access:	(in) nonzero AETHER_QOS_FW_* access bits it judges
+ * @flags:	(in) AETHER_QOS_FW_RULE_*
+ * @hits:	(out, FW_LIST) accesses it decided
+ * @name:	(in) the name (OBJ_NAME) or glob (OBJ_GLOB), NUL-terminated
+ *		and not empty; all zero for other objects
+ */
+struct aether_qos_fw_rule {
+	__u32 id;
+	__u32 action;
+	__u32 subject;
+	__u32 object;
+	__u64 subject_id;
+	__u64 object_id;
+	__u32 access;
+	__u32 flags;
+	__u64 hits;
+	char name[AETHER_QOS_FW_NAME_MAX];
+};
+
+/**
+ * struct aether_qos_fw_add - AETHER_QOS_IOC_FW_ADD
+ * @size:	(in) sizeof(struct aether_qos_fw_add)
+ * @count:	(in) rules in @rules, 1..the module parameter fw_batch_max
+ * @rules:	(in) user pointer to @count struct aether_qos_fw_rule
+ * @position:	(in) index the first one takes (the rules from there move
+ *		down); AETHER_QOS_FW_APPEND or the table's length: at the end
+ * @first_id:	(out) the id of the first; the others follow one by one
+ *
+ * All or nothing: -EINVAL for a bad field of any rule, -ESRCH for a pid
+ * no process has, -ENOSPC beyond fw_rules_max rules, -ERANGE for a
+ * @position past the end.  Existing mappings are checked again at their
+ * next touch (revocation: README).
+ */
+struct aether_qos_fw_add {
+	__u32 size;
+	__u32 count;
+	__u64 rules;
+	__u32 position;
+	__u32 first_id;
+};
+
+#define AETHER_QOS_FW_APPEND		(~(__u32)0)
+
+/* struct aether_qos_fw_del.flags */
+#define AETHER_QOS_FW_DEL_ALL		(1U << 0)	/* every rule; @id zero */
+
+/**
+ * struct aether_qos_fw_del - AETHER_QOS_IOC_FW_DEL
+ * @size:	(in) sizeof(struct aether_qos_fw_del)
+ * @flags:	(in) AETHER_QOS_FW_DEL_*
+ * @id:		(in) the rule to delete (-ENOENT: no such rule)
+ * @__reserved:	(in) zero
+ */
+struct aether_qos_fw_del {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 __reserved;
+};
+
+/**
+ * struct aether_qos_fw_list - AETHER_QOS_IOC_FW_LIST
+ * @size:	(in) sizeof(struct aether_qos_fw_list)
+ * @count:	(in/out) room in @rules; out: the rules in the table (only
+ *		the first @count in are written)
+ * @rules:	(in) user pointer to @count struct aether_qos_fw_rule, in
+ *		table order; may be 0 with @count 0
+ * @default_action: (out) AETHER_QOS_FW_ALLOW, _DENY or _AUDIT
+ * @mode:	(out) AETHER_QOS_FW_DEFAULT_* flags in force
+ * @generation:	(out) bumped by every change of the table
+ * @quarantined: (out) uids quarantined now
+ * @__reserved:	(in) zero
+ */
+struct aether_qos_fw_list {
+	__u32 size;
+	__u32 count;
+	__u64 rules;
+	__u32 default_action;
+	__u32 mode;
+	__u64 generation;
+	__u32 quarantined;
+	__u32 __reserved;
+};
+
+/* struct aether_qos_fw_default.flags */
+#define AETHER_QOS_FW_DEFAULT_PERMISSIVE (1U << 0)	/* denials audited, not enforced */
+#define AETHER_QOS_FW_DEFAULT_FLAGS	0x1U
+
+/**
+ * struct aether_qos_fw_default - AETHER_QOS_IOC_FW_DEFAULT
+ * @size:	(in) sizeof(struct aether_qos_fw_default)
+ * @action:	(in) what an access no rule matches gets
+ * @flags:	(in) AETHER_QOS_FW_DEFAULT_*
+ * @__reserved:	(in) zero
+ */
+struct aether_qos_fw_default {
+	__u32 size;
+	__u32 action;
+	__u32 flags;
+	__u32 __reserved;
+};
+
+/* struct aether_qos_fw_audit_open.flags */
+#define AETHER_QOS_FW_AUDIT_CLOEXEC	(1U << 0)
+#define AETHER_QOS_FW_AUDIT_NONBLOCK	(1U << 1)
+#define AETHER_QOS_FW_AUDIT_FLAGS	0x3U
+
+/**
+ * struct aether_qos_fw_audit_open - AETHER_QOS_IOC_FW_AUDIT_OPEN
+ * @size:	(in) sizeof(struct aether_qos_fw_audit_open)
+ * @flags:	(in) AETHER_QOS_FW_AUDIT_*
+ * @fd:		(out) a new audit fd: read() gives whole struct
+ *		aether_qos_fw_record, from the oldest the ring holds at
+ *		open; poll() says POLLIN when one is waiting
+ * @__reserved:	(in) zero
+ */
+struct aether_qos_fw_audit_open {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 __reserved;
+};
+
+/* struct aether_qos_fw_unquarantine.flags */
+#define AETHER_QOS_FW_UNQ_ALL		(1U << 0)	/* every uid; @uid zero */
+
+/**
+ * struct aether_qos_fw_unquarantine - AETHER_QOS_IOC_FW_UNQUARANTINE
+ * @size:	(in) sizeof(struct aether_qos_fw_unquarantine)
+ * @flags:	(in) AETHER_QOS_FW_UNQ_*
+ * @uid:	(in) the uid to let go (caller's user namespace); -ENOENT
+ *		when it is not quarantined
+ * @__reserved:	(in) zero
+ */
+struct aether_qos_fw_unquarantine {
+	__u32 size;
+	__u32 flags;
+	__u32 uid;
+	__u32 __reserved;
+};
+
+/* Operations (struct aether_qos_fw_record.op): where it was checked */
+#define AETHER_QOS_FW_OP_OPEN		0	/* REGION_OPEN */
+#define AETHER_QOS_FW_OP_MMAP		1	/* mmap() */
+#define AETHER_QOS_FW_OP_MPROTECT	2	/* mprotect() */
+#define AETHER_QOS_FW_OP_FAULT		3	/* a touch after a revocation */
+#define AETHER_QOS_FW_OP_IOCTL		4	/* a region ioctl */
+#define AETHER_QOS_FW_OP_QUARANTINE	5	/* the event: @uid quarantined */
+
+/* struct aether_qos_fw_record.flags */
+#define AETHER_QOS_FW_REC_ENFORCING	(1U << 0)	/* the decision was applied */
+#define AETHER_QOS_FW_REC_QUARANTINED	(1U << 1)	/* denied: the uid is quarantined */
+#define AETHER_QOS_FW_REC_DEFAULT	(1U << 2)	/* no rule: the default decided */
+
+/**
+ * struct aether_qos_fw_record - one audit record (read() of an audit fd)
+ * @seq:	its number, from 1, one more per record
+ * @time_ns:	CLOCK_BOOTTIME
+ * @decision:	AETHER_QOS_FW_ALLOW, _DENY or _AUDIT
+ * @flags:	AETHER_QOS_FW_REC_*
+ * @op:		AETHER_QOS_FW_OP_*
+ * @requested:	access bits asked for
+ * @allowed:	those of them allowed
+ * @err:	the errno returned (negative), 0 when allowed
+ * @uid, @gid:	the subject's fsuid and fsgid (initial user namespace)
+ * @pid:	its tgid (initial pid namespace)
+ * @group:	its QoS group id, AETHER_QOS_ROOT_ID for none
+ * @rule_id:	the rule that decided, 0 for the default or quarantine
+ * @suppressed:	records dropped by the rate limit just before this one
+ * @region_id:	the object (0 for the quarantine event)
+ * @comm:	the subject's comm, a hint only (anyone may set it)
+ * @name:	the region's name, empty for an unnamed one
+ */
+struct aether_qos_fw_record {
+	__u64 seq;
+	__u64 time_ns;
+	__u32 decision;
+	__u32 flags;
+	__u32 op;
+	__u32 requested;
+	__u32 allowed;
+	__s32 err;
+	__u32 uid;
+	__u32 gid;
+	__u32 pid;
+	__u32 group;
+	__u32 rule_id;
+	__u32 suppressed;
+	__u64 region_id;
+	char comm[16];
+	char name[AETHER_QOS_FW_NAME_MAX];
+};
+
+#define AETHER_QOS_IOC_FW_ADD \
+	_IOWR(AETHER_QOS_IOC_MAGIC, 0x08, struct aether_qos_fw_add)
+#define AETHER_QOS_IOC_FW_DEL \
+	_IOW(AETHER_QOS_IOC_MAGIC, 0x09, struct aether_qos_fw_del)
+#define AETHER_QOS_IOC_FW_LIST \
+	_IOWR(AETHER_QOS_IOC_MAGIC, 0x0a, struct aether_qos_fw_list)
+#define AETHER_QOS_IOC_FW_DEFAULT \
+	_IOW(AETHER_QOS_IOC_MAGIC, 0x0b, struct aether_qos_fw_default)
+#define AETHER_QOS_IOC_FW_AUDIT_OPEN \
+	_IOWR(AETHER_QOS_IOC_MAGIC, 0x0c, struct aether_qos_fw_audit_open)
+#define AETHER_QOS_IOC_FW_UNQUARANTINE \
+	_IOW(AETHER_QOS_IOC_MAGIC, 0x0d, struct aether_qos_fw_unquarantine)
+
 #endif /* _UAPI_LINUX_AETHER_QOS_H */

@@ -1,0 +1,1510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * firewall.c - the memory firewall: rules, their lookup, audit, quarantine
+ *
+ * DOC: Overview
+ *
+ * aether_mm asks its policy table's @may_access (include/aether/mm.h,
+ * struct aem_access) before a region is opened by name, mapped (with the
+ * mapper's credentials and the protection it asks for), given more
+ * protection by mprotect(), touched again after a revocation, or named by
+ * a region ioctl (INFO, QUERY, CHECKSUM, MIGRATE, DEDUPE, SET_QOS,
+ * aether_dedupe's, aether_qos's ATTACH_REGION).  The subject is the
+ * current task; the object the region (id, name, creator, flags).
+ *
+ * A rule is subject x object x access bits -> ALLOW, DENY or AUDIT (allow
+ * and record).  The table is ordered: for each access bit asked for, the
+ * matching rule of lowest index decides it; a bit no rule matches gets
+ * the default action.  An access is refused (-EACCES) when any of its
+ * bits is denied, unless the table is permissive (then it is recorded and
+ * allowed).  An explicit allow of OPEN lets a uid open another uid's
+ * named region (with AETHER_MM_REGION_OPEN_FOREIGN), which the core alone
+ * grants only to the creator and CAP_SYS_ADMIN.
+ *
+ * Lookup.  A rule lives in one bucket of a hash keyed by its subject
+ * (ANY, a uid, a gid, a QoS group id, a struct pid) and its object (ANY,
+ * a region id, a name: globs and kinds count as ANY there, and are
+ * tested on the rules the bucket gives).  An access probes the buckets of
+ * its own keys: its fsuid, its gids (fsgid and supplementary), its QoS
+ * group and that group's ancestors, its process and, when the table has
+ * rules for descendants, its ancestors' processes, each with the region's
+ * id, its name and ANY, and (ANY, ANY).  So the work of an access grows
+ * with the caller's groups and ancestry, not with the number of rules;
+ * only rules that share one key (many globs of one uid, say) are scanned
+ * one by one.  The table is immutable once published: a change builds a
+ * new one (every rule in a flat array by bucket, counting sort) and swaps
+ * it with rcu_assign_pointer(), so the hot path takes no lock at all.
+ * Rules are shared by consecutive tables (their hit counters with them)
+ * and freed after a grace period once no table holds them.
+ *
+ * Revocation.  Every change of the table or the default, and every
+ * quarantine, calls aem_access_revoke(): aether_mm zaps the page tables
+ * of every region and each mapping is checked again, with the toucher's
+ * credentials, at its next touch (SIGSEGV when refused).
+ *
+ * Audit.  Refusals, AUDIT decisions and quarantines are records in a
+ * ring (fw_audit_size of them), numbered, read through debugfs
+ * (aether/qos/fw/audit) and from pollable fds (FW_AUDIT_OPEN), each
+ * reader with its own cursor; at most fw_audit_rate records a second (the
+ * next record says how many were dropped); a rate-limited kernel log line
+ * per refusal; a hit counter per rule.
+ *
+ * Quarantine.  A uid refused fw_quarantine_threshold times within
+ * fw_quarantine_window_ms is quarantined: every later access of it is
+ * refused and recorded, an event record is written, its mappings are
+ * revoked; FW_UNQUARANTINE lets it go.  A small table of recent uids
+ * (AQOS_FW_QSLOTS) counts; the oldest unquarantined slot is reused.
+ *
+ * Lock order (a lock may be taken while holding those above it):
+ *
+ *   1 aqos_fw_lock (mutex)	the rule list, ids, default and mode: the
+ *				writers of the table (FW_* ioctls)
+ *   2 reader->lock (mutex)	one audit fd's cursor (read())
+ *   3 aqos_fw_qlock (spin)	the quarantine slots
+ *   4 aqos_fw_ring.lock (spin)	the audit ring, its sequence and rate
+ *
+ * The published table is read under rcu_read_lock() (may_access is called
+ * inside it by the core).  3 and 4 are taken from may_access, in any
+ * context the core calls it from (a fault with mmap_lock held): never
+ * both at once.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/glob.h>
+#include <linux/jhash.h>
+#include <linux/ktime.h>
+#include <linux/log2.h>
+#include <linux/moduleparam.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/ratelimit.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <aether/ioctl.h>
+#include "internal.h"
+
+static_assert(AETHER_QOS_FW_OPEN == AEM_ACCESS_OPEN);
+static_assert(AETHER_QOS_FW_READ == AEM_ACCESS_READ);
+static_assert(AETHER_QOS_FW_WRITE == AEM_ACCESS_WRITE);
+static_assert(AETHER_QOS_FW_EXEC == AEM_ACCESS_EXEC);
+static_assert(AETHER_QOS_FW_MPROTECT == AEM_ACCESS_MPROTECT);
+static_assert(AETHER_QOS_FW_ATTACH == AEM_ACCESS_ATTACH);
+static_assert(AETHER_QOS_FW_OP_OPEN == AEM_ACCESS_OP_OPEN);
+static_assert(AETHER_QOS_FW_OP_IOCTL == AEM_ACCESS_OP_IOCTL);
+static_assert(AETHER_QOS_FW_NAME_MAX == AETHER_MM_REGION_NAME_MAX);
+
+#define AQOS_FW_NR_BITS		12	/* AETHER_QOS_FW_ACCESS_ALL */
+#define AQOS_FW_QSLOTS		64	/* uids counted for quarantine */
+#define AQOS_FW_MAX_ANCESTORS	64	/* process ancestry probed */
+#define AQOS_FW_MAX_GROUP_DEPTH	32	/* QoS group ancestry probed */
+#define AQOS_FW_NO_POS		U32_MAX
+
+/* The module parameters (checked: see the end of the file). */
+static unsigned int aqos_fw_rules_max = 65536;
+static unsigned int aqos_fw_batch_max = 16384;
+static unsigned int aqos_fw_audit_size = 1024;
+static unsigned int aqos_fw_audit_rate = 1000;
+static unsigned int aqos_fw_qthreshold = 64;
+static unsigned int aqos_fw_qwindow_ms = 10000;
+
+/**
+ * struct aqos_fw_rule - one rule, shared by the tables that hold it
+ * @id:		its number (UAPI @id)
+ * @action, @subject, @object, @access, @flags: UAPI's
+ * @skey:	the subject's key: a kuid's or kgid's value, a group id, a
+ *		struct pid's address; 0 for ANY
+ * @okind:	the object kind of its bucket key: OBJ_ID, OBJ_NAME or
+ *		OBJ_ANY (globs and kinds)
+ * @okey:	the object's key: the id, the name's hash, 0
+ * @object_id:	UAPI @object_id
+ * @pid:	SUBJ_PID: the process, referenced
+ * @hits:	accesses it decided
+ * @rcu:	freed after the grace period that follows its last table
+ * @name:	UAPI @name
+ */
+struct aqos_fw_rule {
+	u32 id;
+	u8 action;
+	u8 subject;
+	u8 object;
+	u8 okind;
+	u32 access;
+	u32 flags;
+	u64 skey;
+	u64 okey;
+	u64 object_id;
+	struct pid *pid;
+	atomic64_t hits;
+	struct rcu_head rcu;
+	char name[AETHER_QOS_FW_NAME_MAX];
+};
+
+/* A rule in a bucket, with its index in the table (its priority). */
+struct aqos_fw_slot {
+	struct aqos_fw_rule *rule;
+	u32 pos;
+};
+
+/**
+ * struct aqos_fw_table - one published version of the table, immutable
+ * @gen:	the generation (FW_LIST)
+ * @nr:		rules
+ * @mask:	buckets - 1 (a power of two, >= @nr)
+ * @default_action, @mode: FW_DEFAULT's
+ * @nr_subj:	rules per subject kind (probes for absent kinds are skipped)
+ * @nr_desc:	PID rules with AETHER_QOS_FW_RULE_DESCENDANTS
+ * @rules:	in table order
+ * @start:	bucket b is @slots[@start[b] .. @start[b + 1] - 1]
+ * @slots:	the rules by bucket
+ * @rcu:	freed after a grace period
+ */
+struct aqos_fw_table {
+	u64 gen;
+	u32 nr;
+	u32 mask;
+	u32 default_action;
+	u32 mode;
+	u32 nr_subj[AETHER_QOS_FW_NR_SUBJ];
+	u32 nr_desc;
+	struct aqos_fw_rule **rules;
+	u32 *start;
+	struct aqos_fw_slot *slots;
+	struct rcu_head rcu;
+};
+
+static DEFINE_MUTEX(aqos_fw_lock);
+static struct aqos_fw_table __rcu *aqos_fw_table;
+static u32 aqos_fw_next_id = 1;		/* aqos_fw_lock */
+static u64 aqos_fw_gen;			/* aqos_fw_lock */
+static struct dentry *aqos_fw_dir;
+
+/* What one access found: the deciding rule and index of each bit. */
+struct aqos_fw_match {
+	u32 want;
+	u32 pos[AQOS_FW_NR_BITS];
+	struct aqos_fw_rule *rule[AQOS_FW_NR_BITS];
+};
+
+/* ---- the audit ring ---------------------------------------------------- */
+
+/**
+ * struct aqos_fw_ring - the audit records
+ * @lock:	everything below
+ * @recs:	@size records, record s at @recs[s & (@size - 1)]
+ * @size:	a power of two
+ * @seq:	the last record written (0: none yet)
+ * @suppressed:	records dropped by the rate limit since the last written
+ * @window:	start of the current second of the rate limit (ns)
+ * @in_window:	records written in it
+ * @wait:	readers waiting (audit fds' read() and poll())
+ */
+static struct aqos_fw_ring {
+	spinlock_t lock;		/* lock order 4 */
+	struct aether_qos_fw_record *recs;
+	u32 size;
+	u64 seq;
+	u32 suppressed;
+	u64 window;
+	u32 in_window;
+	wait_queue_head_t wait;
+} aqos_fw_ring = {
+	.lock = __SPIN_LOCK_UNLOCKED(aqos_fw_ring.lock),
+	.wait = __WAIT_QUEUE_HEAD_INITIALIZER(aqos_fw_ring.wait),
+};
+
+static atomic64_t aqos_fw_nr_denied;
+static atomic64_t aqos_fw_nr_audited;
+static atomic64_t aqos_fw_nr_checked;
+static atomic64_t aqos_fw_nr_quarantines;
+static DEFINE_RATELIMIT_STATE(aqos_fw_log_rs, 5 * HZ, 10);
+
+/* Write @rec (its @seq, @suppressed filled here) unless over the rate. */
+static void aqos_fw_ring_add(struct aether_qos_fw_record *rec, bool force)
+{
+	struct aqos_fw_ring *ring = &aqos_fw_ring;
+	unsigned int rate = READ_ONCE(aqos_fw_audit_rate);
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	if (rec->time_ns - ring->window >= NSEC_PER_SEC) {
+		ring->window = rec->time_ns;
+		ring->in_window = 0;
+	}
+	if (!force && rate && ring->in_window >= rate) {
+		ring->suppressed++;
+		spin_unlock_irqrestore(&ring->lock, flags);
+		return;
+	}
+	ring->in_window++;
+	rec->seq = ++ring->seq;
+	rec->suppressed = ring->suppressed;
+	ring->suppressed = 0;
+	ring->recs[rec->seq & (ring->size - 1)] = *rec;
+	spin_unlock_irqrestore(&ring->lock, flags);
+	wake_up_interruptible(&ring->wait);
+}
+
+/* Copy record @seq out, or the oldest still held; false when not yet. */
+static bool aqos_fw_ring_get(u64 *seq, struct aether_qos_fw_record *rec)
+{
+	struct aqos_fw_ring *ring = &aqos_fw_ring;
+	unsigned long flags;
+	bool ok = false;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	if (ring->seq >= ring->size && *seq <= ring->seq - ring->size)
+		*seq = ring->seq - ring->size + 1;	/* overwritten */
+	if (*seq <= ring->seq) {
+		*rec = ring->recs[*seq & (ring->size - 1)];
+		ok = true;
+	}
+	spin_unlock_irqrestore(&ring->lock, flags);
+	return ok;
+}
+
+static u64 aqos_fw_ring_seq(void)
+{
+	unsigned long flags;
+	u64 seq;
+
+	spin_lock_irqsave(&aqos_fw_ring.lock, flags);
+	seq = aqos_fw_ring.seq;
+	spin_unlock_irqrestore(&aqos_fw_ring.lock, flags);
+	return seq;
+}
+
+/* ---- quarantine -------------------------------------------------------- */
+
+struct aqos_fw_qslot {
+	kuid_t uid;
+	bool used;
+	bool quarantined;
+	u32 count;
+	unsigned long start;	/* jiffies: the window's start */
+};
+
+static DEFINE_SPINLOCK(aqos_fw_qlock);
+static struct aqos_fw_qslot aqos_fw_qslots[AQOS_FW_QSLOTS];
+static atomic_t aqos_fw_nr_quarantined;
+
+static void aqos_fw_revoke_fn(struct work_struct *work)
+{
+	aem_access_revoke();
+}
+
+static DECLARE_WORK(aqos_fw_revoke_work, aqos_fw_revoke_fn);
+
+static bool aqos_fw_quarantined(kuid_t uid)
+{
+	unsigned long flags;
+	bool ret = false;
+	int i;
+
+	if (!atomic_read(&aqos_fw_nr_quarantined))
+		return false;
+	spin_lock_irqsave(&aqos_fw_qlock, flags);
+	for (i = 0; i < AQOS_FW_QSLOTS; i++)
+		if (aqos_fw_qslots[i].used && aqos_fw_qslots[i].quarantined &&
+		    uid_eq(aqos_fw_qslots[i].uid, uid)) {
+			ret = true;
+			break;
+		}
+	spin_unlock_irqrestore(&aqos_fw_qlock, flags);
+	return ret;
+}
+
+/* The slot of @uid, or a reused one; NULL when every slot is quarantined. */
+static struct aqos_fw_qslot *aqos_fw_qslot(kuid_t uid)
+{
+	struct aqos_fw_qslot *s, *victim = NULL;
+	int i;
+
+	lockdep_assert_held(&aqos_fw_qlock);
+	for (i = 0; i < AQOS_FW_QSLOTS; i++) {
+		s = &aqos_fw_qslots[i];
+		if (s->used && uid_eq(s->uid, uid))
+			return s;
+		if (s->quarantined)
+			continue;
+		if (!victim || !s->used ||
+		    (victim->used && time_before(s->start, victim->start)))
+			victim = s;
+	}
+	if (victim) {
+		victim->used = true;
+		victim->uid = uid;
+		victim->count = 0;
+		victim->start = jiffies;
+	}
+	return victim;
+}
+
+/* Count a refusal of @uid; true when it has just been quarantined. */
+static bool aqos_fw_count_denial(kuid_t uid)
+{
+	unsigned int threshold = READ_ONCE(aqos_fw_qthreshold);
+	unsigned long window = msecs_to_jiffies(READ_ONCE(aqos_fw_qwindow_ms));
+	struct aqos_fw_qslot *s;
+	unsigned long flags;
+	bool now = false;
+
+	if (!threshold)
+		return false;
+	spin_lock_irqsave(&aqos_fw_qlock, flags);
+	s = aqos_fw_qslot(uid);
+	if (s && !s->quarantined) {
+		if (time_after(jiffies, s->start + window)) {
+			s->start = jiffies;
+			s->count = 0;
+		}
+		if (++s->count >= threshold) {
+			s->quarantined = true;
+			atomic_inc(&aqos_fw_nr_quarantined);
+			now = true;
+		}
+	}
+	spin_unlock_irqrestore(&aqos_fw_qlock, flags);
+	return now;
+}
+
+/* Let @uid go, or every uid when @all; return how many went. */
+static int aqos_fw_unquarantine(kuid_t uid, bool all)
+{
+	unsigned long flags;
+	int i, n = 0;
+
+	spin_lock_irqsave(&aqos_fw_qlock, flags);
+	for (i = 0; i < AQOS_FW_QSLOTS; i++) {
+		struct aqos_fw_qslot *s = &aqos_fw_qslots[i];
+
+		if (!s->used || (!all && !uid_eq(s->uid, uid)))
+			continue;
+		if (s->quarantined) {
+			atomic_dec(&aqos_fw_nr_quarantined);
+			n++;
+		}
+		s->used = false;
+		s->quarantined = false;
+		s->count = 0;
+	}
+	spin_unlock_irqrestore(&aqos_fw_qlock, flags);
+	return n;
+}
+
+/* ---- lookup ------------------------------------------------------------- */
+
+static u32 aqos_fw_hash(u32 subject, u64 skey, u32 okind, u64 okey)
+{
+	u32 k[6] = { subject, okind, lower_32_bits(skey), upper_32_bits(skey),
+		     lower_32_bits(okey), upper_32_bits(okey) };
+
+	return jhash2(k, ARRAY_SIZE(k), 0x41e7);
+}
+
+static u64 aqos_fw_name_key(const char *name)
+{
+	return jhash(name, strnlen(name, AETHER_QOS_FW_NAME_MAX), 0x6e61);
+}
+
+/* Does @ru's object part match region @a? */
+static bool aqos_fw_object_match(const struct aqos_fw_rule *ru,
+				 const struct aem_access *a)
+{
+	switch (ru->object) {
+	case AETHER_QOS_FW_OBJ_ANY:
+		return true;
+	case AETHER_QOS_FW_OBJ_ID:
+		return ru->object_id == a->id;
+	case AETHER_QOS_FW_OBJ_NAME:
+		return a->name[0] && !strcmp(ru->name, a->name);
+	case AETHER_QOS_FW_OBJ_GLOB:
+		return a->name[0] && glob_match(ru->name, a->name);
+	case AETHER_QOS_FW_OBJ_KIND:
+		return (a->flags & ru->object_id) == ru->object_id;
+	}
+	return false;
+}
+
+/* Scan the bucket of one key; note each rule that matches. */
+static void aqos_fw_probe(const struct aqos_fw_table *t,
+			  const struct aem_access *a, struct aqos_fw_match *m,
+			  u32 subject, u64 skey, bool ancestor)
+{
+	static const u8 okinds[] = { AETHER_QOS_FW_OBJ_ID,
+				     AETHER_QOS_FW_OBJ_NAME,
+				     AETHER_QOS_FW_OBJ_ANY };
+	u64 okey;
+	u32 b, i;
+	int k;
+
+	for (k = 0; k < ARRAY_SIZE(okinds); k++) {
+		if (okinds[k] == AETHER_QOS_FW_OBJ_ID)
+			okey = a->id;
+		else if (okinds[k] == AETHER_QOS_FW_OBJ_NAME)
+			okey = a->name[0] ? aqos_fw_name_key(a->name) : 0;
+		else
+			okey = 0;
+		if (okinds[k] == AETHER_QOS_FW_OBJ_NAME && !a->name[0])
+			continue;
+		b = aqos_fw_hash(subject, skey, okinds[k], okey) & t->mask;
+		for (i = t->start[b]; i < t->start[b + 1]; i++) {
+			const struct aqos_fw_slot *s = &t->slots[i];
+			struct aqos_fw_rule *ru = s->rule;
+			unsigned long bits;
+			int bit;
+
+			if (ru->subject != subject || ru->skey != skey ||
+			    ru->okind != okinds[k] || ru->okey != okey)
+				continue;
+			if (ancestor &&
+			    !(ru->flags & AETHER_QOS_FW_RULE_DESCENDANTS))
+				continue;
+			if (!aqos_fw_object_match(ru, a))
+				continue;
+			bits = ru->access & m->want;
+			for_each_set_bit(bit, &bits, AQOS_FW_NR_BITS)
+				if (s->pos < m->pos[bit]) {
+					m->pos[bit] = s->pos;
+					m->rule[bit] = ru;
+				}
+		}
+	}
+}
+
+/* Probe every key of the current task. */
+static void aqos_fw_lookup(const struct aqos_fw_table *t,
+			   const struct aem_access *a, struct aqos_fw_match *m)
+{
+	const struct cred *cred = current_cred();
+	struct task_struct *task, *parent;
+	struct aqos_group *g;
+	int i;
+
+	aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_ANY, 0, false);
+	if (t->nr_subj[AETHER_QOS_FW_SUBJ_UID])
+		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_UID,
+			      __kuid_val(cred->fsuid), false);
+	if (t->nr_subj[AETHER_QOS_FW_SUBJ_GID]) {
+		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_GID,
+			      __kgid_val(cred->fsgid), false);
+		for (i = 0; i < cred->group_info->ngroups; i++)
+			aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_GID,
+				      __kgid_val(cred->group_info->gid[i]),
+				      false);
+	}
+	if (t->nr_subj[AETHER_QOS_FW_SUBJ_GROUP]) {
+		g = aqos_group_of_task(current);
+		for (i = 0; g && i < AQOS_FW_MAX_GROUP_DEPTH; i++, g = g->parent)
+			aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_GROUP, g->id,
+				      false);
+	}
+	if (!t->nr_subj[AETHER_QOS_FW_SUBJ_PID])
+		return;
+	aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_PID,
+		      (unsigned long)task_tgid(current), false);
+	if (!t->nr_desc)
+		return;
+	task = current;
+	for (i = 0; i < AQOS_FW_MAX_ANCESTORS; i++) {
+		parent = rcu_dereference(task->real_parent);
+		if (parent == task || task->pid <= 1)
+			break;
+		task = parent;
+		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_PID,
+			      (unsigned long)task_tgid(task), true);
+	}
+}
+
+/* ---- the decision -------------------------------------------------------- */
+
+/**
+ * struct aqos_fw_verdict - what the table says of one access
+ * @allowed:	bits allowed
+ * @decision:	AETHER_QOS_FW_ALLOW, _DENY or _AUDIT
+ * @rule:	the rule that decided @decision, NULL for the default
+ * @explicit:	a rule decided at least one bit
+ */
+struct aqos_fw_verdict {
+	u32 allowed;
+	u32 decision;
+	struct aqos_fw_rule *rule;
+	bool explicit;
+};
+
+static void aqos_fw_decide(const struct aqos_fw_table *t,
+			   const struct aqos_fw_match *m,
+			   struct aqos_fw_verdict *v)
+{
+	unsigned long bits = m->want;
+	u32 action;
+	int bit;
+
+	v->allowed = 0;
+	v->decision = AETHER_QOS_FW_ALLOW;
+	v->rule = NULL;
+	v->explicit = false;
+	for_each_set_bit(bit, &bits, AQOS_FW_NR_BITS) {
+		struct aqos_fw_rule *ru = m->rule[bit];
+
+		action = ru ? ru->action : t->default_action;
+		if (ru) {
+			v->explicit = true;
+			atomic64_inc(&ru->hits);
+		}
+		if (action != AETHER_QOS_FW_DENY)
+			v->allowed |= BIT(bit);
+		/* DENY wins over AUDIT, AUDIT over ALLOW, for the record */
+		if (action == AETHER_QOS_FW_DENY &&
+		    v->decision != AETHER_QOS_FW_DENY) {
+			v->decision = AETHER_QOS_FW_DENY;
+			v->rule = ru;
+		} else if (action == AETHER_QOS_FW_AUDIT &&
+			   v->decision == AETHER_QOS_FW_ALLOW) {
+			v->decision = AETHER_QOS_FW_AUDIT;
+			v->rule = ru;
+		}
+	}
+}
+
+static void aqos_fw_record(const struct aem_access *a, u32 op, u32 decision,
+			   u32 flags, u32 allowed, int err,
+			   const struct aqos_fw_rule *ru)
+{
+	struct aether_qos_fw_record rec = { };
+	const struct cred *cred = current_cred();
+	struct aqos_group *g;
+
+	rec.time_ns = ktime_get_boottime_ns();
+	rec.decision = decision;
+	rec.flags = flags;
+	rec.op = op;
+	rec.requested = a ? a->access : 0;
+	rec.allowed = allowed;
+	rec.err = err;
+	rec.uid = from_kuid_munged(&init_user_ns, cred->fsuid);
+	rec.gid = from_kgid_munged(&init_user_ns, cred->fsgid);
+	rec.pid = task_tgid_nr(current);
+	g = aqos_group_of_task(current);
+	rec.group = g ? g->id : AETHER_QOS_ROOT_ID;
+	rec.rule_id = ru ? ru->id : 0;
+	rec.region_id = a ? a->id : 0;
+	get_task_comm(rec.comm, current);
+	if (a)
+		strscpy(rec.name, a->name, sizeof(rec.name));
+	aqos_fw_ring_add(&rec, op == AETHER_QOS_FW_OP_QUARANTINE);
+	if (decision == AETHER_QOS_FW_DENY && __ratelimit(&aqos_fw_log_rs))
+		pr_notice("fw: %s uid %u pid %u (%s) op %u access %#x allowed %#x region %llu \"%s\" rule %u\n",
+			  flags & AETHER_QOS_FW_REC_ENFORCING ? "denied" :
+			  "would deny", rec.uid, rec.pid, rec.comm, op,
+			  rec.requested, allowed, rec.region_id, rec.name,
+			  rec.rule_id);
+}
+
+/* A refusal of the current uid: count it, and quarantine it at the mark. */
+static void aqos_fw_denied(void)
+{
+	kuid_t uid = current_fsuid();
+
+	atomic64_inc(&aqos_fw_nr_denied);
+	if (!aqos_fw_count_denial(uid))
+		return;
+	atomic64_inc(&aqos_fw_nr_quarantines);
+	aqos_fw_record(NULL, AETHER_QOS_FW_OP_QUARANTINE, AETHER_QOS_FW_DENY,
+		       AETHER_QOS_FW_REC_ENFORCING |
+		       AETHER_QOS_FW_REC_QUARANTINED, 0, -EACCES, NULL);
+	pr_warn("fw: uid %u quarantined: %u refusals within %u ms\n",
+		from_kuid_munged(&init_user_ns, uid),
+		READ_ONCE(aqos_fw_qthreshold), READ_ONCE(aqos_fw_qwindow_ms));
+	/* Its mappings are checked again at their next touch. */
+	schedule_work(&aqos_fw_revoke_work);
+}
+
+/**
+ * aqos_fw_may_access - the policy table's may_access: the firewall's word
+ * @a: the access (the subject is the current task)
+ *
+ * Context: rcu_read_lock() held by the core; any process context that
+ * may not sleep.
+ * Return: 0 an explicit allow, 1 no opinion, -EACCES refused.
+ */
+int aqos_fw_may_access(const struct aem_access *a)
+{
+	const struct aqos_fw_table *t = rcu_dereference(aqos_fw_table);
+	struct aqos_fw_verdict v;
+	struct aqos_fw_match m;
+	bool enforce;
+	u32 flags;
+	int bit;
+
+	if (!t || !a->access)
+		return 1;
+	enforce = !(t->mode & AETHER_QOS_FW_DEFAULT_PERMISSIVE);
+	flags = enforce ? AETHER_QOS_FW_REC_ENFORCING : 0;
+	if (aqos_fw_quarantined(current_fsuid())) {
+		aqos_fw_record(a, a->op, AETHER_QOS_FW_DENY,
+			       flags | AETHER_QOS_FW_REC_QUARANTINED, 0,
+			       enforce ? -EACCES : 0, NULL);
+		atomic64_inc(&aqos_fw_nr_denied);
+		return enforce ? -EACCES : 1;
+	}
+	if (!t->nr && t->default_action == AETHER_QOS_FW_ALLOW)
+		return 1;
+	atomic64_inc(&aqos_fw_nr_checked);
+	m.want = a->access & AETHER_QOS_FW_ACCESS_ALL;
+	for (bit = 0; bit < AQOS_FW_NR_BITS; bit++) {
+		m.pos[bit] = AQOS_FW_NO_POS;
+		m.rule[bit] = NULL;
+	}
+	aqos_fw_lookup(t, a, &m);
+	aqos_fw_decide(t, &m, &v);
+	if (!v.rule)
+		flags |= AETHER_QOS_FW_REC_DEFAULT;
+	if (v.decision == AETHER_QOS_FW_DENY) {
+		aqos_fw_record(a, a->op, v.decision, flags, v.allowed,
+			       enforce ? -EACCES : 0, v.rule);
+		aqos_fw_denied();
+		return enforce ? -EACCES : 1;
+	}
+	if (v.decision == AETHER_QOS_FW_AUDIT) {
+		atomic64_inc(&aqos_fw_nr_audited);
+		aqos_fw_record(a, a->op, v.decision, flags, v.allowed, 0,
+			       v.rule);
+	}
+	return v.explicit ? 0 : 1;
+}
+
+/* ---- building and publishing tables -------------------------------------- */
+
+static void aqos_fw_rule_free(struct aqos_fw_rule *ru)
+{
+	put_pid(ru->pid);
+	kfree(ru);
+}
+
+static void aqos_fw_rule_free_rcu(struct rcu_head *rcu)
+{
+	aqos_fw_rule_free(container_of(rcu, struct aqos_fw_rule, rcu));
+}
+
+static void aqos_fw_table_free(struct aqos_fw_table *t)
+{
+	if (!t)
+		return;
+	kvfree(t->rules);
+	kvfree(t->start);
+	kvfree(t->slots);
+	kfree(t);
+}
+
+static void aqos_fw_table_free_rcu(struct rcu_head *rcu)
+{
+	aqos_fw_table_free(container_of(rcu, struct aqos_fw_table, rcu));
+}
+
+static u32 aqos_fw_rule_bucket(const struct aqos_fw_rule *ru, u32 mask)
+{
+	return aqos_fw_hash(ru->subject, ru->skey, ru->okind, ru->okey) & mask;
+}
+
+/* A table of the @nr rules @rules (taken over: the caller's array). */
+static struct aqos_fw_table *aqos_fw_table_build(struct aqos_fw_rule **rules,
+						 u32 nr, u32 default_action,
+						 u32 mode)
+{
+	struct aqos_fw_table *t;
+	u32 nb = roundup_pow_of_two(max(nr, 1U)), i, b;
+	u32 *fill;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return NULL;
+	t->nr = nr;
+	t->mask = nb - 1;
+	t->default_action = default_action;
+	t->mode = mode;
+	t->rules = rules;
+	t->start = kvcalloc(nb + 1, sizeof(*t->start), GFP_KERNEL);
+	t->slots = kvcalloc(max(nr, 1U), sizeof(*t->slots), GFP_KERNEL);
+	fill = kvcalloc(nb, sizeof(*fill), GFP_KERNEL);
+	if (!t->start || !t->slots || !fill)
+		goto out_free;
+	/* counting sort by bucket, each bucket in table order */
+	for (i = 0; i < nr; i++) {
+		t->start[aqos_fw_rule_bucket(rules[i], t->mask) + 1]++;
+		t->nr_subj[rules[i]->subject]++;
+		if (rules[i]->subject == AETHER_QOS_FW_SUBJ_PID &&
+		    (rules[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS))
+			t->nr_desc++;
+	}
+	for (b = 0; b < nb; b++)
+		t->start[b + 1] += t->start[b];
+	for (i = 0; i < nr; i++) {
+		b = aqos_fw_rule_bucket(rules[i], t->mask);
+		t->slots[t->start[b] + fill[b]].rule = rules[i];
+		t->slots[t->start[b] + fill[b]].pos = i;
+		fill[b]++;
+	}
+	kvfree(fill);
+	return t;
+
+out_free:
+	kvfree(fill);
+	t->rules = NULL;
+	aqos_fw_table_free(t);
+	return NULL;
+}
+
+static struct aqos_fw_table *aqos_fw_current(void)
+{
+	return rcu_dereference_protected(aqos_fw_table,
+					 lockdep_is_held(&aqos_fw_lock));
+}
+
+/* Publish @t; the old table goes after a grace period. */
+static void aqos_fw_publish(struct aqos_fw_table *t)
+{
+	struct aqos_fw_table *old = aqos_fw_current();
+
+	lockdep_assert_held(&aqos_fw_lock);
+	t->gen = ++aqos_fw_gen;
+	rcu_assign_pointer(aqos_fw_table, t);
+	if (old)
+		call_rcu(&old->rcu, aqos_fw_table_free_rcu);
+}
+
+/* ---- the ioctls ---------------------------------------------------------- */
+
+/* Check a rule from userspace and make it (id not yet given). */
+static int aqos_fw_rule_in(const struct aether_qos_fw_rule *u,
+			   struct aqos_fw_rule **out)
+{
+	struct aqos_fw_rule *ru;
+	struct aqos_group *g;
+	kuid_t uid;
+	kgid_t gid;
+	size_t len;
+
+	if (u->action >= AETHER_QOS_FW_NR_ACTIONS ||
+	    u->subject >= AETHER_QOS_FW_NR_SUBJ ||
+	    u->object >= AETHER_QOS_FW_NR_OBJ || !u->access ||
+	    (u->access & ~AETHER_QOS_FW_ACCESS_ALL) ||
+	    (u->flags & ~AETHER_QOS_FW_RULE_FLAGS) || u->hits ||
+	    ((u->flags & AETHER_QOS_FW_RULE_DESCENDANTS) &&
+	     u->subject != AETHER_QOS_FW_SUBJ_PID))
+		return -EINVAL;
+	if (u->subject == AETHER_QOS_FW_SUBJ_ANY && u->subject_id)
+		return -EINVAL;
+	if (u->subject_id > U32_MAX)
+		return -EINVAL;
+	len = strnlen(u->name, sizeof(u->name));
+	if (len == sizeof(u->name))
+		return -EINVAL;
+	if (u->object == AETHER_QOS_FW_OBJ_NAME ||
+	    u->object == AETHER_QOS_FW_OBJ_GLOB) {
+		if (!len || u->object_id)
+			return -EINVAL;
+	} else if (memchr_inv(u->name, 0, sizeof(u->name))) {
+		return -EINVAL;
+	}
+	if ((u->object == AETHER_QOS_FW_OBJ_ANY && u->object_id) ||
+	    (u->object == AETHER_QOS_FW_OBJ_ID && !u->object_id) ||
+	    (u->object == AETHER_QOS_FW_OBJ_KIND &&
+	     (!u->object_id || u->object_id > U32_MAX)))
+		return -EINVAL;
+
+	ru = kzalloc(sizeof(*ru), GFP_KERNEL);
+	if (!ru)
+		return -ENOMEM;
+	ru->action = u->action;
+	ru->subject = u->subject;
+	ru->object = u->object;
+	ru->access = u->access;
+	ru->flags = u->flags;
+	ru->object_id = u->object_id;
+	memcpy(ru->name, u->name, sizeof(ru->name));
+	switch (u->subject) {
+	case AETHER_QOS_FW_SUBJ_UID:
+		uid = make_kuid(current_user_ns(), u->subject_id);
+		if (!uid_valid(uid))
+			goto out_inval;
+		ru->skey = __kuid_val(uid);
+		break;
+	case AETHER_QOS_FW_SUBJ_GID:
+		gid = make_kgid(current_user_ns(), u->subject_id);
+		if (!gid_valid(gid))
+			goto out_inval;
+		ru->skey = __kgid_val(gid);
+		break;
+	case AETHER_QOS_FW_SUBJ_GROUP:
+		g = aqos_group_get(u->subject_id);
+		if (!g) {
+			kfree(ru);
+			return -ENOENT;
+		}
+		aqos_group_put(g);
+		ru->skey = u->subject_id;
+		break;
+	case AETHER_QOS_FW_SUBJ_PID:
+		if (!u->subject_id || u->subject_id > INT_MAX)
+			goto out_inval;
+		ru->pid = find_get_pid(u->subject_id);
+		if (!ru->pid || !pid_has_task(ru->pid, PIDTYPE_TGID)) {
+			aqos_fw_rule_free(ru);
+			return -ESRCH;
+		}
+		ru->skey = (unsigned long)ru->pid;
+		break;
+	}
+	switch (u->object) {
+	case AETHER_QOS_FW_OBJ_ID:
+		ru->okind = AETHER_QOS_FW_OBJ_ID;
+		ru->okey = u->object_id;
+		break;
+	case AETHER_QOS_FW_OBJ_NAME:
+		ru->okind = AETHER_QOS_FW_OBJ_NAME;
+		ru->okey = aqos_fw_name_key(ru->name);
+		break;
+	default:
+		ru->okind = AETHER_QOS_FW_OBJ_ANY;
+		break;
+	}
+	*out = ru;
+	return 0;
+
+out_inval:
+	kfree(ru);
+	return -EINVAL;
+}
+
+static void aqos_fw_rule_out(const struct aqos_fw_rule *ru,
+			     struct aether_qos_fw_rule *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = ru->id;
+	u->action = ru->action;
+	u->subject = ru->subject;
+	u->object = ru->object;
+	u->access = ru->access;
+	u->flags = ru->flags;
+	u->object_id = ru->object_id;
+	u->hits = atomic64_read(&ru->hits);
+	memcpy(u->name, ru->name, sizeof(u->name));
+	switch (ru->subject) {
+	case AETHER_QOS_FW_SUBJ_UID:
+		u->subject_id = from_kuid_munged(current_user_ns(),
+						 KUIDT_INIT(ru->skey));
+		break;
+	case AETHER_QOS_FW_SUBJ_GID:
+		u->subject_id = from_kgid_munged(current_user_ns(),
+						 KGIDT_INIT(ru->skey));
+		break;
+	case AETHER_QOS_FW_SUBJ_GROUP:
+		u->subject_id = ru->skey;
+		break;
+	case AETHER_QOS_FW_SUBJ_PID:
+		u->subject_id = pid_vnr(ru->pid);
+		break;
+	}
+}
+
+static void aqos_fw_rules_free(struct aqos_fw_rule **rules, u32 n)
+{
+	while (n--)
+		aqos_fw_rule_free(rules[n]);
+	kvfree(rules);
+}
+
+/* Read and check @a->count rules from userspace. */
+static int aqos_fw_rules_in(const struct aether_qos_fw_add *a,
+			    struct aqos_fw_rule ***out)
+{
+	struct aether_qos_fw_rule __user *urules = u64_to_user_ptr(a->rules);
+	struct aether_qos_fw_rule u;
+	struct aqos_fw_rule **rules;
+	u32 i;
+	int err;
+
+	rules = kvcalloc(a->count, sizeof(*rules), GFP_KERNEL);
+	if (!rules)
+		return -ENOMEM;
+	for (i = 0; i < a->count; i++) {
+		err = -EFAULT;
+		if (copy_from_user(&u, &urules[i], sizeof(u)))
+			goto out_free;
+		err = aqos_fw_rule_in(&u, &rules[i]);
+		if (err)
+			goto out_free;
+	}
+	*out = rules;
+	return 0;
+
+out_free:
+	aqos_fw_rules_free(rules, i);
+	return err;
+}
+
+static long aqos_fw_ioc_add(void __user *uarg)
+{
+	struct aqos_fw_rule **add, **rules;
+	struct aether_qos_fw_add a;
+	struct aqos_fw_table *old, *t;
+	u32 nr_old, pos, i;
+	int err;
+
+	err = aem_copy_in(&a, sizeof(a), uarg);
+	if (err)
+		return err;
+	if (!a.count || a.count > READ_ONCE(aqos_fw_batch_max) || a.first_id)
+		return -EINVAL;
+	err = aqos_fw_rules_in(&a, &add);
+	if (err)
+		return err;
+
+	mutex_lock(&aqos_fw_lock);
+	old = aqos_fw_current();
+	nr_old = old ? old->nr : 0;
+	pos = a.position == AETHER_QOS_FW_APPEND ? nr_old : a.position;
+	err = -ERANGE;
+	if (pos > nr_old)
+		goto out_unlock;
+	err = -ENOSPC;
+	if (nr_old + a.count > READ_ONCE(aqos_fw_rules_max))
+		goto out_unlock;
+	err = -ENOMEM;
+	rules = kvcalloc(nr_old + a.count, sizeof(*rules), GFP_KERNEL);
+	if (!rules)
+		goto out_unlock;
+	for (i = 0; i < pos; i++)
+		rules[i] = old->rules[i];
+	for (i = 0; i < a.count; i++)
+		rules[pos + i] = add[i];
+	for (i = pos; i < nr_old; i++)
+		rules[a.count + i] = old->rules[i];
+	t = aqos_fw_table_build(rules, nr_old + a.count,
+				old ? old->default_action : AETHER_QOS_FW_ALLOW,
+				old ? old->mode : 0);
+	if (!t) {
+		kvfree(rules);
+		goto out_unlock;
+	}
+	a.first_id = aqos_fw_next_id;
+	for (i = 0; i < a.count; i++)
+		add[i]->id = aqos_fw_next_id++;
+	aqos_fw_publish(t);
+	mutex_unlock(&aqos_fw_lock);
+	kvfree(add);
+	aem_access_revoke();
+	return aem_copy_out(uarg, &a, sizeof(a));
+
+out_unlock:
+	mutex_unlock(&aqos_fw_lock);
+	aqos_fw_rules_free(add, a.count);
+	return err;
+}
+
+static long aqos_fw_ioc_del(void __user *uarg)
+{
+	struct aqos_fw_table *old, *t;
+	struct aqos_fw_rule **rules;
+	struct aether_qos_fw_del d;
+	struct aqos_fw_rule *gone = NULL;
+	bool all;
+	u32 i, n = 0;
+	int err;
+
+	err = aem_copy_in(&d, sizeof(d), uarg);
+	if (err)
+		return err;
+	all = d.flags & AETHER_QOS_FW_DEL_ALL;
+	if ((d.flags & ~AETHER_QOS_FW_DEL_ALL) || d.__reserved ||
+	    (all && d.id) || (!all && !d.id))
+		return -EINVAL;
+	mutex_lock(&aqos_fw_lock);
+	old = aqos_fw_current();
+	err = -ENOENT;
+	if (!old || (!all && !old->nr))
+		goto out_unlock;
+	err = -ENOMEM;
+	rules = kvcalloc(max(old->nr, 1U), sizeof(*rules), GFP_KERNEL);
+	if (!rules)
+		goto out_unlock;
+	for (i = 0; i < old->nr; i++) {
+		if (all || old->rules[i]->id == d.id)
+			gone = old->rules[i];
+		else
+			rules[n++] = old->rules[i];
+	}
+	err = -ENOENT;
+	if (!all && !gone)
+		goto out_rules;
+	err = -ENOMEM;
+	t = aqos_fw_table_build(rules, n, old->default_action, old->mode);
+	if (!t)
+		goto out_rules;
+	aqos_fw_publish(t);
+	/* the old table and its readers are gone after a grace period */
+	for (i = 0; i < old->nr; i++)
+		if (all || old->rules[i]->id == d.id)
+			call_rcu(&old->rules[i]->rcu, aqos_fw_rule_free_rcu);
+	mutex_unlock(&aqos_fw_lock);
+	aem_access_revoke();
+	return 0;
+
+out_rules:
+	kvfree(rules);
+out_unlock:
+	mutex_unlock(&aqos_fw_lock);
+	return err;
+}
+
+static long aqos_fw_ioc_list(void __user *uarg)
+{
+	struct aether_qos_fw_rule __user *urules;
+	struct aether_qos_fw_rule u;
+	struct aether_qos_fw_list l;
+	struct aqos_fw_table *t;
+	u32 i;
+	int err;
+
+	err = aem_copy_in(&l, sizeof(l), uarg);
+	if (err)
+		return err;
+	if (l.__reserved || (l.count && !l.rules))
+		return -EINVAL;
+	urules = u64_to_user_ptr(l.rules);
+	mutex_lock(&aqos_fw_lock);
+	t = aqos_fw_current();
+	for (i = 0; i < t->nr && i < l.count; i++) {
+		aqos_fw_rule_out(t->rules[i], &u);
+		if (copy_to_user(&urules[i], &u, sizeof(u))) {
+			mutex_unlock(&aqos_fw_lock);
+			return -EFAULT;
+		}
+	}
+	l.count = t->nr;
+	l.default_action = t->default_action;
+	l.mode = t->mode;
+	l.generation = t->gen;
+	l.quarantined = atomic_read(&aqos_fw_nr_quarantined);
+	mutex_unlock(&aqos_fw_lock);
+	return aem_copy_out(uarg, &l, sizeof(l));
+}
+
+static long aqos_fw_ioc_default(void __user *uarg)
+{
+	struct aether_qos_fw_default d;
+	struct aqos_fw_table *old, *t;
+	struct aqos_fw_rule **rules;
+	int err;
+
+	err = aem_copy_in(&d, sizeof(d), uarg);
+	if (err)
+		return err;
+	if (d.action >= AETHER_QOS_FW_NR_ACTIONS ||
+	    (d.flags & ~AETHER_QOS_FW_DEFAULT_FLAGS) || d.__reserved)
+		return -EINVAL;
+	mutex_lock(&aqos_fw_lock);
+	old = aqos_fw_current();
+	rules = kvcalloc(max(old->nr, 1U), sizeof(*rules), GFP_KERNEL);
+	if (rules && old->nr)
+		memcpy(rules, old->rules, old->nr * sizeof(*rules));
+	t = rules ? aqos_fw_table_build(rules, old->nr, d.action, d.flags) :
+		    NULL;
+	if (!t) {
+		kvfree(rules);
+		mutex_unlock(&aqos_fw_lock);
+		return -ENOMEM;
+	}
+	aqos_fw_publish(t);
+	mutex_unlock(&aqos_fw_lock);
+	aem_access_revoke();
+	return 0;
+}
+
+static long aqos_fw_ioc_unquarantine(void __user *uarg)
+{
+	struct aether_qos_fw_unquarantine q;
+	bool all;
+	kuid_t uid = INVALID_UID;
+	int err;
+
+	err = aem_copy_in(&q, sizeof(q), uarg);
+	if (err)
+		return err;
+	all = q.flags & AETHER_QOS_FW_UNQ_ALL;
+	if ((q.flags & ~AETHER_QOS_FW_UNQ_ALL) || q.__reserved ||
+	    (all && q.uid))
+		return -EINVAL;
+	if (!all) {
+		uid = make_kuid(current_user_ns(), q.uid);
+		if (!uid_valid(uid))
+			return -EINVAL;
+	}
+	if (!aqos_fw_unquarantine(uid, all) && !all)
+		return -ENOENT;
+	return 0;
+}
+
+/* ---- audit fds ---------------------------------------------------------- */
+
+struct aqos_fw_reader {
+	struct mutex lock;	/* @next */
+	u64 next;		/* the next record this fd reads */
+};
+
+static ssize_t aqos_fw_audit_read(struct file *file, char __user *buf,
+				  size_t count, loff_t *ppos)
+{
+	struct aqos_fw_reader *rd = file->private_data;
+	struct aether_qos_fw_record rec;
+	ssize_t done = 0;
+	int err;
+
+	if (count < sizeof(rec))
+		return -EINVAL;
+	if (mutex_lock_interruptible(&rd->lock))
+		return -EINTR;
+	while (count - done >= sizeof(rec)) {
+		if (!aqos_fw_ring_get(&rd->next, &rec)) {
+			if (done)
+				break;
+			err = -EAGAIN;
+			if (file->f_flags & O_NONBLOCK)
+				goto out_err;
+			err = wait_event_interruptible(aqos_fw_ring.wait,
+						       aqos_fw_ring_seq() >=
+						       rd->next);
+			if (err)
+				goto out_err;
+			continue;
+		}
+		if (copy_to_user(buf + done, &rec, sizeof(rec))) {
+			err = -EFAULT;
+			if (!done)
+				goto out_err;
+			break;
+		}
+		rd->next = rec.seq + 1;
+		done += sizeof(rec);
+	}
+	mutex_unlock(&rd->lock);
+	return done;
+
+out_err:
+	mutex_unlock(&rd->lock);
+	return err;
+}
+
+static __poll_t aqos_fw_audit_poll(struct file *file, poll_table *wait)
+{
+	struct aqos_fw_reader *rd = file->private_data;
+
+	poll_wait(file, &aqos_fw_ring.wait, wait);
+	return aqos_fw_ring_seq() >= READ_ONCE(rd->next) ?
+	       EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static int aqos_fw_audit_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static const struct file_operations aqos_fw_audit_fops = {
+	.owner		= THIS_MODULE,
+	.read		= aqos_fw_audit_read,
+	.poll		= aqos_fw_audit_poll,
+	.release	= aqos_fw_audit_release,
+	.llseek		= noop_llseek,
+};
+
+static long aqos_fw_ioc_audit_open(void __user *uarg)
+{
+	struct aether_qos_fw_audit_open o;
+	struct aqos_fw_reader *rd;
+	struct file *file;
+	u64 seq;
+	int err, fd;
+
+	err = aem_copy_in(&o, sizeof(o), uarg);
+	if (err)
+		return err;
+	if ((o.flags & ~AETHER_QOS_FW_AUDIT_FLAGS) || o.__reserved || o.fd)
+		return -EINVAL;
+	rd = kzalloc(sizeof(*rd), GFP_KERNEL);
+	if (!rd)
+		return -ENOMEM;
+	mutex_init(&rd->lock);
+	seq = aqos_fw_ring_seq();
+	rd->next = seq >= aqos_fw_ring.size ? seq - aqos_fw_ring.size + 1 : 1;
+	fd = get_unused_fd_flags(o.flags & AETHER_QOS_FW_AUDIT_CLOEXEC ?
+				 O_CLOEXEC : 0);
+	err = fd;
+	if (fd < 0)
+		goto out_free;
+	file = anon_inode_getfile("[aether_qos_fw_audit]", &aqos_fw_audit_fops,
+				  rd, O_RDONLY |
+				  (o.flags & AETHER_QOS_FW_AUDIT_NONBLOCK ?
+				   O_NONBLOCK : 0));
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto out_fd;
+	}
+	o.fd = fd;
+	err = aem_copy_out(uarg, &o, sizeof(o));
+	if (err) {
+		fput(file);	/* frees @rd */
+		put_unused_fd(fd);
+		return err;
+	}
+	fd_install(fd, file);
+	return 0;
+
+out_fd:
+	put_unused_fd(fd);
+out_free:
+	kfree(rd);
+	return err;
+}
+
+/**
+ * aqos_fw_ioctl - the FW_* commands of /dev/aether_qos
+ * @cmd: the command
+ * @uarg: its argument
+ *
+ * Return: the command's result, -EPERM without CAP_SYS_ADMIN, -ENOTTY for
+ * a command that is not the firewall's.
+ */
+long aqos_fw_ioctl(unsigned int cmd, void __user *uarg)
+{
+	switch (AEM_IOC_BASE(cmd)) {
+	case AEM_IOC_BASE(AETHER_QOS_IOC_FW_ADD):
+	case AEM_IOC_BASE(AETHER_QOS_IOC_FW_DEL):
+	case AEM_IOC_BASE(AETHER_QOS_IOC_FW_LIST):
+	case AEM_IOC_BASE(AETHER_QOS_IOC_FW_DEFAULT):
+	case AEM_IOC_BASE(AETHER_QOS_IOC_FW_AUDIT_OPEN):
+	case AEM_IOC_BASE(AETHER_QOS_IOC_FW_UNQUARANTINE):
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	switch (AEM_IOC_BASE(cmd)) {
+	case AEM_IOC_BASE(AETHER_QOS_IOC_FW_ADD):
+		return aqos_fw_ioc_add(uarg);
+	case AEM_IOC_BASE(AETHER_QOS_IOC_FW_DEL):
+		return aqos_fw_ioc_del(uarg);
+	case AEM_IOC_BASE(AETHER_QOS_IOC_FW_LIST):
+		return aqos_fw_ioc_list(uarg);
+	case AEM_IOC_BASE(AETHER_QOS_IOC_FW_DEFAULT):
+		return aqos_fw_ioc_default(uarg);
+	case AEM_IOC_BASE(AETHER_QOS_IOC_FW_AUDIT_OPEN):
+		return aqos_fw_ioc_audit_open(uarg);
+	default:
+		return aqos_fw_ioc_unquarantine(uarg);
+	}
+}
+
+/* ---- debugfs ------------------------------------------------------------ */
+
+static const char *const aqos_fw_actions[] = { "allow", "deny", "audit" };
+static const char *const aqos_fw_subjects[] = { "any", "uid", "gid", "group",
+						"pid" };
+static const char *const aqos_fw_objects[] = { "any", "id", "name", "glob",
+					       "kind" };
+
+static int aqos_fw_rules_show(struct seq_file *m, void *v)
+{
+	struct aether_qos_fw_rule u;
+	struct aqos_fw_table *t;
+	u32 i;
+
+	mutex_lock(&aqos_fw_lock);
+	t = aqos_fw_current();
+	seq_printf(m, "generation %llu default %s%s rules %u\n", t->gen,
+		   aqos_fw_actions[t->default_action],
+		   t->mode & AETHER_QOS_FW_DEFAULT_PERMISSIVE ?
+		   " permissive" : "", t->nr);
+	seq_puts(m, "index id action subject subject_id object object_id name access flags hits\n");
+	for (i = 0; i < t->nr; i++) {
+		aqos_fw_rule_out(t->rules[i], &u);
+		seq_printf(m, "%u %u %s %s %llu %s %llu %s %#x %#x %llu\n", i,
+			   u.id, aqos_fw_actions[u.action],
+			   aqos_fw_subjects[u.subject], u.subject_id,
+			   aqos_fw_objects[u.object], u.object_id,
+			   u.name[0] ? u.name : "-", u.access, u.flags, u.hits);
+	}
+	mutex_unlock(&aqos_fw_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(aqos_fw_rules);
+
+static int aqos_fw_auditlog_show(struct seq_file *m, void *v)
+{
+	struct aether_qos_fw_record rec;
+	u64 seq, last = aqos_fw_ring_seq();
+
+	seq = last >= aqos_fw_ring.size ? last - aqos_fw_ring.size + 1 : 1;
+	seq_puts(m, "seq time_ns decision flags op requested allowed err uid gid pid group comm region name rule suppressed\n");
+	while (seq <= last && aqos_fw_ring_get(&seq, &rec)) {
+		seq_printf(m, "%llu %llu %s %#x %u %#x %#x %d %u %u %u %u %s %llu %s %u %u\n",
+			   rec.seq, rec.time_ns, aqos_fw_actions[rec.decision],
+			   rec.flags, rec.op, rec.requested, rec.allowed,
+			   rec.err, rec.uid, rec.gid, rec.pid, rec.group,
+			   rec.comm, rec.region_id,
+			   rec.name[0] ? rec.name : "-", rec.rule_id,
+			   rec.suppressed);
+		seq = rec.seq + 1;
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(aqos_fw_auditlog);
+
+static int aqos_fw_stats_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "checked %lld\n", atomic64_read(&aqos_fw_nr_checked));
+	seq_printf(m, "denied %lld\n", atomic64_read(&aqos_fw_nr_denied));
+	seq_printf(m, "audited %lld\n", atomic64_read(&aqos_fw_nr_audited));
+	seq_printf(m, "quarantines %lld\n",
+		   atomic64_read(&aqos_fw_nr_quarantines));
+	seq_printf(m, "quarantined %d\n",
+		   atomic_read(&aqos_fw_nr_quarantined));
+	seq_printf(m, "records %llu\n", aqos_fw_ring_seq());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(aqos_fw_stats);
+
+/* ---- load and unload ---------------------------------------------------- */
+
+/**
+ * aqos_fw_init - an empty table (default allow), the ring, debugfs
+ *
+ * Context: before the policy table is registered (no may_access yet).
+ * Return: 0 or -ENOMEM.
+ */
+int aqos_fw_init(void)
+{
+	struct aqos_fw_table *t;
+
+	aqos_fw_ring.size = roundup_pow_of_two(aqos_fw_audit_size);
+	aqos_fw_ring.recs = kvcalloc(aqos_fw_ring.size,
+				     sizeof(*aqos_fw_ring.recs), GFP_KERNEL);
+	if (!aqos_fw_ring.recs)
+		return -ENOMEM;
+	t = aqos_fw_table_build(NULL, 0, AETHER_QOS_FW_ALLOW, 0);
+	if (!t)
+		goto out_ring;
+	mutex_lock(&aqos_fw_lock);
+	aqos_fw_publish(t);
+	mutex_unlock(&aqos_fw_lock);
+	aqos_fw_dir = debugfs_create_dir("fw", aqos_debugfs_dir());
+	debugfs_create_file("rules", 0400, aqos_fw_dir, NULL,
+			    &aqos_fw_rules_fops);
+	debugfs_create_file("audit", 0400, aqos_fw_dir, NULL,
+			    &aqos_fw_auditlog_fops);
+	debugfs_create_file("stats", 0444, aqos_fw_dir, NULL,
+			    &aqos_fw_stats_fops);
+	return 0;
+
+out_ring:
+	kvfree(aqos_fw_ring.recs);
+	aqos_fw_ring.recs = NULL;
+	return -ENOMEM;
+}
+
+/**
+ * aqos_fw_exit - free the table, its rules and the ring
+ *
+ * Context: the policy table is unregistered (no may_access in flight) and
+ * no audit fd is open (each pins the module).
+ */
+void aqos_fw_exit(void)
+{
+	struct aqos_fw_table *t;
+
+	debugfs_remove_recursive(aqos_fw_dir);
+	cancel_work_sync(&aqos_fw_revoke_work);
+	mutex_lock(&aqos_fw_lock);
+	t = aqos_fw_current();
+	RCU_INIT_POINTER(aqos_fw_table, NULL);
+	mutex_unlock(&aqos_fw_lock);
+	synchronize_rcu();
+	if (t)
+		aqos_fw_rules_free(t->rules, t->nr);
+	if (t)
+		t->rules = NULL;
+	aqos_fw_table_free(t);
+	rcu_barrier();		/* the rules and tables freed by call_rcu() */
+	kvfree(aqos_fw_ring.recs);
+	aqos_fw_ring.recs = NULL;
+}
+
+/* ---- module parameters --------------------------------------------------- */
+
+/* A parameter and its bounds: writes outside them are -EINVAL. */
+struct aqos_fw_param {
+	unsigned int *var;
+	unsigned int min;
+	unsigned int max;
+};
+
+static int aqos_fw_param_set(const char *val, const struct kernel_param *kp)
+{
+	const struct aqos_fw_param *p = kp->arg;
+	unsigned int v;
+	int err = kstrtouint(val, 0, &v);
+
+	if (err)
+		return err;
+	if (v < p->min || v > p->max)
+		return -EINVAL;
+	WRITE_ONCE(*p->var, v);
+	return 0;
+}
+
+static int aqos_fw_param_get(char *buf, const struct kernel_param *kp)
+{
+	const struct aqos_fw_param *p = kp->arg;
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*p->var));
+}
+
+static const struct kernel_param_ops aqos_fw_param_ops = {
+	.set = aqos_fw_param_set,
+	.get = aqos_fw_param_get,
+};
+
+static struct aqos_fw_param aqos_fw_p_rules_max = {
+	&aqos_fw_rules_max, 1, 1000000 };
+static struct aqos_fw_param aqos_fw_p_batch_max = {
+	&aqos_fw_batch_max, 1, 65536 };
+static struct aqos_fw_param aqos_fw_p_audit_size = {
+	&aqos_fw_audit_size, 16, 65536 };
+static struct aqos_fw_param aqos_fw_p_audit_rate = {
+	&aqos_fw_audit_rate, 0, 1000000 };
+static struct aqos_fw_param aqos_fw_p_qthreshold = {
+	&aqos_fw_qthreshold, 0, 1000000 };
+static struct aqos_fw_param aqos_fw_p_qwindow = {
+	&aqos_fw_qwindow_ms, 1, 3600000 };
+
+module_param_cb(fw_rules_max, &aqos_fw_param_ops, &aqos_fw_p_rules_max, 0644);
+MODULE_PARM_DESC(fw_rules_max, "Rules the firewall's table may hold (1..1000000)");
+module_param_cb(fw_batch_max, &aqos_fw_param_ops, &aqos_fw_p_batch_max, 0644);
+MODULE_PARM_DESC(fw_batch_max, "Rules one FW_ADD may bring (1..65536)");
+module_param_cb(fw_audit_size, &aqos_fw_param_ops, &aqos_fw_p_audit_size, 0444);
+MODULE_PARM_DESC(fw_audit_size, "Records the audit ring holds, rounded up to a power of two (16..65536; at load only)");
+module_param_cb(fw_audit_rate, &aqos_fw_param_ops, &aqos_fw_p_audit_rate, 0644);
+MODULE_PARM_DESC(fw_audit_rate, "Audit records a second at most, the rest counted as suppressed (0: no limit)");
+module_param_cb(fw_quarantine_threshold, &aqos_fw_param_ops, &aqos_fw_p_qthreshold, 0644);
+MODULE_PARM_DESC(fw_quarantine_threshold, "Refusals of one uid within fw_quarantine_window_ms that quarantine it (0: never)");
+module_param_cb(fw_quarantine_window_ms, &aqos_fw_param_ops, &aqos_fw_p_qwindow, 0644);
+MODULE_PARM_DESC(fw_quarantine_window_ms, "The window of fw_quarantine_threshold, in ms (1..3600000)");

@@ -1,0 +1,1107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qos_fw_test.c - the memory firewall (aether_qos/firewall.c), an
+ * adversarial table run as root and the box's users alice (1000) and bob
+ * (1001):
+ *
+ *   - unprivileged FW_* refused (-EPERM), every ioctl's errnos;
+ *   - open by name: a foreign region opens only with an allow rule, a
+ *     deny (name or glob) refuses even its owner, audited;
+ *   - mmap checks the mapper's credentials: an fd inherited at fork or
+ *     passed by SCM_RIGHTS is refused to alice, allowed to bob;
+ *   - W implies R: a write-only mapping of a read-denied region refused;
+ *   - mprotect upgrades refused by an MPROTECT or a WRITE rule;
+ *   - a process rule, with and without its descendants;
+ *   - region ioctls (INFO, CHECKSUM, ATTACH_REGION) refused;
+ *   - revocation: alice's live mapping faults with SIGSEGV at its next
+ *     touch once a rule denies it; bob's keeps working;
+ *   - quarantine after the threshold of refusals, its event, and
+ *     FW_UNQUARANTINE;
+ *   - the audit fd: poll, records and their fields; debugfs; hit counters;
+ *   - the default action, audit-only rules and permissive mode;
+ *   - ordering (a rule inserted at 0 wins) and 10000 rules of other uids
+ *     that change nothing for alice and bob;
+ *   - aetherctl qos fw add, list --json, audit, default, del.
+ *
+ * Needs aether_mm and aether_qos, root and the box's users.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "aether_test.h"
+#include "../aether_mm/aether_mm_util.h"
+#include "aether_qos_util.h"
+
+#define FW_PAGES	4
+
+static const struct aet_user alice = {
+	.name = "alice", .uid = 1000, .gid = 1000,
+	.groups = { AET_AETHER_GID }, .nr_groups = 1,
+};
+
+static const struct aet_user bob = {
+	.name = "bob", .uid = 1001, .gid = 1001,
+	.groups = { AET_AETHER_GID }, .nr_groups = 1,
+};
+
+static size_t psize(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+/* ---- the FW_* commands ---- */
+
+static struct aether_qos_fw_rule fw_rule(__u32 action, __u32 subject,
+					 __u64 sid, __u32 object, __u64 oid,
+					 const char *name, __u32 access)
+{
+	struct aether_qos_fw_rule r;
+
+	memset(&r, 0, sizeof(r));
+	r.action = action;
+	r.subject = subject;
+	r.subject_id = sid;
+	r.object = object;
+	r.object_id = oid;
+	r.access = access;
+	if (name)
+		snprintf(r.name, sizeof(r.name), "%s", name);
+	return r;
+}
+
+static int fw_add_at(int fd, struct aether_qos_fw_rule *r, __u32 n,
+		     __u32 pos, __u32 *first)
+{
+	struct aether_qos_fw_add a = {
+		.size = sizeof(a), .count = n, .rules = (uintptr_t)r,
+		.position = pos,
+	};
+	int ret = aet_ioctl(fd, AETHER_QOS_IOC_FW_ADD, &a);
+
+	if (!ret && first)
+		*first = a.first_id;
+	return ret;
+}
+
+/* Append one rule: its id, or -errno. */
+static int fw_add1(int fd, __u32 action, __u32 subject, __u64 sid,
+		   __u32 object, __u64 oid, const char *name, __u32 access)
+{
+	struct aether_qos_fw_rule r = fw_rule(action, subject, sid, object,
+					      oid, name, access);
+	__u32 id;
+	int ret = fw_add_at(fd, &r, 1, AETHER_QOS_FW_APPEND, &id);
+
+	return ret ? ret : (int)id;
+}
+
+static int fw_del(int fd, __u32 flags, __u32 id)
+{
+	struct aether_qos_fw_del d = { .size = sizeof(d), .flags = flags,
+				       .id = id };
+
+	return aet_ioctl(fd, AETHER_QOS_IOC_FW_DEL, &d);
+}
+
+static int fw_default(int fd, __u32 action, __u32 flags)
+{
+	struct aether_qos_fw_default d = { .size = sizeof(d),
+					   .action = action, .flags = flags };
+
+	return aet_ioctl(fd, AETHER_QOS_IOC_FW_DEFAULT, &d);
+}
+
+static int fw_unq(int fd, __u32 flags, __u32 uid)
+{
+	struct aether_qos_fw_unquarantine q = { .size = sizeof(q),
+						.flags = flags, .uid = uid };
+
+	return aet_ioctl(fd, AETHER_QOS_IOC_FW_UNQUARANTINE, &q);
+}
+
+static int fw_list(int fd, struct aether_qos_fw_rule *r, __u32 n,
+		   struct aether_qos_fw_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->size = sizeof(*l);
+	l->count = n;
+	l->rules = (uintptr_t)r;
+	return aet_ioctl(fd, AETHER_QOS_IOC_FW_LIST, l);
+}
+
+static int fw_audit_open(int fd, __u32 flags)
+{
+	struct aether_qos_fw_audit_open o = { .size = sizeof(o),
+					      .flags = flags };
+	int ret = aet_ioctl(fd, AETHER_QOS_IOC_FW_AUDIT_OPEN, &o);
+
+	return ret ? ret : o.fd;
+}
+
+/* Read records of a non-blocking audit fd until one matches; 0 or -ENOENT. */
+static int fw_find_record(int afd, __u32 op, __u32 uid, __u64 region,
+			  struct aether_qos_fw_record *out)
+{
+	struct aether_qos_fw_record rec;
+
+	while (read(afd, &rec, sizeof(rec)) == sizeof(rec)) {
+		if (rec.op == op && rec.uid == uid &&
+		    (op == AETHER_QOS_FW_OP_QUARANTINE ||
+		     rec.region_id == region)) {
+			if (out)
+				*out = rec;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Skip what the ring holds already. */
+static void fw_drain(int afd)
+{
+	struct aether_qos_fw_record rec[16];
+
+	while (read(afd, rec, sizeof(rec)) > 0)
+		;
+}
+
+/* ---- regions ---- */
+
+/* A shared read-write region, named @name unless NULL: fd; id in *@id. */
+static int fw_region(int mfd, const char *name, __u32 flags, __u64 *id)
+{
+	struct aether_mm_region_create c;
+	int ret;
+
+	aemt_region_args(&c, AETHER_MM_REGION_SHARED | flags,
+			 FW_PAGES * psize());
+	if (name)
+		c.name = (uintptr_t)name;
+	ret = aemt_region_create(mfd, &c);
+	if (ret)
+		return ret;
+	if (id)
+		*id = c.id;
+	return c.fd;
+}
+
+/* mmap() of @rfd with @prot: 0, or -errno (unmapped again). */
+static int fw_map(int rfd, int prot)
+{
+	void *p = mmap(NULL, FW_PAGES * psize(), prot, MAP_SHARED, rfd, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, FW_PAGES * psize());
+	return 0;
+}
+
+struct fw_map_arg {
+	int rfd;
+	int prot;
+};
+
+static int fw_map_fn(void *arg)
+{
+	const struct fw_map_arg *a = arg;
+
+	return fw_map(a->rfd, a->prot);
+}
+
+/* mmap() of an inherited @rfd with @prot as @u: 0 or -errno. */
+static int fw_map_as(const struct aet_user *u, int rfd, int prot)
+{
+	struct fw_map_arg a = { rfd, prot };
+
+	return aet_run_as(u, fw_map_fn, &a);
+}
+
+struct fw_open_arg {
+	const char *name;
+};
+
+static int fw_open_fn(void *arg)
+{
+	const struct fw_open_arg *a = arg;
+	int mfd = aemt_open(), rfd;
+
+	if (mfd < 0)
+		return mfd;
+	rfd = aemt_region_open(mfd, a->name, AETHER_MM_REGION_OPEN_FOREIGN,
+			       NULL);
+	close(mfd);
+	if (rfd < 0)
+		return rfd;
+	close(rfd);
+	return 0;
+}
+
+static int fw_open_as(const struct aet_user *u, const char *name)
+{
+	struct fw_open_arg a = { name };
+
+	return aet_run_as(u, fw_open_fn, &a);
+}
+
+static int fw_cmd_fn(void *arg)
+{
+	int fd = aqt_open(), ret;
+	struct aether_qos_fw_rule r = fw_rule(AETHER_QOS_FW_DENY,
+					      AETHER_QOS_FW_SUBJ_ANY, 0,
+					      AETHER_QOS_FW_OBJ_ANY, 0, NULL,
+					      AETHER_QOS_FW_READ);
+	struct aether_qos_fw_list l;
+
+	(void)arg;
+	if (fd < 0)
+		return fd;
+	ret = fw_add_at(fd, &r, 1, AETHER_QOS_FW_APPEND, NULL);
+	if (ret != -EPERM)
+		goto out;
+	ret = fw_del(fd, AETHER_QOS_FW_DEL_ALL, 0);
+	if (ret != -EPERM)
+		goto out;
+	ret = fw_list(fd, NULL, 0, &l);
+	if (ret != -EPERM)
+		goto out;
+	ret = fw_default(fd, AETHER_QOS_FW_DENY, 0);
+	if (ret != -EPERM)
+		goto out;
+	ret = fw_audit_open(fd, 0);
+	if (ret != -EPERM)
+		goto out;
+	ret = fw_unq(fd, AETHER_QOS_FW_UNQ_ALL, 0);
+	if (ret != -EPERM)
+		goto out;
+	ret = 0;
+out:
+	close(fd);
+	return ret == 0 ? 0 : (ret < 0 ? ret : -EPROTO);
+}
+
+FIXTURE(fw) {
+	int fd;
+	int mfd;
+	__u64 rid;	/* a test's region (not a local: setjmp) */
+	struct aet_params params;
+};
+
+static void fw_reset(int fd)
+{
+	fw_del(fd, AETHER_QOS_FW_DEL_ALL, 0);
+	fw_default(fd, AETHER_QOS_FW_ALLOW, 0);
+	fw_unq(fd, AETHER_QOS_FW_UNQ_ALL, 0);
+}
+
+FIXTURE_SETUP(fw)
+{
+	struct aether_qos_fw_list l;
+
+	self->fd = aqt_open();
+	if (self->fd == -ENOENT)
+		AEMT_SETUP_SKIP("%s absent: aether_qos not loaded", AQT_DEV);
+	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->mfd);
+	if (fw_list(self->fd, NULL, 0, &l) == -ENOTTY)
+		AEMT_SETUP_SKIP("aether_qos has no firewall");
+	if (!aet_can_run_as(&alice) || !aet_can_run_as(&bob))
+		AEMT_SETUP_SKIP("needs root and the box's alice and bob");
+	ASSERT_EQ(0, aet_params_save("aether_qos", &self->params));
+	fw_reset(self->fd);
+}
+
+FIXTURE_TEARDOWN(fw)
+{
+	if (self->fd < 0)
+		return;
+	fw_reset(self->fd);
+	aet_params_restore(&self->params);
+	close(self->fd);
+	close(self->mfd);
+}
+
+TEST_F(fw, unprivileged_fw_commands_are_refused)
+{
+	ASSERT_EQ(0, aet_run_as(&alice, fw_cmd_fn, NULL));
+}
+
+TEST_F(fw, ioctl_errnos)
+{
+	struct aether_qos_fw_rule r, big[3];
+	struct aether_qos_fw_list l;
+	struct aether_qos_fw_add a;
+	char path[128];
+	pid_t dead;
+	int id;
+
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID, 1000,
+		    AETHER_QOS_FW_OBJ_ANY, 0, NULL, AETHER_QOS_FW_READ);
+	/* the batch */
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 0, AETHER_QOS_FW_APPEND,
+				     NULL));
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.count = 1;
+	a.rules = 8;	/* not a user address */
+	a.position = AETHER_QOS_FW_APPEND;
+	EXPECT_EQ(-EFAULT, aet_ioctl(self->fd, AETHER_QOS_IOC_FW_ADD, &a));
+	EXPECT_EQ(-ERANGE, fw_add_at(self->fd, &r, 1, 5, NULL));
+	/* the fields */
+	r.action = AETHER_QOS_FW_NR_ACTIONS;
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	r.action = AETHER_QOS_FW_DENY;
+	r.access = 0;
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	r.access = AETHER_QOS_FW_ACCESS_ALL + 1;
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	r.access = AETHER_QOS_FW_READ;
+	r.flags = AETHER_QOS_FW_RULE_DESCENDANTS;	/* only for a pid */
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	r.flags = 0;
+	r.object = AETHER_QOS_FW_OBJ_NAME;		/* no name */
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	memset(r.name, 'x', sizeof(r.name));		/* no NUL */
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_ANY, 0,
+		    AETHER_QOS_FW_OBJ_ANY, 0, "junk", AETHER_QOS_FW_READ);
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_ANY, 0,
+		    AETHER_QOS_FW_OBJ_KIND, 0, NULL, AETHER_QOS_FW_READ);
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_GROUP, 0x7ffffff0,
+		    AETHER_QOS_FW_OBJ_ANY, 0, NULL, AETHER_QOS_FW_READ);
+	EXPECT_EQ(-ENOENT, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	dead = fork();
+	ASSERT_LE(0, dead);
+	if (!dead)
+		_exit(0);
+	ASSERT_EQ(dead, waitpid(dead, NULL, 0));
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_PID, dead,
+		    AETHER_QOS_FW_OBJ_ANY, 0, NULL, AETHER_QOS_FW_READ);
+	EXPECT_EQ(-ESRCH, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				    NULL));
+	/* all or nothing: a bad third rule adds none */
+	big[0] = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID, 5000,
+			 AETHER_QOS_FW_OBJ_ANY, 0, NULL, AETHER_QOS_FW_READ);
+	big[1] = big[0];
+	big[2] = big[0];
+	big[2].subject = AETHER_QOS_FW_NR_SUBJ;
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, big, 3, AETHER_QOS_FW_APPEND,
+				     NULL));
+	ASSERT_EQ(0, fw_list(self->fd, NULL, 0, &l));
+	EXPECT_EQ(0, l.count);
+	/* the table's bound */
+	big[2] = big[0];
+	snprintf(path, sizeof(path), "%s/fw_rules_max", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "2"));
+	EXPECT_EQ(-ENOSPC, fw_add_at(self->fd, big, 3, AETHER_QOS_FW_APPEND,
+				     NULL));
+	EXPECT_EQ(-EINVAL, aet_write_file(path, "0"));
+	snprintf(path, sizeof(path), "%s/fw_quarantine_window_ms", AQT_PARAMS);
+	EXPECT_EQ(-EINVAL, aet_write_file(path, "0"));
+	/* DEL */
+	EXPECT_EQ(-ENOENT, fw_del(self->fd, 0, 12345678));
+	EXPECT_EQ(-EINVAL, fw_del(self->fd, 0, 0));
+	EXPECT_EQ(-EINVAL, fw_del(self->fd, AETHER_QOS_FW_DEL_ALL, 3));
+	EXPECT_EQ(-EINVAL, fw_del(self->fd, 2, 3));
+	id = fw_add1(self->fd, AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID,
+		     5000, AETHER_QOS_FW_OBJ_ANY, 0, NULL, AETHER_QOS_FW_READ);
+	ASSERT_LT(0, id);
+	EXPECT_EQ(0, fw_del(self->fd, 0, id));
+	EXPECT_EQ(-ENOENT, fw_del(self->fd, 0, id));
+	/* DEFAULT, LIST, AUDIT_OPEN, UNQUARANTINE, an unknown command */
+	EXPECT_EQ(-EINVAL, fw_default(self->fd, AETHER_QOS_FW_NR_ACTIONS, 0));
+	EXPECT_EQ(-EINVAL, fw_default(self->fd, AETHER_QOS_FW_ALLOW, 2));
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.__reserved = 1;
+	EXPECT_EQ(-EINVAL, aet_ioctl(self->fd, AETHER_QOS_IOC_FW_LIST, &l));
+	l.__reserved = 0;
+	l.count = 1;		/* room, but no pointer */
+	EXPECT_EQ(-EINVAL, aet_ioctl(self->fd, AETHER_QOS_IOC_FW_LIST, &l));
+	EXPECT_EQ(-EINVAL, fw_audit_open(self->fd, 4));
+	EXPECT_EQ(-ENOENT, fw_unq(self->fd, 0, 4242));
+	EXPECT_EQ(-EINVAL, fw_unq(self->fd, AETHER_QOS_FW_UNQ_ALL, 4242));
+	EXPECT_EQ(-ENOTTY, aet_ioctl(self->fd,
+				     _IO(AETHER_QOS_IOC_MAGIC, 0x3f), NULL));
+}
+
+TEST_F(fw, open_by_name_needs_an_allow_and_a_deny_wins)
+{
+	struct aether_qos_fw_record rec;
+	struct aether_qos_fw_rule g;
+	int rfd, afd;
+	__u32 gid;
+
+	rfd = fw_region(self->mfd, "fwt-open1", 0, &self->rid);
+	ASSERT_LE(0, rfd);
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	fw_drain(afd);
+	/* root's region: bob may not open it by default */
+	EXPECT_EQ(-EACCES, fw_open_as(&bob, "fwt-open1"));
+	/* an explicit allow opens it for bob */
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_ALLOW,
+			     AETHER_QOS_FW_SUBJ_UID, 1001,
+			     AETHER_QOS_FW_OBJ_NAME, 0, "fwt-open1",
+			     AETHER_QOS_FW_OPEN));
+	EXPECT_EQ(0, fw_open_as(&bob, "fwt-open1"));
+	EXPECT_EQ(-EACCES, fw_open_as(&alice, "fwt-open1"));
+	/* a glob deny before it wins, and refuses root, the owner, too */
+	g = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_ANY, 0,
+		    AETHER_QOS_FW_OBJ_GLOB, 0, "fwt-op*", AETHER_QOS_FW_OPEN);
+	ASSERT_EQ(0, fw_add_at(self->fd, &g, 1, 0, &gid));
+	EXPECT_EQ(-EACCES, fw_open_as(&bob, "fwt-open1"));
+	EXPECT_EQ(-EACCES, aemt_region_open(self->mfd, "fwt-open1", 0, NULL));
+	ASSERT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_OPEN, 1001, self->rid,
+				    &rec));
+	EXPECT_EQ(AETHER_QOS_FW_DENY, rec.decision);
+	EXPECT_EQ(gid, rec.rule_id);
+	EXPECT_EQ(-EACCES, rec.err);
+	EXPECT_EQ(AETHER_QOS_FW_OPEN, rec.requested);
+	EXPECT_EQ(0, rec.allowed);
+	EXPECT_TRUE(rec.flags & AETHER_QOS_FW_REC_ENFORCING);
+	EXPECT_STREQ("fwt-open1", rec.name);
+	/* a glob that does not match changes nothing */
+	ASSERT_EQ(0, fw_del(self->fd, 0, gid));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_ANY, 0,
+			     AETHER_QOS_FW_OBJ_GLOB, 0, "fwt-x*",
+			     AETHER_QOS_FW_OPEN));
+	EXPECT_EQ(0, fw_open_as(&bob, "fwt-open1"));
+	close(afd);
+	close(rfd);
+}
+
+TEST_F(fw, mmap_checks_the_mapper_of_an_inherited_fd)
+{
+	int rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	int afd;
+
+	ASSERT_LE(0, rfd);
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	fw_drain(afd);
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_WRITE));
+	EXPECT_EQ(0, fw_map_as(&alice, rfd, PROT_READ));
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, rfd, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0, fw_map_as(&bob, rfd, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0, fw_map(rfd, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_MMAP, 1000, self->rid,
+				    NULL));
+	close(afd);
+	close(rfd);
+}
+
+struct fw_scm {
+	int sock;
+	int prot;
+};
+
+static int fw_scm_fn(void *arg)
+{
+	const struct fw_scm *s = arg;
+	char buf[CMSG_SPACE(sizeof(int))], b;
+	struct iovec iov = { &b, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *c;
+	int rfd, ret;
+
+	if (recvmsg(s->sock, &msg, 0) != 1)
+		return -EIO;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -EIO;
+	memcpy(&rfd, CMSG_DATA(c), sizeof(rfd));
+	ret = fw_map(rfd, s->prot);
+	close(rfd);
+	return ret;
+}
+
+static int fw_send_fd(int sock, int fd)
+{
+	char buf[CMSG_SPACE(sizeof(int))], b = 'f';
+	struct iovec iov = { &b, 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+/* @u maps a region fd it gets by SCM_RIGHTS (not inherited) with @prot. */
+static int fw_scm_map_as(const struct aet_user *u, int rfd, int prot)
+{
+	int sv[2], ret;
+	struct fw_scm s;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -errno;
+	s.sock = sv[1];
+	s.prot = prot;
+	pid = aet_start_as(u, fw_scm_fn, &s);
+	close(sv[1]);
+	ret = fw_send_fd(sv[0], rfd);
+	close(sv[0]);
+	return ret ? ret : aet_wait(pid);
+}
+
+TEST_F(fw, mmap_checks_the_mapper_of_an_fd_passed_by_scm_rights)
+{
+	int rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	int fd2;
+
+	ASSERT_LE(0, rfd);
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_READ));
+	/* not inherited: the fd the child gets is the one passed */
+	fd2 = dup(rfd);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(-EACCES, fw_scm_map_as(&alice, fd2, PROT_READ));
+	EXPECT_EQ(0, fw_scm_map_as(&bob, fd2, PROT_READ | PROT_WRITE));
+	close(fd2);
+	close(rfd);
+}
+
+TEST_F(fw, write_only_mapping_of_a_read_denied_region_is_refused)
+{
+	int rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+
+	ASSERT_LE(0, rfd);
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_READ));
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, rfd, PROT_WRITE));
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, rfd, PROT_READ));
+	/* PROT_NONE asks for nothing */
+	EXPECT_EQ(0, fw_map_as(&alice, rfd, PROT_NONE));
+	EXPECT_EQ(0, fw_map_as(&bob, rfd, PROT_WRITE));
+	close(rfd);
+}
+
+struct fw_mprot_arg {
+	int rfd;
+	int from;
+	int to;
+};
+
+static int fw_mprotect_fn(void *arg)
+{
+	const struct fw_mprot_arg *a = arg;
+	void *p = mmap(NULL, FW_PAGES * psize(), a->from, MAP_SHARED,
+		       a->rfd, 0);
+	int ret = 0;
+
+	if (p == MAP_FAILED)
+		return -ENOEXEC;	/* not the mprotect() */
+	if (mprotect(p, FW_PAGES * psize(), a->to))
+		ret = -errno;
+	munmap(p, FW_PAGES * psize());
+	return ret;
+}
+
+TEST_F(fw, mprotect_upgrades_are_checked)
+{
+	struct fw_mprot_arg a;
+	int rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	int id;
+
+	ASSERT_LE(0, rfd);
+	a.rfd = rfd;
+	a.from = PROT_READ;
+	a.to = PROT_READ | PROT_WRITE;
+	id = fw_add1(self->fd, AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID,
+		     1000, AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+		     AETHER_QOS_FW_MPROTECT);
+	ASSERT_LT(0, id);
+	EXPECT_EQ(-EACCES, aet_run_as(&alice, fw_mprotect_fn, &a));
+	EXPECT_EQ(0, aet_run_as(&bob, fw_mprotect_fn, &a));
+	/* a downgrade asks for nothing */
+	a.from = PROT_READ | PROT_WRITE;
+	a.to = PROT_READ;
+	EXPECT_EQ(0, aet_run_as(&alice, fw_mprotect_fn, &a));
+	/* a WRITE deny refuses the upgrade too */
+	ASSERT_EQ(0, fw_del(self->fd, 0, id));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_WRITE));
+	a.from = PROT_READ;
+	a.to = PROT_READ | PROT_WRITE;
+	EXPECT_EQ(-EACCES, aet_run_as(&alice, fw_mprotect_fn, &a));
+	close(rfd);
+}
+
+/*
+ * A process P the rule names waits for the rule, maps, then forks C that
+ * maps: P's and C's results in @res[0] and @res[1].
+ */
+struct fw_tree {
+	int go[2];
+	int rfd;
+	int *res;
+};
+
+static int fw_tree_fn(void *arg)
+{
+	struct fw_tree *t = arg;
+	char b;
+	pid_t c;
+	int st;
+
+	if (read(t->go[0], &b, 1) != 1)
+		return -EIO;
+	t->res[0] = fw_map(t->rfd, PROT_READ);
+	c = fork();
+	if (c < 0)
+		return -errno;
+	if (!c)
+		_exit(-fw_map(t->rfd, PROT_READ));
+	if (waitpid(c, &st, 0) != c || !WIFEXITED(st))
+		return -EIO;
+	t->res[1] = -WEXITSTATUS(st);
+	return 0;
+}
+
+static void fw_tree_run(struct __test_metadata *_metadata, int fd, int rfd,
+			__u32 flags, int *res)
+{
+	struct fw_tree t = { .rfd = rfd, .res = res };
+	struct aether_qos_fw_rule r;
+	pid_t p;
+
+	ASSERT_EQ(0, pipe(t.go));
+	p = aet_start_as(&alice, fw_tree_fn, &t);
+	ASSERT_LT(0, p);
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_PID, p,
+		    AETHER_QOS_FW_OBJ_ANY, 0, NULL, AETHER_QOS_FW_READ);
+	r.flags = flags;
+	ASSERT_EQ(0, fw_add_at(fd, &r, 1, AETHER_QOS_FW_APPEND, NULL));
+	ASSERT_EQ(1, write(t.go[1], "g", 1));
+	EXPECT_EQ(0, aet_wait(p));
+	close(t.go[0]);
+	close(t.go[1]);
+	fw_del(fd, AETHER_QOS_FW_DEL_ALL, 0);
+}
+
+TEST_F(fw, a_process_rule_and_its_descendants)
+{
+	int *res = aqt_shared_page();
+	int rfd = fw_region(self->mfd, NULL, 0, NULL);
+
+	ASSERT_NE(NULL, res);
+	ASSERT_LE(0, rfd);
+	res[0] = res[1] = 1;
+	fw_tree_run(_metadata, self->fd, rfd, 0, res);
+	EXPECT_EQ(-EACCES, res[0]);
+	EXPECT_EQ(0, res[1]);		/* not its descendants */
+	res[0] = res[1] = 1;
+	fw_tree_run(_metadata, self->fd, rfd,
+		    AETHER_QOS_FW_RULE_DESCENDANTS, res);
+	EXPECT_EQ(-EACCES, res[0]);
+	EXPECT_EQ(-EACCES, res[1]);
+	/* anyone else, alice included, is not that process */
+	EXPECT_EQ(0, fw_map_as(&alice, rfd, PROT_READ));
+	close(rfd);
+}
+
+TEST_F(fw, region_ioctls_are_checked)
+{
+	struct aether_mm_region_info ri;
+	struct aether_qos_attach_region at;
+	__u32 crc;
+	int rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+
+	ASSERT_LE(0, rfd);
+	EXPECT_EQ(0, aemt_region_info(rfd, &ri));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 0,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_INFO | AETHER_QOS_FW_CHECKSUM |
+			     AETHER_QOS_FW_ATTACH));
+	EXPECT_EQ(-EACCES, aemt_region_info(rfd, &ri));
+	EXPECT_EQ(-EACCES, aemt_region_checksum(rfd, 0, psize(), &crc));
+	memset(&at, 0, sizeof(at));
+	at.size = sizeof(at);
+	at.id = AETHER_QOS_ROOT_ID;
+	at.region_fd = rfd;
+	EXPECT_EQ(-EACCES, aet_ioctl(self->fd, AETHER_QOS_IOC_ATTACH_REGION,
+				     &at));
+	/* what the rule does not name goes on */
+	EXPECT_EQ(0, fw_map(rfd, PROT_READ));
+	close(rfd);
+}
+
+/*
+ * Alice maps @rfd read-write and writes, tells the parent, waits, then
+ * touches again: killed by SIGSEGV when the firewall took it back.
+ */
+struct fw_revoke {
+	int rfd;
+	int ready[2];
+	int go[2];
+};
+
+static void fw_revoke_child(struct fw_revoke *r, const struct aet_user *u)
+{
+	volatile unsigned char *p;
+	char b;
+
+	if (aet_become(u))
+		_exit(100);
+	p = mmap(NULL, FW_PAGES * psize(), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, r->rfd, 0);
+	if (p == MAP_FAILED)
+		_exit(101);
+	p[0] = 1;
+	p[psize()] = 2;
+	if (write(r->ready[1], "r", 1) != 1)
+		_exit(102);
+	if (read(r->go[0], &b, 1) != 1)
+		_exit(103);
+	p[0] = 3;		/* SIGSEGV when revoked */
+	_exit(p[psize()] == 2 ? 0 : 104);
+}
+
+TEST_F_TIMEOUT(fw, revocation_faults_the_next_touch_with_sigsegv, 120)
+{
+	struct fw_revoke ra, rb;
+	struct aether_qos_fw_record rec;
+	int sa, sb, afd;
+	pid_t a, b;
+	char c;
+
+	ra.rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	ASSERT_LE(0, ra.rfd);
+	rb.rfd = ra.rfd;
+	ASSERT_EQ(0, pipe(ra.ready));
+	ASSERT_EQ(0, pipe(ra.go));
+	ASSERT_EQ(0, pipe(rb.ready));
+	ASSERT_EQ(0, pipe(rb.go));
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	fw_drain(afd);
+	a = fork();
+	ASSERT_LE(0, a);
+	if (!a)
+		fw_revoke_child(&ra, &alice);
+	b = fork();
+	ASSERT_LE(0, b);
+	if (!b)
+		fw_revoke_child(&rb, &bob);
+	ASSERT_EQ(1, read(ra.ready[0], &c, 1));
+	ASSERT_EQ(1, read(rb.ready[0], &c, 1));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_READ | AETHER_QOS_FW_WRITE));
+	ASSERT_EQ(1, write(ra.go[1], "g", 1));
+	ASSERT_EQ(1, write(rb.go[1], "g", 1));
+	ASSERT_EQ(a, waitpid(a, &sa, 0));
+	ASSERT_EQ(b, waitpid(b, &sb, 0));
+	EXPECT_TRUE(WIFSIGNALED(sa));
+	if (WIFSIGNALED(sa))
+		EXPECT_EQ(SIGSEGV, WTERMSIG(sa));
+	EXPECT_TRUE(WIFEXITED(sb));
+	if (WIFEXITED(sb))
+		EXPECT_EQ(0, WEXITSTATUS(sb));
+	ASSERT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_FAULT, 1000, self->rid,
+				    &rec));
+	EXPECT_EQ(AETHER_QOS_FW_DENY, rec.decision);
+	close(afd);
+	close(ra.rfd);
+}
+
+TEST_F_TIMEOUT(fw, quarantine_and_unquarantine, 120)
+{
+	struct aether_qos_fw_list l;
+	struct aether_qos_fw_record rec;
+	char path[128];
+	int rfd, rfd2, afd, i;
+
+	snprintf(path, sizeof(path), "%s/fw_quarantine_threshold", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "3"));
+	snprintf(path, sizeof(path), "%s/fw_quarantine_window_ms", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "3600000"));
+	rfd = fw_region(self->mfd, "fwt-q1", 0, NULL);
+	ASSERT_LE(0, rfd);
+	rfd2 = fw_region(self->mfd, NULL, 0, NULL);
+	ASSERT_LE(0, rfd2);
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	fw_drain(afd);
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_NAME, 0, "fwt-q1",
+			     AETHER_QOS_FW_OPEN));
+	EXPECT_EQ(0, fw_map_as(&alice, rfd2, PROT_READ));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(-EACCES, fw_open_as(&alice, "fwt-q1"));
+	/* quarantined: a region no rule names is refused too */
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, rfd2, PROT_READ));
+	EXPECT_EQ(0, fw_map_as(&bob, rfd2, PROT_READ));
+	ASSERT_EQ(0, fw_list(self->fd, NULL, 0, &l));
+	EXPECT_EQ(1, l.quarantined);
+	ASSERT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_QUARANTINE, 1000, 0,
+				    &rec));
+	EXPECT_TRUE(rec.flags & AETHER_QOS_FW_REC_QUARANTINED);
+	EXPECT_EQ(0, fw_unq(self->fd, 0, 1000));
+	EXPECT_EQ(-ENOENT, fw_unq(self->fd, 0, 1000));
+	EXPECT_EQ(0, fw_map_as(&alice, rfd2, PROT_READ));
+	ASSERT_EQ(0, fw_list(self->fd, NULL, 0, &l));
+	EXPECT_EQ(0, l.quarantined);
+	close(afd);
+	close(rfd2);
+	close(rfd);
+}
+
+TEST_F(fw, audit_fd_polls_and_records_hold_the_fields)
+{
+	struct aether_qos_fw_record rec;
+	struct aether_qos_fw_rule r[2];
+	struct aether_mm_region_info ri;
+	struct aether_qos_fw_list l;
+	struct pollfd pfd;
+	char buf[16384];
+	int rfd, afd, id;
+
+	rfd = fw_region(self->mfd, "fwt-audit", 0, &self->rid);
+	ASSERT_LE(0, rfd);
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK |
+			    AETHER_QOS_FW_AUDIT_CLOEXEC);
+	ASSERT_LE(0, afd);
+	fw_drain(afd);
+	EXPECT_EQ(-1, read(afd, &rec, sizeof(rec)));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, read(afd, &rec, sizeof(rec) - 1));
+	EXPECT_EQ(EINVAL, errno);
+	pfd.fd = afd;
+	pfd.events = POLLIN;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	id = fw_add1(self->fd, AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID, 0,
+		     AETHER_QOS_FW_OBJ_ID, self->rid, NULL, AETHER_QOS_FW_INFO);
+	ASSERT_LT(0, id);
+	EXPECT_EQ(-EACCES, aemt_region_info(rfd, &ri));
+	EXPECT_EQ(1, poll(&pfd, 1, 10000));
+	EXPECT_TRUE(pfd.revents & POLLIN);
+	ASSERT_EQ((ssize_t)sizeof(rec), read(afd, &rec, sizeof(rec)));
+	EXPECT_EQ(AETHER_QOS_FW_DENY, rec.decision);
+	EXPECT_EQ(AETHER_QOS_FW_OP_IOCTL, rec.op);
+	EXPECT_EQ(AETHER_QOS_FW_INFO, rec.requested);
+	EXPECT_EQ(0, rec.allowed);
+	EXPECT_EQ(-EACCES, rec.err);
+	EXPECT_EQ(0, rec.uid);
+	EXPECT_EQ(getpid(), rec.pid);
+	EXPECT_EQ((__u32)id, rec.rule_id);
+	EXPECT_EQ(self->rid, rec.region_id);
+	EXPECT_STREQ("fwt-audit", rec.name);
+	EXPECT_LT(0, rec.seq);
+	EXPECT_LT(0, rec.time_ns);
+	/* the hit counter and LIST */
+	ASSERT_EQ(0, fw_list(self->fd, r, 2, &l));
+	ASSERT_EQ(1, l.count);
+	EXPECT_EQ((__u32)id, r[0].id);
+	EXPECT_EQ(1, r[0].hits);
+	EXPECT_EQ(0, r[0].subject_id);
+	EXPECT_EQ(self->rid, r[0].object_id);
+	/* debugfs shows the rule and the record */
+	if (aet_read_file(AQT_DEBUGFS "/fw/rules", buf, sizeof(buf)) >= 0)
+		EXPECT_NE(NULL, strstr(buf, " deny uid 0 id "));
+	if (aet_read_file(AQT_DEBUGFS "/fw/audit", buf, sizeof(buf)) >= 0)
+		EXPECT_NE(NULL, strstr(buf, "fwt-audit"));
+	/* an AUDIT rule allows, and records */
+	ASSERT_EQ(0, fw_del(self->fd, 0, id));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_AUDIT,
+			     AETHER_QOS_FW_SUBJ_ANY, 0, AETHER_QOS_FW_OBJ_ID,
+			     self->rid, NULL, AETHER_QOS_FW_INFO));
+	EXPECT_EQ(0, aemt_region_info(rfd, &ri));
+	ASSERT_EQ((ssize_t)sizeof(rec), read(afd, &rec, sizeof(rec)));
+	EXPECT_EQ(AETHER_QOS_FW_AUDIT, rec.decision);
+	EXPECT_EQ(0, rec.err);
+	EXPECT_EQ(AETHER_QOS_FW_INFO, rec.allowed);
+	close(afd);
+	close(rfd);
+}
+
+TEST_F(fw, default_deny_permissive_mode_and_order)
+{
+	struct aether_qos_fw_rule r;
+	struct aether_qos_fw_record rec;
+	int rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	int afd;
+
+	ASSERT_LE(0, rfd);
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	/* default deny: refused without a rule, allowed with one */
+	ASSERT_EQ(0, fw_default(self->fd, AETHER_QOS_FW_DENY, 0));
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, rfd, PROT_READ));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_ALLOW,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_ANY, 0, NULL,
+			     AETHER_QOS_FW_READ));
+	EXPECT_EQ(0, fw_map_as(&alice, rfd, PROT_READ));
+	EXPECT_EQ(-EACCES, fw_map_as(&bob, rfd, PROT_READ));
+	/* a deny inserted at 0 comes first */
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_GID, 1000,
+		    AETHER_QOS_FW_OBJ_ANY, 0, NULL, AETHER_QOS_FW_READ);
+	ASSERT_EQ(0, fw_add_at(self->fd, &r, 1, 0, NULL));
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, rfd, PROT_READ));
+	/* permissive: recorded, not enforced */
+	fw_drain(afd);
+	ASSERT_EQ(0, fw_default(self->fd, AETHER_QOS_FW_DENY,
+				AETHER_QOS_FW_DEFAULT_PERMISSIVE));
+	EXPECT_EQ(0, fw_map_as(&bob, rfd, PROT_READ));
+	ASSERT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_MMAP, 1001, self->rid,
+				    &rec));
+	EXPECT_EQ(AETHER_QOS_FW_DENY, rec.decision);
+	EXPECT_FALSE(rec.flags & AETHER_QOS_FW_REC_ENFORCING);
+	EXPECT_TRUE(rec.flags & AETHER_QOS_FW_REC_DEFAULT);
+	close(afd);
+	close(rfd);
+}
+
+TEST_F_TIMEOUT(fw, ten_thousand_rules_of_other_uids_change_nothing, 300)
+{
+	enum { N = 10000 };
+	struct aether_qos_fw_rule *r = calloc(N, sizeof(*r));
+	struct aether_qos_fw_list l;
+	int rfd = fw_region(self->mfd, "fwt-many", 0, &self->rid);
+	char path[128];
+	int i;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_LE(0, rfd);
+	snprintf(path, sizeof(path), "%s/fw_batch_max", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "16384"));
+	for (i = 0; i < N; i++)
+		r[i] = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID,
+			       20000 + i, i % 2 ? AETHER_QOS_FW_OBJ_ANY :
+			       AETHER_QOS_FW_OBJ_ID, i % 2 ? 0 : self->rid, NULL,
+			       AETHER_QOS_FW_READ | AETHER_QOS_FW_WRITE);
+	ASSERT_EQ(0, fw_add_at(self->fd, r, N, AETHER_QOS_FW_APPEND, NULL));
+	EXPECT_EQ(0, fw_map_as(&alice, rfd, PROT_READ | PROT_WRITE));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_NAME, 0, "fwt-many",
+			     AETHER_QOS_FW_WRITE));
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, rfd, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0, fw_map_as(&alice, rfd, PROT_READ));
+	EXPECT_EQ(0, fw_map_as(&bob, rfd, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, fw_list(self->fd, NULL, 0, &l));
+	EXPECT_EQ(N + 1, l.count);
+	free(r);
+	close(rfd);
+}
+
+TEST_F(fw, a_secure_kind_rule_covers_every_secure_region)
+{
+	int plain = fw_region(self->mfd, NULL, 0, NULL);
+	int sec = fw_region(self->mfd, NULL, AETHER_MM_REGION_SECURE, NULL);
+
+	ASSERT_LE(0, plain);
+	if (sec < 0) {
+		close(plain);
+		SKIP(return, "no SECURE region: %s", strerror(-sec));
+	}
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1001,
+			     AETHER_QOS_FW_OBJ_KIND, AETHER_MM_REGION_SECURE,
+			     NULL, AETHER_QOS_FW_READ));
+	EXPECT_EQ(-EACCES, fw_map_as(&bob, sec, PROT_READ));
+	EXPECT_EQ(0, fw_map_as(&bob, plain, PROT_READ));
+	EXPECT_EQ(0, fw_map_as(&alice, sec, PROT_READ));
+	close(sec);
+	close(plain);
+}
+
+/* Run @cmd; its stdout into @out; its exit status, or -1. */
+static int fw_sh(const char *cmd, char *out, size_t len)
+{
+	size_t got = 0, n;
+	FILE *f;
+	int st;
+
+	fflush(stdout);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (got + 1 < len &&
+	       (n = fread(out + got, 1, len - 1 - got, f)) > 0)
+		got += n;
+	out[got] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST_F(fw, aetherctl_qos_fw)
+{
+	static char out[65536];
+	char cmd[256];
+	int rfd;
+
+	if (fw_sh("aetherctl --help >/dev/null 2>&1; echo $?", out,
+		  sizeof(out)) != 0 || atoi(out) == 127)
+		SKIP(return, "no aetherctl on PATH");
+	rfd = fw_region(self->mfd, "fwt-ctl", 0, &self->rid);
+	ASSERT_LE(0, rfd);
+	snprintf(cmd, sizeof(cmd),
+		 "aetherctl qos fw add deny uid:1000 id:%llu read,write allow pid:%d+ glob:'fwt-c*' open >/dev/null",
+		 (unsigned long long)self->rid, getpid());
+	ASSERT_EQ(0, fw_sh(cmd, out, sizeof(out)));
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, rfd, PROT_READ));
+	ASSERT_EQ(0, fw_sh("aetherctl --json qos fw list", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "\"subject\": \"uid:1000\"")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"object\": \"glob:fwt-c*\"")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"access\": \"read,write\"")) TH_LOG("%s", out);
+	ASSERT_EQ(0, fw_sh("aetherctl --json qos fw audit", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "\"op\": \"mmap\"")) TH_LOG("%s", out);
+	EXPECT_NE(0, fw_sh("aetherctl qos fw add deny uid:x any read 2>/dev/null",
+			   out, sizeof(out)));
+	ASSERT_EQ(0, fw_sh("aetherctl qos fw default deny --permissive", out,
+			   sizeof(out)));
+	ASSERT_EQ(0, fw_sh("aetherctl qos fw del all", out, sizeof(out)));
+	EXPECT_EQ(0, fw_map_as(&alice, rfd, PROT_READ));	/* permissive */
+	ASSERT_EQ(0, fw_sh("aetherctl qos fw default allow", out, sizeof(out)));
+	ASSERT_EQ(0, fw_sh("aetherctl --json qos fw list", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "\"default\": \"allow\"")) TH_LOG("%s", out);
+	close(rfd);
+}
+
+TEST_HARNESS_MAIN
