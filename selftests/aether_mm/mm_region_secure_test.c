@@ -465,11 +465,8 @@ TEST_F(secure_fork, child_has_mapping_only_with_secure_fork)
 	ASSERT_EQ(-1, madvise(p, pages * page, MADV_DOFORK));
 	ASSERT_EQ(EINVAL, errno);
 	status = touch_status(p, false);
-	if (variant->child_maps) {
-		ASSERT_TRUE(exited_ok(status));
-	} else {
-		ASSERT_TRUE(died_of(status, SIGSEGV));
-	}
+	ASSERT_TRUE(variant->child_maps ? exited_ok(status) :
+		    died_of(status, SIGSEGV)) TH_LOG("status %#x", status);
 	munmap(p, pages * page);
 	close(c.fd);
 }
@@ -530,10 +527,13 @@ static int memlock_child(void *arg)
 	int fd = *(int *)arg, fds[MEMLOCK_MAX], n = 0, m = 0, i, ret;
 	size_t len = MEMLOCK_REGION_PAGES * page_size();
 	struct aether_mm_region_create c;
-	struct rlimit rl = { 0, 0 };
+	struct rlimit rl;
 
 	if (drop_ipc_lock())
 		return 10;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl))
+		return 11;
+	rl.rlim_cur = 0;	/* the soft limit only: it may rise again */
 	if (setrlimit(RLIMIT_MEMLOCK, &rl))
 		return 11;
 	aemt_region_args(&c, AEM_SHARED | AEM_SECURE, page_size());
@@ -543,7 +543,9 @@ static int memlock_child(void *arg)
 	if (create_close(fd, &c))
 		return 13;
 	/* Room for 8 regions, less what the user holds already. */
-	rl.rlim_cur = rl.rlim_max = 8 * len;
+	rl.rlim_cur = 8 * len;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < rl.rlim_cur)
+		return 19;
 	if (setrlimit(RLIMIT_MEMLOCK, &rl))
 		return 14;
 	for (n = 0; n < MEMLOCK_MAX; n++) {

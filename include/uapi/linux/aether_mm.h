@@ -482,7 +482,7 @@ struct aether_mm_bench {
 #define AETHER_MM_REGION_ALLOW_WX	(1U << 8) /* writable and executable at once */
 #define AETHER_MM_REGION_CLOEXEC	(1U << 9) /* the new fd is close-on-exec */
 #define AETHER_MM_REGION_QOS_GROUP	(1U << 10) /* charged to the group of @qos_fd */
-#define AETHER_MM_REGION_SECURE_FORK	(1U << 11) /* with SECURE: fork() children keep the mappings */
+#define AETHER_MM_REGION_SECURE_FORK	(1U << 11) /* with SECURE: fork() keeps mappings */
 #define AETHER_MM_REGION_FLAGS		0xff7U
 
 /* Protection bits, as PROT_READ/PROT_WRITE/PROT_EXEC. */
