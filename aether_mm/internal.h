@@ -104,6 +104,10 @@
  *			(pfn -> chunk), a layer's slots (under 11),
  *			aem_uid_regions (under 8), a fd's blocks and
  *			reservations (under 6), the loopback's pages
+ * 19. aem_secure_lock	(spinlock, region/secure.c) the count of SECURE
+ *			regions and the hibernation flag: a leaf, taken
+ *			alone (creation and release of a SECURE region, the
+ *			PM notifier)
  *
  * Nothing of ours is taken under a spinlock but 17 under 16 and the
  * xarrays' locks.  lockdep_assert_held() marks the functions that need

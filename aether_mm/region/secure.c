@@ -56,11 +56,14 @@
  * write a pool pfn, read its owner and whether its bytes are all zero,
  * so a test can prove that a freed frame was wiped.
  *
- * Lock order
+ * Lock order (item 19 of internal.h's list)
  *
  *   1. aem_secure_lock	(spinlock) aem_secure_nr and aem_secure_hibernating;
  *			taken alone, from creation, release and the PM
- *			notifier
+ *			notifier.  The wipe takes no lock: it runs in the
+ *			pool's free path, under whatever its caller holds
+ *			(kmap_local_page() and memzero_explicit() do not
+ *			sleep)
  *
  * Teardown: aem_secure_exit() runs after aether_kaccessd and kreclaimd
  * have stopped (main.c), so no thread can touch a frame after it; every
