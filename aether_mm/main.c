@@ -113,7 +113,7 @@ static void __exit aem_exit(void)
 	aem_access_exit();
 	aem_share_exit();
 	aem_compact_exit();
-	/* After kaccessd and kreclaimd: nothing touches a frame now. */
+	/* After kaccessd and the reclaim client: no thread reaches a frame. */
 	aem_secure_exit();
 	aem_region_exit();
 	aem_hooks_exit();

@@ -65,9 +65,12 @@
  *			(kmap_local_page() and memzero_explicit() do not
  *			sleep)
  *
- * Teardown: aem_secure_exit() runs after aether_kaccessd and kreclaimd
- * have stopped (main.c), so no thread can touch a frame after it; every
- * region is gone by then (each file held a module reference).
+ * Teardown: aem_secure_exit() runs after aether_kaccessd has stopped and
+ * the regions' reclaim client (kreclaimd's and every reclaim's way to
+ * region frames) is unregistered, and after the merge engine's table is
+ * gone (main.c), so no thread can reach a frame after it; every region
+ * is gone by then (each file held a module reference), and with it every
+ * SECURE frame, wiped.  The pool's own teardown comes later.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
