@@ -624,9 +624,15 @@ unsigned int aem_alloc_bulk(int nid, unsigned int order, unsigned int flags,
 }
 EXPORT_SYMBOL_GPL(aem_alloc_bulk);
 
-/* Mark a block free in its descriptor; it is on no list yet. */
-static void aem_free_prep(struct aem_frame *f)
+/*
+ * Mark a block free in its descriptor; it is on no list yet.  A SECURE
+ * region's block is wiped first (region/secure.c), whatever path frees
+ * it: this is the one door back to the lists.
+ */
+static void aem_free_prep(struct aem_frame *f, unsigned int order)
 {
+	if (unlikely(f->owner == AEM_OWNER_SECURE))
+		aem_secure_wipe(f, order);
 	if (unlikely(f->stack))
 		aem_track_free(f);
 	WRITE_ONCE(f->state, AEM_FS_TAIL);
@@ -644,7 +650,7 @@ void aem_free_block(struct aem_frame *f, unsigned int order)
 	struct aem_zone *zone = f->chunk->zone;
 	unsigned long flags;
 
-	aem_free_prep(f);
+	aem_free_prep(f, order);
 	if (order <= AEM_PCP_MAX_ORDER) {
 		aem_pcp_free(zone, &f, 1, order);
 		return;
@@ -703,7 +709,7 @@ void aem_free_bulk(struct aem_frame **frames, unsigned int nr,
 		}
 		if (!aem_put_frame(f, order))
 			continue;
-		aem_free_prep(f);
+		aem_free_prep(f, order);
 		if (n && (n == AEM_FREE_BATCH || f->chunk->zone != zone)) {
 			aem_pcp_free(zone, batch, n, order);
 			n = 0;

@@ -246,6 +246,13 @@ void aem_reclaim_debugfs(struct dentry *dir);
 int aem_region_reclaim_init(void);
 void aem_region_reclaim_exit(void);
 
+/* region/secure.c */
+void aem_secure_wipe(struct aem_frame *f, unsigned int order);
+void aem_secure_debugfs(struct dentry *dir);
+int aem_secure_selftest(void);
+int aem_secure_init(void);
+void aem_secure_exit(void);
+
 /* region/share.c, region/share_naive.c */
 bool aem_frames_equal(struct aem_frame *f, struct aem_frame *g);
 void aem_share_open_engine(void);

@@ -106,6 +106,10 @@
  *			reservations (under 6), the loopback's pages,
  *			aem_users (user.c: to store or erase an entry;
  *			its charges are atomics, no lock)
+ * 19. aem_secure_lock	(spinlock, region/secure.c) the count of SECURE
+ *			regions and the hibernation flag: a leaf, taken
+ *			alone (creation and release of a SECURE region, the
+ *			PM notifier)
  *
  * Nothing of ours is taken under a spinlock but 17 under 16 and the
  * xarrays' locks.  lockdep_assert_held() marks the functions that need

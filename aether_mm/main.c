@@ -67,6 +67,9 @@ static int __init aem_init(void)
 	err = aem_region_init();
 	if (err)
 		goto out_share;
+	err = aem_secure_init();
+	if (err)
+		goto out_region;
 	aem_compact_init();
 	err = aem_access_init();
 	if (err)
@@ -91,6 +94,8 @@ out_access:
 	aem_access_exit();
 out_compact:
 	aem_compact_exit();
+	aem_secure_exit();
+out_region:
 	aem_region_exit();
 out_share:
 	aem_share_exit();
@@ -109,6 +114,8 @@ static void __exit aem_exit(void)
 	aem_access_exit();
 	aem_share_exit();
 	aem_compact_exit();
+	/* After kaccessd and the reclaim client: no thread reaches a frame. */
+	aem_secure_exit();
 	aem_region_exit();
 	aem_hooks_exit();
 	aem_policy_exit();

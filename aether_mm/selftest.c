@@ -512,7 +512,9 @@ static int aem_st_policy_may_open(struct aem_zone *zone)
  */
 static int aem_st_policy_admit(struct aem_zone *zone)
 {
-	unsigned int fault = AEM_REGION_FAULT_FLAGS | AEM_ALLOC_NOGROW |
+	unsigned int fault = AEM_MT(AETHER_MM_MT_MOVABLE) |
+			     AEM_OWNER(AEM_OWNER_REGION) | AEM_ALLOC_ACCOUNT |
+			     AEM_ALLOC_NOGROW |
 			     AEM_ZONE(zone->idx);
 	int nid = zone->node->nid, err = 0;
 	struct aem_frame *f;
@@ -743,6 +745,42 @@ static int aem_st_split(struct aem_zone *zone)
 	return err;
 }
 
+/*
+ * A block of a SECURE region is wiped as it goes back to the pool
+ * (aem_free_prep()), and the hibernation veto answers as it should
+ * (region/secure.c).
+ */
+static int aem_st_secure(struct aem_zone *zone)
+{
+	unsigned int flags = AEM_ZONE(zone->idx) | AEM_ALLOC_NOGROW |
+			     AEM_MT(AETHER_MM_MT_UNMOVABLE) |
+			     AEM_OWNER(AEM_OWNER_SECURE);
+	struct aem_frame *f;
+	unsigned int i;
+	int err = 0;
+	void *p;
+
+	f = aem_alloc_pages(zone->node->nid, 1, flags);
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; i < 2; i++) {
+		p = kmap_local_page(aem_frame_page(f) + i);
+		memset(p, 0xa5, PAGE_SIZE);
+		kunmap_local(p);
+	}
+	aem_free_pages(f, 1);
+	/* Free now, on a list: nobody else writes it. */
+	for (i = 0; i < 2; i++) {
+		p = kmap_local_page(aem_frame_page(f) + i);
+		if (!aem_st_check(!memchr_inv(p, 0, PAGE_SIZE)))
+			err = -EINVAL;
+		kunmap_local(p);
+	}
+	if (!aem_st_check(!aem_secure_selftest()))
+		err = -EINVAL;
+	return err;
+}
+
 /**
  * aem_selftest_run - run every self-test on the first clean zone
  *
@@ -761,7 +799,7 @@ int aem_selftest_run(void)
 		aem_st_reserve, aem_st_track_report, aem_st_fill_and_merge,
 		aem_st_vmap, aem_st_policy_may_open, aem_st_policy_admit,
 		aem_st_split, aem_st_store_race, aem_st_slot_handles,
-		aem_st_handles, aem_st_user,
+		aem_st_handles, aem_st_user, aem_st_secure,
 	};
 	struct aem_zone *zone = aem_st_zone();
 	unsigned int i;

@@ -33,6 +33,7 @@ static const char * const aem_owner_names[AEM_NR_OWNERS] = {
 	[AEM_OWNER_QOS] = "qos",
 	[AEM_OWNER_REGION] = "region",
 	[AEM_OWNER_LOOPBACK] = "loopback",
+	[AEM_OWNER_SECURE] = "secure",
 };
 
 /**

@@ -611,15 +611,18 @@ long aem_region_cold_pages_if(u32 rflags, int nid, unsigned int min_gen,
 	atomic_long_inc(&aem_cold_walks);
 	t0 = ktime_get_ns();
 	n = aem_regions_get_all(&rs);
-	/* Those not wanted leave the array (and their reference goes). */
-	for (i = 0, k = 0; want && i < n; i++) {
-		if (want(rs[i], warg))
+	/*
+	 * Those not wanted leave the array (and their reference goes); a
+	 * SECURE region is never offered (secure.c).
+	 */
+	for (i = 0, k = 0; i < n; i++) {
+		if (!aem_secure_skip(rs[i], min_gen) &&
+		    (!want || want(rs[i], warg)))
 			rs[k++] = rs[i];
 		else
 			aem_region_put(rs[i]);
 	}
-	if (want)
-		n = k;
+	n = k;
 	for (g = AEM_NR_GENS - 1; g >= min_gen && nr && ret >= 0; g--) {
 		for (i = 0; i < n && nr && ret >= 0; i++) {
 			struct aem_region *r = rs[i];

@@ -35,6 +35,9 @@ int aem_region_collapse(struct aem_region *r, pgoff_t idx)
 	bool contiguous = true;
 	int ret = -ENOENT;
 
+	/* A SECURE region's frames stay where they are (secure.c). */
+	if (r->flags & AETHER_MM_REGION_SECURE)
+		return -EPERM;
 	mutex_lock(&r->views_lock);
 	if (r->flags & AETHER_MM_REGION_SHARED)
 		l = r->base;

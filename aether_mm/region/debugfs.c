@@ -93,4 +93,5 @@ void aem_region_debugfs(struct dentry *dir)
 {
 	debugfs_create_file("regions", 0400, dir, NULL, &aem_dbg_regions_fops);
 	debugfs_create_file("tiers", 0400, dir, NULL, &aem_dbg_tiers_fops);
+	aem_secure_debugfs(dir);
 }

@@ -102,7 +102,8 @@ static void aem_cold_page_free(struct aem_region *r, pgoff_t idx,
  * Return: 0; -ENODEV when @ops is not the registered store (or it is
  * being unregistered); -ERANGE when @handle does not fit a slot (see
  * AEM_STORE_HANDLE_MAX); -EBUSY when a kernel reader took the frame
- * meanwhile; -EINVAL when @frame is not at @idx of @l.  On error nothing
+ * meanwhile; -EINVAL when @frame is not at @idx of @l; -EPERM for a
+ * SECURE region (never offered, so a bug).  On error nothing
  * changed, and @handle is still the caller's to release.
  */
 int aem_cold_page_set_stored(struct aem_region *r, struct aem_layer *l,
@@ -114,6 +115,9 @@ int aem_cold_page_set_stored(struct aem_region *r, struct aem_layer *l,
 
 	if (!aem_cold_page_ok(r, l, idx, frame))
 		return -EINVAL;
+	/* Never offered (aem_region_cold_pages_if()): never stored. */
+	if (WARN_ON_ONCE(r->flags & AETHER_MM_REGION_SECURE))
+		return -EPERM;
 	if (aem_frame_ref_count(frame) != 1)
 		return -EBUSY;
 	if (!aem_slot_handle_fits(handle))

@@ -134,7 +134,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	}
 
 	/* A copy overwrites every byte; a new page is zeroed. */
-	nf = aem_region_alloc(r, 0, AEM_REGION_FAULT_FLAGS |
+	nf = aem_region_alloc(r, 0, AEM_REGION_FAULT_FLAGS(r) |
 			      (f ? 0 : AEM_ALLOC_ZERO));
 	/*
 	 * A group at its limit fails the fault as an empty pool does; at

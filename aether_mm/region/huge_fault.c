@@ -61,7 +61,7 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 			return NULL;
 	}
 	first = aem_region_alloc(r, AEM_HUGE_ORDER,
-				 AEM_REGION_FAULT_FLAGS | AEM_ALLOC_ZERO);
+				 AEM_REGION_FAULT_FLAGS(r) | AEM_ALLOC_ZERO);
 	if (!first)
 		return NULL;
 	/*

@@ -130,6 +130,8 @@ static void aem_region_release(struct kref *ref)
 	/* Every VMA is gone (each held a file), so every view is too. */
 	WARN_ON_ONCE(!list_empty(&r->views));
 	aem_layer_put(r->base);
+	/* Its frames are wiped (aem_secure_wipe()): the charge goes. */
+	aem_secure_region_free(r);
 	WARN_ON_ONCE(atomic_long_read(&r->merged));
 	aem_region_policy_release(r);
 	/* The region's own reference, held since aem_region_new(). */
@@ -229,6 +231,9 @@ static int aem_region_check(const struct aether_mm_region_create *c)
 	if (c->flags & ~AETHER_MM_REGION_FLAGS)
 		return -EINVAL;
 	if (!(c->flags & AETHER_MM_REGION_QOS_GROUP) && c->qos_fd)
+		return -EINVAL;
+	if ((c->flags & AETHER_MM_REGION_SECURE_FORK) &&
+	    !(c->flags & AETHER_MM_REGION_SECURE))
 		return -EINVAL;
 	if (kind != AETHER_MM_REGION_PRIVATE && kind != AETHER_MM_REGION_SHARED)
 		return -EINVAL;
@@ -344,6 +349,10 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	err = aem_region_policy(r, c->pol_mode, c->nodemask);
 	if (err)
 		goto out_free;
+	/* Charged to its creator's RLIMIT_MEMLOCK while it lives. */
+	err = aem_secure_region_new(r);
+	if (err)
+		goto out_free;
 	err = -ENOMEM;
 	r->fault_nid = kvzalloc(r->nr_pages, GFP_KERNEL_ACCOUNT);
 	if (!r->fault_nid || aem_gens_alloc(r))
@@ -376,6 +385,7 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 out_base:
 	aem_layer_put(r->base);
 out_free:
+	aem_secure_region_free(r);
 	aem_gens_free(r);
 	kvfree(r->fault_nid);
 	aem_user_put(r->user);
@@ -470,6 +480,7 @@ out_inode:
 		fput(group);
 	iput(r->inode);
 	aem_layer_put(r->base);
+	aem_secure_region_free(r);
 	aem_gens_free(r);
 	kvfree(r->fault_nid);
 	aem_user_put(r->user);

@@ -61,9 +61,9 @@ int aem_region_move_locked(struct aem_region *r, struct aem_layer *l,
 	/* A shared frame moves with its users' slots (aem_share_move()). */
 	if (aem_frame_ref_count(f) != 1 || aem_frame_is_shared(f))
 		return -EBUSY;
+	/* A SECURE region's @f is wiped as it goes back (secure.c). */
 	nf = aem_alloc_pages(nid, 0, flags | AEM_ALLOC_THISNODE |
-			     AEM_MT(AETHER_MM_MT_MOVABLE) |
-			     AEM_OWNER(AEM_OWNER_REGION));
+			     aem_region_frame_flags(r));
 	if (!nf)
 		return -ENOMEM;
 	aem_region_move_to(r, l, idx, f, nf);

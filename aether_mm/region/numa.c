@@ -136,7 +136,7 @@ void aem_numa_scan_region(struct aem_region *r)
 	pgoff_t start;
 
 	/* Frames of its own, or shared frames it maps (share.c). */
-	if (!n || !aem_numa_eligible(r) ||
+	if (!n || !aem_numa_hinting(r) ||
 	    (!aem_region_stat(r, AEM_RS_RESIDENT) &&
 	     !atomic_long_read(&r->merged)))
 		return;

@@ -17,6 +17,7 @@
  *   numa.c	NUMA balancing
  *   reclaim.c	the reclaim client: cold pages to the store backend
  *   walk.c	page-table walks, 4 KiB and 2 MiB
+ *   secure.c	SECURE regions: wipes, memlock charge, hibernation veto
  *   debugfs.c	aether/mm/regions and aether/mm/tiers
  *
  * Regions include ../frame.h and <aether/mm.h>, never ../internal.h: the
@@ -316,6 +317,8 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  * @qos_ranges: page ranges REGION_SET_QOS gave a reclaim class, or NULL
  *		(qos.c): replaced whole under @qos_lock, read under RCU
  * @qos_lock:	serializes REGION_SET_QOS (taken alone)
+ * @sec_user:	a SECURE region's creator, whose locked_vm holds its
+ *		@nr_pages until it is freed (secure.c); NULL otherwise
  * @rcu:	freed after a grace period, as its layers are
  * @user:	the per-user bound its frames are charged to (user.c): its
  *		creator's, whoever faults them in; referenced for its life
@@ -372,6 +375,7 @@ struct aem_region {
 	struct mutex qos_lock;		/* see above */
 	struct aem_user *user;
 	bool user_force;
+	struct user_struct *sec_user;
 };
 
 static inline void aem_region_stat_add(struct aem_region *r,
@@ -399,14 +403,26 @@ static inline long aem_region_stat(const struct aem_region *r,
 }
 
 /*
- * Allocation flags of a frame a fault adds to a region: movable, owned by
- * regions, admitted by the policy backend (a user's fault is a user's
- * allocation).  Frames that replace one the region holds (migration,
- * compaction, collapse, a stored page coming back) are not admitted again.
+ * Migrate type and owner of @r's frames: movable and owned by regions, or
+ * for a SECURE region unmovable and owned by AEM_OWNER_SECURE, which
+ * compaction never moves and the pool wipes as it frees (secure.c).
  */
-#define AEM_REGION_FAULT_FLAGS	(AEM_MT(AETHER_MM_MT_MOVABLE) |		\
-				 AEM_OWNER(AEM_OWNER_REGION) |		\
-				 AEM_ALLOC_ACCOUNT)
+static inline unsigned int aem_region_frame_flags(const struct aem_region *r)
+{
+	if (r->flags & AETHER_MM_REGION_SECURE)
+		return AEM_MT(AETHER_MM_MT_UNMOVABLE) |
+		       AEM_OWNER(AEM_OWNER_SECURE);
+	return AEM_MT(AETHER_MM_MT_MOVABLE) | AEM_OWNER(AEM_OWNER_REGION);
+}
+
+/*
+ * Allocation flags of a frame a fault adds to @r: its type and owner,
+ * admitted by the policy backend (a user's fault is a user's allocation).
+ * Frames that replace one the region holds (migration, compaction,
+ * collapse, a stored page coming back) are not admitted again.
+ */
+#define AEM_REGION_FAULT_FLAGS(r)	(aem_region_frame_flags(r) |	\
+					 AEM_ALLOC_ACCOUNT)
 
 /*
  * The slot lock of data page @idx: one per 2 MiB of the file (a PMD's
@@ -708,6 +724,11 @@ int aem_region_offer(struct aem_region *r, pgoff_t idx, int nid,
 		     unsigned int gen, aem_cold_fn fn, void *arg,
 		     bool nowait, bool *offered);
 
+/* secure.c */
+bool aem_secure_skip(struct aem_region *r, unsigned int min_gen);
+int aem_secure_region_new(struct aem_region *r);
+void aem_secure_region_free(struct aem_region *r);
+
 /* walk.c */
 typedef int (*aem_pmd_fn_t)(pmd_t *pmd, unsigned long addr, void *arg);
 int aem_region_walk(struct aem_region *r, struct vm_area_struct *vma,
@@ -723,10 +744,14 @@ static inline bool aem_numa_eligible(const struct aem_region *r)
 	return r->pol.mode == AETHER_MM_POL_LOCAL;
 }
 
-/* Is NUMA balancing on for @r: hinting faults come (numa_scan_pages). */
+/*
+ * Is NUMA balancing on for @r: hinting faults come (numa_scan_pages).
+ * Never for a SECURE region: its frames move on request only.
+ */
 static inline bool aem_numa_hinting(const struct aem_region *r)
 {
-	return READ_ONCE(aem_numa_scan_pages) && aem_numa_eligible(r);
+	return READ_ONCE(aem_numa_scan_pages) && aem_numa_eligible(r) &&
+	       !(r->flags & AETHER_MM_REGION_SECURE);
 }
 
 void aem_numa_fault(struct aem_view *v, pgoff_t idx);

@@ -470,6 +470,16 @@ int aem_region_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(r->max_prot & AETHER_MM_PROT_EXEC))
 		vm_flags_clear(vma, VM_MAYEXEC);
 	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	/*
+	 * A SECURE region's mappings stay out of fork() children unless it
+	 * was created SECURE_FORK; VM_IO keeps MADV_DOFORK from clearing
+	 * VM_DONTCOPY (secure.c).
+	 */
+	if (r->flags & AETHER_MM_REGION_SECURE) {
+		vm_flags_set(vma, VM_IO);
+		if (!(r->flags & AETHER_MM_REGION_SECURE_FORK))
+			vm_flags_set(vma, VM_DONTCOPY);
+	}
 	/* THP "madvise" mode: the huge fault path wants it asked for. */
 	if (r->flags & AETHER_MM_REGION_HUGE)
 		vm_flags_set(vma, VM_HUGEPAGE);

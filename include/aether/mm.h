@@ -61,6 +61,7 @@ enum aem_owner {
 	AEM_OWNER_QOS,
 	AEM_OWNER_REGION,	/* a frame of a region (region/) */
 	AEM_OWNER_LOOPBACK,	/* the loopback store's copies (region/reclaim.c) */
+	AEM_OWNER_SECURE,	/* a frame of a SECURE region: wiped when freed */
 	AEM_NR_OWNERS,
 };
 

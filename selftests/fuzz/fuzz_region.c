@@ -410,6 +410,7 @@ static void fz_op_create(uint64_t *s, int dev_fd, char *namebuf)
 					 AETHER_MM_REGION_MERGEABLE |
 					 AETHER_MM_REGION_COMPRESSIBLE |
 					 AETHER_MM_REGION_SECURE |
+					 AETHER_MM_REGION_SECURE_FORK |
 					 AETHER_MM_REGION_ALLOW_WX |
 					 AETHER_MM_REGION_CLOEXEC);
 		c.length = (1 + fz_below(s, FZ_REGION_MAX / FZ_PAGE)) * FZ_PAGE;

@@ -49,6 +49,7 @@ static const struct {
 	{ AETHER_MM_REGION_SECURE, "secure" },
 	{ AETHER_MM_REGION_ALLOW_WX, "allow-wx" },
 	{ AETHER_MM_REGION_CLOEXEC, "cloexec" },
+	{ AETHER_MM_REGION_SECURE_FORK, "secure-fork" },
 };
 
 static const char *region_tier_name(__u32 tier)

@@ -460,7 +460,18 @@ struct aether_mm_bench {
 #define AETHER_MM_REGION_GUARD		(1U << 4) /* @guard_pages inaccessible pages at each end */
 #define AETHER_MM_REGION_MERGEABLE	(1U << 5) /* stored for page deduplication */
 #define AETHER_MM_REGION_COMPRESSIBLE	(1U << 6) /* cold pages may go to the store backend */
-#define AETHER_MM_REGION_SECURE		(1U << 7) /* stored for the memory firewall */
+/*
+ * SECURE: frames zeroed before first use and wiped (memzero_explicit())
+ * before they go back to the pool; never merged (MERGEABLE is ignored),
+ * never stored (COMPRESSIBLE is ignored), never moved by NUMA balancing
+ * or compaction; mappings not inherited by fork() (unless SECURE_FORK),
+ * never in core dumps, closed to get_user_pages() and /proc/<pid>/mem;
+ * the data length charged to the creator's RLIMIT_MEMLOCK (-EAGAIN
+ * beyond it, without CAP_IPC_LOCK); hibernation refused while any
+ * exists (-EBUSY from REGION_CREATE while one is under way).  README,
+ * "Secure regions".
+ */
+#define AETHER_MM_REGION_SECURE		(1U << 7) /* secret memory, see above */
 /*
  * Without ALLOW_WX, W^X holds per image: no mapping both writable and
  * executable, and no mapping executable while another one of the image
@@ -471,7 +482,8 @@ struct aether_mm_bench {
 #define AETHER_MM_REGION_ALLOW_WX	(1U << 8) /* writable and executable at once */
 #define AETHER_MM_REGION_CLOEXEC	(1U << 9) /* the new fd is close-on-exec */
 #define AETHER_MM_REGION_QOS_GROUP	(1U << 10) /* charged to the group of @qos_fd */
-#define AETHER_MM_REGION_FLAGS		0x7f7U
+#define AETHER_MM_REGION_SECURE_FORK	(1U << 11) /* with SECURE: fork() keeps mappings */
+#define AETHER_MM_REGION_FLAGS		0xff7U
 
 /* Protection bits, as PROT_READ/PROT_WRITE/PROT_EXEC. */
 #define AETHER_MM_PROT_READ		(1U << 0)
