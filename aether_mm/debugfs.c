@@ -353,6 +353,7 @@ void aem_debugfs_init(void)
 	aem_policy_count_debugfs(aem_debugfs_dir);
 	aem_share_debugfs(aem_debugfs_dir);
 	aem_share_naive_debugfs(aem_debugfs_dir);
+	aem_integ_debugfs(aem_debugfs_dir);
 }
 
 /**

@@ -42,6 +42,9 @@
  * page whose frame went otherwise (munmap, close) stays on its list until
  * the next scan, which finds no frame: a walk skips it meanwhile.
  *
+ * A page that just reached generation integrity_cold_gen has its
+ * checksum taken (aem_integ_cold(), verify.c).
+ *
  * debugfs aether/mm/access shows, per region, the scans and the pages in
  * each generation, and the cold walks: how many, the pages they examined
  * and the time they took (ns, the callbacks' included);
@@ -296,7 +299,7 @@ static void aem_access_scan_region(struct aem_region *r)
 	kfree(mms);
 
 	for (idx = 0; idx < r->nr_pages; idx++) {
-		u8 g = r->gens[idx];
+		u8 old = r->gens[idx], g = old;
 
 		if (!test_bit(idx, present))
 			g = AEM_GEN_NONE;
@@ -305,6 +308,8 @@ static void aem_access_scan_region(struct aem_region *r)
 		else if (g < AEM_NR_GENS - 1)
 			g++;
 		aem_gen_set(r, idx, g);
+		/* Cold enough: its checksum (verify.c). */
+		aem_integ_cold(r, idx, old, g);
 	}
 	aem_region_stat_inc(r, AEM_RS_ACCESS_SCANS);
 out:

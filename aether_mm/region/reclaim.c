@@ -614,6 +614,41 @@ static const struct aem_movable_ops aem_loop_movable_ops = {
 	.move = aem_loop_pool_move,
 };
 
+/**
+ * aem_loop_corrupt() - flip a byte of a stored page's copy (verify.c's knob)
+ * @handle: the handle of a page stored in the loopback, its slot lock held
+ *
+ * Return: 0; -EOPNOTSUPP when the registered store is not the loopback
+ * (another backend's copies are its own business).
+ */
+int aem_loop_corrupt(unsigned long handle)
+{
+	const struct aem_store_ops *ops;
+	struct aem_loop_copy *c;
+	int sidx, err = 0;
+	u8 *copy;
+
+	ops = aem_store_get(&sidx, false);
+	if (ops == &aem_loop_ops) {
+		copy = xa_load(&aem_loop_pages, handle >> PAGE_SHIFT);
+		if (copy && (unsigned long)copy == handle)
+			copy[PAGE_SIZE / 2] ^= 0x5a;
+		else
+			err = -ENOENT;
+	} else if (ops == &aem_loop_pool_ops) {
+		c = (struct aem_loop_copy *)handle;
+		spin_lock(&aem_loop_copy_lock);
+		copy = kmap_local_page(aem_frame_page(c->frame));
+		copy[PAGE_SIZE / 2] ^= 0x5a;
+		kunmap_local(copy);
+		spin_unlock(&aem_loop_copy_lock);
+	} else {
+		err = -EOPNOTSUPP;
+	}
+	aem_store_put(sidx);
+	return err;
+}
+
 /* Install loopback @kind (1: copies in Linux's memory, 2: in the pool). */
 static int aem_loop_set(unsigned int kind)
 {

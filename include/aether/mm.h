@@ -603,6 +603,15 @@ enum aem_reclaim_tier {
  *		the table was unregistered first (see @drain).  Optional:
  *		without it aem_region_attach() is -EOPNOTSUPP.
  *		Context: as @region_release.  Must not sleep or allocate.
+ * @integrity_event: a page of region @region_id (its id, as REGION_INFO
+ *		gives it) at data page @index failed its integrity check
+ *		(@kind AEM_INTEGRITY_MISMATCH: it is poisoned, processes get
+ *		SIGBUS on access) or was repaired (AEM_INTEGRITY_REPAIRED);
+ *		region/verify.c.  For the registered table whatever the
+ *		region's generation (an audit, not a charge).  Optional.
+ *		Context: under rcu_read_lock(), possibly under the page's
+ *		slot lock and inside a pool allocation.  Must not sleep or
+ *		allocate.
  */
 struct aem_policy_ops {
 	struct module *owner;
@@ -625,6 +634,13 @@ struct aem_policy_ops {
 	int (*may_class)(void *cookie, u32 class);
 	void (*protected_reclaimed)(void *cookie, unsigned long nr_pages);
 	void (*region_retired)(void *cookie);
+	void (*integrity_event)(u64 region_id, u64 index, int kind);
+};
+
+/* What aem_policy_ops.integrity_event reports (region/verify.c). */
+enum aem_integrity_kind {
+	AEM_INTEGRITY_MISMATCH,	/* content != checksum: poisoned */
+	AEM_INTEGRITY_REPAIRED,	/* restored from a good copy */
 };
 
 /**
