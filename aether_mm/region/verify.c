@@ -691,9 +691,100 @@ static const struct file_operations aem_dbg_corrupt_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * The baseline of VERIFY's cost: a bare xxh64 of the same frames, with
+ * no lock, lookup or record (aether/mm/integrity_bench).  Its last run:
+ */
+static DEFINE_MUTEX(aem_integ_bench_lock);
+static u64 aem_integ_bench_pages, aem_integ_bench_ns, aem_integ_bench_sum;
+
+/* Hash every frame region @r's first image holds, timed. */
+static int aem_integ_bench(struct aem_region *r)
+{
+	struct aem_layer *top, *where;
+	struct aem_frame **frames, *f;
+	unsigned long idx, k = 0, i;
+	u64 t0, sum = 0;
+
+	frames = kvmalloc_array(r->nr_pages, sizeof(*frames), GFP_KERNEL);
+	if (!frames)
+		return -ENOMEM;
+	mutex_lock(&r->views_lock);
+	top = list_empty(&r->views) ? r->base :
+	      list_first_entry(&r->views, struct aem_view, link)->top;
+	kref_get(&top->ref);
+	mutex_unlock(&r->views_lock);
+	/* A reference on each frame: none goes while it is hashed. */
+	for (idx = 0; idx < r->nr_pages; idx++) {
+		mutex_lock(aem_slot_lock(r, idx));
+		f = aem_slot_frame(aem_lookup_entry(top, idx, &where));
+		if (f) {
+			aem_frame_get(f);
+			frames[k++] = f;
+		}
+		mutex_unlock(aem_slot_lock(r, idx));
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < k; i++)
+		sum ^= aem_integ_hash(frames[i]);
+	t0 = ktime_get_ns() - t0;
+	for (i = 0; i < k; i++)
+		aem_free_pages(frames[i], 0);	/* the reference */
+	aem_image_put(r, top);
+	kvfree(frames);
+	mutex_lock(&aem_integ_bench_lock);
+	aem_integ_bench_pages = k;
+	aem_integ_bench_ns = t0;
+	aem_integ_bench_sum = sum;
+	mutex_unlock(&aem_integ_bench_lock);
+	return 0;
+}
+
+static int aem_dbg_bench_show(struct seq_file *m, void *unused)
+{
+	mutex_lock(&aem_integ_bench_lock);
+	seq_printf(m, "pages %llu\nns %llu\nsum %llx\n", aem_integ_bench_pages,
+		   aem_integ_bench_ns, aem_integ_bench_sum);
+	mutex_unlock(&aem_integ_bench_lock);
+	return 0;
+}
+
+static int aem_dbg_bench_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, aem_dbg_bench_show, NULL);
+}
+
+/* "ID": a bare xxh64 of every frame region ID's first image holds. */
+static ssize_t aem_dbg_bench_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	struct aem_region *r;
+	u64 id;
+	int err;
+
+	err = kstrtou64_from_user(ubuf, len, 0, &id);
+	if (err)
+		return err;
+	r = aem_integ_region_find(id);
+	if (!r)
+		return -ENOENT;
+	err = aem_integ_bench(r);
+	aem_region_put(r);
+	return err ? err : len;
+}
+
+static const struct file_operations aem_dbg_bench_fops = {
+	.owner = THIS_MODULE,
+	.open = aem_dbg_bench_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = aem_dbg_bench_write,
+};
+
 /**
- * aem_integ_debugfs() - create debugfs aether/mm/integrity and
- * integrity_corrupt
+ * aem_integ_debugfs() - create debugfs aether/mm/integrity,
+ * integrity_corrupt and integrity_bench
  * @dir: aether/mm/
  */
 void aem_integ_debugfs(struct dentry *dir)
@@ -701,6 +792,8 @@ void aem_integ_debugfs(struct dentry *dir)
 	debugfs_create_file("integrity", 0400, dir, NULL, &aem_dbg_integ_fops);
 	debugfs_create_file("integrity_corrupt", 0200, dir, NULL,
 			    &aem_dbg_corrupt_fops);
+	debugfs_create_file("integrity_bench", 0600, dir, NULL,
+			    &aem_dbg_bench_fops);
 }
 
 /* ---- init, exit, parameters --------------------------------------------- */
