@@ -756,7 +756,8 @@ bool aem_integ_has(struct aem_layer *l, pgoff_t idx);
 bool aem_integ_range_has(struct aem_layer *l, pgoff_t idx, unsigned long nr);
 void aem_integ_forget(struct aem_layer *l, pgoff_t idx);
 bool aem_integ_refuse(struct aem_layer *l, pgoff_t idx, struct aem_frame *f);
-void aem_integ_cold(struct aem_region *r, pgoff_t idx, u8 old, u8 gen);
+bool aem_integ_cold_edge(u8 old, u8 gen);
+void aem_integ_cold(struct aem_region *r, const unsigned long *cold);
 int aem_integ_store_out(struct aem_region *r, struct aem_layer *l,
 			pgoff_t idx, struct aem_frame *f);
 int aem_integ_loaded(struct aem_region *r, struct aem_layer *l, pgoff_t idx,

@@ -8,9 +8,9 @@
  * of a region page at three moments, and checks the page against it later:
  *
  *   cold	aether_kaccessd's scan sees a page reach generation
- *		integrity_cold_gen (access.c): every view sees the same
- *		frame, which is zapped from every page table, then hashed
- *		under its slot lock (aem_integ_cold())
+ *		integrity_cold_gen (access.c); after the pass, when every
+ *		view sees the same frame, it is zapped from every page
+ *		table, then hashed under its slot lock (aem_integ_cold())
  *   store	a reclaim client unmaps a page for the store backend
  *		(evict.c, aem_cold_page_unmap()): before the backend sees a
  *		byte the core hashes it, or, when it has a record already,
@@ -65,10 +65,18 @@
  * aether/mm/integrity_corrupt (root only) flips a byte of a chosen page
  * without touching its record, so that tests can prove detection.
  *
- * Lock order: aem_access_lock (the cold hook), views_lock, then the slot
- * lock (region.h); under the slot lock the store table's SRCU read lock
- * (a load) and the pool's locks (a scratch frame); aem_integ_lock
- * (kverifyd's cursor) is taken alone.
+ * Lock order (within region.h's):
+ *
+ *   1. region->views_lock	the cold moment's offer (aem_region_offer()),
+ *				taken after aether_kaccessd's pass, out of
+ *				aem_access_lock
+ *   2. slot lock		every record changes under the lock of its
+ *				index, as the slot it describes
+ *   3. the store's SRCU read	a load (a check of a stored page)
+ *   4. the pool's locks	a scratch frame
+ *   aem_integ_bench_lock	the bench's last figures, taken alone
+ *
+ * kverifyd's cursor is its own thread's; the counters are atomics.
  */
 #include <linux/debugfs.h>
 #include <linux/highmem.h>
@@ -280,26 +288,41 @@ static int aem_integ_cold_fn(struct aem_region *r, struct aem_layer *l,
 }
 
 /**
- * aem_integ_cold() - data page @idx of @r reached generation @gen
- * @r: the region, referenced
- * @idx: its data page index
- * @old: its generation before this scan
- * @gen: its generation now
+ * aem_integ_cold_edge() - does a page going from @old to @gen go cold?
+ * @old: its generation before a scan
+ * @gen: its generation after it
  *
- * Takes the page's checksum when it just became as cold as
- * integrity_cold_gen says, every view seeing the same frame.
- *
- * Context: aether_kaccessd's scan, aem_access_lock held, no other lock.
+ * Return: true when it just reached integrity_cold_gen (which is not 0).
  */
-void aem_integ_cold(struct aem_region *r, pgoff_t idx, u8 old, u8 gen)
+bool aem_integ_cold_edge(u8 old, u8 gen)
 {
 	unsigned int want = READ_ONCE(aem_integ_cold_gen);
+
+	return want && gen == want && old != gen && old != AEM_GEN_NONE;
+}
+
+/**
+ * aem_integ_cold() - take the checksums of the pages of @r that went cold
+ * @r: the region, referenced
+ * @cold: bitmap over its data pages: those a scan saw reach
+ *	  integrity_cold_gen (aem_integ_cold_edge())
+ *
+ * Each, when every view sees the same frame, is zapped and hashed.  Out
+ * of aem_access_lock: a reclaim inside a pool allocation only tries that
+ * lock, and should not find it held for this.
+ *
+ * Context: aether_kaccessd, after its pass, no lock held.
+ */
+void aem_integ_cold(struct aem_region *r, const unsigned long *cold)
+{
+	unsigned long idx;
 	bool offered;
 
-	if (!want || gen != want || old == gen || old == AEM_GEN_NONE)
-		return;
-	aem_region_offer(r, idx, NUMA_NO_NODE, gen, aem_integ_cold_fn, NULL,
-			 false, &offered);
+	for_each_set_bit(idx, cold, r->nr_pages) {
+		aem_region_offer(r, idx, NUMA_NO_NODE, AEM_GEN_NONE,
+				 aem_integ_cold_fn, NULL, false, &offered);
+		cond_resched();
+	}
 }
 
 /**
