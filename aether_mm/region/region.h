@@ -773,5 +773,6 @@ void aem_share_integ_poison(struct aem_frame *f);
 
 /* reclaim.c, for verify.c's debugfs knob */
 int aem_loop_corrupt(unsigned long handle);
+int aem_loop_spoil_loads(unsigned int nr);
 
 #endif /* _AETHER_MM_REGION_H */

@@ -665,6 +665,8 @@ static int aem_integ_corrupt_locked(struct aem_region *r,
  * "ID INDEX": flip a byte of data page INDEX of region ID as its first
  * view sees it (its base when nothing maps it); its record is left.  A
  * stored page's copy is flipped only in the core's loopback store.
+ * "load N": the loopback's next N loads come out with a byte flipped,
+ * their copies good (the repair path: the second load matches).
  */
 static ssize_t aem_dbg_corrupt_write(struct file *file,
 				     const char __user *ubuf, size_t len,
@@ -674,6 +676,7 @@ static ssize_t aem_dbg_corrupt_write(struct file *file,
 	struct aem_layer *top;
 	unsigned long long id;
 	unsigned long idx;
+	unsigned int nr;
 	char buf[64];
 	int err;
 
@@ -684,6 +687,10 @@ static ssize_t aem_dbg_corrupt_write(struct file *file,
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
+	if (sscanf(buf, "load %u", &nr) == 1) {
+		err = aem_loop_spoil_loads(nr);
+		return err ? err : len;
+	}
 	if (sscanf(buf, "%llu %lu", &id, &idx) != 2)
 		return -EINVAL;
 	r = aem_integ_region_find(id);

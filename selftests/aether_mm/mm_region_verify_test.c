@@ -6,7 +6,8 @@
  * integrity_cold_gen) and when they go to the store (the store_loopback
  * backend); REGION_VERIFY on clean pages; a page corrupted on purpose
  * (debugfs integrity_corrupt) is found, poisoned and a SIGBUS on access,
- * resident or stored; a page written after its checksum is not reported;
+ * resident or stored; a load that comes out wrong is made again and the
+ * page repaired; a page written after its checksum is not reported;
  * aether_kverifyd (verify_pages_per_sec) finds a corruption by itself;
  * a merged page (the naive engine's) corrupted is poisoned for every
  * user; VERIFY's errnos; and its cost per GiB next to REGION_CHECKSUM's CRC-32
@@ -242,6 +243,48 @@ TEST_F_TIMEOUT(region, corrupt_stored_copy_found_on_load, 180)
 	munmap(p, pages * page);
 	close(rfd);
 	/* The region is gone with its poisoned page: nothing left to load. */
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+}
+
+/*
+ * A load from the store that comes out wrong while the store's copy is
+ * good (the loopback spoils one load on request): the core loads it once
+ * more, the page is repaired, not poisoned, and reads right.
+ */
+TEST_F_TIMEOUT(region, bad_load_repaired_from_the_store_copy, 180)
+{
+	const size_t pages = 8, page = self->page;
+	struct aether_mm_region_verify v;
+	struct aether_mm_region_create c;
+	long rep0 = integ("repaired"), load0 = integ("load_mismatches");
+	unsigned char *p, *want;
+	char buf[16];
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	aemt_region_args(&c, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+			 pages * page);
+	p = region_written(self->fd, &c, 0x4e9a + getpid(), &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, param_write("integrity_cold_gen", "0"));
+	ASSERT_EQ(0, scan_times(c.id, 3));
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, resident(c.fd));
+	ASSERT_EQ(0, aemt_write_file(CORRUPT_DEBUGFS, "load 1"));
+	ASSERT_EQ(0, memcmp(p + 4 * page, want + 4 * page, page));
+	ASSERT_EQ(load0 + 1, integ("load_mismatches"));
+	ASSERT_EQ(rep0 + 1, integ("repaired"));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	ASSERT_EQ(0, verify(c.fd, 0, pages * page, &v));
+	ASSERT_EQ(0, v.poisoned);
+	ASSERT_EQ(0, v.mismatches);
+	ASSERT_EQ(pages, v.checked);
+	free(want);
+	munmap(p, pages * page);
+	close(c.fd);
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
 }
 
