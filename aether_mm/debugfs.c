@@ -356,6 +356,7 @@ void aem_debugfs_init(void)
 	aem_share_debugfs(aem_debugfs_dir);
 	aem_share_naive_debugfs(aem_debugfs_dir);
 	aem_user_debugfs(aem_debugfs_dir);
+	aem_integ_debugfs(aem_debugfs_dir);
 }
 
 /**

@@ -198,6 +198,7 @@ unsigned int aem_policy_tier(u64 gen, void *cookie);
 bool aem_policy_tiered(void);
 void aem_policy_reclaim_begin(void);
 void aem_policy_protected_reclaimed(u64 gen, void *cookie, unsigned long nr);
+void aem_policy_integrity_event(u64 region_id, u64 index, int kind);
 void aem_policy_stall_begin(const struct aem_alloc_who *who,
 			    struct aem_policy_stall *st);
 void aem_policy_stall_end(struct aem_policy_stall *st);
@@ -240,6 +241,11 @@ void aem_access_debugfs(struct dentry *dir);
 
 /* region/numa.c */
 void aem_numa_debugfs(struct dentry *dir);
+
+/* region/verify.c */
+int aem_integ_init(void);
+void aem_integ_exit(void);
+void aem_integ_debugfs(struct dentry *dir);
 
 /* region/reclaim.c */
 void aem_reclaim_debugfs(struct dentry *dir);

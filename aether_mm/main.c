@@ -77,6 +77,9 @@ static int __init aem_init(void)
 	err = aem_region_reclaim_init();
 	if (err)
 		goto out_access;
+	err = aem_integ_init();
+	if (err)
+		goto out_reclaim;
 	aem_debugfs_init();
 	err = aem_chardev_init();
 	if (err)
@@ -87,6 +90,8 @@ static int __init aem_init(void)
 
 out_debugfs:
 	aem_debugfs_exit();
+	aem_integ_exit();
+out_reclaim:
 	aem_share_naive_exit();
 	aem_region_reclaim_exit();
 	aem_policy_count_exit();
@@ -108,6 +113,7 @@ static void __exit aem_exit(void)
 {
 	aem_chardev_exit();
 	aem_debugfs_exit();
+	aem_integ_exit();
 	aem_share_naive_exit();
 	aem_region_reclaim_exit();
 	aem_policy_count_exit();

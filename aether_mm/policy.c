@@ -995,3 +995,22 @@ void aem_policy_exit(void)
 {
 	WARN_ON(rcu_access_pointer(aem_policy));
 }
+
+/**
+ * aem_policy_integrity_event() - tell the policy backend of an integrity event
+ * @region_id: the region's id
+ * @index: the data page index
+ * @kind: enum aem_integrity_kind
+ *
+ * Context: any; does not sleep (region/verify.c calls it under a slot lock).
+ */
+void aem_policy_integrity_event(u64 region_id, u64 index, int kind)
+{
+	struct aem_policy_reg *reg;
+
+	rcu_read_lock();
+	reg = rcu_dereference(aem_policy);
+	if (reg && reg->ops->integrity_event)
+		reg->ops->integrity_event(region_id, index, kind);
+	rcu_read_unlock();
+}

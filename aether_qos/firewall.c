@@ -628,6 +628,45 @@ static void aqos_fw_denied(void)
 }
 
 /**
+ * aqos_fw_integrity_event - the policy table's integrity_event: audited
+ * @region_id: the region whose page failed its check, or was repaired
+ * @index: its data page
+ * @kind: AEM_INTEGRITY_MISMATCH (a DENY record: the page is poisoned, its
+ *	readers get SIGBUS) or AEM_INTEGRITY_REPAIRED (an AUDIT record)
+ *
+ * Every such event is written, whatever the rate limit: they are rare and
+ * each is a finding.  The subject is the task that found it.
+ *
+ * Context: under rcu_read_lock(), possibly under the page's slot lock and
+ * inside a pool allocation; takes only the ring's spinlock.
+ */
+void aqos_fw_integrity_event(u64 region_id, u64 index, int kind)
+{
+	struct aether_qos_fw_record rec = { };
+	const struct cred *cred = current_cred();
+	struct aqos_group *g;
+
+	rec.time_ns = ktime_get_boottime_ns();
+	rec.op = AETHER_QOS_FW_OP_INTEGRITY;
+	if (kind == AEM_INTEGRITY_MISMATCH) {
+		rec.decision = AETHER_QOS_FW_DENY;
+		rec.flags = AETHER_QOS_FW_REC_ENFORCING;
+		rec.err = -EIO;
+	} else {
+		rec.decision = AETHER_QOS_FW_AUDIT;
+	}
+	rec.uid = from_kuid_munged(&init_user_ns, cred->fsuid);
+	rec.gid = from_kgid_munged(&init_user_ns, cred->fsgid);
+	rec.pid = task_tgid_nr(current);
+	g = aqos_group_of_task(current);
+	rec.group = g ? g->id : AETHER_QOS_ROOT_ID;
+	rec.region_id = region_id;
+	rec.index = index;
+	get_task_comm(rec.comm, current);
+	aqos_fw_ring_add(&rec, true);
+}
+
+/**
  * aqos_fw_may_access - the policy table's may_access: the firewall's word
  * @a: the access (the subject is the current task)
  *
@@ -1354,15 +1393,15 @@ static int aqos_fw_auditlog_show(struct seq_file *m, void *v)
 	u64 seq, last = aqos_fw_ring_seq();
 
 	seq = last >= aqos_fw_ring.size ? last - aqos_fw_ring.size + 1 : 1;
-	seq_puts(m, "seq time_ns decision flags op requested allowed err uid gid pid group comm region name rule suppressed\n");
+	seq_puts(m, "seq time_ns decision flags op requested allowed err uid gid pid group comm region name rule suppressed index\n");
 	while (seq <= last && aqos_fw_ring_get(&seq, &rec)) {
-		seq_printf(m, "%llu %llu %s %#x %u %#x %#x %d %u %u %u %u %s %llu %s %u %u\n",
+		seq_printf(m, "%llu %llu %s %#x %u %#x %#x %d %u %u %u %u %s %llu %s %u %u %llu\n",
 			   rec.seq, rec.time_ns, aqos_fw_actions[rec.decision],
 			   rec.flags, rec.op, rec.requested, rec.allowed,
 			   rec.err, rec.uid, rec.gid, rec.pid, rec.group,
 			   rec.comm, rec.region_id,
 			   rec.name[0] ? rec.name : "-", rec.rule_id,
-			   rec.suppressed);
+			   rec.suppressed, rec.index);
 		seq = rec.seq + 1;
 	}
 	return 0;

@@ -336,6 +336,7 @@ void aqos_debugfs_queue(void);
 int aqos_fw_init(void);
 void aqos_fw_exit(void);
 int aqos_fw_may_access(const struct aem_access *a);
+void aqos_fw_integrity_event(u64 region_id, u64 index, int kind);
 long aqos_fw_ioctl(unsigned int cmd, void __user *uarg);
 
 /* debugfs.c: aether/qos/ */

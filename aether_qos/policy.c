@@ -410,6 +410,7 @@ static const struct aem_policy_ops aqos_policy_ops = {
 	.region_retired	= aqos_region_retired,
 	.reclaim_begin	= aqos_policy_reclaim_begin,
 	.may_access	= aqos_fw_may_access,
+	.integrity_event = aqos_fw_integrity_event,
 };
 
 /**

@@ -42,6 +42,10 @@
  * page whose frame went otherwise (munmap, close) stays on its list until
  * the next scan, which finds no frame: a walk skips it meanwhile.
  *
+ * A page that just reached generation integrity_cold_gen has its
+ * checksum taken once the pass is over and aem_access_lock dropped
+ * (aem_integ_cold(), verify.c).
+ *
  * debugfs aether/mm/access shows, per region, the scans and the pages in
  * each generation, and the cold walks: how many, the pages they examined
  * and the time they took (ns, the callbacks' included);
@@ -271,10 +275,14 @@ static void aem_access_walk_mm(struct aem_region *r, struct mm_struct *mm,
 	mmap_read_unlock(mm);
 }
 
-/* One scan of @r: clear the accessed bits, then age its generations. */
-static void aem_access_scan_region(struct aem_region *r)
+/*
+ * One scan of @r: clear the accessed bits, then age its generations.
+ * Return: a bitmap of the pages that just went cold for integrity
+ * checksums (verify.c), or NULL; the caller takes them, then frees it.
+ */
+static unsigned long *aem_access_scan_region(struct aem_region *r)
 {
-	unsigned long *young, *present;
+	unsigned long *young, *present, *cold = NULL;
 	struct mm_struct **mms;
 	unsigned int nr_mms, i;
 	pgoff_t idx;
@@ -285,6 +293,7 @@ static void aem_access_scan_region(struct aem_region *r)
 	if (!young || !present)
 		goto out;
 
+	cold = bitmap_zalloc(r->nr_pages, GFP_KERNEL);
 	nr_mms = aem_region_grab_mms(r, &mms, present);
 	for (i = 0; i < nr_mms; i++) {
 		if (mmget_not_zero(mms[i])) {
@@ -296,7 +305,7 @@ static void aem_access_scan_region(struct aem_region *r)
 	kfree(mms);
 
 	for (idx = 0; idx < r->nr_pages; idx++) {
-		u8 g = r->gens[idx];
+		u8 old = r->gens[idx], g = old;
 
 		if (!test_bit(idx, present))
 			g = AEM_GEN_NONE;
@@ -305,11 +314,15 @@ static void aem_access_scan_region(struct aem_region *r)
 		else if (g < AEM_NR_GENS - 1)
 			g++;
 		aem_gen_set(r, idx, g);
+		/* Cold enough: its checksum, after the pass (verify.c). */
+		if (cold && aem_integ_cold_edge(old, g))
+			__set_bit(idx, cold);
 	}
 	aem_region_stat_inc(r, AEM_RS_ACCESS_SCANS);
 out:
 	bitmap_free(young);
 	bitmap_free(present);
+	return cold;
 }
 
 #ifdef CONFIG_X86
@@ -349,24 +362,39 @@ static void aem_access_collapse(struct aem_region *r)
 static void aem_access_pass(void)
 {
 	struct aem_region **rs;
+	unsigned long **cold;
 	unsigned int n, i;
 
 	mutex_lock(&aem_access_lock);
 	n = aem_regions_get_all(&rs);
+	cold = kcalloc(max(n, 1U), sizeof(*cold), GFP_KERNEL);
 	for (i = 0; i < n; i++) {
-		aem_access_scan_region(rs[i]);
+		unsigned long *c = aem_access_scan_region(rs[i]);
+
+		if (cold)
+			cold[i] = c;
+		else
+			bitmap_free(c);
 		aem_access_collapse(rs[i]);
 		aem_numa_scan_region(rs[i]);
-		aem_region_put(rs[i]);
 		cond_resched();
 	}
-	kfree(rs);
 #ifdef CONFIG_X86
 	if (n)
 		on_each_cpu(aem_flush_tlb_local, NULL, 1);
 #endif
 	atomic_long_inc(&aem_access_passes);
 	mutex_unlock(&aem_access_lock);
+	/* The checksums of pages gone cold, with no lock held. */
+	for (i = 0; i < n; i++) {
+		if (cold && cold[i]) {
+			aem_integ_cold(rs[i], cold[i]);
+			bitmap_free(cold[i]);
+		}
+		aem_region_put(rs[i]);
+	}
+	kfree(cold);
+	kfree(rs);
 }
 
 /* Stop, or the interval changed from @ms. */

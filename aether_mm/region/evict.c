@@ -54,9 +54,13 @@ static bool aem_cold_page_ok(struct aem_region *r, struct aem_layer *l,
  * Context: inside an aem_cold_fn (the page's slot lock held).  May sleep
  * (unmap_mapping_range() takes the mapping's i_mmap_rwsem).
  *
+ * Its checksum is taken here (region/verify.c), or checked when it has
+ * one: a page that no longer matches it is poisoned, not stored.
+ *
  * Return: 0, the page mapped nowhere until the slot lock is released;
  * -EBUSY when a kernel reader (REGION_CHECKSUM) holds the frame; -EINVAL
- * when @frame is not at @idx of @l.
+ * when @frame is not at @idx of @l; -EIO when the page failed its
+ * integrity check (now poisoned), -EHWPOISON when it was poisoned before.
  */
 int aem_cold_page_unmap(struct aem_region *r, struct aem_layer *l,
 			pgoff_t idx, struct aem_frame *frame)
@@ -66,7 +70,8 @@ int aem_cold_page_unmap(struct aem_region *r, struct aem_layer *l,
 	if (aem_frame_ref_count(frame) != 1)
 		return -EBUSY;
 	aem_region_zap_page(r, idx);
-	return 0;
+	/* The core's checksum, before the backend sees a byte (verify.c). */
+	return aem_integ_store_out(r, l, idx, frame);
 }
 EXPORT_SYMBOL_GPL(aem_cold_page_unmap);
 
@@ -190,6 +195,7 @@ int aem_cold_page_drop(struct aem_region *r, struct aem_layer *l,
 	if (!zero)
 		return -ENOTEMPTY;
 	xa_erase(&l->slots, idx);
+	aem_integ_forget(l, idx);
 	aem_cold_page_free(r, idx, frame);
 	return 0;
 }

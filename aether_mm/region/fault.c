@@ -67,6 +67,11 @@
  * only pages a process touches; they are not faults: no fault counter,
  * no predictor step (the fault that follows is both).
  *
+ * Integrity (verify.c).  A page whose record is poisoned is a SIGBUS for
+ * every fault, read or write, and is never mapped around; a page with a
+ * checksum is mapped read-only, so that a write comes back to
+ * aem_make_own(), which forgets the checksum before the page is written.
+ *
  * Under the per-VMA lock.  With ->map_pages, 6.12 no longer retries
  * region faults under mmap_lock (vmf_can_call_fault()).  Fork changes a
  * view's chain with the mm locked for write, but write-locks its VMAs one
@@ -110,6 +115,13 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 		*ret = VM_FAULT_SIGBUS;
 		return NULL;
 	}
+	/* Poisoned: never the wrong bytes, not even as a copy (verify.c). */
+	if (f && aem_integ_refuse(where, idx, f)) {
+		*ret = VM_FAULT_SIGBUS;
+		return NULL;
+	}
+	/* The page is about to be written: its checksum goes stale. */
+	aem_integ_forget(top, idx);
 	*changed = false;
 	if (f && where == top && !aem_frame_is_shared(f))
 		return f;
@@ -127,6 +139,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 				return NULL;
 			}
 			xa_erase(&where->slots, idx);
+			aem_integ_forget(where, idx);
 			aem_frame_set_rmap(f, top, idx);
 			aem_region_stat_inc(r, AEM_RS_COW_STEALS);
 			return f;
@@ -220,10 +233,14 @@ vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 			return VM_FAULT_SIGBUS;
 		}
 	}
+	if (f && aem_integ_refuse(where, idx, f))
+		return prefetch ? 0 : VM_FAULT_SIGBUS;
+	/* A page with a checksum is mapped read-only: a write forgets it. */
 	if (f)
 		return vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
 					   where == v->top &&
-					   !aem_frame_is_shared(f) ?
+					   !aem_frame_is_shared(f) &&
+					   !aem_integ_has(where, idx) ?
 					   aem_full_prot(vma) : vma->vm_page_prot);
 	if (skip_empty)
 		return 0;
@@ -521,13 +538,16 @@ static void aem_map_around_one(struct vm_area_struct *vma, struct aem_view *v,
 	f = aem_slot_frame(aem_lookup_entry(v->top, idx, &where));
 	if (!f)
 		return;		/* a hole (the zero page) or a stored page */
+	if (aem_integ_refuse(where, idx, f))
+		return;		/* poisoned: its fault is a SIGBUS */
 	if (hinting && aem_frame_nid(f) != numa_node_id())
 		return;		/* its hinting fault must come */
 	/* Last faulted from elsewhere: its fault records this node. */
 	if (READ_ONCE(v->region->fault_nid[idx]) != numa_node_id() + 1)
 		return;
 	vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
-			    where == v->top && !aem_frame_is_shared(f) ? own :
+			    where == v->top && !aem_frame_is_shared(f) &&
+			    !aem_integ_has(where, idx) ? own :
 			    aem_prot_old(vma->vm_page_prot));
 }
 

@@ -34,6 +34,10 @@ static struct aem_frame *aem_huge_resolve(struct aem_view *v, pgoff_t idx,
 	void *e;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
+	/* A page with a checksum is mapped alone, read-only (verify.c). */
+	for (l = top; l; l = l->backing)
+		if (aem_integ_range_has(l, idx, AEM_HUGE_PAGES))
+			return NULL;
 	e = aem_lookup_entry(top, idx, &where);
 	if (aem_slot_is_stored(e))
 		return NULL;

@@ -6,7 +6,8 @@
  * fd REGION_CREATE or REGION_OPEN returned.  Each reads the image of the
  * region the caller's process sees (aem_image_get()).  REGION_DEDUPE
  * hands a checked range to the merge engine (hooks.c, aem_share_range()).
- * REGION_SET_QOS gives a range a reclaim class (qos.c).
+ * REGION_SET_QOS gives a range a reclaim class (qos.c).  REGION_VERIFY
+ * checks a range against the checksums of verify.c.
  * REGION_CHECKSUM is the one that charges pages (stored ones loaded
  * back): between its batches of 64 it holds no lock, and there it pays
  * its over-high work once it owes a batch (aem_policy_high_due()).
@@ -410,9 +411,60 @@ static u32 aem_region_ioc_access(unsigned int cmd)
 		return AEM_ACCESS_DEDUPE;
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_SET_QOS):
 		return AEM_ACCESS_QOS;
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_VERIFY):
+		/* It reads every page against its sum, as CHECKSUM does. */
+		return AEM_ACCESS_CHECKSUM;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * VERIFY: each page of the range, as the caller's image resolves it,
+ * against its record (verify.c), under its slot lock.  The call holds the
+ * region (a reference of its own), the image (aem_image_get()) and, under
+ * each slot lock, the frames it reads.
+ */
+static int aem_ioc_region_verify(struct aem_region *r, void __user *uarg)
+{
+	struct aether_mm_region_verify v;
+	struct aem_integ_tally t = { };
+	struct aem_layer *top, *where;
+	pgoff_t idx, end;
+	int err;
+
+	err = aem_copy_in(&v, sizeof(v), uarg);
+	if (err)
+		return err;
+	if (v.flags)
+		return -EINVAL;
+	if (!aem_region_range_ok(r, v.offset, v.length) ||
+	    v.length > AETHER_MM_VERIFY_MAX)
+		return -EINVAL;
+	kref_get(&r->ref);
+	top = aem_image_get(r);
+	idx = v.offset >> PAGE_SHIFT;
+	end = idx + (v.length >> PAGE_SHIFT);
+	for (; idx < end; idx++) {
+		mutex_lock(aem_slot_lock(r, idx));
+		if (aem_lookup_entry(top, idx, &where))
+			aem_integ_check_locked(r, where, idx, &t);
+		mutex_unlock(aem_slot_lock(r, idx));
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	aem_image_put(r, top);
+	aem_region_put(r);
+	if (err)
+		return err;
+	v.checked = t.checked;
+	v.mismatches = t.mismatches;
+	v.repaired = t.repaired;
+	v.poisoned = t.poisoned;
+	return aem_copy_out(uarg, &v, sizeof(v));
 }
 
 static long aem_region_ioctl(struct file *file, unsigned int cmd,
@@ -442,6 +494,8 @@ static long aem_region_ioctl(struct file *file, unsigned int cmd,
 		return aem_ioc_region_dedupe(file, r, uarg);
 	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_SET_QOS):
 		return aem_ioc_region_set_qos(file, r, uarg);
+	case AEM_IOC_BASE(AETHER_MM_IOC_REGION_VERIFY):
+		return aem_ioc_region_verify(r, uarg);
 	default:
 		return -ENOTTY;
 	}

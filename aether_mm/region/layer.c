@@ -27,6 +27,7 @@ struct aem_layer *aem_layer_new(struct aem_region *r,
 	/* Its nodes are the region's kernel memory too: the faulter's. */
 	xa_init_flags(&l->slots, XA_FLAGS_ACCOUNT);
 	xa_init_flags(&l->zeroed, XA_FLAGS_ACCOUNT);
+	xa_init_flags(&l->integ, XA_FLAGS_ACCOUNT);
 	l->region = r;
 	l->backing = backing;
 	if (backing)
@@ -108,6 +109,7 @@ void aem_layer_trim(struct aem_region *r, struct aem_layer *t)
 		e = xa_load(&t->slots, idx);
 		if (e && xa_load(&x->slots, idx)) {
 			xa_erase(&t->slots, idx);
+			aem_integ_forget(t, idx);
 			aem_entry_drop(r, t, idx, e);
 		}
 		mutex_unlock(aem_slot_lock(r, idx));
@@ -143,6 +145,7 @@ void aem_layer_release(struct kref *ref)
 			cond_resched();
 		}
 		xa_destroy(&l->slots);
+		xa_destroy(&l->integ);
 		aem_share_layer_gone(l->region, l);
 		backing = l->backing;
 		kfree_rcu(l, rcu);

@@ -429,6 +429,23 @@ static struct aem_reclaim_ops aem_region_reclaim_ops = {
 static DEFINE_XARRAY(aem_loop_pages);
 static DEFINE_MUTEX(aem_loop_lock);	/* installing and removing it */
 static unsigned int aem_loop_on;	/* 0, or the kind installed: 1, 2 */
+static atomic_t aem_loop_spoiled;	/* loads to spoil (verify.c's knob) */
+
+/*
+ * A load the integrity knob asked to spoil: a byte of the page loaded is
+ * flipped, as a bad decompression would leave it; the copy stays good.
+ */
+static void aem_loop_spoil(struct aem_frame *f)
+{
+	u8 *p;
+
+	if (likely(!atomic_read(&aem_loop_spoiled)) ||
+	    atomic_dec_if_positive(&aem_loop_spoiled) < 0)
+		return;
+	p = kmap_local_page(aem_frame_page(f));
+	p[PAGE_SIZE / 2] ^= 0x5a;
+	kunmap_local(p);
+}
 
 static int aem_loop_store(struct aem_frame *f, unsigned long *handle)
 {
@@ -456,6 +473,7 @@ static int aem_loop_load(unsigned long handle, struct aem_frame *f)
 	if (WARN_ON_ONCE(!copy || (unsigned long)copy != handle))
 		return -ENOENT;
 	memcpy_to_page(aem_frame_page(f), 0, copy, PAGE_SIZE);
+	aem_loop_spoil(f);
 	return 0;
 }
 
@@ -538,6 +556,7 @@ static int aem_loop_pool_load(unsigned long handle, struct aem_frame *f)
 	spin_lock(&aem_loop_copy_lock);
 	copy_highpage(aem_frame_page(f), aem_frame_page(c->frame));
 	spin_unlock(&aem_loop_copy_lock);
+	aem_loop_spoil(f);
 	return 0;
 }
 
@@ -616,6 +635,56 @@ static const struct aem_movable_ops aem_loop_movable_ops = {
 	.owner = THIS_MODULE,
 	.move = aem_loop_pool_move,
 };
+
+/**
+ * aem_loop_corrupt() - flip a byte of a stored page's copy (verify.c's knob)
+ * @handle: the handle of a page stored in the loopback, its slot lock held
+ *
+ * Return: 0; -EOPNOTSUPP when the registered store is not the loopback
+ * (another backend's copies are its own business).
+ */
+int aem_loop_corrupt(unsigned long handle)
+{
+	const struct aem_store_ops *ops;
+	struct aem_loop_copy *c;
+	int sidx, err = 0;
+	u8 *copy;
+
+	ops = aem_store_get(&sidx, false);
+	if (ops == &aem_loop_ops) {
+		copy = xa_load(&aem_loop_pages, handle >> PAGE_SHIFT);
+		if (copy && (unsigned long)copy == handle)
+			copy[PAGE_SIZE / 2] ^= 0x5a;
+		else
+			err = -ENOENT;
+	} else if (ops == &aem_loop_pool_ops) {
+		c = (struct aem_loop_copy *)handle;
+		spin_lock(&aem_loop_copy_lock);
+		copy = kmap_local_page(aem_frame_page(c->frame));
+		copy[PAGE_SIZE / 2] ^= 0x5a;
+		kunmap_local(copy);
+		spin_unlock(&aem_loop_copy_lock);
+	} else {
+		err = -EOPNOTSUPP;
+	}
+	aem_store_put(sidx);
+	return err;
+}
+
+/**
+ * aem_loop_spoil_loads() - spoil the loopback's next @nr loads
+ * @nr: loads whose page gets a byte flipped after the copy (the copy
+ *	itself stays good): verify.c's knob, for the repair path
+ *
+ * Return: 0; -EOPNOTSUPP when the loopback is not installed.
+ */
+int aem_loop_spoil_loads(unsigned int nr)
+{
+	if (!READ_ONCE(aem_loop_on))
+		return -EOPNOTSUPP;
+	atomic_set(&aem_loop_spoiled, min(nr, 1024U));
+	return 0;
+}
 
 /* Install loopback @kind (1: copies in Linux's memory, 2: in the pool). */
 static int aem_loop_set(unsigned int kind)

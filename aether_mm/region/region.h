@@ -19,6 +19,7 @@
  *   walk.c	page-table walks, 4 KiB and 2 MiB
  *   secure.c	SECURE regions: wipes, memlock charge, hibernation veto
  *   debugfs.c	aether/mm/regions and aether/mm/tiers
+ *   verify.c	checksums of pages, VERIFY, poison, aether_kverifyd
  *
  * Regions include ../frame.h and <aether/mm.h>, never ../internal.h: the
  * frame accessors (refcount, reverse map) and the few services of the rest
@@ -160,6 +161,8 @@
  * @region:	owner
  * @rcu:	freed after a grace period: a frame's @rmap names its layer,
  *		and compaction follows it under rcu_read_lock()
+ * @integ:	index -> checksum record of what the slot holds (verify.c);
+ *		changed under the slot lock
  */
 struct aem_layer {
 	struct kref ref;
@@ -168,6 +171,7 @@ struct aem_layer {
 	struct xarray zeroed;
 	struct aem_region *region;
 	struct rcu_head rcu;
+	struct xarray integ;
 };
 
 /**
@@ -779,5 +783,38 @@ extern unsigned int aem_prefetch_max;
 void aem_view_pred_init(struct aem_view *v);
 void aem_predict(struct vm_area_struct *vma, struct aem_view *v,
 		 pgoff_t idx, bool write);
+
+/* verify.c */
+struct aem_integ_tally {
+	u64 checked;
+	u64 mismatches;
+	u64 repaired;
+	u64 poisoned;
+};
+
+u64 aem_integ_hash(struct aem_frame *f);
+void aem_integ_set_shared(struct aem_layer *l, pgoff_t idx, u64 sum);
+bool aem_integ_has(struct aem_layer *l, pgoff_t idx);
+bool aem_integ_range_has(struct aem_layer *l, pgoff_t idx, unsigned long nr);
+void aem_integ_forget(struct aem_layer *l, pgoff_t idx);
+bool aem_integ_refuse(struct aem_layer *l, pgoff_t idx, struct aem_frame *f);
+bool aem_integ_cold_edge(u8 old, u8 gen);
+void aem_integ_cold(struct aem_region *r, const unsigned long *cold);
+int aem_integ_store_out(struct aem_region *r, struct aem_layer *l,
+			pgoff_t idx, struct aem_frame *f);
+int aem_integ_loaded(struct aem_region *r, struct aem_layer *l, pgoff_t idx,
+		     struct aem_frame *f, const struct aem_store_ops *ops,
+		     unsigned long handle);
+bool aem_integ_stored_poisoned(struct aem_layer *l, pgoff_t idx);
+void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
+			    pgoff_t idx, struct aem_integ_tally *t);
+
+/* share.c, for verify.c */
+bool aem_share_integ_poisoned(struct aem_frame *f);
+void aem_share_integ_poison(struct aem_frame *f);
+
+/* reclaim.c, for verify.c's debugfs knob */
+int aem_loop_corrupt(unsigned long handle);
+int aem_loop_spoil_loads(unsigned int nr);
 
 #endif /* _AETHER_MM_REGION_H */

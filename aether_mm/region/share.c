@@ -156,6 +156,11 @@
  *		stored, the handle went with it (only the engine's
  *		references are left).  Both, and @handle, change under
  *		@load_lock and @lock
+ * @csum:	xxh64 of the content, taken when it is made (verify.c); each
+ *		user's slot takes it as its record
+ * @poisoned:	the content no longer matches @csum: every user's fault is
+ *		a SIGBUS, a load from the store fails (set once, never
+ *		cleared: no good copy is kept)
  */
 struct aem_shared {
 	struct kref ref;
@@ -171,6 +176,8 @@ struct aem_shared {
 	unsigned long handle;
 	int nid;
 	bool stored;
+	u64 csum;
+	bool poisoned;
 };
 
 /**
@@ -423,6 +430,7 @@ static void aem_shared_release(struct kref *ref);
 static void aem_share_stored_release(unsigned long handle);
 static void aem_share_stored_drop(struct aem_shared *s);
 static int aem_share_load_for_merge(struct aem_shared *s);
+static void aem_share_poison_flush(void);
 static struct aem_shared *aem_share_next_used(struct aem_shared *prev);
 
 /**
@@ -776,6 +784,8 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 		return ERR_PTR(-ENOMEM);
 	}
 	copy_highpage(aem_frame_page(nf), aem_frame_page(pg->frame));
+	/* Never written from here on: its checksum holds (verify.c). */
+	s->csum = aem_integ_hash(nf);
 	kref_init(&s->ref);
 	spin_lock_init(&s->lock);
 	mutex_init(&s->move_lock);
@@ -978,6 +988,7 @@ static void aem_share_user_add(struct aem_region *r, struct aem_layer *l,
 	list_add_tail(&u->link, &s->users);
 	WRITE_ONCE(s->nr_users, s->nr_users + 1);
 	spin_unlock(&s->lock);
+	aem_integ_set_shared(l, idx, s->csum);
 	atomic_long_inc(&r->merged);
 	atomic_long_inc(&aem_share_nr_users);
 }
@@ -1000,6 +1011,9 @@ static int aem_share_merge_locked(struct aem_share_page *pg,
 		return -EALREADY;
 	/* The slot's reference and @pg's: no kernel reader in between. */
 	if (aem_frame_ref_count(f) != 2)
+		return -EBUSY;
+	/* A poisoned page keeps its poison (verify.c). */
+	if (aem_integ_refuse(l, idx, f) || READ_ONCE(s->poisoned))
 		return -EBUSY;
 	/*
 	 * No process maps the page after this (every view and fork maps it
@@ -1848,6 +1862,7 @@ int aem_share_init(void)
 void aem_share_exit(void)
 {
 	flush_work(&aem_share_numa_work);
+	aem_share_poison_flush();
 	kmem_cache_destroy(aem_share_user_cache);
 	aem_share_stock_drain();
 	kfree(aem_share_stocks);
@@ -1909,6 +1924,10 @@ struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags)
 		f = ERR_PTR(-ENOENT);	/* its users all left: nothing to load */
 		goto out;
 	}
+	if (READ_ONCE(s->poisoned)) {
+		f = ERR_PTR(-EIO);	/* its copy failed its check */
+		goto out;
+	}
 	/* Zeroed: a backend that writes less than a page leaks nothing. */
 	nf = aem_alloc_pages(READ_ONCE(s->nid), 0, flags | AEM_ALLOC_ZERO |
 			     AEM_MT(AETHER_MM_MT_MOVABLE) |
@@ -1920,6 +1939,14 @@ struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags)
 	handle = s->handle;
 	ops = aem_store_get(&sidx, false);
 	err = ops ? ops->load(handle, nf) : -EIO;
+	/* Checked against its checksum before the copy goes (verify.c). */
+	if (!err && aem_integ_hash(nf) != s->csum &&
+	    (ops->load(handle, nf) || aem_integ_hash(nf) != s->csum)) {
+		WRITE_ONCE(s->poisoned, true);
+		pr_warn_ratelimited("a stored shared frame's copy does not match its checksum: poisoned for its %u users\n",
+				    READ_ONCE(s->nr_users));
+		err = -EIO;
+	}
 	if (err) {
 		aem_store_put(sidx);
 		aem_free_pages(nf, 0);
@@ -1978,6 +2005,123 @@ static int aem_share_load_for_merge(struct aem_shared *s)
 		return PTR_ERR(f) == -ENOMEM ? -ENOMEM : -EAGAIN;
 	aem_share_frame_put(f);
 	return 0;
+}
+
+/**
+ * aem_share_integ_poisoned() - is shared frame @f poisoned (verify.c)?
+ * @f: a shared frame a slot holds (its slot lock held)
+ */
+bool aem_share_integ_poisoned(struct aem_frame *f)
+{
+	struct aem_shared *s = READ_ONCE(f->rmap.shared);
+
+	return s && READ_ONCE(s->poisoned);
+}
+
+/*
+ * A poisoned shared frame's users lose their entries in a worker: the
+ * zaps need each user's region referenced, and a region's last put may
+ * not come under the slot lock the poisoning caller holds.
+ */
+struct aem_share_poison_req {
+	struct list_head link;
+	struct aem_shared *s;
+};
+
+static DEFINE_SPINLOCK(aem_share_poison_lock);	/* the list below */
+static LIST_HEAD(aem_share_poison_reqs);
+
+/* Zap every user's entries of @s (no lock held). */
+static void aem_share_poison_zap(struct aem_shared *s)
+{
+	struct aem_share_user *u;
+	struct aem_region **rs;
+	pgoff_t *idxs;
+	unsigned int n = 0, max, i;
+
+	max = READ_ONCE(s->nr_users);
+	rs = kmalloc_array(max, sizeof(*rs), GFP_KERNEL);
+	idxs = kmalloc_array(max, sizeof(*idxs), GFP_KERNEL);
+	if (!rs || !idxs)
+		goto out;
+	spin_lock(&s->lock);
+	list_for_each_entry(u, &s->users, link) {
+		if (n == max)
+			break;
+		/* A user's layer, so its region, is there while it is listed. */
+		if (!kref_get_unless_zero(&u->layer->region->ref))
+			continue;
+		rs[n] = u->layer->region;
+		idxs[n++] = u->index;
+	}
+	spin_unlock(&s->lock);
+	for (i = 0; i < n; i++) {
+		aem_region_zap_page(rs[i], idxs[i]);
+		aem_region_put(rs[i]);
+	}
+out:
+	kfree(rs);
+	kfree(idxs);
+}
+
+static void aem_share_poison_workfn(struct work_struct *work)
+{
+	struct aem_share_poison_req *req;
+
+	for (;;) {
+		spin_lock(&aem_share_poison_lock);
+		req = list_first_entry_or_null(&aem_share_poison_reqs,
+					       struct aem_share_poison_req,
+					       link);
+		if (req)
+			list_del(&req->link);
+		spin_unlock(&aem_share_poison_lock);
+		if (!req)
+			return;
+		aem_share_poison_zap(req->s);
+		aem_share_put(req->s);
+		kfree(req);
+		cond_resched();
+	}
+}
+
+static DECLARE_WORK(aem_share_poison_work, aem_share_poison_workfn);
+
+/* At unload: no request is left holding a shared frame. */
+static void aem_share_poison_flush(void)
+{
+	flush_work(&aem_share_poison_work);
+}
+
+/**
+ * aem_share_integ_poison() - shared frame @f failed its check: poison it
+ * @f: the shared frame, held by the slot whose lock the caller holds
+ *
+ * Every user's fault is a SIGBUS from now on (aem_integ_refuse()); the
+ * entries that map it go, user by user, in a worker (the caller zapped
+ * its own slot's already).
+ *
+ * Context: one slot lock held (the caller's); does not sleep.
+ */
+void aem_share_integ_poison(struct aem_frame *f)
+{
+	struct aem_shared *s = READ_ONCE(f->rmap.shared);
+	struct aem_share_poison_req *req;
+
+	if (!s || READ_ONCE(s->poisoned))
+		return;
+	WRITE_ONCE(s->poisoned, true);
+	req = kmalloc(sizeof(*req), GFP_NOWAIT | __GFP_NOWARN);
+	if (!req) {
+		pr_warn_ratelimited("a poisoned shared frame's other users keep their entries until their next zap (no memory)\n");
+		return;
+	}
+	kref_get(&s->ref);	/* the slot holds one */
+	req->s = s;
+	spin_lock(&aem_share_poison_lock);
+	list_add_tail(&req->link, &aem_share_poison_reqs);
+	spin_unlock(&aem_share_poison_lock);
+	queue_work(system_unbound_wq, &aem_share_poison_work);
 }
 
 /**
@@ -2213,6 +2357,7 @@ static int aem_share_zero_locked(struct aem_share_page *pg)
 		return -EAGAIN;
 	}
 	xa_erase(&l->slots, idx);
+	aem_integ_forget(l, idx);
 	aem_region_frame_gone(r, f);
 	aem_free_pages(f, 0);	/* the slot's; @pg still holds one */
 	atomic_long_inc(&r->zero_pages);

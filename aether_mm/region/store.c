@@ -45,6 +45,9 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx, void *e,
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	if (aem_slot_shared(e))
 		return aem_share_unstore(l, idx, aem_slot_shared(e), flags);
+	/* Its copy failed its check: a SIGBUS, never the wrong bytes. */
+	if (aem_integ_stored_poisoned(l, idx))
+		return ERR_PTR(-EIO);
 	handle = aem_slot_stored_handle(e);
 	/* Zeroed: a backend that writes less than a page leaks nothing. */
 	f = aem_region_alloc(r, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
@@ -69,6 +72,9 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx, void *e,
 	ops = aem_store_get(&sidx, false);
 	/* No backend: one that went gave up on this page (it said so). */
 	err = ops ? ops->load(handle, f) : -EIO;
+	/* Checked against the core's checksum before the copy goes. */
+	if (!err)
+		err = aem_integ_loaded(r, l, idx, f, ops, handle);
 	if (!err)
 		ops->release(handle);
 	aem_store_put(sidx);

@@ -675,6 +675,15 @@ struct aem_access {
  *		Optional.
  *		Context: under rcu_read_lock(); from a fault too (mmap_lock
  *		or the VMA lock held).  Must not sleep; GFP_NOWAIT only.
+ * @integrity_event: a page of region @region_id (its id, as REGION_INFO
+ *		gives it) at data page @index failed its integrity check
+ *		(@kind AEM_INTEGRITY_MISMATCH: it is poisoned, processes get
+ *		SIGBUS on access) or was repaired (AEM_INTEGRITY_REPAIRED);
+ *		region/verify.c.  For the registered table whatever the
+ *		region's generation (an audit, not a charge).  Optional.
+ *		Context: under rcu_read_lock(), possibly under the page's
+ *		slot lock and inside a pool allocation.  Must not sleep or
+ *		allocate.
  */
 struct aem_policy_ops {
 	struct module *owner;
@@ -699,6 +708,13 @@ struct aem_policy_ops {
 	void (*region_retired)(void *cookie);
 	void (*reclaim_begin)(void);
 	int (*may_access)(const struct aem_access *a);
+	void (*integrity_event)(u64 region_id, u64 index, int kind);
+};
+
+/* What aem_policy_ops.integrity_event reports (region/verify.c). */
+enum aem_integrity_kind {
+	AEM_INTEGRITY_MISMATCH,	/* content != checksum: poisoned */
+	AEM_INTEGRITY_REPAIRED,	/* restored from a good copy */
 };
 
 /**

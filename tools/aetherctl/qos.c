@@ -1781,7 +1781,7 @@ static const char *const fw_access[] = { "open", "read", "write", "exec",
 					 "checksum", "migrate", "dedupe",
 					 "qos", "attach" };
 static const char *const fw_ops[] = { "open", "mmap", "mprotect", "fault",
-				      "ioctl", "quarantine" };
+				      "ioctl", "quarantine", "integrity" };
 
 static int fw_word(const char *s, const char *const *words, unsigned int n)
 {
@@ -2053,6 +2053,7 @@ static int fw_audit_cmd(int fd, bool follow)
 	out_col(t, "group", "GROUP");
 	out_col(t, "region", "REGION");
 	out_col(t, "name", "NAME");
+	out_col(t, "index", "PAGE");
 	out_col(t, "rule", "RULE");
 	out_col(t, "err", "ERR");
 	out_col(t, "suppressed", "SUPPR");
@@ -2073,6 +2074,7 @@ static int fw_audit_cmd(int fd, bool follow)
 		out_u64(t, rec.region_id);
 		rec.name[sizeof(rec.name) - 1] = 0;
 		out_str(t, rec.name[0] ? rec.name : "-");
+		out_u64(t, rec.index);
 		out_u64(t, rec.rule_id);
 		out_s64(t, rec.err);
 		out_u64(t, rec.suppressed);

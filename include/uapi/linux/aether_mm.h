@@ -937,4 +937,41 @@ struct aether_mm_region_qos {
 #define AETHER_MM_IOC_REGION_SET_QOS \
 	_IOWR(AETHER_MM_IOC_MAGIC, 0x25, struct aether_mm_region_qos)
 
+/**
+ * struct aether_mm_region_verify - AETHER_MM_IOC_REGION_VERIFY, on a region fd
+ * @size:	(in) sizeof(struct aether_mm_region_verify)
+ * @flags:	(in) must be zero
+ * @offset:	(in) byte offset into the data, page aligned
+ * @length:	(in) bytes, page multiple, 1..AETHER_MM_VERIFY_MAX, within
+ *		the data
+ * @checked:	(out) pages of the range, as the caller's process sees it,
+ *		whose content was checked against the checksum the kernel
+ *		took when the page went cold, went to the store or was
+ *		merged (pages without one are not counted)
+ * @mismatches:	(out) pages of those that did not match: each is now
+ *		poisoned (a process that touches it gets SIGBUS) unless
+ *		repaired
+ * @repaired:	(out) pages of those repaired from a good copy
+ * @poisoned:	(out) pages of the range poisoned when the call returns,
+ *		found now or before
+ *
+ * The seeds' verify_memory_integrity(address, size).  A stored page is
+ * loaded into a scratch frame to be checked (it stays stored).
+ */
+struct aether_mm_region_verify {
+	__u32 size;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+	__u64 checked;
+	__u64 mismatches;
+	__u64 repaired;
+	__u64 poisoned;
+};
+
+#define AETHER_MM_VERIFY_MAX		(1ULL << 40)
+
+#define AETHER_MM_IOC_REGION_VERIFY \
+	_IOWR(AETHER_MM_IOC_MAGIC, 0x26, struct aether_mm_region_verify)
+
 #endif /* _UAPI_LINUX_AETHER_MM_H */

@@ -558,6 +558,10 @@ struct aether_qos_fw_unquarantine {
 #define AETHER_QOS_FW_OP_FAULT		3	/* a touch after a revocation */
 #define AETHER_QOS_FW_OP_IOCTL		4	/* a region ioctl */
 #define AETHER_QOS_FW_OP_QUARANTINE	5	/* the event: @uid quarantined */
+#define AETHER_QOS_FW_OP_INTEGRITY	6	/* the event: page @index of the
+						 * region failed its integrity
+						 * check (DENY: poisoned) or was
+						 * repaired (AUDIT) */
 
 /* struct aether_qos_fw_record.flags */
 #define AETHER_QOS_FW_REC_ENFORCING	(1U << 0)	/* the decision was applied */
@@ -582,6 +586,9 @@ struct aether_qos_fw_unquarantine {
  * @region_id:	the object (0 for the quarantine event)
  * @comm:	the subject's comm, a hint only (anyone may set it)
  * @name:	the region's name, empty for an unnamed one
+ * @index:	for AETHER_QOS_FW_OP_INTEGRITY, the data page of the region
+ *		(the subject is the task that found it: a reader, VERIFY's
+ *		caller or aether_kverifyd); 0 otherwise
  */
 struct aether_qos_fw_record {
 	__u64 seq;
@@ -601,6 +608,7 @@ struct aether_qos_fw_record {
 	__u64 region_id;
 	char comm[16];
 	char name[AETHER_QOS_FW_NAME_MAX];
+	__u64 index;
 };
 
 #define AETHER_QOS_IOC_FW_ADD \

@@ -1,0 +1,898 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * verify.c - integrity of region pages: checksums, VERIFY, poison, kverifyd
+ *
+ * DOC: Overview
+ *
+ * The core takes a checksum (xxh64, the hash aether_dedupe already uses)
+ * of a region page at three moments, and checks the page against it later:
+ *
+ *   cold	aether_kaccessd's scan sees a page reach generation
+ *		integrity_cold_gen (access.c); after the pass, when every
+ *		view sees the same frame, it is zapped from every page
+ *		table, then hashed under its slot lock (aem_integ_cold())
+ *   store	a reclaim client unmaps a page for the store backend
+ *		(evict.c, aem_cold_page_unmap()): before the backend sees a
+ *		byte the core hashes it, or, when it has a record already,
+ *		checks it (a page gone bad while resident is not stored);
+ *		every load back (store.c, aem_unstore(); share.c for a
+ *		stored shared frame) is checked against it before the handle
+ *		is released
+ *   shared	a shared frame is hashed once, when it is made
+ *		(share.c, aem_share_new()); each slot that merges into it
+ *		takes that sum as its record
+ *
+ * A record describes what one slot of one layer resolves to: it lives in
+ * the layer's @integ xarray, by data page index, as a value entry (the
+ * top 62 bits of the sum and a poison bit: about 9 bytes a page where a
+ * 64-slot node is full, nothing where no page has a record).  A record is
+ * valid while nobody can write the page; so whoever makes a writable
+ * entry possible forgets it first:
+ *
+ *   - a page with a record is mapped read-only (fault.c's read faults,
+ *     fault-around and prefetch map it with vma->vm_page_prot, which
+ *     write-notify keeps read-only): a write comes back as ->pfn_mkwrite
+ *     or a write fault, aem_make_own(), which forgets the top's record
+ *     (and the one of a frame it steals) before it maps the page writable;
+ *   - a 2 MiB range with any record is mapped with 4 KiB pages
+ *     (huge_fault.c), so that the rule above holds page by page;
+ *   - a record is taken only after a zap of every entry of the page
+ *     (cold, store and merge all zap first), under the slot lock.
+ *
+ * A slot emptied (a zero page dropped, a layer trimmed) forgets its
+ * record; a layer's records go with it.  A record found on an empty slot
+ * is forgotten by whoever finds it.
+ *
+ * On a mismatch the record is poisoned: the page is zapped from every
+ * page table and every fault on it (fault.c, aem_integ_refuse()) is a
+ * SIGBUS, never the wrong bytes; a stored page's load fails the same
+ * way.  A poisoned shared frame is poisoned for all its users (share.c,
+ * aem_share_integ_poison()).  The event is counted, logged (rate-limited)
+ * and given to the policy backend (aem_policy_ops.integrity_event).
+ * Repair: a load from the store that does not match is made once more;
+ * when the second load matches, the page is repaired from the store's
+ * copy (the first was a bad decompression or a torn read) and nothing is
+ * poisoned.  A page whose store copy is bad, a resident page gone bad and
+ * a shared frame gone bad have no good copy left: the core keeps none (a
+ * stored page's frame went back to the pool when it was stored; a merged
+ * page's frames went back to the pool at the merge), so they stay
+ * poisoned until the region or the layer goes.
+ *
+ * VERIFY (AETHER_MM_IOC_REGION_VERIFY, ioctl.c) checks a range of the
+ * image the caller sees; aether_kverifyd checks the records of every
+ * region at verify_pages_per_sec pages a second (0: off), from where it
+ * left off.  debugfs aether/mm/integrity shows the counters;
+ * aether/mm/integrity_corrupt (root only) flips a byte of a chosen page
+ * without touching its record, so that tests can prove detection.
+ *
+ * Lock order (within region.h's):
+ *
+ *   1. region->views_lock	the cold moment's offer (aem_region_offer()),
+ *				taken after aether_kaccessd's pass, out of
+ *				aem_access_lock
+ *   2. slot lock		every record changes under the lock of its
+ *				index, as the slot it describes
+ *   3. the store's SRCU read	a load (a check of a stored page)
+ *   4. the pool's locks	a scratch frame
+ *   aem_integ_bench_lock	the bench's last figures, taken alone
+ *
+ * kverifyd's cursor is its own thread's; the counters are atomics.
+ */
+#include <linux/debugfs.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/moduleparam.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <linux/xxhash.h>
+#include "region.h"
+
+#define AEM_INTEG_POISON	1UL
+#define AEM_INTEG_TICK_MS	100	/* kverifyd's period */
+
+static atomic_long_t aem_integ_taken_cold, aem_integ_taken_store;
+static atomic_long_t aem_integ_taken_shared, aem_integ_forgotten;
+static atomic_long_t aem_integ_nomem, aem_integ_checked;
+static atomic_long_t aem_integ_bg_checked, aem_integ_bg_mismatches;
+static atomic_long_t aem_integ_mismatches, aem_integ_load_mismatches;
+static atomic_long_t aem_integ_repaired, aem_integ_refused;
+static atomic_long_t aem_integ_corrupted;
+
+static unsigned int aem_integ_cold_gen = AEM_NR_GENS - 1;
+static unsigned int aem_verify_rate;
+static struct task_struct *aem_kverifyd;
+static DECLARE_WAIT_QUEUE_HEAD(aem_integ_wait);
+
+/* ---- records ------------------------------------------------------------ */
+
+static unsigned long aem_integ_key(u64 sum)
+{
+	return (unsigned long)(sum >> 2) & (LONG_MAX >> 1);
+}
+
+static void *aem_integ_mk(u64 sum, bool poison)
+{
+	return xa_mk_value(aem_integ_key(sum) << 1 | poison);
+}
+
+static bool aem_integ_rec_poisoned(const void *rec)
+{
+	return xa_to_value(rec) & AEM_INTEG_POISON;
+}
+
+static bool aem_integ_rec_matches(const void *rec, u64 sum)
+{
+	return xa_to_value(rec) >> 1 == aem_integ_key(sum);
+}
+
+/**
+ * aem_integ_hash() - the checksum of a frame's page
+ * @f: an order-0 frame the caller keeps stable
+ *
+ * Return: xxh64 of its 4 KiB, seed 0.
+ */
+u64 aem_integ_hash(struct aem_frame *f)
+{
+	void *addr = kmap_local_page(aem_frame_page(f));
+	u64 sum = xxh64(addr, PAGE_SIZE, 0);
+
+	kunmap_local(addr);
+	return sum;
+}
+
+/* Record @sum for @idx of @l (slot lock held).  Return: 0 or -ENOMEM. */
+static int aem_integ_set(struct aem_layer *l, pgoff_t idx, u64 sum,
+			 gfp_t gfp)
+{
+	lockdep_assert_held(aem_slot_lock(l->region, idx));
+	if (xa_err(xa_store(&l->integ, idx, aem_integ_mk(sum, false), gfp))) {
+		atomic_long_inc(&aem_integ_nomem);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * aem_integ_set_shared() - a slot merged into a shared frame takes its sum
+ * @l: the layer of the slot
+ * @idx: its data page index
+ * @sum: the shared frame's checksum
+ *
+ * Context: slot lock held; does not sleep (GFP_NOWAIT: without memory the
+ * slot has no record, which only means it is not checked).
+ */
+void aem_integ_set_shared(struct aem_layer *l, pgoff_t idx, u64 sum)
+{
+	if (!aem_integ_set(l, idx, sum, GFP_NOWAIT | __GFP_NOWARN))
+		atomic_long_inc(&aem_integ_taken_shared);
+}
+
+/**
+ * aem_integ_has() - does @idx of @l have a record (valid or poisoned)?
+ * @l: a layer
+ * @idx: a data page index
+ *
+ * Context: slot lock held, or a hint only.
+ */
+bool aem_integ_has(struct aem_layer *l, pgoff_t idx)
+{
+	return !xa_empty(&l->integ) && xa_load(&l->integ, idx);
+}
+
+/**
+ * aem_integ_range_has() - has any index of [@idx, @idx + @nr) a record?
+ * @l: a layer
+ * @idx: first data page index
+ * @nr: pages
+ */
+bool aem_integ_range_has(struct aem_layer *l, pgoff_t idx, unsigned long nr)
+{
+	unsigned long at = idx;
+
+	return !xa_empty(&l->integ) &&
+	       xa_find(&l->integ, &at, idx + nr - 1, XA_PRESENT);
+}
+
+/**
+ * aem_integ_forget() - the page at @idx of @l may change: its record goes
+ * @l: a layer
+ * @idx: a data page index
+ *
+ * Context: slot lock held.  Never allocates.
+ */
+void aem_integ_forget(struct aem_layer *l, pgoff_t idx)
+{
+	if (likely(xa_empty(&l->integ)))
+		return;
+	lockdep_assert_held(aem_slot_lock(l->region, idx));
+	if (xa_erase(&l->integ, idx))
+		atomic_long_inc(&aem_integ_forgotten);
+}
+
+/**
+ * aem_integ_refuse() - may a fault map what @idx of @l resolves to?
+ * @l: the layer the index resolved in
+ * @idx: the data page index
+ * @f: the frame it resolved to, or NULL
+ *
+ * Context: slot lock held.
+ * Return: true when the page is poisoned (its record, or its shared
+ * frame for every user): the fault is a SIGBUS.
+ */
+bool aem_integ_refuse(struct aem_layer *l, pgoff_t idx, struct aem_frame *f)
+{
+	void *rec;
+
+	if (f && aem_frame_is_shared(f) && aem_share_integ_poisoned(f))
+		goto refuse;
+	if (likely(xa_empty(&l->integ)))
+		return false;
+	rec = xa_load(&l->integ, idx);
+	if (!rec || !aem_integ_rec_poisoned(rec))
+		return false;
+refuse:
+	atomic_long_inc(&aem_integ_refused);
+	return true;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static void aem_integ_event(struct aem_region *r, pgoff_t idx, int kind)
+{
+	static const char *const what[] = {
+		[AEM_INTEGRITY_MISMATCH] = "content does not match its checksum: poisoned",
+		[AEM_INTEGRITY_REPAIRED] = "repaired from the store's copy",
+	};
+
+	pr_warn_ratelimited("region %llu page %lu: %s\n", r->id, idx,
+			    what[kind]);
+	aem_policy_integrity_event(r->id, idx, kind);
+}
+
+/*
+ * @idx of @l no longer matches its record: poison it (slot lock held).
+ * A shared frame @f is poisoned for every user.  Every entry that maps the
+ * page goes; the next fault is a SIGBUS.
+ */
+static void aem_integ_poison(struct aem_region *r, struct aem_layer *l,
+			     pgoff_t idx, u64 sum, struct aem_frame *f)
+{
+	void *rec = xa_load(&l->integ, idx);
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	/* Replacing a present entry allocates nothing. */
+	xa_store(&l->integ, idx,
+		 xa_mk_value(xa_to_value(rec) | AEM_INTEG_POISON), GFP_NOWAIT);
+	aem_region_zap_page(r, idx);
+	if (f && aem_frame_is_shared(f))
+		aem_share_integ_poison(f);
+	atomic_long_inc(&aem_integ_mismatches);
+	aem_integ_event(r, idx, AEM_INTEGRITY_MISMATCH);
+}
+
+/* ---- the cold and store moments ---------------------------------------- */
+
+/* aem_region_offer()'s callback for the cold moment. */
+static int aem_integ_cold_fn(struct aem_region *r, struct aem_layer *l,
+			     pgoff_t idx, struct aem_frame *f,
+			     unsigned int gen, void *arg)
+{
+	if (aem_integ_has(l, idx))
+		return 0;
+	/* No entry maps it writable after this: see the top of the file. */
+	aem_region_zap_page(r, idx);
+	if (!aem_integ_set(l, idx, aem_integ_hash(f), GFP_KERNEL))
+		atomic_long_inc(&aem_integ_taken_cold);
+	return 0;
+}
+
+/**
+ * aem_integ_cold_edge() - does a page going from @old to @gen go cold?
+ * @old: its generation before a scan
+ * @gen: its generation after it
+ *
+ * Return: true when it just reached integrity_cold_gen (which is not 0).
+ */
+bool aem_integ_cold_edge(u8 old, u8 gen)
+{
+	unsigned int want = READ_ONCE(aem_integ_cold_gen);
+
+	return want && gen == want && old != gen && old != AEM_GEN_NONE;
+}
+
+/**
+ * aem_integ_cold() - take the checksums of the pages of @r that went cold
+ * @r: the region, referenced
+ * @cold: bitmap over its data pages: those a scan saw reach
+ *	  integrity_cold_gen (aem_integ_cold_edge())
+ *
+ * Each, when every view sees the same frame, is zapped and hashed.  Out
+ * of aem_access_lock: a reclaim inside a pool allocation only tries that
+ * lock, and should not find it held for this.
+ *
+ * Context: aether_kaccessd, after its pass, no lock held.
+ */
+void aem_integ_cold(struct aem_region *r, const unsigned long *cold)
+{
+	unsigned long idx;
+	bool offered;
+
+	for_each_set_bit(idx, cold, r->nr_pages) {
+		aem_region_offer(r, idx, NUMA_NO_NODE, AEM_GEN_NONE,
+				 aem_integ_cold_fn, NULL, false, &offered);
+		cond_resched();
+	}
+}
+
+/**
+ * aem_integ_store_out() - a page is about to be seen by the store backend
+ * @r: its region
+ * @l: its layer
+ * @idx: its data page index
+ * @f: its frame, unmapped under this slot lock
+ *
+ * Checks the page against its record, or records it.
+ *
+ * Context: slot lock held, possibly inside a pool allocation: never sleeps.
+ * Return: 0; -EIO when the page no longer matches its record (now
+ * poisoned: it is not stored); -EHWPOISON when it was poisoned already.
+ */
+int aem_integ_store_out(struct aem_region *r, struct aem_layer *l,
+			pgoff_t idx, struct aem_frame *f)
+{
+	void *rec = xa_empty(&l->integ) ? NULL : xa_load(&l->integ, idx);
+	u64 sum = aem_integ_hash(f);
+
+	if (!rec) {
+		if (!aem_integ_set(l, idx, sum, GFP_NOWAIT | __GFP_NOWARN))
+			atomic_long_inc(&aem_integ_taken_store);
+		return 0;
+	}
+	if (aem_integ_rec_poisoned(rec))
+		return -EHWPOISON;
+	atomic_long_inc(&aem_integ_checked);
+	if (aem_integ_rec_matches(rec, sum))
+		return 0;
+	aem_integ_poison(r, l, idx, sum, f);
+	return -EIO;
+}
+
+/**
+ * aem_integ_loaded() - check a page the store backend just loaded
+ * @r: its region
+ * @l: its layer
+ * @idx: its data page index
+ * @f: the frame it was loaded into
+ * @ops: the backend, held (the caller's aem_store_get())
+ * @handle: the handle it was loaded from, not yet released
+ *
+ * A page that does not match its record is loaded once more: when the
+ * second load matches, it is repaired; else it is poisoned.
+ *
+ * Context: slot lock held.
+ * Return: 0 when @f holds the right bytes (or the page has no record);
+ * -EIO when poisoned (the page stays stored).
+ */
+int aem_integ_loaded(struct aem_region *r, struct aem_layer *l, pgoff_t idx,
+		     struct aem_frame *f, const struct aem_store_ops *ops,
+		     unsigned long handle)
+{
+	void *rec = xa_empty(&l->integ) ? NULL : xa_load(&l->integ, idx);
+	u64 sum;
+
+	if (!rec)
+		return 0;
+	sum = aem_integ_hash(f);
+	atomic_long_inc(&aem_integ_checked);
+	if (aem_integ_rec_matches(rec, sum))
+		return 0;
+	atomic_long_inc(&aem_integ_load_mismatches);
+	if (!ops->load(handle, f) && aem_integ_rec_matches(rec, aem_integ_hash(f))) {
+		atomic_long_inc(&aem_integ_repaired);
+		aem_integ_event(r, idx, AEM_INTEGRITY_REPAIRED);
+		return 0;
+	}
+	aem_integ_poison(r, l, idx, sum, NULL);
+	return -EIO;
+}
+
+/**
+ * aem_integ_stored_poisoned() - is the stored page at @idx of @l poisoned?
+ * @l: the layer
+ * @idx: the data page index
+ *
+ * Context: slot lock held.
+ */
+bool aem_integ_stored_poisoned(struct aem_layer *l, pgoff_t idx)
+{
+	void *rec = xa_empty(&l->integ) ? NULL : xa_load(&l->integ, idx);
+
+	return rec && aem_integ_rec_poisoned(rec);
+}
+
+/* ---- checking ---------------------------------------------------------- */
+
+/*
+ * The bytes of the stored page @e at @idx of @l, into a scratch frame
+ * for a check, or NULL when they cannot be had now.
+ */
+static struct aem_frame *aem_integ_load_scratch(struct aem_region *r,
+						void *e)
+{
+	const struct aem_store_ops *ops;
+	struct aem_frame *f;
+	int sidx, err;
+
+	f = aem_region_alloc(r, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
+			     AEM_OWNER(AEM_OWNER_REGION) | AEM_ALLOC_ZERO);
+	if (!f)
+		return NULL;
+	ops = aem_store_get(&sidx, false);
+	err = ops ? ops->load(aem_slot_stored_handle(e), f) : -EIO;
+	aem_store_put(sidx);
+	if (err) {
+		aem_free_pages(f, 0);
+		return NULL;
+	}
+	return f;
+}
+
+/**
+ * aem_integ_check_locked() - check what @idx of @l holds against its record
+ * @r: the region
+ * @l: the layer
+ * @idx: the data page index
+ * @t: the tally to add to
+ *
+ * An own or shared frame is hashed in place; a stored page is loaded into
+ * a scratch frame (its handle is kept); a stored shared frame is checked
+ * when a fault brings it back, not here.
+ *
+ * Context: slot lock held, @l referenced.
+ */
+void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
+			    pgoff_t idx, struct aem_integ_tally *t)
+{
+	void *rec, *e = xa_load(&l->slots, idx);
+	struct aem_frame *f, *scratch = NULL;
+	u64 sum;
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	rec = xa_empty(&l->integ) ? NULL : xa_load(&l->integ, idx);
+	if (!rec)
+		return;
+	if (aem_integ_rec_poisoned(rec)) {
+		t->poisoned++;
+		return;
+	}
+	switch (aem_slot_kind(e)) {
+	case AEM_SLOT_NONE:
+		aem_integ_forget(l, idx);	/* emptied: nothing to check */
+		return;
+	case AEM_SLOT_SHARED_STORED:
+		return;
+	case AEM_SLOT_STORED:
+		scratch = aem_integ_load_scratch(r, e);
+		if (!scratch)
+			return;
+		f = scratch;
+		break;
+	default:
+		f = aem_slot_frame(e);
+	}
+	sum = aem_integ_hash(f);
+	t->checked++;
+	atomic_long_inc(&aem_integ_checked);
+	if (!aem_integ_rec_matches(rec, sum)) {
+		t->mismatches++;
+		t->poisoned++;
+		aem_integ_poison(r, l, idx, sum, scratch ? NULL : f);
+	}
+	if (scratch)
+		aem_free_pages(scratch, 0);
+}
+
+/* ---- aether_kverifyd ---------------------------------------------------- */
+
+/* Where kverifyd goes on: the region id and data page index. */
+static u64 aem_integ_cur_id;
+static pgoff_t aem_integ_cur_idx;
+
+/*
+ * Check up to @budget records of @r from @from on, every layer.  Return:
+ * records checked; *@next gets where to go on, or ULONG_MAX when done.
+ */
+static unsigned long aem_integ_bg_region(struct aem_region *r, pgoff_t from,
+					 unsigned long budget, pgoff_t *next)
+{
+	struct aem_integ_tally t = { };
+	struct aem_layer **ls;
+	unsigned int k, nl;
+	unsigned long idx, end = ULONG_MAX;
+	void *rec;
+
+	*next = ULONG_MAX;
+	ls = aem_region_layers_get(r, &nl);
+	if (!ls)
+		return 0;
+	/* The first @budget indexes with a record, over every layer. */
+	for (k = 0; k < nl; k++) {
+		unsigned long n = 0;
+
+		xa_for_each_start(&ls[k]->integ, idx, rec, from) {
+			if (idx > end || ++n > budget)
+				break;
+		}
+		if (n > budget && idx < end)
+			end = idx;
+	}
+	for (k = 0; k < nl; k++) {
+		xa_for_each_range(&ls[k]->integ, idx, rec, from, end - 1) {
+			mutex_lock(aem_slot_lock(r, idx));
+			aem_integ_check_locked(r, ls[k], idx, &t);
+			mutex_unlock(aem_slot_lock(r, idx));
+			cond_resched();
+		}
+	}
+	aem_region_layers_put(r, ls, nl);
+	if (end != ULONG_MAX)
+		*next = end;
+	atomic_long_add(t.checked, &aem_integ_bg_checked);
+	atomic_long_add(t.mismatches, &aem_integ_bg_mismatches);
+	return t.checked;
+}
+
+/* One tick: a tenth of a second's worth of records, from the cursor on. */
+static void aem_integ_bg_tick(unsigned long budget)
+{
+	struct aem_region *r;
+	unsigned long done = 0;
+	pgoff_t next;
+
+	for (r = aem_region_next(NULL); r; r = aem_region_next(r)) {
+		if (r->id < aem_integ_cur_id)
+			continue;
+		if (r->id > aem_integ_cur_id)
+			aem_integ_cur_idx = 0;
+		aem_integ_cur_id = r->id;
+		done += aem_integ_bg_region(r, aem_integ_cur_idx,
+					    budget - done, &next);
+		if (next != ULONG_MAX) {
+			aem_integ_cur_idx = next;
+			aem_region_put(r);
+			return;
+		}
+		aem_integ_cur_id = r->id + 1;
+		aem_integ_cur_idx = 0;
+		if (done >= budget || kthread_should_stop()) {
+			aem_region_put(r);
+			return;
+		}
+	}
+	/* The end of the list: the next tick starts again. */
+	aem_integ_cur_id = 0;
+	aem_integ_cur_idx = 0;
+}
+
+static bool aem_integ_wake(unsigned int rate)
+{
+	return kthread_should_stop() || READ_ONCE(aem_verify_rate) != rate;
+}
+
+static int aem_kverifyd_fn(void *unused)
+{
+	while (!kthread_should_stop()) {
+		unsigned int rate = READ_ONCE(aem_verify_rate);
+		long timeout = rate ? msecs_to_jiffies(AEM_INTEG_TICK_MS) :
+				      MAX_SCHEDULE_TIMEOUT;
+
+		if (rate)
+			aem_integ_bg_tick(max(1U, rate / (1000 / AEM_INTEG_TICK_MS)));
+		wait_event_interruptible_timeout(aem_integ_wait,
+						 aem_integ_wake(rate), timeout);
+	}
+	return 0;
+}
+
+/* ---- debugfs ------------------------------------------------------------ */
+
+static int aem_dbg_integ_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "cold_gen %u\n", READ_ONCE(aem_integ_cold_gen));
+	seq_printf(m, "verify_pages_per_sec %u\n", READ_ONCE(aem_verify_rate));
+	seq_printf(m, "taken_cold %ld\n", atomic_long_read(&aem_integ_taken_cold));
+	seq_printf(m, "taken_store %ld\n",
+		   atomic_long_read(&aem_integ_taken_store));
+	seq_printf(m, "taken_shared %ld\n",
+		   atomic_long_read(&aem_integ_taken_shared));
+	seq_printf(m, "forgotten %ld\n", atomic_long_read(&aem_integ_forgotten));
+	seq_printf(m, "no_memory %ld\n", atomic_long_read(&aem_integ_nomem));
+	seq_printf(m, "checked %ld\n", atomic_long_read(&aem_integ_checked));
+	seq_printf(m, "mismatches %ld\n",
+		   atomic_long_read(&aem_integ_mismatches));
+	seq_printf(m, "load_mismatches %ld\n",
+		   atomic_long_read(&aem_integ_load_mismatches));
+	seq_printf(m, "repaired %ld\n", atomic_long_read(&aem_integ_repaired));
+	seq_printf(m, "refused_faults %ld\n",
+		   atomic_long_read(&aem_integ_refused));
+	seq_printf(m, "bg_checked %ld\n",
+		   atomic_long_read(&aem_integ_bg_checked));
+	seq_printf(m, "bg_mismatches %ld\n",
+		   atomic_long_read(&aem_integ_bg_mismatches));
+	seq_printf(m, "corrupted %ld\n", atomic_long_read(&aem_integ_corrupted));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(aem_dbg_integ);
+
+/* The region of id @id, referenced, or NULL. */
+static struct aem_region *aem_integ_region_find(u64 id)
+{
+	struct aem_region *r;
+
+	for (r = aem_region_next(NULL); r; r = aem_region_next(r))
+		if (r->id == id)
+			return r;
+	return NULL;
+}
+
+/* Flip a byte of the page @idx of @top's image resolves to (slot lock). */
+static int aem_integ_corrupt_locked(struct aem_region *r,
+				    struct aem_layer *top, pgoff_t idx)
+{
+	struct aem_layer *where;
+	struct aem_frame *f;
+	void *e, *addr;
+
+	e = aem_lookup_entry(top, idx, &where);
+	switch (aem_slot_kind(e)) {
+	case AEM_SLOT_NONE:
+		return -ENOENT;
+	case AEM_SLOT_SHARED_STORED:
+		return -EOPNOTSUPP;
+	case AEM_SLOT_STORED:
+		return aem_loop_corrupt(aem_slot_stored_handle(e));
+	default:
+		f = aem_slot_frame(e);
+		addr = kmap_local_page(aem_frame_page(f));
+		((u8 *)addr)[PAGE_SIZE / 2] ^= 0x5a;
+		kunmap_local(addr);
+		return 0;
+	}
+}
+
+/*
+ * "ID INDEX": flip a byte of data page INDEX of region ID as its first
+ * view sees it (its base when nothing maps it); its record is left.  A
+ * stored page's copy is flipped only in the core's loopback store.
+ * "load N": the loopback's next N loads come out with a byte flipped,
+ * their copies good (the repair path: the second load matches).
+ */
+static ssize_t aem_dbg_corrupt_write(struct file *file,
+				     const char __user *ubuf, size_t len,
+				     loff_t *ppos)
+{
+	struct aem_region *r;
+	struct aem_layer *top;
+	unsigned long long id;
+	unsigned long idx;
+	unsigned int nr;
+	char buf[64];
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "load %u", &nr) == 1) {
+		err = aem_loop_spoil_loads(nr);
+		return err ? err : len;
+	}
+	if (sscanf(buf, "%llu %lu", &id, &idx) != 2)
+		return -EINVAL;
+	r = aem_integ_region_find(id);
+	if (!r)
+		return -ENOENT;
+	err = -EINVAL;
+	if (idx >= r->nr_pages)
+		goto out_region;
+	mutex_lock(&r->views_lock);
+	top = list_empty(&r->views) ? r->base :
+	      list_first_entry(&r->views, struct aem_view, link)->top;
+	kref_get(&top->ref);
+	mutex_unlock(&r->views_lock);
+	mutex_lock(aem_slot_lock(r, idx));
+	err = aem_integ_corrupt_locked(r, top, idx);
+	mutex_unlock(aem_slot_lock(r, idx));
+	aem_image_put(r, top);
+	if (!err)
+		atomic_long_inc(&aem_integ_corrupted);
+out_region:
+	aem_region_put(r);
+	return err ? err : len;
+}
+
+static const struct file_operations aem_dbg_corrupt_fops = {
+	.owner = THIS_MODULE,
+	.write = aem_dbg_corrupt_write,
+	.llseek = noop_llseek,
+};
+
+/*
+ * The baseline of VERIFY's cost: a bare xxh64 of the same frames, with
+ * no lock, lookup or record (aether/mm/integrity_bench).  Its last run:
+ */
+static DEFINE_MUTEX(aem_integ_bench_lock);
+static u64 aem_integ_bench_pages, aem_integ_bench_ns, aem_integ_bench_sum;
+
+/* Hash every frame region @r's first image holds, timed. */
+static int aem_integ_bench(struct aem_region *r)
+{
+	struct aem_layer *top, *where;
+	struct aem_frame **frames, *f;
+	unsigned long idx, k = 0, i;
+	u64 t0, sum = 0;
+
+	frames = kvmalloc_array(r->nr_pages, sizeof(*frames), GFP_KERNEL);
+	if (!frames)
+		return -ENOMEM;
+	mutex_lock(&r->views_lock);
+	top = list_empty(&r->views) ? r->base :
+	      list_first_entry(&r->views, struct aem_view, link)->top;
+	kref_get(&top->ref);
+	mutex_unlock(&r->views_lock);
+	/* A reference on each frame: none goes while it is hashed. */
+	for (idx = 0; idx < r->nr_pages; idx++) {
+		mutex_lock(aem_slot_lock(r, idx));
+		f = aem_slot_frame(aem_lookup_entry(top, idx, &where));
+		if (f) {
+			aem_frame_get(f);
+			frames[k++] = f;
+		}
+		mutex_unlock(aem_slot_lock(r, idx));
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < k; i++)
+		sum ^= aem_integ_hash(frames[i]);
+	t0 = ktime_get_ns() - t0;
+	for (i = 0; i < k; i++)
+		aem_free_pages(frames[i], 0);	/* the reference */
+	aem_image_put(r, top);
+	kvfree(frames);
+	mutex_lock(&aem_integ_bench_lock);
+	aem_integ_bench_pages = k;
+	aem_integ_bench_ns = t0;
+	aem_integ_bench_sum = sum;
+	mutex_unlock(&aem_integ_bench_lock);
+	return 0;
+}
+
+static int aem_dbg_bench_show(struct seq_file *m, void *unused)
+{
+	mutex_lock(&aem_integ_bench_lock);
+	seq_printf(m, "pages %llu\nns %llu\nsum %llx\n", aem_integ_bench_pages,
+		   aem_integ_bench_ns, aem_integ_bench_sum);
+	mutex_unlock(&aem_integ_bench_lock);
+	return 0;
+}
+
+static int aem_dbg_bench_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, aem_dbg_bench_show, NULL);
+}
+
+/* "ID": a bare xxh64 of every frame region ID's first image holds. */
+static ssize_t aem_dbg_bench_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	struct aem_region *r;
+	u64 id;
+	int err;
+
+	err = kstrtou64_from_user(ubuf, len, 0, &id);
+	if (err)
+		return err;
+	r = aem_integ_region_find(id);
+	if (!r)
+		return -ENOENT;
+	err = aem_integ_bench(r);
+	aem_region_put(r);
+	return err ? err : len;
+}
+
+static const struct file_operations aem_dbg_bench_fops = {
+	.owner = THIS_MODULE,
+	.open = aem_dbg_bench_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = aem_dbg_bench_write,
+};
+
+/**
+ * aem_integ_debugfs() - create debugfs aether/mm/integrity,
+ * integrity_corrupt and integrity_bench
+ * @dir: aether/mm/
+ */
+void aem_integ_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("integrity", 0400, dir, NULL, &aem_dbg_integ_fops);
+	debugfs_create_file("integrity_corrupt", 0200, dir, NULL,
+			    &aem_dbg_corrupt_fops);
+	debugfs_create_file("integrity_bench", 0600, dir, NULL,
+			    &aem_dbg_bench_fops);
+}
+
+/* ---- init, exit, parameters --------------------------------------------- */
+
+/**
+ * aem_integ_init() - start aether_kverifyd
+ *
+ * Return: 0 or a negative errno.
+ */
+int aem_integ_init(void)
+{
+	aem_kverifyd = kthread_run(aem_kverifyd_fn, NULL, "aether_kverifyd");
+	return PTR_ERR_OR_ZERO(aem_kverifyd);
+}
+
+/**
+ * aem_integ_exit() - stop aether_kverifyd
+ */
+void aem_integ_exit(void)
+{
+	kthread_stop(aem_kverifyd);
+}
+
+static int aem_integ_cold_gen_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	unsigned int g;
+	int err;
+
+	err = kstrtouint(val, 0, &g);
+	if (err)
+		return err;
+	if (g >= AEM_NR_GENS)
+		return -EINVAL;
+	WRITE_ONCE(aem_integ_cold_gen, g);
+	return 0;
+}
+
+static const struct kernel_param_ops aem_integ_cold_gen_ops = {
+	.set = aem_integ_cold_gen_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(integrity_cold_gen, &aem_integ_cold_gen_ops,
+		&aem_integ_cold_gen, 0644);
+MODULE_PARM_DESC(integrity_cold_gen,
+		 "a region page's checksum is taken when aether_kaccessd finds it idle for this many scans (1..7; 0 = never at that moment; default 7)");
+
+static int aem_verify_rate_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int rate;
+	int err;
+
+	err = kstrtouint(val, 0, &rate);
+	if (err)
+		return err;
+	if (rate > (1U << 24))
+		return -EINVAL;
+	WRITE_ONCE(aem_verify_rate, rate);
+	wake_up(&aem_integ_wait);
+	return 0;
+}
+
+static const struct kernel_param_ops aem_verify_rate_ops = {
+	.set = aem_verify_rate_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(verify_pages_per_sec, &aem_verify_rate_ops, &aem_verify_rate,
+		0644);
+MODULE_PARM_DESC(verify_pages_per_sec,
+		 "aether_kverifyd checks this many region pages with a checksum a second (0..16777216; 0 = off, the default)");

@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mm_region_verify_test.c - regions: integrity checksums and REGION_VERIFY
+ *
+ * Fixture "region": checksums taken when pages go cold (module parameter
+ * integrity_cold_gen) and when they go to the store (the store_loopback
+ * backend); REGION_VERIFY on clean pages; a page corrupted on purpose
+ * (debugfs integrity_corrupt) is found, poisoned and a SIGBUS on access,
+ * resident or stored; a load that comes out wrong is made again and the
+ * page repaired; a page written after its checksum is not reported;
+ * aether_kverifyd (verify_pages_per_sec) finds a corruption by itself;
+ * a merged page (the naive engine's) corrupted is poisoned for every
+ * user; a mismatch is a record of aether_qos's audit ring; VERIFY's
+ * errnos; and its cost per GiB next to REGION_CHECKSUM's CRC-32 of the
+ * same bytes, in the same boot.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/aether_qos.h>
+
+#include "kselftest_harness.h"
+#include "aether_mm_util.h"
+#include "mm_region_util.h"
+#include "mm_share_util.h"
+
+AEMT_REGION_FIXTURE(region)
+
+/* The naive merge engine needs the share table: aether_dedupe steps aside. */
+MSH_DEDUPE_ASIDE()
+
+#define INTEG_DEBUGFS	AEMT_DEBUGFS "/integrity"
+#define CORRUPT_DEBUGFS	AEMT_DEBUGFS "/integrity_corrupt"
+#define RECLAIM_DEBUGFS	AEMT_DEBUGFS "/reclaim"
+#define LOOP_DEBUGFS	AEMT_DEBUGFS "/store_loopback"
+#define BENCH_DEBUGFS	AEMT_DEBUGFS "/integrity_bench"
+#define COLD_GEN	"2"
+#define COLD_SCANS	5	/* from a fresh write to generation 2, and more */
+
+static long integ(const char *key)
+{
+	return debugfs_counter(INTEG_DEBUGFS, key);
+}
+
+static int verify(int rfd, __u64 offset, __u64 length,
+		  struct aether_mm_region_verify *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->size = sizeof(*v);
+	v->offset = offset;
+	v->length = length;
+	return ioctl(rfd, AETHER_MM_IOC_REGION_VERIFY, v) ? -errno : 0;
+}
+
+static int corrupt(__u64 id, unsigned long idx)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%llu %lu", (unsigned long long)id, idx);
+	return aemt_write_file(CORRUPT_DEBUGFS, buf);
+}
+
+/*
+ * A SHARED region (@flags added) of @pages written with random bytes
+ * (@want gets them), idle until every page has its cold checksum.
+ */
+static unsigned char *cold_region(struct __test_metadata *_metadata, int fd,
+				  __u32 flags, size_t pages, int *rfd,
+				  __u64 *id, unsigned char **want)
+{
+	struct aether_mm_region_create c;
+	unsigned char *p;
+	long taken0 = integ("taken_cold"), scans, gens[NR_GENS];
+	int i;
+
+	aemt_region_args(&c, AEM_SHARED | flags, pages * page_size());
+	p = region_written(fd, &c, 0x7e51f + getpid() + pages, want);
+	if (!p)
+		return NULL;
+	*rfd = c.fd;
+	*id = c.id;
+	if (param_write("integrity_cold_gen", COLD_GEN) ||
+	    scan_times(c.id, COLD_SCANS))
+		return NULL;
+	/* A page touched late cools a scan or two later. */
+	for (i = 0; i < 20 && integ("taken_cold") < taken0 + (long)pages; i++)
+		if (scan_times(c.id, 1))
+			return NULL;
+	if (integ("taken_cold") < taken0 + (long)pages) {
+		access_row(c.id, &scans, gens);
+		TH_LOG("cold sums %ld of %zu, %ld scans, gens %ld %ld %ld %ld %ld %ld %ld %ld",
+		       integ("taken_cold") - taken0, pages, scans, gens[0],
+		       gens[1], gens[2], gens[3], gens[4], gens[5], gens[6],
+		       gens[7]);
+	}
+	return p;
+}
+
+/* Every clean page that went cold is checked, none mismatches. */
+TEST_F_TIMEOUT(region, verify_clean_pages_all_match, 120)
+{
+	const size_t pages = 32, page = self->page;
+	struct aether_mm_region_verify v;
+	unsigned char *p, *want;
+	__u64 id;
+	int rfd;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	p = cold_region(_metadata, self->fd, 0, pages, &rfd, &id, &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, verify(rfd, 0, pages * page, &v));
+	ASSERT_EQ(pages, v.checked);
+	ASSERT_EQ(0, v.mismatches);
+	ASSERT_EQ(0, v.poisoned);
+	/* A sub-range counts its pages only. */
+	ASSERT_EQ(0, verify(rfd, 4 * page, 8 * page, &v));
+	ASSERT_EQ(8, v.checked);
+	/* The pages read as written (mapped again, read-only). */
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+}
+
+/*
+ * A cold page corrupted behind the kernel's back: VERIFY finds exactly
+ * it, it is poisoned, a touch of it is a SIGBUS, not the wrong bytes;
+ * its neighbours read right.
+ */
+TEST_F_TIMEOUT(region, corrupt_cold_page_found_and_sigbus, 120)
+{
+	const size_t pages = 16, page = self->page;
+	struct aether_mm_region_verify v;
+	unsigned char *p, *want;
+	long mis0 = integ("mismatches");
+	__u64 id;
+	int rfd;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	p = cold_region(_metadata, self->fd, 0, pages, &rfd, &id, &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, corrupt(id, 3));
+	ASSERT_EQ(0, verify(rfd, 0, pages * page, &v));
+	ASSERT_EQ(pages, v.checked);
+	ASSERT_EQ(1, v.mismatches);
+	ASSERT_EQ(1, v.poisoned);
+	ASSERT_LE(mis0 + 1, integ("mismatches"));
+	ASSERT_TRUE(died_of(touch_status(p + 3 * page, false), SIGBUS));
+	ASSERT_TRUE(died_of(touch_status(p + 3 * page, true), SIGBUS));
+	ASSERT_EQ(0, memcmp(p, want, 3 * page));
+	ASSERT_EQ(0, memcmp(p + 4 * page, want + 4 * page, (pages - 4) * page));
+	/* Found before: poisoned still, no new mismatch. */
+	ASSERT_EQ(0, verify(rfd, 0, pages * page, &v));
+	ASSERT_EQ(0, v.mismatches);
+	ASSERT_EQ(1, v.poisoned);
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+}
+
+/*
+ * A mismatch is audited: aether_qos (part of the suite, always loaded in
+ * the box) writes a record of its firewall's audit ring: op INTEGRITY,
+ * DENY (the page is poisoned), -EIO, the region, the page and the task
+ * that found it.
+ */
+TEST_F_TIMEOUT(region, mismatch_is_a_record_of_the_audit_ring, 120)
+{
+	struct aether_qos_fw_audit_open ao = {
+		.size = sizeof(ao),
+		.flags = AETHER_QOS_FW_AUDIT_CLOEXEC |
+			 AETHER_QOS_FW_AUDIT_NONBLOCK,
+	};
+	const size_t pages = 16, page = self->page;
+	struct aether_mm_region_verify v;
+	struct aether_qos_fw_record rec;
+	unsigned char *p, *want;
+	int qfd, rfd, found = 0;
+	__u64 id;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	qfd = open("/dev/aether_qos", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, qfd) TH_LOG("/dev/aether_qos: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(qfd, AETHER_QOS_IOC_FW_AUDIT_OPEN, &ao));
+	/* What the ring held at open is not this test's. */
+	while (read(ao.fd, &rec, sizeof(rec)) == sizeof(rec))
+		;
+	p = cold_region(_metadata, self->fd, 0, pages, &rfd, &id, &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, corrupt(id, 5));
+	ASSERT_EQ(0, verify(rfd, 0, pages * page, &v));
+	ASSERT_EQ(1, v.mismatches);
+	while (read(ao.fd, &rec, sizeof(rec)) == sizeof(rec)) {
+		if (rec.op != AETHER_QOS_FW_OP_INTEGRITY || rec.region_id != id)
+			continue;
+		found++;
+		EXPECT_EQ(5, rec.index);
+		EXPECT_EQ(AETHER_QOS_FW_DENY, rec.decision);
+		EXPECT_EQ(-EIO, rec.err);
+		EXPECT_EQ(getpid(), (pid_t)rec.pid);
+	}
+	ASSERT_EQ(1, found);
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+	close(ao.fd);
+	close(qfd);
+}
+
+/* A page written after its checksum was taken is not reported. */
+TEST_F_TIMEOUT(region, page_written_after_cold_not_reported, 120)
+{
+	const size_t pages = 16, page = self->page;
+	struct aether_mm_region_verify v;
+	unsigned char *p, *want;
+	__u64 id;
+	int rfd;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	p = cold_region(_metadata, self->fd, 0, pages, &rfd, &id, &want);
+	ASSERT_NE(NULL, p);
+	/* Read first (mapped read-only), then written: both kinds of fault. */
+	ASSERT_EQ(want[5 * page], p[5 * page]);
+	p[5 * page] ^= 0xff;
+	want[5 * page] ^= 0xff;
+	p[9 * page + 7] ^= 0xff;
+	want[9 * page + 7] ^= 0xff;
+	ASSERT_EQ(0, verify(rfd, 0, pages * page, &v));
+	ASSERT_EQ(0, v.mismatches);
+	ASSERT_EQ(0, v.poisoned);
+	ASSERT_EQ(pages - 2, v.checked);
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+}
+
+/*
+ * The checksum the core takes before the store sees a page is checked
+ * when it comes back: a stored copy corrupted in the loopback store is
+ * found at the load (a SIGBUS, the page stays stored and poisoned); the
+ * other pages come back right.
+ */
+TEST_F_TIMEOUT(region, corrupt_stored_copy_found_on_load, 180)
+{
+	const size_t pages = 16, page = self->page;
+	struct aether_mm_region_verify v;
+	struct aether_mm_region_create c;
+	unsigned char *p, *want;
+	long load0 = integ("load_mismatches"), store0 = integ("taken_store");
+	char buf[16];
+	int rfd;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	aemt_region_args(&c, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+			 pages * page);
+	p = region_written(self->fd, &c, 0x5f0e + getpid(), &want);
+	ASSERT_NE(NULL, p);
+	rfd = c.fd;
+	ASSERT_EQ(0, param_write("integrity_cold_gen", "0"));
+	ASSERT_EQ(0, scan_times(c.id, 3));
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, resident(rfd));
+	/* Taken at the store moment, one per page. */
+	ASSERT_LE(store0 + (long)pages, integ("taken_store"));
+	ASSERT_EQ(0, corrupt(c.id, 2));
+	ASSERT_TRUE(died_of(touch_status(p + 2 * page, false), SIGBUS));
+	ASSERT_EQ(load0 + 1, integ("load_mismatches"));
+	/* Still refused, without another load. */
+	ASSERT_TRUE(died_of(touch_status(p + 2 * page, true), SIGBUS));
+	ASSERT_EQ(load0 + 1, integ("load_mismatches"));
+	ASSERT_EQ(0, memcmp(p, want, 2 * page));
+	ASSERT_EQ(0, memcmp(p + 3 * page, want + 3 * page, (pages - 3) * page));
+	ASSERT_EQ(0, verify(rfd, 0, pages * page, &v));
+	ASSERT_EQ(1, v.poisoned);
+	ASSERT_EQ(0, v.mismatches);
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+	/* The region is gone with its poisoned page: nothing left to load. */
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+}
+
+/*
+ * A load from the store that comes out wrong while the store's copy is
+ * good (the loopback spoils one load on request): the core loads it once
+ * more, the page is repaired, not poisoned, and reads right.
+ */
+TEST_F_TIMEOUT(region, bad_load_repaired_from_the_store_copy, 180)
+{
+	const size_t pages = 8, page = self->page;
+	struct aether_mm_region_verify v;
+	struct aether_mm_region_create c;
+	long rep0 = integ("repaired"), load0 = integ("load_mismatches");
+	unsigned char *p, *want;
+	char buf[16];
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	aemt_region_args(&c, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+			 pages * page);
+	p = region_written(self->fd, &c, 0x4e9a + getpid(), &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, param_write("integrity_cold_gen", "0"));
+	ASSERT_EQ(0, scan_times(c.id, 3));
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, resident(c.fd));
+	ASSERT_EQ(0, aemt_write_file(CORRUPT_DEBUGFS, "load 1"));
+	ASSERT_EQ(0, memcmp(p + 4 * page, want + 4 * page, page));
+	ASSERT_EQ(load0 + 1, integ("load_mismatches"));
+	ASSERT_EQ(rep0 + 1, integ("repaired"));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	ASSERT_EQ(0, verify(c.fd, 0, pages * page, &v));
+	ASSERT_EQ(0, v.poisoned);
+	ASSERT_EQ(0, v.mismatches);
+	ASSERT_EQ(pages, v.checked);
+	free(want);
+	munmap(p, pages * page);
+	close(c.fd);
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+}
+
+/*
+ * A resident page that went bad after its checksum and before the store
+ * took it: the store moment checks it and leaves it poisoned, unstored.
+ */
+TEST_F_TIMEOUT(region, corrupt_resident_page_not_stored, 180)
+{
+	const size_t pages = 8, page = self->page;
+	unsigned char *p, *want;
+	long mis0 = integ("mismatches");
+	char buf[16];
+	__u64 id;
+	int rfd;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	p = cold_region(_metadata, self->fd, AETHER_MM_REGION_COMPRESSIBLE,
+			pages, &rfd, &id, &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, corrupt(id, 1));
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	/* The bad page stays (not stored); the others went. */
+	ASSERT_EQ(1, resident(rfd));
+	ASSERT_LE(mis0 + 1, integ("mismatches"));
+	ASSERT_TRUE(died_of(touch_status(p + page, false), SIGBUS));
+	ASSERT_EQ(0, memcmp(p, want, page));
+	ASSERT_EQ(0, memcmp(p + 2 * page, want + 2 * page, (pages - 2) * page));
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+}
+
+/* aether_kverifyd finds a corrupted cold page by itself. */
+TEST_F_TIMEOUT(region, background_verification_finds_corruption, 180)
+{
+	const size_t pages = 16, page = self->page;
+	unsigned char *p, *want;
+	long bg0, mis0;
+	__u64 id;
+	int rfd, i;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	p = cold_region(_metadata, self->fd, 0, pages, &rfd, &id, &want);
+	ASSERT_NE(NULL, p);
+	bg0 = integ("bg_mismatches");
+	mis0 = integ("bg_checked");
+	ASSERT_EQ(0, corrupt(id, 7));
+	ASSERT_EQ(0, param_write("verify_pages_per_sec", "10000"));
+	for (i = 0; i < 600 && integ("bg_mismatches") <= bg0; i++)
+		usleep(100 * 1000);
+	ASSERT_EQ(0, param_write("verify_pages_per_sec", "0"));
+	ASSERT_LT(bg0, integ("bg_mismatches"));
+	ASSERT_LT(mis0, integ("bg_checked"));
+	ASSERT_TRUE(died_of(touch_status(p + 7 * page, false), SIGBUS));
+	ASSERT_EQ(0, memcmp(p, want, 7 * page));
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+}
+
+/* VERIFY's arguments: each bad one has its errno. */
+TEST_F(region, verify_errnos)
+{
+	const size_t pages = 4, page = self->page;
+	struct aether_mm_region_create c;
+	struct aether_mm_region_verify v;
+	int pfd[2];
+
+	aemt_region_args(&c, AEM_SHARED, pages * page);
+	ASSERT_EQ(0, aemt_region_create(self->fd, &c));
+	ASSERT_EQ(-EINVAL, verify(c.fd, 0, 0, &v));		/* length 0 */
+	ASSERT_EQ(-EINVAL, verify(c.fd, 1, page, &v));		/* unaligned */
+	ASSERT_EQ(-EINVAL, verify(c.fd, 0, page + 1, &v));
+	ASSERT_EQ(-EINVAL, verify(c.fd, page, pages * page, &v)); /* past */
+	ASSERT_EQ(-EINVAL, verify(c.fd, pages * page, page, &v));
+	ASSERT_EQ(-EINVAL, verify(c.fd, page, -(__u64)page, &v)); /* wraps */
+	ASSERT_EQ(-EINVAL, verify(c.fd, -(__u64)page, 2 * page, &v));
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.length = page;
+	v.flags = 1;
+	ASSERT_EQ(-1, ioctl(c.fd, AETHER_MM_IOC_REGION_VERIFY, &v));
+	ASSERT_EQ(EINVAL, errno);
+	v.flags = 0;
+	v.size = 4;
+	ASSERT_EQ(-1, ioctl(c.fd, AETHER_MM_IOC_REGION_VERIFY, &v));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, ioctl(c.fd, AETHER_MM_IOC_REGION_VERIFY, NULL));
+	ASSERT_EQ(EFAULT, errno);
+	/* A region that was never touched has nothing to check. */
+	ASSERT_EQ(0, verify(c.fd, 0, pages * page, &v));
+	ASSERT_EQ(0, v.checked);
+	/* Not a region fd. */
+	ASSERT_EQ(-ENOTTY, verify(self->fd, 0, page, &v));
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(-ENOTTY, verify(pfd[0], 0, page, &v));
+	close(pfd[0]);
+	close(pfd[1]);
+	close(c.fd);
+}
+
+/* The corruption knob is root's, and refuses what is not there. */
+TEST_F(region, corrupt_knob_checks_its_arguments)
+{
+	struct aether_mm_region_create c;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	aemt_region_args(&c, AEM_SHARED, 4 * self->page);
+	ASSERT_EQ(0, aemt_region_create(self->fd, &c));
+	ASSERT_NE(0, corrupt(c.id, 0));		/* never written */
+	ASSERT_NE(0, corrupt(c.id, 4));		/* past the end */
+	ASSERT_NE(0, corrupt(~0ULL, 0));		/* no such region */
+	ASSERT_NE(0, aemt_write_file(CORRUPT_DEBUGFS, "garbage"));
+	close(c.fd);
+}
+
+/* Fixture "merged": two MERGEABLE regions, their equal pages merged. */
+FIXTURE(merged) {
+	int fd;
+	size_t page;
+	struct msh_region a, b;
+};
+
+FIXTURE_SETUP(merged)
+{
+	int i;
+
+	MSH_SETUP_OPEN(self);
+	ASSERT_EQ(0, msh_naive("on"));
+	ASSERT_EQ(0, msh_region_make(self->fd, self->page,
+				     AEM_PRIVATE | AETHER_MM_REGION_MERGEABLE,
+				     &self->a));
+	ASSERT_EQ(0, msh_region_make(self->fd, self->page,
+				     AEM_PRIVATE | AETHER_MM_REGION_MERGEABLE,
+				     &self->b));
+	for (i = 0; i < MSH_NPAGES; i++) {
+		msh_fill(&self->a, self->page, i, 0x3e7 + i);
+		msh_fill(&self->b, self->page, i, 0x3e7 + i);
+	}
+	ASSERT_EQ(0, msh_naive("scan"));
+	ASSERT_EQ(0, msh_resident_of(&self->a));
+	ASSERT_EQ(0, msh_resident_of(&self->b));
+}
+
+FIXTURE_TEARDOWN(merged)
+{
+	msh_region_drop(self->page, &self->a);
+	msh_region_drop(self->page, &self->b);
+	msh_naive("off");
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/*
+ * A merged page has its checksum from the merge; corrupted, it is found
+ * and poisoned for both regions (no good copy is left to repair it from:
+ * the merged pages' frames went back to the pool); the other merged
+ * pages read right.
+ */
+TEST_F(merged, corrupt_shared_frame_poisons_every_user)
+{
+	const size_t len = MSH_NPAGES * self->page;
+	struct aether_mm_region_verify v;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	ASSERT_EQ(0, verify(self->a.fd, 0, len, &v));
+	ASSERT_EQ(MSH_NPAGES, v.checked);
+	ASSERT_EQ(0, v.mismatches);
+	ASSERT_EQ(0, corrupt(self->a.id, 2));
+	ASSERT_EQ(0, verify(self->a.fd, 0, len, &v));
+	ASSERT_EQ(1, v.mismatches);
+	ASSERT_EQ(1, v.poisoned);
+	/* The other user: a SIGBUS too, read or write. */
+	ASSERT_TRUE(died_of(touch_status(self->b.map + 2 * self->page, false),
+			    SIGBUS));
+	ASSERT_TRUE(died_of(touch_status(self->b.map + 2 * self->page, true),
+			    SIGBUS));
+	ASSERT_TRUE(msh_holds(&self->b, self->page, 3, 0x3e7 + 3));
+	ASSERT_TRUE(msh_holds(&self->a, self->page, 1, 0x3e7 + 1));
+	ASSERT_EQ(0, verify(self->b.fd, 0, len, &v));
+	ASSERT_EQ(1, v.poisoned);
+}
+
+static long ns_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000000000L + t.tv_nsec - t0->tv_nsec;
+}
+
+/*
+ * The cost of VERIFY per GiB (xxh64 of every page under its slot lock),
+ * next to a bare xxh64 of the same frames (debugfs integrity_bench) and
+ * REGION_CHECKSUM's CRC-32 of the same bytes (a vm_map_ram() view),
+ * interleaved, in the same boot: reported, not asserted.
+ */
+TEST_F_TIMEOUT(region, verify_cost_per_gib, 300)
+{
+	const size_t pages = 8192, page = self->page;	/* 32 MiB */
+	struct aether_mm_region_verify v;
+	unsigned char *p, *want;
+	long tv = 0, tc = 0, tx = 0;
+	struct timespec t0;
+	char buf[32];
+	__u32 crc;
+	__u64 id;
+	int rfd, i;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	p = cold_region(_metadata, self->fd, 0, pages, &rfd, &id, &want);
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < 5; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_EQ(0, verify(rfd, 0, pages * page, &v));
+		tv += ns_since(&t0);
+		ASSERT_EQ(pages, v.checked);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_EQ(0, aemt_region_checksum(rfd, 0, pages * page, &crc));
+		tc += ns_since(&t0);
+		/* The bare xxh64 of the same frames, timed in the kernel. */
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)id);
+		ASSERT_EQ(0, aemt_write_file(BENCH_DEBUGFS, buf));
+		ASSERT_EQ(pages, debugfs_counter(BENCH_DEBUGFS, "pages"));
+		tx += debugfs_counter(BENCH_DEBUGFS, "ns");
+	}
+	ASSERT_LT(0, tx);
+	/* ns per GiB: 5 rounds of 32 MiB is 5/32 GiB. */
+	TH_LOG("ms/GiB: VERIFY %ld, xxh64 %ld (x%.2f), CHECKSUM crc32 %ld (x%.2f)",
+	       tv * 32 / 5 / 1000000, tx * 32 / 5 / 1000000,
+	       (double)tv / (double)tx, tc * 32 / 5 / 1000000,
+	       (double)tv / (double)tc);
+	free(want);
+	munmap(p, pages * page);
+	close(rfd);
+}
+
+TEST_HARNESS_MAIN
