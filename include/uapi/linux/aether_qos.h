@@ -558,10 +558,11 @@ struct aether_qos_fw_unquarantine {
 #define AETHER_QOS_FW_OP_FAULT		3	/* a touch after a revocation */
 #define AETHER_QOS_FW_OP_IOCTL		4	/* a region ioctl */
 #define AETHER_QOS_FW_OP_QUARANTINE	5	/* the event: @uid quarantined */
-#define AETHER_QOS_FW_OP_INTEGRITY	6	/* the event: page @index of the
-						 * region failed its integrity
-						 * check (DENY: poisoned) or was
-						 * repaired (AUDIT) */
+/*
+ * The event: page @index of the region failed its integrity check (DENY:
+ * it is poisoned) or was repaired (AUDIT).
+ */
+#define AETHER_QOS_FW_OP_INTEGRITY	6
 
 /* struct aether_qos_fw_record.flags */
 #define AETHER_QOS_FW_REC_ENFORCING	(1U << 0)	/* the decision was applied */
