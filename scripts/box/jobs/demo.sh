@@ -2,7 +2,8 @@
 # Job "demo", sourced by /init: a short allocation workload over both NUMA
 # nodes through aetherctl, and the pool state a person wants to see; then
 # an aether_zram device with ext4 on it and what its files cost in memory;
-# pages merged by aether_dedupe; a QoS group held at its max.
+# pages merged by aether_dedupe; a QoS group held at its max; a refusal of
+# the memory firewall in its audit log.
 # Robust by design: a command that fails is shown, not fatal.
 
 ctl() {
@@ -245,4 +246,34 @@ else
 	su -s /bin/sh alice -c 'aetherctl region create --private --size 4K --write 1 >/dev/null; aetherctl qos create user.1000 mine && aetherctl qos set user.1000/mine max=64 && aetherctl qos show user.1000/mine && aetherctl qos destroy user.1000/mine' ||
 		echo "(aetherctl exited with $?)"
 	ctl qos show
+fi
+
+# The memory firewall: alice makes a named region; bob may open it by
+# name only when a rule allows him, and a deny placed before that rule
+# wins; the refusal is a record of the audit log (who, what, which rule).
+echo
+echo "=== the memory firewall"
+if [ ! -c /dev/aether_qos ]; then
+	echo "box: aether_qos is not loaded"
+else
+	bob_opens() {
+		echo
+		echo "\$ su bob -c 'aetherctl region show --name alice-notes'"
+		su -s /bin/sh bob -c 'aetherctl region show --name alice-notes' ||
+			echo "(bob was refused: exit status $?)"
+	}
+	echo "\$ su alice -c 'aetherctl region create --shared --size 64K --name alice-notes --write 4 --hold' &"
+	su -s /bin/sh alice -c 'exec aetherctl region create --shared --size 64K --name alice-notes --write 4 --hold' >/tmp/fw0 2>&1 &
+	hold=$!
+	sleep 2
+	bob_opens
+	ctl qos fw add allow uid:1001 name:alice-notes open
+	bob_opens
+	ctl qos fw add --at 0 deny uid:1001 name:alice-notes open
+	bob_opens
+	ctl qos fw list
+	ctl qos fw audit
+	ctl qos fw del all
+	kill "$hold" 2>/dev/null
+	wait "$hold" 2>/dev/null
 fi
