@@ -623,13 +623,18 @@ static int region_cmd_list(const struct actl_ctx *ctx, int fd, int argc,
 	return 0;
 }
 
-/* show --name S: open the region by name, read-only, and ask it. */
+/*
+ * show --name S: open the region by name, read-only, and ask it; another
+ * uid's region too (OPEN_FOREIGN): the kernel decides whether the caller
+ * may (its owner, an administrator, or a firewall rule that allows it).
+ */
 static int region_show_name(int fd, const char *name)
 {
 	struct aether_mm_region_open o = {
 		.size = sizeof(o),
 		.flags = AETHER_MM_REGION_OPEN_RDONLY |
-			 AETHER_MM_REGION_OPEN_CLOEXEC,
+			 AETHER_MM_REGION_OPEN_CLOEXEC |
+			 AETHER_MM_REGION_OPEN_FOREIGN,
 		.name = (uintptr_t)name,
 	};
 	struct aether_mm_pool_info pi;
