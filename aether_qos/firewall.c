@@ -807,14 +807,25 @@ static struct aqos_fw_table *aqos_fw_current(void)
 					 lockdep_is_held(&aqos_fw_lock));
 }
 
-/* Publish @t; the old table goes after a grace period. */
-static void aqos_fw_publish(struct aqos_fw_table *t)
+/*
+ * Publish @t and return the table it replaces. The caller retires that one
+ * with aqos_fw_retire() once it has stopped reading it: the mutex does not
+ * hold off a grace period, so a table retired first may be freed under a
+ * caller still walking it.
+ */
+static struct aqos_fw_table *aqos_fw_publish(struct aqos_fw_table *t)
 {
 	struct aqos_fw_table *old = aqos_fw_current();
 
 	lockdep_assert_held(&aqos_fw_lock);
 	t->gen = ++aqos_fw_gen;
 	rcu_assign_pointer(aqos_fw_table, t);
+	return old;
+}
+
+/* Free @old, no longer published, after its readers' grace period. */
+static void aqos_fw_retire(struct aqos_fw_table *old)
+{
 	if (old)
 		call_rcu(&old->rcu, aqos_fw_table_free_rcu);
 }
@@ -1037,7 +1048,7 @@ static long aqos_fw_ioc_add(void __user *uarg)
 	a.first_id = aqos_fw_next_id;
 	for (i = 0; i < a.count; i++)
 		add[i]->id = aqos_fw_next_id++;
-	aqos_fw_publish(t);
+	aqos_fw_retire(aqos_fw_publish(t));
 	mutex_unlock(&aqos_fw_lock);
 	kvfree(add);
 	aem_access_revoke();
@@ -1089,10 +1100,15 @@ static long aqos_fw_ioc_del(void __user *uarg)
 	if (!t)
 		goto out_rules;
 	aqos_fw_publish(t);
-	/* the old table and its readers are gone after a grace period */
+	/*
+	 * Readers of the old table are gone after a grace period; so are the
+	 * rules only it holds, and the table itself, retired only now that
+	 * this loop is done with it.
+	 */
 	for (i = 0; i < old->nr; i++)
 		if (all || old->rules[i]->id == d.id)
 			call_rcu(&old->rules[i]->rcu, aqos_fw_rule_free_rcu);
+	aqos_fw_retire(old);
 	mutex_unlock(&aqos_fw_lock);
 	aem_access_revoke();
 	return 0;
@@ -1162,7 +1178,7 @@ static long aqos_fw_ioc_default(void __user *uarg)
 		mutex_unlock(&aqos_fw_lock);
 		return -ENOMEM;
 	}
-	aqos_fw_publish(t);
+	aqos_fw_retire(aqos_fw_publish(t));
 	mutex_unlock(&aqos_fw_lock);
 	aem_access_revoke();
 	return 0;
@@ -1443,7 +1459,7 @@ int aqos_fw_init(void)
 	if (!t)
 		goto out_ring;
 	mutex_lock(&aqos_fw_lock);
-	aqos_fw_publish(t);
+	aqos_fw_retire(aqos_fw_publish(t));
 	mutex_unlock(&aqos_fw_lock);
 	aqos_fw_dir = debugfs_create_dir("fw", aqos_debugfs_dir());
 	debugfs_create_file("rules", 0400, aqos_fw_dir, NULL,
