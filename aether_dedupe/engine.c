@@ -22,8 +22,10 @@
  *    (aem_share_merge()); else in the unstable tree (this pass's
  *    unchanged pages, referenced): an equal candidate makes a new shared
  *    frame, a copy of the candidate (aem_share_new(): neither party's
- *    frame), both pages merge into it and it enters the stable tree;
- *    else the page enters the unstable tree.  The unstable tree is
+ *    frame, charged to the user of the domain; refused with -EDQUOT at
+ *    that user's bound, and then both pages stay private), both pages
+ *    merge into it and it enters the stable tree; else the page enters
+ *    the unstable tree.  The unstable tree is
  *    emptied at the end of each full pass.
  *
  * aem_share_merge() unmaps the page from every process and compares its

@@ -16,10 +16,15 @@
  *					to the region's creator
  *					(region/region.h, the same calls
  *					that charge the region's QoS group)
- *	ALLOC of /dev/aether_slub	each object, by the bytes it takes:
- *					its slot (or its large block) and
- *					the slot of the wrapper that files
- *					it, not the size asked for
+ *	a cache of /dev/aether_slub	each slab, 2^order pages, to the
+ *					cache's owner while it is out of
+ *					the pool, however few objects it
+ *					holds (aether_slub's slab.c)
+ *	ALLOC of /dev/aether_slub	each object, the slot of the
+ *					wrapper that files it, and for the
+ *					kmalloc classes its own slot (or
+ *					its large block), not the size
+ *					asked for
  *
  * A charge that would take a user above user_max_pages fails: ALLOC
  * returns -ENOMEM, a fault SIGBUS.  The counter is kept in bytes, so that
@@ -33,18 +38,23 @@
  * collapse) is never refused either.
  *
  * Whose bound: the uid seen from the initial user namespace, and for a
- * caller inside a user namespace the owner of the outermost namespace
- * below the initial one (aem_user_key(), the rule aether_qos keys its
- * users' default groups by, group.c aqos_user_key()).  A user who makes a
- * namespace (unshare -U) and maps uids in it is still one user with one
- * bound.
+ * caller inside a user namespace a user made (owned by a uid other than
+ * root) the owner of the outermost such namespace (aem_user_key(), the
+ * rule aether_qos keys its users' default groups and its firewall
+ * subjects by).  A user who makes a namespace (unshare -U) and maps
+ * subordinate uids in it is still one user with one bound.  The uids of a
+ * namespace root made (a container runtime's: LXD, docker userns-remap,
+ * nspawn -U) are users of their own, each keyed by its uid outside: root
+ * did not give them its bound, and root's own charges (counted, never
+ * refused) are on an entry of uid 0 that no one else's are.
  *
  * An entry (struct aem_user) is made only for the key of the caller's
  * own credentials, at its first charge holder (an open block, a region,
  * an object), so a user cannot fill the table with entries of uids it
  * does not have; it is freed when its last holder goes, by which time
  * its count is zero.  The holders are references: each region, each
- * block and each slub object holds one for as long as it is charged.
+ * block, each slub object and each user's slub cache holds one for as
+ * long as it is charged.
  *
  * States of an entry:
  *
@@ -109,23 +119,27 @@ static unsigned long aem_user_max_pages = ULONG_MAX;
  * aem_user_key() - whose bound a caller with @uid is charged to
  * @uid: the caller's uid (a kuid: already the initial namespace's)
  *
- * @uid itself when the caller is in the initial user namespace; inside a
- * user namespace, the uid that made the outermost namespace below the
- * initial one, so that the uids a user maps in a namespace of theirs are
- * all that user.  aether_qos keys its users' default groups by the same
- * rule (aqos_user_key()).
+ * Walks the caller's user namespaces up to the initial one and keeps the
+ * outermost whose owner is not root: the uids a user maps in a namespace
+ * of theirs (subordinate ids, newuidmap) are all that user, the owner.
+ * When there is none (the initial namespace, or namespaces root made
+ * for containers) the key is @uid itself: each container uid is a user
+ * of its own, and no one shares root's entry but root.  aether_qos keys
+ * its users' default groups and its firewall's uid subjects and
+ * quarantine by this (aqos_user_key()).
  *
+ * Context: the current task's credentials.
  * Return: the key, a kuid.
  */
 kuid_t aem_user_key(kuid_t uid)
 {
 	const struct user_namespace *ns = current_user_ns();
+	kuid_t key = uid;
 
-	if (ns == &init_user_ns)
-		return uid;
-	while (ns->parent && ns->parent != &init_user_ns)
-		ns = ns->parent;
-	return ns->owner;
+	for (; ns && ns != &init_user_ns; ns = ns->parent)
+		if (!uid_eq(ns->owner, GLOBAL_ROOT_UID))
+			key = ns->owner;
+	return key;
 }
 EXPORT_SYMBOL_GPL(aem_user_key);
 
@@ -424,4 +438,4 @@ static const struct kernel_param_ops aem_user_max_pages_ops = {
 
 module_param_cb(user_max_pages, &aem_user_max_pages_ops,
 		&aem_user_max_pages, 0644);
-MODULE_PARM_DESC(user_max_pages, "Pool pages one user may hold (ALLOC blocks, region frames, aether_slub objects by the bytes they take); beyond it ALLOC fails with -ENOMEM and a fault with SIGBUS; CAP_SYS_ADMIN is never refused (default half the pool's largest size; 0: no bound; writable)");
+MODULE_PARM_DESC(user_max_pages, "Pool pages one user may hold (ALLOC blocks, region frames, aether_slub slabs of users' caches and kmalloc objects by the bytes they take); beyond it ALLOC fails with -ENOMEM and a fault with SIGBUS; CAP_SYS_ADMIN is never refused (default half the pool's largest size; 0: no bound; writable)");

@@ -49,11 +49,24 @@
  * next record says how many were dropped); a rate-limited kernel log line
  * per refusal; a hit counter per rule.
  *
+ * Subjects.  A uid subject and quarantine are keyed by aem_user_key()
+ * of the fsuid (aqos_user_key()), as the per-user bound is: inside a user
+ * namespace a user made, the subordinate uids it maps are that user, so
+ * unshare -U and setresuid() to a mapped id escape no uid rule and no
+ * quarantine; the uids of a namespace root made are each their own.
+ * Audit records keep the raw fsuid and fsgid the task had (a quarantine
+ * event names the key it quarantined).  Gid subjects are the raw fsgid and
+ * supplementary groups: where a user may call setgroups() in a namespace
+ * of theirs, a DENY gid rule is not a boundary (README).
+ *
  * Quarantine.  A uid refused fw_quarantine_threshold times within
  * fw_quarantine_window_ms is quarantined: every later access of it is
  * refused and recorded, an event record is written, its mappings are
  * revoked; FW_UNQUARANTINE lets it go.  A small table of recent uids
- * (AQOS_FW_QSLOTS) counts; the oldest unquarantined slot is reused.
+ * (AQOS_FW_QSLOTS) counts; the oldest unquarantined slot is reused, and
+ * when every slot is quarantined the one quarantined longest is let go to
+ * make room (counted: quarantine_evictions in debugfs fw/stats, and
+ * logged), so quarantine never stops working.
  *
  * Lock order (a lock may be taken while holding those above it):
  *
@@ -288,12 +301,13 @@ struct aqos_fw_qslot {
 	bool used;
 	bool quarantined;
 	u32 count;
-	unsigned long start;	/* jiffies: the window's start */
+	unsigned long start;	/* jiffies: window start, or quarantined at */
 };
 
 static DEFINE_SPINLOCK(aqos_fw_qlock);
 static struct aqos_fw_qslot aqos_fw_qslots[AQOS_FW_QSLOTS];
 static atomic_t aqos_fw_nr_quarantined;
+static atomic64_t aqos_fw_nr_qevicted;	/* quarantined uids let go for room */
 
 static void aqos_fw_revoke_fn(struct work_struct *work)
 {
@@ -321,29 +335,45 @@ static bool aqos_fw_quarantined(kuid_t uid)
 	return ret;
 }
 
-/* The slot of @uid, or a reused one; NULL when every slot is quarantined. */
-static struct aqos_fw_qslot *aqos_fw_qslot(kuid_t uid)
+/*
+ * The slot of @uid, or a reused one: a free slot, else the oldest
+ * unquarantined, else (every slot quarantined) the one quarantined
+ * longest, whose uid is let go: *@evicted gets it and true is returned
+ * through @was_evicted.
+ */
+static struct aqos_fw_qslot *aqos_fw_qslot(kuid_t uid, kuid_t *evicted,
+					   bool *was_evicted)
 {
-	struct aqos_fw_qslot *s, *victim = NULL;
+	struct aqos_fw_qslot *s, *victim = NULL, *oldest_q = NULL;
 	int i;
 
 	lockdep_assert_held(&aqos_fw_qlock);
+	*was_evicted = false;
 	for (i = 0; i < AQOS_FW_QSLOTS; i++) {
 		s = &aqos_fw_qslots[i];
 		if (s->used && uid_eq(s->uid, uid))
 			return s;
-		if (s->quarantined)
+		if (s->quarantined) {
+			if (!oldest_q || time_before(s->start, oldest_q->start))
+				oldest_q = s;
 			continue;
+		}
 		if (!victim || !s->used ||
 		    (victim->used && time_before(s->start, victim->start)))
 			victim = s;
 	}
-	if (victim) {
-		victim->used = true;
-		victim->uid = uid;
-		victim->count = 0;
-		victim->start = jiffies;
+	if (!victim) {
+		victim = oldest_q;
+		*evicted = victim->uid;
+		*was_evicted = true;
+		victim->quarantined = false;
+		atomic_dec(&aqos_fw_nr_quarantined);
+		atomic64_inc(&aqos_fw_nr_qevicted);
 	}
+	victim->used = true;
+	victim->uid = uid;
+	victim->count = 0;
+	victim->start = jiffies;
 	return victim;
 }
 
@@ -353,25 +383,32 @@ static bool aqos_fw_count_denial(kuid_t uid)
 	unsigned int threshold = READ_ONCE(aqos_fw_qthreshold);
 	unsigned long window = msecs_to_jiffies(READ_ONCE(aqos_fw_qwindow_ms));
 	struct aqos_fw_qslot *s;
+	bool now = false, evicted;
 	unsigned long flags;
-	bool now = false;
+	kuid_t gone;
 
 	if (!threshold)
 		return false;
 	spin_lock_irqsave(&aqos_fw_qlock, flags);
-	s = aqos_fw_qslot(uid);
-	if (s && !s->quarantined) {
+	s = aqos_fw_qslot(uid, &gone, &evicted);
+	if (!s->quarantined) {
 		if (time_after(jiffies, s->start + window)) {
 			s->start = jiffies;
 			s->count = 0;
 		}
 		if (++s->count >= threshold) {
 			s->quarantined = true;
+			s->start = jiffies;	/* since when */
 			atomic_inc(&aqos_fw_nr_quarantined);
 			now = true;
 		}
 	}
 	spin_unlock_irqrestore(&aqos_fw_qlock, flags);
+	if (evicted)
+		pr_warn_ratelimited("fw: uid %u let out of quarantine: all %d slots were quarantined and uid %u was refused\n",
+				    from_kuid_munged(&init_user_ns, gone),
+				    AQOS_FW_QSLOTS,
+				    from_kuid_munged(&init_user_ns, uid));
 	return now;
 }
 
@@ -491,7 +528,7 @@ static void aqos_fw_lookup(const struct aqos_fw_table *t,
 	aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_ANY, 0, false);
 	if (t->nr_subj[AETHER_QOS_FW_SUBJ_UID])
 		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_UID,
-			      __kuid_val(cred->fsuid), false);
+			      __kuid_val(aqos_user_key(cred->fsuid)), false);
 	if (t->nr_subj[AETHER_QOS_FW_SUBJ_GID]) {
 		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_GID,
 			      __kgid_val(cred->fsgid), false);
@@ -589,7 +626,10 @@ static void aqos_fw_record(const struct aem_access *a, u32 op, u32 decision,
 	rec.requested = a ? a->access : 0;
 	rec.allowed = allowed;
 	rec.err = err;
-	rec.uid = from_kuid_munged(&init_user_ns, cred->fsuid);
+	/* The raw id; a quarantine event names the key it quarantined. */
+	rec.uid = from_kuid_munged(&init_user_ns,
+				   op == AETHER_QOS_FW_OP_QUARANTINE ?
+				   aqos_user_key(cred->fsuid) : cred->fsuid);
 	rec.gid = from_kgid_munged(&init_user_ns, cred->fsgid);
 	rec.pid = task_tgid_nr(current);
 	g = aqos_group_of_task(current);
@@ -608,10 +648,10 @@ static void aqos_fw_record(const struct aem_access *a, u32 op, u32 decision,
 			  rec.rule_id);
 }
 
-/* A refusal of the current uid: count it, and quarantine it at the mark. */
+/* A refusal of the current user: count it, and quarantine it at the mark. */
 static void aqos_fw_denied(void)
 {
-	kuid_t uid = current_fsuid();
+	kuid_t uid = aqos_user_key(current_fsuid());
 
 	atomic64_inc(&aqos_fw_nr_denied);
 	if (!aqos_fw_count_denial(uid))
@@ -687,7 +727,7 @@ int aqos_fw_may_access(const struct aem_access *a)
 		return 1;
 	enforce = !(t->mode & AETHER_QOS_FW_DEFAULT_PERMISSIVE);
 	flags = enforce ? AETHER_QOS_FW_REC_ENFORCING : 0;
-	if (aqos_fw_quarantined(current_fsuid())) {
+	if (aqos_fw_quarantined(aqos_user_key(current_fsuid()))) {
 		aqos_fw_record(a, a->op, AETHER_QOS_FW_DENY,
 			       flags | AETHER_QOS_FW_REC_QUARANTINED, 0,
 			       enforce ? -EACCES : 0, NULL);
@@ -1433,6 +1473,8 @@ static int aqos_fw_stats_show(struct seq_file *m, void *v)
 		   atomic64_read(&aqos_fw_nr_quarantines));
 	seq_printf(m, "quarantined %d\n",
 		   atomic_read(&aqos_fw_nr_quarantined));
+	seq_printf(m, "quarantine_evictions %lld\n",
+		   atomic64_read(&aqos_fw_nr_qevicted));
 	seq_printf(m, "records %llu\n", aqos_fw_ring_seq());
 	return 0;
 }

@@ -319,22 +319,19 @@ struct aqos_group *aqos_group_create(struct aqos_group *parent,
 
 /**
  * aqos_user_key - whose default group a region of @uid made by current goes to
- * @uid: the region's creator
+ * @uid: the region's creator (or the subject of a firewall check)
  *
- * @uid itself in the initial user namespace; inside a user namespace, the
- * uid that made the outermost namespace below the initial one: a user
- * who maps 65536 uids in a namespace of theirs still has one default
- * group, and one bound, not one per uid.
+ * aether_mm's aem_user_key(), so that the bound, the default groups and
+ * the firewall agree on who a user is: a user who maps 65536 subordinate
+ * uids in a namespace of theirs still has one default group, one bound
+ * and one firewall subject; the uids of a namespace root made are users
+ * of their own.
+ *
+ * Return: the key, a kuid.
  */
 kuid_t aqos_user_key(kuid_t uid)
 {
-	const struct user_namespace *ns = current_user_ns();
-
-	if (ns == &init_user_ns)
-		return uid;
-	while (ns->parent && ns->parent != &init_user_ns)
-		ns = ns->parent;
-	return ns->owner;
+	return aem_user_key(uid);
 }
 
 /**

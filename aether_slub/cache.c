@@ -19,6 +19,8 @@
  * need.  Its debugfs directory is the name, with "@uid" after it for a
  * user's cache (the kernel's names may not hold an '@').  One uid holds at
  * most max_caches_per_uid caches: each pins kernel memory of its own.
+ * A user's cache holds a reference on its owner's entry of aether_mm's
+ * per-user bound, which its slabs are charged to (slab.c).
  * A cache lives until aslub_cache_destroy()
  * finds no object in use: it first drains the CPUs' magazines, then counts;
  * with objects still allocated it reports them and refuses with -EBUSY,
@@ -179,6 +181,8 @@ static void aslub_cache_free_struct(struct aslub_cache *s)
 	if (s->cpu)
 		aslub_cpu_free(s);
 	aslub_nodes_free(s);
+	/* Its slabs are back in the pool, uncharged: the entry may go. */
+	aem_user_put(s->user);
 	mutex_destroy(&s->validate_lock);
 	kfree(s);
 }
@@ -215,12 +219,15 @@ static struct aslub_cache *aslub_cache_alloc_struct(const char *name,
 	return s;
 }
 
-/* Make a cache of @owner and put it on the list, unless the name is taken. */
+/*
+ * Make a cache of @owner and put it on the list, unless the name is taken;
+ * @user: the entry its slabs are charged to, NULL for none.
+ */
 static struct aslub_cache *aslub_cache_add(const char *name, unsigned int size,
 					   unsigned int align,
 					   unsigned int flags,
 					   void (*ctor)(void *), bool kmalloc,
-					   kuid_t owner)
+					   kuid_t owner, struct aem_user *user)
 {
 	struct aslub_cache *s;
 	int ret;
@@ -241,6 +248,10 @@ static struct aslub_cache *aslub_cache_add(const char *name, unsigned int size,
 		return ERR_PTR(-ENOMEM);
 	s->kmalloc = kmalloc;
 	s->owner = owner;
+	if (user) {
+		s->user = aem_user_hold(user);
+		s->user_force = aem_user_exempt();
+	}
 
 	mutex_lock(&aslub_mutex);
 	if (aslub_cache_lookup(name, owner)) {
@@ -277,7 +288,7 @@ struct aslub_cache *__aslub_cache_create(const char *name, unsigned int size,
 					 void (*ctor)(void *), bool kmalloc)
 {
 	return aslub_cache_add(name, size, align, flags, ctor, kmalloc,
-			       INVALID_UID);
+			       INVALID_UID, NULL);
 }
 
 /**
@@ -286,8 +297,15 @@ struct aslub_cache *__aslub_cache_create(const char *name, unsigned int size,
  * @size: bytes per object
  * @align: 0, or a power of two up to PAGE_SIZE
  * @flags: as for aslub_cache_create(), which the debug= parameter adds to
- * @owner: the uid that asks for it
+ * @owner: the uid that asks for it (the caller's effective uid)
  *
+ * Every slab of the cache is charged to @owner's entry of aether_mm's
+ * per-user bound while it is out of the pool, empty ones kept included:
+ * the bound counts the pool pages the user pins, however few objects
+ * live on them.  The charge never refuses when the caller has
+ * CAP_SYS_ADMIN (aem_user_exempt(), asked here, once).
+ *
+ * Context: process context, may sleep; the caller is @owner's.
  * Return: the cache, or an ERR_PTR() as aslub_cache_create() has it, or
  * -EDQUOT when @owner holds max_caches_per_uid caches already.
  */
@@ -296,10 +314,19 @@ struct aslub_cache *aslub_user_cache_create(const char *name,
 					    unsigned int align,
 					    unsigned int flags, kuid_t owner)
 {
+	struct aem_user *user;
+	struct aslub_cache *s;
+
 	if (!uid_valid(owner))
 		return ERR_PTR(-EINVAL);
-	return aslub_cache_add(name, size, align, flags | aslub_debug_flags,
-			       NULL, false, owner);
+	/* The bound its slabs are charged to (slab.c): @owner's. */
+	user = aem_user_get(owner);
+	if (IS_ERR(user))
+		return ERR_CAST(user);
+	s = aslub_cache_add(name, size, align, flags | aslub_debug_flags,
+			    NULL, false, owner, user);
+	aem_user_put(user);
+	return s;
 }
 
 /**

@@ -37,10 +37,26 @@
  * by index and INFO count only the caller's own caches, unless it has
  * CAP_SYS_ADMIN.
  *
- * Every object is charged to its allocator's per-user bound of aether_mm
- * (aem_user_charge(), user_max_pages) by the bytes it takes: its slot
- * (red zones and free pointer included) or its block of pages above the
- * size classes, plus the slot of the struct aslub_uobj that files it.
+ * What a user takes of the pool is charged to its entry of aether_mm's
+ * per-user bound (aem_user_charge(), user_max_pages), once:
+ *
+ *  - a cache made here charges its owner by the slab (slab.c): every
+ *    slab, all its pages, while it is out of the pool, however few of its
+ *    objects live.  Charging its objects one by one instead would let a
+ *    user who frees all but one object of every slab, in cache after
+ *    cache, pin some fifty times the bound.  Its objects are not charged
+ *    again.
+ *  - an object of the kmalloc classes is charged to its allocator by its
+ *    slot (red zones and free pointer included), or by its block of pages
+ *    above the size classes.  The classes' slabs are shared with other
+ *    users and the kernel, and a partial slab is filled before a new one
+ *    is made, so a user cannot add classes the way it adds caches: what
+ *    it can pin by fragmenting a class is at most what the class held at
+ *    its peak, which the bound limits (so, over every class, a small
+ *    multiple of the bound at worst, and the slack is anybody's to use).
+ *  - every object, whatever it is, also charges its allocator the slot of
+ *    the struct aslub_uobj (a kmalloc object) that files it.
+ *
  * Beyond the bound ALLOC makes no more (-ENOMEM when it made none).
  *
  * Every command copies its struct in with aem_copy_in() (aether_mm's,
@@ -93,7 +109,7 @@ struct aslub_file {
  * @size:	bytes of it that FILL writes (the size asked for)
  * @user:	the per-user bound of aether_mm it is charged to (the caller
  *		of ALLOC's), referenced until it is freed
- * @charged:	bytes charged: its slot and this wrapper's
+ * @charged:	bytes charged: this wrapper's slot, and its own for kmalloc
  */
 struct aslub_uobj {
 	struct aslub_cache *cache;
@@ -284,14 +300,14 @@ struct aslub_alloc_req {
 };
 
 /*
- * Bytes an allocation of @size from @s (NULL: the size classes) takes of
- * the pool: its slot, red zones and free pointer included (@size of the
- * cache), or the whole block of pages above the classes.
+ * Bytes a kmalloc of @size takes of the pool: the slot of its size class
+ * (red zones and free pointer included), or the whole block of pages
+ * above the classes.
  */
-static unsigned long aslub_slot_bytes(struct aslub_cache *s, size_t size)
+static unsigned long aslub_kmalloc_bytes(size_t size)
 {
-	if (!s)
-		s = aslub_kmalloc_cache(size);
+	struct aslub_cache *s = aslub_kmalloc_cache(size);
+
 	return s ? s->size : PAGE_SIZE << get_order(size);
 }
 
@@ -309,9 +325,14 @@ static void *aslub_uobj_new(void *arg)
 	u->cache = s;
 	u->cache_id = a->id;
 	u->size = s ? s->object_size : a->kmalloc_size;
-	/* What it takes, not what was asked: its slot and this wrapper's. */
-	u->charged = aslub_slot_bytes(s, u->size) +
-		     aslub_slot_bytes(NULL, sizeof(*u));
+	/*
+	 * What it takes, not what was asked: this wrapper's slot, and its own
+	 * slot or block of the kmalloc classes.  The slot of a user's cache
+	 * is charged with its slab, to the cache's owner (see the top).
+	 */
+	u->charged = aslub_kmalloc_bytes(sizeof(*u));
+	if (!s)
+		u->charged += aslub_kmalloc_bytes(u->size);
 	if (aem_user_charge(req->user, u->charged, req->exempt))
 		goto out_free;
 	if (s)

@@ -171,6 +171,11 @@ struct aslub_cpu {
  * @owner:	the uid that created it through the device, INVALID_UID for
  *		the kernel's own caches; its name is unique among the caches
  *		of the same owner
+ * @user:	@owner's entry of aether_mm's per-user bound, referenced for
+ *		the cache's life, which every slab of the cache is charged
+ *		to while it is out of the pool (slab.c); NULL for the
+ *		kernel's caches
+ * @user_force:	the charge never refuses (the creator had CAP_SYS_ADMIN)
  * @dbg:	debugfs directory
  * @name:	its name
  */
@@ -209,6 +214,8 @@ struct aslub_cache {
 	unsigned long validate_slabs;
 	unsigned long validate_holds;
 	kuid_t owner;
+	struct aem_user *user;
+	bool user_force;
 	struct dentry *dbg;
 	char name[ASLUB_NAME_LEN];
 };

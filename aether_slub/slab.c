@@ -50,6 +50,17 @@
  * falls back by distance); when the pool has nothing, the partial slabs of
  * the other nodes are tried by node_distance().
  *
+ * A slab of a user's cache (made through /dev/aether_slub, @user set) is
+ * charged to that user's entry of aether_mm's per-user bound, all its
+ * 2^order pages, from the moment it is taken from the pool until it goes
+ * back, whatever it holds: EMPTY slabs kept for reuse and PARTIAL ones
+ * with a single live object pin the pool alike.  Past the bound no new
+ * slab is made and the allocation fails as if the pool had nothing, so
+ * a user who frees all but one object of every slab holds no more of the
+ * pool than the bound.  The objects of such a cache are not charged one
+ * by one (chardev.c); the kernel's caches, the kmalloc classes included,
+ * charge nobody here.
+ *
  * Lock order (whole module):
  *
  *  1. aslub_file->lock (mutex, chardev.c): one open file's caches and
@@ -174,21 +185,23 @@ static void aslub_slab_set_pages(struct aslub_slab *slab, unsigned int nr,
  *
  * The slab is not on any list yet: aslub_slab_publish() puts it there.
  *
- * Return: the slab, or NULL when the pool (or kmalloc) has nothing.
+ * Return: the slab, or NULL when the pool (or kmalloc) has nothing, or
+ * when the slab would take the owner of a user's cache past its bound.
  */
 struct aslub_slab *aslub_slab_new(struct aslub_cache *s, gfp_t gfp, int nid)
 {
 	struct aslub_slab *slab;
 	unsigned int colour = 0;
 
+	if (s->user && aem_user_charge(s->user, PAGE_SIZE << s->order,
+				       s->user_force))
+		return NULL;
 	slab = kmalloc_node(sizeof(*slab), aslub_desc_gfp(gfp), nid);
 	if (!slab)
-		return NULL;
+		goto out_uncharge;
 	slab->frame = aem_alloc_pages(nid, s->order, aslub_aem_flags(gfp, nid));
-	if (!slab->frame) {
-		kfree(slab);
-		return NULL;
-	}
+	if (!slab->frame)
+		goto out_free;
 	INIT_LIST_HEAD(&slab->list);
 	slab->cache = s;
 	slab->addr = page_address(aem_frame_page(slab->frame));
@@ -206,6 +219,13 @@ struct aslub_slab *aslub_slab_new(struct aslub_cache *s, gfp_t gfp, int nid)
 	aslub_slab_set_pages(slab, aslub_slab_pages(s), (unsigned long)slab);
 	atomic_long_inc(&s->slabs_allocated);
 	return slab;
+
+out_free:
+	kfree(slab);
+out_uncharge:
+	if (s->user)
+		aem_user_uncharge(s->user, PAGE_SIZE << s->order);
+	return NULL;
 }
 
 /* Give a slab that is on no list back to the pool. */
@@ -215,6 +235,8 @@ static void aslub_slab_free(struct aslub_cache *s, struct aslub_slab *slab)
 	slab->magic = 0;
 	aem_free_pages(slab->frame, s->order);
 	kfree(slab);
+	if (s->user)
+		aem_user_uncharge(s->user, PAGE_SIZE << s->order);
 	atomic_long_inc(&s->slabs_freed);
 }
 

@@ -11,7 +11,16 @@
  * the engine keeps its trees.
  *
  * A shared frame is a fresh pool frame (owner DEDUPE, movable), a copy of
- * the first page merged into it: neither party's frame.  Its struct
+ * the first page merged into it: neither party's frame.  It is charged to
+ * one user's bound (user.c) for its whole life, stored or not: the user
+ * of its trust domain, that is the creator of the region of that first
+ * page (the domain's owner for a default domain), taken as it is made
+ * (aem_share_new(), which is refused at the bound: the pages stay
+ * private, and charged) and given back when it is freed; each merged
+ * private frame is uncharged as it goes (aem_region_frame_gone()).  So
+ * merging never takes a user beyond user_max_pages, as a page written
+ * after a merge (a private copy, charged) does not.  The zero page costs
+ * nothing.  Its struct
  * aem_shared holds the list of its users, one (layer, index) per layer
  * slot that holds the frame, as KSM keeps rmap_items on a stable node; the
  * frame's reverse map points to it (@rmap.shared, @rmap.layer NULL), so
@@ -161,6 +170,8 @@
  * @poisoned:	the content no longer matches @csum: every user's fault is
  *		a SIGBUS, a load from the store fails (set once, never
  *		cleared: no good copy is kept)
+ * @user:	the user charged one page for it (referenced), from
+ *		aem_share_new() until aem_shared_release()
  */
 struct aem_shared {
 	struct kref ref;
@@ -178,6 +189,7 @@ struct aem_shared {
 	bool stored;
 	u64 csum;
 	bool poisoned;
+	struct aem_user *user;
 };
 
 /**
@@ -697,6 +709,8 @@ static void aem_shared_release(struct kref *ref)
 		/* Stored, and nobody left to load it: the one handle goes. */
 		aem_share_stored_release(s->handle);
 	}
+	aem_user_uncharge(s->user, PAGE_SIZE);
+	aem_user_put(s->user);
 	atomic_long_dec(&aem_share_frames);
 	mutex_destroy(&s->move_lock);
 	mutex_destroy(&s->load_lock);
@@ -753,17 +767,25 @@ void aem_share_stock_drain(void)
  * The frame is a fresh one of the pool, on @pg's node if it has one free,
  * neither party's; it has no user yet: aem_share_merge() @pg (and the
  * pages equal to it) into it.  The copy is taken without a lock: a page
- * written meanwhile fails its merge.
+ * written meanwhile fails its merge.  It is charged, until it is freed,
+ * to the per-user bound of @pg's region's creator (the owner of its
+ * trust domain; never refused for a region of CAP_SYS_ADMIN's, as its
+ * own frames are not): a user at the bound merges no more pages until
+ * the merges it made gave their private frames back.
  *
  * Context: process context, may sleep; GFP_KERNEL.
  * Return: the shared frame, with a reference for the caller
  * (aem_share_put()); ERR_PTR(-ENODEV) when no engine is registered,
- * -EALREADY when @pg is shared already, -ENOMEM.
+ * -EALREADY when @pg is shared already, -EDQUOT when the page would take
+ * the user above user_max_pages (the engine leaves the page private),
+ * -ENOMEM.
  */
 struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 {
+	struct aem_region *r = pg->region;
 	struct aem_shared *s;
 	struct aem_frame *nf;
+	int err;
 
 	might_sleep();
 	if (pg->shared)
@@ -773,16 +795,20 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 		return ERR_PTR(-ENOMEM);
 	down_read(&aem_share_sem);
 	if (!aem_share_open) {
-		up_read(&aem_share_sem);
-		kfree(s);
-		return ERR_PTR(-ENODEV);
+		err = -ENODEV;
+		goto out_unlock;
+	}
+	/* An atomic, no lock: fine under aem_share_sem (user.c). */
+	if (aem_user_charge(r->user, PAGE_SIZE, r->user_force)) {
+		err = -EDQUOT;
+		goto out_unlock;
 	}
 	nf = aem_share_frame_alloc(aem_frame_nid(pg->frame));
 	if (!nf) {
-		up_read(&aem_share_sem);
-		kfree(s);
-		return ERR_PTR(-ENOMEM);
+		err = -ENOMEM;
+		goto out_uncharge;
 	}
+	s->user = aem_user_hold(r->user);
 	copy_highpage(aem_frame_page(nf), aem_frame_page(pg->frame));
 	/* Never written from here on: its checksum holds (verify.c). */
 	s->csum = aem_integ_hash(nf);
@@ -800,6 +826,13 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 	atomic_long_inc(&aem_share_frames);
 	up_read(&aem_share_sem);
 	return s;
+
+out_uncharge:
+	aem_user_uncharge(r->user, PAGE_SIZE);
+out_unlock:
+	up_read(&aem_share_sem);
+	kfree(s);
+	return ERR_PTR(err);
 }
 EXPORT_SYMBOL_GPL(aem_share_new);
 
@@ -1894,9 +1927,10 @@ static void aem_share_stored_release(unsigned long handle)
  *
  * The first caller to find @s stored loads its content into a new frame
  * of the pool (owner DEDUPE, as aem_share_new() makes them: no region's,
- * charged to none), which becomes @s's frame, and releases the handle;
- * the others, waiting on @s->load_lock, find the frame.  Users' slots
- * keep naming @s (slot.h) until their own next fault repoints them.
+ * still charged to @s's user, as it was while stored), which becomes
+ * @s's frame, and releases the handle; the others, waiting on
+ * @s->load_lock, find the frame.  Users' slots keep naming @s (slot.h)
+ * until their own next fault repoints them.
  *
  * Context: process context, may sleep; under at most one slot lock, or
  * @s->move_lock, never @s->lock.

@@ -49,8 +49,9 @@
  * way.  A poisoned shared frame is poisoned for all its users (share.c,
  * aem_share_integ_poison()).  The event is counted, logged (rate-limited)
  * and given to the policy backend (aem_policy_ops.integrity_event).
- * Repair: a load from the store that does not match is made once more;
- * when the second load matches, the page is repaired from the store's
+ * Repair: a load from the store that does not match is made once more,
+ * at a fault as at a check (VERIFY, aether_kverifyd, into their scratch
+ * frame); when the second load matches, the page is repaired from the store's
  * copy (the first was a bad decompression or a torn read) and nothing is
  * poisoned.  A page whose store copy is bad, a resident page gone bad and
  * a shared frame gone bad have no good copy left: the core keeps none (a
@@ -413,6 +414,18 @@ bool aem_integ_stored_poisoned(struct aem_layer *l, pgoff_t idx)
 
 /* ---- checking ---------------------------------------------------------- */
 
+/* Load the stored page @e into @f (again): 0 or -errno. */
+static int aem_integ_reload_scratch(void *e, struct aem_frame *f)
+{
+	const struct aem_store_ops *ops;
+	int sidx, err;
+
+	ops = aem_store_get(&sidx, false);
+	err = ops ? ops->load(aem_slot_stored_handle(e), f) : -EIO;
+	aem_store_put(sidx);
+	return err;
+}
+
 /*
  * The bytes of the stored page @e at @idx of @l, into a scratch frame
  * for a check, or NULL when they cannot be had now.
@@ -420,18 +433,13 @@ bool aem_integ_stored_poisoned(struct aem_layer *l, pgoff_t idx)
 static struct aem_frame *aem_integ_load_scratch(struct aem_region *r,
 						void *e)
 {
-	const struct aem_store_ops *ops;
 	struct aem_frame *f;
-	int sidx, err;
 
 	f = aem_region_alloc(r, 0, AEM_MT(AETHER_MM_MT_MOVABLE) |
 			     AEM_OWNER(AEM_OWNER_REGION) | AEM_ALLOC_ZERO);
 	if (!f)
 		return NULL;
-	ops = aem_store_get(&sidx, false);
-	err = ops ? ops->load(aem_slot_stored_handle(e), f) : -EIO;
-	aem_store_put(sidx);
-	if (err) {
+	if (aem_integ_reload_scratch(e, f)) {
 		aem_free_pages(f, 0);
 		return NULL;
 	}
@@ -446,8 +454,10 @@ static struct aem_frame *aem_integ_load_scratch(struct aem_region *r,
  * @t: the tally to add to
  *
  * An own or shared frame is hashed in place; a stored page is loaded into
- * a scratch frame (its handle is kept); a stored shared frame is checked
- * when a fault brings it back, not here.
+ * a scratch frame (its handle is kept), and loaded once more when that
+ * does not match: a second load that matches is a repair (counted in
+ * @t->repaired), not a poisoning.  A stored shared frame is checked when
+ * a fault brings it back, not here.
  *
  * Context: slot lock held, @l referenced.
  */
@@ -484,11 +494,27 @@ void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
 	sum = aem_integ_hash(f);
 	t->checked++;
 	atomic_long_inc(&aem_integ_checked);
-	if (!aem_integ_rec_matches(rec, sum)) {
-		t->mismatches++;
-		t->poisoned++;
-		aem_integ_poison(r, l, idx, sum, scratch ? NULL : f);
+	if (aem_integ_rec_matches(rec, sum))
+		goto out;
+	t->mismatches++;
+	/*
+	 * A stored page is loaded once more, as a fault does
+	 * (aem_integ_loaded()): a load that came out wrong once (a torn
+	 * read, a bad decompression) must not cost its owner the page.
+	 */
+	if (scratch) {
+		atomic_long_inc(&aem_integ_load_mismatches);
+		if (!aem_integ_reload_scratch(e, scratch) &&
+		    aem_integ_rec_matches(rec, aem_integ_hash(scratch))) {
+			t->repaired++;
+			atomic_long_inc(&aem_integ_repaired);
+			aem_integ_event(r, idx, AEM_INTEGRITY_REPAIRED);
+			goto out;
+		}
 	}
+	t->poisoned++;
+	aem_integ_poison(r, l, idx, sum, scratch ? NULL : f);
+out:
 	if (scratch)
 		aem_free_pages(scratch, 0);
 }

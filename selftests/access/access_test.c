@@ -748,11 +748,69 @@ static void acc_slub_case(struct __test_metadata *_metadata,
 	ASSERT_EQ(-ENOENT, acc_user_line(1000, NULL, NULL));
 }
 
-TEST_F(bound, slub_cache_objects_charged_by_slot_and_wrapper)
+/*
+ * A cache of alice's: ALLOC until refused, then its figures through three
+ * syncs: the count, the slab's bytes, the pool pages its slabs hold.
+ */
+static long acc_slub_cache_all(void *arg)
 {
-	struct acc_slub_arg s = { .object_size = 100 };
+	int fd = open("/dev/aether_slub", O_RDWR | O_CLOEXEC);
+	struct aether_slub_cache_stats st;
+	struct aether_slub_create c;
 
-	acc_slub_case(_metadata, &s);
+	(void)arg;
+	if (fd < 0)
+		return -errno;
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.object_size = 100;
+	snprintf(c.name, sizeof(c.name), "acc_test");
+	if (ioctl(fd, AETHER_SLUB_IOC_CREATE, &c))
+		return -errno;
+	acc_sync(acc_slub_until_refused(fd, c.id, 0, 1L << 30));
+	acc_sync((long)ACC_PAGE << c.slab_order);
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.by = AETHER_SLUB_BY_ID;
+	st.key = c.id;
+	if (ioctl(fd, AETHER_SLUB_IOC_CACHE_STATS, &st))
+		return -errno;
+	return st.pages;
+}
+
+/*
+ * A user's cache charges its owner by the slab (every page of every slab
+ * out of the pool), and each object by the wrapper that files it only: the
+ * rule changed from "slot and wrapper per object" (review s26, finding 2).
+ */
+TEST_F(bound, slub_cache_slabs_charged_whole_objects_by_wrapper)
+{
+	long n, slab, pages, bytes, wrap, max = ACC_BOUND * ACC_PAGE;
+	struct acc_held h;
+
+	if (!acc_present("/dev/aether_slub"))
+		SKIP(return, "/dev/aether_slub absent");
+	ASSERT_EQ(0, acc_held_start(&h, &acc_alice, acc_slub_cache_all, NULL));
+	n = acc_held_next(&h, true);
+	ASSERT_LT(0, n);
+	slab = acc_held_next(&h, true);
+	ASSERT_LE(ACC_PAGE, slab);
+	pages = acc_held_next(&h, false);
+	ASSERT_LT(0, pages);
+	ASSERT_EQ(0, acc_user_line(1000, NULL, &bytes));
+	/* Every slab page, then the same wrapper slot per object. */
+	ASSERT_LT(pages * ACC_PAGE, bytes);
+	ASSERT_EQ(0, (bytes - pages * ACC_PAGE) % n);
+	wrap = (bytes - pages * ACC_PAGE) / n;
+	TH_LOG("%ld objects of 100 bytes on %ld pool pages: %ld bytes charged, %ld per wrapper",
+	       n, pages, bytes, wrap);
+	ASSERT_LE(24, wrap);
+	ASSERT_GT(100, wrap);
+	/* As many as fit: one more would cross the bound, with a new slab. */
+	ASSERT_GE(max, bytes);
+	ASSERT_LT(max - bytes, wrap + slab);
+	ASSERT_EQ(0, acc_held_end(&h));
+	ASSERT_EQ(-ENOENT, acc_user_line(1000, NULL, NULL));
 }
 
 TEST_F(bound, slub_kmalloc_objects_charged_by_class_and_wrapper)
@@ -760,6 +818,127 @@ TEST_F(bound, slub_kmalloc_objects_charged_by_class_and_wrapper)
 	struct acc_slub_arg s = { .kmsize = 1000 };
 
 	acc_slub_case(_metadata, &s);
+}
+
+/*
+ * Finding 2 of review s26: a slab with one live object stays allocated.
+ * As alice, round after round: a new cache of 256-byte objects, ALLOC up
+ * to the bound, FREE all but one object in every objects_per_slab handles
+ * (pinned to one CPU, the handles come out slab by slab).  The pool pages
+ * held by alice's caches (CACHE_STATS' pages, every slab, empty ones too)
+ * must never exceed the bound: every slab of a user's cache is charged to
+ * it when taken from the pool, so no slack is needed.  Charging only the
+ * live objects let each round pin about 0.8 of the bound again.
+ */
+#define ACC_FRAG_ROUNDS	5
+#define ACC_FRAG_MAX	(ACC_BOUND * ACC_PAGE / 64)
+
+static long acc_slub_pages(int fd, const int *ids, int nr)
+{
+	struct aether_slub_cache_stats st;
+	long pages = 0;
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		st.by = AETHER_SLUB_BY_ID;
+		st.key = ids[i];
+		if (ioctl(fd, AETHER_SLUB_IOC_CACHE_STATS, &st))
+			return -errno;
+		pages += st.pages;
+	}
+	return pages;
+}
+
+static int acc_slub_free1(int fd, __u64 handle)
+{
+	struct aether_slub_free f;
+
+	memset(&f, 0, sizeof(f));
+	f.size = sizeof(f);
+	f.count = 1;
+	f.handles = (uintptr_t)&handle;
+	return ioctl(fd, AETHER_SLUB_IOC_FREE, &f) ? -errno : 0;
+}
+
+static long acc_slub_fragment(void *arg)
+{
+	static __u64 handles[ACC_FRAG_MAX];
+	struct aether_slub_create c;
+	struct aether_slub_alloc a;
+	long got, i, pages, max = 0, first = 0;
+	int fd, r, ids[ACC_FRAG_ROUNDS];
+	cpu_set_t cpus;
+
+	(void)arg;
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	fd = open("/dev/aether_slub", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (r = 0; r < ACC_FRAG_ROUNDS; r++) {
+		memset(&c, 0, sizeof(c));
+		c.size = sizeof(c);
+		c.object_size = 256;
+		snprintf(c.name, sizeof(c.name), "acc_frag%d", r);
+		if (ioctl(fd, AETHER_SLUB_IOC_CREATE, &c))
+			return -errno;
+		ids[r] = c.id;
+		for (got = 0; got < ACC_FRAG_MAX; got++) {
+			memset(&a, 0, sizeof(a));
+			a.size = sizeof(a);
+			a.id = c.id;
+			a.node = -1;
+			a.count = 1;
+			a.handles = (uintptr_t)&handles[got];
+			if (ioctl(fd, AETHER_SLUB_IOC_ALLOC, &a)) {
+				if (errno != ENOMEM)
+					return -errno;
+				break;
+			}
+		}
+		if (got == ACC_FRAG_MAX)
+			return -E2BIG;	/* never refused: no bound */
+		if (!r)
+			first = got;
+		pages = acc_slub_pages(fd, ids, r + 1);
+		if (pages < 0)
+			return pages;
+		max = pages > max ? pages : max;
+		for (i = 0; i < got; i++) {
+			if (i % c.objects_per_slab == 0)
+				continue;
+			if (acc_slub_free1(fd, handles[i]))
+				return -errno;
+		}
+		pages = acc_slub_pages(fd, ids, r + 1);
+		if (pages < 0)
+			return pages;
+		max = pages > max ? pages : max;
+	}
+	/* The first round filled slabs, then most of the objects went. */
+	if (first < 2 * (long)c.objects_per_slab)
+		return -EPROTO;
+	return max;
+}
+
+TEST_F(bound, slub_slabs_pinned_by_one_object_stay_within_the_bound)
+{
+	struct acc_held h;
+	long max;
+
+	if (!acc_present("/dev/aether_slub"))
+		SKIP(return, "/dev/aether_slub absent");
+	ASSERT_EQ(0, acc_held_start(&h, &acc_alice, acc_slub_fragment, NULL));
+	max = acc_held_next(&h, false);
+	TH_LOG("%d rounds: at most %ld pool pages held by alice's caches (bound %d)",
+	       ACC_FRAG_ROUNDS, max, ACC_BOUND);
+	ASSERT_LT(0, max);
+	ASSERT_GE(ACC_BOUND, max);
+	ASSERT_EQ(0, acc_held_end(&h));
+	ASSERT_EQ(-ENOENT, acc_user_line(1000, NULL, NULL));
 }
 
 static long acc_large_kmalloc(void *arg)
@@ -833,7 +1012,7 @@ TEST_F(bound, user_namespace_uids_are_charged_to_its_owner)
 		SKIP(return, "no unprivileged user namespaces (%ld)", v);
 	}
 	ASSERT_EQ(0, v);
-	ASSERT_EQ(0, acc_write_map(h.pid, "uid_map", "0 1000 1\n1 200000 1000\n"));
+	ASSERT_EQ(0, acc_write_map(h.pid, "uid_map", "0 1000 1\n1 200001 1000\n"));
 	ASSERT_EQ(0, acc_write_map(h.pid, "gid_map", "0 1000 1\n"));
 	ASSERT_EQ(0, acc_held_go(&h));
 	/* Its euid inside: 1 (200001 outside). */
@@ -843,6 +1022,71 @@ TEST_F(bound, user_namespace_uids_are_charged_to_its_owner)
 	ASSERT_EQ(ACC_BOUND, v);
 	ASSERT_EQ(-ENOENT, acc_user_line(200001, NULL, NULL));
 	ASSERT_EQ(0, acc_held_end(&h));
+}
+
+/*
+ * A user namespace root makes (a container runtime's, LXD's, nspawn -U's)
+ * mapping 65536 uids of its own: each uid of it is a user of its own,
+ * not root's.  The child unshares as root, the parent writes the maps,
+ * the child becomes its inner uid @arg and takes what it can.
+ */
+static long acc_root_userns(void *arg)
+{
+	uid_t inner = (uid_t)(unsigned long)arg;
+	int fd = open("/dev/aether_mm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (unshare(CLONE_NEWUSER))
+		return -errno;
+	acc_sync(0);			/* the parent writes the maps */
+	if (setresgid(inner, inner, inner) || setresuid(inner, inner, inner))
+		return -errno;
+	acc_sync(geteuid());
+	return acc_alloc_until_refused(fd, 1L << 30);
+}
+
+static int acc_root_userns_start(struct acc_held *h, uid_t inner)
+{
+	long v;
+
+	if (acc_held_start(h, NULL, acc_root_userns,
+			   (void *)(unsigned long)inner))
+		return -EIO;
+	v = acc_held_next(h, false);
+	if (v)
+		return v;
+	if (acc_write_map(h->pid, "uid_map", "0 100000 65536\n") ||
+	    acc_write_map(h->pid, "gid_map", "0 100000 65536\n"))
+		return -EIO;
+	if (acc_held_go(h))
+		return -EIO;
+	return acc_held_next(h, true) == inner ? 0 : -EPROTO;
+}
+
+TEST_F(bound, root_owned_user_namespace_uids_are_users_of_their_own)
+{
+	struct acc_held a, b;
+	long pa, pb;
+	int err;
+
+	err = acc_root_userns_start(&a, 1);
+	if (err == -EPERM || err == -EINVAL || err == -ENOSPC) {
+		acc_held_end(&a);
+		SKIP(return, "no user namespaces (%d)", err);
+	}
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, acc_root_userns_start(&b, 2));
+	/* Both take the whole bound, at once: two users, not root twice. */
+	ASSERT_EQ(ACC_BOUND, acc_held_next(&a, false));
+	ASSERT_EQ(ACC_BOUND, acc_held_next(&b, false));
+	ASSERT_EQ(0, acc_user_line(100001, &pa, NULL));
+	ASSERT_EQ(0, acc_user_line(100002, &pb, NULL));
+	ASSERT_EQ(ACC_BOUND, pa);
+	ASSERT_EQ(ACC_BOUND, pb);
+	ASSERT_EQ(0, acc_held_end(&a));
+	ASSERT_EQ(0, acc_held_end(&b));
+	ASSERT_EQ(-ENOENT, acc_user_line(100001, NULL, NULL));
 }
 
 TEST_F(bound, root_is_counted_never_refused)
@@ -877,6 +1121,85 @@ TEST_F(bound, region_of_root_handed_to_a_user_is_charged_to_root)
 	ASSERT_LE(2 * ACC_BOUND, pages);
 	ASSERT_EQ(0, acc_held_end(&h));
 	close(rfd);
+}
+
+/*
+ * Merged pages stay within the bound: a shared frame made by merging is
+ * charged to the user of its trust domain (the creator of the region its
+ * first page came from), the merged private frames are uncharged.  Half
+ * the bound in pairs of equal pages, REGION_DEDUPE over them, then fault
+ * a second region until SIGBUS: the shared frames and the new pages are
+ * the bound, never more (before, the shared frames were nobody's and the
+ * user held a quarter of the bound more).
+ */
+static long acc_dedupe_then_fault(void *arg)
+{
+	int fd = open("/dev/aether_mm", O_RDWR | O_CLOEXEC);
+	struct aether_mm_region_create c;
+	struct aether_mm_region_dedupe d;
+	long i, half = ACC_BOUND / 2;
+	char *p;
+	int rfd;
+
+	(void)arg;
+	if (fd < 0)
+		return -errno;
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.flags = AETHER_MM_REGION_SHARED | AETHER_MM_REGION_MERGEABLE;
+	c.length = half * ACC_PAGE;
+	c.max_prot = AETHER_MM_PROT_READ | AETHER_MM_PROT_WRITE;
+	c.tier = AETHER_MM_TIER_NORMAL;
+	c.pol_mode = AETHER_MM_POL_LOCAL;
+	c.fd = -1;
+	if (ioctl(fd, AETHER_MM_IOC_REGION_CREATE, &c))
+		return -errno;
+	p = mmap(NULL, half * ACC_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 c.fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	/* Pages 2k and 2k + 1 alike, each pair unlike every other page. */
+	for (i = 0; i < half; i++) {
+		memset(p + i * ACC_PAGE, 0x5a, ACC_PAGE);
+		*(long *)(p + i * ACC_PAGE) = 0x61636364 + i / 2;
+	}
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.length = half * ACC_PAGE;
+	if (ioctl(c.fd, AETHER_MM_IOC_REGION_DEDUPE, &d))
+		return errno == ENODEV ? -ENODEV : -errno;
+	acc_sync(d.merged);
+	rfd = acc_region_new(fd, 2 * ACC_BOUND);
+	if (rfd < 0)
+		return rfd;
+	return acc_fault_until_sigbus(rfd, 2 * ACC_BOUND);
+}
+
+TEST_F(bound, merged_pages_stay_within_the_bound)
+{
+	long merged, faulted, pages, held;
+	struct acc_held h;
+
+	ASSERT_EQ(0, acc_held_start(&h, &acc_alice, acc_dedupe_then_fault,
+				    NULL));
+	merged = acc_held_next(&h, true);
+	if (merged == -ENODEV) {
+		acc_held_end(&h);
+		SKIP(return, "aether_dedupe not loaded");
+	}
+	/* Below the bound, every pair merges into one shared frame. */
+	ASSERT_EQ(ACC_BOUND / 2, merged);
+	faulted = acc_held_next(&h, false);
+	ASSERT_LE(0, faulted);
+	/* Pool pages alice holds: one shared frame a pair, and the faults. */
+	held = merged / 2 + faulted;
+	ASSERT_EQ(0, acc_user_line(1000, &pages, NULL));
+	TH_LOG("%ld pages merged into %ld shared frames, then %ld faulted: %ld held, %ld charged, bound %d",
+	       merged, merged / 2, faulted, held, pages, ACC_BOUND);
+	ASSERT_EQ(ACC_BOUND, pages);
+	ASSERT_EQ(ACC_BOUND, held);
+	ASSERT_EQ(0, acc_held_end(&h));
+	ASSERT_EQ(-ENOENT, acc_user_line(1000, NULL, NULL));
 }
 
 /* ---- the figure: one user's share of the pool, without and with ---- */

@@ -342,6 +342,46 @@ TEST_F_TIMEOUT(region, bad_load_repaired_from_the_store_copy, 180)
 }
 
 /*
+ * VERIFY over a stored page whose first scratch load comes out wrong: it
+ * loads once more, as a fault does, and counts a repair; the page is not
+ * poisoned and reads right afterwards.
+ */
+TEST_F_TIMEOUT(region, verify_bad_load_not_poisoned, 180)
+{
+	const size_t pages = 8, page = self->page;
+	struct aether_mm_region_verify v;
+	struct aether_mm_region_create c;
+	long rep0 = integ("repaired");
+	unsigned char *p, *want;
+	char buf[16];
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	aemt_region_args(&c, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+			 pages * page);
+	p = region_written(self->fd, &c, 0x5f1b + getpid(), &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, param_write("integrity_cold_gen", "0"));
+	ASSERT_EQ(0, scan_times(c.id, 3));
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, resident(c.fd));
+	ASSERT_EQ(0, aemt_write_file(CORRUPT_DEBUGFS, "load 1"));
+	ASSERT_EQ(0, verify(c.fd, 0, pages * page, &v));
+	EXPECT_EQ(pages, v.checked);
+	EXPECT_EQ(1, v.repaired);
+	EXPECT_EQ(0, v.poisoned);
+	EXPECT_EQ(rep0 + 1, integ("repaired"));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	free(want);
+	munmap(p, pages * page);
+	close(c.fd);
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+}
+
+/*
  * A resident page that went bad after its checksum and before the store
  * took it: the store moment checks it and leaves it poisoned, unstored.
  */

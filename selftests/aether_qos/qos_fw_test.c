@@ -16,7 +16,8 @@
  *   - revocation: alice's live mapping faults with SIGSEGV at its next
  *     touch once a rule denies it; bob's keeps working;
  *   - quarantine after the threshold of refusals, its event, and
- *     FW_UNQUARANTINE;
+ *     FW_UNQUARANTINE; a 65th uid quarantined when all 64 slots are;
+ *   - a uid rule holds for alice as a mapped uid of her own namespace;
  *   - the audit fd: poll, records and their fields; debugfs; hit counters;
  *   - the default action, audit-only rules and permissive mode;
  *   - ordering (a rule inserted at 0 wins) and 10000 rules of other uids
@@ -29,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -891,6 +893,153 @@ TEST_F_TIMEOUT(fw, quarantine_and_unquarantine, 120)
 	EXPECT_EQ(0, fw_map_as(&alice, rfd2, PROT_READ));
 	ASSERT_EQ(0, fw_list(self->fd, NULL, 0, &l));
 	EXPECT_EQ(0, l.quarantined);
+	close(afd);
+	close(rfd2);
+	close(rfd);
+}
+
+/*
+ * alice in a user namespace of her own with 1000 subordinate uids (root
+ * writes the maps, as newuidmap would), as its uid 1 (200001 outside),
+ * with the region fd she held before: a rule naming uid 1000 still
+ * applies.  The child reports what mmap() gave, or -EPERM/-EINVAL when
+ * the box lets no unprivileged user namespace be made.
+ */
+static void fw_userns_child(int rfd, int up, int down)
+{
+	int ret = 0;
+	char b;
+
+	if (aet_become(&alice))
+		_exit(100);
+	if (unshare(CLONE_NEWUSER))
+		ret = -errno;
+	if (write(up, &ret, sizeof(ret)) != sizeof(ret) || ret)
+		_exit(101);
+	if (read(down, &b, 1) != 1)
+		_exit(102);
+	if (setresgid(0, 0, 0) || setresuid(1, 1, 1))
+		ret = -errno;
+	else
+		ret = fw_map(rfd, PROT_READ | PROT_WRITE);
+	if (write(up, &ret, sizeof(ret)) != sizeof(ret))
+		_exit(103);
+	_exit(0);
+}
+
+static int fw_write_map(pid_t pid, const char *file, const char *map)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	return aet_write_file(path, map);
+}
+
+TEST_F(fw, uid_rule_holds_in_the_users_own_namespace)
+{
+	int rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	int up[2], down[2], afd, ret = 0, st;
+	struct aether_qos_fw_record rec;
+	pid_t pid;
+
+	ASSERT_LE(0, rfd);
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	fw_drain(afd);
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_WRITE));
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		fw_userns_child(rfd, up[1], down[0]);
+	close(up[1]);
+	close(down[0]);
+	ASSERT_EQ(sizeof(ret), read(up[0], &ret, sizeof(ret)));
+	if (ret) {
+		waitpid(pid, &st, 0);
+		SKIP(return, "no unprivileged user namespaces (%d)", ret);
+	}
+	ASSERT_EQ(0, fw_write_map(pid, "uid_map", "0 1000 1\n1 200001 1000\n"));
+	ASSERT_EQ(0, fw_write_map(pid, "gid_map", "0 1000 1\n"));
+	ASSERT_EQ(1, write(down[1], "g", 1));
+	ASSERT_EQ(sizeof(ret), read(up[0], &ret, sizeof(ret)));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(-EACCES, ret);
+	/* The record names the raw id the task had: 200001. */
+	EXPECT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_MMAP, 200001,
+				    self->rid, &rec));
+	EXPECT_EQ(AETHER_QOS_FW_DENY, rec.decision);
+	close(up[0]);
+	close(down[1]);
+	close(afd);
+	close(rfd);
+}
+
+/* A debugfs fw/stats counter, or -1. */
+static long fw_stat(const char *key)
+{
+	char buf[512], *p;
+	size_t n = strlen(key);
+
+	if (aet_read_file(AQT_DEBUGFS "/fw/stats", buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, n) && p[n] == ' ')
+			return strtol(p + n + 1, NULL, 10);
+	return -1;
+}
+
+/*
+ * Every one of the 64 quarantine slots quarantined: a 65th uid crossing
+ * the threshold is quarantined still, the oldest quarantined uid making
+ * room (counted as an eviction).
+ */
+TEST_F_TIMEOUT(fw, quarantine_works_when_every_slot_is_taken, 300)
+{
+	struct aether_qos_fw_list l;
+	struct aet_user u = { .name = "fwq" };
+	char path[128];
+	int rfd, rfd2, afd, i;
+	long ev0 = fw_stat("quarantine_evictions");
+
+	snprintf(path, sizeof(path), "%s/fw_quarantine_threshold", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "1"));
+	snprintf(path, sizeof(path), "%s/fw_quarantine_window_ms", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "3600000"));
+	rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	ASSERT_LE(0, rfd);
+	rfd2 = fw_region(self->mfd, NULL, 0, NULL);
+	ASSERT_LE(0, rfd2);
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_ANY, 0,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_WRITE));
+	for (i = 0; i < 64; i++) {
+		u.uid = u.gid = 30000 + i;
+		ASSERT_EQ(-EACCES, fw_map_as(&u, rfd, PROT_READ | PROT_WRITE));
+	}
+	ASSERT_EQ(0, fw_list(self->fd, NULL, 0, &l));
+	ASSERT_EQ(64, l.quarantined);
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	fw_drain(afd);
+	/* The 65th: refused, and then quarantined (rfd2 is named by no rule). */
+	u.uid = u.gid = 30064;
+	EXPECT_EQ(0, fw_map_as(&u, rfd2, PROT_READ));
+	EXPECT_EQ(-EACCES, fw_map_as(&u, rfd, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(-EACCES, fw_map_as(&u, rfd2, PROT_READ));
+	EXPECT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_QUARANTINE, 30064, 0,
+				    NULL));
+	ASSERT_EQ(0, fw_list(self->fd, NULL, 0, &l));
+	EXPECT_EQ(64, l.quarantined);
+	/* The oldest went: 30000 maps again, and that was counted. */
+	u.uid = u.gid = 30000;
+	EXPECT_EQ(0, fw_map_as(&u, rfd2, PROT_READ));
+	EXPECT_EQ(ev0 + 1, fw_stat("quarantine_evictions"));
 	close(afd);
 	close(rfd2);
 	close(rfd);
