@@ -37,10 +37,32 @@
  * Rules are shared by consecutive tables (their hit counters with them)
  * and freed after a grace period once no table holds them.
  *
- * Revocation.  Every change of the table or the default, and every
- * quarantine, calls aem_access_revoke(): aether_mm zaps the page tables
- * of every region and each mapping is checked again, with the toucher's
- * credentials, at its next touch (SIGSEGV when refused).
+ * Revocation.  A change takes back the mappings it can concern, no more:
+ * aether_mm's aem_access_revoke_some() zaps the page tables of the
+ * mappings a selection names, and each is checked again, with the
+ * toucher's credentials, at its next touch (SIGSEGV when refused).
+ *
+ *   quarantine of uid U	the mappings of every process one of whose
+ *				threads is U (its key): exact
+ *   FW_ADD, FW_DEL of rules	the mappings of regions one of the rules'
+ *				objects matches, in processes one of whose
+ *				threads one of the rules' subjects matches
+ *				(a process rule with DESCENDANTS: the
+ *				process and its descendants).  Exact for one
+ *				rule; for several, every subject of one by
+ *				every object of another (a superset).  More
+ *				than AQOS_FW_REVOKE_RULES rules at once
+ *				(FW_DEL_ALL of a large table): everything
+ *   FW_DEFAULT		everything, when the default gets stricter
+ *				(allow < audit < deny) or permissive mode
+ *				ends; nothing otherwise (a change that only
+ *				grants takes nothing back)
+ *   FW_UNQUARANTINE		nothing (it grants)
+ *
+ * A quarantine comes from a refusal, in may_access, which may not sleep:
+ * its revocation is a work item (aqos_fw_revoke_work) that takes back the
+ * uids quarantined since it last ran.  Each finished revocation is
+ * counted (debugfs fw/stats: revokes).
  *
  * Audit.  Refusals, AUDIT decisions and quarantines are records in a
  * ring (fw_audit_size of them), numbered, read through debugfs
@@ -71,7 +93,11 @@
  * Lock order (a lock may be taken while holding those above it):
  *
  *   1 aqos_fw_lock (mutex)	the rule list, ids, default and mode: the
- *				writers of the table (FW_* ioctls)
+ *				writers of the table (FW_* ioctls); held
+ *				across the revocation of the rules a change
+ *				adds or deletes, so that they stay (aether_mm
+ *				takes its revocation locks and processes'
+ *				mmap_lock inside it; no fault takes it)
  *   2 reader->lock (mutex)	one audit fd's cursor (read())
  *   3 aqos_fw_qlock (spin)	the quarantine slots
  *   4 aqos_fw_ring.lock (spin)	the audit ring, its sequence and rate
@@ -127,6 +153,9 @@ static unsigned int aqos_fw_audit_size = 1024;
 static unsigned int aqos_fw_audit_rate = 1000;
 static unsigned int aqos_fw_qthreshold = 64;
 static unsigned int aqos_fw_qwindow_ms = 10000;
+
+/* More rules than this changed at once are revoked as everything. */
+#define AQOS_FW_REVOKE_RULES	64
 
 /**
  * struct aqos_fw_rule - one rule, shared by the tables that hold it
@@ -300,6 +329,7 @@ struct aqos_fw_qslot {
 	kuid_t uid;
 	bool used;
 	bool quarantined;
+	bool revoke;		/* quarantined, its mappings not yet revoked */
 	u32 count;
 	unsigned long start;	/* jiffies: window start, or quarantined at */
 };
@@ -308,12 +338,9 @@ static DEFINE_SPINLOCK(aqos_fw_qlock);
 static struct aqos_fw_qslot aqos_fw_qslots[AQOS_FW_QSLOTS];
 static atomic_t aqos_fw_nr_quarantined;
 static atomic64_t aqos_fw_nr_qevicted;	/* quarantined uids let go for room */
+static atomic64_t aqos_fw_nr_revokes;	/* revocations done */
 
-static void aqos_fw_revoke_fn(struct work_struct *work)
-{
-	aem_access_revoke();
-}
-
+static void aqos_fw_revoke_fn(struct work_struct *work);
 static DECLARE_WORK(aqos_fw_revoke_work, aqos_fw_revoke_fn);
 
 static bool aqos_fw_quarantined(kuid_t uid)
@@ -372,6 +399,7 @@ static struct aqos_fw_qslot *aqos_fw_qslot(kuid_t uid, kuid_t *evicted,
 	}
 	victim->used = true;
 	victim->uid = uid;
+	victim->revoke = false;
 	victim->count = 0;
 	victim->start = jiffies;
 	return victim;
@@ -398,6 +426,7 @@ static bool aqos_fw_count_denial(kuid_t uid)
 		}
 		if (++s->count >= threshold) {
 			s->quarantined = true;
+			s->revoke = true;
 			s->start = jiffies;	/* since when */
 			atomic_inc(&aqos_fw_nr_quarantined);
 			now = true;
@@ -430,6 +459,7 @@ static int aqos_fw_unquarantine(kuid_t uid, bool all)
 		}
 		s->used = false;
 		s->quarantined = false;
+		s->revoke = false;
 		s->count = 0;
 	}
 	spin_unlock_irqrestore(&aqos_fw_qlock, flags);
@@ -558,6 +588,156 @@ static void aqos_fw_lookup(const struct aqos_fw_table *t,
 		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_PID,
 			      (unsigned long)task_tgid(task), true);
 	}
+}
+
+/* ---- revocation ---------------------------------------------------------- */
+
+/* The uid key of another task's credentials (aqos_user_key() of theirs). */
+static kuid_t aqos_fw_cred_key(const struct cred *cred)
+{
+	return aem_user_key_ns(cred->user_ns, cred->fsuid);
+}
+
+/* Is @t (or, with @desc, one of its ancestors) a thread of process @pid? */
+static bool aqos_fw_task_in(struct task_struct *t, struct pid *pid, bool desc)
+{
+	struct task_struct *parent;
+	int i;
+
+	if (task_tgid(t) == pid)
+		return true;
+	for (i = 0; desc && i < AQOS_FW_MAX_ANCESTORS; i++) {
+		parent = rcu_dereference(t->real_parent);
+		if (parent == t || t->pid <= 1)
+			break;
+		t = parent;
+		if (task_tgid(t) == pid)
+			return true;
+	}
+	return false;
+}
+
+/* Does @ru's subject part match thread @t, as a lookup of its would? */
+static bool aqos_fw_subject_match(const struct aqos_fw_rule *ru,
+				  struct task_struct *t)
+{
+	const struct cred *cred = __task_cred(t);
+	struct aqos_group *g;
+	int i;
+
+	switch (ru->subject) {
+	case AETHER_QOS_FW_SUBJ_ANY:
+		return true;
+	case AETHER_QOS_FW_SUBJ_UID:
+		return __kuid_val(aqos_fw_cred_key(cred)) == ru->skey;
+	case AETHER_QOS_FW_SUBJ_GID:
+		if (__kgid_val(cred->fsgid) == ru->skey)
+			return true;
+		for (i = 0; i < cred->group_info->ngroups; i++)
+			if (__kgid_val(cred->group_info->gid[i]) == ru->skey)
+				return true;
+		return false;
+	case AETHER_QOS_FW_SUBJ_GROUP:
+		g = aqos_group_of_task(t);
+		for (i = 0; g && i < AQOS_FW_MAX_GROUP_DEPTH; i++, g = g->parent)
+			if (g->id == ru->skey)
+				return true;
+		return false;
+	case AETHER_QOS_FW_SUBJ_PID:
+		return aqos_fw_task_in(t, ru->pid,
+				       ru->flags & AETHER_QOS_FW_RULE_DESCENDANTS);
+	}
+	return true;	/* a kind unknown here: take it back */
+}
+
+/* What one revocation names: some rules' subjects and objects, or uids. */
+struct aqos_fw_revoke {
+	struct aqos_fw_rule *const *rules;
+	u32 nr_rules;
+	const kuid_t *uids;
+	u32 nr_uids;
+};
+
+static bool aqos_fw_revoke_task(struct task_struct *t, void *arg)
+{
+	const struct aqos_fw_revoke *rv = arg;
+	kuid_t key;
+	u32 i;
+
+	if (rv->uids) {
+		key = aqos_fw_cred_key(__task_cred(t));
+		for (i = 0; i < rv->nr_uids; i++)
+			if (uid_eq(rv->uids[i], key))
+				return true;
+		return false;
+	}
+	for (i = 0; i < rv->nr_rules; i++)
+		if (aqos_fw_subject_match(rv->rules[i], t))
+			return true;
+	return false;
+}
+
+static bool aqos_fw_revoke_region(const struct aem_access *a, void *arg)
+{
+	const struct aqos_fw_revoke *rv = arg;
+	u32 i;
+
+	if (rv->uids)
+		return true;
+	for (i = 0; i < rv->nr_rules; i++)
+		if (aqos_fw_object_match(rv->rules[i], a))
+			return true;
+	return false;
+}
+
+/*
+ * Take back what @nr @rules (added or deleted; alive until this returns)
+ * can concern, everything when they are many.
+ * Context: process context, aqos_fw_lock held (so the rules stay).
+ */
+static void aqos_fw_revoke_rules(struct aqos_fw_rule *const *rules, u32 nr)
+{
+	struct aqos_fw_revoke rv = { .rules = rules, .nr_rules = nr };
+	struct aem_revoke_sel sel = {
+		.task = aqos_fw_revoke_task, .region = aqos_fw_revoke_region,
+		.arg = &rv,
+	};
+
+	lockdep_assert_held(&aqos_fw_lock);
+	if (!nr)
+		return;
+	if (nr > AQOS_FW_REVOKE_RULES)
+		aem_access_revoke();
+	else
+		aem_access_revoke_some(&sel);
+	atomic64_inc(&aqos_fw_nr_revokes);
+}
+
+/* The work of quarantines: take back the uids quarantined since. */
+static void aqos_fw_revoke_fn(struct work_struct *work)
+{
+	kuid_t uids[AQOS_FW_QSLOTS];
+	struct aqos_fw_revoke rv = { .uids = uids };
+	struct aem_revoke_sel sel = {
+		.task = aqos_fw_revoke_task, .region = aqos_fw_revoke_region,
+		.arg = &rv,
+	};
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&aqos_fw_qlock, flags);
+	for (i = 0; i < AQOS_FW_QSLOTS; i++) {
+		struct aqos_fw_qslot *q = &aqos_fw_qslots[i];
+
+		if (q->used && q->quarantined && q->revoke)
+			uids[rv.nr_uids++] = q->uid;
+		q->revoke = false;
+	}
+	spin_unlock_irqrestore(&aqos_fw_qlock, flags);
+	if (!rv.nr_uids)
+		return;
+	aem_access_revoke_some(&sel);
+	atomic64_inc(&aqos_fw_nr_revokes);
 }
 
 /* ---- the decision -------------------------------------------------------- */
@@ -1089,9 +1269,9 @@ static long aqos_fw_ioc_add(void __user *uarg)
 	for (i = 0; i < a.count; i++)
 		add[i]->id = aqos_fw_next_id++;
 	aqos_fw_retire(aqos_fw_publish(t));
+	aqos_fw_revoke_rules(add, a.count);
 	mutex_unlock(&aqos_fw_lock);
 	kvfree(add);
-	aem_access_revoke();
 	return aem_copy_out(uarg, &a, sizeof(a));
 
 out_unlock:
@@ -1140,6 +1320,10 @@ static long aqos_fw_ioc_del(void __user *uarg)
 	if (!t)
 		goto out_rules;
 	aqos_fw_publish(t);
+	if (all)
+		aqos_fw_revoke_rules(old->rules, old->nr);
+	else
+		aqos_fw_revoke_rules(&gone, 1);
 	/*
 	 * Readers of the old table are gone after a grace period; so are the
 	 * rules only it holds, and the table itself, retired only now that
@@ -1150,7 +1334,6 @@ static long aqos_fw_ioc_del(void __user *uarg)
 			call_rcu(&old->rules[i]->rcu, aqos_fw_rule_free_rcu);
 	aqos_fw_retire(old);
 	mutex_unlock(&aqos_fw_lock);
-	aem_access_revoke();
 	return 0;
 
 out_rules:
@@ -1195,9 +1378,15 @@ static long aqos_fw_ioc_list(void __user *uarg)
 
 static long aqos_fw_ioc_default(void __user *uarg)
 {
+	/* how strict each action is: a default made stricter takes back */
+	static const u8 strictness[] = {
+		[AETHER_QOS_FW_ALLOW] = 0, [AETHER_QOS_FW_AUDIT] = 1,
+		[AETHER_QOS_FW_DENY] = 2,
+	};
 	struct aether_qos_fw_default d;
 	struct aqos_fw_table *old, *t;
 	struct aqos_fw_rule **rules;
+	bool revoke;
 	int err;
 
 	err = aem_copy_in(&d, sizeof(d), uarg);
@@ -1218,9 +1407,15 @@ static long aqos_fw_ioc_default(void __user *uarg)
 		mutex_unlock(&aqos_fw_lock);
 		return -ENOMEM;
 	}
+	revoke = strictness[d.action] > strictness[old->default_action] ||
+		 ((old->mode & AETHER_QOS_FW_DEFAULT_PERMISSIVE) &&
+		  !(d.flags & AETHER_QOS_FW_DEFAULT_PERMISSIVE));
 	aqos_fw_retire(aqos_fw_publish(t));
 	mutex_unlock(&aqos_fw_lock);
-	aem_access_revoke();
+	if (revoke) {
+		aem_access_revoke();
+		atomic64_inc(&aqos_fw_nr_revokes);
+	}
 	return 0;
 }
 
@@ -1476,6 +1671,7 @@ static int aqos_fw_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "quarantine_evictions %lld\n",
 		   atomic64_read(&aqos_fw_nr_qevicted));
 	seq_printf(m, "records %llu\n", aqos_fw_ring_seq());
+	seq_printf(m, "revokes %lld\n", atomic64_read(&aqos_fw_nr_revokes));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aqos_fw_stats);

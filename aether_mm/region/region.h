@@ -20,6 +20,7 @@
  *   secure.c	SECURE regions: wipes, memlock charge, hibernation veto
  *   debugfs.c	aether/mm/regions and aether/mm/tiers
  *   verify.c	checksums of pages, VERIFY, poison, aether_kverifyd
+ *   revoke.c	taking back the mappings a firewall change names
  *
  * Regions include ../frame.h and <aether/mm.h>, never ../internal.h: the
  * frame accessors (refcount, reverse map) and the few services of the rest
@@ -189,6 +190,13 @@ struct aem_layer {
  * @pred_window: pages mapped ahead at the next prediction
  * @pred_expect: where the stream goes after the pages mapped ahead
  * @pred_inflight: pages mapped ahead, not yet judged hit or wasted
+ * @fw_state:	the memory firewall's last check: the access sequence
+ *		number read before it, the AEM_ACCESS_* bits it allowed
+ *		(view.c)
+ * @fw_floor:	the sequence number of the last revocation that named
+ *		this view (region/revoke.c; at creation, the number then):
+ *		a check below it is stale.  Written under the region's
+ *		views_lock, read without it
  */
 struct aem_view {
 	struct list_head link;
@@ -204,6 +212,7 @@ struct aem_view {
 	pgoff_t pred_expect;
 	unsigned int pred_inflight;
 	u64 fw_state;
+	u64 fw_floor;
 };
 
 /*

@@ -863,13 +863,39 @@ int aem_region_attach(const struct aem_policy_ops *ops, struct file *file,
  * entry first and uncharges it when it comes back.
  */
 struct aem_user;
+struct user_namespace;
 
 kuid_t aem_user_key(kuid_t uid);
+kuid_t aem_user_key_ns(const struct user_namespace *ns, kuid_t uid);
 struct aem_user *aem_user_get(kuid_t uid);
 struct aem_user *aem_user_hold(struct aem_user *u);
 void aem_user_put(struct aem_user *u);
 bool aem_user_exempt(void);
 int aem_user_charge(struct aem_user *u, unsigned long bytes, bool force);
 void aem_user_uncharge(struct aem_user *u, unsigned long bytes);
+
+struct task_struct;
+
+/**
+ * struct aem_revoke_sel - which mappings aem_access_revoke_some() takes back
+ * @task:	does thread @t (of a process that maps a region @region
+ *		matched) count as a subject of the change?  Its objective
+ *		credentials are __task_cred(@t).
+ *		Context: under rcu_read_lock(); must not sleep.
+ * @region:	does the region @a describes (@a->access and @a->op are 0)
+ *		count as an object of the change?
+ *		Context: under rcu_read_lock(); must not sleep.
+ * @arg:	theirs
+ *
+ * A mapping is taken back when its region matches @region and a thread of
+ * its process (any thread using its mm) matches @task.
+ */
+struct aem_revoke_sel {
+	bool (*task)(struct task_struct *t, void *arg);
+	bool (*region)(const struct aem_access *a, void *arg);
+	void *arg;
+};
+
+void aem_access_revoke_some(const struct aem_revoke_sel *sel);
 
 #endif /* _AETHER_MM_H */

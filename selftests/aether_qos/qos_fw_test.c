@@ -1045,6 +1045,204 @@ TEST_F_TIMEOUT(fw, quarantine_works_when_every_slot_is_taken, 300)
 	close(rfd);
 }
 
+/* Wait (at most two minutes: never a timing assertion) for @key > @above. */
+static long fw_stat_wait(const char *key, long above)
+{
+	long v = fw_stat(key);
+	int i;
+
+	for (i = 0; i < 12000 && v >= 0 && v <= above; i++) {
+		usleep(10000);
+		v = fw_stat(key);
+	}
+	return v;
+}
+
+/* Close up to four pipes. */
+static void fw_close_pipes(int *a, int *b, int *c, int *d)
+{
+	int *p[] = { a, b, c, d };
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!p[i])
+			continue;
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+}
+
+/*
+ * A process of @u maps @rfd read-write and writes every page, tells the
+ * parent, waits, then reads and writes every page again: exit 0 when the
+ * values held, killed by SIGSEGV when its mapping was taken back and the
+ * firewall refuses the touch.
+ */
+static void fw_touch_child(const struct aet_user *u, int rfd, int ready,
+			   int go)
+{
+	volatile unsigned char *p;
+	char b;
+	int i;
+
+	if (aet_become(u))
+		_exit(100);
+	p = mmap(NULL, FW_PAGES * psize(), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, rfd, 0);
+	if (p == MAP_FAILED)
+		_exit(101);
+	for (i = 0; i < FW_PAGES; i++)
+		p[i * psize()] = 10 + i;
+	if (write(ready, "r", 1) != 1)
+		_exit(102);
+	if (read(go, &b, 1) != 1)
+		_exit(103);
+	for (i = 0; i < FW_PAGES; i++) {
+		if (p[i * psize()] != 10 + i)
+			_exit(104);
+		p[i * psize()] = 20 + i;
+	}
+	_exit(0);
+}
+
+/*
+ * Issue 15, review finding 9: a quarantine takes back the mappings of the
+ * quarantined uid only.  Alice and bob map one region and touch every
+ * page; alice is quarantined; bob touches every page again without one
+ * fault (the region's fault counter stays), alice's next touch is checked
+ * and refused (SIGSEGV, an audit record).  Before, every mapping of every
+ * region was zapped and bob faulted his four pages in again.
+ */
+TEST_F_TIMEOUT(fw, quarantine_takes_back_only_that_uids_mappings, 300)
+{
+	struct aether_mm_region_info ri;
+	struct aether_qos_fw_record rec;
+	int ra[2], ga[2], rb[2], gb[2], rfd, afd, sa, sb, i;
+	__u64 faults;
+	long rev;
+	pid_t a, b;
+	char path[128], c;
+
+	snprintf(path, sizeof(path), "%s/fw_quarantine_threshold", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "3"));
+	snprintf(path, sizeof(path), "%s/fw_quarantine_window_ms", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "3600000"));
+	rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	ASSERT_LE(0, rfd);
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_NAME, 0, "fwt-q9",
+			     AETHER_QOS_FW_OPEN));
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	ASSERT_EQ(0, pipe(ra));
+	ASSERT_EQ(0, pipe(ga));
+	ASSERT_EQ(0, pipe(rb));
+	ASSERT_EQ(0, pipe(gb));
+	a = fork();
+	ASSERT_LE(0, a);
+	if (!a)
+		fw_touch_child(&alice, rfd, ra[1], ga[0]);
+	b = fork();
+	ASSERT_LE(0, b);
+	if (!b)
+		fw_touch_child(&bob, rfd, rb[1], gb[0]);
+	ASSERT_EQ(1, read(ra[0], &c, 1));
+	ASSERT_EQ(1, read(rb[0], &c, 1));
+	fw_drain(afd);
+	rev = fw_stat("revokes");
+	ASSERT_LE(0, rev);
+	/* three refusals of alice: quarantined, her mappings taken back */
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(-EACCES, fw_open_as(&alice, "fwt-q9"));
+	ASSERT_LT(rev, fw_stat_wait("revokes", rev));
+	ASSERT_EQ(0, aemt_region_info(rfd, &ri));
+	faults = ri.faults;
+	ASSERT_EQ(1, write(gb[1], "g", 1));
+	ASSERT_EQ(b, waitpid(b, &sb, 0));
+	EXPECT_TRUE(WIFEXITED(sb) && WEXITSTATUS(sb) == 0) TH_LOG("bob %#x", sb);
+	ASSERT_EQ(0, aemt_region_info(rfd, &ri));
+	EXPECT_EQ(faults, ri.faults);		/* bob's mapping stayed */
+	ASSERT_EQ(1, write(ga[1], "g", 1));
+	ASSERT_EQ(a, waitpid(a, &sa, 0));
+	EXPECT_TRUE(WIFSIGNALED(sa) && WTERMSIG(sa) == SIGSEGV)
+		TH_LOG("alice %#x", sa);
+	ASSERT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_FAULT, 1000,
+				    self->rid, &rec));
+	EXPECT_TRUE(rec.flags & AETHER_QOS_FW_REC_QUARANTINED);
+	fw_close_pipes(ra, ga, rb, gb);
+	close(afd);
+	close(rfd);
+}
+
+/*
+ * A rule naming one uid and one region takes back that uid's mappings of
+ * that region only: bob's mapping of it and alice's of another region
+ * fault nothing again; alice's of the region is refused at its next touch.
+ */
+TEST_F_TIMEOUT(fw, a_rule_takes_back_only_what_it_names, 300)
+{
+	struct aether_mm_region_info ri, ri2;
+	int ra[2], ga[2], rb[2], gb[2], ro[2], go[2];
+	int rfd, rfd2, sa, sb, so;
+	__u64 f1, f2;
+	pid_t a, b, o;
+	char c;
+
+	rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	ASSERT_LE(0, rfd);
+	rfd2 = fw_region(self->mfd, NULL, 0, NULL);
+	ASSERT_LE(0, rfd2);
+	ASSERT_EQ(0, pipe(ra));
+	ASSERT_EQ(0, pipe(ga));
+	ASSERT_EQ(0, pipe(rb));
+	ASSERT_EQ(0, pipe(gb));
+	ASSERT_EQ(0, pipe(ro));
+	ASSERT_EQ(0, pipe(go));
+	a = fork();
+	ASSERT_LE(0, a);
+	if (!a)
+		fw_touch_child(&alice, rfd, ra[1], ga[0]);
+	b = fork();
+	ASSERT_LE(0, b);
+	if (!b)
+		fw_touch_child(&bob, rfd, rb[1], gb[0]);
+	o = fork();
+	ASSERT_LE(0, o);
+	if (!o)
+		fw_touch_child(&alice, rfd2, ro[1], go[0]);
+	ASSERT_EQ(1, read(ra[0], &c, 1));
+	ASSERT_EQ(1, read(rb[0], &c, 1));
+	ASSERT_EQ(1, read(ro[0], &c, 1));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_WRITE));
+	ASSERT_EQ(0, aemt_region_info(rfd, &ri));
+	ASSERT_EQ(0, aemt_region_info(rfd2, &ri2));
+	f1 = ri.faults;
+	f2 = ri2.faults;
+	ASSERT_EQ(1, write(gb[1], "g", 1));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(b, waitpid(b, &sb, 0));
+	ASSERT_EQ(o, waitpid(o, &so, 0));
+	EXPECT_TRUE(WIFEXITED(sb) && WEXITSTATUS(sb) == 0) TH_LOG("bob %#x", sb);
+	EXPECT_TRUE(WIFEXITED(so) && WEXITSTATUS(so) == 0)
+		TH_LOG("alice's other %#x", so);
+	ASSERT_EQ(0, aemt_region_info(rfd, &ri));
+	ASSERT_EQ(0, aemt_region_info(rfd2, &ri2));
+	EXPECT_EQ(f1, ri.faults);
+	EXPECT_EQ(f2, ri2.faults);
+	ASSERT_EQ(1, write(ga[1], "g", 1));
+	ASSERT_EQ(a, waitpid(a, &sa, 0));
+	EXPECT_TRUE(WIFSIGNALED(sa) && WTERMSIG(sa) == SIGSEGV)
+		TH_LOG("alice %#x", sa);
+	fw_close_pipes(ra, ga, rb, gb);
+	fw_close_pipes(ro, go, NULL, NULL);
+	close(rfd2);
+	close(rfd);
+}
+
 TEST_F(fw, audit_fd_polls_and_records_hold_the_fields)
 {
 	struct aether_qos_fw_record rec;
