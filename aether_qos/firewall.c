@@ -67,9 +67,15 @@
  * Audit.  Refusals, AUDIT decisions and quarantines are records in a
  * ring (fw_audit_size of them), numbered, read through debugfs
  * (aether/qos/fw/audit) and from pollable fds (FW_AUDIT_OPEN), each
- * reader with its own cursor; at most fw_audit_rate records a second (the
- * next record says how many were dropped); a rate-limited kernel log line
- * per refusal; a hit counter per rule.
+ * reader with its own cursor; at most fw_audit_rate records a second of
+ * each subject uid (its key, as quarantine's), so that one user's flood
+ * (a quarantined user's every access is a refusal) leaves the others'
+ * refusals recorded; the next record says how many were dropped.  The
+ * rate is kept for the AQOS_FW_RSLOTS uids recorded last: a new uid takes
+ * the slot whose second began longest ago, which only ever gives its
+ * former uid a fresh budget, never less.  Quarantine events and
+ * integrity events are never dropped.  A rate-limited kernel log line per
+ * refusal; a hit counter per rule.
  *
  * Subjects.  A uid subject and quarantine are keyed by aem_user_key()
  * of the fsuid (aqos_user_key()), as the per-user bound is: inside a user
@@ -142,6 +148,7 @@ static_assert(AETHER_QOS_FW_NAME_MAX == AETHER_MM_REGION_NAME_MAX);
 
 #define AQOS_FW_NR_BITS		12	/* AETHER_QOS_FW_ACCESS_ALL */
 #define AQOS_FW_QSLOTS		64	/* uids counted for quarantine */
+#define AQOS_FW_RSLOTS		64	/* uids with an audit rate of their own */
 #define AQOS_FW_MAX_ANCESTORS	64	/* process ancestry probed */
 #define AQOS_FW_MAX_GROUP_DEPTH	32	/* QoS group ancestry probed */
 #define AQOS_FW_NO_POS		U32_MAX
@@ -238,14 +245,27 @@ struct aqos_fw_match {
 /* ---- the audit ring ---------------------------------------------------- */
 
 /**
+ * struct aqos_fw_rslot - the audit rate of one subject uid
+ * @uid:	its key (aqos_user_key())
+ * @used:	@uid is set
+ * @window:	start of its current second (ns)
+ * @in_window:	its records written in it
+ */
+struct aqos_fw_rslot {
+	kuid_t uid;
+	bool used;
+	u64 window;
+	u32 in_window;
+};
+
+/**
  * struct aqos_fw_ring - the audit records
  * @lock:	everything below
  * @recs:	@size records, record s at @recs[s & (@size - 1)]
  * @size:	a power of two
  * @seq:	the last record written (0: none yet)
  * @suppressed:	records dropped by the rate limit since the last written
- * @window:	start of the current second of the rate limit (ns)
- * @in_window:	records written in it
+ * @rate:	the rate limit of the uids recorded last
  * @wait:	readers waiting (audit fds' read() and poll())
  */
 static struct aqos_fw_ring {
@@ -254,8 +274,7 @@ static struct aqos_fw_ring {
 	u32 size;
 	u64 seq;
 	u32 suppressed;
-	u64 window;
-	u32 in_window;
+	struct aqos_fw_rslot rate[AQOS_FW_RSLOTS];
 	wait_queue_head_t wait;
 } aqos_fw_ring = {
 	.lock = __SPIN_LOCK_UNLOCKED(aqos_fw_ring.lock),
@@ -268,24 +287,55 @@ static atomic64_t aqos_fw_nr_checked;
 static atomic64_t aqos_fw_nr_quarantines;
 static DEFINE_RATELIMIT_STATE(aqos_fw_log_rs, 5 * HZ, 10);
 
-/* Write @rec (its @seq, @suppressed filled here) unless over the rate. */
-static void aqos_fw_ring_add(struct aether_qos_fw_record *rec, bool force)
+/* The rate slot of @uid: its own, else the one whose second is oldest. */
+static struct aqos_fw_rslot *aqos_fw_rslot(struct aqos_fw_ring *ring,
+					   kuid_t uid)
+{
+	struct aqos_fw_rslot *s, *victim = NULL;
+	int i;
+
+	lockdep_assert_held(&ring->lock);
+	for (i = 0; i < AQOS_FW_RSLOTS; i++) {
+		s = &ring->rate[i];
+		if (s->used && uid_eq(s->uid, uid))
+			return s;
+		if (!victim || (victim->used &&
+				(!s->used || s->window < victim->window)))
+			victim = s;
+	}
+	victim->used = true;
+	victim->uid = uid;
+	victim->window = 0;
+	victim->in_window = 0;
+	return victim;
+}
+
+/*
+ * Write @rec (its @seq, @suppressed filled here) unless its subject @uid
+ * (a key) is over its rate; @force: whatever the rate.
+ */
+static void aqos_fw_ring_add(struct aether_qos_fw_record *rec, kuid_t uid,
+			     bool force)
 {
 	struct aqos_fw_ring *ring = &aqos_fw_ring;
 	unsigned int rate = READ_ONCE(aqos_fw_audit_rate);
+	struct aqos_fw_rslot *s;
 	unsigned long flags;
 
 	spin_lock_irqsave(&ring->lock, flags);
-	if (rec->time_ns - ring->window >= NSEC_PER_SEC) {
-		ring->window = rec->time_ns;
-		ring->in_window = 0;
+	if (!force && rate) {
+		s = aqos_fw_rslot(ring, uid);
+		if (rec->time_ns - s->window >= NSEC_PER_SEC) {
+			s->window = rec->time_ns;
+			s->in_window = 0;
+		}
+		if (s->in_window >= rate) {
+			ring->suppressed++;
+			spin_unlock_irqrestore(&ring->lock, flags);
+			return;
+		}
+		s->in_window++;
 	}
-	if (!force && rate && ring->in_window >= rate) {
-		ring->suppressed++;
-		spin_unlock_irqrestore(&ring->lock, flags);
-		return;
-	}
-	ring->in_window++;
 	rec->seq = ++ring->seq;
 	rec->suppressed = ring->suppressed;
 	ring->suppressed = 0;
@@ -819,7 +869,8 @@ static void aqos_fw_record(const struct aem_access *a, u32 op, u32 decision,
 	get_task_comm(rec.comm, current);
 	if (a)
 		strscpy(rec.name, a->name, sizeof(rec.name));
-	aqos_fw_ring_add(&rec, op == AETHER_QOS_FW_OP_QUARANTINE);
+	aqos_fw_ring_add(&rec, aqos_user_key(cred->fsuid),
+			 op == AETHER_QOS_FW_OP_QUARANTINE);
 	if (decision == AETHER_QOS_FW_DENY && __ratelimit(&aqos_fw_log_rs))
 		pr_notice("fw: %s uid %u pid %u (%s) op %u access %#x allowed %#x region %llu \"%s\" rule %u\n",
 			  flags & AETHER_QOS_FW_REC_ENFORCING ? "denied" :
@@ -883,7 +934,7 @@ void aqos_fw_integrity_event(u64 region_id, u64 index, int kind)
 	rec.region_id = region_id;
 	rec.index = index;
 	get_task_comm(rec.comm, current);
-	aqos_fw_ring_add(&rec, true);
+	aqos_fw_ring_add(&rec, cred->fsuid, true);
 }
 
 /**
@@ -1796,7 +1847,7 @@ MODULE_PARM_DESC(fw_batch_max, "Rules one FW_ADD may bring (1..65536)");
 module_param_cb(fw_audit_size, &aqos_fw_param_ops, &aqos_fw_p_audit_size, 0444);
 MODULE_PARM_DESC(fw_audit_size, "Records the audit ring holds, rounded up to a power of two (16..65536; at load only)");
 module_param_cb(fw_audit_rate, &aqos_fw_param_ops, &aqos_fw_p_audit_rate, 0644);
-MODULE_PARM_DESC(fw_audit_rate, "Audit records a second at most, the rest counted as suppressed (0: no limit)");
+MODULE_PARM_DESC(fw_audit_rate, "Audit records a second at most of each subject uid, the rest counted as suppressed (0: no limit)");
 module_param_cb(fw_quarantine_threshold, &aqos_fw_param_ops, &aqos_fw_p_qthreshold, 0644);
 MODULE_PARM_DESC(fw_quarantine_threshold, "Refusals of one uid within fw_quarantine_window_ms that quarantine it (0: never)");
 module_param_cb(fw_quarantine_window_ms, &aqos_fw_param_ops, &aqos_fw_p_qwindow, 0644);

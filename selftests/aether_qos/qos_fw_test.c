@@ -1243,6 +1243,78 @@ TEST_F_TIMEOUT(fw, a_rule_takes_back_only_what_it_names, 300)
 	close(rfd);
 }
 
+/*
+ * Alice asks REGION_INFO of @rfd (refused) until @stop is readable, after
+ * telling @up once she has asked 100 times.
+ */
+static void fw_flood_child(int rfd, int up, int stop)
+{
+	struct aether_mm_region_info ri;
+	struct pollfd pfd = { .fd = stop, .events = POLLIN };
+	long n;
+
+	if (aet_become(&alice))
+		_exit(100);
+	for (n = 0;; n++) {
+		aemt_region_info(rfd, &ri);
+		if (n == 100 && write(up, "u", 1) != 1)
+			_exit(101);
+		if (n > 100 && !(n % 64) && poll(&pfd, 1, 0) == 1)
+			break;
+	}
+	_exit(0);
+}
+
+/*
+ * Issue 15, review finding 7: the audit rate is each uid's.  Alice floods
+ * the firewall with refusals (and is quarantined for it) while bob is
+ * refused five times: bob's five records are all in the ring.  With one
+ * rate for everybody alice's flood took every record a second could hold.
+ */
+TEST_F_TIMEOUT(fw, one_users_flood_leaves_anothers_refusals_recorded, 300)
+{
+	struct aether_qos_fw_record rec;
+	int up[2], stop[2], rfd, afd, i, bobs = 0;
+	char path[128], c;
+	pid_t a;
+
+	snprintf(path, sizeof(path), "%s/fw_audit_rate", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "5"));
+	rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	ASSERT_LE(0, rfd);
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_INFO));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1001,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_READ));
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	fw_drain(afd);
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(stop));
+	a = fork();
+	ASSERT_LE(0, a);
+	if (!a)
+		fw_flood_child(rfd, up[1], stop[0]);
+	ASSERT_EQ(1, read(up[0], &c, 1));
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(-EACCES, fw_map_as(&bob, rfd, PROT_READ));
+	ASSERT_EQ(1, write(stop[1], "s", 1));
+	EXPECT_EQ(0, aet_wait(a));
+	while (read(afd, &rec, sizeof(rec)) == sizeof(rec))
+		if (rec.uid == 1001 && rec.op == AETHER_QOS_FW_OP_MMAP &&
+		    rec.region_id == self->rid &&
+		    rec.decision == AETHER_QOS_FW_DENY)
+			bobs++;
+	EXPECT_EQ(5, bobs);
+	fw_close_pipes(up, stop, NULL, NULL);
+	close(afd);
+	close(rfd);
+}
+
 TEST_F(fw, audit_fd_polls_and_records_hold_the_fields)
 {
 	struct aether_qos_fw_record rec;
