@@ -106,10 +106,15 @@ out:
 
 /*
  * fork(): give the child (vma->vm_mm) its view.  For a private region the
- * first VMA of the fork freezes the parent's top under two new tops; each
- * VMA then zaps its twin in the parent, so copy_page_range() copies nothing
- * and the parent faults in its own image again.  ->open cannot fail, so
- * the few small objects come with __GFP_NOFAIL.
+ * first VMA of the fork freezes the parent's top under two new tops.  Each
+ * VMA then zaps its twin in the parent (->open runs before
+ * copy_page_range(), which copies a VM_PFNMAP mapping's entries), so the
+ * child gets no page table entry: a private region's parent faults in its
+ * own image again, and every region's child faults at its first touch of
+ * each page, where the memory firewall checks it with the child's own
+ * credentials (its new view was never checked).  A shared region's parent
+ * faults its pages back without a check while its own view's holds.
+ * ->open cannot fail, so the few small objects come with __GFP_NOFAIL.
  */
 static struct aem_view *aem_view_fork(struct aem_view *parent,
 				      struct vm_area_struct *vma)
@@ -141,13 +146,11 @@ static struct aem_view *aem_view_fork(struct aem_view *parent,
 	atomic_inc(&child->nr_vmas);
 	mutex_unlock(&r->views_lock);
 
-	if (r->flags & AETHER_MM_REGION_PRIVATE) {
-		pvma = find_vma(parent->mm, vma->vm_start);
-		if (pvma && pvma->vm_private_data == parent &&
-		    pvma->vm_start == vma->vm_start)
-			zap_vma_ptes(pvma, pvma->vm_start,
-				     pvma->vm_end - pvma->vm_start);
-	}
+	pvma = find_vma(parent->mm, vma->vm_start);
+	if (pvma && pvma->vm_private_data == parent &&
+	    pvma->vm_start == vma->vm_start)
+		zap_vma_ptes(pvma, pvma->vm_start,
+			     pvma->vm_end - pvma->vm_start);
 	return child;
 }
 

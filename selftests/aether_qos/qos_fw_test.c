@@ -1315,6 +1315,94 @@ TEST_F_TIMEOUT(fw, one_users_flood_leaves_anothers_refusals_recorded, 300)
 	close(rfd);
 }
 
+/*
+ * Alice's process P maps @rfd read-only (a rule allows P), reads every
+ * page, then forks C, which reads page 0: C's wait status in @res[0].
+ */
+struct fw_forkc {
+	int go[2];
+	int rfd;
+	int *res;
+};
+
+static int fw_forkc_fn(void *arg)
+{
+	struct fw_forkc *f = arg;
+	volatile unsigned char *p;
+	int i, sum = 0, st;
+	pid_t c;
+	char b;
+
+	if (read(f->go[0], &b, 1) != 1)
+		return -EIO;
+	p = mmap(NULL, FW_PAGES * psize(), PROT_READ, MAP_SHARED, f->rfd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < FW_PAGES; i++)
+		sum += p[i * psize()];
+	if (sum != FW_PAGES * 0x5a)
+		return -EPROTO;
+	c = fork();
+	if (c < 0)
+		return -errno;
+	if (!c)
+		_exit(p[0] == 0x5a ? 0 : 1);	/* SIGSEGV: checked, refused */
+	if (waitpid(c, &st, 0) != c)
+		return -EIO;
+	f->res[0] = st;
+	return 0;
+}
+
+/*
+ * Issue 15, review finding 8: a fork child gets no page table entry of a
+ * region from its parent, so its first touch of a page the parent had
+ * mapped is checked with its own credentials.  The rules allow process P
+ * only (not its descendants) and deny alice; P reads every page, then its
+ * child reads page 0: SIGSEGV and a record.  Before, fork copied P's
+ * entries (VM_PFNMAP) and the child read them unchecked.
+ */
+TEST_F_TIMEOUT(fw, a_fork_child_is_checked_at_its_first_touch, 120)
+{
+	struct fw_forkc f = { .res = aqt_shared_page() };
+	struct aether_qos_fw_record rec;
+	struct aether_qos_fw_rule r[2];
+	unsigned char *p;
+	int afd;
+	pid_t pid;
+
+	ASSERT_NE(NULL, f.res);
+	f.rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	ASSERT_LE(0, f.rfd);
+	p = mmap(NULL, FW_PAGES * psize(), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, f.rfd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x5a, FW_PAGES * psize());
+	munmap(p, FW_PAGES * psize());
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	fw_drain(afd);
+	f.res[0] = -1;
+	ASSERT_EQ(0, pipe(f.go));
+	pid = aet_start_as(&alice, fw_forkc_fn, &f);
+	ASSERT_LT(0, pid);
+	r[0] = fw_rule(AETHER_QOS_FW_ALLOW, AETHER_QOS_FW_SUBJ_PID, pid,
+		       AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+		       AETHER_QOS_FW_READ);
+	r[1] = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID, 1000,
+		       AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+		       AETHER_QOS_FW_READ);
+	ASSERT_EQ(0, fw_add_at(self->fd, r, 2, AETHER_QOS_FW_APPEND, NULL));
+	ASSERT_EQ(1, write(f.go[1], "g", 1));
+	EXPECT_EQ(0, aet_wait(pid));
+	EXPECT_TRUE(WIFSIGNALED(f.res[0]) && WTERMSIG(f.res[0]) == SIGSEGV)
+		TH_LOG("child %#x", f.res[0]);
+	EXPECT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_FAULT, 1000,
+				    self->rid, &rec));
+	fw_close_pipes(f.go, NULL, NULL, NULL);
+	close(afd);
+	close(f.rfd);
+}
+
 TEST_F(fw, audit_fd_polls_and_records_hold_the_fields)
 {
 	struct aether_qos_fw_record rec;
