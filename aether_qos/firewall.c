@@ -107,6 +107,8 @@
  *   2 reader->lock (mutex)	one audit fd's cursor (read())
  *   3 aqos_fw_qlock (spin)	the quarantine slots
  *   4 aqos_fw_ring.lock (spin)	the audit ring, its sequence and rate
+ *   5 aqos_fw_lin_lock (spin)	the lineages' writers (fork and exit probes,
+ *				a DESCENDANTS rule's addition); taken alone
  *
  * The published table is read under rcu_read_lock() (may_access is called
  * inside it by the core).  3 and 4 are taken from may_access, in any
@@ -118,7 +120,9 @@
 #include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/file.h>
+#include <linux/bsearch.h>
 #include <linux/glob.h>
+#include <linux/hashtable.h>
 #include <linux/jhash.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
@@ -127,8 +131,10 @@
 #include <linux/poll.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
@@ -210,6 +216,8 @@ struct aqos_fw_slot {
  * @default_action, @mode: FW_DEFAULT's
  * @nr_subj:	rules per subject kind (probes for absent kinds are skipped)
  * @nr_desc:	PID rules with AETHER_QOS_FW_RULE_DESCENDANTS
+ * @desc:	their processes (struct pid addresses), sorted: the anchors
+ *		of lineages (aqos_fw_fork())
  * @rules:	in table order
  * @start:	bucket b is @slots[@start[b] .. @start[b + 1] - 1]
  * @slots:	the rules by bucket
@@ -223,6 +231,7 @@ struct aqos_fw_table {
 	u32 mode;
 	u32 nr_subj[AETHER_QOS_FW_NR_SUBJ];
 	u32 nr_desc;
+	unsigned long *desc;
 	struct aqos_fw_rule **rules;
 	u32 *start;
 	struct aqos_fw_slot *slots;
@@ -516,6 +525,254 @@ static int aqos_fw_unquarantine(kuid_t uid, bool all)
 	return n;
 }
 
+/* ---- lineages ------------------------------------------------------------ */
+
+/*
+ * "A process and its descendants" (AETHER_QOS_FW_RULE_DESCENDANTS) cannot
+ * be a walk of real_parent alone: a process that forks twice and lets the
+ * middle one exit has a grandchild that init (or a subreaper) adopts, and
+ * that is no one's descendant any more.  So the tree is recorded as it
+ * was at fork: each process that descends from the process of a
+ * DESCENDANTS rule (an anchor) has a lineage, the anchors it descends
+ * from, made by the sched_process_fork probe of group.c (aqos_fw_fork():
+ * the parent's lineage, and the parent itself when it is an anchor) and
+ * dropped when the process's last thread exits (aqos_fw_forget()).  A
+ * rule added later tags the descendants the tree has then
+ * (aqos_fw_lineage_tag()); a process adopted before the rule existed is
+ * nobody's descendant (README).  A lineage that cannot be allocated fails
+ * closed: the process (a new child, or a descendant at a rule's addition)
+ * is killed and counted (debugfs fw/stats lineage_kills).
+ *
+ * Lineages are read under RCU (the lookup, the revocation's task match);
+ * aqos_fw_lin_lock (lock order 5, innermost) orders their writers.
+ */
+struct aqos_fw_lineage {
+	struct hlist_node node;
+	struct pid *pid;		/* the process, referenced */
+	struct rcu_head rcu;
+	u32 nr;
+	struct pid *anchors[];		/* referenced */
+};
+
+static DEFINE_HASHTABLE(aqos_fw_lineages, 10);
+static DEFINE_SPINLOCK(aqos_fw_lin_lock);	/* lock order 5 */
+static atomic64_t aqos_fw_nr_linkills;
+static bool aqos_fw_gone;	/* unloading: no more lineages */
+
+static struct aqos_fw_lineage *aqos_fw_lineage_find(struct pid *pid)
+{
+	struct aqos_fw_lineage *l;
+
+	hash_for_each_possible_rcu(aqos_fw_lineages, l, node,
+				   (unsigned long)pid)
+		if (l->pid == pid)
+			return l;
+	return NULL;
+}
+
+static void aqos_fw_lineage_free_rcu(struct rcu_head *rcu)
+{
+	struct aqos_fw_lineage *l = container_of(rcu, struct aqos_fw_lineage,
+						 rcu);
+	u32 i;
+
+	for (i = 0; i < l->nr; i++)
+		put_pid(l->anchors[i]);
+	put_pid(l->pid);
+	kfree(l);
+}
+
+static bool aqos_fw_lineage_has(const struct aqos_fw_lineage *l,
+				struct pid *anchor)
+{
+	u32 i;
+
+	for (i = 0; l && i < l->nr; i++)
+		if (l->anchors[i] == anchor)
+			return true;
+	return false;
+}
+
+/* Append @add to @l's anchors unless there. */
+static void aqos_fw_lineage_add(struct aqos_fw_lineage *l, struct pid *add)
+{
+	if (add && !aqos_fw_lineage_has(l, add))
+		l->anchors[l->nr++] = get_pid(add);
+}
+
+/*
+ * Process @pid's lineage becomes what it was, plus the lineage of process
+ * @from (NULL: none), plus anchor @add (NULL: none).
+ * Context: under rcu_read_lock(); @gfp does not sleep.
+ * Return: 0, or -ENOMEM.
+ */
+static int aqos_fw_lineage_set(struct pid *pid, struct pid *from,
+			       struct pid *add, gfp_t gfp)
+{
+	struct aqos_fw_lineage *l, *cur, *src;
+	u32 i;
+
+	spin_lock(&aqos_fw_lin_lock);
+	cur = aqos_fw_lineage_find(pid);
+	src = from ? aqos_fw_lineage_find(from) : NULL;
+	l = kzalloc(struct_size(l, anchors, (cur ? cur->nr : 0) +
+				(src ? src->nr : 0) + 1), gfp | __GFP_NOWARN);
+	if (!l) {
+		spin_unlock(&aqos_fw_lin_lock);
+		return -ENOMEM;
+	}
+	l->pid = get_pid(pid);
+	for (i = 0; cur && i < cur->nr; i++)
+		aqos_fw_lineage_add(l, cur->anchors[i]);
+	for (i = 0; src && i < src->nr; i++)
+		aqos_fw_lineage_add(l, src->anchors[i]);
+	aqos_fw_lineage_add(l, add);
+	if (cur) {
+		hlist_replace_rcu(&cur->node, &l->node);
+		call_rcu(&cur->rcu, aqos_fw_lineage_free_rcu);
+	} else {
+		hash_add_rcu(aqos_fw_lineages, &l->node, (unsigned long)pid);
+	}
+	spin_unlock(&aqos_fw_lin_lock);
+	return 0;
+}
+
+/* Fail closed: @t could not be given its lineage. */
+static void aqos_fw_lineage_kill(struct task_struct *t)
+{
+	atomic64_inc(&aqos_fw_nr_linkills);
+	pr_warn_ratelimited("fw: pid %d killed: no memory for its lineage under a descendants rule\n",
+			    task_tgid_nr(t));
+	send_sig(SIGKILL, t, 1);
+}
+
+static int aqos_fw_ulong_cmp(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a;
+	unsigned long y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool aqos_fw_is_anchor(const struct aqos_fw_table *t, struct pid *pid)
+{
+	unsigned long key = (unsigned long)pid;
+
+	return t && t->nr_desc &&
+	       bsearch(&key, t->desc, t->nr_desc, sizeof(*t->desc),
+		       aqos_fw_ulong_cmp);
+}
+
+/**
+ * aqos_fw_fork - a new process: its lineage (see "lineages")
+ * @parent: the forking task
+ * @child: the new task
+ *
+ * Context: group.c's sched_process_fork probe (preemption off, before
+ * the child first runs).
+ */
+void aqos_fw_fork(struct task_struct *parent, struct task_struct *child)
+{
+	const struct aqos_fw_table *t;
+	struct pid *ppid, *cpid;
+	bool anchor;
+
+	rcu_read_lock();
+	ppid = task_tgid(parent);
+	cpid = task_tgid(child);
+	if (!cpid || cpid == ppid || READ_ONCE(aqos_fw_gone))
+		goto out;			/* a thread, or unloading */
+	t = rcu_dereference(aqos_fw_table);
+	anchor = aqos_fw_is_anchor(t, ppid);
+	if (!anchor && !aqos_fw_lineage_find(ppid))
+		goto out;
+	if (aqos_fw_lineage_set(cpid, ppid, anchor ? ppid : NULL, GFP_NOWAIT))
+		aqos_fw_lineage_kill(child);
+out:
+	rcu_read_unlock();
+}
+
+/**
+ * aqos_fw_forget - the last thread of process @pid exited: its lineage goes
+ * @pid: the process (its tgid)
+ *
+ * Context: group.c's sched_process_exit probe.
+ */
+void aqos_fw_forget(struct pid *pid)
+{
+	struct aqos_fw_lineage *l;
+
+	rcu_read_lock();
+	if (!aqos_fw_lineage_find(pid))
+		goto out;
+	spin_lock(&aqos_fw_lin_lock);
+	l = aqos_fw_lineage_find(pid);
+	if (l) {
+		hash_del_rcu(&l->node);
+		call_rcu(&l->rcu, aqos_fw_lineage_free_rcu);
+	}
+	spin_unlock(&aqos_fw_lin_lock);
+out:
+	rcu_read_unlock();
+}
+
+/* Is @t a descendant of process @anchor by the tree of now (64 levels)? */
+static bool aqos_fw_tree_under(struct task_struct *t, struct pid *anchor)
+{
+	struct task_struct *parent;
+	int i;
+
+	for (i = 0; i < AQOS_FW_MAX_ANCESTORS; i++) {
+		parent = rcu_dereference(t->real_parent);
+		if (parent == t || t->pid <= 1)
+			break;
+		t = parent;
+		if (task_tgid(t) == anchor)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A DESCENDANTS rule of process @anchor was added: its descendants of now
+ * get it in their lineage (the table that names it is published, so a
+ * fork from now on passes it down by itself).
+ * Context: process context, aqos_fw_lock held.
+ */
+static void aqos_fw_lineage_tag(struct pid *anchor)
+{
+	struct task_struct *p;
+	struct pid *pid;
+
+	lockdep_assert_held(&aqos_fw_lock);
+	rcu_read_lock();
+	for_each_process(p) {
+		pid = task_tgid(p);
+		if (!pid || pid == anchor || !aqos_fw_tree_under(p, anchor))
+			continue;
+		if (aqos_fw_lineage_has(aqos_fw_lineage_find(pid), anchor))
+			continue;
+		if (aqos_fw_lineage_set(pid, NULL, anchor, GFP_ATOMIC))
+			aqos_fw_lineage_kill(p);
+	}
+	rcu_read_unlock();
+}
+
+/* Every lineage goes (unload). */
+static void aqos_fw_lineages_free(void)
+{
+	struct aqos_fw_lineage *l;
+	struct hlist_node *tmp;
+	int b;
+
+	spin_lock(&aqos_fw_lin_lock);
+	hash_for_each_safe(aqos_fw_lineages, b, tmp, l, node) {
+		hash_del_rcu(&l->node);
+		call_rcu(&l->rcu, aqos_fw_lineage_free_rcu);
+	}
+	spin_unlock(&aqos_fw_lin_lock);
+}
+
 /* ---- lookup ------------------------------------------------------------- */
 
 static u32 aqos_fw_hash(u32 subject, u64 skey, u32 okind, u64 okey)
@@ -601,6 +858,7 @@ static void aqos_fw_lookup(const struct aqos_fw_table *t,
 			   const struct aem_access *a, struct aqos_fw_match *m)
 {
 	const struct cred *cred = current_cred();
+	const struct aqos_fw_lineage *l;
 	struct task_struct *task, *parent;
 	struct aqos_group *g;
 	int i;
@@ -638,6 +896,11 @@ static void aqos_fw_lookup(const struct aqos_fw_table *t,
 		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_PID,
 			      (unsigned long)task_tgid(task), true);
 	}
+	/* the tree as it was at fork: reparenting does not leave a rule */
+	l = aqos_fw_lineage_find(task_tgid(current));
+	for (i = 0; l && i < l->nr; i++)
+		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_PID,
+			      (unsigned long)l->anchors[i], true);
 }
 
 /* ---- revocation ---------------------------------------------------------- */
@@ -648,23 +911,17 @@ static kuid_t aqos_fw_cred_key(const struct cred *cred)
 	return aem_user_key_ns(cred->user_ns, cred->fsuid);
 }
 
-/* Is @t (or, with @desc, one of its ancestors) a thread of process @pid? */
+/*
+ * Is @t a thread of process @pid or, with @desc, of a descendant of it
+ * (by the tree of now or by its lineage)?
+ */
 static bool aqos_fw_task_in(struct task_struct *t, struct pid *pid, bool desc)
 {
-	struct task_struct *parent;
-	int i;
-
 	if (task_tgid(t) == pid)
 		return true;
-	for (i = 0; desc && i < AQOS_FW_MAX_ANCESTORS; i++) {
-		parent = rcu_dereference(t->real_parent);
-		if (parent == t || t->pid <= 1)
-			break;
-		t = parent;
-		if (task_tgid(t) == pid)
-			return true;
-	}
-	return false;
+	return desc &&
+	       (aqos_fw_tree_under(t, pid) ||
+		aqos_fw_lineage_has(aqos_fw_lineage_find(task_tgid(t)), pid));
 }
 
 /* Does @ru's subject part match thread @t, as a lookup of its would? */
@@ -1011,6 +1268,7 @@ static void aqos_fw_table_free(struct aqos_fw_table *t)
 	kvfree(t->rules);
 	kvfree(t->start);
 	kvfree(t->slots);
+	kvfree(t->desc);
 	kfree(t);
 }
 
@@ -1063,6 +1321,18 @@ static struct aqos_fw_table *aqos_fw_table_build(struct aqos_fw_rule **rules,
 		fill[b]++;
 	}
 	kvfree(fill);
+	fill = NULL;
+	if (t->nr_desc) {
+		t->desc = kvcalloc(t->nr_desc, sizeof(*t->desc), GFP_KERNEL);
+		if (!t->desc)
+			goto out_free;
+		for (i = 0, b = 0; i < nr; i++)
+			if (rules[i]->subject == AETHER_QOS_FW_SUBJ_PID &&
+			    (rules[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS))
+				t->desc[b++] = rules[i]->skey;
+		sort(t->desc, t->nr_desc, sizeof(*t->desc), aqos_fw_ulong_cmp,
+		     NULL);
+	}
 	return t;
 
 out_free:
@@ -1320,6 +1590,9 @@ static long aqos_fw_ioc_add(void __user *uarg)
 	for (i = 0; i < a.count; i++)
 		add[i]->id = aqos_fw_next_id++;
 	aqos_fw_retire(aqos_fw_publish(t));
+	for (i = 0; i < a.count; i++)
+		if (add[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS)
+			aqos_fw_lineage_tag(add[i]->pid);
 	aqos_fw_revoke_rules(add, a.count);
 	mutex_unlock(&aqos_fw_lock);
 	kvfree(add);
@@ -1723,6 +1996,8 @@ static int aqos_fw_stats_show(struct seq_file *m, void *v)
 		   atomic64_read(&aqos_fw_nr_qevicted));
 	seq_printf(m, "records %llu\n", aqos_fw_ring_seq());
 	seq_printf(m, "revokes %lld\n", atomic64_read(&aqos_fw_nr_revokes));
+	seq_printf(m, "lineage_kills %lld\n",
+		   atomic64_read(&aqos_fw_nr_linkills));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aqos_fw_stats);
@@ -1781,7 +2056,9 @@ void aqos_fw_exit(void)
 	t = aqos_fw_current();
 	RCU_INIT_POINTER(aqos_fw_table, NULL);
 	mutex_unlock(&aqos_fw_lock);
-	synchronize_rcu();
+	WRITE_ONCE(aqos_fw_gone, true);
+	synchronize_rcu();	/* no fork probe makes a lineage any more */
+	aqos_fw_lineages_free();
 	if (t)
 		aqos_fw_rules_free(t->rules, t->nr);
 	if (t)

@@ -634,6 +634,7 @@ static void aqos_probe_fork(void *data, struct task_struct *parent,
 	struct aqos_member *m;
 	struct pid *pid;
 
+	aqos_fw_fork(parent, child);	/* the firewall's lineages */
 	rcu_read_lock();
 	pid = task_tgid(child);
 	if (!pid || pid == task_tgid(parent))	/* a thread */
@@ -679,6 +680,8 @@ static void aqos_probe_exit(void *data, struct task_struct *task)
 		return;		/* other threads of it still run */
 	rcu_read_lock();
 	pid = task_tgid(task);
+	if (pid)
+		aqos_fw_forget(pid);	/* the firewall's lineage */
 	if (pid && aqos_member_find(pid)) {
 		spin_lock(&aqos_member_lock);
 		m = aqos_member_find(pid);

@@ -178,6 +178,20 @@ static void fw_drain(int afd)
 		;
 }
 
+/* Close up to four pipes. */
+static void fw_close_pipes(int *a, int *b, int *c, int *d)
+{
+	int *p[] = { a, b, c, d };
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!p[i])
+			continue;
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+}
+
 /* ---- regions ---- */
 
 /* A shared read-write region, named @name unless NULL: fd; id in *@id. */
@@ -748,6 +762,111 @@ TEST_F(fw, a_process_rule_and_its_descendants)
 	close(rfd);
 }
 
+/*
+ * Alice's process P forks C, C forks G and exits once told to: G, adopted
+ * by init (or a subreaper), maps @rfd and sends the result.  With
+ * @before the rule naming P comes before the forks, else between them and
+ * C's exit.  G's mmap() result in @res[0].
+ */
+struct fw_dfork {
+	int go[2];
+	int ready[2];
+	int res[2];
+	int rfd;
+	int before;
+	int *out;
+};
+
+static int fw_dfork_fn(void *arg)
+{
+	struct fw_dfork *d = arg;
+	pid_t c, g, me;
+	int r = 1, st;
+	char b;
+
+	if (d->before && read(d->go[0], &b, 1) != 1)
+		return -EIO;
+	c = fork();
+	if (c < 0)
+		return -errno;
+	if (!c) {
+		me = getpid();
+		g = fork();
+		if (g < 0)
+			_exit(1);
+		if (!g) {
+			while (getppid() == me)
+				usleep(1000);
+			r = fw_map(d->rfd, PROT_READ);
+			_exit(write(d->res[1], &r, sizeof(r)) == sizeof(r) ?
+			      0 : 1);
+		}
+		_exit(read(d->go[0], &b, 1) == 1 ? 0 : 1);
+	}
+	if (write(d->ready[1], "r", 1) != 1)
+		return -EIO;
+	if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+		return -EIO;
+	if (read(d->res[0], &r, sizeof(r)) != sizeof(r))
+		return -EIO;
+	d->out[0] = r;
+	return 0;
+}
+
+static void fw_dfork_run(struct __test_metadata *_metadata, int fd, int rfd,
+			 int before, int *out)
+{
+	struct fw_dfork d = { .rfd = rfd, .before = before, .out = out };
+	struct aether_qos_fw_rule r;
+	char c;
+	pid_t p;
+
+	ASSERT_EQ(0, pipe(d.go));
+	ASSERT_EQ(0, pipe(d.ready));
+	ASSERT_EQ(0, pipe(d.res));
+	p = aet_start_as(&alice, fw_dfork_fn, &d);
+	ASSERT_LT(0, p);
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_PID, p,
+		    AETHER_QOS_FW_OBJ_ANY, 0, NULL, AETHER_QOS_FW_READ);
+	r.flags = AETHER_QOS_FW_RULE_DESCENDANTS;
+	if (before) {
+		ASSERT_EQ(0, fw_add_at(fd, &r, 1, AETHER_QOS_FW_APPEND, NULL));
+		ASSERT_EQ(1, write(d.go[1], "g", 1));
+	}
+	ASSERT_EQ(1, read(d.ready[0], &c, 1));
+	if (!before)
+		ASSERT_EQ(0, fw_add_at(fd, &r, 1, AETHER_QOS_FW_APPEND, NULL));
+	ASSERT_EQ(1, write(d.go[1], "g", 1));
+	EXPECT_EQ(0, aet_wait(p));
+	fw_close_pipes(d.go, d.ready, d.res, NULL);
+	fw_del(fd, AETHER_QOS_FW_DEL_ALL, 0);
+}
+
+/*
+ * Issue 15, review finding 4: a double fork does not leave a rule of a
+ * process and its descendants.  The grandchild, adopted once its parent
+ * exits, is refused whether the rule came before the forks (the fork
+ * probe's lineage) or between them and the exit (the tag of the
+ * descendants of then).  Before, the walk of real_parent lost it.
+ */
+TEST_F_TIMEOUT(fw, a_double_fork_does_not_leave_a_descendants_rule, 120)
+{
+	int *res = aqt_shared_page();
+	int rfd = fw_region(self->mfd, NULL, 0, NULL);
+
+	ASSERT_NE(NULL, res);
+	ASSERT_LE(0, rfd);
+	res[0] = 1;
+	fw_dfork_run(_metadata, self->fd, rfd, 1, res);
+	EXPECT_EQ(-EACCES, res[0]);
+	res[0] = 1;
+	fw_dfork_run(_metadata, self->fd, rfd, 0, res);
+	EXPECT_EQ(-EACCES, res[0]);
+	/* no rule: the same grandchild maps */
+	EXPECT_EQ(0, fw_map_as(&alice, rfd, PROT_READ));
+	close(rfd);
+}
+
 TEST_F(fw, region_ioctls_are_checked)
 {
 	struct aether_mm_region_info ri;
@@ -1056,20 +1175,6 @@ static long fw_stat_wait(const char *key, long above)
 		v = fw_stat(key);
 	}
 	return v;
-}
-
-/* Close up to four pipes. */
-static void fw_close_pipes(int *a, int *b, int *c, int *d)
-{
-	int *p[] = { a, b, c, d };
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (!p[i])
-			continue;
-		close(p[i][0]);
-		close(p[i][1]);
-	}
 }
 
 /*
