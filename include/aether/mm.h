@@ -671,7 +671,8 @@ struct aem_access {
  *		(-EACCES).  Asked at REGION_OPEN, mmap() (the mapper's
  *		credentials), mprotect() adding R, W or X, every region ioctl
  *		(aether_dedupe's too), and at a fault of a mapping whose last
- *		check is older than the last aem_access_revoke().
+ *		check a revocation took back (aem_access_revoke(),
+ *		aem_access_revoke_some()).
  *		Optional.
  *		Context: under rcu_read_lock(); from a fault too (mmap_lock
  *		or the VMA lock held).  Must not sleep; GFP_NOWAIT only.
