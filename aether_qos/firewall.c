@@ -23,17 +23,18 @@
  *
  * Lookup.  A rule lives in one bucket of a hash keyed by its subject
  * (ANY, a uid, a gid, a QoS group id, a struct pid) and its object (ANY,
- * a region id, a name: globs and kinds count as ANY there, and are
- * tested on the rules the bucket gives).  An access probes the buckets of
+ * a region id, a name, a tag: globs and kinds count as ANY there, and
+ * are tested on the rules the bucket gives).  An access probes the buckets of
  * its own keys: its fsuid, its gids (fsgid and supplementary), its QoS
  * group and that group's ancestors, its process and, when the table has
  * rules for descendants, its ancestors' processes, each with the region's
- * id, its name and ANY, and (ANY, ANY).  So the work of an access grows
- * with the caller's groups and ancestry, not with the number of rules;
- * only rules that share one key (many globs of one uid, say) are scanned
- * one by one.  The table is immutable once published: a change builds a
- * new one (every rule in a flat array by bucket, counting sort) and swaps
- * it with rcu_assign_pointer(), so the hot path takes no lock at all.
+ * id, its name, its tag and ANY, and (ANY, ANY).  So the work of an
+ * access grows with the caller's groups and ancestry, not with the number
+ * of rules; only rules that share one key (many globs of one uid, say)
+ * are scanned one by one.  The table is immutable once published: a
+ * change builds a new one (every rule in a flat array by bucket, counting
+ * sort) and swaps it with rcu_assign_pointer(), so the hot path takes no
+ * lock at all.
  * Rules are shared by consecutive tables (their hit counters with them)
  * and freed after a grace period once no table holds them.
  *
@@ -803,6 +804,8 @@ static bool aqos_fw_object_match(const struct aqos_fw_rule *ru,
 		return a->name[0] && glob_match(ru->name, a->name);
 	case AETHER_QOS_FW_OBJ_KIND:
 		return (a->flags & ru->object_id) == ru->object_id;
+	case AETHER_QOS_FW_OBJ_TAG:
+		return a->tag && a->tag == ru->object_id;
 	}
 	return false;
 }
@@ -814,6 +817,7 @@ static void aqos_fw_probe(const struct aqos_fw_table *t,
 {
 	static const u8 okinds[] = { AETHER_QOS_FW_OBJ_ID,
 				     AETHER_QOS_FW_OBJ_NAME,
+				     AETHER_QOS_FW_OBJ_TAG,
 				     AETHER_QOS_FW_OBJ_ANY };
 	u64 okey;
 	u32 b, i;
@@ -824,9 +828,12 @@ static void aqos_fw_probe(const struct aqos_fw_table *t,
 			okey = a->id;
 		else if (okinds[k] == AETHER_QOS_FW_OBJ_NAME)
 			okey = a->name[0] ? aqos_fw_name_key(a->name) : 0;
+		else if (okinds[k] == AETHER_QOS_FW_OBJ_TAG)
+			okey = a->tag;
 		else
 			okey = 0;
-		if (okinds[k] == AETHER_QOS_FW_OBJ_NAME && !a->name[0])
+		if ((okinds[k] == AETHER_QOS_FW_OBJ_NAME && !a->name[0]) ||
+		    (okinds[k] == AETHER_QOS_FW_OBJ_TAG && !a->tag))
 			continue;
 		b = aqos_fw_hash(subject, skey, okinds[k], okey) & t->mask;
 		for (i = t->start[b]; i < t->start[b + 1]; i++) {
@@ -1407,6 +1414,7 @@ static int aqos_fw_rule_in(const struct aether_qos_fw_rule *u,
 	}
 	if ((u->object == AETHER_QOS_FW_OBJ_ANY && u->object_id) ||
 	    (u->object == AETHER_QOS_FW_OBJ_ID && !u->object_id) ||
+	    (u->object == AETHER_QOS_FW_OBJ_TAG && !u->object_id) ||
 	    (u->object == AETHER_QOS_FW_OBJ_KIND &&
 	     (!u->object_id || u->object_id > U32_MAX)))
 		return -EINVAL;
@@ -1462,6 +1470,10 @@ static int aqos_fw_rule_in(const struct aether_qos_fw_rule *u,
 	case AETHER_QOS_FW_OBJ_NAME:
 		ru->okind = AETHER_QOS_FW_OBJ_NAME;
 		ru->okey = aqos_fw_name_key(ru->name);
+		break;
+	case AETHER_QOS_FW_OBJ_TAG:
+		ru->okind = AETHER_QOS_FW_OBJ_TAG;
+		ru->okey = u->object_id;
 		break;
 	default:
 		ru->okind = AETHER_QOS_FW_OBJ_ANY;
@@ -1934,7 +1946,7 @@ static const char *const aqos_fw_actions[] = { "allow", "deny", "audit" };
 static const char *const aqos_fw_subjects[] = { "any", "uid", "gid", "group",
 						"pid" };
 static const char *const aqos_fw_objects[] = { "any", "id", "name", "glob",
-					       "kind" };
+					       "kind", "tag" };
 
 static int aqos_fw_rules_show(struct seq_file *m, void *v)
 {

@@ -356,6 +356,7 @@ struct aem_region {
 	unsigned long nr_pages;
 	unsigned int guard;
 	kuid_t uid;
+	u64 tag;
 	char name[AETHER_MM_REGION_NAME_MAX];
 	struct aem_mempolicy pol;
 	struct inode *inode;

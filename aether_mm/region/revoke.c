@@ -207,7 +207,7 @@ int aem_regions_revoke(const struct aem_revoke_sel *sel, u64 seq)
 		struct aem_region *r = rs[i];
 		struct aem_access a = {
 			.id = r->id, .name = r->name, .owner = r->uid,
-			.flags = r->flags,
+			.flags = r->flags, .tag = r->tag,
 		};
 		bool match;
 

@@ -464,6 +464,7 @@ enum aem_access_op {
  * @name:	its name, "" for an unnamed one
  * @owner:	its creator
  * @flags:	its AETHER_MM_REGION_* flags (the kind: SECURE, SHARED...)
+ * @tag:	its tag (REGION_CREATE's), 0 for none
  *
  * The subject is the current task, with its credentials of now: the
  * mapper at mmap(), whoever holds the fd at an ioctl, the toucher at a
@@ -476,6 +477,7 @@ struct aem_access {
 	const char *name;
 	kuid_t owner;
 	u32 flags;
+	u64 tag;
 };
 
 /**

@@ -113,7 +113,7 @@ UAPI_VARIANT(list, AETHER_MM_IOC_REGION_LIST, aether_mm_region_list, false,
 	     offsetof(struct aether_mm_region_list, __reserved0), -1,
 	     prep_list);
 UAPI_VARIANT(info, AETHER_MM_IOC_REGION_INFO, aether_mm_region_info, true,
-	     offsetof(struct aether_mm_region_info, __reserved0),
+	     offsetof(struct aether_mm_region_info, tag),
 	     offsetof(struct aether_mm_region_info, __reserved1),
 	     prep_nothing);
 UAPI_VARIANT(query, AETHER_MM_IOC_REGION_QUERY, aether_mm_region_query,

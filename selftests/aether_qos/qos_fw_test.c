@@ -1672,6 +1672,87 @@ TEST_F(fw, a_secure_kind_rule_covers_every_secure_region)
 	close(plain);
 }
 
+/* A shared region tagged @tag: fd; id in *@id. */
+static int fw_region_tagged(int mfd, __u64 tag, __u64 *id)
+{
+	struct aether_mm_region_create c;
+	int ret;
+
+	aemt_region_args(&c, AETHER_MM_REGION_SHARED, FW_PAGES * psize());
+	c.tag = tag;
+	ret = aemt_region_create(mfd, &c);
+	if (ret)
+		return ret;
+	*id = c.id;
+	return c.fd;
+}
+
+/*
+ * Issue 15, region tags: a tag given at REGION_CREATE is REGION_INFO's
+ * @tag, and an OBJ_TAG rule covers every region with that tag and no
+ * other; a caller built before @tag (the old size) makes an untagged
+ * region, and nothing past its size is read or written.
+ */
+TEST_F(fw, a_tag_rule_covers_the_regions_of_that_tag)
+{
+	struct aether_mm_region_info ri;
+	struct aether_mm_region_create c;
+	struct aether_qos_fw_rule r;
+	__u64 id1, id2, id3;
+	int t1, t2, other, old;
+
+	t1 = fw_region_tagged(self->mfd, 0x7a67, &id1);
+	ASSERT_LE(0, t1);
+	t2 = fw_region_tagged(self->mfd, 0x7a67, &id2);
+	ASSERT_LE(0, t2);
+	other = fw_region_tagged(self->mfd, 0x7a68, &id3);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, aemt_region_info(t1, &ri));
+	EXPECT_EQ(0x7a67, ri.tag);
+	ASSERT_EQ(0, aemt_region_info(other, &ri));
+	EXPECT_EQ(0x7a68, ri.tag);
+	/* the size before @tag: untagged, @tag's bytes left alone */
+	aemt_region_args(&c, AETHER_MM_REGION_SHARED, FW_PAGES * psize());
+	c.size = AETHER_MM_REGION_CREATE_SIZE_VER0;
+	c.tag = 0x5555;
+	ASSERT_EQ(0, aet_ioctl(self->mfd, AETHER_MM_IOC_REGION_CREATE, &c));
+	EXPECT_EQ(0x5555, c.tag);
+	old = c.fd;
+	ASSERT_LE(0, old);
+	ASSERT_EQ(0, aemt_region_info(old, &ri));
+	EXPECT_EQ(0, ri.tag);
+	c.size = AETHER_MM_REGION_CREATE_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, aet_ioctl(self->mfd, AETHER_MM_IOC_REGION_CREATE,
+				     &c));
+	/* REGION_INFO wants @tag zero going in */
+	memset(&ri, 0, sizeof(ri));
+	ri.size = sizeof(ri);
+	ri.tag = 1;
+	EXPECT_EQ(-EINVAL, aet_ioctl(t1, AETHER_MM_IOC_REGION_INFO, &ri));
+	/* a tag rule: 0 is no tag (-EINVAL), a name is not its field */
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID, 1000,
+		    AETHER_QOS_FW_OBJ_TAG, 0, NULL, AETHER_QOS_FW_READ);
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID, 1000,
+		    AETHER_QOS_FW_OBJ_TAG, 0x7a67, "x", AETHER_QOS_FW_READ);
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_TAG, 0x7a67, NULL,
+			     AETHER_QOS_FW_READ));
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, t1, PROT_READ));
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, t2, PROT_READ));
+	EXPECT_EQ(0, fw_map_as(&alice, other, PROT_READ));
+	EXPECT_EQ(0, fw_map_as(&alice, old, PROT_READ));
+	EXPECT_EQ(0, fw_map_as(&bob, t1, PROT_READ));
+	close(old);
+	close(other);
+	close(t2);
+	close(t1);
+}
+
 /* Run @cmd; its stdout into @out; its exit status, or -1. */
 static int fw_sh(const char *cmd, char *out, size_t len)
 {
