@@ -817,12 +817,16 @@ bool aem_integ_kept_take(struct aem_layer *l, pgoff_t idx,
 void aem_integ_kept_drop(struct aem_layer *l, pgoff_t idx);
 void aem_integ_layer_gone(struct aem_layer *l);
 void aem_integ_kept_drop_all(void);
+bool aem_integ_may_keep(void);
+void aem_integ_kept_release(unsigned long handle, bool reused);
 void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
 			    pgoff_t idx, struct aem_integ_tally *t);
 
 /* share.c, for verify.c */
 bool aem_share_integ_poisoned(struct aem_frame *f);
 void aem_share_integ_poison(struct aem_frame *f);
+bool aem_share_integ_repair(struct aem_frame *f);
+void aem_share_kept_drop_all(void);
 
 /* reclaim.c, for verify.c's debugfs knob */
 int aem_loop_corrupt(unsigned long handle);

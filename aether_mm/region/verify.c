@@ -100,6 +100,7 @@ static atomic_long_t aem_integ_mismatches, aem_integ_load_mismatches;
 static atomic_long_t aem_integ_repaired, aem_integ_refused;
 static atomic_long_t aem_integ_corrupted;
 static atomic_long_t aem_integ_rep_reload, aem_integ_rep_kept;
+static atomic_long_t aem_integ_rep_shared;
 static atomic_long_t aem_integ_unrep_resident, aem_integ_unrep_shared;
 static atomic_long_t aem_integ_unrep_stored;
 static atomic_long_t aem_integ_kept_taken, aem_integ_kept_reused;
@@ -107,7 +108,7 @@ static atomic_long_t aem_integ_kept_dropped;
 
 /* Copies of loaded pages the store keeps for repair ("Kept copies"). */
 atomic_long_t aem_kept_pages;
-static bool aem_integ_keep_on = true;
+static bool aem_integ_keep_on;
 
 static unsigned int aem_integ_cold_gen = AEM_NR_GENS - 1;
 static unsigned int aem_verify_rate;
@@ -318,6 +319,51 @@ static void aem_kept_release(unsigned long handle)
 }
 
 /**
+ * aem_integ_may_keep() - may a copy just loaded be kept (by the caller)?
+ *
+ * For a shared frame's copy (share.c), which its struct aem_shared keeps:
+ * counted as kept when the answer is yes.
+ *
+ * Context: inside the caller's aem_store_get() read section (the load's),
+ * which must also cover where it keeps the handle; does not sleep.
+ * Return: true when keeping is on and the store is not going.
+ */
+bool aem_integ_may_keep(void)
+{
+	bool ok;
+	int sidx;
+
+	if (!READ_ONCE(aem_integ_keep_on))
+		return false;
+	ok = aem_store_get(&sidx, true);
+	if (ok) {
+		atomic_long_inc(&aem_kept_pages);
+		atomic_long_inc(&aem_integ_kept_taken);
+	}
+	aem_store_put(sidx);
+	return ok;
+}
+
+/**
+ * aem_integ_kept_release() - a kept copy that aem_integ_may_keep() allowed
+ * is released
+ * @handle: its handle
+ * @reused: stored again as the page's copy (not released, only uncounted)
+ *
+ * Context: any context that may free pool pages; does not sleep.
+ */
+void aem_integ_kept_release(unsigned long handle, bool reused)
+{
+	if (reused) {
+		atomic_long_dec(&aem_kept_pages);
+		atomic_long_inc(&aem_integ_kept_reused);
+		return;
+	}
+	aem_kept_release(handle);
+	atomic_long_inc(&aem_integ_kept_dropped);
+}
+
+/**
  * aem_integ_keep() - keep the store's copy of a page just loaded back
  * @l: the layer of the slot the page was loaded into
  * @idx: its data page index
@@ -466,13 +512,16 @@ void aem_integ_kept_drop_all(void)
 
 	for (r = aem_region_next(NULL); r; r = aem_region_next(r))
 		aem_integ_kept_drop_region(r);
+	aem_share_kept_drop_all();
 }
 
 /*
- * Repair own frame @f at @idx of @l from its kept copy, if it has one:
+ * Repair frame @f at @idx of @l from its kept copy, if it has one:
  * unmapped first (nobody reads while its bytes change), loaded into @f
  * itself, twice at most as a load at a fault is, and checked against
- * @rec.  Slot lock held; does not sleep (a load never does).
+ * @rec.  A shared frame's copy is its struct aem_shared's, checked against
+ * its sum (aem_share_integ_repair(), which takes its load_lock: a mutex,
+ * so not from the store moment, which must not sleep).  Slot lock held.
  * Return: true when @f holds the right bytes again.
  */
 static bool aem_integ_repair_kept(struct aem_region *r, struct aem_layer *l,
@@ -484,7 +533,15 @@ static bool aem_integ_repair_kept(struct aem_region *r, struct aem_layer *l,
 	int sidx, tries;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	if (!e || aem_frame_is_shared(f))
+	if (aem_frame_is_shared(f)) {
+		/* Its copy, if any, is the shared frame's (share.c). */
+		aem_region_zap_page(r, idx);
+		if (!aem_share_integ_repair(f))
+			return false;
+		atomic_long_inc(&aem_integ_rep_shared);
+		goto repaired;
+	}
+	if (!e)
 		return false;
 	aem_region_zap_page(r, idx);
 	ops = aem_store_get(&sidx, false);
@@ -494,6 +551,7 @@ static bool aem_integ_repair_kept(struct aem_region *r, struct aem_layer *l,
 	aem_store_put(sidx);
 	if (!ok)
 		return false;
+repaired:
 	atomic_long_inc(&aem_integ_repaired);
 	atomic_long_inc(&aem_integ_rep_kept);
 	aem_integ_event(r, idx, AEM_INTEGRITY_REPAIRED);
@@ -585,7 +643,8 @@ int aem_integ_store_out(struct aem_region *r, struct aem_layer *l,
 	atomic_long_inc(&aem_integ_checked);
 	if (aem_integ_rec_matches(rec, sum))
 		return 0;
-	if (aem_integ_repair_kept(r, l, idx, f, rec))
+	/* A shared frame is never offered here: the repair does not sleep. */
+	if (!aem_frame_is_shared(f) && aem_integ_repair_kept(r, l, idx, f, rec))
 		return 0;
 	aem_integ_poison(r, l, idx, sum, f);
 	return -EIO;
@@ -747,7 +806,7 @@ void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
 			goto out;
 		}
 	} else if (aem_integ_repair_kept(r, l, idx, f, rec)) {
-		/* A resident page: its copy kept in the store since its load. */
+		/* Resident: a copy kept in the store since its load. */
 		t->repaired++;
 		goto out;
 	}
@@ -896,6 +955,8 @@ static int aem_dbg_integ_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&aem_integ_kept_dropped));
 	seq_printf(m, "repaired_from_store %ld\n",
 		   atomic_long_read(&aem_integ_rep_kept));
+	seq_printf(m, "repaired_shared %ld\n",
+		   atomic_long_read(&aem_integ_rep_shared));
 	seq_printf(m, "repaired_by_reload %ld\n",
 		   atomic_long_read(&aem_integ_rep_reload));
 	seq_printf(m, "unrepaired_resident %ld\n",
@@ -1198,4 +1259,4 @@ MODULE_PARM_DESC(verify_pages_per_sec,
 
 module_param_named(integrity_keep_copies, aem_integ_keep_on, bool, 0644);
 MODULE_PARM_DESC(integrity_keep_copies,
-		 "a page loaded back from the store keeps its store copy until it is written, for repair (default Y; N: copies kept already stay until then)");
+		 "a page loaded back from the store keeps its store copy until it changes, to repair it from (default N: the copy is released at the load; copies kept stay until their page changes)");

@@ -10,7 +10,9 @@
  * page repaired; a resident page loaded back from the store keeps its
  * store copy until it changes and is repaired from it (by VERIFY and by
  * aether_kverifyd), unless that copy is bad too; the copy goes at a write,
- * is stored again as it is, and goes when the store does; a page written
+ * is stored again as it is, and goes when the store does; a merged page
+ * stored and read back keeps its copy as the shared frame's and is
+ * repaired from it for both users; a page written
  * after its checksum is not reported;
  * aether_kverifyd (verify_pages_per_sec) finds a corruption by itself;
  * a merged page (the naive engine's) corrupted is poisoned for every
@@ -712,6 +714,68 @@ TEST_F_TIMEOUT(region, store_going_releases_kept_copies, 180)
 	munmap(p, pages * page);
 	close(c.fd);
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+}
+
+/*
+ * A merged page stored once for both users (COMPRESSIBLE regions) and
+ * read back keeps its store copy as the shared frame's; the shared frame
+ * corrupted is repaired from it, for both users: no SIGBUS on either.
+ */
+TEST_F_TIMEOUT(region, merged_page_repaired_from_its_kept_copy, 180)
+{
+	const __u32 flags = AEM_PRIVATE | AETHER_MM_REGION_MERGEABLE |
+			    AETHER_MM_REGION_COMPRESSIBLE;
+	const size_t page = self->page, len = MSH_NPAGES * page;
+	struct aether_mm_region_verify v;
+	struct msh_region a, b;
+	long rep0, sh0, outs0, taken0;
+	int i;
+
+	if (integ("repaired_shared") < 0)
+		SKIP(return, "no kept copies in %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	ASSERT_EQ(0, msh_naive("on"));
+	ASSERT_EQ(0, msh_region_make(self->fd, page, flags, &a));
+	ASSERT_EQ(0, msh_region_make(self->fd, page, flags, &b));
+	for (i = 0; i < MSH_NPAGES; i++) {
+		msh_fill(&a, page, i, 0x4b1d + i);
+		msh_fill(&b, page, i, 0x4b1d + i);
+	}
+	ASSERT_EQ(0, msh_naive("scan"));
+	ASSERT_EQ(0, msh_resident_of(&a));
+	ASSERT_EQ(0, param_write("integrity_keep_copies", "1"));
+	/* Cold, then stored once each for both users. */
+	outs0 = msh_share_stat("store_outs");
+	ASSERT_EQ(0, scan_times(a.id, 3));
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "64"));
+	ASSERT_EQ(outs0 + MSH_NPAGES, msh_share_stat("store_outs"));
+	/* Read back through a: each loaded once, its copy kept. */
+	taken0 = integ("kept_taken");
+	for (i = 0; i < MSH_NPAGES; i++)
+		ASSERT_TRUE(msh_holds(&a, page, i, 0x4b1d + i));
+	ASSERT_EQ(taken0 + MSH_NPAGES, integ("kept_taken"));
+	rep0 = integ("repaired_from_store");
+	sh0 = integ("repaired_shared");
+	ASSERT_EQ(0, corrupt(a.id, 2));
+	ASSERT_EQ(0, verify(a.fd, 0, len, &v));
+	EXPECT_EQ(1, v.mismatches);
+	EXPECT_EQ(1, v.repaired);
+	EXPECT_EQ(0, v.poisoned);
+	EXPECT_EQ(rep0 + 1, integ("repaired_from_store"));
+	EXPECT_EQ(sh0 + 1, integ("repaired_shared"));
+	/* Both users read the right bytes, neither gets a SIGBUS. */
+	ASSERT_EQ(0, touch_status(b.map + 2 * page, false));
+	ASSERT_TRUE(msh_holds(&b, page, 2, 0x4b1d + 2));
+	ASSERT_TRUE(msh_holds(&a, page, 2, 0x4b1d + 2));
+	ASSERT_EQ(0, verify(b.fd, 0, len, &v));
+	EXPECT_EQ(0, v.mismatches);
+	EXPECT_EQ(0, v.poisoned);
+	msh_region_drop(page, &a);
+	msh_region_drop(page, &b);
+	msh_naive("off");
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+	ASSERT_EQ(0, kept_settled(0));
 }
 
 /* VERIFY's arguments: each bad one has its errno. */
