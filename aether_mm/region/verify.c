@@ -43,28 +43,73 @@
  * record; a layer's records go with it.  A record found on an empty slot
  * is forgotten by whoever finds it.
  *
- * On a mismatch the record is poisoned: the page is zapped from every
+ * On a mismatch that no good copy repairs (below), the record is
+ * poisoned: the page is zapped from every
  * page table and every fault on it (fault.c, aem_integ_refuse()) is a
  * SIGBUS, never the wrong bytes; a stored page's load fails the same
  * way.  A poisoned shared frame is poisoned for all its users (share.c,
  * aem_share_integ_poison()).  The event is counted, logged (rate-limited)
  * and given to the policy backend (aem_policy_ops.integrity_event).
- * Repair: a load from the store that does not match is made once more,
- * at a fault as at a check (VERIFY, aether_kverifyd, into their scratch
- * frame); when the second load matches, the page is repaired from the store's
- * copy (the first was a bad decompression or a torn read) and nothing is
- * poisoned.  A page whose store copy is bad, a resident page gone bad and
- * a shared frame gone bad have no good copy left: the core keeps none (a
- * stored page's frame went back to the pool when it was stored; a merged
- * page's frames went back to the pool at the merge), so they stay
- * poisoned until the region or the layer goes.
+ * Repair, from a good copy where one exists:
+ *
+ *   bad load	a load from the store that does not match is made once
+ *		more, at a fault as at a check (VERIFY, aether_kverifyd,
+ *		into their scratch frame); when the second load matches,
+ *		the first was a bad decompression or a torn read, and
+ *		nothing is poisoned (repaired_by_reload)
+ *   resident	a page loaded back from the store keeps the store's copy
+ *		while it is unchanged (below); a resident page that fails
+ *		its check (VERIFY, kverifyd, the store moment) is unmapped,
+ *		loaded again from that copy in place and checked: when it
+ *		matches, it is repaired (repaired_from_store)
+ *   shared	a shared frame loaded back from the store keeps its copy
+ *		the same way, in its struct aem_shared (share.c); a shared
+ *		frame that fails its check is loaded again from it in
+ *		place, for every user (repaired_from_store, repaired_shared)
+ *
+ * and without one, the page stays poisoned until the region or the
+ * layer goes, counted by why:
+ *
+ *   unrepaired_stored	a stored page whose copy fails its check twice:
+ *			its frame went back to the pool when it was
+ *			stored, the store's copy is the only one
+ *   unrepaired_resident a resident page with no kept copy (never stored,
+ *			keeping off, its copy released by the store's
+ *			going) or whose kept copy fails its check too
+ *   unrepaired_shared	a merged page's frame with no kept copy: the
+ *			merge freed every private frame it merged (that is
+ *			what merging saves), after a full comparison, and
+ *			a sharer's own frame is no copy of it (a private
+ *			copy exists only after a write, with other bytes);
+ *			unmerging would copy the bad bytes, so it is not a
+ *			repair: every user gets SIGBUS instead
+ *
+ * Kept copies (integrity_keep_copies, off by default: a copy costs the
+ * store's memory for every page loaded back, as swap cache's slots do).
+ * When a page with a valid record is loaded back (store.c, aem_unstore())
+ * the handle is not released but kept in the layer's @kept, by index, as
+ * long as the record lives: aem_integ_forget() (a write, a page emptied),
+ * a merge (aem_integ_set_shared()), a poisoning, the page stored again
+ * (its kept copy is the new stored copy: reclaim.c reuses it without a
+ * store call; another client's handle replaces it in
+ * aem_cold_page_set_stored()), the layer's end, or the store's going
+ * (aem_region_unstore_all(), which releases them all and waits for
+ * aem_kept_pages to reach zero as it does for stored pages) releases it.
+ * A kept copy is never newer or older than the page: the page cannot
+ * change while it has a record (above).  A shared frame is never written,
+ * so its kept copy lives as long as it does (or until it is stored again).
+ * The copies are a store's memory, and aem_register_store() refuses a new
+ * backend while a copy of the last one is kept, as for stored pages.  An
+ * unprivileged user can keep at most one copy per page it holds resident
+ * (charged), so no more than its stored pages would have cost.
  *
  * VERIFY (AETHER_MM_IOC_REGION_VERIFY, ioctl.c) checks a range of the
  * image the caller sees; aether_kverifyd checks the records of every
  * region at verify_pages_per_sec pages a second (0: off), from where it
  * left off.  debugfs aether/mm/integrity shows the counters;
  * aether/mm/integrity_corrupt (root only) flips a byte of a chosen page
- * without touching its record, so that tests can prove detection.
+ * (or of the copy the store keeps of it) without touching its record, so
+ * that tests can prove detection and repair.
  *
  * Lock order (within region.h's):
  *
@@ -73,8 +118,10 @@
  *				aem_access_lock
  *   2. slot lock		every record changes under the lock of its
  *				index, as the slot it describes
- *   3. the store's SRCU read	a load (a check of a stored page)
- *   4. the pool's locks	a scratch frame
+ *   3. shared->load_lock	a shared frame's kept copy (share.c)
+ *   4. the store's SRCU read	a load (a check of a stored page, a
+ *				repair), a kept copy released
+ *   5. the pool's locks	a scratch frame
  *   aem_integ_bench_lock	the bench's last figures, taken alone
  *
  * kverifyd's cursor is its own thread's; the counters are atomics.
