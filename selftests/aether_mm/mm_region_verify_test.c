@@ -748,6 +748,7 @@ TEST_F_TIMEOUT(region, merged_page_repaired_from_its_kept_copy, 180)
 	/* Cold, then stored once each for both users. */
 	outs0 = msh_share_stat("store_outs");
 	ASSERT_EQ(0, scan_times(a.id, 3));
+	ASSERT_EQ(0, scan_times(b.id, 3));
 	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "64"));
 	ASSERT_EQ(outs0 + MSH_NPAGES, msh_share_stat("store_outs"));
 	/* Read back through a: each loaded once, its copy kept. */
