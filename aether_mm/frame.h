@@ -236,6 +236,9 @@ void aem_region_debugfs(struct dentry *dir);
 int aem_region_unstore_all(void);
 extern atomic_long_t aem_stored_pages;
 
+/* region/verify.c: copies kept in the store after a load (the backend's) */
+extern atomic_long_t aem_kept_pages;
+
 /* region/migrate.c, region/share.c */
 extern const struct aem_movable_ops aem_region_movable_ops;
 extern const struct aem_movable_ops aem_share_movable_ops;

@@ -203,7 +203,13 @@ static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
 		w->dropped++;
 		goto taken;
 	}
-	if (w->ops->store(f, &handle))
+	/*
+	 * A page the store kept a copy of since its load (verify.c), which
+	 * aem_cold_page_unmap() just found unchanged: that copy is stored
+	 * again, no new one is made.
+	 */
+	if (!aem_integ_kept_take(l, idx, &handle) &&
+	    w->ops->store(f, &handle))
 		goto failed;
 	if (aem_cold_page_set_stored(r, l, idx, f, w->ops, handle)) {
 		w->ops->release(handle);

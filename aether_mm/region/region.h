@@ -164,6 +164,10 @@
  *		and compaction follows it under rcu_read_lock()
  * @integ:	index -> checksum record of what the slot holds (verify.c);
  *		changed under the slot lock
+ * @kept:	index -> the store backend's handle of a copy of the page
+ *		kept after a load, for repair (verify.c, "Kept copies"):
+ *		only where @integ has a valid record; changed under the slot
+ *		lock
  */
 struct aem_layer {
 	struct kref ref;
@@ -173,6 +177,7 @@ struct aem_layer {
 	struct aem_region *region;
 	struct rcu_head rcu;
 	struct xarray integ;
+	struct xarray kept;
 };
 
 /**
@@ -816,12 +821,22 @@ int aem_integ_loaded(struct aem_region *r, struct aem_layer *l, pgoff_t idx,
 		     struct aem_frame *f, const struct aem_store_ops *ops,
 		     unsigned long handle);
 bool aem_integ_stored_poisoned(struct aem_layer *l, pgoff_t idx);
+bool aem_integ_keep(struct aem_layer *l, pgoff_t idx, unsigned long handle);
+bool aem_integ_kept_take(struct aem_layer *l, pgoff_t idx,
+			 unsigned long *handle);
+void aem_integ_kept_drop(struct aem_layer *l, pgoff_t idx);
+void aem_integ_layer_gone(struct aem_layer *l);
+void aem_integ_kept_drop_all(void);
+bool aem_integ_may_keep(void);
+void aem_integ_kept_release(unsigned long handle, bool reused);
 void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
 			    pgoff_t idx, struct aem_integ_tally *t);
 
 /* share.c, for verify.c */
 bool aem_share_integ_poisoned(struct aem_frame *f);
 void aem_share_integ_poison(struct aem_frame *f);
+bool aem_share_integ_repair(struct aem_frame *f);
+void aem_share_kept_drop_all(void);
 
 /* reclaim.c, for verify.c's debugfs knob */
 int aem_loop_corrupt(unsigned long handle);
