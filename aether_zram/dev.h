@@ -68,7 +68,7 @@ struct azr_wb {
 	unsigned long *bitmap;
 	unsigned long nr_blocks;
 	unsigned long hint;
-	spinlock_t limit_lock;
+	spinlock_t limit_lock;		/* @limit and @limit_enable */
 	u64 limit;
 	bool limit_enable;
 	atomic64_t bd_count;

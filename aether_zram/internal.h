@@ -140,8 +140,7 @@ int azr_decompress(struct azr_comp *comp, struct azr_strm *strm,
  */
 #define AZR_E_SAME		BIT(0)	/* @handle is the repeated value */
 #define AZR_E_HUGE		BIT(1)	/* stored raw, PAGE_SIZE bytes */
-#define AZR_E_INCOMP		BIT(2)	/* huge, and the compressor's output
-					 * was a page or more */
+#define AZR_E_INCOMP		BIT(2)	/* huge: compressed to a page or more */
 
 struct azr_entry {
 	unsigned long handle;

@@ -48,8 +48,8 @@
  *
  * Reading back.  A read of a written-back page reads its block into the
  * caller's page, synchronously.  The read runs in a work item of our
- * own workqueue (WQ_MEM_RECLAIM: swap-in may depend on it) and the
- * caller waits for it: the caller is inside submit_bio() of our disk,
+ * own workqueue (WQ_MEM_RECLAIM: swap-in may depend on it; it runs
+ * nothing else) and the caller waits for it: the caller is inside submit_bio() of our disk,
  * where a bio submitted to another disk would only be queued until we
  * return (current->bio_list) - zram's read_from_bdev_sync() for the
  * same reason.  The page stays on the backing device; a write of it, a
@@ -60,9 +60,9 @@
  * backing device writes back, every wb_interval_ms, up to wb_batch
  * pages that are idle: marked so, or (wb_idle_age_sec not 0) not
  * accessed for that long.  writeback_limit holds for it too.  The pass
- * is a delayed work item of the device, queued at disksize and
- * cancelled before reset or removal takes the device down; while the
- * interval is 0 it only looks again every second.
+ * is a delayed work item of the device on system_unbound_wq, queued at
+ * disksize and cancelled before reset or removal takes the device down;
+ * while the interval is 0 it only looks again every second.
  *
  * Lock order (internal.h): the pass and the sysfs files take @init_lock
  * (2) for read (backing_dev for write), then a slot's lock (3), then
@@ -94,7 +94,12 @@ static unsigned int azr_wb_interval_ms;
 static unsigned int azr_wb_batch = 256;
 static unsigned int azr_wb_idle_age_sec;
 
-/* Reads of written-back pages and the background passes. */
+/*
+ * Reads of written-back pages, and nothing else: a reader waits for its
+ * work item holding a slot's lock, so no work on this queue may take
+ * one (under memory pressure its rescuer runs one item at a time).  The
+ * background passes, which take slot locks, run on system_unbound_wq.
+ */
 static struct workqueue_struct *azr_wb_wq;
 
 /* ---- blocks of the backing device ---------------------------------------- */
@@ -435,7 +440,7 @@ static void azr_wb_background(struct work_struct *work)
 				    READ_ONCE(azr_wb_batch), &written);
 		up_read(&d->init_lock);
 	}
-	queue_delayed_work(azr_wb_wq, &d->wb.work, azr_wb_delay(ms));
+	queue_delayed_work(system_unbound_wq, &d->wb.work, azr_wb_delay(ms));
 }
 
 /**
@@ -458,7 +463,7 @@ void azr_wb_start(struct azr_dev *d)
 {
 	lockdep_assert_held_write(&d->init_lock);
 	if (d->wb.bdev.bdev)
-		queue_delayed_work(azr_wb_wq, &d->wb.work,
+		queue_delayed_work(system_unbound_wq, &d->wb.work,
 				   azr_wb_delay(READ_ONCE(azr_wb_interval_ms)));
 }
 
@@ -773,7 +778,7 @@ const struct attribute_group azr_wb_group = {
 /* ---- the module ---------------------------------------------------------- */
 
 /**
- * azr_wb_init() - the workqueue of the reads and the background passes
+ * azr_wb_init() - the workqueue of the reads of written-back pages
  *
  * Return: 0, or -ENOMEM.
  */
