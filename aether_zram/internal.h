@@ -180,6 +180,7 @@ extern bool azr_selftest;
 
 int azs_selftest(void);			/* zspool_test.c */
 int azr_comp_selftest(void);		/* comp_test.c */
+int azr_wb_selftest(void);		/* writeback.c */
 int azr_debugfs_init(void);		/* debugfs.c: aether/zram/ */
 void azr_debugfs_exit(void);
 struct dentry *azr_debugfs_dir(void);

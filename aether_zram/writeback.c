@@ -775,6 +775,69 @@ const struct attribute_group azr_wb_group = {
 	.attrs = azr_wb_attrs,
 };
 
+/* ---- self-test ---------------------------------------------------------- */
+
+#define AZR_WB_ST_BLOCKS	70	/* more than a word of the bitmap */
+
+/* The block allocator: every block once, then -ENOSPC, wrap-around. */
+static bool azr_wb_selftest_blocks(struct azr_wb *wb)
+{
+	unsigned long i;
+	long blk;
+
+	for (i = 0; i < AZR_WB_ST_BLOCKS; i++)
+		if (azr_wb_block_get(wb) != i)
+			return false;
+	if (azr_wb_block_get(wb) != -ENOSPC ||
+	    atomic64_read(&wb->bd_count) != AZR_WB_ST_BLOCKS)
+		return false;
+	/* A block given back is found again from any hint. */
+	azr_wb_block_put(wb, 3);
+	azr_wb_block_put(wb, 65);
+	WRITE_ONCE(wb->hint, 10);
+	if (azr_wb_block_get(wb) != 65 || azr_wb_block_get(wb) != 3 ||
+	    azr_wb_block_get(wb) != -ENOSPC)
+		return false;
+	for (i = 0; i < AZR_WB_ST_BLOCKS; i++)
+		azr_wb_block_put(wb, i);
+	blk = azr_wb_block_get(wb);
+	if (blk < 0 || atomic64_read(&wb->bd_count) != 1)
+		return false;
+	azr_wb_block_put(wb, blk);
+	return bitmap_empty(wb->bitmap, AZR_WB_ST_BLOCKS) &&
+	       !atomic64_read(&wb->bd_count);
+}
+
+/**
+ * azr_wb_selftest() - the backing device's block allocator, at load
+ *
+ * Return: 0, -ENOMEM, or -EINVAL when it went wrong.
+ */
+int azr_wb_selftest(void)
+{
+	struct azr_wb *wb;
+	bool ok;
+
+	wb = kzalloc(sizeof(*wb), GFP_KERNEL);
+	if (!wb)
+		return -ENOMEM;
+	wb->nr_blocks = AZR_WB_ST_BLOCKS;
+	wb->bitmap = bitmap_zalloc(AZR_WB_ST_BLOCKS, GFP_KERNEL);
+	if (!wb->bitmap) {
+		kfree(wb);
+		return -ENOMEM;
+	}
+	ok = azr_wb_selftest_blocks(wb);
+	bitmap_free(wb->bitmap);
+	kfree(wb);
+	if (!ok) {
+		pr_err("selftest: writeback's block allocator failed\n");
+		return -EINVAL;
+	}
+	pr_info("writeback block allocator self-test passed\n");
+	return 0;
+}
+
 /* ---- the module ---------------------------------------------------------- */
 
 /**
