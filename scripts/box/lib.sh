@@ -24,14 +24,34 @@ tap_result() {
 	fi
 }
 
-# load_modules: insmod every listed module; a failure is a failed test.
+# mod_name PATH: the module's name, from its file (.ko, .ko.xz, ...).
+mod_name() {
+	m=${1##*/}
+	echo "${m%%.ko*}"
+}
+
+# load_module PATH [PARAMS...]: modprobe the module by name, with PARAMS
+# as its options, from the tree scripts/box.sh installed (modules_install,
+# depmod): what it needs comes first by itself.  insmod of PATH only in a
+# box without modprobe.
+load_module() {
+	p=$1
+	shift
+	if command -v modprobe >/dev/null; then
+		modprobe "$(mod_name "$p")" "$@"
+	else
+		insmod "$p" "$@"
+	fi
+}
+
+# load_modules: load every listed module; a failure is a failed test.
 load_modules() {
 	rc=0
 	while read -r path kind params; do
 		[ "$kind" != ondemand ] || continue
 		# shellcheck disable=SC2086 # params are separate words
-		if ! insmod "$path" $params; then
-			echo "box: insmod $path $params failed"
+		if ! load_module "$path" $params; then
+			echo "box: loading $path $params failed"
 			rc=1
 		fi
 	done < /etc/aether/modules
@@ -130,7 +150,7 @@ unload_ours() {
 	remove_zram_devices
 	# shellcheck disable=SC2013 # one word a line: module paths
 	for m in $(awk '$2 == "ours" { print $1 }' /etc/aether/modules | sed -n '1!G;h;$p'); do
-		name=$(basename "$m" .ko)
+		name=$(mod_name "$m")
 		if ! rmmod "$name"; then
 			echo "box: rmmod $name failed"
 			rc=1
