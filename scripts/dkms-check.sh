@@ -8,8 +8,8 @@
 #     /lib/modules/REL/updates/aether, depmod run, so that modprobe finds
 #     aether_zram and, with it, aether_mm and the kernel's lz4 and zstd
 #     modules (modprobe --show-depends answers without loading anything);
-#     aetherctl's man page and bash completion land where man and bash
-#     look for them;
+#     aetherctl, its man page and its bash completion land where the
+#     shell, man and bash look for them;
 #  2. make uninstall KVER=REL: nothing of ours left, depmod run again;
 #  3. DKMS: dkms add, build, install (modules under updates/dkms, the same
 #     dependencies resolved), uninstall, remove; nothing left.
@@ -76,12 +76,15 @@ resolves() {
 CONF=$TOP/packaging/modprobe.d/aether.conf
 
 # What make install puts beside the modules for aetherctl.
+AETHERCTL=/usr/sbin/aetherctl
 MAN_PAGE=/usr/share/man/man8/aetherctl.8
 BASH_COMPLETION=/usr/share/bash-completion/completions/aetherctl
 
-# aetherctl_files_installed: the man page and the bash completion are
-# there, the same as in the tree, and man formats the page.
+# aetherctl_files_installed: aetherctl runs, the man page and the bash
+# completion are there, the same as in the tree, and man formats the page.
 aetherctl_files_installed() {
+	"$AETHERCTL" --help >/dev/null 2>&1 || {
+		echo "# $AETHERCTL --help failed"; return 1; }
 	cmp -s "$TOP/packaging/man/aetherctl.8" "$MAN_PAGE" || {
 		echo "# no $MAN_PAGE, or not the tree's"; return 1; }
 	cmp -s "$TOP/packaging/bash-completion/aetherctl" "$BASH_COMPLETION" || {
@@ -151,14 +154,14 @@ for rel in "${RELS[@]}"; do
 	conf_options_reach_insmod "$rel"
 	ok $? "$rel.modprobe_conf_options_reach_insmod"
 	aetherctl_files_installed
-	ok $? "$rel.aetherctl_man_page_and_bash_completion_installed"
+	ok $? "$rel.aetherctl_its_man_page_and_bash_completion_installed"
 	make -s -C "$TOP" KVER="$rel" uninstall >"$log" 2>&1
 	ok $? "$rel.make_uninstall"
 	[[ ! -e /lib/modules/$rel/updates/aether ]] &&
 		! modprobe -S "$rel" --show-depends aether_mm >/dev/null 2>&1
 	ok $? "$rel.uninstall_leaves_nothing"
-	[[ ! -e $MAN_PAGE && ! -e $BASH_COMPLETION ]]
-	ok $? "$rel.uninstall_removes_man_page_and_bash_completion"
+	[[ ! -e $AETHERCTL && ! -e $MAN_PAGE && ! -e $BASH_COMPLETION ]]
+	ok $? "$rel.uninstall_removes_aetherctl_its_man_page_and_bash_completion"
 done
 
 if ! command -v dkms >/dev/null; then
