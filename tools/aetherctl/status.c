@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 
@@ -652,6 +653,19 @@ static bool st_wait_quit(long seconds, bool *in)
 	return st_stop;
 }
 
+/* slabtop's first line: when, how often, how to leave. */
+static void st_top_header(const struct st_opts *o)
+{
+	char when[32] = "";
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&now, &tm))
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	printf("aetherctl top - %s, every %ld s; q or Ctrl-C quits\n\n",
+	       when, o->interval);
+}
+
 int actl_top_main(const struct actl_ctx *ctx, int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = st_on_signal };
@@ -679,6 +693,8 @@ int actl_top_main(const struct actl_ctx *ctx, int argc, char **argv)
 			printf("\033[H\033[2J");
 		else if (!ctx->json && n)
 			putchar('\n');
+		if (!ctx->json)
+			st_top_header(&o);
 		out_begin(ctx);
 		st_screen(&o);
 		out_end();
