@@ -349,9 +349,13 @@ static void st_zram(void)
 	DIR *dp;
 
 	dp = opendir("/sys/block");
-	while (dp && (d = readdir(dp)) && n < ARRAY_SIZE(names))
-		if (!strncmp(d->d_name, ST_ZRAM_NAME, strlen(ST_ZRAM_NAME)))
-			names[n++] = strdup(d->d_name);
+	while (dp && (d = readdir(dp)) && n < ARRAY_SIZE(names)) {
+		if (strncmp(d->d_name, ST_ZRAM_NAME, strlen(ST_ZRAM_NAME)))
+			continue;
+		names[n] = strdup(d->d_name);
+		if (names[n])
+			n++;
+	}
 	if (dp)
 		closedir(dp);
 	qsort(names, n, sizeof(*names), st_zram_cmp);
@@ -366,8 +370,7 @@ static void st_zram(void)
 	out_col(t, "same_pages", "ZERO");
 	out_col(t, "huge_pages", "HUGE");
 	for (i = 0; i < n; i++) {
-		if (names[i])
-			st_zram_row(t, names[i]);
+		st_zram_row(t, names[i]);
 		free(names[i]);
 	}
 	out_flush(t);
