@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The Aether test box: build an initramfs (busybox, our modules, the distro
-# modules they need, selftests, tools, job scripts) and boot a Debian
+# The Aether test box: build an initramfs (busybox, kmod's modprobe, our
+# modules installed as "make install" installs them: modules_install under
+# /lib/modules/RELEASE/updates/aether and depmod; the distro modules they
+# need, selftests, tools, job scripts) and boot a Debian
 # kernel in QEMU on two NUMA nodes, then judge the serial log. KVM with
 # "-cpu host" where a probe boot shows that KVM works (scripts/accel.sh),
 # software emulation with "-cpu max" otherwise.

@@ -3,7 +3,10 @@
 #
 # /etc/aether/modules lists, in load order (dependencies first), one module
 # a line: "<path> <ours|dep|ondemand> [params...]". scripts/box.sh writes
-# it; "ondemand" modules are there for modprobe, not loaded at boot.
+# it; "ondemand" modules are there for modprobe, not loaded at boot.  The
+# path is where the module lies in the box's installed tree (ours under
+# updates/aether, .ko.xz on 6.12); load_module loads it by name with
+# modprobe, the parameters as modprobe options.
 
 # show_topology: one line per NUMA node, so a log shows what the box had.
 show_topology() {
