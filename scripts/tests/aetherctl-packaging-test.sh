@@ -27,11 +27,11 @@ fi
 ok $? "help_runs"
 
 # The formatted page, one section per module ("MM COMMANDS", ...).
-if command -v groff >/dev/null; then
-	LC_ALL=C groff -man -Tascii -P-cbou "$MAN" 2>/dev/null >"$WORK/man"
-else
-	sed 's/\\f[BIRP]//g; s/\\-/-/g' "$MAN" >"$WORK/man"
+if ! command -v groff >/dev/null; then
+	ok 1 "groff_installed" "no groff (scripts/deps.sh installs groff-base)"
+	finish
 fi
+LC_ALL=C groff -man -Tascii -P-cbou "$MAN" 2>/dev/null >"$WORK/man"
 
 # man_section MODULE: the page's section of MODULE's commands.
 man_section() {
