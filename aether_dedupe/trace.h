@@ -27,39 +27,29 @@
 #include <aether/mm.h>
 
 TRACE_EVENT(adedup_merge,
-	TP_PROTO(const struct aem_share_page *pg, bool zero, bool range),
-	TP_ARGS(pg, zero, range),
-	TP_STRUCT__entry(
-		__field(u64,		region)
-		__field(unsigned long,	index)
-		__field(bool,		zero)
-		__field(bool,		range)
-	),
-	TP_fast_assign(
-		__entry->region = aem_share_region_id(pg->region);
-		__entry->index = pg->index;
-		__entry->zero = zero;
-		__entry->range = range;
-	),
-	TP_printk("region=%llu index=%lu into=%s by=%s",
-		  __entry->region, __entry->index,
-		  __entry->zero ? "zero" : "frame",
-		  __entry->range ? "range" : "scan")
-);
+	    TP_PROTO(const struct aem_share_page *pg, bool zero, bool range),
+	    TP_ARGS(pg, zero, range),
+	    TP_STRUCT__entry(__field(u64, region)
+			     __field(unsigned long, index)
+			     __field(bool, zero)
+			     __field(bool, range)),
+	    TP_fast_assign(__entry->region = aem_share_region_id(pg->region);
+			   __entry->index = pg->index;
+			   __entry->zero = zero;
+			   __entry->range = range;),
+	    TP_printk("region=%llu index=%lu into=%s by=%s",
+		      __entry->region, __entry->index,
+		      __entry->zero ? "zero" : "frame",
+		      __entry->range ? "range" : "scan"));
 
 TRACE_EVENT(adedup_unmerge,
-	TP_PROTO(const struct aem_shared *s, unsigned int users),
-	TP_ARGS(s, users),
-	TP_STRUCT__entry(
-		__field(const void *,	shared)
-		__field(unsigned int,	users)
-	),
-	TP_fast_assign(
-		__entry->shared = s;
-		__entry->users = users;
-	),
-	TP_printk("shared=%p users=%u", __entry->shared, __entry->users)
-);
+	    TP_PROTO(const struct aem_shared *s, unsigned int users),
+	    TP_ARGS(s, users),
+	    TP_STRUCT__entry(__field(const void *, shared)
+			     __field(unsigned int, users)),
+	    TP_fast_assign(__entry->shared = s;
+			   __entry->users = users;),
+	    TP_printk("shared=%p users=%u", __entry->shared, __entry->users));
 
 #endif /* _AETHER_DEDUPE_TRACE_H */
 

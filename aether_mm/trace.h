@@ -20,7 +20,7 @@
  *	wanted, pages offered (scanned), taken, of those dropped as zero
  *	pages, failed; the pool's walk (from an allocation or kreclaimd)
  *	or a QoS group's
- *   aem_compact        one zone compacted: node, zone, pages surveyed,
+ *   aem_compact        one zone compacted: node, zone, pageblocks surveyed,
  *	pageblocks isolated, pages migrated, busy and failed moves,
  *	pageblocks freed; on request or in the background
  *
@@ -59,17 +59,6 @@
 #define AEM_FAULT_HUGE	8	/* one PMD for 2 MiB */
 #endif
 
-#define AEM_TRACE_FAULT_KINDS					\
-	{ AEM_FAULT_ZERO,		"zero" },		\
-	{ AEM_FAULT_MAP,		"map" },		\
-	{ AEM_FAULT_NEW,		"new" },		\
-	{ AEM_FAULT_COW,		"cow" },		\
-	{ AEM_FAULT_STEAL,	"steal" },		\
-	{ AEM_FAULT_OWN,		"own" },		\
-	{ AEM_FAULT_STORED,	"stored" },		\
-	{ AEM_FAULT_PREFETCH,	"prefetch" },		\
-	{ AEM_FAULT_HUGE,		"huge" }
-
 TRACE_DEFINE_ENUM(AETHER_MM_ZONE_DMA);
 TRACE_DEFINE_ENUM(AETHER_MM_ZONE_DMA32);
 TRACE_DEFINE_ENUM(AETHER_MM_ZONE_NORMAL);
@@ -89,156 +78,140 @@ TRACE_DEFINE_ENUM(AEM_OWNER_REGION);
 TRACE_DEFINE_ENUM(AEM_OWNER_LOOPBACK);
 TRACE_DEFINE_ENUM(AEM_OWNER_SECURE);
 
-#define AEM_TRACE_ZONES						\
-	{ AETHER_MM_ZONE_DMA,		"DMA" },		\
-	{ AETHER_MM_ZONE_DMA32,		"DMA32" },		\
-	{ AETHER_MM_ZONE_NORMAL,	"Normal" }
-
-#define AEM_TRACE_MTS						\
-	{ AETHER_MM_MT_UNMOVABLE,	"Unmovable" },		\
-	{ AETHER_MM_MT_MOVABLE,		"Movable" },		\
-	{ AETHER_MM_MT_RECLAIMABLE,	"Reclaimable" }
-
-#define AEM_TRACE_OWNERS					\
-	{ AEM_OWNER_NONE,		"none" },		\
-	{ AEM_OWNER_KERNEL,		"kernel" },		\
-	{ AEM_OWNER_USER,		"user" },		\
-	{ AEM_OWNER_SELFTEST,		"selftest" },		\
-	{ AEM_OWNER_BENCH,		"bench" },		\
-	{ AEM_OWNER_SLUB,		"slub" },		\
-	{ AEM_OWNER_ZRAM,		"zram" },		\
-	{ AEM_OWNER_DEDUPE,		"dedupe" },		\
-	{ AEM_OWNER_QOS,		"qos" },		\
-	{ AEM_OWNER_REGION,		"region" },		\
-	{ AEM_OWNER_LOOPBACK,		"loopback" },		\
-	{ AEM_OWNER_SECURE,		"secure" }
-
 DECLARE_EVENT_CLASS(aem_block,
-	TP_PROTO(const struct aem_frame *f, unsigned int order,
-		 unsigned int owner),
-	TP_ARGS(f, order, owner),
-	TP_STRUCT__entry(
-		__field(unsigned long,	pfn)
-		__field(unsigned int,	order)
-		__field(int,		nid)
-		__field(unsigned int,	zone)
-		__field(unsigned int,	mt)
-		__field(unsigned int,	owner)
-	),
-	TP_fast_assign(
-		__entry->pfn = aem_frame_pfn(f);
-		__entry->order = order;
-		__entry->nid = aem_frame_nid(f);
-		__entry->zone = aem_frame_zone(f);
-		__entry->mt = aem_frame_migratetype(f);
-		__entry->owner = owner;
-	),
-	TP_printk("pfn=0x%lx order=%u nid=%d zone=%s mt=%s owner=%s",
-		  __entry->pfn, __entry->order, __entry->nid,
-		  __print_symbolic(__entry->zone, AEM_TRACE_ZONES),
-		  __print_symbolic(__entry->mt, AEM_TRACE_MTS),
-		  __print_symbolic(__entry->owner, AEM_TRACE_OWNERS))
-);
+		    TP_PROTO(const struct aem_frame *f, unsigned int order,
+			     unsigned int owner),
+		    TP_ARGS(f, order, owner),
+		    TP_STRUCT__entry(__field(unsigned long, pfn)
+				     __field(unsigned int, order)
+				     __field(int, nid)
+				     __field(unsigned int, zone)
+				     __field(unsigned int, mt)
+				     __field(unsigned int, owner)),
+		    TP_fast_assign(__entry->pfn = aem_frame_pfn(f);
+				   __entry->order = order;
+				   __entry->nid = aem_frame_nid(f);
+				   __entry->zone = aem_frame_zone(f);
+				   __entry->mt = aem_frame_migratetype(f);
+				   __entry->owner = owner;),
+		    TP_printk("pfn=0x%lx order=%u nid=%d zone=%s mt=%s owner=%s",
+			      __entry->pfn, __entry->order, __entry->nid,
+			      __print_symbolic(__entry->zone,
+					       { AETHER_MM_ZONE_DMA, "DMA" },
+					       { AETHER_MM_ZONE_DMA32, "DMA32" },
+					       { AETHER_MM_ZONE_NORMAL, "Normal" }),
+			      __print_symbolic(__entry->mt,
+					       { AETHER_MM_MT_UNMOVABLE, "Unmovable" },
+					       { AETHER_MM_MT_MOVABLE, "Movable" },
+					       { AETHER_MM_MT_RECLAIMABLE, "Reclaimable" }),
+			      __print_symbolic(__entry->owner,
+					       { AEM_OWNER_NONE, "none" },
+					       { AEM_OWNER_KERNEL, "kernel" },
+					       { AEM_OWNER_USER, "user" },
+					       { AEM_OWNER_SELFTEST, "selftest" },
+					       { AEM_OWNER_BENCH, "bench" },
+					       { AEM_OWNER_SLUB, "slub" },
+					       { AEM_OWNER_ZRAM, "zram" },
+					       { AEM_OWNER_DEDUPE, "dedupe" },
+					       { AEM_OWNER_QOS, "qos" },
+					       { AEM_OWNER_REGION, "region" },
+					       { AEM_OWNER_LOOPBACK, "loopback" },
+					       { AEM_OWNER_SECURE, "secure" })));
 
 DEFINE_EVENT(aem_block, aem_block_alloc,
-	TP_PROTO(const struct aem_frame *f, unsigned int order,
-		 unsigned int owner),
-	TP_ARGS(f, order, owner)
-);
+	     TP_PROTO(const struct aem_frame *f, unsigned int order,
+		      unsigned int owner),
+	     TP_ARGS(f, order, owner));
 
 DEFINE_EVENT(aem_block, aem_block_free,
-	TP_PROTO(const struct aem_frame *f, unsigned int order,
-		 unsigned int owner),
-	TP_ARGS(f, order, owner)
-);
+	     TP_PROTO(const struct aem_frame *f, unsigned int order,
+		      unsigned int owner),
+	     TP_ARGS(f, order, owner));
 
 TRACE_EVENT(aem_region_fault,
-	TP_PROTO(const struct aem_region *r, unsigned long index,
-		 const struct aem_frame *f, unsigned int kind),
-	TP_ARGS(r, index, f, kind),
-	TP_STRUCT__entry(
-		__field(u64,		region)
-		__field(unsigned long,	index)
-		__field(unsigned int,	kind)
-		__field(int,		nid)
-		__field(unsigned long,	pfn)
-	),
-	TP_fast_assign(
-		__entry->region = aem_share_region_id(r);
-		__entry->index = index;
-		__entry->kind = kind;
-		__entry->nid = f ? aem_frame_nid(f) : NUMA_NO_NODE;
-		__entry->pfn = f ? aem_frame_pfn(f) : 0;
-	),
-	TP_printk("region=%llu index=%lu kind=%s nid=%d pfn=0x%lx",
-		  __entry->region, __entry->index,
-		  __print_symbolic(__entry->kind, AEM_TRACE_FAULT_KINDS),
-		  __entry->nid, __entry->pfn)
-);
+	    TP_PROTO(const struct aem_region *r, unsigned long index,
+		     const struct aem_frame *f, unsigned int kind),
+	    TP_ARGS(r, index, f, kind),
+	    TP_STRUCT__entry(__field(u64, region)
+			     __field(unsigned long, index)
+			     __field(unsigned int, kind)
+			     __field(int, nid)
+			     __field(unsigned long, pfn)),
+	    TP_fast_assign(__entry->region = aem_share_region_id(r);
+			   __entry->index = index;
+			   __entry->kind = kind;
+			   __entry->nid = f ? aem_frame_nid(f) : NUMA_NO_NODE;
+			   __entry->pfn = f ? aem_frame_pfn(f) : 0;),
+	    TP_printk("region=%llu index=%lu kind=%s nid=%d pfn=0x%lx",
+		      __entry->region, __entry->index,
+		      __print_symbolic(__entry->kind,
+				       { AEM_FAULT_ZERO, "zero" },
+				       { AEM_FAULT_MAP, "map" },
+				       { AEM_FAULT_NEW, "new" },
+				       { AEM_FAULT_COW, "cow" },
+				       { AEM_FAULT_STEAL, "steal" },
+				       { AEM_FAULT_OWN, "own" },
+				       { AEM_FAULT_STORED, "stored" },
+				       { AEM_FAULT_PREFETCH, "prefetch" },
+				       { AEM_FAULT_HUGE, "huge" }),
+		      __entry->nid, __entry->pfn));
 
 TRACE_EVENT(aem_reclaim,
-	TP_PROTO(int nid, unsigned long wanted, unsigned long scanned,
-		 long taken, unsigned long dropped, unsigned long failed,
-		 bool group),
-	TP_ARGS(nid, wanted, scanned, taken, dropped, failed, group),
-	TP_STRUCT__entry(
-		__field(int,		nid)
-		__field(unsigned long,	wanted)
-		__field(unsigned long,	scanned)
-		__field(long,		taken)
-		__field(unsigned long,	dropped)
-		__field(unsigned long,	failed)
-		__field(bool,		group)
-	),
-	TP_fast_assign(
-		__entry->nid = nid;
-		__entry->wanted = wanted;
-		__entry->scanned = scanned;
-		__entry->taken = taken;
-		__entry->dropped = dropped;
-		__entry->failed = failed;
-		__entry->group = group;
-	),
-	TP_printk("nid=%d wanted=%lu scanned=%lu reclaimed=%ld dropped=%lu failed=%lu for=%s",
-		  __entry->nid, __entry->wanted, __entry->scanned,
-		  __entry->taken, __entry->dropped, __entry->failed,
-		  __entry->group ? "group" : "pool")
-);
+	    TP_PROTO(int nid, unsigned long wanted, unsigned long scanned,
+		     long taken, unsigned long dropped, unsigned long failed,
+		     bool group),
+	    TP_ARGS(nid, wanted, scanned, taken, dropped, failed, group),
+	    TP_STRUCT__entry(__field(int, nid)
+			     __field(unsigned long, wanted)
+			     __field(unsigned long, scanned)
+			     __field(long, taken)
+			     __field(unsigned long, dropped)
+			     __field(unsigned long, failed)
+			     __field(bool, group)),
+	    TP_fast_assign(__entry->nid = nid;
+			   __entry->wanted = wanted;
+			   __entry->scanned = scanned;
+			   __entry->taken = taken;
+			   __entry->dropped = dropped;
+			   __entry->failed = failed;
+			   __entry->group = group;),
+	    TP_printk("nid=%d wanted=%lu scanned=%lu reclaimed=%ld dropped=%lu failed=%lu for=%s",
+		      __entry->nid, __entry->wanted, __entry->scanned,
+		      __entry->taken, __entry->dropped, __entry->failed,
+		      __entry->group ? "group" : "pool"));
 
 TRACE_EVENT(aem_compact,
-	TP_PROTO(int nid, unsigned int zone,
-		 const struct aether_mm_compact *before,
-		 const struct aether_mm_compact *after, bool background),
-	TP_ARGS(nid, zone, before, after, background),
-	TP_STRUCT__entry(
-		__field(int,		nid)
-		__field(unsigned int,	zone)
-		__field(u64,		scanned)
-		__field(u64,		isolated)
-		__field(u64,		migrated)
-		__field(u64,		busy)
-		__field(u64,		failed)
-		__field(u64,		freed)
-		__field(bool,		background)
-	),
-	TP_fast_assign(
-		__entry->nid = nid;
-		__entry->zone = zone;
-		__entry->scanned = after->scanned - before->scanned;
-		__entry->isolated = after->isolated - before->isolated;
-		__entry->migrated = after->migrated - before->migrated;
-		__entry->busy = after->busy - before->busy;
-		__entry->failed = after->failed - before->failed;
-		__entry->freed = after->freed - before->freed;
-		__entry->background = background;
-	),
-	TP_printk("nid=%d zone=%s scanned=%llu isolated=%llu migrated=%llu busy=%llu failed=%llu freed=%llu by=%s",
-		  __entry->nid,
-		  __print_symbolic(__entry->zone, AEM_TRACE_ZONES),
-		  __entry->scanned, __entry->isolated, __entry->migrated,
-		  __entry->busy, __entry->failed, __entry->freed,
-		  __entry->background ? "background" : "request")
-);
+	    TP_PROTO(int nid, unsigned int zone,
+		     const struct aether_mm_compact *before,
+		     const struct aether_mm_compact *after, bool background),
+	    TP_ARGS(nid, zone, before, after, background),
+	    TP_STRUCT__entry(__field(int, nid)
+			     __field(unsigned int, zone)
+			     __field(u64, scanned)
+			     __field(u64, isolated)
+			     __field(u64, migrated)
+			     __field(u64, busy)
+			     __field(u64, failed)
+			     __field(u64, freed)
+			     __field(bool, background)),
+	    TP_fast_assign(__entry->nid = nid;
+			   __entry->zone = zone;
+			   __entry->scanned = after->scanned - before->scanned;
+			   __entry->isolated = after->isolated - before->isolated;
+			   __entry->migrated = after->migrated - before->migrated;
+			   __entry->busy = after->busy - before->busy;
+			   __entry->failed = after->failed - before->failed;
+			   __entry->freed = after->freed - before->freed;
+			   __entry->background = background;),
+	    TP_printk("nid=%d zone=%s scanned=%llu isolated=%llu migrated=%llu busy=%llu failed=%llu freed=%llu by=%s",
+		      __entry->nid,
+		      __print_symbolic(__entry->zone,
+				       { AETHER_MM_ZONE_DMA, "DMA" },
+				       { AETHER_MM_ZONE_DMA32, "DMA32" },
+				       { AETHER_MM_ZONE_NORMAL, "Normal" }),
+		      __entry->scanned, __entry->isolated, __entry->migrated,
+		      __entry->busy, __entry->failed, __entry->freed,
+		      __entry->background ? "background" : "request"));
 
 #endif /* _AETHER_MM_TRACE_H */
 

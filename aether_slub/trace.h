@@ -34,36 +34,32 @@
 struct aslub_cache;
 
 DECLARE_EVENT_CLASS(aslub_obj,
-	TP_PROTO(const struct aslub_cache *s, const void *obj, int nid),
-	TP_ARGS(s, obj, nid),
-	TP_STRUCT__entry(
-		__array(char,		cache, AETHER_SLUB_NAME_LEN)
-		__field(const void *,	obj)
-		__field(unsigned int,	object_size)
-		__field(unsigned int,	size)
-		__field(int,		nid)
-	),
-	TP_fast_assign(
-		strscpy(__entry->cache, s->name, sizeof(__entry->cache));
-		__entry->obj = obj;
-		__entry->object_size = s->object_size;
-		__entry->size = s->size;
-		__entry->nid = nid;
-	),
-	TP_printk("cache=%s obj=%p object_size=%u size=%u nid=%d",
-		  __entry->cache, __entry->obj, __entry->object_size,
-		  __entry->size, __entry->nid)
-);
+		    TP_PROTO(const struct aslub_cache *s, const void *obj,
+			     int nid),
+		    TP_ARGS(s, obj, nid),
+		    TP_STRUCT__entry(__array(char, cache, AETHER_SLUB_NAME_LEN)
+				     __field(const void *, obj)
+				     __field(unsigned int, object_size)
+				     __field(unsigned int, size)
+				     __field(int, nid)),
+		    TP_fast_assign(strscpy(__entry->cache, s->name,
+					   sizeof(__entry->cache));
+				   __entry->obj = obj;
+				   __entry->object_size = s->object_size;
+				   __entry->size = s->size;
+				   __entry->nid = nid;),
+		    TP_printk("cache=%s obj=%p object_size=%u size=%u nid=%d",
+			      __entry->cache, __entry->obj,
+			      __entry->object_size, __entry->size,
+			      __entry->nid));
 
 DEFINE_EVENT(aslub_obj, aslub_alloc,
-	TP_PROTO(const struct aslub_cache *s, const void *obj, int nid),
-	TP_ARGS(s, obj, nid)
-);
+	     TP_PROTO(const struct aslub_cache *s, const void *obj, int nid),
+	     TP_ARGS(s, obj, nid));
 
 DEFINE_EVENT(aslub_obj, aslub_free,
-	TP_PROTO(const struct aslub_cache *s, const void *obj, int nid),
-	TP_ARGS(s, obj, nid)
-);
+	     TP_PROTO(const struct aslub_cache *s, const void *obj, int nid),
+	     TP_ARGS(s, obj, nid));
 
 #endif /* _AETHER_SLUB_TRACE_H */
 

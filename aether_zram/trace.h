@@ -37,49 +37,40 @@ TRACE_DEFINE_ENUM(AETHER_ZRAM_ALGO_LZ4);
 TRACE_DEFINE_ENUM(AETHER_ZRAM_ALGO_LZ4HC);
 TRACE_DEFINE_ENUM(AETHER_ZRAM_ALGO_ZSTD);
 
-#define AZR_TRACE_ALGOS						\
-	{ AETHER_ZRAM_ALGO_DEFAULT,	"lz4" },		\
-	{ AETHER_ZRAM_ALGO_LZ4,		"lz4" },		\
-	{ AETHER_ZRAM_ALGO_LZ4HC,	"lz4hc" },		\
-	{ AETHER_ZRAM_ALGO_ZSTD,	"zstd" }
-
 DECLARE_EVENT_CLASS(azram_comp,
-	TP_PROTO(const struct azr_comp *comp, unsigned int src_len,
-		 unsigned int dst_len, int err, u64 start_ns),
-	TP_ARGS(comp, src_len, dst_len, err, start_ns),
-	TP_STRUCT__entry(
-		__field(unsigned int,	algo)
-		__field(int,		level)
-		__field(unsigned int,	src_len)
-		__field(unsigned int,	dst_len)
-		__field(int,		err)
-		__field(u64,		ns)
-	),
-	TP_fast_assign(
-		__entry->ns = ktime_get_ns() - start_ns;
-		__entry->algo = azr_comp_algo(comp);
-		__entry->level = azr_comp_level(comp);
-		__entry->src_len = src_len;
-		__entry->dst_len = dst_len;
-		__entry->err = err;
-	),
-	TP_printk("algo=%s level=%d src_len=%u dst_len=%u err=%d ns=%llu",
-		  __print_symbolic(__entry->algo, AZR_TRACE_ALGOS),
-		  __entry->level, __entry->src_len, __entry->dst_len,
-		  __entry->err, __entry->ns)
-);
+		    TP_PROTO(const struct azr_comp *comp, unsigned int src_len,
+			     unsigned int dst_len, int err, u64 start_ns),
+		    TP_ARGS(comp, src_len, dst_len, err, start_ns),
+		    TP_STRUCT__entry(__field(unsigned int, algo)
+				     __field(int, level)
+				     __field(unsigned int, src_len)
+				     __field(unsigned int, dst_len)
+				     __field(int, err)
+				     __field(u64, ns)),
+		    TP_fast_assign(__entry->ns = ktime_get_ns() - start_ns;
+				   __entry->algo = azr_comp_algo(comp);
+				   __entry->level = azr_comp_level(comp);
+				   __entry->src_len = src_len;
+				   __entry->dst_len = dst_len;
+				   __entry->err = err;),
+		    TP_printk("algo=%s level=%d src_len=%u dst_len=%u err=%d ns=%llu",
+			      __print_symbolic(__entry->algo,
+					       { AETHER_ZRAM_ALGO_DEFAULT, "lz4" },
+					       { AETHER_ZRAM_ALGO_LZ4, "lz4" },
+					       { AETHER_ZRAM_ALGO_LZ4HC, "lz4hc" },
+					       { AETHER_ZRAM_ALGO_ZSTD, "zstd" }),
+			      __entry->level, __entry->src_len,
+			      __entry->dst_len, __entry->err, __entry->ns));
 
 DEFINE_EVENT(azram_comp, azram_compress,
-	TP_PROTO(const struct azr_comp *comp, unsigned int src_len,
-		 unsigned int dst_len, int err, u64 start_ns),
-	TP_ARGS(comp, src_len, dst_len, err, start_ns)
-);
+	     TP_PROTO(const struct azr_comp *comp, unsigned int src_len,
+		      unsigned int dst_len, int err, u64 start_ns),
+	     TP_ARGS(comp, src_len, dst_len, err, start_ns));
 
 DEFINE_EVENT(azram_comp, azram_decompress,
-	TP_PROTO(const struct azr_comp *comp, unsigned int src_len,
-		 unsigned int dst_len, int err, u64 start_ns),
-	TP_ARGS(comp, src_len, dst_len, err, start_ns)
-);
+	     TP_PROTO(const struct azr_comp *comp, unsigned int src_len,
+		      unsigned int dst_len, int err, u64 start_ns),
+	     TP_ARGS(comp, src_len, dst_len, err, start_ns));
 
 #endif /* _AETHER_ZRAM_TRACE_H */
 
