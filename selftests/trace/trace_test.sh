@@ -245,6 +245,7 @@ zram_io() {
 	# Bytes that are neither zero nor one repeated word: a program.
 	dd if=/bin/busybox of="/dev/aether_zram$dev" bs=4096 count=32 \
 		conv=fsync 2>/dev/null
+	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	dd if="/dev/aether_zram$dev" of=/dev/null bs=4096 count=32 2>/dev/null
 	end
@@ -303,7 +304,12 @@ fw_deny() {
 		'exec aetherctl region create --shared --name trace_fw --hold' \
 		>/dev/null 2>&1 &
 	holder=$!
-	sleep 1
+	# Until the name is there (alice's create), 10 s at most.
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		grep -q trace_fw /sys/kernel/debug/aether/mm/regions 2>/dev/null &&
+			break
+		sleep 1
+	done
 	begin aether_qos/aqos_fw_deny || return 1
 	su -s /bin/sh alice -c 'aetherctl region show --name trace_fw' \
 		>/dev/null 2>&1 && note "alice opened trace_fw through a deny"
