@@ -97,7 +97,7 @@ TRACE_EVENT_CONDITION(aqos_fw_deny,
 					     sizeof(__entry->name));
 				     __entry->rule = rec->rule_id;
 				     __entry->flags = rec->flags;),
-		      TP_printk("uid=%u op=%s requested=%#x allowed=%#x region=%llu name=\"%s\" rule=%u enforcing=%d quarantined=%d",
+		      TP_printk("uid=%u op=%s requested=%#x allowed=%#x region=%llu name=%s rule=%u enforcing=%d quarantined=%d",
 				__entry->uid,
 				__print_symbolic(__entry->op,
 						 { AETHER_QOS_FW_OP_OPEN, "open" },

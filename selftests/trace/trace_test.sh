@@ -317,7 +317,7 @@ fw_deny() {
 	kill "$holder" 2>/dev/null
 	wait "$holder" 2>/dev/null
 	aetherctl qos fw del all >/dev/null
-	at_least 1 aqos_fw_deny 'f("uid") == 1000 && f("op") == "open" && f("name") == "\"trace_fw\"" && f("enforcing") == 1'
+	at_least 1 aqos_fw_deny 'f("uid") == 1000 && f("op") == "open" && f("name") == "trace_fw" && f("enforcing") == 1'
 }
 
 # ---- main ----------------------------------------------------------------------
