@@ -142,6 +142,7 @@
 #include <linux/workqueue.h>
 #include <aether/ioctl.h>
 #include "internal.h"
+#include "trace.h"
 
 static_assert(AETHER_QOS_FW_OPEN == AEM_ACCESS_OPEN);
 static_assert(AETHER_QOS_FW_READ == AEM_ACCESS_READ);
@@ -1135,6 +1136,7 @@ static void aqos_fw_record(const struct aem_access *a, u32 op, u32 decision,
 		strscpy(rec.name, a->name, sizeof(rec.name));
 	aqos_fw_ring_add(&rec, aqos_user_key(cred->fsuid),
 			 op == AETHER_QOS_FW_OP_QUARANTINE);
+	trace_aqos_fw_deny(&rec);
 	if (decision == AETHER_QOS_FW_DENY && __ratelimit(&aqos_fw_log_rs))
 		pr_notice("fw: %s uid %u pid %u (%s) op %u access %#x allowed %#x region %llu \"%s\" rule %u\n",
 			  flags & AETHER_QOS_FW_REC_ENFORCING ? "denied" :

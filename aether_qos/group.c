@@ -104,6 +104,7 @@
 #include <linux/xarray.h>
 
 #include "internal.h"
+#include "trace.h"
 
 #define AQOS_MAX_LEVEL		16	/* levels below the root */
 #define AQOS_MEMBER_BITS	8	/* 256 buckets */
@@ -782,6 +783,7 @@ static void aqos_event(struct aqos_group *g, enum aqos_event ev)
 {
 	struct aqos_group *a;
 
+	trace_aqos_limit(g, ev);
 	atomic_long_inc(&g->events_local[ev]);
 	for (a = g; a; a = a->parent)
 		atomic_long_inc(&a->events[ev]);

@@ -139,6 +139,7 @@
 #include <linux/workqueue.h>
 #include "../frame.h"
 #include "region.h"
+#include "../trace.h"
 
 #define AEM_UNMERGE_WAIT_MS	10000	/* for users whose layer is going */
 
@@ -2337,6 +2338,7 @@ struct aem_frame *aem_share_unstore(struct aem_layer *l, pgoff_t idx,
 	aem_share_frame_put(f);
 	aem_region_stat_dec(r, AEM_RS_STORED);
 	aem_region_stat_inc(r, AEM_RS_STORE_INS);
+	trace_aem_region_fault(r, idx, f, AEM_FAULT_STORED);
 	return f;
 }
 

@@ -16,6 +16,7 @@
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 #include "region.h"
+#include "../trace.h"
 
 #define AEM_UNSTORE_WAIT_MS	10000	/* for stored pages, at unregistration */
 
@@ -92,6 +93,7 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx, void *e,
 	aem_region_stat_dec(r, AEM_RS_STORED);
 	atomic_long_dec(&aem_stored_pages);
 	aem_region_stat_inc(r, AEM_RS_STORE_INS);
+	trace_aem_region_fault(r, idx, f, AEM_FAULT_STORED);
 	return f;
 }
 
