@@ -27,7 +27,9 @@
 #   make install [KVER=]    build for KVER (default: the running kernel) in
 #                           build/KVER/, install the modules under
 #                           /lib/modules/KVER/updates/aether, run depmod;
-#                           the udev rule and the modprobe.d example too
+#                           the udev rule and the modprobe.d example too;
+#                           aetherctl (built static, to /usr/sbin), its
+#                           man page and its bash completion
 #   make uninstall [KVER=]  take all of it out again
 #   make dkms-check         make install/uninstall and dkms add, build,
 #                           install, uninstall, remove on 6.1 and 6.12
@@ -64,6 +66,9 @@ KREL	= $(or $(KVER),$(if $(wildcard $(RUNNING)),$(shell uname -r),$(REL61)))
 INSTALL_MOD_DIR	?= updates/aether
 UDEV_RULES	:= $(wildcard $(TOP)/udev/*.rules)
 DOCDIR		:= $(DESTDIR)/usr/share/doc/aether
+MAN8DIR		:= $(DESTDIR)/usr/share/man/man8
+BASHCOMPDIR	:= $(DESTDIR)/usr/share/bash-completion/completions
+SBINDIR		:= $(DESTDIR)/usr/sbin
 
 # The box kernel: KVER if given, else Debian's 6.1.
 BOX_KVER = $(or $(KVER),$(REL61))
@@ -157,12 +162,18 @@ install: $(if $(wildcard $(KDIR)),,deps)
 	$(if $(UDEV_RULES),install -D -m 0644 -t $(DESTDIR)/etc/udev/rules.d $(UDEV_RULES))
 	install -D -m 0644 $(TOP)/packaging/modprobe.d/aether.conf \
 		$(DOCDIR)/examples/modprobe.d/aether.conf
+	+$(MAKE) -C $(AETHERCTL_DIR) TOP=$(TOP) OUTPUT=$(BIN)/tools
+	install -D -m 0755 $(BIN)/tools/aetherctl $(SBINDIR)/aetherctl
+	install -D -m 0644 $(TOP)/packaging/man/aetherctl.8 $(MAN8DIR)/aetherctl.8
+	install -D -m 0644 $(TOP)/packaging/bash-completion/aetherctl \
+		$(BASHCOMPDIR)/aetherctl
 
 uninstall:
 	rm -rf /lib/modules/$(KREL)/$(INSTALL_MOD_DIR)
 	depmod -a $(KREL)
 	rm -f $(foreach r,$(UDEV_RULES),$(DESTDIR)/etc/udev/rules.d/$(notdir $(r)))
 	rm -rf $(DOCDIR)
+	rm -f $(SBINDIR)/aetherctl $(MAN8DIR)/aetherctl.8 $(BASHCOMPDIR)/aetherctl
 
 dkms-check: deps
 	$(TOP)/scripts/dkms-check.sh $(RELS)

@@ -114,6 +114,7 @@
 #include <linux/xxhash.h>
 
 #include "internal.h"
+#include "trace.h"
 #include "tree.h"
 
 #define ADP_RSET_BITS		8	/* hash of regions' rmap items */
@@ -379,6 +380,7 @@ static void adp_unshared(struct aem_shared *s, unsigned int users)
 {
 	struct adp_dup *d;
 
+	trace_adedup_unmerge(s, users);
 	atomic_long_inc(&adp_cow_unshares);
 	hash_for_each_possible_rcu(adp_dups, d, hnode, (unsigned long)s) {
 		if (d->s != s)
@@ -771,9 +773,11 @@ static bool adp_in_range(const struct adp_walk *w,
 	       pg->index < w->end;
 }
 
-/* A slot merged (or went to the zero page): count it. */
-static void adp_count_merge(struct adp_walk *w, const struct aem_share_page *pg)
+/* A slot merged (or went to the zero page, @zero): count it. */
+static void adp_count_merge(struct adp_walk *w, const struct aem_share_page *pg,
+			    bool zero)
 {
+	trace_adedup_merge(pg, zero, w->range);
 	atomic_long_inc(&adp_merges);
 	if (!w->range)
 		return;
@@ -811,7 +815,7 @@ static int adp_merge_into(struct adp_walk *w, struct aem_share_page *pg,
 		adp_dup_user_drop(d);
 		return ret;
 	}
-	adp_count_merge(w, pg);
+	adp_count_merge(w, pg, false);
 	return 0;
 }
 
@@ -854,7 +858,7 @@ static void adp_merge_done(struct aem_share_page *pg, int ret, void *arg)
 	struct adp_dup *d;
 
 	if (!ret) {
-		adp_count_merge(w, pg);
+		adp_count_merge(w, pg, false);
 		return;
 	}
 	d = adp_dup_find(pg->merge);
@@ -880,7 +884,7 @@ static void adp_pend_flush(struct adp_walk *w)
 	aem_share_merge_pages(adp_pend, adp_nr_pend, rets);
 	for (i = 0; i < adp_nr_pend; i++) {
 		if (!rets[i])
-			adp_count_merge(w, &adp_pend[i]);
+			adp_count_merge(w, &adp_pend[i], false);
 		else
 			adp_dup_user_drop(adp_pend_dup[i]);
 		aem_share_page_put(&adp_pend[i]);
@@ -1070,7 +1074,7 @@ static int adp_try_zero(struct adp_walk *w, struct aem_share_page *pg,
 		return 0;
 	if (aem_share_zero(pg))
 		return 0;
-	adp_count_merge(w, pg);
+	adp_count_merge(w, pg, true);
 	return 1;
 }
 

@@ -49,6 +49,7 @@
 #include <linux/topology.h>
 #include <linux/vmalloc.h>
 #include "internal.h"
+#include "trace.h"
 
 /* Nodes in the order an allocation tries them. */
 struct aem_nodelist {
@@ -283,6 +284,7 @@ void aem_frame_prep(struct aem_frame *f, unsigned int order,
 	if (unlikely(READ_ONCE(aem_track)) && !(flags & AEM_ALLOC_NOTRACK))
 		aem_track_alloc(f);
 	aem_count(AEM_C_ALLOC);
+	trace_aem_block_alloc(f, order, f->owner);
 }
 
 /**
@@ -635,6 +637,7 @@ static void aem_free_prep(struct aem_frame *f, unsigned int order)
 		aem_secure_wipe(f, order);
 	if (unlikely(f->stack))
 		aem_track_free(f);
+	trace_aem_block_free(f, order, f->owner);
 	WRITE_ONCE(f->state, AEM_FS_TAIL);
 	f->owner = AEM_OWNER_NONE;
 	aem_count(AEM_C_FREE);

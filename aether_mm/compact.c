@@ -70,6 +70,7 @@
 #include <linux/sort.h>
 #include <linux/workqueue.h>
 #include "internal.h"
+#include "trace.h"
 
 #define AEM_PB_PAGES		BIT(AEM_PB_ORDER)
 #define AEM_COMPACT_BG_BLOCKS	8	/* pageblocks per background pass */
@@ -79,11 +80,13 @@
  * struct aem_compact_control - one compaction
  * @max_blocks:	candidates per zone at most
  * @order:	order of the free blocks to count
+ * @background:	the background work's (the aem_compact event says so)
  * @c:		what it did, as AETHER_MM_IOC_COMPACT reports it
  */
 struct aem_compact_control {
 	unsigned int max_blocks;
 	unsigned int order;
+	bool background;
 	struct aether_mm_compact c;
 };
 
@@ -357,7 +360,7 @@ static bool aem_compact_zone(struct aem_zone *zone,
 			     struct aem_compact_control *cc)
 {
 	unsigned int max = max(cc->max_blocks, 1U), n, i, k;
-	u64 freed = cc->c.freed;
+	struct aether_mm_compact before = cc->c;
 	struct aem_pb_cand *cand;
 	bool no_room = false;
 
@@ -386,7 +389,8 @@ static bool aem_compact_zone(struct aem_zone *zone,
 			cc->c.freed++;
 	kvfree(cand);
 	cc->c.free_after += aem_zone_free_at(zone, cc->order);
-	return cc->c.freed > freed;
+	trace_aem_compact(zone->node->nid, zone->idx, &before, &cc->c, cc->background);
+	return cc->c.freed > before.freed;
 }
 
 static void aem_compact_account(const struct aem_compact_control *cc)
@@ -487,6 +491,7 @@ static void aem_compact_workfn(struct work_struct *work)
 	struct aem_compact_control cc = {
 		.max_blocks = AEM_COMPACT_BG_BLOCKS,
 		.order = AEM_PB_ORDER,
+		.background = true,
 	};
 	struct aem_node *node;
 	bool ran = false;

@@ -180,6 +180,8 @@ struct aem_policy_stall {
 int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
 int aem_policy_may_access(const struct aem_access *a);
 u64 aem_fw_gen(void);
+u64 aem_fw_floor(void);
+void aem_fw_sync(void);
 int aem_fw_enter(void);
 void aem_fw_exit(int idx);
 void *aem_policy_region_init(u64 id, kuid_t uid, u32 flags,
@@ -221,6 +223,10 @@ void aem_region_exit(void);
 int aem_ioc_region_create(void __user *uarg);
 int aem_ioc_region_open(void __user *uarg);
 void aem_regions_unmap_all(void);
+
+/* region/revoke.c */
+struct aem_revoke_sel;
+int aem_regions_revoke(const struct aem_revoke_sel *sel, u64 seq);
 int aem_ioc_region_list(void __user *uarg);
 
 /* region/debugfs.c */
@@ -229,6 +235,9 @@ void aem_region_debugfs(struct dentry *dir);
 /* region/store.c */
 int aem_region_unstore_all(void);
 extern atomic_long_t aem_stored_pages;
+
+/* region/verify.c: copies kept in the store after a load (the backend's) */
+extern atomic_long_t aem_kept_pages;
 
 /* region/migrate.c, region/share.c */
 extern const struct aem_movable_ops aem_region_movable_ops;

@@ -131,8 +131,9 @@ static bool aem_hook_unregister(enum aem_hook hook, const void *ops)
  *
  * Return: 0, or -EBUSY when another store is registered (or still going
  * away), or when regions still hold pages a backend that went could not
- * give back (their handles are its, not the new one's; they go with their
- * regions).  -EINVAL without @store, @load or @release.
+ * give back, or copies kept for repair it could not release (their
+ * handles are its, not the new one's; they go with their regions).
+ * -EINVAL without @store, @load or @release.
  */
 int aem_register_store(const struct aem_store_ops *ops)
 {
@@ -142,7 +143,8 @@ int aem_register_store(const struct aem_store_ops *ops)
 		return -EINVAL;
 	mutex_lock(&aem_hooks_lock);
 	if (rcu_access_pointer(aem_hooks[AEM_HOOK_STORE]) ||
-	    atomic_long_read(&aem_stored_pages)) {
+	    atomic_long_read(&aem_stored_pages) ||
+	    atomic_long_read(&aem_kept_pages)) {
 		ret = -EBUSY;
 	} else {
 		WRITE_ONCE(aem_store_closing, false);

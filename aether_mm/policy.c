@@ -91,12 +91,19 @@
  *
  * Revocation.  A region's access is checked where it is asked for (open,
  * mmap, mprotect, ioctl), but a rule added later must reach mappings made
- * before it.  aem_access_revoke() bumps the access generation, waits for
- * every fault that checked under the old one (they run inside
- * aem_fw_srcu: region/view.c's vm_ops wrappers) and zaps every
- * region's page tables; a view remembers the generation it was last
- * checked at, so the next touch of each mapping is checked again
- * (region/view.c) and a denied one gets SIGSEGV.
+ * before it.  Every revocation takes a new access sequence number; a
+ * view remembers the number read before its last check, and is fresh
+ * while that number is not below its floor: the number of the last
+ * revocation that concerned it (its own @fw_floor, or the global floor
+ * of aem_access_revoke()).  aem_access_revoke() raises the global floor,
+ * waits for every fault that checked under the old one (they run inside
+ * aem_fw_srcu: region/view.c's vm_ops wrappers) and zaps every region's
+ * page tables.  aem_access_revoke_some() raises the floor of the views
+ * its caller's selection names (region/revoke.c), waits the same way and
+ * zaps only their mappings.  So the next touch of each mapping taken
+ * back is checked again (region/view.c) and a denied one gets SIGSEGV;
+ * the others keep their page tables.  aem_access_revoke_lock makes one
+ * revocation at a time (the order of floors is the order of rules).
  *
  * Lock order: aem_policy_lock (mutex), taken by (un)registration only,
  * then RCU or aem_policy_srcu; the callbacks run inside whatever locks
@@ -133,6 +140,8 @@ static struct aem_policy_reg __rcu *aem_policy;
 static u64 aem_policy_gen;			/* aem_policy_lock */
 DEFINE_STATIC_SRCU(aem_fw_srcu);
 static atomic64_t aem_access_generation = ATOMIC64_INIT(1);
+static atomic64_t aem_access_floor = ATOMIC64_INIT(0);
+static DEFINE_MUTEX(aem_access_revoke_lock);
 static atomic_long_t aem_policy_nr_refused;	/* charges refused */
 static atomic_long_t aem_policy_nr_reclaims;	/* @reclaim calls */
 static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
@@ -317,10 +326,25 @@ int aem_policy_may_access(const struct aem_access *a)
 	return ret > 0 ? 1 : ret;
 }
 
-/* The access generation: a view checked at an older one checks again. */
+/*
+ * The access sequence number, read before a check: the table the check
+ * reads is at least as new as the last revocation this number counts.
+ */
 u64 aem_fw_gen(void)
 {
-	return atomic64_read(&aem_access_generation);
+	return atomic64_read_acquire(&aem_access_generation);
+}
+
+/* The global floor: a view checked below it checks again. */
+u64 aem_fw_floor(void)
+{
+	return atomic64_read(&aem_access_floor);
+}
+
+/* Wait for the faults that checked before a floor was raised. */
+void aem_fw_sync(void)
+{
+	synchronize_srcu(&aem_fw_srcu);
 }
 
 /* A fault checks and maps inside this (see "Revocation" above). */
@@ -349,12 +373,47 @@ void aem_fw_exit(int idx)
  */
 void aem_access_revoke(void)
 {
-	atomic64_inc(&aem_access_generation);
-	/* A fault that checked at the old generation has mapped by now. */
+	mutex_lock(&aem_access_revoke_lock);
+	atomic64_set(&aem_access_floor,
+		     atomic64_inc_return(&aem_access_generation));
+	/* A fault that checked below the floor has mapped by now. */
 	synchronize_srcu(&aem_fw_srcu);
 	aem_regions_unmap_all();
+	mutex_unlock(&aem_access_revoke_lock);
 }
 EXPORT_SYMBOL_GPL(aem_access_revoke);
+
+/**
+ * aem_access_revoke_some() - check again the mappings a change concerns
+ * @sel: which: a mapping of a region @sel->region matches, in a process
+ *	one of whose threads @sel->task matches (struct aem_revoke_sel)
+ *
+ * For a change of the policy backend's rules that can take back access
+ * only from some subjects or some regions (a quarantined uid, a rule
+ * naming one uid and one region): those mappings are zapped and checked
+ * again at their next touch, as aem_access_revoke() does for all; the
+ * others keep their page tables.  The subjects are matched as they are
+ * now: a process is a subject when any thread using its mm is.  When the
+ * walk cannot get the memory it needs, every mapping is taken back
+ * (aem_access_revoke()): never fewer than asked.
+ *
+ * Context: process context, may sleep; no aether_mm lock and no
+ * mmap_lock held.
+ */
+void aem_access_revoke_some(const struct aem_revoke_sel *sel)
+{
+	u64 seq;
+
+	mutex_lock(&aem_access_revoke_lock);
+	seq = atomic64_inc_return(&aem_access_generation);
+	if (aem_regions_revoke(sel, seq)) {
+		atomic64_set(&aem_access_floor, seq);
+		synchronize_srcu(&aem_fw_srcu);
+		aem_regions_unmap_all();
+	}
+	mutex_unlock(&aem_access_revoke_lock);
+}
+EXPORT_SYMBOL_GPL(aem_access_revoke_some);
 
 /**
  * aem_policy_region_init() - a cookie for a new region

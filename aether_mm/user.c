@@ -133,7 +133,19 @@ static unsigned long aem_user_max_pages = ULONG_MAX;
  */
 kuid_t aem_user_key(kuid_t uid)
 {
-	const struct user_namespace *ns = current_user_ns();
+	return aem_user_key_ns(current_user_ns(), uid);
+}
+EXPORT_SYMBOL_GPL(aem_user_key);
+
+/**
+ * aem_user_key_ns() - aem_user_key() for credentials of user namespace @ns
+ * @ns: the user namespace of the credentials (another task's, say)
+ * @uid: their uid (a kuid)
+ *
+ * Return: the key, a kuid.
+ */
+kuid_t aem_user_key_ns(const struct user_namespace *ns, kuid_t uid)
+{
 	kuid_t key = uid;
 
 	for (; ns && ns != &init_user_ns; ns = ns->parent)
@@ -141,7 +153,7 @@ kuid_t aem_user_key(kuid_t uid)
 			key = ns->owner;
 	return key;
 }
-EXPORT_SYMBOL_GPL(aem_user_key);
+EXPORT_SYMBOL_GPL(aem_user_key_ns);
 
 static struct aem_user *aem_user_new(uid_t key)
 {

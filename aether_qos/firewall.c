@@ -23,31 +23,60 @@
  *
  * Lookup.  A rule lives in one bucket of a hash keyed by its subject
  * (ANY, a uid, a gid, a QoS group id, a struct pid) and its object (ANY,
- * a region id, a name: globs and kinds count as ANY there, and are
- * tested on the rules the bucket gives).  An access probes the buckets of
+ * a region id, a name, a tag: globs and kinds count as ANY there, and
+ * are tested on the rules the bucket gives).  An access probes the buckets of
  * its own keys: its fsuid, its gids (fsgid and supplementary), its QoS
  * group and that group's ancestors, its process and, when the table has
  * rules for descendants, its ancestors' processes, each with the region's
- * id, its name and ANY, and (ANY, ANY).  So the work of an access grows
- * with the caller's groups and ancestry, not with the number of rules;
- * only rules that share one key (many globs of one uid, say) are scanned
- * one by one.  The table is immutable once published: a change builds a
- * new one (every rule in a flat array by bucket, counting sort) and swaps
- * it with rcu_assign_pointer(), so the hot path takes no lock at all.
+ * id, its name, its tag and ANY, and (ANY, ANY).  So the work of an
+ * access grows with the caller's groups and ancestry, not with the number
+ * of rules; only rules that share one key (many globs of one uid, say)
+ * are scanned one by one.  The table is immutable once published: a
+ * change builds a new one (every rule in a flat array by bucket, counting
+ * sort) and swaps it with rcu_assign_pointer(), so the hot path takes no
+ * lock at all.
  * Rules are shared by consecutive tables (their hit counters with them)
  * and freed after a grace period once no table holds them.
  *
- * Revocation.  Every change of the table or the default, and every
- * quarantine, calls aem_access_revoke(): aether_mm zaps the page tables
- * of every region and each mapping is checked again, with the toucher's
- * credentials, at its next touch (SIGSEGV when refused).
+ * Revocation.  A change takes back the mappings it can concern, no more:
+ * aether_mm's aem_access_revoke_some() zaps the page tables of the
+ * mappings a selection names, and each is checked again, with the
+ * toucher's credentials, at its next touch (SIGSEGV when refused).
+ *
+ *   quarantine of uid U	the mappings of every process one of whose
+ *				threads is U (its key): exact
+ *   FW_ADD, FW_DEL of rules	the mappings of regions one of the rules'
+ *				objects matches, in processes one of whose
+ *				threads one of the rules' subjects matches
+ *				(a process rule with DESCENDANTS: the
+ *				process and its descendants).  Exact for one
+ *				rule; for several, every subject of one by
+ *				every object of another (a superset).  More
+ *				than AQOS_FW_REVOKE_RULES rules at once
+ *				(FW_DEL_ALL of a large table): everything
+ *   FW_DEFAULT		everything, when the default gets stricter
+ *				(allow < audit < deny) or permissive mode
+ *				ends; nothing otherwise (a change that only
+ *				grants takes nothing back)
+ *   FW_UNQUARANTINE		nothing (it grants)
+ *
+ * A quarantine comes from a refusal, in may_access, which may not sleep:
+ * its revocation is a work item (aqos_fw_revoke_work) that takes back the
+ * uids quarantined since it last ran.  Each finished revocation is
+ * counted (debugfs fw/stats: revokes).
  *
  * Audit.  Refusals, AUDIT decisions and quarantines are records in a
  * ring (fw_audit_size of them), numbered, read through debugfs
  * (aether/qos/fw/audit) and from pollable fds (FW_AUDIT_OPEN), each
- * reader with its own cursor; at most fw_audit_rate records a second (the
- * next record says how many were dropped); a rate-limited kernel log line
- * per refusal; a hit counter per rule.
+ * reader with its own cursor; at most fw_audit_rate records a second of
+ * each subject uid (its key, as quarantine's), so that one user's flood
+ * (a quarantined user's every access is a refusal) leaves the others'
+ * refusals recorded; the next record says how many were dropped.  The
+ * rate is kept for the AQOS_FW_RSLOTS uids recorded last: a new uid takes
+ * the slot whose second began longest ago, which only ever gives its
+ * former uid a fresh budget, never less.  Quarantine events and
+ * integrity events are never dropped.  A rate-limited kernel log line per
+ * refusal; a hit counter per rule.
  *
  * Subjects.  A uid subject and quarantine are keyed by aem_user_key()
  * of the fsuid (aqos_user_key()), as the per-user bound is: inside a user
@@ -71,10 +100,16 @@
  * Lock order (a lock may be taken while holding those above it):
  *
  *   1 aqos_fw_lock (mutex)	the rule list, ids, default and mode: the
- *				writers of the table (FW_* ioctls)
+ *				writers of the table (FW_* ioctls); held
+ *				across the revocation of the rules a change
+ *				adds or deletes, so that they stay (aether_mm
+ *				takes its revocation locks and processes'
+ *				mmap_lock inside it; no fault takes it)
  *   2 reader->lock (mutex)	one audit fd's cursor (read())
  *   3 aqos_fw_qlock (spin)	the quarantine slots
  *   4 aqos_fw_ring.lock (spin)	the audit ring, its sequence and rate
+ *   5 aqos_fw_lin_lock (spin)	the lineages' writers (fork and exit probes,
+ *				a DESCENDANTS rule's addition); taken alone
  *
  * The published table is read under rcu_read_lock() (may_access is called
  * inside it by the core).  3 and 4 are taken from may_access, in any
@@ -86,7 +121,9 @@
 #include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/file.h>
+#include <linux/bsearch.h>
 #include <linux/glob.h>
+#include <linux/hashtable.h>
 #include <linux/jhash.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
@@ -95,14 +132,17 @@
 #include <linux/poll.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <aether/ioctl.h>
 #include "internal.h"
+#include "trace.h"
 
 static_assert(AETHER_QOS_FW_OPEN == AEM_ACCESS_OPEN);
 static_assert(AETHER_QOS_FW_READ == AEM_ACCESS_READ);
@@ -116,6 +156,7 @@ static_assert(AETHER_QOS_FW_NAME_MAX == AETHER_MM_REGION_NAME_MAX);
 
 #define AQOS_FW_NR_BITS		12	/* AETHER_QOS_FW_ACCESS_ALL */
 #define AQOS_FW_QSLOTS		64	/* uids counted for quarantine */
+#define AQOS_FW_RSLOTS		64	/* uids with an audit rate of their own */
 #define AQOS_FW_MAX_ANCESTORS	64	/* process ancestry probed */
 #define AQOS_FW_MAX_GROUP_DEPTH	32	/* QoS group ancestry probed */
 #define AQOS_FW_NO_POS		U32_MAX
@@ -127,6 +168,9 @@ static unsigned int aqos_fw_audit_size = 1024;
 static unsigned int aqos_fw_audit_rate = 1000;
 static unsigned int aqos_fw_qthreshold = 64;
 static unsigned int aqos_fw_qwindow_ms = 10000;
+
+/* More rules than this changed at once are revoked as everything. */
+#define AQOS_FW_REVOKE_RULES	64
 
 /**
  * struct aqos_fw_rule - one rule, shared by the tables that hold it
@@ -174,6 +218,8 @@ struct aqos_fw_slot {
  * @default_action, @mode: FW_DEFAULT's
  * @nr_subj:	rules per subject kind (probes for absent kinds are skipped)
  * @nr_desc:	PID rules with AETHER_QOS_FW_RULE_DESCENDANTS
+ * @desc:	their processes (struct pid addresses), sorted: the anchors
+ *		of lineages (aqos_fw_fork())
  * @rules:	in table order
  * @start:	bucket b is @slots[@start[b] .. @start[b + 1] - 1]
  * @slots:	the rules by bucket
@@ -187,6 +233,7 @@ struct aqos_fw_table {
 	u32 mode;
 	u32 nr_subj[AETHER_QOS_FW_NR_SUBJ];
 	u32 nr_desc;
+	unsigned long *desc;
 	struct aqos_fw_rule **rules;
 	u32 *start;
 	struct aqos_fw_slot *slots;
@@ -209,14 +256,27 @@ struct aqos_fw_match {
 /* ---- the audit ring ---------------------------------------------------- */
 
 /**
+ * struct aqos_fw_rslot - the audit rate of one subject uid
+ * @uid:	its key (aqos_user_key())
+ * @used:	@uid is set
+ * @window:	start of its current second (ns)
+ * @in_window:	its records written in it
+ */
+struct aqos_fw_rslot {
+	kuid_t uid;
+	bool used;
+	u64 window;
+	u32 in_window;
+};
+
+/**
  * struct aqos_fw_ring - the audit records
  * @lock:	everything below
  * @recs:	@size records, record s at @recs[s & (@size - 1)]
  * @size:	a power of two
  * @seq:	the last record written (0: none yet)
  * @suppressed:	records dropped by the rate limit since the last written
- * @window:	start of the current second of the rate limit (ns)
- * @in_window:	records written in it
+ * @rate:	the rate limit of the uids recorded last
  * @wait:	readers waiting (audit fds' read() and poll())
  */
 static struct aqos_fw_ring {
@@ -225,8 +285,7 @@ static struct aqos_fw_ring {
 	u32 size;
 	u64 seq;
 	u32 suppressed;
-	u64 window;
-	u32 in_window;
+	struct aqos_fw_rslot rate[AQOS_FW_RSLOTS];
 	wait_queue_head_t wait;
 } aqos_fw_ring = {
 	.lock = __SPIN_LOCK_UNLOCKED(aqos_fw_ring.lock),
@@ -239,24 +298,55 @@ static atomic64_t aqos_fw_nr_checked;
 static atomic64_t aqos_fw_nr_quarantines;
 static DEFINE_RATELIMIT_STATE(aqos_fw_log_rs, 5 * HZ, 10);
 
-/* Write @rec (its @seq, @suppressed filled here) unless over the rate. */
-static void aqos_fw_ring_add(struct aether_qos_fw_record *rec, bool force)
+/* The rate slot of @uid: its own, else the one whose second is oldest. */
+static struct aqos_fw_rslot *aqos_fw_rslot(struct aqos_fw_ring *ring,
+					   kuid_t uid)
+{
+	struct aqos_fw_rslot *s, *victim = NULL;
+	int i;
+
+	lockdep_assert_held(&ring->lock);
+	for (i = 0; i < AQOS_FW_RSLOTS; i++) {
+		s = &ring->rate[i];
+		if (s->used && uid_eq(s->uid, uid))
+			return s;
+		if (!victim || (victim->used &&
+				(!s->used || s->window < victim->window)))
+			victim = s;
+	}
+	victim->used = true;
+	victim->uid = uid;
+	victim->window = 0;
+	victim->in_window = 0;
+	return victim;
+}
+
+/*
+ * Write @rec (its @seq, @suppressed filled here) unless its subject @uid
+ * (a key) is over its rate; @force: whatever the rate.
+ */
+static void aqos_fw_ring_add(struct aether_qos_fw_record *rec, kuid_t uid,
+			     bool force)
 {
 	struct aqos_fw_ring *ring = &aqos_fw_ring;
 	unsigned int rate = READ_ONCE(aqos_fw_audit_rate);
+	struct aqos_fw_rslot *s;
 	unsigned long flags;
 
 	spin_lock_irqsave(&ring->lock, flags);
-	if (rec->time_ns - ring->window >= NSEC_PER_SEC) {
-		ring->window = rec->time_ns;
-		ring->in_window = 0;
+	if (!force && rate) {
+		s = aqos_fw_rslot(ring, uid);
+		if (rec->time_ns - s->window >= NSEC_PER_SEC) {
+			s->window = rec->time_ns;
+			s->in_window = 0;
+		}
+		if (s->in_window >= rate) {
+			ring->suppressed++;
+			spin_unlock_irqrestore(&ring->lock, flags);
+			return;
+		}
+		s->in_window++;
 	}
-	if (!force && rate && ring->in_window >= rate) {
-		ring->suppressed++;
-		spin_unlock_irqrestore(&ring->lock, flags);
-		return;
-	}
-	ring->in_window++;
 	rec->seq = ++ring->seq;
 	rec->suppressed = ring->suppressed;
 	ring->suppressed = 0;
@@ -300,6 +390,7 @@ struct aqos_fw_qslot {
 	kuid_t uid;
 	bool used;
 	bool quarantined;
+	bool revoke;		/* quarantined, its mappings not yet revoked */
 	u32 count;
 	unsigned long start;	/* jiffies: window start, or quarantined at */
 };
@@ -308,12 +399,9 @@ static DEFINE_SPINLOCK(aqos_fw_qlock);
 static struct aqos_fw_qslot aqos_fw_qslots[AQOS_FW_QSLOTS];
 static atomic_t aqos_fw_nr_quarantined;
 static atomic64_t aqos_fw_nr_qevicted;	/* quarantined uids let go for room */
+static atomic64_t aqos_fw_nr_revokes;	/* revocations done */
 
-static void aqos_fw_revoke_fn(struct work_struct *work)
-{
-	aem_access_revoke();
-}
-
+static void aqos_fw_revoke_fn(struct work_struct *work);
 static DECLARE_WORK(aqos_fw_revoke_work, aqos_fw_revoke_fn);
 
 static bool aqos_fw_quarantined(kuid_t uid)
@@ -372,6 +460,7 @@ static struct aqos_fw_qslot *aqos_fw_qslot(kuid_t uid, kuid_t *evicted,
 	}
 	victim->used = true;
 	victim->uid = uid;
+	victim->revoke = false;
 	victim->count = 0;
 	victim->start = jiffies;
 	return victim;
@@ -398,6 +487,7 @@ static bool aqos_fw_count_denial(kuid_t uid)
 		}
 		if (++s->count >= threshold) {
 			s->quarantined = true;
+			s->revoke = true;
 			s->start = jiffies;	/* since when */
 			atomic_inc(&aqos_fw_nr_quarantined);
 			now = true;
@@ -430,10 +520,259 @@ static int aqos_fw_unquarantine(kuid_t uid, bool all)
 		}
 		s->used = false;
 		s->quarantined = false;
+		s->revoke = false;
 		s->count = 0;
 	}
 	spin_unlock_irqrestore(&aqos_fw_qlock, flags);
 	return n;
+}
+
+/* ---- lineages ------------------------------------------------------------ */
+
+/*
+ * "A process and its descendants" (AETHER_QOS_FW_RULE_DESCENDANTS) cannot
+ * be a walk of real_parent alone: a process that forks twice and lets the
+ * middle one exit has a grandchild that init (or a subreaper) adopts, and
+ * that is no one's descendant any more.  So the tree is recorded as it
+ * was at fork: each process that descends from the process of a
+ * DESCENDANTS rule (an anchor) has a lineage, the anchors it descends
+ * from, made by the sched_process_fork probe of group.c (aqos_fw_fork():
+ * the parent's lineage, and the parent itself when it is an anchor) and
+ * dropped when the process's last thread exits (aqos_fw_forget()).  A
+ * rule added later tags the descendants the tree has then
+ * (aqos_fw_lineage_tag()); a process adopted before the rule existed is
+ * nobody's descendant (README).  A lineage that cannot be allocated fails
+ * closed: the process (a new child, or a descendant at a rule's addition)
+ * is killed and counted (debugfs fw/stats lineage_kills).
+ *
+ * Lineages are read under RCU (the lookup, the revocation's task match);
+ * aqos_fw_lin_lock (lock order 5, innermost) orders their writers.
+ */
+struct aqos_fw_lineage {
+	struct hlist_node node;
+	struct pid *pid;		/* the process, referenced */
+	struct rcu_head rcu;
+	u32 nr;
+	struct pid *anchors[];		/* referenced */
+};
+
+static DEFINE_HASHTABLE(aqos_fw_lineages, 10);
+static DEFINE_SPINLOCK(aqos_fw_lin_lock);	/* lock order 5 */
+static atomic64_t aqos_fw_nr_linkills;
+static bool aqos_fw_gone;	/* unloading: no more lineages */
+
+static struct aqos_fw_lineage *aqos_fw_lineage_find(struct pid *pid)
+{
+	struct aqos_fw_lineage *l;
+
+	hash_for_each_possible_rcu(aqos_fw_lineages, l, node,
+				   (unsigned long)pid)
+		if (l->pid == pid)
+			return l;
+	return NULL;
+}
+
+static void aqos_fw_lineage_free_rcu(struct rcu_head *rcu)
+{
+	struct aqos_fw_lineage *l = container_of(rcu, struct aqos_fw_lineage,
+						 rcu);
+	u32 i;
+
+	for (i = 0; i < l->nr; i++)
+		put_pid(l->anchors[i]);
+	put_pid(l->pid);
+	kfree(l);
+}
+
+static bool aqos_fw_lineage_has(const struct aqos_fw_lineage *l,
+				struct pid *anchor)
+{
+	u32 i;
+
+	for (i = 0; l && i < l->nr; i++)
+		if (l->anchors[i] == anchor)
+			return true;
+	return false;
+}
+
+/* Append @add to @l's anchors unless there. */
+static void aqos_fw_lineage_add(struct aqos_fw_lineage *l, struct pid *add)
+{
+	if (add && !aqos_fw_lineage_has(l, add))
+		l->anchors[l->nr++] = get_pid(add);
+}
+
+/*
+ * Process @pid's lineage becomes what it was, plus the lineage of process
+ * @from (NULL: none), plus anchor @add (NULL: none).
+ * Context: under rcu_read_lock(); @gfp does not sleep.
+ * Return: 0, or -ENOMEM.
+ */
+static int aqos_fw_lineage_set(struct pid *pid, struct pid *from,
+			       struct pid *add, gfp_t gfp)
+{
+	struct aqos_fw_lineage *l, *cur, *src;
+	u32 i;
+
+	spin_lock(&aqos_fw_lin_lock);
+	cur = aqos_fw_lineage_find(pid);
+	src = from ? aqos_fw_lineage_find(from) : NULL;
+	l = kzalloc(struct_size(l, anchors, (cur ? cur->nr : 0) +
+				(src ? src->nr : 0) + 1), gfp | __GFP_NOWARN);
+	if (!l) {
+		spin_unlock(&aqos_fw_lin_lock);
+		return -ENOMEM;
+	}
+	l->pid = get_pid(pid);
+	for (i = 0; cur && i < cur->nr; i++)
+		aqos_fw_lineage_add(l, cur->anchors[i]);
+	for (i = 0; src && i < src->nr; i++)
+		aqos_fw_lineage_add(l, src->anchors[i]);
+	aqos_fw_lineage_add(l, add);
+	if (cur) {
+		hlist_replace_rcu(&cur->node, &l->node);
+		call_rcu(&cur->rcu, aqos_fw_lineage_free_rcu);
+	} else {
+		hash_add_rcu(aqos_fw_lineages, &l->node, (unsigned long)pid);
+	}
+	spin_unlock(&aqos_fw_lin_lock);
+	return 0;
+}
+
+/* Fail closed: @t could not be given its lineage. */
+static void aqos_fw_lineage_kill(struct task_struct *t)
+{
+	atomic64_inc(&aqos_fw_nr_linkills);
+	pr_warn_ratelimited("fw: pid %d killed: no memory for its lineage under a descendants rule\n",
+			    task_tgid_nr(t));
+	send_sig(SIGKILL, t, 1);
+}
+
+static int aqos_fw_ulong_cmp(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a;
+	unsigned long y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool aqos_fw_is_anchor(const struct aqos_fw_table *t, struct pid *pid)
+{
+	unsigned long key = (unsigned long)pid;
+
+	return t && t->nr_desc &&
+	       bsearch(&key, t->desc, t->nr_desc, sizeof(*t->desc),
+		       aqos_fw_ulong_cmp);
+}
+
+/**
+ * aqos_fw_fork - a new process: its lineage (see "lineages")
+ * @parent: the forking task
+ * @child: the new task
+ *
+ * Context: group.c's sched_process_fork probe (preemption off, before
+ * the child first runs).
+ */
+void aqos_fw_fork(struct task_struct *parent, struct task_struct *child)
+{
+	const struct aqos_fw_table *t;
+	struct pid *ppid, *cpid;
+	bool anchor;
+
+	rcu_read_lock();
+	ppid = task_tgid(parent);
+	cpid = task_tgid(child);
+	if (!cpid || cpid == ppid || READ_ONCE(aqos_fw_gone))
+		goto out;			/* a thread, or unloading */
+	t = rcu_dereference(aqos_fw_table);
+	anchor = aqos_fw_is_anchor(t, ppid);
+	if (!anchor && !aqos_fw_lineage_find(ppid))
+		goto out;
+	if (aqos_fw_lineage_set(cpid, ppid, anchor ? ppid : NULL, GFP_NOWAIT))
+		aqos_fw_lineage_kill(child);
+out:
+	rcu_read_unlock();
+}
+
+/**
+ * aqos_fw_forget - the last thread of process @pid exited: its lineage goes
+ * @pid: the process (its tgid)
+ *
+ * Context: group.c's sched_process_exit probe.
+ */
+void aqos_fw_forget(struct pid *pid)
+{
+	struct aqos_fw_lineage *l;
+
+	rcu_read_lock();
+	if (!aqos_fw_lineage_find(pid))
+		goto out;
+	spin_lock(&aqos_fw_lin_lock);
+	l = aqos_fw_lineage_find(pid);
+	if (l) {
+		hash_del_rcu(&l->node);
+		call_rcu(&l->rcu, aqos_fw_lineage_free_rcu);
+	}
+	spin_unlock(&aqos_fw_lin_lock);
+out:
+	rcu_read_unlock();
+}
+
+/* Is @t a descendant of process @anchor by the tree of now (64 levels)? */
+static bool aqos_fw_tree_under(struct task_struct *t, struct pid *anchor)
+{
+	struct task_struct *parent;
+	int i;
+
+	for (i = 0; i < AQOS_FW_MAX_ANCESTORS; i++) {
+		parent = rcu_dereference(t->real_parent);
+		if (parent == t || t->pid <= 1)
+			break;
+		t = parent;
+		if (task_tgid(t) == anchor)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A DESCENDANTS rule of process @anchor was added: its descendants of now
+ * get it in their lineage (the table that names it is published, so a
+ * fork from now on passes it down by itself).
+ * Context: process context, aqos_fw_lock held.
+ */
+static void aqos_fw_lineage_tag(struct pid *anchor)
+{
+	struct task_struct *p;
+	struct pid *pid;
+
+	lockdep_assert_held(&aqos_fw_lock);
+	rcu_read_lock();
+	for_each_process(p) {
+		pid = task_tgid(p);
+		if (!pid || pid == anchor || !aqos_fw_tree_under(p, anchor))
+			continue;
+		if (aqos_fw_lineage_has(aqos_fw_lineage_find(pid), anchor))
+			continue;
+		if (aqos_fw_lineage_set(pid, NULL, anchor, GFP_ATOMIC))
+			aqos_fw_lineage_kill(p);
+	}
+	rcu_read_unlock();
+}
+
+/* Every lineage goes (unload). */
+static void aqos_fw_lineages_free(void)
+{
+	struct aqos_fw_lineage *l;
+	struct hlist_node *tmp;
+	int b;
+
+	spin_lock(&aqos_fw_lin_lock);
+	hash_for_each_safe(aqos_fw_lineages, b, tmp, l, node) {
+		hash_del_rcu(&l->node);
+		call_rcu(&l->rcu, aqos_fw_lineage_free_rcu);
+	}
+	spin_unlock(&aqos_fw_lin_lock);
 }
 
 /* ---- lookup ------------------------------------------------------------- */
@@ -466,6 +805,8 @@ static bool aqos_fw_object_match(const struct aqos_fw_rule *ru,
 		return a->name[0] && glob_match(ru->name, a->name);
 	case AETHER_QOS_FW_OBJ_KIND:
 		return (a->flags & ru->object_id) == ru->object_id;
+	case AETHER_QOS_FW_OBJ_TAG:
+		return a->tag && a->tag == ru->object_id;
 	}
 	return false;
 }
@@ -477,6 +818,7 @@ static void aqos_fw_probe(const struct aqos_fw_table *t,
 {
 	static const u8 okinds[] = { AETHER_QOS_FW_OBJ_ID,
 				     AETHER_QOS_FW_OBJ_NAME,
+				     AETHER_QOS_FW_OBJ_TAG,
 				     AETHER_QOS_FW_OBJ_ANY };
 	u64 okey;
 	u32 b, i;
@@ -487,9 +829,12 @@ static void aqos_fw_probe(const struct aqos_fw_table *t,
 			okey = a->id;
 		else if (okinds[k] == AETHER_QOS_FW_OBJ_NAME)
 			okey = a->name[0] ? aqos_fw_name_key(a->name) : 0;
+		else if (okinds[k] == AETHER_QOS_FW_OBJ_TAG)
+			okey = a->tag;
 		else
 			okey = 0;
-		if (okinds[k] == AETHER_QOS_FW_OBJ_NAME && !a->name[0])
+		if ((okinds[k] == AETHER_QOS_FW_OBJ_NAME && !a->name[0]) ||
+		    (okinds[k] == AETHER_QOS_FW_OBJ_TAG && !a->tag))
 			continue;
 		b = aqos_fw_hash(subject, skey, okinds[k], okey) & t->mask;
 		for (i = t->start[b]; i < t->start[b + 1]; i++) {
@@ -521,6 +866,7 @@ static void aqos_fw_lookup(const struct aqos_fw_table *t,
 			   const struct aem_access *a, struct aqos_fw_match *m)
 {
 	const struct cred *cred = current_cred();
+	const struct aqos_fw_lineage *l;
 	struct task_struct *task, *parent;
 	struct aqos_group *g;
 	int i;
@@ -558,6 +904,155 @@ static void aqos_fw_lookup(const struct aqos_fw_table *t,
 		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_PID,
 			      (unsigned long)task_tgid(task), true);
 	}
+	/* the tree as it was at fork: reparenting does not leave a rule */
+	l = aqos_fw_lineage_find(task_tgid(current));
+	for (i = 0; l && i < l->nr; i++)
+		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_PID,
+			      (unsigned long)l->anchors[i], true);
+}
+
+/* ---- revocation ---------------------------------------------------------- */
+
+/* The uid key of another task's credentials (aqos_user_key() of theirs). */
+static kuid_t aqos_fw_cred_key(const struct cred *cred)
+{
+	return aem_user_key_ns(cred->user_ns, cred->fsuid);
+}
+
+/*
+ * Is @t a thread of process @pid or, with @desc, of a descendant of it
+ * (by the tree of now or by its lineage)?
+ */
+static bool aqos_fw_task_in(struct task_struct *t, struct pid *pid, bool desc)
+{
+	if (task_tgid(t) == pid)
+		return true;
+	return desc &&
+	       (aqos_fw_tree_under(t, pid) ||
+		aqos_fw_lineage_has(aqos_fw_lineage_find(task_tgid(t)), pid));
+}
+
+/* Does @ru's subject part match thread @t, as a lookup of its would? */
+static bool aqos_fw_subject_match(const struct aqos_fw_rule *ru,
+				  struct task_struct *t)
+{
+	const struct cred *cred = __task_cred(t);
+	struct aqos_group *g;
+	int i;
+
+	switch (ru->subject) {
+	case AETHER_QOS_FW_SUBJ_ANY:
+		return true;
+	case AETHER_QOS_FW_SUBJ_UID:
+		return __kuid_val(aqos_fw_cred_key(cred)) == ru->skey;
+	case AETHER_QOS_FW_SUBJ_GID:
+		if (__kgid_val(cred->fsgid) == ru->skey)
+			return true;
+		for (i = 0; i < cred->group_info->ngroups; i++)
+			if (__kgid_val(cred->group_info->gid[i]) == ru->skey)
+				return true;
+		return false;
+	case AETHER_QOS_FW_SUBJ_GROUP:
+		g = aqos_group_of_task(t);
+		for (i = 0; g && i < AQOS_FW_MAX_GROUP_DEPTH; i++, g = g->parent)
+			if (g->id == ru->skey)
+				return true;
+		return false;
+	case AETHER_QOS_FW_SUBJ_PID:
+		return aqos_fw_task_in(t, ru->pid,
+				       ru->flags & AETHER_QOS_FW_RULE_DESCENDANTS);
+	}
+	return true;	/* a kind unknown here: take it back */
+}
+
+/* What one revocation names: some rules' subjects and objects, or uids. */
+struct aqos_fw_revoke {
+	struct aqos_fw_rule *const *rules;
+	u32 nr_rules;
+	const kuid_t *uids;
+	u32 nr_uids;
+};
+
+static bool aqos_fw_revoke_task(struct task_struct *t, void *arg)
+{
+	const struct aqos_fw_revoke *rv = arg;
+	kuid_t key;
+	u32 i;
+
+	if (rv->uids) {
+		key = aqos_fw_cred_key(__task_cred(t));
+		for (i = 0; i < rv->nr_uids; i++)
+			if (uid_eq(rv->uids[i], key))
+				return true;
+		return false;
+	}
+	for (i = 0; i < rv->nr_rules; i++)
+		if (aqos_fw_subject_match(rv->rules[i], t))
+			return true;
+	return false;
+}
+
+static bool aqos_fw_revoke_region(const struct aem_access *a, void *arg)
+{
+	const struct aqos_fw_revoke *rv = arg;
+	u32 i;
+
+	if (rv->uids)
+		return true;
+	for (i = 0; i < rv->nr_rules; i++)
+		if (aqos_fw_object_match(rv->rules[i], a))
+			return true;
+	return false;
+}
+
+/*
+ * Take back what @nr @rules (added or deleted; alive until this returns)
+ * can concern, everything when they are many.
+ * Context: process context, aqos_fw_lock held (so the rules stay).
+ */
+static void aqos_fw_revoke_rules(struct aqos_fw_rule *const *rules, u32 nr)
+{
+	struct aqos_fw_revoke rv = { .rules = rules, .nr_rules = nr };
+	struct aem_revoke_sel sel = {
+		.task = aqos_fw_revoke_task, .region = aqos_fw_revoke_region,
+		.arg = &rv,
+	};
+
+	lockdep_assert_held(&aqos_fw_lock);
+	if (!nr)
+		return;
+	if (nr > AQOS_FW_REVOKE_RULES)
+		aem_access_revoke();
+	else
+		aem_access_revoke_some(&sel);
+	atomic64_inc(&aqos_fw_nr_revokes);
+}
+
+/* The work of quarantines: take back the uids quarantined since. */
+static void aqos_fw_revoke_fn(struct work_struct *work)
+{
+	kuid_t uids[AQOS_FW_QSLOTS];
+	struct aqos_fw_revoke rv = { .uids = uids };
+	struct aem_revoke_sel sel = {
+		.task = aqos_fw_revoke_task, .region = aqos_fw_revoke_region,
+		.arg = &rv,
+	};
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&aqos_fw_qlock, flags);
+	for (i = 0; i < AQOS_FW_QSLOTS; i++) {
+		struct aqos_fw_qslot *q = &aqos_fw_qslots[i];
+
+		if (q->used && q->quarantined && q->revoke)
+			uids[rv.nr_uids++] = q->uid;
+		q->revoke = false;
+	}
+	spin_unlock_irqrestore(&aqos_fw_qlock, flags);
+	if (!rv.nr_uids)
+		return;
+	aem_access_revoke_some(&sel);
+	atomic64_inc(&aqos_fw_nr_revokes);
 }
 
 /* ---- the decision -------------------------------------------------------- */
@@ -639,7 +1134,9 @@ static void aqos_fw_record(const struct aem_access *a, u32 op, u32 decision,
 	get_task_comm(rec.comm, current);
 	if (a)
 		strscpy(rec.name, a->name, sizeof(rec.name));
-	aqos_fw_ring_add(&rec, op == AETHER_QOS_FW_OP_QUARANTINE);
+	aqos_fw_ring_add(&rec, aqos_user_key(cred->fsuid),
+			 op == AETHER_QOS_FW_OP_QUARANTINE);
+	trace_aqos_fw_deny(&rec);
 	if (decision == AETHER_QOS_FW_DENY && __ratelimit(&aqos_fw_log_rs))
 		pr_notice("fw: %s uid %u pid %u (%s) op %u access %#x allowed %#x region %llu \"%s\" rule %u\n",
 			  flags & AETHER_QOS_FW_REC_ENFORCING ? "denied" :
@@ -703,7 +1200,7 @@ void aqos_fw_integrity_event(u64 region_id, u64 index, int kind)
 	rec.region_id = region_id;
 	rec.index = index;
 	get_task_comm(rec.comm, current);
-	aqos_fw_ring_add(&rec, true);
+	aqos_fw_ring_add(&rec, cred->fsuid, true);
 }
 
 /**
@@ -780,6 +1277,7 @@ static void aqos_fw_table_free(struct aqos_fw_table *t)
 	kvfree(t->rules);
 	kvfree(t->start);
 	kvfree(t->slots);
+	kvfree(t->desc);
 	kfree(t);
 }
 
@@ -832,6 +1330,18 @@ static struct aqos_fw_table *aqos_fw_table_build(struct aqos_fw_rule **rules,
 		fill[b]++;
 	}
 	kvfree(fill);
+	fill = NULL;
+	if (t->nr_desc) {
+		t->desc = kvcalloc(t->nr_desc, sizeof(*t->desc), GFP_KERNEL);
+		if (!t->desc)
+			goto out_free;
+		for (i = 0, b = 0; i < nr; i++)
+			if (rules[i]->subject == AETHER_QOS_FW_SUBJ_PID &&
+			    (rules[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS))
+				t->desc[b++] = rules[i]->skey;
+		sort(t->desc, t->nr_desc, sizeof(*t->desc), aqos_fw_ulong_cmp,
+		     NULL);
+	}
 	return t;
 
 out_free:
@@ -906,6 +1416,7 @@ static int aqos_fw_rule_in(const struct aether_qos_fw_rule *u,
 	}
 	if ((u->object == AETHER_QOS_FW_OBJ_ANY && u->object_id) ||
 	    (u->object == AETHER_QOS_FW_OBJ_ID && !u->object_id) ||
+	    (u->object == AETHER_QOS_FW_OBJ_TAG && !u->object_id) ||
 	    (u->object == AETHER_QOS_FW_OBJ_KIND &&
 	     (!u->object_id || u->object_id > U32_MAX)))
 		return -EINVAL;
@@ -961,6 +1472,10 @@ static int aqos_fw_rule_in(const struct aether_qos_fw_rule *u,
 	case AETHER_QOS_FW_OBJ_NAME:
 		ru->okind = AETHER_QOS_FW_OBJ_NAME;
 		ru->okey = aqos_fw_name_key(ru->name);
+		break;
+	case AETHER_QOS_FW_OBJ_TAG:
+		ru->okind = AETHER_QOS_FW_OBJ_TAG;
+		ru->okey = u->object_id;
 		break;
 	default:
 		ru->okind = AETHER_QOS_FW_OBJ_ANY;
@@ -1089,9 +1604,12 @@ static long aqos_fw_ioc_add(void __user *uarg)
 	for (i = 0; i < a.count; i++)
 		add[i]->id = aqos_fw_next_id++;
 	aqos_fw_retire(aqos_fw_publish(t));
+	for (i = 0; i < a.count; i++)
+		if (add[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS)
+			aqos_fw_lineage_tag(add[i]->pid);
+	aqos_fw_revoke_rules(add, a.count);
 	mutex_unlock(&aqos_fw_lock);
 	kvfree(add);
-	aem_access_revoke();
 	return aem_copy_out(uarg, &a, sizeof(a));
 
 out_unlock:
@@ -1140,6 +1658,10 @@ static long aqos_fw_ioc_del(void __user *uarg)
 	if (!t)
 		goto out_rules;
 	aqos_fw_publish(t);
+	if (all)
+		aqos_fw_revoke_rules(old->rules, old->nr);
+	else
+		aqos_fw_revoke_rules(&gone, 1);
 	/*
 	 * Readers of the old table are gone after a grace period; so are the
 	 * rules only it holds, and the table itself, retired only now that
@@ -1150,7 +1672,6 @@ static long aqos_fw_ioc_del(void __user *uarg)
 			call_rcu(&old->rules[i]->rcu, aqos_fw_rule_free_rcu);
 	aqos_fw_retire(old);
 	mutex_unlock(&aqos_fw_lock);
-	aem_access_revoke();
 	return 0;
 
 out_rules:
@@ -1195,9 +1716,15 @@ static long aqos_fw_ioc_list(void __user *uarg)
 
 static long aqos_fw_ioc_default(void __user *uarg)
 {
+	/* how strict each action is: a default made stricter takes back */
+	static const u8 strictness[] = {
+		[AETHER_QOS_FW_ALLOW] = 0, [AETHER_QOS_FW_AUDIT] = 1,
+		[AETHER_QOS_FW_DENY] = 2,
+	};
 	struct aether_qos_fw_default d;
 	struct aqos_fw_table *old, *t;
 	struct aqos_fw_rule **rules;
+	bool revoke;
 	int err;
 
 	err = aem_copy_in(&d, sizeof(d), uarg);
@@ -1218,9 +1745,15 @@ static long aqos_fw_ioc_default(void __user *uarg)
 		mutex_unlock(&aqos_fw_lock);
 		return -ENOMEM;
 	}
+	revoke = strictness[d.action] > strictness[old->default_action] ||
+		 ((old->mode & AETHER_QOS_FW_DEFAULT_PERMISSIVE) &&
+		  !(d.flags & AETHER_QOS_FW_DEFAULT_PERMISSIVE));
 	aqos_fw_retire(aqos_fw_publish(t));
 	mutex_unlock(&aqos_fw_lock);
-	aem_access_revoke();
+	if (revoke) {
+		aem_access_revoke();
+		atomic64_inc(&aqos_fw_nr_revokes);
+	}
 	return 0;
 }
 
@@ -1415,7 +1948,7 @@ static const char *const aqos_fw_actions[] = { "allow", "deny", "audit" };
 static const char *const aqos_fw_subjects[] = { "any", "uid", "gid", "group",
 						"pid" };
 static const char *const aqos_fw_objects[] = { "any", "id", "name", "glob",
-					       "kind" };
+					       "kind", "tag" };
 
 static int aqos_fw_rules_show(struct seq_file *m, void *v)
 {
@@ -1476,6 +2009,9 @@ static int aqos_fw_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "quarantine_evictions %lld\n",
 		   atomic64_read(&aqos_fw_nr_qevicted));
 	seq_printf(m, "records %llu\n", aqos_fw_ring_seq());
+	seq_printf(m, "revokes %lld\n", atomic64_read(&aqos_fw_nr_revokes));
+	seq_printf(m, "lineage_kills %lld\n",
+		   atomic64_read(&aqos_fw_nr_linkills));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aqos_fw_stats);
@@ -1534,7 +2070,9 @@ void aqos_fw_exit(void)
 	t = aqos_fw_current();
 	RCU_INIT_POINTER(aqos_fw_table, NULL);
 	mutex_unlock(&aqos_fw_lock);
-	synchronize_rcu();
+	WRITE_ONCE(aqos_fw_gone, true);
+	synchronize_rcu();	/* no fork probe makes a lineage any more */
+	aqos_fw_lineages_free();
 	if (t)
 		aqos_fw_rules_free(t->rules, t->nr);
 	if (t)
@@ -1600,7 +2138,7 @@ MODULE_PARM_DESC(fw_batch_max, "Rules one FW_ADD may bring (1..65536)");
 module_param_cb(fw_audit_size, &aqos_fw_param_ops, &aqos_fw_p_audit_size, 0444);
 MODULE_PARM_DESC(fw_audit_size, "Records the audit ring holds, rounded up to a power of two (16..65536; at load only)");
 module_param_cb(fw_audit_rate, &aqos_fw_param_ops, &aqos_fw_p_audit_rate, 0644);
-MODULE_PARM_DESC(fw_audit_rate, "Audit records a second at most, the rest counted as suppressed (0: no limit)");
+MODULE_PARM_DESC(fw_audit_rate, "Audit records a second at most of each subject uid, the rest counted as suppressed (0: no limit)");
 module_param_cb(fw_quarantine_threshold, &aqos_fw_param_ops, &aqos_fw_p_qthreshold, 0644);
 MODULE_PARM_DESC(fw_quarantine_threshold, "Refusals of one uid within fw_quarantine_window_ms that quarantine it (0: never)");
 module_param_cb(fw_quarantine_window_ms, &aqos_fw_param_ops, &aqos_fw_p_qwindow, 0644);

@@ -104,6 +104,7 @@
 #include <linux/xarray.h>
 
 #include "internal.h"
+#include "trace.h"
 
 #define AQOS_MAX_LEVEL		16	/* levels below the root */
 #define AQOS_MEMBER_BITS	8	/* 256 buckets */
@@ -634,6 +635,7 @@ static void aqos_probe_fork(void *data, struct task_struct *parent,
 	struct aqos_member *m;
 	struct pid *pid;
 
+	aqos_fw_fork(parent, child);	/* the firewall's lineages */
 	rcu_read_lock();
 	pid = task_tgid(child);
 	if (!pid || pid == task_tgid(parent))	/* a thread */
@@ -679,6 +681,8 @@ static void aqos_probe_exit(void *data, struct task_struct *task)
 		return;		/* other threads of it still run */
 	rcu_read_lock();
 	pid = task_tgid(task);
+	if (pid)
+		aqos_fw_forget(pid);	/* the firewall's lineage */
 	if (pid && aqos_member_find(pid)) {
 		spin_lock(&aqos_member_lock);
 		m = aqos_member_find(pid);
@@ -779,6 +783,7 @@ static void aqos_event(struct aqos_group *g, enum aqos_event ev)
 {
 	struct aqos_group *a;
 
+	trace_aqos_limit(g, ev);
 	atomic_long_inc(&g->events_local[ev]);
 	for (a = g; a; a = a->parent)
 		atomic_long_inc(&a->events[ev]);

@@ -338,6 +338,8 @@ void aqos_fw_exit(void);
 int aqos_fw_may_access(const struct aem_access *a);
 void aqos_fw_integrity_event(u64 region_id, u64 index, int kind);
 long aqos_fw_ioctl(unsigned int cmd, void __user *uarg);
+void aqos_fw_fork(struct task_struct *parent, struct task_struct *child);
+void aqos_fw_forget(struct pid *pid);
 
 /* debugfs.c: aether/qos/ */
 struct dentry *aqos_debugfs_dir(void);

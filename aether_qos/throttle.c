@@ -86,6 +86,7 @@
 #include <linux/wait.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static DECLARE_WAIT_QUEUE_HEAD(aqos_throttle_wq);
 static bool aqos_throttle_stopping;
@@ -254,6 +255,7 @@ void aqos_handle_high(struct aqos_group *g, unsigned long nr_pages)
 	if (READ_ONCE(aqos_throttle_stopping))
 		return;
 	aqos_throttle_count(g, penalty);
+	trace_aqos_throttle(g, nr_pages, penalty);
 	wait_event_killable_timeout(aqos_throttle_wq,
 				    READ_ONCE(aqos_throttle_stopping),
 				    penalty);

@@ -59,6 +59,7 @@
 #include <linux/string.h>
 
 #include "internal.h"
+#include "trace.h"
 
 #define ASLUB_STACK_DEPTH	16
 #define ASLUB_REPORT_BUF	2048
@@ -359,6 +360,7 @@ void aslub_debug_alloc(struct aslub_cache *s, struct aslub_slab *slab,
 		aslub_set_redzones(s, obj, ASLUB_RED_ACTIVE);
 	meta->state = ASLUB_OBJ_INUSE;
 	aslub_track_set(&meta->alloc, stack);
+	trace_aslub_alloc(s, obj, slab->nid);
 }
 
 /**
@@ -395,6 +397,7 @@ bool aslub_debug_free(struct aslub_cache *s, struct aslub_slab *slab,
 		aslub_poison(s, obj);
 	if (s->flags & ASLUB_RED_ZONE)
 		aslub_set_redzones(s, obj, ASLUB_RED_INACTIVE);
+	trace_aslub_free(s, obj, slab->nid);
 	return true;
 }
 

@@ -70,6 +70,7 @@
 #include <linux/zstd.h>
 
 #include "internal.h"
+#include "trace.h"
 
 #define AZR_LZ4_ACCEL_MAX	65537
 #define AZR_LZ4HC_LEVEL_MAX	12
@@ -682,9 +683,14 @@ void azr_strm_put(struct azr_comp *comp, struct azr_strm *strm)
 int azr_compress(struct azr_comp *comp, struct azr_strm *strm,
 		 const void *src, unsigned int *dst_len)
 {
+	u64 t0 = trace_azram_compress_enabled() ? ktime_get_ns() : 0;
+	int err;
+
 	lockdep_assert_held(&container_of(strm, struct azr_pcpu_strm,
 					  strm)->lock);
-	return comp->ops->compress(comp, strm, src, dst_len);
+	err = comp->ops->compress(comp, strm, src, dst_len);
+	trace_azram_compress(comp, PAGE_SIZE, err ? 0 : *dst_len, err, t0);
+	return err;
 }
 
 /**
@@ -703,7 +709,12 @@ int azr_compress(struct azr_comp *comp, struct azr_strm *strm,
 int azr_decompress(struct azr_comp *comp, struct azr_strm *strm,
 		   const void *src, unsigned int src_len, void *dst)
 {
+	u64 t0 = trace_azram_decompress_enabled() ? ktime_get_ns() : 0;
+	int err;
+
 	lockdep_assert_held(&container_of(strm, struct azr_pcpu_strm,
 					  strm)->lock);
-	return comp->ops->decompress(comp, strm, src, src_len, dst);
+	err = comp->ops->decompress(comp, strm, src, src_len, dst);
+	trace_azram_decompress(comp, src_len, err ? 0 : PAGE_SIZE, err, t0);
+	return err;
 }

@@ -13,6 +13,11 @@
  *				classes file (azs_show_classes())
  *	aether_zram<N>/stats	configuration and every counter, one
  *				"name value" per line
+ *	aether_zram<N>/block_state  zram's file: a line per stored page,
+ *				"index seconds.microseconds flags" (its last
+ *				access, boot time) with the flags s (same-
+ *				filled), w (written back), h (huge), i (idle),
+ *				n (incompressible), '.' for each one not set
  *
  * Both read the device under its init_lock; before disksize is set the
  * classes file says so and the store counters are absent.  A device's
@@ -74,6 +79,87 @@ static int azr_dbg_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(azr_dbg_stats);
 
+/*
+ * block_state walks the slots with init_lock held from ->start() to
+ * ->stop() (seq_file allows a sleeping lock there); the position is the
+ * slot's index, and a free slot prints nothing.
+ */
+static void *azr_dbg_bs_start(struct seq_file *m, loff_t *pos)
+{
+	struct azr_dev *d = m->private;
+
+	down_read(&d->init_lock);
+	if (!azr_dev_init_done(d) || *pos >= (d->disksize >> PAGE_SHIFT))
+		return NULL;
+	return pos;
+}
+
+static void *azr_dbg_bs_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct azr_dev *d = m->private;
+
+	++*pos;
+	return *pos < (d->disksize >> PAGE_SHIFT) ? pos : NULL;
+}
+
+static void azr_dbg_bs_stop(struct seq_file *m, void *v)
+{
+	struct azr_dev *d = m->private;
+
+	up_read(&d->init_lock);
+}
+
+static int azr_dbg_bs_show(struct seq_file *m, void *v)
+{
+	struct azr_dev *d = m->private;
+	u32 index = *(loff_t *)v;
+	struct azr_slot *slot = &d->table[index];
+	struct timespec64 ts;
+	bool wb;
+
+	azr_slot_lock(d, index);
+	if (!test_bit(AZR_SLOT_USED, &slot->flags))
+		goto out;
+	wb = test_bit(AZR_SLOT_WB, &slot->flags);
+	ts = ktime_to_timespec64(slot->ac_time);
+	seq_printf(m, "%12u %12lld.%06lu %c%c%c%c%c\n", index,
+		   (s64)ts.tv_sec, ts.tv_nsec / NSEC_PER_USEC,
+		   !wb && (slot->e.flags & AZR_E_SAME) ? 's' : '.',
+		   wb ? 'w' : '.',
+		   !wb && (slot->e.flags & AZR_E_HUGE) ? 'h' : '.',
+		   test_bit(AZR_SLOT_IDLE, &slot->flags) ? 'i' : '.',
+		   !wb && (slot->e.flags & AZR_E_INCOMP) ? 'n' : '.');
+out:
+	azr_slot_unlock(d, index);
+	cond_resched();
+	return 0;
+}
+
+static const struct seq_operations azr_dbg_bs_sops = {
+	.start	= azr_dbg_bs_start,
+	.next	= azr_dbg_bs_next,
+	.stop	= azr_dbg_bs_stop,
+	.show	= azr_dbg_bs_show,
+};
+
+static int azr_dbg_bs_open(struct inode *inode, struct file *file)
+{
+	int err = seq_open(file, &azr_dbg_bs_sops);
+
+	if (!err)
+		((struct seq_file *)file->private_data)->private =
+			inode->i_private;
+	return err;
+}
+
+static const struct file_operations azr_dbg_bs_fops = {
+	.owner		= THIS_MODULE,
+	.open		= azr_dbg_bs_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= seq_release,
+};
+
 /**
  * azr_debugfs_dev_add() - aether/zram/<disk name>/ of @d
  * @d:	a device just added
@@ -85,6 +171,8 @@ void azr_debugfs_dev_add(struct azr_dev *d)
 			    &azr_dbg_classes_fops);
 	debugfs_create_file("stats", 0400, d->debugfs, d,
 			    &azr_dbg_stats_fops);
+	debugfs_create_file("block_state", 0400, d->debugfs, d,
+			    &azr_dbg_bs_fops);
 }
 
 /**

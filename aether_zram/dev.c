@@ -43,9 +43,16 @@
  * The swap fast path is the disk's synchronous feature (6.3 and later)
  * or ->rw_page() before it (compat/aether_compat.h).
  *
+ * Writeback (writeback.c): a slot may hold, instead of an entry of the
+ * store, the block of a backing device its page was written to
+ * (AZR_SLOT_WB); reading it reads the block, freeing it frees the
+ * block.  Each slot keeps the time of its last access and an idle flag
+ * that an access clears.
+ *
  * Lock order (internal.h): azr_devices_lock (1), then the disk's
  * open_mutex (dropped before 2 is taken), @init_lock (2), a slot's lock
- * (3), then a compression stream and the pool inside the store.
+ * (3), then a compression stream and the pool inside the store; the
+ * writeback limit's spinlock (8) innermost.
  */
 
 #include <linux/bio.h>
@@ -73,7 +80,14 @@ static int azr_major;
  */
 static struct lock_class_key azr_slot_key;
 
-static void azr_slot_lock(struct azr_dev *d, u32 index)
+/**
+ * azr_slot_lock() - take the lock of slot @index of @d
+ * @d:		an initialised device, init_lock held
+ * @index:	the slot
+ *
+ * Context: may sleep.
+ */
+void azr_slot_lock(struct azr_dev *d, u32 index)
 {
 	wait_on_bit_lock(&d->table[index].flags, AZR_SLOT_LOCK,
 			 TASK_UNINTERRUPTIBLE);
@@ -88,21 +102,55 @@ static bool azr_slot_trylock(struct azr_dev *d, u32 index)
 	return true;
 }
 
-static void azr_slot_unlock(struct azr_dev *d, u32 index)
+/**
+ * azr_slot_unlock() - drop what azr_slot_lock() took
+ * @d:		the device
+ * @index:	the slot
+ */
+void azr_slot_unlock(struct azr_dev *d, u32 index)
 {
 	mutex_release(&d->slot_dep_map, _RET_IP_);
 	clear_and_wake_up_bit(AZR_SLOT_LOCK, &d->table[index].flags);
 }
 
-/* Free what slot @index holds; its lock held. */
-static void azr_slot_free(struct azr_dev *d, u32 index)
+/**
+ * azr_slot_free() - free what slot @index of @d holds
+ * @d:		an initialised device
+ * @index:	the slot, its lock held
+ *
+ * A page on the backing device gives its block back (writeback.c).
+ *
+ * Context: any context; never sleeps (swap's notification calls it).
+ */
+void azr_slot_free(struct azr_dev *d, u32 index)
 {
 	struct azr_slot *slot = &d->table[index];
 
+	clear_bit(AZR_SLOT_IDLE, &slot->flags);
+	slot->ac_time = 0;
 	if (!test_bit(AZR_SLOT_USED, &slot->flags))
 		return;
-	azr_free_entry(&d->store, &slot->e);
+	if (test_bit(AZR_SLOT_WB, &slot->flags))
+		azr_wb_free(d, index);
+	else
+		azr_free_entry(&d->store, &slot->e);
 	clear_bit(AZR_SLOT_USED, &slot->flags);
+}
+
+/**
+ * azr_slot_accessed() - slot @index of @d was just written or read
+ * @d:		an initialised device
+ * @index:	the slot, its lock held
+ *
+ * Its access time is now and it is no longer idle (zram's
+ * zram_accessed()).
+ */
+void azr_slot_accessed(struct azr_dev *d, u32 index)
+{
+	struct azr_slot *slot = &d->table[index];
+
+	clear_bit(AZR_SLOT_IDLE, &slot->flags);
+	slot->ac_time = ktime_get_boottime();
 }
 
 /* ---- pool accounting ---------------------------------------------------- */
@@ -147,6 +195,9 @@ static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page)
 		clear_highpage(page);
 		return 0;
 	}
+	azr_slot_accessed(d, index);
+	if (test_bit(AZR_SLOT_WB, &slot->flags))
+		return azr_wb_read(d, index, page);
 	return azr_load_page(&d->store, &slot->e, page);
 }
 
@@ -168,6 +219,7 @@ static int azr_write_slot(struct azr_dev *d, u32 index, struct page *page)
 	azr_slot_free(d, index);
 	slot->e = e;
 	set_bit(AZR_SLOT_USED, &slot->flags);
+	azr_slot_accessed(d, index);
 	return 0;
 }
 
@@ -429,9 +481,12 @@ static void azr_dev_free_store(struct azr_dev *d)
 /* Everything back to a freshly added device; no I/O can be in flight. */
 static void azr_dev_teardown(struct azr_dev *d)
 {
+	/* The background pass takes init_lock: stopped before. */
+	azr_wb_stop(d);
 	down_write(&d->init_lock);
 	set_capacity_and_notify(d->disk, 0);
 	azr_dev_free_store(d);
+	azr_wb_reset(d);
 	d->algo = AETHER_ZRAM_ALGO_LZ4;
 	d->level = 0;
 	vfree(d->dict);
@@ -506,6 +561,7 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 	d->disksize = nr << PAGE_SHIFT;
 	atomic_long_set(&d->max_used_pages, azr_dev_pool_pages(d));
 	set_capacity_and_notify(d->disk, d->disksize >> SECTOR_SHIFT);
+	azr_wb_start(d);
 	up_write(&d->init_lock);
 	return 0;
 
@@ -799,6 +855,7 @@ static struct azr_dev *azr_dev_alloc(int id)
 	d->algo = AETHER_ZRAM_ALGO_LZ4;
 	init_rwsem(&d->init_lock);
 	lockdep_init_map(&d->slot_dep_map, "azr_slot_lock", &azr_slot_key, 0);
+	azr_wb_dev_init(d);
 	disk->major = azr_major;
 	disk->first_minor = id;
 	disk->minors = 1;
@@ -910,7 +967,8 @@ bool azr_dict_supported(void)
 }
 
 /**
- * azr_devices_init() - the block major, the control class and device
+ * azr_devices_init() - the writeback workqueue, the block major, the
+ *			control class and device
  *
  * No device exists until one is added (hot_add or ADD).
  *
@@ -920,9 +978,14 @@ int azr_devices_init(void)
 {
 	int err;
 
+	err = azr_wb_init();
+	if (err)
+		return err;
 	azr_major = register_blkdev(0, "aether_zram");
-	if (azr_major < 0)
-		return azr_major;
+	if (azr_major < 0) {
+		err = azr_major;
+		goto out_wb;
+	}
 	err = azr_sysfs_init();
 	if (err)
 		goto out_blkdev;
@@ -935,6 +998,8 @@ out_sysfs:
 	azr_sysfs_exit();
 out_blkdev:
 	unregister_blkdev(azr_major, "aether_zram");
+out_wb:
+	azr_wb_exit();
 	return err;
 }
 
@@ -958,4 +1023,5 @@ void azr_devices_exit(void)
 	mutex_unlock(&azr_devices_lock);
 	idr_destroy(&azr_devices);
 	unregister_blkdev(azr_major, "aether_zram");
+	azr_wb_exit();
 }

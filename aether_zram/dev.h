@@ -9,7 +9,8 @@
  * reset.  The locks are those of internal.h: azr_devices_lock (1) for the
  * table of devices, @init_lock (2) for the configuration, a slot's bit
  * lock (3); the disk's open_mutex guards @claim and is taken under 1 and
- * never with 2 held.
+ * never with 2 held.  The writeback limit's spinlock (8) is innermost
+ * (writeback.c).
  */
 #ifndef _AETHER_ZRAM_DEV_H
 #define _AETHER_ZRAM_DEV_H
@@ -19,6 +20,8 @@
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -26,16 +29,52 @@
 enum azr_slot_bits {
 	AZR_SLOT_LOCK,		/* the slot's lock (sleeping bit lock) */
 	AZR_SLOT_USED,		/* @e holds a page */
+	AZR_SLOT_IDLE,		/* not accessed since "idle" marked it */
+	AZR_SLOT_WB,		/* on the backing device: @e.handle is its block */
 };
 
 /**
  * struct azr_slot - one page of the device
  * @e:		what the store keeps of it, valid with AZR_SLOT_USED
  * @flags:	enum azr_slot_bits
+ * @ac_time:	when it was last written or read (boot time), 0 if free
  */
 struct azr_slot {
 	struct azr_entry e;
 	unsigned long flags;
+	ktime_t ac_time;
+};
+
+/**
+ * struct azr_wb - a device's backing device and its writeback (writeback.c)
+ * @bdev:	the exclusive open; @bdev.bdev NULL when there is none
+ *		(init_lock; set only while not initialised)
+ * @path:	its path as written to backing_dev, or NULL
+ * @bitmap:	a bit per page-sized block of the backing device, set while
+ *		a slot holds the block
+ * @nr_blocks:	blocks of the backing device
+ * @hint:	where the next search for a free block starts
+ * @limit_lock:	guards @limit and @limit_enable (lock 8 of internal.h)
+ * @limit:	4 KiB units writeback may still write while @limit_enable
+ * @limit_enable: writeback_limit is honoured
+ * @bd_count:	blocks in use
+ * @bd_reads:	pages read back from the backing device
+ * @bd_writes:	pages written to it
+ * @work:	the background writeback pass (writeback.c)
+ */
+struct azr_wb {
+	struct aether_bdev bdev;
+	char *path;
+	unsigned long *bitmap;
+	unsigned long nr_blocks;
+	unsigned long hint;
+	spinlock_t limit_lock;		/* @limit and @limit_enable */
+	u64 limit;
+	bool limit_enable;
+	atomic64_t bd_count;
+	atomic64_t bd_reads;
+	atomic64_t bd_writes;
+	struct delayed_work work;
 };
 
 /**
@@ -61,6 +100,7 @@ struct azr_slot {
  * @notify_free: slots freed by swap's notification or a discard
  * @debugfs:	aether/zram/<name>/
  * @slot_dep_map: lockdep's view of the slot locks (dev.c)
+ * @wb:		the backing device and writeback (writeback.c)
  */
 struct azr_dev {
 	int id;
@@ -82,6 +122,7 @@ struct azr_dev {
 	atomic64_t notify_free;
 	struct dentry *debugfs;
 	struct lockdep_map slot_dep_map;
+	struct azr_wb wb;
 };
 
 static inline bool azr_dev_init_done(const struct azr_dev *d)
@@ -105,6 +146,21 @@ unsigned long azr_dev_pool_pages(struct azr_dev *d);
 long azr_dev_compact(struct azr_dev *d);
 void azr_dev_stats(struct azr_dev *d, struct aether_zram_dev_stats *st);
 bool azr_dict_supported(void);
+void azr_slot_lock(struct azr_dev *d, u32 index);
+void azr_slot_unlock(struct azr_dev *d, u32 index);
+void azr_slot_free(struct azr_dev *d, u32 index);
+void azr_slot_accessed(struct azr_dev *d, u32 index);
+
+/* writeback.c */
+extern const struct attribute_group azr_wb_group;
+void azr_wb_dev_init(struct azr_dev *d);
+void azr_wb_start(struct azr_dev *d);
+void azr_wb_stop(struct azr_dev *d);
+void azr_wb_reset(struct azr_dev *d);
+int azr_wb_read(struct azr_dev *d, u32 index, struct page *page);
+void azr_wb_free(struct azr_dev *d, u32 index);
+int azr_wb_init(void);
+void azr_wb_exit(void);
 
 /* sysfs.c */
 extern const struct attribute_group *azr_disk_groups[];

@@ -20,6 +20,7 @@
  *
  *  dev.c, sysfs.c, control.c	the block devices /dev/aether_zram<N>,
  *		their zram-compatible sysfs files and /dev/aether_zram-control
+ *  writeback.c	a device's idle tracking, backing device and writeback
  *  store.c	the region store backend of aether_mm (struct
  *		aem_store_ops): cold region pages compressed into a store of
  *		their own
@@ -40,6 +41,8 @@
  *  5. the region store backend's lock (store.c)
  *  6. azs_pool->migrate_lock (rwlock): handles against compaction
  *  7. an azs size class's lock (spinlock)
+ *  8. a device's writeback limit lock (spinlock, writeback.c): the
+ *     budget of writeback_limit; taken with 2 and 3 held, nothing inside
  *
  * aether_mm's own locks (a region's slot lock, aem_reclaim_sem, ...) are
  * above all of these: aether_mm calls the store backend and the reclaim
@@ -137,6 +140,7 @@ int azr_decompress(struct azr_comp *comp, struct azr_strm *strm,
  */
 #define AZR_E_SAME		BIT(0)	/* @handle is the repeated value */
 #define AZR_E_HUGE		BIT(1)	/* stored raw, PAGE_SIZE bytes */
+#define AZR_E_INCOMP		BIT(2)	/* huge: compressed to a page or more */
 
 struct azr_entry {
 	unsigned long handle;
@@ -176,6 +180,7 @@ extern bool azr_selftest;
 
 int azs_selftest(void);			/* zspool_test.c */
 int azr_comp_selftest(void);		/* comp_test.c */
+int azr_wb_selftest(void);		/* writeback.c */
 int azr_debugfs_init(void);		/* debugfs.c: aether/zram/ */
 void azr_debugfs_exit(void);
 struct dentry *azr_debugfs_dir(void);

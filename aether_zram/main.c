@@ -30,6 +30,8 @@ static int __init azr_init(void)
 		err = azs_selftest();
 		if (!err)
 			err = azr_comp_selftest();
+		if (!err)
+			err = azr_wb_selftest();
 		if (err)
 			goto out_azs;
 	}

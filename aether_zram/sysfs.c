@@ -40,6 +40,21 @@
  *	debug_stat (ro)		writestall is 0 (the store has no stalling
  *				second allocation pass)
  *
+ * and, of writeback.c (zram's CONFIG_ZRAM_WRITEBACK files):
+ *
+ *	idle (wo)		"all", or N: mark idle the stored pages not
+ *				accessed for N seconds; -EINVAL before
+ *				disksize or for other words
+ *	backing_dev (rw)	the path of a block device (or "none"),
+ *				opened exclusively; -EBUSY once initialised
+ *	writeback (wo)		idle, huge, huge_idle, incompressible,
+ *				page_index=N; -ENODEV without a backing
+ *				device, -EIO when writeback_limit is spent
+ *	writeback_limit (rw),	zram's budget of 4 KiB units and its switch
+ *	writeback_limit_enable (rw)
+ *	bd_stat (ro)		zram's three columns: blocks used, reads,
+ *				writes, in 4 KiB units
+ *
  * /sys/class/aether_zram-control/ has hot_add (0400: a read adds a device
  * and prints its id) and hot_remove (0200: the id of one to remove;
  * -ENODEV, -EBUSY).
@@ -455,6 +470,7 @@ static const struct attribute_group azr_disk_group = {
 
 const struct attribute_group *azr_disk_groups[] = {
 	&azr_disk_group,
+	&azr_wb_group,
 	NULL,
 };
 

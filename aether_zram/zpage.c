@@ -14,7 +14,9 @@
  *		entry holds the word, nothing is allocated (AZR_E_SAME);
  *  huge	the page compressed to more than azs_huge_class_size(): it
  *		is kept raw, a page-sized object of the pool's huge class,
- *		and loaded by a copy (AZR_E_HUGE);
+ *		and loaded by a copy (AZR_E_HUGE); AZR_E_INCOMP too when
+ *		the output was not even smaller than the page (writeback's
+ *		"incompressible");
  *  compressed	the compressor's output, an object of its size.
  *
  * Storing a page reads it once where the compressor allows: when
@@ -135,9 +137,11 @@ static int azr_store_compressed(struct azr_store *st, const void *src,
 	obj = strm->buffer;
 	if (len > azs_huge_class_size(st->pool)) {
 		/* Not worth a smaller class: keep the page as it is. */
+		e->flags = AZR_E_HUGE;
+		if (len >= PAGE_SIZE)
+			e->flags |= AZR_E_INCOMP;
 		len = PAGE_SIZE;
 		obj = src;
-		e->flags = AZR_E_HUGE;
 	}
 	handle = azs_malloc_copy(st->pool, obj, len, gfp, aflags);
 	if (!handle || IS_ERR_VALUE(handle)) {

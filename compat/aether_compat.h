@@ -262,6 +262,70 @@ static int fn##_bd_open(struct block_device *bdev, fmode_t mode)	\
 #endif
 
 /*
+ * An exclusive open of a block device by its path (aether_zram's
+ * backing_dev).  6.9 replaced blkdev_get_by_path() and blkdev_put(),
+ * which took a mode with FMODE_EXCL for an exclusive claim, by
+ * bdev_file_open_by_path(), which returns a file whose release
+ * (bdev_fput(): the claim is yielded at once) ends the open; the holder
+ * makes the claim exclusive on both.  No macro came with the change,
+ * so the version tells.  struct aether_bdev keeps what each needs to
+ * close: aether_bdev_open_excl() fills it and returns 0 or a negative
+ * errno; aether_bdev_close() undoes it.
+ */
+#if KERNEL_VERSION(6, 9, 0) <= LINUX_VERSION_CODE
+struct aether_bdev {
+	struct block_device *bdev;
+	struct file *file;
+};
+
+static inline int aether_bdev_open_excl(const char *path, void *holder,
+					struct aether_bdev *b)
+{
+	struct file *file = bdev_file_open_by_path(path, BLK_OPEN_READ |
+						   BLK_OPEN_WRITE, holder,
+						   NULL);
+
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	b->file = file;
+	b->bdev = file_bdev(file);
+	return 0;
+}
+
+static inline void aether_bdev_close(struct aether_bdev *b)
+{
+	bdev_fput(b->file);
+	b->file = NULL;
+	b->bdev = NULL;
+}
+#else
+struct aether_bdev {
+	struct block_device *bdev;
+};
+
+#define AETHER_BDEV_EXCL_MODE	(FMODE_READ | FMODE_WRITE | FMODE_EXCL)
+
+static inline int aether_bdev_open_excl(const char *path, void *holder,
+					struct aether_bdev *b)
+{
+	struct block_device *bdev = blkdev_get_by_path(path,
+						       AETHER_BDEV_EXCL_MODE,
+						       holder);
+
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	b->bdev = bdev;
+	return 0;
+}
+
+static inline void aether_bdev_close(struct aether_bdev *b)
+{
+	blkdev_put(b->bdev, AETHER_BDEV_EXCL_MODE);
+	b->bdev = NULL;
+}
+#endif
+
+/*
  * Class attributes take a const class and attribute, and struct class
  * lost its @owner, since 6.4 (the class became constant data of the
  * driver core).  No symbol tells.

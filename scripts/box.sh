@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The Aether test box: build an initramfs (busybox, our modules, the distro
-# modules they need, selftests, tools, job scripts) and boot a Debian
+# The Aether test box: build an initramfs (busybox, kmod's modprobe, our
+# modules installed as "make install" installs them: modules_install under
+# /lib/modules/RELEASE/updates/aether and depmod; the distro modules they
+# need, selftests, tools, job scripts) and boot a Debian
 # kernel in QEMU on two NUMA nodes, then judge the serial log. KVM with
 # "-cpu host" where a probe boot shows that KVM works (scripts/accel.sh),
 # software emulation with "-cpu max" otherwise.
@@ -21,11 +23,12 @@
 #   AETHER_KMODS     extra distro modules to load first (e.g. "zram lz4")
 #   AETHER_KMODS_ONDEMAND  distro modules put in the box (with what they
 #                    need) but not loaded, for modprobe and request_module();
-#                    default "ext4 zram lz4 lz4hc zstd": mount -t ext4 asks
-#                    for fs-ext4, the benchmark loads the kernel's zram, and
+#                    default "ext4 zram lz4 lz4hc zstd brd": mount -t ext4
+#                    asks for fs-ext4, the benchmark loads the kernel's zram,
 #                    6.1's zram asks the crypto API for crypto-<algo> when an
-#                    algorithm is chosen. A module the kernel lacks or has
-#                    built in is left out.
+#                    algorithm is chosen, and zram_writeback_test loads brd
+#                    (a ramdisk as the backing device). A module the kernel
+#                    lacks or has built in is left out.
 #   AETHER_PARAMS_<module>  module parameters, replacing the defaults below
 #   AETHER_VERBOSE=1 show the serial console live
 #   AETHER_CMDLINE   appended to the kernel command line
@@ -163,32 +166,77 @@ resolve_modules() {
 		visit "$(basename "$ko" .ko)" "$ko"
 	done < <(find "$KO_DIR" -name '*.ko' | sort)
 	# Last, so that a module that one of the above needs is loaded.
-	for m in ${AETHER_KMODS_ONDEMAND-ext4 zram lz4 lz4hc zstd}; do
+	for m in ${AETHER_KMODS_ONDEMAND-ext4 zram lz4 lz4hc zstd brd}; do
 		modinfo -b "$ROOT/" -k "$REL" -F filename "$m" >/dev/null 2>&1 || continue
 		DISTRO_KIND=ondemand visit "$m"
 	done
 	[[ ${#LOAD_ORDER[@]} -gt 0 ]] || die "no .ko files in $KO_DIR"
 }
 
-# install_modules ROOT: copy them where modprobe would look too, so that a
-# request_module() from the kernel works; /etc/aether/modules keeps the
-# load order for /init.
+# install_ours ROOT: our modules as "make install" puts them on a
+# machine: the kernel's modules_install with INSTALL_MOD_DIR=updates/aether
+# (compressed where the kernel's config says so: 6.12 gives .ko.xz), into
+# ROOT as INSTALL_MOD_PATH.  A KO_DIR that is no Kbuild output (no
+# modules.order) has its .ko files copied there instead.
+install_ours() {
+	local root=$1 kdir
+	kdir=$(kernel_kdir "$REL")
+	if [[ -f $KO_DIR/modules.order && -d $kdir ]]; then
+		make -s -C "$kdir" M="$(cd "$KO_DIR" && pwd)" \
+			INSTALL_MOD_PATH="$root" INSTALL_MOD_DIR=updates/aether \
+			modules_install >/dev/null 2>"$root/.modinst.err" || {
+			cat "$root/.modinst.err" >&2
+			die "modules_install of $KO_DIR for $REL failed"
+		}
+		rm -f "$root/.modinst.err"
+	else
+		note "$KO_DIR has no modules.order: its .ko files copied"
+		mkdir -p "$root$MODDIR/updates/aether"
+		find "$KO_DIR" -name '*.ko' -exec cp {} "$root$MODDIR/updates/aether/" \;
+	fi
+}
+
+# installed_ko ROOT NAME: where install_ours put our module NAME, in the box.
+installed_ko() {
+	local f
+	f=$(find "$1$MODDIR/updates/aether" -name "$2.ko*" -print -quit)
+	[[ -n $f ]] || die "modules_install left no $2.ko under updates/aether"
+	echo "${f#"$1"}"
+}
+
+# install_modules ROOT: ours under updates/aether, the distro's at their
+# own paths, then depmod -b ROOT: the box loads the suite with modprobe
+# (scripts/box/lib.sh), and a request_module() from the kernel works.
+# /etc/aether/modules keeps the load order and parameters for /init.
 install_modules() {
 	local root=$1 entry path kind params dst
-	mkdir -p "$root$MODDIR/extra" "$root/etc/aether"
+	mkdir -p "$root$MODDIR" "$root/etc/aether"
+	install_ours "$root"
 	for entry in "${LOAD_ORDER[@]}"; do
 		read -r path kind params <<<"$entry"
 		if [[ $kind == ours ]]; then
-			dst=$MODDIR/extra/${path##*/}
+			dst=$(installed_ko "$root" "$(basename "$path" .ko)")
 		else
 			dst=$MODDIR/${path#"$AETHER_CACHE/kmod/$REL/"}
+			mkdir -p "$root${dst%/*}"
+			cp "$path" "$root$dst"
 		fi
-		mkdir -p "$root${dst%/*}"
-		cp "$path" "$root$dst"
 		echo "$dst $kind $params" >>"$root/etc/aether/modules"
 	done
 	cp "$HOST_MODDIR"/modules.builtin* "$HOST_MODDIR/modules.order" "$root$MODDIR/" 2>/dev/null || true
 	depmod -b "$root" "$REL"
+	install_modprobe "$root"
+}
+
+# install_modprobe ROOT: kmod's modprobe, as Debian ships it (busybox's
+# stays where there is no kmod: /init then uses whichever is there, and
+# insmod only when there is no modprobe at all).
+install_modprobe() {
+	local root=$1 kmod
+	kmod=$(command -v kmod) || { note "no kmod here: busybox's modprobe in the box"; return 0; }
+	install_elf "$root" "$kmod"
+	rm -f "$root/sbin/modprobe"
+	ln -s "$kmod" "$root/sbin/modprobe"
 }
 
 # install_elf ROOT FILE...: programs of this machine, each with the shared

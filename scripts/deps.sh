@@ -20,12 +20,16 @@ PACKAGES=(
 	bc bison flex libelf-dev patch
 	gcc-multilib pahole
 	e2fsprogs dkms
+	groff-base
 )
 # "bc ... patch" builds the debug kernel (scripts/debug-kernel.sh);
 # "gcc-multilib pahole" lays out the UAPI structs for i386 and x86-64 (-m32,
 # pahole: scripts/tests/uapi-layout-test.sh); e2fsprogs puts mkfs.ext4 and
 # fsck.ext4, with the libraries they link, into the box (scripts/box.sh).
 # dkms: "make dkms-check" installs the suite through DKMS for both kernels.
+# groff-base: "make lint" formats aetherctl.8 with groff -ww, and
+# scripts/tests/aetherctl-packaging-test.sh reads its sections.  kmod's
+# modprobe also goes into the box (scripts/box.sh install_modprobe).
 # checkpatch.pl needs only modules of perl-base, which every Debian has.
 
 # Paths inside linux-source-6.1.tar.xz that we take.

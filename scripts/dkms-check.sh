@@ -8,6 +8,8 @@
 #     /lib/modules/REL/updates/aether, depmod run, so that modprobe finds
 #     aether_zram and, with it, aether_mm and the kernel's lz4 and zstd
 #     modules (modprobe --show-depends answers without loading anything);
+#     aetherctl, its man page and its bash completion land where the
+#     shell, man and bash look for them;
 #  2. make uninstall KVER=REL: nothing of ours left, depmod run again;
 #  3. DKMS: dkms add, build, install (modules under updates/dkms, the same
 #     dependencies resolved), uninstall, remove; nothing left.
@@ -73,6 +75,28 @@ resolves() {
 
 CONF=$TOP/packaging/modprobe.d/aether.conf
 
+# What make install puts beside the modules for aetherctl.
+AETHERCTL=/usr/sbin/aetherctl
+MAN_PAGE=/usr/share/man/man8/aetherctl.8
+BASH_COMPLETION=/usr/share/bash-completion/completions/aetherctl
+
+# aetherctl_files_installed: aetherctl runs, the man page and the bash
+# completion are there, the same as in the tree, and man formats the page.
+aetherctl_files_installed() {
+	"$AETHERCTL" --help >/dev/null 2>&1 || {
+		echo "# $AETHERCTL --help failed"; return 1; }
+	cmp -s "$TOP/packaging/man/aetherctl.8" "$MAN_PAGE" || {
+		echo "# no $MAN_PAGE, or not the tree's"; return 1; }
+	cmp -s "$TOP/packaging/bash-completion/aetherctl" "$BASH_COMPLETION" || {
+		echo "# no $BASH_COMPLETION, or not the tree's"; return 1; }
+	local page
+	if command -v man >/dev/null; then
+		page=$(MANWIDTH=80 man -l "$MAN_PAGE" 2>/dev/null)
+		grep -q "aetherctl status" <<<"$page" || {
+			echo "# man -l $MAN_PAGE does not show the page"; return 1; }
+	fi
+}
+
 # conf_names_every_parameter REL: the modprobe.d example has a line for
 # every parameter of every installed module of REL.
 conf_names_every_parameter() {
@@ -129,11 +153,15 @@ for rel in "${RELS[@]}"; do
 	ok $? "$rel.modprobe_conf_names_every_parameter"
 	conf_options_reach_insmod "$rel"
 	ok $? "$rel.modprobe_conf_options_reach_insmod"
+	aetherctl_files_installed
+	ok $? "$rel.aetherctl_its_man_page_and_bash_completion_installed"
 	make -s -C "$TOP" KVER="$rel" uninstall >"$log" 2>&1
 	ok $? "$rel.make_uninstall"
 	[[ ! -e /lib/modules/$rel/updates/aether ]] &&
 		! modprobe -S "$rel" --show-depends aether_mm >/dev/null 2>&1
 	ok $? "$rel.uninstall_leaves_nothing"
+	[[ ! -e $AETHERCTL && ! -e $MAN_PAGE && ! -e $BASH_COMPLETION ]]
+	ok $? "$rel.uninstall_removes_aetherctl_its_man_page_and_bash_completion"
 done
 
 if ! command -v dkms >/dev/null; then

@@ -4,7 +4,9 @@
 # (C=2) against each release given. Fails on any checkpatch ERROR, WARNING
 # or CHECK, and on any sparse or compiler diagnostic that names our files;
 # what sparse says about the kernel's own headers is not ours to fix.
-# The udev rules' syntax too (scripts/udev-check.sh).
+# The udev rules' syntax too (scripts/udev-check.sh), and the packaging
+# of aetherctl: its man page through groff's warnings, its bash completion
+# through bash -n (and shellcheck where it is installed).
 #
 #   scripts/lint.sh RELEASE...
 set -euo pipefail
@@ -70,11 +72,35 @@ run_sparse() {
 	echo "sparse: clean on $rel"
 }
 
+# run_packaging: packaging/man/aetherctl.8 must format without one
+# warning (groff -man -ww; "man -l" reads it the same way), and
+# packaging/bash-completion/aetherctl must parse.
+run_packaging() {
+	local man=$AETHER_TOP/packaging/man/aetherctl.8 out rc=0
+	local comp=$AETHER_TOP/packaging/bash-completion/aetherctl
+	if command -v groff >/dev/null; then
+		out=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$man" 2>&1) || rc=1
+		[[ -z $out ]] || { echo "$out"; rc=1; }
+	else
+		echo "groff: not installed, ${man##*/} not checked"
+	fi
+	bash -n "$comp" || rc=1
+	if command -v shellcheck >/dev/null; then
+		shellcheck -s bash "$comp" || rc=1
+	fi
+	if [[ $rc != 0 ]]; then
+		echo "packaging: FAILED"
+		return 1
+	fi
+	echo "packaging: aetherctl.8 and its bash completion clean"
+}
+
 main() {
 	local rc=0 rel
 	[[ $# -gt 0 ]] || die "usage: lint.sh RELEASE..."
 	run_checkpatch || rc=1
 	"$AETHER_TOP/scripts/udev-check.sh" || rc=1
+	run_packaging || rc=1
 	for rel in "$@"; do
 		run_sparse "$rel" || rc=1
 	done

@@ -135,6 +135,8 @@ int aem_cold_page_set_stored(struct aem_region *r, struct aem_layer *l,
 		err = -ENODEV;
 		goto out;
 	}
+	/* A copy kept since the page's last load is replaced by @handle. */
+	aem_integ_kept_drop(l, idx);
 	/* Replacing a present entry allocates nothing. */
 	xa_store(&l->slots, idx, aem_slot_mk_stored(handle), GFP_NOWAIT);
 	aem_cold_page_free(r, idx, frame);

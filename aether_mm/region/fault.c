@@ -89,6 +89,7 @@
 #include <linux/pfn_t.h>
 #include <linux/moduleparam.h>
 #include "region.h"
+#include "../trace.h"
 
 /*
  * aem_make_own - give the view's top layer a frame for @idx
@@ -123,8 +124,10 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	/* The page is about to be written: its checksum goes stale. */
 	aem_integ_forget(top, idx);
 	*changed = false;
-	if (f && where == top && !aem_frame_is_shared(f))
+	if (f && where == top && !aem_frame_is_shared(f)) {
+		trace_aem_region_fault(r, idx, f, AEM_FAULT_OWN);
 		return f;
+	}
 	*changed = true;
 
 	/* Steal: no view but this one sees any layer down to @where. */
@@ -142,6 +145,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 			aem_integ_forget(where, idx);
 			aem_frame_set_rmap(f, top, idx);
 			aem_region_stat_inc(r, AEM_RS_COW_STEALS);
+			trace_aem_region_fault(r, idx, f, AEM_FAULT_STEAL);
 			return f;
 		}
 	}
@@ -177,6 +181,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 		*left = f;
 	if (f)
 		aem_region_stat_inc(r, AEM_RS_COW_COPIES);
+	trace_aem_region_fault(r, idx, nf, f ? AEM_FAULT_COW : AEM_FAULT_NEW);
 	return nf;
 }
 
@@ -236,15 +241,18 @@ vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 	if (f && aem_integ_refuse(where, idx, f))
 		return prefetch ? 0 : VM_FAULT_SIGBUS;
 	/* A page with a checksum is mapped read-only: a write forgets it. */
-	if (f)
+	if (f) {
+		trace_aem_region_fault(r, idx, f, prefetch ? AEM_FAULT_PREFETCH : AEM_FAULT_MAP);
 		return vmf_insert_pfn_prot(vma, addr, aem_frame_pfn(f),
 					   where == v->top &&
 					   !aem_frame_is_shared(f) &&
 					   !aem_integ_has(where, idx) ?
 					   aem_full_prot(vma) : vma->vm_page_prot);
+	}
 	if (skip_empty)
 		return 0;
 	aem_region_stat_inc(r, AEM_RS_ZERO_MAPS);
+	trace_aem_region_fault(r, idx, NULL, prefetch ? AEM_FAULT_PREFETCH : AEM_FAULT_ZERO);
 	return vmf_insert_pfn_prot(vma, addr, my_zero_pfn(addr),
 				   vma->vm_page_prot);
 }

@@ -15,6 +15,7 @@
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
 #include "region.h"
+#include "../trace.h"
 
 /*
  * The first frame of a 2 MiB range of the view's own layer that one PMD
@@ -139,6 +140,8 @@ vm_fault_t aem_region_huge_fault(struct vm_fault *vmf, AEM_HUGE_FAULT_ARG arg)
 					 write);
 	else
 		ret = VM_FAULT_FALLBACK;
+	if (ret == VM_FAULT_NOPAGE)
+		trace_aem_region_fault(r, idx, f, AEM_FAULT_HUGE);
 	pend = aem_region_pending_take(r, idx);
 	mutex_unlock(aem_slot_lock(r, idx));
 	aem_region_over_high(vma->vm_file, r, idx, pend, AEM_HUGE_PAGES);

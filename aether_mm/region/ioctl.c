@@ -85,8 +85,9 @@ static int aem_ioc_region_info(struct aem_region *r, void __user *uarg)
 	err = aem_copy_in(&info, sizeof(info), uarg);
 	if (err)
 		return err;
-	if (info.__reserved0 || info.__reserved1)
+	if (info.tag || info.__reserved1)
 		return -EINVAL;
+	info.tag = r->tag;
 	info.flags = r->flags;
 	info.max_prot = r->max_prot;
 	info.tier = r->tier;

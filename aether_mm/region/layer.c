@@ -28,6 +28,7 @@ struct aem_layer *aem_layer_new(struct aem_region *r,
 	xa_init_flags(&l->slots, XA_FLAGS_ACCOUNT);
 	xa_init_flags(&l->zeroed, XA_FLAGS_ACCOUNT);
 	xa_init_flags(&l->integ, XA_FLAGS_ACCOUNT);
+	xa_init_flags(&l->kept, XA_FLAGS_ACCOUNT);
 	l->region = r;
 	l->backing = backing;
 	if (backing)
@@ -145,7 +146,7 @@ void aem_layer_release(struct kref *ref)
 			cond_resched();
 		}
 		xa_destroy(&l->slots);
-		xa_destroy(&l->integ);
+		aem_integ_layer_gone(l);	/* records, kept copies */
 		aem_share_layer_gone(l->region, l);
 		backing = l->backing;
 		kfree_rcu(l, rcu);

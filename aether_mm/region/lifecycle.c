@@ -330,6 +330,7 @@ static struct aem_region *aem_region_new(const struct aether_mm_region_create *c
 	r->nr_pages = c->length >> PAGE_SHIFT;
 	r->guard = c->guard_pages;
 	r->uid = current_fsuid();
+	r->tag = c->tag;
 	/* Its frames count to its creator, whoever faults them in. */
 	r->user = aem_user_get(r->uid);
 	if (IS_ERR(r->user)) {
@@ -399,17 +400,32 @@ out_free:
  *
  * Return: 0 with the fd and id written back, or a negative errno.
  */
+static_assert(offsetof(struct aether_mm_region_create, tag) ==
+	      AETHER_MM_REGION_CREATE_SIZE_VER0);
+
 int aem_ioc_region_create(void __user *uarg)
 {
 	struct aether_mm_region_create c;
 	char name[AETHER_MM_REGION_NAME_MAX] = "";
 	struct file *file, *group = NULL;
 	struct aem_region *r;
+	size_t size = sizeof(c);
 	int fd, err;
+	u32 usize;
 
-	err = aem_copy_in(&c, sizeof(c), uarg);
-	if (err)
-		return err;
+	/* A caller built before @tag: the old size, an untagged region. */
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize == AETHER_MM_REGION_CREATE_SIZE_VER0) {
+		size = usize;
+		memset(&c, 0, sizeof(c));
+		if (copy_from_user(&c, uarg, size))
+			return -EFAULT;
+	} else {
+		err = aem_copy_in(&c, sizeof(c), uarg);
+		if (err)
+			return err;
+	}
 	err = aem_region_check(&c);
 	if (err)
 		return err;
@@ -467,7 +483,7 @@ int aem_ioc_region_create(void __user *uarg)
 	if (fd < 0)
 		return fd;
 	c.fd = fd;
-	err = aem_copy_out(uarg, &c, sizeof(c));
+	err = aem_copy_out(uarg, &c, size);
 	if (err) {
 		aem_region_fd_undo(fd, file);
 		return err;
@@ -526,7 +542,7 @@ int aem_region_fw(const struct aem_region *r, enum aem_access_op op,
 {
 	struct aem_access a = {
 		.op = op, .access = access, .id = r->id, .name = r->name,
-		.owner = r->uid, .flags = r->flags,
+		.owner = r->uid, .flags = r->flags, .tag = r->tag,
 	};
 
 	return aem_policy_may_access(&a);

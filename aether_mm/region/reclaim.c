@@ -84,6 +84,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include "region.h"
+#include "../trace.h"
 
 static atomic_long_t aem_store_runs, aem_store_outs, aem_store_failed;
 static atomic_long_t aem_store_dropped, aem_store_shared;
@@ -119,10 +120,12 @@ struct aem_low_note {
  * region with classed ranges (qos.c) taken only in its own tier;
  * AEM_NR_TIERS for a walk of no tier.  @notes: the PROTECTED tier's
  * regions, for the policy once the walk is done (aem_store_low_notes()).
+ * @scanned: pages offered to the walk's cold fn (the aem_reclaim event).
  */
 struct aem_store_walk {
 	const struct aem_store_ops *ops;
 	const struct aem_group_match *m;	/* a group's walk: @match */
+	unsigned long scanned;
 	unsigned long failed;
 	unsigned long dropped;
 	unsigned long left;
@@ -176,6 +179,7 @@ static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
 	struct aem_store_walk *w = arg;
 	unsigned long handle;
 
+	w->scanned++;
 	/*
 	 * A page of another class's range of a region still in this tier:
 	 * its own tier's walk takes it (not counted against the budget).
@@ -203,7 +207,13 @@ static int aem_store_cold_fn(struct aem_region *r, struct aem_layer *l,
 		w->dropped++;
 		goto taken;
 	}
-	if (w->ops->store(f, &handle))
+	/*
+	 * A page the store kept a copy of since its load (verify.c), which
+	 * aem_cold_page_unmap() just found unchanged: that copy is stored
+	 * again, no new one is made.
+	 */
+	if (!aem_integ_kept_take(l, idx, &handle) &&
+	    w->ops->store(f, &handle))
 		goto failed;
 	if (aem_cold_page_set_stored(r, l, idx, f, w->ops, handle)) {
 		w->ops->release(handle);
@@ -326,6 +336,7 @@ static unsigned long aem_store_cold(int nid, unsigned long nr,
 	atomic_long_add(w.failed, &aem_store_failed);
 	atomic_long_add(w.dropped, &aem_store_dropped);
 	atomic_long_add(got - w.dropped, &aem_store_outs);
+	trace_aem_reclaim(nid, nr, w.scanned, got, w.dropped, w.failed, false);
 	if ((unsigned long)got >= nr)
 		return got;
 	if (!(flags & AEM_COLD_NOWAIT))
@@ -402,6 +413,7 @@ long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 	atomic_long_add(w.dropped, &aem_store_dropped);
 	atomic_long_add(got - w.dropped, &aem_store_outs);
 	atomic_long_add(got, &aem_store_group_pages);
+	trace_aem_reclaim(NUMA_NO_NODE, nr_pages, w.scanned, got, w.dropped, w.failed, true);
 	return got;
 }
 EXPORT_SYMBOL_GPL(aem_policy_reclaim);

@@ -20,6 +20,7 @@
  *   secure.c	SECURE regions: wipes, memlock charge, hibernation veto
  *   debugfs.c	aether/mm/regions and aether/mm/tiers
  *   verify.c	checksums of pages, VERIFY, poison, aether_kverifyd
+ *   revoke.c	taking back the mappings a firewall change names
  *
  * Regions include ../frame.h and <aether/mm.h>, never ../internal.h: the
  * frame accessors (refcount, reverse map) and the few services of the rest
@@ -163,6 +164,10 @@
  *		and compaction follows it under rcu_read_lock()
  * @integ:	index -> checksum record of what the slot holds (verify.c);
  *		changed under the slot lock
+ * @kept:	index -> the store backend's handle of a copy of the page
+ *		kept after a load, for repair (verify.c, "Kept copies"):
+ *		only where @integ has a valid record; changed under the slot
+ *		lock
  */
 struct aem_layer {
 	struct kref ref;
@@ -172,6 +177,7 @@ struct aem_layer {
 	struct aem_region *region;
 	struct rcu_head rcu;
 	struct xarray integ;
+	struct xarray kept;
 };
 
 /**
@@ -189,6 +195,13 @@ struct aem_layer {
  * @pred_window: pages mapped ahead at the next prediction
  * @pred_expect: where the stream goes after the pages mapped ahead
  * @pred_inflight: pages mapped ahead, not yet judged hit or wasted
+ * @fw_state:	the memory firewall's last check: the access sequence
+ *		number read before it, the AEM_ACCESS_* bits it allowed
+ *		(view.c)
+ * @fw_floor:	the sequence number of the last revocation that named
+ *		this view (region/revoke.c; at creation, the number then):
+ *		a check below it is stale.  Written under the region's
+ *		views_lock, read without it
  */
 struct aem_view {
 	struct list_head link;
@@ -204,6 +217,7 @@ struct aem_view {
 	pgoff_t pred_expect;
 	unsigned int pred_inflight;
 	u64 fw_state;
+	u64 fw_floor;
 };
 
 /*
@@ -347,6 +361,7 @@ struct aem_region {
 	unsigned long nr_pages;
 	unsigned int guard;
 	kuid_t uid;
+	u64 tag;
 	char name[AETHER_MM_REGION_NAME_MAX];
 	struct aem_mempolicy pol;
 	struct inode *inode;
@@ -806,12 +821,22 @@ int aem_integ_loaded(struct aem_region *r, struct aem_layer *l, pgoff_t idx,
 		     struct aem_frame *f, const struct aem_store_ops *ops,
 		     unsigned long handle);
 bool aem_integ_stored_poisoned(struct aem_layer *l, pgoff_t idx);
+bool aem_integ_keep(struct aem_layer *l, pgoff_t idx, unsigned long handle);
+bool aem_integ_kept_take(struct aem_layer *l, pgoff_t idx,
+			 unsigned long *handle);
+void aem_integ_kept_drop(struct aem_layer *l, pgoff_t idx);
+void aem_integ_layer_gone(struct aem_layer *l);
+void aem_integ_kept_drop_all(void);
+bool aem_integ_may_keep(void);
+void aem_integ_kept_release(unsigned long handle, bool reused);
 void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
 			    pgoff_t idx, struct aem_integ_tally *t);
 
 /* share.c, for verify.c */
 bool aem_share_integ_poisoned(struct aem_frame *f);
 void aem_share_integ_poison(struct aem_frame *f);
+bool aem_share_integ_repair(struct aem_frame *f);
+void aem_share_kept_drop_all(void);
 
 /* reclaim.c, for verify.c's debugfs knob */
 int aem_loop_corrupt(unsigned long handle);

@@ -139,6 +139,7 @@
 #include <linux/workqueue.h>
 #include "../frame.h"
 #include "region.h"
+#include "../trace.h"
 
 #define AEM_UNMERGE_WAIT_MS	10000	/* for users whose layer is going */
 
@@ -169,9 +170,15 @@
  *		user's slot takes it as its record
  * @poisoned:	the content no longer matches @csum: every user's fault is
  *		a SIGBUS, a load from the store fails (set once, never
- *		cleared: no good copy is kept)
+ *		cleared: the copy kept, if any, failed its check too)
  * @user:	the user charged one page for it (referenced), from
  *		aem_share_new() until aem_shared_release()
+ * @kept:	the store's handle of its content, kept after it was loaded
+ *		back (integrity_keep_copies, verify.c's "Kept copies"), while
+ *		@has_kept: a good copy to repair @frame from.  The frame is
+ *		never written, so the copy stays good until @s goes, is
+ *		stored again (it is reused) or the store goes.  Both change
+ *		under @load_lock and @lock
  */
 struct aem_shared {
 	struct kref ref;
@@ -190,6 +197,8 @@ struct aem_shared {
 	u64 csum;
 	bool poisoned;
 	struct aem_user *user;
+	unsigned long kept;
+	bool has_kept;
 };
 
 /**
@@ -709,6 +718,8 @@ static void aem_shared_release(struct kref *ref)
 		/* Stored, and nobody left to load it: the one handle goes. */
 		aem_share_stored_release(s->handle);
 	}
+	if (s->has_kept)
+		aem_integ_kept_release(s->kept, false);
 	aem_user_uncharge(s->user, PAGE_SIZE);
 	aem_user_put(s->user);
 	atomic_long_dec(&aem_share_frames);
@@ -1928,7 +1939,8 @@ static void aem_share_stored_release(unsigned long handle)
  * The first caller to find @s stored loads its content into a new frame
  * of the pool (owner DEDUPE, as aem_share_new() makes them: no region's,
  * still charged to @s's user, as it was while stored), which becomes
- * @s's frame, and releases the handle; the others, waiting on
+ * @s's frame, and releases the handle (or keeps it as @s's copy for
+ * repair: integrity_keep_copies); the others, waiting on
  * @s->load_lock, find the frame.  Users' slots keep naming @s (slot.h)
  * until their own next fault repoints them.
  *
@@ -1945,6 +1957,7 @@ struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags)
 	struct aem_frame *f, *nf;
 	unsigned long handle;
 	int sidx, err;
+	bool keep;
 
 	f = aem_share_frame_get(s);
 	if (f)
@@ -1989,12 +2002,19 @@ struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags)
 	}
 	WRITE_ONCE(nf->rmap.shared, s);
 	aem_frame_get(nf);		/* the caller's */
+	/* The copy stays for repair when asked: @nf is never written. */
+	keep = !s->has_kept && aem_integ_may_keep();
 	spin_lock(&s->lock);
 	WRITE_ONCE(s->frame, nf);
 	s->handle = 0;
 	s->stored = false;
+	if (keep) {
+		s->kept = handle;
+		s->has_kept = true;
+	}
 	spin_unlock(&s->lock);
-	ops->release(handle);
+	if (!keep)
+		ops->release(handle);
 	aem_store_put(sidx);
 	atomic_long_dec(&aem_stored_pages);
 	atomic_long_dec(&aem_share_stored_now);
@@ -2039,6 +2059,132 @@ static int aem_share_load_for_merge(struct aem_shared *s)
 		return PTR_ERR(f) == -ENOMEM ? -ENOMEM : -EAGAIN;
 	aem_share_frame_put(f);
 	return 0;
+}
+
+/*
+ * Take @s's kept copy, if it has one, to be stored again as its content:
+ * *@handle gets it.  @s->move_lock held (its frame stays).  Return: true
+ * when there was one.
+ */
+static bool aem_share_kept_take(struct aem_shared *s, unsigned long *handle)
+{
+	bool had;
+
+	lockdep_assert_held(&s->move_lock);
+	mutex_lock(&s->load_lock);
+	spin_lock(&s->lock);
+	had = s->has_kept;
+	*handle = s->kept;
+	s->has_kept = false;
+	s->kept = 0;
+	spin_unlock(&s->lock);
+	mutex_unlock(&s->load_lock);
+	if (had)
+		aem_integ_kept_release(*handle, true);
+	return had;
+}
+
+/* Release @s's kept copy, if any.  No lock of @s held. */
+static void aem_share_kept_drop(struct aem_shared *s)
+{
+	unsigned long handle;
+	bool had;
+
+	mutex_lock(&s->load_lock);
+	spin_lock(&s->lock);
+	had = s->has_kept;
+	handle = s->kept;
+	s->has_kept = false;
+	s->kept = 0;
+	spin_unlock(&s->lock);
+	mutex_unlock(&s->load_lock);
+	if (had)
+		aem_integ_kept_release(handle, false);
+}
+
+/**
+ * aem_share_kept_drop_all() - release every shared frame's kept copy
+ *
+ * The store is going (aem_integ_kept_drop_all()); a shared frame whose
+ * last reference is being put meanwhile releases its own.
+ *
+ * Context: process context, no aether_mm lock held.
+ */
+void aem_share_kept_drop_all(void)
+{
+	struct aem_shared *s, *prev = NULL, *got;
+
+	for (;;) {
+		got = NULL;
+		/* @prev is referenced, so still on the list. */
+		spin_lock(&aem_share_list_lock);
+		s = prev ? list_next_entry(prev, link) :
+			   list_first_entry(&aem_share_list, struct aem_shared,
+					    link);
+		list_for_each_entry_from(s, &aem_share_list, link) {
+			if (READ_ONCE(s->has_kept) &&
+			    kref_get_unless_zero(&s->ref)) {
+				got = s;
+				break;
+			}
+		}
+		spin_unlock(&aem_share_list_lock);
+		if (prev)
+			aem_share_put(prev);
+		if (!got)
+			return;
+		aem_share_kept_drop(got);
+		prev = got;
+		cond_resched();
+	}
+}
+
+/**
+ * aem_share_integ_repair() - repair shared frame @f from its kept copy
+ * @f: a shared frame a slot holds (its slot lock held), found not to
+ *     match its checksum
+ *
+ * The copy kept since @f was loaded back from the store (see @kept) is
+ * loaded into @f in place, twice at most, and checked against the sum.
+ * Every user maps @f read-only: a process reading meanwhile sees, byte
+ * by byte, the bad bytes it saw before or the right ones.  A copy that
+ * does not match is released (it repairs nothing).  A move of @f under
+ * way (its copy taken before this) may carry the bad bytes to the new
+ * frame; the next check finds them and repairs that one.
+ *
+ * Context: one slot lock held; may sleep (@s->load_lock).
+ * Return: true when @f holds its content again.
+ */
+bool aem_share_integ_repair(struct aem_frame *f)
+{
+	struct aem_shared *s = READ_ONCE(f->rmap.shared);
+	const struct aem_store_ops *ops;
+	unsigned long handle = 0;
+	bool ok = false, drop = false;
+	int sidx, tries;
+
+	if (!s || READ_ONCE(s->poisoned))
+		return false;
+	mutex_lock(&s->load_lock);
+	if (s->has_kept && READ_ONCE(s->frame) == f) {
+		ops = aem_store_get(&sidx, false);
+		for (tries = 0; ops && !ok && tries < 2; tries++)
+			ok = !ops->load(s->kept, f) &&
+			     aem_integ_hash(f) == s->csum;
+		aem_store_put(sidx);
+		if (!ok) {
+			spin_lock(&s->lock);
+			handle = s->kept;
+			s->has_kept = false;
+			s->kept = 0;
+			spin_unlock(&s->lock);
+			drop = true;
+		}
+	}
+	mutex_unlock(&s->load_lock);
+	if (drop)
+		aem_integ_kept_release(handle, false);
+	return ok;
 }
 
 /**
@@ -2192,6 +2338,7 @@ struct aem_frame *aem_share_unstore(struct aem_layer *l, pgoff_t idx,
 	aem_share_frame_put(f);
 	aem_region_stat_dec(r, AEM_RS_STORED);
 	aem_region_stat_inc(r, AEM_RS_STORE_INS);
+	trace_aem_region_fault(r, idx, f, AEM_FAULT_STORED);
 	return f;
 }
 
@@ -2259,9 +2406,12 @@ static int aem_share_store_one(struct aem_shared *s,
 		pins = NULL;
 		goto unlock;
 	}
-	ret = ops->store(f, &handle);
-	if (ret)
-		goto unlock;
+	/* A copy kept since its load is its content (never written). */
+	if (!aem_share_kept_take(s, &handle)) {
+		ret = ops->store(f, &handle);
+		if (ret)
+			goto unlock;
+	}
 	mutex_lock(&s->load_lock);
 	spin_lock(&s->lock);
 	/* @s's own reference only: no scan or reader holds the frame. */

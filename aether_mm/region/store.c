@@ -16,6 +16,7 @@
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
 #include "region.h"
+#include "../trace.h"
 
 #define AEM_UNSTORE_WAIT_MS	10000	/* for stored pages, at unregistration */
 
@@ -29,7 +30,9 @@ atomic_long_t aem_stored_pages;
 /*
  * Bring the page stored at @idx of @l (entry @e, of either stored kind:
  * slot.h) back into a frame of the pool, in its place, allocated with
- * @flags added (AEM_ALLOC_HIGH when the backend is going).  A stored
+ * @flags added (AEM_ALLOC_HIGH when the backend is going).  The store's
+ * copy of a page with a checksum is kept for repair (verify.c, "Kept
+ * copies"), else released.  A stored
  * shared frame comes back once for all its users, as a shared frame
  * (aem_share_unstore()).  Slot lock held.
  */
@@ -75,7 +78,8 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx, void *e,
 	/* Checked against the core's checksum before the copy goes. */
 	if (!err)
 		err = aem_integ_loaded(r, l, idx, f, ops, handle);
-	if (!err)
+	/* Or stays, until the page changes: a good copy to repair it from. */
+	if (!err && !aem_integ_keep(l, idx, handle))
 		ops->release(handle);
 	aem_store_put(sidx);
 	if (err) {
@@ -89,6 +93,7 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx, void *e,
 	aem_region_stat_dec(r, AEM_RS_STORED);
 	atomic_long_dec(&aem_stored_pages);
 	aem_region_stat_inc(r, AEM_RS_STORE_INS);
+	trace_aem_region_fault(r, idx, f, AEM_FAULT_STORED);
 	return f;
 }
 
@@ -190,7 +195,8 @@ struct aem_region *aem_region_next(struct aem_region *prev)
  * backend, which is still there: so it then waits for the count of stored
  * pages to reach zero, walking again, for at most AEM_UNSTORE_WAIT_MS.
  * It does not wait for frames: when a walk finds the pool empty, the
- * reserve included, it gives up at once.
+ * reserve included, it gives up at once.  Copies kept for repair
+ * (verify.c) are released by the same walks, and waited for the same way.
  *
  * Return: 0; -ENOMEM when the pool, reserve included, had no frame for
  * some pages; -ETIMEDOUT when pages were still stored at the deadline.
@@ -208,7 +214,9 @@ int aem_region_unstore_all(void)
 		for (r = aem_region_next(NULL); r; r = aem_region_next(r))
 			if (aem_region_stat(r, AEM_RS_STORED))
 				aem_region_unstore(r, &err);
-		left = atomic_long_read(&aem_stored_pages);
+		aem_integ_kept_drop_all();
+		left = atomic_long_read(&aem_stored_pages) +
+		       atomic_long_read(&aem_kept_pages);
 		if (!left)
 			return 0;
 		if (err == -ENOMEM || time_after(jiffies, deadline))

@@ -43,28 +43,73 @@
  * record; a layer's records go with it.  A record found on an empty slot
  * is forgotten by whoever finds it.
  *
- * On a mismatch the record is poisoned: the page is zapped from every
+ * On a mismatch that no good copy repairs (below), the record is
+ * poisoned: the page is zapped from every
  * page table and every fault on it (fault.c, aem_integ_refuse()) is a
  * SIGBUS, never the wrong bytes; a stored page's load fails the same
  * way.  A poisoned shared frame is poisoned for all its users (share.c,
  * aem_share_integ_poison()).  The event is counted, logged (rate-limited)
  * and given to the policy backend (aem_policy_ops.integrity_event).
- * Repair: a load from the store that does not match is made once more,
- * at a fault as at a check (VERIFY, aether_kverifyd, into their scratch
- * frame); when the second load matches, the page is repaired from the store's
- * copy (the first was a bad decompression or a torn read) and nothing is
- * poisoned.  A page whose store copy is bad, a resident page gone bad and
- * a shared frame gone bad have no good copy left: the core keeps none (a
- * stored page's frame went back to the pool when it was stored; a merged
- * page's frames went back to the pool at the merge), so they stay
- * poisoned until the region or the layer goes.
+ * Repair, from a good copy where one exists:
+ *
+ *   bad load	a load from the store that does not match is made once
+ *		more, at a fault as at a check (VERIFY, aether_kverifyd,
+ *		into their scratch frame); when the second load matches,
+ *		the first was a bad decompression or a torn read, and
+ *		nothing is poisoned (repaired_by_reload)
+ *   resident	a page loaded back from the store keeps the store's copy
+ *		while it is unchanged (below); a resident page that fails
+ *		its check (VERIFY, kverifyd, the store moment) is unmapped,
+ *		loaded again from that copy in place and checked: when it
+ *		matches, it is repaired (repaired_from_store)
+ *   shared	a shared frame loaded back from the store keeps its copy
+ *		the same way, in its struct aem_shared (share.c); a shared
+ *		frame that fails its check is loaded again from it in
+ *		place, for every user (repaired_from_store, repaired_shared)
+ *
+ * and without one, the page stays poisoned until the region or the
+ * layer goes, counted by why:
+ *
+ *   unrepaired_stored	a stored page whose copy fails its check twice:
+ *			its frame went back to the pool when it was
+ *			stored, the store's copy is the only one
+ *   unrepaired_resident a resident page with no kept copy (never stored,
+ *			keeping off, its copy released by the store's
+ *			going) or whose kept copy fails its check too
+ *   unrepaired_shared	a merged page's frame with no kept copy: the
+ *			merge freed every private frame it merged (that is
+ *			what merging saves), after a full comparison, and
+ *			a sharer's own frame is no copy of it (a private
+ *			copy exists only after a write, with other bytes);
+ *			unmerging would copy the bad bytes, so it is not a
+ *			repair: every user gets SIGBUS instead
+ *
+ * Kept copies (integrity_keep_copies, off by default: a copy costs the
+ * store's memory for every page loaded back, as swap cache's slots do).
+ * When a page with a valid record is loaded back (store.c, aem_unstore())
+ * the handle is not released but kept in the layer's @kept, by index, as
+ * long as the record lives: aem_integ_forget() (a write, a page emptied),
+ * a merge (aem_integ_set_shared()), a poisoning, the page stored again
+ * (its kept copy is the new stored copy: reclaim.c reuses it without a
+ * store call; another client's handle replaces it in
+ * aem_cold_page_set_stored()), the layer's end, or the store's going
+ * (aem_region_unstore_all(), which releases them all and waits for
+ * aem_kept_pages to reach zero as it does for stored pages) releases it.
+ * A kept copy is never newer or older than the page: the page cannot
+ * change while it has a record (above).  A shared frame is never written,
+ * so its kept copy lives as long as it does (or until it is stored again).
+ * The copies are a store's memory, and aem_register_store() refuses a new
+ * backend while a copy of the last one is kept, as for stored pages.  An
+ * unprivileged user can keep at most one copy per page it holds resident
+ * (charged), so no more than its stored pages would have cost.
  *
  * VERIFY (AETHER_MM_IOC_REGION_VERIFY, ioctl.c) checks a range of the
  * image the caller sees; aether_kverifyd checks the records of every
  * region at verify_pages_per_sec pages a second (0: off), from where it
  * left off.  debugfs aether/mm/integrity shows the counters;
  * aether/mm/integrity_corrupt (root only) flips a byte of a chosen page
- * without touching its record, so that tests can prove detection.
+ * (or of the copy the store keeps of it) without touching its record, so
+ * that tests can prove detection and repair.
  *
  * Lock order (within region.h's):
  *
@@ -73,8 +118,10 @@
  *				aem_access_lock
  *   2. slot lock		every record changes under the lock of its
  *				index, as the slot it describes
- *   3. the store's SRCU read	a load (a check of a stored page)
- *   4. the pool's locks	a scratch frame
+ *   3. shared->load_lock	a shared frame's kept copy (share.c)
+ *   4. the store's SRCU read	a load (a check of a stored page, a
+ *				repair), a kept copy released
+ *   5. the pool's locks	a scratch frame
  *   aem_integ_bench_lock	the bench's last figures, taken alone
  *
  * kverifyd's cursor is its own thread's; the counters are atomics.
@@ -99,6 +146,16 @@ static atomic_long_t aem_integ_bg_checked, aem_integ_bg_mismatches;
 static atomic_long_t aem_integ_mismatches, aem_integ_load_mismatches;
 static atomic_long_t aem_integ_repaired, aem_integ_refused;
 static atomic_long_t aem_integ_corrupted;
+static atomic_long_t aem_integ_rep_reload, aem_integ_rep_kept;
+static atomic_long_t aem_integ_rep_shared;
+static atomic_long_t aem_integ_unrep_resident, aem_integ_unrep_shared;
+static atomic_long_t aem_integ_unrep_stored;
+static atomic_long_t aem_integ_kept_taken, aem_integ_kept_reused;
+static atomic_long_t aem_integ_kept_dropped;
+
+/* Copies of loaded pages the store keeps for repair ("Kept copies"). */
+atomic_long_t aem_kept_pages;
+static bool aem_integ_keep_on;
 
 static unsigned int aem_integ_cold_gen = AEM_NR_GENS - 1;
 static unsigned int aem_verify_rate;
@@ -160,11 +217,16 @@ static int aem_integ_set(struct aem_layer *l, pgoff_t idx, u64 sum,
  * @idx: its data page index
  * @sum: the shared frame's checksum
  *
+ * The slot's kept copy (of the private page merged) is released: the
+ * shared frame keeps none (see "Kept copies").
+ *
  * Context: slot lock held; does not sleep (GFP_NOWAIT: without memory the
  * slot has no record, which only means it is not checked).
  */
 void aem_integ_set_shared(struct aem_layer *l, pgoff_t idx, u64 sum)
 {
+	/* A merge gives memory back: the slot's own copy goes too. */
+	aem_integ_kept_drop(l, idx);
 	if (!aem_integ_set(l, idx, sum, GFP_NOWAIT | __GFP_NOWARN))
 		atomic_long_inc(&aem_integ_taken_shared);
 }
@@ -209,6 +271,8 @@ void aem_integ_forget(struct aem_layer *l, pgoff_t idx)
 	lockdep_assert_held(aem_slot_lock(l->region, idx));
 	if (xa_erase(&l->integ, idx))
 		atomic_long_inc(&aem_integ_forgotten);
+	/* The copy kept of the page is of the page before the change. */
+	aem_integ_kept_drop(l, idx);
 }
 
 /**
@@ -252,9 +316,10 @@ static void aem_integ_event(struct aem_region *r, pgoff_t idx, int kind)
 }
 
 /*
- * @idx of @l no longer matches its record: poison it (slot lock held).
- * A shared frame @f is poisoned for every user.  Every entry that maps the
- * page goes; the next fault is a SIGBUS.
+ * @idx of @l no longer matches its record, and no good copy repaired it:
+ * poison it (slot lock held).  @f is the resident frame checked, NULL for
+ * a stored page's copy.  A shared frame @f is poisoned for every user.
+ * Every entry that maps the page goes; the next fault is a SIGBUS.
  */
 static void aem_integ_poison(struct aem_region *r, struct aem_layer *l,
 			     pgoff_t idx, u64 sum, struct aem_frame *f)
@@ -266,10 +331,278 @@ static void aem_integ_poison(struct aem_region *r, struct aem_layer *l,
 	xa_store(&l->integ, idx,
 		 xa_mk_value(xa_to_value(rec) | AEM_INTEG_POISON), GFP_NOWAIT);
 	aem_region_zap_page(r, idx);
+	/* A copy kept did not help (or there was none): it is of no use. */
+	aem_integ_kept_drop(l, idx);
+	if (!f)
+		atomic_long_inc(&aem_integ_unrep_stored);
+	else if (aem_frame_is_shared(f))
+		atomic_long_inc(&aem_integ_unrep_shared);
+	else
+		atomic_long_inc(&aem_integ_unrep_resident);
 	if (f && aem_frame_is_shared(f))
 		aem_share_integ_poison(f);
 	atomic_long_inc(&aem_integ_mismatches);
 	aem_integ_event(r, idx, AEM_INTEGRITY_MISMATCH);
+}
+
+/* ---- kept copies ------------------------------------------------------- */
+
+/* The store forgets kept copy @handle; the caller took it off its layer. */
+static void aem_kept_release(unsigned long handle)
+{
+	const struct aem_store_ops *ops;
+	int sidx;
+
+	ops = aem_store_get(&sidx, false);
+	/*
+	 * Unregistering releases every kept copy before the backend goes;
+	 * one is left without a backend only when a layer being freed was
+	 * not done by the deadline, and the backend's drain took it.
+	 */
+	if (ops)
+		ops->release(handle);
+	aem_store_put(sidx);
+	atomic_long_dec(&aem_kept_pages);
+}
+
+/**
+ * aem_integ_may_keep() - may a copy just loaded be kept (by the caller)?
+ *
+ * For a shared frame's copy (share.c), which its struct aem_shared keeps:
+ * counted as kept when the answer is yes.
+ *
+ * Context: inside the caller's aem_store_get() read section (the load's),
+ * which must also cover where it keeps the handle; does not sleep.
+ * Return: true when keeping is on and the store is not going.
+ */
+bool aem_integ_may_keep(void)
+{
+	bool ok;
+	int sidx;
+
+	if (!READ_ONCE(aem_integ_keep_on))
+		return false;
+	ok = aem_store_get(&sidx, true);
+	if (ok) {
+		atomic_long_inc(&aem_kept_pages);
+		atomic_long_inc(&aem_integ_kept_taken);
+	}
+	aem_store_put(sidx);
+	return ok;
+}
+
+/**
+ * aem_integ_kept_release() - a kept copy that aem_integ_may_keep() allowed
+ * is released
+ * @handle: its handle
+ * @reused: stored again as the page's copy (not released, only uncounted)
+ *
+ * Context: any context that may free pool pages; does not sleep.
+ */
+void aem_integ_kept_release(unsigned long handle, bool reused)
+{
+	if (reused) {
+		atomic_long_dec(&aem_kept_pages);
+		atomic_long_inc(&aem_integ_kept_reused);
+		return;
+	}
+	aem_kept_release(handle);
+	atomic_long_inc(&aem_integ_kept_dropped);
+}
+
+/**
+ * aem_integ_keep() - keep the store's copy of a page just loaded back
+ * @l: the layer of the slot the page was loaded into
+ * @idx: its data page index
+ * @handle: the handle it was loaded from, checked against its record
+ *
+ * The copy is kept while the record is valid (the page unchanged): the
+ * first change of the page (aem_integ_forget()), a merge, a poisoning,
+ * the page going to the store again or the layer going releases it.
+ *
+ * Context: slot lock held; does not sleep.
+ * Return: true when @handle is kept (the caller must not release it);
+ * false when keeping is off (integrity_keep_copies), the page has no
+ * valid record, the store is going or there was no memory.
+ */
+bool aem_integ_keep(struct aem_layer *l, pgoff_t idx, unsigned long handle)
+{
+	bool kept = false;
+	void *rec;
+	int sidx;
+
+	lockdep_assert_held(aem_slot_lock(l->region, idx));
+	if (!READ_ONCE(aem_integ_keep_on) || xa_empty(&l->integ))
+		return false;
+	rec = xa_load(&l->integ, idx);
+	if (!rec || aem_integ_rec_poisoned(rec) || !aem_slot_handle_fits(handle))
+		return false;
+	/*
+	 * As a store: none once the backend is closing.  Counted inside the
+	 * SRCU read section, so the unregistration's walk, which starts
+	 * after its grace period, sees the copy or the count.
+	 */
+	if (aem_store_get(&sidx, true) &&
+	    !xa_insert(&l->kept, idx, aem_slot_mk_stored(handle),
+		       GFP_NOWAIT | __GFP_NOWARN)) {
+		atomic_long_inc(&aem_kept_pages);
+		atomic_long_inc(&aem_integ_kept_taken);
+		kept = true;
+	}
+	aem_store_put(sidx);
+	return kept;
+}
+
+/**
+ * aem_integ_kept_take() - the kept copy of @idx of @l, taken off it
+ * @l: a layer
+ * @idx: a data page index
+ * @handle: receives the copy's handle, now the caller's
+ *
+ * For a reclaim client storing the page again: a page that passed
+ * aem_cold_page_unmap()'s check against its record has the bytes of its
+ * kept copy, so the copy is stored again instead of a new one.
+ *
+ * Context: slot lock held, the store held for a store (aem_store_get()
+ * with @storing).
+ * Return: true when there was a copy.
+ */
+bool aem_integ_kept_take(struct aem_layer *l, pgoff_t idx,
+			 unsigned long *handle)
+{
+	void *e;
+
+	lockdep_assert_held(aem_slot_lock(l->region, idx));
+	if (xa_empty(&l->kept))
+		return false;
+	e = xa_erase(&l->kept, idx);
+	if (!e)
+		return false;
+	*handle = aem_slot_stored_handle(e);
+	atomic_long_dec(&aem_kept_pages);
+	atomic_long_inc(&aem_integ_kept_reused);
+	return true;
+}
+
+/**
+ * aem_integ_kept_drop() - release the kept copy of @idx of @l, if any
+ * @l: a layer
+ * @idx: a data page index
+ *
+ * Context: slot lock held; does not sleep.
+ */
+void aem_integ_kept_drop(struct aem_layer *l, pgoff_t idx)
+{
+	void *e;
+
+	if (likely(xa_empty(&l->kept)))
+		return;
+	lockdep_assert_held(aem_slot_lock(l->region, idx));
+	e = xa_erase(&l->kept, idx);
+	if (!e)
+		return;
+	aem_kept_release(aem_slot_stored_handle(e));
+	atomic_long_inc(&aem_integ_kept_dropped);
+}
+
+/**
+ * aem_integ_layer_gone() - a layer is freed: its records and kept copies go
+ * @l: the layer, unreachable (no slot lock needed)
+ */
+void aem_integ_layer_gone(struct aem_layer *l)
+{
+	unsigned long idx;
+	void *e;
+
+	xa_for_each(&l->kept, idx, e) {
+		aem_kept_release(aem_slot_stored_handle(e));
+		atomic_long_inc(&aem_integ_kept_dropped);
+	}
+	xa_destroy(&l->kept);
+	xa_destroy(&l->integ);
+}
+
+/* Release every kept copy of @r's layers. */
+static void aem_integ_kept_drop_region(struct aem_region *r)
+{
+	struct aem_layer **ls;
+	unsigned int k, nl;
+	unsigned long idx;
+	void *e;
+
+	ls = aem_region_layers_get(r, &nl);
+	if (!ls)
+		return;
+	for (k = 0; k < nl; k++) {
+		xa_for_each(&ls[k]->kept, idx, e) {
+			mutex_lock(aem_slot_lock(r, idx));
+			aem_integ_kept_drop(ls[k], idx);
+			mutex_unlock(aem_slot_lock(r, idx));
+			cond_resched();
+		}
+	}
+	aem_region_layers_put(r, ls, nl);
+}
+
+/**
+ * aem_integ_kept_drop_all() - release every kept copy (the store is going)
+ *
+ * Called by aem_region_unstore_all(), once no new copy can be kept (the
+ * store is closed); a layer this walk does not reach releases its own
+ * copies as it is freed, which the caller waits for (aem_kept_pages).
+ *
+ * Context: process context, no aether_mm lock held.
+ */
+void aem_integ_kept_drop_all(void)
+{
+	struct aem_region *r;
+
+	for (r = aem_region_next(NULL); r; r = aem_region_next(r))
+		aem_integ_kept_drop_region(r);
+	aem_share_kept_drop_all();
+}
+
+/*
+ * Repair frame @f at @idx of @l from its kept copy, if it has one:
+ * unmapped first (nobody reads while its bytes change), loaded into @f
+ * itself, twice at most as a load at a fault is, and checked against
+ * @rec.  A shared frame's copy is its struct aem_shared's, checked against
+ * its sum (aem_share_integ_repair(), which takes its load_lock: a mutex,
+ * so not from the store moment, which must not sleep).  Slot lock held.
+ * Return: true when @f holds the right bytes again.
+ */
+static bool aem_integ_repair_kept(struct aem_region *r, struct aem_layer *l,
+				  pgoff_t idx, struct aem_frame *f, void *rec)
+{
+	void *e = xa_empty(&l->kept) ? NULL : xa_load(&l->kept, idx);
+	const struct aem_store_ops *ops;
+	bool ok = false;
+	int sidx, tries;
+
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	if (aem_frame_is_shared(f)) {
+		/* Its copy, if any, is the shared frame's (share.c). */
+		aem_region_zap_page(r, idx);
+		if (!aem_share_integ_repair(f))
+			return false;
+		atomic_long_inc(&aem_integ_rep_shared);
+		goto repaired;
+	}
+	if (!e)
+		return false;
+	aem_region_zap_page(r, idx);
+	ops = aem_store_get(&sidx, false);
+	for (tries = 0; ops && !ok && tries < 2; tries++)
+		ok = !ops->load(aem_slot_stored_handle(e), f) &&
+		     aem_integ_rec_matches(rec, aem_integ_hash(f));
+	aem_store_put(sidx);
+	if (!ok)
+		return false;
+repaired:
+	atomic_long_inc(&aem_integ_repaired);
+	atomic_long_inc(&aem_integ_rep_kept);
+	aem_integ_event(r, idx, AEM_INTEGRITY_REPAIRED);
+	return true;
 }
 
 /* ---- the cold and store moments ---------------------------------------- */
@@ -333,7 +666,9 @@ void aem_integ_cold(struct aem_region *r, const unsigned long *cold)
  * @idx: its data page index
  * @f: its frame, unmapped under this slot lock
  *
- * Checks the page against its record, or records it.
+ * Checks the page against its record, or records it.  A page that does
+ * not match is repaired from its kept copy when it has one (the store
+ * then gets the right bytes), else poisoned.
  *
  * Context: slot lock held, possibly inside a pool allocation: never sleeps.
  * Return: 0; -EIO when the page no longer matches its record (now
@@ -354,6 +689,9 @@ int aem_integ_store_out(struct aem_region *r, struct aem_layer *l,
 		return -EHWPOISON;
 	atomic_long_inc(&aem_integ_checked);
 	if (aem_integ_rec_matches(rec, sum))
+		return 0;
+	/* A shared frame is never offered here: the repair does not sleep. */
+	if (!aem_frame_is_shared(f) && aem_integ_repair_kept(r, l, idx, f, rec))
 		return 0;
 	aem_integ_poison(r, l, idx, sum, f);
 	return -EIO;
@@ -391,6 +729,7 @@ int aem_integ_loaded(struct aem_region *r, struct aem_layer *l, pgoff_t idx,
 	atomic_long_inc(&aem_integ_load_mismatches);
 	if (!ops->load(handle, f) && aem_integ_rec_matches(rec, aem_integ_hash(f))) {
 		atomic_long_inc(&aem_integ_repaired);
+		atomic_long_inc(&aem_integ_rep_reload);
 		aem_integ_event(r, idx, AEM_INTEGRITY_REPAIRED);
 		return 0;
 	}
@@ -456,8 +795,9 @@ static struct aem_frame *aem_integ_load_scratch(struct aem_region *r,
  * An own or shared frame is hashed in place; a stored page is loaded into
  * a scratch frame (its handle is kept), and loaded once more when that
  * does not match: a second load that matches is a repair (counted in
- * @t->repaired), not a poisoning.  A stored shared frame is checked when
- * a fault brings it back, not here.
+ * @t->repaired), not a poisoning.  An own frame that does not match is
+ * repaired from its kept copy when it has one.  A stored shared frame is
+ * checked when a fault brings it back, not here.
  *
  * Context: slot lock held, @l referenced.
  */
@@ -508,9 +848,14 @@ void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
 		    aem_integ_rec_matches(rec, aem_integ_hash(scratch))) {
 			t->repaired++;
 			atomic_long_inc(&aem_integ_repaired);
+			atomic_long_inc(&aem_integ_rep_reload);
 			aem_integ_event(r, idx, AEM_INTEGRITY_REPAIRED);
 			goto out;
 		}
+	} else if (aem_integ_repair_kept(r, l, idx, f, rec)) {
+		/* Resident: a copy kept in the store since its load. */
+		t->repaired++;
+		goto out;
 	}
 	t->poisoned++;
 	aem_integ_poison(r, l, idx, sum, scratch ? NULL : f);
@@ -647,6 +992,26 @@ static int aem_dbg_integ_show(struct seq_file *m, void *unused)
 	seq_printf(m, "bg_mismatches %ld\n",
 		   atomic_long_read(&aem_integ_bg_mismatches));
 	seq_printf(m, "corrupted %ld\n", atomic_long_read(&aem_integ_corrupted));
+	seq_printf(m, "keep_copies %d\n", READ_ONCE(aem_integ_keep_on));
+	seq_printf(m, "kept_copies %ld\n", atomic_long_read(&aem_kept_pages));
+	seq_printf(m, "kept_taken %ld\n",
+		   atomic_long_read(&aem_integ_kept_taken));
+	seq_printf(m, "kept_reused %ld\n",
+		   atomic_long_read(&aem_integ_kept_reused));
+	seq_printf(m, "kept_dropped %ld\n",
+		   atomic_long_read(&aem_integ_kept_dropped));
+	seq_printf(m, "repaired_from_store %ld\n",
+		   atomic_long_read(&aem_integ_rep_kept));
+	seq_printf(m, "repaired_shared %ld\n",
+		   atomic_long_read(&aem_integ_rep_shared));
+	seq_printf(m, "repaired_by_reload %ld\n",
+		   atomic_long_read(&aem_integ_rep_reload));
+	seq_printf(m, "unrepaired_resident %ld\n",
+		   atomic_long_read(&aem_integ_unrep_resident));
+	seq_printf(m, "unrepaired_shared %ld\n",
+		   atomic_long_read(&aem_integ_unrep_shared));
+	seq_printf(m, "unrepaired_stored %ld\n",
+		   atomic_long_read(&aem_integ_unrep_stored));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_integ);
@@ -662,15 +1027,26 @@ static struct aem_region *aem_integ_region_find(u64 id)
 	return NULL;
 }
 
-/* Flip a byte of the page @idx of @top's image resolves to (slot lock). */
+/*
+ * Flip a byte of the page @idx of @top's image resolves to (slot lock);
+ * with @kept, of the copy of it the store keeps instead (a resident page
+ * loaded back: see "Kept copies").
+ */
 static int aem_integ_corrupt_locked(struct aem_region *r,
-				    struct aem_layer *top, pgoff_t idx)
+				    struct aem_layer *top, pgoff_t idx,
+				    bool kept)
 {
 	struct aem_layer *where;
 	struct aem_frame *f;
 	void *e, *addr;
 
 	e = aem_lookup_entry(top, idx, &where);
+	if (kept) {
+		if (aem_slot_kind(e) != AEM_SLOT_FRAME)
+			return -ENOENT;
+		e = xa_empty(&where->kept) ? NULL : xa_load(&where->kept, idx);
+		return e ? aem_loop_corrupt(aem_slot_stored_handle(e)) : -ENOENT;
+	}
 	switch (aem_slot_kind(e)) {
 	case AEM_SLOT_NONE:
 		return -ENOENT;
@@ -693,6 +1069,8 @@ static int aem_integ_corrupt_locked(struct aem_region *r,
  * stored page's copy is flipped only in the core's loopback store.
  * "load N": the loopback's next N loads come out with a byte flipped,
  * their copies good (the repair path: the second load matches).
+ * "ID INDEX kept": flip a byte of the copy the loopback keeps of that
+ * resident page (-ENOENT when none is kept), the page left as it is.
  */
 static ssize_t aem_dbg_corrupt_write(struct file *file,
 				     const char __user *ubuf, size_t len,
@@ -703,8 +1081,9 @@ static ssize_t aem_dbg_corrupt_write(struct file *file,
 	unsigned long long id;
 	unsigned long idx;
 	unsigned int nr;
-	char buf[64];
-	int err;
+	char buf[64], word[8];
+	bool kept;
+	int err, n;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -717,8 +1096,10 @@ static ssize_t aem_dbg_corrupt_write(struct file *file,
 		err = aem_loop_spoil_loads(nr);
 		return err ? err : len;
 	}
-	if (sscanf(buf, "%llu %lu", &id, &idx) != 2)
+	n = sscanf(buf, "%llu %lu %7s", &id, &idx, word);
+	if (n < 2 || (n == 3 && strcmp(word, "kept")))
 		return -EINVAL;
+	kept = n == 3;
 	r = aem_integ_region_find(id);
 	if (!r)
 		return -ENOENT;
@@ -731,7 +1112,7 @@ static ssize_t aem_dbg_corrupt_write(struct file *file,
 	kref_get(&top->ref);
 	mutex_unlock(&r->views_lock);
 	mutex_lock(aem_slot_lock(r, idx));
-	err = aem_integ_corrupt_locked(r, top, idx);
+	err = aem_integ_corrupt_locked(r, top, idx, kept);
 	mutex_unlock(aem_slot_lock(r, idx));
 	aem_image_put(r, top);
 	if (!err)
@@ -922,3 +1303,7 @@ module_param_cb(verify_pages_per_sec, &aem_verify_rate_ops, &aem_verify_rate,
 		0644);
 MODULE_PARM_DESC(verify_pages_per_sec,
 		 "aether_kverifyd checks this many region pages with a checksum a second (0..16777216; 0 = off, the default)");
+
+module_param_named(integrity_keep_copies, aem_integ_keep_on, bool, 0644);
+MODULE_PARM_DESC(integrity_keep_copies,
+		 "a page loaded back from the store keeps its store copy until it changes, to repair it from (default N: the copy is released at the load; copies kept stay until their page changes)");

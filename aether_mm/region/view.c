@@ -10,8 +10,11 @@
  * The memory firewall (policy.c's may_access) is asked at mmap() with the
  * mapper's credentials and the protection asked for, at mprotect() adding
  * R, W or X, and at a fault of a view last checked before the latest
- * aem_access_revoke(): @fw_state of the view packs the access generation
- * of its last check and the AEM_ACCESS_* bits that check allowed.  A
+ * revocation that concerns it: @fw_state of the view packs the access
+ * sequence number read before its last check and the AEM_ACCESS_* bits
+ * that check allowed, and the check holds while that number is not below
+ * the view's floor (its own @fw_floor, raised by aem_access_revoke_some()
+ * for the views it names, or the global one of aem_access_revoke()).  A
  * write or exec mapping asks for read too (x86 cannot write or execute a
  * page it cannot read).  Every fault runs inside aem_fw_enter(), so a
  * revocation waits for the faults that checked before it, then zaps.
@@ -46,6 +49,8 @@ static struct aem_view *aem_view_alloc(struct aem_region *r,
 		return NULL;
 	v->region = r;
 	v->mm = mm;
+	/* a check that began before the view's creation is not its own */
+	v->fw_floor = aem_fw_gen();
 	aem_view_pred_init(v);
 	list_add(&v->link, &r->views);
 	r->nr_views++;
@@ -101,10 +106,15 @@ out:
 
 /*
  * fork(): give the child (vma->vm_mm) its view.  For a private region the
- * first VMA of the fork freezes the parent's top under two new tops; each
- * VMA then zaps its twin in the parent, so copy_page_range() copies nothing
- * and the parent faults in its own image again.  ->open cannot fail, so
- * the few small objects come with __GFP_NOFAIL.
+ * first VMA of the fork freezes the parent's top under two new tops.  Each
+ * VMA then zaps its twin in the parent (->open runs before
+ * copy_page_range(), which copies a VM_PFNMAP mapping's entries), so the
+ * child gets no page table entry: a private region's parent faults in its
+ * own image again, and every region's child faults at its first touch of
+ * each page, where the memory firewall checks it with the child's own
+ * credentials (its new view was never checked).  A shared region's parent
+ * faults its pages back without a check while its own view's holds.
+ * ->open cannot fail, so the few small objects come with __GFP_NOFAIL.
  */
 static struct aem_view *aem_view_fork(struct aem_view *parent,
 				      struct vm_area_struct *vma)
@@ -136,13 +146,11 @@ static struct aem_view *aem_view_fork(struct aem_view *parent,
 	atomic_inc(&child->nr_vmas);
 	mutex_unlock(&r->views_lock);
 
-	if (r->flags & AETHER_MM_REGION_PRIVATE) {
-		pvma = find_vma(parent->mm, vma->vm_start);
-		if (pvma && pvma->vm_private_data == parent &&
-		    pvma->vm_start == vma->vm_start)
-			zap_vma_ptes(pvma, pvma->vm_start,
-				     pvma->vm_end - pvma->vm_start);
-	}
+	pvma = find_vma(parent->mm, vma->vm_start);
+	if (pvma && pvma->vm_private_data == parent &&
+	    pvma->vm_start == vma->vm_start)
+		zap_vma_ptes(pvma, pvma->vm_start,
+			     pvma->vm_end - pvma->vm_start);
 	return child;
 }
 
@@ -284,34 +292,47 @@ static u32 aem_fw_access(unsigned long flags)
 
 #define AEM_FW_GEN_SHIFT	16
 
-/* Did @v's last check, at the current generation, allow all of @need? */
-static bool aem_view_fw_fresh(const struct aem_view *v, u32 need, u64 gen)
+/* Below this sequence number a check of @v is stale. */
+static u64 aem_view_fw_floor(const struct aem_view *v)
+{
+	return max(READ_ONCE(v->fw_floor), aem_fw_floor());
+}
+
+/* Does @v's last check still hold, and did it allow all of @need? */
+static bool aem_view_fw_fresh(const struct aem_view *v, u32 need)
 {
 	u64 st = READ_ONCE(v->fw_state);
 
-	return st >> AEM_FW_GEN_SHIFT == gen &&
+	return st >> AEM_FW_GEN_SHIFT >= aem_view_fw_floor(v) &&
 	       !(need & ~(u32)(st & (BIT(AEM_FW_GEN_SHIFT) - 1)));
 }
 
-/* Note that @need was allowed at @gen (a lost race only checks again). */
+/*
+ * Note that @need was allowed by a check that read sequence number @gen
+ * before it.  Two checks that both still hold are one, at the older
+ * number (it goes stale with either); a lost race only checks again.
+ */
 static void aem_view_fw_note(struct aem_view *v, u32 need, u64 gen)
 {
-	u64 st = READ_ONCE(v->fw_state);
+	u64 st = READ_ONCE(v->fw_state), floor = aem_view_fw_floor(v);
+	u64 old = st >> AEM_FW_GEN_SHIFT;
 	u32 ok = need;
 
-	if (st >> AEM_FW_GEN_SHIFT == gen)
+	if (old >= floor && gen >= floor) {
 		ok |= st & (BIT(AEM_FW_GEN_SHIFT) - 1);
+		gen = min(gen, old);
+	}
 	WRITE_ONCE(v->fw_state, gen << AEM_FW_GEN_SHIFT | ok);
 }
 
-/* Ask the firewall for @need on @v's region, unless asked at this gen. */
+/* Ask the firewall for @need on @v's region, unless its check holds. */
 static int aem_view_fw_check(struct aem_view *v, enum aem_access_op op,
 			     u32 need)
 {
 	u64 gen = aem_fw_gen();
 	int ret;
 
-	if (op == AEM_ACCESS_OP_FAULT && aem_view_fw_fresh(v, need, gen))
+	if (op == AEM_ACCESS_OP_FAULT && aem_view_fw_fresh(v, need))
 		return 0;
 	ret = aem_region_fw(v->region, op, need);
 	if (ret < 0)

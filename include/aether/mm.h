@@ -464,6 +464,7 @@ enum aem_access_op {
  * @name:	its name, "" for an unnamed one
  * @owner:	its creator
  * @flags:	its AETHER_MM_REGION_* flags (the kind: SECURE, SHARED...)
+ * @tag:	its tag (REGION_CREATE's), 0 for none
  *
  * The subject is the current task, with its credentials of now: the
  * mapper at mmap(), whoever holds the fd at an ioctl, the toucher at a
@@ -476,6 +477,7 @@ struct aem_access {
 	const char *name;
 	kuid_t owner;
 	u32 flags;
+	u64 tag;
 };
 
 /**
@@ -671,7 +673,8 @@ struct aem_access {
  *		(-EACCES).  Asked at REGION_OPEN, mmap() (the mapper's
  *		credentials), mprotect() adding R, W or X, every region ioctl
  *		(aether_dedupe's too), and at a fault of a mapping whose last
- *		check is older than the last aem_access_revoke().
+ *		check a revocation took back (aem_access_revoke(),
+ *		aem_access_revoke_some()).
  *		Optional.
  *		Context: under rcu_read_lock(); from a fault too (mmap_lock
  *		or the VMA lock held).  Must not sleep; GFP_NOWAIT only.
@@ -863,13 +866,39 @@ int aem_region_attach(const struct aem_policy_ops *ops, struct file *file,
  * entry first and uncharges it when it comes back.
  */
 struct aem_user;
+struct user_namespace;
 
 kuid_t aem_user_key(kuid_t uid);
+kuid_t aem_user_key_ns(const struct user_namespace *ns, kuid_t uid);
 struct aem_user *aem_user_get(kuid_t uid);
 struct aem_user *aem_user_hold(struct aem_user *u);
 void aem_user_put(struct aem_user *u);
 bool aem_user_exempt(void);
 int aem_user_charge(struct aem_user *u, unsigned long bytes, bool force);
 void aem_user_uncharge(struct aem_user *u, unsigned long bytes);
+
+struct task_struct;
+
+/**
+ * struct aem_revoke_sel - which mappings aem_access_revoke_some() takes back
+ * @task:	does thread @t (of a process that maps a region @region
+ *		matched) count as a subject of the change?  Its objective
+ *		credentials are __task_cred(@t).
+ *		Context: under rcu_read_lock(); must not sleep.
+ * @region:	does the region @a describes (@a->access and @a->op are 0)
+ *		count as an object of the change?
+ *		Context: under rcu_read_lock(); must not sleep.
+ * @arg:	theirs
+ *
+ * A mapping is taken back when its region matches @region and a thread of
+ * its process (any thread using its mm) matches @task.
+ */
+struct aem_revoke_sel {
+	bool (*task)(struct task_struct *t, void *arg);
+	bool (*region)(const struct aem_access *a, void *arg);
+	void *arg;
+};
+
+void aem_access_revoke_some(const struct aem_revoke_sel *sel);
 
 #endif /* _AETHER_MM_H */

@@ -3,7 +3,10 @@
 #
 # /etc/aether/modules lists, in load order (dependencies first), one module
 # a line: "<path> <ours|dep|ondemand> [params...]". scripts/box.sh writes
-# it; "ondemand" modules are there for modprobe, not loaded at boot.
+# it; "ondemand" modules are there for modprobe, not loaded at boot.  The
+# path is where the module lies in the box's installed tree (ours under
+# updates/aether, .ko.xz on 6.12); load_module loads it by name with
+# modprobe, the parameters as modprobe options.
 
 # show_topology: one line per NUMA node, so a log shows what the box had.
 show_topology() {
@@ -24,14 +27,34 @@ tap_result() {
 	fi
 }
 
-# load_modules: insmod every listed module; a failure is a failed test.
+# mod_name PATH: the module's name, from its file (.ko, .ko.xz, ...).
+mod_name() {
+	m=${1##*/}
+	echo "${m%%.ko*}"
+}
+
+# load_module PATH [PARAMS...]: modprobe the module by name, with PARAMS
+# as its options, from the tree scripts/box.sh installed (modules_install,
+# depmod): what it needs comes first by itself.  insmod of PATH only in a
+# box without modprobe.
+load_module() {
+	p=$1
+	shift
+	if command -v modprobe >/dev/null; then
+		modprobe "$(mod_name "$p")" "$@"
+	else
+		insmod "$p" "$@"
+	fi
+}
+
+# load_modules: load every listed module; a failure is a failed test.
 load_modules() {
 	rc=0
 	while read -r path kind params; do
 		[ "$kind" != ondemand ] || continue
 		# shellcheck disable=SC2086 # params are separate words
-		if ! insmod "$path" $params; then
-			echo "box: insmod $path $params failed"
+		if ! load_module "$path" $params; then
+			echo "box: loading $path $params failed"
 			rc=1
 		fi
 	done < /etc/aether/modules
@@ -130,7 +153,7 @@ unload_ours() {
 	remove_zram_devices
 	# shellcheck disable=SC2013 # one word a line: module paths
 	for m in $(awk '$2 == "ours" { print $1 }' /etc/aether/modules | sed -n '1!G;h;$p'); do
-		name=$(basename "$m" .ko)
+		name=$(mod_name "$m")
 		if ! rmmod "$name"; then
 			echo "box: rmmod $name failed"
 			rc=1

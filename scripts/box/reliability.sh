@@ -29,7 +29,7 @@ rel_result() {
 # our_modules: our module names in load order.
 our_modules() {
 	awk '$2 == "ours" { print $1 }' /etc/aether/modules |
-		sed 's|.*/||; s|\.ko$||'
+		sed 's|.*/||; s|\.ko.*$||'
 }
 
 # rel_run NAME CMD...: run a program, its output prefixed so that its own
@@ -151,12 +151,12 @@ fi_suite_whole() {
 		return 1
 	fi
 	awk '$2 == "ours"' /etc/aether/modules | while read -r path _k params; do
-		m=$(basename "$path" .ko)
+		m=$(mod_name "$path")
 		grep -q "^$m " /proc/modules && continue
 		echo "# $m was left unloaded by a test under injection: loaded again"
 		params=$(echo "$params" | sed 's/selftest=[0-9]*//')
 		# shellcheck disable=SC2086 # params are separate words
-		insmod "$path" $params || { echo "# insmod $path failed"; exit 1; }
+		load_module "$path" $params || { echo "# loading $path failed"; exit 1; }
 	done && share_devices
 }
 
@@ -240,13 +240,14 @@ meminfo_brief() {
 		printf "%s%s %s kB", sep, $1, $2; sep = ", " }' /proc/meminfo
 }
 
-# load_ours FIRST: insmod our modules; the in-kernel self-tests only the
-# first time (they are slow on the debug kernel and not what we test).
+# load_ours FIRST: load our modules (load_module: modprobe); the in-kernel
+# self-tests only the first time (they are slow on the debug kernel and
+# not what we test).
 load_ours() {
 	awk '$2 == "ours"' /etc/aether/modules | while read -r path _k params; do
 		[ "$1" = 1 ] || params=$(echo "$params" | sed 's/selftest=[0-9]*//')
 		# shellcheck disable=SC2086 # params are separate words
-		insmod "$path" $params || { echo "# insmod $path failed"; exit 1; }
+		load_module "$path" $params || { echo "# loading $path failed"; exit 1; }
 	done && share_devices
 }
 

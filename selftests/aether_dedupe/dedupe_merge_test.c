@@ -569,7 +569,7 @@ TEST_F_TIMEOUT(merge, unload_unmerges_everything, 300)
 	int ret;
 
 	if (aemt_dedupe_ko(path, sizeof(path)))
-		SKIP(return, "no %s to load again", path);
+		SKIP(return, "no aether_dedupe in modules.dep to load again");
 	PAIR_MERGED(&x, &r, &p);
 	/* Our fd pins the module: close it first. */
 	close(self->dfd);

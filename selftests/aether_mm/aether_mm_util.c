@@ -690,15 +690,62 @@ static int aemt_module_away(struct aemt_aside *a)
 	return 0;
 }
 
-/* Where the box keeps module @name: 0 when it is there, else -errno. */
-static int aemt_module_ko(const char *name, char *path, size_t len)
+/*
+ * Where module @name is installed for the running kernel, as modprobe
+ * finds it: the line of modules.dep that names <name>.ko (compressed or
+ * not; the box installs the suite under updates/aether with the
+ * kernel's modules_install, which compresses where the kernel's config
+ * says so).  0 when it is there, else -errno.
+ */
+int aemt_module_file(const char *name, char *path, size_t len)
 {
+	char dep[256], line[4096], want[128];
 	struct utsname u;
+	int ret = -ENOENT;
+	FILE *f;
 
 	if (uname(&u))
 		return -errno;
-	snprintf(path, len, "/lib/modules/%s/extra/%s.ko", u.release, name);
-	return access(path, R_OK) ? -errno : 0;
+	snprintf(dep, sizeof(dep), "/lib/modules/%s/modules.dep", u.release);
+	f = fopen(dep, "re");
+	if (!f)
+		return -errno;
+	snprintf(want, sizeof(want), "/%s.ko", name);
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *ko;
+
+		if (!colon)
+			continue;
+		*colon = 0;
+		ko = strstr(line, want);
+		if (!ko || (ko[strlen(want)] && ko[strlen(want)] != '.'))
+			continue;
+		snprintf(path, len, "/lib/modules/%s/%s", u.release, line);
+		ret = access(path, R_OK) ? -errno : 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * finit_module() of the file at @path with @params; a compressed file
+ * (.ko.xz, .ko.zst, .ko.gz) is handed to the kernel to decompress.
+ */
+int aemt_module_load(const char *path, const char *params)
+{
+	const char *dot = strrchr(path, '.');
+	int kfd, flags = 0, ret = 0;
+
+	if (dot && strcmp(dot, ".ko"))
+		flags = AEMT_MODULE_INIT_COMPRESSED_FILE;
+	kfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (kfd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, kfd, params, flags))
+		ret = -errno;
+	close(kfd);
+	return ret;
 }
 
 /* Load again what aemt_module_away() unloaded in this process. */
@@ -706,20 +753,15 @@ static int aemt_module_back(struct aemt_aside *a)
 {
 	char path[256], dev[128];
 	struct stat st;
-	int kfd, ret;
+	int ret;
 
 	if (!a->pid || a->pid != getpid())
 		return 0;
 	a->pid = 0;
-	ret = aemt_module_ko(a->name, path, sizeof(path));
+	ret = aemt_module_file(a->name, path, sizeof(path));
 	if (ret)
 		return ret;
-	kfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (kfd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, kfd, a->params, 0))
-		ret = -errno;
-	close(kfd);
+	ret = aemt_module_load(path, a->params);
 	if (ret)
 		return ret;
 	/* The new device is root's, 0600: as the box's udev rule would. */
@@ -737,7 +779,7 @@ int aemt_dedupe_away(void)
 
 int aemt_dedupe_ko(char *path, size_t len)
 {
-	return aemt_module_ko(AEMT_DEDUPE, path, len);
+	return aemt_module_file(AEMT_DEDUPE, path, len);
 }
 
 int aemt_dedupe_back(void)

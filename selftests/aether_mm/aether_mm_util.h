@@ -220,4 +220,14 @@ int aemt_dedupe_ko(char *path, size_t len);
 int aemt_qos_away(void);
 int aemt_qos_back(void);
 
+/*
+ * Our modules as the box installs them (modules_install under
+ * /lib/modules/REL/updates/aether, depmod): aemt_module_file() writes
+ * where module @name lies, from modules.dep; aemt_module_load() loads
+ * that file with @params (a compressed one too).  Both 0 or -errno.
+ */
+#define AEMT_MODULE_INIT_COMPRESSED_FILE	4	/* MODULE_INIT_COMPRESSED_FILE */
+int aemt_module_file(const char *name, char *path, size_t len);
+int aemt_module_load(const char *path, const char *params);
+
 #endif /* AETHER_MM_UTIL_H */

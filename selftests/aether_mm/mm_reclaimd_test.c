@@ -165,10 +165,18 @@ TEST_F_TIMEOUT(region, kreclaimd_refills_above_low_after_the_hog, 600)
 	TH_LOG("the allocation after the hog: %d, after %d -ENOMEM", ret, i);
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, aemt_blocks_add(&b, h));
-	for (i = 0; i < 600 && ok != 1; i++) {
+	/*
+	 * Every zone above low; or, when the region's pages all lay in one
+	 * zone while the hog (whose blocks the test still holds) emptied
+	 * another too, the region taken whole and the node as a whole above
+	 * its low: kreclaimd has nothing more it could take (2 below).
+	 */
+	for (i = 0; i < 600 && ok < 1; i++) {
 		ok = node_above_low(mm, node, &nfree, &low);
 		ASSERT_LE(0, ok);
-		if (ok != 1)
+		if (!ok && !resident(rfd) && nfree >= low)
+			ok = 2;
+		if (ok < 1)
 			usleep(100 * 1000);
 	}
 	wakeups = stat_of("kreclaimd_wakeups") - wakeups0;
@@ -177,7 +185,7 @@ TEST_F_TIMEOUT(region, kreclaimd_refills_above_low_after_the_hog, 600)
 	       node, nfree, low, wakeups, pages);
 	TH_LOG("region resident %llu of %d",
 	       (unsigned long long)resident(rfd), HOT_PAGES);
-	EXPECT_EQ(1, ok);
+	EXPECT_LE(1, ok);
 	EXPECT_LT(0, wakeups);
 	/* More than the one allocation's own batch (32 pages) would. */
 	EXPECT_LT(32, pages);

@@ -113,7 +113,7 @@ UAPI_VARIANT(list, AETHER_MM_IOC_REGION_LIST, aether_mm_region_list, false,
 	     offsetof(struct aether_mm_region_list, __reserved0), -1,
 	     prep_list);
 UAPI_VARIANT(info, AETHER_MM_IOC_REGION_INFO, aether_mm_region_info, true,
-	     offsetof(struct aether_mm_region_info, __reserved0),
+	     offsetof(struct aether_mm_region_info, tag),
 	     offsetof(struct aether_mm_region_info, __reserved1),
 	     prep_nothing);
 UAPI_VARIANT(query, AETHER_MM_IOC_REGION_QUERY, aether_mm_region_query,
@@ -170,11 +170,28 @@ TEST_F(region_uapi, exact_size_accepted)
 	ASSERT_EQ(0, uapi_call(self, variant, variant->size));
 }
 
+/* The largest size below the struct's that is refused. */
+static __u32 uapi_short(const FIXTURE_VARIANT(region_uapi) *v)
+{
+	/* REGION_CREATE takes its size from before @tag too */
+	if (v->cmd == AETHER_MM_IOC_REGION_CREATE)
+		return AETHER_MM_REGION_CREATE_SIZE_VER0 - 8;
+	return v->size - 8;
+}
+
 TEST_F(region_uapi, size_short_einval)
 {
 	ASSERT_EQ(-EINVAL, uapi_call(self, variant, 0));
 	ASSERT_EQ(-EINVAL, uapi_call(self, variant, 4));
-	ASSERT_EQ(-EINVAL, uapi_call(self, variant, variant->size - 8));
+	ASSERT_EQ(-EINVAL, uapi_call(self, variant, uapi_short(variant)));
+}
+
+TEST_F(region_uapi, create_size_before_tag_accepted)
+{
+	if (variant->cmd != AETHER_MM_IOC_REGION_CREATE)
+		SKIP(return, "only REGION_CREATE has an older size");
+	ASSERT_EQ(0, uapi_call(self, variant,
+			       AETHER_MM_REGION_CREATE_SIZE_VER0));
 }
 
 TEST_F(region_uapi, size_larger_zero_tail_accepted)

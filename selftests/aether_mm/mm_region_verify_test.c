@@ -7,7 +7,13 @@
  * backend); REGION_VERIFY on clean pages; a page corrupted on purpose
  * (debugfs integrity_corrupt) is found, poisoned and a SIGBUS on access,
  * resident or stored; a load that comes out wrong is made again and the
- * page repaired; a page written after its checksum is not reported;
+ * page repaired; a resident page loaded back from the store keeps its
+ * store copy until it changes and is repaired from it (by VERIFY and by
+ * aether_kverifyd), unless that copy is bad too; the copy goes at a write,
+ * is stored again as it is, and goes when the store does; a merged page
+ * stored and read back keeps its copy as the shared frame's and is
+ * repaired from it for both users; a page written
+ * after its checksum is not reported;
  * aether_kverifyd (verify_pages_per_sec) finds a corruption by itself;
  * a merged page (the naive engine's) corrupted is poisoned for every
  * user; a mismatch is a record of aether_qos's audit ring; VERIFY's
@@ -262,6 +268,7 @@ TEST_F_TIMEOUT(region, corrupt_stored_copy_found_on_load, 180)
 	struct aether_mm_region_create c;
 	unsigned char *p, *want;
 	long load0 = integ("load_mismatches"), store0 = integ("taken_store");
+	long unrep0;
 	char buf[16];
 	int rfd;
 
@@ -281,9 +288,12 @@ TEST_F_TIMEOUT(region, corrupt_stored_copy_found_on_load, 180)
 	ASSERT_EQ(0, resident(rfd));
 	/* Taken at the store moment, one per page. */
 	ASSERT_LE(store0 + (long)pages, integ("taken_store"));
+	unrep0 = integ("unrepaired_stored");
 	ASSERT_EQ(0, corrupt(c.id, 2));
 	ASSERT_TRUE(died_of(touch_status(p + 2 * page, false), SIGBUS));
 	ASSERT_EQ(load0 + 1, integ("load_mismatches"));
+	/* No other copy: counted as a stored copy that could not be repaired. */
+	ASSERT_EQ(unrep0 + 1, integ("unrepaired_stored"));
 	/* Still refused, without another load. */
 	ASSERT_TRUE(died_of(touch_status(p + 2 * page, true), SIGBUS));
 	ASSERT_EQ(load0 + 1, integ("load_mismatches"));
@@ -445,6 +455,330 @@ TEST_F_TIMEOUT(region, background_verification_finds_corruption, 180)
 	close(rfd);
 }
 
+/*
+ * kept_copies once it is @want: a region closed is freed when its last
+ * reference goes, which a background pass over it may hold a moment.
+ */
+static long kept_settled(long want)
+{
+	long now = integ("kept_copies");
+	int i;
+
+	for (i = 0; i < 100 && now != want; i++) {
+		usleep(50 * 1000);
+		now = integ("kept_copies");
+	}
+	return now;
+}
+
+static int corrupt_kept(__u64 id, unsigned long idx)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%llu %lu kept", (unsigned long long)id,
+		 idx);
+	return aemt_write_file(CORRUPT_DEBUGFS, buf);
+}
+
+/*
+ * A COMPRESSIBLE region of @pages written (@want gets them), every page
+ * stored in the loopback and read back: each resident again, with the
+ * store's copy kept (@c gets the region).
+ */
+static unsigned char *loaded_back(struct __test_metadata *_metadata, int fd,
+				  size_t pages, struct aether_mm_region_create *c,
+				  unsigned char **want)
+{
+	const size_t page = page_size();
+	long taken0 = integ("kept_taken");
+	unsigned char *p;
+	char buf[16];
+
+	aemt_region_args(c, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+			 pages * page);
+	p = region_written(fd, c, 0x6b3c + getpid() + pages, want);
+	if (!p)
+		return NULL;
+	if (param_write("integrity_cold_gen", "0") ||
+	    param_write("integrity_keep_copies", "1") ||
+	    scan_times(c->id, 3))
+		return NULL;
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	if (aemt_write_file(RECLAIM_DEBUGFS, buf) || resident(c->fd)) {
+		TH_LOG("not every page stored: %llu resident",
+		       (unsigned long long)resident(c->fd));
+		return NULL;
+	}
+	/* Read faults bring each page back; the store keeps its copy. */
+	if (memcmp(p, *want, pages * page) ||
+	    integ("kept_taken") != taken0 + (long)pages) {
+		TH_LOG("kept %ld of %zu", integ("kept_taken") - taken0, pages);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * A resident page whose store copy was kept since its load, corrupted:
+ * VERIFY finds it and repairs it from that copy; it is not poisoned,
+ * reads right, and is counted in repaired_from_store.
+ */
+TEST_F_TIMEOUT(region, resident_page_repaired_from_its_kept_copy, 180)
+{
+	const size_t pages = 8, page = self->page;
+	long rep0 = integ("repaired_from_store"), unrep0;
+	struct aether_mm_region_verify v;
+	struct aether_mm_region_create c;
+	unsigned char *p, *want;
+
+	if (integ("kept_copies") < 0)
+		SKIP(return, "no kept copies in %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	unrep0 = integ("unrepaired_resident");
+	p = loaded_back(_metadata, self->fd, pages, &c, &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, corrupt(c.id, 3));
+	ASSERT_EQ(0, verify(c.fd, 0, pages * page, &v));
+	EXPECT_EQ(pages, v.checked);
+	EXPECT_EQ(1, v.mismatches);
+	EXPECT_EQ(1, v.repaired);
+	EXPECT_EQ(0, v.poisoned);
+	EXPECT_EQ(rep0 + 1, integ("repaired_from_store"));
+	EXPECT_EQ(unrep0, integ("unrepaired_resident"));
+	/* No SIGBUS: the right bytes, read and then written. */
+	ASSERT_EQ(0, touch_status(p + 3 * page, false));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	ASSERT_EQ(0, verify(c.fd, 0, pages * page, &v));
+	EXPECT_EQ(0, v.mismatches);
+	EXPECT_EQ(0, v.poisoned);
+	free(want);
+	munmap(p, pages * page);
+	close(c.fd);
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+}
+
+/* aether_kverifyd repairs such a page by itself. */
+TEST_F_TIMEOUT(region, background_verification_repairs_from_kept_copy, 180)
+{
+	const size_t pages = 8, page = self->page;
+	struct aether_mm_region_create c;
+	unsigned char *p, *want;
+	long rep0;
+	int i;
+
+	if (integ("kept_copies") < 0)
+		SKIP(return, "no kept copies in %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	p = loaded_back(_metadata, self->fd, pages, &c, &want);
+	ASSERT_NE(NULL, p);
+	rep0 = integ("repaired_from_store");
+	ASSERT_EQ(0, corrupt(c.id, 5));
+	ASSERT_EQ(0, param_write("verify_pages_per_sec", "10000"));
+	for (i = 0; i < 600 && integ("repaired_from_store") <= rep0; i++)
+		usleep(100 * 1000);
+	ASSERT_EQ(0, param_write("verify_pages_per_sec", "0"));
+	ASSERT_EQ(rep0 + 1, integ("repaired_from_store"));
+	ASSERT_EQ(0, touch_status(p + 5 * page, false));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	free(want);
+	munmap(p, pages * page);
+	close(c.fd);
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+}
+
+/*
+ * The kept copy is checked before it is used: a page whose copy went bad
+ * too has no good copy left; it is poisoned (a SIGBUS) and counted in
+ * unrepaired_resident, its copy released.
+ */
+TEST_F_TIMEOUT(region, bad_kept_copy_is_no_repair, 180)
+{
+	const size_t pages = 8, page = self->page;
+	long rep0 = integ("repaired_from_store"), unrep0, kept0;
+	struct aether_mm_region_verify v;
+	struct aether_mm_region_create c;
+	unsigned char *p, *want;
+
+	if (integ("kept_copies") < 0)
+		SKIP(return, "no kept copies in %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	unrep0 = integ("unrepaired_resident");
+	p = loaded_back(_metadata, self->fd, pages, &c, &want);
+	ASSERT_NE(NULL, p);
+	kept0 = integ("kept_copies");
+	ASSERT_EQ(0, corrupt(c.id, 6));
+	ASSERT_EQ(0, corrupt_kept(c.id, 6));
+	ASSERT_EQ(0, verify(c.fd, 0, pages * page, &v));
+	EXPECT_EQ(1, v.mismatches);
+	EXPECT_EQ(0, v.repaired);
+	EXPECT_EQ(1, v.poisoned);
+	EXPECT_EQ(rep0, integ("repaired_from_store"));
+	EXPECT_EQ(unrep0 + 1, integ("unrepaired_resident"));
+	EXPECT_EQ(kept0 - 1, integ("kept_copies"));
+	ASSERT_TRUE(died_of(touch_status(p + 6 * page, false), SIGBUS));
+	ASSERT_EQ(0, memcmp(p, want, 6 * page));
+	free(want);
+	munmap(p, pages * page);
+	close(c.fd);
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+}
+
+/*
+ * A copy is kept only while the page is unchanged: a write releases it;
+ * storing the page again reuses the kept copy (no new store); the
+ * region's end releases the rest.
+ */
+TEST_F_TIMEOUT(region, kept_copy_goes_at_a_write_and_is_stored_again, 180)
+{
+	const size_t pages = 8, page = self->page;
+	unsigned char *p, *want;
+	struct aether_mm_region_create c;
+	long kept0, reused0, outs0;
+	char buf[16];
+
+	if (integ("kept_copies") < 0)
+		SKIP(return, "no kept copies in %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	kept0 = kept_settled(0);
+	p = loaded_back(_metadata, self->fd, pages, &c, &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(kept0 + (long)pages, integ("kept_copies"));
+	p[2 * page] ^= 0xff;
+	want[2 * page] ^= 0xff;
+	ASSERT_EQ(kept0 + (long)pages - 1, integ("kept_copies"));
+	ASSERT_NE(0, corrupt_kept(c.id, 2));	/* none kept any more */
+	/* Stored again: seven kept copies go back as they are. */
+	reused0 = integ("kept_reused");
+	outs0 = integ("taken_store");
+	ASSERT_EQ(0, scan_times(c.id, 3));
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ(0, resident(c.fd));
+	EXPECT_EQ(reused0 + (long)pages - 1, integ("kept_reused"));
+	EXPECT_EQ(kept0, integ("kept_copies"));
+	/* The written page had no checksum: taken at this store. */
+	EXPECT_EQ(outs0 + 1, integ("taken_store"));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	ASSERT_EQ(kept0 + (long)pages, integ("kept_copies"));
+	free(want);
+	munmap(p, pages * page);
+	close(c.fd);
+	ASSERT_EQ(kept0, kept_settled(kept0));
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+}
+
+/*
+ * The store going releases the copies it keeps while their region lives
+ * on; the pages still read right (resident), and with no copy left a
+ * corruption is poisoned, not repaired.  With keeping off, a load keeps
+ * nothing.
+ */
+TEST_F_TIMEOUT(region, store_going_releases_kept_copies, 180)
+{
+	const size_t pages = 8, page = self->page;
+	struct aether_mm_region_verify v;
+	struct aether_mm_region_create c;
+	unsigned char *p, *want;
+	long taken0;
+	char buf[16];
+
+	if (integ("kept_copies") < 0)
+		SKIP(return, "no kept copies in %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	p = loaded_back(_metadata, self->fd, pages, &c, &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+	ASSERT_EQ(0, integ("kept_copies"));
+	ASSERT_EQ(0, memcmp(p, want, pages * page));
+	ASSERT_EQ(0, corrupt(c.id, 1));
+	ASSERT_EQ(0, verify(c.fd, 0, pages * page, &v));
+	EXPECT_EQ(0, v.repaired);
+	EXPECT_EQ(1, v.poisoned);
+	/* Keeping off: the pages come back, no copy is kept. */
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "1"));
+	ASSERT_EQ(0, param_write("integrity_keep_copies", "0"));
+	ASSERT_EQ(0, scan_times(c.id, 3));
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	taken0 = integ("kept_taken");
+	ASSERT_EQ(0, memcmp(p + 2 * page, want + 2 * page, (pages - 2) * page));
+	EXPECT_EQ(taken0, integ("kept_taken"));
+	EXPECT_EQ(0, integ("kept_copies"));
+	ASSERT_EQ(0, param_write("integrity_keep_copies", "1"));
+	free(want);
+	munmap(p, pages * page);
+	close(c.fd);
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+}
+
+/*
+ * A merged page stored once for both users (COMPRESSIBLE regions) and
+ * read back keeps its store copy as the shared frame's; the shared frame
+ * corrupted is repaired from it, for both users: no SIGBUS on either.
+ */
+TEST_F_TIMEOUT(region, merged_page_repaired_from_its_kept_copy, 180)
+{
+	const __u32 flags = AEM_PRIVATE | AETHER_MM_REGION_MERGEABLE |
+			    AETHER_MM_REGION_COMPRESSIBLE;
+	const size_t page = self->page, len = MSH_NPAGES * page;
+	struct aether_mm_region_verify v;
+	struct msh_region a, b;
+	long rep0, sh0, outs0, taken0;
+	int i;
+
+	if (integ("repaired_shared") < 0)
+		SKIP(return, "no kept copies in %s", INTEG_DEBUGFS);
+	if (aemt_write_file(LOOP_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOP_DEBUGFS);
+	ASSERT_EQ(0, msh_naive("on"));
+	ASSERT_EQ(0, msh_region_make(self->fd, page, flags, &a));
+	ASSERT_EQ(0, msh_region_make(self->fd, page, flags, &b));
+	for (i = 0; i < MSH_NPAGES; i++) {
+		msh_fill(&a, page, i, 0x4b1d + i);
+		msh_fill(&b, page, i, 0x4b1d + i);
+	}
+	ASSERT_EQ(0, msh_naive("scan"));
+	ASSERT_EQ(0, msh_resident_of(&a));
+	ASSERT_EQ(0, param_write("integrity_keep_copies", "1"));
+	/* Cold, then stored once each for both users. */
+	outs0 = msh_share_stat("store_outs");
+	ASSERT_EQ(0, scan_times(a.id, 3));
+	ASSERT_EQ(0, scan_times(b.id, 3));
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, "64"));
+	ASSERT_EQ(outs0 + MSH_NPAGES, msh_share_stat("store_outs"));
+	/* Read back through a: each loaded once, its copy kept. */
+	taken0 = integ("kept_taken");
+	for (i = 0; i < MSH_NPAGES; i++)
+		ASSERT_TRUE(msh_holds(&a, page, i, 0x4b1d + i));
+	ASSERT_EQ(taken0 + MSH_NPAGES, integ("kept_taken"));
+	rep0 = integ("repaired_from_store");
+	sh0 = integ("repaired_shared");
+	ASSERT_EQ(0, corrupt(a.id, 2));
+	ASSERT_EQ(0, verify(a.fd, 0, len, &v));
+	EXPECT_EQ(1, v.mismatches);
+	EXPECT_EQ(1, v.repaired);
+	EXPECT_EQ(0, v.poisoned);
+	EXPECT_EQ(rep0 + 1, integ("repaired_from_store"));
+	EXPECT_EQ(sh0 + 1, integ("repaired_shared"));
+	/* Both users read the right bytes, neither gets a SIGBUS. */
+	ASSERT_EQ(0, touch_status(b.map + 2 * page, false));
+	ASSERT_TRUE(msh_holds(&b, page, 2, 0x4b1d + 2));
+	ASSERT_TRUE(msh_holds(&a, page, 2, 0x4b1d + 2));
+	ASSERT_EQ(0, verify(b.fd, 0, len, &v));
+	EXPECT_EQ(0, v.mismatches);
+	EXPECT_EQ(0, v.poisoned);
+	msh_region_drop(page, &a);
+	msh_region_drop(page, &b);
+	msh_naive("off");
+	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
+	ASSERT_EQ(0, kept_settled(0));
+}
+
 /* VERIFY's arguments: each bad one has its errno. */
 TEST_F(region, verify_errnos)
 {
@@ -549,16 +883,21 @@ TEST_F(merged, corrupt_shared_frame_poisons_every_user)
 {
 	const size_t len = MSH_NPAGES * self->page;
 	struct aether_mm_region_verify v;
+	long unrep0;
 
 	if (integ("checked") < 0)
 		SKIP(return, "no %s", INTEG_DEBUGFS);
 	ASSERT_EQ(0, verify(self->a.fd, 0, len, &v));
 	ASSERT_EQ(MSH_NPAGES, v.checked);
 	ASSERT_EQ(0, v.mismatches);
+	unrep0 = integ("unrepaired_shared");
 	ASSERT_EQ(0, corrupt(self->a.id, 2));
 	ASSERT_EQ(0, verify(self->a.fd, 0, len, &v));
 	ASSERT_EQ(1, v.mismatches);
 	ASSERT_EQ(1, v.poisoned);
+	ASSERT_EQ(0, v.repaired);
+	/* Counted as a shared frame with no good copy to repair it from. */
+	ASSERT_EQ(unrep0 + 1, integ("unrepaired_shared"));
 	/* The other user: a SIGBUS too, read or write. */
 	ASSERT_TRUE(died_of(touch_status(self->b.map + 2 * self->page, false),
 			    SIGBUS));

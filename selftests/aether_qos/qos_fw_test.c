@@ -178,6 +178,20 @@ static void fw_drain(int afd)
 		;
 }
 
+/* Close up to four pipes. */
+static void fw_close_pipes(int *a, int *b, int *c, int *d)
+{
+	int *p[] = { a, b, c, d };
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!p[i])
+			continue;
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+}
+
 /* ---- regions ---- */
 
 /* A shared read-write region, named @name unless NULL: fd; id in *@id. */
@@ -748,6 +762,111 @@ TEST_F(fw, a_process_rule_and_its_descendants)
 	close(rfd);
 }
 
+/*
+ * Alice's process P forks C, C forks G and exits once told to: G, adopted
+ * by init (or a subreaper), maps @rfd and sends the result.  With
+ * @before the rule naming P comes before the forks, else between them and
+ * C's exit.  G's mmap() result in @res[0].
+ */
+struct fw_dfork {
+	int go[2];
+	int ready[2];
+	int res[2];
+	int rfd;
+	int before;
+	int *out;
+};
+
+static int fw_dfork_fn(void *arg)
+{
+	struct fw_dfork *d = arg;
+	pid_t c, g, me;
+	int r = 1, st;
+	char b;
+
+	if (d->before && read(d->go[0], &b, 1) != 1)
+		return -EIO;
+	c = fork();
+	if (c < 0)
+		return -errno;
+	if (!c) {
+		me = getpid();
+		g = fork();
+		if (g < 0)
+			_exit(1);
+		if (!g) {
+			while (getppid() == me)
+				usleep(1000);
+			r = fw_map(d->rfd, PROT_READ);
+			_exit(write(d->res[1], &r, sizeof(r)) == sizeof(r) ?
+			      0 : 1);
+		}
+		_exit(read(d->go[0], &b, 1) == 1 ? 0 : 1);
+	}
+	if (write(d->ready[1], "r", 1) != 1)
+		return -EIO;
+	if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+		return -EIO;
+	if (read(d->res[0], &r, sizeof(r)) != sizeof(r))
+		return -EIO;
+	d->out[0] = r;
+	return 0;
+}
+
+static void fw_dfork_run(struct __test_metadata *_metadata, int fd, int rfd,
+			 int before, int *out)
+{
+	struct fw_dfork d = { .rfd = rfd, .before = before, .out = out };
+	struct aether_qos_fw_rule r;
+	char c;
+	pid_t p;
+
+	ASSERT_EQ(0, pipe(d.go));
+	ASSERT_EQ(0, pipe(d.ready));
+	ASSERT_EQ(0, pipe(d.res));
+	p = aet_start_as(&alice, fw_dfork_fn, &d);
+	ASSERT_LT(0, p);
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_PID, p,
+		    AETHER_QOS_FW_OBJ_ANY, 0, NULL, AETHER_QOS_FW_READ);
+	r.flags = AETHER_QOS_FW_RULE_DESCENDANTS;
+	if (before) {
+		ASSERT_EQ(0, fw_add_at(fd, &r, 1, AETHER_QOS_FW_APPEND, NULL));
+		ASSERT_EQ(1, write(d.go[1], "g", 1));
+	}
+	ASSERT_EQ(1, read(d.ready[0], &c, 1));
+	if (!before)
+		ASSERT_EQ(0, fw_add_at(fd, &r, 1, AETHER_QOS_FW_APPEND, NULL));
+	ASSERT_EQ(1, write(d.go[1], "g", 1));
+	EXPECT_EQ(0, aet_wait(p));
+	fw_close_pipes(d.go, d.ready, d.res, NULL);
+	fw_del(fd, AETHER_QOS_FW_DEL_ALL, 0);
+}
+
+/*
+ * Issue 15, review finding 4: a double fork does not leave a rule of a
+ * process and its descendants.  The grandchild, adopted once its parent
+ * exits, is refused whether the rule came before the forks (the fork
+ * probe's lineage) or between them and the exit (the tag of the
+ * descendants of then).  Before, the walk of real_parent lost it.
+ */
+TEST_F_TIMEOUT(fw, a_double_fork_does_not_leave_a_descendants_rule, 120)
+{
+	int *res = aqt_shared_page();
+	int rfd = fw_region(self->mfd, NULL, 0, NULL);
+
+	ASSERT_NE(NULL, res);
+	ASSERT_LE(0, rfd);
+	res[0] = 1;
+	fw_dfork_run(_metadata, self->fd, rfd, 1, res);
+	EXPECT_EQ(-EACCES, res[0]);
+	res[0] = 1;
+	fw_dfork_run(_metadata, self->fd, rfd, 0, res);
+	EXPECT_EQ(-EACCES, res[0]);
+	/* no rule: the same grandchild maps */
+	EXPECT_EQ(0, fw_map_as(&alice, rfd, PROT_READ));
+	close(rfd);
+}
+
 TEST_F(fw, region_ioctls_are_checked)
 {
 	struct aether_mm_region_info ri;
@@ -1045,6 +1164,354 @@ TEST_F_TIMEOUT(fw, quarantine_works_when_every_slot_is_taken, 300)
 	close(rfd);
 }
 
+/* Wait (at most two minutes: never a timing assertion) for @key > @above. */
+static long fw_stat_wait(const char *key, long above)
+{
+	long v = fw_stat(key);
+	int i;
+
+	for (i = 0; i < 12000 && v >= 0 && v <= above; i++) {
+		usleep(10000);
+		v = fw_stat(key);
+	}
+	return v;
+}
+
+/*
+ * A process of @u maps @rfd read-write and writes every page, tells the
+ * parent, waits, then reads and writes every page again: exit 0 when the
+ * values held, killed by SIGSEGV when its mapping was taken back and the
+ * firewall refuses the touch.
+ */
+static void fw_touch_child(const struct aet_user *u, int rfd, int ready,
+			   int go)
+{
+	volatile unsigned char *p;
+	char b;
+	int i;
+
+	if (aet_become(u))
+		_exit(100);
+	p = mmap(NULL, FW_PAGES * psize(), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, rfd, 0);
+	if (p == MAP_FAILED)
+		_exit(101);
+	for (i = 0; i < FW_PAGES; i++)
+		p[i * psize()] = 10 + i;
+	if (write(ready, "r", 1) != 1)
+		_exit(102);
+	if (read(go, &b, 1) != 1)
+		_exit(103);
+	for (i = 0; i < FW_PAGES; i++) {
+		if (p[i * psize()] != 10 + i)
+			_exit(104);
+		p[i * psize()] = 20 + i;
+	}
+	_exit(0);
+}
+
+/*
+ * Issue 15, review finding 9: a quarantine takes back the mappings of the
+ * quarantined uid only.  Alice and bob map one region and touch every
+ * page; alice is quarantined; bob touches every page again without one
+ * fault (the region's fault counter stays), alice's next touch is checked
+ * and refused (SIGSEGV, an audit record).  Before, every mapping of every
+ * region was zapped and bob faulted his four pages in again.
+ */
+TEST_F_TIMEOUT(fw, quarantine_takes_back_only_that_uids_mappings, 300)
+{
+	struct aether_mm_region_info ri;
+	struct aether_qos_fw_record rec;
+	int ra[2], ga[2], rb[2], gb[2], rfd, rfd9, afd, sa, sb, i;
+	__u64 faults;
+	long rev;
+	pid_t a, b;
+	char path[128], c;
+
+	snprintf(path, sizeof(path), "%s/fw_quarantine_threshold", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "3"));
+	snprintf(path, sizeof(path), "%s/fw_quarantine_window_ms", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "3600000"));
+	rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	ASSERT_LE(0, rfd);
+	rfd9 = fw_region(self->mfd, "fwt-q9", 0, NULL);
+	ASSERT_LE(0, rfd9);
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_NAME, 0, "fwt-q9",
+			     AETHER_QOS_FW_OPEN));
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	ASSERT_EQ(0, pipe(ra));
+	ASSERT_EQ(0, pipe(ga));
+	ASSERT_EQ(0, pipe(rb));
+	ASSERT_EQ(0, pipe(gb));
+	a = fork();
+	ASSERT_LE(0, a);
+	if (!a)
+		fw_touch_child(&alice, rfd, ra[1], ga[0]);
+	b = fork();
+	ASSERT_LE(0, b);
+	if (!b)
+		fw_touch_child(&bob, rfd, rb[1], gb[0]);
+	ASSERT_EQ(1, read(ra[0], &c, 1));
+	ASSERT_EQ(1, read(rb[0], &c, 1));
+	fw_drain(afd);
+	rev = fw_stat("revokes");
+	ASSERT_LE(0, rev);
+	/* three refusals of alice: quarantined, her mappings taken back */
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(-EACCES, fw_open_as(&alice, "fwt-q9"));
+	ASSERT_LT(rev, fw_stat_wait("revokes", rev));
+	ASSERT_EQ(0, aemt_region_info(rfd, &ri));
+	faults = ri.faults;
+	ASSERT_EQ(1, write(gb[1], "g", 1));
+	ASSERT_EQ(b, waitpid(b, &sb, 0));
+	EXPECT_TRUE(WIFEXITED(sb) && WEXITSTATUS(sb) == 0) TH_LOG("bob %#x", sb);
+	ASSERT_EQ(0, aemt_region_info(rfd, &ri));
+	EXPECT_EQ(faults, ri.faults);		/* bob's mapping stayed */
+	ASSERT_EQ(1, write(ga[1], "g", 1));
+	ASSERT_EQ(a, waitpid(a, &sa, 0));
+	EXPECT_TRUE(WIFSIGNALED(sa) && WTERMSIG(sa) == SIGSEGV)
+		TH_LOG("alice %#x", sa);
+	ASSERT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_FAULT, 1000,
+				    self->rid, &rec));
+	EXPECT_TRUE(rec.flags & AETHER_QOS_FW_REC_QUARANTINED);
+	fw_close_pipes(ra, ga, rb, gb);
+	close(afd);
+	close(rfd9);
+	close(rfd);
+}
+
+/*
+ * A rule naming one uid and one region takes back that uid's mappings of
+ * that region only: bob's mapping of it and alice's of another region
+ * fault nothing again; alice's of the region is refused at its next touch.
+ */
+TEST_F_TIMEOUT(fw, a_rule_takes_back_only_what_it_names, 300)
+{
+	struct aether_mm_region_info ri, ri2;
+	int ra[2], ga[2], rb[2], gb[2], ro[2], go[2];
+	int rfd, rfd2, sa, sb, so;
+	__u64 f1, f2;
+	pid_t a, b, o;
+	char c;
+
+	rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	ASSERT_LE(0, rfd);
+	rfd2 = fw_region(self->mfd, NULL, 0, NULL);
+	ASSERT_LE(0, rfd2);
+	ASSERT_EQ(0, pipe(ra));
+	ASSERT_EQ(0, pipe(ga));
+	ASSERT_EQ(0, pipe(rb));
+	ASSERT_EQ(0, pipe(gb));
+	ASSERT_EQ(0, pipe(ro));
+	ASSERT_EQ(0, pipe(go));
+	a = fork();
+	ASSERT_LE(0, a);
+	if (!a)
+		fw_touch_child(&alice, rfd, ra[1], ga[0]);
+	b = fork();
+	ASSERT_LE(0, b);
+	if (!b)
+		fw_touch_child(&bob, rfd, rb[1], gb[0]);
+	o = fork();
+	ASSERT_LE(0, o);
+	if (!o)
+		fw_touch_child(&alice, rfd2, ro[1], go[0]);
+	ASSERT_EQ(1, read(ra[0], &c, 1));
+	ASSERT_EQ(1, read(rb[0], &c, 1));
+	ASSERT_EQ(1, read(ro[0], &c, 1));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_WRITE));
+	ASSERT_EQ(0, aemt_region_info(rfd, &ri));
+	ASSERT_EQ(0, aemt_region_info(rfd2, &ri2));
+	f1 = ri.faults;
+	f2 = ri2.faults;
+	ASSERT_EQ(1, write(gb[1], "g", 1));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(b, waitpid(b, &sb, 0));
+	ASSERT_EQ(o, waitpid(o, &so, 0));
+	EXPECT_TRUE(WIFEXITED(sb) && WEXITSTATUS(sb) == 0) TH_LOG("bob %#x", sb);
+	EXPECT_TRUE(WIFEXITED(so) && WEXITSTATUS(so) == 0)
+		TH_LOG("alice's other %#x", so);
+	ASSERT_EQ(0, aemt_region_info(rfd, &ri));
+	ASSERT_EQ(0, aemt_region_info(rfd2, &ri2));
+	EXPECT_EQ(f1, ri.faults);
+	EXPECT_EQ(f2, ri2.faults);
+	ASSERT_EQ(1, write(ga[1], "g", 1));
+	ASSERT_EQ(a, waitpid(a, &sa, 0));
+	EXPECT_TRUE(WIFSIGNALED(sa) && WTERMSIG(sa) == SIGSEGV)
+		TH_LOG("alice %#x", sa);
+	fw_close_pipes(ra, ga, rb, gb);
+	fw_close_pipes(ro, go, NULL, NULL);
+	close(rfd2);
+	close(rfd);
+}
+
+/*
+ * Alice asks REGION_INFO of @rfd (refused) until @stop is readable, after
+ * telling @up once she has asked 100 times.
+ */
+static void fw_flood_child(int rfd, int up, int stop)
+{
+	struct aether_mm_region_info ri;
+	struct pollfd pfd = { .fd = stop, .events = POLLIN };
+	long n;
+
+	if (aet_become(&alice))
+		_exit(100);
+	for (n = 0;; n++) {
+		aemt_region_info(rfd, &ri);
+		if (n == 100 && write(up, "u", 1) != 1)
+			_exit(101);
+		if (n > 100 && !(n % 64) && poll(&pfd, 1, 0) == 1)
+			break;
+	}
+	_exit(0);
+}
+
+/*
+ * Issue 15, review finding 7: the audit rate is each uid's.  Alice floods
+ * the firewall with refusals (and is quarantined for it) while bob is
+ * refused five times: bob's five records are all in the ring.  With one
+ * rate for everybody alice's flood took every record a second could hold.
+ */
+TEST_F_TIMEOUT(fw, one_users_flood_leaves_anothers_refusals_recorded, 300)
+{
+	struct aether_qos_fw_record rec;
+	int up[2], stop[2], rfd, afd, i, bobs = 0;
+	char path[128], c;
+	pid_t a;
+
+	snprintf(path, sizeof(path), "%s/fw_audit_rate", AQT_PARAMS);
+	ASSERT_EQ(0, aet_write_file(path, "5"));
+	rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	ASSERT_LE(0, rfd);
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_INFO));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1001,
+			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+			     AETHER_QOS_FW_READ));
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	fw_drain(afd);
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(stop));
+	a = fork();
+	ASSERT_LE(0, a);
+	if (!a)
+		fw_flood_child(rfd, up[1], stop[0]);
+	ASSERT_EQ(1, read(up[0], &c, 1));
+	sleep(2);	/* bob's second of an earlier test is over */
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(-EACCES, fw_map_as(&bob, rfd, PROT_READ));
+	ASSERT_EQ(1, write(stop[1], "s", 1));
+	EXPECT_EQ(0, aet_wait(a));
+	while (read(afd, &rec, sizeof(rec)) == sizeof(rec))
+		if (rec.uid == 1001 && rec.op == AETHER_QOS_FW_OP_MMAP &&
+		    rec.region_id == self->rid &&
+		    rec.decision == AETHER_QOS_FW_DENY)
+			bobs++;
+	EXPECT_EQ(5, bobs);
+	fw_close_pipes(up, stop, NULL, NULL);
+	close(afd);
+	close(rfd);
+}
+
+/*
+ * Alice's process P maps @rfd read-only (a rule allows P), reads every
+ * page, then forks C, which reads page 0: C's wait status in @res[0].
+ */
+struct fw_forkc {
+	int go[2];
+	int rfd;
+	int *res;
+};
+
+static int fw_forkc_fn(void *arg)
+{
+	struct fw_forkc *f = arg;
+	volatile unsigned char *p;
+	int i, sum = 0, st;
+	pid_t c;
+	char b;
+
+	if (read(f->go[0], &b, 1) != 1)
+		return -EIO;
+	p = mmap(NULL, FW_PAGES * psize(), PROT_READ, MAP_SHARED, f->rfd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < FW_PAGES; i++)
+		sum += p[i * psize()];
+	if (sum != FW_PAGES * 0x5a)
+		return -EPROTO;
+	c = fork();
+	if (c < 0)
+		return -errno;
+	if (!c)
+		_exit(p[0] == 0x5a ? 0 : 1);	/* SIGSEGV: checked, refused */
+	if (waitpid(c, &st, 0) != c)
+		return -EIO;
+	f->res[0] = st;
+	return 0;
+}
+
+/*
+ * Issue 15, review finding 8: a fork child gets no page table entry of a
+ * region from its parent, so its first touch of a page the parent had
+ * mapped is checked with its own credentials.  The rules allow process P
+ * only (not its descendants) and deny alice; P reads every page, then its
+ * child reads page 0: SIGSEGV and a record.  Before, fork copied P's
+ * entries (VM_PFNMAP) and the child read them unchecked.
+ */
+TEST_F_TIMEOUT(fw, a_fork_child_is_checked_at_its_first_touch, 120)
+{
+	struct fw_forkc f = { .res = aqt_shared_page() };
+	struct aether_qos_fw_record rec;
+	struct aether_qos_fw_rule r[2];
+	unsigned char *p;
+	int afd;
+	pid_t pid;
+
+	ASSERT_NE(NULL, f.res);
+	f.rfd = fw_region(self->mfd, NULL, 0, &self->rid);
+	ASSERT_LE(0, f.rfd);
+	p = mmap(NULL, FW_PAGES * psize(), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, f.rfd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x5a, FW_PAGES * psize());
+	munmap(p, FW_PAGES * psize());
+	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
+	ASSERT_LE(0, afd);
+	fw_drain(afd);
+	f.res[0] = -1;
+	ASSERT_EQ(0, pipe(f.go));
+	pid = aet_start_as(&alice, fw_forkc_fn, &f);
+	ASSERT_LT(0, pid);
+	r[0] = fw_rule(AETHER_QOS_FW_ALLOW, AETHER_QOS_FW_SUBJ_PID, pid,
+		       AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+		       AETHER_QOS_FW_READ);
+	r[1] = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID, 1000,
+		       AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
+		       AETHER_QOS_FW_READ);
+	ASSERT_EQ(0, fw_add_at(self->fd, r, 2, AETHER_QOS_FW_APPEND, NULL));
+	ASSERT_EQ(1, write(f.go[1], "g", 1));
+	EXPECT_EQ(0, aet_wait(pid));
+	EXPECT_TRUE(WIFSIGNALED(f.res[0]) && WTERMSIG(f.res[0]) == SIGSEGV)
+		TH_LOG("child %#x", f.res[0]);
+	EXPECT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_FAULT, 1000,
+				    self->rid, &rec));
+	fw_close_pipes(f.go, NULL, NULL, NULL);
+	close(afd);
+	close(f.rfd);
+}
+
 TEST_F(fw, audit_fd_polls_and_records_hold_the_fields)
 {
 	struct aether_qos_fw_record rec;
@@ -1203,6 +1670,87 @@ TEST_F(fw, a_secure_kind_rule_covers_every_secure_region)
 	EXPECT_EQ(0, fw_map_as(&alice, sec, PROT_READ));
 	close(sec);
 	close(plain);
+}
+
+/* A shared region tagged @tag: fd; id in *@id. */
+static int fw_region_tagged(int mfd, __u64 tag, __u64 *id)
+{
+	struct aether_mm_region_create c;
+	int ret;
+
+	aemt_region_args(&c, AETHER_MM_REGION_SHARED, FW_PAGES * psize());
+	c.tag = tag;
+	ret = aemt_region_create(mfd, &c);
+	if (ret)
+		return ret;
+	*id = c.id;
+	return c.fd;
+}
+
+/*
+ * Issue 15, region tags: a tag given at REGION_CREATE is REGION_INFO's
+ * @tag, and an OBJ_TAG rule covers every region with that tag and no
+ * other; a caller built before @tag (the old size) makes an untagged
+ * region, and nothing past its size is read or written.
+ */
+TEST_F(fw, a_tag_rule_covers_the_regions_of_that_tag)
+{
+	struct aether_mm_region_info ri;
+	struct aether_mm_region_create c;
+	struct aether_qos_fw_rule r;
+	__u64 id1, id2, id3;
+	int t1, t2, other, old;
+
+	t1 = fw_region_tagged(self->mfd, 0x7a67, &id1);
+	ASSERT_LE(0, t1);
+	t2 = fw_region_tagged(self->mfd, 0x7a67, &id2);
+	ASSERT_LE(0, t2);
+	other = fw_region_tagged(self->mfd, 0x7a68, &id3);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, aemt_region_info(t1, &ri));
+	EXPECT_EQ(0x7a67, ri.tag);
+	ASSERT_EQ(0, aemt_region_info(other, &ri));
+	EXPECT_EQ(0x7a68, ri.tag);
+	/* the size before @tag: untagged, @tag's bytes left alone */
+	aemt_region_args(&c, AETHER_MM_REGION_SHARED, FW_PAGES * psize());
+	c.size = AETHER_MM_REGION_CREATE_SIZE_VER0;
+	c.tag = 0x5555;
+	ASSERT_EQ(0, aet_ioctl(self->mfd, AETHER_MM_IOC_REGION_CREATE, &c));
+	EXPECT_EQ(0x5555, c.tag);
+	old = c.fd;
+	ASSERT_LE(0, old);
+	ASSERT_EQ(0, aemt_region_info(old, &ri));
+	EXPECT_EQ(0, ri.tag);
+	c.size = AETHER_MM_REGION_CREATE_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, aet_ioctl(self->mfd, AETHER_MM_IOC_REGION_CREATE,
+				     &c));
+	/* REGION_INFO wants @tag zero going in */
+	memset(&ri, 0, sizeof(ri));
+	ri.size = sizeof(ri);
+	ri.tag = 1;
+	EXPECT_EQ(-EINVAL, aet_ioctl(t1, AETHER_MM_IOC_REGION_INFO, &ri));
+	/* a tag rule: 0 is no tag (-EINVAL), a name is not its field */
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID, 1000,
+		    AETHER_QOS_FW_OBJ_TAG, 0, NULL, AETHER_QOS_FW_READ);
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_UID, 1000,
+		    AETHER_QOS_FW_OBJ_TAG, 0x7a67, "x", AETHER_QOS_FW_READ);
+	EXPECT_EQ(-EINVAL, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND,
+				     NULL));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
+			     AETHER_QOS_FW_SUBJ_UID, 1000,
+			     AETHER_QOS_FW_OBJ_TAG, 0x7a67, NULL,
+			     AETHER_QOS_FW_READ));
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, t1, PROT_READ));
+	EXPECT_EQ(-EACCES, fw_map_as(&alice, t2, PROT_READ));
+	EXPECT_EQ(0, fw_map_as(&alice, other, PROT_READ));
+	EXPECT_EQ(0, fw_map_as(&alice, old, PROT_READ));
+	EXPECT_EQ(0, fw_map_as(&bob, t1, PROT_READ));
+	close(old);
+	close(other);
+	close(t2);
+	close(t1);
 }
 
 /* Run @cmd; its stdout into @out; its exit status, or -1. */

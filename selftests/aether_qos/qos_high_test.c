@@ -32,13 +32,17 @@
  *     throttles for its own pages (review L1: one task's work per group);
  *   - REGION_CHECKSUM loading a whole stored region over a small high
  *     pays every 64 pages, not once at the end: the group's usage stays
- *     near high while the scanner makes the loaded pages cold (L2).
+ *     near high while the scanner makes the loaded pages cold (L2);
+ *   - the throttle's sleeps are the kernel's memory stalls too
+ *     (/proc/pressure/memory), and they fire a group's trigger: its fd
+ *     polls POLLPRI and aetherctl qos watch prints the event.
  *
  * No timing is asserted: what the tests read are counters.  Groups are
  * named "qh-*" under the root and destroyed by the teardown.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +259,130 @@ TEST_F_TIMEOUT(high, throttle_holds_usage_within_5pc_of_high, 240)
 	ASSERT_GE(QH_CLAMP_US, qh_stat(QH_PREFIX "hold", "throttle_max_usec"));
 	/* The sleeps were stalls of the group: its pressure saw them. */
 	ASSERT_LE(slept / 2, qh_pressure_total(QH_PREFIX "hold"));
+	munmap(p, pages * psize());
+	close(rfd);
+}
+
+/* /proc/pressure/memory's "some ... total=" (us): >= 0, or -errno. */
+static long long qh_kernel_psi_some(void)
+{
+	char buf[256], *at;
+	int ret = aet_read_file("/proc/pressure/memory", buf, sizeof(buf));
+
+	if (ret < 0)
+		return ret;
+	at = strstr(buf, "total=");
+	return at ? strtoll(at + 6, NULL, 10) : -EPROTO;
+}
+
+/*
+ * The throttle's sleeps are memory stalls for the kernel's PSI too
+ * (psi_memstall_enter/leave around them, as memcg's over-high sleep):
+ * /proc/pressure/memory's some total grows by at least half of what the
+ * group recorded as throttled (the rest is slack for the kernel's own
+ * rounding; other stalls only add).  Needs CONFIG_PSI, on at boot (the
+ * debug kernel is built without it: the test skips there).
+ */
+TEST_F_TIMEOUT(high, throttle_sleeps_are_the_kernels_memory_stalls, 180)
+{
+	const size_t high = 256, pages = 8192;
+	long long before, after;
+	volatile size_t *done;
+	unsigned char *p;
+	int rfd, status;
+	long slept;
+	pid_t w;
+	__u32 g;
+
+	before = qh_kernel_psi_some();
+	if (before == -ENOENT || before == -EOPNOTSUPP)
+		SKIP(return, "no PSI in this kernel (/proc/pressure/memory: %s)",
+		     strerror((int)-before));
+	ASSERT_LE(0, before);
+	done = aqt_shared_page();
+	ASSERT_NE(NULL, done);
+	ASSERT_EQ(0, qh_group(self->fd, 0, QH_PREFIX "psi", 0, high, &g));
+	p = qh_region(self->fd, self->mfd, g, pages, &rfd);
+	ASSERT_NE(NULL, p);
+	w = qh_writer(p, pages, done, self->fd);
+	ASSERT_LT(0, w);
+	self->w[0] = w;
+	slept = qh_wait_stat(QH_PREFIX "psi", "throttled_usec", 2000000, w);
+	kill(w, SIGKILL);
+	ASSERT_EQ(w, waitpid(w, &status, 0));
+	self->w[0] = 0;
+	ASSERT_LE(2000000, slept) TH_LOG("the writer was not throttled 2 s");
+	slept = qh_stat(QH_PREFIX "psi", "throttled_usec");
+	after = qh_kernel_psi_some();
+	TH_LOG("throttled %ld us; /proc/pressure/memory some total +%lld us",
+	       slept, after - before);
+	ASSERT_LE(before + slept / 2, after);
+	munmap(p, pages * psize());
+	close(rfd);
+}
+
+/*
+ * A trigger fires under real stalls: a writer throttled at its group's
+ * high makes the group's some stall pass 100 ms in a 1 s window, and
+ * `aetherctl qos watch`, started before the writer, prints that event
+ * (the group's memory.pressure line) and exits after --count 1.  The
+ * test's own trigger on another fd of the group fires too (POLLPRI).
+ */
+TEST_F_TIMEOUT(high, throttle_fires_the_trigger_and_aetherctl_watch, 180)
+{
+	const char *trig = "some 100000 1000000";
+	const size_t high = 256, pages = 8192;
+	struct aether_qos_open o = { .size = sizeof(o) };
+	struct pollfd pfd = { .events = POLLPRI };
+	char cmd[256], line[512];
+	volatile size_t *done;
+	unsigned char *p;
+	int rfd, status, gfd, ret;
+	FILE *watch;
+	pid_t w;
+	__u32 g;
+
+	done = aqt_shared_page();
+	ASSERT_NE(NULL, done);
+	ASSERT_EQ(0, qh_group(self->fd, 0, QH_PREFIX "watch", 0, high, &g));
+	o.id = g;
+	ASSERT_EQ(0, aet_ioctl(self->fd, AETHER_QOS_IOC_OPEN, &o));
+	gfd = o.fd;
+	ASSERT_EQ((ssize_t)strlen(trig), write(gfd, trig, strlen(trig)));
+	snprintf(cmd, sizeof(cmd),
+		 "exec aetherctl qos watch %u --threshold 100000 --window 1000000 --count 1 2>&1",
+		 g);
+	fflush(stdout);
+	fflush(stderr);
+	watch = popen(cmd, "r");
+	ASSERT_NE(NULL, watch);
+	/* its trigger is in place once it says so */
+	ASSERT_NE(NULL, fgets(line, sizeof(line), watch));
+	ASSERT_EQ(0, strncmp(line, "# watching", 10)) TH_LOG("%s", line);
+	/* nothing stalls yet */
+	pfd.fd = gfd;
+	ASSERT_EQ(0, poll(&pfd, 1, 0));
+	p = qh_region(self->fd, self->mfd, g, pages, &rfd);
+	ASSERT_NE(NULL, p);
+	w = qh_writer(p, pages, done, self->fd);
+	ASSERT_LT(0, w);
+	self->w[0] = w;
+	ret = poll(&pfd, 1, 60000);
+	ASSERT_EQ(1, ret) TH_LOG("no event in 60 s; wrote %zu pages", *done);
+	ASSERT_TRUE(pfd.revents & POLLPRI);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), watch));
+	kill(w, SIGKILL);
+	ASSERT_EQ(w, waitpid(w, &status, 0));
+	self->w[0] = 0;
+	TH_LOG("watch: %s", line);
+	/* "<time> some avg10=... total=..." */
+	ASSERT_NE(NULL, strstr(line, " some avg10="));
+	ASSERT_NE(NULL, strstr(line, "total="));
+	status = pclose(watch);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("aetherctl qos watch: status %#x", status);
+	ASSERT_LT(0, qh_pressure_total(QH_PREFIX "watch"));
+	close(gfd);
 	munmap(p, pages * psize());
 	close(rfd);
 }

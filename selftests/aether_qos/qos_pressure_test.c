@@ -17,9 +17,9 @@
  *    only "some", decimal numbers that fit 32 bits, a newline or NULs
  *    after the text and nothing else.
  *
- * That triggers fire under pressure is not tested here: nothing makes a
- * group stall yet (include/uapi/linux/aether_qos.h, AETHER_QOS_IOC_OPEN);
- * pressure_test.c tests the firing in the kernel, on a fed clock.
+ * That triggers fire under real stalls is qos_high_test's (a writer
+ * throttled at high; aetherctl qos watch prints the event); the in-kernel
+ * pressure_test.c tests the firing arithmetic on a fed clock.
  *
  * Groups made here are named "qp-*" under the root and destroyed by the
  * fixture's teardown, whatever the test did.

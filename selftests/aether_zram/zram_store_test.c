@@ -25,7 +25,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -447,17 +446,6 @@ static int share_like(const char *like, const char *dev)
 	return 0;
 }
 
-static int module_path(char *buf, size_t len)
-{
-	struct utsname u;
-
-	if (uname(&u))
-		return -errno;
-	snprintf(buf, len, "/lib/modules/%s/extra/%s.ko", u.release,
-		 ZRAM_MODULE);
-	return access(buf, R_OK) ? -errno : 0;
-}
-
 /*
  * Unloading aether_zram with region pages in its store first has
  * aether_mm bring every page back into a frame of its region; loading it
@@ -469,10 +457,10 @@ TEST_F_TIMEOUT(store, unload_brings_stored_pages_back, 300)
 	struct aether_mm_region_create c;
 	unsigned char *p, *want;
 	char path[256], line[1024];
-	int kfd, ret;
+	int ret;
 
-	if (module_path(path, sizeof(path)))
-		SKIP(return, "no %s to load again", path);
+	if (aemt_module_file(ZRAM_MODULE, path, sizeof(path)))
+		SKIP(return, "no aether_zram in modules.dep to load again");
 	ASSERT_EQ(0, params_line(line, sizeof(line)));
 	p = filled_region(self->mm, pages, FILL_TEXT, &c, &want);
 	ASSERT_NE(NULL, p);
@@ -491,11 +479,9 @@ TEST_F_TIMEOUT(store, unload_brings_stored_pages_back, 300)
 	ASSERT_EQ(0, memcmp(p, want, len));
 	ASSERT_NE(0, access(STORE_STATS, F_OK));
 
-	kfd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, kfd);
-	ASSERT_EQ(0, syscall(SYS_finit_module, kfd, line, 0))
-		TH_LOG("finit_module %s %s: %s", path, line, strerror(errno));
-	close(kfd);
+	ret = aemt_module_load(path, line);
+	ASSERT_EQ(0, ret)
+		TH_LOG("finit_module %s %s: %s", path, line, strerror(-ret));
 	/*
 	 * The new control device is root's, 0600: give it the group and
 	 * mode /dev/aether_mm has, as the box (the udev rule) did at boot,

@@ -437,6 +437,11 @@ static void fz_op_create(uint64_t *s, int dev_fd, char *namebuf)
 		fz_name(s, namebuf, AETHER_MM_REGION_NAME_MAX + 8);
 		c.name = (uintptr_t)namebuf;
 	}
+	/* a tag, and now and then the size from before tags */
+	if (fz_below(s, 4) == 0)
+		c.tag = fz_rand(s);
+	if (fz_below(s, 8) == 0)
+		c.size = AETHER_MM_REGION_CREATE_SIZE_VER0;
 	ret = ioctl(dev_fd, AETHER_MM_IOC_REGION_CREATE, &c);
 	fz_account("region:CREATE", ret, errno);
 	if (ret >= 0 && c.fd >= 0 && !fz_obj_known(c.fd))

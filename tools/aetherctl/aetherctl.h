@@ -10,8 +10,8 @@
  * benchmark); slub.c and slub_bench.c to /dev/aether_slub; zram.c and
  * zram_bench.c to /dev/aether_zram-control and its devices; dedupe.c to
  * /dev/aether_dedupe (and region fds for merging a range); qos.c to
- * /dev/aether_qos; output.c
- * prints tables for people and JSON for scripts from the same calls.
+ * /dev/aether_qos; status.c gives one screen over all of them (status,
+ * top); output.c prints tables for people and JSON for scripts from the same calls.
  */
 #ifndef AETHERCTL_H
 #define AETHERCTL_H
@@ -158,5 +158,13 @@ void out_hex(struct actl_out *t, __u64 v);
 void out_str(struct actl_out *t, const char *s);
 void out_flush(struct actl_out *t);
 void out_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * status.c: "aetherctl status" and "aetherctl top", one screen over every
+ * loaded module; argv[0] is the command's name.  They return the exit
+ * status.
+ */
+int actl_status_main(const struct actl_ctx *ctx, int argc, char **argv);
+int actl_top_main(const struct actl_ctx *ctx, int argc, char **argv);
 
 #endif /* AETHERCTL_H */

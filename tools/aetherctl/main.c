@@ -3,6 +3,7 @@
  * main.c - aetherctl, one command-line tool over the Aether devices
  *
  *   aetherctl [--json] [--device PATH] <module> <command> [options]
+ *   aetherctl [--json] status | top [options]	(status.c: the whole suite)
  *
  * Global options may also follow the command.  Exit status: 0 on success,
  * 1 when the module or the system refused, 2 on a usage error.
@@ -70,6 +71,15 @@ static void actl_usage(FILE *f)
 		"  --json          print one JSON object instead of tables\n"
 		"  --device PATH   device node (default /dev/aether_<module>)\n"
 		"  -h, --help      this text; 'aetherctl mm --help' for mm\n"
+		"\n"
+		"The whole suite (each part only when its module is loaded):\n"
+		"  status [--rows N]\n"
+		"                  pool, slabs, zram devices, dedupe, QoS groups,\n"
+		"                  firewall denials: one screen (N caches and\n"
+		"                  groups, the largest first; 0: all; default 10)\n"
+		"  top [--rows N] [-i|--interval S] [-n|--iterations N]\n"
+		"                  that screen every S seconds (2), as slabtop;\n"
+		"                  q, Ctrl-C or N screens end it\n"
 		"\n"
 		"Modules:\n");
 	for (i = 0; i < ARRAY_SIZE(actl_modules); i++)
@@ -324,6 +334,10 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], actl_modules[i]->name))
 			return actl_module_main(&ctx, actl_modules[i],
 						argc - 1, argv + 1);
+	if (!strcmp(argv[1], "status"))
+		return actl_status_main(&ctx, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "top"))
+		return actl_top_main(&ctx, argc - 1, argv + 1);
 	actl_err("unknown module '%s' (try --help)", argv[1]);
 	return ACTL_EXIT_USAGE;
 }

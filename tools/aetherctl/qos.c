@@ -1775,7 +1775,7 @@ static const char *const fw_actions[] = { "allow", "deny", "audit" };
 static const char *const fw_subjects[] = { "any", "uid", "gid", "group",
 					   "pid" };
 static const char *const fw_objects[] = { "any", "id", "name", "glob",
-					  "kind" };
+					  "kind", "tag" };
 static const char *const fw_access[] = { "open", "read", "write", "exec",
 					 "mprotect", "info", "query",
 					 "checksum", "migrate", "dedupe",
@@ -1856,7 +1856,7 @@ static int fw_parse_subject(const char *arg, struct aether_qos_fw_rule *r)
 	return 0;
 }
 
-/* "id:5", "name:db", "glob:db-*", "kind:secure" or a flags number. */
+/* "id:5", "name:db", "glob:db-*", "kind:secure" or a flags number, "tag:7". */
 static int fw_parse_object(const char *arg, struct aether_qos_fw_rule *r)
 {
 	const char *colon = strchr(arg, ':');
@@ -1886,6 +1886,9 @@ static int fw_parse_object(const char *arg, struct aether_qos_fw_rule *r)
 			return 0;
 		}
 		return actl_parse_u64("kind", colon + 1, &r->object_id);
+	case AETHER_QOS_FW_OBJ_TAG:
+		return colon ? actl_parse_u64("tag", colon + 1,
+					      &r->object_id) : -1;
 	default:
 		if (!colon || !colon[1] ||
 		    strlen(colon + 1) >= sizeof(r->name))
@@ -2017,7 +2020,7 @@ static int fw_list_cmd(int fd)
 			snprintf(obj, sizeof(obj), "any");
 		else
 			snprintf(obj, sizeof(obj), "%s:%llu",
-				 fw_objects[r[i].object % 5],
+				 fw_objects[r[i].object % 6],
 				 (unsigned long long)r[i].object_id);
 		out_str(t, obj);
 		fw_out_access(t, r[i].access);
@@ -2169,7 +2172,7 @@ static const struct actl_cmd qos_cmds[] = {
 	  "memory.high's accuracy (a task writing as fast as it can\n\t\t for S s, 10, in a group of high N pages, 8192: the\n\t\t peak's overshoot); RealTime fault latency under a\n\t\t BestEffort hog (H: 5/4 of the pool's largest size; and\n\t\t with no QoS); the cost of a limited group's accounting;\n\t\t or the firewall's (--fw: open, mmap, fault-in with 0, 1,\n\t\t 100, 10000 rules; an empty table needed)" },
 	{ "fw", qos_cmd_fw,
 	  "add [--at N] ACTION SUBJECT OBJECT ACCESS... | del ID|all |\n\t\t list | default ACTION [--permissive] | audit [--follow] |\n\t\t unquarantine UID|all",
-	  "the memory firewall (root): ACTION allow|deny|audit,\n\t\t SUBJECT any|uid:N|gid:N|group:ID|pid:N[+ descendants],\n\t\t OBJECT any|id:N|name:S|glob:S|kind:secure|kind:FLAGS,\n\t\t ACCESS open,read,write,exec,map,mprotect,info,query,\n\t\t checksum,migrate,dedupe,qos,attach,all" },
+	  "the memory firewall (root): ACTION allow|deny|audit,\n\t\t SUBJECT any|uid:N|gid:N|group:ID|pid:N[+ descendants],\n\t\t OBJECT any|id:N|name:S|glob:S|kind:secure|kind:FLAGS|tag:N,\n\t\t ACCESS open,read,write,exec,map,mprotect,info,query,\n\t\t checksum,migrate,dedupe,qos,attach,all" },
 	{ "watch", qos_cmd_watch,
 	  "GROUP [--threshold US] [--window US] [--count N]",
 	  "print pressure events as they come (a PSI trigger on the\n\t\t group's fd; default some 100000 2000000)" },

@@ -182,6 +182,8 @@ static void region_print_info(const struct aether_mm_region_info *ri,
 	out_u64(t, ri->data_offset);
 	out_key(t, "guard_pages", "guard pages at each end");
 	out_u64(t, page_size ? ri->data_offset / page_size : 0);
+	out_key(t, "tag", "tag given at creation (0: none)");
+	out_u64(t, ri->tag);
 	/* The counters, named as the module names them (the UAPI's list). */
 #define AETHER_MM_REGION_COUNTER(id, field, label)	\
 	do {						\

@@ -14,7 +14,8 @@
  *                            a new device (ADD, root); prints its node
  *   set DEV [--size N] [...] set up a device made unconfigured, through
  *                            its sysfs files (root)
- *   show DEV                 every statistic of one device
+ *   show DEV                 every statistic of one device, with the
+ *                            backing device and bd_stat (from sysfs)
  *   reset DEV...             drop a device's data and disksize (root)
  *   remove DEV...            remove devices (root)
  *   compact DEV...           compact a device's store (root)
@@ -718,6 +719,58 @@ static void zram_show_io(struct actl_out *t,
 	out_u64(t, st->notify_free);
 }
 
+/*
+ * Read the device's sysfs attribute @attr into @buf (its last newline
+ * cut): 0, or -errno (an older module has no such file).
+ */
+static int zram_sysfs_read(__u32 id, const char *attr, char *buf, size_t len)
+{
+	char path[96];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/sys/block/%s%u/%s", ZRAM_NAME, id, attr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+/*
+ * Writeback: the backing device and zram's bd_stat (blocks in use, pages
+ * read back, pages written; 4 KiB units), from sysfs (world-readable);
+ * left out where the module has no such files.
+ */
+static void zram_show_wb(const struct actl_ctx *ctx, struct actl_out *t,
+			 __u32 id)
+{
+	unsigned long long c[3];
+	char buf[PATH_MAX];
+
+	if (zram_sysfs_read(id, "backing_dev", buf, sizeof(buf)))
+		return;
+	out_key(t, "backing_dev", "backing device");
+	out_str(t, buf);
+	if (zram_sysfs_read(id, "bd_stat", buf, sizeof(buf)) ||
+	    sscanf(buf, "%llu %llu %llu", &c[0], &c[1], &c[2]) != 3)
+		return;
+	out_key(t, "bd_count", "on the backing device (bd_count)");
+	zram_out_bytes(ctx, t, c[0] * 4096);
+	out_key(t, "bd_reads", "read back from it (bd_reads)");
+	zram_out_bytes(ctx, t, c[1] * 4096);
+	out_key(t, "bd_writes", "written back to it (bd_writes)");
+	zram_out_bytes(ctx, t, c[2] * 4096);
+}
+
 /* mm_stat's nine columns, in its order, and two ratios from them. */
 static void zram_show_mm(const struct actl_ctx *ctx, struct actl_out *t,
 			 const struct aether_zram_dev_stats *st)
@@ -793,6 +846,7 @@ static int zram_cmd_show(const struct actl_ctx *ctx, int fd, int argc,
 	zram_out_bytes(ctx, t, st.disksize);
 	zram_show_mm(ctx, t, &st);
 	zram_show_io(t, &st);
+	zram_show_wb(ctx, t, id);
 	out_key(t, "mountpoint", "mounted on");
 	out_str(t, mnt[0] ? mnt : "-");
 	out_flush(t);

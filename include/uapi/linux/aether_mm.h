@@ -526,6 +526,10 @@ enum aether_mm_tier {
  *		charged to instead of its creator's; else zero (-EINVAL).
  *		Was @__reserved0, always zero, before QOS_GROUP.
  * @id:		(out) region id, as REGION_LIST and debugfs show it
+ * @tag:	(in) the creator's label for the region, 0 for none: REGION_INFO
+ *		shows it and the memory firewall matches it (aether_qos's
+ *		AETHER_QOS_FW_OBJ_TAG).  Appended: a caller whose @size is
+ *		AETHER_MM_REGION_CREATE_SIZE_VER0 makes an untagged region.
  *
  * The mapping of a region fd is @guard_pages + @length / page size +
  * @guard_pages pages long; data starts at byte @guard_pages * page size
@@ -553,7 +557,14 @@ struct aether_mm_region_create {
 	__s32 fd;
 	__s32 qos_fd;
 	__u64 id;
+	__u64 tag;
 };
+
+/*
+ * The size of struct aether_mm_region_create before @tag: a caller built
+ * then makes an untagged region (REGION_CREATE takes either size).
+ */
+#define AETHER_MM_REGION_CREATE_SIZE_VER0	64
 
 /* struct aether_mm_region_open.flags */
 #define AETHER_MM_REGION_OPEN_RDONLY	(1U << 0) /* O_RDONLY: no PROT_WRITE mappings */
@@ -640,7 +651,8 @@ struct aether_mm_region_list {
  * @nr_views:	(out) processes that map the region now
  * @nr_files:	(out) open fds of the region
  * @node_pages:	(out) frames per node
- * @__reserved0: must be zero
+ * @tag:	(out) the tag given at REGION_CREATE, 0 for none; zero going in
+ *		(-EINVAL).  Was @__reserved0.
  * @__reserved1: must be zero
  */
 struct aether_mm_region_info {
@@ -665,7 +677,7 @@ struct aether_mm_region_info {
 	__u32 nr_views;
 	__u32 nr_files;
 	__u64 node_pages[AETHER_MM_MAX_NODES];
-	__u64 __reserved0;
+	__u64 tag;
 	__u64 __reserved1;
 };
 

@@ -391,7 +391,8 @@ struct aether_qos_attach_region {
 #define AETHER_QOS_FW_OBJ_NAME		2	/* region named @name */
 #define AETHER_QOS_FW_OBJ_GLOB		3	/* name matching glob @name (glob(7): * ? [..]) */
 #define AETHER_QOS_FW_OBJ_KIND		4	/* flags with all of @object_id */
-#define AETHER_QOS_FW_NR_OBJ		5
+#define AETHER_QOS_FW_OBJ_TAG		5	/* tagged @object_id at creation */
+#define AETHER_QOS_FW_NR_OBJ		6
 
 /* struct aether_qos_fw_rule.flags */
 #define AETHER_QOS_FW_RULE_DESCENDANTS	(1U << 0)	/* SUBJ_PID: its descendants too */
@@ -409,7 +410,8 @@ struct aether_qos_attach_region {
  *		process); zero for SUBJ_ANY
  * @object_id:	(in) a region id for OBJ_ID, a nonzero mask of region
  *		flags for OBJ_KIND (AETHER_MM_REGION_SECURE: every SECURE
- *		region); zero otherwise
+ *		region), a nonzero tag for OBJ_TAG (the regions created with
+ *		that struct aether_mm_region_create.tag); zero otherwise
  * @access:	(in) nonzero AETHER_QOS_FW_* access bits it judges
  * @flags:	(in) AETHER_QOS_FW_RULE_*
  * @hits:	(out, FW_LIST) accesses it decided

@@ -1,0 +1,868 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * writeback.c - idle tracking, a backing device and writeback of a device
+ *
+ * DOC: Overview
+ *
+ * The kernel's zram can move pages it keeps in memory out to a block
+ * device (CONFIG_ZRAM_WRITEBACK); Debian builds it in, aether_zram does
+ * the same with zram's files and formats, and adds a background mode.
+ *
+ * Idle tracking.  Every slot keeps the boot time of its last write or
+ * read (@ac_time; always on, zram's CONFIG_ZRAM_TRACK_ENTRY_ACTIME) and
+ * an idle flag that an access clears (azr_slot_accessed(), dev.c).
+ * Writing "all" to idle marks every stored page idle; writing N marks
+ * those not accessed for N seconds.  Same-filled pages and pages already
+ * written back are never marked, as in zram.
+ *
+ * The backing device.  backing_dev takes the path of any block device
+ * while the device is not initialised (-EBUSY after disksize, as zram);
+ * it is opened for read and write, exclusively (the holder is the
+ * device: a device mounted, swapped on or backing another device is
+ * -EBUSY), and stays open until reset.  A bitmap has a bit per
+ * page-sized block of it; a block is taken with test_and_set_bit() from
+ * a rotating hint and given back with clear_bit(), so taking and giving
+ * back need no lock and giving back works from swap's atomic
+ * notification.  Another aether_zram device is refused (-EINVAL): its
+ * I/O would come back into this module under our own locks.
+ *
+ * Writeback.  writeback takes zram's words: "idle" (pages marked idle),
+ * "huge" (pages stored raw), "huge_idle" (both), "incompressible" (huge
+ * pages the compressor could not shrink at all: AZR_E_INCOMP; in zram,
+ * pages no recompression algorithm shrank) and "page_index=N" (that
+ * page, whatever it is, unless same-filled).  For each page chosen, with
+ * the slot's lock held throughout: a block is taken, the page is
+ * decompressed into a bounce page and written to the block with a
+ * synchronous bio, then its entry in the store is freed and the slot
+ * holds the block (AZR_SLOT_WB).  Holding the lock across the write
+ * closes every race zram's ZRAM_UNDER_WB handles: an I/O on that page
+ * waits for it.  A written-back page still counts in orig_data_size, as
+ * in zram.  A failed write gives the block back and leaves the page in
+ * memory.
+ *
+ * writeback_limit_enable makes writeback_limit a budget of 4 KiB units
+ * (zram's unit) that each page written spends; a pass that meets an
+ * empty budget stops with -EIO, as zram's.  bd_stat is zram's three
+ * columns, in 4 KiB units: blocks in use, pages read back, pages
+ * written.
+ *
+ * Reading back.  A read of a written-back page reads its block into the
+ * caller's page, synchronously.  The read runs in a work item of our
+ * own workqueue (WQ_MEM_RECLAIM: swap-in may depend on it; it runs
+ * nothing else) and the caller waits for it: the caller is inside submit_bio() of our disk,
+ * where a bio submitted to another disk would only be queued until we
+ * return (current->bio_list) - zram's read_from_bdev_sync() for the
+ * same reason.  The page stays on the backing device; a write of it, a
+ * discard, swap's free notification or reset gives its block back.
+ *
+ * Background writeback (ours; zram users ask for it).  With the module
+ * parameter wb_interval_ms not 0, each initialised device with a
+ * backing device writes back, every wb_interval_ms, up to wb_batch
+ * pages that are idle: marked so, or (wb_idle_age_sec not 0) not
+ * accessed for that long.  writeback_limit holds for it too.  The pass
+ * is a delayed work item of the device on system_unbound_wq, queued at
+ * disksize and cancelled before reset or removal takes the device down;
+ * while the interval is 0 it only looks again every second.
+ *
+ * Lock order (internal.h): the pass and the sysfs files take @init_lock
+ * (2) for read (backing_dev for write), then a slot's lock (3), then
+ * the store's stream and pool; the limit's spinlock (8) innermost,
+ * around its two fields only.  The bitmap and the counters are atomic.
+ */
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/highmem.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "dev.h"
+
+/* zram's writeback modes. */
+#define AZR_WB_IDLE		BIT(0)
+#define AZR_WB_HUGE		BIT(1)
+#define AZR_WB_INCOMP		BIT(2)
+#define AZR_WB_PAGE		BIT(3)
+
+/* writeback_limit and bd_stat count 4 KiB units, as zram's. */
+#define AZR_WB_UNITS		(1UL << (PAGE_SHIFT - 12))
+
+static unsigned int azr_wb_interval_ms;
+static unsigned int azr_wb_batch = 256;
+static unsigned int azr_wb_idle_age_sec;
+
+/*
+ * Reads of written-back pages, and nothing else: a reader waits for its
+ * work item holding a slot's lock, so no work on this queue may take
+ * one (under memory pressure its rescuer runs one item at a time).  The
+ * background passes, which take slot locks, run on system_unbound_wq.
+ */
+static struct workqueue_struct *azr_wb_wq;
+
+/* ---- blocks of the backing device ---------------------------------------- */
+
+/* A free block, now taken; -ENOSPC when there is none. */
+static long azr_wb_block_get(struct azr_wb *wb)
+{
+	unsigned long blk, hint = READ_ONCE(wb->hint);
+
+	for (;;) {
+		blk = find_next_zero_bit(wb->bitmap, wb->nr_blocks, hint);
+		if (blk >= wb->nr_blocks) {
+			if (!hint)
+				return -ENOSPC;
+			hint = 0;
+			continue;
+		}
+		if (!test_and_set_bit(blk, wb->bitmap))
+			break;
+		hint = blk;
+	}
+	WRITE_ONCE(wb->hint, blk + 1 < wb->nr_blocks ? blk + 1 : 0);
+	atomic64_inc(&wb->bd_count);
+	return blk;
+}
+
+static void azr_wb_block_put(struct azr_wb *wb, unsigned long blk)
+{
+	WARN_ON_ONCE(!test_and_clear_bit(blk, wb->bitmap));
+	atomic64_dec(&wb->bd_count);
+}
+
+/**
+ * azr_wb_free() - give back the block slot @index of @d was written to
+ * @d:		a device with a backing device
+ * @index:	a written-back slot, its lock held
+ *
+ * The page leaves the store (it still counted in pages_stored).
+ *
+ * Context: any context; never sleeps.
+ */
+void azr_wb_free(struct azr_dev *d, u32 index)
+{
+	struct azr_slot *slot = &d->table[index];
+
+	azr_wb_block_put(&d->wb, slot->e.handle);
+	atomic64_dec(&d->store.pages_stored);
+	clear_bit(AZR_SLOT_WB, &slot->flags);
+	memset(&slot->e, 0, sizeof(slot->e));
+}
+
+/* ---- I/O to the backing device ------------------------------------------ */
+
+/* One page from or to block @blk, waiting for it: 0 or -errno. */
+static int azr_wb_bio(struct azr_wb *wb, struct page *page, unsigned long blk,
+		      blk_opf_t opf)
+{
+	struct bio_vec bv;
+	struct bio bio;
+	int err;
+
+	bio_init(&bio, wb->bdev.bdev, &bv, 1, opf);
+	bio.bi_iter.bi_sector = (sector_t)blk << (PAGE_SHIFT - SECTOR_SHIFT);
+	__bio_add_page(&bio, page, PAGE_SIZE, 0);
+	err = submit_bio_wait(&bio);
+	bio_uninit(&bio);
+	return err;
+}
+
+struct azr_wb_sync_read {
+	struct work_struct work;
+	struct azr_wb *wb;
+	struct page *page;
+	unsigned long blk;
+	int err;
+};
+
+static void azr_wb_sync_read_fn(struct work_struct *work)
+{
+	struct azr_wb_sync_read *r = container_of(work, typeof(*r), work);
+
+	r->err = azr_wb_bio(r->wb, r->page, r->blk, REQ_OP_READ);
+}
+
+/**
+ * azr_wb_read() - read a written-back page from the backing device
+ * @d:		the device
+ * @index:	a written-back slot, its lock held
+ * @page:	where the PAGE_SIZE bytes go
+ *
+ * Context: may sleep; from submit_bio() of @d too (the bio goes out
+ * from a work item, see the overview).
+ *
+ * Return: 0, or the error of the read (-EIO).
+ */
+int azr_wb_read(struct azr_dev *d, u32 index, struct page *page)
+{
+	struct azr_wb_sync_read r = {
+		.wb	= &d->wb,
+		.page	= page,
+		.blk	= d->table[index].e.handle,
+	};
+
+	INIT_WORK_ONSTACK(&r.work, azr_wb_sync_read_fn);
+	queue_work(azr_wb_wq, &r.work);
+	flush_work(&r.work);
+	destroy_work_on_stack(&r.work);
+	atomic64_inc(&d->wb.bd_reads);
+	if (r.err)
+		pr_err_ratelimited("%s: page %u: read of block %lu of the backing device failed: %d\n",
+				   d->disk->disk_name, index, r.blk, r.err);
+	return r.err;
+}
+
+/* ---- idle ---------------------------------------------------------------- */
+
+/*
+ * Mark idle the stored pages last accessed before @cutoff, or all of
+ * them (@all).  Return: 0, or -EINVAL before disksize.
+ */
+static int azr_wb_mark_idle(struct azr_dev *d, bool all, ktime_t cutoff)
+{
+	u32 i, nr;
+	int err = -EINVAL;
+
+	down_read(&d->init_lock);
+	if (!azr_dev_init_done(d))
+		goto out;
+	nr = d->disksize >> PAGE_SHIFT;
+	for (i = 0; i < nr; i++) {
+		struct azr_slot *slot = &d->table[i];
+
+		azr_slot_lock(d, i);
+		if (test_bit(AZR_SLOT_USED, &slot->flags) &&
+		    !test_bit(AZR_SLOT_WB, &slot->flags) &&
+		    !(slot->e.flags & AZR_E_SAME) &&
+		    (all || ktime_before(slot->ac_time, cutoff)))
+			set_bit(AZR_SLOT_IDLE, &slot->flags);
+		azr_slot_unlock(d, i);
+		cond_resched();
+	}
+	err = 0;
+out:
+	up_read(&d->init_lock);
+	return err;
+}
+
+/* ---- writeback ----------------------------------------------------------- */
+
+/* Spend one page of the limit: false when it is enabled and spent. */
+static bool azr_wb_limit_take(struct azr_wb *wb)
+{
+	bool ok = true;
+
+	spin_lock(&wb->limit_lock);
+	if (wb->limit_enable) {
+		if (wb->limit < AZR_WB_UNITS)
+			ok = false;
+		else
+			wb->limit -= AZR_WB_UNITS;
+	}
+	spin_unlock(&wb->limit_lock);
+	return ok;
+}
+
+static void azr_wb_limit_refund(struct azr_wb *wb)
+{
+	spin_lock(&wb->limit_lock);
+	if (wb->limit_enable)
+		wb->limit += AZR_WB_UNITS;
+	spin_unlock(&wb->limit_lock);
+}
+
+static bool azr_wb_limit_spent(struct azr_wb *wb)
+{
+	bool spent;
+
+	spin_lock(&wb->limit_lock);
+	spent = wb->limit_enable && wb->limit < AZR_WB_UNITS;
+	spin_unlock(&wb->limit_lock);
+	return spent;
+}
+
+/*
+ * What a pass of @mode wants of @slot (its lock held): a page in the
+ * store, not same-filled, and idle (flagged, or older than @cutoff when
+ * it is not 0), huge or incompressible as @mode asks.
+ */
+static bool azr_wb_wanted(const struct azr_slot *slot, unsigned int mode,
+			  ktime_t cutoff)
+{
+	if (!test_bit(AZR_SLOT_USED, &slot->flags) ||
+	    test_bit(AZR_SLOT_WB, &slot->flags) ||
+	    (slot->e.flags & AZR_E_SAME))
+		return false;
+	if ((mode & AZR_WB_IDLE) && !test_bit(AZR_SLOT_IDLE, &slot->flags) &&
+	    !(cutoff && ktime_before(slot->ac_time, cutoff)))
+		return false;
+	if ((mode & AZR_WB_HUGE) && !(slot->e.flags & AZR_E_HUGE))
+		return false;
+	if ((mode & AZR_WB_INCOMP) && !(slot->e.flags & AZR_E_INCOMP))
+		return false;
+	return true;
+}
+
+/*
+ * Write slot @index (its lock held) to a new block through @bounce.
+ * Return: 0, -EIO when the limit is spent, -ENOSPC when the backing
+ * device is full, or the error of the load or the write.
+ */
+static int azr_wb_one(struct azr_dev *d, u32 index, struct page *bounce)
+{
+	struct azr_slot *slot = &d->table[index];
+	struct azr_wb *wb = &d->wb;
+	long blk;
+	int err;
+
+	if (!azr_wb_limit_take(wb))
+		return -EIO;
+	blk = azr_wb_block_get(wb);
+	if (blk < 0) {
+		err = blk;
+		goto out_refund;
+	}
+	err = azr_load_page(&d->store, &slot->e, bounce);
+	if (!err)
+		err = azr_wb_bio(wb, bounce, blk, REQ_OP_WRITE | REQ_SYNC);
+	if (err)
+		goto out_put_block;
+
+	azr_free_entry(&d->store, &slot->e);
+	/* Still a page of the device: orig_data_size keeps it (zram). */
+	atomic64_inc(&d->store.pages_stored);
+	slot->e.handle = blk;
+	clear_bit(AZR_SLOT_IDLE, &slot->flags);
+	set_bit(AZR_SLOT_WB, &slot->flags);
+	atomic64_inc(&wb->bd_writes);
+	return 0;
+
+out_put_block:
+	azr_wb_block_put(wb, blk);
+out_refund:
+	azr_wb_limit_refund(wb);
+	return err;
+}
+
+/*
+ * Write back the pages of [@first, @first + @nr) that @mode wants, at
+ * most @max of them; init_lock held.  The count written goes to
+ * *@written.  Return: 0; -EIO when the limit ran out or -ENOSPC when the
+ * backing device filled (the pass stops); else the last write's error
+ * (the pass goes on), as zram's.
+ */
+static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
+		       u32 nr, ktime_t cutoff, unsigned long max,
+		       unsigned long *written)
+{
+	struct page *bounce;
+	int ret = 0, err;
+	u32 i;
+
+	lockdep_assert_held(&d->init_lock);
+	*written = 0;
+	bounce = alloc_page(GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	for (i = first; i < first + nr && *written < max; i++) {
+		if (azr_wb_limit_spent(&d->wb)) {
+			ret = -EIO;
+			break;
+		}
+		azr_slot_lock(d, i);
+		err = 0;
+		if (azr_wb_wanted(&d->table[i], mode, cutoff)) {
+			err = azr_wb_one(d, i, bounce);
+			if (!err)
+				(*written)++;
+		}
+		azr_slot_unlock(d, i);
+		if (err)
+			ret = err;
+		if (err == -EIO || err == -ENOSPC)
+			break;
+		cond_resched();
+	}
+	__free_page(bounce);
+	return ret;
+}
+
+/* writeback's words: the mode, and for page_index= the page. */
+static int azr_wb_parse(const char *buf, unsigned int *mode, u64 *index)
+{
+	static const char page_sig[] = "page_index=";
+
+	if (sysfs_streq(buf, "idle"))
+		*mode = AZR_WB_IDLE;
+	else if (sysfs_streq(buf, "huge"))
+		*mode = AZR_WB_HUGE;
+	else if (sysfs_streq(buf, "huge_idle"))
+		*mode = AZR_WB_IDLE | AZR_WB_HUGE;
+	else if (sysfs_streq(buf, "incompressible"))
+		*mode = AZR_WB_INCOMP;
+	else if (!strncmp(buf, page_sig, sizeof(page_sig) - 1) &&
+		 !kstrtou64(buf + sizeof(page_sig) - 1, 10, index))
+		*mode = AZR_WB_PAGE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- background writeback ------------------------------------------------ */
+
+static unsigned long azr_wb_delay(unsigned int ms)
+{
+	return ms ? msecs_to_jiffies(ms) : HZ;
+}
+
+/* The cutoff of wb_idle_age_sec: 0 (flagged pages only) when it is 0. */
+static ktime_t azr_wb_age_cutoff(unsigned int age_sec)
+{
+	if (!age_sec)
+		return 0;
+	return ktime_sub(ktime_get_boottime(), ktime_set(age_sec, 0));
+}
+
+static void azr_wb_background(struct work_struct *work)
+{
+	struct azr_dev *d = container_of(to_delayed_work(work), struct azr_dev,
+					 wb.work);
+	unsigned int ms = READ_ONCE(azr_wb_interval_ms);
+	unsigned long written;
+
+	if (ms) {
+		down_read(&d->init_lock);
+		if (azr_dev_init_done(d) && d->wb.bdev.bdev)
+			azr_wb_pass(d, AZR_WB_IDLE, 0, d->disksize >> PAGE_SHIFT,
+				    azr_wb_age_cutoff(READ_ONCE(azr_wb_idle_age_sec)),
+				    READ_ONCE(azr_wb_batch), &written);
+		up_read(&d->init_lock);
+	}
+	queue_delayed_work(system_unbound_wq, &d->wb.work, azr_wb_delay(ms));
+}
+
+/**
+ * azr_wb_dev_init() - the writeback state of a device being added
+ * @d:	the device
+ */
+void azr_wb_dev_init(struct azr_dev *d)
+{
+	spin_lock_init(&d->wb.limit_lock);
+	INIT_DELAYED_WORK(&d->wb.work, azr_wb_background);
+}
+
+/**
+ * azr_wb_start() - start the background pass of a device just initialised
+ * @d:	the device, init_lock held for write
+ *
+ * Only a device with a backing device has one.
+ */
+void azr_wb_start(struct azr_dev *d)
+{
+	lockdep_assert_held_write(&d->init_lock);
+	if (d->wb.bdev.bdev)
+		queue_delayed_work(system_unbound_wq, &d->wb.work,
+				   azr_wb_delay(READ_ONCE(azr_wb_interval_ms)));
+}
+
+/**
+ * azr_wb_stop() - stop it, waiting for a pass under way
+ * @d:	the device, init_lock not held (the pass takes it)
+ */
+void azr_wb_stop(struct azr_dev *d)
+{
+	cancel_delayed_work_sync(&d->wb.work);
+}
+
+/* Close the backing device and forget it; init_lock held for write. */
+static void azr_wb_release(struct azr_dev *d)
+{
+	struct azr_wb *wb = &d->wb;
+
+	lockdep_assert_held_write(&d->init_lock);
+	if (!wb->bdev.bdev)
+		return;
+	WARN_ON_ONCE(atomic64_read(&wb->bd_count));
+	aether_bdev_close(&wb->bdev);
+	kfree(wb->path);
+	wb->path = NULL;
+	kvfree(wb->bitmap);
+	wb->bitmap = NULL;
+	wb->nr_blocks = 0;
+	wb->hint = 0;
+}
+
+/**
+ * azr_wb_reset() - back to no backing device, no limit, counters at 0
+ * @d:	a device whose slots were all freed, init_lock held for write
+ */
+void azr_wb_reset(struct azr_dev *d)
+{
+	struct azr_wb *wb = &d->wb;
+
+	azr_wb_release(d);
+	spin_lock(&wb->limit_lock);
+	wb->limit = 0;
+	wb->limit_enable = false;
+	spin_unlock(&wb->limit_lock);
+	atomic64_set(&wb->bd_count, 0);
+	atomic64_set(&wb->bd_reads, 0);
+	atomic64_set(&wb->bd_writes, 0);
+}
+
+/* ---- the backing device -------------------------------------------------- */
+
+/* -EBUSY once @d is initialised: backing_dev comes before disksize. */
+static int azr_wb_check_uninit(struct azr_dev *d)
+{
+	int err = 0;
+
+	down_read(&d->init_lock);
+	if (azr_dev_init_done(d))
+		err = -EBUSY;
+	up_read(&d->init_lock);
+	return err;
+}
+
+/* "none": no backing device for the next initialisation. */
+static int azr_wb_clear_backing(struct azr_dev *d)
+{
+	int err = 0;
+
+	down_write(&d->init_lock);
+	if (azr_dev_init_done(d))
+		err = -EBUSY;
+	else
+		azr_wb_release(d);
+	up_write(&d->init_lock);
+	return err;
+}
+
+/*
+ * Open @path exclusively as @d's backing device, replacing the one it
+ * had.  Return: 0; -EBUSY if @d is initialised or the device is held;
+ * -EINVAL for an empty device or another aether_zram; -ENOTBLK, -ENOENT
+ * and the like from the open; -ENOMEM.
+ */
+static int azr_wb_set_backing(struct azr_dev *d, const char *path)
+{
+	struct aether_bdev b;
+	unsigned long *bitmap, nr;
+	char *name;
+	int err;
+
+	err = azr_wb_check_uninit(d);
+	if (err)
+		return err;
+	name = kstrdup(path, GFP_KERNEL);
+	if (!name)
+		return -ENOMEM;
+	err = aether_bdev_open_excl(name, d, &b);
+	if (err)
+		goto out_free_name;
+	err = -EINVAL;
+	if (b.bdev->bd_disk->fops == d->disk->fops)
+		goto out_close;
+	nr = bdev_nr_bytes(b.bdev) >> PAGE_SHIFT;
+	if (!nr)
+		goto out_close;
+	err = -ENOMEM;
+	bitmap = kvcalloc(BITS_TO_LONGS(nr), sizeof(long), GFP_KERNEL);
+	if (!bitmap)
+		goto out_close;
+
+	down_write(&d->init_lock);
+	err = -EBUSY;
+	if (azr_dev_init_done(d))
+		goto out_unlock;
+	azr_wb_release(d);
+	d->wb.bdev = b;
+	d->wb.path = name;
+	d->wb.bitmap = bitmap;
+	d->wb.nr_blocks = nr;
+	up_write(&d->init_lock);
+	pr_info("%s: backing device %s, %lu blocks\n", d->disk->disk_name,
+		name, nr);
+	return 0;
+
+out_unlock:
+	up_write(&d->init_lock);
+	kvfree(bitmap);
+out_close:
+	aether_bdev_close(&b);
+out_free_name:
+	kfree(name);
+	return err;
+}
+
+/* ---- sysfs --------------------------------------------------------------- */
+
+static struct azr_dev *azr_wb_of(struct device *dev)
+{
+	return dev_to_disk(dev)->private_data;
+}
+
+static ssize_t idle_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t len)
+{
+	ktime_t cutoff = 0;
+	bool all = sysfs_streq(buf, "all");
+	u64 age;
+	int err;
+
+	if (!all) {
+		if (kstrtou64(buf, 0, &age))
+			return -EINVAL;
+		age = min_t(u64, age, KTIME_SEC_MAX);
+		cutoff = ktime_sub(ktime_get_boottime(), ktime_set(age, 0));
+	}
+	err = azr_wb_mark_idle(azr_wb_of(dev), all, cutoff);
+	return err ? err : len;
+}
+
+static ssize_t backing_dev_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct azr_dev *d = azr_wb_of(dev);
+	ssize_t n;
+
+	down_read(&d->init_lock);
+	n = sysfs_emit(buf, "%s\n", d->wb.path ?: "none");
+	up_read(&d->init_lock);
+	return n;
+}
+
+static ssize_t backing_dev_store(struct device *dev,
+				 struct device_attribute *attr,
+				 const char *buf, size_t len)
+{
+	struct azr_dev *d = azr_wb_of(dev);
+	char *path;
+	int err;
+
+	path = kstrndup(buf, min_t(size_t, len, PATH_MAX), GFP_KERNEL);
+	if (!path)
+		return -ENOMEM;
+	strim(path);
+	if (!*path)
+		err = -EINVAL;
+	else if (!strcmp(path, "none"))
+		err = azr_wb_clear_backing(d);
+	else
+		err = azr_wb_set_backing(d, path);
+	kfree(path);
+	return err ? err : len;
+}
+
+static ssize_t writeback_store(struct device *dev,
+			       struct device_attribute *attr,
+			       const char *buf, size_t len)
+{
+	struct azr_dev *d = azr_wb_of(dev);
+	unsigned long written;
+	unsigned int mode;
+	u64 first = 0, nr;
+	int err;
+
+	if (azr_wb_parse(buf, &mode, &first))
+		return -EINVAL;
+	down_read(&d->init_lock);
+	err = -EINVAL;
+	if (!azr_dev_init_done(d))
+		goto out;
+	err = -ENODEV;
+	if (!d->wb.bdev.bdev)
+		goto out;
+	nr = d->disksize >> PAGE_SHIFT;
+	err = -EINVAL;
+	if (mode == AZR_WB_PAGE && first >= nr)
+		goto out;
+	if (mode == AZR_WB_PAGE)
+		nr = 1;
+	err = azr_wb_pass(d, mode, first, nr, 0, ULONG_MAX, &written);
+out:
+	up_read(&d->init_lock);
+	return err ? err : len;
+}
+
+static ssize_t writeback_limit_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct azr_wb *wb = &azr_wb_of(dev)->wb;
+	u64 val;
+
+	spin_lock(&wb->limit_lock);
+	val = wb->limit;
+	spin_unlock(&wb->limit_lock);
+	return sysfs_emit(buf, "%llu\n", val);
+}
+
+static ssize_t writeback_limit_store(struct device *dev,
+				     struct device_attribute *attr,
+				     const char *buf, size_t len)
+{
+	struct azr_wb *wb = &azr_wb_of(dev)->wb;
+	u64 val;
+
+	if (kstrtou64(buf, 10, &val))
+		return -EINVAL;
+	spin_lock(&wb->limit_lock);
+	wb->limit = val;
+	spin_unlock(&wb->limit_lock);
+	return len;
+}
+
+static ssize_t writeback_limit_enable_show(struct device *dev,
+					   struct device_attribute *attr,
+					   char *buf)
+{
+	struct azr_wb *wb = &azr_wb_of(dev)->wb;
+	bool val;
+
+	spin_lock(&wb->limit_lock);
+	val = wb->limit_enable;
+	spin_unlock(&wb->limit_lock);
+	return sysfs_emit(buf, "%d\n", val);
+}
+
+static ssize_t writeback_limit_enable_store(struct device *dev,
+					    struct device_attribute *attr,
+					    const char *buf, size_t len)
+{
+	struct azr_wb *wb = &azr_wb_of(dev)->wb;
+	u64 val;
+
+	if (kstrtou64(buf, 10, &val))
+		return -EINVAL;
+	spin_lock(&wb->limit_lock);
+	wb->limit_enable = val;
+	spin_unlock(&wb->limit_lock);
+	return len;
+}
+
+static ssize_t bd_stat_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct azr_wb *wb = &azr_wb_of(dev)->wb;
+
+	return sysfs_emit(buf, "%8llu %8llu %8llu\n",
+			  (u64)atomic64_read(&wb->bd_count) * AZR_WB_UNITS,
+			  (u64)atomic64_read(&wb->bd_reads) * AZR_WB_UNITS,
+			  (u64)atomic64_read(&wb->bd_writes) * AZR_WB_UNITS);
+}
+
+static DEVICE_ATTR_WO(idle);
+static DEVICE_ATTR_RW(backing_dev);
+static DEVICE_ATTR_WO(writeback);
+static DEVICE_ATTR_RW(writeback_limit);
+static DEVICE_ATTR_RW(writeback_limit_enable);
+static DEVICE_ATTR_RO(bd_stat);
+
+static struct attribute *azr_wb_attrs[] = {
+	&dev_attr_idle.attr,
+	&dev_attr_backing_dev.attr,
+	&dev_attr_writeback.attr,
+	&dev_attr_writeback_limit.attr,
+	&dev_attr_writeback_limit_enable.attr,
+	&dev_attr_bd_stat.attr,
+	NULL,
+};
+
+/* The writeback files of /sys/block/aether_zram<N>/ (sysfs.c). */
+const struct attribute_group azr_wb_group = {
+	.attrs = azr_wb_attrs,
+};
+
+/* ---- self-test ---------------------------------------------------------- */
+
+#define AZR_WB_ST_BLOCKS	70	/* more than a word of the bitmap */
+
+/* The block allocator: every block once, then -ENOSPC, wrap-around. */
+static bool azr_wb_selftest_blocks(struct azr_wb *wb)
+{
+	unsigned long i;
+	long blk;
+
+	for (i = 0; i < AZR_WB_ST_BLOCKS; i++)
+		if (azr_wb_block_get(wb) != i)
+			return false;
+	if (azr_wb_block_get(wb) != -ENOSPC ||
+	    atomic64_read(&wb->bd_count) != AZR_WB_ST_BLOCKS)
+		return false;
+	/* A block given back is found again from any hint. */
+	azr_wb_block_put(wb, 3);
+	azr_wb_block_put(wb, 65);
+	WRITE_ONCE(wb->hint, 10);
+	if (azr_wb_block_get(wb) != 65 || azr_wb_block_get(wb) != 3 ||
+	    azr_wb_block_get(wb) != -ENOSPC)
+		return false;
+	for (i = 0; i < AZR_WB_ST_BLOCKS; i++)
+		azr_wb_block_put(wb, i);
+	blk = azr_wb_block_get(wb);
+	if (blk < 0 || atomic64_read(&wb->bd_count) != 1)
+		return false;
+	azr_wb_block_put(wb, blk);
+	return bitmap_empty(wb->bitmap, AZR_WB_ST_BLOCKS) &&
+	       !atomic64_read(&wb->bd_count);
+}
+
+/**
+ * azr_wb_selftest() - the backing device's block allocator, at load
+ *
+ * Return: 0, -ENOMEM, or -EINVAL when it went wrong.
+ */
+int azr_wb_selftest(void)
+{
+	struct azr_wb *wb;
+	bool ok;
+
+	wb = kzalloc(sizeof(*wb), GFP_KERNEL);
+	if (!wb)
+		return -ENOMEM;
+	wb->nr_blocks = AZR_WB_ST_BLOCKS;
+	wb->bitmap = bitmap_zalloc(AZR_WB_ST_BLOCKS, GFP_KERNEL);
+	if (!wb->bitmap) {
+		kfree(wb);
+		return -ENOMEM;
+	}
+	ok = azr_wb_selftest_blocks(wb);
+	bitmap_free(wb->bitmap);
+	kfree(wb);
+	if (!ok) {
+		pr_err("selftest: writeback's block allocator failed\n");
+		return -EINVAL;
+	}
+	pr_info("writeback block allocator self-test passed\n");
+	return 0;
+}
+
+/* ---- the module ---------------------------------------------------------- */
+
+/**
+ * azr_wb_init() - the workqueue of the reads of written-back pages
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int azr_wb_init(void)
+{
+	azr_wb_wq = alloc_workqueue("aether_zram_wb",
+				    WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	return azr_wb_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * azr_wb_exit() - undo azr_wb_init(), every device gone
+ */
+void azr_wb_exit(void)
+{
+	destroy_workqueue(azr_wb_wq);
+}
+
+module_param_named(wb_interval_ms, azr_wb_interval_ms, uint, 0644);
+MODULE_PARM_DESC(wb_interval_ms, "Background writeback: milliseconds between two passes over each device with a backing device (0: off, the default)");
+module_param_named(wb_batch, azr_wb_batch, uint, 0644);
+MODULE_PARM_DESC(wb_batch, "Background writeback: pages written back per device and pass, at most (256)");
+module_param_named(wb_idle_age_sec, azr_wb_idle_age_sec, uint, 0644);
+MODULE_PARM_DESC(wb_idle_age_sec, "Background writeback: also pages not accessed for this many seconds (0: only pages marked idle)");

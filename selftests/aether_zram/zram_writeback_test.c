@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zram_writeback_test.c - idle tracking, backing_dev and writeback
+ *
+ * A device of 64 pages is backed by a brd ramdisk (/dev/ram0; the box
+ * carries brd.ko and the fixture loads it with modprobe when it is not
+ * there).  Its pages are of four kinds: compressible, huge (stored raw:
+ * a page of random bytes but its last 128, which compresses to less than
+ * a page but more than the largest class), incompressible (all random)
+ * and same-filled.  Each writeback mode must move exactly the pages of
+ * its kind (bd_stat's columns say how many), every page must read back
+ * as written whether it is in memory or on the backing device, and the
+ * errors are zram's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <linux/fs.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "aether_zram_util.h"
+
+#define PG		4096
+#define NR_PAGES	64
+#define BACKING		"/dev/ram0"
+/* brd's rd_size is in KiB: 16 MiB, 4096 blocks. */
+#define BRD_LOAD	"modprobe brd rd_nr=1 rd_size=16384 2>/dev/null"
+
+enum wb_kind { K_COMP, K_HUGE, K_INCOMP, K_SAME };
+
+/* bd_stat's columns. */
+enum { BD_COUNT, BD_READS, BD_WRITES, BD_COLS };
+
+FIXTURE(wb) {
+	int ctl;
+	int id;
+	int fd;
+	char *expect;		/* NR_PAGES pages as written */
+	char *buf;		/* one page, O_DIRECT */
+	struct aet_params params;
+};
+
+static const struct aet_user wb_nobody = {
+	.uid = 65534,
+	.gid = 65534,
+};
+
+static bool have_backing(void)
+{
+	struct stat sb;
+
+	if (stat(BACKING, &sb) && system(BRD_LOAD) != 0)
+		return false;
+	return !stat(BACKING, &sb) && S_ISBLK(sb.st_mode);
+}
+
+FIXTURE_SETUP(wb)
+{
+	self->id = -1;
+	self->fd = -1;
+	self->expect = NULL;
+	self->buf = NULL;
+	self->ctl = azt_open();
+	if (self->ctl == -ENOENT)
+		AZT_SETUP_SKIP("no %s (aether_zram not loaded)", AZT_CONTROL);
+	ASSERT_LE(0, self->ctl);
+	if (!have_backing())
+		AZT_SETUP_SKIP("no %s (brd)", BACKING);
+	ASSERT_EQ(0, aet_params_save("aether_zram", &self->params));
+	self->id = azt_hot_add();
+	ASSERT_LE(0, self->id);
+	self->expect = calloc(NR_PAGES, PG);
+	self->buf = azt_alloc_aligned(PG);
+	ASSERT_NE(NULL, self->expect);
+	ASSERT_NE(NULL, self->buf);
+}
+
+FIXTURE_TEARDOWN(wb)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->id >= 0)
+		azt_hot_remove(self->id);
+	aet_params_restore(&self->params);
+	free(self->expect);
+	free(self->buf);
+	if (self->ctl >= 0)
+		close(self->ctl);
+}
+
+/* Backed by BACKING, 64 pages, opened for O_DIRECT I/O. */
+static int wb_init_dev(struct _test_data_wb *self)
+{
+	int err;
+
+	err = azt_attr_write(self->id, "backing_dev", BACKING);
+	if (err)
+		return err;
+	err = azt_attr_write(self->id, "disksize", "256K");
+	if (err)
+		return err;
+	self->fd = azt_dev_open(self->id, O_RDWR | O_DIRECT);
+	return self->fd < 0 ? self->fd : 0;
+}
+
+static void wb_fill(char *p, enum wb_kind kind, unsigned int idx,
+		    unsigned int gen)
+{
+	unsigned long long x = 0x9e3779b97f4a7c15ULL * (idx + 1) + gen;
+	size_t i, n = kind == K_HUGE ? PG - 128 : PG;
+
+	switch (kind) {
+	case K_COMP:
+		azt_fill(p, PG, (unsigned long long)idx * PG, gen + 1);
+		return;
+	case K_SAME:
+		memset(p, 0x5a, PG);
+		return;
+	case K_HUGE:
+	case K_INCOMP:
+		memset(p, 0, PG);
+		for (i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			p[i] = (char)(x >> 24);
+		}
+		return;
+	}
+}
+
+/* Page @idx of @kind written (and remembered): 0 or -errno. */
+static int wb_write(struct _test_data_wb *self, unsigned int idx,
+		    enum wb_kind kind, unsigned int gen)
+{
+	char *want = self->expect + (size_t)idx * PG;
+
+	wb_fill(want, kind, idx, gen);
+	memcpy(self->buf, want, PG);
+	if (pwrite(self->fd, self->buf, PG, (off_t)idx * PG) != PG)
+		return -errno;
+	return 0;
+}
+
+/* 0 if page @idx reads as written; -EIO if not; -errno of the read. */
+static int wb_check(struct _test_data_wb *self, unsigned int idx)
+{
+	if (pread(self->fd, self->buf, PG, (off_t)idx * PG) != PG)
+		return -errno;
+	return memcmp(self->buf, self->expect + (size_t)idx * PG, PG) ?
+	       -EIO : 0;
+}
+
+/* The first page of [0, @nr) that does not read back, or -1. */
+static int wb_check_all(struct _test_data_wb *self, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (wb_check(self, i))
+			return i;
+	return -1;
+}
+
+static int wb_bd_stat(int id, __u64 c[BD_COLS])
+{
+	int n = azt_stat_cols(id, "bd_stat", c, BD_COLS);
+
+	return n == BD_COLS ? 0 : n < 0 ? n : -EINVAL;
+}
+
+/* Pages 0-3 compressible, 4-5 huge, 6-7 incompressible, 8-9 same. */
+static int wb_write_kinds(struct _test_data_wb *self)
+{
+	static const enum wb_kind kinds[] = {
+		K_COMP, K_COMP, K_COMP, K_COMP, K_HUGE, K_HUGE,
+		K_INCOMP, K_INCOMP, K_SAME, K_SAME,
+	};
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		err = wb_write(self, i, kinds[i], 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+#define ASSERT_BD(count, reads, writes) do {				\
+	__u64 _c[BD_COLS];						\
+									\
+	ASSERT_EQ(0, wb_bd_stat(self->id, _c));				\
+	EXPECT_EQ((__u64)(count), _c[BD_COUNT]);			\
+	EXPECT_EQ((__u64)(reads), _c[BD_READS]);			\
+	EXPECT_EQ((__u64)(writes), _c[BD_WRITES]);			\
+} while (0)
+
+TEST_F(wb, the_kinds_are_stored_as_the_test_expects)
+{
+	__u64 mm[AZT_MM_COLS];
+
+	ASSERT_EQ(0, wb_init_dev(self));
+	ASSERT_EQ(0, wb_write_kinds(self));
+	ASSERT_EQ(0, azt_mm_stat(self->id, mm));
+	/* Huge and incompressible pages are both stored raw. */
+	EXPECT_EQ(4, mm[AZT_HUGE_PAGES]);
+	EXPECT_EQ(2, mm[AZT_SAME_PAGES]);
+	EXPECT_EQ(10ULL * PG, mm[AZT_ORIG_DATA_SIZE]);
+	ASSERT_BD(0, 0, 0);
+}
+
+TEST_F(wb, writeback_idle_moves_only_idle_pages)
+{
+	char path[128], *text;
+	__u64 mm[AZT_MM_COLS];
+	unsigned int i;
+
+	ASSERT_EQ(0, wb_init_dev(self));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, wb_write(self, i, K_COMP, 0));
+	ASSERT_EQ(0, azt_attr_write(self->id, "idle", "all"));
+	/* An access, read or write, makes a page busy again. */
+	ASSERT_EQ(0, wb_check(self, 0));
+	ASSERT_EQ(0, wb_write(self, 1, K_COMP, 1));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "idle"));
+	ASSERT_BD(6, 0, 6);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+	/* Pages 2-7 came from the backing device. */
+	ASSERT_BD(6, 6, 6);
+	/* Still pages of the device (orig_data_size), as zram counts. */
+	ASSERT_EQ(0, azt_mm_stat(self->id, mm));
+	EXPECT_EQ(8ULL * PG, mm[AZT_ORIG_DATA_SIZE]);
+	/* A second pass finds nothing idle. */
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "idle"));
+	ASSERT_BD(6, 6, 6);
+
+	text = calloc(1, 65536);
+	ASSERT_NE(NULL, text);
+	snprintf(path, sizeof(path), AZT_DEBUGFS "/aether_zram%d/block_state",
+		 self->id);
+	if (aet_read_file(path, text, 65536) >= 0) {
+		EXPECT_NE(NULL, strstr(text, " .w...\n"));
+		EXPECT_NE(NULL, strstr(text, " .....\n"));
+	}
+	free(text);
+}
+
+TEST_F(wb, idle_with_an_age_marks_only_older_pages)
+{
+	unsigned int i;
+
+	ASSERT_EQ(0, wb_init_dev(self));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, wb_write(self, i, K_COMP, 0));
+	/* Nothing was written an hour ago. */
+	ASSERT_EQ(0, azt_attr_write(self->id, "idle", "3600"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "idle"));
+	ASSERT_BD(0, 0, 0);
+	/* Everything was accessed before now. */
+	ASSERT_EQ(0, azt_attr_write(self->id, "idle", "0"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "idle"));
+	ASSERT_BD(4, 0, 4);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
+TEST_F(wb, writeback_huge_moves_huge_and_incompressible_pages)
+{
+	ASSERT_EQ(0, wb_init_dev(self));
+	ASSERT_EQ(0, wb_write_kinds(self));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "huge"));
+	ASSERT_BD(4, 0, 4);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+	ASSERT_BD(4, 4, 4);
+}
+
+TEST_F(wb, writeback_huge_idle_moves_idle_huge_pages)
+{
+	ASSERT_EQ(0, wb_init_dev(self));
+	ASSERT_EQ(0, wb_write_kinds(self));
+	ASSERT_EQ(0, azt_attr_write(self->id, "idle", "all"));
+	ASSERT_EQ(0, wb_check(self, 4));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "huge_idle"));
+	ASSERT_BD(3, 0, 3);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
+TEST_F(wb, writeback_incompressible_moves_only_incompressible_pages)
+{
+	ASSERT_EQ(0, wb_init_dev(self));
+	ASSERT_EQ(0, wb_write_kinds(self));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "incompressible"));
+	ASSERT_BD(2, 0, 2);
+	ASSERT_EQ(0, wb_check(self, 6));
+	ASSERT_EQ(0, wb_check(self, 7));
+	ASSERT_BD(2, 2, 2);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
+TEST_F(wb, writeback_page_index_moves_that_page)
+{
+	ASSERT_EQ(0, wb_init_dev(self));
+	ASSERT_EQ(0, wb_write_kinds(self));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_index=2"));
+	ASSERT_BD(1, 0, 1);
+	/* A same-filled page and a page never written stay where they are. */
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_index=8"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_index=40"));
+	ASSERT_BD(1, 0, 1);
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback",
+					  "page_index=64"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback",
+					  "page_index=-1"));
+	ASSERT_EQ(0, wb_check(self, 2));
+	ASSERT_BD(1, 1, 1);
+	/* A write of a written-back page gives its block back. */
+	ASSERT_EQ(0, wb_write(self, 2, K_HUGE, 3));
+	ASSERT_BD(0, 1, 1);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
+TEST_F(wb, writeback_limit_is_honoured)
+{
+	char val[32];
+	unsigned int i;
+
+	ASSERT_EQ(0, wb_init_dev(self));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, wb_write(self, i, K_COMP, 0));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback_limit", "3"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback_limit_enable", "1"));
+	ASSERT_LE(0, azt_attr_read(self->id, "writeback_limit_enable", val,
+				   sizeof(val)));
+	ASSERT_STREQ("1\n", val);
+	ASSERT_EQ(0, azt_attr_write(self->id, "idle", "all"));
+	ASSERT_EQ(-EIO, azt_attr_write(self->id, "writeback", "idle"));
+	ASSERT_BD(3, 0, 3);
+	ASSERT_LE(0, azt_attr_read(self->id, "writeback_limit", val,
+				   sizeof(val)));
+	ASSERT_STREQ("0\n", val);
+	ASSERT_EQ(-EIO, azt_attr_write(self->id, "writeback", "idle"));
+	ASSERT_BD(3, 0, 3);
+	/* The limit off, the rest goes. */
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback_limit_enable", "0"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "idle"));
+	ASSERT_BD(8, 0, 8);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
+TEST_F(wb, backing_dev_is_refused_after_disksize)
+{
+	char val[128];
+
+	ASSERT_LE(0, azt_attr_read(self->id, "backing_dev", val, sizeof(val)));
+	ASSERT_STREQ("none\n", val);
+	ASSERT_EQ(0, wb_init_dev(self));
+	ASSERT_LE(0, azt_attr_read(self->id, "backing_dev", val, sizeof(val)));
+	ASSERT_STREQ(BACKING "\n", val);
+	ASSERT_EQ(-EBUSY, azt_attr_write(self->id, "backing_dev", BACKING));
+	ASSERT_EQ(-EBUSY, azt_attr_write(self->id, "backing_dev", "none"));
+}
+
+TEST_F(wb, bad_input_is_refused_with_zrams_errnos)
+{
+	char val[128];
+	int other;
+
+	/* Before disksize. */
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "idle", "all"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback", "idle"));
+	/* Not a block device; not there; empty. */
+	ASSERT_EQ(-ENOTBLK, azt_attr_write(self->id, "backing_dev",
+					   "/proc/version"));
+	ASSERT_EQ(-ENOENT, azt_attr_write(self->id, "backing_dev",
+					  "/dev/no-such-disk"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "backing_dev", "\n"));
+	/* Another aether_zram: its I/O would come back to the module. */
+	other = azt_hot_add();
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, azt_attr_write(other, "disksize", "1M"));
+	snprintf(val, sizeof(val), "/dev/aether_zram%d", other);
+	EXPECT_EQ(-EINVAL, azt_attr_write(self->id, "backing_dev", val));
+	/* The backing device is held: a second device cannot have it. */
+	ASSERT_EQ(0, azt_attr_write(self->id, "backing_dev", BACKING));
+	ASSERT_EQ(0, azt_attr_write(other, "reset", "1"));
+	EXPECT_EQ(-EBUSY, azt_attr_write(other, "backing_dev", BACKING));
+	ASSERT_EQ(0, azt_hot_remove(other));
+	/* "none" lets it go again before disksize. */
+	ASSERT_EQ(0, azt_attr_write(self->id, "backing_dev", "none"));
+	ASSERT_LE(0, azt_attr_read(self->id, "backing_dev", val, sizeof(val)));
+	ASSERT_STREQ("none\n", val);
+	/* Without a backing device. */
+	ASSERT_EQ(0, azt_attr_write(self->id, "disksize", "256K"));
+	ASSERT_EQ(-ENODEV, azt_attr_write(self->id, "writeback", "idle"));
+	/* Words zram does not take. */
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "idle", "some"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "idle", "-1"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback", "cold"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback",
+					  "page_index=x"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback_limit", "x"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback_limit_enable",
+					  "-1"));
+}
+
+TEST_F(wb, reset_and_discard_free_the_blocks)
+{
+	unsigned long long range[2] = { 0, 4 * PG };
+	char val[128];
+	int fd;
+
+	ASSERT_EQ(0, wb_init_dev(self));
+	ASSERT_EQ(0, wb_write_kinds(self));
+	ASSERT_EQ(0, azt_attr_write(self->id, "idle", "all"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "idle"));
+	/* The eight pages that are not same-filled. */
+	ASSERT_BD(8, 0, 8);
+	ASSERT_EQ(0, ioctl(self->fd, BLKDISCARD, range));
+	ASSERT_BD(4, 0, 8);
+	/* A discarded page of aether_zram reads as zeroes. */
+	memset(self->expect, 0, 4 * PG);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+	ASSERT_BD(4, 4, 8);
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, azt_attr_write(self->id, "reset", "1"));
+	ASSERT_BD(0, 0, 0);
+	ASSERT_LE(0, azt_attr_read(self->id, "backing_dev", val, sizeof(val)));
+	ASSERT_STREQ("none\n", val);
+	/* No longer held: anyone may take it exclusively. */
+	fd = open(BACKING, O_RDWR | O_EXCL);
+	ASSERT_LE(0, fd);
+	close(fd);
+}
+
+static int wb_try_write(void *arg)
+{
+	int fd = open((const char *)arg, O_WRONLY);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+TEST_F(wb, unprivileged_users_cannot_write_the_files)
+{
+	static const struct { const char *name; unsigned int mode; } m[] = {
+		{ "idle", 0200 }, { "backing_dev", 0644 },
+		{ "writeback", 0200 }, { "writeback_limit", 0644 },
+		{ "writeback_limit_enable", 0644 }, { "bd_stat", 0444 },
+	};
+	char path[128];
+	struct stat sb;
+	unsigned int i;
+
+	if (getuid())
+		SKIP(return, "not root");
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		azt_attr_path(path, sizeof(path), self->id, m[i].name);
+		ASSERT_EQ(0, stat(path, &sb));
+		EXPECT_EQ(m[i].mode, sb.st_mode & 0777) TH_LOG("%s", m[i].name);
+		EXPECT_EQ(0, sb.st_uid) TH_LOG("%s", m[i].name);
+		EXPECT_EQ(-EACCES, aet_run_as(&wb_nobody, wb_try_write, path))
+			TH_LOG("%s", m[i].name);
+	}
+}
+
+/* bd_stat's writes reach @want within @secs seconds: 0, or -ETIMEDOUT. */
+static int wb_wait_writes(int id, __u64 want, unsigned int secs)
+{
+	__u64 c[BD_COLS];
+	unsigned int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (!wb_bd_stat(id, c) && c[BD_WRITES] >= want)
+			return 0;
+		usleep(100000);
+	}
+	return -ETIMEDOUT;
+}
+
+TEST_F_TIMEOUT(wb, background_writeback_moves_idle_pages, 600)
+{
+	unsigned int i;
+
+	ASSERT_EQ(0, wb_init_dev(self));
+	for (i = 0; i < 6; i++)
+		ASSERT_EQ(0, wb_write(self, i, K_COMP, 0));
+	ASSERT_EQ(0, aet_write_file("/sys/module/aether_zram/parameters/wb_batch",
+				    "2"));
+	ASSERT_EQ(0, aet_write_file("/sys/module/aether_zram/parameters/wb_interval_ms",
+				    "100"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "idle", "all"));
+	ASSERT_EQ(0, wb_wait_writes(self->id, 6, 300));
+	ASSERT_BD(6, 0, 6);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
+TEST_HARNESS_MAIN
