@@ -128,15 +128,38 @@ fi_pool_injected() {
 }
 
 # fi_selftests: every selftest under injection, verdicts ignored (they
-# assert success); what counts is that the kernel stays quiet.
+# assert success); what counts is that the kernel stays quiet.  The
+# output goes to a file, not a pipe: the harness runs each test in a
+# process group of its own, which timeout does not signal, so a test
+# that outlives its killed harness would hold a pipe open for as long
+# as it ran (qos_fw_test's 10,000 rules did, for minutes).  fi_reap
+# ends it.
 fi_selftests() {
+	out=/tmp/fi-selftest.out
+	bad=0
 	for prog in /selftests/*/*; do
 		case "$prog" in *.o|*/settings|*/config|*/aether_fuzz|*/aether_stress) continue ;; esac
 		if [ ! -f "$prog" ] || [ ! -x "$prog" ]; then continue; fi
-		echo "# inject| ${prog#/selftests/}: $(cd "${prog%/*}" &&
-			timeout 120 "./${prog##*/}" </dev/null 2>&1 |
-			grep -c '^not ok') cases failed under injection (expected)"
+		(cd "${prog%/*}" && timeout 120 "./${prog##*/}" </dev/null >"$out" 2>&1)
+		fi_reap "${prog##*/}" || bad=1
+		echo "# inject| ${prog#/selftests/}: $(grep -c '^not ok' "$out") cases failed under injection (expected)"
 	done
+	return $bad
+}
+
+# fi_reap NAME: kill every process still named NAME (its comm, cut at 15
+# characters as the kernel keeps it) and wait up to 60 s for them to go.
+fi_reap() {
+	comm=$(printf '%.15s' "$1")
+	pgrep -x "$comm" >/dev/null || return 0
+	echo "# $1 outlived its timeout: killed"
+	pkill -KILL -x "$comm"
+	for _ in $(seq 60); do
+		pgrep -x "$comm" >/dev/null || return 0
+		sleep 1
+	done
+	echo "# $1 would not die in 60 s"
+	return 1
 }
 
 # fi_suite_whole: with injection off, put back what a selftest under
@@ -191,7 +214,7 @@ rel_inject() {
 	fi
 	pool=$(($(fi_pool_injected) - p0))
 	if [ -d "$DBG/failslab" ] && fi_kernel_on 10; then
-		fi_selftests
+		fi_selftests || rc=1
 		fi_kernel_off
 		fi_suite_whole || rc=1
 		fi_kernel_on 10 || rc=1
