@@ -5,8 +5,9 @@
 #
 #   scripts/box-report.sh LOG JOB QEMU_STATUS
 #
-# Writes "passed failed skipped" to LOG.result for scripts/check.sh, and
-# the number of kernel log lines that failed the run to LOG.reports.
+# Writes "passed failed skipped" to LOG.result for scripts/check.sh, the
+# number of kernel log lines that failed the run to LOG.reports, and why
+# each failure failed to LOG.why (check.sh repeats it in its tail).
 # Exits 1 on a failed test, a hung box (QEMU_STATUS 124), a missing END
 # marker, or any kernel log line matching BAD_PATTERNS.
 set -euo pipefail
@@ -62,6 +63,27 @@ tap_counts() {
 	/^ok [0-9]+.*# *[Ss][Kk][Ii][Pp]/ { print; skip++; next }
 	/^ok [0-9]+/ { print; pass++; next }
 	END { printf "COUNTS %d %d %d %d\n", pass, fail, skip, progs }
+	'
+}
+
+# why_failed: for each failed test case, the harness's lines of that case
+# (its assertion's file:line and what it expected, its TH_LOGs), at most
+# 12 each, so that a run's tail says why and not only what.
+why_failed() {
+	awk '
+	/^=== AETHER BEGIN / { box = 1; next }
+	/^=== AETHER END / { box = 0; next }
+	!box { next }
+	/^# AETHER-TEST .* BEGIN$/ { prog = $3; next }
+	/^#  RUN / { n = 0; next }
+	/^# / { if (n < 12) buf[n++] = $0; next }
+	/^ok [0-9]+/ { n = 0; next }
+	/^not ok [0-9]+/ {
+		print prog ": " $0
+		for (i = 0; i < n; i++)
+			print "  " buf[i]
+		n = 0
+	}
 	'
 }
 
@@ -129,6 +151,11 @@ main() {
 		fail=$((fail + $(wc -l <<<"$broken")))
 	fi
 
+	{
+		why_failed <<<"$clean"
+		[[ -z $bad ]] || head -n 10 <<<"$bad"
+		[[ -z $broken ]] || printf '%s\n' "$broken"
+	} >"$LOG.why"
 	echo "$pass $fail $skip" >"$LOG.result"
 	if [[ -n $bad ]]; then wc -l <<<"$bad"; else echo 0; fi >"$LOG.reports"
 	rm -f "$LOG.clean"

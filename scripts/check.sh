@@ -44,7 +44,7 @@ fi
 for rel in "$@"; do
 	log=$AETHER_TOP/build/logs/check-$rel.log
 	echo "=== check on $rel"
-	rm -f "$log.result"
+	rm -f "$log.result" "$log.why"
 	box_rc=0
 	"$AETHER_TOP/scripts/box.sh" "$rel" check "$log" || box_rc=$?
 	if [[ -f $log.result ]]; then
@@ -58,6 +58,13 @@ for rel in "$@"; do
 	fi
 done
 
+# Why, repeated at the end where a CI log's tail shows it.
+for rel in "$@"; do
+	why=$AETHER_TOP/build/logs/check-$rel.log.why
+	[[ -s $why ]] || continue
+	echo "--- why $rel failed:"
+	head -n 40 "$why"
+done
 [[ ${#broken[@]} -eq 0 ]] || echo "FAILED on: ${broken[*]} (logs in build/logs/)"
 line="$pass passed, $fail failed"
 [[ $skip -gt 0 ]] && line+=", $skip skipped"
