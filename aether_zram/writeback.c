@@ -687,59 +687,64 @@ out:
 	return err ? err : len;
 }
 
-static ssize_t writeback_limit_show(struct device *dev,
-				    struct device_attribute *attr, char *buf)
+/*
+ * writeback_limit and writeback_limit_enable, read and written under
+ * limit_lock as the writeback pass reads and charges them: @enable picks
+ * which one.
+ */
+static ssize_t azr_wb_limit_show(struct device *dev, char *buf, bool enable)
 {
 	struct azr_wb *wb = &azr_wb_of(dev)->wb;
 	u64 val;
 
 	spin_lock(&wb->limit_lock);
-	val = wb->limit;
+	val = enable ? wb->limit_enable : wb->limit;
 	spin_unlock(&wb->limit_lock);
 	return sysfs_emit(buf, "%llu\n", val);
+}
+
+static ssize_t azr_wb_limit_store(struct device *dev, const char *buf,
+				  size_t len, bool enable)
+{
+	struct azr_wb *wb = &azr_wb_of(dev)->wb;
+	u64 val;
+
+	if (kstrtou64(buf, 10, &val))
+		return -EINVAL;
+	spin_lock(&wb->limit_lock);
+	if (enable)
+		wb->limit_enable = val;
+	else
+		wb->limit = val;
+	spin_unlock(&wb->limit_lock);
+	return len;
+}
+
+static ssize_t writeback_limit_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return azr_wb_limit_show(dev, buf, false);
 }
 
 static ssize_t writeback_limit_store(struct device *dev,
 				     struct device_attribute *attr,
 				     const char *buf, size_t len)
 {
-	struct azr_wb *wb = &azr_wb_of(dev)->wb;
-	u64 val;
-
-	if (kstrtou64(buf, 10, &val))
-		return -EINVAL;
-	spin_lock(&wb->limit_lock);
-	wb->limit = val;
-	spin_unlock(&wb->limit_lock);
-	return len;
+	return azr_wb_limit_store(dev, buf, len, false);
 }
 
 static ssize_t writeback_limit_enable_show(struct device *dev,
 					   struct device_attribute *attr,
 					   char *buf)
 {
-	struct azr_wb *wb = &azr_wb_of(dev)->wb;
-	bool val;
-
-	spin_lock(&wb->limit_lock);
-	val = wb->limit_enable;
-	spin_unlock(&wb->limit_lock);
-	return sysfs_emit(buf, "%d\n", val);
+	return azr_wb_limit_show(dev, buf, true);
 }
 
 static ssize_t writeback_limit_enable_store(struct device *dev,
 					    struct device_attribute *attr,
 					    const char *buf, size_t len)
 {
-	struct azr_wb *wb = &azr_wb_of(dev)->wb;
-	u64 val;
-
-	if (kstrtou64(buf, 10, &val))
-		return -EINVAL;
-	spin_lock(&wb->limit_lock);
-	wb->limit_enable = val;
-	spin_unlock(&wb->limit_lock);
-	return len;
+	return azr_wb_limit_store(dev, buf, len, true);
 }
 
 static ssize_t bd_stat_show(struct device *dev, struct device_attribute *attr,

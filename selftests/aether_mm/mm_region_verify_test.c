@@ -76,6 +76,15 @@ static int corrupt(__u64 id, unsigned long idx)
 	return aemt_write_file(CORRUPT_DEBUGFS, buf);
 }
 
+/* Unmap @pages of @p, close its region @rfd, free its expected bytes. */
+static void region_done(unsigned char *p, unsigned char *want, size_t pages,
+			int rfd)
+{
+	free(want);
+	munmap(p, pages * page_size());
+	close(rfd);
+}
+
 /*
  * A SHARED region (@flags added) of @pages written with random bytes
  * (@want gets them), idle until every page has its cold checksum.
@@ -134,9 +143,7 @@ TEST_F_TIMEOUT(region, verify_clean_pages_all_match, 120)
 	ASSERT_EQ(8, v.checked);
 	/* The pages read as written (mapped again, read-only). */
 	ASSERT_EQ(0, memcmp(p, want, pages * page));
-	free(want);
-	munmap(p, pages * page);
-	close(rfd);
+	region_done(p, want, pages, rfd);
 }
 
 /*
@@ -171,9 +178,7 @@ TEST_F_TIMEOUT(region, corrupt_cold_page_found_and_sigbus, 120)
 	ASSERT_EQ(0, verify(rfd, 0, pages * page, &v));
 	ASSERT_EQ(0, v.mismatches);
 	ASSERT_EQ(1, v.poisoned);
-	free(want);
-	munmap(p, pages * page);
-	close(rfd);
+	region_done(p, want, pages, rfd);
 }
 
 /*
@@ -219,9 +224,7 @@ TEST_F_TIMEOUT(region, mismatch_is_a_record_of_the_audit_ring, 120)
 		EXPECT_EQ(getpid(), (pid_t)rec.pid);
 	}
 	ASSERT_EQ(1, found);
-	free(want);
-	munmap(p, pages * page);
-	close(rfd);
+	region_done(p, want, pages, rfd);
 	close(ao.fd);
 	close(qfd);
 }
@@ -250,9 +253,7 @@ TEST_F_TIMEOUT(region, page_written_after_cold_not_reported, 120)
 	ASSERT_EQ(0, v.poisoned);
 	ASSERT_EQ(pages - 2, v.checked);
 	ASSERT_EQ(0, memcmp(p, want, pages * page));
-	free(want);
-	munmap(p, pages * page);
-	close(rfd);
+	region_done(p, want, pages, rfd);
 }
 
 /*
@@ -302,9 +303,7 @@ TEST_F_TIMEOUT(region, corrupt_stored_copy_found_on_load, 180)
 	ASSERT_EQ(0, verify(rfd, 0, pages * page, &v));
 	ASSERT_EQ(1, v.poisoned);
 	ASSERT_EQ(0, v.mismatches);
-	free(want);
-	munmap(p, pages * page);
-	close(rfd);
+	region_done(p, want, pages, rfd);
 	/* The region is gone with its poisoned page: nothing left to load. */
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
 }
@@ -345,9 +344,7 @@ TEST_F_TIMEOUT(region, bad_load_repaired_from_the_store_copy, 180)
 	ASSERT_EQ(0, v.poisoned);
 	ASSERT_EQ(0, v.mismatches);
 	ASSERT_EQ(pages, v.checked);
-	free(want);
-	munmap(p, pages * page);
-	close(c.fd);
+	region_done(p, want, pages, c.fd);
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
 }
 
@@ -385,9 +382,7 @@ TEST_F_TIMEOUT(region, verify_bad_load_not_poisoned, 180)
 	EXPECT_EQ(0, v.poisoned);
 	EXPECT_EQ(rep0 + 1, integ("repaired"));
 	ASSERT_EQ(0, memcmp(p, want, pages * page));
-	free(want);
-	munmap(p, pages * page);
-	close(c.fd);
+	region_done(p, want, pages, c.fd);
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
 }
 
@@ -420,9 +415,7 @@ TEST_F_TIMEOUT(region, corrupt_resident_page_not_stored, 180)
 	ASSERT_TRUE(died_of(touch_status(p + page, false), SIGBUS));
 	ASSERT_EQ(0, memcmp(p, want, page));
 	ASSERT_EQ(0, memcmp(p + 2 * page, want + 2 * page, (pages - 2) * page));
-	free(want);
-	munmap(p, pages * page);
-	close(rfd);
+	region_done(p, want, pages, rfd);
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
 }
 
@@ -450,9 +443,7 @@ TEST_F_TIMEOUT(region, background_verification_finds_corruption, 180)
 	ASSERT_LT(mis0, integ("bg_checked"));
 	ASSERT_TRUE(died_of(touch_status(p + 7 * page, false), SIGBUS));
 	ASSERT_EQ(0, memcmp(p, want, 7 * page));
-	free(want);
-	munmap(p, pages * page);
-	close(rfd);
+	region_done(p, want, pages, rfd);
 }
 
 /*
@@ -552,9 +543,7 @@ TEST_F_TIMEOUT(region, resident_page_repaired_from_its_kept_copy, 180)
 	ASSERT_EQ(0, verify(c.fd, 0, pages * page, &v));
 	EXPECT_EQ(0, v.mismatches);
 	EXPECT_EQ(0, v.poisoned);
-	free(want);
-	munmap(p, pages * page);
-	close(c.fd);
+	region_done(p, want, pages, c.fd);
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
 }
 
@@ -582,9 +571,7 @@ TEST_F_TIMEOUT(region, background_verification_repairs_from_kept_copy, 180)
 	ASSERT_EQ(rep0 + 1, integ("repaired_from_store"));
 	ASSERT_EQ(0, touch_status(p + 5 * page, false));
 	ASSERT_EQ(0, memcmp(p, want, pages * page));
-	free(want);
-	munmap(p, pages * page);
-	close(c.fd);
+	region_done(p, want, pages, c.fd);
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
 }
 
@@ -620,9 +607,7 @@ TEST_F_TIMEOUT(region, bad_kept_copy_is_no_repair, 180)
 	EXPECT_EQ(kept0 - 1, integ("kept_copies"));
 	ASSERT_TRUE(died_of(touch_status(p + 6 * page, false), SIGBUS));
 	ASSERT_EQ(0, memcmp(p, want, 6 * page));
-	free(want);
-	munmap(p, pages * page);
-	close(c.fd);
+	region_done(p, want, pages, c.fd);
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
 }
 
@@ -664,9 +649,7 @@ TEST_F_TIMEOUT(region, kept_copy_goes_at_a_write_and_is_stored_again, 180)
 	EXPECT_EQ(outs0 + 1, integ("taken_store"));
 	ASSERT_EQ(0, memcmp(p, want, pages * page));
 	ASSERT_EQ(kept0 + (long)pages, integ("kept_copies"));
-	free(want);
-	munmap(p, pages * page);
-	close(c.fd);
+	region_done(p, want, pages, c.fd);
 	ASSERT_EQ(kept0, kept_settled(kept0));
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
 }
@@ -710,9 +693,7 @@ TEST_F_TIMEOUT(region, store_going_releases_kept_copies, 180)
 	EXPECT_EQ(taken0, integ("kept_taken"));
 	EXPECT_EQ(0, integ("kept_copies"));
 	ASSERT_EQ(0, param_write("integrity_keep_copies", "1"));
-	free(want);
-	munmap(p, pages * page);
-	close(c.fd);
+	region_done(p, want, pages, c.fd);
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
 }
 
@@ -959,9 +940,7 @@ TEST_F_TIMEOUT(region, verify_cost_per_gib, 300)
 	       tv * 32 / 5 / 1000000, tx * 32 / 5 / 1000000,
 	       (double)tv / (double)tx, tc * 32 / 5 / 1000000,
 	       (double)tv / (double)tc);
-	free(want);
-	munmap(p, pages * page);
-	close(rfd);
+	region_done(p, want, pages, rfd);
 }
 
 TEST_HARNESS_MAIN

@@ -49,18 +49,34 @@ FIXTURE(ctl) {
 	int fd;
 };
 
-FIXTURE_SETUP(ctl)
+/*
+ * Both fixtures' setup: /dev/aether_qos into *@fd and the groups named
+ * @prefix* left by an earlier run destroyed.  NULL, or why the test is
+ * skipped (*@fd negative: the open's errno).
+ */
+static const char *qt_fixture_open(int *fd, const char *prefix)
 {
 	char out[64];
 
-	self->fd = aqt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_qos not loaded", AQT_DEV);
-	ASSERT_LE(0, self->fd);
+	*fd = aqt_open();
+	if (*fd == -ENOENT)
+		return AQT_DEV " absent: aether_qos not loaded";
+	if (*fd < 0)
+		return NULL;
 	if (qt_run("aetherctl --help >/dev/null 2>&1; echo $?", out,
 		   sizeof(out)) != 0 || atoi(out) == 127)
-		AEMT_SETUP_SKIP("no aetherctl on PATH");
-	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QT_NAME);
+		return "no aetherctl on PATH";
+	aqt_destroy_prefixed(*fd, AETHER_QOS_ROOT_ID, prefix);
+	return NULL;
+}
+
+FIXTURE_SETUP(ctl)
+{
+	const char *why = qt_fixture_open(&self->fd, QT_NAME);
+
+	if (why)
+		AEMT_SETUP_SKIP("%s", why);
+	ASSERT_LE(0, self->fd);
 }
 
 FIXTURE_TEARDOWN(ctl)
@@ -283,16 +299,11 @@ FIXTURE(suite) {
 
 FIXTURE_SETUP(suite)
 {
-	char out[64];
+	const char *why = qt_fixture_open(&self->fd, QT_SUITE);
 
-	self->fd = aqt_open();
-	if (self->fd == -ENOENT)
-		AEMT_SETUP_SKIP("%s absent: aether_qos not loaded", AQT_DEV);
+	if (why)
+		AEMT_SETUP_SKIP("%s", why);
 	ASSERT_LE(0, self->fd);
-	if (qt_run("aetherctl --help >/dev/null 2>&1; echo $?", out,
-		   sizeof(out)) != 0 || atoi(out) == 127)
-		AEMT_SETUP_SKIP("no aetherctl on PATH");
-	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QT_SUITE);
 }
 
 FIXTURE_TEARDOWN(suite)

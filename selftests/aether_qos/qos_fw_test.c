@@ -1210,6 +1210,54 @@ static void fw_touch_child(const struct aet_user *u, int rfd, int ready,
 	_exit(0);
 }
 
+/* A fw_touch_child() that has touched every page, waiting for its go. */
+struct fw_toucher {
+	pid_t pid;
+	int go;		/* write end of its go pipe */
+};
+
+/* Start a toucher as @u on @rfd and wait until it has touched. */
+static int fw_touching(const struct aet_user *u, int rfd,
+		       struct fw_toucher *t)
+{
+	int ready[2], go[2];
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	if (pipe(go)) {
+		fw_close_pipes(ready, NULL, NULL, NULL);
+		return -1;
+	}
+	fflush(NULL);
+	t->pid = fork();
+	if (!t->pid)
+		fw_touch_child(u, rfd, ready[1], go[0]);
+	close(ready[1]);
+	close(go[0]);
+	t->go = go[1];
+	if (t->pid > 0 && read(ready[0], &c, 1) == 1) {
+		close(ready[0]);
+		return 0;
+	}
+	close(ready[0]);
+	close(go[1]);
+	if (t->pid > 0)
+		waitpid(t->pid, NULL, 0);
+	return -1;
+}
+
+/* Let @t touch every page again: its wait status, -1 when lost. */
+static int fw_touch_again(struct fw_toucher *t)
+{
+	int st = -1;
+
+	if (write(t->go, "g", 1) != 1 || waitpid(t->pid, &st, 0) != t->pid)
+		st = -1;
+	close(t->go);
+	return st;
+}
+
 /*
  * Issue 15, review finding 9: a quarantine takes back the mappings of the
  * quarantined uid only.  Alice and bob map one region and touch every
@@ -1222,11 +1270,11 @@ TEST_F_TIMEOUT(fw, quarantine_takes_back_only_that_uids_mappings, 300)
 {
 	struct aether_mm_region_info ri;
 	struct aether_qos_fw_record rec;
-	int ra[2], ga[2], rb[2], gb[2], rfd, rfd9, afd, sa, sb, i;
+	struct fw_toucher ta, tb;
+	int rfd, rfd9, afd, sa, sb, i;
+	char path[128];
 	__u64 faults;
 	long rev;
-	pid_t a, b;
-	char path[128], c;
 
 	snprintf(path, sizeof(path), "%s/fw_quarantine_threshold", AQT_PARAMS);
 	ASSERT_EQ(0, aet_write_file(path, "3"));
@@ -1242,20 +1290,8 @@ TEST_F_TIMEOUT(fw, quarantine_takes_back_only_that_uids_mappings, 300)
 			     AETHER_QOS_FW_OPEN));
 	afd = fw_audit_open(self->fd, AETHER_QOS_FW_AUDIT_NONBLOCK);
 	ASSERT_LE(0, afd);
-	ASSERT_EQ(0, pipe(ra));
-	ASSERT_EQ(0, pipe(ga));
-	ASSERT_EQ(0, pipe(rb));
-	ASSERT_EQ(0, pipe(gb));
-	a = fork();
-	ASSERT_LE(0, a);
-	if (!a)
-		fw_touch_child(&alice, rfd, ra[1], ga[0]);
-	b = fork();
-	ASSERT_LE(0, b);
-	if (!b)
-		fw_touch_child(&bob, rfd, rb[1], gb[0]);
-	ASSERT_EQ(1, read(ra[0], &c, 1));
-	ASSERT_EQ(1, read(rb[0], &c, 1));
+	ASSERT_EQ(0, fw_touching(&alice, rfd, &ta));
+	ASSERT_EQ(0, fw_touching(&bob, rfd, &tb));
 	fw_drain(afd);
 	rev = fw_stat("revokes");
 	ASSERT_LE(0, rev);
@@ -1265,19 +1301,16 @@ TEST_F_TIMEOUT(fw, quarantine_takes_back_only_that_uids_mappings, 300)
 	ASSERT_LT(rev, fw_stat_wait("revokes", rev));
 	ASSERT_EQ(0, aemt_region_info(rfd, &ri));
 	faults = ri.faults;
-	ASSERT_EQ(1, write(gb[1], "g", 1));
-	ASSERT_EQ(b, waitpid(b, &sb, 0));
+	sb = fw_touch_again(&tb);
 	EXPECT_TRUE(WIFEXITED(sb) && WEXITSTATUS(sb) == 0) TH_LOG("bob %#x", sb);
 	ASSERT_EQ(0, aemt_region_info(rfd, &ri));
 	EXPECT_EQ(faults, ri.faults);		/* bob's mapping stayed */
-	ASSERT_EQ(1, write(ga[1], "g", 1));
-	ASSERT_EQ(a, waitpid(a, &sa, 0));
+	sa = fw_touch_again(&ta);
 	EXPECT_TRUE(WIFSIGNALED(sa) && WTERMSIG(sa) == SIGSEGV)
 		TH_LOG("alice %#x", sa);
 	ASSERT_EQ(0, fw_find_record(afd, AETHER_QOS_FW_OP_FAULT, 1000,
 				    self->rid, &rec));
 	EXPECT_TRUE(rec.flags & AETHER_QOS_FW_REC_QUARANTINED);
-	fw_close_pipes(ra, ga, rb, gb);
 	close(afd);
 	close(rfd9);
 	close(rfd);
@@ -1291,37 +1324,17 @@ TEST_F_TIMEOUT(fw, quarantine_takes_back_only_that_uids_mappings, 300)
 TEST_F_TIMEOUT(fw, a_rule_takes_back_only_what_it_names, 300)
 {
 	struct aether_mm_region_info ri, ri2;
-	int ra[2], ga[2], rb[2], gb[2], ro[2], go[2];
+	struct fw_toucher ta, tb, to;
 	int rfd, rfd2, sa, sb, so;
 	__u64 f1, f2;
-	pid_t a, b, o;
-	char c;
 
 	rfd = fw_region(self->mfd, NULL, 0, &self->rid);
 	ASSERT_LE(0, rfd);
 	rfd2 = fw_region(self->mfd, NULL, 0, NULL);
 	ASSERT_LE(0, rfd2);
-	ASSERT_EQ(0, pipe(ra));
-	ASSERT_EQ(0, pipe(ga));
-	ASSERT_EQ(0, pipe(rb));
-	ASSERT_EQ(0, pipe(gb));
-	ASSERT_EQ(0, pipe(ro));
-	ASSERT_EQ(0, pipe(go));
-	a = fork();
-	ASSERT_LE(0, a);
-	if (!a)
-		fw_touch_child(&alice, rfd, ra[1], ga[0]);
-	b = fork();
-	ASSERT_LE(0, b);
-	if (!b)
-		fw_touch_child(&bob, rfd, rb[1], gb[0]);
-	o = fork();
-	ASSERT_LE(0, o);
-	if (!o)
-		fw_touch_child(&alice, rfd2, ro[1], go[0]);
-	ASSERT_EQ(1, read(ra[0], &c, 1));
-	ASSERT_EQ(1, read(rb[0], &c, 1));
-	ASSERT_EQ(1, read(ro[0], &c, 1));
+	ASSERT_EQ(0, fw_touching(&alice, rfd, &ta));
+	ASSERT_EQ(0, fw_touching(&bob, rfd, &tb));
+	ASSERT_EQ(0, fw_touching(&alice, rfd2, &to));
 	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_DENY,
 			     AETHER_QOS_FW_SUBJ_UID, 1000,
 			     AETHER_QOS_FW_OBJ_ID, self->rid, NULL,
@@ -1330,10 +1343,8 @@ TEST_F_TIMEOUT(fw, a_rule_takes_back_only_what_it_names, 300)
 	ASSERT_EQ(0, aemt_region_info(rfd2, &ri2));
 	f1 = ri.faults;
 	f2 = ri2.faults;
-	ASSERT_EQ(1, write(gb[1], "g", 1));
-	ASSERT_EQ(1, write(go[1], "g", 1));
-	ASSERT_EQ(b, waitpid(b, &sb, 0));
-	ASSERT_EQ(o, waitpid(o, &so, 0));
+	sb = fw_touch_again(&tb);
+	so = fw_touch_again(&to);
 	EXPECT_TRUE(WIFEXITED(sb) && WEXITSTATUS(sb) == 0) TH_LOG("bob %#x", sb);
 	EXPECT_TRUE(WIFEXITED(so) && WEXITSTATUS(so) == 0)
 		TH_LOG("alice's other %#x", so);
@@ -1341,12 +1352,9 @@ TEST_F_TIMEOUT(fw, a_rule_takes_back_only_what_it_names, 300)
 	ASSERT_EQ(0, aemt_region_info(rfd2, &ri2));
 	EXPECT_EQ(f1, ri.faults);
 	EXPECT_EQ(f2, ri2.faults);
-	ASSERT_EQ(1, write(ga[1], "g", 1));
-	ASSERT_EQ(a, waitpid(a, &sa, 0));
+	sa = fw_touch_again(&ta);
 	EXPECT_TRUE(WIFSIGNALED(sa) && WTERMSIG(sa) == SIGSEGV)
 		TH_LOG("alice %#x", sa);
-	fw_close_pipes(ra, ga, rb, gb);
-	fw_close_pipes(ro, go, NULL, NULL);
 	close(rfd2);
 	close(rfd);
 }

@@ -56,10 +56,18 @@
 
 #define QP_PREFIX	"qp-"
 #define QP_CMP		(AETHER_MM_REGION_SHARED | AETHER_MM_REGION_COMPRESSIBLE)
+#define QP_ZRAM_STORE	"/sys/module/aether_zram/parameters/region_store"
+#define QP_INTERVAL	"/sys/module/aether_mm/parameters/access_interval_ms"
 
 static size_t psize(void)
 {
 	return sysconf(_SC_PAGESIZE);
+}
+
+static void qp_unmap(unsigned char *p, size_t pages, int rfd)
+{
+	munmap(p, pages * psize());
+	close(rfd);
 }
 
 FIXTURE(protect) {
@@ -67,6 +75,10 @@ FIXTURE(protect) {
 	int mfd;
 	struct aet_params params;
 	struct aet_params mm_params;	/* aqt_scan() stops aether_kaccessd */
+	char zram_store[8];	/* region_store to put back, "" when untouched */
+	unsigned char *hog;	/* the zram test's hog, unmapped first */
+	size_t hog_pages;
+	int hog_fd;
 };
 
 FIXTURE_SETUP(protect)
@@ -76,6 +88,15 @@ FIXTURE_SETUP(protect)
 
 FIXTURE_TEARDOWN(protect)
 {
+	/*
+	 * A failed zram test must not leave the loopback store shut out:
+	 * its hog goes first, so that unregistering the store has room to
+	 * bring the pages it holds back.
+	 */
+	if (self->hog)
+		qp_unmap(self->hog, self->hog_pages, self->hog_fd);
+	if (self->zram_store[0])
+		aemt_write_file(QP_ZRAM_STORE, self->zram_store);
 	aqt_loopback_teardown(self->fd, &self->params, &self->mm_params,
 			      QP_PREFIX);
 }
@@ -122,12 +143,6 @@ static unsigned char *qp_cold(struct __test_metadata *_metadata, int fd,
 		return NULL;
 	}
 	return p;
-}
-
-static void qp_unmap(unsigned char *p, size_t pages, int rfd)
-{
-	munmap(p, pages * psize());
-	close(rfd);
 }
 
 static long qp_usage(int fd, __u32 id)
@@ -439,8 +454,6 @@ TEST_F_TIMEOUT(protect, parent_reclaim_breaks_low_stops_at_min, 240)
 	qp_unmap(pl, pages, rl);
 }
 
-#define QP_ZRAM_STORE	"/sys/module/aether_zram/parameters/region_store"
-#define QP_INTERVAL	"/sys/module/aether_mm/parameters/access_interval_ms"
 
 static sigjmp_buf qp_hog_jmp;
 
@@ -450,25 +463,40 @@ static void qp_hog_sigbus(int sig)
 	siglongjmp(qp_hog_jmp, 1);
 }
 
+/* What the hog child saw, in a shared page the parent reads. */
+struct qp_hog_seen {
+	unsigned long refused;	/* faults refused (SIGBUS), each retried */
+	unsigned long longest;	/* most retries one page needed */
+	unsigned long stuck;	/* the page given up on, when one was */
+};
+
 /*
  * The hog child: one pass of writes over the @pages of @p (its faults
- * charge the BestEffort group, and the pool's reclaim, kreclaimd's and
- * their own, stores the cold pages there are).  A fault refused (SIGBUS)
- * is tried again 10 ms later, 500 times at most.  Exit status: 0 when
- * every page was written, 1 when one never was.
+ * charge the hog's group, and the pool's reclaim, kreclaimd's and their
+ * own, stores the cold pages there are).  A fault refused (SIGBUS) is
+ * tried again 10 ms later, for 60 s at most per page: pages go cold only
+ * as aether_kaccessd's scans find them idle, so a fast writer can outrun
+ * them for a while.  Exit status: 0 when every page was written, 1 when
+ * one never was.
  */
-static int qp_hog_child(unsigned char *p, size_t pages)
+static int qp_hog_child(unsigned char *p, size_t pages,
+			struct qp_hog_seen *seen)
 {
 	/* Read again after siglongjmp(): volatile (as qos.c's bench does). */
 	static volatile size_t i;
-	static volatile int tries;
+	static volatile unsigned long tries;
 
 	signal(SIGBUS, qp_hog_sigbus);
 	for (i = 0; i < pages; i++) {
 		tries = 0;
 		if (sigsetjmp(qp_hog_jmp, 1)) {
-			if (++tries > 500)
+			seen->refused++;
+			if (++tries > seen->longest)
+				seen->longest = tries;
+			if (tries > 6000) {
+				seen->stuck = i;
 				return 1;
+			}
 			usleep(10 * 1000);
 		}
 		p[i * psize()] = (unsigned char)(i | 1);
@@ -495,6 +523,7 @@ TEST_F_TIMEOUT(protect, min_keeps_every_page_under_a_region_hog_zram, 600)
 	char zs[8] = "", buf[32];
 	unsigned char *pm, *pc, *ph;
 	struct aether_mm_pool_info pi;
+	struct qp_hog_seen *seen;
 	size_t hog_pages;
 	int rm, rc, rh, status;
 	__u32 M, C, H;
@@ -504,6 +533,7 @@ TEST_F_TIMEOUT(protect, min_keeps_every_page_under_a_region_hog_zram, 600)
 	if (aet_read_file(QP_ZRAM_STORE, zs, sizeof(zs)) < 0)
 		SKIP(return, "aether_zram not loaded: no compressed store");
 	ASSERT_EQ(0, aqt_loopback(0));
+	strcpy(self->zram_store, zs[0] == '1' ? "1" : "0");
 	if (aemt_write_file(QP_ZRAM_STORE, "1"))
 		SKIP(return, "aether_zram's region store cannot register");
 	/* The hog alone may charge the pool's size (the fixture restores). */
@@ -527,18 +557,29 @@ TEST_F_TIMEOUT(protect, min_keeps_every_page_under_a_region_hog_zram, 600)
 	ASSERT_NE(NULL, pc);
 	ph = qp_region(self->fd, self->mfd, H, hog_pages, &rh, &id);
 	ASSERT_NE(NULL, ph);
+	self->hog = ph;
+	self->hog_pages = hog_pages;
+	self->hog_fd = rh;
 
+	seen = mmap(NULL, sizeof(*seen), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, seen);
 	ASSERT_EQ(0, aemt_write_file(QP_INTERVAL, "20"));
 	fflush(NULL);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		_exit(qp_hog_child(ph, hog_pages));
+		_exit(qp_hog_child(ph, hog_pages, seen));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, aemt_write_file(QP_INTERVAL, "0"));
 	TH_LOG("region hog of %zu pages: status %#x, resident %ld; M %ld, C %ld",
 	       hog_pages, status, aqt_resident(rh), aqt_resident(rm),
 	       aqt_resident(rc));
+	TH_LOG("hog faults refused %lu, at most %lu times for one page",
+	       seen->refused, seen->longest);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		TH_LOG("the hog gave up at page %lu", seen->stuck);
+	munmap(seen, sizeof(*seen));
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	/* The hog did drive the pool's reclaim: its own pages and C's. */
 	ASSERT_GT((long)hog_pages, aqt_resident(rh));
@@ -546,12 +587,14 @@ TEST_F_TIMEOUT(protect, min_keeps_every_page_under_a_region_hog_zram, 600)
 	ASSERT_EQ((long)pages, aqt_resident(rm));
 	ASSERT_EQ((long)pages, qp_usage(self->fd, M));
 	qp_unmap(ph, hog_pages, rh);
+	self->hog = NULL;
 
 	ASSERT_EQ(0, aqt_bad_pages(pm, 0, pages, 1));
 	ASSERT_EQ(0, aqt_bad_pages(pc, 0, pages, 2));
 	qp_unmap(pm, pages, rm);
 	qp_unmap(pc, pages, rc);
-	ASSERT_EQ(0, aemt_write_file(QP_ZRAM_STORE, zs[0] == '1' ? "1" : "0"));
+	ASSERT_EQ(0, aemt_write_file(QP_ZRAM_STORE, self->zram_store));
+	self->zram_store[0] = '\0';
 }
 
 /*

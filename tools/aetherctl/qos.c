@@ -78,7 +78,7 @@ static int qos_get(int fd, __u32 id, struct aether_qos_group_info *gi)
 }
 
 /* Every group's id, root first: a malloc'ed array, its length in *@n. */
-static __u32 *qos_list(int fd, __u32 *n)
+__u32 *qos_list(int fd, __u32 *n)
 {
 	struct aether_qos_list l = { .size = sizeof(l) };
 	__u32 *ids;

@@ -14,4 +14,7 @@
 
 #define QOS_DEVICE	"/dev/aether_qos"
 
+/* Every group's id, root first (qos.c); NULL with a message on failure. */
+__u32 *qos_list(int fd, __u32 *n);
+
 #endif /* AETHERCTL_QOS_H */

@@ -53,6 +53,7 @@
 #include <linux/aether_qos.h>
 
 #include "aetherctl.h"
+#include "qos.h"
 
 #define ST_FW_STATS	"/sys/kernel/debug/aether/qos/fw/stats"
 #define ST_ZRAM_NAME	"aether_zram"
@@ -413,29 +414,6 @@ static void st_dedupe(void)
 
 /* ---- qos groups and the firewall (aether_qos) --------------------------- */
 
-/* Every group's id; a malloc'ed array, its length in *@n. */
-static __u32 *st_qos_ids(int fd, __u32 *n)
-{
-	struct aether_qos_list l = { .size = sizeof(l) };
-	__u32 *ids;
-
-	if (actl_ioctl(fd, AETHER_QOS_IOC_LIST, &l, "LIST"))
-		return NULL;
-	l.count += 16;	/* room for groups made meanwhile */
-	ids = calloc(l.count, sizeof(*ids));
-	if (!ids)
-		return NULL;
-	l.ids_ptr = (uintptr_t)ids;
-	*n = l.count;
-	if (actl_ioctl(fd, AETHER_QOS_IOC_LIST, &l, "LIST")) {
-		free(ids);
-		return NULL;
-	}
-	if (l.count < *n)
-		*n = l.count;
-	return ids;
-}
-
 static int st_group_cmp(const void *a, const void *b)
 {
 	const struct aether_qos_group_info *x = a, *y = b;
@@ -468,7 +446,7 @@ static void st_qos(const struct st_opts *o)
 	fd = st_open("/dev/aether_qos");
 	if (fd < 0)
 		return;
-	ids = st_qos_ids(fd, &n);
+	ids = qos_list(fd, &n);
 	g = calloc(n ? n : 1, sizeof(*g));
 	for (i = 0; ids && g && i < n; i++) {
 		g[k].size = sizeof(g[k]);
