@@ -4,7 +4,7 @@
 # counts interleaved round by round in one boot.
 if [ -e /dev/aether_qos ]; then
 	echo "=== AETHER FW BENCH BEGIN ==="
-	aetherctl qos bench --fw --pages 1024 --rounds 9 2>&1
+	aetherctl qos bench --fw --pages 1024 --rounds 21 2>&1
 	echo "box: qos bench --fw exited with $?"
 	echo "=== AETHER FW BENCH END ==="
 else

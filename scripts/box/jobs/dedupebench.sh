@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+# Job "dedupebench", sourced by /init, and by the bench job (5 rounds):
+# aether_dedupe against KSM (the kernel's, CONFIG_KSM=y in Debian's
+# kernels), same boot, same pages, same pages_to_scan and sleep_millisecs:
+# a corpus of the box's own modules, programs and text, whose distinct
+# pages make 4 processes x (512 shared + 128 unique) pages, 10 MiB, a
+# duplicate fraction of 0.6: small enough that each side converges well
+# within two minutes under software emulation. JSON on stdout, a table on
+# stderr (printed after the END marker, scripts/bench.sh keeps it as
+# comments). A box without aether_dedupe runs no dedupe bench. Run alone
+# (scripts/box.sh RELEASE dedupebench LOG), it makes aether.db_rounds=N
+# rounds of the kernel command line (AETHER_CMDLINE), 15 when not given.
+db_rounds=5
+if [ "$job" = dedupebench ]; then
+	db_rounds=$(sed -n 's/.*aether\.db_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+	db_rounds=${db_rounds:-15}
+fi
+if [ -e /dev/aether_dedupe ]; then
+	find /lib/modules /sbin /usr/bin /bin /lib /etc /selftests -type f \
+		-exec cat {} + 2>/dev/null | head -c 16777216 >/tmp/dedupe-corpus
+	aetherctl dedupe bench --json --corpus /tmp/dedupe-corpus --procs 4 \
+		--dup-pages 512 --unique-pages 128 --pages-to-scan 100 \
+		--sleep-ms 20 --timeout 120 --rounds "$db_rounds" \
+		>/tmp/dedupe-bench.json 2>/tmp/dedupe-bench.err
+	rc=$?
+	echo "=== AETHER DEDUPE BENCH BEGIN ==="
+	cat /tmp/dedupe-bench.json
+	echo "=== AETHER DEDUPE BENCH END ==="
+	echo "box: dedupe bench corpus of $(wc -c </tmp/dedupe-corpus) bytes"
+	cat /tmp/dedupe-bench.err
+	[ $rc -eq 0 ] || echo "box: aetherctl dedupe bench exited with $rc"
+	rm -f /tmp/dedupe-corpus
+else
+	echo "=== AETHER NO DEDUPE BENCH: aether_dedupe is not loaded ==="
+fi
