@@ -217,6 +217,8 @@ struct aqos_fw_slot {
  * @mask:	buckets - 1 (a power of two, >= @nr)
  * @default_action, @mode: FW_DEFAULT's
  * @nr_subj:	rules per subject kind (probes for absent kinds are skipped)
+ * @okinds:	per subject kind, a bit per object kind of its rules' bucket
+ *		keys (BIT(okind)): a probe skips the keys no rule has
  * @nr_desc:	PID rules with AETHER_QOS_FW_RULE_DESCENDANTS
  * @desc:	their processes (struct pid addresses), sorted: the anchors
  *		of lineages (aqos_fw_fork())
@@ -232,6 +234,7 @@ struct aqos_fw_table {
 	u32 default_action;
 	u32 mode;
 	u32 nr_subj[AETHER_QOS_FW_NR_SUBJ];
+	u8 okinds[AETHER_QOS_FW_NR_SUBJ];
 	u32 nr_desc;
 	unsigned long *desc;
 	struct aqos_fw_rule **rules;
@@ -249,6 +252,7 @@ static struct dentry *aqos_fw_dir;
 /* What one access found: the deciding rule and index of each bit. */
 struct aqos_fw_match {
 	u32 want;
+	u64 name_key;		/* the region's name's bucket key, or 0 */
 	u32 pos[AQOS_FW_NR_BITS];
 	struct aqos_fw_rule *rule[AQOS_FW_NR_BITS];
 };
@@ -825,10 +829,12 @@ static void aqos_fw_probe(const struct aqos_fw_table *t,
 	int k;
 
 	for (k = 0; k < ARRAY_SIZE(okinds); k++) {
+		if (!(t->okinds[subject] & BIT(okinds[k])))
+			continue;	/* no rule of this subject kind has it */
 		if (okinds[k] == AETHER_QOS_FW_OBJ_ID)
 			okey = a->id;
 		else if (okinds[k] == AETHER_QOS_FW_OBJ_NAME)
-			okey = a->name[0] ? aqos_fw_name_key(a->name) : 0;
+			okey = m->name_key;
 		else if (okinds[k] == AETHER_QOS_FW_OBJ_TAG)
 			okey = a->tag;
 		else
@@ -871,7 +877,8 @@ static void aqos_fw_lookup(const struct aqos_fw_table *t,
 	struct aqos_group *g;
 	int i;
 
-	aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_ANY, 0, false);
+	if (t->nr_subj[AETHER_QOS_FW_SUBJ_ANY])
+		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_ANY, 0, false);
 	if (t->nr_subj[AETHER_QOS_FW_SUBJ_UID])
 		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_UID,
 			      __kuid_val(aqos_user_key(cred->fsuid)), false);
@@ -1235,6 +1242,7 @@ int aqos_fw_may_access(const struct aem_access *a)
 		return 1;
 	atomic64_inc(&aqos_fw_nr_checked);
 	m.want = a->access & AETHER_QOS_FW_ACCESS_ALL;
+	m.name_key = a->name[0] ? aqos_fw_name_key(a->name) : 0;
 	for (bit = 0; bit < AQOS_FW_NR_BITS; bit++) {
 		m.pos[bit] = AQOS_FW_NO_POS;
 		m.rule[bit] = NULL;
@@ -1317,6 +1325,7 @@ static struct aqos_fw_table *aqos_fw_table_build(struct aqos_fw_rule **rules,
 	for (i = 0; i < nr; i++) {
 		t->start[aqos_fw_rule_bucket(rules[i], t->mask) + 1]++;
 		t->nr_subj[rules[i]->subject]++;
+		t->okinds[rules[i]->subject] |= BIT(rules[i]->okind);
 		if (rules[i]->subject == AETHER_QOS_FW_SUBJ_PID &&
 		    (rules[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS))
 			t->nr_desc++;

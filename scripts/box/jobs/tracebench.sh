@@ -22,7 +22,13 @@
 tb_rounds=$(sed -n 's/.*aether\.tb_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
 tb_rounds=${tb_rounds:-5}
 tb_base=/selftests/tracebench-base/aether_mm.ko
-tb_new=$(awk '$2 == "ours" && $1 ~ /\/aether_mm\.ko$/ { print $1 }' /etc/aether/modules)
+tb_new=$(awk '$2 == "ours" && $1 ~ /\/aether_mm\.ko(\.xz)?$/ { print $1 }' /etc/aether/modules)
+# modules_install compresses where the kernel does (6.12: .ko.xz), and
+# busybox's insmod takes a plain .ko only
+case $tb_new in
+*.xz) xzcat "$tb_new" >/tmp/tracebench-aether_mm.ko &&
+	tb_new=/tmp/tracebench-aether_mm.ko ;;
+esac
 tb_params="pool_init_mb=64 pool_max_mb=128"
 tb_t=/sys/kernel/tracing
 
