@@ -1520,6 +1520,9 @@ TEST_F_TIMEOUT(fw, a_fork_child_is_checked_at_its_first_touch, 120)
 	close(f.rfd);
 }
 
+/* Room for the debugfs audit file: 1024 records (fw_audit_size) of text. */
+#define FW_AUDIT_TEXT	(1 << 20)
+
 TEST_F(fw, audit_fd_polls_and_records_hold_the_fields)
 {
 	struct aether_qos_fw_record rec;
@@ -1527,7 +1530,7 @@ TEST_F(fw, audit_fd_polls_and_records_hold_the_fields)
 	struct aether_mm_region_info ri;
 	struct aether_qos_fw_list l;
 	struct pollfd pfd;
-	char buf[16384];
+	char buf[16384], *log;
 	int rfd, afd, id;
 
 	rfd = fw_region(self->mfd, "fwt-audit", 0, &self->rid);
@@ -1572,8 +1575,15 @@ TEST_F(fw, audit_fd_polls_and_records_hold_the_fields)
 	/* debugfs shows the rule and the record */
 	if (aet_read_file(AQT_DEBUGFS "/fw/rules", buf, sizeof(buf)) >= 0)
 		EXPECT_NE(NULL, strstr(buf, " deny uid 0 id "));
-	if (aet_read_file(AQT_DEBUGFS "/fw/audit", buf, sizeof(buf)) >= 0)
-		EXPECT_NE(NULL, strstr(buf, "fwt-audit"));
+	/*
+	 * The newest record is the last line of a ring that earlier tests
+	 * filled (up to fw_audit_size lines of 200 bytes or so): read it all.
+	 */
+	log = malloc(FW_AUDIT_TEXT);
+	ASSERT_NE(NULL, log);
+	if (aet_read_file(AQT_DEBUGFS "/fw/audit", log, FW_AUDIT_TEXT) >= 0)
+		EXPECT_NE(NULL, strstr(log, "fwt-audit"));
+	free(log);
 	/* an AUDIT rule allows, and records */
 	ASSERT_EQ(0, fw_del(self->fd, 0, id));
 	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_AUDIT,
