@@ -45,8 +45,9 @@ class Figure:
     """One comparison: a label, the suite's and the kernel's value, the
     ratio (as the benchmark printed it, else suite / kernel) and unit."""
 
-    def __init__(self, label, suite, kernel, ratio, unit):
+    def __init__(self, label, suite, kernel, ratio, unit, better=None):
         self.label = label
+        self.better = better	# None: the benchmark's
         self.suite = float(suite)
         self.kernel = float(kernel)
         if ratio is None:
@@ -250,6 +251,15 @@ DEDUPE_UNITS = {
 }
 
 
+# Figures where less is not better: the merge must be complete on both
+# sides, and the scans show whether both scanned at the same rate.
+DEDUPE_BETTER = {
+    "pages merged": "equal to the expected is the goal",
+    "full scans": "for reference",
+    "pages scanned": "for reference",
+}
+
+
 def parse_dedupe(text):
     figs = []
     for r in json_rows(text, "dedupe_bench"):
@@ -258,7 +268,8 @@ def parse_dedupe(text):
         if a is None or b is None:
             continue
         figs.append(Figure(name, a, b, num(r.get("ratio")),
-                           DEDUPE_UNITS.get(name, "")))
+                           DEDUPE_UNITS.get(name, ""),
+                           DEDUPE_BETTER.get(name)))
     return figs, []
 
 
@@ -298,7 +309,7 @@ def head_first(figs):
 def head_named(name):
     def pick(figs):
         for f in figs:
-            if f.label.startswith(name):
+            if f.label == name or f.label.startswith(name + " "):
                 return f.label, f
         return head_first(figs)
     return pick
@@ -343,7 +354,7 @@ BENCHES = [
           "converge, scanner CPU per merged page and COW fault CPU; "
           "medians of 5 rounds (pages merged: the ratio is 1 when both "
           "merge all)",
-          parse_dedupe, head_named("converge")),
+          parse_dedupe, head_named("converge ms")),
     Bench("qos-latency", "qos", "QoS: RealTime fault latency under a hog",
           "RealTime group, aether_qos", "Normal groups, no QoS", "lower",
           "aetherctl qos bench --latency --pages 512 --rounds 8: a "
@@ -351,7 +362,7 @@ BENCHES = [
           "writes a quarter more than the pool holds (the pool reclaiming "
           "into aether_zram), against the same with both in Normal groups; "
           "p50, p99 and p99.9 in ns",
-          parse_qos, head_named("first-touch fault p99 ")),
+          parse_qos, head_named("first-touch fault p99")),
 ]
 
 
@@ -411,7 +422,7 @@ def draw(bench, rel, figs, meta, path):
         if log:
             ax.set_xscale("log")
         top = max([f.suite for f in group] + [f.kernel for f in group] + [1])
-        ax.set_xlim(right=top * (6 if log else 1.45))
+        ax.set_xlim(right=top * (40 if log else 1.6))
         if log:
             ax.set_xlim(left=min(vals) / 2)
         for y, f in zip(ys, group):
@@ -425,7 +436,8 @@ def draw(bench, rel, figs, meta, path):
         ax.set_yticks(ys)
         ax.set_yticklabels([f.label for f in group], fontsize=9)
         ax.invert_yaxis()
-        ax.set_xlabel(f"{unit or 'value'} ({bench.better} is better"
+        better = group[0].better or f"{bench.better} is better"
+        ax.set_xlabel(f"{unit or 'value'} ({better}"
                       + (", log scale" if log else "") + ")")
         ax.grid(axis="x", alpha=0.3)
     axes[0, 0].legend(loc="lower right", fontsize=8,
@@ -458,7 +470,9 @@ def main():
            "scripts/bench-png.py); do not edit. Each plot puts the suite's "
            "figure (blue) beside the kernel's own (orange), both as "
            "measured, with their ratio (suite / kernel) written at the "
-           "right. Under software emulation (the box's usual TCG) only the "
+           "right: the benchmark's own, which for medians over rounds is "
+           "the median of the rounds' ratios, not always the ratio of the "
+           "medians shown. Under software emulation (the box's usual TCG) only the "
            "ratios mean much.",
            ""]
     drawn = absent = 0
@@ -468,6 +482,9 @@ def main():
             src = os.path.join(args.dir, f"{b.stem}-{rel}.txt")
             png = f"{b.key}-{rel}.png"
             got = read_file(src)
+            stale = os.path.join(args.dir, png)
+            if got is None and os.path.exists(stale):
+                os.unlink(stale)	# an earlier run's, not this one's
             if got is None:
                 out.append(f"- **{b.key}**: absent, no plot: {src} does not "
                            "exist (the benchmark did not run).")
@@ -484,8 +501,8 @@ def main():
                            "not loaded, or the benchmark failed; see "
                            f"build/logs/bench-{rel}.log).")
                 absent += 1
-                if os.path.exists(os.path.join(args.dir, png)):
-                    os.unlink(os.path.join(args.dir, png))
+                if os.path.exists(stale):
+                    os.unlink(stale)
                 continue
             draw(b, rel, figs, meta, os.path.join(args.dir, png))
             drawn += 1
@@ -497,7 +514,7 @@ def main():
                     f"{len(figs)} figures)",
                     f"  - headline: {label}: {b.suite} {fmt(f.suite)}, "
                     f"{b.kernel} {fmt(f.kernel)} {f.unit}, ratio {head} "
-                    f"({b.better} is better)"
+                    f"({f.better or b.better + ' is better'})"
                     + "".join(f"; {n}" for n in notes),
                     f"  - method: {b.method}",
                     f"  - measured {when} on {rel}, "
