@@ -27,7 +27,6 @@ why; a plot is only ever drawn from figures read from the file.
 Debian's python3-matplotlib (scripts/deps.sh installs it); Agg, no display.
 """
 import argparse
-import datetime
 import json
 import os
 import re

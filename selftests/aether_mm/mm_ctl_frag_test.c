@@ -133,7 +133,8 @@ static void cf_zone_end(const struct cf_zone_plot *zp, char *why, size_t len)
 		for (j = 0; j < zp->seen; j++)
 			if (zp->blocks[i] > zp->blocks[j] &&
 			    zp->bar[i] < zp->bar[j])
-				snprintf(why, len, "order %u: %llu blocks, bar %u; order %u: %llu, bar %u",
+				snprintf(why, len,
+					 "order %u: %llu blocks, bar %u; order %u: %llu, bar %u",
 					 i, zp->blocks[i], zp->bar[i], j,
 					 zp->blocks[j], zp->bar[j]);
 	}
@@ -226,7 +227,9 @@ FIXTURE_SETUP(frag)
 {
 	char out[64];
 
-	self->t1 = self->plot = self->t2 = NULL;
+	self->t1 = NULL;
+	self->plot = NULL;
+	self->t2 = NULL;
 	self->fd = aemt_open();
 	if (self->fd == -ENOENT)
 		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
