@@ -262,6 +262,7 @@ FIXTURE_TEARDOWN(frag)
 TEST_F_TIMEOUT(frag, plot_matches_table, 300)
 {
 	struct cf_hist a, b, p;
+	const char *line, *next;
 	char why[256];
 	int tries, zones = 0;
 	unsigned int n, z, o;
@@ -285,6 +286,12 @@ TEST_F_TIMEOUT(frag, plot_matches_table, 300)
 	}
 	ASSERT_LT(tries, CF_TRIES) {
 		TH_LOG("the free lists moved between every pair of tables");
+	}
+	/* The plot into the log, as a person sees it. */
+	for (line = self->plot; *line; line = next) {
+		next = strchrnul(line, '\n');
+		ksft_print_msg("%.*s\n", (int)(next - line), line);
+		next += !!*next;
 	}
 	for (n = 0; n < AETHER_MM_MAX_NODES; n++) {
 		for (z = 0; z < AETHER_MM_NR_ZONES; z++) {
