@@ -10,7 +10,8 @@
  * (blocks << order); a bar of '#' followed by spaces, exactly 60 columns
  * since aetherctl's stdout is a pipe here, non-empty exactly when the
  * count is, full for the zone's largest count and never longer than a
- * larger count's.  The pool's free lists move under us (kreclaimd, the
+ * larger count's, and the heading's scale naming that largest count.
+ * The pool's free lists move under us (kreclaimd, the
  * per-CPU lists), so the test takes the table, the plot and the table
  * again and compares only when both tables agree, retrying a few times.
  * Also: --plot with --node and --zone draws that zone alone, and --plot
@@ -31,6 +32,9 @@
 #define CF_OUT		(64 * 1024)
 #define CF_BAR		60	/* mm_plot_width() when stdout is no tty */
 #define CF_TRIES	8
+/* A zone's heading; its scale is the zone's largest count. */
+#define CF_HEADING	\
+	"node %u zone %15[^:]: %llu free pages, bars: %llu blocks = %u columns"
 
 static const char * const cf_zone_names[AETHER_MM_NR_ZONES] = {
 	"DMA", "DMA32", "Normal",
@@ -108,6 +112,7 @@ static int cf_parse_table(const char *out, struct cf_hist *h)
 /* One zone of the plot as parsed: its counts and their bars. */
 struct cf_zone_plot {
 	unsigned int nr, seen;
+	unsigned long long scale;	/* the heading's "N blocks = 60 columns" */
 	unsigned long long blocks[AETHER_MM_NR_ORDERS];
 	unsigned int bar[AETHER_MM_NR_ORDERS];
 };
@@ -141,6 +146,9 @@ static void cf_zone_end(const struct cf_zone_plot *zp, char *why, size_t len)
 	if (max && full != CF_BAR)
 		snprintf(why, len, "largest count %llu with a bar of %u", max,
 			 full);
+	if (zp->scale != max)
+		snprintf(why, len, "heading's scale %llu blocks, largest count %llu",
+			 zp->scale, max);
 }
 
 /*
@@ -159,24 +167,25 @@ static void cf_parse_plot(int fd, const char *out, struct cf_hist *h,
 	cf_hist_init(h);
 	why[0] = '\0';
 	for (; *line && !why[0]; line = strchrnul(line, '\n'), line += !!*line) {
-		unsigned long long blocks, pages, free_pages, per;
-		unsigned int order, bar, i;
+		unsigned long long blocks, pages, free_pages, scale;
+		unsigned int order, bar, i, cols;
 		struct aether_mm_frag fr;
 		char zname[16];
 		const char *p;
 
-		if (sscanf(line, "node %u zone %15[^:]: %llu free pages, one # = %llu block",
-			   &node, zname, &free_pages, &per) == 4) {
+		if (sscanf(line, CF_HEADING, &node, zname, &free_pages,
+			   &scale, &cols) == 5) {
 			if (zone >= 0)
 				cf_zone_end(&zp, why, len);
 			zone = cf_zone(zname);
 			if (zone < 0 || node >= AETHER_MM_MAX_NODES ||
-			    aemt_frag(fd, node, zone, &fr) || !per) {
-				snprintf(why, len, "bad heading: %.60s", line);
+			    aemt_frag(fd, node, zone, &fr) || cols != CF_BAR) {
+				snprintf(why, len, "bad heading: %.80s", line);
 				return;
 			}
 			memset(&zp, 0, sizeof(zp));
 			zp.nr = fr.nr_orders;
+			zp.scale = scale;
 			continue;
 		}
 		if (strncmp(line, "  order ", 8) || zone < 0 ||

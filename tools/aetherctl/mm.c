@@ -434,29 +434,29 @@ static unsigned int mm_plot_width(void)
 /*
  * One zone's free blocks as a bar chart, one line per order:
  *
- *   node 0 zone Normal: 30172 free pages, one # = 2 blocks
- *     order  0 ####################                  40 (40 pages)
+ *   node 0 zone Normal: 3744 free pages, bars: 90 blocks = 60 columns
+ *     order  0 ################################      90 (90 pages)
  *
  * The bars are linear in blocks, scaled so that the zone's largest count
- * fills @width; a count above zero has at least one #, so that a lone
- * high-order block is seen.  The counts are those "mm frag" prints.
+ * fills @width (the heading says the scale); a count above zero has at
+ * least one #, so that a lone high-order block is seen.  The counts are
+ * those "mm frag" prints.
  */
 static void mm_plot_zone(__u32 node, __u32 zone,
 			 const struct aether_mm_frag *fr, unsigned int width)
 {
-	__u64 max = 0, per;
 	__u32 o, nr = fr->nr_orders;
 	unsigned int len, i;
+	__u64 max = 0;
 
 	if (nr > AETHER_MM_NR_ORDERS)
 		nr = AETHER_MM_NR_ORDERS;
 	for (o = 0; o < nr; o++)
 		if (fr->free_blocks[o] > max)
 			max = fr->free_blocks[o];
-	per = max > width ? (max + width - 1) / width : 1;
-	printf("node %u zone %s: %llu free pages, one # = %llu block%s\n",
+	printf("node %u zone %s: %llu free pages, bars: %llu blocks = %u columns\n",
 	       node, mm_zone_name(zone), (unsigned long long)fr->free_pages,
-	       (unsigned long long)per, per == 1 ? "" : "s");
+	       (unsigned long long)max, width);
 	for (o = 0; o < nr; o++) {
 		__u64 b = fr->free_blocks[o];
 
