@@ -24,6 +24,7 @@
 #   AETHER_DEBUG_KERNEL=0   leave the debug kernel out of matrix and check
 #   make demo|shell [KVER=] boot the box on one kernel (default 6.1)
 #   make bench              in-kernel benchmarks on both kernels, bench/
+#                           (PNG plots and their index bench/README.md)
 #   make install [KVER=]    build for KVER (default: the running kernel) in
 #                           build/KVER/, install the modules under
 #                           /lib/modules/KVER/updates/aether, run depmod;
@@ -179,7 +180,7 @@ dkms-check: deps
 	$(TOP)/scripts/dkms-check.sh $(RELS)
 
 clean:
-	rm -rf $(BUILD) bench/*.txt bench/*.svg
+	rm -rf $(BUILD) bench/*.txt bench/*.svg bench/*.png bench/README.md
 	find $(TOP) \( -path $(TOP)/.git -o -path $(TOP)/build \) -prune -o \
 		-type f \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '.*.d' -o -name '*.a' \

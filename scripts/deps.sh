@@ -21,6 +21,7 @@ PACKAGES=(
 	gcc-multilib pahole
 	e2fsprogs dkms
 	groff-base
+	python3-matplotlib
 )
 # "bc ... patch" builds the debug kernel (scripts/debug-kernel.sh);
 # "gcc-multilib pahole" lays out the UAPI structs for i386 and x86-64 (-m32,
@@ -30,6 +31,8 @@ PACKAGES=(
 # groff-base: "make lint" formats aetherctl.8 with groff -ww, and
 # scripts/tests/aetherctl-packaging-test.sh reads its sections.  kmod's
 # modprobe also goes into the box (scripts/box.sh install_modprobe).
+# python3-matplotlib: "make bench" draws its PNG plots with it
+# (scripts/bench-png.py, run by Debian's /usr/bin/python3).
 # checkpatch.pl needs only modules of perl-base, which every Debian has.
 
 # Paths inside linux-source-6.1.tar.xz that we take.

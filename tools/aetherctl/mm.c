@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <termios.h>
 
 #include "mm.h"
 
@@ -408,22 +409,86 @@ static int mm_cmd_zones(const struct actl_ctx *ctx, int fd, int argc,
 	return 0;
 }
 
+/*
+ * mm frag --plot: the columns a bar may take.  On a terminal, its width
+ * less the label and the count (MM_PLOT_LABEL + MM_PLOT_COUNT columns);
+ * otherwise, or on a terminal too narrow to say, MM_PLOT_BAR.
+ */
+#define MM_PLOT_BAR	60
+#define MM_PLOT_MIN_BAR	10
+#define MM_PLOT_LABEL	10	/* "  order 10 " */
+#define MM_PLOT_COUNT	24	/* " 1234567890 (12345678 pages)" less slack */
+
+static unsigned int mm_plot_width(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) ||
+	    !ws.ws_col)
+		return MM_PLOT_BAR;
+	if (ws.ws_col < MM_PLOT_LABEL + MM_PLOT_COUNT + MM_PLOT_MIN_BAR)
+		return MM_PLOT_MIN_BAR;
+	return ws.ws_col - MM_PLOT_LABEL - MM_PLOT_COUNT;
+}
+
+/*
+ * One zone's free blocks as a bar chart, one line per order:
+ *
+ *   node 0 zone Normal: 3744 free pages, bars: 90 blocks = 60 columns
+ *     order  0 ################################      90 (90 pages)
+ *
+ * The bars are linear in blocks, scaled so that the zone's largest count
+ * fills @width (the heading says the scale); a count above zero has at
+ * least one #, so that a lone high-order block is seen.  The counts are
+ * those "mm frag" prints.
+ */
+static void mm_plot_zone(__u32 node, __u32 zone,
+			 const struct aether_mm_frag *fr, unsigned int width)
+{
+	__u32 o, nr = fr->nr_orders;
+	unsigned int len, i;
+	__u64 max = 0;
+
+	if (nr > AETHER_MM_NR_ORDERS)
+		nr = AETHER_MM_NR_ORDERS;
+	for (o = 0; o < nr; o++)
+		if (fr->free_blocks[o] > max)
+			max = fr->free_blocks[o];
+	printf("node %u zone %s: %llu free pages, bars: %llu blocks = %u columns\n",
+	       node, mm_zone_name(zone), (unsigned long long)fr->free_pages,
+	       (unsigned long long)max, width);
+	for (o = 0; o < nr; o++) {
+		__u64 b = fr->free_blocks[o];
+
+		len = max ? (unsigned int)((b * width + max - 1) / max) : 0;
+		if (len > width)
+			len = width;
+		printf("  order %2u ", o);
+		for (i = 0; i < width; i++)
+			putchar(i < len ? '#' : ' ');
+		printf(" %llu (%llu pages)\n", (unsigned long long)b,
+		       (unsigned long long)(b << o));
+	}
+}
+
 static int mm_cmd_frag(const struct actl_ctx *ctx, int fd, int argc,
 		       char **argv)
 {
 	static const struct option opts[] = {
 		{ "node", required_argument, NULL, 'n' },
 		{ "zone", required_argument, NULL, 'z' },
+		{ "plot", no_argument, NULL, 'p' },
 		{ }
 	};
 	struct aether_mm_pool_info pi;
 	struct aether_mm_zone_stats zs;
 	long node = -1, zone = -1;
-	struct actl_out *t;
+	unsigned int width = 0;
+	struct actl_out *t = NULL;
+	bool plot = false;
 	__u32 n, z, o, zz;
 	int c;
 
-	(void)ctx;
 	if (mm_pool_info(fd, &pi))
 		return -EINVAL;
 	while ((c = getopt_long(argc, argv, "n:z:", opts, NULL)) != -1) {
@@ -438,13 +503,24 @@ static int mm_cmd_frag(const struct actl_ctx *ctx, int fd, int argc,
 				return MM_USAGE;
 			zone = zz;
 			break;
+		case 'p':
+			plot = true;
+			break;
 		default:
 			return MM_USAGE;
 		}
 	}
 	if (optind < argc)
 		return mm_no_args("frag", argc - optind + 1, argv + optind - 1);
+	if (plot && ctx->json) {
+		actl_err("mm frag: --plot draws for a person; --json without it gives the figures");
+		return MM_USAGE;
+	}
 
+	if (plot) {
+		width = mm_plot_width();
+		goto walk;
+	}
 	t = out_table("frag", "Fragmentation (index 0 = none .. 1 = all; "
 		      "extfrag -1: a block of that order is free)");
 	out_col(t, "node", "node");
@@ -454,6 +530,7 @@ static int mm_cmd_frag(const struct actl_ctx *ctx, int fd, int argc,
 	out_col(t, "free_pages", "zone free (pages)");
 	out_col(t, "unusable", "unusable index");
 	out_col(t, "extfrag", "extfrag index");
+walk:
 	for (n = 0; n < pi.nr_nodes; n++) {
 		if (node >= 0 && n != node)
 			continue;
@@ -470,6 +547,10 @@ static int mm_cmd_frag(const struct actl_ctx *ctx, int fd, int argc,
 				continue;
 			if (actl_ioctl(fd, AETHER_MM_IOC_FRAG, &fr, "FRAG"))
 				return -EINVAL;
+			if (plot) {
+				mm_plot_zone(n, z, &fr, width);
+				continue;
+			}
 			for (o = 0; o < fr.nr_orders &&
 			     o < AETHER_MM_NR_ORDERS; o++) {
 				out_row(t);
@@ -483,7 +564,8 @@ static int mm_cmd_frag(const struct actl_ctx *ctx, int fd, int argc,
 			}
 		}
 	}
-	out_flush(t);
+	if (t)
+		out_flush(t);
 	return 0;
 }
 
@@ -658,8 +740,9 @@ static const struct actl_cmd mm_cmds[] = {
 	{ "stats", mm_cmd_stats, "", "event counters since load" },
 	{ "zones", mm_cmd_zones, "",
 	  "per node and zone: pages, watermarks, free blocks per order" },
-	{ "frag", mm_cmd_frag, "[--node N] [--zone Z]",
-	  "free blocks, unusable and extfrag index per order" },
+	{ "frag", mm_cmd_frag, "[--node N] [--zone Z] [--plot]",
+	  "free blocks, unusable and extfrag index per order;\n"
+	  "\t\t--plot: a bar chart of the free blocks per order of each zone" },
 	{ "policy", mm_cmd_policy, "[get | [set] MODE [NODES]]",
 	  "show, or check, an fd NUMA policy (see below)" },
 	{ "alloc", mm_cmd_alloc,
