@@ -314,6 +314,58 @@ TEST_F(csum, corrupt_knob_errors)
 	EXPECT_EQ(-ERANGE, corrupt(self->id, "99999999999"));
 }
 
+/*
+ * "aetherctl --json zram show" of device @id into @out: 0, or -1 when
+ * aetherctl is not there or failed.
+ */
+static int ctl_show(int id, char *out, size_t len)
+{
+	char cmd[96];
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "aetherctl --json zram show %d 2>/dev/null",
+		 id);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	return pclose(f) == 0 && n ? 0 : -1;
+}
+
+/* The number after "@key": in @json, or -1. */
+static long long json_number(const char *json, const char *key)
+{
+	char quoted[64];
+	const char *at;
+
+	snprintf(quoted, sizeof(quoted), "\"%s\"", key);
+	at = strstr(json, quoted);
+	if (!at)
+		return -1;
+	at = strchr(at + strlen(quoted), ':');
+	return at ? strtoll(at + 1, NULL, 10) : -1;
+}
+
+/* aetherctl zram show: the kind in use and the errors counted. */
+TEST_F(csum, aetherctl_shows_kind_and_errors)
+{
+	char out[8192], kind[48];
+
+	if (system("command -v aetherctl >/dev/null 2>&1"))
+		SKIP(return, "no aetherctl");
+	ASSERT_EQ(0, csum_init_dev(self, variant->kind));
+	ASSERT_EQ(0, pg_write(self, 1, 0));
+	ASSERT_EQ(0, corrupt_slot(self->id, 1));
+	ASSERT_EQ(-EIO, pg_read(self, 1, 0));
+	ASSERT_EQ(0, ctl_show(self->id, out, sizeof(out)));
+	snprintf(kind, sizeof(kind), "\"%s\"", variant->kind);
+	ASSERT_NE(NULL, strstr(out, "\"checksum\"")) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(out, kind)) TH_LOG("%s", out);
+	ASSERT_EQ(1, json_number(out, "checksum_errors")) TH_LOG("%s", out);
+}
+
 static bool have_backing(void)
 {
 	struct stat sb;
