@@ -18,6 +18,12 @@
  *				access, boot time) with the flags s (same-
  *				filled), w (written back), h (huge), i (idle),
  *				n (incompressible), '.' for each one not set
+ *	aether_zram<N>/corrupt	root's, write-only: a slot index; the page
+ *				that slot holds is stored again with a byte
+ *				flipped under its old checksum
+ *				(azr_dev_corrupt()), so that a test proves
+ *				that the checksum catches it; -ENOENT for an
+ *				empty slot, -EINVAL past the disk
  *
  * Both read the device under its init_lock; before disksize is set the
  * classes file says so and the store counters are absent.  A device's
@@ -25,6 +31,7 @@
  * a reader still in it.
  */
 
+#include <linux/capability.h>
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <aether/mm.h>
@@ -68,6 +75,9 @@ static int azr_dbg_stats_show(struct seq_file *m, void *v)
 		   st.failed_reads, st.failed_writes, st.invalid_io,
 		   st.notify_free);
 	down_read(&d->init_lock);
+	seq_printf(m, "checksum %s\nchecksum_errors %lld\n",
+		   azr_csum_name(d->csum),
+		   (s64)atomic64_read(&d->csum_errors));
 	if (azr_dev_init_done(d)) {
 		azs_get_stats(d->store.pool, &ps);
 		seq_printf(m, "miss_free %lld\npool_objects %lu\npool_huge_objects %lu\n",
@@ -160,6 +170,30 @@ static const struct file_operations azr_dbg_bs_fops = {
 	.release	= seq_release,
 };
 
+static ssize_t azr_dbg_corrupt_write(struct file *file,
+				     const char __user *ubuf, size_t len,
+				     loff_t *ppos)
+{
+	struct azr_dev *d = file->private_data;
+	u32 index;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = kstrtou32_from_user(ubuf, len, 0, &index);
+	if (err)
+		return err;
+	err = azr_dev_corrupt(d, index);
+	return err ? err : len;
+}
+
+static const struct file_operations azr_dbg_corrupt_fops = {
+	.owner		= THIS_MODULE,
+	.open		= simple_open,
+	.write		= azr_dbg_corrupt_write,
+	.llseek		= noop_llseek,
+};
+
 /**
  * azr_debugfs_dev_add() - aether/zram/<disk name>/ of @d
  * @d:	a device just added
@@ -173,6 +207,8 @@ void azr_debugfs_dev_add(struct azr_dev *d)
 			    &azr_dbg_stats_fops);
 	debugfs_create_file("block_state", 0400, d->debugfs, d,
 			    &azr_dbg_bs_fops);
+	debugfs_create_file("corrupt", 0200, d->debugfs, d,
+			    &azr_dbg_corrupt_fops);
 }
 
 /**

@@ -49,6 +49,15 @@
  * block.  Each slot keeps the time of its last access and an idle flag
  * that an access clears.
  *
+ * Checksums (csum.c): with "checksum" set before disksize, an array of a
+ * u32 (crc32c) or u64 (xxh64) per slot is allocated with the table, and
+ * nothing without.  A write stores the checksum of the page with its
+ * entry; every load, from the store or from the backing device, and
+ * writeback's load before a page goes out, checks the page against it
+ * under the slot's lock.  A mismatch is -EIO for the reader (the page
+ * handed back zeroed, never the wrong bytes), counted in csum_errors
+ * and reported, rate-limited, with the disk and the slot.
+ *
  * Lock order (internal.h): azr_devices_lock (1), then the disk's
  * open_mutex (dropped before 2 is taken), @init_lock (2), a slot's lock
  * (3), then a compression stream and the pool inside the store; the
@@ -153,6 +162,120 @@ void azr_slot_accessed(struct azr_dev *d, u32 index)
 	slot->ac_time = ktime_get_boottime();
 }
 
+/* ---- checksums (csum.c) ------------------------------------------------- */
+
+/* The checksum slot @index keeps; @d->csums not NULL, the slot's lock held. */
+static u64 azr_csum_get(struct azr_dev *d, u32 index)
+{
+	if (d->csum == AZR_CSUM_CRC32C)
+		return ((u32 *)d->csums)[index];
+	return ((u64 *)d->csums)[index];
+}
+
+static void azr_csum_set(struct azr_dev *d, u32 index, u64 sum)
+{
+	if (d->csum == AZR_CSUM_CRC32C)
+		((u32 *)d->csums)[index] = sum;
+	else
+		((u64 *)d->csums)[index] = sum;
+}
+
+/**
+ * azr_dev_csum_verify() - check a page just loaded from slot @index
+ * @d:		an initialised device, init_lock held
+ * @index:	the slot, its lock held
+ * @page:	its bytes, as loaded
+ *
+ * Without checksums on @d there is nothing to check.  A mismatch is
+ * counted and reported, and @page is zeroed: whoever sees it despite the
+ * error sees no wrong bytes.
+ *
+ * Return: 0, or -EIO when @page does not match the slot's checksum.
+ */
+int azr_dev_csum_verify(struct azr_dev *d, u32 index, struct page *page)
+{
+	u64 want, got;
+
+	lockdep_assert_held(&d->init_lock);
+	if (!d->csums)
+		return 0;
+	want = azr_csum_get(d, index);
+	got = azr_csum_page(d->csum, page);
+	if (likely(got == want))
+		return 0;
+	clear_highpage(page);
+	atomic64_inc(&d->csum_errors);
+	pr_warn_ratelimited("%s: slot %u: %s mismatch (stored %#llx, read %#llx): I/O error\n",
+			    d->disk->disk_name, index, azr_csum_name(d->csum),
+			    want, got);
+	return -EIO;
+}
+
+/**
+ * azr_dev_set_csum() - the checksum kind of @d's next initialisation
+ * @d:		the device
+ * @type:	enum azr_csum
+ *
+ * Return: 0; -EINVAL for a kind out of range; -EBUSY if @d is
+ * initialised.
+ */
+int azr_dev_set_csum(struct azr_dev *d, unsigned int type)
+{
+	int err = 0;
+
+	if (type >= AZR_NR_CSUMS)
+		return -EINVAL;
+	down_write(&d->init_lock);
+	if (azr_dev_init_done(d))
+		err = -EBUSY;
+	else
+		d->csum = type;
+	up_write(&d->init_lock);
+	return err;
+}
+
+/**
+ * azr_dev_corrupt() - flip a byte of the page slot @index holds, on purpose
+ * @d:		the device
+ * @index:	the slot
+ *
+ * The slot's entry is replaced by a valid one of the page with a byte
+ * changed (azr_corrupt_entry()), its checksum left as it was: the next
+ * read of the slot meets what only a checksum can catch.  For the tests
+ * of checksums, through debugfs (root's).
+ *
+ * Return: 0; -EINVAL before disksize or for a slot beyond the disk;
+ * -ENOENT for a slot that holds nothing; -EOPNOTSUPP for a page on the
+ * backing device; -ENOMEM; or the error of loading or storing the page.
+ */
+int azr_dev_corrupt(struct azr_dev *d, u32 index)
+{
+	struct azr_slot *slot;
+	struct page *bounce;
+	int err = -EINVAL;
+
+	bounce = alloc_page(GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	down_read(&d->init_lock);
+	if (!azr_dev_init_done(d) || index >= (d->disksize >> PAGE_SHIFT))
+		goto out_unlock;
+	slot = &d->table[index];
+	azr_slot_lock(d, index);
+	if (!test_bit(AZR_SLOT_USED, &slot->flags))
+		err = -ENOENT;
+	else if (test_bit(AZR_SLOT_WB, &slot->flags))
+		err = -EOPNOTSUPP;
+	else
+		err = azr_corrupt_entry(&d->store, &slot->e, bounce, AZR_GFP,
+					0);
+	azr_slot_unlock(d, index);
+out_unlock:
+	up_read(&d->init_lock);
+	__free_page(bounce);
+	return err;
+}
+
 /* ---- pool accounting ---------------------------------------------------- */
 
 /**
@@ -190,6 +313,7 @@ static bool azr_charge_ok(struct azr_dev *d)
 static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page)
 {
 	struct azr_slot *slot = &d->table[index];
+	int err;
 
 	if (!test_bit(AZR_SLOT_USED, &slot->flags)) {
 		clear_highpage(page);
@@ -197,8 +321,10 @@ static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page)
 	}
 	azr_slot_accessed(d, index);
 	if (test_bit(AZR_SLOT_WB, &slot->flags))
-		return azr_wb_read(d, index, page);
-	return azr_load_page(&d->store, &slot->e, page);
+		err = azr_wb_read(d, index, page);
+	else
+		err = azr_load_page(&d->store, &slot->e, page);
+	return err ? err : azr_dev_csum_verify(d, index, page);
 }
 
 /* @page (the whole page) into slot @index; its lock held. */
@@ -218,6 +344,8 @@ static int azr_write_slot(struct azr_dev *d, u32 index, struct page *page)
 	}
 	azr_slot_free(d, index);
 	slot->e = e;
+	if (d->csums)
+		azr_csum_set(d, index, azr_csum_page(d->csum, page));
 	set_bit(AZR_SLOT_USED, &slot->flags);
 	azr_slot_accessed(d, index);
 	return 0;
@@ -473,6 +601,8 @@ static void azr_dev_free_store(struct azr_dev *d)
 	for (i = 0; i < nr; i++)
 		azr_slot_free(d, i);
 	azr_store_destroy(&d->store);
+	vfree(d->csums);
+	d->csums = NULL;
 	vfree(d->table);
 	d->table = NULL;
 	d->disksize = 0;
@@ -493,6 +623,8 @@ static void azr_dev_teardown(struct azr_dev *d)
 	d->dict = NULL;
 	d->dict_len = 0;
 	d->limit_pages = 0;
+	d->csum = AZR_CSUM_NONE;
+	atomic64_set(&d->csum_errors, 0);
 	atomic_long_set(&d->max_used_pages, 0);
 	atomic64_set(&d->failed_reads, 0);
 	atomic64_set(&d->failed_writes, 0);
@@ -535,6 +667,7 @@ static int azr_dev_store_init(struct azr_dev *d)
 int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 {
 	struct azr_slot *table;
+	void *csums = NULL;
 	u64 nr;
 	int err;
 
@@ -554,10 +687,18 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 			  __GFP_ZERO | __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
 	if (!table)
 		goto out_unlock;
+	if (d->csum != AZR_CSUM_NONE) {
+		csums = __vmalloc(array_size(nr, azr_csum_size(d->csum)),
+				  GFP_KERNEL | __GFP_NOWARN |
+				  __GFP_RETRY_MAYFAIL);
+		if (!csums)
+			goto out_free_table;
+	}
 	err = azr_dev_store_init(d);
 	if (err)
-		goto out_free_table;
+		goto out_free_csums;
 	d->table = table;
+	d->csums = csums;
 	d->disksize = nr << PAGE_SHIFT;
 	atomic_long_set(&d->max_used_pages, azr_dev_pool_pages(d));
 	set_capacity_and_notify(d->disk, d->disksize >> SECTOR_SHIFT);
@@ -565,6 +706,8 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 	up_write(&d->init_lock);
 	return 0;
 
+out_free_csums:
+	vfree(csums);
 out_free_table:
 	vfree(table);
 out_unlock:

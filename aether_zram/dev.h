@@ -101,6 +101,12 @@ struct azr_wb {
  * @debugfs:	aether/zram/<name>/
  * @slot_dep_map: lockdep's view of the slot locks (dev.c)
  * @wb:		the backing device and writeback (writeback.c)
+ * @csum:	enum azr_csum of the slots' checksums, the next
+ *		initialisation's before (init_lock)
+ * @csums:	a checksum per slot, u32 (crc32c) or u64 (xxh64), valid
+ *		with AZR_SLOT_USED; NULL without checksums (init_lock;
+ *		an entry under its slot's lock)
+ * @csum_errors: loads whose page did not match its checksum
  */
 struct azr_dev {
 	int id;
@@ -123,6 +129,9 @@ struct azr_dev {
 	struct dentry *debugfs;
 	struct lockdep_map slot_dep_map;
 	struct azr_wb wb;
+	unsigned int csum;
+	void *csums;
+	atomic64_t csum_errors;
 };
 
 static inline bool azr_dev_init_done(const struct azr_dev *d)
@@ -150,6 +159,9 @@ void azr_slot_lock(struct azr_dev *d, u32 index);
 void azr_slot_unlock(struct azr_dev *d, u32 index);
 void azr_slot_free(struct azr_dev *d, u32 index);
 void azr_slot_accessed(struct azr_dev *d, u32 index);
+int azr_dev_set_csum(struct azr_dev *d, unsigned int type);
+int azr_dev_csum_verify(struct azr_dev *d, u32 index, struct page *page);
+int azr_dev_corrupt(struct azr_dev *d, u32 index);
 
 /* writeback.c */
 extern const struct attribute_group azr_wb_group;

@@ -15,6 +15,8 @@
  *  zpage.c	one page in and out of a store (a pool plus a compressor):
  *		same-filled pages as a value, huge pages as one raw page,
  *		the rest compressed; the statistics both users read.
+ *  csum.c	checksums of stored pages (crc32c, xxh64), which both users
+ *		may keep, and a stored page corrupted on purpose for tests.
  *
  * and two users of the layers:
  *
@@ -174,6 +176,23 @@ int azr_load_page(struct azr_store *st, const struct azr_entry *e,
 		  struct page *page);
 void azr_free_entry(struct azr_store *st, struct azr_entry *e);
 
+/* ---- csum.c: checksums of stored pages --------------------------------- */
+
+/* A checksum kind: the names of sysfs "checksum" and store_checksum. */
+enum azr_csum {
+	AZR_CSUM_NONE,
+	AZR_CSUM_CRC32C,
+	AZR_CSUM_XXH64,
+	AZR_NR_CSUMS
+};
+
+int azr_csum_parse(const char *name);	/* enum azr_csum or -EINVAL */
+const char *azr_csum_name(unsigned int type);
+size_t azr_csum_size(unsigned int type);
+u64 azr_csum_page(unsigned int type, struct page *page);
+int azr_corrupt_entry(struct azr_store *st, struct azr_entry *e,
+		      struct page *bounce, gfp_t gfp, unsigned int aflags);
+
 /* ---- the module's parts, in the order main.c brings them up ----------- */
 
 extern bool azr_selftest;
@@ -181,6 +200,7 @@ extern bool azr_selftest;
 int azs_selftest(void);			/* zspool_test.c */
 int azr_comp_selftest(void);		/* comp_test.c */
 int azr_wb_selftest(void);		/* writeback.c */
+int azr_csum_selftest(void);		/* csum.c */
 int azr_debugfs_init(void);		/* debugfs.c: aether/zram/ */
 void azr_debugfs_exit(void);
 struct dentry *azr_debugfs_dir(void);

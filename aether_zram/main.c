@@ -32,6 +32,8 @@ static int __init azr_init(void)
 			err = azr_comp_selftest();
 		if (!err)
 			err = azr_wb_selftest();
+		if (!err)
+			err = azr_csum_selftest();
 		if (err)
 			goto out_azs;
 	}

@@ -48,11 +48,25 @@
  * and unload, never by a callback.  azr_rs_lock (5 of internal.h, a
  * spinlock) guards the list of live entries; nothing is taken inside it.
  *
+ * Checksums (csum.c).  The module parameter store_checksum (none, the
+ * default, crc32c or xxh64) has each entry keep the checksum of its page
+ * (a u64 at the entry's end, from a cache of entries that have one; the
+ * entries without take no more room than before), checked at every
+ * ->load(): a mismatch fails the load with -EIO, which aether_mm turns
+ * into SIGBUS for the faulting process (the page stays stored), counted
+ * in checksum_errors and reported, rate-limited.  It may be changed only
+ * while the table is not registered (-EBUSY otherwise), when the store
+ * holds no entry: every entry has the kind of checksum of its cache.
+ *
  * debugfs aether/zram/store/: "stats" (key value lines: the store's
- * counters, its pool, the calls aether_mm made) and "classes" (the pool's
- * size classes, as zsmalloc's).
+ * counters, its pool, the calls aether_mm made), "classes" (the pool's
+ * size classes, as zsmalloc's) and "corrupt" (root's, write-only: 1 has
+ * the next page ->store() keeps be stored with a byte flipped under the
+ * checksum of its true bytes, azr_corrupt_entry(); 0 takes that back).
  */
+#include <linux/capability.h>
 #include <linux/debugfs.h>
+#include <linux/highmem.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -70,10 +84,13 @@
  * struct azr_rs_entry - one region page in the store
  * @e:		what names its bytes in azr_rs
  * @link:	on azr_rs_entries
+ * @csum:	the checksum of its page, in the entries of
+ *		azr_rs_csum_cache only
  */
 struct azr_rs_entry {
 	struct azr_entry e;
 	struct list_head link;
+	u64 csum[];
 };
 
 static bool region_store = true;
@@ -84,7 +101,10 @@ static struct azr_store azr_rs;
 static DEFINE_MUTEX(azr_rs_mutex);	/* registration; see the top */
 static bool azr_rs_ready;		/* azr_rs exists (load to unload) */
 static bool azr_rs_on;			/* registered with aether_mm */
+static unsigned int azr_rs_csum;	/* enum azr_csum (store_checksum) */
 static struct kmem_cache *azr_rs_cache;
+static struct kmem_cache *azr_rs_csum_cache;
+static struct page *azr_rs_corrupt_page; /* armed: the next store's bounce */
 static DEFINE_SPINLOCK(azr_rs_lock);	/* lock 5: azr_rs_entries */
 static LIST_HEAD(azr_rs_entries);
 static struct dentry *azr_rs_dir;
@@ -92,6 +112,13 @@ static struct dentry *azr_rs_dir;
 static atomic_long_t azr_rs_stores, azr_rs_store_failed, azr_rs_incompressible;
 static atomic_long_t azr_rs_loads, azr_rs_load_failed;
 static atomic_long_t azr_rs_releases, azr_rs_drained;
+static atomic_long_t azr_rs_csum_errors, azr_rs_corrupted;
+
+/* Where the entries come from: the kind of checksum holds still meanwhile. */
+static struct kmem_cache *azr_rs_entry_cache(void)
+{
+	return azr_rs_csum ? azr_rs_csum_cache : azr_rs_cache;
+}
 
 static void azr_rs_link(struct azr_rs_entry *re)
 {
@@ -106,7 +133,28 @@ static void azr_rs_free(struct azr_rs_entry *re)
 	list_del(&re->link);
 	spin_unlock(&azr_rs_lock);
 	azr_free_entry(&azr_rs, &re->e);
-	kmem_cache_free(azr_rs_cache, re);
+	kmem_cache_free(azr_rs_entry_cache(), re);
+}
+
+/*
+ * Armed by debugfs "corrupt": the entry just stored, not yet anyone's
+ * but ours, is replaced by one of its page with a byte flipped.  On
+ * failure the knob stays armed for the next page.
+ */
+static void azr_rs_corrupt_maybe(struct azr_rs_entry *re)
+{
+	struct page *bounce = xchg(&azr_rs_corrupt_page, NULL);
+
+	if (!bounce)
+		return;
+	if (azr_corrupt_entry(&azr_rs, &re->e, bounce, AZR_RS_GFP,
+			      AEM_ALLOC_ATOMIC | AEM_ALLOC_HIGH)) {
+		if (cmpxchg(&azr_rs_corrupt_page, NULL, bounce))
+			__free_page(bounce);
+		return;
+	}
+	__free_page(bounce);
+	atomic_long_inc(&azr_rs_corrupted);
 }
 
 static int azr_rs_store(struct aem_frame *frame, unsigned long *handle)
@@ -114,7 +162,7 @@ static int azr_rs_store(struct aem_frame *frame, unsigned long *handle)
 	struct azr_rs_entry *re;
 	int err;
 
-	re = kmem_cache_alloc(azr_rs_cache, AZR_RS_GFP);
+	re = kmem_cache_alloc(azr_rs_entry_cache(), AZR_RS_GFP);
 	if (!re) {
 		err = -ENOMEM;
 		goto failed;
@@ -122,7 +170,7 @@ static int azr_rs_store(struct aem_frame *frame, unsigned long *handle)
 	err = azr_store_page(&azr_rs, aem_frame_page(frame), &re->e,
 			     AZR_RS_GFP, AEM_ALLOC_ATOMIC | AEM_ALLOC_HIGH);
 	if (err) {
-		kmem_cache_free(azr_rs_cache, re);
+		kmem_cache_free(azr_rs_entry_cache(), re);
 		goto failed;
 	}
 	/*
@@ -133,11 +181,14 @@ static int azr_rs_store(struct aem_frame *frame, unsigned long *handle)
 	 */
 	if (re->e.flags & AZR_E_HUGE) {
 		azr_free_entry(&azr_rs, &re->e);
-		kmem_cache_free(azr_rs_cache, re);
+		kmem_cache_free(azr_rs_entry_cache(), re);
 		atomic_long_inc(&azr_rs_incompressible);
 		err = -E2BIG;
 		goto failed;
 	}
+	if (azr_rs_csum)
+		re->csum[0] = azr_csum_page(azr_rs_csum, aem_frame_page(frame));
+	azr_rs_corrupt_maybe(re);
 	azr_rs_link(re);
 	atomic_long_inc(&azr_rs_stores);
 	/* A kernel address: always a handle a region slot holds. */
@@ -148,12 +199,32 @@ failed:
 	return err;
 }
 
+/* The page loaded from @re against its checksum: 0 or -EIO. */
+static int azr_rs_verify(struct azr_rs_entry *re, struct page *page)
+{
+	u64 got;
+
+	if (!azr_rs_csum)
+		return 0;
+	got = azr_csum_page(azr_rs_csum, page);
+	if (likely(got == re->csum[0]))
+		return 0;
+	clear_highpage(page);
+	atomic_long_inc(&azr_rs_csum_errors);
+	pr_warn_ratelimited("region store: entry %p: %s mismatch (stored %#llx, read %#llx): I/O error\n",
+			    re, azr_csum_name(azr_rs_csum), re->csum[0], got);
+	return -EIO;
+}
+
 static int azr_rs_load(unsigned long handle, struct aem_frame *frame)
 {
 	struct azr_rs_entry *re = (struct azr_rs_entry *)handle;
+	struct page *page = aem_frame_page(frame);
 	int err;
 
-	err = azr_load_page(&azr_rs, &re->e, aem_frame_page(frame));
+	err = azr_load_page(&azr_rs, &re->e, page);
+	if (!err)
+		err = azr_rs_verify(re, page);
 	atomic_long_inc(err ? &azr_rs_load_failed : &azr_rs_loads);
 	return err;
 }
@@ -218,6 +289,11 @@ static int azr_rs_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "load_failed %ld\n", atomic_long_read(&azr_rs_load_failed));
 	seq_printf(m, "releases %ld\n", atomic_long_read(&azr_rs_releases));
 	seq_printf(m, "drained %ld\n", atomic_long_read(&azr_rs_drained));
+	seq_printf(m, "checksum %s\n", azr_csum_name(READ_ONCE(azr_rs_csum)));
+	seq_printf(m, "checksum_errors %ld\n",
+		   atomic_long_read(&azr_rs_csum_errors));
+	seq_printf(m, "corrupted %ld\n", atomic_long_read(&azr_rs_corrupted));
+	seq_printf(m, "corrupt_armed %d\n", !!READ_ONCE(azr_rs_corrupt_page));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(azr_rs_stats);
@@ -227,6 +303,38 @@ static int azr_rs_classes_show(struct seq_file *m, void *unused)
 	return azs_show_classes(m, azr_rs.pool);
 }
 DEFINE_SHOW_ATTRIBUTE(azr_rs_classes);
+
+/* 1 arms a corruption of the next page stored, 0 disarms. */
+static ssize_t azr_rs_corrupt_write(struct file *file,
+				    const char __user *ubuf, size_t len,
+				    loff_t *ppos)
+{
+	struct page *bounce = NULL, *old;
+	bool arm;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = kstrtobool_from_user(ubuf, len, &arm);
+	if (err)
+		return err;
+	if (arm) {
+		bounce = alloc_page(GFP_KERNEL);
+		if (!bounce)
+			return -ENOMEM;
+	}
+	old = xchg(&azr_rs_corrupt_page, bounce);
+	if (old)
+		__free_page(old);
+	return len;
+}
+
+static const struct file_operations azr_rs_corrupt_fops = {
+	.owner		= THIS_MODULE,
+	.open		= simple_open,
+	.write		= azr_rs_corrupt_write,
+	.llseek		= noop_llseek,
+};
 
 static void azr_rs_debugfs_init(void)
 {
@@ -239,6 +347,8 @@ static void azr_rs_debugfs_init(void)
 			    &azr_rs_stats_fops);
 	debugfs_create_file("classes", 0400, azr_rs_dir, NULL,
 			    &azr_rs_classes_fops);
+	debugfs_create_file("corrupt", 0200, azr_rs_dir, NULL,
+			    &azr_rs_corrupt_fops);
 }
 
 /* ---- load and unload ---------------------------------------------------- */
@@ -314,9 +424,16 @@ int azr_store_backend_init(void)
 	azr_rs_cache = KMEM_CACHE(azr_rs_entry, 0);
 	if (!azr_rs_cache)
 		return -ENOMEM;
+	err = -ENOMEM;
+	azr_rs_csum_cache = kmem_cache_create("azr_rs_entry_csum",
+					      sizeof(struct azr_rs_entry) +
+					      sizeof(u64),
+					      0, 0, NULL);
+	if (!azr_rs_csum_cache)
+		goto out_cache;
 	err = azr_store_init(&azr_rs, "region", algo, level);
 	if (err)
-		goto out_cache;
+		goto out_csum_cache;
 	azr_rs_debugfs_init();
 	mutex_lock(&azr_rs_mutex);
 	err = region_store ? azr_rs_register() : 0;
@@ -330,6 +447,8 @@ int azr_store_backend_init(void)
 out_store:
 	debugfs_remove_recursive(azr_rs_dir);
 	azr_store_destroy(&azr_rs);
+out_csum_cache:
+	kmem_cache_destroy(azr_rs_csum_cache);
 out_cache:
 	kmem_cache_destroy(azr_rs_cache);
 	return err;
@@ -344,13 +463,19 @@ out_cache:
  */
 void azr_store_backend_exit(void)
 {
+	struct page *page;
+
 	mutex_lock(&azr_rs_mutex);
 	if (azr_rs_on)
 		azr_rs_unregister();
 	azr_rs_ready = false;
 	mutex_unlock(&azr_rs_mutex);
 	debugfs_remove_recursive(azr_rs_dir);
+	page = xchg(&azr_rs_corrupt_page, NULL);
+	if (page)
+		__free_page(page);
 	azr_store_destroy(&azr_rs);
+	kmem_cache_destroy(azr_rs_csum_cache);
 	kmem_cache_destroy(azr_rs_cache);
 }
 
@@ -404,6 +529,45 @@ static const struct kernel_param_ops azr_rs_param_ops = {
 
 module_param_cb(region_store, &azr_rs_param_ops, &region_store, 0644);
 MODULE_PARM_DESC(region_store, "Register the region store backend of aether_mm (default 1); write 0 or 1 to unregister or register it");
+/*
+ * store_checksum: the kind of checksum of the entries stored from now;
+ * -EBUSY while the table is registered or the store holds an entry.
+ */
+static int azr_rs_csum_param_set(const char *val,
+				 const struct kernel_param *kp)
+{
+	char name[16];
+	bool busy;
+	int type;
+
+	if (strscpy(name, val, sizeof(name)) < 0)
+		return -EINVAL;
+	type = azr_csum_parse(strim(name));
+	if (type < 0)
+		return type;
+	mutex_lock(&azr_rs_mutex);
+	spin_lock(&azr_rs_lock);
+	busy = azr_rs_on || !list_empty(&azr_rs_entries);
+	spin_unlock(&azr_rs_lock);
+	if (!busy)
+		WRITE_ONCE(azr_rs_csum, type);
+	mutex_unlock(&azr_rs_mutex);
+	return busy ? -EBUSY : 0;
+}
+
+static int azr_rs_csum_param_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%s\n",
+			 azr_csum_name(READ_ONCE(azr_rs_csum)));
+}
+
+static const struct kernel_param_ops azr_rs_csum_param_ops = {
+	.set = azr_rs_csum_param_set,
+	.get = azr_rs_csum_param_get,
+};
+
+module_param_cb(store_checksum, &azr_rs_csum_param_ops, NULL, 0644);
+MODULE_PARM_DESC(store_checksum, "Checksum of each region page stored: none (default), crc32c, xxh64; changed only while region_store is 0");
 module_param(store_algo, charp, 0444);
 MODULE_PARM_DESC(store_algo, "Compression algorithm of the region store: lz4 (default), lz4hc, zstd");
 module_param(store_level, int, 0444);

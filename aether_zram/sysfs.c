@@ -39,6 +39,12 @@
  *	mm_stat, io_stat,	zram's columns and widths; debug_stat's
  *	debug_stat (ro)		writestall is 0 (the store has no stalling
  *				second allocation pass)
+ *	checksum (rw)		ours (csum.c): "[none] crc32c xxh64", the
+ *				current kind bracketed; a write of a name
+ *				-EINVAL for another word, -EBUSY once
+ *				initialised
+ *	checksum_errors (ro)	ours: loads that did not match their
+ *				checksum (each an I/O error), since disksize
  *
  * and, of writeback.c (zram's CONFIG_ZRAM_WRITEBACK files):
  *
@@ -433,6 +439,47 @@ static ssize_t debug_stat_show(struct device *dev,
 			  (u64)atomic64_read(&d->store.miss_free));
 }
 
+static ssize_t checksum_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	struct azr_dev *d = azr_of(dev);
+	unsigned int type;
+	ssize_t n = 0;
+
+	down_read(&d->init_lock);
+	for (type = 0; type < AZR_NR_CSUMS; type++)
+		n += sysfs_emit_at(buf, n, type == d->csum ? "[%s] " : "%s ",
+				   azr_csum_name(type));
+	up_read(&d->init_lock);
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+
+static ssize_t checksum_store(struct device *dev,
+			      struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	char name[AZR_ALGO_NAME_MAX];
+	int type, err;
+
+	if (strscpy(name, buf, sizeof(name)) < 0)
+		return -EINVAL;
+	type = azr_csum_parse(strim(name));
+	if (type < 0)
+		return type;
+	err = azr_dev_set_csum(azr_of(dev), type);
+	return err ? err : len;
+}
+
+static ssize_t checksum_errors_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct azr_dev *d = azr_of(dev);
+
+	return sysfs_emit(buf, "%llu\n",
+			  (u64)atomic64_read(&d->csum_errors));
+}
+
 static DEVICE_ATTR_RW(disksize);
 static DEVICE_ATTR_RO(initstate);
 static DEVICE_ATTR_WO(reset);
@@ -446,6 +493,8 @@ static DEVICE_ATTR_WO(compact);
 static DEVICE_ATTR_RO(mm_stat);
 static DEVICE_ATTR_RO(io_stat);
 static DEVICE_ATTR_RO(debug_stat);
+static DEVICE_ATTR_RW(checksum);
+static DEVICE_ATTR_RO(checksum_errors);
 
 static struct attribute *azr_disk_attrs[] = {
 	&dev_attr_disksize.attr,
@@ -461,6 +510,8 @@ static struct attribute *azr_disk_attrs[] = {
 	&dev_attr_mm_stat.attr,
 	&dev_attr_io_stat.attr,
 	&dev_attr_debug_stat.attr,
+	&dev_attr_checksum.attr,
+	&dev_attr_checksum_errors.attr,
 	NULL,
 };
 

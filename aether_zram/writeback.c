@@ -38,7 +38,10 @@
  * closes every race zram's ZRAM_UNDER_WB handles: an I/O on that page
  * waits for it.  A written-back page still counts in orig_data_size, as
  * in zram.  A failed write gives the block back and leaves the page in
- * memory.
+ * memory.  With checksums on (csum.c), the page is checked after its
+ * load: a corrupt page is not written out (-EIO, the page stays as it
+ * is), and the slot's checksum, which stays with the slot, is checked
+ * again when the page is read back from the backing device (dev.c).
  *
  * writeback_limit_enable makes writeback_limit a budget of 4 KiB units
  * (zram's unit) that each page written spends; a pass that meets an
@@ -325,6 +328,8 @@ static int azr_wb_one(struct azr_dev *d, u32 index, struct page *bounce)
 		goto out_refund;
 	}
 	err = azr_load_page(&d->store, &slot->e, bounce);
+	if (!err)
+		err = azr_dev_csum_verify(d, index, bounce);
 	if (!err)
 		err = azr_wb_bio(wb, bounce, blk, REQ_OP_WRITE | REQ_SYNC);
 	if (err)

@@ -409,4 +409,20 @@ static inline size_t zstd_decompress_using_ddict(zstd_dctx *dctx, void *dst,
 	return (size_t)-1;	/* ZSTD_error_GENERIC */
 }
 #endif /* zstd dictionaries */
+/*
+ * CRC32C of a buffer, without a module dependency.  crc32c() of
+ * <linux/crc32c.h> is libcrc32c's on 6.1 and 6.12 (CONFIG_LIBCRC32C=m in
+ * Debian's configs): a module that needs the crypto API's "crc32c"
+ * transform at load.  __crc32c_le() is lib/crc32.c's, built in
+ * (CONFIG_CRC32=y) and exported on both; it computes the same function
+ * (the Castagnoli polynomial, seed as given, no final inversion).  Later
+ * kernels (6.14) make crc32c() the built-in library call and drop
+ * __crc32c_le(): this is where that would be told apart.
+ */
+#include <linux/crc32.h>
+
+static inline u32 aether_crc32c(u32 crc, const void *p, size_t len)
+{
+	return __crc32c_le(crc, p, len);
+}
 #endif /* _AETHER_COMPAT_H */

@@ -92,7 +92,7 @@ TEST_F(attrs, hot_add_makes_a_device_with_every_attribute)
 		"disksize", "initstate", "reset", "comp_algorithm",
 		"comp_level", "algorithm_params", "max_comp_streams",
 		"mem_limit", "mem_used_max", "compact", "mm_stat", "io_stat",
-		"debug_stat",
+		"debug_stat", "checksum", "checksum_errors",
 	};
 	char path[128];
 	struct stat sb;
@@ -118,6 +118,8 @@ TEST_F(attrs, attribute_modes_are_zrams)
 		{ "debug_stat", 0444 },
 		/* zram's is 0200; ours also reads (dict= unsupported on 6.1). */
 		{ "algorithm_params", 0644 },
+		/* Ours (csum.c). */
+		{ "checksum", 0644 }, { "checksum_errors", 0444 },
 	};
 	char path[128];
 	struct stat sb;

@@ -15,7 +15,8 @@
  *   set DEV [--size N] [...] set up a device made unconfigured, through
  *                            its sysfs files (root)
  *   show DEV                 every statistic of one device, with the
- *                            backing device and bd_stat (from sysfs)
+ *                            backing device and bd_stat, the checksum
+ *                            and its errors (from sysfs)
  *   reset DEV...             drop a device's data and disksize (root)
  *   remove DEV...            remove devices (root)
  *   compact DEV...           compact a device's store (root)
@@ -771,6 +772,31 @@ static void zram_show_wb(const struct actl_ctx *ctx, struct actl_out *t,
 	zram_out_bytes(ctx, t, c[2] * 4096);
 }
 
+/*
+ * Checksums: the kind in use (the bracketed word of "checksum") and
+ * checksum_errors, from sysfs; left out where the module has no such
+ * files.
+ */
+static void zram_show_csum(struct actl_out *t, __u32 id)
+{
+	char buf[128], kind[32];
+	unsigned long long errs;
+	const char *open;
+
+	if (zram_sysfs_read(id, "checksum", buf, sizeof(buf)))
+		return;
+	open = strchr(buf, '[');
+	if (!open || sscanf(open + 1, "%31[^]]", kind) != 1)
+		return;
+	out_key(t, "checksum", "checksum of each page");
+	out_str(t, kind);
+	if (zram_sysfs_read(id, "checksum_errors", buf, sizeof(buf)) ||
+	    sscanf(buf, "%llu", &errs) != 1)
+		return;
+	out_key(t, "checksum_errors", "reads failing their checksum");
+	out_u64(t, errs);
+}
+
 /* mm_stat's nine columns, in its order, and two ratios from them. */
 static void zram_show_mm(const struct actl_ctx *ctx, struct actl_out *t,
 			 const struct aether_zram_dev_stats *st)
@@ -847,6 +873,7 @@ static int zram_cmd_show(const struct actl_ctx *ctx, int fd, int argc,
 	zram_show_mm(ctx, t, &st);
 	zram_show_io(t, &st);
 	zram_show_wb(ctx, t, id);
+	zram_show_csum(t, id);
 	out_key(t, "mountpoint", "mounted on");
 	out_str(t, mnt[0] ? mnt : "-");
 	out_flush(t);
