@@ -59,6 +59,7 @@
 #include <linux/highmem.h>
 #include <linux/idr.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/vmalloc.h>
 #include <linux/wait_bit.h>
 
@@ -535,6 +536,7 @@ static int azr_dev_store_init(struct azr_dev *d)
 int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 {
 	struct azr_slot *table;
+	unsigned int noio;
 	u64 nr;
 	int err;
 
@@ -544,7 +546,14 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 	if (nr > U32_MAX)
 		return -EINVAL;
 
+	/*
+	 * NOIO under init_lock (internal.h).  This device is not swap yet,
+	 * but lockdep has one class for every device's init_lock, and
+	 * reclaim here that swapped out to another aether_zram would take
+	 * that one's under fs_reclaim: a reported cycle on the debug kernel.
+	 */
 	down_write(&d->init_lock);
+	noio = memalloc_noio_save();
 	err = -EBUSY;
 	if (azr_dev_init_done(d))
 		goto out_unlock;
@@ -562,12 +571,14 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 	atomic_long_set(&d->max_used_pages, azr_dev_pool_pages(d));
 	set_capacity_and_notify(d->disk, d->disksize >> SECTOR_SHIFT);
 	azr_wb_start(d);
+	memalloc_noio_restore(noio);
 	up_write(&d->init_lock);
 	return 0;
 
 out_free_table:
 	vfree(table);
 out_unlock:
+	memalloc_noio_restore(noio);
 	up_write(&d->init_lock);
 	return err;
 }
