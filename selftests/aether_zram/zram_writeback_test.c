@@ -31,6 +31,7 @@
 #include <sys/swap.h>
 #include <sys/wait.h>
 #include <linux/fs.h>
+#include <linux/loop.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -38,7 +39,11 @@
 
 #define PG		4096
 #define NR_PAGES	64
-#define BACKING		"/dev/ram0"
+#define BRD		"/dev/ram0"
+#define LOOP_BYTES	(16 << 20)
+/* BRD, or a loop device over a file where there is no brd (debug kernel). */
+static char wb_backing[32] = BRD;
+#define BACKING		((const char *)wb_backing)
 /* brd's rd_size is in KiB: 16 MiB, 4096 blocks. */
 #define BRD_LOAD	"modprobe brd rd_nr=1 rd_size=16384 2>/dev/null"
 
@@ -51,6 +56,7 @@ FIXTURE(wb) {
 	int ctl;
 	int id;
 	int fd;
+	int loopfd;		/* the loop device BACKING is, or -1 */
 	char *expect;		/* NR_PAGES pages as written */
 	char *buf;		/* one page, O_DIRECT */
 	struct aet_params params;
@@ -61,27 +67,64 @@ static const struct aet_user wb_nobody = {
 	.gid = 65534,
 };
 
-static bool have_backing(void)
+/* A free loop device over an unlinked file of LOOP_BYTES: its fd. */
+static int wb_loop_attach(void)
+{
+	char file[64];
+	int ctl, nr, ffd, lfd = -1;
+
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		return -errno;
+	nr = ioctl(ctl, LOOP_CTL_GET_FREE);
+	close(ctl);
+	if (nr < 0)
+		return -errno;
+	snprintf(wb_backing, sizeof(wb_backing), "/dev/loop%d", nr);
+	snprintf(file, sizeof(file), "/tmp/zram_wb_%d", getpid());
+	ffd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (ffd < 0)
+		return -errno;
+	unlink(file);
+	if (ftruncate(ffd, LOOP_BYTES))
+		goto out;
+	lfd = open(wb_backing, O_RDWR | O_CLOEXEC);
+	if (lfd >= 0 && ioctl(lfd, LOOP_SET_FD, ffd)) {
+		close(lfd);
+		lfd = -1;
+	}
+out:
+	close(ffd);
+	return lfd;
+}
+
+/* brd, else a loop device (*@loopfd): false when neither can be had. */
+static bool have_backing(int *loopfd)
 {
 	struct stat sb;
 
-	if (stat(BACKING, &sb) && system(BRD_LOAD) != 0)
-		return false;
-	return !stat(BACKING, &sb) && S_ISBLK(sb.st_mode);
+	if (!stat(BRD, &sb) || system(BRD_LOAD) == 0) {
+		snprintf(wb_backing, sizeof(wb_backing), "%s", BRD);
+		if (!stat(BACKING, &sb) && S_ISBLK(sb.st_mode))
+			return true;
+	}
+	*loopfd = wb_loop_attach();
+	return *loopfd >= 0;
 }
 
 FIXTURE_SETUP(wb)
 {
 	self->id = -1;
 	self->fd = -1;
+	self->loopfd = -1;
 	self->expect = NULL;
 	self->buf = NULL;
 	self->ctl = azt_open();
 	if (self->ctl == -ENOENT)
 		AZT_SETUP_SKIP("no %s (aether_zram not loaded)", AZT_CONTROL);
 	ASSERT_LE(0, self->ctl);
-	if (!have_backing())
-		AZT_SETUP_SKIP("no %s (brd)", BACKING);
+	if (!have_backing(&self->loopfd))
+		AZT_SETUP_SKIP("no %s (brd) and no loop device", BRD);
 	ASSERT_EQ(0, aet_params_save("aether_zram", &self->params));
 	self->id = azt_hot_add();
 	ASSERT_LE(0, self->id);
@@ -97,6 +140,10 @@ FIXTURE_TEARDOWN(wb)
 		close(self->fd);
 	if (self->id >= 0)
 		azt_hot_remove(self->id);
+	if (self->loopfd >= 0) {
+		ioctl(self->loopfd, LOOP_CLR_FD, 0);
+		close(self->loopfd);
+	}
 	aet_params_restore(&self->params);
 	free(self->expect);
 	free(self->buf);
@@ -371,7 +418,8 @@ TEST_F(wb, backing_dev_is_refused_after_disksize)
 	ASSERT_STREQ("none\n", val);
 	ASSERT_EQ(0, wb_init_dev(self));
 	ASSERT_LE(0, azt_attr_read(self->id, "backing_dev", val, sizeof(val)));
-	ASSERT_STREQ(BACKING "\n", val);
+	ASSERT_EQ(0, strncmp(BACKING, val, strlen(BACKING)));
+	ASSERT_STREQ("\n", val + strlen(BACKING));
 	ASSERT_EQ(-EBUSY, azt_attr_write(self->id, "backing_dev", BACKING));
 	ASSERT_EQ(-EBUSY, azt_attr_write(self->id, "backing_dev", "none"));
 }
@@ -538,7 +586,7 @@ static int wb_write_nocap(int fd, void *arg)
  */
 TEST_F(wb, the_device_files_need_cap_sys_admin)
 {
-	static const struct { const char *name, *val; } m[] = {
+	const struct { const char *name, *val; } m[] = {
 		{ "backing_dev", BACKING }, { "writeback", "idle" },
 		{ "idle", "all" }, { "writeback_limit", "10" },
 		{ "writeback_limit_enable", "1" },
@@ -667,7 +715,7 @@ static int wb_kill(pid_t pid)
 TEST_F_TIMEOUT(wb, writeback_under_reclaim_with_a_waiting_writer, 900)
 {
 	char dev[64], old_min[32], val[32], *argv;
-	unsigned long free_kib;
+	unsigned long free_kib, swap_kib;
 	pid_t hog, writer;
 	int i, err, swapped = 0, passes = 0;
 
@@ -701,6 +749,10 @@ TEST_F_TIMEOUT(wb, writeback_under_reclaim_with_a_waiting_writer, 900)
 		EXPECT_TRUE(!err || err == -ENOSPC) TH_LOG("writeback %d", err);
 		passes++;
 	}
+	/* The pressure was real: the hog's pages went out to the device. */
+	swap_kib = wb_meminfo("SwapTotal") - wb_meminfo("SwapFree");
+	TH_LOG("swap used %lu KiB at the end", swap_kib);
+	EXPECT_LT(0, swap_kib);
 	EXPECT_EQ(0, wb_kill(writer));
 	EXPECT_EQ(0, wb_kill(hog));
 	EXPECT_EQ(0, aet_write_file(MIN_FREE, old_min));
