@@ -739,8 +739,13 @@ TEST_F_TIMEOUT(wb, writeback_under_reclaim_with_a_waiting_writer, 900)
 	ASSERT_EQ(0, aet_write_file(MIN_FREE, val));
 	hog = wb_fork(wb_hog_fn, free_kib / 2);
 	writer = wb_fork(wb_writer_fn, self->id);
-	EXPECT_LT(0, hog);
+	ASSERT_LT(0, hog);
 	EXPECT_LT(0, writer);
+	/* Until the hog's pages go out to the device (the test's timeout
+	 * bounds it); the hog alive throughout. */
+	while (wb_meminfo("SwapTotal") == wb_meminfo("SwapFree") &&
+	       waitpid(hog, NULL, WNOHANG) == 0)
+		usleep(100000);
 	for (i = 0; i < PRESS_PASSES; i++) {
 		err = azt_attr_write(self->id, "idle", "all");
 		EXPECT_EQ(0, err);
