@@ -59,7 +59,6 @@
 #include <linux/highmem.h>
 #include <linux/idr.h>
 #include <linux/module.h>
-#include <linux/sched/mm.h>
 #include <linux/vmalloc.h>
 #include <linux/wait_bit.h>
 
@@ -536,7 +535,6 @@ static int azr_dev_store_init(struct azr_dev *d)
 int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 {
 	struct azr_slot *table;
-	unsigned int noio;
 	u64 nr;
 	int err;
 
@@ -547,13 +545,16 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 		return -EINVAL;
 
 	/*
-	 * NOIO under init_lock (internal.h).  This device is not swap yet,
-	 * but lockdep has one class for every device's init_lock, and
-	 * reclaim here that swapped out to another aether_zram would take
-	 * that one's under fs_reclaim: a reported cycle on the debug kernel.
+	 * The table and the store are allocated under init_lock, and
+	 * those allocations may reclaim (directly, or through the per-CPU
+	 * allocator's mutex).  That is sound only because this device has
+	 * no I/O yet: its capacity is 0 until the end of this function, so
+	 * no swap-out or bio can reach its I/O path, which takes init_lock.
+	 * Lockdep cannot tell, and it sees reclaim take init_lock (kswapd
+	 * swapping out to an initialised device): the write hold of an
+	 * uninitialised device is its own subclass.
 	 */
-	down_write(&d->init_lock);
-	noio = memalloc_noio_save();
+	down_write_nested(&d->init_lock, AZR_INIT_LOCK_UNINIT);
 	err = -EBUSY;
 	if (azr_dev_init_done(d))
 		goto out_unlock;
@@ -571,14 +572,12 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 	atomic_long_set(&d->max_used_pages, azr_dev_pool_pages(d));
 	set_capacity_and_notify(d->disk, d->disksize >> SECTOR_SHIFT);
 	azr_wb_start(d);
-	memalloc_noio_restore(noio);
 	up_write(&d->init_lock);
 	return 0;
 
 out_free_table:
 	vfree(table);
 out_unlock:
-	memalloc_noio_restore(noio);
 	up_write(&d->init_lock);
 	return err;
 }
