@@ -74,9 +74,16 @@
  * refusals recorded; the next record says how many were dropped.  The
  * rate is kept for the AQOS_FW_RSLOTS uids recorded last: a new uid takes
  * the slot whose second began longest ago, which only ever gives its
- * former uid a fresh budget, never less.  Quarantine events and
- * integrity events are never dropped.  A rate-limited kernel log line per
- * refusal; a hit counter per rule.
+ * former uid a fresh budget, never less.  The rate bounds how fast a
+ * uid writes, not how much of the ring it holds, so each slot also counts
+ * its records in the ring (@owner names each record's slot): a uid that
+ * holds a quarter of the ring has its new records dropped (counted as
+ * suppressed) until the ring moves past its old ones, so that one flood
+ * never overwrites another uid's records; a slot taken by a new uid
+ * disowns its former uid's records first.  Quarantine events and
+ * integrity events are never dropped.  A kernel log line per refusal,
+ * rate-limited per uid in the same slot (10 per 5 s), so that a flood
+ * does not silence another user's lines; a hit counter per rule.
  *
  * Subjects.  A uid subject and quarantine are keyed by aem_user_key()
  * of the fsuid (aqos_user_key()), as the per-user bound is: inside a user
@@ -157,6 +164,11 @@ static_assert(AETHER_QOS_FW_NAME_MAX == AETHER_MM_REGION_NAME_MAX);
 #define AQOS_FW_NR_BITS		12	/* AETHER_QOS_FW_ACCESS_ALL */
 #define AQOS_FW_QSLOTS		64	/* uids counted for quarantine */
 #define AQOS_FW_RSLOTS		64	/* uids with an audit rate of their own */
+#define AQOS_FW_RING_SHARE	4	/* a uid holds 1/4 of the ring at most */
+#define AQOS_FW_NO_OWNER	0xff	/* a ring record of no rate slot */
+#define AQOS_FW_LOG_BURST	10	/* kernel lines of one uid ... */
+#define AQOS_FW_LOG_INTERVAL	(5 * HZ)	/* ... in this long */
+static_assert(AQOS_FW_RSLOTS < AQOS_FW_NO_OWNER);
 #define AQOS_FW_MAX_ANCESTORS	64	/* process ancestry probed */
 #define AQOS_FW_MAX_GROUP_DEPTH	32	/* QoS group ancestry probed */
 #define AQOS_FW_NO_POS		U32_MAX
@@ -260,23 +272,33 @@ struct aqos_fw_match {
 /* ---- the audit ring ---------------------------------------------------- */
 
 /**
- * struct aqos_fw_rslot - the audit rate of one subject uid
+ * struct aqos_fw_rslot - the audit rate and share of one subject uid
  * @uid:	its key (aqos_user_key())
  * @used:	@uid is set
  * @window:	start of its current second (ns)
  * @in_window:	its records written in it
+ * @held:	its records in the ring now (at most size / AQOS_FW_RING_SHARE
+ *		but for forced ones): a flood fills its own share, never
+ *		overwrites other uids' records
+ * @log_start:	jiffies: start of its kernel-log interval
+ * @log_nr:	kernel lines it logged in that interval
  */
 struct aqos_fw_rslot {
 	kuid_t uid;
 	bool used;
 	u64 window;
 	u32 in_window;
+	u32 held;
+	unsigned long log_start;
+	u32 log_nr;
 };
 
 /**
  * struct aqos_fw_ring - the audit records
  * @lock:	everything below
  * @recs:	@size records, record s at @recs[s & (@size - 1)]
+ * @owner:	the index in @rate of each record's writer (counted in its
+ *		@held), or AQOS_FW_NO_OWNER
  * @size:	a power of two
  * @seq:	the last record written (0: none yet)
  * @suppressed:	records dropped by the rate limit since the last written
@@ -286,6 +308,7 @@ struct aqos_fw_rslot {
 static struct aqos_fw_ring {
 	spinlock_t lock;		/* lock order 4 */
 	struct aether_qos_fw_record *recs;
+	u8 *owner;
 	u32 size;
 	u64 seq;
 	u32 suppressed;
@@ -300,7 +323,6 @@ static atomic64_t aqos_fw_nr_denied;
 static atomic64_t aqos_fw_nr_audited;
 static atomic64_t aqos_fw_nr_checked;
 static atomic64_t aqos_fw_nr_quarantines;
-static DEFINE_RATELIMIT_STATE(aqos_fw_log_rs, 5 * HZ, 10);
 
 /* The rate slot of @uid: its own, else the one whose second is oldest. */
 static struct aqos_fw_rslot *aqos_fw_rslot(struct aqos_fw_ring *ring,
@@ -318,45 +340,83 @@ static struct aqos_fw_rslot *aqos_fw_rslot(struct aqos_fw_ring *ring,
 				(!s->used || s->window < victim->window)))
 			victim = s;
 	}
+	/* Its former uid's records no longer count against the new one. */
+	for (i = 0; victim->held && i < ring->size; i++)
+		if (ring->owner[i] == victim - ring->rate) {
+			ring->owner[i] = AQOS_FW_NO_OWNER;
+			victim->held--;
+		}
 	victim->used = true;
 	victim->uid = uid;
 	victim->window = 0;
 	victim->in_window = 0;
+	victim->log_start = jiffies;
+	victim->log_nr = 0;
 	return victim;
+}
+
+/* May @s's uid log one more kernel line of a refusal now? */
+static bool aqos_fw_rslot_log(struct aqos_fw_rslot *s)
+{
+	if (time_after(jiffies, s->log_start + AQOS_FW_LOG_INTERVAL)) {
+		s->log_start = jiffies;
+		s->log_nr = 0;
+	}
+	if (s->log_nr >= AQOS_FW_LOG_BURST)
+		return false;
+	s->log_nr++;
+	return true;
 }
 
 /*
  * Write @rec (its @seq, @suppressed filled here) unless its subject @uid
- * (a key) is over its rate; @force: whatever the rate.
+ * (a key) is over its rate or holds its share of the ring already;
+ * @force: whatever the rate and the share.  Return: whether a refusal of
+ * @uid may log its kernel line (each uid's own ratelimit, so that one
+ * user's flood does not silence another's lines).
  */
-static void aqos_fw_ring_add(struct aether_qos_fw_record *rec, kuid_t uid,
+static bool aqos_fw_ring_add(struct aether_qos_fw_record *rec, kuid_t uid,
 			     bool force)
 {
 	struct aqos_fw_ring *ring = &aqos_fw_ring;
 	unsigned int rate = READ_ONCE(aqos_fw_audit_rate);
 	struct aqos_fw_rslot *s;
 	unsigned long flags;
+	bool log;
+	u32 pos;
 
 	spin_lock_irqsave(&ring->lock, flags);
+	s = aqos_fw_rslot(ring, uid);
+	log = rec->decision == AETHER_QOS_FW_DENY && aqos_fw_rslot_log(s);
 	if (!force && rate) {
-		s = aqos_fw_rslot(ring, uid);
 		if (rec->time_ns - s->window >= NSEC_PER_SEC) {
 			s->window = rec->time_ns;
 			s->in_window = 0;
 		}
-		if (s->in_window >= rate) {
-			ring->suppressed++;
-			spin_unlock_irqrestore(&ring->lock, flags);
-			return;
-		}
-		s->in_window++;
+		if (s->in_window >= rate)
+			goto out_suppress;
 	}
+	if (!force && s->held >= ring->size / AQOS_FW_RING_SHARE)
+		goto out_suppress;
+	if (!force && rate)
+		s->in_window++;
 	rec->seq = ++ring->seq;
 	rec->suppressed = ring->suppressed;
 	ring->suppressed = 0;
-	ring->recs[rec->seq & (ring->size - 1)] = *rec;
+	pos = rec->seq & (ring->size - 1);
+	if (ring->owner[pos] != AQOS_FW_NO_OWNER)
+		ring->rate[ring->owner[pos]].held--;
+	ring->owner[pos] = s - ring->rate;
+	s->held++;
+	ring->recs[pos] = *rec;
 	spin_unlock_irqrestore(&ring->lock, flags);
 	wake_up_interruptible(&ring->wait);
+	return log;
+
+out_suppress:
+	ring->suppressed++;
+	spin_unlock_irqrestore(&ring->lock, flags);
+	return log;
 }
 
 /* Copy record @seq out, or the oldest still held; false when not yet. */
@@ -1120,6 +1180,7 @@ static void aqos_fw_record(const struct aem_access *a, u32 op, u32 decision,
 	struct aether_qos_fw_record rec = { };
 	const struct cred *cred = current_cred();
 	struct aqos_group *g;
+	bool log;
 
 	rec.time_ns = ktime_get_boottime_ns();
 	rec.decision = decision;
@@ -1141,10 +1202,10 @@ static void aqos_fw_record(const struct aem_access *a, u32 op, u32 decision,
 	get_task_comm(rec.comm, current);
 	if (a)
 		strscpy(rec.name, a->name, sizeof(rec.name));
-	aqos_fw_ring_add(&rec, aqos_user_key(cred->fsuid),
-			 op == AETHER_QOS_FW_OP_QUARANTINE);
+	log = aqos_fw_ring_add(&rec, aqos_user_key(cred->fsuid),
+			       op == AETHER_QOS_FW_OP_QUARANTINE);
 	trace_aqos_fw_deny(&rec);
-	if (decision == AETHER_QOS_FW_DENY && __ratelimit(&aqos_fw_log_rs))
+	if (log)
 		pr_notice("fw: %s uid %u pid %u (%s) op %u access %#x allowed %#x region %llu \"%s\" rule %u\n",
 			  flags & AETHER_QOS_FW_REC_ENFORCING ? "denied" :
 			  "would deny", rec.uid, rec.pid, rec.comm, op,
@@ -2042,6 +2103,10 @@ int aqos_fw_init(void)
 				     sizeof(*aqos_fw_ring.recs), GFP_KERNEL);
 	if (!aqos_fw_ring.recs)
 		return -ENOMEM;
+	aqos_fw_ring.owner = kvmalloc(aqos_fw_ring.size, GFP_KERNEL);
+	if (!aqos_fw_ring.owner)
+		goto out_recs;
+	memset(aqos_fw_ring.owner, AQOS_FW_NO_OWNER, aqos_fw_ring.size);
 	t = aqos_fw_table_build(NULL, 0, AETHER_QOS_FW_ALLOW, 0);
 	if (!t)
 		goto out_ring;
@@ -2058,6 +2123,9 @@ int aqos_fw_init(void)
 	return 0;
 
 out_ring:
+	kvfree(aqos_fw_ring.owner);
+	aqos_fw_ring.owner = NULL;
+out_recs:
 	kvfree(aqos_fw_ring.recs);
 	aqos_fw_ring.recs = NULL;
 	return -ENOMEM;
@@ -2088,6 +2156,8 @@ void aqos_fw_exit(void)
 		t->rules = NULL;
 	aqos_fw_table_free(t);
 	rcu_barrier();		/* the rules and tables freed by call_rcu() */
+	kvfree(aqos_fw_ring.owner);
+	aqos_fw_ring.owner = NULL;
 	kvfree(aqos_fw_ring.recs);
 	aqos_fw_ring.recs = NULL;
 }

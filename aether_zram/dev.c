@@ -677,7 +677,17 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 	if (nr > U32_MAX)
 		return -EINVAL;
 
-	down_write(&d->init_lock);
+	/*
+	 * The table and the store are allocated under init_lock, and
+	 * those allocations may reclaim (directly, or through the per-CPU
+	 * allocator's mutex).  That is sound only because this device has
+	 * no I/O yet: its capacity is 0 until the end of this function, so
+	 * no swap-out or bio can reach its I/O path, which takes init_lock.
+	 * Lockdep cannot tell, and it sees reclaim take init_lock (kswapd
+	 * swapping out to an initialised device): the write hold of an
+	 * uninitialised device is its own subclass.
+	 */
+	down_write_nested(&d->init_lock, AZR_INIT_LOCK_UNINIT);
 	err = -EBUSY;
 	if (azr_dev_init_done(d))
 		goto out_unlock;

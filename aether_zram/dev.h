@@ -187,4 +187,10 @@ void azr_control_exit(void);
 void azr_debugfs_dev_add(struct azr_dev *d);
 void azr_debugfs_dev_del(struct azr_dev *d);
 
+/*
+ * The lockdep subclass of disksize's write hold of @init_lock on a device
+ * not yet initialised, which no I/O can reach (lock order: internal.h).
+ */
+#define AZR_INIT_LOCK_UNINIT	SINGLE_DEPTH_NESTING
+
 #endif /* _AETHER_ZRAM_DEV_H */

@@ -33,7 +33,12 @@
  *  1. azr_devices_lock (mutex): the device table, hot_add / hot_remove,
  *     module unload
  *  2. azr_dev->init_lock (rw_semaphore): configuration (disksize,
- *     algorithm, reset) for write, I/O for read
+ *     algorithm, reset) for write, I/O for read.  The I/O path takes it,
+ *     so nothing under it may enter reclaim that can do I/O (GFP_NOIO
+ *     or memalloc_noio_save()): a swap-out to this device would take it
+ *     again behind a queued writer and deadlock.  The one exception is
+ *     disksize's write hold of a device not yet initialised (no I/O can
+ *     reach it): lockdep subclass AZR_INIT_LOCK_UNINIT
  *  3. a device slot's lock (a bit lock in the slot's flags, sleeping
  *     when contended: wait_on_bit_lock()): one I/O on a slot at a time,
  *     held across its compression or decompression; swap's slot-free

@@ -67,18 +67,27 @@
  * disksize and cancelled before reset or removal takes the device down;
  * while the interval is 0 it only looks again every second.
  *
+ * Who may.  The files that name a device or write to one (backing_dev,
+ * writeback, idle, writeback_limit, writeback_limit_enable) need
+ * CAP_SYS_ADMIN besides their root-only mode: a uid-0 process without
+ * it (a container's root) must not aim the device at a disk of the host.
+ *
  * Lock order (internal.h): the pass and the sysfs files take @init_lock
  * (2) for read (backing_dev for write), then a slot's lock (3), then
  * the store's stream and pool; the limit's spinlock (8) innermost,
  * around its two fields only.  The bitmap and the counters are atomic.
+ * The device's I/O path takes @init_lock for read too, so the pass runs
+ * under memalloc_noio_save(): reclaim under it must not swap out to us.
  */
 
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/capability.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -357,20 +366,28 @@ out_refund:
  * *@written.  Return: 0; -EIO when the limit ran out or -ENOSPC when the
  * backing device filled (the pass stops); else the last write's error
  * (the pass goes on), as zram's.
+ *
+ * The whole pass is NOIO: the device's own I/O path takes init_lock, so
+ * an allocation here (the bounce page, the load's, the bio's) that
+ * entered reclaim could swap out to this device and wait, under our read
+ * hold, behind a writer queued on init_lock (mem_limit, disksize...).
  */
 static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
 		       u32 nr, ktime_t cutoff, unsigned long max,
 		       unsigned long *written)
 {
+	unsigned int noio = memalloc_noio_save();
 	struct page *bounce;
 	int ret = 0, err;
 	u32 i;
 
 	lockdep_assert_held(&d->init_lock);
 	*written = 0;
-	bounce = alloc_page(GFP_KERNEL);
-	if (!bounce)
+	bounce = alloc_page(GFP_NOIO);
+	if (!bounce) {
+		memalloc_noio_restore(noio);
 		return -ENOMEM;
+	}
 	for (i = first; i < first + nr && *written < max; i++) {
 		if (azr_wb_limit_spent(&d->wb)) {
 			ret = -EIO;
@@ -391,6 +408,7 @@ static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
 		cond_resched();
 	}
 	__free_page(bounce);
+	memalloc_noio_restore(noio);
 	return ret;
 }
 
@@ -617,6 +635,8 @@ static ssize_t idle_store(struct device *dev, struct device_attribute *attr,
 	u64 age;
 	int err;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (!all) {
 		if (kstrtou64(buf, 0, &age))
 			return -EINVAL;
@@ -647,6 +667,8 @@ static ssize_t backing_dev_store(struct device *dev,
 	char *path;
 	int err;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	path = kstrndup(buf, min_t(size_t, len, PATH_MAX), GFP_KERNEL);
 	if (!path)
 		return -ENOMEM;
@@ -671,6 +693,8 @@ static ssize_t writeback_store(struct device *dev,
 	u64 first = 0, nr;
 	int err;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (azr_wb_parse(buf, &mode, &first))
 		return -EINVAL;
 	down_read(&d->init_lock);
@@ -714,6 +738,8 @@ static ssize_t azr_wb_limit_store(struct device *dev, const char *buf,
 	struct azr_wb *wb = &azr_wb_of(dev)->wb;
 	u64 val;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (kstrtou64(buf, 10, &val))
 		return -EINVAL;
 	spin_lock(&wb->limit_lock);

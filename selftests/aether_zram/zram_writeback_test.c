@@ -11,6 +11,12 @@
  * its kind (bd_stat's columns say how many), every page must read back
  * as written whether it is in memory or on the backing device, and the
  * errors are zram's.
+ *
+ * Review s28: the files that name or write a device need CAP_SYS_ADMIN
+ * (a root without it is refused), and a writeback pass under memory
+ * pressure, with the device as swap and a writer queued on its
+ * configuration lock, finishes (its allocations are NOIO: the device's
+ * I/O path takes the lock the pass holds).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,9 +24,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/wait.h>
 #include <linux/fs.h>
+#include <linux/loop.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -28,7 +39,11 @@
 
 #define PG		4096
 #define NR_PAGES	64
-#define BACKING		"/dev/ram0"
+#define BRD		"/dev/ram0"
+#define LOOP_BYTES	(16 << 20)
+/* BRD, or a loop device over a file where there is no brd (debug kernel). */
+static char wb_backing[32] = BRD;
+#define BACKING		((const char *)wb_backing)
 /* brd's rd_size is in KiB: 16 MiB, 4096 blocks. */
 #define BRD_LOAD	"modprobe brd rd_nr=1 rd_size=16384 2>/dev/null"
 
@@ -41,6 +56,7 @@ FIXTURE(wb) {
 	int ctl;
 	int id;
 	int fd;
+	int loopfd;		/* the loop device BACKING is, or -1 */
 	char *expect;		/* NR_PAGES pages as written */
 	char *buf;		/* one page, O_DIRECT */
 	struct aet_params params;
@@ -51,27 +67,64 @@ static const struct aet_user wb_nobody = {
 	.gid = 65534,
 };
 
-static bool have_backing(void)
+/* A free loop device over an unlinked file of LOOP_BYTES: its fd. */
+static int wb_loop_attach(void)
+{
+	char file[64];
+	int ctl, nr, ffd, lfd = -1;
+
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		return -errno;
+	nr = ioctl(ctl, LOOP_CTL_GET_FREE);
+	close(ctl);
+	if (nr < 0)
+		return -errno;
+	snprintf(wb_backing, sizeof(wb_backing), "/dev/loop%d", nr);
+	snprintf(file, sizeof(file), "/tmp/zram_wb_%d", getpid());
+	ffd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (ffd < 0)
+		return -errno;
+	unlink(file);
+	if (ftruncate(ffd, LOOP_BYTES))
+		goto out;
+	lfd = open(wb_backing, O_RDWR | O_CLOEXEC);
+	if (lfd >= 0 && ioctl(lfd, LOOP_SET_FD, ffd)) {
+		close(lfd);
+		lfd = -1;
+	}
+out:
+	close(ffd);
+	return lfd;
+}
+
+/* brd, else a loop device (*@loopfd): false when neither can be had. */
+static bool have_backing(int *loopfd)
 {
 	struct stat sb;
 
-	if (stat(BACKING, &sb) && system(BRD_LOAD) != 0)
-		return false;
-	return !stat(BACKING, &sb) && S_ISBLK(sb.st_mode);
+	if (!stat(BRD, &sb) || system(BRD_LOAD) == 0) {
+		snprintf(wb_backing, sizeof(wb_backing), "%s", BRD);
+		if (!stat(BACKING, &sb) && S_ISBLK(sb.st_mode))
+			return true;
+	}
+	*loopfd = wb_loop_attach();
+	return *loopfd >= 0;
 }
 
 FIXTURE_SETUP(wb)
 {
 	self->id = -1;
 	self->fd = -1;
+	self->loopfd = -1;
 	self->expect = NULL;
 	self->buf = NULL;
 	self->ctl = azt_open();
 	if (self->ctl == -ENOENT)
 		AZT_SETUP_SKIP("no %s (aether_zram not loaded)", AZT_CONTROL);
 	ASSERT_LE(0, self->ctl);
-	if (!have_backing())
-		AZT_SETUP_SKIP("no %s (brd)", BACKING);
+	if (!have_backing(&self->loopfd))
+		AZT_SETUP_SKIP("no %s (brd) and no loop device", BRD);
 	ASSERT_EQ(0, aet_params_save("aether_zram", &self->params));
 	self->id = azt_hot_add();
 	ASSERT_LE(0, self->id);
@@ -87,6 +140,10 @@ FIXTURE_TEARDOWN(wb)
 		close(self->fd);
 	if (self->id >= 0)
 		azt_hot_remove(self->id);
+	if (self->loopfd >= 0) {
+		ioctl(self->loopfd, LOOP_CLR_FD, 0);
+		close(self->loopfd);
+	}
 	aet_params_restore(&self->params);
 	free(self->expect);
 	free(self->buf);
@@ -361,7 +418,8 @@ TEST_F(wb, backing_dev_is_refused_after_disksize)
 	ASSERT_STREQ("none\n", val);
 	ASSERT_EQ(0, wb_init_dev(self));
 	ASSERT_LE(0, azt_attr_read(self->id, "backing_dev", val, sizeof(val)));
-	ASSERT_STREQ(BACKING "\n", val);
+	ASSERT_EQ(0, strncmp(BACKING, val, strlen(BACKING)));
+	ASSERT_STREQ("\n", val + strlen(BACKING));
 	ASSERT_EQ(-EBUSY, azt_attr_write(self->id, "backing_dev", BACKING));
 	ASSERT_EQ(-EBUSY, azt_attr_write(self->id, "backing_dev", "none"));
 }
@@ -501,6 +559,211 @@ TEST_F_TIMEOUT(wb, background_writeback_moves_idle_pages, 600)
 	ASSERT_EQ(0, wb_wait_writes(self->id, 6, 300));
 	ASSERT_BD(6, 0, 6);
 	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
+/* Write @arg (a "file\0value" pair) as a root without CAP_SYS_ADMIN. */
+static int wb_write_nocap(int fd, void *arg)
+{
+	const char *path = arg, *val = path + strlen(path) + 1;
+	ssize_t n;
+	int wfd;
+
+	(void)fd;
+	wfd = open(path, O_WRONLY);
+	if (wfd < 0)
+		return -errno;
+	n = write(wfd, val, strlen(val));
+	n = n < 0 ? -errno : 0;
+	close(wfd);
+	return n;
+}
+
+/*
+ * Review s28 finding 5: a uid-0 process without CAP_SYS_ADMIN (a
+ * container's root) cannot aim backing_dev at a disk, nor write back,
+ * mark idle or change the limit: EPERM, and nothing changed.  Before,
+ * the mode (root-only) was the only check and backing_dev took BACKING.
+ */
+TEST_F(wb, the_device_files_need_cap_sys_admin)
+{
+	const struct { const char *name, *val; } m[] = {
+		{ "backing_dev", BACKING }, { "writeback", "idle" },
+		{ "idle", "all" }, { "writeback_limit", "10" },
+		{ "writeback_limit_enable", "1" },
+	};
+	char arg[192], buf[64];
+	unsigned int i;
+	size_t n;
+
+	if (getuid())
+		SKIP(return, "not root");
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		azt_attr_path(arg, sizeof(arg) - 32, self->id, m[i].name);
+		n = strlen(arg) + 1;
+		snprintf(arg + n, sizeof(arg) - n, "%s", m[i].val);
+		EXPECT_EQ(-EPERM, azt_run_unprivileged(wb_write_nocap, -1, arg))
+			TH_LOG("%s", m[i].name);
+	}
+	ASSERT_EQ(0, azt_attr_read(self->id, "backing_dev", buf, sizeof(buf)));
+	EXPECT_EQ(0, strncmp(buf, "none", 4)) TH_LOG("backing_dev %s", buf);
+	ASSERT_EQ(0, azt_attr_read(self->id, "writeback_limit_enable", buf,
+				   sizeof(buf)));
+	EXPECT_EQ('0', buf[0]);
+	/* With the capability the same writes are taken. */
+	ASSERT_EQ(0, wb_init_dev(self));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback_limit_enable", "1"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback_limit", "10"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "idle", "all"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "idle"));
+}
+
+#define PRESS_DISKSIZE	"256M"
+#define PRESS_PASSES	60
+#define MIN_FREE	"/proc/sys/vm/min_free_kbytes"
+
+/* A /proc/meminfo field in KiB, or 0. */
+static unsigned long wb_meminfo(const char *field)
+{
+	char line[128];
+	unsigned long v = 0;
+	size_t n = strlen(field);
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			v = strtoul(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* The hog: touch @kib of anonymous memory, page by page, for ever. */
+static void __attribute__((noreturn)) wb_hog(unsigned long kib)
+{
+	size_t len = (size_t)kib << 10, i;
+	unsigned long gen = 0;
+	char *p;
+
+	aet_write_file("/proc/self/oom_score_adj", "1000");
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(10);
+	for (;; gen++)
+		for (i = 0; i < len; i += PG)
+			*(unsigned long *)(p + i) = i + gen;	/* compresses */
+}
+
+/* The writer: mem_limit, over and over (a down_write() each time). */
+static void __attribute__((noreturn)) wb_limit_writer(int id)
+{
+	for (;;)
+		if (azt_attr_write(id, "mem_limit", "0"))
+			_exit(11);
+}
+
+static pid_t wb_fork(void (*fn)(unsigned long), unsigned long arg)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		fn(arg);
+	return pid;
+}
+
+static void wb_hog_fn(unsigned long kib)
+{
+	wb_hog(kib);
+}
+
+static void wb_writer_fn(unsigned long id)
+{
+	wb_limit_writer((int)id);
+}
+
+/* Kill and reap @pid: 0 when it was still running (SIGKILL ended it). */
+static int wb_kill(pid_t pid)
+{
+	int st;
+
+	if (pid <= 0)
+		return -ESRCH;
+	kill(pid, SIGKILL);
+	if (waitpid(pid, &st, 0) != pid)
+		return -errno;
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? 0 : st;
+}
+
+/*
+ * Review s28 finding 1: the device is swap (with a backing device), the
+ * watermarks are raised (min_free_kbytes to ~60% of what is free) so
+ * that a hog's allocations reclaim directly and kswapd runs: both swap
+ * out to this device, taking its init_lock for read under fs_reclaim.
+ * A writer loops on mem_limit (init_lock for write) while the test runs
+ * PRESS_PASSES passes of idle + writeback.  Before the fix each pass
+ * allocated its bounce page with GFP_KERNEL under init_lock: a pass
+ * whose allocation reclaimed into this device queued its nested read
+ * behind the writer, which waited for the pass (a hang, the harness's
+ * timeout), and the debug kernel's lockdep reported the init_lock /
+ * fs_reclaim cycle at the first pass once a swap-out had run (the box
+ * fails on "circular locking").  Now each write returns, and the hog and
+ * the writer are still running (killed by us) at the end.
+ */
+TEST_F_TIMEOUT(wb, writeback_under_reclaim_with_a_waiting_writer, 900)
+{
+	char dev[64], old_min[32], val[32], *argv;
+	unsigned long free_kib, swap_kib;
+	pid_t hog, writer;
+	int i, err, swapped = 0, passes = 0;
+
+	if (getuid())
+		SKIP(return, "not root");
+	if (system("command -v mkswap >/dev/null 2>&1"))
+		SKIP(return, "no mkswap");
+	ASSERT_EQ(0, aet_read_file(MIN_FREE, old_min, sizeof(old_min)));
+	ASSERT_EQ(0, azt_attr_write(self->id, "backing_dev", BACKING));
+	ASSERT_EQ(0, azt_attr_write(self->id, "disksize", PRESS_DISKSIZE));
+	azt_dev_path(dev, sizeof(dev), self->id);
+	ASSERT_LT(0, asprintf(&argv, "mkswap %s >/dev/null 2>&1", dev));
+	err = system(argv);
+	free(argv);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, swapon(dev, SWAP_FLAG_PREFER | 32767));
+	swapped = 1;
+	free_kib = wb_meminfo("MemFree");
+	ASSERT_LT(64UL << 10, free_kib);
+	snprintf(val, sizeof(val), "%lu", free_kib * 6 / 10);
+	ASSERT_EQ(0, aet_write_file(MIN_FREE, val));
+	hog = wb_fork(wb_hog_fn, free_kib / 2);
+	writer = wb_fork(wb_writer_fn, self->id);
+	ASSERT_LT(0, hog);
+	EXPECT_LT(0, writer);
+	/* Until the hog's pages go out to the device (the test's timeout
+	 * bounds it); the hog alive throughout. */
+	while (wb_meminfo("SwapTotal") == wb_meminfo("SwapFree") &&
+	       waitpid(hog, NULL, WNOHANG) == 0)
+		usleep(100000);
+	for (i = 0; i < PRESS_PASSES; i++) {
+		err = azt_attr_write(self->id, "idle", "all");
+		EXPECT_EQ(0, err);
+		err = azt_attr_write(self->id, "writeback", "idle");
+		/* The brd fills up: ENOSPC ends a pass, as zram's. */
+		EXPECT_TRUE(!err || err == -ENOSPC) TH_LOG("writeback %d", err);
+		passes++;
+	}
+	/* The pressure was real: the hog's pages went out to the device. */
+	swap_kib = wb_meminfo("SwapTotal") - wb_meminfo("SwapFree");
+	TH_LOG("swap used %lu KiB at the end", swap_kib);
+	EXPECT_LT(0, swap_kib);
+	EXPECT_EQ(0, wb_kill(writer));
+	EXPECT_EQ(0, wb_kill(hog));
+	EXPECT_EQ(0, aet_write_file(MIN_FREE, old_min));
+	if (swapped)
+		EXPECT_EQ(0, swapoff(dev)) TH_LOG("swapoff: %s", strerror(errno));
+	EXPECT_EQ(PRESS_PASSES, passes);
 }
 
 TEST_HARNESS_MAIN
