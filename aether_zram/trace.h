@@ -17,7 +17,14 @@
  * compressing, and a page kept raw, are no compression and no event;
  * their loads are a memset or a memcpy and not events either.
  *
- * trace.c defines the events; comp.c calls them.  TRACE_INCLUDE_PATH
+ *   azram_writeback, azram_read_back   one page written back to the
+ *	backing device (writeback.c, a pass of the writeback file or of the
+ *	background writeback) or read back from it: the device's id (N of
+ *	aether_zramN), the page's index, the block of the backing device
+ *	and the answer (0, or the errno of the load, the checksum or the
+ *	bio; a page whose write failed stays stored)
+ *
+ * trace.c defines the events; comp.c and writeback.c call them.  TRACE_INCLUDE_PATH
  * "." with -I$(src) for trace.o (Kbuild).
  */
 #undef TRACE_SYSTEM
@@ -71,6 +78,29 @@ DEFINE_EVENT(azram_comp, azram_decompress,
 	     TP_PROTO(const struct azr_comp *comp, unsigned int src_len,
 		      unsigned int dst_len, int err, u64 start_ns),
 	     TP_ARGS(comp, src_len, dst_len, err, start_ns));
+
+DECLARE_EVENT_CLASS(azram_wb,
+		    TP_PROTO(int dev, u32 index, unsigned long block, int err),
+		    TP_ARGS(dev, index, block, err),
+		    TP_STRUCT__entry(__field(int, dev)
+				     __field(u32, index)
+				     __field(unsigned long, block)
+				     __field(int, err)),
+		    TP_fast_assign(__entry->dev = dev;
+				   __entry->index = index;
+				   __entry->block = block;
+				   __entry->err = err;),
+		    TP_printk("dev=%d index=%u block=%lu err=%d",
+			      __entry->dev, __entry->index, __entry->block,
+			      __entry->err));
+
+DEFINE_EVENT(azram_wb, azram_writeback,
+	     TP_PROTO(int dev, u32 index, unsigned long block, int err),
+	     TP_ARGS(dev, index, block, err));
+
+DEFINE_EVENT(azram_wb, azram_read_back,
+	     TP_PROTO(int dev, u32 index, unsigned long block, int err),
+	     TP_ARGS(dev, index, block, err));
 
 #endif /* _AETHER_ZRAM_TRACE_H */
 

@@ -92,6 +92,7 @@
 #include <linux/string.h>
 
 #include "dev.h"
+#include "trace.h"
 
 /* zram's writeback modes. */
 #define AZR_WB_IDLE		BIT(0)
@@ -220,6 +221,7 @@ int azr_wb_read(struct azr_dev *d, u32 index, struct page *page)
 	flush_work(&r.work);
 	destroy_work_on_stack(&r.work);
 	atomic64_inc(&d->wb.bd_reads);
+	trace_azram_read_back(d->id, index, r.blk, r.err);
 	if (r.err)
 		pr_err_ratelimited("%s: page %u: read of block %lu of the backing device failed: %d\n",
 				   d->disk->disk_name, index, r.blk, r.err);
@@ -341,6 +343,7 @@ static int azr_wb_one(struct azr_dev *d, u32 index, struct page *bounce)
 		err = azr_dev_csum_verify(d, index, bounce);
 	if (!err)
 		err = azr_wb_bio(wb, bounce, blk, REQ_OP_WRITE | REQ_SYNC);
+	trace_azram_writeback(d->id, index, blk, err);
 	if (err)
 		goto out_put_block;
 

@@ -279,6 +279,38 @@ zram_io() {
 		none azram_decompress 'f("src_len") + 0 < 1 || f("src_len") + 0 > 4096 || f("ns") + 0 <= 0'
 }
 
+# A device with brd's /dev/ram0 behind it: 16 pages written, marked idle
+# and written back (azram_writeback), then read again from the backing
+# device (azram_read_back), each event of this device, answered 0.
+zram_writeback() {
+	ctl=/sys/class/aether_zram-control
+	id=$(cat "$ctl/hot_add") || { note "no hot_add"; return 1; }
+	d=/sys/block/aether_zram$id
+	rc=0
+	if echo /dev/ram0 >"$d/backing_dev" && echo 8M >"$d/disksize"; then
+		dd if=/bin/busybox of="/dev/aether_zram$id" bs=4096 count=16 \
+			conv=fsync 2>/dev/null
+		begin aether_zram/azram_writeback aether_zram/azram_read_back ||
+			rc=1
+		echo all >"$d/idle"
+		echo idle >"$d/writeback" || note "writeback refused"
+		echo 3 >/proc/sys/vm/drop_caches
+		dd if="/dev/aether_zram$id" of=/dev/null bs=4096 count=16 \
+			2>/dev/null
+		end
+	else
+		note "aether_zram$id took no backing device"
+		rc=1
+	fi
+	echo 1 >"$d/reset"
+	echo "$id" >"$ctl/hot_remove"
+	[ $rc -eq 0 ] &&
+		at_least 8 azram_writeback "f(\"dev\") == $id && f(\"err\") == 0" &&
+		at_least 8 azram_read_back "f(\"dev\") == $id && f(\"err\") == 0" &&
+		none azram_writeback 'f("err") != 0' &&
+		none azram_read_back 'f("err") != 0'
+}
+
 # ---- aether_dedupe -------------------------------------------------------------
 
 dedupe_merge_unmerge() {
@@ -380,9 +412,15 @@ fi
 if loaded aether_zram; then
 	check zram_lz4_compress_and_decompress zram_io lz4
 	check zram_zstd_compress_and_decompress zram_io zstd
+	if [ -b /dev/ram0 ] || modprobe brd rd_nr=1 rd_size=16384 2>/dev/null; then
+		check zram_writeback_and_read_back zram_writeback
+	else
+		skip zram_writeback "no brd"
+	fi
 else
 	skip zram_lz4 "aether_zram not loaded"
 	skip zram_zstd "aether_zram not loaded"
+	skip zram_writeback "aether_zram not loaded"
 fi
 if loaded aether_dedupe; then
 	check dedupe_merge_and_unmerge dedupe_merge_unmerge
