@@ -41,7 +41,7 @@ cp "$HERE"/bench-samples/*-"$REL".txt "$DIR/"
 "$PY" "$PLOT" --dir "$DIR" "$REL" >"$WORK/out" 2>&1
 ok $? "plots_all" "$(tail -3 "$WORK/out")"
 
-# is_png FILE: PNG by file(1) and by its signature, and more than a stub.
+# is_png FILE: PNG by file(1) and by its signature, and more than a header.
 is_png() {
 	[[ -s $1 && $(stat -c %s "$1") -gt 5000 ]] || return 1
 	[[ $(head -c 8 "$1" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || return 1

@@ -40,24 +40,6 @@ static const char * const cf_zone_names[AETHER_MM_NR_ZONES] = {
 	"DMA", "DMA32", "Normal",
 };
 
-/* Run @cmd; its stdout into @out; its exit status, or -1. */
-static int cf_run(const char *cmd, char *out, size_t len)
-{
-	size_t got = 0, n;
-	FILE *f;
-	int st;
-
-	fflush(stdout);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (got + 1 < len && (n = fread(out + got, 1, len - 1 - got, f)) > 0)
-		got += n;
-	out[got] = '\0';
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int cf_zone(const char *name)
 {
 	int z;
@@ -244,8 +226,8 @@ FIXTURE_SETUP(frag)
 		AEMT_SETUP_SKIP("%s absent: aether_mm not loaded", AEMT_DEV);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, aemt_pool_info(self->fd, &self->pi));
-	if (cf_run("aetherctl --help >/dev/null 2>&1; echo $?", out,
-		   sizeof(out)) != 0 || atoi(out) == 127)
+	if (aet_shell("aetherctl --help >/dev/null 2>&1; echo $?", out,
+		      sizeof(out)) != 0 || atoi(out) == 127)
 		AEMT_SETUP_SKIP("no aetherctl on PATH");
 	self->t1 = malloc(CF_OUT);
 	self->plot = malloc(CF_OUT);
@@ -277,10 +259,10 @@ TEST_F_TIMEOUT(frag, plot_matches_table, 300)
 	unsigned int n, z, o;
 
 	for (tries = 0; tries < CF_TRIES; tries++) {
-		ASSERT_EQ(0, cf_run("aetherctl mm frag", self->t1, CF_OUT));
-		ASSERT_EQ(0, cf_run("aetherctl mm frag --plot", self->plot,
-				    CF_OUT));
-		ASSERT_EQ(0, cf_run("aetherctl mm frag", self->t2, CF_OUT));
+		ASSERT_EQ(0, aet_shell("aetherctl mm frag", self->t1, CF_OUT));
+		ASSERT_EQ(0, aet_shell("aetherctl mm frag --plot", self->plot,
+				       CF_OUT));
+		ASSERT_EQ(0, aet_shell("aetherctl mm frag", self->t2, CF_OUT));
 		ASSERT_EQ(0, cf_parse_table(self->t1, &a)) {
 			TH_LOG("table: %.300s", self->t1);
 		}
@@ -327,7 +309,7 @@ TEST_F_TIMEOUT(frag, plot_one_zone, 120)
 	ASSERT_LE(0, z);
 	snprintf(cmd, sizeof(cmd), "aetherctl mm frag --plot --node 0 --zone %s",
 		 cf_zone_names[z]);
-	ASSERT_EQ(0, cf_run(cmd, self->plot, CF_OUT));
+	ASSERT_EQ(0, aet_shell(cmd, self->plot, CF_OUT));
 	snprintf(want, sizeof(want), "node 0 zone %s: ", cf_zone_names[z]);
 	for (line = self->plot; *line;
 	     line = strchrnul(line, '\n'), line += !!*line) {
@@ -342,10 +324,10 @@ TEST_F_TIMEOUT(frag, plot_one_zone, 120)
 /* --plot draws for a person; with --json it is a usage error. */
 TEST_F(frag, plot_json_usage)
 {
-	ASSERT_EQ(2, cf_run("aetherctl --json mm frag --plot 2>/dev/null",
-			    self->plot, CF_OUT));
-	ASSERT_EQ(2, cf_run("aetherctl mm frag --plot extra 2>/dev/null",
-			    self->plot, CF_OUT));
+	ASSERT_EQ(2, aet_shell("aetherctl --json mm frag --plot 2>/dev/null",
+			       self->plot, CF_OUT));
+	ASSERT_EQ(2, aet_shell("aetherctl mm frag --plot extra 2>/dev/null",
+			       self->plot, CF_OUT));
 }
 
 TEST_HARNESS_MAIN

@@ -27,24 +27,6 @@
 
 #define QT_NAME		"qt-ctl"
 
-/* Run @cmd; its stdout into @out; its exit status, or -1. */
-static int qt_run(const char *cmd, char *out, size_t len)
-{
-	size_t got = 0, n;
-	FILE *f;
-	int st;
-
-	fflush(stdout);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (got + 1 < len && (n = fread(out + got, 1, len - 1 - got, f)) > 0)
-		got += n;
-	out[got] = '\0';
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 FIXTURE(ctl) {
 	int fd;
 };
@@ -63,8 +45,8 @@ static const char *qt_fixture_open(int *fd, const char *prefix)
 		return AQT_DEV " absent: aether_qos not loaded";
 	if (*fd < 0)
 		return NULL;
-	if (qt_run("aetherctl --help >/dev/null 2>&1; echo $?", out,
-		   sizeof(out)) != 0 || atoi(out) == 127)
+	if (aet_shell("aetherctl --help >/dev/null 2>&1; echo $?", out,
+		      sizeof(out)) != 0 || atoi(out) == 127)
 		return "no aetherctl on PATH";
 	aqt_destroy_prefixed(*fd, AETHER_QOS_ROOT_ID, prefix);
 	return NULL;
@@ -93,36 +75,36 @@ TEST_F(ctl, create_set_attach_show_destroy)
 	char out[8192], cmd[256];
 	__u32 id;
 
-	ASSERT_EQ(0, qt_run("aetherctl qos create --class besteffort root " QT_NAME
-			    " >/dev/null", out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl qos create --class besteffort root " QT_NAME
+			       " >/dev/null", out, sizeof(out)));
 	ASSERT_EQ(0, aqt_find(self->fd, AETHER_QOS_ROOT_ID, QT_NAME, &id));
-	ASSERT_EQ(0, qt_run("aetherctl qos set " QT_NAME " max=7 high=5 min=1",
-			    out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl qos set " QT_NAME " max=7 high=5 min=1",
+			       out, sizeof(out)));
 	ASSERT_EQ(0, aqt_get(self->fd, id, &gi));
 	ASSERT_EQ(7, gi.max);
 	ASSERT_EQ(5, gi.high);
 	ASSERT_EQ(1, gi.min);
 	ASSERT_EQ(AETHER_QOS_CLASS_BESTEFFORT, gi.class);
-	ASSERT_NE(0, qt_run("aetherctl qos set " QT_NAME " nosuch=1 2>/dev/null",
-			    out, sizeof(out)));
+	ASSERT_NE(0, aet_shell("aetherctl qos set " QT_NAME " nosuch=1 2>/dev/null",
+			       out, sizeof(out)));
 
 	snprintf(cmd, sizeof(cmd), "aetherctl qos attach %u %d", id, getpid());
-	ASSERT_EQ(0, qt_run(cmd, out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell(cmd, out, sizeof(out)));
 	ASSERT_EQ(0, aqt_get(self->fd, id, &gi));
 	ASSERT_EQ(1, gi.nr_members);
 
-	ASSERT_EQ(0, qt_run("aetherctl --json qos show " QT_NAME, out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl --json qos show " QT_NAME, out, sizeof(out)));
 	ASSERT_NE(NULL, strstr(out, "\"max\": 7")) TH_LOG("%s", out);
 	ASSERT_NE(NULL, strstr(out, "\"class\": \"besteffort\"")) TH_LOG("%s", out);
 	ASSERT_NE(NULL, strstr(out, "\"pressure\": \"some avg10=")) TH_LOG("%s", out);
-	ASSERT_EQ(0, qt_run("aetherctl --json qos show", out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl --json qos show", out, sizeof(out)));
 	ASSERT_NE(NULL, strstr(out, "\"path\": \"" QT_NAME "\"")) TH_LOG("%s", out);
 
-	ASSERT_NE(0, qt_run("aetherctl qos destroy " QT_NAME " 2>/dev/null", out,
-			    sizeof(out))) TH_LOG("a running member keeps it");
-	ASSERT_EQ(0, qt_run("aetherctl qos attach root $PPID", out, sizeof(out)))
+	ASSERT_NE(0, aet_shell("aetherctl qos destroy " QT_NAME " 2>/dev/null", out,
+			       sizeof(out))) TH_LOG("a running member keeps it");
+	ASSERT_EQ(0, aet_shell("aetherctl qos attach root $PPID", out, sizeof(out)))
 		TH_LOG("detach");
-	ASSERT_EQ(0, qt_run("aetherctl qos destroy " QT_NAME, out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl qos destroy " QT_NAME, out, sizeof(out)));
 	ASSERT_EQ(-ENOENT, aqt_get(self->fd, id, &gi));
 }
 
@@ -357,10 +339,10 @@ TEST_F_TIMEOUT(suite, status_json_has_a_section_per_loaded_module, 300)
 	char want[128];
 	unsigned int i;
 
-	ASSERT_EQ(0, qt_run("aetherctl qos create root " QT_SUITE
-			    " >/dev/null", self->out, sizeof(self->out)));
-	ASSERT_EQ(0, qt_run("aetherctl --json status --rows 0", self->out,
-			    sizeof(self->out)));
+	ASSERT_EQ(0, aet_shell("aetherctl qos create root " QT_SUITE
+			       " >/dev/null", self->out, sizeof(self->out)));
+	ASSERT_EQ(0, aet_shell("aetherctl --json status --rows 0", self->out,
+			       sizeof(self->out)));
 	ASSERT_EQ(1, qj_documents(self->out)) TH_LOG("%s", self->out);
 	for (i = 0; i < ARRAY_SIZE(qt_sections); i++) {
 		EXPECT_EQ(qt_loaded(qt_sections[i].module),
@@ -376,14 +358,14 @@ TEST_F_TIMEOUT(suite, status_json_has_a_section_per_loaded_module, 300)
 		TH_LOG("%s", self->out);
 	ASSERT_NE(NULL, strstr(self->out, "\"denied\": ")) TH_LOG("%s", self->out);
 	/* The same screen for people: the titles, no JSON. */
-	ASSERT_EQ(0, qt_run("aetherctl status", self->out, sizeof(self->out)));
+	ASSERT_EQ(0, aet_shell("aetherctl status", self->out, sizeof(self->out)));
 	ASSERT_NE(NULL, strstr(self->out, "QoS groups by usage"));
 	ASSERT_NE(NULL, strstr(self->out, "Memory firewall"));
 	ASSERT_EQ(NULL, strchr(self->out, '{'));
-	ASSERT_EQ(2, qt_run("aetherctl status --rows x 2>/dev/null", self->out,
-			    sizeof(self->out)));
-	ASSERT_EQ(2, qt_run("aetherctl status extra 2>/dev/null", self->out,
-			    sizeof(self->out)));
+	ASSERT_EQ(2, aet_shell("aetherctl status --rows x 2>/dev/null", self->out,
+			       sizeof(self->out)));
+	ASSERT_EQ(2, aet_shell("aetherctl status extra 2>/dev/null", self->out,
+			       sizeof(self->out)));
 }
 
 /* A module that is not loaded has no section, and status says so. */
@@ -397,7 +379,7 @@ TEST_F_TIMEOUT(suite, status_leaves_out_a_module_that_is_not_loaded, 300)
 	if (ret)
 		SKIP(return, "aether_dedupe cannot be unloaded now: %s",
 		     strerror(-ret));
-	ret = qt_run("aetherctl --json status", self->out, sizeof(self->out));
+	ret = aet_shell("aetherctl --json status", self->out, sizeof(self->out));
 	ASSERT_EQ(0, aemt_dedupe_back());
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(1, qj_documents(self->out)) TH_LOG("%s", self->out);
@@ -405,8 +387,8 @@ TEST_F_TIMEOUT(suite, status_leaves_out_a_module_that_is_not_loaded, 300)
 	ASSERT_NE(NULL, strstr(self->out, "\"aether_dedupe\": \"-\""));
 	ASSERT_TRUE(qt_has_section(self->out, "pool"));
 	/* Loaded again: back on the screen. */
-	ASSERT_EQ(0, qt_run("aetherctl --json status", self->out,
-			    sizeof(self->out)));
+	ASSERT_EQ(0, aet_shell("aetherctl --json status", self->out,
+			       sizeof(self->out)));
 	ASSERT_TRUE(qt_has_section(self->out, "dedupe")) TH_LOG("%s", self->out);
 }
 
@@ -419,11 +401,11 @@ TEST_F_TIMEOUT(suite, status_as_a_user_is_valid_json_without_the_firewall, 300)
 {
 	if (getuid())
 		SKIP(return, "needs root to become alice");
-	if (qt_run("su -s /bin/sh alice -c true 2>/dev/null", self->out,
-		   sizeof(self->out)))
+	if (aet_shell("su -s /bin/sh alice -c true 2>/dev/null", self->out,
+		      sizeof(self->out)))
 		SKIP(return, "no user alice");
-	ASSERT_EQ(0, qt_run("su -s /bin/sh alice -c 'aetherctl --json status' 2>/dev/null",
-			    self->out, sizeof(self->out)));
+	ASSERT_EQ(0, aet_shell("su -s /bin/sh alice -c 'aetherctl --json status' 2>/dev/null",
+			       self->out, sizeof(self->out)));
 	ASSERT_EQ(1, qj_documents(self->out)) TH_LOG("%s", self->out);
 	ASSERT_FALSE(qt_has_section(self->out, "firewall"));
 	if (qt_loaded("aether_mm"))
@@ -436,20 +418,20 @@ TEST_F_TIMEOUT(suite, top_prints_n_screens, 300)
 	const char *p = self->out;
 	int n = 0;
 
-	ASSERT_EQ(0, qt_run("aetherctl --json top -n 3 -i 1", self->out,
-			    sizeof(self->out)));
+	ASSERT_EQ(0, aet_shell("aetherctl --json top -n 3 -i 1", self->out,
+			       sizeof(self->out)));
 	ASSERT_EQ(3, qj_documents(self->out)) TH_LOG("%s", self->out);
-	ASSERT_EQ(0, qt_run("aetherctl top -n 2 --interval 1 </dev/null",
-			    self->out, sizeof(self->out)));
+	ASSERT_EQ(0, aet_shell("aetherctl top -n 2 --interval 1 </dev/null",
+			       self->out, sizeof(self->out)));
 	while ((p = strstr(p, "Modules\n"))) {
 		n++;
 		p++;
 	}
 	ASSERT_EQ(2, n) TH_LOG("%s", self->out);
-	ASSERT_EQ(2, qt_run("aetherctl top -n 0 2>/dev/null", self->out,
-			    sizeof(self->out)));
-	ASSERT_EQ(2, qt_run("aetherctl top -i 0 2>/dev/null", self->out,
-			    sizeof(self->out)));
+	ASSERT_EQ(2, aet_shell("aetherctl top -n 0 2>/dev/null", self->out,
+			       sizeof(self->out)));
+	ASSERT_EQ(2, aet_shell("aetherctl top -i 0 2>/dev/null", self->out,
+			       sizeof(self->out)));
 }
 
 /*
@@ -458,8 +440,8 @@ TEST_F_TIMEOUT(suite, top_prints_n_screens, 300)
  */
 TEST_F_TIMEOUT(suite, top_ends_on_q, 600)
 {
-	ASSERT_EQ(0, qt_run("printf q | aetherctl top -i 3600", self->out,
-			    sizeof(self->out)));
+	ASSERT_EQ(0, aet_shell("printf q | aetherctl top -i 3600", self->out,
+			       sizeof(self->out)));
 	ASSERT_NE(NULL, strstr(self->out, "Modules\n"));
 }
 
@@ -493,7 +475,7 @@ TEST_F_TIMEOUT(suite, every_reading_command_prints_valid_json, 600)
 		if (!qt_loaded(module[i]))
 			continue;
 		snprintf(cmd, sizeof(cmd), "aetherctl %s --json", cmds[i]);
-		EXPECT_EQ(0, qt_run(cmd, self->out, sizeof(self->out)))
+		EXPECT_EQ(0, aet_shell(cmd, self->out, sizeof(self->out)))
 			TH_LOG("%s", cmd);
 		EXPECT_EQ(1, qj_documents(self->out))
 			TH_LOG("%s:\n%s", cmd, self->out);

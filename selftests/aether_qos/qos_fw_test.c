@@ -1773,55 +1773,36 @@ TEST_F(fw, a_tag_rule_covers_the_regions_of_that_tag)
 	close(t1);
 }
 
-/* Run @cmd; its stdout into @out; its exit status, or -1. */
-static int fw_sh(const char *cmd, char *out, size_t len)
-{
-	size_t got = 0, n;
-	FILE *f;
-	int st;
-
-	fflush(stdout);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (got + 1 < len &&
-	       (n = fread(out + got, 1, len - 1 - got, f)) > 0)
-		got += n;
-	out[got] = '\0';
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 TEST_F(fw, aetherctl_qos_fw)
 {
 	static char out[65536];
 	char cmd[256];
 	int rfd;
 
-	if (fw_sh("aetherctl --help >/dev/null 2>&1; echo $?", out,
-		  sizeof(out)) != 0 || atoi(out) == 127)
+	if (aet_shell("aetherctl --help >/dev/null 2>&1; echo $?", out,
+		      sizeof(out)) != 0 || atoi(out) == 127)
 		SKIP(return, "no aetherctl on PATH");
 	rfd = fw_region(self->mfd, "fwt-ctl", 0, &self->rid);
 	ASSERT_LE(0, rfd);
 	snprintf(cmd, sizeof(cmd),
 		 "aetherctl qos fw add deny uid:1000 id:%llu read,write allow pid:%d+ glob:'fwt-c*' open >/dev/null",
 		 (unsigned long long)self->rid, getpid());
-	ASSERT_EQ(0, fw_sh(cmd, out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell(cmd, out, sizeof(out)));
 	EXPECT_EQ(-EACCES, fw_map_as(&alice, rfd, PROT_READ));
-	ASSERT_EQ(0, fw_sh("aetherctl --json qos fw list", out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl --json qos fw list", out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "\"subject\": \"uid:1000\"")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"object\": \"glob:fwt-c*\"")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"access\": \"read,write\"")) TH_LOG("%s", out);
-	ASSERT_EQ(0, fw_sh("aetherctl --json qos fw audit", out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl --json qos fw audit", out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "\"op\": \"mmap\"")) TH_LOG("%s", out);
-	EXPECT_NE(0, fw_sh("aetherctl qos fw add deny uid:x any read 2>/dev/null",
-			   out, sizeof(out)));
-	ASSERT_EQ(0, fw_sh("aetherctl qos fw default deny --permissive", out,
-			   sizeof(out)));
-	ASSERT_EQ(0, fw_sh("aetherctl qos fw del all", out, sizeof(out)));
+	EXPECT_NE(0, aet_shell("aetherctl qos fw add deny uid:x any read 2>/dev/null",
+			       out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl qos fw default deny --permissive", out,
+			       sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl qos fw del all", out, sizeof(out)));
 	EXPECT_EQ(0, fw_map_as(&alice, rfd, PROT_READ));	/* permissive */
-	ASSERT_EQ(0, fw_sh("aetherctl qos fw default allow", out, sizeof(out)));
-	ASSERT_EQ(0, fw_sh("aetherctl --json qos fw list", out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl qos fw default allow", out, sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl --json qos fw list", out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "\"default\": \"allow\"")) TH_LOG("%s", out);
 	close(rfd);
 }

@@ -541,24 +541,6 @@ TEST_F_TIMEOUT(region, class_ranges_reclaimed_in_class_order, 240)
 	close(gfd);
 }
 
-/* Run @cmd; its stdout into @out; its exit status, or -1. */
-static int qr_run(const char *cmd, char *out, size_t len)
-{
-	size_t got = 0, n;
-	FILE *f;
-	int st;
-
-	fflush(stdout);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (got + 1 < len && (n = fread(out + got, 1, len - 1 - got, f)) > 0)
-		got += n;
-	out[got] = '\0';
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /*
  * top: two groups, 24 and 8 pages: both listed with their usage, the
  * larger first, with max, class, events and avg10 columns.
@@ -572,8 +554,8 @@ TEST_F(region, qos_top_once_json)
 	char *a, *b;
 	__u32 idb, ids;
 
-	if (qr_run("aetherctl --help >/dev/null 2>&1; echo $?", out,
-		   sizeof(out)) != 0 || atoi(out) == 127)
+	if (aet_shell("aetherctl --help >/dev/null 2>&1; echo $?", out,
+		      sizeof(out)) != 0 || atoi(out) == 127)
 		SKIP(return, "no aetherctl on PATH");
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "top-small", 0, &ids));
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "top-big",
@@ -594,8 +576,8 @@ TEST_F(region, qos_top_once_json)
 	qr_write(pb, 0, big);
 	qr_write(ps, 0, small);
 
-	ASSERT_EQ(0, qr_run("aetherctl qos top --once --json", out,
-			    sizeof(out)));
+	ASSERT_EQ(0, aet_shell("aetherctl qos top --once --json", out,
+			       sizeof(out)));
 	a = strstr(out, "\"path\": \"" QR_PREFIX "top-big\"");
 	b = strstr(out, "\"path\": \"" QR_PREFIX "top-small\"");
 	ASSERT_NE(NULL, a) TH_LOG("%s", out);
@@ -608,8 +590,8 @@ TEST_F(region, qos_top_once_json)
 	ASSERT_NE(NULL, strstr(b, "\"avg10\": \"")) TH_LOG("%s", out);
 	ASSERT_NE(NULL, strstr(b, "\"events_oom\": ")) TH_LOG("%s", out);
 	/* Not a command line top takes. */
-	ASSERT_NE(0, qr_run("aetherctl qos top --once extra 2>/dev/null", out,
-			    sizeof(out)));
+	ASSERT_NE(0, aet_shell("aetherctl qos top --once extra 2>/dev/null", out,
+			       sizeof(out)));
 	munmap(pb, big * psize());
 	munmap(ps, small * psize());
 	close(rb);

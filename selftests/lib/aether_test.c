@@ -336,3 +336,20 @@ int aet_run_child(int (*fn)(void *arg), void *arg)
 		return -errno;
 	return status;
 }
+
+int aet_shell(const char *cmd, char *out, size_t len)
+{
+	size_t got = 0, n;
+	FILE *f;
+	int st;
+
+	fflush(stdout);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (got + 1 < len && (n = fread(out + got, 1, len - 1 - got, f)) > 0)
+		got += n;
+	out[got] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

@@ -45,6 +45,8 @@ int aet_ioctl(int fd, unsigned long cmd, void *arg);
 /* Files (sysfs, debugfs, procfs). */
 int aet_write_file(const char *path, const char *text);
 int aet_read_file(const char *path, char *buf, size_t len);
+/* Run shell command @cmd; its stdout into @out; its exit status, or -1. */
+int aet_shell(const char *cmd, char *out, size_t len);
 
 /*
  * The writable parameters of a module (/sys/module/<module>/parameters),
