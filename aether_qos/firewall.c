@@ -457,12 +457,14 @@ struct aqos_fw_qslot {
 	bool revoke;		/* quarantined, its mappings not yet revoked */
 	u32 count;
 	unsigned long start;	/* jiffies: window start, or quarantined at */
+	u64 qseq;		/* order of quarantine: jiffies tie, this not */
 };
 
 static DEFINE_SPINLOCK(aqos_fw_qlock);
 static struct aqos_fw_qslot aqos_fw_qslots[AQOS_FW_QSLOTS];
 static atomic_t aqos_fw_nr_quarantined;
 static atomic64_t aqos_fw_nr_qevicted;	/* quarantined uids let go for room */
+static u64 aqos_fw_qseq;		/* under aqos_fw_qlock */
 static atomic64_t aqos_fw_nr_revokes;	/* revocations done */
 
 static void aqos_fw_revoke_fn(struct work_struct *work);
@@ -506,7 +508,7 @@ static struct aqos_fw_qslot *aqos_fw_qslot(kuid_t uid, kuid_t *evicted,
 		if (s->used && uid_eq(s->uid, uid))
 			return s;
 		if (s->quarantined) {
-			if (!oldest_q || time_before(s->start, oldest_q->start))
+			if (!oldest_q || s->qseq < oldest_q->qseq)
 				oldest_q = s;
 			continue;
 		}
@@ -553,6 +555,7 @@ static bool aqos_fw_count_denial(kuid_t uid)
 			s->quarantined = true;
 			s->revoke = true;
 			s->start = jiffies;	/* since when */
+			s->qseq = ++aqos_fw_qseq;
 			atomic_inc(&aqos_fw_nr_quarantined);
 			now = true;
 		}
