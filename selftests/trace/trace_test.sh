@@ -75,10 +75,20 @@ mount_tracefs() {
 	mount -t tracefs nodev "$T" 2>/dev/null && [ -d "$T/events" ]
 }
 
+# ours_off: every event of ours off, and no other: events/enable would
+# patch every tracepoint the kernel has (text_poke_bp), and under TCG a
+# vCPU in __schedule once hit the int3 of such a patch and oopsed.
+ours_off() {
+	for f in "$T"/events/aether_*/enable; do
+		[ -e "$f" ] && echo 0 >"$f"
+	done
+	return 0
+}
+
 # begin SYSTEM|SYSTEM/EVENT...: an empty buffer, those events on.
 begin() {
 	echo 0 >"$T/tracing_on"
-	echo 0 >"$T/events/enable"
+	ours_off
 	echo >"$T/trace"
 	for e in "$@"; do
 		echo 1 >"$T/events/$e/enable" || return 1
@@ -89,7 +99,7 @@ begin() {
 # end: events off, the buffer saved to $OUT.
 end() {
 	echo 0 >"$T/tracing_on"
-	echo 0 >"$T/events/enable"
+	ours_off
 	cat "$T/trace" >"$OUT"
 	note "$(grep -vc '^#' "$OUT") lines traced"
 }
@@ -434,7 +444,7 @@ else
 	skip qos_limits "aether_qos not loaded"
 	skip qos_fw "aether_qos not loaded"
 fi
-echo 0 >"$T/events/enable"
+ours_off
 echo 1 >"$T/tracing_on"
 echo >"$T/trace"
 rm -f "$OUT" "$OUT.a" "$OUT.f"
