@@ -67,8 +67,9 @@ tap_counts() {
 }
 
 # why_failed: for each failed test case, the harness's lines of that case
-# (its assertion's file:line and what it expected, its TH_LOGs), at most
-# 12 each, so that a run's tail says why and not only what.
+# (its assertion's file:line and what it expected, its TH_LOGs), the last
+# 16 of them, so that a run's tail says why and not only what (a box
+# phase, such as the injection pass, prints its verdict's cause last).
 why_failed() {
 	awk '
 	/^=== AETHER BEGIN / { box = 1; next }
@@ -76,12 +77,12 @@ why_failed() {
 	!box { next }
 	/^# AETHER-TEST .* BEGIN$/ { prog = $3; next }
 	/^#  RUN / { n = 0; next }
-	/^# / { if (n < 12) buf[n++] = $0; next }
+	/^# / { buf[n % 16] = $0; n++; next }
 	/^ok [0-9]+/ { n = 0; next }
 	/^not ok [0-9]+/ {
 		print prog ": " $0
-		for (i = 0; i < n; i++)
-			print "  " buf[i]
+		for (i = (n > 16 ? n - 16 : 0); i < n; i++)
+			print "  " buf[i % 16]
 		n = 0
 	}
 	'

@@ -142,7 +142,32 @@ remove_zram_devices() {
 	for d in /sys/block/aether_zram*; do
 		[ -e "$d" ] || continue
 		echo "${d##*aether_zram}" >/sys/class/aether_zram-control/hot_remove ||
-			echo "box: cannot remove ${d##*/}"
+			echo "# box: cannot remove ${d##*/}"
+	done
+}
+
+# why_held NAME: '#' lines saying what holds module NAME (its count, the
+# modules using it, our devices swapped on or mounted, and each process
+# with one of our devices open or mapped: state, wait channel, stack), so
+# that a failed unload in a CI log says why.
+why_held() {
+	users=''
+	for h in "/sys/module/$1/holders"/*; do
+		[ -e "$h" ] && users="$users ${h##*/}"
+	done
+	echo "# $1: refcnt $(cat "/sys/module/$1/refcnt" 2>/dev/null), used by:${users:- none}"
+	grep aether /proc/swaps /proc/mounts 2>/dev/null | sed 's/^/# held: /'
+	for p in /proc/[0-9]*; do
+		held=0
+		for f in "$p"/fd/*; do
+			case "$(readlink "$f" 2>/dev/null)" in *aether*) held=1 ;; esac
+		done
+		grep -q aether "$p/maps" 2>/dev/null && held=1
+		[ $held = 1 ] || continue
+		echo "# held by pid ${p#/proc/} ($(cat "$p/comm" 2>/dev/null)):" \
+			"$(sed -n 's/^State:\t//p' "$p/status" 2>/dev/null)," \
+			"wchan $(cat "$p/wchan" 2>/dev/null)"
+		sed 's/^/#   /' "$p/stack" 2>/dev/null | head -n 12
 	done
 }
 
@@ -154,8 +179,9 @@ unload_ours() {
 	# shellcheck disable=SC2013 # one word a line: module paths
 	for m in $(awk '$2 == "ours" { print $1 }' /etc/aether/modules | sed -n '1!G;h;$p'); do
 		name=$(mod_name "$m")
-		if ! rmmod "$name"; then
-			echo "box: rmmod $name failed"
+		if ! rmmod "$name" 2>/tmp/rmmod.err; then
+			echo "# box: rmmod $name failed: $(cat /tmp/rmmod.err)"
+			why_held "$name"
 			rc=1
 		fi
 	done

@@ -162,12 +162,36 @@ fi_reap() {
 	return 1
 }
 
+# fi_zram_unused: a zram test under injection can fail its own clean-up
+# (swapoff reads every page back, and a read that fails leaves the device
+# swapped on), leaving an aether_zram device busy, which no one could
+# remove or unload: swapped off, loop devices on files of it detached,
+# unmounted, each said.
+fi_zram_unused() {
+	awk '$1 ~ /aether_zram/ { print $1 }' /proc/swaps | while read -r dev; do
+		echo "# $dev left swapped on under injection: swapoff"
+		swapoff "$dev" || echo "# swapoff $dev failed"
+	done
+	awk '$1 ~ /aether_zram/ { print $2 }' /proc/mounts | while read -r mnt; do
+		for l in /sys/block/loop*; do
+			f=$(cat "$l/loop/backing_file" 2>/dev/null) || continue
+			case "$f" in "$mnt"/*)
+				echo "# /dev/${l##*/} on $f left under injection: detached"
+				losetup -d "/dev/${l##*/}" ;;
+			esac
+		done
+		echo "# $mnt left mounted under injection: unmounted"
+		umount "$mnt" || echo "# umount $mnt failed"
+	done
+}
+
 # fi_suite_whole: with injection off, put back what a selftest under
 # injection could not: its own clean-up fails too (a debugfs write, a
 # module load), so the naive share engine may still be registered with
 # its shared frames, and a module a test unloads to load again (the
 # share tests set aether_dedupe aside) may be missing.
 fi_suite_whole() {
+	fi_zram_unused
 	naive=$DBG/aether/mm/share_naive
 	if [ -w "$naive" ] && ! echo off >"$naive"; then
 		echo "# share_naive would not turn off"
@@ -278,7 +302,11 @@ unload_all_ours() {
 	remove_zram_devices
 	for m in $(our_modules | sed -n '1!G;h;$p'); do
 		grep -q "^$m " /proc/modules || continue
-		rmmod "$m" 2>/tmp/rmmod.err || { cat /tmp/rmmod.err; return 1; }
+		rmmod "$m" 2>/tmp/rmmod.err || {
+			echo "# rmmod $m: $(cat /tmp/rmmod.err)"
+			why_held "$m"
+			return 1
+		}
 	done
 }
 
