@@ -399,7 +399,7 @@ static int aslub_st_bulk_round(struct aslub_cache *s, void **p, int other)
 	return ret;
 }
 
-static int aslub_st_bulk(int nid)
+static int aslub_st_bulk(void)
 {
 	struct aslub_cache *s;
 	int ret = 0, round;
@@ -411,8 +411,18 @@ static int aslub_st_bulk(int nid)
 	p = kcalloc(ASLUB_ST_BULK + ASLUB_ST_REMOTE, sizeof(*p), GFP_KERNEL);
 	if (!p)
 		ret = -ENOMEM;
-	for (round = 0; !ret && round < 3; round++)
-		ret = aslub_st_bulk_round(s, p, aslub_st_other_node(s, nid));
+	/*
+	 * A round counts the frees of another node's objects as remote: it
+	 * stays on one CPU, and "other" is other than that CPU's node (a
+	 * round the scheduler moved to the other node's CPU between its
+	 * allocations and its frees counted every free wrong, at load).
+	 */
+	for (round = 0; !ret && round < 3; round++) {
+		migrate_disable();
+		ret = aslub_st_bulk_round(s, p,
+					  aslub_st_other_node(s, numa_mem_id()));
+		migrate_enable();
+	}
 	kfree(p);
 	if (!ret && ASLUB_ST_FAIL(aslub_validate(s) == 0))
 		ret = -EINVAL;
@@ -613,7 +623,7 @@ int aslub_selftest_run(void)
 	if (!ret)
 		ret = aslub_st_freelist_hardened(nid);
 	if (!ret)
-		ret = aslub_st_bulk(nid);
+		ret = aslub_st_bulk();
 	if (!ret)
 		ret = aslub_st_validate_concurrent();
 	if (!ret)
