@@ -1040,6 +1040,7 @@ static int aqos_fw_lost_alloc(void)
 			GFP_KERNEL);
 	if (!lost)
 		return -ENOMEM;
+	/* zeroed before the exit probe (READ_ONCE()) may see it */
 	smp_store_release(&aqos_fw_lost, lost);
 	return 0;
 }
@@ -2649,6 +2650,7 @@ out_recs:
 void aqos_fw_exit(void)
 {
 	struct aqos_fw_table *t;
+	unsigned long *lost;
 
 	debugfs_remove_recursive(aqos_fw_dir);
 	cancel_work_sync(&aqos_fw_revoke_work);
@@ -2657,6 +2659,9 @@ void aqos_fw_exit(void)
 	RCU_INIT_POINTER(aqos_fw_table, NULL);
 	mutex_unlock(&aqos_fw_lock);
 	WRITE_ONCE(aqos_fw_gone, true);
+	/* the exit probe runs on until group.c's hooks go: no more marks */
+	lost = aqos_fw_lost;
+	WRITE_ONCE(aqos_fw_lost, NULL);
 	synchronize_rcu();	/* no fork probe makes a lineage any more */
 	aqos_fw_lineages_free();
 	if (t)
@@ -2665,8 +2670,7 @@ void aqos_fw_exit(void)
 		t->rules = NULL;
 	aqos_fw_table_free(t);
 	rcu_barrier();		/* the rules and tables freed by call_rcu() */
-	kvfree(aqos_fw_lost);	/* no probe, no may_access reads it */
-	aqos_fw_lost = NULL;
+	kvfree(lost);		/* no probe, no may_access reads it */
 	kvfree(aqos_fw_ring.owner);
 	aqos_fw_ring.owner = NULL;
 	kvfree(aqos_fw_ring.recs);
