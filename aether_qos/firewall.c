@@ -888,7 +888,8 @@ static int aqos_fw_fork_in(const struct aqos_fw_table *t,
 	if (!t || !t->nr_desc)
 		return 0;		/* no DESCENDANTS rule: no lineage */
 	if (aqos_fw_is_lost(t->lost, ppid)) {
-		aqos_fw_lost_mark(t->lost, cpid);	/* nor is its known */
+		/* the parent's lineage is unknown: so is its child's */
+		aqos_fw_lost_mark(t->lost, cpid);
 		return 0;
 	}
 	spin_lock(&aqos_fw_lin_lock);
