@@ -116,7 +116,8 @@
  *   3 aqos_fw_qlock (spin)	the quarantine slots
  *   4 aqos_fw_ring.lock (spin)	the audit ring, its sequence and rate
  *   5 aqos_fw_lin_lock (spin)	the lineages' writers (fork and exit probes,
- *				a DESCENDANTS rule's addition); taken alone
+ *				a DESCENDANTS rule's addition) and their
+ *				count; taken alone (see "lineages")
  *
  * The published table is read under rcu_read_lock() (may_access is called
  * inside it by the core).  3 and 4 are taken from may_access, in any
@@ -132,6 +133,7 @@
 #include <linux/glob.h>
 #include <linux/hashtable.h>
 #include <linux/jhash.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
@@ -143,6 +145,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/threads.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
@@ -234,6 +237,7 @@ struct aqos_fw_slot {
  * @nr_desc:	PID rules with AETHER_QOS_FW_RULE_DESCENDANTS
  * @desc:	their processes (struct pid addresses), sorted: the anchors
  *		of lineages (aqos_fw_fork())
+ * @lost:	with @nr_desc, the bitmap of lost processes (see "lineages")
  * @rules:	in table order
  * @start:	bucket b is @slots[@start[b] .. @start[b + 1] - 1]
  * @slots:	the rules by bucket
@@ -249,6 +253,7 @@ struct aqos_fw_table {
 	u8 okinds[AETHER_QOS_FW_NR_SUBJ];
 	u32 nr_desc;
 	unsigned long *desc;
+	unsigned long *lost;
 	struct aqos_fw_rule **rules;
 	u32 *start;
 	struct aqos_fw_slot *slots;
@@ -597,36 +602,83 @@ static int aqos_fw_unquarantine(kuid_t uid, bool all)
 /* ---- lineages ------------------------------------------------------------ */
 
 /*
+ * DOC: Lineages
+ *
  * "A process and its descendants" (AETHER_QOS_FW_RULE_DESCENDANTS) cannot
  * be a walk of real_parent alone: a process that forks twice and lets the
  * middle one exit has a grandchild that init (or a subreaper) adopts, and
  * that is no one's descendant any more.  So the tree is recorded as it
  * was at fork: each process that descends from the process of a
  * DESCENDANTS rule (an anchor) has a lineage, the anchors it descends
- * from, made by the sched_process_fork probe of group.c (aqos_fw_fork():
- * the parent's lineage, and the parent itself when it is an anchor) and
- * dropped when the process's last thread exits (aqos_fw_forget()).  A
- * rule added later tags the descendants the tree has then
- * (aqos_fw_lineage_tag()); a process adopted before the rule existed is
- * nobody's descendant (README).  A lineage that cannot be allocated fails
- * closed: the process (a new child, or a descendant at a rule's addition)
- * is killed and counted (debugfs fw/stats lineage_kills).
+ * from, dropped when the process's last thread exits (aqos_fw_forget()).
+ *
+ * Fork.  While the table has DESCENDANTS rules, group.c's
+ * sched_process_fork probe (aqos_fw_fork()) gives the child the anchors of
+ * the table that its parent is, or descends from by the tree of now (the
+ * parent's real_parent chain, 64 levels), or has in its own lineage.  The
+ * real chain is what covers a rule's addition: the table is published
+ * before aqos_fw_lineage_tag() walks the processes of then, and a process
+ * the walk has not reached yet has no lineage; its child is given the
+ * anchor all the same, so a double fork in that window does not leave
+ * the rule (review s28, finding 3).  Every fork after publication thus
+ * records the tree as it was at that fork, and the walk has only the
+ * processes that were there before to cover.  Only anchors still in the
+ * table are passed down, so lineages shrink as their rules go, and a
+ * table without DESCENDANTS rules makes none.
+ *
+ * Exit.  The walk skips a process whose last thread is exiting
+ * (signal->live is 0: the exit probe forgets it, or already has; not
+ * PF_EXITING, which for_each_process()'s group leader has as soon as its
+ * own thread exits while the others run on) and, once it has given a
+ * process a lineage, looks at live again.  The exit decrements live with
+ * atomic_dec_and_test() (a full barrier) before its probe looks for the
+ * lineage, and the walk puts a full barrier between the lineage and its
+ * second look: either the probe sees the lineage and drops it, or the
+ * walk sees the exit and does, so no lineage outlives its process.
+ *
+ * Failure.  A lineage that cannot be allocated (GFP_NOWAIT at fork,
+ * GFP_ATOMIC in the walk, each charged to the caller's memory cgroup)
+ * fails closed without an allocation and without touching any other
+ * process: the process is marked lost, a bit by its pid number in a bitmap
+ * (@aqos_fw_lost) made with the first DESCENDANTS rule.  While the table
+ * has DESCENDANTS rules a lost process is refused every access (recorded;
+ * not counted toward its uid's quarantine), matches the subject of every
+ * DESCENDANTS rule for revocation, and passes the mark to the processes
+ * it forks.  The mark goes when the process exits (the same two looks as
+ * a lineage's), and every mark goes when the last DESCENDANTS rule does.
+ * debugfs fw/stats counts the lineages there are (lineages) and the
+ * processes marked lost (lineage_failures).
+ *
+ * Limit.  A process adopted before the rule was published is no one's
+ * descendant (README); so is one that existed before it without a
+ * lineage and is adopted while FW_ADD's walk has not reached it yet (its
+ * parent exits in that window).
  *
  * Lineages are read under RCU (the lookup, the revocation's task match);
- * aqos_fw_lin_lock (lock order 5, innermost) orders their writers.
+ * aqos_fw_lin_lock (lock order 5, innermost) orders their writers and
+ * their count.  The bitmap's bits are atomic; it is read under RCU (the
+ * probes and may_access) and freed at unload once the probes are gone.
  */
 struct aqos_fw_lineage {
 	struct hlist_node node;
 	struct pid *pid;		/* the process, referenced */
 	struct rcu_head rcu;
 	u32 nr;
+	u32 max;			/* room in @anchors */
 	struct pid *anchors[];		/* referenced */
 };
 
+/* Bits of @aqos_fw_lost: every pid number there can be. */
+#define AQOS_FW_LOST_BITS	PID_MAX_LIMIT
+
 static DEFINE_HASHTABLE(aqos_fw_lineages, 10);
 static DEFINE_SPINLOCK(aqos_fw_lin_lock);	/* lock order 5 */
-static atomic64_t aqos_fw_nr_linkills;
+static unsigned long aqos_fw_nr_lineages;	/* aqos_fw_lin_lock */
+static atomic64_t aqos_fw_nr_linfail;
 static bool aqos_fw_gone;	/* unloading: no more lineages */
+static unsigned long *aqos_fw_lost;	/* lost processes, by pid number */
+static bool aqos_fw_lost_any;	/* a mark was set since the last reset */
+static struct pid *aqos_fw_st_nomem;	/* the self-test fails its lineage */
 
 static struct aqos_fw_lineage *aqos_fw_lineage_find(struct pid *pid)
 {
@@ -639,16 +691,20 @@ static struct aqos_fw_lineage *aqos_fw_lineage_find(struct pid *pid)
 	return NULL;
 }
 
-static void aqos_fw_lineage_free_rcu(struct rcu_head *rcu)
+/* Free @l, never published or past its grace period. */
+static void aqos_fw_lineage_free(struct aqos_fw_lineage *l)
 {
-	struct aqos_fw_lineage *l = container_of(rcu, struct aqos_fw_lineage,
-						 rcu);
 	u32 i;
 
 	for (i = 0; i < l->nr; i++)
 		put_pid(l->anchors[i]);
 	put_pid(l->pid);
 	kfree(l);
+}
+
+static void aqos_fw_lineage_free_rcu(struct rcu_head *rcu)
+{
+	aqos_fw_lineage_free(container_of(rcu, struct aqos_fw_lineage, rcu));
 }
 
 static bool aqos_fw_lineage_has(const struct aqos_fw_lineage *l,
@@ -662,57 +718,60 @@ static bool aqos_fw_lineage_has(const struct aqos_fw_lineage *l,
 	return false;
 }
 
-/* Append @add to @l's anchors unless there. */
+/* Append @add to @l's anchors unless there, or @l is full. */
 static void aqos_fw_lineage_add(struct aqos_fw_lineage *l, struct pid *add)
 {
-	if (add && !aqos_fw_lineage_has(l, add))
+	if (l->nr < l->max && !aqos_fw_lineage_has(l, add))
 		l->anchors[l->nr++] = get_pid(add);
 }
 
 /*
- * Process @pid's lineage becomes what it was, plus the lineage of process
- * @from (NULL: none), plus anchor @add (NULL: none).
- * Context: under rcu_read_lock(); @gfp does not sleep.
- * Return: 0, or -ENOMEM.
+ * A lineage of process @pid with room for @max anchors, none yet; charged
+ * to the current task's memory cgroup.  NULL when out of memory.
  */
-static int aqos_fw_lineage_set(struct pid *pid, struct pid *from,
-			       struct pid *add, gfp_t gfp)
+static struct aqos_fw_lineage *aqos_fw_lineage_alloc(struct pid *pid,
+						     u32 max, gfp_t gfp)
 {
-	struct aqos_fw_lineage *l, *cur, *src;
-	u32 i;
+	struct aqos_fw_lineage *l;
 
-	spin_lock(&aqos_fw_lin_lock);
-	cur = aqos_fw_lineage_find(pid);
-	src = from ? aqos_fw_lineage_find(from) : NULL;
-	l = kzalloc(struct_size(l, anchors, (cur ? cur->nr : 0) +
-				(src ? src->nr : 0) + 1), gfp | __GFP_NOWARN);
-	if (!l) {
-		spin_unlock(&aqos_fw_lin_lock);
-		return -ENOMEM;
-	}
+	if (unlikely(pid == READ_ONCE(aqos_fw_st_nomem)))
+		return NULL;		/* aqos_fw_selftest()'s failure */
+	l = kzalloc(struct_size(l, anchors, max),
+		    gfp | __GFP_NOWARN | __GFP_ACCOUNT);
+	if (!l)
+		return NULL;
 	l->pid = get_pid(pid);
-	for (i = 0; cur && i < cur->nr; i++)
-		aqos_fw_lineage_add(l, cur->anchors[i]);
-	for (i = 0; src && i < src->nr; i++)
-		aqos_fw_lineage_add(l, src->anchors[i]);
-	aqos_fw_lineage_add(l, add);
-	if (cur) {
+	l->max = max;
+	return l;
+}
+
+/* Unhash @l; it is freed after a grace period. */
+static void aqos_fw_lineage_drop(struct aqos_fw_lineage *l)
+{
+	lockdep_assert_held(&aqos_fw_lin_lock);
+	hash_del_rcu(&l->node);
+	call_rcu(&l->rcu, aqos_fw_lineage_free_rcu);
+	WRITE_ONCE(aqos_fw_nr_lineages, aqos_fw_nr_lineages - 1);
+}
+
+/* @l, not yet published, becomes its process's lineage (none if empty). */
+static void aqos_fw_lineage_install(struct aqos_fw_lineage *l)
+{
+	struct aqos_fw_lineage *cur;
+
+	lockdep_assert_held(&aqos_fw_lin_lock);
+	cur = aqos_fw_lineage_find(l->pid);
+	if (!l->nr) {
+		aqos_fw_lineage_free(l);
+		if (cur)
+			aqos_fw_lineage_drop(cur);
+	} else if (cur) {
 		hlist_replace_rcu(&cur->node, &l->node);
 		call_rcu(&cur->rcu, aqos_fw_lineage_free_rcu);
 	} else {
-		hash_add_rcu(aqos_fw_lineages, &l->node, (unsigned long)pid);
+		hash_add_rcu(aqos_fw_lineages, &l->node, (unsigned long)l->pid);
+		WRITE_ONCE(aqos_fw_nr_lineages, aqos_fw_nr_lineages + 1);
 	}
-	spin_unlock(&aqos_fw_lin_lock);
-	return 0;
-}
-
-/* Fail closed: @t could not be given its lineage. */
-static void aqos_fw_lineage_kill(struct task_struct *t)
-{
-	atomic64_inc(&aqos_fw_nr_linkills);
-	pr_warn_ratelimited("fw: pid %d killed: no memory for its lineage under a descendants rule\n",
-			    task_tgid_nr(t));
-	send_sig(SIGKILL, t, 1);
 }
 
 static int aqos_fw_ulong_cmp(const void *a, const void *b)
@@ -732,6 +791,132 @@ static bool aqos_fw_is_anchor(const struct aqos_fw_table *t, struct pid *pid)
 		       aqos_fw_ulong_cmp);
 }
 
+/* The anchors of @from that @t still has: their number, each put in @l. */
+static u32 aqos_fw_lineage_copy(struct aqos_fw_lineage *l,
+				const struct aqos_fw_lineage *from,
+				const struct aqos_fw_table *t)
+{
+	u32 i, n = 0;
+
+	for (i = 0; from && i < from->nr; i++) {
+		if (!aqos_fw_is_anchor(t, from->anchors[i]))
+			continue;
+		n++;
+		if (l)
+			aqos_fw_lineage_add(l, from->anchors[i]);
+	}
+	return n;
+}
+
+/*
+ * The anchors of @t that process @task is or descends from by the tree of
+ * now (64 levels up): their number, each put in @l unless NULL.
+ * Context: under rcu_read_lock().
+ */
+static u32 aqos_fw_lineage_above(struct aqos_fw_lineage *l,
+				 struct task_struct *task,
+				 const struct aqos_fw_table *t)
+{
+	struct task_struct *parent;
+	u32 n = 0;
+	int i;
+
+	for (i = 0; i <= AQOS_FW_MAX_ANCESTORS; i++) {
+		if (aqos_fw_is_anchor(t, task_tgid(task))) {
+			n++;
+			if (l)
+				aqos_fw_lineage_add(l, task_tgid(task));
+		}
+		parent = rcu_dereference(task->real_parent);
+		if (parent == task || task->pid <= 1)
+			break;
+		task = parent;
+	}
+	return n;
+}
+
+/* Is process @pid marked lost in bitmap @lost (see "lineages")? */
+static bool aqos_fw_is_lost(const unsigned long *lost, struct pid *pid)
+{
+	pid_t nr = pid_nr(pid);
+
+	return lost && nr > 0 && nr < AQOS_FW_LOST_BITS && test_bit(nr, lost);
+}
+
+/* Mark process @pid lost in @lost: no allocation, no one else touched. */
+static void aqos_fw_lost_mark(unsigned long *lost, struct pid *pid)
+{
+	pid_t nr = pid_nr(pid);
+
+	if (!lost || nr <= 0 || nr >= AQOS_FW_LOST_BITS)
+		return;
+	set_bit(nr, lost);
+	WRITE_ONCE(aqos_fw_lost_any, true);
+}
+
+/* Process @pid is gone, or going: its mark goes. */
+static void aqos_fw_lost_clear(struct pid *pid)
+{
+	unsigned long *lost = READ_ONCE(aqos_fw_lost);
+
+	if (aqos_fw_is_lost(lost, pid))
+		clear_bit(pid_nr(pid), lost);
+}
+
+/* Count and say that process @pid was marked lost. */
+static void aqos_fw_lineage_failed(struct pid *pid)
+{
+	atomic64_inc(&aqos_fw_nr_linfail);
+	pr_warn_ratelimited("fw: pid %d: no memory for its lineage under a descendants rule: each access of it refused while such rules exist\n",
+			    pid_nr(pid));
+}
+
+/*
+ * Process @cpid, forked by @parent, gets its lineage under table @t (see
+ * "lineages"): the anchors of @t its parent is, descends from by the tree
+ * of now, or has in its lineage; the mark of a lost parent.
+ * Context: under rcu_read_lock(); does not sleep.
+ * Return: 0, or -ENOMEM (then @cpid is marked lost).
+ */
+static int aqos_fw_fork_in(const struct aqos_fw_table *t,
+			   struct task_struct *parent, struct pid *cpid)
+{
+	struct aqos_fw_lineage *l, *cur, *src;
+	struct pid *ppid = task_tgid(parent);
+	u32 n;
+
+	if (!t || !t->nr_desc)
+		return 0;		/* no DESCENDANTS rule: no lineage */
+	if (aqos_fw_is_lost(t->lost, ppid)) {
+		/* the parent's lineage is unknown: so is its child's */
+		aqos_fw_lost_mark(t->lost, cpid);
+		return 0;
+	}
+	spin_lock(&aqos_fw_lin_lock);
+	cur = aqos_fw_lineage_find(cpid);	/* the walk's, if it came first */
+	src = aqos_fw_lineage_find(ppid);
+	n = aqos_fw_lineage_copy(NULL, cur, t) +
+	    aqos_fw_lineage_copy(NULL, src, t) +
+	    aqos_fw_lineage_above(NULL, parent, t);
+	if (!n) {
+		spin_unlock(&aqos_fw_lin_lock);
+		return 0;
+	}
+	l = aqos_fw_lineage_alloc(cpid, n, GFP_NOWAIT);
+	if (!l) {
+		aqos_fw_lost_mark(t->lost, cpid);
+		spin_unlock(&aqos_fw_lin_lock);
+		aqos_fw_lineage_failed(cpid);
+		return -ENOMEM;
+	}
+	aqos_fw_lineage_copy(l, cur, t);
+	aqos_fw_lineage_copy(l, src, t);
+	aqos_fw_lineage_above(l, parent, t);
+	aqos_fw_lineage_install(l);
+	spin_unlock(&aqos_fw_lin_lock);
+	return 0;
+}
+
 /**
  * aqos_fw_fork - a new process: its lineage (see "lineages")
  * @parent: the forking task
@@ -742,44 +927,36 @@ static bool aqos_fw_is_anchor(const struct aqos_fw_table *t, struct pid *pid)
  */
 void aqos_fw_fork(struct task_struct *parent, struct task_struct *child)
 {
-	const struct aqos_fw_table *t;
-	struct pid *ppid, *cpid;
-	bool anchor;
+	struct pid *cpid;
 
 	rcu_read_lock();
-	ppid = task_tgid(parent);
 	cpid = task_tgid(child);
-	if (!cpid || cpid == ppid || READ_ONCE(aqos_fw_gone))
-		goto out;			/* a thread, or unloading */
-	t = rcu_dereference(aqos_fw_table);
-	anchor = aqos_fw_is_anchor(t, ppid);
-	if (!anchor && !aqos_fw_lineage_find(ppid))
-		goto out;
-	if (aqos_fw_lineage_set(cpid, ppid, anchor ? ppid : NULL, GFP_NOWAIT))
-		aqos_fw_lineage_kill(child);
-out:
+	/* not a thread, and not unloading */
+	if (cpid && cpid != task_tgid(parent) && !READ_ONCE(aqos_fw_gone))
+		aqos_fw_fork_in(rcu_dereference(aqos_fw_table), parent, cpid);
 	rcu_read_unlock();
 }
 
 /**
- * aqos_fw_forget - the last thread of process @pid exited: its lineage goes
+ * aqos_fw_forget - the last thread of process @pid exited: its lineage
+ * and its mark go
  * @pid: the process (its tgid)
  *
- * Context: group.c's sched_process_exit probe.
+ * Context: group.c's sched_process_exit probe, after the exit made
+ * signal->live 0 (see "lineages").
  */
 void aqos_fw_forget(struct pid *pid)
 {
 	struct aqos_fw_lineage *l;
 
 	rcu_read_lock();
+	aqos_fw_lost_clear(pid);
 	if (!aqos_fw_lineage_find(pid))
 		goto out;
 	spin_lock(&aqos_fw_lin_lock);
 	l = aqos_fw_lineage_find(pid);
-	if (l) {
-		hash_del_rcu(&l->node);
-		call_rcu(&l->rcu, aqos_fw_lineage_free_rcu);
-	}
+	if (l)
+		aqos_fw_lineage_drop(l);
 	spin_unlock(&aqos_fw_lin_lock);
 out:
 	rcu_read_unlock();
@@ -803,13 +980,15 @@ static bool aqos_fw_tree_under(struct task_struct *t, struct pid *anchor)
 }
 
 /*
- * A DESCENDANTS rule of process @anchor was added: its descendants of now
- * get it in their lineage (the table that names it is published, so a
- * fork from now on passes it down by itself).
+ * A DESCENDANTS rule of process @anchor was added, in table @t (published):
+ * its descendants of now get it in their lineage, keeping the anchors @t
+ * still has (a fork from now on passes it down by itself).
  * Context: process context, aqos_fw_lock held.
  */
-static void aqos_fw_lineage_tag(struct pid *anchor)
+static void aqos_fw_lineage_tag(const struct aqos_fw_table *t,
+				struct pid *anchor)
 {
+	struct aqos_fw_lineage *l, *cur;
 	struct task_struct *p;
 	struct pid *pid;
 
@@ -817,14 +996,69 @@ static void aqos_fw_lineage_tag(struct pid *anchor)
 	rcu_read_lock();
 	for_each_process(p) {
 		pid = task_tgid(p);
-		if (!pid || pid == anchor || !aqos_fw_tree_under(p, anchor))
+		if (!pid || pid == anchor || !atomic_read(&p->signal->live) ||
+		    !aqos_fw_tree_under(p, anchor))
 			continue;
-		if (aqos_fw_lineage_has(aqos_fw_lineage_find(pid), anchor))
+		spin_lock(&aqos_fw_lin_lock);
+		cur = aqos_fw_lineage_find(pid);
+		if (aqos_fw_lineage_has(cur, anchor)) {
+			spin_unlock(&aqos_fw_lin_lock);
 			continue;
-		if (aqos_fw_lineage_set(pid, NULL, anchor, GFP_ATOMIC))
-			aqos_fw_lineage_kill(p);
+		}
+		l = aqos_fw_lineage_alloc(pid, aqos_fw_lineage_copy(NULL, cur, t)
+					  + 1, GFP_ATOMIC);
+		if (l) {
+			aqos_fw_lineage_copy(l, cur, t);
+			aqos_fw_lineage_add(l, anchor);
+			aqos_fw_lineage_install(l);
+		} else {
+			aqos_fw_lost_mark(t->lost, pid);
+		}
+		/* its last thread may have gone meanwhile: see "lineages" */
+		smp_mb();
+		if (!atomic_read(&p->signal->live)) {
+			aqos_fw_lost_clear(pid);
+			cur = aqos_fw_lineage_find(pid);
+			if (cur)
+				aqos_fw_lineage_drop(cur);
+		}
+		spin_unlock(&aqos_fw_lin_lock);
+		if (!l)
+			aqos_fw_lineage_failed(pid);
 	}
 	rcu_read_unlock();
+}
+
+/* The bitmap of lost processes, made with the first DESCENDANTS rule. */
+static int aqos_fw_lost_alloc(void)
+{
+	unsigned long *lost;
+
+	lockdep_assert_held(&aqos_fw_lock);
+	if (aqos_fw_lost)
+		return 0;
+	lost = kvcalloc(BITS_TO_LONGS(AQOS_FW_LOST_BITS), sizeof(*lost),
+			GFP_KERNEL);
+	if (!lost)
+		return -ENOMEM;
+	/* zeroed before the exit probe (READ_ONCE()) may see it */
+	smp_store_release(&aqos_fw_lost, lost);
+	return 0;
+}
+
+/*
+ * The table published now has no DESCENDANTS rule: no process is lost
+ * any more.
+ * Context: process context, aqos_fw_lock held (no walk marks).
+ */
+static void aqos_fw_lost_reset(void)
+{
+	lockdep_assert_held(&aqos_fw_lock);
+	if (!aqos_fw_lost || !READ_ONCE(aqos_fw_lost_any))
+		return;
+	synchronize_rcu();	/* no fork probe of an older table marks */
+	WRITE_ONCE(aqos_fw_lost_any, false);
+	bitmap_zero(aqos_fw_lost, AQOS_FW_LOST_BITS);
 }
 
 /* Every lineage goes (unload). */
@@ -835,10 +1069,8 @@ static void aqos_fw_lineages_free(void)
 	int b;
 
 	spin_lock(&aqos_fw_lin_lock);
-	hash_for_each_safe(aqos_fw_lineages, b, tmp, l, node) {
-		hash_del_rcu(&l->node);
-		call_rcu(&l->rcu, aqos_fw_lineage_free_rcu);
-	}
+	hash_for_each_safe(aqos_fw_lineages, b, tmp, l, node)
+		aqos_fw_lineage_drop(l);
 	spin_unlock(&aqos_fw_lin_lock);
 }
 
@@ -999,7 +1231,8 @@ static bool aqos_fw_task_in(struct task_struct *t, struct pid *pid, bool desc)
 		return true;
 	return desc &&
 	       (aqos_fw_tree_under(t, pid) ||
-		aqos_fw_lineage_has(aqos_fw_lineage_find(task_tgid(t)), pid));
+		aqos_fw_lineage_has(aqos_fw_lineage_find(task_tgid(t)), pid) ||
+		aqos_fw_is_lost(READ_ONCE(aqos_fw_lost), task_tgid(t)));
 }
 
 /* Does @ru's subject part match thread @t, as a lookup of its would? */
@@ -1274,17 +1507,14 @@ void aqos_fw_integrity_event(u64 region_id, u64 index, int kind)
 	aqos_fw_ring_add(&rec, cred->fsuid, true);
 }
 
-/**
- * aqos_fw_may_access - the policy table's may_access: the firewall's word
- * @a: the access (the subject is the current task)
- *
- * Context: rcu_read_lock() held by the core; any process context that
- * may not sleep.
+/*
+ * Table @t's word on access @a of the current task.
+ * Context: under rcu_read_lock(), any process context that may not sleep.
  * Return: 0 an explicit allow, 1 no opinion, -EACCES refused.
  */
-int aqos_fw_may_access(const struct aem_access *a)
+static int aqos_fw_check(const struct aqos_fw_table *t,
+			 const struct aem_access *a)
 {
-	const struct aqos_fw_table *t = rcu_dereference(aqos_fw_table);
 	struct aqos_fw_verdict v;
 	struct aqos_fw_match m;
 	bool enforce;
@@ -1298,6 +1528,13 @@ int aqos_fw_may_access(const struct aem_access *a)
 	if (aqos_fw_quarantined(aqos_user_key(current_fsuid()))) {
 		aqos_fw_record(a, a->op, AETHER_QOS_FW_DENY,
 			       flags | AETHER_QOS_FW_REC_QUARANTINED, 0,
+			       enforce ? -EACCES : 0, NULL);
+		atomic64_inc(&aqos_fw_nr_denied);
+		return enforce ? -EACCES : 1;
+	}
+	if (t->nr_desc && aqos_fw_is_lost(t->lost, task_tgid(current))) {
+		/* its lineage is unknown ("lineages"): its uid is not to blame */
+		aqos_fw_record(a, a->op, AETHER_QOS_FW_DENY, flags, 0,
 			       enforce ? -EACCES : 0, NULL);
 		atomic64_inc(&aqos_fw_nr_denied);
 		return enforce ? -EACCES : 1;
@@ -1327,6 +1564,19 @@ int aqos_fw_may_access(const struct aem_access *a)
 			       v.rule);
 	}
 	return v.explicit ? 0 : 1;
+}
+
+/**
+ * aqos_fw_may_access - the policy table's may_access: the firewall's word
+ * @a: the access (the subject is the current task)
+ *
+ * Context: rcu_read_lock() held by the core; any process context that
+ * may not sleep.
+ * Return: 0 an explicit allow, 1 no opinion, -EACCES refused.
+ */
+int aqos_fw_may_access(const struct aem_access *a)
+{
+	return aqos_fw_check(rcu_dereference(aqos_fw_table), a);
 }
 
 /* ---- building and publishing tables -------------------------------------- */
@@ -1414,6 +1664,9 @@ static struct aqos_fw_table *aqos_fw_table_build(struct aqos_fw_rule **rules,
 				t->desc[b++] = rules[i]->skey;
 		sort(t->desc, t->nr_desc, sizeof(*t->desc), aqos_fw_ulong_cmp,
 		     NULL);
+		t->lost = aqos_fw_lost;	/* made before (aqos_fw_lost_alloc()) */
+		if (WARN_ON_ONCE(!t->lost))
+			goto out_free;
 	}
 	return t;
 
@@ -1656,6 +1909,14 @@ static long aqos_fw_ioc_add(void __user *uarg)
 	err = -ENOSPC;
 	if (nr_old + a.count > READ_ONCE(aqos_fw_rules_max))
 		goto out_unlock;
+	for (i = 0; i < a.count; i++) {
+		if (!(add[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS))
+			continue;
+		err = aqos_fw_lost_alloc();
+		if (err)
+			goto out_unlock;
+		break;
+	}
 	err = -ENOMEM;
 	rules = kvcalloc(nr_old + a.count, sizeof(*rules), GFP_KERNEL);
 	if (!rules)
@@ -1679,7 +1940,7 @@ static long aqos_fw_ioc_add(void __user *uarg)
 	aqos_fw_retire(aqos_fw_publish(t));
 	for (i = 0; i < a.count; i++)
 		if (add[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS)
-			aqos_fw_lineage_tag(add[i]->pid);
+			aqos_fw_lineage_tag(t, add[i]->pid);
 	aqos_fw_revoke_rules(add, a.count);
 	mutex_unlock(&aqos_fw_lock);
 	kvfree(add);
@@ -1731,6 +1992,8 @@ static long aqos_fw_ioc_del(void __user *uarg)
 	if (!t)
 		goto out_rules;
 	aqos_fw_publish(t);
+	if (old->nr_desc && !t->nr_desc)
+		aqos_fw_lost_reset();
 	if (all)
 		aqos_fw_revoke_rules(old->rules, old->nr);
 	else
@@ -2083,23 +2346,261 @@ static int aqos_fw_stats_show(struct seq_file *m, void *v)
 		   atomic64_read(&aqos_fw_nr_qevicted));
 	seq_printf(m, "records %llu\n", aqos_fw_ring_seq());
 	seq_printf(m, "revokes %lld\n", atomic64_read(&aqos_fw_nr_revokes));
-	seq_printf(m, "lineage_kills %lld\n",
-		   atomic64_read(&aqos_fw_nr_linkills));
+	seq_printf(m, "lineages %lu\n", READ_ONCE(aqos_fw_nr_lineages));
+	seq_printf(m, "lineage_failures %lld\n",
+		   atomic64_read(&aqos_fw_nr_linfail));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aqos_fw_stats);
 
+/* ---- self-test (selftest=1) ---------------------------------------------- */
+
+#define AQOS_FW_ST(cond) ({						\
+	bool __ok = (cond);						\
+	if (!__ok)							\
+		pr_err("selftest fw: %s false (line %d)\n", #cond,	\
+		       __LINE__);					\
+	__ok;								\
+})
+
+/* A process to fork: a kernel thread that waits to be stopped. */
+static int aqos_fw_st_idle(void *unused)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* A table of one DESCENDANTS rule of @anchor (DENY READ of any region), or of none. */
+static struct aqos_fw_table *aqos_fw_st_table(struct pid *anchor)
+{
+	struct aqos_fw_rule **rules, *ru = NULL;
+	struct aqos_fw_table *t;
+
+	rules = kvcalloc(1, sizeof(*rules), GFP_KERNEL);
+	if (!rules)
+		return NULL;
+	if (anchor) {
+		ru = kzalloc(sizeof(*ru), GFP_KERNEL);
+		if (!ru) {
+			kvfree(rules);
+			return NULL;
+		}
+		ru->action = AETHER_QOS_FW_DENY;
+		ru->subject = AETHER_QOS_FW_SUBJ_PID;
+		ru->object = AETHER_QOS_FW_OBJ_ANY;
+		ru->okind = AETHER_QOS_FW_OBJ_ANY;
+		ru->access = AETHER_QOS_FW_READ;
+		ru->flags = AETHER_QOS_FW_RULE_DESCENDANTS;
+		ru->pid = get_pid(anchor);
+		ru->skey = (unsigned long)anchor;
+		rules[0] = ru;
+	}
+	t = aqos_fw_table_build(rules, ru ? 1 : 0, AETHER_QOS_FW_ALLOW, 0);
+	if (!t)
+		aqos_fw_rules_free(rules, ru ? 1 : 0);
+	return t;
+}
+
+static void aqos_fw_st_table_free(struct aqos_fw_table *t)
+{
+	if (!t)
+		return;
+	aqos_fw_rules_free(t->rules, t->nr);
+	t->rules = NULL;
+	aqos_fw_table_free(t);
+}
+
+/* Does process @pid have exactly the one anchor @anchor? */
+static bool aqos_fw_st_just(struct pid *pid, struct pid *anchor)
+{
+	const struct aqos_fw_lineage *l;
+	bool ok;
+
+	rcu_read_lock();
+	l = aqos_fw_lineage_find(pid);
+	ok = l && l->nr == 1 && l->anchors[0] == anchor;
+	rcu_read_unlock();
+	return ok;
+}
+
+static int aqos_fw_st_fork(const struct aqos_fw_table *t,
+			   struct task_struct *parent, struct pid *cpid)
+{
+	int err;
+
+	rcu_read_lock();
+	err = aqos_fw_fork_in(t, parent, cpid);
+	rcu_read_unlock();
+	return err;
+}
+
+static bool aqos_fw_st_has_lineage(struct pid *pid)
+{
+	bool has;
+
+	rcu_read_lock();
+	has = aqos_fw_lineage_find(pid);
+	rcu_read_unlock();
+	return has;
+}
+
+/* The current task's access to region @id with @access under @t. */
+static int aqos_fw_st_access(const struct aqos_fw_table *t, u32 access)
+{
+	struct aem_access a = {
+		.op = AEM_ACCESS_OP_IOCTL, .access = access, .id = 0,
+		.name = "", .owner = GLOBAL_ROOT_UID,
+	};
+	int ret;
+
+	rcu_read_lock();
+	ret = aqos_fw_check(t, &a);
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * The fork probe (aqos_fw_fork_in()) with tables of its own, the loader
+ * (insmod) as a forking parent and two idle kernel threads as children:
+ * the anchor of the grandparent reaches the child of a parent that has no
+ * lineage (review s28, finding 3); only anchors still in the table are
+ * passed down, and a table without DESCENDANTS rules makes no lineage;
+ * a failed allocation marks the child lost without killing it (review
+ * s28, finding 4), the mark is passed down, refuses every access and is
+ * matched by revocation; the exit probe takes marks and lineages back.
+ */
+static int aqos_fw_selftest(void)
+{
+	struct aqos_fw_table *t = NULL, *none = NULL;
+	struct pid *me = task_tgid(current), *anchor, *p0, *p1;
+	struct task_struct *k[2] = { }, *gp;
+	struct aqos_fw_lineage *l;
+	unsigned long lineages;
+	s64 failures;
+	bool ok = true;
+	int i, err;
+
+	mutex_lock(&aqos_fw_lock);
+	err = aqos_fw_lost_alloc();
+	mutex_unlock(&aqos_fw_lock);
+	if (err)
+		return err;
+	/* the anchor: the loader's grandparent (its parent under init) */
+	rcu_read_lock();
+	gp = rcu_dereference(current->real_parent);
+	if (gp != current && gp->pid > 1)
+		gp = rcu_dereference(gp->real_parent);
+	anchor = get_pid(task_tgid(gp));
+	rcu_read_unlock();
+	err = -ENOMEM;
+	t = aqos_fw_st_table(anchor);
+	none = aqos_fw_st_table(NULL);
+	if (!t || !none)
+		goto out;
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		k[i] = kthread_run(aqos_fw_st_idle, NULL, "aqos_fw_st%d", i);
+		if (IS_ERR(k[i])) {
+			err = PTR_ERR(k[i]);
+			k[i] = NULL;
+			goto out;
+		}
+		get_task_struct(k[i]);
+	}
+	p0 = task_tgid(k[0]);
+	p1 = task_tgid(k[1]);
+	lineages = READ_ONCE(aqos_fw_nr_lineages);
+	failures = atomic64_read(&aqos_fw_nr_linfail);
+
+	/* finding 3: the parent has no lineage, its grandparent is the anchor */
+	ok &= AQOS_FW_ST(!aqos_fw_st_has_lineage(me));
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, current, p0) == 0);
+	ok &= AQOS_FW_ST(aqos_fw_st_just(p0, anchor));
+	ok &= AQOS_FW_ST(READ_ONCE(aqos_fw_nr_lineages) == lineages + 1);
+
+	/* a parent's anchor no longer in the table is not passed down */
+	l = aqos_fw_lineage_alloc(p0, 2, GFP_KERNEL);
+	if (!l) {
+		err = -ENOMEM;
+		goto out_forget;
+	}
+	aqos_fw_lineage_add(l, anchor);
+	aqos_fw_lineage_add(l, me);
+	spin_lock(&aqos_fw_lin_lock);
+	aqos_fw_lineage_install(l);
+	spin_unlock(&aqos_fw_lin_lock);
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[0], p1) == 0);
+	ok &= AQOS_FW_ST(aqos_fw_st_just(p1, anchor));
+	aqos_fw_forget(p1);
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(none, k[0], p1) == 0);
+	ok &= AQOS_FW_ST(!aqos_fw_st_has_lineage(p1));
+
+	/* finding 4: a failed allocation, closed without a kill */
+	WRITE_ONCE(aqos_fw_st_nomem, p1);
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[0], p1) == -ENOMEM);
+	WRITE_ONCE(aqos_fw_st_nomem, NULL);
+	ok &= AQOS_FW_ST(!aqos_fw_st_has_lineage(p1));
+	ok &= AQOS_FW_ST(aqos_fw_is_lost(t->lost, p1));
+	ok &= AQOS_FW_ST(atomic64_read(&aqos_fw_nr_linfail) == failures + 1);
+	rcu_read_lock();
+	ok &= AQOS_FW_ST(aqos_fw_task_in(k[1], anchor, true));
+	ok &= AQOS_FW_ST(!aqos_fw_task_in(k[1], anchor, false));
+	rcu_read_unlock();
+	/* the mark is passed down, with no allocation */
+	aqos_fw_forget(p0);
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[1], p0) == 0);
+	ok &= AQOS_FW_ST(aqos_fw_is_lost(t->lost, p0));
+	ok &= AQOS_FW_ST(!aqos_fw_st_has_lineage(p0));
+	/* a lost process is refused what no rule names, only while DESCENDANTS rules exist */
+	ok &= AQOS_FW_ST(aqos_fw_st_access(t, AEM_ACCESS_WRITE) == 1);
+	aqos_fw_lost_mark(t->lost, me);
+	ok &= AQOS_FW_ST(aqos_fw_st_access(t, AEM_ACCESS_WRITE) == -EACCES);
+	ok &= AQOS_FW_ST(aqos_fw_st_access(none, AEM_ACCESS_WRITE) == 1);
+	aqos_fw_lost_clear(me);
+	ok &= AQOS_FW_ST(aqos_fw_st_access(t, AEM_ACCESS_WRITE) == 1);
+	err = 0;
+
+out_forget:
+	/* the exit probe takes marks and lineages back */
+	aqos_fw_forget(p0);
+	aqos_fw_forget(p1);
+	ok &= AQOS_FW_ST(!aqos_fw_is_lost(t->lost, p0));
+	ok &= AQOS_FW_ST(!aqos_fw_is_lost(t->lost, p1));
+	ok &= AQOS_FW_ST(READ_ONCE(aqos_fw_nr_lineages) == lineages);
+out:
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		if (!k[i])
+			continue;
+		kthread_stop(k[i]);
+		put_task_struct(k[i]);
+	}
+	aqos_fw_st_table_free(none);
+	aqos_fw_st_table_free(t);
+	put_pid(anchor);
+	if (!err && !ok)
+		err = -EINVAL;
+	if (!err)
+		pr_info("selftest fw: lineages passed\n");
+	return err;
+}
+
 /* ---- load and unload ---------------------------------------------------- */
 
 /**
- * aqos_fw_init - an empty table (default allow), the ring, debugfs
+ * aqos_fw_init - an empty table (default allow), the ring, debugfs; with
+ * selftest=1, the self-test of the lineages (aqos_fw_selftest())
  *
  * Context: before the policy table is registered (no may_access yet).
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or the self-test's -EINVAL.
  */
 int aqos_fw_init(void)
 {
 	struct aqos_fw_table *t;
+	int err;
 
 	aqos_fw_ring.size = roundup_pow_of_two(aqos_fw_audit_size);
 	aqos_fw_ring.recs = kvcalloc(aqos_fw_ring.size,
@@ -2123,6 +2624,13 @@ int aqos_fw_init(void)
 			    &aqos_fw_auditlog_fops);
 	debugfs_create_file("stats", 0444, aqos_fw_dir, NULL,
 			    &aqos_fw_stats_fops);
+	if (aqos_selftest) {
+		err = aqos_fw_selftest();
+		if (err) {
+			aqos_fw_exit();		/* undoes all of the above */
+			return err;
+		}
+	}
 	return 0;
 
 out_ring:
@@ -2143,6 +2651,7 @@ out_recs:
 void aqos_fw_exit(void)
 {
 	struct aqos_fw_table *t;
+	unsigned long *lost;
 
 	debugfs_remove_recursive(aqos_fw_dir);
 	cancel_work_sync(&aqos_fw_revoke_work);
@@ -2151,6 +2660,9 @@ void aqos_fw_exit(void)
 	RCU_INIT_POINTER(aqos_fw_table, NULL);
 	mutex_unlock(&aqos_fw_lock);
 	WRITE_ONCE(aqos_fw_gone, true);
+	/* the exit probe runs on until group.c's hooks go: no more marks */
+	lost = aqos_fw_lost;
+	WRITE_ONCE(aqos_fw_lost, NULL);
 	synchronize_rcu();	/* no fork probe makes a lineage any more */
 	aqos_fw_lineages_free();
 	if (t)
@@ -2159,6 +2671,7 @@ void aqos_fw_exit(void)
 		t->rules = NULL;
 	aqos_fw_table_free(t);
 	rcu_barrier();		/* the rules and tables freed by call_rcu() */
+	kvfree(lost);		/* no probe, no may_access reads it */
 	kvfree(aqos_fw_ring.owner);
 	aqos_fw_ring.owner = NULL;
 	kvfree(aqos_fw_ring.recs);

@@ -11,7 +11,9 @@
  *     passed by SCM_RIGHTS is refused to alice, allowed to bob;
  *   - W implies R: a write-only mapping of a read-denied region refused;
  *   - mprotect upgrades refused by an MPROTECT or a WRITE rule;
- *   - a process rule, with and without its descendants;
+ *   - a process rule, with and without its descendants; a deleted
+ *     DESCENDANTS rule's lineages go with their processes, and are not
+ *     passed down after it (debugfs fw/stats lineages);
  *   - region ioctls (INFO, CHECKSUM, ATTACH_REGION) refused;
  *   - revocation: alice's live mapping faults with SIGSEGV at its next
  *     touch once a rule denies it; bob's keeps working;
@@ -39,6 +41,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -1917,6 +1920,187 @@ TEST_F_TIMEOUT(fw, a_flood_does_not_overwrite_anothers_refusal, 600)
 	close(kfd);
 	close(afd);
 	close(rfd);
+}
+
+/* Wait (at most a minute: never a timing assertion) for @key == @want. */
+static long fw_stat_until(const char *key, long want)
+{
+	long v = fw_stat(key);
+	int i;
+
+	for (i = 0; i < 6000 && v >= 0 && v != want; i++) {
+		usleep(10000);
+		v = fw_stat(key);
+	}
+	return v;
+}
+
+/* @key once it holds still for a second (processes of earlier tests exit). */
+static long fw_stat_settled(const char *key)
+{
+	long v = fw_stat(key), prev;
+	int same = 0, i;
+
+	for (i = 0; i < 600 && same < 10; i++) {
+		usleep(100000);
+		prev = v;
+		v = fw_stat(key);
+		same = v == prev ? same + 1 : 0;
+	}
+	return v;
+}
+
+#define FW_LIN_BATCH	100
+
+/*
+ * P, the process a DESCENDANTS rule names, forks D; D forks a batch of
+ * FW_LIN_BATCH processes that each wait for a byte of @hold[0], once with
+ * the rule and once after its deletion, telling the test at each stage
+ * (@ready) and waiting for its word to go on (@step).
+ */
+struct fw_lin {
+	int go[2];
+	int ready[2];
+	int step[2];
+	int hold[2][2];
+};
+
+/* Fork the batch that waits on @hold; 0 or -errno. */
+static int fw_lin_batch(int *hold)
+{
+	char b;
+	int i;
+
+	for (i = 0; i < FW_LIN_BATCH; i++) {
+		pid_t c = fork();
+
+		if (c < 0)
+			return -errno;
+		if (!c) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			_exit(read(hold[0], &b, 1) == 1 ? 0 : 1);
+		}
+	}
+	return 0;
+}
+
+/* Reap D's batch: 0 when each of them exited 0. */
+static int fw_lin_reap(void)
+{
+	int i, st, bad = 0;
+
+	for (i = 0; i < FW_LIN_BATCH; i++)
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			bad = 1;
+	return bad;
+}
+
+static int fw_lin_d(struct fw_lin *l)
+{
+	char b;
+	int s;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* a test that failed */
+	for (s = 0; s < 2; s++) {
+		if (fw_lin_batch(l->hold[s]))
+			return 1;
+		if (write(l->ready[1], "f", 1) != 1 ||
+		    read(l->step[0], &b, 1) != 1)
+			return 1;
+		if (fw_lin_reap())
+			return 1;
+		if (write(l->ready[1], "r", 1) != 1 ||
+		    read(l->step[0], &b, 1) != 1)
+			return 1;
+	}
+	return 0;
+}
+
+static int fw_lin_fn(void *arg)
+{
+	struct fw_lin *l = arg;
+	pid_t d;
+	char b;
+	int st;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* a test that failed */
+	if (read(l->go[0], &b, 1) != 1)
+		return -EIO;
+	d = fork();
+	if (d < 0)
+		return -errno;
+	if (!d)
+		_exit(fw_lin_d(l));
+	if (waitpid(d, &st, 0) != d || !WIFEXITED(st) || WEXITSTATUS(st))
+		return -EIO;
+	return 0;
+}
+
+/* Let D's batch @s go, and D past its next stage. */
+static int fw_lin_release(struct fw_lin *l, int s)
+{
+	char bytes[FW_LIN_BATCH];
+
+	memset(bytes, 'g', sizeof(bytes));
+	if (write(l->hold[s][1], bytes, sizeof(bytes)) != sizeof(bytes))
+		return -EIO;
+	return write(l->step[1], "g", 1) == 1 ? 0 : -EIO;
+}
+
+/*
+ * Review s28, finding 4: lineages are passed down only for the anchors
+ * still in the table.  Under a DESCENDANTS rule of P, P's child D and
+ * D's batch of 100 each have a lineage (debugfs fw/stats lineages); once
+ * the batch exits the count is back to before it, and once the rule is
+ * deleted, a second batch of D adds none.  Before, D passed its lineage
+ * (the deleted rule's anchor) down to every child forever; the count
+ * also said nothing, as there was none.
+ */
+TEST_F_TIMEOUT(fw, a_deleted_descendants_rule_leaves_no_lineage, 300)
+{
+	struct aether_qos_fw_rule r;
+	struct fw_lin l;
+	long before;
+	__u32 id;
+	pid_t p;
+	char c;
+	int s;
+
+	before = fw_stat_settled("lineages");
+	ASSERT_LE(0, before) TH_LOG("no lineages in debugfs fw/stats");
+	ASSERT_EQ(0, pipe(l.go));
+	ASSERT_EQ(0, pipe(l.ready));
+	ASSERT_EQ(0, pipe(l.step));
+	for (s = 0; s < 2; s++)
+		ASSERT_EQ(0, pipe(l.hold[s]));
+	p = aet_start_as(&alice, fw_lin_fn, &l);
+	ASSERT_LT(0, p);
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_PID, p,
+		    AETHER_QOS_FW_OBJ_ANY, 0, NULL, AETHER_QOS_FW_READ);
+	r.flags = AETHER_QOS_FW_RULE_DESCENDANTS;
+	ASSERT_EQ(0, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND, &id));
+	ASSERT_EQ(1, write(l.go[1], "g", 1));
+	/* the batch under the rule: D and its 100 have a lineage */
+	ASSERT_EQ(1, read(l.ready[0], &c, 1));
+	EXPECT_EQ(before + 1 + FW_LIN_BATCH,
+		  fw_stat_until("lineages", before + 1 + FW_LIN_BATCH));
+	ASSERT_EQ(0, fw_lin_release(&l, 0));
+	ASSERT_EQ(1, read(l.ready[0], &c, 1));
+	EXPECT_EQ(before + 1, fw_stat_until("lineages", before + 1));
+	/* the rule goes: D's next batch is forked with no lineage */
+	ASSERT_EQ(0, fw_del(self->fd, 0, id));
+	ASSERT_EQ(1, write(l.step[1], "g", 1));
+	ASSERT_EQ(1, read(l.ready[0], &c, 1));
+	EXPECT_EQ(before + 1, fw_stat("lineages"));
+	ASSERT_EQ(0, fw_lin_release(&l, 1));
+	ASSERT_EQ(1, read(l.ready[0], &c, 1));
+	ASSERT_EQ(1, write(l.step[1], "g", 1));
+	EXPECT_EQ(0, aet_wait(p));
+	/* D gone: back to the count before the rule */
+	EXPECT_EQ(before, fw_stat_until("lineages", before));
+	EXPECT_LE(0, fw_stat("lineage_failures"));
+	fw_close_pipes(l.go, l.ready, l.step, NULL);
+	fw_close_pipes(l.hold[0], l.hold[1], NULL, NULL);
 }
 
 TEST_HARNESS_MAIN
