@@ -191,6 +191,10 @@ void aem_policy_region_release(u64 gen, void *cookie);
 int aem_policy_charge(u64 gen, void *cookie, int nid, unsigned long nr,
 		      unsigned int flags);
 void aem_policy_uncharge(u64 gen, void *cookie, int nid, unsigned long nr);
+void aem_policy_charge_stored(u64 gen, void *cookie, unsigned long bytes,
+			      unsigned long nr);
+void aem_policy_uncharge_stored(u64 gen, void *cookie, unsigned long bytes,
+				unsigned long nr);
 long aem_policy_reclaim_for(u64 gen, void *cookie, unsigned long nr,
 			    unsigned int flags);
 void aem_policy_over_high(struct file *file, u64 gen, void *cookie,

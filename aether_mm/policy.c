@@ -58,6 +58,13 @@
  *		backend's (aem_policy_region_init()).
  *   reserve	@admit learns which region's fault allocates, and may let it
  *		take frames below the min watermark (alloc.c).
+ *   stored	a page that goes to the store backend leaves the region's
+ *		usage as a frame (@uncharge) and comes into it as the bytes
+ *		the store holds for it (aem_store_ops @size; @charge_stored,
+ *		never refused, as memcg's zswap charge), until it is loaded
+ *		back, released or given up (@uncharge_stored): the group's
+ *		usage is its resident frames and its stored pages'
+ *		compressed bytes (region/store.c, "Stored bytes").
  *
  * Registrations.  Each registration is a record with a generation number,
  * and a region keeps the generation its cookie came from.  The core calls
@@ -152,9 +159,10 @@ static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
  *
  * A table that charges gives @region_init, @region_release, @charge and
  * @uncharge, all four, or none of them; @reclaim, @handle_high,
- * @reclaim_tier, @protected_reclaimed and the stall pair only with them;
- * @stall_begin and @stall_end both or neither; @may_class and
- * @reclaim_begin only with @reclaim_tier.
+ * @reclaim_tier, @protected_reclaimed, the stall pair and the stored pair
+ * only with them; @stall_begin and @stall_end both or neither, and
+ * @charge_stored and @uncharge_stored; @may_class and @reclaim_begin only
+ * with @reclaim_tier.
  *
  * Context: process context, may sleep; no aether_mm lock held.
  *
@@ -167,12 +175,13 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 			     !!ops->charge + !!ops->uncharge;
 	bool extra = ops->reclaim || ops->handle_high || ops->reclaim_tier ||
 		     ops->stall_begin || ops->stall_end ||
-		     ops->protected_reclaimed;
+		     ops->protected_reclaimed || ops->charge_stored;
 	struct aem_policy_reg *reg;
 	int ret = 0;
 
 	if ((usage && usage != 4) || (extra && !usage) ||
 	    !ops->stall_begin != !ops->stall_end ||
+	    !ops->charge_stored != !ops->uncharge_stored ||
 	    (ops->may_class && !ops->reclaim_tier) ||
 	    (ops->reclaim_begin && !ops->reclaim_tier))
 		return -EINVAL;
@@ -974,6 +983,48 @@ void aem_policy_uncharge(u64 gen, void *cookie, int nid, unsigned long nr)
 	ops = aem_policy_of_gen(gen);
 	if (ops)
 		ops->uncharge(cookie, nid, nr);
+	rcu_read_unlock();
+}
+
+/**
+ * aem_policy_charge_stored() - a page of a region went to the store
+ * @gen: the region's generation (not 0)
+ * @cookie: its cookie
+ * @bytes: what the store holds for it
+ * @nr: pages (1, or the pages of a layer given up)
+ *
+ * Context: under the region's @pol_lock (region.h); does not sleep.
+ */
+void aem_policy_charge_stored(u64 gen, void *cookie, unsigned long bytes,
+			      unsigned long nr)
+{
+	const struct aem_policy_ops *ops;
+
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	if (ops && ops->charge_stored)
+		ops->charge_stored(cookie, bytes, nr);
+	rcu_read_unlock();
+}
+
+/**
+ * aem_policy_uncharge_stored() - stored pages left a region
+ * @gen: the region's generation (not 0)
+ * @cookie: its cookie
+ * @bytes: what @aem_policy_charge_stored() counted for them
+ * @nr: how many
+ *
+ * Context: under the region's @pol_lock; does not sleep.
+ */
+void aem_policy_uncharge_stored(u64 gen, void *cookie, unsigned long bytes,
+				unsigned long nr)
+{
+	const struct aem_policy_ops *ops;
+
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	if (ops && ops->uncharge_stored)
+		ops->uncharge_stored(cookie, bytes, nr);
 	rcu_read_unlock();
 }
 

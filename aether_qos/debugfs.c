@@ -19,7 +19,11 @@
  *	memory.stat		pages charged and given back, charges refused,
  *				regions, members, class, effective min and low,
  *				the over-high sleeps (throttles, their sum and
- *				the longest, in us: throttle.c)
+ *				the longest, in us: throttle.c); resident,
+ *				zswap and zswapped in bytes (memcg's: the
+ *				frames, the store's bytes for the stored
+ *				pages, and those pages; group.c)
+ *	memory.zswap.current	zswap alone, bytes (memcg's file)
  *	memory.pressure		"some avg10=... total=..." (pressure.c)
  *
  * Group names are not secret (GET gives them to anyone holding the
@@ -59,6 +63,15 @@ static int aqos_dbg_current_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aqos_dbg_current);
+
+static int aqos_dbg_zswap_show(struct seq_file *m, void *v)
+{
+	struct aqos_group *g = m->private;
+
+	seq_printf(m, "%ld\n", max(atomic_long_read(&g->zswap), 0L));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(aqos_dbg_zswap);
 
 static int aqos_dbg_peak_show(struct seq_file *m, void *v)
 {
@@ -153,6 +166,10 @@ static int aqos_dbg_stat_show(struct seq_file *m, void *v)
 		   atomic_long_read(&g->throttled_us));
 	seq_printf(m, "throttle_max_usec %ld\n",
 		   atomic_long_read(&g->throttle_max_us));
+	seq_printf(m, "resident %llu\n", (u64)aqos_resident(g) << PAGE_SHIFT);
+	seq_printf(m, "zswap %ld\n", max(atomic_long_read(&g->zswap), 0L));
+	seq_printf(m, "zswapped %llu\n",
+		   (u64)max(atomic_long_read(&g->zswapped), 0L) << PAGE_SHIFT);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aqos_dbg_stat);
@@ -176,6 +193,8 @@ static void aqos_dbg_files(struct dentry *dir, struct aqos_group *g)
 	debugfs_create_file("memory.events.local", 0400, dir, g,
 			    &aqos_dbg_events_local_fops);
 	debugfs_create_file("memory.stat", 0400, dir, g, &aqos_dbg_stat_fops);
+	debugfs_create_file("memory.zswap.current", 0400, dir, g,
+			    &aqos_dbg_zswap_fops);
 	if (!g->parent)
 		return;		/* the root has no limits */
 	debugfs_create_file("memory.min", 0400, dir, g, &aqos_dbg_min_fops);

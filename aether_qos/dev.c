@@ -365,6 +365,9 @@ void aqos_group_fill(struct aqos_group *g, struct aether_qos_group_info *gi)
 	gi->charged = atomic_long_read(&g->charged);
 	gi->uncharged = atomic_long_read(&g->uncharged);
 	gi->refused = atomic_long_read(&g->refused);
+	gi->zswap = max(atomic_long_read(&g->zswap), 0L);
+	gi->zswapped = max(atomic_long_read(&g->zswapped), 0L);
+	gi->resident = aqos_resident(g);
 }
 
 static long aqos_ioc_get(void __user *uarg)

@@ -19,6 +19,18 @@
  * page the region already had, may).  The adds are atomic, so two charges
  * racing for the last pages of a max cannot both pass.
  *
+ * What a group's usage counts is exact (issue 14): its regions' resident
+ * frames, and the compressed bytes the store holds for their stored
+ * pages, as memcg counts zswap's bytes in memory.current (cgroup-v2.rst:
+ * memory.zswap.current; memory.stat's zswap and zswapped).  We chose
+ * memcg's answer: the bytes count against min, low, high and max like
+ * frames, so storing a page lowers usage by a frame less its compressed
+ * size, and a group at max cannot keep more than max in frames and store
+ * together (a page that does not compress is refused by the store, as
+ * zswap refuses it).  The bytes are rounded up to whole pages per group
+ * (aqos_charge_stored(), below); @zswap, @zswapped and @zswap_pages say
+ * what of the usage they are.
+ *
  * Protection (min, low): each group tells its parent how much of its usage
  * its own min and low cover (@min_usage, @low_usage, summed into the
  * parent's @children_*_usage on every charge).  A group's effective
@@ -932,6 +944,92 @@ void aqos_uncharge(struct aqos_group *g, unsigned long nr)
 	}
 }
 
+/*
+ * Stored pages (memcg's zswap).  A region page that goes to the store
+ * leaves its group's usage as a frame (aqos_uncharge()) and comes back
+ * into it as the bytes the store holds for it, as memcg charges zswap's
+ * compressed bytes to memory.current: usage is resident frames plus
+ * stored bytes, and max, high, min and low apply to the sum.  The bytes
+ * are charged to the region's group itself, which rounds its own bytes
+ * up to whole pages of usage (@zswap_own; memcg's obj_cgroup keeps the
+ * byte remainder of its objects the same way) and charges those pages
+ * up the tree as any charge: never refused (the store gave back a whole
+ * frame for them), so a charge that crosses high counts a high event but
+ * throttles nobody.  Each add or sub of @zswap_own charges or uncharges
+ * the change of its rounded value; the atomic orders them, so the sum of
+ * those changes is always the rounded value of the sum.
+ */
+static long aqos_zswap_round(long bytes)
+{
+	return DIV_ROUND_UP(max(bytes, 0L), PAGE_SIZE);
+}
+
+/* @bytes and @nr stored pages more (or less, negative) in @g and up. */
+static void aqos_zswap_add(struct aqos_group *g, long bytes, long nr,
+			   long pages)
+{
+	struct aqos_group *c;
+
+	for (c = g; c; c = c->parent) {
+		atomic_long_add(bytes, &c->zswap);
+		atomic_long_add(nr, &c->zswapped);
+		atomic_long_add(pages, &c->zswap_pages);
+	}
+}
+
+/**
+ * aqos_charge_stored - @nr region pages of @g went to the store
+ * @g: the region's group
+ * @bytes: what the store holds for them
+ * @nr: how many
+ *
+ * Context: any, does not sleep (the policy's @charge_stored).
+ */
+void aqos_charge_stored(struct aqos_group *g, unsigned long bytes,
+			unsigned long nr)
+{
+	long now = atomic_long_add_return(bytes, &g->zswap_own);
+	long pages = aqos_zswap_round(now) - aqos_zswap_round(now - bytes);
+
+	if (pages)
+		aqos_charge(g, pages, true);
+	aqos_zswap_add(g, bytes, nr, pages);
+}
+
+/**
+ * aqos_uncharge_stored - @nr stored region pages of @g left the store
+ * @g: the region's group
+ * @bytes: what aqos_charge_stored() counted for them
+ * @nr: how many
+ *
+ * Context: any, does not sleep.
+ */
+void aqos_uncharge_stored(struct aqos_group *g, unsigned long bytes,
+			  unsigned long nr)
+{
+	long now = atomic_long_sub_return(bytes, &g->zswap_own);
+	long pages = aqos_zswap_round(now + bytes) - aqos_zswap_round(now);
+
+	WARN_ON_ONCE(now < 0);
+	aqos_zswap_add(g, -(long)bytes, -(long)nr, -pages);
+	if (pages)
+		aqos_uncharge(g, pages);
+}
+
+/**
+ * aqos_resident - the resident frames @g and its descendants are charged
+ * @g: a group
+ *
+ * Return: @usage less the pages stored bytes take, in pages.
+ */
+unsigned long aqos_resident(struct aqos_group *g)
+{
+	long r = atomic_long_read(&g->usage) -
+		 atomic_long_read(&g->zswap_pages);
+
+	return max(r, 0L);
+}
+
 /**
  * aqos_group_set_limits - set @g's limits, in pages
  * @g: a live group, not the root
@@ -1447,9 +1545,17 @@ void aqos_group_drain(void)
 		atomic_long_set(&g->children_min_usage, 0);
 		atomic_long_set(&g->children_low_usage, 0);
 		atomic_long_set(&g->nr_regions, 0);
+		atomic_long_set(&g->zswap, 0);
+		atomic_long_set(&g->zswapped, 0);
+		atomic_long_set(&g->zswap_pages, 0);
+		atomic_long_set(&g->zswap_own, 0);
 	}
 	spin_unlock(&aqos_tree_lock);
 	atomic_long_set(&aqos_root.usage, 0);
+	atomic_long_set(&aqos_root.zswap, 0);
+	atomic_long_set(&aqos_root.zswapped, 0);
+	atomic_long_set(&aqos_root.zswap_pages, 0);
+	atomic_long_set(&aqos_root.zswap_own, 0);
 	atomic_long_set(&aqos_root.children_min_usage, 0);
 	atomic_long_set(&aqos_root.children_low_usage, 0);
 	mutex_unlock(&aqos_lock);

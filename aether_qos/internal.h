@@ -171,6 +171,13 @@ enum aqos_event {
  * @nr_members:	processes attached
  * @charged, @uncharged, @refused: pages accepted and given back, and
  *		charge calls refused, over its life (memory.stat)
+ * @zswap:	bytes the store holds for its and its descendants' stored
+ *		region pages (memcg's memory.stat zswap)
+ * @zswapped:	those pages (memory.stat zswapped, in pages here)
+ * @zswap_pages: the pages of @usage those bytes take, in it and its
+ *		descendants: @usage less this is their resident frames
+ * @zswap_own:	the bytes charged to it itself, which it rounds up to
+ *		whole pages of @usage (aqos_charge_stored())
  * @throttles, @throttled_us, @throttle_max_us: the over-high sleeps of
  *		its regions' tasks (throttle.c): how many, their penalties'
  *		sum and the longest, in us (memory.stat)
@@ -220,6 +227,10 @@ struct aqos_group {
 	atomic_long_t throttles;
 	atomic_long_t throttled_us;
 	atomic_long_t throttle_max_us;
+	atomic_long_t zswap;
+	atomic_long_t zswapped;
+	atomic_long_t zswap_pages;
+	atomic_long_t zswap_own;
 
 	struct dentry *debugfs;
 	spinlock_t snap_lock;		/* guards @snap (lock order 4) */
@@ -275,6 +286,11 @@ bool aqos_under(struct aqos_group *g, struct aqos_group *top);
 long aqos_group_reclaim(struct aqos_group *g, unsigned long nr,
 			unsigned int flags);
 void aqos_uncharge(struct aqos_group *g, unsigned long nr);
+void aqos_charge_stored(struct aqos_group *g, unsigned long bytes,
+			unsigned long nr);
+void aqos_uncharge_stored(struct aqos_group *g, unsigned long bytes,
+			  unsigned long nr);
+unsigned long aqos_resident(struct aqos_group *g);
 void aqos_group_set_limits(struct aqos_group *g, unsigned long min,
 			   unsigned long low, unsigned long high,
 			   unsigned long max);

@@ -63,6 +63,10 @@
  *     region's charges to another group; the old group's reference stays
  *     the region's until it goes, then @region_retired drops it.
  *
+ *   - @charge_stored/@uncharge_stored: a page that goes to the store
+ *     leaves the group as a frame and comes back in as the compressed
+ *     bytes the store holds for it, until it is loaded or released
+ *     (group.c, aqos_charge_stored(): memcg's zswap charge);
  *   - over high, @charge answers AEM_CHARGE_OVER_HIGH (the page is taken,
  *     a high event counted); the core calls @handle_high on the task's
  *     way back to user mode: reclaim, then memcg's penalty sleep
@@ -201,6 +205,19 @@ static void aqos_policy_uncharge(void *cookie, int nid,
 				 unsigned long nr_pages)
 {
 	aqos_uncharge(cookie, nr_pages);
+}
+
+/* A region page went to the store: its bytes there count (group.c). */
+static void aqos_policy_charge_stored(void *cookie, unsigned long bytes,
+				      unsigned long nr_pages)
+{
+	aqos_charge_stored(cookie, bytes, nr_pages);
+}
+
+static void aqos_policy_uncharge_stored(void *cookie, unsigned long bytes,
+					unsigned long nr_pages)
+{
+	aqos_uncharge_stored(cookie, bytes, nr_pages);
 }
 
 /*
@@ -411,6 +428,8 @@ static const struct aem_policy_ops aqos_policy_ops = {
 	.reclaim_begin	= aqos_policy_reclaim_begin,
 	.may_access	= aqos_fw_may_access,
 	.integrity_event = aqos_fw_integrity_event,
+	.charge_stored	= aqos_policy_charge_stored,
+	.uncharge_stored = aqos_policy_uncharge_stored,
 };
 
 /**

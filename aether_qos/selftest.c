@@ -28,6 +28,10 @@
  *   borrow		cooperative groups: a child above its min inside a
  *			parent with a max borrows its siblings' unused min,
  *			and is the first tier; the tiers of min and low
+ *   stored		stored pages' bytes (memcg's zswap): rounded up to
+ *			pages per group, each group's own, counted up the
+ *			tree, never refused at max, resident what is left;
+ *			back to nothing when they all go
  *
  * then pressure_test.c's (the averages, the triggers).  Each prints what
  * failed and the module refuses to load.
@@ -340,6 +344,47 @@ static int aqos_st_split(struct aqos_group *t)
 	return ok ? 0 : -EINVAL;
 }
 
+static int aqos_st_stored(struct aqos_group *t)
+{
+	struct aqos_group *top = &t[0], *a = &t[1], *b = &t[2];
+	bool ok = true;
+
+	aqos_st_init(top, NULL, 10);
+	aqos_st_init(a, top, AQOS_UNLIMITED);
+	aqos_st_init(b, top, AQOS_UNLIMITED);
+
+	ok &= AQOS_ST_CHECK(aqos_charge(a, 10, false) == 0);
+	/* a's page goes: 100 bytes take a page of a's, the top is full */
+	aqos_uncharge(a, 1);
+	aqos_charge_stored(a, 100, 1);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->usage) == 10);
+	ok &= AQOS_ST_CHECK(aqos_resident(a) == 9);
+	/* 40 more pages' bytes inside that page: nothing more charged */
+	aqos_charge_stored(a, PAGE_SIZE - 100, 40);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&a->usage) == 10);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->zswapped) == 41);
+	/* one byte over a page: a second page, past the top's max */
+	aqos_charge_stored(a, 1, 1);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->usage) == 11);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->zswap) == PAGE_SIZE + 1);
+	ok &= AQOS_ST_CHECK(aqos_resident(top) == 9);
+	/* b rounds its own bytes: the top counts both groups' pages */
+	aqos_charge_stored(b, 1, 1);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->usage) == 12);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->zswap_pages) == 3);
+	aqos_uncharge_stored(a, 1, 1);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&a->usage) == 10);
+	aqos_uncharge_stored(a, PAGE_SIZE, 41);
+	aqos_uncharge_stored(b, 1, 1);
+	aqos_uncharge(a, 9);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->usage) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->zswap) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->zswapped) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&top->zswap_pages) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&a->zswap_own) == 0);
+	return ok ? 0 : -EINVAL;
+}
+
 /**
  * aqos_selftest_run - run every self-test
  *
@@ -351,6 +396,7 @@ int aqos_selftest_run(void)
 		aqos_st_charge_limits, aqos_st_events, aqos_st_protection,
 		aqos_st_penalty,
 		aqos_st_reclaim_root, aqos_st_borrow, aqos_st_split,
+		aqos_st_stored,
 	};
 	struct aqos_group *t;
 	int i, err = 0;

@@ -12,6 +12,9 @@
  * ->load() brings the bytes back into a new frame at the next fault;
  * ->release() forgets them.  Pages of zeroes never come here (aether_mm
  * empties their slots); other same-filled pages are kept as a value.
+ * ->size() says how many bytes an entry's page takes (its compressed
+ * object, 0 for a value): aether_mm charges them to the region's QoS
+ * group while the page is stored, as memcg charges zswap's.
  *
  * States of an entry: allocated and filled in ->store() (on the list of
  * live entries), loaded any number of times, freed by ->release() or, for
@@ -235,6 +238,18 @@ static void azr_rs_release(unsigned long handle)
 	atomic_long_inc(&azr_rs_releases);
 }
 
+/*
+ * The bytes @handle's page takes in the store, for its region's group:
+ * its compressed object (zswap's entry->length); a same-filled page,
+ * kept as a value in the entry, takes none, as zswap charges none.
+ */
+static size_t azr_rs_size(unsigned long handle)
+{
+	struct azr_rs_entry *re = (struct azr_rs_entry *)handle;
+
+	return re->e.flags & AZR_E_SAME ? 0 : re->e.size;
+}
+
 /* What aether_mm could not bring back: its handles are forgotten. */
 static void azr_rs_drain(void)
 {
@@ -258,6 +273,7 @@ static const struct aem_store_ops azr_rs_ops = {
 	.load = azr_rs_load,
 	.release = azr_rs_release,
 	.drain = azr_rs_drain,
+	.size = azr_rs_size,
 };
 
 /* ---- debugfs ------------------------------------------------------------ */

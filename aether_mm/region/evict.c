@@ -100,6 +100,8 @@ static void aem_cold_page_free(struct aem_region *r, pgoff_t idx,
  *
  * The next fault on the page, and the backend's unregistration, load it
  * through @ops->load(); the region's end releases it (@ops->release()).
+ * The region's group is uncharged the frame and charged the bytes
+ * @ops->size() says the store holds for @handle, until then.
  *
  * Context: inside an aem_cold_fn.  Does not allocate; may sleep (it unmaps
  * the page again, unmap_mapping_range()).
@@ -140,6 +142,8 @@ int aem_cold_page_set_stored(struct aem_region *r, struct aem_layer *l,
 	/* Replacing a present entry allocates nothing. */
 	xa_store(&l->slots, idx, aem_slot_mk_stored(handle), GFP_NOWAIT);
 	aem_cold_page_free(r, idx, frame);
+	/* Its frame left the group's usage; its bytes in the store join. */
+	aem_region_charge_stored(r, aem_store_size(ops, handle));
 	aem_region_stat_inc(r, AEM_RS_STORED);
 	atomic_long_inc(&aem_stored_pages);
 	aem_region_stat_inc(r, AEM_RS_STORE_OUTS);

@@ -70,6 +70,8 @@ static void aem_entry_drop(struct aem_region *r, struct aem_layer *l,
 	 * Unregistering waits until every stored page is back or released;
 	 * one is left without a backend only when it gave up (and said so).
 	 */
+	aem_region_uncharge_stored(r, aem_store_size(ops,
+						     aem_slot_stored_handle(e)));
 	if (ops)
 		ops->release(aem_slot_stored_handle(e));
 	aem_store_put(sidx);

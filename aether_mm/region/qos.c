@@ -311,7 +311,7 @@ int aem_ioc_region_set_qos(struct file *file, struct aem_region *r,
  * charges move with it: under @pol_lock, which every charge and uncharge
  * of the region takes (region.h), the pages @pol_charged counts (per
  * node, as @charge and @uncharge counted them: the region's resident
- * frames, the only thing a region charges; a shared frame is no
+ * frames, the only frames a region charges; a shared frame is no
  * region's, a stored page gave its frame back) are charged to the new
  * cookie, then uncharged from the old, and @pol_cookie switched; no
  * charge or uncharge can fall between and land on the wrong group.  The
@@ -319,7 +319,9 @@ int aem_ioc_region_set_qos(struct file *file, struct aem_region *r,
  * -EAGAIN, the attach drops the lock, calls the backend's @reclaim for
  * the new group, and tries once more; refused again, it fails with
  * -ENOMEM and the region is unchanged.  Over high is taken (no throttle:
- * the caller did not allocate).
+ * the caller did not allocate).  The bytes of its stored pages
+ * (@pol_stored_bytes, store.c) move in the same hold, never refused, as
+ * they were charged.
  *
  * The old cookie is not released at once: a fault may have read it
  * before the move (struct aem_alloc_who, the stall pair), and an
@@ -381,6 +383,13 @@ static int aem_region_move(struct aem_region *r,
 		for (nid = 0; nid < AEM_MAX_NODES; nid++)
 			if (r->pol_charged[nid])
 				ops->uncharge(from, nid, r->pol_charged[nid]);
+		/* Its stored pages' bytes follow, never refused (store.c). */
+		if (r->pol_stored && ops->charge_stored) {
+			ops->charge_stored(cookie, r->pol_stored_bytes,
+					   r->pol_stored);
+			ops->uncharge_stored(from, r->pol_stored_bytes,
+					     r->pol_stored);
+		}
 		(*node)->cookie = from;
 		(*node)->ops = ops;
 		(*node)->next = r->pol_retired;

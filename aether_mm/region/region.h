@@ -318,6 +318,9 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  *		backend's own locks inside it)
  * @pol_charged: pages charged per node and not yet uncharged (@pol_lock):
  *		what an attach moves
+ * @pol_stored:	its pages in the store counted in its group, and
+ * @pol_stored_bytes: the bytes the store holds for them (@pol_lock):
+ *		what an attach moves too (store.c, "Stored bytes")
  * @pol_retired: the cookies it had before attaches, held until the
  *		region goes (aem_region_attach()): a fault or an over-high
  *		work may still name one it read before the move
@@ -383,6 +386,8 @@ struct aem_region {
 	u64 pol_gen;
 	spinlock_t pol_lock;		/* see above */
 	unsigned long pol_charged[AEM_MAX_NODES];
+	unsigned long pol_stored;
+	unsigned long pol_stored_bytes;
 	struct aem_pol_retired *pol_retired;
 	unsigned int nr_retired;
 	u8 pol_pending[AEM_REGION_SLOT_LOCKS];
@@ -520,6 +525,50 @@ static inline void aem_region_uncharge(struct aem_region *r, int nid,
 	r->pol_charged[nid] -= nr;
 	spin_unlock(&r->pol_lock);
 	aem_user_uncharge(r->user, nr << PAGE_SHIFT);
+}
+
+/* The bytes @ops holds for @handle (0 when it does not say). */
+static inline unsigned long aem_store_size(const struct aem_store_ops *ops,
+					   unsigned long handle)
+{
+	return ops && ops->size ? ops->size(handle) : 0;
+}
+
+/*
+ * A page of @r went to the store, which holds @bytes for it: its group
+ * counts them (store.c, "Stored bytes"), under @pol_lock as frames are.
+ */
+static inline void aem_region_charge_stored(struct aem_region *r,
+					    unsigned long bytes)
+{
+	spin_lock(&r->pol_lock);
+	if (r->pol_gen)
+		aem_policy_charge_stored(r->pol_gen, r->pol_cookie, bytes, 1);
+	r->pol_stored++;
+	r->pol_stored_bytes += bytes;
+	spin_unlock(&r->pol_lock);
+}
+
+/*
+ * A stored page of @r, @bytes in the store, left it (loaded, released).
+ * None counted: a store that went gave them up (aem_region_stored_forget()).
+ * The last one takes whatever bytes are left, so that a page whose size
+ * could not be asked (no backend) leaves nothing behind.
+ */
+static inline void aem_region_uncharge_stored(struct aem_region *r,
+					      unsigned long bytes)
+{
+	spin_lock(&r->pol_lock);
+	if (r->pol_stored) {
+		if (r->pol_stored == 1 || WARN_ON_ONCE(bytes > r->pol_stored_bytes))
+			bytes = r->pol_stored_bytes;
+		if (r->pol_gen)
+			aem_policy_uncharge_stored(r->pol_gen, r->pol_cookie,
+						   bytes, 1);
+		r->pol_stored--;
+		r->pol_stored_bytes -= bytes;
+	}
+	spin_unlock(&r->pol_lock);
 }
 
 /*

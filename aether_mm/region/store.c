@@ -8,6 +8,26 @@
  * it back (aem_unstore(), through aem_lookup()); when the backend
  * unregisters, every stored page comes back first
  * (aem_region_unstore_all()).
+ *
+ * Stored bytes.  A group's usage is exact (issue 14): its regions'
+ * resident frames and their stored pages' compressed bytes, as memcg
+ * counts zswap's compressed bytes in memory.current
+ * (Documentation/admin-guide/cgroup-v2.rst, memory.zswap.current;
+ * memory.stat's zswap and zswapped).  A page that goes to the store
+ * (evict.c) has its frame uncharged and the bytes the store says it holds
+ * for the handle (aem_store_ops @size) charged, never refused
+ * (aem_region_charge_stored()); a page loaded back has its frame charged
+ * first (refusable: over max it stays stored) and its bytes uncharged
+ * after the load; a stored page released with its layer has its bytes
+ * uncharged (layer.c).  Each region keeps the count and the bytes under
+ * @pol_lock, so that an attach moves them with its frames (qos.c).  A
+ * store that goes brings every page back (each uncharged as a load);
+ * what it gives up is uncharged all at once (aem_region_stored_forget()),
+ * so nothing stays charged for pages nobody can load.  A copy kept for
+ * repair (verify.c) is the core's, not the group's: it is not counted.
+ * A stored shared frame (share.c) is no region's and counts nowhere,
+ * as its frame did not.
+ *
  * See region.h for the objects and the lock order.
  */
 #include <linux/delay.h>
@@ -78,6 +98,9 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx, void *e,
 	/* Checked against the core's checksum before the copy goes. */
 	if (!err)
 		err = aem_integ_loaded(r, l, idx, f, ops, handle);
+	/* Its bytes leave the group: a copy kept for repair is the core's. */
+	if (!err)
+		aem_region_uncharge_stored(r, aem_store_size(ops, handle));
 	/* Or stays, until the page changes: a good copy to repair it from. */
 	if (!err && !aem_integ_keep(l, idx, handle))
 		ops->release(handle);
@@ -184,6 +207,31 @@ struct aem_region *aem_region_next(struct aem_region *prev)
 	return r;
 }
 
+/*
+ * The store went with pages of @r it could not give back: what @r's
+ * group counts of them goes (their handles stay in the slots, for SIGBUS,
+ * until the region goes; aem_region_uncharge_stored() then finds none).
+ */
+static void aem_region_stored_forget(struct aem_region *r)
+{
+	spin_lock(&r->pol_lock);
+	if (r->pol_gen && r->pol_stored)
+		aem_policy_uncharge_stored(r->pol_gen, r->pol_cookie,
+					   r->pol_stored_bytes, r->pol_stored);
+	r->pol_stored = 0;
+	r->pol_stored_bytes = 0;
+	spin_unlock(&r->pol_lock);
+}
+
+/* Forget what every region's group counts of its stored pages. */
+static void aem_region_stored_forget_all(void)
+{
+	struct aem_region *r;
+
+	for (r = aem_region_next(NULL); r; r = aem_region_next(r))
+		aem_region_stored_forget(r);
+}
+
 /**
  * aem_region_unstore_all() - bring every stored page back into a frame
  *
@@ -201,7 +249,7 @@ struct aem_region *aem_region_next(struct aem_region *prev)
  * Return: 0; -ENOMEM when the pool, reserve included, had no frame for
  * some pages; -ETIMEDOUT when pages were still stored at the deadline.
  * Either way their contents are lost (reported here); a fault on one
- * raises SIGBUS.
+ * raises SIGBUS; and their groups no longer count their bytes.
  */
 int aem_region_unstore_all(void)
 {
@@ -224,6 +272,8 @@ int aem_region_unstore_all(void)
 		err = 0;
 		msleep(20);
 	}
+	/* Lost: no group keeps counting them. */
+	aem_region_stored_forget_all();
 	if (err == -ENOMEM)
 		pr_err("%ld stored pages found no frame, the pool's reserve included, before the store backend went: their contents are lost\n",
 		       left);

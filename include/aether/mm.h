@@ -181,6 +181,16 @@ struct dentry *aem_debugfs_root(void);
  *		page came back (or was reported lost).  Context: the caller
  *		of aem_unregister_store(), no aether_mm lock held, no other
  *		callback in flight or to come; may sleep, GFP_KERNEL.
+ * @size:	the bytes the store holds for @handle's page (its compressed
+ *		data, as zswap's entry->length; 0 for a page it keeps as a
+ *		value, a same-filled one), which the core charges to the
+ *		region's group while the slot holds the handle (the policy's
+ *		@charge_stored).  Must give the same answer for a handle
+ *		from its ->store() to its ->release().  Optional: without it
+ *		a stored page's bytes are counted as 0.
+ *		Context: the page's slot lock held (or none, a layer being
+ *		freed), the SRCU read lock; process context.  Must not sleep
+ *		or allocate.
  */
 struct aem_store_ops {
 	struct module *owner;
@@ -189,6 +199,7 @@ struct aem_store_ops {
 	void (*release)(unsigned long handle);
 	void (*drain)(void);
 	void (*protected_reclaimed)(void *cookie, unsigned long nr_pages);
+	size_t (*size)(unsigned long handle);
 };
 
 /*
@@ -687,6 +698,24 @@ struct aem_access {
  *		Context: under rcu_read_lock(), possibly under the page's
  *		slot lock and inside a pool allocation.  Must not sleep or
  *		allocate.
+ * @charge_stored: a page of @cookie's region went to the store backend
+ *		(its frame was uncharged): count @bytes, what the store
+ *		holds for it (aem_store_ops @size), and @nr_pages, the
+ *		pages stored, in its group (memcg's zswap and zswapped).
+ *		Cannot fail: memory was given back (memcg's
+ *		obj_cgroup_charge_zswap() charges in PF_MEMALLOC, never
+ *		refused).  Optional, with @uncharge_stored: both or neither.
+ *		Context: as @uncharge (under rcu_read_lock(), the page's
+ *		slot lock held, possibly inside a failing pool allocation).
+ *		Must not sleep or allocate.
+ * @uncharge_stored: @nr_pages stored pages of @cookie's region, @bytes
+ *		in the store, left it: loaded back into a frame (charged
+ *		before), released with the region or its layer, or given up
+ *		by a store backend that went (aem_unregister_store()
+ *		uncharges what its pages had left).  Every charged byte is
+ *		uncharged exactly once (unless the table goes first: see
+ *		@drain).  Context: as @uncharge.  Must not sleep or
+ *		allocate.
  */
 struct aem_policy_ops {
 	struct module *owner;
@@ -712,6 +741,10 @@ struct aem_policy_ops {
 	void (*reclaim_begin)(void);
 	int (*may_access)(const struct aem_access *a);
 	void (*integrity_event)(u64 region_id, u64 index, int kind);
+	void (*charge_stored)(void *cookie, unsigned long bytes,
+			      unsigned long nr_pages);
+	void (*uncharge_stored)(void *cookie, unsigned long bytes,
+				unsigned long nr_pages);
 };
 
 /* What aem_policy_ops.integrity_event reports (region/verify.c). */

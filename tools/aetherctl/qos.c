@@ -255,6 +255,12 @@ static void qos_show_one(int fd, const struct aether_qos_group_info *gi)
 	out_u64(t, gi->uncharged);
 	out_key(t, "refused", "charges refused");
 	out_u64(t, gi->refused);
+	out_key(t, "resident", "resident pages");
+	out_u64(t, gi->resident);
+	out_key(t, "zswap", "bytes in the store");
+	out_u64(t, gi->zswap);
+	out_key(t, "zswapped", "pages in the store");
+	out_u64(t, gi->zswapped);
 	gfd = qos_open_group(fd, gi->id);
 	if (gfd >= 0 && !qos_read_pressure(gfd, line, sizeof(line))) {
 		out_key(t, "pressure", "memory.pressure");

@@ -196,6 +196,12 @@ struct aether_qos_set {
  * @charged:	(out) pages charged to it (not its descendants), ever
  * @uncharged:	(out) pages given back, ever
  * @refused:	(out) charges refused at its max or an ancestor's, ever
+ * @zswap:	(out) bytes the store holds for the stored region pages of
+ *		it and its descendants (memcg's memory.stat zswap); @usage
+ *		counts them, rounded up to pages per group
+ * @zswapped:	(out) those stored pages (memory.stat zswapped, in pages)
+ * @resident:	(out) pages of @usage that are resident frames: @usage
+ *		less what the stored bytes take
  * @__reserved:	(out) zero
  */
 struct aether_qos_group_info {
@@ -222,7 +228,10 @@ struct aether_qos_group_info {
 	__u64 charged;
 	__u64 uncharged;
 	__u64 refused;
-	__u64 __reserved[4];
+	__u64 zswap;
+	__u64 zswapped;
+	__u64 resident;
+	__u64 __reserved[1];
 };
 
 /**

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qos_stored_test - a group's usage counts its stored pages' compressed
+ * bytes (issue 14: "resident frames, stored pages' compressed bytes"),
+ * as memcg counts zswap's in memory.current
+ *
+ * A region named into a group, written, made cold by aether_kaccessd's
+ * scans and pushed to aether_zram's region store by the pool's reclaim:
+ *
+ *   - GET's @zswap is the store's bytes for the stored pages, more than 0
+ *     and at most a page each; @zswapped is the pages stored (REGION_QUERY
+ *     says STORED); @resident fell by them; @usage is @resident plus the
+ *     bytes rounded up to pages; debugfs memory.stat and
+ *     memory.zswap.current say the same bytes; all go to zero when the
+ *     region goes;
+ *   - touched, a stored page comes back: its bytes leave the group;
+ *   - region_store=0 with pages stored (aether_zram's table unregistered:
+ *     aether_mm loads every page back) leaves no byte charged;
+ *   - ATTACH_REGION moves the bytes with the frames;
+ *   - `aetherctl qos show` prints them (skipped without aetherctl).
+ *
+ * Skipped without aether_zram or when its region store cannot register.
+ * Groups made here are named "qs-*" under the root.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "aether_test.h"
+#include "../aether_mm/aether_mm_util.h"
+#include "aether_qos_util.h"
+
+#define QS_PREFIX	"qs-"
+#define QS_ZRAM_STORE	"/sys/module/aether_zram/parameters/region_store"
+#define QS_QOS_DEBUGFS	"/sys/kernel/debug/aether/qos"
+#define QS_PAGES	32
+
+static size_t psize(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+FIXTURE(stored) {
+	int fd;
+	int mfd;
+	struct aet_params params;
+	struct aet_params mm_params;
+	char zram_store[8];	/* region_store to put back, "" if none */
+};
+
+FIXTURE_SETUP(stored)
+{
+	char zs[8] = "";
+
+	self->zram_store[0] = '\0';
+	self->fd = aqt_open();
+	if (self->fd == -ENOENT)
+		AEMT_SETUP_SKIP("%s absent: aether_qos not loaded", AQT_DEV);
+	ASSERT_LE(0, self->fd);
+	AEMT_SETUP_OPEN(self->mfd);
+	ASSERT_EQ(0, aet_params_save("aether_qos", &self->params));
+	ASSERT_EQ(0, aet_params_save("aether_mm", &self->mm_params));
+	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QS_PREFIX);
+	if (aet_read_file(QS_ZRAM_STORE, zs, sizeof(zs)) < 0)
+		AEMT_SETUP_SKIP("aether_zram not loaded: no compressed store");
+	strcpy(self->zram_store, zs[0] == '1' || zs[0] == 'Y' ? "1" : "0");
+	aqt_loopback(0);
+	if (aet_write_file(QS_ZRAM_STORE, "1"))
+		AEMT_SETUP_SKIP("aether_zram's region store cannot register");
+}
+
+FIXTURE_TEARDOWN(stored)
+{
+	if (self->fd < 0)
+		return;
+	if (self->zram_store[0])
+		aet_write_file(QS_ZRAM_STORE, self->zram_store);
+	aqt_destroy_prefixed(self->fd, AETHER_QOS_ROOT_ID, QS_PREFIX);
+	aet_params_restore(&self->mm_params);
+	aet_params_restore(&self->params);
+	close(self->fd);
+	close(self->mfd);
+}
+
+/* A group fd of group @id: the fd, or -errno. */
+static int qs_gfd(int fd, __u32 id)
+{
+	struct aether_qos_open o = { .size = sizeof(o), .id = id };
+	int ret = aet_ioctl(fd, AETHER_QOS_IOC_OPEN, &o);
+
+	return ret ? ret : o.fd;
+}
+
+/*
+ * A COMPRESSIBLE region of @pages named into group @g, mapped, each page
+ * written (64 bytes of one value: it compresses to little, but is no
+ * page of zeroes, which would be dropped, not stored).  NULL on failure.
+ */
+static unsigned char *qs_region(int fd, int mfd, __u32 g, size_t pages,
+				int *rfd, __u64 *id)
+{
+	struct aether_mm_region_create c;
+	unsigned char *p;
+	int gfd = qs_gfd(fd, g);
+	size_t i;
+
+	if (gfd < 0)
+		return NULL;
+	aemt_region_args(&c, AETHER_MM_REGION_SHARED |
+			 AETHER_MM_REGION_COMPRESSIBLE |
+			 AETHER_MM_REGION_QOS_GROUP, pages * psize());
+	c.qos_fd = gfd;
+	if (aemt_region_create(mfd, &c)) {
+		close(gfd);
+		return NULL;
+	}
+	close(gfd);
+	*rfd = c.fd;
+	*id = c.id;
+	p = aemt_region_map(c.fd, pages * psize(), PROT_READ | PROT_WRITE);
+	if (p == MAP_FAILED) {
+		close(c.fd);
+		return NULL;
+	}
+	for (i = 0; i < pages; i++)
+		memset(p + i * psize(), (int)(i % 250) + 1, 64);
+	return p;
+}
+
+/* Pages of [from, to) the store holds (REGION_QUERY says STORED). */
+static long qs_stored(int rfd, unsigned char *p, size_t from, size_t to)
+{
+	struct aether_mm_region_query q;
+	long n = 0;
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		if (aemt_region_query(rfd, p + i * psize(), &q))
+			return -1;
+		n += q.state == AETHER_MM_PAGE_STORED;
+	}
+	return n;
+}
+
+/* Pages of [from, to) that do not read back as qs_region() wrote them. */
+static size_t qs_bad(const unsigned char *p, size_t from, size_t to)
+{
+	size_t i, bad = 0;
+
+	for (i = from; i < to; i++)
+		bad += p[i * psize() + 63] != (unsigned char)(i % 250 + 1) ||
+		       p[i * psize() + 64] != 0;
+	return bad;
+}
+
+/*
+ * Make region @id cold (three scans) and have the pool's reclaim store up
+ * to @pages of it: the pages stored, or -errno.
+ */
+static long qs_push(__u64 id, int rfd, unsigned char *p, size_t pages)
+{
+	int ret = aqt_scan(id, 3);
+
+	if (ret)
+		return ret;
+	ret = aqt_pool_reclaim(pages);
+	if (ret)
+		return ret;
+	return qs_stored(rfd, p, 0, pages);
+}
+
+/* The value of line @key of group @name's debugfs memory.stat, or -1. */
+static long long qs_stat(const char *name, const char *key)
+{
+	char path[256], line[128], k[64];
+	long long v, ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/memory.stat", QS_QOS_DEBUGFS, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", k, &v) == 2 && !strcmp(k, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/* What a group's usage must be: its frames and its bytes, in pages. */
+static __u64 qs_usage(const struct aether_qos_group_info *gi)
+{
+	return gi->resident + (gi->zswap + psize() - 1) / psize();
+}
+
+/*
+ * Stored pages count their compressed bytes, not their frames: zswap in
+ * (0, n pages], zswapped n, resident down by n, usage the sum; debugfs
+ * says the same; all back to zero when the region goes.
+ */
+TEST_F_TIMEOUT(stored, bytes_counted_until_the_region_goes, 240)
+{
+	const size_t pages = QS_PAGES, ps = psize();
+	struct aether_qos_group_info gi;
+	char buf[64];
+	unsigned char *p;
+	long n;
+	__u32 g;
+	__u64 id;
+	int rfd;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "count", 0, &g));
+	p = qs_region(self->fd, self->mfd, g, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(pages, gi.usage);
+	ASSERT_EQ(pages, gi.resident);
+	ASSERT_EQ(0, gi.zswap);
+	ASSERT_EQ(0, gi.zswapped);
+
+	n = qs_push(id, rfd, p, pages);
+	ASSERT_LT(0, n) TH_LOG("the pool's reclaim stored nothing");
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	TH_LOG("%ld pages stored in %llu bytes", n, (unsigned long long)gi.zswap);
+	ASSERT_EQ(n, gi.zswapped);
+	ASSERT_LT(0, gi.zswap);
+	ASSERT_GE(n * ps, gi.zswap);
+	ASSERT_EQ(pages - n, gi.resident);
+	ASSERT_EQ(qs_usage(&gi), gi.usage);
+	ASSERT_GT(pages, gi.usage) TH_LOG("storing lowered the usage");
+	ASSERT_EQ(0, aqt_get(self->fd, AETHER_QOS_ROOT_ID, &gi));
+	ASSERT_LE(n, gi.zswapped) TH_LOG("the root counts them too");
+
+	/* debugfs: memory.stat in bytes, memory.zswap.current. */
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ((long long)gi.zswap, qs_stat(QS_PREFIX "count", "zswap"));
+	ASSERT_EQ((long long)(n * ps), qs_stat(QS_PREFIX "count", "zswapped"));
+	ASSERT_EQ((long long)((pages - n) * ps),
+		  qs_stat(QS_PREFIX "count", "resident"));
+	ASSERT_EQ(0, aet_read_file(QS_QOS_DEBUGFS "/" QS_PREFIX
+				   "count/memory.zswap.current",
+				   buf, sizeof(buf)));
+	ASSERT_EQ((long long)gi.zswap, atoll(buf));
+
+	ASSERT_EQ(0, qs_bad(p, 0, pages)) TH_LOG("the pages came back intact");
+	munmap(p, pages * ps);
+	close(rfd);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, gi.usage);
+	ASSERT_EQ(0, gi.resident);
+	ASSERT_EQ(0, gi.zswap);
+	ASSERT_EQ(0, gi.zswapped);
+}
+
+/*
+ * Freed while stored: the region goes with its pages in the store, never
+ * touched; the group keeps no byte.
+ */
+TEST_F_TIMEOUT(stored, freed_while_stored_leaves_nothing, 240)
+{
+	const size_t pages = QS_PAGES, ps = psize();
+	struct aether_qos_group_info gi;
+	unsigned char *p;
+	long n;
+	__u32 g;
+	__u64 id;
+	int rfd;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "free", 0, &g));
+	p = qs_region(self->fd, self->mfd, g, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	n = qs_push(id, rfd, p, pages);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(n, gi.zswapped);
+	ASSERT_LT(0, gi.zswap);
+	munmap(p, pages * ps);
+	close(rfd);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, gi.usage);
+	ASSERT_EQ(0, gi.zswap);
+	ASSERT_EQ(0, gi.zswapped);
+	ASSERT_EQ(0, gi.nr_regions);
+}
+
+/*
+ * Touched, a stored page comes back into a frame: its bytes leave the
+ * group, its frame joins; all of them touched, no byte is left.
+ */
+TEST_F_TIMEOUT(stored, loaded_back_pages_uncharge_their_bytes, 240)
+{
+	const size_t pages = QS_PAGES, ps = psize();
+	struct aether_qos_group_info gi;
+	unsigned long long before;
+	unsigned char *p;
+	long n, left;
+	__u32 g;
+	__u64 id;
+	int rfd;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "load", 0, &g));
+	p = qs_region(self->fd, self->mfd, g, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	n = qs_push(id, rfd, p, pages);
+	ASSERT_LT(1, n) TH_LOG("two stored pages or more, to load half");
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	before = gi.zswap;
+	ASSERT_LT(0, before);
+
+	/* The first half of the region read: its stored pages load. */
+	ASSERT_EQ(0, qs_bad(p, 0, pages / 2));
+	left = qs_stored(rfd, p, 0, pages);
+	ASSERT_EQ(0, qs_stored(rfd, p, 0, pages / 2));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(left, gi.zswapped);
+	ASSERT_EQ(pages - left, gi.resident);
+	ASSERT_EQ(qs_usage(&gi), gi.usage);
+	if (left < n)
+		ASSERT_GT(before, gi.zswap) TH_LOG("bytes left with pages");
+
+	/* All of it: nothing stored, nothing of the store counted. */
+	ASSERT_EQ(0, qs_bad(p, 0, pages));
+	ASSERT_EQ(0, qs_stored(rfd, p, 0, pages));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, gi.zswap);
+	ASSERT_EQ(0, gi.zswapped);
+	ASSERT_EQ(pages, gi.resident);
+	ASSERT_EQ(pages, gi.usage);
+	munmap(p, pages * ps);
+	close(rfd);
+}
+
+/*
+ * The store goes (region_store=0) with pages stored: aether_mm loads each
+ * back into its region, whose group keeps its frames and no byte.
+ */
+TEST_F_TIMEOUT(stored, store_unregistered_leaves_no_charge, 240)
+{
+	const size_t pages = QS_PAGES, ps = psize();
+	struct aether_qos_group_info gi;
+	unsigned char *p;
+	long n;
+	__u32 g;
+	__u64 id;
+	int rfd;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "gone", 0, &g));
+	p = qs_region(self->fd, self->mfd, g, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	n = qs_push(id, rfd, p, pages);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(n, gi.zswapped);
+
+	ASSERT_EQ(0, aet_write_file(QS_ZRAM_STORE, "0"));
+	ASSERT_EQ(0, qs_stored(rfd, p, 0, pages));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, gi.zswap);
+	ASSERT_EQ(0, gi.zswapped);
+	ASSERT_EQ(pages, gi.resident);
+	ASSERT_EQ(pages, gi.usage);
+	ASSERT_EQ(0, qs_bad(p, 0, pages));
+	ASSERT_EQ(0, aet_write_file(QS_ZRAM_STORE, "1"));
+	munmap(p, pages * ps);
+	close(rfd);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, gi.usage);
+}
+
+/* ATTACH_REGION: the stored pages' bytes move with the frames. */
+TEST_F_TIMEOUT(stored, attach_region_moves_the_bytes, 240)
+{
+	const size_t pages = QS_PAGES, ps = psize();
+	struct aether_qos_group_info a, b;
+	struct aether_qos_attach_region ar = { .size = sizeof(ar) };
+	unsigned long long bytes;
+	unsigned char *p;
+	__u32 ga, gb;
+	long n;
+	__u64 id;
+	int rfd;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "from", 0, &ga));
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "to", 0, &gb));
+	p = qs_region(self->fd, self->mfd, ga, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	n = qs_push(id, rfd, p, pages);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, aqt_get(self->fd, ga, &a));
+	bytes = a.zswap;
+	ASSERT_LT(0, bytes);
+
+	ar.id = gb;
+	ar.region_fd = rfd;
+	ASSERT_EQ(0, aet_ioctl(self->fd, AETHER_QOS_IOC_ATTACH_REGION, &ar));
+	ASSERT_EQ(0, aqt_get(self->fd, ga, &a));
+	ASSERT_EQ(0, aqt_get(self->fd, gb, &b));
+	ASSERT_EQ(0, a.usage);
+	ASSERT_EQ(0, a.zswap);
+	ASSERT_EQ(0, a.zswapped);
+	ASSERT_EQ(bytes, b.zswap);
+	ASSERT_EQ(n, b.zswapped);
+	ASSERT_EQ(pages - n, b.resident);
+	ASSERT_EQ(qs_usage(&b), b.usage);
+
+	munmap(p, pages * ps);
+	close(rfd);
+	ASSERT_EQ(0, aqt_get(self->fd, gb, &b));
+	ASSERT_EQ(0, b.usage);
+	ASSERT_EQ(0, b.zswap);
+	ASSERT_EQ(0, b.zswapped);
+}
+
+/* `aetherctl --json qos show <group>` prints zswap and zswapped. */
+TEST_F_TIMEOUT(stored, aetherctl_shows_the_bytes, 240)
+{
+	const size_t pages = QS_PAGES, ps = psize();
+	struct aether_qos_group_info gi;
+	char out[8192], want[64];
+	unsigned char *p;
+	__u32 g;
+	__u64 id;
+	long n;
+	int rfd;
+
+	if (aet_shell("aetherctl --help >/dev/null 2>&1; echo $?", out,
+		      sizeof(out)) != 0 || atoi(out) == 127)
+		SKIP(return, "no aetherctl on PATH");
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "ctl", 0, &g));
+	p = qs_region(self->fd, self->mfd, g, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	n = qs_push(id, rfd, p, pages);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, aet_shell("aetherctl --json qos show " QS_PREFIX "ctl",
+			       out, sizeof(out))) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "\"zswap\": %llu",
+		 (unsigned long long)gi.zswap);
+	ASSERT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "\"zswapped\": %llu",
+		 (unsigned long long)gi.zswapped);
+	ASSERT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	munmap(p, pages * ps);
+	close(rfd);
+}
+
+TEST_HARNESS_MAIN
