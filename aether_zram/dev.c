@@ -611,12 +611,14 @@ static void azr_dev_free_store(struct azr_dev *d)
 /* Everything back to a freshly added device; no I/O can be in flight. */
 static void azr_dev_teardown(struct azr_dev *d)
 {
+	struct azr_wb_old old = {};
+
 	/* The background pass takes init_lock: stopped before. */
 	azr_wb_stop(d);
 	down_write(&d->init_lock);
 	set_capacity_and_notify(d->disk, 0);
 	azr_dev_free_store(d);
-	azr_wb_reset(d);
+	azr_wb_reset(d, &old);
 	d->algo = AETHER_ZRAM_ALGO_LZ4;
 	d->level = 0;
 	vfree(d->dict);
@@ -631,6 +633,8 @@ static void azr_dev_teardown(struct azr_dev *d)
 	atomic64_set(&d->invalid_io, 0);
 	atomic64_set(&d->notify_free, 0);
 	up_write(&d->init_lock);
+	/* Closed after the lock: writeback.c, "Closing it". */
+	azr_wb_release(d, &old);
 }
 
 /*

@@ -78,6 +78,19 @@ struct azr_wb {
 };
 
 /**
+ * struct azr_wb_old - a backing device taken out of its device under
+ *		       init_lock, to be closed after it (writeback.c)
+ * @bdev:	the exclusive open; @bdev.bdev NULL when there was none
+ * @path:	its path, or NULL
+ * @bitmap:	its block bitmap, or NULL
+ */
+struct azr_wb_old {
+	struct aether_bdev bdev;
+	char *path;
+	unsigned long *bitmap;
+};
+
+/**
  * struct azr_dev - /dev/aether_zram<id>
  * @id:		N of the name, the disk's minor
  * @disk:	its gendisk; @disk->private_data is this
@@ -168,7 +181,8 @@ extern const struct attribute_group azr_wb_group;
 void azr_wb_dev_init(struct azr_dev *d);
 void azr_wb_start(struct azr_dev *d);
 void azr_wb_stop(struct azr_dev *d);
-void azr_wb_reset(struct azr_dev *d);
+void azr_wb_reset(struct azr_dev *d, struct azr_wb_old *old);
+void azr_wb_release(struct azr_dev *d, struct azr_wb_old *old);
 int azr_wb_read(struct azr_dev *d, u32 index, struct page *page);
 void azr_wb_free(struct azr_dev *d, u32 index);
 int azr_wb_init(void);

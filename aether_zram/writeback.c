@@ -24,7 +24,33 @@
  * a rotating hint and given back with clear_bit(), so taking and giving
  * back need no lock and giving back works from swap's atomic
  * notification.  Another aether_zram device is refused (-EINVAL): its
- * I/O would come back into this module under our own locks.
+ * I/O would come back into this module under our own locks.  So is a
+ * device stacked on this one (review s28, finding 6): a dm device over
+ * it, directly or through other stacked devices, would map writeback's
+ * write of slot X's page into this device's I/O path, which takes the
+ * lock of a slot the pass may hold (X itself): a hang.  What is stacked
+ * is read from the holder links the block layer keeps (a disk's slaves/
+ * directory, bd_link_disk_holder()), at the time of the write.  Stacks
+ * it does not link are not seen and not refused: a loop device over
+ * this device or over a file of a filesystem on it, or a dm table
+ * reloaded onto it later.  Those are root's misconfiguration (README).
+ *
+ * Closing it.  The backing device is closed, and its bitmap freed, after
+ * init_lock is dropped: closing a block device takes its disk's
+ * open_mutex, under which the I/O path of a device stacked on ours
+ * takes our init_lock (lockdep saw it with a loop device on the debug
+ * kernel).  Reset, removal, "none" and a new backing_dev take the old
+ * one out of the device under the write hold (azr_wb_detach(): the
+ * open, the path, the bitmap) and close it after up_write()
+ * (azr_wb_release()).  No I/O reaches it after the write hold:
+ * every bio to the backing device is issued with init_lock held for
+ * read, by a writeback pass or by a read of a written-back slot, and
+ * completes before that hold ends (submit_bio_wait(); azr_wb_read()
+ * flushes its work item); the write hold waits for them all, and after
+ * it the device names no backing device or the new one.  No slot holds
+ * a block of the old one either: teardown frees every slot under the
+ * same hold, and "none" or a new backing_dev refuse an initialised
+ * device, which alone has slots.
  *
  * Writeback.  writeback takes zram's words: "idle" (pages marked idle),
  * "huge" (pages stored raw), "huge_idle" (both), "incompressible" (huge
@@ -75,7 +101,9 @@
  * Lock order (internal.h): the pass and the sysfs files take @init_lock
  * (2) for read (backing_dev for write), then a slot's lock (3), then
  * the store's stream and pool; the limit's spinlock (8) innermost,
- * around its two fields only.  The bitmap and the counters are atomic.
+ * around its two fields only.  The backing device is opened and closed
+ * with none of them held (a block device's open_mutex is never taken
+ * under 2).  The bitmap and the counters are atomic.
  * The device's I/O path takes @init_lock for read too, so the pass runs
  * under memalloc_noio_save(): reclaim under it must not swap out to us.
  */
@@ -84,6 +112,7 @@
 #include <linux/blkdev.h>
 #include <linux/capability.h>
 #include <linux/highmem.h>
+#include <linux/kernfs.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -502,8 +531,13 @@ void azr_wb_stop(struct azr_dev *d)
 	cancel_delayed_work_sync(&d->wb.work);
 }
 
-/* Close the backing device and forget it; init_lock held for write. */
-static void azr_wb_release(struct azr_dev *d)
+/*
+ * Take @d's backing device out into @old, init_lock held for write: the
+ * open, its path and its bitmap; azr_wb_release() closes and frees them
+ * once the lock is dropped (see "Closing it" in the overview).  No slot
+ * may hold a block of it any more.
+ */
+static void azr_wb_detach(struct azr_dev *d, struct azr_wb_old *old)
 {
 	struct azr_wb *wb = &d->wb;
 
@@ -511,24 +545,49 @@ static void azr_wb_release(struct azr_dev *d)
 	if (!wb->bdev.bdev)
 		return;
 	WARN_ON_ONCE(atomic64_read(&wb->bd_count));
-	aether_bdev_close(&wb->bdev);
-	kfree(wb->path);
+	old->bdev = wb->bdev;
+	old->path = wb->path;
+	old->bitmap = wb->bitmap;
+	memset(&wb->bdev, 0, sizeof(wb->bdev));
 	wb->path = NULL;
-	kvfree(wb->bitmap);
 	wb->bitmap = NULL;
 	wb->nr_blocks = 0;
 	wb->hint = 0;
 }
 
 /**
- * azr_wb_reset() - back to no backing device, no limit, counters at 0
- * @d:	a device whose slots were all freed, init_lock held for write
+ * azr_wb_release() - close a backing device azr_wb_detach() took out
+ * @d:		the device it backed, init_lock not held
+ * @old:	what was taken out, or nothing (all NULL)
+ *
+ * Closing a block device takes its disk's locks (open_mutex), under
+ * which the I/O path of a device stacked on ours may take our init_lock:
+ * never with it held.
+ *
+ * Context: may sleep.
  */
-void azr_wb_reset(struct azr_dev *d)
+void azr_wb_release(struct azr_dev *d, struct azr_wb_old *old)
+{
+	lockdep_assert_not_held(&d->init_lock);
+	if (old->bdev.bdev)
+		aether_bdev_close(&old->bdev);
+	kfree(old->path);
+	old->path = NULL;
+	kvfree(old->bitmap);
+	old->bitmap = NULL;
+}
+
+/**
+ * azr_wb_reset() - back to no backing device, no limit, counters at 0
+ * @d:		a device whose slots were all freed, init_lock held for write
+ * @old:	zeroed; takes the backing device out, for azr_wb_release()
+ *		after up_write()
+ */
+void azr_wb_reset(struct azr_dev *d, struct azr_wb_old *old)
 {
 	struct azr_wb *wb = &d->wb;
 
-	azr_wb_release(d);
+	azr_wb_detach(d, old);
 	spin_lock(&wb->limit_lock);
 	wb->limit = 0;
 	wb->limit_enable = false;
@@ -539,6 +598,81 @@ void azr_wb_reset(struct azr_dev *d)
 }
 
 /* ---- the backing device -------------------------------------------------- */
+
+/*
+ * Stacks.  Holder links only go one way a module can read: the slaves/
+ * directory of a disk names the block devices it is stacked on (dm, md,
+ * bcache... call bd_link_disk_holder()), but no exported call lists a
+ * directory.  So each device of the block class is looked up by name in
+ * slaves/, and those found are followed down in turn, at most
+ * AZR_WB_STACK_MAX deep.
+ */
+#define AZR_WB_STACK_MAX	16
+
+struct azr_wb_walk {
+	struct gendisk *self;		/* the disk looked for */
+	struct kernfs_node *slaves;	/* slaves/ of the disk looked at */
+	unsigned int depth;		/* levels left below it */
+};
+
+static int azr_wb_reaches(struct gendisk *disk, struct gendisk *self,
+			  unsigned int depth);
+
+/* class_for_each_device()'s step: 1 when @dev is a slave reaching self. */
+static int azr_wb_slave_reaches(struct device *dev, void *data)
+{
+	struct azr_wb_walk *w = data;
+	struct kernfs_node *kn;
+
+	kn = kernfs_find_and_get(w->slaves, dev_name(dev));
+	if (!kn)
+		return 0;
+	kernfs_put(kn);
+	return azr_wb_reaches(dev_to_bdev(dev)->bd_disk, w->self, w->depth);
+}
+
+/*
+ * Does I/O to @disk reach @self: is it @self, or stacked on @self
+ * through holder links, within @depth levels?  Return: 1 yes (also when
+ * the stack is deeper than we look: its bottom is unknown), 0 no.
+ */
+static int azr_wb_reaches(struct gendisk *disk, struct gendisk *self,
+			  unsigned int depth)
+{
+	struct azr_wb_walk w = { .self = self };
+	struct kernfs_node *sd = disk_to_dev(disk)->kobj.sd;
+	int ret;
+
+	if (disk == self)
+		return 1;
+	if (!sd)
+		return 0;
+	w.slaves = kernfs_find_and_get(sd, "slaves");
+	if (!w.slaves)
+		return 0;
+	ret = 1;
+	if (depth) {
+		w.depth = depth - 1;
+		ret = class_for_each_device(disk_to_dev(self)->class, NULL, &w,
+					    azr_wb_slave_reaches);
+	}
+	kernfs_put(w.slaves);
+	return ret > 0;
+}
+
+/*
+ * @bdev would write back into @d: another aether_zram (its I/O comes
+ * back into this module under our locks), or a device stacked on @d
+ * (a dm device over it, directly or through others), whose I/O would
+ * take the slot lock a writeback holds.  Stacks the block layer does not
+ * link (a loop device over @d or over a file on it) cannot be seen.
+ */
+static bool azr_wb_recurses(struct azr_dev *d, struct block_device *bdev)
+{
+	if (bdev->bd_disk->fops == d->disk->fops)
+		return true;
+	return azr_wb_reaches(bdev->bd_disk, d->disk, AZR_WB_STACK_MAX);
+}
 
 /* -EBUSY once @d is initialised: backing_dev comes before disksize. */
 static int azr_wb_check_uninit(struct azr_dev *d)
@@ -555,25 +689,28 @@ static int azr_wb_check_uninit(struct azr_dev *d)
 /* "none": no backing device for the next initialisation. */
 static int azr_wb_clear_backing(struct azr_dev *d)
 {
+	struct azr_wb_old old = {};
 	int err = 0;
 
 	down_write(&d->init_lock);
 	if (azr_dev_init_done(d))
 		err = -EBUSY;
 	else
-		azr_wb_release(d);
+		azr_wb_detach(d, &old);
 	up_write(&d->init_lock);
+	azr_wb_release(d, &old);
 	return err;
 }
 
 /*
  * Open @path exclusively as @d's backing device, replacing the one it
  * had.  Return: 0; -EBUSY if @d is initialised or the device is held;
- * -EINVAL for an empty device or another aether_zram; -ENOTBLK, -ENOENT
- * and the like from the open; -ENOMEM.
+ * -EINVAL for an empty device, another aether_zram or a device stacked
+ * on @d; -ENOTBLK, -ENOENT and the like from the open; -ENOMEM.
  */
 static int azr_wb_set_backing(struct azr_dev *d, const char *path)
 {
+	struct azr_wb_old old = {};
 	struct aether_bdev b;
 	unsigned long *bitmap, nr;
 	char *name;
@@ -589,7 +726,7 @@ static int azr_wb_set_backing(struct azr_dev *d, const char *path)
 	if (err)
 		goto out_free_name;
 	err = -EINVAL;
-	if (b.bdev->bd_disk->fops == d->disk->fops)
+	if (azr_wb_recurses(d, b.bdev))
 		goto out_close;
 	nr = bdev_nr_bytes(b.bdev) >> PAGE_SHIFT;
 	if (!nr)
@@ -603,12 +740,13 @@ static int azr_wb_set_backing(struct azr_dev *d, const char *path)
 	err = -EBUSY;
 	if (azr_dev_init_done(d))
 		goto out_unlock;
-	azr_wb_release(d);
+	azr_wb_detach(d, &old);
 	d->wb.bdev = b;
 	d->wb.path = name;
 	d->wb.bitmap = bitmap;
 	d->wb.nr_blocks = nr;
 	up_write(&d->init_lock);
+	azr_wb_release(d, &old);
 	pr_info("%s: backing device %s, %lu blocks\n", d->disk->disk_name,
 		name, nr);
 	return 0;
