@@ -388,6 +388,15 @@ static long aqos_ioc_get(void __user *uarg)
 	gi.size = sizeof(gi);
 	aqos_group_fill(g, &gi);
 	aqos_group_put(g);
+	/*
+	 * Any member may read any group, as cgroupfs lets anyone read
+	 * memory.current; but the compressed size to the byte says how well
+	 * the group's pages compress, which tells of their contents (review
+	 * s29, finding 4): below CAP_SYS_ADMIN it is given in whole pages,
+	 * the grain usage already shows.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
+		gi.zswap = round_up(gi.zswap, PAGE_SIZE);
 	return aem_copy_out(uarg, &gi, sizeof(gi));
 }
 

@@ -199,15 +199,34 @@ static __u64 qs_usage(const struct aether_qos_group_info *gi)
 	return gi->resident + (gi->zswap + psize() - 1) / psize();
 }
 
+/* GET of group @arg's id as a caller without CAP_SYS_ADMIN. */
+struct qs_peek {
+	__u32 g;
+	__u64 want;	/* the zswap it must read */
+};
+
+static int qs_peek_zswap(int fd, void *arg)
+{
+	const struct qs_peek *pk = arg;
+	struct aether_qos_group_info gi;
+	int ret = aqt_get(fd, pk->g, &gi);
+
+	if (ret)
+		return ret;
+	return gi.zswap == pk->want ? 0 : -ERANGE;
+}
+
 /*
  * Stored pages count their compressed bytes, not their frames: zswap in
  * (0, n pages], zswapped n, resident down by n, usage the sum; debugfs
- * says the same; all back to zero when the region goes.
+ * says the same, a caller without CAP_SYS_ADMIN reads it in whole pages;
+ * all back to zero when the region goes.
  */
 TEST_F_TIMEOUT(stored, bytes_counted_until_the_region_goes, 240)
 {
 	const size_t pages = QS_PAGES, ps = psize();
 	struct aether_qos_group_info gi;
+	struct qs_peek pk;
 	char buf[64];
 	unsigned char *p;
 	long n;
@@ -247,6 +266,13 @@ TEST_F_TIMEOUT(stored, bytes_counted_until_the_region_goes, 240)
 				   "count/memory.zswap.current",
 				   buf, sizeof(buf)));
 	ASSERT_EQ((long long)gi.zswap, atoll(buf));
+	/*
+	 * Without CAP_SYS_ADMIN, whole pages (review s29, finding 4: the
+	 * exact compressed size of another's group tells of its contents).
+	 */
+	pk.g = g;
+	pk.want = (gi.zswap + ps - 1) / ps * ps;
+	ASSERT_EQ(0, aet_run_unprivileged(qs_peek_zswap, self->fd, &pk));
 
 	ASSERT_EQ(0, qs_bad(p, 0, pages)) TH_LOG("the pages came back intact");
 	munmap(p, pages * ps);
