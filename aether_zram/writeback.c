@@ -745,10 +745,11 @@ static int azr_wb_set_backing(struct azr_dev *d, const char *path)
 	d->wb.path = name;
 	d->wb.bitmap = bitmap;
 	d->wb.nr_blocks = nr;
-	up_write(&d->init_lock);
-	azr_wb_release(d, &old);
+	/* Under the lock: a "none" or a reset after it frees @name. */
 	pr_info("%s: backing device %s, %lu blocks\n", d->disk->disk_name,
 		name, nr);
+	up_write(&d->init_lock);
+	azr_wb_release(d, &old);
 	return 0;
 
 out_unlock:
