@@ -791,7 +791,10 @@ static bool aqos_fw_is_anchor(const struct aqos_fw_table *t, struct pid *pid)
 		       aqos_fw_ulong_cmp);
 }
 
-/* The anchors of @from that @t still has: their number, each put in @l. */
+/*
+ * The anchors of @from that @t still has (every one when @t is NULL):
+ * their number, each put in @l unless NULL.
+ */
 static u32 aqos_fw_lineage_copy(struct aqos_fw_lineage *l,
 				const struct aqos_fw_lineage *from,
 				const struct aqos_fw_table *t)
@@ -799,7 +802,7 @@ static u32 aqos_fw_lineage_copy(struct aqos_fw_lineage *l,
 	u32 i, n = 0;
 
 	for (i = 0; from && i < from->nr; i++) {
-		if (!aqos_fw_is_anchor(t, from->anchors[i]))
+		if (t && !aqos_fw_is_anchor(t, from->anchors[i]))
 			continue;
 		n++;
 		if (l)
@@ -893,9 +896,15 @@ static int aqos_fw_fork_in(const struct aqos_fw_table *t,
 		return 0;
 	}
 	spin_lock(&aqos_fw_lin_lock);
-	cur = aqos_fw_lineage_find(cpid);	/* the walk's, if it came first */
+	/*
+	 * The walk's, if it came first: kept whole, for the walk chose it
+	 * under a table at least as new as @t, which this probe may have
+	 * read just before a rule's publication (review s29, finding 2:
+	 * filtered by @t, the new rule's anchor was dropped).
+	 */
+	cur = aqos_fw_lineage_find(cpid);
 	src = aqos_fw_lineage_find(ppid);
-	n = aqos_fw_lineage_copy(NULL, cur, t) +
+	n = aqos_fw_lineage_copy(NULL, cur, NULL) +
 	    aqos_fw_lineage_copy(NULL, src, t) +
 	    aqos_fw_lineage_above(NULL, parent, t);
 	if (!n) {
@@ -909,7 +918,7 @@ static int aqos_fw_fork_in(const struct aqos_fw_table *t,
 		aqos_fw_lineage_failed(cpid);
 		return -ENOMEM;
 	}
-	aqos_fw_lineage_copy(l, cur, t);
+	aqos_fw_lineage_copy(l, cur, NULL);
 	aqos_fw_lineage_copy(l, src, t);
 	aqos_fw_lineage_above(l, parent, t);
 	aqos_fw_lineage_install(l);
@@ -2468,8 +2477,10 @@ static int aqos_fw_st_access(const struct aqos_fw_table *t, u32 access)
  * The fork probe (aqos_fw_fork_in()) with tables of its own, the loader
  * (insmod) as a forking parent and two idle kernel threads as children:
  * the anchor of the grandparent reaches the child of a parent that has no
- * lineage (review s28, finding 3); only anchors still in the table are
- * passed down, and a table without DESCENDANTS rules makes no lineage;
+ * lineage (review s28, finding 3); only the parent's anchors still in
+ * the table are passed down, the child's own (the walk's) kept whole
+ * (review s29, finding 2), and a table without DESCENDANTS rules makes
+ * no lineage;
  * a failed allocation marks the child lost without killing it (review
  * s28, finding 4), the mark is passed down, refuses every access and is
  * matched by revocation; the exit probe takes marks and lineages back.
@@ -2535,6 +2546,27 @@ static int aqos_fw_selftest(void)
 	spin_unlock(&aqos_fw_lin_lock);
 	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[0], p1) == 0);
 	ok &= AQOS_FW_ST(aqos_fw_st_just(p1, anchor));
+	aqos_fw_forget(p1);
+
+	/*
+	 * review s29, finding 2: the child's own lineage, which the walk of
+	 * a newer table set before this probe ran, is kept whole
+	 */
+	l = aqos_fw_lineage_alloc(p1, 1, GFP_KERNEL);
+	if (!l) {
+		err = -ENOMEM;
+		goto out_forget;
+	}
+	aqos_fw_lineage_add(l, me);
+	spin_lock(&aqos_fw_lin_lock);
+	aqos_fw_lineage_install(l);
+	spin_unlock(&aqos_fw_lin_lock);
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[0], p1) == 0);
+	rcu_read_lock();
+	l = aqos_fw_lineage_find(p1);
+	ok &= AQOS_FW_ST(l && l->nr == 2 && aqos_fw_lineage_has(l, me) &&
+			 aqos_fw_lineage_has(l, anchor));
+	rcu_read_unlock();
 	aqos_fw_forget(p1);
 	ok &= AQOS_FW_ST(aqos_fw_st_fork(none, k[0], p1) == 0);
 	ok &= AQOS_FW_ST(!aqos_fw_st_has_lineage(p1));
