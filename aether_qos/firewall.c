@@ -1063,9 +1063,17 @@ static int aqos_fw_lost_alloc(void)
 static void aqos_fw_lost_reset(void)
 {
 	lockdep_assert_held(&aqos_fw_lock);
-	if (!aqos_fw_lost || !READ_ONCE(aqos_fw_lost_any))
+	if (!aqos_fw_lost)
 		return;
-	synchronize_rcu();	/* no fork probe of an older table marks */
+	/*
+	 * First the grace period, then the look: a fork probe of the older
+	 * table may mark right after it (review s29, finding 3: looked at
+	 * first, that mark outlived its rule).  Only the deletion of the
+	 * last DESCENDANTS rule comes here.
+	 */
+	synchronize_rcu();
+	if (!READ_ONCE(aqos_fw_lost_any))
+		return;
 	WRITE_ONCE(aqos_fw_lost_any, false);
 	bitmap_zero(aqos_fw_lost, AQOS_FW_LOST_BITS);
 }
