@@ -65,6 +65,28 @@ int aqt_set_max(int fd, __u32 id, __u64 max)
 	return aqt_set(fd, &s);
 }
 
+int aqt_gfd(int fd, __u32 id)
+{
+	struct aether_qos_open o = { .size = sizeof(o), .id = id };
+	int ret = aet_ioctl(fd, AETHER_QOS_IOC_OPEN, &o);
+
+	return ret ? ret : o.fd;
+}
+
+long aqt_stored(int rfd, unsigned char *p, size_t from, size_t to)
+{
+	size_t i, ps = (size_t)sysconf(_SC_PAGESIZE);
+	struct aether_mm_region_query q;
+	long n = 0;
+
+	for (i = from; i < to; i++) {
+		if (aemt_region_query(rfd, p + i * ps, &q))
+			return -1;
+		n += q.state == AETHER_MM_PAGE_STORED;
+	}
+	return n;
+}
+
 int aqt_get(int fd, __u32 id, struct aether_qos_group_info *gi)
 {
 	memset(gi, 0, sizeof(*gi));

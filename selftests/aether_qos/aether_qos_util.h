@@ -24,6 +24,10 @@ int aqt_destroy(int fd, __u32 id);
 int aqt_set_max(int fd, __u32 id, __u64 max);
 int aqt_set(int fd, struct aether_qos_set *s);
 int aqt_get(int fd, __u32 id, struct aether_qos_group_info *gi);
+/* OPEN: a group fd of group @id, or -errno. */
+int aqt_gfd(int fd, __u32 id);
+/* Pages of [@from, @to) of region @rfd (mapped at @p) the store holds, or -1. */
+long aqt_stored(int rfd, unsigned char *p, size_t from, size_t to);
 /* GET after the group's closed regions are released (up to 10 s). */
 int aqt_get_released(int fd, __u32 id, struct aether_qos_group_info *gi);
 int aqt_attach(int fd, __u32 id, pid_t pid);

@@ -87,15 +87,6 @@ FIXTURE_TEARDOWN(attach)
 	close(self->mfd);
 }
 
-/* A group fd of group @id: the fd, or -errno. */
-static int qa_gfd(int fd, __u32 id)
-{
-	struct aether_qos_open o = { .size = sizeof(o), .id = id };
-	int ret = aet_ioctl(fd, AETHER_QOS_IOC_OPEN, &o);
-
-	return ret ? ret : o.fd;
-}
-
 /*
  * A region of @pages, @flags, charged to group @g (0: the creator's), its
  * fd (or -errno) and, when @p, mapped read-write at *@p; its id in *@id.
@@ -108,7 +99,7 @@ static int qa_region(int fd, int mfd, __u32 flags, size_t pages, __u32 g,
 
 	aemt_region_args(&c, flags, pages * psize());
 	if (g) {
-		gfd = qa_gfd(fd, g);
+		gfd = aqt_gfd(fd, g);
 		if (gfd < 0)
 			return gfd;
 		c.flags |= AETHER_MM_REGION_QOS_GROUP;
@@ -329,7 +320,7 @@ TEST_F(attach, errnos)
 
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QA_PREFIX "to", 0, &g));
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QA_PREFIX "gone", 0, &gone));
-	gfd = qa_gfd(self->fd, g);
+	gfd = aqt_gfd(self->fd, g);
 	ASSERT_LE(0, gfd);
 	rfd = qa_region(self->fd, self->mfd, AETHER_MM_REGION_SHARED, 4, 0,
 			NULL, &rid);
@@ -400,7 +391,7 @@ static int qa_user_attach(void *arg)
 	 * L5: a group it owns whose parent it does not is not its to
 	 * charge, at creation (QOS_GROUP) as for ATTACH_PID.
 	 */
-	gfd = qa_gfd(fd, r->owned);
+	gfd = aqt_gfd(fd, r->owned);
 	AQT_EXPECT(r, 11, 1, gfd >= 0);
 	aemt_region_args(&c, AETHER_MM_REGION_SHARED, psize());
 	c.flags |= AETHER_MM_REGION_QOS_GROUP;
@@ -456,21 +447,6 @@ TEST_F(attach, unprivileged_who_may)
 	close(r->root_rfd);
 }
 
-/* Pages of [from, to) of @p the store holds, or -1. */
-static long qa_stored(int rfd, unsigned char *p, size_t from, size_t to)
-{
-	struct aether_mm_region_query q;
-	long n = 0;
-	size_t i;
-
-	for (i = from; i < to; i++) {
-		if (aemt_region_query(rfd, p + i * psize(), &q))
-			return -1;
-		n += q.state == AETHER_MM_PAGE_STORED;
-	}
-	return n;
-}
-
 /*
  * The user's side of L4: a region of 32 pages in the RealTime group, its
  * pages [16, 32) set RealTime (allowed: the group is RealTime); once root
@@ -498,8 +474,8 @@ static int qa_user_range(void *arg)
 	for (i = 0; i < 1000000 && !r->go; i++)
 		usleep(1000);
 	AQT_EXPECT(r, 4, 1, r->go);
-	r->stored_lo = qa_stored(rfd, p, 0, 16);
-	r->stored_hi = qa_stored(rfd, p, 16, 32);
+	r->stored_lo = aqt_stored(rfd, p, 0, 16);
+	r->stored_hi = aqt_stored(rfd, p, 16, 32);
 	AQT_EXPECT(r, 5, 0, (int)aqt_bad_pages(p, 0, 32, 5));
 	munmap(p, 32 * psize());
 	close(rfd);
@@ -557,7 +533,7 @@ TEST_F_TIMEOUT(attach, range_class_clamped_to_group, 300)
 	ASSERT_EQ(0, aet_wait(pid)) TH_LOG("step %d got %d", r->step, r->got);
 	EXPECT_EQ(16, r->stored_lo);
 	EXPECT_EQ(16, r->stored_hi) TH_LOG("the range left RealTime's tier");
-	EXPECT_EQ(0, qa_stored(rfd, p, 0, 16)) TH_LOG("Normal after");
+	EXPECT_EQ(0, aqt_stored(rfd, p, 0, 16)) TH_LOG("Normal after");
 	EXPECT_EQ(0, aqt_bad_pages(p, 0, 16, 9));
 	munmap(p, 16 * psize());
 	close(rfd);

@@ -99,15 +99,6 @@ FIXTURE_TEARDOWN(region)
 	close(self->mfd);
 }
 
-/* A group fd of group @id: the fd, or -errno. */
-static int qr_gfd(int fd, __u32 id)
-{
-	struct aether_qos_open o = { .size = sizeof(o), .id = id };
-	int ret = aet_ioctl(fd, AETHER_QOS_IOC_OPEN, &o);
-
-	return ret ? ret : o.fd;
-}
-
 /* A region of @pages, @flags, charged to the group of @gfd (-1: none). */
 static int qr_create(int mfd, __u32 flags, size_t pages, int gfd, __u64 *id)
 {
@@ -160,7 +151,7 @@ TEST_F(region, named_group_is_charged)
 	__u32 g;
 
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "named", 0, &g));
-	gfd = qr_gfd(self->fd, g);
+	gfd = aqt_gfd(self->fd, g);
 	ASSERT_LE(0, gfd);
 	rfd = qr_create(self->mfd, AETHER_MM_REGION_SHARED, pages, gfd, NULL);
 	ASSERT_LE(0, rfd);
@@ -205,14 +196,14 @@ TEST_F(region, named_group_errnos)
 	close(nfd);
 	/* A destroyed group's fd. */
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "gone", 0, &g));
-	gfd = qr_gfd(self->fd, g);
+	gfd = aqt_gfd(self->fd, g);
 	ASSERT_LE(0, gfd);
 	ASSERT_EQ(0, aqt_destroy(self->fd, g));
 	ASSERT_EQ(-ENOENT, qr_create(self->mfd, AETHER_MM_REGION_SHARED, 1,
 				     gfd, NULL));
 	close(gfd);
 	/* The root group: CAP_SYS_ADMIN may name it. */
-	gfd = qr_gfd(self->fd, AETHER_QOS_ROOT_ID);
+	gfd = aqt_gfd(self->fd, AETHER_QOS_ROOT_ID);
 	ASSERT_LE(0, gfd);
 	rfd = qr_create(self->mfd, AETHER_MM_REGION_SHARED, 1, gfd, NULL);
 	ASSERT_LE(0, rfd);
@@ -240,7 +231,7 @@ TEST_F_TIMEOUT(region, destroy_racing_named_creation, 240)
 		__u32 g;
 
 		ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "race", 0, &g));
-		gfd = qr_gfd(self->fd, g);
+		gfd = aqt_gfd(self->fd, g);
 		ASSERT_LE(0, gfd);
 		child = fork();
 		ASSERT_LE(0, child);
@@ -290,7 +281,7 @@ static int qr_unprivileged(void *arg)
 	__u32 ug, n;
 
 	AQT_EXPECT(r, 1, 1, fd >= 0 && mfd >= 0);
-	gfd = qr_gfd(fd, r->id);
+	gfd = aqt_gfd(fd, r->id);
 	AQT_EXPECT(r, 2, 1, gfd >= 0);
 	AQT_EXPECT(r, 3, -EPERM, qr_create(mfd, AETHER_MM_REGION_SHARED, 1,
 					   gfd, NULL));
@@ -299,7 +290,7 @@ static int qr_unprivileged(void *arg)
 	AQT_EXPECT(r, 4, 1, rfd >= 0);
 	snprintf(name, sizeof(name), "user.%u", (unsigned int)getuid());
 	AQT_EXPECT(r, 5, 0, aqt_find(fd, AETHER_QOS_ROOT_ID, name, &ug));
-	ufd = qr_gfd(fd, ug);
+	ufd = aqt_gfd(fd, ug);
 	AQT_EXPECT(r, 6, 1, ufd >= 0);
 	n = qr_create(mfd, AETHER_MM_REGION_SHARED, 1, ufd, NULL);
 	AQT_EXPECT(r, 7, 1, (int)n >= 0);
@@ -318,7 +309,7 @@ static int qr_unprivileged(void *arg)
 	AQT_EXPECT(r, 14, 0, (int)n);
 	close(rfd);
 	/* A BestEffort group under one it owns: nothing above BestEffort. */
-	gfd = qr_gfd(fd, r->be);
+	gfd = aqt_gfd(fd, r->be);
 	AQT_EXPECT(r, 15, 1, gfd >= 0);
 	rfd = qr_create(mfd, AETHER_MM_REGION_SHARED, 4, gfd, NULL);
 	AQT_EXPECT(r, 16, 1, rfd >= 0);
@@ -473,21 +464,6 @@ static int qr_scan_times(__u64 id, long n)
 	return qr_scans(id) >= s0 + n ? 0 : -ETIMEDOUT;
 }
 
-/* Pages of [from, to) the store holds (REGION_QUERY says STORED). */
-static long qr_stored(int rfd, unsigned char *p, size_t from, size_t to)
-{
-	struct aether_mm_region_query q;
-	long n = 0;
-	size_t i;
-
-	for (i = from; i < to; i++) {
-		if (aemt_region_query(rfd, p + i * psize(), &q))
-			return -1;
-		n += q.state == AETHER_MM_PAGE_STORED;
-	}
-	return n;
-}
-
 /*
  * One region of a Normal group, three ranges: [0,16) Normal (the group's),
  * [16,32) RealTime, [32,48) BestEffort.  The pool's reclaim, 16 pages at a
@@ -509,7 +485,7 @@ TEST_F_TIMEOUT(region, class_ranges_reclaimed_in_class_order, 240)
 		SKIP(return, "aether_zram's region store cannot register "
 		     "(another store, the loopback, is installed?)");
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "order", 0, &g));
-	gfd = qr_gfd(self->fd, g);
+	gfd = aqt_gfd(self->fd, g);
 	ASSERT_LE(0, gfd);
 	rfd = qr_create(self->mfd, AETHER_MM_REGION_SHARED |
 			AETHER_MM_REGION_COMPRESSIBLE, pages, gfd, &id);
@@ -524,18 +500,18 @@ TEST_F_TIMEOUT(region, class_ranges_reclaimed_in_class_order, 240)
 	ASSERT_EQ(0, qr_scan_times(id, 3));
 
 	ASSERT_EQ(0, aet_write_file(QR_RECLAIM, "16"));
-	ASSERT_EQ(16, qr_stored(rfd, p, 32, 48)) TH_LOG("BestEffort first");
-	ASSERT_EQ(0, qr_stored(rfd, p, 0, 32));
+	ASSERT_EQ(16, aqt_stored(rfd, p, 32, 48)) TH_LOG("BestEffort first");
+	ASSERT_EQ(0, aqt_stored(rfd, p, 0, 32));
 	ASSERT_EQ(0, aet_write_file(QR_RECLAIM, "16"));
-	ASSERT_EQ(16, qr_stored(rfd, p, 0, 16)) TH_LOG("then Normal");
-	ASSERT_EQ(0, qr_stored(rfd, p, 16, 32));
+	ASSERT_EQ(16, aqt_stored(rfd, p, 0, 16)) TH_LOG("then Normal");
+	ASSERT_EQ(0, aqt_stored(rfd, p, 16, 32));
 	ASSERT_EQ(0, aet_write_file(QR_RECLAIM, "16"));
-	ASSERT_EQ(16, qr_stored(rfd, p, 16, 32)) TH_LOG("RealTime last");
+	ASSERT_EQ(16, aqt_stored(rfd, p, 16, 32)) TH_LOG("RealTime last");
 
 	/* The group's usage fell with each page; each comes back intact. */
 	for (i = 0; i < pages; i++)
 		ASSERT_EQ((unsigned char)(i % 250 + 1), p[i * ps + 63]);
-	ASSERT_EQ(0, qr_stored(rfd, p, 0, pages));
+	ASSERT_EQ(0, aqt_stored(rfd, p, 0, pages));
 	munmap(p, pages * ps);
 	close(rfd);
 	close(gfd);
@@ -561,8 +537,8 @@ TEST_F(region, qos_top_once_json)
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QR_PREFIX "top-big",
 				AETHER_QOS_CLASS_BESTEFFORT, &idb));
 	ASSERT_EQ(0, aqt_set_max(self->fd, idb, 1000));
-	gb = qr_gfd(self->fd, idb);
-	gs = qr_gfd(self->fd, ids);
+	gb = aqt_gfd(self->fd, idb);
+	gs = aqt_gfd(self->fd, ids);
 	ASSERT_LE(0, gb);
 	ASSERT_LE(0, gs);
 	rb = qr_create(self->mfd, AETHER_MM_REGION_SHARED, big, gb, NULL);

@@ -88,15 +88,6 @@ FIXTURE_TEARDOWN(stored)
 	close(self->mfd);
 }
 
-/* A group fd of group @id: the fd, or -errno. */
-static int qs_gfd(int fd, __u32 id)
-{
-	struct aether_qos_open o = { .size = sizeof(o), .id = id };
-	int ret = aet_ioctl(fd, AETHER_QOS_IOC_OPEN, &o);
-
-	return ret ? ret : o.fd;
-}
-
 /*
  * A COMPRESSIBLE region of @pages named into group @g, mapped, each page
  * written (64 bytes of one value: it compresses to little, but is no
@@ -107,7 +98,7 @@ static unsigned char *qs_region(int fd, int mfd, __u32 g, size_t pages,
 {
 	struct aether_mm_region_create c;
 	unsigned char *p;
-	int gfd = qs_gfd(fd, g);
+	int gfd = aqt_gfd(fd, g);
 	size_t i;
 
 	if (gfd < 0)
@@ -131,21 +122,6 @@ static unsigned char *qs_region(int fd, int mfd, __u32 g, size_t pages,
 	for (i = 0; i < pages; i++)
 		memset(p + i * psize(), (int)(i % 250) + 1, 64);
 	return p;
-}
-
-/* Pages of [from, to) the store holds (REGION_QUERY says STORED). */
-static long qs_stored(int rfd, unsigned char *p, size_t from, size_t to)
-{
-	struct aether_mm_region_query q;
-	long n = 0;
-	size_t i;
-
-	for (i = from; i < to; i++) {
-		if (aemt_region_query(rfd, p + i * psize(), &q))
-			return -1;
-		n += q.state == AETHER_MM_PAGE_STORED;
-	}
-	return n;
 }
 
 /* Pages of [from, to) that do not read back as qs_region() wrote them. */
@@ -172,7 +148,7 @@ static long qs_push(__u64 id, int rfd, unsigned char *p, size_t pages)
 	ret = aqt_pool_reclaim(pages);
 	if (ret)
 		return ret;
-	return qs_stored(rfd, p, 0, pages);
+	return aqt_stored(rfd, p, 0, pages);
 }
 
 /* The value of line @key of group @name's debugfs memory.stat, or -1. */
@@ -197,6 +173,32 @@ static long long qs_stat(const char *name, const char *key)
 static __u64 qs_usage(const struct aether_qos_group_info *gi)
 {
 	return gi->resident + (gi->zswap + psize() - 1) / psize();
+}
+
+/*
+ * Group @name made, a region of QS_PAGES pages charged to it, pushed to
+ * the store: *@n pages stored, at least one.
+ */
+static void qs_pushed(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(stored) *self, const char *name, __u32 *g,
+		      unsigned char **p, int *rfd, __u64 *id, long *n)
+{
+	ASSERT_EQ(0, aqt_create(self->fd, 0, name, 0, g));
+	*p = qs_region(self->fd, self->mfd, *g, QS_PAGES, rfd, id);
+	ASSERT_NE(NULL, *p);
+	*n = qs_push(*id, *rfd, *p, QS_PAGES);
+	ASSERT_LT(0, *n) TH_LOG("the pool's reclaim stored nothing");
+}
+
+/* Group @g holds @resident frames and nothing stored; its GET in @gi. */
+static void qs_figures(struct __test_metadata *_metadata, int fd, __u32 g,
+		       long resident, struct aether_qos_group_info *gi)
+{
+	ASSERT_EQ(0, aqt_get(fd, g, gi));
+	ASSERT_EQ(resident, gi->usage);
+	ASSERT_EQ(resident, gi->resident);
+	ASSERT_EQ(0, gi->zswap);
+	ASSERT_EQ(0, gi->zswapped);
 }
 
 /* GET of group @arg's id as a caller without CAP_SYS_ADMIN. */
@@ -237,11 +239,7 @@ TEST_F_TIMEOUT(stored, bytes_counted_until_the_region_goes, 240)
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "count", 0, &g));
 	p = qs_region(self->fd, self->mfd, g, pages, &rfd, &id);
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
-	ASSERT_EQ(pages, gi.usage);
-	ASSERT_EQ(pages, gi.resident);
-	ASSERT_EQ(0, gi.zswap);
-	ASSERT_EQ(0, gi.zswapped);
+	qs_figures(_metadata, self->fd, g, pages, &gi);
 
 	n = qs_push(id, rfd, p, pages);
 	ASSERT_LT(0, n) TH_LOG("the pool's reclaim stored nothing");
@@ -277,11 +275,7 @@ TEST_F_TIMEOUT(stored, bytes_counted_until_the_region_goes, 240)
 	ASSERT_EQ(0, qs_bad(p, 0, pages)) TH_LOG("the pages came back intact");
 	munmap(p, pages * ps);
 	close(rfd);
-	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
-	ASSERT_EQ(0, gi.usage);
-	ASSERT_EQ(0, gi.resident);
-	ASSERT_EQ(0, gi.zswap);
-	ASSERT_EQ(0, gi.zswapped);
+	qs_figures(_metadata, self->fd, g, 0, &gi);
 }
 
 /*
@@ -298,20 +292,13 @@ TEST_F_TIMEOUT(stored, freed_while_stored_leaves_nothing, 240)
 	__u64 id;
 	int rfd;
 
-	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "free", 0, &g));
-	p = qs_region(self->fd, self->mfd, g, pages, &rfd, &id);
-	ASSERT_NE(NULL, p);
-	n = qs_push(id, rfd, p, pages);
-	ASSERT_LT(0, n);
+	qs_pushed(_metadata, self, QS_PREFIX "free", &g, &p, &rfd, &id, &n);
 	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
 	ASSERT_EQ(n, gi.zswapped);
 	ASSERT_LT(0, gi.zswap);
 	munmap(p, pages * ps);
 	close(rfd);
-	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
-	ASSERT_EQ(0, gi.usage);
-	ASSERT_EQ(0, gi.zswap);
-	ASSERT_EQ(0, gi.zswapped);
+	qs_figures(_metadata, self->fd, g, 0, &gi);
 	ASSERT_EQ(0, gi.nr_regions);
 }
 
@@ -330,10 +317,7 @@ TEST_F_TIMEOUT(stored, loaded_back_pages_uncharge_their_bytes, 240)
 	__u64 id;
 	int rfd;
 
-	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "load", 0, &g));
-	p = qs_region(self->fd, self->mfd, g, pages, &rfd, &id);
-	ASSERT_NE(NULL, p);
-	n = qs_push(id, rfd, p, pages);
+	qs_pushed(_metadata, self, QS_PREFIX "load", &g, &p, &rfd, &id, &n);
 	ASSERT_LT(1, n) TH_LOG("two stored pages or more, to load half");
 	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
 	before = gi.zswap;
@@ -341,8 +325,8 @@ TEST_F_TIMEOUT(stored, loaded_back_pages_uncharge_their_bytes, 240)
 
 	/* The first half of the region read: its stored pages load. */
 	ASSERT_EQ(0, qs_bad(p, 0, pages / 2));
-	left = qs_stored(rfd, p, 0, pages);
-	ASSERT_EQ(0, qs_stored(rfd, p, 0, pages / 2));
+	left = aqt_stored(rfd, p, 0, pages);
+	ASSERT_EQ(0, aqt_stored(rfd, p, 0, pages / 2));
 	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
 	ASSERT_EQ(left, gi.zswapped);
 	ASSERT_EQ(pages - left, gi.resident);
@@ -352,12 +336,8 @@ TEST_F_TIMEOUT(stored, loaded_back_pages_uncharge_their_bytes, 240)
 
 	/* All of it: nothing stored, nothing of the store counted. */
 	ASSERT_EQ(0, qs_bad(p, 0, pages));
-	ASSERT_EQ(0, qs_stored(rfd, p, 0, pages));
-	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
-	ASSERT_EQ(0, gi.zswap);
-	ASSERT_EQ(0, gi.zswapped);
-	ASSERT_EQ(pages, gi.resident);
-	ASSERT_EQ(pages, gi.usage);
+	ASSERT_EQ(0, aqt_stored(rfd, p, 0, pages));
+	qs_figures(_metadata, self->fd, g, pages, &gi);
 	munmap(p, pages * ps);
 	close(rfd);
 }
@@ -376,21 +356,13 @@ TEST_F_TIMEOUT(stored, store_unregistered_leaves_no_charge, 240)
 	__u64 id;
 	int rfd;
 
-	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "gone", 0, &g));
-	p = qs_region(self->fd, self->mfd, g, pages, &rfd, &id);
-	ASSERT_NE(NULL, p);
-	n = qs_push(id, rfd, p, pages);
-	ASSERT_LT(0, n);
+	qs_pushed(_metadata, self, QS_PREFIX "gone", &g, &p, &rfd, &id, &n);
 	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
 	ASSERT_EQ(n, gi.zswapped);
 
 	ASSERT_EQ(0, aet_write_file(QS_ZRAM_STORE, "0"));
-	ASSERT_EQ(0, qs_stored(rfd, p, 0, pages));
-	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
-	ASSERT_EQ(0, gi.zswap);
-	ASSERT_EQ(0, gi.zswapped);
-	ASSERT_EQ(pages, gi.resident);
-	ASSERT_EQ(pages, gi.usage);
+	ASSERT_EQ(0, aqt_stored(rfd, p, 0, pages));
+	qs_figures(_metadata, self->fd, g, pages, &gi);
 	ASSERT_EQ(0, qs_bad(p, 0, pages));
 	ASSERT_EQ(0, aet_write_file(QS_ZRAM_STORE, "1"));
 	munmap(p, pages * ps);
@@ -458,11 +430,7 @@ TEST_F_TIMEOUT(stored, aetherctl_shows_the_bytes, 240)
 	if (aet_shell("aetherctl --help >/dev/null 2>&1; echo $?", out,
 		      sizeof(out)) != 0 || atoi(out) == 127)
 		SKIP(return, "no aetherctl on PATH");
-	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "ctl", 0, &g));
-	p = qs_region(self->fd, self->mfd, g, pages, &rfd, &id);
-	ASSERT_NE(NULL, p);
-	n = qs_push(id, rfd, p, pages);
-	ASSERT_LT(0, n);
+	qs_pushed(_metadata, self, QS_PREFIX "ctl", &g, &p, &rfd, &id, &n);
 	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
 	ASSERT_EQ(0, aet_shell("aetherctl --json qos show " QS_PREFIX "ctl",
 			       out, sizeof(out))) TH_LOG("%s", out);
