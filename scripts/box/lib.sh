@@ -146,6 +146,14 @@ remove_zram_devices() {
 	done
 }
 
+# procs_named COMM: the pids of the processes whose comm is COMM (the
+# box's busybox has no pgrep or pkill).
+procs_named() {
+	for p in /proc/[0-9]*; do
+		[ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
+	done
+}
+
 # why_held NAME: '#' lines saying what holds module NAME (its count, the
 # modules using it, our devices swapped on or mounted, and each process
 # with one of our devices open or mapped: state, wait channel, stack), so
@@ -160,9 +168,11 @@ why_held() {
 	for p in /proc/[0-9]*; do
 		held=0
 		for f in "$p"/fd/*; do
-			case "$(readlink "$f" 2>/dev/null)" in *aether*) held=1 ;; esac
+			case "$(readlink "$f" 2>/dev/null)" in
+			/dev/aether*|*aether_*) held=1 ;;
+			esac
 		done
-		grep -q aether "$p/maps" 2>/dev/null && held=1
+		grep -qE '/dev/aether|aether_' "$p/maps" 2>/dev/null && held=1
 		[ $held = 1 ] || continue
 		echo "# held by pid ${p#/proc/} ($(cat "$p/comm" 2>/dev/null)):" \
 			"$(sed -n 's/^State:\t//p' "$p/status" 2>/dev/null)," \

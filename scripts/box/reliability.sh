@@ -149,13 +149,18 @@ fi_selftests() {
 
 # fi_reap NAME: kill every process still named NAME (its comm, cut at 15
 # characters as the kernel keeps it) and wait up to 60 s for them to go.
+# A test that failed under injection between a fork and its handshake
+# can leave a child waiting on a pipe it holds both ends of, holding our
+# devices open, so that no module could be unloaded.
 fi_reap() {
 	comm=$(printf '%.15s' "$1")
-	pgrep -x "$comm" >/dev/null || return 0
-	echo "# $1 outlived its timeout: killed"
-	pkill -KILL -x "$comm"
+	pids=$(procs_named "$comm")
+	[ -n "$pids" ] || return 0
+	echo "# $1 outlived its timeout: $(echo "$pids" | tr "\n" " ")killed"
+	# shellcheck disable=SC2086 # one pid a word
+	kill -KILL $pids 2>/dev/null
 	for _ in $(seq 60); do
-		pgrep -x "$comm" >/dev/null || return 0
+		[ -n "$(procs_named "$comm")" ] || return 0
 		sleep 1
 	done
 	echo "# $1 would not die in 60 s"

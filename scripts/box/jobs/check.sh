@@ -13,6 +13,15 @@ run_selftest() {
 	echo "# AETHER-TEST $2 BEGIN"
 	(cd "$1" && timeout "${t:-300}" "./$2" </dev/null 2>&1)
 	echo "# AETHER-TEST $2 END rc=$?"
+	# A child the program left behind (its harness killed by the
+	# timeout, or a test that failed between a fork and its handshake)
+	# would hold our devices open through the unload checks.
+	left=$(procs_named "$(printf '%.15s' "$2")")
+	if [ -n "$left" ]; then
+		echo "# $2 left processes behind: $(echo "$left" | tr '\n' ' ')killed"
+		# shellcheck disable=SC2086 # one pid a word
+		kill -KILL $left 2>/dev/null
+	fi
 }
 
 check_users || status=1
