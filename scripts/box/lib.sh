@@ -146,11 +146,13 @@ remove_zram_devices() {
 	done
 }
 
-# procs_named COMM: the pids of the processes whose comm is COMM (the
-# box's busybox has no pgrep or pkill).
+# procs_named NAME: the pids of the processes whose comm is NAME, cut at
+# 15 characters as the kernel keeps it (the box's busybox has no pgrep or
+# pkill).
 procs_named() {
+	comm=$(printf '%.15s' "$1")
 	for p in /proc/[0-9]*; do
-		[ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
+		[ "$(cat "$p/comm" 2>/dev/null)" = "$comm" ] && echo "${p#/proc/}"
 	done
 }
 

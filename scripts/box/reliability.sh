@@ -153,14 +153,13 @@ fi_selftests() {
 # can leave a child waiting on a pipe it holds both ends of, holding our
 # devices open, so that no module could be unloaded.
 fi_reap() {
-	comm=$(printf '%.15s' "$1")
-	pids=$(procs_named "$comm")
+	pids=$(procs_named "$1")
 	[ -n "$pids" ] || return 0
 	echo "# $1 outlived its timeout: $(echo "$pids" | tr "\n" " ")killed"
 	# shellcheck disable=SC2086 # one pid a word
 	kill -KILL $pids 2>/dev/null
 	for _ in $(seq 60); do
-		[ -n "$(procs_named "$comm")" ] || return 0
+		[ -n "$(procs_named "$1")" ] || return 0
 		sleep 1
 	done
 	echo "# $1 would not die in 60 s"

@@ -16,7 +16,7 @@ run_selftest() {
 	# A child the program left behind (its harness killed by the
 	# timeout, or a test that failed between a fork and its handshake)
 	# would hold our devices open through the unload checks.
-	left=$(procs_named "$(printf '%.15s' "$2")")
+	left=$(procs_named "$2")
 	if [ -n "$left" ]; then
 		echo "# $2 left processes behind: $(echo "$left" | tr '\n' ' ')killed"
 		# shellcheck disable=SC2086 # one pid a word
