@@ -248,18 +248,33 @@ static int aem_st_split_merge(struct aem_zone *zone)
 	return ok ? 0 : -EINVAL;
 }
 
-/* Take every page of the zone as order 0, free them out of order. */
+/*
+ * Take every page of the zone as order 0, free them out of order.  Once
+ * the zone is under its low watermark the first pass falls back to the
+ * zones below it on the node, when the pool holds pages there (a pool
+ * grown after Linux's own memory was fragmented has DMA32 chunks): those
+ * pages are kept aside until the zone is empty, then given back.
+ */
 static int aem_st_fill_and_merge(struct aem_zone *zone)
 {
 	unsigned int flags = aem_st_zone_flags(zone, AETHER_MM_MT_MOVABLE);
+	unsigned long n = 0, nr_other = 0, max_other = 0, i, max;
+	struct aem_frame **frames, **other = NULL;
 	struct aem_st_snap before, after;
-	struct aem_frame **frames;
-	unsigned long n = 0, i, max = zone->managed;
+	unsigned int z;
 	bool ok = true;
 
+	max = zone->managed;
+	for (z = 0; z < zone->idx; z++)
+		max_other += READ_ONCE(zone->node->zones[z].managed);
 	frames = kvmalloc_array(max, sizeof(*frames), GFP_KERNEL);
-	if (!frames)
+	if (max_other)
+		other = kvmalloc_array(max_other, sizeof(*other), GFP_KERNEL);
+	if (!frames || (max_other && !other)) {
+		kvfree(frames);
+		kvfree(other);
 		return -ENOMEM;
+	}
 	/*
 	 * On one CPU: moved to another half-way, the fill left the first
 	 * CPU's list holding pages of the zone while the zone's buddy lists
@@ -271,15 +286,24 @@ static int aem_st_fill_and_merge(struct aem_zone *zone)
 	while (n < max) {
 		struct aem_frame *f = aem_alloc_pages(zone->node->nid, 0, flags);
 
-		if (!f || f->chunk->zone != zone) {
-			if (f)
-				aem_free_pages(f, 0);
+		if (!f)
+			break;
+		if (f->chunk->zone == zone) {
+			frames[n++] = f;
+			continue;
+		}
+		if (f->chunk->zone->node != zone->node ||
+		    f->chunk->zone->idx >= zone->idx || nr_other == max_other) {
+			aem_free_pages(f, 0);
+			ok &= aem_st_check(false);
 			break;
 		}
-		frames[n++] = f;
+		other[nr_other++] = f;
 	}
 	ok &= aem_st_check(n == before.free);
 	ok &= aem_st_check(READ_ONCE(zone->free) == 0);
+	for (i = 0; i < nr_other; i++)
+		aem_free_pages(other[i], 0);
 	/* Odd indices first, then even: maximal fragmentation on the way. */
 	for (i = 1; i < n; i += 2)
 		aem_free_pages(frames[i], 0);
@@ -288,6 +312,7 @@ static int aem_st_fill_and_merge(struct aem_zone *zone)
 	aem_st_snapshot(zone, &after);
 	migrate_enable();
 	ok &= aem_st_check(aem_st_same(&before, &after));
+	kvfree(other);
 	kvfree(frames);
 	return ok ? 0 : -EINVAL;
 }
