@@ -451,6 +451,7 @@ static int aem_ioc_region_verify(struct aem_region *r, void __user *uarg)
 		if (aem_lookup_entry(top, idx, &where))
 			aem_integ_check_locked(r, where, idx, &t);
 		mutex_unlock(aem_slot_lock(r, idx));
+		aem_integ_check_finish(r, &t);
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
 			break;

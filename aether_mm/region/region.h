@@ -854,6 +854,12 @@ struct aem_integ_tally {
 	u64 mismatches;
 	u64 repaired;
 	u64 poisoned;
+	/* A shared frame to repair once the slot lock is dropped. */
+	struct aem_shared *repair;
+	struct aem_frame *repair_bad;
+	struct aem_layer *repair_l;
+	pgoff_t repair_idx;
+	u64 repair_sum;
 };
 
 u64 aem_integ_hash(struct aem_frame *f);
@@ -880,11 +886,13 @@ bool aem_integ_may_keep(void);
 void aem_integ_kept_release(unsigned long handle, bool reused);
 void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
 			    pgoff_t idx, struct aem_integ_tally *t);
+void aem_integ_check_finish(struct aem_region *r, struct aem_integ_tally *t);
 
 /* share.c, for verify.c */
 bool aem_share_integ_poisoned(struct aem_frame *f);
 void aem_share_integ_poison(struct aem_frame *f);
-bool aem_share_integ_repair(struct aem_frame *f);
+struct aem_shared *aem_share_integ_get(struct aem_frame *f);
+int aem_share_integ_repair(struct aem_shared *s, struct aem_frame *bad);
 void aem_share_kept_drop_all(void);
 
 /* reclaim.c, for verify.c's debugfs knob */

@@ -1651,13 +1651,17 @@ static struct aem_share_pin *aem_share_pin_users(struct aem_shared *s,
  * (aem_numa_bound_away()), checked with the users pinned, so no user
  * joins behind the check.
  *
+ * @filled: @nf already holds the right bytes (an integrity repair, from
+ * the copy kept in the store): the frame is not copied.
+ *
  * Return: 0, the old frame then the caller's to free (no slot holds it);
  * -ENOENT when @s's frame is not @from; -EBUSY when a kernel reader
  * holds it or a user's layer is going; -EPERM when @balancing and a
  * user's policy keeps the frame where it is; -ENOMEM.
  */
 static int aem_share_move_to(struct aem_shared *s, struct aem_frame *nf,
-			     struct aem_frame *from, bool balancing)
+			     struct aem_frame *from, bool balancing,
+			     bool filled)
 {
 	struct aem_share_pin *pins;
 	struct aem_frame *f;
@@ -1682,7 +1686,8 @@ static int aem_share_move_to(struct aem_shared *s, struct aem_frame *nf,
 			goto out;
 		}
 	}
-	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
+	if (!filled)
+		copy_highpage(aem_frame_page(nf), aem_frame_page(f));
 	WRITE_ONCE(nf->rmap.shared, s);
 	spin_lock(&s->lock);
 	/* s's own reference only: nobody reads it outside a slot lock. */
@@ -1738,7 +1743,7 @@ static int aem_share_move_nid(struct aem_shared *s, int nid,
 		aem_free_pages(nf, 0);
 		return 0;	/* stored: nothing to move */
 	}
-	ret = aem_share_move_to(s, nf, f, balancing);
+	ret = aem_share_move_to(s, nf, f, balancing, false);
 	if (ret) {
 		aem_free_pages(nf, 0);
 		return ret == -ENOENT ? -EBUSY : ret;
@@ -1783,7 +1788,7 @@ static int aem_share_move_frame(struct aem_frame *f, struct aem_frame *nf)
 		return -ENOENT;
 	}
 	rcu_read_unlock();
-	ret = aem_share_move_to(s, nf, f, false);
+	ret = aem_share_move_to(s, nf, f, false, false);
 	aem_share_put(s);
 	return ret;
 }
@@ -2140,37 +2145,63 @@ void aem_share_kept_drop_all(void)
 }
 
 /**
- * aem_share_integ_repair() - repair shared frame @f from its kept copy
+ * aem_share_integ_get() - the shared frame of @f, to repair after the check
  * @f: a shared frame a slot holds (its slot lock held), found not to
  *     match its checksum
  *
- * The copy kept since @f was loaded back from the store (see @kept) is
- * loaded into @f in place, twice at most, and checked against the sum.
- * Every user maps @f read-only: a process reading meanwhile sees, byte
- * by byte, the bad bytes it saw before or the right ones.  A copy that
- * does not match is released (it repairs nothing).  A move of @f under
- * way (its copy taken before this) may carry the bad bytes to the new
- * frame; the next check finds them and repairs that one.
- *
- * Context: one slot lock held; may sleep (@s->load_lock).
- * Return: true when @f holds its content again.
+ * Return: @f's struct aem_shared, referenced, when it has a copy kept in
+ * the store to repair it from and is not poisoned; else NULL.
  */
-bool aem_share_integ_repair(struct aem_frame *f)
+struct aem_shared *aem_share_integ_get(struct aem_frame *f)
 {
 	struct aem_shared *s = READ_ONCE(f->rmap.shared);
+
+	if (!s || READ_ONCE(s->poisoned) || !READ_ONCE(s->has_kept))
+		return NULL;
+	kref_get(&s->ref);	/* the slot holds one */
+	return s;
+}
+
+/**
+ * aem_share_integ_repair() - repair shared frame @s from its kept copy
+ * @s: referenced (aem_share_integ_get())
+ * @bad: its frame, found not to match its checksum
+ *
+ * The copy kept since the frame was loaded back from the store (see
+ * @kept) is loaded into a fresh frame, twice at most, and checked
+ * against the sum; then the fresh frame takes the bad one's place for
+ * every user, as a move does (aem_share_move_to(): each user's entry is
+ * zapped and repointed under its slot lock).  A reader sees the bad
+ * bytes it saw before or the right ones, a whole page of either, never a
+ * page being rewritten.  A copy that does not match is released (it
+ * repairs nothing).
+ *
+ * Context: process context, no slot lock held (this takes every user's).
+ * Return: 0 when the users map the right bytes; -ENOENT when @bad is no
+ * longer @s's frame (moved, stored, or repaired meanwhile: the next check
+ * reads the new one); -ENODATA when no good copy is kept; -EBUSY or
+ * -ENOMEM when it could not be done now.
+ */
+int aem_share_integ_repair(struct aem_shared *s, struct aem_frame *bad)
+{
 	const struct aem_store_ops *ops;
 	unsigned long handle = 0;
 	bool ok = false, drop = false;
-	int sidx, tries;
+	struct aem_frame *nf;
+	int sidx, tries, ret;
 
-	if (!s || READ_ONCE(s->poisoned))
-		return false;
+	might_sleep();
+	nf = aem_alloc_pages(aem_frame_nid(bad), 0,
+			     AEM_MT(AETHER_MM_MT_MOVABLE) |
+			     AEM_OWNER(AEM_OWNER_DEDUPE));
+	if (!nf)
+		return -ENOMEM;
 	mutex_lock(&s->load_lock);
-	if (s->has_kept && READ_ONCE(s->frame) == f) {
+	if (s->has_kept && READ_ONCE(s->frame) == bad) {
 		ops = aem_store_get(&sidx, false);
 		for (tries = 0; ops && !ok && tries < 2; tries++)
-			ok = !ops->load(s->kept, f) &&
-			     aem_integ_hash(f) == s->csum;
+			ok = !ops->load(s->kept, nf) &&
+			     aem_integ_hash(nf) == s->csum;
 		aem_store_put(sidx);
 		if (!ok) {
 			spin_lock(&s->lock);
@@ -2184,7 +2215,17 @@ bool aem_share_integ_repair(struct aem_frame *f)
 	mutex_unlock(&s->load_lock);
 	if (drop)
 		aem_integ_kept_release(handle, false);
-	return ok;
+	if (!ok) {
+		aem_free_pages(nf, 0);
+		return drop ? -ENODATA : -ENOENT;
+	}
+	ret = aem_share_move_to(s, nf, bad, false, true);
+	if (ret) {
+		aem_free_pages(nf, 0);
+		return ret;
+	}
+	aem_free_pages(bad, 0);	/* @s's reference on its old frame */
+	return 0;
 }
 
 /**

@@ -566,9 +566,9 @@ void aem_integ_kept_drop_all(void)
  * Repair frame @f at @idx of @l from its kept copy, if it has one:
  * unmapped first (nobody reads while its bytes change), loaded into @f
  * itself, twice at most as a load at a fault is, and checked against
- * @rec.  A shared frame's copy is its struct aem_shared's, checked against
- * its sum (aem_share_integ_repair(), which takes its load_lock: a mutex,
- * so not from the store moment, which must not sleep).  Slot lock held.
+ * @rec.  Slot lock held.  A shared frame is not repaired here: others
+ * map it, and its repair takes every user's slot lock
+ * (aem_integ_check_finish()).
  * Return: true when @f holds the right bytes again.
  */
 static bool aem_integ_repair_kept(struct aem_region *r, struct aem_layer *l,
@@ -580,15 +580,7 @@ static bool aem_integ_repair_kept(struct aem_region *r, struct aem_layer *l,
 	int sidx, tries;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	if (aem_frame_is_shared(f)) {
-		/* Its copy, if any, is the shared frame's (share.c). */
-		aem_region_zap_page(r, idx);
-		if (!aem_share_integ_repair(f))
-			return false;
-		atomic_long_inc(&aem_integ_rep_shared);
-		goto repaired;
-	}
-	if (!e)
+	if (!e || aem_frame_is_shared(f))
 		return false;
 	aem_region_zap_page(r, idx);
 	ops = aem_store_get(&sidx, false);
@@ -598,16 +590,12 @@ static bool aem_integ_repair_kept(struct aem_region *r, struct aem_layer *l,
 	aem_store_put(sidx);
 	if (!ok)
 		return false;
-repaired:
 	atomic_long_inc(&aem_integ_repaired);
 	atomic_long_inc(&aem_integ_rep_kept);
 	aem_integ_event(r, idx, AEM_INTEGRITY_REPAIRED);
 	return true;
 }
 
-/* ---- the cold and store moments ---------------------------------------- */
-
-/* aem_region_offer()'s callback for the cold moment. */
 static int aem_integ_cold_fn(struct aem_region *r, struct aem_layer *l,
 			     pgoff_t idx, struct aem_frame *f,
 			     unsigned int gen, void *arg)
@@ -856,12 +844,72 @@ void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
 		/* Resident: a copy kept in the store since its load. */
 		t->repaired++;
 		goto out;
+	} else if (aem_frame_is_shared(f) && !t->repair) {
+		/* Its copy, if any, is the shared frame's (share.c). */
+		t->repair = aem_share_integ_get(f);
+		if (t->repair) {
+			t->repair_bad = f;
+			t->repair_l = l;
+			t->repair_idx = idx;
+			t->repair_sum = sum;
+			return;
+		}
 	}
 	t->poisoned++;
 	aem_integ_poison(r, l, idx, sum, scratch ? NULL : f);
 out:
 	if (scratch)
 		aem_free_pages(scratch, 0);
+}
+
+/**
+ * aem_integ_check_finish() - repair the shared frame the check left
+ * @r: the region checked
+ * @t: the tally of aem_integ_check_locked(), its slot lock dropped since
+ *
+ * A shared frame that did not match is repaired from its kept copy for
+ * every user at once (aem_share_integ_repair()).  When no good copy is
+ * left, the slot is checked again under its lock and poisoned if it
+ * still holds the bad frame; a frame moved, stored or repaired meanwhile
+ * is the next check's.
+ *
+ * Context: process context, no slot lock held; @t->repair_l referenced.
+ */
+void aem_integ_check_finish(struct aem_region *r, struct aem_integ_tally *t)
+{
+	struct aem_shared *s = t->repair;
+	pgoff_t idx = t->repair_idx;
+	struct aem_layer *l = t->repair_l;
+	int ret, tries = 0;
+	void *e;
+
+	if (!s)
+		return;
+	t->repair = NULL;
+	do {
+		ret = aem_share_integ_repair(s, t->repair_bad);
+		if (ret == -EBUSY)
+			cond_resched();
+	} while (ret == -EBUSY && ++tries < 3);
+	aem_share_put(s);
+	if (!ret) {
+		t->repaired++;
+		atomic_long_inc(&aem_integ_repaired);
+		atomic_long_inc(&aem_integ_rep_kept);
+		atomic_long_inc(&aem_integ_rep_shared);
+		aem_integ_event(r, idx, AEM_INTEGRITY_REPAIRED);
+		return;
+	}
+	if (ret == -ENOENT)
+		return;
+	mutex_lock(aem_slot_lock(r, idx));
+	e = xa_load(&l->slots, idx);
+	if (aem_slot_kind(e) == AEM_SLOT_FRAME &&
+	    aem_slot_frame(e) == t->repair_bad) {
+		t->poisoned++;
+		aem_integ_poison(r, l, idx, t->repair_sum, t->repair_bad);
+	}
+	mutex_unlock(aem_slot_lock(r, idx));
 }
 
 /* ---- aether_kverifyd ---------------------------------------------------- */
@@ -903,6 +951,7 @@ static unsigned long aem_integ_bg_region(struct aem_region *r, pgoff_t from,
 			mutex_lock(aem_slot_lock(r, idx));
 			aem_integ_check_locked(r, ls[k], idx, &t);
 			mutex_unlock(aem_slot_lock(r, idx));
+			aem_integ_check_finish(r, &t);
 			cond_resched();
 		}
 	}

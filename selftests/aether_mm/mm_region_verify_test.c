@@ -12,7 +12,8 @@
  * aether_kverifyd), unless that copy is bad too; the copy goes at a write,
  * is stored again as it is, and goes when the store does; a merged page
  * stored and read back keeps its copy as the shared frame's and is
- * repaired from it for both users; a page written
+ * repaired from it for both users, into a fresh frame that takes the bad
+ * one's place for both at once; a page written
  * after its checksum is not reported;
  * aether_kverifyd (verify_pages_per_sec) finds a corruption by itself;
  * a merged page (the naive engine's) corrupted is poisoned for every
@@ -701,6 +702,8 @@ TEST_F_TIMEOUT(region, store_going_releases_kept_copies, 180)
  * A merged page stored once for both users (COMPRESSIBLE regions) and
  * read back keeps its store copy as the shared frame's; the shared frame
  * corrupted is repaired from it, for both users: no SIGBUS on either.
+ * The repair is a fresh frame for both (never the shared frame rewritten
+ * in place while the other user reads it).
  */
 TEST_F_TIMEOUT(region, merged_page_repaired_from_its_kept_copy, 180)
 {
@@ -710,6 +713,7 @@ TEST_F_TIMEOUT(region, merged_page_repaired_from_its_kept_copy, 180)
 	struct aether_mm_region_verify v;
 	struct msh_region a, b;
 	long rep0, sh0, outs0, taken0;
+	__u64 frame0;
 	int i;
 
 	if (integ("repaired_shared") < 0)
@@ -739,6 +743,11 @@ TEST_F_TIMEOUT(region, merged_page_repaired_from_its_kept_copy, 180)
 	ASSERT_EQ(taken0 + MSH_NPAGES, integ("kept_taken"));
 	rep0 = integ("repaired_from_store");
 	sh0 = integ("repaired_shared");
+	/* b's slot names the stored frame until b's own fault. */
+	ASSERT_TRUE(msh_holds(&b, page, 2, 0x4b1d + 2));
+	frame0 = msh_frame_of(&a, page, 2);
+	ASSERT_NE(0, frame0);
+	ASSERT_EQ(frame0, msh_frame_of(&b, page, 2));
 	ASSERT_EQ(0, corrupt(a.id, 2));
 	ASSERT_EQ(0, verify(a.fd, 0, len, &v));
 	EXPECT_EQ(1, v.mismatches);
@@ -746,6 +755,12 @@ TEST_F_TIMEOUT(region, merged_page_repaired_from_its_kept_copy, 180)
 	EXPECT_EQ(0, v.poisoned);
 	EXPECT_EQ(rep0 + 1, integ("repaired_from_store"));
 	EXPECT_EQ(sh0 + 1, integ("repaired_shared"));
+	/*
+	 * Repaired into a fresh frame that took the bad one's place for
+	 * both users at once: never rewritten in place while b maps it.
+	 */
+	EXPECT_NE(frame0, msh_frame_of(&a, page, 2));
+	EXPECT_EQ(msh_frame_of(&a, page, 2), msh_frame_of(&b, page, 2));
 	/* Both users read the right bytes, neither gets a SIGBUS. */
 	ASSERT_EQ(0, touch_status(b.map + 2 * page, false));
 	ASSERT_TRUE(msh_holds(&b, page, 2, 0x4b1d + 2));
