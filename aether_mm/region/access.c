@@ -283,8 +283,9 @@ static void aem_access_walk_mm(struct aem_region *r, struct mm_struct *mm,
 static unsigned long *aem_access_scan_region(struct aem_region *r)
 {
 	unsigned long *young, *present, *cold = NULL;
+	unsigned int nr_mms, i, seq;
 	struct mm_struct **mms;
-	unsigned int nr_mms, i;
+	bool again;
 	pgoff_t idx;
 
 	lockdep_assert_held(&aem_access_lock);
@@ -304,6 +305,10 @@ static unsigned long *aem_access_scan_region(struct aem_region *r)
 	}
 	kfree(mms);
 
+	/* integrity_cold_gen changed since: the pages past it too, once. */
+	seq = aem_integ_cold_seq();
+	again = r->integ_cold_seq != seq;
+	r->integ_cold_seq = seq;
 	for (idx = 0; idx < r->nr_pages; idx++) {
 		u8 old = r->gens[idx], g = old;
 
@@ -315,7 +320,7 @@ static unsigned long *aem_access_scan_region(struct aem_region *r)
 			g++;
 		aem_gen_set(r, idx, g);
 		/* Cold enough: its checksum, after the pass (verify.c). */
-		if (cold && aem_integ_cold_edge(old, g))
+		if (cold && aem_integ_cold_edge(old, g, again))
 			__set_bit(idx, cold);
 	}
 	aem_region_stat_inc(r, AEM_RS_ACCESS_SCANS);

@@ -303,6 +303,8 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  *		of generation g; a page with no generation is on none.
  *		Allocated at creation with @gens; aem_access_lock
  * @gen_count:	pages on each generation's list (aem_access_lock)
+ * @integ_cold_seq: integrity_cold_gen's changes its last scan saw
+ *		(aem_integ_cold_seq(); aem_access_lock)
  * @fault_nid:	node + 1 of the CPU behind each data page's last fault, 0
  *		for none (numa.c); written under the page's slot lock
  * @numa_cursor: where the next NUMA hinting window starts (aem_access_lock)
@@ -380,6 +382,7 @@ struct aem_region {
 	u8 *gens;
 	struct aem_gen_link *gen_link;
 	unsigned long gen_count[AEM_NR_GENS];
+	unsigned int integ_cold_seq;
 	u8 *fault_nid;
 	pgoff_t numa_cursor;
 	void *pol_cookie;
@@ -868,7 +871,8 @@ bool aem_integ_has(struct aem_layer *l, pgoff_t idx);
 bool aem_integ_range_has(struct aem_layer *l, pgoff_t idx, unsigned long nr);
 void aem_integ_forget(struct aem_layer *l, pgoff_t idx);
 bool aem_integ_refuse(struct aem_layer *l, pgoff_t idx, struct aem_frame *f);
-bool aem_integ_cold_edge(u8 old, u8 gen);
+unsigned int aem_integ_cold_seq(void);
+bool aem_integ_cold_edge(u8 old, u8 gen, bool again);
 void aem_integ_cold(struct aem_region *r, const unsigned long *cold);
 int aem_integ_store_out(struct aem_region *r, struct aem_layer *l,
 			pgoff_t idx, struct aem_frame *f);

@@ -158,6 +158,7 @@ atomic_long_t aem_kept_pages;
 static bool aem_integ_keep_on;
 
 static unsigned int aem_integ_cold_gen = AEM_NR_GENS - 1;
+static atomic_t aem_integ_cold_sets = ATOMIC_INIT(0);
 static unsigned int aem_verify_rate;
 static struct task_struct *aem_kverifyd;
 static DECLARE_WAIT_QUEUE_HEAD(aem_integ_wait);
@@ -610,17 +611,36 @@ static int aem_integ_cold_fn(struct aem_region *r, struct aem_layer *l,
 }
 
 /**
+ * aem_integ_cold_seq() - how many times integrity_cold_gen was set
+ *
+ * A region's scan that sees it changed (struct aem_region @integ_cold_seq)
+ * takes the pages already past the new generation too: they would never
+ * reach it again.
+ */
+unsigned int aem_integ_cold_seq(void)
+{
+	return atomic_read(&aem_integ_cold_sets);
+}
+
+/**
  * aem_integ_cold_edge() - does a page going from @old to @gen go cold?
  * @old: its generation before a scan
  * @gen: its generation after it
+ * @again: integrity_cold_gen was set since the region's last scan
  *
- * Return: true when it just reached integrity_cold_gen (which is not 0).
+ * Return: true when it just reached integrity_cold_gen (which is not 0),
+ * or, @again, is at it or past it.  A page that has its checksum already
+ * is passed over by aem_integ_cold_fn().
  */
-bool aem_integ_cold_edge(u8 old, u8 gen)
+bool aem_integ_cold_edge(u8 old, u8 gen, bool again)
 {
 	unsigned int want = READ_ONCE(aem_integ_cold_gen);
 
-	return want && gen == want && old != gen && old != AEM_GEN_NONE;
+	if (!want || old == AEM_GEN_NONE || gen == AEM_GEN_NONE)
+		return false;
+	if (again)
+		return gen >= want;
+	return gen == want && old != gen;
 }
 
 /**
@@ -1315,6 +1335,7 @@ static int aem_integ_cold_gen_set(const char *val,
 	if (g >= AEM_NR_GENS)
 		return -EINVAL;
 	WRITE_ONCE(aem_integ_cold_gen, g);
+	atomic_inc(&aem_integ_cold_sets);
 	return 0;
 }
 

@@ -14,7 +14,8 @@
  * stored and read back keeps its copy as the shared frame's and is
  * repaired from it for both users, into a fresh frame that takes the bad
  * one's place for both at once; a page written
- * after its checksum is not reported;
+ * after its checksum is not reported; integrity_cold_gen set lower than
+ * the pages' generation takes them at the next scan;
  * aether_kverifyd (verify_pages_per_sec) finds a corruption by itself;
  * a merged page (the naive engine's) corrupted is poisoned for every
  * user; a mismatch is a record of aether_qos's audit ring; VERIFY's
@@ -773,6 +774,32 @@ TEST_F_TIMEOUT(region, merged_page_repaired_from_its_kept_copy, 180)
 	msh_naive("off");
 	ASSERT_EQ(0, aemt_write_file(LOOP_DEBUGFS, "0"));
 	ASSERT_EQ(0, kept_settled(0));
+}
+
+/*
+ * integrity_cold_gen set lower than the pages' generation: they are past
+ * it and would never reach it again; the next scan takes them all.
+ */
+TEST_F_TIMEOUT(region, lowered_cold_gen_takes_the_pages_past_it, 120)
+{
+	const size_t pages = 64;
+	struct aether_mm_region_create c;
+	unsigned char *p, *want;
+	long taken0;
+
+	if (integ("taken_cold") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	ASSERT_EQ(0, param_write("integrity_cold_gen", "0"));
+	aemt_region_args(&c, AEM_SHARED, pages * page_size());
+	p = region_written(self->fd, &c, 0x10c0 + getpid(), &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, scan_times(c.id, 5));	/* every page at 4 or more */
+	taken0 = integ("taken_cold");
+	ASSERT_EQ(0, param_write("integrity_cold_gen", "2"));
+	/* Sums are taken after a pass: the second is after the first's. */
+	ASSERT_EQ(0, scan_times(c.id, 2));
+	EXPECT_EQ(taken0 + (long)pages, integ("taken_cold"));
+	region_done(p, want, pages, c.fd);
 }
 
 /* VERIFY's arguments: each bad one has its errno. */
