@@ -15,9 +15,10 @@
  *     (a figure far beyond the pool: 1/8 of each zone); a Normal group's protection, and a RealTime group under a
  *     RealTime one, add nothing; the figure goes back to nothing when
  *     the group becomes Normal and when it is destroyed;
- *   - with the pool full of a BestEffort hog's pages that no reclaim can
- *     take (the hog's next fault is SIGBUS), a RealTime group whose min
- *     is twice the pool's own reserve faults that many pages in: every
+ *   - a RealTime group owed twice the pool's own reserve (1/64 of the
+ *     pool), then the pool filled with a BestEffort hog's pages that no
+ *     reclaim can take (the hog's next fault is SIGBUS): the RealTime
+ *     group faults that many pages in: every
  *     one goes through, from the reserve (debugfs reserve_allocs moves),
  *     none is refused (reserve_refused does not); and the hog's faults
  *     are still refused: the reserve is not theirs.
@@ -108,24 +109,6 @@ static long qv_reserve(int mfd, unsigned long want, int *bad)
 	return sum;
 }
 
-/* The pool's own reserve over every zone: 1/128 of each, 8 at least. */
-static long qv_own_reserve(int mfd)
-{
-	struct aether_mm_pool_info pi;
-	struct aether_mm_zone_stats zs;
-	long sum = 0;
-	__u32 n, z;
-
-	if (aemt_pool_info(mfd, &pi))
-		return -1;
-	for (n = 0; n < pi.nr_nodes; n++)
-		for (z = 0; z < AETHER_MM_NR_ZONES; z++)
-			if (!aemt_zone_stats(mfd, n, z, &zs) && zs.present &&
-			    zs.managed)
-				sum += zs.managed >> 7 > 8 ? zs.managed >> 7 : 8;
-	return sum;
-}
-
 /* Counter @key of debugfs aether/mm/stats, or -1. */
 static long qv_stat(const char *key)
 {
@@ -164,7 +147,7 @@ static int qv_region(int fd, int mfd, size_t pages, __u32 g,
 	struct aether_mm_region_create c;
 	int gfd, ret;
 
-	aemt_region_args(&c, 0, pages * psize());
+	aemt_region_args(&c, AETHER_MM_REGION_SHARED, pages * psize());
 	gfd = aqt_gfd(fd, g);
 	if (gfd < 0)
 		return gfd;
@@ -288,22 +271,29 @@ static int qv_fill(int fd, int mfd, __u32 g, int *nr, int *fds,
 
 	while (*nr < QV_HOG_REGIONS) {
 		fds[*nr] = qv_region(fd, mfd, QV_HOG_CHUNK, g, &p[*nr]);
-		if (fds[*nr] < 0)
+		if (fds[*nr] < 0) {
+			ksft_print_msg("hog region %d: %s\n", *nr,
+				       strerror(-fds[*nr]));
 			return fds[*nr];
+		}
 		status = aqt_touch_child(p[(*nr)++], QV_HOG_CHUNK, &wrote);
 		if (status < 0)
 			return status;
 		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
 			return 0;
-		if (!WIFEXITED(status) || WEXITSTATUS(status))
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			ksft_print_msg("hog region %d: status %#x, %zu pages\n",
+				       *nr - 1, status, wrote);
 			return -EPROTO;
+		}
 	}
 	return -ENOSPC;
 }
 
 TEST_F_TIMEOUT(reserve, realtime_faults_take_the_reserve_under_a_hog, 900)
 {
-	long allocs, refused, own, want;
+	struct aether_mm_pool_info pi;
+	long allocs, refused, want;
 	__u32 hog, rt, spare;
 	unsigned char *p, *q;
 	int rfd, qfd, status;
@@ -319,17 +309,23 @@ TEST_F_TIMEOUT(reserve, realtime_faults_take_the_reserve_under_a_hog, 900)
 				AETHER_QOS_CLASS_BESTEFFORT, &spare));
 
 	/*
+	 * The pool's own reserve, full, is 1/128 of it: the RealTime group
+	 * is owed twice that, more than the pool's own could give it.  The
+	 * reserve is sized before the hog comes, as a RealTime group's min
+	 * is set before it needs it.
+	 */
+	ASSERT_EQ(0, aemt_pool_info(self->mfd, &pi));
+	want = qv_pool_max(&pi) / 64;
+	ASSERT_LT(0, want);
+	ASSERT_EQ(0, qv_set(self->fd, rt, AETHER_QOS_SET_MIN, want, 0, 0));
+	/*
 	 * The hog's regions are not COMPRESSIBLE: no reclaim may take their
 	 * pages, so the pool, once at its largest, stays full.
 	 */
 	ASSERT_EQ(0, qv_fill(self->fd, self->mfd, hog, &self->nr_hog,
 			     self->hog_fd, self->hog));
-	own = qv_own_reserve(self->mfd);
-	ASSERT_LT(0, own);
-	/* Twice the pool's own reserve: more than it alone could give. */
-	want = 2 * own;
-	ASSERT_EQ(0, qv_set(self->fd, rt, AETHER_QOS_SET_MIN, want, 0, 0));
-	/* The raised min is taken back from the hog's side: still full. */
+	QV_RESERVE_IS(want);
+	/* Full for every BestEffort or Normal fault. */
 	rfd = qv_region(self->fd, self->mfd, 1, spare, &q);
 	ASSERT_LE(0, rfd);
 	status = aqt_touch_child(q, 1, &wrote);
@@ -342,8 +338,8 @@ TEST_F_TIMEOUT(reserve, realtime_faults_take_the_reserve_under_a_hog, 900)
 	qfd = qv_region(self->fd, self->mfd, want, rt, &p);
 	ASSERT_LE(0, qfd);
 	status = aqt_touch_child(p, want, &wrote);
-	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	ASSERT_EQ((size_t)want, wrote);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	ASSERT_LT(allocs, qv_stat("reserve_allocs"));
 	ASSERT_EQ(refused, qv_stat("reserve_refused"));
 
