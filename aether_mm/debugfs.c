@@ -262,6 +262,7 @@ static const char *const aem_rstat_names[AEM_NR_RSTATS] = {
 	[AEM_R_RESERVE_EMPTY] = "reserve_empty",
 	[AEM_R_RESERVE_WAITS] = "reserve_waits",
 	[AEM_R_RESERVE_REFUSED] = "reserve_refused",
+	[AEM_R_RESERVE_RESIZES] = "reserve_resizes",
 };
 
 static int aem_dbg_stats_show(struct seq_file *m, void *v)

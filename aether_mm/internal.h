@@ -300,7 +300,7 @@ enum aem_rstat {
 	AEM_R_KRECLAIMD_BALANCED, AEM_R_KRECLAIMD_GAVE_UP,
 	AEM_R_DIRECT, AEM_R_DIRECT_PAGES, AEM_R_DIRECT_DRAINS,
 	AEM_R_RESERVE_ALLOCS, AEM_R_RESERVE_EMPTY, AEM_R_RESERVE_WAITS,
-	AEM_R_RESERVE_REFUSED,
+	AEM_R_RESERVE_REFUSED, AEM_R_RESERVE_RESIZES,
 	AEM_NR_RSTATS,
 };
 
@@ -386,6 +386,7 @@ void aem_kreclaimd_reset(struct aem_node *node);
 bool aem_node_below(struct aem_node *node, enum aem_wmark mark);
 struct aem_chunk *aem_chunk_lookup(unsigned long pfn);
 void aem_zone_set_wmarks(struct aem_zone *zone);
+unsigned long aem_rt_reserve_share(const struct aem_zone *zone);
 unsigned long aem_pool_shrink(unsigned long nr_chunks);
 
 /* buddy.c */

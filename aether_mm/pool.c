@@ -39,8 +39,10 @@
  * aem_pool.stopping, which ends a run at its next batch, and cancels the
  * work.
  *
- * The watermarks leave kreclaimd room: min is 1/128 of the zone, the
- * reserve only AEM_ALLOC_HIGH (RealTime) allocations may take; low and
+ * The watermarks leave kreclaimd room: min is 1/128 of the zone, plus
+ * the zone's part of what the policy backend's RealTime groups are owed
+ * (reserve.c), the reserve only AEM_ALLOC_HIGH (RealTime) allocations
+ * may take; low and
  * high lie AEM_WMARK_SCALE (100, 1 %) of the zone apart, at least min/4,
  * as Linux's watermark_scale_factor sets its gap (default 10, 0.1 %:
  * ours is larger because one batch of the region reclaim under software
@@ -92,10 +94,11 @@ static unsigned int aem_pfn_zone(unsigned long pfn)
  * aem_zone_set_wmarks - derive the watermarks from the zone's size
  * @zone: the zone, managed just changed
  *
- * min is 1/128 of the zone (at least 8 pages); low is min plus a gap of
- * AEM_WMARK_SCALE ten-thousandths of the zone (at least min/4, the ratio
- * mm/page_alloc.c keeps with a small scale factor), high another gap
- * above (see "kreclaimd" above).
+ * min is 1/128 of the zone (at least 8 pages), plus the zone's part of
+ * the RealTime reserve the policy backend asked for (reserve.c); low is
+ * min plus a gap of AEM_WMARK_SCALE ten-thousandths of the zone (at
+ * least min/4, the ratio mm/page_alloc.c keeps with a small scale
+ * factor), high another gap above (see "kreclaimd" above).
  */
 void aem_zone_set_wmarks(struct aem_zone *zone)
 {
@@ -106,6 +109,7 @@ void aem_zone_set_wmarks(struct aem_zone *zone)
 		min = max(zone->managed >> 7, 8UL);
 		gap = max(min / 4,
 			  zone->managed * AEM_WMARK_SCALE / 10000);
+		min += aem_rt_reserve_share(zone);
 	}
 	WRITE_ONCE(zone->wmark[AEM_WMARK_MIN], min);
 	WRITE_ONCE(zone->wmark[AEM_WMARK_LOW], min + gap);

@@ -22,14 +22,41 @@
  *
  * A chunk with reserved pages is never free, so the shrinker leaves it.
  *
+ * DOC: The RealTime reserve
+ *
+ * The other reserve of the pool is not a range but a count: the pages
+ * below each zone's min watermark, which only AEM_ALLOC_HIGH allocations
+ * (a RealTime group's faults, alloc.c) may take.  Its base is 1/128 of
+ * the zone (pool.c); the policy backend adds what its RealTime groups
+ * are owed (aether_qos: their min or low, whichever is larger) through
+ * aem_pool_set_reserve().  Each zone then keeps its part of that figure,
+ * in proportion to its pages against the pool's largest size (every
+ * node at pool_max_mb), so that the parts add up to the figure when the
+ * pool is full, which is when the reserve is needed, and a zone's part
+ * never depends on when its neighbours grew; at most 1/8 of the zone
+ * (AEM_RT_RESERVE_MAX_SHIFT), whatever the figure.  A larger min moves
+ * low and high up with it: kreclaimd starts earlier and reclaims
+ * further, so the reserve is refilled in the background before a burst
+ * of RealTime faults empties it, and the other groups' faults reclaim
+ * for themselves at the raised min instead of eating into it.
+ *
  * Lock order: aem_resv_lock, then pcp->lock, then zone->lock (internal.h).
+ * The RealTime reserve takes no lock of its own: each zone's watermarks
+ * are derived again under its zone->lock from the figure read there.
  */
 #include <linux/export.h>
+#include <linux/math64.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include "internal.h"
 
 static DEFINE_MUTEX(aem_resv_lock);
+
+/* A zone's part of the RealTime reserve is at most 1/8 of it. */
+#define AEM_RT_RESERVE_MAX_SHIFT	3
+
+/* Pages the policy backend asked to keep for AEM_ALLOC_HIGH, pool-wide. */
+static unsigned long aem_rt_reserve;
 
 /**
  * aem_block_has_resv - does a block hold a page of a reserved range
@@ -178,3 +205,74 @@ out:
 	mutex_unlock(&aem_resv_lock);
 }
 EXPORT_SYMBOL_GPL(aem_unreserve_range);
+
+/* The pool's largest size in pages: every node at its max_chunks. */
+static unsigned long aem_pool_max_pages(void)
+{
+	struct aem_node *node;
+	unsigned long nr = 0;
+
+	for_each_aem_node(node)
+		nr += (unsigned long)node->max_chunks * AEM_CHUNK_PAGES;
+	return nr;
+}
+
+/**
+ * aem_rt_reserve_share - @zone's part of the RealTime reserve
+ * @zone: a zone, whose lock is held (its @managed is stable)
+ *
+ * Return: pages to add to the zone's min watermark (DOC above).
+ */
+unsigned long aem_rt_reserve_share(const struct aem_zone *zone)
+{
+	unsigned long want = READ_ONCE(aem_rt_reserve), total;
+	u64 share;
+
+	lockdep_assert_held(&zone->lock);
+	if (!want || !zone->managed)
+		return 0;
+	total = aem_pool_max_pages();
+	if (!total)
+		return 0;
+	/* Beyond the pool, the whole zone (then its 1/8): no overflow. */
+	share = want >= total ? zone->managed :
+		div64_u64((u64)want * zone->managed, total);
+	return min_t(u64, share, zone->managed >> AEM_RT_RESERVE_MAX_SHIFT);
+}
+
+/**
+ * aem_pool_set_reserve - size the RealTime reserve beyond the pool's own
+ * @nr_pages: pages to keep below the min watermarks for AEM_ALLOC_HIGH
+ *	      allocations, pool-wide; 0 for the pool's own reserve only
+ *
+ * The policy backend's figure (aether_qos: what its RealTime groups are
+ * owed), shared among the zones as the DOC above says.  Every zone's
+ * watermarks are derived again at once; a node left below its new low
+ * watermark is asked to grow or reclaim in the background.  A backend
+ * that goes away sets 0.
+ *
+ * Context: any context that may take zone->lock; does not sleep.
+ */
+void aem_pool_set_reserve(unsigned long nr_pages)
+{
+	struct aem_node *node;
+	unsigned long flags;
+	unsigned int z;
+
+	if (READ_ONCE(aem_rt_reserve) == nr_pages)
+		return;
+	WRITE_ONCE(aem_rt_reserve, nr_pages);
+	aem_rstat_inc(AEM_R_RESERVE_RESIZES);
+	for_each_aem_node(node) {
+		for (z = 0; z < AEM_NR_ZONES; z++) {
+			struct aem_zone *zone = &node->zones[z];
+
+			spin_lock_irqsave(&zone->lock, flags);
+			aem_zone_set_wmarks(zone);
+			spin_unlock_irqrestore(&zone->lock, flags);
+		}
+		if (aem_node_below(node, AEM_WMARK_LOW))
+			aem_node_kick_grow(node);
+	}
+}
+EXPORT_SYMBOL_GPL(aem_pool_set_reserve);

@@ -17,7 +17,9 @@
  *		groups owned by one uid at once (-EDQUOT); class RealTime
  *		and @owner_uid need CAP_SYS_ADMIN
  *   SET	a group whose parent the caller owns; RealTime needs
- *		CAP_SYS_ADMIN
+ *		CAP_SYS_ADMIN.  A RealTime group's min and low also size
+ *		the pool's reserve (policy.c, aqos_rt_reserve_update();
+ *		aether_mm keeps at most 1/8 of each zone for it)
  *   DESTROY	a group whose parent the caller owns
  *   ATTACH_PID	a process whose real and effective uid are the caller's
  *		effective uid, from its group now (its nearest attached
@@ -206,6 +208,8 @@ static long aqos_ioc_destroy(void __user *uarg)
 		ret = -ENOENT;
 	else
 		ret = aqos_group_destroy(g);
+	if (!ret)
+		aqos_rt_reserve_update();
 	mutex_unlock(&aqos_lock);
 	aqos_group_put(g);
 	return ret;
@@ -311,6 +315,7 @@ static long aqos_ioc_set(void __user *uarg)
 				      aqos_pick(&s, AETHER_QOS_SET_MAX, s.max, g->max));
 		if (s.mask & AETHER_QOS_SET_CLASS)
 			WRITE_ONCE(g->class, s.class);
+		aqos_rt_reserve_update();
 	}
 	mutex_unlock(&aqos_lock);
 	if (!ret && s.mask & (AETHER_QOS_SET_HIGH | AETHER_QOS_SET_MAX))

@@ -314,6 +314,7 @@ int aqos_group_path(struct aqos_group *g, char *buf, size_t len);
 /* policy.c */
 int aqos_policy_init(void);
 void aqos_policy_exit(void);
+void aqos_rt_reserve_update(void);
 
 /*
  * throttle.c: memcg's constants (mm/memcontrol.c), under our names.  A

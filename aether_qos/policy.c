@@ -56,7 +56,12 @@
  *     group) without CAP_SYS_ADMIN; the core then reclaims those pages
  *     in that class's tier (aether_mm/region/qos.c);
  *   - @admit: a RealTime group's faults may use the pool's reserve below
- *     the min watermark;
+ *     the min watermark.  That reserve is sized from what the RealTime
+ *     groups are owed (aqos_rt_reserve_update(): each topmost RealTime
+ *     group's min or low, whichever is larger, added up, told to
+ *     aether_mm by aem_pool_set_reserve() at each SET and DESTROY), so
+ *     that their faults take pages kept for them, the pool's background
+ *     reclaim refilling it, instead of waiting behind a hog's reclaim;
  *   - @stall_begin/@stall_end: the core's waits for a group's memory are
  *     its pressure (pressure.c) and the kernel's memstall;
  *   - ATTACH_REGION (aqos_region_attach()): aem_region_attach() moves a
@@ -496,4 +501,47 @@ void aqos_policy_exit(void)
 {
 	aqos_throttle_stop();
 	aem_unregister_policy(&aqos_policy_ops);
+	/* No RealTime group any more: the pool's own reserve only. */
+	aem_pool_set_reserve(0);
+}
+
+/* What a RealTime group is owed: its min or its low, the larger. */
+static unsigned long aqos_rt_owed(struct aqos_group *g)
+{
+	struct aqos_group *p;
+
+	if (READ_ONCE(g->dead) ||
+	    READ_ONCE(g->class) != AETHER_QOS_CLASS_REALTIME)
+		return 0;
+	/* A RealTime ancestor's protection covers its subtree's. */
+	for (p = g->parent; p && p->parent; p = p->parent)
+		if (READ_ONCE(p->class) == AETHER_QOS_CLASS_REALTIME)
+			return 0;
+	return max(READ_ONCE(g->min), READ_ONCE(g->low));
+}
+
+/**
+ * aqos_rt_reserve_update - size the pool's RealTime reserve from the groups
+ *
+ * The sum of what each topmost RealTime group is owed (its min or its
+ * low, the larger; a RealTime group under a RealTime ancestor is its
+ * ancestor's part), saturated, to aether_mm's aem_pool_set_reserve(),
+ * which keeps at most 1/8 of each zone for it.  Called after every SET
+ * and DESTROY, so a group's class or protection moves the reserve at
+ * once; at unload the reserve goes back to the pool's own.
+ *
+ * Context: aqos_lock held (the groups' limits and classes are set under
+ * it); does not sleep.
+ */
+void aqos_rt_reserve_update(void)
+{
+	unsigned long id = 0, want = 0, owed;
+	struct aqos_group *g;
+
+	lockdep_assert_held(&aqos_lock);
+	while ((g = aqos_groups_next(&id))) {
+		owed = aqos_rt_owed(g);
+		want = owed > ULONG_MAX - want ? ULONG_MAX : want + owed;
+	}
+	aem_pool_set_reserve(want);
 }

@@ -103,6 +103,7 @@ unsigned int aem_frame_migratetype(const struct aem_frame *frame);
 
 int aem_reserve_range(unsigned long pfn, unsigned long nr_pages);
 void aem_unreserve_range(unsigned long pfn, unsigned long nr_pages);
+void aem_pool_set_reserve(unsigned long nr_pages);
 void aem_drain_all_pcp(void);
 void *aem_vmap_frames(struct aem_frame **frames, unsigned int nr);
 void aem_vunmap_frames(const void *addr, unsigned int nr);

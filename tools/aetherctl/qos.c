@@ -16,7 +16,7 @@
  *   aetherctl qos top [--once] [--interval S]
  *					groups by usage, redrawn
  *   aetherctl qos bench --latency|--cost [--pages N] [--rounds R]
- *		[--hog-pages H]		benchmarks 1 and 2 of issue 14
+ *		[--hog-pages H] [--repeat K]	benchmarks 1 and 2 of issue 14
  *
  * A GROUP is its id, or its path from the root ("web/frontend"; "root"
  * or "/" is the root).  Limits are pages; "max" is no limit.
@@ -36,6 +36,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <linux/aether_mm.h>
@@ -1032,6 +1033,9 @@ struct qb_shared {
 	volatile int stop;
 };
 
+/* Repeats of bench --latency in one run, at most. */
+#define QB_MAX_REPEATS	32
+
 static sigjmp_buf qb_hog_jmp;
 
 /* A hog's fault found the pool full (no cold page to store yet). */
@@ -1159,7 +1163,7 @@ static int qb_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One latency phase's figures. */
+/* One latency phase's figures, over every repeat of the run. */
 struct qb_phase {
 	const char *name;
 	__u64 samples, p50, p99, p999;
@@ -1167,10 +1171,15 @@ struct qb_phase {
 	long stored;		/* pages the pool's reclaim stored meanwhile */
 	long hog_refused;	/* hog faults refused (SIGBUS) meanwhile */
 	long refused;		/* measured faults refused (SIGBUS), retried */
+	long preempted;		/* the measured task's involuntary switches */
 	__u64 ns;		/* how long it measured */
 	bool hog;		/* a hog ran beside */
 	int hog_status;		/* its end before it was stopped, or -1 */
 	long rstat[QB_NR_RSTATS];	/* qb_rstat_keys, while it measured */
+	__u64 *lat;		/* every sample of every repeat */
+	long nlat;
+	__u64 round_p99;	/* the last repeat's p99 */
+	long round_hog_pages;	/* and the hog's pages then */
 };
 
 static sigjmp_buf qb_measure_jmp;
@@ -1181,11 +1190,27 @@ static void qb_measure_sigbus(int sig)
 	siglongjmp(qb_measure_jmp, 1);
 }
 
+/* The @pct-th percentile of the @n samples at @lat, sorted in place. */
+static __u64 qb_pct(__u64 *lat, long n, unsigned int pct)
+{
+	qsort(lat, n, sizeof(*lat), qb_cmp_u64);
+	return n ? lat[n * pct / 1000] : 0;
+}
+
+/* The measured task's involuntary context switches so far. */
+static long qb_nivcsw(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_nivcsw;
+}
+
 /*
  * The measured task: @rounds regions of @pages in the group of @gfd, each
- * page's first write timed alone; the percentiles into @ph.  A fault the
- * pool cannot serve (SIGBUS) is tried again 1 ms later: its latency runs
- * from its first try to the write that went through, and it is counted.
+ * page's first write timed alone, appended to @ph's samples; this
+ * repeat's p99 into @ph->round_p99.  A fault the pool cannot serve
+ * (SIGBUS) is tried again 1 ms later: its latency runs from its first
+ * try to the write that went through, and it is counted.
  */
 static int qb_measure(int mfd, int gfd, long pages, long rounds,
 		      struct qb_phase *ph)
@@ -1193,22 +1218,20 @@ static int qb_measure(int mfd, int gfd, long pages, long rounds,
 	long page = qb_page();
 	static __u64 *lat, t0, start;
 	static unsigned char *p;
-	static long r, i, n;
+	static long r, i, n, csw;
 	static int rfd;
 	static volatile long refused;
 
-	lat = calloc(pages * rounds, sizeof(*lat));
-	if (!lat)
-		return -ENOMEM;
+	lat = ph->lat + ph->nlat;
 	n = 0;
 	refused = 0;
+	csw = qb_nivcsw();
 	start = qb_now();
 	signal(SIGBUS, qb_measure_sigbus);
 	for (r = 0; r < rounds; r++) {
 		p = qb_region(mfd, gfd, 0, pages, &rfd);
 		if (!p) {
 			signal(SIGBUS, SIG_DFL);
-			free(lat);
 			return -EIO;
 		}
 		for (i = 0; i < pages; i++) {
@@ -1224,38 +1247,64 @@ static int qb_measure(int mfd, int gfd, long pages, long rounds,
 		close(rfd);
 	}
 	signal(SIGBUS, SIG_DFL);
-	ph->ns = qb_now() - start;
-	ph->refused = refused;
-	qsort(lat, n, sizeof(*lat), qb_cmp_u64);
-	ph->samples = n;
-	ph->p50 = lat[n * 50 / 100];
-	ph->p99 = lat[n * 99 / 100];
-	ph->p999 = lat[n * 999 / 1000];
-	free(lat);
+	ph->ns += qb_now() - start;
+	ph->preempted += qb_nivcsw() - csw;
+	ph->refused += refused;
+	ph->round_p99 = qb_pct(lat, n, 990);
+	ph->nlat += n;
 	return 0;
 }
 
-/*
- * A phase: the hog (if @hog_gfd >= 0) started in its group and given time
- * to fill the pool (one pass, or 300 s), then the measured task; the hog's
- * progress while it measured.
- */
-static int qb_phase_run(int mfd, int rt_gfd, int hog_gfd, long pages,
-			long rounds, long hog_pages, struct qb_phase *ph)
+/* The percentiles of every sample of @ph. */
+static void qb_phase_finish(struct qb_phase *ph)
 {
+	ph->samples = ph->nlat;
+	ph->p50 = qb_pct(ph->lat, ph->nlat, 500);
+	ph->p99 = qb_pct(ph->lat, ph->nlat, 990);
+	ph->p999 = qb_pct(ph->lat, ph->nlat, 999);
+}
+
+/*
+ * The hog's regions go back to the pool after it exits, not at once:
+ * wait (60 s at most) until group @id holds nothing, so that the next
+ * phase, "alone" above all, does not run beside what is left of it.
+ */
+static void qb_hog_gone(int fd, __u32 id)
+{
+	struct aether_qos_group_info gi;
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		if (qos_get(fd, id, &gi) || !gi.usage)
+			return;
+		usleep(100 * 1000);
+	}
+	actl_err("the hog's group still holds %llu pages",
+		 (unsigned long long)gi.usage);
+}
+
+/*
+ * A phase: the hog (if @hog_id) started in its group (@hog_gfd) and given
+ * time to fill the pool (one pass, or 300 s), then the measured task;
+ * the hog's progress while it measured, added to @ph's; then the hog
+ * stopped and its pages gone.
+ */
+static int qb_phase_run(int fd, int mfd, int rt_gfd, int hog_gfd,
+			__u32 hog_id, long pages, long rounds, long hog_pages,
+			struct qb_phase *ph)
+{
+	long before, refused, stored, rs[QB_NR_RSTATS], re[QB_NR_RSTATS];
 	struct qb_shared *sh;
-	long before, refused, rs[QB_NR_RSTATS];
 	pid_t pid = -1;
 	int ret, status, i;
 
-	ph->hog_status = -1;
-	ph->hog = hog_gfd >= 0;
+	ph->hog = hog_id != 0;
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		return -ENOMEM;
 	memset(sh, 0, sizeof(*sh));
-	if (hog_gfd >= 0) {
+	if (hog_id) {
 		fflush(NULL);
 		pid = fork();
 		if (pid < 0) {
@@ -1280,16 +1329,18 @@ static int qb_phase_run(int mfd, int rt_gfd, int hog_gfd, long pages,
 	}
 	before = sh->written;
 	refused = sh->refused;
-	ph->stored = qb_stored();
+	stored = qb_stored();
 	qb_rstats(rs);
 	ret = qb_measure(mfd, rt_gfd, pages, rounds, ph);
-	qb_rstats(ph->rstat);
+	qb_rstats(re);
 	for (i = 0; i < (int)QB_NR_RSTATS; i++)
-		ph->rstat[i] = rs[i] < 0 || ph->rstat[i] < 0 ? -1 :
-			       ph->rstat[i] - rs[i];
-	ph->hog_pages = sh->written - before;
-	ph->hog_refused = sh->refused - refused;
-	ph->stored = ph->stored < 0 ? -1 : qb_stored() - ph->stored;
+		ph->rstat[i] = rs[i] < 0 || re[i] < 0 || ph->rstat[i] < 0 ? -1 :
+			       ph->rstat[i] + re[i] - rs[i];
+	ph->round_hog_pages = sh->written - before;
+	ph->hog_pages += ph->round_hog_pages;
+	ph->hog_refused += sh->refused - refused;
+	ph->stored = stored < 0 || ph->stored < 0 ? -1 :
+		     ph->stored + qb_stored() - stored;
 	if (pid > 0) {
 		/* Ended before it was told to stop: its status says how. */
 		if (waitpid(pid, &status, WNOHANG) == pid)
@@ -1298,6 +1349,8 @@ static int qb_phase_run(int mfd, int rt_gfd, int hog_gfd, long pages,
 			sh->stop = 1;
 		waitpid(pid, &status, 0);
 	}
+	if (hog_id)
+		qb_hog_gone(fd, hog_id);
 	munmap(sh, sizeof(*sh));
 	return ret;
 }
@@ -1312,6 +1365,7 @@ static void qb_phase_row(struct actl_out *t, const struct qb_phase *ph)
 	out_u64(t, ph->p999);
 	out_s64(t, ph->stored);
 	out_u64(t, ph->refused);
+	out_s64(t, ph->preempted);
 	if (!ph->hog) {
 		out_str(t, "-");
 		out_str(t, "-");
@@ -1326,49 +1380,41 @@ static void qb_phase_row(struct actl_out *t, const struct qb_phase *ph)
 		WIFSIGNALED(ph->hog_status) ? "killed" : "failed");
 }
 
-/*
- * --latency: a RealTime group's first-touch faults, alone, then under a
- * BestEffort hog that drives the pool into reclaim (QoS), then with both
- * the measured task and the hog in Normal groups (no QoS: every group
- * alike), in the same boot.
- */
-static int qos_bench_latency(int fd, int mfd, long pages, long rounds,
-			     long hog_pages)
-{
-	struct qb_phase ph[3] = {
-		{ .name = "alone" }, { .name = "qos_hog" },
-		{ .name = "noqos_hog" },
-	};
-	static const char *const names[] = {
-		QB_PREFIX "rt", QB_PREFIX "hog", QB_PREFIX "n1", QB_PREFIX "n2",
-	};
-	static const __u32 classes[] = {
-		AETHER_QOS_CLASS_REALTIME, AETHER_QOS_CLASS_BESTEFFORT,
-		AETHER_QOS_CLASS_NORMAL, AETHER_QOS_CLASS_NORMAL,
-	};
-	struct actl_out *t;
-	int gfd[4] = { -1, -1, -1, -1 }, ret = -EIO, i;
-	__u32 id;
+/* Each repeat's figures: the p99 of each phase, the ratios. */
+struct qb_round {
+	__u64 p99[3];
+	long hog_pages[2];
+	__s64 ratio[2];		/* qos_hog, noqos_hog p99 / alone, x1000 */
+};
 
-	for (i = 0; i < 4; i++) {
-		qb_destroy(fd, names[i]);
-		id = qb_group(fd, AETHER_QOS_ROOT_ID, names[i], classes[i],
-			      AETHER_QOS_UNLIMITED);
-		if (!id)
-			goto out;
-		gfd[i] = qos_open_group(fd, id);
-		if (gfd[i] < 0)
-			goto out;
-	}
-	ret = qb_phase_run(mfd, gfd[0], -1, pages, rounds, hog_pages, &ph[0]);
-	if (!ret)
-		ret = qb_phase_run(mfd, gfd[0], gfd[1], pages, rounds,
-				   hog_pages, &ph[1]);
-	if (!ret)
-		ret = qb_phase_run(mfd, gfd[2], gfd[3], pages, rounds,
-				   hog_pages, &ph[2]);
-	if (ret)
-		goto out;
+static int qb_cmp_s64(const void *a, const void *b)
+{
+	__s64 x = *(const __s64 *)a, y = *(const __s64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median, lowest and highest of the @k-th ratio of @n repeats. */
+static void qb_ratio_stats(const struct qb_round *rd, long n, int k,
+			   __s64 out[3])
+{
+	__s64 v[QB_MAX_REPEATS];
+	long i;
+
+	for (i = 0; i < n; i++)
+		v[i] = rd[i].ratio[k];
+	qsort(v, n, sizeof(*v), qb_cmp_s64);
+	out[0] = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	out[1] = v[0];
+	out[2] = v[n - 1];
+}
+
+static void qb_latency_tables(const struct qb_phase *ph,
+			      const struct qb_round *rd, long repeats)
+{
+	struct actl_out *t;
+	int i;
+
 	t = out_table("latency", "first-touch fault latency (ns)");
 	out_col(t, "phase", "PHASE");
 	out_col(t, "samples", "SAMPLES");
@@ -1377,6 +1423,7 @@ static int qos_bench_latency(int fd, int mfd, long pages, long rounds,
 	out_col(t, "p999_ns", "P99.9");
 	out_col(t, "stored", "STORED");
 	out_col(t, "refused", "SIGBUS");
+	out_col(t, "preempted", "PREEMPTED");
 	out_col(t, "hog_pages", "HOG_PAGES");
 	out_col(t, "hog_refused", "HOG_SIGBUS");
 	out_col(t, "hog_pages_per_s", "HOG_PAGES/S");
@@ -1399,28 +1446,160 @@ static int qos_bench_latency(int fd, int mfd, long pages, long rounds,
 			out_s64(t, ph[i].rstat[k]);
 	}
 	out_flush(t);
-	t = out_kv("latency_summary", "RealTime p99 under the hog / alone");
+	t = out_table("latency_rounds",
+		      "each repeat, same boot: p99 (ns) and p99 / alone");
+	out_col(t, "repeat", "REPEAT");
+	out_col(t, "alone_p99_ns", "ALONE_P99");
+	out_col(t, "qos_p99_ns", "QOS_P99");
+	out_col(t, "noqos_p99_ns", "NOQOS_P99");
+	out_col(t, "qos_ratio_x1000", "QOS_RATIO");
+	out_col(t, "noqos_ratio_x1000", "NOQOS_RATIO");
+	out_col(t, "qos_hog_pages", "QOS_HOG_PAGES");
+	out_col(t, "noqos_hog_pages", "NOQOS_HOG_PAGES");
+	for (i = 0; i < repeats; i++) {
+		out_row(t);
+		out_u64(t, i + 1);
+		out_u64(t, rd[i].p99[0]);
+		out_u64(t, rd[i].p99[1]);
+		out_u64(t, rd[i].p99[2]);
+		out_x1000(t, rd[i].ratio[0]);
+		out_x1000(t, rd[i].ratio[1]);
+		out_s64(t, rd[i].hog_pages[0]);
+		out_s64(t, rd[i].hog_pages[1]);
+	}
+	out_flush(t);
+}
+
+static void qb_latency_summary(const struct qb_phase *ph,
+			       const struct qb_round *rd, long pages,
+			       long rounds, long repeats, long hog_pages)
+{
+	__s64 q[3], nq[3];
+	struct actl_out *t;
+	long met = 0, i;
+	bool progress = ph[1].hog_status == -1;
+
+	for (i = 0; i < repeats; i++) {
+		met += rd[i].ratio[0] <= 2000;
+		progress = progress && rd[i].hog_pages[0] > 0;
+	}
+	qb_ratio_stats(rd, repeats, 0, q);
+	qb_ratio_stats(rd, repeats, 1, nq);
+	t = out_kv("latency_summary",
+		   "RealTime p99 under the hog / alone, median of the repeats");
 	out_key(t, "pages_per_round", "pages per round");
 	out_u64(t, pages);
-	out_key(t, "rounds", "rounds");
+	out_key(t, "rounds", "rounds per phase");
 	out_u64(t, rounds);
+	out_key(t, "repeats", "repeats (alone, qos, noqos each)");
+	out_u64(t, repeats);
 	out_key(t, "hog_region_pages", "hog region pages");
 	out_u64(t, hog_pages);
 	out_key(t, "qos_p99_ratio_x1000", "RealTime p99 under hog / alone");
-	out_x1000(t, ph[0].p99 ? (__s64)(ph[1].p99 * 1000 / ph[0].p99) : 0);
+	out_x1000(t, q[0]);
+	out_key(t, "qos_p99_ratio_low_x1000", "  lowest repeat");
+	out_x1000(t, q[1]);
+	out_key(t, "qos_p99_ratio_high_x1000", "  highest repeat");
+	out_x1000(t, q[2]);
+	out_key(t, "qos_repeats_met", "repeats within 2.0");
+	out_u64(t, met);
 	out_key(t, "noqos_p99_ratio_x1000", "no QoS p99 under hog / alone");
-	out_x1000(t, ph[0].p99 ? (__s64)(ph[2].p99 * 1000 / ph[0].p99) : 0);
-	out_key(t, "goal", "goal: RealTime ratio <= 2.0, hog progressing");
-	out_str(t, ph[1].p99 <= 2 * ph[0].p99 && ph[1].hog_pages > 0 &&
-		ph[1].hog_status == -1 ?
-		"met" : "not met");
+	out_x1000(t, nq[0]);
+	out_key(t, "noqos_p99_ratio_low_x1000", "  lowest repeat");
+	out_x1000(t, nq[1]);
+	out_key(t, "noqos_p99_ratio_high_x1000", "  highest repeat");
+	out_x1000(t, nq[2]);
+	out_key(t, "goal", "goal: median <= 2.0, hog progressing");
+	out_str(t, q[0] <= 2000 && progress ? "met" : "not met");
 	out_flush(t);
+}
+
+/* p99 of phase @k over the alone phase's of the same repeat, x1000. */
+static __s64 qb_ratio(const struct qb_round *rd, int k)
+{
+	return rd->p99[0] ? (__s64)(rd->p99[k] * 1000 / rd->p99[0]) : 0;
+}
+
+/*
+ * --latency: a RealTime group's first-touch faults, alone, then under a
+ * BestEffort hog that drives the pool into reclaim (QoS), then with both
+ * the measured task and the hog in Normal groups (no QoS: every group
+ * alike), @repeats times in the same boot.  Each repeat's ratios are its
+ * own phases' p99 over its own alone p99: the summary is their median,
+ * lowest and highest, and the tables pool every sample.  The RealTime
+ * group's min is @pages (a round's region: its working set, as its
+ * user would protect it), which sizes the pool's RealTime reserve.
+ */
+static int qos_bench_latency(int fd, int mfd, long pages, long rounds,
+			     long repeats, long hog_pages)
+{
+	struct qb_phase ph[3] = {
+		{ .name = "alone" }, { .name = "qos_hog" },
+		{ .name = "noqos_hog" },
+	};
+	static const char *const names[] = {
+		QB_PREFIX "rt", QB_PREFIX "hog", QB_PREFIX "n1", QB_PREFIX "n2",
+	};
+	static const __u32 classes[] = {
+		AETHER_QOS_CLASS_REALTIME, AETHER_QOS_CLASS_BESTEFFORT,
+		AETHER_QOS_CLASS_NORMAL, AETHER_QOS_CLASS_NORMAL,
+	};
+	struct aether_qos_set st = { .size = sizeof(st),
+				     .mask = AETHER_QOS_SET_MIN, .min = pages };
+	struct qb_round rd[QB_MAX_REPEATS] = { };
+	int gfd[4] = { -1, -1, -1, -1 }, ret = -EIO, i;
+	__u32 ids[4] = { };
+	long r;
+
+	for (i = 0; i < 3; i++) {
+		ph[i].hog_status = -1;
+		ph[i].lat = calloc(pages * rounds * repeats, sizeof(__u64));
+		if (!ph[i].lat)
+			goto out;
+	}
+	for (i = 0; i < 4; i++) {
+		qb_destroy(fd, names[i]);
+		ids[i] = qb_group(fd, AETHER_QOS_ROOT_ID, names[i],
+				  classes[i], AETHER_QOS_UNLIMITED);
+		if (!ids[i])
+			goto out;
+		gfd[i] = qos_open_group(fd, ids[i]);
+		if (gfd[i] < 0)
+			goto out;
+		st.id = ids[i];
+		if (!i && actl_ioctl(fd, AETHER_QOS_IOC_SET, &st, "SET"))
+			goto out;
+	}
+	for (r = 0; r < repeats; r++) {
+		ret = qb_phase_run(fd, mfd, gfd[0], -1, 0, pages, rounds,
+				   hog_pages, &ph[0]);
+		if (!ret)
+			ret = qb_phase_run(fd, mfd, gfd[0], gfd[1], ids[1],
+					   pages, rounds, hog_pages, &ph[1]);
+		if (!ret)
+			ret = qb_phase_run(fd, mfd, gfd[2], gfd[3], ids[3],
+					   pages, rounds, hog_pages, &ph[2]);
+		if (ret)
+			goto out;
+		for (i = 0; i < 3; i++)
+			rd[r].p99[i] = ph[i].round_p99;
+		rd[r].hog_pages[0] = ph[1].round_hog_pages;
+		rd[r].hog_pages[1] = ph[2].round_hog_pages;
+		rd[r].ratio[0] = qb_ratio(&rd[r], 1);
+		rd[r].ratio[1] = qb_ratio(&rd[r], 2);
+	}
+	for (i = 0; i < 3; i++)
+		qb_phase_finish(&ph[i]);
+	qb_latency_tables(ph, rd, repeats);
+	qb_latency_summary(ph, rd, pages, rounds, repeats, hog_pages);
 out:
 	for (i = 0; i < 4; i++) {
 		if (gfd[i] >= 0)
 			close(gfd[i]);
 		qb_destroy(fd, names[i]);
 	}
+	for (i = 0; i < 3; i++)
+		free(ph[i].lat);
 	return ret;
 }
 
@@ -1748,14 +1927,15 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "hog-pages", required_argument, NULL, 'H' },
+		{ "repeat", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long pages = 0, rounds = 0, seconds = 10, hog_pages = 0;
+	long pages = 0, rounds = 0, seconds = 10, hog_pages = 0, repeats = 1;
 	bool high = false, latency = false, cost = false, fw = false;
 	int o, mfd, ret;
 
 	(void)ctx;
-	while ((o = getopt_long(argc, argv, "hlcfp:r:s:H:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "hlcfp:r:s:H:R:", opts, NULL)) != -1) {
 		if (o == 'f')
 			fw = true;
 		else if (o == 'h')
@@ -1767,7 +1947,8 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 		else if ((o == 'p' && !actl_parse_int("pages", optarg, 16, 1L << 24, &pages)) ||
 			 (o == 'r' && !actl_parse_int("rounds", optarg, 1, 1000, &rounds)) ||
 			 (o == 's' && !actl_parse_int("seconds", optarg, 1, 3600, &seconds)) ||
-			 (o == 'H' && !actl_parse_int("hog-pages", optarg, 16, 1 << 24, &hog_pages)))
+			 (o == 'H' && !actl_parse_int("hog-pages", optarg, 16, 1 << 24, &hog_pages)) ||
+			 (o == 'R' && !actl_parse_int("repeat", optarg, 1, QB_MAX_REPEATS, &repeats)))
 			continue;
 		else
 			return QOS_USAGE;
@@ -1794,7 +1975,8 @@ static int qos_cmd_bench(const struct actl_ctx *ctx, int fd, int argc,
 				   rounds ? rounds : 5);
 	else if (latency)
 		ret = qos_bench_latency(fd, mfd, pages ? pages : 1024,
-					rounds ? rounds : 8, hog_pages);
+					rounds ? rounds : 8, repeats,
+					hog_pages);
 	else
 		ret = qos_bench_cost(fd, mfd, pages ? pages : 4096,
 				     rounds ? rounds : 7);
@@ -2201,7 +2383,7 @@ static const struct actl_cmd qos_cmds[] = {
 	{ "top", qos_cmd_top, "[--once] [--interval S]",
 	  "groups by usage: max, high, class, events, pressure avg10,\n\t\t redrawn every S seconds (2)" },
 	{ "bench", qos_cmd_bench,
-	  "--high [--pages N] [--seconds S] | --latency|--cost|--fw\n\t\t [--pages N] [--rounds R] [--hog-pages H]",
+	  "--high [--pages N] [--seconds S] | --latency|--cost|--fw\n\t\t [--pages N] [--rounds R] [--hog-pages H]\n\t\t [--repeat K]",
 	  "memory.high's accuracy (a task writing as fast as it can\n\t\t for S s, 10, in a group of high N pages, 8192: the\n\t\t peak's overshoot); RealTime fault latency under a\n\t\t BestEffort hog (H: 5/4 of the pool's largest size; and\n\t\t with no QoS); the cost of a limited group's accounting;\n\t\t or the firewall's (--fw: open, mmap, fault-in with 0, 1,\n\t\t 100, 10000 rules; an empty table needed)" },
 	{ "fw", qos_cmd_fw,
 	  "add [--at N] ACTION SUBJECT OBJECT ACCESS... | del ID|all |\n\t\t list | default ACTION [--permissive] | audit [--follow] |\n\t\t unquarantine UID|all",
