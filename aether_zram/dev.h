@@ -31,8 +31,7 @@ enum azr_slot_bits {
 	AZR_SLOT_USED,		/* @e holds a page */
 	AZR_SLOT_IDLE,		/* not accessed since "idle" marked it */
 	AZR_SLOT_WB,		/* on the backing device: @e.handle is its block */
-	AZR_SLOT_UNDER_WB,	/* being written to the backing device; cleared
-				 * by what changes the slot (writeback.c) */
+	AZR_SLOT_UNDER_WB,	/* being written back (writeback.c) */
 };
 
 /**

@@ -347,8 +347,9 @@ static bool azr_wb_limit_spent(struct azr_wb *wb)
 
 /*
  * What a pass of @mode wants of @slot (its lock held): a page in the
- * store, not same-filled, not being written by another pass, and idle (flagged, or older than @cutoff when
- * it is not 0), huge or incompressible as @mode asks.
+ * store, not same-filled, not being written by another pass, and idle
+ * (flagged, or older than @cutoff when it is not 0), huge or
+ * incompressible as @mode asks.
  */
 static bool azr_wb_wanted(const struct azr_slot *slot, unsigned int mode,
 			  ktime_t cutoff)
