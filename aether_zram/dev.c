@@ -91,7 +91,8 @@ static struct lock_class_key azr_slot_key;
 
 /**
  * azr_slot_lock() - take the lock of slot @index of @d
- * @d:		an initialised device, init_lock held
+ * @d:		an initialised device, init_lock held or pinned by a
+ *		writeback pass
  * @index:	the slot
  *
  * Context: may sleep.
@@ -136,6 +137,8 @@ void azr_slot_free(struct azr_dev *d, u32 index)
 	struct azr_slot *slot = &d->table[index];
 
 	clear_bit(AZR_SLOT_IDLE, &slot->flags);
+	/* A writeback of what it held, under way, is stale now. */
+	clear_bit(AZR_SLOT_UNDER_WB, &slot->flags);
 	slot->ac_time = 0;
 	if (!test_bit(AZR_SLOT_USED, &slot->flags))
 		return;
@@ -182,7 +185,8 @@ static void azr_csum_set(struct azr_dev *d, u32 index, u64 sum)
 
 /**
  * azr_dev_csum_verify() - check a page just loaded from slot @index
- * @d:		an initialised device, init_lock held
+ * @d:		an initialised device, init_lock held or pinned by a
+ *		writeback pass
  * @index:	the slot, its lock held
  * @page:	its bytes, as loaded
  *
@@ -196,7 +200,7 @@ int azr_dev_csum_verify(struct azr_dev *d, u32 index, struct page *page)
 {
 	u64 want, got;
 
-	lockdep_assert_held(&d->init_lock);
+	azr_dev_assert_pinned(d);
 	if (!d->csums)
 		return 0;
 	want = azr_csum_get(d, index);
@@ -269,6 +273,9 @@ int azr_dev_corrupt(struct azr_dev *d, u32 index)
 	else
 		err = azr_corrupt_entry(&d->store, &slot->e, bounce, AZR_GFP,
 					0);
+	/* A new entry: a writeback under way wrote the old one. */
+	if (!err)
+		clear_bit(AZR_SLOT_UNDER_WB, &slot->flags);
 	azr_slot_unlock(d, index);
 out_unlock:
 	up_read(&d->init_lock);
@@ -616,6 +623,8 @@ static void azr_dev_teardown(struct azr_dev *d)
 	/* The background pass takes init_lock: stopped before. */
 	azr_wb_stop(d);
 	down_write(&d->init_lock);
+	/* Passes in flight hold no init_lock across their I/O: waited for. */
+	azr_wb_drain(d);
 	set_capacity_and_notify(d->disk, 0);
 	azr_dev_free_store(d);
 	azr_wb_reset(d, &old);

@@ -31,6 +31,7 @@ enum azr_slot_bits {
 	AZR_SLOT_USED,		/* @e holds a page */
 	AZR_SLOT_IDLE,		/* not accessed since "idle" marked it */
 	AZR_SLOT_WB,		/* on the backing device: @e.handle is its block */
+	AZR_SLOT_UNDER_WB,	/* being written back (writeback.c) */
 };
 
 /**
@@ -61,6 +62,9 @@ struct azr_slot {
  * @bd_reads:	pages read back from the backing device
  * @bd_writes:	pages written to it
  * @work:	the background writeback pass (writeback.c)
+ * @pass_lock:	held for read by each writeback pass, which holds no
+ *		init_lock across its I/O; teardown takes it for write under
+ *		init_lock, to wait for them (lock 2a of internal.h)
  */
 struct azr_wb {
 	struct aether_bdev bdev;
@@ -75,6 +79,7 @@ struct azr_wb {
 	atomic64_t bd_reads;
 	atomic64_t bd_writes;
 	struct delayed_work work;
+	struct rw_semaphore pass_lock;
 };
 
 /**
@@ -152,6 +157,16 @@ static inline bool azr_dev_init_done(const struct azr_dev *d)
 	return d->disksize != 0;
 }
 
+/*
+ * @d's slots and store stay while init_lock is held, or a writeback
+ * pass's pin (writeback.c): teardown waits for both.
+ */
+static inline void azr_dev_assert_pinned(struct azr_dev *d)
+{
+	lockdep_assert(lockdep_is_held(&d->init_lock) ||
+		       lockdep_is_held(&d->wb.pass_lock));
+}
+
 /* dev.c */
 extern struct mutex azr_devices_lock;
 struct azr_dev *azr_dev_find(int id);
@@ -181,6 +196,7 @@ extern const struct attribute_group azr_wb_group;
 void azr_wb_dev_init(struct azr_dev *d);
 void azr_wb_start(struct azr_dev *d);
 void azr_wb_stop(struct azr_dev *d);
+void azr_wb_drain(struct azr_dev *d);
 void azr_wb_reset(struct azr_dev *d, struct azr_wb_old *old);
 void azr_wb_release(struct azr_dev *d, struct azr_wb_old *old);
 int azr_wb_read(struct azr_dev *d, u32 index, struct page *page);

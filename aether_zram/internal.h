@@ -39,6 +39,11 @@
  *     again behind a queued writer and deadlock.  The one exception is
  *     disksize's write hold of a device not yet initialised (no I/O can
  *     reach it): lockdep subclass AZR_INIT_LOCK_UNINIT
+ *  2a. azr_dev->wb.pass_lock (rw_semaphore, writeback.c): read by a
+ *     writeback pass, taken under 2 and held after 2 is dropped, across
+ *     the backing device's I/O; write by teardown under 2, to wait for
+ *     the passes before it frees what they use.  Nothing under it may
+ *     need 2 (a pass is NOIO)
  *  3. a device slot's lock (a bit lock in the slot's flags, sleeping
  *     when contended: wait_on_bit_lock()): one I/O on a slot at a time,
  *     held across its compression or decompression; swap's slot-free

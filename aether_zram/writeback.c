@@ -27,8 +27,9 @@
  * I/O would come back into this module under our own locks.  So is a
  * device stacked on this one (review s28, finding 6): a dm device over
  * it, directly or through other stacked devices, would map writeback's
- * write of slot X's page into this device's I/O path, which takes the
- * lock of a slot the pass may hold (X itself): a hang.  What is stacked
+ * write of slot X's page into this device's own slots, and a read
+ * back of X would need the lock of the slot it maps to, which may be
+ * X's, held by the reader: a hang.  What is stacked
  * is read from the holder links the block layer keeps (a disk's slaves/
  * directory, bd_link_disk_holder()), at the time of the write.  Stacks
  * it does not link are not seen and not refused: a loop device over
@@ -42,32 +43,48 @@
  * kernel).  Reset, removal, "none" and a new backing_dev take the old
  * one out of the device under the write hold (azr_wb_detach(): the
  * open, the path, the bitmap) and close it after up_write()
- * (azr_wb_release()).  No I/O reaches it after the write hold:
- * every bio to the backing device is issued with init_lock held for
- * read, by a writeback pass or by a read of a written-back slot, and
- * completes before that hold ends (submit_bio_wait(); azr_wb_read()
- * flushes its work item); the write hold waits for them all, and after
+ * (azr_wb_release()).  No I/O reaches it after the write hold: a read
+ * of a written-back slot is issued and completed under init_lock held
+ * for read (azr_wb_read() flushes its work item), and a writeback pass
+ * pins the device with @pass_lock held for read from before it lets go
+ * of init_lock to after its last bio completed; teardown takes
+ * @pass_lock for write under the write hold (azr_wb_drain()).  After
  * it the device names no backing device or the new one.  No slot holds
  * a block of the old one either: teardown frees every slot under the
  * same hold, and "none" or a new backing_dev refuse an initialised
- * device, which alone has slots.
+ * device, which alone has slots (and alone has passes).
  *
  * Writeback.  writeback takes zram's words: "idle" (pages marked idle),
  * "huge" (pages stored raw), "huge_idle" (both), "incompressible" (huge
  * pages the compressor could not shrink at all: AZR_E_INCOMP; in zram,
  * pages no recompression algorithm shrank) and "page_index=N" (that
- * page, whatever it is, unless same-filled).  For each page chosen, with
- * the slot's lock held throughout: a block is taken, the page is
- * decompressed into a bounce page and written to the block with a
- * synchronous bio, then its entry in the store is freed and the slot
- * holds the block (AZR_SLOT_WB).  Holding the lock across the write
- * closes every race zram's ZRAM_UNDER_WB handles: an I/O on that page
- * waits for it.  A written-back page still counts in orig_data_size, as
- * in zram.  A failed write gives the block back and leaves the page in
- * memory.  With checksums on (csum.c), the page is checked after its
- * load: a corrupt page is not written out (-EIO, the page stays as it
- * is), and the slot's checksum, which stays with the slot, is checked
- * again when the page is read back from the backing device (dev.c).
+ * page, whatever it is, unless same-filled).  For each page chosen, under
+ * the slot's lock: a block is taken, the page is decompressed into a
+ * bounce page, and the slot is flagged AZR_SLOT_UNDER_WB; the lock is
+ * dropped and the page written to the block with a synchronous bio;
+ * then, the lock taken again, if the flag is still set the page's entry
+ * in the store is freed and the slot holds the block (AZR_SLOT_WB).
+ * Whatever changes the slot meanwhile (a write, a discard, swap's
+ * notification, all through azr_slot_free()) clears the flag, and the
+ * stale block is given back; a read meanwhile reads the page from the
+ * store, where it still is (zram's ZRAM_UNDER_WB).  A written-back page
+ * still counts in orig_data_size, as in zram.  A failed write gives the
+ * block back and leaves the page in memory.  With checksums on
+ * (csum.c), the page is checked after its load: a corrupt page is not
+ * written out (-EIO, the page stays as it is), and the slot's checksum,
+ * which stays with the slot, is checked again when the page is read
+ * back from the backing device (dev.c).
+ *
+ * Why no lock across the write (stop 29's hang).  The pass used to hold
+ * init_lock for read and the slot's lock across the bio.  With a loop
+ * device as the backing device under memory pressure, the loop worker
+ * (or what it needs: a new worker thread, the filesystem under it)
+ * waits for memory; reclaim swaps out to this device, whose I/O path
+ * takes init_lock for read, queued behind a writer (mem_limit) that
+ * waits for the pass's read hold: a cycle no lockdep sees, as it runs
+ * through another thread's allocation.  Now the pass holds only its pin
+ * (@pass_lock, for read) across the I/O, which nothing but teardown
+ * takes for write, and teardown runs only on a disk nobody has open.
  *
  * writeback_limit_enable makes writeback_limit a budget of 4 KiB units
  * (zram's unit) that each page written spends; a pass that meets an
@@ -98,13 +115,15 @@
  * CAP_SYS_ADMIN besides their root-only mode: a uid-0 process without
  * it (a container's root) must not aim the device at a disk of the host.
  *
- * Lock order (internal.h): the pass and the sysfs files take @init_lock
- * (2) for read (backing_dev for write), then a slot's lock (3), then
- * the store's stream and pool; the limit's spinlock (8) innermost,
- * around its two fields only.  The backing device is opened and closed
+ * Lock order (internal.h): the sysfs files take @init_lock (2) for read
+ * (backing_dev for write); a pass takes it for read only to pin the
+ * device with @pass_lock (2a) and drops it, then takes a slot's lock
+ * (3) around its load and its install, never across its I/O; then the
+ * store's stream and pool; the limit's spinlock (8) innermost, around
+ * its two fields only.  The backing device is opened and closed
  * with none of them held (a block device's open_mutex is never taken
  * under 2).  The bitmap and the counters are atomic.
- * The device's I/O path takes @init_lock for read too, so the pass runs
+ * The device's I/O path takes the slot locks too, so the pass runs
  * under memalloc_noio_save(): reclaim under it must not swap out to us.
  */
 
@@ -328,14 +347,16 @@ static bool azr_wb_limit_spent(struct azr_wb *wb)
 
 /*
  * What a pass of @mode wants of @slot (its lock held): a page in the
- * store, not same-filled, and idle (flagged, or older than @cutoff when
- * it is not 0), huge or incompressible as @mode asks.
+ * store, not same-filled, not being written by another pass, and idle
+ * (flagged, or older than @cutoff when it is not 0), huge or
+ * incompressible as @mode asks.
  */
 static bool azr_wb_wanted(const struct azr_slot *slot, unsigned int mode,
 			  ktime_t cutoff)
 {
 	if (!test_bit(AZR_SLOT_USED, &slot->flags) ||
 	    test_bit(AZR_SLOT_WB, &slot->flags) ||
+	    test_bit(AZR_SLOT_UNDER_WB, &slot->flags) ||
 	    (slot->e.flags & AZR_E_SAME))
 		return false;
 	if ((mode & AZR_WB_IDLE) && !test_bit(AZR_SLOT_IDLE, &slot->flags) &&
@@ -349,19 +370,33 @@ static bool azr_wb_wanted(const struct azr_slot *slot, unsigned int mode,
 }
 
 /*
- * Write slot @index (its lock held) to a new block through @bounce.
- * Return: 0, -EIO when the limit is spent, -ENOSPC when the backing
- * device is full, or the error of the load or the write.
+ * Write slot @index, if @mode wants it, to a new block through @bounce.
+ * The slot's lock is held while the page is chosen and loaded, and
+ * while the result is installed, not across the write: the slot is
+ * AZR_SLOT_UNDER_WB meanwhile, and anything that changes what it holds
+ * (a write, a discard, swap's notification: azr_slot_free()) clears the
+ * flag, so that the block, now stale, is given back.  A read in the
+ * meantime reads the page from the store, where it still is.
+ * Return: 1 written; 0 not wanted, or changed during the write; -EIO
+ * when the limit is spent; -ENOSPC when the backing device is full; or
+ * the error of the load or the write.
  */
-static int azr_wb_one(struct azr_dev *d, u32 index, struct page *bounce)
+static int azr_wb_one(struct azr_dev *d, u32 index, unsigned int mode,
+		      ktime_t cutoff, struct page *bounce)
 {
 	struct azr_slot *slot = &d->table[index];
 	struct azr_wb *wb = &d->wb;
 	long blk;
 	int err;
 
+	azr_slot_lock(d, index);
+	if (!azr_wb_wanted(slot, mode, cutoff)) {
+		azr_slot_unlock(d, index);
+		return 0;
+	}
+	err = -EIO;
 	if (!azr_wb_limit_take(wb))
-		return -EIO;
+		goto out_unlock;
 	blk = azr_wb_block_get(wb);
 	if (blk < 0) {
 		err = blk;
@@ -370,12 +405,25 @@ static int azr_wb_one(struct azr_dev *d, u32 index, struct page *bounce)
 	err = azr_load_page(&d->store, &slot->e, bounce);
 	if (!err)
 		err = azr_dev_csum_verify(d, index, bounce);
-	if (!err)
-		err = azr_wb_bio(wb, bounce, blk, REQ_OP_WRITE | REQ_SYNC);
+	if (err) {
+		trace_azram_writeback(d->id, index, blk, err);
+		goto out_put_block;
+	}
+	set_bit(AZR_SLOT_UNDER_WB, &slot->flags);
+	azr_slot_unlock(d, index);
+
+	/* No lock of ours: the backing device's stack may need reclaim. */
+	err = azr_wb_bio(wb, bounce, blk, REQ_OP_WRITE | REQ_SYNC);
 	trace_azram_writeback(d->id, index, blk, err);
+
+	azr_slot_lock(d, index);
+	if (!test_and_clear_bit(AZR_SLOT_UNDER_WB, &slot->flags)) {
+		/* Rewritten or freed meanwhile: the block holds the past. */
+		err = 0;
+		goto out_put_block;
+	}
 	if (err)
 		goto out_put_block;
-
 	azr_free_entry(&d->store, &slot->e);
 	/* Still a page of the device: orig_data_size keeps it (zram). */
 	atomic64_inc(&d->store.pages_stored);
@@ -383,26 +431,75 @@ static int azr_wb_one(struct azr_dev *d, u32 index, struct page *bounce)
 	clear_bit(AZR_SLOT_IDLE, &slot->flags);
 	set_bit(AZR_SLOT_WB, &slot->flags);
 	atomic64_inc(&wb->bd_writes);
-	return 0;
+	azr_slot_unlock(d, index);
+	return 1;
 
 out_put_block:
 	azr_wb_block_put(wb, blk);
 out_refund:
 	azr_wb_limit_refund(wb);
+out_unlock:
+	azr_slot_unlock(d, index);
 	return err;
 }
 
 /*
- * Write back the pages of [@first, @first + @nr) that @mode wants, at
- * most @max of them; init_lock held.  The count written goes to
- * *@written.  Return: 0; -EIO when the limit ran out or -ENOSPC when the
- * backing device filled (the pass stops); else the last write's error
- * (the pass goes on), as zram's.
+ * Pin @d for a pass: initialised, with a backing device, and both kept
+ * until azr_wb_unpin(), without init_lock.  The pin is @pass_lock held
+ * for read, taken under init_lock; teardown takes it for write under
+ * init_lock before it frees the slots, the store or the backing device
+ * (azr_wb_drain()).  Return: 0; -EINVAL before disksize; -ENODEV
+ * without a backing device.
+ */
+static int azr_wb_pin(struct azr_dev *d)
+{
+	int err = 0;
+
+	down_read(&d->init_lock);
+	if (!azr_dev_init_done(d))
+		err = -EINVAL;
+	else if (!d->wb.bdev.bdev)
+		err = -ENODEV;
+	else
+		down_read(&d->wb.pass_lock);
+	up_read(&d->init_lock);
+	return err;
+}
+
+static void azr_wb_unpin(struct azr_dev *d)
+{
+	up_read(&d->wb.pass_lock);
+}
+
+/**
+ * azr_wb_drain() - wait for the writeback passes in flight on @d
+ * @d:	the device, init_lock held for write: no new pass can pin it
  *
- * The whole pass is NOIO: the device's own I/O path takes init_lock, so
- * an allocation here (the bounce page, the load's, the bio's) that
- * entered reclaim could swap out to this device and wait, under our read
- * hold, behind a writer queued on init_lock (mem_limit, disksize...).
+ * A pass holds no init_lock across its I/O; teardown calls this before
+ * it frees what a pass uses (the slots, the store, the backing device).
+ * Nothing a pass waits for needs this device's init_lock: teardown runs
+ * only on a disk nobody has open, so no I/O of ours is in the backing
+ * device's stack.
+ */
+void azr_wb_drain(struct azr_dev *d)
+{
+	lockdep_assert_held_write(&d->init_lock);
+	down_write(&d->wb.pass_lock);
+	up_write(&d->wb.pass_lock);
+}
+
+/*
+ * Write back the pages of [@first, @first + @nr) that @mode wants, at
+ * most @max of them; @d pinned (azr_wb_pin()).  The count written goes
+ * to *@written.  Return: 0; -EIO when the limit ran out or -ENOSPC when
+ * the backing device filled (the pass stops); else the last write's
+ * error (the pass goes on), as zram's.
+ *
+ * The pass is NOIO: the device's own I/O path takes the slot locks the
+ * pass takes, so an allocation here (the bounce page, the load's, the
+ * bio's) must not swap out to this device.  The backing device's own
+ * stack (a loop device's worker, a filesystem under it) allocates as it
+ * likes: the pass holds none of our locks while it waits for it.
  */
 static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
 		       u32 nr, ktime_t cutoff, unsigned long max,
@@ -413,7 +510,8 @@ static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
 	int ret = 0, err;
 	u32 i;
 
-	lockdep_assert_held(&d->init_lock);
+	lockdep_assert_held_read(&d->wb.pass_lock);
+	lockdep_assert_not_held(&d->init_lock);
 	*written = 0;
 	bounce = alloc_page(GFP_NOIO);
 	if (!bounce) {
@@ -425,15 +523,10 @@ static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
 			ret = -EIO;
 			break;
 		}
-		azr_slot_lock(d, i);
-		err = 0;
-		if (azr_wb_wanted(&d->table[i], mode, cutoff)) {
-			err = azr_wb_one(d, i, bounce);
-			if (!err)
-				(*written)++;
-		}
-		azr_slot_unlock(d, i);
-		if (err)
+		err = azr_wb_one(d, i, mode, cutoff, bounce);
+		if (err > 0)
+			(*written)++;
+		if (err < 0)
 			ret = err;
 		if (err == -EIO || err == -ENOSPC)
 			break;
@@ -487,13 +580,11 @@ static void azr_wb_background(struct work_struct *work)
 	unsigned int ms = READ_ONCE(azr_wb_interval_ms);
 	unsigned long written;
 
-	if (ms) {
-		down_read(&d->init_lock);
-		if (azr_dev_init_done(d) && d->wb.bdev.bdev)
-			azr_wb_pass(d, AZR_WB_IDLE, 0, d->disksize >> PAGE_SHIFT,
-				    azr_wb_age_cutoff(READ_ONCE(azr_wb_idle_age_sec)),
-				    READ_ONCE(azr_wb_batch), &written);
-		up_read(&d->init_lock);
+	if (ms && !azr_wb_pin(d)) {
+		azr_wb_pass(d, AZR_WB_IDLE, 0, d->disksize >> PAGE_SHIFT,
+			    azr_wb_age_cutoff(READ_ONCE(azr_wb_idle_age_sec)),
+			    READ_ONCE(azr_wb_batch), &written);
+		azr_wb_unpin(d);
 	}
 	queue_delayed_work(system_unbound_wq, &d->wb.work, azr_wb_delay(ms));
 }
@@ -505,6 +596,7 @@ static void azr_wb_background(struct work_struct *work)
 void azr_wb_dev_init(struct azr_dev *d)
 {
 	spin_lock_init(&d->wb.limit_lock);
+	init_rwsem(&d->wb.pass_lock);
 	INIT_DELAYED_WORK(&d->wb.work, azr_wb_background);
 }
 
@@ -604,22 +696,59 @@ void azr_wb_reset(struct azr_dev *d, struct azr_wb_old *old)
  * directory of a disk names the block devices it is stacked on (dm, md,
  * bcache... call bd_link_disk_holder()), but no exported call lists a
  * directory.  So each device of the block class is looked up by name in
- * slaves/, and those found are followed down in turn, at most
- * AZR_WB_STACK_MAX deep.
+ * slaves/, and those found are followed down in turn, breadth first.
+ *
+ * What is read, and why it stays (review s29, finding 8).  A disk is
+ * found by its dev_t with class_find_device(), which holds a reference
+ * on its device, so the gendisk (and its open_mutex) stays.  Its sysfs
+ * directories do not: del_gendisk() puts slaves/ and then removes the
+ * disk's directory, and a kernfs node is freed with its last reference.
+ * So slaves/ is read under the disk's open_mutex, and only if the disk
+ * is live: del_gendisk() unhashes the disk's inode under open_mutex
+ * before it puts anything, so a live disk under open_mutex has its
+ * slaves/ kobject, whose node gets a reference of ours (kernfs_get())
+ * before the mutex is dropped.  Lookups in a node we hold are safe even
+ * once it is removed (they find nothing).  No lock of ours is held:
+ * open_mutex is taken under none of them (internal.h).
+ *
+ * Cost.  Each disk is visited once (@seen is the visited set and the
+ * queue), so a DAG of stacked devices costs a class walk per distinct
+ * disk, not per path; more than AZR_WB_STACK_MAX disks below the
+ * candidate is refused, its bottom unknown.
  */
-#define AZR_WB_STACK_MAX	16
+#define AZR_WB_STACK_MAX	64
 
 struct azr_wb_walk {
 	struct gendisk *self;		/* the disk looked for */
 	struct kernfs_node *slaves;	/* slaves/ of the disk looked at */
-	unsigned int depth;		/* levels left below it */
+	dev_t seen[AZR_WB_STACK_MAX];	/* disks queued, in order */
+	unsigned int nr;		/* how many */
+	bool full;			/* one more did not fit */
 };
 
-static int azr_wb_reaches(struct gendisk *disk, struct gendisk *self,
-			  unsigned int depth);
+static int azr_wb_match_devt(struct device *dev, const void *data)
+{
+	return dev->devt == *(const dev_t *)data;
+}
 
-/* class_for_each_device()'s step: 1 when @dev is a slave reaching self. */
-static int azr_wb_slave_reaches(struct device *dev, void *data)
+/* Queue @devt unless seen; false when the set is full. */
+static bool azr_wb_walk_add(struct azr_wb_walk *w, dev_t devt)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr; i++)
+		if (w->seen[i] == devt)
+			return true;
+	if (w->nr == AZR_WB_STACK_MAX) {
+		w->full = true;
+		return false;
+	}
+	w->seen[w->nr++] = devt;
+	return true;
+}
+
+/* class_for_each_device()'s step: queue @dev if it is in slaves/. */
+static int azr_wb_walk_slave(struct device *dev, void *data)
 {
 	struct azr_wb_walk *w = data;
 	struct kernfs_node *kn;
@@ -628,36 +757,64 @@ static int azr_wb_slave_reaches(struct device *dev, void *data)
 	if (!kn)
 		return 0;
 	kernfs_put(kn);
-	return azr_wb_reaches(dev_to_bdev(dev)->bd_disk, w->self, w->depth);
+	return azr_wb_walk_add(w, dev->devt) ? 0 : -E2BIG;
+}
+
+/* A reference on live @disk's slaves/, or NULL (no such, or dying). */
+static struct kernfs_node *azr_wb_slaves_get(struct gendisk *disk)
+{
+	struct kernfs_node *kn = NULL;
+
+	mutex_lock(&disk->open_mutex);
+	if (disk_live(disk) && disk->slave_dir && disk->slave_dir->sd) {
+		kn = disk->slave_dir->sd;
+		kernfs_get(kn);
+	}
+	mutex_unlock(&disk->open_mutex);
+	return kn;
 }
 
 /*
- * Does I/O to @disk reach @self: is it @self, or stacked on @self
- * through holder links, within @depth levels?  Return: 1 yes (also when
- * the stack is deeper than we look: its bottom is unknown), 0 no.
+ * Does I/O to the block device @devt reach @self: is its disk @self, or
+ * stacked on @self through holder links?  Return: true yes (also when
+ * the stack has more disks than we look at: its bottom is unknown).
  */
-static int azr_wb_reaches(struct gendisk *disk, struct gendisk *self,
-			  unsigned int depth)
+static bool azr_wb_reaches(dev_t devt, struct gendisk *self)
 {
-	struct azr_wb_walk w = { .self = self };
-	struct kernfs_node *sd = disk_to_dev(disk)->kobj.sd;
-	int ret;
+	struct device *me = disk_to_dev(self);	/* its class: the block class */
+	struct azr_wb_walk *w;
+	unsigned int head;
+	bool ret = false;
 
-	if (disk == self)
-		return 1;
-	if (!sd)
-		return 0;
-	w.slaves = kernfs_find_and_get(sd, "slaves");
-	if (!w.slaves)
-		return 0;
-	ret = 1;
-	if (depth) {
-		w.depth = depth - 1;
-		ret = class_for_each_device(disk_to_dev(self)->class, NULL, &w,
-					    azr_wb_slave_reaches);
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return true;
+	w->self = self;
+	azr_wb_walk_add(w, devt);
+	for (head = 0; head < w->nr && !ret; head++) {
+		struct gendisk *disk;
+		struct device *dev;
+
+		dev = class_find_device(me->class, NULL, &w->seen[head],
+					azr_wb_match_devt);
+		if (!dev)
+			continue;	/* gone: nothing stacked through it */
+		disk = dev_to_bdev(dev)->bd_disk;
+		if (disk == self) {
+			ret = true;
+		} else {
+			w->slaves = azr_wb_slaves_get(disk);
+			if (w->slaves) {
+				class_for_each_device(me->class, NULL, w,
+						      azr_wb_walk_slave);
+				kernfs_put(w->slaves);
+				ret = w->full;
+			}
+		}
+		put_device(dev);
 	}
-	kernfs_put(w.slaves);
-	return ret > 0;
+	kfree(w);
+	return ret;
 }
 
 /*
@@ -671,7 +828,7 @@ static bool azr_wb_recurses(struct azr_dev *d, struct block_device *bdev)
 {
 	if (bdev->bd_disk->fops == d->disk->fops)
 		return true;
-	return azr_wb_reaches(bdev->bd_disk, d->disk, AZR_WB_STACK_MAX);
+	return azr_wb_reaches(bdev->bd_dev, d->disk);
 }
 
 /* -EBUSY once @d is initialised: backing_dev comes before disksize. */
@@ -839,13 +996,9 @@ static ssize_t writeback_store(struct device *dev,
 		return -EPERM;
 	if (azr_wb_parse(buf, &mode, &first))
 		return -EINVAL;
-	down_read(&d->init_lock);
-	err = -EINVAL;
-	if (!azr_dev_init_done(d))
-		goto out;
-	err = -ENODEV;
-	if (!d->wb.bdev.bdev)
-		goto out;
+	err = azr_wb_pin(d);
+	if (err)
+		return err;
 	nr = d->disksize >> PAGE_SHIFT;
 	err = -EINVAL;
 	if (mode == AZR_WB_PAGE && first >= nr)
@@ -854,7 +1007,7 @@ static ssize_t writeback_store(struct device *dev,
 		nr = 1;
 	err = azr_wb_pass(d, mode, first, nr, 0, ULONG_MAX, &written);
 out:
-	up_read(&d->init_lock);
+	azr_wb_unpin(d);
 	return err ? err : len;
 }
 

@@ -23,7 +23,7 @@
 #   AETHER_KMODS     extra distro modules to load first (e.g. "zram lz4")
 #   AETHER_KMODS_ONDEMAND  distro modules put in the box (with what they
 #                    need) but not loaded, for modprobe and request_module();
-#                    default "ext4 zram lz4 lz4hc zstd brd dm-mod": mount -t ext4
+#                    default "ext4 zram lz4 lz4hc zstd brd dm-mod loop": mount -t ext4
 #                    asks for fs-ext4, the benchmark loads the kernel's zram,
 #                    6.1's zram asks the crypto API for crypto-<algo> when an
 #                    algorithm is chosen, and zram_writeback_test loads brd
@@ -171,7 +171,7 @@ resolve_modules() {
 		visit "$(basename "$ko" .ko)" "$ko"
 	done < <(find "$KO_DIR" -name '*.ko' | sort)
 	# Last, so that a module that one of the above needs is loaded.
-	for m in ${AETHER_KMODS_ONDEMAND-ext4 zram lz4 lz4hc zstd brd dm-mod}; do
+	for m in ${AETHER_KMODS_ONDEMAND-ext4 zram lz4 lz4hc zstd brd dm-mod loop}; do
 		modinfo -b "$ROOT/" -k "$REL" -F filename "$m" >/dev/null 2>&1 || continue
 		DISTRO_KIND=ondemand visit "$m"
 	done
