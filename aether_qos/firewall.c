@@ -27,9 +27,10 @@
  * are tested on the rules the bucket gives).  An access probes the buckets of
  * its own keys: its fsuid, its gids (fsgid and supplementary), its QoS
  * group and that group's ancestors, its process and, when the table has
- * rules for descendants, its ancestors' processes, each with the region's
- * id, its name, its tag and ANY, and (ANY, ANY).  So the work of an
- * access grows with the caller's groups and ancestry, not with the number
+ * rules for descendants, the anchors of its lineage (see "lineages"), each
+ * with the region's id, its name, its tag and ANY (the object kinds the
+ * rules of that subject kind have), and (ANY, ANY).  So the work of an
+ * access grows with the caller's groups and lineage, not with the number
  * of rules; only rules that share one key (many globs of one uid, say)
  * are scanned one by one.  The table is immutable once published: a
  * change builds a new one (every rule in a flat array by bucket, counting
@@ -223,6 +224,13 @@ struct aqos_fw_rule {
 	char name[AETHER_QOS_FW_NAME_MAX];
 };
 
+/* A subject key of a table's rules: the object kinds they have. */
+struct aqos_fw_key {
+	u64 skey;
+	u8 subject;		/* 0 (ANY): an empty slot */
+	u8 okinds;		/* BIT(okind) of each of its rules */
+};
+
 /* A rule in a bucket, with its index in the table (its priority). */
 struct aqos_fw_slot {
 	struct aqos_fw_rule *rule;
@@ -238,6 +246,12 @@ struct aqos_fw_slot {
  * @nr_subj:	rules per subject kind (probes for absent kinds are skipped)
  * @okinds:	per subject kind, a bit per object kind of its rules' bucket
  *		keys (BIT(okind)): a probe skips the keys no rule has
+ * @keys:	the subject keys its rules name (not ANY), @kmask + 1 slots
+ *		(at least twice as many as rules; open addressing), each with
+ *		the object kinds of its rules' bucket keys: a probe of a key
+ *		that no rule names, or of an object kind its rules lack, is
+ *		skipped (aqos_fw_key_okinds())
+ * @kmask:	slots of @keys - 1
  * @nr_desc:	PID rules with AETHER_QOS_FW_RULE_DESCENDANTS
  * @desc:	their processes (struct pid addresses), sorted: the anchors
  *		of lineages (aqos_fw_fork())
@@ -255,6 +269,8 @@ struct aqos_fw_table {
 	u32 mode;
 	u32 nr_subj[AETHER_QOS_FW_NR_SUBJ];
 	u8 okinds[AETHER_QOS_FW_NR_SUBJ];
+	struct aqos_fw_key *keys;
+	u32 kmask;
 	u32 nr_desc;
 	unsigned long *desc;
 	unsigned long *lost;
@@ -1322,6 +1338,26 @@ static bool aqos_fw_object_match(const struct aqos_fw_rule *ru,
 	return false;
 }
 
+/* The object kinds of the rules of subject key (@subject, @skey), or 0. */
+static u8 aqos_fw_key_okinds(const struct aqos_fw_table *t, u32 subject,
+			     u64 skey)
+{
+	const struct aqos_fw_key *k;
+	u32 h;
+
+	if (subject == AETHER_QOS_FW_SUBJ_ANY)
+		return t->okinds[subject];
+	/* at most half full: an empty slot ends every search */
+	h = aqos_fw_hash(subject, skey, 0, 0) & t->kmask;
+	for (;; h = (h + 1) & t->kmask) {
+		k = &t->keys[h];
+		if (!k->subject)
+			return 0;
+		if (k->subject == subject && k->skey == skey)
+			return k->okinds;
+	}
+}
+
 /* Scan the bucket of one key; note each rule that matches. */
 static void aqos_fw_probe(const struct aqos_fw_table *t,
 			  const struct aem_access *a, struct aqos_fw_match *m,
@@ -1331,13 +1367,14 @@ static void aqos_fw_probe(const struct aqos_fw_table *t,
 				     AETHER_QOS_FW_OBJ_NAME,
 				     AETHER_QOS_FW_OBJ_TAG,
 				     AETHER_QOS_FW_OBJ_ANY };
+	u8 have = aqos_fw_key_okinds(t, subject, skey);
 	u64 okey;
 	u32 b, i;
 	int k;
 
-	for (k = 0; k < ARRAY_SIZE(okinds); k++) {
-		if (!(t->okinds[subject] & BIT(okinds[k])))
-			continue;	/* no rule of this subject kind has it */
+	for (k = 0; have && k < ARRAY_SIZE(okinds); k++) {
+		if (!(have & BIT(okinds[k])))
+			continue;	/* no rule of this key has it */
 		if (okinds[k] == AETHER_QOS_FW_OBJ_ID)
 			okey = a->id;
 		else if (okinds[k] == AETHER_QOS_FW_OBJ_NAME)
@@ -1808,6 +1845,7 @@ static void aqos_fw_table_free(struct aqos_fw_table *t)
 	kvfree(t->start);
 	kvfree(t->slots);
 	kvfree(t->desc);
+	kvfree(t->keys);
 	kfree(t);
 }
 
@@ -1819,6 +1857,27 @@ static void aqos_fw_table_free_rcu(struct rcu_head *rcu)
 static u32 aqos_fw_rule_bucket(const struct aqos_fw_rule *ru, u32 mask)
 {
 	return aqos_fw_hash(ru->subject, ru->skey, ru->okind, ru->okey) & mask;
+}
+
+/* Note @ru's subject key and object kind in @t->keys. */
+static void aqos_fw_key_add(struct aqos_fw_table *t,
+			    const struct aqos_fw_rule *ru)
+{
+	struct aqos_fw_key *k;
+	u32 h;
+
+	if (ru->subject == AETHER_QOS_FW_SUBJ_ANY)
+		return;
+	h = aqos_fw_hash(ru->subject, ru->skey, 0, 0) & t->kmask;
+	for (;; h = (h + 1) & t->kmask) {
+		k = &t->keys[h];
+		if (!k->subject || (k->subject == ru->subject &&
+				    k->skey == ru->skey))
+			break;
+	}
+	k->subject = ru->subject;
+	k->skey = ru->skey;
+	k->okinds |= BIT(ru->okind);
 }
 
 /* A table of the @nr rules @rules (taken over: the caller's array). */
@@ -1840,14 +1899,17 @@ static struct aqos_fw_table *aqos_fw_table_build(struct aqos_fw_rule **rules,
 	t->rules = rules;
 	t->start = kvcalloc(nb + 1, sizeof(*t->start), GFP_KERNEL);
 	t->slots = kvcalloc(max(nr, 1U), sizeof(*t->slots), GFP_KERNEL);
+	t->kmask = 2 * nb - 1;
+	t->keys = kvcalloc(2 * nb, sizeof(*t->keys), GFP_KERNEL);
 	fill = kvcalloc(nb, sizeof(*fill), GFP_KERNEL);
-	if (!t->start || !t->slots || !fill)
+	if (!t->start || !t->slots || !t->keys || !fill)
 		goto out_free;
 	/* counting sort by bucket, each bucket in table order */
 	for (i = 0; i < nr; i++) {
 		t->start[aqos_fw_rule_bucket(rules[i], t->mask) + 1]++;
 		t->nr_subj[rules[i]->subject]++;
 		t->okinds[rules[i]->subject] |= BIT(rules[i]->okind);
+		aqos_fw_key_add(t, rules[i]);
 		if (rules[i]->subject == AETHER_QOS_FW_SUBJ_PID &&
 		    (rules[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS))
 			t->nr_desc++;
