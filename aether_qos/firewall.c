@@ -28,8 +28,10 @@
  * its own keys: its fsuid, its gids (fsgid and supplementary), its QoS
  * group and that group's ancestors, its process and, when the table has
  * rules for descendants, the anchors of its lineage (see "lineages"), each
- * with the region's id, its name, its tag and ANY (the object kinds the
- * rules of that subject kind have), and (ANY, ANY).  So the work of an
+ * with the region's id, its name, its tag and ANY, and (ANY, ANY); an
+ * index of the table's subject keys (@keys), each with the object kinds
+ * of its rules, skips a key no rule names and the object kinds its
+ * rules lack.  So the work of an
  * access grows with the caller's groups and lineage, not with the number
  * of rules; only rules that share one key (many globs of one uid, say)
  * are scanned one by one.  The table is immutable once published: a
