@@ -27,9 +27,12 @@
  * are tested on the rules the bucket gives).  An access probes the buckets of
  * its own keys: its fsuid, its gids (fsgid and supplementary), its QoS
  * group and that group's ancestors, its process and, when the table has
- * rules for descendants, its ancestors' processes, each with the region's
- * id, its name, its tag and ANY, and (ANY, ANY).  So the work of an
- * access grows with the caller's groups and ancestry, not with the number
+ * rules for descendants, the anchors of its lineage (see "lineages"), each
+ * with the region's id, its name, its tag and ANY, and (ANY, ANY); an
+ * index of the table's subject keys (@keys), each with the object kinds
+ * of its rules, skips a key no rule names and the object kinds its
+ * rules lack.  So the work of an
+ * access grows with the caller's groups and lineage, not with the number
  * of rules; only rules that share one key (many globs of one uid, say)
  * are scanned one by one.  The table is immutable once published: a
  * change builds a new one (every rule in a flat array by bucket, counting
@@ -131,12 +134,14 @@
 #include <linux/file.h>
 #include <linux/bsearch.h>
 #include <linux/glob.h>
+#include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/jhash.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
+#include <linux/percpu.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/ratelimit.h>
@@ -146,6 +151,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/threads.h>
+#include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
@@ -172,7 +178,8 @@ static_assert(AETHER_QOS_FW_NAME_MAX == AETHER_MM_REGION_NAME_MAX);
 #define AQOS_FW_LOG_BURST	10	/* kernel lines of one uid ... */
 #define AQOS_FW_LOG_INTERVAL	(5 * HZ)	/* ... in this long */
 static_assert(AQOS_FW_RSLOTS < AQOS_FW_NO_OWNER);
-#define AQOS_FW_MAX_ANCESTORS	64	/* process ancestry probed */
+/* Processes a real_parent chain is followed through: the whole chain. */
+#define AQOS_FW_CHAIN_MAX	PID_MAX_LIMIT
 #define AQOS_FW_MAX_GROUP_DEPTH	32	/* QoS group ancestry probed */
 #define AQOS_FW_NO_POS		U32_MAX
 
@@ -219,6 +226,13 @@ struct aqos_fw_rule {
 	char name[AETHER_QOS_FW_NAME_MAX];
 };
 
+/* A subject key of a table's rules: the object kinds they have. */
+struct aqos_fw_key {
+	u64 skey;
+	u8 subject;		/* 0 (ANY): an empty slot */
+	u8 okinds;		/* BIT(okind) of each of its rules */
+};
+
 /* A rule in a bucket, with its index in the table (its priority). */
 struct aqos_fw_slot {
 	struct aqos_fw_rule *rule;
@@ -234,6 +248,12 @@ struct aqos_fw_slot {
  * @nr_subj:	rules per subject kind (probes for absent kinds are skipped)
  * @okinds:	per subject kind, a bit per object kind of its rules' bucket
  *		keys (BIT(okind)): a probe skips the keys no rule has
+ * @keys:	the subject keys its rules name (not ANY), @kmask + 1 slots
+ *		(at least twice as many as rules; open addressing), each with
+ *		the object kinds of its rules' bucket keys: a probe of a key
+ *		that no rule names, or of an object kind its rules lack, is
+ *		skipped (aqos_fw_key_okinds())
+ * @kmask:	slots of @keys - 1
  * @nr_desc:	PID rules with AETHER_QOS_FW_RULE_DESCENDANTS
  * @desc:	their processes (struct pid addresses), sorted: the anchors
  *		of lineages (aqos_fw_fork())
@@ -251,6 +271,8 @@ struct aqos_fw_table {
 	u32 mode;
 	u32 nr_subj[AETHER_QOS_FW_NR_SUBJ];
 	u8 okinds[AETHER_QOS_FW_NR_SUBJ];
+	struct aqos_fw_key *keys;
+	u32 kmask;
 	u32 nr_desc;
 	unsigned long *desc;
 	unsigned long *lost;
@@ -326,7 +348,7 @@ static struct aqos_fw_ring {
 
 static atomic64_t aqos_fw_nr_denied;
 static atomic64_t aqos_fw_nr_audited;
-static atomic64_t aqos_fw_nr_checked;
+static DEFINE_PER_CPU(u64, aqos_fw_nr_checked);	/* this_cpu_inc() */
 static atomic64_t aqos_fw_nr_quarantines;
 
 /* The rate slot of @uid: its own, else the one whose second is oldest. */
@@ -612,19 +634,32 @@ static int aqos_fw_unquarantine(kuid_t uid, bool all)
  * DESCENDANTS rule (an anchor) has a lineage, the anchors it descends
  * from, dropped when the process's last thread exits (aqos_fw_forget()).
  *
- * Fork.  While the table has DESCENDANTS rules, group.c's
- * sched_process_fork probe (aqos_fw_fork()) gives the child the anchors of
- * the table that its parent is, or descends from by the tree of now (the
- * parent's real_parent chain, 64 levels), or has in its own lineage.  The
- * real chain is what covers a rule's addition: the table is published
- * before aqos_fw_lineage_tag() walks the processes of then, and a process
- * the walk has not reached yet has no lineage; its child is given the
- * anchor all the same, so a double fork in that window does not leave
- * the rule (review s28, finding 3).  Every fork after publication thus
- * records the tree as it was at that fork, and the walk has only the
- * processes that were there before to cover.  Only anchors still in the
- * table are passed down, so lineages shrink as their rules go, and a
- * table without DESCENDANTS rules makes none.
+ * Addition.  A DESCENDANTS rule's descendants of now are tagged before the
+ * rule is published (aqos_fw_walk()), so that from publication on every
+ * descendant has its lineage, at any depth, and the lookup and the
+ * revocation's match need nothing else (no real_parent walk on the hot
+ * path).  The walk goes once through the task list, in its order, in
+ * which a process's real_parent (a fork's parent, or a reaper: a thread
+ * of the same process, a subreaper above it, an init) always comes before
+ * it; so a process takes the decision of its nearest ancestor that is not
+ * exiting, already walked: one step for most, linear in all
+ * (aqos_fw_walk_under(); review s29, finding 1: it looked 64 levels up
+ * and stopped short).  While it runs, aqos_fw_next names the new table:
+ * a fork probe takes its anchors from it and the parent's whole
+ * real_parent chain (a parent the walk has not reached has no lineage
+ * yet), and an exiting thread under one of them gives them to its
+ * children before exit_notify() has them adopted (aqos_fw_orphans()), as
+ * the walk, reaching them after, would see a reaper's child only.  A full
+ * barrier on each side (the walk sets aqos_fw_next then reads the task
+ * list; the fork probe runs with the child on it, then reads
+ * aqos_fw_next) makes the walk see the child, or the probe the table.
+ *
+ * Fork.  Once the rule is published, a fork gives the child the anchors
+ * of the table its parent is or has in its lineage (the parent, walked or
+ * forked since, has every anchor it descends from): each fork records the
+ * tree as it was.  Only anchors still in the table are passed down, so
+ * lineages shrink as their rules go, and a table without DESCENDANTS
+ * rules makes none.
  *
  * Exit.  The walk skips a process whose last thread is exiting
  * (signal->live is 0: the exit probe forgets it, or already has; not
@@ -636,23 +671,27 @@ static int aqos_fw_unquarantine(kuid_t uid, bool all)
  * second look: either the probe sees the lineage and drops it, or the
  * walk sees the exit and does, so no lineage outlives its process.
  *
- * Failure.  A lineage that cannot be allocated (GFP_NOWAIT at fork,
- * GFP_ATOMIC in the walk, each charged to the caller's memory cgroup)
- * fails closed without an allocation and without touching any other
+ * Failure.  A lineage that cannot be allocated (AQOS_FW_FORK_GFP at fork,
+ * GFP_ATOMIC in the walk: both __GFP_HIGH, so the caller's memory cgroup
+ * charges it over its limit rather than refuse it, and only the machine's
+ * atomic reserves running out fails it; review s29, finding 6) fails
+ * closed without an allocation and without touching any other
  * process: the process is marked lost, a bit by its pid number in a bitmap
  * (@aqos_fw_lost) made with the first DESCENDANTS rule.  While the table
  * has DESCENDANTS rules a lost process is refused every access (recorded;
  * not counted toward its uid's quarantine), matches the subject of every
  * DESCENDANTS rule for revocation, and passes the mark to the processes
- * it forks.  The mark goes when the process exits (the same two looks as
+ * it forks, and the walk marks the processes under a lost one.  The mark
+ * goes when the process exits (the same two looks as
  * a lineage's), and every mark goes when the last DESCENDANTS rule does.
  * debugfs fw/stats counts the lineages there are (lineages) and the
  * processes marked lost (lineage_failures).
  *
- * Limit.  A process adopted before the rule was published is no one's
- * descendant (README); so is one that existed before it without a
- * lineage and is adopted while FW_ADD's walk has not reached it yet (its
- * parent exits in that window).
+ * Limit.  A process adopted before the rule's walk began is no one's
+ * descendant (README), as is one whose parent's thread had begun its exit
+ * (past its exit probe) before the walk began and is adopted while the
+ * walk has not reached it: nothing of the module runs between that probe
+ * and the adoption, and the kernel records no former parent.
  *
  * Lineages are read under RCU (the lookup, the revocation's task match);
  * aqos_fw_lin_lock (lock order 5, innermost) orders their writers and
@@ -668,6 +707,14 @@ struct aqos_fw_lineage {
 	struct pid *anchors[];		/* referenced */
 };
 
+/*
+ * A lineage at fork: no wait, and __GFP_HIGH, so that the memory cgroup
+ * charges it over its limit rather than refuse it (as GFP_ATOMIC, the
+ * walk's) and only the exhaustion of the machine's atomic reserves, which
+ * no user's own allocations reach, can fail it (review s29, finding 6).
+ */
+#define AQOS_FW_FORK_GFP	(GFP_NOWAIT | __GFP_HIGH)
+
 /* Bits of @aqos_fw_lost: every pid number there can be. */
 #define AQOS_FW_LOST_BITS	PID_MAX_LIMIT
 
@@ -676,6 +723,8 @@ static DEFINE_SPINLOCK(aqos_fw_lin_lock);	/* lock order 5 */
 static unsigned long aqos_fw_nr_lineages;	/* aqos_fw_lin_lock */
 static atomic64_t aqos_fw_nr_linfail;
 static bool aqos_fw_gone;	/* unloading: no more lineages */
+/* The table a DESCENDANTS rule's addition walks for, before publication. */
+static const struct aqos_fw_table *aqos_fw_next;	/* aqos_fw_walk() */
 static unsigned long *aqos_fw_lost;	/* lost processes, by pid number */
 static bool aqos_fw_lost_any;	/* a mark was set since the last reset */
 static struct pid *aqos_fw_st_nomem;	/* the self-test fails its lineage */
@@ -812,26 +861,28 @@ static u32 aqos_fw_lineage_copy(struct aqos_fw_lineage *l,
 }
 
 /*
- * The anchors of @t that process @task is or descends from by the tree of
- * now (64 levels up): their number, each put in @l unless NULL.
+ * The anchors of @t that process @task is or, with @whole, descends from
+ * by the tree of now (its whole real_parent chain, however deep): their
+ * number, each put in @l unless NULL.  A real_parent is always an older
+ * process than its child, so the chain ends (at init or the idle task).
  * Context: under rcu_read_lock().
  */
 static u32 aqos_fw_lineage_above(struct aqos_fw_lineage *l,
 				 struct task_struct *task,
-				 const struct aqos_fw_table *t)
+				 const struct aqos_fw_table *t, bool whole)
 {
 	struct task_struct *parent;
 	u32 n = 0;
 	int i;
 
-	for (i = 0; i <= AQOS_FW_MAX_ANCESTORS; i++) {
+	for (i = 0; i < AQOS_FW_CHAIN_MAX; i++) {
 		if (aqos_fw_is_anchor(t, task_tgid(task))) {
 			n++;
 			if (l)
 				aqos_fw_lineage_add(l, task_tgid(task));
 		}
 		parent = rcu_dereference(task->real_parent);
-		if (parent == task || task->pid <= 1)
+		if (!whole || parent == task || task->pid <= 1)
 			break;
 		task = parent;
 	}
@@ -875,14 +926,17 @@ static void aqos_fw_lineage_failed(struct pid *pid)
 }
 
 /*
- * Process @cpid, forked by @parent, gets its lineage under table @t (see
- * "lineages"): the anchors of @t its parent is, descends from by the tree
- * of now, or has in its lineage; the mark of a lost parent.
+ * Process @cpid, forked by @parent (or about to be adopted away from it),
+ * gets its lineage under table @t (see "lineages"): the anchors of @t its
+ * parent is, has in its lineage or, with @walking (@t is the table a
+ * DESCENDANTS rule's addition is walking for), descends from by the tree
+ * of now; the mark of a lost parent.
  * Context: under rcu_read_lock(); does not sleep.
  * Return: 0, or -ENOMEM (then @cpid is marked lost).
  */
 static int aqos_fw_fork_in(const struct aqos_fw_table *t,
-			   struct task_struct *parent, struct pid *cpid)
+			   struct task_struct *parent, struct pid *cpid,
+			   bool walking)
 {
 	struct aqos_fw_lineage *l, *cur, *src;
 	struct pid *ppid = task_tgid(parent);
@@ -906,12 +960,12 @@ static int aqos_fw_fork_in(const struct aqos_fw_table *t,
 	src = aqos_fw_lineage_find(ppid);
 	n = aqos_fw_lineage_copy(NULL, cur, NULL) +
 	    aqos_fw_lineage_copy(NULL, src, t) +
-	    aqos_fw_lineage_above(NULL, parent, t);
+	    aqos_fw_lineage_above(NULL, parent, t, walking);
 	if (!n) {
 		spin_unlock(&aqos_fw_lin_lock);
 		return 0;
 	}
-	l = aqos_fw_lineage_alloc(cpid, n, GFP_NOWAIT);
+	l = aqos_fw_lineage_alloc(cpid, n, AQOS_FW_FORK_GFP);
 	if (!l) {
 		aqos_fw_lost_mark(t->lost, cpid);
 		spin_unlock(&aqos_fw_lin_lock);
@@ -920,7 +974,7 @@ static int aqos_fw_fork_in(const struct aqos_fw_table *t,
 	}
 	aqos_fw_lineage_copy(l, cur, NULL);
 	aqos_fw_lineage_copy(l, src, t);
-	aqos_fw_lineage_above(l, parent, t);
+	aqos_fw_lineage_above(l, parent, t, walking);
 	aqos_fw_lineage_install(l);
 	spin_unlock(&aqos_fw_lin_lock);
 	return 0;
@@ -936,13 +990,27 @@ static int aqos_fw_fork_in(const struct aqos_fw_table *t,
  */
 void aqos_fw_fork(struct task_struct *parent, struct task_struct *child)
 {
+	const struct aqos_fw_table *t;
 	struct pid *cpid;
 
 	rcu_read_lock();
 	cpid = task_tgid(child);
 	/* not a thread, and not unloading */
-	if (cpid && cpid != task_tgid(parent) && !READ_ONCE(aqos_fw_gone))
-		aqos_fw_fork_in(rcu_dereference(aqos_fw_table), parent, cpid);
+	if (!cpid || cpid == task_tgid(parent) || READ_ONCE(aqos_fw_gone))
+		goto out;
+	/*
+	 * The child is on the task list: pairs with aqos_fw_walk()'s
+	 * barrier, so the walk sees the child, or this probe its table.
+	 */
+	smp_mb();
+	/* NULL after the walk: then the table read next is the new one */
+	t = smp_load_acquire(&aqos_fw_next);
+	if (t)
+		aqos_fw_fork_in(t, parent, cpid, true);
+	else	/* published before aqos_fw_next was cleared */
+		aqos_fw_fork_in(rcu_dereference(aqos_fw_table), parent, cpid,
+				false);
+out:
 	rcu_read_unlock();
 }
 
@@ -971,71 +1039,210 @@ out:
 	rcu_read_unlock();
 }
 
-/* Is @t a descendant of process @anchor by the tree of now (64 levels)? */
-static bool aqos_fw_tree_under(struct task_struct *t, struct pid *anchor)
+/*
+ * Is process @p under @anchor by the tree of now, for the walk of table @t
+ * (aqos_fw_lineage_tag())?  The walk goes through the task list in its
+ * order, and a process's real_parent is always older than it (a fork's
+ * parent, or a reaper: a thread of the same process, a subreaper above
+ * it, an init), so every ancestor of @p that is not exiting was walked
+ * before @p and carries the walk's decision: @anchor in its lineage (or
+ * its lost mark) or not.  So @p's answer is its nearest ancestor's that
+ * is @anchor, is lost, or is not exiting; an exiting one (the walk
+ * skipped it, or its lineage is gone with it) is passed through to its
+ * own parent.  One step for most processes, at any depth: no chain is
+ * cut short, and the walk stays linear in the number of processes.
+ * Context: under rcu_read_lock(), in the walk.
+ * Return: 1 under it, 0 not, -1 unknown (an ancestor is lost).
+ */
+static int aqos_fw_walk_under(const struct aqos_fw_table *t,
+			      struct task_struct *p, struct pid *anchor)
 {
 	struct task_struct *parent;
+	struct pid *pid;
 	int i;
 
-	for (i = 0; i < AQOS_FW_MAX_ANCESTORS; i++) {
-		parent = rcu_dereference(t->real_parent);
-		if (parent == t || t->pid <= 1)
-			break;
-		t = parent;
-		if (task_tgid(t) == anchor)
-			return true;
+	for (i = 0; i < AQOS_FW_CHAIN_MAX; i++) {
+		parent = rcu_dereference(p->real_parent);
+		if (parent == p || p->pid <= 1)
+			return 0;	/* init, the idle task */
+		p = parent;
+		pid = task_tgid(p);
+		if (pid == anchor)
+			return 1;
+		if (aqos_fw_is_lost(t->lost, pid))
+			return -1;
+		if (atomic_read(&p->signal->live))
+			return aqos_fw_lineage_has(aqos_fw_lineage_find(pid),
+						   anchor);
 	}
-	return false;
+	return -1;		/* never reached: fail closed all the same */
 }
 
 /*
- * A DESCENDANTS rule of process @anchor was added, in table @t (published):
- * its descendants of now get it in their lineage, keeping the anchors @t
- * still has (a fork from now on passes it down by itself).
- * Context: process context, aqos_fw_lock held.
+ * Process @p gets @anchor in its lineage (under table @t, keeping the
+ * anchors @t still has), or the lost mark when @lost or out of memory.
+ * Context: under rcu_read_lock(), in the walk.
+ */
+static void aqos_fw_lineage_tag1(const struct aqos_fw_table *t,
+				 struct task_struct *p, struct pid *anchor,
+				 bool lost)
+{
+	struct aqos_fw_lineage *l = NULL, *cur;
+	struct pid *pid = task_tgid(p);
+
+	spin_lock(&aqos_fw_lin_lock);
+	cur = aqos_fw_lineage_find(pid);
+	if (aqos_fw_lineage_has(cur, anchor)) {
+		spin_unlock(&aqos_fw_lin_lock);
+		return;
+	}
+	if (!lost)
+		l = aqos_fw_lineage_alloc(pid,
+					  aqos_fw_lineage_copy(NULL, cur, t) + 1,
+					  GFP_ATOMIC);
+	if (l) {
+		aqos_fw_lineage_copy(l, cur, t);
+		aqos_fw_lineage_add(l, anchor);
+		aqos_fw_lineage_install(l);
+	} else {
+		aqos_fw_lost_mark(t->lost, pid);
+	}
+	/* its last thread may have gone meanwhile: see "lineages" */
+	smp_mb();
+	if (!atomic_read(&p->signal->live)) {
+		aqos_fw_lost_clear(pid);
+		cur = aqos_fw_lineage_find(pid);
+		if (cur)
+			aqos_fw_lineage_drop(cur);
+	}
+	spin_unlock(&aqos_fw_lin_lock);
+	if (!l && !lost)
+		aqos_fw_lineage_failed(pid);
+}
+
+/*
+ * A DESCENDANTS rule of process @anchor is being added in table @t (not
+ * yet published; aqos_fw_next): its descendants of now get it in their
+ * lineage, keeping the anchors @t still has (a fork from now on passes it
+ * down by itself), and the processes under a lost one are lost.
+ * Context: process context, aqos_fw_lock held, inside aqos_fw_walk().
  */
 static void aqos_fw_lineage_tag(const struct aqos_fw_table *t,
 				struct pid *anchor)
 {
-	struct aqos_fw_lineage *l, *cur;
 	struct task_struct *p;
 	struct pid *pid;
+	int under;
 
 	lockdep_assert_held(&aqos_fw_lock);
 	rcu_read_lock();
 	for_each_process(p) {
 		pid = task_tgid(p);
-		if (!pid || pid == anchor || !atomic_read(&p->signal->live) ||
-		    !aqos_fw_tree_under(p, anchor))
+		if (!pid || pid == anchor || !atomic_read(&p->signal->live))
 			continue;
-		spin_lock(&aqos_fw_lin_lock);
-		cur = aqos_fw_lineage_find(pid);
-		if (aqos_fw_lineage_has(cur, anchor)) {
-			spin_unlock(&aqos_fw_lin_lock);
-			continue;
-		}
-		l = aqos_fw_lineage_alloc(pid, aqos_fw_lineage_copy(NULL, cur, t)
-					  + 1, GFP_ATOMIC);
-		if (l) {
-			aqos_fw_lineage_copy(l, cur, t);
-			aqos_fw_lineage_add(l, anchor);
-			aqos_fw_lineage_install(l);
-		} else {
-			aqos_fw_lost_mark(t->lost, pid);
-		}
-		/* its last thread may have gone meanwhile: see "lineages" */
-		smp_mb();
-		if (!atomic_read(&p->signal->live)) {
-			aqos_fw_lost_clear(pid);
-			cur = aqos_fw_lineage_find(pid);
-			if (cur)
-				aqos_fw_lineage_drop(cur);
-		}
-		spin_unlock(&aqos_fw_lin_lock);
-		if (!l)
-			aqos_fw_lineage_failed(pid);
+		under = aqos_fw_walk_under(t, p, anchor);
+		if (under)
+			aqos_fw_lineage_tag1(t, p, anchor, under < 0);
 	}
 	rcu_read_unlock();
+}
+
+/*
+ * Thread @parent is exiting while a walk is under way: a child of it is
+ * about to be adopted (by a thread of the same process, a subreaper or
+ * init) and would look, to a walk that has not reached it yet, like no
+ * one's descendant.  So each child that @parent's anchors (those of the
+ * walked table it is, descends from, or has) reach gets them now, as at
+ * a fork (review s29: lin's limit).
+ * Context: the sched_process_exit probe of @parent (current), before
+ * exit_notify() adopts its children; under rcu_read_lock().
+ */
+static void aqos_fw_orphans(const struct aqos_fw_table *t,
+			    struct task_struct *parent)
+{
+	struct pid *ppid = task_tgid(parent), *cpid;
+	struct task_struct *c;
+
+	if (!ppid || list_empty(&parent->children))
+		return;
+	if (!aqos_fw_is_lost(t->lost, ppid) &&
+	    !aqos_fw_lineage_copy(NULL, aqos_fw_lineage_find(ppid), t) &&
+	    !aqos_fw_lineage_above(NULL, parent, t, true))
+		return;		/* under no anchor of @t */
+	for_each_process(c) {
+		if (rcu_access_pointer(c->real_parent) != parent)
+			continue;
+		cpid = task_tgid(c);
+		if (!cpid || !atomic_read(&c->signal->live))
+			continue;
+		aqos_fw_fork_in(t, parent, cpid, true);
+		/* as the walk's: its last thread may have gone meanwhile */
+		smp_mb();
+		if (!atomic_read(&c->signal->live))
+			aqos_fw_forget(cpid);
+	}
+}
+
+static struct tracepoint *aqos_fw_tp_exit;	/* probed while loaded */
+
+static void aqos_fw_tp_find(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_exit"))
+		aqos_fw_tp_exit = tp;
+}
+
+/* sched_process_exit, every thread: adoptions while a walk is under way. */
+static void aqos_fw_probe_exit(void *data, struct task_struct *task)
+{
+	const struct aqos_fw_table *t;
+
+	if (!READ_ONCE(aqos_fw_next))
+		return;		/* no walk: every descendant has its lineage */
+	rcu_read_lock();
+	/* the table is complete: aqos_fw_walk() set it with a release */
+	t = smp_load_acquire(&aqos_fw_next);
+	if (t && !READ_ONCE(aqos_fw_gone))
+		aqos_fw_orphans(t, task);
+	rcu_read_unlock();
+}
+
+/*
+ * Table @t, built with the @nr rules @add, is about to be published: the
+ * descendants of now of each DESCENDANTS rule among @add get its anchor,
+ * before the rule is published, so that from publication on every
+ * descendant has its lineage and a lookup needs nothing else.  While the
+ * walk runs, aqos_fw_next names @t: a fork probe takes its anchors from
+ * @t and the parent's whole real_parent chain, and an exiting thread
+ * passes them to its children before they are adopted.
+ * Context: process context, aqos_fw_lock held; aqos_fw_next_done() after
+ * publication.
+ */
+static void aqos_fw_walk(const struct aqos_fw_table *t,
+			 struct aqos_fw_rule *const *add, u32 nr)
+{
+	u32 i;
+
+	lockdep_assert_held(&aqos_fw_lock);
+	for (i = 0; i < nr; i++)
+		if (add[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS)
+			break;
+	if (i == nr)
+		return;
+	/* the probes read a complete table: see aqos_fw_probe_exit() */
+	smp_store_release(&aqos_fw_next, t);
+	/* pairs with the fork probe's: see aqos_fw_fork() */
+	smp_mb();
+	for (; i < nr; i++)
+		if (add[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS)
+			aqos_fw_lineage_tag(t, add[i]->pid);
+}
+
+/* The walked table is published: the probes read it from there now. */
+static void aqos_fw_next_done(void)
+{
+	lockdep_assert_held(&aqos_fw_lock);
+	/* after the publication: a probe that sees NULL reads the new table */
+	smp_store_release(&aqos_fw_next, NULL);
 }
 
 /* The bitmap of lost processes, made with the first DESCENDANTS rule. */
@@ -1093,12 +1300,18 @@ static void aqos_fw_lineages_free(void)
 
 /* ---- lookup ------------------------------------------------------------- */
 
+/*
+ * A bucket's hash: two multiplications by the golden ratio (hash_64()'s),
+ * the high half kept.  An access computes up to a few of these (its keys
+ * by the object kinds its subjects' rules have), so it is kept cheap; the
+ * keys are the administrator's rules', never a user's choice.
+ */
 static u32 aqos_fw_hash(u32 subject, u64 skey, u32 okind, u64 okey)
 {
-	u32 k[6] = { subject, okind, lower_32_bits(skey), upper_32_bits(skey),
-		     lower_32_bits(okey), upper_32_bits(okey) };
+	u64 h = (skey ^ ((u64)subject << 59) ^ ((u64)okind << 54)) *
+		GOLDEN_RATIO_64;
 
-	return jhash2(k, ARRAY_SIZE(k), 0x41e7);
+	return ((h ^ okey) * GOLDEN_RATIO_64) >> 32;
 }
 
 static u64 aqos_fw_name_key(const char *name)
@@ -1127,6 +1340,26 @@ static bool aqos_fw_object_match(const struct aqos_fw_rule *ru,
 	return false;
 }
 
+/* The object kinds of the rules of subject key (@subject, @skey), or 0. */
+static u8 aqos_fw_key_okinds(const struct aqos_fw_table *t, u32 subject,
+			     u64 skey)
+{
+	const struct aqos_fw_key *k;
+	u32 h;
+
+	if (subject == AETHER_QOS_FW_SUBJ_ANY)
+		return t->okinds[subject];
+	/* at most half full: an empty slot ends every search */
+	h = aqos_fw_hash(subject, skey, 0, 0) & t->kmask;
+	for (;; h = (h + 1) & t->kmask) {
+		k = &t->keys[h];
+		if (!k->subject)
+			return 0;
+		if (k->subject == subject && k->skey == skey)
+			return k->okinds;
+	}
+}
+
 /* Scan the bucket of one key; note each rule that matches. */
 static void aqos_fw_probe(const struct aqos_fw_table *t,
 			  const struct aem_access *a, struct aqos_fw_match *m,
@@ -1136,13 +1369,14 @@ static void aqos_fw_probe(const struct aqos_fw_table *t,
 				     AETHER_QOS_FW_OBJ_NAME,
 				     AETHER_QOS_FW_OBJ_TAG,
 				     AETHER_QOS_FW_OBJ_ANY };
+	u8 have = aqos_fw_key_okinds(t, subject, skey);
 	u64 okey;
 	u32 b, i;
 	int k;
 
-	for (k = 0; k < ARRAY_SIZE(okinds); k++) {
-		if (!(t->okinds[subject] & BIT(okinds[k])))
-			continue;	/* no rule of this subject kind has it */
+	for (k = 0; have && k < ARRAY_SIZE(okinds); k++) {
+		if (!(have & BIT(okinds[k])))
+			continue;	/* no rule of this key has it */
 		if (okinds[k] == AETHER_QOS_FW_OBJ_ID)
 			okey = a->id;
 		else if (okinds[k] == AETHER_QOS_FW_OBJ_NAME)
@@ -1185,7 +1419,6 @@ static void aqos_fw_lookup(const struct aqos_fw_table *t,
 {
 	const struct cred *cred = current_cred();
 	const struct aqos_fw_lineage *l;
-	struct task_struct *task, *parent;
 	struct aqos_group *g;
 	int i;
 
@@ -1214,16 +1447,11 @@ static void aqos_fw_lookup(const struct aqos_fw_table *t,
 		      (unsigned long)task_tgid(current), false);
 	if (!t->nr_desc)
 		return;
-	task = current;
-	for (i = 0; i < AQOS_FW_MAX_ANCESTORS; i++) {
-		parent = rcu_dereference(task->real_parent);
-		if (parent == task || task->pid <= 1)
-			break;
-		task = parent;
-		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_PID,
-			      (unsigned long)task_tgid(task), true);
-	}
-	/* the tree as it was at fork: reparenting does not leave a rule */
+	/*
+	 * The tree as it was at fork, and every descendant of a rule's
+	 * anchor at its addition (the walk ran before the table was
+	 * published): reparenting does not leave a rule, nor does depth.
+	 */
 	l = aqos_fw_lineage_find(task_tgid(current));
 	for (i = 0; l && i < l->nr; i++)
 		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_PID,
@@ -1240,15 +1468,15 @@ static kuid_t aqos_fw_cred_key(const struct cred *cred)
 
 /*
  * Is @t a thread of process @pid or, with @desc, of a descendant of it
- * (by the tree of now or by its lineage)?
+ * (by its lineage, which every descendant has once the rule is published,
+ * or its lost mark)?
  */
 static bool aqos_fw_task_in(struct task_struct *t, struct pid *pid, bool desc)
 {
 	if (task_tgid(t) == pid)
 		return true;
 	return desc &&
-	       (aqos_fw_tree_under(t, pid) ||
-		aqos_fw_lineage_has(aqos_fw_lineage_find(task_tgid(t)), pid) ||
+	       (aqos_fw_lineage_has(aqos_fw_lineage_find(task_tgid(t)), pid) ||
 		aqos_fw_is_lost(READ_ONCE(aqos_fw_lost), task_tgid(t)));
 }
 
@@ -1542,7 +1770,9 @@ static int aqos_fw_check(const struct aqos_fw_table *t,
 		return 1;
 	enforce = !(t->mode & AETHER_QOS_FW_DEFAULT_PERMISSIVE);
 	flags = enforce ? AETHER_QOS_FW_REC_ENFORCING : 0;
-	if (aqos_fw_quarantined(aqos_user_key(current_fsuid()))) {
+	/* the key (a user namespace walk) only when someone is quarantined */
+	if (atomic_read(&aqos_fw_nr_quarantined) &&
+	    aqos_fw_quarantined(aqos_user_key(current_fsuid()))) {
 		aqos_fw_record(a, a->op, AETHER_QOS_FW_DENY,
 			       flags | AETHER_QOS_FW_REC_QUARANTINED, 0,
 			       enforce ? -EACCES : 0, NULL);
@@ -1558,7 +1788,7 @@ static int aqos_fw_check(const struct aqos_fw_table *t,
 	}
 	if (!t->nr && t->default_action == AETHER_QOS_FW_ALLOW)
 		return 1;
-	atomic64_inc(&aqos_fw_nr_checked);
+	this_cpu_inc(aqos_fw_nr_checked);
 	m.want = a->access & AETHER_QOS_FW_ACCESS_ALL;
 	m.name_key = a->name[0] ? aqos_fw_name_key(a->name) : 0;
 	for (bit = 0; bit < AQOS_FW_NR_BITS; bit++) {
@@ -1617,6 +1847,7 @@ static void aqos_fw_table_free(struct aqos_fw_table *t)
 	kvfree(t->start);
 	kvfree(t->slots);
 	kvfree(t->desc);
+	kvfree(t->keys);
 	kfree(t);
 }
 
@@ -1628,6 +1859,27 @@ static void aqos_fw_table_free_rcu(struct rcu_head *rcu)
 static u32 aqos_fw_rule_bucket(const struct aqos_fw_rule *ru, u32 mask)
 {
 	return aqos_fw_hash(ru->subject, ru->skey, ru->okind, ru->okey) & mask;
+}
+
+/* Note @ru's subject key and object kind in @t->keys. */
+static void aqos_fw_key_add(struct aqos_fw_table *t,
+			    const struct aqos_fw_rule *ru)
+{
+	struct aqos_fw_key *k;
+	u32 h;
+
+	if (ru->subject == AETHER_QOS_FW_SUBJ_ANY)
+		return;
+	h = aqos_fw_hash(ru->subject, ru->skey, 0, 0) & t->kmask;
+	for (;; h = (h + 1) & t->kmask) {
+		k = &t->keys[h];
+		if (!k->subject || (k->subject == ru->subject &&
+				    k->skey == ru->skey))
+			break;
+	}
+	k->subject = ru->subject;
+	k->skey = ru->skey;
+	k->okinds |= BIT(ru->okind);
 }
 
 /* A table of the @nr rules @rules (taken over: the caller's array). */
@@ -1649,14 +1901,17 @@ static struct aqos_fw_table *aqos_fw_table_build(struct aqos_fw_rule **rules,
 	t->rules = rules;
 	t->start = kvcalloc(nb + 1, sizeof(*t->start), GFP_KERNEL);
 	t->slots = kvcalloc(max(nr, 1U), sizeof(*t->slots), GFP_KERNEL);
+	t->kmask = 2 * nb - 1;
+	t->keys = kvcalloc(2 * nb, sizeof(*t->keys), GFP_KERNEL);
 	fill = kvcalloc(nb, sizeof(*fill), GFP_KERNEL);
-	if (!t->start || !t->slots || !fill)
+	if (!t->start || !t->slots || !t->keys || !fill)
 		goto out_free;
 	/* counting sort by bucket, each bucket in table order */
 	for (i = 0; i < nr; i++) {
 		t->start[aqos_fw_rule_bucket(rules[i], t->mask) + 1]++;
 		t->nr_subj[rules[i]->subject]++;
 		t->okinds[rules[i]->subject] |= BIT(rules[i]->okind);
+		aqos_fw_key_add(t, rules[i]);
 		if (rules[i]->subject == AETHER_QOS_FW_SUBJ_PID &&
 		    (rules[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS))
 			t->nr_desc++;
@@ -1954,10 +2209,9 @@ static long aqos_fw_ioc_add(void __user *uarg)
 	a.first_id = aqos_fw_next_id;
 	for (i = 0; i < a.count; i++)
 		add[i]->id = aqos_fw_next_id++;
+	aqos_fw_walk(t, add, a.count);
 	aqos_fw_retire(aqos_fw_publish(t));
-	for (i = 0; i < a.count; i++)
-		if (add[i]->flags & AETHER_QOS_FW_RULE_DESCENDANTS)
-			aqos_fw_lineage_tag(t, add[i]->pid);
+	aqos_fw_next_done();
 	aqos_fw_revoke_rules(add, a.count);
 	mutex_unlock(&aqos_fw_lock);
 	kvfree(add);
@@ -2352,7 +2606,12 @@ DEFINE_SHOW_ATTRIBUTE(aqos_fw_auditlog);
 
 static int aqos_fw_stats_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "checked %lld\n", atomic64_read(&aqos_fw_nr_checked));
+	u64 checked = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		checked += per_cpu(aqos_fw_nr_checked, cpu);
+	seq_printf(m, "checked %llu\n", checked);
 	seq_printf(m, "denied %lld\n", atomic64_read(&aqos_fw_nr_denied));
 	seq_printf(m, "audited %lld\n", atomic64_read(&aqos_fw_nr_audited));
 	seq_printf(m, "quarantines %lld\n",
@@ -2446,14 +2705,77 @@ static bool aqos_fw_st_just(struct pid *pid, struct pid *anchor)
 }
 
 static int aqos_fw_st_fork(const struct aqos_fw_table *t,
-			   struct task_struct *parent, struct pid *cpid)
+			   struct task_struct *parent, struct pid *cpid,
+			   bool walking)
 {
 	int err;
 
 	rcu_read_lock();
-	err = aqos_fw_fork_in(t, parent, cpid);
+	err = aqos_fw_fork_in(t, parent, cpid, walking);
 	rcu_read_unlock();
 	return err;
+}
+
+/* Drop every lineage that has @anchor (the self-test's, at load). */
+static void aqos_fw_st_drop(struct pid *anchor)
+{
+	struct aqos_fw_lineage *l;
+	struct hlist_node *tmp;
+	int b;
+
+	spin_lock(&aqos_fw_lin_lock);
+	hash_for_each_safe(aqos_fw_lineages, b, tmp, l, node)
+		if (aqos_fw_lineage_has(l, anchor))
+			aqos_fw_lineage_drop(l);
+	spin_unlock(&aqos_fw_lin_lock);
+}
+
+/*
+ * The walk's rule and the adoption of an exiting thread's children, with
+ * kthreadd (the self-test's threads' parent) as the anchor or the parent:
+ * a process whose parent is the anchor is under it, one whose parent is
+ * walked and not under it is not, one whose parent is lost is lost; and
+ * the children of an exiting thread under the walked table's anchor get
+ * it before they are adopted (review s29, lin's limit), here every
+ * kernel thread kthreadd made, the self-test's two among them.
+ */
+static bool aqos_fw_st_walk(struct task_struct *k0, struct task_struct *k1,
+			    struct pid *me)
+{
+	struct aqos_fw_table *t;
+	struct task_struct *kthreadd;
+	struct pid *kpid;
+	unsigned long lineages;
+	bool ok = true;
+
+	rcu_read_lock();
+	kthreadd = rcu_dereference(k0->real_parent);
+	get_task_struct(kthreadd);
+	rcu_read_unlock();
+	kpid = get_pid(task_tgid(kthreadd));
+	t = aqos_fw_st_table(kpid);
+	if (!t) {
+		ok = AQOS_FW_ST(t);
+		goto out;
+	}
+	lineages = READ_ONCE(aqos_fw_nr_lineages);
+	rcu_read_lock();
+	ok &= AQOS_FW_ST(aqos_fw_walk_under(t, k0, kpid) == 1);
+	ok &= AQOS_FW_ST(aqos_fw_walk_under(t, k0, me) == 0);
+	aqos_fw_lost_mark(t->lost, kpid);
+	ok &= AQOS_FW_ST(aqos_fw_walk_under(t, k0, me) == -1);
+	aqos_fw_lost_clear(kpid);
+	aqos_fw_orphans(t, kthreadd);
+	rcu_read_unlock();
+	ok &= AQOS_FW_ST(aqos_fw_st_just(task_tgid(k0), kpid));
+	ok &= AQOS_FW_ST(aqos_fw_st_just(task_tgid(k1), kpid));
+	aqos_fw_st_drop(kpid);
+	ok &= AQOS_FW_ST(READ_ONCE(aqos_fw_nr_lineages) == lineages);
+	aqos_fw_st_table_free(t);
+out:
+	put_pid(kpid);
+	put_task_struct(kthreadd);
+	return ok;
 }
 
 static bool aqos_fw_st_has_lineage(struct pid *pid)
@@ -2491,7 +2813,8 @@ static int aqos_fw_st_access(const struct aqos_fw_table *t, u32 access)
  * no lineage;
  * a failed allocation marks the child lost without killing it (review
  * s28, finding 4), the mark is passed down, refuses every access and is
- * matched by revocation; the exit probe takes marks and lineages back.
+ * matched by revocation; the exit probe takes marks and lineages back;
+ * the walk's rule and an exiting thread's children (aqos_fw_st_walk()).
  */
 static int aqos_fw_selftest(void)
 {
@@ -2535,9 +2858,15 @@ static int aqos_fw_selftest(void)
 	lineages = READ_ONCE(aqos_fw_nr_lineages);
 	failures = atomic64_read(&aqos_fw_nr_linfail);
 
-	/* finding 3: the parent has no lineage, its grandparent is the anchor */
+	/*
+	 * Finding 3: the parent has no lineage, its grandparent is the
+	 * anchor: while the rule's walk runs, the chain of now counts; once
+	 * it is published (every descendant tagged), the lineage alone.
+	 */
 	ok &= AQOS_FW_ST(!aqos_fw_st_has_lineage(me));
-	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, current, p0) == 0);
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, current, p0, false) == 0);
+	ok &= AQOS_FW_ST(!aqos_fw_st_has_lineage(p0));
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, current, p0, true) == 0);
 	ok &= AQOS_FW_ST(aqos_fw_st_just(p0, anchor));
 	ok &= AQOS_FW_ST(READ_ONCE(aqos_fw_nr_lineages) == lineages + 1);
 
@@ -2552,7 +2881,7 @@ static int aqos_fw_selftest(void)
 	spin_lock(&aqos_fw_lin_lock);
 	aqos_fw_lineage_install(l);
 	spin_unlock(&aqos_fw_lin_lock);
-	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[0], p1) == 0);
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[0], p1, false) == 0);
 	ok &= AQOS_FW_ST(aqos_fw_st_just(p1, anchor));
 	aqos_fw_forget(p1);
 
@@ -2569,19 +2898,19 @@ static int aqos_fw_selftest(void)
 	spin_lock(&aqos_fw_lin_lock);
 	aqos_fw_lineage_install(l);
 	spin_unlock(&aqos_fw_lin_lock);
-	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[0], p1) == 0);
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[0], p1, false) == 0);
 	rcu_read_lock();
 	l = aqos_fw_lineage_find(p1);
 	ok &= AQOS_FW_ST(l && l->nr == 2 && aqos_fw_lineage_has(l, me) &&
 			 aqos_fw_lineage_has(l, anchor));
 	rcu_read_unlock();
 	aqos_fw_forget(p1);
-	ok &= AQOS_FW_ST(aqos_fw_st_fork(none, k[0], p1) == 0);
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(none, k[0], p1, false) == 0);
 	ok &= AQOS_FW_ST(!aqos_fw_st_has_lineage(p1));
 
 	/* finding 4: a failed allocation, closed without a kill */
 	WRITE_ONCE(aqos_fw_st_nomem, p1);
-	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[0], p1) == -ENOMEM);
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[0], p1, false) == -ENOMEM);
 	WRITE_ONCE(aqos_fw_st_nomem, NULL);
 	ok &= AQOS_FW_ST(!aqos_fw_st_has_lineage(p1));
 	ok &= AQOS_FW_ST(aqos_fw_is_lost(t->lost, p1));
@@ -2592,7 +2921,7 @@ static int aqos_fw_selftest(void)
 	rcu_read_unlock();
 	/* the mark is passed down, with no allocation */
 	aqos_fw_forget(p0);
-	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[1], p0) == 0);
+	ok &= AQOS_FW_ST(aqos_fw_st_fork(t, k[1], p0, false) == 0);
 	ok &= AQOS_FW_ST(aqos_fw_is_lost(t->lost, p0));
 	ok &= AQOS_FW_ST(!aqos_fw_st_has_lineage(p0));
 	/* a lost process is refused what no rule names, only while DESCENDANTS rules exist */
@@ -2602,6 +2931,8 @@ static int aqos_fw_selftest(void)
 	ok &= AQOS_FW_ST(aqos_fw_st_access(none, AEM_ACCESS_WRITE) == 1);
 	aqos_fw_lost_clear(me);
 	ok &= AQOS_FW_ST(aqos_fw_st_access(t, AEM_ACCESS_WRITE) == 1);
+	/* the walk's rule, and an exiting parent's children */
+	ok &= aqos_fw_st_walk(k[0], k[1], me);
 	err = 0;
 
 out_forget:
@@ -2635,7 +2966,8 @@ out:
  * selftest=1, the self-test of the lineages (aqos_fw_selftest())
  *
  * Context: before the policy table is registered (no may_access yet).
- * Return: 0, -ENOMEM, or the self-test's -EINVAL.
+ * Return: 0, -ENOMEM, the error of the exit probe's registration, or
+ * the self-test's -EINVAL.
  */
 int aqos_fw_init(void)
 {
@@ -2664,6 +2996,16 @@ int aqos_fw_init(void)
 			    &aqos_fw_auditlog_fops);
 	debugfs_create_file("stats", 0444, aqos_fw_dir, NULL,
 			    &aqos_fw_stats_fops);
+	/* group.c found it too (aqos_member_hooks_init()) */
+	for_each_kernel_tracepoint(aqos_fw_tp_find, NULL);
+	err = aqos_fw_tp_exit ?
+	      tracepoint_probe_register(aqos_fw_tp_exit, aqos_fw_probe_exit,
+					NULL) : -ENOENT;
+	if (err) {
+		aqos_fw_tp_exit = NULL;
+		aqos_fw_exit();
+		return err;
+	}
 	if (aqos_selftest) {
 		err = aqos_fw_selftest();
 		if (err) {
@@ -2693,6 +3035,12 @@ void aqos_fw_exit(void)
 	struct aqos_fw_table *t;
 	unsigned long *lost;
 
+	if (aqos_fw_tp_exit) {
+		tracepoint_probe_unregister(aqos_fw_tp_exit,
+					    aqos_fw_probe_exit, NULL);
+		tracepoint_synchronize_unregister();
+		aqos_fw_tp_exit = NULL;
+	}
 	debugfs_remove_recursive(aqos_fw_dir);
 	cancel_work_sync(&aqos_fw_revoke_work);
 	mutex_lock(&aqos_fw_lock);

@@ -11,7 +11,8 @@
  *     passed by SCM_RIGHTS is refused to alice, allowed to bob;
  *   - W implies R: a write-only mapping of a read-denied region refused;
  *   - mprotect upgrades refused by an MPROTECT or a WRITE rule;
- *   - a process rule, with and without its descendants; a deleted
+ *   - a process rule, with and without its descendants, a chain of 80
+ *     processes below it built before the rule included; a deleted
  *     DESCENDANTS rule's lineages go with their processes, and are not
  *     passed down after it (debugfs fw/stats lineages);
  *   - region ioctls (INFO, CHECKSUM, ATTACH_REGION) refused;
@@ -2101,6 +2102,102 @@ TEST_F_TIMEOUT(fw, a_deleted_descendants_rule_leaves_no_lineage, 300)
 	EXPECT_LE(0, fw_stat("lineage_failures"));
 	fw_close_pipes(l.go, l.ready, l.step, NULL);
 	fw_close_pipes(l.hold[0], l.hold[1], NULL, NULL);
+}
+
+/*
+ * Alice's process P forks a chain of FW_DEEP processes, each the child of
+ * the one before; the last says it is ready and waits; once told, it maps
+ * @rfd, forks once more, and its child maps @rfd too: both results in
+ * @out.  Each level waits for its child and exits with its status.
+ */
+#define FW_DEEP		80
+
+struct fw_deep {
+	int go[2];
+	int ready[2];
+	int rfd;
+	int *out;
+};
+
+static int fw_deep_last(struct fw_deep *d)
+{
+	pid_t c;
+	char b;
+	int st;
+
+	if (write(d->ready[1], "r", 1) != 1 || read(d->go[0], &b, 1) != 1)
+		return 1;
+	d->out[0] = fw_map(d->rfd, PROT_READ);
+	c = fork();
+	if (c < 0)
+		return 1;
+	if (!c)
+		_exit(-fw_map(d->rfd, PROT_READ));
+	if (waitpid(c, &st, 0) != c || !WIFEXITED(st))
+		return 1;
+	d->out[1] = -WEXITSTATUS(st);
+	return 0;
+}
+
+static int fw_deep_fn(void *arg)
+{
+	struct fw_deep *d = arg;
+	int level, st;
+	pid_t c;
+
+	for (level = 0; level < FW_DEEP; level++) {
+		c = fork();
+		if (c < 0)
+			return -errno;
+		if (c) {	/* this level waits for the rest of the chain */
+			if (waitpid(c, &st, 0) != c || !WIFEXITED(st))
+				st = 1;
+			else
+				st = WEXITSTATUS(st);
+			if (level)
+				_exit(st);
+			return st ? -EIO : 0;
+		}
+	}
+	_exit(fw_deep_last(d));
+}
+
+/*
+ * Review s29, finding 1: a chain of FW_DEEP processes below P, built
+ * before a DESCENDANTS rule of P is added, does not leave the rule: its
+ * last process is refused, and so is the child it forks after.  Before,
+ * the walk and the lookup looked 64 levels up and stopped short of P.
+ */
+TEST_F_TIMEOUT(fw, a_deep_chain_does_not_leave_a_descendants_rule, 300)
+{
+	struct fw_deep d = { .out = aqt_shared_page() };
+	struct aether_qos_fw_rule r;
+	pid_t p;
+	char c;
+
+	ASSERT_NE(NULL, d.out);
+	d.rfd = fw_region(self->mfd, NULL, 0, NULL);
+	ASSERT_LE(0, d.rfd);
+	d.out[0] = 1;
+	d.out[1] = 1;
+	ASSERT_EQ(0, pipe(d.go));
+	ASSERT_EQ(0, pipe(d.ready));
+	p = aet_start_as(&alice, fw_deep_fn, &d);
+	ASSERT_LT(0, p);
+	ASSERT_EQ(1, read(d.ready[0], &c, 1));
+	r = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_PID, p,
+		    AETHER_QOS_FW_OBJ_ANY, 0, NULL, AETHER_QOS_FW_READ);
+	r.flags = AETHER_QOS_FW_RULE_DESCENDANTS;
+	ASSERT_EQ(0, fw_add_at(self->fd, &r, 1, AETHER_QOS_FW_APPEND, NULL));
+	ASSERT_EQ(1, write(d.go[1], "g", 1));
+	EXPECT_EQ(0, aet_wait(p));
+	EXPECT_EQ(-EACCES, d.out[0]);
+	EXPECT_EQ(-EACCES, d.out[1]);
+	fw_del(self->fd, AETHER_QOS_FW_DEL_ALL, 0);
+	/* no rule: the same map works for alice */
+	EXPECT_EQ(0, fw_map_as(&alice, d.rfd, PROT_READ));
+	fw_close_pipes(d.go, d.ready, NULL, NULL);
+	close(d.rfd);
 }
 
 TEST_HARNESS_MAIN
