@@ -29,7 +29,14 @@
  * together (a page that does not compress is refused by the store, as
  * zswap refuses it).  The bytes are rounded up to whole pages per group
  * (aqos_charge_stored(), below); @zswap, @zswapped and @zswap_pages say
- * what of the usage they are.
+ * what of the usage they are.  Each stored page also costs its metadata,
+ * AQOS_STORED_ENTRY_BYTES (the store's entry, its slot), counted in the
+ * rounded bytes but not in @zswap (the store's bytes, as memcg's
+ * zswap): a same-filled page, 0 bytes in the store, is not free, and a
+ * group's max bounds how many pages it keeps stored.  A shared frame
+ * (aether_dedupe's) counts once, in the group of the region whose page
+ * it was copied from, a frame or its stored bytes (policy.c,
+ * @cookie_hold), until it is freed.
  *
  * Protection (min, low): each group tells its parent how much of its usage
  * its own min and low cover (@min_usage, @low_usage, summed into the
@@ -955,7 +962,8 @@ void aqos_uncharge(struct aqos_group *g, unsigned long nr)
  * byte remainder of its objects the same way) and charges those pages
  * up the tree as any charge: never refused (the store gave back a whole
  * frame for them), so a charge that crosses high counts a high event but
- * throttles nobody.  Each add or sub of @zswap_own charges or uncharges
+ * throttles nobody.  @zswap_own holds the store's bytes and
+ * AQOS_STORED_ENTRY_BYTES for each stored page (its entry and slot).  Each add or sub of @zswap_own charges or uncharges
  * the change of its rounded value; the atomic orders them, so the sum of
  * those changes is always the rounded value of the sum.
  */
@@ -988,8 +996,9 @@ static void aqos_zswap_add(struct aqos_group *g, long bytes, long nr,
 void aqos_charge_stored(struct aqos_group *g, unsigned long bytes,
 			unsigned long nr)
 {
-	long now = atomic_long_add_return(bytes, &g->zswap_own);
-	long pages = aqos_zswap_round(now) - aqos_zswap_round(now - bytes);
+	long own = bytes + nr * AQOS_STORED_ENTRY_BYTES;
+	long now = atomic_long_add_return(own, &g->zswap_own);
+	long pages = aqos_zswap_round(now) - aqos_zswap_round(now - own);
 
 	if (pages)
 		aqos_charge(g, pages, true);
@@ -1007,8 +1016,9 @@ void aqos_charge_stored(struct aqos_group *g, unsigned long bytes,
 void aqos_uncharge_stored(struct aqos_group *g, unsigned long bytes,
 			  unsigned long nr)
 {
-	long now = atomic_long_sub_return(bytes, &g->zswap_own);
-	long pages = aqos_zswap_round(now + bytes) - aqos_zswap_round(now);
+	long own = bytes + nr * AQOS_STORED_ENTRY_BYTES;
+	long now = atomic_long_sub_return(own, &g->zswap_own);
+	long pages = aqos_zswap_round(now + own) - aqos_zswap_round(now);
 
 	WARN_ON_ONCE(now < 0);
 	aqos_zswap_add(g, -(long)bytes, -(long)nr, -pages);

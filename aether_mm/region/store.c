@@ -25,8 +25,9 @@
  * what it gives up is uncharged all at once (aem_region_stored_forget()),
  * so nothing stays charged for pages nobody can load.  A copy kept for
  * repair (verify.c) is the core's, not the group's: it is not counted.
- * A stored shared frame (share.c) is no region's and counts nowhere,
- * as its frame did not.
+ * A stored shared frame (share.c) is no region's: its bytes count once,
+ * in the group its frame counted in (its creator's), until it is loaded
+ * back or released.
  *
  * See region.h for the objects and the lock order.
  */
