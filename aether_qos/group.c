@@ -963,9 +963,10 @@ void aqos_uncharge(struct aqos_group *g, unsigned long nr)
  * up the tree as any charge: never refused (the store gave back a whole
  * frame for them), so a charge that crosses high counts a high event but
  * throttles nobody.  @zswap_own holds the store's bytes and
- * AQOS_STORED_ENTRY_BYTES for each stored page (its entry and slot).  Each add or sub of @zswap_own charges or uncharges
- * the change of its rounded value; the atomic orders them, so the sum of
- * those changes is always the rounded value of the sum.
+ * AQOS_STORED_ENTRY_BYTES for each stored page (its entry and slot).
+ * Each add or sub of @zswap_own charges or uncharges the change of its
+ * rounded value; the atomic orders them, so the sum of those changes is
+ * always the rounded value of the sum.
  */
 static long aqos_zswap_round(long bytes)
 {
