@@ -29,11 +29,11 @@
  * together (a page that does not compress is refused by the store, as
  * zswap refuses it).  The bytes are rounded up to whole pages per group
  * (aqos_charge_stored(), below); @zswap, @zswapped and @zswap_pages say
- * what of the usage they are.  Each stored page also costs its metadata,
- * AQOS_STORED_ENTRY_BYTES (the store's entry, its slot), counted in the
- * rounded bytes but not in @zswap (the store's bytes, as memcg's
- * zswap): a same-filled page, 0 bytes in the store, is not free, and a
- * group's max bounds how many pages it keeps stored.  A shared frame
+ * what of the usage they are.  A stored page's bytes are at least
+ * AEM_STORE_ENTRY_BYTES (aether_mm's aem_store_size(): the store's entry
+ * and the slot's handle), so a same-filled page, kept in its entry, is
+ * not free, and a group's max bounds how many pages it keeps stored.
+ * A shared frame
  * (aether_dedupe's) counts once, in the group of the region whose page
  * it was copied from, a frame or its stored bytes (policy.c,
  * @cookie_hold), until it is freed.
@@ -962,11 +962,9 @@ void aqos_uncharge(struct aqos_group *g, unsigned long nr)
  * byte remainder of its objects the same way) and charges those pages
  * up the tree as any charge: never refused (the store gave back a whole
  * frame for them), so a charge that crosses high counts a high event but
- * throttles nobody.  @zswap_own holds the store's bytes and
- * AQOS_STORED_ENTRY_BYTES for each stored page (its entry and slot).
- * Each add or sub of @zswap_own charges or uncharges the change of its
- * rounded value; the atomic orders them, so the sum of those changes is
- * always the rounded value of the sum.
+ * throttles nobody.  Each add or sub of @zswap_own charges or uncharges
+ * the change of its rounded value; the atomic orders them, so the sum of
+ * those changes is always the rounded value of the sum.
  */
 static long aqos_zswap_round(long bytes)
 {
@@ -997,9 +995,8 @@ static void aqos_zswap_add(struct aqos_group *g, long bytes, long nr,
 void aqos_charge_stored(struct aqos_group *g, unsigned long bytes,
 			unsigned long nr)
 {
-	long own = bytes + nr * AQOS_STORED_ENTRY_BYTES;
-	long now = atomic_long_add_return(own, &g->zswap_own);
-	long pages = aqos_zswap_round(now) - aqos_zswap_round(now - own);
+	long now = atomic_long_add_return(bytes, &g->zswap_own);
+	long pages = aqos_zswap_round(now) - aqos_zswap_round(now - bytes);
 
 	if (pages)
 		aqos_charge(g, pages, true);
@@ -1017,9 +1014,8 @@ void aqos_charge_stored(struct aqos_group *g, unsigned long bytes,
 void aqos_uncharge_stored(struct aqos_group *g, unsigned long bytes,
 			  unsigned long nr)
 {
-	long own = bytes + nr * AQOS_STORED_ENTRY_BYTES;
-	long now = atomic_long_sub_return(own, &g->zswap_own);
-	long pages = aqos_zswap_round(now + own) - aqos_zswap_round(now);
+	long now = atomic_long_sub_return(bytes, &g->zswap_own);
+	long pages = aqos_zswap_round(now + bytes) - aqos_zswap_round(now);
 
 	WARN_ON_ONCE(now < 0);
 	aqos_zswap_add(g, -(long)bytes, -(long)nr, -pages);

@@ -77,16 +77,6 @@
 
 #include "pressure.h"
 
-/*
- * What a stored page costs beyond the store's bytes for it (group.c,
- * aqos_charge_stored()): its entry in the store and its slot's handle,
- * about 40 bytes of slab and 8 of xarray, rounded up.  So a same-filled
- * page, which the store keeps in its entry (0 bytes of data), is not free,
- * and a group's max bounds how many pages it keeps stored (review s29,
- * finding 5).
- */
-#define AQOS_STORED_ENTRY_BYTES	64
-
 struct seq_file;
 struct dentry;
 struct file;
@@ -186,9 +176,8 @@ enum aqos_event {
  * @zswapped:	those pages (memory.stat zswapped, in pages here)
  * @zswap_pages: the pages of @usage those bytes take, in it and its
  *		descendants: @usage less this is their resident frames
- * @zswap_own:	the bytes charged to it itself, the store's and
- *		AQOS_STORED_ENTRY_BYTES a stored page, which it rounds up
- *		to whole pages of @usage (aqos_charge_stored())
+ * @zswap_own:	the bytes charged to it itself, which it rounds up to
+ *		whole pages of @usage (aqos_charge_stored())
  * @throttles, @throttled_us, @throttle_max_us: the over-high sleeps of
  *		its regions' tasks (throttle.c): how many, their penalties'
  *		sum and the longest, in us (memory.stat)

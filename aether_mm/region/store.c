@@ -15,7 +15,8 @@
  * (Documentation/admin-guide/cgroup-v2.rst, memory.zswap.current;
  * memory.stat's zswap and zswapped).  A page that goes to the store
  * (evict.c) has its frame uncharged and the bytes the store says it holds
- * for the handle (aem_store_ops @size) charged, never refused
+ * for the handle (aem_store_ops @size, at least AEM_STORE_ENTRY_BYTES,
+ * the entry's cost: a same-filled page is not free) charged, never refused
  * (aem_region_charge_stored()); a page loaded back has its frame charged
  * first (refusable: over max it stays stored) and its bytes uncharged
  * after the load; a stored page released with its layer has its bytes

@@ -185,7 +185,9 @@ struct dentry *aem_debugfs_root(void);
  *		data, as zswap's entry->length; 0 for a page it keeps as a
  *		value, a same-filled one), which the core charges to the
  *		region's group while the slot holds the handle (the policy's
- *		@charge_stored).  Must give the same answer for a handle
+ *		@charge_stored), and never less than an entry's cost
+ *		(region.h, AEM_STORE_ENTRY_BYTES: 64).  Must give the same
+ *		answer for a handle
  *		from its ->store() to its ->release().  Optional: without it
  *		a stored page's bytes are counted as 0.
  *		Context: the page's slot lock held (or none, a layer being

@@ -18,8 +18,8 @@
  *     aether_mm loads every page back) leaves no byte charged;
  *   - ATTACH_REGION moves the bytes with the frames;
  *   - `aetherctl qos show` prints them (skipped without aetherctl);
- *   - same-filled pages (0 bytes in the store) cost their entries: a
- *     group's usage bounds how many pages it keeps stored.
+ *   - same-filled pages (no data in the store) count their entries, 64
+ *     bytes each: a group's max bounds how many pages it keeps stored.
  *
  * Skipped without aether_zram or when its region store cannot register.
  * Groups made here are named "qs-*" under the root.
@@ -172,16 +172,15 @@ static long long qs_stat(const char *name, const char *key)
 }
 
 /*
- * What a stored page costs its group beyond the store's bytes: its entry
- * (aether_qos/internal.h, AQOS_STORED_ENTRY_BYTES; review s29, finding 5).
+ * The least a stored page counts in @zswap: its entry (aether_mm's
+ * region.h, AEM_STORE_ENTRY_BYTES; review s29, finding 5).
  */
 #define QS_ENTRY_BYTES	64
 
-/* What a group's usage must be: its frames, bytes and entries, in pages. */
+/* What a group's usage must be: its frames and its bytes, in pages. */
 static __u64 qs_usage(const struct aether_qos_group_info *gi)
 {
-	return gi->resident + (gi->zswap + gi->zswapped * QS_ENTRY_BYTES +
-			       psize() - 1) / psize();
+	return gi->resident + (gi->zswap + psize() - 1) / psize();
 }
 
 /*
@@ -454,7 +453,7 @@ TEST_F_TIMEOUT(stored, aetherctl_shows_the_bytes, 240)
 }
 
 /*
- * Same-filled pages take no byte of the store's data, but each costs its
+ * Same-filled pages take no byte of the store's data, but each counts its
  * entry (QS_ENTRY_BYTES): QS_SAME pages stored raise the usage above the
  * resident frames by their entries, so a group's max bounds how many
  * pages it keeps stored (review s29, finding 5: they were free).
@@ -484,6 +483,7 @@ TEST_F_TIMEOUT(stored, same_filled_pages_cost_their_entries, 300)
 	TH_LOG("%ld same-filled pages stored in %llu bytes", n,
 	       (unsigned long long)gi.zswap);
 	ASSERT_EQ(n, gi.zswapped);
+	ASSERT_EQ((__u64)n * QS_ENTRY_BYTES, gi.zswap) TH_LOG("an entry each");
 	ASSERT_EQ(QS_SAME - n, gi.resident);
 	ASSERT_EQ(qs_usage(&gi), gi.usage);
 	ASSERT_LE(gi.resident + (__u64)(n * QS_ENTRY_BYTES / ps), gi.usage)
