@@ -210,6 +210,34 @@ void aem_policy_stall_begin(const struct aem_alloc_who *who,
 void aem_policy_stall_end(struct aem_policy_stall *st);
 int aem_policy_hold(u64 *gen);
 void aem_policy_unhold(int idx);
+
+/**
+ * struct aem_policy_held - a charge that outlives its region (policy.c)
+ * @gen:	the registration of @cookie, 0 when charged to nobody
+ * @cookie:	from the backend's @cookie_hold, valid until @cookie_unhold
+ * @nid:	the node a frame was charged on, while @frame
+ * @bytes:	the store's bytes charged, while @stored
+ * @frame:	one frame is charged
+ * @stored:	one stored page (@bytes) is charged instead
+ *
+ * A shared frame's (region/share.c): charged once, to the group of the
+ * region whose page it was copied from, until it is freed.
+ */
+struct aem_policy_held {
+	u64 gen;
+	void *cookie;
+	int nid;
+	unsigned long bytes;
+	bool frame;
+	bool stored;
+};
+
+void aem_policy_held_take(struct aem_policy_held *h, u64 gen, void *cookie,
+			  int nid);
+void aem_policy_held_stored(struct aem_policy_held *h, unsigned long bytes);
+void aem_policy_held_resident(struct aem_policy_held *h, int nid);
+void aem_policy_held_gone(struct aem_policy_held *h);
+void aem_policy_held_drop(struct aem_policy_held *h);
 struct aem_frame *aem_alloc_pages_who(struct aem_mempolicy *pol,
 				      unsigned int order, unsigned int flags,
 				      const struct aem_alloc_who *who);

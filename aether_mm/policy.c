@@ -65,6 +65,19 @@
  *		back, released or given up (@uncharge_stored): the group's
  *		usage is its resident frames and its stored pages'
  *		compressed bytes (region/store.c, "Stored bytes").
+ *   shared	a shared frame (region/share.c) is charged once, to the
+ *		group of the region whose page it was copied from (its
+ *		creator), for its whole life, whichever region maps it last:
+ *		@cookie_hold gives a cookie that outlives the region, kept in
+ *		the frame's struct aem_policy_held; the frame is charged
+ *		there (AEM_CHARGE_NOFAIL: it replaces the creator's page,
+ *		whose frame the merge uncharges), becomes stored bytes when
+ *		the frame goes to the store and a frame again when it comes
+ *		back, and is uncharged when it is freed (@cookie_unhold).
+ *		Each merged page's own frame is uncharged from its region as
+ *		it merges, so every group counts what it holds exactly once.
+ *		A charge of an earlier registration reaches nobody, as a
+ *		region's (below).
  *
  * Registrations.  Each registration is a record with a generation number,
  * and a region keeps the generation its cookie came from.  The core calls
@@ -162,7 +175,8 @@ static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
  * @reclaim_tier, @protected_reclaimed, the stall pair and the stored pair
  * only with them; @stall_begin and @stall_end both or neither, and
  * @charge_stored and @uncharge_stored; @may_class and @reclaim_begin only
- * with @reclaim_tier.
+ * with @reclaim_tier; @cookie_hold and @cookie_unhold both or neither,
+ * only with the four.
  *
  * Context: process context, may sleep; no aether_mm lock held.
  *
@@ -175,13 +189,15 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 			     !!ops->charge + !!ops->uncharge;
 	bool extra = ops->reclaim || ops->handle_high || ops->reclaim_tier ||
 		     ops->stall_begin || ops->stall_end ||
-		     ops->protected_reclaimed || ops->charge_stored;
+		     ops->protected_reclaimed || ops->charge_stored ||
+		     ops->cookie_hold;
 	struct aem_policy_reg *reg;
 	int ret = 0;
 
 	if ((usage && usage != 4) || (extra && !usage) ||
 	    !ops->stall_begin != !ops->stall_end ||
 	    !ops->charge_stored != !ops->uncharge_stored ||
+	    !ops->cookie_hold != !ops->cookie_unhold ||
 	    (ops->may_class && !ops->reclaim_tier) ||
 	    (ops->reclaim_begin && !ops->reclaim_tier))
 		return -EINVAL;
@@ -1026,6 +1042,147 @@ void aem_policy_uncharge_stored(u64 gen, void *cookie, unsigned long bytes,
 	if (ops && ops->uncharge_stored)
 		ops->uncharge_stored(cookie, bytes, nr);
 	rcu_read_unlock();
+}
+
+/**
+ * aem_policy_held_take() - charge a frame that outlives its region
+ * @h: the charge's record, zeroed by the caller
+ * @gen: the region's generation (0: nothing is charged)
+ * @cookie: its cookie
+ * @nid: the frame's node
+ *
+ * The backend's @cookie_hold gives a cookie that stays valid after the
+ * region goes; one frame is charged to it, AEM_CHARGE_NOFAIL (the frame
+ * replaces a page of the region, charged until it merges).  Without a
+ * registration of @gen, or without @cookie_hold, nothing is charged.
+ *
+ * Context: under the region's @pol_lock (region.h), which keeps @cookie
+ * valid; does not sleep.
+ */
+void aem_policy_held_take(struct aem_policy_held *h, u64 gen, void *cookie,
+			  int nid)
+{
+	const struct aem_policy_ops *ops;
+	void *held;
+
+	if (!gen)
+		return;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	held = ops && ops->cookie_hold ? ops->cookie_hold(cookie) : NULL;
+	if (held) {
+		/* Never refused: over high it counts, nobody is throttled. */
+		ops->charge(held, nid, 1, AEM_CHARGE_NOFAIL);
+		h->gen = gen;
+		h->cookie = held;
+		h->nid = nid;
+		h->frame = true;
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * aem_policy_held_stored() - the frame of @h went to the store
+ * @h: a charge of aem_policy_held_take()
+ * @bytes: what the store holds for it
+ *
+ * Its frame is uncharged and @bytes charged (@charge_stored, one page),
+ * as a region page's.  Context: under the owner's lock; does not sleep.
+ */
+void aem_policy_held_stored(struct aem_policy_held *h, unsigned long bytes)
+{
+	const struct aem_policy_ops *ops;
+
+	if (!h->frame)
+		return;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(h->gen);
+	if (ops) {
+		ops->uncharge(h->cookie, h->nid, 1);
+		if (ops->charge_stored)
+			ops->charge_stored(h->cookie, bytes, 1);
+	}
+	rcu_read_unlock();
+	h->frame = false;
+	h->stored = true;
+	h->bytes = bytes;
+}
+
+/**
+ * aem_policy_held_resident() - the stored page of @h is a frame again
+ * @h: a charge of aem_policy_held_take()
+ * @nid: the new frame's node
+ *
+ * The frame is charged (AEM_CHARGE_NOFAIL), then the stored bytes
+ * uncharged.  Context: under the owner's lock; does not sleep.
+ */
+void aem_policy_held_resident(struct aem_policy_held *h, int nid)
+{
+	const struct aem_policy_ops *ops;
+
+	if (!h->stored)
+		return;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(h->gen);
+	if (ops) {
+		ops->charge(h->cookie, nid, 1, AEM_CHARGE_NOFAIL);
+		if (ops->uncharge_stored)
+			ops->uncharge_stored(h->cookie, h->bytes, 1);
+	}
+	rcu_read_unlock();
+	h->stored = false;
+	h->bytes = 0;
+	h->frame = true;
+	h->nid = nid;
+}
+
+/**
+ * aem_policy_held_gone() - what @h counts is gone: uncharge it
+ * @h: a charge of aem_policy_held_take(), or a zeroed record
+ *
+ * The frame freed or the stored page released: nothing is charged to the
+ * cookie any more, which stays held until aem_policy_held_drop().
+ * Context: under the owner's lock or none; does not sleep.
+ */
+void aem_policy_held_gone(struct aem_policy_held *h)
+{
+	const struct aem_policy_ops *ops;
+
+	if (!h->frame && !h->stored)
+		return;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(h->gen);
+	if (ops && h->frame)
+		ops->uncharge(h->cookie, h->nid, 1);
+	else if (ops && ops->uncharge_stored)
+		ops->uncharge_stored(h->cookie, h->bytes, 1);
+	rcu_read_unlock();
+	h->frame = false;
+	h->stored = false;
+	h->bytes = 0;
+}
+
+/**
+ * aem_policy_held_drop() - the end of @h: uncharge it, drop its cookie
+ * @h: a charge of aem_policy_held_take(), or a zeroed record
+ *
+ * Context: process context, no lock needed (the owner is going); does
+ * not sleep.
+ */
+void aem_policy_held_drop(struct aem_policy_held *h)
+{
+	const struct aem_policy_ops *ops;
+
+	aem_policy_held_gone(h);
+	if (!h->gen)
+		return;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(h->gen);
+	if (ops)
+		ops->cookie_unhold(h->cookie);
+	rcu_read_unlock();
+	h->gen = 0;
+	h->cookie = NULL;
 }
 
 /**

@@ -29,7 +29,14 @@
  * together (a page that does not compress is refused by the store, as
  * zswap refuses it).  The bytes are rounded up to whole pages per group
  * (aqos_charge_stored(), below); @zswap, @zswapped and @zswap_pages say
- * what of the usage they are.
+ * what of the usage they are.  A stored page's bytes are at least
+ * AEM_STORE_ENTRY_BYTES (aether_mm's aem_store_size(): the store's entry
+ * and the slot's handle), so a same-filled page, kept in its entry, is
+ * not free, and a group's max bounds how many pages it keeps stored.
+ * A shared frame
+ * (aether_dedupe's) counts once, in the group of the region whose page
+ * it was copied from, a frame or its stored bytes (policy.c,
+ * @cookie_hold), until it is freed.
  *
  * Protection (min, low): each group tells its parent how much of its usage
  * its own min and low cover (@min_usage, @low_usage, summed into the

@@ -72,6 +72,13 @@
  *     leaves the group as a frame and comes back in as the compressed
  *     bytes the store holds for it, until it is loaded or released
  *     (group.c, aqos_charge_stored(): memcg's zswap charge);
+ *   - @cookie_hold/@cookie_unhold: a shared frame (aether_dedupe's
+ *     merged pages) is charged once, to the group of the region whose
+ *     page it was copied from, until it is freed, whichever region goes
+ *     last: the frame holds a reference to the group (as memcg keeps a
+ *     dying memcg for its pages), so DESTROY refuses the group while it
+ *     is charged (its usage), and the charge is counted like a region's
+ *     (@charged, @uncharged; stored, its bytes);
  *   - over high, @charge answers AEM_CHARGE_OVER_HIGH (the page is taken,
  *     a high event counted); the core calls @handle_high on the task's
  *     way back to user mode: reclaim, then memcg's penalty sleep
@@ -223,6 +230,24 @@ static void aqos_policy_uncharge_stored(void *cookie, unsigned long bytes,
 					unsigned long nr_pages)
 {
 	aqos_uncharge_stored(cookie, bytes, nr_pages);
+}
+
+/*
+ * A shared frame made from a page of @cookie's region is charged to its
+ * group for its life: a reference keeps the group, whatever the region
+ * does (it may go, or be attached elsewhere, first).
+ */
+static void *aqos_policy_cookie_hold(void *cookie)
+{
+	struct aqos_group *g = cookie;
+
+	return refcount_inc_not_zero(&g->ref) ? g : NULL;
+}
+
+/* That frame is freed, every page of it uncharged. */
+static void aqos_policy_cookie_unhold(void *held)
+{
+	aqos_group_put(held);
 }
 
 /*
@@ -435,6 +460,8 @@ static const struct aem_policy_ops aqos_policy_ops = {
 	.integrity_event = aqos_fw_integrity_event,
 	.charge_stored	= aqos_policy_charge_stored,
 	.uncharge_stored = aqos_policy_uncharge_stored,
+	.cookie_hold	= aqos_policy_cookie_hold,
+	.cookie_unhold	= aqos_policy_cookie_unhold,
 };
 
 /**

@@ -530,11 +530,26 @@ static inline void aem_region_uncharge(struct aem_region *r, int nid,
 	aem_user_uncharge(r->user, nr << PAGE_SHIFT);
 }
 
-/* The bytes @ops holds for @handle (0 when it does not say). */
+/*
+ * What a stored page costs its store beyond its data: the store's entry
+ * and the slot's handle (aether_zram: a 32-byte entry from a slab cache,
+ * 8 bytes of xarray), rounded up.  A stored page is charged at least this
+ * (review s29, finding 5): a same-filled page, kept in its entry with no
+ * data, is not free, so a group's max bounds how many pages it keeps
+ * stored.
+ */
+#define AEM_STORE_ENTRY_BYTES	64UL
+
+/*
+ * The bytes @ops holds for @handle, at least AEM_STORE_ENTRY_BYTES (0
+ * when it does not say: the loopback store, whose pages count nothing).
+ */
 static inline unsigned long aem_store_size(const struct aem_store_ops *ops,
 					   unsigned long handle)
 {
-	return ops && ops->size ? ops->size(handle) : 0;
+	if (!ops || !ops->size)
+		return 0;
+	return max_t(unsigned long, ops->size(handle), AEM_STORE_ENTRY_BYTES);
 }
 
 /*

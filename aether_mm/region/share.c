@@ -19,7 +19,11 @@
  * private, and charged) and given back when it is freed; each merged
  * private frame is uncharged as it goes (aem_region_frame_gone()).  So
  * merging never takes a user beyond user_max_pages, as a page written
- * after a merge (a private copy, charged) does not.  The zero page costs
+ * after a merge (a private copy, charged) does not.  The same frame is
+ * charged once to the policy's group of that first page's region (its
+ * creator: @pol, policy.c's "shared"), a frame while resident and the
+ * store's bytes while stored, until it is freed, whichever region drops
+ * it last; the cookie it keeps outlives the region.  The zero page costs
  * nothing.  Its struct
  * aem_shared holds the list of its users, one (layer, index) per layer
  * slot that holds the frame, as KSM keeps rmap_items on a stable node; the
@@ -179,6 +183,9 @@
  *		never written, so the copy stays good until @s goes, is
  *		stored again (it is reused) or the store goes.  Both change
  *		under @load_lock and @lock
+ * @pol:	its charge to the creator's group (policy.c): a frame, or
+ *		the store's bytes while @stored; changes under @load_lock and
+ *		@lock with @frame and @stored
  */
 struct aem_shared {
 	struct kref ref;
@@ -199,6 +206,7 @@ struct aem_shared {
 	struct aem_user *user;
 	unsigned long kept;
 	bool has_kept;
+	struct aem_policy_held pol;
 };
 
 /**
@@ -720,6 +728,7 @@ static void aem_shared_release(struct kref *ref)
 	}
 	if (s->has_kept)
 		aem_integ_kept_release(s->kept, false);
+	aem_policy_held_drop(&s->pol);
 	aem_user_uncharge(s->user, PAGE_SIZE);
 	aem_user_put(s->user);
 	atomic_long_dec(&aem_share_frames);
@@ -820,6 +829,11 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 		goto out_uncharge;
 	}
 	s->user = aem_user_hold(r->user);
+	/* The creator's group, as its user: the cookie outlives @r. */
+	spin_lock(&r->pol_lock);
+	aem_policy_held_take(&s->pol, r->pol_gen, r->pol_cookie,
+			     aem_frame_nid(nf));
+	spin_unlock(&r->pol_lock);
 	copy_highpage(aem_frame_page(nf), aem_frame_page(pg->frame));
 	/* Never written from here on: its checksum holds (verify.c). */
 	s->csum = aem_integ_hash(nf);
@@ -2013,6 +2027,7 @@ struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags)
 	WRITE_ONCE(s->frame, nf);
 	s->handle = 0;
 	s->stored = false;
+	aem_policy_held_resident(&s->pol, aem_frame_nid(nf));
 	if (keep) {
 		s->kept = handle;
 		s->has_kept = true;
@@ -2045,6 +2060,7 @@ static void aem_share_stored_drop(struct aem_shared *s)
 		handle = s->handle;
 		s->handle = 0;
 		s->stored = false;
+		aem_policy_held_gone(&s->pol);
 		drop = true;
 	}
 	spin_unlock(&s->lock);
@@ -2431,7 +2447,7 @@ static int aem_share_store_one(struct aem_shared *s,
 			       unsigned int min_gen)
 {
 	struct aem_share_pin *pins = NULL;
-	unsigned long handle;
+	unsigned long handle, bytes;
 	struct aem_frame *f;
 	unsigned int n = 0, i;
 	int ret = -EALREADY;
@@ -2453,6 +2469,7 @@ static int aem_share_store_one(struct aem_shared *s,
 		if (ret)
 			goto unlock;
 	}
+	bytes = aem_store_size(ops, handle);
 	mutex_lock(&s->load_lock);
 	spin_lock(&s->lock);
 	/* @s's own reference only: no scan or reader holds the frame. */
@@ -2471,6 +2488,7 @@ static int aem_share_store_one(struct aem_shared *s,
 		s->handle = handle;
 		s->stored = true;
 		WRITE_ONCE(s->frame, NULL);
+		aem_policy_held_stored(&s->pol, bytes);
 	}
 	spin_unlock(&s->lock);
 	mutex_unlock(&s->load_lock);

@@ -15,7 +15,8 @@
  * (Documentation/admin-guide/cgroup-v2.rst, memory.zswap.current;
  * memory.stat's zswap and zswapped).  A page that goes to the store
  * (evict.c) has its frame uncharged and the bytes the store says it holds
- * for the handle (aem_store_ops @size) charged, never refused
+ * for the handle (aem_store_ops @size, at least AEM_STORE_ENTRY_BYTES,
+ * the entry's cost: a same-filled page is not free) charged, never refused
  * (aem_region_charge_stored()); a page loaded back has its frame charged
  * first (refusable: over max it stays stored) and its bytes uncharged
  * after the load; a stored page released with its layer has its bytes
@@ -25,8 +26,9 @@
  * what it gives up is uncharged all at once (aem_region_stored_forget()),
  * so nothing stays charged for pages nobody can load.  A copy kept for
  * repair (verify.c) is the core's, not the group's: it is not counted.
- * A stored shared frame (share.c) is no region's and counts nowhere,
- * as its frame did not.
+ * A stored shared frame (share.c) is no region's: its bytes count once,
+ * in the group its frame counted in (its creator's), until it is loaded
+ * back or released.
  *
  * See region.h for the objects and the lock order.
  */

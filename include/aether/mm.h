@@ -186,7 +186,9 @@ struct dentry *aem_debugfs_root(void);
  *		data, as zswap's entry->length; 0 for a page it keeps as a
  *		value, a same-filled one), which the core charges to the
  *		region's group while the slot holds the handle (the policy's
- *		@charge_stored).  Must give the same answer for a handle
+ *		@charge_stored), and never less than an entry's cost
+ *		(region.h, AEM_STORE_ENTRY_BYTES: 64).  Must give the same
+ *		answer for a handle
  *		from its ->store() to its ->release().  Optional: without it
  *		a stored page's bytes are counted as 0.
  *		Context: the page's slot lock held (or none, a layer being
@@ -717,6 +719,27 @@ struct aem_access {
  *		uncharged exactly once (unless the table goes first: see
  *		@drain).  Context: as @uncharge.  Must not sleep or
  *		allocate.
+ * @cookie_hold: a charge is about to outlive the region of @cookie: a
+ *		shared frame (region/share.c) made from one of its pages,
+ *		charged to its group for the frame's whole life, whichever
+ *		region drops it last.  Return a cookie for the same group
+ *		that stays valid, whatever happens to the region, until
+ *		@cookie_unhold (a reference that keeps the group's
+ *		accounting alive, as memcg keeps a dying memcg for its
+ *		pages); the core names it in @charge (always
+ *		AEM_CHARGE_NOFAIL: the frame replaces a page the region had),
+ *		@uncharge, @charge_stored and @uncharge_stored of that
+ *		frame.  NULL leaves the frame uncharged.  Optional, with
+ *		@cookie_unhold: both or neither, only with @charge; without
+ *		them shared frames count in no group.
+ *		Context: under rcu_read_lock() and the region's charge lock
+ *		(a spinlock).  Must not sleep or allocate.
+ * @cookie_unhold: the charge of @held is over (every page of it
+ *		uncharged): drop what @cookie_hold took.  Called once for
+ *		each cookie it returned (but NULL), unless the table was
+ *		unregistered first (see @drain: then never).
+ *		Context: process context, under rcu_read_lock(), possibly
+ *		under a shared frame's locks.  Must not sleep or allocate.
  */
 struct aem_policy_ops {
 	struct module *owner;
@@ -746,6 +769,8 @@ struct aem_policy_ops {
 			      unsigned long nr_pages);
 	void (*uncharge_stored)(void *cookie, unsigned long bytes,
 				unsigned long nr_pages);
+	void *(*cookie_hold)(void *cookie);
+	void (*cookie_unhold)(void *held);
 };
 
 /* What aem_policy_ops.integrity_event reports (region/verify.c). */

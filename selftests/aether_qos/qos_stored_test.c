@@ -17,7 +17,9 @@
  *   - region_store=0 with pages stored (aether_zram's table unregistered:
  *     aether_mm loads every page back) leaves no byte charged;
  *   - ATTACH_REGION moves the bytes with the frames;
- *   - `aetherctl qos show` prints them (skipped without aetherctl).
+ *   - `aetherctl qos show` prints them (skipped without aetherctl);
+ *   - same-filled pages (no data in the store) count their entries, 64
+ *     bytes each: a group's max bounds how many pages it keeps stored.
  *
  * Skipped without aether_zram or when its region store cannot register.
  * Groups made here are named "qs-*" under the root.
@@ -168,6 +170,12 @@ static long long qs_stat(const char *name, const char *key)
 	fclose(f);
 	return ret;
 }
+
+/*
+ * The least a stored page counts in @zswap: its entry (aether_mm's
+ * region.h, AEM_STORE_ENTRY_BYTES; review s29, finding 5).
+ */
+#define QS_ENTRY_BYTES	64
 
 /* What a group's usage must be: its frames and its bytes, in pages. */
 static __u64 qs_usage(const struct aether_qos_group_info *gi)
@@ -442,6 +450,49 @@ TEST_F_TIMEOUT(stored, aetherctl_shows_the_bytes, 240)
 	ASSERT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
 	munmap(p, pages * ps);
 	close(rfd);
+}
+
+/*
+ * Same-filled pages take no byte of the store's data, but each counts its
+ * entry (QS_ENTRY_BYTES): QS_SAME pages stored raise the usage above the
+ * resident frames by their entries, so a group's max bounds how many
+ * pages it keeps stored (review s29, finding 5: they were free).
+ */
+#define QS_SAME	256
+
+TEST_F_TIMEOUT(stored, same_filled_pages_cost_their_entries, 300)
+{
+	const size_t ps = psize();
+	struct aether_qos_group_info gi;
+	unsigned char *p;
+	long n;
+	size_t i;
+	__u32 g;
+	__u64 id;
+	int rfd;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "same", 0, &g));
+	p = qs_region(self->fd, self->mfd, g, QS_SAME, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < QS_SAME; i++)
+		memset(p + i * ps, 0x5a, ps);
+	n = qs_push(id, rfd, p, QS_SAME);
+	ASSERT_LE((long)(ps / QS_ENTRY_BYTES), n)
+		TH_LOG("only %ld pages stored", n);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	TH_LOG("%ld same-filled pages stored in %llu bytes", n,
+	       (unsigned long long)gi.zswap);
+	ASSERT_EQ(n, gi.zswapped);
+	ASSERT_EQ((__u64)n * QS_ENTRY_BYTES, gi.zswap) TH_LOG("an entry each");
+	ASSERT_EQ(QS_SAME - n, gi.resident);
+	ASSERT_EQ(qs_usage(&gi), gi.usage);
+	ASSERT_LE(gi.resident + (__u64)(n * QS_ENTRY_BYTES / ps), gi.usage)
+		TH_LOG("the entries are charged");
+	for (i = 0; i < QS_SAME; i++)
+		ASSERT_EQ(0x5a, p[i * ps + ps - 1]);
+	munmap(p, QS_SAME * ps);
+	close(rfd);
+	qs_figures(_metadata, self->fd, g, 0, &gi);
 }
 
 TEST_HARNESS_MAIN
