@@ -65,6 +65,10 @@ struct azr_slot {
  * @pass_lock:	held for read by each writeback pass, which holds no
  *		init_lock across its I/O; teardown takes it for write under
  *		init_lock, to wait for them (lock 2a of internal.h)
+ * @pass_mutex:	one pass at a time (lock 2b): a slot's AZR_SLOT_UNDER_WB
+ *		is the claim of the one pass in flight, so that a pass
+ *		that finds it still set after its write knows it is its
+ *		own, not another pass's on a slot freed and used again
  */
 struct azr_wb {
 	struct aether_bdev bdev;
@@ -80,6 +84,7 @@ struct azr_wb {
 	atomic64_t bd_writes;
 	struct delayed_work work;
 	struct rw_semaphore pass_lock;
+	struct mutex pass_mutex;	/* one pass at a time (lock 2b) */
 };
 
 /**

@@ -44,6 +44,8 @@
  *     the backing device's I/O; write by teardown under 2, to wait for
  *     the passes before it frees what they use.  Nothing under it may
  *     need 2 (a pass is NOIO)
+ *  2b. azr_dev->wb.pass_mutex (mutex, writeback.c): one pass of a device
+ *     at a time, taken under 2a and held across the pass
  *  3. a device slot's lock (a bit lock in the slot's flags, sleeping
  *     when contended: wait_on_bit_lock()): one I/O on a slot at a time,
  *     held across its compression or decompression; swap's slot-free

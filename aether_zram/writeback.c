@@ -376,7 +376,9 @@ static bool azr_wb_wanted(const struct azr_slot *slot, unsigned int mode,
  * AZR_SLOT_UNDER_WB meanwhile, and anything that changes what it holds
  * (a write, a discard, swap's notification: azr_slot_free()) clears the
  * flag, so that the block, now stale, is given back.  A read in the
- * meantime reads the page from the store, where it still is.
+ * meantime reads the page from the store, where it still is.  Passes
+ * of a device run one at a time (@pass_mutex): a flag found still set
+ * is this pass's claim, never another pass's on the slot used again.
  * Return: 1 written; 0 not wanted, or changed during the write; -EIO
  * when the limit is spent; -ENOSPC when the backing device is full; or
  * the error of the load or the write.
@@ -490,7 +492,8 @@ void azr_wb_drain(struct azr_dev *d)
 
 /*
  * Write back the pages of [@first, @first + @nr) that @mode wants, at
- * most @max of them; @d pinned (azr_wb_pin()).  The count written goes
+ * most @max of them; @d pinned (azr_wb_pin()), the device's one pass
+ * (@pass_mutex held).  The count written goes
  * to *@written.  Return: 0; -EIO when the limit ran out or -ENOSPC when
  * the backing device filled (the pass stops); else the last write's
  * error (the pass goes on), as zram's.
@@ -511,6 +514,7 @@ static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
 	u32 i;
 
 	lockdep_assert_held_read(&d->wb.pass_lock);
+	lockdep_assert_held(&d->wb.pass_mutex);
 	lockdep_assert_not_held(&d->init_lock);
 	*written = 0;
 	bounce = alloc_page(GFP_NOIO);
@@ -581,9 +585,14 @@ static void azr_wb_background(struct work_struct *work)
 	unsigned long written;
 
 	if (ms && !azr_wb_pin(d)) {
-		azr_wb_pass(d, AZR_WB_IDLE, 0, d->disksize >> PAGE_SHIFT,
-			    azr_wb_age_cutoff(READ_ONCE(azr_wb_idle_age_sec)),
-			    READ_ONCE(azr_wb_batch), &written);
+		/* A pass the administrator asked for runs: this round waits. */
+		if (mutex_trylock(&d->wb.pass_mutex)) {
+			azr_wb_pass(d, AZR_WB_IDLE, 0,
+				    d->disksize >> PAGE_SHIFT,
+				    azr_wb_age_cutoff(READ_ONCE(azr_wb_idle_age_sec)),
+				    READ_ONCE(azr_wb_batch), &written);
+			mutex_unlock(&d->wb.pass_mutex);
+		}
 		azr_wb_unpin(d);
 	}
 	queue_delayed_work(system_unbound_wq, &d->wb.work, azr_wb_delay(ms));
@@ -597,6 +606,7 @@ void azr_wb_dev_init(struct azr_dev *d)
 {
 	spin_lock_init(&d->wb.limit_lock);
 	init_rwsem(&d->wb.pass_lock);
+	mutex_init(&d->wb.pass_mutex);
 	INIT_DELAYED_WORK(&d->wb.work, azr_wb_background);
 }
 
@@ -1005,7 +1015,11 @@ static ssize_t writeback_store(struct device *dev,
 		goto out;
 	if (mode == AZR_WB_PAGE)
 		nr = 1;
+	err = mutex_lock_killable(&d->wb.pass_mutex);
+	if (err)
+		goto out;
 	err = azr_wb_pass(d, mode, first, nr, 0, ULONG_MAX, &written);
+	mutex_unlock(&d->wb.pass_mutex);
 out:
 	azr_wb_unpin(d);
 	return err ? err : len;
