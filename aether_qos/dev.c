@@ -282,6 +282,22 @@ static bool aqos_set_unused_zero(const struct aether_qos_set *s)
 	       (s->mask & AETHER_QOS_SET_MAX || !s->max);
 }
 
+/*
+ * Does @s change what @g is owed as a RealTime group (its min or low
+ * while it is, or will be, RealTime)?  That sizes the pool's reserve for
+ * every user (aqos_rt_reserve_update()), so it is the administrator's,
+ * as the class itself is.  aqos_lock held.
+ */
+static bool aqos_set_sizes_reserve(struct aqos_group *g,
+				   const struct aether_qos_set *s)
+{
+	u32 class = s->mask & AETHER_QOS_SET_CLASS ? s->class : g->class;
+
+	lockdep_assert_held(&aqos_lock);
+	return class == AETHER_QOS_CLASS_REALTIME &&
+	       s->mask & (AETHER_QOS_SET_MIN | AETHER_QOS_SET_LOW);
+}
+
 static long aqos_ioc_set(void __user *uarg)
 {
 	struct aether_qos_set s;
@@ -307,6 +323,9 @@ static long aqos_ioc_set(void __user *uarg)
 		ret = -EPERM;
 	} else if (READ_ONCE(g->dead)) {
 		ret = -ENOENT;
+	} else if (aqos_set_sizes_reserve(g, &s) && !capable(CAP_SYS_ADMIN)) {
+		/* A RealTime group's min and low size the pool's reserve. */
+		ret = -EPERM;
 	} else {
 		old = min(g->high, g->max);
 		aqos_group_set_limits(g, aqos_pick(&s, AETHER_QOS_SET_MIN, s.min, g->min),

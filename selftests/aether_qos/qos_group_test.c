@@ -566,6 +566,91 @@ TEST_F(qos, delegation_and_user_bound)
 	ASSERT_EQ(0, aqt_destroy(self->fd, ug));
 }
 
+/* qg_rt_owed's steps: as the user, make d1 in the default group. */
+static int qg_rt_make(void *arg)
+{
+	struct qg_result *r = arg;
+	char name[AETHER_QOS_NAME_MAX];
+	int fd = aqt_open(), mfd = aemt_open(), rfd;
+	__u32 ug;
+
+	AQT_EXPECT(r, 1, 1, fd >= 0 && mfd >= 0);
+	rfd = aemt_region_new(mfd, AETHER_MM_REGION_SHARED, 4096);
+	AQT_EXPECT(r, 2, 1, rfd >= 0);
+	close(rfd);
+	snprintf(name, sizeof(name), "user.%u", getuid());
+	AQT_EXPECT(r, 3, 0, aqt_find(fd, 0, name, &ug));
+	AQT_EXPECT(r, 4, 0, aqt_create(fd, ug, "d1", 0, &r->id));
+	return 0;
+}
+
+/* Then, d1 made RealTime by root: its max is the user's, min/low not. */
+static int qg_rt_owed(void *arg)
+{
+	struct qg_result *r = arg;
+	struct aether_qos_set s = { .id = r->id };
+	int fd = aqt_open();
+
+	AQT_EXPECT(r, 1, 1, fd >= 0);
+	s.mask = AETHER_QOS_SET_MIN;
+	s.min = 1UL << 40;
+	AQT_EXPECT(r, 2, -EPERM, aqt_set(fd, &s));
+	s.mask = AETHER_QOS_SET_LOW;
+	s.min = 0;
+	s.low = 1UL << 40;
+	AQT_EXPECT(r, 3, -EPERM, aqt_set(fd, &s));
+	s.mask = AETHER_QOS_SET_MAX;
+	s.low = 0;
+	s.max = 64;
+	AQT_EXPECT(r, 4, 0, aqt_set(fd, &s));
+	return 0;
+}
+
+/*
+ * A RealTime group's min and low size the pool's reserve for every user:
+ * a user who manages a RealTime group (root made it RealTime under the
+ * user's default group) still cannot set them (review s30 finding 2).
+ */
+TEST_F(qos, realtime_min_and_low_are_the_administrators)
+{
+	struct qg_result *r = aqt_shared_page();
+	struct aether_qos_set s = { .mask = AETHER_QOS_SET_CLASS,
+				    .class = AETHER_QOS_CLASS_REALTIME };
+	struct aether_qos_group_info gi;
+	char name[AETHER_QOS_NAME_MAX];
+	__u32 ug;
+
+	if (!aet_can_run_as(&qg_deleg))
+		SKIP(return, "needs root");
+	ASSERT_NE(NULL, r);
+	if (aemt_open() < 0)
+		SKIP(return, "no /dev/aether_mm");
+	snprintf(name, sizeof(name), "user.%u", qg_deleg.uid);
+	if (!aqt_find(self->fd, 0, name, &ug)) {
+		aqt_destroy_prefixed(self->fd, ug, "");
+		ASSERT_EQ(0, aqt_destroy(self->fd, ug));
+	}
+	ASSERT_EQ(0, aet_write_file(AQT_PARAMS "/groups_per_user", "2"));
+	ASSERT_EQ(0, aet_run_as(&qg_deleg, qg_rt_make, r))
+		TH_LOG("step %d got %d", r->step, r->got);
+	s.id = r->id;
+	ASSERT_EQ(0, aqt_set(self->fd, &s));
+	ASSERT_EQ(0, aet_run_as(&qg_deleg, qg_rt_owed, r))
+		TH_LOG("step %d got %d", r->step, r->got);
+	ASSERT_EQ(0, aqt_get(self->fd, s.id, &gi));
+	EXPECT_EQ(0, gi.min);
+	EXPECT_EQ(0, gi.low);
+	EXPECT_EQ(64, gi.max);
+	/* root may */
+	s.mask = AETHER_QOS_SET_MIN;
+	s.class = 0;
+	s.min = 16;
+	EXPECT_EQ(0, aqt_set(self->fd, &s));
+	ASSERT_EQ(0, aqt_find(self->fd, 0, name, &ug));
+	aqt_destroy_prefixed(self->fd, ug, "");
+	ASSERT_EQ(0, aqt_destroy(self->fd, ug));
+}
+
 TEST_F(qos, unprivileged_trigger_windows)
 {
 	struct qg_result *r = aqt_shared_page();
