@@ -222,7 +222,7 @@ struct adp_walk {
 static DEFINE_MUTEX(adp_engine_lock);
 
 static struct kmem_cache *adp_chunk_cache, *adp_unstable_cache,
-	*adp_stable_cache;
+	*adp_stable_cache, *adp_dup_cache;
 
 /**
  * struct adp_stock - free objects of one cache, kept by the engine
@@ -231,7 +231,14 @@ static struct kmem_cache *adp_chunk_cache, *adp_unstable_cache,
  * @obj:	the objects, not initialised
  *
  * Every pass makes an unstable node per page it files: one slab call each
- * was a tenth of the scanner's CPU.
+ * was a tenth of the scanner's CPU.  Every pair makes a frame's record
+ * and, for a content not yet in the stable tree, a stable entry: those
+ * come from stocks too, so a pair makes no slab call of the engine's
+ * but one bulk call per ADP_STOCK_MAX / 2 pairs (the shared frame itself
+ * is aether_mm's).  A frame's record is read under RCU (@unshared): it
+ * never goes back to its stock, only to its cache after a grace period
+ * (adp_dup_free()); the stable entries and the unstable nodes, read
+ * under adp_engine_lock only, go back to theirs at once.
  * The stock fills with one kmem_cache_alloc_bulk() and takes back what
  * the engine frees, up to ADP_STOCK_MAX; each object stays a slab object
  * of @cache, so lifetimes and their checks (kmemleak, KASAN) are those
@@ -245,7 +252,7 @@ struct adp_stock {
 };
 
 /* adp_engine_lock: */
-static struct adp_stock adp_unstable_stock;
+static struct adp_stock adp_unstable_stock, adp_stable_stock, adp_dup_stock;
 
 /* adp_engine_lock: */
 static struct rb_root adp_stable_root = RB_ROOT;
@@ -395,15 +402,22 @@ static void adp_unshared(struct aem_shared *s, unsigned int users)
 /* A record for @s (whose reference it takes over), in the hash. */
 static struct adp_dup *adp_dup_new(struct aem_shared *s)
 {
-	struct adp_dup *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	struct adp_dup *d;
 
 	lockdep_assert_held(&adp_engine_lock);
+	d = adp_stock_get(&adp_dup_stock);
 	if (!d)
 		return NULL;
+	memset(d, 0, sizeof(*d));
 	d->s = s;
 	atomic_set(&d->users, 0);
 	hash_add_rcu(adp_dups, &d->hnode, (unsigned long)s);
 	return d;
+}
+
+static void adp_dup_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(adp_dup_cache, container_of(head, struct adp_dup, rcu));
 }
 
 /* Forget @d (off any entry already): its frame goes with its last user. */
@@ -415,7 +429,8 @@ static void adp_dup_free(struct adp_dup *d)
 	while (atomic_read(&d->users) > 0)
 		adp_dup_user_drop(d);
 	aem_share_put(d->s);
-	kfree_rcu(d, rcu);
+	/* @unshared may still be reading it: to its cache after a grace. */
+	call_rcu(&d->rcu, adp_dup_free_rcu);
 }
 
 /* ---- the trees ----------------------------------------------------------- */
@@ -497,7 +512,7 @@ static void adp_stable_prune(bool all)
 		}
 		if (!st->nr_dups) {
 			adp_tree_erase(&adp_stable_root, &st->t);
-			kmem_cache_free(adp_stable_cache, st);
+			adp_stock_put(&adp_stable_stock, st);
 		}
 		cond_resched();
 	}
@@ -539,7 +554,7 @@ static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *dkey)
 	if (n) {
 		st = container_of(n, struct adp_stable, t);
 	} else {
-		st = kmem_cache_alloc(adp_stable_cache, GFP_KERNEL);
+		st = adp_stock_get(&adp_stable_stock);
 		if (!st)
 			return -ENOMEM;
 		adp_stable_init(st, &key);
@@ -1706,6 +1721,9 @@ static void adp_drop_all(void)
 	adp_rsets_sweep(true);
 	adp_in_pass = false;
 	adp_stock_drain(&adp_unstable_stock);
+	adp_stock_drain(&adp_stable_stock);
+	/* Never published: no reader to wait for. */
+	adp_stock_drain(&adp_dup_stock);
 	mutex_unlock(&adp_engine_lock);
 }
 
@@ -1923,15 +1941,20 @@ int adp_engine_init(void)
 	adp_stable_cache = KMEM_CACHE(adp_stable, 0);
 	if (!adp_stable_cache)
 		goto out_unstable;
+	adp_stable_stock.cache = adp_stable_cache;
+	adp_dup_cache = KMEM_CACHE(adp_dup, 0);
+	if (!adp_dup_cache)
+		goto out_stable;
+	adp_dup_stock.cache = adp_dup_cache;
 	zero = kzalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!zero)
-		goto out_stable;
+		goto out_dup;
 	adp_zero_hash = adp_hash(zero);
 	kfree(zero);
 
 	err = aem_register_share(&adp_share_ops);
 	if (err)
-		goto out_stable;
+		goto out_dup;
 	adp_thread = kthread_run(adp_ksmd, NULL, "aether_ksmd");
 	if (IS_ERR(adp_thread)) {
 		err = PTR_ERR(adp_thread);
@@ -1944,6 +1967,10 @@ out_share:
 	aem_unregister_share(&adp_share_ops);
 	cancel_work_sync(&adp_prune_work);
 	adp_drop_all();
+	/* adp_dup_free()'s callbacks before their cache goes. */
+	rcu_barrier();
+out_dup:
+	kmem_cache_destroy(adp_dup_cache);
 out_stable:
 	kmem_cache_destroy(adp_stable_cache);
 out_unstable:
@@ -1968,9 +1995,10 @@ void adp_engine_exit(void)
 	/* No @unshared after the table is gone: no prune queued after. */
 	cancel_work_sync(&adp_prune_work);
 	adp_drop_all();
-	/* @unshared readers of the dup hash, then kfree_rcu()'s callbacks. */
+	/* @unshared readers of the dup hash, then adp_dup_free()'s callbacks. */
 	synchronize_rcu();
 	rcu_barrier();
+	kmem_cache_destroy(adp_dup_cache);
 	kmem_cache_destroy(adp_stable_cache);
 	kmem_cache_destroy(adp_unstable_cache);
 	kmem_cache_destroy(adp_chunk_cache);

@@ -64,7 +64,7 @@ typedef int (*adp_cmp_fn)(const void *kaddr, struct adp_tnode *n);
  * @s:		the shared frame (the engine's reference)
  * @stable:	its entry
  * @users:	slots merged into it less those that left (@unshared)
- * @rcu:	for kfree_rcu()
+ * @rcu:	for call_rcu(): back to its cache after a grace period
  */
 struct adp_dup {
 	struct list_head link;

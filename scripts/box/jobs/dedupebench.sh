@@ -10,6 +10,9 @@
 # comments). A box without aether_dedupe runs no dedupe bench. Run alone
 # (scripts/box.sh RELEASE dedupebench LOG), it makes aether.db_rounds=N
 # rounds of the kernel command line (AETHER_CMDLINE), 15 when not given.
+# Either way the box boots with slub_debug=- (scripts/box.sh, as
+# scripts/bench.sh asks for "make bench"): both time the same kernel,
+# Linux's caches off SLUB's debug path, as they ship.
 db_rounds=5
 if [ "$job" = dedupebench ]; then
 	db_rounds=$(sed -n 's/.*aether\.db_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
