@@ -484,9 +484,17 @@ void aqos_group_prune_members(struct aqos_group *g)
  * aqos_group_destroy - take an empty group out of the tree
  * @g: a live group, not the root, referenced by the caller
  *
+ * A group with no region left may still be charged for shared frames its
+ * regions made, which other regions map (aether_mm's held charges,
+ * policy.c): it goes out of the tree all the same, as a memory cgroup
+ * goes offline with pages still charged.  The frames keep it (and its
+ * ancestors, which count them too) until the last is freed and
+ * uncharged; nothing new can join it.  So no user keeps another's group
+ * from being destroyed by mapping a page it made (review s30 finding 3).
+ *
  * Context: aqos_lock held.
- * Return: 0, or -EBUSY while it has children, running members, regions
- * or pages.
+ * Return: 0, or -EBUSY while it has children, running members or
+ * regions.
  */
 int aqos_group_destroy(struct aqos_group *g)
 {
@@ -500,7 +508,7 @@ int aqos_group_destroy(struct aqos_group *g)
 	 * group dead (review L3).
 	 */
 	spin_lock(&aqos_tree_lock);
-	if (atomic_long_read(&g->nr_regions) || atomic_long_read(&g->usage)) {
+	if (atomic_long_read(&g->nr_regions)) {
 		spin_unlock(&aqos_tree_lock);
 		return -EBUSY;
 	}

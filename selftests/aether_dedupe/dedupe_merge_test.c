@@ -338,7 +338,12 @@ static bool two_rounds(void *arg)
 	return __atomic_load_n(&w->rounds, __ATOMIC_RELAXED) >= 2;
 }
 
-TEST_F_TIMEOUT(merge, pages_rewritten_every_pass_are_volatile_and_not_merged, 120)
+/*
+ * One measurement; its writer's late rounds in *@late (the caller tries
+ * again: a starved box proves nothing either way).
+ */
+static void volatile_once(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(merge) *self, __u64 *late)
 {
 	struct adt_region a = { .fd = -1 }, b = { .fd = -1 };
 	struct writer w = { .dfd = self->dfd, .a = &a, .b = &b };
@@ -379,8 +384,12 @@ TEST_F_TIMEOUT(merge, pages_rewritten_every_pass_are_volatile_and_not_merged, 12
 	       (unsigned long long)w.rounds, (unsigned long long)w.late,
 	       (unsigned long long)c0.pages_volatile,
 	       (unsigned long long)c1.pages_volatile);
-	/* A round that overran a pass proves nothing: the box was starved. */
-	ASSERT_EQ(0, w.late);
+	*late = w.late;
+	if (w.late) {
+		adt_region_drop(&a);
+		adt_region_drop(&b);
+		return;
+	}
 	EXPECT_LE(4, w.rounds);
 	/* A gauge: every page changed since the pass before the last. */
 	EXPECT_LE(16, c1.pages_volatile);
@@ -391,6 +400,21 @@ TEST_F_TIMEOUT(merge, pages_rewritten_every_pass_are_volatile_and_not_merged, 12
 	EXPECT_EQ(c0.merges, c1.merges);
 	adt_region_drop(&a);
 	adt_region_drop(&b);
+}
+
+TEST_F_TIMEOUT(merge, pages_rewritten_every_pass_are_volatile_and_not_merged, 360)
+{
+	__u64 late = 0;
+	int i;
+
+	/* A round that overran a pass proves nothing: the box was starved. */
+	for (i = 0; i < 3; i++) {
+		volatile_once(_metadata, self, &late);
+		if (!late)
+			break;
+		TH_LOG("attempt %d: a round overran a pass, again", i + 1);
+	}
+	ASSERT_EQ(0, late) TH_LOG("starved in every attempt");
 }
 
 /* ---- smart scan ------------------------------------------------------------------ */
