@@ -76,8 +76,9 @@
  *     merged pages) is charged once, to the group of the region whose
  *     page it was copied from, until it is freed, whichever region goes
  *     last: the frame holds a reference to the group (as memcg keeps a
- *     dying memcg for its pages), so DESTROY refuses the group while it
- *     is charged (its usage), and the charge is counted like a region's
+ *     dying memcg for its pages), so a group DESTROY took out of the
+ *     tree stays charged (and its ancestors with it) until the frame
+ *     goes, and the charge is counted like a region's
  *     (@charged, @uncharged; stored, its bytes);
  *   - over high, @charge answers AEM_CHARGE_OVER_HIGH (the page is taken,
  *     a high event counted); the core calls @handle_high on the task's

@@ -255,15 +255,18 @@ TEST_F_TIMEOUT(shared, merged_frames_count_once, 240)
 
 /*
  * The creator's region goes first: its group keeps the frames the other
- * region still maps, with no region of its own, and DESTROY refuses it
- * (-EBUSY) until the last mapping goes; then both are at zero.
+ * region still maps, with no region of its own.  DESTROY takes it out of
+ * the tree all the same (no region of another user can keep a group
+ * from going: review s30 finding 3); the frames stay charged, the root
+ * counting them, until the last mapping goes; then nothing is left.
  */
 TEST_F_TIMEOUT(shared, creator_gone_keeps_the_charge, 240)
 {
 	struct aether_qos_group_info gi;
 	struct qsh_region *creator, *other;
+	__u64 ua, ub, held, root0;
 	__u32 gc, go;
-	__u64 ua, ub;
+	int i;
 
 	qsh_merged(_metadata, self, &ua, &ub);
 	/* The group that holds frames made them: its region goes first. */
@@ -277,11 +280,28 @@ TEST_F_TIMEOUT(shared, creator_gone_keeps_the_charge, 240)
 	ASSERT_LT(0, gi.usage) TH_LOG("the frames other maps stay charged");
 	ASSERT_EQ(QSH_PAGES,
 		  qsh_wait_sum(self->fd, self->ga, self->gb, QSH_PAGES));
-	ASSERT_EQ(-EBUSY, aqt_destroy(self->fd, gc));
+	held = gi.usage;
+	ASSERT_EQ(0, aqt_destroy(self->fd, gc));
+	ASSERT_EQ(-ENOENT, aqt_get(self->fd, gc, &gi));
+	self->ga = self->gb = go;	/* the teardown's wait: go's alone */
+	ASSERT_EQ(0, aqt_get(self->fd, AETHER_QOS_ROOT_ID, &gi));
+	root0 = gi.usage;
+	ASSERT_LE(held, root0) TH_LOG("the root still counts them");
 	ASSERT_EQ(0, qsh_bad(other));
 	qsh_drop(other);
-	ASSERT_EQ(0, qsh_wait_sum(self->fd, self->ga, self->gb, 0));
-	ASSERT_EQ(0, aqt_destroy(self->fd, gc));
+	/* The dead group's frames uncharged with the last mapping. */
+	for (i = 0; i < 600; i++) {
+		ASSERT_EQ(0, aqt_get(self->fd, AETHER_QOS_ROOT_ID, &gi));
+		if (gi.usage + held <= root0)
+			break;
+		usleep(100 * 1000);
+	}
+	ASSERT_GE(root0, gi.usage + held)
+		TH_LOG("root %llu, was %llu, held %llu",
+		       (unsigned long long)gi.usage,
+		       (unsigned long long)root0, (unsigned long long)held);
+	ASSERT_EQ(0, aqt_get(self->fd, go, &gi));
+	ASSERT_EQ(0, gi.usage);
 	ASSERT_EQ(0, aqt_destroy(self->fd, go));
 }
 
