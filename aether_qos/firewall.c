@@ -2996,11 +2996,18 @@ int aqos_fw_init(void)
 			    &aqos_fw_auditlog_fops);
 	debugfs_create_file("stats", 0444, aqos_fw_dir, NULL,
 			    &aqos_fw_stats_fops);
-	/* group.c found it too (aqos_member_hooks_init()) */
+	/*
+	 * group.c found it too (aqos_member_hooks_init()).  Ours runs
+	 * first, at a higher priority: the orphans pass reads the exiting
+	 * parent's lineage and lost mark, which group.c's probe forgets
+	 * (review s30 finding 5).
+	 */
 	for_each_kernel_tracepoint(aqos_fw_tp_find, NULL);
 	err = aqos_fw_tp_exit ?
-	      tracepoint_probe_register(aqos_fw_tp_exit, aqos_fw_probe_exit,
-					NULL) : -ENOENT;
+	      tracepoint_probe_register_prio(aqos_fw_tp_exit,
+					     aqos_fw_probe_exit, NULL,
+					     TRACEPOINT_DEFAULT_PRIO + 1) :
+	      -ENOENT;
 	if (err) {
 		aqos_fw_tp_exit = NULL;
 		aqos_fw_exit();

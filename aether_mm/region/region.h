@@ -912,6 +912,7 @@ bool aem_share_integ_poisoned(struct aem_frame *f);
 void aem_share_integ_poison(struct aem_frame *f);
 struct aem_shared *aem_share_integ_get(struct aem_frame *f);
 int aem_share_integ_repair(struct aem_shared *s, struct aem_frame *bad);
+bool aem_share_frame_is(struct aem_shared *s, struct aem_frame *f);
 void aem_share_kept_drop_all(void);
 
 /* reclaim.c, for verify.c's debugfs knob */

@@ -2179,6 +2179,16 @@ struct aem_shared *aem_share_integ_get(struct aem_frame *f)
 }
 
 /**
+ * aem_share_frame_is() - is @f the frame of shared frame @s now?
+ * @s: referenced
+ * @f: a frame, compared only
+ */
+bool aem_share_frame_is(struct aem_shared *s, struct aem_frame *f)
+{
+	return READ_ONCE(s->frame) == f;
+}
+
+/**
  * aem_share_integ_repair() - repair shared frame @s from its kept copy
  * @s: referenced (aem_share_integ_get())
  * @bad: its frame, found not to match its checksum

@@ -888,10 +888,12 @@ out:
  * @t: the tally of aem_integ_check_locked(), its slot lock dropped since
  *
  * A shared frame that did not match is repaired from its kept copy for
- * every user at once (aem_share_integ_repair()).  When no good copy is
- * left, the slot is checked again under its lock and poisoned if it
- * still holds the bad frame; a frame moved, stored or repaired meanwhile
- * is the next check's.
+ * every user at once (aem_share_integ_repair()).  When the copy turns
+ * out bad, the slot is checked again under its lock and poisoned if it
+ * still holds the bad frame of the same shared frame; a frame moved,
+ * stored or repaired meanwhile is the next check's, and so is one that
+ * could not be repaired now (no memory, a kernel reader holding it):
+ * counted as a mismatch, neither repaired nor poisoned.
  *
  * Context: process context, no slot lock held; @t->repair_l referenced.
  */
@@ -911,25 +913,26 @@ void aem_integ_check_finish(struct aem_region *r, struct aem_integ_tally *t)
 		if (ret == -EBUSY)
 			cond_resched();
 	} while (ret == -EBUSY && ++tries < 3);
-	aem_share_put(s);
 	if (!ret) {
 		t->repaired++;
 		atomic_long_inc(&aem_integ_repaired);
 		atomic_long_inc(&aem_integ_rep_kept);
 		atomic_long_inc(&aem_integ_rep_shared);
 		aem_integ_event(r, idx, AEM_INTEGRITY_REPAIRED);
-		return;
+	} else if (ret == -ENODATA) {
+		mutex_lock(aem_slot_lock(r, idx));
+		e = xa_load(&l->slots, idx);
+		/* @s referenced: a frame it still has is the bad one. */
+		if (aem_slot_kind(e) == AEM_SLOT_FRAME &&
+		    aem_slot_frame(e) == t->repair_bad &&
+		    aem_share_frame_is(s, t->repair_bad)) {
+			t->poisoned++;
+			aem_integ_poison(r, l, idx, t->repair_sum,
+					 t->repair_bad);
+		}
+		mutex_unlock(aem_slot_lock(r, idx));
 	}
-	if (ret == -ENOENT)
-		return;
-	mutex_lock(aem_slot_lock(r, idx));
-	e = xa_load(&l->slots, idx);
-	if (aem_slot_kind(e) == AEM_SLOT_FRAME &&
-	    aem_slot_frame(e) == t->repair_bad) {
-		t->poisoned++;
-		aem_integ_poison(r, l, idx, t->repair_sum, t->repair_bad);
-	}
-	mutex_unlock(aem_slot_lock(r, idx));
+	aem_share_put(s);
 }
 
 /* ---- aether_kverifyd ---------------------------------------------------- */
