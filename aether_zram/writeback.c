@@ -541,24 +541,92 @@ static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
 	return ret;
 }
 
-/* writeback's words: the mode, and for page_index= the page. */
-static int azr_wb_parse(const char *buf, unsigned int *mode, u64 *index)
-{
-	static const char page_sig[] = "page_index=";
+/* At most this many page_index= and page_indexes= words in one write. */
+#define AZR_WB_MAX_RANGES	16
 
-	if (sysfs_streq(buf, "idle"))
+/*
+ * A write to writeback, parsed: @mode (AZR_WB_PAGE when only pages are
+ * named) and @nr ranges of pages, [@lo, @hi] each, both ends included.
+ */
+struct azr_wb_req {
+	unsigned int mode;
+	unsigned int nr;
+	u64 lo[AZR_WB_MAX_RANGES];
+	u64 hi[AZR_WB_MAX_RANGES];
+};
+
+static int azr_wb_mode_word(const char *w, unsigned int *mode)
+{
+	if (!strcmp(w, "idle"))
 		*mode = AZR_WB_IDLE;
-	else if (sysfs_streq(buf, "huge"))
+	else if (!strcmp(w, "huge"))
 		*mode = AZR_WB_HUGE;
-	else if (sysfs_streq(buf, "huge_idle"))
+	else if (!strcmp(w, "huge_idle"))
 		*mode = AZR_WB_IDLE | AZR_WB_HUGE;
-	else if (sysfs_streq(buf, "incompressible"))
+	else if (!strcmp(w, "incompressible"))
 		*mode = AZR_WB_INCOMP;
-	else if (!strncmp(buf, page_sig, sizeof(page_sig) - 1) &&
-		 !kstrtou64(buf + sizeof(page_sig) - 1, 10, index))
-		*mode = AZR_WB_PAGE;
 	else
 		return -EINVAL;
+	return 0;
+}
+
+/* "LOW-HIGH", both decimal, LOW <= HIGH. */
+static int azr_wb_range_word(char *w, u64 *lo, u64 *hi)
+{
+	char *dash = strchr(w, '-');
+
+	if (!dash)
+		return -EINVAL;
+	*dash = '\0';
+	if (kstrtou64(w, 10, lo) || kstrtou64(dash + 1, 10, hi) || *lo > *hi)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * writeback's words, separated by blanks: at most one mode (zram's idle,
+ * huge, huge_idle or incompressible, bare or as type=MODE) and at most
+ * AZR_WB_MAX_RANGES pages (page_index=N, and newer zram's
+ * page_indexes=LOW-HIGH).  With pages and a mode, the pages of those
+ * ranges the mode wants; with pages only, each page unless same-filled.
+ * @buf is a copy, cut into its words.
+ */
+static int azr_wb_parse(char *buf, struct azr_wb_req *req)
+{
+	unsigned int mode;
+	char *w;
+
+	memset(req, 0, sizeof(*req));
+	while ((w = strsep(&buf, " \t\n")) != NULL) {
+		if (!*w)
+			continue;
+		if (str_has_prefix(w, "page_index=") ||
+		    str_has_prefix(w, "page_indexes=")) {
+			char *val = strchr(w, '=') + 1;
+
+			if (req->nr == AZR_WB_MAX_RANGES)
+				return -EINVAL;
+			if (w[strlen("page_index")] == '=') {
+				if (kstrtou64(val, 10, &req->lo[req->nr]))
+					return -EINVAL;
+				req->hi[req->nr] = req->lo[req->nr];
+			} else if (azr_wb_range_word(val, &req->lo[req->nr],
+						     &req->hi[req->nr])) {
+				return -EINVAL;
+			}
+			req->nr++;
+			continue;
+		}
+		if (str_has_prefix(w, "type="))
+			w += strlen("type=");
+		if (req->mode || azr_wb_mode_word(w, &mode))
+			return -EINVAL;
+		req->mode = mode;
+	}
+	if (!req->mode && !req->nr)
+		return -EINVAL;
+	if (!req->mode)
+		req->mode = AZR_WB_PAGE;
 	return 0;
 }
 
@@ -997,28 +1065,49 @@ static ssize_t writeback_store(struct device *dev,
 			       const char *buf, size_t len)
 {
 	struct azr_dev *d = azr_wb_of(dev);
+	struct azr_wb_req req;
 	unsigned long written;
-	unsigned int mode;
-	u64 first = 0, nr;
-	int err;
+	unsigned int i;
+	char *words;
+	int err, ret;
+	u64 nr;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (azr_wb_parse(buf, &mode, &first))
-		return -EINVAL;
+	words = kstrndup(buf, len, GFP_KERNEL);
+	if (!words)
+		return -ENOMEM;
+	err = azr_wb_parse(words, &req);
+	kfree(words);
+	if (err)
+		return err;
 	err = azr_wb_pin(d);
 	if (err)
 		return err;
 	nr = d->disksize >> PAGE_SHIFT;
 	err = -EINVAL;
-	if (mode == AZR_WB_PAGE && first >= nr)
-		goto out;
-	if (mode == AZR_WB_PAGE)
-		nr = 1;
+	for (i = 0; i < req.nr; i++)
+		if (req.hi[i] >= nr)
+			goto out;
 	err = mutex_lock_killable(&d->wb.pass_mutex);
 	if (err)
 		goto out;
-	err = azr_wb_pass(d, mode, first, nr, 0, ULONG_MAX, &written);
+	if (!req.nr)
+		err = azr_wb_pass(d, req.mode, 0, nr, 0, ULONG_MAX, &written);
+	/* Range after range; a spent limit or a full device stops them. */
+	for (i = 0; i < req.nr; i++) {
+		ret = azr_wb_pass(d, req.mode, req.lo[i],
+				  req.hi[i] - req.lo[i] + 1, 0, ULONG_MAX,
+				  &written);
+		if (ret)
+			err = ret;
+		if (ret == -EIO || ret == -ENOSPC)
+			break;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+	}
 	mutex_unlock(&d->wb.pass_mutex);
 out:
 	azr_wb_unpin(d);

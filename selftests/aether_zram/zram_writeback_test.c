@@ -624,6 +624,57 @@ TEST_F(wb, writeback_page_index_moves_that_page)
 	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
 }
 
+/*
+ * Newer zram's writeback words: page_indexes=LOW-HIGH (both ends
+ * included), several page_index= and page_indexes= in one write, and a
+ * mode as type=MODE with them: the pages of those ranges it wants.  A
+ * bad word anywhere, a range past the disk or backwards, two modes:
+ * EINVAL, and nothing is written back.
+ */
+TEST_F(wb, writeback_page_ranges_and_types)
+{
+	ASSERT_EQ(0, wb_init_dev(self));
+	ASSERT_EQ(0, wb_write_kinds(self));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_indexes=0-1"));
+	ASSERT_BD(2, 0, 2);
+	/* 9 is same-filled: it stays. */
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback",
+				    "page_index=3 page_index=9"));
+	ASSERT_BD(3, 0, 3);
+	/* Of 0-5, the huge ones (4 and 5): 2 is compressible. */
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback",
+				    "type=huge page_indexes=0-5"));
+	ASSERT_BD(5, 0, 5);
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback",
+				    "type=incompressible page_indexes=6-20 page_indexes=30-63"));
+	ASSERT_BD(7, 0, 7);
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback",
+					  "page_indexes=2-64"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback",
+					  "page_indexes=3-2"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback",
+					  "page_indexes=2"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback",
+					  "page_indexes=2-x"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback",
+					  "type=cold page_index=2"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback",
+					  "type=huge idle"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback",
+					  "page_index=2 page_index=64"));
+	ASSERT_EQ(-EINVAL, azt_attr_write(self->id, "writeback",
+					  "page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2 page_index=2"));
+	ASSERT_BD(7, 0, 7);
+	/* Each written-back page reads back right; 2 never went. */
+	ASSERT_EQ(0, wb_check(self, 0));
+	ASSERT_EQ(0, wb_check(self, 5));
+	ASSERT_EQ(0, wb_check(self, 7));
+	ASSERT_BD(7, 3, 7);
+	ASSERT_EQ(0, wb_check(self, 2));
+	ASSERT_BD(7, 3, 7);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
 TEST_F(wb, writeback_limit_is_honoured)
 {
 	char val[32];
