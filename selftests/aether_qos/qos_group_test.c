@@ -543,6 +543,25 @@ static int qg_delegated(void *arg)
 	return 0;
 }
 
+/*
+ * qg_deleg's default group as a first region makes it: none left from
+ * before (*@name gets its name), and groups_per_user 2.
+ */
+static int qg_deleg_fresh(int fd, char name[AETHER_QOS_NAME_MAX])
+{
+	__u32 ug;
+	int err;
+
+	snprintf(name, AETHER_QOS_NAME_MAX, "user.%u", qg_deleg.uid);
+	if (!aqt_find(fd, 0, name, &ug)) {
+		aqt_destroy_prefixed(fd, ug, "");
+		err = aqt_destroy(fd, ug);
+		if (err)
+			return err;
+	}
+	return aet_write_file(AQT_PARAMS "/groups_per_user", "2");
+}
+
 TEST_F(qos, delegation_and_user_bound)
 {
 	struct qg_result *r = aqt_shared_page();
@@ -554,12 +573,7 @@ TEST_F(qos, delegation_and_user_bound)
 	ASSERT_NE(NULL, r);
 	if (aemt_open() < 0)
 		SKIP(return, "no /dev/aether_mm");
-	snprintf(name, sizeof(name), "user.%u", qg_deleg.uid);
-	if (!aqt_find(self->fd, 0, name, &ug)) {
-		aqt_destroy_prefixed(self->fd, ug, "");
-		ASSERT_EQ(0, aqt_destroy(self->fd, ug));
-	}
-	ASSERT_EQ(0, aet_write_file(AQT_PARAMS "/groups_per_user", "2"));
+	ASSERT_EQ(0, qg_deleg_fresh(self->fd, name));
 	ASSERT_EQ(0, aet_run_as(&qg_deleg, qg_delegated, r))
 		TH_LOG("step %d got %d", r->step, r->got);
 	ASSERT_EQ(0, aqt_find(self->fd, 0, name, &ug));
@@ -625,12 +639,7 @@ TEST_F(qos, realtime_min_and_low_are_the_administrators)
 	ASSERT_NE(NULL, r);
 	if (aemt_open() < 0)
 		SKIP(return, "no /dev/aether_mm");
-	snprintf(name, sizeof(name), "user.%u", qg_deleg.uid);
-	if (!aqt_find(self->fd, 0, name, &ug)) {
-		aqt_destroy_prefixed(self->fd, ug, "");
-		ASSERT_EQ(0, aqt_destroy(self->fd, ug));
-	}
-	ASSERT_EQ(0, aet_write_file(AQT_PARAMS "/groups_per_user", "2"));
+	ASSERT_EQ(0, qg_deleg_fresh(self->fd, name));
 	ASSERT_EQ(0, aet_run_as(&qg_deleg, qg_rt_make, r))
 		TH_LOG("step %d got %d", r->step, r->got);
 	s.id = r->id;
