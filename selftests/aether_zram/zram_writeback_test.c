@@ -1032,6 +1032,60 @@ TEST_F_TIMEOUT(wb, background_writeback_moves_idle_pages, 600)
 	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
 }
 
+/* A child that writes @val to @attr of device @id until it is killed. */
+static pid_t wb_attr_loop(int id, const char *attr, const char *val)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	for (;;)
+		azt_attr_write(id, attr, val);
+}
+
+/*
+ * Passes at once (review s30 finding 1): the background pass and two
+ * writers of writeback run while every page is rewritten again and
+ * again, each rewrite freeing the page's slot and using it anew.  A
+ * pass that put its block back on a slot another pass had claimed since
+ * would give a page another one's bytes: every page must read back as
+ * it was last written.
+ */
+TEST_F_TIMEOUT(wb, passes_at_once_keep_every_page_its_own, 600)
+{
+	pid_t kids[3];
+	unsigned int i, gen[NR_PAGES] = { 0 };
+	int k;
+
+	ASSERT_EQ(0, wb_init_dev(self));
+	for (i = 0; i < NR_PAGES; i++)
+		ASSERT_EQ(0, wb_write(self, i, K_HUGE, 0));
+	ASSERT_EQ(0, aet_write_file("/sys/module/aether_zram/parameters/wb_batch",
+				    "64"));
+	ASSERT_EQ(0, aet_write_file("/sys/module/aether_zram/parameters/wb_interval_ms",
+				    "20"));
+	kids[0] = wb_attr_loop(self->id, "idle", "all");
+	kids[1] = wb_attr_loop(self->id, "writeback", "huge");
+	kids[2] = wb_attr_loop(self->id, "writeback", "page_indexes=0-63");
+	for (k = 0; k < 3; k++)
+		ASSERT_LT(0, kids[k]);
+	srand(getpid());
+	for (i = 0; i < 3000; i++) {
+		unsigned int idx = (unsigned int)rand() % NR_PAGES;
+
+		if (wb_write(self, idx, K_HUGE, ++gen[idx]))
+			break;
+	}
+	for (k = 0; k < 3; k++) {
+		kill(kids[k], SIGKILL);
+		waitpid(kids[k], NULL, 0);
+	}
+	ASSERT_EQ(3000, i);
+	ASSERT_EQ(0, aet_write_file("/sys/module/aether_zram/parameters/wb_interval_ms",
+				    "0"));
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
 /* Write @arg (a "file\0value" pair) as a root without CAP_SYS_ADMIN. */
 static int wb_write_nocap(int fd, void *arg)
 {
