@@ -23,12 +23,13 @@
 #   AETHER_KMODS     extra distro modules to load first (e.g. "zram lz4")
 #   AETHER_KMODS_ONDEMAND  distro modules put in the box (with what they
 #                    need) but not loaded, for modprobe and request_module();
-#                    default "ext4 zram lz4 lz4hc zstd brd dm-mod loop": mount -t ext4
+#                    default "ext4 zram lz4 lz4hc zstd brd dm-mod dm-delay loop": mount -t ext4
 #                    asks for fs-ext4, the benchmark loads the kernel's zram,
 #                    6.1's zram asks the crypto API for crypto-<algo> when an
 #                    algorithm is chosen, and zram_writeback_test loads brd
 #                    (a ramdisk as the backing device) and dm-mod (a device
-#                    stacked on ours, refused). A module the kernel
+#                    stacked on ours, refused; dm-delay a slow backing
+#                    device). A module the kernel
 #                    lacks or has built in is left out.
 #   AETHER_PARAMS_<module>  module parameters, replacing the defaults below
 #   AETHER_VERBOSE=1 show the serial console live
@@ -176,7 +177,7 @@ resolve_modules() {
 		visit "$(basename "$ko" .ko)" "$ko"
 	done < <(find "$KO_DIR" -name '*.ko' | sort)
 	# Last, so that a module that one of the above needs is loaded.
-	for m in ${AETHER_KMODS_ONDEMAND-ext4 zram lz4 lz4hc zstd brd dm-mod loop}; do
+	for m in ${AETHER_KMODS_ONDEMAND-ext4 zram lz4 lz4hc zstd brd dm-mod dm-delay loop}; do
 		modinfo -b "$ROOT/" -k "$REL" -F filename "$m" >/dev/null 2>&1 || continue
 		DISTRO_KIND=ondemand visit "$m"
 	done
