@@ -416,11 +416,12 @@ FIXTURE_TEARDOWN(wb)
 }
 
 /* Backed by BACKING, 64 pages, opened for O_DIRECT I/O. */
-static int wb_init_dev(struct _test_data_wb *self)
+/* The device on backing device @path, 256 KiB, open O_DIRECT. */
+static int wb_init_dev_on(struct _test_data_wb *self, const char *path)
 {
 	int err;
 
-	err = azt_attr_write(self->id, "backing_dev", BACKING);
+	err = azt_attr_write(self->id, "backing_dev", path);
 	if (err)
 		return err;
 	err = azt_attr_write(self->id, "disksize", "256K");
@@ -428,6 +429,11 @@ static int wb_init_dev(struct _test_data_wb *self)
 		return err;
 	self->fd = azt_dev_open(self->id, O_RDWR | O_DIRECT);
 	return self->fd < 0 ? self->fd : 0;
+}
+
+static int wb_init_dev(struct _test_data_wb *self)
+{
+	return wb_init_dev_on(self, BACKING);
 }
 
 static void wb_fill(char *p, enum wb_kind kind, unsigned int idx,
@@ -1095,14 +1101,7 @@ TEST_F_TIMEOUT(wb, passes_at_once_keep_every_page_its_own, 600)
 	}
 	TH_LOG("backing device %s", slow[0] ? "behind dm-delay (20 ms)" :
 	       "as it is (no dm-delay)");
-	if (slow[0]) {
-		ASSERT_EQ(0, azt_attr_write(self->id, "backing_dev", slow));
-		ASSERT_EQ(0, azt_attr_write(self->id, "disksize", "256K"));
-		self->fd = azt_dev_open(self->id, O_RDWR | O_DIRECT);
-		ASSERT_LE(0, self->fd);
-	} else {
-		ASSERT_EQ(0, wb_init_dev(self));
-	}
+	ASSERT_EQ(0, wb_init_dev_on(self, slow[0] ? slow : BACKING));
 	ASSERT_EQ(0, wb_write(self, 0, K_HUGE, 0));
 	ASSERT_EQ(0, aet_write_file("/sys/module/aether_zram/parameters/wb_interval_ms",
 				    "10"));
