@@ -139,6 +139,7 @@ void azr_slot_free(struct azr_dev *d, u32 index)
 	clear_bit(AZR_SLOT_IDLE, &slot->flags);
 	/* A writeback of what it held, under way, is stale now. */
 	clear_bit(AZR_SLOT_UNDER_WB, &slot->flags);
+	azr_recomp_slot_free(slot);
 	slot->ac_time = 0;
 	if (!test_bit(AZR_SLOT_USED, &slot->flags))
 		return;
@@ -341,7 +342,9 @@ static int azr_write_slot(struct azr_dev *d, u32 index, struct page *page)
 	struct azr_entry e = {};
 	int err;
 
-	err = azr_store_page(&d->store, page, &e, AZR_GFP, 0);
+	/* The store's compressor, or adaptive's choice (adaptive.c). */
+	err = azr_store_page_comp(&d->store, azr_adapt_pick(d), page, &e,
+				  AZR_GFP, 0);
 	if (err)
 		return err;
 	/* A same-filled page takes no memory: stored over the limit too. */
@@ -620,14 +623,17 @@ static void azr_dev_teardown(struct azr_dev *d)
 {
 	struct azr_wb_old old = {};
 
-	/* The background pass takes init_lock: stopped before. */
+	/* The background passes take init_lock: stopped before. */
 	azr_wb_stop(d);
+	azr_adapt_stop(d);
 	down_write(&d->init_lock);
 	/* Passes in flight hold no init_lock across their I/O: waited for. */
 	azr_wb_drain(d);
 	set_capacity_and_notify(d->disk, 0);
 	azr_dev_free_store(d);
 	azr_wb_reset(d, &old);
+	azr_recomp_reset(d);
+	azr_adapt_reset(d);
 	d->algo = AETHER_ZRAM_ALGO_LZ4;
 	d->level = 0;
 	vfree(d->dict);
@@ -720,15 +726,24 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 	err = azr_dev_store_init(d);
 	if (err)
 		goto out_free_csums;
+	/* More compressors: recompression's, adaptive's (their files). */
+	err = azr_recomp_setup(d);
+	if (!err)
+		err = azr_adapt_setup(d);
+	if (err)
+		goto out_free_store;
 	d->table = table;
 	d->csums = csums;
 	d->disksize = nr << PAGE_SHIFT;
 	atomic_long_set(&d->max_used_pages, azr_dev_pool_pages(d));
 	set_capacity_and_notify(d->disk, d->disksize >> SECTOR_SHIFT);
 	azr_wb_start(d);
+	azr_adapt_start(d);
 	up_write(&d->init_lock);
 	return 0;
 
+out_free_store:
+	azr_store_destroy(&d->store);
 out_free_csums:
 	vfree(csums);
 out_free_table:
@@ -1022,6 +1037,8 @@ static struct azr_dev *azr_dev_alloc(int id)
 	init_rwsem(&d->init_lock);
 	lockdep_init_map(&d->slot_dep_map, "azr_slot_lock", &azr_slot_key, 0);
 	azr_wb_dev_init(d);
+	azr_recomp_dev_init(d);
+	azr_adapt_dev_init(d);
 	disk->major = azr_major;
 	disk->first_minor = id;
 	disk->minors = 1;

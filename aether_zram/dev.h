@@ -32,6 +32,12 @@ enum azr_slot_bits {
 	AZR_SLOT_IDLE,		/* not accessed since "idle" marked it */
 	AZR_SLOT_WB,		/* on the backing device: @e.handle is its block */
 	AZR_SLOT_UNDER_WB,	/* being written back (writeback.c) */
+	/* recomp.c: recompression with priority N did not shrink it */
+	AZR_SLOT_TRIED1,
+	AZR_SLOT_TRIED2,
+	AZR_SLOT_TRIED3,
+	AZR_SLOT_TRIED_STRONG,	/* adaptive.c: nor its strongest setting */
+	AZR_SLOT_INCOMPRESSIBLE, /* every secondary tried: zram's mark */
 };
 
 /**
@@ -87,6 +93,95 @@ struct azr_wb {
 	struct mutex pass_mutex;	/* one pass at a time (lock 2b) */
 };
 
+/* Priorities of recompression's secondary algorithms: 1..3, as zram's. */
+#define AZR_RECOMP_PRIOS	3
+/* Rows of the adaptive policy; their compressors follow the secondaries. */
+#define AZR_ADAPT_ROWS		4
+#define AZR_ADAPT_COMP0		(AZR_RECOMP_PRIOS + 1)
+
+/**
+ * struct azr_adapt_row - a row of the adaptive policy (adaptive.c)
+ * @pressure:	from this pressure on (percent) ...
+ * @algo:	... new pages go in with this algorithm ...
+ * @level:	... at this level (0 the default)
+ */
+struct azr_adapt_row {
+	unsigned int pressure;
+	unsigned int algo;
+	int level;
+};
+
+/**
+ * struct azr_recomp - recompression and adaptive compression of a device
+ *		       (recomp.c, adaptive.c)
+ * @algo:	the secondary algorithm of each priority, [0] unused, 0 none
+ *		(init_lock: the next initialisation's, and the current
+ *		one's while initialised)
+ * @level:	its level
+ * @nr_prios:	1 + the highest priority set up at disksize
+ * @mutex:	one recompression of the device at a time (lock 2c)
+ * @scanned:	slots a recompression looked at
+ * @recompressed: pages stored anew, smaller
+ * @not_shrunk:	pages tried that stayed as they were
+ * @bytes_saved: bytes of objects recompression gave back
+ * @failed:	pages whose load, checksum or allocation failed
+ * @adaptive:	new pages go in by the policy (init_lock; set before
+ *		disksize)
+ * @nr_rows:	rows of @rows (init_lock)
+ * @rows:	the policy, by rising pressure, the first at 0 (init_lock)
+ * @decisions:	pages stored by each row
+ * @strong:	pages the background pass stored anew with the last row
+ * @passes:	background passes done
+ * @pool_pressure: aether_mm's pool, percent used, as the last pass saw it
+ * @work:	the background pass
+ */
+struct azr_recomp {
+	unsigned int algo[AZR_RECOMP_PRIOS + 1];
+	int level[AZR_RECOMP_PRIOS + 1];
+	unsigned int nr_prios;
+	struct mutex mutex;		/* one recompression at a time (2c) */
+	atomic64_t scanned;
+	atomic64_t recompressed;
+	atomic64_t not_shrunk;
+	atomic64_t bytes_saved;
+	atomic64_t failed;
+	bool adaptive;
+	unsigned int nr_rows;
+	struct azr_adapt_row rows[AZR_ADAPT_ROWS];
+	atomic64_t decisions[AZR_ADAPT_ROWS];
+	atomic64_t strong;
+	atomic64_t passes;
+	atomic_t pool_pressure;
+	struct delayed_work work;
+};
+
+/* struct azr_rc_req's @mode: zram's RECOMPRESS_IDLE and RECOMPRESS_HUGE. */
+#define AZR_RC_IDLE		BIT(0)
+#define AZR_RC_HUGE		BIT(1)
+
+/**
+ * struct azr_rc_req - what a recompression walk tries (recomp.c)
+ * @mode:	AZR_RC_*: only idle pages, only huge ones, both; 0 all
+ * @cutoff:	with AZR_RC_IDLE, also pages not accessed since, 0 none
+ * @threshold:	0, or only objects of at least this size, and only into
+ *		objects under it
+ * @max_pages:	pages to try at most (zram: 0 none)
+ * @prio:	the first priority to try ...
+ * @prio_max:	... up to this one, not included
+ * @strong:	try @strong_idx alone instead (adaptive.c)
+ * @strong_idx:	a compressor of the store
+ */
+struct azr_rc_req {
+	unsigned int mode;
+	ktime_t cutoff;
+	u32 threshold;
+	u64 max_pages;
+	unsigned int prio;
+	unsigned int prio_max;
+	bool strong;
+	unsigned int strong_idx;
+};
+
 /**
  * struct azr_wb_old - a backing device taken out of its device under
  *		       init_lock, to be closed after it (writeback.c)
@@ -130,6 +225,8 @@ struct azr_wb_old {
  *		with AZR_SLOT_USED; NULL without checksums (init_lock;
  *		an entry under its slot's lock)
  * @csum_errors: loads whose page did not match its checksum
+ * @rc:		recompression and adaptive compression (recomp.c,
+ *		adaptive.c)
  */
 struct azr_dev {
 	int id;
@@ -155,6 +252,7 @@ struct azr_dev {
 	unsigned int csum;
 	void *csums;
 	atomic64_t csum_errors;
+	struct azr_recomp rc;
 };
 
 static inline bool azr_dev_init_done(const struct azr_dev *d)
@@ -208,6 +306,23 @@ int azr_wb_read(struct azr_dev *d, u32 index, struct page *page);
 void azr_wb_free(struct azr_dev *d, u32 index);
 int azr_wb_init(void);
 void azr_wb_exit(void);
+
+/* recomp.c */
+extern const struct attribute_group azr_recomp_group;
+void azr_recomp_dev_init(struct azr_dev *d);
+int azr_recomp_setup(struct azr_dev *d);
+void azr_recomp_reset(struct azr_dev *d);
+void azr_recomp_slot_free(struct azr_slot *slot);
+long azr_recomp_run(struct azr_dev *d, const struct azr_rc_req *req);
+
+/* adaptive.c */
+extern const struct attribute_group azr_adapt_group;
+void azr_adapt_dev_init(struct azr_dev *d);
+int azr_adapt_setup(struct azr_dev *d);
+void azr_adapt_start(struct azr_dev *d);
+void azr_adapt_stop(struct azr_dev *d);
+void azr_adapt_reset(struct azr_dev *d);
+unsigned int azr_adapt_pick(struct azr_dev *d);
 
 /* sysfs.c */
 extern const struct attribute_group *azr_disk_groups[];

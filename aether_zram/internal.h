@@ -46,6 +46,9 @@
  *     need 2 (a pass is NOIO)
  *  2b. azr_dev->wb.pass_mutex (mutex, writeback.c): one pass of a device
  *     at a time, taken under 2a and held across the pass
+ *  2c. azr_dev->rc.mutex (mutex, recomp.c): one recompression of a
+ *     device at a time (recompress, adaptive's background pass), only
+ *     tried, under 2 held for read
  *  3. a device slot's lock (a bit lock in the slot's flags, sleeping
  *     when contended: wait_on_bit_lock()): one I/O on a slot at a time,
  *     held across its compression or decompression; swap's slot-free
@@ -109,6 +112,7 @@ const void *azs_read_begin(struct azs_pool *pool, unsigned long handle,
 void azs_read_end(struct azs_pool *pool, unsigned long handle,
 		  const void *addr);
 size_t azs_huge_class_size(struct azs_pool *pool);
+unsigned int azs_class_index(struct azs_pool *pool, size_t size);
 unsigned long azs_compact(struct azs_pool *pool);
 void azs_get_stats(struct azs_pool *pool, struct azs_stats *st);
 unsigned long azs_pool_pages(struct azs_pool *pool);
@@ -155,6 +159,14 @@ int azr_decompress(struct azr_comp *comp, struct azr_strm *strm,
 #define AZR_E_SAME		BIT(0)	/* @handle is the repeated value */
 #define AZR_E_HUGE		BIT(1)	/* stored raw, PAGE_SIZE bytes */
 #define AZR_E_INCOMP		BIT(2)	/* huge: compressed to a page or more */
+/*
+ * Which compressor of the store wrote a compressed entry: 0 the store's
+ * own (@comp), 1..AZR_NR_COMPS-1 one of @comps (recomp.c, adaptive.c).
+ * Same-filled and huge entries are read without one and keep 0.
+ */
+#define AZR_E_COMP_SHIFT	3
+#define AZR_E_COMP_MASK		(7U << AZR_E_COMP_SHIFT)
+#define AZR_NR_COMPS		8
 
 struct azr_entry {
 	unsigned long handle;
@@ -166,6 +178,10 @@ struct azr_entry {
  * struct azr_store - a pool and a compressor, and what they hold
  * @pool:	the objects
  * @comp:	the compressor
+ * @comps:	more compressors, [0] unused: the secondary algorithms of
+ *		recompression and the rows of adaptive compression
+ *		(recomp.c, adaptive.c), set up before the first page is
+ *		stored and destroyed with the store
  * The counters are zram's (mm_stat, debug_stat).
  */
 struct azr_store {
@@ -177,7 +193,14 @@ struct azr_store {
 	atomic64_t huge_pages;
 	atomic64_t huge_pages_since;
 	atomic64_t miss_free;
+	struct azr_comp *comps[AZR_NR_COMPS];
 };
+
+/* The compressor that wrote @e (zpage.c's helpers; see AZR_E_COMP_MASK). */
+static inline unsigned int azr_entry_comp(const struct azr_entry *e)
+{
+	return (e->flags & AZR_E_COMP_MASK) >> AZR_E_COMP_SHIFT;
+}
 
 int azr_store_init(struct azr_store *st, const char *name,
 		   unsigned int algo, int level);
@@ -186,6 +209,12 @@ int azr_store_page(struct azr_store *st, struct page *page,
 		   struct azr_entry *e, gfp_t gfp, unsigned int aflags);
 int azr_load_page(struct azr_store *st, const struct azr_entry *e,
 		  struct page *page);
+int azr_store_page_comp(struct azr_store *st, unsigned int idx,
+			struct page *page, struct azr_entry *e, gfp_t gfp,
+			unsigned int aflags);
+int azr_store_recompress(struct azr_store *st, unsigned int idx,
+			 struct page *page, const struct azr_entry *old,
+			 u32 threshold, struct azr_entry *e, gfp_t gfp);
 void azr_free_entry(struct azr_store *st, struct azr_entry *e);
 
 /* ---- csum.c: checksums of stored pages --------------------------------- */

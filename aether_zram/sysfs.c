@@ -522,6 +522,8 @@ static const struct attribute_group azr_disk_group = {
 const struct attribute_group *azr_disk_groups[] = {
 	&azr_disk_group,
 	&azr_wb_group,
+	&azr_recomp_group,
+	&azr_adapt_group,
 	NULL,
 };
 

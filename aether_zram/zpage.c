@@ -36,6 +36,13 @@
  * ones counted as a page), same_pages, huge_pages (now) and
  * huge_pages_since (ever).  miss_free is the devices' to count.
  *
+ * More compressors.  A store may have more than one (@comps): a
+ * compressed entry names the one that wrote it (AZR_E_COMP_MASK), and a
+ * load decompresses with that one.  azr_store_page_comp() stores with a
+ * chosen one (adaptive.c), azr_store_recompress() stores a page again
+ * with another and keeps it only when it takes a smaller size class
+ * (recomp.c).
+ *
  * Locking: a stream (lock 4, comp.c) is held around compressing and
  * allocating the object, and around reading one; the pool takes its own
  * locks (6, 7) inside.  Nothing may sleep between azs_read_begin() and
@@ -103,41 +110,56 @@ int azr_store_init(struct azr_store *st, const char *name,
  */
 void azr_store_destroy(struct azr_store *st)
 {
+	unsigned int i;
+
 	WARN_ON_ONCE(atomic64_read(&st->pages_stored));
+	for (i = 1; i < AZR_NR_COMPS; i++) {
+		if (st->comps[i])
+			azr_comp_destroy(st->comps[i]);
+		st->comps[i] = NULL;
+	}
 	azs_pool_destroy(st->pool);
 	azr_comp_destroy(st->comp);
 	st->pool = NULL;
 	st->comp = NULL;
 }
 
-/*
- * Compress @src into an object of @st's pool; fill @e (a same-filled
- * entry when the output is small enough to be one and the page is).
- */
-static int azr_store_compressed(struct azr_store *st, const void *src,
-				struct azr_entry *e, gfp_t gfp,
-				unsigned int aflags)
+/* Compressor @idx of @st: 0 its own, else one of @comps. */
+static struct azr_comp *azr_store_comp(struct azr_store *st, unsigned int idx)
 {
+	return idx ? st->comps[idx] : st->comp;
+}
+
+/*
+ * Compress @src with compressor @idx into an object of @st's pool; fill
+ * @e (a same-filled entry when the output is small enough to be one and
+ * the page is).
+ */
+static int azr_store_compressed(struct azr_store *st, unsigned int idx,
+				const void *src, struct azr_entry *e,
+				gfp_t gfp, unsigned int aflags)
+{
+	struct azr_comp *comp = azr_store_comp(st, idx);
 	struct azr_strm *strm;
 	unsigned long handle;
 	unsigned int len;
 	const void *obj;
 	int err;
 
-	strm = azr_strm_get(st->comp);
-	err = azr_compress(st->comp, strm, src, &len);
+	strm = azr_strm_get(comp);
+	err = azr_compress(comp, strm, src, &len);
 	if (err)
 		goto out;
-	if (len <= azr_comp_same_bound(st->comp) &&
+	if (len <= azr_comp_same_bound(comp) &&
 	    azr_page_same_filled(src, &e->handle)) {
 		e->flags = AZR_E_SAME;
 		goto out;
 	}
-	e->flags = 0;
+	e->flags = idx << AZR_E_COMP_SHIFT;
 	obj = strm->buffer;
 	if (len > azs_huge_class_size(st->pool)) {
 		/* Not worth a smaller class: keep the page as it is. */
-		e->flags = AZR_E_HUGE;
+		e->flags = AZR_E_HUGE;	/* read by a copy: no compressor */
 		if (len >= PAGE_SIZE)
 			e->flags |= AZR_E_INCOMP;
 		len = PAGE_SIZE;
@@ -151,39 +173,46 @@ static int azr_store_compressed(struct azr_store *st, const void *src,
 	e->handle = handle;
 	e->size = len;
 out:
-	azr_strm_put(st->comp, strm);
+	azr_strm_put(comp, strm);
 	return err;
 }
 
 /**
- * azr_store_page() - keep a page in a store
+ * azr_store_page_comp() - keep a page in a store, compressed by one of its
+ *			   compressors
  * @st:		the store
+ * @idx:	0 for its own compressor, else one of @st->comps, set up
  * @page:	the page; its bytes must not change during the call
  * @e:		(out) what names the page's bytes in @st
  * @gfp:	for what the pool allocates from Linux (its metadata)
- * @aflags:	AEM_ALLOC_* for the pool pages (AEM_ALLOC_ATOMIC inside a
- *		pool allocation)
+ * @aflags:	AEM_ALLOC_* for the pool pages
  *
  * Context: may sleep (the stream's mutex), holding no lock above 4.
  *
- * Return: 0, or -ENOMEM when the pool has no room, or -EINVAL when the
- * compressor failed; @e is untouched then.
+ * Return: as azr_store_page().
  */
-int azr_store_page(struct azr_store *st, struct page *page,
-		   struct azr_entry *e, gfp_t gfp, unsigned int aflags)
+int azr_store_page_comp(struct azr_store *st, unsigned int idx,
+			struct page *page, struct azr_entry *e, gfp_t gfp,
+			unsigned int aflags)
 {
 	struct azr_entry new = { };
+	struct azr_comp *comp;
 	unsigned long val;
 	void *src;
 	int err = 0;
 
+	if (WARN_ON_ONCE(idx >= AZR_NR_COMPS))
+		return -EINVAL;
+	comp = azr_store_comp(st, idx);
+	if (WARN_ON_ONCE(!comp))
+		return -EINVAL;
 	src = kmap_local_page(page);
-	if (!azr_comp_same_bound(st->comp) &&
+	if (!azr_comp_same_bound(comp) &&
 	    azr_page_same_filled(src, &val)) {
 		new.flags = AZR_E_SAME;
 		new.handle = val;
 	} else {
-		err = azr_store_compressed(st, src, &new, gfp, aflags);
+		err = azr_store_compressed(st, idx, src, &new, gfp, aflags);
 	}
 	kunmap_local(src);
 	if (err)
@@ -203,23 +232,107 @@ int azr_store_page(struct azr_store *st, struct page *page,
 	return 0;
 }
 
+/**
+ * azr_store_page() - keep a page in a store
+ * @st:		the store
+ * @page:	the page; its bytes must not change during the call
+ * @e:		(out) what names the page's bytes in @st
+ * @gfp:	for what the pool allocates from Linux (its metadata)
+ * @aflags:	AEM_ALLOC_* for the pool pages (AEM_ALLOC_ATOMIC inside a
+ *		pool allocation)
+ *
+ * Context: may sleep (the stream's mutex), holding no lock above 4.
+ *
+ * Return: 0, or -ENOMEM when the pool has no room, or -EINVAL when the
+ * compressor failed; @e is untouched then.
+ */
+int azr_store_page(struct azr_store *st, struct page *page,
+		   struct azr_entry *e, gfp_t gfp, unsigned int aflags)
+{
+	return azr_store_page_comp(st, 0, page, e, gfp, aflags);
+}
+
 /* Copy or decompress the object of @e into @dst. */
 static int azr_load_object(struct azr_store *st, const struct azr_entry *e,
 			   void *dst)
 {
+	struct azr_comp *comp = azr_store_comp(st, azr_entry_comp(e));
 	struct azr_strm *strm;
 	const void *src;
 	int err = 0;
 
+	if (WARN_ON_ONCE(!comp))
+		return -EIO;
 	/* The stream's buffer takes a straddling object. */
-	strm = azr_strm_get(st->comp);
+	strm = azr_strm_get(comp);
 	src = azs_read_begin(st->pool, e->handle, strm->buffer);
 	if (e->flags & AZR_E_HUGE)
 		memcpy(dst, src, PAGE_SIZE);
 	else
-		err = azr_decompress(st->comp, strm, src, e->size, dst);
+		err = azr_decompress(comp, strm, src, e->size, dst);
 	azs_read_end(st->pool, e->handle, src);
-	azr_strm_put(st->comp, strm);
+	azr_strm_put(comp, strm);
+	return err;
+}
+
+/**
+ * azr_store_recompress() - store a page again with another compressor,
+ *			    if that takes less memory
+ * @st:		the store
+ * @idx:	one of @st->comps, set up (not 0)
+ * @page:	the bytes of @old, loaded
+ * @old:	the entry @page was loaded from, compressed or huge
+ * @threshold:	0, or the size the new object must be under
+ * @e:		(out) the new entry, when it is kept
+ * @gfp:	for the pool's metadata
+ *
+ * The new object is kept only when it goes to a smaller size class than
+ * @old's, is not huge and is under @threshold (zram's recompress_slot()).
+ * The counters count it; the caller frees @old and installs @e.
+ *
+ * Context: may sleep (the stream's mutex), holding no lock above 4.
+ *
+ * Return: 1 stored (@e filled), 0 not smaller (nothing stored), or
+ * -ENOMEM, -EINVAL (the compressor failed).
+ */
+int azr_store_recompress(struct azr_store *st, unsigned int idx,
+			 struct page *page, const struct azr_entry *old,
+			 u32 threshold, struct azr_entry *e, gfp_t gfp)
+{
+	struct azr_comp *comp;
+	struct azr_strm *strm;
+	unsigned long handle;
+	unsigned int len;
+	void *src;
+	int err;
+
+	if (WARN_ON_ONCE(!idx || idx >= AZR_NR_COMPS || !st->comps[idx]))
+		return -EINVAL;
+	comp = st->comps[idx];
+	strm = azr_strm_get(comp);
+	src = kmap_local_page(page);
+	err = azr_compress(comp, strm, src, &len);
+	kunmap_local(src);
+	if (err)
+		goto out;
+	if (len > azs_huge_class_size(st->pool) ||
+	    azs_class_index(st->pool, len) >=
+	    azs_class_index(st->pool, old->size) ||
+	    (threshold && len >= threshold))
+		goto out;	/* 0: not worth it */
+	handle = azs_malloc_copy(st->pool, strm->buffer, len, gfp, 0);
+	if (!handle || IS_ERR_VALUE(handle)) {
+		err = handle ? (long)handle : -ENOMEM;
+		goto out;
+	}
+	e->handle = handle;
+	e->size = len;
+	e->flags = idx << AZR_E_COMP_SHIFT;
+	atomic64_add(len, &st->compr_data_size);
+	atomic64_inc(&st->pages_stored);
+	err = 1;
+out:
+	azr_strm_put(comp, strm);
 	return err;
 }
 

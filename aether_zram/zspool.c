@@ -939,6 +939,22 @@ size_t azs_huge_class_size(struct azs_pool *pool)
 	return pool->huge_class_size;
 }
 
+/**
+ * azs_class_index - the size class an object of @size bytes goes to
+ * @pool: the pool
+ * @size: bytes, up to AZS_MAX_OBJECT
+ *
+ * Two sizes of one class take the same memory: recompression (recomp.c)
+ * keeps a new object only when its class is smaller than the old one's,
+ * as zram compares zsmalloc's classes.
+ *
+ * Return: the index of the class (merged classes share one).
+ */
+unsigned int azs_class_index(struct azs_pool *pool, size_t size)
+{
+	return azs_size_class(pool, size)->index;
+}
+
 /* ---- compaction ------------------------------------------------------- */
 
 /*
