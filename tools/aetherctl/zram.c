@@ -797,6 +797,60 @@ static void zram_show_csum(struct actl_out *t, __u32 id)
 	out_u64(t, errs);
 }
 
+/*
+ * Recompression (recomp_stat's five columns) and adaptive compression
+ * (on or off, the pages each row of the policy stored, the background
+ * passes), from sysfs; left out where the module has no such files.
+ */
+static void zram_show_recomp(const struct actl_ctx *ctx, struct actl_out *t,
+			     __u32 id)
+{
+	static const char *const rows[] = {
+		"adaptive_row0", "adaptive_row1", "adaptive_row2",
+		"adaptive_row3",
+	};
+	unsigned long long c[5], v;
+	char buf[1024], *line, *save = NULL;
+	char algo[16];
+	unsigned int pct, row = 0;
+	int level;
+
+	if (!zram_sysfs_read(id, "recomp_stat", buf, sizeof(buf)) &&
+	    sscanf(buf, "%llu %llu %llu %llu %llu", &c[0], &c[1], &c[2],
+		   &c[3], &c[4]) == 5) {
+		out_key(t, "recomp_scanned", "recompression: pages tried");
+		out_u64(t, c[0]);
+		out_key(t, "recomp_recompressed", "recompression: stored anew");
+		out_u64(t, c[1]);
+		out_key(t, "recomp_not_shrunk", "recompression: left as they were");
+		out_u64(t, c[2]);
+		out_key(t, "recomp_saved", "recompression: bytes given back");
+		zram_out_bytes(ctx, t, c[3]);
+		out_key(t, "recomp_failed", "recompression: load or checksum failed");
+		out_u64(t, c[4]);
+	}
+	if (zram_sysfs_read(id, "adaptive", buf, sizeof(buf)))
+		return;
+	out_key(t, "adaptive", "adaptive compression");
+	out_u64(t, strtoull(buf, NULL, 10));
+	if (zram_sysfs_read(id, "adaptive_stat", buf, sizeof(buf)))
+		return;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%u %15s %d %llu", &pct, algo, &level,
+			   &v) == 4 && row < 4) {
+			out_key(t, rows[row++], "adaptive: pages stored by a row");
+			out_u64(t, v);
+		} else if (sscanf(line, "passes %llu", &v) == 1) {
+			out_key(t, "adaptive_passes", "adaptive: background passes");
+			out_u64(t, v);
+		} else if (sscanf(line, "strong %llu", &v) == 1) {
+			out_key(t, "adaptive_strong", "adaptive: stored anew by the passes");
+			out_u64(t, v);
+		}
+	}
+}
+
 /* mm_stat's nine columns, in its order, and two ratios from them. */
 static void zram_show_mm(const struct actl_ctx *ctx, struct actl_out *t,
 			 const struct aether_zram_dev_stats *st)
@@ -874,6 +928,7 @@ static int zram_cmd_show(const struct actl_ctx *ctx, int fd, int argc,
 	zram_show_io(t, &st);
 	zram_show_wb(ctx, t, id);
 	zram_show_csum(t, id);
+	zram_show_recomp(ctx, t, id);
 	out_key(t, "mountpoint", "mounted on");
 	out_str(t, mnt[0] ? mnt : "-");
 	out_flush(t);
