@@ -321,27 +321,18 @@ static ssize_t adaptive_policy_show(struct device *dev,
 }
 
 /* One line "pressure_pct algo level" into @row, after @prev (or NULL). */
-static int azr_adapt_parse_row(char *line, struct azr_adapt_row *row,
+static int azr_adapt_parse_row(const char *line, struct azr_adapt_row *row,
 			       const struct azr_adapt_row *prev)
 {
-	char *word[3];
-	unsigned int i;
-	int algo;
+	char name[16];
+	int algo, end = 0;
 
-	for (i = 0; i < 3; i++) {
-		line = skip_spaces(line);
-		word[i] = strsep(&line, " \t");
-		if (!word[i] || !*word[i])
-			return -EINVAL;
-	}
-	if (line && *skip_spaces(line))
+	if (sscanf(line, "%u %15s %d %n", &row->pressure, name, &row->level,
+		   &end) != 3 || !end || line[end])
 		return -EINVAL;
-	if (kstrtouint(word[0], 10, &row->pressure) || row->pressure > 100 ||
-	    kstrtoint(word[2], 10, &row->level))
-		return -EINVAL;
-	algo = azr_algo_parse(word[1]);
+	algo = azr_algo_parse(name);
 	if (algo <= 0 || !azr_algo_available(algo) ||
-	    azr_level_check(algo, row->level) < 0)
+	    azr_level_check(algo, row->level) < 0 || row->pressure > 100)
 		return -EINVAL;
 	row->algo = algo;
 	if (prev ? row->pressure <= prev->pressure : row->pressure != 0)
