@@ -763,25 +763,39 @@ static int adapt_run(struct _test_data_adapt *self, const char *algo,
 	return 0;
 }
 
+#define FIG_ROUNDS	3
+
 TEST_F_TIMEOUT(adapt, background_pass_shrinks_idle_pages, 900)
 {
-	double mb_lz4, mb_zstd, mb_adapt;
+	double mb_lz4 = 0, mb_zstd = 0, mb_adapt = 0, mb;
 	__u64 c_lz4, c_zstd, c_adapt, c_after, orig;
 	struct adapt_stat s;
 	size_t len = (size_t)NR_PAGES * PG;
-	unsigned int tries;
+	unsigned int tries, r;
 	const char *zalgo = has_zstd(self->id) ? "zstd" : "lz4hc";
 
 	corpus(self->data, len);
+	/*
+	 * The figures: the three kinds in turn, FIG_ROUNDS times, the best
+	 * write of each (the box's timing is noisy; nothing is asserted on
+	 * it).  Adaptive without pressure stores with its first row.
+	 */
 	ASSERT_EQ(0, aet_write_file(ZPARAMS "adaptive_interval_ms", "0"));
-	ASSERT_EQ(0, adapt_run(self, "lz4", false, &mb_lz4, &c_lz4));
-	ASSERT_EQ(0, adapt_run(self, zalgo, false, &mb_zstd, &c_zstd));
-	/* No limit, no pool pressure: every page goes in with lz4. */
+	for (r = 0; r < FIG_ROUNDS; r++) {
+		ASSERT_EQ(0, adapt_run(self, "lz4", false, &mb, &c_lz4));
+		mb_lz4 = mb > mb_lz4 ? mb : mb_lz4;
+		ASSERT_EQ(0, adapt_run(self, zalgo, false, &mb, &c_zstd));
+		mb_zstd = mb > mb_zstd ? mb : mb_zstd;
+		ASSERT_EQ(0, adapt_run(self, "lz4", true, &mb, &c_adapt));
+		mb_adapt = mb > mb_adapt ? mb : mb_adapt;
+	}
+	/* Now with the background pass, for the ratio after it. */
 	ASSERT_EQ(0, aet_write_file(ZPARAMS "adaptive_interval_ms", "100"));
 	ASSERT_EQ(0, aet_write_file(ZPARAMS "adaptive_idle_secs", "0"));
-	ASSERT_EQ(0, adapt_run(self, "lz4", true, &mb_adapt, &c_adapt));
+	ASSERT_EQ(0, adapt_run(self, "lz4", true, &mb, &c_adapt));
 	orig = mm_col(self->id, AZT_ORIG_DATA_SIZE);
 	ASSERT_EQ(0, adapt_stat(self->id, &s));
+	/* No limit, no pool pressure: every page went in with lz4. */
 	ASSERT_EQ((__u64)NR_PAGES, s.decisions[0]);
 	/* Nothing idle yet: the passes leave the pages as they are. */
 	ASSERT_EQ(0ULL, s.strong);
@@ -805,8 +819,9 @@ TEST_F_TIMEOUT(adapt, background_pass_shrinks_idle_pages, 900)
 	memset(self->buf, 0, len);
 	ASSERT_EQ((ssize_t)len, pread(self->fd, self->buf, len, 0));
 	ASSERT_EQ(0, memcmp(self->buf, self->data, len));
-	TH_LOG("figures, %llu KiB of corpus: write MiB/s lz4 %.1f %s %.1f adaptive %.1f (%.2fx lz4)",
-	       orig >> 10, mb_lz4, zalgo, mb_zstd, mb_adapt, mb_adapt / mb_lz4);
+	TH_LOG("figures, %llu KiB of corpus, best of %u: write MiB/s lz4 %.1f %s %.1f adaptive %.1f (%.2fx lz4)",
+	       orig >> 10, FIG_ROUNDS, mb_lz4, zalgo, mb_zstd, mb_adapt,
+	       mb_adapt / mb_lz4);
 	TH_LOG("figures: ratio lz4 %.3f %s %.3f adaptive %.3f -> %.3f after the pass (%.1f%% of %s's)",
 	       (double)orig / c_lz4, zalgo, (double)orig / c_zstd,
 	       (double)orig / c_adapt, (double)orig / c_after,
