@@ -23,6 +23,10 @@
  *  dev.c, sysfs.c, control.c	the block devices /dev/aether_zram<N>,
  *		their zram-compatible sysfs files and /dev/aether_zram-control
  *  writeback.c	a device's idle tracking, backing device and writeback
+ *  recomp.c	a device's recompression with secondary algorithms
+ *  adaptive.c	a device's adaptive compression: the compressor of a new
+ *		page follows the pressure; a background pass recompresses
+ *		idle pages with the strongest
  *  store.c	the region store backend of aether_mm (struct
  *		aem_store_ops): cold region pages compressed into a store of
  *		their own
