@@ -179,6 +179,7 @@ int azr_store_page(struct azr_store *st, struct page *page,
 		   struct azr_entry *e, gfp_t gfp, unsigned int aflags)
 {
 	struct azr_entry new = { };
+	bool shared = false;
 	unsigned long val;
 	u64 hash = 0;
 	void *src;
@@ -190,11 +191,7 @@ int azr_store_page(struct azr_store *st, struct page *page,
 		new.flags = AZR_E_SAME;
 		new.handle = val;
 	} else if (st->dedup && azr_dedup_find(st, src, &hash, &new, gfp)) {
-		/* An object stored already, counted with its first page. */
-		kunmap_local(src);
-		atomic64_inc(&st->pages_stored);
-		*e = new;
-		return 0;
+		shared = true;
 	} else {
 		err = azr_store_compressed(st, src, &new, gfp, aflags);
 		if (!err && st->dedup && !(new.flags & AZR_E_SAME))
@@ -206,7 +203,8 @@ int azr_store_page(struct azr_store *st, struct page *page,
 
 	if (new.flags & AZR_E_SAME) {
 		atomic64_inc(&st->same_pages);
-	} else {
+	} else if (!shared) {
+		/* A shared object was counted with its first page. */
 		atomic64_add(new.size, &st->compr_data_size);
 		if (new.flags & AZR_E_HUGE) {
 			atomic64_inc(&st->huge_pages);
