@@ -16,18 +16,22 @@
  * written: writers of one content on several slots at once; a writer
  * changing one slot while readers read the slots sharing its old
  * object; writeback of shared slots (the slot written back leaves the
- * entry, the others keep it) alone and against writers.  Checksums and
- * dedupe together: a corrupt copy reads EIO, the others are unharmed.
+ * entry, the others keep it) alone and against writers, on brd or, where
+ * there is none (the debug kernel), a loop device over a ramfs file.
+ * Checksums and dedupe together: a corrupt copy reads EIO, the others
+ * are unharmed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/loop.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,6 +43,7 @@
 #define DISKSIZE	"1M"
 #define BACKING		"/dev/ram0"
 #define BRD_LOAD	"modprobe brd rd_nr=1 rd_size=16384 2>/dev/null"
+#define LOOP_BYTES	(16 << 20)
 
 /* dedup_stat's columns. */
 enum { DS_DUP, DS_SAVED, DS_META, DS_ENTRIES, DS_COLLISIONS, DS_COLS };
@@ -55,6 +60,9 @@ FIXTURE(dedup) {
 	int fd;
 	char *buf;		/* one page, O_DIRECT */
 	char *want;		/* one page */
+	char backing[32];	/* the backing device's path */
+	int loopfd;		/* the loop device it is, or -1 */
+	char ramfs[64];		/* the ramfs under the loop's file, or "" */
 };
 
 FIXTURE_SETUP(dedup)
@@ -63,6 +71,8 @@ FIXTURE_SETUP(dedup)
 	self->fd = -1;
 	self->buf = NULL;
 	self->want = NULL;
+	self->loopfd = -1;
+	self->ramfs[0] = 0;
 	self->ctl = azt_open();
 	if (self->ctl == -ENOENT)
 		AZT_SETUP_SKIP("no %s (aether_zram not loaded)", AZT_CONTROL);
@@ -81,6 +91,15 @@ FIXTURE_TEARDOWN(dedup)
 		close(self->fd);
 	if (self->id >= 0)
 		azt_hot_remove(self->id);
+	/* The device closed its backing device: the loop goes after it. */
+	if (self->loopfd >= 0) {
+		ioctl(self->loopfd, LOOP_CLR_FD, 0);
+		close(self->loopfd);
+	}
+	if (self->ramfs[0]) {
+		umount2(self->ramfs, MNT_DETACH);
+		rmdir(self->ramfs);
+	}
 	free(self->buf);
 	free(self->want);
 	if (self->ctl >= 0)
@@ -507,13 +526,70 @@ TEST_F(dedup, writer_races_readers_of_the_shared_object)
 
 /* ---- writeback and checksums ---------------------------------------- */
 
-static int have_backing(void)
+/*
+ * A loop device over an unlinked file of LOOP_BYTES on a ramfs mounted
+ * at self->ramfs (made here), its path into self->backing: its fd, or
+ * -errno.  Ramfs pages are never swapped, so its I/O never comes back
+ * into the device under test.
+ */
+static int loop_attach(struct _test_data_dedup *self)
+{
+	char file[96];
+	int ctl, nr, ffd, lfd;
+	struct stat sb;
+
+	if (stat("/dev/loop-control", &sb) &&
+	    system("modprobe loop 2>/dev/null"))
+		return -ENODEV;
+	snprintf(self->ramfs, sizeof(self->ramfs), "/tmp/zram_dd_ramfs_%d",
+		 getpid());
+	if (mkdir(self->ramfs, 0700) && errno != EEXIST)
+		return -errno;
+	if (mount("ramfs", self->ramfs, "ramfs", 0, "mode=0700")) {
+		lfd = -errno;
+		rmdir(self->ramfs);
+		self->ramfs[0] = 0;
+		return lfd;
+	}
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		return -errno;
+	nr = ioctl(ctl, LOOP_CTL_GET_FREE);
+	close(ctl);
+	if (nr < 0)
+		return -errno;
+	snprintf(self->backing, sizeof(self->backing), "/dev/loop%d", nr);
+	snprintf(file, sizeof(file), "%s/backing", self->ramfs);
+	ffd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (ffd < 0)
+		return -errno;
+	unlink(file);
+	lfd = -EIO;
+	if (!ftruncate(ffd, LOOP_BYTES))
+		lfd = open(self->backing, O_RDWR | O_CLOEXEC);
+	if (lfd >= 0 && ioctl(lfd, LOOP_SET_FD, ffd)) {
+		close(lfd);
+		lfd = -EIO;
+	}
+	close(ffd);
+	return lfd;
+}
+
+/*
+ * A backing device in self->backing: brd, or where there is none (the
+ * debug kernel) a loop device over a ramfs file (self->loopfd).
+ */
+static bool have_backing(struct _test_data_dedup *self)
 {
 	struct stat sb;
 
-	if (stat(BACKING, &sb) && system(BRD_LOAD) != 0)
-		return 0;
-	return !stat(BACKING, &sb) && S_ISBLK(sb.st_mode);
+	if (!stat(BACKING, &sb) || system(BRD_LOAD) == 0) {
+		snprintf(self->backing, sizeof(self->backing), "%s", BACKING);
+		if (!stat(BACKING, &sb) && S_ISBLK(sb.st_mode))
+			return true;
+	}
+	self->loopfd = loop_attach(self);
+	return self->loopfd >= 0;
 }
 
 static int wb_page(int id, unsigned int idx)
@@ -534,9 +610,9 @@ TEST_F(dedup, writeback_of_a_shared_slot_leaves_the_others)
 	__u64 ds[DS_COLS], bd[3], one;
 	unsigned int i;
 
-	if (!have_backing())
-		SKIP(return, "no %s (brd)", BACKING);
-	ASSERT_EQ(0, azt_attr_write(self->id, "backing_dev", BACKING));
+	if (!have_backing(self))
+		SKIP(return, "no %s (brd) and no loop device", BACKING);
+	ASSERT_EQ(0, azt_attr_write(self->id, "backing_dev", self->backing));
 	ASSERT_EQ(0, dd_init_open(self, "1", NULL));
 	for (i = 0; i < 8; i++)
 		ASSERT_EQ(0, pg_write(self->fd, self->buf, i, 40));
@@ -602,9 +678,9 @@ TEST_F(dedup, writeback_races_writers_of_shared_slots)
 	int stop = 0;
 	unsigned int i;
 
-	if (!have_backing())
-		SKIP(return, "no %s (brd)", BACKING);
-	ASSERT_EQ(0, azt_attr_write(self->id, "backing_dev", BACKING));
+	if (!have_backing(self))
+		SKIP(return, "no %s (brd) and no loop device", BACKING);
+	ASSERT_EQ(0, azt_attr_write(self->id, "backing_dev", self->backing));
 	ASSERT_EQ(0, dd_init_open(self, "1", NULL));
 	for (i = 0; i < 8; i++)
 		ASSERT_EQ(0, pg_write(self->fd, self->buf, i, 50));
