@@ -12,7 +12,7 @@
  *	aether_zram<N>/classes	the size classes of its pool, as zsmalloc's
  *				classes file (azs_show_classes())
  *	aether_zram<N>/stats	configuration and every counter, one
- *				"name value" per line
+ *				"name value" per line, dedup_stat's too
  *	aether_zram<N>/block_state  zram's file: a line per stored page,
  *				"index seconds.microseconds flags" (its last
  *				access, boot time) with the flags s (same-
@@ -55,6 +55,18 @@ static int azr_dbg_classes_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(azr_dbg_classes);
 
+/* dedup_stat's figures, one a line (dedup.c); init_lock held. */
+static void azr_dbg_dedup(struct seq_file *m, struct azr_dev *d)
+{
+	struct azr_dedup_stats ds;
+
+	lockdep_assert_held(&d->init_lock);
+	azr_dedup_stats(&d->store, &ds);
+	seq_printf(m, "dup_pages %llu\ndedup_saved_bytes %llu\ndedup_meta_bytes %llu\ndedup_entries %llu\ndedup_collisions %llu\n",
+		   ds.dup_pages, ds.saved_bytes, ds.meta_bytes, ds.entries,
+		   ds.collisions);
+}
+
 static int azr_dbg_stats_show(struct seq_file *m, void *v)
 {
 	struct azr_dev *d = m->private;
@@ -78,11 +90,13 @@ static int azr_dbg_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "checksum %s\nchecksum_errors %lld\n",
 		   azr_csum_name(d->csum),
 		   (s64)atomic64_read(&d->csum_errors));
+	seq_printf(m, "dedupe %d\n", d->dedupe);
 	if (azr_dev_init_done(d)) {
 		azs_get_stats(d->store.pool, &ps);
 		seq_printf(m, "miss_free %lld\npool_objects %lu\npool_huge_objects %lu\n",
 			   (s64)atomic64_read(&d->store.miss_free),
 			   ps.objects, ps.huge_objects);
+		azr_dbg_dedup(m, d);
 	}
 	up_read(&d->init_lock);
 	return 0;

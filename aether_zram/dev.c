@@ -49,6 +49,13 @@
  * block.  Each slot keeps the time of its last access and an idle flag
  * that an access clears.
  *
+ * Dedupe (dedup.c): with "dedupe" set before disksize, the store gets a
+ * table of the contents it holds, and a slot whose page equals a stored
+ * one names that one's object (AZR_E_DEDUP) instead of an object of its
+ * own.  Nothing here changes for it: a load resolves the shared entry,
+ * and freeing a slot (write, discard, swap's notification, writeback,
+ * reset) drops its reference (zpage.c).
+ *
  * Checksums (csum.c): with "checksum" set before disksize, an array of a
  * u32 (crc32c) or u64 (xxh64) per slot is allocated with the table, and
  * nothing without.  A write stores the checksum of the page with its
@@ -235,6 +242,27 @@ int azr_dev_set_csum(struct azr_dev *d, unsigned int type)
 		err = -EBUSY;
 	else
 		d->csum = type;
+	up_write(&d->init_lock);
+	return err;
+}
+
+/**
+ * azr_dev_set_dedupe() - whether @d's next initialisation shares
+ *			  identical pages (dedup.c)
+ * @d:		the device
+ * @on:		share them
+ *
+ * Return: 0, or -EBUSY if @d is initialised.
+ */
+int azr_dev_set_dedupe(struct azr_dev *d, bool on)
+{
+	int err = 0;
+
+	down_write(&d->init_lock);
+	if (azr_dev_init_done(d))
+		err = -EBUSY;
+	else
+		d->dedupe = on;
 	up_write(&d->init_lock);
 	return err;
 }
@@ -610,6 +638,7 @@ static void azr_dev_free_store(struct azr_dev *d)
 		return;
 	for (i = 0; i < nr; i++)
 		azr_slot_free(d, i);
+	azr_dedup_destroy(&d->store);
 	azr_store_destroy(&d->store);
 	vfree(d->csums);
 	d->csums = NULL;
@@ -641,6 +670,7 @@ static void azr_dev_teardown(struct azr_dev *d)
 	d->dict_len = 0;
 	d->limit_pages = 0;
 	d->csum = AZR_CSUM_NONE;
+	d->dedupe = false;
 	atomic64_set(&d->csum_errors, 0);
 	atomic_long_set(&d->max_used_pages, 0);
 	atomic64_set(&d->failed_reads, 0);
@@ -653,9 +683,10 @@ static void azr_dev_teardown(struct azr_dev *d)
 }
 
 /*
- * The store of @d with its algorithm, level and dictionary.  The store
- * makes its compressor without a dictionary; with one, that compressor
- * is replaced by one made with it.
+ * The store of @d with its algorithm, level and dictionary, and its
+ * dedupe table with "dedupe" set (dedup.c).  The store makes its
+ * compressor without a dictionary; with one, that compressor is
+ * replaced by one made with it.
  */
 static int azr_dev_store_init(struct azr_dev *d)
 {
@@ -663,16 +694,27 @@ static int azr_dev_store_init(struct azr_dev *d)
 	int err;
 
 	err = azr_store_init(&d->store, d->disk->disk_name, d->algo, d->level);
-	if (err || !d->dict)
+	if (err)
 		return err;
-	comp = azr_comp_create(d->algo, d->level, d->dict, d->dict_len);
-	if (IS_ERR(comp)) {
-		azr_store_destroy(&d->store);
-		return PTR_ERR(comp);
+	if (d->dict) {
+		comp = azr_comp_create(d->algo, d->level, d->dict, d->dict_len);
+		if (IS_ERR(comp)) {
+			err = PTR_ERR(comp);
+			goto out_destroy;
+		}
+		azr_comp_destroy(d->store.comp);
+		d->store.comp = comp;
 	}
-	azr_comp_destroy(d->store.comp);
-	d->store.comp = comp;
+	if (d->dedupe) {
+		err = azr_dedup_create(&d->store);
+		if (err)
+			goto out_destroy;
+	}
 	return 0;
+
+out_destroy:
+	azr_store_destroy(&d->store);
+	return err;
 }
 
 /**

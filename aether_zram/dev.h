@@ -227,6 +227,8 @@ struct azr_wb_old {
  * @csum_errors: loads whose page did not match its checksum
  * @rc:		recompression and adaptive compression (recomp.c,
  *		adaptive.c)
+ * @dedupe:	identical pages are stored once (dedup.c), the next
+ *		initialisation's before (init_lock)
  */
 struct azr_dev {
 	int id;
@@ -253,6 +255,7 @@ struct azr_dev {
 	void *csums;
 	atomic64_t csum_errors;
 	struct azr_recomp rc;
+	bool dedupe;
 };
 
 static inline bool azr_dev_init_done(const struct azr_dev *d)
@@ -293,6 +296,7 @@ void azr_slot_accessed(struct azr_dev *d, u32 index);
 int azr_dev_set_csum(struct azr_dev *d, unsigned int type);
 int azr_dev_csum_verify(struct azr_dev *d, u32 index, struct page *page);
 int azr_dev_corrupt(struct azr_dev *d, u32 index);
+int azr_dev_set_dedupe(struct azr_dev *d, bool on);
 
 /* writeback.c */
 extern const struct attribute_group azr_wb_group;

@@ -17,6 +17,8 @@
  *		the rest compressed; the statistics both users read.
  *  csum.c	checksums of stored pages (crc32c, xxh64), which both users
  *		may keep, and a stored page corrupted on purpose for tests.
+ *  dedup.c	identical pages of a store kept once (a device's opt-in
+ *		"dedupe"): refcounted entries by content hash.
  *
  * and two users of the layers:
  *
@@ -57,6 +59,9 @@
  *     when contended: wait_on_bit_lock()): one I/O on a slot at a time,
  *     held across its compression or decompression; swap's slot-free
  *     notification (atomic) only tries it
+ *  3a. a store's dedupe table lock (spinlock, dedup.c): its entries'
+ *     tree and references; taken under 3 and from swap's atomic
+ *     notification, nothing inside it
  *  4. a compression stream's lock (mutex, per CPU): held around one
  *     compress or decompress; may be taken with 1-3 held
  *  5. the region store backend's lock (store.c)
@@ -171,6 +176,8 @@ int azr_decompress(struct azr_comp *comp, struct azr_strm *strm,
 #define AZR_E_COMP_SHIFT	3
 #define AZR_E_COMP_MASK		(7U << AZR_E_COMP_SHIFT)
 #define AZR_NR_COMPS		8
+#define AZR_E_DEDUP		BIT(6)	/* @handle is a shared entry (dedup.c) */
+static_assert(!(AZR_E_DEDUP & AZR_E_COMP_MASK));
 
 struct azr_entry {
 	unsigned long handle;
@@ -186,6 +193,7 @@ struct azr_entry {
  *		recompression and the rows of adaptive compression
  *		(recomp.c, adaptive.c), set up before the first page is
  *		stored and destroyed with the store
+ * @dedup:	its dedupe table (dedup.c), or NULL: no page is shared
  * The counters are zram's (mm_stat, debug_stat).
  */
 struct azr_store {
@@ -198,12 +206,20 @@ struct azr_store {
 	atomic64_t huge_pages_since;
 	atomic64_t miss_free;
 	struct azr_comp *comps[AZR_NR_COMPS];
+	struct azr_dedup *dedup;
 };
 
 /* The compressor that wrote @e (zpage.c's helpers; see AZR_E_COMP_MASK). */
 static inline unsigned int azr_entry_comp(const struct azr_entry *e)
 {
 	return (e->flags & AZR_E_COMP_MASK) >> AZR_E_COMP_SHIFT;
+}
+
+/* Compressor @idx of @st: 0 its own, else one of @comps. */
+static inline struct azr_comp *azr_store_comp(struct azr_store *st,
+					      unsigned int idx)
+{
+	return idx ? st->comps[idx] : st->comp;
 }
 
 int azr_store_init(struct azr_store *st, const char *name,
@@ -220,6 +236,44 @@ int azr_store_recompress(struct azr_store *st, unsigned int idx,
 			 struct page *page, const struct azr_entry *old,
 			 u32 threshold, struct azr_entry *e, gfp_t gfp);
 void azr_free_entry(struct azr_store *st, struct azr_entry *e);
+void azr_free_object(struct azr_store *st, const struct azr_entry *obj);
+
+/* A slot's page is an entry of the dedupe table (dedup.c). */
+static inline bool azr_entry_shared(const struct azr_entry *e)
+{
+	return e->flags & AZR_E_DEDUP;
+}
+
+/* ---- dedup.c: identical pages stored once ------------------------------ */
+
+struct azr_dedup;
+
+/**
+ * struct azr_dedup_stats - what a store's dedupe table counts (dedup_stat)
+ * @dup_pages:	slots sharing an object beyond its first
+ * @saved_bytes: compressed bytes those did not store
+ * @meta_bytes:	the table's own memory: its entries and itself
+ * @entries:	stored contents the table knows
+ * @collisions:	compares of an equal hash that found other bytes, ever
+ */
+struct azr_dedup_stats {
+	u64 dup_pages;
+	u64 saved_bytes;
+	u64 meta_bytes;
+	u64 entries;
+	u64 collisions;
+};
+
+int azr_dedup_create(struct azr_store *st);
+void azr_dedup_destroy(struct azr_store *st);
+bool azr_dedup_find(struct azr_store *st, const void *src, u64 *hash,
+		    struct azr_entry *e, gfp_t gfp);
+void azr_dedup_add(struct azr_store *st, u64 hash, struct azr_entry *e,
+		   gfp_t gfp);
+const struct azr_entry *azr_dedup_object(const struct azr_entry *e);
+bool azr_dedup_has_copies(const struct azr_entry *e);
+void azr_dedup_put(struct azr_store *st, const struct azr_entry *e);
+void azr_dedup_stats(struct azr_store *st, struct azr_dedup_stats *out);
 
 /* ---- csum.c: checksums of stored pages --------------------------------- */
 

@@ -58,7 +58,9 @@
  * is AZR_SLOT_INCOMPRESSIBLE (zram's mark) and no recompression looks at
  * it again.  A write of the slot clears the marks (azr_slot_free()).  An
  * object already written with a priority is only tried with higher
- * ones.  Same-filled pages, pages on the backing device and pages being
+ * ones.  Same-filled pages, pages sharing an object with others
+ * (dedup.c: an object of its own would cost more than the shared one
+ * saves), pages on the backing device and pages being
  * written back (AZR_SLOT_UNDER_WB, which writeback sets under the slot's
  * lock) are skipped: writeback and recompression of one slot exclude
  * each other.  As in zram, a slot recompression touched is no longer
@@ -219,7 +221,8 @@ static bool azr_rc_wanted(const struct azr_slot *slot,
 	if (!test_bit(AZR_SLOT_USED, &slot->flags) ||
 	    test_bit(AZR_SLOT_WB, &slot->flags) ||
 	    test_bit(AZR_SLOT_UNDER_WB, &slot->flags) ||
-	    (slot->e.flags & AZR_E_SAME))
+	    (slot->e.flags & AZR_E_SAME) ||
+	    (azr_entry_shared(&slot->e) && azr_dedup_has_copies(&slot->e)))
 		return false;
 	if ((req->mode & AZR_RC_IDLE) &&
 	    !test_bit(AZR_SLOT_IDLE, &slot->flags) &&

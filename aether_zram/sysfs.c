@@ -45,6 +45,15 @@
  *				initialised
  *	checksum_errors (ro)	ours: loads that did not match their
  *				checksum (each an I/O error), since disksize
+ *	dedupe (rw)		ours (dedup.c): 1 stores identical pages
+ *				once; 0 (the default) does not; a write of
+ *				another value -EINVAL, -EBUSY once
+ *				initialised
+ *	dedup_stat (ro)		ours: dup_pages (slots sharing an object
+ *				beyond its first), bytes_saved, meta_bytes
+ *				(the table's memory), entries, collisions
+ *				(equal hash, other bytes); all 0 without
+ *				dedupe
  *
  * and, of writeback.c (zram's CONFIG_ZRAM_WRITEBACK files):
  *
@@ -480,6 +489,45 @@ static ssize_t checksum_errors_show(struct device *dev,
 			  (u64)atomic64_read(&d->csum_errors));
 }
 
+static ssize_t dedupe_show(struct device *dev,
+			   struct device_attribute *attr, char *buf)
+{
+	struct azr_dev *d = azr_of(dev);
+	bool on;
+
+	down_read(&d->init_lock);
+	on = d->dedupe;
+	up_read(&d->init_lock);
+	return sysfs_emit(buf, "%d\n", on);
+}
+
+static ssize_t dedupe_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t len)
+{
+	unsigned int val;
+	int err;
+
+	if (kstrtouint(buf, 10, &val) || val > 1)
+		return -EINVAL;
+	err = azr_dev_set_dedupe(azr_of(dev), val);
+	return err ? err : len;
+}
+
+static ssize_t dedup_stat_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct azr_dev *d = azr_of(dev);
+	struct azr_dedup_stats st = {};
+
+	down_read(&d->init_lock);
+	if (azr_dev_init_done(d))
+		azr_dedup_stats(&d->store, &st);
+	up_read(&d->init_lock);
+	return sysfs_emit(buf, "%8llu %8llu %8llu %8llu %8llu\n",
+			  st.dup_pages, st.saved_bytes, st.meta_bytes,
+			  st.entries, st.collisions);
+}
+
 static DEVICE_ATTR_RW(disksize);
 static DEVICE_ATTR_RO(initstate);
 static DEVICE_ATTR_WO(reset);
@@ -495,6 +543,8 @@ static DEVICE_ATTR_RO(io_stat);
 static DEVICE_ATTR_RO(debug_stat);
 static DEVICE_ATTR_RW(checksum);
 static DEVICE_ATTR_RO(checksum_errors);
+static DEVICE_ATTR_RW(dedupe);
+static DEVICE_ATTR_RO(dedup_stat);
 
 static struct attribute *azr_disk_attrs[] = {
 	&dev_attr_disksize.attr,
@@ -512,6 +562,8 @@ static struct attribute *azr_disk_attrs[] = {
 	&dev_attr_debug_stat.attr,
 	&dev_attr_checksum.attr,
 	&dev_attr_checksum_errors.attr,
+	&dev_attr_dedupe.attr,
+	&dev_attr_dedup_stat.attr,
 	NULL,
 };
 

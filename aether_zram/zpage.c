@@ -31,9 +31,15 @@
  * decompressed straight into the caller's page.  An object that
  * straddles two pool pages is first copied into the stream's buffer.
  *
+ * A store with a dedupe table (dedup.c) keeps each content once: a page
+ * equal to a stored one shares that one's object (AZR_E_DEDUP: the
+ * entry names the table's entry, which names the object), and a new
+ * object is entered in the table.  Loading resolves the shared entry;
+ * freeing drops a reference, the object going with the last.
+ *
  * The counters are those of zram's mm_stat and debug_stat, per store:
  * pages_stored (every kind), compr_data_size (bytes of objects, huge
- * ones counted as a page), same_pages, huge_pages (now) and
+ * ones counted as a page, a shared one once), same_pages, huge_pages (now) and
  * huge_pages_since (ever).  miss_free is the devices' to count.
  *
  * More compressors.  A store may have more than one (@comps): a
@@ -124,12 +130,6 @@ void azr_store_destroy(struct azr_store *st)
 	st->comp = NULL;
 }
 
-/* Compressor @idx of @st: 0 its own, else one of @comps. */
-static struct azr_comp *azr_store_comp(struct azr_store *st, unsigned int idx)
-{
-	return idx ? st->comps[idx] : st->comp;
-}
-
 /*
  * Compress @src with compressor @idx into an object of @st's pool; fill
  * @e (a same-filled entry when the output is small enough to be one and
@@ -197,7 +197,9 @@ int azr_store_page_comp(struct azr_store *st, unsigned int idx,
 {
 	struct azr_entry new = { };
 	struct azr_comp *comp;
+	bool shared = false;
 	unsigned long val;
+	u64 hash = 0;
 	void *src;
 	int err = 0;
 
@@ -211,8 +213,12 @@ int azr_store_page_comp(struct azr_store *st, unsigned int idx,
 	    azr_page_same_filled(src, &val)) {
 		new.flags = AZR_E_SAME;
 		new.handle = val;
+	} else if (st->dedup && azr_dedup_find(st, src, &hash, &new, gfp)) {
+		shared = true;
 	} else {
 		err = azr_store_compressed(st, idx, src, &new, gfp, aflags);
+		if (!err && st->dedup && !(new.flags & AZR_E_SAME))
+			azr_dedup_add(st, hash, &new, gfp);
 	}
 	kunmap_local(src);
 	if (err)
@@ -220,7 +226,8 @@ int azr_store_page_comp(struct azr_store *st, unsigned int idx,
 
 	if (new.flags & AZR_E_SAME) {
 		atomic64_inc(&st->same_pages);
-	} else {
+	} else if (!shared) {
+		/* A shared object was counted with its first page. */
 		atomic64_add(new.size, &st->compr_data_size);
 		if (new.flags & AZR_E_HUGE) {
 			atomic64_inc(&st->huge_pages);
@@ -354,6 +361,8 @@ int azr_load_page(struct azr_store *st, const struct azr_entry *e,
 	void *dst = kmap_local_page(page);
 	int err = 0;
 
+	if (e->flags & AZR_E_DEDUP)
+		e = azr_dedup_object(e);
 	if (e->flags & AZR_E_SAME)
 		memset_l(dst, e->handle, PAGE_SIZE / sizeof(unsigned long));
 	else
@@ -377,14 +386,31 @@ int azr_load_page(struct azr_store *st, const struct azr_entry *e,
  */
 void azr_free_entry(struct azr_store *st, struct azr_entry *e)
 {
-	if (e->flags & AZR_E_SAME) {
+	if (e->flags & AZR_E_DEDUP)
+		azr_dedup_put(st, e);
+	else if (e->flags & AZR_E_SAME)
 		atomic64_dec(&st->same_pages);
-	} else {
-		azs_free(st->pool, e->handle);
-		atomic64_sub(e->size, &st->compr_data_size);
-		if (e->flags & AZR_E_HUGE)
-			atomic64_dec(&st->huge_pages);
-	}
+	else
+		azr_free_object(st, e);
 	atomic64_dec(&st->pages_stored);
 	memset(e, 0, sizeof(*e));
+}
+
+/**
+ * azr_free_object() - free the object of an entry, and its counts
+ * @st:		the store
+ * @obj:	an entry naming an object of @st (not same-filled, not
+ *		shared: a shared entry's object, by dedup.c, at its last
+ *		reference)
+ *
+ * pages_stored is the entry's, left to azr_free_entry().
+ *
+ * Context: as azr_free_entry().
+ */
+void azr_free_object(struct azr_store *st, const struct azr_entry *obj)
+{
+	azs_free(st->pool, obj->handle);
+	atomic64_sub(obj->size, &st->compr_data_size);
+	if (obj->flags & AZR_E_HUGE)
+		atomic64_dec(&st->huge_pages);
 }

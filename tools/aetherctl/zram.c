@@ -16,7 +16,8 @@
  *                            its sysfs files (root)
  *   show DEV                 every statistic of one device, with the
  *                            backing device and bd_stat, the checksum
- *                            and its errors (from sysfs)
+ *                            and its errors, dedupe and dedup_stat
+ *                            (from sysfs)
  *   reset DEV...             drop a device's data and disksize (root)
  *   remove DEV...            remove devices (root)
  *   compact DEV...           compact a device's store (root)
@@ -851,6 +852,37 @@ static void zram_show_recomp(const struct actl_ctx *ctx, struct actl_out *t,
 	}
 }
 
+/*
+ * Dedupe: whether identical pages are stored once, and dedup_stat's
+ * columns (pages sharing, bytes saved, the table's memory, entries,
+ * collisions), from sysfs; left out where the module has no such files.
+ */
+static void zram_show_dedup(const struct actl_ctx *ctx, struct actl_out *t,
+			    __u32 id)
+{
+	unsigned long long c[5];
+	char buf[128];
+
+	if (zram_sysfs_read(id, "dedupe", buf, sizeof(buf)))
+		return;
+	out_key(t, "dedupe", "identical pages stored once");
+	out_u64(t, strtoull(buf, NULL, 10));
+	if (zram_sysfs_read(id, "dedup_stat", buf, sizeof(buf)) ||
+	    sscanf(buf, "%llu %llu %llu %llu %llu", &c[0], &c[1], &c[2],
+		   &c[3], &c[4]) != 5)
+		return;
+	out_key(t, "dup_pages", "pages sharing a stored page (dup pages)");
+	out_u64(t, c[0]);
+	out_key(t, "dedup_saved", "compressed bytes not stored twice");
+	zram_out_bytes(ctx, t, c[1]);
+	out_key(t, "dedup_meta", "memory of the dedupe table");
+	zram_out_bytes(ctx, t, c[2]);
+	out_key(t, "dedup_entries", "distinct pages the table holds");
+	out_u64(t, c[3]);
+	out_key(t, "dedup_collisions", "hash matches with other bytes");
+	out_u64(t, c[4]);
+}
+
 /* mm_stat's nine columns, in its order, and two ratios from them. */
 static void zram_show_mm(const struct actl_ctx *ctx, struct actl_out *t,
 			 const struct aether_zram_dev_stats *st)
@@ -929,6 +961,7 @@ static int zram_cmd_show(const struct actl_ctx *ctx, int fd, int argc,
 	zram_show_wb(ctx, t, id);
 	zram_show_csum(t, id);
 	zram_show_recomp(ctx, t, id);
+	zram_show_dedup(ctx, t, id);
 	out_key(t, "mountpoint", "mounted on");
 	out_str(t, mnt[0] ? mnt : "-");
 	out_flush(t);

@@ -37,7 +37,15 @@
  *			throughput is the bytes the child touched over the
  *			time it took
  *
- * Then, for each algorithm, the cost of compressing one page through
+ * Then, for each algorithm, dedupe: the corpus written twice (at 0 and
+ * at its length, 4 KiB requests) to a device of twice its size on each
+ * side, aether_zram with "dedupe" set before disksize, zram as it is
+ * (it has none); each side's orig_data_size / mem_used_total (for
+ * aether_zram, mem_used_total plus dedup_stat's meta_bytes, which the
+ * table takes outside the pool) and aether_zram's over zram's (issue
+ * 16's goal: 1.8 or more).
+ *
+ * And for each algorithm, the cost of compressing one page through
  * aether_zram's store (same-filled check, compressor, allocator) against
  * the bare library call, in the kernel (AETHER_ZRAM_IOC_BENCH) on the
  * same corpus: ns per page and their ratio (below 1.1 is the goal).
@@ -125,6 +133,9 @@ struct zb_algo_result {
 	bool absent;	/* asked for, but a device does not offer it */
 	struct aether_zram_bench store;	/* the in-kernel store bench */
 	int store_err;			/* its -errno */
+	double dd_comp[ZB_SIDES];	/* the corpus twice: orig / mem_used */
+	unsigned long long dd_dup;	/* aether_zram's dup_pages then */
+	int dd_err;			/* -errno; -ENOENT: no dedupe file */
 };
 
 /* The corpus, page-aligned for O_DIRECT, and a buffer to read into. */
@@ -582,6 +593,99 @@ static int zb_side(const struct zb_dev *d, const struct zb_data *z,
 	return ret ? ret : zb_attr(d, "reset", "1");
 }
 
+/* ---- dedupe: the corpus twice ---------------------------------------- */
+
+/* The corpus written twice in 4 KiB requests, at 0 and at its length. */
+static int zb_write_twice(const struct zb_dev *d, const struct zb_data *z)
+{
+	size_t off, copy;
+	int fd, err = 0;
+
+	fd = zb_open(d, O_WRONLY);
+	if (fd < 0)
+		return fd;
+	for (copy = 0; copy < 2 && !err; copy++)
+		for (off = 0; off < z->len && !err; off += 4096)
+			if (pwrite(fd, z->corpus + off, 4096,
+				   copy * z->len + off) != 4096)
+				err = errno ? -errno : -EIO;
+	close(fd);
+	if (err)
+		actl_errno(-err, "write %s", d->node);
+	return err;
+}
+
+/*
+ * The ratio of one side on the corpus written twice, aether_zram with
+ * "dedupe" set before disksize, zram as it is (it has no dedupe):
+ * orig_data_size / mem_used_total in r->dd_comp[@side].
+ */
+static int zb_dedup_side(const struct zb_dev *d, const struct zb_data *z,
+			 unsigned int a, struct zb_algo_result *r, int side)
+{
+	unsigned long long meta, orig, used;
+	char text[32], buf[256];
+	double compr;
+	int ret;
+
+	ret = zb_attr(d, "reset", "1");
+	if (!ret)
+		ret = zb_attr(d, "comp_algorithm", zb_algos[a].name);
+	if (!ret)
+		ret = zb_set_level(d, zb_algos[a].name, zb_algos[a].level, r);
+	if (!ret && side == ZB_AETHER)
+		ret = zb_has_attr(d, "dedupe") ? zb_attr(d, "dedupe", "1") :
+						 -ENOENT;
+	snprintf(text, sizeof(text), "%zu", z->len * 2);
+	if (!ret)
+		ret = zb_attr(d, "disksize", text);
+	if (!ret)
+		ret = zb_write_twice(d, z);
+	if (ret)
+		return ret;
+	r->dd_comp[side] = zb_comp_ratio(d, &compr);
+	/* The table's memory is kmalloc'ed, outside mem_used: added. */
+	if (side == ZB_AETHER &&
+	    !zb_attr_read(d, "dedup_stat", buf, sizeof(buf)) &&
+	    sscanf(buf, "%llu %*u %llu", &r->dd_dup, &meta) == 2 &&
+	    !zb_attr_read(d, "mm_stat", buf, sizeof(buf)) &&
+	    sscanf(buf, "%llu %*u %llu", &orig, &used) == 2 && used + meta)
+		r->dd_comp[side] = (double)orig / (used + meta);
+	return zb_attr(d, "reset", "1");
+}
+
+static void zb_dedup(const struct zb_dev dev[ZB_SIDES],
+		     const struct zb_data *z, unsigned int a,
+		     struct zb_algo_result *r)
+{
+	int side;
+
+	for (side = 0; side < ZB_SIDES && !r->dd_err; side++)
+		r->dd_err = zb_dedup_side(&dev[side], z, a, r, side);
+}
+
+static void zb_report_dedup(const struct zb_algo_result *res)
+{
+	unsigned int a;
+
+	for (a = 0; a < ARRAY_SIZE(zb_algos); a++) {
+		const struct zb_algo_result *r = &res[a];
+		double z = r->dd_comp[ZB_ZRAM], ae = r->dd_comp[ZB_AETHER];
+
+		if (!r->done)
+			continue;
+		if (r->dd_err) {
+			out_note("%s dedupe: not measured (%s)", zb_algos[a].name,
+				 r->dd_err == -ENOENT ?
+				 "aether_zram has no dedupe file" :
+				 strerror(-r->dd_err));
+			continue;
+		}
+		out_note("%s dedupe, the corpus written twice: orig/mem_used zram %.3f, aether_zram with dedupe %.3f (its table's memory counted; dup_pages %llu): %.2fx zram's (goal >= 1.80x)",
+			 zb_algos[a].name, z, ae, r->dd_dup, z ? ae / z : 0);
+	}
+}
+
 /* ---- the corpus -------------------------------------------------------- */
 
 static int zb_load(const char *path, struct zb_data *z)
@@ -811,6 +915,7 @@ static void zb_report(const struct zb_opts *o,
 			out_note("%s: not offered by both devices, left out",
 				 zb_algos[a].name);
 	zb_report_store(res, o->json);
+	zb_report_dedup(res);
 	out_note("corpus %zu KiB, %u rounds (medians), swap working set %lu MiB under a memory.max of %lu MiB",
 		 corpus_len >> 10, o->rounds, o->swap_mib, o->swap_mib / 4);
 	out_note("algorithms offered: zram: %s; aether_zram: %s",
@@ -942,6 +1047,8 @@ int actl_zram_bench(int argc, char **argv)
 		res[a].done = !err;
 		if (!err)
 			zb_store_bench(&z, a, o.rounds + 1, &res[a]);
+		if (!err)
+			zb_dedup(dev, &z, a, &res[a]);
 	}
 	for (s = 0; s < ZB_SIDES; s++)
 		zb_dev_remove(&dev[s]);
