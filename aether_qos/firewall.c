@@ -262,6 +262,10 @@ struct aqos_fw_slot {
  * @start:	bucket b is @slots[@start[b] .. @start[b + 1] - 1]
  * @slots:	the rules by bucket
  * @rcu:	freed after a grace period
+ *
+ * @keys, @slots and @start live in the same allocation as the table,
+ * right after it (aqos_fw_table_build()): a lookup reads one run of
+ * memory, not four allocations, and a build has one allocation to fail.
  */
 struct aqos_fw_table {
 	u64 gen;
@@ -1424,9 +1428,15 @@ static void aqos_fw_lookup(const struct aqos_fw_table *t,
 
 	if (t->nr_subj[AETHER_QOS_FW_SUBJ_ANY])
 		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_ANY, 0, false);
+	/*
+	 * The key of an fsuid of the initial namespace is itself
+	 * (aem_user_key_ns()): no call into two other files for it.
+	 */
 	if (t->nr_subj[AETHER_QOS_FW_SUBJ_UID])
 		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_UID,
-			      __kuid_val(aqos_user_key(cred->fsuid)), false);
+			      __kuid_val(cred->user_ns == &init_user_ns ?
+					 cred->fsuid :
+					 aqos_user_key(cred->fsuid)), false);
 	if (t->nr_subj[AETHER_QOS_FW_SUBJ_GID]) {
 		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_GID,
 			      __kgid_val(cred->fsgid), false);
@@ -1762,6 +1772,7 @@ static int aqos_fw_check(const struct aqos_fw_table *t,
 {
 	struct aqos_fw_verdict v;
 	struct aqos_fw_match m;
+	unsigned long want;
 	bool enforce;
 	u32 flags;
 	int bit;
@@ -1791,7 +1802,9 @@ static int aqos_fw_check(const struct aqos_fw_table *t,
 	this_cpu_inc(aqos_fw_nr_checked);
 	m.want = a->access & AETHER_QOS_FW_ACCESS_ALL;
 	m.name_key = a->name[0] ? aqos_fw_name_key(a->name) : 0;
-	for (bit = 0; bit < AQOS_FW_NR_BITS; bit++) {
+	/* only the bits asked for are read (aqos_fw_probe(), _decide()) */
+	want = m.want;
+	for_each_set_bit(bit, &want, AQOS_FW_NR_BITS) {
 		m.pos[bit] = AQOS_FW_NO_POS;
 		m.rule[bit] = NULL;
 	}
@@ -1844,11 +1857,8 @@ static void aqos_fw_table_free(struct aqos_fw_table *t)
 	if (!t)
 		return;
 	kvfree(t->rules);
-	kvfree(t->start);
-	kvfree(t->slots);
 	kvfree(t->desc);
-	kvfree(t->keys);
-	kfree(t);
+	kvfree(t);	/* with @keys, @slots and @start */
 }
 
 static void aqos_fw_table_free_rcu(struct rcu_head *rcu)
@@ -1889,9 +1899,21 @@ static struct aqos_fw_table *aqos_fw_table_build(struct aqos_fw_rule **rules,
 {
 	struct aqos_fw_table *t;
 	u32 nb = roundup_pow_of_two(max(nr, 1U)), i, b;
+	size_t size;
 	u32 *fill;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	/* the table, then @keys, @slots and @start (see the struct) */
+	static_assert(sizeof(*t) % __alignof__(struct aqos_fw_key) == 0);
+	static_assert(sizeof(struct aqos_fw_key) %
+		      __alignof__(struct aqos_fw_slot) == 0);
+	static_assert(sizeof(struct aqos_fw_slot) % __alignof__(u32) == 0);
+	size = size_add(sizeof(*t),
+			size_add(array_size(2 * nb, sizeof(*t->keys)),
+				 size_add(array_size(max(nr, 1U),
+						     sizeof(*t->slots)),
+					  array_size(nb + 1,
+						     sizeof(*t->start)))));
+	t = kvzalloc(size, GFP_KERNEL);
 	if (!t)
 		return NULL;
 	t->nr = nr;
@@ -1899,12 +1921,12 @@ static struct aqos_fw_table *aqos_fw_table_build(struct aqos_fw_rule **rules,
 	t->default_action = default_action;
 	t->mode = mode;
 	t->rules = rules;
-	t->start = kvcalloc(nb + 1, sizeof(*t->start), GFP_KERNEL);
-	t->slots = kvcalloc(max(nr, 1U), sizeof(*t->slots), GFP_KERNEL);
 	t->kmask = 2 * nb - 1;
-	t->keys = kvcalloc(2 * nb, sizeof(*t->keys), GFP_KERNEL);
+	t->keys = (struct aqos_fw_key *)(t + 1);
+	t->slots = (struct aqos_fw_slot *)(t->keys + 2 * nb);
+	t->start = (u32 *)(t->slots + max(nr, 1U));
 	fill = kvcalloc(nb, sizeof(*fill), GFP_KERNEL);
-	if (!t->start || !t->slots || !t->keys || !fill)
+	if (!fill)
 		goto out_free;
 	/* counting sort by bucket, each bucket in table order */
 	for (i = 0; i < nr; i++) {

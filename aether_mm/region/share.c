@@ -267,6 +267,22 @@ struct aem_share_stock {
 /* nr_node_ids of them, made at load (aem_share_init()) */
 static struct aem_share_stock *aem_share_stocks;
 
+/*
+ * The struct aem_shared of new shared frames: a cache of their own, and
+ * a stock of AEM_SHARE_STOCK of them that aem_share_new() takes one at a
+ * time, filled by one kmem_cache_alloc_bulk() outside any lock (a
+ * kzalloc() each was a quarter of aem_share_new()'s cost under the
+ * engine's pairs).  A struct leaves after a grace period
+ * (aem_shared_free_rcu(): compaction may be reading it), straight to the
+ * cache; aem_share_exit() waits for those (rcu_barrier()) and gives the
+ * stock back before the cache goes.  At most AEM_SHARE_STOCK wait in the
+ * stock (about 4 KiB).
+ */
+static struct kmem_cache *aem_shared_cache;
+static DEFINE_SPINLOCK(aem_shared_stock_lock);	/* the two below */
+static unsigned int aem_shared_nr;
+static void *aem_shared_stock[AEM_SHARE_STOCK];
+
 static atomic_long_t aem_share_frames, aem_share_nr_users, aem_share_merges,
 	aem_share_changed, aem_share_left[AEM_SHARE_UNMERGE + 1],
 	aem_share_zeroed, aem_share_zero_now, aem_share_zero_filled_nr,
@@ -711,6 +727,70 @@ EXPORT_SYMBOL_GPL(aem_share_scan_batch);
 
 /* ---- shared frames ------------------------------------------------------ */
 
+/* A struct aem_shared, zeroed: from the stock, or NULL without memory. */
+static struct aem_shared *aem_shared_alloc(void)
+{
+	void *objs[AEM_SHARE_STOCK];
+	struct aem_shared *s = NULL;
+	unsigned int n;
+
+	spin_lock(&aem_shared_stock_lock);
+	if (aem_shared_nr)
+		s = aem_shared_stock[--aem_shared_nr];
+	spin_unlock(&aem_shared_stock_lock);
+	if (s)
+		goto out;
+	n = kmem_cache_alloc_bulk(aem_shared_cache, GFP_KERNEL,
+				  AEM_SHARE_STOCK, objs);
+	if (!n)
+		return kmem_cache_zalloc(aem_shared_cache, GFP_KERNEL);
+	s = objs[--n];
+	spin_lock(&aem_shared_stock_lock);
+	while (n && aem_shared_nr < AEM_SHARE_STOCK)
+		aem_shared_stock[aem_shared_nr++] = objs[--n];
+	spin_unlock(&aem_shared_stock_lock);
+	/* Another caller filled the stock meanwhile: the rest go back. */
+	if (n)
+		kmem_cache_free_bulk(aem_shared_cache, n, objs);
+out:
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+/* A struct aem_shared nobody saw: back to the stock, or to the cache. */
+static void aem_shared_unused(struct aem_shared *s)
+{
+	spin_lock(&aem_shared_stock_lock);
+	if (aem_shared_nr < AEM_SHARE_STOCK) {
+		aem_shared_stock[aem_shared_nr++] = s;
+		s = NULL;
+	}
+	spin_unlock(&aem_shared_stock_lock);
+	if (s)
+		kmem_cache_free(aem_shared_cache, s);
+}
+
+/* The stock back to the cache (no engine, or unload). */
+static void aem_shared_stock_drain(void)
+{
+	void *objs[AEM_SHARE_STOCK];
+	unsigned int n;
+
+	spin_lock(&aem_shared_stock_lock);
+	n = aem_shared_nr;
+	memcpy(objs, aem_shared_stock, n * sizeof(objs[0]));
+	aem_shared_nr = 0;
+	spin_unlock(&aem_shared_stock_lock);
+	if (n)
+		kmem_cache_free_bulk(aem_shared_cache, n, objs);
+}
+
+static void aem_shared_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(aem_shared_cache,
+			container_of(rcu, struct aem_shared, rcu));
+}
+
 static void aem_shared_release(struct kref *ref)
 {
 	struct aem_shared *s = container_of(ref, struct aem_shared, ref);
@@ -734,7 +814,7 @@ static void aem_shared_release(struct kref *ref)
 	atomic_long_dec(&aem_share_frames);
 	mutex_destroy(&s->move_lock);
 	mutex_destroy(&s->load_lock);
-	kfree_rcu(s, rcu);
+	call_rcu(&s->rcu, aem_shared_free_rcu);
 }
 
 /*
@@ -810,7 +890,7 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 	might_sleep();
 	if (pg->shared)
 		return ERR_PTR(-EALREADY);
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = aem_shared_alloc();
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	down_read(&aem_share_sem);
@@ -856,7 +936,7 @@ out_uncharge:
 	aem_user_uncharge(r->user, PAGE_SIZE);
 out_unlock:
 	up_read(&aem_share_sem);
-	kfree(s);
+	aem_shared_unused(s);
 	return ERR_PTR(err);
 }
 EXPORT_SYMBOL_GPL(aem_share_new);
@@ -1033,7 +1113,78 @@ bool aem_frames_equal(struct aem_frame *f, struct aem_frame *g)
 	return same;
 }
 
-/* Slot lock held: the slot now holds @s's frame; @u joins its users. */
+/**
+ * struct aem_share_tally - what one hold's merges owe the counters
+ * @nid:	the node of the frames counted in @frames
+ * @frames:	merged private frames of @nid not uncharged yet
+ * @merged:	pages merged and not counted yet
+ *
+ * Each merge gives its private frame's charges back (the region's
+ * resident and node counts, its group's and its user's charge:
+ * aem_region_frame_gone()) and counts itself in four counters.  The
+ * merges of one hold of a slot lock (aem_share_merge_run()) add theirs
+ * up here and settle them before the lock is dropped
+ * (aem_share_tally_settle()), once per node met in a row: one hold of
+ * the region's @pol_lock, one policy call and one atomic a counter for
+ * the run, where each page paid its own (a fifth of a merge's cost, with
+ * the records).  Until then the counts are high by the run's pages,
+ * which nobody can map or write before the slot lock is dropped.
+ */
+struct aem_share_tally {
+	int nid;
+	unsigned long frames;
+	unsigned long merged;
+};
+
+/* Slot lock held: the counts and charges @t holds, settled. */
+static void aem_share_tally_settle(struct aem_region *r,
+				   struct aem_share_tally *t)
+{
+	if (t->frames) {
+		aem_region_stat_add(r, AEM_RS_RESIDENT, -(long)t->frames);
+		atomic_long_sub(t->frames, &r->node_pages[t->nid]);
+		aem_region_uncharge(r, t->nid, t->frames);
+		t->frames = 0;
+	}
+	if (t->merged) {
+		atomic_long_add(t->merged, &r->merged);
+		atomic_long_add(t->merged, &r->merges);
+		atomic_long_add(t->merged, &aem_share_nr_users);
+		atomic_long_add(t->merged, &aem_share_merges);
+		t->merged = 0;
+	}
+}
+
+/*
+ * Slot lock held: merged private frame @f leaves region @r, its charges
+ * given back now (@t NULL, aem_region_frame_gone()) or added to @t.
+ */
+static void aem_share_tally_frame(struct aem_region *r,
+				  struct aem_share_tally *t,
+				  struct aem_frame *f)
+{
+	int nid = aem_frame_nid(f);
+
+	if (!t) {
+		aem_region_frame_gone(r, f);
+		atomic_long_inc(&r->merged);
+		atomic_long_inc(&r->merges);
+		atomic_long_inc(&aem_share_nr_users);
+		atomic_long_inc(&aem_share_merges);
+		return;
+	}
+	aem_frame_clear_rmap(f);
+	if (t->frames && t->nid != nid)
+		aem_share_tally_settle(r, t);
+	t->nid = nid;
+	t->frames++;
+	t->merged++;
+}
+
+/*
+ * Slot lock held: the slot now holds @s's frame; @u joins its users
+ * (counted by the caller, aem_share_tally_frame()).
+ */
 static void aem_share_user_add(struct aem_region *r, struct aem_layer *l,
 			       pgoff_t idx, struct aem_shared *s,
 			       struct aem_share_user *u)
@@ -1047,14 +1198,17 @@ static void aem_share_user_add(struct aem_region *r, struct aem_layer *l,
 	WRITE_ONCE(s->nr_users, s->nr_users + 1);
 	spin_unlock(&s->lock);
 	aem_integ_set_shared(l, idx, s->csum);
-	atomic_long_inc(&r->merged);
-	atomic_long_inc(&aem_share_nr_users);
 }
 
-/* Slot lock held: replace @pg's frame by @s's, if still equal. */
+/*
+ * Slot lock held: replace @pg's frame by @s's, if still equal; the
+ * counts and charges go to @t (settled by the caller under the same
+ * hold), or are settled now when @t is NULL.
+ */
 static int aem_share_merge_locked(struct aem_share_page *pg,
 				  struct aem_shared *s,
-				  struct aem_share_user *u, bool unmapped)
+				  struct aem_share_user *u, bool unmapped,
+				  struct aem_share_tally *t)
 {
 	struct aem_region *r = pg->region;
 	struct aem_layer *l = pg->layer;
@@ -1088,10 +1242,8 @@ static int aem_share_merge_locked(struct aem_share_page *pg,
 	/* Replacing a present entry allocates nothing. */
 	xa_store(&l->slots, idx, aem_slot_mk_frame(s->frame), GFP_KERNEL);
 	aem_share_user_add(r, l, idx, s, u);
-	aem_region_frame_gone(r, f);
+	aem_share_tally_frame(r, t, f);
 	aem_free_pages(f, 0);	/* the slot's; @pg still holds one */
-	atomic_long_inc(&r->merges);
-	atomic_long_inc(&aem_share_merges);
 	return 0;
 }
 
@@ -1145,7 +1297,7 @@ int aem_share_merge(struct aem_share_page *pg, struct aem_shared *s)
 			goto out;
 		}
 		mutex_lock(aem_slot_lock(r, pg->index));
-		ret = aem_share_merge_locked(pg, s, u, false);
+		ret = aem_share_merge_locked(pg, s, u, false, NULL);
 		mutex_unlock(aem_slot_lock(r, pg->index));
 		mutex_unlock(&s->move_lock);
 	}
@@ -1203,6 +1355,7 @@ static void aem_share_merge_run(struct aem_share_page **pgs, unsigned int n,
 	struct aem_share_user *us[AEM_SHARE_SCAN_BATCH];
 	void *unused[AEM_SHARE_SCAN_BATCH];
 	struct aem_region *r = pgs[0]->region;
+	struct aem_share_tally t = { };
 	unsigned int i, nr_unused = 0;
 	struct aem_shared *s;
 	int err = 0;
@@ -1239,9 +1392,11 @@ static void aem_share_merge_run(struct aem_share_page **pgs, unsigned int n,
 			/* Under @move_lock a resident frame stays resident. */
 			if (s->frame)
 				rets[i] = aem_share_merge_locked(pgs[i], s,
-								 us[i], true);
+								 us[i], true,
+								 &t);
 			mutex_unlock(&s->move_lock);
 		}
+		aem_share_tally_settle(r, &t);
 		mutex_unlock(aem_slot_lock(r, pgs[0]->index));
 	}
 	up_read(&aem_share_sem);
@@ -1890,8 +2045,9 @@ void aem_share_numa_request(struct aem_frame *f, int nid)
 }
 
 /**
- * aem_share_init() - the cache of the shared frames' user records, and
- * the nodes' stocks of fresh frames (empty until an engine asks)
+ * aem_share_init() - the caches of the shared frames' user records and
+ * of struct aem_shared, and the nodes' stocks of fresh frames (empty
+ * until an engine asks)
  *
  * Context: module load, before any region exists.
  * Return: 0 or -ENOMEM.
@@ -1907,12 +2063,19 @@ int aem_share_init(void)
 	for (nid = 0; nid < nr_node_ids; nid++)
 		mutex_init(&aem_share_stocks[nid].lock);
 	aem_share_user_cache = KMEM_CACHE(aem_share_user, 0);
-	if (!aem_share_user_cache) {
-		kfree(aem_share_stocks);
-		aem_share_stocks = NULL;
-		return -ENOMEM;
-	}
+	if (!aem_share_user_cache)
+		goto out_stocks;
+	aem_shared_cache = KMEM_CACHE(aem_shared, 0);
+	if (!aem_shared_cache)
+		goto out_user_cache;
 	return 0;
+
+out_user_cache:
+	kmem_cache_destroy(aem_share_user_cache);
+out_stocks:
+	kfree(aem_share_stocks);
+	aem_share_stocks = NULL;
+	return -ENOMEM;
 }
 
 /**
@@ -1920,7 +2083,9 @@ int aem_share_init(void)
  *
  * No region is left to fault, so no request comes any more; no region
  * means no user of a shared frame, so the records' cache goes too; with
- * no engine left the stocks are empty (drained all the same).
+ * no engine left the stocks are empty (drained all the same).  No engine
+ * holds a shared frame any more either: once the grace periods of the
+ * last ones passed, their cache goes.
  */
 void aem_share_exit(void)
 {
@@ -1930,6 +2095,10 @@ void aem_share_exit(void)
 	aem_share_stock_drain();
 	kfree(aem_share_stocks);
 	aem_share_stocks = NULL;
+	/* The last shared frames' structs are freed after a grace period. */
+	rcu_barrier();
+	aem_shared_stock_drain();
+	kmem_cache_destroy(aem_shared_cache);
 }
 
 /* ---- stored shared frames (reclaim) ------------------------------------ */
@@ -2843,6 +3012,7 @@ int aem_share_close_engine(void)
 	up_write(&aem_share_sem);
 	/* No new shared frame now: the stocked frames go back. */
 	aem_share_stock_drain();
+	aem_shared_stock_drain();
 	/* The pool or the reserve is empty: trying others would fail too. */
 	while ((s = aem_share_next_used(s))) {
 		err = aem_share_unmerge(s);
