@@ -235,7 +235,26 @@ struct aem_policy_held {
 void aem_policy_held_take(struct aem_policy_held *h, u64 gen, void *cookie,
 			  int nid);
 void aem_policy_held_stored(struct aem_policy_held *h, unsigned long bytes);
-void aem_policy_held_resident(struct aem_policy_held *h, int nid);
+
+/**
+ * struct aem_policy_reload - the charge of a held page's load (policy.c)
+ * @to:		the frame's charge: to the held group (@moved false, its
+ *		cookie @h's own) or to the faulting region's group
+ * @moved:	@to holds a cookie of its own, which the held charge takes
+ *		over once the load is done
+ */
+struct aem_policy_reload {
+	struct aem_policy_held to;
+	bool moved;
+};
+
+int aem_policy_held_reload(struct aem_policy_held *h,
+			   struct aem_policy_reload *ld, u64 gen,
+			   void *cookie, int nid, unsigned int flags);
+void aem_policy_held_loaded(struct aem_policy_held *h,
+			    struct aem_policy_reload *ld);
+void aem_policy_held_unload(struct aem_policy_reload *ld);
+long aem_policy_held_moves(void);
 void aem_policy_held_gone(struct aem_policy_held *h);
 void aem_policy_held_drop(struct aem_policy_held *h);
 struct aem_frame *aem_alloc_pages_who(struct aem_mempolicy *pol,

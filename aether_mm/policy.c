@@ -74,6 +74,13 @@
  *		whose frame the merge uncharges), becomes stored bytes when
  *		the frame goes to the store and a frame again when it comes
  *		back, and is uncharged when it is freed (@cookie_unhold).
+ *		Coming back, the frame is charged to that group only if it
+ *		takes it (no AEM_CHARGE_NOFAIL); else to the group of the
+ *		region whose fault loads it, which then holds the charge
+ *		(aem_policy_held_reload(), review s30 finding 4): no group
+ *		goes past its max for frames another group's region
+ *		faults.  A group's own reclaim (aem_policy_reclaim())
+ *		stores the cold shared frames it holds as well.
  *		Each merged page's own frame is uncharged from its region as
  *		it merges, so every group counts what it holds exactly once.
  *		A charge of an earlier registration reaches nobody, as a
@@ -165,6 +172,7 @@ static DEFINE_MUTEX(aem_access_revoke_lock);
 static atomic_long_t aem_policy_nr_refused;	/* charges refused */
 static atomic_long_t aem_policy_nr_reclaims;	/* @reclaim calls */
 static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
+static atomic_long_t aem_policy_nr_held_moved;	/* reloads charged elsewhere */
 
 /**
  * aem_register_policy - install the policy backend (QoS, firewall)
@@ -1109,14 +1117,90 @@ void aem_policy_held_stored(struct aem_policy_held *h, unsigned long bytes)
 }
 
 /**
- * aem_policy_held_resident() - the stored page of @h is a frame again
- * @h: a charge of aem_policy_held_take()
+ * aem_policy_held_reload() - charge the frame a held stored page comes back in
+ * @h: a charge of aem_policy_held_take(), whose page is stored
+ * @ld: a zeroed record of the charge taken, for aem_policy_held_loaded()
+ *	or, when the load fails, aem_policy_held_unload()
+ * @gen: the generation of the region whose fault brings it back, 0 for
+ *	 none (the engine, an unmerge: a load of nobody's)
+ * @cookie: that region's cookie, which its @pol_lock (held) keeps valid
  * @nid: the new frame's node
+ * @flags: AEM_CHARGE_NOFAIL (the page must come back: the store or the
+ *	   engine is going), AEM_CHARGE_LAST (the fault's try after
+ *	   @reclaim), or 0
  *
- * The frame is charged (AEM_CHARGE_NOFAIL), then the stored bytes
- * uncharged.  Context: under the owner's lock; does not sleep.
+ * Before the load, as a region page's (region/store.c): the frame is
+ * charged to @h's group if it takes it (a refusable charge: over high it
+ * counts, nobody is throttled for it), else to the faulting region's
+ * group, as memcg's swap-in charges the faulting memcg when the page's
+ * recorded owner cannot take it (review s30 finding 4): then the held
+ * charge moves to that group with the frame (aem_policy_held_loaded()),
+ * which holds it from then on.  A group at its max so never goes past it
+ * for a frame another group's region faults in, and the frame counts
+ * where it is used.  Nobody may take it: the load fails (-ENOMEM), or the
+ * faulter's group asks for its @reclaim first (-EAGAIN, as
+ * aem_policy_charge()), and the page stays stored.
+ *
+ * Context: under the owner's load lock, and the faulting region's
+ * @pol_lock when @gen is not 0; does not sleep.
+ * Return: 0, AEM_CHARGE_OVER_HIGH (the faulter's group, charged, is over
+ * its high), -EAGAIN, or a refusal.
  */
-void aem_policy_held_resident(struct aem_policy_held *h, int nid)
+int aem_policy_held_reload(struct aem_policy_held *h,
+			   struct aem_policy_reload *ld, u64 gen,
+			   void *cookie, int nid, unsigned int flags)
+{
+	const struct aem_policy_ops *ops;
+	void *held = NULL;
+	int ret = 0;
+
+	if (!h->stored)
+		return 0;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(h->gen);
+	if (ops)
+		ret = ops->charge(h->cookie, nid, 1,
+				  flags & AEM_CHARGE_NOFAIL);
+	if (ops && ret >= 0) {
+		ld->to = (struct aem_policy_held){ .gen = h->gen,
+			.cookie = h->cookie, .nid = nid, .frame = true };
+		ret = 0;
+	} else if (ops && gen == h->gen) {
+		/* @h's group is full: the faulter's takes the frame. */
+		held = ops->cookie_hold(cookie);
+	}
+	rcu_read_unlock();
+	if (!ops || ld->to.frame)
+		return 0;
+	if (!held)
+		return -ENOMEM;
+	ret = aem_policy_charge(gen, held, nid, 1, flags & AEM_CHARGE_LAST);
+	if (ret < 0) {
+		rcu_read_lock();
+		ops = aem_policy_of_gen(gen);
+		if (ops)
+			ops->cookie_unhold(held);
+		rcu_read_unlock();
+		return ret;
+	}
+	ld->to = (struct aem_policy_held){ .gen = gen, .cookie = held,
+		.nid = nid, .frame = true };
+	ld->moved = true;
+	atomic_long_inc(&aem_policy_nr_held_moved);
+	return ret;
+}
+
+/**
+ * aem_policy_held_loaded() - the stored page of @h is a frame again
+ * @h: the charge aem_policy_held_reload() was asked for
+ * @ld: what it charged
+ *
+ * The stored bytes are uncharged; the frame's charge is @h's from now on,
+ * with its group's cookie when it moved (the old one is dropped).
+ * Context: under the owner's locks; does not sleep.
+ */
+void aem_policy_held_loaded(struct aem_policy_held *h,
+			    struct aem_policy_reload *ld)
 {
 	const struct aem_policy_ops *ops;
 
@@ -1124,16 +1208,46 @@ void aem_policy_held_resident(struct aem_policy_held *h, int nid)
 		return;
 	rcu_read_lock();
 	ops = aem_policy_of_gen(h->gen);
-	if (ops) {
-		ops->charge(h->cookie, nid, 1, AEM_CHARGE_NOFAIL);
-		if (ops->uncharge_stored)
-			ops->uncharge_stored(h->cookie, h->bytes, 1);
-	}
+	if (ops && ops->uncharge_stored)
+		ops->uncharge_stored(h->cookie, h->bytes, 1);
+	if (ops && ld->moved)
+		ops->cookie_unhold(h->cookie);
 	rcu_read_unlock();
-	h->stored = false;
-	h->bytes = 0;
-	h->frame = true;
-	h->nid = nid;
+	if (ld->moved || ld->to.frame) {
+		*h = ld->to;
+	} else {
+		/* Nobody's registration any more: nothing is charged. */
+		h->stored = false;
+		h->bytes = 0;
+	}
+	ld->moved = false;
+	ld->to.frame = false;
+}
+
+/**
+ * aem_policy_held_unload() - the load aem_policy_held_reload() charged failed
+ * @ld: what it charged: uncharged, and its own cookie dropped
+ *
+ * Context: as aem_policy_held_loaded().
+ */
+void aem_policy_held_unload(struct aem_policy_reload *ld)
+{
+	if (ld->moved)
+		aem_policy_held_drop(&ld->to);
+	else
+		aem_policy_held_gone(&ld->to);
+	ld->moved = false;
+}
+
+/**
+ * aem_policy_held_moves() - held charges a reload moved to the faulter's
+ * group since the module was loaded
+ *
+ * Return: the count, for debugfs.
+ */
+long aem_policy_held_moves(void)
+{
+	return atomic_long_read(&aem_policy_nr_held_moved);
 }
 
 /**

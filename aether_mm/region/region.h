@@ -757,12 +757,23 @@ void aem_share_user_left(struct aem_region *r, struct aem_layer *l,
 			 pgoff_t idx, struct aem_shared *s,
 			 enum aem_share_why why);
 struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags);
+struct aem_frame *aem_share_resident_for(struct aem_shared *s,
+					 unsigned int flags,
+					 struct aem_region *r, pgoff_t idx);
 struct aem_frame *aem_share_unstore(struct aem_layer *l, pgoff_t idx,
 				    struct aem_shared *s, unsigned int flags);
+/* The shared frames a group's reclaim may store (aem_policy_reclaim()). */
+struct aem_share_held_match {
+	bool (*match)(void *cookie, void *arg);
+	void *arg;
+	u64 gen;
+};
+
 unsigned long aem_share_store_cold(int nid, unsigned long nr,
 				   unsigned int min_gen,
 				   const struct aem_store_ops *ops,
-				   unsigned long *failed);
+				   unsigned long *failed,
+				   const struct aem_share_held_match *held);
 void aem_share_layer_gone(struct aem_region *r, struct aem_layer *l);
 int aem_share_move(struct aem_shared *s, int nid, unsigned int flags);
 void aem_share_numa_request(struct aem_frame *f, int nid);
