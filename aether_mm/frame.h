@@ -219,6 +219,8 @@ void aem_policy_unhold(int idx);
  * @bytes:	the store's bytes charged, while @stored
  * @frame:	one frame is charged
  * @stored:	one stored page (@bytes) is charged instead
+ * @kept_bytes:	a copy kept for repair, charged as integrity bytes
+ *		(aem_policy_held_keep()); 0 for none
  *
  * A shared frame's (region/share.c): charged once, to the group of the
  * region whose page it was copied from, until it is freed.
@@ -230,6 +232,7 @@ struct aem_policy_held {
 	unsigned long bytes;
 	bool frame;
 	bool stored;
+	unsigned long kept_bytes;
 };
 
 void aem_policy_held_take(struct aem_policy_held *h, u64 gen, void *cookie,
@@ -255,6 +258,13 @@ void aem_policy_held_loaded(struct aem_policy_held *h,
 			    struct aem_policy_reload *ld);
 void aem_policy_held_unload(struct aem_policy_reload *ld);
 long aem_policy_held_moves(void);
+int aem_policy_charge_integrity(u64 gen, void *cookie, unsigned long bytes,
+				unsigned int flags);
+void aem_policy_uncharge_integrity(u64 gen, void *cookie,
+				   unsigned long bytes);
+int aem_policy_held_keep(struct aem_policy_held *h, unsigned long bytes);
+void aem_policy_held_unkeep(struct aem_policy_held *h);
+long aem_policy_integ_refused(void);
 void aem_policy_held_gone(struct aem_policy_held *h);
 void aem_policy_held_drop(struct aem_policy_held *h);
 struct aem_frame *aem_alloc_pages_who(struct aem_mempolicy *pol,

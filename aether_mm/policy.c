@@ -85,6 +85,14 @@
  *		it merges, so every group counts what it holds exactly once.
  *		A charge of an earlier registration reaches nobody, as a
  *		region's (below).
+ *   integrity	a copy the store keeps of a page for repair (region/
+ *		verify.c, "Kept copies") counts in the group of the region
+ *		whose page it is (@charge_integrity: the bytes the store
+ *		holds for it, refusable: over max the copy is not kept)
+ *		until it goes (@uncharge_integrity), and moves with the
+ *		region's other charges at an attach; a shared frame's copy
+ *		counts in the group its frame's charge is held by
+ *		(aem_policy_held_keep()).
  *
  * Registrations.  Each registration is a record with a generation number,
  * and a region keeps the generation its cookie came from.  The core calls
@@ -173,6 +181,7 @@ static atomic_long_t aem_policy_nr_refused;	/* charges refused */
 static atomic_long_t aem_policy_nr_reclaims;	/* @reclaim calls */
 static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
 static atomic_long_t aem_policy_nr_held_moved;	/* reloads charged elsewhere */
+static atomic_long_t aem_policy_nr_integ_refused;	/* copies not kept */
 
 /**
  * aem_register_policy - install the policy backend (QoS, firewall)
@@ -184,7 +193,7 @@ static atomic_long_t aem_policy_nr_held_moved;	/* reloads charged elsewhere */
  * only with them; @stall_begin and @stall_end both or neither, and
  * @charge_stored and @uncharge_stored; @may_class and @reclaim_begin only
  * with @reclaim_tier; @cookie_hold and @cookie_unhold both or neither,
- * only with the four.
+ * only with the four; @charge_integrity and @uncharge_integrity the same.
  *
  * Context: process context, may sleep; no aether_mm lock held.
  *
@@ -198,7 +207,7 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 	bool extra = ops->reclaim || ops->handle_high || ops->reclaim_tier ||
 		     ops->stall_begin || ops->stall_end ||
 		     ops->protected_reclaimed || ops->charge_stored ||
-		     ops->cookie_hold;
+		     ops->cookie_hold || ops->charge_integrity;
 	struct aem_policy_reg *reg;
 	int ret = 0;
 
@@ -206,6 +215,7 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 	    !ops->stall_begin != !ops->stall_end ||
 	    !ops->charge_stored != !ops->uncharge_stored ||
 	    !ops->cookie_hold != !ops->cookie_unhold ||
+	    !ops->charge_integrity != !ops->uncharge_integrity ||
 	    (ops->may_class && !ops->reclaim_tier) ||
 	    (ops->reclaim_begin && !ops->reclaim_tier))
 		return -EINVAL;
@@ -1213,6 +1223,8 @@ void aem_policy_held_loaded(struct aem_policy_held *h,
 	if (ops && ld->moved)
 		ops->cookie_unhold(h->cookie);
 	rcu_read_unlock();
+	/* No copy is kept while stored (share.c: it is the content). */
+	WARN_ON_ONCE(h->kept_bytes);
 	if (ld->moved || ld->to.frame) {
 		*h = ld->to;
 	} else {
@@ -1287,6 +1299,7 @@ void aem_policy_held_drop(struct aem_policy_held *h)
 {
 	const struct aem_policy_ops *ops;
 
+	aem_policy_held_unkeep(h);
 	aem_policy_held_gone(h);
 	if (!h->gen)
 		return;
@@ -1297,6 +1310,103 @@ void aem_policy_held_drop(struct aem_policy_held *h)
 	rcu_read_unlock();
 	h->gen = 0;
 	h->cookie = NULL;
+}
+
+/**
+ * aem_policy_charge_integrity() - the store keeps a copy of a region's page
+ * @gen: the region's generation, 0 for none (nothing is charged)
+ * @cookie: its cookie
+ * @bytes: what the store holds for the copy
+ * @flags: AEM_CHARGE_NOFAIL to count it whatever the limits, else 0
+ *
+ * Context: under the region's @pol_lock (region.h); does not sleep.
+ * Return: 0 (counted, or nobody to count it), or the backend's refusal:
+ * the copy is not kept.
+ */
+int aem_policy_charge_integrity(u64 gen, void *cookie, unsigned long bytes,
+				unsigned int flags)
+{
+	const struct aem_policy_ops *ops;
+	int ret = 0;
+
+	if (!gen)
+		return 0;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	if (ops && ops->charge_integrity)
+		ret = ops->charge_integrity(cookie, bytes, flags);
+	rcu_read_unlock();
+	if (ret < 0)
+		atomic_long_inc(&aem_policy_nr_integ_refused);
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * aem_policy_uncharge_integrity() - a copy counted by the above is gone
+ * @gen: the region's generation, 0 for none
+ * @cookie: its cookie
+ * @bytes: what aem_policy_charge_integrity() counted for it
+ *
+ * Context: under the region's @pol_lock; does not sleep.
+ */
+void aem_policy_uncharge_integrity(u64 gen, void *cookie,
+				   unsigned long bytes)
+{
+	const struct aem_policy_ops *ops;
+
+	if (!gen)
+		return;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	if (ops && ops->uncharge_integrity)
+		ops->uncharge_integrity(cookie, bytes);
+	rcu_read_unlock();
+}
+
+/**
+ * aem_policy_held_keep() - a copy of @h's frame is kept for repair
+ * @h: a charge of aem_policy_held_take(), its frame resident
+ * @bytes: what the store holds for the copy
+ *
+ * Counted in @h's group, as a region page's copy is in its region's.
+ * Context: under the owner's locks; does not sleep.
+ * Return: 0, or the refusal (the copy is not kept).
+ */
+int aem_policy_held_keep(struct aem_policy_held *h, unsigned long bytes)
+{
+	int ret;
+
+	if (!h->gen)
+		return 0;
+	ret = aem_policy_charge_integrity(h->gen, h->cookie, bytes, 0);
+	if (!ret)
+		h->kept_bytes = bytes;
+	return ret;
+}
+
+/**
+ * aem_policy_held_unkeep() - the copy aem_policy_held_keep() counted goes
+ * @h: its charge
+ *
+ * Context: under the owner's locks or none; does not sleep.
+ */
+void aem_policy_held_unkeep(struct aem_policy_held *h)
+{
+	if (!h->kept_bytes)
+		return;
+	aem_policy_uncharge_integrity(h->gen, h->cookie, h->kept_bytes);
+	h->kept_bytes = 0;
+}
+
+/**
+ * aem_policy_integ_refused() - integrity copies a group refused since the
+ * module was loaded
+ *
+ * Return: the count, for debugfs.
+ */
+long aem_policy_integ_refused(void)
+{
+	return atomic_long_read(&aem_policy_nr_integ_refused);
 }
 
 /**

@@ -185,7 +185,8 @@
  *		@has_kept: a good copy to repair @frame from.  The frame is
  *		never written, so the copy stays good until @s goes, is
  *		stored again (it is reused) or the store goes.  Both change
- *		under @load_lock and @lock
+ *		under @load_lock and @lock; its bytes count in @pol's group
+ *		(aem_policy_held_keep()) while it is kept
  * @pol:	its charge to the creator's group (policy.c): a frame, or
  *		the store's bytes while @stored; changes under @load_lock and
  *		@lock with @frame and @stored
@@ -2042,8 +2043,8 @@ struct aem_frame *aem_share_resident_for(struct aem_shared *s,
 	const struct aem_store_ops *ops;
 	struct aem_frame *f, *nf;
 	unsigned long handle;
+	bool keep, refused;
 	int sidx, err;
-	bool keep;
 
 	f = aem_share_frame_get(s);
 	if (f)
@@ -2103,12 +2104,17 @@ struct aem_frame *aem_share_resident_for(struct aem_shared *s,
 	s->handle = 0;
 	s->stored = false;
 	aem_policy_held_loaded(&s->pol, &ld);
-	if (keep) {
+	/* Its bytes count where the frame's charge is: over max, no copy. */
+	refused = keep &&
+		  aem_policy_held_keep(&s->pol, aem_store_size(ops, handle));
+	if (keep && !refused) {
 		s->kept = handle;
 		s->has_kept = true;
 	}
 	spin_unlock(&s->lock);
-	if (!keep)
+	if (refused)
+		aem_integ_kept_release(handle, false);
+	else if (!keep)
 		ops->release(handle);
 	aem_store_put(sidx);
 	atomic_long_dec(&aem_stored_pages);
@@ -2173,6 +2179,7 @@ static bool aem_share_kept_take(struct aem_shared *s, unsigned long *handle)
 	*handle = s->kept;
 	s->has_kept = false;
 	s->kept = 0;
+	aem_policy_held_unkeep(&s->pol);
 	spin_unlock(&s->lock);
 	mutex_unlock(&s->load_lock);
 	if (had)
@@ -2192,6 +2199,7 @@ static void aem_share_kept_drop(struct aem_shared *s)
 	handle = s->kept;
 	s->has_kept = false;
 	s->kept = 0;
+	aem_policy_held_unkeep(&s->pol);
 	spin_unlock(&s->lock);
 	mutex_unlock(&s->load_lock);
 	if (had)
@@ -2309,6 +2317,7 @@ int aem_share_integ_repair(struct aem_shared *s, struct aem_frame *bad)
 			handle = s->kept;
 			s->has_kept = false;
 			s->kept = 0;
+			aem_policy_held_unkeep(&s->pol);
 			spin_unlock(&s->lock);
 			drop = true;
 		}
