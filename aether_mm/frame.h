@@ -176,6 +176,8 @@ struct aem_policy_stall {
 
 /* The core's own charge flag: the try after @reclaim (policy.c). */
 #define AEM_CHARGE_LAST		BIT(31)
+/* aem_policy_held_reload(): a region's fault loads it (@gen 0: no group) */
+#define AEM_CHARGE_FAULT	BIT(30)
 
 int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
 int aem_policy_may_access(const struct aem_access *a);

@@ -1131,13 +1131,14 @@ void aem_policy_held_stored(struct aem_policy_held *h, unsigned long bytes)
  * @h: a charge of aem_policy_held_take(), whose page is stored
  * @ld: a zeroed record of the charge taken, for aem_policy_held_loaded()
  *	or, when the load fails, aem_policy_held_unload()
- * @gen: the generation of the region whose fault brings it back, 0 for
- *	 none (the engine, an unmerge: a load of nobody's)
+ * @gen: the generation of the region whose fault brings it back (0: a
+ *	 region of no group)
  * @cookie: that region's cookie, which its @pol_lock (held) keeps valid
  * @nid: the new frame's node
- * @flags: AEM_CHARGE_NOFAIL (the page must come back: the store or the
- *	   engine is going), AEM_CHARGE_LAST (the fault's try after
- *	   @reclaim), or 0
+ * @flags: AEM_CHARGE_FAULT when a region's fault (or ioctl) loads it
+ *	   (else a load of nobody's: the engine's), AEM_CHARGE_LAST (that
+ *	   fault's try after @reclaim), or AEM_CHARGE_NOFAIL alone (the
+ *	   page must come back: the store or the engine is going)
  *
  * Before the load, as a region page's (region/store.c): the frame is
  * charged to @h's group if it takes it (a refusable charge: over high it
@@ -1147,9 +1148,11 @@ void aem_policy_held_stored(struct aem_policy_held *h, unsigned long bytes)
  * charge moves to that group with the frame (aem_policy_held_loaded()),
  * which holds it from then on.  A group at its max so never goes past it
  * for a frame another group's region faults in, and the frame counts
- * where it is used.  Nobody may take it: the load fails (-ENOMEM), or the
- * faulter's group asks for its @reclaim first (-EAGAIN, as
- * aem_policy_charge()), and the page stays stored.
+ * where it is used.  A faulting region of no group (made before this
+ * registration) takes it uncharged, as memcg's root would: the held
+ * charge ends.  Nobody may take it: the load fails (-ENOMEM: a load of
+ * nobody's), or the faulter's group asks for its @reclaim first
+ * (-EAGAIN, as aem_policy_charge()), and the page stays stored.
  *
  * Context: under the owner's load lock, and the faulting region's
  * @pol_lock when @gen is not 0; does not sleep.
@@ -1175,13 +1178,19 @@ int aem_policy_held_reload(struct aem_policy_held *h,
 		ld->to = (struct aem_policy_held){ .gen = h->gen,
 			.cookie = h->cookie, .nid = nid, .frame = true };
 		ret = 0;
-	} else if (ops && gen == h->gen) {
+	} else if (ops && (flags & AEM_CHARGE_FAULT) && gen == h->gen) {
 		/* @h's group is full: the faulter's takes the frame. */
 		held = ops->cookie_hold(cookie);
 	}
 	rcu_read_unlock();
 	if (!ops || ld->to.frame)
 		return 0;
+	if (!held && (flags & AEM_CHARGE_FAULT) && gen != h->gen) {
+		/* A region of no group: the frame counts nowhere. */
+		ld->to = (struct aem_policy_held){ };
+		ld->moved = true;
+		return 0;
+	}
 	if (!held)
 		return -ENOMEM;
 	ret = aem_policy_charge(gen, held, nid, 1, flags & AEM_CHARGE_LAST);
@@ -1334,7 +1343,7 @@ int aem_policy_charge_integrity(u64 gen, void *cookie, unsigned long bytes,
 	rcu_read_lock();
 	ops = aem_policy_of_gen(gen);
 	if (ops && ops->charge_integrity)
-		ret = ops->charge_integrity(cookie, bytes, flags);
+		ret = ops->charge_integrity(cookie, bytes, 1, flags);
 	rcu_read_unlock();
 	if (ret < 0)
 		atomic_long_inc(&aem_policy_nr_integ_refused);
@@ -1359,7 +1368,7 @@ void aem_policy_uncharge_integrity(u64 gen, void *cookie,
 	rcu_read_lock();
 	ops = aem_policy_of_gen(gen);
 	if (ops && ops->uncharge_integrity)
-		ops->uncharge_integrity(cookie, bytes);
+		ops->uncharge_integrity(cookie, bytes, 1);
 	rcu_read_unlock();
 }
 

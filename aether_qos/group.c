@@ -1084,8 +1084,9 @@ static bool aqos_integ_room(struct aqos_group *g, long pages)
 /**
  * aqos_charge_integrity - the store keeps an integrity copy of a page of @g
  * @g: the region's group (or the one holding a shared frame's charge)
- * @bytes: what the store holds for the copy
- * @nofail: count it whatever the limits (an attach moving it)
+ * @bytes: what the store holds for the copies
+ * @nr: how many (1, or a region's all at an attach)
+ * @nofail: count them whatever the limits (an attach moving them)
  *
  * Context: any, does not sleep (the policy's @charge_integrity).
  * Return: 0, or -ENOMEM when the pages it adds to @usage would take @g or
@@ -1093,7 +1094,7 @@ static bool aqos_integ_room(struct aqos_group *g, long pages)
  * back (aqos_integ_room()): nothing is counted, the copy is not kept.
  */
 int aqos_charge_integrity(struct aqos_group *g, unsigned long bytes,
-			  bool nofail)
+			  unsigned long nr, bool nofail)
 {
 	long now = atomic_long_add_return(bytes, &g->integ_own);
 	long pages = aqos_zswap_round(now) - aqos_zswap_round(now - bytes);
@@ -1103,7 +1104,7 @@ int aqos_charge_integrity(struct aqos_group *g, unsigned long bytes,
 		atomic_long_sub(bytes, &g->integ_own);
 		return -ENOMEM;
 	}
-	aqos_integ_add(g, bytes, 1, pages);
+	aqos_integ_add(g, bytes, nr, pages);
 	return 0;
 }
 
@@ -1111,16 +1112,18 @@ int aqos_charge_integrity(struct aqos_group *g, unsigned long bytes,
  * aqos_uncharge_integrity - an integrity copy of a page of @g is gone
  * @g: its group
  * @bytes: what aqos_charge_integrity() counted for it
+ * @nr: copies (as charged)
  *
  * Context: any, does not sleep.
  */
-void aqos_uncharge_integrity(struct aqos_group *g, unsigned long bytes)
+void aqos_uncharge_integrity(struct aqos_group *g, unsigned long bytes,
+			     unsigned long nr)
 {
 	long now = atomic_long_sub_return(bytes, &g->integ_own);
 	long pages = aqos_zswap_round(now + bytes) - aqos_zswap_round(now);
 
 	WARN_ON_ONCE(now < 0);
-	aqos_integ_add(g, -(long)bytes, -1, -pages);
+	aqos_integ_add(g, -(long)bytes, -(long)nr, -pages);
 	if (pages)
 		aqos_uncharge(g, pages);
 }

@@ -301,8 +301,9 @@ void aqos_uncharge_stored(struct aqos_group *g, unsigned long bytes,
 			  unsigned long nr);
 unsigned long aqos_resident(struct aqos_group *g);
 int aqos_charge_integrity(struct aqos_group *g, unsigned long bytes,
-			  bool nofail);
-void aqos_uncharge_integrity(struct aqos_group *g, unsigned long bytes);
+			  unsigned long nr, bool nofail);
+void aqos_uncharge_integrity(struct aqos_group *g, unsigned long bytes,
+			     unsigned long nr);
 void aqos_group_set_limits(struct aqos_group *g, unsigned long min,
 			   unsigned long low, unsigned long high,
 			   unsigned long max);

@@ -257,15 +257,16 @@ static void aqos_policy_cookie_unhold(void *held)
 
 /* An integrity copy of a page of @cookie's region is kept (group.c). */
 static int aqos_policy_charge_integrity(void *cookie, unsigned long bytes,
-					unsigned int flags)
+					unsigned long nr, unsigned int flags)
 {
-	return aqos_charge_integrity(cookie, bytes,
+	return aqos_charge_integrity(cookie, bytes, nr,
 				     flags & AEM_CHARGE_NOFAIL);
 }
 
-static void aqos_policy_uncharge_integrity(void *cookie, unsigned long bytes)
+static void aqos_policy_uncharge_integrity(void *cookie, unsigned long bytes,
+					   unsigned long nr)
 {
-	aqos_uncharge_integrity(cookie, bytes);
+	aqos_uncharge_integrity(cookie, bytes, nr);
 }
 
 /*

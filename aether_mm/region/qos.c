@@ -394,8 +394,9 @@ static int aem_region_move(struct aem_region *r,
 		/* And its integrity copies' (verify.c), as they were. */
 		if (r->pol_kept && ops->charge_integrity) {
 			ops->charge_integrity(cookie, r->pol_kept_bytes,
-					      AEM_CHARGE_NOFAIL);
-			ops->uncharge_integrity(from, r->pol_kept_bytes);
+					      r->pol_kept, AEM_CHARGE_NOFAIL);
+			ops->uncharge_integrity(from, r->pol_kept_bytes,
+						r->pol_kept);
 		}
 		(*node)->cookie = from;
 		(*node)->ops = ops;

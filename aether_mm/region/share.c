@@ -1979,8 +1979,9 @@ static int aem_share_reload_charge(struct aem_shared *s, struct aem_region *r,
 	pend = aem_region_pending(r, idx);
 	spin_lock(&r->pol_lock);
 	ret = aem_policy_held_reload(&s->pol, ld, r->pol_gen, r->pol_cookie,
-				     nid, *pend & AEM_PEND_LAST ?
-				     AEM_CHARGE_LAST : 0);
+				     nid, AEM_CHARGE_FAULT |
+				     (*pend & AEM_PEND_LAST ?
+				      AEM_CHARGE_LAST : 0));
 	spin_unlock(&r->pol_lock);
 	if (ret == AEM_CHARGE_OVER_HIGH) {
 		*pend |= AEM_PEND_HIGH;
