@@ -176,6 +176,8 @@ struct aem_policy_stall {
 
 /* The core's own charge flag: the try after @reclaim (policy.c). */
 #define AEM_CHARGE_LAST		BIT(31)
+/* aem_policy_held_reload(): a region's fault loads it (@gen 0: no group) */
+#define AEM_CHARGE_FAULT	BIT(30)
 
 int aem_policy_may_open(const char *name, kuid_t owner, u32 flags);
 int aem_policy_may_access(const struct aem_access *a);
@@ -219,6 +221,8 @@ void aem_policy_unhold(int idx);
  * @bytes:	the store's bytes charged, while @stored
  * @frame:	one frame is charged
  * @stored:	one stored page (@bytes) is charged instead
+ * @kept_bytes:	a copy kept for repair, charged as integrity bytes
+ *		(aem_policy_held_keep()); 0 for none
  *
  * A shared frame's (region/share.c): charged once, to the group of the
  * region whose page it was copied from, until it is freed.
@@ -230,12 +234,39 @@ struct aem_policy_held {
 	unsigned long bytes;
 	bool frame;
 	bool stored;
+	unsigned long kept_bytes;
 };
 
 void aem_policy_held_take(struct aem_policy_held *h, u64 gen, void *cookie,
 			  int nid);
 void aem_policy_held_stored(struct aem_policy_held *h, unsigned long bytes);
-void aem_policy_held_resident(struct aem_policy_held *h, int nid);
+
+/**
+ * struct aem_policy_reload - the charge of a held page's load (policy.c)
+ * @to:		the frame's charge: to the held group (@moved false, its
+ *		cookie @h's own) or to the faulting region's group
+ * @moved:	@to holds a cookie of its own, which the held charge takes
+ *		over once the load is done
+ */
+struct aem_policy_reload {
+	struct aem_policy_held to;
+	bool moved;
+};
+
+int aem_policy_held_reload(struct aem_policy_held *h,
+			   struct aem_policy_reload *ld, u64 gen,
+			   void *cookie, int nid, unsigned int flags);
+void aem_policy_held_loaded(struct aem_policy_held *h,
+			    struct aem_policy_reload *ld);
+void aem_policy_held_unload(struct aem_policy_reload *ld);
+long aem_policy_held_moves(void);
+int aem_policy_charge_integrity(u64 gen, void *cookie, unsigned long bytes,
+				unsigned int flags);
+void aem_policy_uncharge_integrity(u64 gen, void *cookie,
+				   unsigned long bytes);
+int aem_policy_held_keep(struct aem_policy_held *h, unsigned long bytes);
+void aem_policy_held_unkeep(struct aem_policy_held *h);
+long aem_policy_integ_refused(void);
 void aem_policy_held_gone(struct aem_policy_held *h);
 void aem_policy_held_drop(struct aem_policy_held *h);
 struct aem_frame *aem_alloc_pages_who(struct aem_mempolicy *pol,

@@ -74,10 +74,25 @@
  *		whose frame the merge uncharges), becomes stored bytes when
  *		the frame goes to the store and a frame again when it comes
  *		back, and is uncharged when it is freed (@cookie_unhold).
+ *		Coming back, the frame is charged to that group only if it
+ *		takes it (no AEM_CHARGE_NOFAIL); else to the group of the
+ *		region whose fault loads it, which then holds the charge
+ *		(aem_policy_held_reload(), review s30 finding 4): no group
+ *		goes past its max for frames another group's region
+ *		faults.  A group's own reclaim (aem_policy_reclaim())
+ *		stores the cold shared frames it holds as well.
  *		Each merged page's own frame is uncharged from its region as
  *		it merges, so every group counts what it holds exactly once.
  *		A charge of an earlier registration reaches nobody, as a
  *		region's (below).
+ *   integrity	a copy the store keeps of a page for repair (region/
+ *		verify.c, "Kept copies") counts in the group of the region
+ *		whose page it is (@charge_integrity: the bytes the store
+ *		holds for it, refusable: over max the copy is not kept)
+ *		until it goes (@uncharge_integrity), and moves with the
+ *		region's other charges at an attach; a shared frame's copy
+ *		counts in the group its frame's charge is held by
+ *		(aem_policy_held_keep()).
  *
  * Registrations.  Each registration is a record with a generation number,
  * and a region keeps the generation its cookie came from.  The core calls
@@ -165,6 +180,8 @@ static DEFINE_MUTEX(aem_access_revoke_lock);
 static atomic_long_t aem_policy_nr_refused;	/* charges refused */
 static atomic_long_t aem_policy_nr_reclaims;	/* @reclaim calls */
 static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
+static atomic_long_t aem_policy_nr_held_moved;	/* reloads charged elsewhere */
+static atomic_long_t aem_policy_nr_integ_refused;	/* copies not kept */
 
 /**
  * aem_register_policy - install the policy backend (QoS, firewall)
@@ -176,7 +193,7 @@ static atomic_long_t aem_policy_nr_high;	/* @handle_high calls */
  * only with them; @stall_begin and @stall_end both or neither, and
  * @charge_stored and @uncharge_stored; @may_class and @reclaim_begin only
  * with @reclaim_tier; @cookie_hold and @cookie_unhold both or neither,
- * only with the four.
+ * only with the four; @charge_integrity and @uncharge_integrity the same.
  *
  * Context: process context, may sleep; no aether_mm lock held.
  *
@@ -190,7 +207,7 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 	bool extra = ops->reclaim || ops->handle_high || ops->reclaim_tier ||
 		     ops->stall_begin || ops->stall_end ||
 		     ops->protected_reclaimed || ops->charge_stored ||
-		     ops->cookie_hold;
+		     ops->cookie_hold || ops->charge_integrity;
 	struct aem_policy_reg *reg;
 	int ret = 0;
 
@@ -198,6 +215,7 @@ int aem_register_policy(const struct aem_policy_ops *ops)
 	    !ops->stall_begin != !ops->stall_end ||
 	    !ops->charge_stored != !ops->uncharge_stored ||
 	    !ops->cookie_hold != !ops->cookie_unhold ||
+	    !ops->charge_integrity != !ops->uncharge_integrity ||
 	    (ops->may_class && !ops->reclaim_tier) ||
 	    (ops->reclaim_begin && !ops->reclaim_tier))
 		return -EINVAL;
@@ -1109,14 +1127,99 @@ void aem_policy_held_stored(struct aem_policy_held *h, unsigned long bytes)
 }
 
 /**
- * aem_policy_held_resident() - the stored page of @h is a frame again
- * @h: a charge of aem_policy_held_take()
+ * aem_policy_held_reload() - charge the frame a held stored page comes back in
+ * @h: a charge of aem_policy_held_take(), whose page is stored
+ * @ld: a zeroed record of the charge taken, for aem_policy_held_loaded()
+ *	or, when the load fails, aem_policy_held_unload()
+ * @gen: the generation of the region whose fault brings it back (0: a
+ *	 region of no group)
+ * @cookie: that region's cookie, which its @pol_lock (held) keeps valid
  * @nid: the new frame's node
+ * @flags: AEM_CHARGE_FAULT when a region's fault (or ioctl) loads it
+ *	   (else a load of nobody's: the engine's), AEM_CHARGE_LAST (that
+ *	   fault's try after @reclaim), or AEM_CHARGE_NOFAIL alone (the
+ *	   page must come back: the store or the engine is going)
  *
- * The frame is charged (AEM_CHARGE_NOFAIL), then the stored bytes
- * uncharged.  Context: under the owner's lock; does not sleep.
+ * Before the load, as a region page's (region/store.c): the frame is
+ * charged to @h's group if it takes it (a refusable charge: over high it
+ * counts, nobody is throttled for it), else to the faulting region's
+ * group, as memcg's swap-in charges the faulting memcg when the page's
+ * recorded owner cannot take it (review s30 finding 4): then the held
+ * charge moves to that group with the frame (aem_policy_held_loaded()),
+ * which holds it from then on.  A group at its max so never goes past it
+ * for a frame another group's region faults in, and the frame counts
+ * where it is used.  A faulting region of no group (made before this
+ * registration) takes it uncharged, as memcg's root would: the held
+ * charge ends.  Nobody may take it: the load fails (-ENOMEM: a load of
+ * nobody's), or the faulter's group asks for its @reclaim first
+ * (-EAGAIN, as aem_policy_charge()), and the page stays stored.
+ *
+ * Context: under the owner's load lock, and the faulting region's
+ * @pol_lock when @gen is not 0; does not sleep.
+ * Return: 0, AEM_CHARGE_OVER_HIGH (the faulter's group, charged, is over
+ * its high), -EAGAIN, or a refusal.
  */
-void aem_policy_held_resident(struct aem_policy_held *h, int nid)
+int aem_policy_held_reload(struct aem_policy_held *h,
+			   struct aem_policy_reload *ld, u64 gen,
+			   void *cookie, int nid, unsigned int flags)
+{
+	const struct aem_policy_ops *ops;
+	void *held = NULL;
+	int ret = 0;
+
+	if (!h->stored)
+		return 0;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(h->gen);
+	if (ops)
+		ret = ops->charge(h->cookie, nid, 1,
+				  flags & AEM_CHARGE_NOFAIL);
+	if (ops && ret >= 0) {
+		ld->to = (struct aem_policy_held){ .gen = h->gen,
+			.cookie = h->cookie, .nid = nid, .frame = true };
+		ret = 0;
+	} else if (ops && (flags & AEM_CHARGE_FAULT) && gen == h->gen) {
+		/* @h's group is full: the faulter's takes the frame. */
+		held = ops->cookie_hold(cookie);
+	}
+	rcu_read_unlock();
+	if (!ops || ld->to.frame)
+		return 0;
+	if (!held && (flags & AEM_CHARGE_FAULT) && gen != h->gen) {
+		/* A region of no group: the frame counts nowhere. */
+		ld->to = (struct aem_policy_held){ };
+		ld->moved = true;
+		return 0;
+	}
+	if (!held)
+		return -ENOMEM;
+	ret = aem_policy_charge(gen, held, nid, 1, flags & AEM_CHARGE_LAST);
+	if (ret < 0) {
+		rcu_read_lock();
+		ops = aem_policy_of_gen(gen);
+		if (ops)
+			ops->cookie_unhold(held);
+		rcu_read_unlock();
+		return ret;
+	}
+	ld->to = (struct aem_policy_held){ .gen = gen, .cookie = held,
+		.nid = nid, .frame = true };
+	ld->moved = true;
+	atomic_long_inc(&aem_policy_nr_held_moved);
+	return ret;
+}
+
+/**
+ * aem_policy_held_loaded() - the stored page of @h is a frame again
+ * @h: the charge aem_policy_held_reload() was asked for
+ * @ld: what it charged
+ *
+ * The stored bytes are uncharged; the frame's charge is @h's from now on,
+ * with its group's cookie when it moved (the old one is dropped).
+ * Context: under the owner's locks; does not sleep.
+ */
+void aem_policy_held_loaded(struct aem_policy_held *h,
+			    struct aem_policy_reload *ld)
 {
 	const struct aem_policy_ops *ops;
 
@@ -1124,16 +1227,48 @@ void aem_policy_held_resident(struct aem_policy_held *h, int nid)
 		return;
 	rcu_read_lock();
 	ops = aem_policy_of_gen(h->gen);
-	if (ops) {
-		ops->charge(h->cookie, nid, 1, AEM_CHARGE_NOFAIL);
-		if (ops->uncharge_stored)
-			ops->uncharge_stored(h->cookie, h->bytes, 1);
-	}
+	if (ops && ops->uncharge_stored)
+		ops->uncharge_stored(h->cookie, h->bytes, 1);
+	if (ops && ld->moved)
+		ops->cookie_unhold(h->cookie);
 	rcu_read_unlock();
-	h->stored = false;
-	h->bytes = 0;
-	h->frame = true;
-	h->nid = nid;
+	/* No copy is kept while stored (share.c: it is the content). */
+	WARN_ON_ONCE(h->kept_bytes);
+	if (ld->moved || ld->to.frame) {
+		*h = ld->to;
+	} else {
+		/* Nobody's registration any more: nothing is charged. */
+		h->stored = false;
+		h->bytes = 0;
+	}
+	ld->moved = false;
+	ld->to.frame = false;
+}
+
+/**
+ * aem_policy_held_unload() - the load aem_policy_held_reload() charged failed
+ * @ld: what it charged: uncharged, and its own cookie dropped
+ *
+ * Context: as aem_policy_held_loaded().
+ */
+void aem_policy_held_unload(struct aem_policy_reload *ld)
+{
+	if (ld->moved)
+		aem_policy_held_drop(&ld->to);
+	else
+		aem_policy_held_gone(&ld->to);
+	ld->moved = false;
+}
+
+/**
+ * aem_policy_held_moves() - held charges a reload moved to the faulter's
+ * group since the module was loaded
+ *
+ * Return: the count, for debugfs.
+ */
+long aem_policy_held_moves(void)
+{
+	return atomic_long_read(&aem_policy_nr_held_moved);
 }
 
 /**
@@ -1173,6 +1308,7 @@ void aem_policy_held_drop(struct aem_policy_held *h)
 {
 	const struct aem_policy_ops *ops;
 
+	aem_policy_held_unkeep(h);
 	aem_policy_held_gone(h);
 	if (!h->gen)
 		return;
@@ -1183,6 +1319,103 @@ void aem_policy_held_drop(struct aem_policy_held *h)
 	rcu_read_unlock();
 	h->gen = 0;
 	h->cookie = NULL;
+}
+
+/**
+ * aem_policy_charge_integrity() - the store keeps a copy of a region's page
+ * @gen: the region's generation, 0 for none (nothing is charged)
+ * @cookie: its cookie
+ * @bytes: what the store holds for the copy
+ * @flags: AEM_CHARGE_NOFAIL to count it whatever the limits, else 0
+ *
+ * Context: under the region's @pol_lock (region.h); does not sleep.
+ * Return: 0 (counted, or nobody to count it), or the backend's refusal:
+ * the copy is not kept.
+ */
+int aem_policy_charge_integrity(u64 gen, void *cookie, unsigned long bytes,
+				unsigned int flags)
+{
+	const struct aem_policy_ops *ops;
+	int ret = 0;
+
+	if (!gen)
+		return 0;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	if (ops && ops->charge_integrity)
+		ret = ops->charge_integrity(cookie, bytes, 1, flags);
+	rcu_read_unlock();
+	if (ret < 0)
+		atomic_long_inc(&aem_policy_nr_integ_refused);
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * aem_policy_uncharge_integrity() - a copy counted by the above is gone
+ * @gen: the region's generation, 0 for none
+ * @cookie: its cookie
+ * @bytes: what aem_policy_charge_integrity() counted for it
+ *
+ * Context: under the region's @pol_lock; does not sleep.
+ */
+void aem_policy_uncharge_integrity(u64 gen, void *cookie,
+				   unsigned long bytes)
+{
+	const struct aem_policy_ops *ops;
+
+	if (!gen)
+		return;
+	rcu_read_lock();
+	ops = aem_policy_of_gen(gen);
+	if (ops && ops->uncharge_integrity)
+		ops->uncharge_integrity(cookie, bytes, 1);
+	rcu_read_unlock();
+}
+
+/**
+ * aem_policy_held_keep() - a copy of @h's frame is kept for repair
+ * @h: a charge of aem_policy_held_take(), its frame resident
+ * @bytes: what the store holds for the copy
+ *
+ * Counted in @h's group, as a region page's copy is in its region's.
+ * Context: under the owner's locks; does not sleep.
+ * Return: 0, or the refusal (the copy is not kept).
+ */
+int aem_policy_held_keep(struct aem_policy_held *h, unsigned long bytes)
+{
+	int ret;
+
+	if (!h->gen)
+		return 0;
+	ret = aem_policy_charge_integrity(h->gen, h->cookie, bytes, 0);
+	if (!ret)
+		h->kept_bytes = bytes;
+	return ret;
+}
+
+/**
+ * aem_policy_held_unkeep() - the copy aem_policy_held_keep() counted goes
+ * @h: its charge
+ *
+ * Context: under the owner's locks or none; does not sleep.
+ */
+void aem_policy_held_unkeep(struct aem_policy_held *h)
+{
+	if (!h->kept_bytes)
+		return;
+	aem_policy_uncharge_integrity(h->gen, h->cookie, h->kept_bytes);
+	h->kept_bytes = 0;
+}
+
+/**
+ * aem_policy_integ_refused() - integrity copies a group refused since the
+ * module was loaded
+ *
+ * Return: the count, for debugfs.
+ */
+long aem_policy_integ_refused(void)
+{
+	return atomic_long_read(&aem_policy_nr_integ_refused);
 }
 
 /**

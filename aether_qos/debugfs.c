@@ -22,7 +22,9 @@
  *				the longest, in us: throttle.c); resident,
  *				zswap and zswapped in bytes (memcg's: the
  *				frames, the store's bytes for the stored
- *				pages, and those pages; group.c)
+ *				pages, and those pages; group.c); integrity
+ *				(bytes) and integrity_copies: the copies the
+ *				store keeps of its pages for repair
  *	memory.zswap.current	zswap alone, bytes (memcg's file)
  *	memory.pressure		"some avg10=... total=..." (pressure.c)
  *
@@ -170,6 +172,9 @@ static int aqos_dbg_stat_show(struct seq_file *m, void *v)
 	seq_printf(m, "zswap %ld\n", max(atomic_long_read(&g->zswap), 0L));
 	seq_printf(m, "zswapped %llu\n",
 		   (u64)max(atomic_long_read(&g->zswapped), 0L) << PAGE_SHIFT);
+	seq_printf(m, "integrity %ld\n", max(atomic_long_read(&g->integ), 0L));
+	seq_printf(m, "integrity_copies %ld\n",
+		   max(atomic_long_read(&g->integ_copies), 0L));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aqos_dbg_stat);

@@ -36,7 +36,10 @@
  * A shared frame
  * (aether_dedupe's) counts once, in the group of the region whose page
  * it was copied from, a frame or its stored bytes (policy.c,
- * @cookie_hold), until it is freed.
+ * @cookie_hold), until it is freed; loaded back when that group is full,
+ * in the group of the region that faults it, which then holds it.  The
+ * copies the store keeps for integrity repair count too, as their bytes
+ * (aqos_charge_integrity(), below).
  *
  * Protection (min, low): each group tells its parent how much of its usage
  * its own min and low cover (@min_usage, @low_usage, summed into the
@@ -1031,16 +1034,112 @@ void aqos_uncharge_stored(struct aqos_group *g, unsigned long bytes,
 		aqos_uncharge(g, pages);
 }
 
+/*
+ * Integrity copies (aether_mm's region/verify.c, "Kept copies"): a copy
+ * the store keeps of a page loaded back, to repair the page from, is the
+ * store's memory, kept for the group's pages: it counts in the group of
+ * the region whose page it is (or of the shared frame's charge) as the
+ * bytes the store holds for it, rounded up to pages of @usage as stored
+ * bytes are (@integ_own), against max, high, min and low.  Unlike stored
+ * bytes, a copy is no memory given back: its charge is refused when it
+ * would take the group (or an ancestor) past its max less the room its
+ * stored pages need to come back, and the copy is then not kept (the
+ * page keeps its checksum, and is only not repairable).  memory.stat's
+ * integrity and integrity_copies say what of the usage they are.
+ */
+static void aqos_integ_add(struct aqos_group *g, long bytes, long nr,
+			   long pages)
+{
+	struct aqos_group *c;
+
+	for (c = g; c; c = c->parent) {
+		atomic_long_add(bytes, &c->integ);
+		atomic_long_add(nr, &c->integ_copies);
+		atomic_long_add(pages, &c->integ_pages);
+	}
+}
+
+/*
+ * Would @pages more of integrity copies in @g leave room, in @g and each
+ * ancestor, for every stored page to come back (a frame each, less the
+ * pages their bytes take now) and for the one transient page of a load
+ * (its frame is charged before its bytes go)?  A copy that does not is
+ * refused: copies never make a load of the group's own pages fail.
+ */
+static bool aqos_integ_room(struct aqos_group *g, long pages)
+{
+	struct aqos_group *c;
+	long back;
+
+	for (c = g; c; c = c->parent) {
+		back = atomic_long_read(&c->zswapped) -
+		       atomic_long_read(&c->zswap_pages);
+		if (atomic_long_read(&c->usage) + pages + max(back, 0L) + 1 >
+		    (long)READ_ONCE(c->max))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * aqos_charge_integrity - the store keeps an integrity copy of a page of @g
+ * @g: the region's group (or the one holding a shared frame's charge)
+ * @bytes: what the store holds for the copies
+ * @nr: how many (1, or a region's all at an attach)
+ * @nofail: count them whatever the limits (an attach moving them)
+ *
+ * Context: any, does not sleep (the policy's @charge_integrity).
+ * Return: 0, or -ENOMEM when the pages it adds to @usage would take @g or
+ * an ancestor above its max, less the room its stored pages need to come
+ * back (aqos_integ_room()): nothing is counted, the copy is not kept.
+ */
+int aqos_charge_integrity(struct aqos_group *g, unsigned long bytes,
+			  unsigned long nr, bool nofail)
+{
+	long now = atomic_long_add_return(bytes, &g->integ_own);
+	long pages = aqos_zswap_round(now) - aqos_zswap_round(now - bytes);
+
+	if (pages && ((!nofail && !aqos_integ_room(g, pages)) ||
+		      aqos_charge(g, pages, nofail) < 0)) {
+		atomic_long_sub(bytes, &g->integ_own);
+		return -ENOMEM;
+	}
+	aqos_integ_add(g, bytes, nr, pages);
+	return 0;
+}
+
+/**
+ * aqos_uncharge_integrity - an integrity copy of a page of @g is gone
+ * @g: its group
+ * @bytes: what aqos_charge_integrity() counted for it
+ * @nr: copies (as charged)
+ *
+ * Context: any, does not sleep.
+ */
+void aqos_uncharge_integrity(struct aqos_group *g, unsigned long bytes,
+			     unsigned long nr)
+{
+	long now = atomic_long_sub_return(bytes, &g->integ_own);
+	long pages = aqos_zswap_round(now + bytes) - aqos_zswap_round(now);
+
+	WARN_ON_ONCE(now < 0);
+	aqos_integ_add(g, -(long)bytes, -(long)nr, -pages);
+	if (pages)
+		aqos_uncharge(g, pages);
+}
+
 /**
  * aqos_resident - the resident frames @g and its descendants are charged
  * @g: a group
  *
- * Return: @usage less the pages stored bytes take, in pages.
+ * Return: @usage less the pages stored bytes and integrity copies take,
+ * in pages.
  */
 unsigned long aqos_resident(struct aqos_group *g)
 {
 	long r = atomic_long_read(&g->usage) -
-		 atomic_long_read(&g->zswap_pages);
+		 atomic_long_read(&g->zswap_pages) -
+		 atomic_long_read(&g->integ_pages);
 
 	return max(r, 0L);
 }
@@ -1564,6 +1663,10 @@ void aqos_group_drain(void)
 		atomic_long_set(&g->zswapped, 0);
 		atomic_long_set(&g->zswap_pages, 0);
 		atomic_long_set(&g->zswap_own, 0);
+		atomic_long_set(&g->integ, 0);
+		atomic_long_set(&g->integ_copies, 0);
+		atomic_long_set(&g->integ_pages, 0);
+		atomic_long_set(&g->integ_own, 0);
 	}
 	spin_unlock(&aqos_tree_lock);
 	atomic_long_set(&aqos_root.usage, 0);
@@ -1571,6 +1674,10 @@ void aqos_group_drain(void)
 	atomic_long_set(&aqos_root.zswapped, 0);
 	atomic_long_set(&aqos_root.zswap_pages, 0);
 	atomic_long_set(&aqos_root.zswap_own, 0);
+	atomic_long_set(&aqos_root.integ, 0);
+	atomic_long_set(&aqos_root.integ_copies, 0);
+	atomic_long_set(&aqos_root.integ_pages, 0);
+	atomic_long_set(&aqos_root.integ_own, 0);
 	atomic_long_set(&aqos_root.children_min_usage, 0);
 	atomic_long_set(&aqos_root.children_low_usage, 0);
 	mutex_unlock(&aqos_lock);

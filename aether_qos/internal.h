@@ -178,6 +178,11 @@ enum aqos_event {
  *		descendants: @usage less this is their resident frames
  * @zswap_own:	the bytes charged to it itself, which it rounds up to
  *		whole pages of @usage (aqos_charge_stored())
+ * @integ:	bytes the store holds for the integrity copies (kept for
+ *		repair) of its and its descendants' pages (memory.stat
+ *		integrity), @integ_copies those copies, @integ_pages the
+ *		pages of @usage they take, @integ_own the bytes charged to it
+ *		itself (aqos_charge_integrity(): rounded up as @zswap_own)
  * @throttles, @throttled_us, @throttle_max_us: the over-high sleeps of
  *		its regions' tasks (throttle.c): how many, their penalties'
  *		sum and the longest, in us (memory.stat)
@@ -231,6 +236,10 @@ struct aqos_group {
 	atomic_long_t zswapped;
 	atomic_long_t zswap_pages;
 	atomic_long_t zswap_own;
+	atomic_long_t integ;
+	atomic_long_t integ_copies;
+	atomic_long_t integ_pages;
+	atomic_long_t integ_own;
 
 	struct dentry *debugfs;
 	spinlock_t snap_lock;		/* guards @snap (lock order 4) */
@@ -291,6 +300,10 @@ void aqos_charge_stored(struct aqos_group *g, unsigned long bytes,
 void aqos_uncharge_stored(struct aqos_group *g, unsigned long bytes,
 			  unsigned long nr);
 unsigned long aqos_resident(struct aqos_group *g);
+int aqos_charge_integrity(struct aqos_group *g, unsigned long bytes,
+			  unsigned long nr, bool nofail);
+void aqos_uncharge_integrity(struct aqos_group *g, unsigned long bytes,
+			     unsigned long nr);
 void aqos_group_set_limits(struct aqos_group *g, unsigned long min,
 			   unsigned long low, unsigned long high,
 			   unsigned long max);

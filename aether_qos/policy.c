@@ -80,6 +80,10 @@
  *     tree stays charged (and its ancestors with it) until the frame
  *     goes, and the charge is counted like a region's
  *     (@charged, @uncharged; stored, its bytes);
+ *   - @charge_integrity/@uncharge_integrity: a copy the store keeps of
+ *     a page for integrity repair counts in the page's group as the
+ *     bytes the store holds for it, refused over max (the copy is then
+ *     not kept; group.c, aqos_charge_integrity());
  *   - over high, @charge answers AEM_CHARGE_OVER_HIGH (the page is taken,
  *     a high event counted); the core calls @handle_high on the task's
  *     way back to user mode: reclaim, then memcg's penalty sleep
@@ -249,6 +253,20 @@ static void *aqos_policy_cookie_hold(void *cookie)
 static void aqos_policy_cookie_unhold(void *held)
 {
 	aqos_group_put(held);
+}
+
+/* An integrity copy of a page of @cookie's region is kept (group.c). */
+static int aqos_policy_charge_integrity(void *cookie, unsigned long bytes,
+					unsigned long nr, unsigned int flags)
+{
+	return aqos_charge_integrity(cookie, bytes, nr,
+				     flags & AEM_CHARGE_NOFAIL);
+}
+
+static void aqos_policy_uncharge_integrity(void *cookie, unsigned long bytes,
+					   unsigned long nr)
+{
+	aqos_uncharge_integrity(cookie, bytes, nr);
 }
 
 /*
@@ -463,6 +481,8 @@ static const struct aem_policy_ops aqos_policy_ops = {
 	.uncharge_stored = aqos_policy_uncharge_stored,
 	.cookie_hold	= aqos_policy_cookie_hold,
 	.cookie_unhold	= aqos_policy_cookie_unhold,
+	.charge_integrity = aqos_policy_charge_integrity,
+	.uncharge_integrity = aqos_policy_uncharge_integrity,
 };
 
 /**

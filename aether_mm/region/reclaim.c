@@ -89,6 +89,7 @@
 static atomic_long_t aem_store_runs, aem_store_outs, aem_store_failed;
 static atomic_long_t aem_store_dropped, aem_store_shared;
 static atomic_long_t aem_store_group_runs, aem_store_group_pages;
+static atomic_long_t aem_store_group_shared;	/* held frames a group stored */
 static atomic_long_t aem_share_store_wanted;	/* for the work below */
 
 /* The regions of a group: aem_policy_reclaim()'s @match on their cookie. */
@@ -240,7 +241,7 @@ static unsigned long aem_store_cold_shared(int nid, unsigned long nr)
 
 	ops = aem_store_get(&sidx, true);
 	if (ops)
-		got = aem_share_store_cold(nid, nr, 1, ops, &failed);
+		got = aem_share_store_cold(nid, nr, 1, ops, &failed, NULL);
 	aem_store_put(sidx);
 	atomic_long_add(failed, &aem_store_failed);
 	atomic_long_add(got, &aem_store_shared);
@@ -370,20 +371,27 @@ static bool aem_store_group_want(struct aem_region *r, void *arg)
  * their coldest pages (idle for one aether_kaccessd scan or more) of
  * COMPRESSIBLE regions go to the registered store backend, pages of
  * zeroes are dropped.  The group's usage falls as each one leaves
- * (@uncharge).  Nothing without a store backend.
+ * (@uncharge).  Then, when that was not enough and the caller may wait,
+ * the cold shared frames charged to a group @match accepts (share.c: the
+ * creator's group holds them, whichever regions map them, so its own
+ * walk would never reach them; review s30 finding 4), each stored once,
+ * its frame's charge becoming the store's bytes.  Nothing without a
+ * store backend.
  *
  * Context: process context, no aether_mm lock held; may sleep.  Called
  * by the policy backend, typically from its @reclaim or its over-high
  * work.
  *
- * Return: pages taken off the regions (stored or dropped), or -EINVAL
- * for unknown @flags.
+ * Return: pages taken off the regions (stored or dropped) and shared
+ * frames stored, or -EINVAL for unknown @flags.
  */
 long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 			unsigned long nr_pages, unsigned int flags)
 {
 	struct aem_group_match m = { .match = match, .arg = arg };
 	struct aem_store_walk w = { .m = &m, .tier = AEM_NR_TIERS };
+	struct aem_share_held_match held = { .match = match, .arg = arg };
+	unsigned long shared = 0;
 	int sidx, pidx;
 	long got = 0;
 
@@ -394,6 +402,7 @@ long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 		return 0;
 	/* The cookies @match reads stay the backend's until we are done. */
 	pidx = aem_policy_hold(&m.gen);
+	held.gen = m.gen;
 	if (!m.gen) {
 		aem_policy_unhold(pidx);
 		return 0;
@@ -404,6 +413,11 @@ long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 					  flags & AEM_RECLAIM_NOWAIT ?
 					  AEM_COLD_NOWAIT : 0,
 					  aem_store_group_want, &m);
+	/* Then the cold shared frames the group holds (share.c). */
+	if (w.ops && got >= 0 && got < (long)nr_pages &&
+	    !(flags & AEM_RECLAIM_NOWAIT))
+		shared = aem_share_store_cold(NUMA_NO_NODE, nr_pages - got, 1,
+					      w.ops, &w.failed, &held);
 	aem_store_put(sidx);
 	aem_policy_unhold(pidx);
 	if (!w.ops || got < 0)
@@ -413,8 +427,10 @@ long aem_policy_reclaim(bool (*match)(void *cookie, void *arg), void *arg,
 	atomic_long_add(w.dropped, &aem_store_dropped);
 	atomic_long_add(got - w.dropped, &aem_store_outs);
 	atomic_long_add(got, &aem_store_group_pages);
+	atomic_long_add(shared, &aem_store_shared);
+	atomic_long_add(shared, &aem_store_group_shared);
 	trace_aem_reclaim(NUMA_NO_NODE, nr_pages, w.scanned, got, w.dropped, w.failed, true);
-	return got;
+	return got + shared;
 }
 EXPORT_SYMBOL_GPL(aem_policy_reclaim);
 
@@ -741,6 +757,9 @@ static int aem_dbg_reclaim_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&aem_loop_pool_pages));
 	seq_printf(m, "loopback_moved %ld\n",
 		   atomic_long_read(&aem_loop_moved));
+	seq_printf(m, "group_shared %ld\n",
+		   atomic_long_read(&aem_store_group_shared));
+	seq_printf(m, "held_moved %ld\n", aem_policy_held_moves());
 	return 0;
 }
 

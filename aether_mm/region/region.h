@@ -347,6 +347,10 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  *		creator's, whoever faults them in; referenced for its life
  * @user_force:	made by a caller with CAP_SYS_ADMIN: its frames are counted
  *		but never refused
+ * @pol_kept:	copies of its pages the store keeps for repair counted in
+ *		its group (verify.c, "Kept copies"), and
+ * @pol_kept_bytes: the bytes the store holds for them (@pol_lock): what
+ *		an attach moves too
  */
 struct aem_qos_ranges;
 struct aem_pol_retired;
@@ -403,6 +407,8 @@ struct aem_region {
 	struct aem_user *user;
 	bool user_force;
 	struct user_struct *sec_user;
+	unsigned long pol_kept;
+	unsigned long pol_kept_bytes;
 };
 
 static inline void aem_region_stat_add(struct aem_region *r,
@@ -590,6 +596,45 @@ static inline void aem_region_uncharge_stored(struct aem_region *r,
 }
 
 /*
+ * The store keeps a copy of a page of @r for repair, @bytes (verify.c):
+ * its group counts them, refusably (over max the copy is not kept).
+ * Return: 0 or the refusal.
+ */
+static inline int aem_region_charge_kept(struct aem_region *r,
+					 unsigned long bytes)
+{
+	int ret;
+
+	spin_lock(&r->pol_lock);
+	ret = aem_policy_charge_integrity(r->pol_gen, r->pol_cookie, bytes, 0);
+	if (!ret) {
+		r->pol_kept++;
+		r->pol_kept_bytes += bytes;
+	}
+	spin_unlock(&r->pol_lock);
+	return ret;
+}
+
+/*
+ * A kept copy of @r, @bytes, goes; the last one takes whatever bytes are
+ * left (a copy whose size could not be asked: no backend).
+ */
+static inline void aem_region_uncharge_kept(struct aem_region *r,
+					    unsigned long bytes)
+{
+	spin_lock(&r->pol_lock);
+	if (r->pol_kept) {
+		if (r->pol_kept == 1 || WARN_ON_ONCE(bytes > r->pol_kept_bytes))
+			bytes = r->pol_kept_bytes;
+		aem_policy_uncharge_integrity(r->pol_gen, r->pol_cookie,
+					      bytes);
+		r->pol_kept--;
+		r->pol_kept_bytes -= bytes;
+	}
+	spin_unlock(&r->pol_lock);
+}
+
+/*
  * What the charges under a slot lock leave to do once it is dropped
  * (policy.c, "Limits that need work outside the slot lock"): a fault or
  * an ioctl that charges under the lock takes them with
@@ -757,12 +802,23 @@ void aem_share_user_left(struct aem_region *r, struct aem_layer *l,
 			 pgoff_t idx, struct aem_shared *s,
 			 enum aem_share_why why);
 struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags);
+struct aem_frame *aem_share_resident_for(struct aem_shared *s,
+					 unsigned int flags,
+					 struct aem_region *r, pgoff_t idx);
 struct aem_frame *aem_share_unstore(struct aem_layer *l, pgoff_t idx,
 				    struct aem_shared *s, unsigned int flags);
+/* The shared frames a group's reclaim may store (aem_policy_reclaim()). */
+struct aem_share_held_match {
+	bool (*match)(void *cookie, void *arg);
+	void *arg;
+	u64 gen;
+};
+
 unsigned long aem_share_store_cold(int nid, unsigned long nr,
 				   unsigned int min_gen,
 				   const struct aem_store_ops *ops,
-				   unsigned long *failed);
+				   unsigned long *failed,
+				   const struct aem_share_held_match *held);
 void aem_share_layer_gone(struct aem_region *r, struct aem_layer *l);
 int aem_share_move(struct aem_shared *s, int nid, unsigned int flags);
 void aem_share_numa_request(struct aem_frame *f, int nid);

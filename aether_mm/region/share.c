@@ -23,9 +23,12 @@
  * charged once to the policy's group of that first page's region (its
  * creator: @pol, policy.c's "shared"), a frame while resident and the
  * store's bytes while stored, until it is freed, whichever region drops
- * it last; the cookie it keeps outlives the region.  The zero page costs
- * nothing.  Its struct
- * aem_shared holds the list of its users, one (layer, index) per layer
+ * it last; the cookie it keeps outlives the region.  Loaded back from the
+ * store, it is charged there only if that group takes it, else to the
+ * group of the region whose fault loads it, which holds it from then on
+ * (aem_share_reload_charge()); and a group's own reclaim stores the cold
+ * shared frames it holds (aem_share_store_cold() @held).  The zero page
+ * costs nothing.  Its struct aem_shared holds the list of its users, one (layer, index) per layer
  * slot that holds the frame, as KSM keeps rmap_items on a stable node; the
  * frame's reverse map points to it (@rmap.shared, @rmap.layer NULL), so
  * region code that follows @rmap.layer never sees a shared frame as a
@@ -182,7 +185,8 @@
  *		@has_kept: a good copy to repair @frame from.  The frame is
  *		never written, so the copy stays good until @s goes, is
  *		stored again (it is reused) or the store goes.  Both change
- *		under @load_lock and @lock
+ *		under @load_lock and @lock; its bytes count in @pol's group
+ *		(aem_policy_held_keep()) while it is kept
  * @pol:	its charge to the creator's group (policy.c): a frame, or
  *		the store's bytes while @stored; changes under @load_lock and
  *		@lock with @frame and @stored
@@ -2118,11 +2122,68 @@ static void aem_share_stored_release(unsigned long handle)
 	atomic_long_dec(&aem_share_stored_now);
 }
 
+/*
+ * The charge of @s's frame as it is loaded (policy.c,
+ * aem_policy_held_reload()): to its creator's group if it takes it, else
+ * to @r's, the region whose fault at @idx loads it (its slot lock held:
+ * what the charge leaves to do, reclaim or over high, is that fault's, as
+ * for a page of its own: region.h, "pending"); with no @r, a load of
+ * nobody's (the engine's) is refused when the creator's group is full.
+ * AEM_ALLOC_HIGH in @flags: the page must come back, charged as it was.
+ * Under @s->load_lock, @s stored.
+ */
+static int aem_share_reload_charge(struct aem_shared *s, struct aem_region *r,
+				   pgoff_t idx, int nid, unsigned int flags,
+				   struct aem_policy_reload *ld)
+{
+	u8 *pend;
+	int ret;
+
+	lockdep_assert_held(&s->load_lock);
+	if (flags & AEM_ALLOC_HIGH)
+		return aem_policy_held_reload(&s->pol, ld, 0, NULL, nid,
+					      AEM_CHARGE_NOFAIL);
+	if (!r)
+		return aem_policy_held_reload(&s->pol, ld, 0, NULL, nid, 0);
+	pend = aem_region_pending(r, idx);
+	spin_lock(&r->pol_lock);
+	ret = aem_policy_held_reload(&s->pol, ld, r->pol_gen, r->pol_cookie,
+				     nid, AEM_CHARGE_FAULT |
+				     (*pend & AEM_PEND_LAST ?
+				      AEM_CHARGE_LAST : 0));
+	spin_unlock(&r->pol_lock);
+	if (ret == AEM_CHARGE_OVER_HIGH) {
+		*pend |= AEM_PEND_HIGH;
+		ret = 0;
+	} else if (ret == -EAGAIN) {
+		*pend |= AEM_PEND_RECLAIM;
+	}
+	return ret;
+}
+
 /**
  * aem_share_resident() - the frame of @s, brought back if it is stored
  * @s: a referenced shared frame
  * @flags: allocation flags added (AEM_ALLOC_HIGH when the store or the
  *	   engine is going: the page must come back)
+ *
+ * As aem_share_resident_for() with no faulting region.
+ *
+ * Return: as aem_share_resident_for().
+ */
+struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags)
+{
+	return aem_share_resident_for(s, flags, NULL, 0);
+}
+
+/**
+ * aem_share_resident_for() - the frame of @s, brought back if it is stored
+ * @s: a referenced shared frame
+ * @flags: allocation flags added (AEM_ALLOC_HIGH when the store or the
+ *	   engine is going: the page must come back)
+ * @r: the region whose fault (or ioctl) at @idx needs it, its slot lock
+ *     held; NULL for none
+ * @idx: the data page index in @r
  *
  * The first caller to find @s stored loads its content into a new frame
  * of the pool (owner DEDUPE, as aem_share_new() makes them: no region's,
@@ -2132,20 +2193,28 @@ static void aem_share_stored_release(unsigned long handle)
  * @s->load_lock, find the frame.  Users' slots keep naming @s (slot.h)
  * until their own next fault repoints them.
  *
- * Context: process context, may sleep; under at most one slot lock, or
- * @s->move_lock, never @s->lock.
+ * The new frame is charged before the load, to the creator's group if
+ * it takes it, else to @r's group, which holds the charge from then on
+ * (aem_share_reload_charge(): review s30 finding 4).
+ *
+ * Context: process context, may sleep; under at most one slot lock (@r's
+ * at @idx, when @r is given), or @s->move_lock, never @s->lock.
  * Return: the frame with a reference (aem_share_frame_put()), or an
  * ERR_PTR(): -ENOMEM, -EIO without a store (it gave up on the page), or
  * the store's error, @s then staying stored; -ENOENT when its users all
- * left while it was stored (no content is kept for nobody).
+ * left while it was stored (no content is kept for nobody); the charge's
+ * refusal (-EAGAIN: @r's group reclaims first, see region.h "pending").
  */
-struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags)
+struct aem_frame *aem_share_resident_for(struct aem_shared *s,
+					 unsigned int flags,
+					 struct aem_region *r, pgoff_t idx)
 {
+	struct aem_policy_reload ld = { };
 	const struct aem_store_ops *ops;
 	struct aem_frame *f, *nf;
 	unsigned long handle;
+	bool keep, refused;
 	int sidx, err;
-	bool keep;
 
 	f = aem_share_frame_get(s);
 	if (f)
@@ -2171,6 +2240,13 @@ struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags)
 		f = ERR_PTR(-ENOMEM);
 		goto out;
 	}
+	err = aem_share_reload_charge(s, r, idx, aem_frame_nid(nf), flags,
+				      &ld);
+	if (err) {
+		aem_free_pages(nf, 0);
+		f = ERR_PTR(err);
+		goto out;
+	}
 	handle = s->handle;
 	ops = aem_store_get(&sidx, false);
 	err = ops ? ops->load(handle, nf) : -EIO;
@@ -2184,6 +2260,7 @@ struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags)
 	}
 	if (err) {
 		aem_store_put(sidx);
+		aem_policy_held_unload(&ld);
 		aem_free_pages(nf, 0);
 		f = ERR_PTR(err);
 		goto out;
@@ -2196,13 +2273,18 @@ struct aem_frame *aem_share_resident(struct aem_shared *s, unsigned int flags)
 	WRITE_ONCE(s->frame, nf);
 	s->handle = 0;
 	s->stored = false;
-	aem_policy_held_resident(&s->pol, aem_frame_nid(nf));
-	if (keep) {
+	aem_policy_held_loaded(&s->pol, &ld);
+	/* Its bytes count where the frame's charge is: over max, no copy. */
+	refused = keep &&
+		  aem_policy_held_keep(&s->pol, aem_store_size(ops, handle));
+	if (keep && !refused) {
 		s->kept = handle;
 		s->has_kept = true;
 	}
 	spin_unlock(&s->lock);
-	if (!keep)
+	if (refused)
+		aem_integ_kept_release(handle, false);
+	else if (!keep)
 		ops->release(handle);
 	aem_store_put(sidx);
 	atomic_long_dec(&aem_stored_pages);
@@ -2267,6 +2349,7 @@ static bool aem_share_kept_take(struct aem_shared *s, unsigned long *handle)
 	*handle = s->kept;
 	s->has_kept = false;
 	s->kept = 0;
+	aem_policy_held_unkeep(&s->pol);
 	spin_unlock(&s->lock);
 	mutex_unlock(&s->load_lock);
 	if (had)
@@ -2286,6 +2369,7 @@ static void aem_share_kept_drop(struct aem_shared *s)
 	handle = s->kept;
 	s->has_kept = false;
 	s->kept = 0;
+	aem_policy_held_unkeep(&s->pol);
 	spin_unlock(&s->lock);
 	mutex_unlock(&s->load_lock);
 	if (had)
@@ -2403,6 +2487,7 @@ int aem_share_integ_repair(struct aem_shared *s, struct aem_frame *bad)
 			handle = s->kept;
 			s->has_kept = false;
 			s->kept = 0;
+			aem_policy_held_unkeep(&s->pol);
 			spin_unlock(&s->lock);
 			drop = true;
 		}
@@ -2562,7 +2647,7 @@ struct aem_frame *aem_share_unstore(struct aem_layer *l, pgoff_t idx,
 	struct aem_frame *f;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
-	f = aem_share_resident(s, flags);
+	f = aem_share_resident_for(s, flags, r, idx);
 	if (IS_ERR(f))
 		return f;
 	/*
@@ -2696,6 +2781,24 @@ unlock:
 	return ret;
 }
 
+/*
+ * Is @s's charge held by a group @held accepts (the held cookie of
+ * registration @gen, its frame charged)?  Under @s->lock, so a reload
+ * that moves the charge (aem_policy_held_loaded()) does not drop the
+ * cookie while @held reads it.
+ */
+static bool aem_share_held_by(struct aem_shared *s,
+			      const struct aem_share_held_match *held)
+{
+	bool ours;
+
+	spin_lock(&s->lock);
+	ours = s->pol.frame && s->pol.gen == held->gen &&
+	       held->match(s->pol.cookie, held->arg);
+	spin_unlock(&s->lock);
+	return ours;
+}
+
 /**
  * aem_share_store_cold() - store cold shared frames, each once
  * @nid: only frames on this node, or NUMA_NO_NODE
@@ -2703,6 +2806,8 @@ unlock:
  * @min_gen: every user's page idle for at least this many access scans
  * @ops: the registered store backend, held by the caller (its SRCU)
  * @failed: incremented for each cold shared frame that could not be stored
+ * @held: only frames whose charge a group it accepts holds (a group's
+ *	  own reclaim: aem_policy_reclaim()), or NULL for any
  *
  * A shared frame is cold when every user's page is (aem_share_cold()):
  * its content goes to the store once, one handle for every user, and the
@@ -2716,7 +2821,8 @@ unlock:
 unsigned long aem_share_store_cold(int nid, unsigned long nr,
 				   unsigned int min_gen,
 				   const struct aem_store_ops *ops,
-				   unsigned long *failed)
+				   unsigned long *failed,
+				   const struct aem_share_held_match *held)
 {
 	struct aem_shared *s = NULL;
 	unsigned long stored = 0;
@@ -2725,6 +2831,8 @@ unsigned long aem_share_store_cold(int nid, unsigned long nr,
 	might_sleep();
 	while (stored < nr && (s = aem_share_next_used(s))) {
 		if (nid != NUMA_NO_NODE && aem_share_nid(s) != nid)
+			continue;
+		if (held && !aem_share_held_by(s, held))
 			continue;
 		if (!aem_share_cold(s, min_gen))
 			continue;

@@ -25,7 +25,8 @@
  * store that goes brings every page back (each uncharged as a load);
  * what it gives up is uncharged all at once (aem_region_stored_forget()),
  * so nothing stays charged for pages nobody can load.  A copy kept for
- * repair (verify.c) is the core's, not the group's: it is not counted.
+ * repair (verify.c) is counted apart, as integrity bytes (region.h,
+ * aem_region_charge_kept()), from the moment it is kept.
  * A stored shared frame (share.c) is no region's: its bytes count once,
  * in the group its frame counted in (its creator's), until it is loaded
  * back or released.
@@ -100,7 +101,7 @@ struct aem_frame *aem_unstore(struct aem_layer *l, pgoff_t idx, void *e,
 	/* Checked against the core's checksum before the copy goes. */
 	if (!err)
 		err = aem_integ_loaded(r, l, idx, f, ops, handle);
-	/* Its bytes leave the group: a copy kept for repair is the core's. */
+	/* Its bytes leave the group: a copy kept counts as integrity bytes. */
 	if (!err)
 		aem_region_uncharge_stored(r, aem_store_size(ops, handle));
 	/* Or stays, until the page changes: a good copy to repair it from. */

@@ -101,7 +101,12 @@
  * The copies are a store's memory, and aem_register_store() refuses a new
  * backend while a copy of the last one is kept, as for stored pages.  An
  * unprivileged user can keep at most one copy per page it holds resident
- * (charged), so no more than its stored pages would have cost.
+ * (charged), so no more than its stored pages would have cost.  Each copy
+ * counts in a QoS group, as the store's bytes for it (policy.c,
+ * "integrity"): a region's copies in the region's group (region.h,
+ * aem_region_charge_kept(): refused over the group's max, and then no
+ * copy is kept), a shared frame's in the group that holds its charge;
+ * uncharged whichever way the copy goes.
  *
  * VERIFY (AETHER_MM_IOC_REGION_VERIFY, ioctl.c) checks a range of the
  * image the caller sees; aether_kverifyd checks the records of every
@@ -348,6 +353,22 @@ static void aem_integ_poison(struct aem_region *r, struct aem_layer *l,
 
 /* ---- kept copies ------------------------------------------------------- */
 
+/*
+ * The bytes the store holds for kept copy @handle, as its region's group
+ * counts them (region.h, aem_region_charge_kept()); 0 with no store.
+ */
+static unsigned long aem_kept_bytes(unsigned long handle)
+{
+	const struct aem_store_ops *ops;
+	unsigned long bytes;
+	int sidx;
+
+	ops = aem_store_get(&sidx, false);
+	bytes = aem_store_size(ops, handle);
+	aem_store_put(sidx);
+	return bytes;
+}
+
 /* The store forgets kept copy @handle; the caller took it off its layer. */
 static void aem_kept_release(unsigned long handle)
 {
@@ -421,13 +442,19 @@ void aem_integ_kept_release(unsigned long handle, bool reused)
  * first change of the page (aem_integ_forget()), a merge, a poisoning,
  * the page going to the store again or the layer going releases it.
  *
+ * The copy's bytes count in the region's group (integrity, until the copy
+ * goes); a group that refuses them (at its max) keeps no copy.
+ *
  * Context: slot lock held; does not sleep.
  * Return: true when @handle is kept (the caller must not release it);
  * false when keeping is off (integrity_keep_copies), the page has no
- * valid record, the store is going or there was no memory.
+ * valid record, the store is going, the group refused it or there was no
+ * memory.
  */
 bool aem_integ_keep(struct aem_layer *l, pgoff_t idx, unsigned long handle)
 {
+	const struct aem_store_ops *ops;
+	unsigned long bytes;
 	bool kept = false;
 	void *rec;
 	int sidx;
@@ -443,12 +470,18 @@ bool aem_integ_keep(struct aem_layer *l, pgoff_t idx, unsigned long handle)
 	 * SRCU read section, so the unregistration's walk, which starts
 	 * after its grace period, sees the copy or the count.
 	 */
-	if (aem_store_get(&sidx, true) &&
-	    !xa_insert(&l->kept, idx, aem_slot_mk_stored(handle),
-		       GFP_NOWAIT | __GFP_NOWARN)) {
-		atomic_long_inc(&aem_kept_pages);
-		atomic_long_inc(&aem_integ_kept_taken);
-		kept = true;
+	ops = aem_store_get(&sidx, true);
+	/* Its bytes count in the region's group: over max, none is kept. */
+	bytes = aem_store_size(ops, handle);
+	if (ops && !aem_region_charge_kept(l->region, bytes)) {
+		if (!xa_insert(&l->kept, idx, aem_slot_mk_stored(handle),
+			       GFP_NOWAIT | __GFP_NOWARN)) {
+			atomic_long_inc(&aem_kept_pages);
+			atomic_long_inc(&aem_integ_kept_taken);
+			kept = true;
+		} else {
+			aem_region_uncharge_kept(l->region, bytes);
+		}
 	}
 	aem_store_put(sidx);
 	return kept;
@@ -480,6 +513,8 @@ bool aem_integ_kept_take(struct aem_layer *l, pgoff_t idx,
 	if (!e)
 		return false;
 	*handle = aem_slot_stored_handle(e);
+	/* Stored again, it counts as a stored page from here on. */
+	aem_region_uncharge_kept(l->region, aem_kept_bytes(*handle));
 	atomic_long_dec(&aem_kept_pages);
 	atomic_long_inc(&aem_integ_kept_reused);
 	return true;
@@ -502,6 +537,8 @@ void aem_integ_kept_drop(struct aem_layer *l, pgoff_t idx)
 	e = xa_erase(&l->kept, idx);
 	if (!e)
 		return;
+	aem_region_uncharge_kept(l->region,
+				 aem_kept_bytes(aem_slot_stored_handle(e)));
 	aem_kept_release(aem_slot_stored_handle(e));
 	atomic_long_inc(&aem_integ_kept_dropped);
 }
@@ -516,6 +553,8 @@ void aem_integ_layer_gone(struct aem_layer *l)
 	void *e;
 
 	xa_for_each(&l->kept, idx, e) {
+		aem_region_uncharge_kept(l->region,
+					 aem_kept_bytes(aem_slot_stored_handle(e)));
 		aem_kept_release(aem_slot_stored_handle(e));
 		atomic_long_inc(&aem_integ_kept_dropped);
 	}
@@ -1084,6 +1123,7 @@ static int aem_dbg_integ_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&aem_integ_unrep_shared));
 	seq_printf(m, "unrepaired_stored %ld\n",
 		   atomic_long_read(&aem_integ_unrep_stored));
+	seq_printf(m, "kept_refused %ld\n", aem_policy_integ_refused());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_integ);

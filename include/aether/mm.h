@@ -740,6 +740,29 @@ struct aem_access {
  *		unregistered first (see @drain: then never).
  *		Context: process context, under rcu_read_lock(), possibly
  *		under a shared frame's locks.  Must not sleep or allocate.
+ * @charge_integrity: the store keeps a copy of a page of @cookie's region
+ *		(or of a shared frame it holds: @cookie_hold's cookie) for
+ *		integrity repair (region/verify.c, "Kept copies"), @bytes
+ *		in the store for @nr_copies copies (1; an attach moves
+ *		all of a region's at once): count them in its group and
+ *		return 0, or
+ *		refuse them (a negative errno: the group is at its max)
+ *		and the copy is not kept (the page is still checked, it
+ *		only has no copy to be repaired from).  With
+ *		AEM_CHARGE_NOFAIL in @flags (an attach moving a region's
+ *		copies), never refuse.  Optional, with @uncharge_integrity:
+ *		both or neither, only with @charge; without them the
+ *		copies count in no group.
+ *		Context: as @charge_stored (under rcu_read_lock(), the
+ *		page's slot lock or the shared frame's lock held).  Must
+ *		not sleep or allocate.
+ * @uncharge_integrity: copies @charge_integrity counted, @nr_copies of
+ *		them, @bytes, are gone
+ *		(released, its page changed or freed, stored again as the
+ *		page's content, the store going).  Every byte counted is
+ *		uncharged exactly once (unless the table goes first: see
+ *		@drain).  Context: as @uncharge.  Must not sleep or
+ *		allocate.
  */
 struct aem_policy_ops {
 	struct module *owner;
@@ -771,6 +794,10 @@ struct aem_policy_ops {
 				unsigned long nr_pages);
 	void *(*cookie_hold)(void *cookie);
 	void (*cookie_unhold)(void *held);
+	int (*charge_integrity)(void *cookie, unsigned long bytes,
+				unsigned long nr_copies, unsigned int flags);
+	void (*uncharge_integrity)(void *cookie, unsigned long bytes,
+				   unsigned long nr_copies);
 };
 
 /* What aem_policy_ops.integrity_event reports (region/verify.c). */

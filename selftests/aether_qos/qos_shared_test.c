@@ -19,7 +19,12 @@
  *   - stored (aether_zram's region store), a shared frame counts once as
  *     stored bytes, in one group, though both regions' pages are stored,
  *     and loaded back it is one frame again;
- *   - every region gone, both groups are back to exactly zero.
+ *   - every region gone, both groups are back to exactly zero;
+ *   - loaded back while its creator's group is at its max, a stored
+ *     shared frame is charged to the group of the region that faults it
+ *     (which holds it from then on), never past the creator's max; and a
+ *     group's own reclaim (a lower max) stores the shared frames it holds,
+ *     which no region of its own maps (review s30 finding 4).
  *
  * Skipped without aether_dedupe (and the stored case without aether_zram's
  * region store).  Groups made here are named "qsh-*" under the root.
@@ -406,6 +411,123 @@ TEST_F_TIMEOUT(shared, freed_while_stored_leaves_nothing, 300)
 	ASSERT_EQ(0, aqt_get(self->fd, self->gb, &b));
 	ASSERT_EQ(0, a.zswap + b.zswap);
 	ASSERT_EQ(0, a.zswapped + b.zswapped);
+}
+
+/*
+ * A region of group @g with @pages of its own bytes written, neither
+ * MERGEABLE nor like the shared ones: what fills a group to its max.
+ */
+static int qsh_filler(int fd, int mfd, __u32 g, size_t pages,
+		      struct qsh_region *r)
+{
+	struct aether_mm_region_create c;
+	int gfd = aqt_gfd(fd, g);
+
+	r->fd = -1;
+	r->p = NULL;
+	if (gfd < 0)
+		return gfd;
+	aemt_region_args(&c, QSH_FLAGS & ~AETHER_MM_REGION_MERGEABLE,
+			 QSH_PAGES * psize());
+	c.qos_fd = gfd;
+	if (aemt_region_create(mfd, &c)) {
+		close(gfd);
+		return -errno;
+	}
+	close(gfd);
+	r->fd = c.fd;
+	r->id = c.id;
+	r->p = aemt_region_map(c.fd, QSH_PAGES * psize(),
+			       PROT_READ | PROT_WRITE);
+	if (r->p == MAP_FAILED) {
+		r->p = NULL;
+		return -ENOMEM;
+	}
+	aqt_write_pages(r->p, 0, pages, 0x80);
+	return 0;
+}
+
+/* Cold (access scans of @r), then @g's max lowered to @max: its usage. */
+static __u64 qsh_lower_max(struct __test_metadata *_metadata, int fd,
+			   __u32 g, const struct qsh_region *r, __u64 max)
+{
+	struct aether_qos_group_info gi;
+
+	EXPECT_EQ(0, aqt_scan(r->id, 3));
+	EXPECT_EQ(0, aqt_set_max(fd, g, max));
+	EXPECT_EQ(0, aqt_get(fd, g, &gi));
+	return gi.usage;
+}
+
+#define QSH_MAX		(QSH_PAGES / 2)	/* C's, filled by a region of C */
+
+/*
+ * Review s30 finding 4.  The creator's region gone, its group C holds
+ * the shared frames the other region maps: a lower max on C stores them
+ * (C's own reclaim reaches them, though no region of C maps them).  C
+ * then filled up to its max by a region of its own, the other region
+ * reads every page back: each stored shared frame comes back charged to
+ * the other region's group O, which C cannot take, and C stays within
+ * its max; O then holds those frames, and its own lower max stores them
+ * again.
+ */
+TEST_F_TIMEOUT(shared, reload_does_not_exceed_creator_max, 300)
+{
+	struct aether_qos_group_info c, o;
+	struct qsh_region *creator, *other, fill = { .fd = -1 };
+	__u64 ua, ub, usage;
+	__u32 gc, go;
+	char zs[8] = "";
+
+	if (aet_read_file(QSH_ZRAM_STORE, zs, sizeof(zs)) < 0)
+		SKIP(return, "aether_zram not loaded: no compressed store");
+	strcpy(self->zram_store, zs[0] == '1' || zs[0] == 'Y' ? "1" : "0");
+	aqt_loopback(0);
+	if (aet_write_file(QSH_ZRAM_STORE, "1"))
+		SKIP(return, "aether_zram's region store cannot register");
+	qsh_merged(_metadata, self, &ua, &ub);
+	creator = ua ? &self->a : &self->b;
+	other = ua ? &self->b : &self->a;
+	gc = ua ? self->ga : self->gb;
+	go = ua ? self->gb : self->ga;
+	qsh_drop(creator);
+	ASSERT_EQ(QSH_PAGES,
+		  qsh_wait_sum(self->fd, self->ga, self->gb, QSH_PAGES));
+	ASSERT_EQ(0, aqt_get(self->fd, gc, &c));
+	ASSERT_EQ(QSH_PAGES, c.usage) TH_LOG("C holds every shared frame");
+
+	/* C's reclaim reaches the frames it holds: all of them, at max 1. */
+	usage = qsh_lower_max(_metadata, self->fd, gc, other, 1);
+	TH_LOG("C at max 1: %llu pages", (unsigned long long)usage);
+	ASSERT_GE(1, usage) TH_LOG("a lower max stores the held frames");
+	ASSERT_EQ(0, aqt_get(self->fd, gc, &c));
+	ASSERT_EQ(QSH_PAGES, c.zswapped) TH_LOG("stored, as bytes of C");
+
+	/* C full with pages of its own, at a higher max. */
+	ASSERT_EQ(0, aqt_set_max(self->fd, gc, QSH_MAX));
+	ASSERT_EQ(0, qsh_filler(self->fd, self->mfd, gc, QSH_MAX - c.usage,
+				&fill));
+	ASSERT_EQ(0, aqt_get(self->fd, gc, &c));
+	ASSERT_EQ(QSH_MAX, c.usage);
+
+	/* The other region reads every page: C cannot take them. */
+	ASSERT_EQ(0, qsh_bad(other));
+	ASSERT_EQ(0, aqt_get(self->fd, gc, &c));
+	ASSERT_EQ(0, aqt_get(self->fd, go, &o));
+	TH_LOG("read back: C %llu pages (max %d), O %llu",
+	       (unsigned long long)c.usage, QSH_MAX,
+	       (unsigned long long)o.usage);
+	ASSERT_GE(QSH_MAX, c.usage) TH_LOG("never past the creator's max");
+	ASSERT_EQ(0, c.zswapped + o.zswapped) TH_LOG("every frame loaded");
+	ASSERT_EQ(QSH_PAGES, o.usage) TH_LOG("O, which faulted them, holds them");
+
+	/* O holds them now: its own lower max stores them again. */
+	usage = qsh_lower_max(_metadata, self->fd, go, other, 2);
+	ASSERT_GE(2, usage) TH_LOG("O at max 2: %llu pages",
+				    (unsigned long long)usage);
+	qsh_drop(&fill);
+	qsh_drop(other);
+	ASSERT_EQ(0, qsh_wait_sum(self->fd, self->ga, self->gb, 0));
 }
 
 TEST_HARNESS_MAIN

@@ -19,7 +19,13 @@
  *   - ATTACH_REGION moves the bytes with the frames;
  *   - `aetherctl qos show` prints them (skipped without aetherctl);
  *   - same-filled pages (no data in the store) count their entries, 64
- *     bytes each: a group's max bounds how many pages it keeps stored.
+ *     bytes each: a group's max bounds how many pages it keeps stored;
+ *   - the copies the store keeps of pages loaded back, for integrity
+ *     repair (aether_mm's integrity_keep_copies), count in the group as
+ *     their bytes (memory.stat integrity, integrity_copies), move with
+ *     ATTACH_REGION, leave with their page's change and the region, and
+ *     are refused (not kept) past the group's max less what its stored
+ *     pages need to come back.
  *
  * Skipped without aether_zram or when its region store cannot register.
  * Groups made here are named "qs-*" under the root.
@@ -493,6 +499,212 @@ TEST_F_TIMEOUT(stored, same_filled_pages_cost_their_entries, 300)
 	munmap(p, QS_SAME * ps);
 	close(rfd);
 	qs_figures(_metadata, self->fd, g, 0, &gi);
+}
+
+#define QS_MM_PARAMS	"/sys/module/aether_mm/parameters/"
+#define QS_MM_INTEG	"/sys/kernel/debug/aether/mm/integrity"
+
+/* Checksums at the store moment, copies kept at each load back. */
+static int qs_keep_copies(void)
+{
+	if (aet_write_file(QS_MM_PARAMS "integrity_cold_gen", "0"))
+		return -1;
+	return aet_write_file(QS_MM_PARAMS "integrity_keep_copies", "1");
+}
+
+/* The value of @key in aether_mm's debugfs integrity, or -1. */
+static long long qs_integ(const char *key)
+{
+	char line[128], k[64];
+	long long v, ret = -1;
+	FILE *f = fopen(QS_MM_INTEG, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", k, &v) == 2 && !strcmp(k, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Wait (bounded) for group @name's integrity copies to be @copies: a
+ * region closed is freed when its last reference goes, which a
+ * background pass may hold a moment.  Return: the last count read.
+ */
+static long long qs_copies_settled(const char *name, long long copies)
+{
+	long long now = qs_stat(name, "integrity_copies");
+	int i;
+
+	for (i = 0; i < 200 && now != copies; i++) {
+		usleep(50 * 1000);
+		now = qs_stat(name, "integrity_copies");
+	}
+	return now;
+}
+
+/*
+ * The first @pages pages of a region read back after qs_push(): every
+ * stored page loads, and the store keeps its copy.  Return: the index of
+ * a page that was stored, -1 if none.
+ */
+static long qs_load_all(int rfd, unsigned char *p, size_t pages)
+{
+	volatile unsigned char sink = 0;
+	long stored = -1;
+	size_t i;
+
+	for (i = 0; i < pages; i++) {
+		if (stored < 0 && aqt_stored(rfd, p, i, i + 1) == 1)
+			stored = i;
+		sink += p[i * psize()];
+	}
+	(void)sink;
+	return stored;
+}
+
+/*
+ * Integrity copies count in the region's group: memory.stat's
+ * integrity_copies one per page loaded back, integrity their bytes (at
+ * least an entry each, at most a page), usage the frames and those bytes
+ * in pages; a write releases its page's copy; ATTACH_REGION moves them;
+ * the region gone, exactly zero is left.
+ */
+TEST_F_TIMEOUT(stored, integrity_copies_count_until_the_region_goes, 300)
+{
+	const size_t pages = QS_PAGES, ps = psize();
+	struct aether_qos_attach_region ar = { .size = sizeof(ar) };
+	struct aether_qos_group_info gi;
+	long long bytes, copies;
+	unsigned char *p;
+	long n, w;
+	__u32 g, gb;
+	__u64 id;
+	int rfd;
+
+	if (qs_integ("kept_copies") < 0 || qs_keep_copies())
+		SKIP(return, "no integrity copies in aether_mm");
+	qs_pushed(_metadata, self, QS_PREFIX "integ", &g, &p, &rfd, &id, &n);
+	ASSERT_EQ(0, qs_stat(QS_PREFIX "integ", "integrity_copies"));
+	w = qs_load_all(rfd, p, pages);
+	ASSERT_LE(0, w);
+	ASSERT_EQ(0, qs_bad(p, 0, pages));
+	copies = qs_stat(QS_PREFIX "integ", "integrity_copies");
+	bytes = qs_stat(QS_PREFIX "integ", "integrity");
+	TH_LOG("%ld pages loaded back: %lld copies, %lld bytes", n, copies,
+	       bytes);
+	ASSERT_EQ(n, copies) TH_LOG("one copy per page loaded back");
+	ASSERT_LE(QS_ENTRY_BYTES * n, bytes);
+	ASSERT_GE((long long)(n * ps), bytes);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(pages, gi.resident);
+	ASSERT_EQ(0, gi.zswap);
+	ASSERT_EQ(pages + (bytes + ps - 1) / ps, gi.usage)
+		TH_LOG("usage: the frames and the copies' bytes");
+
+	/* A write: that page's copy is of no use any more. */
+	p[w * ps + 100] = 0;	/* the byte it had: a write all the same */
+	ASSERT_EQ(n - 1, qs_stat(QS_PREFIX "integ", "integrity_copies"));
+	bytes = qs_stat(QS_PREFIX "integ", "integrity");
+
+	/* Attached elsewhere, the copies follow. */
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "integ-to", 0, &gb));
+	ar.id = gb;
+	ar.region_fd = rfd;
+	ASSERT_EQ(0, aet_ioctl(self->fd, AETHER_QOS_IOC_ATTACH_REGION, &ar));
+	ASSERT_EQ(0, qs_stat(QS_PREFIX "integ", "integrity_copies"));
+	ASSERT_EQ(0, qs_stat(QS_PREFIX "integ", "integrity"));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, gi.usage);
+	ASSERT_EQ(n - 1, qs_stat(QS_PREFIX "integ-to", "integrity_copies"));
+	ASSERT_EQ(bytes, qs_stat(QS_PREFIX "integ-to", "integrity"));
+	ASSERT_EQ(0, aqt_get(self->fd, gb, &gi));
+	ASSERT_EQ(pages + (bytes + ps - 1) / ps, gi.usage);
+
+	/* The region gone: nothing left, to the byte. */
+	munmap(p, pages * ps);
+	close(rfd);
+	ASSERT_EQ(0, qs_copies_settled(QS_PREFIX "integ-to", 0));
+	ASSERT_EQ(0, qs_stat(QS_PREFIX "integ-to", "integrity"));
+	ASSERT_EQ(0, aqt_get(self->fd, gb, &gi));
+	ASSERT_EQ(0, gi.usage);
+	ASSERT_EQ(0, aqt_destroy(self->fd, gb));
+}
+
+#define QS_HALF		2048	/* bytes of noise a page: ~2 KiB stored */
+
+/* Page @i's bytes: QS_HALF bytes of a stream of its own, then zeroes. */
+static void qs_noise(unsigned char *pg, size_t i, bool check, size_t *bad)
+{
+	unsigned int x = 2463534242u + (unsigned int)i * 7919u;
+	size_t k;
+
+	for (k = 0; k < QS_HALF; k++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		if (!check)
+			pg[k] = (unsigned char)x;
+		else if (pg[k] != (unsigned char)x)
+			(*bad)++;
+	}
+}
+
+/*
+ * A group's max bounds its copies: with room for its frames, two pages
+ * more and the transient page of a load, the pages loaded back (each
+ * copy about 2 KiB) keep copies only while they fit: usage never passes
+ * max, every page reads back right (no load refused: a copy never takes
+ * the room a stored page needs to come back), and the copies refused are
+ * counted (aether_mm's integrity kept_refused).
+ */
+TEST_F_TIMEOUT(stored, integrity_copies_bounded_by_max, 300)
+{
+	const size_t pages = QS_PAGES, ps = psize();
+	const __u64 max = QS_PAGES + 3;
+	struct aether_qos_group_info gi;
+	long long copies, refused0;
+	size_t i, bad = 0;
+	unsigned char *p;
+	long n;
+	__u32 g;
+	__u64 id;
+	int rfd;
+
+	if (qs_integ("kept_copies") < 0 || qs_keep_copies())
+		SKIP(return, "no integrity copies in aether_mm");
+	refused0 = qs_integ("kept_refused");
+	ASSERT_LE(0, refused0);
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "integ-max", 0, &g));
+	ASSERT_EQ(0, aqt_set_max(self->fd, g, max));
+	p = qs_region(self->fd, self->mfd, g, pages, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < pages; i++)
+		qs_noise(p + i * ps, i, false, NULL);
+	n = qs_push(id, rfd, p, pages);
+	ASSERT_LT(8, n) TH_LOG("%ld pages stored, 9 or more wanted", n);
+	qs_load_all(rfd, p, pages);
+	for (i = 0; i < pages; i++)
+		qs_noise(p + i * ps, i, true, &bad);
+	ASSERT_EQ(0, bad) TH_LOG("every page reads back");
+	ASSERT_EQ(0, aqt_stored(rfd, p, 0, pages));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	copies = qs_stat(QS_PREFIX "integ-max", "integrity_copies");
+	TH_LOG("%ld loaded back: %lld copies kept (%lld bytes), usage %llu of %llu",
+	       n, copies, qs_stat(QS_PREFIX "integ-max", "integrity"),
+	       (unsigned long long)gi.usage, (unsigned long long)max);
+	ASSERT_GE(max, gi.usage);
+	ASSERT_EQ(pages, gi.resident);
+	ASSERT_LT(0, copies) TH_LOG("the first copies fit");
+	ASSERT_GT(n, copies) TH_LOG("copies past max are refused");
+	ASSERT_LT(refused0, qs_integ("kept_refused"));
+	munmap(p, pages * ps);
+	close(rfd);
+	ASSERT_EQ(0, qs_copies_settled(QS_PREFIX "integ-max", 0));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, gi.usage);
 }
 
 TEST_HARNESS_MAIN
