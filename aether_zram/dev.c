@@ -316,8 +316,14 @@ static bool azr_charge_ok(struct azr_dev *d)
 
 /* ---- one page ----------------------------------------------------------- */
 
-/* Slot @index into @page (the whole page); its lock held. */
-static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page)
+/*
+ * Slot @index into @page (the whole page); its lock held.  With
+ * @unlocked, a read from the backing device lets go of init_lock across
+ * its I/O and sets *@unlocked: the caller drops the slot's lock, then
+ * calls azr_wb_read_relock() (writeback.c, "Reading back").
+ */
+static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page,
+			 bool *unlocked)
 {
 	struct azr_slot *slot = &d->table[index];
 	int err;
@@ -328,7 +334,7 @@ static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page)
 	}
 	azr_slot_accessed(d, index);
 	if (test_bit(AZR_SLOT_WB, &slot->flags))
-		err = azr_wb_read(d, index, page);
+		err = azr_wb_read(d, index, page, unlocked);
 	else
 		err = azr_load_page(&d->store, &slot->e, page);
 	return err ? err : azr_dev_csum_verify(d, index, page);
@@ -366,6 +372,7 @@ static int azr_write_slot(struct azr_dev *d, u32 index, struct page *page)
 static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 		       struct page *page, u32 page_off, bool is_write)
 {
+	bool unlocked = false;
 	struct page *bounce;
 	int err;
 
@@ -374,8 +381,10 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 		if (is_write)
 			err = azr_write_slot(d, index, page);
 		else
-			err = azr_read_slot(d, index, page);
+			err = azr_read_slot(d, index, page, &unlocked);
 		azr_slot_unlock(d, index);
+		if (unlocked)
+			azr_wb_read_relock(d);
 		return err;
 	}
 
@@ -383,7 +392,8 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 	if (!bounce)
 		return -ENOMEM;
 	azr_slot_lock(d, index);
-	err = azr_read_slot(d, index, bounce);
+	/* A read-modify-write keeps init_lock: the write needs it. */
+	err = azr_read_slot(d, index, bounce, is_write ? NULL : &unlocked);
 	if (!err && !is_write)
 		memcpy_page(page, page_off, bounce, off, len);
 	if (!err && is_write) {
@@ -394,6 +404,8 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 		err = azr_write_slot(d, index, bounce);
 	}
 	azr_slot_unlock(d, index);
+	if (unlocked)
+		azr_wb_read_relock(d);
 	__free_page(bounce);
 	return err;
 }

@@ -21,6 +21,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
@@ -85,6 +86,8 @@ struct azr_wb {
 	struct delayed_work work;
 	struct rw_semaphore pass_lock;
 	struct mutex pass_mutex;	/* one pass at a time (lock 2b) */
+	atomic_t reads;			/* reads back without init_lock */
+	wait_queue_head_t reads_wq;	/* teardown waits for @reads 0 */
 };
 
 /**
@@ -204,7 +207,9 @@ void azr_wb_stop(struct azr_dev *d);
 void azr_wb_drain(struct azr_dev *d);
 void azr_wb_reset(struct azr_dev *d, struct azr_wb_old *old);
 void azr_wb_release(struct azr_dev *d, struct azr_wb_old *old);
-int azr_wb_read(struct azr_dev *d, u32 index, struct page *page);
+int azr_wb_read(struct azr_dev *d, u32 index, struct page *page,
+		bool *unlocked);
+void azr_wb_read_relock(struct azr_dev *d);
 void azr_wb_free(struct azr_dev *d, u32 index);
 int azr_wb_init(void);
 void azr_wb_exit(void);
