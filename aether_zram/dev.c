@@ -92,7 +92,8 @@ static struct lock_class_key azr_slot_key;
 /**
  * azr_slot_lock() - take the lock of slot @index of @d
  * @d:		an initialised device, init_lock held or pinned by a
- *		writeback pass
+ *		writeback pass (or by a read back, which keeps the slot's
+ *		lock across its I/O: azr_wb_read())
  * @index:	the slot
  *
  * Context: may sleep.
@@ -186,7 +187,8 @@ static void azr_csum_set(struct azr_dev *d, u32 index, u64 sum)
 /**
  * azr_dev_csum_verify() - check a page just loaded from slot @index
  * @d:		an initialised device, init_lock held or pinned by a
- *		writeback pass
+ *		writeback pass (or by a read back, which keeps the slot's
+ *		lock across its I/O: azr_wb_read())
  * @index:	the slot, its lock held
  * @page:	its bytes, as loaded
  *

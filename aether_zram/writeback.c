@@ -137,7 +137,10 @@
  * device with @pass_lock (2a) and drops it, then takes a slot's lock
  * (3) around its load and its install, never across its I/O; then the
  * store's stream and pool; the limit's spinlock (8) innermost, around
- * its two fields only.  The backing device is opened and closed
+ * its two fields only.  A read back holds a slot's lock (3) with
+ * init_lock let go, the device pinned by @reads, and takes init_lock
+ * again only after it dropped the slot's lock (azr_wb_read_relock()).
+ * The backing device is opened and closed
  * with none of them held (a block device's open_mutex is never taken
  * under 2).  The bitmap and the counters are atomic.
  * The device's I/O path takes the slot locks too, so the pass runs
