@@ -110,7 +110,7 @@ static bool nbd_listening(unsigned int port)
 		return false;
 	snprintf(want, sizeof(want), "0100007F:%04X 00000000:0000 0A", port);
 	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, want) != NULL;
+		found = !!strstr(line, want);
 	fclose(f);
 	return found;
 }
