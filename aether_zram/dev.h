@@ -167,12 +167,15 @@ static inline bool azr_dev_init_done(const struct azr_dev *d)
 
 /*
  * @d's slots and store stay while init_lock is held, or a writeback
- * pass's pin (writeback.c): teardown waits for both.
+ * pass's pin, or a read back's (writeback.c): teardown waits for all
+ * three.  A read back's pin is a count lockdep does not see: any held
+ * is taken for the caller's (only a read back calls in with none).
  */
 static inline void azr_dev_assert_pinned(struct azr_dev *d)
 {
 	lockdep_assert(lockdep_is_held(&d->init_lock) ||
-		       lockdep_is_held(&d->wb.pass_lock));
+		       lockdep_is_held(&d->wb.pass_lock) ||
+		       atomic_read(&d->wb.reads));
 }
 
 /* dev.c */
