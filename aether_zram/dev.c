@@ -99,7 +99,8 @@ static struct lock_class_key azr_slot_key;
 /**
  * azr_slot_lock() - take the lock of slot @index of @d
  * @d:		an initialised device, init_lock held or pinned by a
- *		writeback pass
+ *		writeback pass (or by a read back, which keeps the slot's
+ *		lock across its I/O: azr_wb_read())
  * @index:	the slot
  *
  * Context: may sleep.
@@ -194,7 +195,8 @@ static void azr_csum_set(struct azr_dev *d, u32 index, u64 sum)
 /**
  * azr_dev_csum_verify() - check a page just loaded from slot @index
  * @d:		an initialised device, init_lock held or pinned by a
- *		writeback pass
+ *		writeback pass (or by a read back, which keeps the slot's
+ *		lock across its I/O: azr_wb_read())
  * @index:	the slot, its lock held
  * @page:	its bytes, as loaded
  *
@@ -345,8 +347,14 @@ static bool azr_charge_ok(struct azr_dev *d)
 
 /* ---- one page ----------------------------------------------------------- */
 
-/* Slot @index into @page (the whole page); its lock held. */
-static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page)
+/*
+ * Slot @index into @page (the whole page); its lock held.  With
+ * @unlocked, a read from the backing device lets go of init_lock across
+ * its I/O and sets *@unlocked: the caller drops the slot's lock, then
+ * calls azr_wb_read_relock() (writeback.c, "Reading back").
+ */
+static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page,
+			 bool *unlocked)
 {
 	struct azr_slot *slot = &d->table[index];
 	int err;
@@ -357,7 +365,7 @@ static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page)
 	}
 	azr_slot_accessed(d, index);
 	if (test_bit(AZR_SLOT_WB, &slot->flags))
-		err = azr_wb_read(d, index, page);
+		err = azr_wb_read(d, index, page, unlocked);
 	else
 		err = azr_load_page(&d->store, &slot->e, page);
 	return err ? err : azr_dev_csum_verify(d, index, page);
@@ -397,6 +405,7 @@ static int azr_write_slot(struct azr_dev *d, u32 index, struct page *page)
 static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 		       struct page *page, u32 page_off, bool is_write)
 {
+	bool unlocked = false;
 	struct page *bounce;
 	int err;
 
@@ -405,8 +414,10 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 		if (is_write)
 			err = azr_write_slot(d, index, page);
 		else
-			err = azr_read_slot(d, index, page);
+			err = azr_read_slot(d, index, page, &unlocked);
 		azr_slot_unlock(d, index);
+		if (unlocked)
+			azr_wb_read_relock(d);
 		return err;
 	}
 
@@ -414,7 +425,8 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 	if (!bounce)
 		return -ENOMEM;
 	azr_slot_lock(d, index);
-	err = azr_read_slot(d, index, bounce);
+	/* A read-modify-write keeps init_lock: the write needs it. */
+	err = azr_read_slot(d, index, bounce, is_write ? NULL : &unlocked);
 	if (!err && !is_write)
 		memcpy_page(page, page_off, bounce, off, len);
 	if (!err && is_write) {
@@ -425,6 +437,8 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 		err = azr_write_slot(d, index, bounce);
 	}
 	azr_slot_unlock(d, index);
+	if (unlocked)
+		azr_wb_read_relock(d);
 	__free_page(bounce);
 	return err;
 }

@@ -21,6 +21,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
@@ -91,6 +92,8 @@ struct azr_wb {
 	struct delayed_work work;
 	struct rw_semaphore pass_lock;
 	struct mutex pass_mutex;	/* one pass at a time (lock 2b) */
+	atomic_t reads;			/* reads back without init_lock */
+	wait_queue_head_t reads_wq;	/* teardown waits for @reads 0 */
 };
 
 /* Priorities of recompression's secondary algorithms: 1..3, as zram's. */
@@ -265,12 +268,15 @@ static inline bool azr_dev_init_done(const struct azr_dev *d)
 
 /*
  * @d's slots and store stay while init_lock is held, or a writeback
- * pass's pin (writeback.c): teardown waits for both.
+ * pass's pin, or a read back's (writeback.c): teardown waits for all
+ * three.  A read back's pin is a count lockdep does not see: any held
+ * is taken for the caller's (only a read back calls in with none).
  */
 static inline void azr_dev_assert_pinned(struct azr_dev *d)
 {
 	lockdep_assert(lockdep_is_held(&d->init_lock) ||
-		       lockdep_is_held(&d->wb.pass_lock));
+		       lockdep_is_held(&d->wb.pass_lock) ||
+		       atomic_read(&d->wb.reads));
 }
 
 /* dev.c */
@@ -306,7 +312,9 @@ void azr_wb_stop(struct azr_dev *d);
 void azr_wb_drain(struct azr_dev *d);
 void azr_wb_reset(struct azr_dev *d, struct azr_wb_old *old);
 void azr_wb_release(struct azr_dev *d, struct azr_wb_old *old);
-int azr_wb_read(struct azr_dev *d, u32 index, struct page *page);
+int azr_wb_read(struct azr_dev *d, u32 index, struct page *page,
+		bool *unlocked);
+void azr_wb_read_relock(struct azr_dev *d);
 void azr_wb_free(struct azr_dev *d, u32 index);
 int azr_wb_init(void);
 void azr_wb_exit(void);

@@ -60,6 +60,11 @@
  * in checksum_errors and reported, rate-limited.  It may be changed only
  * while the table is not registered (-EBUSY otherwise), when the store
  * holds no entry: every entry has the kind of checksum of its cache.
+ * aether_mm's integrity checks (VERIFY, aether_kverifyd) ask the store
+ * about a stored page through ->verify() (azr_rs_check()): the copy is
+ * decompressed into a bounce page and checked, its bytes given to
+ * nobody; a mismatch is counted here as a load's and poisons the page
+ * in aether_mm (region/verify.c).
  *
  * debugfs aether/zram/store/: "stats" (key value lines: the store's
  * counters, its pool, the calls aether_mm made), "classes" (the pool's
@@ -116,6 +121,7 @@ static atomic_long_t azr_rs_stores, azr_rs_store_failed, azr_rs_incompressible;
 static atomic_long_t azr_rs_loads, azr_rs_load_failed;
 static atomic_long_t azr_rs_releases, azr_rs_drained;
 static atomic_long_t azr_rs_csum_errors, azr_rs_corrupted;
+static atomic_long_t azr_rs_verified, azr_rs_verify_failed;
 
 /* Where the entries come from: the kind of checksum holds still meanwhile. */
 static struct kmem_cache *azr_rs_entry_cache(void)
@@ -232,6 +238,31 @@ static int azr_rs_load(unsigned long handle, struct aem_frame *frame)
 	return err;
 }
 
+/*
+ * aether_mm's integrity check of @handle's copy: decompressed into a
+ * bounce page and checked against the entry's checksum (counted and
+ * reported as a load's mismatch), the bytes given to nobody.
+ * -EOPNOTSUPP without checksums.
+ */
+static int azr_rs_check(unsigned long handle)
+{
+	struct azr_rs_entry *re = (struct azr_rs_entry *)handle;
+	struct page *bounce;
+	int err;
+
+	if (!azr_rs_csum)
+		return -EOPNOTSUPP;
+	bounce = alloc_page(GFP_NOIO | __GFP_NOWARN);
+	if (!bounce)
+		return -ENOMEM;
+	err = azr_load_page(&azr_rs, &re->e, bounce);
+	if (!err)
+		err = azr_rs_verify(re, bounce);
+	__free_page(bounce);
+	atomic_long_inc(err ? &azr_rs_verify_failed : &azr_rs_verified);
+	return err;
+}
+
 static void azr_rs_release(unsigned long handle)
 {
 	azr_rs_free((struct azr_rs_entry *)handle);
@@ -274,6 +305,7 @@ static const struct aem_store_ops azr_rs_ops = {
 	.release = azr_rs_release,
 	.drain = azr_rs_drain,
 	.size = azr_rs_size,
+	.verify = azr_rs_check,
 };
 
 /* ---- debugfs ------------------------------------------------------------ */
@@ -308,6 +340,9 @@ static int azr_rs_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "checksum %s\n", azr_csum_name(READ_ONCE(azr_rs_csum)));
 	seq_printf(m, "checksum_errors %ld\n",
 		   atomic_long_read(&azr_rs_csum_errors));
+	seq_printf(m, "verified %ld\n", atomic_long_read(&azr_rs_verified));
+	seq_printf(m, "verify_failed %ld\n",
+		   atomic_long_read(&azr_rs_verify_failed));
 	seq_printf(m, "corrupted %ld\n", atomic_long_read(&azr_rs_corrupted));
 	seq_printf(m, "corrupt_armed %d\n", !!READ_ONCE(azr_rs_corrupt_page));
 	return 0;

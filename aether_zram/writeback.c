@@ -44,8 +44,10 @@
  * one out of the device under the write hold (azr_wb_detach(): the
  * open, the path, the bitmap) and close it after up_write()
  * (azr_wb_release()).  No I/O reaches it after the write hold: a read
- * of a written-back slot is issued and completed under init_lock held
- * for read (azr_wb_read() flushes its work item), and a writeback pass
+ * of a written-back slot pins the device (@reads, taken under init_lock
+ * held for read) from before it lets go of init_lock to after its bio
+ * completed, and teardown waits for @reads to fall to 0 before it takes
+ * the write hold (azr_wb_stop()); a writeback pass
  * pins the device with @pass_lock held for read from before it lets go
  * of init_lock to after its last bio completed; teardown takes
  * @pass_lock for write under the write hold (azr_wb_drain()).  After
@@ -93,7 +95,22 @@
  * written.
  *
  * Reading back.  A read of a written-back page reads its block into the
- * caller's page, synchronously.  The read runs in a work item of our
+ * caller's page, synchronously, holding the slot's lock (so the block
+ * cannot be freed and given to another page meanwhile) but not
+ * init_lock: the I/O path holds init_lock for read, and a backing
+ * device that answers slowly (an NBD server far away, or gone until
+ * nbd's timeout) would otherwise keep a configuration write (mem_limit)
+ * queued for the write hold, and behind it every statistics read
+ * (mm_stat, io_stat) of the device, for as long as the read takes.  The
+ * read pins the device instead (@reads, a count taken under init_lock;
+ * teardown, which runs only on a disk nobody has open, waits for it to
+ * fall to 0 before it takes init_lock for write) and takes init_lock
+ * again only after it dropped the slot's lock: a reader under init_lock
+ * may be waiting for that slot, and a writer behind it.  Still, a
+ * second reader of the same page waits for the slot holding init_lock,
+ * as the bio path takes them in that order.  A read-modify-write of
+ * part of a written-back page keeps init_lock across the read: its
+ * write needs it.  The read runs in a work item of our
  * own workqueue (WQ_MEM_RECLAIM: swap-in may depend on it; it runs
  * nothing else) and the caller waits for it: the caller is inside submit_bio() of our disk,
  * where a bio submitted to another disk would only be queued until we
@@ -120,7 +137,10 @@
  * device with @pass_lock (2a) and drops it, then takes a slot's lock
  * (3) around its load and its install, never across its I/O; then the
  * store's stream and pool; the limit's spinlock (8) innermost, around
- * its two fields only.  The backing device is opened and closed
+ * its two fields only.  A read back holds a slot's lock (3) with
+ * init_lock let go, the device pinned by @reads, and takes init_lock
+ * again only after it dropped the slot's lock (azr_wb_read_relock()).
+ * The backing device is opened and closed
  * with none of them held (a block device's open_mutex is never taken
  * under 2).  The bitmap and the counters are atomic.
  * The device's I/O path takes the slot locks too, so the pass runs
@@ -247,16 +267,21 @@ static void azr_wb_sync_read_fn(struct work_struct *work)
 
 /**
  * azr_wb_read() - read a written-back page from the backing device
- * @d:		the device
+ * @d:		the device, init_lock held for read
  * @index:	a written-back slot, its lock held
  * @page:	where the PAGE_SIZE bytes go
+ * @unlocked:	NULL: init_lock stays held across the read.  Else
+ *		init_lock is dropped for the I/O, with @d pinned by
+ *		@wb.reads instead, and *@unlocked set: the caller drops
+ *		the slot's lock and then calls azr_wb_read_relock().
  *
  * Context: may sleep; from submit_bio() of @d too (the bio goes out
  * from a work item, see the overview).
  *
  * Return: 0, or the error of the read (-EIO).
  */
-int azr_wb_read(struct azr_dev *d, u32 index, struct page *page)
+int azr_wb_read(struct azr_dev *d, u32 index, struct page *page,
+		bool *unlocked)
 {
 	struct azr_wb_sync_read r = {
 		.wb	= &d->wb,
@@ -264,6 +289,12 @@ int azr_wb_read(struct azr_dev *d, u32 index, struct page *page)
 		.blk	= d->table[index].e.handle,
 	};
 
+	lockdep_assert_held_read(&d->init_lock);
+	if (unlocked) {
+		atomic_inc(&d->wb.reads);
+		up_read(&d->init_lock);
+		*unlocked = true;
+	}
 	INIT_WORK_ONSTACK(&r.work, azr_wb_sync_read_fn);
 	queue_work(azr_wb_wq, &r.work);
 	flush_work(&r.work);
@@ -274,6 +305,19 @@ int azr_wb_read(struct azr_dev *d, u32 index, struct page *page)
 		pr_err_ratelimited("%s: page %u: read of block %lu of the backing device failed: %d\n",
 				   d->disk->disk_name, index, r.blk, r.err);
 	return r.err;
+}
+
+/**
+ * azr_wb_read_relock() - take init_lock again after azr_wb_read() let
+ *			  go of it, and unpin @d
+ * @d:	the device; no slot lock held (a reader holding init_lock may
+ *	be waiting for the slot, behind it a writer, and we behind both)
+ */
+void azr_wb_read_relock(struct azr_dev *d)
+{
+	down_read(&d->init_lock);
+	if (atomic_dec_and_test(&d->wb.reads))
+		wake_up_all(&d->wb.reads_wq);
 }
 
 /* ---- idle ---------------------------------------------------------------- */
@@ -675,6 +719,8 @@ void azr_wb_dev_init(struct azr_dev *d)
 	spin_lock_init(&d->wb.limit_lock);
 	init_rwsem(&d->wb.pass_lock);
 	mutex_init(&d->wb.pass_mutex);
+	atomic_set(&d->wb.reads, 0);
+	init_waitqueue_head(&d->wb.reads_wq);
 	INIT_DELAYED_WORK(&d->wb.work, azr_wb_background);
 }
 
@@ -693,12 +739,16 @@ void azr_wb_start(struct azr_dev *d)
 }
 
 /**
- * azr_wb_stop() - stop it, waiting for a pass under way
- * @d:	the device, init_lock not held (the pass takes it)
+ * azr_wb_stop() - stop it, waiting for a pass under way and for reads
+ *		   back that let go of init_lock
+ * @d:	the device, claimed for teardown (nobody has it open, so no new
+ *	read can start); init_lock not held (both take it)
  */
 void azr_wb_stop(struct azr_dev *d)
 {
+	lockdep_assert_not_held(&d->init_lock);
 	cancel_delayed_work_sync(&d->wb.work);
+	wait_event(d->wb.reads_wq, !atomic_read(&d->wb.reads));
 }
 
 /*

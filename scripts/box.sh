@@ -23,14 +23,17 @@
 #   AETHER_KMODS     extra distro modules to load first (e.g. "zram lz4")
 #   AETHER_KMODS_ONDEMAND  distro modules put in the box (with what they
 #                    need) but not loaded, for modprobe and request_module();
-#                    default "ext4 zram lz4 lz4hc zstd brd dm-mod dm-delay loop": mount -t ext4
+#                    default "ext4 zram lz4 lz4hc zstd brd dm-mod dm-delay loop
+#                    nbd": mount -t ext4
 #                    asks for fs-ext4, the benchmark loads the kernel's zram,
 #                    6.1's zram asks the crypto API for crypto-<algo> when an
 #                    algorithm is chosen, and zram_writeback_test loads brd
 #                    (a ramdisk as the backing device) and dm-mod (a device
 #                    stacked on ours, refused; dm-delay a slow backing
-#                    device). A module the kernel
-#                    lacks or has built in is left out.
+#                    device); zram_nbd_test loads nbd (the kernel's network
+#                    block device client, over 127.0.0.1 to nbd-server in
+#                    the box). A module the kernel lacks or has built in is
+#                    left out.
 #   AETHER_PARAMS_<module>  module parameters, replacing the defaults below
 #   AETHER_VERBOSE=1 show the serial console live
 #   AETHER_CMDLINE   appended to the kernel command line
@@ -177,7 +180,7 @@ resolve_modules() {
 		visit "$(basename "$ko" .ko)" "$ko"
 	done < <(find "$KO_DIR" -name '*.ko' | sort)
 	# Last, so that a module that one of the above needs is loaded.
-	for m in ${AETHER_KMODS_ONDEMAND-ext4 zram lz4 lz4hc zstd brd dm-mod dm-delay loop}; do
+	for m in ${AETHER_KMODS_ONDEMAND-ext4 zram lz4 lz4hc zstd brd dm-mod dm-delay loop nbd}; do
 		modinfo -b "$ROOT/" -k "$REL" -F filename "$m" >/dev/null 2>&1 || continue
 		DISTRO_KIND=ondemand visit "$m"
 	done
@@ -284,6 +287,20 @@ install_e2fsprogs() {
 	cp /etc/mke2fs.conf "$root/etc/"
 }
 
+# install_nbd ROOT: Debian's nbd-server and nbd-client (scripts/deps.sh),
+# with what they link, for zram_nbd_test's remote backing device; left
+# out, with a note, on a machine without them (the test then skips).
+install_nbd() {
+	local root=$1 f
+	for f in /usr/bin/nbd-server /usr/sbin/nbd-client; do
+		if [[ -x $f ]]; then
+			install_elf "$root" "$f"
+		else
+			note "no $f here (scripts/deps.sh): the box has none"
+		fi
+	done
+}
+
 install_busybox() {
 	local root=$1 applet
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc}
@@ -353,6 +370,7 @@ build_initramfs() {
 	root=$(mktemp -d "${out%/*}/root.XXXXXX")
 	install_busybox "$root"
 	install_e2fsprogs "$root"
+	install_nbd "$root"
 	install_users "$root"
 	install_modules "$root"
 	install_userspace "$root"

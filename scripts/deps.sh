@@ -22,6 +22,7 @@ PACKAGES=(
 	e2fsprogs dkms
 	groff-base
 	python3-matplotlib
+	nbd-server nbd-client
 )
 # "bc ... patch" builds the debug kernel (scripts/debug-kernel.sh);
 # "gcc-multilib pahole" lays out the UAPI structs for i386 and x86-64 (-m32,
@@ -33,6 +34,9 @@ PACKAGES=(
 # modprobe also goes into the box (scripts/box.sh install_modprobe).
 # python3-matplotlib: "make bench" draws its PNG plots with it
 # (scripts/bench-png.py, run by Debian's /usr/bin/python3).
+# nbd-server nbd-client: scripts/box.sh copies both, with what they link,
+# into the box, where zram_nbd_test serves a file over 127.0.0.1 and
+# connects the kernel's nbd client to it as a writeback backing device.
 # checkpatch.pl needs only modules of perl-base, which every Debian has.
 
 # Paths inside linux-source-6.1.tar.xz that we take.

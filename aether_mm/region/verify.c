@@ -813,6 +813,51 @@ static int aem_integ_reload_scratch(void *e, struct aem_frame *f)
 }
 
 /*
+ * The store's own check of the stored page @e (aem_store_ops.verify,
+ * where the backend has it): 0 its copy matches the store's checksum,
+ * -EIO it does not; anything else (-EOPNOTSUPP: no checksum, no op;
+ * -ENOMEM) is no answer.
+ */
+static int aem_integ_store_verify(void *e)
+{
+	const struct aem_store_ops *ops;
+	int sidx, err = -EOPNOTSUPP;
+
+	ops = aem_store_get(&sidx, false);
+	if (ops && ops->verify)
+		err = ops->verify(aem_slot_stored_handle(e));
+	aem_store_put(sidx);
+	return err;
+}
+
+/*
+ * The store says the copy of stored page @e at @idx of @l does not match
+ * its checksum: a check and a mismatch.  It is asked once more, as a load
+ * that did not match is made once more; a second answer that matches
+ * was a torn read, a repair.  Else the page is poisoned as a stored page
+ * whose only copy fails twice (unrepaired_stored): its next fault is a
+ * SIGBUS, as its load would have failed.  Slot lock held.
+ */
+static void aem_integ_store_bad(struct aem_region *r, struct aem_layer *l,
+				pgoff_t idx, void *e, struct aem_integ_tally *t)
+{
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	t->checked++;
+	atomic_long_inc(&aem_integ_checked);
+	t->mismatches++;
+	atomic_long_inc(&aem_integ_load_mismatches);
+	if (!aem_integ_store_verify(e)) {
+		t->repaired++;
+		atomic_long_inc(&aem_integ_repaired);
+		atomic_long_inc(&aem_integ_rep_reload);
+		aem_integ_event(r, idx, AEM_INTEGRITY_REPAIRED);
+		return;
+	}
+	t->poisoned++;
+	aem_integ_poison(r, l, idx, 0, NULL);
+}
+
+/*
  * The bytes of the stored page @e at @idx of @l, into a scratch frame
  * for a check, or NULL when they cannot be had now.
  */
@@ -839,7 +884,10 @@ static struct aem_frame *aem_integ_load_scratch(struct aem_region *r,
  * @idx: the data page index
  * @t: the tally to add to
  *
- * An own or shared frame is hashed in place; a stored page is loaded into
+ * An own or shared frame is hashed in place; a stored page is first
+ * checked by the store against its own checksum where it keeps one
+ * (aem_store_ops.verify: a mismatch is counted and, asked twice,
+ * poisoned), then loaded into
  * a scratch frame (its handle is kept), and loaded once more when that
  * does not match: a second load that matches is a repair (counted in
  * @t->repaired), not a poisoning.  An own frame that does not match is
@@ -870,6 +918,14 @@ void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
 	case AEM_SLOT_SHARED_STORED:
 		return;
 	case AEM_SLOT_STORED:
+		/*
+		 * A store that keeps checksums says first: a copy that fails
+		 * them would fail the load below, which is no answer.
+		 */
+		if (aem_integ_store_verify(e) == -EIO) {
+			aem_integ_store_bad(r, l, idx, e, t);
+			return;
+		}
 		scratch = aem_integ_load_scratch(r, e);
 		if (!scratch)
 			return;

@@ -194,6 +194,14 @@ struct dentry *aem_debugfs_root(void);
  *		Context: the page's slot lock held (or none, a layer being
  *		freed), the SRCU read lock; process context.  Must not sleep
  *		or allocate.
+ * @verify:	check the copy named @handle against the store's own
+ *		checksum of it, without giving its bytes to anyone: 0 when
+ *		it matches, -EIO when it does not (the handle stays stored,
+ *		as after a failed @load), -EOPNOTSUPP when the store keeps
+ *		no checksum of it, -ENOMEM.  The integrity checks (VERIFY,
+ *		aether_kverifyd) call it on a stored page before they load
+ *		it, and treat -EIO as a copy that fails its check twice.
+ *		Optional.  Context: as @load; may sleep, GFP_NOIO.
  */
 struct aem_store_ops {
 	struct module *owner;
@@ -203,6 +211,7 @@ struct aem_store_ops {
 	void (*drain)(void);
 	void (*protected_reclaimed)(void *cookie, unsigned long nr_pages);
 	size_t (*size)(unsigned long handle);
+	int (*verify)(unsigned long handle);
 };
 
 /*

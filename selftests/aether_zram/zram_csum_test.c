@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -642,6 +643,79 @@ TEST_F_TIMEOUT(csum_store, corrupt_region_page_faults_sigbus, 180)
 	ASSERT_EQ(pages - 1, resident(c.fd));
 	ASSERT_EQ(1, child_code(aemt_run_child(touch_child, &t)));
 	ASSERT_LT(errs1, store_counter("checksum_errors"));
+	free(want);
+	munmap(p, len);
+	close(c.fd);
+}
+
+/*
+ * aether_mm's integrity check through the store's checksum (issue 16):
+ * REGION_VERIFY over a region whose pages are all stored, one of them
+ * stored corrupt.  The store says its copy fails its checksum
+ * (aem_store_ops.verify; asked twice), and the check counts it as a
+ * mismatch and poisons it, as a stored page whose only copy is bad;
+ * before, the failing load was no answer and the page was not counted.
+ * The other pages check clean; the poisoned one faults SIGBUS.
+ */
+TEST_F_TIMEOUT(csum_store, verify_reports_a_copy_failing_the_store_checksum, 180)
+{
+	const size_t pages = 64, len = pages * PG;
+	struct aether_mm_region_create c;
+	struct aether_mm_region_verify v;
+	struct touch_arg t;
+	long vfail0, stored0;
+	unsigned char *p, *want;
+	char buf[32];
+
+	ASSERT_EQ(PG, (int)page_size());
+	aemt_region_args(&c, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE, len);
+	ASSERT_EQ(0, aemt_region_create(self->mm, &c));
+	p = aemt_region_map(c.fd, len, PROT_RW);
+	ASSERT_NE(MAP_FAILED, p);
+	want = malloc(len);
+	ASSERT_NE(NULL, want);
+	azt_fill(want, len, 0, 11);
+	memcpy(p, want, len);
+
+	vfail0 = store_counter("verify_failed");
+	stored0 = store_counter("pages_stored");
+	ASSERT_EQ(0, aet_write_file(STORE_CORRUPT, "1"));
+	ASSERT_EQ(0, scan_times(c.id, 3));
+	snprintf(buf, sizeof(buf), "%zu", 4 * pages);
+	ASSERT_EQ(0, aemt_write_file(RECLAIM_DEBUGFS, buf));
+	ASSERT_EQ((long)pages, store_counter("pages_stored") - stored0);
+	ASSERT_EQ(0ULL, resident(c.fd));
+	ASSERT_EQ(0, store_counter("corrupt_armed"));
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.length = len;
+	ASSERT_EQ(0, ioctl(c.fd, AETHER_MM_IOC_REGION_VERIFY, &v));
+	TH_LOG("VERIFY: checked %llu mismatches %llu repaired %llu poisoned %llu",
+	       (unsigned long long)v.checked,
+	       (unsigned long long)v.mismatches,
+	       (unsigned long long)v.repaired,
+	       (unsigned long long)v.poisoned);
+	EXPECT_LE(1ULL, v.checked);
+	EXPECT_EQ(1ULL, v.mismatches);
+	EXPECT_EQ(0ULL, v.repaired);
+	EXPECT_EQ(1ULL, v.poisoned);
+	/* Asked twice before it was poisoned. */
+	EXPECT_LE(vfail0 + 2, store_counter("verify_failed"));
+	EXPECT_LT(0, store_counter("verified"));
+
+	/* A second VERIFY finds it poisoned, nothing new. */
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.length = len;
+	ASSERT_EQ(0, ioctl(c.fd, AETHER_MM_IOC_REGION_VERIFY, &v));
+	EXPECT_EQ(0ULL, v.mismatches);
+	EXPECT_EQ(1ULL, v.poisoned);
+
+	t.p = p;
+	t.want = want;
+	t.pages = pages;
+	ASSERT_EQ(1, child_code(aemt_run_child(touch_child, &t)));
 	free(want);
 	munmap(p, len);
 	close(c.fd);

@@ -1435,4 +1435,179 @@ TEST_F_TIMEOUT(wb, writeback_to_a_loop_file_of_ext4_under_reclaim, 900)
 	wb_press(_metadata, self, self->wbloop);
 }
 
+/* ---- reads back without init_lock (issue 16) --------------------------- */
+
+/* Is task @pid asleep uninterruptibly (D in /proc/PID/stat)? */
+static bool wb_task_blocked(pid_t pid)
+{
+	char path[64], text[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (aet_read_file(path, text, sizeof(text)))
+		return false;
+	p = strrchr(text, ')');
+	return p && p[1] == ' ' && p[2] == 'D';
+}
+
+/* dm device @name suspended (its I/O held until resumed), or resumed. */
+static int wb_dm_suspend(const char *name, bool suspend)
+{
+	struct dm_ioctl io;
+
+	memset(&io, 0, sizeof(io));
+	io.flags = suspend ? DM_SUSPEND_FLAG : 0;
+	return wb_dm_ioctl(DM_DEV_SUSPEND, &io, sizeof(io), name);
+}
+
+/* Wait for child @pid at most @secs seconds: its exit status, or -1. */
+static int wb_wait_child(pid_t pid, int secs)
+{
+	int st, i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+/*
+ * A read of a written-back page holds its slot's lock across the backing
+ * device's I/O, not the device's init_lock.  The backing device is a dm
+ * device (dm-delay where the box has it, else linear) over BACKING,
+ * suspended while a child reads the page: the read waits in the backing
+ * device for as long as the test wants.  Meanwhile a write of mem_limit
+ * (init_lock for write) and then a read of mm_stat and of a page in
+ * memory must finish; before, the writer queued behind the reader's hold
+ * and the statistics behind the writer, until the backing device
+ * answered.  Resumed, the read returns the page as written.  The waits
+ * are bounded (60 s) only so that a regression fails instead of hanging.
+ */
+TEST_F_TIMEOUT(wb, a_read_back_holds_no_init_lock_across_its_io, 600)
+{
+	char slow[32] = "";
+	unsigned int maj, min;
+	pid_t reader, writer, stats;
+	int blocked = 0, i, wst, sst, rst;
+
+	if (!wb_have_dm())
+		SKIP(return, "no device mapper (dm_mod) in this kernel");
+	ASSERT_EQ(0, wb_devno(BACKING, &maj, &min));
+	system("modprobe dm-delay 2>/dev/null");
+	wb_dm_delay_ms = 20;
+	if (wb_dm_create(self, WB_DM_SLOW, maj, min, 2048, slow,
+			 sizeof(slow))) {
+		/* No dm-delay: a linear target, suspended all the same. */
+		wb_dm_remove_name(WB_DM_SLOW);
+		if (self->ndm && !strcmp(self->dm[self->ndm - 1], WB_DM_SLOW))
+			self->ndm--;
+		wb_dm_delay_ms = 0;
+		ASSERT_EQ(0, wb_dm_create(self, WB_DM_SLOW, maj, min, 2048,
+					  slow, sizeof(slow)));
+	}
+	TH_LOG("backing device %s %s", slow, wb_dm_delay_ms ?
+	       "behind dm-delay (20 ms)" : "linear (no dm-delay)");
+	wb_dm_delay_ms = 0;
+	/* Removed by the teardown after our device, not before. */
+	if (self->ndm && !strcmp(self->dm[self->ndm - 1], WB_DM_SLOW))
+		self->ndm--;
+	ASSERT_EQ(0, wb_init_dev_on(self, slow));
+	ASSERT_EQ(0, wb_write(self, 0, K_COMP, 0));
+	ASSERT_EQ(0, wb_write(self, 1, K_INCOMP, 0));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_index=0"));
+	ASSERT_BD(1, 0, 1);
+
+	ASSERT_EQ(0, wb_dm_suspend(WB_DM_SLOW, true));
+	reader = fork();
+	if (!reader)
+		_exit(wb_check(self, 0) ? 1 : 0);
+	for (i = 0; i < 600 && !blocked; i++) {
+		blocked = wb_task_blocked(reader);
+		if (!blocked)
+			usleep(100 * 1000);
+	}
+	writer = fork();
+	if (!writer)
+		_exit(azt_attr_write(self->id, "mem_limit", "0") ? 1 : 0);
+	/* Queued behind the writer, if the writer waits. */
+	usleep(200 * 1000);
+	stats = fork();
+	if (!stats) {
+		__u64 mm[AZT_MM_COLS];
+
+		_exit(azt_mm_stat(self->id, mm) || wb_check(self, 1) ? 1 : 0);
+	}
+	wst = wb_wait_child(writer, 60);
+	sst = wb_wait_child(stats, 60);
+	/* The reader is still in the suspended device. */
+	rst = waitpid(reader, NULL, WNOHANG);
+	EXPECT_EQ(0, wb_dm_suspend(WB_DM_SLOW, false));
+	EXPECT_TRUE(blocked) TH_LOG("the reader never waited in the backing device");
+	EXPECT_EQ(0, rst);
+	EXPECT_EQ(0, wst) TH_LOG("mem_limit waited for the read back");
+	EXPECT_EQ(0, sst) TH_LOG("mm_stat waited for the read back");
+	EXPECT_EQ(0, wb_wait_child(reader, 300)) TH_LOG("page 0 did not come back");
+	if (wst < 0)
+		EXPECT_EQ(0, wb_wait_child(writer, 300));
+	if (sst < 0)
+		EXPECT_EQ(0, wb_wait_child(stats, 300));
+	ASSERT_BD(1, 1, 1);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
+/*
+ * Reset while pages are read back from the backing device: refused
+ * (EBUSY, the device is open) as often as it is tried, the reads all
+ * come back right, and once the device is closed reset works and lets
+ * go of the backing device: it opens exclusively again (no reference
+ * kept), and the device works on it again.  On the debug kernel, lockdep
+ * and kmemleak watch the read back letting go of init_lock and taking
+ * it again in the middle of a bio.
+ */
+TEST_F_TIMEOUT(wb, reset_during_reads_back_is_refused_and_works_after, 600)
+{
+	unsigned int i, tries = 0;
+	__u64 mm[AZT_MM_COLS];
+	pid_t reader;
+	int x, st = -1;
+
+	ASSERT_EQ(0, wb_init_dev(self));
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(0, wb_write(self, i, i % 2 ? K_INCOMP : K_COMP, 0));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_indexes=0-15"));
+	ASSERT_BD(16, 0, 16);
+	reader = fork();
+	if (!reader) {
+		unsigned int r;
+
+		for (r = 0; r < 40; r++)
+			for (i = 0; i < 16; i++)
+				if (wb_check(self, i))
+					_exit(1);
+		_exit(0);
+	}
+	while (waitpid(reader, &st, WNOHANG) == 0) {
+		EXPECT_EQ(-EBUSY, azt_reset(self->ctl, self->id));
+		EXPECT_EQ(0, azt_mm_stat(self->id, mm));
+		EXPECT_EQ(0, azt_attr_write(self->id, "mem_limit", "0"));
+		tries++;
+	}
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("a page read back wrong");
+	TH_LOG("%u resets refused during the reads", tries);
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, azt_reset(self->ctl, self->id));
+	ASSERT_BD(0, 0, 0);
+	x = open(BACKING, O_RDWR | O_EXCL | O_CLOEXEC);
+	ASSERT_LE(0, x) TH_LOG("%s still held after reset", BACKING);
+	close(x);
+	ASSERT_EQ(0, wb_init_dev(self));
+	ASSERT_EQ(0, wb_write(self, 3, K_COMP, 1));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_index=3"));
+	ASSERT_BD(1, 0, 1);
+	ASSERT_EQ(0, wb_check(self, 3));
+}
+
 TEST_HARNESS_MAIN
