@@ -320,17 +320,29 @@ static ssize_t adaptive_policy_show(struct device *dev,
 	return n;
 }
 
-/* One line "pressure_pct algo level" into @row, after @prev (or NULL). */
-static int azr_adapt_parse_row(const char *line, struct azr_adapt_row *row,
+/*
+ * One line "pressure_pct algo level" into @row, after @prev (or NULL);
+ * @line is cut into its words.  kstrto*() refuse a number out of its
+ * type's range, where sscanf() would wrap it.
+ */
+static int azr_adapt_parse_row(char *line, struct azr_adapt_row *row,
 			       const struct azr_adapt_row *prev)
 {
-	char name[16];
-	int algo, end = 0;
+	char *word[3], *cur = line, *w;
+	unsigned int n = 0;
+	int algo;
 
-	if (sscanf(line, "%u %15s %d %n", &row->pressure, name, &row->level,
-		   &end) != 3 || !end || line[end])
+	while ((w = strsep(&cur, " \t")) != NULL) {
+		if (!*w)
+			continue;
+		if (n == ARRAY_SIZE(word))
+			return -EINVAL;
+		word[n++] = w;
+	}
+	if (n != ARRAY_SIZE(word) || kstrtouint(word[0], 10, &row->pressure) ||
+	    kstrtoint(word[2], 10, &row->level))
 		return -EINVAL;
-	algo = azr_algo_parse(name);
+	algo = azr_algo_parse(word[1]);
 	if (algo <= 0 || !azr_algo_available(algo) ||
 	    azr_level_check(algo, row->level) < 0 || row->pressure > 100)
 		return -EINVAL;

@@ -7,10 +7,19 @@
  * With "dedupe" set to 1 before disksize, a device's store keeps one
  * object for every page content it holds, however many slots hold that
  * content; the kernel's zram has no such thing (its dedup patches were
- * never merged), aether_zram has it per device, opt-in.  One device is
- * one trust domain: each store has its own table, nothing is shared
- * between devices, nor with the region store backend (store.c), whose
- * store never has one.
+ * never merged), aether_zram has it per device, opt-in.  Each store has
+ * its own table, nothing is shared between devices, nor with the region
+ * store backend (store.c), whose store never has one.
+ *
+ * Trust domains.  A device is not one user's: a swap device holds every
+ * user's pages, a filesystem on it every writer's files.  Sharing one
+ * object between two users would tell one, by a counter or by timing,
+ * that the other holds a page he guessed.  So each entry belongs to the
+ * trust domain of the page that made it, and only a page of the same
+ * domain shares it: the domain is the memory cgroup the written page is
+ * charged to (its css serial number, never reused; what zswap charges a
+ * swapped page to, and systemd gives each user a slice of his own), 0
+ * for a page charged to none (dev.c, azr_page_domain()).
  *
  * The table (struct azr_dedup) is an rbtree of refcounted entries keyed
  * by the xxh64 of the uncompressed page, seeded per table with a random
@@ -92,6 +101,7 @@
  * struct azr_dedup_ent - one stored content, shared by the slots naming it
  * @node:	in the table's tree, by @hash (equal hashes to the right)
  * @hash:	xxh64 of the page, with the table's seed
+ * @domain:	the trust domain of the page that made it
  * @e:		the object: handle, compressed length, kind
  * @refs:	references: each slot naming it, each candidate compare
  * @slots:	slots naming it
@@ -99,6 +109,7 @@
 struct azr_dedup_ent {
 	struct rb_node node;
 	u64 hash;
+	u64 domain;
 	struct azr_entry e;
 	u32 refs;
 	u32 slots;
@@ -283,34 +294,37 @@ static void azr_dedup_share(struct azr_dedup *dd, struct azr_dedup_ent *ent,
  * azr_dedup_find() - share a stored object equal to a page, if there is one
  * @st:		a store with a dedupe table
  * @src:	the page's bytes (not same-filled: those are never shared)
+ * @domain:	the page's trust domain: only its entries are shared
  * @hash:	(out) the page's hash, for azr_dedup_add()
  * @e:		(out) on success, a shared entry for the page
  * @gfp:	for the page the compare decompresses into
  *
  * Context: may sleep (a stream's mutex), holding no lock above 3.
  *
- * Return: true if @e now names a shared object equal to @src (the object
+ * Return: true if @e now names a shared object of @domain equal to @src
+ * (the object
  * counted once already: the caller counts the page alone); false if
  * none is, or the compare could not get its page.
  */
-bool azr_dedup_find(struct azr_store *st, const void *src, u64 *hash,
-		    struct azr_entry *e, gfp_t gfp)
+bool azr_dedup_find(struct azr_store *st, const void *src, u64 domain,
+		    u64 *hash, struct azr_entry *e, gfp_t gfp)
 {
 	struct azr_dedup_ent *cand[AZR_DEDUP_CANDIDATES], *hit = NULL;
 	struct azr_dedup *dd = st->dedup;
 	void *buf = NULL;
 	int i, nr;
 
-	*hash = xxh64(src, PAGE_SIZE, dd->seed);
+	/* Domains apart in the hash too: their pages seldom meet. */
+	*hash = xxh64(src, PAGE_SIZE, dd->seed ^ domain);
 	nr = azr_dedup_get(dd, *hash, cand);
 	if (nr)
 		buf = (void *)__get_free_page(gfp);
 	for (i = 0; i < nr; i++) {
-		if (!hit && buf && azr_dedup_same(st, cand[i], src, buf)) {
-			hit = cand[i];
-			continue;
-		}
-		if (buf) {
+		if (!hit && buf && cand[i]->domain == domain) {
+			if (azr_dedup_same(st, cand[i], src, buf)) {
+				hit = cand[i];
+				continue;
+			}
 			spin_lock(&dd->lock);
 			dd->collisions++;
 			spin_unlock(&dd->lock);
@@ -328,14 +342,15 @@ bool azr_dedup_find(struct azr_store *st, const void *src, u64 *hash,
  * azr_dedup_add() - make a newly stored object shareable
  * @st:		a store with a dedupe table
  * @hash:	the page's hash, from azr_dedup_find()
+ * @domain:	the page's trust domain, as given to azr_dedup_find()
  * @e:		a new object of @st (not same-filled); becomes a shared
  *		entry naming it, or stays as it is when no entry could be
  *		allocated
  *
  * Context: any context that may allocate with @gfp; takes lock 3a.
  */
-void azr_dedup_add(struct azr_store *st, u64 hash, struct azr_entry *e,
-		   gfp_t gfp)
+void azr_dedup_add(struct azr_store *st, u64 hash, u64 domain,
+		   struct azr_entry *e, gfp_t gfp)
 {
 	struct azr_dedup *dd = st->dedup;
 	struct rb_node **link = &dd->root.rb_node, *parent = NULL;
@@ -345,6 +360,7 @@ void azr_dedup_add(struct azr_store *st, u64 hash, struct azr_entry *e,
 	if (!ent)
 		return;
 	ent->hash = hash;
+	ent->domain = domain;
 	ent->e = *e;
 	ent->refs = 1;
 	ent->slots = 1;

@@ -74,6 +74,7 @@
 #include <linux/bio.h>
 #include <linux/highmem.h>
 #include <linux/idr.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/vmalloc.h>
 #include <linux/wait_bit.h>
@@ -371,16 +372,44 @@ static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page,
 	return err ? err : azr_dev_csum_verify(d, index, page);
 }
 
-/* @page (the whole page) into slot @index; its lock held. */
-static int azr_write_slot(struct azr_dev *d, u32 index, struct page *page)
+/*
+ * The trust domain of a page written to @d, for dedupe (dedup.c): the
+ * memory cgroup the page is charged to, by its css serial number (never
+ * reused, unlike its id), 0 for a page charged to none.  A swapped page
+ * is its owner's, a page of the page cache its writer's, a page of an
+ * O_DIRECT write the writer's buffer's.
+ */
+static u64 azr_page_domain(const struct azr_dev *d, struct page *page)
+{
+	u64 domain = 0;
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *memcg;
+
+	if (!d->store.dedup || !page)
+		return 0;
+	rcu_read_lock();
+	memcg = page_memcg_check(compound_head(page));
+	if (memcg)
+		domain = memcg->css.serial_nr;
+	rcu_read_unlock();
+#endif
+	return domain;
+}
+
+/*
+ * @page (the whole page) into slot @index; its lock held.  @domain: the
+ * trust domain of the bytes (azr_page_domain()).
+ */
+static int azr_write_slot(struct azr_dev *d, u32 index, struct page *page,
+			  u64 domain)
 {
 	struct azr_slot *slot = &d->table[index];
 	struct azr_entry e = {};
 	int err;
 
 	/* The store's compressor, or adaptive's choice (adaptive.c). */
-	err = azr_store_page_comp(&d->store, azr_adapt_pick(d), page, &e,
-				  AZR_GFP, 0);
+	err = azr_store_page_comp(&d->store, azr_adapt_pick(d), page, domain,
+				  &e, AZR_GFP, 0);
 	if (err)
 		return err;
 	/* A same-filled page takes no memory: stored over the limit too. */
@@ -412,7 +441,8 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 	if (len == PAGE_SIZE && page && !page_off) {
 		azr_slot_lock(d, index);
 		if (is_write)
-			err = azr_write_slot(d, index, page);
+			err = azr_write_slot(d, index, page,
+					     azr_page_domain(d, page));
 		else
 			err = azr_read_slot(d, index, page, &unlocked);
 		azr_slot_unlock(d, index);
@@ -434,7 +464,9 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 			memcpy_page(bounce, off, page, page_off, len);
 		else
 			memzero_page(bounce, off, len);
-		err = azr_write_slot(d, index, bounce);
+		/* The writer's domain: the bytes mix its part and the old. */
+		err = azr_write_slot(d, index, bounce,
+				     azr_page_domain(d, page));
 	}
 	azr_slot_unlock(d, index);
 	if (unlocked)
@@ -799,6 +831,7 @@ int azr_dev_set_disksize(struct azr_dev *d, u64 disksize)
 	return 0;
 
 out_free_store:
+	azr_dedup_destroy(&d->store);
 	azr_store_destroy(&d->store);
 out_free_csums:
 	vfree(csums);

@@ -230,8 +230,8 @@ int azr_store_page(struct azr_store *st, struct page *page,
 int azr_load_page(struct azr_store *st, const struct azr_entry *e,
 		  struct page *page);
 int azr_store_page_comp(struct azr_store *st, unsigned int idx,
-			struct page *page, struct azr_entry *e, gfp_t gfp,
-			unsigned int aflags);
+			struct page *page, u64 domain, struct azr_entry *e,
+			gfp_t gfp, unsigned int aflags);
 int azr_store_recompress(struct azr_store *st, unsigned int idx,
 			 struct page *page, const struct azr_entry *old,
 			 u32 threshold, struct azr_entry *e, gfp_t gfp);
@@ -266,10 +266,10 @@ struct azr_dedup_stats {
 
 int azr_dedup_create(struct azr_store *st);
 void azr_dedup_destroy(struct azr_store *st);
-bool azr_dedup_find(struct azr_store *st, const void *src, u64 *hash,
-		    struct azr_entry *e, gfp_t gfp);
-void azr_dedup_add(struct azr_store *st, u64 hash, struct azr_entry *e,
-		   gfp_t gfp);
+bool azr_dedup_find(struct azr_store *st, const void *src, u64 domain,
+		    u64 *hash, struct azr_entry *e, gfp_t gfp);
+void azr_dedup_add(struct azr_store *st, u64 hash, u64 domain,
+		   struct azr_entry *e, gfp_t gfp);
 const struct azr_entry *azr_dedup_object(const struct azr_entry *e);
 bool azr_dedup_has_copies(const struct azr_entry *e);
 void azr_dedup_put(struct azr_store *st, const struct azr_entry *e);

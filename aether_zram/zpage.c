@@ -183,6 +183,8 @@ out:
  * @st:		the store
  * @idx:	0 for its own compressor, else one of @st->comps, set up
  * @page:	the page; its bytes must not change during the call
+ * @domain:	the page's trust domain: with a dedupe table, only an
+ *		object stored from the same domain is shared (dedup.c)
  * @e:		(out) what names the page's bytes in @st
  * @gfp:	for what the pool allocates from Linux (its metadata)
  * @aflags:	AEM_ALLOC_* for the pool pages
@@ -192,8 +194,8 @@ out:
  * Return: as azr_store_page().
  */
 int azr_store_page_comp(struct azr_store *st, unsigned int idx,
-			struct page *page, struct azr_entry *e, gfp_t gfp,
-			unsigned int aflags)
+			struct page *page, u64 domain, struct azr_entry *e,
+			gfp_t gfp, unsigned int aflags)
 {
 	struct azr_entry new = { };
 	struct azr_comp *comp;
@@ -213,12 +215,13 @@ int azr_store_page_comp(struct azr_store *st, unsigned int idx,
 	    azr_page_same_filled(src, &val)) {
 		new.flags = AZR_E_SAME;
 		new.handle = val;
-	} else if (st->dedup && azr_dedup_find(st, src, &hash, &new, gfp)) {
+	} else if (st->dedup &&
+		   azr_dedup_find(st, src, domain, &hash, &new, gfp)) {
 		shared = true;
 	} else {
 		err = azr_store_compressed(st, idx, src, &new, gfp, aflags);
 		if (!err && st->dedup && !(new.flags & AZR_E_SAME))
-			azr_dedup_add(st, hash, &new, gfp);
+			azr_dedup_add(st, hash, domain, &new, gfp);
 	}
 	kunmap_local(src);
 	if (err)
@@ -256,7 +259,7 @@ int azr_store_page_comp(struct azr_store *st, unsigned int idx,
 int azr_store_page(struct azr_store *st, struct page *page,
 		   struct azr_entry *e, gfp_t gfp, unsigned int aflags)
 {
-	return azr_store_page_comp(st, 0, page, e, gfp, aflags);
+	return azr_store_page_comp(st, 0, page, 0, e, gfp, aflags);
 }
 
 /* Copy or decompress the object of @e into @dst. */

@@ -834,25 +834,33 @@ static int aem_integ_store_verify(void *e)
  * The store says the copy of stored page @e at @idx of @l does not match
  * its checksum: a check and a mismatch.  It is asked once more, as a load
  * that did not match is made once more; a second answer that matches
- * was a torn read, a repair.  Else the page is poisoned as a stored page
- * whose only copy fails twice (unrepaired_stored): its next fault is a
- * SIGBUS, as its load would have failed.  Slot lock held.
+ * was a torn read, a repair.  A second -EIO poisons the page as a stored
+ * page whose only copy fails twice (unrepaired_stored): its next fault is
+ * a SIGBUS, as its load would have failed.  A second call that cannot
+ * answer (-ENOMEM for its bounce page) leaves the page as it is, for the
+ * next check: only the store saying twice that the copy is bad poisons.
+ * Slot lock held.
  */
 static void aem_integ_store_bad(struct aem_region *r, struct aem_layer *l,
 				pgoff_t idx, void *e, struct aem_integ_tally *t)
 {
+	int err;
+
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	t->checked++;
 	atomic_long_inc(&aem_integ_checked);
 	t->mismatches++;
 	atomic_long_inc(&aem_integ_load_mismatches);
-	if (!aem_integ_store_verify(e)) {
+	err = aem_integ_store_verify(e);
+	if (!err) {
 		t->repaired++;
 		atomic_long_inc(&aem_integ_repaired);
 		atomic_long_inc(&aem_integ_rep_reload);
 		aem_integ_event(r, idx, AEM_INTEGRITY_REPAIRED);
 		return;
 	}
+	if (err != -EIO)
+		return;
 	t->poisoned++;
 	aem_integ_poison(r, l, idx, 0, NULL);
 }

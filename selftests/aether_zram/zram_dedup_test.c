@@ -20,7 +20,8 @@
  * there is none (the debug kernel), a loop device over a ramfs file.
  * Checksums and dedupe together: a corrupt copy reads EIO, the others
  * are unharmed.  Recompression leaves shared objects alone; adaptive
- * compression's objects are shared as the device's own are.
+ * compression's objects are shared as the device's own are.  Pages of
+ * two memory cgroups (two trust domains) never share.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,6 +35,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -816,6 +818,107 @@ TEST_F(dedup, objects_of_an_adaptive_row_are_shared)
 	for (i = 0; i < 16; i++)
 		ASSERT_EQ(0, pg_check(self->fd, self->buf, self->want, i,
 				      i == 3 ? 99 : 7)) TH_LOG("page %u", i);
+}
+
+/* ---- trust domains: the memory cgroup a page is charged to ----------- */
+
+#define CGROOT		"/sys/fs/cgroup"
+
+static int file_put(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static bool memcg_present(void)
+{
+	char buf[256] = "";
+	int fd = open(CGROOT "/cgroup.controllers", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && strstr(buf, "memory");
+}
+
+/*
+ * In a child that joins cgroup @cg first (so that the buffer it then
+ * faults in is charged there), write content @c to page @idx of device
+ * @id with O_DIRECT.  Return: 0, or the child's failure.
+ */
+static int write_from_cgroup(int id, const char *cg, unsigned int idx,
+			     unsigned int c)
+{
+	char path[128], pid[32];
+	int status, fd;
+	pid_t child;
+	char *buf;
+
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (!child) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (file_put(path, pid))
+			_exit(2);
+		buf = azt_alloc_aligned(PG);
+		fd = azt_dev_open(id, O_RDWR | O_DIRECT);
+		if (!buf || fd < 0)
+			_exit(3);
+		_exit(pg_write(fd, buf, idx, c) ? 4 : 0);
+	}
+	if (waitpid(child, &status, 0) != child)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+/*
+ * A page is shared only with pages of its own trust domain, the memory
+ * cgroup it is charged to: two cgroups writing one content keep an
+ * object each; a second copy from the first cgroup shares its object.
+ * Before domains, the second cgroup's copy shared the first's (review
+ * s31 finding 1: dedup_stat, world-readable, told one user that
+ * another's page equalled his guess).
+ */
+TEST_F(dedup, copies_of_two_memory_cgroups_are_not_shared)
+{
+	static const char *const cg[] = { CGROOT "/azt_dedup_a",
+					  CGROOT "/azt_dedup_b" };
+	__u64 ds[DS_COLS];
+	unsigned int i;
+	int err = 0;
+
+	if (!memcg_present())
+		SKIP(return, "no cgroup v2 memory controller at " CGROOT);
+	ASSERT_EQ(0, file_put(CGROOT "/cgroup.subtree_control", "+memory"));
+	for (i = 0; i < 2; i++)
+		ASSERT_TRUE(!mkdir(cg[i], 0755) || errno == EEXIST);
+	ASSERT_EQ(0, dd_init_open(self, "1", NULL));
+	err = write_from_cgroup(self->id, cg[0], 0, 7);
+	if (!err)
+		err = write_from_cgroup(self->id, cg[1], 1, 7);
+	if (!err)
+		err = write_from_cgroup(self->id, cg[0], 2, 7);
+	if (!err)
+		err = write_from_cgroup(self->id, cg[1], 3, 7);
+	for (i = 0; i < 2; i++)
+		rmdir(cg[i]);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(DS_COLS, dd_stat(self->id, ds));
+	EXPECT_EQ(2ULL, ds[DS_ENTRIES]);	/* one object a cgroup */
+	EXPECT_EQ(2ULL, ds[DS_DUP]);		/* pages 2 and 3 */
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pg_check(self->fd, self->buf, self->want, i, 7))
+			TH_LOG("page %u", i);
 }
 
 static long long json_number(const char *json, const char *key)

@@ -652,6 +652,9 @@ TEST_F(adapt, policy_file_format_and_errors)
 		"0 nope 0", "0 lz4", "0 lz4 0 9", "0 lz4 0\n101 lz4 0",
 		"0 lz4hc 99", "0 lz4 0\n1 lz4 0\n2 lz4 0\n3 lz4 0\n4 lz4 0",
 		"x lz4 0",
+		/* Out of their type's range: refused, never wrapped. */
+		"4294967296 lz4 0", "0 lz4hc 4294967299",
+		"0 lz4 0\n4294967346 lz4 0",
 	};
 	char text[512];
 	unsigned int i;
