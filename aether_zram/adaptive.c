@@ -20,9 +20,10 @@
  *				-EBUSY once initialised)
  *	adaptive_stat (ro)	a line per row, "pressure_pct algo level
  *				decisions" (pages it stored), then
- *				"pressure N", "pool_pressure N", "passes N"
- *				and "strong N" (pages the background pass
- *				stored anew with the last row)
+ *				"pressure N", "pool_pressure N", "passes N",
+ *				"strong N" (pages the background pass
+ *				stored anew with the last row) and
+ *				"looked N" (slots the passes looked at)
  *
  * Pressure, in percent, is the larger of the device's (pool pages it
  * holds against its mem_limit; 0 without a limit) and aether_mm's pool's
@@ -40,8 +41,12 @@
  * The background pass (a delayed work every adaptive_interval_ms; 0
  * none) is recompression's walk (recomp.c, azr_recomp_run()) over the
  * idle pages (flagged by "idle", or not accessed for adaptive_idle_secs
- * when it is not 0), with the last row's compressor alone, at most
- * adaptive_batch pages a pass.  A page it could not shrink is marked
+ * when it is not 0), with the last row's compressor alone.  A pass looks
+ * at adaptive_batch slots, from where the last one stopped, round the
+ * device, a chunk of AZR_ADAPT_CHUNK under each hold of init_lock (so a
+ * writer of it waits for a chunk, not for a pass); a device much larger
+ * than the batch is gone round in several passes, and a pass costs the
+ * batch whatever the device's size.  A page it could not shrink is marked
  * (AZR_SLOT_TRIED_STRONG) and not tried again until it is written.  A
  * pass that finds a recompression running skips its turn.
  *
@@ -114,6 +119,8 @@ void azr_adapt_reset(struct azr_dev *d)
 		atomic64_set(&rc->decisions[i], 0);
 	atomic64_set(&rc->strong, 0);
 	atomic64_set(&rc->passes, 0);
+	atomic64_set(&rc->looked, 0);
+	rc->cursor = 0;
 	atomic_set(&rc->pool_pressure, 0);
 }
 
@@ -212,34 +219,65 @@ static void azr_adapt_queue(struct azr_dev *d)
 				   msecs_to_jiffies(ms));
 }
 
+/* Slots a background pass looks at under one hold of init_lock. */
+#define AZR_ADAPT_CHUNK		256
+
+/*
+ * One background pass: adaptive_batch slots looked at, from where the
+ * last pass stopped (@rc->cursor), AZR_ADAPT_CHUNK at a time, init_lock
+ * taken for read for each chunk alone, so that a writer of init_lock (a
+ * mem_limit write, reset) waits for one chunk, not for the pass.
+ */
 static void azr_adapt_work(struct work_struct *work)
 {
 	struct azr_dev *d = container_of(to_delayed_work(work),
 					 struct azr_dev, rc.work);
 	unsigned int secs = READ_ONCE(adaptive_idle_secs);
+	u32 left = max(READ_ONCE(adaptive_batch), 1U);
 	struct azr_recomp *rc = &d->rc;
 	struct azr_rc_req req = {
 		.mode = AZR_RC_IDLE,
-		.max_pages = max(READ_ONCE(adaptive_batch), 1U),
 		.strong = true,
 	};
-	long ret;
+	bool ran = false;
+	long ret = 0;
 
 	atomic_set(&rc->pool_pressure, READ_ONCE(adaptive_pool_pressure) ?
 		   azr_adapt_pool_sample() : 0);
 	if (secs)
 		req.cutoff = ktime_sub(ktime_get_boottime(),
 				       ktime_set(secs, 0));
-	down_read(&d->init_lock);
-	if (azr_dev_init_done(d) && rc->adaptive) {
+	while (left) {
+		down_read(&d->init_lock);
+		if (!azr_dev_init_done(d) || !rc->adaptive) {
+			up_read(&d->init_lock);
+			break;
+		}
+		/* A slot once a pass, however large the batch. */
+		if (!ran)
+			left = min_t(u32, left, d->disksize >> PAGE_SHIFT);
 		req.strong_idx = AZR_ADAPT_COMP0 + rc->nr_rows - 1;
+		req.start = rc->cursor;
+		req.max_looked = min_t(u32, left, AZR_ADAPT_CHUNK);
+		req.max_pages = req.max_looked;
+		req.looked = 0;
 		ret = azr_recomp_run(d, &req);
-		if (ret != -EAGAIN)
-			atomic64_inc(&rc->passes);
+		if (ret >= 0) {
+			rc->cursor = req.next;
+			atomic64_add(req.looked, &rc->looked);
+			ran = true;
+		}
+		up_read(&d->init_lock);
 		if (ret > 0)
 			atomic64_add(ret, &rc->strong);
+		/* A whole walk is done: every slot was looked at. */
+		if (ret < 0 || req.looked < req.max_looked)
+			break;
+		left -= req.looked;
+		cond_resched();
 	}
-	up_read(&d->init_lock);
+	if (ran)
+		atomic64_inc(&rc->passes);
 	azr_adapt_queue(d);
 }
 
@@ -416,9 +454,10 @@ static ssize_t adaptive_stat_show(struct device *dev,
 	up_read(&d->init_lock);
 	n += sysfs_emit_at(buf, n, "pressure %u\npool_pressure %u\n",
 			   pressure, atomic_read(&rc->pool_pressure));
-	n += sysfs_emit_at(buf, n, "passes %llu\nstrong %llu\n",
+	n += sysfs_emit_at(buf, n, "passes %llu\nstrong %llu\nlooked %llu\n",
 			   (u64)atomic64_read(&rc->passes),
-			   (u64)atomic64_read(&rc->strong));
+			   (u64)atomic64_read(&rc->strong),
+			   (u64)atomic64_read(&rc->looked));
 	return n;
 }
 
@@ -442,7 +481,7 @@ MODULE_PARM_DESC(adaptive_interval_ms,
 		 "ms between background passes of adaptive devices (0: none; read at disksize and after each pass)");
 module_param(adaptive_batch, uint, 0644);
 MODULE_PARM_DESC(adaptive_batch,
-		 "pages a background pass tries at most");
+		 "slots a background pass looks at, from where the last stopped");
 module_param(adaptive_idle_secs, uint, 0644);
 MODULE_PARM_DESC(adaptive_idle_secs,
 		 "a background pass also takes pages not accessed for this long (0: only pages marked idle)");

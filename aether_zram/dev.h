@@ -135,6 +135,8 @@ struct azr_adapt_row {
  * @decisions:	pages stored by each row
  * @strong:	pages the background pass stored anew with the last row
  * @passes:	background passes done
+ * @looked:	slots the background passes looked at
+ * @cursor:	where the next background pass starts (its work's alone)
  * @pool_pressure: aether_mm's pool, percent used, as the last pass saw it
  * @work:	the background pass
  */
@@ -156,6 +158,8 @@ struct azr_recomp {
 	atomic64_t passes;
 	atomic_t pool_pressure;
 	struct delayed_work work;
+	atomic64_t looked;
+	u32 cursor;
 };
 
 /* struct azr_rc_req's @mode: zram's RECOMPRESS_IDLE and RECOMPRESS_HUGE. */
@@ -173,6 +177,10 @@ struct azr_recomp {
  * @prio_max:	... up to this one, not included
  * @strong:	try @strong_idx alone instead (adaptive.c)
  * @strong_idx:	a compressor of the store
+ * @start:	the slot the walk starts at (it wraps round to it)
+ * @max_looked:	slots to look at at most, 0 every one
+ * @next:	(out) the slot after the last looked at
+ * @looked:	(out) slots looked at
  */
 struct azr_rc_req {
 	unsigned int mode;
@@ -183,6 +191,10 @@ struct azr_rc_req {
 	unsigned int prio_max;
 	bool strong;
 	unsigned int strong_idx;
+	u32 start;
+	u32 max_looked;
+	u32 next;
+	u32 looked;
 };
 
 /**
@@ -325,7 +337,7 @@ void azr_recomp_dev_init(struct azr_dev *d);
 int azr_recomp_setup(struct azr_dev *d);
 void azr_recomp_reset(struct azr_dev *d);
 void azr_recomp_slot_free(struct azr_slot *slot);
-long azr_recomp_run(struct azr_dev *d, const struct azr_rc_req *req);
+long azr_recomp_run(struct azr_dev *d, struct azr_rc_req *req);
 
 /* adaptive.c */
 extern const struct attribute_group azr_adapt_group;

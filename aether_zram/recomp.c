@@ -290,18 +290,22 @@ static int azr_rc_one(struct azr_dev *d, u32 index, struct page *bounce,
  * @d:		an initialised device, init_lock held for read
  * @req:	what to recompress and with what
  *
- * Walks the slots in order, each under its lock, until @req->max_pages
- * pages were tried, a fatal signal, or an allocation failed.
+ * Walks the slots in order from @req->start, round to it, each under its
+ * lock, until @req->max_pages pages were tried, @req->max_looked slots
+ * looked at, a fatal signal, or an allocation failed; says in @req->next
+ * and @req->looked where it stopped and how far it went.
  *
  * Context: process context, may sleep; allocates with GFP_NOIO.
  *
  * Return: pages stored anew, -EAGAIN while another recompression of @d
  * runs, or -ENOMEM.
  */
-long azr_recomp_run(struct azr_dev *d, const struct azr_rc_req *req)
+long azr_recomp_run(struct azr_dev *d, struct azr_rc_req *req)
 {
 	u64 budget = req->max_pages;
-	u32 index, nr = d->disksize >> PAGE_SHIFT;
+	u32 index, looked, nr = d->disksize >> PAGE_SHIFT;
+	u32 max_looked = req->max_looked && req->max_looked < nr ?
+			 req->max_looked : nr;
 	struct page *bounce;
 	long done = 0;
 	int ret;
@@ -314,7 +318,8 @@ long azr_recomp_run(struct azr_dev *d, const struct azr_rc_req *req)
 		__free_page(bounce);
 		return -EAGAIN;
 	}
-	for (index = 0; index < nr && budget; index++) {
+	index = req->start < nr ? req->start : 0;
+	for (looked = 0; looked < max_looked && budget; looked++) {
 		u64 tried = atomic64_read(&d->rc.scanned);
 
 		azr_slot_lock(d, index);
@@ -328,10 +333,14 @@ long azr_recomp_run(struct azr_dev *d, const struct azr_rc_req *req)
 			done++;
 		if (atomic64_read(&d->rc.scanned) != tried)
 			budget--;
+		if (++index == nr)
+			index = 0;
 		if (fatal_signal_pending(current))
 			break;
 		cond_resched();
 	}
+	req->next = index;
+	req->looked = looked;
 	mutex_unlock(&d->rc.mutex);
 	__free_page(bounce);
 	return done;
