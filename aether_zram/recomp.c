@@ -258,6 +258,12 @@ static int azr_rc_one(struct azr_dev *d, u32 index, struct page *bounce,
 	atomic64_inc(&rc->scanned);
 	if (azr_load_page(&d->store, &slot->e, bounce) ||
 	    azr_dev_csum_verify(d, index, bounce)) {
+		/*
+		 * Corrupt: tried with nothing again until it is written, so
+		 * that no pass counts and reports it again (a read does).
+		 */
+		for (i = AZR_SLOT_TRIED1; i <= AZR_SLOT_TRIED_STRONG; i++)
+			set_bit(i, &slot->flags);
 		atomic64_inc(&rc->failed);
 		return -EAGAIN;
 	}

@@ -58,8 +58,9 @@
  *
  * Writeback.  writeback takes zram's words: "idle" (pages marked idle),
  * "huge" (pages stored raw), "huge_idle" (both), "incompressible" (huge
- * pages the compressor could not shrink at all: AZR_E_INCOMP; in zram,
- * pages no recompression algorithm shrank) and "page_index=N" (that
+ * pages the compressor could not shrink at all, AZR_E_INCOMP, and, as in
+ * zram, pages no recompression algorithm shrank,
+ * AZR_SLOT_INCOMPRESSIBLE) and "page_index=N" (that
  * page, whatever it is, unless same-filled).  For each page chosen, under
  * the slot's lock: a block is taken, the page is decompressed into a
  * bounce page, and the slot is flagged AZR_SLOT_UNDER_WB; the lock is
@@ -408,7 +409,8 @@ static bool azr_wb_wanted(const struct azr_slot *slot, unsigned int mode,
 		return false;
 	if ((mode & AZR_WB_HUGE) && !(slot->e.flags & AZR_E_HUGE))
 		return false;
-	if ((mode & AZR_WB_INCOMP) && !(slot->e.flags & AZR_E_INCOMP))
+	if ((mode & AZR_WB_INCOMP) && !(slot->e.flags & AZR_E_INCOMP) &&
+	    !test_bit(AZR_SLOT_INCOMPRESSIBLE, &slot->flags))
 		return false;
 	return true;
 }

@@ -385,6 +385,48 @@ TEST_F(recomp, recompress_errors)
 	EXPECT_EQ(0ULL, rstat(self->id, RS_SCANNED));
 }
 
+/* checksum_errors of device @id, or ~0. */
+static __u64 csum_errors(int id)
+{
+	char line[64];
+
+	if (azt_attr_read(id, "checksum_errors", line, sizeof(line)))
+		return ~0ULL;
+	return strtoull(line, NULL, 10);
+}
+
+/*
+ * A page failing its checksum is tried once, counted once: it is not
+ * recompressed, and later recompressions leave it alone until it is
+ * written (review s31 finding 15: every pass counted and reported it
+ * again, so checksum_errors grew with time on an idle device).
+ */
+TEST_F(recomp, corrupt_page_is_tried_once)
+{
+	char path[128];
+	__u64 errs;
+	unsigned int i;
+
+	if (!variant->csum)
+		SKIP(return, "a corrupt page is found by its checksum");
+	ASSERT_EQ(0, rc_init(self, variant->csum, "lz4hc"));
+	corpus(self->want, (size_t)16 * PG);
+	ASSERT_EQ(0, rc_write(self, 0, 16));
+	snprintf(path, sizeof(path), AZT_DEBUGFS "/aether_zram%d/corrupt",
+		 self->id);
+	ASSERT_EQ(0, aet_write_file(path, "3"));
+	errs = csum_errors(self->id);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, azt_attr_write(self->id, "recompress",
+					    "max_pages=1024"));
+	EXPECT_EQ(1ULL, rstat(self->id, RS_FAILED));
+	EXPECT_EQ(errs + 1, csum_errors(self->id));
+	/* Written again: tried again, and sound. */
+	ASSERT_EQ(0, rc_write(self, 3, 1));
+	ASSERT_EQ(0, azt_attr_write(self->id, "recompress", "max_pages=1024"));
+	EXPECT_EQ(1ULL, rstat(self->id, RS_FAILED));
+}
+
 TEST_F_TIMEOUT(recomp, recompressed_pages_read_back_and_take_less, 600)
 {
 	__u64 before, after;

@@ -630,6 +630,33 @@ TEST_F(wb, writeback_incompressible_moves_only_incompressible_pages)
 	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
 }
 
+/*
+ * As zram's since 6.2: "incompressible" also takes the pages that
+ * recompression marked, those no secondary algorithm shrank (review
+ * s31 finding 13: only the raw ones were taken).  Every page the
+ * recompression left as it was is marked (one secondary), the raw ones
+ * among them: writeback takes exactly those.
+ */
+TEST_F(wb, writeback_incompressible_takes_recompression_marks)
+{
+	__u64 rs[5], bd[BD_COLS];
+
+	ASSERT_EQ(0, azt_attr_write(self->id, "recomp_algorithm",
+				    "algo=lz4hc priority=1"));
+	ASSERT_EQ(0, wb_init_dev(self));
+	ASSERT_EQ(0, wb_write_kinds(self));
+	ASSERT_EQ(0, azt_attr_write(self->id, "recompress", "max_pages=64"));
+	ASSERT_EQ(5, azt_stat_cols(self->id, "recomp_stat", rs, 5));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "incompressible"));
+	ASSERT_EQ(0, wb_bd_stat(self->id, bd));
+	TH_LOG("recomp_stat tried %llu recompressed %llu not shrunk %llu; written back %llu",
+	       rs[0], rs[1], rs[2], bd[BD_WRITES]);
+	EXPECT_EQ(rs[2], bd[BD_WRITES]);
+	/* The two raw pages and at least one the compressor had shrunk. */
+	EXPECT_LT(2ULL, bd[BD_WRITES]);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
 TEST_F(wb, writeback_page_index_moves_that_page)
 {
 	ASSERT_EQ(0, wb_init_dev(self));
