@@ -178,7 +178,7 @@ struct azr_recomp {
  * @strong:	try @strong_idx alone instead (adaptive.c)
  * @strong_idx:	a compressor of the store
  * @start:	the slot the walk starts at (it wraps round to it)
- * @max_looked:	slots to look at at most, 0 every one
+ * @max_looked:	the most slots to look at, 0 every one
  * @next:	(out) the slot after the last looked at
  * @looked:	(out) slots looked at
  */
