@@ -19,7 +19,12 @@
  * domain shares it: the domain is the memory cgroup the written page is
  * charged to (its css serial number, never reused; what zswap charges a
  * swapped page to, and systemd gives each user a slice of his own), 0
- * for a page charged to none (dev.c, azr_page_domain()).
+ * for a page charged to none (dev.c, azr_page_domain()).  A page a
+ * partial write made (the writer's part and the slot's old bytes, maybe
+ * another domain's) is nobody's: AZR_DOMAIN_NONE, never shared nor
+ * entered.  dedup_stat is root's (0400).  A cgroup is not a uid: users
+ * whose processes share one (a cron service's jobs, su shells, a tree
+ * without the memory controller) share one domain.
  *
  * The table (struct azr_dedup) is an rbtree of refcounted entries keyed
  * by the xxh64 of the uncompressed page, seeded per table with a random

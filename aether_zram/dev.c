@@ -464,9 +464,11 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 			memcpy_page(bounce, off, page, page_off, len);
 		else
 			memzero_page(bounce, off, len);
-		/* The writer's domain: the bytes mix its part and the old. */
-		err = azr_write_slot(d, index, bounce,
-				     azr_page_domain(d, page));
+		/*
+		 * The bytes mix the writer's part and the slot's old bytes,
+		 * which may be another domain's: shared with nobody.
+		 */
+		err = azr_write_slot(d, index, bounce, AZR_DOMAIN_NONE);
 	}
 	azr_slot_unlock(d, index);
 	if (unlocked)

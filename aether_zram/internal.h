@@ -238,6 +238,13 @@ int azr_store_recompress(struct azr_store *st, unsigned int idx,
 void azr_free_entry(struct azr_store *st, struct azr_entry *e);
 void azr_free_object(struct azr_store *st, const struct azr_entry *obj);
 
+/*
+ * The trust domain of bytes that are nobody's alone (a read-modify-write
+ * mixes the writer's part with the slot's old bytes): never shared, never
+ * entered in a dedupe table.
+ */
+#define AZR_DOMAIN_NONE		U64_MAX
+
 /* A slot's page is an entry of the dedupe table (dedup.c). */
 static inline bool azr_entry_shared(const struct azr_entry *e)
 {

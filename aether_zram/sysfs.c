@@ -49,7 +49,7 @@
  *				once; 0 (the default) does not; a write of
  *				another value -EINVAL, -EBUSY once
  *				initialised
- *	dedup_stat (ro)		ours: dup_pages (slots sharing an object
+ *	dedup_stat (0400)	ours: dup_pages (slots sharing an object
  *				beyond its first), bytes_saved, meta_bytes
  *				(the table's memory), entries, collisions
  *				(equal hash, other bytes); all 0 without
@@ -544,7 +544,8 @@ static DEVICE_ATTR_RO(debug_stat);
 static DEVICE_ATTR_RW(checksum);
 static DEVICE_ATTR_RO(checksum_errors);
 static DEVICE_ATTR_RW(dedupe);
-static DEVICE_ATTR_RO(dedup_stat);
+/* Root's: pages sharing, counted, tell of other writers' pages. */
+static DEVICE_ATTR_ADMIN_RO(dedup_stat);
 
 static struct attribute *azr_disk_attrs[] = {
 	&dev_attr_disksize.attr,

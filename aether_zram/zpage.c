@@ -184,7 +184,8 @@ out:
  * @idx:	0 for its own compressor, else one of @st->comps, set up
  * @page:	the page; its bytes must not change during the call
  * @domain:	the page's trust domain: with a dedupe table, only an
- *		object stored from the same domain is shared (dedup.c)
+ *		object stored from the same domain is shared (dedup.c);
+ *		AZR_DOMAIN_NONE never shares
  * @e:		(out) what names the page's bytes in @st
  * @gfp:	for what the pool allocates from Linux (its metadata)
  * @aflags:	AEM_ALLOC_* for the pool pages
@@ -197,6 +198,7 @@ int azr_store_page_comp(struct azr_store *st, unsigned int idx,
 			struct page *page, u64 domain, struct azr_entry *e,
 			gfp_t gfp, unsigned int aflags)
 {
+	bool dedup = st->dedup && domain != AZR_DOMAIN_NONE;
 	struct azr_entry new = { };
 	struct azr_comp *comp;
 	bool shared = false;
@@ -215,12 +217,12 @@ int azr_store_page_comp(struct azr_store *st, unsigned int idx,
 	    azr_page_same_filled(src, &val)) {
 		new.flags = AZR_E_SAME;
 		new.handle = val;
-	} else if (st->dedup &&
+	} else if (dedup &&
 		   azr_dedup_find(st, src, domain, &hash, &new, gfp)) {
 		shared = true;
 	} else {
 		err = azr_store_compressed(st, idx, src, &new, gfp, aflags);
-		if (!err && st->dedup && !(new.flags & AZR_E_SAME))
+		if (!err && dedup && !(new.flags & AZR_E_SAME))
 			azr_dedup_add(st, hash, domain, &new, gfp);
 	}
 	kunmap_local(src);
