@@ -266,6 +266,7 @@ static struct aqos_group *aqos_group_alloc(struct aqos_group *parent,
 	INIT_LIST_HEAD(&g->children);
 	INIT_LIST_HEAD(&g->members);
 	spin_lock_init(&g->snap_lock);
+	spin_lock_init(&g->integ_lock);
 	refcount_set(&g->ref, 1);	/* the tree's */
 	g->high = AQOS_UNLIMITED;
 	g->max = AQOS_UNLIMITED;
@@ -1088,7 +1089,14 @@ static bool aqos_integ_room(struct aqos_group *g, long pages)
  * @nr: how many (1, or a region's all at an attach)
  * @nofail: count them whatever the limits (an attach moving them)
  *
- * Context: any, does not sleep (the policy's @charge_integrity).
+ * @integ_own and the pages charged for it move together under @integ_lock:
+ * a charge refused and undone while another was counted would leave the
+ * other's bytes standing for a page never charged, uncharged when they go
+ * (review s31b finding 3).  The stored bytes' aqos_charge_stored() never
+ * refuses, so it needs no such lock.
+ *
+ * Context: any, does not sleep (the policy's @charge_integrity); takes
+ * @integ_lock (lock order 5).
  * Return: 0, or -ENOMEM when the pages it adds to @usage would take @g or
  * an ancestor above its max, less the room its stored pages need to come
  * back (aqos_integ_room()): nothing is counted, the copy is not kept.
@@ -1096,16 +1104,22 @@ static bool aqos_integ_room(struct aqos_group *g, long pages)
 int aqos_charge_integrity(struct aqos_group *g, unsigned long bytes,
 			  unsigned long nr, bool nofail)
 {
-	long now = atomic_long_add_return(bytes, &g->integ_own);
-	long pages = aqos_zswap_round(now) - aqos_zswap_round(now - bytes);
+	unsigned long flags;
+	long now, pages;
+	int err = 0;
 
+	spin_lock_irqsave(&g->integ_lock, flags);
+	now = atomic_long_read(&g->integ_own) + bytes;
+	pages = aqos_zswap_round(now) - aqos_zswap_round(now - bytes);
 	if (pages && ((!nofail && !aqos_integ_room(g, pages)) ||
 		      aqos_charge(g, pages, nofail) < 0)) {
-		atomic_long_sub(bytes, &g->integ_own);
-		return -ENOMEM;
+		err = -ENOMEM;
+	} else {
+		atomic_long_set(&g->integ_own, now);
+		aqos_integ_add(g, bytes, nr, pages);
 	}
-	aqos_integ_add(g, bytes, nr, pages);
-	return 0;
+	spin_unlock_irqrestore(&g->integ_lock, flags);
+	return err;
 }
 
 /**
@@ -1114,18 +1128,22 @@ int aqos_charge_integrity(struct aqos_group *g, unsigned long bytes,
  * @bytes: what aqos_charge_integrity() counted for it
  * @nr: copies (as charged)
  *
- * Context: any, does not sleep.
+ * Context: any, does not sleep; takes @integ_lock (lock order 5).
  */
 void aqos_uncharge_integrity(struct aqos_group *g, unsigned long bytes,
 			     unsigned long nr)
 {
-	long now = atomic_long_sub_return(bytes, &g->integ_own);
-	long pages = aqos_zswap_round(now + bytes) - aqos_zswap_round(now);
+	unsigned long flags;
+	long now, pages;
 
+	spin_lock_irqsave(&g->integ_lock, flags);
+	now = atomic_long_sub_return(bytes, &g->integ_own);
+	pages = aqos_zswap_round(now + bytes) - aqos_zswap_round(now);
 	WARN_ON_ONCE(now < 0);
 	aqos_integ_add(g, -(long)bytes, -(long)nr, -pages);
 	if (pages)
 		aqos_uncharge(g, pages);
+	spin_unlock_irqrestore(&g->integ_lock, flags);
 }
 
 /**

@@ -56,10 +56,16 @@
  *				written under aqos_tree_lock, read alone
  *				by the walks (@reclaim_tier, a group's own
  *				reclaim's match)
+ *   5 @integ_lock (spin)	a group's @integ_own with the pages it
+ *				charged for it (aqos_charge_integrity()):
+ *				taken under aether_mm's region pol_lock or
+ *				a shared frame's lock; only the counters'
+ *				atomics and event wakeups inside
  *
  * The members' hash is written under aqos_member_lock and read under RCU.
  *
- * The counters are atomics: charge and uncharge take no lock at all.
+ * The counters are atomics: charge and uncharge take no lock at all, but
+ * for the integrity copies' (5).
  */
 #ifndef _AETHER_QOS_INTERNAL_H
 #define _AETHER_QOS_INTERNAL_H
@@ -182,7 +188,9 @@ enum aqos_event {
  *		repair) of its and its descendants' pages (memory.stat
  *		integrity), @integ_copies those copies, @integ_pages the
  *		pages of @usage they take, @integ_own the bytes charged to it
- *		itself (aqos_charge_integrity(): rounded up as @zswap_own)
+ *		itself (aqos_charge_integrity(): rounded up as @zswap_own),
+ *		@integ_lock serialising @integ_own with the charge of its
+ *		pages (a refusal undone before another charge reads it)
  * @throttles, @throttled_us, @throttle_max_us: the over-high sleeps of
  *		its regions' tasks (throttle.c): how many, their penalties'
  *		sum and the longest, in us (memory.stat)
@@ -240,6 +248,7 @@ struct aqos_group {
 	atomic_long_t integ_copies;
 	atomic_long_t integ_pages;
 	atomic_long_t integ_own;
+	spinlock_t integ_lock;		/* lock order 5 */
 
 	struct dentry *debugfs;
 	spinlock_t snap_lock;		/* guards @snap (lock order 4) */
