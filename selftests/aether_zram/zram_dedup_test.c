@@ -298,7 +298,8 @@ TEST_F(dedup, overwrite_discard_of_one_copy_leaves_others)
 	ASSERT_EQ(DS_COLS, dd_stat(self->id, ds));
 	ASSERT_EQ(12ULL, ds[DS_DUP]);
 	ASSERT_EQ(12 * one, ds[DS_SAVED]);
-	ASSERT_EQ(3ULL, ds[DS_ENTRIES]);
+	/* Contents 3 and 4; page 6, partly written, is an object alone. */
+	ASSERT_EQ(2ULL, ds[DS_ENTRIES]);
 	for (i = 0; i < 16; i++) {
 		if (i == 4 || i == 5 || i == 6)
 			continue;
