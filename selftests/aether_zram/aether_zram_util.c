@@ -256,3 +256,16 @@ int azt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg)
 {
 	return aet_run_unprivileged(fn, fd, arg);
 }
+
+long long azt_json_number(const char *json, const char *key)
+{
+	char quoted[64];
+	const char *at;
+
+	snprintf(quoted, sizeof(quoted), "\"%s\"", key);
+	at = strstr(json, quoted);
+	if (!at)
+		return -1;
+	at = strchr(at + strlen(quoted), ':');
+	return at ? strtoll(at + 1, NULL, 10) : -1;
+}

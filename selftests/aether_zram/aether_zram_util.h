@@ -94,4 +94,7 @@ int azt_pool_used(__u64 *used);
 /* An unprivileged child running @fn on @fd: its -errno. */
 int azt_run_unprivileged(int (*fn)(int fd, void *arg), int fd, void *arg);
 
+/* The number after "@key": in aetherctl's JSON @json, or -1. */
+long long azt_json_number(const char *json, const char *key);
+
 #endif /* AETHER_ZRAM_UTIL_H */

@@ -337,19 +337,6 @@ static int ctl_show(int id, char *out, size_t len)
 }
 
 /* The number after "@key": in @json, or -1. */
-static long long json_number(const char *json, const char *key)
-{
-	char quoted[64];
-	const char *at;
-
-	snprintf(quoted, sizeof(quoted), "\"%s\"", key);
-	at = strstr(json, quoted);
-	if (!at)
-		return -1;
-	at = strchr(at + strlen(quoted), ':');
-	return at ? strtoll(at + 1, NULL, 10) : -1;
-}
-
 /* aetherctl zram show: the kind in use and the errors counted. */
 TEST_F(csum, aetherctl_shows_kind_and_errors)
 {
@@ -365,7 +352,7 @@ TEST_F(csum, aetherctl_shows_kind_and_errors)
 	snprintf(kind, sizeof(kind), "\"%s\"", variant->kind);
 	ASSERT_NE(NULL, strstr(out, "\"checksum\"")) TH_LOG("%s", out);
 	ASSERT_NE(NULL, strstr(out, kind)) TH_LOG("%s", out);
-	ASSERT_EQ(1, json_number(out, "checksum_errors")) TH_LOG("%s", out);
+	ASSERT_EQ(1, azt_json_number(out, "checksum_errors")) TH_LOG("%s", out);
 }
 
 #define TP_LEN		(8 << 20)

@@ -960,19 +960,6 @@ TEST_F(dedup, copies_of_two_memory_cgroups_are_not_shared)
 			TH_LOG("page %u", i);
 }
 
-static long long json_number(const char *json, const char *key)
-{
-	char quoted[64];
-	const char *at;
-
-	snprintf(quoted, sizeof(quoted), "\"%s\"", key);
-	at = strstr(json, quoted);
-	if (!at)
-		return -1;
-	at = strchr(at + strlen(quoted), ':');
-	return at ? strtoll(at + 1, NULL, 10) : -1;
-}
-
 /* aetherctl zram show: dedupe on, and dedup_stat's figures. */
 TEST_F(dedup, aetherctl_shows_dedup_counters)
 {
@@ -993,11 +980,11 @@ TEST_F(dedup, aetherctl_shows_dedup_counters)
 	n = fread(out, 1, sizeof(out) - 1, f);
 	out[n] = '\0';
 	ASSERT_EQ(0, pclose(f));
-	ASSERT_EQ(1, json_number(out, "dedupe")) TH_LOG("%s", out);
-	ASSERT_EQ(4, json_number(out, "dup_pages")) TH_LOG("%s", out);
-	ASSERT_EQ(1, json_number(out, "dedup_entries")) TH_LOG("%s", out);
-	ASSERT_LT(0, json_number(out, "dedup_saved")) TH_LOG("%s", out);
-	ASSERT_LT(0, json_number(out, "dedup_meta")) TH_LOG("%s", out);
+	ASSERT_EQ(1, azt_json_number(out, "dedupe")) TH_LOG("%s", out);
+	ASSERT_EQ(4, azt_json_number(out, "dup_pages")) TH_LOG("%s", out);
+	ASSERT_EQ(1, azt_json_number(out, "dedup_entries")) TH_LOG("%s", out);
+	ASSERT_LT(0, azt_json_number(out, "dedup_saved")) TH_LOG("%s", out);
+	ASSERT_LT(0, azt_json_number(out, "dedup_meta")) TH_LOG("%s", out);
 }
 
 TEST_HARNESS_MAIN
