@@ -27,12 +27,30 @@
  *
  * Pressure, in percent, is the larger of the device's (pool pages it
  * holds against its mem_limit; 0 without a limit) and aether_mm's pool's
- * (pages in use against what the pool may grow to: the chunk limits of
- * its nodes, include/aether/mm.h's aem_get_pool_info()), the second
- * sampled by each background pass, not on the write path, and only with
- * the module parameter adaptive_pool_pressure.  A write takes the last
- * row whose pressure_pct the pressure has reached: the device's part is
- * two reads of counters, the cost of adaptive on the write path.
+ * (azr_adapt_pool_pressure(): 0 while fewer than three quarters of the
+ * pages the pool may grow to are in use, the chunk limits of its nodes
+ * in include/aether/mm.h's aem_get_pool_info(), then rising to 100 when
+ * all are), the second sampled by each background pass, not on the
+ * write path, and only with the module parameter adaptive_pool_pressure.
+ * A write takes the last row whose pressure_pct the pressure has
+ * reached: the device's part is two reads of counters, the cost of
+ * adaptive on the write path.
+ *
+ * Who moves the pool's pressure (review finding 14).  Any member of the
+ * group aether can take pool pages, and so raise the pool's pressure,
+ * which moves every adaptive device (and the region store, with
+ * store_adaptive) to stronger, costlier rows.  So the pool's pressure
+ * counts only once the pool is really short: below the knee
+ * (AZR_ADAPT_POOL_KNEE, 75 % of what it may grow to) it grows before it
+ * reclaims and its pressure is 0, and a user must hold more than that
+ * (their QoS group's max, aether_mm's user_max_pages) to move it alone;
+ * past it, reclaim runs anyway and stronger compression is what gives
+ * the pool back its pages.  An administrator who wants a device to
+ * follow its own mem_limit only sets adaptive_pool_pressure to 0.
+ *
+ * The policy's parser, its default, the choice of a row and the pool's
+ * sampling are shared with the region store's adaptive mode
+ * (store_adaptive.c).
  *
  * Each row has its own compressor in the store (@comps[AZR_ADAPT_COMP0
  * + row], made at disksize), so that a page names the row that wrote it
@@ -56,6 +74,7 @@
  */
 
 #include <linux/jiffies.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -73,8 +92,15 @@ static void azr_adapt_work(struct work_struct *work);
 
 /* ---- the policy --------------------------------------------------------- */
 
-/* The default policy: lz4 while there is room, then zstd (or lz4hc). */
-static void azr_adapt_default(struct azr_recomp *rc)
+/**
+ * azr_adapt_policy_default() - the default policy: lz4 while there is
+ *				room, then zstd (lz4hc without it) at rising
+ *				levels
+ * @rows:	AZR_ADAPT_ROWS rows, filled
+ *
+ * Return: the number of rows filled.
+ */
+unsigned int azr_adapt_policy_default(struct azr_adapt_row *rows)
 {
 	static const unsigned int pressure[AZR_ADAPT_ROWS] = { 0, 50, 75, 90 };
 	static const int zstd[AZR_ADAPT_ROWS] = { 0, 1, 3, 9 };
@@ -83,13 +109,17 @@ static void azr_adapt_default(struct azr_recomp *rc)
 	unsigned int i;
 
 	for (i = 0; i < AZR_ADAPT_ROWS; i++) {
-		rc->rows[i].pressure = pressure[i];
-		rc->rows[i].algo = !i ? AETHER_ZRAM_ALGO_LZ4 : has_zstd ?
-				   AETHER_ZRAM_ALGO_ZSTD :
-				   AETHER_ZRAM_ALGO_LZ4HC;
-		rc->rows[i].level = !i ? 0 : has_zstd ? zstd[i] : lz4hc[i];
+		rows[i].pressure = pressure[i];
+		rows[i].algo = !i ? AETHER_ZRAM_ALGO_LZ4 : has_zstd ?
+			       AETHER_ZRAM_ALGO_ZSTD : AETHER_ZRAM_ALGO_LZ4HC;
+		rows[i].level = !i ? 0 : has_zstd ? zstd[i] : lz4hc[i];
 	}
-	rc->nr_rows = AZR_ADAPT_ROWS;
+	return AZR_ADAPT_ROWS;
+}
+
+static void azr_adapt_default(struct azr_recomp *rc)
+{
+	rc->nr_rows = azr_adapt_policy_default(rc->rows);
 }
 
 /**
@@ -153,6 +183,73 @@ int azr_adapt_setup(struct azr_dev *d)
 	return 0;
 }
 
+/**
+ * azr_adapt_row_of() - the row a page goes in with at @pressure
+ * @rows:	a policy, by rising pressure, the first at 0
+ * @nr:		its rows, at least 1
+ * @pressure:	percent
+ *
+ * Return: the last row whose pressure @pressure has reached.
+ */
+unsigned int azr_adapt_row_of(const struct azr_adapt_row *rows,
+			      unsigned int nr, unsigned int pressure)
+{
+	unsigned int row;
+
+	for (row = nr - 1; row; row--)
+		if (pressure >= rows[row].pressure)
+			break;
+	return row;
+}
+
+/*
+ * The pool's pressure only counts in its last quarter: while fewer than
+ * AZR_ADAPT_POOL_KNEE percent of the pages it may grow to are in use, it
+ * has room (it grows before it reclaims) and its pressure is 0; from
+ * there it rises linearly to 100 when every page is in use.  So that a
+ * user who fills a part of the pool (up to their QoS group's max or
+ * aether_mm's user_max_pages) does not move every adaptive device and
+ * the region store to their stronger rows: only a pool that is really
+ * short does (review finding 14).
+ */
+#define AZR_ADAPT_POOL_KNEE	75
+
+static DEFINE_MUTEX(azr_adapt_sample_lock);	/* azr_adapt_sample_info */
+static struct aether_mm_pool_info azr_adapt_sample_info;
+
+/**
+ * azr_adapt_pool_pressure() - aether_mm's pool's pressure, percent
+ * @wait:	wait for another sampler; else -EBUSY while one samples
+ *
+ * A sample reads the pool's counters (aem_get_pool_info()) into one
+ * buffer, allocating nothing, so that the region store may sample from
+ * inside a failing pool allocation (with @wait false: it never waits).
+ *
+ * Return: 0..100 (see AZR_ADAPT_POOL_KNEE), or -EBUSY.
+ */
+int azr_adapt_pool_pressure(bool wait)
+{
+	struct aether_mm_pool_info *info = &azr_adapt_sample_info;
+	u64 cap = 0, used, knee;
+	unsigned int n;
+
+	if (!wait && !mutex_trylock(&azr_adapt_sample_lock))
+		return -EBUSY;
+	if (wait)
+		mutex_lock(&azr_adapt_sample_lock);
+	info->size = sizeof(*info);
+	aem_get_pool_info(info);
+	for (n = 0; n < info->nr_nodes && n < AETHER_MM_MAX_NODES; n++)
+		cap += info->node_chunks_max[n] << info->chunk_order;
+	cap = max(cap, info->pages_total);
+	used = info->pages_total - min(info->pages_total, info->pages_free);
+	mutex_unlock(&azr_adapt_sample_lock);
+	knee = div_u64(cap * AZR_ADAPT_POOL_KNEE, 100);
+	if (!cap || used <= knee)
+		return 0;
+	return min_t(u64, 100, div64_u64((used - knee) * 100, cap - knee));
+}
+
 /* The device's pressure, percent; init_lock held. */
 static unsigned int azr_adapt_pressure(struct azr_dev *d)
 {
@@ -181,34 +278,12 @@ unsigned int azr_adapt_pick(struct azr_dev *d)
 	if (!rc->adaptive)
 		return 0;
 	pressure = azr_adapt_pressure(d);
-	for (row = rc->nr_rows - 1; row; row--)
-		if (pressure >= rc->rows[row].pressure)
-			break;
+	row = azr_adapt_row_of(rc->rows, rc->nr_rows, pressure);
 	atomic64_inc(&rc->decisions[row]);
 	return AZR_ADAPT_COMP0 + row;
 }
 
 /* ---- the background pass ------------------------------------------------ */
-
-/* aether_mm's pool: pages in use against what it may grow to, percent. */
-static unsigned int azr_adapt_pool_sample(void)
-{
-	struct aether_mm_pool_info *info;
-	u64 cap = 0, used;
-	unsigned int n, pct;
-
-	info = kmalloc(sizeof(*info), GFP_KERNEL);
-	if (!info)
-		return 0;
-	aem_get_pool_info(info);
-	for (n = 0; n < info->nr_nodes && n < AETHER_MM_MAX_NODES; n++)
-		cap += info->node_chunks_max[n] << info->chunk_order;
-	cap = max(cap, info->pages_total);
-	used = info->pages_total - min(info->pages_total, info->pages_free);
-	pct = cap ? min_t(u64, 100, used * 100 / cap) : 0;
-	kfree(info);
-	return pct;
-}
 
 static void azr_adapt_queue(struct azr_dev *d)
 {
@@ -243,7 +318,7 @@ static void azr_adapt_work(struct work_struct *work)
 	long ret = 0;
 
 	atomic_set(&rc->pool_pressure, READ_ONCE(adaptive_pool_pressure) ?
-		   azr_adapt_pool_sample() : 0);
+		   azr_adapt_pool_pressure(true) : 0);
 	if (secs)
 		req.cutoff = ktime_sub(ktime_get_boottime(),
 				       ktime_set(secs, 0));
@@ -390,14 +465,24 @@ static int azr_adapt_parse_row(char *line, struct azr_adapt_row *row,
 	return 0;
 }
 
-static ssize_t adaptive_policy_store(struct device *dev,
-				     struct device_attribute *attr,
-				     const char *buf, size_t len)
+/**
+ * azr_adapt_policy_parse() - a policy as a person writes it
+ * @buf:	lines "pressure_pct algo level" (or separated by ';'), by
+ *		rising pressure, the first at 0; empty lines are skipped
+ * @len:	its length
+ * @rows:	AZR_ADAPT_ROWS rows, filled
+ *
+ * Context: process context, GFP_KERNEL.
+ *
+ * Return: the number of rows (1..AZR_ADAPT_ROWS), -EINVAL for a bad
+ * line, a pressure not above the row before's, too many rows or none,
+ * or -ENOMEM.
+ */
+int azr_adapt_policy_parse(const char *buf, size_t len,
+			   struct azr_adapt_row *rows)
 {
-	struct azr_adapt_row rows[AZR_ADAPT_ROWS];
-	struct azr_dev *d = azr_adapt_of(dev);
-	unsigned int nr = 0;
 	char *args, *cur, *line;
+	unsigned int nr = 0;
 	int err = 0;
 
 	args = kstrndup(buf, len, GFP_KERNEL);
@@ -420,8 +505,20 @@ static ssize_t adaptive_policy_store(struct device *dev,
 	kfree(args);
 	if (!err && !nr)
 		err = -EINVAL;
-	if (err)
-		return err;
+	return err ? err : nr;
+}
+
+static ssize_t adaptive_policy_store(struct device *dev,
+				     struct device_attribute *attr,
+				     const char *buf, size_t len)
+{
+	struct azr_adapt_row rows[AZR_ADAPT_ROWS];
+	struct azr_dev *d = azr_adapt_of(dev);
+	int nr, err = 0;
+
+	nr = azr_adapt_policy_parse(buf, len, rows);
+	if (nr < 0)
+		return nr;
 	down_write(&d->init_lock);
 	if (azr_dev_init_done(d)) {
 		err = -EBUSY;

@@ -98,21 +98,8 @@ struct azr_wb {
 
 /* Priorities of recompression's secondary algorithms: 1..3, as zram's. */
 #define AZR_RECOMP_PRIOS	3
-/* Rows of the adaptive policy; their compressors follow the secondaries. */
-#define AZR_ADAPT_ROWS		4
+/* The adaptive policy's rows' compressors follow the secondaries. */
 #define AZR_ADAPT_COMP0		(AZR_RECOMP_PRIOS + 1)
-
-/**
- * struct azr_adapt_row - a row of the adaptive policy (adaptive.c)
- * @pressure:	from this pressure on (percent) ...
- * @algo:	... new pages go in with this algorithm ...
- * @level:	... at this level (0 the default)
- */
-struct azr_adapt_row {
-	unsigned int pressure;
-	unsigned int algo;
-	int level;
-};
 
 /**
  * struct azr_recomp - recompression and adaptive compression of a device

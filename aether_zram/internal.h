@@ -282,6 +282,30 @@ bool azr_dedup_has_copies(const struct azr_entry *e);
 void azr_dedup_put(struct azr_store *st, const struct azr_entry *e);
 void azr_dedup_stats(struct azr_store *st, struct azr_dedup_stats *out);
 
+/* ---- adaptive.c: the policy both users follow --------------------------- */
+
+/* Rows of an adaptive policy, at most. */
+#define AZR_ADAPT_ROWS		4
+
+/**
+ * struct azr_adapt_row - a row of an adaptive policy (adaptive.c)
+ * @pressure:	from this pressure on (percent) ...
+ * @algo:	... new pages go in with this algorithm ...
+ * @level:	... at this level (0 the default)
+ */
+struct azr_adapt_row {
+	unsigned int pressure;
+	unsigned int algo;
+	int level;
+};
+
+unsigned int azr_adapt_policy_default(struct azr_adapt_row *rows);
+int azr_adapt_policy_parse(const char *buf, size_t len,
+			   struct azr_adapt_row *rows);
+unsigned int azr_adapt_row_of(const struct azr_adapt_row *rows,
+			      unsigned int nr, unsigned int pressure);
+int azr_adapt_pool_pressure(bool wait);
+
 /* ---- csum.c: checksums of stored pages --------------------------------- */
 
 /* A checksum kind: the names of sysfs "checksum" and store_checksum. */
