@@ -32,6 +32,9 @@
  *  store.c	the region store backend of aether_mm (struct
  *		aem_store_ops): cold region pages compressed into a store of
  *		their own
+ *  store_adaptive.c  the region store's adaptive compression: the
+ *		policy's compressors, the choice of a page's, the background
+ *		pass's work
  *
  * Lock order (take a lower number before a higher one; never the
  * reverse).  Each file's header says which of these it takes and why.
@@ -62,6 +65,11 @@
  *  3a. a store's dedupe table lock (spinlock, dedup.c): its entries'
  *     tree and references; taken under 3 and from swap's atomic
  *     notification, nothing inside it
+ *  3b. a region store entry's lock (a bit lock in the entry, sleeping
+ *     when contended, store.c): one load, check or background
+ *     recompression of an entry at a time, held across its
+ *     (de)compression (4, 6, 7); the background pass only tries it,
+ *     under 5
  *  4. a compression stream's lock (mutex, per CPU): held around one
  *     compress or decompress; may be taken with 1-3 held
  *  5. the region store backend's lock (store.c)
@@ -234,7 +242,8 @@ int azr_store_page_comp(struct azr_store *st, unsigned int idx,
 			gfp_t gfp, unsigned int aflags);
 int azr_store_recompress(struct azr_store *st, unsigned int idx,
 			 struct page *page, const struct azr_entry *old,
-			 u32 threshold, struct azr_entry *e, gfp_t gfp);
+			 u32 threshold, struct azr_entry *e, gfp_t gfp,
+			 unsigned int aflags);
 void azr_free_entry(struct azr_store *st, struct azr_entry *e);
 void azr_free_object(struct azr_store *st, const struct azr_entry *obj);
 
@@ -337,6 +346,41 @@ struct dentry *azr_debugfs_dir(void);
 int azr_store_backend_init(void);	/* store.c */
 void azr_store_backend_exit(void);
 void azr_store_backend_info(struct aether_zram_info *info);
+
+/* ---- store.c and store_adaptive.c: the region store's adaptive mode ---- */
+
+/**
+ * struct azr_rs_pass_stats - what the region store's background passes
+ *			      count
+ * @looked:	entries looked at
+ * @restored:	entries stored anew, smaller, with the last row
+ * @not_shrunk:	entries it did not shrink (not tried again with it)
+ * @failed:	entries whose load, checksum or new object failed
+ * @bytes_saved: bytes of objects the passes gave back
+ */
+struct azr_rs_pass_stats {
+	atomic64_t looked;
+	atomic64_t restored;
+	atomic64_t not_shrunk;
+	atomic64_t failed;
+	atomic64_t bytes_saved;
+};
+
+struct dentry;
+extern struct mutex azr_rs_mutex;
+bool azr_rs_registered(void);
+void azr_rs_pass(unsigned int idx, unsigned int idle_secs, unsigned int batch,
+		 struct azr_rs_pass_stats *ps);
+int azr_rsa_init(struct azr_store *st, struct dentry *dir);
+void azr_rsa_exit(void);
+void azr_rsa_start(void);
+void azr_rsa_stop(void);
+unsigned int azr_rsa_get(void);
+void azr_rsa_put(unsigned int idx);
+void azr_rsa_hold(unsigned int idx);
+void azr_rsa_entry_add(unsigned int idx);
+void azr_rsa_entry_del(unsigned int idx);
+u8 azr_rsa_tag(unsigned int idx);
 long azr_bench_ioctl(void __user *uarg);	/* bench.c */
 int azr_devices_init(void);		/* dev.c, sysfs.c, control.c */
 void azr_devices_exit(void);

@@ -270,7 +270,7 @@ static int azr_rc_one(struct azr_dev *d, u32 index, struct page *bounce,
 	clear_bit(AZR_SLOT_IDLE, &slot->flags);
 	for (i = 0; i < n; i++) {
 		ret = azr_store_recompress(&d->store, idx[i], bounce, &slot->e,
-					   req->threshold, &e, AZR_RC_GFP);
+					   req->threshold, &e, AZR_RC_GFP, 0);
 		if (ret)
 			break;
 		set_bit(bit[i], &slot->flags);

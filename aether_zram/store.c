@@ -17,9 +17,26 @@
  * group while the page is stored, as memcg charges zswap's.
  *
  * States of an entry: allocated and filled in ->store() (on the list of
- * live entries), loaded any number of times, freed by ->release() or, for
- * the pages aether_mm could not bring back at unregistration, by
- * ->drain().
+ * live entries, the newest first), loaded any number of times, stored
+ * anew with a stronger compressor by adaptive compression's background
+ * pass (store_adaptive.c, azr_rs_pass()) at most once per compressor,
+ * freed by ->release() or, for the pages aether_mm could not bring back
+ * at unregistration, by ->drain().  An entry names the compressor that
+ * wrote it (AZR_E_COMP_MASK: the store's own, or one of the adaptive
+ * policy's) and holds a reference to it, so that every load decompresses
+ * with that one whatever the policy became since.
+ *
+ * The background pass and the entry's lock.  The pass walks the list
+ * from the oldest entry, from a cursor (@azr_rs_cursor, moved past an
+ * entry that goes), taking azr_rs_lock for one step at a time; the entry
+ * it tries is locked (a bit lock in @state, tried under azr_rs_lock) and
+ * marked AZR_RS_PASS while it loads it, compresses it again and swaps
+ * the objects.  ->load() and ->verify() take the same lock, so they wait
+ * for the swap and never read an object being freed; aether_mm never
+ * releases an entry while it loads or checks it, but ->release() may
+ * come while the pass holds one: it then only marks it AZR_RS_GONE and
+ * the pass frees it.  ->size() answers @charged, what the page took when
+ * stored: aether_mm requires the answer not to change.
  *
  * Context.  ->store() runs inside a failing pool allocation: entries come
  * from Linux with GFP_NOIO | __GFP_NOWARN, the store's pool pages with
@@ -47,9 +64,15 @@
  * Lock order: azr_rs_mutex (a mutex) is outermost, above aether_mm's
  * locks: it is held around aem_register_store() and
  * aem_unregister_store(), which wait for the callbacks; it is taken by a
- * write of region_store (under the module's parameter lock) and at load
- * and unload, never by a callback.  azr_rs_lock (5 of internal.h, a
- * spinlock) guards the list of live entries; nothing is taken inside it.
+ * write of region_store or of store_adaptive's parameters (under the
+ * module's parameter lock) and at load and unload, never by a callback
+ * or the background pass.  Unregistering stops the pass first.  An
+ * entry's lock (3b of internal.h) is held across its (de)compression (4,
+ * then the pool's 6, 7) and taken before azr_rs_lock, which the pass
+ * takes with it held to put it back; the pass takes it under azr_rs_lock
+ * only by trylock.  azr_rs_lock (5, a spinlock) guards the list of live
+ * entries, the pass's cursor and the AZR_RS_PASS and AZR_RS_GONE bits;
+ * nothing but that trylock is taken inside it.
  *
  * Checksums (csum.c).  The module parameter store_checksum (none, the
  * default, crc32c or xxh64) has each entry keep the checksum of its page
@@ -88,33 +111,55 @@
 
 #define AZR_RS_GFP	(GFP_NOIO | __GFP_NOWARN)
 
+/* Bits of struct azr_rs_entry's @state. */
+enum azr_rs_state_bits {
+	AZR_RS_LOCKED,		/* the entry's lock (3b of internal.h) */
+	AZR_RS_PASS,		/* the background pass holds it (azr_rs_lock) */
+	AZR_RS_GONE,		/* released meanwhile: the pass frees it */
+};
+
 /**
  * struct azr_rs_entry - one region page in the store
- * @e:		what names its bytes in azr_rs
- * @link:	on azr_rs_entries
+ * @e:		what names its bytes in azr_rs, and which compressor
+ *		wrote them (AZR_E_COMP_MASK)
+ * @link:	on azr_rs_entries, the newest first
+ * @state:	enum azr_rs_state_bits
+ * @stored_at:	when it was stored, boot time in seconds (its idle age)
+ * @charged:	the bytes ->size() answers, its object's when it was
+ *		stored, whatever the background pass makes of it later
+ * @tried:	azr_rsa_tag() of the compressor that could not shrink it
  * @csum:	the checksum of its page, in the entries of
  *		azr_rs_csum_cache only
  */
 struct azr_rs_entry {
 	struct azr_entry e;
 	struct list_head link;
+	unsigned long state;
+	u32 stored_at;
+	u16 charged;
+	u8 tried;
 	u64 csum[];
 };
+
+/* A compressed object is under PAGE_SIZE: huge pages are refused. */
+static_assert(PAGE_SIZE - 1 <= U16_MAX);
 
 static bool region_store = true;
 static char *store_algo = "lz4";
 static int store_level;
 
 static struct azr_store azr_rs;
-static DEFINE_MUTEX(azr_rs_mutex);	/* registration; see the top */
+DEFINE_MUTEX(azr_rs_mutex);		/* registration; see the top */
 static bool azr_rs_ready;		/* azr_rs exists (load to unload) */
 static bool azr_rs_on;			/* registered with aether_mm */
 static unsigned int azr_rs_csum;	/* enum azr_csum (store_checksum) */
 static struct kmem_cache *azr_rs_cache;
 static struct kmem_cache *azr_rs_csum_cache;
 static struct page *azr_rs_corrupt_page; /* armed: the next store's bounce */
-static DEFINE_SPINLOCK(azr_rs_lock);	/* lock 5: azr_rs_entries */
+static DEFINE_SPINLOCK(azr_rs_lock);	/* lock 5: azr_rs_entries, cursor */
 static LIST_HEAD(azr_rs_entries);
+/* The entry the background pass looks at next; NULL: the oldest. */
+static struct azr_rs_entry *azr_rs_cursor;
 static struct dentry *azr_rs_dir;
 
 static atomic_long_t azr_rs_stores, azr_rs_store_failed, azr_rs_incompressible;
@@ -136,13 +181,53 @@ static void azr_rs_link(struct azr_rs_entry *re)
 	spin_unlock(&azr_rs_lock);
 }
 
+/* Off the list, azr_rs_lock held; the pass's cursor moves past it. */
+static void azr_rs_unlink(struct azr_rs_entry *re)
+{
+	lockdep_assert_held(&azr_rs_lock);
+	if (azr_rs_cursor == re)
+		azr_rs_cursor = re->link.prev == &azr_rs_entries ? NULL :
+				list_prev_entry(re, link);
+	list_del(&re->link);
+}
+
+/* Free an entry off the list: its object, its compressor's reference. */
+static void azr_rs_destroy(struct azr_rs_entry *re)
+{
+	unsigned int idx = azr_entry_comp(&re->e);
+	bool compressed = !(re->e.flags & (AZR_E_SAME | AZR_E_HUGE));
+
+	azr_free_entry(&azr_rs, &re->e);
+	if (compressed)
+		azr_rsa_entry_del(idx);
+	kmem_cache_free(azr_rs_entry_cache(), re);
+}
+
 static void azr_rs_free(struct azr_rs_entry *re)
 {
 	spin_lock(&azr_rs_lock);
-	list_del(&re->link);
+	azr_rs_unlink(re);
 	spin_unlock(&azr_rs_lock);
-	azr_free_entry(&azr_rs, &re->e);
-	kmem_cache_free(azr_rs_entry_cache(), re);
+	azr_rs_destroy(re);
+}
+
+/*
+ * The entry's lock: a load or a check of it waits for the background
+ * pass to be done with it (lockdep sees the bit lock as azr_rs_entry_map).
+ */
+static struct lock_class_key azr_rs_entry_key;
+static struct lockdep_map azr_rs_entry_map __maybe_unused;
+
+static void azr_rs_lock_entry(struct azr_rs_entry *re)
+{
+	wait_on_bit_lock(&re->state, AZR_RS_LOCKED, TASK_UNINTERRUPTIBLE);
+	mutex_acquire(&azr_rs_entry_map, 0, 0, _RET_IP_);
+}
+
+static void azr_rs_unlock_entry(struct azr_rs_entry *re)
+{
+	mutex_release(&azr_rs_entry_map, _RET_IP_);
+	clear_and_wake_up_bit(AZR_RS_LOCKED, &re->state);
 }
 
 /*
@@ -169,6 +254,7 @@ static void azr_rs_corrupt_maybe(struct azr_rs_entry *re)
 static int azr_rs_store(struct aem_frame *frame, unsigned long *handle)
 {
 	struct azr_rs_entry *re;
+	unsigned int idx;
 	int err;
 
 	re = kmem_cache_alloc(azr_rs_entry_cache(), AZR_RS_GFP);
@@ -176,12 +262,13 @@ static int azr_rs_store(struct aem_frame *frame, unsigned long *handle)
 		err = -ENOMEM;
 		goto failed;
 	}
-	err = azr_store_page(&azr_rs, aem_frame_page(frame), &re->e,
-			     AZR_RS_GFP, AEM_ALLOC_ATOMIC | AEM_ALLOC_HIGH);
-	if (err) {
-		kmem_cache_free(azr_rs_entry_cache(), re);
-		goto failed;
-	}
+	/* The store's own compressor, or adaptive's (store_adaptive.c). */
+	idx = azr_rsa_get();
+	err = azr_store_page_comp(&azr_rs, idx, aem_frame_page(frame), 0,
+				  &re->e, AZR_RS_GFP,
+				  AEM_ALLOC_ATOMIC | AEM_ALLOC_HIGH);
+	if (err)
+		goto failed_put;
 	/*
 	 * A page that does not compress would take a pool page (from the
 	 * reserve, at that) to free one: reclaim would gain nothing and a
@@ -190,19 +277,30 @@ static int azr_rs_store(struct aem_frame *frame, unsigned long *handle)
 	 */
 	if (re->e.flags & AZR_E_HUGE) {
 		azr_free_entry(&azr_rs, &re->e);
-		kmem_cache_free(azr_rs_entry_cache(), re);
 		atomic_long_inc(&azr_rs_incompressible);
 		err = -E2BIG;
-		goto failed;
+		goto failed_put;
 	}
 	if (azr_rs_csum)
 		re->csum[0] = azr_csum_page(azr_rs_csum, aem_frame_page(frame));
 	azr_rs_corrupt_maybe(re);
+	/* The entry keeps a reference to the compressor that wrote it. */
+	if (!(re->e.flags & AZR_E_SAME))
+		azr_rsa_entry_add(azr_entry_comp(&re->e));
+	if ((re->e.flags & AZR_E_SAME) || azr_entry_comp(&re->e) != idx)
+		azr_rsa_put(idx);
+	re->state = 0;
+	re->stored_at = ktime_get_boottime_seconds();
+	re->charged = re->e.flags & AZR_E_SAME ? 0 : re->e.size;
+	re->tried = 0;
 	azr_rs_link(re);
 	atomic_long_inc(&azr_rs_stores);
 	/* A kernel address: always a handle a region slot holds. */
 	*handle = (unsigned long)re;
 	return 0;
+failed_put:
+	azr_rsa_put(idx);
+	kmem_cache_free(azr_rs_entry_cache(), re);
 failed:
 	atomic_long_inc(&azr_rs_store_failed);
 	return err;
@@ -231,7 +329,9 @@ static int azr_rs_load(unsigned long handle, struct aem_frame *frame)
 	struct page *page = aem_frame_page(frame);
 	int err;
 
+	azr_rs_lock_entry(re);
 	err = azr_load_page(&azr_rs, &re->e, page);
+	azr_rs_unlock_entry(re);
 	if (!err)
 		err = azr_rs_verify(re, page);
 	atomic_long_inc(err ? &azr_rs_load_failed : &azr_rs_loads);
@@ -255,7 +355,9 @@ static int azr_rs_check(unsigned long handle)
 	bounce = alloc_page(GFP_NOIO | __GFP_NOWARN);
 	if (!bounce)
 		return -ENOMEM;
+	azr_rs_lock_entry(re);
 	err = azr_load_page(&azr_rs, &re->e, bounce);
+	azr_rs_unlock_entry(re);
 	if (!err)
 		err = azr_rs_verify(re, bounce);
 	__free_page(bounce);
@@ -263,22 +365,40 @@ static int azr_rs_check(unsigned long handle)
 	return err;
 }
 
+/*
+ * Forget @handle.  aether_mm never releases an entry while it loads or
+ * checks it, but the background pass may hold it: then the pass frees
+ * it when it is done (AZR_RS_GONE), as release must not wait.
+ */
 static void azr_rs_release(unsigned long handle)
 {
-	azr_rs_free((struct azr_rs_entry *)handle);
+	struct azr_rs_entry *re = (struct azr_rs_entry *)handle;
+
 	atomic_long_inc(&azr_rs_releases);
+	spin_lock(&azr_rs_lock);
+	if (test_bit(AZR_RS_PASS, &re->state)) {
+		set_bit(AZR_RS_GONE, &re->state);
+		spin_unlock(&azr_rs_lock);
+		return;
+	}
+	azr_rs_unlink(re);
+	spin_unlock(&azr_rs_lock);
+	azr_rs_destroy(re);
 }
 
 /*
  * The bytes @handle's page takes in the store, for its region's group:
  * its compressed object (zswap's entry->length); a same-filled page,
  * kept as a value in the entry, takes none, as zswap charges none.
+ * The answer must not change while the page is stored: it is the size
+ * the object had when stored, even after the background pass shrank it
+ * (the group is charged no less than it was).
  */
 static size_t azr_rs_size(unsigned long handle)
 {
 	struct azr_rs_entry *re = (struct azr_rs_entry *)handle;
 
-	return re->e.flags & AZR_E_SAME ? 0 : re->e.size;
+	return re->charged;
 }
 
 /* What aether_mm could not bring back: its handles are forgotten. */
@@ -296,6 +416,172 @@ static void azr_rs_drain(void)
 		azr_rs_free(re);
 		atomic_long_inc(&azr_rs_drained);
 	}
+}
+
+/* ---- the background pass of adaptive compression ------------------------- */
+
+/**
+ * struct azr_rs_walk - where a background pass is
+ * @idx:	the compressor it stores with
+ * @tag:	azr_rsa_tag() of it
+ * @cutoff:	entries stored after this (boot time, seconds) are not idle
+ * @looked:	entries looked at
+ * @batch:	... at most
+ * @round:	it went past the newest entry: the next pass starts again
+ *		from the oldest
+ */
+struct azr_rs_walk {
+	unsigned int idx;
+	u8 tag;
+	u32 cutoff;
+	unsigned int looked;
+	unsigned int batch;
+	bool round;
+};
+
+/*
+ * The next entry from the cursor that the pass may try, its lock taken
+ * (AZR_RS_PASS: a release meanwhile leaves it to the pass); NULL when
+ * the walk reached an entry stored after @w->cutoff (the cursor stays on
+ * it: the ones after were stored later still), went round, or looked at
+ * its batch.
+ */
+static struct azr_rs_entry *azr_rs_pass_next(struct azr_rs_walk *w)
+{
+	struct azr_rs_entry *re, *found = NULL;
+
+	spin_lock(&azr_rs_lock);
+	while (!w->round && w->looked < w->batch &&
+	       !list_empty(&azr_rs_entries)) {
+		re = azr_rs_cursor ?: list_last_entry(&azr_rs_entries,
+						      struct azr_rs_entry, link);
+		if ((s32)(re->stored_at - w->cutoff) > 0)
+			break;
+		azr_rs_cursor = re->link.prev == &azr_rs_entries ? NULL :
+				list_prev_entry(re, link);
+		w->round = !azr_rs_cursor;
+		w->looked++;
+		if (!(re->e.flags & AZR_E_SAME) &&
+		    azr_entry_comp(&re->e) != w->idx && re->tried != w->tag &&
+		    !test_and_set_bit_lock(AZR_RS_LOCKED, &re->state)) {
+			mutex_acquire(&azr_rs_entry_map, 0, 1, _RET_IP_);
+			set_bit(AZR_RS_PASS, &re->state);
+			found = re;
+			break;
+		}
+	}
+	spin_unlock(&azr_rs_lock);
+	return found;
+}
+
+/* The pass is done with @re: unlock it, or free it if it was released. */
+static void azr_rs_pass_put(struct azr_rs_entry *re)
+{
+	bool gone;
+
+	spin_lock(&azr_rs_lock);
+	gone = test_bit(AZR_RS_GONE, &re->state);
+	if (gone)
+		azr_rs_unlink(re);
+	clear_bit(AZR_RS_PASS, &re->state);
+	spin_unlock(&azr_rs_lock);
+	azr_rs_unlock_entry(re);
+	if (gone)
+		azr_rs_destroy(re);
+}
+
+/*
+ * Store @re's page anew with compressor @idx if that takes a smaller
+ * size class: 1 done, 0 not smaller, else -errno.  Its lock is held.  The
+ * new object comes from the pool without reclaim (a fault may be waiting
+ * for this entry while holding what reclaim takes) and from no reserve.
+ */
+static int azr_rs_restore(struct azr_rs_entry *re, unsigned int idx,
+			  struct page *bounce, struct azr_rs_pass_stats *ps)
+{
+	struct azr_entry new, old = re->e;
+	unsigned int old_idx = azr_entry_comp(&old);
+	u32 old_size = old.size;
+	int ret;
+
+	ret = azr_load_page(&azr_rs, &old, bounce);
+	if (!ret && azr_rs_csum &&
+	    azr_csum_page(azr_rs_csum, bounce) != re->csum[0])
+		ret = -EIO;	/* left for the load to report */
+	if (!ret)
+		ret = azr_store_recompress(&azr_rs, idx, bounce, &old, 0, &new,
+					   AZR_RS_GFP, AEM_ALLOC_ATOMIC);
+	if (ret < 0) {
+		atomic64_inc(&ps->failed);
+		return ret;
+	}
+	if (!ret) {
+		re->tried = azr_rsa_tag(idx);
+		atomic64_inc(&ps->not_shrunk);
+		return 0;
+	}
+	/* Loads wait for the entry's lock: none reads @old any more. */
+	azr_rsa_hold(idx);
+	azr_rsa_entry_add(idx);
+	re->e = new;
+	azr_free_entry(&azr_rs, &old);
+	azr_rsa_entry_del(old_idx);
+	atomic64_inc(&ps->restored);
+	atomic64_add(old_size - new.size, &ps->bytes_saved);
+	return 1;
+}
+
+/**
+ * azr_rs_pass() - one background pass: idle entries stored anew with
+ *		   compressor @idx
+ * @idx:	a compressor of the store (not 0), held by the caller
+ * @idle_secs:	only entries stored at least this long ago
+ * @batch:	entries to look at, at most
+ * @ps:		what it did is added here
+ *
+ * The walk goes from the oldest entry to the newest, from where the last
+ * pass stopped, and stops at the first entry not idle long enough (the
+ * next pass starts there), after @batch entries, or when it went round
+ * (the next starts from the oldest again).  azr_rs_lock is held for one
+ * step of the walk at a time; the entry tried is locked meanwhile, so a
+ * load of it waits for its new object.
+ *
+ * Context: process context (the pass's work), no lock held; the store
+ * registered: azr_rsa_stop() waits for a pass before unregistering.
+ */
+void azr_rs_pass(unsigned int idx, unsigned int idle_secs, unsigned int batch,
+		 struct azr_rs_pass_stats *ps)
+{
+	struct azr_rs_walk w = {
+		.idx = idx,
+		.tag = azr_rsa_tag(idx),
+		.cutoff = (u32)ktime_get_boottime_seconds() - idle_secs,
+		.batch = batch,
+	};
+	struct azr_rs_entry *re;
+	struct page *bounce;
+
+	bounce = alloc_page(GFP_KERNEL);
+	if (!bounce)
+		return;
+	while ((re = azr_rs_pass_next(&w))) {
+		int ret = azr_rs_restore(re, idx, bounce, ps);
+
+		azr_rs_pass_put(re);
+		if (ret == -ENOMEM)
+			break;	/* the pool is short: the next pass */
+		cond_resched();
+	}
+	__free_page(bounce);
+	atomic64_add(w.looked, &ps->looked);
+}
+
+/**
+ * azr_rs_registered() - is the store's table registered with aether_mm?
+ */
+bool azr_rs_registered(void)
+{
+	return READ_ONCE(azr_rs_on);
 }
 
 static const struct aem_store_ops azr_rs_ops = {
@@ -431,8 +717,10 @@ static int azr_rs_register(void)
 	err = aem_register_store(&azr_rs_ops);
 	if (err == -EBUSY)
 		pr_err("another store is registered (aether_mm's store_loopback?), or pages of one that went remain\n");
-	if (!err)
+	if (!err) {
 		WRITE_ONCE(azr_rs_on, true);
+		azr_rsa_start();
+	}
 	return err;
 }
 
@@ -445,11 +733,13 @@ static int azr_rs_unregister(void)
 	int err;
 
 	lockdep_assert_held(&azr_rs_mutex);
+	/* No background pass from here: ->drain() frees what it would hold. */
+	WRITE_ONCE(azr_rs_on, false);
+	azr_rsa_stop();
 	err = aem_unregister_store(&azr_rs_ops);
 	if (err)
 		pr_warn("some stored region pages did not come back (%d)\n",
 			err);
-	WRITE_ONCE(azr_rs_on, false);
 	return err;
 }
 
@@ -472,6 +762,8 @@ int azr_store_backend_init(void)
 	err = azr_rs_params(&algo, &level);
 	if (err)
 		return err;
+	lockdep_init_map(&azr_rs_entry_map, "azr_rs_entry_lock",
+			 &azr_rs_entry_key, 0);
 	azr_rs_cache = KMEM_CACHE(azr_rs_entry, 0);
 	if (!azr_rs_cache)
 		return -ENOMEM;
@@ -487,7 +779,12 @@ int azr_store_backend_init(void)
 		goto out_csum_cache;
 	azr_rs_debugfs_init();
 	mutex_lock(&azr_rs_mutex);
-	err = region_store ? azr_rs_register() : 0;
+	err = azr_rsa_init(&azr_rs, azr_rs_dir);
+	if (!err && region_store) {
+		err = azr_rs_register();
+		if (err)
+			azr_rsa_exit();
+	}
 	if (!err)
 		azr_rs_ready = true;
 	mutex_unlock(&azr_rs_mutex);
@@ -520,6 +817,7 @@ void azr_store_backend_exit(void)
 	if (azr_rs_on)
 		azr_rs_unregister();
 	azr_rs_ready = false;
+	azr_rsa_exit();
 	mutex_unlock(&azr_rs_mutex);
 	debugfs_remove_recursive(azr_rs_dir);
 	page = xchg(&azr_rs_corrupt_page, NULL);

@@ -297,6 +297,8 @@ static int azr_load_object(struct azr_store *st, const struct azr_entry *e,
  * @threshold:	0, or the size the new object must be under
  * @e:		(out) the new entry, when it is kept
  * @gfp:	for the pool's metadata
+ * @aflags:	AEM_ALLOC_* for the pool pages (the region store's pass:
+ *		AEM_ALLOC_ATOMIC, see store.c)
  *
  * The new object is kept only when it goes to a smaller size class than
  * @old's, is not huge and is under @threshold (zram's recompress_slot()).
@@ -309,7 +311,8 @@ static int azr_load_object(struct azr_store *st, const struct azr_entry *e,
  */
 int azr_store_recompress(struct azr_store *st, unsigned int idx,
 			 struct page *page, const struct azr_entry *old,
-			 u32 threshold, struct azr_entry *e, gfp_t gfp)
+			 u32 threshold, struct azr_entry *e, gfp_t gfp,
+			 unsigned int aflags)
 {
 	struct azr_comp *comp;
 	struct azr_strm *strm;
@@ -332,7 +335,7 @@ int azr_store_recompress(struct azr_store *st, unsigned int idx,
 	    azs_class_index(st->pool, old->size) ||
 	    (threshold && len >= threshold))
 		goto out;	/* 0: not worth it */
-	handle = azs_malloc_copy(st->pool, strm->buffer, len, gfp, 0);
+	handle = azs_malloc_copy(st->pool, strm->buffer, len, gfp, aflags);
 	if (!handle || IS_ERR_VALUE(handle)) {
 		err = handle ? (long)handle : -ENOMEM;
 		goto out;

@@ -474,6 +474,81 @@ static void zram_algos(__u32 mask, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
+#define ZRAM_STORE_ADAPTIVE	"/sys/kernel/debug/aether/zram/store/adaptive"
+
+/* A copy of @s that lives as long as the process: a table's key or label. */
+static const char *zram_keep(const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy) {
+		actl_err("out of memory");
+		exit(1);
+	}
+	return copy;
+}
+
+/*
+ * The region store's adaptive compression (debugfs, root's): on or off,
+ * the pages each row of its policy was given, the pages each compressor
+ * holds, the background passes; left out where it cannot be read.
+ */
+static void zram_show_store_adaptive(struct actl_out *t)
+{
+	static const char *const rows[] = {
+		"store_row0", "store_row1", "store_row2", "store_row3",
+	};
+	static const char *const keys[][3] = {
+		{ "pressure", "store_pressure",
+		  "region store: pool pressure, last sample (%)" },
+		{ "passes", "store_passes", "region store: background passes" },
+		{ "restored", "store_restored",
+		  "region store: stored anew by the passes" },
+		{ "bytes_saved", "store_bytes_saved",
+		  "region store: bytes the passes gave back" },
+	};
+	char line[128], algo[16], name[32], desc[64];
+	unsigned int pct, row = 0, idx, i;
+	unsigned long long v;
+	int level;
+	FILE *f;
+
+	f = fopen(ZRAM_STORE_ADAPTIVE, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "adaptive %llu", &v) == 1) {
+			out_key(t, "store_adaptive", "region store: adaptive compression");
+			out_u64(t, v);
+		} else if (sscanf(line, "comp %u %15s %d %llu", &idx, algo,
+				  &level, &v) == 4) {
+			snprintf(name, sizeof(name), "store_%s_%d", algo, level);
+			snprintf(desc, sizeof(desc),
+				 "region store: pages %s %d holds", algo, level);
+			/* The table keeps the strings until it is flushed. */
+			out_key(t, zram_keep(name), zram_keep(desc));
+			out_u64(t, v);
+		} else if (sscanf(line, "%u %15s %d %llu", &pct, algo, &level,
+				  &v) == 4 && row < 4) {
+			snprintf(desc, sizeof(desc),
+				 "region store: pages of row %u%% %s %d", pct,
+				 algo, level);
+			out_key(t, rows[row++], zram_keep(desc));
+			out_u64(t, v);
+		} else {
+			for (i = 0; i < ARRAY_SIZE(keys); i++) {
+				size_t n = strlen(keys[i][0]);
+
+				if (strncmp(line, keys[i][0], n) || line[n] != ' ')
+					continue;
+				out_key(t, keys[i][1], keys[i][2]);
+				out_u64(t, strtoull(line + n + 1, NULL, 10));
+			}
+		}
+	}
+	fclose(f);
+}
+
 static int zram_cmd_info(const struct actl_ctx *ctx, int fd, int argc,
 			 char **argv)
 {
@@ -505,6 +580,7 @@ static int zram_cmd_info(const struct actl_ctx *ctx, int fd, int argc,
 	out_u64(t, info.store_pages);
 	out_key(t, "store_stored", "region store: region pages stored");
 	out_u64(t, info.store_stored);
+	zram_show_store_adaptive(t);
 	out_flush(t);
 	return 0;
 }
