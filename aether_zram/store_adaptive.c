@@ -417,6 +417,10 @@ static int azr_rsa_show(struct seq_file *m, void *unused)
 	unsigned int i, nr;
 
 	mutex_lock(&azr_rs_mutex);
+	if (!azr_rsa_st) {		/* unloading */
+		mutex_unlock(&azr_rs_mutex);
+		return 0;
+	}
 	t = rcu_dereference_protected(azr_rsa_table,
 				      lockdep_is_held(&azr_rs_mutex));
 	nr = t ? t->nr_rows : azr_rsa_nr_rows;
