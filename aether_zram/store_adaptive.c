@@ -15,9 +15,10 @@
  *
  *	store_adaptive (rw)	0 (default) or 1; may change at any time
  *	store_adaptive_policy (rw) the policy, adaptive_policy's format
- *				(a line or a ';' per row); may change at
- *				any time; -EINVAL for a bad one, -EBUSY
- *				when its compressors find no free index
+ *				(a line or a ';' per row; read back as one
+ *				line, the rows by ';'); may change at any
+ *				time; -EINVAL for a bad one, -EBUSY when
+ *				its compressors find no free index
  *	store_adaptive_interval_ms, store_adaptive_batch,
  *	store_adaptive_idle_secs (rw) the background pass: every N ms, at
  *				most this many entries looked at, only
@@ -582,10 +583,13 @@ static int azr_rsa_policy_get(char *buf, const struct kernel_param *kp)
 	nr = azr_rsa_nr_rows;
 	memcpy(rows, azr_rsa_rows, sizeof(rows));
 	mutex_unlock(&azr_rs_mutex);
+	/* One line, the rows by ';': as modprobe.d and insmod take it. */
 	for (i = 0; i < nr; i++)
-		n += scnprintf(buf + n, PAGE_SIZE - n, "%u %s %d\n",
-			       rows[i].pressure, azr_algo_name(rows[i].algo),
+		n += scnprintf(buf + n, PAGE_SIZE - n, "%s%u %s %d",
+			       i ? ";" : "", rows[i].pressure,
+			       azr_algo_name(rows[i].algo),
 			       azr_level_check(rows[i].algo, rows[i].level));
+	n += scnprintf(buf + n, PAGE_SIZE - n, "\n");
 	return n;
 }
 

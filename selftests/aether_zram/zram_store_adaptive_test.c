@@ -286,7 +286,7 @@ TEST_F(rsa, policy_format_and_errors)
 	ASSERT_EQ(0, param("store_adaptive_policy", "0 lz4 0;60 lz4hc 3"));
 	ASSERT_EQ(0, aet_read_file(ZPARAMS "store_adaptive_policy", text,
 				   sizeof(text)));
-	ASSERT_STREQ("0 lz4 1\n60 lz4hc 3\n", text);
+	ASSERT_STREQ("0 lz4 1;60 lz4hc 3\n", text);
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		EXPECT_EQ(-EINVAL, param("store_adaptive_policy", bad[i])) {
 			TH_LOG("bad policy %u", i);
@@ -294,7 +294,7 @@ TEST_F(rsa, policy_format_and_errors)
 	/* A refused write leaves the policy as it was. */
 	ASSERT_EQ(0, aet_read_file(ZPARAMS "store_adaptive_policy", text,
 				   sizeof(text)));
-	ASSERT_STREQ("0 lz4 1\n60 lz4hc 3\n", text);
+	ASSERT_STREQ("0 lz4 1;60 lz4hc 3\n", text);
 	EXPECT_EQ(-EINVAL, param("store_adaptive", "maybe"));
 	ASSERT_EQ(0, aet_read_file(STORE_ADAPT, text, sizeof(text)));
 	ASSERT_EQ(0, strncmp(text, "adaptive 1\n0 lz4 1 ", 19)) {

@@ -428,7 +428,10 @@ static int params_line(char *buf, size_t len)
 		if (aet_read_file(path, val, sizeof(val)) < 0)
 			continue;
 		val[strcspn(val, "\n")] = 0;
-		pos += snprintf(buf + pos, len - pos, "%s=%s ", d->d_name, val);
+		/* A value of several words (store_adaptive_policy) quoted. */
+		pos += snprintf(buf + pos, len - pos,
+				strchr(val, ' ') ? "%s=\"%s\" " : "%s=%s ",
+				d->d_name, val);
 	}
 	closedir(dp);
 	return 0;
