@@ -34,7 +34,10 @@
  * decompression, so two I/Os on one slot from two CPUs are one after the
  * other, and a write of part of a page (the disk has 512-byte logical
  * blocks) is a read-modify-write of the whole page that no other write of
- * the same page can interleave with.  Discard frees the whole pages of
+ * the same page can interleave with.  A read that finds its slot locked
+ * waits for it without init_lock, the device pinned instead: the holder
+ * may be reading the page back from a slow backing device (writeback.c,
+ * "Reading back").  Discard frees the whole pages of
  * its range (a partial page keeps its data); write-zeroes frees the
  * whole pages and zeroes the partial ones by read-modify-write.
  *
@@ -66,9 +69,11 @@
  * and reported, rate-limited, with the disk and the slot.
  *
  * Lock order (internal.h): azr_devices_lock (1), then the disk's
- * open_mutex (dropped before 2 is taken), @init_lock (2), a slot's lock
- * (3), then a compression stream and the pool inside the store; the
- * writeback limit's spinlock (8) innermost.
+ * open_mutex (dropped before 2 is taken), @init_lock (2), a read's pin
+ * (2d, which lets go of 2), a slot's lock (3), then a compression stream
+ * and the pool inside the store; the writeback limit's spinlock (8)
+ * innermost.  Whoever touches a slot or the store holds 2 or one of the
+ * pins 2a and 2d: azr_assert_slot_stable() says so to lockdep.
  */
 
 #include <linux/bio.h>
@@ -100,14 +105,14 @@ static struct lock_class_key azr_slot_key;
 /**
  * azr_slot_lock() - take the lock of slot @index of @d
  * @d:		an initialised device, init_lock held or pinned by a
- *		writeback pass (or by a read back, which keeps the slot's
- *		lock across its I/O: azr_wb_read())
+ *		writeback pass or by a read (azr_assert_slot_stable())
  * @index:	the slot
  *
  * Context: may sleep.
  */
 void azr_slot_lock(struct azr_dev *d, u32 index)
 {
+	azr_assert_slot_stable(d);
 	wait_on_bit_lock(&d->table[index].flags, AZR_SLOT_LOCK,
 			 TASK_UNINTERRUPTIBLE);
 	mutex_acquire(&d->slot_dep_map, 0, 0, _RET_IP_);
@@ -115,10 +120,28 @@ void azr_slot_lock(struct azr_dev *d, u32 index)
 
 static bool azr_slot_trylock(struct azr_dev *d, u32 index)
 {
+	azr_assert_slot_stable(d);
 	if (test_and_set_bit_lock(AZR_SLOT_LOCK, &d->table[index].flags))
 		return false;
 	mutex_acquire(&d->slot_dep_map, 0, 1, _RET_IP_);
 	return true;
+}
+
+/*
+ * Take slot @index's lock for a read, init_lock held for read.  A slot
+ * found locked may be a read back's, held until the backing device
+ * answers (writeback.c, "Reading back"): the wait for it lets go of
+ * init_lock, @d pinned as a read back pins it, and sets *@unlocked (the
+ * caller drops the slot's lock, then calls azr_wb_read_relock()), so
+ * that no configuration writer queues behind this reader for as long.
+ */
+static void azr_slot_lock_read(struct azr_dev *d, u32 index, bool *unlocked)
+{
+	if (azr_slot_trylock(d, index))
+		return;
+	azr_wb_read_unlock(d);
+	*unlocked = true;
+	azr_slot_lock(d, index);
 }
 
 /**
@@ -196,8 +219,7 @@ static void azr_csum_set(struct azr_dev *d, u32 index, u64 sum)
 /**
  * azr_dev_csum_verify() - check a page just loaded from slot @index
  * @d:		an initialised device, init_lock held or pinned by a
- *		writeback pass (or by a read back, which keeps the slot's
- *		lock across its I/O: azr_wb_read())
+ *		writeback pass or by a read (azr_assert_slot_stable())
  * @index:	the slot, its lock held
  * @page:	its bytes, as loaded
  *
@@ -211,7 +233,7 @@ int azr_dev_csum_verify(struct azr_dev *d, u32 index, struct page *page)
 {
 	u64 want, got;
 
-	azr_dev_assert_pinned(d);
+	azr_assert_slot_stable(d);
 	if (!d->csums)
 		return 0;
 	want = azr_csum_get(d, index);
@@ -349,10 +371,11 @@ static bool azr_charge_ok(struct azr_dev *d)
 /* ---- one page ----------------------------------------------------------- */
 
 /*
- * Slot @index into @page (the whole page); its lock held.  With
- * @unlocked, a read from the backing device lets go of init_lock across
- * its I/O and sets *@unlocked: the caller drops the slot's lock, then
- * calls azr_wb_read_relock() (writeback.c, "Reading back").
+ * Slot @index into @page (the whole page); its lock held, and init_lock
+ * or a read's pin (*@unlocked set).  With @unlocked, a read from the
+ * backing device lets go of init_lock across its I/O if it still holds
+ * it and sets *@unlocked: the caller drops the slot's lock, then calls
+ * azr_wb_read_relock() (writeback.c, "Reading back").
  */
 static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page,
 			 bool *unlocked)
@@ -360,6 +383,7 @@ static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page,
 	struct azr_slot *slot = &d->table[index];
 	int err;
 
+	azr_assert_slot_stable(d);
 	if (!test_bit(AZR_SLOT_USED, &slot->flags)) {
 		clear_highpage(page);
 		return 0;
@@ -439,12 +463,14 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 	int err;
 
 	if (len == PAGE_SIZE && page && !page_off) {
-		azr_slot_lock(d, index);
-		if (is_write)
+		if (is_write) {
+			azr_slot_lock(d, index);
 			err = azr_write_slot(d, index, page,
 					     azr_page_domain(d, page));
-		else
+		} else {
+			azr_slot_lock_read(d, index, &unlocked);
 			err = azr_read_slot(d, index, page, &unlocked);
+		}
 		azr_slot_unlock(d, index);
 		if (unlocked)
 			azr_wb_read_relock(d);
@@ -454,8 +480,11 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 	bounce = alloc_page(AZR_GFP);
 	if (!bounce)
 		return -ENOMEM;
-	azr_slot_lock(d, index);
 	/* A read-modify-write keeps init_lock: the write needs it. */
+	if (is_write)
+		azr_slot_lock(d, index);
+	else
+		azr_slot_lock_read(d, index, &unlocked);
 	err = azr_read_slot(d, index, bounce, is_write ? NULL : &unlocked);
 	if (!err && !is_write)
 		memcpy_page(page, page_off, bounce, off, len);
