@@ -66,7 +66,12 @@
  * (bytes_saved), the table's own memory (meta_bytes: its entries and
  * itself), entries, and collisions (equal hash, different bytes).  The
  * object counts once in mm_stat's compr_data_size; every slot counts in
- * orig_data_size.
+ * orig_data_size.  The table's memory is the device's as its pool is
+ * (review s31 finding 8): azr_dedup_meta_bytes(), rounded up to pages,
+ * counts in mm_stat's mem_used_total and mem_used_max and against
+ * mem_limit (dev.c), so a device at its limit refuses a write that
+ * would add an entry as it refuses one that would add an object, and
+ * takes a copy that shares, which costs nothing.
  *
  * What the others see.  A load (a read, writeback's load, a corruption
  * on purpose) loads the shared object, which nothing writes while it is
@@ -192,7 +197,7 @@ static bool azr_dedup_unref(struct azr_dedup *dd, struct azr_dedup_ent *ent)
 	if (--ent->refs)
 		return false;
 	rb_erase(&ent->node, &dd->root);
-	dd->entries--;
+	WRITE_ONCE(dd->entries, dd->entries - 1);
 	return true;
 }
 
@@ -379,7 +384,7 @@ void azr_dedup_add(struct azr_store *st, u64 hash, u64 domain,
 	}
 	rb_link_node(&ent->node, parent, link);
 	rb_insert_color(&ent->node, &dd->root);
-	dd->entries++;
+	WRITE_ONCE(dd->entries, dd->entries + 1);
 	spin_unlock(&dd->lock);
 
 	e->handle = (unsigned long)ent;
@@ -439,6 +444,27 @@ void azr_dedup_put(struct azr_store *st, const struct azr_entry *e)
 }
 
 /**
+ * azr_dedup_meta_bytes() - the memory of @st's dedupe table
+ * @st:		a store
+ *
+ * Its entries and itself, read without the table's lock: what the write
+ * path charges against the device's memory limit, and mm_stat shows.
+ *
+ * Context: any context.
+ *
+ * Return: bytes; 0 without a table.
+ */
+u64 azr_dedup_meta_bytes(struct azr_store *st)
+{
+	struct azr_dedup *dd = st->dedup;
+
+	if (!dd)
+		return 0;
+	return sizeof(*dd) +
+	       READ_ONCE(dd->entries) * sizeof(struct azr_dedup_ent);
+}
+
+/**
  * azr_dedup_stats() - what @st's dedupe table counts
  * @st:		a store
  * @out:	filled; all 0 without a table
@@ -456,6 +482,5 @@ void azr_dedup_stats(struct azr_store *st, struct azr_dedup_stats *out)
 	out->entries = dd->entries;
 	out->collisions = dd->collisions;
 	spin_unlock(&dd->lock);
-	out->meta_bytes = sizeof(*dd) +
-			  out->entries * sizeof(struct azr_dedup_ent);
+	out->meta_bytes = azr_dedup_meta_bytes(st);
 }

@@ -340,20 +340,26 @@ out_unlock:
 /* ---- pool accounting ---------------------------------------------------- */
 
 /**
- * azr_dev_pool_pages() - pool pages @d's store holds now
+ * azr_dev_pool_pages() - pages of memory @d's store holds now
  * @d:	an initialised device, init_lock held
  *
- * Return: the page count of the store's pool.
+ * Its pool's pages and its dedupe table's (kmalloc'ed entries, dedup.c),
+ * rounded up to pages: what mem_limit bounds and mm_stat's
+ * mem_used_total shows, and adaptive's pressure follows.
+ *
+ * Return: a page count.
  */
 unsigned long azr_dev_pool_pages(struct azr_dev *d)
 {
 	lockdep_assert_held(&d->init_lock);
-	return azs_pool_pages(d->store.pool);
+	return azs_pool_pages(d->store.pool) +
+	       DIV_ROUND_UP(azr_dedup_meta_bytes(&d->store), PAGE_SIZE);
 }
 
 /*
  * After a page was stored: false if the store is now over the memory
- * limit (the caller gives the new entry back); the peak is kept.
+ * limit (the caller gives the new entry back, and with it the dedupe
+ * entry it may have made); the peak is kept.
  */
 static bool azr_charge_ok(struct azr_dev *d)
 {
@@ -1040,8 +1046,8 @@ void azr_dev_stats(struct azr_dev *d, struct aether_zram_dev_stats *st)
 		st->same_pages = atomic64_read(&s->same_pages);
 		st->huge_pages = atomic64_read(&s->huge_pages);
 		st->huge_pages_since = atomic64_read(&s->huge_pages_since);
+		st->mem_used_total = (u64)azr_dev_pool_pages(d) << PAGE_SHIFT;
 	}
-	st->mem_used_total = (u64)ps.pages << PAGE_SHIFT;
 	st->pages_compacted = ps.pages_compacted;
 	st->mem_limit = (u64)d->limit_pages << PAGE_SHIFT;
 	st->mem_used_max = (u64)atomic_long_read(&d->max_used_pages) <<

@@ -230,10 +230,11 @@ struct azr_wb_old {
  * @dict:	a zstd dictionary for the next initialisation, or NULL
  *		(init_lock; vmalloc'ed by kernel_read_file)
  * @dict_len:	its length
- * @limit_pages: pool pages the store may use, 0 no limit (init_lock)
+ * @limit_pages: pages the store may use (its pool and its dedupe
+ *		table: azr_dev_pool_pages()), 0 no limit (init_lock)
  * @claim:	a reset or remove is under way: no open (disk->open_mutex)
- * @max_used_pages: the most pool pages the store held since
- *		initialisation or the last write of 0 to mem_used_max
+ * @max_used_pages: the most pages the store held (azr_dev_pool_pages())
+ *		since initialisation or the last write of 0 to mem_used_max
  * @failed_reads: reads that could not be served
  * @failed_writes: writes that could not be stored
  * @invalid_io:	I/O outside the disk or misaligned

@@ -288,6 +288,7 @@ void azr_dedup_add(struct azr_store *st, u64 hash, u64 domain,
 const struct azr_entry *azr_dedup_object(const struct azr_entry *e);
 bool azr_dedup_has_copies(const struct azr_entry *e);
 void azr_dedup_put(struct azr_store *st, const struct azr_entry *e);
+u64 azr_dedup_meta_bytes(struct azr_store *st);
 void azr_dedup_stats(struct azr_store *st, struct azr_dedup_stats *out);
 
 /* ---- csum.c: checksums of stored pages --------------------------------- */

@@ -175,6 +175,74 @@ static int discard(int fd, __u64 off, __u64 len)
 	return ioctl(fd, BLKDISCARD, range) ? -errno : 0;
 }
 
+/* ---- the table's memory against mem_limit ---------------------------- */
+
+#define LIMIT_PAGES	1024
+
+/* Content @c of a few bytes: a small object, never same-filled. */
+static void tiny(void *p, unsigned int c)
+{
+	memset(p, 0, PG);
+	*(__u64 *)p = 0x5eed000000000000ULL | c;
+}
+
+/*
+ * The table's entries (64 bytes each) are the device's memory as its
+ * pool is (review s31 finding 8): pages of a few bytes, whose entries
+ * take more than their objects, are written to a device of 1024 pages
+ * with a mem_limit of 64 KiB until one is refused.  mem_used_total
+ * counts the table (no less than dedup_stat's meta_bytes) and stays
+ * within the limit; a copy of a stored page, which adds nothing, is
+ * still taken; every page stored reads back.  Before, the table was
+ * outside the limit: all 1024 pages went in (about 48 KiB of objects
+ * and 64 KiB of entries) and mem_used_total showed the pool alone.
+ */
+TEST_F(dedup, table_counts_against_mem_limit)
+{
+	__u64 mm[AZT_MM_COLS], ds[DS_COLS];
+	unsigned int i, stored = 0;
+	int err = 0;
+
+	ASSERT_EQ(0, azt_attr_write(self->id, "dedupe", "1"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "disksize", "4M"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "mem_limit", "64K"));
+	self->fd = azt_dev_open(self->id, O_RDWR | O_DIRECT);
+	ASSERT_LE(0, self->fd);
+	for (i = 0; i < LIMIT_PAGES - 1 && !err; i++) {
+		tiny(self->buf, i);
+		if (pwrite(self->fd, self->buf, PG, (off_t)i * PG) == PG)
+			stored++;
+		else
+			err = -errno;
+	}
+	ASSERT_EQ(-EIO, err)
+		TH_LOG("%u pages all stored under a limit of 64 KiB", stored);
+	ASSERT_LT(0, stored);
+	ASSERT_EQ(0, azt_mm_stat(self->id, mm));
+	ASSERT_EQ(DS_COLS, dd_stat(self->id, ds));
+	TH_LOG("%u pages stored: mem_used_total %llu, meta_bytes %llu",
+	       stored, mm[AZT_MEM_USED_TOTAL], ds[DS_META]);
+	EXPECT_EQ((__u64)stored, ds[DS_ENTRIES]);
+	EXPECT_LE(ds[DS_META], mm[AZT_MEM_USED_TOTAL]);
+	EXPECT_LE(mm[AZT_MEM_USED_TOTAL], mm[AZT_MEM_LIMIT]);
+	EXPECT_LE(mm[AZT_MEM_USED_TOTAL], mm[AZT_MEM_USED_MAX]);
+	EXPECT_LE(mm[AZT_MEM_USED_MAX], mm[AZT_MEM_LIMIT]);
+
+	/* A copy shares its object: no memory, taken at the limit. */
+	tiny(self->buf, 0);
+	ASSERT_EQ(PG, pwrite(self->fd, self->buf, PG,
+			     (off_t)(LIMIT_PAGES - 1) * PG));
+	ASSERT_EQ(DS_COLS, dd_stat(self->id, ds));
+	EXPECT_EQ(1ULL, ds[DS_DUP]);
+	EXPECT_EQ((__u64)stored, ds[DS_ENTRIES]);
+	for (i = 0; i < stored; i++) {
+		tiny(self->want, i);
+		ASSERT_EQ(PG, pread(self->fd, self->buf, PG, (off_t)i * PG));
+		ASSERT_EQ(0, memcmp(self->buf, self->want, PG))
+			TH_LOG("page %u", i);
+	}
+}
+
 TEST_F(dedup, off_by_default_and_nothing_shared)
 {
 	char line[32];
