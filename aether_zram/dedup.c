@@ -16,10 +16,16 @@
  * object between two users would tell one, by a counter or by timing,
  * that the other holds a page he guessed.  So each entry belongs to the
  * trust domain of the page that made it, and only a page of the same
- * domain shares it: the domain is the memory cgroup the written page is
- * charged to (its css serial number, never reused; what zswap charges a
- * swapped page to, and systemd gives each user a slice of his own), 0
- * for a page charged to none (dev.c, azr_page_domain()).  A page a
+ * domain shares it (dev.c, azr_page_domain()).  An anonymous page or
+ * one of the swap cache is the memory cgroup's it is charged to (its
+ * css serial number, never reused; what zswap charges a swapped page
+ * to, and systemd gives each user a slice of his own), 0 for a page
+ * charged to none.  A page of a file's page cache is not: it is charged
+ * to whoever first read it, so an attacker's own file that his victim
+ * read first would carry bytes of the attacker's choosing into the
+ * victim's cgroup (review s31b finding 7).  It is its file owner's uid
+ * instead (AZR_DOMAIN_UID, a space of its own), and nobody's when the
+ * file's mode lets others write it.  A page a
  * partial write made (the writer's part and the slot's old bytes, maybe
  * another domain's) is nobody's: AZR_DOMAIN_NONE, never shared nor
  * entered.  dedup_stat is root's (0400).  A cgroup is not a uid: users

@@ -403,20 +403,66 @@ static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page,
 }
 
 /*
- * The trust domain of a page written to @d, for dedupe (dedup.c): the
- * memory cgroup the page is charged to, by its css serial number (never
- * reused, unlike its id), 0 for a page charged to none.  A swapped page
- * is its owner's, a page of the page cache its writer's, a page of an
- * O_DIRECT write the writer's buffer's.
+ * The trust domain of a file owner's pages: this bit and the owner's uid
+ * (a memory cgroup's serial number never reaches it).
+ */
+#define AZR_DOMAIN_UID		BIT_ULL(63)
+
+/*
+ * The domain of @folio, a page of a file's page cache: its owner's, or
+ * nobody's (AZR_DOMAIN_NONE) when others may write the file (group or
+ * other write permission; an ACL granting more shows in the group bits)
+ * and their bytes may be in it.  RCU keeps the inode, which holds the
+ * mapping, from being freed under us while a truncation races (as in
+ * folio_evictable()).
+ */
+static u64 azr_file_domain(struct folio *folio)
+{
+	struct address_space *mapping;
+	u64 domain = AZR_DOMAIN_NONE;
+	struct inode *host;
+
+	rcu_read_lock();
+	mapping = folio_mapping(folio);
+	host = mapping ? READ_ONCE(mapping->host) : NULL;
+	/* 0022: group or other write permission */
+	if (host && !(READ_ONCE(host->i_mode) & 0022))
+		domain = AZR_DOMAIN_UID | __kuid_val(READ_ONCE(host->i_uid));
+	rcu_read_unlock();
+	return domain;
+}
+
+/*
+ * The trust domain of a page written to @d, for dedupe (dedup.c).  An
+ * anonymous page (swapped out, or the buffer of an O_DIRECT write) is
+ * the memory cgroup's it is charged to, by the css serial number (never
+ * reused, unlike its id), 0 for a page charged to none.  A page of a
+ * file's page cache (written back by a filesystem on @d, or mapped by
+ * the buffer of an O_DIRECT write) is charged to whoever first read or
+ * wrote it: an attacker's own file that his victim read first would
+ * carry the attacker's bytes into the victim's cgroup (review s31b
+ * finding 7).  It is the file owner's instead (azr_file_domain()).  A
+ * shmem page on its way to swap (in the swap cache, not anonymous) has
+ * left its file, and with it its owner: nobody's.
  */
 static u64 azr_page_domain(const struct azr_dev *d, struct page *page)
 {
 	u64 domain = 0;
+	struct folio *folio;
 #ifdef CONFIG_MEMCG
 	struct mem_cgroup *memcg;
+#endif
 
 	if (!d->store.dedup || !page)
 		return 0;
+	folio = page_folio(page);
+	if (!folio_test_anon(folio)) {
+		if (folio_test_swapcache(folio))
+			return AZR_DOMAIN_NONE;
+		if (READ_ONCE(folio->mapping))
+			return azr_file_domain(folio);
+	}
+#ifdef CONFIG_MEMCG
 	rcu_read_lock();
 	memcg = page_memcg_check(compound_head(page));
 	if (memcg)
