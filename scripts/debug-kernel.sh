@@ -130,8 +130,12 @@ install_root() {
 build() {
 	local src jobs=${AETHER_JOBS:-$(nproc)} start=$SECONDS rel log
 	mkdir -p "$BASE"
-	exec 9>"$BASE/.lock"
-	flock 9
+	# A kernel already built needs no lock: a build of another key may
+	# hold it for a long while.
+	if [[ ! -f $DIR/done ]]; then
+		exec 9>"$BASE/.lock"
+		flock 9
+	fi
 	if [[ ! -f $DIR/done ]]; then
 		src=$(src_tree)
 		rm -rf "$DIR"
