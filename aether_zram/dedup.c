@@ -16,10 +16,16 @@
  * object between two users would tell one, by a counter or by timing,
  * that the other holds a page he guessed.  So each entry belongs to the
  * trust domain of the page that made it, and only a page of the same
- * domain shares it: the domain is the memory cgroup the written page is
- * charged to (its css serial number, never reused; what zswap charges a
- * swapped page to, and systemd gives each user a slice of his own), 0
- * for a page charged to none (dev.c, azr_page_domain()).  A page a
+ * domain shares it (dev.c, azr_page_domain()).  An anonymous page or
+ * one of the swap cache is the memory cgroup's it is charged to (its
+ * css serial number, never reused; what zswap charges a swapped page
+ * to, and systemd gives each user a slice of his own), 0 for a page
+ * charged to none.  A page of a file's page cache is not: it is charged
+ * to whoever first read it, so an attacker's own file that his victim
+ * read first would carry bytes of the attacker's choosing into the
+ * victim's cgroup (review s31b finding 7).  It is its file owner's uid
+ * instead (AZR_DOMAIN_UID, a space of its own), and nobody's when the
+ * file's mode lets others write it.  A page a
  * partial write made (the writer's part and the slot's old bytes, maybe
  * another domain's) is nobody's: AZR_DOMAIN_NONE, never shared nor
  * entered.  dedup_stat is root's (0400).  A cgroup is not a uid: users
@@ -66,7 +72,12 @@
  * (bytes_saved), the table's own memory (meta_bytes: its entries and
  * itself), entries, and collisions (equal hash, different bytes).  The
  * object counts once in mm_stat's compr_data_size; every slot counts in
- * orig_data_size.
+ * orig_data_size.  The table's memory is the device's as its pool is
+ * (review s31 finding 8): azr_dedup_meta_bytes(), rounded up to pages,
+ * counts in mm_stat's mem_used_total and mem_used_max and against
+ * mem_limit (dev.c), so a device at its limit refuses a write that
+ * would add an entry as it refuses one that would add an object, and
+ * takes a copy that shares, which costs nothing.
  *
  * What the others see.  A load (a read, writeback's load, a corruption
  * on purpose) loads the shared object, which nothing writes while it is
@@ -192,7 +203,7 @@ static bool azr_dedup_unref(struct azr_dedup *dd, struct azr_dedup_ent *ent)
 	if (--ent->refs)
 		return false;
 	rb_erase(&ent->node, &dd->root);
-	dd->entries--;
+	WRITE_ONCE(dd->entries, dd->entries - 1);
 	return true;
 }
 
@@ -379,7 +390,7 @@ void azr_dedup_add(struct azr_store *st, u64 hash, u64 domain,
 	}
 	rb_link_node(&ent->node, parent, link);
 	rb_insert_color(&ent->node, &dd->root);
-	dd->entries++;
+	WRITE_ONCE(dd->entries, dd->entries + 1);
 	spin_unlock(&dd->lock);
 
 	e->handle = (unsigned long)ent;
@@ -439,6 +450,27 @@ void azr_dedup_put(struct azr_store *st, const struct azr_entry *e)
 }
 
 /**
+ * azr_dedup_meta_bytes() - the memory of @st's dedupe table
+ * @st:		a store
+ *
+ * Its entries and itself, read without the table's lock: what the write
+ * path charges against the device's memory limit, and mm_stat shows.
+ *
+ * Context: any context.
+ *
+ * Return: bytes; 0 without a table.
+ */
+u64 azr_dedup_meta_bytes(struct azr_store *st)
+{
+	struct azr_dedup *dd = st->dedup;
+
+	if (!dd)
+		return 0;
+	return sizeof(*dd) +
+	       READ_ONCE(dd->entries) * sizeof(struct azr_dedup_ent);
+}
+
+/**
  * azr_dedup_stats() - what @st's dedupe table counts
  * @st:		a store
  * @out:	filled; all 0 without a table
@@ -456,6 +488,5 @@ void azr_dedup_stats(struct azr_store *st, struct azr_dedup_stats *out)
 	out->entries = dd->entries;
 	out->collisions = dd->collisions;
 	spin_unlock(&dd->lock);
-	out->meta_bytes = sizeof(*dd) +
-			  out->entries * sizeof(struct azr_dedup_ent);
+	out->meta_bytes = azr_dedup_meta_bytes(st);
 }

@@ -34,7 +34,10 @@
  * decompression, so two I/Os on one slot from two CPUs are one after the
  * other, and a write of part of a page (the disk has 512-byte logical
  * blocks) is a read-modify-write of the whole page that no other write of
- * the same page can interleave with.  Discard frees the whole pages of
+ * the same page can interleave with.  A read that finds its slot locked
+ * waits for it without init_lock, the device pinned instead: the holder
+ * may be reading the page back from a slow backing device (writeback.c,
+ * "Reading back").  Discard frees the whole pages of
  * its range (a partial page keeps its data); write-zeroes frees the
  * whole pages and zeroes the partial ones by read-modify-write.
  *
@@ -66,9 +69,11 @@
  * and reported, rate-limited, with the disk and the slot.
  *
  * Lock order (internal.h): azr_devices_lock (1), then the disk's
- * open_mutex (dropped before 2 is taken), @init_lock (2), a slot's lock
- * (3), then a compression stream and the pool inside the store; the
- * writeback limit's spinlock (8) innermost.
+ * open_mutex (dropped before 2 is taken), @init_lock (2), a read's pin
+ * (2d, which lets go of 2), a slot's lock (3), then a compression stream
+ * and the pool inside the store; the writeback limit's spinlock (8)
+ * innermost.  Whoever touches a slot or the store holds 2 or one of the
+ * pins 2a and 2d: azr_assert_slot_stable() says so to lockdep.
  */
 
 #include <linux/bio.h>
@@ -100,14 +105,14 @@ static struct lock_class_key azr_slot_key;
 /**
  * azr_slot_lock() - take the lock of slot @index of @d
  * @d:		an initialised device, init_lock held or pinned by a
- *		writeback pass (or by a read back, which keeps the slot's
- *		lock across its I/O: azr_wb_read())
+ *		writeback pass or by a read (azr_assert_slot_stable())
  * @index:	the slot
  *
  * Context: may sleep.
  */
 void azr_slot_lock(struct azr_dev *d, u32 index)
 {
+	azr_assert_slot_stable(d);
 	wait_on_bit_lock(&d->table[index].flags, AZR_SLOT_LOCK,
 			 TASK_UNINTERRUPTIBLE);
 	mutex_acquire(&d->slot_dep_map, 0, 0, _RET_IP_);
@@ -115,10 +120,28 @@ void azr_slot_lock(struct azr_dev *d, u32 index)
 
 static bool azr_slot_trylock(struct azr_dev *d, u32 index)
 {
+	azr_assert_slot_stable(d);
 	if (test_and_set_bit_lock(AZR_SLOT_LOCK, &d->table[index].flags))
 		return false;
 	mutex_acquire(&d->slot_dep_map, 0, 1, _RET_IP_);
 	return true;
+}
+
+/*
+ * Take slot @index's lock for a read, init_lock held for read.  A slot
+ * found locked may be a read back's, held until the backing device
+ * answers (writeback.c, "Reading back"): the wait for it lets go of
+ * init_lock, @d pinned as a read back pins it, and sets *@unlocked (the
+ * caller drops the slot's lock, then calls azr_wb_read_relock()), so
+ * that no configuration writer queues behind this reader for as long.
+ */
+static void azr_slot_lock_read(struct azr_dev *d, u32 index, bool *unlocked)
+{
+	if (azr_slot_trylock(d, index))
+		return;
+	azr_wb_read_unlock(d);
+	*unlocked = true;
+	azr_slot_lock(d, index);
 }
 
 /**
@@ -196,8 +219,7 @@ static void azr_csum_set(struct azr_dev *d, u32 index, u64 sum)
 /**
  * azr_dev_csum_verify() - check a page just loaded from slot @index
  * @d:		an initialised device, init_lock held or pinned by a
- *		writeback pass (or by a read back, which keeps the slot's
- *		lock across its I/O: azr_wb_read())
+ *		writeback pass or by a read (azr_assert_slot_stable())
  * @index:	the slot, its lock held
  * @page:	its bytes, as loaded
  *
@@ -211,7 +233,7 @@ int azr_dev_csum_verify(struct azr_dev *d, u32 index, struct page *page)
 {
 	u64 want, got;
 
-	azr_dev_assert_pinned(d);
+	azr_assert_slot_stable(d);
 	if (!d->csums)
 		return 0;
 	want = azr_csum_get(d, index);
@@ -318,20 +340,26 @@ out_unlock:
 /* ---- pool accounting ---------------------------------------------------- */
 
 /**
- * azr_dev_pool_pages() - pool pages @d's store holds now
+ * azr_dev_pool_pages() - pages of memory @d's store holds now
  * @d:	an initialised device, init_lock held
  *
- * Return: the page count of the store's pool.
+ * Its pool's pages and its dedupe table's (kmalloc'ed entries, dedup.c),
+ * rounded up to pages: what mem_limit bounds and mm_stat's
+ * mem_used_total shows, and adaptive's pressure follows.
+ *
+ * Return: a page count.
  */
 unsigned long azr_dev_pool_pages(struct azr_dev *d)
 {
 	lockdep_assert_held(&d->init_lock);
-	return azs_pool_pages(d->store.pool);
+	return azs_pool_pages(d->store.pool) +
+	       DIV_ROUND_UP(azr_dedup_meta_bytes(&d->store), PAGE_SIZE);
 }
 
 /*
  * After a page was stored: false if the store is now over the memory
- * limit (the caller gives the new entry back); the peak is kept.
+ * limit (the caller gives the new entry back, and with it the dedupe
+ * entry it may have made); the peak is kept.
  */
 static bool azr_charge_ok(struct azr_dev *d)
 {
@@ -349,10 +377,11 @@ static bool azr_charge_ok(struct azr_dev *d)
 /* ---- one page ----------------------------------------------------------- */
 
 /*
- * Slot @index into @page (the whole page); its lock held.  With
- * @unlocked, a read from the backing device lets go of init_lock across
- * its I/O and sets *@unlocked: the caller drops the slot's lock, then
- * calls azr_wb_read_relock() (writeback.c, "Reading back").
+ * Slot @index into @page (the whole page); its lock held, and init_lock
+ * or a read's pin (*@unlocked set).  With @unlocked, a read from the
+ * backing device lets go of init_lock across its I/O if it still holds
+ * it and sets *@unlocked: the caller drops the slot's lock, then calls
+ * azr_wb_read_relock() (writeback.c, "Reading back").
  */
 static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page,
 			 bool *unlocked)
@@ -360,6 +389,7 @@ static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page,
 	struct azr_slot *slot = &d->table[index];
 	int err;
 
+	azr_assert_slot_stable(d);
 	if (!test_bit(AZR_SLOT_USED, &slot->flags)) {
 		clear_highpage(page);
 		return 0;
@@ -373,20 +403,66 @@ static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page,
 }
 
 /*
- * The trust domain of a page written to @d, for dedupe (dedup.c): the
- * memory cgroup the page is charged to, by its css serial number (never
- * reused, unlike its id), 0 for a page charged to none.  A swapped page
- * is its owner's, a page of the page cache its writer's, a page of an
- * O_DIRECT write the writer's buffer's.
+ * The trust domain of a file owner's pages: this bit and the owner's uid
+ * (a memory cgroup's serial number never reaches it).
+ */
+#define AZR_DOMAIN_UID		BIT_ULL(63)
+
+/*
+ * The domain of @folio, a page of a file's page cache: its owner's, or
+ * nobody's (AZR_DOMAIN_NONE) when others may write the file (group or
+ * other write permission; an ACL granting more shows in the group bits)
+ * and their bytes may be in it.  RCU keeps the inode, which holds the
+ * mapping, from being freed under us while a truncation races (as in
+ * folio_evictable()).
+ */
+static u64 azr_file_domain(struct folio *folio)
+{
+	struct address_space *mapping;
+	u64 domain = AZR_DOMAIN_NONE;
+	struct inode *host;
+
+	rcu_read_lock();
+	mapping = folio_mapping(folio);
+	host = mapping ? READ_ONCE(mapping->host) : NULL;
+	/* 0022: group or other write permission */
+	if (host && !(READ_ONCE(host->i_mode) & 0022))
+		domain = AZR_DOMAIN_UID | __kuid_val(READ_ONCE(host->i_uid));
+	rcu_read_unlock();
+	return domain;
+}
+
+/*
+ * The trust domain of a page written to @d, for dedupe (dedup.c).  An
+ * anonymous page (swapped out, or the buffer of an O_DIRECT write) is
+ * the memory cgroup's it is charged to, by the css serial number (never
+ * reused, unlike its id), 0 for a page charged to none.  A page of a
+ * file's page cache (written back by a filesystem on @d, or mapped by
+ * the buffer of an O_DIRECT write) is charged to whoever first read or
+ * wrote it: an attacker's own file that his victim read first would
+ * carry the attacker's bytes into the victim's cgroup (review s31b
+ * finding 7).  It is the file owner's instead (azr_file_domain()).  A
+ * shmem page on its way to swap (in the swap cache, not anonymous) has
+ * left its file, and with it its owner: nobody's.
  */
 static u64 azr_page_domain(const struct azr_dev *d, struct page *page)
 {
 	u64 domain = 0;
+	struct folio *folio;
 #ifdef CONFIG_MEMCG
 	struct mem_cgroup *memcg;
+#endif
 
 	if (!d->store.dedup || !page)
 		return 0;
+	folio = page_folio(page);
+	if (!folio_test_anon(folio)) {
+		if (folio_test_swapcache(folio))
+			return AZR_DOMAIN_NONE;
+		if (READ_ONCE(folio->mapping))
+			return azr_file_domain(folio);
+	}
+#ifdef CONFIG_MEMCG
 	rcu_read_lock();
 	memcg = page_memcg_check(compound_head(page));
 	if (memcg)
@@ -439,12 +515,14 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 	int err;
 
 	if (len == PAGE_SIZE && page && !page_off) {
-		azr_slot_lock(d, index);
-		if (is_write)
+		if (is_write) {
+			azr_slot_lock(d, index);
 			err = azr_write_slot(d, index, page,
 					     azr_page_domain(d, page));
-		else
+		} else {
+			azr_slot_lock_read(d, index, &unlocked);
 			err = azr_read_slot(d, index, page, &unlocked);
+		}
 		azr_slot_unlock(d, index);
 		if (unlocked)
 			azr_wb_read_relock(d);
@@ -454,8 +532,11 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 	bounce = alloc_page(AZR_GFP);
 	if (!bounce)
 		return -ENOMEM;
-	azr_slot_lock(d, index);
 	/* A read-modify-write keeps init_lock: the write needs it. */
+	if (is_write)
+		azr_slot_lock(d, index);
+	else
+		azr_slot_lock_read(d, index, &unlocked);
 	err = azr_read_slot(d, index, bounce, is_write ? NULL : &unlocked);
 	if (!err && !is_write)
 		memcpy_page(page, page_off, bounce, off, len);
@@ -1011,8 +1092,8 @@ void azr_dev_stats(struct azr_dev *d, struct aether_zram_dev_stats *st)
 		st->same_pages = atomic64_read(&s->same_pages);
 		st->huge_pages = atomic64_read(&s->huge_pages);
 		st->huge_pages_since = atomic64_read(&s->huge_pages_since);
+		st->mem_used_total = (u64)azr_dev_pool_pages(d) << PAGE_SHIFT;
 	}
-	st->mem_used_total = (u64)ps.pages << PAGE_SHIFT;
 	st->pages_compacted = ps.pages_compacted;
 	st->mem_limit = (u64)d->limit_pages << PAGE_SHIFT;
 	st->mem_used_max = (u64)atomic_long_read(&d->max_used_pages) <<

@@ -76,6 +76,12 @@ struct azr_slot {
  *		is the claim of the one pass in flight, so that a pass
  *		that finds it still set after its write knows it is its
  *		own, not another pass's on a slot freed and used again
+ * @reads:	reads holding the device without init_lock, across a read
+ *		back or a wait for a slot's lock (writeback.c, "Reading
+ *		back")
+ * @reads_map:	lockdep's view of a read's pin: held for read with it
+ *		(lock 2d of internal.h)
+ * @reads_wq:	teardown waits there for @reads to fall to 0
  */
 struct azr_wb {
 	struct aether_bdev bdev;
@@ -92,8 +98,9 @@ struct azr_wb {
 	struct delayed_work work;
 	struct rw_semaphore pass_lock;
 	struct mutex pass_mutex;	/* one pass at a time (lock 2b) */
-	atomic_t reads;			/* reads back without init_lock */
-	wait_queue_head_t reads_wq;	/* teardown waits for @reads 0 */
+	atomic_t reads;
+	struct lockdep_map reads_map;
+	wait_queue_head_t reads_wq;
 };
 
 /* Priorities of recompression's secondary algorithms: 1..3, as zram's. */
@@ -210,10 +217,11 @@ struct azr_wb_old {
  * @dict:	a zstd dictionary for the next initialisation, or NULL
  *		(init_lock; vmalloc'ed by kernel_read_file)
  * @dict_len:	its length
- * @limit_pages: pool pages the store may use, 0 no limit (init_lock)
+ * @limit_pages: pages the store may use (its pool and its dedupe
+ *		table: azr_dev_pool_pages()), 0 no limit (init_lock)
  * @claim:	a reset or remove is under way: no open (disk->open_mutex)
- * @max_used_pages: the most pool pages the store held since
- *		initialisation or the last write of 0 to mem_used_max
+ * @max_used_pages: the most pages the store held (azr_dev_pool_pages())
+ *		since initialisation or the last write of 0 to mem_used_max
  * @failed_reads: reads that could not be served
  * @failed_writes: writes that could not be stored
  * @invalid_io:	I/O outside the disk or misaligned
@@ -265,17 +273,31 @@ static inline bool azr_dev_init_done(const struct azr_dev *d)
 	return d->disksize != 0;
 }
 
-/*
- * @d's slots and store stay while init_lock is held, or a writeback
- * pass's pin, or a read back's (writeback.c): teardown waits for all
- * three.  A read back's pin is a count lockdep does not see: any held
- * is taken for the caller's (only a read back calls in with none).
+/**
+ * azr_slot_stable() - may this task use @d's slots and store?
+ * @d:	an initialised device
+ *
+ * They stay while this task holds @init_lock (2, either way), or a
+ * writeback pass's pin (@wb.pass_lock for read, 2a), or a read's pin
+ * (@wb.reads_map for read, 2d: azr_wb_read_unlock() to
+ * azr_wb_read_relock()): teardown waits for all three before it frees
+ * them.  Another task's pin is not this one's: each is asked of lockdep
+ * for the current task, none is a bare count.
+ *
+ * Return: true if so; meaningful only with CONFIG_LOCKDEP (and lockdep
+ * still on), as its helpers are.
  */
-static inline void azr_dev_assert_pinned(struct azr_dev *d)
+static inline bool azr_slot_stable(struct azr_dev *d)
 {
-	lockdep_assert(lockdep_is_held(&d->init_lock) ||
-		       lockdep_is_held(&d->wb.pass_lock) ||
-		       atomic_read(&d->wb.reads));
+	return lockdep_is_held(&d->init_lock) ||
+	       lockdep_is_held(&d->wb.pass_lock) ||
+	       lock_is_held(&d->wb.reads_map);
+}
+
+/* Where a function uses @d's slots or store: azr_slot_stable(). */
+static inline void azr_assert_slot_stable(struct azr_dev *d)
+{
+	lockdep_assert(azr_slot_stable(d));
 }
 
 /* dev.c */
@@ -311,6 +333,7 @@ void azr_wb_stop(struct azr_dev *d);
 void azr_wb_drain(struct azr_dev *d);
 void azr_wb_reset(struct azr_dev *d, struct azr_wb_old *old);
 void azr_wb_release(struct azr_dev *d, struct azr_wb_old *old);
+void azr_wb_read_unlock(struct azr_dev *d);
 int azr_wb_read(struct azr_dev *d, u32 index, struct page *page,
 		bool *unlocked);
 void azr_wb_read_relock(struct azr_dev *d);

@@ -58,6 +58,14 @@
  *  2c. azr_dev->rc.mutex (mutex, recomp.c): one recompression of a
  *     device at a time (recompress, adaptive's background pass), only
  *     tried, under 2 held for read
+ *  2d. a read's pin of a device (azr_dev->wb.reads, and the lockdep map
+ *     wb.reads_map held for read with it, writeback.c): taken under 2
+ *     held for read, then 2 is let go of, across a read back from the
+ *     backing device or a wait for a slot's lock (3); 2 is taken again
+ *     under it only after 3 is dropped.  Teardown takes the map for
+ *     write holding nothing, and waits for the count to fall to 0.  The
+ *     slots and the store may be used under 2, 2a or 2d
+ *     (azr_assert_slot_stable(), dev.h)
  *  3. a device slot's lock (a bit lock in the slot's flags, sleeping
  *     when contended: wait_on_bit_lock()): one I/O on a slot at a time,
  *     held across its compression or decompression; swap's slot-free
@@ -289,6 +297,7 @@ void azr_dedup_add(struct azr_store *st, u64 hash, u64 domain,
 const struct azr_entry *azr_dedup_object(const struct azr_entry *e);
 bool azr_dedup_has_copies(const struct azr_entry *e);
 void azr_dedup_put(struct azr_store *st, const struct azr_entry *e);
+u64 azr_dedup_meta_bytes(struct azr_store *st);
 void azr_dedup_stats(struct azr_store *st, struct azr_dedup_stats *out);
 
 /* ---- adaptive.c: the policy both users follow --------------------------- */

@@ -106,18 +106,27 @@
  * read pins the device instead (@reads, a count taken under init_lock;
  * teardown, which runs only on a disk nobody has open, waits for it to
  * fall to 0 before it takes init_lock for write) and takes init_lock
- * again only after it dropped the slot's lock: a reader under init_lock
- * may be waiting for that slot, and a writer behind it.  Still, a
- * second reader of the same page waits for the slot holding init_lock,
- * as the bio path takes them in that order.  A read-modify-write of
- * part of a written-back page keeps init_lock across the read: its
- * write needs it.  The read runs in a work item of our
- * own workqueue (WQ_MEM_RECLAIM: swap-in may depend on it; it runs
- * nothing else) and the caller waits for it: the caller is inside submit_bio() of our disk,
- * where a bio submitted to another disk would only be queued until we
- * return (current->bio_list) - zram's read_from_bdev_sync() for the
- * same reason.  The page stays on the backing device; a write of it, a
- * discard, swap's free notification or reset gives its block back.
+ * again only after it dropped the slot's lock: a writer under init_lock
+ * may be waiting for that slot, and a configuration writer behind it.
+ * Every other read of the page waits for the slot the same way: a read
+ * that finds its slot's lock taken lets go of init_lock, pinned as the
+ * read back is, before it waits (azr_slot_lock_read(), dev.c), so that a
+ * second and a third reader of a page on a slow backing device hold up
+ * no configuration writer either (review s31 finding 12).  A write
+ * still waits for a slot holding init_lock (it needs init_lock for its
+ * charge), and so does a read-modify-write of part of a written-back
+ * page across its read: a write of a page being read back holds a
+ * configuration writer until the backing device answers.  The pin is a
+ * count lockdep cannot see; it sees @reads_map instead, taken for read
+ * with the count and dropped with it, so that azr_assert_slot_stable()
+ * can tell this task's pin from another's.  The read runs in a work
+ * item of our own workqueue (WQ_MEM_RECLAIM: swap-in may depend on it;
+ * it runs nothing else) and the caller waits for it: the caller is
+ * inside submit_bio() of our disk, where a bio submitted to another
+ * disk would only be queued until we return (current->bio_list) -
+ * zram's read_from_bdev_sync() for the same reason.  The page stays on
+ * the backing device; a write of it, a discard, swap's free notification
+ * or reset gives its block back.
  *
  * Background writeback (ours; zram users ask for it).  With the module
  * parameter wb_interval_ms not 0, each initialised device with a
@@ -138,9 +147,12 @@
  * device with @pass_lock (2a) and drops it, then takes a slot's lock
  * (3) around its load and its install, never across its I/O; then the
  * store's stream and pool; the limit's spinlock (8) innermost, around
- * its two fields only.  A read back holds a slot's lock (3) with
- * init_lock let go, the device pinned by @reads, and takes init_lock
- * again only after it dropped the slot's lock (azr_wb_read_relock()).
+ * its two fields only.  A read pins the device (@reads, and @reads_map
+ * for read: lock 2d) under init_lock and lets go of init_lock before it
+ * reads back or waits for a slot's lock (3); it takes init_lock again
+ * only after it dropped the slot's lock (azr_wb_read_relock()).
+ * Teardown takes @reads_map for write, holding none of these, and waits
+ * for the count to fall to 0.
  * The backing device is opened and closed
  * with none of them held (a block device's open_mutex is never taken
  * under 2).  The bitmap and the counters are atomic.
@@ -151,6 +163,7 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/capability.h>
+#include <linux/debug_locks.h>
 #include <linux/highmem.h>
 #include <linux/kernfs.h>
 #include <linux/ktime.h>
@@ -267,14 +280,32 @@ static void azr_wb_sync_read_fn(struct work_struct *work)
 }
 
 /**
+ * azr_wb_read_unlock() - let go of init_lock, @d pinned by a read instead
+ * @d:	the device, init_lock held for read by a read (its bio path)
+ *
+ * Until azr_wb_read_relock(), @d's slots and store stay (teardown waits
+ * for @wb.reads to fall to 0) while no configuration writer waits for
+ * this read; lockdep sees the pin as @wb.reads_map held for read
+ * (azr_assert_slot_stable()).
+ */
+void azr_wb_read_unlock(struct azr_dev *d)
+{
+	lockdep_assert_held_read(&d->init_lock);
+	atomic_inc(&d->wb.reads);
+	lock_map_acquire_read(&d->wb.reads_map);
+	up_read(&d->init_lock);
+}
+
+/**
  * azr_wb_read() - read a written-back page from the backing device
- * @d:		the device, init_lock held for read
+ * @d:		the device, init_lock held for read, or pinned by this
+ *		read (azr_wb_read_unlock())
  * @index:	a written-back slot, its lock held
  * @page:	where the PAGE_SIZE bytes go
  * @unlocked:	NULL: init_lock stays held across the read.  Else
- *		init_lock is dropped for the I/O, with @d pinned by
- *		@wb.reads instead, and *@unlocked set: the caller drops
- *		the slot's lock and then calls azr_wb_read_relock().
+ *		init_lock is let go of for the I/O (azr_wb_read_unlock())
+ *		and *@unlocked set, if it was not already: the caller
+ *		drops the slot's lock and then calls azr_wb_read_relock().
  *
  * Context: may sleep; from submit_bio() of @d too (the bio goes out
  * from a work item, see the overview).
@@ -290,10 +321,9 @@ int azr_wb_read(struct azr_dev *d, u32 index, struct page *page,
 		.blk	= d->table[index].e.handle,
 	};
 
-	lockdep_assert_held_read(&d->init_lock);
-	if (unlocked) {
-		atomic_inc(&d->wb.reads);
-		up_read(&d->init_lock);
+	azr_assert_slot_stable(d);
+	if (unlocked && !*unlocked) {
+		azr_wb_read_unlock(d);
 		*unlocked = true;
 	}
 	INIT_WORK_ONSTACK(&r.work, azr_wb_sync_read_fn);
@@ -309,14 +339,16 @@ int azr_wb_read(struct azr_dev *d, u32 index, struct page *page,
 }
 
 /**
- * azr_wb_read_relock() - take init_lock again after azr_wb_read() let
- *			  go of it, and unpin @d
- * @d:	the device; no slot lock held (a reader holding init_lock may
- *	be waiting for the slot, behind it a writer, and we behind both)
+ * azr_wb_read_relock() - take init_lock again after azr_wb_read_unlock(),
+ *			  and unpin @d
+ * @d:	the device; no slot lock held (a writer holding init_lock may
+ *	be waiting for the slot, a configuration writer behind it, and we
+ *	behind both)
  */
 void azr_wb_read_relock(struct azr_dev *d)
 {
 	down_read(&d->init_lock);
+	lock_map_release(&d->wb.reads_map);
 	if (atomic_dec_and_test(&d->wb.reads))
 		wake_up_all(&d->wb.reads_wq);
 }
@@ -718,10 +750,13 @@ static void azr_wb_background(struct work_struct *work)
  */
 void azr_wb_dev_init(struct azr_dev *d)
 {
+	static struct lock_class_key reads_key;
+
 	spin_lock_init(&d->wb.limit_lock);
 	init_rwsem(&d->wb.pass_lock);
 	mutex_init(&d->wb.pass_mutex);
 	atomic_set(&d->wb.reads, 0);
+	lockdep_init_map(&d->wb.reads_map, "azr_wb_reads", &reads_key, 0);
 	init_waitqueue_head(&d->wb.reads_wq);
 	INIT_DELAYED_WORK(&d->wb.work, azr_wb_background);
 }
@@ -750,6 +785,9 @@ void azr_wb_stop(struct azr_dev *d)
 {
 	lockdep_assert_not_held(&d->init_lock);
 	cancel_delayed_work_sync(&d->wb.work);
+	/* A write hold of the pins, to lockdep: nothing held they need. */
+	lock_map_acquire(&d->wb.reads_map);
+	lock_map_release(&d->wb.reads_map);
 	wait_event(d->wb.reads_wq, !atomic_read(&d->wb.reads));
 }
 
@@ -1294,33 +1332,84 @@ static bool azr_wb_selftest_blocks(struct azr_wb *wb)
 	       !atomic64_read(&wb->bd_count);
 }
 
+struct azr_wb_st_pin {
+	struct work_struct work;
+	struct azr_dev *d;
+	bool stable;
+};
+
+static void azr_wb_st_pin_fn(struct work_struct *work)
+{
+	struct azr_wb_st_pin *p = container_of(work, typeof(*p), work);
+
+	p->stable = azr_slot_stable(p->d);
+}
+
+/*
+ * A read's pin keeps a device's slots for the task that took it, and
+ * for no other (review s31 finding 5: the assertion took any read's pin
+ * for the caller's): while this task holds it, without init_lock, a
+ * work item finds itself holding nothing.  Only lockdep can tell.
+ */
+static bool azr_wb_selftest_pin(struct azr_dev *d)
+{
+	struct azr_wb_st_pin p = { .d = d };
+	bool ok;
+
+	if (!IS_ENABLED(CONFIG_LOCKDEP) || !debug_locks)
+		return true;
+	INIT_WORK_ONSTACK(&p.work, azr_wb_st_pin_fn);
+	down_read(&d->init_lock);
+	ok = azr_slot_stable(d);
+	azr_wb_read_unlock(d);
+	ok = ok && azr_slot_stable(d) && !lockdep_is_held(&d->init_lock);
+	queue_work(system_unbound_wq, &p.work);
+	flush_work(&p.work);
+	ok = ok && !p.stable;
+	azr_wb_read_relock(d);
+	ok = ok && !atomic_read(&d->wb.reads);
+	up_read(&d->init_lock);
+	ok = ok && !azr_slot_stable(d);
+	destroy_work_on_stack(&p.work);
+	return ok;
+}
+
 /**
- * azr_wb_selftest() - the backing device's block allocator, at load
+ * azr_wb_selftest() - the backing device's block allocator and a read's
+ *		       pin, at load
  *
  * Return: 0, -ENOMEM, or -EINVAL when it went wrong.
  */
 int azr_wb_selftest(void)
 {
+	struct azr_dev *d;
 	struct azr_wb *wb;
 	bool ok;
 
-	wb = kzalloc(sizeof(*wb), GFP_KERNEL);
-	if (!wb)
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
 		return -ENOMEM;
+	wb = &d->wb;
 	wb->nr_blocks = AZR_WB_ST_BLOCKS;
 	wb->bitmap = bitmap_zalloc(AZR_WB_ST_BLOCKS, GFP_KERNEL);
 	if (!wb->bitmap) {
-		kfree(wb);
+		kfree(d);
 		return -ENOMEM;
 	}
 	ok = azr_wb_selftest_blocks(wb);
 	bitmap_free(wb->bitmap);
-	kfree(wb);
-	if (!ok) {
+	if (!ok)
 		pr_err("selftest: writeback's block allocator failed\n");
-		return -EINVAL;
+	init_rwsem(&d->init_lock);
+	azr_wb_dev_init(d);
+	if (ok && !azr_wb_selftest_pin(d)) {
+		pr_err("selftest: a read's pin is not its task's alone\n");
+		ok = false;
 	}
-	pr_info("writeback block allocator self-test passed\n");
+	kfree(d);
+	if (!ok)
+		return -EINVAL;
+	pr_info("writeback block allocator and read pin self-tests passed\n");
 	return 0;
 }
 

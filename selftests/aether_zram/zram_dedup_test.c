@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -173,6 +174,74 @@ static int discard(int fd, __u64 off, __u64 len)
 	__u64 range[2] = { off, len };
 
 	return ioctl(fd, BLKDISCARD, range) ? -errno : 0;
+}
+
+/* ---- the table's memory against mem_limit ---------------------------- */
+
+#define LIMIT_PAGES	1024
+
+/* Content @c of a few bytes: a small object, never same-filled. */
+static void tiny(void *p, unsigned int c)
+{
+	memset(p, 0, PG);
+	*(__u64 *)p = 0x5eed000000000000ULL | c;
+}
+
+/*
+ * The table's entries (64 bytes each) are the device's memory as its
+ * pool is (review s31 finding 8): pages of a few bytes, whose entries
+ * take more than their objects, are written to a device of 1024 pages
+ * with a mem_limit of 64 KiB until one is refused.  mem_used_total
+ * counts the table (no less than dedup_stat's meta_bytes) and stays
+ * within the limit; a copy of a stored page, which adds nothing, is
+ * still taken; every page stored reads back.  Before, the table was
+ * outside the limit: all 1024 pages went in (about 48 KiB of objects
+ * and 64 KiB of entries) and mem_used_total showed the pool alone.
+ */
+TEST_F(dedup, table_counts_against_mem_limit)
+{
+	__u64 mm[AZT_MM_COLS], ds[DS_COLS];
+	unsigned int i, stored = 0;
+	int err = 0;
+
+	ASSERT_EQ(0, azt_attr_write(self->id, "dedupe", "1"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "disksize", "4M"));
+	ASSERT_EQ(0, azt_attr_write(self->id, "mem_limit", "64K"));
+	self->fd = azt_dev_open(self->id, O_RDWR | O_DIRECT);
+	ASSERT_LE(0, self->fd);
+	for (i = 0; i < LIMIT_PAGES - 1 && !err; i++) {
+		tiny(self->buf, i);
+		if (pwrite(self->fd, self->buf, PG, (off_t)i * PG) == PG)
+			stored++;
+		else
+			err = -errno;
+	}
+	ASSERT_EQ(-EIO, err)
+		TH_LOG("%u pages all stored under a limit of 64 KiB", stored);
+	ASSERT_LT(0, stored);
+	ASSERT_EQ(0, azt_mm_stat(self->id, mm));
+	ASSERT_EQ(DS_COLS, dd_stat(self->id, ds));
+	TH_LOG("%u pages stored: mem_used_total %llu, meta_bytes %llu",
+	       stored, mm[AZT_MEM_USED_TOTAL], ds[DS_META]);
+	EXPECT_EQ((__u64)stored, ds[DS_ENTRIES]);
+	EXPECT_LE(ds[DS_META], mm[AZT_MEM_USED_TOTAL]);
+	EXPECT_LE(mm[AZT_MEM_USED_TOTAL], mm[AZT_MEM_LIMIT]);
+	EXPECT_LE(mm[AZT_MEM_USED_TOTAL], mm[AZT_MEM_USED_MAX]);
+	EXPECT_LE(mm[AZT_MEM_USED_MAX], mm[AZT_MEM_LIMIT]);
+
+	/* A copy shares its object: no memory, taken at the limit. */
+	tiny(self->buf, 0);
+	ASSERT_EQ(PG, pwrite(self->fd, self->buf, PG,
+			     (off_t)(LIMIT_PAGES - 1) * PG));
+	ASSERT_EQ(DS_COLS, dd_stat(self->id, ds));
+	EXPECT_EQ(1ULL, ds[DS_DUP]);
+	EXPECT_EQ((__u64)stored, ds[DS_ENTRIES]);
+	for (i = 0; i < stored; i++) {
+		tiny(self->want, i);
+		ASSERT_EQ(PG, pread(self->fd, self->buf, PG, (off_t)i * PG));
+		ASSERT_EQ(0, memcmp(self->buf, self->want, PG))
+			TH_LOG("page %u", i);
+	}
 }
 
 TEST_F(dedup, off_by_default_and_nothing_shared)
@@ -955,6 +1024,136 @@ TEST_F(dedup, copies_of_two_memory_cgroups_are_not_shared)
 	ASSERT_EQ(DS_COLS, dd_stat(self->id, ds));
 	EXPECT_EQ(2ULL, ds[DS_ENTRIES]);	/* one object a cgroup */
 	EXPECT_EQ(2ULL, ds[DS_DUP]);		/* pages 2 and 3 */
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pg_check(self->fd, self->buf, self->want, i, 7))
+			TH_LOG("page %u", i);
+}
+
+/*
+ * In a child that joins cgroup @cg, create @path on a tmpfs holding
+ * content @c, owned by @uid with @mode: its page cache is charged to
+ * @cg, as it would be had a process of @cg read the file first.
+ */
+static int file_from_cgroup(const char *cg, const char *path, unsigned int c,
+			    uid_t uid, mode_t mode)
+{
+	char procs[128], pid[32], *buf;
+	int status, fd;
+	pid_t child;
+
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (!child) {
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		buf = malloc(PG);
+		if (!buf || file_put(procs, pid))
+			_exit(2);
+		content(buf, c);
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || write(fd, buf, PG) != PG)
+			_exit(3);
+		if (fchown(fd, uid, uid) || fchmod(fd, mode) ||
+		    pread(fd, buf, PG, 0) != PG)
+			_exit(4);
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+/*
+ * In a child that joins cgroup @cg, write the page of file @path to
+ * page @idx of device @id with O_DIRECT from a shared mapping of the
+ * file: the page written is the file's page cache page itself.
+ */
+static int file_write_from_cgroup(int id, const char *cg, const char *path,
+				  unsigned int idx)
+{
+	char procs[128], pid[32];
+	int status, fd, dev;
+	pid_t child;
+	void *map;
+
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (!child) {
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (file_put(procs, pid))
+			_exit(2);
+		fd = open(path, O_RDONLY);
+		dev = azt_dev_open(id, O_RDWR | O_DIRECT);
+		if (fd < 0 || dev < 0)
+			_exit(3);
+		map = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED)
+			_exit(4);
+		_exit(pwrite(dev, map, PG, (off_t)idx * PG) == PG ? 0 : 5);
+	}
+	if (waitpid(child, &status, 0) != child)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+/*
+ * A page of a file's page cache belongs to the file's owner, not to the
+ * cgroup it is charged to, which is whoever read it first (review s31b
+ * finding 7).  The victim's cgroup B writes content 7 to page 0, and
+ * reads (here: writes) files a and b of the attacker's (uid 65534,
+ * 0644) holding the same content, and c (0666, anybody's to write), so
+ * their page cache is charged to B.  From cgroup A, each file's page
+ * goes to the device by an O_DIRECT write from a mapping of it: a to
+ * page 1, b to 2, c to 3.  a and b share one object, the owner's, and
+ * neither shares the victim's; c, which others may write, shares
+ * nothing: two entries, one dup page.  Before, all three were B's and
+ * shared page 0's object: one entry, three dup pages, which told the
+ * attacker that B held his content.
+ */
+TEST_F(dedup, file_pages_are_their_owners_not_the_first_readers)
+{
+	static const char *const cg[] = { CGROOT "/azt_dedup_a",
+					  CGROOT "/azt_dedup_b" };
+	static const char *const name[] = { "a", "b", "c" };
+	char dir[] = "/tmp/azt_dedup_files.XXXXXX", path[3][64];
+	bool mounted = false;
+	__u64 ds[DS_COLS];
+	unsigned int i;
+	int err = 0;
+
+	if (!memcg_present())
+		SKIP(return, "no cgroup v2 memory controller at " CGROOT);
+	ASSERT_EQ(0, file_put(CGROOT "/cgroup.subtree_control", "+memory"));
+	for (i = 0; i < 2; i++)
+		ASSERT_TRUE(!mkdir(cg[i], 0755) || errno == EEXIST);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	if (!mount("tmpfs", dir, "tmpfs", 0, "size=1m"))
+		mounted = true;
+	else
+		err = -errno;
+	for (i = 0; i < 3; i++)
+		snprintf(path[i], sizeof(path[i]), "%s/%s", dir, name[i]);
+	if (!err)
+		err = dd_init_open(self, "1", NULL);
+	if (!err)
+		err = write_from_cgroup(self->id, cg[1], 0, 7);
+	for (i = 0; i < 3 && !err; i++)
+		err = file_from_cgroup(cg[1], path[i], 7, 65534,
+				       i < 2 ? 0644 : 0666);
+	for (i = 0; i < 3 && !err; i++)
+		err = file_write_from_cgroup(self->id, cg[0], path[i], i + 1);
+	if (mounted)
+		umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	for (i = 0; i < 2; i++)
+		rmdir(cg[i]);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(DS_COLS, dd_stat(self->id, ds));
+	EXPECT_EQ(2ULL, ds[DS_ENTRIES]);	/* B's page 0, the owner's a */
+	EXPECT_EQ(1ULL, ds[DS_DUP]);		/* b shares a's */
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, pg_check(self->fd, self->buf, self->want, i, 7))
 			TH_LOG("page %u", i);

@@ -1499,6 +1499,55 @@ static int wb_wait_child(pid_t pid, int secs)
 	return -1;
 }
 
+/* Wait at most 60 s for child @pid to sleep uninterruptibly: true if so. */
+static bool wb_wait_blocked(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		if (wb_task_blocked(pid))
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/*
+ * The device on WB_DM_SLOW, a dm device over BACKING (dm-delay of 20 ms
+ * where the box has it, else linear: either is suspended by the tests
+ * that use it), its name into @slow; page 0 (K_COMP) written back, page
+ * 1 (K_INCOMP) in memory.
+ */
+static void wb_slow_init(struct __test_metadata *_metadata,
+			 struct _test_data_wb *self, char *slow, size_t len)
+{
+	unsigned int maj, min;
+
+	ASSERT_EQ(0, wb_devno(BACKING, &maj, &min));
+	system("modprobe dm-delay 2>/dev/null");
+	wb_dm_delay_ms = 20;
+	if (wb_dm_create(self, WB_DM_SLOW, maj, min, 2048, slow, len)) {
+		/* No dm-delay: a linear target, suspended all the same. */
+		wb_dm_remove_name(WB_DM_SLOW);
+		if (self->ndm && !strcmp(self->dm[self->ndm - 1], WB_DM_SLOW))
+			self->ndm--;
+		wb_dm_delay_ms = 0;
+		ASSERT_EQ(0, wb_dm_create(self, WB_DM_SLOW, maj, min, 2048,
+					  slow, len));
+	}
+	TH_LOG("backing device %s %s", slow, wb_dm_delay_ms ?
+	       "behind dm-delay (20 ms)" : "linear (no dm-delay)");
+	wb_dm_delay_ms = 0;
+	/* Removed by the teardown after our device, not before. */
+	if (self->ndm && !strcmp(self->dm[self->ndm - 1], WB_DM_SLOW))
+		self->ndm--;
+	ASSERT_EQ(0, wb_init_dev_on(self, slow));
+	ASSERT_EQ(0, wb_write(self, 0, K_COMP, 0));
+	ASSERT_EQ(0, wb_write(self, 1, K_INCOMP, 0));
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_index=0"));
+	ASSERT_BD(1, 0, 1);
+}
+
 /*
  * A read of a written-back page holds its slot's lock across the backing
  * device's I/O, not the device's init_lock.  The backing device is a dm
@@ -1514,46 +1563,18 @@ static int wb_wait_child(pid_t pid, int secs)
 TEST_F_TIMEOUT(wb, a_read_back_holds_no_init_lock_across_its_io, 600)
 {
 	char slow[32] = "";
-	unsigned int maj, min;
 	pid_t reader, writer, stats;
-	int blocked = 0, i, wst, sst, rst;
+	int blocked, wst, sst, rst;
 
 	if (!wb_have_dm())
 		SKIP(return, "no device mapper (dm_mod) in this kernel");
-	ASSERT_EQ(0, wb_devno(BACKING, &maj, &min));
-	system("modprobe dm-delay 2>/dev/null");
-	wb_dm_delay_ms = 20;
-	if (wb_dm_create(self, WB_DM_SLOW, maj, min, 2048, slow,
-			 sizeof(slow))) {
-		/* No dm-delay: a linear target, suspended all the same. */
-		wb_dm_remove_name(WB_DM_SLOW);
-		if (self->ndm && !strcmp(self->dm[self->ndm - 1], WB_DM_SLOW))
-			self->ndm--;
-		wb_dm_delay_ms = 0;
-		ASSERT_EQ(0, wb_dm_create(self, WB_DM_SLOW, maj, min, 2048,
-					  slow, sizeof(slow)));
-	}
-	TH_LOG("backing device %s %s", slow, wb_dm_delay_ms ?
-	       "behind dm-delay (20 ms)" : "linear (no dm-delay)");
-	wb_dm_delay_ms = 0;
-	/* Removed by the teardown after our device, not before. */
-	if (self->ndm && !strcmp(self->dm[self->ndm - 1], WB_DM_SLOW))
-		self->ndm--;
-	ASSERT_EQ(0, wb_init_dev_on(self, slow));
-	ASSERT_EQ(0, wb_write(self, 0, K_COMP, 0));
-	ASSERT_EQ(0, wb_write(self, 1, K_INCOMP, 0));
-	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_index=0"));
-	ASSERT_BD(1, 0, 1);
+	wb_slow_init(_metadata, self, slow, sizeof(slow));
 
 	ASSERT_EQ(0, wb_dm_suspend(WB_DM_SLOW, true));
 	reader = fork();
 	if (!reader)
 		_exit(wb_check(self, 0) ? 1 : 0);
-	for (i = 0; i < 600 && !blocked; i++) {
-		blocked = wb_task_blocked(reader);
-		if (!blocked)
-			usleep(100 * 1000);
-	}
+	blocked = wb_wait_blocked(reader);
 	writer = fork();
 	if (!writer)
 		_exit(azt_attr_write(self->id, "mem_limit", "0") ? 1 : 0);
@@ -1580,6 +1601,77 @@ TEST_F_TIMEOUT(wb, a_read_back_holds_no_init_lock_across_its_io, 600)
 	if (sst < 0)
 		EXPECT_EQ(0, wb_wait_child(stats, 300));
 	ASSERT_BD(1, 1, 1);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
+/*
+ * Nor does any other reader of that page hold init_lock while it waits
+ * for the page's slot, which the first reader holds across the backing
+ * device's I/O (review s31 finding 12).  Two children read page 0, on
+ * the suspended backing device: the first waits in the device, the
+ * second for the slot.  Meanwhile a write of mem_limit, a write of
+ * disksize (init_lock for write, refused: EBUSY), and a read of
+ * mm_stat and of a page in memory must finish, and both readers still
+ * wait; before, the second reader held init_lock for read across its
+ * wait, so the writers queued behind it until the device answered.
+ * Resumed, both read the page as written, each from the backing device
+ * (bd_stat counts two reads back).  The waits are bounded (60 s) only
+ * so that a regression fails instead of hanging.
+ */
+TEST_F_TIMEOUT(wb, a_second_reader_of_a_page_read_back_holds_no_init_lock,
+	       600)
+{
+	int blocked[2], st[3], rst[2], i;
+	pid_t reader[2], child[3];
+	char slow[32] = "";
+
+	if (!wb_have_dm())
+		SKIP(return, "no device mapper (dm_mod) in this kernel");
+	wb_slow_init(_metadata, self, slow, sizeof(slow));
+
+	ASSERT_EQ(0, wb_dm_suspend(WB_DM_SLOW, true));
+	for (i = 0; i < 2; i++) {
+		reader[i] = fork();
+		if (!reader[i])
+			_exit(wb_check(self, 0) ? 1 : 0);
+		/* The first in the backing device, the second at the slot. */
+		blocked[i] = wb_wait_blocked(reader[i]);
+	}
+	child[0] = fork();
+	if (!child[0])
+		_exit(azt_attr_write(self->id, "mem_limit", "0") ? 1 : 0);
+	child[1] = fork();
+	if (!child[1])
+		_exit(azt_attr_write(self->id, "disksize", "1M") == -EBUSY ?
+		      0 : 1);
+	/* Queued behind the writers, if they wait. */
+	usleep(200 * 1000);
+	child[2] = fork();
+	if (!child[2]) {
+		__u64 mm[AZT_MM_COLS];
+
+		_exit(azt_mm_stat(self->id, mm) || wb_check(self, 1) ? 1 : 0);
+	}
+	for (i = 0; i < 3; i++)
+		st[i] = wb_wait_child(child[i], 60);
+	/* Both readers are still waiting for the suspended device. */
+	for (i = 0; i < 2; i++)
+		rst[i] = waitpid(reader[i], NULL, WNOHANG);
+	EXPECT_EQ(0, wb_dm_suspend(WB_DM_SLOW, false));
+	for (i = 0; i < 2; i++) {
+		EXPECT_TRUE(blocked[i]) TH_LOG("reader %d never waited", i);
+		EXPECT_EQ(0, rst[i]) TH_LOG("reader %d did not wait", i);
+	}
+	EXPECT_EQ(0, st[0]) TH_LOG("mem_limit waited for the second reader");
+	EXPECT_EQ(0, st[1]) TH_LOG("disksize waited for the second reader");
+	EXPECT_EQ(0, st[2]) TH_LOG("mm_stat waited for the second reader");
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, wb_wait_child(reader[i], 300))
+			TH_LOG("reader %d: page 0 did not come back", i);
+	for (i = 0; i < 3; i++)
+		if (st[i] < 0)
+			EXPECT_EQ(0, wb_wait_child(child[i], 300));
+	ASSERT_BD(1, 2, 1);
 	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
 }
 

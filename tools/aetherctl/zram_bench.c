@@ -40,10 +40,9 @@
  * Then, for each algorithm, dedupe: the corpus written twice (at 0 and
  * at its length, 4 KiB requests) to a device of twice its size on each
  * side, aether_zram with "dedupe" set before disksize, zram as it is
- * (it has none); each side's orig_data_size / mem_used_total (for
- * aether_zram, mem_used_total plus dedup_stat's meta_bytes, which the
- * table takes outside the pool) and aether_zram's over zram's (issue
- * 16's goal: 1.8 or more).
+ * (it has none); each side's orig_data_size / mem_used_total
+ * (aether_zram's counts its dedupe table, which lives outside the pool)
+ * and aether_zram's over zram's (issue 16's goal: 1.8 or more).
  *
  * And for each algorithm, the cost of compressing one page through
  * aether_zram's store (same-filled check, compressor, allocator) against
@@ -623,7 +622,6 @@ static int zb_write_twice(const struct zb_dev *d, const struct zb_data *z)
 static int zb_dedup_side(const struct zb_dev *d, const struct zb_data *z,
 			 unsigned int a, struct zb_algo_result *r, int side)
 {
-	unsigned long long meta, orig, used;
 	char text[32], buf[256];
 	double compr;
 	int ret;
@@ -643,14 +641,11 @@ static int zb_dedup_side(const struct zb_dev *d, const struct zb_data *z,
 		ret = zb_write_twice(d, z);
 	if (ret)
 		return ret;
+	/* aether_zram's mem_used_total counts its dedupe table too. */
 	r->dd_comp[side] = zb_comp_ratio(d, &compr);
-	/* The table's memory is kmalloc'ed, outside mem_used: added. */
 	if (side == ZB_AETHER &&
-	    !zb_attr_read(d, "dedup_stat", buf, sizeof(buf)) &&
-	    sscanf(buf, "%llu %*u %llu", &r->dd_dup, &meta) == 2 &&
-	    !zb_attr_read(d, "mm_stat", buf, sizeof(buf)) &&
-	    sscanf(buf, "%llu %*u %llu", &orig, &used) == 2 && used + meta)
-		r->dd_comp[side] = (double)orig / (used + meta);
+	    !zb_attr_read(d, "dedup_stat", buf, sizeof(buf)))
+		sscanf(buf, "%llu", &r->dd_dup);
 	return zb_attr(d, "reset", "1");
 }
 
