@@ -37,7 +37,11 @@
  * are scanned one by one.  The table is immutable once published: a
  * change builds a new one (every rule in a flat array by bucket, counting
  * sort) and swaps it with rcu_assign_pointer(), so the hot path takes no
- * lock at all.
+ * lock at all.  A bucket's slots carry their rules' keys, access bits and
+ * priority, so that a scan reads the table alone and a rule only for a
+ * name's bytes, a glob or a kind; a name's key (its length and a 32-bit
+ * hash) is computed once per access, when a probe needs it; the keys
+ * every access probes (ANY, its uid) are scanned with no call at all.
  * Rules are shared by consecutive tables (their hit counters with them)
  * and freed after a grace period once no table holds them.
  *
@@ -136,7 +140,6 @@
 #include <linux/glob.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
-#include <linux/jhash.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
@@ -233,10 +236,21 @@ struct aqos_fw_key {
 	u8 okinds;		/* BIT(okind) of each of its rules */
 };
 
-/* A rule in a bucket, with its index in the table (its priority). */
+/*
+ * A rule in a bucket: its keys and what a match reads, copied from the
+ * rule so that the scan of a bucket reads the table alone, and its index
+ * in the table (its priority).
+ */
 struct aqos_fw_slot {
-	struct aqos_fw_rule *rule;
+	u64 skey;
+	u64 okey;
 	u32 pos;
+	u32 access;
+	u8 subject;
+	u8 okind;
+	u8 object;
+	bool desc;		/* AETHER_QOS_FW_RULE_DESCENDANTS */
+	struct aqos_fw_rule *rule;
 };
 
 /**
@@ -246,6 +260,7 @@ struct aqos_fw_slot {
  * @mask:	buckets - 1 (a power of two, >= @nr)
  * @default_action, @mode: FW_DEFAULT's
  * @nr_subj:	rules per subject kind (probes for absent kinds are skipped)
+ * @more:	rules of gids, QoS groups or processes (aqos_fw_lookup_more())
  * @okinds:	per subject kind, a bit per object kind of its rules' bucket
  *		keys (BIT(okind)): a probe skips the keys no rule has
  * @keys:	the subject keys its rules name (not ANY), @kmask + 1 slots
@@ -274,6 +289,7 @@ struct aqos_fw_table {
 	u32 default_action;
 	u32 mode;
 	u32 nr_subj[AETHER_QOS_FW_NR_SUBJ];
+	bool more;
 	u8 okinds[AETHER_QOS_FW_NR_SUBJ];
 	struct aqos_fw_key *keys;
 	u32 kmask;
@@ -295,7 +311,7 @@ static struct dentry *aqos_fw_dir;
 /* What one access found: the deciding rule and index of each bit. */
 struct aqos_fw_match {
 	u32 want;
-	u64 name_key;		/* the region's name's bucket key, or 0 */
+	u64 name_key;		/* the region's name's bucket key, 0: not yet */
 	u32 pos[AQOS_FW_NR_BITS];
 	struct aqos_fw_rule *rule[AQOS_FW_NR_BITS];
 };
@@ -1318,9 +1334,30 @@ static u32 aqos_fw_hash(u32 subject, u64 skey, u32 okind, u64 okey)
 	return ((h ^ okey) * GOLDEN_RATIO_64) >> 32;
 }
 
-static u64 aqos_fw_name_key(const char *name)
+/*
+ * A name's bucket key: its length above an FNV-1a hash of its bytes, so
+ * that equal keys have equal lengths and a name's key is never 0.  Done
+ * in line, one pass: an open by name pays for it on every access.
+ */
+static __always_inline u64 aqos_fw_name_key(const char *name)
 {
-	return jhash(name, strnlen(name, AETHER_QOS_FW_NAME_MAX), 0x6e61);
+	u32 h = 2166136261U, len;
+
+	for (len = 0; len < AETHER_QOS_FW_NAME_MAX && name[len]; len++)
+		h = (h ^ (u8)name[len]) * 16777619U;
+	return (u64)len << 32 | h;
+}
+
+/* The @len bytes of two names, in line (no call on the lookup's path). */
+static __always_inline bool aqos_fw_name_eq(const char *x, const char *y,
+					    u32 len)
+{
+	u32 i;
+
+	for (i = 0; i < len; i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
 }
 
 /* Does @ru's object part match region @a? */
@@ -1364,67 +1401,134 @@ static u8 aqos_fw_key_okinds(const struct aqos_fw_table *t, u32 subject,
 	}
 }
 
-/* Scan the bucket of one key; note each rule that matches. */
-static void aqos_fw_probe(const struct aqos_fw_table *t,
-			  const struct aem_access *a, struct aqos_fw_match *m,
-			  u32 subject, u64 skey, bool ancestor)
+/*
+ * Does slot @s's object match region @a, its bucket's key having matched?
+ * An id's or a tag's key is the object itself and ANY matches all; a
+ * name's key is its length and hash, so the bytes are compared; globs and
+ * kinds are tested on the rule.
+ */
+static __always_inline bool aqos_fw_slot_object(const struct aqos_fw_slot *s,
+						const struct aem_access *a)
 {
-	static const u8 okinds[] = { AETHER_QOS_FW_OBJ_ID,
-				     AETHER_QOS_FW_OBJ_NAME,
-				     AETHER_QOS_FW_OBJ_TAG,
-				     AETHER_QOS_FW_OBJ_ANY };
-	u8 have = aqos_fw_key_okinds(t, subject, skey);
-	u64 okey;
-	u32 b, i;
-	int k;
+	switch (s->object) {
+	case AETHER_QOS_FW_OBJ_ANY:
+	case AETHER_QOS_FW_OBJ_ID:
+	case AETHER_QOS_FW_OBJ_TAG:
+		return true;
+	case AETHER_QOS_FW_OBJ_NAME:
+		return aqos_fw_name_eq(s->rule->name, a->name, s->okey >> 32);
+	}
+	return aqos_fw_object_match(s->rule, a);
+}
 
-	for (k = 0; have && k < ARRAY_SIZE(okinds); k++) {
-		if (!(have & BIT(okinds[k])))
-			continue;	/* no rule of this key has it */
-		if (okinds[k] == AETHER_QOS_FW_OBJ_ID)
+/*
+ * Scan the buckets of one subject key, one per object kind its rules
+ * have; note each rule that matches.  In line for the keys every access
+ * probes (ANY, its uid), so that the common lookup makes no call at all:
+ * under software emulation a call and its return cost about what this
+ * body does.  aqos_fw_probe_more() for the other keys.
+ */
+static __always_inline void aqos_fw_probe(const struct aqos_fw_table *t,
+					  const struct aem_access *a,
+					  struct aqos_fw_match *m, u32 subject,
+					  u64 skey, bool ancestor)
+{
+	unsigned long have = aqos_fw_key_okinds(t, subject, skey);
+	u32 okind, b, i, end;
+	u64 okey;
+
+	for (; have; have &= have - 1) {
+		okind = __ffs(have);
+		if (okind == AETHER_QOS_FW_OBJ_ID) {
 			okey = a->id;
-		else if (okinds[k] == AETHER_QOS_FW_OBJ_NAME)
+		} else if (okind == AETHER_QOS_FW_OBJ_NAME) {
+			if (!a->name[0])
+				continue;
+			if (!m->name_key)	/* once per access, when needed */
+				m->name_key = aqos_fw_name_key(a->name);
 			okey = m->name_key;
-		else if (okinds[k] == AETHER_QOS_FW_OBJ_TAG)
+		} else if (okind == AETHER_QOS_FW_OBJ_TAG) {
+			if (!a->tag)
+				continue;
 			okey = a->tag;
-		else
+		} else {
 			okey = 0;
-		if ((okinds[k] == AETHER_QOS_FW_OBJ_NAME && !a->name[0]) ||
-		    (okinds[k] == AETHER_QOS_FW_OBJ_TAG && !a->tag))
-			continue;
-		b = aqos_fw_hash(subject, skey, okinds[k], okey) & t->mask;
-		for (i = t->start[b]; i < t->start[b + 1]; i++) {
+		}
+		b = aqos_fw_hash(subject, skey, okind, okey) & t->mask;
+		end = t->start[b + 1];
+		for (i = t->start[b]; i < end; i++) {
 			const struct aqos_fw_slot *s = &t->slots[i];
-			struct aqos_fw_rule *ru = s->rule;
-			unsigned long bits;
+			unsigned long bits = s->access & m->want;
 			int bit;
 
-			if (ru->subject != subject || ru->skey != skey ||
-			    ru->okind != okinds[k] || ru->okey != okey)
+			if (!bits || s->skey != skey || s->okey != okey ||
+			    s->subject != subject || s->okind != okind ||
+			    (ancestor && !s->desc) || !aqos_fw_slot_object(s, a))
 				continue;
-			if (ancestor &&
-			    !(ru->flags & AETHER_QOS_FW_RULE_DESCENDANTS))
-				continue;
-			if (!aqos_fw_object_match(ru, a))
-				continue;
-			bits = ru->access & m->want;
 			for_each_set_bit(bit, &bits, AQOS_FW_NR_BITS)
 				if (s->pos < m->pos[bit]) {
 					m->pos[bit] = s->pos;
-					m->rule[bit] = ru;
+					m->rule[bit] = s->rule;
 				}
 		}
 	}
 }
 
-/* Probe every key of the current task. */
-static void aqos_fw_lookup(const struct aqos_fw_table *t,
-			   const struct aem_access *a, struct aqos_fw_match *m)
+static noinline void aqos_fw_probe_more(const struct aqos_fw_table *t,
+					const struct aem_access *a,
+					struct aqos_fw_match *m, u32 subject,
+					u64 skey, bool ancestor)
 {
-	const struct cred *cred = current_cred();
+	aqos_fw_probe(t, a, m, subject, skey, ancestor);
+}
+
+/* Probe the gids, QoS groups and process keys of the current task. */
+static noinline void aqos_fw_lookup_more(const struct aqos_fw_table *t,
+					 const struct aem_access *a,
+					 struct aqos_fw_match *m,
+					 const struct cred *cred)
+{
 	const struct aqos_fw_lineage *l;
 	struct aqos_group *g;
 	int i;
+
+	if (t->nr_subj[AETHER_QOS_FW_SUBJ_GID]) {
+		aqos_fw_probe_more(t, a, m, AETHER_QOS_FW_SUBJ_GID,
+				   __kgid_val(cred->fsgid), false);
+		for (i = 0; i < cred->group_info->ngroups; i++)
+			aqos_fw_probe_more(t, a, m, AETHER_QOS_FW_SUBJ_GID,
+					   __kgid_val(cred->group_info->gid[i]),
+					   false);
+	}
+	if (t->nr_subj[AETHER_QOS_FW_SUBJ_GROUP]) {
+		g = aqos_group_of_task(current);
+		for (i = 0; g && i < AQOS_FW_MAX_GROUP_DEPTH; i++, g = g->parent)
+			aqos_fw_probe_more(t, a, m, AETHER_QOS_FW_SUBJ_GROUP,
+					   g->id, false);
+	}
+	if (!t->nr_subj[AETHER_QOS_FW_SUBJ_PID])
+		return;
+	aqos_fw_probe_more(t, a, m, AETHER_QOS_FW_SUBJ_PID,
+			   (unsigned long)task_tgid(current), false);
+	if (!t->nr_desc)
+		return;
+	/*
+	 * The tree as it was at fork, and every descendant of a rule's
+	 * anchor at its addition (the walk ran before the table was
+	 * published): reparenting does not leave a rule, nor does depth.
+	 */
+	l = aqos_fw_lineage_find(task_tgid(current));
+	for (i = 0; l && i < l->nr; i++)
+		aqos_fw_probe_more(t, a, m, AETHER_QOS_FW_SUBJ_PID,
+				   (unsigned long)l->anchors[i], true);
+}
+
+/* Probe every key of the current task. */
+static __always_inline void aqos_fw_lookup(const struct aqos_fw_table *t,
+					   const struct aem_access *a,
+					   struct aqos_fw_match *m)
+{
+	const struct cred *cred = current_cred();
 
 	if (t->nr_subj[AETHER_QOS_FW_SUBJ_ANY])
 		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_ANY, 0, false);
@@ -1437,35 +1541,8 @@ static void aqos_fw_lookup(const struct aqos_fw_table *t,
 			      __kuid_val(cred->user_ns == &init_user_ns ?
 					 cred->fsuid :
 					 aqos_user_key(cred->fsuid)), false);
-	if (t->nr_subj[AETHER_QOS_FW_SUBJ_GID]) {
-		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_GID,
-			      __kgid_val(cred->fsgid), false);
-		for (i = 0; i < cred->group_info->ngroups; i++)
-			aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_GID,
-				      __kgid_val(cred->group_info->gid[i]),
-				      false);
-	}
-	if (t->nr_subj[AETHER_QOS_FW_SUBJ_GROUP]) {
-		g = aqos_group_of_task(current);
-		for (i = 0; g && i < AQOS_FW_MAX_GROUP_DEPTH; i++, g = g->parent)
-			aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_GROUP, g->id,
-				      false);
-	}
-	if (!t->nr_subj[AETHER_QOS_FW_SUBJ_PID])
-		return;
-	aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_PID,
-		      (unsigned long)task_tgid(current), false);
-	if (!t->nr_desc)
-		return;
-	/*
-	 * The tree as it was at fork, and every descendant of a rule's
-	 * anchor at its addition (the walk ran before the table was
-	 * published): reparenting does not leave a rule, nor does depth.
-	 */
-	l = aqos_fw_lineage_find(task_tgid(current));
-	for (i = 0; l && i < l->nr; i++)
-		aqos_fw_probe(t, a, m, AETHER_QOS_FW_SUBJ_PID,
-			      (unsigned long)l->anchors[i], true);
+	if (t->more)
+		aqos_fw_lookup_more(t, a, m, cred);
 }
 
 /* ---- revocation ---------------------------------------------------------- */
@@ -1801,7 +1878,7 @@ static int aqos_fw_check(const struct aqos_fw_table *t,
 		return 1;
 	this_cpu_inc(aqos_fw_nr_checked);
 	m.want = a->access & AETHER_QOS_FW_ACCESS_ALL;
-	m.name_key = a->name[0] ? aqos_fw_name_key(a->name) : 0;
+	m.name_key = 0;		/* aqos_fw_probe() computes it if needed */
 	/* only the bits asked for are read (aqos_fw_probe(), _decide()) */
 	want = m.want;
 	for_each_set_bit(bit, &want, AQOS_FW_NR_BITS) {
@@ -1892,6 +1969,20 @@ static void aqos_fw_key_add(struct aqos_fw_table *t,
 	k->okinds |= BIT(ru->okind);
 }
 
+static void aqos_fw_slot_set(struct aqos_fw_slot *s, struct aqos_fw_rule *ru,
+			     u32 pos)
+{
+	s->skey = ru->skey;
+	s->okey = ru->okey;
+	s->pos = pos;
+	s->access = ru->access;
+	s->subject = ru->subject;
+	s->okind = ru->okind;
+	s->object = ru->object;
+	s->desc = ru->flags & AETHER_QOS_FW_RULE_DESCENDANTS;
+	s->rule = ru;
+}
+
 /* A table of the @nr rules @rules (taken over: the caller's array). */
 static struct aqos_fw_table *aqos_fw_table_build(struct aqos_fw_rule **rules,
 						 u32 nr, u32 default_action,
@@ -1942,10 +2033,12 @@ static struct aqos_fw_table *aqos_fw_table_build(struct aqos_fw_rule **rules,
 		t->start[b + 1] += t->start[b];
 	for (i = 0; i < nr; i++) {
 		b = aqos_fw_rule_bucket(rules[i], t->mask);
-		t->slots[t->start[b] + fill[b]].rule = rules[i];
-		t->slots[t->start[b] + fill[b]].pos = i;
-		fill[b]++;
+		aqos_fw_slot_set(&t->slots[t->start[b] + fill[b]++], rules[i],
+				 i);
 	}
+	t->more = t->nr_subj[AETHER_QOS_FW_SUBJ_GID] ||
+		  t->nr_subj[AETHER_QOS_FW_SUBJ_GROUP] ||
+		  t->nr_subj[AETHER_QOS_FW_SUBJ_PID];
 	kvfree(fill);
 	fill = NULL;
 	if (t->nr_desc) {
@@ -2826,6 +2919,63 @@ static int aqos_fw_st_access(const struct aqos_fw_table *t, u32 access)
 }
 
 /*
+ * A name's bucket key is its length and a 32-bit hash, which two names
+ * can share ("fwst-oxfdjex" and "fwst-u1nwyxx" do): a rule of one decides
+ * for that name only, the lookup comparing the bytes.
+ */
+static int aqos_fw_st_names(void)
+{
+	static const char *const names[] = { "fwst-oxfdjex", "fwst-u1nwyxx" };
+	struct aem_access a = {
+		.op = AEM_ACCESS_OP_IOCTL, .access = AETHER_QOS_FW_READ,
+		.owner = GLOBAL_ROOT_UID,
+	};
+	struct aqos_fw_rule **rules, *ru;
+	struct aqos_fw_table *t;
+	int ret[ARRAY_SIZE(names)], i;
+
+	if (aqos_fw_name_key(names[0]) != aqos_fw_name_key(names[1])) {
+		pr_err("fw: selftest: %s and %s no longer share a key\n",
+		       names[0], names[1]);
+		return -EINVAL;
+	}
+	rules = kvcalloc(1, sizeof(*rules), GFP_KERNEL);
+	ru = kzalloc(sizeof(*ru), GFP_KERNEL);
+	if (!rules || !ru) {
+		kvfree(rules);
+		kfree(ru);
+		return -ENOMEM;
+	}
+	ru->action = AETHER_QOS_FW_ALLOW;
+	ru->subject = AETHER_QOS_FW_SUBJ_ANY;
+	ru->object = AETHER_QOS_FW_OBJ_NAME;
+	ru->okind = AETHER_QOS_FW_OBJ_NAME;
+	strscpy(ru->name, names[0], sizeof(ru->name));
+	ru->okey = aqos_fw_name_key(ru->name);
+	ru->access = AETHER_QOS_FW_READ;
+	rules[0] = ru;
+	t = aqos_fw_table_build(rules, 1, AETHER_QOS_FW_ALLOW, 0);
+	if (!t) {
+		aqos_fw_rules_free(rules, 1);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		a.name = names[i];
+		rcu_read_lock();
+		ret[i] = aqos_fw_check(t, &a);
+		rcu_read_unlock();
+	}
+	aqos_fw_st_table_free(t);
+	/* the rule's own name: its explicit allow; the other: no opinion */
+	if (ret[0] || ret[1] != 1) {
+		pr_err("fw: selftest: a rule of name %s: %d for it, %d for %s\n",
+		       names[0], ret[0], ret[1], names[1]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * The fork probe (aqos_fw_fork_in()) with tables of its own, the loader
  * (insmod) as a forking parent and two idle kernel threads as children:
  * the anchor of the grandparent reaches the child of a parent that has no
@@ -2849,6 +2999,9 @@ static int aqos_fw_selftest(void)
 	bool ok = true;
 	int i, err;
 
+	err = aqos_fw_st_names();
+	if (err)
+		return err;
 	mutex_lock(&aqos_fw_lock);
 	err = aqos_fw_lost_alloc();
 	mutex_unlock(&aqos_fw_lock);
