@@ -44,12 +44,7 @@
  * that visit's hash before it is hashed again, as KSM looks before it
  * checksums, and then among this pass's candidates under it
  * (adp_try_candidate()): a page that merges there holds bytes of that
- * hash, so only a page that finds nothing is hashed again.  And not even
- * then when it did not change at its last look: it is filed under that
- * hash unchecked, and checked by the hash of the frame a pair copies it
- * into (taken by the core as it fills the frame, aem_share_hash()) or,
- * met by nobody, hashed at the pass's end (adp_unstable_empty()); one
- * that changed is volatile either way.
+ * hash, so only a page that finds nothing is hashed again.
  *
  * Trees are ordered by (trust domain, node, hash, bytes) (tree.c): pages
  * meet only pages of their own domain.  With merge_across_nodes = 0 a
@@ -139,8 +134,6 @@
  * @un:		its unstable tree node this pass, or NULL
  * @pass:	the last pass that saw it
  * @hashed:	@hash is set
- * @changed:	@hash differs from the hash before it (volatile): the next
- *		visit hashes the page before it may be a candidate
  * @age:	passes without a merge (smart scan)
  * @skips:	passes still to skip (smart scan)
  *
@@ -151,7 +144,6 @@ struct adp_item {
 	struct adp_unstable *un;
 	u32 pass;
 	u8 hashed;
-	u8 changed;
 	u8 age;
 	u8 skips;
 };
@@ -205,15 +197,11 @@ struct adp_rset {
  * @t:		in adp_unstable_root
  * @pg:		the page, with references of its own
  * @item:	its rmap item
- * @unchecked:	filed under the hash of its page's last visit, not hashed
- *		again: checked when a page pairs with it (adp_pair()) or
- *		at the pass's end (adp_unstable_empty())
  */
 struct adp_unstable {
 	struct adp_tnode t;
 	struct aem_share_page pg;
 	struct adp_item *item;
-	bool unchecked;
 };
 
 /* A batch, a range or an unmerge: what the per-page logic needs. */
@@ -303,7 +291,6 @@ static atomic_long_t adp_nr_items, adp_nr_chunks, adp_nr_unstable, adp_nr_stable
 static atomic_long_t adp_full_scans, adp_pages_scanned, adp_pages_skipped,
 	adp_merges, adp_cow_unshares, adp_last_full_scan_ns,
 	adp_mergeable_pages;
-static atomic_long_t adp_pages_hashed;	/* 4 KiB hashes taken (debugfs) */
 
 /* ---- the stocks of free objects ------------------------------------------ */
 
@@ -486,42 +473,13 @@ static void adp_unstable_drop(struct adp_unstable *u)
 	atomic_long_dec(&adp_nr_unstable);
 }
 
-/*
- * @u was filed unchecked and no page paired with it: its page's hash now,
- * for its next visit, as a visit would have taken it (a page that changed
- * since its last visit is volatile: hashed again before it is a candidate).
- */
-static void adp_unstable_check(struct adp_unstable *u)
-{
-	struct adp_item *it = u->item;
-	void *kaddr;
-	u64 hash;
-
-	kaddr = kmap_local_page(aem_frame_page(u->pg.frame));
-	hash = adp_hash(kaddr);
-	kunmap_local(kaddr);
-	atomic_long_inc(&adp_pages_hashed);
-	if (hash != it->hash) {
-		it->hash = hash;
-		it->changed = 1;
-	}
-}
-
-/*
- * Every candidate leaves the unstable tree.  @check (a pass's end): those
- * filed unchecked that no page paired with are hashed first
- * (adp_unstable_check()), the hash their visits did not take, so the pass
- * costs what it did and takes the wake-ups it did.
- */
-static void adp_unstable_empty(bool check)
+static void adp_unstable_empty(void)
 {
 	struct adp_unstable *u, *tmp;
 
 	lockdep_assert_held(&adp_engine_lock);
 	rbtree_postorder_for_each_entry_safe(u, tmp, &adp_unstable_root,
 					     t.rb) {
-		if (check && u->unchecked && u->pg.region && u->item)
-			adp_unstable_check(u);
 		RB_CLEAR_NODE(&u->t.rb);
 		adp_unstable_drop(u);
 		cond_resched();
@@ -1000,10 +958,8 @@ static int adp_try_stable(struct adp_walk *w, struct aem_share_page *pg,
 
 /*
  * @pg equals candidate @u: a new shared frame copied from @u, both merged
- * into it, into the stable tree.  1 when @pg merged, 0 when not, -ENOMEM,
- * or -ESTALE when @u, filed unchecked, changed since the visit whose hash
- * filed it: volatile, it merges with nobody (KSM's checksum rule), and
- * @pg may take its place.  @u leaves the unstable tree either way.
+ * into it, into the stable tree.  1 when @pg merged, 0 when not, or
+ * -ENOMEM.  @u leaves the unstable tree either way.
  */
 static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 		    struct adp_unstable *u, const struct adp_tkey *key)
@@ -1017,17 +973,6 @@ static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 	s = aem_share_new(&u->pg);
 	if (IS_ERR(s)) {
 		ret = PTR_ERR(s) == -ENOMEM ? -ENOMEM : 0;
-		goto out;
-	}
-	/*
-	 * The frame is a copy of @u's page now, and its hash was taken as it
-	 * was filled: @u's check, for free (see adp_page()).
-	 */
-	if (u->unchecked && aem_share_hash(s) != key->hash) {
-		u->item->hash = aem_share_hash(s);
-		u->item->changed = 1;
-		aem_share_put(s);
-		ret = -ESTALE;
 		goto out;
 	}
 	/* Per-node trees: a frame the pool found on another node is no use. */
@@ -1071,38 +1016,27 @@ out:
 	return ret;
 }
 
-/*
- * Unstable tree: 1 merged, 0 not (inserted, or a pair that failed).
- * @unchecked: @key is under the hash of @pg's last visit (adp_page()).
- */
+/* Unstable tree: 1 merged, 0 not (inserted, or a pair that failed). */
 static int adp_try_unstable(struct adp_walk *w, struct aem_share_page *pg,
 			    struct adp_item *it, const void *kaddr,
-			    const struct adp_tkey *key, bool unchecked)
+			    const struct adp_tkey *key)
 {
 	struct rb_node **link, *parent;
 	struct adp_unstable *u;
 	struct adp_tnode *n;
-	int ret = 0;
 
 	/* Both merges of a pair compare the bytes (adp_tree_find_key()). */
-	do {
-		n = adp_tree_find_key(&adp_unstable_root, key, kaddr,
-				      adp_unstable_cmp, &link, &parent);
-		if (!n)
-			break;
-		ret = adp_pair(w, pg, container_of(n, struct adp_unstable, t),
-			       key);
-		/* A stale candidate gone: @pg may take its place. */
-	} while (ret == -ESTALE);
+	n = adp_tree_find_key(&adp_unstable_root, key, kaddr, adp_unstable_cmp,
+			      &link, &parent);
 	if (n)
-		return ret;
+		return adp_pair(w, pg, container_of(n, struct adp_unstable, t),
+				key);
 	u = adp_stock_get(&adp_unstable_stock);
 	if (!u)
 		return -ENOMEM;
 	u->t.key = *key;
 	aem_share_page_get(&u->pg, pg);
 	u->item = it;
-	u->unchecked = unchecked;
 	it->un = u;
 	adp_tree_link(&adp_unstable_root, &u->t, link, parent);
 	atomic_long_inc(&adp_nr_unstable);
@@ -1136,7 +1070,6 @@ static int adp_try_candidate(struct adp_walk *w, struct aem_share_page *pg,
 			     const void *kaddr, const struct adp_tkey *key)
 {
 	struct adp_tnode *n;
-	int ret;
 
 	if (READ_ONCE(adp_knobs.use_zero_pages) && key->hash == adp_zero_hash)
 		return 0;
@@ -1144,21 +1077,7 @@ static int adp_try_candidate(struct adp_walk *w, struct aem_share_page *pg,
 			      NULL, NULL);
 	if (!n)
 		return 0;
-	ret = adp_pair(w, pg, container_of(n, struct adp_unstable, t), key);
-	return ret == -ESTALE ? 0 : ret;
-}
-
-/*
- * May @it's page, hashed at its last visit and looked up under that hash
- * (@key), be filed unchecked (adp_page())?  Not when it changed at its
- * last look (it is hashed again, KSM's rule), nor when it may be a zero
- * page (adp_try_zero() needs its bytes hashed now).
- */
-static bool adp_may_file_unchecked(const struct adp_item *it,
-				   const struct adp_tkey *key)
-{
-	return !it->changed && !(READ_ONCE(adp_knobs.use_zero_pages) &&
-				 key->hash == adp_zero_hash);
+	return adp_pair(w, pg, container_of(n, struct adp_unstable, t), key);
 }
 
 /* Zero page: 1 given, 0 not, never into a tree. */
@@ -1225,37 +1144,19 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	 * hash can tell, and needs no new one (KSM's cmp_and_merge_page()
 	 * checksums no page the stable tree matched either).  Then this
 	 * pass's candidates under that hash, on the same ground.
-	 *
-	 * A page that did not change at its last look is filed there under
-	 * that hash, unchecked, and not hashed again: the page that pairs
-	 * with it copies it into a new frame whose hash the core takes as it
-	 * fills it (aem_share_hash()), which is the check: the same hash, the
-	 * page did not change since its last visit and the pair goes on (its
-	 * merges comparing every byte as ever); another, it is volatile and
-	 * merges with nobody (adp_pair()).  A candidate nobody paired with is
-	 * hashed at the pass's end (adp_unstable_empty()).  So the first
-	 * page of a pair is hashed once a pass, by the core, as the second is
-	 * (the stable tree's pages not at all): KSM's rule is kept, the
-	 * page's own second hash is saved.
 	 */
 	stable_tried = !w->range && it->hashed;
 	if (stable_tried) {
 		key.hash = it->hash;
 		ret = adp_try_stable(w, pg, kaddr, &key);
-		if (!ret && adp_may_file_unchecked(it, &key)) {
-			ret = adp_try_unstable(w, pg, it, kaddr, &key, true);
-			goto out;
-		}
 		if (!ret)
 			ret = adp_try_candidate(w, pg, kaddr, &key);
 		if (ret)
 			goto out;
 	}
 	hash = adp_hash(kaddr);
-	atomic_long_inc(&adp_pages_hashed);
 	if (!w->range && (!it->hashed || it->hash != hash)) {
 		/* Volatile: a candidate once unchanged for a pass. */
-		it->changed = it->hashed;
 		it->hash = hash;
 		it->hashed = 1;
 		kunmap_local(kaddr);
@@ -1263,7 +1164,6 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	}
 	it->hash = hash;
 	it->hashed = 1;
-	it->changed = 0;
 	ret = adp_try_zero(w, pg, kaddr, hash);
 	if (!ret) {
 		/* The same key as the stable lookup above, when there was one. */
@@ -1271,7 +1171,7 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 		if (!stable_tried)
 			ret = adp_try_stable(w, pg, kaddr, &key);
 		if (!ret)
-			ret = adp_try_unstable(w, pg, it, kaddr, &key, false);
+			ret = adp_try_unstable(w, pg, it, kaddr, &key);
 	}
 out:
 	kunmap_local(kaddr);
@@ -1311,7 +1211,6 @@ static int adp_lookup_page(struct aem_share_page *pg, void *arg)
 	key.domain = aem_share_region_domain(pg->region);
 	key.nid = adp_pass_across ? NUMA_NO_NODE : aem_frame_nid(pg->frame);
 	key.hash = adp_hash(kaddr);
-	atomic_long_inc(&adp_pages_hashed);
 	n = adp_tree_find(&adp_unstable_root, &key, kaddr, adp_unstable_cmp,
 			  NULL, NULL);
 	u = n ? container_of(n, struct adp_unstable, t) : NULL;
@@ -1325,7 +1224,7 @@ static int adp_lookup_page(struct aem_share_page *pg, void *arg)
 		ret = adp_pair(w, pg, u, &key);
 	}
 	kunmap_local(kaddr);
-	return ret < 0 && ret != -ESTALE ? ret : 0;
+	return ret < 0 ? ret : 0;
 }
 
 /* ---- a pass --------------------------------------------------------------- */
@@ -1384,7 +1283,7 @@ static void adp_pass_end(void)
 	u64 cpu = adp_cpu_ns() - adp_pass_cpu_ns;
 
 	lockdep_assert_held(&adp_engine_lock);
-	adp_unstable_empty(true);
+	adp_unstable_empty();
 	adp_stable_prune(false);
 	adp_rsets_sweep(false);
 	atomic_long_inc(&adp_full_scans);
@@ -1495,7 +1394,7 @@ static void adp_advisor_apply(u32 pts)
 static void adp_pass_abandon(void)
 {
 	lockdep_assert_held(&adp_engine_lock);
-	adp_unstable_empty(false);
+	adp_unstable_empty();
 	adp_rsets_sweep_gone();
 	adp_in_pass = false;
 }
@@ -1577,7 +1476,7 @@ int adp_engine_unmerge_all(void)
 
 	if (mutex_lock_interruptible(&adp_engine_lock))
 		return -EINTR;
-	adp_unstable_empty(false);
+	adp_unstable_empty();
 	adp_in_pass = false;
 	for (rb = rb_first(&adp_stable_root); rb && !ret; rb = rb_next(rb)) {
 		st = rb_entry(rb, struct adp_stable, t.rb);
@@ -1817,7 +1716,7 @@ static long adp_range(struct aem_region *r, pgoff_t start, pgoff_t end,
 static void adp_drop_all(void)
 {
 	mutex_lock(&adp_engine_lock);
-	adp_unstable_empty(false);
+	adp_unstable_empty();
 	adp_stable_prune(true);
 	adp_rsets_sweep(true);
 	adp_in_pass = false;
@@ -1962,8 +1861,6 @@ void adp_engine_show_stats(struct seq_file *m)
 	seq_printf(m, "rmap_items %ld\n", atomic_long_read(&adp_nr_items));
 	seq_printf(m, "stable_entries %ld\n", atomic_long_read(&adp_nr_stable));
 	seq_printf(m, "shared_frames %ld\n", atomic_long_read(&adp_nr_dups));
-	seq_printf(m, "pages_hashed %ld\n",
-		   atomic_long_read(&adp_pages_hashed));
 }
 
 /**

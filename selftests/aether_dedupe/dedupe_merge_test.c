@@ -4,10 +4,10 @@
  * regions
  *
  * Two processes with equal pages end on one frame (REGION_QUERY's frame
- * id, state SHARED) once the scanner ran, each page hashed once; a
- * write on either side gets a private copy and both sides keep the right
- * bytes (read and REGION_CHECKSUM); zero-filled pages go to the zero page
- * with use_zero_pages; max_page_sharing = 2 makes chains; pages rewritten
+ * id, state SHARED) once the scanner ran; a write on either side gets a
+ * private copy and both sides keep the right bytes (read and
+ * REGION_CHECKSUM); zero-filled pages go to the zero page with
+ * use_zero_pages; max_page_sharing = 2 makes chains; pages rewritten
  * every pass are counted volatile and never merged; smart scan skips
  * pages that did not merge; the advisor moves pages_to_scan towards its
  * target; run = 2 and unloading the module give every page a private
@@ -127,32 +127,6 @@ TEST_F_TIMEOUT(merge, two_processes_with_equal_pages_end_on_one_frame, 120)
 	EXPECT_STREQ("", st.domain);
 	ASSERT_EQ(0, adt_peer_verify(&p, &c.pages_shared));
 	EXPECT_EQ(0, c.pages_shared);
-	EXPECT_EQ(0, adt_peer_stop(&p));
-	adt_region_drop(&r);
-}
-
-/*
- * Each page is hashed once, at its first visit: the second visit looks it
- * up under that hash, and a pair's merges are checked by the hash of the
- * new frame, which the core takes as it fills it.  Checking the first
- * page of each pair by hashing it again made it 3 * NP.
- */
-TEST_F_TIMEOUT(merge, each_page_of_a_pair_is_hashed_once, 120)
-{
-	struct adt_region r = { .fd = -1 };
-	long long before, after;
-	struct adt_peer p;
-	struct pair x;
-	int w;
-
-	if (adt_debugfs_stat("pages_hashed", &before))
-		SKIP(return, "no debugfs aether/dedupe/stats");
-	PAIR_MERGED(&x, &r, &p);
-	/* A pass over merged pages only: nothing more to hash. */
-	w = adt_wait(self->dfd, NULL, NULL, 2);
-	ASSERT_EQ(0, w) TH_LOG("%s", adt_wait_error(w));
-	ASSERT_EQ(0, adt_debugfs_stat("pages_hashed", &after));
-	EXPECT_EQ(2 * NP, after - before);
 	EXPECT_EQ(0, adt_peer_stop(&p));
 	adt_region_drop(&r);
 }
