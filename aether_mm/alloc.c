@@ -393,6 +393,75 @@ static struct aem_frame *aem_alloc_reserve_wait(const struct aem_nodelist *nl,
 	return f;
 }
 
+/* How long a region fault that found no frame waits for kreclaimd, at most. */
+#define AEM_FAULT_WAIT_MS	1000
+
+/* May an allocation from @nl take a page without the reserve? */
+static bool aem_nodes_above_min(const struct aem_nodelist *nl)
+{
+	unsigned int i;
+
+	for (i = 0; i < nl->nr; i++)
+		if (!aem_node_below(aem_pool.nodes[nl->nid[i]], AEM_WMARK_MIN))
+			return true;
+	return false;
+}
+
+/* Is some kreclaimd of @nl's nodes still finding pages to take? */
+static bool aem_nodes_reclaiming(const struct aem_nodelist *nl)
+{
+	unsigned int i;
+
+	for (i = 0; i < nl->nr; i++)
+		if (READ_ONCE(aem_pool.nodes[nl->nid[i]]->reclaim_failures) <
+		    AEM_KRECLAIMD_MAX_FAILURES)
+			return true;
+	return false;
+}
+
+/**
+ * aem_alloc_wait_reclaim - a region fault found no frame: wait for kreclaimd
+ * @pol: the region's NUMA policy
+ *
+ * A group's fault that is not RealTime does not wait inside the
+ * allocator (aem_alloc_wait()): a writer made to wait on every
+ * allocation at the limit crawls behind kreclaimd's batches.  But one
+ * that got nothing at all, because its own reclaim only tries the walk's
+ * locks and kreclaimd (or a scan) held them, would be a SIGBUS for a
+ * page the pool is about to give back.  So the fault, its locks dropped
+ * (region/fault.c), waits here once: each kreclaimd of its nodes below
+ * low is woken, and the wait ends when one of the nodes is above its min
+ * watermark again, when no kreclaimd of them finds anything to take any
+ * more, at a fatal signal, or after AEM_FAULT_WAIT_MS.  No wait at all
+ * when there is no reclaim client, or every kreclaimd of the nodes has
+ * given up (AEM_KRECLAIMD_MAX_FAILURES runs in a row found nothing).
+ * The fault is then made again, once, and fails if it still finds
+ * nothing.
+ *
+ * Context: process context, no lock held.  Sleeps (killable).
+ */
+void aem_alloc_wait_reclaim(struct aem_mempolicy *pol)
+{
+	struct aem_nodelist nl;
+	unsigned int i;
+
+	might_sleep();
+	aem_nodelist_for(&nl, pol, NUMA_NO_NODE, 0);
+	if (!nl.nr || !aem_reclaim_registered() || !aem_nodes_reclaiming(&nl))
+		return;
+	for (i = 0; i < nl.nr; i++)
+		if (aem_node_below(aem_pool.nodes[nl.nid[i]], AEM_WMARK_LOW))
+			aem_kreclaimd_wake(aem_pool.nodes[nl.nid[i]]);
+	aem_rstat_inc(AEM_R_FAULT_WAITS);
+	wait_event_killable_timeout(aem_pool.nodes[nl.nid[0]]->reclaim_wait,
+				    aem_nodes_above_min(&nl) ||
+				    !aem_nodes_reclaiming(&nl) ||
+				    READ_ONCE(aem_pool.stopping),
+				    msecs_to_jiffies(AEM_FAULT_WAIT_MS));
+	if (aem_nodes_above_min(&nl))
+		aem_rstat_inc(AEM_R_FAULT_WAITED);
+}
+
 /*
  * Nothing grown or reclaimed: the pages other CPUs hold on their lists of
  * @nl's zones go back to the buddy lists and pass 2 runs once more, as

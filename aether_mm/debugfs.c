@@ -262,6 +262,8 @@ static const char *const aem_rstat_names[AEM_NR_RSTATS] = {
 	[AEM_R_RESERVE_EMPTY] = "reserve_empty",
 	[AEM_R_RESERVE_WAITS] = "reserve_waits",
 	[AEM_R_RESERVE_REFUSED] = "reserve_refused",
+	[AEM_R_FAULT_WAITS] = "fault_waits",
+	[AEM_R_FAULT_WAITED] = "fault_waited",
 	[AEM_R_RESERVE_RESIZES] = "reserve_resizes",
 };
 

@@ -272,6 +272,7 @@ void aem_policy_held_drop(struct aem_policy_held *h);
 struct aem_frame *aem_alloc_pages_who(struct aem_mempolicy *pol,
 				      unsigned int order, unsigned int flags,
 				      const struct aem_alloc_who *who);
+void aem_alloc_wait_reclaim(struct aem_mempolicy *pol);
 
 /* main.c */
 int aem_parse_interval_ms(const char *val, unsigned int *ms);

@@ -30,6 +30,14 @@
  * reclaim does), then the fault runs once more, and a refusal then is the
  * SIGBUS; the over-high work is called once per fault.
  *
+ * An empty pool: the allocation reclaims for itself, trying the walk's
+ * locks only; when kreclaimd or a scan holds them it gets nothing while
+ * kreclaimd is about to give pages back.  A fault that may be retried
+ * then drops its lock, waits for kreclaimd (bounded, killable) and is
+ * made again once (aem_fault_wait_pool()); the retry's refusal is the
+ * SIGBUS.  A group under its max is not refused a page merely because
+ * the pool's reclaim was in flight.
+ *
  * What a fault maps never carries another user's bytes: a new frame is
  * zeroed (4 KiB and 2 MiB alike), a copy-on-write copy overwrites all of
  * its frame, and prefetch maps only what the chain already holds.  Every
@@ -92,6 +100,16 @@
 #include "../trace.h"
 
 /*
+ * The pool had no frame for @idx's fault (under its slot lock): the fault
+ * may wait for kreclaimd and be made again (aem_fault_wait_pool()).
+ */
+static void aem_fault_nomem(struct aem_region *r, pgoff_t idx, int err)
+{
+	if (err == -ENOMEM)
+		*aem_region_pending(r, idx) |= AEM_PEND_NOMEM;
+}
+
+/*
  * aem_make_own - give the view's top layer a frame for @idx
  * @changed: receives true when the index resolved to something else before
  * @left: receives the shared frame the top's own slot held, whose user
@@ -113,6 +131,7 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	f = aem_lookup(top, idx, &where);
 	if (IS_ERR(f)) {
 		aem_region_stat_inc(r, AEM_RS_ALLOC_FAIL);
+		aem_fault_nomem(r, idx, PTR_ERR(f));
 		*ret = VM_FAULT_SIGBUS;
 		return NULL;
 	}
@@ -156,8 +175,11 @@ static struct aem_frame *aem_make_own(struct aem_view *v, pgoff_t idx,
 	/*
 	 * A group at its limit fails the fault as an empty pool does; at
 	 * max, after its reclaim and one more try (aem_region_fault()).
+	 * An empty pool, after a wait for kreclaimd and one more try.
 	 */
-	if (nf && aem_region_charge_new(r, idx, aem_frame_nid(nf), 1)) {
+	if (!nf) {
+		aem_fault_nomem(r, idx, -ENOMEM);
+	} else if (aem_region_charge_new(r, idx, aem_frame_nid(nf), 1)) {
 		aem_free_pages(nf, 0);
 		nf = NULL;
 	}
@@ -235,6 +257,7 @@ vm_fault_t aem_map_resolved(struct vm_area_struct *vma,
 		f = aem_lookup(v->top, idx, &where);
 		if (IS_ERR(f)) {
 			aem_region_stat_inc(r, AEM_RS_ALLOC_FAIL);
+			aem_fault_nomem(r, idx, PTR_ERR(f));
 			return VM_FAULT_SIGBUS;
 		}
 	}
@@ -421,6 +444,31 @@ static vm_fault_t aem_fault_wait_reclaim(struct vm_fault *vmf,
 }
 
 /*
+ * The pool had no frame for the fault, and its own reclaim, which only
+ * tries the walk's locks under the fault's lock, found them taken (by
+ * kreclaimd, or a scan): rather than a SIGBUS for a page the pool is
+ * about to give back, drop the fault's lock as aem_fault_wait_reclaim()
+ * does, wait for kreclaimd (aem_alloc_wait_reclaim(): bounded, killable,
+ * none when no kreclaimd has anything to take) and make the fault again.
+ * The retry (FAULT_FLAG_TRIED) does not wait: a refusal then is the
+ * SIGBUS.
+ */
+static vm_fault_t aem_fault_wait_pool(struct vm_fault *vmf,
+				      struct aem_region *r)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	struct file *file = get_file(vmf->vma->vm_file);
+
+	if (aem_fault_vma_locked(vmf))
+		aem_fault_vma_unlock(vmf);
+	else
+		mmap_read_unlock(mm);
+	aem_alloc_wait_reclaim(&r->pol);
+	fput(file);
+	return VM_FAULT_RETRY | VM_FAULT_MAJOR;
+}
+
+/*
  * The fault at @idx under its slot lock (@mkwrite: ->pfn_mkwrite's), then
  * what its charges asked for outside it: the group's reclaim and one more
  * try, the over-high work.  Over max, a fault that may be retried reclaims
@@ -457,6 +505,15 @@ static vm_fault_t aem_fault_charged(struct vm_fault *vmf, struct aem_view *v,
 			aem_region_stat_dec(r, AEM_RS_ALLOC_FAIL);
 			if (!mkwrite)
 				return aem_fault_wait_reclaim(vmf, r);
+			zap_vma_ptes(vmf->vma, vmf->address & PAGE_MASK,
+				     PAGE_SIZE);
+			return VM_FAULT_NOPAGE;
+		}
+		if (!last && (pend & AEM_PEND_NOMEM) &&
+		    ret == VM_FAULT_SIGBUS && aem_fault_may_wait(vmf)) {
+			aem_region_stat_dec(r, AEM_RS_ALLOC_FAIL);
+			if (!mkwrite)
+				return aem_fault_wait_pool(vmf, r);
 			zap_vma_ptes(vmf->vma, vmf->address & PAGE_MASK,
 				     PAGE_SIZE);
 			return VM_FAULT_NOPAGE;

@@ -644,6 +644,7 @@ static inline void aem_region_uncharge_kept(struct aem_region *r,
 #define AEM_PEND_HIGH		BIT(0)	/* a charge crossed high */
 #define AEM_PEND_RECLAIM	BIT(1)	/* a charge wants @reclaim first */
 #define AEM_PEND_LAST		BIT(2)	/* the try after @reclaim */
+#define AEM_PEND_NOMEM		BIT(3)	/* the pool had no frame (fault.c) */
 
 static inline u8 *aem_region_pending(struct aem_region *r, pgoff_t idx)
 {

@@ -15,6 +15,13 @@
  * gave them back.  Without kreclaimd the counters do not exist and the
  * one allocation would have reclaimed its own batch only.
  *
+ * A region fault at the limit that finds no frame, its own reclaim short
+ * (it only tries the walk's locks, and a batch does not lift a node the
+ * hog emptied back to min), waits for kreclaimd and is made again rather
+ * than raising SIGBUS for a page the pool is about to give back
+ * (region/fault.c, aem_fault_wait_pool()): debugfs fault_waits counts
+ * the waits.
+ *
  * The store is the loopback of debugfs aether/mm/store_loopback; removing
  * it while kreclaimd works brings every page back (the "unload with the
  * reclaimer busy": the store's unregistration waits for the
@@ -26,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "aether_mm_util.h"
@@ -248,6 +257,118 @@ TEST_F_TIMEOUT(region, kreclaimd_busy_when_the_store_goes, 600)
 	ASSERT_EQ(0, memcmp(p, want, HOT_PAGES * page_size()));
 	close(mm);		/* the hog's other blocks */
 	aemt_blocks_release(&b);
+	munmap(p, HOT_PAGES * page_size());
+	close(rfd);
+	free(want);
+}
+
+#define NEW_PAGES	16	/* the pages a writer faults after the hog */
+
+/*
+ * Every free page of every node, the reserve too, without growing the
+ * pool or waking kreclaimd (NOGROW): the pool at nothing, the region's
+ * pages kreclaimd did not take still cold.
+ */
+static int take_every_free_page(struct __test_metadata *_metadata, int mm,
+				struct aemt_blocks *b)
+{
+	const __u32 flags = AETHER_MM_ALLOC_HIGH | AETHER_MM_ALLOC_NOGROW |
+			    AETHER_MM_ALLOC_THISNODE;
+	struct aether_mm_pool_info pi;
+	__u64 h, i;
+	int ret = 0;
+	__u32 n;
+
+	if (aemt_drain(mm) || aemt_pool_info(mm, &pi))
+		return -EIO;
+	for (n = 0; n < pi.nr_nodes; n++) {
+		for (i = 0; i < pi.node_free[n]; i++) {
+			ret = aemt_alloc1(mm, flags, 0, n, AETHER_MM_ZONE_NORMAL,
+					  &h);
+			if (ret)
+				break;
+			if (aemt_blocks_add(b, h))
+				return -ENOMEM;
+		}
+		TH_LOG("node %u: took %llu of %llu free (%d)", n,
+		       (unsigned long long)i,
+		       (unsigned long long)pi.node_free[n], ret);
+	}
+	return 0;
+}
+
+/*
+ * After the hog (the pool's reserve taken too), a child writes the pages
+ * of a new region: its first fault finds no frame above min, and its own
+ * reclaim does not lift the node there; the fault waits for kreclaimd,
+ * which the region's cold pages give enough, and goes through.  Before
+ * the wait, that first fault was a SIGBUS.
+ */
+TEST_F_TIMEOUT(region, region_fault_waits_for_kreclaimd_not_sigbus, 600)
+{
+	struct aether_mm_region_create c;
+	struct aemt_blocks b = { 0 };
+	unsigned char *p, *want, *q;
+	unsigned long long nfree = 0, low = 0;
+	int mm, rfd, node, status, ret;
+	long waits0, pages;
+	pid_t pid;
+	size_t i;
+
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	waits0 = stat_of("fault_waits");
+	ASSERT_LE(0, waits0) TH_LOG("no fault_waits in stats");
+	ASSERT_EQ(0, aemt_pin_cpu(0));
+	node = aemt_cpu_node(0);
+	ASSERT_LE(0, node);
+	mm = aemt_open();
+	ASSERT_LE(0, mm);
+	p = hog_then_cool(_metadata, self->fd, mm, &b, &rfd, &want);
+	ASSERT_NE(NULL, p);
+	/*
+	 * kreclaimd, woken by the hog, takes some of the cold pages: let it
+	 * finish (its counter still for a second), then take what it gave
+	 * back; nothing wakes it then (NOGROW).
+	 */
+	for (i = 0, ret = 0; i < 600 && ret < 10; i++) {
+		pages = stat_of("kreclaimd_reclaimed");
+		usleep(100 * 1000);
+		ret = pages == stat_of("kreclaimd_reclaimed") ? ret + 1 : 0;
+	}
+	ASSERT_EQ(0, take_every_free_page(_metadata, mm, &b));
+	ASSERT_EQ(0, node_above_low(mm, node, &nfree, &low));
+	TH_LOG("node %d: %llu free, low %llu", node, nfree, low);
+	TH_LOG("region resident %llu of %d, cold, the pool empty",
+	       (unsigned long long)resident(rfd), HOT_PAGES);
+	ASSERT_LT(NEW_PAGES, resident(rfd));
+
+	aemt_region_args(&c, AEM_SHARED, NEW_PAGES * page_size());
+	ASSERT_EQ(0, aemt_region_create(self->fd, &c));
+	q = aemt_region_map(c.fd, c.length, PROT_RW);
+	ASSERT_NE(MAP_FAILED, q);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		for (i = 0; i < NEW_PAGES; i++)
+			q[i * page_size()] = 1;
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	TH_LOG("writer status %#x, fault_waits %ld", status,
+	       stat_of("fault_waits") - waits0);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	ASSERT_LT(waits0, stat_of("fault_waits"));
+
+	munmap(q, c.length);
+	close(c.fd);
+	ASSERT_EQ(0, aemt_blocks_free_all(mm, &b));
+	aemt_blocks_release(&b);
+	close(mm);
+	ASSERT_EQ(0, memcmp(p, want, HOT_PAGES * page_size()));
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
 	munmap(p, HOT_PAGES * page_size());
 	close(rfd);
 	free(want);
