@@ -757,7 +757,10 @@ struct aem_access {
  *		return 0, or
  *		refuse them (a negative errno: the group is at its max)
  *		and the copy is not kept (the page is still checked, it
- *		only has no copy to be repaired from).  With
+ *		only has no copy to be repaired from).  @nr_copies 0:
+ *		@bytes are kernel memory of the checksum records the
+ *		region keeps for its pages (verify.c, "Records"), counted
+ *		the same; refused, the record is not taken.  With
  *		AEM_CHARGE_NOFAIL in @flags (an attach moving a region's
  *		copies), never refuse.  Optional, with @uncharge_integrity:
  *		both or neither, only with @charge; without them the

@@ -134,7 +134,16 @@ static size_t qsh_bad(const struct qsh_region *r)
 	return bad;
 }
 
-/* The usage of groups @ga and @gb, in *@ua and *@ub; 0 or -errno. */
+/* @gi's usage but for its integrity memory: frames and stored bytes. */
+static __u64 qsh_frames(const struct aether_qos_group_info *gi)
+{
+	return gi->usage - aqt_integ_pages(gi->name);
+}
+
+/*
+ * The usage of groups @ga and @gb, but for their integrity memory, in
+ * *@ua and *@ub; 0 or -errno.
+ */
 static int qsh_usage(int fd, __u32 ga, __u32 gb, __u64 *ua, __u64 *ub)
 {
 	struct aether_qos_group_info gi;
@@ -142,9 +151,9 @@ static int qsh_usage(int fd, __u32 ga, __u32 gb, __u64 *ua, __u64 *ub)
 
 	if (ret)
 		return ret;
-	*ua = gi.usage;
+	*ua = qsh_frames(&gi);
 	ret = aqt_get(fd, gb, &gi);
-	*ub = gi.usage;
+	*ub = qsh_frames(&gi);
 	return ret;
 }
 
@@ -323,7 +332,7 @@ TEST_F_TIMEOUT(shared, write_charges_the_copy_once, 240)
 	a0 = ua;
 	self->a.p[0] = 1;	/* the value it had: a copy, same bytes */
 	ASSERT_EQ(0, aqt_get(self->fd, self->ga, &gi));
-	ASSERT_EQ(a0 + 1, gi.usage) TH_LOG("a's copy charged to a");
+	ASSERT_EQ(a0 + 1, qsh_frames(&gi)) TH_LOG("a's copy charged to a");
 	ASSERT_EQ(QSH_PAGES + 1,
 		  qsh_wait_sum(self->fd, self->ga, self->gb, QSH_PAGES + 1));
 	ASSERT_EQ(0, qsh_bad(&self->a));
@@ -374,8 +383,8 @@ TEST_F_TIMEOUT(shared, stored_frame_counts_once, 300)
 	ASSERT_EQ(0, aqt_get(self->fd, self->gb, &b));
 	ASSERT_EQ(0, a.zswapped + b.zswapped);
 	ASSERT_EQ(0, a.zswap + b.zswap);
-	ASSERT_EQ(QSH_PAGES, a.usage + b.usage);
-	ASSERT_EQ(ua, a.usage) TH_LOG("the same group as before");
+	ASSERT_EQ(QSH_PAGES, qsh_frames(&a) + qsh_frames(&b));
+	ASSERT_EQ(ua, qsh_frames(&a)) TH_LOG("the same group as before");
 	qsh_drop(&self->a);
 	qsh_drop(&self->b);
 	ASSERT_EQ(0, qsh_wait_sum(self->fd, self->ga, self->gb, 0));
@@ -519,7 +528,8 @@ TEST_F_TIMEOUT(shared, reload_does_not_exceed_creator_max, 300)
 	       (unsigned long long)o.usage);
 	ASSERT_GE(QSH_MAX, c.usage) TH_LOG("never past the creator's max");
 	ASSERT_EQ(0, c.zswapped + o.zswapped) TH_LOG("every frame loaded");
-	ASSERT_EQ(QSH_PAGES, o.usage) TH_LOG("O, which faulted them, holds them");
+	ASSERT_EQ(QSH_PAGES, qsh_frames(&o))
+		TH_LOG("O, which faulted them, holds them");
 
 	/* O holds them now: its own lower max stores them again. */
 	usage = qsh_lower_max(_metadata, self->fd, go, other, 2);
