@@ -24,7 +24,10 @@
  *     shared frame is charged to the group of the region that faults it
  *     (which holds it from then on), never past the creator's max; and a
  *     group's own reclaim (a lower max) stores the shared frames it holds,
- *     which no region of its own maps (review s30 finding 4).
+ *     which no region of its own maps (review s30 finding 4);
+ *   - a group's reclaim looks at the shared frames its group holds and
+ *     at no other group's (aether_mm's share held_visits; review s31b
+ *     finding 4).
  *
  * Skipped without aether_dedupe (and the stored case without aether_zram's
  * region store).  Groups made here are named "qsh-*" under the root.
@@ -538,6 +541,84 @@ TEST_F_TIMEOUT(shared, reload_does_not_exceed_creator_max, 300)
 	qsh_drop(&fill);
 	qsh_drop(other);
 	ASSERT_EQ(0, qsh_wait_sum(self->fd, self->ga, self->gb, 0));
+}
+
+#define QSH_MM_SHARE	"/sys/kernel/debug/aether/mm/share"
+
+/* aether_mm's debugfs share: the shared frames group reclaims looked at. */
+static long long qsh_held_visits(void)
+{
+	char line[128], k[64];
+	long long v, ret = -1;
+	FILE *f = fopen(QSH_MM_SHARE, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", k, &v) == 2 &&
+		    !strcmp(k, "held_visits"))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Review s31b finding 4: a group's reclaim looks only at the shared
+ * frames its group holds.  The creator's group holds QSH_PAGES shared
+ * frames; a third group N, holding none, with frames of its own that
+ * its reclaim cannot store (no COMPRESSIBLE region), has its max lowered:
+ * its reclaim rounds look for shared frames and visit none of the
+ * creator's.  The creator's own lower max visits each of its own.
+ */
+TEST_F_TIMEOUT(shared, group_reclaim_visits_only_its_frames, 300)
+{
+	struct aether_mm_region_create c;
+	struct qsh_region n = { .fd = -1 };
+	long long v0, v1, v2;
+	__u64 ua, ub;
+	char zs[8] = "";
+	__u32 gn, gc;
+	int gfd;
+
+	if (aet_read_file(QSH_ZRAM_STORE, zs, sizeof(zs)) < 0)
+		SKIP(return, "aether_zram not loaded: no compressed store");
+	strcpy(self->zram_store, zs[0] == '1' || zs[0] == 'Y' ? "1" : "0");
+	aqt_loopback(0);
+	if (aet_write_file(QSH_ZRAM_STORE, "1"))
+		SKIP(return, "aether_zram's region store cannot register");
+	qsh_merged(_metadata, self, &ua, &ub);
+	gc = ua ? self->ga : self->gb;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QSH_PREFIX "n", 0, &gn));
+	gfd = aqt_gfd(self->fd, gn);
+	ASSERT_LE(0, gfd);
+	aemt_region_args(&c, AETHER_MM_REGION_PRIVATE |
+			 AETHER_MM_REGION_QOS_GROUP, QSH_PAGES * psize());
+	c.qos_fd = gfd;
+	ASSERT_EQ(0, aemt_region_create(self->mfd, &c));
+	close(gfd);
+	n.fd = c.fd;
+	n.p = aemt_region_map(c.fd, QSH_PAGES * psize(),
+			      PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, n.p);
+	aqt_write_pages(n.p, 0, QSH_PAGES, 0x40);
+
+	v0 = qsh_held_visits();
+	ASSERT_LE(0, v0) TH_LOG("aether_mm counts no held_visits");
+	ASSERT_EQ(0, aqt_set_max(self->fd, gn, 1));
+	v1 = qsh_held_visits();
+	TH_LOG("N's reclaim looked at %lld shared frames", v1 - v0);
+	ASSERT_EQ(v0, v1) TH_LOG("none of the creator's");
+
+	ASSERT_EQ(0, aqt_set_max(self->fd, gc, 1));
+	v2 = qsh_held_visits();
+	TH_LOG("the creator's reclaim looked at %lld", v2 - v1);
+	ASSERT_LE(v1 + QSH_PAGES, v2) TH_LOG("each of its own");
+	ASSERT_EQ(0, aqt_set_max(self->fd, gc, AETHER_QOS_UNLIMITED));
+	ASSERT_EQ(0, qsh_bad(&self->a));
+	ASSERT_EQ(0, qsh_bad(&self->b));
+	qsh_drop(&n);
+	ASSERT_EQ(0, aqt_destroy(self->fd, gn));
 }
 
 TEST_HARNESS_MAIN
