@@ -1144,7 +1144,8 @@ void aem_policy_held_stored(struct aem_policy_held *h, unsigned long bytes)
  * charged to @h's group if it takes it (a refusable charge: over high it
  * counts, nobody is throttled for it), else to the faulting region's
  * group, as memcg's swap-in charges the faulting memcg when the page's
- * recorded owner cannot take it (review s30 finding 4): then the held
+ * recorded owner cannot take it (review s30 finding 4), or is gone (a
+ * destroyed group refuses AEM_CHARGE_HELD: review s31b finding 5): then the held
  * charge moves to that group with the frame (aem_policy_held_loaded()),
  * which holds it from then on.  A group at its max so never goes past it
  * for a frame another group's region faults in, and the frame counts
@@ -1173,7 +1174,9 @@ int aem_policy_held_reload(struct aem_policy_held *h,
 	ops = aem_policy_of_gen(h->gen);
 	if (ops)
 		ret = ops->charge(h->cookie, nid, 1,
-				  flags & AEM_CHARGE_NOFAIL);
+				  (flags & AEM_CHARGE_NOFAIL) |
+				  (flags & AEM_CHARGE_FAULT ?
+				   AEM_CHARGE_HELD : 0));
 	if (ops && ret >= 0) {
 		ld->to = (struct aem_policy_held){ .gen = h->gen,
 			.cookie = h->cookie, .nid = nid, .frame = true };

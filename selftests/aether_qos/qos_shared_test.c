@@ -543,6 +543,58 @@ TEST_F_TIMEOUT(shared, reload_does_not_exceed_creator_max, 300)
 	ASSERT_EQ(0, qsh_wait_sum(self->fd, self->ga, self->gb, 0));
 }
 
+/*
+ * Review s31b finding 5.  The creator's region gone and its group C
+ * destroyed, the shared frames C still holds are stored (as C's bytes,
+ * in a group nobody can see or reclaim any more); the other region reads
+ * them back: each comes back charged to the other region's group O, not
+ * to the dead C (memcg's swap-in passes over an offline memcg the same
+ * way), so O's usage says what O maps.
+ */
+TEST_F_TIMEOUT(shared, reload_after_creator_destroyed_charges_the_faulter,
+	       300)
+{
+	struct aether_qos_group_info o;
+	struct qsh_region *creator, *other;
+	char zs[8] = "";
+	__u64 ua, ub;
+	__u32 gc, go;
+	long stored;
+
+	if (aet_read_file(QSH_ZRAM_STORE, zs, sizeof(zs)) < 0)
+		SKIP(return, "aether_zram not loaded: no compressed store");
+	strcpy(self->zram_store, zs[0] == '1' || zs[0] == 'Y' ? "1" : "0");
+	aqt_loopback(0);
+	if (aet_write_file(QSH_ZRAM_STORE, "1"))
+		SKIP(return, "aether_zram's region store cannot register");
+	qsh_merged(_metadata, self, &ua, &ub);
+	creator = ua ? &self->a : &self->b;
+	other = ua ? &self->b : &self->a;
+	gc = ua ? self->ga : self->gb;
+	go = ua ? self->gb : self->ga;
+	qsh_drop(creator);
+	ASSERT_EQ(0, aqt_destroy(self->fd, gc));
+	/* The teardown's wait: go's alone. */
+	self->ga = go;
+	self->gb = go;
+
+	ASSERT_EQ(0, aqt_scan(other->id, 3));
+	ASSERT_EQ(0, aqt_pool_reclaim(2 * QSH_PAGES));
+	stored = aqt_stored(other->fd, other->p, 0, QSH_PAGES);
+	ASSERT_LT(0, stored) TH_LOG("the pool's reclaim stored no shared frame");
+	ASSERT_EQ(0, aqt_get(self->fd, go, &o));
+	ASSERT_EQ(0, o.zswapped) TH_LOG("stored as the dead creator's bytes");
+
+	ASSERT_EQ(0, qsh_bad(other));
+	ASSERT_EQ(0, aqt_get(self->fd, go, &o));
+	TH_LOG("%ld stored, read back: O %llu frames", stored,
+	       (unsigned long long)qsh_frames(&o));
+	ASSERT_EQ((__u64)stored, qsh_frames(&o))
+		TH_LOG("each frame loaded back is O's, not the dead group's");
+	qsh_drop(other);
+	ASSERT_EQ(0, qsh_wait_sum(self->fd, go, go, 0));
+}
+
 #define QSH_MM_SHARE	"/sys/kernel/debug/aether/mm/share"
 
 /* aether_mm's debugfs share: the shared frames group reclaims looked at. */
