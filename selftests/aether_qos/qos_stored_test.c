@@ -754,7 +754,7 @@ TEST_F_TIMEOUT(stored, integrity_sums_count_until_the_region_goes, 300)
 	const size_t ps = psize(), all = QS_RUNS * QS_RUN;
 	struct aether_qos_attach_region ar = { .size = sizeof(ar) };
 	struct aether_qos_group_info gi;
-	long long sums, sums2;
+	long long sums, sums2, leaks0;
 	unsigned char *p;
 	size_t i, w = 0;
 	long n;
@@ -762,6 +762,9 @@ TEST_F_TIMEOUT(stored, integrity_sums_count_until_the_region_goes, 300)
 	__u64 id;
 	int rfd;
 
+	/* Review s31b finding 6: a region freed with charges left counts. */
+	leaks0 = qs_integ("teardown_leaks");
+	ASSERT_LE(0, leaks0);
 	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "sums", 0, &g));
 	p = qs_sparse(self->fd, self->mfd, g, &rfd, &id);
 	ASSERT_NE(NULL, p);
@@ -808,6 +811,8 @@ TEST_F_TIMEOUT(stored, integrity_sums_count_until_the_region_goes, 300)
 	close(rfd);
 	ASSERT_EQ(0, qs_copies_settled(QS_PREFIX "sums-to", 0));
 	ASSERT_EQ(0, qs_stat(QS_PREFIX "sums-to", "integrity_sums"));
+	ASSERT_EQ(leaks0, qs_integ("teardown_leaks"))
+		TH_LOG("the region went with nothing left to give back");
 	ASSERT_EQ(0, aqt_get(self->fd, gb, &gi));
 	ASSERT_EQ(0, gi.usage);
 	ASSERT_EQ(0, aqt_destroy(self->fd, gb));
