@@ -261,9 +261,9 @@ void aem_policy_held_loaded(struct aem_policy_held *h,
 void aem_policy_held_unload(struct aem_policy_reload *ld);
 long aem_policy_held_moves(void);
 int aem_policy_charge_integrity(u64 gen, void *cookie, unsigned long bytes,
-				unsigned int flags);
+				unsigned long nr, unsigned int flags);
 void aem_policy_uncharge_integrity(u64 gen, void *cookie,
-				   unsigned long bytes);
+				   unsigned long bytes, unsigned long nr);
 int aem_policy_held_keep(struct aem_policy_held *h, unsigned long bytes);
 void aem_policy_held_unkeep(struct aem_policy_held *h);
 long aem_policy_integ_refused(void);

@@ -1144,7 +1144,8 @@ void aem_policy_held_stored(struct aem_policy_held *h, unsigned long bytes)
  * charged to @h's group if it takes it (a refusable charge: over high it
  * counts, nobody is throttled for it), else to the faulting region's
  * group, as memcg's swap-in charges the faulting memcg when the page's
- * recorded owner cannot take it (review s30 finding 4): then the held
+ * recorded owner cannot take it (review s30 finding 4), or is gone (a
+ * destroyed group refuses AEM_CHARGE_HELD: review s31b finding 5): then the held
  * charge moves to that group with the frame (aem_policy_held_loaded()),
  * which holds it from then on.  A group at its max so never goes past it
  * for a frame another group's region faults in, and the frame counts
@@ -1173,7 +1174,9 @@ int aem_policy_held_reload(struct aem_policy_held *h,
 	ops = aem_policy_of_gen(h->gen);
 	if (ops)
 		ret = ops->charge(h->cookie, nid, 1,
-				  flags & AEM_CHARGE_NOFAIL);
+				  (flags & AEM_CHARGE_NOFAIL) |
+				  (flags & AEM_CHARGE_FAULT ?
+				   AEM_CHARGE_HELD : 0));
 	if (ops && ret >= 0) {
 		ld->to = (struct aem_policy_held){ .gen = h->gen,
 			.cookie = h->cookie, .nid = nid, .frame = true };
@@ -1326,6 +1329,8 @@ void aem_policy_held_drop(struct aem_policy_held *h)
  * @gen: the region's generation, 0 for none (nothing is charged)
  * @cookie: its cookie
  * @bytes: what the store holds for the copy
+ * @nr: copies (1); 0: @bytes are the region's checksum records
+ *	(region/verify.c), no copy
  * @flags: AEM_CHARGE_NOFAIL to count it whatever the limits, else 0
  *
  * Context: under the region's @pol_lock (region.h); does not sleep.
@@ -1333,7 +1338,7 @@ void aem_policy_held_drop(struct aem_policy_held *h)
  * the copy is not kept.
  */
 int aem_policy_charge_integrity(u64 gen, void *cookie, unsigned long bytes,
-				unsigned int flags)
+				unsigned long nr, unsigned int flags)
 {
 	const struct aem_policy_ops *ops;
 	int ret = 0;
@@ -1343,9 +1348,9 @@ int aem_policy_charge_integrity(u64 gen, void *cookie, unsigned long bytes,
 	rcu_read_lock();
 	ops = aem_policy_of_gen(gen);
 	if (ops && ops->charge_integrity)
-		ret = ops->charge_integrity(cookie, bytes, 1, flags);
+		ret = ops->charge_integrity(cookie, bytes, nr, flags);
 	rcu_read_unlock();
-	if (ret < 0)
+	if (ret < 0 && nr)
 		atomic_long_inc(&aem_policy_nr_integ_refused);
 	return ret < 0 ? ret : 0;
 }
@@ -1355,11 +1360,12 @@ int aem_policy_charge_integrity(u64 gen, void *cookie, unsigned long bytes,
  * @gen: the region's generation, 0 for none
  * @cookie: its cookie
  * @bytes: what aem_policy_charge_integrity() counted for it
+ * @nr: as counted
  *
  * Context: under the region's @pol_lock; does not sleep.
  */
 void aem_policy_uncharge_integrity(u64 gen, void *cookie,
-				   unsigned long bytes)
+				   unsigned long bytes, unsigned long nr)
 {
 	const struct aem_policy_ops *ops;
 
@@ -1368,7 +1374,7 @@ void aem_policy_uncharge_integrity(u64 gen, void *cookie,
 	rcu_read_lock();
 	ops = aem_policy_of_gen(gen);
 	if (ops && ops->uncharge_integrity)
-		ops->uncharge_integrity(cookie, bytes, 1);
+		ops->uncharge_integrity(cookie, bytes, nr);
 	rcu_read_unlock();
 }
 
@@ -1387,7 +1393,7 @@ int aem_policy_held_keep(struct aem_policy_held *h, unsigned long bytes)
 
 	if (!h->gen)
 		return 0;
-	ret = aem_policy_charge_integrity(h->gen, h->cookie, bytes, 0);
+	ret = aem_policy_charge_integrity(h->gen, h->cookie, bytes, 1, 0);
 	if (!ret)
 		h->kept_bytes = bytes;
 	return ret;
@@ -1403,7 +1409,7 @@ void aem_policy_held_unkeep(struct aem_policy_held *h)
 {
 	if (!h->kept_bytes)
 		return;
-	aem_policy_uncharge_integrity(h->gen, h->cookie, h->kept_bytes);
+	aem_policy_uncharge_integrity(h->gen, h->cookie, h->kept_bytes, 1);
 	h->kept_bytes = 0;
 }
 

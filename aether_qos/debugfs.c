@@ -24,7 +24,9 @@
  *				frames, the store's bytes for the stored
  *				pages, and those pages; group.c); integrity
  *				(bytes) and integrity_copies: the copies the
- *				store keeps of its pages for repair
+ *				store keeps of its pages for repair;
+ *				integrity_sums, the bytes of its regions'
+ *				checksum records
  *	memory.zswap.current	zswap alone, bytes (memcg's file)
  *	memory.pressure		"some avg10=... total=..." (pressure.c)
  *
@@ -175,6 +177,8 @@ static int aqos_dbg_stat_show(struct seq_file *m, void *v)
 	seq_printf(m, "integrity %ld\n", max(atomic_long_read(&g->integ), 0L));
 	seq_printf(m, "integrity_copies %ld\n",
 		   max(atomic_long_read(&g->integ_copies), 0L));
+	seq_printf(m, "integrity_sums %ld\n",
+		   max(atomic_long_read(&g->integ_sums), 0L));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aqos_dbg_stat);

@@ -39,7 +39,8 @@
  * @cookie_hold), until it is freed; loaded back when that group is full,
  * in the group of the region that faults it, which then holds it.  The
  * copies the store keeps for integrity repair count too, as their bytes
- * (aqos_charge_integrity(), below).
+ * (aqos_charge_integrity(), below), and so do the checksum records a
+ * region keeps for its pages.
  *
  * Protection (min, low): each group tells its parent how much of its usage
  * its own min and low cover (@min_usage, @low_usage, summed into the
@@ -111,7 +112,8 @@
  * ATTACH_PID also forgets the target group's exited members and, without
  * CAP_SYS_ADMIN, refuses a group with members_max members (-EDQUOT).
  *
- * Locking: internal.h (1 aqos_lock, 2 aqos_member_lock, 3 aqos_tree_lock).
+ * Locking: internal.h (1 aqos_lock, 2 aqos_member_lock, 3 aqos_tree_lock,
+ * 4 @snap_lock).
  */
 #include <linux/capability.h>
 #include <linux/hashtable.h>
@@ -266,7 +268,6 @@ static struct aqos_group *aqos_group_alloc(struct aqos_group *parent,
 	INIT_LIST_HEAD(&g->children);
 	INIT_LIST_HEAD(&g->members);
 	spin_lock_init(&g->snap_lock);
-	spin_lock_init(&g->integ_lock);
 	refcount_set(&g->ref, 1);	/* the tree's */
 	g->high = AQOS_UNLIMITED;
 	g->max = AQOS_UNLIMITED;
@@ -1036,36 +1037,53 @@ void aqos_uncharge_stored(struct aqos_group *g, unsigned long bytes,
 }
 
 /*
- * Integrity copies (aether_mm's region/verify.c, "Kept copies"): a copy
- * the store keeps of a page loaded back, to repair the page from, is the
- * store's memory, kept for the group's pages: it counts in the group of
- * the region whose page it is (or of the shared frame's charge) as the
- * bytes the store holds for it, rounded up to pages of @usage as stored
- * bytes are (@integ_own), against max, high, min and low.  Unlike stored
- * bytes, a copy is no memory given back: its charge is refused when it
- * would take the group (or an ancestor) past its max less the room its
- * stored pages need to come back, and the copy is then not kept (the
- * page keeps its checksum, and is only not repairable).  memory.stat's
- * integrity and integrity_copies say what of the usage they are.
+ * Integrity memory (aether_mm's region/verify.c): the copies the store
+ * keeps of pages loaded back, to repair them from ("Kept copies"), and
+ * the checksum records a region keeps for its pages (the nodes of its
+ * layers' record arrays).  Both are kernel memory kept for the group's
+ * pages: they count in the group of the region whose pages they are (a
+ * copy of a shared frame in the group holding the frame's charge) as
+ * their bytes, rounded up to pages of @usage as stored bytes are
+ * (@integ_own, copies and records together), against max, high, min and
+ * low.  Unlike stored bytes, neither gives memory back: a charge is
+ * refused when it would take the group (or an ancestor) past its max
+ * less the room its stored pages need to come back, and the copy is then
+ * not kept, the record not taken (the page is then not repairable, or
+ * not checked).  memory.stat's integrity and integrity_copies say what
+ * of the usage the copies are, integrity_sums the records.
+ *
+ * @integ_own and the pages charged for it move together without a lock
+ * (review s31b finding 3): a change computes the pages it moves from the
+ * @integ_own it read, charges them (aqos_integ_prepare()), and commits
+ * its bytes only if @integ_own is still that value, by a
+ * compare-and-exchange (aqos_integ_commit()); one that lost the race
+ * gives its pages back and starts again from the new value.  So the
+ * pages charged always are the rounded value of the bytes committed, and
+ * a refused charge commits nothing and leaves nothing to undo.  A charge
+ * racing another's uncommitted pages for the last page of a max may be
+ * refused though it would fit once the other committed: the copy is then
+ * not kept, as if it had come second (selftest.c, integ_race).
  */
 static void aqos_integ_add(struct aqos_group *g, long bytes, long nr,
-			   long pages)
+			   long sums, long pages)
 {
 	struct aqos_group *c;
 
 	for (c = g; c; c = c->parent) {
 		atomic_long_add(bytes, &c->integ);
 		atomic_long_add(nr, &c->integ_copies);
+		atomic_long_add(sums, &c->integ_sums);
 		atomic_long_add(pages, &c->integ_pages);
 	}
 }
 
 /*
- * Would @pages more of integrity copies in @g leave room, in @g and each
+ * Would @pages more of integrity memory in @g leave room, in @g and each
  * ancestor, for every stored page to come back (a frame each, less the
  * pages their bytes take now) and for the one transient page of a load
- * (its frame is charged before its bytes go)?  A copy that does not is
- * refused: copies never make a load of the group's own pages fail.
+ * (its frame is charged before its bytes go)?  A charge that does not is
+ * refused: integrity memory never makes a load of the group's own pages
+ * fail.
  */
 static bool aqos_integ_room(struct aqos_group *g, long pages)
 {
@@ -1083,67 +1101,110 @@ static bool aqos_integ_room(struct aqos_group *g, long pages)
 }
 
 /**
- * aqos_charge_integrity - the store keeps an integrity copy of a page of @g
+ * aqos_integ_prepare - the first step of a change of @g's integrity bytes
+ * @g: the group
+ * @st: the change: @delta and @nofail set by the caller; @old and
+ *	@pages filled here
+ *
+ * Reads @integ_own and charges the pages the change adds to its rounded
+ * value (none for a decrease, whose pages go at the commit).
+ * Context: any, does not sleep.
+ * Return: 0, or -ENOMEM (refused: nothing charged, nothing to commit).
+ */
+int aqos_integ_prepare(struct aqos_group *g, struct aqos_integ_step *st)
+{
+	st->old = atomic_long_read(&g->integ_own);
+	st->pages = aqos_zswap_round(st->old + st->delta) -
+		    aqos_zswap_round(st->old);
+	if (st->pages <= 0)
+		return 0;
+	if ((!st->nofail && !aqos_integ_room(g, st->pages)) ||
+	    aqos_charge(g, st->pages, st->nofail) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/**
+ * aqos_integ_commit - the second step: the bytes, if nobody came between
+ * @g: the group
+ * @st: a change aqos_integ_prepare() accepted
+ * @copies: integrity copies it adds (negative: takes away)
+ * @sums: bytes of it that are checksum records
+ *
+ * Context: any, does not sleep.
+ * Return: true when committed; false when @integ_own changed since the
+ * prepare: its pages are given back, and the caller prepares again.
+ */
+bool aqos_integ_commit(struct aqos_group *g, struct aqos_integ_step *st,
+		       long copies, long sums)
+{
+	if (!atomic_long_try_cmpxchg(&g->integ_own, &st->old,
+				     st->old + st->delta)) {
+		if (st->pages > 0)
+			aqos_uncharge(g, st->pages);
+		return false;
+	}
+	aqos_integ_add(g, st->delta - sums, copies, sums, st->pages);
+	if (st->pages < 0)
+		aqos_uncharge(g, -st->pages);
+	return true;
+}
+
+/*
+ * Move @g's integrity bytes by @delta (@copies copies, @sums bytes of
+ * records), refusably unless @nofail.  Return: 0 or -ENOMEM.
+ */
+static int aqos_integ_change(struct aqos_group *g, long delta, long copies,
+			     long sums, bool nofail)
+{
+	struct aqos_integ_step st = { .delta = delta, .nofail = nofail };
+
+	for (;;) {
+		if (aqos_integ_prepare(g, &st)) {
+			/* Refused against a value since changed: once more. */
+			if (atomic_long_read(&g->integ_own) != st.old)
+				continue;
+			return -ENOMEM;
+		}
+		if (aqos_integ_commit(g, &st, copies, sums))
+			return 0;
+	}
+}
+
+/**
+ * aqos_charge_integrity - the store keeps integrity memory for pages of @g
  * @g: the region's group (or the one holding a shared frame's charge)
- * @bytes: what the store holds for the copies
- * @nr: how many (1, or a region's all at an attach)
+ * @bytes: what the store holds for the copies, or the records' bytes
+ * @nr: how many copies (1, or a region's all at an attach); 0: @bytes
+ *	are checksum records (region/verify.c), no copy
  * @nofail: count them whatever the limits (an attach moving them)
  *
- * @integ_own and the pages charged for it move together under @integ_lock:
- * a charge refused and undone while another was counted would leave the
- * other's bytes standing for a page never charged, uncharged when they go
- * (review s31b finding 3).  The stored bytes' aqos_charge_stored() never
- * refuses, so it needs no such lock.
- *
- * Context: any, does not sleep (the policy's @charge_integrity); takes
- * @integ_lock (lock order 5).
+ * Context: any, does not sleep (the policy's @charge_integrity).
  * Return: 0, or -ENOMEM when the pages it adds to @usage would take @g or
  * an ancestor above its max, less the room its stored pages need to come
- * back (aqos_integ_room()): nothing is counted, the copy is not kept.
+ * back (aqos_integ_room()): nothing is counted, the copy is not kept, the
+ * record not taken.
  */
 int aqos_charge_integrity(struct aqos_group *g, unsigned long bytes,
 			  unsigned long nr, bool nofail)
 {
-	unsigned long flags;
-	long now, pages;
-	int err = 0;
-
-	spin_lock_irqsave(&g->integ_lock, flags);
-	now = atomic_long_read(&g->integ_own) + bytes;
-	pages = aqos_zswap_round(now) - aqos_zswap_round(now - bytes);
-	if (pages && ((!nofail && !aqos_integ_room(g, pages)) ||
-		      aqos_charge(g, pages, nofail) < 0)) {
-		err = -ENOMEM;
-	} else {
-		atomic_long_set(&g->integ_own, now);
-		aqos_integ_add(g, bytes, nr, pages);
-	}
-	spin_unlock_irqrestore(&g->integ_lock, flags);
-	return err;
+	return aqos_integ_change(g, bytes, nr, nr ? 0 : bytes, nofail);
 }
 
 /**
- * aqos_uncharge_integrity - an integrity copy of a page of @g is gone
+ * aqos_uncharge_integrity - integrity memory of pages of @g is gone
  * @g: its group
  * @bytes: what aqos_charge_integrity() counted for it
- * @nr: copies (as charged)
+ * @nr: copies (as charged; 0 for records)
  *
- * Context: any, does not sleep; takes @integ_lock (lock order 5).
+ * Context: any, does not sleep.
  */
 void aqos_uncharge_integrity(struct aqos_group *g, unsigned long bytes,
 			     unsigned long nr)
 {
-	unsigned long flags;
-	long now, pages;
-
-	spin_lock_irqsave(&g->integ_lock, flags);
-	now = atomic_long_sub_return(bytes, &g->integ_own);
-	pages = aqos_zswap_round(now + bytes) - aqos_zswap_round(now);
-	WARN_ON_ONCE(now < 0);
-	aqos_integ_add(g, -(long)bytes, -(long)nr, -pages);
-	if (pages)
-		aqos_uncharge(g, pages);
-	spin_unlock_irqrestore(&g->integ_lock, flags);
+	aqos_integ_change(g, -(long)bytes, -(long)nr, nr ? 0 : -(long)bytes,
+			  true);
+	WARN_ON_ONCE(atomic_long_read(&g->integ_own) < 0);
 }
 
 /**
@@ -1683,6 +1744,7 @@ void aqos_group_drain(void)
 		atomic_long_set(&g->zswap_own, 0);
 		atomic_long_set(&g->integ, 0);
 		atomic_long_set(&g->integ_copies, 0);
+		atomic_long_set(&g->integ_sums, 0);
 		atomic_long_set(&g->integ_pages, 0);
 		atomic_long_set(&g->integ_own, 0);
 	}
@@ -1694,6 +1756,7 @@ void aqos_group_drain(void)
 	atomic_long_set(&aqos_root.zswap_own, 0);
 	atomic_long_set(&aqos_root.integ, 0);
 	atomic_long_set(&aqos_root.integ_copies, 0);
+	atomic_long_set(&aqos_root.integ_sums, 0);
 	atomic_long_set(&aqos_root.integ_pages, 0);
 	atomic_long_set(&aqos_root.integ_own, 0);
 	atomic_long_set(&aqos_root.children_min_usage, 0);

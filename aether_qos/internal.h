@@ -56,16 +56,12 @@
  *				written under aqos_tree_lock, read alone
  *				by the walks (@reclaim_tier, a group's own
  *				reclaim's match)
- *   5 @integ_lock (spin)	a group's @integ_own with the pages it
- *				charged for it (aqos_charge_integrity()):
- *				taken under aether_mm's region pol_lock or
- *				a shared frame's lock; only the counters'
- *				atomics and event wakeups inside
- *
  * The members' hash is written under aqos_member_lock and read under RCU.
  *
- * The counters are atomics: charge and uncharge take no lock at all, but
- * for the integrity copies' (5).
+ * The counters are atomics: charge and uncharge take no lock at all.  A
+ * group's integrity bytes (@integ_own) and the pages charged for them
+ * move together by a compare-and-exchange (group.c, aqos_integ_commit();
+ * it replaced the per-group @integ_lock, lock 5, of review s31b finding 3).
  */
 #ifndef _AETHER_QOS_INTERNAL_H
 #define _AETHER_QOS_INTERNAL_H
@@ -186,11 +182,12 @@ enum aqos_event {
  *		whole pages of @usage (aqos_charge_stored())
  * @integ:	bytes the store holds for the integrity copies (kept for
  *		repair) of its and its descendants' pages (memory.stat
- *		integrity), @integ_copies those copies, @integ_pages the
- *		pages of @usage they take, @integ_own the bytes charged to it
- *		itself (aqos_charge_integrity(): rounded up as @zswap_own),
- *		@integ_lock serialising @integ_own with the charge of its
- *		pages (a refusal undone before another charge reads it)
+ *		integrity), @integ_copies those copies, @integ_sums the
+ *		bytes of the checksum records their regions keep
+ *		(integrity_sums), @integ_pages the pages of @usage copies
+ *		and records take, @integ_own the bytes of both charged to it
+ *		itself (aqos_charge_integrity(): rounded up as @zswap_own;
+ *		changed with the charge of its pages by aqos_integ_commit())
  * @throttles, @throttled_us, @throttle_max_us: the over-high sleeps of
  *		its regions' tasks (throttle.c): how many, their penalties'
  *		sum and the longest, in us (memory.stat)
@@ -248,7 +245,7 @@ struct aqos_group {
 	atomic_long_t integ_copies;
 	atomic_long_t integ_pages;
 	atomic_long_t integ_own;
-	spinlock_t integ_lock;		/* lock order 5 */
+	atomic_long_t integ_sums;
 
 	struct dentry *debugfs;
 	spinlock_t snap_lock;		/* guards @snap (lock order 4) */
@@ -313,6 +310,24 @@ int aqos_charge_integrity(struct aqos_group *g, unsigned long bytes,
 			  unsigned long nr, bool nofail);
 void aqos_uncharge_integrity(struct aqos_group *g, unsigned long bytes,
 			     unsigned long nr);
+
+/**
+ * struct aqos_integ_step - a change of a group's integrity bytes, in steps
+ * @delta:	the bytes it adds (negative: takes away)
+ * @nofail:	charge its pages whatever the limits
+ * @old:	the @integ_own it was computed from
+ * @pages:	the pages of @usage it moves (negative: gives back)
+ */
+struct aqos_integ_step {
+	long delta;
+	bool nofail;
+	long old;
+	long pages;
+};
+
+int aqos_integ_prepare(struct aqos_group *g, struct aqos_integ_step *st);
+bool aqos_integ_commit(struct aqos_group *g, struct aqos_integ_step *st,
+		       long copies, long sums);
 void aqos_group_set_limits(struct aqos_group *g, unsigned long min,
 			   unsigned long low, unsigned long high,
 			   unsigned long max);

@@ -215,7 +215,16 @@ static void aqos_region_retired(void *cookie)
 static int aqos_policy_charge(void *cookie, int nid, unsigned long nr_pages,
 			      unsigned int flags)
 {
-	return aqos_charge(cookie, nr_pages, flags & AEM_CHARGE_NOFAIL);
+	struct aqos_group *g = cookie;
+
+	/*
+	 * A destroyed group takes no shared frame back: the faulter's group
+	 * does (review s31b finding 5), as memcg's swap-in charges the
+	 * faulting task's memcg when the recorded one is offline.
+	 */
+	if ((flags & AEM_CHARGE_HELD) && READ_ONCE(g->dead))
+		return -ENOENT;
+	return aqos_charge(g, nr_pages, flags & AEM_CHARGE_NOFAIL);
 }
 
 static void aqos_policy_uncharge(void *cookie, int nid,

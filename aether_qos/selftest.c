@@ -32,6 +32,11 @@
  *			pages per group, each group's own, counted up the
  *			tree, never refused at max, resident what is left;
  *			back to nothing when they all go
+ *   integ_race		two charges of integrity bytes interleaved step
+ *			by step at max: the pages charged stay the
+ *			rounded bytes committed, a change that read a
+ *			value since changed commits nothing; checksum
+ *			records counted apart from copies
  *
  * then pressure_test.c's (the averages, the triggers).  Each prints what
  * failed and the module refuses to load.
@@ -385,6 +390,91 @@ static int aqos_st_stored(struct aqos_group *t)
 	return ok ? 0 : -EINVAL;
 }
 
+/* Are @g's integrity bytes and the pages charged for them in step? */
+static bool aqos_st_integ_in_step(struct aqos_group *g, long other)
+{
+	long own = atomic_long_read(&g->integ_own);
+
+	return atomic_long_read(&g->usage) ==
+	       other + (long)DIV_ROUND_UP(max(own, 0L), PAGE_SIZE) &&
+	       atomic_long_read(&g->integ_pages) ==
+	       (long)DIV_ROUND_UP(max(own, 0L), PAGE_SIZE);
+}
+
+/*
+ * Two chargers of integrity bytes interleaved step by step, as two CPUs
+ * may run them (review s31b finding 3): each prepares from the bytes it
+ * read, then commits; the one whose value changed under it gives its
+ * pages back and starts again.  The group has 10 frames and its max is
+ * 13, so integrity may take 2 pages (one is kept for a load's transient
+ * frame, aqos_integ_room()).
+ */
+static int aqos_st_integ_race(struct aqos_group *t)
+{
+	struct aqos_integ_step a, b;
+	struct aqos_group *g = &t[0];
+	bool ok = true;
+
+	aqos_st_init(g, NULL, 13);
+	ok &= AQOS_ST_CHECK(aqos_charge(g, 10, false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_charge_integrity(g, PAGE_SIZE - 10, 1,
+						  false) == 0);
+	ok &= AQOS_ST_CHECK(aqos_st_integ_in_step(g, 10));
+
+	/* Both cross into the second page from the same value. */
+	a = (struct aqos_integ_step){ .delta = 100 };
+	b = (struct aqos_integ_step){ .delta = 20 };
+	ok &= AQOS_ST_CHECK(aqos_integ_prepare(g, &a) == 0 && a.pages == 1);
+	/* a's page is charged, uncommitted: b's would pass max */
+	ok &= AQOS_ST_CHECK(aqos_integ_prepare(g, &b) == -ENOMEM);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&g->usage) == 12);
+	ok &= AQOS_ST_CHECK(aqos_integ_commit(g, &a, 1, 0));
+	ok &= AQOS_ST_CHECK(aqos_st_integ_in_step(g, 10));
+	/* b again, from a's value: inside a's page now */
+	ok &= AQOS_ST_CHECK(aqos_integ_prepare(g, &b) == 0 && b.pages == 0);
+	ok &= AQOS_ST_CHECK(aqos_integ_commit(g, &b, 1, 0));
+	ok &= AQOS_ST_CHECK(aqos_st_integ_in_step(g, 10));
+
+	/*
+	 * The race of the finding: a prepares to go back below a page
+	 * boundary while b prepares to stay above it; whichever commits
+	 * second finds the value changed and starts again.
+	 */
+	a = (struct aqos_integ_step){ .delta = -130, .nofail = true };
+	b = (struct aqos_integ_step){ .delta = PAGE_SIZE };
+	ok &= AQOS_ST_CHECK(aqos_integ_prepare(g, &a) == 0 && a.pages == -1);
+	ok &= AQOS_ST_CHECK(aqos_integ_prepare(g, &b) == -ENOMEM);
+	b.delta = 100;
+	ok &= AQOS_ST_CHECK(aqos_integ_prepare(g, &b) == 0 && b.pages == 0);
+	ok &= AQOS_ST_CHECK(aqos_integ_commit(g, &a, -1, 0));
+	ok &= AQOS_ST_CHECK(aqos_st_integ_in_step(g, 10));
+	/* b read the value before a's commit: it must not commit on it */
+	ok &= AQOS_ST_CHECK(!aqos_integ_commit(g, &b, 1, 0));
+	ok &= AQOS_ST_CHECK(aqos_st_integ_in_step(g, 10));
+	ok &= AQOS_ST_CHECK(aqos_integ_prepare(g, &b) == 0 && b.pages == 1);
+	ok &= AQOS_ST_CHECK(aqos_integ_commit(g, &b, 1, 0));
+	ok &= AQOS_ST_CHECK(aqos_st_integ_in_step(g, 10));
+	ok &= AQOS_ST_CHECK(atomic_long_read(&g->integ_own) ==
+			    (long)PAGE_SIZE - 10 + 100 + 20 - 130 + 100);
+
+	/* Records count in the same pages, and say so apart. */
+	ok &= AQOS_ST_CHECK(aqos_charge_integrity(g, 64, 0, false) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&g->integ_sums) == 64);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&g->integ_copies) == 3);
+	ok &= AQOS_ST_CHECK(aqos_charge_integrity(g, PAGE_SIZE, 0,
+						  false) == -ENOMEM);
+	ok &= AQOS_ST_CHECK(aqos_st_integ_in_step(g, 10));
+	aqos_uncharge_integrity(g, 64, 0);
+	aqos_uncharge_integrity(g, PAGE_SIZE - 10 + 100 + 20 - 130 + 100, 3);
+	aqos_uncharge(g, 10);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&g->usage) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&g->integ) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&g->integ_sums) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&g->integ_copies) == 0);
+	ok &= AQOS_ST_CHECK(atomic_long_read(&g->integ_own) == 0);
+	return ok ? 0 : -EINVAL;
+}
+
 /**
  * aqos_selftest_run - run every self-test
  *
@@ -396,7 +486,7 @@ int aqos_selftest_run(void)
 		aqos_st_charge_limits, aqos_st_events, aqos_st_protection,
 		aqos_st_penalty,
 		aqos_st_reclaim_root, aqos_st_borrow, aqos_st_split,
-		aqos_st_stored,
+		aqos_st_stored, aqos_st_integ_race,
 	};
 	struct aqos_group *t;
 	int i, err = 0;

@@ -104,6 +104,8 @@ static int aem_region_policy_init(struct aem_region *r, struct file *group)
 static void aem_region_policy_release(struct aem_region *r)
 {
 	WARN_ON_ONCE(aem_region_stat(r, AEM_RS_RESIDENT));
+	/* Its copies and records went with its layers (verify.c). */
+	aem_integ_region_gone(r);
 	if (r->pol_gen)
 		aem_policy_region_release(r->pol_gen, r->pol_cookie);
 	aem_region_retired_release(r);

@@ -320,8 +320,9 @@ int aem_ioc_region_set_qos(struct file *file, struct aem_region *r,
  * the new group, and tries once more; refused again, it fails with
  * -ENOMEM and the region is unchanged.  Over high is taken (no throttle:
  * the caller did not allocate).  The bytes of its stored pages
- * (@pol_stored_bytes, store.c) and of the copies the store keeps of its
- * pages for repair (@pol_kept_bytes, verify.c) move in the same hold,
+ * (@pol_stored_bytes, store.c), of the copies the store keeps of its
+ * pages for repair (@pol_kept_bytes, verify.c) and of its checksum
+ * records (@pol_sums_bytes, verify.c) move in the same hold,
  * never refused, as they were charged.
  *
  * The old cookie is not released at once: a fault may have read it
@@ -397,6 +398,12 @@ static int aem_region_move(struct aem_region *r,
 					      r->pol_kept, AEM_CHARGE_NOFAIL);
 			ops->uncharge_integrity(from, r->pol_kept_bytes,
 						r->pol_kept);
+		}
+		/* And its checksum records' (verify.c, "Records"). */
+		if (r->pol_sums_bytes && ops->charge_integrity) {
+			ops->charge_integrity(cookie, r->pol_sums_bytes, 0,
+					      AEM_CHARGE_NOFAIL);
+			ops->uncharge_integrity(from, r->pol_sums_bytes, 0);
 		}
 		(*node)->cookie = from;
 		(*node)->ops = ops;

@@ -163,7 +163,9 @@
  * @rcu:	freed after a grace period: a frame's @rmap names its layer,
  *		and compaction follows it under rcu_read_lock()
  * @integ:	index -> checksum record of what the slot holds (verify.c);
- *		changed under the slot lock
+ *		changed under the slot lock and its own xa_lock
+ * @integ_nodes: the nodes @integ holds, as charged to the region's group
+ *		(verify.c, "Records"); under @integ's xa_lock
  * @kept:	index -> the store backend's handle of a copy of the page
  *		kept after a load, for repair (verify.c, "Kept copies"):
  *		only where @integ has a valid record; changed under the slot
@@ -178,6 +180,7 @@ struct aem_layer {
 	struct rcu_head rcu;
 	struct xarray integ;
 	struct xarray kept;
+	unsigned long integ_nodes;
 };
 
 /**
@@ -351,6 +354,8 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  *		its group (verify.c, "Kept copies"), and
  * @pol_kept_bytes: the bytes the store holds for them (@pol_lock): what
  *		an attach moves too
+ * @pol_sums_bytes: the bytes of its layers' checksum records counted in
+ *		its group (verify.c, "Records"; @pol_lock), moved the same
  */
 struct aem_qos_ranges;
 struct aem_pol_retired;
@@ -409,6 +414,7 @@ struct aem_region {
 	struct user_struct *sec_user;
 	unsigned long pol_kept;
 	unsigned long pol_kept_bytes;
+	unsigned long pol_sums_bytes;
 };
 
 static inline void aem_region_stat_add(struct aem_region *r,
@@ -606,7 +612,8 @@ static inline int aem_region_charge_kept(struct aem_region *r,
 	int ret;
 
 	spin_lock(&r->pol_lock);
-	ret = aem_policy_charge_integrity(r->pol_gen, r->pol_cookie, bytes, 0);
+	ret = aem_policy_charge_integrity(r->pol_gen, r->pol_cookie, bytes, 1,
+					  0);
 	if (!ret) {
 		r->pol_kept++;
 		r->pol_kept_bytes += bytes;
@@ -627,9 +634,41 @@ static inline void aem_region_uncharge_kept(struct aem_region *r,
 		if (r->pol_kept == 1 || WARN_ON_ONCE(bytes > r->pol_kept_bytes))
 			bytes = r->pol_kept_bytes;
 		aem_policy_uncharge_integrity(r->pol_gen, r->pol_cookie,
-					      bytes);
+					      bytes, 1);
 		r->pol_kept--;
 		r->pol_kept_bytes -= bytes;
+	}
+	spin_unlock(&r->pol_lock);
+}
+
+/*
+ * The checksum records of @r's pages take @bytes more of kernel memory
+ * (verify.c, "Records"): its group counts them, refusably.  Return: 0 or
+ * the refusal (the record is not taken).
+ */
+static inline int aem_region_charge_sums(struct aem_region *r,
+					 unsigned long bytes)
+{
+	int ret;
+
+	spin_lock(&r->pol_lock);
+	ret = aem_policy_charge_integrity(r->pol_gen, r->pol_cookie, bytes, 0,
+					  0);
+	if (!ret)
+		r->pol_sums_bytes += bytes;
+	spin_unlock(&r->pol_lock);
+	return ret;
+}
+
+/* @bytes of @r's checksum records are freed. */
+static inline void aem_region_uncharge_sums(struct aem_region *r,
+					    unsigned long bytes)
+{
+	spin_lock(&r->pol_lock);
+	if (!WARN_ON_ONCE(bytes > r->pol_sums_bytes)) {
+		aem_policy_uncharge_integrity(r->pol_gen, r->pol_cookie,
+					      bytes, 0);
+		r->pol_sums_bytes -= bytes;
 	}
 	spin_unlock(&r->pol_lock);
 }
@@ -957,6 +996,7 @@ bool aem_integ_kept_take(struct aem_layer *l, pgoff_t idx,
 			 unsigned long *handle);
 void aem_integ_kept_drop(struct aem_layer *l, pgoff_t idx);
 void aem_integ_layer_gone(struct aem_layer *l);
+void aem_integ_region_gone(struct aem_region *r);
 void aem_integ_kept_drop_all(void);
 bool aem_integ_may_keep(void);
 void aem_integ_kept_release(unsigned long handle, bool reused);

@@ -116,6 +116,10 @@
  *           shared->lock (spin) the users list of one shared frame, and
  *				@frame against aem_share_frame_get()
  *         aem_share_list_lock	the list of every shared frame (spin)
+ *         aem_share_holder_lock the holders and their lists (spin): taken
+ *				alone, or under @load_lock (a reload that
+ *				moved a charge); the policy's @match runs
+ *				inside it, under no other lock of ours
  *
  * The engine's @unshared runs under rcu_read_lock() with the slot lock
  * of the page held or not (a layer being freed), never under a spinlock
@@ -132,12 +136,30 @@
  * the handle, each exactly once.  A stored shared frame has no frame to
  * move.
  *
+ * Holders (review s31b finding 4): a group's own reclaim stores the cold
+ * shared frames whose charge its group holds, which no walk of its own
+ * regions reaches.  So that it costs what the group holds, not the
+ * machine's sharing, each shared frame is on the list of the holder of
+ * its charge's cookie (struct aem_share_holder, one per cookie a charge
+ * holds, made with the first frame and freed with the last, found by the
+ * cookie in a hash), and moves to another's when a reload moves the
+ * charge (aem_share_hold_update()).  A group's reclaim asks the policy's
+ * @match of each holder, not of each frame, and walks the lists of those
+ * it accepts (AEM_SHARE_HELD_WALK of them a walk, taken in turn), each
+ * frame it looks at moved to its list's tail, as many as the list had
+ * when it began; a frame whose holder could not be made (no memory) is
+ * on aem_share_unheld, which every group reclaim walks too.  Each frame's
+ * charge is checked again under its @lock before it is stored
+ * (aem_share_held_by()): a reload moving it meanwhile is seen there.
+ * debugfs share's held_visits counts the frames the walks looked at.
+ *
  * debugfs aether/mm/share: the shared frames, their users and what made
  * users leave, and the stored ones.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/file.h>
+#include <linux/hashtable.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/rwsem.h>
@@ -190,6 +212,11 @@
  * @pol:	its charge to the creator's group (policy.c): a frame, or
  *		the store's bytes while @stored; changes under @load_lock and
  *		@lock with @frame and @stored
+ * @holder:	the struct aem_share_holder of @pol's cookie, on whose
+ *		@frames it is (@held_link), or NULL: on aem_share_unheld
+ *		(no holder could be made) or on no list (nothing held);
+ *		both under aem_share_holder_lock, changed after @pol under
+ *		@load_lock (aem_share_hold_update())
  */
 struct aem_shared {
 	struct kref ref;
@@ -211,6 +238,33 @@ struct aem_shared {
 	unsigned long kept;
 	bool has_kept;
 	struct aem_policy_held pol;
+	struct aem_share_holder *holder;
+	struct list_head held_link;
+};
+
+/**
+ * struct aem_share_holder - the shared frames one group's charge holds
+ * @hnode:	in aem_share_holders, by @cookie
+ * @link:	on aem_share_holder_list, in the order group reclaims take
+ *		them
+ * @cookie:	the held cookie (the policy's @cookie_hold) of registration
+ *		@gen whose charges these are
+ * @gen:	that registration
+ * @frames:	its struct aem_shared, by their @held_link, in the order a
+ *		walk takes them (each taken goes to the tail)
+ * @nr:		entries on @frames
+ * @walkers:	group reclaims walking it now; it is freed when both are 0
+ *
+ * All under aem_share_holder_lock.
+ */
+struct aem_share_holder {
+	struct hlist_node hnode;
+	struct list_head link;
+	void *cookie;
+	u64 gen;
+	struct list_head frames;
+	unsigned long nr;
+	unsigned int walkers;
 };
 
 /**
@@ -230,6 +284,14 @@ static DECLARE_RWSEM(aem_share_sem);
 static bool aem_share_open;	/* an engine is registered (aem_share_sem) */
 static DEFINE_SPINLOCK(aem_share_list_lock);
 static LIST_HEAD(aem_share_list);
+
+/* Shared frames by the group holding their charge ("Holders"). */
+#define AEM_SHARE_HOLDER_BITS	6
+static DEFINE_SPINLOCK(aem_share_holder_lock);
+static DEFINE_HASHTABLE(aem_share_holders, AEM_SHARE_HOLDER_BITS);
+static LIST_HEAD(aem_share_holder_list);
+static LIST_HEAD(aem_share_unheld);
+static atomic_long_t aem_share_held_visits, aem_share_unheld_nr;
 
 /*
  * The users' records: a merge takes one, a user leaving gives it back.  A
@@ -481,6 +543,8 @@ static void aem_share_stored_drop(struct aem_shared *s);
 static int aem_share_load_for_merge(struct aem_shared *s);
 static void aem_share_poison_flush(void);
 static struct aem_shared *aem_share_next_used(struct aem_shared *prev);
+static void aem_share_hold_update(struct aem_shared *s, gfp_t gfp);
+static void aem_share_hold_unlink(struct aem_shared *s);
 
 /**
  * aem_share_page_put - drop what aem_share_page_get() took
@@ -812,6 +876,7 @@ static void aem_shared_release(struct kref *ref)
 	}
 	if (s->has_kept)
 		aem_integ_kept_release(s->kept, false);
+	aem_share_hold_unlink(s);
 	aem_policy_held_drop(&s->pol);
 	aem_user_uncharge(s->user, PAGE_SIZE);
 	aem_user_put(s->user);
@@ -918,6 +983,8 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 	aem_policy_held_take(&s->pol, r->pol_gen, r->pol_cookie,
 			     aem_frame_nid(nf));
 	spin_unlock(&r->pol_lock);
+	INIT_LIST_HEAD(&s->held_link);
+	aem_share_hold_update(s, GFP_KERNEL);
 	copy_highpage(aem_frame_page(nf), aem_frame_page(pg->frame));
 	/* Never written from here on: its checksum holds (verify.c). */
 	s->csum = aem_integ_hash(nf);
@@ -2287,6 +2354,8 @@ struct aem_frame *aem_share_resident_for(struct aem_shared *s,
 	else if (!keep)
 		ops->release(handle);
 	aem_store_put(sidx);
+	/* The charge may have moved to the faulter's group: its holder. */
+	aem_share_hold_update(s, GFP_NOWAIT | __GFP_NOWARN);
 	atomic_long_dec(&aem_stored_pages);
 	atomic_long_dec(&aem_share_stored_now);
 	atomic_long_inc(&aem_share_store_ins);
@@ -2781,6 +2850,106 @@ unlock:
 	return ret;
 }
 
+/* ---- holders: the shared frames of each group's charge ----------------- */
+
+/* The holder of @cookie of registration @gen, or NULL (the lock held). */
+static struct aem_share_holder *aem_share_holder_find(void *cookie, u64 gen)
+{
+	struct aem_share_holder *h;
+
+	lockdep_assert_held(&aem_share_holder_lock);
+	hash_for_each_possible(aem_share_holders, h, hnode, (unsigned long)cookie)
+		if (h->cookie == cookie && h->gen == gen)
+			return h;
+	return NULL;
+}
+
+/* @h lost its last frame or walker: it goes (the lock held). */
+static void aem_share_holder_maybe_free(struct aem_share_holder *h)
+{
+	lockdep_assert_held(&aem_share_holder_lock);
+	if (h->nr || h->walkers)
+		return;
+	hash_del(&h->hnode);
+	list_del(&h->link);
+	kfree(h);
+}
+
+/* Take @s off its holder's list, or aem_share_unheld (the lock held). */
+static void __aem_share_hold_unlink(struct aem_shared *s)
+{
+	struct aem_share_holder *h = s->holder;
+
+	lockdep_assert_held(&aem_share_holder_lock);
+	if (list_empty(&s->held_link))
+		return;
+	list_del_init(&s->held_link);
+	s->holder = NULL;
+	if (h) {
+		h->nr--;
+		aem_share_holder_maybe_free(h);
+	} else {
+		atomic_long_dec(&aem_share_unheld_nr);
+	}
+}
+
+/* @s goes: off its holder's list, before its cookie is dropped. */
+static void aem_share_hold_unlink(struct aem_shared *s)
+{
+	spin_lock(&aem_share_holder_lock);
+	__aem_share_hold_unlink(s);
+	spin_unlock(&aem_share_holder_lock);
+}
+
+/*
+ * Put @s on the list of the holder of its charge's cookie (@s->pol), made
+ * if there is none (@gfp; without memory, on aem_share_unheld, which every
+ * group reclaim walks), after @s->pol was set or changed: at its making
+ * and after a reload that moved its charge (under @load_lock, which keeps
+ * @pol).  A frame charged to nobody is on no list.
+ */
+static void aem_share_hold_update(struct aem_shared *s, gfp_t gfp)
+{
+	struct aem_share_holder *h, *spare = NULL;
+	void *cookie = s->pol.cookie;
+	u64 gen = s->pol.gen;
+
+	spin_lock(&aem_share_holder_lock);
+	if (s->holder && s->holder->cookie == cookie && s->holder->gen == gen)
+		goto out;
+	h = gen ? aem_share_holder_find(cookie, gen) : NULL;
+	if (gen && !h) {
+		spin_unlock(&aem_share_holder_lock);
+		spare = kmalloc(sizeof(*spare), gfp);
+		spin_lock(&aem_share_holder_lock);
+		h = aem_share_holder_find(cookie, gen);
+		if (!h && spare) {
+			h = spare;
+			spare = NULL;
+			h->cookie = cookie;
+			h->gen = gen;
+			INIT_LIST_HEAD(&h->frames);
+			h->nr = 0;
+			h->walkers = 0;
+			hash_add(aem_share_holders, &h->hnode,
+				 (unsigned long)cookie);
+			list_add_tail(&h->link, &aem_share_holder_list);
+		}
+	}
+	__aem_share_hold_unlink(s);
+	if (h) {
+		list_add_tail(&s->held_link, &h->frames);
+		h->nr++;
+		s->holder = h;
+	} else if (gen) {
+		list_add_tail(&s->held_link, &aem_share_unheld);
+		atomic_long_inc(&aem_share_unheld_nr);
+	}
+out:
+	spin_unlock(&aem_share_holder_lock);
+	kfree(spare);
+}
+
 /*
  * Is @s's charge held by a group @held accepts (the held cookie of
  * registration @gen, its frame charged)?  Under @s->lock, so a reload
@@ -2797,6 +2966,146 @@ static bool aem_share_held_by(struct aem_shared *s,
 	       held->match(s->pol.cookie, held->arg);
 	spin_unlock(&s->lock);
 	return ours;
+}
+
+/*
+ * Store @s if it is on @nid (or any node), its charge held by a group
+ * @held accepts (any without @held) and cold.  Return: 1 when stored.
+ */
+static unsigned long aem_share_store_try(struct aem_shared *s, int nid,
+					 unsigned int min_gen,
+					 const struct aem_store_ops *ops,
+					 unsigned long *failed,
+					 const struct aem_share_held_match *held)
+{
+	int ret;
+
+	if (nid != NUMA_NO_NODE && aem_share_nid(s) != nid)
+		return 0;
+	if (held && !aem_share_held_by(s, held))
+		return 0;
+	if (!aem_share_cold(s, min_gen))
+		return 0;
+	ret = aem_share_store_one(s, ops, min_gen);
+	if (!ret)
+		return 1;
+	if (ret != -EALREADY)
+		(*failed)++;
+	return 0;
+}
+
+/* Shared frames a group reclaim takes off a list under one lock hold. */
+#define AEM_SHARE_HELD_BATCH	16
+/* Holders one group reclaim walks (the next one starts after them). */
+#define AEM_SHARE_HELD_WALK	16
+
+/*
+ * Up to AEM_SHARE_HELD_BATCH frames with users from the head of @list,
+ * each moved to its tail, at most *@budget of them looked at; referenced
+ * into @batch.  Return: how many.
+ */
+static unsigned int aem_share_held_take(struct list_head *list,
+					unsigned long *budget,
+					struct aem_shared **batch)
+{
+	struct aem_shared *s;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&aem_share_holder_lock);
+	while (n < AEM_SHARE_HELD_BATCH && *budget && !list_empty(list)) {
+		s = list_first_entry(list, struct aem_shared, held_link);
+		list_move_tail(&s->held_link, list);
+		(*budget)--;
+		atomic_long_inc(&aem_share_held_visits);
+		if (READ_ONCE(s->nr_users) && kref_get_unless_zero(&s->ref))
+			batch[n++] = s;
+	}
+	if (list_empty(list))
+		*budget = 0;
+	return n;
+}
+
+/*
+ * The frames of one list a group reclaim walks: @h's (referenced by the
+ * walk: @walkers), or aem_share_unheld for NULL; as many as it had when
+ * the walk began, in batches taken under the lock and stored outside it.
+ * Return: frames stored.
+ */
+static unsigned long aem_share_store_list(struct aem_share_holder *h,
+					  int nid, unsigned long nr,
+					  unsigned int min_gen,
+					  const struct aem_store_ops *ops,
+					  unsigned long *failed,
+					  const struct aem_share_held_match *held)
+{
+	struct list_head *list = h ? &h->frames : &aem_share_unheld;
+	struct aem_shared *batch[AEM_SHARE_HELD_BATCH];
+	unsigned long budget, stored = 0;
+	unsigned int n, i;
+
+	spin_lock(&aem_share_holder_lock);
+	budget = h ? h->nr : atomic_long_read(&aem_share_unheld_nr);
+	while (budget && stored < nr) {
+		n = aem_share_held_take(list, &budget, batch);
+		spin_unlock(&aem_share_holder_lock);
+		for (i = 0; i < n; i++) {
+			if (stored < nr)
+				stored += aem_share_store_try(batch[i], nid,
+							      min_gen, ops,
+							      failed, held);
+			aem_share_put(batch[i]);
+			cond_resched();
+		}
+		spin_lock(&aem_share_holder_lock);
+	}
+	spin_unlock(&aem_share_holder_lock);
+	return stored;
+}
+
+/*
+ * A group's reclaim: the cold shared frames whose charge a group @held
+ * accepts holds, found by their holders ("Holders"): it looks at the
+ * frames of the holders @held accepts, and at those of no holder, never
+ * at another group's.  Return: frames stored.
+ */
+static unsigned long aem_share_store_held(int nid, unsigned long nr,
+					  unsigned int min_gen,
+					  const struct aem_store_ops *ops,
+					  unsigned long *failed,
+					  const struct aem_share_held_match *held)
+{
+	struct aem_share_holder *hs[AEM_SHARE_HELD_WALK], *h;
+	unsigned long stored = 0;
+	unsigned int n = 0, i;
+
+	spin_lock(&aem_share_holder_lock);
+	list_for_each_entry(h, &aem_share_holder_list, link) {
+		if (n == ARRAY_SIZE(hs))
+			break;
+		if (h->gen == held->gen && held->match(h->cookie, held->arg)) {
+			h->walkers++;
+			hs[n++] = h;
+		}
+	}
+	/* More than a walk takes: the next one starts with the others. */
+	for (i = 0; i < n; i++)
+		list_move_tail(&hs[i]->link, &aem_share_holder_list);
+	spin_unlock(&aem_share_holder_lock);
+
+	for (i = 0; i < n; i++) {
+		if (stored < nr)
+			stored += aem_share_store_list(hs[i], nid, nr - stored,
+						       min_gen, ops, failed,
+						       held);
+		spin_lock(&aem_share_holder_lock);
+		hs[i]->walkers--;
+		aem_share_holder_maybe_free(hs[i]);
+		spin_unlock(&aem_share_holder_lock);
+	}
+	if (stored < nr && atomic_long_read(&aem_share_unheld_nr))
+		stored += aem_share_store_list(NULL, nid, nr - stored, min_gen,
+					       ops, failed, held);
+	return stored;
 }
 
 /**
@@ -2826,21 +3135,14 @@ unsigned long aem_share_store_cold(int nid, unsigned long nr,
 {
 	struct aem_shared *s = NULL;
 	unsigned long stored = 0;
-	int ret;
 
 	might_sleep();
+	if (held)
+		return aem_share_store_held(nid, nr, min_gen, ops, failed,
+					    held);
 	while (stored < nr && (s = aem_share_next_used(s))) {
-		if (nid != NUMA_NO_NODE && aem_share_nid(s) != nid)
-			continue;
-		if (held && !aem_share_held_by(s, held))
-			continue;
-		if (!aem_share_cold(s, min_gen))
-			continue;
-		ret = aem_share_store_one(s, ops, min_gen);
-		if (!ret)
-			stored++;
-		else if (ret != -EALREADY)
-			(*failed)++;
+		stored += aem_share_store_try(s, nid, min_gen, ops, failed,
+					      NULL);
 		cond_resched();
 	}
 	if (s)
@@ -3165,6 +3467,9 @@ static int aem_dbg_share_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&aem_share_store_outs));
 	seq_printf(m, "store_ins %ld\n",
 		   atomic_long_read(&aem_share_store_ins));
+	seq_printf(m, "held_visits %ld\n",
+		   atomic_long_read(&aem_share_held_visits));
+	seq_printf(m, "unheld %ld\n", atomic_long_read(&aem_share_unheld_nr));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_share);

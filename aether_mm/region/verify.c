@@ -43,6 +43,26 @@
  * record; a layer's records go with it.  A record found on an empty slot
  * is forgotten by whoever finds it.
  *
+ * Records.  The records are kernel memory kept for a user's pages, so
+ * they count in the region's QoS group as what they take: the nodes of
+ * the layer's @integ (a struct xa_node each, from the radix_tree_node
+ * slab: 64 records where a run of 64 pages has them all, one where its
+ * pages are far apart), charged as bytes through the policy table's
+ * @charge_integrity with no copy (region.h, aem_region_charge_sums();
+ * memory.stat integrity_sums), rounded up to pages of the group's usage
+ * with its kept copies.  The nodes a record adds or frees are counted
+ * exactly, under the xarray's own lock, from the indices it holds
+ * (aem_integ_nodes_for(): the xarray keeps a node per level for each run
+ * that holds a record, up to the height its largest index needs), and
+ * @integ_nodes keeps their sum, which the layer's end gives back.  A
+ * charge is made before the store that needs it: refused (the group is
+ * at its max less what its stored pages need to come back, as for
+ * copies), no record is taken (the page is then not checked, as when
+ * there is no memory; counted, sums_refused).  Records are taken in the
+ * background (the cold and store moments, a merge), never at a user's
+ * call, so no call fails for them.  An attach moves their bytes with the
+ * region's other charges (qos.c), never refused.
+ *
  * On a mismatch that no good copy repairs (below), the record is
  * poisoned: the page is zapped from every
  * page table and every fault on it (fault.c, aem_integ_refuse()) is a
@@ -123,6 +143,11 @@
  *				aem_access_lock
  *   2. slot lock		every record changes under the lock of its
  *				index, as the slot it describes
+ *   2a. layer->integ's xa_lock	a record added or erased, with the
+ *				layer's @integ_nodes; the charge of the
+ *				nodes it adds is made inside it (the
+ *				region's pol_lock, region.h, then the
+ *				policy backend's atomics)
  *   3. shared->load_lock	a shared frame's kept copy (share.c)
  *   4. the store's SRCU read	a load (a check of a stored page, a
  *				repair), a kept copy released
@@ -157,6 +182,13 @@ static atomic_long_t aem_integ_unrep_resident, aem_integ_unrep_shared;
 static atomic_long_t aem_integ_unrep_stored;
 static atomic_long_t aem_integ_kept_taken, aem_integ_kept_reused;
 static atomic_long_t aem_integ_kept_dropped;
+static atomic_long_t aem_integ_sums_refused, aem_integ_teardown_leaks;
+
+/*
+ * What a node of a layer's record array costs: the slab object of the
+ * radix_tree_node cache that lib/xarray.c allocates it from.
+ */
+#define AEM_INTEG_NODE_BYTES	sizeof(struct xa_node)
 
 /* Copies of loaded pages the store keeps for repair ("Kept copies"). */
 atomic_long_t aem_kept_pages;
@@ -205,16 +237,120 @@ u64 aem_integ_hash(struct aem_frame *f)
 	return sum;
 }
 
-/* Record @sum for @idx of @l (slot lock held).  Return: 0 or -ENOMEM. */
+/* ---- what the records cost ------------------------------------------- */
+
+/* Levels of an xarray whose largest index is @idx: 0 for index 0 alone. */
+static unsigned int aem_xa_levels(unsigned long idx)
+{
+	unsigned int h = 0;
+
+	for (; idx; idx >>= XA_CHUNK_SHIFT)
+		h++;
+	return h;
+}
+
+/* Has @xa an entry in [@first, @last]?  Its xa_lock held. */
+static bool aem_xa_any(struct xarray *xa, unsigned long first,
+		       unsigned long last)
+{
+	return xa_find(xa, &first, last, XA_PRESENT);
+}
+
+/*
+ * The nodes an xarray gains when @idx joins the indices it holds (@idx
+ * not one of them), or loses when @idx leaves them (asked after it left),
+ * its xa_lock held throughout.  An xarray holds, at each level k from 1
+ * (the leaves, XA_CHUNK_SIZE indices each) to its height, one node for
+ * each aligned run of XA_CHUNK_SIZE^k indices that holds an entry: empty
+ * nodes are freed as they empty (lib/xarray.c, xas_delete_node()).  Its
+ * height is the least that covers its largest index (xas_expand(),
+ * xas_shrink()); index 0 alone lives in the head, no node.
+ */
+static unsigned long aem_integ_nodes_for(struct xarray *xa, pgoff_t idx)
+{
+	unsigned int k, h0 = 0, h1 = aem_xa_levels(idx);
+	unsigned long first, run;
+	unsigned long nodes = 0;
+
+	if (!aem_xa_any(xa, 0, ULONG_MAX))
+		return h1;		/* one node a level, its own */
+	while (XA_CHUNK_SHIFT * (h0 + 1) < BITS_PER_LONG &&
+	       aem_xa_any(xa, 1UL << (XA_CHUNK_SHIFT * h0), ULONG_MAX))
+		h0++;
+	/* Its runs below the height: a node each that no other index has. */
+	for (k = 1; k <= h0; k++) {
+		run = 1UL << (XA_CHUNK_SHIFT * k);
+		first = idx & ~(run - 1);
+		if (aem_xa_any(xa, first, first + run - 1))
+			return nodes;	/* that node and those above exist */
+		nodes++;
+	}
+	/* New levels on top: the old tree's run 0, and its own if not 0. */
+	for (k = h0 + 1; k <= h1; k++)
+		nodes += (idx >> (XA_CHUNK_SHIFT * k)) ? 2 : 1;
+	return nodes;
+}
+
+/*
+ * Record @sum for @idx of @l (slot lock held).  The nodes the record adds
+ * to @l->integ are charged to the region's group first (see "Records"):
+ * refused, there is no record.  Return: 0, -ENOMEM or the refusal.
+ */
 static int aem_integ_set(struct aem_layer *l, pgoff_t idx, u64 sum,
 			 gfp_t gfp)
 {
+	XA_STATE(xas, &l->integ, idx);
+	unsigned long nodes;
+	int err;
+
 	lockdep_assert_held(aem_slot_lock(l->region, idx));
-	if (xa_err(xa_store(&l->integ, idx, aem_integ_mk(sum, false), gfp))) {
+	do {
+		err = 0;
+		xas_lock(&xas);
+		nodes = xas_load(&xas) ? 0 : aem_integ_nodes_for(&l->integ, idx);
+		if (nodes) {
+			err = aem_region_charge_sums(l->region,
+						     nodes * AEM_INTEG_NODE_BYTES);
+			if (err) {
+				xas_unlock(&xas);
+				atomic_long_inc(&aem_integ_sums_refused);
+				return err;
+			}
+		}
+		xas_store(&xas, aem_integ_mk(sum, false));
+		if (!xas_error(&xas))
+			l->integ_nodes += nodes;
+		xas_unlock(&xas);
+		if (xas_error(&xas) && nodes)
+			aem_region_uncharge_sums(l->region,
+						 nodes * AEM_INTEG_NODE_BYTES);
+	} while (xas_nomem(&xas, gfp));
+	if (xas_error(&xas)) {
 		atomic_long_inc(&aem_integ_nomem);
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Forget @idx's record in @l: its nodes' charge goes with them. */
+static bool aem_integ_erase(struct aem_layer *l, pgoff_t idx)
+{
+	unsigned long nodes = 0;
+	bool had;
+
+	xa_lock(&l->integ);
+	had = __xa_erase(&l->integ, idx);
+	if (had) {
+		nodes = aem_integ_nodes_for(&l->integ, idx);
+		WARN_ON_ONCE(nodes > l->integ_nodes);
+		nodes = min(nodes, l->integ_nodes);
+		l->integ_nodes -= nodes;
+	}
+	xa_unlock(&l->integ);
+	if (nodes)
+		aem_region_uncharge_sums(l->region,
+					 nodes * AEM_INTEG_NODE_BYTES);
+	return had;
 }
 
 /**
@@ -275,7 +411,7 @@ void aem_integ_forget(struct aem_layer *l, pgoff_t idx)
 	if (likely(xa_empty(&l->integ)))
 		return;
 	lockdep_assert_held(aem_slot_lock(l->region, idx));
-	if (xa_erase(&l->integ, idx))
+	if (aem_integ_erase(l, idx))
 		atomic_long_inc(&aem_integ_forgotten);
 	/* The copy kept of the page is of the page before the change. */
 	aem_integ_kept_drop(l, idx);
@@ -560,6 +696,41 @@ void aem_integ_layer_gone(struct aem_layer *l)
 	}
 	xa_destroy(&l->kept);
 	xa_destroy(&l->integ);
+	if (l->integ_nodes)
+		aem_region_uncharge_sums(l->region,
+					 l->integ_nodes * AEM_INTEG_NODE_BYTES);
+	l->integ_nodes = 0;
+}
+
+/**
+ * aem_integ_region_gone() - a region's accounting is torn down
+ * @r: the region, every layer of it freed
+ *
+ * Every copy and record counted in its group went with its layers, so
+ * nothing is left; what is (a path that forgot to uncharge) is given
+ * back here, warned about and counted (integrity teardown_leaks), so the
+ * group is right again and a test sees it.
+ *
+ * Context: process context, the region unreachable.
+ */
+void aem_integ_region_gone(struct aem_region *r)
+{
+	spin_lock(&r->pol_lock);
+	if (WARN_ON_ONCE(r->pol_kept || r->pol_kept_bytes ||
+			 r->pol_sums_bytes)) {
+		atomic_long_inc(&aem_integ_teardown_leaks);
+		if (r->pol_kept_bytes)
+			aem_policy_uncharge_integrity(r->pol_gen, r->pol_cookie,
+						      r->pol_kept_bytes,
+						      max(r->pol_kept, 1UL));
+		if (r->pol_sums_bytes)
+			aem_policy_uncharge_integrity(r->pol_gen, r->pol_cookie,
+						      r->pol_sums_bytes, 0);
+		r->pol_kept = 0;
+		r->pol_kept_bytes = 0;
+		r->pol_sums_bytes = 0;
+	}
+	spin_unlock(&r->pol_lock);
 }
 
 /* Release every kept copy of @r's layers. */
@@ -1188,6 +1359,10 @@ static int aem_dbg_integ_show(struct seq_file *m, void *unused)
 	seq_printf(m, "unrepaired_stored %ld\n",
 		   atomic_long_read(&aem_integ_unrep_stored));
 	seq_printf(m, "kept_refused %ld\n", aem_policy_integ_refused());
+	seq_printf(m, "sums_refused %ld\n",
+		   atomic_long_read(&aem_integ_sums_refused));
+	seq_printf(m, "teardown_leaks %ld\n",
+		   atomic_long_read(&aem_integ_teardown_leaks));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(aem_dbg_integ);

@@ -423,6 +423,15 @@ int aem_share_unmerge(struct aem_shared *s);
 #define AEM_CHARGE_NOFAIL	BIT(0)
 
 /*
+ * AEM_CHARGE_HELD: the charge is a held cookie's (@cookie_hold), for a
+ * stored shared frame a region's fault loads back (region/share.c).  The
+ * backend may refuse it for a holder that is gone (a destroyed group, as
+ * memcg's swap-in passes over an offline memcg): the frame is then
+ * charged to the faulting region's group, which holds it from then on.
+ */
+#define AEM_CHARGE_HELD		BIT(1)
+
+/*
  * What aem_policy_ops.charge returns besides 0 and a refusal:
  * AEM_CHARGE_OVER_HIGH, taken but the group is over its high mark (the
  * core calls @handle_high on the task's way back to user mode);
@@ -757,7 +766,10 @@ struct aem_access {
  *		return 0, or
  *		refuse them (a negative errno: the group is at its max)
  *		and the copy is not kept (the page is still checked, it
- *		only has no copy to be repaired from).  With
+ *		only has no copy to be repaired from).  @nr_copies 0:
+ *		@bytes are kernel memory of the checksum records the
+ *		region keeps for its pages (verify.c, "Records"), counted
+ *		the same; refused, the record is not taken.  With
  *		AEM_CHARGE_NOFAIL in @flags (an attach moving a region's
  *		copies), never refuse.  Optional, with @uncharge_integrity:
  *		both or neither, only with @charge; without them the

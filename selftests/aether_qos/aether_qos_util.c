@@ -342,3 +342,23 @@ size_t aqt_bad_pages(const unsigned char *p, size_t from, size_t to, int v)
 		bad += p[i * psize] != (unsigned char)(v + i);
 	return bad;
 }
+
+unsigned long aqt_integ_pages(const char *name)
+{
+	long psize = sysconf(_SC_PAGESIZE);
+	char path[256], line[128], k[64];
+	long long v, bytes = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/aether/qos/%s/memory.stat",
+		 name);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", k, &v) == 2 && v > 0 &&
+		    (!strcmp(k, "integrity") || !strcmp(k, "integrity_sums")))
+			bytes += v;
+	fclose(f);
+	return (bytes + psize - 1) / psize;
+}

@@ -118,5 +118,11 @@ int aqt_pool_reclaim(unsigned long nr);
 void aqt_write_pages(unsigned char *p, size_t from, size_t to, int v);
 /* How many of those pages read back other than written: 0 when intact. */
 size_t aqt_bad_pages(const unsigned char *p, size_t from, size_t to, int v);
+/*
+ * The pages of group @name's usage that are integrity memory (memory.stat
+ * integrity and integrity_sums: the store's copies and the checksum
+ * records of its pages), rounded up as a leaf group rounds its own.
+ */
+unsigned long aqt_integ_pages(const char *name);
 
 #endif /* AETHER_QOS_UTIL_H */

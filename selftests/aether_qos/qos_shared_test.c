@@ -24,7 +24,10 @@
  *     shared frame is charged to the group of the region that faults it
  *     (which holds it from then on), never past the creator's max; and a
  *     group's own reclaim (a lower max) stores the shared frames it holds,
- *     which no region of its own maps (review s30 finding 4).
+ *     which no region of its own maps (review s30 finding 4);
+ *   - a group's reclaim looks at the shared frames its group holds and
+ *     at no other group's (aether_mm's share held_visits; review s31b
+ *     finding 4).
  *
  * Skipped without aether_dedupe (and the stored case without aether_zram's
  * region store).  Groups made here are named "qsh-*" under the root.
@@ -134,7 +137,16 @@ static size_t qsh_bad(const struct qsh_region *r)
 	return bad;
 }
 
-/* The usage of groups @ga and @gb, in *@ua and *@ub; 0 or -errno. */
+/* @gi's usage but for its integrity memory: frames and stored bytes. */
+static __u64 qsh_frames(const struct aether_qos_group_info *gi)
+{
+	return gi->usage - aqt_integ_pages(gi->name);
+}
+
+/*
+ * The usage of groups @ga and @gb, but for their integrity memory, in
+ * *@ua and *@ub; 0 or -errno.
+ */
 static int qsh_usage(int fd, __u32 ga, __u32 gb, __u64 *ua, __u64 *ub)
 {
 	struct aether_qos_group_info gi;
@@ -142,9 +154,9 @@ static int qsh_usage(int fd, __u32 ga, __u32 gb, __u64 *ua, __u64 *ub)
 
 	if (ret)
 		return ret;
-	*ua = gi.usage;
+	*ua = qsh_frames(&gi);
 	ret = aqt_get(fd, gb, &gi);
-	*ub = gi.usage;
+	*ub = qsh_frames(&gi);
 	return ret;
 }
 
@@ -323,7 +335,7 @@ TEST_F_TIMEOUT(shared, write_charges_the_copy_once, 240)
 	a0 = ua;
 	self->a.p[0] = 1;	/* the value it had: a copy, same bytes */
 	ASSERT_EQ(0, aqt_get(self->fd, self->ga, &gi));
-	ASSERT_EQ(a0 + 1, gi.usage) TH_LOG("a's copy charged to a");
+	ASSERT_EQ(a0 + 1, qsh_frames(&gi)) TH_LOG("a's copy charged to a");
 	ASSERT_EQ(QSH_PAGES + 1,
 		  qsh_wait_sum(self->fd, self->ga, self->gb, QSH_PAGES + 1));
 	ASSERT_EQ(0, qsh_bad(&self->a));
@@ -374,8 +386,8 @@ TEST_F_TIMEOUT(shared, stored_frame_counts_once, 300)
 	ASSERT_EQ(0, aqt_get(self->fd, self->gb, &b));
 	ASSERT_EQ(0, a.zswapped + b.zswapped);
 	ASSERT_EQ(0, a.zswap + b.zswap);
-	ASSERT_EQ(QSH_PAGES, a.usage + b.usage);
-	ASSERT_EQ(ua, a.usage) TH_LOG("the same group as before");
+	ASSERT_EQ(QSH_PAGES, qsh_frames(&a) + qsh_frames(&b));
+	ASSERT_EQ(ua, qsh_frames(&a)) TH_LOG("the same group as before");
 	qsh_drop(&self->a);
 	qsh_drop(&self->b);
 	ASSERT_EQ(0, qsh_wait_sum(self->fd, self->ga, self->gb, 0));
@@ -519,7 +531,8 @@ TEST_F_TIMEOUT(shared, reload_does_not_exceed_creator_max, 300)
 	       (unsigned long long)o.usage);
 	ASSERT_GE(QSH_MAX, c.usage) TH_LOG("never past the creator's max");
 	ASSERT_EQ(0, c.zswapped + o.zswapped) TH_LOG("every frame loaded");
-	ASSERT_EQ(QSH_PAGES, o.usage) TH_LOG("O, which faulted them, holds them");
+	ASSERT_EQ(QSH_PAGES, qsh_frames(&o))
+		TH_LOG("O, which faulted them, holds them");
 
 	/* O holds them now: its own lower max stores them again. */
 	usage = qsh_lower_max(_metadata, self->fd, go, other, 2);
@@ -528,6 +541,136 @@ TEST_F_TIMEOUT(shared, reload_does_not_exceed_creator_max, 300)
 	qsh_drop(&fill);
 	qsh_drop(other);
 	ASSERT_EQ(0, qsh_wait_sum(self->fd, self->ga, self->gb, 0));
+}
+
+/*
+ * Review s31b finding 5.  The creator's region gone and its group C
+ * destroyed, the shared frames C still holds are stored (as C's bytes,
+ * in a group nobody can see or reclaim any more); the other region reads
+ * them back: each comes back charged to the other region's group O, not
+ * to the dead C (memcg's swap-in passes over an offline memcg the same
+ * way), so O's usage says what O maps.
+ */
+TEST_F_TIMEOUT(shared, reload_after_creator_destroyed_charges_the_faulter,
+	       300)
+{
+	struct aether_qos_group_info o;
+	struct qsh_region *creator, *other;
+	char zs[8] = "";
+	__u64 ua, ub;
+	__u32 gc, go;
+	long stored;
+
+	if (aet_read_file(QSH_ZRAM_STORE, zs, sizeof(zs)) < 0)
+		SKIP(return, "aether_zram not loaded: no compressed store");
+	strcpy(self->zram_store, zs[0] == '1' || zs[0] == 'Y' ? "1" : "0");
+	aqt_loopback(0);
+	if (aet_write_file(QSH_ZRAM_STORE, "1"))
+		SKIP(return, "aether_zram's region store cannot register");
+	qsh_merged(_metadata, self, &ua, &ub);
+	creator = ua ? &self->a : &self->b;
+	other = ua ? &self->b : &self->a;
+	gc = ua ? self->ga : self->gb;
+	go = ua ? self->gb : self->ga;
+	qsh_drop(creator);
+	ASSERT_EQ(0, aqt_destroy(self->fd, gc));
+	/* The teardown's wait: go's alone. */
+	self->ga = go;
+	self->gb = go;
+
+	ASSERT_EQ(0, aqt_scan(other->id, 3));
+	ASSERT_EQ(0, aqt_pool_reclaim(2 * QSH_PAGES));
+	stored = aqt_stored(other->fd, other->p, 0, QSH_PAGES);
+	ASSERT_LT(0, stored) TH_LOG("the pool's reclaim stored no shared frame");
+	ASSERT_EQ(0, aqt_get(self->fd, go, &o));
+	ASSERT_EQ(0, o.zswapped) TH_LOG("stored as the dead creator's bytes");
+
+	ASSERT_EQ(0, qsh_bad(other));
+	ASSERT_EQ(0, aqt_get(self->fd, go, &o));
+	TH_LOG("%ld stored, read back: O %llu frames", stored,
+	       (unsigned long long)qsh_frames(&o));
+	ASSERT_EQ((__u64)stored, qsh_frames(&o))
+		TH_LOG("each frame loaded back is O's, not the dead group's");
+	qsh_drop(other);
+	ASSERT_EQ(0, qsh_wait_sum(self->fd, go, go, 0));
+}
+
+#define QSH_MM_SHARE	"/sys/kernel/debug/aether/mm/share"
+
+/* aether_mm's debugfs share: the shared frames group reclaims looked at. */
+static long long qsh_held_visits(void)
+{
+	char line[128], k[64];
+	long long v, ret = -1;
+	FILE *f = fopen(QSH_MM_SHARE, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", k, &v) == 2 &&
+		    !strcmp(k, "held_visits"))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Review s31b finding 4: a group's reclaim looks only at the shared
+ * frames its group holds.  The creator's group holds QSH_PAGES shared
+ * frames; a third group N, holding none, with frames of its own that
+ * its reclaim cannot store (no COMPRESSIBLE region), has its max lowered:
+ * its reclaim rounds look for shared frames and visit none of the
+ * creator's.  The creator's own lower max visits each of its own.
+ */
+TEST_F_TIMEOUT(shared, group_reclaim_visits_only_its_frames, 300)
+{
+	struct aether_mm_region_create c;
+	struct qsh_region n = { .fd = -1 };
+	long long v0, v1, v2;
+	__u64 ua, ub;
+	char zs[8] = "";
+	__u32 gn, gc;
+	int gfd;
+
+	if (aet_read_file(QSH_ZRAM_STORE, zs, sizeof(zs)) < 0)
+		SKIP(return, "aether_zram not loaded: no compressed store");
+	strcpy(self->zram_store, zs[0] == '1' || zs[0] == 'Y' ? "1" : "0");
+	aqt_loopback(0);
+	if (aet_write_file(QSH_ZRAM_STORE, "1"))
+		SKIP(return, "aether_zram's region store cannot register");
+	qsh_merged(_metadata, self, &ua, &ub);
+	gc = ua ? self->ga : self->gb;
+
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QSH_PREFIX "n", 0, &gn));
+	gfd = aqt_gfd(self->fd, gn);
+	ASSERT_LE(0, gfd);
+	aemt_region_args(&c, AETHER_MM_REGION_PRIVATE |
+			 AETHER_MM_REGION_QOS_GROUP, QSH_PAGES * psize());
+	c.qos_fd = gfd;
+	ASSERT_EQ(0, aemt_region_create(self->mfd, &c));
+	close(gfd);
+	n.fd = c.fd;
+	n.p = aemt_region_map(c.fd, QSH_PAGES * psize(),
+			      PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, n.p);
+	aqt_write_pages(n.p, 0, QSH_PAGES, 0x40);
+
+	v0 = qsh_held_visits();
+	ASSERT_LE(0, v0) TH_LOG("aether_mm counts no held_visits");
+	ASSERT_EQ(0, aqt_set_max(self->fd, gn, 1));
+	v1 = qsh_held_visits();
+	TH_LOG("N's reclaim looked at %lld shared frames", v1 - v0);
+	ASSERT_EQ(v0, v1) TH_LOG("none of the creator's");
+
+	ASSERT_EQ(0, aqt_set_max(self->fd, gc, 1));
+	v2 = qsh_held_visits();
+	TH_LOG("the creator's reclaim looked at %lld", v2 - v1);
+	ASSERT_LE(v1 + QSH_PAGES, v2) TH_LOG("each of its own");
+	ASSERT_EQ(0, aqt_set_max(self->fd, gc, AETHER_QOS_UNLIMITED));
+	ASSERT_EQ(0, qsh_bad(&self->a));
+	ASSERT_EQ(0, qsh_bad(&self->b));
+	qsh_drop(&n);
+	ASSERT_EQ(0, aqt_destroy(self->fd, gn));
 }
 
 TEST_HARNESS_MAIN

@@ -25,7 +25,10 @@
  *     their bytes (memory.stat integrity, integrity_copies), move with
  *     ATTACH_REGION, leave with their page's change and the region, and
  *     are refused (not kept) past the group's max less what its stored
- *     pages need to come back.
+ *     pages need to come back;
+ *   - so do the checksum records a region keeps for its pages (every
+ *     stored page has one): memory.stat integrity_sums, the nodes of the
+ *     record array, one each for pages 64 apart; refused, no record.
  *
  * Skipped without aether_zram or when its region store cannot register.
  * Groups made here are named "qs-*" under the root.
@@ -97,12 +100,14 @@ FIXTURE_TEARDOWN(stored)
 }
 
 /*
- * A COMPRESSIBLE region of @pages named into group @g, mapped, each page
- * written (64 bytes of one value: it compresses to little, but is no
- * page of zeroes, which would be dropped, not stored).  NULL on failure.
+ * A COMPRESSIBLE region of @pages named into group @g, mapped, every
+ * @every'th page written (64 bytes of one value: it compresses to little,
+ * but is no page of zeroes, which would be dropped, not stored).  NULL on
+ * failure.
  */
-static unsigned char *qs_region(int fd, int mfd, __u32 g, size_t pages,
-				int *rfd, __u64 *id)
+static unsigned char *qs_region_every(int fd, int mfd, __u32 g,
+				      size_t pages, size_t every, int *rfd,
+				      __u64 *id)
 {
 	struct aether_mm_region_create c;
 	unsigned char *p;
@@ -127,9 +132,16 @@ static unsigned char *qs_region(int fd, int mfd, __u32 g, size_t pages,
 		close(c.fd);
 		return NULL;
 	}
-	for (i = 0; i < pages; i++)
+	for (i = 0; i < pages; i += every)
 		memset(p + i * psize(), (int)(i % 250) + 1, 64);
 	return p;
+}
+
+/* The same, every page written. */
+static unsigned char *qs_region(int fd, int mfd, __u32 g, size_t pages,
+				int *rfd, __u64 *id)
+{
+	return qs_region_every(fd, mfd, g, pages, 1, rfd, id);
 }
 
 /* Pages of [from, to) that do not read back as qs_region() wrote them. */
@@ -183,10 +195,14 @@ static long long qs_stat(const char *name, const char *key)
  */
 #define QS_ENTRY_BYTES	64
 
-/* What a group's usage must be: its frames and its bytes, in pages. */
+/*
+ * What a group's usage must be: its frames, its stored bytes and its
+ * integrity memory (the records every stored page has), in pages.
+ */
 static __u64 qs_usage(const struct aether_qos_group_info *gi)
 {
-	return gi->resident + (gi->zswap + psize() - 1) / psize();
+	return gi->resident + (gi->zswap + psize() - 1) / psize() +
+	       aqt_integ_pages(gi->name);
 }
 
 /*
@@ -204,12 +220,17 @@ static void qs_pushed(struct __test_metadata *_metadata,
 	ASSERT_LT(0, *n) TH_LOG("the pool's reclaim stored nothing");
 }
 
-/* Group @g holds @resident frames and nothing stored; its GET in @gi. */
+/*
+ * Group @g holds @resident frames and nothing stored (but the records of
+ * pages that were: they stay while the page is unchanged); its GET in @gi.
+ */
 static void qs_figures(struct __test_metadata *_metadata, int fd, __u32 g,
 		       long resident, struct aether_qos_group_info *gi)
 {
 	ASSERT_EQ(0, aqt_get(fd, g, gi));
-	ASSERT_EQ(resident, gi->usage);
+	/* The region gone, nothing at all. */
+	ASSERT_EQ(resident ? resident + aqt_integ_pages(gi->name) : 0,
+		  gi->usage);
 	ASSERT_EQ(resident, gi->resident);
 	ASSERT_EQ(0, gi->zswap);
 	ASSERT_EQ(0, gi->zswapped);
@@ -601,8 +622,8 @@ TEST_F_TIMEOUT(stored, integrity_copies_count_until_the_region_goes, 300)
 	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
 	ASSERT_EQ(pages, gi.resident);
 	ASSERT_EQ(0, gi.zswap);
-	ASSERT_EQ(pages + (bytes + ps - 1) / ps, gi.usage)
-		TH_LOG("usage: the frames and the copies' bytes");
+	ASSERT_EQ(pages + aqt_integ_pages(QS_PREFIX "integ"), gi.usage)
+		TH_LOG("usage: the frames, the copies' and records' bytes");
 
 	/* A write: that page's copy is of no use any more. */
 	p[w * ps + 100] = 0;	/* the byte it had: a write all the same */
@@ -621,7 +642,7 @@ TEST_F_TIMEOUT(stored, integrity_copies_count_until_the_region_goes, 300)
 	ASSERT_EQ(n - 1, qs_stat(QS_PREFIX "integ-to", "integrity_copies"));
 	ASSERT_EQ(bytes, qs_stat(QS_PREFIX "integ-to", "integrity"));
 	ASSERT_EQ(0, aqt_get(self->fd, gb, &gi));
-	ASSERT_EQ(pages + (bytes + ps - 1) / ps, gi.usage);
+	ASSERT_EQ(pages + aqt_integ_pages(QS_PREFIX "integ-to"), gi.usage);
 
 	/* The region gone: nothing left, to the byte. */
 	munmap(p, pages * ps);
@@ -703,6 +724,140 @@ TEST_F_TIMEOUT(stored, integrity_copies_bounded_by_max, 300)
 	munmap(p, pages * ps);
 	close(rfd);
 	ASSERT_EQ(0, qs_copies_settled(QS_PREFIX "integ-max", 0));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, gi.usage);
+}
+
+/*
+ * A region of QS_RUNS runs of 64 pages named into group @g, one page
+ * written at the start of each run (as qs_region() writes them): the
+ * checksum records of its pages each take a node of their own.
+ */
+#define QS_RUNS		16
+#define QS_RUN		64
+#define QS_NODE_MIN	512	/* a struct xa_node is more (576 on x86-64) */
+
+static unsigned char *qs_sparse(int fd, int mfd, __u32 g, int *rfd, __u64 *id)
+{
+	return qs_region_every(fd, mfd, g, QS_RUNS * QS_RUN, QS_RUN, rfd, id);
+}
+
+/*
+ * The checksum records a region keeps for its pages count in its group
+ * (memory.stat integrity_sums): pages 64 apart each take a node of the
+ * record array, so the group pays a node each, at least QS_NODE_MIN
+ * bytes, in its usage; a write that forgets a record gives its node
+ * back; ATTACH_REGION moves them; the region gone, nothing is left.
+ */
+TEST_F_TIMEOUT(stored, integrity_sums_count_until_the_region_goes, 300)
+{
+	const size_t ps = psize(), all = QS_RUNS * QS_RUN;
+	struct aether_qos_attach_region ar = { .size = sizeof(ar) };
+	struct aether_qos_group_info gi;
+	long long sums, sums2, leaks0;
+	unsigned char *p;
+	size_t i, w = 0;
+	long n;
+	__u32 g, gb;
+	__u64 id;
+	int rfd;
+
+	/* Review s31b finding 6: a region freed with charges left counts. */
+	leaks0 = qs_integ("teardown_leaks");
+	ASSERT_LE(0, leaks0);
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "sums", 0, &g));
+	p = qs_sparse(self->fd, self->mfd, g, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	ASSERT_LE(0, qs_stat(QS_PREFIX "sums", "integrity_sums"))
+		TH_LOG("memory.stat has no integrity_sums");
+	n = qs_push(id, rfd, p, all);
+	ASSERT_LT(1, n) TH_LOG("the pool's reclaim stored %ld pages", n);
+	sums = qs_stat(QS_PREFIX "sums", "integrity_sums");
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	TH_LOG("%ld of %d sparse pages stored: records %lld bytes, usage %llu, resident %llu",
+	       n, QS_RUNS, sums, (unsigned long long)gi.usage,
+	       (unsigned long long)gi.resident);
+	/* Every stored page has its record, but for index 0 in its leaf. */
+	ASSERT_LE((n - 1) * QS_NODE_MIN, sums);
+	ASSERT_GE((QS_RUNS + 1) * 1024LL, sums);
+	ASSERT_EQ(QS_RUNS - n, gi.resident);
+	ASSERT_EQ(qs_usage(&gi), gi.usage);
+	ASSERT_LE(gi.resident + (gi.zswap + ps - 1) / ps +
+		  (sums + ps - 1) / ps, gi.usage)
+		TH_LOG("the records' bytes count in usage");
+
+	/* A write to a stored page other than 0 forgets its record. */
+	for (i = QS_RUN; i < all && !w; i += QS_RUN)
+		if (aqt_stored(rfd, p, i, i + 1) == 1)
+			w = i;
+	ASSERT_NE(0, w);
+	p[w * ps + 100] = 0;
+	sums2 = qs_stat(QS_PREFIX "sums", "integrity_sums");
+	ASSERT_LE(sums2 + QS_NODE_MIN, sums) TH_LOG("its node went");
+
+	/* Attached elsewhere, the records' bytes follow. */
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "sums-to", 0, &gb));
+	ar.id = gb;
+	ar.region_fd = rfd;
+	ASSERT_EQ(0, aet_ioctl(self->fd, AETHER_QOS_IOC_ATTACH_REGION, &ar));
+	ASSERT_EQ(0, qs_stat(QS_PREFIX "sums", "integrity_sums"));
+	ASSERT_EQ(sums2, qs_stat(QS_PREFIX "sums-to", "integrity_sums"));
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	ASSERT_EQ(0, gi.usage);
+	ASSERT_EQ(0, aqt_get(self->fd, gb, &gi));
+	ASSERT_EQ(qs_usage(&gi), gi.usage);
+
+	munmap(p, all * ps);
+	close(rfd);
+	ASSERT_EQ(0, qs_copies_settled(QS_PREFIX "sums-to", 0));
+	ASSERT_EQ(0, qs_stat(QS_PREFIX "sums-to", "integrity_sums"));
+	ASSERT_EQ(leaks0, qs_integ("teardown_leaks"))
+		TH_LOG("the region went with nothing left to give back");
+	ASSERT_EQ(0, aqt_get(self->fd, gb, &gi));
+	ASSERT_EQ(0, gi.usage);
+	ASSERT_EQ(0, aqt_destroy(self->fd, gb));
+}
+
+/*
+ * A group with room for its frames only (and the transient page of a
+ * load) takes no record: its pages are stored without, the refusals are
+ * counted (aether_mm's integrity sums_refused), usage never passes max,
+ * and every page reads back.
+ */
+TEST_F_TIMEOUT(stored, integrity_sums_refused_at_max, 300)
+{
+	const size_t ps = psize(), all = QS_RUNS * QS_RUN;
+	const __u64 max = QS_RUNS + 1;
+	struct aether_qos_group_info gi;
+	long long refused0;
+	unsigned char *p;
+	size_t i, bad = 0;
+	long n;
+	__u32 g;
+	__u64 id;
+	int rfd;
+
+	refused0 = qs_integ("sums_refused");
+	ASSERT_LE(0, refused0) TH_LOG("aether_mm counts no refused record");
+	ASSERT_EQ(0, aqt_create(self->fd, 0, QS_PREFIX "sums-max", 0, &g));
+	ASSERT_EQ(0, aqt_set_max(self->fd, g, max));
+	p = qs_sparse(self->fd, self->mfd, g, &rfd, &id);
+	ASSERT_NE(NULL, p);
+	n = qs_push(id, rfd, p, all);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
+	TH_LOG("%ld stored: records %lld bytes, usage %llu of %llu", n,
+	       qs_stat(QS_PREFIX "sums-max", "integrity_sums"),
+	       (unsigned long long)gi.usage, (unsigned long long)max);
+	ASSERT_GE(max, gi.usage);
+	ASSERT_EQ(0, qs_stat(QS_PREFIX "sums-max", "integrity_sums"));
+	ASSERT_LT(refused0, qs_integ("sums_refused"));
+	for (i = 0; i < all; i += QS_RUN)
+		bad += p[i * ps + 63] != (unsigned char)(i % 250 + 1);
+	ASSERT_EQ(0, bad);
+	munmap(p, all * ps);
+	close(rfd);
+	ASSERT_EQ(0, qs_copies_settled(QS_PREFIX "sums-max", 0));
 	ASSERT_EQ(0, aqt_get(self->fd, g, &gi));
 	ASSERT_EQ(0, gi.usage);
 }
