@@ -515,6 +515,73 @@ TEST_F(fw, open_by_name_needs_an_allow_and_a_deny_wins)
 	close(rfd);
 }
 
+/*
+ * A name rule names exactly one name: not its prefixes, not the names it
+ * is a prefix of, at every length up to the longest a region may have
+ * (the lookup keys names by length and hash, then compares their bytes:
+ * review s32b finding 5).
+ */
+TEST_F(fw, a_name_rule_is_exact_at_every_length)
+{
+	char lng[AETHER_MM_REGION_NAME_MAX], pre[AETHER_MM_REGION_NAME_MAX];
+	struct aether_qos_fw_rule d;
+	int rl, rp, rs, rb;
+	__u32 id;
+
+	memset(lng, 'n', sizeof(lng) - 1);
+	memcpy(lng, "fwt-", 4);
+	lng[sizeof(lng) - 1] = '\0';		/* 63 bytes: the longest */
+	memcpy(pre, lng, sizeof(pre));
+	pre[sizeof(pre) - 2] = '\0';		/* its 62-byte prefix */
+	rl = fw_region(self->mfd, lng, 0, &self->rid);
+	ASSERT_LE(0, rl);
+	rp = fw_region(self->mfd, pre, 0, NULL);
+	ASSERT_LE(0, rp);
+	rs = fw_region(self->mfd, "fwt-a", 0, NULL);
+	ASSERT_LE(0, rs);
+	rb = fw_region(self->mfd, "fwt-ab", 0, NULL);
+	ASSERT_LE(0, rb);
+	/* root's regions: bob opens none of them by default */
+	EXPECT_EQ(-EACCES, fw_open_as(&bob, lng));
+	EXPECT_EQ(-EACCES, fw_open_as(&bob, pre));
+	/* an allow of the longest name opens it and not its prefix */
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_ALLOW,
+			     AETHER_QOS_FW_SUBJ_UID, 1001,
+			     AETHER_QOS_FW_OBJ_NAME, 0, lng,
+			     AETHER_QOS_FW_OPEN));
+	EXPECT_EQ(0, fw_open_as(&bob, lng));
+	EXPECT_EQ(-EACCES, fw_open_as(&bob, pre));
+	/* an allow of the prefix, then a deny of the longest before both */
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_ALLOW,
+			     AETHER_QOS_FW_SUBJ_UID, 1001,
+			     AETHER_QOS_FW_OBJ_NAME, 0, pre,
+			     AETHER_QOS_FW_OPEN));
+	EXPECT_EQ(0, fw_open_as(&bob, pre));
+	d = fw_rule(AETHER_QOS_FW_DENY, AETHER_QOS_FW_SUBJ_ANY, 0,
+		    AETHER_QOS_FW_OBJ_NAME, 0, lng, AETHER_QOS_FW_OPEN);
+	ASSERT_EQ(0, fw_add_at(self->fd, &d, 1, 0, &id));
+	EXPECT_EQ(-EACCES, fw_open_as(&bob, lng));
+	EXPECT_EQ(0, fw_open_as(&bob, pre));
+	/* short names: "fwt-a" allowed says nothing of "fwt-ab", and back */
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_ALLOW,
+			     AETHER_QOS_FW_SUBJ_UID, 1001,
+			     AETHER_QOS_FW_OBJ_NAME, 0, "fwt-a",
+			     AETHER_QOS_FW_OPEN));
+	EXPECT_EQ(0, fw_open_as(&bob, "fwt-a"));
+	EXPECT_EQ(-EACCES, fw_open_as(&bob, "fwt-ab"));
+	ASSERT_EQ(0, fw_del(self->fd, AETHER_QOS_FW_DEL_ALL, 0));
+	ASSERT_LT(0, fw_add1(self->fd, AETHER_QOS_FW_ALLOW,
+			     AETHER_QOS_FW_SUBJ_UID, 1001,
+			     AETHER_QOS_FW_OBJ_NAME, 0, "fwt-ab",
+			     AETHER_QOS_FW_OPEN));
+	EXPECT_EQ(0, fw_open_as(&bob, "fwt-ab"));
+	EXPECT_EQ(-EACCES, fw_open_as(&bob, "fwt-a"));
+	close(rb);
+	close(rs);
+	close(rp);
+	close(rl);
+}
+
 TEST_F(fw, mmap_checks_the_mapper_of_an_inherited_fd)
 {
 	int rfd = fw_region(self->mfd, NULL, 0, &self->rid);
