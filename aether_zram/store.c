@@ -474,7 +474,14 @@ static struct azr_rs_entry *azr_rs_pass_next(struct azr_rs_walk *w)
 	return found;
 }
 
-/* The pass is done with @re: unlock it, or free it if it was released. */
+/*
+ * The pass is done with @re: unlock it, or free it if it was released.
+ * The lock bit goes with AZR_RS_PASS under azr_rs_lock: once that is
+ * dropped, a ->release() frees the entry at once, so nothing of it may
+ * be written after.  wake_up_bit() only hashes the address; a waiter on
+ * it is a load or a check, which aether_mm never overlaps with the
+ * entry's release, so a gone entry has none.
+ */
 static void azr_rs_pass_put(struct azr_rs_entry *re)
 {
 	bool gone;
@@ -484,10 +491,14 @@ static void azr_rs_pass_put(struct azr_rs_entry *re)
 	if (gone)
 		azr_rs_unlink(re);
 	clear_bit(AZR_RS_PASS, &re->state);
+	mutex_release(&azr_rs_entry_map, _RET_IP_);
+	clear_bit_unlock(AZR_RS_LOCKED, &re->state);
+	smp_mb__after_atomic();	/* the bit cleared before wake_up_bit() looks */
 	spin_unlock(&azr_rs_lock);
-	azr_rs_unlock_entry(re);
 	if (gone)
 		azr_rs_destroy(re);
+	else
+		wake_up_bit(&re->state, AZR_RS_LOCKED);
 }
 
 /*
