@@ -22,10 +22,11 @@
  *	store_adaptive_interval_ms, store_adaptive_batch,
  *	store_adaptive_idle_secs (rw) the background pass: every N ms, at
  *				most this many entries looked at, only
- *				entries stored at least this long ago
+ *				entries stored at least this long ago:
+ *				0 or 10..86400000 ms, 1..65536 entries,
+ *				0..2592000 s; -EINVAL out of range
  *
- * The writes of store_adaptive and store_adaptive_policy need
- * CAP_SYS_ADMIN besides root's file mode.  debugfs aether/zram/store/
+ * The writes of all five need CAP_SYS_ADMIN besides root's file mode.  debugfs aether/zram/store/
  * adaptive shows the rows with the pages each stored, each compressor
  * with the pages it holds, the pressure and the pass's counters.
  *
