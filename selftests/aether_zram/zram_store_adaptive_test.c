@@ -402,7 +402,7 @@ TEST_F(rsa, pass_knobs_need_cap_and_range)
 			TH_LOG("%s", knobs[i]);
 		}
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		EXPECT_EQ(-EINVAL, param(bad[i].knob, bad[i].val)) {
 			TH_LOG("bad value %u", i);
 		}
