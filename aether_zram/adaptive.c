@@ -210,7 +210,9 @@ unsigned int azr_adapt_row_of(const struct azr_adapt_row *rows,
  * user who fills a part of the pool (up to their QoS group's max or
  * aether_mm's user_max_pages) does not move every adaptive device and
  * the region store to their stronger rows: only a pool that is really
- * short does (review finding 14).
+ * short does (review finding 14).  The knee is the pool's, not a user's:
+ * with others holding a quarter of the pool, one user within the default
+ * user_max_pages (half of it) moves the pressure from 0 to 100 (README).
  */
 #define AZR_ADAPT_POOL_KNEE	75
 

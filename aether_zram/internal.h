@@ -389,7 +389,7 @@ void azr_rsa_put(unsigned int idx);
 void azr_rsa_hold(unsigned int idx);
 void azr_rsa_entry_add(unsigned int idx);
 void azr_rsa_entry_del(unsigned int idx);
-u8 azr_rsa_tag(unsigned int idx);
+u16 azr_rsa_tag(unsigned int idx);
 long azr_bench_ioctl(void __user *uarg);	/* bench.c */
 int azr_devices_init(void);		/* dev.c, sysfs.c, control.c */
 void azr_devices_exit(void);

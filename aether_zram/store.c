@@ -137,7 +137,7 @@ struct azr_rs_entry {
 	unsigned long state;
 	u32 stored_at;
 	u16 charged;
-	u8 tried;
+	u16 tried;
 	u64 csum[];
 };
 
@@ -220,8 +220,9 @@ static struct lockdep_map azr_rs_entry_map __maybe_unused;
 
 static void azr_rs_lock_entry(struct azr_rs_entry *re)
 {
-	wait_on_bit_lock(&re->state, AZR_RS_LOCKED, TASK_UNINTERRUPTIBLE);
+	/* Before waiting: a deadlock through the bit is reported, not hung. */
 	mutex_acquire(&azr_rs_entry_map, 0, 0, _RET_IP_);
+	wait_on_bit_lock(&re->state, AZR_RS_LOCKED, TASK_UNINTERRUPTIBLE);
 }
 
 static void azr_rs_unlock_entry(struct azr_rs_entry *re)
@@ -429,30 +430,43 @@ static void azr_rs_drain(void)
  * @batch:	... at most
  * @round:	it went past the newest entry: the next pass starts again
  *		from the oldest
+ * @paused:	azr_rs_pass_next() let azr_rs_lock go after
+ *		AZR_RS_WALK_STEP entries it could not take
  */
 struct azr_rs_walk {
 	unsigned int idx;
-	u8 tag;
+	u16 tag;
 	u32 cutoff;
 	unsigned int looked;
 	unsigned int batch;
 	bool round;
+	bool paused;
 };
+
+/* Entries the pass looks at under one hold of azr_rs_lock, at most. */
+#define AZR_RS_WALK_STEP	32
 
 /*
  * The next entry from the cursor that the pass may try, its lock taken
  * (AZR_RS_PASS: a release meanwhile leaves it to the pass); NULL when
  * the walk reached an entry stored after @w->cutoff (the cursor stays on
  * it: the ones after were stored later still), went round, or looked at
- * its batch.
+ * its batch; NULL and @w->paused after AZR_RS_WALK_STEP entries it could
+ * not take, so that the lock is not held across a long run of them.
  */
 static struct azr_rs_entry *azr_rs_pass_next(struct azr_rs_walk *w)
 {
 	struct azr_rs_entry *re, *found = NULL;
+	unsigned int steps = 0;
 
+	w->paused = false;
 	spin_lock(&azr_rs_lock);
 	while (!w->round && w->looked < w->batch &&
 	       !list_empty(&azr_rs_entries)) {
+		if (steps++ == AZR_RS_WALK_STEP) {
+			w->paused = true;
+			break;
+		}
 		re = azr_rs_cursor ?: list_last_entry(&azr_rs_entries,
 						      struct azr_rs_entry, link);
 		if ((s32)(re->stored_at - w->cutoff) > 0)
@@ -474,7 +488,14 @@ static struct azr_rs_entry *azr_rs_pass_next(struct azr_rs_walk *w)
 	return found;
 }
 
-/* The pass is done with @re: unlock it, or free it if it was released. */
+/*
+ * The pass is done with @re: unlock it, or free it if it was released.
+ * The lock bit goes with AZR_RS_PASS under azr_rs_lock: once that is
+ * dropped, a ->release() frees the entry at once, so nothing of it may
+ * be written after.  wake_up_bit() only hashes the address; a waiter on
+ * it is a load or a check, which aether_mm never overlaps with the
+ * entry's release, so a gone entry has none.
+ */
 static void azr_rs_pass_put(struct azr_rs_entry *re)
 {
 	bool gone;
@@ -484,17 +505,22 @@ static void azr_rs_pass_put(struct azr_rs_entry *re)
 	if (gone)
 		azr_rs_unlink(re);
 	clear_bit(AZR_RS_PASS, &re->state);
+	mutex_release(&azr_rs_entry_map, _RET_IP_);
+	clear_bit_unlock(AZR_RS_LOCKED, &re->state);
+	smp_mb__after_atomic();	/* the bit cleared before wake_up_bit() looks */
 	spin_unlock(&azr_rs_lock);
-	azr_rs_unlock_entry(re);
 	if (gone)
 		azr_rs_destroy(re);
+	else
+		wake_up_bit(&re->state, AZR_RS_LOCKED);
 }
 
 /*
  * Store @re's page anew with compressor @idx if that takes a smaller
  * size class: 1 done, 0 not smaller, else -errno.  Its lock is held.  The
- * new object comes from the pool without reclaim (a fault may be waiting
- * for this entry while holding what reclaim takes) and from no reserve.
+ * new object comes from the pool without reclaim and from no reserve,
+ * its descriptors from Linux without reclaim either (GFP_NOWAIT): a
+ * fault may be waiting for this entry while holding what reclaim takes.
  */
 static int azr_rs_restore(struct azr_rs_entry *re, unsigned int idx,
 			  struct page *bounce, struct azr_rs_pass_stats *ps)
@@ -510,7 +536,8 @@ static int azr_rs_restore(struct azr_rs_entry *re, unsigned int idx,
 		ret = -EIO;	/* left for the load to report */
 	if (!ret)
 		ret = azr_store_recompress(&azr_rs, idx, bounce, &old, 0, &new,
-					   AZR_RS_GFP, AEM_ALLOC_ATOMIC);
+					   GFP_NOWAIT | __GFP_NOWARN,
+					   AEM_ALLOC_ATOMIC);
 	if (ret < 0) {
 		atomic64_inc(&ps->failed);
 		return ret;
@@ -543,8 +570,9 @@ static int azr_rs_restore(struct azr_rs_entry *re, unsigned int idx,
  * pass stopped, and stops at the first entry not idle long enough (the
  * next pass starts there), after @batch entries, or when it went round
  * (the next starts from the oldest again).  azr_rs_lock is held for one
- * step of the walk at a time; the entry tried is locked meanwhile, so a
- * load of it waits for its new object.
+ * step of the walk at a time (up to AZR_RS_WALK_STEP entries skipped);
+ * the entry tried is locked meanwhile, so a load of it waits for its new
+ * object.
  *
  * Context: process context (the pass's work), no lock held; the store
  * registered: azr_rsa_stop() waits for a pass before unregistering.
@@ -564,9 +592,17 @@ void azr_rs_pass(unsigned int idx, unsigned int idle_secs, unsigned int batch,
 	bounce = alloc_page(GFP_KERNEL);
 	if (!bounce)
 		return;
-	while ((re = azr_rs_pass_next(&w))) {
-		int ret = azr_rs_restore(re, idx, bounce, ps);
+	for (;;) {
+		int ret;
 
+		re = azr_rs_pass_next(&w);
+		if (!re) {
+			if (!w.paused)
+				break;
+			cond_resched();
+			continue;
+		}
+		ret = azr_rs_restore(re, idx, bounce, ps);
 		azr_rs_pass_put(re);
 		if (ret == -ENOMEM)
 			break;	/* the pool is short: the next pass */

@@ -22,10 +22,11 @@
  *	store_adaptive_interval_ms, store_adaptive_batch,
  *	store_adaptive_idle_secs (rw) the background pass: every N ms, at
  *				most this many entries looked at, only
- *				entries stored at least this long ago
+ *				entries stored at least this long ago:
+ *				0 or 10..86400000 ms, 1..65536 entries,
+ *				0..2592000 s; -EINVAL out of range
  *
- * The writes of store_adaptive and store_adaptive_policy need
- * CAP_SYS_ADMIN besides root's file mode.  debugfs aether/zram/store/
+ * The writes of all five need CAP_SYS_ADMIN besides root's file mode.  debugfs aether/zram/store/
  * adaptive shows the rows with the pages each stored, each compressor
  * with the pages it holds, the pressure and the pass's counters.
  *
@@ -95,7 +96,7 @@ struct azr_rsa_comp {
 	int level;
 	atomic_long_t users;
 	atomic_long_t pages;
-	u8 gen;
+	u16 gen;
 };
 
 /**
@@ -235,10 +236,11 @@ void azr_rsa_entry_del(unsigned int idx)
  * azr_rsa_tag() - what names compressor @idx as it is now
  * @idx:	an index held
  *
- * Return: a byte, never 0, that changes when the index is given another
- * compressor (but for every 32nd time).
+ * Return: a u16, never 0, that changes when the index is given another
+ * compressor (but for every 8192nd time: a stale mark left on an entry
+ * then only has the pass skip it).
  */
-u8 azr_rsa_tag(unsigned int idx)
+u16 azr_rsa_tag(unsigned int idx)
 {
 	return idx | (azr_rsa_comps[idx].gen << 3);
 }
@@ -368,6 +370,16 @@ static void azr_rsa_queue(void)
 				   msecs_to_jiffies(ms));
 }
 
+/* As azr_rsa_queue(), but a pass already pending is moved to the interval. */
+static void azr_rsa_requeue(void)
+{
+	unsigned int ms = READ_ONCE(store_adaptive_interval_ms);
+
+	if (ms && READ_ONCE(store_adaptive) && azr_rs_registered())
+		mod_delayed_work(system_unbound_wq, &azr_rsa_work,
+				 msecs_to_jiffies(ms));
+}
+
 static void azr_rsa_work_fn(struct work_struct *work)
 {
 	int idx, pct = azr_adapt_pool_pressure(true);
@@ -394,7 +406,7 @@ static void azr_rsa_work_fn(struct work_struct *work)
 void azr_rsa_start(void)
 {
 	lockdep_assert_held(&azr_rs_mutex);
-	azr_rsa_queue();
+	azr_rsa_requeue();
 }
 
 /**
@@ -598,13 +610,48 @@ static const struct kernel_param_ops azr_rsa_policy_ops = {
 	.get = azr_rsa_policy_get,
 };
 
-/* The interval: a write starts the pass again (one of 0 had stopped it). */
+/*
+ * The pass's knobs, CAP_SYS_ADMIN's as the policy: the interval 0 (no
+ * pass) or AZR_RSA_INTERVAL_MIN..AZR_RSA_INTERVAL_MAX ms, the batch
+ * 1..AZR_RSA_BATCH_MAX entries, the idle age up to AZR_RSA_IDLE_MAX
+ * seconds (the cutoff is compared as s32 seconds of boot time).
+ */
+#define AZR_RSA_INTERVAL_MIN	10
+#define AZR_RSA_INTERVAL_MAX	(24U * 3600 * 1000)
+#define AZR_RSA_BATCH_MAX	65536
+#define AZR_RSA_IDLE_MAX	(30U * 24 * 3600)
+
+static int azr_rsa_uint_get(const char *val, unsigned int min,
+			    unsigned int max, unsigned int *res)
+{
+	unsigned int v;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = kstrtouint(val, 0, &v);
+	if (err)
+		return err;
+	if (v < min || v > max)
+		return -EINVAL;
+	*res = v;
+	return 0;
+}
+
+/*
+ * The interval: a write starts the pass again (one of 0 had stopped it)
+ * and moves a pass already pending to the new interval.
+ */
 static int azr_rsa_interval_set(const char *val, const struct kernel_param *kp)
 {
-	int err = param_set_uint(val, kp);
+	unsigned int ms;
+	int err = azr_rsa_uint_get(val, 0, AZR_RSA_INTERVAL_MAX, &ms);
 
 	if (err)
 		return err;
+	if (ms && ms < AZR_RSA_INTERVAL_MIN)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
 	mutex_lock(&azr_rs_mutex);
 	if (azr_rsa_st)
 		azr_rsa_start();
@@ -617,14 +664,46 @@ static const struct kernel_param_ops azr_rsa_interval_ops = {
 	.get = param_get_uint,
 };
 
+static int azr_rsa_batch_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int err = azr_rsa_uint_get(val, 1, AZR_RSA_BATCH_MAX, &v);
+
+	if (!err)
+		WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return err;
+}
+
+static const struct kernel_param_ops azr_rsa_batch_ops = {
+	.set = azr_rsa_batch_set,
+	.get = param_get_uint,
+};
+
+static int azr_rsa_idle_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int err = azr_rsa_uint_get(val, 0, AZR_RSA_IDLE_MAX, &v);
+
+	if (!err)
+		WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return err;
+}
+
+static const struct kernel_param_ops azr_rsa_idle_ops = {
+	.set = azr_rsa_idle_set,
+	.get = param_get_uint,
+};
+
 module_param_cb(store_adaptive, &azr_rsa_adaptive_ops, &store_adaptive, 0644);
 MODULE_PARM_DESC(store_adaptive, "The region store stores each page with the row of store_adaptive_policy the pool's pressure reached, and stores idle pages anew with the last (default 0)");
 module_param_cb(store_adaptive_policy, &azr_rsa_policy_ops, NULL, 0644);
 MODULE_PARM_DESC(store_adaptive_policy, "Its policy: rows \"pressure_pct algo level\", by lines or ';', by rising pressure, the first at 0 (adaptive_policy's format)");
 module_param_cb(store_adaptive_interval_ms, &azr_rsa_interval_ops,
 		&store_adaptive_interval_ms, 0644);
-MODULE_PARM_DESC(store_adaptive_interval_ms, "ms between background passes over the region store (0: none; default 1000)");
-module_param(store_adaptive_batch, uint, 0644);
-MODULE_PARM_DESC(store_adaptive_batch, "Entries a background pass looks at, from where the last stopped (default 1024)");
-module_param(store_adaptive_idle_secs, uint, 0644);
-MODULE_PARM_DESC(store_adaptive_idle_secs, "A background pass takes entries stored at least this long ago (default 30)");
+MODULE_PARM_DESC(store_adaptive_interval_ms, "ms between background passes over the region store (0: none, else 10..86400000; default 1000)");
+module_param_cb(store_adaptive_batch, &azr_rsa_batch_ops,
+		&store_adaptive_batch, 0644);
+MODULE_PARM_DESC(store_adaptive_batch, "Entries a background pass looks at, from where the last stopped (1..65536; default 1024)");
+module_param_cb(store_adaptive_idle_secs, &azr_rsa_idle_ops,
+		&store_adaptive_idle_secs, 0644);
+MODULE_PARM_DESC(store_adaptive_idle_secs, "A background pass takes entries stored at least this long ago (0..2592000; default 30)");
