@@ -312,6 +312,7 @@ TEST_F_TIMEOUT(region, region_fault_waits_for_kreclaimd_not_sigbus, 600)
 	unsigned long long nfree = 0, low = 0;
 	int mm, rfd, node, status, ret;
 	long waits0, direct0, waits, direct, pages;
+	unsigned long long left;
 	pid_t pid;
 	size_t i;
 
@@ -341,7 +342,23 @@ TEST_F_TIMEOUT(region, region_fault_waits_for_kreclaimd_not_sigbus, 600)
 	TH_LOG("node %d: %llu free, low %llu", node, nfree, low);
 	TH_LOG("region resident %llu of %d, cold, the pool empty",
 	       (unsigned long long)resident(rfd), HOT_PAGES);
-	ASSERT_LT(NEW_PAGES, resident(rfd));
+	left = resident(rfd);
+	if (left <= NEW_PAGES) {
+		/*
+		 * kreclaimd took (nearly) every cold page before it went
+		 * still (a slow kernel: the debug one): nothing is left for
+		 * a wait to find, so the case cannot be made here.
+		 */
+		ASSERT_EQ(0, aemt_blocks_free_all(mm, &b));
+		aemt_blocks_release(&b);
+		close(mm);
+		ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
+		munmap(p, HOT_PAGES * page_size());
+		close(rfd);
+		free(want);
+		SKIP(return, "kreclaimd left %llu cold pages: no case to make",
+		     left);
+	}
 
 	aemt_region_args(&c, AEM_SHARED, NEW_PAGES * page_size());
 	ASSERT_EQ(0, aemt_region_create(self->fd, &c));
