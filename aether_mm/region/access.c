@@ -40,7 +40,10 @@
  * node), goes to the tail of its list, so the next walk starts with
  * others; a page taken leaves the lists (no frame, no generation).  A
  * page whose frame went otherwise (munmap, close) stays on its list until
- * the next scan, which finds no frame: a walk skips it meanwhile.
+ * the next scan, which finds no frame: a walk skips it meanwhile.  A
+ * region whose last file closed while a scan or a walk held it is let go
+ * at the walk's next look at it, untouched (aem_region_walk_alone()), so
+ * that its frames go back to the pool then and not at the walk's end.
  *
  * A page that just reached generation integrity_cold_gen has its
  * checksum taken once the pass is over and aem_access_lock dropped
@@ -364,14 +367,34 @@ static void aem_access_collapse(struct aem_region *r)
 	}
 }
 
+/*
+ * Does no one but this walk hold @r: no file, so no VMA, and no other
+ * walk?  Its frames go back to the pool when the walk lets it go, so
+ * the walk lets it go at once and spends nothing on it (no scan, no
+ * checksum, no page stored): a hog closed during a walk would otherwise
+ * hold the whole pool until the walk ended.  Racy by design: an OPEN by
+ * name may take a reference just after; it finds the region as it was.
+ */
+static bool aem_region_walk_alone(struct aem_region *r)
+{
+	return kref_read(&r->ref) == 1;
+}
+
 static void aem_access_pass(void)
 {
 	struct aem_region **rs;
 	unsigned long **cold;
-	unsigned int n, i;
+	unsigned int n, i, k;
 
 	mutex_lock(&aem_access_lock);
 	n = aem_regions_get_all(&rs);
+	for (i = 0, k = 0; i < n; i++) {
+		if (aem_region_walk_alone(rs[i]))
+			aem_region_put(rs[i]);
+		else
+			rs[k++] = rs[i];
+	}
+	n = k;
 	cold = kcalloc(max(n, 1U), sizeof(*cold), GFP_KERNEL);
 	for (i = 0; i < n; i++) {
 		unsigned long *c = aem_access_scan_region(rs[i]);
@@ -393,7 +416,8 @@ static void aem_access_pass(void)
 	/* The checksums of pages gone cold, with no lock held. */
 	for (i = 0; i < n; i++) {
 		if (cold && cold[i]) {
-			aem_integ_cold(rs[i], cold[i]);
+			if (!aem_region_walk_alone(rs[i]))
+				aem_integ_cold(rs[i], cold[i]);
 			bitmap_free(cold[i]);
 		}
 		aem_region_put(rs[i]);
@@ -567,7 +591,7 @@ static int aem_cold_pages_gen(struct aem_region *r, unsigned int g, int nid,
 	int ret = 0;
 
 	lockdep_assert_held(&aem_access_lock);
-	for (; left && *nr; left--) {
+	for (; left && *nr && !aem_region_walk_alone(r); left--) {
 		pgoff_t idx = r->gen_link[aem_gen_head(r, g)].next;
 		bool offered;
 
@@ -646,10 +670,12 @@ long aem_region_cold_pages_if(u32 rflags, int nid, unsigned int min_gen,
 	n = aem_regions_get_all(&rs);
 	/*
 	 * Those not wanted leave the array (and their reference goes); a
-	 * SECURE region is never offered (secure.c).
+	 * SECURE region is never offered (secure.c), nor one no one else
+	 * holds (aem_region_walk_alone(): its frames are free once it goes).
 	 */
 	for (i = 0, k = 0; i < n; i++) {
-		if (!aem_secure_skip(rs[i], min_gen) &&
+		if (!aem_region_walk_alone(rs[i]) &&
+		    !aem_secure_skip(rs[i], min_gen) &&
 		    (!want || want(rs[i], warg)))
 			rs[k++] = rs[i];
 		else
