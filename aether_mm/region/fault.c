@@ -414,30 +414,41 @@ static bool aem_fault_may_wait(struct vm_fault *vmf)
 }
 
 /*
- * A charge of the fault is over max and its reclaim would only try locks
- * under the fault's lock: drop the lock instead, as Linux's faults do
- * that wait for I/O (the lock a fault holds is one the group's reclaim
- * may need: aether_kaccessd's scan holds aem_access_lock for a whole
- * pass, and a reclaim that only tries it fails while the pass runs).
- * The region pinned by a reference on the file, the fault's lock dropped
- * (mmap_lock, or on 6.12 the VMA lock: release_fault_lock() is 6.5's), the
- * group's reclaim run blocking (flags 0), then VM_FAULT_RETRY: Linux
- * makes the fault again with FAULT_FLAG_TRIED (after a VMA-lock fault,
- * under mmap_lock; VM_FAULT_MAJOR, a fault that waited, makes 6.12's
- * x86 fault handler mark that one TRIED too), and a refusal of that try
- * reclaims by trylock once more and is then the SIGBUS.  One blocking
- * reclaim per fault: bounded.
+ * A fault about to return VM_FAULT_RETRY drops its lock (mmap_lock, or on
+ * 6.12 the VMA lock: release_fault_lock() is 6.5's) and may then sleep:
+ * the region stays pinned by the reference on its file this returns, for
+ * the caller to fput().
  */
-static vm_fault_t aem_fault_wait_reclaim(struct vm_fault *vmf,
-					 struct aem_region *r)
+static struct file *aem_fault_unlock(struct vm_fault *vmf)
 {
-	struct mm_struct *mm = vmf->vma->vm_mm;
 	struct file *file = get_file(vmf->vma->vm_file);
 
 	if (aem_fault_vma_locked(vmf))
 		aem_fault_vma_unlock(vmf);
 	else
-		mmap_read_unlock(mm);
+		mmap_read_unlock(vmf->vma->vm_mm);
+	return file;
+}
+
+/*
+ * A charge of the fault is over max and its reclaim would only try locks
+ * under the fault's lock: drop the lock instead, as Linux's faults do
+ * that wait for I/O (the lock a fault holds is one the group's reclaim
+ * may need: aether_kaccessd's scan holds aem_access_lock for a whole
+ * pass, and a reclaim that only tries it fails while the pass runs).
+ * The fault's lock dropped (aem_fault_unlock()), the group's reclaim
+ * run blocking (flags 0), then VM_FAULT_RETRY: Linux makes the fault
+ * again with FAULT_FLAG_TRIED (after a VMA-lock fault, under mmap_lock;
+ * VM_FAULT_MAJOR, a fault that waited, makes 6.12's x86 fault handler
+ * mark that one TRIED too), and a refusal of that try reclaims by
+ * trylock once more and is then the SIGBUS.  One blocking reclaim per
+ * fault: bounded.
+ */
+static vm_fault_t aem_fault_wait_reclaim(struct vm_fault *vmf,
+					 struct aem_region *r)
+{
+	struct file *file = aem_fault_unlock(vmf);
+
 	aem_policy_reclaim_for(r->pol_gen, r->pol_cookie, 1, 0);
 	fput(file);
 	return VM_FAULT_RETRY | VM_FAULT_MAJOR;
@@ -456,13 +467,8 @@ static vm_fault_t aem_fault_wait_reclaim(struct vm_fault *vmf,
 static vm_fault_t aem_fault_wait_pool(struct vm_fault *vmf,
 				      struct aem_region *r)
 {
-	struct mm_struct *mm = vmf->vma->vm_mm;
-	struct file *file = get_file(vmf->vma->vm_file);
+	struct file *file = aem_fault_unlock(vmf);
 
-	if (aem_fault_vma_locked(vmf))
-		aem_fault_vma_unlock(vmf);
-	else
-		mmap_read_unlock(mm);
 	aem_alloc_wait_reclaim(&r->pol);
 	fput(file);
 	return VM_FAULT_RETRY | VM_FAULT_MAJOR;
