@@ -159,9 +159,18 @@ main() {
 	} >"$LOG.why"
 	echo "$pass $fail $skip" >"$LOG.result"
 	if [[ -n $bad ]]; then wc -l <<<"$bad"; else echo 0; fi >"$LOG.reports"
+	slowest <"$LOG.clean"
 	rm -f "$LOG.clean"
 	summary "$pass" "$fail" "$skip"
 	[[ $fail -eq 0 ]]
+}
+
+# slowest: the programs that took longest (check.sh's AETHER-TIME lines),
+# what a box's run time is made of.
+slowest() {
+	awk '/^# AETHER-TIME / { print $4, $3 }' | sort -rn | head -n 8 |
+		awk '{ s = s sep $2 " " $1 "s"; sep = ", " }
+		     END { if (s != "") print "# slowest programs: " s }'
 }
 
 # summary PASS FAIL SKIP: the closing line.

@@ -146,6 +146,12 @@ remove_zram_devices() {
 	done
 }
 
+# uptime_s: whole seconds since the box booted (a program's time).
+uptime_s() {
+	read -r up _ </proc/uptime
+	echo "${up%%.*}"
+}
+
 # procs_named NAME: the pids of the processes whose comm is NAME, cut at
 # 15 characters as the kernel keeps it (the box's busybox has no pgrep or
 # pkill).

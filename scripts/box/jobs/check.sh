@@ -10,9 +10,11 @@
 # the timeout from its directory's kselftest "settings" file.
 run_selftest() {
 	t=$(sed -n 's/^timeout=//p' "$1/settings" 2>/dev/null)
+	t0=$(uptime_s)
 	echo "# AETHER-TEST $2 BEGIN"
 	(cd "$1" && timeout "${t:-300}" "./$2" </dev/null 2>&1)
 	echo "# AETHER-TEST $2 END rc=$?"
+	echo "# AETHER-TIME $2 $(($(uptime_s) - t0))"
 	# A child the program left behind (its harness killed by the
 	# timeout, or a test that failed between a fork and its handshake)
 	# would hold our devices open through the unload checks.
