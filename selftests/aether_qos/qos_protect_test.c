@@ -187,12 +187,13 @@ static void qp_log_group(struct __test_metadata *_metadata, int fd,
 		TH_LOG("%s: GET failed", name);
 		return;
 	}
-	TH_LOG("%s: usage %llu resident %llu zswap %llu bytes zswapped %llu emin %llu events %llu %llu %llu %llu",
+	TH_LOG("%s: usage %llu resident %llu zswap %llu bytes zswapped %llu",
 	       name, (unsigned long long)gi.usage,
 	       (unsigned long long)gi.resident,
 	       (unsigned long long)gi.zswap,
-	       (unsigned long long)gi.zswapped,
-	       (unsigned long long)gi.emin,
+	       (unsigned long long)gi.zswapped);
+	TH_LOG("%s: emin %llu events %llu %llu %llu %llu",
+	       name, (unsigned long long)gi.emin,
 	       (unsigned long long)gi.events[0],
 	       (unsigned long long)gi.events[1],
 	       (unsigned long long)gi.events[2],
@@ -512,7 +513,6 @@ TEST_F_TIMEOUT(protect, parent_reclaim_breaks_low_stops_at_min, 240)
 	ASSERT_EQ(0, aqt_bad_pages(pl, 0, pages, 11));
 	qp_unmap(pl, pages, rl);
 }
-
 
 static sigjmp_buf qp_hog_jmp;
 
