@@ -586,7 +586,7 @@ static long qp_read_back(struct __test_metadata *_metadata, int mfd,
 			       (size_t)i, (unsigned long long)pi.pages_free);
 			return -1;
 		}
-		bad += p[i * psize()] != (unsigned char)(v + i);
+		bad += aqt_bad_pages(p, i, i + 1, v);
 	}
 	signal(SIGBUS, SIG_DFL);
 	return bad;
