@@ -39,6 +39,10 @@ enum azr_slot_bits {
 	AZR_SLOT_TRIED3,
 	AZR_SLOT_TRIED_STRONG,	/* adaptive.c: nor its strongest setting */
 	AZR_SLOT_INCOMPRESSIBLE, /* every secondary tried: zram's mark */
+	/* writeback.c: its block being read back, no lock of the device held */
+	AZR_SLOT_READ_BACK,
+	/* the slot let go of that block meanwhile: the read back puts it */
+	AZR_SLOT_READ_BACK_PUT,
 };
 
 /**
@@ -77,8 +81,8 @@ struct azr_slot {
  *		that finds it still set after its write knows it is its
  *		own, not another pass's on a slot freed and used again
  * @reads:	reads holding the device without init_lock, across a read
- *		back or a wait for a slot's lock (writeback.c, "Reading
- *		back")
+ *		back or a wait for another read back of the same slot
+ *		(writeback.c, "Reading back")
  * @reads_map:	lockdep's view of a read's pin: held for read with it
  *		(lock 2d of internal.h)
  * @reads_wq:	teardown waits there for @reads to fall to 0
@@ -322,6 +326,9 @@ void azr_slot_free(struct azr_dev *d, u32 index);
 void azr_slot_accessed(struct azr_dev *d, u32 index);
 int azr_dev_set_csum(struct azr_dev *d, unsigned int type);
 int azr_dev_csum_verify(struct azr_dev *d, u32 index, struct page *page);
+u64 azr_dev_csum_get(struct azr_dev *d, u32 index);
+int azr_dev_csum_check(struct azr_dev *d, u32 index, struct page *page,
+		       u64 want);
 int azr_dev_corrupt(struct azr_dev *d, u32 index);
 int azr_dev_set_dedupe(struct azr_dev *d, bool on);
 
@@ -333,10 +340,7 @@ void azr_wb_stop(struct azr_dev *d);
 void azr_wb_drain(struct azr_dev *d);
 void azr_wb_reset(struct azr_dev *d, struct azr_wb_old *old);
 void azr_wb_release(struct azr_dev *d, struct azr_wb_old *old);
-void azr_wb_read_unlock(struct azr_dev *d);
-int azr_wb_read(struct azr_dev *d, u32 index, struct page *page,
-		bool *unlocked);
-void azr_wb_read_relock(struct azr_dev *d);
+int azr_wb_read(struct azr_dev *d, u32 index, struct page *page);
 void azr_wb_free(struct azr_dev *d, u32 index);
 int azr_wb_init(void);
 void azr_wb_exit(void);

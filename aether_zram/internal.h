@@ -60,16 +60,19 @@
  *     tried, under 2 held for read
  *  2d. a read's pin of a device (azr_dev->wb.reads, and the lockdep map
  *     wb.reads_map held for read with it, writeback.c): taken under 2
- *     held for read, then 2 is let go of, across a read back from the
- *     backing device or a wait for a slot's lock (3); 2 is taken again
- *     under it only after 3 is dropped.  Teardown takes the map for
- *     write holding nothing, and waits for the count to fall to 0.  The
- *     slots and the store may be used under 2, 2a or 2d
- *     (azr_assert_slot_stable(), dev.h)
+ *     held for read and 3, then 3 and 2 are let go of, across a read
+ *     back from the backing device or a wait for another read back's
+ *     claim of the same slot; 2 is taken again under it, then 3 after
+ *     the pin is dropped.  Teardown takes the map for write holding
+ *     nothing, and waits for the count to fall to 0.  The slots and the
+ *     store may be used under 2, 2a or 2d (azr_assert_slot_stable(),
+ *     dev.h)
  *  3. a device slot's lock (a bit lock in the slot's flags, sleeping
  *     when contended: wait_on_bit_lock()): one I/O on a slot at a time,
- *     held across its compression or decompression; swap's slot-free
- *     notification (atomic) only tries it
+ *     held across its compression or decompression, never across the
+ *     backing device's I/O (a read back's claim, AZR_SLOT_READ_BACK,
+ *     stands for it there, and nothing that frees a slot waits for
+ *     it); swap's slot-free notification (atomic) only tries it
  *  3a. a store's dedupe table lock (spinlock, dedup.c): its entries'
  *     tree and references; taken under 3 and from swap's atomic
  *     notification, nothing inside it
