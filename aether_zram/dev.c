@@ -66,7 +66,9 @@
  * nothing without.  A write stores the checksum of the page with its
  * entry; every load, from the store or from the backing device, and
  * writeback's load before a page goes out, checks the page against it
- * under the slot's lock.  A mismatch is -EIO for the reader (the page
+ * under the slot's lock; a read back, against the checksum it took with
+ * its claim, after the backing device's I/O, no lock held (writeback.c,
+ * "Reading back").  A mismatch is -EIO for the reader (the page
  * handed back zeroed, never the wrong bytes), counted in csum_errors
  * and reported, rate-limited, with the disk and the slot.
  *

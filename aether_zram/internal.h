@@ -59,8 +59,9 @@
  *     device at a time (recompress, adaptive's background pass), only
  *     tried, under 2 held for read
  *  2d. a read's pin of a device (azr_dev->wb.reads, and the lockdep map
- *     wb.reads_map held for read with it, writeback.c): taken under 2
- *     held for read and 3, then 3 and 2 are let go of, across a read
+ *     wb.reads_map held for read with it, writeback.c): the read's claim
+ *     made under 2 held for read and 3, 3 is let go of, the pin taken
+ *     under 2, then 2 is let go of too, across a read
  *     back from the backing device or a wait for another read back's
  *     claim of the same slot; 2 is taken again under it, then 3 after
  *     the pin is dropped.  Teardown takes the map for write holding

@@ -122,9 +122,13 @@
  * out again during the read, is the slot's alone, given back as usual:
  * only the first is lent.  A second reader that finds the claim waits
  * for it, pinned, with no lock held either, and looks at the slot
- * again.  No write waits for a read back (a write to a claimed slot
- * lends and goes on), so reclaim's swap-out never waits for the
- * backing device's read through us.
+ * again.  No whole-page write waits for a read back (a write to a
+ * claimed slot lends and goes on), so swap-out never waits for the
+ * backing device's read through us.  A write of part of a page (a
+ * filesystem with blocks smaller than a page on the device, a partial
+ * write-zeroes) needs the page as it is and waits for the claim like a
+ * second reader: no lock of the device held, but the backing device's
+ * time (review s33, finding 3).
  *
  * The pin is a count, @reads, taken under init_lock and dropped once
  * init_lock is held again: teardown, which runs only on a disk nobody
@@ -344,7 +348,7 @@ static void azr_wb_assert_unlocked(struct azr_dev *d)
 	lockdep_assert(lock_is_held(&d->slot_dep_map) != LOCK_STATE_HELD);
 	lockdep_assert_not_held(&d->wb.pass_lock);
 	lockdep_assert_not_held(&d->wb.pass_mutex);
-	lockdep_assert(lock_is_held(&d->wb.reads_map) == LOCK_STATE_HELD);
+	lockdep_assert(lock_is_held(&d->wb.reads_map) != LOCK_STATE_NOT_HELD);
 }
 
 /* Block @blk into @page on our workqueue (see the overview): 0 or -EIO. */
