@@ -395,7 +395,9 @@ static int azr_wb_read_block(struct azr_dev *d, u32 index, unsigned long blk,
  * Return: 0, @page holds the page the slot held at the call, and the
  * slot still holds it; 1, @page holds it, but the slot let go of it
  * meanwhile (written, discarded, freed by swap's notification); -EAGAIN
- * (@page untouched); or the error of the read or of the check (-EIO).
+ * (@page not to be used: another read's claim, or a failed read of a
+ * block the slot let go of meanwhile); or the error of the read or of
+ * the check (-EIO).
  */
 int azr_wb_read(struct azr_dev *d, u32 index, struct page *page)
 {
@@ -430,6 +432,13 @@ int azr_wb_read(struct azr_dev *d, u32 index, struct page *page)
 	if (lent)
 		azr_wb_block_put(&d->wb, blk);
 	clear_and_wake_up_bit(AZR_SLOT_READ_BACK, &slot->flags);
+	/*
+	 * The slot let go of the page during the read: the old block's
+	 * error is no one's (review s33, finding 2); the caller looks at
+	 * the slot again, as after another read's claim.
+	 */
+	if (lent && err)
+		return -EAGAIN;
 	return err ? err : lent;
 }
 

@@ -1499,6 +1499,26 @@ static int wb_dm_suspend(const char *name, bool suspend)
 	return wb_dm_ioctl(DM_DEV_SUSPEND, &io, sizeof(io), name);
 }
 
+/*
+ * Load a table of one "error" target of @sectors into dm device @name:
+ * live at its next resume, every I/O then fails (its held I/O too).
+ */
+static int wb_dm_load_error(const char *name, unsigned long long sectors)
+{
+	union {
+		struct dm_ioctl io;
+		char buf[sizeof(struct dm_ioctl) +
+			 sizeof(struct dm_target_spec) + 8];
+	} u;
+	struct dm_target_spec *t = (void *)(u.buf + sizeof(u.io));
+
+	memset(&u, 0, sizeof(u));
+	u.io.target_count = 1;
+	t->length = sectors;
+	snprintf(t->target_type, sizeof(t->target_type), "error");
+	return wb_dm_ioctl(DM_TABLE_LOAD, &u.io, sizeof(u.buf), name);
+}
+
 /* Wait for child @pid at most @secs seconds: its exit status, or -1. */
 static int wb_wait_child(pid_t pid, int secs)
 {
@@ -1958,6 +1978,55 @@ static void wb_race_writer(int fd, unsigned int seed)
 		/* Pages stay written back a while: reads back meet it. */
 		usleep(10 * 1000);
 	}
+}
+
+/*
+ * Review s33 finding 2: a write of part of a written-back page needs
+ * the page as it is, and reads it back; when a whole-page write replaced
+ * the page meanwhile (the old block lent to the read), a failure of that
+ * read is no one's: the page to modify is in memory.  The partial write
+ * (a 512-byte write into page 0, in a child) waits in the suspended
+ * backing device; page 0 is written whole; the backing device is given
+ * a table that fails every I/O and resumed.  The partial write must
+ * succeed, onto the new page (it got EIO before).
+ */
+TEST_F_TIMEOUT(wb, a_partial_write_outlives_a_failed_read_of_a_lent_block,
+	       600)
+{
+	char slow[32] = "";
+	int blocked, err, load, wst;
+	pid_t writer;
+
+	if (!wb_have_dm())
+		SKIP(return, "no device mapper (dm_mod) in this kernel");
+	wb_slow_init(_metadata, self, slow, sizeof(slow));
+
+	ASSERT_EQ(0, wb_dm_suspend(WB_DM_SLOW, true));
+	writer = fork();
+	if (!writer) {
+		char *sect = azt_alloc_aligned(PG);
+
+		if (!sect)
+			_exit(99);
+		memset(sect, 0xa5, WB_SECT);
+		if (pwrite(self->fd, sect, WB_SECT, 0) != WB_SECT)
+			_exit(errno > 0 && errno < 99 ? errno : 98);
+		_exit(0);
+	}
+	blocked = wb_wait_blocked(writer);
+	/* Nothing may return before the resume (see the test above). */
+	err = wb_write(self, 0, K_COMP, 1);
+	load = wb_dm_load_error(WB_DM_SLOW, 2048);
+	EXPECT_EQ(0, wb_dm_suspend(WB_DM_SLOW, false));
+	EXPECT_TRUE(blocked) TH_LOG("the partial write never waited in the backing device");
+	EXPECT_EQ(0, err);
+	EXPECT_EQ(0, load) TH_LOG("error table: %s", strerror(-load));
+	wst = wb_wait_child(writer, 300);
+	EXPECT_EQ(0, wst) TH_LOG("the partial write failed: errno %d", wst);
+	memset(self->expect, 0xa5, WB_SECT);
+	EXPECT_EQ(0, wb_check(self, 0));
+	/* The lent block went back once the read was done. */
+	ASSERT_BD(0, 1, 1);
 }
 
 /*
