@@ -75,10 +75,11 @@
  * Lock order (internal.h): azr_devices_lock (1), then the disk's
  * open_mutex (dropped before 2 is taken), @init_lock (2), a slot's lock
  * (3), then a compression stream and the pool inside the store; the
- * writeback limit's spinlock (8) innermost.  A read back's pin (2d)
+ * writeback limit's spinlock (8) innermost.  A read back's pin (2a)
  * stands in for 2 and 3 across the backing device's I/O; 2 is taken
- * again, then 3.  Whoever touches a slot or the store holds 2 or one of
- * the pins 2a and 2d: azr_assert_slot_stable() says so to lockdep.
+ * again, then 3.  Whoever touches a slot or the store holds 2 or a pin
+ * (a read back's or a writeback pass's, 2a): azr_assert_slot_stable()
+ * says so to lockdep.
  */
 
 #include <linux/bio.h>
@@ -793,9 +794,8 @@ static void azr_dev_teardown(struct azr_dev *d)
 	/* The background passes take init_lock: stopped before. */
 	azr_wb_stop(d);
 	azr_adapt_stop(d);
-	down_write(&d->init_lock);
-	/* Passes in flight hold no init_lock across their I/O: waited for. */
-	azr_wb_drain(d);
+	/* Reads back and passes in flight hold only their pins: waited for. */
+	azr_wb_lock_unpinned(d);
 	set_capacity_and_notify(d->disk, 0);
 	azr_dev_free_store(d);
 	azr_wb_reset(d, &old);
@@ -1032,7 +1032,7 @@ static int azr_dev_claim(struct azr_dev *d)
 	if (disk_openers(disk) || d->claim)
 		err = -EBUSY;
 	else
-		d->claim = true;
+		WRITE_ONCE(d->claim, true);
 	mutex_unlock(&disk->open_mutex);
 	return err;
 }
@@ -1053,7 +1053,7 @@ int azr_dev_reset(struct azr_dev *d)
 	azr_dev_teardown(d);
 
 	mutex_lock(&d->disk->open_mutex);
-	d->claim = false;
+	WRITE_ONCE(d->claim, false);
 	mutex_unlock(&d->disk->open_mutex);
 	return 0;
 }

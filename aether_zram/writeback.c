@@ -45,14 +45,13 @@
  * one out of the device under the write hold (azr_wb_detach(): the
  * open, the path, the bitmap) and close it after up_write()
  * (azr_wb_release()).  No I/O reaches it after the write hold: a read
- * of a written-back slot pins the device (@reads, taken under init_lock
- * held for read) from before it lets go of init_lock to after its bio
- * completed, and teardown waits for @reads to fall to 0 before it takes
- * the write hold (azr_wb_stop()); a writeback pass
- * pins the device with @pass_lock held for read from before it lets go
- * of init_lock to after its last bio completed; teardown takes
- * @pass_lock for write under the write hold (azr_wb_drain()).  After
- * it the device names no backing device or the new one.  No slot holds
+ * of a written-back slot and a writeback pass pin the device (@pins,
+ * taken under init_lock held for read) from before they let go of
+ * init_lock to after their last bio completed, and teardown waits for
+ * @pins to fall to 0 before it takes the write hold
+ * (azr_wb_lock_unpinned()); a pass refuses a device claimed for
+ * teardown, a read cannot start on it (nobody has it open).  After it
+ * the device names no backing device or the new one.  No slot holds
  * a block of the old one either: teardown frees every slot under the
  * same hold, and "none" or a new backing_dev refuse an initialised
  * device, which alone has slots (and alone has passes).
@@ -87,8 +86,11 @@
  * takes init_lock for read, queued behind a writer (mem_limit) that
  * waits for the pass's read hold: a cycle no lockdep sees, as it runs
  * through another thread's allocation.  Now the pass holds only its pin
- * (@pass_lock, for read) across the I/O, which nothing but teardown
- * takes for write, and teardown runs only on a disk nobody has open.
+ * (@pins) across the I/O, which only teardown waits for, holding no
+ * lock, on a disk nobody has open.  (Until review s33 the pin was an
+ * rwsem that teardown took for write under init_lock: lockdep, once NBD
+ * was in the debug kernel, could close init_lock -> the pin -> the NBD
+ * socket's lock -> fs_reclaim -> init_lock.)
  *
  * writeback_limit_enable makes writeback_limit a budget of 4 KiB units
  * (zram's unit) that each page written spends; a pass that meets an
@@ -130,16 +132,16 @@
  * second reader: no lock of the device held, but the backing device's
  * time (review s33, finding 3).
  *
- * The pin is a count, @reads, taken under init_lock and dropped once
- * init_lock is held again: teardown, which runs only on a disk nobody
- * has open, waits for it to fall to 0 before it takes init_lock for
- * write, so the slots, the store, the checksums and the backing device
+ * The pin is a count, @pins (a writeback pass takes it too), taken under
+ * init_lock and dropped once init_lock is held again: teardown, which
+ * runs only on a disk nobody has open, waits for it to fall to 0 before
+ * it takes init_lock for write, so the slots, the store, the checksums and the backing device
  * stay for the read's length.  The read does not hold init_lock across
  * it either: a backing device that answers slowly (an NBD server far
  * away, or gone until nbd's timeout) would keep a configuration write
  * (mem_limit) queued for the write hold, and behind it every I/O and
  * statistics read of the device.  The pin is a count lockdep cannot
- * see; it sees @reads_map instead, taken for read with the count and
+ * see; it sees @pins_map instead, taken for read with the count and
  * dropped with it, so that azr_assert_slot_stable() can tell this
  * task's pin from another's, and azr_wb_assert_unlocked() says what is
  * not held across the I/O.  The read runs in a work item of our own
@@ -167,15 +169,15 @@
  *
  * Lock order (internal.h): the sysfs files take @init_lock (2) for read
  * (backing_dev for write); a pass takes it for read only to pin the
- * device with @pass_lock (2a) and drops it, then takes a slot's lock
+ * device (@pins, 2a) and drops it, then takes @pass_mutex (2b) and a slot's lock
  * (3) around its load and its install, never across its I/O; then the
  * store's stream and pool; the limit's spinlock (8) innermost, around
  * its two fields only.  A read back claims its block under 2 and 3,
- * pins the device (@reads, and @reads_map for read: lock 2d) and lets
+ * pins the device (@pins, and @pins_map for read: lock 2a) and lets
  * go of both across its I/O and across a wait for another read's claim;
  * it takes 2 again, then 3, before it looks at the slot again.
- * Teardown takes @reads_map for write, holding none of these, and waits
- * for the count to fall to 0.
+ * Teardown takes @pins_map for write, holding none of these, waits for
+ * the count to fall to 0, and takes 2 for write only then.
  * The backing device is opened and closed
  * with none of them held (a block device's open_mutex is never taken
  * under 2).  The bitmap and the counters are atomic.
@@ -310,17 +312,36 @@ static void azr_wb_sync_read_fn(struct work_struct *work)
 }
 
 /*
- * Let go of init_lock, @d pinned by a read instead (lock 2d): until
- * azr_wb_read_relock(), @d's slots and store stay (teardown waits for
- * @wb.reads to fall to 0) while no configuration writer waits for this
- * read; lockdep sees the pin as @wb.reads_map held for read
- * (azr_assert_slot_stable()).
+ * Pin @d (lock 2a), init_lock held for read: until azr_wb_pin_put(),
+ * @d's slots, store and backing device stay without init_lock (teardown
+ * waits for @wb.pins to fall to 0 before it takes init_lock for write).
+ * Lockdep sees the pin as @wb.pins_map held for read, a recursive read:
+ * what a pinned task waits for (the backing device's stack, reclaim)
+ * may take init_lock, and teardown never waits for the pins holding it
+ * (azr_wb_lock_unpinned()).
+ */
+static void azr_wb_pin_get(struct azr_dev *d)
+{
+	lockdep_assert_held_read(&d->init_lock);
+	atomic_inc(&d->wb.pins);
+	lock_map_acquire_read(&d->wb.pins_map);
+}
+
+static void azr_wb_pin_put(struct azr_dev *d)
+{
+	lock_map_release(&d->wb.pins_map);
+	if (atomic_dec_and_test(&d->wb.pins))
+		wake_up_all(&d->wb.pins_wq);
+}
+
+/*
+ * Let go of init_lock, @d pinned by a read instead, until
+ * azr_wb_read_relock(): no configuration writer waits for this read
+ * (azr_assert_slot_stable() accepts the pin).
  */
 static void azr_wb_read_unlock(struct azr_dev *d)
 {
-	lockdep_assert_held_read(&d->init_lock);
-	atomic_inc(&d->wb.reads);
-	lock_map_acquire_read(&d->wb.reads_map);
+	azr_wb_pin_get(d);
 	up_read(&d->init_lock);
 }
 
@@ -332,23 +353,20 @@ static void azr_wb_read_unlock(struct azr_dev *d)
 static void azr_wb_read_relock(struct azr_dev *d)
 {
 	down_read(&d->init_lock);
-	lock_map_release(&d->wb.reads_map);
-	if (atomic_dec_and_test(&d->wb.reads))
-		wake_up_all(&d->wb.reads_wq);
+	azr_wb_pin_put(d);
 }
 
 /*
  * What a read back holds across its I/O: nothing of @d that a swap-out
  * to @d takes (init_lock, a slot's lock), nor a writeback pass's locks;
- * only its pin (2d), which teardown alone waits for.
+ * only its pin (2a), which teardown alone waits for.
  */
 static void azr_wb_assert_unlocked(struct azr_dev *d)
 {
 	lockdep_assert_not_held(&d->init_lock);
 	lockdep_assert(lock_is_held(&d->slot_dep_map) != LOCK_STATE_HELD);
-	lockdep_assert_not_held(&d->wb.pass_lock);
 	lockdep_assert_not_held(&d->wb.pass_mutex);
-	lockdep_assert(lock_is_held(&d->wb.reads_map) != LOCK_STATE_NOT_HELD);
+	lockdep_assert(lock_is_held(&d->wb.pins_map) != LOCK_STATE_NOT_HELD);
 }
 
 /* Block @blk into @page on our workqueue (see the overview): 0 or -EIO. */
@@ -613,12 +631,14 @@ out_unlock:
 }
 
 /*
- * Pin @d for a pass: initialised, with a backing device, and both kept
- * until azr_wb_unpin(), without init_lock.  The pin is @pass_lock held
- * for read, taken under init_lock; teardown takes it for write under
- * init_lock before it frees the slots, the store or the backing device
- * (azr_wb_drain()).  Return: 0; -EINVAL before disksize; -ENODEV
- * without a backing device.
+ * Pin @d for a pass: initialised, with a backing device, not claimed by
+ * a reset or a removal, and all of it kept until azr_wb_unpin() without
+ * init_lock: a read's pin (2a).  A pass waiting for its backing device
+ * holds nothing that teardown takes under init_lock (review s33,
+ * finding 1: the pass's old rwsem, taken for write by teardown under
+ * init_lock, closed a lockdep cycle through the backing device's locks
+ * and reclaim).  Return: 0; -EINVAL before disksize; -ENODEV without a
+ * backing device; -EBUSY while a reset or a removal claims @d.
  */
 static int azr_wb_pin(struct azr_dev *d)
 {
@@ -629,32 +649,46 @@ static int azr_wb_pin(struct azr_dev *d)
 		err = -EINVAL;
 	else if (!d->wb.bdev.bdev)
 		err = -ENODEV;
+	else if (READ_ONCE(d->claim))
+		err = -EBUSY;
 	else
-		down_read(&d->wb.pass_lock);
+		azr_wb_pin_get(d);
 	up_read(&d->init_lock);
 	return err;
 }
 
 static void azr_wb_unpin(struct azr_dev *d)
 {
-	up_read(&d->wb.pass_lock);
+	azr_wb_pin_put(d);
 }
 
 /**
- * azr_wb_drain() - wait for the writeback passes in flight on @d
- * @d:	the device, init_lock held for write: no new pass can pin it
+ * azr_wb_lock_unpinned() - take @d's init_lock for write, no pin left
+ * @d:	the device, claimed for teardown (nobody has it open, so no read
+ *	starts, and a pass refuses it), init_lock not held
  *
- * A pass holds no init_lock across its I/O; teardown calls this before
- * it frees what a pass uses (the slots, the store, the backing device).
- * Nothing a pass waits for needs this device's init_lock: teardown runs
- * only on a disk nobody has open, so no I/O of ours is in the backing
- * device's stack.
+ * Reads back and passes hold no init_lock across their I/O, only a pin;
+ * teardown calls this before it frees what they use (the slots, the
+ * store, the checksums, the backing device).  It waits for the pins
+ * holding no lock: what a pinned task waits for (the backing device's
+ * stack, its allocations) may need this device's init_lock through
+ * reclaim.  A pass that pinned @d before the claim showed is waited for
+ * on the next round; once init_lock is held with no pin, none comes
+ * before the device is torn down.
  */
-void azr_wb_drain(struct azr_dev *d)
+void azr_wb_lock_unpinned(struct azr_dev *d)
 {
-	lockdep_assert_held_write(&d->init_lock);
-	down_write(&d->wb.pass_lock);
-	up_write(&d->wb.pass_lock);
+	lockdep_assert_not_held(&d->init_lock);
+	for (;;) {
+		/* A write hold of the pins, to lockdep: nothing held. */
+		lock_map_acquire(&d->wb.pins_map);
+		lock_map_release(&d->wb.pins_map);
+		wait_event(d->wb.pins_wq, !atomic_read(&d->wb.pins));
+		down_write(&d->init_lock);
+		if (!atomic_read(&d->wb.pins))
+			return;
+		up_write(&d->init_lock);
+	}
 }
 
 /*
@@ -680,7 +714,7 @@ static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
 	int ret = 0, err;
 	u32 i;
 
-	lockdep_assert_held_read(&d->wb.pass_lock);
+	lockdep_assert(lock_is_held(&d->wb.pins_map) != LOCK_STATE_NOT_HELD);
 	lockdep_assert_held(&d->wb.pass_mutex);
 	lockdep_assert_not_held(&d->init_lock);
 	*written = 0;
@@ -839,14 +873,13 @@ static void azr_wb_background(struct work_struct *work)
  */
 void azr_wb_dev_init(struct azr_dev *d)
 {
-	static struct lock_class_key reads_key;
+	static struct lock_class_key pins_key;
 
 	spin_lock_init(&d->wb.limit_lock);
-	init_rwsem(&d->wb.pass_lock);
 	mutex_init(&d->wb.pass_mutex);
-	atomic_set(&d->wb.reads, 0);
-	lockdep_init_map(&d->wb.reads_map, "azr_wb_reads", &reads_key, 0);
-	init_waitqueue_head(&d->wb.reads_wq);
+	atomic_set(&d->wb.pins, 0);
+	lockdep_init_map(&d->wb.pins_map, "azr_wb_pins", &pins_key, 0);
+	init_waitqueue_head(&d->wb.pins_wq);
 	INIT_DELAYED_WORK(&d->wb.work, azr_wb_background);
 }
 
@@ -865,19 +898,15 @@ void azr_wb_start(struct azr_dev *d)
 }
 
 /**
- * azr_wb_stop() - stop it, waiting for a pass under way and for reads
- *		   back that let go of init_lock
- * @d:	the device, claimed for teardown (nobody has it open, so no new
- *	read can start); init_lock not held (both take it)
+ * azr_wb_stop() - stop it, waiting for a background pass under way
+ * @d:	the device, claimed for teardown; init_lock not held (the pass
+ *	takes it).  Passes the administrator asked for and reads back
+ *	are waited for by azr_wb_lock_unpinned().
  */
 void azr_wb_stop(struct azr_dev *d)
 {
 	lockdep_assert_not_held(&d->init_lock);
 	cancel_delayed_work_sync(&d->wb.work);
-	/* A write hold of the pins, to lockdep: nothing held they need. */
-	lock_map_acquire(&d->wb.reads_map);
-	lock_map_release(&d->wb.reads_map);
-	wait_event(d->wb.reads_wq, !atomic_read(&d->wb.reads));
 }
 
 /*
@@ -1456,7 +1485,7 @@ static bool azr_wb_selftest_pin(struct azr_dev *d)
 	flush_work(&p.work);
 	ok = ok && !p.stable;
 	azr_wb_read_relock(d);
-	ok = ok && !atomic_read(&d->wb.reads);
+	ok = ok && !atomic_read(&d->wb.pins);
 	up_read(&d->init_lock);
 	ok = ok && !azr_slot_stable(d);
 	destroy_work_on_stack(&p.work);
