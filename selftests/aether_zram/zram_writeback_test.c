@@ -38,7 +38,9 @@
  * finish while the backing device is suspended under the read, which
  * returns the page as it was; and reads back racing writes, partial
  * writes, discards and writeback of the same pages return only bytes of
- * their own page.
+ * their own page.  Review s33 finding 1: a reset waits for a writeback
+ * pass in flight holding no lock (mm_stat answers meanwhile, a second
+ * writeback is refused with EBUSY).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -1761,6 +1763,69 @@ TEST_F_TIMEOUT(wb, reset_during_reads_back_is_refused_and_works_after, 600)
 	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_index=3"));
 	ASSERT_BD(1, 0, 1);
 	ASSERT_EQ(0, wb_check(self, 3));
+}
+
+/*
+ * A reset waits for a writeback pass in flight holding no lock of the
+ * device (review s33, finding 1): a pass pins the device as a read back
+ * does, and teardown waits for the pins before it takes init_lock.  A
+ * child writes page 1 back to the suspended dm device; a second resets
+ * the device (closed, so the reset may go on) and must wait for the
+ * pass; meanwhile mm_stat answers and another writeback is refused with
+ * EBUSY.  Before, the reset held init_lock for write while it waited
+ * for the pass, so mm_stat and the writeback waited for the backing
+ * device too.  Resumed, the pass and the reset end, and the backing
+ * device is let go of.  The waits are bounded (60 s) only so that a
+ * regression fails instead of hanging.
+ */
+TEST_F_TIMEOUT(wb, a_reset_waits_for_a_pass_holding_no_lock, 600)
+{
+	char slow[32] = "";
+	bool pblocked, rblocked;
+	pid_t pass, reset, other;
+	int ost, x;
+
+	if (!wb_have_dm())
+		SKIP(return, "no device mapper (dm_mod) in this kernel");
+	wb_slow_init(_metadata, self, slow, sizeof(slow));
+	close(self->fd);
+	self->fd = -1;
+
+	ASSERT_EQ(0, wb_dm_suspend(WB_DM_SLOW, true));
+	pass = fork();
+	if (!pass)
+		_exit(azt_attr_write(self->id, "writeback", "page_index=1") ?
+		      1 : 0);
+	pblocked = wb_wait_blocked(pass);
+	reset = fork();
+	if (!reset)
+		_exit(azt_reset(self->ctl, self->id) ? 1 : 0);
+	rblocked = pblocked && wb_wait_blocked(reset);
+	other = fork();
+	if (!other) {
+		__u64 mm[AZT_MM_COLS];
+
+		if (azt_mm_stat(self->id, mm))
+			_exit(1);
+		_exit(azt_attr_write(self->id, "writeback", "page_index=1") ==
+		      -EBUSY ? 0 : 2);
+	}
+	ost = wb_wait_child(other, 60);
+	/* Nothing may return before the resume: the pass holds the device. */
+	EXPECT_EQ(0, wb_dm_suspend(WB_DM_SLOW, false));
+	EXPECT_TRUE(pblocked) TH_LOG("the pass never waited in the backing device");
+	EXPECT_TRUE(rblocked) TH_LOG("the reset did not wait for the pass");
+	EXPECT_EQ(0, ost) TH_LOG("mm_stat or the second writeback %s (%d)",
+				 ost < 0 ? "waited for the reset" :
+				 "was not refused with EBUSY", ost);
+	EXPECT_EQ(0, wb_wait_child(pass, 300)) TH_LOG("the pass failed");
+	EXPECT_EQ(0, wb_wait_child(reset, 300)) TH_LOG("the reset failed");
+	if (ost < 0)
+		wb_wait_child(other, 300);
+	ASSERT_BD(0, 0, 0);
+	x = open(slow, O_RDWR | O_EXCL | O_CLOEXEC);
+	ASSERT_LE(0, x) TH_LOG("%s still held after reset", slow);
+	close(x);
 }
 
 /* ---- reads back without a slot's lock (issue 16's lockdep chain) ------- */
