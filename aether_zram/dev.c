@@ -1037,9 +1037,20 @@ static int azr_dev_claim(struct azr_dev *d)
 	return err;
 }
 
+/* Reset @d, claimed by the caller, and let the claim go. */
+static void azr_dev_reset_claimed(struct azr_dev *d)
+{
+	sync_blockdev(d->disk->part0);
+	azr_dev_teardown(d);
+
+	mutex_lock(&d->disk->open_mutex);
+	WRITE_ONCE(d->claim, false);
+	mutex_unlock(&d->disk->open_mutex);
+}
+
 /**
  * azr_dev_reset() - free everything @d stores, back to its defaults
- * @d:	the device
+ * @d:	the device (its sysfs file's: the file keeps it)
  *
  * Return: 0, or -EBUSY if @d is open or being reset or removed.
  */
@@ -1047,15 +1058,36 @@ int azr_dev_reset(struct azr_dev *d)
 {
 	int err = azr_dev_claim(d);
 
-	if (err)
-		return err;
-	sync_blockdev(d->disk->part0);
-	azr_dev_teardown(d);
+	if (!err)
+		azr_dev_reset_claimed(d);
+	return err;
+}
 
-	mutex_lock(&d->disk->open_mutex);
-	WRITE_ONCE(d->claim, false);
-	mutex_unlock(&d->disk->open_mutex);
-	return 0;
+/**
+ * azr_dev_reset_id() - azr_dev_reset() of /dev/aether_zram<@id>
+ * @id:	the device
+ *
+ * The device is found and claimed under azr_devices_lock, and reset
+ * after it is dropped: the reset may wait for a writeback pass or a
+ * read back in the backing device (azr_wb_lock_unpinned()), which must
+ * not hold every other device's control ioctls (review s34, finding 1).
+ * The claim keeps the device: a removal meanwhile is refused.
+ *
+ * Return: 0; -ENODEV if there is no such device; -EBUSY if it is open or
+ * being reset or removed.
+ */
+int azr_dev_reset_id(int id)
+{
+	struct azr_dev *d;
+	int err;
+
+	mutex_lock(&azr_devices_lock);
+	d = azr_dev_find(id);
+	err = d ? azr_dev_claim(d) : -ENODEV;
+	mutex_unlock(&azr_devices_lock);
+	if (!err)
+		azr_dev_reset_claimed(d);
+	return err;
 }
 
 /**

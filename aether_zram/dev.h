@@ -309,6 +309,7 @@ unsigned int azr_dev_count(void);
 int azr_dev_add(const struct aether_zram_add *cfg);
 int azr_dev_remove(int id);
 int azr_dev_reset(struct azr_dev *d);
+int azr_dev_reset_id(int id);
 int azr_dev_set_disksize(struct azr_dev *d, u64 disksize);
 int azr_dev_set_algo(struct azr_dev *d, unsigned int algo, int level);
 int azr_dev_set_params(struct azr_dev *d, unsigned int algo, int level,

@@ -696,8 +696,10 @@ void azr_wb_lock_unpinned(struct azr_dev *d)
  * most @max of them; @d pinned (azr_wb_pin()), the device's one pass
  * (@pass_mutex held).  The count written goes
  * to *@written.  Return: 0; -EIO when the limit ran out or -ENOSPC when
- * the backing device filled (the pass stops); else the last write's
- * error (the pass goes on), as zram's.
+ * the backing device filled (the pass stops); -EBUSY when a reset or a
+ * removal claimed @d (it waits for the pass: the pass stops after the
+ * page in flight); else the last write's error (the pass goes on), as
+ * zram's.
  *
  * The pass is NOIO: the device's own I/O path takes the slot locks the
  * pass takes, so an allocation here (the bounce page, the load's, the
@@ -735,6 +737,11 @@ static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
 			ret = err;
 		if (err == -EIO || err == -ENOSPC)
 			break;
+		/* A reset or a removal waits for this pass: stop. */
+		if (READ_ONCE(d->claim)) {
+			ret = -EBUSY;
+			break;
+		}
 		cond_resched();
 	}
 	__free_page(bounce);
@@ -1309,7 +1316,7 @@ static ssize_t writeback_store(struct device *dev,
 				  &written);
 		if (ret)
 			err = ret;
-		if (ret == -EIO || ret == -ENOSPC)
+		if (ret == -EIO || ret == -ENOSPC || ret == -EBUSY)
 			break;
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
