@@ -54,10 +54,11 @@
  *     the backing device's I/O.  Taken under 2 held for read, then 2 is
  *     let go of; a read back takes 2 again under it before it drops it,
  *     then 3 (its claim was made under 2 and 3 before).  Teardown takes
- *     the map for write holding nothing, waits for the count to fall to
- *     0, then takes 2 for write; it never waits for a pin holding 2:
- *     what a pinned task waits for (the backing device's stack, its
- *     allocations) may need 2 through reclaim.  The slots and the store
+ *     the map for write holding nothing (not 1 either: a reset or a
+ *     removal claims the device under 1 and drops it), waits for the
+ *     count to fall to 0, then takes 2 for write; it never waits for a
+ *     pin holding 2: what a pinned task waits for (the backing device's
+ *     stack, its allocations) may need 2 through reclaim.  The slots and the store
  *     may be used under 2 or 2a (azr_assert_slot_stable(), dev.h)
  *  2b. azr_dev->wb.pass_mutex (mutex, writeback.c): one pass of a device
  *     at a time, taken under 2a and held across the pass

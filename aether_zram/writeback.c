@@ -135,9 +135,9 @@
  * The pin is a count, @pins (a writeback pass takes it too), taken under
  * init_lock and dropped once init_lock is held again: teardown, which
  * runs only on a disk nobody has open, waits for it to fall to 0 before
- * it takes init_lock for write, so the slots, the store, the checksums and the backing device
- * stay for the read's length.  The read does not hold init_lock across
- * it either: a backing device that answers slowly (an NBD server far
+ * it takes init_lock for write, so the slots, the store, the checksums
+ * and the backing device stay for the read's length.  The read does
+ * not hold init_lock across it either: a backing device that answers slowly (an NBD server far
  * away, or gone until nbd's timeout) would keep a configuration write
  * (mem_limit) queued for the write hold, and behind it every I/O and
  * statistics read of the device.  The pin is a count lockdep cannot
@@ -169,15 +169,20 @@
  *
  * Lock order (internal.h): the sysfs files take @init_lock (2) for read
  * (backing_dev for write); a pass takes it for read only to pin the
- * device (@pins, 2a) and drops it, then takes @pass_mutex (2b) and a slot's lock
- * (3) around its load and its install, never across its I/O; then the
- * store's stream and pool; the limit's spinlock (8) innermost, around
- * its two fields only.  A read back claims its block under 2 and 3,
+ * device (@pins, 2a) and drops it, then takes @pass_mutex (2b), and a
+ * slot's lock (3) around its load and its install, never across its
+ * I/O; then the store's stream and pool; the limit's spinlock (8)
+ * innermost, around its two fields only.  A read back claims its block under 2 and 3,
  * pins the device (@pins, and @pins_map for read: lock 2a) and lets
  * go of both across its I/O and across a wait for another read's claim;
  * it takes 2 again, then 3, before it looks at the slot again.
- * Teardown takes @pins_map for write, holding none of these, waits for
- * the count to fall to 0, and takes 2 for write only then.
+ * Teardown takes @pins_map for write, holding none of these (nor
+ * azr_devices_lock: a reset or a removal claims the device under it and
+ * lets it go first), waits for the count to fall to 0, and takes 2 for
+ * write only then.  What lockdep no longer sees: a lock a task holds
+ * when it pins is linked to the pin only, not to what the backing
+ * device's stack takes under it (lockdep links a new lock to the lock
+ * taken last); so nothing but 2, dropped, may be held when pinning.
  * The backing device is opened and closed
  * with none of them held (a block device's open_mutex is never taken
  * under 2).  The bitmap and the counters are atomic.
@@ -327,6 +332,14 @@ static void azr_wb_pin_get(struct azr_dev *d)
 	lock_map_acquire_read(&d->wb.pins_map);
 }
 
+/*
+ * The wake comes after the count reached 0: a waiter may already have
+ * gone on.  That is sound only while no waiter frees @d when it sees 0.
+ * A reset keeps @d; a removal frees it after its teardown, but no pin
+ * is left by then for a reason of its own: del_gendisk() has waited for
+ * the disk's bios in flight (reads back) and for the sysfs writers
+ * (writeback), and the teardown's azr_wb_stop() for the background pass.
+ */
 static void azr_wb_pin_put(struct azr_dev *d)
 {
 	lock_map_release(&d->wb.pins_map);
