@@ -15,7 +15,10 @@
  *
  * A command naming a device finds it under azr_devices_lock and holds the
  * lock while it works on it, so that the device cannot be removed under
- * it (lock order: internal.h).
+ * it (lock order: internal.h); but REMOVE and RESET, which may wait for
+ * a backing device (a writeback pass, a read back), claim the device
+ * under the lock and work on it after the lock is dropped: the claim
+ * keeps it, and refuses a removal.
  */
 
 #include <linux/capability.h>
@@ -89,17 +92,15 @@ static long azr_ioc_dev(unsigned int base, void __user *uarg)
 	if (a.id >= AETHER_ZRAM_MAX_DEVICES)
 		return -ENODEV;
 
+	/* REMOVE and RESET claim the device and drop the table's lock. */
 	if (base == AEM_IOC_BASE(AETHER_ZRAM_IOC_REMOVE)) {
 		ret = azr_dev_remove(a.id);
+	} else if (base == AEM_IOC_BASE(AETHER_ZRAM_IOC_RESET)) {
+		ret = azr_dev_reset_id(a.id);
 	} else {
 		mutex_lock(&azr_devices_lock);
 		d = azr_dev_find(a.id);
-		if (!d)
-			ret = -ENODEV;
-		else if (base == AEM_IOC_BASE(AETHER_ZRAM_IOC_RESET))
-			ret = azr_dev_reset(d);
-		else
-			ret = azr_dev_compact(d);
+		ret = d ? azr_dev_compact(d) : -ENODEV;
 		mutex_unlock(&azr_devices_lock);
 	}
 	if (ret < 0)

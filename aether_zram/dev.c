@@ -34,10 +34,12 @@
  * decompression, so two I/Os on one slot from two CPUs are one after the
  * other, and a write of part of a page (the disk has 512-byte logical
  * blocks) is a read-modify-write of the whole page that no other write of
- * the same page can interleave with.  A read that finds its slot locked
- * waits for it without init_lock, the device pinned instead: the holder
- * may be reading the page back from a slow backing device (writeback.c,
- * "Reading back").  Discard frees the whole pages of
+ * the same page can interleave with.  A read of a page on the backing
+ * device lets go of the slot's lock and of init_lock across the backing
+ * device's I/O, the device pinned and the block claimed instead
+ * (writeback.c, "Reading back"): a write or discard meanwhile goes on,
+ * and the read returns the page as it was when it began; a
+ * read-modify-write reads the slot again.  Discard frees the whole pages of
  * its range (a partial page keeps its data); write-zeroes frees the
  * whole pages and zeroes the partial ones by read-modify-write.
  *
@@ -64,16 +66,20 @@
  * nothing without.  A write stores the checksum of the page with its
  * entry; every load, from the store or from the backing device, and
  * writeback's load before a page goes out, checks the page against it
- * under the slot's lock.  A mismatch is -EIO for the reader (the page
+ * under the slot's lock; a read back, against the checksum it took with
+ * its claim, after the backing device's I/O, no lock held (writeback.c,
+ * "Reading back").  A mismatch is -EIO for the reader (the page
  * handed back zeroed, never the wrong bytes), counted in csum_errors
  * and reported, rate-limited, with the disk and the slot.
  *
  * Lock order (internal.h): azr_devices_lock (1), then the disk's
- * open_mutex (dropped before 2 is taken), @init_lock (2), a read's pin
- * (2d, which lets go of 2), a slot's lock (3), then a compression stream
- * and the pool inside the store; the writeback limit's spinlock (8)
- * innermost.  Whoever touches a slot or the store holds 2 or one of the
- * pins 2a and 2d: azr_assert_slot_stable() says so to lockdep.
+ * open_mutex (dropped before 2 is taken), @init_lock (2), a slot's lock
+ * (3), then a compression stream and the pool inside the store; the
+ * writeback limit's spinlock (8) innermost.  A read back's pin (2a)
+ * stands in for 2 and 3 across the backing device's I/O; 2 is taken
+ * again, then 3.  Whoever touches a slot or the store holds 2 or a pin
+ * (a read back's or a writeback pass's, 2a): azr_assert_slot_stable()
+ * says so to lockdep.
  */
 
 #include <linux/bio.h>
@@ -125,23 +131,6 @@ static bool azr_slot_trylock(struct azr_dev *d, u32 index)
 		return false;
 	mutex_acquire(&d->slot_dep_map, 0, 1, _RET_IP_);
 	return true;
-}
-
-/*
- * Take slot @index's lock for a read, init_lock held for read.  A slot
- * found locked may be a read back's, held until the backing device
- * answers (writeback.c, "Reading back"): the wait for it lets go of
- * init_lock, @d pinned as a read back pins it, and sets *@unlocked (the
- * caller drops the slot's lock, then calls azr_wb_read_relock()), so
- * that no configuration writer queues behind this reader for as long.
- */
-static void azr_slot_lock_read(struct azr_dev *d, u32 index, bool *unlocked)
-{
-	if (azr_slot_trylock(d, index))
-		return;
-	azr_wb_read_unlock(d);
-	*unlocked = true;
-	azr_slot_lock(d, index);
 }
 
 /**
@@ -200,8 +189,14 @@ void azr_slot_accessed(struct azr_dev *d, u32 index)
 
 /* ---- checksums (csum.c) ------------------------------------------------- */
 
-/* The checksum slot @index keeps; @d->csums not NULL, the slot's lock held. */
-static u64 azr_csum_get(struct azr_dev *d, u32 index)
+/**
+ * azr_dev_csum_get() - the checksum slot @index keeps
+ * @d:		a device with checksums (@d->csums)
+ * @index:	the slot, its lock held
+ *
+ * Return: the checksum of the page the slot holds.
+ */
+u64 azr_dev_csum_get(struct azr_dev *d, u32 index)
 {
 	if (d->csum == AZR_CSUM_CRC32C)
 		return ((u32 *)d->csums)[index];
@@ -217,26 +212,26 @@ static void azr_csum_set(struct azr_dev *d, u32 index, u64 sum)
 }
 
 /**
- * azr_dev_csum_verify() - check a page just loaded from slot @index
- * @d:		an initialised device, init_lock held or pinned by a
- *		writeback pass or by a read (azr_assert_slot_stable())
- * @index:	the slot, its lock held
+ * azr_dev_csum_check() - check a page loaded from slot @index against @want
+ * @d:		a device with checksums (@d->csums), init_lock held or
+ *		pinned (azr_assert_slot_stable())
+ * @index:	the slot, for the report
  * @page:	its bytes, as loaded
+ * @want:	the checksum the slot kept when the load began
  *
- * Without checksums on @d there is nothing to check.  A mismatch is
- * counted and reported, and @page is zeroed: whoever sees it despite the
- * error sees no wrong bytes.
+ * The slot's lock need not be held: a read back from the backing device
+ * checks the page against the checksum it took with its claim
+ * (writeback.c).  A mismatch is counted and reported, and @page is
+ * zeroed: whoever sees it despite the error sees no wrong bytes.
  *
- * Return: 0, or -EIO when @page does not match the slot's checksum.
+ * Return: 0, or -EIO when @page does not match @want.
  */
-int azr_dev_csum_verify(struct azr_dev *d, u32 index, struct page *page)
+int azr_dev_csum_check(struct azr_dev *d, u32 index, struct page *page,
+		       u64 want)
 {
-	u64 want, got;
+	u64 got;
 
 	azr_assert_slot_stable(d);
-	if (!d->csums)
-		return 0;
-	want = azr_csum_get(d, index);
 	got = azr_csum_page(d->csum, page);
 	if (likely(got == want))
 		return 0;
@@ -246,6 +241,25 @@ int azr_dev_csum_verify(struct azr_dev *d, u32 index, struct page *page)
 			    d->disk->disk_name, index, azr_csum_name(d->csum),
 			    want, got);
 	return -EIO;
+}
+
+/**
+ * azr_dev_csum_verify() - check a page just loaded from slot @index
+ * @d:		an initialised device, init_lock held or pinned by a
+ *		writeback pass or by a read (azr_assert_slot_stable())
+ * @index:	the slot, its lock held
+ * @page:	its bytes, as loaded
+ *
+ * Without checksums on @d there is nothing to check (azr_dev_csum_check()).
+ *
+ * Return: 0, or -EIO when @page does not match the slot's checksum.
+ */
+int azr_dev_csum_verify(struct azr_dev *d, u32 index, struct page *page)
+{
+	azr_assert_slot_stable(d);
+	if (!d->csums)
+		return 0;
+	return azr_dev_csum_check(d, index, page, azr_dev_csum_get(d, index));
 }
 
 /**
@@ -377,28 +391,35 @@ static bool azr_charge_ok(struct azr_dev *d)
 /* ---- one page ----------------------------------------------------------- */
 
 /*
- * Slot @index into @page (the whole page); its lock held, and init_lock
- * or a read's pin (*@unlocked set).  With @unlocked, a read from the
- * backing device lets go of init_lock across its I/O if it still holds
- * it and sets *@unlocked: the caller drops the slot's lock, then calls
- * azr_wb_read_relock() (writeback.c, "Reading back").
+ * Slot @index into @page (the whole page); init_lock held for read and
+ * the slot's lock.  A page on the backing device is read back with both
+ * let go of across the I/O (azr_wb_read(), writeback.c "Reading back"),
+ * and taken again before this returns: @page holds what the slot held
+ * when the read began.  A read-modify-write (@rmw) needs what it holds
+ * when it returns, so a slot freed during the read back is read again.
  */
 static int azr_read_slot(struct azr_dev *d, u32 index, struct page *page,
-			 bool *unlocked)
+			 bool rmw)
 {
 	struct azr_slot *slot = &d->table[index];
 	int err;
 
-	azr_assert_slot_stable(d);
-	if (!test_bit(AZR_SLOT_USED, &slot->flags)) {
-		clear_highpage(page);
-		return 0;
+	lockdep_assert_held_read(&d->init_lock);
+	for (;;) {
+		if (!test_bit(AZR_SLOT_USED, &slot->flags)) {
+			clear_highpage(page);
+			return 0;
+		}
+		azr_slot_accessed(d, index);
+		if (!test_bit(AZR_SLOT_WB, &slot->flags))
+			break;
+		/* 1: read, but the slot let go of the page meanwhile. */
+		err = azr_wb_read(d, index, page);
+		if (err == -EAGAIN || (err > 0 && rmw))
+			continue;
+		return err < 0 ? err : 0;
 	}
-	azr_slot_accessed(d, index);
-	if (test_bit(AZR_SLOT_WB, &slot->flags))
-		err = azr_wb_read(d, index, page, unlocked);
-	else
-		err = azr_load_page(&d->store, &slot->e, page);
+	err = azr_load_page(&d->store, &slot->e, page);
 	return err ? err : azr_dev_csum_verify(d, index, page);
 }
 
@@ -510,34 +531,25 @@ static int azr_write_slot(struct azr_dev *d, u32 index, struct page *page,
 static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 		       struct page *page, u32 page_off, bool is_write)
 {
-	bool unlocked = false;
 	struct page *bounce;
 	int err;
 
 	if (len == PAGE_SIZE && page && !page_off) {
-		if (is_write) {
-			azr_slot_lock(d, index);
+		azr_slot_lock(d, index);
+		if (is_write)
 			err = azr_write_slot(d, index, page,
 					     azr_page_domain(d, page));
-		} else {
-			azr_slot_lock_read(d, index, &unlocked);
-			err = azr_read_slot(d, index, page, &unlocked);
-		}
+		else
+			err = azr_read_slot(d, index, page, false);
 		azr_slot_unlock(d, index);
-		if (unlocked)
-			azr_wb_read_relock(d);
 		return err;
 	}
 
 	bounce = alloc_page(AZR_GFP);
 	if (!bounce)
 		return -ENOMEM;
-	/* A read-modify-write keeps init_lock: the write needs it. */
-	if (is_write)
-		azr_slot_lock(d, index);
-	else
-		azr_slot_lock_read(d, index, &unlocked);
-	err = azr_read_slot(d, index, bounce, is_write ? NULL : &unlocked);
+	azr_slot_lock(d, index);
+	err = azr_read_slot(d, index, bounce, is_write);
 	if (!err && !is_write)
 		memcpy_page(page, page_off, bounce, off, len);
 	if (!err && is_write) {
@@ -552,8 +564,6 @@ static int azr_rw_part(struct azr_dev *d, u32 index, u32 off, u32 len,
 		err = azr_write_slot(d, index, bounce, AZR_DOMAIN_NONE);
 	}
 	azr_slot_unlock(d, index);
-	if (unlocked)
-		azr_wb_read_relock(d);
 	__free_page(bounce);
 	return err;
 }
@@ -784,9 +794,8 @@ static void azr_dev_teardown(struct azr_dev *d)
 	/* The background passes take init_lock: stopped before. */
 	azr_wb_stop(d);
 	azr_adapt_stop(d);
-	down_write(&d->init_lock);
-	/* Passes in flight hold no init_lock across their I/O: waited for. */
-	azr_wb_drain(d);
+	/* Reads back and passes in flight hold only their pins: waited for. */
+	azr_wb_lock_unpinned(d);
 	set_capacity_and_notify(d->disk, 0);
 	azr_dev_free_store(d);
 	azr_wb_reset(d, &old);
@@ -1023,14 +1032,25 @@ static int azr_dev_claim(struct azr_dev *d)
 	if (disk_openers(disk) || d->claim)
 		err = -EBUSY;
 	else
-		d->claim = true;
+		WRITE_ONCE(d->claim, true);
 	mutex_unlock(&disk->open_mutex);
 	return err;
 }
 
+/* Reset @d, claimed by the caller, and let the claim go. */
+static void azr_dev_reset_claimed(struct azr_dev *d)
+{
+	sync_blockdev(d->disk->part0);
+	azr_dev_teardown(d);
+
+	mutex_lock(&d->disk->open_mutex);
+	WRITE_ONCE(d->claim, false);
+	mutex_unlock(&d->disk->open_mutex);
+}
+
 /**
  * azr_dev_reset() - free everything @d stores, back to its defaults
- * @d:	the device
+ * @d:	the device (its sysfs file's: the file keeps it)
  *
  * Return: 0, or -EBUSY if @d is open or being reset or removed.
  */
@@ -1038,15 +1058,36 @@ int azr_dev_reset(struct azr_dev *d)
 {
 	int err = azr_dev_claim(d);
 
-	if (err)
-		return err;
-	sync_blockdev(d->disk->part0);
-	azr_dev_teardown(d);
+	if (!err)
+		azr_dev_reset_claimed(d);
+	return err;
+}
 
-	mutex_lock(&d->disk->open_mutex);
-	d->claim = false;
-	mutex_unlock(&d->disk->open_mutex);
-	return 0;
+/**
+ * azr_dev_reset_id() - azr_dev_reset() of /dev/aether_zram<@id>
+ * @id:	the device
+ *
+ * The device is found and claimed under azr_devices_lock, and reset
+ * after it is dropped: the reset may wait for a writeback pass or a
+ * read back in the backing device (azr_wb_lock_unpinned()), which must
+ * not hold every other device's control ioctls (review s34, finding 1).
+ * The claim keeps the device: a removal meanwhile is refused.
+ *
+ * Return: 0; -ENODEV if there is no such device; -EBUSY if it is open or
+ * being reset or removed.
+ */
+int azr_dev_reset_id(int id)
+{
+	struct azr_dev *d;
+	int err;
+
+	mutex_lock(&azr_devices_lock);
+	d = azr_dev_find(id);
+	err = d ? azr_dev_claim(d) : -ENODEV;
+	mutex_unlock(&azr_devices_lock);
+	if (!err)
+		azr_dev_reset_claimed(d);
+	return err;
 }
 
 /**

@@ -39,6 +39,10 @@ enum azr_slot_bits {
 	AZR_SLOT_TRIED3,
 	AZR_SLOT_TRIED_STRONG,	/* adaptive.c: nor its strongest setting */
 	AZR_SLOT_INCOMPRESSIBLE, /* every secondary tried: zram's mark */
+	/* writeback.c: its block being read back, no lock of the device held */
+	AZR_SLOT_READ_BACK,
+	/* the slot let go of that block meanwhile: the read back puts it */
+	AZR_SLOT_READ_BACK_PUT,
 };
 
 /**
@@ -69,19 +73,18 @@ struct azr_slot {
  * @bd_reads:	pages read back from the backing device
  * @bd_writes:	pages written to it
  * @work:	the background writeback pass (writeback.c)
- * @pass_lock:	held for read by each writeback pass, which holds no
- *		init_lock across its I/O; teardown takes it for write under
- *		init_lock, to wait for them (lock 2a of internal.h)
  * @pass_mutex:	one pass at a time (lock 2b): a slot's AZR_SLOT_UNDER_WB
  *		is the claim of the one pass in flight, so that a pass
  *		that finds it still set after its write knows it is its
- *		own, not another pass's on a slot freed and used again
- * @reads:	reads holding the device without init_lock, across a read
- *		back or a wait for a slot's lock (writeback.c, "Reading
- *		back")
- * @reads_map:	lockdep's view of a read's pin: held for read with it
- *		(lock 2d of internal.h)
- * @reads_wq:	teardown waits there for @reads to fall to 0
+ *		own, not another pass's on a slot freed and used again;
+ *		taken under the pass's pin, init_lock dropped
+ * @pins:	reads back and writeback passes holding the device without
+ *		init_lock, across the backing device's I/O or a wait for
+ *		another read back of the same slot (writeback.c, "Reading
+ *		back"); teardown waits for it to fall to 0 holding no lock
+ * @pins_map:	lockdep's view of a pin: held for read (recursive) with it
+ *		(lock 2a of internal.h)
+ * @pins_wq:	teardown waits there for @pins to fall to 0
  */
 struct azr_wb {
 	struct aether_bdev bdev;
@@ -96,11 +99,10 @@ struct azr_wb {
 	atomic64_t bd_reads;
 	atomic64_t bd_writes;
 	struct delayed_work work;
-	struct rw_semaphore pass_lock;
 	struct mutex pass_mutex;	/* one pass at a time (lock 2b) */
-	atomic_t reads;
-	struct lockdep_map reads_map;
-	wait_queue_head_t reads_wq;
+	atomic_t pins;
+	struct lockdep_map pins_map;
+	wait_queue_head_t pins_wq;
 };
 
 /* Priorities of recompression's secondary algorithms: 1..3, as zram's. */
@@ -219,7 +221,9 @@ struct azr_wb_old {
  * @dict_len:	its length
  * @limit_pages: pages the store may use (its pool and its dedupe
  *		table: azr_dev_pool_pages()), 0 no limit (init_lock)
- * @claim:	a reset or remove is under way: no open (disk->open_mutex)
+ * @claim:	a reset or remove is under way: no open (disk->open_mutex;
+ *		a writeback pass's pin reads it without, and one that
+ *		missed it is waited for: azr_wb_lock_unpinned())
  * @max_used_pages: the most pages the store held (azr_dev_pool_pages())
  *		since initialisation or the last write of 0 to mem_used_max
  * @failed_reads: reads that could not be served
@@ -278,11 +282,10 @@ static inline bool azr_dev_init_done(const struct azr_dev *d)
  * @d:	an initialised device
  *
  * They stay while this task holds @init_lock (2, either way), or a
- * writeback pass's pin (@wb.pass_lock for read, 2a), or a read's pin
- * (@wb.reads_map for read, 2d: azr_wb_read_unlock() to
- * azr_wb_read_relock()): teardown waits for all three before it frees
- * them.  Another task's pin is not this one's: each is asked of lockdep
- * for the current task, none is a bare count.
+ * pin (@wb.pins_map for read, 2a: a writeback pass's, or a read's from
+ * azr_wb_read_unlock() to azr_wb_read_relock()): teardown waits for
+ * both before it frees them.  Another task's pin is not this one's:
+ * each is asked of lockdep for the current task, none is a bare count.
  *
  * Return: true if so; meaningful only with CONFIG_LOCKDEP (and lockdep
  * still on), as its helpers are.
@@ -290,8 +293,7 @@ static inline bool azr_dev_init_done(const struct azr_dev *d)
 static inline bool azr_slot_stable(struct azr_dev *d)
 {
 	return lockdep_is_held(&d->init_lock) ||
-	       lockdep_is_held(&d->wb.pass_lock) ||
-	       lock_is_held(&d->wb.reads_map);
+	       lock_is_held(&d->wb.pins_map);
 }
 
 /* Where a function uses @d's slots or store: azr_slot_stable(). */
@@ -307,6 +309,7 @@ unsigned int azr_dev_count(void);
 int azr_dev_add(const struct aether_zram_add *cfg);
 int azr_dev_remove(int id);
 int azr_dev_reset(struct azr_dev *d);
+int azr_dev_reset_id(int id);
 int azr_dev_set_disksize(struct azr_dev *d, u64 disksize);
 int azr_dev_set_algo(struct azr_dev *d, unsigned int algo, int level);
 int azr_dev_set_params(struct azr_dev *d, unsigned int algo, int level,
@@ -322,6 +325,9 @@ void azr_slot_free(struct azr_dev *d, u32 index);
 void azr_slot_accessed(struct azr_dev *d, u32 index);
 int azr_dev_set_csum(struct azr_dev *d, unsigned int type);
 int azr_dev_csum_verify(struct azr_dev *d, u32 index, struct page *page);
+u64 azr_dev_csum_get(struct azr_dev *d, u32 index);
+int azr_dev_csum_check(struct azr_dev *d, u32 index, struct page *page,
+		       u64 want);
 int azr_dev_corrupt(struct azr_dev *d, u32 index);
 int azr_dev_set_dedupe(struct azr_dev *d, bool on);
 
@@ -330,13 +336,10 @@ extern const struct attribute_group azr_wb_group;
 void azr_wb_dev_init(struct azr_dev *d);
 void azr_wb_start(struct azr_dev *d);
 void azr_wb_stop(struct azr_dev *d);
-void azr_wb_drain(struct azr_dev *d);
+void azr_wb_lock_unpinned(struct azr_dev *d);
 void azr_wb_reset(struct azr_dev *d, struct azr_wb_old *old);
 void azr_wb_release(struct azr_dev *d, struct azr_wb_old *old);
-void azr_wb_read_unlock(struct azr_dev *d);
-int azr_wb_read(struct azr_dev *d, u32 index, struct page *page,
-		bool *unlocked);
-void azr_wb_read_relock(struct azr_dev *d);
+int azr_wb_read(struct azr_dev *d, u32 index, struct page *page);
 void azr_wb_free(struct azr_dev *d, u32 index);
 int azr_wb_init(void);
 void azr_wb_exit(void);

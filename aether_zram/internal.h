@@ -48,28 +48,29 @@
  *     again behind a queued writer and deadlock.  The one exception is
  *     disksize's write hold of a device not yet initialised (no I/O can
  *     reach it): lockdep subclass AZR_INIT_LOCK_UNINIT
- *  2a. azr_dev->wb.pass_lock (rw_semaphore, writeback.c): read by a
- *     writeback pass, taken under 2 and held after 2 is dropped, across
- *     the backing device's I/O; write by teardown under 2, to wait for
- *     the passes before it frees what they use.  Nothing under it may
- *     need 2 (a pass is NOIO)
+ *  2a. a pin of a device (azr_dev->wb.pins, and the lockdep map
+ *     wb.pins_map held for read, recursively, with it; writeback.c):
+ *     what a read back or a writeback pass holds instead of 2 across
+ *     the backing device's I/O.  Taken under 2 held for read, then 2 is
+ *     let go of; a read back takes 2 again under it before it drops it,
+ *     then 3 (its claim was made under 2 and 3 before).  Teardown takes
+ *     the map for write holding nothing (not 1 either: a reset or a
+ *     removal claims the device under 1 and drops it), waits for the
+ *     count to fall to 0, then takes 2 for write; it never waits for a
+ *     pin holding 2: what a pinned task waits for (the backing device's
+ *     stack, its allocations) may need 2 through reclaim.  The slots and the store
+ *     may be used under 2 or 2a (azr_assert_slot_stable(), dev.h)
  *  2b. azr_dev->wb.pass_mutex (mutex, writeback.c): one pass of a device
  *     at a time, taken under 2a and held across the pass
  *  2c. azr_dev->rc.mutex (mutex, recomp.c): one recompression of a
  *     device at a time (recompress, adaptive's background pass), only
  *     tried, under 2 held for read
- *  2d. a read's pin of a device (azr_dev->wb.reads, and the lockdep map
- *     wb.reads_map held for read with it, writeback.c): taken under 2
- *     held for read, then 2 is let go of, across a read back from the
- *     backing device or a wait for a slot's lock (3); 2 is taken again
- *     under it only after 3 is dropped.  Teardown takes the map for
- *     write holding nothing, and waits for the count to fall to 0.  The
- *     slots and the store may be used under 2, 2a or 2d
- *     (azr_assert_slot_stable(), dev.h)
  *  3. a device slot's lock (a bit lock in the slot's flags, sleeping
  *     when contended: wait_on_bit_lock()): one I/O on a slot at a time,
- *     held across its compression or decompression; swap's slot-free
- *     notification (atomic) only tries it
+ *     held across its compression or decompression, never across the
+ *     backing device's I/O (a read back's claim, AZR_SLOT_READ_BACK,
+ *     stands for it there, and nothing that frees a slot waits for
+ *     it); swap's slot-free notification (atomic) only tries it
  *  3a. a store's dedupe table lock (spinlock, dedup.c): its entries'
  *     tree and references; taken under 3 and from swap's atomic
  *     notification, nothing inside it

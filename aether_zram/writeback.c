@@ -27,9 +27,10 @@
  * I/O would come back into this module under our own locks.  So is a
  * device stacked on this one (review s28, finding 6): a dm device over
  * it, directly or through other stacked devices, would map writeback's
- * write of slot X's page into this device's own slots, and a read
- * back of X would need the lock of the slot it maps to, which may be
- * X's, held by the reader: a hang.  What is stacked
+ * write of slot X's page into this device's own slots: a page put out
+ * to free memory would come back into the store it left, and the pass
+ * would wait, across its write, for slot locks of its own device.
+ * What is stacked
  * is read from the holder links the block layer keeps (a disk's slaves/
  * directory, bd_link_disk_holder()), at the time of the write.  Stacks
  * it does not link are not seen and not refused: a loop device over
@@ -44,14 +45,13 @@
  * one out of the device under the write hold (azr_wb_detach(): the
  * open, the path, the bitmap) and close it after up_write()
  * (azr_wb_release()).  No I/O reaches it after the write hold: a read
- * of a written-back slot pins the device (@reads, taken under init_lock
- * held for read) from before it lets go of init_lock to after its bio
- * completed, and teardown waits for @reads to fall to 0 before it takes
- * the write hold (azr_wb_stop()); a writeback pass
- * pins the device with @pass_lock held for read from before it lets go
- * of init_lock to after its last bio completed; teardown takes
- * @pass_lock for write under the write hold (azr_wb_drain()).  After
- * it the device names no backing device or the new one.  No slot holds
+ * of a written-back slot and a writeback pass pin the device (@pins,
+ * taken under init_lock held for read) from before they let go of
+ * init_lock to after their last bio completed, and teardown waits for
+ * @pins to fall to 0 before it takes the write hold
+ * (azr_wb_lock_unpinned()); a pass refuses a device claimed for
+ * teardown, a read cannot start on it (nobody has it open).  After it
+ * the device names no backing device or the new one.  No slot holds
  * a block of the old one either: teardown frees every slot under the
  * same hold, and "none" or a new backing_dev refuse an initialised
  * device, which alone has slots (and alone has passes).
@@ -86,8 +86,11 @@
  * takes init_lock for read, queued behind a writer (mem_limit) that
  * waits for the pass's read hold: a cycle no lockdep sees, as it runs
  * through another thread's allocation.  Now the pass holds only its pin
- * (@pass_lock, for read) across the I/O, which nothing but teardown
- * takes for write, and teardown runs only on a disk nobody has open.
+ * (@pins) across the I/O, which only teardown waits for, holding no
+ * lock, on a disk nobody has open.  (Until review s33 the pin was an
+ * rwsem that teardown took for write under init_lock: lockdep, once NBD
+ * was in the debug kernel, could close init_lock -> the pin -> the NBD
+ * socket's lock -> fs_reclaim -> init_lock.)
  *
  * writeback_limit_enable makes writeback_limit a budget of 4 KiB units
  * (zram's unit) that each page written spends; a pass that meets an
@@ -95,38 +98,60 @@
  * columns, in 4 KiB units: blocks in use, pages read back, pages
  * written.
  *
- * Reading back.  A read of a written-back page reads its block into the
- * caller's page, synchronously, holding the slot's lock (so the block
- * cannot be freed and given to another page meanwhile) but not
- * init_lock: the I/O path holds init_lock for read, and a backing
- * device that answers slowly (an NBD server far away, or gone until
- * nbd's timeout) would otherwise keep a configuration write (mem_limit)
- * queued for the write hold, and behind it every statistics read
- * (mm_stat, io_stat) of the device, for as long as the read takes.  The
- * read pins the device instead (@reads, a count taken under init_lock;
- * teardown, which runs only on a disk nobody has open, waits for it to
- * fall to 0 before it takes init_lock for write) and takes init_lock
- * again only after it dropped the slot's lock: a writer under init_lock
- * may be waiting for that slot, and a configuration writer behind it.
- * Every other read of the page waits for the slot the same way: a read
- * that finds its slot's lock taken lets go of init_lock, pinned as the
- * read back is, before it waits (azr_slot_lock_read(), dev.c), so that a
- * second and a third reader of a page on a slow backing device hold up
- * no configuration writer either (review s31 finding 12).  A write
- * still waits for a slot holding init_lock (it needs init_lock for its
- * charge), and so does a read-modify-write of part of a written-back
- * page across its read: a write of a page being read back holds a
- * configuration writer until the backing device answers.  The pin is a
- * count lockdep cannot see; it sees @reads_map instead, taken for read
- * with the count and dropped with it, so that azr_assert_slot_stable()
- * can tell this task's pin from another's.  The read runs in a work
- * item of our own workqueue (WQ_MEM_RECLAIM: swap-in may depend on it;
- * it runs nothing else) and the caller waits for it: the caller is
- * inside submit_bio() of our disk, where a bio submitted to another
- * disk would only be queued until we return (current->bio_list) -
- * zram's read_from_bdev_sync() for the same reason.  The page stays on
- * the backing device; a write of it, a discard, swap's free notification
- * or reset gives its block back.
+ * Reading back.  A read of a written-back page holds no lock of the
+ * device across the backing device's I/O (issue 16's lockdep chain, on
+ * the debug kernel with NBD: init_lock -> a slot's lock -> the read ->
+ * the NBD socket's lock -> fs_reclaim -> kswapd swapping out to an
+ * aether_zram device -> init_lock; the read of an NBD device, or of a
+ * loop device's file, may need memory, and reclaim may swap out to this
+ * very device, whose I/O path takes init_lock and slot locks).  As in
+ * zram (read_from_bdev(), which drops the slot's lock first), but with
+ * what zram leaves to chance made sure: under the slot's lock (and
+ * init_lock, for read) the read claims the slot's block
+ * (AZR_SLOT_READ_BACK) and takes its checksum; it lets go of both locks,
+ * the device pinned instead, reads the block and checks the page; then
+ * it takes init_lock and the slot's lock again.  While the claim
+ * stands, whatever lets go of the slot (a write, a discard, swap's
+ * notification, all through azr_slot_free()) lends the block to the
+ * read instead of giving it back (AZR_SLOT_READ_BACK_PUT): no other page
+ * is written to the block while it is read, so the read returns the
+ * page the slot held when the read began, never another's and never a
+ * freed block's, and gives the block back itself.  A read whose slot
+ * was let go of meanwhile raced a write or a discard, and the page it
+ * had is a right answer for it; a read-modify-write of part of a page
+ * needs the page as it is, and reads the slot again (dev.c).  The
+ * slot's next block, once a write and a writeback pass put the page
+ * out again during the read, is the slot's alone, given back as usual:
+ * only the first is lent.  A second reader that finds the claim waits
+ * for it, pinned, with no lock held either, and looks at the slot
+ * again.  No whole-page write waits for a read back (a write to a
+ * claimed slot lends and goes on), so swap-out never waits for the
+ * backing device's read through us.  A write of part of a page (a
+ * filesystem with blocks smaller than a page on the device, a partial
+ * write-zeroes) needs the page as it is and waits for the claim like a
+ * second reader: no lock of the device held, but the backing device's
+ * time (review s33, finding 3).
+ *
+ * The pin is a count, @pins (a writeback pass takes it too), taken under
+ * init_lock and dropped once init_lock is held again: teardown, which
+ * runs only on a disk nobody has open, waits for it to fall to 0 before
+ * it takes init_lock for write, so the slots, the store, the checksums
+ * and the backing device stay for the read's length.  The read does
+ * not hold init_lock across it either: a backing device that answers slowly (an NBD server far
+ * away, or gone until nbd's timeout) would keep a configuration write
+ * (mem_limit) queued for the write hold, and behind it every I/O and
+ * statistics read of the device.  The pin is a count lockdep cannot
+ * see; it sees @pins_map instead, taken for read with the count and
+ * dropped with it, so that azr_assert_slot_stable() can tell this
+ * task's pin from another's, and azr_wb_assert_unlocked() says what is
+ * not held across the I/O.  The read runs in a work item of our own
+ * workqueue (WQ_MEM_RECLAIM: swap-in may depend on it; it runs nothing
+ * else) and the caller waits for it: the caller is inside submit_bio()
+ * of our disk, where a bio submitted to another disk would only be
+ * queued until we return (current->bio_list) - zram's
+ * read_from_bdev_sync() for the same reason.  The page stays on the
+ * backing device; a write of it, a discard, swap's free notification or
+ * reset gives its block back.
  *
  * Background writeback (ours; zram users ask for it).  With the module
  * parameter wb_interval_ms not 0, each initialised device with a
@@ -144,15 +169,20 @@
  *
  * Lock order (internal.h): the sysfs files take @init_lock (2) for read
  * (backing_dev for write); a pass takes it for read only to pin the
- * device with @pass_lock (2a) and drops it, then takes a slot's lock
- * (3) around its load and its install, never across its I/O; then the
- * store's stream and pool; the limit's spinlock (8) innermost, around
- * its two fields only.  A read pins the device (@reads, and @reads_map
- * for read: lock 2d) under init_lock and lets go of init_lock before it
- * reads back or waits for a slot's lock (3); it takes init_lock again
- * only after it dropped the slot's lock (azr_wb_read_relock()).
- * Teardown takes @reads_map for write, holding none of these, and waits
- * for the count to fall to 0.
+ * device (@pins, 2a) and drops it, then takes @pass_mutex (2b), and a
+ * slot's lock (3) around its load and its install, never across its
+ * I/O; then the store's stream and pool; the limit's spinlock (8)
+ * innermost, around its two fields only.  A read back claims its block under 2 and 3,
+ * pins the device (@pins, and @pins_map for read: lock 2a) and lets
+ * go of both across its I/O and across a wait for another read's claim;
+ * it takes 2 again, then 3, before it looks at the slot again.
+ * Teardown takes @pins_map for write, holding none of these (nor
+ * azr_devices_lock: a reset or a removal claims the device under it and
+ * lets it go first), waits for the count to fall to 0, and takes 2 for
+ * write only then.  What lockdep no longer sees: a lock a task holds
+ * when it pins is linked to the pin only, not to what the backing
+ * device's stack takes under it (lockdep links a new lock to the lock
+ * taken last); so nothing but 2, dropped, may be held when pinning.
  * The backing device is opened and closed
  * with none of them held (a block device's open_mutex is never taken
  * under 2).  The bitmap and the counters are atomic.
@@ -191,9 +221,9 @@ static unsigned int azr_wb_idle_age_sec;
 
 /*
  * Reads of written-back pages, and nothing else: a reader waits for its
- * work item holding a slot's lock, so no work on this queue may take
- * one (under memory pressure its rescuer runs one item at a time).  The
- * background passes, which take slot locks, run on system_unbound_wq.
+ * work item, and under memory pressure the rescuer runs one item at a
+ * time, so no work here may wait for a slot's lock or a read's claim.
+ * The background passes, which take slot locks, run on system_unbound_wq.
  */
 static struct workqueue_struct *azr_wb_wq;
 
@@ -232,7 +262,12 @@ static void azr_wb_block_put(struct azr_wb *wb, unsigned long blk)
  * @d:		a device with a backing device
  * @index:	a written-back slot, its lock held
  *
- * The page leaves the store (it still counted in pages_stored).
+ * The page leaves the store (it still counted in pages_stored).  A read
+ * back of the block in flight (AZR_SLOT_READ_BACK) is lent it until it
+ * is done: it gives the block back itself (AZR_SLOT_READ_BACK_PUT), so
+ * that no other page is written to the block it reads.  Only the slot's
+ * first block after the read's claim is the read's; once the flag is
+ * set, a later block of the slot is given back here.
  *
  * Context: any context; never sleeps.
  */
@@ -240,7 +275,9 @@ void azr_wb_free(struct azr_dev *d, u32 index)
 {
 	struct azr_slot *slot = &d->table[index];
 
-	azr_wb_block_put(&d->wb, slot->e.handle);
+	if (!test_bit(AZR_SLOT_READ_BACK, &slot->flags) ||
+	    test_and_set_bit(AZR_SLOT_READ_BACK_PUT, &slot->flags))
+		azr_wb_block_put(&d->wb, slot->e.handle);
 	atomic64_dec(&d->store.pages_stored);
 	clear_bit(AZR_SLOT_WB, &slot->flags);
 	memset(&slot->e, 0, sizeof(slot->e));
@@ -279,78 +316,161 @@ static void azr_wb_sync_read_fn(struct work_struct *work)
 	r->err = azr_wb_bio(r->wb, r->page, r->blk, REQ_OP_READ);
 }
 
-/**
- * azr_wb_read_unlock() - let go of init_lock, @d pinned by a read instead
- * @d:	the device, init_lock held for read by a read (its bio path)
- *
- * Until azr_wb_read_relock(), @d's slots and store stay (teardown waits
- * for @wb.reads to fall to 0) while no configuration writer waits for
- * this read; lockdep sees the pin as @wb.reads_map held for read
- * (azr_assert_slot_stable()).
+/*
+ * Pin @d (lock 2a), init_lock held for read: until azr_wb_pin_put(),
+ * @d's slots, store and backing device stay without init_lock (teardown
+ * waits for @wb.pins to fall to 0 before it takes init_lock for write).
+ * Lockdep sees the pin as @wb.pins_map held for read, a recursive read:
+ * what a pinned task waits for (the backing device's stack, reclaim)
+ * may take init_lock, and teardown never waits for the pins holding it
+ * (azr_wb_lock_unpinned()).
  */
-void azr_wb_read_unlock(struct azr_dev *d)
+static void azr_wb_pin_get(struct azr_dev *d)
 {
 	lockdep_assert_held_read(&d->init_lock);
-	atomic_inc(&d->wb.reads);
-	lock_map_acquire_read(&d->wb.reads_map);
+	atomic_inc(&d->wb.pins);
+	lock_map_acquire_read(&d->wb.pins_map);
+}
+
+/*
+ * The wake comes after the count reached 0: a waiter may already have
+ * gone on.  That is sound only while no waiter frees @d when it sees 0.
+ * A reset keeps @d; a removal frees it after its teardown, but no pin
+ * is left by then for a reason of its own: del_gendisk() has waited for
+ * the disk's bios in flight (reads back) and for the sysfs writers
+ * (writeback), and the teardown's azr_wb_stop() for the background pass.
+ */
+static void azr_wb_pin_put(struct azr_dev *d)
+{
+	lock_map_release(&d->wb.pins_map);
+	if (atomic_dec_and_test(&d->wb.pins))
+		wake_up_all(&d->wb.pins_wq);
+}
+
+/*
+ * Let go of init_lock, @d pinned by a read instead, until
+ * azr_wb_read_relock(): no configuration writer waits for this read
+ * (azr_assert_slot_stable() accepts the pin).
+ */
+static void azr_wb_read_unlock(struct azr_dev *d)
+{
+	azr_wb_pin_get(d);
 	up_read(&d->init_lock);
 }
 
-/**
- * azr_wb_read() - read a written-back page from the backing device
- * @d:		the device, init_lock held for read, or pinned by this
- *		read (azr_wb_read_unlock())
- * @index:	a written-back slot, its lock held
- * @page:	where the PAGE_SIZE bytes go
- * @unlocked:	NULL: init_lock stays held across the read.  Else
- *		init_lock is let go of for the I/O (azr_wb_read_unlock())
- *		and *@unlocked set, if it was not already: the caller
- *		drops the slot's lock and then calls azr_wb_read_relock().
- *
- * Context: may sleep; from submit_bio() of @d too (the bio goes out
- * from a work item, see the overview).
- *
- * Return: 0, or the error of the read (-EIO).
+/*
+ * Take init_lock again after azr_wb_read_unlock(), and unpin @d.  No slot
+ * lock is held: a writer holding init_lock may be waiting for the slot,
+ * a configuration writer behind it, and we behind both.
  */
-int azr_wb_read(struct azr_dev *d, u32 index, struct page *page,
-		bool *unlocked)
+static void azr_wb_read_relock(struct azr_dev *d)
+{
+	down_read(&d->init_lock);
+	azr_wb_pin_put(d);
+}
+
+/*
+ * What a read back holds across its I/O: nothing of @d that a swap-out
+ * to @d takes (init_lock, a slot's lock), nor a writeback pass's locks;
+ * only its pin (2a), which teardown alone waits for.
+ */
+static void azr_wb_assert_unlocked(struct azr_dev *d)
+{
+	lockdep_assert_not_held(&d->init_lock);
+	lockdep_assert(lock_is_held(&d->slot_dep_map) != LOCK_STATE_HELD);
+	lockdep_assert_not_held(&d->wb.pass_mutex);
+	lockdep_assert(lock_is_held(&d->wb.pins_map) != LOCK_STATE_NOT_HELD);
+}
+
+/* Block @blk into @page on our workqueue (see the overview): 0 or -EIO. */
+static int azr_wb_read_block(struct azr_dev *d, u32 index, unsigned long blk,
+			     struct page *page)
 {
 	struct azr_wb_sync_read r = {
 		.wb	= &d->wb,
 		.page	= page,
-		.blk	= d->table[index].e.handle,
+		.blk	= blk,
 	};
 
-	azr_assert_slot_stable(d);
-	if (unlocked && !*unlocked) {
-		azr_wb_read_unlock(d);
-		*unlocked = true;
-	}
+	azr_wb_assert_unlocked(d);
 	INIT_WORK_ONSTACK(&r.work, azr_wb_sync_read_fn);
 	queue_work(azr_wb_wq, &r.work);
 	flush_work(&r.work);
 	destroy_work_on_stack(&r.work);
 	atomic64_inc(&d->wb.bd_reads);
-	trace_azram_read_back(d->id, index, r.blk, r.err);
+	trace_azram_read_back(d->id, index, blk, r.err);
 	if (r.err)
 		pr_err_ratelimited("%s: page %u: read of block %lu of the backing device failed: %d\n",
-				   d->disk->disk_name, index, r.blk, r.err);
+				   d->disk->disk_name, index, blk, r.err);
 	return r.err;
 }
 
 /**
- * azr_wb_read_relock() - take init_lock again after azr_wb_read_unlock(),
- *			  and unpin @d
- * @d:	the device; no slot lock held (a writer holding init_lock may
- *	be waiting for the slot, a configuration writer behind it, and we
- *	behind both)
+ * azr_wb_read() - read a written-back page from the backing device
+ * @d:		the device, init_lock held for read
+ * @index:	a written-back slot, its lock held
+ * @page:	where the PAGE_SIZE bytes go
+ *
+ * The read claims the slot's block (AZR_SLOT_READ_BACK: while it is
+ * set, freeing the slot lends the block to the read instead of giving
+ * it back, azr_wb_free()), takes its checksum, and lets go of the
+ * slot's lock and of init_lock, @d pinned instead, across the I/O and
+ * the check.  A read that finds another's claim waits for it the same
+ * way, reads nothing, and returns -EAGAIN.  Both locks are taken again
+ * (init_lock first) before it returns, so the caller looks at the slot
+ * again.
+ *
+ * Context: may sleep; from submit_bio() of @d too (the bio goes out
+ * from a work item, see the overview).
+ *
+ * Return: 0, @page holds the page the slot held at the call, and the
+ * slot still holds it; 1, @page holds it, but the slot let go of it
+ * meanwhile (written, discarded, freed by swap's notification); -EAGAIN
+ * (@page not to be used: another read's claim, or a failed read of a
+ * block the slot let go of meanwhile); or the error of the read or of
+ * the check (-EIO).
  */
-void azr_wb_read_relock(struct azr_dev *d)
+int azr_wb_read(struct azr_dev *d, u32 index, struct page *page)
 {
-	down_read(&d->init_lock);
-	lock_map_release(&d->wb.reads_map);
-	if (atomic_dec_and_test(&d->wb.reads))
-		wake_up_all(&d->wb.reads_wq);
+	struct azr_slot *slot = &d->table[index];
+	unsigned long blk = slot->e.handle;
+	bool lent;
+	u64 sum;
+	int err;
+
+	lockdep_assert_held_read(&d->init_lock);
+	if (test_bit(AZR_SLOT_READ_BACK, &slot->flags)) {
+		azr_slot_unlock(d, index);
+		azr_wb_read_unlock(d);
+		wait_on_bit(&slot->flags, AZR_SLOT_READ_BACK,
+			    TASK_UNINTERRUPTIBLE);
+		azr_wb_read_relock(d);
+		azr_slot_lock(d, index);
+		return -EAGAIN;
+	}
+	set_bit(AZR_SLOT_READ_BACK, &slot->flags);
+	sum = d->csums ? azr_dev_csum_get(d, index) : 0;
+	azr_slot_unlock(d, index);
+	azr_wb_read_unlock(d);
+
+	err = azr_wb_read_block(d, index, blk, page);
+	if (!err && d->csums)
+		err = azr_dev_csum_check(d, index, page, sum);
+
+	azr_wb_read_relock(d);
+	azr_slot_lock(d, index);
+	lent = test_and_clear_bit(AZR_SLOT_READ_BACK_PUT, &slot->flags);
+	if (lent)
+		azr_wb_block_put(&d->wb, blk);
+	clear_and_wake_up_bit(AZR_SLOT_READ_BACK, &slot->flags);
+	/*
+	 * The slot let go of the page during the read: the old block's
+	 * error is no one's (review s33, finding 2); the caller looks at
+	 * the slot again, as after another read's claim.
+	 */
+	if (lent && err)
+		return -EAGAIN;
+	return err ? err : lent;
 }
 
 /* ---- idle ---------------------------------------------------------------- */
@@ -524,12 +644,14 @@ out_unlock:
 }
 
 /*
- * Pin @d for a pass: initialised, with a backing device, and both kept
- * until azr_wb_unpin(), without init_lock.  The pin is @pass_lock held
- * for read, taken under init_lock; teardown takes it for write under
- * init_lock before it frees the slots, the store or the backing device
- * (azr_wb_drain()).  Return: 0; -EINVAL before disksize; -ENODEV
- * without a backing device.
+ * Pin @d for a pass: initialised, with a backing device, not claimed by
+ * a reset or a removal, and all of it kept until azr_wb_unpin() without
+ * init_lock: a read's pin (2a).  A pass waiting for its backing device
+ * holds nothing that teardown takes under init_lock (review s33,
+ * finding 1: the pass's old rwsem, taken for write by teardown under
+ * init_lock, closed a lockdep cycle through the backing device's locks
+ * and reclaim).  Return: 0; -EINVAL before disksize; -ENODEV without a
+ * backing device; -EBUSY while a reset or a removal claims @d.
  */
 static int azr_wb_pin(struct azr_dev *d)
 {
@@ -540,32 +662,46 @@ static int azr_wb_pin(struct azr_dev *d)
 		err = -EINVAL;
 	else if (!d->wb.bdev.bdev)
 		err = -ENODEV;
+	else if (READ_ONCE(d->claim))
+		err = -EBUSY;
 	else
-		down_read(&d->wb.pass_lock);
+		azr_wb_pin_get(d);
 	up_read(&d->init_lock);
 	return err;
 }
 
 static void azr_wb_unpin(struct azr_dev *d)
 {
-	up_read(&d->wb.pass_lock);
+	azr_wb_pin_put(d);
 }
 
 /**
- * azr_wb_drain() - wait for the writeback passes in flight on @d
- * @d:	the device, init_lock held for write: no new pass can pin it
+ * azr_wb_lock_unpinned() - take @d's init_lock for write, no pin left
+ * @d:	the device, claimed for teardown (nobody has it open, so no read
+ *	starts, and a pass refuses it), init_lock not held
  *
- * A pass holds no init_lock across its I/O; teardown calls this before
- * it frees what a pass uses (the slots, the store, the backing device).
- * Nothing a pass waits for needs this device's init_lock: teardown runs
- * only on a disk nobody has open, so no I/O of ours is in the backing
- * device's stack.
+ * Reads back and passes hold no init_lock across their I/O, only a pin;
+ * teardown calls this before it frees what they use (the slots, the
+ * store, the checksums, the backing device).  It waits for the pins
+ * holding no lock: what a pinned task waits for (the backing device's
+ * stack, its allocations) may need this device's init_lock through
+ * reclaim.  A pass that pinned @d before the claim showed is waited for
+ * on the next round; once init_lock is held with no pin, none comes
+ * before the device is torn down.
  */
-void azr_wb_drain(struct azr_dev *d)
+void azr_wb_lock_unpinned(struct azr_dev *d)
 {
-	lockdep_assert_held_write(&d->init_lock);
-	down_write(&d->wb.pass_lock);
-	up_write(&d->wb.pass_lock);
+	lockdep_assert_not_held(&d->init_lock);
+	for (;;) {
+		/* A write hold of the pins, to lockdep: nothing held. */
+		lock_map_acquire(&d->wb.pins_map);
+		lock_map_release(&d->wb.pins_map);
+		wait_event(d->wb.pins_wq, !atomic_read(&d->wb.pins));
+		down_write(&d->init_lock);
+		if (!atomic_read(&d->wb.pins))
+			return;
+		up_write(&d->init_lock);
+	}
 }
 
 /*
@@ -573,8 +709,10 @@ void azr_wb_drain(struct azr_dev *d)
  * most @max of them; @d pinned (azr_wb_pin()), the device's one pass
  * (@pass_mutex held).  The count written goes
  * to *@written.  Return: 0; -EIO when the limit ran out or -ENOSPC when
- * the backing device filled (the pass stops); else the last write's
- * error (the pass goes on), as zram's.
+ * the backing device filled (the pass stops); -EBUSY when a reset or a
+ * removal claimed @d (it waits for the pass: the pass stops after the
+ * page in flight); else the last write's error (the pass goes on), as
+ * zram's.
  *
  * The pass is NOIO: the device's own I/O path takes the slot locks the
  * pass takes, so an allocation here (the bounce page, the load's, the
@@ -591,7 +729,7 @@ static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
 	int ret = 0, err;
 	u32 i;
 
-	lockdep_assert_held_read(&d->wb.pass_lock);
+	lockdep_assert(lock_is_held(&d->wb.pins_map) != LOCK_STATE_NOT_HELD);
 	lockdep_assert_held(&d->wb.pass_mutex);
 	lockdep_assert_not_held(&d->init_lock);
 	*written = 0;
@@ -612,6 +750,11 @@ static int azr_wb_pass(struct azr_dev *d, unsigned int mode, u32 first,
 			ret = err;
 		if (err == -EIO || err == -ENOSPC)
 			break;
+		/* A reset or a removal waits for this pass: stop. */
+		if (READ_ONCE(d->claim)) {
+			ret = -EBUSY;
+			break;
+		}
 		cond_resched();
 	}
 	__free_page(bounce);
@@ -750,14 +893,13 @@ static void azr_wb_background(struct work_struct *work)
  */
 void azr_wb_dev_init(struct azr_dev *d)
 {
-	static struct lock_class_key reads_key;
+	static struct lock_class_key pins_key;
 
 	spin_lock_init(&d->wb.limit_lock);
-	init_rwsem(&d->wb.pass_lock);
 	mutex_init(&d->wb.pass_mutex);
-	atomic_set(&d->wb.reads, 0);
-	lockdep_init_map(&d->wb.reads_map, "azr_wb_reads", &reads_key, 0);
-	init_waitqueue_head(&d->wb.reads_wq);
+	atomic_set(&d->wb.pins, 0);
+	lockdep_init_map(&d->wb.pins_map, "azr_wb_pins", &pins_key, 0);
+	init_waitqueue_head(&d->wb.pins_wq);
 	INIT_DELAYED_WORK(&d->wb.work, azr_wb_background);
 }
 
@@ -776,19 +918,15 @@ void azr_wb_start(struct azr_dev *d)
 }
 
 /**
- * azr_wb_stop() - stop it, waiting for a pass under way and for reads
- *		   back that let go of init_lock
- * @d:	the device, claimed for teardown (nobody has it open, so no new
- *	read can start); init_lock not held (both take it)
+ * azr_wb_stop() - stop it, waiting for a background pass under way
+ * @d:	the device, claimed for teardown; init_lock not held (the pass
+ *	takes it).  Passes the administrator asked for and reads back
+ *	are waited for by azr_wb_lock_unpinned().
  */
 void azr_wb_stop(struct azr_dev *d)
 {
 	lockdep_assert_not_held(&d->init_lock);
 	cancel_delayed_work_sync(&d->wb.work);
-	/* A write hold of the pins, to lockdep: nothing held they need. */
-	lock_map_acquire(&d->wb.reads_map);
-	lock_map_release(&d->wb.reads_map);
-	wait_event(d->wb.reads_wq, !atomic_read(&d->wb.reads));
 }
 
 /*
@@ -1191,7 +1329,7 @@ static ssize_t writeback_store(struct device *dev,
 				  &written);
 		if (ret)
 			err = ret;
-		if (ret == -EIO || ret == -ENOSPC)
+		if (ret == -EIO || ret == -ENOSPC || ret == -EBUSY)
 			break;
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
@@ -1367,7 +1505,7 @@ static bool azr_wb_selftest_pin(struct azr_dev *d)
 	flush_work(&p.work);
 	ok = ok && !p.stable;
 	azr_wb_read_relock(d);
-	ok = ok && !atomic_read(&d->wb.reads);
+	ok = ok && !atomic_read(&d->wb.pins);
 	up_read(&d->init_lock);
 	ok = ok && !azr_slot_stable(d);
 	destroy_work_on_stack(&p.work);

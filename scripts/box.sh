@@ -24,7 +24,7 @@
 #   AETHER_KMODS_ONDEMAND  distro modules put in the box (with what they
 #                    need) but not loaded, for modprobe and request_module();
 #                    default "ext4 zram lz4 lz4hc zstd brd dm-mod dm-delay loop
-#                    nbd": mount -t ext4
+#                    nbd virtio_pci virtio_blk": mount -t ext4
 #                    asks for fs-ext4, the benchmark loads the kernel's zram,
 #                    6.1's zram asks the crypto API for crypto-<algo> when an
 #                    algorithm is chosen, and zram_writeback_test loads brd
@@ -32,8 +32,9 @@
 #                    stacked on ours, refused; dm-delay a slow backing
 #                    device); zram_nbd_test loads nbd (the kernel's network
 #                    block device client, over 127.0.0.1 to nbd-server in
-#                    the box). A module the kernel lacks or has built in is
-#                    left out.
+#                    the box), and virtio_pci and virtio_blk the box's
+#                    scratch disk (below). A module the kernel lacks or
+#                    has built in is left out.
 #   AETHER_PARAMS_<module>  module parameters, replacing the defaults below
 #   AETHER_VERBOSE=1 show the serial console live
 #   AETHER_CMDLINE   appended to the kernel command line
@@ -180,7 +181,7 @@ resolve_modules() {
 		visit "$(basename "$ko" .ko)" "$ko"
 	done < <(find "$KO_DIR" -name '*.ko' | sort)
 	# Last, so that a module that one of the above needs is loaded.
-	for m in ${AETHER_KMODS_ONDEMAND-ext4 zram lz4 lz4hc zstd brd dm-mod dm-delay loop nbd}; do
+	for m in ${AETHER_KMODS_ONDEMAND-ext4 zram lz4 lz4hc zstd brd dm-mod dm-delay loop nbd virtio_pci virtio_blk}; do
 		modinfo -b "$ROOT/" -k "$REL" -F filename "$m" >/dev/null 2>&1 || continue
 		DISTRO_KIND=ondemand visit "$m"
 	done
@@ -386,6 +387,11 @@ build_initramfs() {
 # zone: node 0 DMA, DMA32 and Normal; node 1 Normal (as on real machines).
 # ACCEL and CPU come from scripts/accel.sh.
 qemu_args() {
+	if [[ -n $SCRATCH ]]; then
+		printf '%s\n' -drive \
+			"file=$SCRATCH,if=none,id=scratch,format=raw,cache=unsafe" \
+			-device virtio-blk-pci,drive=scratch,serial=aether-scratch
+	fi
 	printf '%s\n' -machine q35,max-ram-below-4g=512M -cpu "$CPU" \
 		-smp 2,sockets=2,cores=1,threads=1 -m 2G -accel "$ACCEL" \
 		-object memory-backend-ram,id=m0,size=1G \
@@ -395,6 +401,18 @@ qemu_args() {
 		-nodefaults -no-user-config -no-reboot -display none \
 		-kernel "$ROOT/boot/vmlinuz-$REL" -initrd "$INITRD" \
 		-append "$CMDLINE aether.accel=$ACCEL:$CPU ${AETHER_CMDLINE:-}"
+}
+
+# scratch_disk: the box's scratch disk, a sparse file of 64 MiB on this
+# machine made for each boot and removed after it, seen in the box as a
+# virtio disk whose serial is aether-scratch (the kernel finds it once
+# virtio_pci and virtio_blk are loaded): zram_nbd_test's writeback to a
+# local disk.  Its contents are nobody's and do not outlive the boot.
+SCRATCH=
+scratch_disk() {
+	SCRATCH=$(mktemp "$AETHER_TOP/build/box/$REL/scratch-XXXXXX.img")
+	trap 'rm -f "$SCRATCH"' EXIT
+	truncate -s 64M "$SCRATCH"
 }
 
 # choose_accel: KVM only where a probe boot showed that it works (cached,
@@ -441,6 +459,7 @@ main() {
 	choose_accel
 	resolve_modules
 	build_initramfs "$INITRD"
+	scratch_disk
 	if [[ $JOB == shell ]]; then
 		boot_shell
 		return

@@ -15,9 +15,18 @@
 # A built kernel looks like an installed one under a root of its own:
 #   <key>/root/boot/vmlinuz-REL
 #   <key>/root/lib/modules/REL/build -> <key>/obj   (O= tree, Module.symvers)
-#   <key>/root/lib/modules/REL/modules.builtin*      (for modinfo/depmod)
+#   <key>/root/lib/modules/REL/kernel/...           (its few modules: nbd,
+#                                                   dm-mod, dm-delay)
+#   <key>/root/lib/modules/REL/modules.builtin*, modules.dep (modinfo)
 # and $AETHER_CACHE/kernels/REL points at that root, which is how
 # scripts/lib.sh (kernel_root) finds it for the matrix and the box.
+# REL ends in the key's hash (6.1.192-aether-debug-0123abcd): kernels of
+# two keys are two releases, each with its own link, so a kernel built
+# from a new fragment never takes the place of an older one that modules
+# of another tree were built against (a config that adds a field to a
+# struct, as the device mapper's does to struct gendisk, would make
+# those modules read the wrong bytes); the older one stays in the cache
+# until removed by hand.
 #
 # Environment: AETHER_JOBS (default nproc) for make -j.
 set -euo pipefail
@@ -29,7 +38,8 @@ FRAGMENT=$HERE/aether-debug.config
 TARBALL=/usr/src/linux-source-6.1.tar.xz
 TOPDIR=linux-source-6.1
 # Bump when the steps below change in a way that changes the kernel.
-RECIPE=1
+# 2: the release carries the key's hash; modules are installed.
+RECIPE=2
 
 # key: source version + hash of the inputs, e.g. 6.1.192-2-0123abcd4567
 key() {
@@ -44,9 +54,14 @@ key() {
 }
 
 BASE=$AETHER_CACHE/debug-kernel
-DIR=$BASE/$(key)
+KEY=$(key)
+DIR=$BASE/$KEY
 OBJ=$DIR/obj
 ROOT=$DIR/root
+# Every make of the kernel appends this to CONFIG_LOCALVERSION: REL's
+# key hash (its first 8 digits).
+HASH=${KEY##*-}
+KMAKE=(make LOCALVERSION="-${HASH:0:8}")
 
 # src_tree: the extracted, patched source, shared by every config that
 # uses the same source and patches.
@@ -94,17 +109,21 @@ verify_config() {
 	return "$bad"
 }
 
-# install_root REL: the "installed kernel" view of the build.
+# install_root SRC REL: the "installed kernel" view of the build, its
+# modules installed as modules_install puts them (with modules.builtin*,
+# modules.order and depmod's files).
 install_root() {
-	local rel=$1 md=$ROOT/lib/modules/$1
+	local src=$1 rel=$2 md=$ROOT/lib/modules/$2
 	rm -rf "$ROOT"
-	mkdir -p "$ROOT/boot" "$md"
+	mkdir -p "$ROOT/boot"
 	cp "$OBJ/arch/x86/boot/bzImage" "$ROOT/boot/vmlinuz-$rel"
 	cp "$OBJ/System.map" "$ROOT/boot/System.map-$rel"
 	cp "$OBJ/.config" "$ROOT/boot/config-$rel"
-	ln -s "$OBJ" "$md/build"
-	cp "$OBJ"/modules.builtin "$OBJ"/modules.builtin.modinfo "$md/"
-	touch "$md/modules.order"
+	"${KMAKE[@]}" -C "$src" O="$OBJ" INSTALL_MOD_PATH="$ROOT" \
+		modules_install >>"$DIR/build.log" 2>&1 ||
+		die "modules_install failed (log $DIR/build.log)"
+	[[ -d $md ]] || die "modules_install made no $md"
+	ln -sfn "$OBJ" "$md/build"
 	depmod -b "$ROOT" "$rel"
 }
 
@@ -124,17 +143,21 @@ build() {
 		log=$DIR/build.log
 		note "building the debug kernel in $DIR (-j$jobs, log $log)"
 		{
-			make -C "$src" O="$OBJ" KCONFIG_ALLCONFIG="$FRAGMENT" allnoconfig &&
-			make -C "$src" O="$OBJ" olddefconfig
+			"${KMAKE[@]}" -C "$src" O="$OBJ" \
+				KCONFIG_ALLCONFIG="$FRAGMENT" allnoconfig &&
+			"${KMAKE[@]}" -C "$src" O="$OBJ" olddefconfig
 		} >"$log" 2>&1 || { tail -n 30 "$log"; die "configuring failed"; }
 		if ! verify_config "$OBJ/.config"; then
 			die "options of $FRAGMENT did not survive olddefconfig (see above)"
 		fi
-		make -C "$src" O="$OBJ" -j"$jobs" bzImage modules >>"$log" 2>&1 ||
+		"${KMAKE[@]}" -C "$src" O="$OBJ" -j"$jobs" bzImage modules \
+			>>"$log" 2>&1 ||
 			{ tail -n 40 "$log"; die "kernel build failed (log $log)"; }
 		[[ -f $OBJ/Module.symvers ]] || die "no Module.symvers in $OBJ"
 		rel=$(cat "$OBJ/include/config/kernel.release")
-		install_root "$rel"
+		[[ $rel == *-${HASH:0:8} ]] ||
+			die "release $rel does not end in the key's hash"
+		install_root "$src" "$rel"
 		echo "$((SECONDS - start))" >"$DIR/build-seconds"
 		echo "$rel" >"$DIR/done"
 		note "debug kernel $rel built in $((SECONDS - start))s"

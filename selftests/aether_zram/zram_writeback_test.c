@@ -32,6 +32,15 @@
  * The pressure test runs on a loop backing device too (stop 29 skipped
  * it there), and again with the backing device a loop device over a
  * file of an ext4 (loop.ko is among the box's on-demand modules).
+ *
+ * Issue 16: a read back holds no lock of the device across its I/O, so a
+ * write, a discard and a read from memory of the page being read back
+ * finish while the backing device is suspended under the read, which
+ * returns the page as it was; and reads back racing writes, partial
+ * writes, discards and writeback of the same pages return only bytes of
+ * their own page.  Review s33 finding 1: a reset waits for a writeback
+ * pass in flight holding no lock (mm_stat answers meanwhile, a second
+ * writeback is refused with EBUSY).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -253,6 +262,8 @@ static int wb_dm_ioctl(unsigned long cmd, struct dm_ioctl *io, size_t size,
 
 /* wb_dm_create_n()'s targets: linear, or dm-delay's of this many ms. */
 static unsigned int wb_dm_delay_ms;
+/* With wb_dm_delay_ms, writes this many ms late instead, if not -1. */
+static int wb_dm_write_delay_ms = -1;
 
 /*
  * dm device @name: @n linear targets of @sectors each, target i over the
@@ -290,7 +301,11 @@ static int wb_dm_create_n(struct _test_data_wb *self, const char *name,
 		t->length = sectors;
 		snprintf(t->target_type, sizeof(t->target_type), "%s",
 			 wb_dm_delay_ms ? "delay" : "linear");
-		if (wb_dm_delay_ms)
+		if (wb_dm_delay_ms && wb_dm_write_delay_ms >= 0)
+			snprintf((char *)(t + 1), 64, "%u:%u 0 %u %u:%u 0 %d",
+				 devs[i][0], devs[i][1], wb_dm_delay_ms,
+				 devs[i][0], devs[i][1], wb_dm_write_delay_ms);
+		else if (wb_dm_delay_ms)
 			snprintf((char *)(t + 1), 64, "%u:%u 0 %u", devs[i][0],
 				 devs[i][1], wb_dm_delay_ms);
 		else
@@ -1486,6 +1501,26 @@ static int wb_dm_suspend(const char *name, bool suspend)
 	return wb_dm_ioctl(DM_DEV_SUSPEND, &io, sizeof(io), name);
 }
 
+/*
+ * Load a table of one "error" target of @sectors into dm device @name:
+ * live at its next resume, every I/O then fails (its held I/O too).
+ */
+static int wb_dm_load_error(const char *name, unsigned long long sectors)
+{
+	union {
+		struct dm_ioctl io;
+		char buf[sizeof(struct dm_ioctl) +
+			 sizeof(struct dm_target_spec) + 8];
+	} u;
+	struct dm_target_spec *t = (void *)(u.buf + sizeof(u.io));
+
+	memset(&u, 0, sizeof(u));
+	u.io.target_count = 1;
+	t->length = sectors;
+	snprintf(t->target_type, sizeof(t->target_type), "error");
+	return wb_dm_ioctl(DM_TABLE_LOAD, &u.io, sizeof(u.buf), name);
+}
+
 /* Wait for child @pid at most @secs seconds: its exit status, or -1. */
 static int wb_wait_child(pid_t pid, int secs)
 {
@@ -1549,8 +1584,8 @@ static void wb_slow_init(struct __test_metadata *_metadata,
 }
 
 /*
- * A read of a written-back page holds its slot's lock across the backing
- * device's I/O, not the device's init_lock.  The backing device is a dm
+ * A read of a written-back page does not hold the device's init_lock
+ * across the backing device's I/O.  The backing device is a dm
  * device (dm-delay where the box has it, else linear) over BACKING,
  * suspended while a child reads the page: the read waits in the backing
  * device for as long as the test wants.  Meanwhile a write of mem_limit
@@ -1606,10 +1641,11 @@ TEST_F_TIMEOUT(wb, a_read_back_holds_no_init_lock_across_its_io, 600)
 
 /*
  * Nor does any other reader of that page hold init_lock while it waits
- * for the page's slot, which the first reader holds across the backing
- * device's I/O (review s31 finding 12).  Two children read page 0, on
- * the suspended backing device: the first waits in the device, the
- * second for the slot.  Meanwhile a write of mem_limit, a write of
+ * for the first reader, whose read back is in flight (review s31
+ * finding 12; since issue 16 it waits for the first's claim of the
+ * block, not for the slot's lock).  Two children read page 0, on the
+ * suspended backing device: the first waits in the device, the second
+ * for the first.  Meanwhile a write of mem_limit, a write of
  * disksize (init_lock for write, refused: EBUSY), and a read of
  * mm_stat and of a page in memory must finish, and both readers still
  * wait; before, the second reader held init_lock for read across its
@@ -1634,7 +1670,7 @@ TEST_F_TIMEOUT(wb, a_second_reader_of_a_page_read_back_holds_no_init_lock,
 		reader[i] = fork();
 		if (!reader[i])
 			_exit(wb_check(self, 0) ? 1 : 0);
-		/* The first in the backing device, the second at the slot. */
+		/* The first in the backing device, the second for it. */
 		blocked[i] = wb_wait_blocked(reader[i]);
 	}
 	child[0] = fork();
@@ -1727,6 +1763,463 @@ TEST_F_TIMEOUT(wb, reset_during_reads_back_is_refused_and_works_after, 600)
 	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_index=3"));
 	ASSERT_BD(1, 0, 1);
 	ASSERT_EQ(0, wb_check(self, 3));
+}
+
+/*
+ * A reset waits for a writeback pass in flight holding no lock of the
+ * device (review s33, finding 1), nor the control device's table lock
+ * (review s34, finding 1), and the pass stops for it (s34, finding 2):
+ * a pass pins the device as a read back does, teardown waits for the
+ * pins before it takes init_lock, and a pass that sees the reset's claim
+ * stops after the page in flight.  A child writes pages 1-7 back to the
+ * suspended dm device (the first write waits there); a second resets
+ * the device through the control ioctl (the device is closed, so the
+ * reset goes on) and must wait for the pass; meanwhile mm_stat and
+ * DEV_STATS answer and another writeback is refused with EBUSY.
+ * Resumed, the pass ends with EBUSY, the reset ends, and the backing
+ * device is let go of.  Before, the reset held init_lock for write (and
+ * the ioctl azr_devices_lock) while it waited, so the statistics and the
+ * writeback waited for the backing device too, and the pass wrote all
+ * seven pages before the reset could go on.  The waits are bounded
+ * (60 s) only so that a regression fails instead of hanging.
+ */
+TEST_F_TIMEOUT(wb, a_reset_waits_for_a_pass_holding_no_lock, 600)
+{
+	bool pblocked, rblocked, rstill = false;
+	char slow[32] = "";
+	pid_t pass, reset, other;
+	unsigned int i;
+	int ost, x;
+
+	if (!wb_have_dm())
+		SKIP(return, "no device mapper (dm_mod) in this kernel");
+	wb_slow_init(_metadata, self, slow, sizeof(slow));
+	for (i = 2; i < 8; i++)
+		ASSERT_EQ(0, wb_write(self, i, K_COMP, 0));
+	close(self->fd);
+	self->fd = -1;
+
+	ASSERT_EQ(0, wb_dm_suspend(WB_DM_SLOW, true));
+	pass = fork();
+	if (!pass)
+		_exit(-azt_attr_write(self->id, "writeback", "page_indexes=1-7"));
+	pblocked = wb_wait_blocked(pass);
+	reset = fork();
+	if (!reset)
+		_exit(azt_reset(self->ctl, self->id) ? 1 : 0);
+	rblocked = pblocked && wb_wait_blocked(reset);
+	other = fork();
+	if (!other) {
+		struct aether_zram_dev_stats st;
+		__u64 mm[AZT_MM_COLS];
+
+		if (azt_mm_stat(self->id, mm))
+			_exit(1);
+		if (azt_dev_stats(self->ctl, self->id, &st))
+			_exit(2);
+		_exit(azt_attr_write(self->id, "writeback", "page_index=1") ==
+		      -EBUSY ? 0 : 3);
+	}
+	ost = wb_wait_child(other, 60);
+	if (rblocked)
+		rstill = wb_task_blocked(reset);
+	/* Nothing may return before the resume: the pass holds the device. */
+	EXPECT_EQ(0, wb_dm_suspend(WB_DM_SLOW, false));
+	EXPECT_TRUE(pblocked) TH_LOG("the pass never waited in the backing device");
+	EXPECT_TRUE(rblocked) TH_LOG("the reset did not wait for the pass");
+	EXPECT_TRUE(rstill) TH_LOG("the reset was not waiting at the resume");
+	EXPECT_EQ(0, ost) TH_LOG("%s (%d)", ost < 0 ?
+				 "mm_stat, DEV_STATS or the second writeback waited for the reset" :
+				 ost < 3 ? "mm_stat or DEV_STATS failed" :
+				 "the second writeback was not refused with EBUSY", ost);
+	EXPECT_EQ(EBUSY, wb_wait_child(pass, 300))
+		TH_LOG("the pass did not stop for the reset");
+	EXPECT_EQ(0, wb_wait_child(reset, 300)) TH_LOG("the reset failed");
+	if (ost < 0)
+		wb_wait_child(other, 300);
+	ASSERT_BD(0, 0, 0);
+	x = open(slow, O_RDWR | O_EXCL | O_CLOEXEC);
+	ASSERT_LE(0, x) TH_LOG("%s still held after reset", slow);
+	close(x);
+}
+
+/* ---- reads back without a slot's lock (issue 16's lockdep chain) ------- */
+
+/*
+ * A read of a written-back page holds no lock of the device across the
+ * backing device's I/O, not its slot's lock either (issue 16: on NBD,
+ * the read may need memory, and reclaim may swap out to the device).
+ * Page 0 is on the backing device, suspended while a child reads it.
+ * Meanwhile a second child writes page 0, reads the new page from
+ * memory, discards it (it reads as zeroes), writes it again and reads
+ * that: all must finish while the reader still waits.  Before, the
+ * write waited for the slot's lock, held by the reader until the
+ * backing device answered.  The block the reader reads stays taken
+ * (bd_stat counts it) until the read is done, whatever became of the
+ * slot.  Resumed, the reader returns page 0 as it was when the read
+ * began, and gives the block back.  The waits are bounded (60 s) only
+ * so that a regression fails instead of hanging.
+ */
+TEST_F_TIMEOUT(wb, a_read_back_holds_no_slot_lock_across_its_io, 600)
+{
+	char slow[32] = "";
+	__u64 lent[BD_COLS] = { 0 };
+	pid_t reader, writer;
+	int blocked, wst, rst, sst;
+
+	if (!wb_have_dm())
+		SKIP(return, "no device mapper (dm_mod) in this kernel");
+	wb_slow_init(_metadata, self, slow, sizeof(slow));
+
+	ASSERT_EQ(0, wb_dm_suspend(WB_DM_SLOW, true));
+	reader = fork();
+	if (!reader)
+		_exit(wb_check(self, 0) ? 1 : 0);
+	blocked = wb_wait_blocked(reader);
+	writer = fork();
+	if (!writer) {
+		unsigned long long range[2] = { 0, PG };
+
+		if (wb_write(self, 0, K_COMP, 1) || wb_check(self, 0))
+			_exit(1);
+		if (ioctl(self->fd, BLKDISCARD, range))
+			_exit(2);
+		memset(self->expect, 0, PG);
+		if (wb_check(self, 0))
+			_exit(3);
+		_exit(wb_write(self, 0, K_COMP, 2) || wb_check(self, 0) ? 4 : 0);
+	}
+	wst = wb_wait_child(writer, 60);
+	/*
+	 * The reader is still in the suspended device, its block lent.
+	 * Nothing here may return before the resume (review s33, finding
+	 * 5): a failed ASSERT would leave the reader in D for good, the
+	 * device and the dm device held, every later test stuck.
+	 */
+	rst = waitpid(reader, NULL, WNOHANG);
+	sst = wst ? 0 : wb_bd_stat(self->id, lent);
+	EXPECT_EQ(0, wb_dm_suspend(WB_DM_SLOW, false));
+	if (!wst) {
+		EXPECT_EQ(0, sst);
+		EXPECT_EQ((__u64)1, lent[BD_COUNT]);
+		EXPECT_EQ((__u64)0, lent[BD_READS]);
+		EXPECT_EQ((__u64)1, lent[BD_WRITES]);
+	}
+	EXPECT_TRUE(blocked) TH_LOG("the reader never waited in the backing device");
+	EXPECT_EQ(0, rst);
+	EXPECT_EQ(0, wst) TH_LOG("page 0's writer waited for its read back (%d)",
+				 wst);
+	EXPECT_EQ(0, wb_wait_child(reader, 300))
+		TH_LOG("page 0 did not come back as it was");
+	if (wst < 0)
+		EXPECT_EQ(0, wb_wait_child(writer, 300));
+	ASSERT_BD(0, 1, 1);
+	wb_fill(self->expect, K_COMP, 0, 2);
+	ASSERT_EQ(-1, wb_check_all(self, NR_PAGES));
+}
+
+/*
+ * The race test's pages: each 512-byte sector says which page, which
+ * sector and which write of them it is, and the rest of it follows from
+ * those, so any sector read alone can be checked: a sector of another
+ * page, of another sector, or of a freed block reused (another page's)
+ * fails; zeroes (a discarded page) pass.
+ */
+#define WB_SECT		512
+#define WB_RACE_PAGES	8
+#define WB_RACE_MAGIC	0xae7eb00cu
+/* Blocks of its backing device, so that a block given back is soon reused. */
+#define WB_RACE_BLOCKS	12
+/* The race runs until its reads back number this, within the rounds. */
+#define WB_RACE_READS	100
+#define WB_RACE_ROUNDS	8000
+
+static void wb_race_fill_sector(unsigned int *w, unsigned int idx,
+				unsigned int sect, unsigned int gen)
+{
+	unsigned int i, seed = (idx * 131 + sect) * 2654435761u ^ gen;
+
+	w[0] = WB_RACE_MAGIC;
+	w[1] = idx;
+	w[2] = sect;
+	w[3] = gen;
+	/* Compressible: eight words of each value. */
+	for (i = 4; i < WB_SECT / 4; i++)
+		w[i] = seed + i / 8;
+}
+
+static void wb_race_fill(char *p, unsigned int idx, unsigned int gen)
+{
+	unsigned int s;
+
+	for (s = 0; s < PG / WB_SECT; s++)
+		wb_race_fill_sector((unsigned int *)(p + s * WB_SECT), idx, s,
+				    gen);
+}
+
+/* Sector @sect of page @idx as read into @p: 0 if it is one, or zeroes. */
+static int wb_race_check_sector(const char *p, unsigned int idx,
+				unsigned int sect)
+{
+	unsigned int want[WB_SECT / 4];
+	const unsigned int *w = (const void *)p;
+	unsigned int i;
+
+	if (w[0] != WB_RACE_MAGIC) {
+		for (i = 0; i < WB_SECT / 4; i++)
+			if (w[i])
+				return -1;
+		return 0;
+	}
+	if (w[1] != idx || w[2] != sect)
+		return -1;
+	wb_race_fill_sector(want, idx, sect, w[3]);
+	return memcmp(want, w, WB_SECT) ? -1 : 0;
+}
+
+static int wb_race_check(const char *p, unsigned int idx)
+{
+	unsigned int s;
+
+	for (s = 0; s < PG / WB_SECT; s++)
+		if (wb_race_check_sector(p + s * WB_SECT, idx, s))
+			return -1;
+	return 0;
+}
+
+/*
+ * A reader of the race, until killed: the pages one after the other,
+ * whole, or (every other time) one sector through the device's bounce
+ * page, each checked.  Exit 1 + the page read wrong, or 100 + the page
+ * whose read failed.
+ */
+static void wb_race_reader(int fd, unsigned int seed)
+{
+	char *buf = azt_alloc_aligned(PG);
+	unsigned int r, i, s;
+
+	if (!buf)
+		_exit(99);
+	for (r = 0;; r++)
+		for (i = 0; i < WB_RACE_PAGES; i++) {
+			if (r % 2) {
+				s = rand_r(&seed) % (PG / WB_SECT);
+				if (pread(fd, buf, WB_SECT,
+					  (off_t)i * PG + s * WB_SECT) !=
+				    WB_SECT)
+					_exit(100 + i);
+				if (wb_race_check_sector(buf, i, s))
+					_exit(1 + i);
+				continue;
+			}
+			if (pread(fd, buf, PG, (off_t)i * PG) != PG)
+				_exit(100 + i);
+			if (wb_race_check(buf, i))
+				_exit(1 + i);
+		}
+}
+
+/*
+ * The writer of the race, until killed: a page written whole, a sector
+ * of one written (a read-modify-write, which reads back a page on the
+ * backing device), or a page discarded, at random.
+ */
+static void wb_race_writer(int fd, unsigned int seed)
+{
+	char *buf = azt_alloc_aligned(PG);
+	unsigned int gen = 1, i, s;
+
+	if (!buf)
+		_exit(99);
+	for (;; gen++) {
+		unsigned long long range[2];
+
+		i = rand_r(&seed) % WB_RACE_PAGES;
+		switch (rand_r(&seed) % 4) {
+		case 0:
+		case 1:
+			wb_race_fill(buf, i, gen);
+			if (pwrite(fd, buf, PG, (off_t)i * PG) != PG)
+				_exit(1);
+			break;
+		case 2:
+			s = rand_r(&seed) % (PG / WB_SECT);
+			wb_race_fill_sector((unsigned int *)buf, i, s, gen);
+			if (pwrite(fd, buf, WB_SECT,
+				   (off_t)i * PG + s * WB_SECT) != WB_SECT)
+				_exit(2);
+			break;
+		default:
+			range[0] = (unsigned long long)i * PG;
+			range[1] = PG;
+			if (ioctl(fd, BLKDISCARD, range))
+				_exit(3);
+		}
+		/* Pages stay written back a while: reads back meet it. */
+		usleep(10 * 1000);
+	}
+}
+
+/*
+ * Review s33 finding 2: a write of part of a written-back page needs
+ * the page as it is, and reads it back; when a whole-page write replaced
+ * the page meanwhile (the old block lent to the read), a failure of that
+ * read is no one's: the page to modify is in memory.  The partial write
+ * (a 512-byte write into page 0, in a child) waits in the suspended
+ * backing device; page 0 is written whole; the backing device is given
+ * a table that fails every I/O and resumed.  The partial write must
+ * succeed, onto the new page (it got EIO before).
+ */
+TEST_F_TIMEOUT(wb, a_partial_write_outlives_a_failed_read_of_a_lent_block,
+	       600)
+{
+	char slow[32] = "";
+	int blocked, err, load, wst;
+	pid_t writer;
+
+	if (!wb_have_dm())
+		SKIP(return, "no device mapper (dm_mod) in this kernel");
+	wb_slow_init(_metadata, self, slow, sizeof(slow));
+
+	ASSERT_EQ(0, wb_dm_suspend(WB_DM_SLOW, true));
+	writer = fork();
+	if (!writer) {
+		char *sect = azt_alloc_aligned(PG);
+
+		if (!sect)
+			_exit(99);
+		memset(sect, 0xa5, WB_SECT);
+		if (pwrite(self->fd, sect, WB_SECT, 0) != WB_SECT)
+			_exit(errno > 0 && errno < 99 ? errno : 98);
+		_exit(0);
+	}
+	blocked = wb_wait_blocked(writer);
+	/* Nothing may return before the resume (see the test above). */
+	err = wb_write(self, 0, K_COMP, 1);
+	load = wb_dm_load_error(WB_DM_SLOW, 2048);
+	EXPECT_EQ(0, wb_dm_suspend(WB_DM_SLOW, false));
+	EXPECT_TRUE(blocked) TH_LOG("the partial write never waited in the backing device");
+	EXPECT_EQ(0, err);
+	EXPECT_EQ(0, load) TH_LOG("error table: %s", strerror(-load));
+	wst = wb_wait_child(writer, 300);
+	EXPECT_EQ(0, wst) TH_LOG("the partial write failed: errno %d", wst);
+	memset(self->expect, 0xa5, WB_SECT);
+	EXPECT_EQ(0, wb_check(self, 0));
+	/* The lent block went back once the read was done. */
+	ASSERT_BD(0, 1, 1);
+}
+
+/*
+ * Reads back race writes, partial writes, discards and writeback of the
+ * same pages (issue 16): with no lock held across its I/O, a read back
+ * must still return the page its slot held, never another page's bytes
+ * or a freed block's, and every block lent to a read must come back.
+ * Eight pages go to a backing device of 12 blocks, where the box has
+ * dm-delay one whose reads take 20 ms and whose writes none: a block
+ * freed under a read back in flight, were it not lent to the read, would
+ * soon be taken again by a writeback and written before the read is
+ * served.
+ * Two readers check every page and sector they read, and a writer
+ * writes, writes a sector of (a read-modify-write) or discards pages at
+ * random, while the test writes the pages back, by page_indexes and
+ * by "idle" after "idle all" in turn, until the readers read back
+ * WB_RACE_READS pages (at most WB_RACE_ROUNDS rounds).  The readers and
+ * the writer must still be running at the end (each exits at its first
+ * wrong page or failed I/O); then every page reads as one of its writes
+ * or as zeroes, and once all are discarded no block is in use.
+ */
+TEST_F_TIMEOUT(wb, reads_back_race_writes_discards_and_writeback, 900)
+{
+	unsigned long long range[2] = { 0, WB_RACE_PAGES * PG };
+	unsigned int maj, min, i, r;
+	char slow[32] = "";
+	__u64 bd[BD_COLS], reads0, raced;
+	pid_t kids[3];
+	int k, st;
+
+	if (!wb_devno(BACKING, &maj, &min) && wb_have_dm()) {
+		system("modprobe dm-delay 2>/dev/null");
+		wb_dm_delay_ms = 20;
+		wb_dm_write_delay_ms = 0;
+		if (wb_dm_create(self, WB_DM_SLOW, maj, min, WB_RACE_BLOCKS * 8,
+				 slow, sizeof(slow)))
+			slow[0] = '\0';
+		wb_dm_delay_ms = 0;
+		wb_dm_write_delay_ms = -1;
+		/* Removed by the teardown after our device, not before. */
+		if (self->ndm && !strcmp(self->dm[self->ndm - 1], WB_DM_SLOW))
+			self->ndm--;
+	}
+	TH_LOG("backing device %s", slow[0] ?
+	       "of 12 blocks behind dm-delay (reads 20 ms, writes 0)" :
+	       "as it is (no dm-delay)");
+	ASSERT_EQ(0, wb_init_dev_on(self, slow[0] ? slow : BACKING));
+	for (i = 0; i < WB_RACE_PAGES; i++) {
+		wb_race_fill(self->buf, i, 0);
+		ASSERT_EQ(PG, pwrite(self->fd, self->buf, PG, (off_t)i * PG));
+	}
+	ASSERT_EQ(0, azt_attr_write(self->id, "writeback", "page_indexes=0-7"));
+	ASSERT_BD(WB_RACE_PAGES, 0, WB_RACE_PAGES);
+
+	for (k = 0; k < 3; k++) {
+		kids[k] = fork();
+		if (!kids[k] && k < 2)
+			wb_race_reader(self->fd, 7 + k);
+		if (!kids[k])
+			wb_race_writer(self->fd, 1);
+		if (kids[k] < 0) {
+			/* The readers loop for ever: none left behind. */
+			while (k--) {
+				kill(kids[k], SIGKILL);
+				waitpid(kids[k], NULL, 0);
+			}
+			ASSERT_TRUE(0) TH_LOG("fork: %s", strerror(errno));
+		}
+	}
+	/*
+	 * Driven by the reads back the race made, not by rounds (review
+	 * s33, finding 4): until WB_RACE_READS of them, within a generous
+	 * bound on the rounds.
+	 */
+	/* No ASSERT until the children are gone: they loop forever. */
+	reads0 = wb_bd_stat(self->id, bd) ? ~0ull : bd[BD_READS];
+	raced = 0;
+	for (r = 0; reads0 != ~0ull && r < WB_RACE_ROUNDS &&
+	     raced < WB_RACE_READS; r++) {
+		if (r % 2) {
+			azt_attr_write(self->id, "idle", "all");
+			azt_attr_write(self->id, "writeback", "idle");
+		} else {
+			azt_attr_write(self->id, "writeback",
+				       "page_indexes=0-7");
+		}
+		if (!wb_bd_stat(self->id, bd))
+			raced = bd[BD_READS] - reads0;
+		usleep(2000);	/* the readers' turn: a round is quick */
+	}
+	for (k = 0; k < 3; k++) {
+		st = 0;
+		EXPECT_EQ(0, waitpid(kids[k], &st, WNOHANG))
+			TH_LOG("%s %d exited %d (page %d read wrong; 100+: failed)",
+			       k < 2 ? "reader" : "writer", k,
+			       WEXITSTATUS(st), WEXITSTATUS(st) - 1);
+		kill(kids[k], SIGKILL);
+		waitpid(kids[k], NULL, 0);
+	}
+	for (i = 0; i < WB_RACE_PAGES; i++) {
+		ASSERT_EQ(PG, pread(self->fd, self->buf, PG, (off_t)i * PG));
+		EXPECT_EQ(0, wb_race_check(self->buf, i)) TH_LOG("page %u", i);
+	}
+	ASSERT_EQ(0, ioctl(self->fd, BLKDISCARD, range));
+	ASSERT_EQ(0, wb_bd_stat(self->id, bd));
+	EXPECT_EQ(0ULL, bd[BD_COUNT]) TH_LOG("blocks lent to reads not back");
+	EXPECT_LE((__u64)WB_RACE_READS, raced)
+		TH_LOG("only %llu reads back in %u rounds: no race to speak of",
+		       (unsigned long long)raced, r);
+	TH_LOG("%llu pages read back during the race (%u rounds), %llu in all, %llu written",
+	       (unsigned long long)raced, r,
+	       (unsigned long long)bd[BD_READS],
+	       (unsigned long long)bd[BD_WRITES]);
 }
 
 TEST_HARNESS_MAIN
