@@ -26,6 +26,10 @@
  *    last row, smaller; every page reads back.  The log gets the ratio
  *    against fixed lz4 and fixed zstd and reclaim's throughput
  *    adaptive/lz4 (figures only);
+ *  - faults on the pages the pass is storing anew read them back as
+ *    written (a ->load() waits for the entry the pass holds);
+ *  - a region's QoS group stays charged what its pages took when stored,
+ *    whatever the pass makes of them, and nothing once they are gone;
  *  - a write of interval 0 returns with no pass pending or under way.
  */
 #define _GNU_SOURCE
@@ -34,10 +38,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/aether_qos.h>
 
 #include "kselftest_harness.h"
 #include "aether_zram_util.h"
@@ -1070,6 +1076,193 @@ TEST_F_TIMEOUT(rsa, pass_waits_for_last_rows_pressure, 900)
 	free(want);
 	munmap(p, len);
 	close(c.fd);
+}
+
+/*
+ * Review s32a finding 10 (a): faults on pages the pass is storing anew
+ * (every 10 ms, the largest batch, every entry idle): a ->load() of an
+ * entry the pass holds waits for its new object, and every page reads
+ * back as written, round after round.
+ */
+TEST_F_TIMEOUT(rsa, faults_during_passes_read_back, 1200)
+{
+	const size_t pages = 256, len = pages * self->page;
+	struct aether_mm_region_create c;
+	struct rsa_stat s0, s;
+	unsigned char *p, *want;
+	long loads0 = store_counter("loads");
+	unsigned int i;
+	size_t j;
+
+	want = text_pages(pages, 61);
+	ASSERT_NE(NULL, want);
+	p = region_of(self->mm, pages, want, &c);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, param("store_adaptive_idle_secs", "0"));
+	ASSERT_EQ(0, param("store_adaptive_batch", "65536"));
+	ASSERT_EQ(0, rsa_stat(&s0));
+	ASSERT_EQ(0, param("store_adaptive_interval_ms", "10"));
+	for (i = 0; i < 12; i++) {
+		ASSERT_LT(0, store_for_pass(&c, pages, self->zstd));
+		usleep(3000 * (i % 4));
+		/* From the end in odd rounds: the walk goes oldest first. */
+		for (j = 0; j < pages; j++) {
+			size_t k = i & 1 ? pages - 1 - j : j;
+
+			ASSERT_EQ(0, memcmp(p + k * self->page,
+					    want + k * self->page, self->page)) {
+				TH_LOG("round %u, page %zu", i, k);
+			}
+		}
+	}
+	ASSERT_EQ(0, param("store_adaptive_interval_ms", "0"));
+	ASSERT_EQ(0, rsa_stat(&s));
+	TH_LOG("passes %lld looked %lld restored %lld failed %lld loads %ld",
+	       s.passes - s0.passes, s.looked - s0.looked,
+	       s.restored - s0.restored, s.failed - s0.failed,
+	       store_counter("loads") - loads0);
+	EXPECT_LT(0, s.passes - s0.passes);
+	EXPECT_LT(0, s.restored - s0.restored);
+	free(want);
+	munmap(p, len);
+	close(c.fd);
+}
+
+/* ---- the region's group ----------------------------------------------------- */
+
+#define QOS_DEV		"/dev/aether_qos"
+
+static int qos_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+static int qos_get(int fd, __u32 id, struct aether_qos_group_info *gi)
+{
+	memset(gi, 0, sizeof(*gi));
+	gi->size = sizeof(*gi);
+	gi->id = id;
+	return qos_ioctl(fd, AETHER_QOS_IOC_GET, gi);
+}
+
+/* A group "rsa-size-PID" under the root and a group fd of it, or -errno. */
+static int qos_group(int fd, __u32 *id)
+{
+	struct aether_qos_create cr = {
+		.size = sizeof(cr), .parent_id = AETHER_QOS_ROOT_ID,
+		.class = AETHER_QOS_CLASS_NORMAL,
+	};
+	struct aether_qos_open o = { .size = sizeof(o) };
+	int ret;
+
+	snprintf(cr.name, sizeof(cr.name), "rsa-size-%d", (int)getpid());
+	ret = qos_ioctl(fd, AETHER_QOS_IOC_CREATE, &cr);
+	if (ret)
+		return ret;
+	*id = cr.id;
+	o.id = cr.id;
+	ret = qos_ioctl(fd, AETHER_QOS_IOC_OPEN, &o);
+	return ret ? ret : o.fd;
+}
+
+static int qos_destroy(int fd, __u32 id)
+{
+	struct aether_qos_destroy d = { .size = sizeof(d), .id = id };
+
+	return qos_ioctl(fd, AETHER_QOS_IOC_DESTROY, &d);
+}
+
+/*
+ * Review s32a finding 10 (b): aether_mm charges a stored page's group
+ * what ->size() answers at store and takes back what it answers when the
+ * page comes back, so the answer must not change meanwhile.  The pass
+ * shrinks the region's entries: the group's stored bytes stay what they
+ * were; with every page but the last faulted back, they are that page's
+ * alone, at most a page (->size() answering an entry's new size would
+ * leave there the bytes the pass saved on the others); 0 once the region
+ * is gone.  Prefetch is off, so the last page stays stored.
+ */
+TEST_F_TIMEOUT(rsa, pass_leaves_group_charge_as_stored, 900)
+{
+	const size_t pages = 256, len = pages * self->page;
+	struct aether_mm_region_create c;
+	struct aether_qos_group_info gi0, gi;
+	struct rsa_stat s0, s;
+	unsigned char *p, *want;
+	unsigned int tries = 0;
+	static __u32 id;	/* kept across the harness's longjmp */
+	int qos, gfd;
+	long n;
+
+	qos = open(QOS_DEV, O_RDWR | O_CLOEXEC);
+	if (qos < 0)
+		SKIP(return, "no %s: aether_qos not loaded", QOS_DEV);
+	gfd = qos_group(qos, &id);
+	ASSERT_LE(0, gfd);
+	want = text_pages(pages, 73);
+	ASSERT_NE(NULL, want);
+	aemt_region_args(&c, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE |
+			 AETHER_MM_REGION_QOS_GROUP, len);
+	c.qos_fd = gfd;
+	ASSERT_EQ(0, aemt_region_create(self->mm, &c));
+	close(gfd);
+	p = aemt_region_map(c.fd, len, PROT_RW);
+	ASSERT_NE(MAP_FAILED, p);
+	memcpy(p, want, len);
+
+	n = store_for_pass(&c, pages, self->zstd);
+	ASSERT_EQ((long)pages, n);
+	ASSERT_EQ(0, qos_get(qos, id, &gi0));
+	ASSERT_LT(0, gi0.zswap);
+	ASSERT_LT(0, gi0.zswapped);
+	ASSERT_EQ(0, rsa_stat(&s0));
+	ASSERT_EQ(0, param("store_adaptive_idle_secs", "0"));
+	ASSERT_EQ(0, param("store_adaptive_batch", "65536"));
+	ASSERT_EQ(0, param("store_adaptive_interval_ms", "10"));
+	do {
+		usleep(100 * 1000);
+		ASSERT_EQ(0, rsa_stat(&s));
+	} while (s.looked - s0.looked < n && tries++ < 3000);
+	ASSERT_EQ(0, param("store_adaptive_interval_ms", "0"));
+	ASSERT_EQ(0, rsa_stat(&s));
+	ASSERT_EQ(0, qos_get(qos, id, &gi));
+	TH_LOG("%ld stored in %llu bytes charged; pass: looked %lld restored %lld saved; charged after %llu",
+	       n, (unsigned long long)gi0.zswap, s.looked - s0.looked,
+	       s.restored - s0.restored, (unsigned long long)gi.zswap);
+	/* Enough shrunk that their savings would far exceed a page. */
+	ASSERT_LE((long long)pages / 2, s.restored - s0.restored);
+	EXPECT_EQ(gi0.zswap, gi.zswap);
+	EXPECT_EQ(gi0.zswapped, gi.zswapped);
+
+	/* Every page back but the last: its bytes alone stay charged. */
+	ASSERT_EQ(0, aet_write_file("/sys/module/aether_mm/parameters/prefetch_max",
+				    "0"));
+	ASSERT_EQ(0, memcmp(p, want, len - self->page));
+	ASSERT_EQ(0, qos_get(qos, id, &gi));
+	TH_LOG("all but the last page back: %llu bytes charged for %llu pages",
+	       (unsigned long long)gi.zswap, (unsigned long long)gi.zswapped);
+	ASSERT_EQ(1, gi.zswapped);
+	EXPECT_GE(self->page, gi.zswap);
+
+	/* Gone: nothing charged (a reclaim walk may hold it a moment). */
+	munmap(p, len);
+	close(c.fd);
+	for (tries = 0; tries < 500; tries++) {
+		ASSERT_EQ(0, qos_get(qos, id, &gi));
+		if (!gi.nr_regions)
+			break;
+		usleep(20 * 1000);
+	}
+	TH_LOG("released: regions %llu, stored bytes %llu, pages %llu",
+	       (unsigned long long)gi.nr_regions,
+	       (unsigned long long)gi.zswap,
+	       (unsigned long long)gi.zswapped);
+	EXPECT_EQ(0, gi.nr_regions);
+	EXPECT_EQ(0, gi.zswap);
+	EXPECT_EQ(0, gi.zswapped);
+	qos_destroy(qos, id);
+	close(qos);
+	free(want);
 }
 
 /* ---- stopping the pass -------------------------------------------------------- */
