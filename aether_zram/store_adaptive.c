@@ -10,8 +10,8 @@
  * pressure has reached, as an adaptive device's pages do (adaptive.c,
  * whose parser, default policy, row choice and pool sampling this file
  * uses): lz4 while the pool has room, zstd at rising levels as it runs
- * short; and a background pass stores the pages that stayed in the store
- * anew with the last row.
+ * short; and, once the pressure has reached the last row, a background
+ * pass stores the pages that stayed in the store anew with that row.
  *
  *	store_adaptive (rw)	0 (default) or 1; may change at any time
  *	store_adaptive_policy (rw) the policy, adaptive_policy's format
@@ -56,9 +56,17 @@
  * allocation) and by every pass.
  *
  * The background pass: a delayed work on system_unbound_wq, running
- * while the store is registered and store_adaptive is 1.  It walks the
- * store's entries from a cursor (store.c, azr_rs_pass()), a bounded
- * batch a pass, holding the store's list lock for one entry at a time.
+ * while the store is registered, store_adaptive is 1 and the interval is
+ * not 0.  Each turn samples the pool's pressure; below the last row's
+ * (review s32a, finding 4) it does nothing but count the turn
+ * ("skipped"): the work is done in a kworker that no user's group pays
+ * for, so it is only done when the policy asks every page stored to pay
+ * for the last row anyway, and a user cycling their pages through the
+ * store while the pool has room cannot have the kernel compress them
+ * with the strongest setting for free.  At or past it, the pass walks
+ * the store's entries from a cursor (store.c, azr_rs_pass()), a bounded
+ * batch a turn, holding the store's list lock for one entry at a time.
+ * A write of interval 0 stops the pass and waits for a turn under way.
  *
  * Lock order: azr_rs_mutex (store.c) serialises the parameters' writes,
  * installs and registration; nothing here is taken under a store's
@@ -131,7 +139,8 @@ static atomic_t azr_rsa_pressure;
 static unsigned long azr_rsa_sampled;	/* jiffies of the last sample */
 static struct delayed_work azr_rsa_work;
 static struct azr_rs_pass_stats azr_rsa_stats;
-static atomic64_t azr_rsa_passes;
+static atomic64_t azr_rsa_passes;	/* turns that walked the store */
+static atomic64_t azr_rsa_skipped;	/* turns below the last row's pressure */
 
 /* ---- compressors ---------------------------------------------------------- */
 
@@ -343,15 +352,21 @@ unsigned int azr_rsa_get(void)
 	return idx;
 }
 
-/* The last row's compressor, held; -ENOENT when there is none to use. */
-static int azr_rsa_strongest(void)
+/*
+ * The compressor the pass stores with at @pressure: the last row's, held;
+ * -EAGAIN while @pressure is below that row's, -ENOENT when there is none
+ * to use (adaptive off, or the last row is the store's own).
+ */
+static int azr_rsa_pass_comp(unsigned int pressure)
 {
 	struct azr_rsa_table *t;
 	int idx = -ENOENT;
 
 	rcu_read_lock();
 	t = rcu_dereference(azr_rsa_table);
-	if (t && t->comp[t->nr_rows - 1]) {
+	if (t && pressure < t->rows[t->nr_rows - 1].pressure) {
+		idx = -EAGAIN;
+	} else if (t && t->comp[t->nr_rows - 1]) {
 		idx = t->comp[t->nr_rows - 1];
 		atomic_long_inc(&azr_rsa_comps[idx].users);
 	}
@@ -386,7 +401,9 @@ static void azr_rsa_work_fn(struct work_struct *work)
 
 	if (pct >= 0)
 		atomic_set(&azr_rsa_pressure, pct);
-	idx = azr_rsa_strongest();
+	idx = azr_rsa_pass_comp(atomic_read(&azr_rsa_pressure));
+	if (idx == -EAGAIN)
+		atomic64_inc(&azr_rsa_skipped);
 	if (idx > 0) {
 		azr_rs_pass(idx, READ_ONCE(store_adaptive_idle_secs),
 			    max(READ_ONCE(store_adaptive_batch), 1U),
@@ -412,8 +429,9 @@ void azr_rsa_start(void)
 /**
  * azr_rsa_stop() - stop the background pass and wait for one under way
  *
- * Context: azr_rs_mutex held, the store marked unregistered (so the pass
- * does not queue itself again), before aether_mm brings the pages back.
+ * Context: azr_rs_mutex held, and the pass kept from queueing itself
+ * again: the store marked unregistered, before aether_mm brings the pages
+ * back, or store_adaptive_interval_ms set to 0.
  */
 void azr_rsa_stop(void)
 {
@@ -458,6 +476,7 @@ static int azr_rsa_show(struct seq_file *m, void *unused)
 	mutex_unlock(&azr_rs_mutex);
 	seq_printf(m, "pressure %d\n", atomic_read(&azr_rsa_pressure));
 	seq_printf(m, "passes %lld\n", (s64)atomic64_read(&azr_rsa_passes));
+	seq_printf(m, "skipped %lld\n", (s64)atomic64_read(&azr_rsa_skipped));
 	seq_printf(m, "looked %lld\n",
 		   (s64)atomic64_read(&azr_rsa_stats.looked));
 	seq_printf(m, "restored %lld\n",
@@ -640,7 +659,8 @@ static int azr_rsa_uint_get(const char *val, unsigned int min,
 
 /*
  * The interval: a write starts the pass again (one of 0 had stopped it)
- * and moves a pass already pending to the new interval.
+ * and moves a pass already pending to the new interval; a write of 0
+ * returns once no pass is pending or under way.
  */
 static int azr_rsa_interval_set(const char *val, const struct kernel_param *kp)
 {
@@ -653,8 +673,10 @@ static int azr_rsa_interval_set(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
 	mutex_lock(&azr_rs_mutex);
-	if (azr_rsa_st)
+	if (azr_rsa_st && ms)
 		azr_rsa_start();
+	else if (azr_rsa_st)
+		azr_rsa_stop();
 	mutex_unlock(&azr_rs_mutex);
 	return 0;
 }
@@ -695,12 +717,12 @@ static const struct kernel_param_ops azr_rsa_idle_ops = {
 };
 
 module_param_cb(store_adaptive, &azr_rsa_adaptive_ops, &store_adaptive, 0644);
-MODULE_PARM_DESC(store_adaptive, "The region store stores each page with the row of store_adaptive_policy the pool's pressure reached, and stores idle pages anew with the last (default 0)");
+MODULE_PARM_DESC(store_adaptive, "The region store stores each page with the row of store_adaptive_policy the pool's pressure reached, and, once the pressure reaches the last row, stores idle pages anew with it (default 0)");
 module_param_cb(store_adaptive_policy, &azr_rsa_policy_ops, NULL, 0644);
 MODULE_PARM_DESC(store_adaptive_policy, "Its policy: rows \"pressure_pct algo level\", by lines or ';', by rising pressure, the first at 0 (adaptive_policy's format)");
 module_param_cb(store_adaptive_interval_ms, &azr_rsa_interval_ops,
 		&store_adaptive_interval_ms, 0644);
-MODULE_PARM_DESC(store_adaptive_interval_ms, "ms between background passes over the region store (0: none, else 10..86400000; default 1000)");
+MODULE_PARM_DESC(store_adaptive_interval_ms, "ms between background passes over the region store (0: none, and a write of 0 waits for a pass under way; else 10..86400000; default 1000)");
 module_param_cb(store_adaptive_batch, &azr_rsa_batch_ops,
 		&store_adaptive_batch, 0644);
 MODULE_PARM_DESC(store_adaptive_batch, "Entries a background pass looks at, from where the last stopped (1..65536; default 1024)");

@@ -502,6 +502,8 @@ static void zram_show_store_adaptive(struct actl_out *t)
 		{ "pressure", "store_pressure",
 		  "region store: pool pressure, last sample (%)" },
 		{ "passes", "store_passes", "region store: background passes" },
+		{ "skipped", "store_passes_skipped",
+		  "region store: passes skipped, pressure below the last row" },
 		{ "restored", "store_restored",
 		  "region store: stored anew by the passes" },
 		{ "bytes_saved", "store_bytes_saved",
