@@ -146,6 +146,10 @@ remove_zram_devices() {
 	done
 }
 
+# The check job's selftests, one "program seconds" line each: how long
+# each may run under fault injection (reliability.sh, fi_cap).
+SELFTEST_TIMES=/tmp/aether-selftest.times
+
 # uptime_s: whole seconds since the box booted (a program's time).
 uptime_s() {
 	read -r up _ </proc/uptime
