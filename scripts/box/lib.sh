@@ -146,6 +146,10 @@ remove_zram_devices() {
 	done
 }
 
+# The check job's selftests, one "program seconds" line each: how long
+# each may run under fault injection (reliability.sh, fi_cap).
+SELFTEST_TIMES=/tmp/aether-selftest.times
+
 # uptime_s: whole seconds since the box booted (a program's time).
 uptime_s() {
 	read -r up _ </proc/uptime
@@ -154,11 +158,15 @@ uptime_s() {
 
 # procs_named NAME: the pids of the processes whose comm is NAME, cut at
 # 15 characters as the kernel keeps it (the box's busybox has no pgrep or
-# pkill).
+# pkill).  Each comm is read by the shell itself: a $(cat) per process
+# forked, ~0.1 s each on the debug kernel under emulation, 5 s for the
+# box's 45 processes (kernel threads included), twice per program in the
+# check job (after it, and again after it ran under fault injection).
 procs_named() {
 	comm=$(printf '%.15s' "$1")
 	for p in /proc/[0-9]*; do
-		[ "$(cat "$p/comm" 2>/dev/null)" = "$comm" ] && echo "${p#/proc/}"
+		IFS= read -r c 2>/dev/null <"$p/comm" || continue
+		[ "$c" = "$comm" ] && echo "${p#/proc/}"
 	done
 }
 

@@ -14,7 +14,9 @@ run_selftest() {
 	echo "# AETHER-TEST $2 BEGIN"
 	(cd "$1" && timeout "${t:-300}" "./$2" </dev/null 2>&1)
 	echo "# AETHER-TEST $2 END rc=$?"
-	echo "# AETHER-TIME $2 $(($(uptime_s) - t0))"
+	secs=$(($(uptime_s) - t0))
+	echo "# AETHER-TIME $2 $secs"
+	echo "$2 $secs" >>"$SELFTEST_TIMES"
 	# A child the program left behind (its harness killed by the
 	# timeout, or a test that failed between a fork and its handshake)
 	# would hold our devices open through the unload checks.
