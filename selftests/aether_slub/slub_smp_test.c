@@ -30,6 +30,7 @@ struct xring {
 	__u64 h[RING][BATCH];
 	__u64 seed[RING];
 	unsigned int head, tail;
+	bool dead;		/* a thread stopped: nobody waits on it */
 };
 
 struct xthread {
@@ -53,8 +54,12 @@ static void xfail(struct xthread *t, int err, const char *where)
 static void xpush(struct xring *r, const __u64 *h, __u64 seed)
 {
 	pthread_mutex_lock(&r->lock);
-	while (r->head - r->tail == RING)
+	while (r->head - r->tail == RING && !r->dead)
 		pthread_cond_wait(&r->cond, &r->lock);
+	if (r->dead) {
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
 	memcpy(r->h[r->head % RING], h, sizeof(r->h[0]));
 	r->seed[r->head % RING] = seed;
 	r->head++;
@@ -67,7 +72,7 @@ static bool xpop(struct xring *r, __u64 *h, __u64 *seed, bool wait)
 	bool got = false;
 
 	pthread_mutex_lock(&r->lock);
-	while (wait && r->head == r->tail)
+	while (wait && r->head == r->tail && !r->dead)
 		pthread_cond_wait(&r->cond, &r->lock);
 	if (r->head != r->tail) {
 		memcpy(h, r->h[r->tail % RING], sizeof(r->h[0]));
@@ -78,6 +83,25 @@ static bool xpop(struct xring *r, __u64 *h, __u64 *seed, bool wait)
 	}
 	pthread_mutex_unlock(&r->lock);
 	return got;
+}
+
+/*
+ * A thread that stops early (an allocation failed: fault injection runs
+ * this program too) says so on both rings, so that the other one, which
+ * may wait for a batch or for room, stops too instead of waiting for
+ * ever; the test then fails on the error.
+ */
+static void xstop(struct xthread *t)
+{
+	struct xring *r[2] = { t->out, t->in };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		pthread_mutex_lock(&r[i]->lock);
+		r[i]->dead = true;
+		pthread_cond_broadcast(&r[i]->cond);
+		pthread_mutex_unlock(&r[i]->lock);
+	}
 }
 
 /* Verify and free one batch the other thread allocated. */
@@ -132,12 +156,15 @@ static void *xworker(void *arg)
 			consumed++;
 		}
 	}
-	/* The other thread hands over LOOPS batches in all. */
+	/* The other thread hands over LOOPS batches in all, unless it stops. */
 	while (consumed < LOOPS && !t->err) {
-		xpop(t->in, in, &iseed, true);
+		if (!xpop(t->in, in, &iseed, true))
+			break;
 		xconsume(t, in, iseed);
 		consumed++;
 	}
+	if (t->err || consumed < LOOPS)
+		xstop(t);
 	return NULL;
 }
 
