@@ -273,10 +273,13 @@ int aslt_gate_wait(struct aslt_gate *g, int timeout_ms)
 	return read(g->fd[0], &c, 1) == 1 ? 0 : -EPIPE;
 }
 
+/* Either end may have been closed already (set to -1). */
 void aslt_gate_close(struct aslt_gate *g)
 {
-	close(g->fd[0]);
-	close(g->fd[1]);
+	if (g->fd[0] >= 0)
+		close(g->fd[0]);
+	if (g->fd[1] >= 0)
+		close(g->fd[1]);
 }
 
 bool aslt_have_debugfs(void)

@@ -151,12 +151,19 @@ struct holder {
 	struct aslt_gate *ready, *done;
 };
 
-/* Alice: create the cache, say so, keep it until told. */
+/*
+ * Alice: create the cache, say so, keep it until told.  Each side keeps
+ * only its ends of the two gates, so that a side that dies (a failed
+ * creation under fault injection, a failed ASSERT in the parent, whose
+ * setup then has no teardown) ends the other's wait at once (-EPIPE).
+ */
 static int hold_cache(void *arg)
 {
 	struct holder *h = arg;
 	int fd, ret;
 
+	close(h->ready->fd[0]);
+	close(h->done->fd[1]);
 	fd = open_dev();
 	CHILD_CHECK(fd >= 0, fd);
 	ret = aslt_create(fd, h->name, 64, 0, 0, NULL);
@@ -181,6 +188,10 @@ FIXTURE_SETUP(names)
 	ASSERT_EQ(0, aslt_gate_init(&self->done));
 	self->alice = aslt_start_as(ASLT_ALICE, hold_cache, &h);
 	ASSERT_LT(0, self->alice);
+	close(self->ready.fd[1]);
+	self->ready.fd[1] = -1;
+	close(self->done.fd[0]);
+	self->done.fd[0] = -1;
 	ASSERT_EQ(0, aslt_gate_wait(&self->ready, GATE_MS));
 }
 
