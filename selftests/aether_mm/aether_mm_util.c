@@ -549,6 +549,19 @@ int aemt_used_pages(int fd, __u64 *used)
 	return ret;
 }
 
+int aemt_used_pages_back_to(int fd, __u64 want, __u64 *used)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < 100; i++) {
+		ret = aemt_used_pages(fd, used);
+		if (ret || *used <= want)
+			break;
+		usleep(100 * 1000);
+	}
+	return ret;
+}
+
 /*
  * zlib's crc32(): IEEE 802.3 polynomial, reflected, initial and final
  * value ~0, as the UAPI header documents BLOCK_INFO's checksum.
