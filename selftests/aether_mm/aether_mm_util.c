@@ -559,7 +559,7 @@ int aemt_used_pages_back_to(int fd, __u64 want, __u64 *used)
 			break;
 		usleep(100 * 1000);
 	}
-	return ret;
+	return ret ? ret : i;
 }
 
 /*

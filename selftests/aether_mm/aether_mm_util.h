@@ -185,7 +185,8 @@ int aemt_used_pages(int fd, __u64 *used);
  * aemt_used_pages() until it is down to @want, for 10 s at most: a region
  * closed by its last user goes when a background walk (aether_kaccessd's
  * pass, a reclaim or cold walk) that holds it lets it go, at its next
- * look.  The last reading in *@used; 0 or -errno.
+ * look.  The last reading in *@used; the number of 100 ms waits, or
+ * -errno.
  */
 int aemt_used_pages_back_to(int fd, __u64 want, __u64 *used);
 

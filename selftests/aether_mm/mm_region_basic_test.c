@@ -222,7 +222,7 @@ TEST_F(region, close_returns_every_frame)
 {
 	unsigned char *p, *s;
 	__u64 used0, used1, v;
-	int rfd, sfd, status;
+	int rfd, sfd, status, waits;
 	struct kid k;
 
 	ASSERT_EQ(0, aemt_used_pages(self->fd, &used0));
@@ -251,7 +251,10 @@ TEST_F(region, close_returns_every_frame)
 	ASSERT_EQ(64, resident(sfd));
 	ASSERT_EQ(0, close(sfd));
 
-	ASSERT_EQ(0, aemt_used_pages_back_to(self->fd, used0, &used1));
+	waits = aemt_used_pages_back_to(self->fd, used0, &used1);
+	ASSERT_LE(0, waits);
+	if (waits)
+		TH_LOG("the frames came back after %d ms", waits * 100);
 	ASSERT_EQ(used0, used1);
 }
 
@@ -271,12 +274,15 @@ static int write_and_exit(void *arg)
 TEST_F(region, exit_returns_every_frame)
 {
 	__u64 used0, used1;
-	int status;
+	int status, waits;
 
 	ASSERT_EQ(0, aemt_used_pages(self->fd, &used0));
 	status = aemt_run_child(write_and_exit, &self->fd);
 	ASSERT_TRUE(exited_ok(status)) TH_LOG("child status %#x", status);
-	ASSERT_EQ(0, aemt_used_pages_back_to(self->fd, used0, &used1));
+	waits = aemt_used_pages_back_to(self->fd, used0, &used1);
+	ASSERT_LE(0, waits);
+	if (waits)
+		TH_LOG("the frames came back after %d ms", waits * 100);
 	ASSERT_EQ(used0, used1);
 }
 
