@@ -553,7 +553,7 @@ int aemt_used_pages_back_to(int fd, __u64 want, __u64 *used)
 {
 	int i, ret = 0;
 
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < 300; i++) {
 		ret = aemt_used_pages(fd, used);
 		if (ret || *used <= want)
 			break;

@@ -182,7 +182,7 @@ void *aemt_region_map(int rfd, size_t length, int prot);
 /* Pool pages neither free nor reserved, per-CPU lists drained first. */
 int aemt_used_pages(int fd, __u64 *used);
 /*
- * aemt_used_pages() until it is down to @want, for 10 s at most: a region
+ * aemt_used_pages() until it is down to @want, for 30 s at most: a region
  * closed by its last user goes when a background walk (aether_kaccessd's
  * pass, a reclaim or cold walk) that holds it lets it go, at its next
  * look.  The last reading in *@used; the number of 100 ms waits, or

@@ -215,7 +215,7 @@ static int write_half_then_wait(struct kid *k, void *arg)
  * Frames written by two processes (with copies) all go back to the pool
  * once every mapping and fd is gone, whichever goes last (and a
  * background walk that held the region at that moment has let it go:
- * waited for, 10 s at most; the debug kernel's CI once read the shared
+ * waited for, 30 s at most; the debug kernel's CI once read the shared
  * region's 64 frames still in use just after the close).
  */
 TEST_F(region, close_returns_every_frame)
