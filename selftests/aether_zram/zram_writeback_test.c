@@ -1548,6 +1548,22 @@ static bool wb_wait_blocked(pid_t pid)
 }
 
 /*
+ * A child that reads page @idx and checks it (exit 0, or 1 if wrong),
+ * and whether it was seen waiting uninterruptibly (in a suspended
+ * backing device, or for another read's claim) into *@blocked.
+ */
+static pid_t wb_reader_blocked(struct _test_data_wb *self, unsigned int idx,
+			       bool *blocked)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(wb_check(self, idx) ? 1 : 0);
+	*blocked = pid > 0 && wb_wait_blocked(pid);
+	return pid;
+}
+
+/*
  * The device on WB_DM_SLOW, a dm device over BACKING (dm-delay of 20 ms
  * where the box has it, else linear: either is suspended by the tests
  * that use it), its name into @slow; page 0 (K_COMP) written back, page
@@ -1599,17 +1615,15 @@ TEST_F_TIMEOUT(wb, a_read_back_holds_no_init_lock_across_its_io, 600)
 {
 	char slow[32] = "";
 	pid_t reader, writer, stats;
-	int blocked, wst, sst, rst;
+	int wst, sst, rst;
+	bool blocked;
 
 	if (!wb_have_dm())
 		SKIP(return, "no device mapper (dm_mod) in this kernel");
 	wb_slow_init(_metadata, self, slow, sizeof(slow));
 
 	ASSERT_EQ(0, wb_dm_suspend(WB_DM_SLOW, true));
-	reader = fork();
-	if (!reader)
-		_exit(wb_check(self, 0) ? 1 : 0);
-	blocked = wb_wait_blocked(reader);
+	reader = wb_reader_blocked(self, 0, &blocked);
 	writer = fork();
 	if (!writer)
 		_exit(azt_attr_write(self->id, "mem_limit", "0") ? 1 : 0);
@@ -1657,7 +1671,8 @@ TEST_F_TIMEOUT(wb, a_read_back_holds_no_init_lock_across_its_io, 600)
 TEST_F_TIMEOUT(wb, a_second_reader_of_a_page_read_back_holds_no_init_lock,
 	       600)
 {
-	int blocked[2], st[3], rst[2], i;
+	int st[3], rst[2], i;
+	bool blocked[2];
 	pid_t reader[2], child[3];
 	char slow[32] = "";
 
@@ -1667,11 +1682,8 @@ TEST_F_TIMEOUT(wb, a_second_reader_of_a_page_read_back_holds_no_init_lock,
 
 	ASSERT_EQ(0, wb_dm_suspend(WB_DM_SLOW, true));
 	for (i = 0; i < 2; i++) {
-		reader[i] = fork();
-		if (!reader[i])
-			_exit(wb_check(self, 0) ? 1 : 0);
 		/* The first in the backing device, the second for it. */
-		blocked[i] = wb_wait_blocked(reader[i]);
+		reader[i] = wb_reader_blocked(self, 0, &blocked[i]);
 	}
 	child[0] = fork();
 	if (!child[0])
@@ -1865,17 +1877,15 @@ TEST_F_TIMEOUT(wb, a_read_back_holds_no_slot_lock_across_its_io, 600)
 	char slow[32] = "";
 	__u64 lent[BD_COLS] = { 0 };
 	pid_t reader, writer;
-	int blocked, wst, rst, sst;
+	int wst, rst, sst;
+	bool blocked;
 
 	if (!wb_have_dm())
 		SKIP(return, "no device mapper (dm_mod) in this kernel");
 	wb_slow_init(_metadata, self, slow, sizeof(slow));
 
 	ASSERT_EQ(0, wb_dm_suspend(WB_DM_SLOW, true));
-	reader = fork();
-	if (!reader)
-		_exit(wb_check(self, 0) ? 1 : 0);
-	blocked = wb_wait_blocked(reader);
+	reader = wb_reader_blocked(self, 0, &blocked);
 	writer = fork();
 	if (!writer) {
 		unsigned long long range[2] = { 0, PG };
