@@ -1132,6 +1132,24 @@ int aem_share_cmp(const void *kaddr, struct aem_shared *s)
 EXPORT_SYMBOL_GPL(aem_share_cmp);
 
 /**
+ * aem_share_hash - the content hash of a shared frame
+ * @s: a referenced shared frame
+ *
+ * A shared frame is never written: the xxh64 of its 4 KiB (seed 0) that
+ * aem_share_new() took when it filled it (its integrity checksum) holds
+ * for its life, wherever it moves or is stored.  An engine that hashes
+ * pages with the same function reads a new frame's hash here rather
+ * than hashing it again.
+ *
+ * Return: xxh64(its bytes, PAGE_SIZE, 0).
+ */
+u64 aem_share_hash(const struct aem_shared *s)
+{
+	return s->csum;
+}
+EXPORT_SYMBOL_GPL(aem_share_hash);
+
+/**
  * aem_share_nid - the node a shared frame is on now
  * @s: a referenced shared frame
  *
