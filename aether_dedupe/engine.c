@@ -46,6 +46,18 @@
  * (adp_try_candidate()): a page that merges there holds bytes of that
  * hash, so only a page that finds nothing is hashed again.
  *
+ * Nor is that page hashed again when its last visit found it unchanged:
+ * it is filed under that hash unchecked (adp_page()).  The page that
+ * pairs with it checks it for free: the new shared frame is a copy of it
+ * whose hash the core took as it filled it (aem_share_hash()); another
+ * hash than the one the candidate is filed under, and the candidate
+ * changed, merges with nobody and its page is hashed at its next visit
+ * (adp_pair(), KSM's checksum rule).  A candidate nobody paired with is
+ * marked (@recheck), and its next visit hashes it first, within that
+ * visit's pages_to_scan like any other hash: so a page that stays
+ * unique is hashed every other pass, not every pass, and no wake-up
+ * hashes more pages than it visits.
+ *
  * Trees are ordered by (trust domain, node, hash, bytes) (tree.c): pages
  * meet only pages of their own domain.  With merge_across_nodes = 0 a
  * page meets only pages of its own node, and a new shared frame not on
@@ -134,6 +146,10 @@
  * @un:		its unstable tree node this pass, or NULL
  * @pass:	the last pass that saw it
  * @hashed:	@hash is set
+ * @recheck:	the next visit hashes the page before it may be a
+ *		candidate: @hash changed at its last look (volatile), or
+ *		the last visit filed the page under @hash unchecked and no
+ *		pair checked it (adp_try_unstable())
  * @age:	passes without a merge (smart scan)
  * @skips:	passes still to skip (smart scan)
  *
@@ -144,6 +160,7 @@ struct adp_item {
 	struct adp_unstable *un;
 	u32 pass;
 	u8 hashed;
+	u8 recheck;
 	u8 age;
 	u8 skips;
 };
@@ -291,6 +308,7 @@ static atomic_long_t adp_nr_items, adp_nr_chunks, adp_nr_unstable, adp_nr_stable
 static atomic_long_t adp_full_scans, adp_pages_scanned, adp_pages_skipped,
 	adp_merges, adp_cow_unshares, adp_last_full_scan_ns,
 	adp_mergeable_pages;
+static atomic_long_t adp_pages_hashed;	/* 4 KiB hashes taken (debugfs) */
 
 /* ---- the stocks of free objects ------------------------------------------ */
 
@@ -523,14 +541,10 @@ static void adp_stable_prune(bool all)
  * Put @d (a new shared frame with its users) into the stable tree under
  * @dkey (the pair's domain, node and hash): a new entry, or the next
  * frame of an equal one.
- * The frame is not hashed again (one more 4 KiB hash per new frame): it
- * is a copy of the candidate that matched the page's bytes, and a merged
- * page equals it byte for byte.  A write
- * between the page's hash and its merge can leave the entry under the
- * hash of older bytes: a lookup of its content then misses it (a second
- * frame of that content, never a wrong merge: every merge compares the
- * bytes), and the tree stays ordered (entries are ordered by the keys
- * they are filed under, and a shared frame's bytes never change).
+ * The frame is not hashed again: adp_pair() checked that the core's hash
+ * of it (taken as it filled it) is @dkey's, and a merged page equals it
+ * byte for byte.  So an entry holds bytes of the hash it is filed under,
+ * and the tree stays ordered (a shared frame's bytes never change).
  */
 static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *dkey)
 {
@@ -958,8 +972,11 @@ static int adp_try_stable(struct adp_walk *w, struct aem_share_page *pg,
 
 /*
  * @pg equals candidate @u: a new shared frame copied from @u, both merged
- * into it, into the stable tree.  1 when @pg merged, 0 when not, or
- * -ENOMEM.  @u leaves the unstable tree either way.
+ * into it, into the stable tree.  1 when @pg merged, 0 when not, -ENOMEM,
+ * or -ESTALE when @u's page no longer holds bytes of the hash it is filed
+ * under: it changed since (volatile), merges with nobody, and its item
+ * takes the hash of its bytes now, to be checked again at its next visit.
+ * @u leaves the unstable tree either way.
  */
 static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 		    struct adp_unstable *u, const struct adp_tkey *key)
@@ -975,6 +992,21 @@ static int adp_pair(struct adp_walk *w, struct aem_share_page *pg,
 		ret = PTR_ERR(s) == -ENOMEM ? -ENOMEM : 0;
 		goto out;
 	}
+	/*
+	 * The frame is a copy of @u's page and the core hashed it as it
+	 * filled it: @u's check, for free, whether its visit hashed it or
+	 * filed it unchecked (a page written after its visit's hash changed
+	 * all the same).  Then a page that merges holds bytes of that hash,
+	 * and the stable entry is filed under the hash of its frame.
+	 */
+	if (aem_share_hash(s) != u->t.key.hash) {
+		u->item->hash = aem_share_hash(s);
+		u->item->recheck = 1;
+		aem_share_put(s);
+		ret = -ESTALE;
+		goto out;
+	}
+	u->item->recheck = 0;
 	/* Per-node trees: a frame the pool found on another node is no use. */
 	if (key->nid != NUMA_NO_NODE && aem_share_nid(s) != key->nid) {
 		aem_share_put(s);
@@ -1016,21 +1048,35 @@ out:
 	return ret;
 }
 
-/* Unstable tree: 1 merged, 0 not (inserted, or a pair that failed). */
+/*
+ * Unstable tree: 1 merged, 0 not (inserted, or a pair that failed).
+ * @unchecked: @key is under the hash of @pg's last visit, not taken again
+ * (adp_page()): @pg is filed so, marked for its next visit to hash it;
+ * and -ESTALE when the candidate it met had changed (adp_pair()): its
+ * own key being no surer, the caller hashes it.  A page hashed now takes
+ * a stale candidate's place.
+ */
 static int adp_try_unstable(struct adp_walk *w, struct aem_share_page *pg,
 			    struct adp_item *it, const void *kaddr,
-			    const struct adp_tkey *key)
+			    const struct adp_tkey *key, bool unchecked)
 {
 	struct rb_node **link, *parent;
 	struct adp_unstable *u;
 	struct adp_tnode *n;
+	int ret;
 
 	/* Both merges of a pair compare the bytes (adp_tree_find_key()). */
-	n = adp_tree_find_key(&adp_unstable_root, key, kaddr, adp_unstable_cmp,
-			      &link, &parent);
-	if (n)
-		return adp_pair(w, pg, container_of(n, struct adp_unstable, t),
-				key);
+	for (;;) {
+		n = adp_tree_find_key(&adp_unstable_root, key, kaddr,
+				      adp_unstable_cmp, &link, &parent);
+		if (!n)
+			break;
+		ret = adp_pair(w, pg, container_of(n, struct adp_unstable, t),
+			       key);
+		if (ret != -ESTALE || unchecked)
+			return ret;
+		/* The stale candidate is gone: look again. */
+	}
 	u = adp_stock_get(&adp_unstable_stock);
 	if (!u)
 		return -ENOMEM;
@@ -1038,6 +1084,7 @@ static int adp_try_unstable(struct adp_walk *w, struct aem_share_page *pg,
 	aem_share_page_get(&u->pg, pg);
 	u->item = it;
 	it->un = u;
+	it->recheck = unchecked;
 	adp_tree_link(&adp_unstable_root, &u->t, link, parent);
 	atomic_long_inc(&adp_nr_unstable);
 	if (adp_in_range(w, pg))
@@ -1070,6 +1117,7 @@ static int adp_try_candidate(struct adp_walk *w, struct aem_share_page *pg,
 			     const void *kaddr, const struct adp_tkey *key)
 {
 	struct adp_tnode *n;
+	int ret;
 
 	if (READ_ONCE(adp_knobs.use_zero_pages) && key->hash == adp_zero_hash)
 		return 0;
@@ -1077,7 +1125,22 @@ static int adp_try_candidate(struct adp_walk *w, struct aem_share_page *pg,
 			      NULL, NULL);
 	if (!n)
 		return 0;
-	return adp_pair(w, pg, container_of(n, struct adp_unstable, t), key);
+	ret = adp_pair(w, pg, container_of(n, struct adp_unstable, t), key);
+	/* A stale candidate: @pg is hashed and filed as if none was met. */
+	return ret == -ESTALE ? 0 : ret;
+}
+
+/*
+ * May @it's page, looked up under the hash of its last visit (@key), be
+ * filed unchecked (adp_page())?  Not when that visit did not confirm the
+ * hash (@recheck), nor when it may be a zero page (adp_try_zero() needs
+ * its bytes hashed now).
+ */
+static bool adp_may_file_unchecked(const struct adp_item *it,
+				   const struct adp_tkey *key)
+{
+	return !it->recheck && !(READ_ONCE(adp_knobs.use_zero_pages) &&
+				 key->hash == adp_zero_hash);
 }
 
 /* Zero page: 1 given, 0 not, never into a tree. */
@@ -1144,19 +1207,33 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	 * hash can tell, and needs no new one (KSM's cmp_and_merge_page()
 	 * checksums no page the stable tree matched either).  Then this
 	 * pass's candidates under that hash, on the same ground.
+	 *
+	 * A page whose last visit confirmed its hash (the one before took
+	 * the same) is filed among them under it without a new one: a page
+	 * that pairs with it checks it (adp_pair()), and its next visit
+	 * hashes it if none did (@recheck).  Once a candidate it met turns
+	 * out stale, its own key is in doubt too: it is hashed now.
 	 */
 	stable_tried = !w->range && it->hashed;
 	if (stable_tried) {
 		key.hash = it->hash;
 		ret = adp_try_stable(w, pg, kaddr, &key);
-		if (!ret)
+		if (!ret && adp_may_file_unchecked(it, &key)) {
+			ret = adp_try_unstable(w, pg, it, kaddr, &key, true);
+			if (ret != -ESTALE)
+				goto out;
+			ret = 0;
+		} else if (!ret) {
 			ret = adp_try_candidate(w, pg, kaddr, &key);
+		}
 		if (ret)
 			goto out;
 	}
 	hash = adp_hash(kaddr);
+	atomic_long_inc(&adp_pages_hashed);
 	if (!w->range && (!it->hashed || it->hash != hash)) {
 		/* Volatile: a candidate once unchanged for a pass. */
+		it->recheck = it->hashed;
 		it->hash = hash;
 		it->hashed = 1;
 		kunmap_local(kaddr);
@@ -1164,6 +1241,7 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	}
 	it->hash = hash;
 	it->hashed = 1;
+	it->recheck = 0;
 	ret = adp_try_zero(w, pg, kaddr, hash);
 	if (!ret) {
 		/* The same key as the stable lookup above, when there was one. */
@@ -1171,7 +1249,7 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 		if (!stable_tried)
 			ret = adp_try_stable(w, pg, kaddr, &key);
 		if (!ret)
-			ret = adp_try_unstable(w, pg, it, kaddr, &key);
+			ret = adp_try_unstable(w, pg, it, kaddr, &key, false);
 	}
 out:
 	kunmap_local(kaddr);
@@ -1211,6 +1289,7 @@ static int adp_lookup_page(struct aem_share_page *pg, void *arg)
 	key.domain = aem_share_region_domain(pg->region);
 	key.nid = adp_pass_across ? NUMA_NO_NODE : aem_frame_nid(pg->frame);
 	key.hash = adp_hash(kaddr);
+	atomic_long_inc(&adp_pages_hashed);
 	n = adp_tree_find(&adp_unstable_root, &key, kaddr, adp_unstable_cmp,
 			  NULL, NULL);
 	u = n ? container_of(n, struct adp_unstable, t) : NULL;
@@ -1224,7 +1303,7 @@ static int adp_lookup_page(struct aem_share_page *pg, void *arg)
 		ret = adp_pair(w, pg, u, &key);
 	}
 	kunmap_local(kaddr);
-	return ret < 0 ? ret : 0;
+	return ret < 0 && ret != -ESTALE ? ret : 0;
 }
 
 /* ---- a pass --------------------------------------------------------------- */
@@ -1277,15 +1356,17 @@ static u32 adp_advise(u64 wall_ns, u64 cpu_ns)
 	return max_t(u64, want, 1);
 }
 
+/* The pass's figures are taken after its own last work, the sweeps. */
 static void adp_pass_end(void)
 {
-	u64 wall = ktime_get_ns() - adp_pass_start_ns;
-	u64 cpu = adp_cpu_ns() - adp_pass_cpu_ns;
+	u64 wall, cpu;
 
 	lockdep_assert_held(&adp_engine_lock);
 	adp_unstable_empty();
 	adp_stable_prune(false);
 	adp_rsets_sweep(false);
+	wall = ktime_get_ns() - adp_pass_start_ns;
+	cpu = adp_cpu_ns() - adp_pass_cpu_ns;
 	atomic_long_inc(&adp_full_scans);
 	atomic_long_set(&adp_last_full_scan_ns, wall);
 	atomic_long_set(&adp_mergeable_pages, adp_pass_pages);
@@ -1861,6 +1942,8 @@ void adp_engine_show_stats(struct seq_file *m)
 	seq_printf(m, "rmap_items %ld\n", atomic_long_read(&adp_nr_items));
 	seq_printf(m, "stable_entries %ld\n", atomic_long_read(&adp_nr_stable));
 	seq_printf(m, "shared_frames %ld\n", atomic_long_read(&adp_nr_dups));
+	seq_printf(m, "pages_hashed %ld\n",
+		   atomic_long_read(&adp_pages_hashed));
 }
 
 /**

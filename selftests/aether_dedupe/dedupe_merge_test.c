@@ -6,7 +6,9 @@
  * Two processes with equal pages end on one frame (REGION_QUERY's frame
  * id, state SHARED) once the scanner ran; a write on either side gets a
  * private copy and both sides keep the right bytes (read and
- * REGION_CHECKSUM); zero-filled pages go to the zero page with
+ * REGION_CHECKSUM), each page hashed once; no wake-up of the scanner
+ * hashes more pages than it visits, and a page that stays unique is
+ * hashed every other pass; zero-filled pages go to the zero page with
  * use_zero_pages; max_page_sharing = 2 makes chains; pages rewritten
  * every pass are counted volatile and never merged; smart scan skips
  * pages that did not merge; the advisor moves pages_to_scan towards its
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aether_dedupe_util.h"
@@ -128,6 +131,173 @@ TEST_F_TIMEOUT(merge, two_processes_with_equal_pages_end_on_one_frame, 120)
 	ASSERT_EQ(0, adt_peer_verify(&p, &c.pages_shared));
 	EXPECT_EQ(0, c.pages_shared);
 	EXPECT_EQ(0, adt_peer_stop(&p));
+	adt_region_drop(&r);
+}
+
+/*
+ * Each page is hashed once, at its first visit: the second visit looks it
+ * up under that hash and, finding nothing, files it under it unchecked;
+ * the page that pairs with it checks it by the hash of the new frame,
+ * which the core takes as it fills it.  Hashing the first page of each
+ * pair again at its second visit made it 3 * NP.
+ */
+TEST_F_TIMEOUT(merge, each_page_of_a_pair_is_hashed_once, 120)
+{
+	struct adt_region r = { .fd = -1 };
+	long long before, after;
+	struct adt_peer p;
+	struct pair x;
+	int w;
+
+	if (adt_debugfs_stat("pages_hashed", &before))
+		SKIP(return, "no debugfs aether/dedupe/stats");
+	PAIR_MERGED(&x, &r, &p);
+	/* A pass over merged pages only: nothing more to hash. */
+	w = adt_wait(self->dfd, NULL, NULL, 2);
+	ASSERT_EQ(0, w) TH_LOG("%s", adt_wait_error(w));
+	ASSERT_EQ(0, adt_debugfs_stat("pages_hashed", &after));
+	EXPECT_EQ(2 * NP, after - before);
+	EXPECT_EQ(0, adt_peer_stop(&p));
+	adt_region_drop(&r);
+}
+
+/* ---- a wake-up's hashes ------------------------------------------------------------ */
+
+#define WK_PAGES	512
+#define WK_PTS		64
+#define WK_PASSES	4
+
+static double wk_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Read a debugfs file of the engine's through: it waits for the engine. */
+static int wk_engine_idle(void)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(ADT_DEBUGFS "/regions", O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n > 0);
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+struct wk_step {
+	long long hashed;	/* pages_hashed's rise */
+	long long scanned;	/* pages_scanned's */
+	bool ended;		/* full_scans rose: it ended a pass */
+};
+
+/*
+ * One wake-up of aether_ksmd: the SET of @bit to @val wakes it (its
+ * sleep is the longest there is); its batch has begun once it visited a
+ * page or ended a pass, and it holds the engine until the batch is done,
+ * so a read of debugfs regions returns after it.
+ */
+static int wk_wake_once(int dfd, __u32 bit, __u32 val, struct wk_step *st)
+{
+	struct aether_dedupe_counters c0, c1;
+	long long h0, h1;
+	double t;
+	int ret;
+
+	ret = adt_debugfs_stat("pages_hashed", &h0);
+	if (!ret)
+		ret = adt_counters(dfd, &c0);
+	if (!ret)
+		ret = adt_set1(dfd, bit, val);
+	if (ret)
+		return ret;
+	t = wk_now();
+	do {
+		if (wk_now() - t > ADT_STUCK_SECS)
+			return -ETIMEDOUT;
+		usleep(1000);
+		ret = adt_counters(dfd, &c1);
+		if (ret)
+			return ret;
+	} while (c1.pages_scanned == c0.pages_scanned &&
+		 c1.full_scans == c0.full_scans);
+	ret = wk_engine_idle();
+	if (!ret)
+		ret = adt_debugfs_stat("pages_hashed", &h1);
+	if (!ret)
+		ret = adt_counters(dfd, &c1);
+	if (ret)
+		return ret;
+	st->hashed = h1 - h0;
+	st->scanned = c1.pages_scanned - c0.pages_scanned;
+	st->ended = c1.full_scans != c0.full_scans;
+	return 0;
+}
+
+/*
+ * WK_PAGES unique pages, pages_to_scan WK_PTS, the scanner stepped one
+ * wake-up at a time over WK_PASSES passes: no wake-up hashes more pages
+ * than it visits, nor more than pages_to_scan, the one that ends a pass
+ * included (a candidate nobody paired with is hashed at its next visit,
+ * within that visit's budget, never all at the pass's end).  And a page
+ * that stays unique is hashed every other pass: at its first visit; not
+ * at its second (filed under its last hash unchecked); at its third
+ * (left unpaired, it is checked); not at its fourth.  Counts only.
+ */
+TEST_F_TIMEOUT(merge, no_wake_up_hashes_more_pages_than_it_visits, 300)
+{
+	long long per_pass[WK_PASSES] = {}, v;
+	struct adt_region r = { .fd = -1 };
+	struct wk_step st;
+	unsigned int pass = 0, steps = 0;
+	size_t i;
+	int ret;
+
+	if (adt_debugfs_stat("pages_hashed", &v))
+		SKIP(return, "no debugfs aether/dedupe/stats");
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, WK_PAGES, &r));
+	for (i = 0; i < WK_PAGES; i++)
+		adt_region_fill(&r, i, 0x3e000 + i);
+	ASSERT_EQ(0, adt_set1(self->dfd, AETHER_DEDUPE_SET_PAGES_TO_SCAN,
+			      WK_PTS));
+	ASSERT_EQ(0, adt_set1(self->dfd, AETHER_DEDUPE_SET_SLEEP_MILLISECS,
+			      60000));
+	while (pass < WK_PASSES) {
+		/* Twice the wake-ups the passes need, and the pass ends. */
+		ASSERT_GT(2 * WK_PASSES * (WK_PAGES / WK_PTS + 1), steps++);
+		/* The first wake-up is run = 1's, the others a SET's. */
+		if (steps == 1)
+			ret = wk_wake_once(self->dfd, AETHER_DEDUPE_SET_RUN,
+					   AETHER_DEDUPE_RUN_MERGE, &st);
+		else
+			ret = wk_wake_once(self->dfd,
+					   AETHER_DEDUPE_SET_SLEEP_MILLISECS,
+					   60000, &st);
+		ASSERT_EQ(0, ret) TH_LOG("wake-up %u: %s", steps,
+					 strerror(-ret));
+		EXPECT_GE(st.scanned, st.hashed) TH_LOG("wake-up %u of pass %u",
+							steps, pass + 1);
+		EXPECT_GE(WK_PTS, st.hashed) TH_LOG("wake-up %u of pass %u",
+						    steps, pass + 1);
+		per_pass[pass] += st.hashed;
+		if (st.ended)
+			pass++;
+	}
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));
+	TH_LOG("hashes per pass: %lld %lld %lld %lld", per_pass[0],
+	       per_pass[1], per_pass[2], per_pass[3]);
+	EXPECT_EQ(WK_PAGES, per_pass[0]);
+	EXPECT_EQ(0, per_pass[1]);
+	EXPECT_EQ(WK_PAGES, per_pass[2]);
+	EXPECT_EQ(0, per_pass[3]);
+	for (i = 0; i < WK_PAGES; i++)
+		EXPECT_TRUE(adt_region_holds(&r, i, 0x3e000 + i));
 	adt_region_drop(&r);
 }
 
