@@ -6,7 +6,8 @@
  *
  * The "aether" directory is aether_mm's (aem_debugfs_root()), loaded
  * before us and unloaded after; "dedupe" is ours.  Every file is root's
- * (0400): the stable tree and the regions name other users' regions.
+ * (0400): the stable tree and the regions name other users' regions;
+ * pair_selftest (0200) runs a self-test on a region of the writer's.
  *
  *	stats	every counter of struct aether_dedupe_counters (STATUS),
  *		one "name value" per line with KSM's names, as KSM's files
@@ -17,6 +18,13 @@
  *		(adp_engine_show_stable())
  *	regions	the mergeable regions and their figures
  *		(adp_engine_show_regions())
+ *	pair_selftest
+ *		write a region fd of the writer's (MERGEABLE, opened for
+ *		writing, pages 0-2 resident): the self-test of a pass's
+ *		candidates and their hash check runs on those pages,
+ *		overwriting them (engine_test.c); the write fails with its
+ *		error, -EINVAL when a check failed (the kernel log says
+ *		which)
  *
  * The files are created after the engine is up and removed before it
  * goes (main.c's ladder); debugfs waits for a reader still in one.
@@ -24,7 +32,9 @@
  * the read with -EINTR rather than leave the reader in D state behind a
  * long REGION_DEDUPE (which lets them in between its chunks anyway).
  */
+#include <linux/capability.h>
 #include <linux/debugfs.h>
+#include <linux/kernel.h>
 #include <linux/seq_file.h>
 #include <aether/mm.h>
 
@@ -58,6 +68,27 @@ static int adp_dbg_regions_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(adp_dbg_regions);
 
+static ssize_t adp_dbg_pair_selftest_write(struct file *file,
+					   const char __user *ubuf,
+					   size_t len, loff_t *ppos)
+{
+	int fd, err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = kstrtoint_from_user(ubuf, len, 10, &fd);
+	if (err)
+		return err;
+	err = adp_engine_pair_selftest(fd);
+	return err ? err : len;
+}
+
+static const struct file_operations adp_dbg_pair_selftest_fops = {
+	.owner = THIS_MODULE,
+	.write = adp_dbg_pair_selftest_write,
+	.llseek = noop_llseek,
+};
+
 /**
  * adp_debugfs_init() - create aether/dedupe/ and its files
  *
@@ -74,6 +105,8 @@ int adp_debugfs_init(void)
 			    &adp_dbg_stable_fops);
 	debugfs_create_file("regions", 0400, adp_dbg_root, NULL,
 			    &adp_dbg_regions_fops);
+	debugfs_create_file("pair_selftest", 0200, adp_dbg_root, NULL,
+			    &adp_dbg_pair_selftest_fops);
 	return 0;
 }
 

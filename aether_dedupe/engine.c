@@ -2086,3 +2086,7 @@ void adp_engine_exit(void)
 	kmem_cache_destroy(adp_unstable_cache);
 	kmem_cache_destroy(adp_chunk_cache);
 }
+
+/* ---- the self-test of a pass's candidates (debugfs pair_selftest) -------- */
+
+#include "engine_test.c"

@@ -13,7 +13,9 @@
  *   knobs.c	the tunables (KSM's names), module parameters and SET
  *   engine.c	aether_ksmd, a pass over the mergeable pages, merging,
  *		unmerging, smart scan, the advisor, the counters, the
- *		share table's callbacks (@unshared, @drain, @range)
+ *		share table's callbacks (@unshared, @drain, @range);
+ *		engine_test.c, included by it, the self-test of its
+ *		candidates on a real region (debugfs pair_selftest)
  *   tree.c	the stable and unstable trees: content-ordered rbtrees
  *		per (trust domain, node), chains beyond max_page_sharing
  *   dev.c	/dev/aether_dedupe: STATUS, SET, SET_DOMAIN, REGION_STATS;
@@ -69,6 +71,7 @@ int adp_engine_region_stats(struct aem_region *r,
 void adp_engine_show_stats(struct seq_file *m);
 int adp_engine_show_stable(struct seq_file *m);
 int adp_engine_show_regions(struct seq_file *m);
+int adp_engine_pair_selftest(int fd);
 extern const struct aem_share_ops adp_share_ops;
 
 /* dev.c */

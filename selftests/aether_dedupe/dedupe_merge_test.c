@@ -8,12 +8,13 @@
  * private copy and both sides keep the right bytes (read and
  * REGION_CHECKSUM), each page hashed once; no wake-up of the scanner
  * hashes more pages than it visits, and a page that stays unique is
- * hashed every other pass; zero-filled pages go to the zero page with
- * use_zero_pages; max_page_sharing = 2 makes chains; pages rewritten
- * every pass are counted volatile and never merged; smart scan skips
- * pages that did not merge; the advisor moves pages_to_scan towards its
- * target; run = 2 and unloading the module give every page a private
- * frame again with its bytes intact.
+ * hashed every other pass; the in-kernel self-test of a pair's hash
+ * check passes on a region of ours; zero-filled pages go to the zero
+ * page with use_zero_pages; max_page_sharing = 2 makes chains; pages
+ * rewritten every pass are counted volatile and never merged; smart scan
+ * skips pages that did not merge; the advisor moves pages_to_scan
+ * towards its target; run = 2 and unloading the module give every page
+ * a private frame again with its bytes intact.
  *
  * The tests wait for conditions bounded by full scans (adt_wait()),
  * never for a time.
@@ -298,6 +299,35 @@ TEST_F_TIMEOUT(merge, no_wake_up_hashes_more_pages_than_it_visits, 300)
 	EXPECT_EQ(0, per_pass[3]);
 	for (i = 0; i < WK_PAGES; i++)
 		EXPECT_TRUE(adt_region_holds(&r, i, 0x3e000 + i));
+	adt_region_drop(&r);
+}
+
+/*
+ * The in-kernel self-test of a pass's candidates (aether_dedupe's
+ * engine_test.c) on a region of ours: a candidate filed unchecked under
+ * its last hash and a checked one, each written after, refused by the
+ * hash of the pair's frame, and the page that met them filed in their
+ * place or found volatile.  It overwrites pages 0-2.
+ */
+TEST_F_TIMEOUT(merge, the_pair_check_refuses_candidates_that_changed, 120)
+{
+	struct adt_region r = { .fd = -1 };
+	char buf[16];
+	ssize_t n;
+	size_t i;
+	int fd;
+
+	fd = open(ADT_DEBUGFS "/pair_selftest", O_WRONLY);
+	if (fd < 0)
+		SKIP(return, "no debugfs aether/dedupe/pair_selftest");
+	ASSERT_EQ(0, adt_region_make(self->mm, ADT_MERGEABLE, 3, &r));
+	for (i = 0; i < 3; i++)
+		adt_region_fill(&r, i, 0x3f000 + i);
+	snprintf(buf, sizeof(buf), "%d", r.fd);
+	n = write(fd, buf, strlen(buf));
+	EXPECT_EQ((ssize_t)strlen(buf), n) TH_LOG("pair_selftest: %s (see the kernel log)",
+						  strerror(errno));
+	close(fd);
 	adt_region_drop(&r);
 }
 
