@@ -1499,6 +1499,11 @@ static int adp_ksmd(void *unused)
 	set_user_nice(current, 5);
 	while (!kthread_should_stop()) {
 		if (adp_should_run()) {
+			/*
+			 * The batch reads the knobs: a kick before it (one
+			 * that came while stopped too) is answered by it.
+			 */
+			atomic_set(&adp_kicked, 0);
 			mutex_lock(&adp_engine_lock);
 			adp_scan_batch(READ_ONCE(adp_knobs.pages_to_scan));
 			advice = adp_advice;
