@@ -40,7 +40,9 @@
  *		merged (pages_sharing)
  *  scans	full_scans and pages_scanned over that span (KSM counts
  *		pages_scanned since 6.5; on 6.1 only aether's is shown),
- *		which tell whether both really scanned at the same rate
+ *		which tell whether both really scanned at the same rate;
+ *		and aether's 4 KiB hashes over that span (debugfs
+ *		pages_hashed, root's; none shown where it is not there)
  *  COW		with the scanner stopped (run = 0, merges kept), each
  *		process in turn reads every page (mapping the merged frame
  *		read-only, as KSM's pages are already mapped) and then
@@ -131,6 +133,7 @@ struct db_side_result {
 	__u64 cpu_ns;		/* the scanner's CPU time over converge_ns */
 	__u64 full_scans;
 	__u64 scanned;		/* pages_scanned over converge_ns */
+	__u64 hashed;		/* aether's pages_hashed over converge_ns */
 	__u64 cow_ns;
 	__u64 cow_pages;
 	__u64 bad_pages;	/* pages whose content was wrong */
@@ -169,6 +172,7 @@ struct db_counts {
 	__u64 full_scans;
 	__u64 scanned;		/* pages_scanned; 0 on a KSM without it */
 	__u64 scan_ns;		/* aether's own figure; 0 for KSM */
+	__u64 hashed;		/* aether's debugfs pages_hashed; 0 if none */
 };
 
 static __u64 db_now(void)
@@ -356,6 +360,22 @@ static int db_run(int side, int dfd, unsigned int run)
 	return db_ksm_set("run", run);
 }
 
+/* debugfs aether/dedupe/stats' pages_hashed, 0 when not there. */
+static __u64 db_aether_hashed(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/aether/dedupe/stats", "r");
+	unsigned long long v = 0;
+	char line[128];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "pages_hashed %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
 static int db_counts(int side, int dfd, struct db_counts *c)
 {
 	struct aether_dedupe_status st;
@@ -377,6 +397,7 @@ static int db_counts(int side, int dfd, struct db_counts *c)
 	c->full_scans = st.counters.full_scans;
 	c->scanned = st.counters.pages_scanned;
 	c->scan_ns = st.counters.scan_ns;
+	c->hashed = db_aether_hashed();
 	return 0;
 }
 
@@ -790,6 +811,7 @@ static int db_converge(int side, int dfd, const struct db_opts *o,
 		r->shared = c.shared - base.shared;
 		r->full_scans = c.full_scans - base.full_scans;
 		r->scanned = c.scanned - base.scanned;
+		r->hashed = c.hashed - base.hashed;
 		r->converge_ns = now - t0;
 		r->cpu_ns = (scanner > 0 ? db_cpu_ns(scanner) : c.scan_ns) - cpu0;
 		if (r->merged >= expected) {
@@ -998,6 +1020,7 @@ static void db_report_rounds(const struct db_opts *o,
 	out_col(t, "cpu_ms", "CPU");
 	out_col(t, "full_scans", "full scans");
 	out_col(t, "scanned", "scanned");
+	out_col(t, "hashed", "hashed");
 	out_col(t, "cow_ns", "COW ns/page");
 	out_col(t, "bad_pages", "bad pages");
 	for (i = 0; i < o->rounds; i++) {
@@ -1016,6 +1039,7 @@ static void db_report_rounds(const struct db_opts *o,
 			out_x1000(t, db_x1000(r->cpu_ns / 1e6));
 			out_u64(t, r->full_scans);
 			out_u64(t, r->scanned);
+			out_u64(t, r->hashed);
 			out_u64(t, r->cow_pages ? r->cow_ns / r->cow_pages : 0);
 			out_u64(t, r->bad_pages);
 		}
@@ -1146,6 +1170,16 @@ static void db_report(const struct db_opts *o, const struct db_data *z,
 				sc[n++] = res[i][DB_AETHER].scanned;
 		out_note("aether_dedupe scanned %.0f pages to converge (median); this KSM does not count them (pages_scanned came in 6.5)",
 			 db_median(sc, n));
+	}
+	if (have_aether) {
+		double hs[DB_MAX_ROUNDS];
+
+		for (i = 0, n = 0; i < o->rounds; i++)
+			if (res[i][DB_AETHER].done)
+				hs[n++] = res[i][DB_AETHER].hashed;
+		if (n && db_median(hs, n) > 0)
+			out_note("aether_dedupe hashed %.0f pages to converge (median; debugfs pages_hashed)",
+				 db_median(hs, n));
 	}
 	if (!have_aether)
 		out_note("aether_dedupe is not loaded (no %s): KSM's side only, no ratios",
