@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+# Job "dedupeab" (a helper's tool, not part of make check): builds of
+# aether_dedupe swapped in one boot, on the same aether_mm.  The .ko files
+# come in /selftests/zvariants/NAME.ko (AETHER_BIN, made executable so
+# that scripts/box.sh copies them); the kernel command line says what
+# runs:
+#   aether.ab_mutants=A,B,...  each build in turn runs dedupe_merge_test
+#                              (the tests that must fail without a fix)
+#   aether.ab_check=1          then the installed build again and the
+#                              check job over /selftests (TAP, unload
+#                              checks, dmesg)
+#   aether.ab_bench=A,B        dedupebench's data and knobs, ab_rounds
+#                              rounds per run (5), ab_reps runs per build
+#                              (3), the builds interleaved A B A B ...
+V=/selftests/zvariants
+ab_arg() {
+	sed -n "s/.*aether\.$1=\([A-Za-z0-9_,]*\).*/\1/p" /proc/cmdline
+}
+
+# ab_swap NAME [PARAMS]: aether_dedupe unloaded, NAME's build loaded.
+ab_swap() {
+	rmmod aether_dedupe 2>/dev/null
+	n=$1
+	shift
+	insmod "$V/$n.ko" "$@" || { echo "box: insmod $n failed"; return 1; }
+	echo "box: aether_dedupe is $n"
+}
+
+ab_mutants=$(ab_arg ab_mutants)
+for n in $(echo "$ab_mutants" | tr ',' ' '); do
+	ab_swap "$n" || { status=1; continue; }
+	echo "=== AB MUTANT $n BEGIN"
+	(cd /selftests/aether_dedupe && timeout 300 ./dedupe_merge_test </dev/null 2>&1)
+	echo "=== AB MUTANT $n END rc=$?"
+	dmesg | grep "pair selftest" | tail -n 8
+done
+
+ab_bench=$(ab_arg ab_bench)
+if [ -n "$ab_bench" ]; then
+	rounds=$(ab_arg ab_rounds)
+	reps=$(ab_arg ab_reps)
+	find /lib/modules /sbin /usr/bin /bin /lib /etc /selftests -type f \
+		-exec cat {} + 2>/dev/null | head -c 16777216 >/tmp/dedupe-corpus
+	i=0
+	while [ "$i" -lt "${reps:-3}" ]; do
+		i=$((i + 1))
+		for n in $(echo "$ab_bench" | tr ',' ' '); do
+			ab_swap "$n" || { status=1; continue; }
+			echo "=== AB BENCH $n $i BEGIN"
+			aetherctl dedupe bench --json --corpus /tmp/dedupe-corpus \
+				--procs 4 --dup-pages 512 --unique-pages 128 \
+				--pages-to-scan 100 --sleep-ms 20 --timeout 120 \
+				--rounds "${rounds:-5}" 2>/tmp/ab.err
+			echo "=== AB BENCH $n $i END rc=$?"
+			cat /tmp/ab.err
+			grep pages_hashed /sys/kernel/debug/aether/dedupe/stats
+		done
+	done
+	rm -f /tmp/dedupe-corpus
+fi
+
+if [ "$(ab_arg ab_check)" = 1 ]; then
+	if [ -n "$ab_mutants$ab_bench" ]; then
+		rmmod aether_dedupe
+		# shellcheck disable=SC2034 # /init reads status
+		modprobe aether_dedupe selftest=1 || status=1
+		share_devices
+	fi
+	mv "$V" /tmp/zvariants
+	# shellcheck source=scripts/box/jobs/check.sh
+	. /etc/aether/jobs/check.sh
+fi
