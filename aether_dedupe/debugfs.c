@@ -7,7 +7,8 @@
  * The "aether" directory is aether_mm's (aem_debugfs_root()), loaded
  * before us and unloaded after; "dedupe" is ours.  Every file is root's
  * (0400): the stable tree and the regions name other users' regions;
- * pair_selftest (0200) runs a self-test on a region of the writer's.
+ * pair_selftest (0200, made only with selftest=1) runs a self-test on a
+ * region of the writer's.
  *
  *	stats	every counter of struct aether_dedupe_counters (STATUS),
  *		one "name value" per line with KSM's names, as KSM's files
@@ -20,11 +21,11 @@
  *		(adp_engine_show_regions())
  *	pair_selftest
  *		write a region fd of the writer's (MERGEABLE, opened for
- *		writing, pages 0-2 resident): the self-test of a pass's
- *		candidates and their hash check runs on those pages,
- *		overwriting them (engine_test.c); the write fails with its
- *		error, -EINVAL when a check failed (the kernel log says
- *		which)
+ *		writing, pages 0-2 resident, 0 and 2 alike, 1 not): the
+ *		self-test of a pass's candidates and their hash check runs
+ *		on those pages, writing none (engine_test.c); the write
+ *		fails with its error, -EINVAL when a check failed (the
+ *		kernel log says which)
  *
  * The files are created after the engine is up and removed before it
  * goes (main.c's ladder); debugfs waits for a reader still in one.
@@ -105,8 +106,10 @@ int adp_debugfs_init(void)
 			    &adp_dbg_stable_fops);
 	debugfs_create_file("regions", 0400, adp_dbg_root, NULL,
 			    &adp_dbg_regions_fops);
-	debugfs_create_file("pair_selftest", 0200, adp_dbg_root, NULL,
-			    &adp_dbg_pair_selftest_fops);
+	/* A test's entry point: only where the self-tests were asked for. */
+	if (adp_selftest)
+		debugfs_create_file("pair_selftest", 0200, adp_dbg_root, NULL,
+				    &adp_dbg_pair_selftest_fops);
 	return 0;
 }
 

@@ -1220,7 +1220,14 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 		ret = adp_try_stable(w, pg, kaddr, &key);
 		if (!ret && adp_may_file_unchecked(it, &key)) {
 			ret = adp_try_unstable(w, pg, it, kaddr, &key, true);
-			if (ret != -ESTALE)
+			/*
+			 * Paired or filed: done.  Not when the candidate was
+			 * stale, or the pair refused (-EDQUOT at the user's
+			 * bound, a frame on another node, -ENOMEM): hashed and
+			 * filed as if it met none, as KSM's rule would have
+			 * it, not left out of this pass and the next.
+			 */
+			if (ret > 0 || it->un)
 				goto out;
 			ret = 0;
 		} else if (!ret) {

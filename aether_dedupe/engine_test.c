@@ -8,31 +8,36 @@
  *
  * A self-test at load has no region; this one needs pages of a real
  * MERGEABLE region, so it runs on a region fd written to debugfs
- * aether/dedupe/pair_selftest (root; dedupe_merge_test's
- * the_pair_check_refuses_candidates_that_changed).  With the engine
- * held it writes its own bytes into the region's pages 0-2 (they must
- * be resident and not merged), sets their rmap items as earlier visits
- * would have left them, visits them through adp_page(), the scanner's
- * per-page logic, and checks each visit by its items, the unstable tree
- * and the counters:
+ * aether/dedupe/pair_selftest (root, and only when the module was loaded
+ * with selftest=1; dedupe_merge_test's
+ * the_pair_check_refuses_candidates_that_changed).  It writes no page:
+ * the caller fills pages 0 and 2 with the same bytes (A) and page 1 with
+ * others (B), all resident and not merged.  With the engine held it sets
+ * their rmap items as earlier visits would have left them, visits them
+ * through adp_page(), the scanner's per-page logic, and checks each visit
+ * by its items, the unstable tree and the counters.  A page "written
+ * since it was filed" is one filed under B's hash that holds A: the
+ * engine's state after such a write, made without one:
  *
  *  unchecked	a page whose last visit confirmed its hash is filed
  *		under it without a new hash; dropped unpaired (a pass's
  *		end), it is hashed at its next visit and filed checked, and
  *		at the one after filed unchecked again
- *  stale	page 0 filed unchecked, then written; page 1, whose last
- *		hash is page 0's old one, meets it: the pair's frame has
- *		another hash, so no pair and no stable entry; page 0's item
- *		takes the new hash, to be checked again; page 1 is hashed
- *		(one hash) and takes page 0's place
- *  checked	page 0 hashed at its visit and filed, then pages 0 and 2
- *		written alike; page 2 meets page 0 under the old hash (the
+ *  stale	page 0 filed unchecked under B's hash (its last visit saw
+ *		B, it holds A now); page 1, whose last hash is B's, meets
+ *		it: the pair's frame (a copy of page 0) has A's hash, so no
+ *		pair and no stable entry; page 0's item takes A's hash, to
+ *		be checked again; page 1 is hashed (one hash) and takes
+ *		page 0's place
+ *  checked	page 0 hashed at its visit and filed under A's hash, then
+ *		moved to B's as a checked candidate (its bytes changed
+ *		after the check); page 2 (A) meets it under B's hash: the
  *		frame's hash is checked for every candidate, not only an
- *		unchecked one): no pair, both pages volatile
+ *		unchecked one: no pair, both pages volatile
  *  retry	a REGION_DEDUPE page (always hashed) meets an unchecked
  *		candidate that changed: it takes its place in the tree
  *
- * The pages keep the test's bytes; their items stay the engine's.
+ * The pages keep their bytes; their items stay the engine's.
  * Needs merge_across_nodes = 1 (pages 0-2 may be on two nodes).
  */
 
@@ -41,8 +46,7 @@
 struct adp_pt {
 	struct adp_walk w;
 	struct adp_item *it[ADP_PT_PAGES];
-	u64 hash;		/* of the bytes adp_pt_fill() wrote last */
-	u32 seed;		/* adp_pt_fill(): the bytes to write */
+	u64 ha, hb;		/* the hashes of bytes A (pages 0, 2) and B */
 	const char *name;	/* the case running */
 };
 
@@ -57,12 +61,12 @@ struct adp_pt {
 	__ok;								\
 })
 
-/* Write @t->seed's bytes into the page and note its item. */
-static int adp_pt_fill(struct aem_share_page *pg, void *arg)
+/* Note the page's item and check its bytes: A on pages 0 and 2, B on 1. */
+static int adp_pt_note_page(struct aem_share_page *pg, void *arg)
 {
 	struct adp_pt *t = arg;
-	unsigned int i;
-	u32 *p;
+	void *p;
+	u64 h;
 
 	if (pg->shared || pg->index >= ADP_PT_PAGES)
 		return -EBUSY;
@@ -70,21 +74,51 @@ static int adp_pt_fill(struct aem_share_page *pg, void *arg)
 	if (!t->it[pg->index])
 		return -ENOMEM;
 	p = kmap_local_page(aem_frame_page(pg->frame));
-	for (i = 0; i < PAGE_SIZE / sizeof(*p); i++)
-		p[i] = (t->seed + 1) * 2654435761u + i;
-	t->hash = adp_hash(p);
+	h = adp_hash(p);
 	kunmap_local(p);
+	if (pg->index == 1)
+		t->hb = h;
+	else if (!pg->index)
+		t->ha = h;
+	else if (h != t->ha)
+		return -EINVAL;		/* page 2 is not page 0's bytes */
 	return 0;
 }
 
-static int adp_pt_write(struct aem_region *r, struct adp_pt *t,
-			pgoff_t first, pgoff_t last, u32 seed)
+/* Every page's item; -EINVAL unless pages 0 and 2 are alike, 1 not. */
+static int adp_pt_note(struct aem_region *r, struct adp_pt *t)
 {
-	long n;
+	long n = aem_share_scan(r, 0, ADP_PT_PAGES, adp_pt_note_page, t);
 
-	t->seed = seed;
-	n = aem_share_scan(r, first, last + 1, adp_pt_fill, t);
-	return n < 0 ? n : n == last + 1 - first ? 0 : -EAGAIN;
+	if (n < 0)
+		return n;
+	if (n != ADP_PT_PAGES)
+		return -EAGAIN;
+	return t->ha == t->hb ? -EINVAL : 0;
+}
+
+/*
+ * Page 0, filed checked under A's hash, moved to B's with its mark
+ * unchanged: the state its bytes changing after the check leaves.
+ */
+static int adp_pt_rekey_page(struct aem_share_page *pg, void *arg)
+{
+	struct adp_pt *t = arg;
+	struct adp_item *it = t->it[0];
+	struct adp_tkey key;
+	void *kaddr;
+	int ret;
+
+	if (!it->un)
+		return -EINVAL;
+	key = it->un->t.key;
+	key.hash = t->hb;
+	adp_unstable_drop(it->un);
+	it->hash = t->hb;
+	kaddr = kmap_local_page(aem_frame_page(pg->frame));
+	ret = adp_try_unstable(&t->w, pg, it, kaddr, &key, false);
+	kunmap_local(kaddr);
+	return ret;
 }
 
 /* Item @i as a visit left it: last hash @hash, @recheck; no candidate. */
@@ -143,13 +177,9 @@ static bool adp_pt_no_pair(unsigned long dups)
 static int adp_pt_unchecked(struct aem_region *r, struct adp_pt *t)
 {
 	u64 h;
-	int err;
 
 	t->name = "unchecked";
-	err = adp_pt_write(r, t, 0, 0, 1);
-	if (err)
-		return err;
-	h = t->hash;
+	h = t->ha;
 	adp_pt_set(t, 0, h, false);
 	if (!adp_pt_check(t, adp_pt_visit(r, t, &t->w, 0) == 0))
 		return -EINVAL;
@@ -174,34 +204,25 @@ static int adp_pt_unchecked(struct aem_region *r, struct adp_pt *t)
 static int adp_pt_stale(struct aem_region *r, struct adp_pt *t)
 {
 	unsigned long dups = adp_cs.dups;
-	u64 old;
-	int err;
 
 	t->name = "stale";
-	err = adp_pt_write(r, t, 0, 1, 2);
-	if (err)
-		return err;
-	old = t->hash;
-	adp_pt_set(t, 0, old, false);
-	adp_pt_set(t, 1, old, false);
+	adp_pt_set(t, 0, t->hb, false);
+	adp_pt_set(t, 1, t->hb, false);
 	if (!adp_pt_check(t, adp_pt_visit(r, t, &t->w, 0) == 0))
 		return -EINVAL;
-	if (!adp_pt_check(t, t->it[0]->un))
+	if (!adp_pt_check(t, t->it[0]->un && t->it[0]->un->t.key.hash == t->hb))
 		return -EINVAL;
-	err = adp_pt_write(r, t, 0, 0, 3);
-	if (err)
-		return err;
 	if (!adp_pt_check(t, adp_pt_visit(r, t, &t->w, 1) == 1))
 		return -EINVAL;
 	if (!adp_pt_check(t, adp_pt_no_pair(dups)))
 		return -EINVAL;
 	if (!adp_pt_check(t, !t->it[0]->un))
 		return -EINVAL;
-	if (!adp_pt_check(t, t->it[0]->hash == t->hash && t->it[0]->recheck))
+	if (!adp_pt_check(t, t->it[0]->hash == t->ha && t->it[0]->recheck))
 		return -EINVAL;
-	if (!adp_pt_check(t, t->it[1]->un && t->it[1]->un->t.key.hash == old))
+	if (!adp_pt_check(t, t->it[1]->un && t->it[1]->un->t.key.hash == t->hb))
 		return -EINVAL;
-	if (!adp_pt_check(t, !t->it[1]->recheck && t->it[1]->hash == old))
+	if (!adp_pt_check(t, !t->it[1]->recheck && t->it[1]->hash == t->hb))
 		return -EINVAL;
 	return 0;
 }
@@ -209,35 +230,30 @@ static int adp_pt_stale(struct aem_region *r, struct adp_pt *t)
 static int adp_pt_checked(struct aem_region *r, struct adp_pt *t)
 {
 	unsigned long dups = adp_cs.dups;
-	u64 old;
-	int err;
+	long n;
 
 	t->name = "checked";
-	err = adp_pt_write(r, t, 0, 2, 4);
-	if (err)
-		return err;
-	old = t->hash;
-	adp_pt_set(t, 0, old, true);
+	adp_pt_set(t, 0, t->ha, true);
 	adp_pt_set(t, 1, 0, false);
-	adp_pt_set(t, 2, old, false);
+	adp_pt_set(t, 2, t->hb, false);
 	if (!adp_pt_check(t, adp_pt_visit(r, t, &t->w, 0) == 1))
 		return -EINVAL;
 	if (!adp_pt_check(t, t->it[0]->un && !t->it[0]->recheck))
 		return -EINVAL;
-	err = adp_pt_write(r, t, 0, 0, 5);
-	if (!err)
-		err = adp_pt_write(r, t, 2, 2, 5);
-	if (err)
-		return err;
+	n = aem_share_scan(r, 0, 1, adp_pt_rekey_page, t);
+	if (n != 1)
+		return n < 0 ? n : -EAGAIN;
+	if (!adp_pt_check(t, t->it[0]->un && !t->it[0]->recheck))
+		return -EINVAL;
 	if (!adp_pt_check(t, adp_pt_visit(r, t, &t->w, 2) == 1))
 		return -EINVAL;
 	if (!adp_pt_check(t, adp_pt_no_pair(dups)))
 		return -EINVAL;
 	if (!adp_pt_check(t, !t->it[0]->un && !t->it[2]->un))
 		return -EINVAL;
-	if (!adp_pt_check(t, t->it[0]->hash == t->hash && t->it[0]->recheck))
+	if (!adp_pt_check(t, t->it[0]->hash == t->ha && t->it[0]->recheck))
 		return -EINVAL;
-	if (!adp_pt_check(t, t->it[2]->hash == t->hash && t->it[2]->recheck))
+	if (!adp_pt_check(t, t->it[2]->hash == t->ha && t->it[2]->recheck))
 		return -EINVAL;
 	return 0;
 }
@@ -250,30 +266,21 @@ static int adp_pt_retry(struct aem_region *r, struct adp_pt *t)
 		.end = 2, .out = &out,
 	};
 	unsigned long dups = adp_cs.dups;
-	u64 old;
-	int err;
 
 	t->name = "retry";
-	err = adp_pt_write(r, t, 0, 1, 6);
-	if (err)
-		return err;
-	old = t->hash;
-	adp_pt_set(t, 0, old, false);
+	adp_pt_set(t, 0, t->hb, false);
 	adp_pt_set(t, 1, 0, false);
 	if (!adp_pt_check(t, adp_pt_visit(r, t, &t->w, 0) == 0))
 		return -EINVAL;
 	if (!adp_pt_check(t, t->it[0]->un && t->it[0]->recheck))
 		return -EINVAL;
-	err = adp_pt_write(r, t, 0, 0, 7);
-	if (err)
-		return err;
 	if (!adp_pt_check(t, adp_pt_visit(r, t, &rw, 1) == 1))
 		return -EINVAL;
 	if (!adp_pt_check(t, adp_pt_no_pair(dups) && !out.merged))
 		return -EINVAL;
 	if (!adp_pt_check(t, !t->it[0]->un && t->it[0]->recheck))
 		return -EINVAL;
-	if (!adp_pt_check(t, t->it[1]->un && t->it[1]->un->t.key.hash == old))
+	if (!adp_pt_check(t, t->it[1]->un && t->it[1]->un->t.key.hash == t->hb))
 		return -EINVAL;
 	if (!adp_pt_check(t, rw.waiting == 1))
 		return -EINVAL;
@@ -283,13 +290,15 @@ static int adp_pt_retry(struct aem_region *r, struct adp_pt *t)
 /**
  * adp_engine_pair_selftest() - the self-test above, on a caller's region
  * @fd: a region fd of the caller's, opened for writing, of a MERGEABLE
- *	region whose pages 0-2 are resident and not merged
+ *	region whose pages 0-2 are resident and not merged, pages 0 and 2
+ *	holding the same bytes and page 1 others
  *
  * Context: process context, no lock of this module held; the caller
- * has CAP_SYS_ADMIN (debugfs pair_selftest).
+ * has CAP_SYS_ADMIN (debugfs pair_selftest, made with selftest=1 only).
  * Return: 0 when every case passed; -EINVAL when one failed (the kernel
- * log says which), -EBADF, -EPERM (not MERGEABLE), -EBUSY (a page is
- * merged), -EAGAIN (a page is not resident), -EOPNOTSUPP
+ * log says which) or the pages are not as above, -EBADF, -EPERM (not
+ * MERGEABLE, or the firewall refuses the region's dedupe), -EBUSY (a
+ * page is merged), -EAGAIN (a page is not resident), -EOPNOTSUPP
  * (merge_across_nodes = 0), -EINTR, -ENOMEM.
  */
 int adp_engine_pair_selftest(int fd)
@@ -309,6 +318,9 @@ int adp_engine_pair_selftest(int fd)
 	err = -EINVAL;
 	if (aem_share_region_pages(r) < ADP_PT_PAGES)
 		goto out_put;
+	err = aem_share_region_may_access(r, AEM_ACCESS_DEDUPE);
+	if (err)
+		goto out_put;
 	err = -EINTR;
 	if (mutex_lock_interruptible(&adp_engine_lock))
 		goto out_put;
@@ -316,13 +328,13 @@ int adp_engine_pair_selftest(int fd)
 		adp_pass_begin();
 	err = -EOPNOTSUPP;
 	if (!adp_pass_across)
-		goto out_unlock;
+		goto out_pass;
 	err = -ENOMEM;
 	t.w.rs = adp_rset_get(aem_share_region_id(r));
 	if (!t.w.rs)
-		goto out_unlock;
+		goto out_pass;
 	t.w.rs->pass = adp_pass;
-	err = adp_pt_write(r, &t, 0, ADP_PT_PAGES - 1, 0);
+	err = adp_pt_note(r, &t);
 	if (!err)
 		err = adp_pt_unchecked(r, &t);
 	if (!err)
@@ -336,11 +348,12 @@ int adp_engine_pair_selftest(int fd)
 			adp_unstable_drop(t.it[i]->un);
 	/* Only a failed case asked for merges: let them be done. */
 	adp_pend_flush(&t.w);
-	if (!adp_should_run())
-		adp_pass_abandon();
 	if (!err)
 		pr_info("pair selftest: unchecked, stale, checked and retry passed\n");
-out_unlock:
+out_pass:
+	/* A pass begun here with the scanner stopped ends with the test. */
+	if (!adp_should_run())
+		adp_pass_abandon();
 	mutex_unlock(&adp_engine_lock);
 out_put:
 	aem_share_region_put(r);
