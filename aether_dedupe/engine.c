@@ -46,13 +46,14 @@
  * (adp_try_candidate()): a page that merges there holds bytes of that
  * hash, so only a page that finds nothing is hashed again.
  *
- * Nor is that page hashed again when its last visit found it unchanged:
- * it is filed under that hash unchecked (adp_page()).  The page that
- * pairs with it checks it for free: the new shared frame is a copy of it
- * whose hash the core took as it filled it (aem_share_hash()); another
- * hash than the one the candidate is filed under, and the candidate
- * changed, merges with nobody and its page is hashed at its next visit
- * (adp_pair(), KSM's checksum rule).  A candidate nobody paired with is
+ * Nor is that page hashed again when its last visit left a hash it did
+ * not doubt (a first hash, or one equal to the visit's before): it is
+ * filed under that hash unchecked (adp_page()).  The page that pairs
+ * with it takes the second sample for free: the new shared frame is a
+ * copy of it whose hash the core took as it filled it
+ * (aem_share_hash()); another hash than the one the candidate is filed
+ * under, and the candidate changed, merges with nobody and its page is
+ * hashed at its next visit (adp_pair(), KSM's checksum rule).  A candidate nobody paired with is
  * marked (@recheck), and its next visit hashes it first, within that
  * visit's pages_to_scan like any other hash: so a page that stays
  * unique is hashed every other pass, not every pass, and no wake-up
@@ -1208,10 +1209,11 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	 * checksums no page the stable tree matched either).  Then this
 	 * pass's candidates under that hash, on the same ground.
 	 *
-	 * A page whose last visit confirmed its hash (the one before took
-	 * the same) is filed among them under it without a new one: a page
-	 * that pairs with it checks it (adp_pair()), and its next visit
-	 * hashes it if none did (@recheck).  Once a candidate it met turns
+	 * A page whose last visit left a hash it did not doubt (a first
+	 * one, or the same as the visit before's) is filed among them under
+	 * it without a new one: a page that pairs with it checks it
+	 * (adp_pair(), the frame's hash the second sample), and its next
+	 * visit hashes it if none did (@recheck).  Once a candidate it met turns
 	 * out stale, its own key is in doubt too: it is hashed now.
 	 */
 	stable_tried = !w->range && it->hashed;

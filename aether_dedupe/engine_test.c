@@ -19,7 +19,7 @@
  * since it was filed" is one filed under B's hash that holds A: the
  * engine's state after such a write, made without one:
  *
- *  unchecked	a page whose last visit confirmed its hash is filed
+ *  unchecked	a page whose last visit left an undoubted hash is filed
  *		under it without a new hash; dropped unpaired (a pass's
  *		end), it is hashed at its next visit and filed checked, and
  *		at the one after filed unchecked again
