@@ -19,6 +19,15 @@
  * Each node starts with pool_init_mb and grows a chunk at a time, up to
  * pool_max_mb: in the background when an allocation leaves a zone below its
  * low watermark, at once when an allocation that may sleep finds nothing.
+ * Growth beyond the initial size asks Linux with __GFP_NORETRY: a
+ * max-order block is costly, and a node that cannot have one cheaply
+ * reclaims from its own pages instead.  A node below its initial size (its
+ * population at load, or a node that did not get all of it) asks with
+ * __GFP_RETRY_MAYFAIL, as hugetlb's pool does for its pages: reclaim and
+ * synchronous compaction before giving up.  Late in a long run a node's
+ * memory is fragmented enough that __GFP_NORETRY's one attempt at
+ * compaction fails, and a node left with no chunk at load fails every
+ * __GFP_THISNODE allocation on it.
  *
  * DOC: kreclaimd, the background reclaimer
  *
@@ -134,8 +143,8 @@ static struct aem_chunk *aem_chunk_create(struct aem_node *node, gfp_t gfp)
 	unsigned int i;
 	int err;
 
-	page = alloc_pages_node(node->nid, gfp | __GFP_THISNODE | __GFP_NOWARN |
-				__GFP_NORETRY, AEM_CHUNK_ORDER);
+	page = alloc_pages_node(node->nid, gfp | __GFP_THISNODE | __GFP_NOWARN,
+				AEM_CHUNK_ORDER);
 	if (!page)
 		return NULL;
 	chunk = kvzalloc_node(struct_size(chunk, frames, AEM_CHUNK_PAGES),
@@ -193,6 +202,10 @@ int aem_node_grow(struct aem_node *node, gfp_t gfp)
 		ret = -ENOSPC;
 		goto out;
 	}
+	/* See "Life of a chunk": how hard Linux is asked. */
+	if (gfp & __GFP_DIRECT_RECLAIM)
+		gfp |= node->nr_chunks < node->min_chunks ?
+		       __GFP_RETRY_MAYFAIL : __GFP_NORETRY;
 	chunk = aem_chunk_create(node, gfp);
 	if (!chunk) {
 		aem_count(AEM_C_GROW_FAIL);

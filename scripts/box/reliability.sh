@@ -225,7 +225,7 @@ fi_suite_whole() {
 		echo "# $m was left unloaded by a test under injection: loaded again"
 		params=$(echo "$params" | sed 's/selftest=[0-9]*//')
 		# shellcheck disable=SC2086 # params are separate words
-		load_module "$path" $params || { echo "# loading $path failed"; exit 1; }
+		load_module "$path" $params || { echo "# loading $path failed"; load_failed_log; exit 1; }
 	done && share_devices
 }
 
@@ -309,6 +309,12 @@ meminfo_brief() {
 		printf "%s%s %s kB", sep, $1, $2; sep = ", " }' /proc/meminfo
 }
 
+# load_failed_log: the kernel's last words, for a load that failed (the
+# why of a failed run shows them; the whole log is at the job's end).
+load_failed_log() {
+	dmesg | tail -n 12 | sed 's/^/#   /'
+}
+
 # load_ours FIRST: load our modules (load_module: modprobe); the in-kernel
 # self-tests only the first time (they are slow on the debug kernel and
 # not what we test).
@@ -316,7 +322,7 @@ load_ours() {
 	awk '$2 == "ours"' /etc/aether/modules | while read -r path _k params; do
 		[ "$1" = 1 ] || params=$(echo "$params" | sed 's/selftest=[0-9]*//')
 		# shellcheck disable=SC2086 # params are separate words
-		load_module "$path" $params || { echo "# loading $path failed"; exit 1; }
+		load_module "$path" $params || { echo "# loading $path failed"; load_failed_log; exit 1; }
 	done && share_devices
 }
 
