@@ -973,11 +973,11 @@ struct aem_integ_tally {
 	struct aem_frame *repair_bad;
 	struct aem_layer *repair_l;
 	pgoff_t repair_idx;
-	u64 repair_sum;
 };
 
 u64 aem_integ_hash(struct aem_frame *f);
-void aem_integ_set_shared(struct aem_layer *l, pgoff_t idx, u64 sum);
+u64 aem_integ_shared_sum(struct aem_frame *f);
+void aem_integ_merged(struct aem_layer *l, pgoff_t idx);
 bool aem_integ_has(struct aem_layer *l, pgoff_t idx);
 bool aem_integ_range_has(struct aem_layer *l, pgoff_t idx, unsigned long nr);
 void aem_integ_forget(struct aem_layer *l, pgoff_t idx);
@@ -1010,6 +1010,11 @@ void aem_share_integ_poison(struct aem_frame *f);
 struct aem_shared *aem_share_integ_get(struct aem_frame *f);
 int aem_share_integ_repair(struct aem_shared *s, struct aem_frame *bad);
 bool aem_share_frame_is(struct aem_shared *s, struct aem_frame *f);
+u64 aem_share_integ_sum(struct aem_frame *f);
+struct aem_shared *aem_share_integ_next(struct aem_shared *prev);
+bool aem_share_integ_state(struct aem_shared *s, bool *kept);
+bool aem_share_integ_user(struct aem_shared *s, u64 *rid, pgoff_t *idx);
+bool aem_share_integ_poison_held(struct aem_shared *s, struct aem_frame *f);
 void aem_share_kept_drop_all(void);
 
 /* reclaim.c, for verify.c's debugfs knob */

@@ -73,7 +73,10 @@
  *		shared frame's (a write between the engine's hash and the
  *		unmapping shows here, as KSM's write_protect_page() then
  *		pages_identical()); if equal, the slot takes the shared
- *		frame, a user is added and the old frame is freed.  A
+ *		frame, a user is added and the old frame is freed.  The
+ *		slot takes no checksum record: the frame's @csum is its
+ *		record, and any the private page had goes (verify.c,
+ *		aem_integ_merged(): no xarray store, no charge).  A
  *		scan batch's merges (aem_share_scan_batch() @merge) and
  *		aem_share_merge_pages() do the same for pages of one slot
  *		lock in one hold of it, each run of consecutive pages
@@ -195,8 +198,9 @@
  *		stored, the handle went with it (only the engine's
  *		references are left).  Both, and @handle, change under
  *		@load_lock and @lock
- * @csum:	xxh64 of the content, taken when it is made (verify.c); each
- *		user's slot takes it as its record
+ * @csum:	xxh64 of the content, taken when it is made (verify.c): the
+ *		record of every slot that maps it, which takes none of its
+ *		own (verify.c, "Records")
  * @poisoned:	the content no longer matches @csum: every user's fault is
  *		a SIGBUS, a load from the store fails (set once, never
  *		cleared: the copy kept, if any, failed its check too)
@@ -542,6 +546,7 @@ static void aem_share_stored_release(unsigned long handle);
 static void aem_share_stored_drop(struct aem_shared *s);
 static int aem_share_load_for_merge(struct aem_shared *s);
 static void aem_share_poison_flush(void);
+static void aem_share_poison_users(struct aem_shared *s);
 static struct aem_shared *aem_share_next_used(struct aem_shared *prev);
 static void aem_share_hold_update(struct aem_shared *s, gfp_t gfp);
 static void aem_share_hold_unlink(struct aem_shared *s);
@@ -987,7 +992,7 @@ struct aem_shared *aem_share_new(const struct aem_share_page *pg)
 	aem_share_hold_update(s, GFP_KERNEL);
 	copy_highpage(aem_frame_page(nf), aem_frame_page(pg->frame));
 	/* Never written from here on: its checksum holds (verify.c). */
-	s->csum = aem_integ_hash(nf);
+	s->csum = aem_integ_shared_sum(nf);
 	kref_init(&s->ref);
 	spin_lock_init(&s->lock);
 	mutex_init(&s->move_lock);
@@ -1272,7 +1277,9 @@ static void aem_share_tally_frame(struct aem_region *r,
 
 /*
  * Slot lock held: the slot now holds @s's frame; @u joins its users
- * (counted by the caller, aem_share_tally_frame()).
+ * (counted by the caller, aem_share_tally_frame()).  @s->csum is the
+ * slot's record from now on: the private page's record and kept copy, if
+ * any, describe a frame the merge frees (aem_integ_merged()).
  */
 static void aem_share_user_add(struct aem_region *r, struct aem_layer *l,
 			       pgoff_t idx, struct aem_shared *s,
@@ -1286,7 +1293,7 @@ static void aem_share_user_add(struct aem_region *r, struct aem_layer *l,
 	list_add_tail(&u->link, &s->users);
 	WRITE_ONCE(s->nr_users, s->nr_users + 1);
 	spin_unlock(&s->lock);
-	aem_integ_set_shared(l, idx, s->csum);
+	aem_integ_merged(l, idx);
 }
 
 /*
@@ -2694,22 +2701,119 @@ static void aem_share_poison_flush(void)
 void aem_share_integ_poison(struct aem_frame *f)
 {
 	struct aem_shared *s = READ_ONCE(f->rmap.shared);
-	struct aem_share_poison_req *req;
 
 	if (!s || READ_ONCE(s->poisoned))
 		return;
 	WRITE_ONCE(s->poisoned, true);
+	aem_share_poison_users(s);
+}
+
+/*
+ * @s was just poisoned: every user's entries go, in a worker.  Context:
+ * does not sleep.
+ */
+static void aem_share_poison_users(struct aem_shared *s)
+{
+	struct aem_share_poison_req *req;
+
 	req = kmalloc(sizeof(*req), GFP_NOWAIT | __GFP_NOWARN);
 	if (!req) {
 		pr_warn_ratelimited("a poisoned shared frame's other users keep their entries until their next zap (no memory)\n");
 		return;
 	}
-	kref_get(&s->ref);	/* the slot holds one */
+	kref_get(&s->ref);	/* the caller holds one */
 	req->s = s;
 	spin_lock(&aem_share_poison_lock);
 	list_add_tail(&req->link, &aem_share_poison_reqs);
 	spin_unlock(&aem_share_poison_lock);
 	queue_work(system_unbound_wq, &aem_share_poison_work);
+}
+
+/**
+ * aem_share_integ_sum() - the checksum of shared frame @f (verify.c)
+ * @f: a shared frame a slot holds (its slot lock held)
+ *
+ * The record of every slot that maps @f: taken when it was made, valid
+ * for its life (a shared frame is never written).
+ */
+u64 aem_share_integ_sum(struct aem_frame *f)
+{
+	return READ_ONCE(f->rmap.shared)->csum;
+}
+
+/**
+ * aem_share_integ_next() - aether_kverifyd's walk of the shared frames
+ * @prev: the one it checked last (referenced, so still listed), or NULL
+ *
+ * Context: process context (a last reference dropped frees its frame).
+ * Return: the next shared frame with users, in the order they were made,
+ * referenced, or NULL at the end; @prev's reference is dropped.
+ */
+struct aem_shared *aem_share_integ_next(struct aem_shared *prev)
+{
+	return aem_share_next_used(prev);
+}
+
+/**
+ * aem_share_integ_state() - is @s poisoned, has it a kept copy?
+ * @s: referenced
+ * @kept: receives whether a copy is kept to repair it from
+ *
+ * Return: true when poisoned.  Both may change right after.
+ */
+bool aem_share_integ_state(struct aem_shared *s, bool *kept)
+{
+	*kept = READ_ONCE(s->has_kept);
+	return READ_ONCE(s->poisoned);
+}
+
+/**
+ * aem_share_integ_user() - a user of @s, to name in an integrity event
+ * @s: referenced
+ * @rid: receives its region's id
+ * @idx: receives its data page index
+ *
+ * Return: false when @s has no user left.
+ */
+bool aem_share_integ_user(struct aem_shared *s, u64 *rid, pgoff_t *idx)
+{
+	struct aem_share_user *u;
+
+	spin_lock(&s->lock);
+	u = list_first_entry_or_null(&s->users, struct aem_share_user, link);
+	if (u) {
+		/* A listed user's layer, so its region, is there. */
+		*rid = u->layer->region->id;
+		*idx = u->index;
+	}
+	spin_unlock(&s->lock);
+	return u;
+}
+
+/**
+ * aem_share_integ_poison_held() - @s's frame @f failed its check: poison
+ * @s: referenced
+ * @f: the frame checked, held (aem_share_frame_get()): it cannot move
+ *
+ * aether_kverifyd's aem_share_integ_poison(), with no slot lock: every
+ * user's entries go in a worker.
+ *
+ * Context: does not sleep.
+ * Return: true when poisoned now; false when @f is no longer @s's frame
+ * (a repair replaced it before @f was held) or @s was poisoned already.
+ */
+bool aem_share_integ_poison_held(struct aem_shared *s, struct aem_frame *f)
+{
+	bool now;
+
+	spin_lock(&s->lock);
+	now = s->frame == f && !s->poisoned;
+	if (now)
+		WRITE_ONCE(s->poisoned, true);
+	spin_unlock(&s->lock);
+	if (now)
+		aem_share_poison_users(s);
+	return now;
 }
 
 /**

@@ -19,8 +19,11 @@
  *		stored shared frame) is checked against it before the handle
  *		is released
  *   shared	a shared frame is hashed once, when it is made
- *		(share.c, aem_share_new()); each slot that merges into it
- *		takes that sum as its record
+ *		(share.c, aem_share_new()); its struct aem_shared keeps
+ *		that sum (@csum) for its life, and it is the record of
+ *		every slot that maps the frame: a merge takes no record of
+ *		its own for the slot, it forgets the one the private page
+ *		had (aem_integ_merged())
  *
  * A record describes what one slot of one layer resolves to: it lives in
  * the layer's @integ xarray, by data page index, as a value entry (the
@@ -37,7 +40,15 @@
  *   - a 2 MiB range with any record is mapped with 4 KiB pages
  *     (huge_fault.c), so that the rule above holds page by page;
  *   - a record is taken only after a zap of every entry of the page
- *     (cold, store and merge all zap first), under the slot lock.
+ *     (cold and store both zap first), under the slot lock.
+ *
+ * A slot that maps a shared frame has no record: the frame's sum is its
+ * record, never written, as the frame is not, and its poison is the
+ * frame's (struct aem_shared @poisoned, which aem_integ_refuse() reads
+ * first), so it holds for every user at once.  A merge costs no record
+ * (no xarray store, node or charge), a sharer none either; a slot that
+ * leaves the frame (a write, an unmerge) leaves with no record, as any
+ * page just written.
  *
  * A slot emptied (a zero page dropped, a layer trimmed) forgets its
  * record; a layer's records go with it.  A record found on an empty slot
@@ -47,21 +58,22 @@
  * they count in the region's QoS group as what they take: the nodes of
  * the layer's @integ (a struct xa_node each, from the radix_tree_node
  * slab: 64 records where a run of 64 pages has them all, one where its
- * pages are far apart), charged as bytes through the policy table's
- * @charge_integrity with no copy (region.h, aem_region_charge_sums();
- * memory.stat integrity_sums), rounded up to pages of the group's usage
- * with its kept copies.  The nodes a record adds or frees are counted
- * exactly, under the xarray's own lock, from the indices it holds
- * (aem_integ_nodes_for(): the xarray keeps a node per level for each run
- * that holds a record, up to the height its largest index needs), and
- * @integ_nodes keeps their sum, which the layer's end gives back.  A
- * charge is made before the store that needs it: refused (the group is
- * at its max less what its stored pages need to come back, as for
- * copies), no record is taken (the page is then not checked, as when
- * there is no memory; counted, sums_refused).  Records are taken in the
- * background (the cold and store moments, a merge), never at a user's
- * call, so no call fails for them.  An attach moves their bytes with the
- * region's other charges (qos.c), never refused.
+ * pages are far apart; none for a slot that maps a shared frame),
+ * charged as bytes through the policy table's @charge_integrity with no
+ * copy (region.h, aem_region_charge_sums(); memory.stat integrity_sums),
+ * rounded up to pages of the group's usage with its kept copies.  The
+ * nodes a record adds or frees are counted exactly, under the xarray's
+ * own lock, from the indices it holds (aem_integ_nodes_for(): the xarray
+ * keeps a node per level for each run that holds a record, up to the
+ * height its largest index needs), and @integ_nodes keeps their sum,
+ * which the layer's end gives back.  A charge is made before the store
+ * that needs it: refused (the group is at its max less what its stored
+ * pages need to come back, as for copies), no record is taken (the page
+ * is then not checked, as when there is no memory; counted,
+ * sums_refused).  Records are taken in the background (the cold and
+ * store moments), never at a user's call, so no call fails for them.  An
+ * attach moves their bytes with the region's other charges (qos.c),
+ * never refused.
  *
  * On a mismatch that no good copy repairs (below), the record is
  * poisoned: the page is zapped from every
@@ -109,7 +121,8 @@
  * When a page with a valid record is loaded back (store.c, aem_unstore())
  * the handle is not released but kept in the layer's @kept, by index, as
  * long as the record lives: aem_integ_forget() (a write, a page emptied),
- * a merge (aem_integ_set_shared()), a poisoning, the page stored again
+ * a merge (aem_integ_merged(): the copy is of the private page the merge
+ * frees), a poisoning, the page stored again
  * (its kept copy is the new stored copy: reclaim.c reuses it without a
  * store call; another client's handle replaces it in
  * aem_cold_page_set_stored()), the layer's end, or the store's going
@@ -129,12 +142,21 @@
  * uncharged whichever way the copy goes.
  *
  * VERIFY (AETHER_MM_IOC_REGION_VERIFY, ioctl.c) checks a range of the
- * image the caller sees; aether_kverifyd checks the records of every
- * region at verify_pages_per_sec pages a second (0: off), from where it
- * left off.  debugfs aether/mm/integrity shows the counters;
- * aether/mm/integrity_corrupt (root only) flips a byte of a chosen page
- * (or of the copy the store keeps of it) without touching its record, so
- * that tests can prove detection and repair.
+ * image the caller sees: each page with a record, and each that maps a
+ * shared frame, against that frame's sum.  aether_kverifyd checks at
+ * verify_pages_per_sec pages a second (0: off), from where it left off,
+ * the records of every region, then every shared frame with users, once
+ * however many slots map it: it walks share.c's list of them
+ * (aem_share_integ_next(), a reference on the one it stopped at as its
+ * cursor, put when the pass ends, the rate goes to 0 or it stops), and
+ * hashes each frame held (aem_share_frame_get(): it neither moves nor
+ * goes, and is never written) under no slot lock; a mismatch is repaired
+ * from the frame's kept copy or poisons it for every user, as VERIFY's.
+ * A stored shared frame is checked when a fault loads it.  debugfs
+ * aether/mm/integrity shows the counters; aether/mm/integrity_corrupt
+ * (root only) flips a byte of a chosen page (or of the copy the store
+ * keeps of it) without touching its record, so that tests can prove
+ * detection and repair.
  *
  * Lock order (within region.h's):
  *
@@ -149,12 +171,14 @@
  *				region's pol_lock, region.h, then the
  *				policy backend's atomics)
  *   3. shared->load_lock	a shared frame's kept copy (share.c)
+ *   3a. shared->lock		kverifyd's shared frame held, poisoned
+ *				(no slot lock: share.c's order)
  *   4. the store's SRCU read	a load (a check of a stored page, a
  *				repair), a kept copy released
  *   5. the pool's locks	a scratch frame
  *   aem_integ_bench_lock	the bench's last figures, taken alone
  *
- * kverifyd's cursor is its own thread's; the counters are atomics.
+ * kverifyd's cursors are its own thread's; the counters are atomics.
  */
 #include <linux/debugfs.h>
 #include <linux/highmem.h>
@@ -170,7 +194,8 @@
 #define AEM_INTEG_TICK_MS	100	/* kverifyd's period */
 
 static atomic_long_t aem_integ_taken_cold, aem_integ_taken_store;
-static atomic_long_t aem_integ_taken_shared, aem_integ_forgotten;
+static atomic_long_t aem_integ_taken_frames, aem_integ_forgotten;
+static atomic_long_t aem_integ_forgotten_merged, aem_integ_checked_shared;
 static atomic_long_t aem_integ_nomem, aem_integ_checked;
 static atomic_long_t aem_integ_bg_checked, aem_integ_bg_mismatches;
 static atomic_long_t aem_integ_mismatches, aem_integ_load_mismatches;
@@ -354,23 +379,39 @@ static bool aem_integ_erase(struct aem_layer *l, pgoff_t idx)
 }
 
 /**
- * aem_integ_set_shared() - a slot merged into a shared frame takes its sum
+ * aem_integ_shared_sum() - the checksum of a new shared frame
+ * @f: its frame, filled, not yet mapped
+ *
+ * The "shared" moment: one sum a shared frame, the record of every slot
+ * that will map it (share.c keeps it in struct aem_shared @csum).
+ *
+ * Return: aem_integ_hash() of @f.
+ */
+u64 aem_integ_shared_sum(struct aem_frame *f)
+{
+	atomic_long_inc(&aem_integ_taken_frames);
+	return aem_integ_hash(f);
+}
+
+/**
+ * aem_integ_merged() - the slot at @idx of @l now maps a shared frame
  * @l: the layer of the slot
  * @idx: its data page index
- * @sum: the shared frame's checksum
  *
- * The slot's kept copy (of the private page merged) is released: the
- * shared frame keeps none (see "Kept copies").
+ * The frame's own sum is the slot's record from now on (see "Records"):
+ * the private page's record, if it had one, and its kept copy describe a
+ * frame the merge frees; both go.  A layer with no record pays one test.
  *
- * Context: slot lock held; does not sleep (GFP_NOWAIT: without memory the
- * slot has no record, which only means it is not checked).
+ * Context: slot lock held; does not sleep, never allocates.
  */
-void aem_integ_set_shared(struct aem_layer *l, pgoff_t idx, u64 sum)
+void aem_integ_merged(struct aem_layer *l, pgoff_t idx)
 {
-	/* A merge gives memory back: the slot's own copy goes too. */
+	if (likely(xa_empty(&l->integ)))
+		return;		/* no record, so no kept copy either */
+	lockdep_assert_held(aem_slot_lock(l->region, idx));
+	if (aem_integ_erase(l, idx))
+		atomic_long_inc(&aem_integ_forgotten_merged);
 	aem_integ_kept_drop(l, idx);
-	if (!aem_integ_set(l, idx, sum, GFP_NOWAIT | __GFP_NOWARN))
-		atomic_long_inc(&aem_integ_taken_shared);
 }
 
 /**
@@ -445,22 +486,26 @@ refuse:
 
 /* ---- events ------------------------------------------------------------- */
 
-static void aem_integ_event(struct aem_region *r, pgoff_t idx, int kind)
+static void aem_integ_event_id(u64 id, pgoff_t idx, int kind)
 {
 	static const char *const what[] = {
 		[AEM_INTEGRITY_MISMATCH] = "content does not match its checksum: poisoned",
 		[AEM_INTEGRITY_REPAIRED] = "repaired from the store's copy",
 	};
 
-	pr_warn_ratelimited("region %llu page %lu: %s\n", r->id, idx,
-			    what[kind]);
-	aem_policy_integrity_event(r->id, idx, kind);
+	pr_warn_ratelimited("region %llu page %lu: %s\n", id, idx, what[kind]);
+	aem_policy_integrity_event(id, idx, kind);
+}
+
+static void aem_integ_event(struct aem_region *r, pgoff_t idx, int kind)
+{
+	aem_integ_event_id(r->id, idx, kind);
 }
 
 /*
  * @idx of @l no longer matches its record, and no good copy repaired it:
- * poison it (slot lock held).  @f is the resident frame checked, NULL for
- * a stored page's copy.  A shared frame @f is poisoned for every user.
+ * poison it (slot lock held).  @f is the resident frame checked (never a
+ * shared one: aem_integ_poison_shared()), NULL for a stored page's copy.
  * Every entry that maps the page goes; the next fault is a SIGBUS.
  */
 static void aem_integ_poison(struct aem_region *r, struct aem_layer *l,
@@ -477,12 +522,25 @@ static void aem_integ_poison(struct aem_region *r, struct aem_layer *l,
 	aem_integ_kept_drop(l, idx);
 	if (!f)
 		atomic_long_inc(&aem_integ_unrep_stored);
-	else if (aem_frame_is_shared(f))
-		atomic_long_inc(&aem_integ_unrep_shared);
 	else
 		atomic_long_inc(&aem_integ_unrep_resident);
-	if (f && aem_frame_is_shared(f))
-		aem_share_integ_poison(f);
+	atomic_long_inc(&aem_integ_mismatches);
+	aem_integ_event(r, idx, AEM_INTEGRITY_MISMATCH);
+}
+
+/*
+ * Shared frame @f, which @idx of @r maps, no longer matches its sum and
+ * no good copy repaired it: poisoned for every user (slot lock held).
+ * The slot's entries go now, the other users' in share.c's worker; the
+ * frame's poison is every user's record of it, so no slot's is written.
+ */
+static void aem_integ_poison_shared(struct aem_region *r, pgoff_t idx,
+				    struct aem_frame *f)
+{
+	lockdep_assert_held(aem_slot_lock(r, idx));
+	aem_region_zap_page(r, idx);
+	aem_share_integ_poison(f);
+	atomic_long_inc(&aem_integ_unrep_shared);
 	atomic_long_inc(&aem_integ_mismatches);
 	aem_integ_event(r, idx, AEM_INTEGRITY_MISMATCH);
 }
@@ -1056,6 +1114,43 @@ static struct aem_frame *aem_integ_load_scratch(struct aem_region *r,
 	return f;
 }
 
+/*
+ * @idx of @l maps shared frame @f: check it against the frame's sum, the
+ * slot's record (see "Records").  A mismatch is left for
+ * aem_integ_check_finish() to repair from the frame's kept copy, out of
+ * the slot lock, or poisons the frame for every user.  Slot lock held.
+ */
+static void aem_integ_check_shared(struct aem_region *r, struct aem_layer *l,
+				   pgoff_t idx, struct aem_frame *f,
+				   struct aem_integ_tally *t)
+{
+	u64 sum;
+
+	if (aem_share_integ_poisoned(f)) {
+		t->poisoned++;
+		return;
+	}
+	sum = aem_integ_hash(f);
+	t->checked++;
+	atomic_long_inc(&aem_integ_checked);
+	atomic_long_inc(&aem_integ_checked_shared);
+	if (sum == aem_share_integ_sum(f))
+		return;
+	t->mismatches++;
+	if (!t->repair) {
+		/* Its copy, if any, is the shared frame's (share.c). */
+		t->repair = aem_share_integ_get(f);
+		if (t->repair) {
+			t->repair_bad = f;
+			t->repair_l = l;
+			t->repair_idx = idx;
+			return;
+		}
+	}
+	t->poisoned++;
+	aem_integ_poison_shared(r, idx, f);
+}
+
 /**
  * aem_integ_check_locked() - check what @idx of @l holds against its record
  * @r: the region
@@ -1070,8 +1165,10 @@ static struct aem_frame *aem_integ_load_scratch(struct aem_region *r,
  * a scratch frame (its handle is kept), and loaded once more when that
  * does not match: a second load that matches is a repair (counted in
  * @t->repaired), not a poisoning.  An own frame that does not match is
- * repaired from its kept copy when it has one.  A stored shared frame is
- * checked when a fault brings it back, not here.
+ * repaired from its kept copy when it has one.  A shared frame, which has
+ * no record of the slot's, is checked against its own sum
+ * (aem_integ_check_shared()); a stored shared frame is checked when a
+ * fault brings it back, not here.
  *
  * Context: slot lock held, @l referenced.
  */
@@ -1083,6 +1180,11 @@ void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
 	u64 sum;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
+	f = aem_slot_frame(e);
+	if (f && aem_frame_is_shared(f)) {
+		aem_integ_check_shared(r, l, idx, f, t);
+		return;
+	}
 	rec = xa_empty(&l->integ) ? NULL : xa_load(&l->integ, idx);
 	if (!rec)
 		return;
@@ -1138,16 +1240,6 @@ void aem_integ_check_locked(struct aem_region *r, struct aem_layer *l,
 		/* Resident: a copy kept in the store since its load. */
 		t->repaired++;
 		goto out;
-	} else if (aem_frame_is_shared(f) && !t->repair) {
-		/* Its copy, if any, is the shared frame's (share.c). */
-		t->repair = aem_share_integ_get(f);
-		if (t->repair) {
-			t->repair_bad = f;
-			t->repair_l = l;
-			t->repair_idx = idx;
-			t->repair_sum = sum;
-			return;
-		}
 	}
 	t->poisoned++;
 	aem_integ_poison(r, l, idx, sum, scratch ? NULL : f);
@@ -1201,8 +1293,7 @@ void aem_integ_check_finish(struct aem_region *r, struct aem_integ_tally *t)
 		    aem_slot_frame(e) == t->repair_bad &&
 		    aem_share_frame_is(s, t->repair_bad)) {
 			t->poisoned++;
-			aem_integ_poison(r, l, idx, t->repair_sum,
-					 t->repair_bad);
+			aem_integ_poison_shared(r, idx, t->repair_bad);
 		}
 		mutex_unlock(aem_slot_lock(r, idx));
 	}
@@ -1211,9 +1302,15 @@ void aem_integ_check_finish(struct aem_region *r, struct aem_integ_tally *t)
 
 /* ---- aether_kverifyd ---------------------------------------------------- */
 
-/* Where kverifyd goes on: the region id and data page index. */
+/*
+ * Where kverifyd goes on: the region id and data page index; past the
+ * last region, the shared frames, after @aem_integ_cur_shared (referenced,
+ * so still listed; NULL: from the first).
+ */
 static u64 aem_integ_cur_id;
 static pgoff_t aem_integ_cur_idx;
+static bool aem_integ_in_shared;
+static struct aem_shared *aem_integ_cur_shared;
 
 /*
  * Check up to @budget records of @r from @from on, every layer.  Return:
@@ -1260,13 +1357,111 @@ static unsigned long aem_integ_bg_region(struct aem_region *r, pgoff_t from,
 	return t.checked;
 }
 
-/* One tick: a tenth of a second's worth of records, from the cursor on. */
+/*
+ * kverifyd's check of shared frame @s (referenced), once however many
+ * slots map it: its frame, held (it neither moves nor goes, and is never
+ * written), against its sum, under no slot lock.  A mismatch is repaired
+ * from its kept copy (aem_share_integ_repair(), which moves a frame
+ * nobody holds: it is let go first), or poisons it for every user.
+ * Return: 1 when checked, 0 when not (stored, or poisoned already).
+ */
+static unsigned long aem_integ_bg_shared_one(struct aem_shared *s)
+{
+	struct aem_frame *f;
+	int ret, tries = 0;
+	pgoff_t idx = 0;
+	bool kept;
+	u64 rid = 0;
+
+	if (aem_share_integ_state(s, &kept))
+		return 0;
+	f = aem_share_frame_get(s);
+	if (!f)
+		return 0;	/* stored: checked when a fault loads it */
+	atomic_long_inc(&aem_integ_checked);
+	atomic_long_inc(&aem_integ_checked_shared);
+	atomic_long_inc(&aem_integ_bg_checked);
+	if (aem_integ_hash(f) == aem_share_hash(s))
+		goto out;
+	atomic_long_inc(&aem_integ_bg_mismatches);
+	aem_share_integ_user(s, &rid, &idx);
+	if (kept) {
+		aem_share_frame_put(f);
+		do {
+			ret = aem_share_integ_repair(s, f);
+			if (ret == -EBUSY)
+				cond_resched();
+		} while (ret == -EBUSY && ++tries < 3);
+		if (!ret) {
+			atomic_long_inc(&aem_integ_repaired);
+			atomic_long_inc(&aem_integ_rep_kept);
+			atomic_long_inc(&aem_integ_rep_shared);
+			aem_integ_event_id(rid, idx, AEM_INTEGRITY_REPAIRED);
+			return 1;
+		}
+		/* Moved, repaired meanwhile, no memory: the next pass's. */
+		if (ret != -ENODATA)
+			return 1;
+		/* Its copy is bad too: poisoned, if it is still the frame. */
+		f = aem_share_frame_get(s);
+		if (!f)
+			return 1;
+		if (aem_integ_hash(f) == aem_share_hash(s))
+			goto out;
+	}
+	if (aem_share_integ_poison_held(s, f)) {
+		atomic_long_inc(&aem_integ_unrep_shared);
+		atomic_long_inc(&aem_integ_mismatches);
+		aem_integ_event_id(rid, idx, AEM_INTEGRITY_MISMATCH);
+	}
+out:
+	aem_share_frame_put(f);
+	return 1;
+}
+
+/*
+ * Check up to @budget shared frames from kverifyd's cursor on.  Return:
+ * frames checked; the cursor is NULL again when the list ended.
+ */
+static unsigned long aem_integ_bg_shared(unsigned long budget)
+{
+	struct aem_shared *s = aem_integ_cur_shared;
+	unsigned long done = 0;
+
+	while (done < budget && !kthread_should_stop()) {
+		s = aem_share_integ_next(s);
+		if (!s)
+			break;
+		done += aem_integ_bg_shared_one(s);
+		cond_resched();
+	}
+	aem_integ_cur_shared = s;
+	return done;
+}
+
+/* kverifyd stops or pauses: its place among the shared frames goes. */
+static void aem_integ_bg_reset(void)
+{
+	if (aem_integ_cur_shared)
+		aem_share_put(aem_integ_cur_shared);
+	aem_integ_cur_shared = NULL;
+	aem_integ_in_shared = false;
+	aem_integ_cur_id = 0;
+	aem_integ_cur_idx = 0;
+}
+
+/*
+ * One tick: a tenth of a second's worth of records, from the cursor on:
+ * every region's, then every shared frame (see "VERIFY" above).
+ */
 static void aem_integ_bg_tick(unsigned long budget)
 {
 	struct aem_region *r;
 	unsigned long done = 0;
 	pgoff_t next;
 
+	if (aem_integ_in_shared)
+		goto shared;
 	for (r = aem_region_next(NULL); r; r = aem_region_next(r)) {
 		if (r->id < aem_integ_cur_id)
 			continue;
@@ -1287,9 +1482,16 @@ static void aem_integ_bg_tick(unsigned long budget)
 			return;
 		}
 	}
-	/* The end of the list: the next tick starts again. */
+	/* The end of the list: the shared frames, then the first region. */
 	aem_integ_cur_id = 0;
 	aem_integ_cur_idx = 0;
+	aem_integ_in_shared = true;
+shared:
+	if (done >= budget)
+		return;
+	aem_integ_bg_shared(budget - done);
+	if (!aem_integ_cur_shared)
+		aem_integ_in_shared = false;
 }
 
 static bool aem_integ_wake(unsigned int rate)
@@ -1306,9 +1508,12 @@ static int aem_kverifyd_fn(void *unused)
 
 		if (rate)
 			aem_integ_bg_tick(max(1U, rate / (1000 / AEM_INTEG_TICK_MS)));
+		else
+			aem_integ_bg_reset();	/* holds no shared frame */
 		wait_event_interruptible_timeout(aem_integ_wait,
 						 aem_integ_wake(rate), timeout);
 	}
+	aem_integ_bg_reset();
 	return 0;
 }
 
@@ -1321,11 +1526,15 @@ static int aem_dbg_integ_show(struct seq_file *m, void *unused)
 	seq_printf(m, "taken_cold %ld\n", atomic_long_read(&aem_integ_taken_cold));
 	seq_printf(m, "taken_store %ld\n",
 		   atomic_long_read(&aem_integ_taken_store));
-	seq_printf(m, "taken_shared %ld\n",
-		   atomic_long_read(&aem_integ_taken_shared));
+	seq_printf(m, "taken_shared_frames %ld\n",
+		   atomic_long_read(&aem_integ_taken_frames));
 	seq_printf(m, "forgotten %ld\n", atomic_long_read(&aem_integ_forgotten));
+	seq_printf(m, "forgotten_merged %ld\n",
+		   atomic_long_read(&aem_integ_forgotten_merged));
 	seq_printf(m, "no_memory %ld\n", atomic_long_read(&aem_integ_nomem));
 	seq_printf(m, "checked %ld\n", atomic_long_read(&aem_integ_checked));
+	seq_printf(m, "checked_shared %ld\n",
+		   atomic_long_read(&aem_integ_checked_shared));
 	seq_printf(m, "mismatches %ld\n",
 		   atomic_long_read(&aem_integ_mismatches));
 	seq_printf(m, "load_mismatches %ld\n",
