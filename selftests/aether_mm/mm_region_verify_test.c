@@ -18,7 +18,9 @@
  * the pages' generation takes them at the next scan;
  * aether_kverifyd (verify_pages_per_sec) finds a corruption by itself;
  * a merged page (the naive engine's) corrupted is poisoned for every
- * user; a mismatch is a record of aether_qos's audit ring; VERIFY's
+ * user, found by VERIFY or by aether_kverifyd, once however many users
+ * map it; a merge takes one checksum a shared frame, none a slot; a
+ * mismatch is a record of aether_qos's audit ring; VERIFY's
  * errnos; and its cost per GiB next to REGION_CHECKSUM's CRC-32 of the
  * same bytes, in the same boot.
  */
@@ -897,22 +899,27 @@ FIXTURE_TEARDOWN(merged)
 }
 
 /*
- * A merged page has its checksum from the merge; corrupted, it is found
- * and poisoned for both regions (no good copy is left to repair it from:
- * the merged pages' frames went back to the pool); the other merged
- * pages read right.
+ * A merged page is checked against its shared frame's checksum, which
+ * the frame keeps (the slot has no record of its own); corrupted, it is
+ * found and poisoned for both regions (no good copy is left to repair it
+ * from: the merged pages' frames went back to the pool); the other
+ * merged pages read right.
  */
 TEST_F(merged, corrupt_shared_frame_poisons_every_user)
 {
 	const size_t len = MSH_NPAGES * self->page;
 	struct aether_mm_region_verify v;
-	long unrep0;
+	long unrep0, shared0;
 
 	if (integ("checked") < 0)
 		SKIP(return, "no %s", INTEG_DEBUGFS);
+	shared0 = integ("checked_shared");
+	ASSERT_LE(0, shared0);
 	ASSERT_EQ(0, verify(self->a.fd, 0, len, &v));
 	ASSERT_EQ(MSH_NPAGES, v.checked);
 	ASSERT_EQ(0, v.mismatches);
+	/* Each against its shared frame's sum. */
+	ASSERT_EQ(shared0 + MSH_NPAGES, integ("checked_shared"));
 	unrep0 = integ("unrepaired_shared");
 	ASSERT_EQ(0, corrupt(self->a.id, 2));
 	ASSERT_EQ(0, verify(self->a.fd, 0, len, &v));
@@ -926,10 +933,100 @@ TEST_F(merged, corrupt_shared_frame_poisons_every_user)
 			    SIGBUS));
 	ASSERT_TRUE(died_of(touch_status(self->b.map + 2 * self->page, true),
 			    SIGBUS));
+	/* And the one that checked it. */
+	ASSERT_TRUE(died_of(touch_status(self->a.map + 2 * self->page, false),
+			    SIGBUS));
 	ASSERT_TRUE(msh_holds(&self->b, self->page, 3, 0x3e7 + 3));
 	ASSERT_TRUE(msh_holds(&self->a, self->page, 1, 0x3e7 + 1));
 	ASSERT_EQ(0, verify(self->b.fd, 0, len, &v));
 	ASSERT_EQ(1, v.poisoned);
+	/* Poisoned once, for the frame, not again for its other user. */
+	ASSERT_EQ(unrep0 + 1, integ("unrepaired_shared"));
+}
+
+/*
+ * aether_kverifyd finds a corrupted shared frame by itself, checking the
+ * frame once however many users map it: poisoned once (counted once),
+ * a SIGBUS for both users; the other merged pages read right.
+ */
+TEST_F_TIMEOUT(merged, background_verification_finds_corrupt_shared_frame,
+	       180)
+{
+	long bg0, unrep0, c0, c1;
+	int i;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	bg0 = integ("bg_mismatches");
+	unrep0 = integ("unrepaired_shared");
+	ASSERT_EQ(0, corrupt(self->a.id, 5));
+	ASSERT_EQ(0, param_write("verify_pages_per_sec", "10000"));
+	for (i = 0; i < 600 && integ("bg_mismatches") <= bg0; i++)
+		usleep(100 * 1000);
+	/* Two passes more over at least these frames: none counts twice. */
+	c0 = integ("bg_checked");
+	for (i = 0; i < 600 && integ("bg_checked") < c0 + 2 * MSH_NPAGES; i++)
+		usleep(100 * 1000);
+	c1 = integ("bg_checked");
+	ASSERT_EQ(0, param_write("verify_pages_per_sec", "0"));
+	ASSERT_LE(c0 + 2 * MSH_NPAGES, c1);
+	ASSERT_EQ(bg0 + 1, integ("bg_mismatches"));
+	ASSERT_EQ(unrep0 + 1, integ("unrepaired_shared"));
+	ASSERT_TRUE(died_of(touch_status(self->a.map + 5 * self->page, false),
+			    SIGBUS));
+	ASSERT_TRUE(died_of(touch_status(self->b.map + 5 * self->page, false),
+			    SIGBUS));
+	ASSERT_TRUE(died_of(touch_status(self->b.map + 5 * self->page, true),
+			    SIGBUS));
+	ASSERT_TRUE(msh_holds(&self->a, self->page, 4, 0x3e7 + 4));
+	ASSERT_TRUE(msh_holds(&self->b, self->page, 6, 0x3e7 + 6));
+}
+
+/*
+ * A merge takes one checksum a shared frame, when it is made, and no
+ * record for the slots that map it: two regions' equal pages merged are
+ * MSH_NPAGES sums, not one a slot; their private pages' records go.
+ */
+TEST_F(region, merge_takes_one_sum_a_shared_frame)
+{
+	const size_t page = self->page;
+	struct msh_region a, b;
+	long frames0, mfg0, cold0;
+	int i;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	ASSERT_EQ(0, msh_naive("on"));
+	ASSERT_EQ(0, msh_region_make(self->fd, page,
+				     AEM_PRIVATE | AETHER_MM_REGION_MERGEABLE,
+				     &a));
+	ASSERT_EQ(0, msh_region_make(self->fd, page,
+				     AEM_PRIVATE | AETHER_MM_REGION_MERGEABLE,
+				     &b));
+	for (i = 0; i < MSH_NPAGES; i++) {
+		msh_fill(&a, page, i, 0x51de + i);
+		msh_fill(&b, page, i, 0x51de + i);
+	}
+	/* a's pages cold first: each has a record of its own. */
+	cold0 = integ("taken_cold");
+	ASSERT_EQ(0, param_write("integrity_cold_gen", COLD_GEN));
+	ASSERT_EQ(0, scan_times(a.id, COLD_SCANS));
+	for (i = 0; i < 20 && integ("taken_cold") < cold0 + MSH_NPAGES; i++)
+		ASSERT_EQ(0, scan_times(a.id, 1));
+	ASSERT_LE(cold0 + MSH_NPAGES, integ("taken_cold"));
+	frames0 = integ("taken_shared_frames");
+	mfg0 = integ("forgotten_merged");
+	ASSERT_LE(0, frames0);
+	ASSERT_LE(0, mfg0);
+	ASSERT_EQ(0, msh_naive("scan"));
+	ASSERT_EQ(0, msh_resident_of(&a));
+	ASSERT_EQ(0, msh_resident_of(&b));
+	EXPECT_EQ(frames0 + MSH_NPAGES, integ("taken_shared_frames"));
+	/* The records of a's private pages describe freed frames: gone. */
+	EXPECT_LE(mfg0 + MSH_NPAGES, integ("forgotten_merged"));
+	msh_region_drop(page, &a);
+	msh_region_drop(page, &b);
+	msh_naive("off");
 }
 
 static long ns_since(const struct timespec *t0)
