@@ -1666,7 +1666,10 @@ void aem_share_user_left(struct aem_region *r, struct aem_layer *l,
 /*
  * Give the user at @idx of @l a private copy of @s's frame again.  The
  * caller holds references on @r and @l.  0 also when the slot no longer
- * holds @s (it left meanwhile).
+ * holds @s (it left meanwhile).  -EIO for a poisoned @s: its bytes are
+ * not the ones merged, and a private copy would carry no record (the
+ * frame's @csum was every user's), so every user keeps the poisoned
+ * frame, and its SIGBUS, until its region goes.
  */
 static int aem_share_unshare_one(struct aem_shared *s, struct aem_region *r,
 				 struct aem_layer *l, pgoff_t idx)
@@ -1676,6 +1679,8 @@ static int aem_share_unshare_one(struct aem_shared *s, struct aem_region *r,
 	void *e;
 	int ret = 0;
 
+	if (READ_ONCE(s->poisoned))
+		return -EIO;
 	mutex_lock(aem_slot_lock(r, idx));
 	/* @s's frame, or the one it is moving from (aem_share_move_to()). */
 	e = xa_load(&l->slots, idx);
@@ -1770,7 +1775,8 @@ static int aem_share_pick_user(struct aem_shared *s, struct aem_region **rp,
  *
  * Context: process context, may sleep; no aether_mm lock held.
  * Return: 0 when @s has no user left; -ENOMEM when a user found no frame
- * (it stays shared, and correct); -ETIMEDOUT.
+ * (it stays shared, and correct); -EIO when @s is poisoned (every user
+ * stays on it, and gets SIGBUS); -ETIMEDOUT.
  */
 int aem_share_unmerge(struct aem_shared *s)
 {
@@ -3548,6 +3554,11 @@ int aem_share_close_engine(void)
 	/* The pool or the reserve is empty: trying others would fail too. */
 	while ((s = aem_share_next_used(s))) {
 		err = aem_share_unmerge(s);
+		/* A poisoned frame stays shared; the others can go on. */
+		if (err == -EIO) {
+			ret = ret ?: err;
+			continue;
+		}
 		if (err) {
 			ret = err;
 			aem_share_put(s);

@@ -945,6 +945,40 @@ TEST_F(merged, corrupt_shared_frame_poisons_every_user)
 }
 
 /*
+ * Unmerging does not copy a poisoned shared frame: a private copy would
+ * hold its bad bytes with no record (the frame's checksum was every
+ * user's), so a read would get them.  Its users keep it, and SIGBUS; the
+ * unmerge answers EIO after giving the other merged pages their copies.
+ */
+TEST_F(merged, unmerge_leaves_a_poisoned_frame_shared)
+{
+	const size_t len = MSH_NPAGES * self->page;
+	struct aether_mm_region_verify v;
+	long left0, users0;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	ASSERT_EQ(0, corrupt(self->a.id, 2));
+	ASSERT_EQ(0, verify(self->a.fd, 0, len, &v));
+	ASSERT_EQ(1, v.poisoned);
+	left0 = msh_share_stat("left_unmerge");
+	users0 = msh_share_stat("users");
+	ASSERT_LE(2, users0);
+	ASSERT_EQ(-EIO, msh_naive("unmerge"));
+	/* Every other user left by the unmerge; the poisoned frame's two stay. */
+	ASSERT_EQ(left0 + users0 - 2, msh_share_stat("left_unmerge"));
+	ASSERT_EQ(2, msh_share_stat("users"));
+	ASSERT_TRUE(died_of(touch_status(self->a.map + 2 * self->page, false),
+			    SIGBUS));
+	ASSERT_TRUE(died_of(touch_status(self->b.map + 2 * self->page, false),
+			    SIGBUS));
+	ASSERT_TRUE(died_of(touch_status(self->b.map + 2 * self->page, true),
+			    SIGBUS));
+	ASSERT_TRUE(msh_holds(&self->a, self->page, 3, 0x3e7 + 3));
+	ASSERT_TRUE(msh_holds(&self->b, self->page, 4, 0x3e7 + 4));
+}
+
+/*
  * aether_kverifyd finds a corrupted shared frame by itself, checking the
  * frame once however many users map it: poisoned once (counted once),
  * a SIGBUS for both users; the other merged pages read right.
