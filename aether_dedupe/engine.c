@@ -1560,7 +1560,8 @@ void adp_engine_wake(void)
  *
  * Context: process context, no lock of this module held.
  * Return: 0, -EINTR on a signal (the rest stays merged), or the first
- * error of aem_share_unmerge() (-ENOMEM: the pool had no frame).
+ * error of aem_share_unmerge() (-ENOMEM: the pool had no frame, the rest
+ * stays merged; -EIO: a poisoned frame stays shared, the rest unmerged).
  */
 int adp_engine_unmerge_all(void)
 {
@@ -1573,7 +1574,9 @@ int adp_engine_unmerge_all(void)
 		return -EINTR;
 	adp_unstable_empty();
 	adp_in_pass = false;
-	for (rb = rb_first(&adp_stable_root); rb && !ret; rb = rb_next(rb)) {
+	/* A poisoned frame stays shared (-EIO): the others go on. */
+	for (rb = rb_first(&adp_stable_root); rb && (!ret || ret == -EIO);
+	     rb = rb_next(rb)) {
 		st = rb_entry(rb, struct adp_stable, t.rb);
 		list_for_each_entry(d, &st->dups, link) {
 			if (signal_pending(current)) {

@@ -1666,10 +1666,12 @@ void aem_share_user_left(struct aem_region *r, struct aem_layer *l,
 /*
  * Give the user at @idx of @l a private copy of @s's frame again.  The
  * caller holds references on @r and @l.  0 also when the slot no longer
- * holds @s (it left meanwhile).  -EIO for a poisoned @s: its bytes are
- * not the ones merged, and a private copy would carry no record (the
- * frame's @csum was every user's), so every user keeps the poisoned
- * frame, and its SIGBUS, until its region goes.
+ * holds @s (it left meanwhile).  The copy is checked against @s->csum
+ * first: the slot had no record of its own (the frame's sum was every
+ * user's), so a copy of bytes that went bad would be checked by nobody.
+ * -EIO for a poisoned @s, or one whose bytes fail that check (poisoned
+ * now): every user keeps the poisoned frame, and its SIGBUS, until its
+ * region goes.
  */
 static int aem_share_unshare_one(struct aem_shared *s, struct aem_region *r,
 				 struct aem_layer *l, pgoff_t idx)
@@ -1705,6 +1707,14 @@ static int aem_share_unshare_one(struct aem_shared *s, struct aem_region *r,
 		goto put;
 	}
 	copy_highpage(aem_frame_page(nf), aem_frame_page(f));
+	if (aem_integ_hash(nf) != s->csum) {
+		aem_free_pages(nf, 0);
+		if (!stored)	/* a stored frame's load checked it */
+			aem_share_integ_poison(f);
+		pr_warn_ratelimited("unmerge: a shared frame does not match its checksum: poisoned, not copied\n");
+		ret = -EIO;
+		goto put;
+	}
 	/*
 	 * The region's group takes the page back whatever its limit, as for
 	 * unstoring: the engine is going and the page must stay readable.
@@ -3412,8 +3422,10 @@ void aem_share_layer_gone(struct aem_region *r, struct aem_layer *l)
 
 /*
  * Give every slot of @r holding a shared frame of another domain than
- * @key a private copy.  Return: 0, or the first error (those slots stay
- * shared).
+ * @key a private copy.  A poisoned frame is not copied (-EIO): its slots
+ * stay on it, where every access is a SIGBUS, so nothing of it is read
+ * across the domains; the others go on.  Return: 0, the first other
+ * error (the slots left stay shared), or -EIO.
  */
 static int aem_share_region_unmerge(struct aem_region *r, u64 key)
 {
@@ -3422,13 +3434,13 @@ static int aem_share_region_unmerge(struct aem_region *r, u64 key)
 	struct aem_frame *f;
 	unsigned int k, nl;
 	unsigned long idx;
-	int ret = 0;
+	int ret = 0, err;
 	void *e;
 
 	ls = aem_region_layers_get(r, &nl);
 	if (!ls)
 		return -ENOMEM;
-	for (k = 0; k < nl && !ret; k++) {
+	for (k = 0; k < nl && (!ret || ret == -EIO); k++) {
 		xa_for_each(&ls[k]->slots, idx, e) {
 			f = aem_slot_frame(e);
 			if ((!f || !aem_frame_is_shared(f)) &&
@@ -3449,9 +3461,11 @@ static int aem_share_region_unmerge(struct aem_region *r, u64 key)
 			mutex_unlock(aem_slot_lock(r, idx));
 			if (!s)
 				continue;
-			ret = aem_share_unshare_one(s, r, ls[k], idx);
+			err = aem_share_unshare_one(s, r, ls[k], idx);
 			aem_share_put(s);
-			if (ret)
+			if (err)
+				ret = err;
+			if (err && err != -EIO)
 				break;
 			cond_resched();
 		}
@@ -3473,7 +3487,9 @@ static int aem_share_region_unmerge(struct aem_region *r, u64 key)
  *
  * Context: process context, may sleep; no aether_mm lock held.
  * Return: 0; -ENOMEM when some pages found no frame for their copy: the
- * domain is set, but they stay shared until a retry succeeds.
+ * domain is set, but they stay shared until a retry succeeds; -EIO when
+ * some pages map a poisoned frame (not copied: every access to them is a
+ * SIGBUS), the others copied.
  */
 int aem_share_region_set_domain(struct aem_region *r, u32 id)
 {

@@ -979,6 +979,56 @@ TEST_F(merged, unmerge_leaves_a_poisoned_frame_shared)
 }
 
 /*
+ * A shared frame gone bad that no check found yet is not copied either:
+ * the unmerge checks each copy against the frame's checksum (no slot has
+ * a record of its own), poisons the frame instead, and answers EIO.
+ */
+TEST_F(merged, unmerge_checks_each_copy_against_the_frames_sum)
+{
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	ASSERT_EQ(0, corrupt(self->a.id, 2));
+	ASSERT_EQ(-EIO, msh_naive("unmerge"));
+	ASSERT_EQ(2, msh_share_stat("users"));
+	ASSERT_TRUE(died_of(touch_status(self->a.map + 2 * self->page, false),
+			    SIGBUS));
+	ASSERT_TRUE(died_of(touch_status(self->b.map + 2 * self->page, false),
+			    SIGBUS));
+	ASSERT_TRUE(msh_holds(&self->a, self->page, 1, 0x3e7 + 1));
+	ASSERT_TRUE(msh_holds(&self->b, self->page, 3, 0x3e7 + 3));
+}
+
+/*
+ * A region put into another trust domain leaves every frame it shared
+ * with its old one, a poisoned one aside (nothing of it can be read):
+ * the pages after it in the region are copied too, and the change
+ * answers EIO.
+ */
+TEST_F(merged, domain_change_goes_on_past_a_poisoned_frame)
+{
+	const size_t len = MSH_NPAGES * self->page;
+	struct aether_mm_region_verify v;
+	int i;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	ASSERT_EQ(0, corrupt(self->a.id, 2));
+	ASSERT_EQ(0, verify(self->a.fd, 0, len, &v));
+	ASSERT_EQ(1, v.poisoned);
+	ASSERT_EQ(-EIO, msh_naive("domain %llu 7",
+				  (unsigned long long)self->a.id));
+	/* b's pages, each alone on its frame now, and the poisoned pair. */
+	ASSERT_EQ(MSH_NPAGES - 1 + 2, msh_share_stat("users"));
+	for (i = 0; i < MSH_NPAGES; i++) {
+		if (i == 2)
+			continue;
+		ASSERT_TRUE(msh_holds(&self->a, self->page, i, 0x3e7 + i));
+	}
+	ASSERT_TRUE(died_of(touch_status(self->a.map + 2 * self->page, false),
+			    SIGBUS));
+}
+
+/*
  * aether_kverifyd finds a corrupted shared frame by itself, checking the
  * frame once however many users map it: poisoned once (counted once),
  * a SIGBUS for both users; the other merged pages read right.
