@@ -547,7 +547,6 @@ static void aem_share_stored_drop(struct aem_shared *s);
 static int aem_share_load_for_merge(struct aem_shared *s);
 static void aem_share_poison_flush(void);
 static void aem_share_poison_users(struct aem_shared *s);
-static struct aem_shared *aem_share_next_used(struct aem_shared *prev);
 static void aem_share_hold_update(struct aem_shared *s, gfp_t gfp);
 static void aem_share_hold_unlink(struct aem_shared *s);
 
@@ -2746,31 +2745,6 @@ static void aem_share_poison_users(struct aem_shared *s)
 }
 
 /**
- * aem_share_integ_sum() - the checksum of shared frame @f (verify.c)
- * @f: a shared frame a slot holds (its slot lock held)
- *
- * The record of every slot that maps @f: taken when it was made, valid
- * for its life (a shared frame is never written).
- */
-u64 aem_share_integ_sum(struct aem_frame *f)
-{
-	return READ_ONCE(f->rmap.shared)->csum;
-}
-
-/**
- * aem_share_integ_next() - aether_kverifyd's walk of the shared frames
- * @prev: the one it checked last (referenced, so still listed), or NULL
- *
- * Context: process context (a last reference dropped frees its frame).
- * Return: the next shared frame with users, in the order they were made,
- * referenced, or NULL at the end; @prev's reference is dropped.
- */
-struct aem_shared *aem_share_integ_next(struct aem_shared *prev)
-{
-	return aem_share_next_used(prev);
-}
-
-/**
  * aem_share_integ_state() - is @s poisoned, has it a kept copy?
  * @s: referenced
  * @kept: receives whether a copy is kept to repair it from
@@ -3515,8 +3489,18 @@ u64 aem_share_domain_key(const struct aem_shared *s)
 }
 EXPORT_SYMBOL_GPL(aem_share_domain_key);
 
-/* The next shared frame with users after @prev (put), referenced. */
-static struct aem_shared *aem_share_next_used(struct aem_shared *prev)
+/**
+ * aem_share_next_used() - walk the shared frames with users
+ * @prev: the last one returned (referenced, so still listed), or NULL
+ *
+ * The walk of aem_share_close_engine(), reclaim's and aether_kverifyd's
+ * (verify.c), in the order the frames were made.
+ *
+ * Context: process context (a last reference dropped frees its frame).
+ * Return: the next one, referenced, or NULL at the end; @prev's
+ * reference is dropped.
+ */
+struct aem_shared *aem_share_next_used(struct aem_shared *prev)
 {
 	struct aem_shared *s, *got = NULL;
 

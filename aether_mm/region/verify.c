@@ -147,7 +147,7 @@
  * verify_pages_per_sec pages a second (0: off), from where it left off,
  * the records of every region, then every shared frame with users, once
  * however many slots map it: it walks share.c's list of them
- * (aem_share_integ_next(), a reference on the one it stopped at as its
+ * (aem_share_next_used(), a reference on the one it stopped at as its
  * cursor, put when the pass ends, the rate goes to 0 or it stops), and
  * hashes each frame held (aem_share_frame_get(): it neither moves nor
  * goes, and is never written) under no slot lock; a mismatch is repaired
@@ -406,9 +406,9 @@ u64 aem_integ_shared_sum(struct aem_frame *f)
  */
 void aem_integ_merged(struct aem_layer *l, pgoff_t idx)
 {
+	lockdep_assert_held(aem_slot_lock(l->region, idx));
 	if (likely(xa_empty(&l->integ)))
 		return;		/* no record, so no kept copy either */
-	lockdep_assert_held(aem_slot_lock(l->region, idx));
 	if (aem_integ_erase(l, idx))
 		atomic_long_inc(&aem_integ_forgotten_merged);
 	aem_integ_kept_drop(l, idx);
@@ -1134,7 +1134,7 @@ static void aem_integ_check_shared(struct aem_region *r, struct aem_layer *l,
 	t->checked++;
 	atomic_long_inc(&aem_integ_checked);
 	atomic_long_inc(&aem_integ_checked_shared);
-	if (sum == aem_share_integ_sum(f))
+	if (sum == aem_share_hash(READ_ONCE(f->rmap.shared)))
 		return;
 	t->mismatches++;
 	if (!t->repair) {
@@ -1429,7 +1429,7 @@ static unsigned long aem_integ_bg_shared(unsigned long budget)
 	unsigned long done = 0;
 
 	while (done < budget && !kthread_should_stop()) {
-		s = aem_share_integ_next(s);
+		s = aem_share_next_used(s);
 		if (!s)
 			break;
 		done += aem_integ_bg_shared_one(s);
