@@ -507,7 +507,7 @@ static int aem_region_file_release(struct inode *inode, struct file *file)
 {
 	struct aem_region *r = file->private_data;
 
-	atomic_dec(&r->nr_files);
+	aem_region_files_put(r);
 	aem_region_put(r);
 	return 0;
 }

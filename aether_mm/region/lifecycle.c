@@ -6,7 +6,8 @@
  * filesystem, its base layer, its policy) and an fd of it; a named region
  * can be opened again by name (REGION_OPEN), and REGION_LIST lists what
  * the caller may see.  The global list and the names are under
- * aem_regions_lock; the last put of a region unlinks it there
+ * aem_regions_lock; a name is free once the region's last file goes (its
+ * last fd or mapping), and the last put of a region unlinks it there
  * (kref_put_mutex()) and frees it after a grace period.  A uid holds at
  * most max_regions_per_uid regions at once, and the frames of every
  * region it made count to its per-user bound (user.c, user_max_pages),
@@ -190,15 +191,36 @@ static int aem_region_name_in(char *name, u64 uptr)
 	return aem_region_name_ok(name) ? 0 : -EINVAL;
 }
 
+/*
+ * A region's name is taken while it has a file (an fd, or a mapping, which
+ * holds one): not while a scanner, a migration or a reclaim pass holds a
+ * passing reference after the last close, or a CREATE right after that
+ * close would fail with -EEXIST.  @nr_files goes to 0 only under
+ * aem_regions_lock (aem_region_files_put()) and up from 0 only before the
+ * region is published, so a lookup under the lock sees the name exactly
+ * while someone holds it; a region that lost its name stays on the list
+ * until its last reference, nameless to CREATE and OPEN.
+ */
 static struct aem_region *aem_region_find_name(const char *name)
 {
 	struct aem_region *r;
 
 	lockdep_assert_held(&aem_regions_lock);
 	list_for_each_entry(r, &aem_regions, link)
-		if (r->name[0] && !strcmp(r->name, name))
+		if (r->name[0] && atomic_read(&r->nr_files) &&
+		    !strcmp(r->name, name))
 			return r;
 	return NULL;
+}
+
+/*
+ * A file of @r, or a claim on its name (CREATE and OPEN hold one until
+ * their file exists), goes: the last frees the name.
+ */
+void aem_region_files_put(struct aem_region *r)
+{
+	if (atomic_dec_and_mutex_lock(&r->nr_files, &aem_regions_lock))
+		mutex_unlock(&aem_regions_lock);
 }
 
 /* The nodes the fast and slow tiers prefer: the pool's lowest and highest. */
@@ -471,6 +493,8 @@ int aem_ioc_region_create(void __user *uarg)
 		mutex_unlock(&aem_regions_lock);
 		goto out_inode;
 	}
+	/* The name is ours from here: a claim, until the file holds it. */
+	atomic_set(&r->nr_files, 1);
 	list_add_tail(&r->link, &aem_regions);
 	aem_nr_regions++;
 	mutex_unlock(&aem_regions_lock);
@@ -479,8 +503,9 @@ int aem_ioc_region_create(void __user *uarg)
 
 	fd = aem_region_fd(r, O_RDWR, c.flags & AETHER_MM_REGION_CLOEXEC,
 			   &file);
-	/* The file holds the region now; drop the creation reference. */
+	/* The file holds the region now; drop the creation claim and ref. */
 	c.id = r->id;
+	aem_region_files_put(r);
 	aem_region_put(r);
 	if (fd < 0)
 		return fd;
@@ -609,9 +634,14 @@ int aem_ioc_region_open(void __user *uarg)
 
 	mutex_lock(&aem_regions_lock);
 	r = aem_region_find_name(name);
-	/* On the list, it is alive (see aem_region_release()). */
-	if (r)
+	/*
+	 * On the list, it is alive (see aem_region_release()); named, it
+	 * has a file, so a claim on the name keeps it until ours exists.
+	 */
+	if (r) {
 		kref_get(&r->ref);
+		atomic_inc(&r->nr_files);
+	}
 	mutex_unlock(&aem_regions_lock);
 	if (!r)
 		return -ENOENT;
@@ -639,6 +669,7 @@ int aem_ioc_region_open(void __user *uarg)
 	else
 		fd_install(fd, file);
 out:
+	aem_region_files_put(r);
 	aem_region_put(r);
 	return err;
 }

@@ -293,7 +293,8 @@ extern const char * const aem_region_stat_names[AEM_NR_REGION_STATS];
  * @wx_lock:	W^X checks of mmap() and mprotect() (view.c)
  * @views:	one per process that maps it
  * @nr_views:	entries on @views
- * @nr_files:	open files
+ * @nr_files:	open files, and claims of CREATE and OPEN on the name
+ *		(0 under aem_regions_lock: the name is free; lifecycle.c)
  * @slot_locks:	hashed per page index
  * @stats:	counters, by enum aem_region_stat (aem_region_stat_inc() ...)
  * @node_pages:	frames held per node
@@ -824,6 +825,7 @@ extern struct mutex aem_regions_lock;
 extern struct list_head aem_regions;
 extern siphash_key_t aem_frame_id_key;
 void aem_region_put(struct aem_region *r);
+void aem_region_files_put(struct aem_region *r);
 unsigned int aem_regions_get_all(struct aem_region ***rs);
 void aem_tier_nodes(int *fast, int *slow);
 struct aem_region *aem_region_next(struct aem_region *prev);

@@ -424,6 +424,89 @@ TEST_F_TIMEOUT(lifetime, name_free_once_open_says_enoent, 60)
 	TH_LOG("%u rounds, %u opens before the close", i + 1, raced);
 }
 
+/* ---- a passing reference holds no name --------------------------------- */
+
+struct walker {
+	volatile int stop;
+	unsigned long reads;
+	int err;
+};
+
+/* Read debugfs aether/mm/access: each read references every region. */
+static void *access_walker(void *arg)
+{
+	struct walker *w = arg;
+	char buf[4096];
+	int fd;
+
+	while (!w->stop) {
+		fd = open(AEMT_DEBUGFS "/access", O_RDONLY);
+		if (fd < 0) {
+			w->err = errno;
+			break;
+		}
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+		w->reads++;
+	}
+	return NULL;
+}
+
+/*
+ * The access walk (as the periodic aging pass, a cold walk or kverifyd)
+ * holds a reference on every region for a moment: a close that is not
+ * the last reference is still the last file, and a CREATE of the name
+ * right after it must succeed.  Before, the name lived until the walker
+ * let go: -EEXIST.
+ */
+TEST_F_TIMEOUT(lifetime, name_free_at_last_close_while_a_walk_holds_it, 60)
+{
+	struct walker w = { 0 };
+	time_t end = time(NULL) + RACE_SECONDS;
+	char name[AETHER_MM_REGION_NAME_MAX];
+	int rfd = 0, again, fillers[32];
+	unsigned long rounds = 0;
+	unsigned int i;
+	pthread_t t;
+
+	if (geteuid())
+		SKIP(return, "debugfs needs root");
+	if (access(AEMT_DEBUGFS "/access", R_OK))
+		SKIP(return, "no %s/access", AEMT_DEBUGFS);
+	/* More regions for each walk to hold, so it holds them longer. */
+	for (i = 0; i < ARRAY_SIZE(fillers); i++) {
+		fillers[i] = create_named(self->fd, NULL, variant->kind,
+					  self->page);
+		ASSERT_LE(0, fillers[i]);
+	}
+	race_name(name, sizeof(name), "walked");
+	ASSERT_EQ(0, pthread_create(&t, NULL, access_walker, &w));
+	while (time(NULL) < end) {
+		rfd = create_named(self->fd, name, variant->kind, self->page);
+		if (rfd < 0)
+			break;
+		close(rfd);
+		again = create_named(self->fd, name, variant->kind,
+				     self->page);
+		if (again < 0) {
+			rfd = again;
+			break;
+		}
+		close(again);
+		rounds++;
+	}
+	w.stop = 1;
+	pthread_join(t, NULL);
+	for (i = 0; i < ARRAY_SIZE(fillers); i++)
+		close(fillers[i]);
+	TH_LOG("%lu rounds, %lu walks", rounds, w.reads);
+	ASSERT_EQ(0, w.err);
+	ASSERT_LE(0, rfd) TH_LOG("round %lu: CREATE after the last close said %d",
+				 rounds, rfd);
+	ASSERT_LT(0, w.reads);
+}
+
 /* ---- names of other uids ----------------------------------------------- */
 
 /* Become @uid of group aether, for real; 0 or the errno of the step. */
