@@ -115,8 +115,9 @@ verdict() {
 	if [[ ! -s $file ]]; then
 		note "probing KVM with $KERNEL (at most ${BOUND}s)"
 		mkdir -p "${file%/*}"
-		probe >"$file.tmp"
-		mv "$file.tmp" "$file"
+		# Two boxes may start at once (scripts/check.sh): each its own.
+		probe >"$file.tmp.$$"
+		mv -f "$file.tmp.$$" "$file"
 	fi
 	v=$(cat "$file")
 	echo "$v"
