@@ -124,7 +124,6 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
-#include <linux/xxhash.h>
 
 #include "internal.h"
 #include "trace.h"

@@ -24,7 +24,7 @@
 #include <linux/list.h>
 #include <linux/rbtree.h>
 #include <linux/types.h>
-#include <linux/xxhash.h>
+#include <aether/mm.h>
 
 struct aem_shared;
 
@@ -102,10 +102,13 @@ struct adp_chain_stats {
 	unsigned long chain_dups;
 };
 
-/* The content hash of a page: xxhash64 of its bytes, seed 0. */
+/*
+ * The content hash of a page: the core's (xxhash64 of its bytes, seed 0),
+ * the one a new shared frame's aem_share_hash() is taken with.
+ */
 static inline u64 adp_hash(const void *kaddr)
 {
-	return xxh64(kaddr, PAGE_SIZE, 0);
+	return aem_share_page_hash(kaddr);
 }
 
 int adp_tkey_cmp(const struct adp_tkey *a, const struct adp_tkey *b);

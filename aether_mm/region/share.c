@@ -169,6 +169,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <linux/xxhash.h>
 #include "../frame.h"
 #include "region.h"
 #include "../trace.h"
@@ -1136,16 +1137,32 @@ int aem_share_cmp(const void *kaddr, struct aem_shared *s)
 EXPORT_SYMBOL_GPL(aem_share_cmp);
 
 /**
+ * aem_share_page_hash - the content hash of a page
+ * @kaddr: the page's bytes, mapped
+ *
+ * The one function behind a shared frame's checksum (aem_share_hash(),
+ * the integrity records of verify.c) and the hash an engine files pages
+ * under: an engine that compares the two (a new frame's hash against
+ * its candidate's) hashes with this, so they cannot drift apart.
+ *
+ * Return: xxh64 of its PAGE_SIZE bytes, seed 0.
+ */
+u64 aem_share_page_hash(const void *kaddr)
+{
+	return xxh64(kaddr, PAGE_SIZE, 0);
+}
+EXPORT_SYMBOL_GPL(aem_share_page_hash);
+
+/**
  * aem_share_hash - the content hash of a shared frame
  * @s: a referenced shared frame
  *
- * A shared frame is never written: the xxh64 of its 4 KiB (seed 0) that
- * aem_share_new() took when it filled it (its integrity checksum) holds
- * for its life, wherever it moves or is stored.  An engine that hashes
- * pages with the same function reads a new frame's hash here rather
- * than hashing it again.
+ * A shared frame is never written: the aem_share_page_hash() of its
+ * bytes that aem_share_new() took when it filled it (its integrity
+ * checksum) holds for its life, wherever it moves or is stored.  An
+ * engine reads a new frame's hash here rather than hashing it again.
  *
- * Return: xxh64(its bytes, PAGE_SIZE, 0).
+ * Return: aem_share_page_hash() of its bytes.
  */
 u64 aem_share_hash(const struct aem_shared *s)
 {

@@ -187,7 +187,6 @@
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
-#include <linux/xxhash.h>
 #include "region.h"
 
 #define AEM_INTEG_POISON	1UL
@@ -251,12 +250,12 @@ static bool aem_integ_rec_matches(const void *rec, u64 sum)
  * aem_integ_hash() - the checksum of a frame's page
  * @f: an order-0 frame the caller keeps stable
  *
- * Return: xxh64 of its 4 KiB, seed 0.
+ * Return: aem_share_page_hash() of its bytes (xxh64, seed 0).
  */
 u64 aem_integ_hash(struct aem_frame *f)
 {
 	void *addr = kmap_local_page(aem_frame_page(f));
-	u64 sum = xxh64(addr, PAGE_SIZE, 0);
+	u64 sum = aem_share_page_hash(addr);
 
 	kunmap_local(addr);
 	return sum;

@@ -361,7 +361,8 @@ struct aem_share_ops {
  * move skip it (a page from aem_share_scan() that is shared holds it
  * too).  aem_share_cmp() compares a page with a shared frame's bytes
  * safely against a move; aem_share_nid() is the node it is on now,
- * aem_share_hash() the hash of its bytes, which never change.
+ * aem_share_hash() the hash of its bytes, which never change
+ * (aem_share_page_hash(), the function an engine hashes pages with).
  * Merges into a shared frame wait for a move of it to finish.
  *
  * Reclaim may store a cold shared frame (its content once in the store
@@ -387,6 +388,7 @@ int aem_share_zero(struct aem_share_page *pg);
 int aem_share_cmp(const void *kaddr, struct aem_shared *s);
 int aem_share_nid(struct aem_shared *s);
 u64 aem_share_hash(const struct aem_shared *s);
+u64 aem_share_page_hash(const void *kaddr);
 struct aem_frame *aem_share_frame_get(struct aem_shared *s);
 void aem_share_frame_put(struct aem_frame *frame);
 u64 aem_share_domain_key(const struct aem_shared *s);
