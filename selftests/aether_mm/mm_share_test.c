@@ -311,7 +311,15 @@ TEST_F(share, writes_racing_merges_are_never_lost)
 		msh_fill(&self->b, self->page, i, i + 1);
 	}
 	ASSERT_EQ(0, pthread_create(&t, NULL, racer_fn, &w));
-	for (i = 0; i < 40; i++) {
+	/*
+	 * 40 scans, and on until the writer has been through its pages
+	 * twice: a busy host may leave its vCPU idle for the first 40.  A
+	 * writer that never gets there is stuck behind the merges: failed.
+	 */
+	for (i = 0; i < 40 || __atomic_load_n(&w.writes, __ATOMIC_RELAXED) < 2;
+	     i++) {
+		ASSERT_GT(4000, i) TH_LOG("%ld rounds of writes in %d scans",
+					  w.writes, i);
 		ASSERT_EQ(0, msh_naive("scan"));
 		merged += msh_share_stat("users") > self->users0 + NPAGES;
 	}
