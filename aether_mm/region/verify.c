@@ -198,6 +198,7 @@ static atomic_long_t aem_integ_taken_frames, aem_integ_forgotten;
 static atomic_long_t aem_integ_forgotten_merged, aem_integ_checked_shared;
 static atomic_long_t aem_integ_nomem, aem_integ_checked;
 static atomic_long_t aem_integ_bg_checked, aem_integ_bg_mismatches;
+static atomic_long_t aem_integ_bg_ticks, aem_integ_bg_shared_visits;
 static atomic_long_t aem_integ_mismatches, aem_integ_load_mismatches;
 static atomic_long_t aem_integ_repaired, aem_integ_refused;
 static atomic_long_t aem_integ_corrupted;
@@ -1432,6 +1433,7 @@ static unsigned long aem_integ_bg_shared(unsigned long budget)
 		s = aem_share_next_used(s);
 		if (!s)
 			break;
+		atomic_long_inc(&aem_integ_bg_shared_visits);
 		done += aem_integ_bg_shared_one(s);
 		cond_resched();
 	}
@@ -1460,6 +1462,7 @@ static void aem_integ_bg_tick(unsigned long budget)
 	unsigned long done = 0;
 	pgoff_t next;
 
+	atomic_long_inc(&aem_integ_bg_ticks);
 	if (aem_integ_in_shared)
 		goto shared;
 	for (r = aem_region_next(NULL); r; r = aem_region_next(r)) {
@@ -1546,6 +1549,9 @@ static int aem_dbg_integ_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&aem_integ_bg_checked));
 	seq_printf(m, "bg_mismatches %ld\n",
 		   atomic_long_read(&aem_integ_bg_mismatches));
+	seq_printf(m, "bg_ticks %ld\n", atomic_long_read(&aem_integ_bg_ticks));
+	seq_printf(m, "bg_shared_visits %ld\n",
+		   atomic_long_read(&aem_integ_bg_shared_visits));
 	seq_printf(m, "corrupted %ld\n", atomic_long_read(&aem_integ_corrupted));
 	seq_printf(m, "keep_copies %d\n", READ_ONCE(aem_integ_keep_on));
 	seq_printf(m, "kept_copies %ld\n", atomic_long_read(&aem_kept_pages));
