@@ -2629,9 +2629,12 @@ bool aem_share_integ_poisoned(struct aem_frame *f)
 }
 
 /*
- * A poisoned shared frame's users lose their entries in a worker: the
- * zaps need each user's region referenced, and a region's last put may
- * not come under the slot lock the poisoning caller holds.
+ * A poisoned shared frame's users lose their entries in a worker when it
+ * was poisoned under a slot lock (VERIFY, a fault's load, an unmerge):
+ * the zaps need each user's region referenced, and a region's last put
+ * may not come under the slot lock the poisoning caller holds.
+ * aether_kverifyd, which holds none and may sleep, zaps them itself
+ * (aem_share_integ_poison_held()).
  */
 struct aem_share_poison_req {
 	struct list_head link;
@@ -2641,17 +2644,23 @@ struct aem_share_poison_req {
 static DEFINE_SPINLOCK(aem_share_poison_lock);	/* the list below */
 static LIST_HEAD(aem_share_poison_reqs);
 
-/* Zap every user's entries of @s (no lock held). */
-static void aem_share_poison_zap(struct aem_shared *s)
+/*
+ * Zap every user's entries of poisoned @s (referenced; no lock held): no
+ * user joins it any more, so @nr_users read once is enough room.
+ * Return: false when there was no memory for the list (nothing zapped).
+ */
+static bool aem_share_poison_zap(struct aem_shared *s)
 {
 	struct aem_share_user *u;
 	struct aem_region **rs;
 	pgoff_t *idxs;
 	unsigned int n = 0, max, i;
+	bool ok = false;
 
+	might_sleep();
 	max = READ_ONCE(s->nr_users);
-	rs = kmalloc_array(max, sizeof(*rs), GFP_KERNEL);
-	idxs = kmalloc_array(max, sizeof(*idxs), GFP_KERNEL);
+	rs = kvmalloc_array(max, sizeof(*rs), GFP_KERNEL);
+	idxs = kvmalloc_array(max, sizeof(*idxs), GFP_KERNEL);
 	if (!rs || !idxs)
 		goto out;
 	spin_lock(&s->lock);
@@ -2669,9 +2678,11 @@ static void aem_share_poison_zap(struct aem_shared *s)
 		aem_region_zap_page(rs[i], idxs[i]);
 		aem_region_put(rs[i]);
 	}
+	ok = true;
 out:
-	kfree(rs);
-	kfree(idxs);
+	kvfree(rs);
+	kvfree(idxs);
+	return ok;
 }
 
 static void aem_share_poison_workfn(struct work_struct *work)
@@ -2688,7 +2699,8 @@ static void aem_share_poison_workfn(struct work_struct *work)
 		spin_unlock(&aem_share_poison_lock);
 		if (!req)
 			return;
-		aem_share_poison_zap(req->s);
+		if (!aem_share_poison_zap(req->s))
+			pr_warn_ratelimited("a poisoned shared frame's users keep their entries until their next zap (no memory)\n");
 		aem_share_put(req->s);
 		kfree(req);
 		cond_resched();
@@ -2786,9 +2798,13 @@ bool aem_share_integ_user(struct aem_shared *s, u64 *rid, pgoff_t *idx)
  * @f: the frame checked, held (aem_share_frame_get()): it cannot move
  *
  * aether_kverifyd's aem_share_integ_poison(), with no slot lock: every
- * user's entries go in a worker.
+ * user's entries are zapped here, before it returns, so that none reads
+ * the bad bytes after the check found them (a worker would leave them
+ * mapped until it ran, or for good when its request found no memory).
+ * Only when there is no memory for the list of users is it left to the
+ * worker, to try again.
  *
- * Context: does not sleep.
+ * Context: process context, may sleep; no aether_mm lock held.
  * Return: true when poisoned now; false when @f is no longer @s's frame
  * (a repair replaced it before @f was held) or @s was poisoned already.
  */
@@ -2796,12 +2812,13 @@ bool aem_share_integ_poison_held(struct aem_shared *s, struct aem_frame *f)
 {
 	bool now;
 
+	might_sleep();
 	spin_lock(&s->lock);
 	now = s->frame == f && !s->poisoned;
 	if (now)
 		WRITE_ONCE(s->poisoned, true);
 	spin_unlock(&s->lock);
-	if (now)
+	if (now && !aem_share_poison_zap(s))
 		aem_share_poison_users(s);
 	return now;
 }

@@ -154,7 +154,8 @@
  * goes to 0 or it stops) and hashes each frame held (aem_share_frame_get():
  * it neither moves nor goes, and is never written) under no slot lock; a
  * mismatch is repaired from the frame's kept copy or poisons it for every
- * user, as VERIFY's.
+ * user, whose entries kverifyd zaps itself before it goes on (it may
+ * sleep; VERIFY, under a slot lock, leaves the other users' to a worker).
  * A stored shared frame is checked when a fault loads it.
  *
  * The rate bounds what a tick visits, not only what it hashes: a record
@@ -1404,7 +1405,8 @@ static void aem_integ_event_shared(struct aem_shared *s, int kind)
  * slots map it: its frame, held (it neither moves nor goes, and is never
  * written), against its sum, under no slot lock.  A mismatch is repaired
  * from its kept copy (aem_share_integ_repair(), which moves a frame
- * nobody holds: it is let go first), or poisons it for every user.  A
+ * nobody holds: it is let go first), or poisons it for every user, whose
+ * entries are zapped before aem_share_integ_poison_held() returns.  A
  * stored frame is checked when a fault loads it, a poisoned one no more.
  */
 static void aem_integ_bg_shared_one(struct aem_shared *s)

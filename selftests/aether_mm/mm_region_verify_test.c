@@ -18,7 +18,8 @@
  * the pages' generation takes them at the next scan;
  * aether_kverifyd (verify_pages_per_sec) finds a corruption by itself,
  * even while a user makes shared frames faster than its rate, visits no
- * more shared frames than its rate (poisoned ones too);
+ * more shared frames than its rate (poisoned ones too), and zaps every
+ * user of a shared frame it poisons before it counts it;
  * a merged page (the naive engine's) corrupted is poisoned for every
  * user, found by VERIFY or by aether_kverifyd, once however many users
  * map it; a merge takes one checksum a shared frame, none a slot; a
@@ -29,6 +30,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1107,6 +1109,105 @@ TEST_F_TIMEOUT(merged, background_walk_counts_every_frame_visited, 180)
 	ASSERT_LE(v0 + 2 * MSH_NPAGES, v1);
 	ASSERT_TRUE(died_of(touch_status(self->b.map + 3 * self->page, false),
 			    SIGBUS));
+}
+
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+
+static sigjmp_buf bus_jmp;
+
+static void bus_handler(int sig)
+{
+	siglongjmp(bus_jmp, 1);
+}
+
+/*
+ * Read @addr in this process, whose page table entries are the ones in
+ * question (touch_status()'s child has none: a fork zaps its region
+ * mappings): true when the read is a SIGBUS.
+ */
+static bool read_is_sigbus(const unsigned char *addr)
+{
+	struct sigaction sa = { .sa_handler = bus_handler }, old;
+	bool bus = false;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &old))
+		return false;
+	if (sigsetjmp(bus_jmp, 1))
+		bus = true;
+	else
+		(void)__atomic_load_n(addr, __ATOMIC_RELAXED);
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+/*
+ * Make every slab allocation that may not sleep fail (@on), or none:
+ * failslab, where the kernel has it (the debug kernel), else -ENOENT.
+ */
+static int failslab_nowait(bool on)
+{
+	static const char *const set[][2] = {
+		{ "ignore-gfp-wait", "Y" }, { "task-filter", "N" },
+		{ "interval", "1" }, { "times", "-1" }, { "verbose", "0" },
+		{ "probability", "100" },
+	};
+	char path[128];
+	size_t i;
+	int ret;
+
+	if (access(FAILSLAB "/probability", W_OK))
+		return -ENOENT;
+	if (!on)
+		return aemt_write_file(FAILSLAB "/probability", "0");
+	for (i = 0; i < ARRAY_SIZE(set); i++) {
+		snprintf(path, sizeof(path), FAILSLAB "/%s", set[i][0]);
+		ret = aemt_write_file(path, set[i][1]);
+		if (ret) {
+			failslab_nowait(false);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * kverifyd zaps the entries of every user of a shared frame it poisons
+ * before it counts the poisoning, with no worker to wait for (a worker's
+ * request, made with no sleep, left them mapped when it found no memory):
+ * the page both users mapped, reading the flipped byte until then, is a
+ * SIGBUS in this very process as soon as unrepaired_shared moves, also
+ * while every allocation that may not sleep fails (failslab, on the debug
+ * kernel).
+ */
+TEST_F_TIMEOUT(merged, background_poisoning_zaps_every_user_at_once, 180)
+{
+	long unrep0;
+	int i, fs;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	unrep0 = integ("unrepaired_shared");
+	ASSERT_EQ(0, corrupt(self->a.id, 5));
+	/* Both users map the bad frame now, and read its flipped byte. */
+	ASSERT_FALSE(msh_holds(&self->a, self->page, 5, 0x3e7 + 5));
+	ASSERT_FALSE(msh_holds(&self->b, self->page, 5, 0x3e7 + 5));
+	fs = failslab_nowait(true);
+	if (fs != -ENOENT)
+		ASSERT_EQ(0, fs);
+	param_write("verify_pages_per_sec", "10000");
+	for (i = 0; i < 60000 && integ("unrepaired_shared") <= unrep0; i++)
+		usleep(1000);
+	if (!fs)
+		ASSERT_EQ(0, failslab_nowait(false));
+	TH_LOG("failslab %s", fs ? "absent" : "on around the check");
+	EXPECT_TRUE(read_is_sigbus(self->b.map + 5 * self->page));
+	EXPECT_TRUE(read_is_sigbus(self->a.map + 5 * self->page));
+	ASSERT_EQ(0, param_write("verify_pages_per_sec", "0"));
+	ASSERT_TRUE(died_of(touch_status(self->b.map + 5 * self->page, false),
+			    SIGBUS));
+	ASSERT_EQ(unrep0 + 1, integ("unrepaired_shared"));
+	ASSERT_TRUE(msh_holds(&self->b, self->page, 4, 0x3e7 + 4));
 }
 
 /*
