@@ -2579,6 +2579,14 @@ int aem_share_integ_repair(struct aem_shared *s, struct aem_frame *bad)
 	int sidx, tries, ret;
 
 	might_sleep();
+	/*
+	 * @bad is only compared from here on: the caller no longer holds it,
+	 * so it may be back in the pool, or even @s's frame again (stored
+	 * and loaded back into the same frame).  Its node is a hint for the
+	 * allocation, nothing more; whether @bad is still @s's frame, and
+	 * bad, is decided again under @load_lock (its copy is checked
+	 * against @csum) and by aem_share_move_to() under @lock.
+	 */
 	nf = aem_alloc_pages(aem_frame_nid(bad), 0,
 			     AEM_MT(AETHER_MM_MT_MOVABLE) |
 			     AEM_OWNER(AEM_OWNER_DEDUPE));
@@ -3554,8 +3562,10 @@ void aem_share_open_engine(void)
  * write, no merge is in flight and none starts, nor does a new shared
  * frame.  Then each shared frame with users is unmerged.
  *
- * Return: 0, or the first error of aem_share_unmerge() (the kernel log
- * says how many users stay shared).
+ * Return: 0; -EIO when some poisoned frames stay shared (not copied:
+ * every access to them is a SIGBUS), the others unmerged; or the error
+ * of aem_share_unmerge() that stopped the walk.  The kernel log
+ * says how many users stay shared.
  */
 int aem_share_close_engine(void)
 {
