@@ -2596,6 +2596,14 @@ int aem_share_integ_repair(struct aem_shared *s, struct aem_frame *bad)
 	int sidx, tries, ret;
 
 	might_sleep();
+	/*
+	 * @bad is only compared from here on: the caller no longer holds it,
+	 * so it may be back in the pool, or even @s's frame again (stored
+	 * and loaded back into the same frame).  Its node is a hint for the
+	 * allocation, nothing more; whether @bad is still @s's frame, and
+	 * bad, is decided again under @load_lock (its copy is checked
+	 * against @csum) and by aem_share_move_to() under @lock.
+	 */
 	nf = aem_alloc_pages(aem_frame_nid(bad), 0,
 			     AEM_MT(AETHER_MM_MT_MOVABLE) |
 			     AEM_OWNER(AEM_OWNER_DEDUPE));
@@ -2646,9 +2654,12 @@ bool aem_share_integ_poisoned(struct aem_frame *f)
 }
 
 /*
- * A poisoned shared frame's users lose their entries in a worker: the
- * zaps need each user's region referenced, and a region's last put may
- * not come under the slot lock the poisoning caller holds.
+ * A poisoned shared frame's users lose their entries in a worker when it
+ * was poisoned under a slot lock (VERIFY, a fault's load, an unmerge):
+ * the zaps need each user's region referenced, and a region's last put
+ * may not come under the slot lock the poisoning caller holds.
+ * aether_kverifyd, which holds none and may sleep, zaps them itself
+ * (aem_share_integ_poison_held()).
  */
 struct aem_share_poison_req {
 	struct list_head link;
@@ -2658,17 +2669,23 @@ struct aem_share_poison_req {
 static DEFINE_SPINLOCK(aem_share_poison_lock);	/* the list below */
 static LIST_HEAD(aem_share_poison_reqs);
 
-/* Zap every user's entries of @s (no lock held). */
-static void aem_share_poison_zap(struct aem_shared *s)
+/*
+ * Zap every user's entries of poisoned @s (referenced; no lock held): no
+ * user joins it any more, so @nr_users read once is enough room.
+ * Return: false when there was no memory for the list (nothing zapped).
+ */
+static bool aem_share_poison_zap(struct aem_shared *s)
 {
 	struct aem_share_user *u;
 	struct aem_region **rs;
 	pgoff_t *idxs;
 	unsigned int n = 0, max, i;
+	bool ok = false;
 
+	might_sleep();
 	max = READ_ONCE(s->nr_users);
-	rs = kmalloc_array(max, sizeof(*rs), GFP_KERNEL);
-	idxs = kmalloc_array(max, sizeof(*idxs), GFP_KERNEL);
+	rs = kvmalloc_array(max, sizeof(*rs), GFP_KERNEL);
+	idxs = kvmalloc_array(max, sizeof(*idxs), GFP_KERNEL);
 	if (!rs || !idxs)
 		goto out;
 	spin_lock(&s->lock);
@@ -2686,9 +2703,11 @@ static void aem_share_poison_zap(struct aem_shared *s)
 		aem_region_zap_page(rs[i], idxs[i]);
 		aem_region_put(rs[i]);
 	}
+	ok = true;
 out:
-	kfree(rs);
-	kfree(idxs);
+	kvfree(rs);
+	kvfree(idxs);
+	return ok;
 }
 
 static void aem_share_poison_workfn(struct work_struct *work)
@@ -2705,7 +2724,8 @@ static void aem_share_poison_workfn(struct work_struct *work)
 		spin_unlock(&aem_share_poison_lock);
 		if (!req)
 			return;
-		aem_share_poison_zap(req->s);
+		if (!aem_share_poison_zap(req->s))
+			pr_warn_ratelimited("a poisoned shared frame's users keep their entries until their next zap (no memory)\n");
 		aem_share_put(req->s);
 		kfree(req);
 		cond_resched();
@@ -2803,9 +2823,13 @@ bool aem_share_integ_user(struct aem_shared *s, u64 *rid, pgoff_t *idx)
  * @f: the frame checked, held (aem_share_frame_get()): it cannot move
  *
  * aether_kverifyd's aem_share_integ_poison(), with no slot lock: every
- * user's entries go in a worker.
+ * user's entries are zapped here, before it returns, so that none reads
+ * the bad bytes after the check found them (a worker would leave them
+ * mapped until it ran, or for good when its request found no memory).
+ * Only when there is no memory for the list of users is it left to the
+ * worker, to try again.
  *
- * Context: does not sleep.
+ * Context: process context, may sleep; no aether_mm lock held.
  * Return: true when poisoned now; false when @f is no longer @s's frame
  * (a repair replaced it before @f was held) or @s was poisoned already.
  */
@@ -2813,12 +2837,13 @@ bool aem_share_integ_poison_held(struct aem_shared *s, struct aem_frame *f)
 {
 	bool now;
 
+	might_sleep();
 	spin_lock(&s->lock);
 	now = s->frame == f && !s->poisoned;
 	if (now)
 		WRITE_ONCE(s->poisoned, true);
 	spin_unlock(&s->lock);
-	if (now)
+	if (now && !aem_share_poison_zap(s))
 		aem_share_poison_users(s);
 	return now;
 }
@@ -3554,8 +3579,10 @@ void aem_share_open_engine(void)
  * write, no merge is in flight and none starts, nor does a new shared
  * frame.  Then each shared frame with users is unmerged.
  *
- * Return: 0, or the first error of aem_share_unmerge() (the kernel log
- * says how many users stay shared).
+ * Return: 0; -EIO when some poisoned frames stay shared (not copied:
+ * every access to them is a SIGBUS), the others unmerged; or the error
+ * of aem_share_unmerge() that stopped the walk.  The kernel log
+ * says how many users stay shared.
  */
 int aem_share_close_engine(void)
 {

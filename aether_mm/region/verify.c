@@ -143,16 +143,34 @@
  *
  * VERIFY (AETHER_MM_IOC_REGION_VERIFY, ioctl.c) checks a range of the
  * image the caller sees: each page with a record, and each that maps a
- * shared frame, against that frame's sum.  aether_kverifyd checks at
- * verify_pages_per_sec pages a second (0: off), from where it left off,
- * the records of every region, then every shared frame with users, once
- * however many slots map it: it walks share.c's list of them
- * (aem_share_next_used(), a reference on the one it stopped at as its
- * cursor, put when the pass ends, the rate goes to 0 or it stops), and
- * hashes each frame held (aem_share_frame_get(): it neither moves nor
- * goes, and is never written) under no slot lock; a mismatch is repaired
- * from the frame's kept copy or poisons it for every user, as VERIFY's.
- * A stored shared frame is checked when a fault loads it.  debugfs
+ * shared frame, against that frame's sum.
+ *
+ * aether_kverifyd checks verify_pages_per_sec pages a second (0: off), a
+ * tenth of them a tick, in two walks that each go on from where they left
+ * off: the records of every region, region by region, and every shared
+ * frame with users, once however many slots map it.  The shared walk
+ * goes down share.c's list of them (aem_share_next_used(), a reference on
+ * the one it stopped at as its cursor, put when the list ends, the rate
+ * goes to 0 or it stops) and hashes each frame held (aem_share_frame_get():
+ * it neither moves nor goes, and is never written) under no slot lock; a
+ * mismatch is repaired from the frame's kept copy or poisons it for every
+ * user, whose entries kverifyd zaps itself before it goes on (it may
+ * sleep; VERIFY, under a slot lock, leaves the other users' to a worker).
+ * A stored shared frame is checked when a fault loads it.
+ *
+ * The rate bounds what a tick visits, not only what it hashes: a record
+ * or a frame visited counts whether it is hashed or not (poisoned
+ * already, stored), or a user with many stored frames would have each
+ * tick walk all of them (bg_shared_visits, bg_ticks).  And the two walks
+ * take turns to go first, a tick each, the first leaving what it did not
+ * use to the other.  The other way, every region then every shared frame,
+ * let a user who makes shared frames (at the list's tail) faster than the
+ * rate keep the shared walk from ever reaching the end, and no region's
+ * record was checked again; a pass that stops at the tail it saw when it
+ * began would do as well, but needs a sequence number in every struct
+ * aem_shared or a frame pinned as a marker for a whole pass.  Taking
+ * turns costs nothing, and neither walk, however long a user makes it,
+ * gets less than half the rate while the other has work.  debugfs
  * aether/mm/integrity shows the counters; aether/mm/integrity_corrupt
  * (root only) flips a byte of a chosen page (or of the copy the store
  * keeps of it) without touching its record, so that tests can prove
@@ -197,6 +215,7 @@ static atomic_long_t aem_integ_taken_frames, aem_integ_forgotten;
 static atomic_long_t aem_integ_forgotten_merged, aem_integ_checked_shared;
 static atomic_long_t aem_integ_nomem, aem_integ_checked;
 static atomic_long_t aem_integ_bg_checked, aem_integ_bg_mismatches;
+static atomic_long_t aem_integ_bg_ticks, aem_integ_bg_shared_visits;
 static atomic_long_t aem_integ_mismatches, aem_integ_load_mismatches;
 static atomic_long_t aem_integ_repaired, aem_integ_refused;
 static atomic_long_t aem_integ_corrupted;
@@ -485,14 +504,15 @@ refuse:
 
 /* ---- events ------------------------------------------------------------- */
 
+static const char *const aem_integ_what[] = {
+	[AEM_INTEGRITY_MISMATCH] = "content does not match its checksum: poisoned",
+	[AEM_INTEGRITY_REPAIRED] = "repaired from the store's copy",
+};
+
 static void aem_integ_event_id(u64 id, pgoff_t idx, int kind)
 {
-	static const char *const what[] = {
-		[AEM_INTEGRITY_MISMATCH] = "content does not match its checksum: poisoned",
-		[AEM_INTEGRITY_REPAIRED] = "repaired from the store's copy",
-	};
-
-	pr_warn_ratelimited("region %llu page %lu: %s\n", id, idx, what[kind]);
+	pr_warn_ratelimited("region %llu page %lu: %s\n", id, idx,
+			    aem_integ_what[kind]);
 	aem_policy_integrity_event(id, idx, kind);
 }
 
@@ -1302,18 +1322,21 @@ void aem_integ_check_finish(struct aem_region *r, struct aem_integ_tally *t)
 /* ---- aether_kverifyd ---------------------------------------------------- */
 
 /*
- * Where kverifyd goes on: the region id and data page index; past the
- * last region, the shared frames, after @aem_integ_cur_shared (referenced,
- * so still listed; NULL: from the first).
+ * Where kverifyd goes on: among the records, the region id and data page
+ * index; among the shared frames, after @aem_integ_cur_shared (referenced,
+ * so still listed; NULL: from the first).  @aem_integ_shared_first: the
+ * shared walk goes first this tick.
  */
 static u64 aem_integ_cur_id;
 static pgoff_t aem_integ_cur_idx;
-static bool aem_integ_in_shared;
+static bool aem_integ_shared_first;
 static struct aem_shared *aem_integ_cur_shared;
 
 /*
  * Check up to @budget records of @r from @from on, every layer.  Return:
- * records checked; *@next gets where to go on, or ULONG_MAX when done.
+ * records visited (checked or not: a poisoned one, a stored shared
+ * frame's slot cost their walk too); *@next gets where to go on, or
+ * ULONG_MAX when done.
  */
 static unsigned long aem_integ_bg_region(struct aem_region *r, pgoff_t from,
 					 unsigned long budget, pgoff_t *next)
@@ -1321,7 +1344,7 @@ static unsigned long aem_integ_bg_region(struct aem_region *r, pgoff_t from,
 	struct aem_integ_tally t = { };
 	struct aem_layer **ls;
 	unsigned int k, nl;
-	unsigned long idx, end = ULONG_MAX;
+	unsigned long idx, end = ULONG_MAX, visited = 0;
 	void *rec;
 
 	*next = ULONG_MAX;
@@ -1345,6 +1368,7 @@ static unsigned long aem_integ_bg_region(struct aem_region *r, pgoff_t from,
 			aem_integ_check_locked(r, ls[k], idx, &t);
 			mutex_unlock(aem_slot_lock(r, idx));
 			aem_integ_check_finish(r, &t);
+			visited++;
 			cond_resched();
 		}
 	}
@@ -1353,7 +1377,26 @@ static unsigned long aem_integ_bg_region(struct aem_region *r, pgoff_t from,
 		*next = end;
 	atomic_long_add(t.checked, &aem_integ_bg_checked);
 	atomic_long_add(t.mismatches, &aem_integ_bg_mismatches);
-	return t.checked;
+	return visited;
+}
+
+/*
+ * The event of shared frame @s: named by the region and page of its first
+ * user, which the policy backend hears of (one event a frame, however
+ * many users map it: they all hold the same bytes, poisoned or repaired
+ * together); a frame whose last user left meanwhile names no region and
+ * is only logged.
+ */
+static void aem_integ_event_shared(struct aem_shared *s, int kind)
+{
+	pgoff_t idx;
+	u64 rid;
+
+	if (aem_share_integ_user(s, &rid, &idx))
+		aem_integ_event_id(rid, idx, kind);
+	else
+		pr_warn_ratelimited("a shared frame with no user left: %s\n",
+				    aem_integ_what[kind]);
 }
 
 /*
@@ -1361,29 +1404,27 @@ static unsigned long aem_integ_bg_region(struct aem_region *r, pgoff_t from,
  * slots map it: its frame, held (it neither moves nor goes, and is never
  * written), against its sum, under no slot lock.  A mismatch is repaired
  * from its kept copy (aem_share_integ_repair(), which moves a frame
- * nobody holds: it is let go first), or poisons it for every user.
- * Return: 1 when checked, 0 when not (stored, or poisoned already).
+ * nobody holds: it is let go first), or poisons it for every user, whose
+ * entries are zapped before aem_share_integ_poison_held() returns.  A
+ * stored frame is checked when a fault loads it, a poisoned one no more.
  */
-static unsigned long aem_integ_bg_shared_one(struct aem_shared *s)
+static void aem_integ_bg_shared_one(struct aem_shared *s)
 {
 	struct aem_frame *f;
 	int ret, tries = 0;
-	pgoff_t idx = 0;
 	bool kept;
-	u64 rid = 0;
 
 	if (aem_share_integ_state(s, &kept))
-		return 0;
+		return;
 	f = aem_share_frame_get(s);
 	if (!f)
-		return 0;	/* stored: checked when a fault loads it */
+		return;	/* stored: checked when a fault loads it */
 	atomic_long_inc(&aem_integ_checked);
 	atomic_long_inc(&aem_integ_checked_shared);
 	atomic_long_inc(&aem_integ_bg_checked);
 	if (aem_integ_hash(f) == aem_share_hash(s))
 		goto out;
 	atomic_long_inc(&aem_integ_bg_mismatches);
-	aem_share_integ_user(s, &rid, &idx);
 	if (kept) {
 		aem_share_frame_put(f);
 		do {
@@ -1395,32 +1436,34 @@ static unsigned long aem_integ_bg_shared_one(struct aem_shared *s)
 			atomic_long_inc(&aem_integ_repaired);
 			atomic_long_inc(&aem_integ_rep_kept);
 			atomic_long_inc(&aem_integ_rep_shared);
-			aem_integ_event_id(rid, idx, AEM_INTEGRITY_REPAIRED);
-			return 1;
+			aem_integ_event_shared(s, AEM_INTEGRITY_REPAIRED);
+			return;
 		}
 		/* Moved, repaired meanwhile, no memory: the next pass's. */
 		if (ret != -ENODATA)
-			return 1;
+			return;
 		/* Its copy is bad too: poisoned, if it is still the frame. */
 		f = aem_share_frame_get(s);
 		if (!f)
-			return 1;
+			return;
 		if (aem_integ_hash(f) == aem_share_hash(s))
 			goto out;
 	}
 	if (aem_share_integ_poison_held(s, f)) {
 		atomic_long_inc(&aem_integ_unrep_shared);
 		atomic_long_inc(&aem_integ_mismatches);
-		aem_integ_event_id(rid, idx, AEM_INTEGRITY_MISMATCH);
+		aem_integ_event_shared(s, AEM_INTEGRITY_MISMATCH);
 	}
 out:
 	aem_share_frame_put(f);
-	return 1;
 }
 
 /*
- * Check up to @budget shared frames from kverifyd's cursor on.  Return:
- * frames checked; the cursor is NULL again when the list ended.
+ * Visit up to @budget shared frames from kverifyd's cursor on, each
+ * counted whether it is hashed or not: a stored or poisoned frame costs
+ * the list lock and a reference, and a walk that counted only the frames
+ * it hashed would go over every stored one each tick, whatever the rate.
+ * Return: frames visited; the cursor is NULL again when the list ended.
  */
 static unsigned long aem_integ_bg_shared(unsigned long budget)
 {
@@ -1431,36 +1474,26 @@ static unsigned long aem_integ_bg_shared(unsigned long budget)
 		s = aem_share_next_used(s);
 		if (!s)
 			break;
-		done += aem_integ_bg_shared_one(s);
+		atomic_long_inc(&aem_integ_bg_shared_visits);
+		aem_integ_bg_shared_one(s);
+		done++;
 		cond_resched();
 	}
 	aem_integ_cur_shared = s;
 	return done;
 }
 
-/* kverifyd stops or pauses: its place among the shared frames goes. */
-static void aem_integ_bg_reset(void)
-{
-	if (aem_integ_cur_shared)
-		aem_share_put(aem_integ_cur_shared);
-	aem_integ_cur_shared = NULL;
-	aem_integ_in_shared = false;
-	aem_integ_cur_id = 0;
-	aem_integ_cur_idx = 0;
-}
-
 /*
- * One tick: a tenth of a second's worth of records, from the cursor on:
- * every region's, then every shared frame (see "VERIFY" above).
+ * Visit up to @budget records of the regions from kverifyd's cursor on;
+ * past the last region, the cursor goes back to the first (the next
+ * pass).  Return: records visited.
  */
-static void aem_integ_bg_tick(unsigned long budget)
+static unsigned long aem_integ_bg_regions(unsigned long budget)
 {
 	struct aem_region *r;
 	unsigned long done = 0;
 	pgoff_t next;
 
-	if (aem_integ_in_shared)
-		goto shared;
 	for (r = aem_region_next(NULL); r; r = aem_region_next(r)) {
 		if (r->id < aem_integ_cur_id)
 			continue;
@@ -1472,25 +1505,50 @@ static void aem_integ_bg_tick(unsigned long budget)
 		if (next != ULONG_MAX) {
 			aem_integ_cur_idx = next;
 			aem_region_put(r);
-			return;
+			return done;
 		}
 		aem_integ_cur_id = r->id + 1;
 		aem_integ_cur_idx = 0;
 		if (done >= budget || kthread_should_stop()) {
 			aem_region_put(r);
-			return;
+			return done;
 		}
 	}
-	/* The end of the list: the shared frames, then the first region. */
 	aem_integ_cur_id = 0;
 	aem_integ_cur_idx = 0;
-	aem_integ_in_shared = true;
-shared:
-	if (done >= budget)
-		return;
-	aem_integ_bg_shared(budget - done);
-	if (!aem_integ_cur_shared)
-		aem_integ_in_shared = false;
+	return done;
+}
+
+/* kverifyd stops or pauses: its place among the shared frames goes. */
+static void aem_integ_bg_reset(void)
+{
+	if (aem_integ_cur_shared)
+		aem_share_put(aem_integ_cur_shared);
+	aem_integ_cur_shared = NULL;
+	aem_integ_shared_first = false;
+	aem_integ_cur_id = 0;
+	aem_integ_cur_idx = 0;
+}
+
+/*
+ * One tick: a tenth of a second's worth (@budget records and shared
+ * frames visited), from the cursors on.  The two walks take turns to go
+ * first, and the first leaves what it did not use to the other (see
+ * "aether_kverifyd" at the top).
+ */
+static void aem_integ_bg_tick(unsigned long budget)
+{
+	unsigned long done = 0;
+
+	atomic_long_inc(&aem_integ_bg_ticks);
+	aem_integ_shared_first = !aem_integ_shared_first;
+	if (aem_integ_shared_first)
+		done = aem_integ_bg_shared(budget);
+	if (done < budget && !kthread_should_stop())
+		done += aem_integ_bg_regions(budget - done);
+	if (!aem_integ_shared_first && done < budget &&
+	    !kthread_should_stop())
+		aem_integ_bg_shared(budget - done);
 }
 
 static bool aem_integ_wake(unsigned int rate)
@@ -1545,6 +1603,9 @@ static int aem_dbg_integ_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&aem_integ_bg_checked));
 	seq_printf(m, "bg_mismatches %ld\n",
 		   atomic_long_read(&aem_integ_bg_mismatches));
+	seq_printf(m, "bg_ticks %ld\n", atomic_long_read(&aem_integ_bg_ticks));
+	seq_printf(m, "bg_shared_visits %ld\n",
+		   atomic_long_read(&aem_integ_bg_shared_visits));
 	seq_printf(m, "corrupted %ld\n", atomic_long_read(&aem_integ_corrupted));
 	seq_printf(m, "keep_copies %d\n", READ_ONCE(aem_integ_keep_on));
 	seq_printf(m, "kept_copies %ld\n", atomic_long_read(&aem_kept_pages));

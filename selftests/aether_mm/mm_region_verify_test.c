@@ -16,7 +16,10 @@
  * one's place for both at once; a page written
  * after its checksum is not reported; integrity_cold_gen set lower than
  * the pages' generation takes them at the next scan;
- * aether_kverifyd (verify_pages_per_sec) finds a corruption by itself;
+ * aether_kverifyd (verify_pages_per_sec) finds a corruption by itself,
+ * even while a user makes shared frames faster than its rate, visits no
+ * more shared frames than its rate (poisoned ones too), and zaps every
+ * user of a shared frame it poisons before it counts it;
  * a merged page (the naive engine's) corrupted is poisoned for every
  * user, found by VERIFY or by aether_kverifyd, once however many users
  * map it; a merge takes one checksum a shared frame, none a slot; a
@@ -27,6 +30,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +38,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1067,6 +1072,145 @@ TEST_F_TIMEOUT(merged, background_verification_finds_corrupt_shared_frame,
 }
 
 /*
+ * kverifyd's rate bounds the shared frames it visits, not only the ones
+ * it hashes: with every frame poisoned (nothing left to hash), a tick at
+ * 10 pages a second (one a tick) visits one frame, where it walked them
+ * all, every tick.  Counted, not timed: visits against ticks.
+ */
+TEST_F_TIMEOUT(merged, background_walk_counts_every_frame_visited, 180)
+{
+	const size_t len = MSH_NPAGES * self->page;
+	struct aether_mm_region_verify v;
+	long t0, v0, t1, v1;
+	int i;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	ASSERT_LE(0, integ("bg_ticks"));
+	ASSERT_LE(0, integ("bg_shared_visits"));
+	for (i = 0; i < MSH_NPAGES; i++)
+		ASSERT_EQ(0, corrupt(self->a.id, i));
+	ASSERT_EQ(0, verify(self->a.fd, 0, len, &v));
+	ASSERT_EQ(MSH_NPAGES, v.poisoned);
+	ASSERT_EQ(0, param_write("verify_pages_per_sec", "10"));
+	t0 = integ("bg_ticks");
+	v0 = integ("bg_shared_visits");
+	for (i = 0; i < 600 && integ("bg_ticks") < t0 + 4 * MSH_NPAGES; i++)
+		usleep(100 * 1000);
+	v1 = integ("bg_shared_visits");
+	t1 = integ("bg_ticks");
+	ASSERT_EQ(0, param_write("verify_pages_per_sec", "0"));
+	ASSERT_LE(t0 + 4 * MSH_NPAGES, t1);
+	/* One a tick; the tick under way at the first read may add its own. */
+	EXPECT_LE(v1 - v0, t1 - t0 + 1) {
+		TH_LOG("%ld frames visited in %ld ticks", v1 - v0, t1 - t0);
+	}
+	/* And it does go round them all, poisoned as they are. */
+	ASSERT_LE(v0 + 2 * MSH_NPAGES, v1);
+	ASSERT_TRUE(died_of(touch_status(self->b.map + 3 * self->page, false),
+			    SIGBUS));
+}
+
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+
+static sigjmp_buf bus_jmp;
+
+static void bus_handler(int sig)
+{
+	siglongjmp(bus_jmp, 1);
+}
+
+/*
+ * Read @addr in this process, whose page table entries are the ones in
+ * question (touch_status()'s child has none: a fork zaps its region
+ * mappings): true when the read is a SIGBUS.
+ */
+static bool read_is_sigbus(const unsigned char *addr)
+{
+	struct sigaction sa = { .sa_handler = bus_handler }, old;
+	bool bus = false;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &old))
+		return false;
+	if (sigsetjmp(bus_jmp, 1))
+		bus = true;
+	else
+		(void)__atomic_load_n(addr, __ATOMIC_RELAXED);
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+/*
+ * Make every slab allocation that may not sleep fail (@on), or none:
+ * failslab, where the kernel has it (the debug kernel), else -ENOENT.
+ */
+static int failslab_nowait(bool on)
+{
+	static const char *const set[][2] = {
+		{ "ignore-gfp-wait", "Y" }, { "task-filter", "N" },
+		{ "interval", "1" }, { "times", "-1" }, { "verbose", "0" },
+		{ "probability", "100" },
+	};
+	char path[128];
+	size_t i;
+	int ret;
+
+	if (access(FAILSLAB "/probability", W_OK))
+		return -ENOENT;
+	if (!on)
+		return aemt_write_file(FAILSLAB "/probability", "0");
+	for (i = 0; i < ARRAY_SIZE(set); i++) {
+		snprintf(path, sizeof(path), FAILSLAB "/%s", set[i][0]);
+		ret = aemt_write_file(path, set[i][1]);
+		if (ret) {
+			failslab_nowait(false);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * kverifyd zaps the entries of every user of a shared frame it poisons
+ * before it counts the poisoning, with no worker to wait for (a worker's
+ * request, made with no sleep, left them mapped when it found no memory):
+ * the page both users mapped, reading the flipped byte until then, is a
+ * SIGBUS in this very process as soon as unrepaired_shared moves, also
+ * while every allocation that may not sleep fails (failslab, on the debug
+ * kernel).
+ */
+TEST_F_TIMEOUT(merged, background_poisoning_zaps_every_user_at_once, 180)
+{
+	long unrep0;
+	int i, fs;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	unrep0 = integ("unrepaired_shared");
+	ASSERT_EQ(0, corrupt(self->a.id, 5));
+	/* Both users map the bad frame now, and read its flipped byte. */
+	ASSERT_FALSE(msh_holds(&self->a, self->page, 5, 0x3e7 + 5));
+	ASSERT_FALSE(msh_holds(&self->b, self->page, 5, 0x3e7 + 5));
+	fs = failslab_nowait(true);
+	if (fs != -ENOENT)
+		ASSERT_EQ(0, fs);
+	param_write("verify_pages_per_sec", "10000");
+	for (i = 0; i < 60000 && integ("unrepaired_shared") <= unrep0; i++)
+		usleep(1000);
+	if (!fs)
+		ASSERT_EQ(0, failslab_nowait(false));
+	TH_LOG("failslab %s", fs ? "absent" : "on around the check");
+	EXPECT_TRUE(read_is_sigbus(self->b.map + 5 * self->page));
+	EXPECT_TRUE(read_is_sigbus(self->a.map + 5 * self->page));
+	ASSERT_EQ(0, param_write("verify_pages_per_sec", "0"));
+	ASSERT_TRUE(died_of(touch_status(self->b.map + 5 * self->page, false),
+			    SIGBUS));
+	ASSERT_EQ(unrep0 + 1, integ("unrepaired_shared"));
+	ASSERT_TRUE(msh_holds(&self->b, self->page, 4, 0x3e7 + 4));
+}
+
+/*
  * A merge takes one checksum a shared frame, when it is made, and no
  * record for the slots that map it: two regions' equal pages merged are
  * MSH_NPAGES sums, not one a slot; their private pages' records go.
@@ -1110,6 +1254,106 @@ TEST_F(region, merge_takes_one_sum_a_shared_frame)
 	EXPECT_LE(mfg0 + MSH_NPAGES, integ("forgotten_merged"));
 	msh_region_drop(page, &a);
 	msh_region_drop(page, &b);
+	msh_naive("off");
+}
+
+/*
+ * Make shared frames until killed: page by page of @c, a write leaves the
+ * page's frame (which goes), a pick and a merge give it a new one, so that
+ * the frames made last, at the list's tail, always have a user.
+ */
+static void churn_shared_frames(struct msh_region *c, size_t page)
+{
+	unsigned long long id = c->id;
+	int i, j, ret;
+
+	for (i = 0;; i++) {
+		j = i % MSH_NPAGES;
+		msh_fill(c, page, j, 0xc4a0 + MSH_NPAGES + i);
+		ret = msh_naive("pick %llu %d", id, j);
+		if (!ret)
+			ret = msh_naive("merge %llu %d", id, j);
+		/* A page moved or stored meanwhile: the next one. */
+		if (ret && ret != -EAGAIN) {
+			fprintf(stderr, "# churn: page %d: %s\n", j,
+				strerror(-ret));
+			_exit(1);
+		}
+	}
+}
+
+/*
+ * A user who makes shared frames faster than kverifyd's rate does not
+ * keep it from every region's records: its two walks take turns.  A
+ * child merges the pages of a region one by one into new shared frames
+ * (the naive engine's pick and merge) while kverifyd checks 10 pages a
+ * second: the shared walk, once begun, never reaches the list's tail.
+ * A record corrupted then is still found, within two rounds of the
+ * records' walk counted in checks of both walks (not timed).
+ */
+TEST_F_TIMEOUT(region, background_records_not_starved_by_new_shared_frames,
+	       300)
+{
+	const size_t pages = 16, page = self->page;
+	const long bound = 4 * pages + 16;
+	unsigned char *p, *want;
+	long sh0, chk0, chk1, bg0, merges0;
+	struct msh_region c;
+	bool found;
+	pid_t pid;
+	__u64 id;
+	int rfd, i, status, ret;
+
+	if (integ("checked") < 0)
+		SKIP(return, "no %s", INTEG_DEBUGFS);
+	ASSERT_EQ(0, msh_naive("on"));
+	ASSERT_EQ(0, msh_region_make(self->fd, page,
+				     AEM_PRIVATE | AETHER_MM_REGION_MERGEABLE,
+				     &c));
+	for (i = 0; i < MSH_NPAGES; i++)
+		msh_fill(&c, page, i, 0xc4a0 + i);
+	p = cold_region(_metadata, self->fd, 0, pages, &rfd, &id, &want);
+	ASSERT_NE(NULL, p);
+	merges0 = msh_share_stat("merges");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		churn_shared_frames(&c, page);
+	/* No assertion before the child is killed: it would outlive the test. */
+	for (i = 0; i < 600 && msh_share_stat("merges") < merges0 + 4 * MSH_NPAGES;
+	     i++)
+		usleep(10 * 1000);
+	sh0 = integ("checked_shared");
+	param_write("verify_pages_per_sec", "10");
+	/* The shared walk has begun (on main: once every record was checked). */
+	for (i = 0; i < 600 && integ("checked_shared") <= sh0; i++)
+		usleep(100 * 1000);
+	bg0 = integ("bg_mismatches");
+	chk0 = integ("bg_checked");
+	ret = corrupt(id, 7);
+	for (i = 0; !ret && i < 1200 && integ("bg_mismatches") <= bg0 &&
+	     integ("bg_checked") < chk0 + bound; i++)
+		usleep(100 * 1000);
+	found = integ("bg_mismatches") > bg0;
+	chk1 = integ("bg_checked");
+	param_write("verify_pages_per_sec", "0");
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, ret);
+	/* The child churned all along, then was killed. */
+	ASSERT_TRUE(died_of(status, SIGKILL)) {
+		TH_LOG("churner status %#x", status);
+	}
+	ASSERT_LE(merges0 + 4 * MSH_NPAGES, msh_share_stat("merges"));
+	ASSERT_LT(sh0, integ("checked_shared"));
+	EXPECT_TRUE(found) {
+		TH_LOG("not found in %ld checks (%ld merges)", chk1 - chk0,
+		       msh_share_stat("merges") - merges0);
+	}
+	ASSERT_TRUE(died_of(touch_status(p + 7 * page, false), SIGBUS));
+	ASSERT_EQ(0, memcmp(p, want, 7 * page));
+	region_done(p, want, pages, rfd);
+	msh_region_drop(page, &c);
 	msh_naive("off");
 }
 
