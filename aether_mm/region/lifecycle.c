@@ -115,9 +115,9 @@ static void aem_region_policy_release(struct aem_region *r)
 
 /*
  * The count reached zero under aem_regions_lock (kref_put_mutex()): the
- * region leaves the list, and its name is free, before anyone can look
- * it up again; so every region on the list is alive, CREATE and OPEN
- * agree on a name, and a lookup under the lock takes a plain reference.
+ * region leaves the list before anyone can look it up again, so every
+ * region on the list is alive and a lookup under the lock takes a plain
+ * reference.  Its name went with its last file (aem_region_files_put()).
  */
 static void aem_region_release(struct kref *ref)
 {
@@ -297,7 +297,8 @@ static struct file *aem_region_file(struct aem_region *r, int flags)
 		return file;
 	}
 	kref_get(&r->ref);
-	atomic_inc(&r->nr_files);
+	/* Never from 0 here: the caller's claim holds the name (see above). */
+	WARN_ON_ONCE(atomic_inc_return(&r->nr_files) == 1);
 	file->private_data = r;
 	return file;
 }
@@ -648,11 +649,17 @@ int aem_ioc_region_open(void __user *uarg)
 	o.owner = from_kuid_munged(current_user_ns(), r->uid);
 	err = aem_region_may_open(r, o.flags);
 	if (err) {
-		/* Whose it is, for the caller to judge a refusal by. */
+		/*
+		 * Whose it is, for the caller to judge a refusal by; written
+		 * back holding nothing of the region, so a caller that stalls
+		 * the copy keeps neither its name nor its memory.
+		 */
+		aem_region_files_put(r);
+		aem_region_put(r);
 		o.fd = -1;
 		o.id = 0;
 		aem_copy_out(uarg, &o, sizeof(o));
-		goto out;
+		return err;
 	}
 	fd = aem_region_fd(r, o.flags & AETHER_MM_REGION_OPEN_RDONLY ?
 			   O_RDONLY : O_RDWR,

@@ -43,9 +43,11 @@
  *		ioctl in flight and one per background pass over it
  *		(aem_regions_get_all(), compaction).  It holds a reference
  *		on its inode from creation until it is freed, since it may
- *		outlive its last file.  It is on the global list, and its
- *		name taken, exactly while its count is above zero: the last
- *		put unlinks it under aem_regions_lock (kref_put_mutex()).
+ *		outlive its last file.  It is on the global list exactly
+ *		while its count is above zero: the last put unlinks it
+ *		under aem_regions_lock (kref_put_mutex()).  Its name is
+ *		taken while it has a file (@nr_files, lifecycle.c): a
+ *		passing reference holds no name.
  *   view	one per (region, mm): what one process sees.  It holds its
  *		top layer and counts the VMAs that map it.
  *   layer	an image: an xarray of frames by page index over an older

@@ -24,7 +24,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -707,6 +710,151 @@ TEST_F(lifetime, own_region_opens_without_foreign)
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
 		TH_LOG("alice's second process: status %#x", status);
 	ASSERT_EQ(0, holder_end(&h));
+}
+
+/* ---- a refused OPEN stalled in its copy holds no name ------------------ */
+
+/*
+ * bob's process: OPEN of root's region @name, refused, whose answer is
+ * written into a page write-protected by userfaultfd, so the kernel's
+ * copy stalls until the test lets it go.  Tells the test 'S' once the
+ * copy waits (its handler saw the fault), 'D' when OPEN returned without
+ * one; exits 0 when OPEN said -EACCES with root as the owner.
+ */
+struct stalled_open {
+	const char *name;
+	int to_test[2], from_test[2];
+	int uffd;
+	struct aether_mm_region_open *o;
+};
+
+static void *stalled_open_handler(void *arg)
+{
+	struct stalled_open *s = arg;
+	struct uffdio_writeprotect wp = {
+		.range = {
+			.start = (uintptr_t)s->o,
+			.len = sysconf(_SC_PAGESIZE),
+		},
+	};
+	struct uffd_msg msg;
+	char c = 'S';
+
+	if (read(s->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT ||
+	    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
+		return NULL;
+	if (write(s->to_test[1], &c, 1) != 1 ||
+	    read(s->from_test[0], &c, 1) != 1)
+		return NULL;
+	wp.mode = 0;		/* writable again: the copy goes on */
+	ioctl(s->uffd, UFFDIO_WRITEPROTECT, &wp);
+	return NULL;
+}
+
+static int stalled_open_fn(struct stalled_open *s)
+{
+	struct uffdio_api api = {
+		.api = UFFD_API,
+		.features = UFFD_FEATURE_PAGEFAULT_FLAG_WP,
+	};
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+	struct uffdio_writeprotect wp = { .mode = UFFDIO_WRITEPROTECT_MODE_WP };
+	size_t page = sysconf(_SC_PAGESIZE);
+	pthread_t t;
+	char c = 'D';
+	void *p;
+	int fd, ret;
+
+	/* As root: the copy is the kernel's fault, which needs the right. */
+	s->uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (s->uffd < 0 || ioctl(s->uffd, UFFDIO_API, &api))
+		return 30;
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 31;
+	s->o = p;
+	memset(s->o, 0, sizeof(*s->o));
+	s->o->size = sizeof(*s->o);
+	s->o->flags = AETHER_MM_REGION_OPEN_CLOEXEC;
+	s->o->name = (uintptr_t)s->name;
+	s->o->fd = -1;
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = page;
+	wp.range = reg.range;
+	if (ioctl(s->uffd, UFFDIO_REGISTER, &reg) ||
+	    ioctl(s->uffd, UFFDIO_WRITEPROTECT, &wp))
+		return 32;
+	if (become(UID_BOB))
+		return 33;
+	fd = aemt_open();
+	if (fd < 0)
+		return 34;
+	if (pthread_create(&t, NULL, stalled_open_handler, s))
+		return 35;
+	ret = aemt_ioctl(fd, AETHER_MM_IOC_REGION_OPEN, s->o);
+	/* A copy that never faulted: say so, the test fails on it. */
+	if (write(s->to_test[1], &c, 1) != 1)
+		return 36;
+	pthread_join(t, NULL);
+	if (ret != -EACCES)
+		return 37;
+	return s->o->owner == 0 && s->o->fd == -1 ? 0 : 38;
+}
+
+/*
+ * bob asks for root's region by name and is refused; while the kernel
+ * writes the refusal (owner) back into his page, which he keeps it from
+ * doing, root closes the region's only fd and creates the name again: the
+ * name is root's to reuse.  Before, the refused OPEN held the region and
+ * its name (-EEXIST) for as long as bob liked (review s37 F2).
+ */
+TEST_F_TIMEOUT(lifetime, refused_open_stalled_in_its_copy_holds_no_name, 60)
+{
+	struct stalled_open s = { 0 };
+	char name[AETHER_MM_REGION_NAME_MAX];
+	int rfd, again, status;
+	pid_t pid;
+	char c;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to become bob");
+	rfd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (rfd < 0 && errno == ENOSYS)
+		SKIP(return, "no userfaultfd");
+	if (rfd >= 0)
+		close(rfd);
+	race_name(name, sizeof(name), "stall");
+	s.name = name;
+	rfd = create_named(self->fd, name, AETHER_MM_REGION_SHARED,
+			   self->page);
+	ASSERT_LE(0, rfd);
+	ASSERT_EQ(0, pipe(s.to_test));
+	ASSERT_EQ(0, pipe(s.from_test));
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(stalled_open_fn(&s));
+	ASSERT_EQ(1, read(s.to_test[0], &c, 1));
+	if (c != 'S') {
+		waitpid(pid, &status, 0);
+		ASSERT_EQ('S', c) TH_LOG("OPEN returned without a stalled copy (child %#x)",
+					 status);
+	}
+	/* bob's OPEN waits in its copy: the last close frees the name. */
+	close(rfd);
+	again = create_named(self->fd, name, AETHER_MM_REGION_SHARED,
+			     self->page);
+	c = 1;
+	ASSERT_EQ(1, write(s.from_test[1], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	if (again >= 0)
+		close(again);
+	ASSERT_LE(0, again) TH_LOG("CREATE while a refused OPEN waited: %d", again);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("bob's process: status %#x", status);
 }
 
 TEST_HARNESS_MAIN

@@ -517,9 +517,11 @@ enum aether_mm_tier {
  *		each end; else 0
  * @nodemask:	(in) as in struct aether_mm_policy
  * @name:	(in) user pointer to a NUL-terminated name of 1..63 bytes
- *		([A-Za-z0-9._-]) for a named region, or 0.  -EEXIST when a live
- *		region has it.  -EDQUOT when the caller's uid holds
- *		max_regions_per_uid regions (a module parameter) already.
+ *		([A-Za-z0-9._-]) for a named region, or 0.  -EEXIST when a
+ *		region with an open fd or mapping has it.  -EDQUOT when the
+ *		caller's uid holds max_regions_per_uid regions (a module
+ *		parameter) already (a closed region's place comes back when
+ *		the kernel's passing references to it have gone too).
  * @fd:		(out) the region fd (O_RDWR)
  * @qos_fd:	(in) with AETHER_MM_REGION_QOS_GROUP: a group fd of
  *		aether_qos (AETHER_QOS_IOC_OPEN), the group the region is
@@ -649,7 +651,8 @@ struct aether_mm_region_list {
  * @prefetch_wasted: (out) pages mapped ahead before the stream broke off
  * @migrated:	(out) frames moved to another node (REGION_MIGRATE)
  * @nr_views:	(out) processes that map the region now
- * @nr_files:	(out) open fds of the region
+ * @nr_files:	(out) open files of the region (fds and mappings), with a
+ *		REGION_CREATE or REGION_OPEN of it under way
  * @node_pages:	(out) frames per node
  * @tag:	(out) the tag given at REGION_CREATE, 0 for none; zero going in
  *		(-EINVAL).  Was @__reserved0.
