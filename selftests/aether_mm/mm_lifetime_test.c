@@ -835,8 +835,10 @@ TEST_F_TIMEOUT(lifetime, refused_open_stalled_in_its_copy_holds_no_name, 60)
 	fflush(stdout);
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (!pid)
+	if (!pid) {
+		close(rfd);	/* root's file is root's alone */
 		_exit(stalled_open_fn(&s));
+	}
 	ASSERT_EQ(1, read(s.to_test[0], &c, 1));
 	if (c != 'S') {
 		waitpid(pid, &status, 0);
