@@ -90,8 +90,9 @@
  *			as its writer holds nothing and every other
  *			reader only tries it
  * 14. node->resize_lock (mutex, pool.c) growth and shrink of one node;
- *			taken by an allocation that grows the pool, the
- *			shrinker only trylocks it
+ *			taken by an allocation that grows the pool, to
+ *			count (never across the allocation from Linux,
+ *			which may reclaim); the shrinker only trylocks it
  * 15. aem_resv_lock	(mutex, reserve.c) the reservations (never nested
  *			with 14)
  *     mapping->i_mmap_rwsem, then the page table locks (Linux's): inside
@@ -240,6 +241,8 @@ struct aem_zone {
  * @zones:	its zones, by AETHER_MM_ZONE_*
  * @resize_lock: serialises growth and shrink of this node
  * @nr_chunks:	chunks on the node (resize_lock, read locklessly)
+ * @nr_growing:	chunks being allocated from Linux, resize_lock not held
+ *		meanwhile (aem_node_grow()); under resize_lock
  * @min_chunks:	chunks kept whatever the pressure (pool_init_mb)
  * @max_chunks:	growth limit (pool_max_mb)
  * @grow_work:	background growth below the low watermark
@@ -258,6 +261,7 @@ struct aem_node {
 	struct aem_zone zones[AEM_NR_ZONES];
 	struct mutex resize_lock;	/* see above */
 	unsigned int nr_chunks;
+	unsigned int nr_growing;
 	unsigned int min_chunks;
 	unsigned int max_chunks;
 	struct work_struct grow_work;

@@ -58,8 +58,11 @@
  * emulation is slow next to a task writing pages, and the whole gap is
  * what a writer may take before it must reclaim for itself below min).
  * A shrinker gives whole free chunks above pool_init_mb back when Linux is
- * short of memory; it only trylocks resize_lock, because growth allocates
- * from Linux with that lock held and may itself enter reclaim.
+ * short of memory; it only trylocks resize_lock (a node being resized is
+ * skipped, not waited for).  Growth holds resize_lock to count, never
+ * while it allocates from Linux: the pool's allocations are made in
+ * reclaim too (aether_zram stores pages under kswapd), and one that had
+ * to grow would wait for a lock held by a task waiting in reclaim.
  *
  * Lookups of a chunk by pfn are RCU-safe; a chunk is freed only after a
  * grace period.  Lookups that use the chunk beyond that either hold a block
@@ -186,7 +189,15 @@ static void aem_chunk_release(struct aem_chunk *chunk)
 /**
  * aem_node_grow - take one more chunk from Linux for a node
  * @node: the node
- * @gfp: how Linux may work for it (GFP_KERNEL)
+ * @gfp: how Linux may work for it (GFP_KERNEL; the caller's
+ *	 memalloc_noio/nofs scope applies, as to every allocation)
+ *
+ * resize_lock is held to count, never across the allocation: growth is
+ * called from the pool's own allocations, and those are made in reclaim
+ * (aether_zram's store under kswapd), so an allocation from Linux under
+ * resize_lock could enter reclaim and come back for it.  A slot taken
+ * under the lock (@nr_growing) keeps concurrent growers within
+ * max_chunks.
  *
  * Return: 0, -ENOSPC at the node's limit, -ENOMEM when Linux says no.
  */
@@ -195,22 +206,29 @@ int aem_node_grow(struct aem_node *node, gfp_t gfp)
 	struct aem_chunk *chunk;
 	struct aem_zone *zone;
 	unsigned long flags;
-	int ret = 0;
+	unsigned int nr;
 
 	mutex_lock(&node->resize_lock);
-	if (node->nr_chunks >= node->max_chunks) {
-		ret = -ENOSPC;
-		goto out;
+	nr = node->nr_chunks + node->nr_growing;
+	if (nr >= node->max_chunks) {
+		mutex_unlock(&node->resize_lock);
+		return -ENOSPC;
 	}
+	node->nr_growing++;
+	mutex_unlock(&node->resize_lock);
+
 	/* See "Life of a chunk": how hard Linux is asked. */
 	if (gfp & __GFP_DIRECT_RECLAIM)
-		gfp |= node->nr_chunks < node->min_chunks ?
-		       __GFP_RETRY_MAYFAIL : __GFP_NORETRY;
+		gfp |= nr < node->min_chunks ? __GFP_RETRY_MAYFAIL :
+					       __GFP_NORETRY;
 	chunk = aem_chunk_create(node, gfp);
+
+	mutex_lock(&node->resize_lock);
+	node->nr_growing--;
 	if (!chunk) {
+		mutex_unlock(&node->resize_lock);
 		aem_count(AEM_C_GROW_FAIL);
-		ret = -ENOMEM;
-		goto out;
+		return -ENOMEM;
 	}
 	zone = chunk->zone;
 	spin_lock_irqsave(&zone->lock, flags);
@@ -222,9 +240,8 @@ int aem_node_grow(struct aem_node *node, gfp_t gfp)
 		aem_count(AEM_C_GROW);
 	}
 	WRITE_ONCE(node->nr_chunks, node->nr_chunks + 1);
-out:
 	mutex_unlock(&node->resize_lock);
-	return ret;
+	return 0;
 }
 
 /**

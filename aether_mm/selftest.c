@@ -25,6 +25,7 @@
 #include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/kthread.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <aether/handles.h>
@@ -825,6 +826,30 @@ static int aem_st_user(struct aem_zone *zone)
 	return aem_user_selftest();
 }
 
+/*
+ * Growth in reclaim, as kswapd does it when aether_zram stores a page
+ * into a span of the pool and the pool must grow: fs_reclaim held, the
+ * task marked PF_MEMALLOC.  A growth that allocated from Linux holding
+ * resize_lock (as the node's first chunks are, at load, with GFP_KERNEL)
+ * would close resize_lock -> fs_reclaim -> resize_lock, which lockdep
+ * reports on a debug kernel (the box fails on the report).  Run last: a
+ * chunk it adds stays until the shrinker gives it back.
+ */
+static int aem_st_grow_in_reclaim(struct aem_zone *zone)
+{
+	unsigned int noreclaim;
+	int err;
+
+	fs_reclaim_acquire(GFP_KERNEL);
+	noreclaim = memalloc_noreclaim_save();
+	err = aem_node_grow(zone->node, GFP_KERNEL);
+	memalloc_noreclaim_restore(noreclaim);
+	fs_reclaim_release(GFP_KERNEL);
+	if (!aem_st_check(!err || err == -ENOSPC || err == -ENOMEM))
+		return -EINVAL;
+	return 0;
+}
+
 int aem_selftest_run(void)
 {
 	static int (* const tests[])(struct aem_zone *) = {
@@ -833,6 +858,7 @@ int aem_selftest_run(void)
 		aem_st_vmap, aem_st_policy_may_open, aem_st_policy_admit,
 		aem_st_split, aem_st_store_race, aem_st_slot_handles,
 		aem_st_handles, aem_st_user, aem_st_secure,
+		aem_st_grow_in_reclaim,
 	};
 	struct aem_zone *zone = aem_st_zone();
 	unsigned int i;

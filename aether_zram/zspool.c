@@ -120,6 +120,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -633,28 +634,42 @@ static void azs_span_init_slots(struct azs_span *span,
 	}
 }
 
-/* A new span of @c, with no lock held: pages from the pool, metadata @gfp. */
+/*
+ * A new span of @c, with no lock held by this file: pages from the pool,
+ * metadata @gfp.  Our caller may hold a compression stream or a slot of
+ * its device (aether_zram) and be writing a page out for reclaim: a pool
+ * that grows for these pages asks Linux only as @gfp allows (a NOIO
+ * scope), so reclaim under that growth never writes to a device that
+ * waits for us.
+ */
 static struct azs_span *azs_span_alloc(struct azs_pool *pool,
 				       struct azs_class *c, gfp_t gfp,
 				       unsigned int aflags)
 {
 	unsigned int flags = aflags | AEM_OWNER(AEM_OWNER_ZRAM) |
 			     AEM_MT(AETHER_MM_MT_MOVABLE);
+	bool noio = !(gfp & __GFP_IO);
+	unsigned int i, scope = 0;
 	struct azs_span *span;
-	unsigned int i;
 
 	span = kmem_cache_alloc(azs_span_cache, gfp);
 	if (!span)
 		return NULL;
+	if (noio)
+		scope = memalloc_noio_save();
 	for (i = 0; i < c->pages_per_span; i++) {
 		struct aem_frame *f = aem_alloc_pages(NUMA_NO_NODE, 0, flags);
 
-		if (!f) {
-			azs_pages_free(span->pages, i);
-			kmem_cache_free(azs_span_cache, span);
-			return NULL;
-		}
+		if (!f)
+			break;
 		span->pages[i] = aem_frame_page(f);
+	}
+	if (noio)
+		memalloc_noio_restore(scope);
+	if (i < c->pages_per_span) {
+		azs_pages_free(span->pages, i);
+		kmem_cache_free(azs_span_cache, span);
+		return NULL;
 	}
 	INIT_LIST_HEAD(&span->list);
 	rwlock_init(&span->lock);

@@ -104,6 +104,27 @@ static int acc_user_line(unsigned int uid, long *pages, long *bytes)
 	return -ENOENT;
 }
 
+/*
+ * The line of @uid gone once a process of its left (-ENOENT), waiting up
+ * to 2 s: a region's frames go with its last reference, and besides its
+ * fds and mappings a region is referenced for a moment by whatever walks
+ * regions (the access pass, reclaim's notes); a merged page's shared
+ * frame goes when aether_dedupe forgets it, which its prune does after
+ * the frame's last user left (a work item).  0 while the line stays.
+ */
+static int acc_user_gone(unsigned int uid)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < 200; i++) {
+		ret = acc_user_line(uid, NULL, NULL);
+		if (ret)
+			break;
+		usleep(10000);
+	}
+	return ret;
+}
+
 static int acc_set_bound(unsigned long pages)
 {
 	char v[32];
@@ -663,7 +684,7 @@ TEST_F(bound, region_faults_stop_at_the_bound_with_sigbus)
 	ASSERT_EQ(0, acc_user_line(1000, &pages, NULL));
 	ASSERT_EQ(ACC_BOUND, pages);
 	ASSERT_EQ(0, acc_held_end(&h));
-	ASSERT_EQ(-ENOENT, acc_user_line(1000, NULL, NULL));
+	ASSERT_EQ(-ENOENT, acc_user_gone(1000));
 }
 
 /* ALLOC and faults share one bound: half by each. */
@@ -745,7 +766,7 @@ static void acc_slub_case(struct __test_metadata *_metadata,
 	/* Exactly as many as fit: one more would cross the bound. */
 	ASSERT_EQ(max / per, n);
 	ASSERT_EQ(0, acc_held_end(&h));
-	ASSERT_EQ(-ENOENT, acc_user_line(1000, NULL, NULL));
+	ASSERT_EQ(-ENOENT, acc_user_gone(1000));
 }
 
 /*
@@ -1199,7 +1220,7 @@ TEST_F(bound, merged_pages_stay_within_the_bound)
 	ASSERT_EQ(ACC_BOUND, pages);
 	ASSERT_EQ(ACC_BOUND, held);
 	ASSERT_EQ(0, acc_held_end(&h));
-	ASSERT_EQ(-ENOENT, acc_user_line(1000, NULL, NULL));
+	ASSERT_EQ(-ENOENT, acc_user_gone(1000));
 }
 
 /* ---- the figure: one user's share of the pool, without and with ---- */
