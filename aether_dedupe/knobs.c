@@ -303,9 +303,10 @@ static int adp_knobs_set_locked(const struct aether_dedupe_knobs *k,
  * adp_knobs_lock.  The engine must be up (the ioctl, or a parameter of a
  * live module).
  * Return: 0; -EINVAL (adp_knobs_check()); -EBUSY, a field that shapes
- * the trees while pages are merged; -EINTR, a signal while unmerging, or
- * -ENOMEM, no frame for a private copy (run 0, what was left merged still
- * merged, nothing else set).
+ * the trees while pages are merged; -EINTR, a signal while unmerging,
+ * -ENOMEM, no frame for a private copy, or -EIO, a shared frame poisoned
+ * by a failed integrity check (its users keep it, every other page is
+ * unmerged) (run 0, what was left merged still merged, nothing else set).
  */
 int adp_knobs_set(const struct aether_dedupe_knobs *k, u32 mask)
 {

@@ -864,6 +864,65 @@ TEST_F_TIMEOUT(merge, run_two_gives_every_page_a_private_frame_with_its_bytes, 1
 	adt_region_drop(&r);
 }
 
+/*
+ * run = 2 goes on past a poisoned shared frame (review s36 finding 2): a
+ * frame found bad stays shared (its users get SIGBUS: nothing of it can
+ * be read, so nothing leaks), every other merged page gets its private
+ * frame back, and the SET answers EIO.  Two frames poisoned, so that
+ * frames lie after the first of them in the stable tree's order
+ * whatever that order is (before, the unmerge stopped at the first and
+ * left every later frame merged).
+ */
+TEST_F_TIMEOUT(merge, run_two_goes_on_past_a_poisoned_frame, 120)
+{
+	static const size_t bad[] = { 5, 20 };
+	struct adt_region r = { .fd = -1 };
+	struct aether_mm_region_verify v;
+	struct aether_dedupe_counters c;
+	struct aether_dedupe_knobs k;
+	struct adt_peer p;
+	struct pair x;
+	__u32 states[NP];
+	char buf[64];
+	size_t i;
+
+	if (access(AEMT_DEBUGFS "/integrity_corrupt", W_OK))
+		SKIP(return, "no integrity_corrupt in aether_mm's debugfs");
+	PAIR_MERGED(&x, &r, &p);
+	ASSERT_EQ(0, adt_run(self->dfd, AETHER_DEDUPE_RUN_STOP));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(buf, sizeof(buf), "%llu %zu",
+			 (unsigned long long)r.id, bad[i]);
+		ASSERT_EQ(0, aemt_write_file(AEMT_DEBUGFS "/integrity_corrupt",
+					     buf));
+	}
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.length = NP * self->page;
+	ASSERT_EQ(0, ioctl(r.fd, AETHER_MM_IOC_REGION_VERIFY, &v));
+	ASSERT_EQ(ARRAY_SIZE(bad), v.poisoned);
+
+	ASSERT_EQ(-EIO, adt_run(self->dfd, AETHER_DEDUPE_RUN_UNMERGE));
+	ASSERT_EQ(0, adt_knobs(self->dfd, &k));
+	EXPECT_EQ(AETHER_DEDUPE_RUN_STOP, k.run);
+	/* The two poisoned frames, each with its two users; nothing else. */
+	ASSERT_EQ(0, adt_counters(self->dfd, &c));
+	EXPECT_EQ(ARRAY_SIZE(bad), c.pages_shared);
+	EXPECT_EQ(ARRAY_SIZE(bad), c.pages_sharing);
+	ASSERT_EQ(0, adt_peer_states(&p, states));
+	for (i = 0; i < NP; i++) {
+		__u32 want = i == bad[0] || i == bad[1] ?
+			     AETHER_MM_PAGE_SHARED : AETHER_MM_PAGE_OWN;
+
+		EXPECT_EQ(want, adt_state(&r, i)) TH_LOG("page %zu", i);
+		EXPECT_EQ(want, states[i]) TH_LOG("peer's page %zu", i);
+		if (want == AETHER_MM_PAGE_OWN)
+			EXPECT_TRUE(adt_region_holds(&r, i, i + 1));
+	}
+	EXPECT_EQ(0, adt_peer_stop(&p));
+	adt_region_drop(&r);
+}
+
 /* ---- unload --------------------------------------------------------------------------- */
 
 /*
