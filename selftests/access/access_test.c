@@ -766,7 +766,7 @@ static void acc_slub_case(struct __test_metadata *_metadata,
 	/* Exactly as many as fit: one more would cross the bound. */
 	ASSERT_EQ(max / per, n);
 	ASSERT_EQ(0, acc_held_end(&h));
-	ASSERT_EQ(-ENOENT, acc_user_gone(1000));
+	ASSERT_EQ(-ENOENT, acc_user_line(1000, NULL, NULL));
 }
 
 /*
