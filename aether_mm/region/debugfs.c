@@ -36,7 +36,9 @@ static int aem_dbg_stat_width(unsigned int i)
 /*
  * A header line of column names, then a row per region: what it is, then
  * every counter, named by aem_region_stat_names[] (aetherctl takes the
- * columns from the header).
+ * columns from the header).  A region with no file left has no name
+ * (lifecycle.c): a walker's passing reference keeps it on the list, and
+ * its row shows "-" as CREATE and OPEN no longer see the name.
  */
 static int aem_dbg_regions_show(struct seq_file *m, void *unused)
 {
@@ -50,8 +52,10 @@ static int aem_dbg_regions_show(struct seq_file *m, void *unused)
 	seq_putc(m, '\n');
 	mutex_lock(&aem_regions_lock);
 	list_for_each_entry(r, &aem_regions, link) {
+		/* @nr_files reaches 0 only under aem_regions_lock. */
 		seq_printf(m, "%-8llu %-16s %-7s 0x%04x %c%c%c   %-6s %6lu %5u %5d",
-			   r->id, r->name[0] ? r->name : "-",
+			   r->id, r->name[0] && atomic_read(&r->nr_files) ?
+			   r->name : "-",
 			   r->flags & AETHER_MM_REGION_SHARED ? "shared" :
 			   "private", r->flags,
 			   r->max_prot & AETHER_MM_PROT_READ ? 'r' : '-',

@@ -510,6 +510,86 @@ TEST_F_TIMEOUT(lifetime, name_free_at_last_close_while_a_walk_holds_it, 60)
 	ASSERT_LT(0, w.reads);
 }
 
+/*
+ * Is region @id listed in debugfs regions?  1 with its name column in
+ * @name, 0 not listed, -errno when the file cannot be read.
+ */
+static int debugfs_region_name(__u64 id, char *name, size_t len)
+{
+	char line[1024], col[64];
+	unsigned long long rid;
+	int found = 0;
+	FILE *f;
+
+	f = fopen(AEMT_DEBUGFS "/regions", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llu %63s", &rid, col) == 2 && rid == id) {
+			snprintf(name, len, "%s", col);
+			found = 1;
+		}
+	fclose(f);
+	return found;
+}
+
+/*
+ * The same walk, and debugfs regions: once the last fd of a named region
+ * is closed, its row (still there while the walk holds the region) shows
+ * no name, as CREATE and OPEN see none.  Before, the row kept the name
+ * until the walker let go (review s37 F5).
+ */
+TEST_F_TIMEOUT(lifetime, name_gone_from_debugfs_at_last_close_while_a_walk_holds_it,
+	       60)
+{
+	struct aether_mm_region_info info = { .size = sizeof(info) };
+	char name[AETHER_MM_REGION_NAME_MAX], shown[64];
+	unsigned long rounds = 0, lingered = 0;
+	time_t end = time(NULL) + RACE_SECONDS;
+	struct walker w = { 0 };
+	int rfd, fillers[32], ret;
+	unsigned int i;
+	pthread_t t;
+
+	if (geteuid())
+		SKIP(return, "debugfs needs root");
+	if (access(AEMT_DEBUGFS "/access", R_OK))
+		SKIP(return, "no %s/access", AEMT_DEBUGFS);
+	for (i = 0; i < ARRAY_SIZE(fillers); i++) {
+		fillers[i] = create_named(self->fd, NULL, variant->kind,
+					  self->page);
+		ASSERT_LE(0, fillers[i]);
+	}
+	race_name(name, sizeof(name), "listed");
+	ASSERT_EQ(0, pthread_create(&t, NULL, access_walker, &w));
+	while (time(NULL) < end) {
+		rfd = create_named(self->fd, name, variant->kind, self->page);
+		ASSERT_LE(0, rfd);
+		ASSERT_EQ(0, ioctl(rfd, AETHER_MM_IOC_REGION_INFO, &info));
+		/* Listed with its name while the fd is open. */
+		ASSERT_EQ(1, debugfs_region_name(info.id, shown, sizeof(shown)));
+		ASSERT_STREQ(name, shown);
+		close(rfd);
+		ret = debugfs_region_name(info.id, shown, sizeof(shown));
+		ASSERT_LE(0, ret);
+		if (ret) {
+			lingered++;
+			ASSERT_STREQ("-", shown)
+				TH_LOG("round %lu: region %llu closed, listed as %s",
+				       rounds, (unsigned long long)info.id, shown);
+		}
+		rounds++;
+	}
+	w.stop = 1;
+	pthread_join(t, NULL);
+	for (i = 0; i < ARRAY_SIZE(fillers); i++)
+		close(fillers[i]);
+	TH_LOG("%lu rounds, %lu with the closed region still listed, %lu walks",
+	       rounds, lingered, w.reads);
+	ASSERT_EQ(0, w.err);
+	ASSERT_LT(0, w.reads);
+}
+
 /* ---- names of other uids ----------------------------------------------- */
 
 /* Become @uid of group aether, for real; 0 or the errno of the step. */
