@@ -429,10 +429,16 @@ TEST_F_TIMEOUT(lifetime, name_free_once_open_says_enoent, 60)
 
 /* ---- a passing reference holds no name --------------------------------- */
 
+/*
+ * A thread walking every region, and 32 regions besides the test's for
+ * each walk to hold, so that it holds them longer.
+ */
 struct walker {
 	volatile int stop;
 	unsigned long reads;
 	int err;
+	int fillers[32];
+	pthread_t t;
 };
 
 /* Read debugfs aether/mm/access: each read references every region. */
@@ -456,6 +462,30 @@ static void *access_walker(void *arg)
 	return NULL;
 }
 
+/* The fillers made and the walker running: 0, or the first failure. */
+static int walker_start(struct walker *w, int fd, __u32 kind, size_t len)
+{
+	unsigned int i;
+
+	memset(w, 0, sizeof(*w));
+	for (i = 0; i < ARRAY_SIZE(w->fillers); i++) {
+		w->fillers[i] = create_named(fd, NULL, kind, len);
+		if (w->fillers[i] < 0)
+			return w->fillers[i];
+	}
+	return -pthread_create(&w->t, NULL, access_walker, w);
+}
+
+static void walker_stop(struct walker *w)
+{
+	unsigned int i;
+
+	w->stop = 1;
+	pthread_join(w->t, NULL);
+	for (i = 0; i < ARRAY_SIZE(w->fillers); i++)
+		close(w->fillers[i]);
+}
+
 /*
  * The access walk (as the periodic aging pass, a cold walk or kverifyd)
  * holds a reference on every region for a moment: a close that is not
@@ -465,26 +495,18 @@ static void *access_walker(void *arg)
  */
 TEST_F_TIMEOUT(lifetime, name_free_at_last_close_while_a_walk_holds_it, 60)
 {
-	struct walker w = { 0 };
 	time_t end = time(NULL) + RACE_SECONDS;
 	char name[AETHER_MM_REGION_NAME_MAX];
-	int rfd = 0, again, fillers[32];
 	unsigned long rounds = 0;
-	unsigned int i;
-	pthread_t t;
+	int rfd = 0, again;
+	struct walker w;
 
 	if (geteuid())
 		SKIP(return, "debugfs needs root");
 	if (access(AEMT_DEBUGFS "/access", R_OK))
 		SKIP(return, "no %s/access", AEMT_DEBUGFS);
-	/* More regions for each walk to hold, so it holds them longer. */
-	for (i = 0; i < ARRAY_SIZE(fillers); i++) {
-		fillers[i] = create_named(self->fd, NULL, variant->kind,
-					  self->page);
-		ASSERT_LE(0, fillers[i]);
-	}
 	race_name(name, sizeof(name), "walked");
-	ASSERT_EQ(0, pthread_create(&t, NULL, access_walker, &w));
+	ASSERT_EQ(0, walker_start(&w, self->fd, variant->kind, self->page));
 	while (time(NULL) < end) {
 		rfd = create_named(self->fd, name, variant->kind, self->page);
 		if (rfd < 0)
@@ -499,10 +521,7 @@ TEST_F_TIMEOUT(lifetime, name_free_at_last_close_while_a_walk_holds_it, 60)
 		close(again);
 		rounds++;
 	}
-	w.stop = 1;
-	pthread_join(t, NULL);
-	for (i = 0; i < ARRAY_SIZE(fillers); i++)
-		close(fillers[i]);
+	walker_stop(&w);
 	TH_LOG("%lu rounds, %lu walks", rounds, w.reads);
 	ASSERT_EQ(0, w.err);
 	ASSERT_LE(0, rfd) TH_LOG("round %lu: CREATE after the last close said %d",
@@ -546,22 +565,15 @@ TEST_F_TIMEOUT(lifetime, name_gone_from_debugfs_at_last_close_while_a_walk_holds
 	char name[AETHER_MM_REGION_NAME_MAX], shown[64];
 	unsigned long rounds = 0, lingered = 0;
 	time_t end = time(NULL) + RACE_SECONDS;
-	struct walker w = { 0 };
-	int rfd, fillers[32], ret;
-	unsigned int i;
-	pthread_t t;
+	struct walker w;
+	int rfd, ret;
 
 	if (geteuid())
 		SKIP(return, "debugfs needs root");
 	if (access(AEMT_DEBUGFS "/access", R_OK))
 		SKIP(return, "no %s/access", AEMT_DEBUGFS);
-	for (i = 0; i < ARRAY_SIZE(fillers); i++) {
-		fillers[i] = create_named(self->fd, NULL, variant->kind,
-					  self->page);
-		ASSERT_LE(0, fillers[i]);
-	}
 	race_name(name, sizeof(name), "listed");
-	ASSERT_EQ(0, pthread_create(&t, NULL, access_walker, &w));
+	ASSERT_EQ(0, walker_start(&w, self->fd, variant->kind, self->page));
 	while (time(NULL) < end) {
 		rfd = create_named(self->fd, name, variant->kind, self->page);
 		ASSERT_LE(0, rfd);
@@ -580,10 +592,7 @@ TEST_F_TIMEOUT(lifetime, name_gone_from_debugfs_at_last_close_while_a_walk_holds
 		}
 		rounds++;
 	}
-	w.stop = 1;
-	pthread_join(t, NULL);
-	for (i = 0; i < ARRAY_SIZE(fillers); i++)
-		close(fillers[i]);
+	walker_stop(&w);
 	TH_LOG("%lu rounds, %lu with the closed region still listed, %lu walks",
 	       rounds, lingered, w.reads);
 	ASSERT_EQ(0, w.err);
