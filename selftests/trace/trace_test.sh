@@ -85,24 +85,30 @@ ours_off() {
 	return 0
 }
 
-# keep_on/keep_off: an event of the kernel's own on, in a tracing instance
-# of ours, for the whole run.  Every event enabled while none was (and
-# every last one disabled) registers (unregisters) the sched_switch and
-# sched_wakeup probes that record comms, which patches those tracepoints
-# inside __schedule (text_poke_bp, an IPI to every CPU); under TCG such a
-# patch has oopsed a vCPU in __schedule, and hung one (the patching CPU
-# waiting for the other's answer, RCU stalls until the box's timeout).
-# With the probes held by the instance they are patched at keep_on and
-# keep_off only, not at every begin and end.
+# keep_on/keep_off: the probes that record comms held for the whole run.
+# The first event on registers the sched_switch and sched_wakeup probes
+# that record comms and the last one off unregisters them, which patches
+# those tracepoints inside __schedule (text_poke_bp, an IPI to every CPU);
+# under TCG such a patch has oopsed a vCPU in __schedule and hung one (the
+# patching CPU waiting for the other's answer for good).  The box boots
+# with module/module_load on in the top buffer (scripts/box.sh), so the
+# probes were patched in before the second vCPU was up and are never
+# patched out; elsewhere an instance of ours holds them (patched twice a
+# run instead of at every begin and end).
 KEEP=$T/instances/aether-trace-keep
 keep_on() {
+	if [ "$(cat "$T/events/module/module_load/enable" 2>/dev/null)" = 1 ]; then
+		note "the comm probes are held since boot (module_load on)"
+		KEEP=
+		return 0
+	fi
 	mkdir "$KEEP" 2>/dev/null || [ -d "$KEEP" ] || return 0
 	echo 1 >"$KEEP/events/module/module_load/enable" 2>/dev/null ||
 		note "no module_load event: the comm probes come and go"
 }
 
 keep_off() {
-	[ -d "$KEEP" ] || return 0
+	[ -n "$KEEP" ] && [ -d "$KEEP" ] || return 0
 	echo 0 >"$KEEP/events/module/module_load/enable" 2>/dev/null
 	rmdir "$KEEP" 2>/dev/null || note "could not remove $KEEP"
 }
