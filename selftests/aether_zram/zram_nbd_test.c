@@ -506,11 +506,7 @@ TEST_F_TIMEOUT(nbd, server_gone_reads_fail_cleanly_and_memory_works, 600)
 /* Pages the bench writes back: fewer on the debug kernel (its release). */
 static unsigned int nbd_bench_pages(void)
 {
-	char rel[128];
-
-	if (aet_read_file("/proc/sys/kernel/osrelease", rel, sizeof(rel)))
-		return BENCH_PAGES;
-	return strstr(rel, "aether-debug") ? BENCH_PAGES_DEBUG : BENCH_PAGES;
+	return aet_debug_kernel() ? BENCH_PAGES_DEBUG : BENCH_PAGES;
 }
 
 static double nbd_bench_one(struct _test_data_nbd *self, const char *backing,

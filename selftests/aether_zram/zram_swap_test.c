@@ -6,7 +6,8 @@
  * AETHER_ZRAM_KIND=zram: zram_blk.h), makes it swap (mkswap, swapon(2)),
  * and makes a memory cgroup whose memory.max (8 MiB) is a quarter of a
  * child's working set (32 MiB of anonymous memory, 8192 pages; twice that
- * proved nothing more and took four minutes on the debug kernel).  The
+ * proved nothing more and took four minutes on the debug kernel, where
+ * both are halved now: 4096 pages, each variant 42 s there at full size).  The
  * child fills every page with a page of a real program (busybox) stamped
  * with the page's index and the pass, keeps each page's checksum, and
  * then, pass after pass, checks every page against its checksum and
@@ -37,12 +38,12 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "aether_test.h"
 #include "zram_blk.h"
 
 #define CGROOT		"/sys/fs/cgroup"
 #define DISKSIZE	"192M"
-#define MEMORY_MAX	(8UL << 20)
-#define WORKING_SET	(32UL << 20)
+#define WORKING_SET	(32UL << 20)	/* four times memory.max */
 #define PASSES		3
 #define PAGE		4096UL
 #define SOURCE		"/bin/busybox"	/* what the pages are made of */
@@ -70,6 +71,12 @@ FIXTURE_VARIANT_ADD(zswap, zstd)
 	.algo = "zstd",
 };
 
+/* The child's working set: halved on the debug kernel. */
+static unsigned long working_set(void)
+{
+	return aet_debug_kernel() ? WORKING_SET / 2 : WORKING_SET;
+}
+
 static bool memcg_present(void)
 {
 	char buf[256];
@@ -90,7 +97,7 @@ static int cgroup_make(const char *cg)
 	if (mkdir(cg, 0755) && errno != EEXIST)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/memory.max", cg);
-	snprintf(val, sizeof(val), "%lu", MEMORY_MAX);
+	snprintf(val, sizeof(val), "%lu", working_set() / 4);
 	return zblk_write(path, val);
 }
 
@@ -178,7 +185,7 @@ static int wait_word(int fd)
 static void __attribute__((noreturn))
 swapper(const char *cg, int to_parent, int from_parent)
 {
-	size_t npages = WORKING_SET / PAGE, src_pages, i;
+	size_t npages = working_set() / PAGE, src_pages, i;
 	char path[160], pid[16];
 	unsigned int pass;
 	uint64_t *sums;
@@ -195,7 +202,7 @@ swapper(const char *cg, int to_parent, int from_parent)
 		_exit(10);
 	src_pages = st.st_size / PAGE;
 	src = mmap(NULL, src_pages * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
-	set = mmap(NULL, WORKING_SET, PROT_READ | PROT_WRITE,
+	set = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	sums = calloc(npages, sizeof(*sums));
 	if (src == MAP_FAILED || set == MAP_FAILED || !sums)
@@ -258,9 +265,9 @@ TEST_F_TIMEOUT(zswap, working_set_four_times_memory_max_swaps_intact, 540)
 		       cgroup_u64(self->cg, "memory.swap.current") >> 10,
 		       ms.orig_data_size >> 10, ms.compr_data_size >> 10,
 		       ms.mem_used_total >> 10);
-		/* At least half the set is out: 32 MiB against 8 MiB. */
-		EXPECT_LE(WORKING_SET / 2, ms.orig_data_size);
-		EXPECT_LE(WORKING_SET / 2,
+		/* At least half the set is out: four times memory.max. */
+		EXPECT_LE(working_set() / 2, ms.orig_data_size);
+		EXPECT_LE(working_set() / 2,
 			  cgroup_u64(self->cg, "memory.swap.current"));
 		EXPECT_LT(ms.compr_data_size, ms.orig_data_size);
 		EXPECT_LT(0, ms.mem_used_total);

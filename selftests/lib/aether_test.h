@@ -49,6 +49,15 @@ int aet_read_file(const char *path, char *buf, size_t len);
 int aet_shell(const char *cmd, char *out, size_t len);
 
 /*
+ * Is this the debug kernel (scripts/debug-kernel.sh: its release names
+ * it)?  KASAN, lockdep and kmemleak make its code several times slower
+ * than the distribution kernels' under emulation: a test whose workload
+ * is volume (a benchmark's bytes, passes over a working set) runs a
+ * smaller one there, every path it checks still taken.
+ */
+bool aet_debug_kernel(void);
+
+/*
  * The writable parameters of a module (/sys/module/<module>/parameters),
  * as they read: aet_params_save() keeps them, aet_params_restore() writes
  * back each one that reads differently now (no other: writing a parameter
