@@ -7,7 +7,8 @@
  * and makes a memory cgroup whose memory.max (8 MiB) is a quarter of a
  * child's working set (32 MiB of anonymous memory, 8192 pages; twice that
  * proved nothing more and took four minutes on the debug kernel, where
- * both are halved now: 4096 pages, each variant 42 s there at full size).  The
+ * both are halved now: 4096 pages; the variants took 42 and 58 s there at
+ * full size).  The
  * child fills every page with a page of a real program (busybox) stamped
  * with the page's index and the pass, keeps each page's checksum, and
  * then, pass after pass, checks every page against its checksum and
