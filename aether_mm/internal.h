@@ -247,7 +247,8 @@ struct aem_zone {
  * @max_chunks:	growth limit (pool_max_mb)
  * @grow_work:	background growth below the low watermark
  * @reclaim_work: kreclaimd, the node's background reclaimer (pool.c): at
- *		the node's limit, reclaims from low back up to high
+ *		the node's limit, reclaims from low back up to high; delayed
+ *		only while its failures hold it back
  * @reclaim_wait: RealTime allocations waiting for kreclaimd's progress
  * @reclaim_seq: bumped each time kreclaimd gives pages back (and when a
  *		run ends), what @reclaim_wait's sleepers wait for
@@ -265,7 +266,7 @@ struct aem_node {
 	unsigned int min_chunks;
 	unsigned int max_chunks;
 	struct work_struct grow_work;
-	struct work_struct reclaim_work;
+	struct delayed_work reclaim_work;
 	wait_queue_head_t reclaim_wait;
 	unsigned long reclaim_seq;
 	unsigned int reclaim_failures;

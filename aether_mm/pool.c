@@ -41,8 +41,13 @@
  * hold them): a call that brings nothing is tried again after a tick, and
  * a run gives up after AEM_KRECLAIMD_RETRIES of them in a row.  After
  * AEM_KRECLAIMD_MAX_FAILURES runs in a row that brought nothing (nothing
- * cold to take), wakeups are ignored for a second unless an allocation's
- * own reclaim found pages meanwhile (Linux's kswapd_failures).  Each
+ * cold to take), a wakeup within a second of the last of them is put off
+ * to that second's end, unless an allocation's own reclaim found pages
+ * meanwhile (Linux's kswapd_failures, which keeps kswapd asleep until
+ * then): at most a run a second while nothing can be taken, and never a
+ * request lost, since the node may have nothing else to wake it (a page
+ * that cooled in the meantime is taken then; an allocation served from
+ * the per-CPU lists below low asks only once).  Each
  * batch given back wakes the RealTime allocations waiting in
  * aem_alloc_wait() (alloc.c) with the reserve empty.  Unloading sets
  * aem_pool.stopping, which ends a run at its next batch, and cancels the
@@ -298,8 +303,8 @@ static void aem_kreclaimd_progress(struct aem_node *node)
  */
 static void aem_kreclaimd_workfn(struct work_struct *work)
 {
-	struct aem_node *node = container_of(work, struct aem_node,
-					     reclaim_work);
+	struct aem_node *node = container_of(to_delayed_work(work),
+					     struct aem_node, reclaim_work);
 	unsigned long want, got, total = 0;
 	unsigned int idle = 0;
 
@@ -343,18 +348,29 @@ static void aem_kreclaimd_workfn(struct work_struct *work)
  * aem_kreclaimd_wake - ask @node's background reclaimer to run
  * @node: a node below its low watermark at its limit
  *
- * Nothing when no reclaim client is registered, when unloading, or for a
- * second after AEM_KRECLAIMD_MAX_FAILURES fruitless runs in a row.  Any
+ * Nothing when no reclaim client is registered or when unloading.  Within
+ * a second of the last of AEM_KRECLAIMD_MAX_FAILURES fruitless runs in a
+ * row, the run is queued for that second's end (an earlier one already
+ * queued stays); otherwise now, bringing forward one put off.  Any
  * context: it only queues the work.
  */
 void aem_kreclaimd_wake(struct aem_node *node)
 {
+	unsigned long now = jiffies, until;
+
 	if (READ_ONCE(aem_pool.stopping) || !aem_reclaim_registered())
 		return;
+	until = READ_ONCE(node->reclaim_failed_at) + HZ;
 	if (READ_ONCE(node->reclaim_failures) >= AEM_KRECLAIMD_MAX_FAILURES &&
-	    time_before(jiffies, READ_ONCE(node->reclaim_failed_at) + HZ))
+	    time_before(now, until)) {
+		queue_delayed_work(system_unbound_wq, &node->reclaim_work,
+				   until - now);
 		return;
-	queue_work(system_unbound_wq, &node->reclaim_work);
+	}
+	/* Pending already: cheap, as a wakeup per allocation below low is. */
+	if (!queue_delayed_work(system_unbound_wq, &node->reclaim_work, 0) &&
+	    timer_pending(&node->reclaim_work.timer))
+		mod_delayed_work(system_unbound_wq, &node->reclaim_work, 0);
 }
 
 /**
@@ -373,7 +389,7 @@ bool aem_in_kreclaimd(void)
 	if (!work)
 		return false;
 	for_each_aem_node(node)
-		if (work == &node->reclaim_work)
+		if (work == &node->reclaim_work.work)
 			return true;
 	return false;
 }
@@ -570,7 +586,7 @@ static struct aem_node *aem_node_create(int nid, unsigned int min_chunks,
 	node->max_chunks = max_chunks;
 	mutex_init(&node->resize_lock);
 	INIT_WORK(&node->grow_work, aem_grow_workfn);
-	INIT_WORK(&node->reclaim_work, aem_kreclaimd_workfn);
+	INIT_DELAYED_WORK(&node->reclaim_work, aem_kreclaimd_workfn);
 	init_waitqueue_head(&node->reclaim_wait);
 	for (z = 0; z < AEM_NR_ZONES; z++) {
 		aem_zone_init(&node->zones[z], node, z);
@@ -741,7 +757,7 @@ void aem_pool_exit(void)
 	WRITE_ONCE(aem_pool.stopping, true);
 	for_each_aem_node(node) {
 		cancel_work_sync(&node->grow_work);
-		cancel_work_sync(&node->reclaim_work);
+		cancel_delayed_work_sync(&node->reclaim_work);
 	}
 	if (!aem_pool_release_all()) {
 		pr_err("pages still in use at unload; leaked blocks:\n");
