@@ -119,7 +119,7 @@ static unsigned char *hog_then_cool(struct __test_metadata *_metadata,
 		return NULL;
 	if (scan_times(c.id, 3))
 		return NULL;
-	/* kreclaimd's fruitless runs of the fill hold wakeups back 1 s. */
+	/* The fill's fruitless runs of kreclaimd put wakeups off by 1 s. */
 	sleep(2);
 	return p;
 }
@@ -161,13 +161,19 @@ TEST_F_TIMEOUT(region, kreclaimd_refills_above_low_after_the_hog, 600)
 
 	/*
 	 * One allocation, which reclaims for itself and wakes kreclaimd.
-	 * Its reclaim only tries the walk's lock, and an allocation outside
+	 * On the node only: one that fell back to the other node (a page
+	 * freed there since the hog) woke that node's kreclaimd, which has
+	 * nothing of the region to take, and left this one below low with
+	 * no one to wake it (a 0 pages failure of stop 40's rehearsal, one
+	 * of two ways).  Its reclaim only tries the walk's lock, and an
+	 * allocation outside
 	 * a group does not wait for kreclaimd (alloc.c): while kreclaimd,
 	 * woken by the hog's end, holds the walk, the allocation finds
 	 * nothing and fails.  It is tried again then, 50 times at most.
 	 */
 	for (i = 0; i < 50; i++) {
-		ret = aemt_alloc1(mm, 0, 0, node, AETHER_MM_ZONE_NORMAL, &h);
+		ret = aemt_alloc1(mm, AETHER_MM_ALLOC_THISNODE, 0, node,
+				  AETHER_MM_ZONE_NORMAL, &h);
 		if (ret != -ENOMEM)
 			break;
 		usleep(100 * 1000);
@@ -268,6 +274,111 @@ TEST_F_TIMEOUT(region, kreclaimd_busy_when_the_store_goes, 600)
 	aemt_blocks_release(&b);
 	munmap(p, HOT_PAGES * page_size());
 	close(rfd);
+	free(want);
+}
+
+/* kreclaimd's runs that gave up since @gave0: waits up to @ms for one. */
+static long gave_up_since(long gave0, int ms)
+{
+	long n;
+
+	for (n = stat_of("kreclaimd_gave_up") - gave0; n == 0 && ms > 0;
+	     ms -= 10) {
+		usleep(10 * 1000);
+		n = stat_of("kreclaimd_gave_up") - gave0;
+	}
+	return n;
+}
+
+/*
+ * One wakeup of @node's kreclaimd: a block of the hog's (@b, from its
+ * start, the node of the CPU it ran on, *@next of them given back
+ * already) given back, one taken below low on @node.
+ */
+static int one_wakeup(int mm, int node, struct aemt_blocks *b,
+		      unsigned int *next)
+{
+	__u64 h;
+
+	if (*next >= b->nr || aemt_free(mm, b->handles + (*next)++, 1) ||
+	    aemt_alloc1(mm, AETHER_MM_ALLOC_THISNODE, 0, node,
+			AETHER_MM_ZONE_NORMAL, &h))
+		return -1;
+	return 0;
+}
+
+/*
+ * kreclaimd held back by its failures: a wakeup inside the second that
+ * follows the last of them is put off to its end, not lost.  With no store
+ * the region's cold pages cannot go: wakeups one at a time, each waiting
+ * for the run it asked for to give up, until one is held back (no run
+ * within 300 ms: AEM_KRECLAIMD_MAX_FAILURES fruitless runs in a row, the
+ * last just now); that one must still come, at the second's end.  Then
+ * the store comes back and one allocation below low asks for kreclaimd,
+ * once, inside the next second, and nothing allocates after it: kreclaimd
+ * must run at that second's end and take the cold pages (a wakeup dropped
+ * there left the node below low for good).
+ */
+TEST_F_TIMEOUT(region, kreclaimd_wakeup_in_its_backoff_is_put_off, 600)
+{
+	struct aether_mm_region_create c;
+	struct aemt_blocks b = { 0 };
+	long gave0, pages0, pages = 0;
+	unsigned int next = 0;
+	unsigned char *p, *want;
+	bool held = false;
+	int mm, node, i;
+
+	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
+		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
+	ASSERT_EQ(0, aemt_pin_cpu(0));
+	node = aemt_cpu_node(0);
+	ASSERT_LE(0, node);
+	mm = aemt_open();
+	ASSERT_LE(0, mm);
+	ASSERT_EQ(0, param_write("access_interval_ms", "0"));
+	aemt_region_args(&c, AEM_SHARED | AETHER_MM_REGION_COMPRESSIBLE,
+			 HOT_PAGES * page_size());
+	p = region_written(self->fd, &c, 0x6b62 + getpid(), &want);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, scan_times(c.id, 3));	/* cold, and no store */
+	ASSERT_EQ(0, fill_pool_to_the_end(mm, AETHER_MM_ALLOC_HIGH, &b));
+
+	pages0 = stat_of("kreclaimd_reclaimed");
+	ASSERT_LE(0, pages0) TH_LOG("no kreclaimd counters in stats");
+	for (i = 0; i < 64 && !held; i++) {
+		gave0 = stat_of("kreclaimd_gave_up");
+		ASSERT_EQ(0, one_wakeup(mm, node, &b, &next));
+		if (gave_up_since(gave0, 300) > 0)
+			continue;	/* ran at once: not held back yet */
+		held = true;
+		ASSERT_LT(0, gave_up_since(gave0, 3000))
+			TH_LOG("a wakeup while kreclaimd was held back was lost");
+	}
+	TH_LOG("held back after %d wakeups", i);
+	ASSERT_TRUE(held) TH_LOG("kreclaimd never held back");
+	ASSERT_EQ(pages0, stat_of("kreclaimd_reclaimed"));
+
+	/* The store back; one wakeup inside the second, then nothing. */
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "1"));
+	ASSERT_EQ(0, one_wakeup(mm, node, &b, &next));
+	for (i = 0; i < 100 && pages <= 0; i++) {
+		usleep(100 * 1000);
+		pages = stat_of("kreclaimd_reclaimed") - pages0;
+	}
+	TH_LOG("kreclaimd took %ld pages %d ms after the wakeup", pages,
+	       i * 100);
+	EXPECT_LT(0, pages);
+	EXPECT_GT(HOT_PAGES, resident(c.fd));
+
+	close(mm);		/* the hog's blocks */
+	aemt_blocks_release(&b);
+	/* What kreclaimd stored reads back, and the store goes. */
+	ASSERT_EQ(0, memcmp(p, want, HOT_PAGES * page_size()));
+	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "0"));
+	munmap(p, HOT_PAGES * page_size());
+	close(c.fd);
 	free(want);
 }
 
