@@ -360,12 +360,13 @@ void aem_kreclaimd_wake(struct aem_node *node)
 
 	if (READ_ONCE(aem_pool.stopping) || !aem_reclaim_registered())
 		return;
-	until = READ_ONCE(node->reclaim_failed_at) + HZ;
-	if (READ_ONCE(node->reclaim_failures) >= AEM_KRECLAIMD_MAX_FAILURES &&
-	    time_before(now, until)) {
-		queue_delayed_work(system_unbound_wq, &node->reclaim_work,
-				   until - now);
-		return;
+	if (READ_ONCE(node->reclaim_failures) >= AEM_KRECLAIMD_MAX_FAILURES) {
+		until = READ_ONCE(node->reclaim_failed_at) + HZ;
+		if (time_before(now, until)) {
+			queue_delayed_work(system_unbound_wq,
+					   &node->reclaim_work, until - now);
+			return;
+		}
 	}
 	/* Pending already: cheap, as a wakeup per allocation below low is. */
 	if (!queue_delayed_work(system_unbound_wq, &node->reclaim_work, 0) &&

@@ -52,6 +52,24 @@ static long stat_of(const char *key)
 	return debugfs_counter(STATS_DEBUGFS, key);
 }
 
+/*
+ * What counter @key gained over @base, waiting up to @ms (10 ms steps)
+ * for it to gain anything; *@waited (if not NULL) gets the ms waited.
+ */
+static long stat_grown(const char *key, long base, int ms, int *waited)
+{
+	long n = stat_of(key) - base;
+	int t;
+
+	for (t = 0; n == 0 && t < ms; t += 10) {
+		usleep(10 * 1000);
+		n = stat_of(key) - base;
+	}
+	if (waited)
+		*waited = t;
+	return n;
+}
+
 /* As mm_region_store_test's: every page, the per-CPU lists drained. */
 static int fill_pool_to_the_end(int mm, __u32 flags, struct aemt_blocks *b)
 {
@@ -166,10 +184,10 @@ TEST_F_TIMEOUT(region, kreclaimd_refills_above_low_after_the_hog, 600)
 	 * nothing of the region to take, and left this one below low with
 	 * no one to wake it (a 0 pages failure of stop 40's rehearsal, one
 	 * of two ways).  Its reclaim only tries the walk's lock, and an
-	 * allocation outside
-	 * a group does not wait for kreclaimd (alloc.c): while kreclaimd,
-	 * woken by the hog's end, holds the walk, the allocation finds
-	 * nothing and fails.  It is tried again then, 50 times at most.
+	 * allocation outside a group does not wait for kreclaimd (alloc.c):
+	 * while kreclaimd, woken by the hog's end, holds the walk, the
+	 * allocation finds nothing and fails.  It is tried again then, 50
+	 * times at most.
 	 */
 	for (i = 0; i < 50; i++) {
 		ret = aemt_alloc1(mm, AETHER_MM_ALLOC_THISNODE, 0, node,
@@ -252,9 +270,7 @@ TEST_F_TIMEOUT(region, kreclaimd_busy_when_the_store_goes, 600)
 	ASSERT_EQ(0, aemt_alloc1(mm, 0, 0, node, AETHER_MM_ZONE_NORMAL, &h));
 	ASSERT_EQ(0, aemt_blocks_add(&b, h));
 	/* kreclaimd's first batch is in: it is at work. */
-	for (i = 0; i < 600 && stat_of("kreclaimd_reclaimed") == pages0; i++)
-		usleep(10 * 1000);
-	during = stat_of("kreclaimd_reclaimed") - pages0;
+	during = stat_grown("kreclaimd_reclaimed", pages0, 6000, NULL);
 	ASSERT_LT(0, during);
 	/*
 	 * Frames for the pages to come back to (twice theirs, from the
@@ -275,19 +291,6 @@ TEST_F_TIMEOUT(region, kreclaimd_busy_when_the_store_goes, 600)
 	munmap(p, HOT_PAGES * page_size());
 	close(rfd);
 	free(want);
-}
-
-/* kreclaimd's runs that gave up since @gave0: waits up to @ms for one. */
-static long gave_up_since(long gave0, int ms)
-{
-	long n;
-
-	for (n = stat_of("kreclaimd_gave_up") - gave0; n == 0 && ms > 0;
-	     ms -= 10) {
-		usleep(10 * 1000);
-		n = stat_of("kreclaimd_gave_up") - gave0;
-	}
-	return n;
 }
 
 /*
@@ -323,7 +326,7 @@ TEST_F_TIMEOUT(region, kreclaimd_wakeup_in_its_backoff_is_put_off, 600)
 {
 	struct aether_mm_region_create c;
 	struct aemt_blocks b = { 0 };
-	long gave0, pages0, pages = 0;
+	long gave0, pages0, pages;
 	unsigned int next = 0;
 	unsigned char *p, *want;
 	bool held = false;
@@ -350,10 +353,10 @@ TEST_F_TIMEOUT(region, kreclaimd_wakeup_in_its_backoff_is_put_off, 600)
 	for (i = 0; i < 64 && !held; i++) {
 		gave0 = stat_of("kreclaimd_gave_up");
 		ASSERT_EQ(0, one_wakeup(mm, node, &b, &next));
-		if (gave_up_since(gave0, 300) > 0)
+		if (stat_grown("kreclaimd_gave_up", gave0, 300, NULL) > 0)
 			continue;	/* ran at once: not held back yet */
 		held = true;
-		ASSERT_LT(0, gave_up_since(gave0, 3000))
+		ASSERT_LT(0, stat_grown("kreclaimd_gave_up", gave0, 3000, NULL))
 			TH_LOG("a wakeup while kreclaimd was held back was lost");
 	}
 	TH_LOG("held back after %d wakeups", i);
@@ -367,12 +370,8 @@ TEST_F_TIMEOUT(region, kreclaimd_wakeup_in_its_backoff_is_put_off, 600)
 	pages0 = stat_of("kreclaimd_reclaimed");
 	ASSERT_EQ(0, aemt_write_file(LOOPBACK_DEBUGFS, "1"));
 	ASSERT_EQ(0, one_wakeup(mm, node, &b, &next));
-	for (i = 0; i < 100 && pages <= 0; i++) {
-		usleep(100 * 1000);
-		pages = stat_of("kreclaimd_reclaimed") - pages0;
-	}
-	TH_LOG("kreclaimd took %ld pages %d ms after the wakeup", pages,
-	       i * 100);
+	pages = stat_grown("kreclaimd_reclaimed", pages0, 10000, &i);
+	TH_LOG("kreclaimd took %ld pages %d ms after the wakeup", pages, i);
 	EXPECT_LT(0, pages);
 	EXPECT_GT(HOT_PAGES, resident(c.fd));
 
