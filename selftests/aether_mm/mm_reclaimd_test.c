@@ -143,10 +143,39 @@ static unsigned char *hog_then_cool(struct __test_metadata *_metadata,
 }
 
 /*
- * After the hog, one allocation at the limit (tried again while it finds
- * the walk taken) wakes kreclaimd: with no allocation running, the node's zones come back above low, the region's
- * cold pages having gone to the store, and kreclaimd's counters say it
- * took them.  The pages read back intact.
+ * One allocation after hog_then_cool(), which reclaims for itself and
+ * wakes kreclaimd; its block goes to @b.  On @node only: one that fell
+ * back to the other node (a page freed there since the hog) woke that
+ * node's kreclaimd, which has nothing of the region to take, and left
+ * this one below low with no one to wake it (a 0 pages failure of stop
+ * 40's rehearsal, one of two ways).  Its reclaim only tries the walk's
+ * lock, and an allocation outside a group does not wait for kreclaimd
+ * (alloc.c): while kreclaimd, woken by the hog's end, holds the walk, the
+ * allocation finds nothing and fails.  It is tried again then, 50 times
+ * at most.  Return: 0, or the last errno.
+ */
+static int alloc_after_hog(struct __test_metadata *_metadata, int mm,
+			   int node, struct aemt_blocks *b)
+{
+	int i, ret;
+	__u64 h;
+
+	for (i = 0; i < 50; i++) {
+		ret = aemt_alloc1(mm, AETHER_MM_ALLOC_THISNODE, 0, node,
+				  AETHER_MM_ZONE_NORMAL, &h);
+		if (ret != -ENOMEM)
+			break;
+		usleep(100 * 1000);
+	}
+	TH_LOG("the allocation after the hog: %d, after %d -ENOMEM", ret, i);
+	return ret ?: aemt_blocks_add(b, h);
+}
+
+/*
+ * After the hog, one allocation at the limit (alloc_after_hog()) wakes
+ * kreclaimd: with no allocation running, the node's zones come back
+ * above low, the region's cold pages having gone to the store, and
+ * kreclaimd's counters say it took them.  The pages read back intact.
  */
 TEST_F_TIMEOUT(region, kreclaimd_refills_above_low_after_the_hog, 600)
 {
@@ -154,8 +183,7 @@ TEST_F_TIMEOUT(region, kreclaimd_refills_above_low_after_the_hog, 600)
 	long wakeups0, pages0, wakeups, pages;
 	struct aemt_blocks b = { 0 };
 	unsigned char *p, *want;
-	int mm, rfd, node, i, ret, ok = 0;
-	__u64 h;
+	int mm, rfd, node, i, ok = 0;
 
 	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
 		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
@@ -177,28 +205,7 @@ TEST_F_TIMEOUT(region, kreclaimd_refills_above_low_after_the_hog, 600)
 	ASSERT_LE(0, node_above_low(mm, node, &nfree, &low));
 	TH_LOG("node %d after the hog: %llu free, low %llu", node, nfree, low);
 
-	/*
-	 * One allocation, which reclaims for itself and wakes kreclaimd.
-	 * On the node only: one that fell back to the other node (a page
-	 * freed there since the hog) woke that node's kreclaimd, which has
-	 * nothing of the region to take, and left this one below low with
-	 * no one to wake it (a 0 pages failure of stop 40's rehearsal, one
-	 * of two ways).  Its reclaim only tries the walk's lock, and an
-	 * allocation outside a group does not wait for kreclaimd (alloc.c):
-	 * while kreclaimd, woken by the hog's end, holds the walk, the
-	 * allocation finds nothing and fails.  It is tried again then, 50
-	 * times at most.
-	 */
-	for (i = 0; i < 50; i++) {
-		ret = aemt_alloc1(mm, AETHER_MM_ALLOC_THISNODE, 0, node,
-				  AETHER_MM_ZONE_NORMAL, &h);
-		if (ret != -ENOMEM)
-			break;
-		usleep(100 * 1000);
-	}
-	TH_LOG("the allocation after the hog: %d, after %d -ENOMEM", ret, i);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, aemt_blocks_add(&b, h));
+	ASSERT_EQ(0, alloc_after_hog(_metadata, mm, node, &b));
 	/*
 	 * Every zone above low; or, when the region's pages all lay in one
 	 * zone while the hog (whose blocks the test still holds) emptied
@@ -254,7 +261,6 @@ TEST_F_TIMEOUT(region, kreclaimd_busy_when_the_store_goes, 600)
 	struct aemt_blocks b = { 0 };
 	unsigned char *p, *want;
 	int mm, rfd, node, i;
-	__u64 h;
 
 	if (aemt_write_file(LOOPBACK_DEBUGFS, "1"))
 		SKIP(return, "no %s", LOOPBACK_DEBUGFS);
@@ -267,8 +273,7 @@ TEST_F_TIMEOUT(region, kreclaimd_busy_when_the_store_goes, 600)
 	ASSERT_LE(0, mm);
 	p = hog_then_cool(_metadata, self->fd, mm, &b, &rfd, &want);
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, aemt_alloc1(mm, 0, 0, node, AETHER_MM_ZONE_NORMAL, &h));
-	ASSERT_EQ(0, aemt_blocks_add(&b, h));
+	ASSERT_EQ(0, alloc_after_hog(_metadata, mm, node, &b));
 	/* kreclaimd's first batch is in: it is at work. */
 	during = stat_grown("kreclaimd_reclaimed", pages0, 6000, NULL);
 	ASSERT_LT(0, during);

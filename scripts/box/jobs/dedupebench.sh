@@ -9,20 +9,34 @@
 # stderr (printed after the END marker, scripts/bench.sh keeps it as
 # comments). A box without aether_dedupe runs no dedupe bench. Run alone
 # (scripts/box.sh RELEASE dedupebench LOG), it makes aether.db_rounds=N
-# rounds of the kernel command line (AETHER_CMDLINE), 15 when not given.
+# rounds of the kernel command line (AETHER_CMDLINE), 15 when not given,
+# and takes aether.db_dup=N, aether.db_uniq=N (pages per process) and
+# aether.db_corpus_mb=N from it too (512, 128 and 16 when not given).
 # Either way the box boots with slub_debug=- (scripts/box.sh, as
 # scripts/bench.sh asks for "make bench"): both time the same kernel,
 # Linux's caches off SLUB's debug path, as they ship.
 db_rounds=5
+db_dup=512
+db_uniq=128
+db_corpus_mb=16
 if [ "$job" = dedupebench ]; then
-	db_rounds=$(sed -n 's/.*aether\.db_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+	db_arg() {
+		sed -n "s/.*aether\.$1=\([0-9]*\).*/\1/p" /proc/cmdline
+	}
+	db_rounds=$(db_arg db_rounds)
 	db_rounds=${db_rounds:-15}
+	db_dup=$(db_arg db_dup)
+	db_dup=${db_dup:-512}
+	db_uniq=$(db_arg db_uniq)
+	db_uniq=${db_uniq:-128}
+	db_corpus_mb=$(db_arg db_corpus_mb)
+	db_corpus_mb=${db_corpus_mb:-16}
 fi
 if [ -e /dev/aether_dedupe ]; then
 	find /lib/modules /sbin /usr/bin /bin /lib /etc /selftests -type f \
-		-exec cat {} + 2>/dev/null | head -c 16777216 >/tmp/dedupe-corpus
+		-exec cat {} + 2>/dev/null | head -c $((db_corpus_mb << 20)) >/tmp/dedupe-corpus
 	aetherctl dedupe bench --json --corpus /tmp/dedupe-corpus --procs 4 \
-		--dup-pages 512 --unique-pages 128 --pages-to-scan 100 \
+		--dup-pages "$db_dup" --unique-pages "$db_uniq" --pages-to-scan 100 \
 		--sleep-ms 20 --timeout 120 --rounds "$db_rounds" \
 		>/tmp/dedupe-bench.json 2>/tmp/dedupe-bench.err
 	rc=$?
