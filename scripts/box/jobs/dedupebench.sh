@@ -20,17 +20,15 @@ db_dup=512
 db_uniq=128
 db_corpus_mb=16
 if [ "$job" = dedupebench ]; then
+	# db_arg NAME DEFAULT: aether.NAME=N of the command line, or DEFAULT.
 	db_arg() {
-		sed -n "s/.*aether\.$1=\([0-9]*\).*/\1/p" /proc/cmdline
+		v=$(sed -n "s/.*aether\.$1=\([0-9]*\).*/\1/p" /proc/cmdline)
+		echo "${v:-$2}"
 	}
-	db_rounds=$(db_arg db_rounds)
-	db_rounds=${db_rounds:-15}
-	db_dup=$(db_arg db_dup)
-	db_dup=${db_dup:-512}
-	db_uniq=$(db_arg db_uniq)
-	db_uniq=${db_uniq:-128}
-	db_corpus_mb=$(db_arg db_corpus_mb)
-	db_corpus_mb=${db_corpus_mb:-16}
+	db_rounds=$(db_arg db_rounds 15)
+	db_dup=$(db_arg db_dup "$db_dup")
+	db_uniq=$(db_arg db_uniq "$db_uniq")
+	db_corpus_mb=$(db_arg db_corpus_mb "$db_corpus_mb")
 fi
 if [ -e /dev/aether_dedupe ]; then
 	find /lib/modules /sbin /usr/bin /bin /lib /etc /selftests -type f \
