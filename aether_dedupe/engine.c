@@ -97,6 +97,8 @@
  * items), general_profit = (pages_sharing + zero_pages) * PAGE_SIZE less
  * the engine's metadata (rmap items, stable entries, shared frame
  * records).  scan_ns is aether_ksmd's CPU time (se.sum_exec_runtime).
+ * A wake-up adds up its pages scanned and hashed in its walk and counts
+ * them once, at its end (adp_walk_count()), not with an atomic a page.
  *
  * Locking (internal.h): adp_engine_lock (2) around a batch of the
  * thread, a chunk of a range (ADP_RANGE_CHUNK pages: a range lets the
@@ -135,7 +137,7 @@
 #define ADP_AGE_MAX		U8_MAX
 #define ADP_RANGE_CHUNK		512	/* range pages per hold of the engine */
 #define ADP_REAP_SLACK		4096	/* see adp_rsets_reap() */
-#define ADP_PEND_MAX		16	/* see adp_pend_flush() */
+#define ADP_PEND_MAX		64	/* see adp_pend_flush() */
 #define ADP_STOCK_MAX		32	/* see struct adp_stock */
 #define ADP_CHUNK_SHIFT		6	/* see struct adp_chunk */
 #define ADP_CHUNK_PAGES		BIT(ADP_CHUNK_SHIFT)
@@ -230,6 +232,7 @@ struct adp_walk {
 	pgoff_t start, end;		/* range: its pages */
 	struct aether_mm_region_dedupe *out;
 	unsigned long waiting;		/* range: its pages in the unstable tree */
+	unsigned long scanned, hashed;	/* a pass's, not counted yet */
 };
 
 /* Stops the domain walk of a range: no page of it waits any more. */
@@ -1177,7 +1180,7 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 			return -EINTR;
 		w->out->scanned++;
 	} else {
-		atomic_long_inc(&adp_pages_scanned);
+		w->scanned++;
 	}
 	it = adp_item_get(w, pg);
 	if (!it)
@@ -1238,7 +1241,10 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 			goto out;
 	}
 	hash = adp_hash(kaddr);
-	atomic_long_inc(&adp_pages_hashed);
+	if (w->range)
+		atomic_long_inc(&adp_pages_hashed);
+	else
+		w->hashed++;
 	if (!w->range && (!it->hashed || it->hash != hash)) {
 		/* Volatile: a candidate once unchanged for a pass. */
 		it->recheck = it->hashed;
@@ -1401,6 +1407,15 @@ static struct aem_region *adp_cursor_region(void)
 	return NULL;
 }
 
+/* A pass's walk: its pages' counts, into the counters. */
+static void adp_walk_count(struct adp_walk *w)
+{
+	atomic_long_add(w->scanned, &adp_pages_scanned);
+	atomic_long_add(w->hashed, &adp_pages_hashed);
+	w->scanned = 0;
+	w->hashed = 0;
+}
+
 /* One wake-up of aether_ksmd: about @budget pages, from the cursor on. */
 static void adp_scan_batch(long budget)
 {
@@ -1426,6 +1441,7 @@ static void adp_scan_batch(long budget)
 	}
 	while (budget > 0) {
 		if (!r) {
+			adp_walk_count(&w);
 			adp_pass_end();
 			return;
 		}
@@ -1456,6 +1472,7 @@ static void adp_scan_batch(long budget)
 		    READ_ONCE(adp_knobs.run) != AETHER_DEDUPE_RUN_MERGE)
 			break;
 	}
+	adp_walk_count(&w);
 	aem_share_region_put(r);
 }
 

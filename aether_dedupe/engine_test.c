@@ -153,11 +153,17 @@ static int adp_pt_page(struct aem_share_page *pg, void *arg)
 	return ret;
 }
 
+/* The hashes taken so far: counted, and a pass's walk's not yet counted. */
+static long adp_pt_hashed(const struct adp_walk *w)
+{
+	return atomic_long_read(&adp_pages_hashed) + w->hashed;
+}
+
 /* A pass's visit of page @i (or a range's, @w); pages hashed by it. */
 static long adp_pt_visit(struct aem_region *r, struct adp_pt *t,
 			 struct adp_walk *w, unsigned int i)
 {
-	long hashed = atomic_long_read(&adp_pages_hashed);
+	long hashed = adp_pt_hashed(w);
 	long n;
 
 	t->it[i]->age = 0;
@@ -165,7 +171,7 @@ static long adp_pt_visit(struct aem_region *r, struct adp_pt *t,
 	n = aem_share_scan(r, i, i + 1, adp_pt_page, w);
 	if (n != 1)
 		return n < 0 ? n : -EAGAIN;
-	return atomic_long_read(&adp_pages_hashed) - hashed;
+	return adp_pt_hashed(w) - hashed;
 }
 
 /* No pair was made since @dups: no merge asked, no new shared frame. */
@@ -348,6 +354,7 @@ int adp_engine_pair_selftest(int fd)
 			adp_unstable_drop(t.it[i]->un);
 	/* Only a failed case asked for merges: let them be done. */
 	adp_pend_flush(&t.w);
+	adp_walk_count(&t.w);
 	if (!err)
 		pr_info("pair selftest: unchecked, stale, checked and retry passed\n");
 out_pass:

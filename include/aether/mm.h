@@ -229,7 +229,7 @@ struct aem_store_ops {
  *    aem_share_page holding references (a stable name for the page:
  *    region, layer, index, and the frame seen there);
  *    aem_share_scan_batch() is the same walk taking the references of
- *    up to 16 pages of a layer in one slot lock hold (a pass's walk),
+ *    up to 64 pages of a layer in one slot lock hold (a pass's walk),
  *    where the engine may ask for a page's merge at the batch's end
  *    (@merge): the batch's merges then share one slot lock hold and one
  *    unmapping of each run of their pages;

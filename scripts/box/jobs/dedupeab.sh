@@ -2,8 +2,10 @@
 # Job "dedupeab" (a helper's tool, not part of make check): builds of
 # aether_dedupe swapped in one boot, on the same aether_mm.  The .ko files
 # come in /selftests/zvariants/NAME.ko (AETHER_BIN, made executable so
-# that scripts/box.sh copies them); the kernel command line says what
-# runs:
+# that scripts/box.sh copies them); a NAME-mm.ko beside one is the
+# aether_mm that build runs on (every module of ours is unloaded and the
+# two loaded, with the parameters the box loads them with); the kernel
+# command line says what runs:
 #   aether.ab_mutants=A,B,...  each build in turn runs dedupe_merge_test
 #                              (the tests that must fail without a fix)
 #   aether.ab_check=1          then the installed build again and the
@@ -11,18 +13,44 @@
 #                              checks, dmesg)
 #   aether.ab_bench=A,B        dedupebench's data and knobs, ab_rounds
 #                              rounds per run (5), ab_reps runs per build
-#                              (3), the builds interleaved A B A B ...
+#                              (3), the builds interleaved A B A B ...;
+#                              ab_dup, ab_uniq, ab_corpus_mb: the sizes
+#                              (512, 128, 16, as dedupebench's)
 V=/selftests/zvariants
 ab_arg() {
 	sed -n "s/.*aether\.$1=\([A-Za-z0-9_,]*\).*/\1/p" /proc/cmdline
 }
 
-# ab_swap NAME [PARAMS]: aether_dedupe unloaded, NAME's build loaded.
+# ab_params NAME: the parameters the box loads module NAME with.
+ab_params() {
+	while read -r path kind params; do
+		[ "$kind" = ours ] && [ "$(mod_name "$path")" = "$1" ] &&
+			echo "$params"
+	done </etc/aether/modules
+}
+
+# ab_core NAME: our modules unloaded, NAME-mm.ko loaded as aether_mm.
+ab_core() {
+	awk '$2 == "ours" { m[n++] = $1 } END { while (n) print m[--n] }' \
+		/etc/aether/modules | while read -r m; do
+		rmmod "$(mod_name "$m")" 2>/dev/null
+	done
+	# shellcheck disable=SC2046 # the parameters are separate words
+	insmod "$V/$1-mm.ko" $(ab_params aether_mm) ||
+		{ echo "box: insmod $1-mm failed"; return 1; }
+}
+
+# ab_swap NAME [PARAMS]: aether_dedupe unloaded, NAME's build loaded
+# (on NAME-mm.ko when there is one, else on the aether_mm loaded).
 ab_swap() {
 	rmmod aether_dedupe 2>/dev/null
 	n=$1
 	shift
+	if [ -e "$V/$n-mm.ko" ]; then
+		ab_core "$n" || return 1
+	fi
 	insmod "$V/$n.ko" "$@" || { echo "box: insmod $n failed"; return 1; }
+	share_devices
 	echo "box: aether_dedupe is $n"
 }
 
@@ -39,8 +67,12 @@ ab_bench=$(ab_arg ab_bench)
 if [ -n "$ab_bench" ]; then
 	rounds=$(ab_arg ab_rounds)
 	reps=$(ab_arg ab_reps)
+	mb=$(ab_arg ab_corpus_mb)
+	dup=$(ab_arg ab_dup)
+	uniq=$(ab_arg ab_uniq)
 	find /lib/modules /sbin /usr/bin /bin /lib /etc /selftests -type f \
-		-exec cat {} + 2>/dev/null | head -c 16777216 >/tmp/dedupe-corpus
+		-exec cat {} + 2>/dev/null | head -c $((${mb:-16} << 20)) \
+		>/tmp/dedupe-corpus
 	i=0
 	while [ "$i" -lt "${reps:-3}" ]; do
 		i=$((i + 1))
@@ -48,7 +80,8 @@ if [ -n "$ab_bench" ]; then
 			ab_swap "$n" || { status=1; continue; }
 			echo "=== AB BENCH $n $i BEGIN"
 			aetherctl dedupe bench --json --corpus /tmp/dedupe-corpus \
-				--procs 4 --dup-pages 512 --unique-pages 128 \
+				--procs 4 --dup-pages "${dup:-512}" \
+				--unique-pages "${uniq:-128}" \
 				--pages-to-scan 100 --sleep-ms 20 --timeout 120 \
 				--rounds "${rounds:-5}" 2>/tmp/ab.err
 			echo "=== AB BENCH $n $i END rc=$?"
