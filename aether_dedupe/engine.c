@@ -300,6 +300,7 @@ static DEFINE_HASHTABLE(adp_dups, ADP_DUP_BITS);
 
 static u64 adp_zero_hash;
 static struct task_struct *adp_thread;
+static struct aem_share_scan_buf *adp_scan_buf;	/* aether_ksmd's scans' */
 static DECLARE_WAIT_QUEUE_HEAD(adp_wait);
 static atomic_t adp_kicked = ATOMIC_INIT(0);
 
@@ -1463,7 +1464,7 @@ static void adp_scan_batch(long budget)
 		win = min_t(unsigned long, budget, npages - adp_cur_index);
 		ret = aem_share_scan_batch(r, adp_cur_index,
 					   adp_cur_index + win, adp_page,
-					   adp_merge_done, &w);
+					   adp_merge_done, &w, adp_scan_buf);
 		adp_pend_flush(&w);
 		adp_cur_index += win;
 		/* Empty indexes cost little, but not nothing. */
@@ -2067,10 +2068,13 @@ int adp_engine_init(void)
 		goto out_dup;
 	adp_zero_hash = adp_hash(zero);
 	kfree(zero);
+	adp_scan_buf = aem_share_scan_buf_alloc();
+	if (!adp_scan_buf)
+		goto out_dup;
 
 	err = aem_register_share(&adp_share_ops);
 	if (err)
-		goto out_dup;
+		goto out_buf;
 	adp_thread = kthread_run(adp_ksmd, NULL, "aether_ksmd");
 	if (IS_ERR(adp_thread)) {
 		err = PTR_ERR(adp_thread);
@@ -2085,6 +2089,8 @@ out_share:
 	adp_drop_all();
 	/* adp_dup_free()'s callbacks before their cache goes. */
 	rcu_barrier();
+out_buf:
+	aem_share_scan_buf_free(adp_scan_buf);
 out_dup:
 	kmem_cache_destroy(adp_dup_cache);
 out_stable:
@@ -2114,6 +2120,7 @@ void adp_engine_exit(void)
 	/* @unshared readers of the dup hash, then adp_dup_free()'s callbacks. */
 	synchronize_rcu();
 	rcu_barrier();
+	aem_share_scan_buf_free(adp_scan_buf);
 	kmem_cache_destroy(adp_dup_cache);
 	kmem_cache_destroy(adp_stable_cache);
 	kmem_cache_destroy(adp_unstable_cache);

@@ -591,10 +591,12 @@ struct aem_share_scan_ent {
 };
 
 /*
- * What one aem_share_scan_n() works in, allocated once per call: a batch
- * (@ent), and for its merges (aem_share_merge_batch()) their pages, their
- * frames and results.  At AEM_SHARE_SCAN_BATCH pages, too big for the
- * stack.
+ * What aem_share_scan_batch() works in: a batch (@ent), and for its
+ * merges (aem_share_merge_batch()) their pages, their frames and results.
+ * Too big for the stack at AEM_SHARE_SCAN_BATCH pages, and too big to
+ * allocate per call (init_on_alloc zeroes its 6 KiB each time: Debian's
+ * kernels set it): the engine allocates one (aem_share_scan_buf_alloc())
+ * and hands it to each of its scans.
  */
 struct aem_share_scan_buf {
 	struct aem_share_scan_ent ent[AEM_SHARE_SCAN_BATCH];
@@ -691,10 +693,9 @@ static void aem_share_merge_batch(struct aem_region *r, struct aem_layer *l,
 static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
 			     pgoff_t end, aem_share_scan_fn fn,
 			     aem_share_done_fn done, void *arg,
-			     unsigned int max)
+			     struct aem_share_scan_ent *batch, unsigned int max,
+			     struct aem_share_scan_buf *buf)
 {
-	struct aem_share_scan_ent *batch;
-	struct aem_share_scan_buf *buf;
 	struct aem_share_page pg;
 	unsigned int k, nl, i, n, merges;
 	struct aem_layer **ls;
@@ -707,15 +708,9 @@ static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
 		return -EPERM;
 	if (start >= end || end > r->nr_pages)
 		return -EINVAL;
-	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	batch = buf->ent;
 	ls = aem_region_layers_get(r, &nl);
-	if (!ls) {
-		kfree(buf);
+	if (!ls)
 		return -ENOMEM;
-	}
 	for (k = 0; k < nl && ret >= 0; k++) {
 		if (aem_share_layer_seen(ls, k))
 			continue;
@@ -753,7 +748,6 @@ static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
 		}
 	}
 	aem_region_layers_put(r, ls, nl);
-	kfree(buf);
 	return visited;
 }
 
@@ -781,9 +775,36 @@ static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
 long aem_share_scan(struct aem_region *r, pgoff_t start, pgoff_t end,
 		    aem_share_scan_fn fn, void *arg)
 {
-	return aem_share_scan_n(r, start, end, fn, NULL, arg, 1);
+	struct aem_share_scan_ent one;
+
+	return aem_share_scan_n(r, start, end, fn, NULL, arg, &one, 1, NULL);
 }
 EXPORT_SYMBOL_GPL(aem_share_scan);
+
+/**
+ * aem_share_scan_buf_alloc - what aem_share_scan_batch() works in
+ *
+ * One per caller that scans (several scans at once need one each); it
+ * holds nothing between scans.  About 6 KiB.
+ *
+ * Context: process context, may sleep; GFP_KERNEL.
+ * Return: the buffer, or NULL without memory.
+ */
+struct aem_share_scan_buf *aem_share_scan_buf_alloc(void)
+{
+	return kmalloc(sizeof(struct aem_share_scan_buf), GFP_KERNEL);
+}
+EXPORT_SYMBOL_GPL(aem_share_scan_buf_alloc);
+
+/**
+ * aem_share_scan_buf_free - free what aem_share_scan_buf_alloc() gave
+ * @buf: the buffer, or NULL
+ */
+void aem_share_scan_buf_free(struct aem_share_scan_buf *buf)
+{
+	kfree(buf);
+}
+EXPORT_SYMBOL_GPL(aem_share_scan_buf_free);
 
 /**
  * aem_share_scan_batch - aem_share_scan(), many pages per slot lock hold
@@ -791,7 +812,9 @@ EXPORT_SYMBOL_GPL(aem_share_scan);
  * @start: first data page index
  * @end: the index after the last one (at most aem_share_region_pages())
  * @fn: called for each page
- * @arg: passed to @fn
+ * @done: hears the result of each merge @fn asked for
+ * @arg: passed to @fn and @done
+ * @buf: from aem_share_scan_buf_alloc(), used by one scan at a time
  *
  * The same visit as aem_share_scan(), cheaper per page: up to
  * AEM_SHARE_SCAN_BATCH pages of one layer under one slot lock (one per
@@ -819,16 +842,21 @@ EXPORT_SYMBOL_GPL(aem_share_scan);
  */
 long aem_share_scan_batch(struct aem_region *r, pgoff_t start, pgoff_t end,
 			  aem_share_scan_fn fn, aem_share_done_fn done,
-			  void *arg)
+			  void *arg, struct aem_share_scan_buf *buf)
 {
-	return aem_share_scan_n(r, start, end, fn, done, arg,
-				AEM_SHARE_SCAN_BATCH);
+	return aem_share_scan_n(r, start, end, fn, done, arg, buf->ent,
+				AEM_SHARE_SCAN_BATCH, buf);
 }
 EXPORT_SYMBOL_GPL(aem_share_scan_batch);
 
 /* ---- shared frames ------------------------------------------------------ */
 
-/* A struct aem_shared, zeroed: from the stock, or NULL without memory. */
+/*
+ * A struct aem_shared, zeroed: from the stock, or NULL without memory.
+ * The stock holds zeroed ones only: the slab zeroes a bulk allocation
+ * with __GFP_ZERO (once: init_on_alloc, on in Debian's kernels, zeroes
+ * the same pass), and one given back unused is zeroed then.
+ */
 static struct aem_shared *aem_shared_alloc(void)
 {
 	void *objs[AEM_SHARE_STOCK];
@@ -840,8 +868,8 @@ static struct aem_shared *aem_shared_alloc(void)
 		s = aem_shared_stock[--aem_shared_nr];
 	spin_unlock(&aem_shared_stock_lock);
 	if (s)
-		goto out;
-	n = kmem_cache_alloc_bulk(aem_shared_cache, GFP_KERNEL,
+		return s;
+	n = kmem_cache_alloc_bulk(aem_shared_cache, GFP_KERNEL | __GFP_ZERO,
 				  AEM_SHARE_STOCK, objs);
 	if (!n)
 		return kmem_cache_zalloc(aem_shared_cache, GFP_KERNEL);
@@ -853,14 +881,13 @@ static struct aem_shared *aem_shared_alloc(void)
 	/* Another caller filled the stock meanwhile: the rest go back. */
 	if (n)
 		kmem_cache_free_bulk(aem_shared_cache, n, objs);
-out:
-	memset(s, 0, sizeof(*s));
 	return s;
 }
 
 /* A struct aem_shared nobody saw: back to the stock, or to the cache. */
 static void aem_shared_unused(struct aem_shared *s)
 {
+	memset(s, 0, sizeof(*s));
 	spin_lock(&aem_shared_stock_lock);
 	if (aem_shared_nr < AEM_SHARE_STOCK) {
 		aem_shared_stock[aem_shared_nr++] = s;

@@ -229,7 +229,8 @@ struct aem_store_ops {
  *    aem_share_page holding references (a stable name for the page:
  *    region, layer, index, and the frame seen there);
  *    aem_share_scan_batch() is the same walk taking the references of
- *    up to 64 pages of a layer in one slot lock hold (a pass's walk),
+ *    up to 64 pages of a layer in one slot lock hold (a pass's walk,
+ *    in a buffer of aem_share_scan_buf_alloc()'s the engine keeps),
  *    where the engine may ask for a page's merge at the batch's end
  *    (@merge): the batch's merges then share one slot lock hold and one
  *    unmapping of each run of their pages;
@@ -247,6 +248,7 @@ struct aem_store_ops {
  *    run = 2); unregistering does it for every shared frame.
  */
 struct aem_shared;
+struct aem_share_scan_buf;
 
 /**
  * struct aem_share_page - a page of a mergeable region, referenced
@@ -400,9 +402,11 @@ kuid_t aem_share_region_uid(const struct aem_region *r);
 unsigned long aem_share_region_pages(const struct aem_region *r);
 long aem_share_scan(struct aem_region *r, pgoff_t start, pgoff_t end,
 		    aem_share_scan_fn fn, void *arg);
+struct aem_share_scan_buf *aem_share_scan_buf_alloc(void);
+void aem_share_scan_buf_free(struct aem_share_scan_buf *buf);
 long aem_share_scan_batch(struct aem_region *r, pgoff_t start, pgoff_t end,
 			  aem_share_scan_fn fn, aem_share_done_fn done,
-			  void *arg);
+			  void *arg, struct aem_share_scan_buf *buf);
 void aem_share_page_get(struct aem_share_page *dst,
 			const struct aem_share_page *src);
 void aem_share_page_put(struct aem_share_page *pg);
