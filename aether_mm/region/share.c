@@ -688,16 +688,18 @@ static void aem_share_merge_batch(struct aem_region *r, struct aem_layer *l,
 				  aem_share_done_fn done, void *arg);
 
 /*
- * aem_share_scan() and aem_share_scan_batch(): @max pages a batch; with
- * @done, a page whose callback set @merge keeps its references until the
- * batch's merges (aem_share_merge_batch()), the others go at once.
+ * aem_share_scan() (@buf NULL: a page a batch) and aem_share_scan_batch()
+ * (AEM_SHARE_SCAN_BATCH pages a batch in @buf); with @done, a page whose
+ * callback set @merge keeps its references until the batch's merges
+ * (aem_share_merge_batch()), the others go at once.
  */
 static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
 			     pgoff_t end, aem_share_scan_fn fn,
 			     aem_share_done_fn done, void *arg,
-			     struct aem_share_scan_ent *batch, unsigned int max,
 			     struct aem_share_scan_buf *buf)
 {
+	unsigned int max = buf ? AEM_SHARE_SCAN_BATCH : 1;
+	struct aem_share_scan_ent one, *batch = buf ? buf->ent : &one;
 	struct aem_share_page pg;
 	unsigned int k, nl, i, n, merges;
 	struct aem_layer **ls;
@@ -777,9 +779,7 @@ static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
 long aem_share_scan(struct aem_region *r, pgoff_t start, pgoff_t end,
 		    aem_share_scan_fn fn, void *arg)
 {
-	struct aem_share_scan_ent one;
-
-	return aem_share_scan_n(r, start, end, fn, NULL, arg, &one, 1, NULL);
+	return aem_share_scan_n(r, start, end, fn, NULL, arg, NULL);
 }
 EXPORT_SYMBOL_GPL(aem_share_scan);
 
@@ -846,8 +846,7 @@ long aem_share_scan_batch(struct aem_region *r, pgoff_t start, pgoff_t end,
 			  aem_share_scan_fn fn, aem_share_done_fn done,
 			  void *arg, struct aem_share_scan_buf *buf)
 {
-	return aem_share_scan_n(r, start, end, fn, done, arg, buf->ent,
-				AEM_SHARE_SCAN_BATCH, buf);
+	return aem_share_scan_n(r, start, end, fn, done, arg, buf);
 }
 EXPORT_SYMBOL_GPL(aem_share_scan_batch);
 

@@ -17,8 +17,10 @@
 #                              ab_dup, ab_uniq, ab_corpus_mb: the sizes
 #                              (512, 128, 16, as dedupebench's)
 V=/selftests/zvariants
+# ab_arg NAME [DEFAULT]: aether.NAME of the command line, or DEFAULT.
 ab_arg() {
-	sed -n "s/.*aether\.$1=\([A-Za-z0-9_,]*\).*/\1/p" /proc/cmdline
+	v=$(sed -n "s/.*aether\.$1=\([A-Za-z0-9_,]*\).*/\1/p" /proc/cmdline)
+	echo "${v:-$2}"
 }
 
 # ab_params NAME: the parameters the box loads module NAME with.
@@ -67,11 +69,11 @@ ab_bench=$(ab_arg ab_bench)
 if [ -n "$ab_bench" ]; then
 	rounds=$(ab_arg ab_rounds)
 	reps=$(ab_arg ab_reps)
-	mb=$(ab_arg ab_corpus_mb)
-	dup=$(ab_arg ab_dup)
-	uniq=$(ab_arg ab_uniq)
+	mb=$(ab_arg ab_corpus_mb 16)
+	dup=$(ab_arg ab_dup 512)
+	uniq=$(ab_arg ab_uniq 128)
 	find /lib/modules /sbin /usr/bin /bin /lib /etc /selftests -type f \
-		-exec cat {} + 2>/dev/null | head -c $((${mb:-16} << 20)) \
+		-exec cat {} + 2>/dev/null | head -c $((mb << 20)) \
 		>/tmp/dedupe-corpus
 	i=0
 	while [ "$i" -lt "${reps:-3}" ]; do
@@ -80,8 +82,8 @@ if [ -n "$ab_bench" ]; then
 			ab_swap "$n" || { status=1; continue; }
 			echo "=== AB BENCH $n $i BEGIN"
 			aetherctl dedupe bench --json --corpus /tmp/dedupe-corpus \
-				--procs 4 --dup-pages "${dup:-512}" \
-				--unique-pages "${uniq:-128}" \
+				--procs 4 --dup-pages "$dup" \
+				--unique-pages "$uniq" \
 				--pages-to-scan 100 --sleep-ms 20 --timeout 120 \
 				--rounds "${rounds:-5}" 2>/tmp/ab.err
 			echo "=== AB BENCH $n $i END rc=$?"
