@@ -59,7 +59,7 @@
  * unique is hashed every other pass, not every pass, and no wake-up
  * hashes more pages than it visits.
  *
- * Trees are ordered by (trust domain, node, hash, bytes) (tree.c): pages
+ * Trees are ordered by (hash, trust domain, node, bytes) (tree.c): pages
  * meet only pages of their own domain.  With merge_across_nodes = 0 a
  * page meets only pages of its own node, and a new shared frame not on
  * that node (the pool had none free there) is given up.  A stable entry

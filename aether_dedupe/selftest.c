@@ -176,15 +176,19 @@ static int adp_st_order(struct page **pages)
 			ret = -EINVAL;
 		}
 	}
-	/* Content 2 of domain 1 looked up in domain 3: no match. */
+	/*
+	 * Content 2 of domain 1 looked up in domain 3: no match, and not a
+	 * byte of domains 1 and 2's copies (same hash) compared with it.
+	 */
 	if (!ret) {
 		struct adp_tkey k = nodes[2].t.key;
 
 		k.domain = 3;
+		adp_st_cmps = 0;
 		kaddr = kmap_local_page(pages[2]);
 		found = adp_tree_find(&root, &k, kaddr, adp_st_cmp, NULL, NULL);
 		kunmap_local(kaddr);
-		if (found) {
+		if (found || adp_st_cmps) {
 			pr_err("selftest: order: a page met another domain's\n");
 			ret = -EINVAL;
 		}

@@ -11,13 +11,14 @@
  * away at the end of every full pass, which bounds the damage to missed
  * matches).  aether_dedupe keeps the same two trees with two changes:
  *
- *  - the key comes before the bytes: struct adp_tkey (trust domain, node,
- *    hash).  Pages of two domains never meet in a descent, so no page is
- *    ever compared with another tenant's (the side channel KSM opens);
- *    with merge_across_nodes = 0 the node does the same for nodes, as
- *    KSM's per-node trees.  The 64-bit hash settles nearly every step of
- *    a descent without touching the bytes, and equal bytes still meet
- *    because equal bytes have equal hashes;
+ *  - the key comes before the bytes: struct adp_tkey (hash, then trust
+ *    domain, then node).  Bytes are compared only between a page and a
+ *    node of its own key, so no page is ever compared with another
+ *    tenant's (the side channel KSM opens), nor merged with one; with
+ *    merge_across_nodes = 0 the node does the same for nodes, as KSM's
+ *    per-node trees.  The 64-bit hash settles nearly every step of a
+ *    descent in one compare without touching the bytes, and equal bytes
+ *    still meet because equal bytes have equal hashes;
  *  - a stable entry is one content, not one frame: its shared frames
  *    (struct adp_dup) are a list, a "chain" once the first is full at
  *    max_page_sharing users (KSM's stable_node_chain and its dups).
@@ -36,24 +37,40 @@
  * @a: one key
  * @b: the other
  *
+ * The hash decides first: two pages of a tree nearly always differ in
+ * it, so a step of a descent costs one u64 compare, not three.  The
+ * domain and the node only order keys of one hash.
+ *
  * Return: < 0, 0 or > 0 as @a sorts before, with or after @b.
  */
 int adp_tkey_cmp(const struct adp_tkey *a, const struct adp_tkey *b)
 {
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
 	if (a->domain != b->domain)
 		return a->domain < b->domain ? -1 : 1;
 	if (a->nid != b->nid)
 		return a->nid < b->nid ? -1 : 1;
-	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
 	return 0;
 }
 
-/* Does another node of @root's order share @n's key?  Its neighbours tell. */
+/*
+ * Does another node share @n's key?  @n is the first node of its key on
+ * a descent from the root, so the others are all below it: a node of
+ * that key outside @n's subtree would part from @n at an ancestor that
+ * sorts between the two, of the same key, and so met first.  Keys being
+ * contiguous in the order, @n's neighbours tell, and both are below it
+ * when they share its key: the last node of its left subtree and the
+ * first of its right one, found without climbing back up.
+ */
 static bool adp_tnode_key_shared(struct adp_tnode *n)
 {
-	struct rb_node *prev = rb_prev(&n->rb), *next = rb_next(&n->rb);
+	struct rb_node *prev = n->rb.rb_left, *next = n->rb.rb_right;
 
+	while (prev && prev->rb_right)
+		prev = prev->rb_right;
+	while (next && next->rb_left)
+		next = next->rb_left;
 	return (prev && !adp_tkey_cmp(&n->key, &rb_entry(prev, struct adp_tnode,
 							 rb)->key)) ||
 	       (next && !adp_tkey_cmp(&n->key, &rb_entry(next, struct adp_tnode,
@@ -62,9 +79,10 @@ static bool adp_tnode_key_shared(struct adp_tnode *n)
 
 /*
  * The descent of both lookups: by key, then by bytes among equal keys;
- * with @lone, a node whose key no other node shares is taken on its key.
- * The path to the first node of an equal key depends on keys only, so
- * both lookups agree on it.
+ * with @lone, a node whose key no other node shares is taken on its key
+ * (only the first node of the key met can be: see above).  The path to
+ * the first node of an equal key depends on keys only, so both lookups
+ * agree on it.
  */
 static struct adp_tnode *adp_tree_descend(struct rb_root *root,
 					  const struct adp_tkey *key,
@@ -83,6 +101,8 @@ static struct adp_tnode *adp_tree_descend(struct rb_root *root,
 		if (!c) {
 			if (lone && !adp_tnode_key_shared(n))
 				return n;
+			/* Shared: the others of the key are told by bytes. */
+			lone = false;
 			c = cmp(kaddr, n);
 		}
 		if (!c)

@@ -2,8 +2,8 @@
 /*
  * tree.h - the stable and unstable trees of aether_dedupe (tree.c)
  *
- * Both trees are rbtrees of pages ordered by struct adp_tkey (trust
- * domain, node, content hash) and then by content: two pages are in the
+ * Both trees are rbtrees of pages ordered by struct adp_tkey (content
+ * hash, trust domain, node) and then by content: two pages are in the
  * same place of a tree only when they may merge (same domain, same node
  * unless merge_across_nodes) and hold the same bytes.  The hash comes
  * before the bytes so that most comparisons of a descent cost one u64
