@@ -457,7 +457,12 @@ u64 aem_share_region_domain(const struct aem_region *r)
 {
 	u32 id = READ_ONCE(r->domain);
 
-	return id ? BIT_ULL(63) | id : from_kuid(&init_user_ns, r->uid);
+	/*
+	 * A kuid_t's value is the uid in the initial user namespace, what
+	 * from_kuid(&init_user_ns) returns after a walk of its map: this
+	 * is asked for every page a pass visits.
+	 */
+	return id ? BIT_ULL(63) | id : __kuid_val(r->uid);
 }
 EXPORT_SYMBOL_GPL(aem_share_region_domain);
 
