@@ -16,6 +16,12 @@
  *		into one tree: every page finds the node of its own bytes,
  *		key and domain only, never another domain's or node's, and
  *		an in-order walk is strictly increasing in (key, bytes)
+ *  lone	a tree of 256 nodes (a number for bytes), some keys shared
+ *		by three, some hashes by a node of another domain, the other
+ *		keys alone: adp_tree_find_key() finds each node, with no
+ *		byte comparison exactly when no other node has its key, and
+ *		bytes of a shared key that no node holds nowhere; again
+ *		after a third of the nodes is erased (some keys left alone)
  *  chain	a stable entry's frames: the first with room and users is
  *		picked, full and empty ones are passed over, a page of
  *		another node skips a frame there, a full chain picks none;
@@ -222,6 +228,126 @@ out:
 	return ret;
 }
 
+#define ADP_ST_IDS	256
+
+/*
+ * A node of the lone test: 2 * id + 1 stands for its bytes, so that a
+ * page of 2 * id or 2 * id + 2 falls just before or after it.
+ */
+struct adp_st_inode {
+	struct adp_tnode t;
+	u32 bytes;
+};
+
+static int adp_st_id_cmp(const void *kaddr, struct adp_tnode *n)
+{
+	u32 a = *(const u32 *)kaddr;
+	u32 b = container_of(n, struct adp_st_inode, t)->bytes;
+
+	adp_st_cmps++;
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * The key of id @id: ids below 96 share a key by three; 96..127 and
+ * 128..159 pair up by hash in domains 1 and 2 (neighbours in the order
+ * that do not share a key); the rest are alone.
+ */
+static void adp_st_id_key(struct adp_tkey *k, u32 id)
+{
+	k->nid = NUMA_NO_NODE;
+	k->domain = id >= 128 && id < 160 ? 2 : 1;
+	if (id < 96)
+		k->hash = id / 3;
+	else if (id < 160)
+		k->hash = 500 + (id - 96) % 32;
+	else
+		k->hash = 2000 + id;
+}
+
+/*
+ * Each live node found by key, comparing bytes only when @shared says;
+ * and for a shared key, bytes just before and just after a node's, which
+ * no node holds, found nowhere.
+ */
+static int adp_st_lone_check(struct rb_root *root, struct adp_st_inode *nodes,
+			     const bool *live, const bool *shared)
+{
+	struct adp_tnode *found;
+	struct adp_tkey key;
+	u32 id, bytes, d;
+
+	for (id = 0; id < ADP_ST_IDS; id++) {
+		if (!live[id])
+			continue;
+		adp_st_id_key(&key, id);
+		for (d = 0; d < 3; d++) {
+			bytes = 2 * id + (d + 1) % 3;
+			if (d && !shared[id])
+				break;
+			adp_st_cmps = 0;
+			found = adp_tree_find_key(root, &key, &bytes,
+						  adp_st_id_cmp, NULL, NULL);
+			if (found == (d ? NULL : &nodes[id].t) &&
+			    !adp_st_cmps == !shared[id])
+				continue;
+			pr_err("selftest: lone: %s of id %u (%s key) found %s after %u byte comparisons\n",
+			       d == 0 ? "itself" : d == 1 ? "bytes after" :
+			       "bytes before", id,
+			       shared[id] ? "a shared" : "a lone",
+			       found == &nodes[id].t ? "itself" :
+			       found ? "another node" : "nothing", adp_st_cmps);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int adp_st_lone(void)
+{
+	bool live[ADP_ST_IDS], shared[ADP_ST_IDS];
+	struct rb_node **link, *parent;
+	struct adp_st_inode *nodes;
+	struct rb_root root = RB_ROOT;
+	u32 i, id;
+	int ret;
+
+	nodes = kcalloc(ADP_ST_IDS, sizeof(*nodes), GFP_KERNEL);
+	if (!nodes)
+		return -ENOMEM;
+	/* In a scrambled order (97 is prime to 256), so the tree turns. */
+	for (i = 0; i < ADP_ST_IDS; i++) {
+		id = (i * 97) % ADP_ST_IDS;
+		nodes[id].bytes = 2 * id + 1;
+		adp_st_id_key(&nodes[id].t.key, id);
+		if (adp_tree_find(&root, &nodes[id].t.key, &nodes[id].bytes,
+				  adp_st_id_cmp, &link, &parent)) {
+			ret = adp_st_err("lone: a new id found a twin");
+			goto out;
+		}
+		adp_tree_link(&root, &nodes[id].t, link, parent);
+		live[id] = true;
+		shared[id] = id < 96;
+	}
+	ret = adp_st_lone_check(&root, nodes, live, shared);
+	if (ret)
+		goto out;
+	/* Keys 0..15 keep one node of three, 16..31 two; 96.. lose some. */
+	for (id = 0; id < ADP_ST_IDS; id++) {
+		if ((id < 48 && id % 3) || (id >= 48 && id < 96 && !(id % 3)) ||
+		    (id >= 96 && !(id % 3))) {
+			adp_tree_erase(&root, &nodes[id].t);
+			live[id] = false;
+		}
+	}
+	for (id = 0; id < ADP_ST_IDS; id++)
+		shared[id] = id >= 48 && id < 96;
+	ret = adp_st_lone_check(&root, nodes, live, shared);
+out:
+	kfree(nodes);
+	return ret;
+}
+
 static int adp_st_dup_nid(struct adp_dup *d)
 {
 	/* The test's frames: the first is on node 0, the others on 1. */
@@ -303,9 +429,11 @@ int adp_selftest_run(void)
 	if (!ret)
 		ret = adp_st_order(pages);
 	if (!ret)
+		ret = adp_st_lone();
+	if (!ret)
 		ret = adp_st_chain();
 	if (!ret)
-		pr_info("selftest: hash, tree order and chains passed\n");
+		pr_info("selftest: hash, tree order, lone keys and chains passed\n");
 out:
 	for (i = 0; i < ADP_ST_PAGES; i++)
 		if (pages[i])
