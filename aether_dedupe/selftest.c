@@ -281,10 +281,8 @@ static int adp_st_lone_check(struct rb_root *root, struct adp_st_inode *nodes,
 		if (!live[id])
 			continue;
 		adp_st_id_key(&key, id);
-		for (d = 0; d < 3; d++) {
+		for (d = 0; d < (shared[id] ? 3 : 1); d++) {
 			bytes = 2 * id + (d + 1) % 3;
-			if (d && !shared[id])
-				break;
 			adp_st_cmps = 0;
 			found = adp_tree_find_key(root, &key, &bytes,
 						  adp_st_id_cmp, NULL, NULL);
@@ -334,8 +332,7 @@ static int adp_st_lone(void)
 		goto out;
 	/* Keys 0..15 keep one node of three, 16..31 two; 96.. lose some. */
 	for (id = 0; id < ADP_ST_IDS; id++) {
-		if ((id < 48 && id % 3) || (id >= 48 && id < 96 && !(id % 3)) ||
-		    (id >= 96 && !(id % 3))) {
+		if (id < 48 ? id % 3 : !(id % 3)) {
 			adp_tree_erase(&root, &nodes[id].t);
 			live[id] = false;
 		}

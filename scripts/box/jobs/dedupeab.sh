@@ -67,8 +67,8 @@ done
 
 ab_bench=$(ab_arg ab_bench)
 if [ -n "$ab_bench" ]; then
-	rounds=$(ab_arg ab_rounds)
-	reps=$(ab_arg ab_reps)
+	rounds=$(ab_arg ab_rounds 5)
+	reps=$(ab_arg ab_reps 3)
 	mb=$(ab_arg ab_corpus_mb 16)
 	dup=$(ab_arg ab_dup 512)
 	uniq=$(ab_arg ab_uniq 128)
@@ -76,7 +76,7 @@ if [ -n "$ab_bench" ]; then
 		-exec cat {} + 2>/dev/null | head -c $((mb << 20)) \
 		>/tmp/dedupe-corpus
 	i=0
-	while [ "$i" -lt "${reps:-3}" ]; do
+	while [ "$i" -lt "$reps" ]; do
 		i=$((i + 1))
 		for n in $(echo "$ab_bench" | tr ',' ' '); do
 			ab_swap "$n" || { status=1; continue; }
@@ -85,7 +85,7 @@ if [ -n "$ab_bench" ]; then
 				--procs 4 --dup-pages "$dup" \
 				--unique-pages "$uniq" \
 				--pages-to-scan 100 --sleep-ms 20 --timeout 120 \
-				--rounds "${rounds:-5}" 2>/tmp/ab.err
+				--rounds "$rounds" 2>/tmp/ab.err
 			echo "=== AB BENCH $n $i END rc=$?"
 			cat /tmp/ab.err
 			grep pages_hashed /sys/kernel/debug/aether/dedupe/stats
