@@ -59,8 +59,9 @@
  * unique is hashed every other pass, not every pass, and no wake-up
  * hashes more pages than it visits.
  *
- * Trees are ordered by (hash, trust domain, node, bytes) (tree.c): pages
- * meet only pages of their own domain.  With merge_across_nodes = 0 a
+ * Trees are ordered by (hash, trust domain, node, bytes) (tree.c), each
+ * a forest of rbtrees by the hash's top bits: pages meet only pages of
+ * their own domain.  With merge_across_nodes = 0 a
  * page meets only pages of its own node, and a new shared frame not on
  * that node (the pool had none free there) is given up.  A stable entry
  * has up to max_page_sharing users per shared frame; a full one gets a
@@ -213,7 +214,7 @@ struct adp_rset {
 
 /**
  * struct adp_unstable - a candidate of this pass (unstable tree node)
- * @t:		in adp_unstable_root
+ * @t:		in adp_unstable_tree
  * @pg:		the page, with references of its own
  * @item:	its rmap item
  */
@@ -275,8 +276,7 @@ struct adp_stock {
 static struct adp_stock adp_unstable_stock, adp_stable_stock, adp_dup_stock;
 
 /* adp_engine_lock: */
-static struct rb_root adp_stable_root = RB_ROOT;
-static struct rb_root adp_unstable_root = RB_ROOT;
+static struct adp_tree adp_stable_tree, adp_unstable_tree;
 static struct adp_chain_stats adp_cs;
 static DEFINE_HASHTABLE(adp_rsets, ADP_RSET_BITS);
 static u32 adp_pass = 1;		/* never 0: a new item's pass */
@@ -485,7 +485,7 @@ static void adp_unstable_drop(struct adp_unstable *u)
 {
 	lockdep_assert_held(&adp_engine_lock);
 	if (!RB_EMPTY_NODE(&u->t.rb))
-		adp_tree_erase(&adp_unstable_root, &u->t);
+		adp_tree_erase(&adp_unstable_tree, &u->t);
 	if (u->item)
 		u->item->un = NULL;
 	/* No region: its page and references went to adp_pend_add(). */
@@ -498,15 +498,19 @@ static void adp_unstable_drop(struct adp_unstable *u)
 static void adp_unstable_empty(void)
 {
 	struct adp_unstable *u, *tmp;
+	struct rb_root *root;
+	unsigned int i;
 
 	lockdep_assert_held(&adp_engine_lock);
-	rbtree_postorder_for_each_entry_safe(u, tmp, &adp_unstable_root,
-					     t.rb) {
-		RB_CLEAR_NODE(&u->t.rb);
-		adp_unstable_drop(u);
-		cond_resched();
+	for (i = 0; i < ADP_TREE_ROOTS; i++) {
+		root = &adp_unstable_tree.roots[i];
+		rbtree_postorder_for_each_entry_safe(u, tmp, root, t.rb) {
+			RB_CLEAR_NODE(&u->t.rb);
+			adp_unstable_drop(u);
+			cond_resched();
+		}
+		*root = RB_ROOT;
 	}
-	adp_unstable_root = RB_ROOT;
 	/* A range between two chunks: none of its pages waits any more. */
 	adp_unstable_gen++;
 }
@@ -517,15 +521,15 @@ static void adp_unstable_empty(void)
  */
 static void adp_stable_prune(bool all)
 {
-	struct rb_node *rb = rb_first(&adp_stable_root), *next;
+	struct adp_tnode *n = adp_tree_first(&adp_stable_tree), *next;
 	struct adp_stable *st;
 	struct adp_dup *d, *tmp;
 
 	lockdep_assert_held(&adp_engine_lock);
 	adp_pruned_at = jiffies;
-	for (; rb; rb = next) {
-		next = rb_next(rb);
-		st = rb_entry(rb, struct adp_stable, t.rb);
+	for (; n; n = next) {
+		next = adp_tree_next(&adp_stable_tree, n);
+		st = container_of(n, struct adp_stable, t);
 		list_for_each_entry_safe(d, tmp, &st->dups, link) {
 			if (all || !atomic_read(&d->users)) {
 				adp_stable_del_dup(st, d, &adp_cs);
@@ -533,7 +537,7 @@ static void adp_stable_prune(bool all)
 			}
 		}
 		if (!st->nr_dups) {
-			adp_tree_erase(&adp_stable_root, &st->t);
+			adp_tree_erase(&adp_stable_tree, &st->t);
 			adp_stock_put(&adp_stable_stock, st);
 		}
 		cond_resched();
@@ -565,7 +569,7 @@ static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *dkey)
 		return -EAGAIN;
 	kaddr = kmap_local_page(aem_frame_page(f));
 	key.domain = aem_share_domain_key(d->s);
-	n = adp_tree_find(&adp_stable_root, &key, kaddr, adp_stable_cmp,
+	n = adp_tree_find(&adp_stable_tree, &key, kaddr, adp_stable_cmp,
 			  &link, &parent);
 	kunmap_local(kaddr);
 	aem_share_frame_put(f);
@@ -576,7 +580,7 @@ static int adp_stable_insert(struct adp_dup *d, const struct adp_tkey *dkey)
 		if (!st)
 			return -ENOMEM;
 		adp_stable_init(st, &key);
-		adp_tree_link(&adp_stable_root, &st->t, link, parent);
+		adp_tree_link(&adp_stable_tree, &st->t, link, parent);
 	}
 	adp_stable_add_dup(st, d, &adp_cs);
 	adp_cs_publish();
@@ -962,7 +966,7 @@ static int adp_try_stable(struct adp_walk *w, struct aem_share_page *pg,
 	struct adp_dup *d;
 
 	/* The merge compares the bytes: a lone key's entry needs no look. */
-	n = adp_tree_find_key(&adp_stable_root, key, kaddr, adp_stable_cmp,
+	n = adp_tree_find_key(&adp_stable_tree, key, kaddr, adp_stable_cmp,
 			      NULL, NULL);
 	if (!n)
 		return 0;
@@ -1071,7 +1075,7 @@ static int adp_try_unstable(struct adp_walk *w, struct aem_share_page *pg,
 
 	/* Both merges of a pair compare the bytes (adp_tree_find_key()). */
 	for (;;) {
-		n = adp_tree_find_key(&adp_unstable_root, key, kaddr,
+		n = adp_tree_find_key(&adp_unstable_tree, key, kaddr,
 				      adp_unstable_cmp, &link, &parent);
 		if (!n)
 			break;
@@ -1089,7 +1093,7 @@ static int adp_try_unstable(struct adp_walk *w, struct aem_share_page *pg,
 	u->item = it;
 	it->un = u;
 	it->recheck = unchecked;
-	adp_tree_link(&adp_unstable_root, &u->t, link, parent);
+	adp_tree_link(&adp_unstable_tree, &u->t, link, parent);
 	atomic_long_inc(&adp_nr_unstable);
 	if (adp_in_range(w, pg))
 		w->waiting++;
@@ -1125,7 +1129,7 @@ static int adp_try_candidate(struct adp_walk *w, struct aem_share_page *pg,
 
 	if (READ_ONCE(adp_knobs.use_zero_pages) && key->hash == adp_zero_hash)
 		return 0;
-	n = adp_tree_find_key(&adp_unstable_root, key, kaddr, adp_unstable_cmp,
+	n = adp_tree_find_key(&adp_unstable_tree, key, kaddr, adp_unstable_cmp,
 			      NULL, NULL);
 	if (!n)
 		return 0;
@@ -1305,7 +1309,7 @@ static int adp_lookup_page(struct aem_share_page *pg, void *arg)
 	key.nid = adp_pass_across ? NUMA_NO_NODE : aem_frame_nid(pg->frame);
 	key.hash = adp_hash(kaddr);
 	atomic_long_inc(&adp_pages_hashed);
-	n = adp_tree_find(&adp_unstable_root, &key, kaddr, adp_unstable_cmp,
+	n = adp_tree_find(&adp_unstable_tree, &key, kaddr, adp_unstable_cmp,
 			  NULL, NULL);
 	u = n ? container_of(n, struct adp_unstable, t) : NULL;
 	if (u && u->pg.frame != pg->frame) {
@@ -1582,7 +1586,7 @@ void adp_engine_wake(void)
  */
 int adp_engine_unmerge_all(void)
 {
-	struct rb_node *rb;
+	struct adp_tnode *n;
 	struct adp_stable *st;
 	struct adp_dup *d;
 	int ret = 0, err;
@@ -1592,9 +1596,9 @@ int adp_engine_unmerge_all(void)
 	adp_unstable_empty();
 	adp_in_pass = false;
 	/* A poisoned frame stays shared (-EIO): the others go on. */
-	for (rb = rb_first(&adp_stable_root); rb && (!ret || ret == -EIO);
-	     rb = rb_next(rb)) {
-		st = rb_entry(rb, struct adp_stable, t.rb);
+	for (n = adp_tree_first(&adp_stable_tree); n && (!ret || ret == -EIO);
+	     n = adp_tree_next(&adp_stable_tree, n)) {
+		st = container_of(n, struct adp_stable, t);
 		list_for_each_entry(d, &st->dups, link) {
 			if (signal_pending(current)) {
 				ret = -EINTR;
@@ -1990,15 +1994,16 @@ void adp_engine_show_stats(struct seq_file *m)
  */
 int adp_engine_show_stable(struct seq_file *m)
 {
-	struct rb_node *rb;
+	struct adp_tnode *n;
 	struct adp_stable *st;
 	struct adp_dup *d;
 	unsigned int k;
 
 	if (mutex_lock_interruptible(&adp_engine_lock))
 		return -EINTR;
-	for (rb = rb_first(&adp_stable_root); rb; rb = rb_next(rb)) {
-		st = rb_entry(rb, struct adp_stable, t.rb);
+	for (n = adp_tree_first(&adp_stable_tree); n;
+	     n = adp_tree_next(&adp_stable_tree, n)) {
+		st = container_of(n, struct adp_stable, t);
 		k = 0;
 		list_for_each_entry(d, &st->dups, link)
 			seq_printf(m, "domain %llx nid %d hash %016llx dup %u node %d users %d %u\n",

@@ -15,13 +15,19 @@
  *		forced equal hash (a collision, settled by the bytes), go
  *		into one tree: every page finds the node of its own bytes,
  *		key and domain only, never another domain's or node's, and
- *		an in-order walk is strictly increasing in (key, bytes)
+ *		an in-order walk (adp_tree_first(), adp_tree_next(): across
+ *		the tree's rbtrees, the xxhashes spreading the pages over
+ *		them) meets every node once, strictly increasing in (key,
+ *		bytes); erasing every node leaves every rbtree empty
  *  lone	a tree of 256 nodes (a number for bytes), some keys shared
  *		by three, some hashes by a node of another domain, the other
  *		keys alone: adp_tree_find_key() finds each node, with no
  *		byte comparison exactly when no other node has its key, and
  *		bytes of a shared key that no node holds nowhere; again
- *		after a third of the nodes is erased (some keys left alone)
+ *		after a third of the nodes is erased (some keys left alone).
+ *		Its hashes are small numbers, so all 256 nodes share the
+ *		first rbtree of the forest: the test is of one rbtree's
+ *		shape, which the order test's few nodes do not give
  *  chain	a stable entry's frames: the first with room and users is
  *		picked, full and empty ones are passed over, a page of
  *		another node skips a frame there, a full chain picks none;
@@ -123,21 +129,24 @@ static void adp_st_key(struct adp_st_node *n, unsigned int i)
 static int adp_st_order(struct page **pages)
 {
 	struct adp_st_node *nodes, *prev, *cur;
-	struct rb_root root = RB_ROOT;
-	struct rb_node **link, *parent, *rb;
-	struct adp_tnode *found;
-	unsigned int i, n = 0;
+	struct adp_tnode *found, *tn;
+	struct rb_node **link, *parent;
+	unsigned int i, n = 0, walked;
+	struct adp_tree *root;
 	void *kaddr;
 	int ret = 0, c;
 
+	root = kzalloc(sizeof(*root), GFP_KERNEL);
 	nodes = kcalloc(ADP_ST_PAGES, sizeof(*nodes), GFP_KERNEL);
-	if (!nodes)
-		return -ENOMEM;
+	if (!nodes || !root) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < ADP_ST_PAGES; i++) {
 		nodes[i].page = pages[i];
 		adp_st_key(&nodes[i], i);
 		kaddr = kmap_local_page(pages[i]);
-		found = adp_tree_find(&root, &nodes[i].t.key, kaddr, adp_st_cmp,
+		found = adp_tree_find(root, &nodes[i].t.key, kaddr, adp_st_cmp,
 				      &link, &parent);
 		kunmap_local(kaddr);
 		if (found) {
@@ -146,13 +155,13 @@ static int adp_st_order(struct page **pages)
 			ret = -EINVAL;
 			goto out;
 		}
-		adp_tree_link(&root, &nodes[i].t, link, parent);
+		adp_tree_link(root, &nodes[i].t, link, parent);
 		n++;
 	}
 	/* Each page finds itself: same key and bytes, nothing else. */
 	for (i = 0; i < ADP_ST_PAGES && !ret; i++) {
 		kaddr = kmap_local_page(pages[i]);
-		found = adp_tree_find(&root, &nodes[i].t.key, kaddr, adp_st_cmp,
+		found = adp_tree_find(root, &nodes[i].t.key, kaddr, adp_st_cmp,
 				      NULL, NULL);
 		kunmap_local(kaddr);
 		if (found != &nodes[i].t) {
@@ -171,7 +180,7 @@ static int adp_st_order(struct page **pages)
 
 		adp_st_cmps = 0;
 		kaddr = kmap_local_page(pages[i]);
-		found = adp_tree_find_key(&root, &nodes[i].t.key, kaddr,
+		found = adp_tree_find_key(root, &nodes[i].t.key, kaddr,
 					  adp_st_cmp, NULL, NULL);
 		kunmap_local(kaddr);
 		if (found != &nodes[i].t || (lone && adp_st_cmps) ||
@@ -192,17 +201,20 @@ static int adp_st_order(struct page **pages)
 		k.domain = 3;
 		adp_st_cmps = 0;
 		kaddr = kmap_local_page(pages[2]);
-		found = adp_tree_find(&root, &k, kaddr, adp_st_cmp, NULL, NULL);
+		found = adp_tree_find(root, &k, kaddr, adp_st_cmp, NULL, NULL);
 		kunmap_local(kaddr);
 		if (found || adp_st_cmps) {
 			pr_err("selftest: order: a page met another domain's\n");
 			ret = -EINVAL;
 		}
 	}
-	/* In order: strictly increasing (key, bytes). */
+	/* In order, every node once: strictly increasing (key, bytes). */
 	prev = NULL;
-	for (rb = rb_first(&root); rb && !ret; rb = rb_next(rb)) {
-		cur = rb_entry(rb, struct adp_st_node, t.rb);
+	walked = 0;
+	for (tn = adp_tree_first(root); tn && !ret;
+	     tn = adp_tree_next(root, tn)) {
+		cur = container_of(tn, struct adp_st_node, t);
+		walked++;
 		if (prev) {
 			c = adp_tkey_cmp(&prev->t.key, &cur->t.key);
 			if (!c) {
@@ -217,14 +229,34 @@ static int adp_st_order(struct page **pages)
 		}
 		prev = cur;
 	}
+	if (!ret && walked != n) {
+		pr_err("selftest: order: the walk met %u nodes of %u\n",
+		       walked, n);
+		ret = -EINVAL;
+	}
+	/* The walk crossed rbtrees: contents 2..5 have hashes of their own. */
+	for (i = 0, c = 0; i < ADP_TREE_ROOTS; i++)
+		c += !RB_EMPTY_ROOT(&root->roots[i]);
+	if (!ret && c < 2) {
+		pr_err("selftest: order: the pages filled %d rbtree(s), not several\n",
+		       c);
+		ret = -EINVAL;
+	}
 	for (i = 0; i < n; i++)
-		adp_tree_erase(&root, &nodes[i].t);
-	if (!ret && !RB_EMPTY_ROOT(&root)) {
-		pr_err("selftest: order: the tree is not empty after erasing all\n");
+		adp_tree_erase(root, &nodes[i].t);
+	for (i = 0; i < ADP_TREE_ROOTS && !ret; i++) {
+		if (!RB_EMPTY_ROOT(&root->roots[i])) {
+			pr_err("selftest: order: the tree is not empty after erasing all\n");
+			ret = -EINVAL;
+		}
+	}
+	if (!ret && adp_tree_first(root)) {
+		pr_err("selftest: order: an empty tree has a first node\n");
 		ret = -EINVAL;
 	}
 out:
 	kfree(nodes);
+	kfree(root);
 	return ret;
 }
 
@@ -270,7 +302,7 @@ static void adp_st_id_key(struct adp_tkey *k, u32 id)
  * and for a shared key, bytes just before and just after a node's, which
  * no node holds, found nowhere.
  */
-static int adp_st_lone_check(struct rb_root *root, struct adp_st_inode *nodes,
+static int adp_st_lone_check(struct adp_tree *root, struct adp_st_inode *nodes,
 			     const bool *live, const bool *shared)
 {
 	struct adp_tnode *found;
@@ -306,42 +338,46 @@ static int adp_st_lone(void)
 	bool live[ADP_ST_IDS], shared[ADP_ST_IDS];
 	struct rb_node **link, *parent;
 	struct adp_st_inode *nodes;
-	struct rb_root root = RB_ROOT;
+	struct adp_tree *root;
 	u32 i, id;
 	int ret;
 
+	root = kzalloc(sizeof(*root), GFP_KERNEL);
 	nodes = kcalloc(ADP_ST_IDS, sizeof(*nodes), GFP_KERNEL);
-	if (!nodes)
-		return -ENOMEM;
+	if (!nodes || !root) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	/* In a scrambled order (97 is prime to 256), so the tree turns. */
 	for (i = 0; i < ADP_ST_IDS; i++) {
 		id = (i * 97) % ADP_ST_IDS;
 		nodes[id].bytes = 2 * id + 1;
 		adp_st_id_key(&nodes[id].t.key, id);
-		if (adp_tree_find(&root, &nodes[id].t.key, &nodes[id].bytes,
+		if (adp_tree_find(root, &nodes[id].t.key, &nodes[id].bytes,
 				  adp_st_id_cmp, &link, &parent)) {
 			ret = adp_st_err("lone: a new id found a twin");
 			goto out;
 		}
-		adp_tree_link(&root, &nodes[id].t, link, parent);
+		adp_tree_link(root, &nodes[id].t, link, parent);
 		live[id] = true;
 		shared[id] = id < 96;
 	}
-	ret = adp_st_lone_check(&root, nodes, live, shared);
+	ret = adp_st_lone_check(root, nodes, live, shared);
 	if (ret)
 		goto out;
 	/* Keys 0..15 keep one node of three, 16..31 two; 96.. lose some. */
 	for (id = 0; id < ADP_ST_IDS; id++) {
 		if (id < 48 ? id % 3 : !(id % 3)) {
-			adp_tree_erase(&root, &nodes[id].t);
+			adp_tree_erase(root, &nodes[id].t);
 			live[id] = false;
 		}
 	}
 	for (id = 0; id < ADP_ST_IDS; id++)
 		shared[id] = id >= 48 && id < 96;
-	ret = adp_st_lone_check(&root, nodes, live, shared);
+	ret = adp_st_lone_check(root, nodes, live, shared);
 out:
 	kfree(nodes);
+	kfree(root);
 	return ret;
 }
 

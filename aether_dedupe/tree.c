@@ -23,6 +23,11 @@
  *    (struct adp_dup) are a list, a "chain" once the first is full at
  *    max_page_sharing users (KSM's stable_node_chain and its dups).
  *
+ * A tree is a forest of rbtrees, one per value of the hash's top
+ * ADP_TREE_BITS bits (struct adp_tree): the first field of the order
+ * picks the rbtree, the descent in it is ADP_TREE_BITS steps shorter
+ * than in one rbtree, and the rbtrees in turn hold the same order.
+ *
  * The trees hold no locks and know nothing of regions; the caller
  * (engine.c, under adp_engine_lock) owns them and gives each lookup the
  * comparison of a node's bytes with a page (@cmp), which is how the
@@ -52,6 +57,13 @@ int adp_tkey_cmp(const struct adp_tkey *a, const struct adp_tkey *b)
 	if (a->nid != b->nid)
 		return a->nid < b->nid ? -1 : 1;
 	return 0;
+}
+
+/* The rbtree of @key's hash prefix. */
+static struct rb_root *adp_tree_root(struct adp_tree *t,
+				     const struct adp_tkey *key)
+{
+	return &t->roots[key->hash >> (64 - ADP_TREE_BITS)];
 }
 
 /*
@@ -84,13 +96,14 @@ static bool adp_tnode_key_shared(struct adp_tnode *n)
  * the first node of an equal key depends on keys only, so both lookups
  * agree on it.
  */
-static struct adp_tnode *adp_tree_descend(struct rb_root *root,
+static struct adp_tnode *adp_tree_descend(struct adp_tree *t,
 					  const struct adp_tkey *key,
 					  const void *kaddr, adp_cmp_fn cmp,
 					  bool lone, struct rb_node ***linkp,
 					  struct rb_node **parentp)
 {
-	struct rb_node **link = &root->rb_node, *parent = NULL;
+	struct rb_node **link = &adp_tree_root(t, key)->rb_node;
+	struct rb_node *parent = NULL;
 	struct adp_tnode *n;
 	int c;
 
@@ -118,7 +131,7 @@ static struct adp_tnode *adp_tree_descend(struct rb_root *root,
 
 /**
  * adp_tree_find() - the node equal to a page, or where the page goes
- * @root: the tree
+ * @t: the tree
  * @key: the page's key
  * @kaddr: the page's bytes, mapped
  * @cmp: compares @kaddr with a node's bytes
@@ -128,17 +141,17 @@ static struct adp_tnode *adp_tree_descend(struct rb_root *root,
  *
  * Return: the equal node (same key, same bytes), or NULL.
  */
-struct adp_tnode *adp_tree_find(struct rb_root *root,
+struct adp_tnode *adp_tree_find(struct adp_tree *t,
 				const struct adp_tkey *key, const void *kaddr,
 				adp_cmp_fn cmp, struct rb_node ***linkp,
 				struct rb_node **parentp)
 {
-	return adp_tree_descend(root, key, kaddr, cmp, false, linkp, parentp);
+	return adp_tree_descend(t, key, kaddr, cmp, false, linkp, parentp);
 }
 
 /**
  * adp_tree_find_key() - the node a page may equal, trusting a lone key
- * @root: the tree
+ * @t: the tree
  * @key: the page's key
  * @kaddr: the page's bytes, mapped
  * @cmp: compares @kaddr with a node's bytes
@@ -159,38 +172,82 @@ struct adp_tnode *adp_tree_find(struct rb_root *root,
  * Return: a node of the same key (the equal one when several share it),
  * or NULL, with *@linkp and *@parentp set as adp_tree_find() sets them.
  */
-struct adp_tnode *adp_tree_find_key(struct rb_root *root,
+struct adp_tnode *adp_tree_find_key(struct adp_tree *t,
 				    const struct adp_tkey *key,
 				    const void *kaddr, adp_cmp_fn cmp,
 				    struct rb_node ***linkp,
 				    struct rb_node **parentp)
 {
-	return adp_tree_descend(root, key, kaddr, cmp, true, linkp, parentp);
+	return adp_tree_descend(t, key, kaddr, cmp, true, linkp, parentp);
 }
 
 /**
  * adp_tree_link() - insert a node where adp_tree_find() said
- * @root: the tree
- * @n: the node, its key set
+ * @t: the tree
+ * @n: the node, its key set (the key the lookup was given)
  * @link: from adp_tree_find(), with nothing changed in the tree since
  * @parent: likewise
  */
-void adp_tree_link(struct rb_root *root, struct adp_tnode *n,
+void adp_tree_link(struct adp_tree *t, struct adp_tnode *n,
 		   struct rb_node **link, struct rb_node *parent)
 {
 	rb_link_node(&n->rb, parent, link);
-	rb_insert_color(&n->rb, root);
+	rb_insert_color(&n->rb, adp_tree_root(t, &n->key));
 }
 
 /**
  * adp_tree_erase() - take a node out of its tree
- * @root: the tree
- * @n: the node
+ * @t: the tree
+ * @n: the node, its key as when it was linked
  */
-void adp_tree_erase(struct rb_root *root, struct adp_tnode *n)
+void adp_tree_erase(struct adp_tree *t, struct adp_tnode *n)
 {
-	rb_erase(&n->rb, root);
+	rb_erase(&n->rb, adp_tree_root(t, &n->key));
 	RB_CLEAR_NODE(&n->rb);
+}
+
+/* The first node of the rbtrees from @i on, in order; or NULL. */
+static struct adp_tnode *adp_tree_first_from(struct adp_tree *t,
+					     unsigned long i)
+{
+	struct rb_node *rb;
+
+	for (; i < ADP_TREE_ROOTS; i++) {
+		rb = rb_first(&t->roots[i]);
+		if (rb)
+			return rb_entry(rb, struct adp_tnode, rb);
+	}
+	return NULL;
+}
+
+/**
+ * adp_tree_first() - the first node of a tree in its order
+ * @t: the tree
+ *
+ * Return: the node, or NULL for an empty tree.
+ */
+struct adp_tnode *adp_tree_first(struct adp_tree *t)
+{
+	return adp_tree_first_from(t, 0);
+}
+
+/**
+ * adp_tree_next() - the node after @n in its tree's order
+ * @t: the tree
+ * @n: a node of @t
+ *
+ * Take it before erasing @n to walk on past it.
+ *
+ * Return: the node, or NULL after the last.
+ */
+struct adp_tnode *adp_tree_next(struct adp_tree *t, struct adp_tnode *n)
+{
+	struct rb_node *rb = rb_next(&n->rb);
+
+	if (rb)
+		return rb_entry(rb, struct adp_tnode, rb);
+	return adp_tree_first_from(t, (n->key.hash >> (64 - ADP_TREE_BITS)) +
+				      1);
 }
 
 /**
