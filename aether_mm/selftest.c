@@ -18,8 +18,9 @@
  * lists merge back, and that a store backend registering while another
  * one unregisters neither gets in nor reopens the leaving one to stores,
  * that a layer slot keeps any handle a real store returns (kernel
- * pointers included), and the edges of the devices' handle tables.
- * Every allocation uses AEM_ALLOC_NOGROW so the pool does not move under
+ * pointers included), the edges of the devices' handle tables, and that
+ * a new shared frame's one-pass copy and checksum match copy_page() and
+ * the kernel's xxh64().  Every allocation uses AEM_ALLOC_NOGROW so the pool does not move under
  * the test.
  */
 #include <linux/delay.h>
@@ -826,6 +827,12 @@ static int aem_st_user(struct aem_zone *zone)
 	return aem_user_selftest();
 }
 
+/* A new shared frame's copy and checksum in one pass (share.c). */
+static int aem_st_share_copy(struct aem_zone *zone)
+{
+	return aem_share_selftest();
+}
+
 /*
  * Growth in reclaim, as kswapd does it when aether_zram stores a page
  * into a span of the pool and the pool must grow: fs_reclaim held, the
@@ -857,7 +864,7 @@ int aem_selftest_run(void)
 		aem_st_reserve, aem_st_track_report, aem_st_fill_and_merge,
 		aem_st_vmap, aem_st_policy_may_open, aem_st_policy_admit,
 		aem_st_split, aem_st_store_race, aem_st_slot_handles,
-		aem_st_handles, aem_st_user, aem_st_secure,
+		aem_st_handles, aem_st_user, aem_st_share_copy, aem_st_secure,
 		aem_st_grow_in_reclaim,
 	};
 	struct aem_zone *zone = aem_st_zone();

@@ -838,6 +838,8 @@ void aem_region_layers_put(struct aem_region *r, struct aem_layer **ls,
 void aem_image_put(struct aem_region *r, struct aem_layer *top);
 
 /* share.c */
+u64 aem_share_copy_page(void *dst, const void *src);
+int aem_share_selftest(void);
 enum aem_share_why { AEM_SHARE_WRITE, AEM_SHARE_FREED, AEM_SHARE_UNMERGE };
 void aem_share_user_gone(struct aem_region *r, struct aem_layer *l,
 			 pgoff_t idx, struct aem_frame *f,
@@ -980,7 +982,7 @@ struct aem_integ_tally {
 };
 
 u64 aem_integ_hash(struct aem_frame *f);
-u64 aem_integ_shared_sum(struct aem_frame *f);
+u64 aem_integ_shared_copy(struct aem_frame *f, struct aem_frame *src);
 void aem_integ_merged(struct aem_layer *l, pgoff_t idx);
 bool aem_integ_has(struct aem_layer *l, pgoff_t idx);
 bool aem_integ_range_has(struct aem_layer *l, pgoff_t idx, unsigned long nr);

@@ -397,18 +397,26 @@ static bool aem_integ_erase(struct aem_layer *l, pgoff_t idx)
 }
 
 /**
- * aem_integ_shared_sum() - the checksum of a new shared frame
- * @f: its frame, filled, not yet mapped
+ * aem_integ_shared_copy() - fill a new shared frame and take its checksum
+ * @f: its frame, not yet mapped
+ * @src: the page it copies (referenced by the caller; may be written)
  *
  * The "shared" moment: one sum a shared frame, the record of every slot
- * that will map it (share.c keeps it in struct aem_shared @csum).
+ * that will map it (share.c keeps it in struct aem_shared @csum), taken
+ * as the copy is made (aem_share_copy_page()).
  *
- * Return: aem_integ_hash() of @f.
+ * Return: aem_integ_hash() of @f once filled.
  */
-u64 aem_integ_shared_sum(struct aem_frame *f)
+u64 aem_integ_shared_copy(struct aem_frame *f, struct aem_frame *src)
 {
+	void *from = kmap_local_page(aem_frame_page(src));
+	void *to = kmap_local_page(aem_frame_page(f));
+	u64 sum = aem_share_copy_page(to, from);
+
+	kunmap_local(to);
+	kunmap_local(from);
 	atomic_long_inc(&aem_integ_taken_frames);
-	return aem_integ_hash(f);
+	return sum;
 }
 
 /**
