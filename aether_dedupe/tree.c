@@ -59,11 +59,16 @@ int adp_tkey_cmp(const struct adp_tkey *a, const struct adp_tkey *b)
 	return 0;
 }
 
-/* The rbtree of @key's hash prefix. */
+/* The index of the rbtree of @key: its hash's top ADP_TREE_BITS bits. */
+static unsigned long adp_tree_index(const struct adp_tkey *key)
+{
+	return key->hash >> (64 - ADP_TREE_BITS);
+}
+
 static struct rb_root *adp_tree_root(struct adp_tree *t,
 				     const struct adp_tkey *key)
 {
-	return &t->roots[key->hash >> (64 - ADP_TREE_BITS)];
+	return &t->roots[adp_tree_index(key)];
 }
 
 /*
@@ -246,8 +251,7 @@ struct adp_tnode *adp_tree_next(struct adp_tree *t, struct adp_tnode *n)
 
 	if (rb)
 		return rb_entry(rb, struct adp_tnode, rb);
-	return adp_tree_first_from(t, (n->key.hash >> (64 - ADP_TREE_BITS)) +
-				      1);
+	return adp_tree_first_from(t, adp_tree_index(&n->key) + 1);
 }
 
 /**
