@@ -96,10 +96,12 @@ fi
 # work"), as virtual machines' kernels are told not to check.
 CMDLINE="console=ttyS0 loglevel=5 panic_on_warn=1 oops=panic panic=-1 no_timer_check"
 # The tests run with slub_debug=FZP; the benches time Linux's caches as
-# they ship, so the bench and dedupebench jobs boot with slub_debug=- (as
-# scripts/bench.sh asks; AETHER_CMDLINE comes later and may override it).
+# they ship, so the bench, dedupebench and dedupeab jobs boot with
+# slub_debug=- (as scripts/bench.sh asks; AETHER_CMDLINE comes later and
+# may override it).
 SLUB_DEBUG=FZP
-[[ $JOB != bench && $JOB != dedupebench ]] || SLUB_DEBUG=-
+[[ $JOB != bench && $JOB != dedupebench && $JOB != dedupeab ]] ||
+	SLUB_DEBUG=-
 CMDLINE+=" slub_debug=$SLUB_DEBUG rdinit=/init aether.job=$JOB"
 # The jobs that turn trace events on and off (trace_test.sh in check, the
 # tracebench job) boot with one event of the kernel's own on in the top

@@ -212,18 +212,27 @@ struct aem_frame *aem_lookup(struct aem_layer *top, pgoff_t idx,
 }
 
 /**
- * aem_region_layers_get() - every layer of @r, referenced
+ * aem_region_layers_get_in() - every layer of @r, referenced
  * @r: the region (referenced by the caller)
+ * @buf: the caller's array of @nbuf entries, or NULL
+ * @nbuf: its length
  * @nr: receives how many
  *
  * Its base and the chain of each view, a layer once per chain that
  * reaches it.  A chain gains a layer at each fork of a process mapping a
- * PRIVATE region, so the array may be large.
+ * PRIVATE region, so the array may be large: @buf when they fit in it
+ * (a region mapped by one process without forks needs two), else a
+ * kvmalloc()ed one.  aether_ksmd's scan asks at each wake-up and region
+ * (aem_share_scan_batch()): with its array on the stack it allocates
+ * nothing for it.
  *
- * Return: a kvmalloc()ed array for aem_region_layers_put(), or NULL.
+ * Return: the array, @buf or one for aem_region_layers_put_in() to free;
+ * NULL without memory.
  */
-struct aem_layer **aem_region_layers_get(struct aem_region *r,
-					 unsigned int *nr)
+struct aem_layer **aem_region_layers_get_in(struct aem_region *r,
+					    struct aem_layer **buf,
+					    unsigned int nbuf,
+					    unsigned int *nr)
 {
 	struct aem_layer **ls, *l;
 	struct aem_view *v;
@@ -234,7 +243,7 @@ struct aem_layer **aem_region_layers_get(struct aem_region *r,
 	list_for_each_entry(v, &r->views, link)
 		for (l = v->top; l; l = l->backing)
 			nl++;
-	ls = kvmalloc_array(nl, sizeof(*ls), GFP_KERNEL);
+	ls = nl <= nbuf ? buf : kvmalloc_array(nl, sizeof(*ls), GFP_KERNEL);
 	if (!ls) {
 		mutex_unlock(&r->views_lock);
 		return NULL;
@@ -253,20 +262,36 @@ struct aem_layer **aem_region_layers_get(struct aem_region *r,
 }
 
 /**
- * aem_region_layers_put() - drop what aem_region_layers_get() took
+ * aem_region_layers_put_in() - drop what aem_region_layers_get_in() took
  * @r: the region
  * @ls: the array
  * @nr: its length
+ * @buf: the caller's array given to aem_region_layers_get_in()
  *
  * A layer left with a layer above it as its only referrer loses the
  * frames that one hides, as after an ioctl (aem_image_put()).
  */
-void aem_region_layers_put(struct aem_region *r, struct aem_layer **ls,
-			   unsigned int nr)
+void aem_region_layers_put_in(struct aem_region *r, struct aem_layer **ls,
+			      unsigned int nr, struct aem_layer **buf)
 {
 	unsigned int k;
 
 	for (k = 0; k < nr; k++)
 		aem_image_put(r, ls[k]);
-	kvfree(ls);
+	if (ls != buf)
+		kvfree(ls);
+}
+
+/* aem_region_layers_get_in() with no array of the caller's. */
+struct aem_layer **aem_region_layers_get(struct aem_region *r,
+					 unsigned int *nr)
+{
+	return aem_region_layers_get_in(r, NULL, 0, nr);
+}
+
+/* Drop what aem_region_layers_get() took. */
+void aem_region_layers_put(struct aem_region *r, struct aem_layer **ls,
+			   unsigned int nr)
+{
+	aem_region_layers_put_in(r, ls, nr, NULL);
 }

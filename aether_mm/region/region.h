@@ -831,6 +831,12 @@ void aem_region_files_put(struct aem_region *r);
 unsigned int aem_regions_get_all(struct aem_region ***rs);
 void aem_tier_nodes(int *fast, int *slow);
 struct aem_region *aem_region_next(struct aem_region *prev);
+struct aem_layer **aem_region_layers_get_in(struct aem_region *r,
+					    struct aem_layer **buf,
+					    unsigned int nbuf,
+					    unsigned int *nr);
+void aem_region_layers_put_in(struct aem_region *r, struct aem_layer **ls,
+			      unsigned int nr, struct aem_layer **buf);
 struct aem_layer **aem_region_layers_get(struct aem_region *r,
 					 unsigned int *nr);
 void aem_region_layers_put(struct aem_region *r, struct aem_layer **ls,

@@ -587,6 +587,12 @@ EXPORT_SYMBOL_GPL(aem_share_page_put);
 #define AEM_SHARE_SCAN_BATCH	64
 
 /*
+ * Layers a scan lists on its stack (aem_region_layers_get_in()): a region
+ * mapped by a few processes that never forked lists a few.
+ */
+#define AEM_SHARE_SCAN_LAYERS	8
+
+/*
  * A page of a scan's batch: what its struct aem_share_page will hold,
  * and the shared frame its callback asked it to merge into.
  */
@@ -705,9 +711,9 @@ static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
 {
 	unsigned int max = buf ? AEM_SHARE_SCAN_BATCH : 1;
 	struct aem_share_scan_ent one, *batch = buf ? buf->ent : &one;
+	struct aem_layer **ls, *lbuf[AEM_SHARE_SCAN_LAYERS];
 	struct aem_share_page pg;
 	unsigned int k, nl, i, n, merges;
-	struct aem_layer **ls;
 	long visited = 0;
 	pgoff_t next;
 	int ret = 0;
@@ -717,7 +723,7 @@ static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
 		return -EPERM;
 	if (start >= end || end > r->nr_pages)
 		return -EINVAL;
-	ls = aem_region_layers_get(r, &nl);
+	ls = aem_region_layers_get_in(r, lbuf, ARRAY_SIZE(lbuf), &nl);
 	if (!ls)
 		return -ENOMEM;
 	for (k = 0; k < nl && ret >= 0; k++) {
@@ -756,7 +762,7 @@ static long aem_share_scan_n(struct aem_region *r, pgoff_t start,
 			cond_resched();
 		}
 	}
-	aem_region_layers_put(r, ls, nl);
+	aem_region_layers_put_in(r, ls, nl, lbuf);
 	return visited;
 }
 
@@ -1599,14 +1605,27 @@ EXPORT_SYMBOL_GPL(aem_share_merge);
 /* A page of a batch left to aem_share_merge() (not an errno). */
 #define AEM_SHARE_MERGE_ALONE	1
 
-/* Unmap each run of consecutive pages of @pgs: one walk and flush a run. */
+/*
+ * Pages one unmapping of a merge run takes at most.  x86 flushes a
+ * range's pages one by one up to tlb_single_page_flush_ceiling (33) and
+ * the process's whole TLB above it: on every CPU that runs it, and on
+ * aether_ksmd's own when the process ran there last (lazy TLB: that CPU
+ * switches to init_mm).  KSM flushes page by page (ptep_clear_flush()).
+ * At 32, unmapping a run never costs a process its whole TLB.
+ */
+#define AEM_SHARE_ZAP_MAX	32
+
+/*
+ * Unmap each run of consecutive pages of @pgs: one walk and flush for
+ * each AEM_SHARE_ZAP_MAX pages of a run.
+ */
 static void aem_share_zap_runs(struct aem_region *r,
 			       struct aem_share_page **pgs, unsigned int n)
 {
 	unsigned int i, j;
 
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n; j++)
+		for (j = i + 1; j < n && j - i < AEM_SHARE_ZAP_MAX; j++)
 			if (pgs[j]->index != pgs[j - 1]->index + 1)
 				break;
 		unmap_mapping_range(r->inode->i_mapping,

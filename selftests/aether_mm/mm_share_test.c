@@ -8,8 +8,9 @@
  * the same bytes and are no longer the regions' own (REGION_INFO's
  * resident); a write gives the writer a private copy and leaves the other
  * side alone; fork, unregistering the engine and closing a region keep
- * every byte; a page written between the engine's copy and the merge is
- * not merged.  The core's counters are in debugfs aether/mm/share.
+ * every byte; a pass reaches every image of a region forked more times
+ * than a scan lists on its stack; a page written between the engine's
+ * copy and the merge is not merged.  The core's counters are in debugfs aether/mm/share.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -346,6 +347,68 @@ TEST_F(share, a_region_not_mergeable_is_left_alone)
 	EXPECT_EQ(1, msh_resident_of(&c));
 	EXPECT_EQ(-ENOENT, msh_naive("pick %llu 0", (unsigned long long)c.id));
 	msh_region_drop(self->page, &c);
+}
+
+/*
+ * More images than a scan lists on its stack (AEM_SHARE_SCAN_LAYERS, 8):
+ * FORKS children of the process mapping PRIVATE region A, each with its
+ * own copy of page 0 (pattern 500), written after its fork.  A pass must
+ * reach every child's image and merge the copies into one frame; the
+ * parent keeps its page.  A child reports the frame it sees on @out once
+ * told on @go.
+ */
+#define FORKS	10
+
+static void image_child(struct msh_region *a, size_t page, int ready,
+			int go, int out)
+{
+	__u64 id;
+	char c;
+
+	msh_fill(a, page, 0, 500);
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	if (read(go, &c, 1) != 1)
+		_exit(2);
+	id = msh_holds(a, page, 0, 500) ? msh_frame_of(a, page, 0) : 0;
+	_exit(write(out, &id, sizeof(id)) == sizeof(id) ? 0 : 3);
+}
+
+TEST_F(share, a_pass_reaches_every_image_of_a_region_forked_many_times)
+{
+	int ready[2], go[2], out[2], i, status;
+	__u64 id, first = 0;
+	pid_t pids[FORKS];
+	char c;
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(out));
+	msh_fill(&self->a, self->page, 0, 1);
+	for (i = 0; i < FORKS; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i])
+			image_child(&self->a, self->page, ready[1], go[0],
+				    out[1]);
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+	}
+	ASSERT_EQ(0, msh_naive("scan"));
+	for (i = 0; i < FORKS; i++)
+		ASSERT_EQ(1, write(go[1], "g", 1));
+	for (i = 0; i < FORKS; i++) {
+		ASSERT_EQ(sizeof(id), read(out[0], &id, sizeof(id)));
+		EXPECT_NE(0, id);
+		if (!i)
+			first = id;
+		EXPECT_EQ(first, id) TH_LOG("child %d of %d", i, FORKS);
+	}
+	for (i = 0; i < FORKS; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	}
+	EXPECT_TRUE(msh_holds(&self->a, self->page, 0, 1));
+	EXPECT_NE(first, msh_frame_of(&self->a, self->page, 0));
 }
 
 MSH_DEDUPE_ASIDE()

@@ -16,6 +16,9 @@
 #                              (3), the builds interleaved A B A B ...;
 #                              ab_dup, ab_uniq, ab_corpus_mb: the sizes
 #                              (512, 128, 16, as dedupebench's)
+# It boots with slub_debug=-, as dedupebench (scripts/box.sh): with the
+# tests' FZP, the slab's debug checks weigh on aether_dedupe's objects,
+# which are more than KSM's.
 V=/selftests/zvariants
 # ab_arg NAME [DEFAULT]: aether.NAME of the command line, or DEFAULT.
 ab_arg() {
