@@ -63,10 +63,10 @@
  * a forest of rbtrees by the hash's top bits: pages meet only pages of
  * their own domain.  With merge_across_nodes = 0 a page meets only pages
  * of its own node, and a new shared frame not on that node (the pool had
- * none free there) is given up.  A stable entry
- * has up to max_page_sharing users per shared frame; a full one gets a
- * second frame of the same content when two more equal pages pair up in
- * the unstable tree (a chain).  Zero-filled pages with use_zero_pages go
+ * none free there) is given up.  A stable entry has up to
+ * max_page_sharing users per shared frame; a full one gets a second
+ * frame of the same content when two more equal pages pair up in the
+ * unstable tree (a chain).  Zero-filled pages with use_zero_pages go
  * to the zero page (aem_share_zero()) and never enter a tree.
  *
  * Smart scan (KSM since 6.7): a page that keeps failing to merge is

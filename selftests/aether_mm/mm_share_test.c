@@ -10,7 +10,8 @@
  * side alone; fork, unregistering the engine and closing a region keep
  * every byte; a pass reaches every image of a region forked more times
  * than a scan lists on its stack; a page written between the engine's
- * copy and the merge is not merged.  The core's counters are in debugfs aether/mm/share.
+ * copy and the merge is not merged.  The core's counters are in debugfs
+ * aether/mm/share.
  */
 #define _GNU_SOURCE
 #include <errno.h>
