@@ -1165,6 +1165,18 @@ static int adp_try_zero(struct adp_walk *w, struct aem_share_page *pg,
 }
 
 /*
+ * @pg's tree key under @hash.  Made only when a page meets a tree: a
+ * page seen for the first time, or found volatile, is only hashed.
+ */
+static void adp_key_init(struct adp_tkey *key, const struct aem_share_page *pg,
+			 u64 hash)
+{
+	key->hash = hash;
+	key->domain = aem_share_region_domain(pg->region);
+	key->nid = adp_pass_across ? NUMA_NO_NODE : aem_frame_nid(pg->frame);
+}
+
+/*
  * The per-page logic, for aem_share_scan(): a pass's page (@w->range
  * false) or a range's.  Errors stop the walk only for a range (-EINTR,
  * -ENOMEM); a pass goes on with the next page.
@@ -1205,8 +1217,6 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 		return 0;
 	}
 	kaddr = kmap_local_page(aem_frame_page(pg->frame));
-	key.domain = aem_share_region_domain(pg->region);
-	key.nid = adp_pass_across ? NUMA_NO_NODE : aem_frame_nid(pg->frame);
 	/*
 	 * KSM's order: the stable tree first, before the page is hashed
 	 * again, here under the hash of its last visit.  The merge compares
@@ -1225,7 +1235,7 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	 */
 	stable_tried = !w->range && it->hashed;
 	if (stable_tried) {
-		key.hash = it->hash;
+		adp_key_init(&key, pg, it->hash);
 		ret = adp_try_stable(w, pg, kaddr, &key);
 		if (!ret && adp_may_file_unchecked(it, &key)) {
 			ret = adp_try_unstable(w, pg, it, kaddr, &key, true);
@@ -1264,9 +1274,10 @@ static int adp_page(struct aem_share_page *pg, void *arg)
 	ret = adp_try_zero(w, pg, kaddr, hash);
 	if (!ret) {
 		/* The same key as the stable lookup above, when there was one. */
-		key.hash = hash;
-		if (!stable_tried)
+		if (!stable_tried) {
+			adp_key_init(&key, pg, hash);
 			ret = adp_try_stable(w, pg, kaddr, &key);
+		}
 		if (!ret)
 			ret = adp_try_unstable(w, pg, it, kaddr, &key, false);
 	}
@@ -1305,9 +1316,7 @@ static int adp_lookup_page(struct aem_share_page *pg, void *arg)
 	if (pg->shared || adp_in_range(w, pg))
 		return 0;
 	kaddr = kmap_local_page(aem_frame_page(pg->frame));
-	key.domain = aem_share_region_domain(pg->region);
-	key.nid = adp_pass_across ? NUMA_NO_NODE : aem_frame_nid(pg->frame);
-	key.hash = adp_hash(kaddr);
+	adp_key_init(&key, pg, adp_hash(kaddr));
 	atomic_long_inc(&adp_pages_hashed);
 	n = adp_tree_find(&adp_unstable_tree, &key, kaddr, adp_unstable_cmp,
 			  NULL, NULL);

@@ -113,6 +113,9 @@
  *				by compaction under aem_compact_lock)
  *       region slot lock	what a slot holds (region.c); a move takes
  *				its users' one after the other, never two
+ *         layer->slots' xa_lock a merge's check of the slot, its
+ *				comparison and its store (spin; only the
+ *				integrity records' RCU lookup inside)
  *         shared->load_lock	a stored shared frame brought back, or made
  *				stored (mutex; also under move_lock alone:
  *				a merge, reclaim storing it)
@@ -1497,6 +1500,11 @@ static void aem_share_user_add(struct aem_region *r, struct aem_layer *l,
  * Slot lock held: replace @pg's frame by @s's, if still equal; the
  * counts and charges go to @t (settled by the caller under the same
  * hold), or are settled now when @t is NULL.
+ *
+ * One walk of the layer's xarray for the slot's check and its store,
+ * under its xa_lock, which the comparison in between holds too (4 KiB
+ * read, nothing that sleeps): a load and a store of their own were two
+ * walks, and a fifth of the merge's calls.
  */
 static int aem_share_merge_locked(struct aem_share_page *pg,
 				  struct aem_shared *s,
@@ -1507,33 +1515,42 @@ static int aem_share_merge_locked(struct aem_share_page *pg,
 	struct aem_layer *l = pg->layer;
 	struct aem_frame *f = pg->frame;
 	pgoff_t idx = pg->index;
+	XA_STATE(xas, &l->slots, idx);
+	int ret = 0;
 
 	lockdep_assert_held(aem_slot_lock(r, idx));
 	lockdep_assert_held(&s->move_lock);
-	if (aem_slot_frame(xa_load(&l->slots, idx)) != f)
-		return -EAGAIN;		/* written, moved, stored or freed */
-	if (aem_frame_is_shared(f))
-		return -EALREADY;
-	/* The slot's reference and @pg's: no kernel reader in between. */
-	if (aem_frame_ref_count(f) != 2)
-		return -EBUSY;
-	/* A poisoned page keeps its poison (verify.c). */
-	if (aem_integ_refuse(l, idx, f) || READ_ONCE(s->poisoned))
-		return -EBUSY;
 	/*
 	 * No process maps the page after this (every view and fork maps it
 	 * through the region's mapping), and a fault waits for the slot
 	 * lock: from here on nobody writes it.  A batch unmapped its run
 	 * under this hold of the lock already (aem_share_merge_batch()).
+	 * A page that fails a check below was unmapped for nothing: its
+	 * next access maps it again.
 	 */
 	if (!unmapped)
 		aem_region_zap_page(r, idx);
-	if (!aem_frames_equal(f, s->frame)) {
+	xas_lock(&xas);
+	if (aem_slot_frame(xas_load(&xas)) != f) {
+		ret = -EAGAIN;		/* written, moved, stored or freed */
+	} else if (aem_frame_is_shared(f)) {
+		ret = -EALREADY;
+	} else if (aem_frame_ref_count(f) != 2) {
+		/* The slot's reference and @pg's: no kernel reader between. */
+		ret = -EBUSY;
+	} else if (aem_integ_refuse(l, idx, f) || READ_ONCE(s->poisoned)) {
+		/* A poisoned page keeps its poison (verify.c). */
+		ret = -EBUSY;
+	} else if (!aem_frames_equal(f, s->frame)) {
 		atomic_long_inc(&aem_share_changed);
-		return -EAGAIN;
+		ret = -EAGAIN;
+	} else {
+		/* Replacing a present entry allocates nothing. */
+		xas_store(&xas, aem_slot_mk_frame(s->frame));
 	}
-	/* Replacing a present entry allocates nothing. */
-	xa_store(&l->slots, idx, aem_slot_mk_frame(s->frame), GFP_KERNEL);
+	xas_unlock(&xas);
+	if (ret)
+		return ret;
 	aem_share_user_add(r, l, idx, s, u);
 	aem_share_tally_frame(r, t, f);
 	aem_free_pages(f, 0);	/* the slot's; @pg still holds one */
