@@ -15,7 +15,7 @@
 #                              rounds per run (5), ab_reps runs per build
 #                              (3), the builds interleaved A B A B ...;
 #                              ab_dup, ab_uniq, ab_corpus_mb: the sizes
-#                              (512, 128, 16, as dedupebench's)
+#                              (2048, 512, 40, as dedupebench's)
 # It boots with slub_debug=-, as dedupebench (scripts/box.sh): with the
 # tests' FZP, the slab's debug checks weigh on aether_dedupe's objects,
 # which are more than KSM's.
@@ -72,9 +72,9 @@ ab_bench=$(ab_arg ab_bench)
 if [ -n "$ab_bench" ]; then
 	rounds=$(ab_arg ab_rounds 5)
 	reps=$(ab_arg ab_reps 3)
-	mb=$(ab_arg ab_corpus_mb 16)
-	dup=$(ab_arg ab_dup 512)
-	uniq=$(ab_arg ab_uniq 128)
+	mb=$(ab_arg ab_corpus_mb 40)
+	dup=$(ab_arg ab_dup 2048)
+	uniq=$(ab_arg ab_uniq 512)
 	find /lib/modules /sbin /usr/bin /bin /lib /etc /selftests -type f \
 		-exec cat {} + 2>/dev/null | head -c $((mb << 20)) \
 		>/tmp/dedupe-corpus
