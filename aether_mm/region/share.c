@@ -1503,8 +1503,7 @@ static void aem_share_user_add(struct aem_region *r, struct aem_layer *l,
  *
  * One walk of the layer's xarray for the slot's check and its store,
  * under its xa_lock, which the comparison in between holds too (4 KiB
- * read, nothing that sleeps): a load and a store of their own were two
- * walks, and a fifth of the merge's calls.
+ * read, nothing that sleeps): xa_load() and xa_store() walked it twice.
  */
 static int aem_share_merge_locked(struct aem_share_page *pg,
 				  struct aem_shared *s,
