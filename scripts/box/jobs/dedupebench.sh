@@ -5,11 +5,11 @@
 # a corpus of the box's own modules, programs and text, whose distinct
 # pages make 4 processes x (2048 shared + 512 unique) pages, 40 MiB, a
 # duplicate fraction of 0.6: "tens of MiB" as the issue asks, each side
-# converging in about 5 s a round under software emulation, long enough
-# that a round's CPU time is not mostly the host's noise (at 10 MiB the
-# rounds' ratios spread 0.35-0.97, at 40 MiB 0.43-0.60). JSON on stdout,
-# a table on stderr (printed after the END marker, scripts/bench.sh keeps
-# it as comments). A box without aether_dedupe runs no dedupe bench. Run alone
+# converging in about 5 s a round under software emulation (a round is
+# 110-460 ms of a scanner's CPU, where 10 MiB made it 32-130 ms).
+# JSON on stdout, a table on stderr (printed after the END marker,
+# scripts/bench.sh keeps it as comments). A box without aether_dedupe
+# runs no dedupe bench. Run alone
 # (scripts/box.sh RELEASE dedupebench LOG), it makes aether.db_rounds=N
 # rounds of the kernel command line (AETHER_CMDLINE), 15 when not given,
 # and takes aether.db_dup=N, aether.db_uniq=N (pages per process) and
