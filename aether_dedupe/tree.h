@@ -60,11 +60,14 @@ struct adp_tnode {
 /*
  * A descent of the one rbtree of 2 048 stable entries took 11 steps,
  * timed at about a microsecond under emulation, for every page a pass
- * looks up (stable, then unstable).  2^10 roots (8 KiB a tree) leave a
- * step or two at that size and still halve a descent at a million
- * entries.
+ * looks up (stable, then unstable).  2^10 roots left a step or two at
+ * that size; but most lookups of a pass find nothing, and each node a
+ * descent reads is a cache line (under emulation a TLB fill) of its own,
+ * where the roots are one array.  2^12 roots (32 KiB a tree) leave most
+ * rbtrees empty or of one node up to a few thousand entries, so that a
+ * lookup that finds nothing mostly reads its root alone.
  */
-#define ADP_TREE_BITS	10
+#define ADP_TREE_BITS	12
 #define ADP_TREE_ROOTS	BIT(ADP_TREE_BITS)
 
 /**

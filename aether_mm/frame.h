@@ -231,9 +231,9 @@ struct aem_policy_held {
 	u64 gen;
 	void *cookie;
 	int nid;
-	unsigned long bytes;
 	bool frame;
 	bool stored;
+	unsigned long bytes;
 	unsigned long kept_bytes;
 };
 
